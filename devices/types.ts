@@ -1,0 +1,113 @@
+/**
+ * The device plug-in contract. An implementation lives in devices/<name>/ and registers in
+ * devices/registry.ts. Heavy runtimes (onnxruntime, Chromium, tfjs) are imported lazily inside
+ * init(), so importing the registry is cheap.
+ */
+import type { OpInstance } from '../src/core/ops.js';
+
+/** A latency distribution in milliseconds. */
+export interface LatencyStats {
+  /** Samples kept after IQR outlier rejection. */
+  n: number;
+  /** Samples dropped as outliers. */
+  rejected: number;
+  median: number;
+  mean: number;
+  std: number;
+  p10: number;
+  p90: number;
+  min: number;
+  max: number;
+  /** 95% confidence interval of the median (distribution-free, order statistics). */
+  ci95: [number, number];
+  /** True when the CI half-width reached the protocol's target before the count/time limits. */
+  converged: boolean;
+}
+
+export interface TimingProtocol {
+  /** Untimed runs before measuring (the first one is reported separately as the cold time). */
+  warmup: number;
+  minRepeats: number;
+  maxRepeats: number;
+  /** Stop measuring one model after this much wall time (ms), converged or not. */
+  maxTimeMs: number;
+  /** Target relative half-width of the median's 95% CI, e.g. 0.02 for ±2%. */
+  targetCI: number;
+}
+
+export const DEFAULT_PROTOCOL: TimingProtocol = {
+  warmup: 10,
+  minRepeats: 20,
+  maxRepeats: 2000,
+  maxTimeMs: 3000,
+  targetCI: 0.02,
+};
+
+export interface HostInfo {
+  cpu: string;
+  cores: number;
+  os: string;
+  node: string;
+}
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  description?: string;
+  isFallback: boolean;
+}
+
+/** Everything that decides what a latency number means; recorded in every LUT. */
+export interface DeviceInfo {
+  /** Registry name, e.g. "ort-cpu". */
+  device: string;
+  runtime: string;
+  runtimeVersion: string;
+  /** Execution provider / backend, e.g. "cpu", "wasm", "webgpu". */
+  ep: string;
+  /** Options that change latency (threads, graph optimisation level, SIMD, bundle...). */
+  options: Record<string, string | number | boolean>;
+  host: HostInfo;
+  adapter?: AdapterInfo;
+  /** How a run is timed, e.g. "wall clock per session.run". */
+  timing: string;
+  warnings?: string[];
+}
+
+/** A model to time: ONNX bytes plus what it contains, so devices that do not run ONNX can rebuild it. */
+export interface ModelUnderTest {
+  /** Canonical op key, or a name for whole networks. */
+  key: string;
+  onnx: Uint8Array;
+  inputs: { name: string; shape: number[] }[];
+  /** The op instances the model is made of, in order (one for a one-op model). */
+  ops: OpInstance[];
+}
+
+export interface TimingResult {
+  stats: LatencyStats;
+  /** First run after session creation (shader compilation, allocation), ms. */
+  coldMs: number;
+  /** Session creation time, ms. */
+  setupMs: number;
+}
+
+export interface Device {
+  readonly name: string;
+  init(): Promise<DeviceInfo>;
+  /** true, or the reason this instance cannot run here. */
+  supports(inst: OpInstance): true | string;
+  time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult>;
+  dispose(): Promise<void>;
+}
+
+/** Device options from the CLI/config; each device reads the ones it understands. */
+export type DeviceOptions = Record<string, string | number | boolean | undefined>;
+
+export interface DeviceFactory {
+  name: string;
+  description: string;
+  /** Whether it can run on this machine; a string says why not and how to fix it. Must be cheap. */
+  available(): Promise<true | string>;
+  create(options: DeviceOptions): Device;
+}

@@ -1,0 +1,35 @@
+/**
+ * LUT format v1: one JSON file per (device, runtime options, protocol). Entries are keyed by the
+ * canonical op key (src/core/keys.ts). Latencies are in milliseconds. `net` is the entry's median
+ * minus the measured per-session overhead, so a network's latency predicts as
+ * overhead.median + Σ net.
+ */
+import type { DeviceInfo, LatencyStats, TimingProtocol } from '../devices/types.js';
+
+export const LUT_FORMAT = 'hw-nas-lut';
+export const LUT_VERSION = 1;
+
+export interface LutEntry {
+  stats: LatencyStats;
+  /** stats.median − overhead.median, clamped at 0. */
+  net: number;
+  coldMs: number;
+  setupMs: number;
+  measuredAt: string;
+}
+
+export interface Lut {
+  format: typeof LUT_FORMAT;
+  version: typeof LUT_VERSION;
+  /** Stable id derived from device + protocol (not from entries), e.g. "ort-cpu-3f2a9c1b". */
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  device: DeviceInfo;
+  protocol: TimingProtocol;
+  /** Per-session fixed cost: the latency of a model that does nothing (one Identity). */
+  overhead: LatencyStats;
+  /** Spaces this LUT was filled for, informational, e.g. ["mbv2@96"]. */
+  spaces: string[];
+  entries: Record<string, LutEntry>;
+}

@@ -1,0 +1,28 @@
+/**
+ * A user error: bad input, missing file, unavailable device. The CLI prints its message (and its
+ * hint) without a stack trace and exits with `exitCode`. Anything else is a bug and keeps its stack.
+ */
+export class UserError extends Error {
+  readonly exitCode: number;
+  readonly hint?: string;
+  constructor(message: string, options: { hint?: string; exitCode?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'UserError';
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? 2;
+  }
+}
+
+/** Raised when a device cannot run here; `reason` says why and how to fix it. */
+export class DeviceUnavailableError extends UserError {
+  readonly device: string;
+  constructor(device: string, reason: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(`device '${device}' is not available here: ${reason}`, { ...options, exitCode: 3 });
+    this.name = 'DeviceUnavailableError';
+    this.device = device;
+  }
+}
+
+export function isUserError(e: unknown): e is UserError {
+  return e instanceof UserError;
+}

@@ -1,0 +1,200 @@
+/**
+ * The op catalog: every block kind a search space can place, as plain data.
+ *
+ * An `OpSpec` says what a block computes; an `OpInstance` adds the input it is applied to
+ * (shape and dtype). Latency is a property of an instance, never of a spec alone, so LUT keys
+ * (see keys.ts) are built from instances.
+ */
+import { UserError } from './errors.js';
+
+export const ACTS = ['relu', 'relu6', 'hswish', 'swish', 'none'] as const;
+export type Act = (typeof ACTS)[number];
+
+export const DTYPES = ['f32'] as const;
+export type DType = (typeof DTYPES)[number];
+
+/** N, C, H, W. Every op in the catalog takes a 4-D NCHW tensor (linear takes N x C x 1 x 1). */
+export type Shape = readonly [number, number, number, number];
+
+export interface ConvSpec {
+  kind: 'conv';
+  cout: number;
+  k: number;
+  stride: number;
+  groups: number;
+  dilation: number;
+  act: Act;
+}
+/** Depthwise conv: groups = channels, channel count unchanged. */
+export interface DwConvSpec {
+  kind: 'dwconv';
+  k: number;
+  stride: number;
+  dilation: number;
+  act: Act;
+}
+/** Depthwise-separable conv (MobileNetV1 / MnasNet "SepConv"): dw k×k + act, then pointwise 1×1 (linear). */
+export interface DwSepSpec {
+  kind: 'dwsep';
+  cout: number;
+  k: number;
+  stride: number;
+  se: number;
+  act: Act;
+  skip: boolean;
+}
+/** MBConv / inverted residual: pw expand (if e>1) + act, dw k×k + act, optional SE, pw project (linear), optional identity skip. */
+export interface MBConvSpec {
+  kind: 'mbconv';
+  cout: number;
+  k: number;
+  stride: number;
+  expand: number;
+  /** Squeeze-excitation ratio relative to the block's input channels; 0 = no SE. */
+  se: number;
+  act: Act;
+  /** Identity skip connection; only legal when stride is 1 and cin == cout. */
+  skip: boolean;
+}
+export interface PoolSpec {
+  kind: 'pool';
+  mode: 'avg' | 'max';
+  k: number;
+  stride: number;
+}
+export interface GlobalPoolSpec {
+  kind: 'gpool';
+  mode: 'avg' | 'max';
+}
+export interface IdentitySpec {
+  kind: 'identity';
+}
+/** The "zero" op of DARTS/NAS-Bench-201: output is zeros (strided when stride 2). */
+export interface ZeroSpec {
+  kind: 'zero';
+  stride: number;
+}
+/** Fully connected layer over N x C x 1 x 1 input (flattened). */
+export interface LinearSpec {
+  kind: 'linear';
+  cout: number;
+  act: Act;
+}
+/** Squeeze-and-excitation on its own: global pool, reduce (ratio of C) + act, expand + sigmoid, scale. */
+export interface SESpec {
+  kind: 'se';
+  ratio: number;
+  act: Act;
+}
+
+export type OpSpec =
+  | ConvSpec
+  | DwConvSpec
+  | DwSepSpec
+  | MBConvSpec
+  | PoolSpec
+  | GlobalPoolSpec
+  | IdentitySpec
+  | ZeroSpec
+  | LinearSpec
+  | SESpec;
+
+export type OpKind = OpSpec['kind'];
+
+export interface OpInstance {
+  spec: OpSpec;
+  /** Input shape, NCHW. */
+  input: Shape;
+  dtype: DType;
+}
+
+/** Same-padding convention used everywhere: pad = dilation*(k-1)/2, output = ceil(in / stride). */
+export function convOut(size: number, k: number, stride: number, dilation = 1): number {
+  const pad = Math.floor((dilation * (k - 1)) / 2);
+  return Math.floor((size + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
+}
+
+/** Channels of the SE bottleneck: ratio of the reference channel count, at least 1. */
+export function seChannels(reference: number, ratio: number): number {
+  return Math.max(1, Math.round(reference * ratio));
+}
+
+/** Output shape of an op applied to `input`; throws a UserError when the op cannot apply. */
+export function outputShape(spec: OpSpec, input: Shape): Shape {
+  const [n, c, h, w] = input;
+  switch (spec.kind) {
+    case 'conv':
+      if (c % spec.groups !== 0 || spec.cout % spec.groups !== 0)
+        throw new UserError(`conv: groups ${spec.groups} must divide input channels ${c} and output channels ${spec.cout}`);
+      return [n, spec.cout, convOut(h, spec.k, spec.stride, spec.dilation), convOut(w, spec.k, spec.stride, spec.dilation)];
+    case 'dwconv':
+      return [n, c, convOut(h, spec.k, spec.stride, spec.dilation), convOut(w, spec.k, spec.stride, spec.dilation)];
+    case 'dwsep':
+    case 'mbconv':
+      if (spec.skip && (spec.stride !== 1 || c !== spec.cout))
+        throw new UserError(
+          `${spec.kind}: an identity skip needs stride 1 and equal channels, got stride ${spec.stride}, ${c} -> ${spec.cout} channels`,
+        );
+      return [n, spec.cout, convOut(h, spec.k, spec.stride), convOut(w, spec.k, spec.stride)];
+    case 'pool':
+      return [n, c, convOut(h, spec.k, spec.stride), convOut(w, spec.k, spec.stride)];
+    case 'gpool':
+      return [n, c, 1, 1];
+    case 'identity':
+    case 'se':
+      return [n, c, h, w];
+    case 'zero':
+      return [n, c, convOut(h, 1, spec.stride), convOut(w, 1, spec.stride)];
+    case 'linear':
+      if (h !== 1 || w !== 1) throw new UserError(`linear: input must be N x C x 1 x 1 (after global pooling), got ${input.join('x')}`);
+      return [n, spec.cout, 1, 1];
+  }
+}
+
+/** Multiply-accumulate count of one instance (inference, BatchNorm folded). Used by the mock device and reports. */
+export function macs(inst: OpInstance): number {
+  const { spec, input } = inst;
+  const [n, c, h, w] = input;
+  const out = outputShape(spec, input);
+  const hw = out[2] * out[3];
+  switch (spec.kind) {
+    case 'conv':
+      return n * hw * spec.cout * (c / spec.groups) * spec.k * spec.k;
+    case 'dwconv':
+      return n * hw * c * spec.k * spec.k;
+    case 'dwsep':
+      return n * hw * c * (spec.k * spec.k + spec.cout) + seMacs(n, c, spec.se);
+    case 'mbconv': {
+      const mid = c * spec.expand;
+      const expand = spec.expand === 1 ? 0 : n * h * w * c * mid;
+      return expand + n * hw * mid * (spec.k * spec.k + spec.cout) + seMacs(n, mid, spec.se, c);
+    }
+    case 'pool':
+      return n * hw * c * spec.k * spec.k;
+    case 'gpool':
+      return n * c * h * w;
+    case 'identity':
+    case 'zero':
+      return 0;
+    case 'linear':
+      return n * c * spec.cout;
+    case 'se':
+      return n * c * h * w + seMacs(n, c, spec.ratio);
+  }
+}
+
+function seMacs(n: number, channels: number, ratio: number, reference = channels): number {
+  if (ratio <= 0) return 0;
+  return n * 2 * channels * seChannels(reference, ratio);
+}
+
+/** Bytes moved (inputs + outputs), a rough memory-traffic figure for the mock device. */
+export function activationBytes(inst: OpInstance): number {
+  const out = outputShape(inst.spec, inst.input);
+  const count = (s: Shape) => s[0] * s[1] * s[2] * s[3];
+  return 4 * (count(inst.input) + count(out));
+}
+
+export function instance(spec: OpSpec, input: Shape, dtype: DType = 'f32'): OpInstance {
+  return { spec, input, dtype };
+}

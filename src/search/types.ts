@@ -1,0 +1,74 @@
+/**
+ * Contracts shared by every search strategy. Strategies depend on these interfaces only
+ * (Once-for-All's EvolutionFinder(efficiency_predictor, accuracy_predictor) is the model).
+ */
+import type { Architecture } from '../core/arch.js';
+import type { SearchSpace } from '../core/space.js';
+
+export interface LatencyEstimate {
+  ms: number;
+  /** 95% interval of the estimate, when the source knows it. */
+  ci95?: [number, number];
+}
+
+/** Where latency comes from: the LUT predictor, a table of measured latencies, ... Synchronous: searches call it ~100k times/s. */
+export interface LatencySource {
+  readonly id: string;
+  /** Provenance for fronts and reports (LUT id and device, table name, ...). */
+  readonly provenance: Record<string, unknown>;
+  latency(arch: Architecture): LatencyEstimate;
+}
+
+/** Accuracy in percent (0-100). Async: it may train, or run a user's command. */
+export interface AccuracyEvaluator {
+  readonly id: string;
+  readonly provenance: Record<string, unknown>;
+  evaluate(arch: Architecture): Promise<number>;
+  dispose?(): Promise<void>;
+}
+
+export interface Candidate {
+  encoding: number[];
+  name: string;
+  accuracy: number;
+  latency: LatencyEstimate;
+}
+
+export interface SearchProgress {
+  done: number;
+  total: number;
+  best?: Candidate;
+  message?: string;
+}
+
+export interface SearchContext {
+  space: SearchSpace;
+  latency: LatencySource;
+  evaluator: AccuracyEvaluator;
+  /** Number of architectures evaluated for accuracy. */
+  budget: number;
+  /** Latency target / limit, ms. */
+  targetMs?: number;
+  seed: number;
+  onProgress?(p: SearchProgress): void;
+  /** Strategy state, saved so a killed search resumes; undefined when starting fresh. */
+  checkpoint?: {
+    load(): unknown | undefined;
+    save(state: unknown): void;
+  };
+}
+
+export interface SearchResult {
+  strategy: string;
+  /** Non-dominated candidates (max accuracy, min latency). */
+  front: Candidate[];
+  /** Every evaluated candidate in order. */
+  history: Candidate[];
+  /** Best candidate meeting targetMs, if any. */
+  best?: Candidate;
+}
+
+export interface Searcher {
+  readonly name: string;
+  run(ctx: SearchContext): Promise<SearchResult>;
+}
