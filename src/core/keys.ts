@@ -8,7 +8,7 @@
 import { ACTS, DTYPES, type Act, type DType, type OpInstance, type OpKind, type OpSpec, type Shape } from './ops.js';
 import { UserError } from './errors.js';
 
-type FieldType = 'int' | 'num' | 'bool' | 'act' | 'mode';
+type FieldType = 'int' | 'num' | 'bool' | 'act' | 'mode' | 'cell';
 interface Field {
   name: string;
   prefix: string;
@@ -36,6 +36,10 @@ export const KEY_FIELDS: { readonly [K in OpKind]: readonly Field[] } = {
   zero: [f('stride', 's', 'int')],
   linear: [f('cout', 'c', 'int'), f('act', '', 'act')],
   se: [f('ratio', 'r', 'num'), f('act', '', 'act')],
+  reluconv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int')],
+  sum: [f('arity', 'n', 'int')],
+  nb201cell: [f('cell', '', 'cell')],
+  resblock: [f('cout', 'c', 'int'), f('stride', 's', 'int')],
 };
 
 export const OP_KINDS = Object.keys(KEY_FIELDS) as OpKind[];
@@ -46,6 +50,7 @@ function formatValue(field: Field, value: unknown): string {
       return field.prefix + (value ? '1' : '0');
     case 'act':
     case 'mode':
+    case 'cell':
       return String(value);
     default:
       return field.prefix + String(value);
@@ -88,6 +93,9 @@ function parseValue(key: string, field: Field, token: string): unknown {
       return raw as Act;
     case 'mode':
       if (raw !== 'avg' && raw !== 'max') throw bad(key, `pool mode must be avg or max, got '${raw}'`);
+      return raw;
+    case 'cell':
+      if (!/^\|[a-z0-9_~|+]+\|$/.test(raw)) throw bad(key, `'${raw}' is not a NAS-Bench-201 cell string`);
       return raw;
   }
 }

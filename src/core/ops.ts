@@ -87,7 +87,39 @@ export interface SESpec {
   act: Act;
 }
 
+/** NAS-Bench-201 edge op "nor_conv_kxk": ReLU → Conv → BN (folded into the conv), channels kept. */
+export interface ReluConvSpec {
+  kind: 'reluconv';
+  cout: number;
+  k: number;
+  stride: number;
+}
+/** Element-wise sum of `arity` equally shaped tensors (the node sums inside a NAS-Bench-201 cell). */
+export interface SumSpec {
+  kind: 'sum';
+  arity: number;
+}
+/**
+ * A whole NAS-Bench-201 cell, the string in the benchmark's format, e.g.
+ * "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|".
+ * Shape-preserving. For latency it decomposes into its edge ops and node sums (see decompose.ts).
+ */
+export interface Nb201CellSpec {
+  kind: 'nb201cell';
+  cell: string;
+}
+/** NAS-Bench-201's reduction block: ResNet basic block, stride 2, with an avgpool + 1×1 conv shortcut. */
+export interface ResBlockSpec {
+  kind: 'resblock';
+  cout: number;
+  stride: number;
+}
+
 export type OpSpec =
+  | ReluConvSpec
+  | SumSpec
+  | Nb201CellSpec
+  | ResBlockSpec
   | ConvSpec
   | DwConvSpec
   | DwSepSpec
@@ -145,6 +177,12 @@ export function outputShape(spec: OpSpec, input: Shape): Shape {
       return [n, c, h, w];
     case 'zero':
       return [n, c, convOut(h, 1, spec.stride), convOut(w, 1, spec.stride)];
+    case 'reluconv':
+    case 'resblock':
+      return [n, spec.cout, convOut(h, spec.kind === 'reluconv' ? spec.k : 3, spec.stride), convOut(w, spec.kind === 'reluconv' ? spec.k : 3, spec.stride)];
+    case 'sum':
+    case 'nb201cell':
+      return [n, c, h, w];
     case 'linear':
       if (h !== 1 || w !== 1) throw new UserError(`linear: input must be N x C x 1 x 1 (after global pooling), got ${input.join('x')}`);
       return [n, spec.cout, 1, 1];
@@ -180,6 +218,16 @@ export function macs(inst: OpInstance): number {
       return n * c * spec.cout;
     case 'se':
       return n * c * h * w + seMacs(n, c, spec.ratio);
+    case 'reluconv':
+      return n * hw * spec.cout * c * spec.k * spec.k;
+    case 'resblock':
+      // conv3x3 stride s, conv3x3 stride 1, shortcut conv1x1 on the pooled input.
+      return n * hw * spec.cout * (c * 9 + spec.cout * 9 + c);
+    case 'sum':
+      return n * c * h * w * (spec.arity - 1);
+    case 'nb201cell':
+      // Filled in by decompose.ts for latency; MACs counted from its edges there.
+      return 0;
   }
 }
 
