@@ -146,6 +146,11 @@ export function convOut(size: number, k: number, stride: number, dilation = 1): 
   return Math.floor((size + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
 }
 
+/** Channels after an MBConv expansion; fractional ratios (MobileNetV3's 2.3, 2.5) round to the nearest integer. */
+export function expandedChannels(cin: number, expand: number): number {
+  return Math.max(1, Math.round(cin * expand));
+}
+
 /** Channels of the SE bottleneck: ratio of the reference channel count, at least 1. */
 export function seChannels(reference: number, ratio: number): number {
   return Math.max(1, Math.round(reference * ratio));
@@ -203,7 +208,7 @@ export function macs(inst: OpInstance): number {
     case 'dwsep':
       return n * hw * c * (spec.k * spec.k + spec.cout) + seMacs(n, c, spec.se);
     case 'mbconv': {
-      const mid = c * spec.expand;
+      const mid = expandedChannels(c, spec.expand);
       const expand = spec.expand === 1 ? 0 : n * h * w * c * mid;
       return expand + n * hw * mid * (spec.k * spec.k + spec.cout) + seMacs(n, mid, spec.se, c);
     }

@@ -1,0 +1,81 @@
+/**
+ * LUT-based latency prediction: latency(arch) = overhead + Σ net latency of its LUT instances
+ * (src/core/decompose.ts says which instances a layer counts as).
+ *
+ * Uncertainty: `std` combines the entries' run-to-run spreads as independent variances; `ci95` combines
+ * the half-widths of the entries' (and the overhead's) median CIs the same way, i.e. how well the
+ * LUT pins the prediction down, not how far the real network may be from it.
+ */
+import type { Architecture } from '../core/arch.js';
+import { lutInstances } from '../core/decompose.js';
+import { UserError } from '../core/errors.js';
+import { opKey } from '../core/keys.js';
+import type { OpInstance } from '../core/ops.js';
+import type { LatencyStats } from '../../devices/types.js';
+import type { Lut } from '../../lut/format.js';
+
+export interface BlockPrediction {
+  layerIndex: number;
+  role: string;
+  key: string;
+  ms: number;
+  std: number;
+}
+
+export interface Prediction {
+  name: string;
+  ms: number;
+  std: number;
+  ci95: [number, number];
+  overheadMs: number;
+  blocks: BlockPrediction[];
+}
+
+export class MissingEntriesError extends UserError {
+  readonly missing: { key: string; inst: OpInstance }[];
+  constructor(lutId: string, missing: { key: string; inst: OpInstance }[]) {
+    const shown = missing.slice(0, 12).map((m) => `  ${m.key}`);
+    if (missing.length > shown.length) shown.push(`  … and ${missing.length - shown.length} more`);
+    super(`LUT ${lutId} has no entry for ${missing.length} op instance(s) of this architecture:\n${shown.join('\n')}`, {
+      hint: 'measure them with --profile-missing (same device as the LUT), or fill the LUT with nas-profile for this space/resolution',
+    });
+    this.name = 'MissingEntriesError';
+    this.missing = missing;
+  }
+}
+
+const halfWidth = (s: LatencyStats) => (s.ci95[1] - s.ci95[0]) / 2;
+
+/** The LUT instances of an architecture that the LUT lacks (deduplicated by key). */
+export function missingInstances(lut: Lut, arch: Architecture): { key: string; inst: OpInstance }[] {
+  const missing = new Map<string, OpInstance>();
+  for (const { inst } of lutInstances(arch)) {
+    const key = opKey(inst);
+    if (!lut.entries[key]) missing.set(key, inst);
+  }
+  return [...missing].map(([key, inst]) => ({ key, inst }));
+}
+
+export function predict(lut: Lut, arch: Architecture): Prediction {
+  const parts = lutInstances(arch);
+  const blocks: BlockPrediction[] = [];
+  let variance = lut.overhead.std ** 2;
+  let ciVariance = halfWidth(lut.overhead) ** 2;
+  let ms = lut.overhead.median;
+  const missing: { key: string; inst: OpInstance }[] = [];
+  for (const { layerIndex, inst } of parts) {
+    const key = opKey(inst);
+    const entry = lut.entries[key];
+    if (!entry) {
+      if (!missing.some((m) => m.key === key)) missing.push({ key, inst });
+      continue;
+    }
+    ms += entry.net;
+    variance += entry.stats.std ** 2;
+    ciVariance += halfWidth(entry.stats) ** 2;
+    blocks.push({ layerIndex, role: arch.layers[layerIndex].role, key, ms: entry.net, std: entry.stats.std });
+  }
+  if (missing.length) throw new MissingEntriesError(lut.id, missing);
+  const hw = Math.sqrt(ciVariance);
+  return { name: arch.name, ms, std: Math.sqrt(variance), ci95: [ms - hw, ms + hw], overheadMs: lut.overhead.median, blocks };
+}

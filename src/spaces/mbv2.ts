@@ -1,0 +1,134 @@
+/**
+ * `mbv2`: the ProxylessNAS / FBNet layer-wise space on MobileNetV2's stage layout.
+ *
+ * Fixed stem (conv3x3 s2 32 + MBConv e1 k3 → 16) and head (conv1x1 1280, global pool, linear), and 21
+ * searchable layers in 6 stages (channels 24/40/80/96/192/320, layers 4/4/4/4/4/1, strides 2/2/2/1/2/1),
+ * as in ProxylessNAS. Each layer chooses MBConv k∈{3,5,7} × e∈{3,6}, or skip where the layer keeps its
+ * shape (stride 1 and equal channels: every layer but a stage's first). A skipped layer is left out of
+ * the network, as in the nets ProxylessNAS exports.
+ */
+import { placeLayers, type Architecture, type Layer } from '../core/arch.js';
+import { UserError } from '../core/errors.js';
+import { opKey } from '../core/keys.js';
+import { convOut, type MBConvSpec, type OpInstance } from '../core/ops.js';
+import type { Rng } from '../core/rng.js';
+import type { Decision, SearchSpace, SpaceOptions } from '../core/space.js';
+
+const STAGES = [
+  { c: 24, n: 4, s: 2 },
+  { c: 40, n: 4, s: 2 },
+  { c: 80, n: 4, s: 2 },
+  { c: 96, n: 4, s: 1 },
+  { c: 192, n: 4, s: 2 },
+  { c: 320, n: 1, s: 1 },
+] as const;
+const KERNELS = [3, 5, 7] as const;
+const EXPANSIONS = [3, 6] as const;
+export const MBV2_OPS = KERNELS.flatMap((k) => EXPANSIONS.map((e) => ({ k, e, label: `k${k}e${e}` })));
+export const SKIP = 'skip';
+const ACT = 'relu6';
+const STEM_C = 32;
+const FIRST_C = 16;
+const HEAD_C = 1280;
+
+interface SlotInfo {
+  cin: number;
+  cout: number;
+  stride: number;
+  skippable: boolean;
+  /** Input spatial size of this layer (fixed: skipping never changes shapes). */
+  hw: number;
+}
+
+export class Mbv2Space implements SearchSpace {
+  readonly id = 'mbv2';
+  readonly description = 'ProxylessNAS/FBNet layer-wise space: 21 MBConv layers (k3/5/7 × e3/6 or skip) on MobileNetV2 stages';
+  readonly resolution: number;
+  readonly classes: number;
+  private readonly slots: SlotInfo[];
+
+  constructor(opts: SpaceOptions = {}) {
+    this.resolution = opts.resolution ?? 224;
+    this.classes = opts.classes ?? 1000;
+    if (!Number.isInteger(this.resolution) || this.resolution < 32)
+      throw new UserError(`mbv2: resolution must be an integer ≥ 32, got ${opts.resolution}`, { hint: 'e.g. --resolution 96, 128, 160 or 224' });
+    if (!Number.isInteger(this.classes) || this.classes < 1) throw new UserError(`mbv2: classes must be a positive integer, got ${opts.classes}`);
+    this.slots = [];
+    let hw = convOut(this.resolution, 3, 2); // after the stem conv
+    let cin = FIRST_C;
+    for (const stage of STAGES) {
+      for (let i = 0; i < stage.n; i++) {
+        const stride = i === 0 ? stage.s : 1;
+        this.slots.push({ cin, cout: stage.c, stride, skippable: stride === 1 && cin === stage.c, hw });
+        hw = convOut(hw, 3, stride);
+        cin = stage.c;
+      }
+    }
+  }
+
+  decisions(): Decision[] {
+    return this.slots.map((slot, i) => ({
+      name: `layer${i + 1}`,
+      options: [...MBV2_OPS.map((o) => o.label), ...(slot.skippable ? [SKIP] : [])],
+    }));
+  }
+
+  private stem(): Layer[] {
+    return [
+      { role: 'stem', spec: { kind: 'conv', cout: STEM_C, k: 3, stride: 2, groups: 1, dilation: 1, act: ACT } },
+      { role: 'stem', spec: { kind: 'mbconv', cout: FIRST_C, k: 3, stride: 1, expand: 1, se: 0, act: ACT, skip: false } },
+    ];
+  }
+
+  private head(): Layer[] {
+    return [
+      { role: 'head', spec: { kind: 'conv', cout: HEAD_C, k: 1, stride: 1, groups: 1, dilation: 1, act: ACT } },
+      { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
+      { role: 'head', spec: { kind: 'linear', cout: this.classes, act: 'none' } },
+    ];
+  }
+
+  private blockSpec(slot: SlotInfo, option: number): MBConvSpec {
+    const op = MBV2_OPS[option];
+    return { kind: 'mbconv', cout: slot.cout, k: op.k, stride: slot.stride, expand: op.e, se: 0, act: ACT, skip: slot.skippable };
+  }
+
+  build(choices: readonly number[]): Architecture {
+    const decisions = this.decisions();
+    if (choices.length !== decisions.length)
+      throw new UserError(`mbv2: a choice vector has ${decisions.length} entries (one per layer), got ${choices.length}`);
+    const blocks: Layer[] = [];
+    choices.forEach((choice, i) => {
+      const options = decisions[i].options;
+      if (!Number.isInteger(choice) || choice < 0 || choice >= options.length)
+        throw new UserError(`mbv2: layer ${i + 1} choice must be an integer in [0, ${options.length - 1}] (${options.join(', ')}), got ${choice}`);
+      if (options[choice] !== SKIP) blocks.push({ role: 'block', spec: this.blockSpec(this.slots[i], choice) });
+    });
+    const labels = choices.map((c, i) => decisions[i].options[c]);
+    return {
+      name: `mbv2@${this.resolution}:${labels.join('-')}`,
+      space: { id: this.id, resolution: this.resolution, encoding: [...choices] },
+      input: [1, 3, this.resolution, this.resolution],
+      dtype: 'f32',
+      layers: [...this.stem(), ...blocks, ...this.head()],
+    };
+  }
+
+  sample(rng: Rng): number[] {
+    return this.decisions().map((d) => rng.int(d.options.length));
+  }
+
+  allInstances(): OpInstance[] {
+    const seen = new Map<string, OpInstance>();
+    const add = (inst: OpInstance) => seen.set(opKey(inst), inst);
+    // Stem and head shapes never depend on the choices: take them from any placed architecture.
+    for (const placed of placeLayers(this.build(this.slots.map(() => 0)))) if (placed.layer.role !== 'block') add(placed.inst);
+    for (const slot of this.slots)
+      for (let o = 0; o < MBV2_OPS.length; o++) add({ spec: this.blockSpec(slot, o), input: [1, slot.cin, slot.hw, slot.hw], dtype: 'f32' });
+    return [...seen.values()];
+  }
+}
+
+export function createMbv2Space(opts: SpaceOptions = {}): Mbv2Space {
+  return new Mbv2Space(opts);
+}

@@ -1,0 +1,165 @@
+/**
+ * `nb201`: the NAS-Bench-201 cell space (Dong & Yang, ICLR 2020), 15,625 cells.
+ *
+ * A cell is a DAG of 4 nodes; each of its 6 edges (1←0, 2←0, 2←1, 3←0, 3←1, 3←2, the benchmark's
+ * string order) carries one of 5 ops. The encoding is one op index per edge, in that order, and the
+ * architecture name is the benchmark's cell string, so tabular data (src/latency/nb201-data.ts) is
+ * indexed by it.
+ *
+ * Macro net, as in the benchmark: stem conv3x3 → 16 channels, 3 stages of 5 identical cells at
+ * C = 16/32/64 with a residual reduction block (stride 2, channels doubled) between stages, then the
+ * head. Simplifications: BatchNorm is folded into the preceding conv everywhere (the stem conv's act is
+ * 'none' because its BN has no ReLU after it), and the benchmark's lastact (BN + ReLU before the
+ * global pool) is left out: the catalog has no standalone activation and its latency is negligible
+ * next to the cells.
+ */
+import type { Architecture, Layer } from '../core/arch.js';
+import { lutInstances } from '../core/decompose.js';
+import { UserError } from '../core/errors.js';
+import { opKey } from '../core/keys.js';
+import type { OpInstance } from '../core/ops.js';
+import type { Rng } from '../core/rng.js';
+import type { Decision, SearchSpace, SpaceOptions } from '../core/space.js';
+
+/** The benchmark's op names, in its own order (index = option index of every decision). */
+export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
+export type Nb201Op = (typeof NB201_OPS)[number];
+
+/** Edges as [to, from], in the order the cell string lists them. */
+export const NB201_EDGES = [
+  [1, 0],
+  [2, 0],
+  [2, 1],
+  [3, 0],
+  [3, 1],
+  [3, 2],
+] as const;
+
+export const NB201_CELLS = NB201_OPS.length ** NB201_EDGES.length;
+const STAGE_CHANNELS = [16, 32, 64] as const;
+const CELLS_PER_STAGE = 5;
+
+function checkEncoding(encoding: readonly number[]): void {
+  if (encoding.length !== NB201_EDGES.length)
+    throw new UserError(`nb201: a choice vector has ${NB201_EDGES.length} entries (one per edge), got ${encoding.length}`);
+  encoding.forEach((c, i) => {
+    if (!Number.isInteger(c) || c < 0 || c >= NB201_OPS.length) {
+      const [to, from] = NB201_EDGES[i];
+      throw new UserError(`nb201: edge ${to}<-${from} choice must be an integer in [0, ${NB201_OPS.length - 1}] (${NB201_OPS.join(', ')}), got ${c}`);
+    }
+  });
+}
+
+/** Encoding → the benchmark's cell string, e.g. "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|…|". */
+export function nb201CellString(encoding: readonly number[]): string {
+  checkEncoding(encoding);
+  const e = encoding.map((c) => NB201_OPS[c]);
+  return `|${e[0]}~0|+|${e[1]}~0|${e[2]}~1|+|${e[3]}~0|${e[4]}~1|${e[5]}~2|`;
+}
+
+/** The benchmark's cell string → encoding. Throws a UserError naming what does not fit. */
+export function parseNb201Cell(cell: string): number[] {
+  const bad = (why: string) =>
+    new UserError(`'${cell}' is not a NAS-Bench-201 cell string: ${why}`, {
+      hint: 'expected 3 nodes like |nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|',
+    });
+  const nodes = cell.split('+');
+  if (nodes.length !== 3) throw bad(`expected 3 nodes separated by '+', got ${nodes.length}`);
+  const encoding: number[] = [];
+  nodes.forEach((node, n) => {
+    if (!node.startsWith('|') || !node.endsWith('|')) throw bad(`node ${n + 1} must be wrapped in '|'`);
+    const edges = node.slice(1, -1).split('|');
+    if (edges.length !== n + 1) throw bad(`node ${n + 1} must have ${n + 1} input edge(s), got ${edges.length}`);
+    edges.forEach((edge, from) => {
+      const [op, src, ...rest] = edge.split('~');
+      if (rest.length || src !== String(from)) throw bad(`edge '${edge}' of node ${n + 1} must read <op>~${from}`);
+      const index = (NB201_OPS as readonly string[]).indexOf(op);
+      if (index < 0) throw bad(`unknown op '${op}' (known: ${NB201_OPS.join(', ')})`);
+      encoding.push(index);
+    });
+  });
+  return encoding;
+}
+
+/** False when no path of non-'none' edges leads from the input (node 0) to the output (node 3). */
+export function nb201Connected(encoding: readonly number[]): boolean {
+  const reached = [true, false, false, false];
+  NB201_EDGES.forEach(([to, from], i) => {
+    if (encoding[i] !== 0 && reached[from]) reached[to] = true;
+  });
+  return reached[3];
+}
+
+/** Every encoding of the space, in mixed-radix order (edge 1←0 most significant). */
+export function allNb201Encodings(): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < NB201_CELLS; i++) {
+    const e: number[] = [];
+    for (let d = NB201_EDGES.length - 1, r = i; d >= 0; d--, r = Math.floor(r / NB201_OPS.length)) e[d] = r % NB201_OPS.length;
+    out.push(e);
+  }
+  return out;
+}
+
+export class Nb201Space implements SearchSpace {
+  readonly id = 'nb201';
+  readonly description = 'NAS-Bench-201 cell space: 6 edges × {none, skip, conv1x1, conv3x3, avgpool3x3}, 3 stages × 5 cells at C=16/32/64';
+  readonly resolution: number;
+  readonly classes: number;
+  private instances?: OpInstance[];
+
+  constructor(opts: SpaceOptions = {}) {
+    this.resolution = opts.resolution ?? 32;
+    this.classes = opts.classes ?? 10;
+    // Two stride-2 reductions must leave at least a 2×2 map for the last stage.
+    if (!Number.isInteger(this.resolution) || this.resolution < 8)
+      throw new UserError(`nb201: resolution must be an integer ≥ 8, got ${opts.resolution}`, { hint: 'the benchmark uses 32 (CIFAR) and 16 (ImageNet16-120)' });
+    if (!Number.isInteger(this.classes) || this.classes < 1) throw new UserError(`nb201: classes must be a positive integer, got ${opts.classes}`);
+  }
+
+  decisions(): Decision[] {
+    return NB201_EDGES.map(([to, from]) => ({ name: `edge${to}<-${from}`, options: [...NB201_OPS] }));
+  }
+
+  build(choices: readonly number[]): Architecture {
+    const cell = nb201CellString(choices);
+    const layers: Layer[] = [{ role: 'stem', spec: { kind: 'conv', cout: STAGE_CHANNELS[0], k: 3, stride: 1, groups: 1, dilation: 1, act: 'none' } }];
+    STAGE_CHANNELS.forEach((c, stage) => {
+      if (stage > 0) layers.push({ role: 'block', spec: { kind: 'resblock', cout: c, stride: 2 } });
+      for (let i = 0; i < CELLS_PER_STAGE; i++) layers.push({ role: 'block', spec: { kind: 'nb201cell', cell } });
+    });
+    layers.push({ role: 'head', spec: { kind: 'gpool', mode: 'avg' } }, { role: 'head', spec: { kind: 'linear', cout: this.classes, act: 'none' } });
+    return {
+      name: cell,
+      space: { id: this.id, resolution: this.resolution, encoding: [...choices] },
+      input: [1, 3, this.resolution, this.resolution],
+      dtype: 'f32',
+      layers,
+    };
+  }
+
+  sample(rng: Rng): number[] {
+    return NB201_EDGES.map(() => rng.int(NB201_OPS.length));
+  }
+
+  /**
+   * Every distinct LUT instance of the space, from the decomposition the predictor uses (cells become
+   * edge ops and node sums). Every architecture repeats one cell 15 times, so the union over all
+   * 15,625 architectures is exact; computed once per space object (about a second).
+   */
+  allInstances(): OpInstance[] {
+    if (this.instances) return this.instances;
+    const seen = new Map<string, OpInstance>();
+    for (const encoding of allNb201Encodings())
+      for (const { inst } of lutInstances(this.build(encoding))) {
+        const key = opKey(inst);
+        if (!seen.has(key)) seen.set(key, inst);
+      }
+    this.instances = [...seen.values()];
+    return this.instances;
+  }
+}
+
+export function createNb201Space(opts: SpaceOptions = {}): Nb201Space {
+  return new Nb201Space(opts);
+}

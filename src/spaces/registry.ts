@@ -1,0 +1,17 @@
+/** Search spaces by name. Adding one is one line here. */
+import { UserError } from '../core/errors.js';
+import type { SearchSpace, SpaceOptions } from '../core/space.js';
+import { createMbv2Space } from './mbv2.js';
+
+export const SPACES = {
+  mbv2: createMbv2Space,
+} satisfies Record<string, (opts: SpaceOptions) => SearchSpace>;
+
+export type SpaceName = keyof typeof SPACES;
+export const SPACE_NAMES = Object.keys(SPACES) as SpaceName[];
+
+export function createSpace(id: string, opts: SpaceOptions = {}): SearchSpace {
+  const factory = (SPACES as Record<string, (opts: SpaceOptions) => SearchSpace>)[id];
+  if (!factory) throw new UserError(`unknown search space '${id}'`, { hint: `known spaces: ${SPACE_NAMES.join(', ')}` });
+  return factory(opts);
+}
