@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { placeLayers } from '../../src/core/arch.js';
+import { defaultPublishedPath, loadPublishedNets, publishedNet } from '../../src/spaces/published.js';
+
+const have = existsSync(defaultPublishedPath());
+if (!have) console.warn(`published nets tests skipped: ${defaultPublishedPath()} is missing (it ships in ../shared/data)`);
+
+describe.skipIf(!have)('published nets', () => {
+  it('loads the nets the catalog can express and says why the others are left out', () => {
+    const { nets, unsupported } = loadPublishedNets();
+    expect(nets.length + unsupported.length).toBe(15);
+    expect(nets.length).toBeGreaterThanOrEqual(12);
+    for (const u of unsupported) expect(u.reason).toMatch(/not in the catalog/);
+    for (const net of nets) expect(placeLayers(net).at(-1)?.output).toEqual([1, 1000, 1, 1]);
+  });
+
+  it('builds MobileNetV2-1.0 as published: 17 blocks, 3.4M-ish params worth of layers, 300M MACs', async () => {
+    const net = publishedNet('MobileNetV2-1.0');
+    expect(net.layers.filter((l) => l.role === 'block')).toHaveLength(17);
+    const { macs } = await import('../../src/core/ops.js');
+    const total = placeLayers(net).reduce((s, p) => s + macs(p.inst), 0);
+    // MobileNetV2 1.0 @224 is ~300M multiply-adds (paper: 300M).
+    expect(total / 1e6).toBeGreaterThan(290);
+    expect(total / 1e6).toBeLessThan(320);
+  });
+
+  it('rescales to another resolution and rejects unknown names', () => {
+    expect(publishedNet('MnasNet-A1', { resolution: 96 }).input).toEqual([1, 3, 96, 96]);
+    expect(() => publishedNet('ResNet-50')).toThrow(/unknown published net 'ResNet-50'/);
+  });
+});
