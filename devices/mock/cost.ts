@@ -1,0 +1,64 @@
+/**
+ * The mock device's cost model: a roofline-flavoured sum that behaves like a real runtime in the
+ * ways the rest of the toolchain relies on (bigger ops are slower, a network costs about the sum of
+ * its ops plus one session overhead, repeated runs scatter a little, a few runs are outliers) while
+ * being exactly reproducible.
+ */
+import { activationBytes, macs, type OpInstance } from '../../src/core/ops.js';
+import { Rng } from '../../src/core/rng.js';
+
+export interface MockCostModel {
+  /** Fixed cost of one model run (session/dispatch), ms. */
+  overheadMs: number;
+  /** Fixed cost of each op (kernel launch), ms. */
+  opMs: number;
+  /** Compute throughput, multiply-accumulates per ms. */
+  macsPerMs: number;
+  /** Memory bandwidth, bytes per ms. */
+  bytesPerMs: number;
+  /** Relative spread of repeated runs (σ of the log of a sample). */
+  noise: number;
+  /** Share of runs that are outliers (3× slower), as interrupts on a busy machine would make. */
+  outlierRate: number;
+  /** Changes every sequence of noise while keeping it reproducible. */
+  seed: number;
+}
+
+export const DEFAULT_MOCK_COST: MockCostModel = {
+  overheadMs: 0.05,
+  opMs: 0.01,
+  macsPerMs: 2e6,
+  bytesPerMs: 5e6,
+  noise: 0.02,
+  outlierRate: 0.02,
+  seed: 0,
+};
+
+/** Noise-free time of one op, ms. */
+export function opCostMs(inst: OpInstance, m: MockCostModel): number {
+  return m.opMs + macs(inst) / m.macsPerMs + activationBytes(inst) / m.bytesPerMs;
+}
+
+/** Noise-free time of one run of a model made of `ops`, ms. */
+export function modelCostMs(ops: readonly OpInstance[], m: MockCostModel): number {
+  return ops.reduce((sum, op) => sum + opCostMs(op, m), m.overheadMs);
+}
+
+/** FNV-1a: a stable 32-bit hash, so every model key gets its own reproducible noise. */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** An endless reproducible stream of synthetic run times around `baseMs`. */
+export function noisyTimes(baseMs: number, key: string, m: MockCostModel): () => number {
+  const rng = new Rng(hash32(key) ^ m.seed);
+  return () => {
+    const t = baseMs * Math.exp(m.noise * rng.normal());
+    return rng.next() < m.outlierRate ? 3 * t : t;
+  };
+}

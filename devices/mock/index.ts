@@ -1,0 +1,90 @@
+/**
+ * `mock`: a deterministic device for tests and dry runs. It never runs the ONNX model and never
+ * sleeps: it computes each run's duration from the model's ops (see cost.ts) and feeds those
+ * synthetic durations through the same harness as a real device.
+ */
+import { OP_KINDS } from '../../src/core/keys.js';
+import { macs, type OpInstance, type OpKind } from '../../src/core/ops.js';
+import { UserError } from '../../src/core/errors.js';
+import { measure, type SampleSource } from '../harness.js';
+import { hostInfo } from '../host.js';
+import { listOption, numberOption } from '../options.js';
+import type { Device, DeviceFactory, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../types.js';
+import { DEFAULT_MOCK_COST, modelCostMs, noisyTimes, type MockCostModel } from './cost.js';
+
+const NAME = 'mock';
+
+export class MockDevice implements Device {
+  readonly name = NAME;
+  private readonly cost: MockCostModel;
+  private readonly unsupported: OpKind[];
+  private info?: DeviceInfo;
+
+  constructor(options: DeviceOptions = {}) {
+    const d = DEFAULT_MOCK_COST;
+    const num = (key: keyof MockCostModel, min: number, integer = false) => numberOption(NAME, options, key, d[key], { min, integer });
+    this.cost = {
+      overheadMs: num('overheadMs', 0),
+      opMs: num('opMs', 0),
+      macsPerMs: num('macsPerMs', Number.MIN_VALUE),
+      bytesPerMs: num('bytesPerMs', Number.MIN_VALUE),
+      noise: num('noise', 0),
+      outlierRate: num('outlierRate', 0),
+      seed: num('seed', 0, true),
+    };
+    this.unsupported = listOption(NAME, options, 'unsupported', OP_KINDS);
+  }
+
+  async init(): Promise<DeviceInfo> {
+    this.info ??= {
+      device: NAME,
+      runtime: 'mock',
+      runtimeVersion: '1',
+      ep: 'synthetic',
+      options: { ...this.cost, unsupported: this.unsupported.join(',') },
+      host: hostInfo(),
+      timing: 'synthetic: overhead + Σ(op cost + MACs/throughput + bytes/bandwidth), seeded log-normal noise',
+    };
+    return this.info;
+  }
+
+  supports(inst: OpInstance): true | string {
+    if (this.unsupported.includes(inst.spec.kind)) return `mock: '${inst.spec.kind}' is switched off by the 'unsupported' option`;
+    try {
+      macs(inst);
+      return true;
+    } catch (e) {
+      return `mock: ${(e as Error).message}`;
+    }
+  }
+
+  async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
+    if (!this.info) throw new Error('mock: time() called before init()');
+    for (const op of model.ops) {
+      const why = this.supports(op);
+      if (why !== true) throw new UserError(`cannot time '${model.key}': ${why}`);
+    }
+    const base = modelCostMs(model.ops, this.cost);
+    const next = noisyTimes(base, model.key, this.cost);
+    const source: SampleSource = {
+      // A first run allocates and warms caches: a few times slower, as on real runtimes.
+      cold: async () => 4 * next(),
+      samples: async (count) => Array.from({ length: count }, next),
+    };
+    const { stats, coldMs } = await measure(source, protocol);
+    // Session creation grows with the model's size (parsing, weight copies).
+    const setupMs = 1 + model.onnx.byteLength / 1e6;
+    return { stats, coldMs, setupMs };
+  }
+
+  async dispose(): Promise<void> {
+    this.info = undefined;
+  }
+}
+
+export const mockFactory = {
+  name: NAME,
+  description: 'deterministic FLOPs-based synthetic device for tests (never runs the model)',
+  available: async () => true as const,
+  create: (options: DeviceOptions) => new MockDevice(options),
+} satisfies DeviceFactory;

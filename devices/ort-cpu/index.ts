@@ -1,0 +1,140 @@
+/**
+ * `ort-cpu`: onnxruntime-node with the CPU execution provider, timed per session.run with
+ * performance.now(). The runtime is imported inside init(), so registering this device is free.
+ */
+import type * as Ort from 'onnxruntime-node';
+import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
+import { Rng } from '../../src/core/rng.js';
+import { measure, timedLoop } from '../harness.js';
+import { hostInfo } from '../host.js';
+import { enumOption, numberOption } from '../options.js';
+import type { Device, DeviceFactory, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../types.js';
+import { findOrtNode } from './package.js';
+
+const NAME = 'ort-cpu';
+const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
+type OptLevel = (typeof OPT_LEVELS)[number];
+
+export interface OrtCpuOptions {
+  /** intraOpNumThreads; 0 lets onnxruntime choose (one per physical core). */
+  threads: number;
+  graphOptimizationLevel: OptLevel;
+}
+
+export function parseOrtCpuOptions(options: DeviceOptions): OrtCpuOptions {
+  return {
+    threads: numberOption(NAME, options, 'threads', 0, { min: 0, integer: true }),
+    graphOptimizationLevel: enumOption(NAME, options, 'graphOptimizationLevel', OPT_LEVELS, 'all'),
+  };
+}
+
+export class OrtCpuDevice implements Device {
+  readonly name = NAME;
+  private readonly options: OrtCpuOptions;
+  private ort?: typeof Ort;
+  private info?: DeviceInfo;
+
+  constructor(options: DeviceOptions = {}) {
+    this.options = parseOrtCpuOptions(options);
+  }
+
+  private sessionOptions(): Ort.InferenceSession.SessionOptions {
+    return {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: this.options.threads,
+      // One op at a time: the models are chains, and parallel branches would make LUT entries
+      // depend on what else runs beside them.
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: this.options.graphOptimizationLevel,
+    };
+  }
+
+  async init(): Promise<DeviceInfo> {
+    if (this.info) return this.info;
+    const found = findOrtNode();
+    if (typeof found === 'string') throw new DeviceUnavailableError(NAME, found);
+    try {
+      this.ort = await import('onnxruntime-node');
+    } catch (e) {
+      throw new DeviceUnavailableError(NAME, `onnxruntime-node failed to load: ${(e as Error).message}`, { cause: e });
+    }
+    const s = this.sessionOptions();
+    this.info = {
+      device: NAME,
+      runtime: 'onnxruntime-node',
+      runtimeVersion: this.ort.env.versions?.node ?? found.version,
+      ep: 'cpu',
+      options: {
+        threads: this.options.threads,
+        interOpThreads: s.interOpNumThreads!,
+        executionMode: s.executionMode!,
+        graphOptimizationLevel: this.options.graphOptimizationLevel,
+      },
+      host: hostInfo(),
+      timing: 'wall clock (performance.now) per session.run, inputs created once',
+    };
+    if (this.options.threads === 0) this.info.warnings = ['threads=0: onnxruntime picks the thread count (one per physical core)'];
+    return this.info;
+  }
+
+  supports(): true {
+    // Every catalog op exports to standard ONNX operators the CPU EP implements.
+    return true;
+  }
+
+  async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
+    const ort = this.ort;
+    if (!ort) throw new Error('ort-cpu: time() called before init()');
+    const t0 = performance.now();
+    let session: Ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(model.onnx, this.sessionOptions());
+    } catch (e) {
+      throw new UserError(`ort-cpu: cannot load model '${model.key}' (${model.onnx.byteLength} bytes): ${(e as Error).message}`, {
+        cause: e,
+        hint: 'the bytes must be a valid ONNX model; re-export it or check the exporter',
+      });
+    }
+    const setupMs = performance.now() - t0;
+    try {
+      const feeds = makeFeeds(ort, model);
+      const { stats, coldMs } = await measure(
+        timedLoop(() => session.run(feeds)),
+        protocol,
+      );
+      return { stats, coldMs, setupMs };
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new Error(`ort-cpu: running '${model.key}' failed: ${(e as Error).message}`, { cause: e });
+    } finally {
+      await session.release();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.ort = undefined;
+    this.info = undefined;
+  }
+}
+
+/** One float32 tensor per model input, filled once with reproducible values in [-1, 1). */
+function makeFeeds(ort: typeof Ort, model: ModelUnderTest): Record<string, Ort.Tensor> {
+  const rng = new Rng(1);
+  const feeds: Record<string, Ort.Tensor> = {};
+  for (const input of model.inputs) {
+    const size = input.shape.reduce((a, b) => a * b, 1);
+    feeds[input.name] = new ort.Tensor('float32', rng.fill(size), input.shape);
+  }
+  return feeds;
+}
+
+export const ortCpuFactory = {
+  name: NAME,
+  description: 'onnxruntime-node, CPU execution provider (options: threads, graphOptimizationLevel)',
+  available: async () => {
+    const found = findOrtNode();
+    return typeof found === 'string' ? found : true;
+  },
+  create: (options: DeviceOptions) => new OrtCpuDevice(options),
+} satisfies DeviceFactory;

@@ -1,0 +1,72 @@
+/**
+ * Every device, by name. Adding a device is one line in DEVICES (and an alias, if it has one).
+ * Factories are cheap objects: each device imports its runtime inside init(), so importing this
+ * table loads no runtime.
+ */
+import { DeviceUnavailableError, UserError } from '../src/core/errors.js';
+import { mockFactory } from './mock/index.js';
+import { ortCpuFactory } from './ort-cpu/index.js';
+import type { Device, DeviceFactory, DeviceOptions } from './types.js';
+
+export const DEVICES = {
+  'ort-cpu': ortCpuFactory,
+  mock: mockFactory,
+} satisfies Record<string, DeviceFactory>;
+
+export type DeviceName = keyof typeof DEVICES;
+
+/** Short names users type, mapped to registry names. */
+export const DEVICE_ALIASES = {
+  cpu: 'ort-cpu',
+} satisfies Record<string, DeviceName>;
+
+export const DEVICE_NAMES = Object.keys(DEVICES) as DeviceName[];
+
+function isDeviceName(name: string): name is DeviceName {
+  return Object.hasOwn(DEVICES, name);
+}
+
+/** The registry name behind `name` (an alias or a registry name); UserError listing the known names otherwise. */
+export function deviceName(name: string): DeviceName {
+  if (isDeviceName(name)) return name;
+  if (Object.hasOwn(DEVICE_ALIASES, name)) return DEVICE_ALIASES[name as keyof typeof DEVICE_ALIASES];
+  const aliases = Object.entries(DEVICE_ALIASES).map(([a, n]) => `${a} → ${n}`);
+  throw new UserError(`unknown device '${name}'`, {
+    hint: `known devices: ${DEVICE_NAMES.join(', ')}${aliases.length ? ` (aliases: ${aliases.join(', ')})` : ''}; run nas-devices to see which are available here`,
+  });
+}
+
+export function deviceFactory(name: string): DeviceFactory {
+  return DEVICES[deviceName(name)];
+}
+
+/** Creates (does not init) the device called `name`; DeviceUnavailableError if it cannot run here. */
+export async function resolveDevice(name: string, options: DeviceOptions = {}): Promise<Device> {
+  const factory = deviceFactory(name);
+  const available = await factory.available();
+  if (available !== true) throw new DeviceUnavailableError(factory.name, available);
+  return factory.create(options);
+}
+
+export interface DeviceListing {
+  name: DeviceName;
+  description: string;
+  /** true, or why it cannot run here. */
+  available: true | string;
+}
+
+/** Every registered device and whether it can run here (for the nas-devices command). */
+export async function listDevices(): Promise<DeviceListing[]> {
+  return Promise.all(
+    DEVICE_NAMES.map(async (name) => {
+      const factory: DeviceFactory = DEVICES[name];
+      let available: true | string;
+      try {
+        available = await factory.available();
+      } catch (e) {
+        available = `availability check failed: ${(e as Error).message}`;
+      }
+      return { name, description: factory.description, available };
+    }),
+  );
+}
