@@ -32,4 +32,6 @@ export interface Lut {
   /** Spaces this LUT was filled for, informational, e.g. ["mbv2@96"]. */
   spaces: string[];
   entries: Record<string, LutEntry>;
+  /** Op keys the device cannot run, with the reason its supports() gave (so a predictor can say why one is missing). */
+  unsupported?: Record<string, string>;
 }

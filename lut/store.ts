@@ -1,0 +1,252 @@
+/**
+ * Reading, writing and incrementally filling LUT files.
+ *
+ * Every write is atomic (temporary file in the same directory, fsync, rename), and LutStore writes
+ * after every entry, so a profiling run killed at any instant leaves the previous complete file and
+ * loses at most the entry being measured.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { DeviceInfo, LatencyStats, TimingProtocol } from '../devices/types.js';
+import { UserError } from '../src/core/errors.js';
+import { deviceDifferences, identityText, protocolDifferences } from './compare.js';
+import { LUT_FORMAT, LUT_VERSION, type Lut, type LutEntry } from './format.js';
+import { validateLut } from './validate.js';
+
+/** Stable short id of a (device settings, protocol) pair, e.g. "ort-cpu-3f2a9c1b". */
+export function lutId(device: DeviceInfo, protocol: TimingProtocol): string {
+  const hash = createHash('sha256').update(identityText(device, protocol)).digest('hex').slice(0, 8);
+  return `${device.device}-${hash}`;
+}
+
+/** A new, empty LUT; it holds copies of its arguments, so later changes to them do not leak in. */
+export function createLut(device: DeviceInfo, protocol: TimingProtocol, overhead: LatencyStats): Lut {
+  const now = new Date().toISOString();
+  return {
+    format: LUT_FORMAT,
+    version: LUT_VERSION,
+    id: lutId(device, protocol),
+    createdAt: now,
+    updatedAt: now,
+    device: structuredClone(device),
+    protocol: { ...protocol },
+    overhead: structuredClone(overhead),
+    spaces: [],
+    entries: {},
+  };
+}
+
+/** Reads and validates a LUT file; every problem is a UserError that names the file. */
+export function readLut(file: string): Lut {
+  let text: string;
+  try {
+    if (statSync(file).isDirectory()) throw new UserError(`LUT path ${file} is a directory; give the path of a LUT file (e.g. ${path.join(file, 'cpu.lut.json')})`);
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new UserError(`LUT file ${file} does not exist`, { hint: `create it with: nas-profile --device <name> --space <space> --out ${file}` });
+    throw new UserError(`cannot read LUT file ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`LUT file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  return validateLut(data, `LUT file ${file}`);
+}
+
+/** JSON with one line per entry: readable, and a re-profiled entry shows as a one-line diff. Entries sorted by key. */
+export function serializeLut(lut: Lut): string {
+  const lines = (record: Record<string, unknown>) =>
+    Object.keys(record)
+      .sort()
+      .map((k) => `    ${JSON.stringify(k)}: ${JSON.stringify(record[k])}`)
+      .join(',\n');
+  const marker = (name: string) => `@@${name}@@`;
+  const head = { ...lut, entries: marker('entries'), ...(lut.unsupported ? { unsupported: marker('unsupported') } : {}) };
+  let text = JSON.stringify(head, null, 2);
+  for (const name of ['entries', 'unsupported'] as const) {
+    const record = lut[name];
+    if (!record) continue;
+    const body = Object.keys(record).length ? `{\n${lines(record)}\n  }` : '{}';
+    text = text.replace(JSON.stringify(marker(name)), () => body);
+  }
+  return text + '\n';
+}
+
+/** Writes `lut` to `file` atomically: readers see the old file or the new one, never a partial one. */
+export function writeLut(file: string, lut: Lut): void {
+  const dir = path.dirname(path.resolve(file));
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, serializeLut(lut));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already renamed or never created
+    }
+    throw new UserError(`cannot write LUT file ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  syncDirectory(dir);
+}
+
+/** Makes the rename itself durable (a crash right after it must not bring the old file back). */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some platforms (Windows) cannot fsync a directory; the rename is still atomic there.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Removes temporary files that killed writers left beside `file` (their process no longer exists). */
+function removeStaleTemporaries(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  const prefix = `${path.basename(file)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (Number.isInteger(pid) && pid !== process.pid && !processExists(pid)) {
+      try {
+        unlinkSync(path.join(dir, name));
+      } catch {
+        // another process cleaned it up first
+      }
+    }
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A LUT file being filled. Opening checks that an existing file was measured with the same device
+ * settings and protocol; `put` persists every entry as soon as it is measured.
+ */
+export class LutStore {
+  private lut?: Lut;
+
+  private constructor(
+    readonly file: string,
+    private readonly device: DeviceInfo,
+    private readonly protocol: TimingProtocol,
+    existing: Lut | undefined,
+  ) {
+    this.lut = existing;
+  }
+
+  /** Opens `file` for profiling with `device`/`protocol`; `force` starts a new LUT over an incompatible one. */
+  static open(file: string, device: DeviceInfo, protocol: TimingProtocol, options: { force?: boolean } = {}): LutStore {
+    removeStaleTemporaries(file);
+    let existing: Lut | undefined;
+    if (!options.force && exists(file)) {
+      existing = readLut(file);
+      const diffs = [...deviceDifferences(existing.device, device, ['LUT', 'now']), ...protocolDifferences(existing.protocol, protocol, ['LUT', 'now'])];
+      if (diffs.length)
+        throw new UserError(`LUT file ${file} was measured under other settings than this run: ${diffs.join('; ')}`, {
+          hint: 'use another --out file, the same settings as the LUT, or --force to start a new LUT in its place',
+        });
+      // The device info may carry new warnings or a newer Node version: keep the LUT's record of who measured it.
+    }
+    return new LutStore(file, device, protocol, existing);
+  }
+
+  get overhead(): LatencyStats | undefined {
+    return this.lut?.overhead;
+  }
+
+  /** Sets the per-session overhead, creating the LUT (and its file) if this is a new one. */
+  setOverhead(stats: LatencyStats): void {
+    if (this.lut) this.lut.overhead = stats;
+    else this.lut = createLut(this.device, this.protocol, stats);
+    this.save();
+  }
+
+  has(key: string): boolean {
+    return this.lut !== undefined && Object.hasOwn(this.lut.entries, key);
+  }
+
+  get(key: string): LutEntry | undefined {
+    return this.has(key) ? this.lut!.entries[key] : undefined;
+  }
+
+  get size(): number {
+    return this.lut ? Object.keys(this.lut.entries).length : 0;
+  }
+
+  /** Stores one entry and writes the file before returning. */
+  put(key: string, entry: LutEntry): void {
+    const lut = this.require('put');
+    lut.entries[key] = entry;
+    if (lut.unsupported) delete lut.unsupported[key];
+    this.save();
+  }
+
+  /** Records that the device cannot run `key` and why. */
+  markUnsupported(key: string, reason: string): void {
+    const lut = this.require('markUnsupported');
+    if (lut.unsupported?.[key] === reason) return;
+    lut.unsupported = { ...lut.unsupported, [key]: reason };
+    this.save();
+  }
+
+  /** Notes a space this LUT was filled for (informational). */
+  addSpace(label: string): void {
+    const lut = this.require('addSpace');
+    if (lut.spaces.includes(label)) return;
+    lut.spaces.push(label);
+    this.save();
+  }
+
+  /** A snapshot of the LUT as it is on disk. */
+  snapshot(): Lut | undefined {
+    return this.lut && structuredClone(this.lut);
+  }
+
+  private require(what: string): Lut {
+    if (!this.lut) throw new Error(`LutStore.${what}: set the overhead first (a LUT cannot exist without it)`);
+    return this.lut;
+  }
+
+  private save(): void {
+    this.lut!.updatedAt = new Date().toISOString();
+    writeLut(this.file, this.lut!);
+  }
+}
+
+function exists(file: string): boolean {
+  try {
+    statSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

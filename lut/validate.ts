@@ -1,0 +1,47 @@
+/**
+ * Checking that parsed JSON is a LUT this version of the tool can read. Format and version are
+ * checked first, so an old or foreign file gets a message about that and not a list of schema errors.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { UserError } from '../src/core/errors.js';
+import { opKey, parseOpKey } from '../src/core/keys.js';
+import { LUT_FORMAT, LUT_VERSION, type Lut } from './format.js';
+import schema from './schema.json' with { type: 'json' };
+
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  compiled ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+  return compiled;
+}
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath === '' ? '(top level)' : e.instancePath;
+  const extra = e.keyword === 'additionalProperties' ? ` ('${(e.params as { additionalProperty: string }).additionalProperty}')` : '';
+  return `${where} ${e.message ?? 'is invalid'}${extra}`;
+}
+
+/** `data` as a Lut, or a UserError naming `source` and, for schema violations, the JSON path of each problem. */
+export function validateLut(data: unknown, source: string): Lut {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new UserError(`${source} is not a LUT: expected a JSON object`);
+  const { format, version } = data as { format?: unknown; version?: unknown };
+  if (format !== LUT_FORMAT)
+    throw new UserError(`${source} is not a LUT: its "format" is ${JSON.stringify(format) ?? 'missing'}, expected "${LUT_FORMAT}"`);
+  if (version !== LUT_VERSION)
+    throw new UserError(`${source} is LUT format version ${JSON.stringify(version) ?? '(missing)'}; this tool reads version ${LUT_VERSION} only`, {
+      hint: `re-profile it with this version of the tool, or use the tool version that wrote it`,
+    });
+  const validate = validator();
+  if (!validate(data)) {
+    const errors = validate.errors ?? [];
+    const shown = errors.slice(0, 5).map(describe);
+    const more = errors.length > shown.length ? `; and ${errors.length - shown.length} more` : '';
+    throw new UserError(`${source} is not a valid LUT v${LUT_VERSION}: ${shown.join('; ')}${more}`);
+  }
+  const lut = data as Lut;
+  for (const key of [...Object.keys(lut.entries), ...Object.keys(lut.unsupported ?? {})]) {
+    // parseOpKey throws a UserError that says what is wrong with the key.
+    const canonical = opKey(parseOpKey(key));
+    if (canonical !== key) throw new UserError(`${source}: entry key '${key}' is not canonical (expected '${canonical}')`);
+  }
+  return lut;
+}
