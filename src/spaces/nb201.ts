@@ -13,19 +13,15 @@
  * global pool) is left out: the catalog has no standalone activation and its latency is negligible
  * next to the cells.
  */
-import type { Architecture, Layer } from '../core/arch.js';
-import { lutInstances } from '../core/decompose.js';
+import { placeLayers, type Architecture, type Layer } from '../core/arch.js';
+import { NB201_OPS, lutInstances, nb201CellInstances, nb201CellString, parseNb201Cell } from '../core/decompose.js';
 import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
 import type { OpInstance } from '../core/ops.js';
 import type { Rng } from '../core/rng.js';
 import type { Decision, SearchSpace, SpaceOptions } from '../core/space.js';
 
-/** The benchmark's op names, in its own order (index = option index of every decision). */
-export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
-export type Nb201Op = (typeof NB201_OPS)[number];
-
-/** Edges as [to, from], in the order the cell string lists them. */
+/** Edges as [to, from], in the order the cell string lists them (that of src/core/decompose.ts). */
 export const NB201_EDGES = [
   [1, 0],
   [2, 0],
@@ -39,7 +35,8 @@ export const NB201_CELLS = NB201_OPS.length ** NB201_EDGES.length;
 const STAGE_CHANNELS = [16, 32, 64] as const;
 const CELLS_PER_STAGE = 5;
 
-function checkEncoding(encoding: readonly number[]): void {
+/** Encoding (op index per edge) → the benchmark's cell string, e.g. "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|…|". */
+export function encodingToCell(encoding: readonly number[]): string {
   if (encoding.length !== NB201_EDGES.length)
     throw new UserError(`nb201: a choice vector has ${NB201_EDGES.length} entries (one per edge), got ${encoding.length}`);
   encoding.forEach((c, i) => {
@@ -48,37 +45,12 @@ function checkEncoding(encoding: readonly number[]): void {
       throw new UserError(`nb201: edge ${to}<-${from} choice must be an integer in [0, ${NB201_OPS.length - 1}] (${NB201_OPS.join(', ')}), got ${c}`);
     }
   });
-}
-
-/** Encoding → the benchmark's cell string, e.g. "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|…|". */
-export function nb201CellString(encoding: readonly number[]): string {
-  checkEncoding(encoding);
-  const e = encoding.map((c) => NB201_OPS[c]);
-  return `|${e[0]}~0|+|${e[1]}~0|${e[2]}~1|+|${e[3]}~0|${e[4]}~1|${e[5]}~2|`;
+  return nb201CellString(encoding.map((c) => NB201_OPS[c]));
 }
 
 /** The benchmark's cell string → encoding. Throws a UserError naming what does not fit. */
-export function parseNb201Cell(cell: string): number[] {
-  const bad = (why: string) =>
-    new UserError(`'${cell}' is not a NAS-Bench-201 cell string: ${why}`, {
-      hint: 'expected 3 nodes like |nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|',
-    });
-  const nodes = cell.split('+');
-  if (nodes.length !== 3) throw bad(`expected 3 nodes separated by '+', got ${nodes.length}`);
-  const encoding: number[] = [];
-  nodes.forEach((node, n) => {
-    if (!node.startsWith('|') || !node.endsWith('|')) throw bad(`node ${n + 1} must be wrapped in '|'`);
-    const edges = node.slice(1, -1).split('|');
-    if (edges.length !== n + 1) throw bad(`node ${n + 1} must have ${n + 1} input edge(s), got ${edges.length}`);
-    edges.forEach((edge, from) => {
-      const [op, src, ...rest] = edge.split('~');
-      if (rest.length || src !== String(from)) throw bad(`edge '${edge}' of node ${n + 1} must read <op>~${from}`);
-      const index = (NB201_OPS as readonly string[]).indexOf(op);
-      if (index < 0) throw bad(`unknown op '${op}' (known: ${NB201_OPS.join(', ')})`);
-      encoding.push(index);
-    });
-  });
-  return encoding;
+export function cellToEncoding(cell: string): number[] {
+  return parseNb201Cell(cell).edges.map((e) => NB201_OPS.indexOf(e.op));
 }
 
 /** False when no path of non-'none' edges leads from the input (node 0) to the output (node 3). */
@@ -90,7 +62,7 @@ export function nb201Connected(encoding: readonly number[]): boolean {
   return reached[3];
 }
 
-/** Every encoding of the space, in mixed-radix order (edge 1←0 most significant). */
+/** Every encoding of the space, in mixed-radix order (edge 1<-0 most significant). */
 export function allNb201Encodings(): number[][] {
   const out: number[][] = [];
   for (let i = 0; i < NB201_CELLS; i++) {
@@ -122,7 +94,7 @@ export class Nb201Space implements SearchSpace {
   }
 
   build(choices: readonly number[]): Architecture {
-    const cell = nb201CellString(choices);
+    const cell = encodingToCell(choices);
     const layers: Layer[] = [{ role: 'stem', spec: { kind: 'conv', cout: STAGE_CHANNELS[0], k: 3, stride: 1, groups: 1, dilation: 1, act: 'none' } }];
     STAGE_CHANNELS.forEach((c, stage) => {
       if (stage > 0) layers.push({ role: 'block', spec: { kind: 'resblock', cout: c, stride: 2 } });
@@ -143,18 +115,25 @@ export class Nb201Space implements SearchSpace {
   }
 
   /**
-   * Every distinct LUT instance of the space, from the decomposition the predictor uses (cells become
-   * edge ops and node sums). Every architecture repeats one cell 15 times, so the union over all
-   * 15,625 architectures is exact; computed once per space object (about a second).
+   * Every distinct LUT instance of the space, through the decomposition the predictor uses (cells
+   * become edge ops and node sums). Stem, reductions and head never change; a cell's instances depend
+   * only on the cell and its input shape, so the union over all cells at the three stage shapes is
+   * exact. Computed once per space object.
    */
   allInstances(): OpInstance[] {
     if (this.instances) return this.instances;
     const seen = new Map<string, OpInstance>();
-    for (const encoding of allNb201Encodings())
-      for (const { inst } of lutInstances(this.build(encoding))) {
-        const key = opKey(inst);
-        if (!seen.has(key)) seen.set(key, inst);
-      }
+    const add = (inst: OpInstance) => {
+      const key = opKey(inst);
+      if (!seen.has(key)) seen.set(key, inst);
+    };
+    const arch = this.build(NB201_EDGES.map(() => 0));
+    for (const { inst } of lutInstances(arch)) add(inst);
+    const cellInputs = new Map(placeLayers(arch).filter((p) => p.layer.spec.kind === 'nb201cell').map((p) => [p.inst.input.join('x'), p.inst.input]));
+    for (const encoding of allNb201Encodings()) {
+      const cell = encodingToCell(encoding);
+      for (const input of cellInputs.values()) nb201CellInstances(cell, input, arch.dtype).forEach(add);
+    }
     this.instances = [...seen.values()];
     return this.instances;
   }

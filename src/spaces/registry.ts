@@ -2,9 +2,11 @@
 import { UserError } from '../core/errors.js';
 import type { SearchSpace, SpaceOptions } from '../core/space.js';
 import { createMbv2Space } from './mbv2.js';
+import { createNb201Space } from './nb201.js';
 
 export const SPACES = {
   mbv2: createMbv2Space,
+  nb201: createNb201Space,
 } satisfies Record<string, (opts: SpaceOptions) => SearchSpace>;
 
 export type SpaceName = keyof typeof SPACES;

@@ -1,0 +1,163 @@
+/**
+ * nas search / nas-search: latency-aware architecture search. Latency from a LUT (--lut) or a table of
+ * measured latencies (--latency-table), accuracy from an evaluator, one strategy; writes a front file
+ * and resumes from `<out>.ckpt.json` when a killed search left one.
+ */
+import type { CommandModule } from 'yargs';
+import { UserError } from '../../core/errors.js';
+import type { SpaceOptions } from '../../core/space.js';
+import type { Candidate, LatencySource } from '../../search/types.js';
+import { emit, log, ms, table } from '../output.js';
+import { createProgress } from '../progress.js';
+
+export interface SearchArgs {
+  json?: boolean;
+  space: string;
+  strategy: string;
+  lut?: string;
+  latencyTable?: string;
+  nb201File?: string;
+  evaluator: string;
+  dataset?: string;
+  evalCommand?: string;
+  evalTimeout?: number;
+  proxyBatch?: number;
+  proxyResolution?: number;
+  proxyBackend?: string;
+  targetMs?: number;
+  budget: number;
+  seed: number;
+  out: string;
+  resolution?: number;
+}
+
+/** Checks everything that needs no file or module, so bad input fails before any work starts. */
+export function checkSearchArgs(a: SearchArgs): void {
+  if ((a.lut === undefined) === (a.latencyTable === undefined))
+    throw new UserError('name exactly one latency source: --lut FILE (LUT predictor) or --latency-table DEVICE (measured table, nb201 only)');
+  if (a.targetMs !== undefined && !(Number.isFinite(a.targetMs) && a.targetMs > 0)) throw new UserError(`--target-ms must be a positive number of milliseconds, got ${a.targetMs}`);
+  if (!Number.isInteger(a.budget) || a.budget < 1) throw new UserError(`--budget must be a positive integer (architectures to evaluate), got ${a.budget}`);
+  if (!Number.isInteger(a.seed)) throw new UserError(`--seed must be an integer, got ${a.seed}`);
+  if (a.resolution !== undefined && (!Number.isInteger(a.resolution) || a.resolution < 1)) throw new UserError(`--resolution must be a positive integer, got ${a.resolution}`);
+  if (a.evalTimeout !== undefined && !(a.evalTimeout > 0)) throw new UserError(`--eval-timeout must be a positive number of seconds, got ${a.evalTimeout}`);
+  if (a.evaluator === 'command' && !a.evalCommand?.trim())
+    throw new UserError('--evaluator command needs --eval-command "…"', { hint: `e.g. --eval-command "python train.py --arch {arch}" ({arch} = architecture JSON file)` });
+  if (a.evaluator !== 'command' && a.evalCommand !== undefined) throw new UserError(`--eval-command is only used with --evaluator command (got --evaluator ${a.evaluator})`);
+  if (!a.out?.trim()) throw new UserError('--out must name the front file to write, e.g. --out front.json');
+}
+
+async function latencySource(a: SearchArgs, space: import('../../core/space.js').SearchSpace): Promise<LatencySource> {
+  if (a.lut !== undefined) {
+    const { lutLatencySource } = await import('../../predict/latency-source.js');
+    return lutLatencySource(a.lut, space);
+  }
+  const { tableLatencySource } = await import('../../latency/table.js');
+  return tableLatencySource({ device: a.latencyTable!, file: a.nb201File });
+}
+
+/** The front as a text table; a "within" column when there is a target. */
+function frontTable(front: readonly Candidate[], targetMs?: number): string {
+  const t = targetMs;
+  const header = ['#', 'accuracy', 'latency ms', ...(t === undefined ? [] : ['within']), 'architecture'];
+  const rows = front.map((c, i) => [i + 1, c.accuracy.toFixed(3), ms(c.latency.ms), ...(t === undefined ? [] : [c.latency.ms <= t ? 'yes' : 'no']), c.name]);
+  return table(header, rows);
+}
+
+export async function runSearchCommand(a: SearchArgs): Promise<void> {
+  checkSearchArgs(a);
+  const [{ createStrategy }, { createEvaluator }, { createSpace }, { runSearchJob }] = await Promise.all([
+    import('../../search/strategies/registry.js'),
+    import('../../evaluators/registry.js'),
+    import('../../spaces/registry.js'),
+    import('../../search/job.js'),
+  ]);
+  const strategy = await createStrategy(a.strategy);
+  const spaceOptions: SpaceOptions = a.resolution === undefined ? {} : { resolution: a.resolution };
+  const space = createSpace(a.space, spaceOptions);
+  const latency = await latencySource(a, space);
+  const evaluator = await createEvaluator(a.evaluator, {
+    dataset: a.dataset,
+    nb201File: a.nb201File,
+    command: a.evalCommand,
+    timeoutMs: a.evalTimeout === undefined ? undefined : a.evalTimeout * 1000,
+    proxy: { batch: a.proxyBatch, resolution: a.proxyResolution, backend: a.proxyBackend as never },
+  });
+  const progress = createProgress(`search ${strategy.name}`, a.budget, { quiet: !process.stderr.isTTY });
+  let job;
+  try {
+    job = await runSearchJob({
+      space,
+      spaceOptions: { resolution: space.resolution },
+      latency,
+      evaluator,
+      strategy,
+      budget: a.budget,
+      seed: a.seed,
+      targetMs: a.targetMs,
+      out: a.out,
+      onProgress: (p) => progress.update(p.done, p.best ? `best ${p.best.accuracy.toFixed(2)} @ ${ms(p.best.latency.ms)} ms` : ''),
+    });
+  } finally {
+    progress.stop();
+    await evaluator.dispose?.();
+  }
+  const { result, front, resumed } = job;
+  if (resumed) log(`resumed from checkpoint: ${resumed} evaluation(s) reused`);
+  if (result.history.length < a.budget) log(`stopped after ${result.history.length} of ${a.budget} evaluations: no new ${a.targetMs === undefined ? '' : 'feasible '}architecture left to try`);
+  const lite = (c: Candidate) => ({ name: c.name, encoding: c.encoding, accuracy: c.accuracy, latency: { ms: c.latency.ms, ci95: c.latency.ci95 ?? null } });
+  emit(
+    a,
+    {
+      out: a.out,
+      strategy: front.strategy,
+      space: front.space,
+      latency: front.latency,
+      evaluator: front.evaluator,
+      target: front.target,
+      seed: front.seed,
+      budget: front.budget,
+      evaluations: front.evaluations,
+      resumed,
+      best: result.best ? lite(result.best) : null,
+      front: result.front.map(lite),
+    },
+    () => {
+      const best = result.best;
+      const bestLine = best
+        ? `best${a.targetMs === undefined ? '' : ` within ${a.targetMs} ms`}: ${best.accuracy.toFixed(3)} at ${ms(best.latency.ms)} ms  ${best.name}\n`
+        : `no evaluated architecture is within ${a.targetMs} ms\n`;
+      return (
+        `${strategy.name} on ${space.id}: ${result.history.length} evaluated, ${result.front.length} on the front (written to ${a.out})\n` +
+        frontTable(result.front, a.targetMs) +
+        bestLine
+      );
+    },
+  );
+}
+
+export const searchCommand: CommandModule<object, SearchArgs> = {
+  command: 'search',
+  describe: 'search a space for the accuracy/latency front (random, evolution, nsga2, …) and write it to a front file',
+  builder: (y) =>
+    y
+      .option('space', { type: 'string', demandOption: true, describe: 'search space (e.g. nb201, mbv2)' })
+      .option('strategy', { type: 'string', default: 'nsga2', describe: 'search strategy: random, evolution (best under --target-ms), nsga2 (whole front), …' })
+      .option('lut', { type: 'string', describe: 'latency from this LUT (predictor: overhead + sum of op latencies)' })
+      .option('latency-table', { type: 'string', describe: 'latency measured on a device, from the NAS-Bench-201 table: raspi4, pixel3, eyeriss, fpga, pi5_litert, pi5_onnx, pi5_torchmobile, pixel_litert' })
+      .option('nb201-file', { type: 'string', describe: 'NAS-Bench-201 data file (default ../shared/data/nb201/nb201.json from the project root)' })
+      .option('evaluator', { type: 'string', default: 'table', describe: 'accuracy: table (NAS-Bench-201 data), command (your script), proxy (NASWOT zero-cost score, not a %)' })
+      .option('dataset', { type: 'string', default: 'cifar10', describe: 'table evaluator: cifar10, cifar100 or ImageNet16-120' })
+      .option('eval-command', { type: 'string', describe: 'command evaluator: shell command; {arch} is replaced by the architecture JSON file (appended if absent); prints the accuracy' })
+      .option('eval-timeout', { type: 'number', describe: 'command evaluator: seconds per architecture (default 3600)' })
+      .option('proxy-batch', { type: 'number', describe: 'proxy evaluator: minibatch size (default 16)' })
+      .option('proxy-resolution', { type: 'number', describe: 'proxy evaluator: input size (default the space resolution, at most 16)' })
+      .option('proxy-backend', { type: 'string', describe: 'proxy evaluator: tfjs backend, wasm (default) or cpu' })
+      .option('target-ms', { type: 'number', describe: 'latency target/limit in ms (evolution: hard limit; nsga2/random: only feasible candidates)' })
+      .option('budget', { type: 'number', default: 100, describe: 'architectures to evaluate for accuracy' })
+      .option('seed', { type: 'number', default: 0, describe: 'random seed: the same seed gives the same front' })
+      .option('out', { type: 'string', demandOption: true, describe: 'front file to write; the checkpoint is <out>.ckpt.json' })
+      .option('resolution', { type: 'number', describe: 'input resolution of the space (default: the space default)' })
+      .example('$0 search --space nb201 --latency-table pixel3 --strategy nsga2 --budget 300 --out front.json', '')
+      .example('$0 search --space mbv2 --resolution 96 --lut cpu.lut.json --evaluator proxy --strategy evolution --target-ms 5 --out front.json', '') as never,
+  handler: (a) => runSearchCommand(a),
+};

@@ -1,0 +1,36 @@
+/** Accuracy evaluators by name. Adding one is one line in EVALUATORS; heavy ones load lazily. */
+import { UserError } from '../core/errors.js';
+import type { AccuracyEvaluator } from '../search/types.js';
+import { commandEvaluator } from './command.js';
+import type { ProxyEvaluatorOptions } from './proxy/index.js';
+import { tableEvaluator } from './table.js';
+
+/** The union of every evaluator's options; each reads its own. */
+export interface EvaluatorOptions {
+  /** table: cifar10 | cifar100 | ImageNet16-120. */
+  dataset?: string;
+  /** table: path of nb201.json. */
+  nb201File?: string;
+  /** command: the shell command, `{arch}` = architecture file. */
+  command?: string;
+  /** command: per-architecture timeout. */
+  timeoutMs?: number;
+  proxy?: ProxyEvaluatorOptions;
+}
+
+type EvaluatorFactory = (opts: EvaluatorOptions) => AccuracyEvaluator | Promise<AccuracyEvaluator>;
+
+export const EVALUATORS = {
+  table: (o) => tableEvaluator({ dataset: o.dataset, file: o.nb201File }),
+  command: (o) => commandEvaluator({ command: o.command ?? '', timeoutMs: o.timeoutMs }),
+  proxy: async (o) => (await import('./proxy/index.js')).proxyEvaluator(o.proxy),
+} satisfies Record<string, EvaluatorFactory>;
+
+export type EvaluatorName = keyof typeof EVALUATORS;
+export const EVALUATOR_NAMES = Object.keys(EVALUATORS) as EvaluatorName[];
+
+export async function createEvaluator(name: string, opts: EvaluatorOptions = {}): Promise<AccuracyEvaluator> {
+  const factory = (EVALUATORS as Record<string, EvaluatorFactory>)[name];
+  if (!factory) throw new UserError(`unknown evaluator '${name}'`, { hint: `known evaluators: ${EVALUATOR_NAMES.join(', ')}` });
+  return factory(opts);
+}

@@ -1,0 +1,124 @@
+/**
+ * A search as a job on disk: resumes from `<out>.ckpt.json` when a compatible checkpoint is there,
+ * checkpoints as it goes, writes the front file and removes the checkpoint once the front is safe.
+ *
+ * A checkpoint belongs to one exact search (space and options, strategy, seed, budget, target,
+ * latency source, evaluator); any other search refuses it rather than mixing results.
+ */
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { readJsonFile } from '../core/arch-file.js';
+import { UserError } from '../core/errors.js';
+import type { SearchSpace, SpaceOptions } from '../core/space.js';
+import { frontMember, FRONT_FORMAT, FRONT_VERSION, writeFrontFile, type FrontFile } from './front-file.js';
+import type { AccuracyEvaluator, LatencySource, SearchProgress, SearchResult, Searcher } from './types.js';
+
+export const CHECKPOINT_FORMAT = 'hw-nas-search-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+export interface SearchJob {
+  space: SearchSpace;
+  spaceOptions: SpaceOptions;
+  latency: LatencySource;
+  evaluator: AccuracyEvaluator;
+  strategy: Searcher;
+  budget: number;
+  seed: number;
+  targetMs?: number;
+  /** Front file path; the checkpoint is `<out>.ckpt.json`. */
+  out: string;
+  onProgress?(p: SearchProgress): void;
+}
+
+export interface SearchJobResult {
+  result: SearchResult;
+  front: FrontFile;
+  /** Evaluations taken from a checkpoint instead of being run again. */
+  resumed: number;
+}
+
+export function checkpointPath(out: string): string {
+  return `${out}.ckpt.json`;
+}
+
+/** What a checkpoint must match to be resumed. */
+function fingerprint(job: SearchJob): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify({
+      space: { id: job.space.id, options: job.spaceOptions },
+      strategy: job.strategy.name,
+      seed: job.seed,
+      budget: job.budget,
+      targetMs: job.targetMs ?? null,
+      latency: { id: job.latency.id, provenance: job.latency.provenance },
+      evaluator: { id: job.evaluator.id, provenance: job.evaluator.provenance },
+    }),
+  ) as Record<string, unknown>;
+}
+
+/** The saved ledger state, undefined when there is no checkpoint; errors when it is corrupt or foreign. */
+function loadCheckpoint(file: string, search: Record<string, unknown>): { evaluations: unknown[] } | undefined {
+  if (!existsSync(file)) return undefined;
+  const hint = `delete ${file} to start the search over`;
+  let doc: Record<string, unknown>;
+  try {
+    doc = readJsonFile(file, 'search checkpoint') as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`search checkpoint ${file} is corrupt: ${(e as Error).message}`, { hint, cause: e });
+  }
+  const state = doc?.state as { evaluations?: unknown } | undefined;
+  if (doc?.format !== CHECKPOINT_FORMAT || doc.version !== CHECKPOINT_VERSION || typeof doc.search !== 'object' || !Array.isArray(state?.evaluations))
+    throw new UserError(`search checkpoint ${file} is corrupt: expected a "${CHECKPOINT_FORMAT}" version ${CHECKPOINT_VERSION} document with "search" and "state"`, { hint });
+  if (!isDeepStrictEqual(doc.search, search)) {
+    const saved = doc.search as Record<string, unknown>;
+    const differs = Object.keys(search).filter((k) => !isDeepStrictEqual(saved[k], search[k]));
+    throw new UserError(
+      `search checkpoint ${file} belongs to another search (${differs.map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(search[k])} here`).join('; ')})`,
+      { hint: `${hint}, or write to another --out` },
+    );
+  }
+  return state as { evaluations: unknown[] };
+}
+
+function writeAtomic(file: string, data: unknown): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(data) + '\n');
+  renameSync(tmp, file);
+}
+
+export async function runSearchJob(job: SearchJob): Promise<SearchJobResult> {
+  const file = checkpointPath(job.out);
+  const search = fingerprint(job);
+  const saved = loadCheckpoint(file, search);
+  const result = await job.strategy.run({
+    space: job.space,
+    latency: job.latency,
+    evaluator: job.evaluator,
+    budget: job.budget,
+    targetMs: job.targetMs,
+    seed: job.seed,
+    onProgress: job.onProgress,
+    checkpoint: {
+      load: () => saved,
+      save: (state) => writeAtomic(file, { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, search, state, savedAt: new Date().toISOString() }),
+    },
+  });
+  const front: FrontFile = {
+    format: FRONT_FORMAT,
+    version: FRONT_VERSION,
+    space: { id: job.space.id, options: job.spaceOptions },
+    latency: { id: job.latency.id, provenance: job.latency.provenance },
+    evaluator: { id: job.evaluator.id, provenance: job.evaluator.provenance },
+    target: job.targetMs === undefined ? null : { latencyMs: job.targetMs },
+    strategy: job.strategy.name,
+    seed: job.seed,
+    budget: job.budget,
+    evaluations: result.history.length,
+    best: result.best?.name ?? null,
+    members: result.front.map((c) => frontMember(job.space.build(c.encoding), c.accuracy, c.latency)),
+    created: new Date().toISOString(),
+  };
+  writeFrontFile(job.out, front);
+  rmSync(file, { force: true });
+  return { result, front, resumed: saved?.evaluations.length ?? 0 };
+}

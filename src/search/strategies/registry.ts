@@ -1,0 +1,26 @@
+/**
+ * Search strategies by name. Adding one is one line in STRATEGIES; a strategy with heavy dependencies
+ * loads them lazily inside its factory (`async () => new (await import('...')).X()`).
+ */
+import { UserError } from '../../core/errors.js';
+import type { Searcher } from '../types.js';
+import { EvolutionSearch } from './evolution.js';
+import { Nsga2Search } from './nsga2.js';
+import { RandomSearch } from './random.js';
+
+export type StrategyFactory = () => Searcher | Promise<Searcher>;
+
+export const STRATEGIES = {
+  random: () => new RandomSearch(),
+  evolution: () => new EvolutionSearch(),
+  nsga2: () => new Nsga2Search(),
+} satisfies Record<string, StrategyFactory>;
+
+export type StrategyName = keyof typeof STRATEGIES;
+export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];
+
+export async function createStrategy(name: string): Promise<Searcher> {
+  const factory = (STRATEGIES as Record<string, StrategyFactory>)[name];
+  if (!factory) throw new UserError(`unknown search strategy '${name}'`, { hint: `known strategies: ${STRATEGY_NAMES.join(', ')}` });
+  return factory();
+}

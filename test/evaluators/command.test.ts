@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commandEvaluator, commandLine, parseAccuracy } from '../../src/evaluators/command.js';
+import { createNb201Space } from '../../src/spaces/nb201.js';
+
+const arch = createNb201Space().build([3, 3, 4, 1, 3, 1]);
+
+describe('parseAccuracy', () => {
+  it('reads JSON {"accuracy"} first, else the last standalone number', () => {
+    expect(parseAccuracy('{"accuracy": 88.5, "epochs": 10}\n')).toBe(88.5);
+    expect(parseAccuracy('epoch 10\nloss 0.3\n{"accuracy": 71}')).toBe(71);
+    expect(parseAccuracy('epoch 1 loss 0.52\ntop1 accuracy: 91.25%.\n')).toBe(91.25);
+    expect(parseAccuracy('resnet50 done')).toBeUndefined();
+    expect(parseAccuracy('')).toBeUndefined();
+  });
+
+  it('substitutes or appends the architecture path', () => {
+    expect(commandLine('python t.py --arch {arch} --q', '/tmp/a.json')).toBe('python t.py --arch /tmp/a.json --q');
+    expect(commandLine('./eval', '/tmp/a b.json')).toBe("./eval '/tmp/a b.json'");
+  });
+});
+
+describe('command evaluator', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cmd-eval-'));
+  const script = path.join(dir, 'train.sh');
+  // Checks it was handed an architecture file, then prints a log ending in the accuracy.
+  writeFileSync(script, `test -f "$1" || exit 9\ngrep -q '"format":"hw-nas-arch"' "$1" || exit 8\necho "epoch 1 loss 0.4"\necho "accuracy: 91.25"\n`);
+
+  it('runs the command on the architecture file and reads its accuracy', async () => {
+    expect(await commandEvaluator({ command: `sh ${script} {arch}` }).evaluate(arch)).toBe(91.25);
+    expect(await commandEvaluator({ command: `sh ${script}` }).evaluate(arch)).toBe(91.25);
+    expect(await commandEvaluator({ command: `echo '{"accuracy": 77.5, "epochs": 3}' #` }).evaluate(arch)).toBe(77.5);
+  });
+
+  it('reports a failing command with its exit code and output', async () => {
+    const ev = commandEvaluator({ command: 'echo partial; echo boom >&2; exit 3; : {arch}' });
+    await expect(ev.evaluate(arch)).rejects.toThrow(/evaluator command failed \(exit code 3\).*echo partial[\s\S]*stdout: partial[\s\S]*stderr: boom/);
+  });
+
+  it('kills a command that runs past its timeout', async () => {
+    const t0 = Date.now();
+    await expect(commandEvaluator({ command: 'sleep 10; : {arch}', timeoutMs: 300 }).evaluate(arch)).rejects.toThrow(/timed out after 0.3 s/);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('says so when the command prints no number', async () => {
+    await expect(commandEvaluator({ command: 'echo all done; : {arch}' }).evaluate(arch)).rejects.toThrow(/printed no accuracy[\s\S]*stdout: all done/);
+  });
+
+  it('needs a command', () => {
+    expect(() => commandEvaluator({ command: '  ' })).toThrow(/needs a command/);
+  });
+});

@@ -1,0 +1,80 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { readFrontFile } from '../../src/search/front-file.js';
+
+/** Runs `nas <args>` in-process, capturing what it prints. */
+async function nas(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+const dir = mkdtempSync(path.join(tmpdir(), 'nas-search-'));
+const base = (out: string) => ['search', '--space', 'nb201', '--latency-table', 'pixel3', '--budget', '60', '--out', path.join(dir, out)];
+
+describe('nas search', () => {
+  it('searches, writes the front file and prints one JSON document with --json', async () => {
+    const r = await nas(...base('a.json'), '--strategy', 'nsga2', '--seed', '3', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ strategy: 'nsga2', seed: 3, budget: 60, evaluations: 60, resumed: 0, target: null, space: { id: 'nb201' } });
+    expect(doc.front.length).toBeGreaterThan(3);
+    expect(readFrontFile(path.join(dir, 'a.json')).members.map((m) => m.name)).toEqual(doc.front.map((m: { name: string }) => m.name));
+    expect(existsSync(path.join(dir, 'a.json.ckpt.json'))).toBe(false);
+  });
+
+  it('prints a summary table, marking members within the target', async () => {
+    const r = await nas(...base('b.json'), '--strategy', 'evolution', '--target-ms', '5');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^evolution on nb201: 60 evaluated, \d+ on the front/);
+    expect(r.stdout).toMatch(/#\s+accuracy\s+latency ms\s+within\s+architecture/);
+    expect(r.stdout).toMatch(/best within 5 ms: \d+\.\d{3} at \d\.\d{3} ms {2}\|/);
+  });
+
+  it.each([
+    [['--strategy', 'hillclimb'], /unknown search strategy 'hillclimb'[\s\S]*hint: known strategies: random, evolution, nsga2/],
+    [['--evaluator', 'oracle'], /unknown evaluator 'oracle'/],
+    [['--target-ms', '0'], /--target-ms must be a positive number/],
+    [['--target-ms', '-3'], /--target-ms must be a positive number/],
+    [['--budget', '0'], /--budget must be a positive integer/],
+    [['--budget', '2.5'], /--budget must be a positive integer/],
+    [['--lut', 'x.lut.json'], /exactly one latency source/],
+    [['--evaluator', 'command'], /--evaluator command needs --eval-command/],
+    [['--eval-command', 'echo 1'], /--eval-command is only used with --evaluator command/],
+    [['--dataset', 'mnist'], /unknown NAS-Bench-201 dataset 'mnist'/],
+    [['--resolution', '16'], /latency table 'pixel3' was measured at 32x32 input/],
+  ])('rejects bad input %j with one clear message', async (extra, message) => {
+    const r = await nas(...base('bad.json'), ...extra);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/internal error|at .*\.ts:\d+/);
+  });
+
+  it('rejects an unknown space, an unknown latency table and a missing latency source', async () => {
+    expect((await nas('search', '--space', 'resnet', '--latency-table', 'pixel3', '--out', path.join(dir, 'c.json'))).stderr).toMatch(/unknown search space 'resnet'/);
+    expect((await nas('search', '--space', 'nb201', '--latency-table', 'iphone', '--out', path.join(dir, 'c.json'))).stderr).toMatch(/unknown latency table 'iphone'/);
+    expect((await nas('search', '--space', 'nb201', '--out', path.join(dir, 'c.json'))).stderr).toMatch(/exactly one latency source/);
+  });
+
+  it('refuses a corrupt checkpoint next to --out', async () => {
+    writeFileSync(path.join(dir, 'd.json.ckpt.json'), 'not json');
+    const r = await nas(...base('d.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/search checkpoint .*d.json.ckpt.json is corrupt[\s\S]*hint: delete .*d.json.ckpt.json to start the search over/);
+  });
+});
