@@ -1,0 +1,106 @@
+/** Options and helpers shared by several commands, so each flag means the same everywhere. */
+import type { Argv } from 'yargs';
+import type { Architecture } from '../../core/arch.js';
+import { UserError } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
+import type { DeviceOptions, TimingProtocol } from '../../../devices/types.js';
+import { DEFAULT_PROTOCOL } from '../../../devices/types.js';
+
+export function deviceOptions<T>(y: Argv<T>) {
+  return y
+    .option('device', { type: 'string', default: 'cpu', describe: 'device to measure on (see `nas devices`)' })
+    .option('threads', { type: 'number', describe: 'runtime threads (ort-cpu: intra-op threads, 0 = runtime default; wasm: worker threads)' })
+    .option('graph-opt', { type: 'string', choices: ['all', 'extended', 'basic', 'disabled'], describe: 'onnxruntime graph optimisation level' })
+    .option('browser', { type: 'string', describe: 'browser devices: path of the Chrome/Chromium/Edge executable' })
+    .option('browser-endpoint', { type: 'string', describe: 'browser devices: ws:// endpoint of an already running browser' })
+    .option('device-opt', { type: 'array', string: true, default: [] as string[], describe: 'extra device option key=value (repeatable)' });
+}
+
+export function protocolOptions<T>(y: Argv<T>) {
+  return y
+    .option('warmup', { type: 'number', default: DEFAULT_PROTOCOL.warmup, describe: 'untimed runs before measuring' })
+    .option('min-repeats', { type: 'number', default: DEFAULT_PROTOCOL.minRepeats, describe: 'minimum timed runs per model' })
+    .option('max-repeats', { type: 'number', default: DEFAULT_PROTOCOL.maxRepeats, describe: 'maximum timed runs per model' })
+    .option('max-time-ms', { type: 'number', default: DEFAULT_PROTOCOL.maxTimeMs, describe: 'time limit per model (ms)' })
+    .option('target-ci', { type: 'number', default: DEFAULT_PROTOCOL.targetCI, describe: "stop when the median's 95% CI half-width is within this fraction" });
+}
+
+export function archSourceOptions<T>(y: Argv<T>) {
+  return y
+    .option('arch', { type: 'string', describe: 'architecture JSON file' })
+    .option('published', { type: 'string', describe: 'a published network by name (e.g. MobileNetV2-1.0)' })
+    .option('space', { type: 'string', describe: 'search space for --random' })
+    .option('random', { type: 'number', describe: 'N random architectures of --space' })
+    .option('seed', { type: 'number', default: 0, describe: 'random seed' })
+    .option('resolution', { type: 'number', describe: 'input resolution (default: the space or net default)' });
+}
+
+interface DeviceArgs {
+  device: string;
+  threads?: number;
+  graphOpt?: string;
+  browser?: string;
+  browserEndpoint?: string;
+  deviceOpt?: string[];
+}
+
+export function toDeviceOptions(a: DeviceArgs): DeviceOptions {
+  const opts: DeviceOptions = {
+    threads: a.threads,
+    graphOptimizationLevel: a.graphOpt,
+    browser: a.browser,
+    browserEndpoint: a.browserEndpoint,
+  };
+  for (const kv of a.deviceOpt ?? []) {
+    const m = /^([\w.-]+)=(.*)$/.exec(kv);
+    if (!m) throw new UserError(`--device-opt must look like key=value, got '${kv}'`);
+    const v = m[2];
+    opts[m[1]] = v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+  }
+  for (const k of Object.keys(opts)) if (opts[k] === undefined) delete opts[k];
+  return opts;
+}
+
+interface ProtocolArgs {
+  warmup: number;
+  minRepeats: number;
+  maxRepeats: number;
+  maxTimeMs: number;
+  targetCi: number;
+}
+
+export function toProtocol(a: ProtocolArgs): TimingProtocol {
+  const p: TimingProtocol = { warmup: a.warmup, minRepeats: a.minRepeats, maxRepeats: a.maxRepeats, maxTimeMs: a.maxTimeMs, targetCI: a.targetCi };
+  if (!(p.warmup >= 0) || !(p.minRepeats >= 1) || !(p.maxRepeats >= p.minRepeats) || !(p.maxTimeMs > 0) || !(p.targetCI > 0))
+    throw new UserError(`invalid timing protocol ${JSON.stringify(p)}`, { hint: 'need warmup ≥ 0, 1 ≤ min-repeats ≤ max-repeats, max-time-ms > 0, target-ci > 0' });
+  return p;
+}
+
+interface ArchArgs {
+  arch?: string;
+  published?: string;
+  space?: string;
+  random?: number;
+  seed: number;
+  resolution?: number;
+}
+
+/** The architectures named by --arch | --published | --space S --random N. */
+export async function resolveArchitectures(a: ArchArgs): Promise<Architecture[]> {
+  const given = [a.arch !== undefined, a.published !== undefined, a.random !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new UserError('name exactly one architecture source: --arch FILE, --published NAME, or --space S --random N');
+  if (a.arch !== undefined) {
+    const { readArchFile } = await import('../../core/arch-file.js');
+    return [await readArchFile(a.arch)];
+  }
+  if (a.published !== undefined) {
+    const { publishedNet } = await import('../../spaces/published.js');
+    return [publishedNet(a.published, { resolution: a.resolution })];
+  }
+  if (!a.space) throw new UserError('--random needs --space (e.g. --space mbv2)');
+  if (!Number.isInteger(a.random) || (a.random as number) < 1) throw new UserError(`--random must be a positive integer, got ${a.random}`);
+  const { createSpace } = await import('../../spaces/registry.js');
+  const space = createSpace(a.space, { resolution: a.resolution });
+  const rng = new Rng(a.seed);
+  return Array.from({ length: a.random as number }, () => space.build(space.sample(rng)));
+}

@@ -1,0 +1,94 @@
+/** nas lut show|diff|merge / nas-lut: inspect, compare and combine LUTs. */
+import type { Argv, CommandModule } from 'yargs';
+import { emit, ms, table } from '../output.js';
+
+interface LutArgs {
+  json: boolean;
+  action: 'show' | 'diff' | 'merge';
+  files: string[];
+  out?: string;
+  force: boolean;
+  top: number;
+}
+
+async function show(a: LutArgs): Promise<void> {
+  const { readLut } = await import('../../../lut/store.js');
+  const { showLut } = await import('../../../lut/show.js');
+  const summaries = a.files.map((f) => ({ file: f, ...showLut(readLut(f), { top: a.top }) }));
+  emit(a, summaries.length === 1 ? summaries[0] : summaries, () =>
+    summaries
+      .map((s) => {
+        const d = s.device;
+        const opts = Object.entries(d.options).map(([k, v]) => `${k}=${v}`).join(' ');
+        return [
+          `${s.file}  (LUT ${s.id})`,
+          `  device    ${d.device}: ${d.runtime} ${d.runtimeVersion}, EP ${d.ep}${opts ? ', ' + opts : ''}${d.adapter ? `, adapter ${d.adapter.vendor} ${d.adapter.architecture}${d.adapter.isFallback ? ' (fallback/software)' : ''}` : ''}`,
+          `  host      ${d.host.cpu} (${d.host.cores} cores), ${d.host.os}, node ${d.host.node}`,
+          `  protocol  warmup ${s.protocol.warmup}, ${s.protocol.minRepeats}–${s.protocol.maxRepeats} runs, ≤${s.protocol.maxTimeMs} ms/model, CI target ±${(100 * s.protocol.targetCI).toFixed(1)}%`,
+          `  overhead  ${ms(s.overhead.median)} ms (n=${s.overhead.n})`,
+          `  entries   ${s.entries} (${Object.entries(s.perKind).map(([k, n]) => `${k} ${n}`).join(', ')}); ${s.unconverged} did not reach the CI target`,
+          `  spaces    ${s.spaces.join(', ') || '-'}; created ${s.createdAt}, updated ${s.updatedAt}`,
+          `  slowest:`,
+          ...s.slowest.map((e) => `    ${ms(e.median).padStart(9)} ms  ${e.key}`),
+          '',
+        ].join('\n');
+      })
+      .join('\n'),
+  );
+}
+
+async function diff(a: LutArgs): Promise<void> {
+  const { readLut } = await import('../../../lut/store.js');
+  const { diffLuts } = await import('../../../lut/diff.js');
+  const [fa, fb] = a.files;
+  const d = diffLuts(readLut(fa), readLut(fb));
+  emit(a, { a: fa, b: fb, ...d }, () => {
+    const lines = [`A = ${fa}`, `B = ${fb}`];
+    if (d.device.length) lines.push('device settings differ:', ...d.device.map((x) => `  ${x}`));
+    if (d.protocol.length) lines.push('protocol differs:', ...d.protocol.map((x) => `  ${x}`));
+    lines.push(`entries: ${d.common.length} common, ${d.onlyA.length} only in A, ${d.onlyB.length} only in B`);
+    lines.push(`overhead: A ${ms(d.overhead.a)} ms, B ${ms(d.overhead.b)} ms (B/A ${d.overhead.ratio.toFixed(3)})`);
+    if (d.summary) {
+      const s = d.summary;
+      lines.push(`B/A of medians: geomean ${s.geomean.toFixed(3)}, median ${s.median.toFixed(3)}, p10 ${s.p10.toFixed(3)}, p90 ${s.p90.toFixed(3)}`);
+      const rows = [...d.common.slice(0, a.top), ...d.common.slice(-a.top)].filter((e, i, all) => all.indexOf(e) === i);
+      lines.push(table(['B/A', 'A ms', 'B ms', 'key'], rows.map((e) => [e.ratio.toFixed(3), ms(e.a), ms(e.b), e.key])));
+    }
+    return lines.join('\n') + '\n';
+  });
+}
+
+async function merge(a: LutArgs): Promise<void> {
+  const { readLut, writeLut } = await import('../../../lut/store.js');
+  const { mergeLuts } = await import('../../../lut/merge.js');
+  const { UserError } = await import('../../core/errors.js');
+  if (!a.out) throw new UserError('merge needs --out FILE for the merged LUT');
+  const result = mergeLuts(a.files.map((f) => readLut(f)), { force: a.force, names: a.files });
+  writeLut(a.out, result.lut);
+  emit(a, { out: a.out, id: result.lut.id, entries: Object.keys(result.lut.entries).length, fromEach: result.fromEach, conflicts: result.conflicts }, () =>
+    `wrote ${a.out}: ${Object.keys(result.lut.entries).length} entries (${a.files.map((f, i) => `${result.fromEach[i]} from ${f}`).join(', ')}; ${result.conflicts} keys in several inputs, the better-measured kept)\n`,
+  );
+}
+
+export const lutCommand: CommandModule<object, LutArgs> = {
+  command: 'lut <action> <files..>',
+  describe: 'inspect (show), compare (diff A B) or combine (merge A B … --out M) LUT files',
+  builder: (y: Argv) =>
+    y
+      .positional('action', { choices: ['show', 'diff', 'merge'] as const, describe: 'what to do' })
+      .positional('files', { type: 'string', array: true, describe: 'LUT files' })
+      .option('out', { type: 'string', describe: 'merge: file to write' })
+      .option('force', { type: 'boolean', default: false, describe: 'merge LUTs measured under different settings anyway' })
+      .option('top', { type: 'number', default: 5, describe: 'how many entries to list at each end' })
+      .check((argv) => {
+        const files = argv.files as string[];
+        if (argv.action === 'diff' && files.length !== 2) throw new Error('diff takes exactly two LUT files');
+        if (argv.action === 'merge' && files.length < 2) throw new Error('merge takes two or more LUT files');
+        return true;
+      }) as never,
+  handler: async (a) => {
+    if (a.action === 'show') return show(a);
+    if (a.action === 'diff') return diff(a);
+    return merge(a);
+  },
+};

@@ -1,0 +1,73 @@
+/** nas predict / nas-predict: an architecture's latency from a LUT, with the per-block breakdown. */
+import type { CommandModule } from 'yargs';
+import type { Architecture } from '../../core/arch.js';
+import { emit, log, ms, table } from '../output.js';
+import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol } from './common.js';
+import type { Prediction } from '../../predict/predictor.js';
+
+interface PredictArgs {
+  json: boolean;
+  lut: string;
+  arch?: string;
+  published?: string;
+  space?: string;
+  random?: number;
+  seed: number;
+  resolution?: number;
+  profileMissing: boolean;
+  device: string;
+  threads?: number;
+  graphOpt?: string;
+  deviceOpt?: string[];
+  warmup: number;
+  minRepeats: number;
+  maxRepeats: number;
+  maxTimeMs: number;
+  targetCi: number;
+}
+
+function render(arch: Architecture, p: Prediction, withBlocks: boolean): string {
+  const head = `${p.name}: ${ms(p.ms)} ms predicted (95% CI ${ms(p.ci95[0])}–${ms(p.ci95[1])}, run-to-run std ${ms(p.std)}), overhead ${ms(p.overheadMs)} ms\n`;
+  if (!withBlocks) return head;
+  const rows = p.blocks.map((b) => [b.layerIndex, b.role, b.key, ms(b.ms), `${((100 * b.ms) / p.ms).toFixed(1)}%`]);
+  void arch;
+  return head + table(['layer', 'role', 'op', 'ms', 'share'], rows) + '\n';
+}
+
+export const predictCommand: CommandModule<object, PredictArgs> = {
+  command: 'predict',
+  describe: "predict an architecture's latency from a LUT (overhead + sum of its blocks)",
+  builder: (y) =>
+    protocolOptions(deviceOptions(archSourceOptions(y)))
+      .option('lut', { type: 'string', demandOption: true, describe: 'LUT file' })
+      .option('profile-missing', { type: 'boolean', default: false, describe: 'measure missing LUT entries now (on --device, which must match the LUT) and add them' })
+      .example('$0 predict --lut cpu.lut.json --published MobileNetV2-1.0 --resolution 96', '')
+      .example('$0 predict --lut cpu.lut.json --space mbv2 --resolution 96 --random 5 --seed 1', '') as never,
+  handler: async (a) => {
+    const { readLut } = await import('../../../lut/store.js');
+    const { predict, missingInstances } = await import('../../predict/predictor.js');
+    const archs = await resolveArchitectures(a);
+    let lut = readLut(a.lut);
+    if (a.profileMissing) {
+      const byKey = new Map(archs.flatMap((arch) => missingInstances(lut, arch)).map((m) => [m.key, m.inst]));
+      if (byKey.size) {
+        log(`profiling ${byKey.size} missing entr${byKey.size === 1 ? 'y' : 'ies'} on ${a.device} into ${a.lut}`);
+        const { resolveDevice } = await import('../../../devices/registry.js');
+        const { profile } = await import('../../profile/profiler.js');
+        const device = await resolveDevice(a.device, toDeviceOptions(a));
+        try {
+          await profile({ device, instances: [...byKey.values()], lutPath: a.lut, protocol: lut.protocol ?? toProtocol(a), force: false });
+        } finally {
+          await device.dispose();
+        }
+        lut = readLut(a.lut);
+      }
+    }
+    const predictions = archs.map((arch) => ({ arch, p: predict(lut, arch) }));
+    emit(
+      a,
+      { lut: { id: lut.id, path: a.lut, device: lut.device.device }, predictions: predictions.map(({ arch, p }) => ({ ...p, encoding: arch.space?.encoding })) },
+      () => predictions.map(({ arch, p }) => render(arch, p, predictions.length === 1)).join(''),
+    );
+  },
+};
