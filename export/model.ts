@@ -1,0 +1,99 @@
+/**
+ * The exporter's public API: one op instance, a whole architecture, or the empty model that measures
+ * a runtime's per-session overhead, as ONNX bytes plus what a device needs to run them
+ * (ModelUnderTest). Inputs are "input" ("input0".."input<n-1>" for a one-op sum), the output "output".
+ */
+import { readFile } from 'node:fs/promises';
+import onnxProto from 'onnx-proto';
+import { placeLayers, type Architecture } from '../src/core/arch.js';
+import { UserError } from '../src/core/errors.js';
+import { opKey } from '../src/core/keys.js';
+import { outputShape, type OpInstance, type OpSpec, type Shape } from '../src/core/ops.js';
+import type { ModelUnderTest } from '../devices/types.js';
+import { BLOCK_EMITTERS } from './blocks/index.js';
+import type { BlockContext } from './blocks/layers.js';
+import { sumOf } from './blocks/sum.js';
+import { GraphBuilder } from './onnx/graph.js';
+import { Weights, type WeightSource } from './weights.js';
+
+const { onnx } = onnxProto;
+
+export interface ExportOptions {
+  /** Seed of the generated weights (default 0): the same seed gives byte-identical models. */
+  seed?: number;
+  /** Trained weights by tensor name (see export/weights.ts); tensors it lacks are generated. */
+  weights?: WeightSource;
+}
+
+function emit(ctx: BlockContext, spec: OpSpec, x: string, shape: Shape, prefix: string): string {
+  // The table is keyed by kind, so the entry always matches the spec; TypeScript cannot see that.
+  const emitter = BLOCK_EMITTERS[spec.kind] as (c: BlockContext, s: OpSpec, x: string, sh: Shape, p: string) => string;
+  return emitter(ctx, spec, x, shape, prefix);
+}
+
+function context(opts: ExportOptions): BlockContext {
+  return { g: new GraphBuilder(), weights: new Weights(opts.seed ?? 0, opts.weights) };
+}
+
+/** A model made of one op instance; key = opKey(inst), parameters named op.<part>.weight|bias. */
+export function opModel(inst: OpInstance, opts: ExportOptions = {}): ModelUnderTest {
+  const out = outputShape(inst.spec, inst.input);
+  const key = opKey(inst);
+  const ctx = context(opts);
+  const shape = [...inst.input];
+  let inputs: { name: string; shape: number[] }[];
+  let y: string;
+  if (inst.spec.kind === 'sum') {
+    if (!Number.isInteger(inst.spec.arity) || inst.spec.arity < 1) throw new UserError(`sum: arity must be a positive integer, got ${inst.spec.arity}`);
+    inputs = Array.from({ length: inst.spec.arity }, (_, i) => ({ name: `input${i}`, shape }));
+    y = sumOf(ctx, inputs.map((i) => ctx.g.addInput(i.name, i.shape)), 'op.sum');
+  } else {
+    inputs = [{ name: 'input', shape }];
+    y = emit(ctx, inst.spec, ctx.g.addInput('input', shape), inst.input, 'op');
+  }
+  ctx.g.addOutput(y, 'output', out);
+  return { key, onnx: ctx.g.encode(key), inputs, ops: [inst] };
+}
+
+/** The whole architecture as one model; key = arch.name, parameters named layer<i>.<part>.weight|bias. */
+export function networkModel(arch: Architecture, opts: ExportOptions = {}): ModelUnderTest {
+  const placed = placeLayers(arch);
+  if (!placed.length) throw new UserError(`architecture '${arch.name}' has no layers to export`);
+  const ctx = context(opts);
+  let x = ctx.g.addInput('input', [...arch.input]);
+  for (const { index, inst } of placed) x = emit(ctx, inst.spec, x, inst.input, `layer${index}`);
+  ctx.g.addOutput(x, 'output', [...placed[placed.length - 1].output]);
+  return { key: arch.name, onnx: ctx.g.encode(arch.name), inputs: [{ name: 'input', shape: [...arch.input] }], ops: placed.map((p) => p.inst) };
+}
+
+/** A single Identity on `shape`: timing it measures what a runtime costs per run with nothing to compute. */
+export function overheadModel(shape: Shape): ModelUnderTest {
+  const g = new GraphBuilder();
+  g.addOutput(g.addInput('input', [...shape]), 'output', [...shape]);
+  const key = `overhead:${shape.join('x')}`;
+  return { key, onnx: g.encode(key), inputs: [{ name: 'input', shape: [...shape] }], ops: [] };
+}
+
+/** Reads and decodes an ONNX file; anything that is not a readable ONNX model is a UserError saying so. */
+export async function readOnnxModel(path: string): Promise<onnxProto.onnx.ModelProto> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory, not a file' : (e as Error).message;
+    throw new UserError(`cannot read ONNX model '${path}': ${why}`, { cause: e });
+  }
+  const hint = 'export one with nas-export, or check that the file was copied completely';
+  let model: onnxProto.onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new UserError(`'${path}' is not an ONNX model or is truncated (${(e as Error).message})`, { hint, cause: e });
+  }
+  // Protobuf decodes many byte strings without complaint; a model must at least say its IR version
+  // and have a graph with an output.
+  if (!Number(model.irVersion) || !model.graph?.output?.length)
+    throw new UserError(`'${path}' is not an ONNX model: no IR version or no graph outputs`, { hint });
+  return model;
+}
