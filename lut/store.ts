@@ -179,6 +179,11 @@ export class LutStore {
     return new LutStore(file, device, protocol, existing);
   }
 
+  /** The LUT's id, once it exists (after setOverhead or when resuming). */
+  get id(): string | undefined {
+    return this.lut?.id;
+  }
+
   get overhead(): LatencyStats | undefined {
     return this.lut?.overhead;
   }
@@ -224,11 +229,6 @@ export class LutStore {
     if (lut.spaces.includes(label)) return;
     lut.spaces.push(label);
     this.save();
-  }
-
-  /** A snapshot of the LUT as it is on disk. */
-  snapshot(): Lut | undefined {
-    return this.lut && structuredClone(this.lut);
   }
 
   private require(what: string): Lut {

@@ -28,6 +28,19 @@ export function parseOrtCpuOptions(options: DeviceOptions): OrtCpuOptions {
   };
 }
 
+/** The session options every ort-cpu measurement uses (bench/overhead.ts builds its bare loop from them too). */
+export function ortCpuSessionOptions(options: OrtCpuOptions): Ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: options.threads,
+    // One op at a time: the models are chains, and parallel branches would make LUT entries
+    // depend on what else runs beside them.
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: options.graphOptimizationLevel,
+  };
+}
+
 export class OrtCpuDevice implements Device {
   readonly name = NAME;
   private readonly options: OrtCpuOptions;
@@ -36,18 +49,6 @@ export class OrtCpuDevice implements Device {
 
   constructor(options: DeviceOptions = {}) {
     this.options = parseOrtCpuOptions(options);
-  }
-
-  private sessionOptions(): Ort.InferenceSession.SessionOptions {
-    return {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: this.options.threads,
-      // One op at a time: the models are chains, and parallel branches would make LUT entries
-      // depend on what else runs beside them.
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: this.options.graphOptimizationLevel,
-    };
   }
 
   async init(): Promise<DeviceInfo> {
@@ -59,7 +60,7 @@ export class OrtCpuDevice implements Device {
     } catch (e) {
       throw new DeviceUnavailableError(NAME, `onnxruntime-node failed to load: ${(e as Error).message}`, { cause: e });
     }
-    const s = this.sessionOptions();
+    const s = ortCpuSessionOptions(this.options);
     this.info = {
       device: NAME,
       runtime: 'onnxruntime-node',
@@ -89,7 +90,7 @@ export class OrtCpuDevice implements Device {
     const t0 = performance.now();
     let session: Ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(model.onnx, this.sessionOptions());
+      session = await ort.InferenceSession.create(model.onnx, ortCpuSessionOptions(this.options));
     } catch (e) {
       throw new UserError(`ort-cpu: cannot load model '${model.key}' (${model.onnx.byteLength} bytes): ${(e as Error).message}`, {
         cause: e,

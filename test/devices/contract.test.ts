@@ -1,0 +1,153 @@
+/**
+ * The contract every registered device passes. Devices are picked up from the registry: a new device
+ * is tested here as soon as it has its line in DEVICES. Devices that cannot run on this machine are
+ * checked to fail with a clear DeviceUnavailableError, and are named in a warning, never skipped silently.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEVICES, resolveDevice, type DeviceName } from '../../devices/registry.js';
+import type { Device, DeviceOptions, LatencyStats, TimingProtocol } from '../../devices/types.js';
+import { networkModel, opModel } from '../../export/model.js';
+import { placeLayers, type Architecture } from '../../src/core/arch.js';
+import { DeviceUnavailableError } from '../../src/core/errors.js';
+import { OP_KINDS } from '../../src/core/keys.js';
+import { instance, type OpInstance, type OpKind } from '../../src/core/ops.js';
+
+/** Options that keep each device's contract run quick on a shared 2-core machine. */
+const CONTRACT_OPTIONS: Partial<Record<DeviceName, DeviceOptions>> = {
+  'ort-cpu': { threads: 1 },
+};
+
+const PROTOCOL: TimingProtocol = { warmup: 3, minRepeats: 10, maxRepeats: 200, maxTimeMs: 1500, targetCI: 0.05 };
+
+const conv = instance({ kind: 'conv', cout: 16, k: 3, stride: 1, groups: 1, dilation: 1, act: 'relu' }, [1, 8, 16, 16]);
+const mbconv = instance({ kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: true }, [1, 16, 16, 16]);
+
+/** One small instance of every catalog kind. */
+const CATALOG: Record<OpKind, OpInstance> = {
+  conv,
+  mbconv,
+  dwconv: instance({ kind: 'dwconv', k: 5, stride: 2, dilation: 1, act: 'relu6' }, [1, 8, 16, 16]),
+  dwsep: instance({ kind: 'dwsep', cout: 16, k: 3, stride: 1, se: 0, act: 'relu', skip: false }, [1, 8, 16, 16]),
+  pool: instance({ kind: 'pool', mode: 'max', k: 3, stride: 2 }, [1, 8, 16, 16]),
+  gpool: instance({ kind: 'gpool', mode: 'avg' }, [1, 8, 16, 16]),
+  identity: instance({ kind: 'identity' }, [1, 8, 16, 16]),
+  zero: instance({ kind: 'zero', stride: 2 }, [1, 8, 16, 16]),
+  linear: instance({ kind: 'linear', cout: 10, act: 'none' }, [1, 32, 1, 1]),
+  se: instance({ kind: 'se', ratio: 0.25, act: 'relu' }, [1, 16, 8, 8]),
+  reluconv: instance({ kind: 'reluconv', cout: 8, k: 3, stride: 1 }, [1, 8, 16, 16]),
+  sum: instance({ kind: 'sum', arity: 3 }, [1, 8, 16, 16]),
+  nb201cell: instance({ kind: 'nb201cell', cell: '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|' }, [1, 8, 16, 16]),
+  resblock: instance({ kind: 'resblock', cout: 16, stride: 2 }, [1, 8, 16, 16]),
+};
+
+const NETWORK: Architecture = {
+  name: 'contract-net',
+  input: [1, 3, 32, 32],
+  dtype: 'f32',
+  layers: [
+    { role: 'stem', spec: { kind: 'conv', cout: 16, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu6' } },
+    { role: 'block', spec: { kind: 'mbconv', cout: 24, k: 5, stride: 1, expand: 6, se: 0, act: 'relu6', skip: false } },
+    { role: 'block', spec: { kind: 'mbconv', cout: 24, k: 3, stride: 1, expand: 3, se: 0, act: 'relu6', skip: true } },
+    { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
+    { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
+  ],
+};
+
+function expectSaneStats(s: LatencyStats, protocol: TimingProtocol): void {
+  expect(s.median).toBeGreaterThan(0);
+  expect(s.min).toBeLessThanOrEqual(s.p10);
+  expect(s.p10).toBeLessThanOrEqual(s.median);
+  expect(s.median).toBeLessThanOrEqual(s.p90);
+  expect(s.p90).toBeLessThanOrEqual(s.max);
+  expect(s.ci95[0]).toBeLessThanOrEqual(s.median);
+  expect(s.ci95[1]).toBeGreaterThanOrEqual(s.median);
+  expect(s.std).toBeGreaterThanOrEqual(0);
+  // Fewer samples than minRepeats only when the time limit cut the run short (never converged then).
+  if (s.n + s.rejected < protocol.minRepeats) expect(s.converged).toBe(false);
+  expect(s.n + s.rejected).toBeLessThanOrEqual(protocol.maxRepeats);
+}
+
+const availability = await Promise.all(
+  (Object.keys(DEVICES) as DeviceName[]).map(async (name) => ({ name, available: await DEVICES[name].available() })),
+);
+const runnable = availability.filter((d) => d.available === true).map((d) => d.name);
+const unavailable = availability.filter((d): d is { name: DeviceName; available: string } => d.available !== true);
+for (const d of unavailable) console.warn(`device contract: '${d.name}' is not available here, only its error is checked: ${d.available}`);
+
+describe.each(unavailable)('unavailable device $name', ({ name, available }) => {
+  it('fails to resolve with a DeviceUnavailableError that says why', async () => {
+    const err = await resolveDevice(name, CONTRACT_OPTIONS[name]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeviceUnavailableError);
+    expect((err as Error).message).toContain(available);
+  });
+});
+
+describe.each(runnable)('device contract: %s', (name) => {
+  let device: Device;
+  const open = async () => {
+    device ??= await resolveDevice(name, CONTRACT_OPTIONS[name]);
+    return device;
+  };
+
+  it('init() describes the device', async () => {
+    const d = await open();
+    expect(d.name).toBe(name);
+    const info = await d.init();
+    expect(info.device).toBe(name);
+    for (const field of ['runtime', 'runtimeVersion', 'ep', 'timing'] as const) expect(info[field].length).toBeGreaterThan(0);
+    for (const v of Object.values(info.options)) expect(['string', 'number', 'boolean']).toContain(typeof v);
+    expect(info.host.cores).toBeGreaterThan(0);
+    expect(info.host.node).toBe(process.version);
+    expect(await d.init()).toEqual(info); // init is idempotent
+  });
+
+  it('supports a small conv and mbconv, and times one with sane stats', async () => {
+    const d = await open();
+    await d.init();
+    expect(d.supports(conv)).toBe(true);
+    expect(d.supports(mbconv)).toBe(true);
+    const r = await d.time(opModel(mbconv), PROTOCOL);
+    expectSaneStats(r.stats, PROTOCOL);
+    expect(r.coldMs).toBeGreaterThan(0);
+    expect(r.setupMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('gives a reason for every kind it refuses, and runs every kind it accepts', async () => {
+    const d = await open();
+    await d.init();
+    const refused: string[] = [];
+    for (const kind of OP_KINDS) {
+      const inst = CATALOG[kind];
+      const verdict = d.supports(inst);
+      if (verdict === true) {
+        const r = await d.time(opModel(inst), { ...PROTOCOL, warmup: 1, minRepeats: 3, maxTimeMs: 300 });
+        expectSaneStats(r.stats, { ...PROTOCOL, minRepeats: 3 });
+      } else {
+        expect(typeof verdict).toBe('string');
+        expect(verdict.length).toBeGreaterThan(5);
+        refused.push(`${kind}: ${verdict}`);
+      }
+    }
+    if (refused.length === 0) console.info(`device contract: '${name}' supports every catalog kind (${OP_KINDS.length})`);
+    else console.info(`device contract: '${name}' refuses ${refused.join('; ')}`);
+  });
+
+  it('times a network no faster than its largest op', async () => {
+    const d = await open();
+    await d.init();
+    const ops = placeLayers(NETWORK).map((p) => p.inst);
+    const net = await d.time(networkModel(NETWORK), PROTOCOL);
+    expectSaneStats(net.stats, PROTOCOL);
+    let largest = 0;
+    for (const op of ops) largest = Math.max(largest, (await d.time(opModel(op), PROTOCOL)).stats.median);
+    // 10% slack for timing noise on a shared machine.
+    expect(net.stats.median).toBeGreaterThanOrEqual(0.9 * largest);
+  });
+
+  it('dispose() can be called twice', async () => {
+    const d = await open();
+    await d.init();
+    await d.dispose();
+    await d.dispose();
+  });
+});

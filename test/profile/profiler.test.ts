@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readLut } from '../../lut/store.js';
+import { profile, type ProfileProgress } from '../../src/profile/profiler.js';
+import { UserError } from '../../src/core/errors.js';
+import { opKey } from '../../src/core/keys.js';
+import { instances, PROTOCOL, slowMock } from './fixtures/instances.js';
+
+let dir: string;
+let lutPath: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'profiler-'));
+  lutPath = path.join(dir, 'mock.lut.json');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('profile', () => {
+  it('measures the overhead and every instance, with net = median − overhead', async () => {
+    const { device, timed } = slowMock();
+    const insts = instances(6);
+    const progress: ProfileProgress[] = [];
+    const r = await profile({ device, instances: [...insts, insts[0]], protocol: PROTOCOL, lutPath, space: 'test@8', onProgress: (p) => progress.push(p) });
+    expect(r.summary).toEqual({ measured: 6, reused: 0, skipped: [], interrupted: false });
+    expect(timed).toHaveLength(7); // overhead + 6 (the duplicate is measured once)
+    expect(r.device.device).toBe('mock');
+    const lut = readLut(lutPath);
+    expect(lut.id).toBe(r.lutId);
+    expect(lut.spaces).toEqual(['test@8']);
+    expect(r.overheadMs).toBe(lut.overhead.median);
+    for (const inst of insts) {
+      const e = lut.entries[opKey(inst)];
+      expect(e.net).toBeCloseTo(Math.max(0, e.stats.median - lut.overhead.median), 12);
+      expect(e.net).toBeGreaterThan(0);
+    }
+    expect(progress[0]).toMatchObject({ done: 0, total: 6, key: undefined });
+    expect(progress.at(-1)).toMatchObject({ done: 6, total: 6, etaMs: 0 });
+    expect(progress.at(-1)!.lastMs).toBeGreaterThan(0);
+  });
+
+  it('re-running measures only what is missing and does not re-measure the overhead', async () => {
+    const first = slowMock();
+    await profile({ device: first.device, instances: instances(4), protocol: PROTOCOL, lutPath });
+    const before = readLut(lutPath);
+    const second = slowMock();
+    const r = await profile({ device: second.device, instances: instances(6), protocol: PROTOCOL, lutPath });
+    expect(r.summary).toMatchObject({ measured: 2, reused: 4 });
+    expect(second.timed).toHaveLength(2);
+    const after = readLut(lutPath);
+    expect(after.overhead).toEqual(before.overhead);
+    for (const key of Object.keys(before.entries)) expect(after.entries[key]).toEqual(before.entries[key]);
+  });
+
+  it('skips unsupported instances with their reason and records it in the LUT', async () => {
+    const { device } = slowMock({ unsupported: 'pool' });
+    const r = await profile({ device, instances: instances(5), protocol: PROTOCOL, lutPath });
+    expect(r.summary.measured).toBe(4);
+    expect(r.summary.skipped).toEqual([{ key: 'pool:1x4x8x8:avg:k3:s2:f32', reason: expect.stringMatching(/'pool' is switched off/) }]);
+    expect(readLut(lutPath).unsupported).toEqual({ 'pool:1x4x8x8:avg:k3:s2:f32': r.summary.skipped[0].reason });
+  });
+
+  it('stops on a device error after saving the entries measured so far', async () => {
+    const insts = instances(6);
+    const failing = opKey(insts[3]);
+    const { device } = slowMock({}, { failOn: (m) => (m.key === failing ? new Error('kernel crashed') : undefined) });
+    const err = (await profile({ device, instances: insts, protocol: PROTOCOL, lutPath }).then(() => undefined, (e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toContain(`profiling stopped while measuring ${failing} (4/6); 3 entries measured in this run: kernel crashed`);
+    expect(err.message).toContain(`saved in ${lutPath}`);
+    expect((err.cause as Error).message).toBe('kernel crashed');
+    expect(Object.keys(readLut(lutPath).entries).sort()).toEqual(insts.slice(0, 3).map(opKey).sort());
+
+    const unavailable = slowMock({}, { failOn: () => new UserError('adapter lost', { exitCode: 3 }) });
+    const uerr = (await profile({ device: unavailable.device, instances: insts, protocol: PROTOCOL, lutPath }).then(() => undefined, (e: unknown) => e)) as UserError;
+    expect(uerr).toBeInstanceOf(UserError);
+    expect(uerr.exitCode).toBe(3);
+    expect(uerr.message).toContain(`measuring ${failing} (4/6); 0 entries measured in this run: adapter lost`);
+    expect(uerr.hint).toMatch(/run the same command again/);
+  });
+
+  it('stops cleanly when aborted', async () => {
+    const controller = new AbortController();
+    const { device } = slowMock();
+    const r = await profile({
+      device,
+      instances: instances(6),
+      protocol: PROTOCOL,
+      lutPath,
+      signal: controller.signal,
+      onProgress: (p) => p.done === 2 && controller.abort(),
+    });
+    expect(r.summary).toMatchObject({ measured: 2, interrupted: true });
+    expect(Object.keys(readLut(lutPath).entries)).toHaveLength(2);
+  });
+
+  it('refuses an empty list and a LUT from other settings', async () => {
+    const { device } = slowMock();
+    await expect(profile({ device, instances: [], protocol: PROTOCOL, lutPath })).rejects.toThrow(/nothing to profile/);
+    await profile({ device, instances: instances(3), protocol: PROTOCOL, lutPath });
+    const other = slowMock({ noise: 0.05 });
+    await expect(profile({ device: other.device, instances: instances(3), protocol: PROTOCOL, lutPath })).rejects.toThrow(/options.noise: LUT 0.02, now 0.05/);
+    const forced = await profile({ device: other.device, instances: instances(3), protocol: PROTOCOL, lutPath, force: true });
+    expect(forced.summary.measured).toBe(3);
+  });
+});
+
+describe('profile, killed midway', () => {
+  const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'profile-child.ts');
+
+  /** Runs the child; with `killAfter`, SIGKILLs it once it reports that many handled instances. */
+  function runChild(killAfter?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', child, lutPath, '15'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d: Buffer) => {
+        stdout += d;
+        const done = [...stdout.matchAll(/done (\d+)/g)].map((m) => Number(m[1]));
+        if (killAfter !== undefined && done.length && done[done.length - 1] >= killAfter) p.kill('SIGKILL');
+      });
+      p.stderr.on('data', (d: Buffer) => (stderr += d));
+      p.on('error', reject);
+      p.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    });
+  }
+
+  it('leaves a valid LUT, and the next run measures only the missing entries', async () => {
+    const killed = await runChild(8);
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    expect(killed.stdout).not.toContain('finished');
+    const partial = readLut(lutPath); // parses and validates: never a torn file
+    const kept = Object.keys(partial.entries).length;
+    expect(kept).toBeGreaterThanOrEqual(8);
+    expect(kept).toBeLessThan(30);
+
+    const { device, timed } = slowMock();
+    const r = await profile({ device, instances: instances(30), protocol: PROTOCOL, lutPath });
+    expect(r.summary).toMatchObject({ reused: kept, measured: 30 - kept });
+    expect(timed).toHaveLength(30 - kept); // no second overhead measurement
+    const full = readLut(lutPath);
+    expect(Object.keys(full.entries)).toHaveLength(30);
+    for (const [key, e] of Object.entries(partial.entries)) expect(full.entries[key]).toEqual(e);
+  });
+});
