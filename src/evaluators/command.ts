@@ -70,6 +70,28 @@ function runShell(line: string, timeoutMs: number, cwd?: string): Promise<RunOut
   return new Promise((resolve, reject) => {
     // Own process group, so a timeout kills the script and everything it started, not only the shell.
     const child = spawn('/bin/sh', ['-c', line], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    // Being in its own group, the script would miss the Ctrl-C meant for the search and outlive it:
+    // take it down with us, then let the signal do what it would have done.
+    const onSignal = (signal: NodeJS.Signals) => {
+      killGroup();
+      detach();
+      process.kill(process.pid, signal);
+    };
+    const detach = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.off('exit', killGroup);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    process.once('exit', killGroup);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -77,18 +99,16 @@ function runShell(line: string, timeoutMs: number, cwd?: string): Promise<RunOut
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-MAX_OUTPUT)));
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      killGroup();
     }, timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
+      detach();
       reject(e);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      detach();
       resolve({ code, signal, stdout, stderr, timedOut });
     });
   });

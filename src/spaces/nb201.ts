@@ -1,5 +1,6 @@
 /**
- * `nb201`: the NAS-Bench-201 cell space (Dong & Yang, ICLR 2020), 15,625 cells.
+ * `nb201`: the NAS-Bench-201 cell space (Dong & Yang, ICLR 2020), 15,625 cells, of which the 15,284
+ * connected ones are built by default (see Nb201SpaceOptions).
  *
  * A cell is a DAG of 4 nodes; each of its 6 edges (1←0, 2←0, 2←1, 3←0, 3←1, 3←2, the benchmark's
  * string order) carries one of 5 ops. The encoding is one op index per edge, in that order, and the
@@ -73,14 +74,25 @@ export function allNb201Encodings(): number[][] {
   return out;
 }
 
+export interface Nb201SpaceOptions extends SpaceOptions {
+  /**
+   * Also build the 341 disconnected cells (output unreachable from the input: a constant net, ~10% in
+   * the benchmark). Off by default: they are not networks anyone would deploy, yet their near-zero
+   * latency would put them on every front.
+   */
+  includeDisconnected?: boolean;
+}
+
 export class Nb201Space implements SearchSpace {
   readonly id = 'nb201';
   readonly description = 'NAS-Bench-201 cell space: 6 edges × {none, skip, conv1x1, conv3x3, avgpool3x3}, 3 stages × 5 cells at C=16/32/64';
   readonly resolution: number;
   readonly classes: number;
+  readonly includeDisconnected: boolean;
   private instances?: OpInstance[];
 
-  constructor(opts: SpaceOptions = {}) {
+  constructor(opts: Nb201SpaceOptions = {}) {
+    this.includeDisconnected = opts.includeDisconnected ?? false;
     this.resolution = opts.resolution ?? 32;
     this.classes = opts.classes ?? 10;
     // Two stride-2 reductions must leave at least a 2×2 map for the last stage.
@@ -95,6 +107,10 @@ export class Nb201Space implements SearchSpace {
 
   build(choices: readonly number[]): Architecture {
     const cell = encodingToCell(choices);
+    if (!this.includeDisconnected && !nb201Connected(choices))
+      throw new UserError(`nb201: cell ${cell} is disconnected (no path of non-none edges from its input to its output), so the net outputs a constant`, {
+        hint: 'the 341 disconnected cells score ~10% in the benchmark; the space leaves them out unless built with includeDisconnected',
+      });
     const layers: Layer[] = [{ role: 'stem', spec: { kind: 'conv', cout: STAGE_CHANNELS[0], k: 3, stride: 1, groups: 1, dilation: 1, act: 'none' } }];
     STAGE_CHANNELS.forEach((c, stage) => {
       if (stage > 0) layers.push({ role: 'block', spec: { kind: 'resblock', cout: c, stride: 2 } });
@@ -110,8 +126,12 @@ export class Nb201Space implements SearchSpace {
     };
   }
 
+  /** Uniform over the cells build() accepts (rejection: 98% of cells are connected). */
   sample(rng: Rng): number[] {
-    return NB201_EDGES.map(() => rng.int(NB201_OPS.length));
+    for (;;) {
+      const encoding = NB201_EDGES.map(() => rng.int(NB201_OPS.length));
+      if (this.includeDisconnected || nb201Connected(encoding)) return encoding;
+    }
   }
 
   /**
@@ -127,10 +147,11 @@ export class Nb201Space implements SearchSpace {
       const key = opKey(inst);
       if (!seen.has(key)) seen.set(key, inst);
     };
-    const arch = this.build(NB201_EDGES.map(() => 0));
+    const arch = this.build([1, 1, 1, 1, 1, 1]);
     for (const { inst } of lutInstances(arch)) add(inst);
     const cellInputs = new Map(placeLayers(arch).filter((p) => p.layer.spec.kind === 'nb201cell').map((p) => [p.inst.input.join('x'), p.inst.input]));
     for (const encoding of allNb201Encodings()) {
+      if (!this.includeDisconnected && !nb201Connected(encoding)) continue;
       const cell = encodingToCell(encoding);
       for (const input of cellInputs.values()) nb201CellInstances(cell, input, arch.dtype).forEach(add);
     }
@@ -139,6 +160,6 @@ export class Nb201Space implements SearchSpace {
   }
 }
 
-export function createNb201Space(opts: SpaceOptions = {}): Nb201Space {
+export function createNb201Space(opts: Nb201SpaceOptions = {}): Nb201Space {
   return new Nb201Space(opts);
 }

@@ -1,4 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +45,35 @@ describe('command evaluator', () => {
     const t0 = Date.now();
     await expect(commandEvaluator({ command: 'sleep 10; : {arch}', timeoutMs: 300 }).evaluate(arch)).rejects.toThrow(/timed out after 0.3 s/);
     expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('takes the running command down when the search is killed', async () => {
+    const pidFile = path.join(dir, 'child.pid');
+    const code = `
+      import { commandEvaluator } from ${JSON.stringify(path.resolve('src/evaluators/command.ts'))};
+      import { createNb201Space } from ${JSON.stringify(path.resolve('src/spaces/nb201.ts'))};
+      await commandEvaluator({ command: 'echo $$ > ${pidFile}; sleep 30; : {arch}' }).evaluate(createNb201Space().build([3, 3, 4, 1, 3, 1]));`;
+    const search = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: 'ignore' });
+    const t0 = Date.now();
+    while (!existsSync(pidFile) || !readFileSync(pidFile, 'utf8').trim()) {
+      if (Date.now() - t0 > 20_000) throw new Error('the evaluator command never started');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const shell = Number(readFileSync(pidFile, 'utf8'));
+    search.kill('SIGTERM');
+    const [, signal] = await once(search, 'exit');
+    expect(signal).toBe('SIGTERM');
+    // The script's whole process group is gone (once init has reaped the orphans).
+    const alive = () => {
+      try {
+        process.kill(-shell, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 40 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive()).toBe(false);
   });
 
   it('says so when the command prints no number', async () => {

@@ -23,7 +23,7 @@ describe('proxy evaluator (NASWOT on tfjs)', () => {
     expect(Number.isFinite(a)).toBe(true);
     expect(await ev.evaluate(convs)).toBe(a);
     // The disconnected all-"none" cell passes nothing through: its codes barely differ between inputs.
-    expect(await ev.evaluate(nb201.build([0, 0, 0, 0, 0, 0]))).toBeLessThan(a);
+    expect(await ev.evaluate(createNb201Space({ includeDisconnected: true }).build([0, 0, 0, 0, 0, 0]))).toBeLessThan(a);
     expect(ev.provenance).toMatchObject({ metric: 'naswot', backend: 'tfjs-wasm', batch: 8, resolution: 8 });
   });
 

@@ -21,7 +21,7 @@ describe('nb201 encoding', () => {
   it('round-trips every cell string of nb201.json, and agrees on connectivity', () => {
     const table = loadNb201Table();
     expect(table.records).toHaveLength(NB201_CELLS);
-    const space = createNb201Space();
+    const space = createNb201Space({ includeDisconnected: true });
     let disconnected = 0;
     for (const rec of table.records) {
       const encoding = cellToEncoding(rec.arch);
@@ -67,6 +67,16 @@ describe('nb201 macro net', () => {
     expect(outputOf(arch)).toEqual([1, 10, 1, 1]);
     expect(outputOf(createNb201Space({ resolution: 16, classes: 120 }).build([1, 1, 1, 1, 1, 1]))).toEqual([1, 120, 1, 1]);
     expect(() => createNb201Space({ resolution: 4 })).toThrow(/resolution must be an integer ≥ 8/);
+  });
+
+  it('leaves out disconnected cells unless asked', () => {
+    const cut = [3, 3, 0, 0, 0, 0]; // nodes 1 and 2 are reached, node 3 is not
+    expect(nb201Connected(cut)).toBe(false);
+    expect(() => createNb201Space().build(cut)).toThrow(/is disconnected/);
+    expect(createNb201Space({ includeDisconnected: true }).build(cut).name).toBe(encodingToCell(cut));
+    const rng = new Rng(0);
+    const space = createNb201Space();
+    for (let i = 0; i < 2000; i++) expect(nb201Connected(space.sample(rng))).toBe(true);
   });
 
   it('samples valid vectors deterministically', () => {
