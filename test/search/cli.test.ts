@@ -57,6 +57,8 @@ describe('nas search', () => {
     [['--evaluator', 'command'], /--evaluator command needs --eval-command/],
     [['--eval-command', 'echo 1'], /--eval-command is only used with --evaluator command/],
     [['--dataset', 'mnist'], /unknown NAS-Bench-201 dataset 'mnist'/],
+    [['--proxy-batch', '8'], /only used with --evaluator proxy/],
+    [['--evaluator', 'proxy', '--proxy-batch', '1'], /proxy evaluator: batch must be an integer ≥ 2/],
     [['--resolution', '16'], /latency table 'pixel3' was measured at 32x32 input/],
   ])('rejects bad input %j with one clear message', async (extra, message) => {
     const r = await nas(...base('bad.json'), ...extra);

@@ -5,7 +5,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../core/errors.js';
-import type { SpaceOptions } from '../../core/space.js';
+import type { SearchSpace, SpaceOptions } from '../../core/space.js';
 import type { Candidate, LatencySource } from '../../search/types.js';
 import { emit, log, ms, table } from '../output.js';
 import { createProgress } from '../progress.js';
@@ -43,10 +43,12 @@ export function checkSearchArgs(a: SearchArgs): void {
   if (a.evaluator === 'command' && !a.evalCommand?.trim())
     throw new UserError('--evaluator command needs --eval-command "…"', { hint: `e.g. --eval-command "python train.py --arch {arch}" ({arch} = architecture JSON file)` });
   if (a.evaluator !== 'command' && a.evalCommand !== undefined) throw new UserError(`--eval-command is only used with --evaluator command (got --evaluator ${a.evaluator})`);
+  if (a.evaluator !== 'proxy' && [a.proxyBatch, a.proxyResolution, a.proxyBackend].some((v) => v !== undefined))
+    throw new UserError(`--proxy-batch, --proxy-resolution and --proxy-backend are only used with --evaluator proxy (got --evaluator ${a.evaluator})`);
   if (!a.out?.trim()) throw new UserError('--out must name the front file to write, e.g. --out front.json');
 }
 
-async function latencySource(a: SearchArgs, space: import('../../core/space.js').SearchSpace): Promise<LatencySource> {
+async function latencySource(a: SearchArgs, space: SearchSpace): Promise<LatencySource> {
   if (a.lut !== undefined) {
     const { lutLatencySource } = await import('../../predict/latency-source.js');
     return lutLatencySource(a.lut, space);
@@ -56,8 +58,7 @@ async function latencySource(a: SearchArgs, space: import('../../core/space.js')
 }
 
 /** The front as a text table; a "within" column when there is a target. */
-function frontTable(front: readonly Candidate[], targetMs?: number): string {
-  const t = targetMs;
+function frontTable(front: readonly Candidate[], t?: number): string {
   const header = ['#', 'accuracy', 'latency ms', ...(t === undefined ? [] : ['within']), 'architecture'];
   const rows = front.map((c, i) => [i + 1, c.accuracy.toFixed(3), ms(c.latency.ms), ...(t === undefined ? [] : [c.latency.ms <= t ? 'yes' : 'no']), c.name]);
   return table(header, rows);
