@@ -5,6 +5,9 @@
  *
  *   node --import tsx bench/fidelity.ts --device cpu --resolution 128 --count 200 --seed 0
  *
+ * The LUT is calibrated (src/predict/calibrate.ts) on --calibrate other random nets of its own seed
+ * before the test nets are predicted; the plain, uncalibrated sum is reported beside it.
+ *
  * Prints a markdown summary (share within ±5/±10%, mean |error|, Kendall τ, Spearman ρ) and writes
  * every point to out/bench/fidelity-<device>-<res>.json.
  */
@@ -23,7 +26,8 @@ import { createSpace } from '../src/spaces/registry.js';
 import { resolveDevice } from '../devices/registry.js';
 import { DEFAULT_PROTOCOL, type DeviceOptions } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
-import { readLut } from '../lut/store.js';
+import { readLut, writeLut } from '../lut/store.js';
+import { calibrate } from '../src/predict/calibrate.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('device', { type: 'string', default: 'cpu' })
@@ -32,6 +36,7 @@ const args = await yargs(process.argv.slice(2))
   .option('seed', { type: 'number', default: 0 })
   .option('threads', { type: 'number' })
   .option('published', { type: 'boolean', default: true })
+  .option('calibrate', { type: 'number', default: 20 })
   .option('out-dir', { type: 'string', default: 'out/bench' })
   .strict()
   .parse();
@@ -63,14 +68,23 @@ const prof = await profile({
   onProgress: (p) => p.done % 20 === 0 && process.stderr.write(`profile ${p.done}/${p.total}\n`),
 });
 const profileSeconds = (Date.now() - t0) / 1000;
+// Calibration nets: their own seed, never the test nets (same stream as `nas profile --calibrate`).
+const calRng = new Rng(1_000_003);
+const calNets = Array.from({ length: args.calibrate }, () => space.build(space.sample(calRng)));
+const t2 = Date.now();
+const { calibration } = await calibrate(readLut(lutPath), device, calNets, `mbv2@${args.resolution}: ${args.calibrate} networks`);
+writeLut(lutPath, { ...readLut(lutPath), calibration });
+const calibrateSeconds = (Date.now() - t2) / 1000;
 const lut = readLut(lutPath);
+const plainLut = { ...lut, calibration: undefined };
 
-const points: { name: string; predicted: number; measured: number; measuredCi: [number, number]; errorPct: number; published: boolean }[] = [];
+const points: { name: string; predicted: number; plain: number; measured: number; measuredCi: [number, number]; errorPct: number; published: boolean }[] = [];
 const t1 = Date.now();
 for (const [i, arch] of archs.entries()) {
   const predicted = predict(lut, arch).ms;
+  const plain = predict(plainLut, arch).ms;
   const { stats } = await device.time(networkModel(arch), protocol);
-  points.push({ name: arch.name, predicted, measured: stats.median, measuredCi: stats.ci95, errorPct: errorPct(predicted, stats.median), published: !arch.space });
+  points.push({ name: arch.name, predicted, plain, measured: stats.median, measuredCi: stats.ci95, errorPct: errorPct(predicted, stats.median), published: !arch.space });
   if ((i + 1) % 20 === 0) process.stderr.write(`measured ${i + 1}/${archs.length} networks\n`);
 }
 const measureSeconds = (Date.now() - t1) / 1000;
@@ -80,6 +94,7 @@ const all = agreement(points.map((p) => p.predicted), points.map((p) => p.measur
 const randomOnly = points.filter((p) => !p.published);
 const rand = agreement(randomOnly.map((p) => p.predicted), randomOnly.map((p) => p.measured));
 const pub = points.filter((p) => p.published);
+const plainAll = agreement(points.map((p) => p.plain), points.map((p) => p.measured));
 const bias = points.reduce((s, p) => s + p.errorPct, 0) / points.length;
 
 const fmt = (a: typeof all) => `${a.n} | ${a.within5.toFixed(1)}% | ${a.within10.toFixed(1)}% | ${a.meanAbsErrorPct.toFixed(2)}% | ${a.maxAbsErrorPct.toFixed(1)}% | ${a.kendallTau.toFixed(3)} | ${a.spearmanRho.toFixed(3)}`;
@@ -91,6 +106,9 @@ const report = [
   '|---|---|---|---|---|---|---|---|',
   `| random mbv2@${args.resolution} (seed ${args.seed}) | ${fmt(rand)} |`,
   `| all incl. ${pub.length} published | ${fmt(all)} |`,
+  `| all, plain sum (overhead + Σ net, no calibration) | ${fmt(plainAll)} |`,
+  '',
+  `calibration (fitted on ${calibration.fittedOn} other random nets in ${calibrateSeconds.toFixed(0)} s): base ${calibration.baseMs.toFixed(4)} ms, per op ${calibration.perOpMs.toFixed(4)} ms, per MB ${(calibration.perByteMs * 1e6).toFixed(4)} ms, fit RMS ${calibration.rmsErrorPct.toFixed(2)}%`,
   '',
   `mean signed error ${bias.toFixed(2)}% (positive: the LUT sum over-predicts)`,
   '',
@@ -99,4 +117,4 @@ const report = [
   ...pub.map((p) => `| ${p.name} | ${p.predicted.toFixed(3)} | ${p.measured.toFixed(3)} | ${p.errorPct.toFixed(1)}% |`),
 ].join('\n');
 console.log(report);
-writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, device: prof.device, lutId: lut.id, all, random: rand, bias, points }, null, 1));
+writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, device: prof.device, lutId: lut.id, calibration, all, random: rand, plain: plainAll, bias, points }, null, 1));

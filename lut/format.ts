@@ -32,6 +32,27 @@ export interface Lut {
   /** Spaces this LUT was filled for, informational, e.g. ["mbv2@96"]. */
   spaces: string[];
   entries: Record<string, LutEntry>;
+  /** Fitted per-op costs that a one-op measurement has and a whole network does not (see src/predict/calibrate.ts). */
+  calibration?: LutCalibration;
   /** Op keys the device cannot run, with the reason its supports() gave (so a predictor can say why one is missing). */
   unsupported?: Record<string, string>;
+}
+
+/**
+ * A one-op model pays, on every run, costs that the same op inside a network does not: its own
+ * dispatch, copying its output out of the runtime, layout reorders around it. Calibration fits them on
+ * networks measured end to end:
+ *   network ≈ baseMs + Σ_i (median_i − perOpMs − perByteMs · bytes_i)
+ * where bytes_i is the op's input + output activation bytes.
+ */
+export interface LutCalibration {
+  baseMs: number;
+  perOpMs: number;
+  perByteMs: number;
+  /** Networks the fit used, and how well it fits them (RMS of relative residuals, %). */
+  fittedOn: number;
+  rmsErrorPct: number;
+  /** What the networks were, e.g. "mbv2@96 random seed 1000 ×24 + 13 published". */
+  source: string;
+  createdAt: string;
 }

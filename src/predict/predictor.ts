@@ -1,6 +1,8 @@
 /**
  * LUT-based latency prediction: latency(arch) = overhead + Σ net latency of its LUT instances
- * (src/core/decompose.ts says which instances a layer counts as).
+ * (src/core/decompose.ts says which instances a layer counts as). When the LUT carries a calibration
+ * (src/predict/calibrate.ts), each instance counts as its median less the fitted per-op and per-byte
+ * costs that only a one-op model pays, and the base is the fitted per-network cost.
  *
  * Uncertainty: `std` combines the entries' run-to-run spreads as independent variances; `ci95` combines
  * the half-widths of the entries' (and the overhead's) median CIs the same way, i.e. how well the
@@ -10,7 +12,7 @@ import type { Architecture } from '../core/arch.js';
 import { lutInstances } from '../core/decompose.js';
 import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
-import type { OpInstance } from '../core/ops.js';
+import { activationBytes, type OpInstance } from '../core/ops.js';
 import type { LatencyStats } from '../../devices/types.js';
 import type { Lut } from '../../lut/format.js';
 
@@ -27,7 +29,9 @@ export interface Prediction {
   ms: number;
   std: number;
   ci95: [number, number];
+  /** The per-network base: the calibrated base when the LUT is calibrated, else the measured session overhead. */
   overheadMs: number;
+  calibrated: boolean;
   blocks: BlockPrediction[];
 }
 
@@ -61,7 +65,8 @@ export function predict(lut: Lut, arch: Architecture): Prediction {
   const blocks: BlockPrediction[] = [];
   let variance = lut.overhead.std ** 2;
   let ciVariance = halfWidth(lut.overhead) ** 2;
-  let ms = lut.overhead.median;
+  const cal = lut.calibration;
+  let ms = cal ? cal.baseMs : lut.overhead.median;
   const missing: { key: string; inst: OpInstance }[] = [];
   for (const { layerIndex, inst } of parts) {
     const key = opKey(inst);
@@ -70,12 +75,13 @@ export function predict(lut: Lut, arch: Architecture): Prediction {
       if (!missing.some((m) => m.key === key)) missing.push({ key, inst });
       continue;
     }
-    ms += entry.net;
+    const value = cal ? entry.stats.median - cal.perOpMs - cal.perByteMs * activationBytes(inst) : entry.net;
+    ms += value;
     variance += entry.stats.std ** 2;
     ciVariance += halfWidth(entry.stats) ** 2;
-    blocks.push({ layerIndex, role: arch.layers[layerIndex].role, key, ms: entry.net, std: entry.stats.std });
+    blocks.push({ layerIndex, role: arch.layers[layerIndex].role, key, ms: value, std: entry.stats.std });
   }
   if (missing.length) throw new MissingEntriesError(lut.id, missing);
   const hw = Math.sqrt(ciVariance);
-  return { name: arch.name, ms, std: Math.sqrt(variance), ci95: [ms - hw, ms + hw], overheadMs: lut.overhead.median, blocks };
+  return { name: arch.name, ms, std: Math.sqrt(variance), ci95: [ms - hw, ms + hw], overheadMs: cal ? cal.baseMs : lut.overhead.median, calibrated: !!cal, blocks };
 }

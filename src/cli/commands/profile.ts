@@ -7,7 +7,13 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../../core/errors.js';
 import { opKey } from '../../core/keys.js';
 import type { OpInstance } from '../../core/ops.js';
+import type { Architecture } from '../../core/arch.js';
+import { Rng } from '../../core/rng.js';
+
+const CALIBRATION_SEED = 1_000_003;
 import { emit, log, ms } from '../output.js';
+import type { Device } from '../../../devices/types.js';
+import type { LutCalibration } from '../../../lut/format.js';
 import { createProgress } from '../progress.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol } from './common.js';
 
@@ -18,6 +24,7 @@ interface ProfileArgs {
   resolution?: number;
   out: string;
   force: boolean;
+  calibrate: number;
   seed: number;
   arch?: string;
   published?: string;
@@ -35,22 +42,27 @@ interface ProfileArgs {
 }
 
 /** The instances to measure, deduplicated by key, and the label recorded in the LUT's `spaces`. */
-async function instancesToProfile(a: ProfileArgs): Promise<{ instances: OpInstance[]; label: string }> {
+async function instancesToProfile(a: ProfileArgs): Promise<{ instances: OpInstance[]; label: string; calibrationNets: Architecture[] }> {
   const byKey = new Map<string, OpInstance>();
   let label: string;
+  let calibrationNets: Architecture[];
   if (a.arch !== undefined || a.published !== undefined || a.random !== undefined) {
     const { lutInstances } = await import('../../core/decompose.js');
     const archs = await resolveArchitectures(a);
     for (const arch of archs) for (const { inst } of lutInstances(arch)) byKey.set(opKey(inst), inst);
     label = a.published ?? a.arch ?? `${a.space}@random${a.random}`;
+    calibrationNets = archs.length >= 3 ? archs.slice(0, a.calibrate) : [];
   } else {
     if (!a.space) throw new UserError('say what to profile: --space S (every op of a search space), or --arch/--published/--space S --random N');
     const { createSpace } = await import('../../spaces/registry.js');
     const space = createSpace(a.space, { resolution: a.resolution });
     for (const inst of space.allInstances()) byKey.set(opKey(inst), inst);
     label = `${space.id}@${space.resolution}`;
+    // Calibration nets come from their own seed stream, so they never coincide with a user's --seed sample.
+    const rng = new Rng(CALIBRATION_SEED);
+    calibrationNets = Array.from({ length: a.calibrate }, () => space.build(space.sample(rng)));
   }
-  return { instances: [...byKey.values()], label };
+  return { instances: [...byKey.values()], label, calibrationNets };
 }
 
 export const profileCommand: CommandModule<object, ProfileArgs> = {
@@ -60,10 +72,16 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     protocolOptions(archSourceOptions(deviceOptions(y)))
       .option('out', { type: 'string', demandOption: true, describe: 'LUT file to create or complete (e.g. cpu.lut.json)' })
       .option('force', { type: 'boolean', default: false, describe: 'start a new LUT even if --out holds one measured under other settings' })
+      .option('calibrate', {
+        type: 'number',
+        default: 20,
+        describe: 'after profiling, measure this many whole networks of the space end to end and fit the per-op costs a one-op model pays (0 = off)',
+      })
       .example('$0 profile --device cpu --space mbv2 --resolution 96 --out cpu-mbv2-96.lut.json', '') as never,
   handler: async (a) => {
     const protocol = toProtocol(a);
-    const { instances, label } = await instancesToProfile(a);
+    if (!Number.isInteger(a.calibrate) || a.calibrate < 0) throw new UserError(`--calibrate must be a non-negative integer, got ${a.calibrate}`);
+    const { instances, label, calibrationNets } = await instancesToProfile(a);
     const { resolveDevice } = await import('../../../devices/registry.js');
     const { profile } = await import('../../profile/profiler.js');
     const device = await resolveDevice(a.device, toDeviceOptions(a));
@@ -80,10 +98,17 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         onProgress: (p) => progress.update(p.done, p.key ? `${p.key} ${p.lastMs !== undefined ? ms(p.lastMs) + ' ms' : ''}` : ''),
       });
       progress.stop();
+      const calibration = calibrationNets.length >= 3 ? await runCalibration(a.out, device, calibrationNets, label) : undefined;
       const seconds = (Date.now() - started) / 1000;
-      emit(a, { lut: a.out, device: result.device, ...result.summary, seconds }, () =>
+      emit(a, { lut: a.out, device: result.device, ...result.summary, calibration, seconds }, () =>
         [
           `LUT ${a.out}: ${result.summary.measured} measured, ${result.summary.reused} already there, ${result.summary.skipped.length} unsupported, in ${seconds.toFixed(1)} s`,
+          ...(calibration
+            ? [
+                `calibrated on ${calibration.fittedOn} networks measured end to end: base ${ms(calibration.baseMs)} ms, per op ${ms(calibration.perOpMs)} ms, ` +
+                  `per MB of activations ${ms(calibration.perByteMs * 1e6)} ms; fit RMS error ${calibration.rmsErrorPct.toFixed(1)}%`,
+              ]
+            : []),
           `device ${result.device.device} (${result.device.runtime} ${result.device.runtimeVersion}, ${result.device.ep}); overhead ${ms(result.overheadMs)} ms`,
           ...result.summary.skipped.map((s) => `  unsupported: ${s.key}: ${s.reason}`),
           '',
@@ -96,3 +121,18 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     if (a.json === false) log(`next: nas predict --lut ${a.out} --space ${a.space ?? 'mbv2'} --random 5`);
   },
 };
+
+/** Measures the calibration networks and stores the fit in the LUT (atomically). */
+async function runCalibration(lutPath: string, device: Device, nets: Architecture[], label: string): Promise<LutCalibration> {
+  const { readLut, writeLut } = await import('../../../lut/store.js');
+  const { calibrate } = await import('../../predict/calibrate.js');
+  const lut = readLut(lutPath);
+  const progress = createProgress(`calibrating on ${nets.length} networks`, nets.length);
+  try {
+    const { calibration } = await calibrate(lut, device, nets, `${label}: ${nets.length} networks measured end to end`, (done) => progress.update(done));
+    writeLut(lutPath, { ...readLut(lutPath), calibration, updatedAt: new Date().toISOString() });
+    return calibration;
+  } finally {
+    progress.stop();
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { lutInstances } from '../../src/core/decompose.js';
+import { opKey } from '../../src/core/keys.js';
+import { activationBytes } from '../../src/core/ops.js';
+import { Rng } from '../../src/core/rng.js';
+import { fitCalibration, lutSums } from '../../src/predict/calibrate.js';
+import { MissingEntriesError, missingInstances, predict } from '../../src/predict/predictor.js';
+import { createMbv2Space } from '../../src/spaces/mbv2.js';
+import type { LatencyStats } from '../../devices/types.js';
+import type { Lut } from '../../lut/format.js';
+
+const stats = (median: number, half = 0.01 * median): LatencyStats => ({
+  n: 50, rejected: 0, median, mean: median, std: 0.05 * median, p10: 0.95 * median, p90: 1.05 * median, min: 0.9 * median, max: 1.1 * median,
+  ci95: [median - half, median + half], converged: true,
+});
+
+function syntheticLut(): Lut {
+  const space = createMbv2Space({ resolution: 64 });
+  const entries: Lut['entries'] = {};
+  for (const [i, inst] of space.allInstances().entries()) {
+    const median = 0.05 + 0.001 * i;
+    entries[opKey(inst)] = { stats: stats(median), net: median - 0.01, coldMs: 1, setupMs: 1, measuredAt: '2026-01-01T00:00:00Z' };
+  }
+  return {
+    format: 'hw-nas-lut', version: 1, id: 'synthetic', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z',
+    device: { device: 'mock', runtime: 'mock', runtimeVersion: '0', ep: 'mock', options: {}, host: { cpu: 'x', cores: 2, os: 'linux', node: 'v20' }, timing: 'synthetic' },
+    protocol: { warmup: 1, minRepeats: 5, maxRepeats: 10, maxTimeMs: 100, targetCI: 0.02 },
+    overhead: stats(0.01), spaces: ['mbv2@64'], entries,
+  };
+}
+
+describe('LUT predictor', () => {
+  const lut = syntheticLut();
+  const space = createMbv2Space({ resolution: 64 });
+
+  it('sums overhead and the net latency of every block, with a breakdown', () => {
+    const arch = space.build(space.sample(new Rng(3)));
+    const p = predict(lut, arch);
+    const expected = 0.01 + lutInstances(arch).reduce((s, { inst }) => s + lut.entries[opKey(inst)].net, 0);
+    expect(p.ms).toBeCloseTo(expected, 12);
+    expect(p.blocks).toHaveLength(arch.layers.length);
+    expect(p.calibrated).toBe(false);
+    // CI: half-widths combine as independent variances.
+    const hw = Math.sqrt(0.0001 ** 2 + lutInstances(arch).reduce((s, { inst }) => s + (0.01 * lut.entries[opKey(inst)].stats.median) ** 2, 0));
+    expect(p.ci95[1] - p.ms).toBeCloseTo(hw, 12);
+  });
+
+  it('lists every missing entry once and refuses to guess', () => {
+    const arch = space.build(space.sample(new Rng(4)));
+    const partial = { ...lut, entries: { ...lut.entries } };
+    const victim = opKey(lutInstances(arch)[3].inst);
+    delete partial.entries[victim];
+    expect(missingInstances(partial, arch).map((m) => m.key)).toEqual([victim]);
+    expect(() => predict(partial, arch)).toThrow(MissingEntriesError);
+    expect(() => predict(partial, arch)).toThrow(new RegExp(victim.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  });
+
+  it('recovers known per-op and per-byte costs by calibration, and predicts with them', () => {
+    const truth = { base: 0.02, perOp: 0.004, perByte: 2e-9 };
+    const rng = new Rng(9);
+    const measured = Array.from({ length: 30 }, () => {
+      const arch = space.build(space.sample(rng));
+      const s = lutSums(lut, arch);
+      return { arch, ms: truth.base + s.sumMedian - truth.perOp * s.ops - truth.perByte * s.bytes };
+    });
+    const c = fitCalibration(lut, measured, 'synthetic');
+    expect(c.baseMs).toBeCloseTo(truth.base, 6);
+    expect(c.perOpMs).toBeCloseTo(truth.perOp, 6);
+    expect(c.perByteMs / truth.perByte).toBeCloseTo(1, 3); // within the tiny ridge that keeps collinear fits solvable
+    expect(c.rmsErrorPct).toBeLessThan(1e-6);
+    const calibrated = { ...lut, calibration: c };
+    for (const m of measured.slice(0, 5)) expect(predict(calibrated, m.arch).ms).toBeCloseTo(m.ms, 6);
+    const one = lutInstances(measured[0].arch)[0].inst;
+    const block = predict(calibrated, measured[0].arch).blocks[0];
+    expect(block.ms).toBeCloseTo(lut.entries[opKey(one)].stats.median - c.perOpMs - c.perByteMs * activationBytes(one), 9);
+  });
+});
