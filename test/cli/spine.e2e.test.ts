@@ -95,6 +95,8 @@ describe('bad input gets one clear error, a non-zero exit and no stack trace', (
   writeFileSync(wrongVersion, JSON.stringify({ format: 'hw-nas-lut', version: 9 }));
   const badArch = path.join(dir, 'bad.arch.json');
   writeFileSync(badArch, JSON.stringify({ space: 'mbv2', resolution: 32, encoding: [9, 9] }));
+  const unknownOp = path.join(dir, 'unknown-op.arch.json');
+  writeFileSync(unknownOp, JSON.stringify({ format: 'hw-nas-arch', version: 1, name: 'x', input: [1, 3, 32, 32], dtype: 'f32', layers: [{ role: 'block', spec: { kind: 'foo' } }] }));
   const aDir = path.join(dir, 'a-directory');
   mkdirSync(aDir, { recursive: true });
 
@@ -106,12 +108,19 @@ describe('bad input gets one clear error, a non-zero exit and no stack trace', (
     ['directory as LUT', ['predict', '--lut', aDir, '--space', 'mbv2', '--random', '1'], /directory/],
     ['missing LUT', ['lut', 'show', path.join(dir, 'nope.json')], /not found|no such|does not exist/i],
     ['arch that does not fit the space', ['export', '--arch', badArch, '--out', path.join(dir, 'y.onnx')], /does not fit space 'mbv2'/],
+    ['unknown op in an arch file', ['export', '--arch', unknownOp, '--out', path.join(dir, 'y.onnx')], /unknown op kind 'foo'/],
     ['malformed arch JSON', ['export', '--arch', garbage, '--out', path.join(dir, 'y.onnx')], /not valid JSON/],
     ['unknown published net', ['export', '--published', 'ResNet-50', '--out', path.join(dir, 'y.onnx')], /unknown published net/],
     ['two architecture sources', ['export', '--published', 'MnasNet-A1', '--arch', badArch, '--out', path.join(dir, 'y.onnx')], /exactly one architecture source/],
     ['unknown command', ['profiel'], /Unknown|Did you mean/i],
   ])('%s', (_name, args, message) => {
     expectUserError(runCli(args as string[]), message as RegExp);
+  });
+
+  it('a bare --random exports one random net', () => {
+    const r = runCli(['export', '--space', 'mbv2', '--random', '--seed', '3', '--resolution', '32', '--out', path.join(dir, 'rand.onnx'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).name).toMatch(/^mbv2@32:/);
   });
 
   it('an unwritable --out', () => {

@@ -25,12 +25,18 @@ export function protocolOptions<T>(y: Argv<T>) {
     .option('target-ci', { type: 'number', default: DEFAULT_PROTOCOL.targetCI, describe: "stop when the median's 95% CI half-width is within this fraction" });
 }
 
-export function archSourceOptions<T>(y: Argv<T>) {
+/** --arch | --published | --space S --random N; with `single`, a bare `--random` means one architecture. */
+export function archSourceOptions<T>(y: Argv<T>, opts: { single?: boolean } = {}) {
   return y
     .option('arch', { type: 'string', describe: 'architecture JSON file' })
     .option('published', { type: 'string', describe: 'a published network by name (e.g. MobileNetV2-1.0)' })
     .option('space', { type: 'string', describe: 'search space for --random' })
-    .option('random', { type: 'number', describe: 'N random architectures of --space' })
+    .option(
+      'random',
+      opts.single
+        ? { describe: 'a random architecture of --space (seeded by --seed)', coerce: (v: unknown) => (v === true || v === '' ? 1 : Number(v)) }
+        : { type: 'number', describe: 'N random architectures of --space' },
+    )
     .option('seed', { type: 'number', default: 0, describe: 'random seed' })
     .option('resolution', { type: 'number', describe: 'input resolution (default: the space or net default)' });
 }

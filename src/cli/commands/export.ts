@@ -31,14 +31,13 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   command: 'export',
   describe: 'export an architecture (file, published net or random member of a space) to ONNX',
   builder: (y) =>
-    archSourceOptions(y)
+    archSourceOptions(y, { single: true })
       .option('out', { type: 'string', demandOption: true, describe: 'ONNX file to write' })
       .option('weight-seed', { type: 'number', default: 0, describe: 'seed of the deterministic random weights' })
       .example('$0 export --published MobileNetV2-1.0 --out mbv2.onnx', '')
       .example('$0 export --space mbv2 --random 1 --seed 3 --resolution 96 --out net.onnx', '') as never,
   handler: async (a) => {
-    // `--random` alone means one random architecture.
-    const random = a.random === true ? 1 : a.random === false ? undefined : a.random;
+    const random = a.random as number | undefined;
     if (random !== undefined && random !== 1) throw new UserError('nas export writes one network: use --random 1 (or --random) with --seed K');
     const [arch] = await resolveArchitectures({ ...a, random });
     const { networkModel } = await import('../../../export/model.js');
