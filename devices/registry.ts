@@ -6,11 +6,21 @@
 import { DeviceUnavailableError, UserError } from '../src/core/errors.js';
 import { mockFactory } from './mock/index.js';
 import { ortCpuFactory } from './ort-cpu/index.js';
+import { ortWasmFactory } from './ort-wasm/index.js';
+import { ortWebGpuFactory } from './ort-webgpu-native/index.js';
+import { cudaFactory } from './cuda/index.js';
+import { tfjsCpuFactory, tfjsNodeFactory, tfjsWasmFactory } from './tfjs/index.js';
 import type { Device, DeviceFactory, DeviceOptions } from './types.js';
 
 export const DEVICES = {
   'ort-cpu': ortCpuFactory,
   mock: mockFactory,
+  wasm: ortWasmFactory,
+  'webgpu-native': ortWebGpuFactory,
+  cuda: cudaFactory,
+  'tfjs-cpu': tfjsCpuFactory,
+  'tfjs-wasm': tfjsWasmFactory,
+  'tfjs-node': tfjsNodeFactory,
 } satisfies Record<string, DeviceFactory>;
 
 export type DeviceName = keyof typeof DEVICES;

@@ -1,0 +1,137 @@
+/**
+ * `cuda`: onnxruntime-node with the CUDA execution provider, timed per session.run with performance.now().
+ * Available only where onnxruntime-node's CUDA provider libraries were installed (see binaries.ts).
+ *
+ * Inputs and outputs live on the CPU (the Node binding has no CUDA-memory tensors), so each sample
+ * includes the host→device copy of the inputs and the device→host copy of the outputs; session.run
+ * returns after the CUDA stream is done, so the wall clock covers the kernels.
+ */
+import type * as Ort from 'onnxruntime-node';
+import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
+import { measure, timedLoop } from '../harness.js';
+import { hostInfo } from '../host.js';
+import { enumOption, numberOption } from '../options.js';
+import { findOrtNode } from '../ort-cpu/package.js';
+import { randomFeeds } from '../ort-wasm/feeds.js';
+import { tinyAddModel, TINY_INPUT } from '../ort-wasm/tiny-model.js';
+import type { Device, DeviceFactory, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../types.js';
+import { bindingDir, CUDA_INSTALL_HINT, cudaProblem } from './binaries.js';
+
+const NAME = 'cuda';
+const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
+
+export interface CudaOptions {
+  deviceId: number;
+  graphOptimizationLevel: (typeof OPT_LEVELS)[number];
+}
+
+export function parseCudaOptions(options: DeviceOptions): CudaOptions {
+  return {
+    deviceId: numberOption(NAME, options, 'deviceId', 0, { min: 0, integer: true }),
+    graphOptimizationLevel: enumOption(NAME, options, 'graphOptimizationLevel', OPT_LEVELS, 'all'),
+  };
+}
+
+/** onnxruntime-node and its CUDA provider files, or why not; looks at files only. */
+function checkAvailable(): { version: string } | string {
+  const found = findOrtNode();
+  if (typeof found === 'string') return found;
+  return cudaProblem(bindingDir(found.dir)) ?? { version: found.version };
+}
+
+export class CudaDevice implements Device {
+  readonly name = NAME;
+  private readonly options: CudaOptions;
+  private ort?: typeof Ort;
+  private info?: DeviceInfo;
+
+  constructor(options: DeviceOptions = {}) {
+    this.options = parseCudaOptions(options);
+  }
+
+  private sessionOptions(): Ort.InferenceSession.SessionOptions {
+    return {
+      executionProviders: [{ name: 'cuda', deviceId: this.options.deviceId }],
+      executionMode: 'sequential',
+      graphOptimizationLevel: this.options.graphOptimizationLevel,
+    };
+  }
+
+  async init(): Promise<DeviceInfo> {
+    if (this.info) return this.info;
+    const available = checkAvailable();
+    if (typeof available === 'string') throw new DeviceUnavailableError(NAME, available);
+    try {
+      this.ort = await import('onnxruntime-node');
+      // The files being there does not mean CUDA 12 / cuDNN 9 load and a GPU answers: run one node to know.
+      const probe = await this.ort.InferenceSession.create(await tinyAddModel(), this.sessionOptions());
+      await probe.run({ [TINY_INPUT]: new this.ort.Tensor('float32', new Float32Array([1]), [1]) });
+      await probe.release();
+    } catch (e) {
+      throw new DeviceUnavailableError(NAME, `onnxruntime-node's CUDA EP did not start: ${(e as Error).message}`, {
+        cause: e,
+        hint: `the CUDA 12 runtime, cuBLAS and cuDNN 9 libraries must be on the loader path (LD_LIBRARY_PATH); ${CUDA_INSTALL_HINT}`,
+      });
+    }
+    this.info = {
+      device: NAME,
+      runtime: 'onnxruntime-node',
+      runtimeVersion: this.ort.env.versions?.node ?? available.version,
+      ep: 'cuda',
+      options: { deviceId: this.options.deviceId, executionMode: 'sequential', graphOptimizationLevel: this.options.graphOptimizationLevel },
+      host: hostInfo(),
+      timing: 'wall clock (performance.now) per session.run, including host↔device copies of inputs and outputs',
+      warnings: ['onnxruntime keeps some small shape-computing nodes on the CPU beside the CUDA EP; they are inside the timed runs'],
+    };
+    return this.info;
+  }
+
+  supports(): true {
+    // Every catalog op exports to standard ONNX operators the CUDA EP implements.
+    return true;
+  }
+
+  async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
+    const ort = this.ort;
+    if (!ort) throw new Error(`${NAME}: time() called before init()`);
+    const t0 = performance.now();
+    let session: Ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(model.onnx, this.sessionOptions());
+    } catch (e) {
+      throw new UserError(`${NAME}: cannot load model '${model.key}' (${model.onnx.byteLength} bytes): ${(e as Error).message}`, {
+        cause: e,
+        hint: 'the bytes must be a valid ONNX model; re-export it or check the exporter',
+      });
+    }
+    const setupMs = performance.now() - t0;
+    try {
+      const feeds = randomFeeds(ort.Tensor, model);
+      const { stats, coldMs } = await measure(
+        timedLoop(() => session.run(feeds)),
+        protocol,
+      );
+      return { stats, coldMs, setupMs };
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new Error(`${NAME}: running '${model.key}' failed: ${(e as Error).message}`, { cause: e });
+    } finally {
+      await session.release();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.ort = undefined;
+    this.info = undefined;
+  }
+}
+
+export const cudaFactory = {
+  name: NAME,
+  description: "onnxruntime-node's CUDA EP on an NVIDIA GPU (needs its CUDA provider libraries, CUDA 12, cuDNN 9) (options: deviceId, graphOptimizationLevel)",
+  available: async () => {
+    const available = checkAvailable();
+    return typeof available === 'string' ? available : true;
+  },
+  create: (options: DeviceOptions) => new CudaDevice(options),
+} satisfies DeviceFactory;

@@ -1,0 +1,201 @@
+/**
+ * `wasm`: onnxruntime-web's WebAssembly execution provider, run inside Node. In Node,
+ * `import('onnxruntime-web')` resolves to the wasm-only Node build, so this measures the same kernels a
+ * browser runs with the wasm EP, minus the browser. Timed per session.run with performance.now().
+ *
+ * The wasm runtime is one per process: it starts once, with one thread count, and keeps it. A second
+ * device asking for another thread count in the same process gets a UserError rather than numbers
+ * silently measured with the first count.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type * as OrtWeb from 'onnxruntime-web';
+import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
+import { measure, timedLoop } from '../harness.js';
+import { hostInfo } from '../host.js';
+import { enumOption, numberOption } from '../options.js';
+import type { Device, DeviceFactory, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../types.js';
+import { ortRunner } from '../conformance/ort-runner.js';
+import type { ConformanceRunner } from '../conformance/runner.js';
+import { booleanOption } from './bool-option.js';
+import { randomFeeds } from './feeds.js';
+import { tinyAddModel } from './tiny-model.js';
+
+const NAME = 'wasm';
+const PACKAGE = 'onnxruntime-web';
+const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
+/** onnxruntime-web 1.30 ships only SIMD binaries (ort-wasm-simd-threaded*.wasm). */
+const WASM_BINARY = 'ort-wasm-simd-threaded.wasm';
+
+export interface OrtWasmOptions {
+  /** ort.env.wasm.numThreads; 0 lets onnxruntime-web choose (min(4, ceil(cores / 2))). */
+  threads: number;
+  /** Fixed-width SIMD. Always on: the package has no non-SIMD binary; asking for simd=false is an error. */
+  simd: true;
+  graphOptimizationLevel: (typeof OPT_LEVELS)[number];
+}
+
+export function parseOrtWasmOptions(options: DeviceOptions): OrtWasmOptions {
+  if (!booleanOption(NAME, options, 'simd', true))
+    throw new UserError(`device '${NAME}': simd=false is not available`, {
+      hint: `onnxruntime-web ships only SIMD WebAssembly binaries (${WASM_BINARY}); a non-SIMD build would have to be compiled from source`,
+    });
+  return {
+    threads: numberOption(NAME, options, 'threads', 1, { min: 0, integer: true }),
+    simd: true,
+    graphOptimizationLevel: enumOption(NAME, options, 'graphOptimizationLevel', OPT_LEVELS, 'all'),
+  };
+}
+
+/** The package's Node entry and wasm binary, or why they cannot be used; no module is loaded. */
+function findOrtWeb(): { dir: string } | string {
+  let entry: string;
+  try {
+    entry = createRequire(import.meta.url).resolve(PACKAGE);
+  } catch {
+    return `the '${PACKAGE}' package is not installed (npm install ${PACKAGE})`;
+  }
+  const dir = path.dirname(entry);
+  if (!existsSync(path.join(dir, WASM_BINARY))) return `'${PACKAGE}' has no ${WASM_BINARY} next to ${entry}; reinstall the package`;
+  return { dir };
+}
+
+interface WasmRuntime {
+  ort: typeof OrtWeb;
+  /** Threads the runtime actually started with (onnxruntime-web falls back to 1 without worker support). */
+  threads: number;
+  requestedThreads: number;
+}
+
+let runtime: Promise<WasmRuntime> | undefined;
+
+/** Starts the process's wasm runtime once (by opening a one-node session), or returns the running one. */
+async function startRuntime(requestedThreads: number): Promise<WasmRuntime> {
+  runtime ??= (async () => {
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = requestedThreads;
+    const session = await ort.InferenceSession.create(await tinyAddModel(), { executionProviders: ['wasm'] });
+    await session.release();
+    return { ort, threads: ort.env.wasm.numThreads ?? requestedThreads, requestedThreads };
+  })().catch((e: unknown) => {
+    runtime = undefined;
+    throw e;
+  });
+  const started = await runtime;
+  if (started.requestedThreads !== requestedThreads)
+    throw new UserError(
+      `device '${NAME}': onnxruntime-web's wasm runtime already runs in this process with threads=${started.requestedThreads}; it cannot restart with threads=${requestedThreads}`,
+      { hint: 'measure each thread count in its own process (one nas-profile run per setting)' },
+    );
+  return started;
+}
+
+export class OrtWasmDevice implements Device {
+  readonly name = NAME;
+  private readonly options: OrtWasmOptions;
+  private ort?: typeof OrtWeb;
+  private info?: DeviceInfo;
+
+  constructor(options: DeviceOptions = {}) {
+    this.options = parseOrtWasmOptions(options);
+  }
+
+  private sessionOptions(): OrtWeb.InferenceSession.SessionOptions {
+    return {
+      executionProviders: ['wasm'],
+      executionMode: 'sequential',
+      graphOptimizationLevel: this.options.graphOptimizationLevel,
+    };
+  }
+
+  async init(): Promise<DeviceInfo> {
+    if (this.info) return this.info;
+    const found = findOrtWeb();
+    if (typeof found === 'string') throw new DeviceUnavailableError(NAME, found);
+    let started: WasmRuntime;
+    try {
+      started = await startRuntime(this.options.threads);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new DeviceUnavailableError(NAME, `onnxruntime-web's wasm runtime failed to start: ${(e as Error).message}`, { cause: e });
+    }
+    this.ort = started.ort;
+    const warnings: string[] = [];
+    if (started.threads !== this.options.threads)
+      warnings.push(`threads=${this.options.threads} requested, onnxruntime-web runs ${started.threads} (0 means its own choice; 1 when workers are unavailable)`);
+    this.info = {
+      device: NAME,
+      runtime: PACKAGE,
+      runtimeVersion: started.ort.env.versions.web ?? 'unknown',
+      ep: 'wasm',
+      options: {
+        threads: started.threads,
+        simd: 'fixed',
+        executionMode: 'sequential',
+        graphOptimizationLevel: this.options.graphOptimizationLevel,
+        binary: WASM_BINARY,
+      },
+      host: hostInfo(),
+      timing: 'wall clock (performance.now) per session.run in Node, inputs created once',
+    };
+    if (warnings.length) this.info.warnings = warnings;
+    return this.info;
+  }
+
+  /** Runs ONNX conformance cases with this device's session options (devices/conformance). */
+  conformanceRunner(): ConformanceRunner {
+    if (!this.ort) throw new Error(`${NAME}: conformanceRunner() called before init()`);
+    return ortRunner(this.ort, { ...this.sessionOptions(), logSeverityLevel: 4 });
+  }
+
+  supports(): true {
+    // The catalog exports to standard ONNX operators, all of which the wasm (CPU) EP implements.
+    return true;
+  }
+
+  async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
+    const ort = this.ort;
+    if (!ort) throw new Error(`${NAME}: time() called before init()`);
+    const t0 = performance.now();
+    let session: OrtWeb.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(model.onnx, this.sessionOptions());
+    } catch (e) {
+      throw new UserError(`${NAME}: cannot load model '${model.key}' (${model.onnx.byteLength} bytes): ${(e as Error).message}`, {
+        cause: e,
+        hint: 'the bytes must be a valid ONNX model; re-export it or check the exporter',
+      });
+    }
+    const setupMs = performance.now() - t0;
+    try {
+      const feeds = randomFeeds(ort.Tensor, model);
+      const { stats, coldMs } = await measure(
+        timedLoop(() => session.run(feeds)),
+        protocol,
+      );
+      return { stats, coldMs, setupMs };
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new Error(`${NAME}: running '${model.key}' failed: ${(e as Error).message}`, { cause: e });
+    } finally {
+      await session.release();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    // The wasm runtime itself stays: it cannot be restarted in this process.
+    this.ort = undefined;
+    this.info = undefined;
+  }
+}
+
+export const ortWasmFactory = {
+  name: NAME,
+  description: 'onnxruntime-web, WebAssembly EP in Node (options: threads, simd, graphOptimizationLevel)',
+  available: async () => {
+    const found = findOrtWeb();
+    return typeof found === 'string' ? found : true;
+  },
+  create: (options: DeviceOptions) => new OrtWasmDevice(options),
+} satisfies DeviceFactory;

@@ -1,0 +1,252 @@
+/**
+ * `webgpu-native`: onnxruntime-node's bundled WebGPU execution provider (Dawn on Vulkan), in Node.
+ *
+ * Adapter: see vulkan.ts — a real GPU when Dawn accepts one, else SwiftShader (flagged as a software
+ * fallback in DeviceInfo). Timing: see fence.ts — outputs stay on the GPU ('gpu-buffer') and a tiny
+ * fence model waits for the queue, so a sample is the model's GPU work, not a readback of its outputs.
+ * CPU fallback is off by default: a model with a node the WebGPU EP lacks fails to load with a clear
+ * error instead of being timed half on the CPU.
+ */
+import { createRequire } from 'node:module';
+import type * as Ort from 'onnxruntime-node';
+import { nb201NodeInputs, parseNb201Cell } from '../../src/core/decompose.js';
+import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
+import type { OpInstance } from '../../src/core/ops.js';
+import { measure, timedLoop, type SampleSource } from '../harness.js';
+import { hostInfo } from '../host.js';
+import { enumOption } from '../options.js';
+import { findOrtNode } from '../ort-cpu/package.js';
+import { booleanOption } from '../ort-wasm/bool-option.js';
+import { randomFeeds } from '../ort-wasm/feeds.js';
+import { tinyAddModel, TINY_INPUT, TINY_OUTPUT } from '../ort-wasm/tiny-model.js';
+import type { AdapterInfo, Device, DeviceFactory, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../types.js';
+import { ortRunner } from '../conformance/ort-runner.js';
+import type { ConformanceRunner } from '../conformance/runner.js';
+import { fencedLoop } from './fence.js';
+import { chooseVulkan, type VulkanChoice } from './vulkan.js';
+
+const NAME = 'webgpu-native';
+const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
+const LAYOUTS = ['NHWC', 'NCHW'] as const;
+const VALIDATION = ['basic', 'wgpuOnly', 'full'] as const;
+const OUTPUTS = ['gpu-buffer', 'cpu'] as const;
+const FALLBACK_DISABLED = /fallback to CPU EP has been explicitly disabled/;
+
+export interface OrtWebGpuOptions {
+  /** Layout the EP converts layout-sensitive ops to; NHWC is the EP's own default. */
+  preferredLayout: (typeof LAYOUTS)[number];
+  /** Dawn/EP validation; 'disabled' is not offered: in Node a WebGPU error then crashes the process. */
+  validationMode: (typeof VALIDATION)[number];
+  graphOptimizationLevel: (typeof OPT_LEVELS)[number];
+  /** Where outputs stay: 'gpu-buffer' (fenced, no readback) or 'cpu' (each run includes the readback). */
+  outputs: (typeof OUTPUTS)[number];
+  /** Let onnxruntime run nodes the WebGPU EP lacks on the CPU (the sample then mixes devices). */
+  cpuFallback: boolean;
+  /** Accept a software adapter (SwiftShader); false makes the device unavailable without a real GPU. */
+  allowSoftware: boolean;
+}
+
+export function parseOrtWebGpuOptions(options: DeviceOptions): OrtWebGpuOptions {
+  return {
+    preferredLayout: enumOption(NAME, options, 'preferredLayout', LAYOUTS, 'NHWC'),
+    validationMode: enumOption(NAME, options, 'validationMode', VALIDATION, 'basic'),
+    graphOptimizationLevel: enumOption(NAME, options, 'graphOptimizationLevel', OPT_LEVELS, 'all'),
+    outputs: enumOption(NAME, options, 'outputs', OUTPUTS, 'gpu-buffer'),
+    cpuFallback: booleanOption(NAME, options, 'cpuFallback', false),
+    allowSoftware: booleanOption(NAME, options, 'allowSoftware', true),
+  };
+}
+
+/**
+ * The ONNX op the exporter emits for `inst` that onnxruntime 1.30's WebGPU EP lacks, if any. Of the
+ * exported op types only Sum is missing (conformance report in docs/devices.md): the exporter uses it
+ * for a sum op and for an NB201 cell node with more than one incoming edge.
+ */
+function webgpuMissingOps(inst: OpInstance): string | undefined {
+  const spec = inst.spec;
+  if (spec.kind === 'sum') return 'Sum';
+  if (spec.kind === 'nb201cell' && nb201NodeInputs(parseNb201Cell(spec.cell).edges).some((edges) => edges.length > 1)) return 'Sum (a cell node adding several edges)';
+  return undefined;
+}
+
+type Availability = { choice: Extract<VulkanChoice, { ok: true }>; version: string } | string;
+let availability: Promise<Availability> | undefined;
+
+/**
+ * onnxruntime-node and a Vulkan driver Dawn accepts, or why not. Decided once per process: Dawn starts
+ * once, and after init() sets VK_ICD_FILENAMES itself a fresh look would mistake that for the user's choice.
+ */
+function checkAvailable(): Promise<Availability> {
+  availability ??= (async () => {
+    const found = findOrtNode();
+    if (typeof found === 'string') return found;
+    const choice = await chooseVulkan(createRequire(import.meta.url).resolve('onnxruntime-node'));
+    return choice.ok ? { choice, version: found.version } : choice.reason;
+  })();
+  return availability;
+}
+
+/** Median wall time of a few fence runs: the fixed cost each fenced sample carries. */
+async function fenceCostMs(fence: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    const t0 = performance.now();
+    await fence();
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[10];
+}
+
+export class OrtWebGpuDevice implements Device {
+  readonly name = NAME;
+  private readonly options: OrtWebGpuOptions;
+  private ort?: typeof Ort;
+  private fenceSession?: Ort.InferenceSession;
+  private fenceFeeds?: Record<string, Ort.Tensor>;
+  private info?: DeviceInfo;
+
+  constructor(options: DeviceOptions = {}) {
+    this.options = parseOrtWebGpuOptions(options);
+  }
+
+  private sessionOptions(outputs: OrtWebGpuOptions['outputs'], cpuFallback: boolean): Ort.InferenceSession.SessionOptions {
+    const ep = { name: 'webgpu', preferredLayout: this.options.preferredLayout, validationMode: this.options.validationMode };
+    return {
+      executionProviders: [ep],
+      executionMode: 'sequential',
+      graphOptimizationLevel: this.options.graphOptimizationLevel,
+      preferredOutputLocation: outputs,
+      // Warnings (e.g. "opset guarantees") would flood a profiling run; errors still reach us as exceptions.
+      logSeverityLevel: 3,
+      extra: { session: { disable_cpu_ep_fallback: cpuFallback ? '0' : '1' } },
+    };
+  }
+
+  async init(): Promise<DeviceInfo> {
+    if (this.info) return this.info;
+    const available = await checkAvailable();
+    if (typeof available === 'string') throw new DeviceUnavailableError(NAME, available);
+    const { choice, version } = available;
+    if (choice.adapter.isFallback && !this.options.allowSoftware)
+      throw new DeviceUnavailableError(NAME, `the only WebGPU adapter here is a software one (${choice.adapter.description}) and allowSoftware=false`, {
+        hint: 'run on a machine with a GPU whose Vulkan driver Dawn accepts, or allow the software adapter',
+      });
+    // Must happen before onnxruntime-node starts Dawn: the Vulkan loader reads it once.
+    if (choice.setIcd && !process.env.VK_ICD_FILENAMES) process.env.VK_ICD_FILENAMES = choice.setIcd;
+    try {
+      this.ort = await import('onnxruntime-node');
+      this.fenceSession = await this.ort.InferenceSession.create(await tinyAddModel(), this.sessionOptions('cpu', false));
+    } catch (e) {
+      throw new DeviceUnavailableError(NAME, `onnxruntime-node's WebGPU EP did not start in this process: ${(e as Error).message}`, { cause: e });
+    }
+    this.fenceFeeds = { [TINY_INPUT]: new this.ort.Tensor('float32', new Float32Array([1]), [1]) };
+    const fenceMs = await fenceCostMs(() => this.fence());
+    this.info = {
+      device: NAME,
+      runtime: 'onnxruntime-node',
+      runtimeVersion: this.ort.env.versions?.node ?? version,
+      ep: 'webgpu',
+      options: {
+        preferredLayout: this.options.preferredLayout,
+        validationMode: this.options.validationMode,
+        graphOptimizationLevel: this.options.graphOptimizationLevel,
+        executionMode: 'sequential',
+        outputs: this.options.outputs,
+        cpuFallback: this.options.cpuFallback,
+        vulkanDriver: choice.source,
+      },
+      host: hostInfo(),
+      adapter: choice.adapter,
+      timing:
+        this.options.outputs === 'gpu-buffer'
+          ? `wall clock of session.run with outputs left on the GPU plus a 1-float fence run that waits for the GPU queue (fence alone: median ${fenceMs.toFixed(3)} ms at init); inputs uploaded from the CPU every run`
+          : 'wall clock per session.run, including the readback of every output; inputs uploaded from the CPU every run',
+    };
+    const warnings = this.warnings(choice.adapter);
+    if (warnings.length) this.info.warnings = warnings;
+    return this.info;
+  }
+
+  private warnings(adapter: AdapterInfo): string[] {
+    const out: string[] = [];
+    if (adapter.isFallback)
+      out.push(`software adapter (${adapter.architecture}): these are timings of a CPU emulating a GPU and say nothing about a real GPU`);
+    if (adapter.vendor === 'unknown') out.push('onnxruntime-node does not report which adapter Dawn picked; the adapter fields are what this device could infer');
+    if (this.options.cpuFallback) out.push('cpuFallback=true: nodes the WebGPU EP lacks run on the CPU inside the timed runs');
+    return out;
+  }
+
+  private async fence(): Promise<void> {
+    const out = await this.fenceSession!.run(this.fenceFeeds!);
+    if ((out[TINY_OUTPUT].data as Float32Array)[0] !== 2) throw new Error(`${NAME}: the fence model computed 1 + 1 = ${String(out[TINY_OUTPUT].data)}`);
+  }
+
+  /**
+   * Runs ONNX conformance cases with this device's session options, outputs read back to the CPU; a
+   * model with a node the WebGPU EP lacks is skipped (with cpuFallback=false) rather than failed.
+   */
+  conformanceRunner(): ConformanceRunner {
+    if (!this.ort) throw new Error(`${NAME}: conformanceRunner() called before init()`);
+    const options = { ...this.sessionOptions('cpu', this.options.cpuFallback), logSeverityLevel: 4 };
+    return ortRunner(this.ort, options, (e) => (FALLBACK_DISABLED.test(e.message) ? 'the WebGPU EP does not implement every node (CPU fallback is off)' : undefined));
+  }
+
+  supports(inst: OpInstance): true | string {
+    if (this.options.cpuFallback) return true;
+    const missing = webgpuMissingOps(inst);
+    return missing ? `${NAME}: its export uses ONNX ${missing}, which onnxruntime's WebGPU EP does not implement (set cpuFallback=true to time it with that node on the CPU)` : true;
+  }
+
+  async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
+    const ort = this.ort;
+    if (!ort) throw new Error(`${NAME}: time() called before init()`);
+    const t0 = performance.now();
+    let session: Ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(model.onnx, this.sessionOptions(this.options.outputs, this.options.cpuFallback));
+    } catch (e) {
+      const message = (e as Error).message;
+      if (FALLBACK_DISABLED.test(message))
+        throw new UserError(`${NAME}: the WebGPU EP cannot run every node of '${model.key}'; onnxruntime would run some on the CPU`, {
+          cause: e,
+          hint: 'set the option cpuFallback=true to time it anyway (the entry then mixes GPU and CPU work), or leave this op out of the space',
+        });
+      throw new UserError(`${NAME}: cannot load model '${model.key}' (${model.onnx.byteLength} bytes): ${message}`, {
+        cause: e,
+        hint: 'the bytes must be a valid ONNX model; re-export it or check the exporter',
+      });
+    }
+    const setupMs = performance.now() - t0;
+    try {
+      const feeds = randomFeeds(ort.Tensor, model);
+      const source: SampleSource =
+        this.options.outputs === 'gpu-buffer' ? fencedLoop(() => session.run(feeds), () => this.fence()) : timedLoop(() => session.run(feeds));
+      const { stats, coldMs } = await measure(source, protocol);
+      return { stats, coldMs, setupMs };
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new Error(`${NAME}: running '${model.key}' failed: ${(e as Error).message}`, { cause: e });
+    } finally {
+      await session.release();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.fenceSession?.release();
+    this.fenceSession = undefined;
+    this.fenceFeeds = undefined;
+    this.ort = undefined;
+    this.info = undefined;
+  }
+}
+
+export const ortWebGpuFactory = {
+  name: NAME,
+  description:
+    "onnxruntime-node's bundled WebGPU EP (Dawn on Vulkan; SwiftShader when there is no GPU) (options: preferredLayout, validationMode, graphOptimizationLevel, outputs, cpuFallback, allowSoftware)",
+  available: async () => {
+    const available = await checkAvailable();
+    return typeof available === 'string' ? available : true;
+  },
+  create: (options: DeviceOptions) => new OrtWebGpuDevice(options),
+} satisfies DeviceFactory;
