@@ -2,10 +2,12 @@
 import { UserError } from '../core/errors.js';
 import type { SearchSpace, SpaceOptions } from '../core/space.js';
 import { createMbv2Space } from './mbv2.js';
+import { createMnasnetSpace } from './mnasnet.js';
 import { createNb201Space } from './nb201.js';
 
 export const SPACES = {
   mbv2: createMbv2Space,
+  mnasnet: createMnasnetSpace,
   nb201: createNb201Space,
 } satisfies Record<string, (opts: SpaceOptions) => SearchSpace>;
 
