@@ -14,6 +14,8 @@ export const STRATEGIES = {
   random: () => new RandomSearch(),
   evolution: () => new EvolutionSearch(),
   nsga2: () => new Nsga2Search(),
+  // The RL controller runs on tfjs: load it only when asked for.
+  mnasnet: async () => new (await import('../mnasnet/index.js')).MnasnetSearch(),
 } satisfies Record<string, StrategyFactory>;
 
 export type StrategyName = keyof typeof STRATEGIES;
