@@ -68,7 +68,9 @@ export async function measure(source: SampleSource, protocol: TimingProtocol): P
     if (samples.length >= protocol.maxRepeats) break;
     if (samples.length >= protocol.minRepeats && stats.converged) break;
   }
-  return { stats: stats!, coldMs, samples };
+  // Fewer runs than the protocol's minimum (a slow model that used up maxTimeMs) never count as converged.
+  const final = samples.length < protocol.minRepeats ? { ...stats!, converged: false } : stats!;
+  return { stats: final, coldMs, samples };
 }
 
 function checkProtocol(p: TimingProtocol): void {
