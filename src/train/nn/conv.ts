@@ -1,0 +1,111 @@
+/**
+ * Convolutions without bias (a BatchNorm follows each), NHWC, symmetric padding (k-1)/2 as
+ * convOut in src/core/ops.ts assumes, weights in tfjs layout [k, k, cin, cout] ([k, k, c, 1] for
+ * depthwise). A 1x1 stride-1 conv runs as a matrix product, which is faster than Conv2D on wasm.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { convFilterGrad, convInputGrad, depthwiseFilterGrad, depthwiseInputGrad, rows } from './functional.js';
+import { heStd, normal } from './init.js';
+import { Param, type Module, type TrainContext } from './module.js';
+
+export interface ConvInit {
+  seed: number;
+  /** Activation after the conv (and its BatchNorm): sets the He gain. */
+  act: string;
+}
+
+function samePad(k: number): number {
+  return Math.floor((k - 1) / 2);
+}
+
+export class Conv implements Module {
+  readonly weight: Param;
+  private x?: tf.Tensor4D;
+  constructor(
+    readonly name: string,
+    readonly cin: number,
+    readonly cout: number,
+    readonly k: number,
+    readonly stride: number,
+    init: ConvInit,
+  ) {
+    const shape = [k, k, cin, cout];
+    this.weight = new Param(`${name}.weight`, normal(init.seed, `${name}.weight`, shape, heStd(k * k * cin, init.act)), 'weight');
+  }
+  forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D {
+    if (ctx) this.x = ctx.save(x);
+    return tf.conv2d(x, this.weight.value as tf.Tensor4D, this.stride, samePad(this.k));
+  }
+  backward(dy: tf.Tensor4D, needInput: boolean): tf.Tensor4D | null {
+    const x = this.x!;
+    this.x = undefined;
+    const w = this.weight.value as tf.Tensor4D;
+    this.weight.addGrad(convFilterGrad(x, dy, w.shape, this.stride, samePad(this.k)));
+    return needInput ? convInputGrad(dy, w, x.shape, this.stride, samePad(this.k)) : null;
+  }
+  params(): Param[] {
+    return [this.weight];
+  }
+}
+
+/** 1x1 stride-1 conv: [n*h*w, cin] x [cin, cout]. */
+export class Pointwise implements Module {
+  readonly weight: Param;
+  private x?: tf.Tensor4D;
+  constructor(
+    readonly name: string,
+    readonly cin: number,
+    readonly cout: number,
+    init: ConvInit,
+  ) {
+    this.weight = new Param(`${name}.weight`, normal(init.seed, `${name}.weight`, [1, 1, cin, cout], heStd(cin, init.act)), 'weight');
+  }
+  private matrix(): tf.Tensor2D {
+    return tf.reshape(this.weight.value, [this.cin, this.cout]);
+  }
+  forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D {
+    if (ctx) this.x = ctx.save(x);
+    const [n, h, w] = x.shape;
+    return tf.tidy(() => tf.reshape(tf.matMul(rows(x), this.matrix()), [n, h, w, this.cout]));
+  }
+  backward(dy: tf.Tensor4D, needInput: boolean): tf.Tensor4D | null {
+    const x = this.x!;
+    this.x = undefined;
+    this.weight.addGrad(convFilterGrad(x, dy, [1, 1, this.cin, this.cout], 1, 0));
+    if (!needInput) return null;
+    // The small weight is transposed explicitly: a transposed operand takes a slow path on wasm.
+    return tf.tidy(() => tf.reshape(tf.matMul(rows(dy), tf.transpose(this.matrix())), x.shape) as tf.Tensor4D);
+  }
+  params(): Param[] {
+    return [this.weight];
+  }
+}
+
+export class Depthwise implements Module {
+  readonly weight: Param;
+  private x?: tf.Tensor4D;
+  constructor(
+    readonly name: string,
+    readonly channels: number,
+    readonly k: number,
+    readonly stride: number,
+    init: ConvInit,
+  ) {
+    const shape = [k, k, channels, 1];
+    this.weight = new Param(`${name}.weight`, normal(init.seed, `${name}.weight`, shape, heStd(k * k, init.act)), 'weight');
+  }
+  forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D {
+    if (ctx) this.x = ctx.save(x);
+    return tf.depthwiseConv2d(x, this.weight.value as tf.Tensor4D, this.stride, samePad(this.k));
+  }
+  backward(dy: tf.Tensor4D, needInput: boolean): tf.Tensor4D | null {
+    const x = this.x!;
+    this.x = undefined;
+    const w = this.weight.value as tf.Tensor4D;
+    this.weight.addGrad(depthwiseFilterGrad(x, dy, w.shape, this.stride, samePad(this.k)));
+    return needInput ? depthwiseInputGrad(dy, w, x.shape, this.stride, samePad(this.k)) : null;
+  }
+  params(): Param[] {
+    return [this.weight];
+  }
+}

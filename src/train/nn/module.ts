@@ -1,0 +1,128 @@
+/**
+ * The training engine's building block: a module with an explicit forward and backward pass.
+ *
+ * Why not tfjs autodiff: its gradients go through ops that are slow on wasm (Sum over leading axes
+ * and Transpose-based reductions, Where, comparisons), and the tape keeps every intermediate. Here
+ * each module computes its gradient with the few primitives that are fast everywhere (XNNPACK
+ * products and convolutions, average pooling as a reduction, element-wise arithmetic), keeps only
+ * what its backward needs, and frees gradients as soon as they are consumed.
+ *
+ * Memory: forward and backward run inside tf.tidy, so temporaries die at the end of each module;
+ * what a backward needs is kept through `TrainContext.save` and lives until the training step ends
+ * (Network.step frees it). Without this a step kept every temporary and the wasm heap grew to 800 MB,
+ * which made the kernels slower from cache and TLB misses.
+ *
+ * Contract: `forward(x, ctx)` trains when given a context (and then must be followed by one
+ * `backward`); `backward(dy, needInput)` does not dispose dy and returns a new tensor dL/dx, or null
+ * when `needInput` is false (the first layer's input needs no gradient). Parameter gradients
+ * accumulate into `Param.grad`.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type ParamRole = 'weight' | 'bias' | 'bn-scale' | 'bn-shift' | 'bn-mean' | 'bn-var';
+
+export class Param {
+  grad: tf.Tensor | null = null;
+  readonly variable: tf.Variable;
+  constructor(
+    /** Name in checkpoints and exports, e.g. "layer3.dw.weight" or "layer3.dw.bn.gamma". */
+    readonly name: string,
+    value: tf.Tensor,
+    readonly role: ParamRole,
+  ) {
+    // tfjs variable names are global to the process; ours only need to be unique per network.
+    this.variable = tf.variable(value, role !== 'bn-mean' && role !== 'bn-var');
+    value.dispose();
+  }
+  get value(): tf.Tensor {
+    return this.variable;
+  }
+  get trainable(): boolean {
+    return this.role !== 'bn-mean' && this.role !== 'bn-var';
+  }
+  /** Weight decay applies to conv and linear weights only (not to BatchNorm or biases). */
+  get decays(): boolean {
+    return this.role === 'weight';
+  }
+  addGrad(g: tf.Tensor): void {
+    if (!this.grad) {
+      this.grad = tf.keep(g);
+      return;
+    }
+    const sum = tf.keep(tf.add(this.grad, g));
+    this.grad.dispose();
+    g.dispose();
+    this.grad = sum;
+  }
+  clearGrad(): void {
+    this.grad?.dispose();
+    this.grad = null;
+  }
+}
+
+/** What a training forward keeps for its backward. */
+export interface TrainContext {
+  save<T extends tf.Tensor>(t: T): T;
+}
+
+/** Kept tensors of one training step, freed together when the step is over. */
+export class SavedTensors implements TrainContext {
+  private kept: tf.Tensor[] = [];
+  save<T extends tf.Tensor>(t: T): T {
+    this.kept.push(tf.keep(t));
+    return t;
+  }
+  release(): void {
+    for (const t of this.kept) t.dispose();
+    this.kept = [];
+  }
+}
+
+/** tf.tidy for a backward body that may return no gradient. */
+export function tidyGrad(f: () => tf.Tensor4D | null): tf.Tensor4D | null {
+  return (tf.tidy(() => f() ?? undefined) as tf.Tensor4D | undefined) ?? null;
+}
+
+export interface Module {
+  forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D;
+  backward(dy: tf.Tensor4D, needInput: boolean): tf.Tensor4D | null;
+  /** Every parameter and statistic, trainable or not, in a fixed order. */
+  params(): Param[];
+}
+
+/** Modules applied one after another. */
+export class Sequence implements Module {
+  constructor(readonly modules: Module[]) {}
+  forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D {
+    return tf.tidy(() => this.modules.reduce((h, m) => m.forward(h, ctx), x));
+  }
+  backward(dy: tf.Tensor4D, needInput: boolean): tf.Tensor4D | null {
+    let g: tf.Tensor4D | null = dy;
+    for (let i = this.modules.length - 1; i >= 0 && g; i--) {
+      const next: tf.Tensor4D | null = this.modules[i].backward(g, i > 0 || needInput);
+      if (g !== dy) g.dispose();
+      g = next;
+    }
+    return g === dy ? tf.clone(dy) : g;
+  }
+  params(): Param[] {
+    return this.modules.flatMap((m) => m.params());
+  }
+}
+
+/** y = x + body(x): the identity skip of MBConv / dwsep blocks. */
+export class Residual implements Module {
+  constructor(readonly body: Module) {}
+  forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D {
+    return tf.tidy(() => tf.add(x, this.body.forward(x, ctx)) as tf.Tensor4D);
+  }
+  backward(dy: tf.Tensor4D, needInput: boolean): tf.Tensor4D | null {
+    return tidyGrad(() => {
+      const db = this.body.backward(dy, needInput);
+      return db && (tf.add(dy, db) as tf.Tensor4D);
+    });
+  }
+  params(): Param[] {
+    return this.body.params();
+  }
+}

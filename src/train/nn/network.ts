@@ -1,0 +1,87 @@
+/**
+ * A trainable network built from an Architecture: one module per layer (blocks.ts), NHWC inside,
+ * logits [n, classes] out. Holds its parameters as named tfjs variables (see Param).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { placeLayers, type Architecture } from '../../core/arch.js';
+import { UserError } from '../../core/errors.js';
+import { buildLayer } from './blocks.js';
+import { SavedTensors, type Module, type Param } from './module.js';
+
+export interface NetworkOptions {
+  /** Seed of the initial weights. */
+  seed?: number;
+}
+
+export class Network {
+  readonly layers: { prefix: string; module: Module }[];
+  /** One image, NHWC: [h, w, c]. */
+  readonly imageShape: [number, number, number];
+  readonly classes: number;
+  private readonly all: Param[];
+  private readonly saved = new SavedTensors();
+
+  constructor(
+    readonly arch: Architecture,
+    opts: NetworkOptions = {},
+  ) {
+    const placed = placeLayers(arch);
+    if (placed.length === 0) throw new UserError(`architecture '${arch.name}' has no layers`);
+    const out = placed[placed.length - 1].output;
+    if (out[2] !== 1 || out[3] !== 1)
+      throw new UserError(`architecture '${arch.name}' ends in ${out.join('x')}, training needs class scores N x classes x 1 x 1`, {
+        hint: 'end the network with a global pool and a linear layer',
+      });
+    const [, c, h, w] = arch.input;
+    this.imageShape = [h, w, c];
+    this.classes = out[1];
+    const seed = opts.seed ?? 0;
+    this.layers = placed.map((p) => {
+      const prefix = `layer${p.index}`;
+      return { prefix, module: buildLayer(p.layer.spec, p.inst.input, prefix, seed) };
+    });
+    this.all = this.layers.flatMap((l) => l.module.params());
+    const names = new Set<string>();
+    for (const p of this.all) {
+      if (names.has(p.name)) throw new Error(`duplicate parameter name ${p.name}`);
+      names.add(p.name);
+    }
+  }
+
+  /** Every parameter and BatchNorm statistic, in a fixed order. */
+  params(): Param[] {
+    return this.all;
+  }
+
+  /** Logits [n, classes] for images x [n, h, w, c]; `training` keeps what backward needs. */
+  forward(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
+    const ctx = training ? this.saved : undefined;
+    return tf.tidy(() => tf.reshape(this.layers.reduce((h, l) => l.module.forward(h, ctx), x), [x.shape[0], this.classes]));
+  }
+
+  /** Back-propagates dL/dlogits through the last training forward; gradients land in Param.grad. */
+  backward(dLogits: tf.Tensor2D): void {
+    let g = tf.reshape(dLogits, [dLogits.shape[0], 1, 1, this.classes]) as tf.Tensor4D;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const next = this.layers[i].module.backward(g, i > 0);
+      g.dispose();
+      if (!next) break;
+      g = next;
+    }
+    this.saved.release();
+  }
+
+  /** Drops a training forward without applying it (its loss was not finite). */
+  cancelStep(): void {
+    this.saved.release();
+    for (const p of this.all) p.clearGrad();
+  }
+
+  dispose(): void {
+    this.saved.release();
+    for (const p of this.all) {
+      p.clearGrad();
+      p.variable.dispose();
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * `train` evaluator: proxy accuracy by actually training each candidate for a fixed budget on a
+ * slice of a real data set (Fashion-MNIST by default) and measuring top-1 accuracy on a held-out
+ * validation split. The same seed gives the same accuracy on the same backend: initial weights,
+ * split and batch order are all seeded.
+ *
+ * Candidates from a search space are built for its own input (e.g. 3x224x224, 1000 classes);
+ * `adapt` (default) retargets them to the data: the input becomes the images' shape and the last
+ * linear layer outputs the data set's classes. Every other layer is kept as it is.
+ */
+import type { Architecture } from '../core/arch.js';
+import { UserError } from '../core/errors.js';
+import { loadImageSet } from '../data/datasets.js';
+import { prepare, type Prepared } from '../data/prepare.js';
+import type { AccuracyEvaluator } from '../search/types.js';
+import { useTrainingBackend, type BackendPreference, type TrainBackendInfo } from './backend.js';
+import { Network } from './nn/network.js';
+import type { OptimizerConfig } from './optimizer.js';
+import { evaluate, train, type TrainProgress } from './trainer.js';
+
+export interface TrainEvaluatorOptions {
+  /** Data set name (default fashion-mnist) and folder (--data DIR). */
+  dataset?: string;
+  dataDir?: string;
+  /** Images used, train + validation (default 2560). */
+  limit?: number;
+  /** Validation images: a count or a fraction of `limit` (default 512). */
+  validation?: number;
+  /** Down-scaling factor for the images (default 1). */
+  downscale?: number;
+  /** Budget per candidate: epochs (default 2) or steps. */
+  epochs?: number;
+  steps?: number;
+  batchSize?: number;
+  optimizer?: Partial<OptimizerConfig>;
+  warmupSteps?: number;
+  seed?: number;
+  backend?: BackendPreference;
+  /** Retarget input shape and classes to the data (default true). */
+  adapt?: boolean;
+  onProgress?: (arch: string, p: TrainProgress) => void;
+}
+
+/** The architecture with the data's input shape and, in its last linear layer, the data's classes. */
+export function adaptArchitecture(arch: Architecture, image: { channels: number; height: number; width: number }, classes: number): Architecture {
+  const last = arch.layers[arch.layers.length - 1];
+  if (!last || last.spec.kind !== 'linear')
+    throw new UserError(`architecture '${arch.name}' does not end in a linear layer, so it cannot be retargeted to ${classes} classes`, {
+      hint: 'end it with gpool + linear, or pass adapt: false with an architecture built for the data',
+    });
+  return {
+    ...arch,
+    input: [1, image.channels, image.height, image.width],
+    layers: [...arch.layers.slice(0, -1), { ...last, spec: { ...last.spec, cout: classes } }],
+  };
+}
+
+export function trainEvaluator(opts: TrainEvaluatorOptions = {}): AccuracyEvaluator {
+  const settings = {
+    dataset: opts.dataset ?? 'fashion-mnist',
+    limit: opts.limit ?? 2560,
+    validation: opts.validation ?? 512,
+    downscale: opts.downscale ?? 1,
+    budget: opts.steps !== undefined ? { steps: opts.steps } : { epochs: opts.epochs ?? 2 },
+    batchSize: opts.batchSize ?? 64,
+    optimizer: opts.optimizer ?? {},
+    warmupSteps: opts.warmupSteps ?? 0,
+    seed: opts.seed ?? 0,
+    adapt: opts.adapt ?? true,
+  };
+  let data: Prepared | undefined;
+  let backend: TrainBackendInfo | undefined;
+  const provenance: Record<string, unknown> = { kind: 'train', metric: 'validation top-1 accuracy (%)', ...settings };
+  return {
+    id: 'train',
+    provenance,
+    async evaluate(arch: Architecture): Promise<number> {
+      if (!backend) {
+        backend = await useTrainingBackend(opts.backend ?? 'auto');
+        provenance.backend = backend.detail;
+      }
+      if (!data) {
+        const set = loadImageSet({ dataset: settings.dataset, dir: opts.dataDir, part: 'train' });
+        data = prepare(set, { limit: settings.limit, validation: settings.validation, seed: settings.seed, downscale: settings.downscale });
+        provenance.source = set.source;
+        provenance.images = { train: data.train.count, validation: data.validation.count, shape: [data.train.height, data.train.width, data.train.channels] };
+      }
+      const { train: trainSet, validation } = data;
+      const target = settings.adapt ? adaptArchitecture(arch, trainSet, trainSet.classes) : arch;
+      const net = new Network(target, { seed: settings.seed });
+      try {
+        await train(net, trainSet, {
+          ...settings.budget,
+          batchSize: settings.batchSize,
+          optimizer: settings.optimizer,
+          warmupSteps: settings.warmupSteps,
+          seed: settings.seed,
+          onProgress: opts.onProgress && ((p) => opts.onProgress!(arch.name, p)),
+        });
+        return evaluate(net, validation).accuracy;
+      } finally {
+        net.dispose();
+      }
+    },
+  };
+}
