@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../core/errors.js';
-import { batchIndices, batchesPerEpoch, epochOrder, gatherBatch, orderedBatches } from '../data/batches.js';
+import { batchIndices, batchesPerEpoch, epochOrder, gatherBatch, orderedBatches, type Batch } from '../data/batches.js';
 import type { Samples } from '../data/types.js';
 import { readCheckpoint, writeCheckpoint, type NamedTensor } from './checkpoint.js';
 import { argmaxRows, softmaxCrossEntropy } from './loss.js';
@@ -71,6 +71,24 @@ export function evaluate(net: Network, s: Samples, batchSize = 256): Evaluation 
   return { accuracy: (100 * correct) / s.count, loss: loss / s.count };
 }
 
+/**
+ * One optimisation step on a batch: forward, loss, backward, parameter update at rate `lr`.
+ * Returns the batch's loss; when it is not finite nothing is applied (weights, BatchNorm statistics
+ * and optimizer state stay as they were).
+ */
+export function trainStep(net: Network, optimizer: Optimizer, batch: Batch, lr: number): number {
+  const [h, w, c] = net.imageShape;
+  const loss = tf.tidy(() => {
+    const logits = net.forward(tf.tensor4d(batch.x, [batch.count, h, w, c]), true);
+    const r = softmaxCrossEntropy(logits.dataSync() as Float32Array, batch.labels, net.classes);
+    if (Number.isFinite(r.loss)) net.backward(tf.tensor2d(r.grad, [batch.count, net.classes]));
+    return r.loss;
+  });
+  if (Number.isFinite(loss)) optimizer.apply(lr);
+  else net.cancelStep();
+  return loss;
+}
+
 function fingerprint(net: Network, data: Samples, o: Required<Pick<TrainOptions, 'batchSize' | 'seed' | 'warmupSteps'>> & { total: number; optimizer: OptimizerConfig }): string {
   const what = {
     input: net.arch.input,
@@ -120,7 +138,6 @@ export async function train(net: Network, data: Samples, opts: TrainOptions = {}
     lastGood = step;
   };
 
-  const [h, w, c] = net.imageShape;
   let order: Uint32Array = new Uint32Array(0);
   let orderEpoch = -1;
   let epochLoss = 0;
@@ -138,22 +155,14 @@ export async function train(net: Network, data: Samples, opts: TrainOptions = {}
       const batch = gatherBatch(data, batchIndices(order, batchSize, step % perEpoch));
       const lr = cosineLr(config.lr, step, total, warmupSteps);
       const t0 = performance.now();
-      const loss = tf.tidy(() => {
-        const logits = net.forward(tf.tensor4d(batch.x, [batch.count, h, w, c]), true);
-        const r = softmaxCrossEntropy(logits.dataSync() as Float32Array, batch.labels, net.classes);
-        if (!Number.isFinite(r.loss)) return r.loss;
-        net.backward(tf.tensor2d(r.grad, [batch.count, net.classes]));
-        return r.loss;
-      });
+      const loss = trainStep(net, optimizer, batch, lr);
       if (!Number.isFinite(loss)) {
-        net.cancelStep();
         throw new UserError(
           `training diverged: the loss is ${loss} at step ${step + 1} of ${total} (epoch ${epoch + 1}); the step was not applied` +
             (opts.checkpoint ? `, the last good checkpoint (step ${lastGood}) is kept in ${opts.checkpoint}` : ''),
           { hint: `lower the learning rate (it was ${lr.toPrecision(3)} at that step) or add warm-up steps` },
         );
       }
-      optimizer.apply(lr);
       step++;
       epochLoss += loss;
       epochSteps++;
