@@ -9,7 +9,7 @@ export function lutSource(lut: Lut, lutPath?: string): LatencySource {
     id: `lut:${lut.id}`,
     provenance: { kind: 'lut', lutId: lut.id, path: lutPath, device: lut.device.device, runtime: `${lut.device.runtime} ${lut.device.runtimeVersion}`, ep: lut.device.ep },
     latency(arch) {
-      const p = predict(lut, arch);
+      const p = predict(lut, arch, { breakdown: false });
       return { ms: p.ms, ci95: p.ci95 };
     },
   };

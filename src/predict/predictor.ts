@@ -50,6 +50,21 @@ export class MissingEntriesError extends UserError {
 
 const halfWidth = (s: LatencyStats) => (s.ci95[1] - s.ci95[0]) / 2;
 
+/**
+ * Searches predict ~10^5 architectures a second, and building a key string per layer dominates that.
+ * Spaces that reuse their spec objects across builds (mbv2 does) get each key built once per input shape.
+ */
+const keyCache = new WeakMap<object, { input: readonly number[]; key: string }[]>();
+function cachedKey(inst: OpInstance): string {
+  let seen = keyCache.get(inst.spec);
+  if (!seen) keyCache.set(inst.spec, (seen = []));
+  const [n, c, h, w] = inst.input;
+  for (const e of seen) if (e.input[0] === n && e.input[1] === c && e.input[2] === h && e.input[3] === w) return e.key;
+  const key = opKey(inst);
+  if (seen.length < 8) seen.push({ input: inst.input, key });
+  return key;
+}
+
 /** The LUT instances of an architecture that the LUT lacks (deduplicated by key). */
 export function missingInstances(lut: Lut, arch: Architecture): { key: string; inst: OpInstance }[] {
   const missing = new Map<string, OpInstance>();
@@ -60,7 +75,9 @@ export function missingInstances(lut: Lut, arch: Architecture): { key: string; i
   return [...missing].map(([key, inst]) => ({ key, inst }));
 }
 
-export function predict(lut: Lut, arch: Architecture): Prediction {
+/** `breakdown: false` skips the per-block list (searches only need the total). */
+export function predict(lut: Lut, arch: Architecture, opts: { breakdown?: boolean } = {}): Prediction {
+  const breakdown = opts.breakdown ?? true;
   const parts = lutInstances(arch);
   const blocks: BlockPrediction[] = [];
   let variance = lut.overhead.std ** 2;
@@ -69,7 +86,7 @@ export function predict(lut: Lut, arch: Architecture): Prediction {
   let ms = cal ? cal.baseMs : lut.overhead.median;
   const missing: { key: string; inst: OpInstance }[] = [];
   for (const { layerIndex, inst } of parts) {
-    const key = opKey(inst);
+    const key = cachedKey(inst);
     const entry = lut.entries[key];
     if (!entry) {
       if (!missing.some((m) => m.key === key)) missing.push({ key, inst });
@@ -79,7 +96,7 @@ export function predict(lut: Lut, arch: Architecture): Prediction {
     ms += value;
     variance += entry.stats.std ** 2;
     ciVariance += halfWidth(entry.stats) ** 2;
-    blocks.push({ layerIndex, role: arch.layers[layerIndex].role, key, ms: value, std: entry.stats.std });
+    if (breakdown) blocks.push({ layerIndex, role: arch.layers[layerIndex].role, key, ms: value, std: entry.stats.std });
   }
   if (missing.length) throw new MissingEntriesError(lut.id, missing);
   const hw = Math.sqrt(ciVariance);

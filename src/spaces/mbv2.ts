@@ -88,9 +88,17 @@ export class Mbv2Space implements SearchSpace {
     ];
   }
 
+  /** Spec objects are shared by every architecture built (read-only), so per-spec caches downstream hit. */
+  private readonly specs = new Map<string, MBConvSpec>();
   private blockSpec(slot: SlotInfo, option: number): MBConvSpec {
-    const op = MBV2_OPS[option];
-    return { kind: 'mbconv', cout: slot.cout, k: op.k, stride: slot.stride, expand: op.e, se: 0, act: ACT, skip: slot.skippable };
+    const id = `${this.slots.indexOf(slot)}:${option}`;
+    let spec = this.specs.get(id);
+    if (!spec) {
+      const op = MBV2_OPS[option];
+      spec = { kind: 'mbconv', cout: slot.cout, k: op.k, stride: slot.stride, expand: op.e, se: 0, act: ACT, skip: slot.skippable };
+      this.specs.set(id, spec);
+    }
+    return spec;
   }
 
   build(choices: readonly number[]): Architecture {
