@@ -10,6 +10,8 @@ import { ortWasmFactory } from './ort-wasm/index.js';
 import { ortWebGpuFactory } from './ort-webgpu-native/index.js';
 import { cudaFactory } from './cuda/index.js';
 import { tfjsCpuFactory, tfjsNodeFactory, tfjsWasmFactory } from './tfjs/index.js';
+import { browserWasmFactory, tfjsWebglFactory, tfjsWebgpuFactory, webgpuFactory } from './browser/index.js';
+import { remoteFactory } from './remote/index.js';
 import type { Device, DeviceFactory, DeviceOptions } from './types.js';
 
 export const DEVICES = {
@@ -21,6 +23,11 @@ export const DEVICES = {
   'tfjs-cpu': tfjsCpuFactory,
   'tfjs-wasm': tfjsWasmFactory,
   'tfjs-node': tfjsNodeFactory,
+  webgpu: webgpuFactory,
+  'browser-wasm': browserWasmFactory,
+  'tfjs-webgl': tfjsWebglFactory,
+  'tfjs-webgpu': tfjsWebgpuFactory,
+  remote: remoteFactory,
 } satisfies Record<string, DeviceFactory>;
 
 export type DeviceName = keyof typeof DEVICES;

@@ -18,6 +18,9 @@ const CONTRACT_OPTIONS: Partial<Record<DeviceName, DeviceOptions>> = {
   wasm: { threads: 1 },
   // On SwiftShader NCHW kernels compile ~10x faster than the EP's default NHWC (cold run ~0.1 s vs ~1 s).
   'webgpu-native': { preferredLayout: 'NCHW' },
+  webgpu: { preferredLayout: 'NCHW' },
+  // The device opens its own URL in a local headless browser: the whole remote path, no human needed.
+  remote: { serve: true, client: 'local', ep: 'wasm' },
 };
 
 const PROTOCOL: TimingProtocol = { warmup: 3, minRepeats: 10, maxRepeats: 200, maxTimeMs: 1500, targetCI: 0.05 };
