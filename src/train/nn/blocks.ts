@@ -23,8 +23,10 @@ export const TRAINABLE_KINDS = ['conv', 'dwconv', 'dwsep', 'mbconv', 'pool', 'gp
 function convBnAct(name: string, cin: number, cout: number, k: number, stride: number, depthwise: boolean, act: Act, seed: number): Module {
   const init = { seed, act };
   const conv = depthwise ? new Depthwise(name, cin, k, stride, init) : k === 1 && stride === 1 ? new Pointwise(name, cin, cout, init) : new Conv(name, cin, cout, k, stride, init);
-  const parts: Module[] = [conv, new BatchNorm(`${name}.bn`, cout)];
-  if (act !== 'none') parts.push(new Activation(act));
+  // relu and relu6 are fused into the BatchNorm; the others follow it.
+  const fusable = act === 'none' || act === 'relu' || act === 'relu6';
+  const parts: Module[] = [conv, new BatchNorm(`${name}.bn`, cout, fusable ? act : 'none')];
+  if (!fusable) parts.push(new Activation(act));
   return new Sequence(parts);
 }
 

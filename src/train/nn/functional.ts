@@ -25,6 +25,25 @@ export function spatialMeans(x: tf.Tensor4D): tf.Tensor4D {
   return h === 1 && w === 1 ? tf.clone(x) : tf.avgPool(x, [h, w], 1, 'valid');
 }
 
+/**
+ * act(x * scale + shift) per channel, as a fused 1x1 depthwise convolution: one pass through
+ * XNNPACK's channel-wise multiply-add on wasm, 6x faster than broadcasting mul, add and relu6.
+ * The kernel is run directly: tf.fused.depthwiseConv2d wraps it in a customGrad whose bookkeeping
+ * cost as much as the pass. Under a gradient tape (tests comparing with tfjs autodiff) it falls
+ * back to differentiable ops.
+ */
+export function channelAffine(x: tf.Tensor4D, scale: tf.Tensor1D, shift?: tf.Tensor1D, act: 'linear' | 'relu' | 'relu6' = 'linear'): tf.Tensor4D {
+  if ((tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0) {
+    const y = tf.mul(x, scale);
+    const z = shift ? tf.add(y, shift) : y;
+    return (act === 'relu' ? tf.relu(z) : act === 'relu6' ? tf.relu6(z) : z) as tf.Tensor4D;
+  }
+  const filter = tf.reshape(scale, [1, 1, x.shape[3], 1]);
+  const inputs: tf.NamedTensorMap = shift ? { x, filter, bias: shift } : { x, filter };
+  const attrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], activation: act };
+  return tf.engine().runKernel(tf.FusedDepthwiseConv2D, inputs, attrs as never) as tf.Tensor4D;
+}
+
 /** Weight gradient of a conv (any k, stride, padding) through the backend's Conv2DBackpropFilter. */
 export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], stride: number, pad: number): tf.Tensor4D {
   return tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: stride, pad, dataFormat: 'NHWC', filterShape } as never) as tf.Tensor4D;
