@@ -13,6 +13,9 @@ export function deviceOptions<T>(y: Argv<T>) {
     .option('graph-opt', { type: 'string', choices: ['all', 'extended', 'basic', 'disabled'], describe: 'onnxruntime graph optimisation level' })
     .option('browser', { type: 'string', describe: 'browser devices: path of the Chrome/Chromium/Edge executable' })
     .option('browser-endpoint', { type: 'string', describe: 'browser devices: ws:// endpoint of an already running browser' })
+    .option('serve', { type: 'boolean', describe: 'remote device: serve the profiling page for any browser to open (prints a URL and a QR code)' })
+    .option('host', { type: 'string', describe: 'remote device: address to bind (default 127.0.0.1, loopback only)' })
+    .option('port', { type: 'number', describe: 'remote/browser devices: port of the page server (default: a free one)' })
     .option('device-opt', { type: 'array', string: true, default: [] as string[], describe: 'extra device option key=value (repeatable)' });
 }
 
@@ -47,6 +50,9 @@ interface DeviceArgs {
   graphOpt?: string;
   browser?: string;
   browserEndpoint?: string;
+  serve?: boolean;
+  host?: string;
+  port?: number;
   deviceOpt?: string[];
 }
 
@@ -56,6 +62,9 @@ export function toDeviceOptions(a: DeviceArgs): DeviceOptions {
     graphOptimizationLevel: a.graphOpt,
     browser: a.browser,
     browserEndpoint: a.browserEndpoint,
+    serve: a.serve,
+    host: a.host,
+    port: a.port,
   };
   for (const kv of a.deviceOpt ?? []) {
     const m = /^([\w.-]+)=(.*)$/.exec(kv);
