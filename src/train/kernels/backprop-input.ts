@@ -1,7 +1,7 @@
 /**
  * Input gradients of conv2d and depthwise conv2d as *forward* convolutions, which the wasm backend
  * runs through XNNPACK: dx = conv(dy with zeros between pixels and a border, filter rotated 180°,
- * and for conv2d its in/out channels swapped), stride 1, 'valid'. wasm's own Conv2DBackpropInput is
+ * and for conv2d its in/out channels swapped), stride 1. wasm's own Conv2DBackpropInput is
  * a plain loop (~15x slower than this on a 3x3 16->16 layer); DepthwiseConv2dNativeBackpropInput it
  * does not have at all.
  */
@@ -29,9 +29,9 @@ export function depthwiseConv2dBackpropInput(backendName: 'wasm' | 'cpu'): tf.Ke
           const from = ((g.kh - 1 - i) * g.kw + (g.kw - 1 - j)) * c;
           r.set(w.subarray(from, from + c), (i * g.kw + j) * c);
         }
-      const dx = host.run(tf.DepthwiseConv2dNative, { x: dilated, filter: rotated }, { strides: [1, 1], pad: 'valid', dilations: [1, 1] });
+      const dx = host.run(tf.DepthwiseConv2dNative, { x: dilated.x, filter: rotated }, { strides: [1, 1], pad: dilated.pad, dilations: [1, 1] } as never);
       host.dispose(rotated);
-      host.dispose(dilated);
+      host.dispose(dilated.x);
       return dx;
     },
   };
@@ -58,9 +58,9 @@ export function conv2dBackpropInput(backendName: 'wasm' | 'cpu'): tf.KernelConfi
           const to = (i * kw + j) * cout * cin;
           for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) r[to + co * cin + ci] = w[from + ci * cout + co];
         }
-      const dx = host.run(tf.Conv2D, { x: dilated, filter: rotated }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
+      const dx = host.run(tf.Conv2D, { x: dilated.x, filter: rotated }, { strides: [1, 1], pad: dilated.pad, dataFormat: 'NHWC', dilations: [1, 1] } as never);
       host.dispose(rotated);
-      host.dispose(dilated);
+      host.dispose(dilated.x);
       return dx;
     },
   };

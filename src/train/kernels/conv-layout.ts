@@ -148,15 +148,17 @@ function padded(host: KernelHost, t: Info, paddings: number[][]): Info {
 
 /**
  * dy with s-1 zeros between pixels and a border, [n, h + kh - 1, w + kw - 1, c]: a stride-1 'valid'
- * conv of it with the rotated filter is the input gradient.
+ * conv of it with the rotated filter is the input gradient. With stride 1 there are no zeros to
+ * insert: dy is returned as it is with the border as explicit padding for the conv (XNNPACK pads
+ * on the fly, no copy).
  */
-export function dilatedDy(host: KernelHost, dy: Info, g: ConvGeometry): Info {
+export function dilatedDy(host: KernelHost, dy: Info, g: ConvGeometry): { x: Info; pad: number[][] } {
   const top = g.kh - 1 - g.pt;
   const left = g.kw - 1 - g.pl;
   const hd = g.h + g.kh - 1;
   const wd = g.w + g.kw - 1;
   const c = dy.shape[3];
-  if (g.sh === 1 && g.sw === 1) return padded(host, dy, [[0, 0], [top, hd - top - g.oh], [left, wd - left - g.ow], [0, 0]]);
+  if (g.sh === 1 && g.sw === 1) return { x: host.alias(dy, 0, dy.shape), pad: [[0, 0], [top, hd - top - g.oh], [left, wd - left - g.ow], [0, 0]] };
   const outInfo = host.alloc([g.n, hd, wd, c]);
   const out = host.view(outInfo);
   const src = host.view(dy);
@@ -171,5 +173,5 @@ export function dilatedDy(host: KernelHost, dy: Info, g: ConvGeometry): Info {
       }
     }
   }
-  return outInfo;
+  return { x: outInfo, pad: [[0, 0], [0, 0], [0, 0], [0, 0]] };
 }
