@@ -52,6 +52,8 @@ export interface LutCalibration {
   /** Networks the fit used, and how well it fits them (RMS of relative residuals, %). */
   fittedOn: number;
   rmsErrorPct: number;
+  /** The same figure for the uncalibrated sum (overhead + Σ net) on the same networks. */
+  plainRmsErrorPct?: number;
   /** What the networks were, e.g. "mbv2@96 random seed 1000 ×24 + 13 published". */
   source: string;
   createdAt: string;

@@ -69,9 +69,24 @@ export function fitCalibration(lut: Lut, measured: { arch: Architecture; ms: num
   const targets = measured.map((m, i) => m.ms - sums[i].sumMedian);
   const [baseMs, perOpMs, perByteMs] = nonNegativeFit(rows, targets);
   const calibration: LutCalibration = { baseMs, perOpMs, perByteMs, fittedOn: measured.length, rmsErrorPct: 0, source, createdAt: new Date().toISOString() };
-  const rel = measured.map((m, i) => (calibratedSum(calibration, sums[i]) - m.ms) / m.ms);
-  calibration.rmsErrorPct = 100 * Math.sqrt(rel.reduce((s, r) => s + r * r, 0) / rel.length);
+  calibration.rmsErrorPct = rmsPct(measured.map((m, i) => [calibratedSum(calibration, sums[i]), m.ms]));
+  // The uncalibrated prediction on the same networks, so a fit that does not help can be refused.
+  const plain = { ...lut, calibration: undefined };
+  calibration.plainRmsErrorPct = rmsPct(measured.map((m) => [predictPlain(plain, m.arch), m.ms]));
   return calibration;
+}
+
+function rmsPct(pairs: [number, number][]): number {
+  return 100 * Math.sqrt(pairs.reduce((s, [p, m]) => s + ((p - m) / m) ** 2, 0) / pairs.length);
+}
+
+function predictPlain(lut: Lut, arch: Architecture): number {
+  return lut.overhead.median + lutInstances(arch).reduce((s, { inst }) => s + lut.entries[opKey(inst)].net, 0);
+}
+
+/** A calibration is worth keeping only when it fits the measured networks better than the plain sum does. */
+export function calibrationHelps(c: LutCalibration): boolean {
+  return c.plainRmsErrorPct === undefined || c.rmsErrorPct < c.plainRmsErrorPct;
 }
 
 export function calibratedSum(c: LutCalibration, s: { sumMedian: number; ops: number; bytes: number }): number {

@@ -11,7 +11,7 @@ import { opModel, overheadModel } from '../../export/model.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
-import type { OpInstance } from '../core/ops.js';
+import type { OpInstance, Shape } from '../core/ops.js';
 
 export interface ProfileProgress {
   /** Instances handled so far, including ones already in the LUT and unsupported ones. */
@@ -69,7 +69,9 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   const info = await device.init();
   const store = LutStore.open(lutPath, info, protocol, { force: options.force });
   if (!store.overhead) {
-    const shape = instances[0].inst.input;
+    // A one-element Identity: the fixed cost of one run, without the cost of moving a large tensor,
+    // which a network pays once (its own input and output), not once per op.
+    const shape: Shape = [1, 1, 1, 1];
     const result = await attempt(`measuring the per-session overhead (an Identity model on ${shape.join('x')})`, lutPath, () =>
       device.time(overheadModel(shape), protocol),
     );

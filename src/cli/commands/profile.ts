@@ -123,13 +123,21 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
 };
 
 /** Measures the calibration networks and stores the fit in the LUT (atomically). */
-async function runCalibration(lutPath: string, device: Device, nets: Architecture[], label: string): Promise<LutCalibration> {
+async function runCalibration(lutPath: string, device: Device, nets: Architecture[], label: string): Promise<LutCalibration | undefined> {
   const { readLut, writeLut } = await import('../../../lut/store.js');
-  const { calibrate } = await import('../../predict/calibrate.js');
+  const { calibrate, calibrationHelps } = await import('../../predict/calibrate.js');
   const lut = readLut(lutPath);
   const progress = createProgress(`calibrating on ${nets.length} networks`, nets.length);
   try {
     const { calibration } = await calibrate(lut, device, nets, `${label}: ${nets.length} networks measured end to end`, (done) => progress.update(done));
+    progress.stop();
+    if (!calibrationHelps(calibration)) {
+      log(
+        `calibration not kept: it fits the ${nets.length} measured networks no better than the plain sum ` +
+          `(RMS error ${calibration.rmsErrorPct.toFixed(1)}% vs ${calibration.plainRmsErrorPct?.toFixed(1)}%); the timings were probably disturbed by other load — re-run on a quiet machine`,
+      );
+      return undefined;
+    }
     writeLut(lutPath, { ...readLut(lutPath), calibration, updatedAt: new Date().toISOString() });
     return calibration;
   } finally {
