@@ -7,6 +7,10 @@
  * Candidates from a search space are built for its own input (e.g. 3x224x224, 1000 classes);
  * `adapt` (default) retargets them to the data: the input becomes the images' shape and the last
  * linear layer outputs the data set's classes. Every other layer is kept as it is.
+ *
+ * Before measuring, BatchNorm statistics are recalibrated on the training images: after a budget of
+ * a few dozen steps the running averages still remember their initial values (validation accuracy
+ * at or below chance without it on 12-step trainings).
  */
 import type { Architecture } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
@@ -16,7 +20,7 @@ import type { AccuracyEvaluator } from '../search/types.js';
 import { useTrainingBackend, type BackendPreference, type TrainBackendInfo } from './backend.js';
 import { Network } from './nn/network.js';
 import type { OptimizerConfig } from './optimizer.js';
-import { evaluate, train, type TrainProgress } from './trainer.js';
+import { evaluate, recalibrate, train, type TrainProgress } from './trainer.js';
 
 export interface TrainEvaluatorOptions {
   /** Data set name (default fashion-mnist) and folder (--data DIR). */
@@ -38,6 +42,8 @@ export interface TrainEvaluatorOptions {
   backend?: BackendPreference;
   /** Retarget input shape and classes to the data (default true). */
   adapt?: boolean;
+  /** Recalibrate BatchNorm statistics on the training images before measuring (default true). */
+  recalibrate?: boolean;
   onProgress?: (arch: string, p: TrainProgress) => void;
 }
 
@@ -67,6 +73,7 @@ export function trainEvaluator(opts: TrainEvaluatorOptions = {}): AccuracyEvalua
     warmupSteps: opts.warmupSteps ?? 0,
     seed: opts.seed ?? 0,
     adapt: opts.adapt ?? true,
+    recalibrate: opts.recalibrate ?? true,
   };
   let data: Prepared | undefined;
   let backend: TrainBackendInfo | undefined;
@@ -97,6 +104,7 @@ export function trainEvaluator(opts: TrainEvaluatorOptions = {}): AccuracyEvalua
           seed: settings.seed,
           onProgress: opts.onProgress && ((p) => opts.onProgress!(arch.name, p)),
         });
+        if (settings.recalibrate) recalibrate(net, trainSet, trainSet.count, settings.batchSize);
         return evaluate(net, validation).accuracy;
       } finally {
         net.dispose();

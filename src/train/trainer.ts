@@ -89,6 +89,22 @@ export function trainStep(net: Network, optimizer: Optimizer, batch: Batch, lr: 
   return loss;
 }
 
+/** BatchNorm recalibration (Network.recalibrate) on up to `maxImages` training images, in stored order. */
+export function recalibrate(net: Network, s: Samples, maxImages = 2048, batchSize = 64): void {
+  const [h, w, c] = net.imageShape;
+  const batches = function* () {
+    let seen = 0;
+    for (const b of orderedBatches(s, batchSize)) {
+      if (seen >= maxImages || b.count < 2) return;
+      seen += b.count;
+      const x = tf.tensor4d(b.x, [b.count, h, w, c]);
+      yield x;
+      x.dispose();
+    }
+  };
+  net.recalibrate(batches());
+}
+
 function fingerprint(net: Network, data: Samples, o: Required<Pick<TrainOptions, 'batchSize' | 'seed' | 'warmupSteps'>> & { total: number; optimizer: OptimizerConfig }): string {
   const what = {
     input: net.arch.input,

@@ -110,6 +110,19 @@ describe('network engine', () => {
     net.dispose();
   });
 
+  it('recalibrates BatchNorm statistics to the plain average over batches', () => {
+    const net = new Network(ARCH, { seed: 2 });
+    const x = tf.tensor4d(images, [N, 9, 9, 2]);
+    const halves = [tf.slice(x, [0, 0, 0, 0], [3, 9, 9, 2]), tf.slice(x, [3, 0, 0, 0], [3, 9, 9, 2])];
+    net.recalibrate(halves);
+    const bn = net.params().find((p) => p.name === 'layer0.conv.bn.mean')!;
+    // The stem's batch mean over two equal halves averages to the mean over all images.
+    const stem = tf.tidy(() => tf.mean(tf.conv2d(x, net.params()[0].value as tf.Tensor4D, 1, 1), [0, 1, 2]).dataSync());
+    const got = bn.value.dataSync();
+    stem.forEach((m, i) => expect(got[i]).toBeCloseTo(m, 5));
+    net.dispose();
+  });
+
   it('rejects layers it cannot train, naming the layer', () => {
     const bad: Architecture = { ...ARCH, layers: [{ role: 'stem', spec: { kind: 'conv', cout: 8, k: 3, stride: 1, groups: 2, dilation: 1, act: 'relu' } }, ...ARCH.layers.slice(1)] };
     expect(() => new Network(bad)).toThrow(/layer0: training supports conv groups 1 or depthwise/);

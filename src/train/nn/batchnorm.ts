@@ -88,6 +88,19 @@ export class BatchNorm implements Module {
       return tf.add(channelAffine(g, a), channelAffine(xc, b, c)) as tf.Tensor4D;
     });
   }
+  /**
+   * Folds the statistics of the last training forward into the running ones as the k-th sample of
+   * a plain average (k = 0 replaces them): BatchNorm recalibration, see Network.recalibrate.
+   */
+  accumulateStatistics(k: number): void {
+    const { m, mean, variance } = this.saved!;
+    this.saved = undefined;
+    tf.tidy(() => {
+      const unbiased = m > 1 ? tf.mul(variance, m / (m - 1)) : variance;
+      this.runningMean.variable.assign(tf.add(tf.mul(this.runningMean.value, k / (k + 1)), tf.div(mean, k + 1)));
+      this.runningVar.variable.assign(tf.add(tf.mul(this.runningVar.value, k / (k + 1)), tf.div(unbiased, k + 1)));
+    });
+  }
   params(): Param[] {
     return [this.gamma, this.beta, this.runningMean, this.runningVar];
   }

@@ -5,8 +5,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { placeLayers, type Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
+import { BatchNorm } from './batchnorm.js';
 import { buildLayer } from './blocks.js';
-import { SavedTensors, type Module, type Param } from './module.js';
+import { Residual, SavedTensors, Sequence, type Module, type Param } from './module.js';
+
+function batchNorms(m: Module): BatchNorm[] {
+  if (m instanceof BatchNorm) return [m];
+  if (m instanceof Sequence) return m.modules.flatMap(batchNorms);
+  if (m instanceof Residual) return batchNorms(m.body);
+  return [];
+}
 
 export interface NetworkOptions {
   /** Seed of the initial weights. */
@@ -69,6 +77,24 @@ export class Network {
       g = next;
     }
     this.saved.release();
+  }
+
+  /**
+   * BatchNorm recalibration: replaces every running statistic by the plain average of the batch
+   * statistics over `batches` (forward passes only). After a short training the exponential running
+   * averages still remember their initial values; NAS proxies recalibrate before evaluating.
+   */
+  recalibrate(batches: Iterable<tf.Tensor4D>): void {
+    const norms = this.layers.flatMap((l) => batchNorms(l.module));
+    let k = 0;
+    for (const x of batches) {
+      tf.tidy(() => {
+        this.forward(x, true);
+      });
+      for (const bn of norms) bn.accumulateStatistics(k);
+      this.saved.release();
+      k++;
+    }
   }
 
   /** Drops a training forward without applying it (its loss was not finite). */
