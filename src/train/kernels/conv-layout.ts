@@ -102,9 +102,8 @@ export function gatherPhases(host: KernelHost, x: Info, g: ConvGeometry, c: numb
     data = padded(host, x, paddings);
   } else {
     data = host.alloc([pa * pb, g.n, hq, wq, c]);
-    const out = host.view(data);
-    const src = host.view(x);
-    out.fill(0);
+    host.view(data).fill(0);
+    const copy = host.copier(data, x);
     for (let a = 0; a < pa; a++) {
       for (let b = 0; b < pb; b++) {
         // Columns v whose source column sw*v + b - pl lies inside the image.
@@ -116,11 +115,7 @@ export function gatherPhases(host: KernelHost, x: Info, g: ConvGeometry, c: numb
             if (y < 0 || y >= g.h) continue;
             const o = (((a * pb + b) * g.n + n) * hq + u) * wq * c;
             const rowBase = (n * g.h + y) * g.w;
-            for (let v = v0; v <= v1; v++) {
-              let s = (rowBase + g.sw * v + b - g.pl) * c;
-              let d = o + v * c;
-              for (let ch = 0; ch < c; ch++) out[d++] = src[s++];
-            }
+            for (let v = v0; v <= v1; v++) copy(o + v * c, (rowBase + g.sw * v + b - g.pl) * c, c);
           }
         }
       }
@@ -160,17 +155,13 @@ export function dilatedDy(host: KernelHost, dy: Info, g: ConvGeometry): { x: Inf
   const c = dy.shape[3];
   if (g.sh === 1 && g.sw === 1) return { x: host.alias(dy, 0, dy.shape), pad: [[0, 0], [top, hd - top - g.oh], [left, wd - left - g.ow], [0, 0]] };
   const outInfo = host.alloc([g.n, hd, wd, c]);
-  const out = host.view(outInfo);
-  const src = host.view(dy);
-  out.fill(0);
+  host.view(outInfo).fill(0);
+  const copy = host.copier(outInfo, dy);
   let s = 0;
   for (let n = 0; n < g.n; n++) {
     for (let y = 0; y < g.oh; y++) {
       const row = (n * hd + top + g.sh * y) * wd;
-      for (let x = 0; x < g.ow; x++) {
-        let d = (row + left + g.sw * x) * c;
-        for (let ch = 0; ch < c; ch++) out[d++] = src[s++];
-      }
+      for (let x = 0; x < g.ow; x++, s += c) copy((row + left + g.sw * x) * c, s, c);
     }
   }
   return { x: outInfo, pad: [[0, 0], [0, 0], [0, 0], [0, 0]] };

@@ -33,6 +33,11 @@ export interface KernelHost {
   alias(t: Info, offset: number, shape: number[]): Info;
   /** Frees a tensor from alloc/run; for an alias, forgets it without touching the parent. */
   dispose(t: Info): void;
+  /**
+   * A copier of runs between two tensors: copy(dstOffset, srcOffset, n) in elements. Take it after
+   * the last allocation (wasm views die when the heap grows).
+   */
+  copier(dst: Info, src: Info): (dstOffset: number, srcOffset: number, n: number) => void;
 }
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
@@ -49,6 +54,13 @@ function wasmHost(backend: BackendWasm): KernelHost {
       const a = backend.makeOutput(shape, 'float32', base + 4 * offset);
       aliases.add(a.dataId);
       return a;
+    },
+    copier(dst, src) {
+      // One view of the whole heap: copyWithin is a native memmove, no per-run subarray objects.
+      const heap = new Float32Array((backend.typedArrayFromHeap(dst) as Float32Array).buffer);
+      const d = backend.getMemoryOffset(dst.dataId) / 4;
+      const s = backend.getMemoryOffset(src.dataId) / 4;
+      return (dOff, sOff, n) => heap.copyWithin(d + dOff, s + sOff, s + sOff + n);
     },
     dispose(t) {
       if (!aliases.delete(t.dataId)) {
@@ -72,6 +84,11 @@ function cpuHost(backend: CpuBackend): KernelHost {
     alloc: (shape) => backend.makeTensorInfo(shape, 'float32', new Float32Array(size(shape))),
     view: values,
     alias: (t, offset, shape) => backend.makeTensorInfo(shape, 'float32', values(t).subarray(offset, offset + size(shape))),
+    copier(dst, src) {
+      const d = values(dst);
+      const s = values(src);
+      return (dOff, sOff, n) => d.set(s.subarray(sOff, sOff + n), dOff);
+    },
     dispose: (t) => void backend.disposeData(t.dataId),
   };
 }
