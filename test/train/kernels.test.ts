@@ -48,6 +48,8 @@ for (const depthwise of [true, false])
     [3, 1, 'valid', 6],
   ] as const)
     CASES.push({ depthwise, k, stride, pad, size, cin: 5, cout: depthwise ? 5 : 3 });
+// One input channel (grey-image stems) takes its own path in Conv2DBackpropFilter.
+CASES.push({ depthwise: false, k: 3, stride: 1, pad: 'same', size: 8, cin: 1, cout: 4 }, { depthwise: false, k: 3, stride: 2, pad: 1, size: 9, cin: 1, cout: 4 });
 
 describe('training kernels', () => {
   let restoreCpu: (() => void) | undefined;

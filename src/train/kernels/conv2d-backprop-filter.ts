@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dyOnGrid, gatherPhases, geometry } from './conv-layout.js';
-import { kernelHost } from './host.js';
+import { kernelHost, reshaped } from './host.js';
 import { matMulTN } from './matrix.js';
 
 export function conv2dBackpropFilter(backendName: 'wasm' | 'cpu'): tf.KernelConfig {
@@ -23,6 +23,17 @@ export function conv2dBackpropFilter(backendName: 'wasm' | 'cpu'): tf.KernelConf
       const grid = dyOnGrid(host, dy, g, phases);
       const rows = phases.rows;
       const dyRows = host.alias(grid, 0, [rows, cout]);
+      if (cin === 1) {
+        // One input channel (a grey-image stem): every window is a contiguous run, so the taps stack
+        // into [taps, rows] with plain copies and one product gives [taps, cout], the filter layout.
+        const taps = g.kh * g.kw;
+        const stacked = host.alloc([1, taps, rows]);
+        const copy = host.copier(stacked, phases.data);
+        for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) copy((i * g.kw + j) * rows, phases.tapOffset(i, j), rows);
+        const out = host.run(tf.BatchMatMul, { a: stacked, b: reshaped(dyRows, [1, rows, cout]) }, { transposeA: false, transposeB: false });
+        for (const t of [stacked, dyRows, grid, phases.data]) host.dispose(t);
+        return reshaped(out, a.filterShape);
+      }
       const out = host.alloc(a.filterShape);
       for (let i = 0; i < g.kh; i++) {
         for (let j = 0; j < g.kw; j++) {
