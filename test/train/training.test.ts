@@ -74,12 +74,12 @@ describe('training', () => {
     expect(tf.memory().numTensors).toBeLessThan(20);
   });
 
-  it('resumes a killed training from its checkpoint to the same weights', async () => {
-    const opts = { steps: 12, batchSize: 32, seed: 3, checkpointEvery: 4 };
+  it.each(['sgd', 'adam'] as const)('resumes a killed training (%s) from its checkpoint to the same weights', async (kind) => {
+    const opts = { steps: 12, batchSize: 32, seed: 3, checkpointEvery: 4, optimizer: { kind } };
     const straight = new Network(tinyNet(), { seed: 1 });
-    await train(straight, data.train, { ...opts, checkpoint: path.join(dir, 'straight.ckpt') });
+    await train(straight, data.train, { ...opts, checkpoint: path.join(dir, `straight-${kind}.ckpt`) });
 
-    const file = path.join(dir, 'killed.ckpt');
+    const file = path.join(dir, `killed-${kind}.ckpt`);
     const killed = new Network(tinyNet(), { seed: 1 });
     const kill = new Error('killed');
     await expect(
@@ -107,6 +107,7 @@ describe('training', () => {
     // A checkpoint of another training is refused rather than silently mixed in.
     const other = new Network(tinyNet(), { seed: 1 });
     await expect(train(other, data.train, { ...opts, batchSize: 16, checkpoint: file })).rejects.toThrow(/belongs to another training/);
+    expect([...readCheckpoint(file).tensors.keys()].some((k) => k.startsWith(kind === 'sgd' ? 'optimizer.momentum.' : 'optimizer.adam_v.'))).toBe(true);
     other.dispose();
   });
 
