@@ -5,6 +5,7 @@
 import yargs from 'yargs';
 import { isUserError } from '../core/errors.js';
 import { COMMANDS } from './commands/index.js';
+import { configMiddleware } from '../config/middleware.js';
 
 export async function main(args: string[]): Promise<number> {
   let exitCode = 0;
@@ -12,6 +13,8 @@ export async function main(args: string[]): Promise<number> {
     .scriptName('nas')
     .usage('$0 <command> [options]\n\nHardware-aware NAS: profile ops on a device into a LUT, predict, search, export and verify.')
     .option('json', { type: 'boolean', default: false, describe: 'print one machine-readable JSON document on stdout (logs and progress go to stderr)' })
+    .option('config', { type: 'string', describe: 'defaults for every command from this JSON file (default: ./nas.config.json when present); flags win' })
+    .middleware(configMiddleware(COMMANDS.map((c) => String(c.command).split(' ')[0])) as never, true)
     .strict()
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()

@@ -1,11 +1,13 @@
 /** Every `nas` command, one module each. Adding a command is one line here (and a bin/ script if it gets one). */
 import type { CommandModule } from 'yargs';
+import { demoCommand } from './demo.js';
 import { devicesCommand } from './devices.js';
 import { exportCommand } from './export.js';
 import { lutCommand } from './lut.js';
 import { predictCommand } from './predict.js';
 import { profileCommand } from './profile.js';
 import { searchCommand } from './search.js';
+import { verifyCommand } from './verify.js';
 
 export const COMMANDS: CommandModule<object, never>[] = [
   profileCommand as never,
@@ -14,4 +16,6 @@ export const COMMANDS: CommandModule<object, never>[] = [
   lutCommand as never,
   devicesCommand as never,
   searchCommand as never,
+  verifyCommand as never,
+  demoCommand as never,
 ];

@@ -1,0 +1,99 @@
+/**
+ * Measures each front member end to end on a device: export to ONNX, time with the harness's
+ * protocol, save to the state file at once. A member that fails to export or run is reported and the
+ * others go on; a device that becomes unavailable stops the loop (every later member would fail the
+ * same way) with what was measured already saved.
+ */
+import type { Architecture } from '../core/arch.js';
+import { DeviceUnavailableError } from '../core/errors.js';
+import type { Device, LatencyStats, ModelUnderTest, TimingProtocol, TimingResult } from '../../devices/types.js';
+import { archDigest, type VerifyState } from './state.js';
+import type { MeasuredLatency, MemberFailure } from './types.js';
+
+export interface MeasureProgress {
+  done: number;
+  total: number;
+  name: string;
+  /** What happened to the member just handled. */
+  outcome: 'measured' | 'resumed' | 'failed';
+  ms?: number;
+}
+
+export interface MeasureOptions {
+  device: Device;
+  protocol: TimingProtocol;
+  members: readonly { name: string; arch: Architecture }[];
+  state: VerifyState;
+  /** Architecture → model; the exporter's networkModel by default. */
+  exportModel: (arch: Architecture) => ModelUnderTest;
+  onProgress?: (p: MeasureProgress) => void;
+}
+
+export type MeasureOutcome = { measured: MeasuredLatency; failure: null } | { measured: null; failure: MemberFailure };
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export async function measureMembers(opts: MeasureOptions): Promise<MeasureOutcome[]> {
+  const { device, protocol, members, state } = opts;
+  const outcomes: MeasureOutcome[] = [];
+  let deviceGone: string | undefined;
+  for (const [i, { name, arch }] of members.entries()) {
+    const digest = archDigest(arch);
+    const saved = state.get(name, digest);
+    let outcome: MeasureOutcome;
+    if (saved) {
+      outcome = { measured: toMeasured(saved.stats, saved, true), failure: null };
+    } else if (deviceGone) {
+      outcome = { measured: null, failure: { stage: 'run', message: `not measured: ${deviceGone}` } };
+    } else {
+      outcome = await measureOne(opts, name, arch, digest);
+      if (outcome.failure?.stage === 'run' && outcome.failure.message.startsWith('device unavailable: ')) deviceGone = outcome.failure.message;
+    }
+    outcomes.push(outcome);
+    opts.onProgress?.({
+      done: i + 1,
+      total: members.length,
+      name,
+      outcome: outcome.failure ? 'failed' : saved ? 'resumed' : 'measured',
+      ms: outcome.measured?.median,
+    });
+  }
+  return outcomes;
+
+  async function measureOne(o: MeasureOptions, name: string, arch: Architecture, digest: string): Promise<MeasureOutcome> {
+    let model: ModelUnderTest;
+    try {
+      model = o.exportModel(arch);
+    } catch (e) {
+      return { measured: null, failure: { stage: 'export', message: message(e) } };
+    }
+    let r: TimingResult;
+    try {
+      r = await device.time(model, protocol);
+    } catch (e) {
+      const prefix = e instanceof DeviceUnavailableError ? 'device unavailable: ' : '';
+      return { measured: null, failure: { stage: 'run', message: prefix + message(e) } };
+    }
+    // Outside the try: a state that cannot be written must stop the run, not pass as this member's failure.
+    const saved = { digest, stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, measuredAt: new Date().toISOString() };
+    state.put(name, saved);
+    return { measured: toMeasured(r.stats, saved, false), failure: null };
+  }
+}
+
+function toMeasured(s: LatencyStats, saved: { coldMs: number; setupMs: number; measuredAt: string }, resumed: boolean): MeasuredLatency {
+  return {
+    median: s.median,
+    ci95: [s.ci95[0], s.ci95[1]],
+    mean: s.mean,
+    std: s.std,
+    p10: s.p10,
+    p90: s.p90,
+    n: s.n,
+    converged: s.converged,
+    coldMs: saved.coldMs,
+    setupMs: saved.setupMs,
+    measuredAt: saved.measuredAt,
+    resumed,
+  };
+}

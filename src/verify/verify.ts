@@ -1,0 +1,121 @@
+/**
+ * Verifying a front: every member exported to ONNX and measured end to end on a device, set against
+ * its predicted latency. The library entry point behind `nas verify` (and the demo).
+ */
+import { deviceDifferences } from '../../lut/compare.js';
+import { networkModel } from '../../export/model.js';
+import type { Architecture } from '../core/arch.js';
+import { UserError } from '../core/errors.js';
+import { DEFAULT_PROTOCOL, type Device, type ModelUnderTest, type TimingProtocol } from '../../devices/types.js';
+import { accuracyLabel, describeDevice } from './labels.js';
+import { analyze, type MemberFigures, type Thresholds } from './analyze.js';
+import { loadVerifyInputs } from './inputs.js';
+import { measureMembers, type MeasureProgress } from './measure.js';
+import { checkWritable } from './output-paths.js';
+import { defaultStatePath, VerifyState } from './state.js';
+import { VERIFY_FORMAT, VERIFY_VERSION, type VerifyResult } from './types.js';
+
+export interface VerifyOptions {
+  frontPath: string;
+  /** Default: the LUT named in the front's latency provenance. */
+  lutPath?: string;
+  /** Created, not yet initialised; the caller disposes of it. */
+  device: Device;
+  /** Replaces fields of the base protocol (the LUT's, else the default). */
+  protocol?: Partial<TimingProtocol>;
+  /** Default: defaultStatePath(frontPath). */
+  statePath?: string;
+  /** Default: the front's target. */
+  targetMs?: number;
+  thresholds?: Thresholds;
+  /** Architecture → model (default: the exporter's networkModel, weight seed 0). */
+  exportModel?: (arch: Architecture) => ModelUnderTest;
+  /** Called once the inputs are read and checked, before the device starts. */
+  onStart?: (info: { members: number; statePath: string }) => void;
+  onProgress?: (p: MeasureProgress) => void;
+}
+
+function checkProtocol(p: TimingProtocol): void {
+  const ok =
+    Number.isInteger(p.warmup) && p.warmup >= 0 && Number.isInteger(p.minRepeats) && p.minRepeats >= 1 && Number.isInteger(p.maxRepeats) && p.maxRepeats >= p.minRepeats && p.maxTimeMs > 0 && p.targetCI > 0;
+  if (!ok)
+    throw new UserError(`invalid timing protocol ${JSON.stringify(p)}`, {
+      hint: 'need integers warmup ≥ 0 and 1 ≤ min-repeats ≤ max-repeats, max-time-ms > 0, target-ci > 0 (flags not given come from the LUT)',
+    });
+}
+
+export async function verifyFront(opts: VerifyOptions): Promise<VerifyResult> {
+  const inputs = loadVerifyInputs(opts.frontPath, opts.lutPath);
+  const { front, lut } = inputs;
+  const protocol: TimingProtocol = { ...(lut?.lut.protocol ?? DEFAULT_PROTOCOL), ...opts.protocol };
+  checkProtocol(protocol);
+  const targetMs = opts.targetMs ?? front.target?.latencyMs ?? null;
+  if (targetMs !== null && !(targetMs > 0)) throw new UserError(`the latency target must be a positive number of ms, got ${targetMs}`);
+  const statePath = opts.statePath ?? defaultStatePath(opts.frontPath);
+  checkWritable(statePath, '--state');
+  opts.onStart?.({ members: front.members.length, statePath });
+
+  const info = await opts.device.init();
+  const state = VerifyState.open(statePath, info, protocol);
+  const exportModel = opts.exportModel ?? ((arch: Architecture) => networkModel(arch, { seed: 0 }));
+  const outcomes = await measureMembers({
+    device: opts.device,
+    protocol,
+    members: front.members.map((m, i) => ({ name: m.name, arch: inputs.archs[i] })),
+    state,
+    exportModel,
+    onProgress: opts.onProgress,
+  });
+
+  const figures: MemberFigures[] = front.members.map((m, i) => ({
+    index: i + 1,
+    name: m.name,
+    encoding: m.encoding,
+    accuracy: m.accuracy,
+    predicted: inputs.predicted[i],
+    measured: outcomes[i].measured,
+    failure: outcomes[i].failure,
+  }));
+  const { members, summary, checks } = analyze(figures, targetMs, opts.thresholds ?? {});
+
+  let transfer: VerifyResult['transfer'] = null;
+  if (lut) {
+    const differences = deviceDifferences(lut.lut.device, info, ['LUT', 'here']);
+    if (differences.length) transfer = { from: describeDevice(lut.lut.device), to: describeDevice(info), differences };
+  } else {
+    transfer = {
+      from: `${front.latency.id} (the front's recorded latencies)`,
+      to: describeDevice(info),
+      differences: ['predictions are the latencies the front was searched with, not a LUT of this device'],
+    };
+  }
+
+  return {
+    format: VERIFY_FORMAT,
+    version: VERIFY_VERSION,
+    front: {
+      path: opts.frontPath,
+      space: { id: front.space.id, options: { ...front.space.options } },
+      strategy: front.strategy,
+      seed: front.seed,
+      evaluations: front.evaluations,
+      latency: front.latency,
+      evaluator: front.evaluator,
+      best: front.best,
+      created: front.created,
+    },
+    prediction: lut
+      ? { source: 'lut', lutId: lut.lut.id, path: lut.path, device: lut.lut.device, protocol: lut.lut.protocol, calibration: lut.lut.calibration ?? null }
+      : { source: 'front', latency: front.latency },
+    device: info,
+    protocol,
+    transfer,
+    accuracyLabel: accuracyLabel(front.evaluator),
+    targetMs,
+    statePath,
+    members,
+    summary,
+    checks,
+    created: new Date().toISOString(),
+  };
+}
