@@ -22,6 +22,12 @@ export interface OptimizerConfig {
 }
 
 export const DEFAULT_OPTIMIZER: OptimizerConfig = { kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-5 };
+export const DEFAULT_ADAM: OptimizerConfig = { kind: 'adam', lr: 3e-3, weightDecay: 5e-5 };
+
+/** The defaults of the chosen kind (SGD unless `kind: 'adam'`) overridden by what is given. */
+export function optimizerConfig(given: Partial<OptimizerConfig> = {}): OptimizerConfig {
+  return { ...(given.kind === 'adam' ? DEFAULT_ADAM : DEFAULT_OPTIMIZER), ...given };
+}
 
 export function checkOptimizerConfig(c: OptimizerConfig): void {
   if (c.kind !== 'sgd' && c.kind !== 'adam') throw new UserError(`unknown optimizer '${c.kind}'`, { hint: 'choose sgd or adam' });

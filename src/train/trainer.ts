@@ -12,7 +12,7 @@ import type { Samples } from '../data/types.js';
 import { readCheckpoint, writeCheckpoint, type NamedTensor } from './checkpoint.js';
 import { argmaxRows, softmaxCrossEntropy } from './loss.js';
 import type { Network } from './nn/network.js';
-import { DEFAULT_OPTIMIZER, Optimizer, cosineLr, type OptimizerConfig } from './optimizer.js';
+import { Optimizer, cosineLr, optimizerConfig, type OptimizerConfig } from './optimizer.js';
 
 export interface TrainOptions {
   /** Budget: whole epochs (default 1) or, when given, a number of steps. */
@@ -140,7 +140,7 @@ export async function train(net: Network, data: Samples, opts: TrainOptions = {}
   const total = opts.steps ?? Math.max(1, Math.round((opts.epochs ?? 1) * perEpoch));
   const seed = opts.seed ?? 0;
   const warmupSteps = opts.warmupSteps ?? 0;
-  const config: OptimizerConfig = { ...DEFAULT_OPTIMIZER, ...(opts.optimizer?.kind === 'adam' ? { lr: 3e-3, momentum: undefined, nesterov: undefined } : {}), ...opts.optimizer };
+  const config = optimizerConfig(opts.optimizer);
   const optimizer = new Optimizer(config, net.params());
   const id = fingerprint(net, data, { batchSize, seed, warmupSteps, total, optimizer: config });
   const every = opts.checkpointEvery ?? perEpoch;
