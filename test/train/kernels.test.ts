@@ -106,6 +106,41 @@ describe('training kernels', () => {
     cases.forEach(([k, s, p], i) => expect(relError(grad(k, s, p), reference[i]), `k${k} s${s} ${p}`).toBeLessThan(1e-6));
   });
 
+  it('sum a large depthwise filter gradient over several blocks of rows exactly', () => {
+    const [n, size, c] = [2, 96, 64];
+    const x = rng.fill(n * size * size * c);
+    for (const [k, stride] of [[3, 1], [5, 2]]) {
+      const pad = (k - 1) / 2;
+      const out = Math.floor((size + 2 * pad - k) / stride) + 1;
+      const dy = rng.fill(n * out * out * c);
+      const got = tf.tidy(() =>
+        (
+          tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: tf.tensor4d(x, [n, size, size, c]), dy: tf.tensor4d(dy, [n, out, out, c]) }, {
+            strides: stride,
+            pad,
+            dilations: 1,
+            filterShape: [k, k, c, 1],
+          } as never) as tf.Tensor
+        ).dataSync(),
+      ) as Float32Array;
+      // Direct sum: dW[i, j, ch] = sum of x[b, s*y+i-pad, s*x+j-pad, ch] * dy[b, y, x, ch].
+      const want = new Float32Array(k * k * c);
+      for (let b = 0; b < n; b++)
+        for (let y = 0; y < out; y++)
+          for (let xx = 0; xx < out; xx++)
+            for (let i = 0; i < k; i++)
+              for (let j = 0; j < k; j++) {
+                const yi = stride * y + i - pad;
+                const xj = stride * xx + j - pad;
+                if (yi < 0 || yi >= size || xj < 0 || xj >= size) continue;
+                const xo = ((b * size + yi) * size + xj) * c;
+                const dyo = ((b * out + y) * out + xx) * c;
+                for (let ch = 0; ch < c; ch++) want[(i * k + j) * c + ch] += x[xo + ch] * dy[dyo + ch];
+              }
+      expect(relError(got, want), `k${k} s${stride}`).toBeLessThan(1e-4);
+    }
+  });
+
   it('restore what the backend had', () => {
     const stock = tf.getKernel(tf.Conv2DBackpropInput, 'cpu');
     const restore = registerTrainingKernels('cpu');
