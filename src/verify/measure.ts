@@ -46,8 +46,9 @@ export async function measureMembers(opts: MeasureOptions): Promise<MeasureOutco
     } else if (deviceGone) {
       outcome = { measured: null, failure: { stage: 'run', message: `not measured: ${deviceGone}` } };
     } else {
-      outcome = await measureOne(opts, name, arch, digest);
-      if (outcome.failure?.stage === 'run' && outcome.failure.message.startsWith('device unavailable: ')) deviceGone = outcome.failure.message;
+      const attempt = await measureOne(opts, name, arch, digest);
+      if (attempt.deviceGone) deviceGone = attempt.failure?.message;
+      outcome = attempt;
     }
     outcomes.push(outcome);
     opts.onProgress?.({
@@ -60,7 +61,7 @@ export async function measureMembers(opts: MeasureOptions): Promise<MeasureOutco
   }
   return outcomes;
 
-  async function measureOne(o: MeasureOptions, name: string, arch: Architecture, digest: string): Promise<MeasureOutcome> {
+  async function measureOne(o: MeasureOptions, name: string, arch: Architecture, digest: string): Promise<MeasureOutcome & { deviceGone?: boolean }> {
     let model: ModelUnderTest;
     try {
       model = o.exportModel(arch);
@@ -71,8 +72,8 @@ export async function measureMembers(opts: MeasureOptions): Promise<MeasureOutco
     try {
       r = await device.time(model, protocol);
     } catch (e) {
-      const prefix = e instanceof DeviceUnavailableError ? 'device unavailable: ' : '';
-      return { measured: null, failure: { stage: 'run', message: prefix + message(e) } };
+      const gone = e instanceof DeviceUnavailableError;
+      return { measured: null, failure: { stage: 'run', message: (gone ? 'device unavailable: ' : '') + message(e) }, deviceGone: gone };
     }
     // Outside the try: a state that cannot be written must stop the run, not pass as this member's failure.
     const saved = { digest, stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, measuredAt: new Date().toISOString() };

@@ -23,6 +23,9 @@ interface DemoArgs {
   graphOpt?: string;
   browser?: string;
   browserEndpoint?: string;
+  serve?: boolean;
+  host?: string;
+  port?: number;
   deviceOpt?: string[];
   space: string;
   resolution?: number;
@@ -49,6 +52,9 @@ function deviceFlags(a: DemoArgs): string[] {
   if (a.graphOpt !== undefined) flags.push('--graph-opt', a.graphOpt);
   if (a.browser !== undefined) flags.push('--browser', a.browser);
   if (a.browserEndpoint !== undefined) flags.push('--browser-endpoint', a.browserEndpoint);
+  if (a.serve) flags.push('--serve');
+  if (a.host !== undefined) flags.push('--host', a.host);
+  if (a.port !== undefined) flags.push('--port', String(a.port));
   for (const kv of a.deviceOpt ?? []) flags.push('--device-opt', kv);
   return flags;
 }

@@ -24,6 +24,9 @@ export interface VerifyArgs {
   graphOpt?: string;
   browser?: string;
   browserEndpoint?: string;
+  serve?: boolean;
+  host?: string;
+  port?: number;
   deviceOpt?: string[];
   warmup?: number;
   minRepeats?: number;
