@@ -33,7 +33,8 @@ const ONNX_TYPES: Record<number, TensorType> = {
 };
 const ONNX_TYPE_NAMES: Record<number, string> = { 8: 'string', 10: 'float16', 14: 'complex64', 15: 'complex128', 16: 'bfloat16' };
 
-const ARRAYS: Record<TensorType, { new (n: number): TensorArray; new (b: ArrayBuffer): TensorArray }> = {
+/** The typed array that holds each element type (shared with tensors coming back from a browser page). */
+export const TYPED_ARRAYS: Record<TensorType, { new (n: number): TensorArray; new (b: ArrayBuffer): TensorArray }> = {
   float32: Float32Array,
   float64: Float64Array,
   int8: Int8Array,
@@ -70,7 +71,7 @@ export function fromTensorProto(t: ITensorProto): TensorData {
   const type = ONNX_TYPES[dataType];
   if (!type) throw new Error(`tensor '${t.name ?? ''}' has element type ${onnxTypeName(dataType)}, which the runner does not handle`);
   const dims = (t.dims ?? []).map((d) => Number(d));
-  const Ctor = ARRAYS[type];
+  const Ctor = TYPED_ARRAYS[type];
   let data: TensorArray;
   if (t.rawData && t.rawData.length) {
     // A copy: protobufjs hands out Buffer views into a shared pool, unaligned for wider types.
