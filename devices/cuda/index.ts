@@ -7,15 +7,14 @@
  * returns after the CUDA stream is done, so the wall clock covers the kernels.
  */
 import type * as Ort from 'onnxruntime-node';
-import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
-import { measure, timedLoop } from '../harness.js';
+import { DeviceUnavailableError } from '../../src/core/errors.js';
 import { hostInfo } from '../host.js';
 import { enumOption, numberOption } from '../options.js';
 import { findOrtNode } from '../ort-cpu/package.js';
-import { randomFeeds } from '../ort-wasm/feeds.js';
 import { tinyAddModel, TINY_INPUT } from '../ort-wasm/tiny-model.js';
 import type { Device, DeviceFactory, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../types.js';
 import { bindingDir, CUDA_INSTALL_HINT, cudaProblem } from './binaries.js';
+import { timeInOrtSession } from '../ort-session.js';
 
 const NAME = 'cuda';
 const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
@@ -94,30 +93,7 @@ export class CudaDevice implements Device {
   async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
     const ort = this.ort;
     if (!ort) throw new Error(`${NAME}: time() called before init()`);
-    const t0 = performance.now();
-    let session: Ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(model.onnx, this.sessionOptions());
-    } catch (e) {
-      throw new UserError(`${NAME}: cannot load model '${model.key}' (${model.onnx.byteLength} bytes): ${(e as Error).message}`, {
-        cause: e,
-        hint: 'the bytes must be a valid ONNX model; re-export it or check the exporter',
-      });
-    }
-    const setupMs = performance.now() - t0;
-    try {
-      const feeds = randomFeeds(ort.Tensor, model);
-      const { stats, coldMs } = await measure(
-        timedLoop(() => session.run(feeds)),
-        protocol,
-      );
-      return { stats, coldMs, setupMs };
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new Error(`${NAME}: running '${model.key}' failed: ${(e as Error).message}`, { cause: e });
-    } finally {
-      await session.release();
-    }
+    return timeInOrtSession(NAME, ort, this.sessionOptions(), model, protocol);
   }
 
   async dispose(): Promise<void> {

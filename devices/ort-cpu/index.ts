@@ -3,13 +3,12 @@
  * performance.now(). The runtime is imported inside init(), so registering this device is free.
  */
 import type * as Ort from 'onnxruntime-node';
-import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
-import { Rng } from '../../src/core/rng.js';
-import { measure, timedLoop } from '../harness.js';
+import { DeviceUnavailableError } from '../../src/core/errors.js';
 import { hostInfo } from '../host.js';
 import { enumOption, numberOption } from '../options.js';
 import type { Device, DeviceFactory, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../types.js';
 import { findOrtNode } from './package.js';
+import { timeInOrtSession } from '../ort-session.js';
 
 const NAME = 'ort-cpu';
 const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
@@ -86,48 +85,14 @@ export class OrtCpuDevice implements Device {
 
   async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
     const ort = this.ort;
-    if (!ort) throw new Error('ort-cpu: time() called before init()');
-    const t0 = performance.now();
-    let session: Ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(model.onnx, ortCpuSessionOptions(this.options));
-    } catch (e) {
-      throw new UserError(`ort-cpu: cannot load model '${model.key}' (${model.onnx.byteLength} bytes): ${(e as Error).message}`, {
-        cause: e,
-        hint: 'the bytes must be a valid ONNX model; re-export it or check the exporter',
-      });
-    }
-    const setupMs = performance.now() - t0;
-    try {
-      const feeds = makeFeeds(ort, model);
-      const { stats, coldMs } = await measure(
-        timedLoop(() => session.run(feeds)),
-        protocol,
-      );
-      return { stats, coldMs, setupMs };
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new Error(`ort-cpu: running '${model.key}' failed: ${(e as Error).message}`, { cause: e });
-    } finally {
-      await session.release();
-    }
+    if (!ort) throw new Error(`${NAME}: time() called before init()`);
+    return timeInOrtSession(NAME, ort, ortCpuSessionOptions(this.options), model, protocol);
   }
 
   async dispose(): Promise<void> {
     this.ort = undefined;
     this.info = undefined;
   }
-}
-
-/** One float32 tensor per model input, filled once with reproducible values in [-1, 1). */
-function makeFeeds(ort: typeof Ort, model: ModelUnderTest): Record<string, Ort.Tensor> {
-  const rng = new Rng(1);
-  const feeds: Record<string, Ort.Tensor> = {};
-  for (const input of model.inputs) {
-    const size = input.shape.reduce((a, b) => a * b, 1);
-    feeds[input.name] = new ort.Tensor('float32', rng.fill(size), input.shape);
-  }
-  return feeds;
 }
 
 export const ortCpuFactory = {

@@ -12,15 +12,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as OrtWeb from 'onnxruntime-web';
 import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
-import { measure, timedLoop } from '../harness.js';
 import { hostInfo } from '../host.js';
 import { enumOption, numberOption } from '../options.js';
 import type { Device, DeviceFactory, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../types.js';
 import { ortRunner } from '../conformance/ort-runner.js';
 import type { ConformanceRunner } from '../conformance/runner.js';
 import { booleanOption } from './bool-option.js';
-import { randomFeeds } from './feeds.js';
 import { tinyAddModel } from './tiny-model.js';
+import { timeInOrtSession } from '../ort-session.js';
 
 const NAME = 'wasm';
 const PACKAGE = 'onnxruntime-web';
@@ -157,30 +156,7 @@ export class OrtWasmDevice implements Device {
   async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
     const ort = this.ort;
     if (!ort) throw new Error(`${NAME}: time() called before init()`);
-    const t0 = performance.now();
-    let session: OrtWeb.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(model.onnx, this.sessionOptions());
-    } catch (e) {
-      throw new UserError(`${NAME}: cannot load model '${model.key}' (${model.onnx.byteLength} bytes): ${(e as Error).message}`, {
-        cause: e,
-        hint: 'the bytes must be a valid ONNX model; re-export it or check the exporter',
-      });
-    }
-    const setupMs = performance.now() - t0;
-    try {
-      const feeds = randomFeeds(ort.Tensor, model);
-      const { stats, coldMs } = await measure(
-        timedLoop(() => session.run(feeds)),
-        protocol,
-      );
-      return { stats, coldMs, setupMs };
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new Error(`${NAME}: running '${model.key}' failed: ${(e as Error).message}`, { cause: e });
-    } finally {
-      await session.release();
-    }
+    return timeInOrtSession(NAME, ort, this.sessionOptions(), model, protocol);
   }
 
   async dispose(): Promise<void> {

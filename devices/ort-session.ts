@@ -1,0 +1,53 @@
+/**
+ * Timing one model in an onnxruntime session, shared by the devices that differ only in runtime flavour
+ * and session options (ort-cpu, wasm, cuda): create the session (timed as setupMs), feed the same
+ * reproducible inputs every ONNX device uses, run the shared harness, release the session.
+ */
+import { UserError } from '../src/core/errors.js';
+import { measure, timedLoop } from './harness.js';
+import { randomFeeds, type Float32TensorCtor } from './ort-wasm/feeds.js';
+import type { ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
+
+interface SessionLike {
+  run(feeds: Record<string, unknown>): Promise<unknown>;
+  release(): Promise<void>;
+}
+
+/** The parts of onnxruntime-node / onnxruntime-web this needs (their classes differ, the shapes do not). */
+export interface OrtFlavour<S extends SessionLike, T> {
+  InferenceSession: { create(model: Uint8Array, options: never): Promise<S> };
+  Tensor: Float32TensorCtor<T>;
+}
+
+export async function timeInOrtSession<S extends SessionLike, T>(
+  device: string,
+  ort: OrtFlavour<S, T>,
+  sessionOptions: object,
+  model: ModelUnderTest,
+  protocol: TimingProtocol,
+): Promise<TimingResult> {
+  const t0 = performance.now();
+  let session: S;
+  try {
+    session = await ort.InferenceSession.create(model.onnx, sessionOptions as never);
+  } catch (e) {
+    throw new UserError(`${device}: cannot load model '${model.key}' (${model.onnx.byteLength} bytes): ${(e as Error).message}`, {
+      cause: e,
+      hint: 'the bytes must be a valid ONNX model; re-export it or check the exporter',
+    });
+  }
+  const setupMs = performance.now() - t0;
+  try {
+    const feeds = randomFeeds(ort.Tensor, model) as Record<string, unknown>;
+    const { stats, coldMs } = await measure(
+      timedLoop(() => session.run(feeds)),
+      protocol,
+    );
+    return { stats, coldMs, setupMs };
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new Error(`${device}: running '${model.key}' failed: ${(e as Error).message}`, { cause: e });
+  } finally {
+    await session.release();
+  }
+}
