@@ -53,6 +53,8 @@ export class Mbv2Space implements SearchSpace {
     if (!Number.isInteger(this.resolution) || this.resolution < 32)
       throw new UserError(`mbv2: resolution must be an integer ≥ 32, got ${opts.resolution}`, { hint: 'e.g. --resolution 96, 128, 160 or 224' });
     if (!Number.isInteger(this.classes) || this.classes < 1) throw new UserError(`mbv2: classes must be a positive integer, got ${opts.classes}`);
+    this.stemLayers = this.stem();
+    this.headLayers = this.head();
     this.slots = [];
     let hw = convOut(this.resolution, 3, 2); // after the stem conv
     let cin = FIRST_C;
@@ -72,6 +74,10 @@ export class Mbv2Space implements SearchSpace {
       options: [...MBV2_OPS.map((o) => o.label), ...(slot.skippable ? [SKIP] : [])],
     }));
   }
+
+  /** Built once and shared (read-only) by every architecture, so per-spec caches downstream hit. */
+  private readonly stemLayers: Layer[];
+  private readonly headLayers: Layer[];
 
   private stem(): Layer[] {
     return [
@@ -118,7 +124,7 @@ export class Mbv2Space implements SearchSpace {
       space: { id: this.id, resolution: this.resolution, encoding: [...choices] },
       input: [1, 3, this.resolution, this.resolution],
       dtype: 'f32',
-      layers: [...this.stem(), ...blocks, ...this.head()],
+      layers: [...this.stemLayers, ...blocks, ...this.headLayers],
     };
   }
 
