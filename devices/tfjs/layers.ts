@@ -13,6 +13,8 @@
 import type * as TF from '@tensorflow/tfjs';
 import type { Act } from '../../src/core/ops.js';
 import { actGain, type Weights } from '../../export/weights.js';
+// The same conv description the ONNX exporter uses, so both build a conv from the same weights.
+import type { ConvOptions } from '../../export/blocks/layers.js';
 
 export type Tensor = TF.Tensor4D;
 export type Forward = (x: Tensor) => Tensor;
@@ -24,16 +26,6 @@ export interface BuildContext {
   owned: TF.Tensor[];
 }
 
-export interface ConvOptions {
-  cin: number;
-  cout: number;
-  k: number;
-  stride?: number;
-  groups?: number;
-  dilation?: number;
-  gain: number;
-  bias?: boolean;
-}
 
 function keep<T extends TF.Tensor>(ctx: BuildContext, t: T): T {
   ctx.owned.push(t);
