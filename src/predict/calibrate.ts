@@ -11,6 +11,7 @@ import { opKey } from '../core/keys.js';
 import { activationBytes } from '../core/ops.js';
 import type { Device } from '../../devices/types.js';
 import type { Lut, LutCalibration } from '../../lut/format.js';
+import { predict } from './predictor.js';
 
 /** Per network: Σ medians, op count and Σ activation bytes of its LUT instances. */
 export function lutSums(lut: Lut, arch: Architecture): { sumMedian: number; ops: number; bytes: number } {
@@ -72,16 +73,12 @@ export function fitCalibration(lut: Lut, measured: { arch: Architecture; ms: num
   calibration.rmsErrorPct = rmsPct(measured.map((m, i) => [calibratedSum(calibration, sums[i]), m.ms]));
   // The uncalibrated prediction on the same networks, so a fit that does not help can be refused.
   const plain = { ...lut, calibration: undefined };
-  calibration.plainRmsErrorPct = rmsPct(measured.map((m) => [predictPlain(plain, m.arch), m.ms]));
+  calibration.plainRmsErrorPct = rmsPct(measured.map((m) => [predict(plain, m.arch, { breakdown: false }).ms, m.ms]));
   return calibration;
 }
 
 function rmsPct(pairs: [number, number][]): number {
   return 100 * Math.sqrt(pairs.reduce((s, [p, m]) => s + ((p - m) / m) ** 2, 0) / pairs.length);
-}
-
-function predictPlain(lut: Lut, arch: Architecture): number {
-  return lut.overhead.median + lutInstances(arch).reduce((s, { inst }) => s + lut.entries[opKey(inst)].net, 0);
 }
 
 /** A calibration is worth keeping only when it fits the measured networks better than the plain sum does. */

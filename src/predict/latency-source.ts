@@ -1,4 +1,6 @@
 /** The LUT predictor as a search LatencySource. */
+import { UserError } from '../core/errors.js';
+import { opKey } from '../core/keys.js';
 import type { SearchSpace } from '../core/space.js';
 import type { Lut } from '../../lut/format.js';
 import type { LatencySource } from '../search/types.js';
@@ -20,10 +22,8 @@ export async function lutLatencySource(lutPath: string, space?: SearchSpace): Pr
   const { readLut } = await import('../../lut/store.js');
   const lut = readLut(lutPath);
   if (space) {
-    const { opKey } = await import('../core/keys.js');
     const missing = space.allInstances().map(opKey).filter((k) => !lut.entries[k]);
     if (missing.length) {
-      const { UserError } = await import('../core/errors.js');
       throw new UserError(
         `LUT ${lutPath} does not cover space '${space.id}' at resolution ${space.resolution}: ${missing.length} op instance(s) missing, e.g. ${missing[0]}`,
         { hint: `fill it with: nas-profile --device ${lut.device.device} --space ${space.id} --resolution ${space.resolution} --out ${lutPath}` },

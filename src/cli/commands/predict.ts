@@ -1,6 +1,5 @@
 /** nas predict / nas-predict: an architecture's latency from a LUT, with the per-block breakdown. */
 import type { CommandModule } from 'yargs';
-import type { Architecture } from '../../core/arch.js';
 import { emit, log, ms, table } from '../output.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol } from './common.js';
 import type { Prediction } from '../../predict/predictor.js';
@@ -26,11 +25,10 @@ interface PredictArgs {
   targetCi: number;
 }
 
-function render(arch: Architecture, p: Prediction, withBlocks: boolean): string {
+function render(p: Prediction, withBlocks: boolean): string {
   const head = `${p.name}: ${ms(p.ms)} ms predicted (95% CI ${ms(p.ci95[0])}–${ms(p.ci95[1])}, run-to-run std ${ms(p.std)}), overhead ${ms(p.overheadMs)} ms\n`;
   if (!withBlocks) return head;
   const rows = p.blocks.map((b) => [b.layerIndex, b.role, b.key, ms(b.ms), `${((100 * b.ms) / p.ms).toFixed(1)}%`]);
-  void arch;
   return head + table(['layer', 'role', 'op', 'ms', 'share'], rows) + '\n';
 }
 
@@ -67,7 +65,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     emit(
       a,
       { lut: { id: lut.id, path: a.lut, device: lut.device.device }, predictions: predictions.map(({ arch, p }) => ({ ...p, encoding: arch.space?.encoding })) },
-      () => predictions.map(({ arch, p }) => render(arch, p, predictions.length === 1)).join(''),
+      () => predictions.map(({ p }) => render(p, predictions.length === 1)).join(''),
     );
   },
 };
