@@ -1,6 +1,7 @@
 /** Accuracy evaluators by name. Adding one is one line in EVALUATORS; heavy ones load lazily. */
 import { UserError } from '../core/errors.js';
 import type { AccuracyEvaluator } from '../search/types.js';
+import type { TrainEvaluatorOptions } from '../train/train-evaluator.js';
 import { commandEvaluator } from './command.js';
 import type { ProxyEvaluatorOptions } from './proxy/index.js';
 import { tableEvaluator } from './table.js';
@@ -16,6 +17,10 @@ export interface EvaluatorOptions {
   /** command: per-architecture timeout. */
   timeoutMs?: number;
   proxy?: ProxyEvaluatorOptions;
+  /** train, supernet: data and budget (the command's training flags). */
+  training?: TrainEvaluatorOptions;
+  /** Every parsed flag of the command (camelCase), for an evaluator's own flags. */
+  args?: Readonly<Record<string, unknown>>;
 }
 
 type EvaluatorFactory = (opts: EvaluatorOptions) => AccuracyEvaluator | Promise<AccuracyEvaluator>;
@@ -24,6 +29,8 @@ export const EVALUATORS = {
   table: (o) => tableEvaluator({ dataset: o.dataset, file: o.nb201File }),
   command: (o) => commandEvaluator({ command: o.command ?? '', timeoutMs: o.timeoutMs }),
   proxy: async (o) => (await import('./proxy/index.js')).proxyEvaluator(o.proxy),
+  // tfjs and the training kernels load only when training is asked for.
+  train: async (o) => (await import('../train/train-evaluator.js')).trainEvaluator(o.training),
 } satisfies Record<string, EvaluatorFactory>;
 
 export type EvaluatorName = keyof typeof EVALUATORS;

@@ -11,7 +11,7 @@ import { readJsonFile } from '../core/arch-file.js';
 import { UserError } from '../core/errors.js';
 import type { SearchSpace, SpaceOptions } from '../core/space.js';
 import { frontMember, FRONT_FORMAT, FRONT_VERSION, writeFrontFile, type FrontFile } from './front-file.js';
-import type { AccuracyEvaluator, LatencySource, SearchProgress, SearchResult, Searcher } from './types.js';
+import type { AccuracyEvaluator, LatencySource, SearchContext, SearchProgress, SearchResult, Searcher } from './types.js';
 
 export const CHECKPOINT_FORMAT = 'hw-nas-search-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -28,6 +28,10 @@ export interface SearchJob {
   /** Front file path; the checkpoint is `<out>.ckpt.json`. */
   out: string;
   onProgress?(p: SearchProgress): void;
+  /** Passed through to the strategy (see SearchContext). */
+  training?: SearchContext['training'];
+  lutFile?: string;
+  args?: SearchContext['args'];
 }
 
 export interface SearchJobResult {
@@ -98,6 +102,9 @@ export async function runSearchJob(job: SearchJob): Promise<SearchJobResult> {
     targetMs: job.targetMs,
     seed: job.seed,
     onProgress: job.onProgress,
+    training: job.training,
+    lutFile: job.lutFile,
+    args: job.args,
     checkpoint: {
       load: () => saved,
       save: (state) => writeAtomic(file, { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, search, state, savedAt: new Date().toISOString() }),

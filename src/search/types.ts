@@ -4,6 +4,7 @@
  */
 import type { Architecture } from '../core/arch.js';
 import type { SearchSpace } from '../core/space.js';
+import type { TrainEvaluatorOptions } from '../train/train-evaluator.js';
 
 export interface LatencyEstimate {
   ms: number;
@@ -56,6 +57,12 @@ export interface SearchContext {
     load(): unknown | undefined;
     save(state: unknown): void;
   };
+  /** Data and budget for strategies that train (fbnet, proxyless, netadapt): the command's training flags. */
+  training?: TrainEvaluatorOptions;
+  /** The LUT file behind `latency`, when the search was given one (strategies that need the table itself). */
+  lutFile?: string;
+  /** Every parsed flag of the command (camelCase), for a strategy's own flags; it validates them itself. */
+  args?: Readonly<Record<string, unknown>>;
 }
 
 export interface SearchResult {

@@ -60,6 +60,10 @@ describe('nas search', () => {
     [['--proxy-batch', '8'], /only used with --evaluator proxy/],
     [['--evaluator', 'proxy', '--proxy-batch', '1'], /proxy evaluator: batch must be an integer ≥ 2/],
     [['--resolution', '16'], /latency table 'pixel3' was measured at 32x32 input/],
+    [['--train-epochs', '0'], /--train-epochs must be a positive integer/],
+    [['--train-epochs', '1', '--train-steps', '5'], /give --train-epochs or --train-steps, not both/],
+    [['--train-lr', '-1'], /--train-lr must be a positive number/],
+    [['--downscale', '1.5'], /--downscale must be a positive integer/],
   ])('rejects bad input %j with one clear message', async (extra, message) => {
     const r = await nas(...base('bad.json'), ...extra);
     expect(r.code).toBe(2);
@@ -78,5 +82,21 @@ describe('nas search', () => {
     const r = await nas(...base('d.json'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/search checkpoint .*d.json.ckpt.json is corrupt[\s\S]*hint: delete .*d.json.ckpt.json to start the search over/);
+  });
+
+  it('scores candidates by training them with --evaluator train and the training flags', async () => {
+    const lut = path.join(dir, 'mock32.lut.json');
+    expect((await nas('profile', '--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--out', lut)).code).toBe(0);
+    const args = ['search', '--space', 'mbv2', '--resolution', '32', '--lut', lut, '--evaluator', 'train', '--strategy', 'random', '--budget', '2'];
+    const tiny = ['--train-images', '300', '--train-validation', '100', '--train-steps', '3', '--train-batch', '32', '--downscale', '2', '--json'];
+    const r = await nas(...args, ...tiny, '--out', path.join(dir, 'train.json'));
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.evaluations).toBe(2);
+    expect(doc.evaluator).toMatchObject({ id: 'train', provenance: { kind: 'train', limit: 300, validation: 100, downscale: 2, budget: { steps: 3 }, batchSize: 32 } });
+    for (const m of doc.front) expect(m.accuracy).toBeGreaterThanOrEqual(0);
+    const missing = await nas(...args, ...tiny, '--data', path.join(dir, 'no-such-dir'), '--out', path.join(dir, 'train2.json'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no-such-dir/);
   });
 });

@@ -4,6 +4,7 @@ import type { Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import type { DeviceOptions, TimingProtocol } from '../../../devices/types.js';
+import type { TrainEvaluatorOptions } from '../../train/train-evaluator.js';
 import { DEFAULT_PROTOCOL } from '../../../devices/types.js';
 
 export function deviceOptions<T>(y: Argv<T>) {
@@ -118,4 +119,63 @@ export async function resolveArchitectures(a: ArchArgs): Promise<Architecture[]>
   const space = createSpace(a.space, { resolution: a.resolution });
   const rng = new Rng(a.seed);
   return Array.from({ length: a.random as number }, () => space.build(space.sample(rng)));
+}
+
+/** Training data and budget, shared by every command that trains (search with train/supernet/fbnet/…, train). */
+export function trainingOptions<T>(y: Argv<T>) {
+  return y
+    .option('data', { type: 'string', describe: 'training: folder holding the data set files (default: Debian\'s copy, e.g. /usr/share/datasets/fashion-mnist)' })
+    .option('train-dataset', { type: 'string', describe: 'training: data set, fashion-mnist (default) or cifar10' })
+    .option('train-images', { type: 'number', describe: 'training: images used, train + validation (default 2560)' })
+    .option('train-validation', { type: 'number', describe: 'training: validation images, a count or a fraction of --train-images (default 512)' })
+    .option('downscale', { type: 'number', describe: 'training: shrink the images by this integer factor (2 turns 28x28 into 14x14; default 1)' })
+    .option('train-epochs', { type: 'number', describe: 'training: epochs per training (default 2)' })
+    .option('train-steps', { type: 'number', describe: 'training: steps per training instead of epochs' })
+    .option('train-batch', { type: 'number', describe: 'training: batch size (default 64)' })
+    .option('train-lr', { type: 'number', describe: 'training: peak learning rate (default 0.05 for SGD)' })
+    .option('train-backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'training: tfjs backend (default auto: tfjs-node > wasm > cpu)' });
+}
+
+export interface TrainingArgs {
+  data?: string;
+  trainDataset?: string;
+  trainImages?: number;
+  trainValidation?: number;
+  downscale?: number;
+  trainEpochs?: number;
+  trainSteps?: number;
+  trainBatch?: number;
+  trainLr?: number;
+  trainBackend?: string;
+  seed?: number;
+}
+
+/** The training settings named by the flags of trainingOptions (unset flags stay unset: each consumer has its defaults). */
+export function trainingSettings(a: TrainingArgs): TrainEvaluatorOptions {
+  const positiveInt = (flag: string, v: number | undefined) => {
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new UserError(`--${flag} must be a positive integer, got ${v}`);
+  };
+  positiveInt('train-images', a.trainImages);
+  positiveInt('downscale', a.downscale);
+  positiveInt('train-epochs', a.trainEpochs);
+  positiveInt('train-steps', a.trainSteps);
+  positiveInt('train-batch', a.trainBatch);
+  if (a.trainValidation !== undefined && !(a.trainValidation > 0)) throw new UserError(`--train-validation must be a positive count or a fraction in (0, 1), got ${a.trainValidation}`);
+  if (a.trainLr !== undefined && !(Number.isFinite(a.trainLr) && a.trainLr > 0)) throw new UserError(`--train-lr must be a positive number, got ${a.trainLr}`);
+  if (a.trainEpochs !== undefined && a.trainSteps !== undefined) throw new UserError('give --train-epochs or --train-steps, not both');
+  const s: TrainEvaluatorOptions = {
+    dataset: a.trainDataset,
+    dataDir: a.data,
+    limit: a.trainImages,
+    validation: a.trainValidation,
+    downscale: a.downscale,
+    epochs: a.trainEpochs,
+    steps: a.trainSteps,
+    batchSize: a.trainBatch,
+    optimizer: a.trainLr === undefined ? undefined : { lr: a.trainLr },
+    seed: a.seed,
+    backend: a.trainBackend as TrainEvaluatorOptions['backend'],
+  };
+  for (const k of Object.keys(s) as (keyof TrainEvaluatorOptions)[]) if (s[k] === undefined) delete s[k];
+  return s;
 }

@@ -9,8 +9,9 @@ import type { SearchSpace, SpaceOptions } from '../../core/space.js';
 import type { Candidate, LatencySource } from '../../search/types.js';
 import { emit, log, ms, table } from '../output.js';
 import { createProgress } from '../progress.js';
+import { trainingOptions, trainingSettings, type TrainingArgs } from './common.js';
 
-export interface SearchArgs {
+export interface SearchArgs extends TrainingArgs {
   json?: boolean;
   space: string;
   strategy: string;
@@ -76,7 +77,10 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
   const spaceOptions: SpaceOptions = a.resolution === undefined ? {} : { resolution: a.resolution };
   const space = createSpace(a.space, spaceOptions);
   const latency = await latencySource(a, space);
+  const training = trainingSettings(a);
   const evaluator = await createEvaluator(a.evaluator, {
+    training,
+    args: a as unknown as Record<string, unknown>,
     dataset: a.dataset,
     nb201File: a.nb201File,
     command: a.evalCommand,
@@ -96,6 +100,9 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
       seed: a.seed,
       targetMs: a.targetMs,
       out: a.out,
+      training,
+      lutFile: a.lut,
+      args: a as unknown as Record<string, unknown>,
       onProgress: (p) => progress.update(p.done, p.best ? `best ${p.best.accuracy.toFixed(2)} @ ${ms(p.best.latency.ms)} ms` : ''),
     });
   } finally {
@@ -140,13 +147,13 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
   command: 'search',
   describe: 'search a space for the accuracy/latency front (random, evolution, nsga2, …) and write it to a front file',
   builder: (y) =>
-    y
+    trainingOptions(y)
       .option('space', { type: 'string', demandOption: true, describe: 'search space (e.g. nb201, mbv2)' })
       .option('strategy', { type: 'string', default: 'nsga2', describe: 'search strategy: random, evolution (best under --target-ms), nsga2 (whole front), …' })
       .option('lut', { type: 'string', describe: 'latency from this LUT (predictor: overhead + sum of op latencies)' })
       .option('latency-table', { type: 'string', describe: 'latency measured on a device, from the NAS-Bench-201 table: raspi4, pixel3, eyeriss, fpga, pi5_litert, pi5_onnx, pi5_torchmobile, pixel_litert' })
       .option('nb201-file', { type: 'string', describe: 'NAS-Bench-201 data file (default ../shared/data/nb201/nb201.json from the project root)' })
-      .option('evaluator', { type: 'string', default: 'table', describe: 'accuracy: table (NAS-Bench-201 data), command (your script), proxy (NASWOT zero-cost score, not a %)' })
+      .option('evaluator', { type: 'string', default: 'table', describe: 'accuracy: table (NAS-Bench-201 data), command (your script), proxy (NASWOT zero-cost score, not a %), train (short training on Fashion-MNIST; see the training flags)' })
       .option('dataset', { type: 'string', default: 'cifar10', describe: 'table evaluator: cifar10, cifar100 or ImageNet16-120' })
       .option('eval-command', { type: 'string', describe: 'command evaluator: shell command; {arch} is replaced by the architecture JSON file (appended if absent); prints the accuracy' })
       .option('eval-timeout', { type: 'number', describe: 'command evaluator: seconds per architecture (default 3600)' })
