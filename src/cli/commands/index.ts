@@ -7,6 +7,7 @@ import { lutCommand } from './lut.js';
 import { predictCommand } from './predict.js';
 import { profileCommand } from './profile.js';
 import { searchCommand } from './search.js';
+import { trainCommand } from './train.js';
 import { verifyCommand } from './verify.js';
 
 export const COMMANDS: CommandModule<object, never>[] = [
@@ -16,6 +17,7 @@ export const COMMANDS: CommandModule<object, never>[] = [
   lutCommand as never,
   devicesCommand as never,
   searchCommand as never,
+  trainCommand as never,
   verifyCommand as never,
   demoCommand as never,
 ];
