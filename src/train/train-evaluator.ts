@@ -61,12 +61,21 @@ export function adaptArchitecture(arch: Architecture, image: { channels: number;
   };
 }
 
+/** The data settings of `opts` with their defaults (Fashion-MNIST, 2560 images, 512 of them for validation). */
+export function dataSettings(opts: TrainEvaluatorOptions): { dataset: string; limit: number; validation: number; downscale: number; seed: number } {
+  return { dataset: opts.dataset ?? 'fashion-mnist', limit: opts.limit ?? 2560, validation: opts.validation ?? 512, downscale: opts.downscale ?? 1, seed: opts.seed ?? 0 };
+}
+
+/** Loads and prepares the images `opts` name (dataSettings): seeded subset and split, down-scaled, normalised. */
+export function loadTrainingData(opts: TrainEvaluatorOptions): { data: Prepared; source: string } {
+  const d = dataSettings(opts);
+  const set = loadImageSet({ dataset: d.dataset, dir: opts.dataDir, part: 'train' });
+  return { data: prepare(set, { limit: d.limit, validation: d.validation, seed: d.seed, downscale: d.downscale }), source: set.source };
+}
+
 export function trainEvaluator(opts: TrainEvaluatorOptions = {}): AccuracyEvaluator {
   const settings = {
-    dataset: opts.dataset ?? 'fashion-mnist',
-    limit: opts.limit ?? 2560,
-    validation: opts.validation ?? 512,
-    downscale: opts.downscale ?? 1,
+    ...dataSettings(opts),
     budget: opts.steps !== undefined ? { steps: opts.steps } : { epochs: opts.epochs ?? 2 },
     batchSize: opts.batchSize ?? 64,
     optimizer: opts.optimizer ?? {},
@@ -87,9 +96,9 @@ export function trainEvaluator(opts: TrainEvaluatorOptions = {}): AccuracyEvalua
         provenance.backend = backend.detail;
       }
       if (!data) {
-        const set = loadImageSet({ dataset: settings.dataset, dir: opts.dataDir, part: 'train' });
-        data = prepare(set, { limit: settings.limit, validation: settings.validation, seed: settings.seed, downscale: settings.downscale });
-        provenance.source = set.source;
+        const loaded = loadTrainingData(opts);
+        data = loaded.data;
+        provenance.source = loaded.source;
         provenance.images = { train: data.train.count, validation: data.validation.count, shape: [data.train.height, data.train.width, data.train.channels] };
       }
       const { train: trainSet, validation } = data;

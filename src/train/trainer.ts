@@ -9,8 +9,9 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../core/errors.js';
 import { batchIndices, batchesPerEpoch, epochOrder, gatherBatch, orderedBatches, type Batch } from '../data/batches.js';
 import type { Samples } from '../data/types.js';
-import { readCheckpoint, writeCheckpoint, type NamedTensor } from './checkpoint.js';
+import { readCheckpoint, writeCheckpoint, type CheckpointData, type NamedTensor } from './checkpoint.js';
 import { argmaxRows, softmaxCrossEntropy } from './loss.js';
+import type { Param } from './nn/module.js';
 import type { Network } from './nn/network.js';
 import { Optimizer, cosineLr, optimizerConfig, type OptimizerConfig } from './optimizer.js';
 
@@ -72,11 +73,10 @@ export function evaluate(net: Network, s: Samples, batchSize = 256): Evaluation 
 }
 
 /**
- * One optimisation step on a batch: forward, loss, backward, parameter update at rate `lr`.
- * Returns the batch's loss; when it is not finite nothing is applied (weights, BatchNorm statistics
- * and optimizer state stay as they were).
+ * Forward, loss and backward on a batch: the gradients add to Param.grad (nothing is applied).
+ * Returns the batch's loss; when it is not finite the pass is dropped (net.cancelStep).
  */
-export function trainStep(net: Network, optimizer: Optimizer, batch: Batch, lr: number): number {
+export function backpropBatch(net: Network, batch: Batch): number {
   const [h, w, c] = net.imageShape;
   const loss = tf.tidy(() => {
     const logits = net.forward(tf.tensor4d(batch.x, [batch.count, h, w, c]), true);
@@ -84,8 +84,18 @@ export function trainStep(net: Network, optimizer: Optimizer, batch: Batch, lr: 
     if (Number.isFinite(r.loss)) net.backward(tf.tensor2d(r.grad, [batch.count, net.classes]));
     return r.loss;
   });
+  if (!Number.isFinite(loss)) net.cancelStep();
+  return loss;
+}
+
+/**
+ * One optimisation step on a batch: forward, loss, backward, parameter update at rate `lr`.
+ * Returns the batch's loss; when it is not finite nothing is applied (weights, BatchNorm statistics
+ * and optimizer state stay as they were).
+ */
+export function trainStep(net: Network, optimizer: Optimizer, batch: Batch, lr: number): number {
+  const loss = backpropBatch(net, batch);
   if (Number.isFinite(loss)) optimizer.apply(lr);
-  else net.cancelStep();
   return loss;
 }
 
@@ -198,7 +208,8 @@ export async function train(net: Network, data: Samples, opts: TrainOptions = {}
   };
 }
 
-function snapshot(net: Network, optimizer: Optimizer, meta: Record<string, unknown>) {
+/** What a checkpoint holds: every parameter and statistic, the optimizer state, and `meta`. */
+export function snapshot(net: { params(): Param[] }, optimizer: Optimizer, meta: Record<string, unknown>): CheckpointData {
   const tensors = new Map<string, NamedTensor>();
   const add = (name: string, t: tf.Tensor) => {
     const data = (t.dataSync() as Float32Array).slice();
@@ -211,8 +222,8 @@ function snapshot(net: Network, optimizer: Optimizer, meta: Record<string, unkno
   return { meta: { ...meta, optimizerSteps: optimizer.steps }, tensors };
 }
 
-function restore(net: Network, optimizer: Optimizer, file: string, id: string): number {
-  const ck = readCheckpoint(file);
+/** Loads a checkpoint written by snapshot() for the training with fingerprint `id`; returns its step. */
+export function restore(net: { params(): Param[] }, optimizer: Optimizer, file: string, id: string, ck: CheckpointData = readCheckpoint(file)): number {
   if (ck.meta.fingerprint !== id)
     throw new UserError(`checkpoint ${file} belongs to another training (different network, data, budget or options)`, {
       hint: 'delete it, or pass another --checkpoint path, to start this training afresh',

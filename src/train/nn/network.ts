@@ -19,6 +19,11 @@ function batchNorms(m: Module): BatchNorm[] {
 export interface NetworkOptions {
   /** Seed of the initial weights. */
   seed?: number;
+  /**
+   * Prebuilt modules, one per layer of the architecture (a supernet's path): the network then uses
+   * them instead of building its own, and leaves their parameters to their owner on dispose().
+   */
+  modules?: Module[];
 }
 
 export class Network {
@@ -28,6 +33,8 @@ export class Network {
   readonly classes: number;
   private readonly all: Param[];
   private readonly saved = new SavedTensors();
+  /** False when the modules were given (their owner disposes them). */
+  private readonly owned: boolean;
 
   constructor(
     readonly arch: Architecture,
@@ -44,9 +51,12 @@ export class Network {
     this.imageShape = [h, w, c];
     this.classes = out[1];
     const seed = opts.seed ?? 0;
+    const given = opts.modules;
+    if (given && given.length !== placed.length) throw new Error(`${given.length} modules for the ${placed.length} layers of ${arch.name}`);
+    this.owned = !given;
     this.layers = placed.map((p) => {
       const prefix = `layer${p.index}`;
-      return { prefix, module: buildLayer(p.layer.spec, p.inst.input, prefix, seed) };
+      return { prefix, module: given ? given[p.index] : buildLayer(p.layer.spec, p.inst.input, prefix, seed) };
     });
     this.all = this.layers.flatMap((l) => l.module.params());
     const names = new Set<string>();
@@ -107,7 +117,7 @@ export class Network {
     this.saved.release();
     for (const p of this.all) {
       p.clearGrad();
-      p.variable.dispose();
+      if (this.owned) p.variable.dispose();
     }
   }
 }
