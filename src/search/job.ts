@@ -122,7 +122,7 @@ export async function runSearchJob(job: SearchJob): Promise<SearchJobResult> {
     budget: job.budget,
     evaluations: result.history.length,
     best: result.best?.name ?? null,
-    members: result.front.map((c) => frontMember(job.space.build(c.encoding), c.accuracy, c.latency)),
+    members: result.front.map((c) => frontMember(c.architecture ?? job.space.build(c.encoding), c.accuracy, c.latency)),
     created: new Date().toISOString(),
   };
   writeFrontFile(job.out, front);

@@ -33,6 +33,8 @@ export interface Candidate {
   name: string;
   accuracy: number;
   latency: LatencyEstimate;
+  /** The network itself, for candidates that are not a choice vector of the space (netadapt; encoding []). */
+  architecture?: Architecture;
 }
 
 export interface SearchProgress {
@@ -77,5 +79,7 @@ export interface SearchResult {
 
 export interface Searcher {
   readonly name: string;
+  /** Profiles the LUT entries it needs itself (netadapt), so the LUT need not cover the space up front. */
+  readonly profilesMissing?: boolean;
   run(ctx: SearchContext): Promise<SearchResult>;
 }

@@ -43,23 +43,26 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .example('$0 predict --lut cpu.lut.json --space mbv2 --resolution 96 --random 5 --seed 1', '') as never,
   handler: async (a) => {
     const { readLut } = await import('../../../lut/store.js');
-    const { predict, missingInstances } = await import('../../predict/predictor.js');
+    const { predict } = await import('../../predict/predictor.js');
     const archs = await resolveArchitectures(a);
     let lut = readLut(a.lut);
     if (a.profileMissing) {
-      const byKey = new Map(archs.flatMap((arch) => missingInstances(lut, arch)).map((m) => [m.key, m.inst]));
-      if (byKey.size) {
-        log(`profiling ${byKey.size} missing entr${byKey.size === 1 ? 'y' : 'ies'} on ${a.device} into ${a.lut}`);
-        const { resolveDevice } = await import('../../../devices/registry.js');
-        const { profile } = await import('../../profile/profiler.js');
-        const device = await resolveDevice(a.device, toDeviceOptions(a));
-        try {
-          await profile({ device, instances: [...byKey.values()], lutPath: a.lut, protocol: lut.protocol ?? toProtocol(a), force: false });
-        } finally {
-          await device.dispose();
-        }
-        lut = readLut(a.lut);
-      }
+      const [{ fillMissing }, { resolveDevice }] = await Promise.all([import('../../profile/missing.js'), import('../../../devices/registry.js')]);
+      ({ lut } = await fillMissing({
+        lutPath: a.lut,
+        lut,
+        archs,
+        protocol: toProtocol(a),
+        log: (m) => log(`${m} on ${a.device}`),
+        withDevice: async (fn) => {
+          const device = await resolveDevice(a.device, toDeviceOptions(a));
+          try {
+            return await fn(device);
+          } finally {
+            await device.dispose();
+          }
+        },
+      }));
     }
     const predictions = archs.map((arch) => ({ arch, p: predict(lut, arch) }));
     emit(

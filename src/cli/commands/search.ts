@@ -30,6 +30,17 @@ export interface SearchArgs extends TrainingArgs {
   seed: number;
   out: string;
   resolution?: number;
+  // netadapt (src/search/netadapt/options.ts validates them)
+  start?: string;
+  startEpochs?: number;
+  startCheckpoint?: string;
+  netadaptStep?: number;
+  netadaptDecay?: number;
+  netadaptShortSteps?: number;
+  netadaptLongSteps?: number;
+  netadaptLr?: number;
+  netadaptGranularity?: number;
+  netadaptDevice?: string;
 }
 
 /** Checks everything that needs no file or module, so bad input fails before any work starts. */
@@ -49,7 +60,8 @@ export function checkSearchArgs(a: SearchArgs): void {
   if (!a.out?.trim()) throw new UserError('--out must name the front file to write, e.g. --out front.json');
 }
 
-async function latencySource(a: SearchArgs, space: SearchSpace): Promise<LatencySource> {
+/** `space`: the LUT must cover it up front (not for strategies that profile what they lack). */
+async function latencySource(a: SearchArgs, space: SearchSpace | undefined): Promise<LatencySource> {
   if (a.lut !== undefined) {
     const { lutLatencySource } = await import('../../predict/latency-source.js');
     return lutLatencySource(a.lut, space);
@@ -76,7 +88,7 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
   const strategy = await createStrategy(a.strategy);
   const spaceOptions: SpaceOptions = a.resolution === undefined ? {} : { resolution: a.resolution };
   const space = createSpace(a.space, spaceOptions);
-  const latency = await latencySource(a, space);
+  const latency = await latencySource(a, strategy.profilesMissing ? undefined : space);
   const training = trainingSettings(a);
   const evaluator = await createEvaluator(a.evaluator, {
     training,
@@ -165,6 +177,16 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('seed', { type: 'number', default: 0, describe: 'random seed: the same seed gives the same front' })
       .option('out', { type: 'string', demandOption: true, describe: 'front file to write; the checkpoint is <out>.ckpt.json' })
       .option('resolution', { type: 'number', describe: 'input resolution of the space (default: the space default)' })
+      .option('start', { type: 'string', describe: 'netadapt: start network, an architecture JSON file or a published net (default: MobileNetV2-style member of the space)' })
+      .option('start-epochs', { type: 'number', describe: 'netadapt: epochs the start network is trained for (default 3)' })
+      .option('start-checkpoint', { type: 'string', describe: 'netadapt: trained start weights (training checkpoint); trained and written there when absent' })
+      .option('netadapt-step', { type: 'number', describe: 'netadapt: first latency cut as a fraction of the start latency (default 0.05)' })
+      .option('netadapt-decay', { type: 'number', describe: 'netadapt: the cut shrinks by this factor each iteration (default 0.98)' })
+      .option('netadapt-short-steps', { type: 'number', describe: 'netadapt: fine-tuning steps per proposal (default 20)' })
+      .option('netadapt-long-steps', { type: 'number', describe: 'netadapt: fine-tuning steps of the final network (default 200)' })
+      .option('netadapt-lr', { type: 'number', describe: 'netadapt: fine-tuning learning rate (default 0.01)' })
+      .option('netadapt-granularity', { type: 'number', describe: 'netadapt: filter counts in multiples of this (default 8)' })
+      .option('netadapt-device', { type: 'string', describe: 'netadapt: device that profiles missing LUT entries (default: the LUT\'s device)' })
       .example('$0 search --space nb201 --latency-table pixel3 --strategy nsga2 --budget 300 --out front.json', '')
       .example('$0 search --space mbv2 --resolution 96 --lut cpu.lut.json --evaluator proxy --strategy evolution --target-ms 5 --out front.json', '') as never,
   handler: (a) => runSearchCommand(a),

@@ -16,6 +16,7 @@ export const STRATEGIES = {
   nsga2: () => new Nsga2Search(),
   // The RL controller runs on tfjs: load it only when asked for.
   mnasnet: async () => new (await import('../mnasnet/index.js')).MnasnetSearch(),
+  netadapt: async () => new (await import('../netadapt/index.js')).NetadaptSearch(),
 } satisfies Record<string, StrategyFactory>;
 
 export type StrategyName = keyof typeof STRATEGIES;
