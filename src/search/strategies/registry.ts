@@ -16,6 +16,9 @@ export const STRATEGIES = {
   nsga2: () => new Nsga2Search(),
   // The RL controller runs on tfjs: load it only when asked for.
   mnasnet: async () => new (await import('../mnasnet/index.js')).MnasnetSearch(),
+  // Differentiable search trains a supernet: load the training engine only when asked for.
+  fbnet: async () => new (await import('../differentiable/index.js')).DifferentiableSearch('fbnet'),
+  proxyless: async () => new (await import('../differentiable/index.js')).DifferentiableSearch('proxyless'),
   netadapt: async () => new (await import('../netadapt/index.js')).NetadaptSearch(),
 } satisfies Record<string, StrategyFactory>;
 

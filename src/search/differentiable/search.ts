@@ -1,0 +1,373 @@
+/**
+ * `fbnet` and `proxyless`: differentiable architecture search on a layer-wise space (mbv2). The supernet
+ * (every candidate of every layer, supernet.ts) and the architecture logits α (alpha.ts) are trained
+ * together, alternating steps:
+ *
+ *   weight step   on a batch of the weight split: SGD on the candidates' weights (the training settings'
+ *                 optimizer, cosine rate); FBNet runs every candidate mixed by a Gumbel-softmax sample,
+ *                 ProxylessNAS one path per layer drawn from softmax(α)
+ *   α step        on a batch of the held-out α split (after the warm-up epochs): Adam on α for
+ *                 L = form(CE, LAT) (latency-term.ts; LAT from the LUT through LayerLatencyTable)
+ *
+ * After each search epoch the argmax architecture is derived, its latency predicted from the LUT
+ * (ctx.latency) and its accuracy measured with the weights it inherits from the supernet, BatchNorm
+ * recalibrated on the weight split, on the validation images (no stand-alone training). Those epochs'
+ * architectures are the history, their non-dominated set the front, the last one `best`.
+ *
+ * Data: ctx.training (the command's --train-* flags): the training part of prepare() is split 80/20 into
+ * the weight and α splits (FBNet's split), the validation part only measures. Checkpoints (weights, α,
+ * both optimizers' state, the history) are written every epoch to `<out>.supernet.ckpt`; a killed
+ * search resumes from the last one and continues exactly as the uninterrupted run would.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
+import { batchesPerEpoch, batchIndices, epochOrder, gatherBatch } from '../../data/batches.js';
+import { loadImageSet } from '../../data/datasets.js';
+import { prepare } from '../../data/prepare.js';
+import type { Samples } from '../../data/types.js';
+import { useTrainingBackend } from '../../train/backend.js';
+import { readCheckpoint, writeCheckpoint, type NamedTensor } from '../../train/checkpoint.js';
+import { softmaxCrossEntropy } from '../../train/loss.js';
+import { cosineLr, Optimizer, optimizerConfig } from '../../train/optimizer.js';
+import { CandidateTable } from '../../train/supernet/candidates.js';
+import { evaluate, recalibrate } from '../../train/trainer.js';
+import { expectedLatency, LayerLatencyTable, sampledLatency } from '../loss/index.js';
+import { paretoFront } from '../pareto.js';
+import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.js';
+import { ArchParams, gumbelAlphaGrad, rescaleTwoPaths, samplePath, sampleTwoPaths, twoPathAlphaGrad, type TwoPaths } from './alpha.js';
+import { latencyLossGrads, UNIT_MS, type LatencyTerm } from './latency-term.js';
+import { MixedSupernet } from './supernet.js';
+import { resolveSettings, TAU_DECAY, type DifferentiableSettings, type DifferentiableStrategy } from './settings.js';
+
+export interface DifferentiableOptions extends Partial<DifferentiableSettings> {
+  /** Fraction of the training images the α steps use (default 0.2). */
+  archSplit?: number;
+  /** Checkpoint file; default `<--out>.supernet.ckpt` when the search command gives --out, else none. */
+  checkpointFile?: string;
+  /** Training images BatchNorm is recalibrated on before a derived architecture is measured (default 512). */
+  recalibrationImages?: number;
+  /** Called after each epoch (tests, benchmarks). */
+  onEpoch?(e: EpochStats): void;
+}
+
+export interface EpochStats {
+  epoch: number;
+  /** False during the warm-up epochs. */
+  search: boolean;
+  /** Mean cross-entropy of the weight steps. */
+  weightLoss: number;
+  /** Mean latency-aware loss of the α steps (NaN in warm-up). */
+  archLoss: number;
+  /** E[LAT] under softmax(α) at the end of the epoch, ms. */
+  expectedMs: number;
+  /** LUT latency of the argmax architecture, ms. */
+  argmaxMs: number;
+  choices: number[];
+  tau?: number;
+  /** Validation accuracy of the derived architecture (search epochs). */
+  accuracy?: number;
+}
+
+interface Split {
+  weights: Samples;
+  arch: Samples;
+  validation: Samples;
+}
+
+const STATE_VERSION = 1;
+
+function subset(s: Samples, start: number, end: number): Samples {
+  const per = s.height * s.width * s.channels;
+  return { ...s, count: end - start, x: s.x.subarray(start * per, end * per), labels: s.labels.subarray(start, end) };
+}
+
+/** A 32-bit seed for the random draws of step `step`, stream `stream`. */
+function stepSeed(seed: number, step: number, stream: number): number {
+  return (Math.imul(seed ^ 0x2545f491, 0x9e3779b1) + Math.imul(step + 1, 0x85ebca77) + Math.imul(stream, 0xc2b2ae3d)) >>> 0;
+}
+
+function oneHot(n: number, i: number): number[] {
+  return Array.from({ length: n }, (_, k) => (k === i ? 1 : 0));
+}
+
+export class DifferentiableSearch implements Searcher {
+  constructor(
+    readonly name: DifferentiableStrategy,
+    private readonly opts: DifferentiableOptions = {},
+  ) {}
+
+  async run(ctx: SearchContext): Promise<SearchResult> {
+    const s = resolveSettings(this.name, this.opts, ctx.args);
+    const training = ctx.training ?? {};
+    const archSplit = this.opts.archSplit ?? 0.2;
+    if (!(archSplit > 0 && archSplit < 1)) throw new UserError(`${this.name}: the α split must be a fraction in (0, 1), got ${archSplit}`);
+    if (!ctx.lutFile)
+      throw new UserError(`--strategy ${this.name} needs the latency table itself: give the latency as --lut FILE`, {
+        hint: `make one with: nas profile --device cpu --space ${ctx.space.id} --resolution ${ctx.space.resolution} --out cpu.lut.json`,
+      });
+    const { readLut } = await import('../../../lut/store.js');
+    const lut = readLut(ctx.lutFile);
+    const table = LayerLatencyTable.fromLut(lut, ctx.space);
+    const fastest = table.latencyOf(table.ms.map((row) => row.indexOf(Math.min(...row))));
+    if (s.latencyLoss !== 'proxyless-add' && fastest <= UNIT_MS)
+      throw new UserError(`the fastest network of this LUT takes ${fastest} ms, too little for the log in the ${s.latencyLoss} loss`, { hint: 'use --latency-loss proxyless-add' });
+    const counts = table.ms.map((row) => row.length);
+    // Without a target the proxyless forms are relative to the expected latency of the uniform start.
+    const uniformMs = table.constantMs + table.ms.reduce((sum, row) => sum + row.reduce((a, b) => a + b, 0) / row.length, 0);
+    const term: LatencyTerm = { kind: s.latencyLoss, weight: s.latencyWeight, targetMs: ctx.targetMs ?? uniformMs };
+
+    const backend = await useTrainingBackend(training.backend ?? 'auto');
+    const seed = training.seed ?? ctx.seed;
+    const batch = training.batchSize ?? 64;
+    const set = loadImageSet({ dataset: training.dataset ?? 'fashion-mnist', dir: training.dataDir, part: 'train' });
+    const data = prepare(set, { limit: training.limit ?? 2560, validation: training.validation ?? 512, seed, downscale: training.downscale ?? 1 });
+    const nArch = Math.round(archSplit * data.train.count);
+    const split: Split = { weights: subset(data.train, 0, data.train.count - nArch), arch: subset(data.train, data.train.count - nArch, data.train.count), validation: data.validation };
+    const perEpoch = batchesPerEpoch(split.weights.count, batch, true);
+    const perArchEpoch = batchesPerEpoch(split.arch.count, batch, true);
+    if (!Number.isInteger(batch) || batch < 2) throw new UserError(`--train-batch must be a whole number ≥ 2 (BatchNorm needs it), got ${batch}`);
+    if (perEpoch === 0 || perArchEpoch === 0)
+      throw new UserError(`${data.train.count} training images split ${split.weights.count}/${split.arch.count} (weights/α) do not fill a batch of ${batch} each`, {
+        hint: 'raise --train-images or lower --train-batch',
+      });
+    const epochs = s.warmupEpochs + s.searchEpochs;
+    const total = epochs * perEpoch;
+    const weightConfig = optimizerConfig(training.optimizer);
+    // Adam for α as in both papers (FBNet: lr 0.01; ProxylessNAS: β1 = 0).
+    const archConfig = optimizerConfig({ kind: 'adam', lr: s.archLr, weightDecay: 0, beta1: this.name === 'proxyless' ? 0 : 0.9 });
+
+    const fingerprint = createHash('sha256')
+      .update(
+        JSON.stringify({
+          strategy: this.name,
+          settings: s,
+          term,
+          archSplit,
+          space: [ctx.space.id, ctx.space.resolution],
+          lut: lut.id,
+          data: [set.name, set.source, data.train.count, data.validation.count, data.train.height, training.downscale ?? 1],
+          seed,
+          batch,
+          weightConfig,
+          archConfig,
+        }),
+      )
+      .digest('hex')
+      .slice(0, 16);
+    const file = this.opts.checkpointFile ?? (typeof ctx.args?.out === 'string' ? `${ctx.args.out}.supernet.ckpt` : undefined);
+
+    const candidates = CandidateTable.build(ctx.space, data.train, data.train.classes, seed);
+    const net = new MixedSupernet(candidates);
+    const alpha = new ArchParams(counts, table.layers);
+    const wOpt = new Optimizer(weightConfig, net.params());
+    const aOpt = new Optimizer(archConfig, alpha.params);
+    const history: Candidate[] = [];
+    let step = 0;
+    try {
+      // Resume: with a search job, only when its checkpoint (which names our file) says so; without one, whenever the file is there.
+      const pointer = ctx.checkpoint?.load() as { version?: number; file?: string } | undefined;
+      const resume = file !== undefined && existsSync(file) && (ctx.checkpoint === undefined || pointer?.file === file);
+      if (ctx.checkpoint && pointer && (pointer.version !== STATE_VERSION || pointer.file !== file || !file || !existsSync(file)))
+        throw new UserError(`the search checkpoint points to supernet checkpoint ${pointer.file ?? '(none)'}, which is not there`, { hint: 'delete the search checkpoint (<out>.ckpt.json) to start over' });
+      if (resume) step = this.restore(file!, fingerprint, net, alpha, wOpt, aOpt, history);
+      const save = () => {
+        if (!file) return;
+        writeCheckpoint(file, this.snapshot(net, alpha, wOpt, aOpt, { fingerprint, step, history }));
+        ctx.checkpoint?.save({ version: STATE_VERSION, strategy: this.name, file, step });
+      };
+
+      let order: Uint32Array = new Uint32Array(0);
+      let orderEpoch = -1;
+      let archOrder: Uint32Array = new Uint32Array(0);
+      let archOrderEpoch = -1;
+      const sums = { w: 0, wn: 0, a: 0, an: 0 };
+      const [h, w, c] = net.imageShape;
+      const input = (b: { x: Float32Array; count: number }) => tf.tensor4d(b.x, [b.count, h, w, c]);
+      const crossEntropy = (b: { x: Float32Array; labels: Uint8Array; count: number }) =>
+        softmaxCrossEntropy(tf.tidy(() => net.forward(input(b), true).dataSync() as Float32Array), b.labels, net.classes);
+      const diverged = (what: string, loss: number) =>
+        new UserError(`the ${this.name} search diverged: the ${what} loss is ${loss} at step ${step + 1} of ${total}${file ? `; the last checkpoint is kept in ${file}` : ''}`, {
+          hint: 'lower --train-lr or --arch-lr',
+        });
+
+      while (step < total) {
+        const epoch = Math.floor(step / perEpoch);
+        const searching = epoch >= s.warmupEpochs;
+        const tau = s.tau * TAU_DECAY ** Math.max(0, epoch - s.warmupEpochs);
+        if (epoch !== orderEpoch) {
+          order = epochOrder(split.weights.count, seed, epoch);
+          orderEpoch = epoch;
+          Object.assign(sums, { w: 0, wn: 0, a: 0, an: 0 });
+        }
+        // Weight step.
+        const wb = gatherBatch(split.weights, batchIndices(order, batch, step % perEpoch));
+        const rngW = new Rng(stepSeed(seed, step, 1));
+        if (this.name === 'fbnet') alpha.gumbelWeights(tau, rngW).forEach((m, l) => net.mixed[l].configure(m));
+        else alpha.values().forEach((v, l) => net.mixed[l].configure(oneHot(v.length, samplePath(v, rngW))));
+        const r = crossEntropy(wb);
+        if (!Number.isFinite(r.loss)) {
+          net.cancelStep();
+          throw diverged('weight', r.loss);
+        }
+        tf.tidy(() => void net.backward(tf.tensor2d(r.grad, [wb.count, net.classes])));
+        wOpt.apply(cosineLr(weightConfig.lr, step, total));
+        sums.w += r.loss;
+        sums.wn++;
+
+        // Architecture step.
+        if (searching) {
+          const k = step - s.warmupEpochs * perEpoch;
+          const archEpoch = Math.floor(k / perArchEpoch);
+          if (archEpoch !== archOrderEpoch) {
+            archOrder = epochOrder(split.arch.count, seed ^ 0x51ed27, archEpoch);
+            archOrderEpoch = archEpoch;
+          }
+          const ab = gatherBatch(split.arch, batchIndices(archOrder, batch, k % perArchEpoch));
+          const loss = this.archStep(net, alpha, aOpt, table, term, tau, stepSeed(seed, step, 2), ab, crossEntropy);
+          if (!Number.isFinite(loss)) throw diverged('architecture', loss);
+          sums.a += loss;
+          sums.an++;
+        }
+        step++;
+
+        if (step % perEpoch === 0) {
+          const choices = alpha.argmax();
+          const stats: EpochStats = {
+            epoch,
+            search: searching,
+            weightLoss: sums.w / sums.wn,
+            archLoss: sums.an ? sums.a / sums.an : NaN,
+            expectedMs: tf.tidy(() => expectedLatency(table, alpha.tensors).dataSync()[0]),
+            argmaxMs: table.latencyOf(choices),
+            choices,
+            tau: this.name === 'fbnet' ? tau : undefined,
+          };
+          if (searching) {
+            const cand = this.derive(ctx, net, choices, split, seed, batch);
+            stats.accuracy = cand.accuracy;
+            history.push(cand);
+          }
+          save();
+          this.opts.onEpoch?.(stats);
+          ctx.onProgress?.({
+            done: epoch + 1,
+            total: epochs,
+            best: history[history.length - 1],
+            message:
+              `${this.name} epoch ${epoch + 1}/${epochs}${searching ? '' : ' (warm-up)'}: weight loss ${stats.weightLoss.toFixed(3)}` +
+              (searching ? `, arch loss ${stats.archLoss.toFixed(3)}` : '') +
+              `, E[LAT] ${stats.expectedMs.toFixed(3)} ms, argmax ${stats.argmaxMs.toFixed(3)} ms` +
+              (stats.accuracy === undefined ? '' : `, accuracy ${stats.accuracy.toFixed(2)}%`) +
+              (stats.tau === undefined ? '' : `, τ ${stats.tau.toFixed(2)}`) +
+              ` (${backend.name})`,
+          });
+        }
+      }
+    } finally {
+      wOpt.dispose();
+      aOpt.dispose();
+      alpha.dispose();
+      net.dispose();
+    }
+    if (file) rmSync(file, { force: true });
+    // One entry per distinct architecture for the front: its latest measurement (the most trained weights).
+    const latest = new Map(history.map((c) => [c.encoding.join(','), c]));
+    const front = paretoFront([...latest.values()].map((c) => ({ c, accuracy: c.accuracy, latencyMs: c.latency.ms }))).map((p) => p.c);
+    return { strategy: this.name, front, history, best: history[history.length - 1] };
+  }
+
+  /** One α update; returns the latency-aware loss. */
+  private archStep(
+    net: MixedSupernet,
+    alpha: ArchParams,
+    aOpt: Optimizer,
+    table: LayerLatencyTable,
+    term: LatencyTerm,
+    tau: number,
+    seed: number,
+    b: { x: Float32Array; labels: Uint8Array; count: number },
+    crossEntropy: (b: { x: Float32Array; labels: Uint8Array; count: number }) => { loss: number; grad: Float32Array },
+  ): number {
+    const before = alpha.values();
+    let gates: number[][] = [];
+    let paths: TwoPaths[] = [];
+    if (this.name === 'fbnet') {
+      gates = alpha.gumbelWeights(tau, new Rng(seed));
+      gates.forEach((m, l) => net.mixed[l].configure(m, { gateGrads: true }));
+    } else {
+      const rng = new Rng(seed);
+      paths = before.map((v) => sampleTwoPaths(v, rng));
+      paths.forEach((p, l) => net.mixed[l].configure(oneHot(before[l].length, p.active), { probes: [p.inactive], gateGrads: true }));
+    }
+    const r = crossEntropy(b);
+    if (!Number.isFinite(r.loss)) {
+      net.cancelStep();
+      return r.loss;
+    }
+    tf.tidy(() => void net.backward(tf.tensor2d(r.grad, [b.count, net.classes]), { to: 'mixed' }));
+    // The weights' gradients of this step are not applied (α steps train α only).
+    for (const p of net.params()) p.clearGrad();
+    const dCeDAlpha = net.mixed.map((op, l) => {
+      const g = op.takeGateGrads();
+      if (this.name === 'fbnet') return gumbelAlphaGrad(gates[l], gates[l].map((_, i) => g.get(i) ?? 0), tau);
+      return twoPathAlphaGrad(before[l].length, paths[l], g.get(paths[l].active) ?? 0, g.get(paths[l].inactive) ?? 0);
+    });
+    // FBNet's LAT is that of the same Gumbel sample the network ran with (same seed, same noise); ProxylessNAS's the expectation.
+    const latency = (a: tf.Tensor1D[]) => (this.name === 'fbnet' ? sampledLatency(table, a, { tau, rng: new Rng(seed) }) : expectedLatency(table, a));
+    const lg = latencyLossGrads(term, r.loss, alpha.tensors, latency);
+    alpha.setGrads(dCeDAlpha.map((row, l) => row.map((v, i) => lg.dCe * v + lg.dAlpha[l][i])));
+    aOpt.apply(aOpt.config.lr);
+    if (this.name === 'proxyless') {
+      const after = alpha.values();
+      tf.tidy(() => alpha.params.forEach((p, l) => p.variable.assign(tf.tensor1d(rescaleTwoPaths(before[l], after[l], paths[l])))));
+    }
+    return lg.loss;
+  }
+
+  /** The argmax architecture as a candidate: LUT latency, accuracy with inherited weights after BatchNorm recalibration. */
+  private derive(ctx: SearchContext, net: MixedSupernet, choices: number[], split: Split, seed: number, batch: number): Candidate {
+    const arch = ctx.space.build(choices);
+    const derived = net.derivedNetwork(choices, seed);
+    try {
+      recalibrate(derived, split.weights, this.opts.recalibrationImages ?? 512, batch);
+      const accuracy = evaluate(derived, split.validation).accuracy;
+      return { encoding: choices, name: arch.name, accuracy, latency: ctx.latency.latency(arch) };
+    } finally {
+      derived.dispose();
+    }
+  }
+
+  private snapshot(net: MixedSupernet, alpha: ArchParams, wOpt: Optimizer, aOpt: Optimizer, meta: { fingerprint: string; step: number; history: Candidate[] }) {
+    const tensors = new Map<string, NamedTensor>();
+    const add = (name: string, t: tf.Tensor) => tensors.set(name, { shape: t.shape, data: (t.dataSync() as Float32Array).slice() });
+    for (const p of [...net.params(), ...alpha.params]) add(p.name, p.value);
+    for (const [name, t] of wOpt.stateTensors()) add(`optimizer.weights.${name}`, t);
+    for (const [name, t] of aOpt.stateTensors()) add(`optimizer.alpha.${name}`, t);
+    return { meta: { ...meta, strategy: this.name, weightSteps: wOpt.steps, alphaSteps: aOpt.steps }, tensors };
+  }
+
+  private restore(file: string, fingerprint: string, net: MixedSupernet, alpha: ArchParams, wOpt: Optimizer, aOpt: Optimizer, history: Candidate[]): number {
+    const ck = readCheckpoint(file);
+    if (ck.meta.fingerprint !== fingerprint)
+      throw new UserError(`supernet checkpoint ${file} belongs to another search (other strategy, flags, data, LUT or seed)`, {
+        hint: `delete ${file} (and the search checkpoint next to it) to start this search afresh`,
+      });
+    for (const p of [...net.params(), ...alpha.params]) {
+      const t = ck.tensors.get(p.name);
+      if (!t || t.data.length !== p.value.size) throw new UserError(`supernet checkpoint ${file} lacks ${p.name} or has it with another shape`, { hint: `delete ${file}` });
+      tf.tidy(() => p.variable.assign(tf.tensor(t.data, p.value.shape)));
+    }
+    const state = (prefix: string) => {
+      const m = new Map<string, tf.Tensor>();
+      for (const [name, t] of ck.tensors) if (name.startsWith(prefix)) m.set(name.slice(prefix.length), tf.tensor(t.data, t.shape));
+      return m;
+    };
+    wOpt.load(state('optimizer.weights.'), Number(ck.meta.weightSteps ?? 0));
+    aOpt.load(state('optimizer.alpha.'), Number(ck.meta.alphaSteps ?? 0));
+    history.push(...((ck.meta.history as Candidate[] | undefined) ?? []));
+    return Number(ck.meta.step);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The over-parameterised network of a differentiable search: the supernet's candidate table
+ * (src/train/supernet/candidates.ts: fixed stem and head, one module per option of every searchable
+ * layer) with each searchable layer wrapped in a MixedOp. Forward and backward follow Network's
+ * contract (NHWC images in, logits out, what the backward needs kept until the step ends).
+ *
+ * The derived architecture's own network (for its accuracy) is a plain Network with the chosen
+ * candidates' weights copied in, so the trainer's BatchNorm recalibration and evaluation apply as they are.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { SavedTensors, type Module, type Param } from '../../train/nn/module.js';
+import { Network } from '../../train/nn/network.js';
+import type { CandidateTable } from '../../train/supernet/candidates.js';
+import { MixedOp } from './mixed-op.js';
+
+export class MixedSupernet {
+  readonly mixed: MixedOp[];
+  private readonly sequence: Module[];
+  /** Index in `sequence` of the first mixed op: the backward of an architecture step stops there. */
+  private readonly firstMixed: number;
+  private readonly saved = new SavedTensors();
+
+  constructor(readonly table: CandidateTable) {
+    this.mixed = table.layers.map((l) => new MixedOp(l.ops));
+    this.sequence = [...table.stem.map((s) => s.module), ...this.mixed, ...table.head.map((h) => h.module)];
+    this.firstMixed = table.stem.length;
+  }
+
+  get classes(): number {
+    return this.table.classes;
+  }
+
+  /** One image, NHWC. */
+  get imageShape(): [number, number, number] {
+    const { height, width, channels } = this.table.image;
+    return [height, width, channels];
+  }
+
+  /** Every parameter and BatchNorm statistic of every candidate (not the architecture logits). */
+  params(): Param[] {
+    return this.table.params();
+  }
+
+  /** Logits [n, classes]; `training` keeps what backward needs. */
+  forward(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
+    const ctx = training ? this.saved : undefined;
+    return tf.tidy(() => tf.reshape(this.sequence.reduce((h, m) => m.forward(h, ctx), x), [x.shape[0], this.classes]));
+  }
+
+  /**
+   * Back-propagates dL/dlogits through the last training forward. `to: 'mixed'` stops at the first
+   * mixed op (architecture steps need dL/dg, not the stem's gradients); `needInput` returns dL/dx.
+   */
+  backward(dLogits: tf.Tensor2D, opts: { to?: 'input' | 'mixed'; needInput?: boolean } = {}): tf.Tensor4D | null {
+    const stop = opts.to === 'mixed' ? this.firstMixed : 0;
+    let g = tf.reshape(dLogits, [dLogits.shape[0], 1, 1, this.classes]) as tf.Tensor4D;
+    let out: tf.Tensor4D | null = null;
+    for (let i = this.sequence.length - 1; i >= stop; i--) {
+      const next = this.sequence[i].backward(g, i > stop || (opts.needInput ?? false));
+      g.dispose();
+      if (!next) break;
+      g = next;
+      if (i === stop) out = next;
+    }
+    this.saved.release();
+    return out;
+  }
+
+  /** Drops a training forward and every gradient. */
+  cancelStep(): void {
+    this.saved.release();
+    for (const p of this.params()) p.clearGrad();
+  }
+
+  /** The derived architecture as a stand-alone Network holding the chosen candidates' current weights. */
+  derivedNetwork(choices: readonly number[], seed: number): Network {
+    const path = this.table.path(choices);
+    const net = new Network(path.arch, { seed });
+    const from = path.modules.flatMap((m) => m.params());
+    const to = net.params();
+    if (from.length !== to.length) throw new Error(`derived network: ${to.length} parameters, the supernet path has ${from.length}`);
+    tf.tidy(() => {
+      to.forEach((p, i) => {
+        const q = from[i];
+        if (p.value.shape.join('x') !== q.value.shape.join('x')) throw new Error(`derived network: ${p.name} is ${p.value.shape}, the supernet's ${q.name} ${q.value.shape}`);
+        p.variable.assign(q.value);
+      });
+    });
+    return net;
+  }
+
+  dispose(): void {
+    this.saved.release();
+    this.table.dispose();
+  }
+}
