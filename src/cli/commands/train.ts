@@ -5,9 +5,11 @@
  * within 1e-4 and equal accuracies, or a non-zero exit. Writes `<out>` and a sidecar `<out minus .onnx>.json`;
  * the training checkpoints to `<out>.ckpt` (or --checkpoint) and a rerun resumes from it.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../core/errors.js';
+import { readCheckpoint } from '../../train/checkpoint.js';
 import { emit, log } from '../output.js';
 import { createProgress } from '../progress.js';
 import { archSourceOptions, resolveArchitectures, trainingOptions, trainingSettings, type TrainingArgs } from './common.js';
@@ -45,6 +47,18 @@ function checkArgs(a: TrainArgs): void {
   if (a.checkpointEvery !== undefined && !(Number.isInteger(a.checkpointEvery) && a.checkpointEvery > 0))
     throw new UserError(`--checkpoint-every must be a positive whole number of steps, got ${a.checkpointEvery}`);
   if (!Number.isInteger(a.seed)) throw new UserError(`--seed must be an integer, got ${a.seed}`);
+}
+
+/** A diverged training's error, saying where its last good checkpoint is and what a rerun must change. */
+function divergence(e: unknown, checkpoint: string): unknown {
+  if (!(e instanceof UserError) || !e.message.startsWith('training diverged')) return e;
+  let kept = 'no checkpoint was written before it diverged';
+  if (existsSync(checkpoint)) kept = `the last good checkpoint (step ${String(readCheckpoint(checkpoint).meta.step)}) is kept in ${checkpoint}`;
+  const message = e.message.includes(checkpoint) ? e.message : `${e.message}; ${kept}`;
+  return new UserError(message, {
+    cause: e,
+    hint: 'rerun with a lower --train-lr; a different learning rate is another training, so pass another --checkpoint path or delete the old one',
+  });
 }
 
 async function runTrain(a: TrainArgs): Promise<void> {
@@ -98,6 +112,8 @@ async function runTrain(a: TrainArgs): Promise<void> {
           progress.update(p.step, `loss ${p.loss.toFixed(4)}${validationAccuracy === undefined ? '' : ` | val ${validationAccuracy.toFixed(2)}%`} | ${p.msPerStep.toFixed(0)} ms/step`);
         },
       });
+    } catch (e) {
+      throw divergence(e, checkpoint);
     } finally {
       progress.stop();
     }

@@ -1,0 +1,136 @@
+/** nas train end to end on a tiny slice of Fashion-MNIST: files, --json, bad data, divergence, kill and resume. */
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { archToJson } from '../../src/core/arch-file.js';
+import type { Architecture } from '../../src/core/arch.js';
+import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
+import { readCheckpoint } from '../../src/train/checkpoint.js';
+import { expectUserError, ROOT, runCli } from './helpers.js';
+
+const TINY: Architecture = {
+  name: 'tiny',
+  input: [1, 1, 14, 14],
+  dtype: 'f32',
+  layers: [
+    { role: 'stem', spec: { kind: 'conv', cout: 8, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu6' } },
+    { role: 'block', spec: { kind: 'mbconv', cout: 16, k: 3, stride: 2, expand: 2, se: 0.25, act: 'hswish', skip: false } },
+    { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
+    { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
+  ],
+};
+
+const HAVE_DATA = existsSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
+let dir: string;
+let archFile: string;
+/** A tiny slice at 14x14: 256 training and 64 validation images, batches of 32. */
+const slice = () => ['--arch', archFile, '--downscale', '2', '--train-images', '320', '--train-validation', '64', '--train-batch', '32'];
+
+describe.skipIf(!HAVE_DATA)('nas train', () => {
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'hwnas-train-e2e-'));
+    archFile = path.join(dir, 'tiny.json');
+    writeFileSync(archFile, JSON.stringify(archToJson(TINY)));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('trains, writes the ONNX file, its sidecar and checkpoint, and prints one JSON document', () => {
+    const out = path.join(dir, 'net.onnx');
+    const r = runCli(['train', ...slice(), '--train-steps', '8', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ out, sidecar: path.join(dir, 'net.json'), checkpoint: `${out}.ckpt`, steps: 8, resumedFrom: 0, input: [1, 1, 14, 14], validationImages: 64, passed: true });
+    expect(doc.maxAbsDiff).toBeLessThanOrEqual(1e-4);
+    expect(doc.onnxAccuracy).toBe(doc.tfjsAccuracy);
+    expect(r.stderr).toMatch(/train tiny: 8\/8/);
+    const side = JSON.parse(readFileSync(path.join(dir, 'net.json'), 'utf8'));
+    expect(side).toMatchObject({ format: 'hw-nas-trained-net', onnx: 'net.onnx', inputs: [{ name: 'input', shape: [1, 1, 14, 14] }] });
+    expect(side.accuracy).toMatchObject({ tfjs: doc.tfjsAccuracy, onnx: doc.onnxAccuracy, images: 64 });
+    expect(side.exportCheck.passed).toBe(true);
+    expect(side.data).toMatchObject({ dataset: 'fashion-mnist', source: FASHION_MNIST_DIR, downscale: 2, split: { train: 256, validation: 64 }, shape: [14, 14, 1] });
+    expect(side.preprocessing.mean).toHaveLength(1);
+    expect(side.architecture.layers).toHaveLength(4);
+    expect(readFileSync(out).length).toBe(doc.bytes);
+    expect(readCheckpoint(`${out}.ckpt`).meta.step).toBe(8);
+  });
+
+  it('retargets a space member to the data (input 28x28x1, 10 classes)', () => {
+    const out = path.join(dir, 'mbv2.onnx');
+    const r = runCli(['train', '--space', 'mbv2', '--random', '--seed', '2', '--resolution', '32', '--train-images', '192', '--train-validation', '64', '--train-steps', '2', '--train-batch', '32', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/validation accuracy \(64 images\): tfjs [\d.]+%, ONNX \(onnxruntime-node\) [\d.]+%/);
+    expect(r.stdout).toMatch(/max \|Δlogit\| tfjs vs ONNX: /);
+    const side = JSON.parse(readFileSync(path.join(dir, 'mbv2.json'), 'utf8'));
+    expect(side.inputs[0].shape).toEqual([1, 1, 28, 28]);
+    expect(side.source).toMatchObject({ input: [1, 3, 32, 32], classes: 1000, adaptedTo: { input: [1, 1, 28, 28], classes: 10 } });
+    expect(side.exportCheck.passed).toBe(true);
+  });
+
+  it('refuses a missing data folder and a corrupt data file with a clear message', () => {
+    const missing = runCli(['train', ...slice(), '--data', path.join(dir, 'no-such-dir'), '--train-steps', '2', '--out', path.join(dir, 'x.onnx')]);
+    expectUserError(missing, /Fashion-MNIST directory not found: .*no-such-dir[\s\S]*hint: .*--data DIR/);
+
+    const bad = path.join(dir, 'bad-data');
+    mkdirSync(bad);
+    copyFileSync(path.join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz'), path.join(bad, 'train-labels-idx1-ubyte.gz'));
+    // The image file cut off in the middle of its pixels.
+    const images = gunzipSync(readFileSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz')));
+    writeFileSync(path.join(bad, 'train-images-idx3-ubyte.gz'), gzipSync(images.subarray(0, 16 + 784 * 100 + 300)));
+    const corrupt = runCli(['train', ...slice(), '--data', bad, '--train-steps', '2', '--out', path.join(dir, 'y.onnx')]);
+    expectUserError(corrupt, /train-images-idx3-ubyte\.gz.*truncated/i);
+    expect(existsSync(path.join(dir, 'y.onnx'))).toBe(false);
+  });
+
+  it('stops a diverging training with a clear message and keeps the last good checkpoint', () => {
+    const out = path.join(dir, 'nan.onnx');
+    const r = runCli(['train', ...slice(), '--train-steps', '20', '--train-lr', '300', '--checkpoint-every', '1', '--out', out]);
+    expectUserError(r, /training diverged: .*not finite at step (\d+).*the last good checkpoint \(step \d+\) is kept in .*nan\.onnx\.ckpt[\s\S]*hint: rerun with a lower --train-lr/);
+    const failed = Number(/not finite at step (\d+)/.exec(r.stderr)![1]);
+    const ck = readCheckpoint(`${out}.ckpt`);
+    expect(ck.meta.step).toBe(failed - 1);
+    for (const [name, t] of ck.tensors) expect(t.data.every(Number.isFinite), name).toBe(true);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a killed training resumes from its checkpoint and ends with the same model as an uninterrupted one', async () => {
+    const out = path.join(dir, 'killed.onnx');
+    const args = ['train', ...slice(), '--train-steps', '150', '--checkpoint-every', '1', '--out', out, '--json'];
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/run.ts'), ...args], { cwd: ROOT, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    // Kill it as soon as a checkpoint is on disk (after its first step).
+    await new Promise<void>((resolve, reject) => {
+      const started = Date.now();
+      const poll = setInterval(() => {
+        if (existsSync(`${out}.ckpt`)) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+          resolve();
+        } else if (Date.now() - started > 90_000 || child.exitCode !== null) {
+          clearInterval(poll);
+          reject(new Error('the training wrote no checkpoint'));
+        }
+      }, 10);
+    });
+    await exited;
+    expect(existsSync(out)).toBe(false);
+    const killedAt = Number(readCheckpoint(`${out}.ckpt`).meta.step);
+    expect(killedAt).toBeGreaterThan(0);
+    expect(killedAt).toBeLessThan(150);
+
+    const resumed = runCli(args);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const doc = JSON.parse(resumed.stdout);
+    expect(doc.resumedFrom).toBe(killedAt);
+    expect(doc.steps).toBe(150);
+    expect(resumed.stderr).toMatch(new RegExp(`resumed from step ${killedAt} of 150`));
+
+    const whole = path.join(dir, 'whole.onnx');
+    const uninterrupted = runCli(['train', ...slice(), '--train-steps', '150', '--checkpoint-every', '1', '--out', whole, '--json']);
+    expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
+    expect(JSON.parse(uninterrupted.stdout).resumedFrom).toBe(0);
+    expect(Buffer.compare(readFileSync(out), readFileSync(whole))).toBe(0);
+  }, 120_000);
+});
