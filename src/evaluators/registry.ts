@@ -31,6 +31,7 @@ export const EVALUATORS = {
   proxy: async (o) => (await import('./proxy/index.js')).proxyEvaluator(o.proxy),
   // tfjs and the training kernels load only when training is asked for.
   train: async (o) => (await import('../train/train-evaluator.js')).trainEvaluator(o.training),
+  supernet: async (o) => (await import('./supernet.js')).supernetEvaluatorFor(o),
 } satisfies Record<string, EvaluatorFactory>;
 
 export type EvaluatorName = keyof typeof EVALUATORS;

@@ -41,6 +41,10 @@ export interface SearchArgs extends TrainingArgs {
   netadaptLr?: number;
   netadaptGranularity?: number;
   netadaptDevice?: string;
+  // supernet evaluator (src/evaluators/supernet.ts validates them)
+  supernet?: string;
+  supernetEpochs?: number;
+  supernetSampler?: string;
 }
 
 /** Checks everything that needs no file or module, so bad input fails before any work starts. */
@@ -165,7 +169,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('lut', { type: 'string', describe: 'latency from this LUT (predictor: overhead + sum of op latencies)' })
       .option('latency-table', { type: 'string', describe: 'latency measured on a device, from the NAS-Bench-201 table: raspi4, pixel3, eyeriss, fpga, pi5_litert, pi5_onnx, pi5_torchmobile, pixel_litert' })
       .option('nb201-file', { type: 'string', describe: 'NAS-Bench-201 data file (default ../shared/data/nb201/nb201.json from the project root)' })
-      .option('evaluator', { type: 'string', default: 'table', describe: 'accuracy: table (NAS-Bench-201 data), command (your script), proxy (NASWOT zero-cost score, not a %), train (short training on Fashion-MNIST; see the training flags)' })
+      .option('evaluator', { type: 'string', default: 'table', describe: 'accuracy: table (NAS-Bench-201 data), command (your script), proxy (NASWOT zero-cost score, not a %), train (short training on Fashion-MNIST; see the training flags), supernet (one-shot supernet weights; see --supernet)' })
       .option('dataset', { type: 'string', default: 'cifar10', describe: 'table evaluator: cifar10, cifar100 or ImageNet16-120' })
       .option('eval-command', { type: 'string', describe: 'command evaluator: shell command; {arch} is replaced by the architecture JSON file (appended if absent); prints the accuracy' })
       .option('eval-timeout', { type: 'number', describe: 'command evaluator: seconds per architecture (default 3600)' })
@@ -177,6 +181,9 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('seed', { type: 'number', default: 0, describe: 'random seed: the same seed gives the same front' })
       .option('out', { type: 'string', demandOption: true, describe: 'front file to write; the checkpoint is <out>.ckpt.json' })
       .option('resolution', { type: 'number', describe: 'input resolution of the space (default: the space default)' })
+      .option('supernet', { type: 'string', describe: 'supernet evaluator: supernet checkpoint file, used when finished, resumed when partial, trained when missing (default <out>.supernet)' })
+      .option('supernet-epochs', { type: 'number', describe: 'supernet evaluator: epochs the supernet is trained for (default 10)' })
+      .option('supernet-sampler', { type: 'string', choices: ['uniform', 'fair'], describe: 'supernet evaluator: uniform single paths (SPOS, default) or FairNAS strict fairness' })
       .option('start', { type: 'string', describe: 'netadapt: start network, an architecture JSON file or a published net (default: MobileNetV2-style member of the space)' })
       .option('start-epochs', { type: 'number', describe: 'netadapt: epochs the start network is trained for (default 3)' })
       .option('start-checkpoint', { type: 'string', describe: 'netadapt: trained start weights (training checkpoint); trained and written there when absent' })
