@@ -99,7 +99,7 @@ export class NetadaptSearch implements Searcher {
       throw new UserError('the search checkpoint belongs to a netadapt run with other settings (start network, training, fine-tuning or schedule flags)', {
         hint: 'run with the same flags, or delete the checkpoint (<out>.ckpt.json) to start over',
       });
-    const trajectory: TrajectoryPoint[] = saved?.evaluations ?? [];
+    const trajectory: TrajectoryPoint[] = [...(saved?.evaluations ?? [])];
     const save = (final?: TrajectoryPoint) => ctx.checkpoint?.save({ version: NETADAPT_STATE_VERSION, settings, evaluations: trajectory, final } satisfies State);
     if (saved?.final) return result(trajectory, saved.final, target);
 
@@ -122,8 +122,6 @@ export class NetadaptSearch implements Searcher {
         net = await startNetwork(startArch, data, o, training, files.start, ctx.seed, batchSize, log);
         await lut.ensure([startArch]);
         trajectory.push(point(startArch, measure(net), 0));
-        saveWeights(files.iteration(0), net, { iteration: 0 });
-        save();
       } else {
         const last = trajectory[trajectory.length - 1];
         net = new Network(last.architecture);
@@ -134,6 +132,10 @@ export class NetadaptSearch implements Searcher {
       log(`netadapt: start network ${arch0.name}: ${trajectory[0].accuracy.toFixed(2)}% validation accuracy, ${startMs.toFixed(3)} ms predicted; target ${target} ms`);
       if (startMs <= target)
         throw new UserError(`the start network is predicted at ${startMs.toFixed(3)} ms, already within --target-ms ${target}`, { hint: `give a lower target, e.g. --target-ms ${(0.7 * startMs).toFixed(3)} (70%)` });
+      if (!saved) {
+        saveWeights(files.iteration(0), net, { iteration: 0 });
+        save();
+      }
 
       let current = trajectory[trajectory.length - 1];
       while (current.latency.ms > target && current.iteration < ctx.budget) {
