@@ -45,6 +45,13 @@ export interface SearchArgs extends TrainingArgs {
   supernet?: string;
   supernetEpochs?: number;
   supernetSampler?: string;
+  // fbnet / proxyless (src/search/differentiable/settings.ts validates them)
+  latencyLoss?: string;
+  latencyWeight?: number;
+  tau?: number;
+  searchEpochs?: number;
+  warmupEpochs?: number;
+  archLr?: number;
 }
 
 /** Checks everything that needs no file or module, so bad input fails before any work starts. */
@@ -119,7 +126,12 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
       training,
       lutFile: a.lut,
       args: a as unknown as Record<string, unknown>,
-      onProgress: (p) => progress.update(p.done, p.best ? `best ${p.best.accuracy.toFixed(2)} @ ${ms(p.best.latency.ms)} ms` : ''),
+      onProgress: (p) => {
+        // A strategy's own progress line (fbnet/proxyless: per epoch) goes to stderr even without a terminal.
+        if (p.message && !process.stderr.isTTY) log(p.message);
+        if (p.total !== a.budget) progress.setTotal(p.total);
+        progress.update(p.done, p.message ?? (p.best ? `best ${p.best.accuracy.toFixed(2)} @ ${ms(p.best.latency.ms)} ms` : ''));
+      },
     });
   } finally {
     progress.stop();
@@ -127,7 +139,8 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
   }
   const { result, front, resumed } = job;
   if (resumed) log(`resumed from checkpoint: ${resumed} evaluation(s) reused`);
-  if (result.history.length < a.budget) log(`stopped after ${result.history.length} of ${a.budget} evaluations: no new ${a.targetMs === undefined ? '' : 'feasible '}architecture left to try`);
+  // fbnet/proxyless spend no --budget: their history is one derived architecture per search epoch.
+  if (result.history.length < a.budget && a.strategy !== 'fbnet' && a.strategy !== 'proxyless') log(`stopped after ${result.history.length} of ${a.budget} evaluations: no new ${a.targetMs === undefined ? '' : 'feasible '}architecture left to try`);
   const lite = (c: Candidate) => ({ name: c.name, encoding: c.encoding, accuracy: c.accuracy, latency: { ms: c.latency.ms, ci95: c.latency.ci95 ?? null } });
   emit(
     a,
@@ -194,6 +207,12 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('netadapt-lr', { type: 'number', describe: 'netadapt: fine-tuning learning rate (default 0.01)' })
       .option('netadapt-granularity', { type: 'number', describe: 'netadapt: filter counts in multiples of this (default 8)' })
       .option('netadapt-device', { type: 'string', describe: 'netadapt: device that profiles missing LUT entries (default: the LUT\'s device)' })
+      .option('latency-loss', { type: 'string', describe: 'fbnet/proxyless: latency loss fbnet, proxyless-mul or proxyless-add (default: fbnet for fbnet, proxyless-mul for proxyless)' })
+      .option('latency-weight', { type: 'number', describe: 'fbnet/proxyless: weight of the latency term, β of the log forms or λ of proxyless-add; 0 ignores latency (default 0.6 / 0.3 / 0.1)' })
+      .option('tau', { type: 'number', describe: 'fbnet: Gumbel-softmax temperature of the first search epoch, ×0.956 per epoch (default 5)' })
+      .option('search-epochs', { type: 'number', describe: 'fbnet/proxyless: epochs of alternating weight and architecture steps (default 4)' })
+      .option('warmup-epochs', { type: 'number', describe: 'fbnet/proxyless: epochs of weight steps only before the architecture steps start (default 1)' })
+      .option('arch-lr', { type: 'number', describe: 'fbnet/proxyless: Adam learning rate of the architecture logits (default 0.01)' })
       .example('$0 search --space nb201 --latency-table pixel3 --strategy nsga2 --budget 300 --out front.json', '')
       .example('$0 search --space mbv2 --resolution 96 --lut cpu.lut.json --evaluator proxy --strategy evolution --target-ms 5 --out front.json', '') as never,
   handler: (a) => runSearchCommand(a),

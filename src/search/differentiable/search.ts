@@ -176,7 +176,8 @@ export class DifferentiableSearch implements Searcher {
       const save = () => {
         if (!file) return;
         writeCheckpoint(file, this.snapshot(net, alpha, wOpt, aOpt, { fingerprint, step, history }));
-        ctx.checkpoint?.save({ version: STATE_VERSION, strategy: this.name, file, step });
+        // `evaluations` (the derived architectures so far) is what the search job counts as resumed.
+        ctx.checkpoint?.save({ version: STATE_VERSION, strategy: this.name, file, step, evaluations: history.map((c) => [c.encoding, c.accuracy]) });
       };
 
       let order: Uint32Array = new Uint32Array(0);
