@@ -97,7 +97,12 @@ export class CandidateTable {
         head: placed.filter((p) => p.layer.role === 'head'),
       };
     };
-    const ref = split(base);
+    let ref: ReturnType<typeof split>;
+    try {
+      ref = split(base);
+    } catch (e) {
+      throw notLayerwise(`option 0 everywhere does not build: ${(e as Error).message}`);
+    }
     if (ref.blocks.length !== decisions.length) throw notLayerwise(`option 0 everywhere gives ${ref.blocks.length} blocks for ${decisions.length} decisions`);
     ref.stem.forEach((p, j) => t.stem.push({ prefix: `stem${j}`, layer: p.layer, module: buildLayer(p.layer.spec, p.inst.input, `stem${j}`, seed) }));
     ref.head.forEach((p, j) => t.head.push({ prefix: `head${j}`, layer: p.layer, module: buildLayer(p.layer.spec, p.inst.input, `head${j}`, seed) }));

@@ -1,0 +1,81 @@
+/** A tiny layer-wise space (3 layers: 2, 3 and 3 options, skip in two of them) and synthetic images for fast supernet tests. */
+import { placeLayers, type Architecture, type Layer } from '../../src/core/arch.js';
+import { UserError } from '../../src/core/errors.js';
+import type { MBConvSpec, OpInstance } from '../../src/core/ops.js';
+import { Rng } from '../../src/core/rng.js';
+import type { Decision, SearchSpace } from '../../src/core/space.js';
+import { prepare } from '../../src/data/prepare.js';
+import type { ImageSet } from '../../src/data/types.js';
+
+const mb = (cout: number, k: number, stride: number, expand: number, skip: boolean): MBConvSpec => ({ kind: 'mbconv', cout, k, stride, expand, se: 0, act: 'relu6', skip });
+const OPTIONS: { label: string; spec: MBConvSpec | null }[][] = [
+  [
+    { label: 'k3e2', spec: mb(16, 3, 2, 2, false) },
+    { label: 'k5e2', spec: mb(16, 5, 2, 2, false) },
+  ],
+  [
+    { label: 'k3e2', spec: mb(16, 3, 1, 2, true) },
+    { label: 'k5e3', spec: mb(16, 5, 1, 3, true) },
+    { label: 'skip', spec: null },
+  ],
+  [
+    { label: 'k3e2', spec: mb(16, 3, 1, 2, true) },
+    { label: 'k3e4', spec: mb(16, 3, 1, 4, true) },
+    { label: 'skip', spec: null },
+  ],
+];
+
+export class TinySpace implements SearchSpace {
+  readonly id = 'tiny';
+  readonly description = 'tiny layer-wise test space';
+  constructor(readonly resolution = 14) {}
+  decisions(): Decision[] {
+    return OPTIONS.map((o, i) => ({ name: `layer${i + 1}`, options: o.map((x) => x.label) }));
+  }
+  build(choices: readonly number[]): Architecture {
+    if (choices.length !== OPTIONS.length || choices.some((c, i) => !(Number.isInteger(c) && c >= 0 && c < OPTIONS[i].length)))
+      throw new UserError(`tiny: bad choice vector [${choices.join(',')}]`);
+    const blocks: Layer[] = [];
+    choices.forEach((c, i) => {
+      const spec = OPTIONS[i][c].spec;
+      if (spec) blocks.push({ role: 'block', spec });
+    });
+    return {
+      name: `tiny:${choices.join('')}`,
+      space: { id: this.id, resolution: this.resolution, encoding: [...choices] },
+      input: [1, 1, this.resolution, this.resolution],
+      dtype: 'f32',
+      layers: [
+        { role: 'stem', spec: { kind: 'conv', cout: 8, k: 3, stride: 1, groups: 1, dilation: 1, act: 'relu6' } },
+        ...blocks,
+        { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
+        { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
+      ],
+    };
+  }
+  sample(rng: Rng): number[] {
+    return OPTIONS.map((o) => rng.int(o.length));
+  }
+  allInstances(): OpInstance[] {
+    const all = [0, 1].flatMap((a) => [0, 1, 2].flatMap((b) => [0, 1, 2].map((c) => this.build([a, b, c]))));
+    return all.flatMap((arch) => placeLayers(arch).map((p) => p.inst));
+  }
+}
+
+/** 28x28 images of 10 classes: class k has brightness ~ k on a noisy texture (learnable in a few steps). */
+export function syntheticSet(count: number, seed = 1): ImageSet {
+  const rng = new Rng(seed);
+  const pixels = new Uint8Array(count * 784);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const k = i % 10;
+    labels[i] = k;
+    for (let p = 0; p < 784; p++) pixels[i * 784 + p] = Math.floor(10 + 24 * k + rng.next() * 24);
+  }
+  return { name: 'synthetic', part: 'train', source: 'memory', count, height: 28, width: 28, channels: 1, classes: 10, classNames: [...'0123456789'], pixels, labels };
+}
+
+/** 14x14 synthetic samples, split train / validation. */
+export function syntheticData(count = 320, validation = 64) {
+  return prepare(syntheticSet(count), { validation, seed: 2, downscale: 2 });
+}
