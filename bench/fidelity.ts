@@ -37,6 +37,9 @@ const args = await yargs(process.argv.slice(2))
   .option('threads', { type: 'number' })
   .option('published', { type: 'boolean', default: true })
   .option('calibrate', { type: 'number', default: 20 })
+  // Measures every network a second time, later: how well the runtime agrees with itself is the floor
+  // under any prediction's agreement with it.
+  .option('remeasure', { type: 'boolean', default: true })
   .option('out-dir', { type: 'string', default: 'out/bench' })
   .strict()
   .parse();
@@ -88,7 +91,10 @@ for (const [i, arch] of archs.entries()) {
   if ((i + 1) % 20 === 0) process.stderr.write(`measured ${i + 1}/${archs.length} networks\n`);
 }
 const measureSeconds = (Date.now() - t1) / 1000;
+const again: number[] = [];
+if (args.remeasure) for (const arch of archs) again.push((await device.time(networkModel(arch), protocol)).stats.median);
 await device.dispose();
+const self = args.remeasure ? agreement(again, points.map((p) => p.measured)) : undefined;
 
 const all = agreement(points.map((p) => p.predicted), points.map((p) => p.measured));
 const randomOnly = points.filter((p) => !p.published);
@@ -107,6 +113,7 @@ const report = [
   `| random mbv2@${args.resolution} (seed ${args.seed}) | ${fmt(rand)} |`,
   `| all incl. ${pub.length} published | ${fmt(all)} |`,
   `| all, plain sum (overhead + Σ net, no calibration) | ${fmt(plainAll)} |`,
+  ...(self ? [`| all, second measurement vs first (noise floor) | ${fmt(self)} |`] : []),
   '',
   `calibration (fitted on ${calibration.fittedOn} other random nets in ${calibrateSeconds.toFixed(0)} s): base ${calibration.baseMs.toFixed(4)} ms, per op ${calibration.perOpMs.toFixed(4)} ms, per MB ${(calibration.perByteMs * 1e6).toFixed(4)} ms, fit RMS ${calibration.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${calibration.plainRmsErrorPct?.toFixed(2)}%)`,
   '',
@@ -117,4 +124,4 @@ const report = [
   ...pub.map((p) => `| ${p.name} | ${p.predicted.toFixed(3)} | ${p.measured.toFixed(3)} | ${p.errorPct.toFixed(1)}% |`),
 ].join('\n');
 console.log(report);
-writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, device: prof.device, lutId: lut.id, calibration, all, random: rand, plain: plainAll, bias, points }, null, 1));
+writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, device: prof.device, lutId: lut.id, calibration, all, random: rand, plain: plainAll, self, bias, points: points.map((p, i) => ({ ...p, remeasured: again[i] })) }, null, 1));

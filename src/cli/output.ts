@@ -12,6 +12,11 @@ export function log(message: string): void {
   process.stderr.write(message + '\n');
 }
 
+/** A device's warnings (a software adapter, a runtime-chosen thread count, ...): what its numbers mean. */
+export function logDeviceWarnings(info: { device: string; warnings?: string[] }): void {
+  for (const w of info.warnings ?? []) log(`warning: ${info.device}: ${w}`);
+}
+
 /** Formats milliseconds with sensible precision. */
 export function ms(value: number): string {
   if (!Number.isFinite(value)) return String(value);

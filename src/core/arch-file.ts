@@ -76,6 +76,8 @@ export async function readArchFile(file: string): Promise<Architecture> {
       throw new UserError(`${file}: the encoding does not fit space '${a.space}': ${(e as Error).message}`);
     }
   }
+  // The sidecar JSON that `nas export --front` writes beside each ONNX file carries its architecture.
+  if (a && typeof a === 'object' && a.format === 'hw-nas-exported-net' && a.architecture !== undefined) return validateArchitecture(a.architecture, `${file}: "architecture"`);
   return validateArchitecture(value, file);
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readArchFile } from '../../src/core/arch-file.js';
 import type { FrontFile } from '../../src/search/front-file.js';
 import { exportFrontMembers, parseSelection, selectMembers } from '../../src/verify/front-export.js';
 import { VerifyState } from '../../src/verify/state.js';
@@ -62,6 +63,8 @@ describe('exportFrontMembers', () => {
       weights: { seed: 3 },
       architecture: { format: 'hw-nas-arch', name: m.name, layers: m.architecture.layers },
     });
+    // The sidecar is an architecture file too (nas predict/profile/export --arch member-2.json).
+    return readArchFile(nets[0].sidecar).then((arch) => expect(arch.layers).toEqual(m.architecture.layers));
   });
 
   it('names the folder it cannot create', () => {

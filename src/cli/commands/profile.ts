@@ -11,7 +11,7 @@ import type { Architecture } from '../../core/arch.js';
 import { Rng } from '../../core/rng.js';
 
 const CALIBRATION_SEED = 1_000_003;
-import { emit, log, ms } from '../output.js';
+import { emit, log, logDeviceWarnings, ms } from '../output.js';
 import type { Device } from '../../../devices/types.js';
 import type { LutCalibration } from '../../../lut/format.js';
 import { createProgress } from '../progress.js';
@@ -100,6 +100,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       progress.stop();
       const calibration = calibrationNets.length >= 3 ? await runCalibration(a.out, device, calibrationNets, label) : undefined;
       const seconds = (Date.now() - started) / 1000;
+      logDeviceWarnings(result.device);
       emit(a, { lut: a.out, device: result.device, ...result.summary, calibration, seconds }, () =>
         [
           `LUT ${a.out}: ${result.summary.measured} measured, ${result.summary.reused} already there, ${result.summary.skipped.length} unsupported, in ${seconds.toFixed(1)} s`,

@@ -8,7 +8,7 @@
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../core/errors.js';
 import type { TimingProtocol } from '../../../devices/types.js';
-import { emit, log, ms } from '../output.js';
+import { emit, log, logDeviceWarnings, ms } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
 import { deviceOptions, toDeviceOptions } from './common.js';
 
@@ -91,6 +91,7 @@ async function runVerifyCommand(a: VerifyArgs): Promise<void> {
     writeOutputFile(a.csv, verifyCsv(result), '--csv');
   }
   const { renderVerify } = await import('../../verify/render.js');
+  logDeviceWarnings(result.device);
   emit(a, { ...result, files: { report: a.report ?? null, csv: a.csv ?? null } }, () => renderVerify(result, { report: a.report, csv: a.csv }));
   if (!result.checks.pass) process.exitCode = EXIT_CHECKS_FAILED;
   else if (result.summary.failed) process.exitCode = EXIT_INCOMPLETE;

@@ -1,0 +1,67 @@
+/**
+ * Profiling cost per device: builds the full LUT of a space (every op instance it can place) on each
+ * device with the real profiler, from an empty file, and prints per device the wall time, the entries
+ * measured, the mean wall time per entry, the share of entries whose median reached the CI target, and
+ * the cold (first run) over warm (median) ratio across entries. Devices that do not run here are listed
+ * with their reason. Asserts nothing.
+ *
+ *   node --import tsx bench/lut-cost.ts --devices ort-cpu,wasm,webgpu --space mbv2 --resolution 128
+ *
+ * One thread wherever it is a choice (ort-cpu, wasm), as in the fidelity benchmark. LUTs are written to
+ * --out-dir (default out/bench/lut-cost/) and kept, so they can be inspected with `nas lut show`.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { median } from 'simple-statistics';
+import yargs from 'yargs';
+import { profile } from '../src/profile/profiler.js';
+import { createSpace } from '../src/spaces/registry.js';
+import { readLut } from '../lut/store.js';
+import { DEVICES, resolveDevice, type DeviceName } from '../devices/registry.js';
+import { DEFAULT_PROTOCOL, type DeviceOptions } from '../devices/types.js';
+
+const args = await yargs(process.argv.slice(2))
+  .option('devices', { type: 'string', default: 'ort-cpu,wasm,webgpu-native,browser-wasm,webgpu,tfjs-cpu,tfjs-wasm,tfjs-webgl' })
+  .option('space', { type: 'string', default: 'mbv2' })
+  .option('resolution', { type: 'number', default: 128 })
+  .option('out-dir', { type: 'string', default: 'out/bench/lut-cost' })
+  .strict()
+  .parse();
+
+const ONE_THREAD: Partial<Record<string, DeviceOptions>> = { 'ort-cpu': { threads: 1 }, wasm: { threads: 1 } };
+const space = createSpace(args.space, { resolution: args.resolution });
+const instances = space.allInstances();
+mkdirSync(args.outDir, { recursive: true });
+
+console.log(`${args.space}@${args.resolution}: ${instances.length} op instances; protocol ${JSON.stringify(DEFAULT_PROTOCOL)}\n`);
+console.log('| device | adapter / backend | entries | unsupported | wall s | s per entry | converged | cold/warm (median over entries) | Σ medians ms |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+const unavailable: string[] = [];
+for (const name of args.devices.split(',') as DeviceName[]) {
+  if (!(name in DEVICES)) throw new Error(`unknown device '${name}' (known: ${Object.keys(DEVICES).join(', ')})`);
+  const available = await DEVICES[name].available();
+  if (available !== true) {
+    unavailable.push(`- ${name}: ${available}`);
+    continue;
+  }
+  const lutPath = path.join(args.outDir, `${name}-${args.space}-${args.resolution}.lut.json`);
+  rmSync(lutPath, { force: true });
+  const device = await resolveDevice(name, ONE_THREAD[name]);
+  const t0 = performance.now();
+  try {
+    const r = await profile({ device, instances, protocol: DEFAULT_PROTOCOL, lutPath, space: `${args.space}@${args.resolution}` });
+    const wall = (performance.now() - t0) / 1000;
+    const entries = Object.values(readLut(lutPath).entries);
+    const converged = entries.filter((e) => e.stats.converged).length;
+    const coldWarm = median(entries.map((e) => e.coldMs / e.stats.median));
+    const sum = entries.reduce((s, e) => s + e.stats.median, 0);
+    const backend = r.device.adapter ? `${r.device.adapter.vendor || '?'} ${r.device.adapter.architecture || ''}${r.device.adapter.isFallback ? ' (software/fallback)' : ''}` : r.device.ep;
+    console.log(
+      `| ${name} | ${backend} | ${r.summary.measured} | ${r.summary.skipped.length} | ${wall.toFixed(1)} | ${(wall / Math.max(1, r.summary.measured)).toFixed(2)} | ${converged}/${entries.length} | ${coldWarm.toFixed(1)}× | ${sum.toFixed(2)} |`,
+    );
+  } finally {
+    await device.dispose();
+  }
+}
+if (unavailable.length) console.log(`\nnot available here:\n${unavailable.join('\n')}`);
