@@ -80,9 +80,11 @@ describe('netadapt', () => {
     expect(start).toBeGreaterThan(TARGET);
     expect(t.length).toBeGreaterThanOrEqual(3); // start, at least one iteration, final
     for (let i = 1; i < t.length - 1; i++) {
-      const budget = Math.max(TARGET, t[i - 1].latency.ms - SETTINGS.step! * SETTINGS.decay! ** (i - 1) * start);
+      // current − ΔR_i, ΔR_i possibly halved when no layer could give all of it; never below the target.
+      const cut = SETTINGS.step! * SETTINGS.decay! ** (i - 1) * start;
+      const budgets = [0, 1, 2, 3].map((j) => Math.max(TARGET, t[i - 1].latency.ms - cut / 2 ** j));
       expect(t[i].iteration).toBe(i);
-      expect(t[i].budgetMs).toBeCloseTo(budget, 12);
+      expect(budgets.some((b) => Math.abs(b - t[i].budgetMs!) < 1e-12), `${t[i].budgetMs} in ${budgets}`).toBe(true);
       expect(t[i].latency.ms).toBeLessThanOrEqual(t[i].budgetMs!);
       expect(t[i].latency.ms).toBeLessThan(t[i - 1].latency.ms);
       for (const p of t[i].proposals!) expect(p.ms).toBeLessThanOrEqual(t[i].budgetMs!);

@@ -29,6 +29,8 @@ import { forData, startArchitecture } from './start.js';
 import { loadWeights, saveWeights } from './weights.js';
 
 export const NETADAPT_STATE_VERSION = 1;
+/** Times an iteration halves its latency cut when no layer can meet the budget, before the search stops. */
+export const MAX_HALVINGS = 3;
 
 /** One point of the trajectory. */
 export interface TrajectoryPoint extends Candidate {
@@ -140,10 +142,18 @@ export class NetadaptSearch implements Searcher {
       let current = trajectory[trajectory.length - 1];
       while (current.latency.ms > target && current.iteration < ctx.budget) {
         const iteration = current.iteration + 1;
-        const budgetMs = Math.max(target, current.latency.ms - o.step * o.decay ** (iteration - 1) * startMs);
-        const proposals = await largestWidths(lut, current.architecture, budgetMs, o.granularity);
+        // When no single layer can give the whole cut, the iteration retries with half of it (a few times).
+        let cut = o.step * o.decay ** (iteration - 1) * startMs;
+        let budgetMs = Math.max(target, current.latency.ms - cut);
+        let proposals = await largestWidths(lut, current.architecture, budgetMs, o.granularity);
+        for (let halving = 1; proposals.length === 0 && halving <= MAX_HALVINGS; halving++) {
+          log(`netadapt: iteration ${iteration}: no layer can shrink to ${budgetMs.toFixed(4)} ms; halving the cut`);
+          cut /= 2;
+          budgetMs = Math.max(target, current.latency.ms - cut);
+          proposals = await largestWidths(lut, current.architecture, budgetMs, o.granularity);
+        }
         if (proposals.length === 0) {
-          log(`netadapt: iteration ${iteration}: no layer can shrink to ${budgetMs.toFixed(3)} ms; stopping`);
+          log(`netadapt: iteration ${iteration}: no layer can shrink to ${budgetMs.toFixed(4)} ms; stopping`);
           break;
         }
         let best: { p: Proposal; net: Network; accuracy: number } | undefined;
