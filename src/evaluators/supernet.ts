@@ -97,7 +97,7 @@ export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvalu
     const space = createSpace(which.id, which.resolution === undefined ? {} : { resolution: which.resolution });
     const supernet = new Supernet(CandidateTable.build(space, data.train, data.train.classes, settings.seed));
     const state = existsSync(file) ? 'found' : 'missing';
-    say(`supernet ${file}: ${state === 'found' ? 'found, resuming or reusing it' : `missing, training it (${settings.sampler}, ${settings.epochs} epochs on ${data.train.count} images)`}`);
+    say(`supernet ${file}: ${state === 'found' ? 'found, resuming or reusing it' : `missing, training it (${settings.sampler}, ${settings.epochs} epoch(s) on ${data.train.count} images)`}`);
     let bar: Progress | undefined;
     const report =
       opts.onProgress ??
