@@ -19,6 +19,8 @@ import {
   withWidth,
   type PrunableUnit,
 } from '../../src/search/netadapt/prune.js';
+import { forData, mobilenetV2Member, startArchitecture } from '../../src/search/netadapt/start.js';
+import { createSpace } from '../../src/spaces/registry.js';
 
 const conv = (cout: number, k = 3, stride = 1) => ({ kind: 'conv' as const, cout, k, stride, groups: 1, dilation: 1, act: 'relu6' as const });
 const mb = (cout: number, expand: number, skip: boolean, se = 0, stride = 1): MBConvSpec => ({ kind: 'mbconv', cout, k: 3, stride, expand, se, act: 'relu6', skip });
@@ -177,5 +179,22 @@ describe('netadapt pruning', () => {
     const bogus: PrunableUnit = { layer: 9, kind: 'inner', width: 8, filters: 'layer9.expand.weight', excluded: [] };
     expect(() => keptFilters(n, bogus, 4)).toThrow(/not a parameter/);
     n.dispose();
+  });
+});
+
+describe('netadapt start network', () => {
+  it("is MobileNetV2's depth in the mbv2 space (k3 e6, 2/3/4/3/3/1 blocks per stage), retargeted to the data", async () => {
+    const space = createSpace('mbv2', { resolution: 32 });
+    const arch = mobilenetV2Member(space);
+    const blocks = arch.layers.filter((l) => l.role === 'block').map((l) => l.spec as MBConvSpec);
+    expect(blocks.map((b) => b.cout)).toEqual([24, 24, 40, 40, 40, 80, 80, 80, 80, 96, 96, 96, 192, 192, 192, 320]);
+    expect(blocks.every((b) => b.k === 3 && b.expand === 6)).toBe(true);
+    const adapted = forData(arch, { channels: 1, height: 14, width: 14, classes: 10 });
+    expect(adapted.input).toEqual([1, 1, 14, 14]);
+    expect(adapted.space).toBeUndefined();
+    expect(adapted.layers[adapted.layers.length - 1].spec).toMatchObject({ kind: 'linear', cout: 10 });
+    expect(await startArchitecture(undefined, space)).toEqual(arch);
+    expect((await startArchitecture('MobileNetV2-1.0', space)).input).toEqual([1, 3, 32, 32]);
+    expect(() => mobilenetV2Member(createSpace('nb201'))).toThrow(/no MobileNetV2-style member/);
   });
 });
