@@ -45,6 +45,8 @@ describe.skipIf(!HAVE_DATA)('nas train', () => {
     expect(doc).toMatchObject({ out, sidecar: path.join(dir, 'net.json'), checkpoint: `${out}.ckpt`, steps: 8, resumedFrom: 0, input: [1, 1, 14, 14], validationImages: 64, passed: true });
     expect(doc.maxAbsDiff).toBeLessThanOrEqual(1e-4);
     expect(doc.onnxAccuracy).toBe(doc.tfjsAccuracy);
+    expect(doc.maxAbsLogit).toBeGreaterThan(0);
+    expect(doc.stepsThisRun).toBe(8);
     expect(r.stderr).toMatch(/train tiny: 8\/8/);
     const side = JSON.parse(readFileSync(path.join(dir, 'net.json'), 'utf8'));
     expect(side).toMatchObject({ format: 'hw-nas-trained-net', onnx: 'net.onnx', inputs: [{ name: 'input', shape: [1, 1, 14, 14] }] });
@@ -55,6 +57,13 @@ describe.skipIf(!HAVE_DATA)('nas train', () => {
     expect(side.architecture.layers).toHaveLength(4);
     expect(readFileSync(out).length).toBe(doc.bytes);
     expect(readCheckpoint(`${out}.ckpt`).meta.step).toBe(8);
+
+    // The same command again: the checkpoint holds every step, so it only re-exports the same model.
+    const bytes = readFileSync(out);
+    const again = runCli(['train', ...slice(), '--train-steps', '8', '--out', out, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ steps: 8, resumedFrom: 8, stepsThisRun: 0, finalLoss: null, tfjsAccuracy: doc.tfjsAccuracy, maxAbsDiff: doc.maxAbsDiff });
+    expect(Buffer.compare(readFileSync(out), bytes)).toBe(0);
   });
 
   it('retargets a space member to the data (input 28x28x1, 10 classes)', () => {
