@@ -78,11 +78,12 @@ async function runTrain(a: TrainArgs): Promise<void> {
     import('../../core/arch-file.js'),
   ]);
 
+  // --seed seeds the space sample (above), the split, the initial weights and the batch order.
+  const seed = settings.seed ?? a.seed;
   // Data first: a missing or corrupt file fails before the backend starts.
   const set = loadImageSet({ dataset: settings.dataset, dir: settings.dataDir, part: 'train' });
-  const data = prepare(set, { limit: settings.limit, validation: settings.validation, seed: settings.seed ?? a.seed, downscale: settings.downscale });
+  const data = prepare(set, { limit: settings.limit, validation: settings.validation, seed, downscale: settings.downscale });
   const backend = await useTrainingBackend(settings.backend ?? 'auto');
-  const seed = settings.seed ?? a.seed;
   const target = adaptArchitecture(arch, data.train, data.train.classes);
   const net = new Network(target, { seed });
   const checkpoint = a.checkpoint ?? `${a.out}.ckpt`;
