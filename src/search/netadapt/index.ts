@@ -142,6 +142,7 @@ export class NetadaptSearch implements Searcher {
       let current = trajectory[trajectory.length - 1];
       while (current.latency.ms > target && current.iteration < ctx.budget) {
         const iteration = current.iteration + 1;
+        const profiledBefore = lut.measured;
         // When no single layer can give the whole cut, the iteration retries with half of it (a few times).
         let cut = o.step * o.decay ** (iteration - 1) * startMs;
         let budgetMs = Math.max(target, current.latency.ms - cut);
@@ -180,10 +181,10 @@ export class NetadaptSearch implements Searcher {
         save();
         rmSync(files.iteration(iteration - 1), { force: true });
         log(
-          `netadapt: iteration ${iteration}: budget ${budgetMs.toFixed(3)} ms, ${proposals.length} proposals; layer ${p.unit.layer} (${p.unit.kind}) ${p.unit.width}→${p.width}: ` +
+          `netadapt: iteration ${iteration}: budget ${budgetMs.toFixed(3)} ms, ${lut.measured - profiledBefore} widths profiled, ${proposals.length} proposals; layer ${p.unit.layer} (${p.unit.kind}) ${p.unit.width}→${p.width}: ` +
             `${current.accuracy.toFixed(2)}% at ${current.latency.ms.toFixed(3)} ms`,
         );
-        ctx.onProgress?.({ done: iteration, total: ctx.budget, best: current, message: `iteration ${iteration}` });
+        ctx.onProgress?.({ done: iteration, total: ctx.budget, best: current });
       }
       if (current.latency.ms > target) log(`netadapt: stopped at ${current.latency.ms.toFixed(3)} ms, above the target ${target} ms (budget of ${ctx.budget} iterations or no layer left to shrink)`);
 
@@ -255,7 +256,7 @@ export async function largestWidths(lut: ProfilingLut, arch: Architecture, budge
   const found: Proposal[] = [];
   while (pending.length) {
     const archs = pending.map((p) => withWidth(arch, p.unit, p.widths[p.at]));
-    await lut.ensure(archs);
+    await lut.ensure(archs, false);
     const next: typeof pending = [];
     pending.forEach((p, i) => {
       const ms = lut.ms(archs[i]);

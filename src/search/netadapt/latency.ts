@@ -46,14 +46,14 @@ export class ProfilingLut {
     return { ms: p.ms, ci95: p.ci95 };
   }
 
-  /** Profiles whatever `archs` need that the LUT lacks. */
-  async ensure(archs: readonly Architecture[]): Promise<void> {
+  /** Profiles whatever `archs` need that the LUT lacks; `announce`: a line on the log when it measures (else the caller reports `measured`). */
+  async ensure(archs: readonly Architecture[], announce = true): Promise<void> {
     const name = this.deviceName ?? this.lut.device.device;
     const result = await fillMissing({
       lutPath: this.path,
       lut: this.lut,
       archs,
-      log: (m) => this.log(`netadapt: ${m} on ${name}`),
+      log: announce ? (m) => this.log(`netadapt: ${m} on ${name}`) : undefined,
       withDevice: async (fn) => {
         if (!this.device) {
           const options: DeviceOptions = { ...this.lut.device.options };
