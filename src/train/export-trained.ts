@@ -8,13 +8,15 @@
  * silently generated weight.
  *
  * `checkTrainedExport(net, onnx, samples)` runs the same images through the network in inference mode
- * (tfjs, NHWC) and through onnxruntime-node (NCHW, one image per run: the file's batch is 1) and
- * returns the largest |difference| of the logits and both top-1 accuracies.
+ * (tfjs, NHWC) and through onnxruntime-node (the ort-cpu device's session options, 1 thread; NCHW, one
+ * image per run: the file's batch is 1) and returns the largest |difference| of the logits and both
+ * top-1 accuracies.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { networkModel } from '../../export/model.js';
+import { ortCpuSessionOptions } from '../../devices/ort-cpu/index.js';
 import type { ModelUnderTest } from '../../devices/types.js';
 import { UserError } from '../core/errors.js';
 import { orderedBatches } from '../data/batches.js';
@@ -102,7 +104,7 @@ export async function checkTrainedExport(net: Network, onnx: Uint8Array, samples
   if (samples.height !== h || samples.width !== w || samples.channels !== c)
     throw new UserError(`check images are ${samples.height}x${samples.width}x${samples.channels}, the network takes ${h}x${w}x${c}`);
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(onnx, { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const session = await ort.InferenceSession.create(onnx, ortCpuSessionOptions({ threads: 1, graphOptimizationLevel: 'all' }));
   const k = net.classes;
   let maxAbsDiff = 0;
   let maxAbsLogit = 0;
