@@ -73,11 +73,14 @@ export function loadTrainingData(opts: TrainEvaluatorOptions): { data: Prepared;
   return { data: prepare(set, { limit: d.limit, validation: d.validation, seed: d.seed, downscale: d.downscale }), source: set.source };
 }
 
+/** Budget defaults of a training where none is given (the train evaluator's and `nas train`'s). */
+export const TRAIN_BUDGET_DEFAULTS = { epochs: 2, batchSize: 64 } as const;
+
 export function trainEvaluator(opts: TrainEvaluatorOptions = {}): AccuracyEvaluator {
   const settings = {
     ...dataSettings(opts),
-    budget: opts.steps !== undefined ? { steps: opts.steps } : { epochs: opts.epochs ?? 2 },
-    batchSize: opts.batchSize ?? 64,
+    budget: opts.steps !== undefined ? { steps: opts.steps } : { epochs: opts.epochs ?? TRAIN_BUDGET_DEFAULTS.epochs },
+    batchSize: opts.batchSize ?? TRAIN_BUDGET_DEFAULTS.batchSize,
     optimizer: opts.optimizer ?? {},
     warmupSteps: opts.warmupSteps ?? 0,
     seed: opts.seed ?? 0,

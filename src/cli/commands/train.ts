@@ -27,8 +27,6 @@ interface TrainArgs extends TrainingArgs {
   resolution?: number;
 }
 
-/** Defaults of `nas train` where the flag is not given: those of the train evaluator (src/train/train-evaluator.ts). */
-const DEFAULTS = { dataset: 'fashion-mnist', limit: 2560, validation: 512, downscale: 1, epochs: 2, batchSize: 64 };
 
 export const TRAINED_FORMAT = 'hw-nas-trained-net';
 export const TRAINED_VERSION = 1;
@@ -63,7 +61,10 @@ function divergence(e: unknown, checkpoint: string): unknown {
 
 async function runTrain(a: TrainArgs): Promise<void> {
   checkArgs(a);
-  const settings = { ...DEFAULTS, ...trainingSettings(a) };
+  const given = trainingSettings(a);
+  const { dataSettings, TRAIN_BUDGET_DEFAULTS } = await import('../../train/train-evaluator.js');
+  // Flags not given take the train evaluator's defaults.
+  const settings = { ...TRAIN_BUDGET_DEFAULTS, ...given, ...dataSettings(given) };
   const random = a.random as number | undefined;
   if (random !== undefined && random !== 1) throw new UserError('nas train trains one network: use --random 1 (or --random) with --seed K');
   const [arch] = await resolveArchitectures({ ...a, random });
