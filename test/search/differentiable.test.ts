@@ -188,7 +188,7 @@ describe('latency term', () => {
     const alpha = [tf.tensor1d([0.3, -0.1, 0.2]), tf.tensor1d([0.5, -0.5])];
     const latency = (a: tf.Tensor1D[]) => expectedLatency(table, a);
     for (const kind of ['fbnet', 'proxyless-mul', 'proxyless-add'] as const) {
-      const term = { kind, weight: 0.7, targetMs: 4 };
+      const term = { kind, weight: 0.7, targetMs: 4, unitMs: 1 };
       const g = latencyLossGrads(term, 1.3, alpha, latency);
       const h = 1e-3;
       alpha.forEach((v, l) => {

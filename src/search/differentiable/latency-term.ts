@@ -7,7 +7,10 @@
  *   proxyless-add  CE + w · (LAT − T) / T                 (ProxylessNAS add#linear; w = λ, paper 0.1)
  *
  * w is --latency-weight: 0 ignores latency, larger weights push harder towards fast options. The logs
- * are taken of the latency in units of UNIT_MS (0.01 ms): networks at small resolutions run under 1 ms.
+ * are taken of the latency in units of `unitMs`, half the fastest network of the space: every log is then
+ * ≥ log 2 > 0 (a log ≤ 0 to a fractional power is NaN), and the penalty depends on latency ratios only, so
+ * a weight means the same on a 0.2 ms and a 20 ms device (in ms, log LAT is nearly constant over a
+ * sub-millisecond space and the latency term all but vanishes).
  * LAT is FBNet's sampled latency (the same Gumbel sample the network ran with) or ProxylessNAS's
  * expected latency E[LAT] = Σ softmax(α)·L. The network's part, dL/dCE · dCE/dα, is added by the caller.
  */
@@ -18,7 +21,6 @@ import { fbnetLoss, proxylessAdditiveLoss, proxylessMultiplicativeLoss } from '.
 export const LATENCY_LOSSES = ['fbnet', 'proxyless-add', 'proxyless-mul'] as const;
 export type LatencyLossKind = (typeof LATENCY_LOSSES)[number];
 
-export const UNIT_MS = 0.01;
 /** The coefficient of the multiplicative forms (both papers' α). */
 const SCALE = 0.2;
 
@@ -27,14 +29,16 @@ export interface LatencyTerm {
   weight: number;
   /** T, ms (the proxyless forms). */
   targetMs: number;
+  /** The unit the log forms take the log of the latency in, ms (half the fastest network). */
+  unitMs: number;
 }
 
 export function latencyLoss(t: LatencyTerm, ce: tf.Scalar, lat: tf.Scalar): tf.Scalar {
   switch (t.kind) {
     case 'fbnet':
-      return fbnetLoss(ce, lat, { alpha: SCALE, beta: t.weight, unitMs: UNIT_MS });
+      return fbnetLoss(ce, lat, { alpha: SCALE, beta: t.weight, unitMs: t.unitMs });
     case 'proxyless-mul':
-      return proxylessMultiplicativeLoss(ce, lat, { alpha: SCALE, beta: t.weight, targetMs: t.targetMs, unitMs: UNIT_MS });
+      return proxylessMultiplicativeLoss(ce, lat, { alpha: SCALE, beta: t.weight, targetMs: t.targetMs, unitMs: t.unitMs });
     case 'proxyless-add':
       return proxylessAdditiveLoss(ce, lat, { lambda: t.weight, targetMs: t.targetMs });
     default:
@@ -64,7 +68,7 @@ export function latencyLossGrads(t: LatencyTerm, ce: number, alpha: readonly tf.
     const loss = value.dataSync()[0];
     if (!Number.isFinite(loss))
       throw new UserError(`the ${t.kind} latency loss is ${loss} at LAT ${latencyMs} ms and CE ${ce}`, {
-        hint: `a latency must exceed ${UNIT_MS} ms for the log forms; try --latency-loss proxyless-add`,
+        hint: 'try --latency-loss proxyless-add',
       });
     return { loss, latencyMs, dCe: grads[0].dataSync()[0], dAlpha: grads.slice(1).map((g) => Array.from(g.dataSync())) };
   });

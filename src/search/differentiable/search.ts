@@ -38,7 +38,7 @@ import { expectedLatency, LayerLatencyTable, sampledLatency } from '../loss/inde
 import { paretoFront } from '../pareto.js';
 import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.js';
 import { ArchParams, gumbelAlphaGrad, rescaleTwoPaths, samplePath, sampleTwoPaths, twoPathAlphaGrad, type TwoPaths } from './alpha.js';
-import { latencyLossGrads, UNIT_MS, type LatencyTerm } from './latency-term.js';
+import { latencyLossGrads, type LatencyTerm } from './latency-term.js';
 import { MixedSupernet } from './supernet.js';
 import { resolveSettings, TAU_DECAY, type DifferentiableSettings, type DifferentiableStrategy } from './settings.js';
 
@@ -112,12 +112,15 @@ export class DifferentiableSearch implements Searcher {
     const lut = readLut(ctx.lutFile);
     const table = LayerLatencyTable.fromLut(lut, ctx.space);
     const fastest = table.latencyOf(table.ms.map((row) => row.indexOf(Math.min(...row))));
-    if (s.latencyLoss !== 'proxyless-add' && fastest <= UNIT_MS)
-      throw new UserError(`the fastest network of this LUT takes ${fastest} ms, too little for the log in the ${s.latencyLoss} loss`, { hint: 'use --latency-loss proxyless-add' });
+    if (!(fastest > 0)) throw new UserError(`the fastest network of LUT ${ctx.lutFile} takes ${fastest} ms; a latency loss needs positive latencies`);
+    if (ctx.targetMs !== undefined && s.latencyLoss === 'proxyless-mul' && ctx.targetMs <= fastest / 2)
+      throw new UserError(`--target-ms ${ctx.targetMs} is under half the fastest network of the space (${fastest.toFixed(4)} ms), where the proxyless-mul loss has no log`, {
+        hint: `give a target above ${fastest.toFixed(4)} ms (the fastest network)`,
+      });
     const counts = table.ms.map((row) => row.length);
     // Without a target the proxyless forms are relative to the expected latency of the uniform start.
     const uniformMs = table.constantMs + table.ms.reduce((sum, row) => sum + row.reduce((a, b) => a + b, 0) / row.length, 0);
-    const term: LatencyTerm = { kind: s.latencyLoss, weight: s.latencyWeight, targetMs: ctx.targetMs ?? uniformMs };
+    const term: LatencyTerm = { kind: s.latencyLoss, weight: s.latencyWeight, targetMs: ctx.targetMs ?? uniformMs, unitMs: fastest / 2 };
 
     const backend = await useTrainingBackend(training.backend ?? 'auto');
     const seed = training.seed ?? ctx.seed;
@@ -189,9 +192,9 @@ export class DifferentiableSearch implements Searcher {
       const input = (b: { x: Float32Array; count: number }) => tf.tensor4d(b.x, [b.count, h, w, c]);
       const crossEntropy = (b: { x: Float32Array; labels: Uint8Array; count: number }) =>
         softmaxCrossEntropy(tf.tidy(() => net.forward(input(b), true).dataSync() as Float32Array), b.labels, net.classes);
-      const diverged = (what: string, loss: number) =>
-        new UserError(`the ${this.name} search diverged: the ${what} loss is ${loss} at step ${step + 1} of ${total}${file ? `; the last checkpoint is kept in ${file}` : ''}`, {
-          hint: 'lower --train-lr or --arch-lr',
+      const diverged = (what: string, more = '') =>
+        new UserError(`the ${this.name} search diverged: its ${what} step ${step + 1} of ${total} gave a loss or gradient that is not finite; nothing of that step was applied${file && existsSync(file) ? `, the last checkpoint is kept in ${file}` : ''}`, {
+          hint: `lower --train-lr or --arch-lr${more}`,
         });
 
       while (step < total) {
@@ -211,7 +214,7 @@ export class DifferentiableSearch implements Searcher {
         const r = crossEntropy(wb);
         if (!Number.isFinite(r.loss)) {
           net.cancelStep();
-          throw diverged('weight', r.loss);
+          throw diverged('weight');
         }
         tf.tidy(() => void net.backward(tf.tensor2d(r.grad, [wb.count, net.classes])));
         wOpt.apply(cosineLr(weightConfig.lr, step, total));
@@ -228,7 +231,7 @@ export class DifferentiableSearch implements Searcher {
           }
           const ab = gatherBatch(split.arch, batchIndices(archOrder, batch, k % perArchEpoch));
           const loss = this.archStep(net, alpha, aOpt, table, term, tau, stepSeed(seed, step, 2), ab, crossEntropy);
-          if (!Number.isFinite(loss)) throw diverged('architecture', loss);
+          if (!Number.isFinite(loss)) throw diverged('architecture', ', or raise --train-batch (BatchNorm over a few values overflows)');
           sums.a += loss;
           sums.an++;
         }
@@ -319,7 +322,10 @@ export class DifferentiableSearch implements Searcher {
     // FBNet's LAT is that of the same Gumbel sample the network ran with (same seed, same noise); ProxylessNAS's the expectation.
     const latency = (a: tf.Tensor1D[]) => (this.name === 'fbnet' ? sampledLatency(table, a, { tau, rng: new Rng(seed) }) : expectedLatency(table, a));
     const lg = latencyLossGrads(term, r.loss, alpha.tensors, latency);
-    alpha.setGrads(dCeDAlpha.map((row, l) => row.map((v, i) => lg.dCe * v + lg.dAlpha[l][i])));
+    const grads = dCeDAlpha.map((row, l) => row.map((v, i) => lg.dCe * v + lg.dAlpha[l][i]));
+    // Tiny batches through 1x1 BatchNorms (deep layers of small images) can overflow in the backward pass.
+    if (!grads.flat().every(Number.isFinite)) return NaN;
+    alpha.setGrads(grads);
     aOpt.apply(aOpt.config.lr);
     if (this.name === 'proxyless') {
       const after = alpha.values();
@@ -343,7 +349,13 @@ export class DifferentiableSearch implements Searcher {
 
   private snapshot(net: MixedSupernet, alpha: ArchParams, wOpt: Optimizer, aOpt: Optimizer, meta: { fingerprint: string; step: number; history: Candidate[] }) {
     const tensors = new Map<string, NamedTensor>();
-    const add = (name: string, t: tf.Tensor) => tensors.set(name, { shape: t.shape, data: (t.dataSync() as Float32Array).slice() });
+    const add = (name: string, t: tf.Tensor) => {
+      const data = (t.dataSync() as Float32Array).slice();
+      // Non-finite weights must never replace the last good checkpoint.
+      if (!data.every(Number.isFinite))
+        throw new UserError(`the ${this.name} search diverged: ${name} is not finite at step ${meta.step}; the checkpoint was not overwritten`, { hint: 'lower --train-lr or --arch-lr, or raise --train-batch' });
+      tensors.set(name, { shape: t.shape, data });
+    };
     for (const p of [...net.params(), ...alpha.params]) add(p.name, p.value);
     for (const [name, t] of wOpt.stateTensors()) add(`optimizer.weights.${name}`, t);
     for (const [name, t] of aOpt.stateTensors()) add(`optimizer.alpha.${name}`, t);

@@ -1,0 +1,141 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { lutLatencySource } from '../../src/predict/latency-source.js';
+import { DifferentiableSearch, type DifferentiableOptions, type EpochStats } from '../../src/search/differentiable/index.js';
+import { readFrontFile } from '../../src/search/front-file.js';
+import type { SearchContext } from '../../src/search/types.js';
+import { createSpace } from '../../src/spaces/registry.js';
+
+/** Runs `nas <args>` in-process, capturing what it prints. */
+async function nas(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+const dir = mkdtempSync(path.join(tmpdir(), 'nas-differentiable-'));
+const lut = path.join(dir, 'mock-mbv2-32.lut.json');
+const space = createSpace('mbv2', { resolution: 32 });
+/** Tiny slice: 7x7 Fashion-MNIST images (downscale 4), a few steps per epoch. */
+const TRAINING = { limit: 96, validation: 16, batchSize: 8, downscale: 4, seed: 1 };
+
+beforeAll(async () => {
+  // A LUT of the mbv2 space at 32 px from the mock device (synthetic timings: a test fixture, not a measurement).
+  const r = await nas('profile', '--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--out', lut);
+  expect(r.code).toBe(0);
+}, 60_000);
+
+async function search(strategy: 'fbnet' | 'proxyless', opts: DifferentiableOptions, extra: Partial<SearchContext> = {}) {
+  const epochs: EpochStats[] = [];
+  const ctx: SearchContext = {
+    space,
+    latency: await lutLatencySource(lut, space),
+    evaluator: { id: 'unused', provenance: {}, evaluate: () => Promise.reject(new Error('differentiable search evaluates no candidates')) },
+    budget: 1,
+    seed: 0,
+    lutFile: lut,
+    training: TRAINING,
+    ...extra,
+  };
+  const result = await new DifferentiableSearch(strategy, { ...opts, onEpoch: (e) => epochs.push(e) }).run(ctx);
+  return { result, epochs };
+}
+
+describe('proxyless search', () => {
+  it('raising the latency weight lowers the chosen net’s predicted latency', async () => {
+    const opts = { warmupEpochs: 1, searchEpochs: 2, archLr: 0.05 };
+    const free = await search('proxyless', { ...opts, latencyWeight: 0 });
+    const fast = await search('proxyless', { ...opts, latencyWeight: 10 });
+    expect(fast.result.best!.latency.ms).toBeLessThan(free.result.best!.latency.ms);
+    // E[LAT] falls from the uniform start under the latency weight.
+    expect(fast.epochs.at(-1)!.expectedMs).toBeLessThan(fast.epochs[0].expectedMs);
+    // History: one derived architecture per search epoch, with its LUT latency and a validation accuracy.
+    expect(fast.result.history).toHaveLength(2);
+    for (const c of fast.result.history) {
+      expect(c.latency.ms).toBeCloseTo((await lutLatencySource(lut, space)).latency(space.build(c.encoding)).ms, 9);
+      expect(c.accuracy).toBeGreaterThanOrEqual(0);
+      expect(c.accuracy).toBeLessThanOrEqual(100);
+    }
+    expect(fast.result.best).toEqual(fast.result.history.at(-1));
+    expect(fast.epochs.map((e) => e.search)).toEqual([false, true, true]);
+  }, 120_000);
+
+  it('a killed search resumes from its checkpoint and ends exactly where an uninterrupted one does', async () => {
+    const opts = { warmupEpochs: 1, searchEpochs: 2, archLr: 0.05, latencyWeight: 1 };
+    const whole = await search('proxyless', { ...opts, checkpointFile: path.join(dir, 'whole.ckpt') });
+    const file = path.join(dir, 'killed.ckpt');
+    const kill = (p: { done: number }) => {
+      if (p.done === 2) throw new Error('killed');
+    };
+    await expect(search('proxyless', { ...opts, checkpointFile: file }, { onProgress: kill })).rejects.toThrow('killed');
+    expect(existsSync(file)).toBe(true);
+    const resumed = await search('proxyless', { ...opts, checkpointFile: file });
+    // Only the last epoch ran again.
+    expect(resumed.epochs.map((e) => e.epoch)).toEqual([2]);
+    expect(resumed.result.history).toEqual(whole.result.history);
+    expect(resumed.epochs[0]).toEqual(whole.epochs[2]);
+    expect(existsSync(file)).toBe(false);
+  }, 120_000);
+
+  it('needs the LUT itself and a layer-wise space', async () => {
+    await expect(search('proxyless', {}, { lutFile: undefined })).rejects.toThrow(/needs the latency table itself: give the latency as --lut FILE/);
+  });
+});
+
+describe('nas search --strategy fbnet|proxyless', () => {
+  const args = (out: string, ...more: string[]) => [
+    'search', '--space', 'mbv2', '--resolution', '32', '--lut', lut, '--out', path.join(dir, out),
+    '--train-images', '80', '--train-validation', '16', '--train-batch', '8', '--downscale', '4',
+    '--warmup-epochs', '0', '--search-epochs', '1', '--arch-lr', '0.05', ...more,
+  ];
+
+  it('runs fbnet from the CLI on a tiny slice; a larger --latency-weight gives a faster net', async () => {
+    const free = await nas(...args('free.json', '--strategy', 'fbnet', '--latency-weight', '0', '--json'));
+    expect(free.code).toBe(0);
+    const fast = await nas(...args('fast.json', '--strategy', 'fbnet', '--latency-weight', '20', '--json'));
+    expect(fast.code).toBe(0);
+    const [a, b] = [JSON.parse(free.stdout), JSON.parse(fast.stdout)];
+    expect(b).toMatchObject({ strategy: 'fbnet', evaluations: 1, resumed: 0, space: { id: 'mbv2' } });
+    expect(b.best.latency.ms).toBeLessThan(a.best.latency.ms);
+    expect(fast.stderr).toMatch(/fbnet epoch 1\/1: weight loss \d+\.\d+, arch loss \d+\.\d+, E\[LAT\] \d+\.\d+ ms, argmax \d+\.\d+ ms, accuracy \d+\.\d+%, τ 5\.00/);
+    const front = readFrontFile(path.join(dir, 'fast.json'));
+    expect(front.strategy).toBe('fbnet');
+    expect(front.best).toBe(b.best.name);
+    expect(front.members.map((m) => m.encoding)).toEqual([b.best.encoding]);
+    for (const leftover of ['fast.json.ckpt.json', 'fast.json.supernet.ckpt']) expect(existsSync(path.join(dir, leftover))).toBe(false);
+  }, 180_000);
+
+  it.each([
+    [['--strategy', 'proxyless', '--tau', '2'], /--tau is the Gumbel-softmax temperature of --strategy fbnet/],
+    [['--strategy', 'fbnet', '--latency-loss', 'flops'], /--latency-loss must be one of fbnet, proxyless-add, proxyless-mul/],
+    [['--strategy', 'fbnet', '--latency-weight', '-1'], /--latency-weight must be a number ≥ 0/],
+    [['--strategy', 'proxyless', '--search-epochs', '0'], /--search-epochs must be a whole number ≥ 1/],
+    [['--strategy', 'proxyless', '--latency-loss', 'proxyless-mul', '--target-ms', '0.5'], /--target-ms 0.5 is under half the fastest network/],
+  ])('refuses %j with one clear message', async (more, message) => {
+    const r = await nas(...args('bad.json', ...more));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('refuses a data slice that does not fill a batch of each split', async () => {
+    const r = await nas('search', '--space', 'mbv2', '--resolution', '32', '--lut', lut, '--out', path.join(dir, 'small.json'), '--strategy', 'fbnet', '--train-images', '20', '--train-validation', '4', '--train-batch', '8');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/16 training images split 13\/3 \(weights\/α\) do not fill a batch of 8 each[\s\S]*hint: raise --train-images or lower --train-batch/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
