@@ -157,7 +157,8 @@ export async function train(net: Network, data: Samples, opts: TrainOptions = {}
   let step = 0;
   if (opts.checkpoint && existsSync(opts.checkpoint)) step = restore(net, optimizer, opts.checkpoint, id);
   const resumedFrom = step;
-  let lastGood = step;
+  /** Step of the checkpoint on disk; undefined while none has been written (or resumed from). */
+  let lastGood: number | undefined = opts.checkpoint && existsSync(opts.checkpoint) ? step : undefined;
   const save = () => {
     if (!opts.checkpoint) return;
     writeCheckpoint(opts.checkpoint, snapshot(net, optimizer, { step, fingerprint: id, arch: net.arch.name, seed }));
@@ -185,7 +186,7 @@ export async function train(net: Network, data: Samples, opts: TrainOptions = {}
       if (!Number.isFinite(loss)) {
         throw new UserError(
           `training diverged: the loss is ${loss} at step ${step + 1} of ${total} (epoch ${epoch + 1}); the step was not applied` +
-            (opts.checkpoint ? `, the last good checkpoint (step ${lastGood}) is kept in ${opts.checkpoint}` : ''),
+            (!opts.checkpoint ? '' : lastGood === undefined ? '; no checkpoint had been written yet' : `, the last good checkpoint (step ${lastGood}) is kept in ${opts.checkpoint}`),
           { hint: `lower the learning rate (it was ${lr.toPrecision(3)} at that step) or add warm-up steps` },
         );
       }
