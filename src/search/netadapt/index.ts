@@ -249,10 +249,16 @@ async function startNetwork(
 /**
  * For every prunable unit of `arch`, the largest candidate width whose predicted latency meets
  * `budgetMs`. Widths are tried largest first, all units together, profiling each round's missing
- * entries in one go, so only the widths that are needed are measured.
+ * entries in one go, so only the widths that are needed are measured. A unit is only searched when
+ * its smallest width meets the budget (the smallest width is taken as the fastest: a unit whose LUT
+ * entries are not monotone might, rarely, meet the budget at a larger width and be missed).
  */
 export async function largestWidths(lut: ProfilingLut, arch: Architecture, budgetMs: number, granularity: number): Promise<Proposal[]> {
   let pending = prunableUnits(arch).map((unit) => ({ unit, widths: candidateWidths(unit, granularity), at: 0 })).filter((p) => p.widths.length > 0);
+  // A unit that misses the budget even at its smallest width is left out without profiling the widths between.
+  const smallest = pending.map((p) => withWidth(arch, p.unit, p.widths[p.widths.length - 1]));
+  await lut.ensure(smallest, false);
+  pending = pending.filter((_, i) => lut.ms(smallest[i]) <= budgetMs);
   const found: Proposal[] = [];
   while (pending.length) {
     const archs = pending.map((p) => withWidth(arch, p.unit, p.widths[p.at]));
