@@ -111,7 +111,7 @@ describe('nas search --strategy fbnet|proxyless', () => {
     const [a, b] = [JSON.parse(free.stdout), JSON.parse(fast.stdout)];
     expect(b).toMatchObject({ strategy: 'fbnet', evaluations: 1, resumed: 0, space: { id: 'mbv2' } });
     expect(b.best.latency.ms).toBeLessThan(a.best.latency.ms);
-    expect(fast.stderr).toMatch(/fbnet epoch 1\/1: weight loss \d+\.\d+, arch loss \d+\.\d+, E\[LAT\] \d+\.\d+ ms, argmax \d+\.\d+ ms, accuracy \d+\.\d+%, τ 5\.00/);
+    expect(fast.stderr).toMatch(/fbnet epoch 1\/1: weight loss \d+\.\d+, arch loss \d+\.\d+, E\[LAT\] \d+\.\d+ ms \(layer table\), argmax \d+\.\d+ ms \(LUT predictor\), accuracy \d+\.\d+%, τ 5\.00/);
     const front = readFrontFile(path.join(dir, 'fast.json'));
     expect(front.strategy).toBe('fbnet');
     expect(front.best).toBe(b.best.name);

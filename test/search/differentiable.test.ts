@@ -218,3 +218,32 @@ describe('settings', () => {
     expect(() => resolveSettings('fbnet', {}, { warmupEpochs: -1 })).toThrow(/--warmup-epochs must be a whole number ≥ 0/);
   });
 });
+
+describe('derived network', () => {
+  it('is the supernet path of the choices: same logits as the mixed ops with one-hot gates, as a plain Network', async () => {
+    const { createSpace } = await import('../../src/spaces/registry.js');
+    const { CandidateTable } = await import('../../src/train/supernet/candidates.js');
+    const { MixedSupernet } = await import('../../src/search/differentiable/supernet.js');
+    const space = createSpace('mbv2', { resolution: 32 });
+    const net = new MixedSupernet(CandidateTable.build(space, { channels: 1, height: 7, width: 7 }, 10, 3));
+    const choices = space.sample(new Rng(5));
+    choices[5] = 6; // a skip
+    net.mixed.forEach((m, l) => m.configure(m.ops.map((_, i) => (i === choices[l] ? 1 : 0))));
+    const pixels = new Rng(8).fill(3 * 7 * 7, 1);
+    // A new input tensor each time: a training forward keeps its input until the step ends, then frees it.
+    const images = () => tf.tensor4d(pixels, [3, 7, 7, 1]);
+    // Move the BatchNorm statistics off their initial values first, so a copy that missed them shows.
+    tf.tidy(() => {
+      const logits = net.forward(images(), true);
+      net.backward(tf.onesLike(logits) as tf.Tensor2D);
+    });
+    for (const p of net.params()) p.clearGrad();
+    const derived = net.derivedNetwork(choices, 0);
+    expect(derived.arch.name).toBe(space.build(choices).name);
+    const a = tf.tidy(() => net.forward(images(), false).dataSync());
+    const b = tf.tidy(() => derived.forward(images(), false).dataSync());
+    expect(maxRelErr(b, a)).toBeLessThan(1e-5);
+    derived.dispose();
+    net.dispose();
+  });
+});

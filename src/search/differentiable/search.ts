@@ -61,9 +61,9 @@ export interface EpochStats {
   weightLoss: number;
   /** Mean latency-aware loss of the α steps (NaN in warm-up). */
   archLoss: number;
-  /** E[LAT] under softmax(α) at the end of the epoch, ms. */
+  /** E[LAT] under softmax(α) at the end of the epoch, ms, from the layer table the loss uses. */
   expectedMs: number;
-  /** LUT latency of the argmax architecture, ms. */
+  /** The argmax architecture's latency from the LUT predictor (ctx.latency: what the result reports), ms. */
   argmaxMs: number;
   choices: number[];
   tau?: number;
@@ -245,7 +245,7 @@ export class DifferentiableSearch implements Searcher {
             weightLoss: sums.w / sums.wn,
             archLoss: sums.an ? sums.a / sums.an : NaN,
             expectedMs: tf.tidy(() => expectedLatency(table, alpha.tensors).dataSync()[0]),
-            argmaxMs: table.latencyOf(choices),
+            argmaxMs: ctx.latency.latency(ctx.space.build(choices)).ms,
             choices,
             tau: this.name === 'fbnet' ? tau : undefined,
           };
@@ -263,7 +263,7 @@ export class DifferentiableSearch implements Searcher {
             message:
               `${this.name} epoch ${epoch + 1}/${epochs}${searching ? '' : ' (warm-up)'}: weight loss ${stats.weightLoss.toFixed(3)}` +
               (searching ? `, arch loss ${stats.archLoss.toFixed(3)}` : '') +
-              `, E[LAT] ${stats.expectedMs.toFixed(3)} ms, argmax ${stats.argmaxMs.toFixed(3)} ms` +
+              `, E[LAT] ${stats.expectedMs.toFixed(3)} ms (layer table), argmax ${stats.argmaxMs.toFixed(3)} ms (LUT predictor)` +
               (stats.accuracy === undefined ? '' : `, accuracy ${stats.accuracy.toFixed(2)}%`) +
               (stats.tau === undefined ? '' : `, τ ${stats.tau.toFixed(2)}`) +
               ` (${backend.name})`,
