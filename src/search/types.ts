@@ -75,6 +75,11 @@ export interface SearchResult {
   history: Candidate[];
   /** Best candidate meeting targetMs, if any. */
   best?: Candidate;
+  /**
+   * How the search ended, in one line, from a strategy whose --budget is not a count of evaluations
+   * (netadapt: iterations; fbnet/proxyless: none); printed instead of the generic "stopped after N of budget".
+   */
+  summary?: string;
 }
 
 export interface Searcher {

@@ -140,7 +140,8 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
   const { result, front, resumed } = job;
   if (resumed) log(`resumed from checkpoint: ${resumed} evaluation(s) reused`);
   // fbnet/proxyless spend no --budget: their history is one derived architecture per search epoch.
-  if (result.history.length < a.budget && a.strategy !== 'fbnet' && a.strategy !== 'proxyless') log(`stopped after ${result.history.length} of ${a.budget} evaluations: no new ${a.targetMs === undefined ? '' : 'feasible '}architecture left to try`);
+  if (result.summary) log(result.summary);
+  else if (result.history.length < a.budget && a.strategy !== 'fbnet' && a.strategy !== 'proxyless') log(`stopped after ${result.history.length} of ${a.budget} evaluations: no new ${a.targetMs === undefined ? '' : 'feasible '}architecture left to try`);
   const lite = (c: Candidate) => ({ name: c.name, encoding: c.encoding, accuracy: c.accuracy, latency: { ms: c.latency.ms, ci95: c.latency.ci95 ?? null } });
   emit(
     a,
@@ -155,6 +156,7 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
       budget: front.budget,
       evaluations: front.evaluations,
       resumed,
+      summary: result.summary ?? null,
       best: result.best ? lite(result.best) : null,
       front: result.front.map(lite),
     },

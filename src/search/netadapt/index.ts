@@ -216,7 +216,10 @@ export class NetadaptSearch implements Searcher {
 /** The trajectory as a search result: history = every point, front = start, iterations and the final network in place of the last one. */
 function result(trajectory: readonly TrajectoryPoint[], final: TrajectoryPoint, target: number): SearchResult {
   const front = [...trajectory.slice(0, trajectory.length > 1 ? -1 : undefined), final].sort((a, b) => a.latency.ms - b.latency.ms);
-  return { strategy: 'netadapt', front, history: [...trajectory, final], best: final.latency.ms <= target ? final : undefined };
+  const iterations = trajectory[trajectory.length - 1].iteration;
+  const reached = final.latency.ms <= target;
+  const summary = `netadapt: ${iterations} iteration(s), ${final.latency.ms.toFixed(3)} ms predicted from ${trajectory[0].latency.ms.toFixed(3)} ms: target ${target} ms ${reached ? 'met' : 'not met'}`;
+  return { strategy: 'netadapt', front, history: [...trajectory, final], best: reached ? final : undefined, summary };
 }
 
 /** The trained start network: from --start-checkpoint when it holds one, else trained (resuming its own checkpoint). */
