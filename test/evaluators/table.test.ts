@@ -22,7 +22,7 @@ describe('table evaluator', () => {
   });
 
   it('is reachable by name through the registry', async () => {
-    expect(EVALUATOR_NAMES).toEqual(['table', 'command', 'proxy', 'train']);
+    expect(EVALUATOR_NAMES).toEqual(['table', 'command', 'proxy', 'train', 'supernet']);
     expect(await (await createEvaluator('table', { dataset: 'cifar100' })).evaluate(arch)).toBe(73.22);
     await expect(createEvaluator('oracle')).rejects.toThrow(/unknown evaluator 'oracle'/);
   });
