@@ -92,14 +92,17 @@ export function toProtocol(a: ProtocolArgs): TimingProtocol {
   return p;
 }
 
-interface ArchArgs {
+/** The flags of archSourceOptions (`random` is a count, or true for one with `single`). */
+export interface ArchSourceArgs {
   arch?: string;
   published?: string;
   space?: string;
-  random?: number;
+  random?: number | boolean;
   seed: number;
   resolution?: number;
 }
+
+type ArchArgs = ArchSourceArgs & { random?: number };
 
 /** The architectures named by --arch | --published | --space S --random N. */
 export async function resolveArchitectures(a: ArchArgs): Promise<Architecture[]> {

@@ -7,17 +7,11 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../core/errors.js';
 import { emit } from '../output.js';
-import { archSourceOptions, resolveArchitectures } from './common.js';
+import { archSourceOptions, resolveArchitectures, type ArchSourceArgs } from './common.js';
 
-interface ExportArgs {
+interface ExportArgs extends ArchSourceArgs {
   json: boolean;
   out: string;
-  arch?: string;
-  published?: string;
-  space?: string;
-  random?: number | boolean;
-  seed: number;
-  resolution?: number;
   weightSeed: number;
   front?: string;
   select?: string;

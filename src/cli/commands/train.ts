@@ -12,19 +12,13 @@ import { UserError } from '../../core/errors.js';
 import { readCheckpoint } from '../../train/checkpoint.js';
 import { emit, log } from '../output.js';
 import { createProgress } from '../progress.js';
-import { archSourceOptions, resolveArchitectures, trainingOptions, trainingSettings, type TrainingArgs } from './common.js';
+import { archSourceOptions, resolveArchitectures, type ArchSourceArgs, trainingOptions, trainingSettings, type TrainingArgs } from './common.js';
 
-interface TrainArgs extends TrainingArgs {
+interface TrainArgs extends Omit<TrainingArgs, 'seed'>, ArchSourceArgs {
   json: boolean;
   out: string;
   checkpoint?: string;
   checkpointEvery?: number;
-  arch?: string;
-  published?: string;
-  space?: string;
-  random?: number | boolean;
-  seed: number;
-  resolution?: number;
 }
 
 
