@@ -45,6 +45,7 @@ export interface SearchArgs extends TrainingArgs {
   supernet?: string;
   supernetEpochs?: number;
   supernetSampler?: string;
+  supernetSharing?: string;
   // fbnet / proxyless (src/search/differentiable/settings.ts validates them)
   latencyLoss?: string;
   latencyWeight?: number;
@@ -139,9 +140,8 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
   }
   const { result, front, resumed } = job;
   if (resumed) log(`resumed from checkpoint: ${resumed} evaluation(s) reused`);
-  // fbnet/proxyless spend no --budget: their history is one derived architecture per search epoch.
   if (result.summary) log(result.summary);
-  else if (result.history.length < a.budget && a.strategy !== 'fbnet' && a.strategy !== 'proxyless') log(`stopped after ${result.history.length} of ${a.budget} evaluations: no new ${a.targetMs === undefined ? '' : 'feasible '}architecture left to try`);
+  else if (result.history.length < a.budget) log(`stopped after ${result.history.length} of ${a.budget} evaluations: no new ${a.targetMs === undefined ? '' : 'feasible '}architecture left to try`);
   const lite = (c: Candidate) => ({ name: c.name, encoding: c.encoding, accuracy: c.accuracy, latency: { ms: c.latency.ms, ci95: c.latency.ci95 ?? null } });
   emit(
     a,
@@ -199,6 +199,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('supernet', { type: 'string', describe: 'supernet evaluator: supernet checkpoint file, used when finished, resumed when partial, trained when missing (default <out>.supernet)' })
       .option('supernet-epochs', { type: 'number', describe: 'supernet evaluator: epochs the supernet is trained for (default 10)' })
       .option('supernet-sampler', { type: 'string', choices: ['uniform', 'fair'], describe: 'supernet evaluator: uniform single paths (SPOS, default) or FairNAS strict fairness' })
+      .option('supernet-sharing', { type: 'string', choices: ['independent', 'nested'], describe: 'supernet evaluator: own weights per option (SPOS, default) or nested (one largest kernel per layer, options are its slices: OFA / Single-Path NAS)' })
       .option('start', { type: 'string', describe: 'netadapt: start network, an architecture JSON file or a published net (default: MobileNetV2-style member of the space)' })
       .option('start-epochs', { type: 'number', describe: 'netadapt: epochs the start network is trained for (default 3)' })
       .option('start-checkpoint', { type: 'string', describe: 'netadapt: trained start weights (training checkpoint); trained and written there when absent' })

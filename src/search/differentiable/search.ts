@@ -280,7 +280,11 @@ export class DifferentiableSearch implements Searcher {
     // One entry per distinct architecture for the front: its latest measurement (the most trained weights).
     const latest = new Map(history.map((c) => [c.encoding.join(','), c]));
     const front = paretoFront([...latest.values()].map((c) => ({ c, accuracy: c.accuracy, latencyMs: c.latency.ms }))).map((p) => p.c);
-    return { strategy: this.name, front, history, best: history[history.length - 1] };
+    const best = history[history.length - 1];
+    const summary = best
+      ? `${this.name}: ${history.length} search epoch(s); argmax architecture ${best.accuracy.toFixed(2)}% (inherited weights) at ${best.latency.ms.toFixed(3)} ms predicted`
+      : `${this.name}: no search epoch ran`;
+    return { strategy: this.name, front, history, best, summary };
   }
 
   /** One α update; returns the latency-aware loss. */
