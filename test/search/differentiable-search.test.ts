@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { nasInProcess } from '../cli/helpers.js';
 import { lutLatencySource } from '../../src/predict/latency-source.js';
 import { DifferentiableSearch, type DifferentiableOptions, type EpochStats } from '../../src/search/differentiable/index.js';
 import { readFrontFile } from '../../src/search/front-file.js';
@@ -11,19 +11,7 @@ import { createSpace } from '../../src/spaces/registry.js';
 import { LayerLatencyTable } from '../../src/search/loss/index.js';
 import { readLut } from '../../lut/store.js';
 
-/** Runs `nas <args>` in-process, capturing what it prints. */
-async function nas(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const nas = nasInProcess;
 
 afterEach(() => {
   process.exitCode = undefined;
