@@ -6,7 +6,7 @@
  * time (wall and CPU) and the time per candidate of each evaluator.
  *
  *   node --import tsx bench/supernet-ranking.ts [--nets 20] [--images 2560] [--validation 512] [--downscale 2]
- *     [--supernet-epochs 10] [--sampler uniform|fair] [--lr 0.05] [--optimizer sgd|adam] [--standalone-epochs 2]
+ *     [--supernet-epochs 10] [--sampler uniform|fair] [--sharing independent|nested] [--lr 0.05] [--optimizer sgd|adam] [--standalone-epochs 2]
  *     [--batch 64] [--seed 0] [--file /tmp/bench.supernet]
  *
  * --file keeps the supernet (a finished one is reused, so the stand-alone half can be rerun alone).
@@ -16,7 +16,7 @@ import { kendallTau, spearmanRho } from '../src/core/agreement.js';
 import { Rng } from '../src/core/rng.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { useTrainingBackend } from '../src/train/backend.js';
-import { CandidateTable } from '../src/train/supernet/candidates.js';
+import { CandidateTable, checkSharing } from '../src/train/supernet/candidates.js';
 import { checkSampler } from '../src/train/supernet/sampler.js';
 import { Supernet } from '../src/train/supernet/supernet.js';
 import { loadTrainingData, trainEvaluator, type TrainEvaluatorOptions } from '../src/train/train-evaluator.js';
@@ -29,6 +29,7 @@ const { values: v } = parseArgs({
     downscale: { type: 'string', default: '2' },
     'supernet-epochs': { type: 'string', default: '10' },
     sampler: { type: 'string', default: 'uniform' },
+    sharing: { type: 'string', default: 'independent' },
     optimizer: { type: 'string', default: 'sgd' },
     lr: { type: 'string' },
     'standalone-epochs': { type: 'string', default: '2' },
@@ -40,6 +41,7 @@ const { values: v } = parseArgs({
 });
 const nets = Number(v.nets);
 const sampler = checkSampler(v.sampler!);
+const sharing = checkSharing(v.sharing!);
 const optimizer = { kind: v.optimizer as 'sgd' | 'adam', ...(v.lr === undefined ? {} : { lr: Number(v.lr) }) };
 const data: TrainEvaluatorOptions = {
   limit: Number(v.images),
@@ -57,10 +59,10 @@ const space = createSpace('mbv2', { resolution: Number(v.resolution) });
 const image = prepared.train;
 console.log(
   `mbv2@${space.resolution} supernet on Fashion-MNIST ${image.height}x${image.width}x${image.channels}: ${image.count} training / ${prepared.validation.count} validation images, ` +
-    `${sampler}, ${v['supernet-epochs']} epochs, batch ${v.batch}, ${optimizer.kind}${v.lr ? ` lr ${v.lr}` : ''}, seed ${v.seed}; ${backend.detail}; ${nets} nets, stand-alone ${v['standalone-epochs']} epochs`,
+    `${sampler}, ${sharing} weights, ${v['supernet-epochs']} epochs, batch ${v.batch}, ${optimizer.kind}${v.lr ? ` lr ${v.lr}` : ''}, seed ${v.seed}; ${backend.detail}; ${nets} nets, stand-alone ${v['standalone-epochs']} epochs`,
 );
 
-const supernet = new Supernet(CandidateTable.build(space, image, image.classes, data.seed!));
+const supernet = new Supernet(CandidateTable.build(space, image, image.classes, data.seed!, sharing));
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 let lastLog = 0;

@@ -15,6 +15,8 @@
  * budget per candidate and are not used here). Candidates are retargeted to the images and classes
  * as the train evaluator does (adaptArchitecture): mbv2 at --resolution 32 (3x32x32) takes
  * Fashion-MNIST's 1x28x28 images (14x14 with --downscale 2), every other layer kept.
+ * --supernet-sharing: independent weights per option (SPOS, default) or nested (one largest kernel
+ * per layer, options are its slices; see candidates.ts); recorded in the checkpoint and provenance.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +27,7 @@ import type { Prepared } from '../data/prepare.js';
 import type { AccuracyEvaluator } from '../search/types.js';
 import { createSpace } from '../spaces/registry.js';
 import { useTrainingBackend } from '../train/backend.js';
-import { CandidateTable } from '../train/supernet/candidates.js';
+import { CandidateTable, checkSharing, type Sharing } from '../train/supernet/candidates.js';
 import { checkSampler, type SamplerKind } from '../train/supernet/sampler.js';
 import { Supernet, type SupernetProgress } from '../train/supernet/supernet.js';
 import { dataSettings, loadTrainingData, type TrainEvaluatorOptions } from '../train/train-evaluator.js';
@@ -41,6 +43,8 @@ export interface SupernetEvaluatorOptions {
   /** Supernet budget in epochs over the training images (default 10). */
   epochs?: number;
   sampler?: SamplerKind;
+  /** Weight sharing between the options of a layer (default independent). */
+  sharing?: Sharing;
   /** The space the supernet holds; default: the space of the first architecture evaluated. */
   space?: { id: string; resolution?: number };
   /** Training images BatchNorm is recalibrated on per candidate (default 512). */
@@ -51,7 +55,7 @@ export interface SupernetEvaluatorOptions {
   log?: (message: string) => void;
 }
 
-/** The evaluator's options from the search command's flags (--supernet, --supernet-epochs, --supernet-sampler). */
+/** The evaluator's options from the search command's flags (--supernet, --supernet-epochs, --supernet-sampler, --supernet-sharing). */
 export function supernetOptionsFromArgs(o: EvaluatorOptions): SupernetEvaluatorOptions {
   const a = o.args ?? {};
   const file = a.supernet as string | undefined;
@@ -61,8 +65,9 @@ export function supernetOptionsFromArgs(o: EvaluatorOptions): SupernetEvaluatorO
   const epochs = a.supernetEpochs as number | undefined;
   if (epochs !== undefined && !(Number.isFinite(epochs) && epochs > 0)) throw new UserError(`--supernet-epochs must be a positive number, got ${epochs}`);
   const sampler = a.supernetSampler === undefined ? undefined : checkSampler(String(a.supernetSampler));
+  const sharing = a.supernetSharing === undefined ? undefined : checkSharing(String(a.supernetSharing));
   const space = typeof a.space === 'string' ? { id: a.space, resolution: a.resolution as number | undefined } : undefined;
-  return { training: o.training, file: file ?? `${out}.supernet`, epochs, sampler, space };
+  return { training: o.training, file: file ?? `${out}.supernet`, epochs, sampler, sharing, space };
 }
 
 export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvaluator {
@@ -73,6 +78,7 @@ export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvalu
     ...dataSettings(training),
     epochs: opts.epochs ?? DEFAULT_SUPERNET_EPOCHS,
     sampler: opts.sampler ?? 'uniform',
+    sharing: opts.sharing ?? 'independent',
     batchSize: training.batchSize ?? 64,
     optimizer: training.optimizer ?? {},
     warmupSteps: training.warmupSteps ?? 0,
@@ -95,9 +101,9 @@ export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvalu
     const which = opts.space ?? arch.space;
     if (!which) throw new UserError(`architecture '${arch.name}' names no search space, so the supernet evaluator cannot tell which supernet to build`, { hint: 'search a layer-wise space, e.g. --space mbv2 --resolution 32' });
     const space = createSpace(which.id, which.resolution === undefined ? {} : { resolution: which.resolution });
-    const supernet = new Supernet(CandidateTable.build(space, data.train, data.train.classes, settings.seed));
+    const supernet = new Supernet(CandidateTable.build(space, data.train, data.train.classes, settings.seed, settings.sharing));
     const state = existsSync(file) ? 'found' : 'missing';
-    say(`supernet ${file}: ${state === 'found' ? 'found, resuming or reusing it' : `missing, training it (${settings.sampler}, ${settings.epochs} epoch(s) on ${data.train.count} images)`}`);
+    say(`supernet ${file}: ${state === 'found' ? 'found, resuming or reusing it' : `missing, training it (${settings.sampler}, ${settings.epochs} epoch(s) on ${data.train.count} images${settings.sharing === 'nested' ? ', nested weights' : ''})`}`);
     let bar: Progress | undefined;
     const report =
       opts.onProgress ??

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convFilterGrad, convInputGrad, depthwiseFilterGrad, depthwiseInputGrad, rows } from './functional.js';
 import { heStd, normal } from './init.js';
-import { Param, type Module, type TrainContext } from './module.js';
+import { Param, ownerOf, type Module, type TrainContext, type WeightRef } from './module.js';
 
 export interface ConvInit {
   seed: number;
@@ -14,12 +14,20 @@ export interface ConvInit {
   act: string;
 }
 
+/** The module's weight: the given one (a shared Param or a slice of one, checked against the shape) or a new Param. */
+function makeWeight(name: string, shape: number[], fanIn: number, init: ConvInit, given?: WeightRef): WeightRef {
+  if (!given) return new Param(`${name}.weight`, normal(init.seed, `${name}.weight`, shape, heStd(fanIn, init.act)), 'weight');
+  const got = given instanceof Param ? given.variable.shape : given.size;
+  if (got.join(',') !== shape.join(',')) throw new Error(`${name}: weight ${given.name} is [${got}], the module needs [${shape}]`);
+  return given;
+}
+
 function samePad(k: number): number {
   return Math.floor((k - 1) / 2);
 }
 
 export class Conv implements Module {
-  readonly weight: Param;
+  readonly weight: WeightRef;
   private x?: tf.Tensor4D;
   constructor(
     readonly name: string,
@@ -28,9 +36,10 @@ export class Conv implements Module {
     readonly k: number,
     readonly stride: number,
     init: ConvInit,
+    /** A weight to use instead of a new one (weight sharing). */
+    weight?: WeightRef,
   ) {
-    const shape = [k, k, cin, cout];
-    this.weight = new Param(`${name}.weight`, normal(init.seed, `${name}.weight`, shape, heStd(k * k * cin, init.act)), 'weight');
+    this.weight = makeWeight(name, [k, k, cin, cout], k * k * cin, init, weight);
   }
   forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D {
     if (ctx) this.x = ctx.save(x);
@@ -44,21 +53,23 @@ export class Conv implements Module {
     return needInput ? convInputGrad(dy, w, x.shape, this.stride, samePad(this.k)) : null;
   }
   params(): Param[] {
-    return [this.weight];
+    return [ownerOf(this.weight)];
   }
 }
 
 /** 1x1 stride-1 conv: [n*h*w, cin] x [cin, cout]. */
 export class Pointwise implements Module {
-  readonly weight: Param;
+  readonly weight: WeightRef;
   private x?: tf.Tensor4D;
   constructor(
     readonly name: string,
     readonly cin: number,
     readonly cout: number,
     init: ConvInit,
+    /** A weight to use instead of a new one (weight sharing). */
+    weight?: WeightRef,
   ) {
-    this.weight = new Param(`${name}.weight`, normal(init.seed, `${name}.weight`, [1, 1, cin, cout], heStd(cin, init.act)), 'weight');
+    this.weight = makeWeight(name, [1, 1, cin, cout], cin, init, weight);
   }
   private matrix(): tf.Tensor2D {
     return tf.reshape(this.weight.value, [this.cin, this.cout]);
@@ -77,12 +88,12 @@ export class Pointwise implements Module {
     return tf.tidy(() => tf.reshape(tf.matMul(rows(dy), tf.transpose(this.matrix())), x.shape) as tf.Tensor4D);
   }
   params(): Param[] {
-    return [this.weight];
+    return [ownerOf(this.weight)];
   }
 }
 
 export class Depthwise implements Module {
-  readonly weight: Param;
+  readonly weight: WeightRef;
   private x?: tf.Tensor4D;
   constructor(
     readonly name: string,
@@ -90,9 +101,10 @@ export class Depthwise implements Module {
     readonly k: number,
     readonly stride: number,
     init: ConvInit,
+    /** A weight to use instead of a new one (weight sharing). */
+    weight?: WeightRef,
   ) {
-    const shape = [k, k, channels, 1];
-    this.weight = new Param(`${name}.weight`, normal(init.seed, `${name}.weight`, shape, heStd(k * k, init.act)), 'weight');
+    this.weight = makeWeight(name, [k, k, channels, 1], k * k, init, weight);
   }
   forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D {
     if (ctx) this.x = ctx.save(x);
@@ -106,6 +118,6 @@ export class Depthwise implements Module {
     return needInput ? depthwiseInputGrad(dy, w, x.shape, this.stride, samePad(this.k)) : null;
   }
   params(): Param[] {
-    return [this.weight];
+    return [ownerOf(this.weight)];
   }
 }

@@ -60,6 +60,55 @@ export class Param {
   }
 }
 
+/**
+ * A block of a parent Param, used as a module's weight (nested weight sharing: one-shot supernets
+ * whose options are sub-blocks of one largest kernel). `value` is a new slice of the parent's
+ * variable on every access, so read it inside a tf.tidy and do not keep it; `addGrad` pads the
+ * gradient with zeros to the parent's shape and adds it to the parent's gradient. Optimizers and
+ * checkpoints see only the parent: a module's `params()` lists `ownerOf(weight)`.
+ */
+export class ParamSlice {
+  readonly size: number[];
+  constructor(
+    readonly parent: Param,
+    readonly begin: number[],
+    size: number[],
+  ) {
+    const shape = parent.variable.shape;
+    if (begin.length !== shape.length || size.length !== shape.length || size.some((n, i) => !(n > 0 && begin[i] >= 0 && begin[i] + n <= shape[i])))
+      throw new Error(`slice [${begin}] + [${size}] is outside ${parent.name} [${shape}]`);
+    this.size = [...size];
+  }
+  get name(): string {
+    return this.parent.name;
+  }
+  get role(): ParamRole {
+    return this.parent.role;
+  }
+  /** True when the slice is the whole parent. */
+  get whole(): boolean {
+    return this.size.every((n, i) => n === this.parent.variable.shape[i]);
+  }
+  get value(): tf.Tensor {
+    return this.whole ? this.parent.value : tf.slice(this.parent.variable, this.begin, this.size);
+  }
+  addGrad(g: tf.Tensor): void {
+    if (this.whole) return this.parent.addGrad(g);
+    const shape = this.parent.variable.shape;
+    const padded = tf.tidy(() => tf.pad(g, this.begin.map((b, i) => [b, shape[i] - b - this.size[i]] as [number, number])));
+    g.dispose();
+    this.parent.addGrad(padded);
+  }
+}
+
+/** A module's weight: its own Param or a slice of a shared one. */
+export type WeightRef = Param | ParamSlice;
+
+/** The Param a weight belongs to (what optimizers and checkpoints see). */
+export function ownerOf(w: WeightRef): Param {
+  return w instanceof ParamSlice ? w.parent : w;
+}
+
 /** What a training forward keeps for its backward. */
 export interface TrainContext {
   save<T extends tf.Tensor>(t: T): T;

@@ -17,16 +17,41 @@
  * for the fixed layers (j = index among the stem / head layers). Parts as in blocks.ts.
  *
  * The mapping from a choice vector to the path of modules lives in `path()` only.
+ *
+ * Weight sharing (`sharing`):
+ *   independent  SPOS: every option has its own weights (the default).
+ *   nested       Once-for-All's elastic kernel and width / Single-Path NAS's superkernel: per layer ONE
+ *                set of conv weights, those of the largest option (largest k, largest expansion):
+ *                `layer<i>.expand.weight` [1,1,cin,midMax], `layer<i>.dw.weight` [kMax,kMax,midMax,1],
+ *                `layer<i>.project.weight` [1,1,midMax,cout]. Option (k, e) uses the first
+ *                mid = cin*e expanded channels (expand output slice, project input slice) and the
+ *                centre k x k of the depthwise kernel of those channels (ParamSlice views: gradients
+ *                are padded into the shared tensor). Every option keeps its own BatchNorms
+ *                (`layer<i>.op<o>.<part>.bn.…`); skip stays Identity. Needs MBConv options of one
+ *                layer that differ in k and expansion only, without SE.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { placeLayers, type Architecture, type Layer } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
-import type { OpSpec, Shape } from '../../core/ops.js';
+import { expandedChannels, type MBConvSpec, type OpSpec, type Shape } from '../../core/ops.js';
 import type { SearchSpace } from '../../core/space.js';
+import { Activation } from '../nn/activation.js';
+import { BatchNorm } from '../nn/batchnorm.js';
 import { buildLayer } from '../nn/blocks.js';
-import type { Module, Param } from '../nn/module.js';
+import { Depthwise, Pointwise } from '../nn/conv.js';
+import { heStd, normal } from '../nn/init.js';
+import { Param, ParamSlice, Residual, Sequence, type Module } from '../nn/module.js';
 import { Identity } from '../nn/pool.js';
 import { adaptArchitecture } from '../train-evaluator.js';
+
+export const SHARINGS = ['independent', 'nested'] as const;
+export type Sharing = (typeof SHARINGS)[number];
+
+export function checkSharing(kind: string): Sharing {
+  if (!(SHARINGS as readonly string[]).includes(kind))
+    throw new UserError(`unknown supernet weight sharing '${kind}'`, { hint: `choose ${SHARINGS.join(' or ')} (independent: own weights per option, SPOS; nested: one largest kernel per layer, options are its slices)` });
+  return kind as Sharing;
+}
 
 export interface ImageShape {
   channels: number;
@@ -48,6 +73,8 @@ export interface CandidateLayer {
   specs: (OpSpec | null)[];
   /** One module per option, parameters `<prefix>.op<o>.…`; Identity where the layer is left out. */
   ops: Module[];
+  /** Nested sharing: the layer's shared conv weights (the options' convs are slices of them); empty when independent. */
+  shared: Param[];
 }
 
 /** A stem or head layer, shared by every path. */
@@ -75,16 +102,17 @@ export class CandidateTable {
     readonly space: SearchSpace,
     readonly image: ImageShape,
     readonly classes: number,
+    readonly sharing: Sharing,
   ) {
     this.input = [1, image.channels, image.height, image.width];
   }
 
   /**
    * Builds every candidate module for `space`, retargeted to images of `image` and `classes`
-   * classes; initial weights from `seed` (per tensor name, as Network does).
+   * classes; initial weights from `seed` (per tensor name, as Network does); `sharing` as above.
    */
-  static build(space: SearchSpace, image: ImageShape, classes: number, seed: number): CandidateTable {
-    const t = new CandidateTable(space, image, classes);
+  static build(space: SearchSpace, image: ImageShape, classes: number, seed: number, sharing: Sharing = 'independent'): CandidateTable {
+    const t = new CandidateTable(space, image, classes, checkSharing(sharing));
     const decisions = space.decisions();
     const notLayerwise = (why: string) =>
       new UserError(`space '${space.id}' is not layer-wise (${why}), so a single-path supernet cannot hold it`, { hint: 'use a layer-wise space such as mbv2' });
@@ -121,15 +149,16 @@ export class CandidateTable {
           if (!isDeepStrictEqual(got.blocks.filter((_, k) => k !== i).map((p) => p.layer), others.map((p) => p.layer)))
             throw notLayerwise(`${d.name}=${label} changes other layers`);
           specs.push(got.blocks[i].layer.spec);
-          ops.push(buildLayer(got.blocks[i].layer.spec, input, `${prefix}.op${o}`, seed));
+          if (sharing === 'independent') ops.push(buildLayer(got.blocks[i].layer.spec, input, `${prefix}.op${o}`, seed));
         } else if (got.blocks.length === decisions.length - 1) {
           if (!isDeepStrictEqual(got.blocks.map((p) => p.layer), others.map((p) => p.layer))) throw notLayerwise(`${d.name}=${label} changes other layers`);
           if (!isDeepStrictEqual(ref.blocks[i].output, input)) throw notLayerwise(`${d.name}=${label} leaves out a layer that changes the shape`);
           specs.push(null);
-          ops.push(new Identity());
+          if (sharing === 'independent') ops.push(new Identity());
         } else throw notLayerwise(`${d.name}=${label} gives ${got.blocks.length} blocks`);
       });
-      t.layers.push({ decision: d.name, prefix, options: [...d.options], input, specs, ops });
+      if (sharing === 'independent') t.layers.push({ decision: d.name, prefix, options: [...d.options], input, specs, ops, shared: [] });
+      else t.layers.push({ decision: d.name, prefix, options: [...d.options], input, specs, ...nestedOps(prefix, input, specs, d.options, seed) });
     });
     return t;
   }
@@ -196,9 +225,10 @@ export class CandidateTable {
     return [...choices];
   }
 
-  /** Every parameter and BatchNorm statistic: stem, each layer's options in order, head. */
+  /** Every parameter and BatchNorm statistic, each once: stem, each layer's options in order (a shared weight where first used), head. */
   params(): Param[] {
-    return [...this.stem.map((s) => s.module), ...this.layers.flatMap((l) => l.ops), ...this.head.map((h) => h.module)].flatMap((m) => m.params());
+    const all = [...this.stem.map((s) => s.module), ...this.layers.flatMap((l) => l.ops), ...this.head.map((h) => h.module)].flatMap((m) => m.params());
+    return [...new Set(all)];
   }
 
   dispose(): void {
@@ -207,4 +237,56 @@ export class CandidateTable {
       p.variable.dispose();
     }
   }
+}
+
+/** fused into the BatchNorm when relu / relu6 / none, a separate module otherwise (as blocks.ts does) */
+function bnAct(name: string, channels: number, act: MBConvSpec['act']): Module[] {
+  const fusable = act === 'none' || act === 'relu' || act === 'relu6';
+  return [new BatchNorm(name, channels, fusable ? act : 'none'), ...(fusable ? [] : [new Activation(act)])];
+}
+
+/**
+ * Nested sharing for one layer: the shared weights of its largest option and one module per option
+ * whose convs are slices of them (structure and names as blocks.ts builds an MBConv).
+ */
+function nestedOps(prefix: string, input: Shape, specs: (OpSpec | null)[], labels: string[], seed: number): { ops: Module[]; shared: Param[] } {
+  const cin = input[1];
+  const blocks = specs.filter((s): s is OpSpec => s !== null);
+  if (blocks.length === 0) return { ops: specs.map(() => new Identity()), shared: [] };
+  const refuse = (why: string) =>
+    new UserError(`${prefix}: nested weight sharing needs MBConv options that differ in kernel size and expansion only (${why})`, { hint: 'use --supernet-sharing independent for this space' });
+  const mb = blocks.map((s, j) => {
+    if (s.kind !== 'mbconv') throw refuse(`option ${labels[specs.indexOf(s)] ?? j} is ${s.kind}`);
+    return s;
+  });
+  const first = mb[0];
+  for (const s of mb) {
+    if (s.cout !== first.cout || s.stride !== first.stride || s.act !== first.act || s.skip !== first.skip) throw refuse('options differ in output channels, stride, activation or skip');
+    if (s.se !== 0) throw refuse('an option has squeeze-excitation');
+    if ((Math.max(...mb.map((m) => m.k)) - s.k) % 2 !== 0) throw refuse('kernel sizes of different parity have no common centre');
+  }
+  const kMax = Math.max(...mb.map((s) => s.k));
+  const mid = (s: MBConvSpec) => expandedChannels(cin, s.expand);
+  const midMax = Math.max(...mb.map(mid));
+  const expanding = mb.filter((s) => s.expand !== 1);
+  const expandMax = expanding.length ? Math.max(...expanding.map(mid)) : 0;
+  const weight = (name: string, shape: number[], fanIn: number, act: string) => new Param(`${name}.weight`, normal(seed, `${name}.weight`, shape, heStd(fanIn, act)), 'weight');
+  const expandW = expanding.length ? weight(`${prefix}.expand`, [1, 1, cin, expandMax], cin, first.act) : undefined;
+  const dwW = weight(`${prefix}.dw`, [kMax, kMax, midMax, 1], kMax * kMax, first.act);
+  const projectW = weight(`${prefix}.project`, [1, 1, midMax, first.cout], midMax, 'none');
+  const ops = specs.map((spec, o): Module => {
+    if (!spec) return new Identity();
+    const s = spec as MBConvSpec;
+    const p = `${prefix}.op${o}`;
+    const m = mid(s);
+    const off = (kMax - s.k) / 2;
+    const init = { seed, act: s.act };
+    const parts: Module[] = [];
+    if (s.expand !== 1) parts.push(new Sequence([new Pointwise(`${p}.expand`, cin, m, init, new ParamSlice(expandW!, [0, 0, 0, 0], [1, 1, cin, m])), ...bnAct(`${p}.expand.bn`, m, s.act)]));
+    parts.push(new Sequence([new Depthwise(`${p}.dw`, m, s.k, s.stride, init, new ParamSlice(dwW, [off, off, 0, 0], [s.k, s.k, m, 1])), ...bnAct(`${p}.dw.bn`, m, s.act)]));
+    parts.push(new Sequence([new Pointwise(`${p}.project`, m, s.cout, { seed, act: 'none' }, new ParamSlice(projectW, [0, 0, 0, 0], [1, 1, m, s.cout])), ...bnAct(`${p}.project.bn`, s.cout, 'none')]));
+    const body = new Sequence(parts);
+    return s.skip ? new Residual(body) : body;
+  });
+  return { ops, shared: [...(expandW ? [expandW] : []), dwW, projectW] };
 }

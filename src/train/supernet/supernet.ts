@@ -13,7 +13,9 @@
  *
  * Checkpoints use the trainer's format and pieces (snapshot/restore, atomic writes): every parameter
  * and statistic, the optimizer state, the step, and a fingerprint of the training (space, data shape,
- * budget, sampler, optimizer, seed, and the caller's data settings). A killed training resumes to the
+ * weight sharing, budget, sampler, optimizer, seed, and the caller's data settings). Sharing is
+ * recorded only when nested, so checkpoints written before the option existed (independent) still
+ * match; an independent and a nested supernet never take each other's checkpoint. A killed training resumes to the
  * weights of an uninterrupted one: batches come from (seed, epoch), paths from (seed, step). A
  * non-finite loss stops with a UserError and never overwrites the last good checkpoint.
  */
@@ -81,6 +83,11 @@ export interface SubnetEvaluationOptions {
  * contain it. FairNAS adds the m gradients up; then the stem and head, on every path, step m times as
  * far as any option, and at the default rate (SGD 0.05) mbv2 diverged (loss 16-18 after 4 steps).
  */
+/** A fingerprint entry in a refusal; an absent `sharing` is the default, independent. */
+function shown(key: string, v: unknown): string {
+  return v === undefined && key === 'sharing' ? '"independent"' : JSON.stringify(v) ?? 'absent';
+}
+
 function meanGradients(uses: Map<Param, number>): void {
   for (const [p, n] of uses) {
     if (n < 2 || !p.grad) continue;
@@ -114,6 +121,7 @@ export class Supernet {
     return JSON.parse(
       JSON.stringify({
         space: { id: t.space.id, resolution: t.space.resolution, decisions: t.layers.map((l) => l.options) },
+        ...(t.sharing === 'independent' ? {} : { sharing: t.sharing }),
         input: t.input,
         classes: t.classes,
         data: [data.count, data.height, data.width, data.channels, data.classes],
@@ -224,9 +232,9 @@ export class Supernet {
       throw new UserError(`${file} is a training checkpoint, not a supernet`, { hint: 'pass another --supernet file (it is created when missing)' });
     if (ck.meta.fingerprint !== id) {
       const saved = (ck.meta.training ?? {}) as Record<string, unknown>;
-      const differs = Object.keys(what).filter((k) => !isDeepStrictEqual(saved[k], what[k]));
+      const differs = [...new Set([...Object.keys(what), ...Object.keys(saved)])].filter((k) => !isDeepStrictEqual(saved[k], what[k]));
       throw new UserError(
-        `supernet ${file} was trained with other settings (${differs.map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(what[k])} here`).join('; ') || 'fingerprint differs'})`,
+        `supernet ${file} was trained with other settings (${differs.map((k) => `${k}: ${shown(k, saved[k])} there, ${shown(k, what[k])} here`).join('; ') || 'fingerprint differs'})`,
         { hint: 'use the same settings, pass another --supernet file, or delete it to train afresh' },
       );
     }
