@@ -42,13 +42,17 @@ export interface Lut {
  * A one-op model pays, on every run, costs that the same op inside a network does not: its own
  * dispatch, copying its output out of the runtime, layout reorders around it. Calibration fits them on
  * networks measured end to end:
- *   network ≈ baseMs + Σ_i (median_i − perOpMs − perByteMs · bytes_i)
- * where bytes_i is the op's input + output activation bytes.
+ *   network ≈ baseMs + Σ_i (scale · median_i − perOpMs − perByteMs · bytes_i)
+ * where bytes_i is the op's input + output activation bytes and scale (default 1) the share of its one-op
+ * time an op takes inside a network (below 1 when per-run costs grow with the op; above 1 when a network
+ * runs it with colder caches than a one-op loop).
  */
 export interface LutCalibration {
   baseMs: number;
   perOpMs: number;
   perByteMs: number;
+  /** Multiplies every op's median; absent in LUTs calibrated before it existed (= 1). */
+  scale?: number;
   /** Networks the fit used, and how well it fits them (RMS of relative residuals, %). */
   fittedOn: number;
   rmsErrorPct: number;

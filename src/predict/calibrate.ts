@@ -1,7 +1,9 @@
 /**
  * Calibration of the LUT sum against networks measured end to end (see LutCalibration in
- * lut/format.ts for the model). Three physical parameters, fitted by least squares: a per-network
- * base cost, a per-op cost and a per-byte cost of the op's activations (none negative). Measured, never guessed: the
+ * lut/format.ts for the model). Up to four physical parameters, fitted by least squares: a per-network
+ * base cost, a per-op cost and a per-byte cost of the op's activations (none negative), and the share of
+ * an op's one-op time that it takes inside a network (scale, positive); the model kept is the one that
+ * predicts left-out networks best. Measured, never guessed: the
  * networks are exported and timed on the LUT's own device with the LUT's protocol.
  */
 import type { Architecture } from '../core/arch.js';
@@ -27,7 +29,7 @@ export function lutSums(lut: Lut, arch: Architecture): { sumMedian: number; ops:
   return { sumMedian, ops: parts.length, bytes };
 }
 
-/** Least squares over the chosen columns (others fixed at 0), with a tiny ridge so collinear inputs stay solvable. */
+/** Least squares over the chosen columns (others 0), with a tiny ridge so collinear inputs stay solvable. */
 function leastSquares(rows: number[][], targets: number[], columns: number[]): number[] {
   const k = columns.length;
   const scale = columns.map((j) => Math.max(1e-12, Math.sqrt(rows.reduce((s, r) => s + r[j] * r[j], 0) / rows.length)));
@@ -46,30 +48,69 @@ function leastSquares(rows: number[][], targets: number[], columns: number[]): n
       b[r] -= f * b[c];
     }
   }
-  const out = [0, 0, 0];
+  const out = rows[0].map(() => 0);
   columns.forEach((j, c) => (out[j] = b[c] / a[c][c] / scale[c]));
   return out;
 }
 
+/** [base, perOp, perByte, scale] of a network's sums: measured ≈ base − perOp·ops − perByte·bytes + scale·Σmedian. */
+type Sums = { sumMedian: number; ops: number; bytes: number };
+type Fit = [number, number, number, number];
+
+/** The cost columns a model fits; scale is either fitted or held at 1 (the plain sum's). */
+const MODELS: { columns: number[]; fitScale: boolean }[] = [[0, 1, 2], [0, 1], [0, 2], [0]].flatMap((columns) => [
+  { columns, fitScale: false },
+  { columns, fitScale: true },
+]);
+
+function fitModel(sums: Sums[], measured: number[], model: (typeof MODELS)[number]): Fit {
+  const rows = sums.map((s) => [1, -s.ops, -s.bytes, s.sumMedian]);
+  if (model.fitScale) return leastSquares(rows, measured, [...model.columns, 3]) as Fit;
+  const p = leastSquares(rows, measured.map((m, i) => m - sums[i].sumMedian), model.columns);
+  return [p[0], p[1], p[2], 1];
+}
+
+const physical = (p: Fit) => p[1] >= 0 && p[2] >= 0 && p[3] > 0;
+const predicted = (p: Fit, s: Sums) => p[0] - p[1] * s.ops - p[2] * s.bytes + p[3] * s.sumMedian;
+
+/** Leave-one-out RMS relative error (%) of a model: how well it predicts networks it was not fitted on. */
+function looRmsPct(sums: Sums[], measured: number[], model: (typeof MODELS)[number]): number {
+  let sq = 0;
+  for (let i = 0; i < sums.length; i++) {
+    const rest = (xs: readonly number[] | readonly Sums[]) => xs.filter((_, j) => j !== i);
+    const p = fitModel(rest(sums) as Sums[], rest(measured) as number[], model);
+    if (!physical(p)) return Infinity;
+    sq += ((predicted(p, sums[i]) - measured[i]) / measured[i]) ** 2;
+  }
+  return 100 * Math.sqrt(sq / sums.length);
+}
+
 /**
- * The costs are physical, so they cannot be negative: fit all three, and if noise drives the per-op or
- * per-byte cost below zero, keep the best fit among those that leave such a cost out.
+ * The costs are physical (none negative, scale positive). Every model (which costs, scale fitted or 1)
+ * is fitted; the one kept predicts the networks it was not fitted on best (leave-one-out), so a model
+ * with more parameters wins only when they generalise, not because they absorb noise.
  */
-function nonNegativeFit(rows: number[][], targets: number[]): number[] {
-  const sse = (p: number[]) => rows.reduce((s, r, i) => s + (r[0] * p[0] + r[1] * p[1] + r[2] * p[2] - targets[i]) ** 2, 0);
-  const candidates = [[0, 1, 2], [0, 1], [0, 2], [0]].map((cols) => leastSquares(rows, targets, cols)).filter((p) => p[1] >= 0 && p[2] >= 0);
-  return candidates.reduce((best, p) => (sse(p) < sse(best) ? p : best));
+function chooseFit(sums: Sums[], measured: number[]): Fit {
+  let best: { p: Fit; loo: number } | undefined;
+  for (const model of MODELS) {
+    const p = fitModel(sums, measured, model);
+    if (!physical(p)) continue;
+    const loo = looRmsPct(sums, measured, model);
+    if (!best || loo < best.loo) best = { p, loo };
+  }
+  // The base-only model (scale 1, no per-op or per-byte cost) is always physical, so there is a best.
+  return best!.p;
 }
 
 /** Fits the calibration to (network, measured ms) pairs. */
 export function fitCalibration(lut: Lut, measured: { arch: Architecture; ms: number }[], source: string): LutCalibration {
   if (measured.length < 3) throw new UserError(`calibration needs at least 3 measured networks, got ${measured.length}`);
   const sums = measured.map((m) => lutSums(lut, m.arch));
-  // measured − Σ median = base − perOp·ops − perByte·bytes
-  const rows = sums.map((s) => [1, -s.ops, -s.bytes]);
-  const targets = measured.map((m, i) => m.ms - sums[i].sumMedian);
-  const [baseMs, perOpMs, perByteMs] = nonNegativeFit(rows, targets);
-  const calibration: LutCalibration = { baseMs, perOpMs, perByteMs, fittedOn: measured.length, rmsErrorPct: 0, source, createdAt: new Date().toISOString() };
+  const [baseMs, perOpMs, perByteMs, scale] = chooseFit(
+    sums,
+    measured.map((m) => m.ms),
+  );
+  const calibration: LutCalibration = { baseMs, perOpMs, perByteMs, scale, fittedOn: measured.length, rmsErrorPct: 0, source, createdAt: new Date().toISOString() };
   calibration.rmsErrorPct = rmsPct(measured.map((m, i) => [calibratedSum(calibration, sums[i]), m.ms]));
   // The uncalibrated prediction on the same networks, so a fit that does not help can be refused.
   const plain = { ...lut, calibration: undefined };
@@ -86,8 +127,8 @@ export function calibrationHelps(c: LutCalibration): boolean {
   return c.plainRmsErrorPct === undefined || c.rmsErrorPct < c.plainRmsErrorPct;
 }
 
-export function calibratedSum(c: LutCalibration, s: { sumMedian: number; ops: number; bytes: number }): number {
-  return c.baseMs + s.sumMedian - c.perOpMs * s.ops - c.perByteMs * s.bytes;
+export function calibratedSum(c: LutCalibration, s: Sums): number {
+  return c.baseMs + (c.scale ?? 1) * s.sumMedian - c.perOpMs * s.ops - c.perByteMs * s.bytes;
 }
 
 /** Measures `archs` end to end on `device` (the LUT's device) and fits the calibration. */

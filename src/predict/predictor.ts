@@ -92,7 +92,7 @@ export function predict(lut: Lut, arch: Architecture, opts: { breakdown?: boolea
       if (!missing.some((m) => m.key === key)) missing.push({ key, inst });
       continue;
     }
-    const value = cal ? entry.stats.median - cal.perOpMs - cal.perByteMs * activationBytes(inst) : entry.net;
+    const value = cal ? (cal.scale ?? 1) * entry.stats.median - cal.perOpMs - cal.perByteMs * activationBytes(inst) : entry.net;
     ms += value;
     variance += entry.stats.std ** 2;
     ciVariance += halfWidth(entry.stats) ** 2;

@@ -91,7 +91,7 @@ function provenance(r: VerifyResult): string {
           ['LUT device', `${p.device.device}: ${p.device.runtime} ${p.device.runtimeVersion}, ${p.device.ep} on ${p.device.host.cpu}`],
           ['LUT options', p.device.options],
           ['LUT protocol', p.protocol],
-          ['calibration', p.calibration ? `base ${ms(p.calibration.baseMs)} ms, per op ${ms(p.calibration.perOpMs)} ms; fit RMS ${p.calibration.rmsErrorPct.toFixed(1)}% on ${p.calibration.fittedOn} nets` : 'none'],
+          ['calibration', p.calibration ? `base ${ms(p.calibration.baseMs)} ms, per op ${ms(p.calibration.perOpMs)} ms, per MB ${ms(p.calibration.perByteMs * 1e6)} ms, scale ${(p.calibration.scale ?? 1).toFixed(3)}; fit RMS ${p.calibration.rmsErrorPct.toFixed(1)}% on ${p.calibration.fittedOn} nets` : 'none'],
         ])
       : kv([['source', `the front's recorded latencies: ${p.latency.id}`], ['provenance', p.latency.provenance]]);
   const f = r.front;

@@ -74,4 +74,19 @@ describe('LUT predictor', () => {
     const block = predict(calibrated, measured[0].arch).blocks[0];
     expect(block.ms).toBeCloseTo(lut.entries[opKey(one)].stats.median - c.perOpMs - c.perByteMs * activationBytes(one), 9);
   });
+
+  it('recovers the share of a one-op time an op takes in a network (scale), choosing models by how they predict left-out nets', () => {
+    const truth = { base: 0.3, scale: 0.72 };
+    const rng = new Rng(11);
+    const measured = Array.from({ length: 20 }, () => {
+      const arch = space.build(space.sample(rng));
+      return { arch, ms: truth.base + truth.scale * lutSums(lut, arch).sumMedian };
+    });
+    const c = fitCalibration(lut, measured, 'synthetic');
+    expect(c.scale).toBeCloseTo(truth.scale, 5);
+    expect(c.baseMs).toBeCloseTo(truth.base, 5);
+    expect(c.rmsErrorPct).toBeLessThan(1e-4);
+    expect(c.plainRmsErrorPct).toBeGreaterThan(1);
+    for (const m of measured.slice(0, 3)) expect(predict({ ...lut, calibration: c }, m.arch).ms).toBeCloseTo(m.ms, 6);
+  });
 });

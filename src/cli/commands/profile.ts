@@ -107,7 +107,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
           ...(calibration
             ? [
                 `calibrated on ${calibration.fittedOn} networks measured end to end: base ${ms(calibration.baseMs)} ms, per op ${ms(calibration.perOpMs)} ms, ` +
-                  `per MB of activations ${ms(calibration.perByteMs * 1e6)} ms; fit RMS error ${calibration.rmsErrorPct.toFixed(1)}%`,
+                  `per MB of activations ${ms(calibration.perByteMs * 1e6)} ms, scale ${(calibration.scale ?? 1).toFixed(3)}; fit RMS error ${calibration.rmsErrorPct.toFixed(1)}%`,
               ]
             : []),
           `device ${result.device.device} (${result.device.runtime} ${result.device.runtimeVersion}, ${result.device.ep}); overhead ${ms(result.overheadMs)} ms`,
