@@ -199,7 +199,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('supernet', { type: 'string', describe: 'supernet evaluator: supernet checkpoint file, used when finished, resumed when partial, trained when missing (default <out>.supernet)' })
       .option('supernet-epochs', { type: 'number', describe: 'supernet evaluator: epochs the supernet is trained for (default 10)' })
       .option('supernet-sampler', { type: 'string', choices: ['uniform', 'fair'], describe: 'supernet evaluator: uniform single paths (SPOS, default) or FairNAS strict fairness' })
-      .option('supernet-sharing', { type: 'string', choices: ['independent', 'nested'], describe: 'supernet evaluator: own weights per option (SPOS, default) or nested (one largest kernel per layer, options are its slices: OFA / Single-Path NAS)' })
+      .option('supernet-sharing', { type: 'string', choices: ['independent', 'nested'], describe: 'supernet evaluator and fbnet/proxyless: own weights per option (SPOS, default) or nested (one largest kernel per layer, options are its slices: OFA / Single-Path NAS)' })
       .option('start', { type: 'string', describe: 'netadapt: start network, an architecture JSON file or a published net (default: MobileNetV2-style member of the space)' })
       .option('start-epochs', { type: 'number', describe: 'netadapt: epochs the start network is trained for (default 3)' })
       .option('start-checkpoint', { type: 'string', describe: 'netadapt: trained start weights (training checkpoint); trained and written there when absent' })

@@ -25,14 +25,13 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { batchesPerEpoch, batchIndices, epochOrder, gatherBatch } from '../../data/batches.js';
-import { loadImageSet } from '../../data/datasets.js';
-import { prepare } from '../../data/prepare.js';
 import type { Samples } from '../../data/types.js';
 import { useTrainingBackend } from '../../train/backend.js';
 import { readCheckpoint, writeCheckpoint, type NamedTensor } from '../../train/checkpoint.js';
 import { softmaxCrossEntropy } from '../../train/loss.js';
 import { cosineLr, Optimizer, optimizerConfig } from '../../train/optimizer.js';
-import { CandidateTable } from '../../train/supernet/candidates.js';
+import { CandidateTable, checkSharing } from '../../train/supernet/candidates.js';
+import { dataSettings, loadTrainingData } from '../../train/train-evaluator.js';
 import { evaluate, recalibrate } from '../../train/trainer.js';
 import { expectedLatency, LayerLatencyTable, sampledLatency } from '../loss/index.js';
 import { paretoFront } from '../pareto.js';
@@ -101,6 +100,8 @@ export class DifferentiableSearch implements Searcher {
 
   async run(ctx: SearchContext): Promise<SearchResult> {
     const s = resolveSettings(this.name, this.opts, ctx.args);
+    // The supernet's weights: own per option (default) or nested slices of one largest kernel per layer.
+    const sharing = checkSharing(String(ctx.args?.supernetSharing ?? 'independent'));
     const training = ctx.training ?? {};
     const archSplit = this.opts.archSplit ?? 0.2;
     if (!(archSplit > 0 && archSplit < 1)) throw new UserError(`${this.name}: the α split must be a fraction in (0, 1), got ${archSplit}`);
@@ -125,8 +126,8 @@ export class DifferentiableSearch implements Searcher {
     const backend = await useTrainingBackend(training.backend ?? 'auto');
     const seed = training.seed ?? ctx.seed;
     const batch = training.batchSize ?? 64;
-    const set = loadImageSet({ dataset: training.dataset ?? 'fashion-mnist', dir: training.dataDir, part: 'train' });
-    const data = prepare(set, { limit: training.limit ?? 2560, validation: training.validation ?? 512, seed, downscale: training.downscale ?? 1 });
+    const { data, source } = loadTrainingData({ ...training, seed });
+    const dataset = dataSettings({ ...training, seed });
     const nArch = Math.round(archSplit * data.train.count);
     const split: Split = { weights: subset(data.train, 0, data.train.count - nArch), arch: subset(data.train, data.train.count - nArch, data.train.count), validation: data.validation };
     const perEpoch = batchesPerEpoch(split.weights.count, batch, true);
@@ -151,7 +152,8 @@ export class DifferentiableSearch implements Searcher {
           archSplit,
           space: [ctx.space.id, ctx.space.resolution],
           lut: lut.id,
-          data: [set.name, set.source, data.train.count, data.validation.count, data.train.height, training.downscale ?? 1],
+          data: [dataset.dataset, source, data.train.count, data.validation.count, data.train.height, dataset.downscale],
+          sharing,
           seed,
           batch,
           weightConfig,
@@ -162,7 +164,7 @@ export class DifferentiableSearch implements Searcher {
       .slice(0, 16);
     const file = this.opts.checkpointFile ?? (typeof ctx.args?.out === 'string' ? `${ctx.args.out}.supernet.ckpt` : undefined);
 
-    const candidates = CandidateTable.build(ctx.space, data.train, data.train.classes, seed);
+    const candidates = CandidateTable.build(ctx.space, data.train, data.train.classes, seed, sharing);
     const net = new MixedSupernet(candidates);
     const alpha = new ArchParams(counts, table.layers);
     const wOpt = new Optimizer(weightConfig, net.params());
@@ -250,7 +252,7 @@ export class DifferentiableSearch implements Searcher {
             tau: this.name === 'fbnet' ? tau : undefined,
           };
           if (searching) {
-            const cand = this.derive(ctx, net, choices, split, seed, batch);
+            const cand = this.derive(ctx, net, choices, split, batch);
             stats.accuracy = cand.accuracy;
             history.push(cand);
           }
@@ -339,16 +341,13 @@ export class DifferentiableSearch implements Searcher {
   }
 
   /** The argmax architecture as a candidate: LUT latency, accuracy with inherited weights after BatchNorm recalibration. */
-  private derive(ctx: SearchContext, net: MixedSupernet, choices: number[], split: Split, seed: number, batch: number): Candidate {
+  private derive(ctx: SearchContext, net: MixedSupernet, choices: number[], split: Split, batch: number): Candidate {
     const arch = ctx.space.build(choices);
-    const derived = net.derivedNetwork(choices, seed);
-    try {
+    const accuracy = net.withDerivedNetwork(choices, (derived) => {
       recalibrate(derived, split.weights, this.opts.recalibrationImages ?? 512, batch);
-      const accuracy = evaluate(derived, split.validation).accuracy;
-      return { encoding: choices, name: arch.name, accuracy, latency: ctx.latency.latency(arch) };
-    } finally {
-      derived.dispose();
-    }
+      return evaluate(derived, split.validation).accuracy;
+    });
+    return { encoding: choices, name: arch.name, accuracy, latency: ctx.latency.latency(arch) };
   }
 
   private snapshot(net: MixedSupernet, alpha: ArchParams, wOpt: Optimizer, aOpt: Optimizer, meta: { fingerprint: string; step: number; history: Candidate[] }) {

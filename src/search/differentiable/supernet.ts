@@ -4,8 +4,8 @@
  * layer) with each searchable layer wrapped in a MixedOp. Forward and backward follow Network's
  * contract (NHWC images in, logits out, what the backward needs kept until the step ends).
  *
- * The derived architecture's own network (for its accuracy) is a plain Network with the chosen
- * candidates' weights copied in, so the trainer's BatchNorm recalibration and evaluation apply as they are.
+ * The derived architecture's network (for its accuracy) is a Network over the chosen candidates' own
+ * modules, so the trainer's BatchNorm recalibration and evaluation apply as they are (withDerivedNetwork).
  */
 import * as tf from '@tensorflow/tfjs';
 import { SavedTensors, type Module, type Param } from '../../train/nn/module.js';
@@ -72,21 +72,24 @@ export class MixedSupernet {
     for (const p of this.params()) p.clearGrad();
   }
 
-  /** The derived architecture as a stand-alone Network holding the chosen candidates' current weights. */
-  derivedNetwork(choices: readonly number[], seed: number): Network {
+  /**
+   * Runs `fn` on the derived architecture as a Network over the supernet's own modules (with nested
+   * weight sharing an option's weights are slices of a shared kernel, so there is nothing to copy one to
+   * one); the path's BatchNorm statistics are put back afterwards, so recalibrating the derived network
+   * leaves the supernet as it was.
+   */
+  withDerivedNetwork<T>(choices: readonly number[], fn: (net: Network) => T): T {
     const path = this.table.path(choices);
-    const net = new Network(path.arch, { seed });
-    const from = path.modules.flatMap((m) => m.params());
-    const to = net.params();
-    if (from.length !== to.length) throw new Error(`derived network: ${to.length} parameters, the supernet path has ${from.length}`);
-    tf.tidy(() => {
-      to.forEach((p, i) => {
-        const q = from[i];
-        if (p.value.shape.join('x') !== q.value.shape.join('x')) throw new Error(`derived network: ${p.name} is ${p.value.shape}, the supernet's ${q.name} ${q.value.shape}`);
-        p.variable.assign(q.value);
-      });
-    });
-    return net;
+    const stats = [...new Set(path.modules.flatMap((m) => m.params()))].filter((p) => !p.trainable);
+    const saved = stats.map((p) => tf.clone(p.variable));
+    const net = new Network(path.arch, { modules: path.modules });
+    try {
+      return fn(net);
+    } finally {
+      net.dispose();
+      stats.forEach((p, i) => p.variable.assign(saved[i]));
+      saved.forEach((t) => t.dispose());
+    }
   }
 
   dispose(): void {
