@@ -115,7 +115,7 @@ const report = [
   `| all, plain sum (overhead + Σ net, no calibration) | ${fmt(plainAll)} |`,
   ...(self ? [`| all, second measurement vs first (noise floor) | ${fmt(self)} |`] : []),
   '',
-  `calibration (fitted on ${calibration.fittedOn} other random nets in ${calibrateSeconds.toFixed(0)} s): base ${calibration.baseMs.toFixed(4)} ms, per op ${calibration.perOpMs.toFixed(4)} ms, per MB ${(calibration.perByteMs * 1e6).toFixed(4)} ms, fit RMS ${calibration.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${calibration.plainRmsErrorPct?.toFixed(2)}%)`,
+  `calibration (fitted on ${calibration.fittedOn} other random nets in ${calibrateSeconds.toFixed(0)} s): base ${calibration.baseMs.toFixed(4)} ms, per op ${calibration.perOpMs.toFixed(4)} ms, per MB ${(calibration.perByteMs * 1e6).toFixed(4)} ms, scale ${(calibration.scale ?? 1).toFixed(4)}, fit RMS ${calibration.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${calibration.plainRmsErrorPct?.toFixed(2)}%)`,
   '',
   `mean signed error ${bias.toFixed(2)}% (positive: the LUT sum over-predicts)`,
   '',
