@@ -6,15 +6,14 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Architecture } from '../../src/core/arch.js';
 import { UserError } from '../../src/core/errors.js';
-import { Rng } from '../../src/core/rng.js';
 import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
 import { prepare } from '../../src/data/prepare.js';
-import type { ImageSet } from '../../src/data/types.js';
 import { useTrainingBackend } from '../../src/train/backend.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { Network } from '../../src/train/nn/network.js';
 import { trainEvaluator } from '../../src/train/train-evaluator.js';
 import { evaluate, train } from '../../src/train/trainer.js';
+import { syntheticSet } from './fixtures.js';
 
 /** A small net for 14x14x1 images. */
 function tinyNet(classes = 10, channels = 1, side = 14): Architecture {
@@ -32,18 +31,6 @@ function tinyNet(classes = 10, channels = 1, side = 14): Architecture {
   };
 }
 
-/** 28x28 images of 10 classes: class k has brightness ~ k on a noisy texture (learnable in a few steps). */
-function syntheticSet(count: number, seed = 1): ImageSet {
-  const rng = new Rng(seed);
-  const pixels = new Uint8Array(count * 784);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    const k = i % 10;
-    labels[i] = k;
-    for (let p = 0; p < 784; p++) pixels[i * 784 + p] = Math.floor(10 + 24 * k + rng.next() * 24);
-  }
-  return { name: 'synthetic', part: 'train', source: 'memory', count, height: 28, width: 28, channels: 1, classes: 10, classNames: [...'0123456789'], pixels, labels };
-}
 
 function weights(net: Network): Float32Array[] {
   return net.params().map((p) => (p.value.dataSync() as Float32Array).slice());
