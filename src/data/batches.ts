@@ -45,6 +45,25 @@ export function batchIndices(order: Uint32Array, batchSize: number, step: number
   return order.subarray(step * batchSize, Math.min((step + 1) * batchSize, order.length));
 }
 
+/**
+ * The training batches of steps `from` … `total − 1` (full batches, epoch orders from (seed, epoch)), each
+ * with its epoch and whether it is the first of an epoch in this run (a resumed run starts mid-epoch).
+ */
+export function* epochBatches(s: Samples, batchSize: number, seed: number, from: number, total: number): Generator<{ step: number; epoch: number; newEpoch: boolean; batch: Batch }> {
+  const perEpoch = batchesPerEpoch(s.count, batchSize, true);
+  let order: Uint32Array = new Uint32Array(0);
+  let orderEpoch = -1;
+  for (let step = from; step < total; step++) {
+    const epoch = Math.floor(step / perEpoch);
+    const newEpoch = epoch !== orderEpoch;
+    if (newEpoch) {
+      order = epochOrder(s.count, seed, epoch);
+      orderEpoch = epoch;
+    }
+    yield { step, epoch, newEpoch, batch: gatherBatch(s, batchIndices(order, batchSize, step % perEpoch)) };
+  }
+}
+
 /** Consecutive batches in stored order (evaluation). */
 export function* orderedBatches(s: Samples, batchSize: number): Generator<Batch> {
   for (let start = 0; start < s.count; start += batchSize) {

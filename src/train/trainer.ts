@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../core/errors.js';
-import { batchIndices, batchesPerEpoch, epochOrder, gatherBatch, orderedBatches, type Batch } from '../data/batches.js';
+import { batchesPerEpoch, epochBatches, orderedBatches, type Batch } from '../data/batches.js';
 import type { Samples } from '../data/types.js';
 import { readCheckpoint, writeCheckpoint, type CheckpointData, type NamedTensor } from './checkpoint.js';
 import { argmaxRows, softmaxCrossEntropy } from './loss.js';
@@ -165,21 +165,15 @@ export async function train(net: Network, data: Samples, opts: TrainOptions = {}
     lastGood = step;
   };
 
-  let order: Uint32Array = new Uint32Array(0);
-  let orderEpoch = -1;
   let epochLoss = 0;
   let epochSteps = 0;
   const started = performance.now();
   try {
-    while (step < total) {
-      const epoch = Math.floor(step / perEpoch);
-      if (epoch !== orderEpoch) {
-        order = epochOrder(data.count, seed, epoch);
-        orderEpoch = epoch;
+    for (const { epoch, newEpoch, batch } of epochBatches(data, batchSize, seed, step, total)) {
+      if (newEpoch) {
         epochLoss = 0;
         epochSteps = 0;
       }
-      const batch = gatherBatch(data, batchIndices(order, batchSize, step % perEpoch));
       const lr = cosineLr(config.lr, step, total, warmupSteps);
       const t0 = performance.now();
       const loss = trainStep(net, optimizer, batch, lr);

@@ -25,7 +25,7 @@ import { isDeepStrictEqual } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
-import { batchIndices, batchesPerEpoch, epochOrder, gatherBatch } from '../../data/batches.js';
+import { batchesPerEpoch, epochBatches } from '../../data/batches.js';
 import type { Samples } from '../../data/types.js';
 import { readCheckpoint, writeCheckpoint } from '../checkpoint.js';
 import type { Param } from '../nn/module.js';
@@ -166,22 +166,16 @@ export class Supernet {
     };
     const every = opts.checkpointEvery ?? perEpoch;
     const optionCounts = counts.map((n) => new Array<number>(n).fill(0));
-    let order: Uint32Array = new Uint32Array(0);
-    let orderEpoch = -1;
     let epochLoss = 0;
     let epochPaths = 0;
     let paths = 0;
     const started = performance.now();
     try {
-      while (step < total) {
-        const epoch = Math.floor(step / perEpoch);
-        if (epoch !== orderEpoch) {
-          order = epochOrder(data.count, seed, epoch);
-          orderEpoch = epoch;
+      for (const { epoch, newEpoch, batch } of epochBatches(data, batchSize, seed, step, total)) {
+        if (newEpoch) {
           epochLoss = 0;
           epochPaths = 0;
         }
-        const batch = gatherBatch(data, batchIndices(order, batchSize, step % perEpoch));
         const lr = cosineLr(config.lr, step, total, warmupSteps);
         const t0 = performance.now();
         const chosen = samplePaths(sampler, counts, seed, step);
