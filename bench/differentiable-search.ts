@@ -9,7 +9,7 @@
  *
  *   node --import tsx bench/differentiable-search.ts --lut cpu-mbv2-32.lut.json [--strategies fbnet,proxyless]
  *     [--weights 0,3,10] [--images 1280] [--validation 256] [--batch 32] [--downscale 2]
- *     [--warmup-epochs 1] [--search-epochs 3] [--arch-lr 0.05] [--seed 0] [--no-final-train]
+ *     [--warmup-epochs 1] [--search-epochs 3] [--arch-lr 0.05] [--seed 0] [--sharing independent|nested] [--no-final-train]
  *
  * Prints one markdown row per run as it finishes (progress lines on stderr).
  */
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     'search-epochs': { type: 'string', default: '3' },
     'arch-lr': { type: 'string', default: '0.05' },
     seed: { type: 'string', default: '0' },
+    // The supernet's weights: own per option (SPOS) or nested slices of one largest kernel (--supernet-sharing).
+    sharing: { type: 'string', default: 'independent' },
     'no-final-train': { type: 'boolean', default: false },
   },
 });
@@ -62,6 +64,7 @@ for (const strategy of values.strategies.split(',') as DifferentiableStrategy[])
       seed: Number(values.seed),
       lutFile: values.lut,
       training,
+      args: { supernetSharing: values.sharing },
       onProgress: (p) => p.message && process.stderr.write(`${p.message}\n`),
     };
     const cpu0 = process.cpuUsage();
