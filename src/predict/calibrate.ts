@@ -93,6 +93,8 @@ function looRmsPct(sums: Sums[], measured: number[], model: (typeof MODELS)[numb
 function chooseFit(sums: Sums[], measured: number[]): Fit {
   let best: { p: Fit; loo: number } | undefined;
   for (const model of MODELS) {
+    // Leave-one-out only tests a model whose every fit is over-determined: k parameters need k + 2 networks.
+    if (sums.length < model.columns.length + (model.fitScale ? 1 : 0) + 2) continue;
     const p = fitModel(sums, measured, model);
     if (!physical(p)) continue;
     const loo = looRmsPct(sums, measured, model);
