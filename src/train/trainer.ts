@@ -180,7 +180,7 @@ export async function train(net: Network, data: Samples, opts: TrainOptions = {}
       if (!Number.isFinite(loss)) {
         throw new UserError(
           `training diverged: the loss is ${loss} at step ${step + 1} of ${total} (epoch ${epoch + 1}); the step was not applied` +
-            (!opts.checkpoint ? '' : lastGood === undefined ? '; no checkpoint had been written yet' : `, the last good checkpoint (step ${lastGood}) is kept in ${opts.checkpoint}`),
+            keptCheckpoint(opts.checkpoint, lastGood),
           { hint: `lower the learning rate (it was ${lr.toPrecision(3)} at that step) or add warm-up steps` },
         );
       }
@@ -201,6 +201,12 @@ export async function train(net: Network, data: Samples, opts: TrainOptions = {}
     loss: epochSteps ? epochLoss / epochSteps : NaN,
     msPerStep: step > resumedFrom ? (performance.now() - started) / (step - resumedFrom) : 0,
   };
+}
+
+/** The end of a divergence message: which checkpoint is kept (none without a file, or before the first write). */
+export function keptCheckpoint(file: string | undefined, lastGood: number | undefined): string {
+  if (!file) return '';
+  return lastGood === undefined ? '; no checkpoint had been written yet' : `, the last good checkpoint (step ${lastGood}) is kept in ${file}`;
 }
 
 /** What a checkpoint holds: every parameter and statistic, the optimizer state, and `meta`. */

@@ -31,7 +31,7 @@ import { readCheckpoint, writeCheckpoint } from '../checkpoint.js';
 import type { Param } from '../nn/module.js';
 import { Network } from '../nn/network.js';
 import { Optimizer, cosineLr, optimizerConfig, type OptimizerConfig } from '../optimizer.js';
-import { backpropBatch, evaluate, recalibrate, restore, snapshot, type TrainProgress } from '../trainer.js';
+import { backpropBatch, evaluate, keptCheckpoint, recalibrate, restore, snapshot, type TrainProgress } from '../trainer.js';
 import { CandidateTable } from './candidates.js';
 import { samplePaths, type SamplerKind } from './sampler.js';
 
@@ -158,7 +158,8 @@ export class Supernet {
     let step = 0;
     if (file && existsSync(file)) step = this.resume(optimizer, file, id, what);
     const resumedFrom = step;
-    let lastGood = step;
+    /** Step of the checkpoint on disk; undefined while none has been written (or resumed from). */
+    let lastGood: number | undefined = file && existsSync(file) ? step : undefined;
     const save = () => {
       if (!file) return;
       writeCheckpoint(file, snapshot(this.table, optimizer, { kind: 'supernet', step, totalSteps: total, fingerprint: id, training: what }));
@@ -189,7 +190,7 @@ export class Supernet {
             for (const p of params) p.clearGrad();
             throw new UserError(
               `supernet training diverged: the loss is ${loss} at step ${step + 1} of ${total} (epoch ${epoch + 1}, path ${j + 1} of ${chosen.length}); the step was not applied` +
-                (file ? `, the last good checkpoint (step ${lastGood}) is kept in ${file}` : ''),
+                keptCheckpoint(file, lastGood),
               { hint: `lower the learning rate (it was ${lr.toPrecision(3)} at that step) or add warm-up steps` },
             );
           }
