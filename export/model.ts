@@ -9,7 +9,7 @@ import { placeLayers, type Architecture } from '../src/core/arch.js';
 import { UserError } from '../src/core/errors.js';
 import { opKey } from '../src/core/keys.js';
 import { outputShape, type OpInstance, type OpSpec, type Shape } from '../src/core/ops.js';
-import type { ModelUnderTest } from '../devices/types.js';
+import type { ModelUnderTest } from '../src/core/contracts.js';
 import { BLOCK_EMITTERS } from './blocks/index.js';
 import type { BlockContext } from './blocks/layers.js';
 import { sumOf } from './blocks/sum.js';
