@@ -17,6 +17,9 @@ import { emitSum } from './sum.js';
 import { emitZero } from './zero.js';
 
 export const BLOCK_EMITTERS: { readonly [K in OpKind]: BlockEmitter<Extract<OpSpec, { kind: K }>> } = {
+  concat: () => {
+    throw new Error('concat is exported through src/core/lower');
+  },
   conv: emitConv,
   dwconv: emitDwConv,
   dwsep: emitDwSep,

@@ -100,6 +100,14 @@ export interface SumSpec {
   arity: number;
 }
 /**
+ * Channel concatenation of tensors with equal N, H, W (a DAG's join of branches, a DARTS cell's output).
+ * `channels` lists each input's channels in order; the instance's input is the first one.
+ */
+export interface ConcatSpec {
+  kind: 'concat';
+  channels: number[];
+}
+/**
  * A whole NAS-Bench-201 cell, the string in the benchmark's format, e.g.
  * "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|".
  * Shape-preserving. For latency it decomposes into its edge ops and node sums (see decompose.ts).
@@ -118,6 +126,7 @@ export interface ResBlockSpec {
 export type OpSpec =
   | ReluConvSpec
   | SumSpec
+  | ConcatSpec
   | Nb201CellSpec
   | ResBlockSpec
   | ConvSpec
@@ -188,9 +197,32 @@ export function outputShape(spec: OpSpec, input: Shape): Shape {
     case 'sum':
     case 'nb201cell':
       return [n, c, h, w];
+    case 'concat':
+      inputShapes(spec, input);
+      return [n, spec.channels.reduce((a, b) => a + b, 0), h, w];
     case 'linear':
       if (h !== 1 || w !== 1) throw new UserError(`linear: input must be N x C x 1 x 1 (after global pooling), got ${input.join('x')}`);
       return [n, spec.cout, 1, 1];
+  }
+}
+
+/**
+ * The shapes of every input an instance reads: `input` itself for single-input kinds, `arity` copies
+ * for a sum, one N×channels[i]×H×W per part for a concat (whose first part must be `input`).
+ */
+export function inputShapes(spec: OpSpec, input: Shape): Shape[] {
+  const [n, c, h, w] = input;
+  switch (spec.kind) {
+    case 'sum':
+      if (!Number.isInteger(spec.arity) || spec.arity < 1) throw new UserError(`sum: arity must be a positive integer, got ${spec.arity}`);
+      return Array.from({ length: spec.arity }, () => input);
+    case 'concat':
+      if (!Array.isArray(spec.channels) || spec.channels.length < 1 || !spec.channels.every((k) => Number.isInteger(k) && k > 0))
+        throw new UserError(`concat: channels must be a non-empty list of positive integers, got ${JSON.stringify(spec.channels)}`);
+      if (spec.channels[0] !== c) throw new UserError(`concat: its first input has ${c} channels, the spec says ${spec.channels[0]}`);
+      return spec.channels.map((k) => [n, k, h, w] as const);
+    default:
+      return [input];
   }
 }
 
@@ -230,6 +262,8 @@ export function macs(inst: OpInstance): number {
       return n * hw * spec.cout * (c * 9 + spec.cout * 9 + c);
     case 'sum':
       return n * c * h * w * (spec.arity - 1);
+    case 'concat':
+      return 0;
     case 'nb201cell':
       // Filled in by decompose.ts for latency; MACs counted from its edges there.
       return 0;
