@@ -62,6 +62,11 @@ export class Weights {
     return this.fromSource(name, shape) ?? this.uniform(name, shape, BIAS_SCALE);
   }
 
+  /** A tensor every element of which is `value` unless the source has it (BatchNorm statistics, norm scales). */
+  constant(name: string, shape: number[], value: number): Float32Array {
+    return this.fromSource(name, shape) ?? new Float32Array(count(shape)).fill(value);
+  }
+
   private uniform(name: string, shape: number[], bound: number): Float32Array {
     // Rng.next() has a 2^-32 grid, so non-zero values are >= bound * 2^-31: far above the denormal range.
     return new Rng(tensorSeed(this.seed, name)).fill(count(shape), bound);

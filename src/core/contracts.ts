@@ -4,6 +4,7 @@
  * (no import cycles between folders; test/core/imports.test.ts checks it). Types only.
  */
 import type { Architecture } from './arch.js';
+import type { Graph } from './graph/index.js';
 import type { OpInstance } from './ops.js';
 
 // ---- latency and accuracy: what a search asks of predictors and evaluators -------------------------
@@ -39,6 +40,8 @@ export interface ModelUnderTest {
   inputs: { name: string; shape: number[] }[];
   /** The op instances the model is made of, in order (one for a one-op model). */
   ops: OpInstance[];
+  /** The primitive graph the ONNX bytes were emitted from (backends that do not run ONNX, e.g. tfjs, run it). */
+  graph?: Graph;
 }
 
 // ---- training: the flags every command that trains shares -----------------------------------------
