@@ -189,7 +189,10 @@ export class GraphModule implements Module {
       const add = (ref: string, g: T4 | null) => {
         if (!g) return;
         const had = grads.get(ref);
-        grads.set(ref, had ? (tf.add(had, g) as T4) : g);
+        if (!had) return void grads.set(ref, g);
+        grads.set(ref, tf.add(had, g) as T4);
+        if (had !== dy) had.dispose();
+        g.dispose();
       };
       for (let i = this.steps.length - 1; i >= 0; i--) {
         const s = this.steps[i];
@@ -201,6 +204,11 @@ export class GraphModule implements Module {
         }
         const need = s.inputs.map((r) => r !== this.input || needInput);
         s.unit.backward(dys, need).forEach((g, k) => add(s.inputs[k], g));
+        // A gradient is consumed once its producer ran backward: free it now, not at the end of the block.
+        s.outputs.forEach((r, k) => {
+          if (dys[k] && dys[k] !== dy) dys[k]!.dispose();
+          grads.delete(r);
+        });
       }
       if (!needInput) return null;
       const g = grads.get(this.input) ?? tf.zerosLike(dy);
