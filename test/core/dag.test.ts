@@ -13,6 +13,7 @@ import { GraphBuilder } from '../../src/core/graph/index.js';
 import { networkModel } from '../../export/model.js';
 import { onnxCheck, PYTHON_ONNX_MISSING, randomInput, run } from '../export/helpers.js';
 import { INCEPTION_DAG } from './dag-fixtures.js';
+import { tfjsVersusOnnx } from './tf-parity.js';
 
 const withLayers = (layers: Architecture['layers']): Architecture => ({ name: 'd', input: [1, 4, 6, 6], dtype: 'f32', layers });
 
@@ -74,6 +75,12 @@ describe('DAG architectures', () => {
     expect(data.every(Number.isFinite)).toBe(true);
     // Weights are named by node id.
     expect(inferShapes(lowerArchitecture(INCEPTION_DAG)).has('branch3x3.expand')).toBe(true);
+  });
+
+  it('run on the tfjs devices as in onnxruntime (the same primitive graph; max |Δ| ≤ 1e-4)', async () => {
+    const { worst, spread } = await tfjsVersusOnnx(networkModel(INCEPTION_DAG));
+    expect(worst).toBeLessThanOrEqual(1e-4);
+    expect(spread).toBeGreaterThan(1e-3);
   });
 
   it('files: version 2 holds ids and inputs, chains are still written and read as version 1', async () => {

@@ -2,8 +2,8 @@
  * Adding a block kind is one lowering file plus one table line. This test does exactly that with a
  * throwaway ShuffleNetV2 unit (stride 1: split the channels in halves, 1×1 conv-BN-ReLU → 3×3 depthwise
  * conv-BN → 1×1 conv-BN-ReLU on one half, concat, channel shuffle), adding its table line at run time,
- * and gets its LUT key, shapes, MACs, ONNX export, architecture files and LUT prediction (through the
- * CLI) without touching anything else.
+ * and gets its LUT key, shapes, MACs, ONNX export, the tfjs devices, architecture files and LUT prediction
+ * (through the CLI) without touching anything else. (Training does not run on the primitive graph yet.)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { macs, outputShape, type OpInstance, type OpSpec } from '../../src/core/
 import { networkModel, opModel } from '../../export/model.js';
 import { nasInProcess } from '../cli/helpers.js';
 import { onnxCheck, PYTHON_ONNX_MISSING, run } from '../export/helpers.js';
+import { tfjsVersusOnnx } from './tf-parity.js';
 
 // ---- the lowering file (it would be src/core/lower/shufflev2.ts) ----
 interface ShuffleV2Spec {
@@ -75,6 +76,14 @@ describe('a block added as one lowering file and one table line', () => {
     const out = await run(net);
     expect(out.dims).toEqual([1, 10, 1, 1]);
     expect(out.data.every(Number.isFinite)).toBe(true);
+  });
+
+  it('runs on the tfjs devices as in onnxruntime (max |Δ| ≤ 1e-4)', async () => {
+    for (const model of [opModel(inst), networkModel(arch)]) {
+      const { worst, spread } = await tfjsVersusOnnx(model);
+      expect(worst, model.key).toBeLessThanOrEqual(1e-4);
+      expect(spread).toBeGreaterThan(1e-3);
+    }
   });
 
   it('is read from architecture files and predicted from a LUT the CLI fills', async () => {
