@@ -58,7 +58,7 @@ export function outputShape(spec: OpSpec, input: Shape): Shape {
 }
 
 /**
- * The shapes of every input an instance reads: `input` itself for single-input kinds, `arity` copies
+ * The shapes of every input an instance reads (its lowering's `inputs`): `input` itself for single-input kinds, `arity` copies
  * for a sum, one N×channels[i]×H×W per part for a concat (whose first part must be `input`).
  */
 export function inputShapes(spec: OpSpec, input: Shape): Shape[] {

@@ -1,7 +1,8 @@
 /**
  * A lowering turns one block (an OpSpec applied to its input tensors) into primitives of the graph IR.
  * Each block kind has exactly one, in its own file, and they are dispatched through one typed table
- * (index.ts): nothing else knows what a block computes.
+ * (table.ts): nothing else knows what a block computes (ops.ts keeps closed-form shapes and MACs of the
+ * original kinds, checked against the lowerings by test/core/lower.test.ts).
  *
  * Node ids are the parameter names of export/weights.ts: `<id>.<part>` for convs and linears (e.g.
  * `layer3.expand`, `op.se.reduce`), `<conv id>.bn` for the BatchNorm after a conv (as the training
