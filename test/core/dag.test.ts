@@ -77,8 +77,8 @@ describe('DAG architectures', () => {
     expect(inferShapes(lowerArchitecture(INCEPTION_DAG)).has('branch3x3.expand')).toBe(true);
   });
 
-  it('run on the tfjs devices as in onnxruntime (the same primitive graph; max |Δ| ≤ 1e-4)', async () => {
-    const { worst, spread } = await tfjsVersusOnnx(networkModel(INCEPTION_DAG));
+  it.each(['cpu', 'wasm'] as const)('run on tfjs %s as in onnxruntime (the same primitive graph; max |Δ| ≤ 1e-4)', async (backend) => {
+    const { worst, spread } = await tfjsVersusOnnx(networkModel(INCEPTION_DAG), backend);
     expect(worst).toBeLessThanOrEqual(1e-4);
     expect(spread).toBeGreaterThan(1e-3);
   });

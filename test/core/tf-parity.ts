@@ -1,12 +1,13 @@
-/** Runs a ModelUnderTest in onnxruntime-node and in the tfjs device's program (tfjs cpu backend) on the same inputs; returns max |Δ|. */
+/** Runs a ModelUnderTest in onnxruntime-node and in the tfjs devices' program (tfjs cpu or wasm backend) on the same inputs; returns max |Δ|. */
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { randomFeeds } from '../../devices/ort-wasm/feeds.js';
 import { buildTfModel } from '../../devices/tfjs/model.js';
 import type { ModelUnderTest } from '../../src/core/contracts.js';
 
-export async function tfjsVersusOnnx(model: ModelUnderTest): Promise<{ worst: number; spread: number }> {
-  await tf.setBackend('cpu');
+export async function tfjsVersusOnnx(model: ModelUnderTest, backend: 'cpu' | 'wasm' = 'cpu'): Promise<{ worst: number; spread: number }> {
+  const { loadTf } = await import('../../devices/tfjs/runtime.js');
+  await loadTf(backend, { simd: true });
   const session = await ort.InferenceSession.create(model.onnx, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
   const want = (await session.run(randomFeeds(ort.Tensor, model))).output;
   await session.release();
