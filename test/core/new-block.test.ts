@@ -3,7 +3,7 @@
  * throwaway ShuffleNetV2 unit (stride 1: split the channels in halves, 1×1 conv-BN-ReLU → 3×3 depthwise
  * conv-BN → 1×1 conv-BN-ReLU on one half, concat, channel shuffle), adding its table line at run time,
  * and gets its LUT key, shapes, MACs, ONNX export, the tfjs devices, architecture files and LUT prediction
- * (through the CLI) without touching anything else. (Training does not run on the primitive graph yet.)
+ * (through the CLI) and training with a trained ONNX export, without touching anything else.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,12 @@ import { networkModel, opModel } from '../../export/model.js';
 import { nasInProcess } from '../cli/helpers.js';
 import { onnxCheck, PYTHON_ONNX_MISSING, run } from '../export/helpers.js';
 import { tfjsVersusOnnx } from './tf-parity.js';
+import { Rng } from '../../src/core/rng.js';
+import type { Samples } from '../../src/data/types.js';
+import { useTrainingBackend } from '../../src/train/backend.js';
+import { checkTrainedExport, EXPORT_TOLERANCE, trainedModel } from '../../src/train/export-trained.js';
+import { Network } from '../../src/train/nn/network.js';
+import { recalibrate, train } from '../../src/train/trainer.js';
 
 // ---- the lowering file (it would be src/core/lower/shufflev2.ts) ----
 interface ShuffleV2Spec {
@@ -84,6 +90,20 @@ describe('a block added as one lowering file and one table line', () => {
       expect(worst, model.key).toBeLessThanOrEqual(1e-4);
       expect(spread).toBeGreaterThan(1e-3);
     }
+  });
+
+  it('trains a few steps, and its trained ONNX export computes what the network computes (≤ 1e-4)', async () => {
+    await useTrainingBackend('cpu');
+    const small: Architecture = { ...arch, name: 'shufflev2-train', input: [1, 3, 12, 10], layers: [...arch.layers.slice(0, 2), arch.layers[3], { role: 'head', spec: { kind: 'linear', cout: 4, act: 'none' } }] };
+    const rng = new Rng(5);
+    const samples: Samples = { count: 64, height: 12, width: 10, channels: 3, classes: 4, x: Float32Array.from({ length: 64 * 12 * 10 * 3 }, () => rng.normal()), labels: Uint8Array.from({ length: 64 }, (_, i) => i % 4) };
+    const net = new Network(small, { seed: 3 });
+    expect(net.params().map((p) => p.name)).toContain('layer1.pw1.weight');
+    await train(net, samples, { steps: 4, batchSize: 16, seed: 1, optimizer: { kind: 'adam', lr: 3e-3 } });
+    recalibrate(net, samples, 64, 16);
+    const check = await checkTrainedExport(net, trainedModel(net).onnx, samples);
+    expect(check.maxAbsDiff).toBeLessThanOrEqual(EXPORT_TOLERANCE);
+    net.dispose();
   });
 
   it('is read from architecture files and predicted from a LUT the CLI fills', async () => {
