@@ -36,6 +36,19 @@ export interface Lut {
   calibration?: LutCalibration;
   /** Op keys the device cannot run, with the reason its supports() gave (so a predictor can say why one is missing). */
   unsupported?: Record<string, string>;
+  /** Set when the LUT was converted from a published table (lut/import/): what it came from and what its figures are. */
+  imported?: LutImport;
+}
+
+/** Provenance of an imported LUT: its entries are someone else's published figures, not our measurements. */
+export interface LutImport {
+  /** The importer, e.g. "proxyless" or "ofa". */
+  format: string;
+  file: string;
+  /** The source the file names (repository, commit, path). */
+  source: string;
+  /** How the published figures were mapped onto our entries (which fields are copies, what is 0 and why). */
+  notes: string[];
 }
 
 /**
