@@ -16,6 +16,15 @@ export interface LutEntry {
   coldMs: number;
   setupMs: number;
   measuredAt: string;
+  /** Only on ONNX unit entries (key onnx:…): what the unit runs, so a LUT says what its unit keys are. */
+  unit?: LutUnit;
+}
+
+/** A unit of an ONNX file (src/onnx/): the file's ops in one runtime kernel, with its tensors' shapes. */
+export interface LutUnit {
+  ops: string[];
+  inputs: number[][];
+  outputs: number[][];
 }
 
 export interface Lut {

@@ -81,8 +81,6 @@ export function unitSignature(g: OnnxGraph, unit: Unit, io = unitIo(g, unit)): {
   return { ops: unit.nodes.map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)), text: JSON.stringify(desc) };
 }
 
-export const UNIT_KEY = /^onnx:[A-Za-z0-9_.+]+:(?:\d+(?:x\d+)*|scalar|none):[0-9a-f]{16}:[a-z0-9]+$/;
-
 export function unitKey(g: OnnxGraph, unit: Unit, io = unitIo(g, unit)): string {
   const { ops, text } = unitSignature(g, unit, io);
   const first = io.inputs[0];
