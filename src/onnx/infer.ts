@@ -442,7 +442,17 @@ function dropout(c: Ctx): Out[] {
 }
 
 function batchNorm(c: Ctx): Out[] {
-  return [{ shape: [...X(c).shape], dtype: X(c).dtype }];
+  const x = X(c);
+  const ch = [x.shape[1]];
+  // Training-mode outputs (opset 14+): running mean and variance per channel.
+  return [{ shape: [...x.shape], dtype: x.dtype }, { shape: ch, dtype: x.dtype }, { shape: ch, dtype: x.dtype }, { shape: ch, dtype: x.dtype }, { shape: ch, dtype: x.dtype }];
+}
+
+function layerNorm(c: Ctx): Out[] {
+  const x = X(c);
+  const axis = normAxis(intAttr(c, 'axis', -1), x.shape.length);
+  const stat = x.shape.map((d, i) => (i < axis ? d : 1));
+  return [{ shape: [...x.shape], dtype: x.dtype }, { shape: stat, dtype: 'float32' }, { shape: stat, dtype: 'float32' }];
 }
 
 function sizeOp(c: Ctx): Out[] {
@@ -464,7 +474,7 @@ export const RULES: Record<string, Rule> = {
   ConvTranspose: convTranspose,
   BatchNormalization: batchNorm,
   InstanceNormalization: same,
-  LayerNormalization: same,
+  LayerNormalization: layerNorm,
   LRN: same,
   Relu: unary((a) => Math.max(0, a)),
   Clip: same,

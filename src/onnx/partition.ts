@@ -17,7 +17,8 @@
  * The result is checked against onnxruntime's own profile (test/onnx/partition.test.ts): one unit per kernel
  * the profile reports, same names.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
@@ -163,7 +164,51 @@ export function mapOptimized(g: OnnxGraph, optimized: { name: string; op: string
   return { units, layoutKernels, eliminated: vanished.filter(isVanished), source };
 }
 
-export async function partitionWithOrt(g: OnnxGraph, level: OptLevel = 'all'): Promise<Partition> {
-  const { nodes, version } = await ortOptimizedNodes(g, level);
-  return mapOptimized(g, nodes, `onnxruntime-node ${version} optimized graph, level ${level}`);
+/**
+ * Where optimized graphs are cached: creating an onnxruntime session to optimise a model takes 0.5–3 s, and
+ * the same file at the same input shapes and level always optimises the same way on one runtime version.
+ * $HW_NAS_CACHE, else $XDG_CACHE_HOME/hw-nas, else ~/.cache/hw-nas.
+ */
+export function cacheDir(): string {
+  if (process.env.HW_NAS_CACHE) return process.env.HW_NAS_CACHE;
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'hw-nas');
+}
+
+function cacheFile(g: OnnxGraph, level: OptLevel, version: string): string {
+  const h = createHash('sha256');
+  h.update(readFileSync(g.file));
+  h.update(JSON.stringify({ inputs: g.inputs, level, version }));
+  return path.join(cacheDir(), 'partitions', `${h.digest('hex').slice(0, 32)}.json`);
+}
+
+async function ortVersion(): Promise<string> {
+  const { findOrtNode } = await import('../../devices/ort-cpu/package.js');
+  const found = findOrtNode();
+  return typeof found === 'string' ? 'unknown' : found.version;
+}
+
+export async function partitionWithOrt(g: OnnxGraph, level: OptLevel = 'all', opts: { cache?: boolean } = {}): Promise<Partition> {
+  const version = await ortVersion();
+  const file = cacheFile(g, level, version);
+  const source = `onnxruntime-node ${version} optimized graph, level ${level}`;
+  if (opts.cache !== false) {
+    try {
+      const cached = JSON.parse(readFileSync(file, 'utf8')) as { nodes: { name: string; op: string }[] };
+      return mapOptimized(g, cached.nodes, source);
+    } catch {
+      // not cached yet (or unreadable): optimise below
+    }
+  }
+  const { nodes } = await ortOptimizedNodes(g, level);
+  if (opts.cache !== false) {
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      const tmp = `${file}.tmp-${process.pid}`;
+      writeFileSync(tmp, JSON.stringify({ level, version, nodes }));
+      renameSync(tmp, file);
+    } catch {
+      // a read-only cache only costs time
+    }
+  }
+  return mapOptimized(g, nodes, source);
 }

@@ -101,7 +101,8 @@ export async function readOnnxGraph(file: string, opts: ReadOptions = {}): Promi
     const name = vi.name ?? '';
     if (tensors.has(name) && !(name in given)) continue;
     const tt = vi.type?.tensorType;
-    const dims = (tt?.shape?.dim ?? []).map((d) => (d.dimValue != null && num(d.dimValue) > 0 ? num(d.dimValue) : (d.dimParam || '?')));
+    // A dim is fixed when its dim_value is set (0 is a legal size); a dim_param or nothing is dynamic.
+    const dims = (tt?.shape?.dim ?? []).map((d) => ((d as { value?: string }).value === 'dimValue' ? num(d.dimValue) : d.dimParam || '?'));
     let shape: number[];
     if (name in given) {
       shape = given[name];
