@@ -65,7 +65,13 @@ export function renamedModelBytes(g: OnnxGraph): Uint8Array {
 }
 
 /** The runtime's optimized graph for `g`: its nodes' names and ops. */
-export async function ortOptimizedNodes(g: OnnxGraph, level: OptLevel): Promise<{ nodes: { name: string; op: string }[]; version: string }> {
+export interface OptimizedNode {
+  name: string;
+  op: string;
+  outputs: string[];
+}
+
+export async function ortOptimizedNodes(g: OnnxGraph, level: OptLevel): Promise<{ nodes: OptimizedNode[]; version: string }> {
   const ort = await import('onnxruntime-node');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hwnas-opt-'));
   const out = path.join(dir, 'optimized.onnx');
@@ -85,7 +91,7 @@ export async function ortOptimizedNodes(g: OnnxGraph, level: OptLevel): Promise<
     await session.release();
     const opt = onnx.ModelProto.decode(readFileSync(out));
     return {
-      nodes: (opt.graph?.node ?? []).map((n) => ({ name: n.name ?? '', op: `${n.domain ? n.domain + ':' : ''}${n.opType}` })),
+      nodes: (opt.graph?.node ?? []).map((n) => ({ name: n.name ?? '', op: `${n.domain ? n.domain + ':' : ''}${n.opType}`, outputs: [...(n.output ?? [])] })),
       version: ort.env.versions?.node ?? '',
     };
   } finally {
@@ -94,7 +100,7 @@ export async function ortOptimizedNodes(g: OnnxGraph, level: OptLevel): Promise<
 }
 
 /** Maps the optimized graph's nodes back onto `g` (pure; see the file comment for the rules). */
-export function mapOptimized(g: OnnxGraph, optimized: { name: string; op: string }[], source: string): Partition {
+export function mapOptimized(g: OnnxGraph, optimized: OptimizedNode[], source: string): Partition {
   const byIndex = new Map(g.nodes.map((n) => [n.index, n]));
   const producer = new Map<string, OnnxNode>();
   const consumers = new Map<string, OnnxNode[]>();
@@ -111,12 +117,14 @@ export function mapOptimized(g: OnnxGraph, optimized: { name: string; op: string
     const m = prefix.exec(k.name);
     if (m) anchor = byIndex.get(Number(m[1]));
     else if (k.name.endsWith('_nchwc')) anchor = producer.get(k.name.slice(0, -'_nchwc'.length));
+    // A node the optimizer created without a name (e.g. a HardSwish fusion) keeps its last original output tensor.
+    else if (!k.name) anchor = k.outputs.map((o) => producer.get(o)).find((p) => p && !groupOf.has(p.index));
     if (!anchor || anchor.folded || groupOf.has(anchor.index)) {
-      layoutKernels.push(k);
+      layoutKernels.push({ name: k.name, op: k.op });
       continue;
     }
     groupOf.set(anchor.index, units.length);
-    units.push({ nodes: [anchor], kernel: k });
+    units.push({ nodes: [anchor], kernel: { name: k.name, op: k.op } });
   }
   const vanished = g.nodes.filter((n) => !n.folded && !groupOf.has(n.index));
   const isVanished = (n: OnnxNode) => !n.folded && !groupOf.has(n.index);
@@ -178,7 +186,7 @@ function cacheFile(g: OnnxGraph, level: OptLevel, version: string): string {
   const h = createHash('sha256');
   h.update(readFileSync(g.file));
   h.update(JSON.stringify({ inputs: g.inputs, level, version }));
-  return path.join(cacheDir(), 'partitions', `${h.digest('hex').slice(0, 32)}.json`);
+  return path.join(cacheDir(), 'partitions-v2', `${h.digest('hex').slice(0, 32)}.json`);
 }
 
 async function ortVersion(): Promise<string> {
@@ -193,7 +201,7 @@ export async function partitionWithOrt(g: OnnxGraph, level: OptLevel = 'all', op
   const source = `onnxruntime-node ${version} optimized graph, level ${level}`;
   if (opts.cache !== false) {
     try {
-      const cached = JSON.parse(readFileSync(file, 'utf8')) as { nodes: { name: string; op: string }[] };
+      const cached = JSON.parse(readFileSync(file, 'utf8')) as { nodes: OptimizedNode[] };
       return mapOptimized(g, cached.nodes, source);
     } catch {
       // not cached yet (or unreadable): optimise below
