@@ -7,6 +7,7 @@ import { UserError } from '../core/errors.js';
 import type { LatencyStats } from '../../devices/types.js';
 import type { Lut } from '../../lut/format.js';
 import type { OnnxPlan } from './plan.js';
+import { onnxMetrics, type OnnxMetrics } from './primitives.js';
 
 export interface UnitPrediction {
   key: string;
@@ -27,6 +28,8 @@ export interface OnnxPrediction {
   overheadMs: number;
   calibrated: boolean;
   partition: { source: string; units: number; layoutKernels: number; eliminated: number; folded: number };
+  /** MACs, parameters and activations counted through the primitive graph (src/onnx/primitives.ts). */
+  metrics: OnnxMetrics;
   /** Every unit, slowest first. */
   units: UnitPrediction[];
 }
@@ -84,6 +87,7 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan): OnnxPrediction {
       eliminated: partition.eliminated.length,
       folded: graph.nodes.filter((n) => n.folded).length,
     },
+    metrics: onnxMetrics(graph),
     units,
   };
 }

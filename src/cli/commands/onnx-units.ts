@@ -83,7 +83,8 @@ export async function profileOnnxFiles(a: OnnxArgs & { out: string }): Promise<v
 function render(p: OnnxPrediction, top: number): string {
   const head =
     `${p.file}: ${ms(p.ms)} ms predicted (95% CI ${ms(p.ci95[0])}–${ms(p.ci95[1])}), ${p.calibrated ? 'calibrated base' : 'overhead'} ${ms(p.overheadMs)} ms\n` +
-    `${p.partition.units} units from ${p.partition.source}; ${p.partition.folded} nodes folded at load, ${p.partition.layoutKernels} layout kernels, ${p.partition.eliminated} nodes eliminated\n`;
+    `${p.partition.units} units from ${p.partition.source}; ${p.partition.folded} nodes folded at load, ${p.partition.layoutKernels} layout kernels, ${p.partition.eliminated} nodes eliminated\n` +
+    `${(p.metrics.macs / 1e6).toFixed(1)}M MACs, ${(p.metrics.params / 1e6).toFixed(2)}M parameters${Object.keys(p.metrics.notCounted).length ? ` (not counted: ${Object.entries(p.metrics.notCounted).map(([op, n]) => `${op} ×${n}`).join(', ')})` : ''}\n`;
   const rows = p.units.slice(0, top).map((u) => [ms(u.ms), `${(100 * u.share).toFixed(1)}%`, u.ops.join('+'), u.nodes.join(',').slice(0, 48), u.key.split(':')[2]]);
   const more = p.units.length > top ? `… ${p.units.length - top} more units (--top N)\n` : '';
   return head + table(['ms', 'share', 'ops', 'nodes', 'input'], rows) + '\n' + more;
