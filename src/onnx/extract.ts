@@ -64,9 +64,15 @@ export function unitSignature(g: OnnxGraph, unit: Unit, io = unitIo(g, unit)): {
   io.inputs.forEach((t, i) => ref.set(t.name, `in${i}`));
   io.constants.forEach((t, i) => ref.set(t.name, `c${i}`));
   unit.nodes.forEach((n, j) => n.outputs.forEach((o, k) => o && ref.set(o, `n${j}.${k}`)));
+  // Values that change the kernel: integer constants (shapes, axes, pads), scalars (Clip bounds, x + 3 of a
+  // decomposed hard-swish) and what Resize/Upsample/Pad read; not weights and biases, however small.
+  const readers = new Map<string, string[]>();
+  for (const n of unit.nodes) for (const i of n.inputs) if (i) (readers.get(i) ?? readers.set(i, []).get(i)!).push(n.opType);
+  const shaping = (t: TensorInfo) =>
+    !t.dtype.startsWith('float') || t.shape.length === 0 || (readers.get(t.name) ?? []).some((op) => op === 'Resize' || op === 'Upsample' || op === 'Pad' || op === 'Clip');
   const desc = {
     inputs: io.inputs.map((t) => [t.dtype, t.shape]),
-    constants: io.constants.map((t) => [t.dtype, t.shape, t.value && t.value.length <= SMALL_CONSTANT ? t.value : null]),
+    constants: io.constants.map((t) => [t.dtype, t.shape, t.value && t.value.length <= SMALL_CONSTANT && shaping(t) ? t.value : null]),
     nodes: unit.nodes.map((n) => [
       n.domain,
       n.opType,
