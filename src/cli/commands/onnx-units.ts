@@ -1,4 +1,5 @@
 /** The --onnx paths of nas predict and nas profile: ONNX files partitioned into runtime units (src/onnx/). */
+import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { UserError } from '../../core/errors.js';
 import type { OnnxPrediction } from '../../onnx/predict.js';
@@ -96,6 +97,12 @@ export async function predictOnnxFiles(a: OnnxArgs & { lut: string; profileMissi
   const { partitionLevelFor } = await import('../../onnx/plan.js');
   const { predictOnnx, MissingUnitsError } = await import('../../onnx/predict.js');
   if (!Number.isInteger(a.top) || a.top < 0) throw new UserError(`--top must be a non-negative integer, got ${a.top}`);
+  if (a.profileMissing && !existsSync(a.lut)) {
+    // No LUT yet: measure every unit into a new one on --device.
+    const todo = await plans(a.onnx!, a, partitionLevelFor({ device: a.device, options: { graphOptimizationLevel: a.graphOpt ?? 'all' } }));
+    log(`${a.lut} does not exist: measuring every unit on ${a.device} into it`);
+    await measure(a, a.lut, todo);
+  }
   let lut = readLut(a.lut);
   const level = partitionLevelFor(lut.device);
   const todo = await plans(a.onnx!, a, level);
