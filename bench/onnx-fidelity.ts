@@ -38,6 +38,11 @@ const args = await yargs(process.argv.slice(2))
   .option('published', { type: 'boolean', default: true })
   .option('third-party', { type: 'boolean', default: true })
   .option('max-time-ms', { type: 'number', default: 1000 })
+  .option('clock', {
+    choices: ['wall', 'cpu'] as const,
+    default: 'wall',
+    describe: 'wall: the device harness (what LUTs hold); cpu: ort-cpu only, process CPU time per run (user + system), which other processes on a loaded machine do not inflate',
+  })
   .option('large', { type: 'boolean', default: false, describe: 'also PP-OCRv4 det at 640x640 (units up to ~100 ms each)' })
   .option('out-dir', { type: 'string', default: 'out/bench' })
   .strict()
@@ -84,6 +89,89 @@ if (args.thirdParty) {
   items.push(...found);
 }
 
+type Point = { name: string; set: string; units: number; nodes: number; predicted: number; measured: number; errorPct: number };
+
+function summary(points: Point[], head: string): string {
+  const fmt = (a: ReturnType<typeof agreement>) => `${a.n} | ${a.within5.toFixed(1)}% | ${a.within10.toFixed(1)}% | ${a.meanAbsErrorPct.toFixed(2)}% | ${a.maxAbsErrorPct.toFixed(1)}% | ${a.kendallTau.toFixed(3)} | ${a.spearmanRho.toFixed(3)}`;
+  const of = (set?: string) => {
+    const ps = points.filter((p) => !set || p.set === set);
+    return agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured));
+  };
+  const sets = ['published', 'random', 'third-party'].filter((s) => points.some((p) => p.set === s));
+  return [
+    head,
+    '',
+    '| set | n | within ±5% | within ±10% | mean abs err | max abs err | Kendall τ | Spearman ρ |',
+    '|---|---|---|---|---|---|---|---|',
+    ...sets.map((s) => `| ${s} | ${fmt(of(s))} |`),
+    `| all | ${fmt(of())} |`,
+    '',
+    '| file | nodes | units | predicted ms | measured ms | error |',
+    '|---|---|---|---|---|---|',
+    ...points.filter((p) => p.set !== 'random').map((p) => `| ${p.name} | ${p.nodes} | ${p.units} | ${p.predicted.toFixed(3)} | ${p.measured.toFixed(3)} | ${p.errorPct.toFixed(1)}% |`),
+  ].join('\n');
+}
+
+/**
+ * The same comparison timed by process CPU time: on a machine shared with other jobs, wall-clock medians
+ * measure the scheduler as much as the model, while the CPU time a run consumes (1 intra-op thread,
+ * sequential) does not grow with the queue. ort-cpu only.
+ */
+async function cpuClockBench(): Promise<void> {
+  const ort = await import('onnxruntime-node');
+  const { ortCpuSessionOptions } = await import('../devices/ort-cpu/index.js');
+  const { unitModel } = await import('../src/onnx/extract.js');
+  const { overheadModel } = await import('../export/model.js');
+  const sessionOptions = ortCpuSessionOptions({ threads: args.threads, graphOptimizationLevel: 'all' });
+  const cpuMs = async (bytes: Uint8Array, inputs: { name: string; shape: number[] }[]): Promise<number> => {
+    const session = await ort.InferenceSession.create(bytes, sessionOptions);
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+    const rng = new Rng(1);
+    for (const i of inputs) feeds[i.name] = new ort.Tensor('float32', rng.fill(i.shape.reduce((a, b) => a * b, 1)), i.shape);
+    for (let r = 0; r < 5; r++) await session.run(feeds);
+    const samples: number[] = [];
+    for (let r = 0; r < 21; r++) {
+      const c0 = process.cpuUsage();
+      await session.run(feeds);
+      const c = process.cpuUsage(c0);
+      samples.push((c.user + c.system) / 1000);
+    }
+    await session.release();
+    samples.sort((a, b) => a - b);
+    return samples[10];
+  };
+  const plans: OnnxPlan[] = [];
+  for (const it of items) plans.push(await planOnnx(it.file, { inputShapes: it.inputShapes, level: 'all' }));
+  const overhead = await cpuMs(overheadModel([1, 1, 1, 1]).onnx, [{ name: 'input', shape: [1, 1, 1, 1] }]);
+  const unitMs = new Map<string, number>();
+  const t0 = Date.now();
+  for (const plan of plans)
+    for (const u of plan.units) {
+      if (unitMs.has(u.key)) continue;
+      const m = unitModel(plan.graph, u.unit);
+      unitMs.set(u.key, await cpuMs(m.onnx, m.inputs));
+      if (unitMs.size % 50 === 0) process.stderr.write(`units ${unitMs.size}\n`);
+    }
+  const unitSeconds = (Date.now() - t0) / 1000;
+  const points: Point[] = [];
+  for (const [i, it] of items.entries()) {
+    const plan = plans[i];
+    const predicted = overhead + plan.units.reduce((t, u) => t + Math.max(0, unitMs.get(u.key)! - overhead), 0);
+    const measured = await cpuMs(renamedModelBytes(plan.graph), plan.graph.inputs);
+    points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted, measured, errorPct: errorPct(predicted, measured) });
+    process.stderr.write(`${it.name}: predicted ${predicted.toFixed(3)} ms, measured ${measured.toFixed(3)} ms (CPU time)\n`);
+  }
+  console.log(
+    summary(points, `clock: process CPU time per run (median of 21 after 5 warm-up), ort-cpu ${args.threads} thread(s), level all; ${unitMs.size} units timed in ${unitSeconds.toFixed(0)} s; overhead ${overhead.toFixed(4)} ms`),
+  );
+  writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-cpuclock.json`), JSON.stringify({ args, overhead, points }, null, 1));
+}
+
+if (args.clock === 'cpu') {
+  await cpuClockBench();
+  process.exit(0);
+}
+
 const device = await resolveDevice(args.device, options);
 const info = await device.init();
 const level = partitionLevelFor(info);
@@ -94,7 +182,7 @@ const prof = await profileUnits({ device, plans, protocol, lutPath, onProgress: 
 const profileSeconds = (Date.now() - t0) / 1000;
 const lut = readLut(lutPath);
 
-const points: { name: string; set: string; units: number; nodes: number; predicted: number; measured: number; errorPct: number }[] = [];
+const points: Point[] = [];
 for (const [i, it] of items.entries()) {
   const plan = plans[i];
   const predicted = predictOnnx(lut, plan).ms;
@@ -114,24 +202,12 @@ for (let r = 0; r < 5; r++) {
   timings.push(performance.now() - s);
 }
 
-const fmt = (a: ReturnType<typeof agreement>) => `${a.n} | ${a.within5.toFixed(1)}% | ${a.within10.toFixed(1)}% | ${a.meanAbsErrorPct.toFixed(2)}% | ${a.maxAbsErrorPct.toFixed(1)}% | ${a.kendallTau.toFixed(3)} | ${a.spearmanRho.toFixed(3)}`;
-const of = (set?: string) => {
-  const ps = points.filter((p) => !set || p.set === set);
-  return agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured));
-};
-const sets = ['published', 'random', 'third-party'].filter((s) => points.some((p) => p.set === s));
 const report = [
-  `device ${info.device} (${info.runtime} ${info.runtimeVersion}, ${JSON.stringify(info.options)}), host ${info.host.cpu}; partition: ${plans[0]?.partition.source}`,
-  `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)`,
-  '',
-  '| set | n | within ±5% | within ±10% | mean abs err | max abs err | Kendall τ | Spearman ρ |',
-  '|---|---|---|---|---|---|---|---|',
-  ...sets.map((s) => `| ${s} | ${fmt(of(s))} |`),
-  `| all | ${fmt(of())} |`,
-  '',
-  '| file | nodes | units | predicted ms | measured ms | error |',
-  '|---|---|---|---|---|---|',
-  ...points.filter((p) => p.set !== 'random').map((p) => `| ${p.name} | ${p.nodes} | ${p.units} | ${p.predicted.toFixed(3)} | ${p.measured.toFixed(3)} | ${p.errorPct.toFixed(1)}% |`),
+  summary(
+    points,
+    `device ${info.device} (${info.runtime} ${info.runtimeVersion}, ${JSON.stringify(info.options)}), host ${info.host.cpu}; partition: ${plans[0]?.partition.source}\n` +
+      `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)`,
+  ),
   '',
   `read + partition + predict ${largest.it.name} (${largest.n} nodes), warm LUT and partition cache, in process: ${timings.map((t) => t.toFixed(0)).join(', ')} ms`,
 ].join('\n');
