@@ -16,7 +16,10 @@ interface LutArgs {
 async function show(a: LutArgs): Promise<void> {
   const { readLut } = await import('../../../lut/store.js');
   const { showLut } = await import('../../../lut/show.js');
-  const summaries = a.files.map((f) => ({ file: f, ...showLut(readLut(f), { top: a.top }) }));
+  const summaries = a.files.map((f) => {
+    const lut = readLut(f);
+    return { file: f, ...showLut(lut, { top: a.top }), imported: lut.imported };
+  });
   emit(a, summaries.length === 1 ? summaries[0] : summaries, () =>
     summaries
       .map((s) => {
@@ -30,6 +33,7 @@ async function show(a: LutArgs): Promise<void> {
           `  overhead  ${ms(s.overhead.median)} ms (n=${s.overhead.n})`,
           `  entries   ${s.entries} (${Object.entries(s.perKind).map(([k, n]) => `${k} ${n}`).join(', ')}); ${s.unconverged} did not reach the CI target`,
           `  spaces    ${s.spaces.join(', ') || '-'}; created ${s.createdAt}, updated ${s.updatedAt}`,
+          ...(s.imported ? [`  imported  ${s.imported.format} table ${s.imported.file} (${s.imported.source.slice(0, 120)})`, ...s.imported.notes.map((n) => `            ${n}`)] : []),
           `  slowest:`,
           ...s.slowest.map((e) => `    ${ms(e.median).padStart(9)} ms  ${e.key}`),
           '',
