@@ -39,9 +39,9 @@ const args = await yargs(process.argv.slice(2))
   .option('third-party', { type: 'boolean', default: true })
   .option('max-time-ms', { type: 'number', default: 1000 })
   .option('clock', {
-    choices: ['wall', 'cpu'] as const,
+    choices: ['wall', 'cpu', 'kernel'] as const,
     default: 'wall',
-    describe: 'wall: the device harness (what LUTs hold); cpu: ort-cpu only, process CPU time per run (user + system), which other processes on a loaded machine do not inflate',
+    describe: 'wall: the device harness (what LUTs hold); cpu: ort-cpu only, process CPU time per run (user + system); kernel: ort-cpu only, the onnxruntime profile, fastest of 20 runs per kernel, units timed alone (with the reorders of their one-unit models) against the kernels of the whole file',
   })
   .option('large', { type: 'boolean', default: false, describe: 'also PP-OCRv4 det at 640x640 (units up to ~100 ms each)' })
   .option('out-dir', { type: 'string', default: 'out/bench' })
@@ -172,6 +172,51 @@ async function cpuClockBench(): Promise<void> {
   writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-cpuclock.json`), JSON.stringify({ args, overhead, points }, null, 1));
 }
 
+/**
+ * Kernel clock: onnxruntime's profiler times every kernel of every run; the fastest run of a kernel is
+ * what it costs when nothing else takes the core, which a loaded machine changes least. Compares the
+ * units' own kernels (timed alone, their one-unit models' reorders included, and without them) with the
+ * whole file's kernels: whether partition and extraction reproduce the kernels the file runs, leaving out
+ * the per-run session costs that calibration handles.
+ */
+async function kernelClockBench(): Promise<void> {
+  const { ortProfileModel } = await import('../src/onnx/ort-profile.js');
+  const { unitModel } = await import('../src/onnx/extract.js');
+  const rows: string[] = [];
+  const points: Point[] = [];
+  for (const it of items) {
+    const plan = await planOnnx(it.file, { inputShapes: it.inputShapes, level: 'all' });
+    const whole = await ortProfileModel(renamedModelBytes(plan.graph), plan.graph.inputs, 'all', 20);
+    const wholeMs = whole.reduce((t, k) => t + k.minUs, 0) / 1000;
+    const alone = new Map<string, { all: number; main: number }>();
+    for (const u of plan.units) {
+      if (alone.has(u.key)) continue;
+      const m = unitModel(plan.graph, u.unit);
+      const ks = await ortProfileModel(m.onnx, m.inputs, 'all', 20);
+      alone.set(u.key, { all: ks.reduce((t, k) => t + k.minUs, 0) / 1000, main: ks.filter((k) => !k.op.startsWith('Reorder')).reduce((t, k) => t + k.minUs, 0) / 1000 });
+    }
+    const sumAll = plan.units.reduce((t, u) => t + alone.get(u.key)!.all, 0);
+    const sumMain = plan.units.reduce((t, u) => t + alone.get(u.key)!.main, 0);
+    points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted: sumAll, measured: wholeMs, errorPct: errorPct(sumAll, wholeMs) });
+    rows.push(`| ${it.name} | ${plan.units.length} | ${wholeMs.toFixed(3)} | ${sumAll.toFixed(3)} (${errorPct(sumAll, wholeMs).toFixed(1)}%) | ${sumMain.toFixed(3)} (${errorPct(sumMain, wholeMs).toFixed(1)}%) |`);
+    process.stderr.write(`${rows[rows.length - 1]}\n`);
+  }
+  console.log(
+    [
+      summary(points, `clock: onnxruntime profile, each kernel's fastest of 20 runs, ort-cpu 1 thread, level all; predicted = Σ units alone incl. their reorders`),
+      '',
+      '| file | units | file\'s kernels ms | Σ units alone, with their reorders | Σ units alone, compute kernels only |',
+      '|---|---|---|---|---|',
+      ...rows,
+    ].join('\n'),
+  );
+  writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-kernelclock.json`), JSON.stringify({ args, points }, null, 1));
+}
+
+if (args.clock === 'kernel') {
+  await kernelClockBench();
+  process.exit(0);
+}
 if (args.clock === 'cpu') {
   await cpuClockBench();
   process.exit(0);

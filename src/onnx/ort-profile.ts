@@ -17,13 +17,20 @@ export interface ProfiledKernel {
   outputShapes: number[][];
   /** Microseconds, summed over the profiled runs. */
   durUs: number;
+  /** The fastest run's microseconds: what the kernel costs when nothing else takes the core. */
+  minUs: number;
 }
 
 export async function ortProfileKernels(g: OnnxGraph, level: OptLevel, runs = 1): Promise<ProfiledKernel[]> {
+  return ortProfileModel(renamedModelBytes(g), g.inputs, level, runs);
+}
+
+/** The same for any model bytes (a unit's model, say), fed float32 inputs of the given shapes. */
+export async function ortProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1): Promise<ProfiledKernel[]> {
   const ort = await import('onnxruntime-node');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hwnas-prof-'));
   try {
-    const session = await ort.InferenceSession.create(renamedModelBytes(g), {
+    const session = await ort.InferenceSession.create(bytes, {
       executionProviders: ['cpu'],
       intraOpNumThreads: 1,
       graphOptimizationLevel: level,
@@ -32,7 +39,7 @@ export async function ortProfileKernels(g: OnnxGraph, level: OptLevel, runs = 1)
       logSeverityLevel: 3,
     });
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
-    for (const i of g.inputs) {
+    for (const i of inputs) {
       const n = i.shape.reduce((a, b) => a * b, 1);
       feeds[i.name] = new ort.Tensor('float32', new Float32Array(n).fill(0.5), i.shape);
     }
@@ -57,8 +64,10 @@ export async function ortProfileKernels(g: OnnxGraph, level: OptLevel, runs = 1)
         provider: e.args?.provider ?? '',
         outputShapes: (e.args?.output_type_shape ?? []).map((o) => Object.values(o)[0] ?? []),
         durUs: 0,
+        minUs: Infinity,
       };
       k.durUs += e.dur;
+      k.minUs = Math.min(k.minUs, e.dur);
       byName.set(name, k);
     }
     return [...byName.values()];
