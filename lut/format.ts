@@ -16,6 +16,15 @@ export interface LutEntry {
   coldMs: number;
   setupMs: number;
   measuredAt: string;
+  /** Only on ONNX unit entries (key onnx:…): what the unit runs, so a LUT says what its unit keys are. */
+  unit?: LutUnit;
+}
+
+/** A unit of an ONNX file (src/onnx/): the file's ops in one runtime kernel, with its tensors' shapes. */
+export interface LutUnit {
+  ops: string[];
+  inputs: number[][];
+  outputs: number[][];
 }
 
 export interface Lut {
@@ -36,6 +45,19 @@ export interface Lut {
   calibration?: LutCalibration;
   /** Op keys the device cannot run, with the reason its supports() gave (so a predictor can say why one is missing). */
   unsupported?: Record<string, string>;
+  /** Set when the LUT was converted from a published table (lut/import/): what it came from and what its figures are. */
+  imported?: LutImport;
+}
+
+/** Provenance of an imported LUT: its entries are someone else's published figures, not our measurements. */
+export interface LutImport {
+  /** The importer, e.g. "proxyless" or "ofa". */
+  format: string;
+  file: string;
+  /** The source the file names (repository, commit, path). */
+  source: string;
+  /** How the published figures were mapped onto our entries (which fields are copies, what is 0 and why). */
+  notes: string[];
 }
 
 /**

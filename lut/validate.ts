@@ -4,7 +4,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { UserError } from '../src/core/errors.js';
-import { opKey, parseOpKey } from '../src/core/keys.js';
+import { isUnitKey, opKey, parseOpKey, UNIT_KEY_PATTERN } from '../src/core/keys.js';
 import { LUT_FORMAT, LUT_VERSION, type Lut } from './format.js';
 import schema from './schema.json' with { type: 'json' };
 
@@ -39,6 +39,10 @@ export function validateLut(data: unknown, source: string): Lut {
   }
   const lut = data as Lut;
   for (const key of [...Object.keys(lut.entries), ...Object.keys(lut.unsupported ?? {})]) {
+    if (isUnitKey(key)) {
+      if (!UNIT_KEY_PATTERN.test(key)) throw new UserError(`${source}: unit key '${key}' is malformed`, { hint: 'unit keys look like onnx:Conv+Relu:1x3x224x224:<16 hex>:f32' });
+      continue;
+    }
     // parseOpKey throws a UserError that says what is wrong with the key.
     const canonical = opKey(parseOpKey(key));
     if (canonical !== key) throw new UserError(`${source}: entry key '${key}' is not canonical (expected '${canonical}')`);

@@ -103,3 +103,14 @@ export function parseOpKey(key: string): OpInstance {
   if (!(DTYPES as readonly string[]).includes(dtype)) throw bad(key, `unknown dtype '${dtype}' (known: ${DTYPES.join(', ')})`);
   return { spec: spec as unknown as OpSpec, input, dtype: dtype as DType };
 }
+
+/**
+ * Keys of ONNX units (src/onnx/extract.ts builds them): onnx:<ops joined by +>:<first input shape>:<16 hex>:<dtype>,
+ * e.g. onnx:Conv+BatchNormalization+Relu:1x3x224x224:73e1996bdbd04b8a:f32. The hash covers ops, attributes,
+ * wiring and shapes (not weights). They live in the same LUTs as op keys and never parse as one.
+ */
+export const UNIT_KEY_PATTERN = /^onnx:[A-Za-z0-9_.+]+:(?:\d+(?:x\d+)*|scalar|none):[0-9a-f]{16}:[a-z0-9]+$/;
+
+export function isUnitKey(key: string): boolean {
+  return key.startsWith('onnx:');
+}

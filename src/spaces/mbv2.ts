@@ -41,18 +41,21 @@ interface SlotInfo {
 }
 
 export class Mbv2Space implements SearchSpace {
-  readonly id = 'mbv2';
-  readonly description = 'ProxylessNAS/FBNet layer-wise space: 21 MBConv layers (k3/5/7 × e3/6 or skip) on MobileNetV2 stages';
+  readonly id: string;
+  readonly description: string;
   readonly resolution: number;
   readonly classes: number;
   private readonly slots: SlotInfo[];
 
-  constructor(opts: SpaceOptions = {}) {
+  /** `variant` names the same space under another id (src/spaces/proxyless.ts). */
+  constructor(opts: SpaceOptions = {}, variant?: { id: string; description: string }) {
+    this.id = variant?.id ?? 'mbv2';
+    this.description = variant?.description ?? 'ProxylessNAS/FBNet layer-wise space: 21 MBConv layers (k3/5/7 × e3/6 or skip) on MobileNetV2 stages';
     this.resolution = opts.resolution ?? 224;
     this.classes = opts.classes ?? 1000;
     if (!Number.isInteger(this.resolution) || this.resolution < 32)
-      throw new UserError(`mbv2: resolution must be an integer ≥ 32, got ${opts.resolution}`, { hint: 'e.g. --resolution 96, 128, 160 or 224' });
-    if (!Number.isInteger(this.classes) || this.classes < 1) throw new UserError(`mbv2: classes must be a positive integer, got ${opts.classes}`);
+      throw new UserError(`${this.id}: resolution must be an integer ≥ 32, got ${opts.resolution}`, { hint: 'e.g. --resolution 96, 128, 160 or 224' });
+    if (!Number.isInteger(this.classes) || this.classes < 1) throw new UserError(`${this.id}: classes must be a positive integer, got ${opts.classes}`);
     this.stemLayers = this.stem();
     this.headLayers = this.head();
     this.slots = [];
@@ -110,17 +113,17 @@ export class Mbv2Space implements SearchSpace {
   build(choices: readonly number[]): Architecture {
     const decisions = this.decisions();
     if (choices.length !== decisions.length)
-      throw new UserError(`mbv2: a choice vector has ${decisions.length} entries (one per layer), got ${choices.length}`);
+      throw new UserError(`${this.id}: a choice vector has ${decisions.length} entries (one per layer), got ${choices.length}`);
     const blocks: Layer[] = [];
     choices.forEach((choice, i) => {
       const options = decisions[i].options;
       if (!Number.isInteger(choice) || choice < 0 || choice >= options.length)
-        throw new UserError(`mbv2: layer ${i + 1} choice must be an integer in [0, ${options.length - 1}] (${options.join(', ')}), got ${choice}`);
+        throw new UserError(`${this.id}: layer ${i + 1} choice must be an integer in [0, ${options.length - 1}] (${options.join(', ')}), got ${choice}`);
       if (options[choice] !== SKIP) blocks.push({ role: 'block', spec: this.blockSpec(this.slots[i], choice) });
     });
     const labels = choices.map((c, i) => decisions[i].options[c]);
     return {
-      name: `mbv2@${this.resolution}:${labels.join('-')}`,
+      name: `${this.id}@${this.resolution}:${labels.join('-')}`,
       space: { id: this.id, resolution: this.resolution, encoding: [...choices] },
       input: [1, 3, this.resolution, this.resolution],
       dtype: 'f32',

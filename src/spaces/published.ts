@@ -9,6 +9,7 @@ import type { Architecture, Layer } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
 import type { Act, OpSpec } from '../core/ops.js';
 import { projectRoot } from '../core/paths.js';
+import { ofaNet } from './ofa-nets.js';
 
 interface PublishedBlock {
   block: string;
@@ -126,5 +127,10 @@ export function publishedNet(name: string, opts: { file?: string; resolution?: n
   if (found) return found;
   const skipped = unsupported.find((n) => n.name === name);
   if (skipped) throw new UserError(`published net '${name}' cannot be built: ${skipped.reason}`);
-  throw new UserError(`unknown published net '${name}'`, { hint: `available: ${nets.map((n) => n.name).join(', ')}` });
+  // The Once-for-All specialized nets (src/spaces/ofa-nets.ts) are published nets too.
+  const ofa = ofaNet(name, { resolution: opts.resolution, classes: opts.classes });
+  if (ofa) return ofa;
+  throw new UserError(`unknown published net '${name}'`, {
+    hint: `available: ${nets.map((n) => n.name).join(', ')}, and the Once-for-All nets of ofa_specialized_nets.json (e.g. note10_lat-30ms_top1-78.4_finetune-75)`,
+  });
 }

@@ -4,11 +4,13 @@ import type { SearchSpace, SpaceOptions } from '../core/space.js';
 import { createMbv2Space } from './mbv2.js';
 import { createMnasnetSpace } from './mnasnet.js';
 import { createNb201Space } from './nb201.js';
+import { createProxylessSpace } from './proxyless.js';
 
 export const SPACES = {
   mbv2: createMbv2Space,
   mnasnet: createMnasnetSpace,
   nb201: createNb201Space,
+  proxyless: createProxylessSpace,
 } satisfies Record<string, (opts: SpaceOptions) => SearchSpace>;
 
 export type SpaceName = keyof typeof SPACES;

@@ -5,7 +5,9 @@ import { emit } from '../output.js';
 
 interface LutArgs {
   json: boolean;
-  action: 'show' | 'diff' | 'merge';
+  action: 'show' | 'diff' | 'merge' | 'import';
+  format?: 'proxyless' | 'ofa';
+  resolution?: number;
   files: string[];
   out?: string;
   force: boolean;
@@ -15,7 +17,10 @@ interface LutArgs {
 async function show(a: LutArgs): Promise<void> {
   const { readLut } = await import('../../../lut/store.js');
   const { showLut } = await import('../../../lut/show.js');
-  const summaries = a.files.map((f) => ({ file: f, ...showLut(readLut(f), { top: a.top }) }));
+  const summaries = a.files.map((f) => {
+    const lut = readLut(f);
+    return { file: f, ...showLut(lut, { top: a.top }), imported: lut.imported };
+  });
   emit(a, summaries.length === 1 ? summaries[0] : summaries, () =>
     summaries
       .map((s) => {
@@ -29,6 +34,7 @@ async function show(a: LutArgs): Promise<void> {
           `  overhead  ${ms(s.overhead.median)} ms (n=${s.overhead.n})`,
           `  entries   ${s.entries} (${Object.entries(s.perKind).map(([k, n]) => `${k} ${n}`).join(', ')}); ${s.unconverged} did not reach the CI target`,
           `  spaces    ${s.spaces.join(', ') || '-'}; created ${s.createdAt}, updated ${s.updatedAt}`,
+          ...(s.imported ? [`  imported  ${s.imported.format} table ${s.imported.file} (${s.imported.source.slice(0, 120)})`, ...s.imported.notes.map((n) => `            ${n}`)] : []),
           `  slowest:`,
           ...s.slowest.map((e) => `    ${ms(e.median).padStart(9)} ms  ${e.key}`),
           '',
@@ -71,25 +77,46 @@ async function merge(a: LutArgs): Promise<void> {
   );
 }
 
+async function importTable(a: LutArgs): Promise<void> {
+  const { writeLut } = await import('../../../lut/store.js');
+  const { UserError } = await import('../../core/errors.js');
+  if (!a.out) throw new UserError('import needs --out FILE for the LUT it writes');
+  if (!a.format) throw new UserError('import needs --format proxyless|ofa (the published table the file holds)');
+  const [file] = a.files;
+  const lut =
+    a.format === 'proxyless'
+      ? (await import('../../../lut/import/proxyless.js')).importProxylessLut(file)
+      : (await import('../../../lut/import/ofa.js')).importOfaLut(file, { resolution: a.resolution });
+  writeLut(a.out, lut);
+  const n = Object.keys(lut.entries).length;
+  emit(a, { out: a.out, id: lut.id, device: lut.device.device, entries: n, spaces: lut.spaces, notes: lut.imported?.notes ?? [] }, () =>
+    `wrote ${a.out}: ${n} entries for ${lut.device.device} (${lut.device.host.cpu}), imported from ${file}; spaces ${lut.spaces.join(', ')}\n`,
+  );
+}
+
 export const lutCommand: CommandModule<object, LutArgs> = {
   command: 'lut <action> <files..>',
-  describe: 'inspect (show), compare (diff A B) or combine (merge A B … --out M) LUT files',
+  describe: 'inspect (show), compare (diff A B), combine (merge A B … --out M) LUT files, or import a published one (import --format proxyless|ofa FILE --out L)',
   builder: (y: Argv) =>
     y
-      .positional('action', { choices: ['show', 'diff', 'merge'] as const, describe: 'what to do' })
+      .positional('action', { choices: ['show', 'diff', 'merge', 'import'] as const, describe: 'what to do' })
       .positional('files', { type: 'string', array: true, describe: 'LUT files' })
       .option('out', { type: 'string', describe: 'merge: file to write' })
+      .option('format', { type: 'string', choices: ['proxyless', 'ofa'] as const, describe: 'import: the published table in FILE (ProxylessNAS mobile LUT, Once-for-All Note10 LUT)' })
+      .option('resolution', { type: 'number', describe: 'import --format ofa: only the table of this input resolution (default: every table)' })
       .option('force', { type: 'boolean', default: false, describe: 'merge LUTs measured under different settings anyway' })
       .option('top', { type: 'number', default: 5, describe: 'how many entries to list at each end' })
       .check((argv) => {
         const files = argv.files as string[];
         if (argv.action === 'diff' && files.length !== 2) throw new Error('diff takes exactly two LUT files');
         if (argv.action === 'merge' && files.length < 2) throw new Error('merge takes two or more LUT files');
+        if (argv.action === 'import' && files.length !== 1) throw new Error('import takes exactly one published table file');
         return true;
       }) as never,
   handler: async (a) => {
     if (a.action === 'show') return show(a);
     if (a.action === 'diff') return diff(a);
+    if (a.action === 'import') return importTable(a);
     return merge(a);
   },
 };

@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { ms, table } from '../../core/format.js';
 import { emit, log } from '../output.js';
+import { onnxOptions, predictOnnxFiles } from './onnx-units.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol } from './common.js';
 import type { Prediction } from '../../predict/predictor.js';
 
@@ -24,6 +25,9 @@ interface PredictArgs {
   maxRepeats: number;
   maxTimeMs: number;
   targetCi: number;
+  onnx?: string[];
+  inputShape?: string[];
+  top: number;
 }
 
 function render(p: Prediction, withBlocks: boolean): string {
@@ -37,12 +41,15 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
   command: 'predict',
   describe: "predict an architecture's latency from a LUT (overhead + sum of its blocks)",
   builder: (y) =>
-    protocolOptions(deviceOptions(archSourceOptions(y)))
+    onnxOptions(protocolOptions(deviceOptions(archSourceOptions(y))))
+      .option('top', { type: 'number', default: 20, describe: '--onnx: how many of the slowest units to list' })
       .option('lut', { type: 'string', demandOption: true, describe: 'LUT file' })
       .option('profile-missing', { type: 'boolean', default: false, describe: 'measure missing LUT entries now (on --device, which must match the LUT) and add them' })
       .example('$0 predict --lut cpu.lut.json --published MobileNetV2-1.0 --resolution 96', '')
-      .example('$0 predict --lut cpu.lut.json --space mbv2 --resolution 96 --random 5 --seed 1', '') as never,
+      .example('$0 predict --lut cpu.lut.json --space mbv2 --resolution 96 --random 5 --seed 1', '')
+      .example('$0 predict --lut cpu.lut.json --onnx det.onnx --input-shape x=1x3x640x640 --profile-missing --device cpu --threads 1', '') as never,
   handler: async (a) => {
+    if (a.onnx?.length) return predictOnnxFiles(a);
     const { readLut } = await import('../../../lut/store.js');
     const { predict } = await import('../../predict/predictor.js');
     const archs = await resolveArchitectures(a);

@@ -16,6 +16,7 @@ import { emit, log, logDeviceWarnings } from '../output.js';
 import type { Device } from '../../../devices/types.js';
 import type { LutCalibration } from '../../../lut/format.js';
 import { createProgress } from '../progress.js';
+import { onnxOptions, profileOnnxFiles } from './onnx-units.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol } from './common.js';
 
 interface ProfileArgs {
@@ -40,6 +41,8 @@ interface ProfileArgs {
   maxRepeats: number;
   maxTimeMs: number;
   targetCi: number;
+  onnx?: string[];
+  inputShape?: string[];
 }
 
 /** The instances to measure, deduplicated by key, and the label recorded in the LUT's `spaces`. */
@@ -70,7 +73,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
   command: 'profile',
   describe: 'measure every op instance of a search space on a device into a LUT (resumable)',
   builder: (y) =>
-    protocolOptions(archSourceOptions(deviceOptions(y)))
+    onnxOptions(protocolOptions(archSourceOptions(deviceOptions(y))))
       .option('out', { type: 'string', demandOption: true, describe: 'LUT file to create or complete (e.g. cpu.lut.json)' })
       .option('force', { type: 'boolean', default: false, describe: 'start a new LUT even if --out holds one measured under other settings' })
       .option('calibrate', {
@@ -80,6 +83,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       })
       .example('$0 profile --device cpu --space mbv2 --resolution 96 --out cpu-mbv2-96.lut.json', '') as never,
   handler: async (a) => {
+    if (a.onnx?.length) return profileOnnxFiles(a);
     const protocol = toProtocol(a);
     if (!Number.isInteger(a.calibrate) || a.calibrate < 0) throw new UserError(`--calibrate must be a non-negative integer, got ${a.calibrate}`);
     const { instances, label, calibrationNets } = await instancesToProfile(a);

