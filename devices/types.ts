@@ -33,7 +33,25 @@ export interface TimingProtocol {
   maxTimeMs: number;
   /** Target relative half-width of the median's 95% CI, e.g. 0.02 for ±2%. */
   targetCI: number;
+  /**
+   * Rounds per model (devices/rounds.ts): each model is timed this many times, the rounds spread over
+   * the run in a shuffled order, and the rounds' figures combined by `estimator`. The count, time and CI
+   * limits above are for all rounds together. Absent = 1: one measure() per model, as before rounds existed.
+   */
+  rounds?: number;
+  /** How round figures combine into the model's figure (absent = 'median', the median of the round medians). */
+  estimator?: Estimator;
+  /** A model whose round medians spread more than this share of its figure ((max − min) / figure) is measured again. */
+  maxSpread?: number;
+  /** At most this many extra rounds for a model whose rounds disagree (absent = 0). */
+  extraRounds?: number;
+  /** Fresh worker processes the rounds run in, one after another, as pyperf does (absent or 0 = this process). */
+  workers?: number;
 }
+
+/** How a model's round figures combine (devices/rounds.ts; chosen by measurement, docs/benchmarks.md). */
+export type Estimator = 'median' | 'trimmed-mean' | 'low-quantile' | 'min';
+export const ESTIMATORS: readonly Estimator[] = ['median', 'trimmed-mean', 'low-quantile', 'min'];
 
 export const DEFAULT_PROTOCOL: TimingProtocol = {
   warmup: 10,
