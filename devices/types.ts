@@ -53,13 +53,16 @@ export interface TimingProtocol {
 export type Estimator = 'median' | 'trimmed-mean' | 'low-quantile' | 'min';
 export const ESTIMATORS: readonly Estimator[] = ['median', 'trimmed-mean', 'low-quantile', 'min'];
 
-export const DEFAULT_PROTOCOL: TimingProtocol = {
+/** The one-round protocol used before rounds existed (bench/fidelity.ts --protocols legacy compares with it). */
+export const LEGACY_PROTOCOL: TimingProtocol = {
   warmup: 10,
   minRepeats: 20,
   maxRepeats: 2000,
   maxTimeMs: 3000,
   targetCI: 0.02,
 };
+
+export const DEFAULT_PROTOCOL: TimingProtocol = { ...LEGACY_PROTOCOL };
 
 export interface HostInfo {
   cpu: string;

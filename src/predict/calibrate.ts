@@ -142,11 +142,14 @@ export async function calibrate(
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ calibration: LutCalibration; measured: { arch: Architecture; ms: number }[] }> {
   const { networkModel } = await import('../../export/model.js');
-  const measured: { arch: Architecture; ms: number }[] = [];
-  for (const [i, arch] of archs.entries()) {
-    const { stats } = await device.time(networkModel(arch), lut.protocol);
-    measured.push({ arch, ms: stats.median });
-    onProgress?.(i + 1, archs.length);
-  }
+  const { measureInRounds, timeRound } = await import('../../devices/rounds.js');
+  // The networks in the LUT's own protocol: with rounds, spread over the calibration like the entries were.
+  const items = archs.map((arch, i) => ({ arch, id: `${i}:${arch.name}` }));
+  let done = 0;
+  const results = await measureInRounds(items, (it) => it.id, lut.protocol, {
+    time: (it) => timeRound(device, networkModel(it.arch), lut.protocol),
+    onComplete: () => onProgress?.(++done, archs.length),
+  });
+  const measured = items.map((it) => ({ arch: it.arch, ms: results.get(it.id)!.stats.median }));
   return { calibration: fitCalibration(lut, measured, source), measured };
 }

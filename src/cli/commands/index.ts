@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { demoCommand } from './demo.js';
 import { devicesCommand } from './devices.js';
+import { doctorCommand } from './doctor.js';
 import { exportCommand } from './export.js';
 import { lutCommand } from './lut.js';
 import { predictCommand } from './predict.js';
@@ -16,6 +17,7 @@ export const COMMANDS: CommandModule<object, never>[] = [
   exportCommand as never,
   lutCommand as never,
   devicesCommand as never,
+  doctorCommand as never,
   searchCommand as never,
   trainCommand as never,
   verifyCommand as never,

@@ -39,6 +39,11 @@ interface ProfileArgs {
   maxRepeats: number;
   maxTimeMs: number;
   targetCi: number;
+  rounds?: number;
+  estimator?: string;
+  maxSpread?: number;
+  extraRounds?: number;
+  waitQuiet?: number;
 }
 
 /** The instances to measure, deduplicated by key, and the label recorded in the LUT's `spaces`. */
@@ -71,6 +76,10 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
   builder: (y) =>
     protocolOptions(archSourceOptions(deviceOptions(y)))
       .option('out', { type: 'string', demandOption: true, describe: 'LUT file to create or complete (e.g. cpu.lut.json)' })
+      .option('wait-quiet', {
+        describe: 'pause before each pass of rounds while the machine is busy (load ≥ cores or CPU steal > 5%), at most this many seconds each time (bare flag: 600)',
+        coerce: (v: unknown) => (v === undefined ? undefined : v === true || v === '' ? 600 : Number(v)),
+      })
       .option('force', { type: 'boolean', default: false, describe: 'start a new LUT even if --out holds one measured under other settings' })
       .option('calibrate', {
         type: 'number',
@@ -80,6 +89,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       .example('$0 profile --device cpu --space mbv2 --resolution 96 --out cpu-mbv2-96.lut.json', '') as never,
   handler: async (a) => {
     const protocol = toProtocol(a);
+    if (a.waitQuiet !== undefined && !(a.waitQuiet > 0)) throw new UserError(`--wait-quiet takes a number of seconds > 0, got ${a.waitQuiet}`);
     if (!Number.isInteger(a.calibrate) || a.calibrate < 0) throw new UserError(`--calibrate must be a non-negative integer, got ${a.calibrate}`);
     const { instances, label, calibrationNets } = await instancesToProfile(a);
     const { resolveDevice } = await import('../../../devices/registry.js');
@@ -96,6 +106,8 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         force: a.force,
         space: label,
         onProgress: (p) => progress.update(p.done, p.key ? `${p.key} ${p.lastMs !== undefined ? ms(p.lastMs) + ' ms' : ''}` : ''),
+        onNoise: (message) => log(message),
+        waitQuiet: a.waitQuiet !== undefined ? { maxWaitMs: a.waitQuiet * 1000 } : undefined,
       });
       progress.stop();
       const calibration = calibrationNets.length >= 3 ? await runCalibration(a.out, device, calibrationNets, label) : undefined;
