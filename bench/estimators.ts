@@ -10,7 +10,7 @@
  * Models: --count random mbv2 networks (seed --seed) and, with --ops, every op of the space (one-op
  * models, what LUT entries are). Prints markdown; the load average is printed at the start and the end.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import yargs from 'yargs';
@@ -70,6 +70,12 @@ const legacyB = await legacyPass();
 const roundB = await roundPass(2);
 await device.dispose();
 console.log(`load at end: ${loadavg()}`);
+// Every round kept, so other estimators can be compared on the same measurements without measuring again.
+mkdirSync('out/bench', { recursive: true });
+writeFileSync(
+  `out/bench/estimators-${args.device}-${args.resolution}.json`,
+  JSON.stringify({ args, models: models.map((m) => m.id), legacyA: legacyA.values, legacyB: legacyB.values, roundA: roundA.rounds.map((rs) => rs.map((r) => r.stats)), roundB: roundB.rounds.map((rs) => rs.map((r) => r.stats)) }),
+);
 
 const row = (label: string, seconds: string, a: Agreement, diffs: number[]) =>
   `| ${label} | ${seconds} | ${a.within5.toFixed(1)}% | ${a.within10.toFixed(1)}% | ${(diffs.reduce((s, x) => s + x, 0) / diffs.length).toFixed(2)}% | ${a.maxAbsErrorPct.toFixed(1)}% | ${a.kendallTau.toFixed(3)} |`;

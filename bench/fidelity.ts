@@ -6,7 +6,10 @@
  *   node --import tsx bench/fidelity.ts --device cpu --resolution 128 --count 200 --seed 0
  *
  * The LUT is calibrated (src/predict/calibrate.ts) on --calibrate other random nets of its own seed
- * before the test nets are predicted; the plain, uncalibrated sum is reported beside it.
+ * before the test nets are predicted; the plain, uncalibrated sum is reported beside it. With --context
+ * (default) the calibration also measures in-context variants of those nets for the context classes the
+ * test nets hold (src/predict/context.ts: the same nets with SE / hswish / swish blocks) and fits one
+ * scale per class; the fit on the plain random nets alone is reported beside it.
  *
  * Prints a markdown summary (share within ±5/±10%, mean |error|, Kendall τ, Spearman ρ) and writes
  * every point to out/bench/fidelity-<device>-<res>-<protocol>.json.
@@ -38,7 +41,8 @@ import { timeModelsInRounds, type LazyModel } from '../devices/rounds.js';
 import { DEFAULT_PROTOCOL, LEGACY_PROTOCOL, type DeviceOptions, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
 import { readLut, writeLut } from '../lut/store.js';
-import { calibrate } from '../src/predict/calibrate.js';
+import { calibrate, fitCalibration } from '../src/predict/calibrate.js';
+import { contextClass, contextVariants } from '../src/predict/context.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('device', { type: 'string', default: 'cpu' })
@@ -50,6 +54,7 @@ const args = await yargs(process.argv.slice(2))
   .option('other-space', { type: 'string', default: 'mnasnet' })
   .option('other-count', { type: 'number', default: 0 })
   .option('calibrate', { type: 'number', default: 20 })
+  .option('context', { type: 'boolean', default: true, describe: 'also calibrate on in-context variants of the calibration nets (per-class scales), reported beside the plain-net fit' })
   .option('protocols', { type: 'string', default: 'rounds', describe: 'comma-separated: legacy (one round, as before), rounds (the default protocol)' })
   // Measures every network a second time, later: how well the runtime agrees with itself is the floor
   // under any prediction's agreement with it.
@@ -80,10 +85,15 @@ if (args.otherCount > 0) {
 // Calibration nets: their own seed, never the test nets (same stream as `nas profile --calibrate`).
 const calRng = new Rng(1_000_003);
 const calNets = Array.from({ length: args.calibrate }, () => space.build(space.sample(calRng)));
+// In-context variants of the calibration nets for the context classes (SE, hswish, swish) the test nets
+// hold: the blocks keep their real neighbours, so the per-class scales are learnt in context. Their
+// classes come from the ops, never from the test nets' measurements.
+const testClasses = [...new Set(tests.flatMap(({ arch }) => lutInstances(arch).map(({ inst }) => contextClass(inst.spec))))].sort();
+const variantNets = args.context ? contextVariants(calNets, testClasses) : [];
 
 const instances = new Map<string, OpInstance>();
 for (const inst of space.allInstances()) instances.set(opKey(inst), inst);
-for (const { arch } of tests) for (const { inst } of lutInstances(arch)) instances.set(opKey(inst), inst);
+for (const arch of [...tests.map((t) => t.arch), ...calNets, ...variantNets]) for (const { inst } of lutInstances(arch)) instances.set(opKey(inst), inst);
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const device = await resolveDevice(args.device, options);
@@ -103,11 +113,16 @@ for (const protocolName of protocolNames) {
   });
   const profileSeconds = (Date.now() - t0) / 1000;
   const t2 = Date.now();
-  const { calibration } = await calibrate(readLut(lutPath), device, calNets, `mbv2@${args.resolution}: ${args.calibrate} networks`);
+  const source = `mbv2@${args.resolution}: ${args.calibrate} networks`;
+  const cal = await calibrate(readLut(lutPath), device, [...calNets, ...variantNets], `${source} + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`);
+  // The same measurements, fitted on the plain random nets only: what calibration did before context classes.
+  const plainFit = fitCalibration(readLut(lutPath), cal.measured.slice(0, calNets.length), source);
+  const calibration = variantNets.length ? cal.calibration : plainFit;
   writeLut(lutPath, { ...readLut(lutPath), calibration });
   const calibrateSeconds = (Date.now() - t2) / 1000;
   const lut = readLut(lutPath);
   const plainLut = { ...lut, calibration: undefined };
+  const plainFitLut = { ...lut, calibration: plainFit };
 
   const models: LazyModel[] = tests.map((t, i) => ({ id: `${i}:${t.arch.name}`, build: () => networkModel(t.arch) }));
   const t1 = Date.now();
@@ -125,6 +140,7 @@ for (const protocolName of protocolNames) {
       family: t.family,
       predicted,
       plain: predict(plainLut, t.arch).ms,
+      plainFit: predict(plainFitLut, t.arch).ms,
       measured,
       remeasured: again?.[i].stats.median,
       spread: first[i].spread,
@@ -136,7 +152,11 @@ for (const protocolName of protocolNames) {
   const bias = (ps: Point[]) => ps.reduce((s, p) => s + p.errorPct, 0) / ps.length;
   const rows = (label: string, ps: Point[]) => {
     if (!ps.length) return [];
-    const out = [`| ${label}, calibrated | ${fmt(agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured)))} | ${bias(ps).toFixed(1)}% |`];
+    const out = [`| ${label}, calibrated${variantNets.length ? ' with context classes' : ''} | ${fmt(agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured)))} | ${bias(ps).toFixed(1)}% |`];
+    if (variantNets.length) {
+      const b = ps.reduce((sum, p) => sum + errorPct(p.plainFit, p.measured), 0) / ps.length;
+      out.push(`| ${label}, calibrated on plain random nets only | ${fmt(agreement(ps.map((p) => p.plainFit), ps.map((p) => p.measured)))} | ${b.toFixed(1)}% |`);
+    }
     out.push(`| ${label}, plain sum | ${fmt(agreement(ps.map((p) => p.plain), ps.map((p) => p.measured)))} | |`);
     if (again) out.push(`| ${label}, second measurement vs first | ${fmt(agreement(ps.map((p) => p.remeasured!), ps.map((p) => p.measured)))} | |`);
     return out;
@@ -155,20 +175,27 @@ for (const protocolName of protocolNames) {
     ...sets.flatMap((set) => rows(set, points.filter((p) => p.set === set))),
     ...rows('all', points),
     '',
-    `calibration (fitted on ${calibration.fittedOn} random mbv2 nets only, in ${calibrateSeconds.toFixed(1)} s): base ${calibration.baseMs.toFixed(4)} ms, per op ${calibration.perOpMs.toFixed(4)} ms, per MB ${(calibration.perByteMs * 1e6).toFixed(4)} ms, scale ${(calibration.scale ?? 1).toFixed(4)}, fit RMS ${calibration.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${calibration.plainRmsErrorPct?.toFixed(2)}%)`,
+    ...[calibration, ...(variantNets.length ? [plainFit] : [])].map(
+      (c) =>
+        `calibration fitted on ${c.fittedOn} nets (${c.source}), measured in ${calibrateSeconds.toFixed(1)} s: base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, scale ${(c.scale ?? 1).toFixed(4)}${c.classScales ? `, class scales ${JSON.stringify(Object.fromEntries(Object.entries(c.classScales).map(([k, v]) => [k || 'plain', Number(v.toFixed(4))])))}` : ''}, fit RMS ${c.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${c.plainRmsErrorPct?.toFixed(2)}%)`,
+    ),
     '',
     ...(families.length
       ? [
-          '| published family | nets | mean signed err (calibrated) | within ±10% |',
-          '|---|---|---|---|',
+          '| published family | nets | mean signed err (calibrated) | within ±10% | mean signed err (plain-net fit) |',
+          '|---|---|---|---|---|',
           ...families.map((f) => {
             const ps = pub.filter((p) => p.family === f);
-            return `| ${f} | ${ps.length} | ${bias(ps).toFixed(1)}% | ${agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured)).within10.toFixed(0)}% |`;
+            const b = ps.reduce((sum, p) => sum + errorPct(p.plainFit, p.measured), 0) / ps.length;
+            return `| ${f} | ${ps.length} | ${bias(ps).toFixed(1)}% | ${agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured)).within10.toFixed(0)}% | ${b.toFixed(1)}% |`;
           }),
           '',
-          '| published net | predicted ms | measured ms | error | round spread |',
-          '|---|---|---|---|---|',
-          ...pub.map((p) => `| ${p.name} | ${p.predicted.toFixed(3)} | ${p.measured.toFixed(3)} | ${p.errorPct.toFixed(1)}% | ${(100 * p.spread).toFixed(1)}% |`),
+          '| published net | predicted ms | measured ms | error | error (plain-net fit) | round spread | second measurement |',
+          '|---|---|---|---|---|---|---|',
+          ...pub.map(
+            (p) =>
+              `| ${p.name} | ${p.predicted.toFixed(3)} | ${p.measured.toFixed(3)} | ${p.errorPct.toFixed(1)}% | ${errorPct(p.plainFit, p.measured).toFixed(1)}% | ${(100 * p.spread).toFixed(1)}% | ${p.remeasured === undefined ? '–' : `${errorPct(p.remeasured, p.measured).toFixed(1)}%`} |`,
+          ),
         ]
       : []),
     '',

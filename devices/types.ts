@@ -62,7 +62,12 @@ export const LEGACY_PROTOCOL: TimingProtocol = {
   targetCI: 0.02,
 };
 
-export const DEFAULT_PROTOCOL: TimingProtocol = { ...LEGACY_PROTOCOL };
+/**
+ * Three rounds per model, the limits above shared between them; the lowest round median as the model's
+ * figure; up to two extra rounds for a model whose round medians spread by more than 10%. Why these:
+ * docs/benchmarks.md, "Timing in rounds" (bench/estimators.ts, bench/lut-cost.ts).
+ */
+export const DEFAULT_PROTOCOL: TimingProtocol = { ...LEGACY_PROTOCOL, rounds: 3, estimator: 'min', maxSpread: 0.1, extraRounds: 2 };
 
 export interface HostInfo {
   cpu: string;

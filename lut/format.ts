@@ -63,6 +63,11 @@ export interface LutCalibration {
   perByteMs: number;
   /** Multiplies every op's median; absent in LUTs calibrated before it existed (= 1). */
   scale?: number;
+  /**
+   * Per context class (src/predict/context.ts: SE and non-ReLU activation, e.g. "se+hswish"; "" plain),
+   * the scale of that class's ops, learnt from networks whose blocks carry it; classes not listed use `scale`.
+   */
+  classScales?: Record<string, number>;
   /** Networks the fit used, and how well it fits them (RMS of relative residuals, %). */
   fittedOn: number;
   rmsErrorPct: number;
