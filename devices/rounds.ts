@@ -198,6 +198,15 @@ function shuffle<T>(items: readonly T[], rng: Rng): T[] {
   return out;
 }
 
+/**
+ * Every round of one model, back to back (no interleaving with other models), combined by the protocol's
+ * estimator: for callers that handle one model at a time (verify, the overhead, a worker given one entry).
+ */
+export async function measureModel(device: Device, model: ModelUnderTest, protocol: TimingProtocol): Promise<RoundedResult> {
+  const results = await measureInRounds([model], (m) => m.key, protocol, { time: (m) => timeRound(device, m, protocol) });
+  return results.get(model.key)!;
+}
+
 /** A model to time in rounds, built on demand so that hundreds of networks need not sit in memory at once. */
 export interface LazyModel {
   id: string;

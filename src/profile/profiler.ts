@@ -11,8 +11,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { busyReason, waitQuiet, type WaitQuietOptions } from '../../devices/noise.js';
-import { measureInRounds, needsAnotherRound, roundCount, timeRound, type RoundedResult } from '../../devices/rounds.js';
-import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
+import { measureInRounds, measureModel, needsAnotherRound, roundCount, timeRound, type RoundedResult } from '../../devices/rounds.js';
+import type { Device, DeviceInfo, TimingProtocol } from '../../devices/types.js';
 import { opModel, overheadModel } from '../../export/model.js';
 import type { LutEntry } from '../../lut/format.js';
 import { LutStore } from '../../lut/store.js';
@@ -186,12 +186,6 @@ export function entryFromRounds(result: RoundedResult, overheadMs: number): LutE
   }
   if (result.noise) entry.noise = result.noise;
   return entry;
-}
-
-/** Every round of one model on `device`, back to back (no interleaving with other models). */
-export async function measureModel(device: Device, model: ModelUnderTest, protocol: TimingProtocol): Promise<RoundedResult> {
-  const results = await measureInRounds([model], (m) => m.key, protocol, { time: (m) => timeRound(device, m, protocol) });
-  return results.get(model.key)!;
 }
 
 /**
