@@ -126,9 +126,9 @@ for (const protocolName of protocolNames) {
 
   const models: LazyModel[] = tests.map((t, i) => ({ id: `${i}:${t.arch.name}`, build: () => networkModel(t.arch) }));
   const t1 = Date.now();
-  const first = await timeModelsInRounds(device, models, protocol, 1);
+  const first = await timeModelsInRounds(device, models, protocol, { seed: 1 });
   const measureSeconds = (Date.now() - t1) / 1000;
-  const again = args.remeasure ? await timeModelsInRounds(device, models, protocol, 2) : undefined;
+  const again = args.remeasure ? await timeModelsInRounds(device, models, protocol, { seed: 2 }) : undefined;
   const loadEnd = loadavg();
 
   const points = tests.map((t, i) => {

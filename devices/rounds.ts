@@ -35,19 +35,25 @@ export interface RoundedResult extends TimingResult {
 
 export const roundCount = (p: TimingProtocol) => Math.max(1, p.rounds ?? 1);
 
+/** The most rounds a model can take: the rounds asked for, and the extra ones when a spread limit can call for them. */
+export const maxRoundCount = (p: TimingProtocol) => roundCount(p) + (p.maxSpread !== undefined ? (p.extraRounds ?? 0) : 0);
+
 /**
- * The harness protocol of one round: the count and time limits shared out between the rounds, and the CI
- * target widened by √rounds (the combined figure of R rounds is pinned about √R times tighter than one).
+ * The harness protocol of one round: the count and time limits shared out between the most rounds a
+ * model can take (so a model never costs more time than the protocol's maxTimeMs in timed runs, extra
+ * rounds included), the minimum count between the rounds asked for, and the CI target widened by
+ * √rounds (the combined figure of R rounds is pinned about √R times tighter than one round's).
  */
 export function roundProtocol(p: TimingProtocol): TimingProtocol {
   const r = roundCount(p);
   if (r === 1) return { warmup: p.warmup, minRepeats: p.minRepeats, maxRepeats: p.maxRepeats, maxTimeMs: p.maxTimeMs, targetCI: p.targetCI };
+  const most = maxRoundCount(p);
   const minRepeats = Math.max(1, Math.ceil(p.minRepeats / r));
   return {
     warmup: p.warmup,
     minRepeats,
-    maxRepeats: Math.max(minRepeats, Math.ceil(p.maxRepeats / r)),
-    maxTimeMs: p.maxTimeMs / r,
+    maxRepeats: Math.max(minRepeats, Math.ceil(p.maxRepeats / most)),
+    maxTimeMs: p.maxTimeMs / most,
     targetCI: p.targetCI * Math.sqrt(r),
   };
 }
@@ -213,8 +219,30 @@ export interface LazyModel {
   build(): ModelUnderTest;
 }
 
-/** Models timed in rounds on one device (whole networks in benchmarks and calibration), in the given order. */
-export async function timeModelsInRounds(device: Device, models: readonly LazyModel[], protocol: TimingProtocol, seed = 0): Promise<RoundedResult[]> {
-  const results = await measureInRounds(models, (m) => m.id, protocol, { time: (m) => timeRound(device, m.build(), protocol), seed });
+/**
+ * Models timed in rounds on one device (whole networks in benchmarks and calibration), results in the
+ * given order. A model is built once and kept until its last round (building one can cost as much as
+ * timing it).
+ */
+export async function timeModelsInRounds(
+  device: Device,
+  models: readonly LazyModel[],
+  protocol: TimingProtocol,
+  opts: { seed?: number; onComplete?: (done: number, total: number) => void } = {},
+): Promise<RoundedResult[]> {
+  const built = new Map<string, ModelUnderTest>();
+  let done = 0;
+  const results = await measureInRounds(models, (m) => m.id, protocol, {
+    seed: opts.seed,
+    time: (m) => {
+      let model = built.get(m.id);
+      if (!model) built.set(m.id, (model = m.build()));
+      return timeRound(device, model, protocol);
+    },
+    onComplete: (m) => {
+      built.delete(m.id);
+      opts.onComplete?.(++done, models.length);
+    },
+  });
   return models.map((m) => results.get(m.id)!);
 }

@@ -182,14 +182,10 @@ export async function calibrate(
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ calibration: LutCalibration; measured: { arch: Architecture; ms: number }[] }> {
   const { networkModel } = await import('../../export/model.js');
-  const { measureInRounds, timeRound } = await import('../../devices/rounds.js');
+  const { timeModelsInRounds } = await import('../../devices/rounds.js');
   // The networks in the LUT's own protocol: with rounds, spread over the calibration like the entries were.
-  const items = archs.map((arch, i) => ({ arch, id: `${i}:${arch.name}` }));
-  let done = 0;
-  const results = await measureInRounds(items, (it) => it.id, lut.protocol, {
-    time: (it) => timeRound(device, networkModel(it.arch), lut.protocol),
-    onComplete: () => onProgress?.(++done, archs.length),
-  });
-  const measured = items.map((it) => ({ arch: it.arch, ms: results.get(it.id)!.stats.median }));
+  const models = archs.map((arch, i) => ({ id: `${i}:${arch.name}`, build: () => networkModel(arch) }));
+  const results = await timeModelsInRounds(device, models, lut.protocol, { onComplete: onProgress });
+  const measured = archs.map((arch, i) => ({ arch, ms: results[i].stats.median }));
   return { calibration: fitCalibration(lut, measured, source), measured };
 }

@@ -12,7 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import { busyReason, waitQuiet, type WaitQuietOptions } from '../../devices/noise.js';
 import { measureInRounds, measureModel, needsAnotherRound, roundCount, timeRound, type RoundedResult } from '../../devices/rounds.js';
-import type { Device, DeviceInfo, TimingProtocol } from '../../devices/types.js';
+import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { opModel, overheadModel } from '../../export/model.js';
 import type { LutEntry } from '../../lut/format.js';
 import { LutStore } from '../../lut/store.js';
@@ -132,6 +132,8 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   const roundsExpected = supported.reduce((s, { key }) => s + Math.max(0, roundCount(protocol) - (partial.get(key)?.length ?? 0)), 0);
   let lastNoiseWarning = -Infinity;
   let current = '';
+  // A one-op model is built once and kept until the entry's last round (exporting can cost as much as a round).
+  const models = new Map<string, ModelUnderTest>();
   await attempt(
     () => `measuring ${current} (${done + 1}/${instances.length}); ${summary.measured} entr${summary.measured === 1 ? 'y' : 'ies'} measured in this run`,
     lutPath,
@@ -144,7 +146,9 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
         time: async ({ key, inst }) => {
           current = key;
           const t0 = performance.now();
-          const round = await timeRound(device, opModel(inst, { seed }), protocol);
+          let model = models.get(key);
+          if (!model) models.set(key, (model = opModel(inst, { seed })));
+          const round = await timeRound(device, model, protocol);
           measuringMs += performance.now() - t0;
           roundsTaken++;
           const busy = round.noise && busyReason(round.noise);
@@ -159,6 +163,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
         onRound: ({ key }, rounds) => roundCount(protocol) > 1 && needsAnotherRound(rounds, protocol) && partial.set(key, rounds),
         onComplete: ({ key }, result) => {
           store.put(key, entryFromRounds(result, overhead.median));
+          models.delete(key);
           partial.delete(key);
           summary.measured++;
           done++;

@@ -20,6 +20,12 @@ describe('roundProtocol', () => {
     const p = roundProtocol({ ...BASE, rounds: 4 });
     expect(p).toEqual({ warmup: 2, minRepeats: 5, maxRepeats: 50, maxTimeMs: 75, targetCI: 0.04 });
   });
+  it('shares the time and count limits between the extra rounds too, so a model never takes longer than maxTimeMs in timed runs', () => {
+    const p = roundProtocol({ ...BASE, rounds: 4, maxSpread: 0.1, extraRounds: 2 });
+    expect(p).toEqual({ warmup: 2, minRepeats: 5, maxRepeats: 34, maxTimeMs: 50, targetCI: 0.04 });
+    // without a spread limit no extra round can happen
+    expect(roundProtocol({ ...BASE, rounds: 4, extraRounds: 2 }).maxTimeMs).toBe(75);
+  });
 });
 
 describe('estimate', () => {
