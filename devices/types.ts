@@ -45,8 +45,8 @@ export interface TimingProtocol {
   maxSpread?: number;
   /** At most this many extra rounds for a model whose rounds disagree (absent = 0). */
   extraRounds?: number;
-  /** Fresh worker processes the rounds run in, one after another, as pyperf does (absent or 0 = this process). */
-  workers?: number;
+  /** Every pass of rounds in a fresh worker process, as pyperf does (devices/round-worker.ts); absent = this process. */
+  freshProcess?: boolean;
 }
 
 /** How a model's round figures combine (devices/rounds.ts; chosen by measurement, docs/benchmarks.md). */

@@ -34,6 +34,7 @@ export const SHARED_FLAGS: Record<string, JsonSchema> = {
   estimator: { enum: ['median', 'trimmed-mean', 'low-quantile', 'min'] },
   'max-spread': positive,
   'extra-rounds': int(0),
+  'fresh-process': { type: 'boolean' },
   seed: int(),
   resolution: int(1),
   space: text,

@@ -11,7 +11,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { busyReason, waitQuiet, type WaitQuietOptions } from '../../devices/noise.js';
-import { measureInRounds, measureModel, needsAnotherRound, roundCount, timeRound, type RoundedResult } from '../../devices/rounds.js';
+import { FreshProcessTimer, type WorkerDevice } from '../../devices/round-worker.js';
+import { measureInRounds, measureModel, needsAnotherRound, roundCount, timeRound, type RoundedResult, type RoundRecord } from '../../devices/rounds.js';
 import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { opModel, overheadModel } from '../../export/model.js';
 import type { LutEntry } from '../../lut/format.js';
@@ -53,6 +54,8 @@ export interface ProfileOptions {
   onNoise?: (message: string) => void;
   /** Before the overhead and before each pass of rounds, wait (at most maxWaitMs) for the machine to quieten. */
   waitQuiet?: Pick<WaitQuietOptions, 'maxWaitMs' | 'pollMs'>;
+  /** The registry name and options of `device`, for protocols that run rounds in fresh worker processes. */
+  workerDevice?: WorkerDevice;
 }
 
 export interface ProfileSummary {
@@ -73,25 +76,45 @@ export interface ProfileResult {
 }
 
 export async function profile(options: ProfileOptions): Promise<ProfileResult> {
-  const { device, protocol, lutPath, seed = 0, onProgress, signal } = options;
+  const { device, protocol, lutPath, signal } = options;
   const instances = uniqueByKey(options.instances);
   if (instances.length === 0) throw new UserError('nothing to profile: the list of op instances is empty');
   const started = performance.now();
 
   const info = await device.init();
   const store = LutStore.open(lutPath, info, protocol, { force: options.force });
-  const quiet = async () => {
+  if (protocol.freshProcess && !options.workerDevice)
+    throw new UserError('the protocol runs rounds in fresh worker processes, but the profiler was not told which device they should create', {
+      hint: 'pass workerDevice (the registry name and options of the device), as nas profile does',
+    });
+  const timer = protocol.freshProcess ? new FreshProcessTimer(options.workerDevice!) : undefined;
+  const timeOne = (model: ModelUnderTest) => (timer ? timer.time(model, protocol) : timeRound(device, model, protocol));
+  const beforePass = async () => {
     if (options.waitQuiet) await waitQuiet({ ...options.waitQuiet, signal, log: options.onNoise });
+    await timer?.restart();
   };
+  try {
+    return await profileWith(options, { info, store, timeOne, beforePass, started, instances });
+  } finally {
+    await timer?.stop();
+  }
+}
+
+async function profileWith(
+  options: ProfileOptions,
+  run: { info: DeviceInfo; store: LutStore; started: number; instances: { key: string; inst: OpInstance }[]; timeOne(model: ModelUnderTest): Promise<RoundRecord>; beforePass(): Promise<void> },
+): Promise<ProfileResult> {
+  const { device, protocol, lutPath, seed = 0, onProgress, signal } = options;
+  const { info, store, started, instances, timeOne, beforePass } = run;
   if (!store.overhead) {
-    await quiet();
     // A one-element Identity: the fixed cost of one run, without the cost of moving a large tensor,
     // which a network pays once (its own input and output), not once per op.
     const shape: Shape = [1, 1, 1, 1];
+    const model = overheadModel(shape);
     const result = await attempt(`measuring the per-session overhead (an Identity model on ${shape.join('x')})`, lutPath, () =>
-      measureModel(device, overheadModel(shape), protocol),
+      measureInRounds([model], (m) => m.key, protocol, { time: timeOne, beforePass }),
     );
-    store.setOverhead(result.stats);
+    store.setOverhead(result.get(model.key)!.stats);
   }
   if (options.space) store.addSpace(options.space);
   const overhead = store.overhead!;
@@ -142,13 +165,13 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
         seed,
         done: partial.all(),
         signal,
-        beforePass: quiet,
+        beforePass,
         time: async ({ key, inst }) => {
           current = key;
           const t0 = performance.now();
           let model = models.get(key);
           if (!model) models.set(key, (model = opModel(inst, { seed })));
-          const round = await timeRound(device, model, protocol);
+          const round = await timeOne(model);
           measuringMs += performance.now() - t0;
           roundsTaken++;
           const busy = round.noise && busyReason(round.noise);

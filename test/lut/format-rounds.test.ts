@@ -21,7 +21,7 @@ describe('LUT round fields', () => {
     expect(lut.entries[KEYS.conv].rounds).toBeUndefined();
   });
   it('the round protocol and per-entry rounds, spread and noise validate; bad values are refused', () => {
-    const p = { ...protocol, rounds: 3, estimator: 'median' as const, maxSpread: 0.05, extraRounds: 2, workers: 0 };
+    const p = { ...protocol, rounds: 3, estimator: 'median' as const, maxSpread: 0.05, extraRounds: 2, freshProcess: true };
     const lut = { ...createLut(device, p, stats(0.05)), entries: { [KEYS.conv]: { ...entry(0.4), rounds: [0.4, 0.41, 0.39], spread: 0.05, noise: { load1: 1.2, stealPct: 0.3, mhz: 2400 } } } };
     expect(validateLut(JSON.parse(serializeLut(lut)), 'x').protocol).toEqual(p);
     expect(() => validateLut({ ...lut, protocol: { ...p, estimator: 'mean' } }, 'x')).toThrow(/protocol\/estimator/);

@@ -30,7 +30,8 @@ export function protocolOptions<T>(y: Argv<T>) {
     .option('rounds', { type: 'number', default: DEFAULT_PROTOCOL.rounds ?? 1, describe: 'rounds per model, spread over the run in shuffled passes (the limits above are for all rounds together)' })
     .option('estimator', { type: 'string', choices: ESTIMATORS, default: DEFAULT_PROTOCOL.estimator ?? 'median', describe: 'how round figures combine (see docs/benchmarks.md)' })
     .option('max-spread', { type: 'number', default: DEFAULT_PROTOCOL.maxSpread, describe: 'measure a model again while its round medians spread more than this fraction' })
-    .option('extra-rounds', { type: 'number', default: DEFAULT_PROTOCOL.extraRounds ?? 0, describe: 'at most this many extra rounds for a model whose rounds disagree' });
+    .option('extra-rounds', { type: 'number', default: DEFAULT_PROTOCOL.extraRounds ?? 0, describe: 'at most this many extra rounds for a model whose rounds disagree' })
+    .option('fresh-process', { type: 'boolean', default: false, describe: 'run every pass of rounds in a fresh worker process (as pyperf does), so process-level luck averages out' });
 }
 
 /** --arch | --published | --space S --random N; with `single`, a bare `--random` means one architecture. */
@@ -91,6 +92,7 @@ interface ProtocolArgs {
   estimator?: string;
   maxSpread?: number;
   extraRounds?: number;
+  freshProcess?: boolean;
 }
 
 /**
@@ -103,6 +105,7 @@ export function toProtocol(a: ProtocolArgs): TimingProtocol {
     throw new UserError(`invalid timing protocol ${JSON.stringify(p)}`, { hint: 'need warmup ≥ 0, 1 ≤ min-repeats ≤ max-repeats, max-time-ms > 0, target-ci > 0' });
   const rounds = a.rounds ?? 1;
   if (!Number.isInteger(rounds) || rounds < 1) throw new UserError(`--rounds must be a positive integer, got ${a.rounds}`);
+  if (a.freshProcess) p.freshProcess = true;
   if (rounds === 1) return p;
   if (a.estimator !== undefined && !(ESTIMATORS as readonly string[]).includes(a.estimator))
     throw new UserError(`--estimator must be one of ${ESTIMATORS.join(', ')}, got '${a.estimator}'`);

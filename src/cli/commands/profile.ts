@@ -44,6 +44,7 @@ interface ProfileArgs {
   maxSpread?: number;
   extraRounds?: number;
   waitQuiet?: number;
+  freshProcess?: boolean;
 }
 
 /** The instances to measure, deduplicated by key, and the label recorded in the LUT's `spaces`. */
@@ -108,6 +109,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         onProgress: (p) => progress.update(p.done, p.key ? `${p.key} ${p.lastMs !== undefined ? ms(p.lastMs) + ' ms' : ''}` : ''),
         onNoise: (message) => log(message),
         waitQuiet: a.waitQuiet !== undefined ? { maxWaitMs: a.waitQuiet * 1000 } : undefined,
+        workerDevice: { name: a.device, options: toDeviceOptions(a) },
       });
       progress.stop();
       const calibration = calibrationNets.length >= 3 ? await runCalibration(a.out, device, calibrationNets, label) : undefined;
