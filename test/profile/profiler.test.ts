@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TimingProtocol } from '../../devices/types.js';
 import { PartialRounds } from '../../src/profile/partial-rounds.js';
 import { readLut } from '../../lut/store.js';
-import { profile, type ProfileProgress } from '../../src/profile/profiler.js';
+import { measureEntry, profile, type ProfileProgress } from '../../src/profile/profiler.js';
 import { UserError } from '../../src/core/errors.js';
 import { opKey } from '../../src/core/keys.js';
 import { instances, PROTOCOL, slowMock } from './fixtures/instances.js';
@@ -155,6 +155,18 @@ describe('profile in rounds', () => {
     expect(again.timed).toHaveLength(18 - 8);
     expect(existsSync(PartialRounds.pathFor(lutPath))).toBe(false);
     for (const e of Object.values(readLut(lutPath).entries)) expect(e.rounds).toHaveLength(3);
+  });
+
+  it('measureEntry: one entry on its own, every round back to back, net of the overhead given', async () => {
+    const { device, timed } = slowMock();
+    await device.init();
+    const inst = instances(3)[0];
+    const e = await measureEntry(device, inst, ROUNDS, { overheadMs: 0.01 });
+    expect(timed).toEqual([opKey(inst), opKey(inst), opKey(inst)]);
+    expect(e.rounds).toHaveLength(3);
+    expect(e.net).toBeCloseTo(e.stats.median - 0.01, 12);
+    const one = await measureEntry(device, inst, PROTOCOL, { overheadMs: 0.01 });
+    expect(one.rounds).toBeUndefined();
   });
 
   it('ignores kept rounds of another LUT (other protocol)', async () => {
