@@ -9,7 +9,7 @@
 import type { Architecture } from '../core/arch.js';
 import { lutInstances } from '../core/decompose.js';
 import { UserError } from '../core/errors.js';
-import { opKey } from '../core/keys.js';
+import { opKey, parseOpKey } from '../core/keys.js';
 import { activationBytes } from '../core/ops.js';
 import type { Device } from '../../devices/types.js';
 import type { Lut, LutCalibration } from '../../lut/format.js';
@@ -61,6 +61,7 @@ type Sums = { sumMedian: number; ops: number; bytes: number; byClass: Record<str
 /** measured ≈ base − perOp·ops − perByte·bytes + Σ_class scale_class · Σmedian_class (one scale for all classes unless perClass). */
 type Fit = { base: number; perOp: number; perByte: number; scale: number; classScales?: Record<string, number> };
 type Model = { columns: number[]; scale: 'one' | 'fit' | 'per-class' };
+type OpCost = { median: number; bytes: number; cls: string };
 
 /** The cost columns a model fits; the ops' medians are taken as they are (scale 1), scaled by one fitted scale, or by one per context class. */
 const MODELS: Model[] = [[0, 1, 2], [0, 1], [0, 2], [0]].flatMap((columns) => (['one', 'fit', 'per-class'] as const).map((scale) => ({ columns, scale })));
@@ -117,7 +118,7 @@ function looRmsPct(sums: Sums[], measured: number[], model: Model, classes: stri
  * (leave-one-out), so a model with more parameters wins only when they generalise, not because they
  * absorb noise.
  */
-function chooseFit(sums: Sums[], measured: number[]): Fit {
+function chooseFit(sums: Sums[], measured: number[], ops: readonly OpCost[]): Fit {
   const classes = classesOf(sums);
   let best: { p: Fit; loo: number } | undefined;
   for (const model of MODELS) {
@@ -125,21 +126,27 @@ function chooseFit(sums: Sums[], measured: number[]): Fit {
     // Leave-one-out only tests a model whose every fit is over-determined: k parameters need k + 2 networks.
     if (sums.length < parameterCount(model, classes.length) + 2) continue;
     const p = fitModel(sums, measured, model, classes);
-    if (!physical(p)) continue;
+    // No op of the LUT may come out with a negative cost (a large per-byte cost fitted to disturbed timings did).
+    if (!physical(p) || ops.some((o) => (p.classScales?.[o.cls] ?? p.scale) * o.median - p.perOp - p.perByte * o.bytes < 0)) continue;
     const loo = looRmsPct(sums, measured, model, classes);
     if (!best || loo < best.loo) best = { p, loo };
   }
   // The base-only model (scale 1, no per-op or per-byte cost) is always physical, so there is a best.
-  return best!.p;
+  return best?.p ?? { base: fitModel(sums, measured, { columns: [0], scale: 'one' }, classes).base, perOp: 0, perByte: 0, scale: 1 };
 }
 
 /** Fits the calibration to (network, measured ms) pairs. */
 export function fitCalibration(lut: Lut, measured: { arch: Architecture; ms: number }[], source: string): LutCalibration {
   if (measured.length < 3) throw new UserError(`calibration needs at least 3 measured networks, got ${measured.length}`);
   const sums = measured.map((m) => lutSums(lut, m.arch));
+  const ops = Object.entries(lut.entries).map(([key, e]) => {
+    const inst = parseOpKey(key);
+    return { median: e.stats.median, bytes: activationBytes(inst), cls: contextClass(inst.spec) };
+  });
   const fit = chooseFit(
     sums,
     measured.map((m) => m.ms),
+    ops,
   );
   const calibration: LutCalibration = {
     baseMs: fit.base,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lutInstances } from '../../src/core/decompose.js';
-import { opKey } from '../../src/core/keys.js';
+import { opKey, parseOpKey } from '../../src/core/keys.js';
 import { activationBytes } from '../../src/core/ops.js';
 import { Rng } from '../../src/core/rng.js';
 import { fitCalibration, lutSums } from '../../src/predict/calibrate.js';
@@ -115,5 +115,20 @@ describe('LUT predictor', () => {
     const plainOnly = fitCalibration(withVariants, plain.map((arch) => ({ arch, ms: time(arch) })), 'synthetic');
     expect(plainOnly.classScales).toBeUndefined();
     expect(predict({ ...withVariants, calibration: plainOnly }, heldOut).ms).toBeLessThan(0.9 * time(heldOut));
+  });
+
+  it('never keeps a fit under which an op of the LUT costs less than nothing', () => {
+    // Disturbed timings: networks with more activation bytes measured *faster*, which a large per-byte cost would fit.
+    const rng = new Rng(5);
+    const measured = Array.from({ length: 20 }, () => {
+      const arch = space.build(space.sample(rng));
+      const s = lutSums(lut, arch);
+      return { arch, ms: 5 + s.sumMedian - 3e-6 * s.bytes };
+    });
+    const c = fitCalibration(lut, measured, 'synthetic');
+    for (const [key, e] of Object.entries(lut.entries)) {
+      const inst = parseOpKey(key);
+      expect((c.scale ?? 1) * e.stats.median - c.perOpMs - c.perByteMs * activationBytes(inst)).toBeGreaterThanOrEqual(0);
+    }
   });
 });
