@@ -6,15 +6,28 @@
  *   node --import tsx bench/fidelity.ts --device cpu --resolution 128 --count 200 --seed 0
  *
  * The LUT is calibrated (src/predict/calibrate.ts) on --calibrate other random nets of its own seed
- * before the test nets are predicted; the plain, uncalibrated sum is reported beside it.
+ * before the test nets are predicted; the plain, uncalibrated sum is reported beside it. With --context
+ * (default) the calibration also measures in-context variants of those nets for the context classes the
+ * test nets hold (src/predict/context.ts: the same nets with SE / hswish / swish blocks) and fits one
+ * scale per class; the fit on the plain random nets alone is reported beside it.
  *
  * Prints a markdown summary (share within ±5/±10%, mean |error|, Kendall τ, Spearman ρ) and writes
- * every point to out/bench/fidelity-<device>-<res>.json.
+ * every point to out/bench/fidelity-<device>-<res>-<protocol>.json.
+ *
+ * Leave one family out: the calibration is fitted on random mbv2 nets only; the table reports the random
+ * mbv2 test nets, the published nets (all, and per family), and --other-count random nets of
+ * --other-space (another search space) separately, so a fit that only holds for its own family shows.
+ *
+ * --protocols legacy,rounds runs the whole benchmark (LUT, calibration, two passes over the test nets)
+ * once per timing protocol in the same process, so the figures compare under the same machine state:
+ * legacy is the one-round protocol of before, rounds the default (devices/rounds.ts). The load average
+ * is printed at the start and end of each.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yargs from 'yargs';
-import { agreement, errorPct } from '../src/core/agreement.js';
+import { agreement, errorPct, type Agreement } from '../src/core/agreement.js';
+import type { Architecture } from '../src/core/arch.js';
 import { lutInstances } from '../src/core/decompose.js';
 import { opKey } from '../src/core/keys.js';
 import type { OpInstance } from '../src/core/ops.js';
@@ -24,10 +37,12 @@ import { profile } from '../src/profile/profiler.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { resolveDevice } from '../devices/registry.js';
-import { DEFAULT_PROTOCOL, type DeviceOptions } from '../devices/types.js';
+import { timeModelsInRounds, type LazyModel } from '../devices/rounds.js';
+import { DEFAULT_PROTOCOL, LEGACY_PROTOCOL, type DeviceOptions, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
 import { readLut, writeLut } from '../lut/store.js';
-import { calibrate } from '../src/predict/calibrate.js';
+import { calibrate, fitCalibration } from '../src/predict/calibrate.js';
+import { contextClass, contextVariants } from '../src/predict/context.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('device', { type: 'string', default: 'cpu' })
@@ -36,7 +51,11 @@ const args = await yargs(process.argv.slice(2))
   .option('seed', { type: 'number', default: 0 })
   .option('threads', { type: 'number' })
   .option('published', { type: 'boolean', default: true })
+  .option('other-space', { type: 'string', default: 'mnasnet' })
+  .option('other-count', { type: 'number', default: 0 })
   .option('calibrate', { type: 'number', default: 20 })
+  .option('context', { type: 'boolean', default: true, describe: 'also calibrate on in-context variants of the calibration nets (per-class scales), reported beside the plain-net fit' })
+  .option('protocols', { type: 'string', default: 'rounds', describe: 'comma-separated: legacy (one round, as before), rounds (the default protocol)' })
   // Measures every network a second time, later: how well the runtime agrees with itself is the floor
   // under any prediction's agreement with it.
   .option('remeasure', { type: 'boolean', default: true })
@@ -44,84 +63,144 @@ const args = await yargs(process.argv.slice(2))
   .strict()
   .parse();
 
+const PROTOCOLS: Record<string, TimingProtocol> = { legacy: LEGACY_PROTOCOL, rounds: DEFAULT_PROTOCOL };
+const protocolNames = args.protocols.split(',');
+for (const name of protocolNames) if (!Object.hasOwn(PROTOCOLS, name)) throw new Error(`unknown protocol '${name}' (known: ${Object.keys(PROTOCOLS).join(', ')})`);
+
 const outDir = args.outDir;
 mkdirSync(outDir, { recursive: true });
-const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}`;
-const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);
 const options: DeviceOptions = args.threads !== undefined ? { threads: args.threads } : {};
-const protocol = DEFAULT_PROTOCOL;
 
 const space = createSpace('mbv2', { resolution: args.resolution });
 const rng = new Rng(args.seed);
-const archs = Array.from({ length: args.count }, () => space.build(space.sample(rng)));
-if (args.published) archs.push(...loadPublishedNets({ resolution: args.resolution }).nets);
-
-const instances = new Map<string, OpInstance>();
-for (const inst of space.allInstances()) instances.set(opKey(inst), inst);
-for (const arch of archs) for (const { inst } of lutInstances(arch)) instances.set(opKey(inst), inst);
-
-const device = await resolveDevice(args.device, options);
-const t0 = Date.now();
-const prof = await profile({
-  device,
-  instances: [...instances.values()],
-  lutPath,
-  protocol,
-  space: `mbv2@${args.resolution}+published`,
-  onProgress: (p) => p.done % 20 === 0 && process.stderr.write(`profile ${p.done}/${p.total}\n`),
-});
-const profileSeconds = (Date.now() - t0) / 1000;
+type TestNet = { arch: Architecture; set: string; family?: string };
+const tests: TestNet[] = Array.from({ length: args.count }, () => ({ arch: space.build(space.sample(rng)), set: `random mbv2@${args.resolution}` }));
+if (args.published)
+  for (const arch of loadPublishedNets({ resolution: args.resolution }).nets) tests.push({ arch, set: 'published', family: arch.name.split(/[-_ ]/)[0] });
+if (args.otherCount > 0) {
+  const other = createSpace(args.otherSpace, { resolution: args.resolution });
+  const otherRng = new Rng(args.seed);
+  for (let i = 0; i < args.otherCount; i++) tests.push({ arch: other.build(other.sample(otherRng)), set: `random ${args.otherSpace}@${args.resolution}` });
+}
 // Calibration nets: their own seed, never the test nets (same stream as `nas profile --calibrate`).
 const calRng = new Rng(1_000_003);
 const calNets = Array.from({ length: args.calibrate }, () => space.build(space.sample(calRng)));
-const t2 = Date.now();
-const { calibration } = await calibrate(readLut(lutPath), device, calNets, `mbv2@${args.resolution}: ${args.calibrate} networks`);
-writeLut(lutPath, { ...readLut(lutPath), calibration });
-const calibrateSeconds = (Date.now() - t2) / 1000;
-const lut = readLut(lutPath);
-const plainLut = { ...lut, calibration: undefined };
+// In-context variants of the calibration nets for the context classes (SE, hswish, swish) the test nets
+// hold: the blocks keep their real neighbours, so the per-class scales are learnt in context. Their
+// classes come from the ops, never from the test nets' measurements.
+const testClasses = [...new Set(tests.flatMap(({ arch }) => lutInstances(arch).map(({ inst }) => contextClass(inst.spec))))].sort();
+const variantNets = args.context ? contextVariants(calNets, testClasses) : [];
 
-const points: { name: string; predicted: number; plain: number; measured: number; measuredCi: [number, number]; errorPct: number; published: boolean }[] = [];
-const t1 = Date.now();
-for (const [i, arch] of archs.entries()) {
-  const predicted = predict(lut, arch).ms;
-  const plain = predict(plainLut, arch).ms;
-  const { stats } = await device.time(networkModel(arch), protocol);
-  points.push({ name: arch.name, predicted, plain, measured: stats.median, measuredCi: stats.ci95, errorPct: errorPct(predicted, stats.median), published: !arch.space });
-  if ((i + 1) % 20 === 0) process.stderr.write(`measured ${i + 1}/${archs.length} networks\n`);
+const instances = new Map<string, OpInstance>();
+for (const inst of space.allInstances()) instances.set(opKey(inst), inst);
+for (const arch of [...tests.map((t) => t.arch), ...calNets, ...variantNets]) for (const { inst } of lutInstances(arch)) instances.set(opKey(inst), inst);
+
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const device = await resolveDevice(args.device, options);
+for (const protocolName of protocolNames) {
+  const protocol = PROTOCOLS[protocolName];
+  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}-${protocolName}`;
+  const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);
+  const loadStart = loadavg();
+  const t0 = Date.now();
+  const prof = await profile({
+    device,
+    instances: [...instances.values()],
+    lutPath,
+    protocol,
+    space: `mbv2@${args.resolution}+published`,
+    onProgress: (p) => p.done % 20 === 0 && p.key && process.stderr.write(`profile ${p.done}/${p.total}\n`),
+  });
+  const profileSeconds = (Date.now() - t0) / 1000;
+  const t2 = Date.now();
+  const source = `mbv2@${args.resolution}: ${args.calibrate} networks`;
+  const cal = await calibrate(readLut(lutPath), device, [...calNets, ...variantNets], `${source} + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`);
+  // The same measurements, fitted on the plain random nets only: what calibration did before context classes.
+  const plainFit = fitCalibration(readLut(lutPath), cal.measured.slice(0, calNets.length), source);
+  const calibration = variantNets.length ? cal.calibration : plainFit;
+  writeLut(lutPath, { ...readLut(lutPath), calibration });
+  const calibrateSeconds = (Date.now() - t2) / 1000;
+  const lut = readLut(lutPath);
+  const plainLut = { ...lut, calibration: undefined };
+  const plainFitLut = { ...lut, calibration: plainFit };
+
+  const models: LazyModel[] = tests.map((t, i) => ({ id: `${i}:${t.arch.name}`, build: () => networkModel(t.arch) }));
+  const t1 = Date.now();
+  const first = await timeModelsInRounds(device, models, protocol, { seed: 1 });
+  const measureSeconds = (Date.now() - t1) / 1000;
+  const again = args.remeasure ? await timeModelsInRounds(device, models, protocol, { seed: 2 }) : undefined;
+  const loadEnd = loadavg();
+
+  const points = tests.map((t, i) => {
+    const predicted = predict(lut, t.arch).ms;
+    const measured = first[i].stats.median;
+    return {
+      name: t.arch.name,
+      set: t.set,
+      family: t.family,
+      predicted,
+      plain: predict(plainLut, t.arch).ms,
+      plainFit: predict(plainFitLut, t.arch).ms,
+      measured,
+      remeasured: again?.[i].stats.median,
+      spread: first[i].spread,
+      errorPct: errorPct(predicted, measured),
+    };
+  });
+  type Point = (typeof points)[number];
+  const fmt = (a: Agreement) => `${a.n} | ${a.within5.toFixed(1)}% | ${a.within10.toFixed(1)}% | ${a.meanAbsErrorPct.toFixed(2)}% | ${a.maxAbsErrorPct.toFixed(1)}% | ${a.kendallTau.toFixed(3)} | ${a.spearmanRho.toFixed(3)}`;
+  const bias = (ps: Point[]) => ps.reduce((s, p) => s + p.errorPct, 0) / ps.length;
+  const rows = (label: string, ps: Point[]) => {
+    if (!ps.length) return [];
+    const out = [`| ${label}, calibrated${variantNets.length ? ' with context classes' : ''} | ${fmt(agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured)))} | ${bias(ps).toFixed(1)}% |`];
+    if (variantNets.length) {
+      const b = ps.reduce((sum, p) => sum + errorPct(p.plainFit, p.measured), 0) / ps.length;
+      out.push(`| ${label}, calibrated on plain random nets only | ${fmt(agreement(ps.map((p) => p.plainFit), ps.map((p) => p.measured)))} | ${b.toFixed(1)}% |`);
+    }
+    out.push(`| ${label}, plain sum | ${fmt(agreement(ps.map((p) => p.plain), ps.map((p) => p.measured)))} | |`);
+    if (again) out.push(`| ${label}, second measurement vs first | ${fmt(agreement(ps.map((p) => p.remeasured!), ps.map((p) => p.measured)))} | |`);
+    return out;
+  };
+  const sets = [...new Set(points.map((p) => p.set))];
+  const pub = points.filter((p) => p.set === 'published');
+  const families = [...new Set(pub.map((p) => p.family!))];
+  const report = [
+    `## protocol ${protocolName}: ${JSON.stringify(protocol)}`,
+    '',
+    `device ${prof.device.device} (${prof.device.runtime} ${prof.device.runtimeVersion}, ${JSON.stringify(prof.device.options)}), host ${prof.device.host.cpu}; load average ${loadStart} at the start, ${loadEnd} at the end`,
+    `LUT ${lutPath}: ${Object.keys(lut.entries).length} entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(1)} s (${prof.summary.measured} measured, ${prof.summary.reused} reused); calibration ${calibrateSeconds.toFixed(1)} s; one pass over ${tests.length} networks ${measureSeconds.toFixed(1)} s`,
+    '',
+    '| set | n | within ±5% | within ±10% | mean abs err | max abs err | Kendall τ | Spearman ρ | mean signed err |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...sets.flatMap((set) => rows(set, points.filter((p) => p.set === set))),
+    ...rows('all', points),
+    '',
+    ...[calibration, ...(variantNets.length ? [plainFit] : [])].map(
+      (c) =>
+        `calibration fitted on ${c.fittedOn} nets (${c.source}), measured in ${calibrateSeconds.toFixed(1)} s: base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, scale ${(c.scale ?? 1).toFixed(4)}${c.classScales ? `, class scales ${JSON.stringify(Object.fromEntries(Object.entries(c.classScales).map(([k, v]) => [k || 'plain', Number(v.toFixed(4))])))}` : ''}, fit RMS ${c.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${c.plainRmsErrorPct?.toFixed(2)}%)`,
+    ),
+    '',
+    ...(families.length
+      ? [
+          '| published family | nets | mean signed err (calibrated) | within ±10% | mean signed err (plain-net fit) |',
+          '|---|---|---|---|---|',
+          ...families.map((f) => {
+            const ps = pub.filter((p) => p.family === f);
+            const b = ps.reduce((sum, p) => sum + errorPct(p.plainFit, p.measured), 0) / ps.length;
+            return `| ${f} | ${ps.length} | ${bias(ps).toFixed(1)}% | ${agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured)).within10.toFixed(0)}% | ${b.toFixed(1)}% |`;
+          }),
+          '',
+          '| published net | predicted ms | measured ms | error | error (plain-net fit) | round spread | second measurement |',
+          '|---|---|---|---|---|---|---|',
+          ...pub.map(
+            (p) =>
+              `| ${p.name} | ${p.predicted.toFixed(3)} | ${p.measured.toFixed(3)} | ${p.errorPct.toFixed(1)}% | ${errorPct(p.plainFit, p.measured).toFixed(1)}% | ${(100 * p.spread).toFixed(1)}% | ${p.remeasured === undefined ? '–' : `${errorPct(p.remeasured, p.measured).toFixed(1)}%`} |`,
+          ),
+        ]
+      : []),
+    '',
+  ].join('\n');
+  console.log(report);
+  writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, protocol, device: prof.device, lutId: lut.id, calibration, load: [loadStart, loadEnd], points }, null, 1));
 }
-const measureSeconds = (Date.now() - t1) / 1000;
-const again: number[] = [];
-if (args.remeasure) for (const arch of archs) again.push((await device.time(networkModel(arch), protocol)).stats.median);
 await device.dispose();
-const self = args.remeasure ? agreement(again, points.map((p) => p.measured)) : undefined;
-
-const all = agreement(points.map((p) => p.predicted), points.map((p) => p.measured));
-const randomOnly = points.filter((p) => !p.published);
-const rand = agreement(randomOnly.map((p) => p.predicted), randomOnly.map((p) => p.measured));
-const pub = points.filter((p) => p.published);
-const plainAll = agreement(points.map((p) => p.plain), points.map((p) => p.measured));
-const bias = points.reduce((s, p) => s + p.errorPct, 0) / points.length;
-
-const fmt = (a: typeof all) => `${a.n} | ${a.within5.toFixed(1)}% | ${a.within10.toFixed(1)}% | ${a.meanAbsErrorPct.toFixed(2)}% | ${a.maxAbsErrorPct.toFixed(1)}% | ${a.kendallTau.toFixed(3)} | ${a.spearmanRho.toFixed(3)}`;
-const report = [
-  `device ${prof.device.device} (${prof.device.runtime} ${prof.device.runtimeVersion}, ${JSON.stringify(prof.device.options)}), host ${prof.device.host.cpu}`,
-  `LUT ${lutPath}: ${Object.keys(lut.entries).length} entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(0)} s (${prof.summary.measured} measured, ${prof.summary.reused} reused); measuring ${archs.length} networks took ${measureSeconds.toFixed(0)} s`,
-  '',
-  '| set | n | within ±5% | within ±10% | mean abs err | max abs err | Kendall τ | Spearman ρ |',
-  '|---|---|---|---|---|---|---|---|',
-  `| random mbv2@${args.resolution} (seed ${args.seed}) | ${fmt(rand)} |`,
-  `| all incl. ${pub.length} published | ${fmt(all)} |`,
-  `| all, plain sum (overhead + Σ net, no calibration) | ${fmt(plainAll)} |`,
-  ...(self ? [`| all, second measurement vs first (noise floor) | ${fmt(self)} |`] : []),
-  '',
-  `calibration (fitted on ${calibration.fittedOn} other random nets in ${calibrateSeconds.toFixed(0)} s): base ${calibration.baseMs.toFixed(4)} ms, per op ${calibration.perOpMs.toFixed(4)} ms, per MB ${(calibration.perByteMs * 1e6).toFixed(4)} ms, scale ${(calibration.scale ?? 1).toFixed(4)}, fit RMS ${calibration.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${calibration.plainRmsErrorPct?.toFixed(2)}%)`,
-  '',
-  `mean signed error ${bias.toFixed(2)}% (positive: the LUT sum over-predicts)`,
-  '',
-  '| published net | predicted ms | measured ms | error |',
-  '|---|---|---|---|',
-  ...pub.map((p) => `| ${p.name} | ${p.predicted.toFixed(3)} | ${p.measured.toFixed(3)} | ${p.errorPct.toFixed(1)}% |`),
-].join('\n');
-console.log(report);
-writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, device: prof.device, lutId: lut.id, calibration, all, random: rand, plain: plainAll, self, bias, points: points.map((p, i) => ({ ...p, remeasured: again[i] })) }, null, 1));

@@ -34,15 +34,41 @@ export interface TimingProtocol {
   maxTimeMs: number;
   /** Target relative half-width of the median's 95% CI, e.g. 0.02 for ±2%. */
   targetCI: number;
+  /**
+   * Rounds per model (devices/rounds.ts): each model is timed this many times, the rounds spread over
+   * the run in a shuffled order, and the rounds' figures combined by `estimator`. The count, time and CI
+   * limits above are for all rounds together. Absent = 1: one measure() per model, as before rounds existed.
+   */
+  rounds?: number;
+  /** How round figures combine into the model's figure (absent = 'median', the median of the round medians). */
+  estimator?: Estimator;
+  /** A model whose round medians spread more than this share of its figure ((max − min) / figure) is measured again. */
+  maxSpread?: number;
+  /** At most this many extra rounds for a model whose rounds disagree (absent = 0). */
+  extraRounds?: number;
+  /** Every pass of rounds in a fresh worker process, as pyperf does (devices/round-worker.ts); absent = this process. */
+  freshProcess?: boolean;
 }
 
-export const DEFAULT_PROTOCOL: TimingProtocol = {
+/** How a model's round figures combine (devices/rounds.ts; chosen by measurement, docs/benchmarks.md). */
+export type Estimator = 'median' | 'trimmed-mean' | 'low-quantile' | 'min';
+export const ESTIMATORS: readonly Estimator[] = ['median', 'trimmed-mean', 'low-quantile', 'min'];
+
+/** The one-round protocol used before rounds existed (bench/fidelity.ts --protocols legacy compares with it). */
+export const LEGACY_PROTOCOL: TimingProtocol = {
   warmup: 10,
   minRepeats: 20,
   maxRepeats: 2000,
   maxTimeMs: 3000,
   targetCI: 0.02,
 };
+
+/**
+ * Three rounds per model, the limits above shared between them; the lowest round median as the model's
+ * figure; up to two extra rounds for a model whose round medians spread by more than 10%. Why these:
+ * docs/benchmarks.md, "Timing in rounds" (bench/estimators.ts, bench/lut-cost.ts).
+ */
+export const DEFAULT_PROTOCOL: TimingProtocol = { ...LEGACY_PROTOCOL, rounds: 3, estimator: 'min', maxSpread: 0.1, extraRounds: 2 };
 
 export interface HostInfo {
   cpu: string;

@@ -4,6 +4,7 @@
  * minus the measured per-session overhead, so a network's latency predicts as
  * overhead.median + Σ net.
  */
+import type { NoiseReading } from '../devices/noise.js';
 import type { DeviceInfo, LatencyStats, TimingProtocol } from '../devices/types.js';
 
 export const LUT_FORMAT = 'hw-nas-lut';
@@ -16,6 +17,15 @@ export interface LutEntry {
   coldMs: number;
   setupMs: number;
   measuredAt: string;
+  /**
+   * The medians of the entry's rounds, in the order taken (protocol.rounds > 1, devices/rounds.ts);
+   * absent in LUTs measured in one round. stats.median is the protocol's estimator over them.
+   */
+  rounds?: number[];
+  /** (max − min) of `rounds` over stats.median: how far the rounds disagreed. */
+  spread?: number;
+  /** The machine while the entry was measured: worst load and steal over its rounds, mean clock. */
+  noise?: NoiseReading;
   /** Only on ONNX unit entries (key onnx:…): what the unit runs, so a LUT says what its unit keys are. */
   unit?: LutUnit;
 }
@@ -75,6 +85,11 @@ export interface LutCalibration {
   perByteMs: number;
   /** Multiplies every op's median; absent in LUTs calibrated before it existed (= 1). */
   scale?: number;
+  /**
+   * Per context class (src/predict/context.ts: SE and non-ReLU activation, e.g. "se+hswish"; "" plain),
+   * the scale of that class's ops, learnt from networks whose blocks carry it; classes not listed use `scale`.
+   */
+  classScales?: Record<string, number>;
   /** Networks the fit used, and how well it fits them (RMS of relative residuals, %). */
   fittedOn: number;
   rmsErrorPct: number;

@@ -27,6 +27,8 @@ export interface LutSummary {
   totalNetMs: number;
   fastest: ShownEntry[];
   slowest: ShownEntry[];
+  /** Entries measured in rounds: how many, the median and largest spread of their round medians, and the busiest machine state seen. */
+  rounds?: { entries: number; medianSpread: number; maxSpread: number; maxLoad?: number; maxStealPct?: number };
 }
 
 export function showLut(lut: Lut, options: { top?: number } = {}): LutSummary {
@@ -56,5 +58,24 @@ export function showLut(lut: Lut, options: { top?: number } = {}): LutSummary {
     totalNetMs: rows.reduce((s, r) => s + r.net, 0),
     fastest: rows.slice(0, top).map(shown),
     slowest: rows.slice(-top).reverse().map(shown),
+    ...roundSummary(lut),
+  };
+}
+
+function roundSummary(lut: Lut): Pick<LutSummary, 'rounds'> {
+  const entries = Object.values(lut.entries).filter((e) => e.spread !== undefined);
+  if (!entries.length) return {};
+  const spreads = entries.map((e) => e.spread!).sort((a, b) => a - b);
+  const mid = spreads.length >> 1;
+  const loads = entries.flatMap((e) => (e.noise ? [e.noise.load1] : []));
+  const steals = entries.flatMap((e) => (e.noise?.stealPct !== undefined ? [e.noise.stealPct] : []));
+  return {
+    rounds: {
+      entries: entries.length,
+      medianSpread: spreads.length % 2 ? spreads[mid] : (spreads[mid - 1] + spreads[mid]) / 2,
+      maxSpread: spreads[spreads.length - 1],
+      ...(loads.length ? { maxLoad: Math.max(...loads) } : {}),
+      ...(steals.length ? { maxStealPct: Math.max(...steals) } : {}),
+    },
   };
 }

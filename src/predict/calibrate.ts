@@ -9,24 +9,28 @@
 import type { Architecture } from '../core/arch.js';
 import { lutInstances } from '../core/decompose.js';
 import { UserError } from '../core/errors.js';
-import { opKey } from '../core/keys.js';
+import { opKey, parseOpKey } from '../core/keys.js';
 import { activationBytes } from '../core/ops.js';
 import type { Device } from '../../devices/types.js';
 import type { Lut, LutCalibration } from '../../lut/format.js';
+import { classScale, contextClass } from './context.js';
 import { predict } from './predictor.js';
 
-/** Per network: Σ medians, op count and Σ activation bytes of its LUT instances. */
-export function lutSums(lut: Lut, arch: Architecture): { sumMedian: number; ops: number; bytes: number } {
+/** Per network: Σ medians, op count and Σ activation bytes of its LUT instances, and Σ medians per context class. */
+export function lutSums(lut: Lut, arch: Architecture): Sums {
   let sumMedian = 0;
   let bytes = 0;
+  const byClass: Record<string, number> = {};
   const parts = lutInstances(arch);
   for (const { inst } of parts) {
     const entry = lut.entries[opKey(inst)];
     if (!entry) throw new UserError(`calibration: LUT ${lut.id} lacks ${opKey(inst)} (network ${arch.name})`, { hint: 'profile the networks first (nas profile --arch/--published/--space S --random N)' });
     sumMedian += entry.stats.median;
     bytes += activationBytes(inst);
+    const c = contextClass(inst.spec);
+    byClass[c] = (byClass[c] ?? 0) + entry.stats.median;
   }
-  return { sumMedian, ops: parts.length, bytes };
+  return { sumMedian, ops: parts.length, bytes, byClass };
 }
 
 /** Least squares over the chosen columns (others 0), with a tiny ridge so collinear inputs stay solvable. */
@@ -53,32 +57,55 @@ function leastSquares(rows: number[][], targets: number[], columns: number[]): n
   return out;
 }
 
-/** [base, perOp, perByte, scale] of a network's sums: measured ≈ base − perOp·ops − perByte·bytes + scale·Σmedian. */
-type Sums = { sumMedian: number; ops: number; bytes: number };
-type Fit = [number, number, number, number];
+type Sums = { sumMedian: number; ops: number; bytes: number; byClass: Record<string, number> };
+/** measured ≈ base − perOp·ops − perByte·bytes + Σ_class scale_class · Σmedian_class (one scale for all classes unless perClass). */
+type Fit = { base: number; perOp: number; perByte: number; scale: number; classScales?: Record<string, number> };
+type Model = { columns: number[]; scale: 'one' | 'fit' | 'per-class' };
+type OpCost = { median: number; bytes: number; cls: string };
 
-/** The cost columns a model fits; scale is either fitted or held at 1 (the plain sum's). */
-const MODELS: { columns: number[]; fitScale: boolean }[] = [[0, 1, 2], [0, 1], [0, 2], [0]].flatMap((columns) => [
-  { columns, fitScale: false },
-  { columns, fitScale: true },
-]);
+/** The cost columns a model fits; the ops' medians are taken as they are (scale 1), scaled by one fitted scale, or by one per context class. */
+const MODELS: Model[] = [[0, 1, 2], [0, 1], [0, 2], [0]].flatMap((columns) => (['one', 'fit', 'per-class'] as const).map((scale) => ({ columns, scale })));
 
-function fitModel(sums: Sums[], measured: number[], model: (typeof MODELS)[number]): Fit {
-  const rows = sums.map((s) => [1, -s.ops, -s.bytes, s.sumMedian]);
-  if (model.fitScale) return leastSquares(rows, measured, [...model.columns, 3]) as Fit;
-  const p = leastSquares(rows, measured.map((m, i) => m - sums[i].sumMedian), model.columns);
-  return [p[0], p[1], p[2], 1];
+/** The context classes whose ops the networks contain, plain ('') first. */
+function classesOf(sums: Sums[]): string[] {
+  const seen = new Set<string>();
+  for (const s of sums) for (const [c, v] of Object.entries(s.byClass)) if (v > 0) seen.add(c);
+  return [...seen].sort();
 }
 
-const physical = (p: Fit) => p[1] >= 0 && p[2] >= 0 && p[3] > 0;
-const predicted = (p: Fit, s: Sums) => p[0] - p[1] * s.ops - p[2] * s.bytes + p[3] * s.sumMedian;
+function parameterCount(model: Model, classes: number): number {
+  return model.columns.length + (model.scale === 'fit' ? 1 : model.scale === 'per-class' ? classes : 0);
+}
+
+function fitModel(sums: Sums[], measured: number[], model: Model, classes: string[]): Fit {
+  const fit = (p: number[], scale: number, classScales?: Record<string, number>): Fit => ({ base: p[0], perOp: p[1], perByte: p[2], scale, ...(classScales ? { classScales } : {}) });
+  if (model.scale === 'one') {
+    const p = leastSquares(sums.map((s) => [1, -s.ops, -s.bytes]), measured.map((m, i) => m - sums[i].sumMedian), model.columns);
+    return fit(p, 1);
+  }
+  if (model.scale === 'fit') {
+    const p = leastSquares(sums.map((s) => [1, -s.ops, -s.bytes, s.sumMedian]), measured, [...model.columns, 3]);
+    return fit(p, p[3]);
+  }
+  const p = leastSquares(sums.map((s) => [1, -s.ops, -s.bytes, ...classes.map((c) => s.byClass[c] ?? 0)]), measured, [...model.columns, ...classes.map((_, i) => 3 + i)]);
+  const classScales = Object.fromEntries(classes.map((c, i) => [c, p[3 + i]]));
+  // The plain class's scale is the scale of every class the fit did not see.
+  return fit(p, classScales[''] ?? 1, classScales);
+}
+
+const physical = (p: Fit) => p.perOp >= 0 && p.perByte >= 0 && p.scale > 0 && Object.values(p.classScales ?? {}).every((x) => x > 0);
+const predicted = (p: Fit, s: Sums) =>
+  p.base - p.perOp * s.ops - p.perByte * s.bytes + Object.entries(s.byClass).reduce((sum, [c, v]) => sum + (p.classScales?.[c] ?? p.scale) * v, 0);
 
 /** Leave-one-out RMS relative error (%) of a model: how well it predicts networks it was not fitted on. */
-function looRmsPct(sums: Sums[], measured: number[], model: (typeof MODELS)[number]): number {
+function looRmsPct(sums: Sums[], measured: number[], model: Model, classes: string[]): number {
   let sq = 0;
   for (let i = 0; i < sums.length; i++) {
     const rest = (xs: readonly number[] | readonly Sums[]) => xs.filter((_, j) => j !== i);
-    const p = fitModel(rest(sums) as Sums[], rest(measured) as number[], model);
+    const restSums = rest(sums) as Sums[];
+    // A class only the left-out network has cannot be fitted without it: that model is not testable here.
+    if (model.scale === 'per-class' && classesOf(restSums).length !== classes.length) return Infinity;
+    const p = fitModel(restSums, rest(measured) as number[], model, classes);
     if (!physical(p)) return Infinity;
     sq += ((predicted(p, sums[i]) - measured[i]) / measured[i]) ** 2;
   }
@@ -86,33 +113,52 @@ function looRmsPct(sums: Sums[], measured: number[], model: (typeof MODELS)[numb
 }
 
 /**
- * The costs are physical (none negative, scale positive). Every model (which costs, scale fitted or 1)
- * is fitted; the one kept predicts the networks it was not fitted on best (leave-one-out), so a model
- * with more parameters wins only when they generalise, not because they absorb noise.
+ * The costs are physical (none negative, scales positive). Every model (which costs; scale 1, one fitted
+ * scale or one per context class) is fitted; the one kept predicts the networks it was not fitted on best
+ * (leave-one-out), so a model with more parameters wins only when they generalise, not because they
+ * absorb noise.
  */
-function chooseFit(sums: Sums[], measured: number[]): Fit {
+function chooseFit(sums: Sums[], measured: number[], ops: readonly OpCost[]): Fit {
+  const classes = classesOf(sums);
   let best: { p: Fit; loo: number } | undefined;
   for (const model of MODELS) {
+    if (model.scale === 'per-class' && classes.length < 2) continue; // one class: the same as one fitted scale
     // Leave-one-out only tests a model whose every fit is over-determined: k parameters need k + 2 networks.
-    if (sums.length < model.columns.length + (model.fitScale ? 1 : 0) + 2) continue;
-    const p = fitModel(sums, measured, model);
-    if (!physical(p)) continue;
-    const loo = looRmsPct(sums, measured, model);
+    if (sums.length < parameterCount(model, classes.length) + 2) continue;
+    const p = fitModel(sums, measured, model, classes);
+    // No op of the LUT may come out with a negative cost (a large per-byte cost fitted to disturbed timings did).
+    if (!physical(p) || ops.some((o) => (p.classScales?.[o.cls] ?? p.scale) * o.median - p.perOp - p.perByte * o.bytes < 0)) continue;
+    const loo = looRmsPct(sums, measured, model, classes);
     if (!best || loo < best.loo) best = { p, loo };
   }
   // The base-only model (scale 1, no per-op or per-byte cost) is always physical, so there is a best.
-  return best!.p;
+  return best?.p ?? { base: fitModel(sums, measured, { columns: [0], scale: 'one' }, classes).base, perOp: 0, perByte: 0, scale: 1 };
 }
 
 /** Fits the calibration to (network, measured ms) pairs. */
 export function fitCalibration(lut: Lut, measured: { arch: Architecture; ms: number }[], source: string): LutCalibration {
   if (measured.length < 3) throw new UserError(`calibration needs at least 3 measured networks, got ${measured.length}`);
   const sums = measured.map((m) => lutSums(lut, m.arch));
-  const [baseMs, perOpMs, perByteMs, scale] = chooseFit(
+  const ops = Object.entries(lut.entries).map(([key, e]) => {
+    const inst = parseOpKey(key);
+    return { median: e.stats.median, bytes: activationBytes(inst), cls: contextClass(inst.spec) };
+  });
+  const fit = chooseFit(
     sums,
     measured.map((m) => m.ms),
+    ops,
   );
-  const calibration: LutCalibration = { baseMs, perOpMs, perByteMs, scale, fittedOn: measured.length, rmsErrorPct: 0, source, createdAt: new Date().toISOString() };
+  const calibration: LutCalibration = {
+    baseMs: fit.base,
+    perOpMs: fit.perOp,
+    perByteMs: fit.perByte,
+    scale: fit.scale,
+    ...(fit.classScales ? { classScales: fit.classScales } : {}),
+    fittedOn: measured.length,
+    rmsErrorPct: 0,
+    source,
+    createdAt: new Date().toISOString(),
+  };
   calibration.rmsErrorPct = rmsPct(measured.map((m, i) => [calibratedSum(calibration, sums[i]), m.ms]));
   // The uncalibrated prediction on the same networks, so a fit that does not help can be refused.
   const plain = { ...lut, calibration: undefined };
@@ -130,7 +176,8 @@ export function calibrationHelps(c: LutCalibration): boolean {
 }
 
 export function calibratedSum(c: LutCalibration, s: Sums): number {
-  return c.baseMs + (c.scale ?? 1) * s.sumMedian - c.perOpMs * s.ops - c.perByteMs * s.bytes;
+  const scaled = Object.entries(s.byClass).reduce((sum, [k, v]) => sum + classScale(c, k) * v, 0);
+  return c.baseMs + scaled - c.perOpMs * s.ops - c.perByteMs * s.bytes;
 }
 
 /** Measures `archs` end to end on `device` (the LUT's device) and fits the calibration. */
@@ -142,11 +189,10 @@ export async function calibrate(
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ calibration: LutCalibration; measured: { arch: Architecture; ms: number }[] }> {
   const { networkModel } = await import('../../export/model.js');
-  const measured: { arch: Architecture; ms: number }[] = [];
-  for (const [i, arch] of archs.entries()) {
-    const { stats } = await device.time(networkModel(arch), lut.protocol);
-    measured.push({ arch, ms: stats.median });
-    onProgress?.(i + 1, archs.length);
-  }
+  const { timeModelsInRounds } = await import('../../devices/rounds.js');
+  // The networks in the LUT's own protocol: with rounds, spread over the calibration like the entries were.
+  const models = archs.map((arch, i) => ({ id: `${i}:${arch.name}`, build: () => networkModel(arch) }));
+  const results = await timeModelsInRounds(device, models, lut.protocol, { onComplete: onProgress });
+  const measured = archs.map((arch, i) => ({ arch, ms: results[i].stats.median }));
   return { calibration: fitCalibration(lut, measured, source), measured };
 }

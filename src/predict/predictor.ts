@@ -15,6 +15,7 @@ import { opKey } from '../core/keys.js';
 import { activationBytes, type OpInstance } from '../core/ops.js';
 import type { LatencyStats } from '../../devices/types.js';
 import type { Lut } from '../../lut/format.js';
+import { classScale, contextClass } from './context.js';
 
 export interface BlockPrediction {
   layerIndex: number;
@@ -92,7 +93,7 @@ export function predict(lut: Lut, arch: Architecture, opts: { breakdown?: boolea
       if (!missing.some((m) => m.key === key)) missing.push({ key, inst });
       continue;
     }
-    const value = cal ? (cal.scale ?? 1) * entry.stats.median - cal.perOpMs - cal.perByteMs * activationBytes(inst) : entry.net;
+    const value = cal ? classScale(cal, contextClass(inst.spec)) * entry.stats.median - cal.perOpMs - cal.perByteMs * activationBytes(inst) : entry.net;
     ms += value;
     variance += entry.stats.std ** 2;
     ciVariance += halfWidth(entry.stats) ** 2;

@@ -3,15 +3,24 @@
  *
  * Resumable by construction: the LUT is opened through LutStore, which refuses a file measured under
  * other settings and writes after every entry, so a run that dies (or is killed) loses at most the
- * entry it was measuring, and running the same command again measures only what is missing.
+ * round it was measuring, and running the same command again measures only what is missing.
+ *
+ * Entries are measured in rounds spread over the run (devices/rounds.ts); an entry is written as soon as
+ * its last round is taken, and the rounds of unfinished entries are kept beside the LUT
+ * (partial-rounds.ts) so that a resumed run takes only the rounds still missing.
  */
 import { performance } from 'node:perf_hooks';
-import type { Device, DeviceInfo, TimingProtocol } from '../../devices/types.js';
+import { busyReason, waitQuiet, type WaitQuietOptions } from '../../devices/noise.js';
+import { FreshProcessTimer, type WorkerDevice } from '../../devices/round-worker.js';
+import { measureInRounds, measureModel, needsAnotherRound, roundCount, timeRound, type RoundedResult, type RoundRecord } from '../../devices/rounds.js';
+import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { opModel, overheadModel } from '../../export/model.js';
+import type { LutEntry } from '../../lut/format.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
 import type { OpInstance, Shape } from '../core/ops.js';
+import { PartialRounds } from './partial-rounds.js';
 
 export interface ProfileProgress {
   /** Instances handled so far, including ones already in the LUT and unsupported ones. */
@@ -39,8 +48,14 @@ export interface ProfileOptions {
   /** Seed of the models' weights. */
   seed?: number;
   onProgress?: (p: ProfileProgress) => void;
-  /** Stops after the entry being measured; everything measured so far is kept. */
+  /** Stops after the round being measured; every entry completed so far is kept, and the rounds of the others are kept beside the LUT. */
   signal?: AbortSignal;
+  /** Warnings about a busy machine (load, steal), at most one a minute. */
+  onNoise?: (message: string) => void;
+  /** Before the overhead and before each pass of rounds, wait (at most maxWaitMs) for the machine to quieten. */
+  waitQuiet?: Pick<WaitQuietOptions, 'maxWaitMs' | 'pollMs'>;
+  /** The registry name and options of `device`, for protocols that run rounds in fresh worker processes. */
+  workerDevice?: WorkerDevice;
 }
 
 export interface ProfileSummary {
@@ -61,21 +76,45 @@ export interface ProfileResult {
 }
 
 export async function profile(options: ProfileOptions): Promise<ProfileResult> {
-  const { device, protocol, lutPath, seed = 0, onProgress, signal } = options;
+  const { device, protocol, lutPath, signal } = options;
   const instances = uniqueByKey(options.instances);
   if (instances.length === 0) throw new UserError('nothing to profile: the list of op instances is empty');
   const started = performance.now();
 
   const info = await device.init();
   const store = LutStore.open(lutPath, info, protocol, { force: options.force });
+  if (protocol.freshProcess && !options.workerDevice)
+    throw new UserError('the protocol runs rounds in fresh worker processes, but the profiler was not told which device they should create', {
+      hint: 'pass workerDevice (the registry name and options of the device), as nas profile does',
+    });
+  const timer = protocol.freshProcess ? new FreshProcessTimer(options.workerDevice!) : undefined;
+  const timeOne = (model: ModelUnderTest) => (timer ? timer.time(model, protocol) : timeRound(device, model, protocol));
+  const beforePass = async () => {
+    if (options.waitQuiet) await waitQuiet({ ...options.waitQuiet, signal, log: options.onNoise });
+    await timer?.restart();
+  };
+  try {
+    return await profileWith(options, { info, store, timeOne, beforePass, started, instances });
+  } finally {
+    await timer?.stop();
+  }
+}
+
+async function profileWith(
+  options: ProfileOptions,
+  run: { info: DeviceInfo; store: LutStore; started: number; instances: { key: string; inst: OpInstance }[]; timeOne(model: ModelUnderTest): Promise<RoundRecord>; beforePass(): Promise<void> },
+): Promise<ProfileResult> {
+  const { device, protocol, lutPath, seed = 0, onProgress, signal } = options;
+  const { info, store, started, instances, timeOne, beforePass } = run;
   if (!store.overhead) {
     // A one-element Identity: the fixed cost of one run, without the cost of moving a large tensor,
     // which a network pays once (its own input and output), not once per op.
     const shape: Shape = [1, 1, 1, 1];
+    const model = overheadModel(shape);
     const result = await attempt(`measuring the per-session overhead (an Identity model on ${shape.join('x')})`, lutPath, () =>
-      device.time(overheadModel(shape), protocol),
+      measureInRounds([model], (m) => m.key, protocol, { time: timeOne, beforePass }),
     );
-    store.setOverhead(result.stats);
+    store.setOverhead(result.get(model.key)!.stats);
   }
   if (options.space) store.addSpace(options.space);
   const overhead = store.overhead!;
@@ -83,49 +122,107 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   const todo = instances.filter(({ key }) => !store.has(key));
   const summary: ProfileSummary = { measured: 0, reused: instances.length - todo.length, skipped: [], interrupted: false };
   let done = summary.reused;
-  let measuringMs = 0;
   const report = (key?: string, lastMs?: number) => {
-    const perEntry = summary.measured ? measuringMs / summary.measured : undefined;
+    const perRound = roundsTaken ? measuringMs / roundsTaken : undefined;
     onProgress?.({
       done,
       total: instances.length,
       key,
       elapsedMs: performance.now() - started,
-      etaMs: perEntry === undefined ? undefined : perEntry * (instances.length - done),
+      etaMs: perRound === undefined ? undefined : perRound * Math.max(0, roundsExpected - roundsTaken),
       lastMs,
     });
   };
+  let measuringMs = 0;
+  let roundsTaken = 0;
   report();
 
-  for (const { key, inst } of todo) {
-    if (signal?.aborted) {
-      summary.interrupted = true;
-      break;
-    }
-    const why = device.supports(inst);
-    if (why !== true) {
-      summary.skipped.push({ key, reason: why });
-      store.markUnsupported(key, why);
-      done++;
-      report(key);
+  const supported: { key: string; inst: OpInstance }[] = [];
+  for (const item of todo) {
+    const why = device.supports(item.inst);
+    if (why === true) {
+      supported.push(item);
       continue;
     }
-    const t0 = performance.now();
-    const where = `measuring ${key} (${done + 1}/${instances.length}); ${summary.measured} entr${summary.measured === 1 ? 'y' : 'ies'} measured in this run`;
-    const r = await attempt(where, lutPath, () => device.time(opModel(inst, { seed }), protocol));
-    store.put(key, {
-      stats: r.stats,
-      net: Math.max(0, r.stats.median - overhead.median),
-      coldMs: r.coldMs,
-      setupMs: r.setupMs,
-      measuredAt: new Date().toISOString(),
-    });
-    measuringMs += performance.now() - t0;
-    summary.measured++;
+    summary.skipped.push({ key: item.key, reason: why });
+    store.markUnsupported(item.key, why);
     done++;
-    report(key, r.stats.median);
+    report(item.key);
   }
+
+  // Rounds of entries not finished by an interrupted run of the same LUT are kept beside it and reused.
+  const partial = PartialRounds.open(lutPath, store.id!);
+  const roundsExpected = supported.reduce((s, { key }) => s + Math.max(0, roundCount(protocol) - (partial.get(key)?.length ?? 0)), 0);
+  let lastNoiseWarning = -Infinity;
+  let current = '';
+  // A one-op model is built once and kept until the entry's last round (exporting can cost as much as a round).
+  const models = new Map<string, ModelUnderTest>();
+  await attempt(
+    () => `measuring ${current} (${done + 1}/${instances.length}); ${summary.measured} entr${summary.measured === 1 ? 'y' : 'ies'} measured in this run`,
+    lutPath,
+    () =>
+      measureInRounds(supported, (it) => it.key, protocol, {
+        seed,
+        done: partial.all(),
+        signal,
+        beforePass,
+        time: async ({ key, inst }) => {
+          current = key;
+          const t0 = performance.now();
+          let model = models.get(key);
+          if (!model) models.set(key, (model = opModel(inst, { seed })));
+          const round = await timeOne(model);
+          measuringMs += performance.now() - t0;
+          roundsTaken++;
+          const busy = round.noise && busyReason(round.noise);
+          // One warning a minute at most: a busy machine stays busy for a while.
+          if (busy && options.onNoise && performance.now() - lastNoiseWarning > 60_000) {
+            lastNoiseWarning = performance.now();
+            options.onNoise(`machine busy while measuring (${busy}): timings may be disturbed${options.waitQuiet ? '' : '; --wait-quiet pauses until it quietens'}`);
+          }
+          return round;
+        },
+        // With one round an entry is complete when its round is: nothing to keep aside.
+        onRound: ({ key }, rounds) => roundCount(protocol) > 1 && needsAnotherRound(rounds, protocol) && partial.set(key, rounds),
+        onComplete: ({ key }, result) => {
+          store.put(key, entryFromRounds(result, overhead.median));
+          models.delete(key);
+          partial.delete(key);
+          summary.measured++;
+          done++;
+          report(key, result.stats.median);
+        },
+      }),
+  );
+  summary.interrupted = done < instances.length;
+  if (!summary.interrupted) partial.remove();
   return { device: info, lutPath, lutId: store.id!, overheadMs: overhead.median, summary };
+}
+
+/** A LUT entry from a model's combined rounds (the round details only when there were several). */
+export function entryFromRounds(result: RoundedResult, overheadMs: number): LutEntry {
+  const entry: LutEntry = {
+    stats: result.stats,
+    net: Math.max(0, result.stats.median - overheadMs),
+    coldMs: result.coldMs,
+    setupMs: result.setupMs,
+    measuredAt: new Date().toISOString(),
+  };
+  if (result.rounds.length > 1) {
+    entry.rounds = result.rounds;
+    entry.spread = result.spread;
+  }
+  if (result.noise) entry.noise = result.noise;
+  return entry;
+}
+
+/**
+ * One LUT entry measured on its own: every round of `inst` back to back, net of `overheadMs` (the LUT's
+ * overhead median). For callers that measure entries one at a time (e.g. a worker handed one key); the
+ * profiler itself interleaves the rounds of all its entries. Throws what device.time throws.
+ */
+export async function measureEntry(device: Device, inst: OpInstance, protocol: TimingProtocol, opts: { overheadMs: number; seed?: number }): Promise<LutEntry> {
+  return entryFromRounds(await measureModel(device, opModel(inst, { seed: opts.seed ?? 0 }), protocol), opts.overheadMs);
 }
 
 function uniqueByKey(instances: readonly OpInstance[]): { key: string; inst: OpInstance }[] {
@@ -139,11 +236,11 @@ function uniqueByKey(instances: readonly OpInstance[]): { key: string; inst: OpI
  * the entries measured so far are saved (they are: LutStore wrote each one before the next began).
  * User errors stay user errors (same exit code); anything else keeps its stack through `cause`.
  */
-async function attempt<T>(where: string, lutPath: string, run: () => Promise<T>): Promise<T> {
+async function attempt<T>(where: string | (() => string), lutPath: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {
-    const message = `profiling stopped while ${where}: ${(e as Error).message}`;
+    const message = `profiling stopped while ${typeof where === 'string' ? where : where()}: ${(e as Error).message}`;
     const hint = `entries measured so far are saved in ${lutPath}; fix the problem and run the same command again to measure only the missing ones`;
     if (e instanceof UserError) throw new UserError(message, { cause: e, hint: e.hint ? `${e.hint}; ${hint}` : hint, exitCode: e.exitCode });
     throw new Error(`${message} (${hint})`, { cause: e });

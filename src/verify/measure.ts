@@ -7,6 +7,7 @@
 import type { Architecture } from '../core/arch.js';
 import { DeviceUnavailableError } from '../core/errors.js';
 import type { Device, LatencyStats, ModelUnderTest, TimingProtocol, TimingResult } from '../../devices/types.js';
+import { measureModel } from '../../devices/rounds.js';
 import { archDigest, type VerifyState } from './state.js';
 import type { MeasuredLatency, MemberFailure } from './types.js';
 
@@ -70,7 +71,8 @@ export async function measureMembers(opts: MeasureOptions): Promise<MeasureOutco
     }
     let r: TimingResult;
     try {
-      r = await device.time(model, protocol);
+      // The LUT's protocol, rounds and estimator included, so measured and predicted figures mean the same.
+      r = await measureModel(device, model, protocol);
     } catch (e) {
       const gone = e instanceof DeviceUnavailableError;
       return { measured: null, failure: { stage: 'run', message: (gone ? 'device unavailable: ' : '') + message(e) }, deviceGone: gone };

@@ -87,7 +87,10 @@ describe('the runner applies the config', () => {
     const prof = nasIn(work, ['profile', '--out', 'mock.lut.json', '--json']);
     expect(prof.code, prof.stderr).toBe(0);
     expect(JSON.parse(prof.stdout)).toMatchObject({ device: { device: 'mock' }, measured: 23 });
-    expect(JSON.parse(readFileSync(path.join(work, 'mock.lut.json'), 'utf8')).protocol).toEqual({ warmup: 2, minRepeats: 5, maxRepeats: 50, maxTimeMs: 150, targetCI: 0.02 });
+    expect(JSON.parse(readFileSync(path.join(work, 'mock.lut.json'), 'utf8')).protocol).toEqual({
+      ...{ warmup: 2, minRepeats: 5, maxRepeats: 50, maxTimeMs: 150, targetCI: 0.02 },
+      ...{ rounds: 3, estimator: 'min', maxSpread: 0.1, extraRounds: 2 }, // the default rounds
+    });
 
     const flagWins = nasIn(work, ['profile', '--out', 'warm3.lut.json', '--warmup', '3', '--json']);
     expect(flagWins.code, flagWins.stderr).toBe(0);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { lutInstances } from '../../src/core/decompose.js';
-import { opKey } from '../../src/core/keys.js';
+import { opKey, parseOpKey } from '../../src/core/keys.js';
 import { activationBytes } from '../../src/core/ops.js';
 import { Rng } from '../../src/core/rng.js';
 import { fitCalibration, lutSums } from '../../src/predict/calibrate.js';
+import { contextClass, contextVariants, withContextClass } from '../../src/predict/context.js';
 import { MissingEntriesError, missingInstances, predict } from '../../src/predict/predictor.js';
 import { createMbv2Space } from '../../src/spaces/mbv2.js';
 import type { LatencyStats } from '../../devices/types.js';
@@ -88,5 +89,46 @@ describe('LUT predictor', () => {
     expect(c.rmsErrorPct).toBeLessThan(1e-4);
     expect(c.plainRmsErrorPct).toBeGreaterThan(1);
     for (const m of measured.slice(0, 3)) expect(predict({ ...lut, calibration: c }, m.arch).ms).toBeCloseTo(m.ms, 6);
+  });
+
+  it('learns one scale per context class from networks whose blocks carry it, and predicts a class a plain fit gets wrong', () => {
+    const rng = new Rng(21);
+    const plain = Array.from({ length: 12 }, () => space.build(space.sample(rng)));
+    const variants = contextVariants(plain, ['', 'se+hswish']);
+    expect(variants).toHaveLength(12); // every plain net once, in the one class there is
+    expect(contextVariants(plain.slice(0, 2), ['se', 'hswish'])).toHaveLength(6); // at least 3 per class
+    expect(variants.every((a) => a.layers.filter((l) => l.role === 'block').every((l) => contextClass(l.spec) === 'se+hswish'))).toBe(true);
+    expect(variants[0].layers[0]).toBe(plain[0].layers[0]); // the stem stays
+    const heldOut = withContextClass(space.build(space.sample(rng)), 'se+hswish');
+    const withVariants: Lut = { ...lut, entries: { ...lut.entries } };
+    for (const a of [...variants, heldOut]) for (const { inst } of lutInstances(a)) withVariants.entries[opKey(inst)] ??= lut.entries[Object.keys(lut.entries)[0]];
+    const truth: Record<string, number> = { '': 0.8, 'se+hswish': 1.5 };
+    const time = (arch: (typeof plain)[number]) => {
+      const s = lutSums(withVariants, arch);
+      return 0.1 + Object.entries(s.byClass).reduce((sum, [c, v]) => sum + truth[c] * v, 0);
+    };
+    const fitted = fitCalibration(withVariants, [...plain, ...variants].map((arch) => ({ arch, ms: time(arch) })), 'synthetic');
+    expect(fitted.classScales?.['se+hswish']).toBeCloseTo(1.5, 4);
+    expect(fitted.scale).toBeCloseTo(0.8, 4);
+    expect(predict({ ...withVariants, calibration: fitted }, heldOut).ms).toBeCloseTo(time(heldOut), 4);
+    // fitted on plain networks only, the class gets the plain scale: the held-out SE/hswish net comes out too fast
+    const plainOnly = fitCalibration(withVariants, plain.map((arch) => ({ arch, ms: time(arch) })), 'synthetic');
+    expect(plainOnly.classScales).toBeUndefined();
+    expect(predict({ ...withVariants, calibration: plainOnly }, heldOut).ms).toBeLessThan(0.9 * time(heldOut));
+  });
+
+  it('never keeps a fit under which an op of the LUT costs less than nothing', () => {
+    // Disturbed timings: networks with more activation bytes measured *faster*, which a large per-byte cost would fit.
+    const rng = new Rng(5);
+    const measured = Array.from({ length: 20 }, () => {
+      const arch = space.build(space.sample(rng));
+      const s = lutSums(lut, arch);
+      return { arch, ms: 5 + s.sumMedian - 3e-6 * s.bytes };
+    });
+    const c = fitCalibration(lut, measured, 'synthetic');
+    for (const [key, e] of Object.entries(lut.entries)) {
+      const inst = parseOpKey(key);
+      expect((c.scale ?? 1) * e.stats.median - c.perOpMs - c.perByteMs * activationBytes(inst)).toBeGreaterThanOrEqual(0);
+    }
   });
 });

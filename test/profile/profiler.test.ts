@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { TimingProtocol } from '../../devices/types.js';
+import { PartialRounds } from '../../src/profile/partial-rounds.js';
 import { readLut } from '../../lut/store.js';
-import { profile, type ProfileProgress } from '../../src/profile/profiler.js';
+import { measureEntry, profile, type ProfileProgress } from '../../src/profile/profiler.js';
 import { UserError } from '../../src/core/errors.js';
 import { opKey } from '../../src/core/keys.js';
 import { instances, PROTOCOL, slowMock } from './fixtures/instances.js';
@@ -104,6 +107,86 @@ describe('profile', () => {
     await expect(profile({ device: other.device, instances: instances(3), protocol: PROTOCOL, lutPath })).rejects.toThrow(/options.noise: LUT 0.02, now 0.05/);
     const forced = await profile({ device: other.device, instances: instances(3), protocol: PROTOCOL, lutPath, force: true });
     expect(forced.summary.measured).toBe(3);
+  });
+});
+
+describe('profile in rounds', () => {
+  const ROUNDS: TimingProtocol = { ...PROTOCOL, rounds: 3, estimator: 'median', maxSpread: 0.5, extraRounds: 1 };
+
+  it('times every entry once per round, passes spread over the run, and records rounds, spread, noise and the protocol', async () => {
+    const { device, timed } = slowMock();
+    const insts = instances(6);
+    await profile({ device, instances: insts, protocol: ROUNDS, lutPath, seed: 3 });
+    const ops = timed.filter((k) => k !== timed[0]); // the overhead comes first, in its own rounds
+    expect(timed.slice(0, 3).every((k) => k === timed[0])).toBe(true);
+    expect(ops).toHaveLength(18);
+    const passes = [ops.slice(0, 6), ops.slice(6, 12), ops.slice(12)];
+    for (const pass of passes) expect([...pass].sort()).toEqual(insts.map(opKey).sort());
+    const lut = readLut(lutPath); // the new fields pass the schema
+    expect(lut.protocol).toEqual(ROUNDS);
+    for (const inst of insts) {
+      const e = lut.entries[opKey(inst)];
+      expect(e.rounds).toHaveLength(3);
+      expect(e.stats.median).toBeCloseTo([...e.rounds!].sort((a, b) => a - b)[1], 12);
+      expect(e.spread).toBeCloseTo((Math.max(...e.rounds!) - Math.min(...e.rounds!)) / e.stats.median, 12);
+      expect(e.noise!.load1).toBeGreaterThanOrEqual(0);
+    }
+    expect(existsSync(PartialRounds.pathFor(lutPath))).toBe(false);
+  });
+
+  it('keeps the rounds of unfinished entries beside the LUT, and a resumed run takes only the rounds still missing', async () => {
+    const controller = new AbortController();
+    let rounds = 0;
+    const insts = instances(6);
+    const stopping = slowMock();
+    const device = { ...stopping.device, time: async (m: Parameters<typeof stopping.device.time>[0], p: TimingProtocol) => {
+      if (++rounds === 3 + 8) controller.abort(); // overhead (3 rounds), then 8 op rounds
+      return stopping.device.time(m, p);
+    } };
+    const r = await profile({ device, instances: insts, protocol: ROUNDS, lutPath, signal: controller.signal });
+    expect(r.summary.interrupted).toBe(true);
+    expect(Object.keys(readLut(lutPath).entries)).toHaveLength(0); // nobody has all 3 rounds after 8
+    const kept = JSON.parse(readFileSync(PartialRounds.pathFor(lutPath), 'utf8'));
+    expect(Object.values(kept.rounds).flat()).toHaveLength(8);
+
+    const again = slowMock();
+    const done = await profile({ device: again.device, instances: insts, protocol: ROUNDS, lutPath });
+    expect(done.summary).toMatchObject({ measured: 6, interrupted: false });
+    expect(again.timed).toHaveLength(18 - 8);
+    expect(existsSync(PartialRounds.pathFor(lutPath))).toBe(false);
+    for (const e of Object.values(readLut(lutPath).entries)) expect(e.rounds).toHaveLength(3);
+  });
+
+  it('measureEntry: one entry on its own, every round back to back, net of the overhead given', async () => {
+    const { device, timed } = slowMock();
+    await device.init();
+    const inst = instances(3)[0];
+    const e = await measureEntry(device, inst, ROUNDS, { overheadMs: 0.01 });
+    expect(timed).toEqual([opKey(inst), opKey(inst), opKey(inst)]);
+    expect(e.rounds).toHaveLength(3);
+    expect(e.net).toBeCloseTo(e.stats.median - 0.01, 12);
+    const one = await measureEntry(device, inst, PROTOCOL, { overheadMs: 0.01 });
+    expect(one.rounds).toBeUndefined();
+  });
+
+  it('ignores kept rounds of another LUT (other protocol)', async () => {
+    writeFileSync(PartialRounds.pathFor(lutPath), JSON.stringify({ lutId: 'mock-00000000', rounds: { [opKey(instances(3)[0])]: [] } }));
+    const { device, timed } = slowMock();
+    await profile({ device, instances: instances(3), protocol: ROUNDS, lutPath });
+    expect(timed).toHaveLength(3 + 9);
+  });
+
+  it('warns when the machine is busy', async () => {
+    const { device } = slowMock();
+    const warnings: string[] = [];
+    const busy = vi.spyOn(os, 'loadavg').mockReturnValue([99, 99, 99]);
+    try {
+      await profile({ device, instances: instances(3), protocol: PROTOCOL, lutPath, onNoise: (m) => warnings.push(m) });
+    } finally {
+      busy.mockRestore();
+    }
+    expect(warnings).toHaveLength(1); // one a minute at most
+    expect(warnings[0]).toMatch(/machine busy while measuring \(load average 99.00 on \d+ cores?\).*--wait-quiet/);
   });
 });
 

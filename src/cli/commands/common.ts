@@ -5,7 +5,7 @@ import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import type { DeviceOptions, TimingProtocol } from '../../../devices/types.js';
 import type { TrainEvaluatorOptions } from '../../core/contracts.js';
-import { DEFAULT_PROTOCOL } from '../../../devices/types.js';
+import { DEFAULT_PROTOCOL, ESTIMATORS, type Estimator } from '../../../devices/types.js';
 
 export function deviceOptions<T>(y: Argv<T>) {
   return y
@@ -26,7 +26,12 @@ export function protocolOptions<T>(y: Argv<T>) {
     .option('min-repeats', { type: 'number', default: DEFAULT_PROTOCOL.minRepeats, describe: 'minimum timed runs per model' })
     .option('max-repeats', { type: 'number', default: DEFAULT_PROTOCOL.maxRepeats, describe: 'maximum timed runs per model' })
     .option('max-time-ms', { type: 'number', default: DEFAULT_PROTOCOL.maxTimeMs, describe: 'time limit per model (ms)' })
-    .option('target-ci', { type: 'number', default: DEFAULT_PROTOCOL.targetCI, describe: "stop when the median's 95% CI half-width is within this fraction" });
+    .option('target-ci', { type: 'number', default: DEFAULT_PROTOCOL.targetCI, describe: "stop when the median's 95% CI half-width is within this fraction" })
+    .option('rounds', { type: 'number', default: DEFAULT_PROTOCOL.rounds ?? 1, describe: 'rounds per model, spread over the run in shuffled passes (the limits above are for all rounds together)' })
+    .option('estimator', { type: 'string', choices: ESTIMATORS, default: DEFAULT_PROTOCOL.estimator ?? 'median', describe: 'how round figures combine (see docs/benchmarks.md)' })
+    .option('max-spread', { type: 'number', default: DEFAULT_PROTOCOL.maxSpread, describe: 'measure a model again while its round medians spread more than this fraction' })
+    .option('extra-rounds', { type: 'number', default: DEFAULT_PROTOCOL.extraRounds ?? 0, describe: 'at most this many extra rounds for a model whose rounds disagree' })
+    .option('fresh-process', { type: 'boolean', default: false, describe: 'run every pass of rounds in a fresh worker process (as pyperf does), so process-level luck averages out' });
 }
 
 /** --arch | --published | --space S --random N; with `single`, a bare `--random` means one architecture. */
@@ -83,13 +88,37 @@ interface ProtocolArgs {
   maxRepeats: number;
   maxTimeMs: number;
   targetCi: number;
+  rounds?: number;
+  estimator?: string;
+  maxSpread?: number;
+  extraRounds?: number;
+  freshProcess?: boolean;
 }
 
+/**
+ * The protocol from the flags. One round (the default of the flags' absence) gives exactly the protocol
+ * before rounds existed, so LUTs measured that way keep their id and can be completed.
+ */
 export function toProtocol(a: ProtocolArgs): TimingProtocol {
   const p: TimingProtocol = { warmup: a.warmup, minRepeats: a.minRepeats, maxRepeats: a.maxRepeats, maxTimeMs: a.maxTimeMs, targetCI: a.targetCi };
   if (!(p.warmup >= 0) || !(p.minRepeats >= 1) || !(p.maxRepeats >= p.minRepeats) || !(p.maxTimeMs > 0) || !(p.targetCI > 0))
     throw new UserError(`invalid timing protocol ${JSON.stringify(p)}`, { hint: 'need warmup ≥ 0, 1 ≤ min-repeats ≤ max-repeats, max-time-ms > 0, target-ci > 0' });
-  return p;
+  const rounds = a.rounds ?? 1;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new UserError(`--rounds must be a positive integer, got ${a.rounds}`);
+  if (a.freshProcess) p.freshProcess = true;
+  if (rounds === 1) return p;
+  if (a.estimator !== undefined && !(ESTIMATORS as readonly string[]).includes(a.estimator))
+    throw new UserError(`--estimator must be one of ${ESTIMATORS.join(', ')}, got '${a.estimator}'`);
+  if (a.maxSpread !== undefined && !(a.maxSpread > 0)) throw new UserError(`--max-spread must be a fraction > 0 (e.g. 0.05), got ${a.maxSpread}`);
+  const extra = a.extraRounds ?? 0;
+  if (!Number.isInteger(extra) || extra < 0) throw new UserError(`--extra-rounds must be an integer ≥ 0, got ${a.extraRounds}`);
+  return {
+    ...p,
+    rounds,
+    estimator: (a.estimator ?? 'median') as Estimator,
+    ...(a.maxSpread !== undefined ? { maxSpread: a.maxSpread } : {}),
+    ...(extra > 0 && a.maxSpread !== undefined ? { extraRounds: extra } : {}),
+  };
 }
 
 /** The flags of archSourceOptions (`random` is a count, or true for one with `single`). */

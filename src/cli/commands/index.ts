@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { demoCommand } from './demo.js';
 import { devicesCommand } from './devices.js';
+import { doctorCommand } from './doctor.js';
 import { exportCommand } from './export.js';
 import { lutCommand } from './lut.js';
 import { COMMAND_NAMES, type CommandName } from './names.js';
@@ -17,6 +18,7 @@ const BY_NAME: Record<CommandName, CommandModule<object, never>> = {
   export: exportCommand as never,
   lut: lutCommand as never,
   devices: devicesCommand as never,
+  doctor: doctorCommand as never,
   search: searchCommand as never,
   train: trainCommand as never,
   verify: verifyCommand as never,

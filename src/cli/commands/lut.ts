@@ -30,9 +30,16 @@ async function show(a: LutArgs): Promise<void> {
           `${s.file}  (LUT ${s.id})`,
           `  device    ${d.device}: ${d.runtime} ${d.runtimeVersion}, EP ${d.ep}${opts ? ', ' + opts : ''}${d.adapter ? `, adapter ${d.adapter.vendor} ${d.adapter.architecture}${d.adapter.isFallback ? ' (fallback/software)' : ''}` : ''}`,
           `  host      ${d.host.cpu} (${d.host.cores} cores), ${d.host.os}, node ${d.host.node}`,
-          `  protocol  warmup ${s.protocol.warmup}, ${s.protocol.minRepeats}–${s.protocol.maxRepeats} runs, ≤${s.protocol.maxTimeMs} ms/model, CI target ±${(100 * s.protocol.targetCI).toFixed(1)}%`,
+          `  protocol  warmup ${s.protocol.warmup}, ${s.protocol.minRepeats}–${s.protocol.maxRepeats} runs, ≤${s.protocol.maxTimeMs} ms/model, CI target ±${(100 * s.protocol.targetCI).toFixed(1)}%${(s.protocol.rounds ?? 1) > 1 ? `; ${s.protocol.rounds} rounds, estimator ${s.protocol.estimator ?? 'median'}${s.protocol.maxSpread !== undefined ? `, up to ${s.protocol.extraRounds ?? 0} more past ${(100 * s.protocol.maxSpread).toFixed(0)}% spread` : ''}${s.protocol.freshProcess ? ', each pass in a fresh process' : ''}` : ''}`,
           `  overhead  ${ms(s.overhead.median)} ms (n=${s.overhead.n})`,
           `  entries   ${s.entries} (${Object.entries(s.perKind).map(([k, n]) => `${k} ${n}`).join(', ')}); ${s.unconverged} did not reach the CI target`,
+          ...(s.rounds
+            ? [
+                `  rounds    ${s.rounds.entries} entries in rounds; spread of their round medians: median ${(100 * s.rounds.medianSpread).toFixed(1)}%, largest ${(100 * s.rounds.maxSpread).toFixed(1)}%` +
+                  (s.rounds.maxLoad !== undefined ? `; busiest: load ${s.rounds.maxLoad.toFixed(2)}` : '') +
+                  (s.rounds.maxStealPct !== undefined ? `, steal ${s.rounds.maxStealPct.toFixed(1)}%` : ''),
+              ]
+            : []),
           `  spaces    ${s.spaces.join(', ') || '-'}; created ${s.createdAt}, updated ${s.updatedAt}`,
           ...(s.imported ? [`  imported  ${s.imported.format} table ${s.imported.file} (${s.imported.source.slice(0, 120)})`, ...s.imported.notes.map((n) => `            ${n}`)] : []),
           `  slowest:`,

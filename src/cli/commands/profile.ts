@@ -43,6 +43,12 @@ interface ProfileArgs {
   targetCi: number;
   onnx?: string[];
   inputShape?: string[];
+  rounds?: number;
+  estimator?: string;
+  maxSpread?: number;
+  extraRounds?: number;
+  waitQuiet?: number;
+  freshProcess?: boolean;
 }
 
 /** The instances to measure, deduplicated by key, and the label recorded in the LUT's `spaces`. */
@@ -75,6 +81,10 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
   builder: (y) =>
     onnxOptions(protocolOptions(archSourceOptions(deviceOptions(y))))
       .option('out', { type: 'string', demandOption: true, describe: 'LUT file to create or complete (e.g. cpu.lut.json)' })
+      .option('wait-quiet', {
+        describe: 'pause before each pass of rounds while the machine is busy (load ≥ cores or CPU steal > 5%), at most this many seconds each time (bare flag: 600)',
+        coerce: (v: unknown) => (v === undefined ? undefined : v === true || v === '' ? 600 : Number(v)),
+      })
       .option('force', { type: 'boolean', default: false, describe: 'start a new LUT even if --out holds one measured under other settings' })
       .option('calibrate', {
         type: 'number',
@@ -85,6 +95,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
   handler: async (a) => {
     if (a.onnx?.length) return profileOnnxFiles(a);
     const protocol = toProtocol(a);
+    if (a.waitQuiet !== undefined && !(a.waitQuiet > 0)) throw new UserError(`--wait-quiet takes a number of seconds > 0, got ${a.waitQuiet}`);
     if (!Number.isInteger(a.calibrate) || a.calibrate < 0) throw new UserError(`--calibrate must be a non-negative integer, got ${a.calibrate}`);
     const { instances, label, calibrationNets } = await instancesToProfile(a);
     const { resolveDevice } = await import('../../../devices/registry.js');
@@ -101,6 +112,9 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         force: a.force,
         space: label,
         onProgress: (p) => progress.update(p.done, p.key ? `${p.key} ${p.lastMs !== undefined ? ms(p.lastMs) + ' ms' : ''}` : ''),
+        onNoise: (message) => log(message),
+        waitQuiet: a.waitQuiet !== undefined ? { maxWaitMs: a.waitQuiet * 1000 } : undefined,
+        workerDevice: { name: a.device, options: toDeviceOptions(a) },
       });
       progress.stop();
       const calibration = calibrationNets.length >= 3 ? await runCalibration(a.out, device, calibrationNets, label) : undefined;

@@ -1,0 +1,150 @@
+/**
+ * How busy the machine is while something is timed: load average, CPU steal time (the share of time a
+ * VM's virtual CPUs were ready but the hypervisor ran someone else) and the CPU clock where Linux exposes
+ * it. A measurement taken while the machine was busy is recorded as such, and a profiling run can warn
+ * or wait for a quieter moment (`--wait-quiet`).
+ *
+ * Everything here is best effort: where /proc or /sys cannot be read (macOS, Windows, containers that
+ * hide them) the field is absent, never guessed.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** The machine's state over one interval. */
+export interface NoiseReading {
+  /** 1-minute load average at the end of the interval. */
+  load1: number;
+  /** Steal time over the interval, % of all CPU time (Linux /proc/stat); absent where unreadable. */
+  stealPct?: number;
+  /** Mean current clock of the CPUs, MHz (cpufreq or /proc/cpuinfo); absent where unreadable. */
+  mhz?: number;
+}
+
+interface CpuTimes {
+  steal: number;
+  total: number;
+}
+
+/** The aggregate `cpu` line of /proc/stat: user nice system idle iowait irq softirq steal … (jiffies). */
+export function parseProcStat(text: string): CpuTimes | undefined {
+  const line = text.split('\n').find((l) => /^cpu\s/.test(l));
+  if (!line) return undefined;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  if (v.length < 8 || v.some((x) => !Number.isFinite(x))) return undefined;
+  // guest and guest_nice (fields 9–10) are already counted in user and nice.
+  const total = v.slice(0, 8).reduce((s, x) => s + x, 0);
+  return { steal: v[7], total };
+}
+
+function cpuTimes(): CpuTimes | undefined {
+  try {
+    return parseProcStat(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Mean CPU clock in MHz: cpufreq's scaling_cur_freq (kHz) where present, else /proc/cpuinfo's "cpu MHz". */
+export function cpuMhz(): number | undefined {
+  const values: number[] = [];
+  try {
+    const base = '/sys/devices/system/cpu';
+    for (const name of readdirSync(base)) {
+      if (!/^cpu\d+$/.test(name)) continue;
+      try {
+        const khz = Number(readFileSync(`${base}/${name}/cpufreq/scaling_cur_freq`, 'utf8'));
+        if (khz > 0) values.push(khz / 1000);
+      } catch {
+        // no cpufreq for this CPU (common in VMs)
+      }
+    }
+  } catch {
+    // no /sys
+  }
+  if (!values.length) {
+    try {
+      for (const m of readFileSync('/proc/cpuinfo', 'utf8').matchAll(/^cpu MHz\s*:\s*([\d.]+)/gm)) values.push(Number(m[1]));
+    } catch {
+      // no /proc/cpuinfo
+    }
+  }
+  const ok = values.filter((x) => Number.isFinite(x) && x > 0);
+  return ok.length ? ok.reduce((s, x) => s + x, 0) / ok.length : undefined;
+}
+
+/** Starts an interval at construction; `read()` describes the machine since then (and may be called again). */
+export class NoiseProbe {
+  private readonly start = cpuTimes();
+
+  read(): NoiseReading {
+    const end = cpuTimes();
+    const reading: NoiseReading = { load1: round(os.loadavg()[0], 2) };
+    if (this.start && end && end.total > this.start.total) reading.stealPct = round((100 * (end.steal - this.start.steal)) / (end.total - this.start.total), 2);
+    const mhz = cpuMhz();
+    if (mhz !== undefined) reading.mhz = Math.round(mhz);
+    return reading;
+  }
+}
+
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Steal above this share of CPU time means the hypervisor takes the CPU away often enough to show in timings. */
+export const BUSY_STEAL_PCT = 5;
+
+/**
+ * Why the machine is too busy to time on, or undefined when it is not. Busy: a 1-minute load average of
+ * at least the core count (counting the measuring process itself: while it runs one thread, at least
+ * cores − 1 other runnable tasks compete for the cores), or steal above BUSY_STEAL_PCT.
+ */
+export function busyReason(r: NoiseReading, cores = os.availableParallelism()): string | undefined {
+  const why: string[] = [];
+  if (r.load1 >= cores) why.push(`load average ${r.load1.toFixed(2)} on ${cores} core${cores === 1 ? '' : 's'}`);
+  if (r.stealPct !== undefined && r.stealPct > BUSY_STEAL_PCT) why.push(`CPU steal ${r.stealPct.toFixed(1)}%`);
+  return why.length ? why.join(', ') : undefined;
+}
+
+/** Several readings as one: the worst load and steal, the mean clock. */
+export function worstOf(readings: readonly NoiseReading[]): NoiseReading | undefined {
+  if (!readings.length) return undefined;
+  const out: NoiseReading = { load1: Math.max(...readings.map((r) => r.load1)) };
+  const steal = readings.flatMap((r) => (r.stealPct === undefined ? [] : [r.stealPct]));
+  if (steal.length) out.stealPct = Math.max(...steal);
+  const mhz = readings.flatMap((r) => (r.mhz === undefined ? [] : [r.mhz]));
+  if (mhz.length) out.mhz = Math.round(mhz.reduce((s, x) => s + x, 0) / mhz.length);
+  return out;
+}
+
+export interface WaitQuietOptions {
+  /** Give up waiting after this long and go on (ms). */
+  maxWaitMs: number;
+  /** How often to look again (ms). */
+  pollMs?: number;
+  /** Told once when waiting starts and once when it ends. */
+  log?: (message: string) => void;
+  signal?: AbortSignal;
+  /** Injected for tests. */
+  read?: () => NoiseReading;
+}
+
+/**
+ * Waits until the machine is not busy (busyReason), at most maxWaitMs. Returns how long it waited and,
+ * when it gave up, why the machine was still busy. Steal is measured over each poll interval.
+ */
+export async function waitQuiet(o: WaitQuietOptions): Promise<{ waitedMs: number; stillBusy?: string }> {
+  const pollMs = o.pollMs ?? 2000;
+  const started = Date.now();
+  let probe = new NoiseProbe();
+  const read = o.read ?? (() => probe.read());
+  let why = busyReason(read());
+  if (!why) return { waitedMs: 0 };
+  o.log?.(`machine busy (${why}): waiting for it to quieten, at most ${Math.round(o.maxWaitMs / 1000)} s`);
+  while (why && Date.now() - started < o.maxWaitMs && !o.signal?.aborted) {
+    probe = new NoiseProbe();
+    await sleep(Math.min(pollMs, Math.max(1, o.maxWaitMs - (Date.now() - started))));
+    why = busyReason(read());
+  }
+  const waitedMs = Date.now() - started;
+  o.log?.(why ? `still busy after ${Math.round(waitedMs / 1000)} s (${why}); measuring anyway` : `quiet after ${Math.round(waitedMs / 1000)} s`);
+  return why ? { waitedMs, stillBusy: why } : { waitedMs };
+}

@@ -1,0 +1,125 @@
+/**
+ * Rounds in fresh worker processes, as pyperf does: process-level effects (memory layout, address-space
+ * randomisation, the allocator's state, JIT warm-up) differ from one process to the next, and a figure
+ * taken in one process carries that process's luck. With `protocol.freshProcess`, every pass of rounds runs
+ * in a new child process, so a model's rounds come from as many processes as it has rounds.
+ *
+ * The parent sends each model (ONNX bytes and all) over IPC; the child times it with timeRound on its own
+ * instance of the device and sends the round back. Children run one at a time, never beside each other.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../src/core/errors.js';
+import type { RoundRecord } from './rounds.js';
+import type { DeviceOptions, ModelUnderTest, TimingProtocol } from './types.js';
+
+type Request = { type: 'init'; device: string; options: DeviceOptions } | { type: 'time'; id: number; model: ModelUnderTest; protocol: TimingProtocol };
+type Reply = { type: 'ready' } | { type: 'round'; id: number; round: RoundRecord } | { type: 'error'; id?: number; message: string; user: boolean; exitCode?: number };
+
+/** Which device the children create: the registry name and options the parent's device was made from. */
+export interface WorkerDevice {
+  name: string;
+  options: DeviceOptions;
+}
+
+/** One child at a time; restart() replaces it with a fresh one. */
+export class FreshProcessTimer {
+  private child?: ChildProcess;
+  private next = 0;
+  private readonly pending = new Map<number, { resolve: (r: RoundRecord) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly device: WorkerDevice) {}
+
+  /** The current child's process id (undefined before restart() and after stop()). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Stops the current child (if any) and starts a fresh one with the device initialised. */
+  async restart(): Promise<void> {
+    await this.stop();
+    const file = fileURLToPath(import.meta.url);
+    // The parent's exec arguments (e.g. tsx's loader when running from source) carry over to the child.
+    const child = fork(file, ['--round-worker'], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.child = child;
+    const ready = new Promise<void>((resolve, reject) => {
+      child.on('message', (m: Reply) => {
+        if (m.type === 'ready') return resolve();
+        if (m.type === 'error' && m.id === undefined) return reject(toError(m));
+        const p = m.type === 'round' || m.type === 'error' ? this.pending.get(m.id!) : undefined;
+        if (!p) return;
+        this.pending.delete(m.id!);
+        if (m.type === 'round') p.resolve(m.round);
+        else p.reject(toError(m));
+      });
+      child.on('exit', (code, signal) => {
+        const e = new Error(`round worker exited (${signal ?? `code ${code}`})`);
+        reject(e);
+        for (const p of this.pending.values()) p.reject(e);
+        this.pending.clear();
+        if (this.child === child) this.child = undefined;
+      });
+    });
+    child.send({ type: 'init', device: this.device.name, options: this.device.options } satisfies Request);
+    await ready;
+  }
+
+  /** One round of `model` in the current child. */
+  time(model: ModelUnderTest, protocol: TimingProtocol): Promise<RoundRecord> {
+    const child = this.child;
+    if (!child) return Promise.reject(new Error('FreshProcessTimer.time() before restart()'));
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      child.send({ type: 'time', id, model, protocol } satisfies Request);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = undefined;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.disconnect();
+    });
+  }
+}
+
+function toError(m: { message: string; user: boolean; exitCode?: number }): Error {
+  return m.user ? new UserError(m.message, { exitCode: m.exitCode }) : new Error(m.message);
+}
+
+/** The child's side: create the device, time what it is sent, exit when the parent disconnects. */
+async function serve(): Promise<void> {
+  const { resolveDevice } = await import('./registry.js');
+  const { timeRound } = await import('./rounds.js');
+  let device: Awaited<ReturnType<typeof resolveDevice>> | undefined;
+  const reply = (r: Reply) => process.send!(r);
+  const fail = (e: unknown, id?: number) =>
+    reply({ type: 'error', id, message: (e as Error).message, user: e instanceof UserError, exitCode: e instanceof UserError ? e.exitCode : undefined });
+  process.on('message', async (m: Request) => {
+    if (m.type === 'init') {
+      try {
+        device = await resolveDevice(m.device, m.options);
+        await device.init();
+        reply({ type: 'ready' });
+      } catch (e) {
+        fail(e);
+      }
+      return;
+    }
+    try {
+      reply({ type: 'round', id: m.id, round: await timeRound(device!, m.model, m.protocol) });
+    } catch (e) {
+      fail(e, m.id);
+    }
+  });
+  process.on('disconnect', async () => {
+    await device?.dispose();
+    process.exit(0);
+  });
+}
+
+if (process.argv.includes('--round-worker') && process.send && process.argv[1] === fileURLToPath(import.meta.url)) await serve();

@@ -1,0 +1,248 @@
+/**
+ * Measuring in rounds. On a shared machine the CPU's speed drifts over seconds to minutes (other
+ * processes, a hypervisor taking the vCPU away), far more than one measure() call's own confidence
+ * interval says. So every model is timed several times (rounds), each round a fresh session, and the
+ * rounds of all models are spread over the run in a shuffled order: drift and neighbours then hit every
+ * model alike instead of whichever happened to be timed during a bad minute. The round figures combine
+ * through a robust estimator, and a model whose rounds disagree is measured again.
+ *
+ * This file knows nothing of LUTs: the profiler, the calibration and the benchmarks use it for ops and
+ * whole networks alike.
+ */
+import { quantileSorted } from 'simple-statistics';
+import { Rng } from '../src/core/rng.js';
+import { NoiseProbe, worstOf, type NoiseReading } from './noise.js';
+import type { Device, Estimator, LatencyStats, ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
+
+/** One round of one model. */
+export interface RoundRecord {
+  stats: LatencyStats;
+  coldMs: number;
+  setupMs: number;
+  /** The machine during the round. */
+  noise?: NoiseReading;
+}
+
+/** A model's rounds combined. */
+export interface RoundedResult extends TimingResult {
+  /** The rounds' medians in the order they were taken. */
+  rounds: number[];
+  /** (max − min) of the round medians over the combined figure; 0 for one round. */
+  spread: number;
+  /** The worst load and steal over the model's rounds, the mean clock. */
+  noise?: NoiseReading;
+}
+
+export const roundCount = (p: TimingProtocol) => Math.max(1, p.rounds ?? 1);
+
+/** The most rounds a model can take: the rounds asked for, and the extra ones when a spread limit can call for them. */
+export const maxRoundCount = (p: TimingProtocol) => roundCount(p) + (p.maxSpread !== undefined ? (p.extraRounds ?? 0) : 0);
+
+/**
+ * The harness protocol of one round: the count and time limits shared out between the most rounds a
+ * model can take (so a model never costs more time than the protocol's maxTimeMs in timed runs, extra
+ * rounds included), the minimum count between the rounds asked for, and the CI target widened by
+ * √rounds (the combined figure of R rounds is pinned about √R times tighter than one round's).
+ */
+export function roundProtocol(p: TimingProtocol): TimingProtocol {
+  const r = roundCount(p);
+  if (r === 1) return { warmup: p.warmup, minRepeats: p.minRepeats, maxRepeats: p.maxRepeats, maxTimeMs: p.maxTimeMs, targetCI: p.targetCI };
+  const most = maxRoundCount(p);
+  const minRepeats = Math.max(1, Math.ceil(p.minRepeats / r));
+  return {
+    warmup: p.warmup,
+    minRepeats,
+    maxRepeats: Math.max(minRepeats, Math.ceil(p.maxRepeats / most)),
+    maxTimeMs: p.maxTimeMs / most,
+    targetCI: p.targetCI * Math.sqrt(r),
+  };
+}
+
+const median = (xs: readonly number[]) => quantileSorted([...xs].sort((a, b) => a - b), 0.5);
+
+/** The combined figure of rounds under an estimator. */
+export function estimate(rounds: readonly LatencyStats[], estimator: Estimator = 'median'): number {
+  switch (estimator) {
+    case 'median':
+      return median(rounds.map((s) => s.median));
+    case 'trimmed-mean': {
+      // Each round's mean is already of its samples inside Tukey's fences; across rounds a quarter is cut from each end.
+      const means = rounds.map((s) => s.mean).sort((a, b) => a - b);
+      const cut = Math.floor(means.length / 4);
+      const kept = means.slice(cut, means.length - cut);
+      return kept.reduce((s, x) => s + x, 0) / kept.length;
+    }
+    case 'low-quantile':
+      return median(rounds.map((s) => s.p10));
+    case 'min':
+      return Math.min(...rounds.map((s) => s.median));
+  }
+}
+
+/** Two-sided 95% Student t quantiles for 1..8 degrees of freedom; 1.96 beyond. */
+const T95 = [12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306];
+
+/**
+ * The rounds as one LatencyStats: median = the estimator's figure; n, rejected summed; min/max over all
+ * rounds; mean, p10, p90 the medians of the rounds' ones; std from within- and between-round variance.
+ * ci95 combines the rounds' own CIs with the between-round spread (t interval of the round medians'
+ * mean), so a model whose rounds disagree gets a wide interval even when each round was tight.
+ * Converged when every round converged and the rounds agree within protocol.maxSpread (when set).
+ */
+export function combineRounds(rounds: readonly RoundRecord[], protocol: TimingProtocol): RoundedResult {
+  if (!rounds.length) throw new Error('combineRounds: no rounds');
+  const stats = rounds.map((r) => r.stats);
+  const medians = stats.map((s) => s.median);
+  const value = estimate(stats, protocol.estimator);
+  const spread = rounds.length > 1 && value > 0 ? (Math.max(...medians) - Math.min(...medians)) / value : 0;
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const between = rounds.length > 1 ? medians.reduce((s, x) => s + (x - mean(medians)) ** 2, 0) / (rounds.length - 1) : 0;
+  const withinHalf = Math.sqrt(stats.reduce((s, x) => s + ((x.ci95[1] - x.ci95[0]) / 2) ** 2, 0)) / rounds.length;
+  const betweenHalf = rounds.length > 1 ? ((T95[rounds.length - 2] ?? 1.96) * Math.sqrt(between)) / Math.sqrt(rounds.length) : 0;
+  const half = Math.sqrt(withinHalf ** 2 + betweenHalf ** 2);
+  const converged = stats.every((s) => s.converged) && (rounds.length === 1 || protocol.maxSpread === undefined || spread <= protocol.maxSpread);
+  const combined: LatencyStats =
+    rounds.length === 1
+      ? { ...stats[0], median: value }
+      : {
+          n: stats.reduce((s, x) => s + x.n, 0),
+          rejected: stats.reduce((s, x) => s + x.rejected, 0),
+          median: value,
+          mean: median(stats.map((s) => s.mean)),
+          std: Math.sqrt(mean(stats.map((s) => s.std ** 2)) + between),
+          p10: median(stats.map((s) => s.p10)),
+          p90: median(stats.map((s) => s.p90)),
+          min: Math.min(...stats.map((s) => s.min)),
+          max: Math.max(...stats.map((s) => s.max)),
+          ci95: [Math.max(0, value - half), value + half],
+          converged,
+        };
+  if (rounds.length === 1) combined.converged = converged;
+  const noise = worstOf(rounds.flatMap((r) => (r.noise ? [r.noise] : [])));
+  return {
+    stats: combined,
+    coldMs: rounds[0].coldMs,
+    setupMs: median(rounds.map((r) => r.setupMs)),
+    rounds: medians,
+    spread,
+    ...(noise ? { noise } : {}),
+  };
+}
+
+/** Times one model once (one round) on a device, with the machine's state over the round. */
+export async function timeRound(device: Device, model: ModelUnderTest, protocol: TimingProtocol): Promise<RoundRecord> {
+  const probe = new NoiseProbe();
+  const r = await device.time(model, roundProtocol(protocol));
+  return { stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, noise: probe.read() };
+}
+
+/** Whether a model's rounds so far call for another one under the protocol. */
+export function needsAnotherRound(rounds: readonly RoundRecord[], protocol: TimingProtocol): boolean {
+  const r = roundCount(protocol);
+  if (rounds.length < r) return true;
+  if (protocol.maxSpread === undefined || rounds.length >= r + (protocol.extraRounds ?? 0)) return false;
+  return combineRounds(rounds, protocol).spread > protocol.maxSpread;
+}
+
+export interface RoundsOptions<T> {
+  /** Runs one round of an item. */
+  time(item: T): Promise<RoundRecord>;
+  /** Rounds already taken (e.g. by a run that was interrupted), by key. */
+  done?: ReadonlyMap<string, readonly RoundRecord[]>;
+  /** Seed of the shuffles (the order is reproducible, the timings are not). */
+  seed?: number;
+  /** After each round of an item (to persist it). */
+  onRound?(item: T, rounds: readonly RoundRecord[]): void;
+  /** As soon as an item needs no further round. */
+  onComplete?(item: T, result: RoundedResult): void;
+  /** Before each pass over the items (e.g. to wait for a quiet machine). */
+  beforePass?(pass: number, items: readonly T[]): Promise<void> | void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Rounds of every item, pass after pass: pass k times, in a fresh shuffle, every item that still needs a
+ * round (its k-th, or an extra one while its rounds disagree). With one round (the protocol before rounds
+ * existed) this is one pass in the given order. Items that complete are reported at once through
+ * onComplete, so a caller can save them before the others are done. Returns the completed items (all of
+ * them unless the signal stopped the run).
+ */
+export async function measureInRounds<T>(items: readonly T[], key: (item: T) => string, protocol: TimingProtocol, o: RoundsOptions<T>): Promise<Map<string, RoundedResult>> {
+  const rng = new Rng(o.seed ?? 0);
+  const taken = new Map<string, RoundRecord[]>(items.map((it) => [key(it), [...(o.done?.get(key(it)) ?? [])]]));
+  const results = new Map<string, RoundedResult>();
+  const complete = (item: T) => {
+    const result = combineRounds(taken.get(key(item))!, protocol);
+    results.set(key(item), result);
+    o.onComplete?.(item, result);
+  };
+  // Items whose earlier rounds already suffice complete without timing.
+  for (const item of items) if (taken.get(key(item))!.length && !needsAnotherRound(taken.get(key(item))!, protocol)) complete(item);
+  for (let pass = 0; ; pass++) {
+    const todo = items.filter((it) => !results.has(key(it)) && needsAnotherRound(taken.get(key(it))!, protocol));
+    if (!todo.length || o.signal?.aborted) break;
+    const order = roundCount(protocol) > 1 ? shuffle(todo, rng) : todo;
+    await o.beforePass?.(pass, order);
+    for (const item of order) {
+      if (o.signal?.aborted) break;
+      const rounds = taken.get(key(item))!;
+      rounds.push(await o.time(item));
+      o.onRound?.(item, rounds);
+      if (!needsAnotherRound(rounds, protocol)) complete(item);
+    }
+  }
+  return results;
+}
+
+/** Fisher–Yates with the seeded generator. */
+function shuffle<T>(items: readonly T[], rng: Rng): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/**
+ * Every round of one model, back to back (no interleaving with other models), combined by the protocol's
+ * estimator: for callers that handle one model at a time (verify, the overhead, a worker given one entry).
+ */
+export async function measureModel(device: Device, model: ModelUnderTest, protocol: TimingProtocol): Promise<RoundedResult> {
+  const results = await measureInRounds([model], (m) => m.key, protocol, { time: (m) => timeRound(device, m, protocol) });
+  return results.get(model.key)!;
+}
+
+/** A model to time in rounds, built on demand so that hundreds of networks need not sit in memory at once. */
+export interface LazyModel {
+  id: string;
+  build(): ModelUnderTest;
+}
+
+/**
+ * Models timed in rounds on one device (whole networks in benchmarks and calibration), results in the
+ * given order. A model is built once and kept until its last round (building one can cost as much as
+ * timing it).
+ */
+export async function timeModelsInRounds(
+  device: Device,
+  models: readonly LazyModel[],
+  protocol: TimingProtocol,
+  opts: { seed?: number; onComplete?: (done: number, total: number) => void } = {},
+): Promise<RoundedResult[]> {
+  const built = new Map<string, ModelUnderTest>();
+  let done = 0;
+  const results = await measureInRounds(models, (m) => m.id, protocol, {
+    seed: opts.seed,
+    time: (m) => {
+      let model = built.get(m.id);
+      if (!model) built.set(m.id, (model = m.build()));
+      return timeRound(device, model, protocol);
+    },
+    onComplete: (m) => {
+      built.delete(m.id);
+      opts.onComplete?.(++done, models.length);
+    },
+  });
+  return models.map((m) => results.get(m.id)!);
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { summarize } from '../../devices/stats.js';
+import { combineRounds, estimate, measureInRounds, needsAnotherRound, roundProtocol, type RoundRecord } from '../../devices/rounds.js';
+import type { TimingProtocol } from '../../devices/types.js';
+
+const BASE: TimingProtocol = { warmup: 2, minRepeats: 20, maxRepeats: 200, maxTimeMs: 300, targetCI: 0.02 };
+
+/** A round whose samples are `median` ± 1%. */
+function round(median: number, converged = true): RoundRecord {
+  const stats = summarize(Array.from({ length: 11 }, (_, i) => median * (1 + (i - 5) / 500)), 0.05);
+  return { stats: { ...stats, converged }, coldMs: 3 * median, setupMs: 1 };
+}
+
+describe('roundProtocol', () => {
+  it('is the protocol itself for one round', () => {
+    expect(roundProtocol(BASE)).toEqual(BASE);
+    expect(roundProtocol({ ...BASE, rounds: 1, estimator: 'min' })).toEqual(BASE);
+  });
+  it('shares the counts and time between rounds and widens the CI target by √rounds', () => {
+    const p = roundProtocol({ ...BASE, rounds: 4 });
+    expect(p).toEqual({ warmup: 2, minRepeats: 5, maxRepeats: 50, maxTimeMs: 75, targetCI: 0.04 });
+  });
+  it('shares the time and count limits between the extra rounds too, so a model never takes longer than maxTimeMs in timed runs', () => {
+    const p = roundProtocol({ ...BASE, rounds: 4, maxSpread: 0.1, extraRounds: 2 });
+    expect(p).toEqual({ warmup: 2, minRepeats: 5, maxRepeats: 34, maxTimeMs: 50, targetCI: 0.04 });
+    // without a spread limit no extra round can happen
+    expect(roundProtocol({ ...BASE, rounds: 4, extraRounds: 2 }).maxTimeMs).toBe(75);
+  });
+});
+
+describe('estimate', () => {
+  const rounds = [1.0, 1.3, 1.1, 0.9, 2.0].map((m) => round(m).stats);
+  it('median of round medians, lowest round median, median of round p10s, trimmed mean of round means', () => {
+    expect(estimate(rounds, 'median')).toBeCloseTo(1.1, 12);
+    expect(estimate(rounds, 'min')).toBeCloseTo(0.9, 12);
+    expect(estimate(rounds, 'low-quantile')).toBeLessThan(1.1);
+    expect(estimate(rounds, 'low-quantile')).toBeGreaterThan(1.09);
+    // five round means: one cut from each end, the middle three averaged
+    expect(estimate(rounds, 'trimmed-mean')).toBeCloseTo((1.0 + 1.1 + 1.3) / 3, 3);
+  });
+});
+
+describe('combineRounds', () => {
+  it('one round is that round (with its convergence)', () => {
+    const r = round(2);
+    const c = combineRounds([r], BASE);
+    expect(c.stats).toEqual(r.stats);
+    expect(c.spread).toBe(0);
+    expect(c.rounds).toEqual([r.stats.median]);
+  });
+  it('several: the estimator, the spread, a CI that widens when rounds disagree', () => {
+    const p = { ...BASE, rounds: 3, maxSpread: 0.05 };
+    const agree = combineRounds([round(1.0), round(1.01), round(0.99)], p);
+    expect(agree.stats.median).toBeCloseTo(1.0, 12);
+    expect(agree.spread).toBeCloseTo(0.02, 12);
+    expect(agree.stats.converged).toBe(true);
+    expect(agree.stats.n).toBe(33);
+    const disagree = combineRounds([round(1.0), round(1.3), round(0.99)], p);
+    expect(disagree.spread).toBeCloseTo(0.31, 12);
+    expect(disagree.stats.converged).toBe(false);
+    const width = (s: typeof agree) => s.stats.ci95[1] - s.stats.ci95[0];
+    expect(width(disagree)).toBeGreaterThan(5 * width(agree));
+    expect(disagree.stats.ci95[0]).toBeLessThanOrEqual(disagree.stats.median);
+    expect(disagree.stats.ci95[1]).toBeGreaterThanOrEqual(disagree.stats.median);
+  });
+  it('keeps the worst noise reading', () => {
+    const a = { ...round(1), noise: { load1: 0.5, stealPct: 1, mhz: 2000 } };
+    const b = { ...round(1), noise: { load1: 3.2, stealPct: 0.2, mhz: 2200 } };
+    expect(combineRounds([a, b], { ...BASE, rounds: 2 }).noise).toEqual({ load1: 3.2, stealPct: 1, mhz: 2100 });
+  });
+});
+
+describe('measureInRounds', () => {
+  it('spreads rounds over the run in shuffled passes, re-measures items whose rounds disagree, reports each as it completes', async () => {
+    const items = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const order: string[] = [];
+    const completed: string[] = [];
+    const p: TimingProtocol = { ...BASE, rounds: 3, maxSpread: 0.1, extraRounds: 2 };
+    let bCalls = 0;
+    const results = await measureInRounds(items, (x) => x, p, {
+      seed: 1,
+      time: async (x) => {
+        order.push(x);
+        // 'b' disagrees with itself on its first three rounds, then settles.
+        if (x === 'b') return round([1, 2, 1, 1, 1][bCalls++]);
+        return round(1);
+      },
+      onComplete: (x) => completed.push(x),
+    });
+    expect([...results.keys()].sort()).toEqual(items);
+    // three passes over all six, then extra rounds of 'b' only
+    const passes = [order.slice(0, 6), order.slice(6, 12), order.slice(12, 18)];
+    for (const pass of passes) expect([...pass].sort()).toEqual(items);
+    expect(passes.some((pass, i) => i > 0 && pass.join() !== passes[0].join())).toBe(true); // shuffled
+    // b's rounds span 100% whatever follows its 2 ms round, so it gets both extra rounds, whose median settles on 1
+    expect(order.slice(18)).toEqual(['b', 'b']);
+    expect(results.get('b')!.rounds).toHaveLength(5);
+    expect(results.get('b')!.stats.median).toBeCloseTo(1, 12);
+    expect(completed.at(-1)).toBe('b');
+    expect(results.get('a')!.rounds).toHaveLength(3);
+  });
+  it('one round keeps the given order, and rounds already taken are reused', async () => {
+    const order: string[] = [];
+    await measureInRounds(['x', 'y', 'z'], (s) => s, BASE, { time: async (s) => (order.push(s), round(1)) });
+    expect(order).toEqual(['x', 'y', 'z']);
+    const p = { ...BASE, rounds: 2 };
+    const again: string[] = [];
+    const r = await measureInRounds(['x', 'y'], (s) => s, p, { done: new Map([['x', [round(1), round(1.01)]], ['y', [round(2)]]]), time: async (s) => (again.push(s), round(2)) });
+    expect(again).toEqual(['y']);
+    expect(r.get('x')!.rounds).toHaveLength(2);
+  });
+  it('needsAnotherRound: the rounds asked for, then extra ones only while they disagree and extras remain', () => {
+    const p: TimingProtocol = { ...BASE, rounds: 2, maxSpread: 0.05, extraRounds: 1 };
+    expect(needsAnotherRound([round(1)], p)).toBe(true);
+    expect(needsAnotherRound([round(1), round(1.01)], p)).toBe(false);
+    expect(needsAnotherRound([round(1), round(1.5)], p)).toBe(true);
+    expect(needsAnotherRound([round(1), round(1.5), round(1.4)], p)).toBe(false);
+  });
+});

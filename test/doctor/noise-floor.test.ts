@@ -1,0 +1,66 @@
+import os from 'node:os';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MockDevice } from '../../devices/mock/index.js';
+import type { Device } from '../../devices/types.js';
+import { measureNoiseFloor } from '../../src/doctor/noise-floor.js';
+import { nasInProcess } from '../cli/helpers.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+/** The mock device, its timings scaled by `factor(call)` (call counts from 0). */
+function drifting(factor: (call: number) => number): Device {
+  const mock = new MockDevice();
+  let call = 0;
+  return {
+    name: 'mock',
+    init: () => mock.init(),
+    supports: (i) => mock.supports(i),
+    time: async (m, p) => {
+      const f = factor(call++);
+      const r = await mock.time(m, p);
+      return { ...r, stats: { ...r.stats, median: r.stats.median * f } };
+    },
+    dispose: () => mock.dispose(),
+  };
+}
+
+describe('measureNoiseFloor', () => {
+  it('a device that repeats itself on a quiet machine is fit', async () => {
+    vi.spyOn(os, 'loadavg').mockReturnValue([0.1, 0.1, 0.1]);
+    const r = await measureNoiseFloor({ device: drifting(() => 1), seconds: 1, count: 4 });
+    expect(r.self.within5).toBe(100);
+    expect(r.fit).toBe(true);
+    expect(r.reasons).toEqual([]);
+    expect(r.protocol.maxTimeMs).toBeCloseTo(900 / 8, 6);
+  });
+  it('a device whose second pass is 20% slower is not, and a busy machine is not either', async () => {
+    vi.spyOn(os, 'loadavg').mockReturnValue([0.1, 0.1, 0.1]);
+    const slow = await measureNoiseFloor({ device: drifting((c) => (c < 4 ? 1 : 1.2)), seconds: 1, count: 4 });
+    expect(slow.fit).toBe(false);
+    expect(slow.self.within10).toBe(0);
+    expect(slow.medianDiffPct).toBeCloseTo(20, 6);
+    expect(slow.reasons[0]).toMatch(/only 0% of 4 networks repeat within ±5%/);
+    vi.spyOn(os, 'loadavg').mockReturnValue([50, 50, 50]);
+    const busy = await measureNoiseFloor({ device: drifting(() => 1), seconds: 1, count: 4 });
+    expect(busy.fit).toBe(false);
+    expect(busy.reasons).toEqual([expect.stringMatching(/busy during the check: load average 50.00/)]);
+    expect(busy.advice.join(' ')).toMatch(/--wait-quiet/);
+  });
+});
+
+describe('nas doctor', () => {
+  it('prints the noise floor as JSON, and --fail-if-noisy exits 1 when not fit', async () => {
+    vi.spyOn(os, 'loadavg').mockReturnValue([99, 99, 99]);
+    const r = await nasInProcess('doctor', '--device', 'mock', '--seconds', '1', '--json', '--fail-if-noisy');
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ nets: 8, resolution: 64, fit: false });
+    expect(doc.self.n).toBe(8);
+    expect(r.code).toBe(1);
+    process.exitCode = 0;
+  });
+  it('refuses a bad budget', async () => {
+    const r = await nasInProcess('doctor', '--device', 'mock', '--seconds', '0');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--seconds must be in \(0, 600\]/);
+  });
+});
