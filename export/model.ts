@@ -8,7 +8,7 @@ import onnxProto from 'onnx-proto';
 import { placeLayers, type Architecture } from '../src/core/arch.js';
 import { UserError } from '../src/core/errors.js';
 import { opKey } from '../src/core/keys.js';
-import { outputShape, type OpInstance, type OpSpec, type Shape } from '../src/core/ops.js';
+import { outputShape, legacyGap, seedKindError, type LegacyKind, type OpInstance, type OpSpec, type Shape } from '../src/core/ops.js';
 import type { ModelUnderTest } from '../devices/types.js';
 import { BLOCK_EMITTERS } from './blocks/index.js';
 import type { BlockContext } from './blocks/layers.js';
@@ -27,7 +27,9 @@ export interface ExportOptions {
 
 function emit(ctx: BlockContext, spec: OpSpec, x: string, shape: Shape, prefix: string): string {
   // The table is keyed by kind, so the entry always matches the spec; TypeScript cannot see that.
-  const emitter = BLOCK_EMITTERS[spec.kind] as (c: BlockContext, s: OpSpec, x: string, sh: Shape, p: string) => string;
+  const gap = legacyGap(spec);
+  if (gap) throw seedKindError(gap, 'the ONNX exporter');
+  const emitter = BLOCK_EMITTERS[spec.kind as LegacyKind] as (c: BlockContext, s: OpSpec, x: string, sh: Shape, p: string) => string;
   return emitter(ctx, spec, x, shape, prefix);
 }
 

@@ -184,6 +184,8 @@ class Builder {
         else if (c !== spec.cout) shortcut = this.reluConv(x, spec.cout, 1, 1);
         return this.add(shortcut, b);
       }
+      default:
+        throw new Error(`the browser tfjs program cannot run block kind ${spec.kind}: it is a primitive-graph lowering only (src/core/lower)`);
     }
   }
 

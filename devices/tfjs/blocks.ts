@@ -5,7 +5,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { nb201EdgeSpec, nb201NodeInputs, parseNb201Cell } from '../../src/core/decompose.js';
-import { expandedChannels, seChannels, type OpKind, type OpSpec, type Shape } from '../../src/core/ops.js';
+import { expandedChannels, seChannels, type LegacyKind, type OpSpec, type Shape } from '../../src/core/ops.js';
 import { actGain, RESIDUAL_GAIN, SE_GAIN } from '../../export/weights.js';
 import { activate, conv, squeezeExcite, type BuildContext, type Forward, type Tensor } from './layers.js';
 
@@ -36,7 +36,7 @@ function sum(ctx: BuildContext, terms: Tensor[]): Tensor {
   return terms.length === 1 ? terms[0] : ctx.tf.addN(terms);
 }
 
-export const TF_BLOCKS: { readonly [K in OpKind]: Builder<Extract<OpSpec, { kind: K }>> } = {
+export const TF_BLOCKS: { readonly [K in LegacyKind]: Builder<Extract<OpSpec, { kind: K }>> } = {
   conv: (ctx, spec, shape, prefix) =>
     conv(
       ctx,

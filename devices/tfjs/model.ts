@@ -6,7 +6,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { UserError } from '../../src/core/errors.js';
 import { opKey } from '../../src/core/keys.js';
-import { outputShape, type OpInstance } from '../../src/core/ops.js';
+import { outputShape, legacyGap, seedKindError, type LegacyKind, type OpInstance } from '../../src/core/ops.js';
 import { Weights } from '../../export/weights.js';
 import { randomFeeds } from '../ort-wasm/feeds.js';
 import type { ModelUnderTest } from '../types.js';
@@ -69,7 +69,9 @@ export function buildTfModel(tf: typeof TF, model: ModelUnderTest, seed = 0): Tf
     } else {
       if (inputs.length !== 1) throw new UserError(`tfjs: '${model.key}' has ${inputs.length} inputs; only a one-op sum may have more than one`);
       const layers: Forward[] = ops.map((inst, i) => {
-        const build = TF_BLOCKS[inst.spec.kind] as (c: BuildContext, s: OpInstance['spec'], sh: OpInstance['input'], p: string) => Forward;
+        const gap = legacyGap(inst.spec);
+        if (gap) throw seedKindError(gap, 'the tfjs device');
+        const build = TF_BLOCKS[inst.spec.kind as LegacyKind] as (c: BuildContext, s: OpInstance['spec'], sh: OpInstance['input'], p: string) => Forward;
         return build(ctx, inst.spec, inst.input, oneOp ? 'op' : `layer${i}`);
       });
       forward = (xs) => layers.reduce((h, layer) => layer(h), xs[0]);

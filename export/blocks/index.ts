@@ -1,5 +1,5 @@
 /** Kind -> emitter: the one table the exporter dispatches through (typed so every kind has an entry). */
-import type { OpKind, OpSpec } from '../../src/core/ops.js';
+import type { LegacyKind, OpSpec } from '../../src/core/ops.js';
 import { emitConv } from './conv.js';
 import { emitDwConv } from './dwconv.js';
 import { emitDwSep } from './dwsep.js';
@@ -16,7 +16,7 @@ import { emitSe } from './se.js';
 import { emitSum } from './sum.js';
 import { emitZero } from './zero.js';
 
-export const BLOCK_EMITTERS: { readonly [K in OpKind]: BlockEmitter<Extract<OpSpec, { kind: K }>> } = {
+export const BLOCK_EMITTERS: { readonly [K in LegacyKind]: BlockEmitter<Extract<OpSpec, { kind: K }>> } = {
   conv: emitConv,
   dwconv: emitDwConv,
   dwsep: emitDwSep,

@@ -8,17 +8,23 @@
 import { ACTS, DTYPES, type Act, type DType, type OpInstance, type OpKind, type OpSpec, type Shape } from './ops.js';
 import { UserError } from './errors.js';
 
-type FieldType = 'int' | 'num' | 'bool' | 'act' | 'mode' | 'cell';
+type FieldType = 'int' | 'num' | 'bool' | 'act' | 'mode' | 'cell' | 'norm' | 'gate';
 interface Field {
   name: string;
   prefix: string;
   type: FieldType;
+  /**
+   * Optional fields come after the required ones and appear in a key only when the spec sets them, so
+   * adding one to a kind leaves every existing key of that kind unchanged.
+   */
+  optional?: true;
 }
 const f = (name: string, prefix: string, type: FieldType): Field => ({ name, prefix, type });
+const opt = (name: string, prefix: string, type: FieldType): Field => ({ name, prefix, type, optional: true });
 
 /** Field order per kind. Changing an order changes every key: bump the LUT format version if you do. */
 export const KEY_FIELDS: { readonly [K in OpKind]: readonly Field[] } = {
-  conv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int'), f('groups', 'g', 'int'), f('dilation', 'd', 'int'), f('act', '', 'act')],
+  conv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int'), f('groups', 'g', 'int'), f('dilation', 'd', 'int'), f('act', '', 'act'), opt('pad', 'p', 'int')],
   dwconv: [f('k', 'k', 'int'), f('stride', 's', 'int'), f('dilation', 'd', 'int'), f('act', '', 'act')],
   dwsep: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int'), f('se', 'se', 'num'), f('act', '', 'act'), f('skip', 'skip', 'bool')],
   mbconv: [
@@ -29,17 +35,28 @@ export const KEY_FIELDS: { readonly [K in OpKind]: readonly Field[] } = {
     f('se', 'se', 'num'),
     f('act', '', 'act'),
     f('skip', 'skip', 'bool'),
+    opt('gate', 'gate', 'gate'),
+    opt('pwGroups', 'pg', 'int'),
   ],
-  pool: [f('mode', '', 'mode'), f('k', 'k', 'int'), f('stride', 's', 'int')],
+  pool: [f('mode', '', 'mode'), f('k', 'k', 'int'), f('stride', 's', 'int'), opt('pad', 'p', 'int'), opt('ceil', 'ceil', 'bool')],
   gpool: [f('mode', '', 'mode')],
   identity: [],
   zero: [f('stride', 's', 'int')],
   linear: [f('cout', 'c', 'int'), f('act', '', 'act')],
-  se: [f('ratio', 'r', 'num'), f('act', '', 'act')],
+  se: [f('ratio', 'r', 'num'), f('act', '', 'act'), opt('gate', 'gate', 'gate')],
   reluconv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int')],
   sum: [f('arity', 'n', 'int')],
   nb201cell: [f('cell', '', 'cell')],
   resblock: [f('cout', 'c', 'int'), f('stride', 's', 'int')],
+  basic: [f('cout', 'c', 'int'), f('stride', 's', 'int')],
+  bottleneck: [f('cout', 'c', 'int'), f('stride', 's', 'int'), f('mid', 'm', 'int'), f('groups', 'g', 'int'), f('se', 'se', 'num')],
+  shufflev2: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int'), f('mid', 'm', 'int'), f('side', 'p', 'int'), f('xception', 'x', 'bool')],
+  fire: [f('squeeze', 'q', 'int'), f('e1', 'e', 'int'), f('e3', 'e', 'int')],
+  inception: [f('c1', 'a', 'int'), f('c3r', 'br', 'int'), f('c3', 'b', 'int'), f('c5r', 'cr', 'int'), f('c5', 'c', 'int'), f('k5', 'k', 'int'), f('pp', 'pp', 'int')],
+  factconv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int')],
+  dilconv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int'), f('dilation', 'd', 'int')],
+  sepconv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int')],
+  norm: [f('mode', '', 'norm')],
 };
 
 export const OP_KINDS = Object.keys(KEY_FIELDS) as OpKind[];
@@ -51,7 +68,10 @@ function formatValue(field: Field, value: unknown): string {
     case 'act':
     case 'mode':
     case 'cell':
+    case 'norm':
       return String(value);
+    case 'gate':
+      return field.prefix + String(value);
     default:
       return field.prefix + String(value);
   }
@@ -62,7 +82,8 @@ export function opKey(inst: OpInstance): string {
   const spec = inst.spec as unknown as Record<string, unknown>;
   const fields = KEY_FIELDS[inst.spec.kind];
   if (!fields) throw new UserError(`unknown op kind '${inst.spec.kind}' (known: ${OP_KINDS.join(', ')})`);
-  const parts = [inst.spec.kind, inst.input.join('x'), ...fields.map((fd) => formatValue(fd, spec[fd.name])), inst.dtype];
+  const set = fields.filter((fd) => !fd.optional || spec[fd.name] !== undefined);
+  const parts = [inst.spec.kind, inst.input.join('x'), ...set.map((fd) => formatValue(fd, spec[fd.name])), inst.dtype];
   return parts.join(':');
 }
 
@@ -97,6 +118,12 @@ function parseValue(key: string, field: Field, token: string): unknown {
     case 'cell':
       if (!/^\|[a-z0-9_~|+]+\|$/.test(raw)) throw bad(key, `'${raw}' is not a NAS-Bench-201 cell string`);
       return raw;
+    case 'norm':
+      if (raw !== 'layer' && raw !== 'instance') throw bad(key, `norm mode must be layer or instance, got '${raw}'`);
+      return raw;
+    case 'gate':
+      if (raw !== 'sigmoid' && raw !== 'hsigmoid') throw bad(key, `SE gate must be sigmoid or hsigmoid, got '${raw}'`);
+      return raw;
   }
 }
 
@@ -106,12 +133,20 @@ export function parseOpKey(key: string): OpInstance {
   const kind = parts[0] as OpKind;
   const fields = KEY_FIELDS[kind];
   if (!fields) throw bad(key, `unknown op kind '${parts[0]}' (known: ${OP_KINDS.join(', ')})`);
-  if (parts.length !== fields.length + 3) throw bad(key, `a '${kind}' key has ${fields.length + 3} parts, got ${parts.length}`);
+  const required = fields.filter((fd) => !fd.optional);
+  if (parts.length < required.length + 3 || parts.length > fields.length + 3)
+    throw bad(key, `a '${kind}' key has ${required.length + 3}${fields.length > required.length ? ` to ${fields.length + 3}` : ''} parts, got ${parts.length}`);
   const dims = parts[1].split('x');
   if (dims.length !== 4 || dims.some((d) => !/^[1-9]\d*$/.test(d))) throw bad(key, `input shape must be NxCxHxW positive integers, got '${parts[1]}'`);
   const input = dims.map(Number) as unknown as Shape;
   const spec: Record<string, unknown> = { kind };
-  fields.forEach((fd, i) => (spec[fd.name] = parseValue(key, fd, parts[i + 2])));
+  required.forEach((fd, i) => (spec[fd.name] = parseValue(key, fd, parts[i + 2])));
+  // Optional fields, in table order, each present or not.
+  let next = required.length + 2;
+  for (const fd of fields.filter((x) => x.optional)) {
+    if (next < parts.length - 1 && parts[next].startsWith(fd.prefix)) spec[fd.name] = parseValue(key, fd, parts[next++]);
+  }
+  if (next !== parts.length - 1) throw bad(key, `unexpected field '${parts[next]}'`);
   const dtype = parts[parts.length - 1];
   if (!(DTYPES as readonly string[]).includes(dtype)) throw bad(key, `unknown dtype '${dtype}' (known: ${DTYPES.join(', ')})`);
   return { spec: spec as unknown as OpSpec, input, dtype: dtype as DType };

@@ -6,6 +6,9 @@
  * (see keys.ts) are built from instances.
  */
 import { UserError } from './errors.js';
+import { graphMetrics } from './graph/metrics.js';
+import { inferShapes } from './graph/infer.js';
+import { seedGraph } from './lower/seeds.js';
 
 export const ACTS = ['relu', 'relu6', 'hswish', 'swish', 'none'] as const;
 export type Act = (typeof ACTS)[number];
@@ -24,6 +27,8 @@ export interface ConvSpec {
   groups: number;
   dilation: number;
   act: Act;
+  /** Explicit padding on every side (SqueezeNet's unpadded stem); absent: "same" padding. */
+  pad?: number;
 }
 /** Depthwise conv: groups = channels, channel count unchanged. */
 export interface DwConvSpec {
@@ -55,12 +60,21 @@ export interface MBConvSpec {
   act: Act;
   /** Identity skip connection; only legal when stride is 1 and cin == cout. */
   skip: boolean;
+  /** SE gate; absent: sigmoid. MobileNetV3 uses hsigmoid. */
+  gate?: SeGate;
+  /** Groups of the two pointwise convs (FBNet's g2 candidates); absent: 1. */
+  pwGroups?: number;
 }
+export type SeGate = 'sigmoid' | 'hsigmoid';
 export interface PoolSpec {
   kind: 'pool';
   mode: 'avg' | 'max';
   k: number;
   stride: number;
+  /** Explicit padding on every side; absent: "same" padding (k−1)/2. */
+  pad?: number;
+  /** Output size rounds up (PyTorch ceil_mode), with `pad`. */
+  ceil?: boolean;
 }
 export interface GlobalPoolSpec {
   kind: 'gpool';
@@ -85,6 +99,7 @@ export interface SESpec {
   kind: 'se';
   ratio: number;
   act: Act;
+  gate?: SeGate;
 }
 
 /** NAS-Bench-201 edge op "nor_conv_kxk": ReLU → Conv → BN (folded into the conv), channels kept. */
@@ -115,6 +130,95 @@ export interface ResBlockSpec {
   stride: number;
 }
 
+/** ResNet basic block (post-activation): conv3×3 s + BN + ReLU, conv3×3 + BN, shortcut (1×1 s + BN when the stride or width changes), add, ReLU. */
+export interface BasicSpec {
+  kind: 'basic';
+  cout: number;
+  stride: number;
+}
+/**
+ * Bottleneck block: 1×1 to `mid` + BN + ReLU, 3×3 stride s with `groups` groups + BN + ReLU, optional SE (ratio
+ * of the block input channels, as in RegNetY), 1×1 to cout + BN, shortcut (1×1 s + BN on a stride or width
+ * change), add, ReLU. ResNet-50 (groups 1, mid cout/4), ResNeXt (cardinality = groups, mid = cardinality × width)
+ * and RegNet X/Y (mid = b·w, groups = mid / group width) are parameterisations of it, so they share LUT entries.
+ */
+export interface BottleneckSpec {
+  kind: 'bottleneck';
+  cout: number;
+  stride: number;
+  mid: number;
+  groups: number;
+  se: number;
+}
+/**
+ * ShuffleNetV2 unit. Stride 1: the input is split in halves, one half passes, the other goes through the main
+ * branch; stride 2: the whole input feeds both a projection branch (dw k×k s2 + BN, 1×1 + BN + ReLU, `side`
+ * channels out) and the main branch. The main branch (pw to `mid` + BN + ReLU, dw k×k s + BN, pw + BN + ReLU,
+ * cout − side channels out) is SPOS's Xception-like choice when `xception` is set (three dw 3×3 + pw pairs).
+ * The two parts are concatenated and channel-shuffled with 2 groups.
+ */
+export interface ShuffleV2Spec {
+  kind: 'shufflev2';
+  cout: number;
+  k: number;
+  stride: number;
+  mid: number;
+  /** Channels of the passing half (stride 1: cin/2) or of the projection branch (stride 2). */
+  side: number;
+  xception: boolean;
+}
+/** SqueezeNet Fire: squeeze 1×1 + ReLU, then expand 1×1 and 3×3 (each + ReLU) concatenated: e1 + e3 channels. */
+export interface FireSpec {
+  kind: 'fire';
+  squeeze: number;
+  e1: number;
+  e3: number;
+}
+/**
+ * Inception v1 module: 1×1 (c1) | 1×1 (c3r) → 3×3 (c3) | 1×1 (c5r) → k5×k5 (c5) | max pool 3×3 → 1×1 (pp),
+ * each conv + BN + ReLU, concatenated. k5 is 5 in the paper; torchvision's GoogLeNet uses 3.
+ */
+export interface InceptionSpec {
+  kind: 'inception';
+  c1: number;
+  c3r: number;
+  c3: number;
+  c5r: number;
+  c5: number;
+  k5: number;
+  pp: number;
+}
+/** Factorized conv (NASNet "1x7 then 7x1"): ReLU, 1×k (stride 1×s), k×1 (stride s×1), BN. */
+export interface FactConvSpec {
+  kind: 'factconv';
+  cout: number;
+  k: number;
+  stride: number;
+}
+/** DARTS `dil_conv`: ReLU, depthwise k×k with dilation, pointwise 1×1, BN. */
+export interface DilConvSpec {
+  kind: 'dilconv';
+  cout: number;
+  k: number;
+  stride: number;
+  dilation: number;
+}
+/** NASNet / DARTS separable conv: (ReLU, depthwise k×k, pointwise 1×1, BN) twice; the stride is on the first depthwise. */
+export interface SepConvSpec {
+  kind: 'sepconv';
+  cout: number;
+  k: number;
+  stride: number;
+}
+/** Layer or instance normalisation with a per-channel scale and shift (NASNet-B/C). */
+export interface NormSpec {
+  kind: 'norm';
+  mode: 'layer' | 'instance';
+}
+
+/** The kinds added for the seed networks (issue 11). */
+export type SeedSpec = BasicSpec | BottleneckSpec | ShuffleV2Spec | FireSpec | InceptionSpec | FactConvSpec | DilConvSpec | SepConvSpec | NormSpec;
+
 export type OpSpec =
   | ReluConvSpec
   | SumSpec
@@ -129,9 +233,45 @@ export type OpSpec =
   | IdentitySpec
   | ZeroSpec
   | LinearSpec
-  | SESpec;
+  | SESpec
+  | SeedSpec;
 
 export type OpKind = OpSpec['kind'];
+export type SeedKind = SeedSpec['kind'];
+/** Kinds the per-block backends (export/blocks, devices/tfjs, the browser program, the proxy) implement; the seed kinds exist as primitive-graph lowerings only (src/core/lower). */
+export type LegacyKind = Exclude<OpKind, SeedKind>;
+export const SEED_KINDS: readonly SeedKind[] = ['basic', 'bottleneck', 'shufflev2', 'fire', 'inception', 'factconv', 'dilconv', 'sepconv', 'norm'];
+
+/** The error of a per-block backend asked for a kind that only the primitive graph implements. */
+export function isSeed(spec: OpSpec): spec is SeedSpec {
+  return (SEED_KINDS as readonly string[]).includes(spec.kind);
+}
+
+/** Output shape and MACs of a seed block, from its lowering (the one definition of what it computes). */
+function seedMetrics(spec: SeedSpec, input: Shape): { output: Shape; macs: number } {
+  let graph;
+  try {
+    graph = seedGraph(spec, input);
+  } catch (e) {
+    throw new UserError(`${spec.kind}: ${(e as Error).message}`);
+  }
+  const shapes = inferShapes(graph);
+  return { output: shapes.get(graph.outputs[0])!, macs: graphMetrics(graph).macs };
+}
+
+/** A seed kind, or a field added with the seed networks (pad, ceil, gate, pwGroups), that the per-block backends do not implement. */
+export function legacyGap(spec: OpSpec): string | undefined {
+  if (isSeed(spec)) return `block kind '${spec.kind}'`;
+  const s = spec as unknown as Record<string, unknown>;
+  for (const field of ['pad', 'ceil', 'gate', 'pwGroups']) if (s[field] !== undefined) return `${spec.kind} field '${field}'`;
+  return undefined;
+}
+
+export function seedKindError(kind: string, backend: string): UserError {
+  return new UserError(`${backend} cannot run ${kind}: it is defined in the primitive-graph lowerings (src/core/lower) only`, {
+    hint: 'the seed kinds run once the backends implement primitives (issue 10)',
+  });
+}
 
 export interface OpInstance {
   spec: OpSpec;
@@ -144,6 +284,15 @@ export interface OpInstance {
 export function convOut(size: number, k: number, stride: number, dilation = 1): number {
   const pad = Math.floor((dilation * (k - 1)) / 2);
   return Math.floor((size + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
+}
+
+/** Output size with explicit symmetric padding; `ceil` as PyTorch's ceil_mode (the last window starts inside the input or left pad). */
+export function paddedOut(size: number, k: number, stride: number, pad: number, dilation: number, ceil: boolean): number {
+  const span = size + 2 * pad - dilation * (k - 1) - 1;
+  if (span < 0) throw new UserError(`a ${k}x${k} window does not fit an input of ${size} with padding ${pad}`);
+  let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  if (ceil && (out - 1) * stride >= size + pad) out -= 1;
+  return out;
 }
 
 /** Channels after an MBConv expansion; fractional ratios (MobileNetV3's 2.3, 2.5) round to the nearest integer. */
@@ -159,10 +308,12 @@ export function seChannels(reference: number, ratio: number): number {
 /** Output shape of an op applied to `input`; throws a UserError when the op cannot apply. */
 export function outputShape(spec: OpSpec, input: Shape): Shape {
   const [n, c, h, w] = input;
+  if (isSeed(spec)) return seedMetrics(spec, input).output;
   switch (spec.kind) {
     case 'conv':
       if (c % spec.groups !== 0 || spec.cout % spec.groups !== 0)
         throw new UserError(`conv: groups ${spec.groups} must divide input channels ${c} and output channels ${spec.cout}`);
+      if (spec.pad !== undefined) return [n, spec.cout, paddedOut(h, spec.k, spec.stride, spec.pad, spec.dilation, false), paddedOut(w, spec.k, spec.stride, spec.pad, spec.dilation, false)];
       return [n, spec.cout, convOut(h, spec.k, spec.stride, spec.dilation), convOut(w, spec.k, spec.stride, spec.dilation)];
     case 'dwconv':
       return [n, c, convOut(h, spec.k, spec.stride, spec.dilation), convOut(w, spec.k, spec.stride, spec.dilation)];
@@ -174,6 +325,8 @@ export function outputShape(spec: OpSpec, input: Shape): Shape {
         );
       return [n, spec.cout, convOut(h, spec.k, spec.stride), convOut(w, spec.k, spec.stride)];
     case 'pool':
+      if (spec.pad !== undefined || spec.ceil)
+        return [n, c, paddedOut(h, spec.k, spec.stride, spec.pad ?? 0, 1, spec.ceil ?? false), paddedOut(w, spec.k, spec.stride, spec.pad ?? 0, 1, spec.ceil ?? false)];
       return [n, c, convOut(h, spec.k, spec.stride), convOut(w, spec.k, spec.stride)];
     case 'gpool':
       return [n, c, 1, 1];
@@ -198,6 +351,7 @@ export function outputShape(spec: OpSpec, input: Shape): Shape {
 export function macs(inst: OpInstance): number {
   const { spec, input } = inst;
   const [n, c, h, w] = input;
+  if (isSeed(spec)) return seedMetrics(spec, input).macs;
   const out = outputShape(spec, input);
   const hw = out[2] * out[3];
   switch (spec.kind) {
@@ -209,8 +363,9 @@ export function macs(inst: OpInstance): number {
       return n * hw * c * (spec.k * spec.k + spec.cout) + seMacs(n, c, spec.se);
     case 'mbconv': {
       const mid = expandedChannels(c, spec.expand);
-      const expand = spec.expand === 1 ? 0 : n * h * w * c * mid;
-      return expand + n * hw * mid * (spec.k * spec.k + spec.cout) + seMacs(n, mid, spec.se, c);
+      const g = spec.pwGroups ?? 1;
+      const expand = spec.expand === 1 ? 0 : (n * h * w * c * mid) / g;
+      return expand + n * hw * mid * (spec.k * spec.k + spec.cout / g) + seMacs(n, mid, spec.se, c);
     }
     case 'pool':
       return n * hw * c * spec.k * spec.k;

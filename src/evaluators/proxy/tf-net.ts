@@ -153,6 +153,8 @@ export class TfNet {
         const shortcut = tf.conv2d(pooled, this.weights([1, 1, c, spec.cout], c) as TF.Tensor4D, 1, 0);
         return tf.add(branch, shortcut) as Tensor;
       }
+      default:
+        throw new Error(`the NASWOT proxy cannot run block kind ${spec.kind}: it is a primitive-graph lowering only (src/core/lower)`);
     }
   }
 
