@@ -5,7 +5,7 @@
  *   mbconv:1x16x112x112:c24:k5:s2:e6:se0.25:relu6:skip1:f32
  *   kind  :input NxCxHxW :fields in the kind's fixed order  :dtype
  */
-import { ACTS, DTYPES, type Act, type DType, type OpInstance, type OpKind, type OpSpec, type Shape } from './ops.js';
+import { ACTS, DTYPES, SEED_KINDS, type LegacyKind, type Act, type DType, type OpInstance, type OpKind, type OpSpec, type Shape } from './ops.js';
 import { UserError } from './errors.js';
 
 type FieldType = 'int' | 'num' | 'bool' | 'act' | 'mode' | 'cell' | 'norm' | 'gate';
@@ -60,6 +60,8 @@ export const KEY_FIELDS: { readonly [K in OpKind]: readonly Field[] } = {
 };
 
 export const OP_KINDS = Object.keys(KEY_FIELDS) as OpKind[];
+/** The kinds the per-block backends implement (every kind but the seed kinds, which are primitive-graph lowerings only). */
+export const LEGACY_KINDS = OP_KINDS.filter((k): k is LegacyKind => !(SEED_KINDS as readonly string[]).includes(k));
 
 function formatValue(field: Field, value: unknown): string {
   switch (field.type) {

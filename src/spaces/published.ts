@@ -22,7 +22,7 @@ interface PublishedBlock {
   residual?: boolean;
   groups?: number;
 }
-interface PublishedNet {
+export interface PublishedNet {
   name: string;
   input_size: number;
   stem: { c: number; k: number; s: number; act: string };
@@ -49,7 +49,11 @@ function act(name: string | null | undefined, fallback: Act): Act {
   return a;
 }
 
-function convertNet(net: PublishedNet, resolution: number, classes: number): Architecture {
+/**
+ * One catalog entry as an Architecture. `pwGroups` builds grouped pointwise convs (FBNet's g2 blocks) as mbconv's
+ * pwGroups field, which only the primitive-graph lowering implements; the per-block catalog leaves them out.
+ */
+export function convertNet(net: PublishedNet, resolution: number, classes: number, opts: { pwGroups?: boolean } = {}): Architecture {
   const stemAct = act(net.stem.act, 'relu');
   // MobileNetV3 sizes SE from the expanded channels; the catalog sizes it from the block input.
   const seFromExpanded = /SE reduce from expanded/i.test(net.notes ?? '');
@@ -68,8 +72,9 @@ function convertNet(net: PublishedNet, resolution: number, classes: number): Arc
         switch (b.block) {
           case 'ir':
           case 'ds/ir_e1':
-            if ((b.groups ?? 1) !== 1) throw new Error(`grouped pointwise convs (groups ${b.groups}) are not in the catalog`);
+            if ((b.groups ?? 1) !== 1 && !opts.pwGroups) throw new Error(`grouped pointwise convs (groups ${b.groups}) are not in the catalog`);
             spec = { kind: 'mbconv', cout, k: b.k ?? 3, stride, expand: b.e ?? 1, se: (b.se ?? 0) * (seFromExpanded ? (b.e ?? 1) : 1), act: a, skip: residual };
+            if ((b.groups ?? 1) !== 1) spec.pwGroups = b.groups;
             break;
           case 'ds':
             spec = { kind: 'dwsep', cout, k: b.k ?? 3, stride, se: b.se ?? 0, act: a, skip: residual };

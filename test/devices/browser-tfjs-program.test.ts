@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tfjsProgram, tfjsSupports, type TfProgram } from '../../devices/browser/tfjs-program.js';
 import { networkModel, opModel } from '../../export/model.js';
 import { placeLayers, type Architecture } from '../../src/core/arch.js';
-import { OP_KINDS } from '../../src/core/keys.js';
+import { LEGACY_KINDS } from '../../src/core/keys.js';
 import { instance, outputShape, type OpInstance, type OpKind } from '../../src/core/ops.js';
 
 // Plain browser JS from the page folder; it takes tf as an argument, so it runs in Node as well.
@@ -49,7 +49,7 @@ beforeAll(async () => {
 });
 
 describe('tfjs programs', () => {
-  it.each(OP_KINDS)('%s runs and has the catalog output shape', (kind) => {
+  it.each(LEGACY_KINDS)('%s runs and has the catalog output shape', (kind) => {
     const inst = CATALOG[kind];
     const program = tfjsProgram(opModel(inst));
     expect(run(program)).toEqual(nhwc(outputShape(inst.spec, inst.input)));

@@ -9,7 +9,7 @@ import type { Device, DeviceOptions, LatencyStats, TimingProtocol } from '../../
 import { networkModel, opModel } from '../../export/model.js';
 import { placeLayers, type Architecture } from '../../src/core/arch.js';
 import { DeviceUnavailableError } from '../../src/core/errors.js';
-import { OP_KINDS } from '../../src/core/keys.js';
+import { LEGACY_KINDS } from '../../src/core/keys.js';
 import { instance, type OpInstance, type OpKind } from '../../src/core/ops.js';
 
 /** Options that keep each device's contract run quick on a shared 2-core machine. */
@@ -125,7 +125,7 @@ describe.each(runnable)('device contract: %s', (name) => {
     const d = await open();
     await d.init();
     const refused: string[] = [];
-    for (const kind of OP_KINDS) {
+    for (const kind of LEGACY_KINDS) {
       const inst = CATALOG[kind];
       const verdict = d.supports(inst);
       if (verdict === true) {
@@ -137,7 +137,7 @@ describe.each(runnable)('device contract: %s', (name) => {
         refused.push(`${kind}: ${verdict}`);
       }
     }
-    if (refused.length === 0) console.info(`device contract: '${name}' supports every catalog kind (${OP_KINDS.length})`);
+    if (refused.length === 0) console.info(`device contract: '${name}' supports every catalog kind (${LEGACY_KINDS.length})`);
     else console.info(`device contract: '${name}' refuses ${refused.join('; ')}`);
   });
 
