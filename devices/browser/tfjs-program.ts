@@ -175,6 +175,9 @@ class Builder {
         return this.addN(Array<V>(spec.arity).fill(x));
       case 'nb201cell':
         return this.nb201Cell(x, spec.cell);
+      case 'concat':
+        // Multi-input blocks run once this program is built from the lowered graph (src/core/lower).
+        throw new Error('tfjs program: concat layers (DAG architectures) are not supported by this backend yet');
       case 'resblock': {
         const a = this.reluConv(x, spec.cout, 3, spec.stride);
         const b = this.conv(this.act(a, 'relu'), { cout: spec.cout, k: 3 });

@@ -37,6 +37,11 @@ function sum(ctx: BuildContext, terms: Tensor[]): Tensor {
 }
 
 export const TF_BLOCKS: { readonly [K in LegacyKind]: Builder<Extract<OpSpec, { kind: K }>> } = {
+  // Multi-input blocks run once this backend is built from the lowered graph (src/core/lower).
+  concat: () => {
+    throw new Error('tfjs: concat layers (DAG architectures) are not supported by this backend yet');
+  },
+
   conv: (ctx, spec, shape, prefix) =>
     conv(
       ctx,

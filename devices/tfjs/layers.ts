@@ -13,8 +13,20 @@
 import type * as TF from '@tensorflow/tfjs';
 import type { Act } from '../../src/core/ops.js';
 import { actGain, type Weights } from '../../export/weights.js';
-// The same conv description the ONNX exporter uses, so both build a conv from the same weights.
-import type { ConvOptions } from '../../export/blocks/layers.js';
+
+/** A conv as the ONNX exporter's blocks described it (export/blocks/ is now src/core/lower + export/onnx/primitives). */
+export interface ConvOptions {
+  cin: number;
+  cout: number;
+  k: number;
+  stride?: number;
+  groups?: number;
+  dilation?: number;
+  /** Weight gain: actGain of the activation after the conv, times any extra factor (see src/core/lower/gains.ts). */
+  gain: number;
+  /** False for a conv with neither bias nor BatchNorm after it (NB201's shortcut). */
+  bias?: boolean;
+}
 
 export type Tensor = TF.Tensor4D;
 export type Forward = (x: Tensor) => Tensor;

@@ -8,7 +8,7 @@
 import { ACTS, DTYPES, SEED_KINDS, type LegacyKind, type Act, type DType, type OpInstance, type OpKind, type OpSpec, type Shape } from './ops.js';
 import { UserError } from './errors.js';
 
-type FieldType = 'int' | 'num' | 'bool' | 'act' | 'mode' | 'cell' | 'norm' | 'gate';
+type FieldType = 'int' | 'ints' | 'num' | 'bool' | 'act' | 'mode' | 'cell' | 'norm' | 'gate';
 interface Field {
   name: string;
   prefix: string;
@@ -46,6 +46,7 @@ export const KEY_FIELDS: { readonly [K in OpKind]: readonly Field[] } = {
   se: [f('ratio', 'r', 'num'), f('act', '', 'act'), opt('gate', 'gate', 'gate')],
   reluconv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int')],
   sum: [f('arity', 'n', 'int')],
+  concat: [f('channels', 'c', 'ints')],
   nb201cell: [f('cell', '', 'cell')],
   resblock: [f('cout', 'c', 'int'), f('stride', 's', 'int')],
   basic: [f('cout', 'c', 'int'), f('stride', 's', 'int')],
@@ -67,6 +68,8 @@ function formatValue(field: Field, value: unknown): string {
   switch (field.type) {
     case 'bool':
       return field.prefix + (value ? '1' : '0');
+    case 'ints':
+      return field.prefix + (Array.isArray(value) ? value.join('-') : String(value));
     case 'act':
     case 'mode':
     case 'cell':
@@ -102,6 +105,10 @@ function parseValue(key: string, field: Field, token: string): unknown {
     case 'int': {
       if (!/^\d+$/.test(raw)) throw bad(key, `field '${field.name}' must be a non-negative integer, got '${raw}'`);
       return Number(raw);
+    }
+    case 'ints': {
+      if (!/^\d+(-\d+)*$/.test(raw)) throw bad(key, `field '${field.name}' must be integers joined by '-', got '${raw}'`);
+      return raw.split('-').map(Number);
     }
     case 'num': {
       const v = Number(raw);

@@ -8,7 +8,7 @@
 import { UserError } from './errors.js';
 import { graphMetrics } from './graph/metrics.js';
 import { inferShapes } from './graph/infer.js';
-import { seedGraph } from './lower/seeds.js';
+import { lowerInstance } from './lower/index.js';
 
 export const ACTS = ['relu', 'relu6', 'hswish', 'swish', 'none'] as const;
 export type Act = (typeof ACTS)[number];
@@ -113,6 +113,14 @@ export interface ReluConvSpec {
 export interface SumSpec {
   kind: 'sum';
   arity: number;
+}
+/**
+ * Channel concatenation of tensors with equal N, H, W (a DAG's join of branches, a DARTS cell's output).
+ * `channels` lists each input's channels in order; the instance's input is the first one.
+ */
+export interface ConcatSpec {
+  kind: 'concat';
+  channels: number[];
 }
 /**
  * A whole NAS-Bench-201 cell, the string in the benchmark's format, e.g.
@@ -222,6 +230,7 @@ export type SeedSpec = BasicSpec | BottleneckSpec | ShuffleV2Spec | FireSpec | I
 export type OpSpec =
   | ReluConvSpec
   | SumSpec
+  | ConcatSpec
   | Nb201CellSpec
   | ResBlockSpec
   | ConvSpec
@@ -242,7 +251,6 @@ export type SeedKind = SeedSpec['kind'];
 export type LegacyKind = Exclude<OpKind, SeedKind>;
 export const SEED_KINDS: readonly SeedKind[] = ['basic', 'bottleneck', 'shufflev2', 'fire', 'inception', 'factconv', 'dilconv', 'sepconv', 'norm'];
 
-/** The error of a per-block backend asked for a kind that only the primitive graph implements. */
 export function isSeed(spec: OpSpec): spec is SeedSpec {
   return (SEED_KINDS as readonly string[]).includes(spec.kind);
 }
@@ -251,7 +259,7 @@ export function isSeed(spec: OpSpec): spec is SeedSpec {
 function seedMetrics(spec: SeedSpec, input: Shape): { output: Shape; macs: number } {
   let graph;
   try {
-    graph = seedGraph(spec, input);
+    graph = lowerInstance({ spec, input, dtype: 'f32' });
   } catch (e) {
     throw new UserError(`${spec.kind}: ${(e as Error).message}`);
   }
@@ -267,6 +275,7 @@ export function legacyGap(spec: OpSpec): string | undefined {
   return undefined;
 }
 
+/** The error of a per-block backend asked for a kind that only the primitive graph implements. */
 export function seedKindError(kind: string, backend: string): UserError {
   return new UserError(`${backend} cannot run ${kind}: it is defined in the primitive-graph lowerings (src/core/lower) only`, {
     hint: 'the seed kinds run once the backends implement primitives (issue 10)',
@@ -341,9 +350,32 @@ export function outputShape(spec: OpSpec, input: Shape): Shape {
     case 'sum':
     case 'nb201cell':
       return [n, c, h, w];
+    case 'concat':
+      inputShapes(spec, input);
+      return [n, spec.channels.reduce((a, b) => a + b, 0), h, w];
     case 'linear':
       if (h !== 1 || w !== 1) throw new UserError(`linear: input must be N x C x 1 x 1 (after global pooling), got ${input.join('x')}`);
       return [n, spec.cout, 1, 1];
+  }
+}
+
+/**
+ * The shapes of every input an instance reads: `input` itself for single-input kinds, `arity` copies
+ * for a sum, one N×channels[i]×H×W per part for a concat (whose first part must be `input`).
+ */
+export function inputShapes(spec: OpSpec, input: Shape): Shape[] {
+  const [n, c, h, w] = input;
+  switch (spec.kind) {
+    case 'sum':
+      if (!Number.isInteger(spec.arity) || spec.arity < 1) throw new UserError(`sum: arity must be a positive integer, got ${spec.arity}`);
+      return Array.from({ length: spec.arity }, () => input);
+    case 'concat':
+      if (!Array.isArray(spec.channels) || spec.channels.length < 1 || !spec.channels.every((k) => Number.isInteger(k) && k > 0))
+        throw new UserError(`concat: channels must be a non-empty list of positive integers, got ${JSON.stringify(spec.channels)}`);
+      if (spec.channels[0] !== c) throw new UserError(`concat: its first input has ${c} channels, the spec says ${spec.channels[0]}`);
+      return spec.channels.map((k) => [n, k, h, w] as const);
+    default:
+      return [input];
   }
 }
 
@@ -385,6 +417,8 @@ export function macs(inst: OpInstance): number {
       return n * hw * spec.cout * (c * 9 + spec.cout * 9 + c);
     case 'sum':
       return n * c * h * w * (spec.arity - 1);
+    case 'concat':
+      return 0;
     case 'nb201cell':
       // Filled in by decompose.ts for latency; MACs counted from its edges there.
       return 0;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { graphMetrics } from '../../src/core/graph/metrics.js';
 import { SEED_NETS, seedNet } from '../../src/spaces/seed-nets/index.js';
 import type { Figure } from '../../src/spaces/seed-nets/index.js';
-import { lowerChain } from './lower-chain.js';
+import { lowerArchitecture } from '../../src/core/lower/index.js';
 
 const NAMES = [
   'ResNet-18', 'ResNet-50', 'ResNeXt-50-32x4d', 'RegNetX-200MF', 'RegNetX-400MF', 'RegNetX-600MF', 'RegNetY-200MF', 'RegNetY-400MF',
@@ -28,7 +28,7 @@ describe('seed networks', () => {
 
   it.each(NAMES)('%s matches its published parameters (1%%) and MACs (3%%)', (name) => {
     const net = SEED_NETS.find((n) => n.name === name)!;
-    const m = graphMetrics(lowerChain(seedNet(name)));
+    const m = graphMetrics(lowerArchitecture(seedNet(name)));
     within(m.params, net.published.params, 0.01);
     within(m.macs, net.published.macs, 0.03);
   });
@@ -36,13 +36,13 @@ describe('seed networks', () => {
   it('a wrong width fails the check (ResNet-18 with a 3rd stage of 192 channels)', () => {
     const arch = seedNet('ResNet-18');
     const wrong = { ...arch, layers: arch.layers.map((l) => (l.spec.kind === 'basic' && l.spec.cout === 256 ? { ...l, spec: { ...l.spec, cout: 192 } } : l)) };
-    const m = graphMetrics(lowerChain(wrong));
+    const m = graphMetrics(lowerArchitecture(wrong));
     expect(Math.abs(m.params / 11_689_512 - 1)).toBeGreaterThan(0.01);
   });
 
   it('builds at another resolution and class count', () => {
     const arch = seedNet('RegNetY-400MF', { resolution: 64, classes: 10 });
     expect(arch.input).toEqual([1, 3, 64, 64]);
-    expect(graphMetrics(lowerChain(arch)).params).toBeLessThan(4_330_568);
+    expect(graphMetrics(lowerArchitecture(arch)).params).toBeLessThan(4_330_568);
   });
 });

@@ -1,11 +1,14 @@
-/** ResNet basic block (He et al. 2016, post-activation; torchvision's BasicBlock). */
-import type { GraphBuilder } from '../graph/builder.js';
+/** basic: ResNet basic block (He et al. 2016, post-activation; torchvision's BasicBlock). */
 import type { BasicSpec } from '../ops.js';
-import { convBn, shortcut } from './seed-helpers.js';
+import { convBn, convBnAct } from './common.js';
+import { RESIDUAL_GAIN } from './gains.js';
+import { shortcut } from './seed-helpers.js';
+import type { Lowering } from './types.js';
 
-export function lowerBasic(g: GraphBuilder, spec: BasicSpec, [x]: readonly string[], id: string): string {
-  const a = convBn(g, x, `${id}.conv1`, spec.cout, { k: 3, stride: spec.stride });
-  const b = convBn(g, a, `${id}.conv2`, spec.cout, { k: 3, relu: false });
-  const sum = g.add([b, shortcut(g, x, id, spec.cout, spec.stride)], `${id}.add`);
-  return g.act(sum, 'relu', `${id}.relu`);
-}
+export const basic: Lowering<BasicSpec> = {
+  lower(b, s, [x], id) {
+    const a = convBnAct(b, x, `${id}.conv1`, s.cout, { k: 3, stride: s.stride }, 'relu');
+    const c = convBn(b, a, `${id}.conv2`, s.cout, { k: 3, gain: RESIDUAL_GAIN });
+    return b.act(b.add([c, shortcut(b, x, id, s.cout, s.stride)], `${id}.add`), 'relu', `${id}.relu`);
+  },
+};

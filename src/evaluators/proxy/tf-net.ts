@@ -146,6 +146,8 @@ export class TfNet {
         return tf.mul(x, spec.arity) as Tensor;
       case 'nb201cell':
         return this.nb201Cell(x, spec.cell);
+      case 'concat':
+        throw new UserError('proxy: concat layers (DAG architectures) are not supported by the NASWOT network yet');
       case 'resblock': {
         // NAS-Bench-201's ResNetBasicblock: ReLUConvBN(3×3, s) → ReLUConvBN(3×3, 1), shortcut avgpool 2×2 s2 + conv1×1.
         const branch = this.reluConv(this.reluConv(x, spec.cout, 3, spec.stride), spec.cout, 3, 1);

@@ -1,0 +1,26 @@
+/**
+ * pool: k×k average or max pooling with same padding. Average pooling leaves padding out of the mean
+ * (count_include_pad 0), as NAS-Bench-201's avg_pool_3x3 does, so the LUT's pool entry is exactly the
+ * op a cell runs.
+ */
+import { samePads } from '../graph/index.js';
+import type { PoolSpec } from '../ops.js';
+import type { Lowering } from './types.js';
+
+export const pool: Lowering<PoolSpec> = {
+  lower: (b, s, [x], id) =>
+    b.node(
+      `${id}.${s.mode}pool`,
+      {
+        op: 'pool',
+        mode: s.mode,
+        kernel: [s.k, s.k],
+        stride: [s.stride, s.stride],
+        // pad / ceil (optional): PyTorch's padding and ceil_mode, for the pools of SqueezeNet and GoogLeNet.
+        pads: s.pad !== undefined ? [s.pad, s.pad, s.pad, s.pad] : samePads(s.k, s.k),
+        ceil: s.ceil ?? false,
+        countIncludePad: false,
+      },
+      [x],
+    ),
+};
