@@ -8,7 +8,7 @@
  * group (tfjs has no grouped convolution).
  */
 import { nb201EdgeSpec, nb201NodeInputs, parseNb201Cell } from '../../src/core/decompose.js';
-import { convOut, expandedChannels, seChannels, type Act, type OpInstance, type OpSpec, type Shape } from '../../src/core/ops.js';
+import { convOut, expandedChannels, legacyGap, seChannels, seedKindError, type Act, type OpInstance, type OpSpec, type Shape } from '../../src/core/ops.js';
 import type { ModelUnderTest } from '../types.js';
 
 /** Activations as tfjs names them ('linear' = none). */
@@ -214,6 +214,10 @@ const nhwc = (s: readonly number[]) => [s[0], s[2], s[3], s[1]];
  * model is its ops applied in order to its one input (no ops: the input itself, like the overhead model).
  */
 export function tfjsProgram(model: ModelUnderTest): TfProgram {
+  for (const op of model.ops) {
+    const gap = legacyGap(op.spec);
+    if (gap) throw seedKindError(gap, 'the browser tfjs program');
+  }
   const b = new Builder(model.inputs.length);
   const inputs: V[] = model.inputs.map((input, i) => ({ i, shape: input.shape as unknown as Shape }));
   let out: V;

@@ -57,6 +57,8 @@ export function convertNet(net: PublishedNet, resolution: number, classes: numbe
   const stemAct = act(net.stem.act, 'relu');
   // MobileNetV3 sizes SE from the expanded channels; the catalog sizes it from the block input.
   const seFromExpanded = /SE reduce from expanded/i.test(net.notes ?? '');
+  // MobileNetV3 gates its SE with a hard sigmoid (relu6(x + 3) / 6), not a sigmoid.
+  const hardGate = /SE gate hard_sigmoid/i.test(net.notes ?? '');
   const layers: Layer[] = [
     { role: 'stem', spec: { kind: 'conv', cout: net.stem.c, k: net.stem.k, stride: net.stem.s, groups: 1, dilation: 1, act: stemAct } },
   ];
@@ -75,6 +77,7 @@ export function convertNet(net: PublishedNet, resolution: number, classes: numbe
             if ((b.groups ?? 1) !== 1 && !opts.pwGroups) throw new Error(`grouped pointwise convs (groups ${b.groups}) are not in the catalog`);
             spec = { kind: 'mbconv', cout, k: b.k ?? 3, stride, expand: b.e ?? 1, se: (b.se ?? 0) * (seFromExpanded ? (b.e ?? 1) : 1), act: a, skip: residual };
             if ((b.groups ?? 1) !== 1) spec.pwGroups = b.groups;
+            if (hardGate && spec.se > 0) spec.gate = 'hsigmoid';
             break;
           case 'ds':
             spec = { kind: 'dwsep', cout, k: b.k ?? 3, stride, se: b.se ?? 0, act: a, skip: residual };

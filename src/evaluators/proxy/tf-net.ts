@@ -13,7 +13,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import type { Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
-import { expandedChannels, seChannels, type Act, type OpSpec } from '../../core/ops.js';
+import { expandedChannels, legacyGap, seChannels, seedKindError, type Act, type OpSpec } from '../../core/ops.js';
 import type { Rng } from '../../core/rng.js';
 import { nb201EdgeSpec, nb201NodeInputs, parseNb201Cell } from '../../core/decompose.js';
 
@@ -101,6 +101,8 @@ export class TfNet {
   }
 
   private layer(spec: OpSpec, x: Tensor): Tensor {
+    const gap = legacyGap(spec);
+    if (gap) throw seedKindError(gap, 'the NASWOT proxy');
     const tf = this.tf;
     const c = x.shape[3];
     switch (spec.kind) {

@@ -8,7 +8,7 @@
  * optional SE (hidden = ratio x block input channels), pw project (linear), optional identity skip.
  */
 import { UserError } from '../../core/errors.js';
-import { expandedChannels, seChannels, type Act, type OpSpec, type Shape } from '../../core/ops.js';
+import { expandedChannels, legacyGap, seChannels, seedKindError, type Act, type OpSpec, type Shape } from '../../core/ops.js';
 import { Activation } from './activation.js';
 import { BatchNorm } from './batchnorm.js';
 import { Conv, Depthwise, Pointwise } from './conv.js';
@@ -36,6 +36,8 @@ function seModule(prefix: string, channels: number, reference: number, ratio: nu
 
 /** The module for one layer; `input` is its NCHW input shape. */
 export function buildLayer(spec: OpSpec, input: Shape, prefix: string, seed: number): Module {
+  const gap = legacyGap(spec);
+  if (gap) throw seedKindError(gap, 'the training engine');
   const cin = input[1];
   switch (spec.kind) {
     case 'conv': {
