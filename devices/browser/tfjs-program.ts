@@ -46,6 +46,7 @@ export function tfjsSupports(inst: OpInstance): true | string {
   // tfjs's conv2d and depthwiseConv2d refuse a stride and a dilation both above 1.
   if ((s.kind === 'conv' || s.kind === 'dwconv') && s.dilation > 1 && s.stride > 1)
     return `tfjs: ${s.kind} with stride ${s.stride} and dilation ${s.dilation} (tfjs convolutions take a stride or a dilation above 1, not both)`;
+  if (s.kind === 'concat') return 'tfjs: concat (a multi-input DAG block) runs once this program is built from the lowered graph';
   return true;
 }
 

@@ -31,6 +31,7 @@ export function tfUnsupported(inst: OpInstance): string | undefined {
   const spec = inst.spec;
   if ((spec.kind === 'conv' || spec.kind === 'dwconv') && spec.stride > 1 && spec.dilation > 1)
     return `tfjs convolutions take a stride or a dilation, not both (stride ${spec.stride}, dilation ${spec.dilation})`;
+  if (spec.kind === 'concat') return 'concat (a multi-input DAG block) runs once this backend is built from the lowered graph';
   return undefined;
 }
 

@@ -1,6 +1,8 @@
 /**
  * Architecture files. Two forms are accepted:
- *   full:  {"format":"hw-nas-arch","version":1,"name":…,"input":[1,3,224,224],"dtype":"f32","layers":[{"role","spec"}…]}
+ *   full:  {"format":"hw-nas-arch","version":2,"name":…,"input":[1,3,224,224],"dtype":"f32","layers":[{"role","spec"}…]}
+ *          version 2 lets a layer carry an "id" and name its "inputs" (a DAG); version 1 files (chains) are still read,
+ *          and a chain is still written as version 1, so older readers keep reading it
  *   short: {"space":"mbv2","resolution":96,"encoding":[0,3,6,…]}   (built by the named search space)
  * Every layer spec is checked field by field through the canonical key, so a file can never hold a
  * block the exporter and the LUT would read differently.
@@ -13,7 +15,9 @@ import { opKey, parseOpKey } from './keys.js';
 import type { Shape } from './ops.js';
 
 export const ARCH_FORMAT = 'hw-nas-arch';
-export const ARCH_VERSION = 1;
+/** The newest version this tool reads and writes (2: DAG layers with id and inputs). */
+export const ARCH_VERSION = 2;
+const ARCH_VERSIONS = [1, 2];
 
 export function readJsonFile(file: string, what: string): unknown {
   let stat;
@@ -36,7 +40,7 @@ export function validateArchitecture(value: unknown, where: string): Architectur
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('expected a JSON object');
   const a = value as Record<string, unknown>;
   if (a.format !== ARCH_FORMAT) throw bad(`"format" must be "${ARCH_FORMAT}", got ${JSON.stringify(a.format)}`);
-  if (a.version !== ARCH_VERSION) throw bad(`unsupported version ${JSON.stringify(a.version)} (this tool reads version ${ARCH_VERSION})`);
+  if (!ARCH_VERSIONS.includes(a.version as number)) throw bad(`unsupported version ${JSON.stringify(a.version)} (this tool reads versions ${ARCH_VERSIONS.join(' and ')})`);
   if (typeof a.name !== 'string' || !a.name) throw bad('"name" must be a non-empty string');
   if (!Array.isArray(a.input) || a.input.length !== 4 || !a.input.every((d) => Number.isInteger(d) && d > 0))
     throw bad(`"input" must be [N, C, H, W] positive integers, got ${JSON.stringify(a.input)}`);
@@ -54,11 +58,24 @@ export function validateArchitecture(value: unknown, where: string): Architectur
       throw bad(`layer ${i}: ${(e as Error).message}`);
     }
     if (!isDeepStrictEqual(parsed.spec, spec)) throw bad(`layer ${i}: spec has missing, extra or mistyped fields: ${JSON.stringify(spec)}`);
-    return { role: layer.role as Layer['role'], spec: parsed.spec };
+    const out: Layer = { role: layer.role as Layer['role'], spec: parsed.spec };
+    if (layer.id !== undefined || layer.inputs !== undefined) {
+      if (a.version === 1) throw bad(`layer ${i}: "id" and "inputs" need version 2 (version 1 files are chains)`);
+      if (layer.id !== undefined) {
+        if (typeof layer.id !== 'string') throw bad(`layer ${i}: "id" must be a string`);
+        out.id = layer.id;
+      }
+      if (layer.inputs !== undefined) {
+        if (!Array.isArray(layer.inputs) || !layer.inputs.length || !layer.inputs.every((x) => typeof x === 'string'))
+          throw bad(`layer ${i}: "inputs" must be a non-empty list of layer ids (or "input")`);
+        out.inputs = [...(layer.inputs as string[])];
+      }
+    }
+    return out;
   });
   const arch: Architecture = { name: a.name, input: a.input as unknown as Shape, dtype: 'f32', layers };
   if (a.space !== undefined) arch.space = a.space as Architecture['space'];
-  placeLayers(arch); // shapes must chain
+  placeLayers(arch); // ids resolve and shapes fit
   return arch;
 }
 
@@ -82,7 +99,7 @@ export async function readArchFile(file: string): Promise<Architecture> {
 }
 
 export function archToJson(arch: Architecture): object {
-  return { format: ARCH_FORMAT, version: ARCH_VERSION, ...arch };
+  return { format: ARCH_FORMAT, version: arch.layers.some((l) => l.id !== undefined || l.inputs !== undefined) ? ARCH_VERSION : 1, ...arch };
 }
 
 export function writeArchFile(file: string, arch: Architecture): void {

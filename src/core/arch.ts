@@ -52,7 +52,7 @@ export function layerId(layer: Layer, index: number): string {
 export function placeLayers(arch: Architecture): PlacedLayer[] {
   const shapes = new Map<string, Shape>([['input', arch.input]]);
   let prev = 'input';
-  return arch.layers.map((layer, index) => {
+  const placed = arch.layers.map((layer, index): PlacedLayer => {
     const id = layerId(layer, index);
     const where = `architecture '${arch.name}', layer ${index}${layer.id ? ` '${id}'` : ''} (${layer.role} ${layer.spec.kind})`;
     if (layer.id !== undefined && (!ID.test(layer.id) || /^layer\d+$/.test(layer.id) && layer.id !== `layer${index}`))
@@ -83,6 +83,11 @@ export function placeLayers(arch: Architecture): PlacedLayer[] {
     prev = id;
     return { index, id, inputs: [...inputs], layer, inst: { spec: layer.spec, input: given[0], dtype: arch.dtype }, output };
   });
+  // A layer nothing reads would be counted by the LUT but dropped by every runtime.
+  const read = new Set(placed.flatMap((p) => p.inputs));
+  const dead = placed.slice(0, -1).filter((p) => !read.has(p.id));
+  if (dead.length) throw new UserError(`architecture '${arch.name}': nothing reads layer${dead.length > 1 ? 's' : ''} ${dead.map((p) => `'${p.id}'`).join(', ')}; only the last layer is the output`);
+  return placed;
 }
 
 export function outputOf(arch: Architecture): Shape {

@@ -41,6 +41,7 @@ const CATALOG: Record<OpKind, OpInstance> = {
   linear: instance({ kind: 'linear', cout: 10, act: 'none' }, [1, 32, 1, 1]),
   se: instance({ kind: 'se', ratio: 0.25, act: 'relu' }, [1, 16, 8, 8]),
   reluconv: instance({ kind: 'reluconv', cout: 8, k: 3, stride: 1 }, [1, 8, 16, 16]),
+  concat: instance({ kind: 'concat', channels: [8, 4] }, [1, 8, 16, 16]),
   sum: instance({ kind: 'sum', arity: 3 }, [1, 8, 16, 16]),
   nb201cell: instance({ kind: 'nb201cell', cell: '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|' }, [1, 8, 16, 16]),
   resblock: instance({ kind: 'resblock', cout: 16, stride: 2 }, [1, 8, 16, 16]),

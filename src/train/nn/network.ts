@@ -3,7 +3,7 @@
  * logits [n, classes] out. Holds its parameters as named tfjs variables (see Param).
  */
 import * as tf from '@tensorflow/tfjs';
-import { placeLayers, type Architecture } from '../../core/arch.js';
+import { isChain, placeLayers, type Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
 import { BatchNorm } from './batchnorm.js';
 import { buildLayer } from './blocks.js';
@@ -42,6 +42,8 @@ export class Network {
   ) {
     const placed = placeLayers(arch);
     if (placed.length === 0) throw new UserError(`architecture '${arch.name}' has no layers`);
+    // Layers run one after the other here: a DAG (layers naming their inputs) would silently train another network.
+    if (!isChain(arch)) throw new UserError(`architecture '${arch.name}' is a DAG (its layers name their inputs); training runs chains only for now`);
     const out = placed[placed.length - 1].output;
     if (out[2] !== 1 || out[3] !== 1)
       throw new UserError(`architecture '${arch.name}' ends in ${out.join('x')}, training needs class scores N x classes x 1 x 1`, {
