@@ -10,7 +10,7 @@ import { UserError } from '../src/core/errors.js';
 import { opKey } from '../src/core/keys.js';
 import { lowerArchitecture, lowerInstance } from '../src/core/lower/index.js';
 import { outputShape, type OpInstance, type Shape } from '../src/core/ops.js';
-import type { ModelUnderTest } from '../devices/types.js';
+import type { ModelUnderTest } from '../src/core/contracts.js';
 import { emitOnnx } from './onnx/emit.js';
 import { GraphBuilder } from './onnx/graph.js';
 import { Weights, type WeightSource } from './weights.js';
@@ -31,7 +31,7 @@ export function opModel(inst: OpInstance, opts: ExportOptions = {}): ModelUnderT
   outputShape(inst.spec, inst.input); // a UserError when the op cannot apply
   const key = opKey(inst);
   const graph = lowerInstance(inst);
-  return { key, onnx: emitOnnx(graph, key, weightsOf(opts)).bytes, inputs: graph.inputs.map((i) => ({ name: i.name, shape: [...i.shape] })), ops: [inst] };
+  return { key, onnx: emitOnnx(graph, key, weightsOf(opts)).bytes, inputs: graph.inputs.map((i) => ({ name: i.name, shape: [...i.shape] })), ops: [inst], graph };
 }
 
 /** The whole architecture as one model (lowerArchitecture); key = arch.name, parameters named <layer id>.<part>.weight|bias. */
@@ -39,7 +39,7 @@ export function networkModel(arch: Architecture, opts: ExportOptions = {}): Mode
   const placed = placeLayers(arch);
   if (!placed.length) throw new UserError(`architecture '${arch.name}' has no layers to export`);
   const graph = lowerArchitecture(arch);
-  return { key: arch.name, onnx: emitOnnx(graph, arch.name, weightsOf(opts)).bytes, inputs: [{ name: 'input', shape: [...arch.input] }], ops: placed.map((p) => p.inst) };
+  return { key: arch.name, onnx: emitOnnx(graph, arch.name, weightsOf(opts)).bytes, inputs: [{ name: 'input', shape: [...arch.input] }], ops: placed.map((p) => p.inst), graph };
 }
 
 /** A single Identity on `shape`: timing it measures what a runtime costs per run with nothing to compute. */

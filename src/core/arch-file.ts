@@ -3,7 +3,7 @@
  *   full:  {"format":"hw-nas-arch","version":2,"name":…,"input":[1,3,224,224],"dtype":"f32","layers":[{"role","spec"}…]}
  *          version 2 lets a layer carry an "id" and name its "inputs" (a DAG); version 1 files (chains) are still read,
  *          and a chain is still written as version 1, so older readers keep reading it
- *   short: {"space":"mbv2","resolution":96,"encoding":[0,3,6,…]}   (built by the named search space)
+ *   short: {"space":"mbv2","resolution":96,"encoding":[0,3,6,…]}   (built by the named search space: spaces/arch-file.ts)
  * Every layer spec is checked field by field through the canonical key, so a file can never hold a
  * block the exporter and the LUT would read differently.
  */
@@ -79,21 +79,13 @@ export function validateArchitecture(value: unknown, where: string): Architectur
   return arch;
 }
 
-/** Reads an architecture file in either form. */
-export async function readArchFile(file: string): Promise<Architecture> {
-  const value = readJsonFile(file, 'architecture');
+/**
+ * An architecture from a parsed JSON value in full form, or the sidecar JSON that `nas export --front`
+ * writes beside each ONNX file (it carries its architecture). The short form needs the search spaces:
+ * spaces/arch-file.ts reads files in every form.
+ */
+export function architectureFromJson(value: unknown, file: string): Architecture {
   const a = value as Record<string, unknown>;
-  if (a && typeof a === 'object' && typeof a.space === 'string') {
-    if (!Array.isArray(a.encoding)) throw new UserError(`${file}: a short-form architecture needs "encoding": [choice, …] for space '${a.space}'`);
-    const { createSpace } = await import('../spaces/registry.js');
-    const space = createSpace(a.space, { resolution: a.resolution as number | undefined });
-    try {
-      return space.build(a.encoding as number[]);
-    } catch (e) {
-      throw new UserError(`${file}: the encoding does not fit space '${a.space}': ${(e as Error).message}`);
-    }
-  }
-  // The sidecar JSON that `nas export --front` writes beside each ONNX file carries its architecture.
   if (a && typeof a === 'object' && a.format === 'hw-nas-exported-net' && a.architecture !== undefined) return validateArchitecture(a.architecture, `${file}: "architecture"`);
   return validateArchitecture(value, file);
 }

@@ -17,7 +17,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { networkModel } from '../../export/model.js';
 import { ortCpuSessionOptions } from '../../devices/ort-cpu/index.js';
-import type { ModelUnderTest } from '../../devices/types.js';
+import type { ModelUnderTest } from '../core/contracts.js';
 import { UserError } from '../core/errors.js';
 import { orderedBatches } from '../data/batches.js';
 import type { Samples } from '../data/types.js';

@@ -4,7 +4,7 @@ import type { Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import type { DeviceOptions, TimingProtocol } from '../../../devices/types.js';
-import type { TrainEvaluatorOptions } from '../../train/train-evaluator.js';
+import type { TrainEvaluatorOptions } from '../../core/contracts.js';
 import { DEFAULT_PROTOCOL } from '../../../devices/types.js';
 
 export function deviceOptions<T>(y: Argv<T>) {
@@ -109,7 +109,7 @@ export async function resolveArchitectures(a: ArchArgs): Promise<Architecture[]>
   const given = [a.arch !== undefined, a.published !== undefined, a.random !== undefined].filter(Boolean).length;
   if (given !== 1) throw new UserError('name exactly one architecture source: --arch FILE, --published NAME, or --space S --random N');
   if (a.arch !== undefined) {
-    const { readArchFile } = await import('../../core/arch-file.js');
+    const { readArchFile } = await import('../../spaces/arch-file.js');
     return [await readArchFile(a.arch)];
   }
   if (a.published !== undefined) {
