@@ -6,9 +6,7 @@
  * (see keys.ts) are built from instances.
  */
 import { UserError } from './errors.js';
-import { graphMetrics } from './graph/metrics.js';
-import { inferShapes } from './graph/infer.js';
-import { lowerInstance } from './lower/index.js';
+import { seedMacs, seedOutputShape, type SeedSpec } from './seed-ops.js';
 
 export const ACTS = ['relu', 'relu6', 'hswish', 'swish', 'none'] as const;
 export type Act = (typeof ACTS)[number];
@@ -138,94 +136,7 @@ export interface ResBlockSpec {
   stride: number;
 }
 
-/** ResNet basic block (post-activation): conv3×3 s + BN + ReLU, conv3×3 + BN, shortcut (1×1 s + BN when the stride or width changes), add, ReLU. */
-export interface BasicSpec {
-  kind: 'basic';
-  cout: number;
-  stride: number;
-}
-/**
- * Bottleneck block: 1×1 to `mid` + BN + ReLU, 3×3 stride s with `groups` groups + BN + ReLU, optional SE (ratio
- * of the block input channels, as in RegNetY), 1×1 to cout + BN, shortcut (1×1 s + BN on a stride or width
- * change), add, ReLU. ResNet-50 (groups 1, mid cout/4), ResNeXt (cardinality = groups, mid = cardinality × width)
- * and RegNet X/Y (mid = b·w, groups = mid / group width) are parameterisations of it, so they share LUT entries.
- */
-export interface BottleneckSpec {
-  kind: 'bottleneck';
-  cout: number;
-  stride: number;
-  mid: number;
-  groups: number;
-  se: number;
-}
-/**
- * ShuffleNetV2 unit. Stride 1: the input is split in halves, one half passes, the other goes through the main
- * branch; stride 2: the whole input feeds both a projection branch (dw k×k s2 + BN, 1×1 + BN + ReLU, `side`
- * channels out) and the main branch. The main branch (pw to `mid` + BN + ReLU, dw k×k s + BN, pw + BN + ReLU,
- * cout − side channels out) is SPOS's Xception-like choice when `xception` is set (three dw 3×3 + pw pairs).
- * The two parts are concatenated and channel-shuffled with 2 groups.
- */
-export interface ShuffleV2Spec {
-  kind: 'shufflev2';
-  cout: number;
-  k: number;
-  stride: number;
-  mid: number;
-  /** Channels of the passing half (stride 1: cin/2) or of the projection branch (stride 2). */
-  side: number;
-  xception: boolean;
-}
-/** SqueezeNet Fire: squeeze 1×1 + ReLU, then expand 1×1 and 3×3 (each + ReLU) concatenated: e1 + e3 channels. */
-export interface FireSpec {
-  kind: 'fire';
-  squeeze: number;
-  e1: number;
-  e3: number;
-}
-/**
- * Inception v1 module: 1×1 (c1) | 1×1 (c3r) → 3×3 (c3) | 1×1 (c5r) → k5×k5 (c5) | max pool 3×3 → 1×1 (pp),
- * each conv + BN + ReLU, concatenated. k5 is 5 in the paper; torchvision's GoogLeNet uses 3.
- */
-export interface InceptionSpec {
-  kind: 'inception';
-  c1: number;
-  c3r: number;
-  c3: number;
-  c5r: number;
-  c5: number;
-  k5: number;
-  pp: number;
-}
-/** Factorized conv (NASNet "1x7 then 7x1"): ReLU, 1×k (stride 1×s), k×1 (stride s×1), BN. */
-export interface FactConvSpec {
-  kind: 'factconv';
-  cout: number;
-  k: number;
-  stride: number;
-}
-/** DARTS `dil_conv`: ReLU, depthwise k×k with dilation, pointwise 1×1, BN. */
-export interface DilConvSpec {
-  kind: 'dilconv';
-  cout: number;
-  k: number;
-  stride: number;
-  dilation: number;
-}
-/** NASNet / DARTS separable conv: (ReLU, depthwise k×k, pointwise 1×1, BN) twice; the stride is on the first depthwise. */
-export interface SepConvSpec {
-  kind: 'sepconv';
-  cout: number;
-  k: number;
-  stride: number;
-}
-/** Layer or instance normalisation with a per-channel scale and shift (NASNet-B/C). */
-export interface NormSpec {
-  kind: 'norm';
-  mode: 'layer' | 'instance';
-}
-
-/** The kinds added for the seed networks (issue 11). */
-export type SeedSpec = BasicSpec | BottleneckSpec | ShuffleV2Spec | FireSpec | InceptionSpec | FactConvSpec | DilConvSpec | SepConvSpec | NormSpec;
+export type { BasicSpec, BottleneckSpec, DilConvSpec, FactConvSpec, FireSpec, InceptionSpec, NormSpec, SeedSpec, SepConvSpec, ShuffleV2Spec } from './seed-ops.js';
 
 export type OpSpec =
   | ReluConvSpec
@@ -253,18 +164,6 @@ export const SEED_KINDS: readonly SeedKind[] = ['basic', 'bottleneck', 'shufflev
 
 export function isSeed(spec: OpSpec): spec is SeedSpec {
   return (SEED_KINDS as readonly string[]).includes(spec.kind);
-}
-
-/** Output shape and MACs of a seed block, from its lowering (the one definition of what it computes). */
-function seedMetrics(spec: SeedSpec, input: Shape): { output: Shape; macs: number } {
-  let graph;
-  try {
-    graph = lowerInstance({ spec, input, dtype: 'f32' });
-  } catch (e) {
-    throw new UserError(`${spec.kind}: ${(e as Error).message}`);
-  }
-  const shapes = inferShapes(graph);
-  return { output: shapes.get(graph.outputs[0])!, macs: graphMetrics(graph).macs };
 }
 
 /** A seed kind, or a field added with the seed networks (pad, ceil, gate, pwGroups), that the per-block backends do not implement. */
@@ -317,7 +216,7 @@ export function seChannels(reference: number, ratio: number): number {
 /** Output shape of an op applied to `input`; throws a UserError when the op cannot apply. */
 export function outputShape(spec: OpSpec, input: Shape): Shape {
   const [n, c, h, w] = input;
-  if (isSeed(spec)) return seedMetrics(spec, input).output;
+  if (isSeed(spec)) return seedOutputShape(spec, input);
   switch (spec.kind) {
     case 'conv':
       if (c % spec.groups !== 0 || spec.cout % spec.groups !== 0)
@@ -383,7 +282,7 @@ export function inputShapes(spec: OpSpec, input: Shape): Shape[] {
 export function macs(inst: OpInstance): number {
   const { spec, input } = inst;
   const [n, c, h, w] = input;
-  if (isSeed(spec)) return seedMetrics(spec, input).macs;
+  if (isSeed(spec)) return seedMacs(spec, input);
   const out = outputShape(spec, input);
   const hw = out[2] * out[3];
   switch (spec.kind) {
