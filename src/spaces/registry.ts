@@ -4,11 +4,15 @@ import type { SearchSpace, SpaceOptions } from '../core/space.js';
 import { createMbv2Space } from './mbv2.js';
 import { createMnasnetSpace } from './mnasnet.js';
 import { createNb201Space } from './nb201.js';
+import { createFbnetSpace } from './fbnet.js';
+import { createShuffleNetV2Space } from './shufflenetv2.js';
 
 export const SPACES = {
   mbv2: createMbv2Space,
   mnasnet: createMnasnetSpace,
   nb201: createNb201Space,
+  shufflenetv2: createShuffleNetV2Space,
+  fbnet: createFbnetSpace,
 } satisfies Record<string, (opts: SpaceOptions) => SearchSpace>;
 
 export type SpaceName = keyof typeof SPACES;
