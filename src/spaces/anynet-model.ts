@@ -10,7 +10,7 @@ import { UserError } from '../core/errors.js';
 export interface AnyStage {
   depth: number;
   width: number;
-  /** Bottleneck ratio: the 3×3 works on width / b channels... b ≥ 1 in pycls terms, mid = round(w / b); we take mid = w · bot. */
+  /** pycls's bottleneck multiplier: the 3×3 works on width · bot channels (the paper's ratio b is 1 / bot). */
   bot: number;
   groupWidth: number;
 }

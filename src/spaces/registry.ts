@@ -4,7 +4,9 @@ import type { SearchSpace, SpaceOptions } from '../core/space.js';
 import { createMbv2Space } from './mbv2.js';
 import { createMnasnetSpace } from './mnasnet.js';
 import { createNb201Space } from './nb201.js';
+import { createAnyNetSpace } from './anynet.js';
 import { createFbnetSpace } from './fbnet.js';
+import { createRegNetSpace } from './regnet.js';
 import { createShuffleNetV2Space } from './shufflenetv2.js';
 
 export const SPACES = {
@@ -13,6 +15,12 @@ export const SPACES = {
   nb201: createNb201Space,
   shufflenetv2: createShuffleNetV2Space,
   fbnet: createFbnetSpace,
+  regnet: createRegNetSpace,
+  anynet: createAnyNetSpace('a'),
+  'anynet-b': createAnyNetSpace('b'),
+  'anynet-c': createAnyNetSpace('c'),
+  'anynet-d': createAnyNetSpace('d'),
+  'anynet-e': createAnyNetSpace('e'),
 } satisfies Record<string, (opts: SpaceOptions) => SearchSpace>;
 
 export type SpaceName = keyof typeof SPACES;
