@@ -7,11 +7,36 @@
  * `concat` for a concatenated output), by one rule for every cell.
  */
 import { placeLayers, type Architecture } from './arch.js';
-import { blockCell, cellInstances } from './lower/index.js';
+import { blockCell, type Cell } from './lower/index.js';
 import { nb201Cell } from './lower/nb201cell.js';
-import { inputShapes, type OpInstance, type Shape } from './ops.js';
+import { inputShapes, instance, outputShape, type DType, type OpInstance, type Shape } from './ops.js';
 
 export { NB201_NODES, NB201_OPS, nb201CellString, nb201EdgeSpec, nb201NodeInputs, parseNb201Cell, type Nb201Edge, type Nb201Op } from './nb201-cell.js';
+
+/**
+ * The LUT instances a cell applied to `inputs` is made of: every edge op (on its source node's shape),
+ * then the combine ops: one `sum` per node adding more than one edge, one `concat` when the output
+ * concatenates more than one node. Zero nodes (no edges) cost nothing.
+ */
+export function cellInstances(cell: Cell, inputs: readonly Shape[], dtype: DType): OpInstance[] {
+  const shapes: Shape[] = [...inputs];
+  const edges: OpInstance[] = [];
+  const combines: OpInstance[] = [];
+  for (const node of cell.nodes) {
+    const terms = node.edges.map((e) => {
+      edges.push(instance(e.spec, shapes[e.from], dtype));
+      return outputShape(e.spec, shapes[e.from]);
+    });
+    const shape = terms[0] ?? shapes[0];
+    if (terms.length > 1) combines.push(instance({ kind: 'sum', arity: terms.length }, shape, dtype));
+    shapes.push(shape);
+  }
+  if (cell.output === 'concat' && cell.nodes.length > 1) {
+    const parts = shapes.slice(cell.inputs);
+    combines.push(instance({ kind: 'concat', channels: parts.map((s) => s[1]) }, parts[0], dtype));
+  }
+  return [...edges, ...combines];
+}
 
 /** The LUT instances a NAS-Bench-201 cell applied to `input` is made of: edge ops, then node sums. */
 export function nb201CellInstances(cell: string, input: Shape, dtype: OpInstance['dtype']): OpInstance[] {

@@ -5,64 +5,27 @@
  *   mbconv:1x16x112x112:c24:k5:s2:e6:se0.25:relu6:skip1:f32
  *   kind  :input NxCxHxW :fields in the kind's fixed order  :dtype
  */
-import { ACTS, DTYPES, SEED_KINDS, type LegacyKind, type Act, type DType, type OpInstance, type OpKind, type OpSpec, type Shape } from './ops.js';
+import { ACTS, DTYPES, SEED_KINDS, type Act, type DType, type OpInstance, type OpKind, type OpSpec, type Shape } from './ops.js';
 import { UserError } from './errors.js';
+import type { Field } from './key-fields.js';
+import { LOWERINGS } from './lower/table.js';
 
-type FieldType = 'int' | 'ints' | 'num' | 'bool' | 'act' | 'mode' | 'cell' | 'norm' | 'gate';
-interface Field {
-  name: string;
-  prefix: string;
-  type: FieldType;
-  /**
-   * Optional fields come after the required ones and appear in a key only when the spec sets them, so
-   * adding one to a kind leaves every existing key of that kind unchanged.
-   */
-  optional?: true;
+
+/**
+ * Field order per kind, from each kind's lowering file (src/core/lower/<kind>.ts). Changing an order
+ * changes every key: bump the LUT format version if you do.
+ */
+export const KEY_FIELDS = Object.fromEntries(Object.entries(LOWERINGS).map(([kind, l]) => [kind, l.fields])) as unknown as { readonly [K in OpKind]: readonly Field[] };
+
+/** The key fields of a kind, read from the lowering table at call time; undefined for an unknown kind. */
+function fieldsOf(kind: string): readonly Field[] | undefined {
+  return Object.prototype.hasOwnProperty.call(LOWERINGS, kind) ? (LOWERINGS as unknown as Record<string, { fields: readonly Field[] }>)[kind].fields : undefined;
 }
-const f = (name: string, prefix: string, type: FieldType): Field => ({ name, prefix, type });
-const opt = (name: string, prefix: string, type: FieldType): Field => ({ name, prefix, type, optional: true });
 
-/** Field order per kind. Changing an order changes every key: bump the LUT format version if you do. */
-export const KEY_FIELDS: { readonly [K in OpKind]: readonly Field[] } = {
-  conv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int'), f('groups', 'g', 'int'), f('dilation', 'd', 'int'), f('act', '', 'act'), opt('pad', 'p', 'int')],
-  dwconv: [f('k', 'k', 'int'), f('stride', 's', 'int'), f('dilation', 'd', 'int'), f('act', '', 'act')],
-  dwsep: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int'), f('se', 'se', 'num'), f('act', '', 'act'), f('skip', 'skip', 'bool')],
-  mbconv: [
-    f('cout', 'c', 'int'),
-    f('k', 'k', 'int'),
-    f('stride', 's', 'int'),
-    f('expand', 'e', 'num'),
-    f('se', 'se', 'num'),
-    f('act', '', 'act'),
-    f('skip', 'skip', 'bool'),
-    opt('gate', 'gate', 'gate'),
-    opt('pwGroups', 'pg', 'int'),
-  ],
-  pool: [f('mode', '', 'mode'), f('k', 'k', 'int'), f('stride', 's', 'int'), opt('pad', 'p', 'int'), opt('ceil', 'ceil', 'bool')],
-  gpool: [f('mode', '', 'mode')],
-  identity: [],
-  zero: [f('stride', 's', 'int')],
-  linear: [f('cout', 'c', 'int'), f('act', '', 'act')],
-  se: [f('ratio', 'r', 'num'), f('act', '', 'act'), opt('gate', 'gate', 'gate')],
-  reluconv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int')],
-  sum: [f('arity', 'n', 'int')],
-  concat: [f('channels', 'c', 'ints')],
-  nb201cell: [f('cell', '', 'cell')],
-  resblock: [f('cout', 'c', 'int'), f('stride', 's', 'int')],
-  basic: [f('cout', 'c', 'int'), f('stride', 's', 'int')],
-  bottleneck: [f('cout', 'c', 'int'), f('stride', 's', 'int'), f('mid', 'm', 'int'), f('groups', 'g', 'int'), f('se', 'se', 'num')],
-  shufflev2: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int'), f('mid', 'm', 'int'), f('side', 'p', 'int'), f('xception', 'x', 'bool')],
-  fire: [f('squeeze', 'q', 'int'), f('e1', 'e', 'int'), f('e3', 'e', 'int')],
-  inception: [f('c1', 'a', 'int'), f('c3r', 'br', 'int'), f('c3', 'b', 'int'), f('c5r', 'cr', 'int'), f('c5', 'c', 'int'), f('k5', 'k', 'int'), f('pp', 'pp', 'int')],
-  factconv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int')],
-  dilconv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int'), f('dilation', 'd', 'int')],
-  sepconv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int')],
-  norm: [f('mode', '', 'norm')],
-};
-
-export const OP_KINDS = Object.keys(KEY_FIELDS) as OpKind[];
-/** The kinds the per-block backends implement (every kind but the seed kinds, which are primitive-graph lowerings only). */
-export const LEGACY_KINDS = OP_KINDS.filter((k): k is LegacyKind => !(SEED_KINDS as readonly string[]).includes(k));
+export const OP_KINDS = Object.keys(LOWERINGS) as OpKind[];
+/** The kinds the NASWOT proxy (the last per-block backend) implements: every kind but the seed kinds of issue 11. */
+export const LEGACY_KINDS = OP_KINDS.filter((k) => !(SEED_KINDS as readonly string[]).includes(k));
+const knownKinds = () => Object.keys(LOWERINGS).join(', ');
 
 function formatValue(field: Field, value: unknown): string {
   switch (field.type) {
@@ -85,8 +48,8 @@ function formatValue(field: Field, value: unknown): string {
 /** The canonical key of an op instance. */
 export function opKey(inst: OpInstance): string {
   const spec = inst.spec as unknown as Record<string, unknown>;
-  const fields = KEY_FIELDS[inst.spec.kind];
-  if (!fields) throw new UserError(`unknown op kind '${inst.spec.kind}' (known: ${OP_KINDS.join(', ')})`);
+  const fields = fieldsOf(inst.spec.kind);
+  if (!fields) throw new UserError(`unknown op kind '${inst.spec.kind}' (known: ${knownKinds()})`);
   const set = fields.filter((fd) => !fd.optional || spec[fd.name] !== undefined);
   const parts = [inst.spec.kind, inst.input.join('x'), ...set.map((fd) => formatValue(fd, spec[fd.name])), inst.dtype];
   return parts.join(':');
@@ -140,8 +103,8 @@ function parseValue(key: string, field: Field, token: string): unknown {
 export function parseOpKey(key: string): OpInstance {
   const parts = key.split(':');
   const kind = parts[0] as OpKind;
-  const fields = KEY_FIELDS[kind];
-  if (!fields) throw bad(key, `unknown op kind '${parts[0]}' (known: ${OP_KINDS.join(', ')})`);
+  const fields = fieldsOf(kind);
+  if (!fields) throw bad(key, `unknown op kind '${parts[0]}' (known: ${knownKinds()})`);
   const required = fields.filter((fd) => !fd.optional);
   if (parts.length < required.length + 3 || parts.length > fields.length + 3)
     throw bad(key, `a '${kind}' key has ${required.length + 3}${fields.length > required.length ? ` to ${fields.length + 3}` : ''} parts, got ${parts.length}`);

@@ -3,7 +3,7 @@
  * the cell's lowering (src/core/lower/nb201cell.ts) and the tools read cells through these.
  */
 import { UserError } from './errors.js';
-import type { OpSpec, Shape } from './ops.js';
+import type { OpSpec, Shape } from './specs.js';
 
 /** The five NAS-Bench-201 edge ops, in the benchmark's order. */
 export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;

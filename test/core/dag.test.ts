@@ -5,14 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { isChain, placeLayers, type Architecture } from '../../src/core/arch.js';
 import { archToJson, writeArchFile } from '../../src/core/arch-file.js';
 import { readArchFile } from '../../src/spaces/arch-file.js';
-import { lutInstances } from '../../src/core/decompose.js';
+import { cellInstances, lutInstances } from '../../src/core/decompose.js';
 import { inferShapes } from '../../src/core/graph/index.js';
 import { opKey } from '../../src/core/keys.js';
-import { cellInstances, lowerArchitecture, lowerBlock, lowerCell, type Cell } from '../../src/core/lower/index.js';
+import { lowerArchitecture, lowerBlock, lowerCell, type Cell } from '../../src/core/lower/index.js';
 import { GraphBuilder } from '../../src/core/graph/index.js';
 import { networkModel } from '../../export/model.js';
 import { onnxCheck, PYTHON_ONNX_MISSING, randomInput, run } from '../export/helpers.js';
 import { INCEPTION_DAG } from './dag-fixtures.js';
+import { tfjsVersusOnnx } from './tf-parity.js';
 
 const withLayers = (layers: Architecture['layers']): Architecture => ({ name: 'd', input: [1, 4, 6, 6], dtype: 'f32', layers });
 
@@ -74,6 +75,12 @@ describe('DAG architectures', () => {
     expect(data.every(Number.isFinite)).toBe(true);
     // Weights are named by node id.
     expect(inferShapes(lowerArchitecture(INCEPTION_DAG)).has('branch3x3.expand')).toBe(true);
+  });
+
+  it.each(['cpu', 'wasm'] as const)('run on tfjs %s as in onnxruntime (the same primitive graph; max |Δ| ≤ 1e-4)', async (backend) => {
+    const { worst, spread } = await tfjsVersusOnnx(networkModel(INCEPTION_DAG), backend);
+    expect(worst).toBeLessThanOrEqual(1e-4);
+    expect(spread).toBeGreaterThan(1e-3);
   });
 
   it('files: version 2 holds ids and inputs, chains are still written and read as version 1', async () => {

@@ -6,7 +6,7 @@
  * user brings is read into the same graph. A node has one output, except `split`, whose k-th output is
  * referenced as `<id>:<k>`; a graph input is referenced by its name.
  */
-import type { Shape } from '../ops.js';
+import type { Shape } from '../specs.js';
 
 export type { Shape };
 

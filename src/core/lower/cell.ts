@@ -9,7 +9,7 @@
  * per node adding more than one edge, one `concat` for a concatenated output. Zero nodes cost nothing.
  */
 import type { GraphBuilder } from '../graph/index.js';
-import { instance, outputShape, type DType, type OpInstance, type OpSpec, type Shape } from '../ops.js';
+import type { OpSpec } from '../specs.js';
 
 export interface CellEdge {
   from: number;
@@ -21,28 +21,6 @@ export interface Cell {
   /** Intermediate nodes in order; node `inputs + i` is nodes[i]. */
   nodes: { edges: CellEdge[] }[];
   output: 'last' | 'concat';
-}
-
-/** The LUT instances a cell applied to `inputs` is made of: every edge op, then the combine ops. */
-export function cellInstances(cell: Cell, inputs: readonly Shape[], dtype: DType): OpInstance[] {
-  const shapes: Shape[] = [...inputs];
-  const edges: OpInstance[] = [];
-  const combines: OpInstance[] = [];
-  for (const node of cell.nodes) {
-    const terms = node.edges.map((e) => {
-      const inst = instance(e.spec, shapes[e.from], dtype);
-      edges.push(inst);
-      return outputShape(e.spec, shapes[e.from]);
-    });
-    const shape = terms[0] ?? shapes[0];
-    if (terms.length > 1) combines.push(instance({ kind: 'sum', arity: terms.length }, shape, dtype));
-    shapes.push(shape);
-  }
-  if (cell.output === 'concat' && cell.nodes.length > 1) {
-    const parts = shapes.slice(cell.inputs);
-    combines.push(instance({ kind: 'concat', channels: parts.map((s) => s[1]) }, parts[0], dtype));
-  }
-  return [...edges, ...combines];
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Pieces several lowerings share: conv + BatchNorm (+ activation), squeeze-excitation. */
 import type { ConvOptions, GraphBuilder } from '../graph/index.js';
-import type { Act, SeGate } from '../ops.js';
+import type { Act, SeGate } from '../specs.js';
 import { actGain } from './gains.js';
 
 /** A conv `id` (no bias of its own) and its BatchNorm `<id>.bn`; weights scaled by `gain` (default 1). */

@@ -2,7 +2,7 @@
  * Gains of generated (untrained) weights, carried by the lowered graph (InitHint) so every backend
  * that generates weights scales them the same way (export/weights.ts draws them).
  */
-import type { Act } from '../ops.js';
+import type { Act } from '../specs.js';
 
 /**
  * 1/sqrt(E[act(z)^2]) for z ~ N(0,1): scaling the weights of the layer in front of `act` by it keeps

@@ -1,10 +1,13 @@
 /** Inception v1 module (Szegedy et al. 2015; torchvision's Inception with BatchNorm): four branches concatenated. */
-import type { InceptionSpec } from '../ops.js';
+import type { InceptionSpec } from '../specs.js';
 import { samePads, type GraphBuilder } from '../graph/index.js';
 import { convBnAct } from './common.js';
 import type { Lowering } from './types.js';
+import { f } from '../key-fields.js';
 
-export const inception: Lowering<InceptionSpec> = { lower: (b, s, [x], id) => lowerInception(b, s, x, id) };
+export const inception: Lowering<InceptionSpec> = {
+  fields: [f('c1', 'a', 'int'), f('c3r', 'br', 'int'), f('c3', 'b', 'int'), f('c5r', 'cr', 'int'), f('c5', 'c', 'int'), f('k5', 'k', 'int'), f('pp', 'pp', 'int')],
+  lower: (b, s, [x], id) => lowerInception(b, s, x, id) };
 
 function lowerInception(g: GraphBuilder, spec: InceptionSpec, x: string, id: string): string {
   const convBn = (y: string, name: string, cout: number, o: { k: number }) => convBnAct(g, y, name, cout, o, 'relu');

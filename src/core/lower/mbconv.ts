@@ -3,12 +3,15 @@
  * [SE] → pw project + BN (linear) → [+ input when skip]. The SE bottleneck is seChannels(block input
  * C, se), as in MnasNet / EfficientNet, applied to the expanded channels.
  */
-import { expandedChannels, seChannels, type MBConvSpec } from '../ops.js';
+import { expandedChannels, seChannels } from '../channels.js';
+import type { MBConvSpec } from '../specs.js';
 import { convBn, convBnAct, squeezeExcite } from './common.js';
 import { RESIDUAL_GAIN, SE_GAIN } from './gains.js';
 import type { Lowering } from './types.js';
+import { f, opt } from '../key-fields.js';
 
 export const mbconv: Lowering<MBConvSpec> = {
+  fields: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int'), f('expand', 'e', 'num'), f('se', 'se', 'num'), f('act', '', 'act'), f('skip', 'skip', 'bool'), opt('gate', 'gate', 'gate'), opt('pwGroups', 'pg', 'int')],
   lower(b, s, [x], id) {
     const cin = b.shape(x)[1];
     const mid = expandedChannels(cin, s.expand);

@@ -4,9 +4,10 @@
  * (reluconv, avg pool 3×3 stride 1, identity); "none" edges are left out.
  */
 import { nb201EdgeSpec, parseNb201Cell } from '../nb201-cell.js';
-import type { Nb201CellSpec, Shape } from '../ops.js';
+import type { Nb201CellSpec, Shape } from '../specs.js';
 import type { Cell } from './cell.js';
 import type { Lowering } from './types.js';
+import { f } from '../key-fields.js';
 
 export function nb201Cell(cellString: string, shape: Shape): Cell {
   const { edges } = parseNb201Cell(cellString);
@@ -16,4 +17,7 @@ export function nb201Cell(cellString: string, shape: Shape): Cell {
   return { inputs: 1, nodes, output: 'last' };
 }
 
-export const nb201cell: Lowering<Nb201CellSpec> = { cell: (s, input) => nb201Cell(s.cell, input) };
+export const nb201cell: Lowering<Nb201CellSpec> = {
+  fields: [f('cell', '', 'cell')],
+  cell: (s, input) => nb201Cell(s.cell, input),
+};

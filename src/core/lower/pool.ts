@@ -4,10 +4,12 @@
  * op a cell runs.
  */
 import { samePads } from '../graph/index.js';
-import type { PoolSpec } from '../ops.js';
+import type { PoolSpec } from '../specs.js';
 import type { Lowering } from './types.js';
+import { f, opt } from '../key-fields.js';
 
 export const pool: Lowering<PoolSpec> = {
+  fields: [f('mode', '', 'mode'), f('k', 'k', 'int'), f('stride', 's', 'int'), opt('pad', 'p', 'int'), opt('ceil', 'ceil', 'bool')],
   lower: (b, s, [x], id) =>
     b.node(
       `${id}.${s.mode}pool`,

@@ -3,12 +3,14 @@
  * Shortcut: avg pool 2×2 stride 2 (ceil mode) + conv1x1 (no BN, no bias) when stride 2; ReLU-conv1x1-BN
  * when the channels change at stride 1; the input otherwise. Output: shortcut + branch.
  */
-import type { ResBlockSpec } from '../ops.js';
+import type { ResBlockSpec } from '../specs.js';
 import { RESIDUAL_GAIN } from './gains.js';
 import { reluConvBn } from './reluconv.js';
 import type { Lowering } from './types.js';
+import { f } from '../key-fields.js';
 
 export const resblock: Lowering<ResBlockSpec> = {
+  fields: [f('cout', 'c', 'int'), f('stride', 's', 'int')],
   lower(b, s, [x], id) {
     const cin = b.shape(x)[1];
     const a = reluConvBn(b, x, `${id}.conv_a`, s.cout, 3, s.stride);

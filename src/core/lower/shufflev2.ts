@@ -5,11 +5,14 @@
  * both are the same permutation between two blocks, and cost the same.
  */
 import type { GraphBuilder } from '../graph/index.js';
-import type { ShuffleV2Spec } from '../ops.js';
+import type { ShuffleV2Spec } from '../specs.js';
 import { convBn, convBnAct } from './common.js';
 import type { Lowering } from './types.js';
+import { f } from '../key-fields.js';
 
-export const shufflev2: Lowering<ShuffleV2Spec> = { lower: (b, s, [x], id) => lowerShuffleV2(b, s, x, id) };
+export const shufflev2: Lowering<ShuffleV2Spec> = {
+  fields: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int'), f('mid', 'm', 'int'), f('side', 'p', 'int'), f('xception', 'x', 'bool')],
+  lower: (b, s, [x], id) => lowerShuffleV2(b, s, x, id) };
 
 function lowerShuffleV2(g: GraphBuilder, spec: ShuffleV2Spec, x: string, id: string): string {
   const cin = g.shape(x)[1];
