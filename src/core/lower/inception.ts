@@ -14,8 +14,8 @@ function lowerInception(g: GraphBuilder, spec: InceptionSpec, x: string, id: str
   const b1 = convBn(x, `${id}.b1`, spec.c1, { k: 1 });
   const b2 = convBn(convBn(x, `${id}.b2r`, spec.c3r, { k: 1 }), `${id}.b2`, spec.c3, { k: 3 });
   const b3 = convBn(convBn(x, `${id}.b3r`, spec.c5r, { k: 1 }), `${id}.b3`, spec.c5, { k: spec.k5 });
-  // torchvision pools with ceil mode and padding 1 at stride 1: the same H×W as "same" padding.
-  const pooled = g.node(`${id}.b4pool`, { op: 'pool', mode: 'max', kernel: [3, 3], stride: [1, 1], pads: samePads(3, 3), ceil: true, countIncludePad: false }, [x]);
+  // torchvision pools with ceil mode and padding 1 at stride 1, which is exactly "same" padding without ceil.
+  const pooled = g.node(`${id}.b4pool`, { op: 'pool', mode: 'max', kernel: [3, 3], stride: [1, 1], pads: samePads(3, 3), ceil: false, countIncludePad: false }, [x]);
   const b4 = convBn(pooled, `${id}.b4`, spec.pp, { k: 1 });
   return g.concat([b1, b2, b3, b4], `${id}.concat`);
 }
