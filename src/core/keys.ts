@@ -5,7 +5,7 @@
  *   mbconv:1x16x112x112:c24:k5:s2:e6:se0.25:relu6:skip1:f32
  *   kind  :input NxCxHxW :fields in the kind's fixed order  :dtype
  */
-import { ACTS, DTYPES, type Act, type DType, type OpInstance, type OpKind, type OpSpec, type Shape } from './ops.js';
+import { ACTS, DTYPES, SEED_KINDS, type Act, type DType, type OpInstance, type OpKind, type OpSpec, type Shape } from './ops.js';
 import { UserError } from './errors.js';
 import type { Field } from './key-fields.js';
 import { LOWERINGS } from './lower/table.js';
@@ -23,6 +23,8 @@ function fieldsOf(kind: string): readonly Field[] | undefined {
 }
 
 export const OP_KINDS = Object.keys(LOWERINGS) as OpKind[];
+/** The kinds the NASWOT proxy (the last per-block backend) implements: every kind but the seed kinds of issue 11. */
+export const LEGACY_KINDS = OP_KINDS.filter((k) => !(SEED_KINDS as readonly string[]).includes(k));
 const knownKinds = () => Object.keys(LOWERINGS).join(', ');
 
 function formatValue(field: Field, value: unknown): string {
@@ -34,7 +36,10 @@ function formatValue(field: Field, value: unknown): string {
     case 'act':
     case 'mode':
     case 'cell':
+    case 'norm':
       return String(value);
+    case 'gate':
+      return field.prefix + String(value);
     default:
       return field.prefix + String(value);
   }
@@ -45,7 +50,8 @@ export function opKey(inst: OpInstance): string {
   const spec = inst.spec as unknown as Record<string, unknown>;
   const fields = fieldsOf(inst.spec.kind);
   if (!fields) throw new UserError(`unknown op kind '${inst.spec.kind}' (known: ${knownKinds()})`);
-  const parts = [inst.spec.kind, inst.input.join('x'), ...fields.map((fd) => formatValue(fd, spec[fd.name])), inst.dtype];
+  const set = fields.filter((fd) => !fd.optional || spec[fd.name] !== undefined);
+  const parts = [inst.spec.kind, inst.input.join('x'), ...set.map((fd) => formatValue(fd, spec[fd.name])), inst.dtype];
   return parts.join(':');
 }
 
@@ -84,6 +90,12 @@ function parseValue(key: string, field: Field, token: string): unknown {
     case 'cell':
       if (!/^\|[a-z0-9_~|+]+\|$/.test(raw)) throw bad(key, `'${raw}' is not a NAS-Bench-201 cell string`);
       return raw;
+    case 'norm':
+      if (raw !== 'layer' && raw !== 'instance') throw bad(key, `norm mode must be layer or instance, got '${raw}'`);
+      return raw;
+    case 'gate':
+      if (raw !== 'sigmoid' && raw !== 'hsigmoid') throw bad(key, `SE gate must be sigmoid or hsigmoid, got '${raw}'`);
+      return raw;
   }
 }
 
@@ -93,12 +105,20 @@ export function parseOpKey(key: string): OpInstance {
   const kind = parts[0] as OpKind;
   const fields = fieldsOf(kind);
   if (!fields) throw bad(key, `unknown op kind '${parts[0]}' (known: ${knownKinds()})`);
-  if (parts.length !== fields.length + 3) throw bad(key, `a '${kind}' key has ${fields.length + 3} parts, got ${parts.length}`);
+  const required = fields.filter((fd) => !fd.optional);
+  if (parts.length < required.length + 3 || parts.length > fields.length + 3)
+    throw bad(key, `a '${kind}' key has ${required.length + 3}${fields.length > required.length ? ` to ${fields.length + 3}` : ''} parts, got ${parts.length}`);
   const dims = parts[1].split('x');
   if (dims.length !== 4 || dims.some((d) => !/^[1-9]\d*$/.test(d))) throw bad(key, `input shape must be NxCxHxW positive integers, got '${parts[1]}'`);
   const input = dims.map(Number) as unknown as Shape;
   const spec: Record<string, unknown> = { kind };
-  fields.forEach((fd, i) => (spec[fd.name] = parseValue(key, fd, parts[i + 2])));
+  required.forEach((fd, i) => (spec[fd.name] = parseValue(key, fd, parts[i + 2])));
+  // Optional fields, in table order, each present or not.
+  let next = required.length + 2;
+  for (const fd of fields.filter((x) => x.optional)) {
+    if (next < parts.length - 1 && parts[next].startsWith(fd.prefix)) spec[fd.name] = parseValue(key, fd, parts[next++]);
+  }
+  if (next !== parts.length - 1) throw bad(key, `unexpected field '${parts[next]}'`);
   const dtype = parts[parts.length - 1];
   if (!(DTYPES as readonly string[]).includes(dtype)) throw bad(key, `unknown dtype '${dtype}' (known: ${DTYPES.join(', ')})`);
   return { spec: spec as unknown as OpSpec, input, dtype: dtype as DType };

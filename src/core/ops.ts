@@ -8,7 +8,7 @@ import { graphMetrics } from './graph/metrics.js';
 import { blockInputShapes, loweredOutputShape, lowerInstance } from './lower/table.js';
 
 export * from './specs.js';
-import type { DType, OpInstance, OpSpec, Shape } from './specs.js';
+import { SEED_KINDS, type DType, type OpInstance, type OpSpec, type SeedSpec, type Shape } from './specs.js';
 
 export { convOut, expandedChannels, seChannels } from './channels.js';
 import { convOut, expandedChannels, seChannels } from './channels.js';
@@ -20,6 +20,7 @@ export function outputShape(spec: OpSpec, input: Shape): Shape {
     case 'conv':
       if (c % spec.groups !== 0 || spec.cout % spec.groups !== 0)
         throw new UserError(`conv: groups ${spec.groups} must divide input channels ${c} and output channels ${spec.cout}`);
+      if (spec.pad !== undefined) return [n, spec.cout, paddedOut(h, spec.k, spec.stride, spec.pad, spec.dilation, false), paddedOut(w, spec.k, spec.stride, spec.pad, spec.dilation, false)];
       return [n, spec.cout, convOut(h, spec.k, spec.stride, spec.dilation), convOut(w, spec.k, spec.stride, spec.dilation)];
     case 'dwconv':
       return [n, c, convOut(h, spec.k, spec.stride, spec.dilation), convOut(w, spec.k, spec.stride, spec.dilation)];
@@ -31,6 +32,8 @@ export function outputShape(spec: OpSpec, input: Shape): Shape {
         );
       return [n, spec.cout, convOut(h, spec.k, spec.stride), convOut(w, spec.k, spec.stride)];
     case 'pool':
+      if (spec.pad !== undefined || spec.ceil)
+        return [n, c, paddedOut(h, spec.k, spec.stride, spec.pad ?? 0, 1, spec.ceil ?? false), paddedOut(w, spec.k, spec.stride, spec.pad ?? 0, 1, spec.ceil ?? false)];
       return [n, c, convOut(h, spec.k, spec.stride), convOut(w, spec.k, spec.stride)];
     case 'gpool':
       return [n, c, 1, 1];
@@ -80,8 +83,9 @@ export function macs(inst: OpInstance): number {
       return n * hw * c * (spec.k * spec.k + spec.cout) + seMacs(n, c, spec.se);
     case 'mbconv': {
       const mid = expandedChannels(c, spec.expand);
-      const expand = spec.expand === 1 ? 0 : n * h * w * c * mid;
-      return expand + n * hw * mid * (spec.k * spec.k + spec.cout) + seMacs(n, mid, spec.se, c);
+      const g = spec.pwGroups ?? 1;
+      const expand = spec.expand === 1 ? 0 : (n * h * w * c * mid) / g;
+      return expand + n * hw * mid * (spec.k * spec.k + spec.cout / g) + seMacs(n, mid, spec.se, c);
     }
     case 'pool':
       return n * hw * c * spec.k * spec.k;
@@ -126,4 +130,32 @@ export function activationBytes(inst: OpInstance): number {
 
 export function instance(spec: OpSpec, input: Shape, dtype: DType = 'f32'): OpInstance {
   return { spec, input, dtype };
+}
+
+/** Output size with explicit symmetric padding; `ceil` as PyTorch's ceil_mode (the last window starts inside the input or left pad). */
+export function paddedOut(size: number, k: number, stride: number, pad: number, dilation: number, ceil: boolean): number {
+  const span = size + 2 * pad - dilation * (k - 1) - 1;
+  if (span < 0) throw new UserError(`a ${k}x${k} window does not fit an input of ${size} with padding ${pad}`);
+  let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  if (ceil && (out - 1) * stride >= size + pad) out -= 1;
+  return out;
+}
+
+export function isSeed(spec: OpSpec): spec is SeedSpec {
+  return (SEED_KINDS as readonly string[]).includes(spec.kind);
+}
+
+/** A seed kind, or a field added with the seed networks (pad, ceil, gate, pwGroups), that a per-block backend (the NASWOT proxy) does not implement. */
+export function legacyGap(spec: OpSpec): string | undefined {
+  if (isSeed(spec)) return `block kind '${spec.kind}'`;
+  const s = spec as unknown as Record<string, unknown>;
+  for (const field of ['pad', 'ceil', 'gate', 'pwGroups']) if (s[field] !== undefined) return `${spec.kind} field '${field}'`;
+  return undefined;
+}
+
+/** The error of a per-block backend asked for what only the primitive-graph lowerings define. */
+export function seedKindError(kind: string, backend: string): UserError {
+  return new UserError(`${backend} cannot run ${kind}: it is defined in the primitive-graph lowerings (src/core/lower) only`, {
+    hint: 'the per-block backends lack it until they run the lowered graph (issue 10)',
+  });
 }

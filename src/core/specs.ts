@@ -23,6 +23,8 @@ export interface ConvSpec {
   groups: number;
   dilation: number;
   act: Act;
+  /** Explicit padding on every side (SqueezeNet's unpadded stem); absent: "same" padding. */
+  pad?: number;
 }
 /** Depthwise conv: groups = channels, channel count unchanged. */
 export interface DwConvSpec {
@@ -54,12 +56,21 @@ export interface MBConvSpec {
   act: Act;
   /** Identity skip connection; only legal when stride is 1 and cin == cout. */
   skip: boolean;
+  /** SE gate; absent: sigmoid. MobileNetV3 uses hsigmoid. */
+  gate?: SeGate;
+  /** Groups of the two pointwise convs (FBNet's g2 candidates), with a channel shuffle after the expansion; absent: 1. */
+  pwGroups?: number;
 }
+export type SeGate = 'sigmoid' | 'hsigmoid';
 export interface PoolSpec {
   kind: 'pool';
   mode: 'avg' | 'max';
   k: number;
   stride: number;
+  /** Explicit padding on every side; absent: "same" padding (k−1)/2. */
+  pad?: number;
+  /** Output size rounds up (PyTorch ceil_mode), with `pad`. */
+  ceil?: boolean;
 }
 export interface GlobalPoolSpec {
   kind: 'gpool';
@@ -84,6 +95,7 @@ export interface SESpec {
   kind: 'se';
   ratio: number;
   act: Act;
+  gate?: SeGate;
 }
 
 /** NAS-Bench-201 edge op "nor_conv_kxk": ReLU → Conv → BN (folded into the conv), channels kept. */
@@ -122,6 +134,97 @@ export interface ResBlockSpec {
   stride: number;
 }
 
+/** ResNet basic block (post-activation): conv3×3 s + BN + ReLU, conv3×3 + BN, shortcut (1×1 s + BN when the stride or width changes), add, ReLU. */
+export interface BasicSpec {
+  kind: 'basic';
+  cout: number;
+  stride: number;
+}
+/**
+ * Bottleneck block: 1×1 to `mid` + BN + ReLU, 3×3 stride s with `groups` groups + BN + ReLU, optional SE (ratio
+ * of the block input channels, as in RegNetY), 1×1 to cout + BN, shortcut (1×1 s + BN on a stride or width
+ * change), add, ReLU. ResNet-50 (groups 1, mid cout/4), ResNeXt (cardinality = groups, mid = cardinality × width)
+ * and RegNet X/Y (mid = b·w, groups = mid / group width) are parameterisations of it, so they share LUT entries.
+ */
+export interface BottleneckSpec {
+  kind: 'bottleneck';
+  cout: number;
+  stride: number;
+  mid: number;
+  groups: number;
+  se: number;
+}
+/**
+ * ShuffleNetV2 unit. Stride 1: the input is split in halves, one half passes, the other goes through the main
+ * branch; stride 2: the whole input feeds both a projection branch (dw k×k s2 + BN, 1×1 + BN + ReLU, `side`
+ * channels out) and the main branch. The main branch (pw to `mid` + BN + ReLU, dw k×k s + BN, pw + BN + ReLU,
+ * cout − side channels out) is SPOS's Xception-like choice when `xception` is set (three dw 3×3 + pw pairs).
+ * The two parts are concatenated and channel-shuffled with 2 groups.
+ */
+export interface ShuffleV2Spec {
+  kind: 'shufflev2';
+  cout: number;
+  k: number;
+  stride: number;
+  mid: number;
+  /** Channels of the passing half (stride 1: cin/2) or of the projection branch (stride 2). */
+  side: number;
+  xception: boolean;
+}
+/** SqueezeNet Fire: squeeze 1×1 + ReLU, then expand 1×1 and 3×3 (each + ReLU) concatenated: e1 + e3 channels. */
+export interface FireSpec {
+  kind: 'fire';
+  squeeze: number;
+  e1: number;
+  e3: number;
+}
+/**
+ * Inception v1 module: 1×1 (c1) | 1×1 (c3r) → 3×3 (c3) | 1×1 (c5r) → k5×k5 (c5) | max pool 3×3 → 1×1 (pp),
+ * each conv + BN + ReLU, concatenated. k5 is 5 in the paper; torchvision's GoogLeNet uses 3.
+ */
+export interface InceptionSpec {
+  kind: 'inception';
+  c1: number;
+  c3r: number;
+  c3: number;
+  c5r: number;
+  c5: number;
+  k5: number;
+  pp: number;
+}
+/** Factorized conv (NASNet "1x7 then 7x1"): ReLU, 1×k (stride 1×s), k×1 (stride s×1), BN. */
+export interface FactConvSpec {
+  kind: 'factconv';
+  cout: number;
+  k: number;
+  stride: number;
+}
+/** DARTS `dil_conv`: ReLU, depthwise k×k with dilation, pointwise 1×1, BN. */
+export interface DilConvSpec {
+  kind: 'dilconv';
+  cout: number;
+  k: number;
+  stride: number;
+  dilation: number;
+}
+/** NASNet / DARTS separable conv: (ReLU, depthwise k×k, pointwise 1×1, BN) twice; the stride is on the first depthwise. */
+export interface SepConvSpec {
+  kind: 'sepconv';
+  cout: number;
+  k: number;
+  stride: number;
+}
+/** Layer or instance normalisation with a per-channel scale and shift (NASNet-B/C). */
+export interface NormSpec {
+  kind: 'norm';
+  mode: 'layer' | 'instance';
+}
+
+/** The kinds added for the seed networks (issue 11). */
+export type SeedSpec = BasicSpec | BottleneckSpec | ShuffleV2Spec | FireSpec | InceptionSpec | FactConvSpec | DilConvSpec | SepConvSpec | NormSpec;
+export type SeedKind = SeedSpec['kind'];
+export const SEED_KINDS: readonly SeedKind[] = ['basic', 'bottleneck', 'shufflev2', 'fire', 'inception', 'factconv', 'dilconv', 'sepconv', 'norm'];
+
 export type OpSpec =
   | ReluConvSpec
   | SumSpec
@@ -137,7 +240,8 @@ export type OpSpec =
   | IdentitySpec
   | ZeroSpec
   | LinearSpec
-  | SESpec;
+  | SESpec
+  | SeedSpec;
 
 export type OpKind = OpSpec['kind'];
 

@@ -9,7 +9,6 @@ import type { Architecture, Layer } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
 import type { Act, OpSpec } from '../core/ops.js';
 import { projectRoot } from '../core/paths.js';
-import { ofaNet } from './ofa-nets.js';
 
 interface PublishedBlock {
   block: string;
@@ -23,7 +22,7 @@ interface PublishedBlock {
   residual?: boolean;
   groups?: number;
 }
-interface PublishedNet {
+export interface PublishedNet {
   name: string;
   input_size: number;
   stem: { c: number; k: number; s: number; act: string };
@@ -50,10 +49,16 @@ function act(name: string | null | undefined, fallback: Act): Act {
   return a;
 }
 
-function convertNet(net: PublishedNet, resolution: number, classes: number): Architecture {
+/**
+ * One catalog entry as an Architecture. `pwGroups` builds grouped pointwise convs (FBNet's g2 blocks) as mbconv's
+ * pwGroups field, which only the primitive-graph lowering implements; the per-block catalog leaves them out.
+ */
+export function convertNet(net: PublishedNet, resolution: number, classes: number, opts: { pwGroups?: boolean } = {}): Architecture {
   const stemAct = act(net.stem.act, 'relu');
   // MobileNetV3 sizes SE from the expanded channels; the catalog sizes it from the block input.
   const seFromExpanded = /SE reduce from expanded/i.test(net.notes ?? '');
+  // MobileNetV3 gates its SE with a hard sigmoid (relu6(x + 3) / 6), not a sigmoid.
+  const hardGate = /SE gate hard_sigmoid/i.test(net.notes ?? '');
   const layers: Layer[] = [
     { role: 'stem', spec: { kind: 'conv', cout: net.stem.c, k: net.stem.k, stride: net.stem.s, groups: 1, dilation: 1, act: stemAct } },
   ];
@@ -69,8 +74,10 @@ function convertNet(net: PublishedNet, resolution: number, classes: number): Arc
         switch (b.block) {
           case 'ir':
           case 'ds/ir_e1':
-            if ((b.groups ?? 1) !== 1) throw new Error(`grouped pointwise convs (groups ${b.groups}) are not in the catalog`);
+            if ((b.groups ?? 1) !== 1 && !opts.pwGroups) throw new Error(`grouped pointwise convs (groups ${b.groups}) are not in the catalog`);
             spec = { kind: 'mbconv', cout, k: b.k ?? 3, stride, expand: b.e ?? 1, se: (b.se ?? 0) * (seFromExpanded ? (b.e ?? 1) : 1), act: a, skip: residual };
+            if ((b.groups ?? 1) !== 1) spec.pwGroups = b.groups;
+            if (hardGate && spec.se > 0) spec.gate = 'hsigmoid';
             break;
           case 'ds':
             spec = { kind: 'dwsep', cout, k: b.k ?? 3, stride, se: b.se ?? 0, act: a, skip: residual };
@@ -119,18 +126,4 @@ export function loadPublishedNets(opts: { file?: string; resolution?: number; cl
     }
   }
   return result;
-}
-
-export function publishedNet(name: string, opts: { file?: string; resolution?: number; classes?: number } = {}): Architecture {
-  const { nets, unsupported } = loadPublishedNets(opts);
-  const found = nets.find((n) => n.name === name);
-  if (found) return found;
-  const skipped = unsupported.find((n) => n.name === name);
-  if (skipped) throw new UserError(`published net '${name}' cannot be built: ${skipped.reason}`);
-  // The Once-for-All specialized nets (src/spaces/ofa-nets.ts) are published nets too.
-  const ofa = ofaNet(name, { resolution: opts.resolution, classes: opts.classes });
-  if (ofa) return ofa;
-  throw new UserError(`unknown published net '${name}'`, {
-    hint: `available: ${nets.map((n) => n.name).join(', ')}, and the Once-for-All nets of ofa_specialized_nets.json (e.g. note10_lat-30ms_top1-78.4_finetune-75)`,
-  });
 }

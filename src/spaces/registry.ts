@@ -5,12 +5,24 @@ import { createMbv2Space } from './mbv2.js';
 import { createMnasnetSpace } from './mnasnet.js';
 import { createNb201Space } from './nb201.js';
 import { createProxylessSpace } from './proxyless.js';
+import { createAnyNetSpace } from './anynet.js';
+import { createFbnetSpace } from './fbnet.js';
+import { createRegNetSpace } from './regnet.js';
+import { createShuffleNetV2Space } from './shufflenetv2.js';
 
 export const SPACES = {
   mbv2: createMbv2Space,
   mnasnet: createMnasnetSpace,
   nb201: createNb201Space,
   proxyless: createProxylessSpace,
+  shufflenetv2: createShuffleNetV2Space,
+  fbnet: createFbnetSpace,
+  regnet: createRegNetSpace,
+  anynet: createAnyNetSpace('a'),
+  'anynet-b': createAnyNetSpace('b'),
+  'anynet-c': createAnyNetSpace('c'),
+  'anynet-d': createAnyNetSpace('d'),
+  'anynet-e': createAnyNetSpace('e'),
 } satisfies Record<string, (opts: SpaceOptions) => SearchSpace>;
 
 export type SpaceName = keyof typeof SPACES;

@@ -21,6 +21,22 @@ const SPECS: OpSpec[] = [
   { kind: 'concat', channels: [16, 8, 24] },
   { kind: 'nb201cell', cell: '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|' },
   { kind: 'resblock', cout: 32, stride: 2 },
+  { kind: 'basic', cout: 32, stride: 2 },
+  { kind: 'bottleneck', cout: 64, stride: 1, mid: 16, groups: 2, se: 0.25 },
+  { kind: 'shufflev2', cout: 32, k: 5, stride: 2, mid: 16, side: 16, xception: false },
+  { kind: 'fire', squeeze: 8, e1: 16, e3: 16 },
+  { kind: 'inception', c1: 8, c3r: 8, c3: 16, c5r: 4, c5: 8, k5: 5, pp: 8 },
+  { kind: 'factconv', cout: 16, k: 7, stride: 1 },
+  { kind: 'dilconv', cout: 16, k: 3, stride: 2, dilation: 2 },
+  { kind: 'sepconv', cout: 16, k: 5, stride: 1 },
+  { kind: 'norm', mode: 'instance' },
+  // Optional fields (added with the seed networks): in the key only when set.
+  { kind: 'conv', cout: 64, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu', pad: 0 },
+  { kind: 'pool', mode: 'max', k: 3, stride: 2, pad: 0, ceil: true },
+  { kind: 'pool', mode: 'max', k: 7, stride: 1, ceil: true },
+  { kind: 'mbconv', cout: 24, k: 3, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: false, gate: 'hsigmoid', pwGroups: 2 },
+  { kind: 'mbconv', cout: 24, k: 3, stride: 1, expand: 3, se: 0, act: 'relu', skip: false, pwGroups: 2 },
+  { kind: 'se', ratio: 0.25, act: 'relu', gate: 'hsigmoid' },
 ];
 
 describe('canonical keys', () => {
@@ -33,6 +49,14 @@ describe('canonical keys', () => {
     const key = opKey(inst);
     expect(parseOpKey(key)).toEqual(inst);
     expect(opKey(parseOpKey(key))).toBe(key);
+  });
+
+  it('optional fields leave the keys of specs without them unchanged', () => {
+    const input = [1, 16, 112, 112] as const;
+    expect(opKey({ spec: { kind: 'pool', mode: 'max', k: 3, stride: 2 }, input, dtype: 'f32' })).toBe('pool:1x16x112x112:max:k3:s2:f32');
+    expect(opKey({ spec: { kind: 'pool', mode: 'max', k: 3, stride: 2, pad: 0, ceil: true }, input, dtype: 'f32' })).toBe('pool:1x16x112x112:max:k3:s2:p0:ceil1:f32');
+    expect(opKey({ spec: { kind: 'se', ratio: 0.25, act: 'relu', gate: 'hsigmoid' }, input, dtype: 'f32' })).toBe('se:1x16x112x112:r0.25:relu:gatehsigmoid:f32');
+    expect(() => parseOpKey('pool:1x16x112x112:max:k3:s2:ceil1:p0:f32')).toThrow(/unexpected field 'p0'/);
   });
 
   it('has the documented layout', () => {

@@ -30,13 +30,13 @@ import { checkTrainedExport, EXPORT_TOLERANCE, trainedModel } from '../../src/tr
 import { Network } from '../../src/train/nn/network.js';
 import { recalibrate, train } from '../../src/train/trainer.js';
 
-// ---- the lowering file (it would be src/core/lower/shufflev2.ts) ----
+// ---- the lowering file (it would be src/core/lower/throwawayShuffle.ts) ----
 interface ShuffleV2Spec {
-  kind: 'shufflev2';
+  kind: 'throwawayShuffle';
   k: number;
 }
 // (In the source tree the kind also joins the OpSpec union in src/core/specs.ts, so the table's type checks it.)
-const shufflev2 = {
+const throwawayShuffle = {
   fields: [f('k', 'k', 'int')],
   lower(b: GraphBuilder, s: ShuffleV2Spec, [x]: readonly string[], id: string): string {
     const c = b.shape(x)[1];
@@ -48,13 +48,13 @@ const shufflev2 = {
   },
 };
 // ---- the table line (src/core/lower/table.ts) ----
-(LOWERINGS as unknown as Record<string, unknown>).shufflev2 = shufflev2;
-afterAll(() => delete (LOWERINGS as unknown as Record<string, unknown>).shufflev2);
+(LOWERINGS as unknown as Record<string, unknown>).throwawayShuffle = throwawayShuffle;
+afterAll(() => delete (LOWERINGS as unknown as Record<string, unknown>).throwawayShuffle);
 
-const spec = { kind: 'shufflev2', k: 3 } as unknown as OpSpec;
+const spec = { kind: 'throwawayShuffle', k: 3 } as unknown as OpSpec;
 const inst: OpInstance = { spec, input: [1, 16, 8, 8], dtype: 'f32' };
 const arch: Architecture = {
-  name: 'with-shufflev2',
+  name: 'with-throwaway-shuffle',
   input: [1, 3, 16, 16],
   dtype: 'f32',
   layers: [
@@ -68,7 +68,7 @@ const arch: Architecture = {
 
 describe('a block added as one lowering file and one table line', () => {
   it('has a canonical key, an output shape and MACs', () => {
-    expect(opKey(inst)).toBe('shufflev2:1x16x8x8:k3:f32');
+    expect(opKey(inst)).toBe('throwawayShuffle:1x16x8x8:k3:f32');
     expect(parseOpKey(opKey(inst))).toEqual(inst);
     expect(outputShape(spec, inst.input)).toEqual([1, 16, 8, 8]);
     expect(macs(inst)).toBe(8 * 8 * (8 * 8 + 8 * 9 + 8 * 8));
@@ -112,7 +112,7 @@ describe('a block added as one lowering file and one table line', () => {
       const file = path.join(dir, 'arch.json');
       writeArchFile(file, arch);
       expect(await readArchFile(file)).toEqual(arch);
-      expect(lutInstances(arch).map(({ inst: i }) => opKey(i))).toContain('shufflev2:1x16x8x8:k3:f32');
+      expect(lutInstances(arch).map(({ inst: i }) => opKey(i))).toContain('throwawayShuffle:1x16x8x8:k3:f32');
       const lut = path.join(dir, 'mock.lut.json');
       const p = await nasInProcess('profile', '--device', 'mock', '--arch', file, '--out', lut);
       expect(p.code, p.stderr).toBe(0);
@@ -120,7 +120,7 @@ describe('a block added as one lowering file and one table line', () => {
       expect(r.code, r.stderr).toBe(0);
       const blocks = JSON.parse(r.stdout).predictions[0].blocks as { key?: string; ms: number }[];
       expect(blocks.length).toBe(arch.layers.length);
-      expect(JSON.stringify(blocks)).toContain('shufflev2:1x16x8x8:k3:f32');
+      expect(JSON.stringify(blocks)).toContain('throwawayShuffle:1x16x8x8:k3:f32');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

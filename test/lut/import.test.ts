@@ -8,7 +8,7 @@ import { Rng } from '../../src/core/rng.js';
 import { predict } from '../../src/predict/predictor.js';
 import { createSpace } from '../../src/spaces/registry.js';
 import { loadOfaNets, ofaArchitecture } from '../../src/spaces/ofa-nets.js';
-import { publishedNet } from '../../src/spaces/published.js';
+import { publishedArchitecture } from '../../src/spaces/catalog.js';
 import { importOfaLut } from '../../lut/import/ofa.js';
 import { importProxylessLut } from '../../lut/import/proxyless.js';
 import { readLut, writeLut } from '../../lut/store.js';
@@ -82,7 +82,7 @@ describe.skipIf(!have)('importing the Once-for-All Note10 LUT', () => {
   it('reproduces the published LUT sums of the specialized nets from the 224 table (the 30 ms net: 29.97 ms)', () => {
     const lut = importOfaLut(OFA, { resolution: 224 });
     expect(Object.keys(lut.entries)).toHaveLength(96);
-    const net = publishedNet('note10_lat-30ms_top1-78.4_finetune-75');
+    const net = publishedArchitecture('note10_lat-30ms_top1-78.4_finetune-75');
     expect(predict(lut, net).ms.toFixed(2)).toBe('29.97');
     let checked = 0;
     for (const n of loadOfaNets()) {

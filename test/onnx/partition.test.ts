@@ -8,7 +8,7 @@ import type { OnnxGraph } from '../../src/onnx/graph.js';
 import { ortProfileKernels } from '../../src/onnx/ort-profile.js';
 import { ortOptimizedNodes, partitionWithOrt, type OptLevel } from '../../src/onnx/partition.js';
 import { readOnnxGraph } from '../../src/onnx/read.js';
-import { publishedNet } from '../../src/spaces/published.js';
+import { publishedArchitecture } from '../../src/spaces/catalog.js';
 import { createSpace } from '../../src/spaces/registry.js';
 import { ROOT } from '../cli/helpers.js';
 
@@ -28,7 +28,7 @@ async function models(): Promise<{ name: string; graph: OnnxGraph }[]> {
   };
   const out = [
     { name: 'mbv2 random', graph: await readOnnxGraph(write('mbv2.onnx', networkModel(space.build(space.sample(new Rng(5)))).onnx)) },
-    { name: 'MobileNetV3-Large @64', graph: await readOnnxGraph(write('mnv3.onnx', networkModel(publishedNet('MobileNetV3-Large-1.0', { resolution: 64 })).onnx)) },
+    { name: 'MobileNetV3-Large @64', graph: await readOnnxGraph(write('mnv3.onnx', networkModel(publishedArchitecture('MobileNetV3-Large-1.0', { resolution: 64 })).onnx)) },
   ];
   if (existsSync(OCR_CLS)) out.push({ name: 'PaddleOCR cls', graph: await readOnnxGraph(OCR_CLS, { inputShapes: { x: [1, 3, 48, 192] } }) });
   return out;

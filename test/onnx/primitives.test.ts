@@ -7,14 +7,14 @@ import { placeLayers } from '../../src/core/arch.js';
 import { macs } from '../../src/core/ops.js';
 import { onnxMetrics } from '../../src/onnx/primitives.js';
 import { readOnnxGraph } from '../../src/onnx/read.js';
-import { publishedNet } from '../../src/spaces/published.js';
+import { publishedArchitecture } from '../../src/spaces/catalog.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-prim-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('ONNX ops counted through the primitive graph', () => {
   it('counts an exported MobileNetV2 like the catalog does (300M MACs, 3.5M parameters at 224)', async () => {
-    const arch = publishedNet('MobileNetV2-1.0');
+    const arch = publishedArchitecture('MobileNetV2-1.0');
     const file = path.join(dir, 'mbv2.onnx');
     writeFileSync(file, networkModel(arch).onnx);
     const m = onnxMetrics(await readOnnxGraph(file));

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { placeLayers } from '../../src/core/arch.js';
-import { defaultPublishedPath, loadPublishedNets, publishedNet } from '../../src/spaces/published.js';
+import { defaultPublishedPath, loadPublishedNets } from '../../src/spaces/published.js';
+import { publishedArchitecture } from '../../src/spaces/catalog.js';
 
 const have = existsSync(defaultPublishedPath());
 if (!have) console.warn(`published nets tests skipped: ${defaultPublishedPath()} is missing (it ships in ../shared/data)`);
@@ -16,7 +17,7 @@ describe.skipIf(!have)('published nets', () => {
   });
 
   it('builds MobileNetV2-1.0 as published: 17 blocks, 3.4M-ish params worth of layers, 300M MACs', async () => {
-    const net = publishedNet('MobileNetV2-1.0');
+    const net = publishedArchitecture('MobileNetV2-1.0');
     expect(net.layers.filter((l) => l.role === 'block')).toHaveLength(17);
     const { macs } = await import('../../src/core/ops.js');
     const total = placeLayers(net).reduce((s, p) => s + macs(p.inst), 0);
@@ -26,7 +27,7 @@ describe.skipIf(!have)('published nets', () => {
   });
 
   it('rescales to another resolution and rejects unknown names', () => {
-    expect(publishedNet('MnasNet-A1', { resolution: 96 }).input).toEqual([1, 3, 96, 96]);
-    expect(() => publishedNet('ResNet-50')).toThrow(/unknown published net 'ResNet-50'/);
+    expect(publishedArchitecture('MnasNet-A1', { resolution: 96 }).input).toEqual([1, 3, 96, 96]);
+    expect(() => publishedArchitecture('ResNet-9000')).toThrow(/unknown published net 'ResNet-9000'/);
   });
 });

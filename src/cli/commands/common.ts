@@ -142,8 +142,8 @@ export async function resolveArchitectures(a: ArchArgs): Promise<Architecture[]>
     return [await readArchFile(a.arch)];
   }
   if (a.published !== undefined) {
-    const { publishedNet } = await import('../../spaces/published.js');
-    return [publishedNet(a.published, { resolution: a.resolution })];
+    const { publishedArchitecture } = await import('../../spaces/catalog.js');
+    return [publishedArchitecture(a.published, { resolution: a.resolution })];
   }
   if (!a.space) throw new UserError('--random needs --space (e.g. --space mbv2)');
   if (!Number.isInteger(a.random) || (a.random as number) < 1) throw new UserError(`--random must be a positive integer, got ${a.random}`);

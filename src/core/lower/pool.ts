@@ -6,10 +6,23 @@
 import { samePads } from '../graph/index.js';
 import type { PoolSpec } from '../specs.js';
 import type { Lowering } from './types.js';
-import { f } from '../key-fields.js';
+import { f, opt } from '../key-fields.js';
 
 export const pool: Lowering<PoolSpec> = {
-  fields: [f('mode', '', 'mode'), f('k', 'k', 'int'), f('stride', 's', 'int')],
+  fields: [f('mode', '', 'mode'), f('k', 'k', 'int'), f('stride', 's', 'int'), opt('pad', 'p', 'int'), opt('ceil', 'ceil', 'bool')],
   lower: (b, s, [x], id) =>
-    b.node(`${id}.${s.mode}pool`, { op: 'pool', mode: s.mode, kernel: [s.k, s.k], stride: [s.stride, s.stride], pads: samePads(s.k, s.k), ceil: false, countIncludePad: false }, [x]),
+    b.node(
+      `${id}.${s.mode}pool`,
+      {
+        op: 'pool',
+        mode: s.mode,
+        kernel: [s.k, s.k],
+        stride: [s.stride, s.stride],
+        // pad / ceil (optional): PyTorch's padding and ceil_mode, for the pools of SqueezeNet and GoogLeNet.
+        pads: s.pad !== undefined ? [s.pad, s.pad, s.pad, s.pad] : samePads(s.k, s.k),
+        ceil: s.ceil ?? false,
+        countIncludePad: false,
+      },
+      [x],
+    ),
 };

@@ -6,24 +6,37 @@
 import { GraphBuilder, inferShapes, type Graph } from '../graph/index.js';
 import type { OpInstance, OpSpec, Shape } from '../specs.js';
 import { lowerCell, type Cell } from './cell.js';
+import { basic } from './basic.js';
+import { bottleneck } from './bottleneck.js';
 import { concat } from './concat.js';
 import { conv } from './conv.js';
 import { dwconv } from './dwconv.js';
+import { dilconv } from './dilconv.js';
 import { dwsep } from './dwsep.js';
+import { factconv } from './factconv.js';
+import { fire } from './fire.js';
 import { gpool } from './gpool.js';
 import { identity } from './identity.js';
+import { inception } from './inception.js';
 import { linear } from './linear.js';
 import { mbconv } from './mbconv.js';
 import { nb201cell } from './nb201cell.js';
+import { norm } from './norm.js';
 import { pool } from './pool.js';
 import { reluconv } from './reluconv.js';
 import { resblock } from './resblock.js';
 import { se } from './se.js';
+import { sepconv } from './sepconv.js';
+import { shufflev2 } from './shufflev2.js';
 import { sum } from './sum.js';
 import type { Lowering, LoweringTable } from './types.js';
 import { zero } from './zero.js';
 
-export const LOWERINGS: LoweringTable = { conv, dwconv, dwsep, mbconv, se, resblock, reluconv, sum, concat, pool, gpool, linear, identity, zero, nb201cell };
+export const LOWERINGS: LoweringTable = {
+  ...{ conv, dwconv, dwsep, mbconv, se, resblock, reluconv, sum, concat, pool, gpool, linear, identity, zero, nb201cell },
+  // The seed networks' kinds (issue 11).
+  ...{ basic, bottleneck, shufflev2, fire, inception, factconv, dilconv, sepconv, norm },
+};
 
 /** The definition of a spec's kind (own-property lookup: `toString` is not a kind). */
 export function loweringOf(spec: OpSpec): Lowering<OpSpec> {

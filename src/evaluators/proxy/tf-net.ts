@@ -13,7 +13,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { isChain, type Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
-import { expandedChannels, seChannels, type Act, type OpSpec } from '../../core/ops.js';
+import { expandedChannels, legacyGap, seChannels, seedKindError, type Act, type OpSpec } from '../../core/ops.js';
 import type { Rng } from '../../core/rng.js';
 import { nb201EdgeSpec, nb201NodeInputs, parseNb201Cell } from '../../core/decompose.js';
 
@@ -103,6 +103,8 @@ export class TfNet {
   }
 
   private layer(spec: OpSpec, x: Tensor): Tensor {
+    const gap = legacyGap(spec);
+    if (gap) throw seedKindError(gap, 'the NASWOT proxy');
     const tf = this.tf;
     const c = x.shape[3];
     switch (spec.kind) {
@@ -157,6 +159,8 @@ export class TfNet {
         const shortcut = tf.conv2d(pooled, this.weights([1, 1, c, spec.cout], c) as TF.Tensor4D, 1, 0);
         return tf.add(branch, shortcut) as Tensor;
       }
+      default:
+        throw new Error(`the NASWOT proxy cannot run block kind ${spec.kind}: it is a primitive-graph lowering only (src/core/lower)`);
     }
   }
 

@@ -37,8 +37,8 @@ export function mobilenetV2Member(space: SearchSpace): Architecture {
 export async function startArchitecture(start: string | undefined, space: SearchSpace): Promise<Architecture> {
   if (start === undefined) return mobilenetV2Member(space);
   if (existsSync(start) || start.endsWith('.json')) return readArchFile(start);
-  const { publishedNet } = await import('../../spaces/published.js');
-  return publishedNet(start, { resolution: space.resolution });
+  const { publishedArchitecture } = await import('../../spaces/catalog.js');
+  return publishedArchitecture(start, { resolution: space.resolution });
 }
 
 /** The architecture for the data: input shape and classes of the images, no space encoding (it is not a space member once pruned). */

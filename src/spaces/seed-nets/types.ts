@@ -1,0 +1,47 @@
+/** A published network of the seed catalog: how to build it, where its definition comes from, what its authors report. */
+import type { Architecture, Layer } from '../../core/arch.js';
+import type { OpSpec } from '../../core/ops.js';
+
+export interface Figure {
+  /** The figure as published (parameters, or multiply-accumulates for a 224-px input unless `resolution` says otherwise). */
+  value: number;
+  /** Where it is published: repository file and field, or paper and table. */
+  source: string;
+  /** The unit of the last digit the source gives (e.g. 1e5 for "2.7M"); absent: the figure is exact or to three significant digits or better. */
+  unit?: number;
+}
+
+export interface SeedNet {
+  name: string;
+  /** The definition the architecture follows (repository, file, function or config). */
+  definition: string;
+  resolution: number;
+  /** Parameters with BatchNorm folded into the convolutions (a deployed net's count), and MACs at `resolution`. */
+  published: { params: Figure; macs: Figure };
+  build(opts: { resolution: number; classes: number }): Architecture;
+}
+
+export const conv = (cout: number, k: number, stride: number, act: 'relu' | 'none' = 'relu', extra: { pad?: number; groups?: number } = {}): OpSpec => ({
+  kind: 'conv',
+  cout,
+  k,
+  stride,
+  groups: extra.groups ?? 1,
+  dilation: 1,
+  act,
+  ...(extra.pad !== undefined ? { pad: extra.pad } : {}),
+});
+
+export const maxPool = (k: number, stride: number, extra: { pad?: number; ceil?: boolean } = {}): OpSpec => ({ kind: 'pool', mode: 'max', k, stride, ...extra });
+
+/** The usual classifier: global average pool, then a linear layer. */
+export const head = (classes: number): Layer[] => [
+  { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
+  { role: 'head', spec: { kind: 'linear', cout: classes, act: 'none' } },
+];
+
+export const layers = (role: Layer['role'], specs: OpSpec[]): Layer[] => specs.map((spec) => ({ role, spec }));
+
+export function arch(name: string, resolution: number, list: Layer[]): Architecture {
+  return { name, input: [1, 3, resolution, resolution], dtype: 'f32', layers: list };
+}

@@ -1,0 +1,53 @@
+/**
+ * Every seed block kind (issue 11) computes in the tfjs program what its ONNX export computes in onnxruntime
+ * (max |Δ| ≤ 1e-4 on the same weights and input), on the tfjs cpu backend. Includes both ShuffleNetV2 forms and
+ * SPOS's Xception block at both strides, the hard-sigmoid SE and FBNet's grouped pointwise mbconv.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { randomFeeds } from '../../devices/ort-wasm/feeds.js';
+import { buildTfModel } from '../../devices/tfjs/model.js';
+import { opModel } from '../../export/model.js';
+import { instance, SEED_KINDS, type OpInstance } from '../../src/core/ops.js';
+import { CATALOG } from '../fixtures/catalog.js';
+
+const x = [1, 8, 9, 9] as const;
+const CASES: OpInstance[] = [
+  ...SEED_KINDS.map((k) => CATALOG[k]),
+  instance({ kind: 'shufflev2', cout: 16, k: 3, stride: 2, mid: 8, side: 8, xception: false }, x),
+  instance({ kind: 'shufflev2', cout: 8, k: 3, stride: 1, mid: 6, side: 4, xception: true }, x),
+  instance({ kind: 'shufflev2', cout: 24, k: 3, stride: 2, mid: 6, side: 8, xception: true }, x),
+  instance({ kind: 'bottleneck', cout: 16, stride: 2, mid: 16, groups: 4, se: 0 }, x),
+  instance({ kind: 'basic', cout: 8, stride: 1 }, x),
+  instance({ kind: 'norm', mode: 'instance' }, x),
+  instance({ kind: 'pool', mode: 'max', k: 3, stride: 2, pad: 0, ceil: true }, x),
+  instance({ kind: 'pool', mode: 'max', k: 7, stride: 1 }, x),
+  instance({ kind: 'conv', cout: 8, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu', pad: 0 }, x),
+  instance({ kind: 'mbconv', cout: 8, k: 3, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: true, gate: 'hsigmoid' }, x),
+  instance({ kind: 'mbconv', cout: 16, k: 5, stride: 1, expand: 3, se: 0, act: 'relu', skip: false, pwGroups: 2 }, x),
+];
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('seed blocks: tfjs program vs onnxruntime', () => {
+  it.each(CASES.map((c, i) => [`${i}:${c.spec.kind}`, c] as const))('%s agrees within 1e-4', async (_name, inst) => {
+    const model = opModel(inst, { seed: 11 });
+    const session = await ort.InferenceSession.create(model.onnx, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+    const want = (await session.run(randomFeeds(ort.Tensor, model))).output;
+    await session.release();
+    const built = buildTfModel(tf, model, 11);
+    const y = tf.tidy(() => tf.transpose(built.forward(built.inputs), [0, 3, 1, 2]));
+    const got = (await y.data()) as Float32Array;
+    expect(y.shape).toEqual([...want.dims]);
+    y.dispose();
+    built.dispose();
+    const w = want.data as Float32Array;
+    let worst = 0;
+    for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(got[i] - w[i]));
+    expect(worst).toBeLessThanOrEqual(1e-4);
+    expect(Math.max(...w) - Math.min(...w)).toBeGreaterThan(1e-3);
+  });
+});

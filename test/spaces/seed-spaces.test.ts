@@ -1,0 +1,82 @@
+/**
+ * The seed spaces (issue 11): every one samples deterministically, builds what it samples, rejects what it
+ * must (regnet's non-4-stage vectors, AnyNetX D/E order), lists in allInstances every op instance its members
+ * place (what `nas profile --space` measures), and holds the published nets it is the space of.
+ */
+import { describe, expect, it } from 'vitest';
+import { placeLayers } from '../../src/core/arch.js';
+import { opKey } from '../../src/core/keys.js';
+import { Rng } from '../../src/core/rng.js';
+import { createSpace } from '../../src/spaces/registry.js';
+import { seedNet } from '../../src/spaces/seed-nets/index.js';
+import { AnyNetSpace } from '../../src/spaces/anynet.js';
+
+const SPACES = ['shufflenetv2', 'fbnet', 'regnet', 'anynet', 'anynet-b', 'anynet-c', 'anynet-d', 'anynet-e'];
+
+describe.each(SPACES)('space %s', (id) => {
+  const space = createSpace(id, { resolution: 64 });
+
+  it('samples the same vectors for the same seed, and builds them', () => {
+    const a = Array.from({ length: 5 }, ((rng) => () => space.sample(rng))(new Rng(3)));
+    const b = Array.from({ length: 5 }, ((rng) => () => space.sample(rng))(new Rng(3)));
+    expect(a).toEqual(b);
+    for (const c of a) {
+      const arch = space.build(c);
+      expect(arch.space).toEqual({ id, resolution: 64, encoding: c });
+      expect(placeLayers(arch).at(-1)!.output).toEqual([1, 1000, 1, 1]);
+    }
+  });
+
+  it('lists every op instance its members place', () => {
+    const keys = new Set(space.allInstances().map(opKey));
+    const rng = new Rng(7);
+    for (let i = 0; i < 20; i++) for (const p of placeLayers(space.build(space.sample(rng)))) expect(keys.has(opKey(p.inst)), opKey(p.inst)).toBe(true);
+  });
+
+  it('rejects an option index out of range, naming the decision', () => {
+    const c = space.sample(new Rng(1));
+    c[0] = 99;
+    expect(() => space.build(c)).toThrow(new RegExp(`${space.decisions()[0].name} must be an integer`));
+  });
+});
+
+describe('space rules', () => {
+  it('regnet keeps 4-stage networks only', () => {
+    const space = createSpace('regnet');
+    const names = space.decisions().map((d) => d.name);
+    const pick = (v: Record<string, string>) => space.decisions().map((d) => d.options.indexOf(v[d.name]));
+    // d 13, w0 24, wa 36, wm 2.5 gives 24·2.5^s for s = 0..3 quantized: 4 stages.
+    expect(space.build(pick({ type: 'Y', depth: '13', w0: '24', wa: '36', wm: '2.5', g: '8' })).layers.filter((l) => l.spec.kind === 'bottleneck')).toHaveLength(13);
+    // w0 48 with wa 24 and wm 2.5 reaches only 48·2.5^2: 3 stages.
+    expect(() => space.build(pick({ type: 'X', depth: '13', w0: '48', wa: '24', wm: '2.5', g: '8' }))).toThrow(/3 stages.*4-stage/);
+    expect(names).toEqual(['type', 'depth', 'w0', 'wa', 'wm', 'g']);
+  });
+
+  it('anynet-d rejects decreasing widths, anynet-e decreasing depths; anynet-c shares b and g', () => {
+    const d = new AnyNetSpace('d');
+    const e = new AnyNetSpace('e');
+    const at = (s: AnyNetSpace, v: Record<string, string>) => s.decisions().map((x) => x.options.indexOf(v[x.name] ?? x.options[0]));
+    const widths = { w1: '64', w2: '32', w3: '128', w4: '256' };
+    expect(() => d.build(at(d, widths))).toThrow(/widths must not decrease/);
+    expect(() => e.build(at(e, { w1: '32', w2: '64', w3: '128', w4: '256', d1: '2', d2: '1' }))).toThrow(/depths must not decrease/);
+    expect(new AnyNetSpace('c').decisions().map((x) => x.name)).toEqual(['d1', 'w1', 'd2', 'w2', 'd3', 'w3', 'd4', 'w4', 'b', 'g']);
+  });
+
+  it('fbnet holds FBNet-A (its blocks and its 1504 head)', () => {
+    const space = createSpace('fbnet');
+    const fbnetA = seedNet('FBNet-A');
+    const decisions = space.decisions();
+    // FBNet-A's slots as labels of the space's options (skip where its catalog entry skips).
+    const labels = ['skip', 'k3_e3', 'k3_e1', 'skip', 'skip', 'k5_e6', 'k3_e3', 'k5_e1', 'k3_e3', 'k5_e6', 'k5_e3', 'k5_e1_g2', 'k5_e6', 'k3_e6', 'k5_e1_g2', 'k5_e3', 'k3_e1_g2', 'k5_e6', 'k5_e6', 'k5_e3', 'k5_e6', 'k5_e6', '1504'];
+    const choices = labels.map((l, i) => decisions[i].options.indexOf(l));
+    expect(choices.every((c) => c >= 0)).toBe(true);
+    const member = space.build(choices);
+    expect(member.layers.map((l) => l.spec)).toEqual(fbnetA.layers.map((l) => l.spec));
+  });
+
+  it('shufflenetv2 builds the SPOS network from its choices when the scales are 1', () => {
+    const space = createSpace('shufflenetv2');
+    const arch = space.build(Array.from({ length: 20 }, () => 3));
+    expect(arch.layers.filter((l) => l.spec.kind === 'shufflev2' && l.spec.xception)).toHaveLength(20);
+  });
+});
