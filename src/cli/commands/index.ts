@@ -9,6 +9,7 @@ import { profileCommand } from './profile.js';
 import { searchCommand } from './search.js';
 import { trainCommand } from './train.js';
 import { verifyCommand } from './verify.js';
+import { workerCommand } from './worker.js';
 
 export const COMMANDS: CommandModule<object, never>[] = [
   profileCommand as never,
@@ -20,4 +21,5 @@ export const COMMANDS: CommandModule<object, never>[] = [
   trainCommand as never,
   verifyCommand as never,
   demoCommand as never,
+  workerCommand as never,
 ];

@@ -16,8 +16,9 @@ import type { Device } from '../../../devices/types.js';
 import type { LutCalibration } from '../../../lut/format.js';
 import { createProgress } from '../progress.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol } from './common.js';
+import { farmOptions, openFarmDevice, type FarmArgs } from './farm.js';
 
-interface ProfileArgs {
+interface ProfileArgs extends FarmArgs {
   json: boolean;
   device: string;
   space?: string;
@@ -69,7 +70,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
   command: 'profile',
   describe: 'measure every op instance of a search space on a device into a LUT (resumable)',
   builder: (y) =>
-    protocolOptions(archSourceOptions(deviceOptions(y)))
+    farmOptions(protocolOptions(archSourceOptions(deviceOptions(y))))
       .option('out', { type: 'string', demandOption: true, describe: 'LUT file to create or complete (e.g. cpu.lut.json)' })
       .option('force', { type: 'boolean', default: false, describe: 'start a new LUT even if --out holds one measured under other settings' })
       .option('calibrate', {
@@ -84,10 +85,13 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     const { instances, label, calibrationNets } = await instancesToProfile(a);
     const { resolveDevice } = await import('../../../devices/registry.js');
     const { profile } = await import('../../profile/profiler.js');
-    const device = await resolveDevice(a.device, toDeviceOptions(a));
+    const farm = a.redis ? await openFarmDevice(a) : undefined;
+    const device = farm ?? (await resolveDevice(a.device, toDeviceOptions(a)));
     const progress = createProgress(`profiling ${label} on ${device.name}`, instances.length);
     const started = Date.now();
     try {
+      // On a farm, every missing entry is queued at once; profile() below then collects them in order.
+      if (farm) await (await import('../../farm/prefetch.js')).prefetchLut(farm, { instances, lutPath: a.out, protocol, force: a.force });
       const result = await profile({
         device,
         instances,
@@ -115,6 +119,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
           '',
         ].join('\n'),
       );
+      await farm?.forget();
     } finally {
       progress.stop();
       await device.dispose();
