@@ -28,7 +28,8 @@ export interface FarmWorkerOptions {
   /** How long a job stays locked to a worker that stopped answering before another takes it (ms). Default 30 s. */
   lockMs?: number;
   log?(message: string): void;
-  onJob?(event: { name: string; key: string; ms: number; ok: boolean; error?: string }): void;
+  /** After each job; `reused` when the result was remembered from an earlier run of the same job (nothing measured). */
+  onJob?(event: { name: string; key: string; ms: number; ok: boolean; reused?: boolean; error?: string }): void;
 }
 
 const REMEMBERED = 10_000;
@@ -79,8 +80,9 @@ export class FarmWorker {
         const label = job.name === JOB_TIME ? (job.data as TimeJobData).model.key : job.name;
         const device = await acquire();
         try {
+          const reused = job.id !== undefined && remembered.has(job.id);
           const result = await run(job, device);
-          o.onJob?.({ name: job.name, key: label, ms: Date.now() - started, ok: true });
+          o.onJob?.({ name: job.name, key: label, ms: Date.now() - started, ok: true, reused });
           return result;
         } catch (e) {
           o.onJob?.({ name: job.name, key: label, ms: Date.now() - started, ok: false, error: (e as Error).message });

@@ -52,7 +52,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       concurrency: a.concurrency,
       lockMs: a.lockMs,
       log,
-      onJob: a.quiet ? undefined : (j) => log(`${j.ok ? 'done' : 'FAILED'} ${j.key} in ${ms(j.ms)} ms${j.error ? `: ${j.error}` : ''}`),
+      onJob: a.quiet ? undefined : (j) => log(`${j.ok ? (j.reused ? 'reused' : 'done') : 'FAILED'} ${j.name} ${j.key} in ${ms(j.ms)} ms${j.error ? `: ${j.error}` : ''}`),
     });
     logDeviceWarnings(worker.record.info);
     log(`worker ${worker.record.id} serving ${describeWorker(worker.record)}; waiting for jobs (Ctrl-C to stop)`);
