@@ -108,3 +108,16 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     );
   });
 }
+
+/** Waits for `p` at most `ms` (its failure ignored): closing must not hang on a Redis that is gone. */
+export function within(p: Promise<unknown>, ms: number): Promise<unknown> {
+  return Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
+}
+
+/** A second connection to the same Redis (BullMQ's blocking reads need their own); errors are left to the first's listener. */
+export function duplicate(redis: Redis): Redis {
+  const copy = redis.duplicate();
+  // The original already reports outages; without a listener ioredis would print each retry.
+  copy.on('error', () => undefined);
+  return copy;
+}

@@ -14,6 +14,7 @@
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { UserError } from '../core/errors.js';
+import { duplicate, within } from './connection.js';
 import { KEEP_SECONDS } from './jobs.js';
 
 export interface DispatcherOptions {
@@ -55,6 +56,7 @@ export class Dispatcher {
   private constructor(
     private readonly queue: Queue,
     private readonly events: QueueEvents,
+    private readonly eventsConnection: Redis,
     private readonly opts: DispatcherOptions,
   ) {
     this.attempts = opts.attempts ?? 3;
@@ -77,9 +79,10 @@ export class Dispatcher {
   static async open(redis: Redis, queueName: string, opts: DispatcherOptions): Promise<Dispatcher> {
     const queue = new Queue(queueName, { connection: redis });
     // QueueEvents blocks on its connection (XREAD BLOCK): it needs one of its own.
-    const events = new QueueEvents(queueName, { connection: redis.duplicate() });
+    const eventsConnection = duplicate(redis);
+    const events = new QueueEvents(queueName, { connection: eventsConnection });
     await events.waitUntilReady();
-    return new Dispatcher(queue, events, opts);
+    return new Dispatcher(queue, events, eventsConnection, opts);
   }
 
   get size(): number {
@@ -112,9 +115,9 @@ export class Dispatcher {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flushing?.catch(() => undefined);
-    await this.events.close();
-    await this.events.disconnect().catch(() => undefined);
-    await this.queue.close();
+    await within(this.events.close(), 2000);
+    this.eventsConnection.disconnect();
+    await within(this.queue.close(), 2000);
   }
 
   private async flush(): Promise<void> {

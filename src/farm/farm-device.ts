@@ -10,7 +10,7 @@ import { DeviceUnavailableError, UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
 import type { OpInstance } from '../core/ops.js';
 import type { Device, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../../devices/types.js';
-import { connectRedis, parseRedisUrl } from './connection.js';
+import { connectRedis, parseRedisUrl, within } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
 import { JOB_SUPPORTS, JOB_TIME, recipeFor, sha256, type ModelRecipe, storeModelBytes, supportsJobId, timeJobId, type SupportsResult, type TimeJobData } from './jobs.js';
 import { describeWorker, deviceQueueName, listWorkers, matches, type WorkerRecord } from './registry.js';
@@ -114,8 +114,9 @@ export class FarmDevice implements Device {
   }
 
   async dispose(): Promise<void> {
-    await this.dispatcher.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await within(this.dispatcher.close(), 5000);
+    await within(this.redis.quit(), 1000);
+    this.redis.disconnect();
   }
 }
 

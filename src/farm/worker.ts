@@ -12,7 +12,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseOpKey } from '../core/keys.js';
 import type { Device, DeviceInfo, DeviceOptions, TimingResult } from '../../devices/types.js';
-import { connectRedis, parseRedisUrl } from './connection.js';
+import { connectRedis, duplicate, parseRedisUrl, within } from './connection.js';
 import { JOB_SUPPORTS, JOB_TIME, modelFromRecipe, RecipeError, type SupportsJobData, type SupportsResult, type TimeJobData } from './jobs.js';
 import { announce, deviceQueueName, fingerprint, newWorkerId, type WorkerRecord } from './registry.js';
 
@@ -39,6 +39,7 @@ export class FarmWorker {
     readonly record: WorkerRecord,
     private readonly redis: Redis,
     private readonly worker: Worker,
+    private readonly workerConnection: Redis,
     private readonly devices: Device[],
     private readonly stopHeartbeat: () => Promise<void>,
   ) {}
@@ -117,8 +118,9 @@ export class FarmWorker {
       };
 
       const lockMs = o.lockMs ?? 30_000;
+      const workerConnection = duplicate(redis);
       const worker = new Worker(deviceQueueName(fp), processor, {
-        connection: redis.duplicate(),
+        connection: workerConnection,
         concurrency,
         lockDuration: lockMs,
         stalledInterval: lockMs,
@@ -128,7 +130,7 @@ export class FarmWorker {
       worker.on('error', (e) => o.log?.(`worker: ${e.message}`));
       await worker.waitUntilReady();
       const stop = announce(redis, record, o.log);
-      return new FarmWorker(record, redis, worker, devices, stop);
+      return new FarmWorker(record, redis, worker, workerConnection, devices, stop);
     } catch (e) {
       redis?.disconnect();
       await Promise.all(devices.map((d) => d.dispose().catch(() => undefined)));
@@ -136,11 +138,17 @@ export class FarmWorker {
     }
   }
 
-  /** Stops taking jobs, lets the running ones finish, leaves the pool. */
-  async close(): Promise<void> {
-    await this.stopHeartbeat();
-    await this.worker.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+  /**
+   * Stops taking jobs, lets the running ones finish (at most `graceMs`), leaves the pool. Never hangs
+   * on an unreachable Redis: whatever has not finished by then is cut (its job goes to another worker).
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    await within(this.stopHeartbeat(), 1000);
+    await within(this.worker.close(), graceMs);
+    await within(this.worker.close(true), 1000);
+    await within(this.redis.quit(), 1000);
+    this.redis.disconnect();
+    this.workerConnection.disconnect();
     await Promise.all(this.devices.map((d) => d.dispose().catch(() => undefined)));
   }
 }
