@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, nasInProcess } from '../cli/helpers.js';
 import { redisMissing, TestRedis } from './redis.js';
 
-const SPACE = ['--space', 'mbv2', '--resolution', '32', '--calibrate', '0', '--min-repeats', '5', '--max-repeats', '20', '--max-time-ms', '100', '--warmup', '1'];
+/** The space and a light protocol; another max-repeats is another protocol, so each test has jobs of its own. */
+const space = (maxRepeats = 20) => ['--space', 'mbv2', '--resolution', '32', '--calibrate', '0', '--min-repeats', '5', '--max-repeats', String(maxRepeats), '--max-time-ms', '100', '--warmup', '1'];
+const SPACE = space();
 
 interface Proc {
   child: ChildProcess;
@@ -99,11 +101,11 @@ describe.skipIf(redisMissing)('farm end to end' + (redisMissing ? ` — skipped:
     try {
       await ready(workers);
       const out = path.join(dir, 'resumed.lut.json');
-      const first = nas(['profile', '--redis', redis.url, '--device', 'mock', ...SPACE, '--out', out, '--max-repeats', '21']);
+      const first = nas(['profile', '--redis', redis.url, '--device', 'mock', ...space(21), '--out', out]);
       await until('some entries in the LUT', () => /profiling mbv2@32 on mock: ([1-9]\d*)\//.test(first.out()) && count(workers.map((w) => w.out()).join(''), /^done time /gm) >= 10);
       first.child.kill('SIGKILL');
       await first.exited;
-      const second = nas(['profile', '--redis', redis.url, '--device', 'mock', ...SPACE, '--out', out, '--max-repeats', '21']);
+      const second = nas(['profile', '--redis', redis.url, '--device', 'mock', ...space(21), '--out', out]);
       expect(await second.exited, second.out()).toBe(0);
       expect(Object.keys(lut(out).entries).sort()).toEqual(Object.keys(reference.entries).sort());
       // 71 entries and the overhead model: each measured by exactly one worker, once.
@@ -120,7 +122,7 @@ describe.skipIf(redisMissing)('farm end to end' + (redisMissing ? ` — skipped:
     try {
       await ready(workers);
       const out = path.join(dir, 'restart.lut.json');
-      const coordinator = nas(['profile', '--redis', redis.url, '--device', 'mock', ...SPACE, '--out', out, '--max-repeats', '22']);
+      const coordinator = nas(['profile', '--redis', redis.url, '--device', 'mock', ...space(22), '--out', out]);
       await until('some entries measured', () => count(workers.map((w) => w.out()).join(''), /^done time /gm) >= 10);
       await redis.stop();
       await new Promise((r) => setTimeout(r, 1000));

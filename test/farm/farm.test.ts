@@ -11,6 +11,10 @@ import { UserError } from '../../src/core/errors.js';
 import { FarmDevice } from '../../src/farm/farm-device.js';
 import { FarmWorker } from '../../src/farm/worker.js';
 import { redisMissing, TestRedis } from './redis.js';
+import { nasInProcess } from '../cli/helpers.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const PROTOCOL: TimingProtocol = { warmup: 1, minRepeats: 5, maxRepeats: 20, maxTimeMs: 200, targetCI: 0.05 };
 const KEYS = ['conv:1x3x32x32:c16:k3:s2:g1:d1:relu6:f32', 'conv:1x16x16x16:c32:k3:s1:g1:d1:relu6:f32'];
@@ -116,4 +120,29 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
       await worker.close();
     }
   }, 60_000);
+
+  it('nas verify --redis measures the members on the workers: the same figures as a local verify', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-verify-'));
+    const fast = ['--warmup', '2', '--min-repeats', '5', '--max-repeats', '50', '--max-time-ms', '150'];
+    const lut = path.join(dir, 'mock.lut.json');
+    const front = path.join(dir, 'front.json');
+    const workers = await Promise.all([1, 2].map(() => FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: {}, createDevice: () => new MockDevice() })));
+    try {
+      const ok = async (...args: string[]) => {
+        const r = await nasInProcess(...args);
+        expect(r.code, r.stderr).toBe(0);
+        return r;
+      };
+      await ok('profile', '--device', 'mock', '--space', 'nb201', '--calibrate', '0', '--out', lut, ...fast);
+      await ok('search', '--space', 'nb201', '--lut', lut, '--evaluator', 'table', '--strategy', 'nsga2', '--budget', '40', '--seed', '1', '--out', front);
+      const local = JSON.parse((await ok('verify', '--front', front, '--device', 'mock', '--state', path.join(dir, 'local.json'), '--json')).stdout);
+      const farm = JSON.parse((await ok('verify', '--front', front, '--device', 'mock', '--redis', redis.url, '--state', path.join(dir, 'farm.json'), '--json')).stdout);
+      expect(farm.summary).toMatchObject({ measured: local.summary.measured, failed: 0 });
+      const medians = (doc: { members: { measured: { median: number } }[] }) => doc.members.map((m) => m.measured.median);
+      expect(medians(farm)).toEqual(medians(local));
+    } finally {
+      await Promise.all(workers.map((w) => w.close()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
