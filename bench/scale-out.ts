@@ -61,7 +61,8 @@ async function freePort(): Promise<number> {
 const port = await freePort();
 const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
 const url = `redis://127.0.0.1:${port}`;
-const admin = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: null });
+const admin = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: null, retryStrategy: () => 50 });
+admin.on('error', () => undefined); // refused until redis-server listens
 await admin.ping();
 const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
 
@@ -87,15 +88,18 @@ async function close(r: { farm: FarmDevice; pool: FarmWorker[] }): Promise<void>
 
 console.log(`scale-out on loopback: redis-server ${url}, ${os.cpus().length} cores, loadavg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log(`${jobs} jobs per run, mock device sleeping ${delayMs} ms per entry; workers are in-process FarmWorker instances\n`);
-console.log('| workers | wall s | jobs/s | ideal jobs/s | efficiency |');
-console.log('|---|---|---|---|---|');
+console.log('| workers | wall s | jobs/s | ideal jobs/s (N / delay) | of ideal | speed-up over 1 worker | of linear (speed-up / N) |');
+console.log('|---|---|---|---|---|---|---|');
 let oneWorkerMs = 0;
 for (const [i, n] of counts.entries()) {
   const r = await run(n, models(jobs), delayMs, 100 + i);
   if (n === 1) oneWorkerMs = r.ms;
   const throughput = jobs / (r.ms / 1000);
   const ideal = n * (1000 / delayMs);
-  console.log(`| ${n} | ${(r.ms / 1000).toFixed(2)} | ${throughput.toFixed(2)} | ${ideal.toFixed(2)} | ${(throughput / ideal).toFixed(3)} |`);
+  const speedup = oneWorkerMs ? oneWorkerMs / r.ms : NaN;
+  console.log(
+    `| ${n} | ${(r.ms / 1000).toFixed(2)} | ${throughput.toFixed(2)} | ${ideal.toFixed(2)} | ${(throughput / ideal).toFixed(3)} | ${speedup.toFixed(2)} | ${(speedup / n).toFixed(3)} |`,
+  );
   await close(r);
 }
 if (oneWorkerMs) console.log(`\nqueue overhead per job (1 worker): ${((oneWorkerMs - jobs * delayMs) / jobs).toFixed(2)} ms`);

@@ -55,6 +55,7 @@ export class FarmDevice implements Device {
       const alive = async () => (await listWorkers(redis)).filter((w) => w.fingerprint === chosen.fingerprint).length;
       const dispatcher = await Dispatcher.open(redis, deviceQueueName(chosen.fingerprint), {
         attempts: o.attempts,
+        noWorkerMs: Math.max(1000, o.waitMs ?? 10_000),
         workersAlive: alive,
         noWorkerMessage: () => `no worker serving fingerprint ${chosen.fingerprint} (${o.device}) is left in the pool at ${target.display}`,
         log: o.log,

@@ -11,8 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, nasInProcess } from '../cli/helpers.js';
 import { redisMissing, TestRedis } from './redis.js';
 
-/** The space and a light protocol; another max-repeats is another protocol, so each test has jobs of its own. */
-const space = (maxRepeats = 20) => ['--space', 'mbv2', '--resolution', '32', '--calibrate', '0', '--min-repeats', '5', '--max-repeats', String(maxRepeats), '--max-time-ms', '100', '--warmup', '1'];
+/**
+ * The space and a protocol with a fixed sample count (min = max repeats, a time limit never reached), so
+ * the mock device's figures do not depend on the machine's load; another count is another protocol, so
+ * each test has jobs of its own.
+ */
+const space = (repeats = 20) => ['--space', 'mbv2', '--resolution', '32', '--calibrate', '0', '--min-repeats', String(repeats), '--max-repeats', String(repeats), '--max-time-ms', '60000', '--warmup', '1'];
 const SPACE = space();
 
 interface Proc {
@@ -40,8 +44,9 @@ async function until(what: string, cond: () => boolean, timeoutMs = 90_000): Pro
 
 const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
 
-function startWorkers(url: string, n: number, delayMs: number): Proc[] {
-  return Array.from({ length: n }, () => nas(['worker', '--redis', url, '--device', 'mock', '--device-opt', `delayMs=${delayMs}`, '--lock-ms', '2000']));
+/** `lockMs`: short where a killed worker's job must move on quickly; long enough elsewhere that a starved (not dead) worker keeps its job on a loaded machine. */
+function startWorkers(url: string, n: number, delayMs: number, lockMs = 15_000): Proc[] {
+  return Array.from({ length: n }, () => nas(['worker', '--redis', url, '--device', 'mock', '--device-opt', `delayMs=${delayMs}`, '--lock-ms', String(lockMs)]));
 }
 
 async function ready(workers: Proc[]): Promise<void> {
@@ -75,7 +80,7 @@ describe.skipIf(redisMissing)('farm end to end' + (redisMissing ? ` — skipped:
   });
 
   it('3 workers profile a space, one is SIGKILLed mid-run: the LUT completes and equals a single-process run', async () => {
-    const workers = startWorkers(redis.url, 3, 150);
+    const workers = startWorkers(redis.url, 3, 150, 3000);
     try {
       await ready(workers);
       const out = path.join(dir, 'farm.lut.json');

@@ -9,8 +9,8 @@ export function farmOptions<T>(y: Argv<T>) {
   return y
     .option('redis', { type: 'string', describe: 'measure on a farm: workers (nas worker) on the devices take the jobs from this Redis (redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS)' })
     .option('fingerprint', { type: 'string', describe: 'farm: the device fingerprint to measure on, when workers of several devices match (a prefix is enough)' })
-    .option('farm-wait', { type: 'number', default: 10, describe: 'farm: seconds to wait for a matching worker before giving up' })
-    .option('farm-attempts', { type: 'number', default: 3, describe: 'farm: tries per job before it is reported failed (a worker killed mid-job counts as one)' });
+    .option('farm-wait', { type: 'number', default: 10, describe: 'farm: seconds to wait for a matching worker (at the start, and when all have left mid-run) before giving up' })
+    .option('farm-attempts', { type: 'number', default: 3, describe: 'farm: tries per job before it is reported failed with its reason' });
 }
 
 export interface FarmArgs {
