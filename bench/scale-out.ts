@@ -42,11 +42,12 @@ const counts = values.workers.split(',').map(Number);
 const memoryJobs = Number(values['memory-jobs']);
 const PROTOCOL: TimingProtocol = { warmup: 1, minRepeats: 5, maxRepeats: 5, maxTimeMs: 1000, targetCI: 0.5 };
 
-/** `n` distinct one-op models (tiny convs, cout 1..n): distinct hashes, so distinct jobs. */
+/** `n` distinct tiny one-op models (1x1 convs, cout 1..100 × input height): distinct hashes, so distinct jobs. */
 function models(n: number, offset = 0): ModelUnderTest[] {
-  return Array.from({ length: n }, (_, i) =>
-    opModel(instance({ kind: 'conv', cout: 1 + offset + i, k: 1, stride: 1, groups: 1, dilation: 1, act: 'none' } as never, [1, 1, 2, 2]), { seed: 0 }),
-  );
+  return Array.from({ length: n }, (_, j) => {
+    const i = offset + j;
+    return opModel(instance({ kind: 'conv', cout: 1 + (i % 100), k: 1, stride: 1, groups: 1, dilation: 1, act: 'none' }, [1, 1, 1 + Math.floor(i / 100), 2]), { seed: 0 });
+  });
 }
 
 async function freePort(): Promise<number> {
@@ -109,7 +110,7 @@ const base = await usedMemory();
 const { Dispatcher } = await import('../src/farm/dispatcher.js');
 const { recipeFor, timeJobId, JOB_TIME } = await import('../src/farm/jobs.js');
 const waiting = await Dispatcher.open(admin, deviceQueueName('bench-waiting'), { workersAlive: async () => 1, noWorkerMessage: () => '' });
-const memModels = models(memoryJobs, 1_000_000);
+const memModels = models(memoryJobs, 100_000); // other models than the runs above
 for (const m of memModels) {
   const recipe = recipeFor(m, 0);
   void waiting.submit(timeJobId('bench-waiting', PROTOCOL, recipe.sha), JOB_TIME, { model: recipe, protocol: PROTOCOL }).catch(() => undefined);

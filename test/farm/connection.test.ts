@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRedisUrl, redactUrl, redisOptions } from '../../src/farm/connection.js';
 import { UserError } from '../../src/core/errors.js';
+import { nasInProcess } from '../cli/helpers.js';
 
 describe('redis URLs', () => {
   it('reads host, port, db, user and password; rediss:// turns TLS on', () => {
@@ -32,6 +33,19 @@ describe('redis URLs', () => {
       })();
       expect(e).toBeInstanceOf(UserError);
       expect((e as Error).message).toMatch(why);
+    }
+  });
+
+  it('the commands refuse a bad --redis before connecting anywhere (exit 2, no stack)', async () => {
+    for (const args of [
+      ['worker', '--redis', 'http://h:1', '--device', 'mock'],
+      ['profile', '--redis', 'localhost:6379', '--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--out', '/nonexistent/x.lut.json'],
+      ['worker', '--redis', 'redis://127.0.0.1:1', '--device', 'mock', '--concurrency', '0'],
+    ]) {
+      const r = await nasInProcess(...args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^error: (--redis must be a redis:\/\/ or rediss:\/\/ URL|--redis 'localhost:6379'|--concurrency must be a positive integer)/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
     }
   });
 });
