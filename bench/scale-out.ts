@@ -122,8 +122,19 @@ await probe.obliterate({ force: true });
 await waiting.close();
 await probe.close();
 
+const redisCpu = async () => {
+  const info = await admin.info('cpu');
+  return 1000 * (Number(/used_cpu_sys:([\d.]+)/.exec(info)![1]) + Number(/used_cpu_user:([\d.]+)/.exec(info)![1]));
+};
+const cpu0 = process.cpuUsage();
+const redis0 = await redisCpu();
 const r0 = await run(1, memModels.slice(0, 200), 0, 900);
-console.log(`round trip per job, 1 worker, no delay, 200 jobs: ${(r0.ms / 200).toFixed(2)} ms`);
+const cpu = process.cpuUsage(cpu0);
+const redisMs = (await redisCpu()) - redis0;
+console.log(`round trip per job, 1 worker, no delay, 200 jobs: ${(r0.ms / 200).toFixed(2)} ms wall`);
+console.log(
+  `CPU per job: ${((cpu.user + cpu.system) / 1000 / 200).toFixed(2)} ms in this process (coordinator and worker, setup included), ${(redisMs / 200).toFixed(2)} ms in redis-server`,
+);
 await close(r0);
 const before = await usedMemory();
 const r1 = await run(4, memModels, 0, 901);

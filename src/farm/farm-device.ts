@@ -12,7 +12,7 @@ import type { OpInstance } from '../core/ops.js';
 import type { Device, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../../devices/types.js';
 import { connectRedis, parseRedisUrl, within } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
-import { JOB_SUPPORTS, JOB_TIME, recipeFor, sha256, type ModelRecipe, storeModelBytes, supportsJobId, timeJobId, type SupportsResult, type TimeJobData } from './jobs.js';
+import { JOB_SUPPORTS, JOB_TIME, recipeFor, removeModelBytes, sha256, type ModelRecipe, storeModelBytes, supportsJobId, timeJobId, type SupportsResult, type TimeJobData } from './jobs.js';
 import { describeWorker, deviceQueueName, listWorkers, matches, type WorkerRecord } from './registry.js';
 
 export interface FarmDeviceOptions {
@@ -36,6 +36,8 @@ export class FarmDevice implements Device {
   private readonly unsupported = new Map<string, string>();
   /** Recipes by model hash: prefetch and the later time() of the same model build the recipe once. */
   private readonly recipes = new Map<string, ModelRecipe>();
+  /** Hashes of the model bytes this coordinator put in Redis (removed by forget()). */
+  private readonly stored = new Set<string>();
 
   private constructor(
     readonly name: string,
@@ -104,7 +106,10 @@ export class FarmDevice implements Device {
     const sha = sha256(model.onnx);
     let recipe = this.recipes.get(sha);
     if (!recipe) this.recipes.set(sha, (recipe = recipeFor(model, this.seed)));
-    await storeModelBytes(this.redis, recipe, model);
+    if (recipe.build.kind === 'bytes' && !this.stored.has(recipe.sha)) {
+      await storeModelBytes(this.redis, recipe, model);
+      this.stored.add(recipe.sha);
+    }
     const data: TimeJobData = { model: recipe, protocol };
     return this.dispatcher.submit<TimingResult>(timeJobId(this.worker.fingerprint, protocol, recipe.sha), JOB_TIME, data);
   }
@@ -112,6 +117,8 @@ export class FarmDevice implements Device {
   /** Removes the collected jobs from Redis: call once their results are saved (after the run succeeded). */
   async forget(): Promise<void> {
     await this.dispatcher.forget();
+    if (this.stored.size) await removeModelBytes(this.redis, [...this.stored]);
+    this.stored.clear();
   }
 
   async dispose(): Promise<void> {

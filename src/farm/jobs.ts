@@ -67,6 +67,10 @@ export async function storeModelBytes(redis: Redis, recipe: ModelRecipe, model: 
   await redis.set(modelKey(recipe.sha), Buffer.from(model.onnx), 'EX', KEEP_SECONDS, 'NX');
 }
 
+export async function removeModelBytes(redis: Redis, shas: readonly string[]): Promise<void> {
+  for (let i = 0; i < shas.length; i += 500) await redis.del(...shas.slice(i, i + 500).map(modelKey));
+}
+
 /** Rebuilds (or fetches) the model of a recipe on a worker and checks that it is the coordinator's. */
 export async function modelFromRecipe(redis: Redis, r: ModelRecipe): Promise<ModelUnderTest> {
   const ops = r.ops.map(parseOpKey);
