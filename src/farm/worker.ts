@@ -8,6 +8,7 @@
  * also kept in memory by job id, so a job queued again (a Redis restarted empty) is answered
  * without measuring twice.
  */
+import os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseOpKey } from '../core/keys.js';
@@ -64,7 +65,7 @@ export class FarmWorker {
         device: o.deviceName,
         requested: Object.fromEntries(Object.entries(o.requested).filter(([, v]) => v !== undefined)),
         info: infos[0],
-        hostname: (await import('node:os')).hostname(),
+        hostname: os.hostname(),
         pid: process.pid,
         concurrency,
         startedAt: new Date().toISOString(),
