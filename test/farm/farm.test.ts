@@ -72,6 +72,24 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
     }
   }, 30_000);
 
+  it('workers of two devices match: the coordinator stops and lists them; --fingerprint picks one', async () => {
+    const a = await FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: { seed: 11 }, createDevice: () => new MockDevice({ seed: 11 }) });
+    const b = await FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: { seed: 12 }, createDevice: () => new MockDevice({ seed: 12 }) });
+    try {
+      const err = await FarmDevice.open({ redis: redis.url, device: 'mock', options: {}, waitMs: 1000 }).catch((e) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect(err.message).toMatch(/workers of 2 different devices serve 'mock'/);
+      expect(err.message).toContain(a.record.fingerprint);
+      expect(err.message).toContain(b.record.fingerprint);
+      const farm = await FarmDevice.open({ redis: redis.url, device: 'mock', options: {}, fingerprint: b.record.fingerprint.slice(0, 6), waitMs: 1000 });
+      expect(farm.worker.fingerprint).toBe(b.record.fingerprint);
+      await farm.dispose();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 30_000);
+
   it('a job failing the same way every time is failed after --farm-attempts tries, with its reason', async () => {
     let calls = 0;
     const broken = (): Device => {
