@@ -9,11 +9,11 @@
  *   a restarted (empty) Redis forgot are added again.
  * - A job that fails `attempts` times rejects with its reason; a job that failed in an earlier run is
  *   retried afresh.
- * - With no live worker for `noWorkerMs`, every pending job rejects with a UserError saying so.
+ * - With no live worker for `noWorkerMs`, every pending job rejects with a DeviceUnavailableError (exit 3) saying so.
  */
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { UserError } from '../core/errors.js';
+import { DeviceUnavailableError, UserError } from '../core/errors.js';
 import { duplicate, within } from './connection.js';
 import { KEEP_SECONDS } from './jobs.js';
 
@@ -26,6 +26,8 @@ export interface DispatcherOptions {
   workersAlive(): Promise<number>;
   /** What to tell the user when no worker is left. */
   noWorkerMessage(): string;
+  /** The device the jobs are for, in that message (a DeviceUnavailableError, so loops over models stop at once). */
+  deviceLabel?: string;
   /** Quiet period after which the jobs themselves are read. Default 3 s. */
   reconcileMs?: number;
   log?(message: string): void;
@@ -197,8 +199,7 @@ export class Dispatcher {
       const now = Date.now();
       if (alive > 0) this.noWorkerSince = undefined;
       else if ((this.noWorkerSince ??= now) && now - this.noWorkerSince >= (this.opts.noWorkerMs ?? 10_000)) {
-        const error = new UserError(this.opts.noWorkerMessage(), {
-          exitCode: 3,
+        const error = new DeviceUnavailableError(this.opts.deviceLabel ?? 'farm', this.opts.noWorkerMessage(), {
           hint: `${this.pending.size} job(s) stay queued and are taken when a worker starts; everything finished so far is saved, run the same command again then`,
         });
         for (const id of [...this.pending.keys()]) this.settle(id, { error });

@@ -59,7 +59,8 @@ export class FarmDevice implements Device {
         attempts: o.attempts,
         noWorkerMs: Math.max(1000, o.waitMs ?? 10_000),
         workersAlive: alive,
-        noWorkerMessage: () => `no worker serving fingerprint ${chosen.fingerprint} (${o.device}) is left in the pool at ${target.display}`,
+        noWorkerMessage: () => `no worker serving fingerprint ${chosen.fingerprint} is left in the pool at ${target.display}`,
+        deviceLabel: `${o.device} on the farm`,
         log: o.log,
       });
       return new FarmDevice(o.device, chosen, redis, dispatcher, o.seed ?? 0);

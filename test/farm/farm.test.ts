@@ -90,6 +90,22 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
     }
   }, 30_000);
 
+  it('every worker gone mid-run: pending jobs give up after --farm-wait with exit 3, instead of waiting forever', async () => {
+    const worker = await FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: { seed: 21 }, createDevice: () => new MockDevice({ seed: 21 }) });
+    const farm = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 21 }, waitMs: 1000 });
+    try {
+      await worker.close();
+      const t0 = Date.now();
+      const err = await farm.time(models()[0], { ...PROTOCOL, minRepeats: 6 }).catch((e) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect(err.exitCode).toBe(3);
+      expect(err.message).toMatch(/no worker serving fingerprint [0-9a-f]{16} is left in the pool/);
+      expect(Date.now() - t0).toBeLessThan(20_000);
+    } finally {
+      await farm.dispose();
+    }
+  }, 40_000);
+
   it('a job failing the same way every time is failed after --farm-attempts tries, with its reason', async () => {
     let calls = 0;
     const broken = (): Device => {
