@@ -24,6 +24,11 @@ function differences(a: Record<string, unknown>, b: Record<string, unknown>, lab
   return fields.filter((f) => a[f] !== b[f]).map((f) => `${f}: ${labels[0]} ${show(a[f])}, ${labels[1]} ${show(b[f])}`);
 }
 
+/** The device identity alone as stable text (what a farm worker's fingerprint hashes): LUTs accept measurements only from equal ones. */
+export function deviceIdentityText(d: DeviceInfo): string {
+  return stableStringify(identity(d));
+}
+
 /** One line per differing device field, e.g. `options.threads: LUT 2, now 1`; empty when they match. */
 export function deviceDifferences(a: DeviceInfo, b: DeviceInfo, labels: [string, string] = ['A', 'B']): string[] {
   return differences(identity(a), identity(b), labels);

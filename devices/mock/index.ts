@@ -18,6 +18,8 @@ export class MockDevice implements Device {
   readonly name = NAME;
   private readonly cost: MockCostModel;
   private readonly unsupported: OpKind[];
+  /** Wall time each time() call takes (a stand-in for a real device's cost, for farm tests and benchmarks); not in the info: it changes no figure. */
+  private readonly delayMs: number;
   private info?: DeviceInfo;
 
   constructor(options: DeviceOptions = {}) {
@@ -33,6 +35,7 @@ export class MockDevice implements Device {
       seed: num('seed', 0, true),
     };
     this.unsupported = listOption(NAME, options, 'unsupported', OP_KINDS);
+    this.delayMs = numberOption(NAME, options, 'delayMs', 0, { min: 0 });
   }
 
   async init(): Promise<DeviceInfo> {
@@ -72,6 +75,7 @@ export class MockDevice implements Device {
       samples: async (count) => Array.from({ length: count }, next),
     };
     const { stats, coldMs } = await measure(source, protocol);
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     // Session creation grows with the model's size (parsing, weight copies).
     const setupMs = 1 + model.onnx.byteLength / 1e6;
     return { stats, coldMs, setupMs };

@@ -11,6 +11,7 @@ import { profileCommand } from './profile.js';
 import { searchCommand } from './search.js';
 import { trainCommand } from './train.js';
 import { verifyCommand } from './verify.js';
+import { workerCommand } from './worker.js';
 
 const BY_NAME: Record<CommandName, CommandModule<object, never>> = {
   profile: profileCommand as never,
@@ -23,6 +24,7 @@ const BY_NAME: Record<CommandName, CommandModule<object, never>> = {
   train: trainCommand as never,
   verify: verifyCommand as never,
   demo: demoCommand as never,
+  worker: workerCommand as never,
 };
 
 export const COMMANDS: CommandModule<object, never>[] = COMMAND_NAMES.map((name) => BY_NAME[name]);

@@ -18,8 +18,9 @@ import type { LutCalibration } from '../../../lut/format.js';
 import { createProgress } from '../progress.js';
 import { onnxOptions, profileOnnxFiles } from './onnx-units.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol } from './common.js';
+import { farmOptions, openFarmDevice, type FarmArgs } from './farm.js';
 
-interface ProfileArgs {
+interface ProfileArgs extends FarmArgs {
   json: boolean;
   device: string;
   space?: string;
@@ -79,7 +80,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
   command: 'profile',
   describe: 'measure every op instance of a search space on a device into a LUT (resumable)',
   builder: (y) =>
-    onnxOptions(protocolOptions(archSourceOptions(deviceOptions(y))))
+    farmOptions(onnxOptions(protocolOptions(archSourceOptions(deviceOptions(y)))))
       .option('out', { type: 'string', demandOption: true, describe: 'LUT file to create or complete (e.g. cpu.lut.json)' })
       .option('wait-quiet', {
         describe: 'pause before each pass of rounds while the machine is busy (load ≥ cores or CPU steal > 5%), at most this many seconds each time (bare flag: 600)',
@@ -100,10 +101,13 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     const { instances, label, calibrationNets } = await instancesToProfile(a);
     const { resolveDevice } = await import('../../../devices/registry.js');
     const { profile } = await import('../../profile/profiler.js');
-    const device = await resolveDevice(a.device, toDeviceOptions(a));
+    const farm = a.redis ? await openFarmDevice(a) : undefined;
+    const device = farm ?? (await resolveDevice(a.device, toDeviceOptions(a)));
     const progress = createProgress(`profiling ${label} on ${device.name}`, instances.length);
     const started = Date.now();
     try {
+      // On a farm, every missing entry is queued at once; profile() below then collects them in order.
+      if (farm) await (await import('../../farm/prefetch.js')).prefetchLut(farm, { instances, lutPath: a.out, protocol, force: a.force });
       const result = await profile({
         device,
         instances,
@@ -134,6 +138,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
           '',
         ].join('\n'),
       );
+      await farm?.forget();
     } finally {
       progress.stop();
       await device.dispose();

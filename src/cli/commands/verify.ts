@@ -13,11 +13,12 @@ import { ms } from '../../core/format.js';
 import { emit, log, logDeviceWarnings } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
 import { deviceOptions, toDeviceOptions } from './common.js';
+import { farmOptions, openFarmDevice, type FarmArgs } from './farm.js';
 
 export const EXIT_CHECKS_FAILED = 4;
 export const EXIT_INCOMPLETE = 5;
 
-export interface VerifyArgs {
+export interface VerifyArgs extends Partial<FarmArgs> {
   json: boolean;
   front: string;
   lut?: string;
@@ -63,10 +64,13 @@ export async function verifyAndReport(a: VerifyArgs): Promise<VerifyResult> {
   if (a.csv !== undefined) checkWritable(a.csv, '--csv');
   const { resolveDevice } = await import('../../../devices/registry.js');
   const { verifyFront } = await import('../../verify/verify.js');
-  const device = await resolveDevice(a.device, toDeviceOptions(a));
+  const farm = a.redis ? await openFarmDevice(a as VerifyArgs & FarmArgs) : undefined;
+  const device = farm ?? (await resolveDevice(a.device, toDeviceOptions(a)));
   let progress: Progress | undefined;
   let result;
   try {
+    // On a farm, every member still to measure is queued at once; verifyFront() then collects them in order.
+    if (farm) await (await import('../../farm/prefetch.js')).prefetchVerify(farm, { frontPath: a.front, lutPath: a.lut, statePath: a.state, protocol: protocolOverrides(a) });
     result = await verifyFront({
       frontPath: a.front,
       lutPath: a.lut,
@@ -81,6 +85,7 @@ export async function verifyAndReport(a: VerifyArgs): Promise<VerifyResult> {
       },
       onProgress: (p) => progress?.update(p.done, `${p.outcome}${p.ms === undefined ? '' : ` ${ms(p.ms)} ms`}`),
     });
+    await farm?.forget();
   } finally {
     progress?.stop();
     await device.dispose();
@@ -109,7 +114,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
   command: 'verify',
   describe: 'measure every member of a front end to end on a device and compare with the predicted latency (report, CSV; resumable)',
   builder: (y) =>
-    deviceOptions(y)
+    farmOptions(deviceOptions(y))
       .option('front', { type: 'string', demandOption: true, describe: 'front file written by nas search' })
       .option('lut', { type: 'string', describe: "LUT the predictions come from (default: the LUT named in the front's latency provenance)" })
       .option('warmup', { type: 'number', describe: "untimed runs before measuring (default: the LUT's protocol)" })

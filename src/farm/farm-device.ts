@@ -1,0 +1,156 @@
+/**
+ * A Device whose measurements are made by the pool's workers: the coordinator hands it to the
+ * existing profile(), calibrate() and verifyFront() unchanged, so LUT writing, resuming and reporting
+ * stay theirs. time() sends the model to the queue of the chosen fingerprint and waits for the result;
+ * prefetch() sends many at once, so that those loops, which await one model after the other, find
+ * most results already measured in parallel by the workers.
+ */
+import type { Redis } from 'ioredis';
+import { DeviceUnavailableError, UserError } from '../core/errors.js';
+import { opKey } from '../core/keys.js';
+import type { OpInstance } from '../core/ops.js';
+import type { Device, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../../devices/types.js';
+import { connectRedis, parseRedisUrl, within } from './connection.js';
+import { Dispatcher } from './dispatcher.js';
+import { JOB_SUPPORTS, JOB_TIME, recipeFor, removeModelBytes, sha256, type ModelRecipe, storeModelBytes, supportsJobId, timeJobId, type SupportsResult, type TimeJobData } from './jobs.js';
+import { describeWorker, deviceQueueName, listWorkers, matches, type WorkerRecord } from './registry.js';
+
+export interface FarmDeviceOptions {
+  redis: string;
+  /** Registry name (aliases resolved by the caller). */
+  device: string;
+  /** Device options the user gave; a worker must agree on each. */
+  options: DeviceOptions;
+  /** Pick this fingerprint when several match. */
+  fingerprint?: string;
+  /** Wait this long for a matching worker before giving up (ms). Default 10 s. */
+  waitMs?: number;
+  /** Tries per job. Default 3. */
+  attempts?: number;
+  /** Weight seed of one-op models (profile's seed), so workers rebuild them instead of receiving bytes. */
+  seed?: number;
+  log?(message: string): void;
+}
+
+export class FarmDevice implements Device {
+  private readonly unsupported = new Map<string, string>();
+  /** Recipes by model hash: prefetch and the later time() of the same model build the recipe once. */
+  private readonly recipes = new Map<string, ModelRecipe>();
+  /** Hashes of the model bytes this coordinator put in Redis (removed by forget()). */
+  private readonly stored = new Set<string>();
+
+  private constructor(
+    readonly name: string,
+    readonly worker: WorkerRecord,
+    private readonly redis: Redis,
+    private readonly dispatcher: Dispatcher,
+    private readonly seed: number,
+  ) {}
+
+  /** Connects, waits for a worker that serves the asked device (at most waitMs), and opens its queue. */
+  static async open(o: FarmDeviceOptions): Promise<FarmDevice> {
+    const target = parseRedisUrl(o.redis);
+    const redis = await connectRedis(target, { onError: o.log });
+    try {
+      const chosen = await waitForWorker(redis, o, target.display);
+      o.log?.(`farm: measuring on ${describeWorker(chosen)}`);
+      const alive = async () => (await listWorkers(redis)).filter((w) => w.fingerprint === chosen.fingerprint).length;
+      const dispatcher = await Dispatcher.open(redis, deviceQueueName(chosen.fingerprint), {
+        attempts: o.attempts,
+        noWorkerMs: Math.max(1000, o.waitMs ?? 10_000),
+        workersAlive: alive,
+        noWorkerMessage: () => `no worker serving fingerprint ${chosen.fingerprint} is left in the pool at ${target.display}`,
+        deviceLabel: `${o.device} on the farm`,
+        log: o.log,
+      });
+      return new FarmDevice(o.device, chosen, redis, dispatcher, o.seed ?? 0);
+    } catch (e) {
+      redis.disconnect();
+      throw e;
+    }
+  }
+
+  async init(): Promise<DeviceInfo> {
+    return structuredClone(this.worker.info);
+  }
+
+  /** What the workers said about this instance in prefetch's question; true when it was not asked. */
+  supports(inst: OpInstance): true | string {
+    return this.unsupported.get(opKey(inst)) ?? true;
+  }
+
+  /** Asks a worker which of `instances` the device cannot run (one job, no measuring), so supports() answers exactly. */
+  async askSupport(instances: readonly OpInstance[]): Promise<void> {
+    const keys = [...new Set(instances.map(opKey))];
+    if (!keys.length) return;
+    const r = await this.dispatcher.submit<SupportsResult>(supportsJobId(this.worker.fingerprint, keys), JOB_SUPPORTS, { keys });
+    for (const [k, why] of Object.entries(r.unsupported)) this.unsupported.set(k, why);
+  }
+
+  /** Queues the models without waiting; a later time() of the same model under the same protocol gets the result. */
+  async prefetch(models: Iterable<ModelUnderTest>, protocol: TimingProtocol): Promise<number> {
+    let n = 0;
+    for (const m of models) {
+      void this.submit(m, protocol).catch(() => undefined);
+      n++;
+      // Let the dispatcher send batches while recipes are being built.
+      if (n % 200 === 0) await new Promise((r) => setImmediate(r));
+    }
+    return n;
+  }
+
+  async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
+    return this.submit(model, protocol);
+  }
+
+  private async submit(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
+    const sha = sha256(model.onnx);
+    let recipe = this.recipes.get(sha);
+    if (!recipe) this.recipes.set(sha, (recipe = recipeFor(model, this.seed)));
+    if (recipe.build.kind === 'bytes' && !this.stored.has(recipe.sha)) {
+      await storeModelBytes(this.redis, recipe, model);
+      this.stored.add(recipe.sha);
+    }
+    const data: TimeJobData = { model: recipe, protocol };
+    return this.dispatcher.submit<TimingResult>(timeJobId(this.worker.fingerprint, protocol, recipe.sha), JOB_TIME, data);
+  }
+
+  /** Removes the collected jobs from Redis: call once their results are saved (after the run succeeded). */
+  async forget(): Promise<void> {
+    await this.dispatcher.forget();
+    if (this.stored.size) await removeModelBytes(this.redis, [...this.stored]);
+    this.stored.clear();
+  }
+
+  async dispose(): Promise<void> {
+    await within(this.dispatcher.close(), 5000);
+    await within(this.redis.quit(), 1000);
+    this.redis.disconnect();
+  }
+}
+
+async function waitForWorker(redis: Redis, o: FarmDeviceOptions, where: string): Promise<WorkerRecord> {
+  const deadline = Date.now() + (o.waitMs ?? 10_000);
+  for (;;) {
+    const all = await listWorkers(redis);
+    const fitting = all.filter((w) => matches(w, o.device, o.options) && (!o.fingerprint || w.fingerprint.startsWith(o.fingerprint)));
+    const fingerprints = [...new Set(fitting.map((w) => w.fingerprint))];
+    if (fingerprints.length === 1) return fitting[0];
+    if (fingerprints.length > 1) {
+      const lines = fingerprints.map((fp) => `  ${describeWorker(fitting.find((w) => w.fingerprint === fp)!)}`);
+      throw new UserError(`workers of ${fingerprints.length} different devices serve '${o.device}' at ${where}; one LUT must come from one:\n${lines.join('\n')}`, {
+        hint: 'pick one with --fingerprint HASH (a prefix is enough), or narrow it with device options (--threads, --device-opt …)',
+      });
+    }
+    if (Date.now() >= deadline) {
+      const seen = all.length ? `workers in the pool:\n${[...new Map(all.map((w) => [w.fingerprint, w])).values()].map((w) => `  ${describeWorker(w)}`).join('\n')}` : 'no worker is in the pool';
+      throw new DeviceUnavailableError(`${o.device} on the farm`, `no worker serves it at ${where} (${seen})`, {
+        hint: `start one on the device's machine: nas worker --redis URL --device ${o.device}${Object.entries(o.options)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => ` --device-opt ${k}=${v}`)
+          .join('')}`,
+      });
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

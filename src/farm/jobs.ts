@@ -1,0 +1,104 @@
+/**
+ * What travels through the queue. A model is sent as a recipe a worker can rebuild it from (a one-op
+ * model: its op key and weight seed; the overhead model: its shape) or, for anything else (whole
+ * networks), as bytes stored once in Redis under their hash. Every recipe carries the SHA-256 of the
+ * coordinator's ONNX bytes and the worker checks it, so a worker whose exporter builds another model
+ * (another hw-nas version) fails the job instead of measuring something else.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { opModel, overheadModel } from '../../export/model.js';
+import { opKey, parseOpKey } from '../core/keys.js';
+import type { Shape } from '../core/ops.js';
+import type { ModelUnderTest, TimingProtocol } from '../../devices/types.js';
+import { stableStringify } from '../../lut/compare.js';
+import { KEY_PREFIX } from './registry.js';
+
+export const JOB_TIME = 'time';
+export const JOB_SUPPORTS = 'supports';
+
+/** How long model bytes and finished jobs stay in Redis when no coordinator collects them. */
+export const KEEP_SECONDS = 7 * 24 * 3600;
+
+export type Build = { kind: 'op'; seed: number } | { kind: 'overhead' } | { kind: 'bytes' };
+
+export interface ModelRecipe {
+  key: string;
+  sha: string;
+  inputs: { name: string; shape: number[] }[];
+  /** Canonical keys of the model's ops, in order (devices that do not run ONNX rebuild from them). */
+  ops: string[];
+  build: Build;
+}
+
+export interface TimeJobData {
+  model: ModelRecipe;
+  protocol: TimingProtocol;
+}
+
+export interface SupportsJobData {
+  keys: string[];
+}
+
+export interface SupportsResult {
+  /** Reason by key, for the keys the device cannot run. */
+  unsupported: Record<string, string>;
+}
+
+export function sha256(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+const modelKey = (sha: string) => `${KEY_PREFIX}:model:${sha}`;
+
+/** The recipe of `model`, trying the cheap ones first; `seed` is the weight seed one-op models were built with. */
+export function recipeFor(model: ModelUnderTest, seed: number): ModelRecipe {
+  const sha = sha256(model.onnx);
+  const base = { key: model.key, sha, inputs: model.inputs.map((i) => ({ name: i.name, shape: [...i.shape] })), ops: model.ops.map(opKey) };
+  if (model.ops.length === 1 && model.key === base.ops[0] && sha256(opModel(model.ops[0], { seed }).onnx) === sha) return { ...base, build: { kind: 'op', seed } };
+  if (model.ops.length === 0 && model.inputs.length === 1 && sha256(overheadModel(model.inputs[0].shape as unknown as Shape).onnx) === sha)
+    return { ...base, build: { kind: 'overhead' } };
+  return { ...base, build: { kind: 'bytes' } };
+}
+
+/** Stores the bytes a 'bytes' recipe refers to (once per hash; they expire after KEEP_SECONDS). */
+export async function storeModelBytes(redis: Redis, recipe: ModelRecipe, model: ModelUnderTest): Promise<void> {
+  if (recipe.build.kind !== 'bytes') return;
+  await redis.set(modelKey(recipe.sha), Buffer.from(model.onnx), 'EX', KEEP_SECONDS, 'NX');
+}
+
+export async function removeModelBytes(redis: Redis, shas: readonly string[]): Promise<void> {
+  for (let i = 0; i < shas.length; i += 500) await redis.del(...shas.slice(i, i + 500).map(modelKey));
+}
+
+/** Rebuilds (or fetches) the model of a recipe on a worker and checks that it is the coordinator's. */
+export async function modelFromRecipe(redis: Redis, r: ModelRecipe): Promise<ModelUnderTest> {
+  const ops = r.ops.map(parseOpKey);
+  let model: ModelUnderTest;
+  if (r.build.kind === 'op') model = opModel(ops[0], { seed: r.build.seed });
+  else if (r.build.kind === 'overhead') model = overheadModel(r.inputs[0].shape as unknown as Shape);
+  else {
+    const bytes = await redis.getBuffer(modelKey(r.sha));
+    if (!bytes) throw new RecipeError(`the ONNX bytes of '${r.key}' (sha256 ${r.sha.slice(0, 12)}) are no longer in Redis; run the coordinator again`);
+    model = { key: r.key, onnx: new Uint8Array(bytes), inputs: r.inputs, ops };
+  }
+  const got = sha256(model.onnx);
+  if (got !== r.sha)
+    throw new RecipeError(
+      `this worker builds '${r.key}' as other ONNX bytes than the coordinator (sha256 ${got.slice(0, 12)} vs ${r.sha.slice(0, 12)}): ` +
+        'coordinator and worker run different hw-nas versions; install the same version on both',
+    );
+  return model;
+}
+
+/** A job that cannot succeed on any worker (BullMQ then fails it at once instead of retrying). */
+export class RecipeError extends Error {}
+
+/** The job id of measuring one model under one protocol on one fingerprint: the same work always has the same id. */
+export function timeJobId(fp: string, protocol: TimingProtocol, modelSha: string): string {
+  return `t-${sha256(`${fp}\n${stableStringify(protocol)}\n${modelSha}`).slice(0, 40)}`;
+}
+
+export function supportsJobId(fp: string, keys: readonly string[]): string {
+  return `s-${sha256(`${fp}\n${[...keys].sort().join('\n')}`).slice(0, 40)}`;
+}

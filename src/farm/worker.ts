@@ -1,0 +1,155 @@
+/**
+ * A farm worker: serves one device to the pool. It announces its fingerprint (registry.ts), takes jobs
+ * from that fingerprint's queue only, rebuilds each model from its recipe and times it with the
+ * device's own harness, exactly as a local run would.
+ *
+ * With concurrency N it holds N devices and runs one job on each at a time. A killed worker's job is
+ * taken by another worker once its lock expires (lockMs; BullMQ's stalled-job check). Results are
+ * also kept in memory by job id, so a job queued again (a Redis restarted empty) is answered
+ * without measuring twice.
+ */
+import os from 'node:os';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { parseOpKey } from '../core/keys.js';
+import type { Device, DeviceInfo, DeviceOptions, TimingResult } from '../../devices/types.js';
+import { connectRedis, duplicate, parseRedisUrl, within } from './connection.js';
+import { JOB_SUPPORTS, JOB_TIME, modelFromRecipe, RecipeError, type SupportsJobData, type SupportsResult, type TimeJobData } from './jobs.js';
+import { announce, deviceQueueName, fingerprint, newWorkerId, type WorkerRecord } from './registry.js';
+
+export interface FarmWorkerOptions {
+  redis: string;
+  /** Registry name of the device. */
+  deviceName: string;
+  /** The options the device was created with (announced, matched against a coordinator's). */
+  requested: DeviceOptions;
+  /** Creates one device (called `concurrency` times). */
+  createDevice(): Device | Promise<Device>;
+  concurrency?: number;
+  /** How long a job stays locked to a worker that stopped answering before another takes it (ms). Default 30 s. */
+  lockMs?: number;
+  log?(message: string): void;
+  /** After each job; `reused` when the result was remembered from an earlier run of the same job (nothing measured). */
+  onJob?(event: { name: string; key: string; ms: number; ok: boolean; reused?: boolean; error?: string }): void;
+}
+
+const REMEMBERED = 10_000;
+
+export class FarmWorker {
+  private constructor(
+    readonly record: WorkerRecord,
+    private readonly redis: Redis,
+    private readonly worker: Worker,
+    private readonly workerConnection: Redis,
+    private readonly devices: Device[],
+    private readonly stopHeartbeat: () => Promise<void>,
+  ) {}
+
+  static async start(o: FarmWorkerOptions): Promise<FarmWorker> {
+    const target = parseRedisUrl(o.redis);
+    const concurrency = o.concurrency ?? 1;
+    const devices: Device[] = [];
+    const infos: DeviceInfo[] = [];
+    let redis: Redis | undefined;
+    try {
+      for (let i = 0; i < concurrency; i++) {
+        const d = await o.createDevice();
+        devices.push(d);
+        infos.push(await d.init());
+      }
+      const fp = fingerprint(infos[0]);
+      redis = await connectRedis(target, { onError: o.log });
+      const record: WorkerRecord = {
+        id: newWorkerId(),
+        fingerprint: fp,
+        device: o.deviceName,
+        requested: Object.fromEntries(Object.entries(o.requested).filter(([, v]) => v !== undefined)),
+        info: infos[0],
+        hostname: os.hostname(),
+        pid: process.pid,
+        concurrency,
+        startedAt: new Date().toISOString(),
+      };
+      const free = [...devices];
+      const waiting: ((d: Device) => void)[] = [];
+      const acquire = () => new Promise<Device>((res) => (free.length ? res(free.pop()!) : waiting.push(res)));
+      const release = (d: Device) => (waiting.length ? waiting.shift()!(d) : free.push(d));
+      const remembered = new Map<string, TimingResult>();
+      const conn = redis;
+
+      const processor = async (job: Job) => {
+        const started = Date.now();
+        const label = job.name === JOB_TIME ? (job.data as TimeJobData).model.key : job.name;
+        const device = await acquire();
+        try {
+          const reused = job.id !== undefined && remembered.has(job.id);
+          const result = await run(job, device);
+          o.onJob?.({ name: job.name, key: label, ms: Date.now() - started, ok: true, reused });
+          return result;
+        } catch (e) {
+          o.onJob?.({ name: job.name, key: label, ms: Date.now() - started, ok: false, error: (e as Error).message });
+          // A model this worker cannot rebuild fails the same way everywhere: no retries.
+          if (e instanceof RecipeError) throw new UnrecoverableError(e.message);
+          throw e;
+        } finally {
+          release(device);
+        }
+      };
+      const run = async (job: Job, device: Device): Promise<unknown> => {
+        if (job.name === JOB_SUPPORTS) {
+          const out: SupportsResult = { unsupported: {} };
+          for (const key of (job.data as SupportsJobData).keys) {
+            const why = device.supports(parseOpKey(key));
+            if (why !== true) out.unsupported[key] = why;
+          }
+          return out;
+        }
+        if (job.name === JOB_TIME) {
+          const seen = job.id && remembered.get(job.id);
+          if (seen) return seen;
+          const { model, protocol } = job.data as TimeJobData;
+          const r = await device.time(await modelFromRecipe(conn, model), protocol);
+          if (job.id) {
+            remembered.set(job.id, r);
+            if (remembered.size > REMEMBERED) remembered.delete(remembered.keys().next().value!);
+          }
+          return r;
+        }
+        throw new UnrecoverableError(`unknown job '${job.name}': the coordinator runs a newer hw-nas than this worker`);
+      };
+
+      const lockMs = o.lockMs ?? 30_000;
+      const workerConnection = duplicate(redis);
+      const worker = new Worker(deviceQueueName(fp), processor, {
+        connection: workerConnection,
+        concurrency,
+        lockDuration: lockMs,
+        stalledInterval: lockMs,
+        // A job whose worker died twice is failed, with the reason, rather than handed round forever.
+        maxStalledCount: 2,
+      });
+      worker.on('error', (e) => o.log?.(`worker: ${e.message}`));
+      await worker.waitUntilReady();
+      const stop = announce(redis, record, o.log);
+      return new FarmWorker(record, redis, worker, workerConnection, devices, stop);
+    } catch (e) {
+      redis?.disconnect();
+      await Promise.all(devices.map((d) => d.dispose().catch(() => undefined)));
+      throw e;
+    }
+  }
+
+  /**
+   * Stops taking jobs, lets the running ones finish (at most `graceMs`), leaves the pool. Never hangs
+   * on an unreachable Redis: whatever has not finished by then is cut (its job goes to another worker).
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    await within(this.stopHeartbeat(), 1000);
+    await within(this.worker.close(), graceMs);
+    await within(this.worker.close(true), 1000);
+    await within(this.redis.quit(), 1000);
+    this.redis.disconnect();
+    this.workerConnection.disconnect();
+    await Promise.all(this.devices.map((d) => d.dispose().catch(() => undefined)));
+  }
+}

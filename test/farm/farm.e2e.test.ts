@@ -1,0 +1,151 @@
+/**
+ * The farm end to end: real `nas worker` processes and `nas profile --redis` coordinators on a Redis
+ * of the test's own. The mock device with a fixed delay per entry makes the runs long enough to
+ * kill things mid-run; its figures are deterministic per key, so a farm LUT must equal a local one.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, nasInProcess } from '../cli/helpers.js';
+import { redisMissing, TestRedis } from './redis.js';
+
+/**
+ * The space and a protocol with a fixed sample count (min = max repeats, a time limit never reached), so
+ * the mock device's figures do not depend on the machine's load; another count is another protocol, so
+ * each test has jobs of its own.
+ */
+const space = (repeats = 20) => ['--space', 'mbv2', '--resolution', '32', '--calibrate', '0', '--min-repeats', String(repeats), '--max-repeats', String(repeats), '--max-time-ms', '60000', '--warmup', '1'];
+const SPACE = space();
+
+interface Proc {
+  child: ChildProcess;
+  out: () => string;
+  exited: Promise<number | null>;
+}
+
+function nas(args: string[]): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/run.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout!.on('data', (d) => (text += d));
+  child.stderr!.on('data', (d) => (text += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, out: () => text, exited };
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
+
+/** `lockMs`: short where a killed worker's job must move on quickly; long enough elsewhere that a starved (not dead) worker keeps its job on a loaded machine. */
+function startWorkers(url: string, n: number, delayMs: number, lockMs = 15_000): Proc[] {
+  return Array.from({ length: n }, () => nas(['worker', '--redis', url, '--device', 'mock', '--device-opt', `delayMs=${delayMs}`, '--lock-ms', String(lockMs)]));
+}
+
+async function ready(workers: Proc[]): Promise<void> {
+  for (const w of workers) await until('a worker to join the pool', () => /serving /.test(w.out()) || w.child.exitCode !== null);
+  for (const w of workers) expect(w.out()).toMatch(/serving [0-9a-f]{16}: mock/);
+}
+
+async function stopAll(procs: Proc[]): Promise<void> {
+  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+  await Promise.all(procs.map((p) => p.exited));
+}
+
+function lut(file: string): { entries: Record<string, { stats: { median: number } }>; unsupported?: Record<string, string>; overhead: { median: number } } {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+describe.skipIf(redisMissing)('farm end to end' + (redisMissing ? ` — skipped: ${redisMissing}` : ''), () => {
+  let redis: TestRedis;
+  let dir: string;
+  let reference: ReturnType<typeof lut>;
+  beforeAll(async () => {
+    redis = await TestRedis.start();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-'));
+    const r = await nasInProcess('profile', '--device', 'mock', ...SPACE, '--out', path.join(dir, 'local.lut.json'));
+    expect(r.code, r.stderr).toBe(0);
+    reference = lut(path.join(dir, 'local.lut.json'));
+  }, 60_000);
+  afterAll(async () => {
+    await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('3 workers profile a space, one is SIGKILLed mid-run: the LUT completes and equals a single-process run', async () => {
+    const workers = startWorkers(redis.url, 3, 150, 3000);
+    try {
+      await ready(workers);
+      const out = path.join(dir, 'farm.lut.json');
+      const coordinator = nas(['profile', '--redis', redis.url, '--device', 'mock', ...SPACE, '--out', out]);
+      // Kill the first worker once it has finished a few entries: it is then busy with the next one.
+      await until('the first worker to measure entries', () => count(workers[0].out(), /^done time /gm) >= 3);
+      workers[0].child.kill('SIGKILL');
+      expect(await coordinator.exited, coordinator.out()).toBe(0);
+      const farm = lut(out);
+      expect(Object.keys(farm.entries).sort()).toEqual(Object.keys(reference.entries).sort());
+      // The mock device is deterministic per model: the same models were measured.
+      for (const [k, e] of Object.entries(reference.entries)) expect(farm.entries[k].stats.median).toBe(e.stats.median);
+      expect(farm.overhead.median).toBe(reference.overhead.median);
+      // The survivors did the rest, including the job the killed worker held.
+      expect(count(workers[1].out() + workers[2].out(), /^done time /gm)).toBeGreaterThan(0);
+    } finally {
+      await stopAll(workers);
+    }
+  }, 240_000);
+
+  it('a killed coordinator loses nothing: the rerun collects what the workers measured meanwhile, and nothing is measured twice', async () => {
+    const workers = startWorkers(redis.url, 2, 100);
+    try {
+      await ready(workers);
+      const out = path.join(dir, 'resumed.lut.json');
+      const first = nas(['profile', '--redis', redis.url, '--device', 'mock', ...space(21), '--out', out]);
+      await until('some entries in the LUT', () => /profiling mbv2@32 on mock: ([1-9]\d*)\//.test(first.out()) && count(workers.map((w) => w.out()).join(''), /^done time /gm) >= 10);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const second = nas(['profile', '--redis', redis.url, '--device', 'mock', ...space(21), '--out', out]);
+      expect(await second.exited, second.out()).toBe(0);
+      expect(Object.keys(lut(out).entries).sort()).toEqual(Object.keys(reference.entries).sort());
+      // 71 entries and the overhead model: each measured by exactly one worker, once.
+      const measured = workers.map((w) => w.out()).join('').match(/^done time \S+/gm) ?? [];
+      expect(measured.length).toBe(72);
+      expect(new Set(measured).size).toBe(72);
+    } finally {
+      await stopAll(workers);
+    }
+  }, 240_000);
+
+  it('Redis restarted (empty) mid-run: coordinator and workers reconnect and finish', async () => {
+    const workers = startWorkers(redis.url, 2, 100);
+    try {
+      await ready(workers);
+      const out = path.join(dir, 'restart.lut.json');
+      const coordinator = nas(['profile', '--redis', redis.url, '--device', 'mock', ...space(22), '--out', out]);
+      await until('some entries measured', () => count(workers.map((w) => w.out()).join(''), /^done time /gm) >= 10);
+      await redis.stop();
+      await new Promise((r) => setTimeout(r, 1000));
+      await redis.launch();
+      expect(await coordinator.exited, coordinator.out()).toBe(0);
+      expect(Object.keys(lut(out).entries).sort()).toEqual(Object.keys(reference.entries).sort());
+    } finally {
+      await stopAll(workers);
+    }
+  }, 240_000);
+
+  it('with no worker for the device, profile --redis fails within seconds with exit 3 and says how to start one', async () => {
+    const t0 = Date.now();
+    const p = nas(['profile', '--redis', redis.url, '--device', 'mock', '--device-opt', 'seed=99', ...SPACE, '--out', path.join(dir, 'none.lut.json'), '--farm-wait', '1']);
+    expect(await p.exited).toBe(3);
+    expect(p.out()).toMatch(/no worker serves it/);
+    expect(p.out()).toMatch(/hint: start one on the device's machine: nas worker --redis URL --device mock --device-opt seed=99/);
+    expect(p.out()).not.toMatch(/\n\s+at /);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+  }, 90_000);
+});

@@ -1,0 +1,182 @@
+/**
+ * The farm in one process: FarmWorker instances and a FarmDevice on a Redis of the test's own.
+ * What the CLI adds (processes, SIGKILL, restarts) is in farm.e2e.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { opModel } from '../../export/model.js';
+import { MockDevice } from '../../devices/mock/index.js';
+import type { Device, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
+import { parseOpKey } from '../../src/core/keys.js';
+import { UserError } from '../../src/core/errors.js';
+import { FarmDevice } from '../../src/farm/farm-device.js';
+import { FarmWorker } from '../../src/farm/worker.js';
+import { redisMissing, TestRedis } from './redis.js';
+import { nasInProcess } from '../cli/helpers.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const PROTOCOL: TimingProtocol = { warmup: 1, minRepeats: 5, maxRepeats: 20, maxTimeMs: 200, targetCI: 0.05 };
+const KEYS = ['conv:1x3x32x32:c16:k3:s2:g1:d1:relu6:f32', 'conv:1x16x16x16:c32:k3:s1:g1:d1:relu6:f32'];
+
+function models(): ModelUnderTest[] {
+  return KEYS.map((k) => opModel(parseOpKey(k), { seed: 0 }));
+}
+
+describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skipped: ${redisMissing}` : ''), () => {
+  let redis: TestRedis;
+  let secured: TestRedis;
+  beforeAll(async () => {
+    redis = await TestRedis.start();
+    secured = await TestRedis.start(['--requirepass', 's3cret']);
+  }, 30_000);
+  afterAll(async () => {
+    await redis?.stop();
+    await secured?.stop();
+  });
+
+  it('measures on a worker exactly what the device measures locally, through a password-protected Redis', async () => {
+    const url = `redis://:s3cret@127.0.0.1:${secured.port}`;
+    const worker = await FarmWorker.start({ redis: url, deviceName: 'mock', requested: {}, createDevice: () => new MockDevice() });
+    const farm = await FarmDevice.open({ redis: url, device: 'mock', options: {}, waitMs: 5000 });
+    try {
+      const local = new MockDevice();
+      await local.init();
+      expect((await farm.init()).device).toBe('mock');
+      await farm.prefetch(models(), PROTOCOL);
+      for (const m of models()) expect((await farm.time(m, PROTOCOL)).stats).toEqual((await local.time(m, PROTOCOL)).stats);
+    } finally {
+      await farm.dispose();
+      await worker.close();
+    }
+  }, 60_000);
+
+  it('a wrong password is a user error naming Redis, without hanging', async () => {
+    const err = await FarmDevice.open({ redis: `redis://:wrong@127.0.0.1:${secured.port}`, device: 'mock', options: {}, waitMs: 1000 }).catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toMatch(/cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1/);
+    expect(err.message).not.toContain('wrong');
+  }, 30_000);
+
+  it('with no matching worker says so within seconds, listing the workers it saw', async () => {
+    const worker = await FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: { seed: 1 }, createDevice: () => new MockDevice({ seed: 1 }) });
+    try {
+      const t0 = Date.now();
+      const err = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 2 }, waitMs: 1500 }).catch((e) => e);
+      expect(Date.now() - t0).toBeLessThan(8000);
+      expect(err).toBeInstanceOf(UserError);
+      expect(err.exitCode).toBe(3);
+      expect(err.message).toMatch(/no worker serves it .*seed=1/s);
+    } finally {
+      await worker.close();
+    }
+  }, 30_000);
+
+  it('workers of two devices match: the coordinator stops and lists them; --fingerprint picks one', async () => {
+    const a = await FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: { seed: 11 }, createDevice: () => new MockDevice({ seed: 11 }) });
+    const b = await FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: { seed: 12 }, createDevice: () => new MockDevice({ seed: 12 }) });
+    try {
+      const err = await FarmDevice.open({ redis: redis.url, device: 'mock', options: {}, waitMs: 1000 }).catch((e) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect(err.message).toMatch(/workers of 2 different devices serve 'mock'/);
+      expect(err.message).toContain(a.record.fingerprint);
+      expect(err.message).toContain(b.record.fingerprint);
+      const farm = await FarmDevice.open({ redis: redis.url, device: 'mock', options: {}, fingerprint: b.record.fingerprint.slice(0, 6), waitMs: 1000 });
+      expect(farm.worker.fingerprint).toBe(b.record.fingerprint);
+      await farm.dispose();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 30_000);
+
+  it('every worker gone mid-run: pending jobs give up after --farm-wait with exit 3, instead of waiting forever', async () => {
+    const worker = await FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: { seed: 21 }, createDevice: () => new MockDevice({ seed: 21 }) });
+    const farm = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 21 }, waitMs: 1000 });
+    try {
+      await worker.close();
+      const t0 = Date.now();
+      const err = await farm.time(models()[0], { ...PROTOCOL, minRepeats: 6 }).catch((e) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect(err.exitCode).toBe(3);
+      expect(err.message).toMatch(/no worker serving fingerprint [0-9a-f]{16} is left in the pool/);
+      expect(Date.now() - t0).toBeLessThan(20_000);
+    } finally {
+      await farm.dispose();
+    }
+  }, 40_000);
+
+  it('a job failing the same way every time is failed after --farm-attempts tries, with its reason', async () => {
+    let calls = 0;
+    const broken = (): Device => {
+      const d = new MockDevice({ seed: 7 });
+      d.time = async () => {
+        calls++;
+        throw new Error('the accelerator said no');
+      };
+      return d;
+    };
+    const worker = await FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: { seed: 7 }, createDevice: broken });
+    const farm = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 7 }, waitMs: 5000, attempts: 2 });
+    try {
+      const err = await farm.time(models()[0], PROTOCOL).catch((e) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect(err.message).toMatch(/failed 2 time\(s\) on the farm: the accelerator said no/);
+      expect(calls).toBe(2);
+    } finally {
+      await farm.dispose();
+      await worker.close();
+    }
+  }, 60_000);
+
+  it('the same model submitted twice is one job, measured once; a second coordinator gets the kept result', async () => {
+    let timed = 0;
+    const counting = (): Device => {
+      const d = new MockDevice({ seed: 3 });
+      const time = d.time.bind(d);
+      d.time = async (m, p) => (timed++, time(m, p));
+      return d;
+    };
+    const worker = await FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: { seed: 3 }, createDevice: counting });
+    try {
+      const a = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 3 }, waitMs: 5000 });
+      const m = models()[1];
+      const [r1, r2] = await Promise.all([a.time(m, PROTOCOL), a.time(m, PROTOCOL)]);
+      await a.dispose(); // without forget(): the result stays in Redis, as when a coordinator dies
+      const b = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 3 }, waitMs: 5000 });
+      const r3 = await b.time(m, PROTOCOL);
+      await b.forget();
+      await b.dispose();
+      expect(r2).toEqual(r1);
+      expect(r3).toEqual(r1);
+      expect(timed).toBe(1);
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+
+  it('nas verify --redis measures the members on the workers: the same figures as a local verify', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-verify-'));
+    const fast = ['--warmup', '2', '--min-repeats', '5', '--max-repeats', '50', '--max-time-ms', '150'];
+    const lut = path.join(dir, 'mock.lut.json');
+    const front = path.join(dir, 'front.json');
+    const workers = await Promise.all([1, 2].map(() => FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: {}, createDevice: () => new MockDevice() })));
+    try {
+      const ok = async (...args: string[]) => {
+        const r = await nasInProcess(...args);
+        expect(r.code, r.stderr).toBe(0);
+        return r;
+      };
+      await ok('profile', '--device', 'mock', '--space', 'nb201', '--calibrate', '0', '--out', lut, ...fast);
+      await ok('search', '--space', 'nb201', '--lut', lut, '--evaluator', 'table', '--strategy', 'nsga2', '--budget', '40', '--seed', '1', '--out', front);
+      const local = JSON.parse((await ok('verify', '--front', front, '--device', 'mock', '--state', path.join(dir, 'local.json'), '--json')).stdout);
+      const farm = JSON.parse((await ok('verify', '--front', front, '--device', 'mock', '--redis', redis.url, '--state', path.join(dir, 'farm.json'), '--json')).stdout);
+      expect(farm.summary).toMatchObject({ measured: local.summary.measured, failed: 0 });
+      const medians = (doc: { members: { measured: { median: number } }[] }) => doc.members.map((m) => m.measured.median);
+      expect(medians(farm)).toEqual(medians(local));
+    } finally {
+      await Promise.all(workers.map((w) => w.close()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
