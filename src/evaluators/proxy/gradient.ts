@@ -9,7 +9,7 @@
  *   is the layer's output before BatchNorm.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { ProxyNetwork } from './network.js';
+import { connectAll, type ProxyNetwork } from './network.js';
 
 export interface LossGradientScores {
   snip: number;
@@ -39,7 +39,7 @@ export function lossGradientScores(net: ProxyNetwork, x: TF.Tensor4D, labels: TF
     const [snip, norm] = tf.tidy(() => {
       const loss = (...params: TF.Tensor[]) => {
         const logits = net.forward(x, params, { tapWeighted: (y) => tap(y) as TF.Tensor });
-        return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1]), logits) as TF.Scalar;
+        return connectAll(tf, tf.losses.softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1]), logits) as TF.Scalar, params);
       };
       const grads = tf.grads(loss)(net.params as TF.Tensor[]);
       const snipSum = tf.addN(grads.map((g, i) => tf.sum(tf.abs(tf.mul(g, net.params[i])))));

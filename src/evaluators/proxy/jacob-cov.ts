@@ -6,7 +6,7 @@
  * input differently have eigenvalues near 1 and score higher.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { ProxyNetwork } from './network.js';
+import { connectAll, type ProxyNetwork } from './network.js';
 import { symmetricEigenvalues } from './linalg.js';
 
 const K = 1e-5;
@@ -14,7 +14,7 @@ const K = 1e-5;
 export function jacobCovScore(net: ProxyNetwork, x: TF.Tensor4D): number {
   const { tf } = net;
   const n = x.shape[0];
-  const jac = tf.tidy(() => tf.grad((input: TF.Tensor) => tf.sum(net.forward(input as TF.Tensor4D, net.params)))(x));
+  const jac = tf.tidy(() => tf.grad((input: TF.Tensor) => connectAll(tf, tf.sum(net.forward(input as TF.Tensor4D, net.params)), [input]))(x));
   const data = jac.dataSync();
   jac.dispose();
   return jacobCovFromJacobian(data, n);

@@ -39,3 +39,12 @@ export interface ProxyNetwork {
   forward(x: TF.Tensor4D, params: readonly TF.Tensor[], opts?: ForwardOptions): TF.Tensor2D;
   dispose(): void;
 }
+
+/**
+ * `y` plus zero times every tensor of `xs`: the same value, but every x is now on the path to y, so
+ * tf.grads gives zeros (not an error) for weights whose branch never reaches the output, such as a conv
+ * on an NB201 edge into a node that feeds nothing.
+ */
+export function connectAll(tf: typeof TF, y: TF.Scalar, xs: readonly TF.Tensor[]): TF.Scalar {
+  return tf.add(y, tf.mul(0, tf.addN(xs.map((x) => tf.sum(x))))) as TF.Scalar;
+}

@@ -13,7 +13,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
-import type { ProxyNetwork } from './network.js';
+import { connectAll, type ProxyNetwork } from './network.js';
 
 /** Input scale of the probe pass that measures R: large enough for R up to ~10^68, small enough to stay normal. */
 const PROBE = 1e-30;
@@ -37,7 +37,7 @@ export function synflowScore(net: ProxyNetwork): number {
     const scale = rescale ? Math.exp(-logR / 2) : 1;
     const perLayer = tf.tidy(() => {
       const x = tf.fill([1, h, w, c], scale) as TF.Tensor4D;
-      const r = (...params: TF.Tensor[]) => tf.mul(tf.sum(net.forward(x, params, { batchNorm: false })), scale) as TF.Scalar;
+      const r = (...params: TF.Tensor[]) => connectAll(tf, tf.mul(tf.sum(net.forward(x, params, { batchNorm: false })), scale) as TF.Scalar, params);
       const grads = tf.grads(r)(abs);
       return tf.stack(grads.map((g, i) => tf.sum(tf.mul(g, abs[i]))));
     });

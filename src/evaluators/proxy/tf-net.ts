@@ -68,6 +68,8 @@ interface WeightSource {
 class TfNet {
   private next = 0;
   private readonly hooks: ForwardOptions;
+  /** An NAS-Bench-201 net (it has cells): its head gets the benchmark's BN + ReLU. */
+  private readonly nb201: boolean;
 
   constructor(
     private readonly tf: typeof TF,
@@ -76,6 +78,7 @@ class TfNet {
     hooks: ForwardOptions,
   ) {
     this.hooks = hooks;
+    this.nb201 = arch.layers.some((l) => l.spec.kind === 'nb201cell');
   }
 
   /** Runs every layer of the architecture on `x` (N×H×W×C); call inside tf.tidy. */
@@ -108,9 +111,14 @@ class TfNet {
   /** A conv or dense output: tapped (fisher), then normalised unless the pass has BatchNorm off. */
   private weighted(y: Tensor, norm: boolean): Tensor {
     const tapped = (this.hooks.tapWeighted?.(y) ?? y) as Tensor;
-    if (!norm || this.hooks.batchNorm === false) return tapped;
-    const { mean, variance } = this.tf.moments(tapped, [0, 1, 2], true);
-    return this.tf.div(this.tf.sub(tapped, mean), this.tf.sqrt(this.tf.add(variance, 1e-5))) as Tensor;
+    return norm ? this.normalise(tapped) : tapped;
+  }
+
+  /** BatchNorm with batch statistics, γ = 1, β = 0 (none when the pass has it off). */
+  private normalise(x: Tensor): Tensor {
+    if (this.hooks.batchNorm === false) return x;
+    const { mean, variance } = this.tf.moments(x, [0, 1, 2], true);
+    return this.tf.div(this.tf.sub(x, mean), this.tf.sqrt(this.tf.add(variance, 1e-5))) as Tensor;
   }
 
   private act(x: Tensor, act: Act): Tensor {
@@ -185,6 +193,10 @@ class TfNet {
         return spec.mode === 'avg' ? tf.avgPool(x, spec.k, spec.stride, pad) : tf.maxPool(x, spec.k, spec.stride, pad);
       }
       case 'gpool':
+        // NAS-Bench-201's head is BN + ReLU ("lastact") before the pool; the space leaves it out (no
+        // latency to speak of), but without it the logits of skip-heavy cells grow ~4× per cell, which
+        // is not the benchmark's net and swamps every gradient proxy.
+        if (this.nb201) x = this.act(this.normalise(x), 'relu');
         return (spec.mode === 'avg' ? tf.mean(x, [1, 2], true) : tf.max(x, [1, 2], true)) as Tensor;
       case 'identity':
         return x;
