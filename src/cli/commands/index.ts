@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { demoCommand } from './demo.js';
 import { devicesCommand } from './devices.js';
+import { evaluateCommand } from './evaluate.js';
 import { exportCommand } from './export.js';
 import { lutCommand } from './lut.js';
 import { predictCommand } from './predict.js';
@@ -17,6 +18,7 @@ export const COMMANDS: CommandModule<object, never>[] = [
   lutCommand as never,
   devicesCommand as never,
   searchCommand as never,
+  evaluateCommand as never,
   trainCommand as never,
   verifyCommand as never,
   demoCommand as never,
