@@ -117,7 +117,7 @@ describe('data-driven proxies on NB201 (8 px, batch 4)', () => {
     const ev = proxyEvaluator({ proxy: 'vote', batch: 4, resolution: 8, space: nb201, voteReference: 3 });
     const s = await ev.evaluate(convs);
     expect([0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1].some((v) => Math.abs(v - s) < 1e-12)).toBe(true);
-    expect(ev.provenance).toMatchObject({ metric: 'vote', reference: { space: 'nb201', nets: 3 } });
+    expect(ev.provenance).toMatchObject({ metric: 'vote', batch: { synflow: 1, jacob_cov: 4, snip: 4 }, reference: { space: 'nb201', nets: 3 } });
     expect(() => proxyEvaluator({ proxy: 'vote' })).toThrow(/needs the search space/);
     expect(() => proxyEvaluator({ proxy: 'zen' })).toThrow(/unknown proxy 'zen'[\s\S]*/);
   });

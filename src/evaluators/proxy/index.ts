@@ -158,11 +158,12 @@ export function proxyEvaluator(opts: ProxyEvaluatorOptions = {}): AccuracyEvalua
     if (!Number.isInteger(reference) || reference < 1) throw new UserError(`--proxy-vote-reference must be a positive integer, got ${opts.voteReference}`);
   }
   const members: readonly BaseProxyName[] = proxy === 'vote' ? VOTE_MEMBERS : [proxy];
+  const batchOf = (m: BaseProxyName) => (PROXIES[m].data ? (opts.batch ?? PROXIES[m].batch) : 1);
   const provenance: Record<string, unknown> = {
     kind: 'proxy',
     metric: proxy,
     unit: `score (${proxy === 'vote' ? `share of ${reference} reference nets beaten by a majority of ${VOTE_MEMBERS.join(', ')}` : PROXIES[proxy as BaseProxyName].unit}; not a percentage)`,
-    batch: proxy === 'vote' ? Object.fromEntries(members.map((m) => [m, opts.batch ?? PROXIES[m].batch])) : PROXIES[proxy as BaseProxyName].data ? (opts.batch ?? PROXIES[proxy as BaseProxyName].batch) : 1,
+    batch: proxy === 'vote' ? Object.fromEntries(members.map((m) => [m, batchOf(m)])) : batchOf(proxy as BaseProxyName),
     resolution: opts.resolution ?? `min(input, ${DEFAULTS.maxResolution})`,
     seed,
     data: members.some((m) => PROXIES[m].data) ? data : 'none',
