@@ -37,6 +37,7 @@ const args = await yargs(process.argv.slice(2))
   .option('device', { type: 'string', default: 'pixel3', choices: NB201_DEVICES, describe: 'latency of the search part' })
   .option('search-budget', { type: 'number', default: 100, describe: 'architectures each search scores (0 skips the search part)' })
   .option('search-seeds', { type: 'number', default: 1 })
+  .option('time-each', { type: 'number', default: 10, describe: 'also time every proxy on its own (own net) on the first K cells' })
   .option('nb201-file', { type: 'string' })
   .option('out-dir', { type: 'string', default: 'out/bench' })
   .strict()
@@ -110,6 +111,24 @@ console.log('inputs:');
 for (const p of BASE_PROXY_NAMES) console.log(`- ${p}: ${inputs[p] ?? '(from the ledger of an earlier run)'}`);
 console.log('');
 
+// Each proxy on its own (as its evaluator runs it: a fresh net per cell), on the first K cells.
+const eachMs: Record<string, number> = {};
+if (args.timeEach > 0) {
+  const k = Math.min(args.timeEach, cells.length);
+  const solo = new ProxyScorer(tf, { batch: args.batch, resolution: args.resolution, seed: args.seed, data: args.data as ProxyData, dataDir: args.dataDir });
+  solo.score(space.build(cells[0]), BASE_PROXY_NAMES); // warm-up: kernels, minibatches
+  for (const p of BASE_PROXY_NAMES) {
+    const t = performance.now();
+    for (const e of cells.slice(0, k)) solo.score(space.build(e), [p]);
+    eachMs[p] = (performance.now() - t) / k;
+  }
+  solo.dispose();
+  console.log(`time per cell of each proxy alone, mean over the first ${k} cells (load average now ${loadavg()}):\n`);
+  console.log(`| ${BASE_PROXY_NAMES.join(' | ')} |`);
+  console.log(`|${BASE_PROXY_NAMES.map(() => '---').join('|')}|`);
+  console.log(`| ${BASE_PROXY_NAMES.map((p) => `${(eachMs[p] / 1000).toFixed(2)} s`).join(' | ')} |\n`);
+}
+
 const correlations: Record<string, Record<string, { tau: number; rho: number }>> = {};
 console.log(`| proxy | ${NB201_DATASETS.map((d) => `${d} τ | ${d} ρ`).join(' | ')} |`);
 console.log(`|---|${NB201_DATASETS.map(() => '---|---').join('|')}|`);
@@ -127,7 +146,7 @@ for (const p of proxies) {
 }
 if (Object.values(nonFinite).some((v) => v > 0)) console.log(`\nnon-finite scores: ${JSON.stringify(nonFinite)}`);
 
-const out: Record<string, unknown> = { n: args.n, seed: args.seed, data: args.data, resolution: args.resolution, batch: args.batch ?? null, inputs, correlations, nonFinite, msPerCell: { median: ms[ms.length >> 1], max: ms[ms.length - 1] } };
+const out: Record<string, unknown> = { n: args.n, seed: args.seed, data: args.data, resolution: args.resolution, batch: args.batch ?? null, inputs, correlations, nonFinite, msPerCell: { median: ms[ms.length >> 1], max: ms[ms.length - 1] }, msEachAlone: eachMs };
 
 // Search: the best proxy on CIFAR-10 against NASWOT, NSGA-II on table latency.
 if (args.searchBudget > 0) {
