@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
+import { proxyBatch } from '../../src/evaluators/proxy/input.js';
 import type { Architecture } from '../../src/core/arch.js';
 import { loadTf, proxyEvaluator, ProxyScorer } from '../../src/evaluators/proxy/index.js';
 import { jacobCovFromJacobian } from '../../src/evaluators/proxy/jacob-cov.js';
@@ -107,18 +110,42 @@ describe('data-driven proxies on NB201 (8 px, batch 4)', () => {
   });
 
   it('as an evaluator, says what it read', async () => {
-    const ev = proxyEvaluator({ proxy: 'snip', batch: 4, resolution: 8 });
+    const ev = proxyEvaluator({ proxy: 'snip', batch: 4, resolution: 8, data: 'normal' });
     expect(await ev.evaluate(convs)).toBeGreaterThan(0);
     expect(ev.provenance).toMatchObject({ metric: 'snip', batch: 4, data: 'normal', input: expect.stringMatching(/standard normal noise, 4 × 8×8×3/) });
     await ev.dispose?.();
   });
 
   it('vote scores against reference nets of the space', async () => {
-    const ev = proxyEvaluator({ proxy: 'vote', batch: 4, resolution: 8, space: nb201, voteReference: 3 });
+    const ev = proxyEvaluator({ proxy: 'vote', batch: 4, resolution: 8, space: nb201, voteReference: 3, data: 'normal' });
     const s = await ev.evaluate(convs);
     expect([0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1].some((v) => Math.abs(v - s) < 1e-12)).toBe(true);
     expect(ev.provenance).toMatchObject({ metric: 'vote', batch: { synflow: 1, jacob_cov: 4, snip: 4 }, reference: { space: 'nb201', nets: 3 } });
     expect(() => proxyEvaluator({ proxy: 'vote' })).toThrow(/needs the search space/);
     expect(() => proxyEvaluator({ proxy: 'zen' })).toThrow(/unknown proxy 'zen'[\s\S]*/);
+  });
+});
+
+describe('proxy minibatches', () => {
+  const haveFashion = existsSync(FASHION_MNIST_DIR);
+
+  it('defaults to real images where they are installed, noise otherwise, and says so', () => {
+    expect(proxyEvaluator({ proxy: 'naswot' }).provenance.data).toBe(haveFashion ? 'fashion-mnist' : 'normal');
+    expect(proxyEvaluator({ proxy: 'naswot', data: 'auto', dataDir: '/no/such/dir' }).provenance.data).toBe('normal');
+    expect(() => proxyEvaluator({ data: 'imagenet' as never })).toThrow(/unknown proxy data 'imagenet'/);
+  });
+
+  it.skipIf(!haveFashion)('resizes Fashion-MNIST to the proxy input, grey copied to every channel, normalised', () => {
+    if (!haveFashion) console.warn(`skipped: Fashion-MNIST is not installed in ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`);
+    const b = proxyBatch({ data: 'fashion-mnist', batch: 8, resolution: 12, channels: 3, classes: 10, seed: 1 });
+    expect(b.shape).toEqual([8, 12, 12, 3]);
+    expect(b.x).toHaveLength(8 * 12 * 12 * 3);
+    for (let i = 0; i < b.x.length; i += 3) expect(b.x[i + 1]).toBe(b.x[i]);
+    const mean = b.x.reduce((s, v) => s + v, 0) / b.x.length;
+    expect(Math.abs(mean)).toBeLessThan(1e-4);
+    expect([...b.labels].every((l) => l >= 0 && l < 10)).toBe(true);
+    expect(b.description).toMatch(/fashion-mnist training images .*28×28 → 12×12 bilinear, grey copied to 3 channels/);
+    // The same seed gives the same batch.
+    expect(proxyBatch({ data: 'fashion-mnist', batch: 8, resolution: 12, channels: 3, classes: 10, seed: 1 }).x).toEqual(b.x);
   });
 });

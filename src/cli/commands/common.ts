@@ -199,7 +199,7 @@ export function evaluatorOptions<T>(y: Argv<T>, opts: { defaultEvaluator?: strin
     .option('eval-command', { type: 'string', describe: 'command evaluator: shell command; {arch} is replaced by the architecture JSON file (appended if absent); prints the accuracy' })
     .option('eval-timeout', { type: 'number', describe: 'command evaluator: seconds per architecture (default 3600)' })
     .option('proxy', { type: 'string', describe: 'proxy evaluator: naswot (default), synflow, jacob_cov, snip, grad_norm, fisher, or vote (majority of synflow, jacob_cov, snip)' })
-    .option('proxy-data', { type: 'string', describe: 'proxy evaluator: minibatch of the data-driven proxies: normal (noise, default), fashion-mnist, or cifar10 (with --data DIR)' })
+    .option('proxy-data', { type: 'string', describe: 'proxy evaluator: minibatch of the data-driven proxies: auto (default: Fashion-MNIST when installed, else noise), normal (noise), fashion-mnist, or cifar10 (with --data DIR)' })
     .option('proxy-batch', { type: 'number', describe: 'proxy evaluator: minibatch size (default naswot 16, the gradient proxies 64; synflow uses one all-ones image)' })
     .option('proxy-resolution', { type: 'number', describe: 'proxy evaluator: input size (default the space resolution, at most 16)' })
     .option('proxy-backend', { type: 'string', describe: 'proxy evaluator: tfjs backend, wasm (default) or cpu' })

@@ -4,9 +4,10 @@
  * (`--proxy NAME`). It returns a score, not a percentage: larger is better, which is all Pareto ranking
  * needs, but values are only comparable within one space and one set of proxy options.
  *
- * Data-driven proxies read one seeded minibatch, the same for every architecture: standard-normal
- * noise (default) or real training images (--proxy-data fashion-mnist | cifar10); provenance.input
- * says which, in words, once the first architecture has been scored.
+ * Data-driven proxies read one seeded minibatch, the same for every architecture: real training images
+ * where there are some (default `auto`: Fashion-MNIST when installed, else noise), or as chosen with
+ * --proxy-data normal | fashion-mnist | cifar10; provenance.data says which and provenance.input
+ * describes it, once the first architecture has been scored.
  *
  * tfjs loads lazily on first use. The WASM backend (XNNPACK, SIMD) is ~20× faster than the pure-JS
  * CPU backend; both are deterministic, but their rounding differs, so the backend is part of the
@@ -20,7 +21,7 @@ import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import type { SearchSpace } from '../../core/space.js';
 import type { AccuracyEvaluator } from '../../search/types.js';
-import { PROXY_DATA, proxyBatch, type ProxyData } from './input.js';
+import { PROXY_DATA, proxyBatch, resolveProxyData, type ProxyData } from './input.js';
 import { BASE_PROXY_NAMES, isBaseProxy, PROXIES, scoreProxies, type BaseProxyName, type ProxyInputTensors } from './scores.js';
 import { tfProxyNetwork } from './tf-net.js';
 import { VOTE_MEMBERS, voteScore } from './vote.js';
@@ -39,8 +40,8 @@ export interface ProxyEvaluatorOptions {
   resolution?: number;
   seed?: number;
   backend?: ProxyBackend;
-  /** The minibatch: standard-normal noise (default) or real training images. */
-  data?: ProxyData;
+  /** The minibatch: auto (default: Fashion-MNIST when installed or in dataDir, else noise), normal (noise), or real training images. */
+  data?: ProxyData | 'auto';
   /** Folder of the data set files (--data). */
   dataDir?: string;
   /** vote: the space its reference nets come from. */
@@ -49,7 +50,7 @@ export interface ProxyEvaluatorOptions {
   voteReference?: number;
 }
 
-const DEFAULTS = { maxResolution: 16, seed: 0, backend: 'wasm' as ProxyBackend, data: 'normal' as ProxyData, voteReference: 50 };
+const DEFAULTS = { maxResolution: 16, seed: 0, backend: 'wasm' as ProxyBackend, data: 'auto' as ProxyData | 'auto', voteReference: 50 };
 
 let loaded: { tf: typeof TF; backend: ProxyBackend } | undefined;
 
@@ -145,13 +146,15 @@ export function proxyEvaluator(opts: ProxyEvaluatorOptions = {}): AccuracyEvalua
   const proxy = (opts.proxy ?? 'naswot') as ProxyName;
   const seed = opts.seed ?? DEFAULTS.seed;
   const backend = opts.backend ?? DEFAULTS.backend;
-  const data = opts.data ?? DEFAULTS.data;
+  const requested = opts.data ?? DEFAULTS.data;
   if (!(PROXY_NAMES as readonly string[]).includes(proxy)) throw new UserError(`unknown proxy '${opts.proxy}'`, { hint: `known proxies: ${PROXY_NAMES.join(', ')}` });
   if (opts.batch !== undefined && (!Number.isInteger(opts.batch) || opts.batch < 2)) throw new UserError(`proxy evaluator: batch must be an integer ≥ 2, got ${opts.batch}`);
   if (opts.resolution !== undefined && (!Number.isInteger(opts.resolution) || opts.resolution < 8))
     throw new UserError(`proxy evaluator: resolution must be an integer ≥ 8, got ${opts.resolution}`);
   if (!PROXY_BACKENDS.includes(backend)) throw new UserError(`unknown backend '${backend}'`, { hint: `known: ${PROXY_BACKENDS.join(', ')}` });
-  if (!(PROXY_DATA as readonly string[]).includes(data)) throw new UserError(`unknown proxy data '${data}'`, { hint: `choose one of: ${PROXY_DATA.join(', ')}` });
+  if (requested !== 'auto' && !(PROXY_DATA as readonly string[]).includes(requested))
+    throw new UserError(`unknown proxy data '${requested}'`, { hint: `choose one of: auto, ${PROXY_DATA.join(', ')}` });
+  const data = resolveProxyData(requested, opts.dataDir);
   const reference = opts.voteReference ?? DEFAULTS.voteReference;
   if (proxy === 'vote') {
     if (!opts.space) throw new UserError('the vote proxy needs the search space its reference nets come from');

@@ -4,14 +4,25 @@
  * resolution and channel count. One batch per evaluator, the same for every architecture, as in the
  * papers; its description goes into the evaluator's provenance so a score says what input it came from.
  */
+import { existsSync } from 'node:fs';
 import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { loadImageSet } from '../../data/datasets.js';
+import { FASHION_MNIST_DIR } from '../../data/fashion-mnist.js';
 import { channelStats, normalise, permutation } from '../../data/prepare.js';
 import type { ImageSet } from '../../data/types.js';
 
 export const PROXY_DATA = ['normal', 'fashion-mnist', 'cifar10'] as const;
 export type ProxyData = (typeof PROXY_DATA)[number];
+
+/**
+ * `auto` (the default): real images where there are some, Fashion-MNIST from `dir` or Debian's
+ * package, else noise. Real images rank NB201 cells better for NASWOT and jacob_cov (docs/benchmarks.md).
+ */
+export function resolveProxyData(data: ProxyData | 'auto', dir?: string): ProxyData {
+  if (data !== 'auto') return data;
+  return existsSync(dir ?? FASHION_MNIST_DIR) ? 'fashion-mnist' : 'normal';
+}
 
 export interface ProxyBatchOptions {
   data: ProxyData;
