@@ -22,7 +22,7 @@ import { Rng } from '../../core/rng.js';
 import type { SearchSpace } from '../../core/space.js';
 import type { AccuracyEvaluator } from '../../search/types.js';
 import { PROXY_DATA, proxyBatch, resolveProxyData, type ProxyData } from './input.js';
-import { BASE_PROXY_NAMES, isBaseProxy, PROXIES, scoreProxies, type BaseProxyName, type ProxyInputTensors } from './scores.js';
+import { BASE_PROXY_NAMES, PROXIES, scoreProxies, type BaseProxyName, type ProxyInputTensors } from './scores.js';
 import { tfProxyNetwork } from './tf-net.js';
 import { VOTE_MEMBERS, voteScore } from './vote.js';
 
@@ -201,4 +201,3 @@ export function proxyEvaluator(opts: ProxyEvaluatorOptions = {}): AccuracyEvalua
   };
 }
 
-export { isBaseProxy };
