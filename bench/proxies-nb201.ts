@@ -37,6 +37,7 @@ const args = await yargs(process.argv.slice(2))
   .option('device', { type: 'string', default: 'pixel3', choices: NB201_DEVICES, describe: 'latency of the search part' })
   .option('search-budget', { type: 'number', default: 100, describe: 'architectures each search scores (0 skips the search part)' })
   .option('search-seeds', { type: 'number', default: 1 })
+  .option('search-proxies', { type: 'string', describe: 'proxies the searches compare, comma-separated (default: naswot and the best other proxy by CIFAR-10 τ)' })
   .option('time-each', { type: 'number', default: 10, describe: 'also time every proxy on its own (own net) on the first K cells' })
   .option('nb201-file', { type: 'string' })
   .option('out-dir', { type: 'string', default: 'out/bench' })
@@ -162,7 +163,8 @@ if (args.searchBudget > 0) {
   console.log(`| proxy | ${Array.from({ length: args.searchSeeds }, (_, s) => `seed ${s}`).join(' | ')} | mean | wall s |`);
   console.log(`|---|${Array.from({ length: args.searchSeeds }, () => '---').join('|')}|---|---|`);
   const searches: Record<string, unknown>[] = [];
-  for (const p of ['naswot', best] as const) {
+  const compared = (args.searchProxies ? args.searchProxies.split(',') : ['naswot', best]) as (typeof proxies)[number][];
+  for (const p of compared) {
     const ev = proxyEvaluator({ proxy: p, resolution: args.resolution, batch: args.batch, seed: args.seed, data: args.data as ProxyData, dataDir: args.dataDir, space });
     // Cells of the sample are not scored again (same net, same batch, same score), except for vote, whose reference differs.
     const cached: AccuracyEvaluator = {
@@ -183,6 +185,7 @@ if (args.searchBudget > 0) {
     console.log(`| ${p} | ${shares.map((v) => `${(100 * v).toFixed(2)}%`).join(' | ')} | ${((100 * shares.reduce((a, b) => a + b, 0)) / shares.length).toFixed(2)}% | ${wall.toFixed(0)} |`);
   }
   out.search = { device: args.device, budget: args.searchBudget, seeds: args.searchSeeds, searches };
+  if (!args.searchProxies) console.log(`\n(best proxy by CIFAR-10 τ other than naswot: ${best})`);
 }
 
 const file = path.join(args.outDir, `proxies-nb201-${tag}.json`);
