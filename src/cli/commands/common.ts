@@ -5,6 +5,9 @@ import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import type { DeviceOptions, TimingProtocol } from '../../../devices/types.js';
 import type { TrainEvaluatorOptions } from '../../core/contracts.js';
+import type { SearchSpace } from '../../core/space.js';
+import type { AccuracyEvaluator } from '../../search/types.js';
+import type { ProxyEvaluatorOptions } from '../../evaluators/proxy/index.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type Estimator } from '../../../devices/types.js';
 
 export function deviceOptions<T>(y: Argv<T>) {
@@ -210,4 +213,80 @@ export function trainingSettings(a: TrainingArgs): TrainEvaluatorOptions {
   };
   for (const k of Object.keys(s) as (keyof TrainEvaluatorOptions)[]) if (s[k] === undefined) delete s[k];
   return s;
+}
+
+/** Accuracy evaluator flags, shared by every command that scores architectures (search, evaluate). */
+export function evaluatorOptions<T>(y: Argv<T>, opts: { defaultEvaluator?: string } = {}) {
+  return y
+    .option('evaluator', {
+      type: 'string',
+      ...(opts.defaultEvaluator === undefined ? { demandOption: true } : { default: opts.defaultEvaluator }),
+      describe: 'accuracy: table (NAS-Bench-201 data), command (your script), proxy (zero-cost score, not a %; see --proxy), train (short training on Fashion-MNIST; see the training flags), supernet (one-shot supernet weights; see --supernet)',
+    })
+    .option('nb201-file', { type: 'string', describe: 'NAS-Bench-201 data file (default ../shared/data/nb201/nb201.json from the project root)' })
+    .option('dataset', { type: 'string', default: 'cifar10', describe: 'table evaluator: cifar10, cifar100 or ImageNet16-120' })
+    .option('eval-command', { type: 'string', describe: 'command evaluator: shell command; {arch} is replaced by the architecture JSON file (appended if absent); prints the accuracy' })
+    .option('eval-timeout', { type: 'number', describe: 'command evaluator: seconds per architecture (default 3600)' })
+    .option('proxy', { type: 'string', describe: 'proxy evaluator: naswot (default), synflow, jacob_cov, snip, grad_norm, fisher, or vote (majority of synflow, jacob_cov, snip)' })
+    .option('proxy-data', { type: 'string', describe: 'proxy evaluator: minibatch of the data-driven proxies: auto (default: Fashion-MNIST when installed, else noise), normal (noise), fashion-mnist, or cifar10 (with --data DIR)' })
+    .option('proxy-batch', { type: 'number', describe: 'proxy evaluator: minibatch size (default naswot 16, the gradient proxies 64; synflow uses one all-ones image)' })
+    .option('proxy-resolution', { type: 'number', describe: 'proxy evaluator: input size (default the space resolution, at most 16)' })
+    .option('proxy-backend', { type: 'string', describe: 'proxy evaluator: tfjs backend, wasm (default) or cpu' })
+    .option('proxy-vote-reference', { type: 'number', describe: 'proxy evaluator, vote: reference nets of the space each candidate is voted against (default 50)' })
+    .option('supernet', { type: 'string', describe: 'supernet evaluator: supernet checkpoint file, used when finished, resumed when partial, trained when missing (default <out>.supernet)' })
+    .option('supernet-epochs', { type: 'number', describe: 'supernet evaluator: epochs the supernet is trained for (default 10)' })
+    .option('supernet-sampler', { type: 'string', choices: ['uniform', 'fair'], describe: 'supernet evaluator: uniform single paths (SPOS, default) or FairNAS strict fairness' })
+    .option('supernet-sharing', { type: 'string', choices: ['independent', 'nested'], describe: 'supernet evaluator and fbnet/proxyless: own weights per option (SPOS, default) or nested (one largest kernel per layer, options are its slices: OFA / Single-Path NAS)' });
+}
+
+export interface EvaluatorArgs extends TrainingArgs {
+  evaluator: string;
+  nb201File?: string;
+  dataset?: string;
+  evalCommand?: string;
+  evalTimeout?: number;
+  proxy?: string;
+  proxyData?: string;
+  proxyBatch?: number;
+  proxyResolution?: number;
+  proxyBackend?: string;
+  proxyVoteReference?: number;
+  supernet?: string;
+  supernetEpochs?: number;
+  supernetSampler?: string;
+  supernetSharing?: string;
+}
+
+/** Checks the evaluator flags that need no file or module, so bad input fails before any work starts. */
+export function checkEvaluatorArgs(a: EvaluatorArgs): void {
+  if (a.evalTimeout !== undefined && !(a.evalTimeout > 0)) throw new UserError(`--eval-timeout must be a positive number of seconds, got ${a.evalTimeout}`);
+  if (a.evaluator === 'command' && !a.evalCommand?.trim())
+    throw new UserError('--evaluator command needs --eval-command "…"', { hint: `e.g. --eval-command "python train.py --arch {arch}" ({arch} = architecture JSON file)` });
+  if (a.evaluator !== 'command' && a.evalCommand !== undefined) throw new UserError(`--eval-command is only used with --evaluator command (got --evaluator ${a.evaluator})`);
+  const proxyFlags = { proxy: a.proxy, 'proxy-data': a.proxyData, 'proxy-batch': a.proxyBatch, 'proxy-resolution': a.proxyResolution, 'proxy-backend': a.proxyBackend, 'proxy-vote-reference': a.proxyVoteReference };
+  const given = Object.entries(proxyFlags).filter(([, v]) => v !== undefined).map(([k]) => `--${k}`);
+  if (a.evaluator !== 'proxy' && given.length > 0) throw new UserError(`${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} only used with --evaluator proxy (got --evaluator ${a.evaluator})`);
+}
+
+/** The evaluator the flags name; `space` is what the vote proxy draws its reference nets from. */
+export async function evaluatorFromArgs(a: EvaluatorArgs, space: SearchSpace, training: TrainEvaluatorOptions): Promise<AccuracyEvaluator> {
+  const { createEvaluator } = await import('../../evaluators/registry.js');
+  return createEvaluator(a.evaluator, {
+    training,
+    args: a as unknown as Record<string, unknown>,
+    dataset: a.dataset,
+    nb201File: a.nb201File,
+    command: a.evalCommand,
+    timeoutMs: a.evalTimeout === undefined ? undefined : a.evalTimeout * 1000,
+    proxy: {
+      proxy: a.proxy,
+      data: a.proxyData as ProxyEvaluatorOptions['data'],
+      dataDir: a.data,
+      batch: a.proxyBatch,
+      resolution: a.proxyResolution,
+      backend: a.proxyBackend as ProxyEvaluatorOptions['backend'],
+      voteReference: a.proxyVoteReference,
+      space,
+    },
+  });
 }

@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { demoCommand } from './demo.js';
 import { devicesCommand } from './devices.js';
 import { doctorCommand } from './doctor.js';
+import { evaluateCommand } from './evaluate.js';
 import { exportCommand } from './export.js';
 import { lutCommand } from './lut.js';
 import { COMMAND_NAMES, type CommandName } from './names.js';
@@ -21,6 +22,7 @@ const BY_NAME: Record<CommandName, CommandModule<object, never>> = {
   devices: devicesCommand as never,
   doctor: doctorCommand as never,
   search: searchCommand as never,
+  evaluate: evaluateCommand as never,
   train: trainCommand as never,
   verify: verifyCommand as never,
   demo: demoCommand as never,

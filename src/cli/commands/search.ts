@@ -10,22 +10,14 @@ import type { Candidate, LatencySource } from '../../search/types.js';
 import { ms, table } from '../../core/format.js';
 import { emit, log } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
-import { trainingOptions, trainingSettings, type TrainingArgs } from './common.js';
+import { checkEvaluatorArgs, evaluatorFromArgs, evaluatorOptions, trainingOptions, trainingSettings, type EvaluatorArgs } from './common.js';
 
-export interface SearchArgs extends TrainingArgs {
+export interface SearchArgs extends EvaluatorArgs {
   json?: boolean;
   space: string;
   strategy: string;
   lut?: string;
   latencyTable?: string;
-  nb201File?: string;
-  evaluator: string;
-  dataset?: string;
-  evalCommand?: string;
-  evalTimeout?: number;
-  proxyBatch?: number;
-  proxyResolution?: number;
-  proxyBackend?: string;
   targetMs?: number;
   budget: number;
   seed: number;
@@ -42,11 +34,6 @@ export interface SearchArgs extends TrainingArgs {
   netadaptLr?: number;
   netadaptGranularity?: number;
   netadaptDevice?: string;
-  // supernet evaluator (src/evaluators/supernet.ts validates them)
-  supernet?: string;
-  supernetEpochs?: number;
-  supernetSampler?: string;
-  supernetSharing?: string;
   // fbnet / proxyless (src/search/differentiable/settings.ts validates them)
   latencyLoss?: string;
   latencyWeight?: number;
@@ -64,12 +51,7 @@ export function checkSearchArgs(a: SearchArgs): void {
   if (!Number.isInteger(a.budget) || a.budget < 1) throw new UserError(`--budget must be a positive integer (architectures to evaluate), got ${a.budget}`);
   if (!Number.isInteger(a.seed)) throw new UserError(`--seed must be an integer, got ${a.seed}`);
   if (a.resolution !== undefined && (!Number.isInteger(a.resolution) || a.resolution < 1)) throw new UserError(`--resolution must be a positive integer, got ${a.resolution}`);
-  if (a.evalTimeout !== undefined && !(a.evalTimeout > 0)) throw new UserError(`--eval-timeout must be a positive number of seconds, got ${a.evalTimeout}`);
-  if (a.evaluator === 'command' && !a.evalCommand?.trim())
-    throw new UserError('--evaluator command needs --eval-command "…"', { hint: `e.g. --eval-command "python train.py --arch {arch}" ({arch} = architecture JSON file)` });
-  if (a.evaluator !== 'command' && a.evalCommand !== undefined) throw new UserError(`--eval-command is only used with --evaluator command (got --evaluator ${a.evaluator})`);
-  if (a.evaluator !== 'proxy' && [a.proxyBatch, a.proxyResolution, a.proxyBackend].some((v) => v !== undefined))
-    throw new UserError(`--proxy-batch, --proxy-resolution and --proxy-backend are only used with --evaluator proxy (got --evaluator ${a.evaluator})`);
+  checkEvaluatorArgs(a);
   if (!a.out?.trim()) throw new UserError('--out must name the front file to write, e.g. --out front.json');
 }
 
@@ -104,9 +86,8 @@ function lazyBar(label: string): { update(done: number, total: number, info: str
 
 export async function runSearchCommand(a: SearchArgs): Promise<void> {
   checkSearchArgs(a);
-  const [{ createStrategy }, { createEvaluator }, { createSpace }, { runSearchJob }] = await Promise.all([
+  const [{ createStrategy }, { createSpace }, { runSearchJob }] = await Promise.all([
     import('../../search/strategies/registry.js'),
-    import('../../evaluators/registry.js'),
     import('../../spaces/registry.js'),
     import('../../search/job.js'),
   ]);
@@ -116,16 +97,12 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
   const latency = await latencySource(a, strategy.profilesMissing ? undefined : space);
   const training = trainingSettings(a);
   const supernetBar = a.evaluator === 'supernet' ? lazyBar('supernet') : undefined;
-  const evaluator = await createEvaluator(a.evaluator, {
-    // The supernet evaluator trains its supernet first: a bar on a terminal, a line every few seconds otherwise.
-    training: supernetBar ? { ...training, onProgress: (_arch, p) => supernetBar.update(p.step, p.totalSteps, `loss ${p.loss.toFixed(3)}`) } : training,
-    args: a as unknown as Record<string, unknown>,
-    dataset: a.dataset,
-    nb201File: a.nb201File,
-    command: a.evalCommand,
-    timeoutMs: a.evalTimeout === undefined ? undefined : a.evalTimeout * 1000,
-    proxy: { batch: a.proxyBatch, resolution: a.proxyResolution, backend: a.proxyBackend as never },
-  });
+  // The supernet evaluator trains its supernet first: a bar on a terminal, a line every few seconds otherwise.
+  const evaluator = await evaluatorFromArgs(
+    a,
+    space,
+    supernetBar ? { ...training, onProgress: (_arch, p) => supernetBar.update(p.step, p.totalSteps, `loss ${p.loss.toFixed(3)}`) } : training,
+  );
   const progress = createProgress(`search ${strategy.name}`, a.budget, { quiet: !process.stderr.isTTY });
   let job;
   try {
@@ -194,28 +171,16 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
   command: 'search',
   describe: 'search a space for the accuracy/latency front (random, evolution, nsga2, …) and write it to a front file',
   builder: (y) =>
-    trainingOptions(y)
+    evaluatorOptions(trainingOptions(y), { defaultEvaluator: 'table' })
       .option('space', { type: 'string', demandOption: true, describe: 'search space (e.g. nb201, mbv2)' })
       .option('strategy', { type: 'string', default: 'nsga2', describe: 'search strategy: random, evolution (best under --target-ms), nsga2 (whole front), …' })
       .option('lut', { type: 'string', describe: 'latency from this LUT (predictor: overhead + sum of op latencies)' })
       .option('latency-table', { type: 'string', describe: 'latency measured on a device, from the NAS-Bench-201 table: raspi4, pixel3, eyeriss, fpga, pi5_litert, pi5_onnx, pi5_torchmobile, pixel_litert' })
-      .option('nb201-file', { type: 'string', describe: 'NAS-Bench-201 data file (default ../shared/data/nb201/nb201.json from the project root)' })
-      .option('evaluator', { type: 'string', default: 'table', describe: 'accuracy: table (NAS-Bench-201 data), command (your script), proxy (NASWOT zero-cost score, not a %), train (short training on Fashion-MNIST; see the training flags), supernet (one-shot supernet weights; see --supernet)' })
-      .option('dataset', { type: 'string', default: 'cifar10', describe: 'table evaluator: cifar10, cifar100 or ImageNet16-120' })
-      .option('eval-command', { type: 'string', describe: 'command evaluator: shell command; {arch} is replaced by the architecture JSON file (appended if absent); prints the accuracy' })
-      .option('eval-timeout', { type: 'number', describe: 'command evaluator: seconds per architecture (default 3600)' })
-      .option('proxy-batch', { type: 'number', describe: 'proxy evaluator: minibatch size (default 16)' })
-      .option('proxy-resolution', { type: 'number', describe: 'proxy evaluator: input size (default the space resolution, at most 16)' })
-      .option('proxy-backend', { type: 'string', describe: 'proxy evaluator: tfjs backend, wasm (default) or cpu' })
       .option('target-ms', { type: 'number', describe: 'latency target/limit in ms (evolution: hard limit; nsga2/random: only feasible candidates)' })
       .option('budget', { type: 'number', default: 100, describe: 'architectures to evaluate for accuracy' })
       .option('seed', { type: 'number', default: 0, describe: 'random seed: the same seed gives the same front' })
       .option('out', { type: 'string', demandOption: true, describe: 'front file to write; the checkpoint is <out>.ckpt.json' })
       .option('resolution', { type: 'number', describe: 'input resolution of the space (default: the space default)' })
-      .option('supernet', { type: 'string', describe: 'supernet evaluator: supernet checkpoint file, used when finished, resumed when partial, trained when missing (default <out>.supernet)' })
-      .option('supernet-epochs', { type: 'number', describe: 'supernet evaluator: epochs the supernet is trained for (default 10)' })
-      .option('supernet-sampler', { type: 'string', choices: ['uniform', 'fair'], describe: 'supernet evaluator: uniform single paths (SPOS, default) or FairNAS strict fairness' })
-      .option('supernet-sharing', { type: 'string', choices: ['independent', 'nested'], describe: 'supernet evaluator and fbnet/proxyless: own weights per option (SPOS, default) or nested (one largest kernel per layer, options are its slices: OFA / Single-Path NAS)' })
       .option('start', { type: 'string', describe: 'netadapt: start network, an architecture JSON file or a published net (default: MobileNetV2-style member of the space)' })
       .option('start-epochs', { type: 'number', describe: 'netadapt: epochs the start network is trained for (default 3)' })
       .option('start-checkpoint', { type: 'string', describe: 'netadapt: trained start weights (training checkpoint); trained and written there when absent' })

@@ -7,28 +7,19 @@
  * their inputs into distinct linear regions score higher, which correlates with trained accuracy.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Architecture } from '../../core/arch.js';
-import { Rng } from '../../core/rng.js';
-import { TfNet } from './tf-net.js';
-
-export interface NaswotOptions {
-  batch: number;
-  resolution: number;
-  seed: number;
-}
+import type { ProxyNetwork } from './network.js';
 
 /** K for one batch: every rectifier adds c·cᵀ + (1−c)(1−c)ᵀ for its codes c (batch × units). */
-export function naswotKernel(tf: typeof TF, arch: Architecture, opts: NaswotOptions): Float64Array {
-  const dataRng = new Rng(opts.seed);
-  const weightRng = new Rng(opts.seed + 1);
-  const channels = arch.input[1];
+export function naswotKernel(net: ProxyNetwork, x: TF.Tensor4D): Float64Array {
+  const { tf } = net;
+  const batch = x.shape[0];
   const kernel = tf.tidy(() => {
-    let k = tf.zeros([opts.batch, opts.batch]) as TF.Tensor2D;
-    const net = new TfNet(tf, weightRng, {
+    let k = tf.zeros([batch, batch]) as TF.Tensor2D;
+    net.forward(x, net.params, {
       onRelu(pre) {
         // Each rectifier's contribution is folded in at once, so no activation outlives its layer.
         const next = tf.tidy(() => {
-          const codes = tf.reshape(tf.cast(tf.greater(pre, 0), 'float32'), [opts.batch, -1]) as TF.Tensor2D;
+          const codes = tf.reshape(tf.cast(tf.greater(pre, 0), 'float32'), [batch, -1]) as TF.Tensor2D;
           const off = tf.sub(1, codes) as TF.Tensor2D;
           return tf.add(k, tf.add(tf.matMul(codes, codes, false, true), tf.matMul(off, off, false, true))) as TF.Tensor2D;
         });
@@ -36,9 +27,6 @@ export function naswotKernel(tf: typeof TF, arch: Architecture, opts: NaswotOpti
         k = tf.keep(next);
       },
     });
-    const size = opts.batch * opts.resolution * opts.resolution * channels;
-    const x = tf.tensor4d(Float32Array.from({ length: size }, () => dataRng.normal()), [opts.batch, opts.resolution, opts.resolution, channels]);
-    net.forward(arch, x);
     return k;
   });
   const data = Float64Array.from(kernel.dataSync());
@@ -74,6 +62,6 @@ export function logDetRidge(k: Float64Array, n: number): number {
   return logDet;
 }
 
-export function naswotScore(tf: typeof TF, arch: Architecture, opts: NaswotOptions): number {
-  return logDetRidge(naswotKernel(tf, arch, opts), opts.batch);
+export function naswotScore(net: ProxyNetwork, x: TF.Tensor4D): number {
+  return logDetRidge(naswotKernel(net, x), x.shape[0]);
 }
