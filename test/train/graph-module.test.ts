@@ -14,6 +14,9 @@ import { softmaxCrossEntropy } from '../../src/train/loss.js';
 import { GraphModule } from '../../src/train/nn/graph-module.js';
 import { SavedTensors, type Param } from '../../src/train/nn/module.js';
 import { Network } from '../../src/train/nn/network.js';
+import { checkTrainedExport, trainedModel } from '../../src/train/export-trained.js';
+import { train } from '../../src/train/trainer.js';
+import { INCEPTION_DAG } from '../core/dag-fixtures.js';
 
 const CELL = '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|';
 const ARCH: Architecture = {
@@ -104,5 +107,22 @@ describe('training on primitives', () => {
     expect(() => new GraphModule(b.build([b.node('g.ln', { op: 'layernorm', eps: 1e-5 }, [x])]), 'g', 0)).toThrow(/g: training has no backward pass for layer norm yet \(primitive layernorm 'g.ln'\)/);
     const dilated: Architecture = { ...ARCH, layers: [{ role: 'stem', spec: { kind: 'conv', cout: 6, k: 3, stride: 1, groups: 1, dilation: 2, act: 'relu' } }, ...ARCH.layers.slice(5)] };
     expect(() => new Network(dilated)).toThrow(/layer0: training supports conv dilation 1, got 2x2 \(primitive conv 'layer0.conv'\)/);
+  });
+});
+
+describe('training a DAG architecture', () => {
+  it('trains the whole lowered graph (three branches joined by concat, a two-input sum) and its trained ONNX export matches (≤ 1e-4)', async () => {
+    const arch: Architecture = { ...INCEPTION_DAG, input: [1, 3, 12, 12] };
+    const count = 16;
+    const rng = new Rng(11);
+    const data = { count, height: 12, width: 12, channels: 3, classes: 10, x: rng.fill(count * 12 * 12 * 3, 1), labels: Uint8Array.from({ length: count }, (_, i) => i % 10) };
+    const net = new Network(arch, { seed: 3 });
+    expect(net.params().map((p) => p.name)).toEqual(expect.arrayContaining(['branch1x1.conv.weight', 'branch3x3.expand.bn.gamma', 'layer9.fc.weight']));
+    const r = await train(net, data, { steps: 3, batchSize: 8, seed: 1 });
+    expect(r.steps).toBe(3);
+    expect(Number.isFinite(r.loss)).toBe(true);
+    const check = await checkTrainedExport(net, trainedModel(net).onnx, data);
+    expect(check.maxAbsDiff).toBeLessThanOrEqual(1e-4);
+    net.dispose();
   });
 });

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { isChain, placeLayers, type Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
 import { BatchNorm } from './batchnorm.js';
+import { lowerArchitecture } from '../../core/lower/index.js';
 import { buildLayer, GraphModule } from './graph-module.js';
 import { Residual, SavedTensors, Sequence, type Module, type Param } from './module.js';
 
@@ -44,8 +45,6 @@ export class Network {
   ) {
     const placed = placeLayers(arch);
     if (placed.length === 0) throw new UserError(`architecture '${arch.name}' has no layers`);
-    // Layers run one after the other here: a DAG (layers naming their inputs) would silently train another network.
-    if (!isChain(arch)) throw new UserError(`architecture '${arch.name}' is a DAG (its layers name their inputs); training runs chains only for now`);
     const out = placed[placed.length - 1].output;
     if (out[2] !== 1 || out[3] !== 1)
       throw new UserError(`architecture '${arch.name}' ends in ${out.join('x')}, training needs class scores N x classes x 1 x 1`, {
@@ -58,10 +57,16 @@ export class Network {
     const given = opts.modules;
     if (given && given.length !== placed.length) throw new Error(`${given.length} modules for the ${placed.length} layers of ${arch.name}`);
     this.owned = !given;
-    this.layers = placed.map((p) => {
-      const prefix = `layer${p.index}`;
-      return { prefix, module: given ? given[p.index] : buildLayer(p.layer.spec, p.inst.input, prefix, seed) };
-    });
+    if (isChain(arch)) {
+      this.layers = placed.map((p) => {
+        const prefix = `layer${p.index}`;
+        return { prefix, module: given ? given[p.index] : buildLayer(p.layer.spec, p.inst.input, prefix, seed) };
+      });
+    } else {
+      // A DAG (layers naming their inputs) is one module: the whole architecture lowered, each node under its layer's id.
+      if (given) throw new Error(`${arch.name} is a DAG: prebuilt per-layer modules apply to chains only`);
+      this.layers = [{ prefix: arch.name, module: new GraphModule(lowerArchitecture(arch), `architecture '${arch.name}'`, seed) }];
+    }
     this.all = this.layers.flatMap((l) => l.module.params());
     const names = new Set<string>();
     for (const p of this.all) {
