@@ -1,5 +1,5 @@
 /** Accuracy evaluators by name. Adding one is one line in EVALUATORS; heavy ones load lazily. */
-import { UserError } from '../core/errors.js';
+import { Registry } from '../core/registry.js';
 import type { AccuracyEvaluator } from '../search/types.js';
 import type { TrainEvaluatorOptions } from '../train/train-evaluator.js';
 import { commandEvaluator } from './command.js';
@@ -37,8 +37,8 @@ export const EVALUATORS = {
 export type EvaluatorName = keyof typeof EVALUATORS;
 export const EVALUATOR_NAMES = Object.keys(EVALUATORS) as EvaluatorName[];
 
+export const EVALUATOR_REGISTRY = new Registry<EvaluatorFactory>('evaluator', EVALUATORS);
+
 export async function createEvaluator(name: string, opts: EvaluatorOptions = {}): Promise<AccuracyEvaluator> {
-  const factory = (EVALUATORS as Record<string, EvaluatorFactory>)[name];
-  if (!factory) throw new UserError(`unknown evaluator '${name}'`, { hint: `known evaluators: ${EVALUATOR_NAMES.join(', ')}` });
-  return factory(opts);
+  return EVALUATOR_REGISTRY.get(name)(opts);
 }

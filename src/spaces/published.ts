@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Architecture, Layer } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
+import { Registry } from '../core/registry.js';
 import type { Act, OpSpec } from '../core/ops.js';
 import { projectRoot } from '../core/paths.js';
 
@@ -122,9 +123,9 @@ export function loadPublishedNets(opts: { file?: string; resolution?: number; cl
 
 export function publishedNet(name: string, opts: { file?: string; resolution?: number; classes?: number } = {}): Architecture {
   const { nets, unsupported } = loadPublishedNets(opts);
-  const found = nets.find((n) => n.name === name);
-  if (found) return found;
+  const registry = new Registry('published net', nets.map((n) => [n.name, n] as const));
+  if (registry.has(name)) return registry.get(name);
   const skipped = unsupported.find((n) => n.name === name);
   if (skipped) throw new UserError(`published net '${name}' cannot be built: ${skipped.reason}`);
-  throw new UserError(`unknown published net '${name}'`, { hint: `available: ${nets.map((n) => n.name).join(', ')}` });
+  throw registry.unknown(name);
 }

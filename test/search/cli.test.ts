@@ -35,7 +35,7 @@ describe('nas search', () => {
   });
 
   it.each([
-    [['--strategy', 'hillclimb'], /unknown search strategy 'hillclimb'[\s\S]*hint: known strategies: random, evolution, nsga2/],
+    [['--strategy', 'hillclimb'], /unknown search strategy 'hillclimb'; known: random, evolution, nsga2/],
     [['--evaluator', 'oracle'], /unknown evaluator 'oracle'/],
     [['--target-ms', '0'], /--target-ms must be a positive number/],
     [['--target-ms', '-3'], /--target-ms must be a positive number/],
