@@ -6,6 +6,7 @@ import yargs from 'yargs';
 import { isUserError } from '../core/errors.js';
 import { COMMANDS } from './commands/index.js';
 import { configMiddleware } from '../config/middleware.js';
+import { validateFlagsMiddleware } from './validate.js';
 
 export async function main(args: string[]): Promise<number> {
   let exitCode = 0;
@@ -15,6 +16,7 @@ export async function main(args: string[]): Promise<number> {
     .option('json', { type: 'boolean', default: false, describe: 'print one machine-readable JSON document on stdout (logs and progress go to stderr)' })
     .option('config', { type: 'string', describe: 'defaults for every command from this JSON file (default: ./nas.config.json when present); flags win' })
     .middleware(configMiddleware(COMMANDS.map((c) => String(c.command).split(' ')[0])) as never, true)
+    .middleware(validateFlagsMiddleware() as never, true)
     .strict()
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()

@@ -7,10 +7,11 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { placeLayers, type Architecture, type Layer } from './arch.js';
+import type { Architecture, Layer } from './arch.js';
 import { UserError } from './errors.js';
 import { opKey, parseOpKey } from './keys.js';
 import type { Shape } from './ops.js';
+import { validateArchitectureSpec } from './validate-spec.js';
 
 export const ARCH_FORMAT = 'hw-nas-arch';
 export const ARCH_VERSION = 1;
@@ -58,7 +59,7 @@ export function validateArchitecture(value: unknown, where: string): Architectur
   });
   const arch: Architecture = { name: a.name, input: a.input as unknown as Shape, dtype: 'f32', layers };
   if (a.space !== undefined) arch.space = a.space as Architecture['space'];
-  placeLayers(arch); // shapes must chain
+  validateArchitectureSpec(arch, where); // shapes chain, fields in range, activations that fit
   return arch;
 }
 
@@ -70,11 +71,14 @@ export async function readArchFile(file: string): Promise<Architecture> {
     if (!Array.isArray(a.encoding)) throw new UserError(`${file}: a short-form architecture needs "encoding": [choice, …] for space '${a.space}'`);
     const { createSpace } = await import('../spaces/registry.js');
     const space = createSpace(a.space, { resolution: a.resolution as number | undefined });
+    let arch: Architecture;
     try {
-      return space.build(a.encoding as number[]);
+      arch = space.build(a.encoding as number[]);
     } catch (e) {
       throw new UserError(`${file}: the encoding does not fit space '${a.space}': ${(e as Error).message}`);
     }
+    validateArchitectureSpec(arch, file);
+    return arch;
   }
   // The sidecar JSON that `nas export --front` writes beside each ONNX file carries its architecture.
   if (a && typeof a === 'object' && a.format === 'hw-nas-exported-net' && a.architecture !== undefined) return validateArchitecture(a.architecture, `${file}: "architecture"`);

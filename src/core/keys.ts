@@ -60,7 +60,7 @@ function formatValue(field: Field, value: unknown): string {
 /** The canonical key of an op instance. */
 export function opKey(inst: OpInstance): string {
   const spec = inst.spec as unknown as Record<string, unknown>;
-  const fields = KEY_FIELDS[inst.spec.kind];
+  const fields = Object.hasOwn(KEY_FIELDS, inst.spec.kind) ? KEY_FIELDS[inst.spec.kind] : undefined;
   if (!fields) throw new UserError(`unknown op kind '${inst.spec.kind}' (known: ${OP_KINDS.join(', ')})`);
   const parts = [inst.spec.kind, inst.input.join('x'), ...fields.map((fd) => formatValue(fd, spec[fd.name])), inst.dtype];
   return parts.join(':');
@@ -104,7 +104,7 @@ function parseValue(key: string, field: Field, token: string): unknown {
 export function parseOpKey(key: string): OpInstance {
   const parts = key.split(':');
   const kind = parts[0] as OpKind;
-  const fields = KEY_FIELDS[kind];
+  const fields = Object.hasOwn(KEY_FIELDS, kind) ? KEY_FIELDS[kind] : undefined;
   if (!fields) throw bad(key, `unknown op kind '${parts[0]}' (known: ${OP_KINDS.join(', ')})`);
   if (parts.length !== fields.length + 3) throw bad(key, `a '${kind}' key has ${fields.length + 3} parts, got ${parts.length}`);
   const dims = parts[1].split('x');

@@ -12,6 +12,8 @@ export interface RegistryOptions {
   aliases?: Readonly<Record<string, string>>;
   /** Extra advice after the list of known names (e.g. "run nas-devices to see which run here"). */
   hint?: string;
+  /** Introduces the list of names in the message (default "known"). */
+  knownLabel?: string;
   /** Exit code of the unknown-name error (default 2, bad input). */
   exitCode?: number;
 }
@@ -75,7 +77,7 @@ export class Registry<T> {
     const known = `${this.names.join(', ')}${aliases.length ? ` (aliases: ${aliases.join(', ')})` : ''}`;
     const guess = closest(shown, [...this.entries.keys(), ...this.aliases.keys()]);
     const hint = [guess ? `did you mean '${guess}'?` : undefined, this.options.hint].filter(Boolean).join('; ');
-    return new UserError(`unknown ${this.what} '${shown}'; known: ${known}`, { hint: hint || undefined, exitCode: this.options.exitCode });
+    return new UserError(`unknown ${this.what} '${shown}'; ${this.options.knownLabel ?? 'known'}: ${known}`, { hint: hint || undefined, exitCode: this.options.exitCode });
   }
 }
 

@@ -10,6 +10,7 @@
  *    "created":"2026-…Z"}
  */
 import { renameSync, writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { archToJson, readJsonFile, validateArchitecture } from '../core/arch-file.js';
 import type { Architecture } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
@@ -98,7 +99,9 @@ export function validateFront(value: unknown, where: string): FrontFile {
     const lat = m.latency;
     if (!isObj(lat) || !isNum(lat.ms) || !(lat.ci95 === null || (Array.isArray(lat.ci95) && lat.ci95.length === 2 && lat.ci95.every(isNum))))
       throw bad(`${at}: "latency" must be {"ms": number, "ci95": [low, high] | null}`);
-    validateArchitecture(m.architecture, `${where}: ${at} architecture`);
+    const arch = validateArchitecture(m.architecture, `${where}: ${at} architecture`);
+    if (arch.space && !isDeepStrictEqual(arch.space.encoding, m.encoding))
+      throw bad(`${at}: "encoding" ${JSON.stringify(m.encoding)} is not its architecture's encoding ${JSON.stringify(arch.space.encoding)}`);
     names.add(m.name);
   });
   if (value.best !== null && !(typeof value.best === 'string' && names.has(value.best))) throw bad('"best" must be null or the name of a member');

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Architecture, Layer } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
 import { Registry } from '../core/registry.js';
+import { validateArchitectureSpec } from '../core/validate-spec.js';
 import type { Act, OpSpec } from '../core/ops.js';
 import { projectRoot } from '../core/paths.js';
 
@@ -121,10 +122,12 @@ export function loadPublishedNets(opts: { file?: string; resolution?: number; cl
   return result;
 }
 
+const checked = (arch: Architecture): Architecture => (validateArchitectureSpec(arch, `published net '${arch.name}'`), arch);
+
 export function publishedNet(name: string, opts: { file?: string; resolution?: number; classes?: number } = {}): Architecture {
   const { nets, unsupported } = loadPublishedNets(opts);
   const registry = new Registry('published net', nets.map((n) => [n.name, n] as const));
-  if (registry.has(name)) return registry.get(name);
+  if (registry.has(name)) return checked(registry.get(name));
   const skipped = unsupported.find((n) => n.name === name);
   if (skipped) throw new UserError(`published net '${name}' cannot be built: ${skipped.reason}`);
   throw registry.unknown(name);

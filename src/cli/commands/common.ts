@@ -2,7 +2,9 @@
 import type { Argv } from 'yargs';
 import type { Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
+import { Registry } from '../../core/registry.js';
 import { Rng } from '../../core/rng.js';
+import { deviceFactory, deviceName } from '../../../devices/registry.js';
 import type { DeviceOptions, TimingProtocol } from '../../../devices/types.js';
 import type { TrainEvaluatorOptions } from '../../train/train-evaluator.js';
 import { DEFAULT_PROTOCOL } from '../../../devices/types.js';
@@ -67,9 +69,12 @@ export function toDeviceOptions(a: DeviceArgs): DeviceOptions {
     host: a.host,
     port: a.port,
   };
+  const declared = deviceFactory(a.device).options;
+  const known = declared && new Registry('device option', declared.map((k) => [k, k] as const), { knownLabel: `device '${deviceName(a.device)}' reads` });
   for (const kv of a.deviceOpt ?? []) {
     const m = /^([\w.-]+)=(.*)$/.exec(kv);
     if (!m) throw new UserError(`--device-opt must look like key=value, got '${kv}'`);
+    if (known && !known.has(m[1])) throw known.unknown(m[1]);
     const v = m[2];
     opts[m[1]] = v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
   }
@@ -121,7 +126,12 @@ export async function resolveArchitectures(a: ArchArgs): Promise<Architecture[]>
   const { createSpace } = await import('../../spaces/registry.js');
   const space = createSpace(a.space, { resolution: a.resolution });
   const rng = new Rng(a.seed);
-  return Array.from({ length: a.random as number }, () => space.build(space.sample(rng)));
+  const { validateArchitectureSpec } = await import('../../core/validate-spec.js');
+  return Array.from({ length: a.random as number }, () => {
+    const arch = space.build(space.sample(rng));
+    validateArchitectureSpec(arch);
+    return arch;
+  });
 }
 
 /** Training data and budget, shared by every command that trains (search with train/supernet/fbnet/…, train). */

@@ -56,7 +56,10 @@ async function instancesToProfile(a: ProfileArgs): Promise<{ instances: OpInstan
     if (!a.space) throw new UserError('say what to profile: --space S (every op of a search space), or --arch/--published/--space S --random N');
     const { createSpace } = await import('../../spaces/registry.js');
     const space = createSpace(a.space, { resolution: a.resolution });
-    for (const inst of space.allInstances()) byKey.set(opKey(inst), inst);
+    const { checkInstances } = await import('../../core/validate-spec.js');
+    const all = space.allInstances();
+    checkInstances(all, (inst) => `space ${space.id} at resolution ${space.resolution}, op ${opKey(inst)}`);
+    for (const inst of all) byKey.set(opKey(inst), inst);
     label = `${space.id}@${space.resolution}`;
     // Calibration nets come from their own seed stream, so they never coincide with a user's --seed sample.
     const rng = new Rng(CALIBRATION_SEED);
