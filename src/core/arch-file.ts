@@ -5,7 +5,8 @@
  * Every layer spec is checked field by field through the canonical key, so a file can never hold a
  * block the exporter and the LUT would read differently.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-file.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { Architecture, Layer } from './arch.js';
 import { UserError } from './errors.js';
@@ -90,5 +91,5 @@ export function archToJson(arch: Architecture): object {
 }
 
 export function writeArchFile(file: string, arch: Architecture): void {
-  writeFileSync(file, JSON.stringify(archToJson(arch), null, 1) + '\n');
+  writeFileAtomic(file, JSON.stringify(archToJson(arch), null, 1) + '\n', `architecture file ${file}`);
 }

@@ -26,3 +26,14 @@ export class DeviceUnavailableError extends UserError {
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;
 }
+
+/** Exit code of an I/O failure (sysexits' EX_IOERR; 4 and 5 are verify's check results). */
+export const EXIT_IO = 74;
+
+/** Writing (or reading) a file failed: full disk, read-only file system, permissions. Exit code 74. */
+export class IoError extends UserError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { ...options, exitCode: EXIT_IO });
+    this.name = 'IoError';
+  }
+}

@@ -7,7 +7,8 @@
  * or last line), else the last number printed.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { archToJson } from '../core/arch-file.js';
@@ -126,7 +127,7 @@ export function commandEvaluator(opts: CommandEvaluatorOptions): AccuracyEvaluat
       const dir = mkdtempSync(path.join(tmpdir(), 'hw-nas-eval-'));
       try {
         const file = path.join(dir, 'arch.json');
-        writeFileSync(file, JSON.stringify(archToJson(arch)) + '\n');
+        writeFileAtomic(file, JSON.stringify(archToJson(arch)) + '\n', 'the architecture file for the evaluator command');
         const line = commandLine(command, file);
         const out = await runShell(line, timeoutMs, opts.cwd);
         const printed = `stdout: ${tail(out.stdout)}\nstderr: ${tail(out.stderr)}`;

@@ -9,7 +9,7 @@
  *    "best":"<name>"|null,"members":[{"name","encoding","architecture","accuracy","latency":{"ms","ci95"}}],
  *    "created":"2026-…Z"}
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { isDeepStrictEqual } from 'node:util';
 import { archToJson, readJsonFile, validateArchitecture } from '../core/arch-file.js';
 import type { Architecture } from '../core/arch.js';
@@ -63,9 +63,7 @@ export function frontMember(arch: Architecture, accuracy: number, latency: { ms:
 
 /** Writes atomically (temporary file + rename), so a killed process never leaves half a front. */
 export function writeFrontFile(file: string, front: FrontFile): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(front, null, 1) + '\n');
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(front, null, 1) + '\n', `front file ${file}`);
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -100,7 +98,7 @@ export function validateFront(value: unknown, where: string): FrontFile {
     if (!isObj(lat) || !isNum(lat.ms) || !(lat.ci95 === null || (Array.isArray(lat.ci95) && lat.ci95.length === 2 && lat.ci95.every(isNum))))
       throw bad(`${at}: "latency" must be {"ms": number, "ci95": [low, high] | null}`);
     const arch = validateArchitecture(m.architecture, `${where}: ${at} architecture`);
-    if (arch.space && !isDeepStrictEqual(arch.space.encoding, m.encoding))
+    if (arch.space?.id === space.id && !isDeepStrictEqual(arch.space.encoding, m.encoding))
       throw bad(`${at}: "encoding" ${JSON.stringify(m.encoding)} is not its architecture's encoding ${JSON.stringify(arch.space.encoding)}`);
     names.add(m.name);
   });

@@ -122,13 +122,14 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       progress.stop();
       await device.dispose();
     }
-    if (a.json === false) log(`next: nas predict --lut ${a.out} --space ${a.space ?? 'mbv2'} --random 5`);
+    const source = a.arch !== undefined ? `--arch ${a.arch}` : a.published !== undefined ? `--published ${a.published}` : `--space ${a.space} --random 5`;
+    if (a.json === false) log(`next: nas predict --lut ${a.out} ${source}${a.resolution !== undefined ? ` --resolution ${a.resolution}` : ''}`);
   },
 };
 
 /** Measures the calibration networks and stores the fit in the LUT (atomically). */
 async function runCalibration(lutPath: string, device: Device, nets: Architecture[], label: string): Promise<LutCalibration | undefined> {
-  const { readLut, writeLut } = await import('../../../lut/store.js');
+  const { readLut, updateLut } = await import('../../../lut/store.js');
   const { calibrate, calibrationHelps } = await import('../../predict/calibrate.js');
   const lut = readLut(lutPath);
   const progress = createProgress(`calibrating on ${nets.length} networks`, nets.length);
@@ -142,7 +143,7 @@ async function runCalibration(lutPath: string, device: Device, nets: Architectur
       );
       return undefined;
     }
-    writeLut(lutPath, { ...readLut(lutPath), calibration, updatedAt: new Date().toISOString() });
+    updateLut(lutPath, (current) => ({ ...current, calibration, updatedAt: new Date().toISOString() }));
     return calibration;
   } finally {
     progress.stop();
