@@ -98,7 +98,7 @@ export function validateFront(value: unknown, where: string): FrontFile {
     if (!isObj(lat) || !isNum(lat.ms) || !(lat.ci95 === null || (Array.isArray(lat.ci95) && lat.ci95.length === 2 && lat.ci95.every(isNum))))
       throw bad(`${at}: "latency" must be {"ms": number, "ci95": [low, high] | null}`);
     const arch = validateArchitecture(m.architecture, `${where}: ${at} architecture`);
-    if (arch.space?.id === space.id && !isDeepStrictEqual(arch.space.encoding, m.encoding))
+    if (arch.space && arch.space.id === space.id && !isDeepStrictEqual(arch.space.encoding, m.encoding))
       throw bad(`${at}: "encoding" ${JSON.stringify(m.encoding)} is not its architecture's encoding ${JSON.stringify(arch.space.encoding)}`);
     names.add(m.name);
   });
