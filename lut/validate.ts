@@ -5,6 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { UserError } from '../src/core/errors.js';
 import { opKey, parseOpKey } from '../src/core/keys.js';
+import { isLatency, MAX_LATENCY_MS, statsProblem } from '../src/core/latency-bounds.js';
 import { LUT_FORMAT, LUT_VERSION, type Lut } from './format.js';
 import schema from './schema.json' with { type: 'json' };
 
@@ -38,6 +39,14 @@ export function validateLut(data: unknown, source: string): Lut {
     throw new UserError(`${source} is not a valid LUT v${LUT_VERSION}: ${shown.join('; ')}${more}`);
   }
   const lut = data as Lut;
+  const implausible = (what: string, problem: string | undefined) => {
+    if (problem) throw new UserError(`${source}: ${what}: ${problem}`, { hint: 'a measured latency is never like this: the file is corrupt or was edited; re-profile the entry (nas profile fills what is missing)' });
+  };
+  implausible('overhead', statsProblem(lut.overhead));
+  for (const [key, entry] of Object.entries(lut.entries)) {
+    implausible(`entry '${key}'`, statsProblem(entry.stats));
+    if (!isLatency(entry.net)) implausible(`entry '${key}'`, `net ${entry.net} ms is outside [0, ${MAX_LATENCY_MS}] ms`);
+  }
   for (const key of [...Object.keys(lut.entries), ...Object.keys(lut.unsupported ?? {})]) {
     // parseOpKey throws a UserError that says what is wrong with the key.
     const canonical = opKey(parseOpKey(key));

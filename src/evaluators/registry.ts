@@ -16,6 +16,8 @@ export interface EvaluatorOptions {
   command?: string;
   /** command: per-architecture timeout. */
   timeoutMs?: number;
+  /** command: the range a printed accuracy must fall in. */
+  accuracyRange?: [number, number];
   proxy?: ProxyEvaluatorOptions;
   /** train, supernet: data and budget (the command's training flags). */
   training?: TrainEvaluatorOptions;
@@ -27,7 +29,7 @@ type EvaluatorFactory = (opts: EvaluatorOptions) => AccuracyEvaluator | Promise<
 
 export const EVALUATORS = {
   table: (o) => tableEvaluator({ dataset: o.dataset, file: o.nb201File }),
-  command: (o) => commandEvaluator({ command: o.command ?? '', timeoutMs: o.timeoutMs }),
+  command: (o) => commandEvaluator({ command: o.command ?? '', timeoutMs: o.timeoutMs, range: o.accuracyRange }),
   proxy: async (o) => (await import('./proxy/index.js')).proxyEvaluator(o.proxy),
   // tfjs and the training kernels load only when training is asked for.
   train: async (o) => (await import('../train/train-evaluator.js')).trainEvaluator(o.training),

@@ -22,6 +22,7 @@ export interface SearchArgs extends TrainingArgs {
   dataset?: string;
   evalCommand?: string;
   evalTimeout?: number;
+  evalRange?: string;
   proxyBatch?: number;
   proxyResolution?: number;
   proxyBackend?: string;
@@ -66,10 +67,20 @@ export function checkSearchArgs(a: SearchArgs): void {
   if (a.evalTimeout !== undefined && !(a.evalTimeout > 0)) throw new UserError(`--eval-timeout must be a positive number of seconds, got ${a.evalTimeout}`);
   if (a.evaluator === 'command' && !a.evalCommand?.trim())
     throw new UserError('--evaluator command needs --eval-command "…"', { hint: `e.g. --eval-command "python train.py --arch {arch}" ({arch} = architecture JSON file)` });
+  if (a.evaluator !== 'command' && a.evalRange !== undefined) throw new UserError(`--eval-range is only used with --evaluator command (got --evaluator ${a.evaluator})`);
   if (a.evaluator !== 'command' && a.evalCommand !== undefined) throw new UserError(`--eval-command is only used with --evaluator command (got --evaluator ${a.evaluator})`);
   if (a.evaluator !== 'proxy' && [a.proxyBatch, a.proxyResolution, a.proxyBackend].some((v) => v !== undefined))
     throw new UserError(`--proxy-batch, --proxy-resolution and --proxy-backend are only used with --evaluator proxy (got --evaluator ${a.evaluator})`);
   if (!a.out?.trim()) throw new UserError('--out must name the front file to write, e.g. --out front.json');
+}
+
+/** --eval-range LOW,HIGH as two numbers. */
+function parseRange(text: string | undefined): [number, number] | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(',').map((t) => (t.trim() === '' ? NaN : Number(t)));
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0] < parts[1]))
+    throw new UserError(`--eval-range must be LOW,HIGH with LOW < HIGH (e.g. 0,100 or 0,1), got '${text}'`);
+  return [parts[0], parts[1]];
 }
 
 /** `space`: the LUT must cover it up front (not for strategies that profile what they lack). */
@@ -109,6 +120,7 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
     nb201File: a.nb201File,
     command: a.evalCommand,
     timeoutMs: a.evalTimeout === undefined ? undefined : a.evalTimeout * 1000,
+    accuracyRange: parseRange(a.evalRange),
     proxy: { batch: a.proxyBatch, resolution: a.proxyResolution, backend: a.proxyBackend as never },
   });
   const progress = createProgress(`search ${strategy.name}`, a.budget, { quiet: !process.stderr.isTTY });
@@ -188,6 +200,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('dataset', { type: 'string', default: 'cifar10', describe: 'table evaluator: cifar10, cifar100 or ImageNet16-120' })
       .option('eval-command', { type: 'string', describe: 'command evaluator: shell command; {arch} is replaced by the architecture JSON file (appended if absent); prints the accuracy' })
       .option('eval-timeout', { type: 'number', describe: 'command evaluator: seconds per architecture (default 3600)' })
+      .option('eval-range', { type: 'string', describe: 'command evaluator: LOW,HIGH range a printed accuracy must fall in (default 0,100, a percentage)' })
       .option('proxy-batch', { type: 'number', describe: 'proxy evaluator: minibatch size (default 16)' })
       .option('proxy-resolution', { type: 'number', describe: 'proxy evaluator: input size (default the space resolution, at most 16)' })
       .option('proxy-backend', { type: 'string', describe: 'proxy evaluator: tfjs backend, wasm (default) or cpu' })
