@@ -16,7 +16,8 @@ export async function main(args: string[]): Promise<number> {
     .option('json', { type: 'boolean', default: false, describe: 'print one machine-readable JSON document on stdout (logs and progress go to stderr)' })
     .option('config', { type: 'string', describe: 'defaults for every command from this JSON file (default: ./nas.config.json when present); flags win' })
     .middleware(configMiddleware(COMMANDS.map((c) => String(c.command).split(' ')[0])) as never, true)
-    .middleware(validateFlagsMiddleware() as never, true)
+    // After the commands' coerce functions (a bare --random is 1 by then), before any handler.
+    .middleware(validateFlagsMiddleware() as never, false)
     .strict()
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()
