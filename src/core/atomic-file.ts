@@ -24,6 +24,8 @@ const CAUSES: Record<string, string> = {
   EPERM: 'operation not permitted',
   EISDIR: 'the path is a directory',
   ENOTDIR: 'a part of the path is not a directory',
+  // mkdir -p through a regular file
+  EEXIST: 'a part of the path is a file, not a folder',
   ENOENT: 'the folder does not exist',
   EIO: 'an input/output error on the device',
   EMFILE: 'too many open files',
