@@ -16,11 +16,11 @@ const RUN = path.join(ROOT, 'dist/src/cli/run.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'nas-interrupt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const BUDGET = 16;
+const BUDGET = 12;
 /** Each evaluation appends a line to `log`, then prints the architecture file's size as its "accuracy". */
 const args = (strategy: string, out: string, log: string) => [
   'search', '--space', 'nb201', '--latency-table', 'pixel3', '--strategy', strategy, '--budget', String(BUDGET), '--seed', '5',
-  '--evaluator', 'command', '--eval-command', `echo x >> ${log}; sleep 0.2; wc -c < {arch}`, '--eval-range', '0,1000000', '--out', out,
+  '--evaluator', 'command', '--eval-command', `echo x >> ${log}; sleep 0.15; wc -c < {arch}`, '--eval-range', '0,1000000', '--out', out,
 ];
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
 const members = (front: string) => (JSON.parse(readFileSync(front, 'utf8')) as { members: unknown[] }).members;
@@ -61,8 +61,8 @@ describe.runIf(existsSync(RUN))('interrupting nas search and running it again', 
   };
 
   it.each([
-    ['nsga2', 'SIGINT', 130, 5],
-    ['evolution', 'SIGTERM', 143, 9],
+    ['nsga2', 'SIGINT', 130, 4],
+    ['evolution', 'SIGTERM', 143, 7],
   ] as const)('%s stopped by %s: exit %d with the resume line; the rerun evaluates only the rest and ends like an uninterrupted run', async (strategy, signal, code, after) => {
     const out = path.join(dir, `${strategy}.json`);
     const log = path.join(dir, `${strategy}.log`);
@@ -89,7 +89,7 @@ describe.runIf(existsSync(RUN))('interrupting nas search and running it again', 
     expect(members(out)).toEqual(whole(strategy));
   }, 180_000);
 
-  it.each([3, 11])('random killed with SIGKILL after %d evaluations: the rerun ends like an uninterrupted run; a stale lock is taken over', async (after) => {
+  it.each([5])('random killed with SIGKILL after %d evaluations: the rerun ends like an uninterrupted run; a stale lock is taken over', async (after) => {
     const out = path.join(dir, `random-${after}.json`);
     const log = path.join(dir, `random-${after}.log`);
     const r = await interrupted(args('random', out, log), log, after, 'SIGKILL');
