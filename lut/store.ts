@@ -10,7 +10,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { DeviceInfo, LatencyStats, TimingProtocol } from '../devices/types.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../src/core/atomic-file.js';
-import { UserError } from '../src/core/errors.js';
+import { oneLine, UserError } from '../src/core/errors.js';
 import { withLock } from '../src/core/file-lock.js';
 import { deviceDifferences, identityText, protocolDifferences } from './compare.js';
 import { LUT_FORMAT, LUT_VERSION, type Lut, type LutEntry } from './format.js';
@@ -52,13 +52,18 @@ export function readLut(file: string): Lut {
       throw new UserError(`LUT file ${file} does not exist`, { hint: `create it with: nas-profile --device <name> --space <space> --out ${file}` });
     throw new UserError(`cannot read LUT file ${file}: ${(e as Error).message}`, { cause: e });
   }
+  return parseLut(text, `LUT file ${file}`);
+}
+
+/** Parses and validates the text of a LUT; `source` names it in errors ("LUT file x.json"). */
+export function parseLut(text: string, source: string): Lut {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`LUT file ${file} is not valid JSON: ${(e as Error).message}`);
+    throw new UserError(`${source} is not valid JSON: ${oneLine((e as Error).message)}`);
   }
-  return validateLut(data, `LUT file ${file}`);
+  return validateLut(data, source);
 }
 
 /** JSON with one line per entry: readable, and a re-profiled entry shows as a one-line diff. Entries sorted by key. */

@@ -3,7 +3,7 @@
  * checked first, so an old or foreign file gets a message about that and not a list of schema errors.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { UserError } from '../src/core/errors.js';
+import { oneLine, UserError } from '../src/core/errors.js';
 import { opKey, parseOpKey } from '../src/core/keys.js';
 import { isLatency, MAX_LATENCY_MS, statsProblem } from '../src/core/latency-bounds.js';
 import { LUT_FORMAT, LUT_VERSION, type Lut } from './format.js';
@@ -36,7 +36,7 @@ export function validateLut(data: unknown, source: string): Lut {
     const errors = validate.errors ?? [];
     const shown = errors.slice(0, 5).map(describe);
     const more = errors.length > shown.length ? `; and ${errors.length - shown.length} more` : '';
-    throw new UserError(`${source} is not a valid LUT v${LUT_VERSION}: ${shown.join('; ')}${more}`);
+    throw new UserError(oneLine(`${source} is not a valid LUT v${LUT_VERSION}: ${shown.join('; ')}${more}`, 1000));
   }
   const lut = data as Lut;
   const implausible = (what: string, problem: string | undefined) => {

@@ -9,7 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-file.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { Architecture, Layer } from './arch.js';
-import { UserError } from './errors.js';
+import { oneLine, UserError } from './errors.js';
 import { opKey, parseOpKey } from './keys.js';
 import type { Shape } from './ops.js';
 import { validateArchitectureSpec } from './validate-spec.js';
@@ -25,16 +25,27 @@ export function readJsonFile(file: string, what: string): unknown {
     throw new UserError(`${what} file not found: ${file}`);
   }
   if (stat.isDirectory()) throw new UserError(`${what} path is a directory, expected a file: ${file}`);
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UserError(`${what} file ${file} is not valid JSON: ${(e as Error).message}`);
+    throw new UserError(`cannot read ${what} file ${file}: ${(e as Error).message}`);
+  }
+  return parseJsonText(text, file, what);
+}
+
+/** JSON.parse with the error a user sees: "<what> file <file> is not valid JSON: …". */
+export function parseJsonText(text: string, file: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${what} file ${file} is not valid JSON: ${oneLine((e as Error).message)}`);
   }
 }
 
 /** Validates a parsed architecture object (full form). */
 export function validateArchitecture(value: unknown, where: string): Architecture {
-  const bad = (why: string) => new UserError(`${where}: ${why}`, { hint: `see docs/formats.md for the ${ARCH_FORMAT} format` });
+  const bad = (why: string) => new UserError(`${where}: ${oneLine(why, 600)}`, { hint: `see docs/formats.md for the ${ARCH_FORMAT} format` });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('expected a JSON object');
   const a = value as Record<string, unknown>;
   if (a.format !== ARCH_FORMAT) throw bad(`"format" must be "${ARCH_FORMAT}", got ${JSON.stringify(a.format)}`);
@@ -66,7 +77,11 @@ export function validateArchitecture(value: unknown, where: string): Architectur
 
 /** Reads an architecture file in either form. */
 export async function readArchFile(file: string): Promise<Architecture> {
-  const value = readJsonFile(file, 'architecture');
+  return archFromJson(readJsonFile(file, 'architecture'), file);
+}
+
+/** An architecture from parsed JSON in any form (full, short, an exported net's sidecar); `file` names it in errors. */
+export async function archFromJson(value: unknown, file: string): Promise<Architecture> {
   const a = value as Record<string, unknown>;
   if (a && typeof a === 'object' && typeof a.space === 'string') {
     if (!Array.isArray(a.encoding)) throw new UserError(`${file}: a short-form architecture needs "encoding": [choice, …] for space '${a.space}'`);

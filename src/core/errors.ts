@@ -37,3 +37,12 @@ export class IoError extends UserError {
     this.name = 'IoError';
   }
 }
+
+/**
+ * Text from a file or a flag, made safe to quote in a one-line message: control characters (a newline
+ * inside a key, a JSON parser's excerpt) escaped, and very long values shortened.
+ */
+export function oneLine(text: string, max = 300): string {
+  const escaped = text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
+}

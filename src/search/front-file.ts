@@ -11,9 +11,9 @@
  */
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { isDeepStrictEqual } from 'node:util';
-import { archToJson, readJsonFile, validateArchitecture } from '../core/arch-file.js';
+import { archToJson, parseJsonText, readJsonFile, validateArchitecture } from '../core/arch-file.js';
 import type { Architecture } from '../core/arch.js';
-import { UserError } from '../core/errors.js';
+import { oneLine, UserError } from '../core/errors.js';
 import type { SpaceOptions } from '../core/space.js';
 
 export const FRONT_FORMAT = 'hw-nas-front';
@@ -71,7 +71,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 /** Checks a parsed front document field by field; errors name the file and the field. */
 export function validateFront(value: unknown, where: string): FrontFile {
-  const bad = (why: string) => new UserError(`${where}: ${why}`, { hint: `a front file is written by nas search (format "${FRONT_FORMAT}" version ${FRONT_VERSION})` });
+  const bad = (why: string) => new UserError(`${where}: ${oneLine(why, 600)}`, { hint: `a front file is written by nas search (format "${FRONT_FORMAT}" version ${FRONT_VERSION})` });
   if (!isObj(value)) throw bad('expected a JSON object');
   if (value.format !== FRONT_FORMAT) throw bad(`"format" must be "${FRONT_FORMAT}", got ${JSON.stringify(value.format)}`);
   if (value.version !== FRONT_VERSION) throw bad(`unsupported version ${JSON.stringify(value.version)} (this tool reads version ${FRONT_VERSION})`);
@@ -108,4 +108,9 @@ export function validateFront(value: unknown, where: string): FrontFile {
 
 export function readFrontFile(file: string): FrontFile {
   return validateFront(readJsonFile(file, 'front'), file);
+}
+
+/** Parses and validates the text of a front file (`where` names it in errors). */
+export function parseFront(text: string, where: string): FrontFile {
+  return validateFront(parseJsonText(text, where, 'front'), where);
 }
