@@ -47,7 +47,8 @@ export function specProblem(spec: OpSpec): string | undefined {
     int('groups', 1, SPEC_LIMITS.maxChannels),
     int('arity', 1, SPEC_LIMITS.maxArity),
     num('expand', 0, SPEC_LIMITS.maxExpand, true),
-    num('se', 0, 1),
+    // An MBConv's SE ratio is relative to the block's input channels: MobileNetV3 has 0.25 × expand 6 = 1.5.
+    num('se', 0, SPEC_LIMITS.maxExpand),
     num('ratio', 0, 1, true),
   ];
   const first = problems.find((p) => p !== undefined);
