@@ -3,6 +3,7 @@
  * devices/registry.ts. Heavy runtimes (onnxruntime, Chromium, tfjs) are imported lazily inside
  * init(), so importing the registry is cheap.
  */
+import type { ModelUnderTest } from '../src/core/contracts.js';
 import type { OpInstance } from '../src/core/ops.js';
 
 /** A latency distribution in milliseconds. */
@@ -75,14 +76,7 @@ export interface DeviceInfo {
 }
 
 /** A model to time: ONNX bytes plus what it contains, so devices that do not run ONNX can rebuild it. */
-export interface ModelUnderTest {
-  /** Canonical op key, or a name for whole networks. */
-  key: string;
-  onnx: Uint8Array;
-  inputs: { name: string; shape: number[] }[];
-  /** The op instances the model is made of, in order (one for a one-op model). */
-  ops: OpInstance[];
-}
+export type { ModelUnderTest };
 
 export interface TimingResult {
   stats: LatencyStats;

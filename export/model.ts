@@ -8,11 +8,10 @@ import onnxProto from 'onnx-proto';
 import { placeLayers, type Architecture } from '../src/core/arch.js';
 import { UserError } from '../src/core/errors.js';
 import { opKey } from '../src/core/keys.js';
-import { outputShape, type OpInstance, type OpSpec, type Shape } from '../src/core/ops.js';
-import type { ModelUnderTest } from '../devices/types.js';
-import { BLOCK_EMITTERS } from './blocks/index.js';
-import type { BlockContext } from './blocks/layers.js';
-import { sumOf } from './blocks/sum.js';
+import { lowerArchitecture, lowerInstance } from '../src/core/lower/index.js';
+import { outputShape, type OpInstance, type Shape } from '../src/core/ops.js';
+import type { ModelUnderTest } from '../src/core/contracts.js';
+import { emitOnnx } from './onnx/emit.js';
 import { GraphBuilder } from './onnx/graph.js';
 import { Weights, type WeightSource } from './weights.js';
 
@@ -25,45 +24,22 @@ export interface ExportOptions {
   weights?: WeightSource;
 }
 
-function emit(ctx: BlockContext, spec: OpSpec, x: string, shape: Shape, prefix: string): string {
-  // The table is keyed by kind, so the entry always matches the spec; TypeScript cannot see that.
-  const emitter = BLOCK_EMITTERS[spec.kind] as (c: BlockContext, s: OpSpec, x: string, sh: Shape, p: string) => string;
-  return emitter(ctx, spec, x, shape, prefix);
-}
+const weightsOf = (opts: ExportOptions) => new Weights(opts.seed ?? 0, opts.weights);
 
-function context(opts: ExportOptions): BlockContext {
-  return { g: new GraphBuilder(), weights: new Weights(opts.seed ?? 0, opts.weights) };
-}
-
-/** A model made of one op instance; key = opKey(inst), parameters named op.<part>.weight|bias. */
+/** A model made of one op instance (lowerInstance); key = opKey(inst), parameters named op.<part>.weight|bias. */
 export function opModel(inst: OpInstance, opts: ExportOptions = {}): ModelUnderTest {
-  const out = outputShape(inst.spec, inst.input);
+  outputShape(inst.spec, inst.input); // a UserError when the op cannot apply
   const key = opKey(inst);
-  const ctx = context(opts);
-  const shape = [...inst.input];
-  let inputs: { name: string; shape: number[] }[];
-  let y: string;
-  if (inst.spec.kind === 'sum') {
-    if (!Number.isInteger(inst.spec.arity) || inst.spec.arity < 1) throw new UserError(`sum: arity must be a positive integer, got ${inst.spec.arity}`);
-    inputs = Array.from({ length: inst.spec.arity }, (_, i) => ({ name: `input${i}`, shape }));
-    y = sumOf(ctx, inputs.map((i) => ctx.g.addInput(i.name, i.shape)), 'op.sum');
-  } else {
-    inputs = [{ name: 'input', shape }];
-    y = emit(ctx, inst.spec, ctx.g.addInput('input', shape), inst.input, 'op');
-  }
-  ctx.g.addOutput(y, 'output', out);
-  return { key, onnx: ctx.g.encode(key), inputs, ops: [inst] };
+  const graph = lowerInstance(inst);
+  return { key, onnx: emitOnnx(graph, key, weightsOf(opts)).bytes, inputs: graph.inputs.map((i) => ({ name: i.name, shape: [...i.shape] })), ops: [inst], graph };
 }
 
-/** The whole architecture as one model; key = arch.name, parameters named layer<i>.<part>.weight|bias. */
+/** The whole architecture as one model (lowerArchitecture); key = arch.name, parameters named <layer id>.<part>.weight|bias. */
 export function networkModel(arch: Architecture, opts: ExportOptions = {}): ModelUnderTest {
   const placed = placeLayers(arch);
   if (!placed.length) throw new UserError(`architecture '${arch.name}' has no layers to export`);
-  const ctx = context(opts);
-  let x = ctx.g.addInput('input', [...arch.input]);
-  for (const { index, inst } of placed) x = emit(ctx, inst.spec, x, inst.input, `layer${index}`);
-  ctx.g.addOutput(x, 'output', [...placed[placed.length - 1].output]);
-  return { key: arch.name, onnx: ctx.g.encode(arch.name), inputs: [{ name: 'input', shape: [...arch.input] }], ops: placed.map((p) => p.inst) };
+  const graph = lowerArchitecture(arch);
+  return { key: arch.name, onnx: emitOnnx(graph, arch.name, weightsOf(opts)).bytes, inputs: [{ name: 'input', shape: [...arch.input] }], ops: placed.map((p) => p.inst), graph };
 }
 
 /** A single Identity on `shape`: timing it measures what a runtime costs per run with nothing to compute. */

@@ -26,29 +26,12 @@
  * does not have, which then gets generated weights.
  */
 import { UserError } from '../src/core/errors.js';
-import type { Act } from '../src/core/ops.js';
 import { Rng } from '../src/core/rng.js';
 
 export type WeightSource = (name: string, shape: number[]) => Float32Array | undefined;
 
-/**
- * 1/sqrt(E[act(z)^2]) for z ~ N(0,1): scaling the weights of the layer in front of `act` by it keeps
- * the second moment of activations at 1 (He et al. 2015 for ReLU, the same argument for the others).
- */
-const ACT_GAIN: Record<Act, number> = { relu: Math.SQRT2, relu6: Math.SQRT2, hswish: 1.736, swish: 1.676, none: 1 };
-export function actGain(act: Act): number {
-  return ACT_GAIN[act];
-}
-
-/** 1/sqrt(E[sigmoid(z)^2]): undoes the shrink of an SE scale on the layer that follows it. */
-export const SE_GAIN = 1.85;
-
-/**
- * Gain of the last layer of a residual branch: x + f(x) would double the variance per block
- * (2^20 after 20 blocks), so the branch starts small, in the spirit of zero-initialised residual
- * BatchNorm (Goyal et al. 2017) but non-zero so the branch still computes something.
- */
-export const RESIDUAL_GAIN = 0.3;
+// The gains live with the lowerings, which carry them on the graph (InitHint); re-exported for the backends.
+export { actGain, RESIDUAL_GAIN, SE_GAIN } from '../src/core/lower/gains.js';
 
 const BIAS_SCALE = 0.1;
 
@@ -77,6 +60,11 @@ export class Weights {
 
   bias(name: string, shape: number[]): Float32Array {
     return this.fromSource(name, shape) ?? this.uniform(name, shape, BIAS_SCALE);
+  }
+
+  /** A tensor every element of which is `value` unless the source has it (BatchNorm statistics, norm scales). */
+  constant(name: string, shape: number[], value: number): Float32Array {
+    return this.fromSource(name, shape) ?? new Float32Array(count(shape)).fill(value);
   }
 
   private uniform(name: string, shape: number[], bound: number): Float32Array {

@@ -1,7 +1,8 @@
 /**
  * TensorFlow.js in the bench page, as a PageRuntime: `tfjs-webgl` (the webgl backend in tfjs's union
  * bundle) and `tfjs-webgpu` (needs the separate @tensorflow/tfjs-backend-webgpu package). Models are
- * rebuilt from their op instances (tfjs-program.ts), since tfjs does not run ONNX.
+ * compiled from their primitive graph to a tfjs program (devices/tfjs/program.ts, the program the Node tfjs
+ * devices run), since tfjs does not run ONNX.
  */
 import { DeviceUnavailableError } from '../../src/core/errors.js';
 import type { OpInstance } from '../../src/core/ops.js';
@@ -9,7 +10,7 @@ import type { AdapterInfo, ModelUnderTest } from '../types.js';
 import type { LoadedRuntime, PageInput, PageRuntime } from './browser-device.js';
 import type { BrowserPage } from './browser-page.js';
 import { TFJS_SCRIPT, TFJS_WEBGPU_SCRIPT, tfjsDist, tfjsWebgpuDist } from './packages.js';
-import { tfjsProgram, tfjsSupports } from './tfjs-program.js';
+import { modelGraph, tfjsProgram, tfUnsupported } from '../tfjs/program.js';
 
 export type TfjsBackend = 'webgl' | 'webgpu';
 
@@ -65,7 +66,7 @@ export class TfjsPageRuntime implements PageRuntime {
       options: {
         backend: info.backend,
         browser: info.browserVersion || info.userAgent,
-        model: 'rebuilt from op instances (NHWC, BN folded, relu/relu6/sigmoid fused)',
+        model: 'compiled from the primitive graph (NHWC, BN folded, relu/relu6/sigmoid fused)',
         ...(info.webglVersion ? { webglVersion: info.webglVersion } : {}),
       },
       adapter,
@@ -75,7 +76,8 @@ export class TfjsPageRuntime implements PageRuntime {
   }
 
   supports(inst: OpInstance): true | string {
-    return tfjsSupports(inst);
+    const why = tfUnsupported(inst);
+    return why === undefined ? true : `tfjs: ${why}`;
   }
 
   inputShape(shape: number[]): number[] {
@@ -83,6 +85,6 @@ export class TfjsPageRuntime implements PageRuntime {
   }
 
   openArgs(model: ModelUnderTest, inputs: PageInput[]): unknown {
-    return { program: tfjsProgram(model), inputs };
+    return { program: tfjsProgram(modelGraph(model)), inputs };
   }
 }

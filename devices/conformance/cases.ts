@@ -15,7 +15,7 @@ const { onnx } = onnxProto;
 export const CONFORMANCE_DATA_DIR = '/usr/share/libonnx-testdata/data/node';
 
 /**
- * Every ONNX op type export/blocks/ emits (test/devices/conformance.test.ts checks the exporter
+ * Every ONNX op type the exporter's primitive emitters (export/onnx/primitives/) emit for the catalog's blocks (test/devices/conformance.test.ts checks the exporter
  * against this list): conv/BN-folded convs, the five activations, SE and skip arithmetic, pools,
  * the linear head, zero's strided Slice, identity.
  */
@@ -37,6 +37,7 @@ export const EXPORTED_OP_TYPES = [
   'Reshape',
   'Slice',
   'Identity',
+  'Concat',
 ] as const;
 
 export interface DataSet {

@@ -117,6 +117,15 @@ export class GraphBuilder {
     return output;
   }
 
+  /** Adds a node with several outputs (Split); returns their unique names, built from `outBases`. */
+  addNodeOutputs(opType: string, inputs: readonly string[], outBases: readonly string[], attrs: Record<string, AttrValue> = {}): string[] {
+    for (const x of inputs) if (!this.names.has(x)) throw new Error(`ONNX graph: ${opType} reads '${x}', which does not exist yet`);
+    const outputs = outBases.map((b) => this.uniqueName(b));
+    const node: onnxProto.onnx.INodeProto = { opType, name: outputs[0], input: [...inputs], output: outputs, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) };
+    this.nodes.push(node);
+    return outputs;
+  }
+
   /**
    * Declares `tensor` as a graph output called `name`. The producing node is renamed in place when it
    * can be; a tensor no node of ours produces (a graph input, or one already exported) goes through

@@ -1,11 +1,15 @@
 /** Output conventions shared by every command: results on stdout (JSON with --json), logs on stderr. */
 export interface OutputArgs {
   json?: boolean;
+  /** Where the result goes (default stdout); the demo sends its steps' results to stderr under --json. */
+  print?: (text: string) => void;
 }
 
 /** Prints the result: one JSON document with --json, else the human rendering. */
 export function emit(args: OutputArgs, data: unknown, human: () => string): void {
-  process.stdout.write(args.json ? JSON.stringify(data, null, 2) + '\n' : human());
+  const text = args.json ? JSON.stringify(data, null, 2) + '\n' : human();
+  if (args.print) args.print(text);
+  else process.stdout.write(text);
 }
 
 export function log(message: string): void {
@@ -15,21 +19,4 @@ export function log(message: string): void {
 /** A device's warnings (a software adapter, a runtime-chosen thread count, ...): what its numbers mean. */
 export function logDeviceWarnings(info: { device: string; warnings?: string[] }): void {
   for (const w of info.warnings ?? []) log(`warning: ${info.device}: ${w}`);
-}
-
-/** Formats milliseconds with sensible precision. */
-export function ms(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (Math.abs(value) >= 100) return value.toFixed(1);
-  if (Math.abs(value) >= 1) return value.toFixed(3);
-  return value.toFixed(4);
-}
-
-/** A plain text table with aligned columns (right-aligned numbers). */
-export function table(header: string[], rows: (string | number)[][]): string {
-  const cells = [header, ...rows.map((r) => r.map(String))];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const isNum = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[-+]?[\d.]+%?$/.test(String(r[i]))));
-  const line = (r: string[]) => r.map((c, i) => (isNum[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n') + '\n';
 }

@@ -1,7 +1,9 @@
 /**
  * Architecture files. Two forms are accepted:
- *   full:  {"format":"hw-nas-arch","version":1,"name":…,"input":[1,3,224,224],"dtype":"f32","layers":[{"role","spec"}…]}
- *   short: {"space":"mbv2","resolution":96,"encoding":[0,3,6,…]}   (built by the named search space)
+ *   full:  {"format":"hw-nas-arch","version":2,"name":…,"input":[1,3,224,224],"dtype":"f32","layers":[{"role","spec"}…]}
+ *          version 2 lets a layer carry an "id" and name its "inputs" (a DAG); version 1 files (chains) are still read,
+ *          and a chain is still written as version 1, so older readers keep reading it
+ *   short: {"space":"mbv2","resolution":96,"encoding":[0,3,6,…]}   (built by the named search space: spaces/arch-file.ts)
  * Every layer spec is checked field by field through the canonical key, so a file can never hold a
  * block the exporter and the LUT would read differently.
  */
@@ -15,7 +17,9 @@ import type { Shape } from './ops.js';
 import { validateArchitectureSpec } from './validate-spec.js';
 
 export const ARCH_FORMAT = 'hw-nas-arch';
-export const ARCH_VERSION = 1;
+/** The newest version this tool reads and writes (2: DAG layers with id and inputs). */
+export const ARCH_VERSION = 2;
+const ARCH_VERSIONS = [1, 2];
 
 export function readJsonFile(file: string, what: string): unknown {
   let stat;
@@ -49,7 +53,7 @@ export function validateArchitecture(value: unknown, where: string): Architectur
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('expected a JSON object');
   const a = value as Record<string, unknown>;
   if (a.format !== ARCH_FORMAT) throw bad(`"format" must be "${ARCH_FORMAT}", got ${JSON.stringify(a.format)}`);
-  if (a.version !== ARCH_VERSION) throw bad(`unsupported version ${JSON.stringify(a.version)} (this tool reads version ${ARCH_VERSION})`);
+  if (!ARCH_VERSIONS.includes(a.version as number)) throw bad(`unsupported version ${JSON.stringify(a.version)} (this tool reads versions ${ARCH_VERSIONS.join(' and ')})`);
   if (typeof a.name !== 'string' || !a.name) throw bad('"name" must be a non-empty string');
   if (!Array.isArray(a.input) || a.input.length !== 4 || !a.input.every((d) => Number.isInteger(d) && d > 0))
     throw bad(`"input" must be [N, C, H, W] positive integers, got ${JSON.stringify(a.input)}`);
@@ -67,42 +71,40 @@ export function validateArchitecture(value: unknown, where: string): Architectur
       throw bad(`layer ${i}: ${(e as Error).message}`);
     }
     if (!isDeepStrictEqual(parsed.spec, spec)) throw bad(`layer ${i}: spec has missing, extra or mistyped fields: ${JSON.stringify(spec)}`);
-    return { role: layer.role as Layer['role'], spec: parsed.spec };
+    const out: Layer = { role: layer.role as Layer['role'], spec: parsed.spec };
+    if (layer.id !== undefined || layer.inputs !== undefined) {
+      if (a.version === 1) throw bad(`layer ${i}: "id" and "inputs" need version 2 (version 1 files are chains)`);
+      if (layer.id !== undefined) {
+        if (typeof layer.id !== 'string') throw bad(`layer ${i}: "id" must be a string`);
+        out.id = layer.id;
+      }
+      if (layer.inputs !== undefined) {
+        if (!Array.isArray(layer.inputs) || !layer.inputs.length || !layer.inputs.every((x) => typeof x === 'string'))
+          throw bad(`layer ${i}: "inputs" must be a non-empty list of layer ids (or "input")`);
+        out.inputs = [...(layer.inputs as string[])];
+      }
+    }
+    return out;
   });
   const arch: Architecture = { name: a.name, input: a.input as unknown as Shape, dtype: 'f32', layers };
   if (a.space !== undefined) arch.space = a.space as Architecture['space'];
-  validateArchitectureSpec(arch, where); // shapes chain, fields in range, activations that fit
+  validateArchitectureSpec(arch, where); // ids resolve, shapes fit, fields in range, activations that fit
   return arch;
 }
 
-/** Reads an architecture file in either form. */
-export async function readArchFile(file: string): Promise<Architecture> {
-  return archFromJson(readJsonFile(file, 'architecture'), file);
-}
-
-/** An architecture from parsed JSON in any form (full, short, an exported net's sidecar); `file` names it in errors. */
-export async function archFromJson(value: unknown, file: string): Promise<Architecture> {
+/**
+ * An architecture from a parsed JSON value in full form, or the sidecar JSON that `nas export --front`
+ * writes beside each ONNX file (it carries its architecture). The short form needs the search spaces:
+ * spaces/arch-file.ts reads files in every form.
+ */
+export function architectureFromJson(value: unknown, file: string): Architecture {
   const a = value as Record<string, unknown>;
-  if (a && typeof a === 'object' && typeof a.space === 'string') {
-    if (!Array.isArray(a.encoding)) throw new UserError(`${file}: a short-form architecture needs "encoding": [choice, …] for space '${a.space}'`);
-    const { createSpace } = await import('../spaces/registry.js');
-    const space = createSpace(a.space, { resolution: a.resolution as number | undefined });
-    let arch: Architecture;
-    try {
-      arch = space.build(a.encoding as number[]);
-    } catch (e) {
-      throw new UserError(`${file}: the encoding does not fit space '${a.space}': ${(e as Error).message}`);
-    }
-    validateArchitectureSpec(arch, file);
-    return arch;
-  }
-  // The sidecar JSON that `nas export --front` writes beside each ONNX file carries its architecture.
   if (a && typeof a === 'object' && a.format === 'hw-nas-exported-net' && a.architecture !== undefined) return validateArchitecture(a.architecture, `${file}: "architecture"`);
   return validateArchitecture(value, file);
 }
 
 export function archToJson(arch: Architecture): object {
-  return { format: ARCH_FORMAT, version: ARCH_VERSION, ...arch };
+  return { format: ARCH_FORMAT, version: arch.layers.some((l) => l.id !== undefined || l.inputs !== undefined) ? ARCH_VERSION : 1, ...arch };
 }
 
 export function writeArchFile(file: string, arch: Architecture): void {

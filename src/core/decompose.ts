@@ -1,115 +1,55 @@
 /**
  * Which LUT instances an architecture's latency is the sum of.
  *
- * Every layer counts as itself, except a NAS-Bench-201 cell: there are 5^6 = 15625 cells per input
- * shape, too many to measure one by one, so a cell counts as its edge ops (reluconv / avg pool 3x3 /
- * identity; "none" edges cost nothing) plus one `sum` per node that adds more than one incoming edge.
- *
- * The cell string helpers live here too, so the NB201 search space and the exporter read cells the
- * same way.
+ * Every block node counts as itself, except a block whose lowering is a cell (src/core/lower/cell.ts):
+ * a NAS-Bench-201 cell has 5^6 = 15625 variants per input shape, too many to measure one by one, so a
+ * cell counts as its edge ops plus its combine ops (one `sum` per node adding more than one edge, one
+ * `concat` for a concatenated output), by one rule for every cell.
  */
 import { placeLayers, type Architecture } from './arch.js';
-import { UserError } from './errors.js';
-import type { OpInstance, OpSpec, Shape } from './ops.js';
+import { blockCell, type Cell } from './lower/index.js';
+import { nb201Cell } from './lower/nb201cell.js';
+import { inputShapes, instance, outputShape, type DType, type OpInstance, type Shape } from './ops.js';
 
-/** The five NAS-Bench-201 edge ops, in the benchmark's order. */
-export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
-export type Nb201Op = (typeof NB201_OPS)[number];
-
-/** Nodes 1..3 each take one edge from every earlier node: 6 edges, node 3 is the cell output. */
-export const NB201_NODES = 4;
-
-export interface Nb201Edge {
-  /** Source node, 0..to-1. */
-  from: number;
-  /** Target node, 1..3. */
-  to: number;
-  op: Nb201Op;
-}
-
-const CELL_HINT = 'a cell looks like |nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|';
+export { NB201_NODES, NB201_OPS, nb201CellString, nb201EdgeSpec, nb201NodeInputs, parseNb201Cell, type Nb201Edge, type Nb201Op } from './nb201-cell.js';
 
 /**
- * Parses a cell string into its 6 edges, ordered by target node then source node
- * (1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2: the order of NAS-Bench-201's architecture index).
+ * The LUT instances a cell applied to `inputs` is made of: every edge op (on its source node's shape),
+ * then the combine ops: one `sum` per node adding more than one edge, one `concat` when the output
+ * concatenates more than one node. Zero nodes (no edges) cost nothing.
  */
-export function parseNb201Cell(cell: string): { edges: Nb201Edge[] } {
-  const bad = (why: string) => new UserError(`bad NAS-Bench-201 cell '${cell}': ${why}`, { hint: CELL_HINT });
-  const groups = cell.split('+');
-  if (groups.length !== NB201_NODES - 1) throw bad(`expected ${NB201_NODES - 1} node groups separated by '+', got ${groups.length}`);
-  const edges: Nb201Edge[] = [];
-  groups.forEach((group, g) => {
-    const to = g + 1;
-    if (!/^\|.*\|$/.test(group)) throw bad(`node ${to}'s group '${group}' must start and end with '|'`);
-    const tokens = group.slice(1, -1).split('|');
-    if (tokens.length !== to) throw bad(`node ${to} needs ${to} edge(s), got ${tokens.length}`);
-    const seen = new Map<number, Nb201Op>();
-    for (const token of tokens) {
-      const m = /^([a-z0-9_]+)~(\d+)$/.exec(token);
-      if (!m) throw bad(`edge '${token}' must be op~source`);
-      const op = m[1] as Nb201Op;
-      const from = Number(m[2]);
-      if (!NB201_OPS.includes(op)) throw bad(`unknown op '${m[1]}' (known: ${NB201_OPS.join(', ')})`);
-      if (from >= to) throw bad(`node ${to} can only take edges from nodes 0..${to - 1}, got ~${from}`);
-      if (seen.has(from)) throw bad(`node ${to} has two edges from node ${from}`);
-      seen.set(from, op);
-    }
-    for (let from = 0; from < to; from++) edges.push({ from, to, op: seen.get(from)! });
-  });
-  return { edges };
-}
-
-/** The cell string for 6 edge ops in the order parseNb201Cell returns them. */
-export function nb201CellString(ops: readonly Nb201Op[]): string {
-  if (ops.length !== 6) throw new UserError(`a NAS-Bench-201 cell has 6 edges, got ${ops.length} ops`);
-  for (const op of ops) if (!NB201_OPS.includes(op)) throw new UserError(`unknown NAS-Bench-201 op '${op}' (known: ${NB201_OPS.join(', ')})`);
-  const group = (start: number, count: number) =>
-    '|' + ops.slice(start, start + count).map((op, i) => `${op}~${i}`).join('|') + '|';
-  return [group(0, 1), group(1, 2), group(3, 3)].join('+');
-}
-
-/** The catalog op an edge runs on a `shape` tensor, or undefined for "none". Channels are kept. */
-export function nb201EdgeSpec(op: Nb201Op, shape: Shape): OpSpec | undefined {
-  switch (op) {
-    case 'none':
-      return undefined;
-    case 'skip_connect':
-      return { kind: 'identity' };
-    case 'nor_conv_1x1':
-      return { kind: 'reluconv', cout: shape[1], k: 1, stride: 1 };
-    case 'nor_conv_3x3':
-      return { kind: 'reluconv', cout: shape[1], k: 3, stride: 1 };
-    case 'avg_pool_3x3':
-      return { kind: 'pool', mode: 'avg', k: 3, stride: 1 };
+export function cellInstances(cell: Cell, inputs: readonly Shape[], dtype: DType): OpInstance[] {
+  const shapes: Shape[] = [...inputs];
+  const edges: OpInstance[] = [];
+  const combines: OpInstance[] = [];
+  for (const node of cell.nodes) {
+    const terms = node.edges.map((e) => {
+      edges.push(instance(e.spec, shapes[e.from], dtype));
+      return outputShape(e.spec, shapes[e.from]);
+    });
+    const shape = terms[0] ?? shapes[0];
+    if (terms.length > 1) combines.push(instance({ kind: 'sum', arity: terms.length }, shape, dtype));
+    shapes.push(shape);
   }
+  if (cell.output === 'concat' && cell.nodes.length > 1) {
+    const parts = shapes.slice(cell.inputs);
+    combines.push(instance({ kind: 'concat', channels: parts.map((s) => s[1]) }, parts[0], dtype));
+  }
+  return [...edges, ...combines];
 }
 
-/** The non-none edges entering each node 1..3 (index = node). */
-export function nb201NodeInputs(edges: readonly Nb201Edge[]): Nb201Edge[][] {
-  const inputs: Nb201Edge[][] = Array.from({ length: NB201_NODES }, () => []);
-  for (const e of edges) if (e.op !== 'none') inputs[e.to].push(e);
-  return inputs;
-}
-
-/** The LUT instances a cell applied to `inst.input` is made of: edge ops, then node sums. */
+/** The LUT instances a NAS-Bench-201 cell applied to `input` is made of: edge ops, then node sums. */
 export function nb201CellInstances(cell: string, input: Shape, dtype: OpInstance['dtype']): OpInstance[] {
-  const { edges } = parseNb201Cell(cell);
-  const out: OpInstance[] = [];
-  for (const e of edges) {
-    const spec = nb201EdgeSpec(e.op, input);
-    if (spec) out.push({ spec, input, dtype });
-  }
-  for (const incoming of nb201NodeInputs(edges)) {
-    if (incoming.length > 1) out.push({ spec: { kind: 'sum', arity: incoming.length }, input, dtype });
-  }
-  return out;
+  return cellInstances(nb201Cell(cell, input), [input], dtype);
+}
+
+/** The LUT instances of one block instance: itself, or its cell's parts. */
+export function blockInstances(inst: OpInstance): OpInstance[] {
+  const cell = blockCell(inst.spec, inst.input);
+  return cell ? cellInstances(cell, inputShapes(inst.spec, inst.input), inst.dtype) : [inst];
 }
 
 /** The instances whose LUT latencies sum to the architecture's latency, with the layer each belongs to. */
 export function lutInstances(arch: Architecture): { layerIndex: number; inst: OpInstance }[] {
-  return placeLayers(arch).flatMap(({ index, inst }) =>
-    inst.spec.kind === 'nb201cell'
-      ? nb201CellInstances(inst.spec.cell, inst.input, inst.dtype).map((part) => ({ layerIndex: index, inst: part }))
-      : [{ layerIndex: index, inst }],
-  );
+  return placeLayers(arch).flatMap(({ index, inst }) => blockInstances(inst).map((part) => ({ layerIndex: index, inst: part })));
 }

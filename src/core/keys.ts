@@ -7,47 +7,30 @@
  */
 import { ACTS, DTYPES, type Act, type DType, type OpInstance, type OpKind, type OpSpec, type Shape } from './ops.js';
 import { oneLine, UserError } from './errors.js';
+import type { Field } from './key-fields.js';
+import { LOWERINGS } from './lower/table.js';
 
-type FieldType = 'int' | 'num' | 'bool' | 'act' | 'mode' | 'cell';
-interface Field {
-  name: string;
-  prefix: string;
-  type: FieldType;
+
+/**
+ * Field order per kind, from each kind's lowering file (src/core/lower/<kind>.ts). Changing an order
+ * changes every key: bump the LUT format version if you do.
+ */
+export const KEY_FIELDS = Object.fromEntries(Object.entries(LOWERINGS).map(([kind, l]) => [kind, l.fields])) as unknown as { readonly [K in OpKind]: readonly Field[] };
+
+/** The key fields of a kind, read from the lowering table at call time; undefined for an unknown kind. */
+function fieldsOf(kind: string): readonly Field[] | undefined {
+  return Object.prototype.hasOwnProperty.call(LOWERINGS, kind) ? (LOWERINGS as unknown as Record<string, { fields: readonly Field[] }>)[kind].fields : undefined;
 }
-const f = (name: string, prefix: string, type: FieldType): Field => ({ name, prefix, type });
 
-/** Field order per kind. Changing an order changes every key: bump the LUT format version if you do. */
-export const KEY_FIELDS: { readonly [K in OpKind]: readonly Field[] } = {
-  conv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int'), f('groups', 'g', 'int'), f('dilation', 'd', 'int'), f('act', '', 'act')],
-  dwconv: [f('k', 'k', 'int'), f('stride', 's', 'int'), f('dilation', 'd', 'int'), f('act', '', 'act')],
-  dwsep: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int'), f('se', 'se', 'num'), f('act', '', 'act'), f('skip', 'skip', 'bool')],
-  mbconv: [
-    f('cout', 'c', 'int'),
-    f('k', 'k', 'int'),
-    f('stride', 's', 'int'),
-    f('expand', 'e', 'num'),
-    f('se', 'se', 'num'),
-    f('act', '', 'act'),
-    f('skip', 'skip', 'bool'),
-  ],
-  pool: [f('mode', '', 'mode'), f('k', 'k', 'int'), f('stride', 's', 'int')],
-  gpool: [f('mode', '', 'mode')],
-  identity: [],
-  zero: [f('stride', 's', 'int')],
-  linear: [f('cout', 'c', 'int'), f('act', '', 'act')],
-  se: [f('ratio', 'r', 'num'), f('act', '', 'act')],
-  reluconv: [f('cout', 'c', 'int'), f('k', 'k', 'int'), f('stride', 's', 'int')],
-  sum: [f('arity', 'n', 'int')],
-  nb201cell: [f('cell', '', 'cell')],
-  resblock: [f('cout', 'c', 'int'), f('stride', 's', 'int')],
-};
-
-export const OP_KINDS = Object.keys(KEY_FIELDS) as OpKind[];
+export const OP_KINDS = Object.keys(LOWERINGS) as OpKind[];
+const knownKinds = () => Object.keys(LOWERINGS).join(', ');
 
 function formatValue(field: Field, value: unknown): string {
   switch (field.type) {
     case 'bool':
       return field.prefix + (value ? '1' : '0');
+    case 'ints':
+      return field.prefix + (Array.isArray(value) ? value.join('-') : String(value));
     case 'act':
     case 'mode':
     case 'cell':
@@ -60,8 +43,8 @@ function formatValue(field: Field, value: unknown): string {
 /** The canonical key of an op instance. */
 export function opKey(inst: OpInstance): string {
   const spec = inst.spec as unknown as Record<string, unknown>;
-  const fields = Object.hasOwn(KEY_FIELDS, inst.spec.kind) ? KEY_FIELDS[inst.spec.kind] : undefined;
-  if (!fields) throw new UserError(`unknown op kind '${inst.spec.kind}' (known: ${OP_KINDS.join(', ')})`);
+  const fields = fieldsOf(inst.spec.kind);
+  if (!fields) throw new UserError(`unknown op kind '${inst.spec.kind}' (known: ${knownKinds()})`);
   const parts = [inst.spec.kind, inst.input.join('x'), ...fields.map((fd) => formatValue(fd, spec[fd.name])), inst.dtype];
   return parts.join(':');
 }
@@ -79,6 +62,10 @@ function parseValue(key: string, field: Field, token: string): unknown {
     case 'int': {
       if (!/^\d+$/.test(raw)) throw bad(key, `field '${field.name}' must be a non-negative integer, got '${raw}'`);
       return Number(raw);
+    }
+    case 'ints': {
+      if (!/^\d+(-\d+)*$/.test(raw)) throw bad(key, `field '${field.name}' must be integers joined by '-', got '${raw}'`);
+      return raw.split('-').map(Number);
     }
     case 'num': {
       const v = Number(raw);
@@ -104,8 +91,8 @@ function parseValue(key: string, field: Field, token: string): unknown {
 export function parseOpKey(key: string): OpInstance {
   const parts = key.split(':');
   const kind = parts[0] as OpKind;
-  const fields = Object.hasOwn(KEY_FIELDS, kind) ? KEY_FIELDS[kind] : undefined;
-  if (!fields) throw bad(key, `unknown op kind '${parts[0]}' (known: ${OP_KINDS.join(', ')})`);
+  const fields = fieldsOf(kind);
+  if (!fields) throw bad(key, `unknown op kind '${parts[0]}' (known: ${knownKinds()})`);
   if (parts.length !== fields.length + 3) throw bad(key, `a '${kind}' key has ${fields.length + 3} parts, got ${parts.length}`);
   const dims = parts[1].split('x');
   if (dims.length !== 4 || dims.some((d) => !/^[1-9]\d*$/.test(d))) throw bad(key, `input shape must be NxCxHxW positive integers, got '${parts[1]}'`);

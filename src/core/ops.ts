@@ -1,160 +1,17 @@
 /**
- * The op catalog: every block kind a search space can place, as plain data.
- *
- * An `OpSpec` says what a block computes; an `OpInstance` adds the input it is applied to
- * (shape and dtype). Latency is a property of an instance, never of a spec alone, so LUT keys
- * (see keys.ts) are built from instances.
+ * The op catalog: its types (specs.ts) and the shape and MAC formulas of the kinds that have one. What
+ * a block computes is its lowering (src/core/lower/<kind>.ts); a kind without a formula here gets its
+ * output shape and MACs from its lowering, so a new block is one lowering file plus one table line.
  */
 import { UserError } from './errors.js';
+import { graphMetrics } from './graph/metrics.js';
+import { blockInputShapes, loweredOutputShape, lowerInstance } from './lower/table.js';
 
-export const ACTS = ['relu', 'relu6', 'hswish', 'swish', 'none'] as const;
-export type Act = (typeof ACTS)[number];
+export * from './specs.js';
+import type { DType, OpInstance, OpSpec, Shape } from './specs.js';
 
-export const DTYPES = ['f32'] as const;
-export type DType = (typeof DTYPES)[number];
-
-/** N, C, H, W. Every op in the catalog takes a 4-D NCHW tensor (linear takes N x C x 1 x 1). */
-export type Shape = readonly [number, number, number, number];
-
-export interface ConvSpec {
-  kind: 'conv';
-  cout: number;
-  k: number;
-  stride: number;
-  groups: number;
-  dilation: number;
-  act: Act;
-}
-/** Depthwise conv: groups = channels, channel count unchanged. */
-export interface DwConvSpec {
-  kind: 'dwconv';
-  k: number;
-  stride: number;
-  dilation: number;
-  act: Act;
-}
-/** Depthwise-separable conv (MobileNetV1 / MnasNet "SepConv"): dw k×k + act, then pointwise 1×1 (linear). */
-export interface DwSepSpec {
-  kind: 'dwsep';
-  cout: number;
-  k: number;
-  stride: number;
-  se: number;
-  act: Act;
-  skip: boolean;
-}
-/** MBConv / inverted residual: pw expand (if e>1) + act, dw k×k + act, optional SE, pw project (linear), optional identity skip. */
-export interface MBConvSpec {
-  kind: 'mbconv';
-  cout: number;
-  k: number;
-  stride: number;
-  expand: number;
-  /** Squeeze-excitation ratio relative to the block's input channels; 0 = no SE. */
-  se: number;
-  act: Act;
-  /** Identity skip connection; only legal when stride is 1 and cin == cout. */
-  skip: boolean;
-}
-export interface PoolSpec {
-  kind: 'pool';
-  mode: 'avg' | 'max';
-  k: number;
-  stride: number;
-}
-export interface GlobalPoolSpec {
-  kind: 'gpool';
-  mode: 'avg' | 'max';
-}
-export interface IdentitySpec {
-  kind: 'identity';
-}
-/** The "zero" op of DARTS/NAS-Bench-201: output is zeros (strided when stride 2). */
-export interface ZeroSpec {
-  kind: 'zero';
-  stride: number;
-}
-/** Fully connected layer over N x C x 1 x 1 input (flattened). */
-export interface LinearSpec {
-  kind: 'linear';
-  cout: number;
-  act: Act;
-}
-/** Squeeze-and-excitation on its own: global pool, reduce (ratio of C) + act, expand + sigmoid, scale. */
-export interface SESpec {
-  kind: 'se';
-  ratio: number;
-  act: Act;
-}
-
-/** NAS-Bench-201 edge op "nor_conv_kxk": ReLU → Conv → BN (folded into the conv), channels kept. */
-export interface ReluConvSpec {
-  kind: 'reluconv';
-  cout: number;
-  k: number;
-  stride: number;
-}
-/** Element-wise sum of `arity` equally shaped tensors (the node sums inside a NAS-Bench-201 cell). */
-export interface SumSpec {
-  kind: 'sum';
-  arity: number;
-}
-/**
- * A whole NAS-Bench-201 cell, the string in the benchmark's format, e.g.
- * "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|".
- * Shape-preserving. For latency it decomposes into its edge ops and node sums (see decompose.ts).
- */
-export interface Nb201CellSpec {
-  kind: 'nb201cell';
-  cell: string;
-}
-/** NAS-Bench-201's reduction block: ResNet basic block, stride 2, with an avgpool + 1×1 conv shortcut. */
-export interface ResBlockSpec {
-  kind: 'resblock';
-  cout: number;
-  stride: number;
-}
-
-export type OpSpec =
-  | ReluConvSpec
-  | SumSpec
-  | Nb201CellSpec
-  | ResBlockSpec
-  | ConvSpec
-  | DwConvSpec
-  | DwSepSpec
-  | MBConvSpec
-  | PoolSpec
-  | GlobalPoolSpec
-  | IdentitySpec
-  | ZeroSpec
-  | LinearSpec
-  | SESpec;
-
-export type OpKind = OpSpec['kind'];
-
-export interface OpInstance {
-  spec: OpSpec;
-  /** Input shape, NCHW. */
-  input: Shape;
-  dtype: DType;
-}
-
-/** Same-padding convention used everywhere: pad = dilation*(k-1)/2, output = ceil(in / stride). */
-export function convOut(size: number, k: number, stride: number, dilation = 1): number {
-  const pad = Math.floor((dilation * (k - 1)) / 2);
-  return Math.floor((size + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
-}
-
-/** Channels after an MBConv expansion; fractional ratios (MobileNetV3's 2.3, 2.5) round to the nearest integer. */
-export function expandedChannels(cin: number, expand: number): number {
-  return Math.max(1, Math.round(cin * expand));
-}
-
-/** Channels of the SE bottleneck: ratio of the reference channel count, at least 1. */
-export function seChannels(reference: number, ratio: number): number {
-  return Math.max(1, Math.round(reference * ratio));
-}
+export { convOut, expandedChannels, seChannels } from './channels.js';
+import { convOut, expandedChannels, seChannels } from './channels.js';
 
 /** Output shape of an op applied to `input`; throws a UserError when the op cannot apply. */
 export function outputShape(spec: OpSpec, input: Shape): Shape {
@@ -188,10 +45,24 @@ export function outputShape(spec: OpSpec, input: Shape): Shape {
     case 'sum':
     case 'nb201cell':
       return [n, c, h, w];
+    case 'concat':
+      inputShapes(spec, input);
+      return [n, spec.channels.reduce((a, b) => a + b, 0), h, w];
     case 'linear':
       if (h !== 1 || w !== 1) throw new UserError(`linear: input must be N x C x 1 x 1 (after global pooling), got ${input.join('x')}`);
       return [n, spec.cout, 1, 1];
+    default:
+      // A kind with no formula here (a block added as one lowering file): the shape its lowering gives.
+      return loweredOutputShape(spec, input);
   }
+}
+
+/**
+ * The shapes of every input an instance reads (its lowering's `inputs`): `input` itself for single-input kinds, `arity` copies
+ * for a sum, one N×channels[i]×H×W per part for a concat (whose first part must be `input`).
+ */
+export function inputShapes(spec: OpSpec, input: Shape): Shape[] {
+  return blockInputShapes(spec, input);
 }
 
 /** Multiply-accumulate count of one instance (inference, BatchNorm folded). Used by the mock device and reports. */
@@ -230,9 +101,14 @@ export function macs(inst: OpInstance): number {
       return n * hw * spec.cout * (c * 9 + spec.cout * 9 + c);
     case 'sum':
       return n * c * h * w * (spec.arity - 1);
+    case 'concat':
+      return 0;
     case 'nb201cell':
       // Filled in by decompose.ts for latency; MACs counted from its edges there.
       return 0;
+    default:
+      // A kind with no formula here: the MACs of its lowering (BatchNorm folded).
+      return graphMetrics(lowerInstance(inst)).macs;
   }
 }
 

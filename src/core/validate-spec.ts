@@ -39,6 +39,14 @@ export function specProblem(spec: OpSpec): string | undefined {
       return `${name} must be a number in ${exclusiveMin ? '(' : '['}${min}, ${max}], got ${JSON.stringify(v)}`;
     return undefined;
   };
+  // A concat's channel list (one entry per input).
+  const ints = (name: string, min: number, max: number): string | undefined => {
+    const v = s[name];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.length < 1 || v.length > SPEC_LIMITS.maxArity || !v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max))
+      return `${name} must be a list of 1 to ${SPEC_LIMITS.maxArity} integers in [${min}, ${max}], got ${JSON.stringify(v)}`;
+    return undefined;
+  };
   const problems = [
     int('cout', 1, SPEC_LIMITS.maxChannels),
     int('k', 1, SPEC_LIMITS.maxKernel),
@@ -50,6 +58,7 @@ export function specProblem(spec: OpSpec): string | undefined {
     // An MBConv's SE ratio is relative to the block's input channels: MobileNetV3 has 0.25 × expand 6 = 1.5.
     num('se', 0, SPEC_LIMITS.maxExpand),
     num('ratio', 0, 1, true),
+    ints('channels', 1, SPEC_LIMITS.maxChannels),
   ];
   const first = problems.find((p) => p !== undefined);
   if (first) return first;
@@ -114,20 +123,28 @@ export function validateArchitectureSpec(arch: Architecture, where = `architectu
   const [n, c, h, w] = arch.input;
   if (![n, c, h, w].every((d) => Number.isInteger(d) && d >= 1)) throw new UserError(`${where}: input must be [N, C, H, W] positive integers, got ${JSON.stringify(arch.input)}`);
   if (c > SPEC_LIMITS.maxChannels) throw new UserError(`${where}: input has ${c} channels, more than ${SPEC_LIMITS.maxChannels}`);
+  const layerLabel = (i: number) => {
+    const l = arch.layers[i];
+    return `${where}, layer ${i}${l.id !== undefined ? ` '${l.id}'` : ''} (${l.role} ${l.spec.kind})`;
+  };
   arch.layers.forEach((layer, i) => {
     const problem = specProblem(layer.spec);
-    if (problem) throw new UserError(`${where}, layer ${i} (${layer.role} ${layer.spec.kind}): ${problem}`);
+    if (problem) throw new UserError(`${layerLabel(i)}: ${problem}`);
   });
-  const placed = placeLayers(arch);
-  const label = (p: (typeof placed)[number]) => `${where}, layer ${p.index} (${p.layer.role} ${p.layer.spec.kind})`;
+  const placed = placeLayers(arch); // ids, inputs (DAG) and shapes
+  // The stride a layer's output has accumulated along the most-strided path from the input (a DAG's
+  // parallel branches each add their own stride; a chain multiplies them all).
+  const strideAt = new Map<string, number>([['input', 1]]);
   let stride = 1;
   let worst: { label: string; shape: Shape; elements: number } | undefined;
   for (const p of placed) {
-    if (!(p.output[2] >= 1 && p.output[3] >= 1)) throw new UserError(`${label(p)}: its output would be ${p.output.join('x')}; the input is too small for this network`);
+    if (!(p.output[2] >= 1 && p.output[3] >= 1)) throw new UserError(`${layerLabel(p.index)}: its output would be ${p.output.join('x')}; the input is too small for this network`);
     const t = largestTensor(p.inst, p.output);
-    if (!worst || t.elements > worst.elements) worst = { label: label(p), ...t };
+    if (!worst || t.elements > worst.elements) worst = { label: layerLabel(p.index), ...t };
     const s = (p.layer.spec as { stride?: number }).stride;
-    if (typeof s === 'number') stride *= s;
+    const here = Math.max(...p.inputs.map((ref) => strideAt.get(ref) ?? 1)) * (typeof s === 'number' ? s : 1);
+    strideAt.set(p.id, here);
+    stride = Math.max(stride, here);
   }
   if (worst) checkTensor(worst.shape, worst.elements, worst.label, h);
   if (Math.min(h, w) < stride)

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { archToJson } from '../core/arch-file.js';
 import type { Architecture } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
-import type { AccuracyEvaluator } from '../search/types.js';
+import type { AccuracyEvaluator } from '../core/contracts.js';
 
 export interface CommandEvaluatorOptions {
   command: string;

@@ -1,7 +1,6 @@
 /** Accuracy evaluators by name. Adding one is one line in EVALUATORS; heavy ones load lazily. */
 import { Registry } from '../core/registry.js';
-import type { AccuracyEvaluator } from '../search/types.js';
-import type { TrainEvaluatorOptions } from '../train/train-evaluator.js';
+import type { AccuracyEvaluator, TrainEvaluatorOptions } from '../core/contracts.js';
 import { commandEvaluator } from './command.js';
 import type { ProxyEvaluatorOptions } from './proxy/index.js';
 import { tableEvaluator } from './table.js';

@@ -20,18 +20,22 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createProgress, type Progress } from '../cli/progress.js';
 import type { Architecture } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
 import type { Prepared } from '../data/prepare.js';
-import type { AccuracyEvaluator } from '../search/types.js';
+import type { AccuracyEvaluator, TrainEvaluatorOptions } from '../core/contracts.js';
 import { createSpace } from '../spaces/registry.js';
 import { useTrainingBackend } from '../train/backend.js';
 import { CandidateTable, checkSharing, type Sharing } from '../train/supernet/candidates.js';
 import { checkSampler, type SamplerKind } from '../train/supernet/sampler.js';
 import { Supernet, type SupernetProgress } from '../train/supernet/supernet.js';
-import { dataSettings, loadTrainingData, type TrainEvaluatorOptions } from '../train/train-evaluator.js';
-import type { EvaluatorOptions } from './registry.js';
+import { dataSettings, loadTrainingData } from '../train/train-evaluator.js';
+
+/** What the evaluator reads of the registry's options (EvaluatorOptions, evaluators/registry.ts): the training flags and the command's parsed flags. */
+export interface SupernetFlagOptions {
+  training?: TrainEvaluatorOptions;
+  args?: Readonly<Record<string, unknown>>;
+}
 
 export const DEFAULT_SUPERNET_EPOCHS = 10;
 
@@ -49,14 +53,14 @@ export interface SupernetEvaluatorOptions {
   space?: { id: string; resolution?: number };
   /** Training images BatchNorm is recalibrated on per candidate (default 512). */
   calibrationImages?: number;
-  /** Supernet training progress (default: a line on stderr every few seconds, a bar on a terminal). */
+  /** Supernet training progress (default: the training options' onProgress, called with 'supernet'). */
   onProgress?: (p: SupernetProgress) => void;
   /** Messages (default: stderr). */
   log?: (message: string) => void;
 }
 
 /** The evaluator's options from the search command's flags (--supernet, --supernet-epochs, --supernet-sampler, --supernet-sharing). */
-export function supernetOptionsFromArgs(o: EvaluatorOptions): SupernetEvaluatorOptions {
+export function supernetOptionsFromArgs(o: SupernetFlagOptions): SupernetEvaluatorOptions {
   const a = o.args ?? {};
   const file = a.supernet as string | undefined;
   const out = a.out as string | undefined;
@@ -104,13 +108,7 @@ export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvalu
     const supernet = new Supernet(CandidateTable.build(space, data.train, data.train.classes, settings.seed, settings.sharing));
     const state = existsSync(file) ? 'found' : 'missing';
     say(`supernet ${file}: ${state === 'found' ? 'found, resuming or reusing it' : `missing, training it (${settings.sampler}, ${settings.epochs} epoch(s) on ${data.train.count} images${settings.sharing === 'nested' ? ', nested weights' : ''})`}`);
-    let bar: Progress | undefined;
-    const report =
-      opts.onProgress ??
-      ((p: SupernetProgress) => {
-        bar ??= createProgress('supernet', p.totalSteps);
-        bar.update(p.step, `loss ${p.loss.toFixed(3)}`);
-      });
+    const report = opts.onProgress ?? ((p: SupernetProgress) => training.onProgress?.('supernet', p));
     const started = performance.now();
     try {
       const r = await supernet.train(data.train, {
@@ -132,8 +130,6 @@ export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvalu
     } catch (e) {
       supernet.dispose();
       throw e;
-    } finally {
-      bar?.stop();
     }
     return { supernet, data };
   }
@@ -161,6 +157,6 @@ export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvalu
 }
 
 /** The evaluator as the registry makes it (`--evaluator supernet`). */
-export function supernetEvaluatorFor(o: EvaluatorOptions): AccuracyEvaluator {
+export function supernetEvaluatorFor(o: SupernetFlagOptions): AccuracyEvaluator {
   return supernetEvaluator(supernetOptionsFromArgs(o));
 }

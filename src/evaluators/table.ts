@@ -6,7 +6,7 @@
 import type { Architecture } from '../core/arch.js';
 import { Registry } from '../core/registry.js';
 import { loadNb201Table, nb201CellOf, nb201Record, NB201_DATASETS, recordValue, type Nb201Dataset } from '../latency/nb201-data.js';
-import type { AccuracyEvaluator } from '../search/types.js';
+import type { AccuracyEvaluator } from '../core/contracts.js';
 
 export interface TableEvaluatorOptions {
   dataset?: string;

@@ -5,7 +5,7 @@
  */
 import { UserError } from '../core/errors.js';
 import type { Architecture } from '../core/arch.js';
-import type { LatencySource } from '../search/types.js';
+import type { LatencySource } from '../core/contracts.js';
 import { Registry } from '../core/registry.js';
 import { loadNb201Table, nb201CellOf, nb201Record, NB201_DEVICES, NB201_DEVICE_SOURCES, recordValue, type Nb201Device } from './nb201-data.js';
 

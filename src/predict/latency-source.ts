@@ -3,7 +3,7 @@ import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
 import type { SearchSpace } from '../core/space.js';
 import type { Lut } from '../../lut/format.js';
-import type { LatencySource } from '../search/types.js';
+import type { LatencySource } from '../core/contracts.js';
 import { predict } from './predictor.js';
 
 export function lutSource(lut: Lut, lutPath?: string): LatencySource {

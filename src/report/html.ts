@@ -3,7 +3,7 @@
  * fetched, so the file can be mailed, archived or opened offline. Tables and provenance are rendered
  * here (readable without JavaScript); the page script (page-script.ts) draws the charts.
  */
-import { ms } from '../cli/output.js';
+import { ms } from '../core/format.js';
 import type { VerifiedMember, VerifyResult } from '../verify/types.js';
 import { chartJsSource } from './chartjs.js';
 import { PAGE_SCRIPT } from './page-script.js';

@@ -3,30 +3,11 @@
  * (Once-for-All's EvolutionFinder(efficiency_predictor, accuracy_predictor) is the model).
  */
 import type { Architecture } from '../core/arch.js';
+import type { AccuracyEvaluator, LatencyEstimate, LatencySource, TrainEvaluatorOptions } from '../core/contracts.js';
 import type { SearchSpace } from '../core/space.js';
-import type { TrainEvaluatorOptions } from '../train/train-evaluator.js';
 
-export interface LatencyEstimate {
-  ms: number;
-  /** 95% interval of the estimate, when the source knows it. */
-  ci95?: [number, number];
-}
-
-/** Where latency comes from: the LUT predictor, a table of measured latencies, ... Synchronous: searches call it ~100k times/s. */
-export interface LatencySource {
-  readonly id: string;
-  /** Provenance for fronts and reports (LUT id and device, table name, ...). */
-  readonly provenance: Record<string, unknown>;
-  latency(arch: Architecture): LatencyEstimate;
-}
-
-/** Accuracy in percent (0-100). Async: it may train, or run a user's command. */
-export interface AccuracyEvaluator {
-  readonly id: string;
-  readonly provenance: Record<string, unknown>;
-  evaluate(arch: Architecture): Promise<number>;
-  dispose?(): Promise<void>;
-}
+// The predictor and evaluator contracts live in core/contracts.ts (shared with predict/, evaluators/, train/).
+export type { AccuracyEvaluator, LatencyEstimate, LatencySource };
 
 export interface Candidate {
   encoding: number[];

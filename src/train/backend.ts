@@ -12,9 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../core/errors.js';
 import { registerTrainingKernels } from './kernels/register.js';
 
-export const TRAIN_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
-export type TrainBackendName = (typeof TRAIN_BACKENDS)[number];
-export type BackendPreference = TrainBackendName | 'auto';
+import { TRAIN_BACKENDS, type BackendPreference, type TrainBackendName } from '../core/contracts.js';
+
+export { TRAIN_BACKENDS, type BackendPreference, type TrainBackendName };
 
 export interface TrainBackendInfo {
   name: TrainBackendName;

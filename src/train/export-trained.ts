@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { networkModel } from '../../export/model.js';
 import { ortCpuSessionOptions } from '../../devices/ort-cpu/index.js';
-import type { ModelUnderTest } from '../../devices/types.js';
+import type { ModelUnderTest } from '../core/contracts.js';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { orderedBatches } from '../data/batches.js';

@@ -4,22 +4,11 @@
  * and parameter, named `<slot>.<param name>` so checkpoints can save and restore it.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { OptimizerConfig } from '../core/contracts.js';
 import { UserError } from '../core/errors.js';
 import type { Param } from './nn/module.js';
 
-export interface OptimizerConfig {
-  kind: 'sgd' | 'adam';
-  /** Peak learning rate (the schedule scales it). */
-  lr: number;
-  weightDecay?: number;
-  /** sgd */
-  momentum?: number;
-  nesterov?: boolean;
-  /** adam */
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-}
+export type { OptimizerConfig };
 
 export const DEFAULT_OPTIMIZER: OptimizerConfig = { kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-5 };
 export const DEFAULT_ADAM: OptimizerConfig = { kind: 'adam', lr: 3e-3, weightDecay: 5e-5 };

@@ -16,36 +16,13 @@ import type { Architecture } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
 import { loadImageSet } from '../data/datasets.js';
 import { prepare, type Prepared } from '../data/prepare.js';
-import type { AccuracyEvaluator } from '../search/types.js';
+import type { AccuracyEvaluator, OptimizerConfig, TrainEvaluatorOptions } from '../core/contracts.js';
 import { useTrainingBackend, type BackendPreference, type TrainBackendInfo } from './backend.js';
 import { Network } from './nn/network.js';
-import type { OptimizerConfig } from './optimizer.js';
-import { evaluate, recalibrate, train, type TrainProgress } from './trainer.js';
+import { evaluate, recalibrate, train, } from './trainer.js';
 
-export interface TrainEvaluatorOptions {
-  /** Data set name (default fashion-mnist) and folder (--data DIR). */
-  dataset?: string;
-  dataDir?: string;
-  /** Images used, train + validation (default 2560). */
-  limit?: number;
-  /** Validation images: a count or a fraction of `limit` (default 512). */
-  validation?: number;
-  /** Down-scaling factor for the images (default 1). */
-  downscale?: number;
-  /** Budget per candidate: epochs (default 2) or steps. */
-  epochs?: number;
-  steps?: number;
-  batchSize?: number;
-  optimizer?: Partial<OptimizerConfig>;
-  warmupSteps?: number;
-  seed?: number;
-  backend?: BackendPreference;
-  /** Retarget input shape and classes to the data (default true). */
-  adapt?: boolean;
-  /** Recalibrate BatchNorm statistics on the training images before measuring (default true). */
-  recalibrate?: boolean;
-  onProgress?: (arch: string, p: TrainProgress) => void;
-}
+export type { TrainEvaluatorOptions };
+
 
 /** The architecture with the data's input shape and, in its last linear layer, the data's classes. */
 export function adaptArchitecture(arch: Architecture, image: { channels: number; height: number; width: number }, classes: number): Architecture {

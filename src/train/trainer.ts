@@ -1,48 +1,27 @@
 /**
- * The training loop: mini-batch SGD/Adam on softmax cross-entropy with a cosine learning rate,
- * seeded shuffling (the batches of epoch e depend on (seed, e) only), checkpoints a killed training
- * resumes from bit for bit, and a clean stop on a non-finite loss.
+ * Training one network: mini-batch SGD/Adam on softmax cross-entropy, run by the training loop the
+ * supernet shares (loop.ts: budget, seeded batches, cosine rate, checkpoints a killed training resumes
+ * from bit for bit, a clean stop on a non-finite loss); evaluation and BatchNorm recalibration.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import type { TrainProgress } from '../core/contracts.js';
 import { UserError } from '../core/errors.js';
-import { batchesPerEpoch, epochBatches, orderedBatches, type Batch } from '../data/batches.js';
+import { orderedBatches, type Batch } from '../data/batches.js';
 import type { Samples } from '../data/types.js';
-import { readCheckpoint, writeCheckpoint, type CheckpointData, type NamedTensor } from './checkpoint.js';
+import type { Optimizer } from './optimizer.js';
+import { resolveBudget, restore, runLoop, type Budget, type LoopOptions } from './loop.js';
 import { argmaxRows, softmaxCrossEntropy } from './loss.js';
-import type { Param } from './nn/module.js';
 import type { Network } from './nn/network.js';
-import { Optimizer, cosineLr, optimizerConfig, type OptimizerConfig } from './optimizer.js';
 
-export interface TrainOptions {
-  /** Budget: whole epochs (default 1) or, when given, a number of steps. */
-  epochs?: number;
-  steps?: number;
-  batchSize?: number;
-  optimizer?: Partial<OptimizerConfig>;
-  /** Linear warm-up steps before the cosine decay. */
-  warmupSteps?: number;
-  /** Seed of the batch order. */
-  seed?: number;
-  /** Checkpoint file: written every `checkpointEvery` steps (default: each epoch) and at the end; resumed from when present. */
-  checkpoint?: string;
-  checkpointEvery?: number;
+/** Budget, batches, optimizer and checkpoint (loop.ts), plus validation and progress. */
+export interface TrainOptions extends LoopOptions {
   /** Evaluated at the end of each epoch and reported through onProgress. */
   validation?: Samples;
   onProgress?: (p: TrainProgress) => void;
 }
 
-export interface TrainProgress {
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  loss: number;
-  lr: number;
-  msPerStep: number;
-  /** At the end of an epoch when validation data was given, percent. */
-  validationAccuracy?: number;
-}
+export type { TrainProgress };
 
 export interface TrainResult {
   steps: number;
@@ -89,9 +68,8 @@ export function backpropBatch(net: Network, batch: Batch): number {
 }
 
 /**
- * One optimisation step on a batch: forward, loss, backward, parameter update at rate `lr`.
- * Returns the batch's loss; when it is not finite nothing is applied (weights, BatchNorm statistics
- * and optimizer state stay as they were).
+ * One optimisation step on a batch as the loop runs it (loop.ts): forward, loss, backward, update at
+ * rate `lr`. Returns the batch's loss; when it is not finite nothing is applied. For benchmarks.
  */
 export function trainStep(net: Network, optimizer: Optimizer, batch: Batch, lr: number): number {
   const loss = backpropBatch(net, batch);
@@ -115,7 +93,7 @@ export function recalibrate(net: Network, s: Samples, maxImages = 2048, batchSiz
   net.recalibrate(batches());
 }
 
-function fingerprint(net: Network, data: Samples, o: Required<Pick<TrainOptions, 'batchSize' | 'seed' | 'warmupSteps'>> & { total: number; optimizer: OptimizerConfig }): string {
+function fingerprint(net: Network, data: Samples, o: Pick<Budget, 'batchSize' | 'seed' | 'warmupSteps' | 'total' | 'optimizer'>): string {
   const what = {
     input: net.arch.input,
     layers: net.arch.layers,
@@ -141,101 +119,20 @@ function checkImages(net: Network, s: Samples, what: string): void {
 export async function train(net: Network, data: Samples, opts: TrainOptions = {}): Promise<TrainResult> {
   checkImages(net, data, 'training');
   if (opts.validation) checkImages(net, opts.validation, 'validation');
-  const batchSize = opts.batchSize ?? 64;
-  if (!Number.isInteger(batchSize) || batchSize < 2) throw new UserError(`batch size must be a whole number ≥ 2 (BatchNorm needs it), got ${opts.batchSize}`);
-  const perEpoch = batchesPerEpoch(data.count, batchSize, true);
-  if (perEpoch === 0) throw new UserError(`${data.count} training images do not fill one batch of ${batchSize}`, { hint: 'lower --batch or raise --limit' });
-  if (opts.steps !== undefined && !(Number.isInteger(opts.steps) && opts.steps > 0)) throw new UserError(`steps must be a positive whole number, got ${opts.steps}`);
-  if (opts.epochs !== undefined && !(opts.epochs > 0)) throw new UserError(`epochs must be positive, got ${opts.epochs}`);
-  const total = opts.steps ?? Math.max(1, Math.round((opts.epochs ?? 1) * perEpoch));
-  const seed = opts.seed ?? 0;
-  const warmupSteps = opts.warmupSteps ?? 0;
-  const config = optimizerConfig(opts.optimizer);
-  const optimizer = new Optimizer(config, net.params());
-  const id = fingerprint(net, data, { batchSize, seed, warmupSteps, total, optimizer: config });
-  const every = opts.checkpointEvery ?? perEpoch;
-  let step = 0;
-  if (opts.checkpoint && existsSync(opts.checkpoint)) step = restore(net, optimizer, opts.checkpoint, id);
-  const resumedFrom = step;
-  /** Step of the checkpoint on disk; undefined while none has been written (or resumed from). */
-  let lastGood: number | undefined = opts.checkpoint && existsSync(opts.checkpoint) ? step : undefined;
-  const save = () => {
-    if (!opts.checkpoint) return;
-    writeCheckpoint(opts.checkpoint, snapshot(net, optimizer, { step, fingerprint: id, arch: net.arch.name, seed }));
-    lastGood = step;
-  };
-
-  let epochLoss = 0;
-  let epochSteps = 0;
-  const started = performance.now();
-  try {
-    for (const { epoch, newEpoch, batch } of epochBatches(data, batchSize, seed, step, total)) {
-      if (newEpoch) {
-        epochLoss = 0;
-        epochSteps = 0;
-      }
-      const lr = cosineLr(config.lr, step, total, warmupSteps);
-      const t0 = performance.now();
-      const loss = trainStep(net, optimizer, batch, lr);
-      if (!Number.isFinite(loss)) {
-        throw new UserError(
-          `training diverged: the loss is ${loss} at step ${step + 1} of ${total} (epoch ${epoch + 1}); the step was not applied` +
-            keptCheckpoint(opts.checkpoint, lastGood),
-          { hint: `lower the learning rate (it was ${lr.toPrecision(3)} at that step) or add warm-up steps` },
-        );
-      }
-      step++;
-      epochLoss += loss;
-      epochSteps++;
-      const endOfEpoch = step % perEpoch === 0 || step === total;
-      const validationAccuracy = endOfEpoch && opts.validation ? evaluate(net, opts.validation).accuracy : undefined;
-      opts.onProgress?.({ step, totalSteps: total, epoch: Math.floor((step - 1) / perEpoch), loss, lr, msPerStep: performance.now() - t0, validationAccuracy });
-      if (step % every === 0 || step === total) save();
-    }
-  } finally {
-    optimizer.dispose();
-  }
-  return {
-    steps: step,
-    resumedFrom,
-    loss: epochSteps ? epochLoss / epochSteps : NaN,
-    msPerStep: step > resumedFrom ? (performance.now() - started) / (step - resumedFrom) : 0,
-  };
-}
-
-/** The end of a divergence message: which checkpoint is kept (none without a file, or before the first write). */
-export function keptCheckpoint(file: string | undefined, lastGood: number | undefined): string {
-  if (!file) return '';
-  return lastGood === undefined ? '; no checkpoint had been written yet' : `, the last good checkpoint (step ${lastGood}) is kept in ${file}`;
-}
-
-/** What a checkpoint holds: every parameter and statistic, the optimizer state, and `meta`. */
-export function snapshot(net: { params(): Param[] }, optimizer: Optimizer, meta: Record<string, unknown>): CheckpointData {
-  const tensors = new Map<string, NamedTensor>();
-  const add = (name: string, t: tf.Tensor) => {
-    const data = (t.dataSync() as Float32Array).slice();
-    // A non-finite weight must never replace the last good checkpoint.
-    if (!data.every(Number.isFinite)) throw new UserError(`training diverged: ${name} is not finite at step ${meta.step}; the checkpoint was not overwritten`, { hint: 'lower the learning rate' });
-    tensors.set(name, { shape: t.shape, data });
-  };
-  for (const p of net.params()) add(p.name, p.value);
-  for (const [name, t] of optimizer.stateTensors()) add(`optimizer.${name}`, t);
-  return { meta: { ...meta, optimizerSteps: optimizer.steps }, tensors };
-}
-
-/** Loads a checkpoint written by snapshot() for the training with fingerprint `id`; returns its step. */
-export function restore(net: { params(): Param[] }, optimizer: Optimizer, file: string, id: string, ck: CheckpointData = readCheckpoint(file)): number {
-  if (ck.meta.fingerprint !== id)
-    throw new UserError(`checkpoint ${file} belongs to another training (different network, data, budget or options)`, {
-      hint: 'delete it, or pass another --checkpoint path, to start this training afresh',
-    });
-  for (const p of net.params()) {
-    const t = ck.tensors.get(p.name);
-    if (!t || t.data.length !== p.value.size) throw new UserError(`checkpoint ${file} lacks ${p.name} or has it with another shape`);
-    tf.tidy(() => p.variable.assign(tf.tensor(t.data, p.value.shape)));
-  }
-  const state = new Map<string, tf.Tensor>();
-  for (const [name, t] of ck.tensors) if (name.startsWith('optimizer.')) state.set(name.slice('optimizer.'.length), tf.tensor(t.data, t.shape));
-  optimizer.load(state, Number(ck.meta.optimizerSteps ?? 0));
-  return Number(ck.meta.step);
+  const budget = resolveBudget(data, opts);
+  const id = fingerprint(net, data, { ...budget, optimizer: budget.optimizer });
+  const file = opts.checkpoint;
+  const r = runLoop({
+    label: 'training',
+    data,
+    budget,
+    model: net,
+    checkpoint: file ? { file, every: opts.checkpointEvery, meta: (step) => ({ step, fingerprint: id, arch: net.arch.name, seed: budget.seed }), resume: (optimizer, f) => restore(net, optimizer, f, id) } : undefined,
+    step: (batch) => ({ loss: backpropBatch(net, batch), passes: 1 }),
+    afterStep(i) {
+      const validationAccuracy = i.endOfEpoch && opts.validation ? evaluate(net, opts.validation).accuracy : undefined;
+      opts.onProgress?.({ step: i.step, totalSteps: i.total, epoch: Math.floor((i.step - 1) / budget.perEpoch), loss: i.loss, lr: i.lr, msPerStep: i.msPerStep, validationAccuracy });
+    },
+  });
+  return { steps: r.steps, resumedFrom: r.resumedFrom, loss: r.loss, msPerStep: r.msPerStep };
 }

@@ -1,5 +1,5 @@
 /** The human rendering of a verification: one row per net, then the overall figures and the checks. */
-import { ms, table } from '../cli/output.js';
+import { ms, table } from '../core/format.js';
 import type { VerifyResult } from './types.js';
 
 const pct = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;

@@ -18,6 +18,7 @@ const SPECS: OpSpec[] = [
   { kind: 'se', ratio: 0.25, act: 'relu' },
   { kind: 'reluconv', cout: 16, k: 3, stride: 1 },
   { kind: 'sum', arity: 3 },
+  { kind: 'concat', channels: [16, 8, 24] },
   { kind: 'nb201cell', cell: '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|' },
   { kind: 'resblock', cout: 32, stride: 2 },
 ];

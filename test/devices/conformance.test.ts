@@ -32,6 +32,8 @@ const EXPORTS: OpInstance[] = [
   instance({ kind: 'zero', stride: 2 }, [1, 4, 4, 4]),
   instance({ kind: 'linear', cout: 3, act: 'relu' }, [1, 4, 1, 1]),
   instance({ kind: 'sum', arity: 2 }, [1, 4, 4, 4]),
+  instance({ kind: 'sum', arity: 3 }, [1, 4, 4, 4]),
+  instance({ kind: 'concat', channels: [4, 2] }, [1, 4, 4, 4]),
   instance({ kind: 'nb201cell', cell: '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|' }, [1, 4, 4, 4]),
   instance({ kind: 'resblock', cout: 8, stride: 2 }, [1, 4, 4, 4]),
 ];

@@ -10,7 +10,8 @@ import { networkModel, opModel } from '../../export/model.js';
 import { placeLayers, type Architecture } from '../../src/core/arch.js';
 import { DeviceUnavailableError } from '../../src/core/errors.js';
 import { OP_KINDS } from '../../src/core/keys.js';
-import { instance, type OpInstance, type OpKind } from '../../src/core/ops.js';
+import { CATALOG } from '../fixtures/catalog.js';
+import { instance } from '../../src/core/ops.js';
 
 /** Options that keep each device's contract run quick on a shared 2-core machine. */
 const CONTRACT_OPTIONS: Partial<Record<DeviceName, DeviceOptions>> = {
@@ -29,22 +30,6 @@ const conv = instance({ kind: 'conv', cout: 16, k: 3, stride: 1, groups: 1, dila
 const mbconv = instance({ kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: true }, [1, 16, 16, 16]);
 
 /** One small instance of every catalog kind. */
-const CATALOG: Record<OpKind, OpInstance> = {
-  conv,
-  mbconv,
-  dwconv: instance({ kind: 'dwconv', k: 5, stride: 2, dilation: 1, act: 'relu6' }, [1, 8, 16, 16]),
-  dwsep: instance({ kind: 'dwsep', cout: 16, k: 3, stride: 1, se: 0, act: 'relu', skip: false }, [1, 8, 16, 16]),
-  pool: instance({ kind: 'pool', mode: 'max', k: 3, stride: 2 }, [1, 8, 16, 16]),
-  gpool: instance({ kind: 'gpool', mode: 'avg' }, [1, 8, 16, 16]),
-  identity: instance({ kind: 'identity' }, [1, 8, 16, 16]),
-  zero: instance({ kind: 'zero', stride: 2 }, [1, 8, 16, 16]),
-  linear: instance({ kind: 'linear', cout: 10, act: 'none' }, [1, 32, 1, 1]),
-  se: instance({ kind: 'se', ratio: 0.25, act: 'relu' }, [1, 16, 8, 8]),
-  reluconv: instance({ kind: 'reluconv', cout: 8, k: 3, stride: 1 }, [1, 8, 16, 16]),
-  sum: instance({ kind: 'sum', arity: 3 }, [1, 8, 16, 16]),
-  nb201cell: instance({ kind: 'nb201cell', cell: '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|' }, [1, 8, 16, 16]),
-  resblock: instance({ kind: 'resblock', cout: 16, stride: 2 }, [1, 8, 16, 16]),
-};
 
 const NETWORK: Architecture = {
   name: 'contract-net',

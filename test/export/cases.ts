@@ -40,6 +40,8 @@ export function exportCases(): OpInstance[] {
   for (const k of [1, 3]) add({ kind: 'reluconv', cout: 8, k, stride: 1 }, x);
   add({ kind: 'reluconv', cout: 16, k: 3, stride: 2 }, x);
   for (const arity of [1, 2, 3]) add({ kind: 'sum', arity }, x);
+  add({ kind: 'concat', channels: [8, 4, 12] }, x);
+  add({ kind: 'concat', channels: [8] }, x);
   for (const cell of CELLS) add({ kind: 'nb201cell', cell }, [1, 8, 8, 8]);
   add({ kind: 'resblock', cout: 16, stride: 2 }, [1, 8, 8, 8]);
   add({ kind: 'resblock', cout: 16, stride: 2 }, x);

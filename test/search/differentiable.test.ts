@@ -9,7 +9,7 @@ import { resolveSettings } from '../../src/search/differentiable/settings.js';
 import { expectedLatency, LayerLatencyTable, sampledLatency } from '../../src/search/loss/index.js';
 import { useTrainingBackend } from '../../src/train/backend.js';
 import { softmaxCrossEntropy } from '../../src/train/loss.js';
-import { buildLayer } from '../../src/train/nn/blocks.js';
+import { buildLayer } from '../../src/train/nn/graph-module.js';
 import { SavedTensors, type Module, type Param, type TrainContext } from '../../src/train/nn/module.js';
 
 /** A mixed op over three candidates of a 4-channel 6x6 layer, then global pool and a 3-class linear layer. */

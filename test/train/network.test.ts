@@ -128,7 +128,8 @@ describe('network engine', () => {
     expect(() => new Network(bad)).toThrow(/layer0: training supports conv groups 1 or depthwise/);
     const noHead: Architecture = { ...ARCH, layers: ARCH.layers.slice(0, 3) };
     expect(() => new Network(noHead)).toThrow(/training needs class scores/);
-    const nb: Architecture = { ...ARCH, layers: [ARCH.layers[0], { role: 'block', spec: { kind: 'reluconv', cout: 8, k: 3, stride: 1 } }, ...ARCH.layers.slice(9)] };
-    expect(() => new Network(nb)).toThrow(/does not support 'reluconv'/);
+    // Layers are lowered to primitives: what training has no backward for is refused naming the primitive.
+    const nb: Architecture = { ...ARCH, layers: [ARCH.layers[0], { role: 'block', spec: { kind: 'resblock', cout: 8, stride: 2 } }, ...ARCH.layers.slice(9)] };
+    expect(() => new Network(nb)).toThrow(/layer1: training supports k x k pooling .*ceil.* \(primitive pool 'layer1.shortcut.pool'\)/);
   });
 });

@@ -14,6 +14,7 @@ import { supernetOptionsFromArgs } from '../../src/evaluators/supernet.js';
 import { useTrainingBackend } from '../../src/train/backend.js';
 import { Conv, Depthwise, Pointwise } from '../../src/train/nn/conv.js';
 import { Param, ParamSlice, Residual, SavedTensors, Sequence, type Module } from '../../src/train/nn/module.js';
+import { GraphModule } from '../../src/train/nn/graph-module.js';
 import { Network } from '../../src/train/nn/network.js';
 import { Identity } from '../../src/train/nn/pool.js';
 import { CandidateTable, checkSharing } from '../../src/train/supernet/candidates.js';
@@ -36,6 +37,7 @@ const maxDiff = (a: tf.Tensor, b: tf.Tensor) => {
 function leaves(m: Module): Module[] {
   if (m instanceof Sequence) return m.modules.flatMap(leaves);
   if (m instanceof Residual) return leaves(m.body);
+  if (m instanceof GraphModule) return m.modules().flatMap(leaves);
   return [m];
 }
 const isConv = (m: Module): m is Conv | Pointwise | Depthwise => m instanceof Conv || m instanceof Pointwise || m instanceof Depthwise;

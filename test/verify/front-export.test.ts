@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readArchFile } from '../../src/core/arch-file.js';
+import { readArchFile } from '../../src/spaces/arch-file.js';
 import type { FrontFile } from '../../src/search/front-file.js';
 import { exportFrontMembers, parseSelection, selectMembers } from '../../src/verify/front-export.js';
 import { VerifyState } from '../../src/verify/state.js';

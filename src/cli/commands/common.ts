@@ -6,7 +6,7 @@ import { Registry } from '../../core/registry.js';
 import { Rng } from '../../core/rng.js';
 import { deviceFactory, deviceName } from '../../../devices/registry.js';
 import type { DeviceOptions, TimingProtocol } from '../../../devices/types.js';
-import type { TrainEvaluatorOptions } from '../../train/train-evaluator.js';
+import type { TrainEvaluatorOptions } from '../../core/contracts.js';
 import { DEFAULT_PROTOCOL } from '../../../devices/types.js';
 
 export function deviceOptions<T>(y: Argv<T>) {
@@ -114,7 +114,7 @@ export async function resolveArchitectures(a: ArchArgs): Promise<Architecture[]>
   const given = [a.arch !== undefined, a.published !== undefined, a.random !== undefined].filter(Boolean).length;
   if (given !== 1) throw new UserError('name exactly one architecture source: --arch FILE, --published NAME, or --space S --random N');
   if (a.arch !== undefined) {
-    const { readArchFile } = await import('../../core/arch-file.js');
+    const { readArchFile } = await import('../../spaces/arch-file.js');
     return [await readArchFile(a.arch)];
   }
   if (a.published !== undefined) {

@@ -1,6 +1,6 @@
 /**
  * nas demo (`npm run demo`): the whole pipeline in one command, on the default CPU device unless told
- * otherwise. Each step is a real `nas` command run in this process and echoed as `$ nas …`, so the
+ * otherwise. Each step is a real `nas` command, echoed as `$ nas …` and run by calling that command's function, so the
  * demo doubles as a tutorial: profile a space into a LUT → derive a latency target from the LUT (the
  * median of random nets) → search under it → export the winner and the front → verify them on the
  * device → HTML report. Every step is resumable, so a demo stopped half-way continues when run again.
@@ -8,10 +8,16 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { UserError } from '../../core/errors.js';
+import { isUserError, UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { emit, log, ms } from '../output.js';
+import { ms } from '../../core/format.js';
+import { emit, log } from '../output.js';
+import { commandArgs } from '../parser.js';
 import { deviceOptions, toDeviceOptions } from './common.js';
+import { exportCommand } from './export.js';
+import { profileCommand } from './profile.js';
+import { searchCommand } from './search.js';
+import { verifyAndReport, verifyCommand } from './verify.js';
 import type { VerifyResult } from '../../verify/types.js';
 
 interface DemoArgs {
@@ -70,34 +76,23 @@ function step(n: number, what: string): void {
 }
 
 /**
- * Runs `nas <args>` in this process, echoing it. A failing step stops the demo (its error is already
- * printed); `accept` lists the other exit codes that still produced a result (verify's 4 and 5).
+ * One step: echoes `nas <flags>`, turns the flags into the command's arguments (its defaults and
+ * nas.config.json applied, as on the command line) and calls the command's own function. Under --json
+ * the step's result goes to stderr, so stdout holds the demo's one document.
  */
-async function nas(args: string[], config: string | undefined, accept: number[] = [], unechoed: string[] = []): Promise<void> {
-  log(`$ nas ${args.map(quote).join(' ')}`);
-  const { main } = await import('../main.js');
-  const code = await main([...args, ...unechoed, ...(config === undefined ? [] : ['--config', config])]);
-  if (code !== 0 && !accept.includes(code))
-    throw new UserError(`the demo stopped: nas ${args[0]} exited with code ${code} (its error is above)`, {
-      hint: 'fix the cause and run the demo again: the LUT, the search and the measurements made so far are reused',
-      exitCode: code,
-    });
-}
-
-/** Runs `nas <args> --json` like nas() and returns the JSON document it printed instead of printing it. */
-async function nasJson<T>(args: string[], config: string | undefined, accept: number[] = []): Promise<T> {
-  const printed: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    printed.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  }) as typeof process.stdout.write;
+async function nas<A>(command: CommandModule<object, A>, flags: string[], a: DemoArgs, run?: (args: A) => Promise<unknown>): Promise<unknown> {
+  const name = String(command.command).split(' ')[0];
+  log(`$ nas ${[name, ...flags].map(quote).join(' ')}`);
+  const args = { ...(await commandArgs(command, [...flags, ...(a.config === undefined ? [] : ['--config', a.config])])), ...(a.json ? { print: (t: string) => void process.stderr.write(t) } : {}) };
   try {
-    await nas(args, config, accept, ['--json']);
-  } finally {
-    process.stdout.write = write;
+    return await (run ?? ((x: A) => Promise.resolve(command.handler(x as never))))(args);
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    throw new UserError(`the demo stopped at nas ${name}: ${e.message}`, {
+      hint: `${e.hint ? `${e.hint}; then ` : ''}run the demo again: the LUT, the search and the measurements made so far are reused`,
+      exitCode: e.exitCode,
+    });
   }
-  return JSON.parse(printed.join('')) as T;
 }
 
 /** Median predicted latency of `n` seeded random nets of the space: a target that half the space meets. */
@@ -109,18 +104,6 @@ async function medianRandomLatency(lutPath: string, spaceId: string, resolution:
   const values = Array.from({ length: n }, () => predict(lut, space.build(space.sample(rng))).ms).sort((x, y) => x - y);
   const mid = Math.floor(values.length / 2);
   return values.length % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
-/** Sends what the steps print to stdout to stderr instead, so --json leaves one document on stdout. */
-async function stdoutToStderr<T>(on: boolean, run: () => Promise<T>): Promise<T> {
-  if (!on) return run();
-  const write = process.stdout.write;
-  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-  try {
-    return await run();
-  } finally {
-    process.stdout.write = write;
-  }
 }
 
 function checkArgs(a: DemoArgs): void {
@@ -160,7 +143,7 @@ export async function runDemo(a: DemoArgs): Promise<void> {
   const resFlags = res === undefined ? [] : ['--resolution', String(res)];
   log(`hw-nas demo: ${label} on ${a.device}, ${a.evaluator} accuracy, ${a.strategy} search of ${a.budget} nets; files go to ${a.outDir}/`);
 
-  const verify = await stdoutToStderr(a.json, async () => {
+  const verify = await (async () => {
     // A LUT calibrated by an earlier run keeps its calibration, so the target, the search and the
     // measurements of that run are all reused.
     const calibrated = existsSync(files.lut) && readLut(files.lut).calibration !== undefined;
@@ -169,7 +152,7 @@ export async function runDemo(a: DemoArgs): Promise<void> {
       1,
       `profile every op of ${label} on ${a.device} into a LUT${calibrate ? `, then calibrate it on ${calibrate} whole nets` : calibrated ? ' (already calibrated: delete it to start over)' : ''} (resumable: a re-run measures only what is missing)`,
     );
-    await nas(['profile', ...deviceFlags(a), '--space', a.space, ...resFlags, '--calibrate', String(calibrate), ...protocolFlags(a), '--out', files.lut], a.config);
+    await nas(profileCommand, [...deviceFlags(a), '--space', a.space, ...resFlags, '--calibrate', String(calibrate), ...protocolFlags(a), '--out', files.lut], a);
 
     let target = a.targetMs;
     if (target === undefined) {
@@ -177,27 +160,29 @@ export async function runDemo(a: DemoArgs): Promise<void> {
       step(2, `search under ${target} ms, the median predicted latency of ${a.targetSample} random ${label} nets`);
     } else step(2, `search under ${target} ms`);
     await nas(
-      ['search', '--space', a.space, ...resFlags, '--lut', files.lut, '--evaluator', a.evaluator, '--strategy', a.strategy, '--budget', String(a.budget), '--seed', String(a.seed), '--target-ms', String(target), '--out', files.front],
-      a.config,
+      searchCommand,
+      ['--space', a.space, ...resFlags, '--lut', files.lut, '--evaluator', a.evaluator, '--strategy', a.strategy, '--budget', String(a.budget), '--seed', String(a.seed), '--target-ms', String(target), '--out', files.front],
+      a,
     );
 
     step(3, 'export the winner and every member of the front to ONNX, each with a sidecar JSON');
     const { readFrontFile } = await import('../../search/front-file.js');
-    if (readFrontFile(files.front).best !== null) await nas(['export', '--front', files.front, '--select', 'best', '--out', files.winner], a.config);
+    if (readFrontFile(files.front).best !== null) await nas(exportCommand, ['--front', files.front, '--select', 'best', '--out', files.winner], a);
     else log(`no net of the front is within ${target} ms: no winner to export`);
-    await nas(['export', '--front', files.front, '--select', 'all', '--out', files.frontNets], a.config);
+    await nas(exportCommand, ['--front', files.front, '--select', 'all', '--out', files.frontNets], a);
 
     step(4, `measure every member of the front end to end on ${a.device} and compare with the LUT's predictions`);
-    const { EXIT_CHECKS_FAILED, EXIT_INCOMPLETE } = await import('./verify.js');
-    const result = await nasJson<VerifyResult>(
-      ['verify', ...deviceFlags(a), '--front', files.front, '--state', files.state, ...protocolFlags(a), '--report', files.report, '--csv', files.csv],
-      a.config,
-      [EXIT_CHECKS_FAILED, EXIT_INCOMPLETE],
-    );
+    // The verify result itself, not its printout: failed checks or nets that did not run still end the demo normally.
+    const result = (await nas(
+      verifyCommand,
+      [...deviceFlags(a), '--front', files.front, '--state', files.state, ...protocolFlags(a), '--report', files.report, '--csv', files.csv],
+      a,
+      verifyAndReport,
+    )) as VerifyResult;
     const { renderVerify } = await import('../../verify/render.js');
-    process.stdout.write(renderVerify(result, { report: files.report, csv: files.csv }));
+    (a.json ? process.stderr : process.stdout).write(renderVerify(result, { report: files.report, csv: files.csv }));
     return result;
-  });
+  })();
 
   step(5, 'summary');
   const seconds = (Date.now() - started) / 1000;

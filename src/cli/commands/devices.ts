@@ -1,6 +1,7 @@
 /** nas devices: every device plug-in, whether it can run on this machine, and why not. */
 import type { CommandModule } from 'yargs';
-import { emit, table } from '../output.js';
+import { table } from '../../core/format.js';
+import { emit } from '../output.js';
 
 export const devicesCommand: CommandModule<object, { json: boolean }> = {
   command: 'devices',

@@ -1,7 +1,8 @@
 /** nas lut show|diff|merge / nas-lut: inspect, compare and combine LUTs. */
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../core/errors.js';
-import { emit, ms, table } from '../output.js';
+import { ms, table } from '../../core/format.js';
+import { emit } from '../output.js';
 
 interface LutArgs {
   json: boolean;

@@ -1,6 +1,7 @@
 /** nas predict / nas-predict: an architecture's latency from a LUT, with the per-block breakdown. */
 import type { CommandModule } from 'yargs';
-import { emit, log, ms, table } from '../output.js';
+import { ms, table } from '../../core/format.js';
+import { emit, log } from '../output.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol } from './common.js';
 import type { Prediction } from '../../predict/predictor.js';
 

@@ -11,7 +11,8 @@ import type { Architecture } from '../../core/arch.js';
 import { Rng } from '../../core/rng.js';
 
 const CALIBRATION_SEED = 1_000_003;
-import { emit, log, logDeviceWarnings, ms } from '../output.js';
+import { ms } from '../../core/format.js';
+import { emit, log, logDeviceWarnings } from '../output.js';
 import type { Device } from '../../../devices/types.js';
 import type { LutCalibration } from '../../../lut/format.js';
 import { createProgress } from '../progress.js';

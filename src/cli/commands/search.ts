@@ -7,8 +7,9 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../../core/errors.js';
 import type { SearchSpace, SpaceOptions } from '../../core/space.js';
 import type { Candidate, LatencySource } from '../../search/types.js';
-import { emit, log, ms, table } from '../output.js';
-import { createProgress } from '../progress.js';
+import { ms, table } from '../../core/format.js';
+import { emit, log } from '../output.js';
+import { createProgress, type Progress } from '../progress.js';
 import { trainingOptions, trainingSettings, type TrainingArgs } from './common.js';
 
 export interface SearchArgs extends TrainingArgs {
@@ -100,6 +101,18 @@ function frontTable(front: readonly Candidate[], t?: number): string {
   return table(header, rows);
 }
 
+/** A progress bar created on the first update, when the total is known. */
+function lazyBar(label: string): { update(done: number, total: number, info: string): void; stop(): void } {
+  let bar: Progress | undefined;
+  return {
+    update(done, total, info) {
+      bar ??= createProgress(label, total);
+      bar.update(done, info);
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
 export async function runSearchCommand(a: SearchArgs): Promise<void> {
   checkSearchArgs(a);
   const [{ createStrategy }, { createEvaluator }, { createSpace }, { runSearchJob }] = await Promise.all([
@@ -113,8 +126,10 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
   const space = createSpace(a.space, spaceOptions);
   const latency = await latencySource(a, strategy.profilesMissing ? undefined : space);
   const training = trainingSettings(a);
+  const supernetBar = a.evaluator === 'supernet' ? lazyBar('supernet') : undefined;
   const evaluator = await createEvaluator(a.evaluator, {
-    training,
+    // The supernet evaluator trains its supernet first: a bar on a terminal, a line every few seconds otherwise.
+    training: supernetBar ? { ...training, onProgress: (_arch, p) => supernetBar.update(p.step, p.totalSteps, `loss ${p.loss.toFixed(3)}`) } : training,
     args: a as unknown as Record<string, unknown>,
     dataset: a.dataset,
     nb201File: a.nb201File,
@@ -148,6 +163,7 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
     });
   } finally {
     progress.stop();
+    supernetBar?.stop();
     await evaluator.dispose?.();
   }
   const { result, front, resumed } = job;

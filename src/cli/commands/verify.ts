@@ -7,8 +7,10 @@
  */
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../core/errors.js';
+import type { VerifyResult } from '../../verify/types.js';
 import type { TimingProtocol } from '../../../devices/types.js';
-import { emit, log, logDeviceWarnings, ms } from '../output.js';
+import { ms } from '../../core/format.js';
+import { emit, log, logDeviceWarnings } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
 import { deviceOptions, toDeviceOptions } from './common.js';
 
@@ -53,7 +55,8 @@ function checkArgs(a: VerifyArgs): void {
   if (a.targetMs !== undefined && !(a.targetMs > 0)) throw new UserError(`--target-ms must be a positive number of milliseconds, got ${a.targetMs}`);
 }
 
-async function runVerifyCommand(a: VerifyArgs): Promise<void> {
+/** Measures and compares, writes --report and --csv; prints nothing on stdout (the demo calls this). */
+export async function verifyAndReport(a: VerifyArgs): Promise<VerifyResult> {
   checkArgs(a);
   const { checkWritable, writeOutputFile } = await import('../../verify/output-paths.js');
   if (a.report !== undefined) checkWritable(a.report, '--report');
@@ -90,8 +93,13 @@ async function runVerifyCommand(a: VerifyArgs): Promise<void> {
     const { verifyCsv } = await import('../../report/csv.js');
     writeOutputFile(a.csv, verifyCsv(result), '--csv');
   }
-  const { renderVerify } = await import('../../verify/render.js');
   logDeviceWarnings(result.device);
+  return result;
+}
+
+async function runVerifyCommand(a: VerifyArgs): Promise<void> {
+  const result = await verifyAndReport(a);
+  const { renderVerify } = await import('../../verify/render.js');
   emit(a, { ...result, files: { report: a.report ?? null, csv: a.csv ?? null } }, () => renderVerify(result, { report: a.report, csv: a.csv }));
   if (!result.checks.pass) process.exitCode = EXIT_CHECKS_FAILED;
   else if (result.summary.failed) process.exitCode = EXIT_INCOMPLETE;

@@ -11,7 +11,7 @@
  * that is what activation-pattern proxies such as NASWOT read.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Architecture } from '../../core/arch.js';
+import { isChain, type Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
 import { expandedChannels, seChannels, type Act, type OpSpec } from '../../core/ops.js';
 import type { Rng } from '../../core/rng.js';
@@ -32,6 +32,8 @@ export class TfNet {
 
   /** Runs every layer of `arch` on `x` (N×H×W×C); call inside tf.tidy. */
   forward(arch: Architecture, x: Tensor): Tensor {
+    // Layers run one after the other here: a DAG (layers naming their inputs) would silently score another network.
+    if (!isChain(arch)) throw new UserError(`proxy: '${arch.name}' is a DAG (its layers name their inputs); the NASWOT network runs chains only for now`);
     return arch.layers.reduce((h, layer, i) => {
       try {
         return this.layer(layer.spec, h);
@@ -146,6 +148,8 @@ export class TfNet {
         return tf.mul(x, spec.arity) as Tensor;
       case 'nb201cell':
         return this.nb201Cell(x, spec.cell);
+      case 'concat':
+        throw new UserError('proxy: concat layers (DAG architectures) are not supported by the NASWOT network yet');
       case 'resblock': {
         // NAS-Bench-201's ResNetBasicblock: ReLUConvBN(3×3, s) → ReLUConvBN(3×3, 1), shortcut avgpool 2×2 s2 + conv1×1.
         const branch = this.reluConv(this.reluConv(x, spec.cout, 3, spec.stride), spec.cout, 3, 1);

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Architecture } from '../../core/arch.js';
-import { readArchFile } from '../../core/arch-file.js';
+import { readArchFile } from '../../spaces/arch-file.js';
 import { UserError } from '../../core/errors.js';
 import type { SearchSpace } from '../../core/space.js';
 import { adaptArchitecture } from '../../train/train-evaluator.js';

@@ -1,18 +1,20 @@
 /**
- * A trainable network built from an Architecture: one module per layer (blocks.ts), NHWC inside,
+ * A trainable network built from an Architecture: one module per layer (its block lowered to primitives,
+ * graph-module.ts), NHWC inside,
  * logits [n, classes] out. Holds its parameters as named tfjs variables (see Param).
  */
 import * as tf from '@tensorflow/tfjs';
-import { placeLayers, type Architecture } from '../../core/arch.js';
+import { isChain, placeLayers, type Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
 import { BatchNorm } from './batchnorm.js';
-import { buildLayer } from './blocks.js';
+import { buildLayer, GraphModule } from './graph-module.js';
 import { Residual, SavedTensors, Sequence, type Module, type Param } from './module.js';
 
 function batchNorms(m: Module): BatchNorm[] {
   if (m instanceof BatchNorm) return [m];
   if (m instanceof Sequence) return m.modules.flatMap(batchNorms);
   if (m instanceof Residual) return batchNorms(m.body);
+  if (m instanceof GraphModule) return m.modules().flatMap(batchNorms);
   return [];
 }
 
@@ -42,6 +44,8 @@ export class Network {
   ) {
     const placed = placeLayers(arch);
     if (placed.length === 0) throw new UserError(`architecture '${arch.name}' has no layers`);
+    // Layers run one after the other here: a DAG (layers naming their inputs) would silently train another network.
+    if (!isChain(arch)) throw new UserError(`architecture '${arch.name}' is a DAG (its layers name their inputs); training runs chains only for now`);
     const out = placed[placed.length - 1].output;
     if (out[2] !== 1 || out[3] !== 1)
       throw new UserError(`architecture '${arch.name}' ends in ${out.join('x')}, training needs class scores N x classes x 1 x 1`, {

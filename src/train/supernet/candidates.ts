@@ -14,7 +14,7 @@
  *
  * Parameter names: `layer<i>.op<o>.<part>...` for option o (0-based, the space's option order) of
  * decision i (1-based, mbv2's `layer<i>` decision names); `stem<j>.<part>...` and `head<j>.<part>...`
- * for the fixed layers (j = index among the stem / head layers). Parts as in blocks.ts.
+ * for the fixed layers (j = index among the stem / head layers). Parts as the lowerings name them (src/core/lower).
  *
  * The mapping from a choice vector to the path of modules lives in `path()` only.
  *
@@ -37,7 +37,7 @@ import { expandedChannels, type MBConvSpec, type OpSpec, type Shape } from '../.
 import type { SearchSpace } from '../../core/space.js';
 import { Activation } from '../nn/activation.js';
 import { BatchNorm } from '../nn/batchnorm.js';
-import { buildLayer } from '../nn/blocks.js';
+import { buildLayer } from '../nn/graph-module.js';
 import { Depthwise, Pointwise } from '../nn/conv.js';
 import { heStd, normal } from '../nn/init.js';
 import { Param, ParamSlice, Residual, Sequence, type Module } from '../nn/module.js';
@@ -239,7 +239,7 @@ export class CandidateTable {
   }
 }
 
-/** fused into the BatchNorm when relu / relu6 / none, a separate module otherwise (as blocks.ts does) */
+/** fused into the BatchNorm when relu / relu6 / none, a separate module otherwise (as graph-module.ts runs a conv's BatchNorm and activation) */
 function bnAct(name: string, channels: number, act: MBConvSpec['act']): Module[] {
   const fusable = act === 'none' || act === 'relu' || act === 'relu6';
   return [new BatchNorm(name, channels, fusable ? act : 'none'), ...(fusable ? [] : [new Activation(act)])];
@@ -247,7 +247,7 @@ function bnAct(name: string, channels: number, act: MBConvSpec['act']): Module[]
 
 /**
  * Nested sharing for one layer: the shared weights of its largest option and one module per option
- * whose convs are slices of them (structure and names as blocks.ts builds an MBConv).
+ * whose convs are slices of them (structure and names as the mbconv lowering, src/core/lower/mbconv.ts).
  */
 function nestedOps(prefix: string, input: Shape, specs: (OpSpec | null)[], labels: string[], seed: number): { ops: Module[]; shared: Param[] } {
   const cin = input[1];

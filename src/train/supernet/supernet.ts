@@ -11,7 +11,8 @@
  * a gradient (each gradient the mean over the step's paths that contain the parameter, see
  * meanGradients); parameters off the step's paths are left alone (no decay, no momentum step).
  *
- * Checkpoints use the trainer's format and pieces (snapshot/restore, atomic writes): every parameter
+ * Training runs in the loop the trainer runs in (loop.ts: budget, batches, cosine rate, divergence,
+ * checkpoints); a step here is the sampled paths' gradients. Checkpoints hold every parameter
  * and statistic, the optimizer state, the step, and a fingerprint of the training (space, data shape,
  * weight sharing, budget, sampler, optimizer, seed, and the caller's data settings). Sharing is
  * recorded only when nested, so checkpoints written before the option existed (independent) still
@@ -20,34 +21,23 @@
  * non-finite loss stops with a UserError and never overwrites the last good checkpoint.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
-import { batchesPerEpoch, epochBatches } from '../../data/batches.js';
 import type { Samples } from '../../data/types.js';
-import { readCheckpoint, writeCheckpoint } from '../checkpoint.js';
+import { readCheckpoint } from '../checkpoint.js';
+import { resolveBudget, restore, runLoop, type LoopOptions } from '../loop.js';
 import type { Param } from '../nn/module.js';
 import { Network } from '../nn/network.js';
-import { Optimizer, cosineLr, optimizerConfig, type OptimizerConfig } from '../optimizer.js';
-import { backpropBatch, evaluate, keptCheckpoint, recalibrate, restore, snapshot, type TrainProgress } from '../trainer.js';
+import type { Optimizer, OptimizerConfig } from '../optimizer.js';
+import { backpropBatch, evaluate, recalibrate, type TrainProgress } from '../trainer.js';
 import { CandidateTable } from './candidates.js';
 import { samplePaths, type SamplerKind } from './sampler.js';
 
-export interface SupernetTrainOptions {
-  /** Budget: epochs (default 1) or, when given, steps. A fair step trains m paths on one batch. */
-  epochs?: number;
-  steps?: number;
-  batchSize?: number;
-  optimizer?: Partial<OptimizerConfig>;
-  warmupSteps?: number;
-  /** Seed of the batch order and of the sampled paths. */
-  seed?: number;
+/** The loop's budget, batches, optimizer and checkpoint (loop.ts; a fair step trains m paths on one batch; the seed also draws the paths), plus: */
+export interface SupernetTrainOptions extends LoopOptions {
   sampler?: SamplerKind;
-  /** Checkpoint file: written every `checkpointEvery` steps (default each epoch) and at the end; resumed from when present. */
-  checkpoint?: string;
-  checkpointEvery?: number;
   /** The caller's settings (data set, images, ...), kept in the checkpoint: a checkpoint of other settings is refused, naming what differs. */
   settings?: Record<string, unknown>;
   onProgress?: (p: SupernetProgress) => void;
@@ -138,86 +128,45 @@ export class Supernet {
 
   async train(data: Samples, opts: SupernetTrainOptions = {}): Promise<SupernetTrainResult> {
     this.checkData(data, 'training');
-    const batchSize = opts.batchSize ?? 64;
-    if (!Number.isInteger(batchSize) || batchSize < 2) throw new UserError(`batch size must be a whole number ≥ 2 (BatchNorm needs it), got ${opts.batchSize}`);
-    const perEpoch = batchesPerEpoch(data.count, batchSize, true);
-    if (perEpoch === 0) throw new UserError(`${data.count} training images do not fill one batch of ${batchSize}`, { hint: 'lower the batch size or use more images' });
-    if (opts.steps !== undefined && !(Number.isInteger(opts.steps) && opts.steps > 0)) throw new UserError(`supernet steps must be a positive whole number, got ${opts.steps}`);
-    if (opts.epochs !== undefined && !(opts.epochs > 0)) throw new UserError(`supernet epochs must be positive, got ${opts.epochs}`);
-    const total = opts.steps ?? Math.max(1, Math.round((opts.epochs ?? 1) * perEpoch));
-    const seed = opts.seed ?? 0;
-    const warmupSteps = opts.warmupSteps ?? 0;
+    const budget = resolveBudget(data, opts, 'supernet ');
     const sampler = opts.sampler ?? 'uniform';
-    const config = optimizerConfig(opts.optimizer);
     const counts = this.table.optionCounts();
-    const what = this.describe(data, { batchSize, seed, total, warmupSteps, optimizer: config, sampler, settings: opts.settings ?? {} });
+    const what = this.describe(data, { ...budget, sampler, settings: opts.settings ?? {} });
     const id = createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 16);
     const params = this.table.params();
-    const optimizer = new Optimizer(config, params);
     const file = opts.checkpoint;
-    let step = 0;
-    if (file && existsSync(file)) step = this.resume(optimizer, file, id, what);
-    const resumedFrom = step;
-    /** Step of the checkpoint on disk; undefined while none has been written (or resumed from). */
-    let lastGood: number | undefined = file && existsSync(file) ? step : undefined;
-    const save = () => {
-      if (!file) return;
-      writeCheckpoint(file, snapshot(this.table, optimizer, { kind: 'supernet', step, totalSteps: total, fingerprint: id, training: what }));
-      lastGood = step;
-    };
-    const every = opts.checkpointEvery ?? perEpoch;
     const optionCounts = counts.map((n) => new Array<number>(n).fill(0));
-    let epochLoss = 0;
-    let epochPaths = 0;
     let paths = 0;
-    const started = performance.now();
-    try {
-      for (const { epoch, newEpoch, batch } of epochBatches(data, batchSize, seed, step, total)) {
-        if (newEpoch) {
-          epochLoss = 0;
-          epochPaths = 0;
-        }
-        const lr = cosineLr(config.lr, step, total, warmupSteps);
-        const t0 = performance.now();
-        const chosen = samplePaths(sampler, counts, seed, step);
-        let stepLoss = 0;
+    const r = runLoop({
+      label: 'supernet training',
+      data,
+      budget,
+      model: this.table,
+      checkpoint: file
+        ? { file, every: opts.checkpointEvery, meta: (step) => ({ kind: 'supernet', step, totalSteps: budget.total, fingerprint: id, training: what }), resume: (optimizer, f) => this.resume(optimizer, f, id, what) }
+        : undefined,
+      step: (batch, step) => {
+        const chosen = samplePaths(sampler, counts, budget.seed, step);
+        let loss = 0;
         const uses = new Map<Param, number>();
         for (const [j, choices] of chosen.entries()) {
           const net = this.network(choices);
           for (const p of net.params()) uses.set(p, (uses.get(p) ?? 0) + 1);
-          const loss = backpropBatch(net, batch);
-          if (!Number.isFinite(loss)) {
+          const pathLoss = backpropBatch(net, batch);
+          if (!Number.isFinite(pathLoss)) {
             for (const p of params) p.clearGrad();
-            throw new UserError(
-              `supernet training diverged: the loss is ${loss} at step ${step + 1} of ${total} (epoch ${epoch + 1}, path ${j + 1} of ${chosen.length}); the step was not applied` +
-                keptCheckpoint(file, lastGood),
-              { hint: `lower the learning rate (it was ${lr.toPrecision(3)} at that step) or add warm-up steps` },
-            );
+            return { loss: pathLoss, passes: j + 1, where: `, path ${j + 1} of ${chosen.length}` };
           }
-          stepLoss += loss;
+          loss += pathLoss;
         }
         meanGradients(uses);
-        optimizer.apply(lr);
         for (const choices of chosen) choices.forEach((o, i) => optionCounts[i][o]++);
-        step++;
         paths += chosen.length;
-        epochLoss += stepLoss;
-        epochPaths += chosen.length;
-        opts.onProgress?.({ step, totalSteps: total, epoch, loss: stepLoss / chosen.length, lr, msPerStep: performance.now() - t0, paths: chosen.length });
-        if (step % every === 0 || step === total) save();
-      }
-    } finally {
-      optimizer.dispose();
-    }
-    return {
-      steps: step,
-      totalSteps: total,
-      resumedFrom,
-      loss: epochPaths ? epochLoss / epochPaths : NaN,
-      msPerStep: step > resumedFrom ? (performance.now() - started) / (step - resumedFrom) : 0,
-      paths,
-      optionCounts,
-    };
+        return { loss, passes: chosen.length };
+      },
+      afterStep: (i) => opts.onProgress?.({ step: i.step, totalSteps: i.total, epoch: i.epoch, loss: i.loss, lr: i.lr, msPerStep: i.msPerStep, paths: i.passes }),
+    });
+    return { steps: r.steps, totalSteps: budget.total, resumedFrom: r.resumedFrom, loss: r.loss, msPerStep: r.msPerStep, paths, optionCounts };
   }
 
   /** Restores a checkpoint of this training; refuses another one, naming what differs. */

@@ -1,0 +1,102 @@
+/**
+ * The contracts that searches, evaluators, predictors, trainers and devices share. They live here, at the
+ * bottom of the dependency order, so each of those folders depends on this module and never on another
+ * (no import cycles between folders; test/core/imports.test.ts checks it). Types only.
+ */
+import type { Architecture } from './arch.js';
+import type { Graph } from './graph/index.js';
+import type { OpInstance } from './ops.js';
+
+// ---- latency and accuracy: what a search asks of predictors and evaluators -------------------------
+
+export interface LatencyEstimate {
+  ms: number;
+  /** 95% interval of the estimate, when the source knows it. */
+  ci95?: [number, number];
+}
+
+/** Where latency comes from: the LUT predictor, a table of measured latencies, ... Synchronous: searches call it ~100k times/s. */
+export interface LatencySource {
+  readonly id: string;
+  /** Provenance for fronts and reports (LUT id and device, table name, ...). */
+  readonly provenance: Record<string, unknown>;
+  latency(arch: Architecture): LatencyEstimate;
+}
+
+/** Accuracy in percent (0-100). Async: it may train, or run a user's command. */
+export interface AccuracyEvaluator {
+  readonly id: string;
+  readonly provenance: Record<string, unknown>;
+  evaluate(arch: Architecture): Promise<number>;
+  dispose?(): Promise<void>;
+}
+
+// ---- devices: what exporters hand to a device to time ---------------------------------------------
+
+export interface ModelUnderTest {
+  /** Canonical op key, or a name for whole networks. */
+  key: string;
+  onnx: Uint8Array;
+  inputs: { name: string; shape: number[] }[];
+  /** The op instances the model is made of, in order (one for a one-op model). */
+  ops: OpInstance[];
+  /** The primitive graph the ONNX bytes were emitted from (backends that do not run ONNX, e.g. tfjs, run it). */
+  graph?: Graph;
+}
+
+// ---- training: the flags every command that trains shares -----------------------------------------
+
+export const TRAIN_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type TrainBackendName = (typeof TRAIN_BACKENDS)[number];
+export type BackendPreference = TrainBackendName | 'auto';
+
+export interface OptimizerConfig {
+  kind: 'sgd' | 'adam';
+  /** Peak learning rate (the schedule scales it). */
+  lr: number;
+  weightDecay?: number;
+  /** sgd */
+  momentum?: number;
+  nesterov?: boolean;
+  /** adam */
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+}
+
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+  msPerStep: number;
+  /** At the end of an epoch when validation data was given, percent. */
+  validationAccuracy?: number;
+}
+
+/** Data and budget of a training (`--data`, `--train-images`, `--train-epochs`, …), read by every evaluator or strategy that trains. */
+export interface TrainEvaluatorOptions {
+  /** Data set name (default fashion-mnist) and folder (--data DIR). */
+  dataset?: string;
+  dataDir?: string;
+  /** Images used, train + validation (default 2560). */
+  limit?: number;
+  /** Validation images: a count or a fraction of `limit` (default 512). */
+  validation?: number;
+  /** Down-scaling factor for the images (default 1). */
+  downscale?: number;
+  /** Budget per candidate: epochs (default 2) or steps. */
+  epochs?: number;
+  steps?: number;
+  batchSize?: number;
+  optimizer?: Partial<OptimizerConfig>;
+  warmupSteps?: number;
+  seed?: number;
+  backend?: BackendPreference;
+  /** Retarget input shape and classes to the data (default true). */
+  adapt?: boolean;
+  /** Recalibrate BatchNorm statistics on the training images before measuring (default true). */
+  recalibrate?: boolean;
+  onProgress?: (arch: string, p: TrainProgress) => void;
+}

@@ -1,0 +1,46 @@
+/**
+ * Cells: the one rule by which a block that is a small DAG of catalog ops (a NAS-Bench-201 cell, a
+ * DARTS cell, a multi-branch block) is lowered and decomposed for latency.
+ *
+ * A cell has `inputs` input nodes (0..inputs-1) and then intermediate nodes; node j is the sum of its
+ * edges, each edge a catalog op applied to an earlier node (a node with no edges is zeros shaped like
+ * input 0, as in NAS-Bench-201). The cell's output is its last node, or the channel concatenation of
+ * its intermediate nodes (DARTS). For latency it counts as its edge ops plus its combine ops: one `sum`
+ * per node adding more than one edge, one `concat` for a concatenated output. Zero nodes cost nothing.
+ */
+import type { GraphBuilder } from '../graph/index.js';
+import type { OpSpec } from '../specs.js';
+
+export interface CellEdge {
+  from: number;
+  spec: OpSpec;
+}
+export interface Cell {
+  /** Number of input nodes (the block's inputs, in order). */
+  inputs: number;
+  /** Intermediate nodes in order; node `inputs + i` is nodes[i]. */
+  nodes: { edges: CellEdge[] }[];
+  output: 'last' | 'concat';
+}
+
+/**
+ * The cell's primitives: edge `<id>.edge<to>_<from>` lowered by its own kind's lowering, node sums
+ * `<id>.node<to>`, the output concat `<id>.concat`. `lowerEdge` is the lowering table's dispatch
+ * (passed in, so this file does not import the table that imports it).
+ */
+export function lowerCell(
+  b: GraphBuilder,
+  cell: Cell,
+  xs: readonly string[],
+  id: string,
+  lowerEdge: (b: GraphBuilder, spec: OpSpec, xs: readonly string[], id: string) => string,
+): string {
+  if (xs.length !== cell.inputs) throw new Error(`${id}: the cell takes ${cell.inputs} input(s), got ${xs.length}`);
+  const values: string[] = [...xs];
+  cell.nodes.forEach((node, i) => {
+    const to = cell.inputs + i;
+    const terms = node.edges.map((e) => lowerEdge(b, e.spec, [values[e.from]], `${id}.edge${to}_${e.from}`));
+    values.push(terms.length === 0 ? b.node(`${id}.node${to}`, { op: 'zero', stride: 1 }, [xs[0]]) : b.add(terms, `${id}.node${to}`));
+  });
+  return cell.output === 'concat' ? b.concat(values.slice(cell.inputs), `${id}.concat`) : values[values.length - 1];
+}
