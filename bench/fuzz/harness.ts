@@ -178,8 +178,26 @@ function archSeeds(): string[] {
       { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
     ],
   };
+  // Version 2: a DAG (ids, inputs naming several layers, a concat join and a two-input sum).
+  const dag = {
+    format: 'hw-nas-arch',
+    version: 2,
+    name: 'dag',
+    input: [1, 3, 16, 16],
+    dtype: 'f32',
+    layers: [
+      { role: 'stem', spec: { kind: 'conv', cout: 8, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu' } },
+      { role: 'block', id: 'a', inputs: ['layer0'], spec: { kind: 'conv', cout: 4, k: 1, stride: 1, groups: 1, dilation: 1, act: 'relu' } },
+      { role: 'block', id: 'b', inputs: ['layer0'], spec: { kind: 'pool', mode: 'max', k: 3, stride: 1 } },
+      { role: 'block', id: 'mixed', inputs: ['a', 'b'], spec: { kind: 'concat', channels: [4, 8] } },
+      { role: 'block', id: 'project', spec: { kind: 'conv', cout: 8, k: 1, stride: 1, groups: 1, dilation: 1, act: 'none' } },
+      { role: 'block', id: 'residual', inputs: ['project', 'layer0'], spec: { kind: 'sum', arity: 2 } },
+      { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
+    ],
+  };
   return [
     JSON.stringify(small),
+    JSON.stringify(dag),
     JSON.stringify(archToJson(NB201.build(encodings[0]))),
     JSON.stringify({ space: 'nb201', resolution: 32, encoding: encodings[1] }),
     JSON.stringify({ format: 'hw-nas-exported-net', architecture: archToJson(NB201.build(encodings[2])) }),

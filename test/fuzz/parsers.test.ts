@@ -11,6 +11,9 @@ const RUNS = 10_000;
 
 describe('parser fuzzing', () => {
   for (const c of parserCases()) {
+    it(`${c.name}: every seed is a valid file (the mutations start from accepted input)`, async () => {
+      for (const seed of c.seeds) c.check(await c.parse(seed));
+    });
     it(`${c.name}: ${RUNS} mutated inputs, each refused clearly or accepted correctly`, async () => {
       const counts = await fuzzParser(c, RUNS, 16);
       expect(counts.accepted + counts.refused).toBeGreaterThanOrEqual(RUNS);
