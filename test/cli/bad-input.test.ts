@@ -109,6 +109,26 @@ describe('architectures are validated where they enter', () => {
     expectError(await nas('predict', '--lut', lut, '--arch', file), message);
   });
 
+  it('a version-2 (DAG) file: an input naming no earlier layer, a concat channel list out of range', async () => {
+    const dag = (name: string, inputs: string[], channels: number[]) => {
+      const file = at(name);
+      const layers = [
+        conv(3, 2),
+        { role: 'block', id: 'a', inputs: ['layer0'], spec: { kind: 'conv', cout: 8, k: 1, stride: 1, groups: 1, dilation: 1, act: 'relu' } },
+        { role: 'block', id: 'mixed', inputs, spec: { kind: 'concat', channels } },
+        ...head,
+      ];
+      writeFileSync(file, JSON.stringify({ format: 'hw-nas-arch', version: 2, name, input: [1, 3, 32, 32], dtype: 'f32', layers }));
+      return file;
+    };
+    const ok = await nas('export', '--arch', dag('ok.json', ['a', 'layer0'], [8, 8]), '--out', at('ok.onnx'));
+    expect(ok.code, ok.stderr).toBe(0);
+    const ghost = dag('ghost.json', ['a', 'ghost'], [8, 8]);
+    expectError(await nas('export', '--arch', ghost, '--out', at('g.onnx')), /layer 2 'mixed' \(block concat\): input 'ghost' is not the input or an earlier layer/);
+    const wide = dag('wide.json', ['a', 'layer0'], [8, 100000]);
+    expectError(await nas('predict', '--lut', lut, '--arch', wide), /layer 2 'mixed' \(block concat\): channels must be a list of 1 to 64 integers in \[1, 65536\]/);
+  });
+
   it('resolution 1 and 100000', async () => {
     const tiny = archFile('tiny.json', [conv(3, 2), conv(3, 2), ...head], [1, 3, 1, 1]);
     expectError(await nas('export', '--arch', tiny, '--out', at('tiny.onnx')), /input 1x1 is smaller than the network's total stride 4/);
