@@ -3,7 +3,8 @@
  * Factories are cheap objects: each device imports its runtime inside init(), so importing this
  * table loads no runtime.
  */
-import { DeviceUnavailableError, UserError } from '../src/core/errors.js';
+import { DeviceUnavailableError } from '../src/core/errors.js';
+import { Registry } from '../src/core/registry.js';
 import { mockFactory } from './mock/index.js';
 import { ortCpuFactory } from './ort-cpu/index.js';
 import { ortWasmFactory } from './ort-wasm/index.js';
@@ -39,22 +40,18 @@ export const DEVICE_ALIASES = {
 
 export const DEVICE_NAMES = Object.keys(DEVICES) as DeviceName[];
 
-function isDeviceName(name: string): name is DeviceName {
-  return Object.hasOwn(DEVICES, name);
-}
+export const DEVICE_REGISTRY = new Registry<DeviceFactory>('device', DEVICES, {
+  aliases: DEVICE_ALIASES,
+  hint: 'run nas-devices to see which are available here',
+});
 
 /** The registry name behind `name` (an alias or a registry name); UserError listing the known names otherwise. */
 export function deviceName(name: string): DeviceName {
-  if (isDeviceName(name)) return name;
-  if (Object.hasOwn(DEVICE_ALIASES, name)) return DEVICE_ALIASES[name as keyof typeof DEVICE_ALIASES];
-  const aliases = Object.entries(DEVICE_ALIASES).map(([a, n]) => `${a} → ${n}`);
-  throw new UserError(`unknown device '${name}'`, {
-    hint: `known devices: ${DEVICE_NAMES.join(', ')}${aliases.length ? ` (aliases: ${aliases.join(', ')})` : ''}; run nas-devices to see which are available here`,
-  });
+  return DEVICE_REGISTRY.resolve(name) as DeviceName;
 }
 
 export function deviceFactory(name: string): DeviceFactory {
-  return DEVICES[deviceName(name)];
+  return DEVICE_REGISTRY.get(name);
 }
 
 /** Creates (does not init) the device called `name`; DeviceUnavailableError if it cannot run here. */

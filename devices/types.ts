@@ -130,4 +130,6 @@ export interface DeviceFactory {
   /** Whether it can run on this machine; a string says why not and how to fix it. Must be cheap. */
   available(): Promise<true | string>;
   create(options: DeviceOptions): Device;
+  /** The option keys create() reads (`--device-opt key=value` is checked against them). */
+  options?: readonly string[];
 }

@@ -6,12 +6,15 @@
  * loses at most the entry being measured.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { DeviceInfo, LatencyStats, TimingProtocol } from '../devices/types.js';
-import { UserError } from '../src/core/errors.js';
+import { removeStaleTemporaries, writeFileAtomic } from '../src/core/atomic-file.js';
+import { oneLine, UserError } from '../src/core/errors.js';
+import { withLock } from '../src/core/file-lock.js';
 import { deviceDifferences, identityText, protocolDifferences } from './compare.js';
 import { LUT_FORMAT, LUT_VERSION, type Lut, type LutEntry } from './format.js';
+import { settingsFlags } from './settings-flags.js';
 import { validateLut } from './validate.js';
 
 /** Stable short id of a (device settings, protocol) pair, e.g. "ort-cpu-3f2a9c1b". */
@@ -49,13 +52,18 @@ export function readLut(file: string): Lut {
       throw new UserError(`LUT file ${file} does not exist`, { hint: `create it with: nas-profile --device <name> --space <space> --out ${file}` });
     throw new UserError(`cannot read LUT file ${file}: ${(e as Error).message}`, { cause: e });
   }
+  return parseLut(text, `LUT file ${file}`);
+}
+
+/** Parses and validates the text of a LUT; `source` names it in errors ("LUT file x.json"). */
+export function parseLut(text: string, source: string): Lut {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`LUT file ${file} is not valid JSON: ${(e as Error).message}`);
+    throw new UserError(`${source} is not valid JSON: ${oneLine((e as Error).message)}`);
   }
-  return validateLut(data, `LUT file ${file}`);
+  return validateLut(data, source);
 }
 
 /** JSON with one line per entry: readable, and a re-profiled entry shows as a one-line diff. Entries sorted by key. */
@@ -79,72 +87,19 @@ export function serializeLut(lut: Lut): string {
 
 /** Writes `lut` to `file` atomically: readers see the old file or the new one, never a partial one. */
 export function writeLut(file: string, lut: Lut): void {
-  const dir = path.dirname(path.resolve(file));
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, serializeLut(lut));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already renamed or never created
-    }
-    throw new UserError(`cannot write LUT file ${file}: ${(e as Error).message}`, { cause: e });
-  }
-  syncDirectory(dir);
+  writeFileAtomic(file, serializeLut(lut), `LUT file ${file}`);
 }
 
-/** Makes the rename itself durable (a crash right after it must not bring the old file back). */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Some platforms (Windows) cannot fsync a directory; the rename is still atomic there.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/** Removes temporary files that killed writers left beside `file` (their process no longer exists). */
-function removeStaleTemporaries(file: string): void {
-  const dir = path.dirname(path.resolve(file));
-  const prefix = `${path.basename(file)}.tmp-`;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length));
-    if (Number.isInteger(pid) && pid !== process.pid && !processExists(pid)) {
-      try {
-        unlinkSync(path.join(dir, name));
-      } catch {
-        // another process cleaned it up first
-      }
-    }
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/**
+ * Changes the LUT in `file` under its lock: re-reads it, applies `change`, writes it back, so an update
+ * (calibration, a merge) never drops what another process wrote in between.
+ */
+export function updateLut(file: string, change: (lut: Lut) => Lut): Lut {
+  return withLock(file, 'LUT file', () => {
+    const updated = change(readLut(file));
+    writeLut(file, updated);
+    return updated;
+  });
 }
 
 /**
@@ -159,9 +114,15 @@ export class LutStore {
     private readonly device: DeviceInfo,
     private readonly protocol: TimingProtocol,
     existing: Lut | undefined,
+    /** --force: the first write replaces what the file holds instead of merging with it. */
+    private replace: boolean,
   ) {
     this.lut = existing;
+    if (existing) this.written = fileStamp(file);
   }
+
+  /** size/mtime/inode of the file as this store last wrote or read it: unchanged means nobody else wrote. */
+  private written?: string;
 
   /** Opens `file` for profiling with `device`/`protocol`; `force` starts a new LUT over an incompatible one. */
   static open(file: string, device: DeviceInfo, protocol: TimingProtocol, options: { force?: boolean } = {}): LutStore {
@@ -172,11 +133,11 @@ export class LutStore {
       const diffs = [...deviceDifferences(existing.device, device, ['LUT', 'now']), ...protocolDifferences(existing.protocol, protocol, ['LUT', 'now'])];
       if (diffs.length)
         throw new UserError(`LUT file ${file} was measured under other settings than this run: ${diffs.join('; ')}`, {
-          hint: 'use another --out file, the same settings as the LUT, or --force to start a new LUT in its place',
+          hint: `run with the LUT's settings: ${settingsFlags(existing.device, existing.protocol)} (nas profile can instead write another --out file, or --force a new LUT in its place)`,
         });
       // The device info may carry new warnings or a newer Node version: keep the LUT's record of who measured it.
     }
-    return new LutStore(file, device, protocol, existing);
+    return new LutStore(file, device, protocol, existing, options.force === true);
   }
 
   /** The LUT's id, once it exists (after setOverhead or when resuming). */
@@ -236,9 +197,52 @@ export class LutStore {
     return this.lut;
   }
 
+  /**
+   * Writes the LUT under the file's lock, first taking in what another process added to the file since
+   * this store last wrote it (two runs filling one LUT both keep their entries; neither measures what the
+   * other already has once it has seen it).
+   */
   private save(): void {
-    this.lut!.updatedAt = new Date().toISOString();
-    writeLut(this.file, this.lut!);
+    const lut = this.lut!;
+    lut.updatedAt = new Date().toISOString();
+    withLock(this.file, 'LUT file', () => {
+      if (!this.replace) this.takeInOthers(lut);
+      writeLut(this.file, lut);
+      this.written = fileStamp(this.file);
+    });
+    this.replace = false;
+  }
+
+  private takeInOthers(lut: Lut): void {
+    const stamp = fileStamp(this.file);
+    if (stamp === undefined || stamp === this.written) return;
+    let disk: Lut;
+    try {
+      disk = readLut(this.file);
+    } catch {
+      return; // not a LUT (any more): nothing measured to keep
+    }
+    if (disk.id !== lut.id) {
+      const side = `${this.file}.${process.pid}.lut.json`;
+      writeLut(side, lut);
+      throw new UserError(`LUT file ${this.file} was replaced by a LUT of other settings (${disk.id}) while this run was adding to it (${lut.id})`, {
+        hint: `this run's ${Object.keys(lut.entries).length} entries are saved in ${side}`,
+      });
+    }
+    for (const [key, entry] of Object.entries(disk.entries)) if (!Object.hasOwn(lut.entries, key)) lut.entries[key] = entry;
+    for (const [key, reason] of Object.entries(disk.unsupported ?? {}))
+      if (!Object.hasOwn(lut.entries, key) && !Object.hasOwn(lut.unsupported ?? {}, key)) lut.unsupported = { ...lut.unsupported, [key]: reason };
+    for (const space of disk.spaces) if (!lut.spaces.includes(space)) lut.spaces.push(space);
+    if (disk.calibration && !lut.calibration) lut.calibration = disk.calibration;
+  }
+}
+
+function fileStamp(file: string): string | undefined {
+  try {
+    const s = statSync(file);
+    return `${s.size}:${s.mtimeMs}:${s.ino}`;
+  } catch {
+    return undefined;
   }
 }
 

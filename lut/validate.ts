@@ -3,8 +3,9 @@
  * checked first, so an old or foreign file gets a message about that and not a list of schema errors.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { UserError } from '../src/core/errors.js';
+import { oneLine, UserError } from '../src/core/errors.js';
 import { isUnitKey, opKey, parseOpKey, UNIT_KEY_PATTERN } from '../src/core/keys.js';
+import { isLatency, MAX_LATENCY_MS, statsProblem } from '../src/core/latency-bounds.js';
 import { LUT_FORMAT, LUT_VERSION, type Lut } from './format.js';
 import schema from './schema.json' with { type: 'json' };
 
@@ -35,9 +36,17 @@ export function validateLut(data: unknown, source: string): Lut {
     const errors = validate.errors ?? [];
     const shown = errors.slice(0, 5).map(describe);
     const more = errors.length > shown.length ? `; and ${errors.length - shown.length} more` : '';
-    throw new UserError(`${source} is not a valid LUT v${LUT_VERSION}: ${shown.join('; ')}${more}`);
+    throw new UserError(oneLine(`${source} is not a valid LUT v${LUT_VERSION}: ${shown.join('; ')}${more}`, 1000));
   }
   const lut = data as Lut;
+  const implausible = (what: string, problem: string | undefined) => {
+    if (problem) throw new UserError(`${source}: ${what}: ${problem}`, { hint: 'a measured latency is never like this: the file is corrupt or was edited; re-profile the entry (nas profile fills what is missing)' });
+  };
+  implausible('overhead', statsProblem(lut.overhead));
+  for (const [key, entry] of Object.entries(lut.entries)) {
+    implausible(`entry '${key}'`, statsProblem(entry.stats));
+    if (!isLatency(entry.net)) implausible(`entry '${key}'`, `net ${entry.net} ms is outside [0, ${MAX_LATENCY_MS}] ms`);
+  }
   for (const key of [...Object.keys(lut.entries), ...Object.keys(lut.unsupported ?? {})]) {
     if (isUnitKey(key)) {
       if (!UNIT_KEY_PATTERN.test(key)) throw new UserError(`${source}: unit key '${key}' is malformed`, { hint: 'unit keys look like onnx:Conv+Relu:1x3x224x224:<16 hex>:f32' });

@@ -39,11 +39,16 @@ const both = (...checks: (() => true | string | { reason: string } | { dir: stri
 };
 
 /** The endpoint from the options, else from NAS_BROWSER_ENDPOINT. */
+/** Options every browser device reads (launchOptions, the page server's port), and those of the ORT page. */
+const LAUNCH_OPTIONS = ['browser', 'browserEndpoint', 'headless', 'browserArgs', 'port'] as const;
+const ORT_PAGE_OPTIONS = [...LAUNCH_OPTIONS, 'bundle', 'threads', 'graphOptimizationLevel', 'timing', 'preferredLayout', 'ortDir'] as const;
+
 function withEndpoint(options: DeviceOptions): DeviceOptions {
   return options.browserEndpoint || !process.env.NAS_BROWSER_ENDPOINT ? options : { ...options, browserEndpoint: process.env.NAS_BROWSER_ENDPOINT };
 }
 
 export const webgpuFactory = {
+  options: ORT_PAGE_OPTIONS,
   name: 'webgpu',
   description: 'onnxruntime-web WebGPU EP in Chrome/Chromium/Edge (options: bundle=all|webgpu, timing=wall|gpu, threads, browser, browserEndpoint, headless, browserArgs)',
   available: both(browserAvailable, () => ortWebDist(ORT_BUNDLES.all)),
@@ -51,6 +56,7 @@ export const webgpuFactory = {
 } satisfies DeviceFactory;
 
 export const browserWasmFactory = {
+  options: ORT_PAGE_OPTIONS,
   name: 'browser-wasm',
   description: 'onnxruntime-web wasm EP in Chrome/Chromium/Edge (options: threads, bundle=wasm|all, graphOptimizationLevel, browser, browserEndpoint, headless)',
   available: both(browserAvailable, () => ortWebDist(ORT_BUNDLES.wasm)),
@@ -59,6 +65,7 @@ export const browserWasmFactory = {
 } satisfies DeviceFactory;
 
 export const tfjsWebglFactory = {
+  options: LAUNCH_OPTIONS,
   name: 'tfjs-webgl',
   description: 'TensorFlow.js webgl backend in Chrome/Chromium/Edge, models rebuilt from their ops (options: browser, browserEndpoint, headless, browserArgs)',
   available: both(browserAvailable, tfjsDist),
@@ -66,6 +73,7 @@ export const tfjsWebglFactory = {
 } satisfies DeviceFactory;
 
 export const tfjsWebgpuFactory = {
+  options: LAUNCH_OPTIONS,
   name: 'tfjs-webgpu',
   description: 'TensorFlow.js webgpu backend in Chrome/Chromium/Edge (needs @tensorflow/tfjs-backend-webgpu)',
   available: both(tfjsWebgpuDist, browserAvailable, tfjsDist),

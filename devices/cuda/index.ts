@@ -104,6 +104,7 @@ export class CudaDevice implements Device {
 
 export const cudaFactory = {
   name: NAME,
+  options: ['deviceId', 'graphOptimizationLevel'],
   description: "onnxruntime-node's CUDA EP on an NVIDIA GPU (needs its CUDA provider libraries, CUDA 12, cuDNN 9) (options: deviceId, graphOptimizationLevel)",
   available: async () => {
     const available = checkAvailable();

@@ -97,6 +97,7 @@ export class OrtCpuDevice implements Device {
 
 export const ortCpuFactory = {
   name: NAME,
+  options: ['threads', 'graphOptimizationLevel'],
   description: 'onnxruntime-node, CPU execution provider (options: threads, graphOptimizationLevel)',
   available: async () => {
     const found = findOrtNode();

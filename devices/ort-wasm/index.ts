@@ -168,6 +168,7 @@ export class OrtWasmDevice implements Device {
 
 export const ortWasmFactory = {
   name: NAME,
+  options: ['threads', 'simd', 'graphOptimizationLevel'],
   description: 'onnxruntime-web, WebAssembly EP in Node (options: threads, simd, graphOptimizationLevel)',
   available: async () => {
     const found = findOrtWeb();

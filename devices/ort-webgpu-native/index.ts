@@ -242,6 +242,7 @@ export class OrtWebGpuDevice implements Device {
 
 export const ortWebGpuFactory = {
   name: NAME,
+  options: ['preferredLayout', 'validationMode', 'graphOptimizationLevel', 'outputs', 'cpuFallback', 'allowSoftware'],
   description:
     "onnxruntime-node's bundled WebGPU EP (Dawn on Vulkan; SwiftShader when there is no GPU) (options: preferredLayout, validationMode, graphOptimizationLevel, outputs, cpuFallback, allowSoftware)",
   available: async () => {

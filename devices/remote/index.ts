@@ -310,6 +310,7 @@ export class RemoteDevice implements Device {
 
 export const remoteFactory = {
   name: NAME,
+  options: ['serve', 'host', 'port', 'ep', 'bundle', 'timing', 'threads', 'graphOptimizationLevel', 'preferredLayout', 'connectTimeoutMs', 'leaseMs', 'pollMs', 'client', 'tlsCert', 'tlsKey'],
   description:
     'any browser that opens the printed URL (phone, tablet, laptop) runs onnxruntime-web and reports back; needs --serve (options: host, port, ep=auto|webgpu|wasm, bundle, threads, timing, preferredLayout, connectTimeoutMs, leaseMs, client=local, tlsCert, tlsKey)',
   available: async () => {

@@ -5,6 +5,7 @@
  * finite, non-negative durations; nothing else).
  */
 import type { AdapterInfo } from '../types.js';
+import { isLatency, MAX_LATENCY_MS } from '../../src/core/latency-bounds.js';
 
 /** Model bytes and inputs as the client fetches them (session-scoped URLs). */
 export interface RemoteModel {
@@ -39,7 +40,8 @@ type Parsed<T> = { ok: true; value: T } | { ok: false; why: string };
 const bad = (why: string): { ok: false; why: string } => ({ ok: false, why });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isDuration = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+/** A duration a LUT may hold (lut/bounds.ts): a client's 1e300 is refused here, not stored. */
+const isDuration = isLatency;
 const isText = (v: unknown, max = 1000): v is string => typeof v === 'string' && v.length <= max;
 
 export function parseHello(body: unknown): Parsed<ClientHello> {
@@ -97,11 +99,11 @@ export function parseResult(body: unknown, task: (item: string) => RemoteTask | 
     return { ok: true, value: { item, client, error: body.error } };
   }
   if (t.kind === 'cold') {
-    if (!isDuration(body.setupMs) || !isDuration(body.coldMs)) return bad('a cold result needs setupMs and coldMs, finite numbers ≥ 0');
+    if (!isDuration(body.setupMs) || !isDuration(body.coldMs)) return bad(`a cold result needs setupMs and coldMs, finite numbers in [0, ${MAX_LATENCY_MS}] ms`);
     return { ok: true, value: { item, client, result: { setupMs: body.setupMs, coldMs: body.coldMs } } };
   }
   const s = body.samples;
   if (!Array.isArray(s) || s.length !== t.count || !s.every(isDuration))
-    return bad(`samples must be an array of exactly ${t.count} finite numbers ≥ 0`);
+    return bad(`samples must be an array of exactly ${t.count} finite numbers in [0, ${MAX_LATENCY_MS}] ms`);
   return { ok: true, value: { item, client, result: s as number[] } };
 }

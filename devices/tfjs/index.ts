@@ -100,6 +100,7 @@ function factory(name: TfjsDeviceName, description: string): DeviceFactory {
     description,
     available: async () => findTfBackend(BACKENDS[name]),
     create: (options: DeviceOptions) => new TfjsDevice(name, options),
+    options: name === 'tfjs-wasm' ? ['simd'] : [],
   };
 }
 

@@ -6,6 +6,7 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { configMiddleware } from '../config/middleware.js';
 import { COMMAND_NAMES } from './commands/names.js';
+import { validateFlagsMiddleware } from './validate.js';
 
 /** A command-line mistake (unknown flag, missing value): exit 2 with a pointer to --help. */
 export class UsageError extends Error {}
@@ -17,6 +18,8 @@ export function createParser(args: string[], commands: readonly CommandModule<ob
     .option('json', { type: 'boolean', default: false, describe: 'print one machine-readable JSON document on stdout (logs and progress go to stderr)' })
     .option('config', { type: 'string', describe: 'defaults for every command from this JSON file (default: ./nas.config.json when present); flags win' })
     .middleware(configMiddleware(COMMAND_NAMES) as never, true)
+    // After the commands' coerce functions (a bare --random is 1 by then), before any handler.
+    .middleware(validateFlagsMiddleware() as never, false)
     .strict()
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()

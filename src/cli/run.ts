@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 /** Entry point: `node dist/src/cli/run.js <command> ...` (the bin/ scripts prepend the command name). */
+import { installInterruptHandlers } from './interrupt.js';
 import { main } from './main.js';
+
+installInterruptHandlers(process.argv.slice(2));
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { UserError } from '../core/errors.js';
+import { oneLine, UserError } from '../core/errors.js';
 import { configSchema, sectionSchema, SHARED_FLAGS, type CommandOptions } from './schema.js';
 
 export const CONFIG_FILE = 'nas.config.json';
@@ -44,13 +44,29 @@ export function findConfigFile(explicit: string | undefined, cwd = process.cwd()
 
 /** Reads and validates the file's outer shape (sections, shared flags). */
 export function loadConfig(file: string, commands: readonly string[]): NasConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  return parseConfig(text, file, commands);
+}
+
+// One compiled validator per command list (compiling is the costly part, and ajv keeps every schema it compiled).
+const outerValidators = new Map<string, ReturnType<typeof ajv.compile>>();
+
+/** Validates the text of a config file (`file` names it in errors). */
+export function parseConfig(text: string, file: string, commands: readonly string[]): NasConfig {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`config file ${file} is not valid JSON: ${(e as Error).message}`, { hint: 'fix it, or pass --config with another file' });
+    throw new UserError(`config file ${file} is not valid JSON: ${oneLine((e as Error).message)}`, { hint: 'fix it, or pass --config with another file' });
   }
-  const validate = ajv.compile(configSchema(commands));
+  const key = commands.join('\n');
+  let validate = outerValidators.get(key);
+  if (!validate) outerValidators.set(key, (validate = ajv.compile(configSchema(commands))));
   if (!validate(data))
     throw invalid(
       file,

@@ -7,12 +7,14 @@
  * Every layer spec is checked field by field through the canonical key, so a file can never hold a
  * block the exporter and the LUT would read differently.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-file.js';
 import { isDeepStrictEqual } from 'node:util';
-import { placeLayers, type Architecture, type Layer } from './arch.js';
-import { UserError } from './errors.js';
+import type { Architecture, Layer } from './arch.js';
+import { oneLine, UserError } from './errors.js';
 import { opKey, parseOpKey } from './keys.js';
 import type { Shape } from './ops.js';
+import { validateArchitectureSpec } from './validate-spec.js';
 
 export const ARCH_FORMAT = 'hw-nas-arch';
 /** The newest version this tool reads and writes (2: DAG layers with id and inputs). */
@@ -27,16 +29,27 @@ export function readJsonFile(file: string, what: string): unknown {
     throw new UserError(`${what} file not found: ${file}`);
   }
   if (stat.isDirectory()) throw new UserError(`${what} path is a directory, expected a file: ${file}`);
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UserError(`${what} file ${file} is not valid JSON: ${(e as Error).message}`);
+    throw new UserError(`cannot read ${what} file ${file}: ${(e as Error).message}`);
+  }
+  return parseJsonText(text, file, what);
+}
+
+/** JSON.parse with the error a user sees: "<what> file <file> is not valid JSON: …". */
+export function parseJsonText(text: string, file: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${what} file ${file} is not valid JSON: ${oneLine((e as Error).message)}`);
   }
 }
 
 /** Validates a parsed architecture object (full form). */
 export function validateArchitecture(value: unknown, where: string): Architecture {
-  const bad = (why: string) => new UserError(`${where}: ${why}`, { hint: `see docs/formats.md for the ${ARCH_FORMAT} format` });
+  const bad = (why: string) => new UserError(`${where}: ${oneLine(why, 600)}`, { hint: `see docs/formats.md for the ${ARCH_FORMAT} format` });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('expected a JSON object');
   const a = value as Record<string, unknown>;
   if (a.format !== ARCH_FORMAT) throw bad(`"format" must be "${ARCH_FORMAT}", got ${JSON.stringify(a.format)}`);
@@ -75,7 +88,7 @@ export function validateArchitecture(value: unknown, where: string): Architectur
   });
   const arch: Architecture = { name: a.name, input: a.input as unknown as Shape, dtype: 'f32', layers };
   if (a.space !== undefined) arch.space = a.space as Architecture['space'];
-  placeLayers(arch); // ids resolve and shapes fit
+  validateArchitectureSpec(arch, where); // ids resolve, shapes fit, fields in range, activations that fit
   return arch;
 }
 
@@ -95,5 +108,5 @@ export function archToJson(arch: Architecture): object {
 }
 
 export function writeArchFile(file: string, arch: Architecture): void {
-  writeFileSync(file, JSON.stringify(archToJson(arch), null, 1) + '\n');
+  writeFileAtomic(file, JSON.stringify(archToJson(arch), null, 1) + '\n', `architecture file ${file}`);
 }

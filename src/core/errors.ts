@@ -26,3 +26,23 @@ export class DeviceUnavailableError extends UserError {
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;
 }
+
+/** Exit code of an I/O failure (sysexits' EX_IOERR; 4 and 5 are verify's check results). */
+export const EXIT_IO = 74;
+
+/** Writing (or reading) a file failed: full disk, read-only file system, permissions. Exit code 74. */
+export class IoError extends UserError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { ...options, exitCode: EXIT_IO });
+    this.name = 'IoError';
+  }
+}
+
+/**
+ * Text from a file or a flag, made safe to quote in a one-line message: control characters (a newline
+ * inside a key, a JSON parser's excerpt) escaped, and very long values shortened.
+ */
+export function oneLine(text: string, max = 300): string {
+  const escaped = text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
+}

@@ -6,7 +6,7 @@
  *   kind  :input NxCxHxW :fields in the kind's fixed order  :dtype
  */
 import { ACTS, DTYPES, SEED_KINDS, type Act, type DType, type OpInstance, type OpKind, type OpSpec, type Shape } from './ops.js';
-import { UserError } from './errors.js';
+import { oneLine, UserError } from './errors.js';
 import type { Field } from './key-fields.js';
 import { LOWERINGS } from './lower/table.js';
 
@@ -56,7 +56,7 @@ export function opKey(inst: OpInstance): string {
 }
 
 function bad(key: string, why: string): UserError {
-  return new UserError(`malformed op key '${key}': ${why}`, {
+  return new UserError(oneLine(`malformed op key '${key}': ${why}`, 600), {
     hint: 'keys look like mbconv:1x16x112x112:c24:k5:s2:e6:se0:relu6:skip0:f32',
   });
 }

@@ -1,5 +1,6 @@
 /** The data sets training can use, by name. Fashion-MNIST is the default (it ships as a Debian package). */
 import { UserError } from '../core/errors.js';
+import { Registry } from '../core/registry.js';
 import { loadCifar10 } from './cifar.js';
 import { FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
 import type { DataPart, ImageSet } from './types.js';
@@ -15,6 +16,7 @@ const LOADERS = {
 export type DatasetName = keyof typeof LOADERS;
 export const DATASETS = Object.keys(LOADERS) as DatasetName[];
 export const DEFAULT_DATASET: DatasetName = 'fashion-mnist';
+export const DATASET_REGISTRY = new Registry<(dir: string | undefined, part: DataPart) => ImageSet>('data set', LOADERS);
 
 export interface LoadOptions {
   dataset?: string;
@@ -25,6 +27,5 @@ export interface LoadOptions {
 
 export function loadImageSet(opts: LoadOptions = {}): ImageSet {
   const name = opts.dataset ?? DEFAULT_DATASET;
-  if (!(name in LOADERS)) throw new UserError(`unknown data set '${name}'`, { hint: `choose one of: ${DATASETS.join(', ')}` });
-  return LOADERS[name as DatasetName](opts.dir, opts.part ?? 'train');
+  return DATASET_REGISTRY.get(name)(opts.dir, opts.part ?? 'train');
 }

@@ -7,7 +7,8 @@
  * or last line), else the last number printed.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { archToJson } from '../core/arch-file.js';
@@ -20,6 +21,8 @@ export interface CommandEvaluatorOptions {
   /** Per architecture; default one hour. */
   timeoutMs?: number;
   cwd?: string;
+  /** The range a printed accuracy must fall in (default [0, 100], a percentage). */
+  range?: readonly [number, number];
 }
 
 const DEFAULT_TIMEOUT_MS = 3_600_000;
@@ -36,21 +39,33 @@ export function commandLine(command: string, archPath: string): string {
 
 /** The accuracy a command printed, or undefined when it printed none. */
 export function parseAccuracy(stdout: string): number | undefined {
+  return findAccuracy(stdout)?.value;
+}
+
+/** The accuracy a command printed and the output line it came from. */
+export function findAccuracy(stdout: string): { value: number; line: string } | undefined {
   const text = stdout.trim();
   const lines = text.split('\n');
   for (const candidate of [text, lines[lines.length - 1].trim()]) {
     try {
       const v = JSON.parse(candidate) as unknown;
-      if (v && typeof v === 'object' && typeof (v as { accuracy?: unknown }).accuracy === 'number') return (v as { accuracy: number }).accuracy;
+      if (v && typeof v === 'object' && typeof (v as { accuracy?: unknown }).accuracy === 'number')
+        return { value: (v as { accuracy: number }).accuracy, line: candidate.split('\n').pop()!.trim() };
     } catch {
       // not JSON: fall back to the last number
     }
   }
-  const numbers = text.match(NUMBER);
-  if (!numbers) return undefined;
-  const v = Number(numbers[numbers.length - 1]);
-  return Number.isFinite(v) ? v : undefined;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const numbers = lines[i].match(NUMBER);
+    if (!numbers) continue;
+    const v = Number(numbers[numbers.length - 1]);
+    return Number.isFinite(v) ? { value: v, line: lines[i].trim() } : undefined;
+  }
+  return undefined;
 }
+
+/** Accuracy is a percentage unless the evaluator is told otherwise. */
+export const DEFAULT_ACCURACY_RANGE: readonly [number, number] = [0, 100];
 
 function tail(text: string, n = 600): string {
   const t = text.trim();
@@ -119,14 +134,16 @@ export function commandEvaluator(opts: CommandEvaluatorOptions): AccuracyEvaluat
   if (!command) throw new UserError('the command evaluator needs a command', { hint: `e.g. --eval-command "python train.py --arch {arch}"` });
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!(timeoutMs > 0)) throw new UserError(`command evaluator timeout must be positive, got ${opts.timeoutMs} ms`);
+  const [lo, hi] = opts.range ?? DEFAULT_ACCURACY_RANGE;
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) throw new UserError(`command evaluator accuracy range must be two finite numbers LOW < HIGH, got [${lo}, ${hi}]`);
   return {
     id: 'command',
-    provenance: { kind: 'command', command, timeoutMs, metric: 'as printed by the command' },
+    provenance: { kind: 'command', command, timeoutMs, metric: 'as printed by the command', range: [lo, hi] },
     async evaluate(arch: Architecture) {
       const dir = mkdtempSync(path.join(tmpdir(), 'hw-nas-eval-'));
       try {
         const file = path.join(dir, 'arch.json');
-        writeFileSync(file, JSON.stringify(archToJson(arch)) + '\n');
+        writeFileAtomic(file, JSON.stringify(archToJson(arch)) + '\n', 'the architecture file for the evaluator command');
         const line = commandLine(command, file);
         const out = await runShell(line, timeoutMs, opts.cwd);
         const printed = `stdout: ${tail(out.stdout)}\nstderr: ${tail(out.stderr)}`;
@@ -138,12 +155,16 @@ export function commandEvaluator(opts: CommandEvaluatorOptions): AccuracyEvaluat
           throw new UserError(
             `evaluator command failed (${out.signal ? `signal ${out.signal}` : `exit code ${out.code}`}) on '${arch.name}': ${line}\n${printed}`,
           );
-        const accuracy = parseAccuracy(out.stdout);
-        if (accuracy === undefined)
+        const found = findAccuracy(out.stdout);
+        if (found === undefined)
           throw new UserError(`evaluator command printed no accuracy for '${arch.name}': ${line}\n${printed}`, {
             hint: 'print the accuracy as the last number on stdout, or as JSON {"accuracy": 93.1}',
           });
-        return accuracy;
+        if (!(Number.isFinite(found.value) && found.value >= lo && found.value <= hi))
+          throw new UserError(`evaluator command printed accuracy ${found.value} for '${arch.name}', outside [${lo}, ${hi}], in the line: ${found.line}`, {
+            hint: `print the accuracy as a percentage in [${lo}, ${hi}] (or declare another range with --eval-range LOW,HIGH)`,
+          });
+        return found.value;
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -1,7 +1,6 @@
 /** Accuracy evaluators by name. Adding one is one line in EVALUATORS; heavy ones load lazily. */
-import { UserError } from '../core/errors.js';
-import type { AccuracyEvaluator } from '../core/contracts.js';
-import type { TrainEvaluatorOptions } from '../core/contracts.js';
+import { Registry } from '../core/registry.js';
+import type { AccuracyEvaluator, TrainEvaluatorOptions } from '../core/contracts.js';
 import { commandEvaluator } from './command.js';
 import type { ProxyEvaluatorOptions } from './proxy/index.js';
 import { tableEvaluator } from './table.js';
@@ -16,6 +15,8 @@ export interface EvaluatorOptions {
   command?: string;
   /** command: per-architecture timeout. */
   timeoutMs?: number;
+  /** command: the range a printed accuracy must fall in. */
+  accuracyRange?: [number, number];
   proxy?: ProxyEvaluatorOptions;
   /** train, supernet: data and budget (the command's training flags). */
   training?: TrainEvaluatorOptions;
@@ -27,7 +28,7 @@ type EvaluatorFactory = (opts: EvaluatorOptions) => AccuracyEvaluator | Promise<
 
 export const EVALUATORS = {
   table: (o) => tableEvaluator({ dataset: o.dataset, file: o.nb201File }),
-  command: (o) => commandEvaluator({ command: o.command ?? '', timeoutMs: o.timeoutMs }),
+  command: (o) => commandEvaluator({ command: o.command ?? '', timeoutMs: o.timeoutMs, range: o.accuracyRange }),
   proxy: async (o) => (await import('./proxy/index.js')).proxyEvaluator(o.proxy),
   // tfjs and the training kernels load only when training is asked for.
   train: async (o) => (await import('../train/train-evaluator.js')).trainEvaluator(o.training),
@@ -37,8 +38,8 @@ export const EVALUATORS = {
 export type EvaluatorName = keyof typeof EVALUATORS;
 export const EVALUATOR_NAMES = Object.keys(EVALUATORS) as EvaluatorName[];
 
+export const EVALUATOR_REGISTRY = new Registry<EvaluatorFactory>('evaluator', EVALUATORS);
+
 export async function createEvaluator(name: string, opts: EvaluatorOptions = {}): Promise<AccuracyEvaluator> {
-  const factory = (EVALUATORS as Record<string, EvaluatorFactory>)[name];
-  if (!factory) throw new UserError(`unknown evaluator '${name}'`, { hint: `known evaluators: ${EVALUATOR_NAMES.join(', ')}` });
-  return factory(opts);
+  return EVALUATOR_REGISTRY.get(name)(opts);
 }

@@ -3,8 +3,8 @@
  * architecture's cell, looked up instantly. The stand-in for training that makes search benchmarks
  * honest and fast.
  */
-import { UserError } from '../core/errors.js';
 import type { Architecture } from '../core/arch.js';
+import { Registry } from '../core/registry.js';
 import { loadNb201Table, nb201CellOf, nb201Record, NB201_DATASETS, recordValue, type Nb201Dataset } from '../latency/nb201-data.js';
 import type { AccuracyEvaluator } from '../core/contracts.js';
 
@@ -15,9 +15,7 @@ export interface TableEvaluatorOptions {
 }
 
 export function tableEvaluator(opts: TableEvaluatorOptions = {}): AccuracyEvaluator {
-  const dataset = (opts.dataset ?? 'cifar10') as Nb201Dataset;
-  if (!NB201_DATASETS.includes(dataset))
-    throw new UserError(`unknown NAS-Bench-201 dataset '${opts.dataset}'`, { hint: `known datasets: ${NB201_DATASETS.join(', ')}` });
+  const dataset = new Registry('NAS-Bench-201 dataset', NB201_DATASETS.map((d) => [d, d] as const)).get(opts.dataset ?? 'cifar10') as Nb201Dataset;
   const table = loadNb201Table(opts.file);
   return {
     id: `table:nb201:${dataset}`,

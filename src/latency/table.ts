@@ -6,6 +6,7 @@
 import { UserError } from '../core/errors.js';
 import type { Architecture } from '../core/arch.js';
 import type { LatencySource } from '../core/contracts.js';
+import { Registry } from '../core/registry.js';
 import { loadNb201Table, nb201CellOf, nb201Record, NB201_DEVICES, NB201_DEVICE_SOURCES, recordValue, type Nb201Device } from './nb201-data.js';
 
 /** HW-NAS-Bench measured every device on 32×32 inputs. */
@@ -18,9 +19,7 @@ export interface TableLatencyOptions {
 }
 
 export function tableLatencySource(opts: TableLatencyOptions): LatencySource {
-  if (!(NB201_DEVICES as readonly string[]).includes(opts.device))
-    throw new UserError(`unknown latency table '${opts.device}'`, { hint: `known tables: ${NB201_DEVICES.join(', ')}` });
-  const device = opts.device as Nb201Device;
+  const device = new Registry('latency table', NB201_DEVICES.map((d) => [d, d] as const)).get(opts.device) as Nb201Device;
   const table = loadNb201Table(opts.file);
   // Cache per architecture name: searches ask for the same cell many times.
   const memo = new Map<string, number>();

@@ -19,14 +19,14 @@ export function lutSource(lut: Lut, lutPath?: string): LatencySource {
 
 /** Reads a LUT file and checks up front that it covers every op instance of `space`. */
 export async function lutLatencySource(lutPath: string, space?: SearchSpace): Promise<LatencySource> {
-  const { readLut } = await import('../../lut/store.js');
+  const [{ readLut }, { settingsFlags }] = await Promise.all([import('../../lut/store.js'), import('../../lut/settings-flags.js')]);
   const lut = readLut(lutPath);
   if (space) {
     const missing = space.allInstances().map(opKey).filter((k) => !lut.entries[k]);
     if (missing.length) {
       throw new UserError(
         `LUT ${lutPath} does not cover space '${space.id}' at resolution ${space.resolution}: ${missing.length} op instance(s) missing, e.g. ${missing[0]}`,
-        { hint: `fill it with: nas-profile --device ${lut.device.device} --space ${space.id} --resolution ${space.resolution} --out ${lutPath}` },
+        { hint: `fill it with: nas profile ${settingsFlags(lut.device, lut.protocol)} --space ${space.id} --resolution ${space.resolution} --out ${lutPath}` },
       );
     }
   }

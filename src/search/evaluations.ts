@@ -9,6 +9,7 @@
  * strategies are deterministic given their seed and the answers they get, the resumed run ends exactly
  * where an uninterrupted one would, with no strategy needing its own state format.
  */
+import { onInterrupt } from '../core/interrupt.js';
 import { UserError, isUserError } from '../core/errors.js';
 import type { Architecture } from '../core/arch.js';
 import { paretoFront } from './pareto.js';
@@ -73,7 +74,11 @@ export class Evaluations {
     this.replay = saved === undefined ? [] : parseState(saved).evaluations;
     this.every = opts.checkpointEvery ?? 25;
     this.intervalMs = opts.checkpointIntervalMs ?? 2000;
+    // Interrupted (Ctrl-C, SIGTERM): save what was evaluated since the last checkpoint.
+    if (ctx.checkpoint) this.stopFlushing = onInterrupt(() => this.unsaved > 0 && this.save());
   }
+
+  private readonly stopFlushing?: () => void;
 
   get used(): number {
     return this.history.length;
@@ -183,6 +188,7 @@ export class Evaluations {
 
   result(strategy: string): SearchResult {
     this.save();
+    this.stopFlushing?.();
     const front = paretoFront(this.history.map((c) => ({ c, accuracy: c.accuracy, latencyMs: c.latency.ms }))).map((p) => p.c);
     return { strategy, front, history: [...this.history], best: this.best() };
   }

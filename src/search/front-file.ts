@@ -9,10 +9,11 @@
  *    "best":"<name>"|null,"members":[{"name","encoding","architecture","accuracy","latency":{"ms","ci95"}}],
  *    "created":"2026-…Z"}
  */
-import { renameSync, writeFileSync } from 'node:fs';
-import { archToJson, readJsonFile, validateArchitecture } from '../core/arch-file.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import { isDeepStrictEqual } from 'node:util';
+import { archToJson, parseJsonText, readJsonFile, validateArchitecture } from '../core/arch-file.js';
 import type { Architecture } from '../core/arch.js';
-import { UserError } from '../core/errors.js';
+import { oneLine, UserError } from '../core/errors.js';
 import type { SpaceOptions } from '../core/space.js';
 
 export const FRONT_FORMAT = 'hw-nas-front';
@@ -62,9 +63,7 @@ export function frontMember(arch: Architecture, accuracy: number, latency: { ms:
 
 /** Writes atomically (temporary file + rename), so a killed process never leaves half a front. */
 export function writeFrontFile(file: string, front: FrontFile): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(front, null, 1) + '\n');
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(front, null, 1) + '\n', `front file ${file}`);
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -72,7 +71,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 /** Checks a parsed front document field by field; errors name the file and the field. */
 export function validateFront(value: unknown, where: string): FrontFile {
-  const bad = (why: string) => new UserError(`${where}: ${why}`, { hint: `a front file is written by nas search (format "${FRONT_FORMAT}" version ${FRONT_VERSION})` });
+  const bad = (why: string) => new UserError(`${where}: ${oneLine(why, 600)}`, { hint: `a front file is written by nas search (format "${FRONT_FORMAT}" version ${FRONT_VERSION})` });
   if (!isObj(value)) throw bad('expected a JSON object');
   if (value.format !== FRONT_FORMAT) throw bad(`"format" must be "${FRONT_FORMAT}", got ${JSON.stringify(value.format)}`);
   if (value.version !== FRONT_VERSION) throw bad(`unsupported version ${JSON.stringify(value.version)} (this tool reads version ${FRONT_VERSION})`);
@@ -98,7 +97,9 @@ export function validateFront(value: unknown, where: string): FrontFile {
     const lat = m.latency;
     if (!isObj(lat) || !isNum(lat.ms) || !(lat.ci95 === null || (Array.isArray(lat.ci95) && lat.ci95.length === 2 && lat.ci95.every(isNum))))
       throw bad(`${at}: "latency" must be {"ms": number, "ci95": [low, high] | null}`);
-    validateArchitecture(m.architecture, `${where}: ${at} architecture`);
+    const arch = validateArchitecture(m.architecture, `${where}: ${at} architecture`);
+    if (arch.space && arch.space.id === space.id && !isDeepStrictEqual(arch.space.encoding, m.encoding))
+      throw bad(`${at}: "encoding" ${JSON.stringify(m.encoding)} is not its architecture's encoding ${JSON.stringify(arch.space.encoding)}`);
     names.add(m.name);
   });
   if (value.best !== null && !(typeof value.best === 'string' && names.has(value.best))) throw bad('"best" must be null or the name of a member');
@@ -107,4 +108,9 @@ export function validateFront(value: unknown, where: string): FrontFile {
 
 export function readFrontFile(file: string): FrontFile {
   return validateFront(readJsonFile(file, 'front'), file);
+}
+
+/** Parses and validates the text of a front file (`where` names it in errors). */
+export function parseFront(text: string, where: string): FrontFile {
+  return validateFront(parseJsonText(text, where, 'front'), where);
 }

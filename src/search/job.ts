@@ -5,7 +5,9 @@
  * A checkpoint belongs to one exact search (space and options, strategy, seed, budget, target,
  * latency source, evaluator); any other search refuses it rather than mixing results.
  */
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import { holdLock } from '../core/file-lock.js';
 import { isDeepStrictEqual } from 'node:util';
 import { readJsonFile } from '../core/arch-file.js';
 import { UserError } from '../core/errors.js';
@@ -85,12 +87,20 @@ function loadCheckpoint(file: string, search: Record<string, unknown>): { evalua
 }
 
 function writeAtomic(file: string, data: unknown): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(data) + '\n');
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(data) + '\n', `search checkpoint ${file}`);
 }
 
 export async function runSearchJob(job: SearchJob): Promise<SearchJobResult> {
+  // Two searches writing one --out would overwrite each other's checkpoint: the second refuses.
+  const unlock = holdLock(job.out, 'front file');
+  try {
+    return await runLocked(job);
+  } finally {
+    unlock();
+  }
+}
+
+async function runLocked(job: SearchJob): Promise<SearchJobResult> {
   const file = checkpointPath(job.out);
   const search = fingerprint(job);
   const saved = loadCheckpoint(file, search);

@@ -6,19 +6,27 @@
 import { architectureFromJson, readJsonFile } from '../core/arch-file.js';
 import type { Architecture } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
+import { validateArchitectureSpec } from '../core/validate-spec.js';
 import { createSpace } from './registry.js';
 
 export async function readArchFile(file: string): Promise<Architecture> {
-  const value = readJsonFile(file, 'architecture');
+  return archFromJson(readJsonFile(file, 'architecture'), file);
+}
+
+/** An architecture from parsed JSON in any form (full, short, an exported net's sidecar); `file` names it in errors. */
+export async function archFromJson(value: unknown, file: string): Promise<Architecture> {
   const a = value as Record<string, unknown>;
   if (a && typeof a === 'object' && typeof a.space === 'string') {
     if (!Array.isArray(a.encoding)) throw new UserError(`${file}: a short-form architecture needs "encoding": [choice, …] for space '${a.space}'`);
     const space = createSpace(a.space, { resolution: a.resolution as number | undefined });
+    let arch: Architecture;
     try {
-      return space.build(a.encoding as number[]);
+      arch = space.build(a.encoding as number[]);
     } catch (e) {
       throw new UserError(`${file}: the encoding does not fit space '${a.space}': ${(e as Error).message}`);
     }
+    validateArchitectureSpec(arch, file); // a valid encoding at an absurd resolution still has to fit
+    return arch;
   }
   return architectureFromJson(value, file);
 }

@@ -3,11 +3,14 @@
  * networks with their published figures (seed-nets/), then the Once-for-All specialized nets (ofa-nets.ts).
  * `--published NAME` resolves here, and only here.
  */
+import { existsSync } from 'node:fs';
 import type { Architecture } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
 import { loadPublishedNets } from './published.js';
-import { ofaNet } from './ofa-nets.js';
-import { findSeedNet, SEED_NETS } from './seed-nets/index.js';
+import { Registry } from '../core/registry.js';
+import { validateArchitectureSpec } from '../core/validate-spec.js';
+import { defaultOfaNetsPath, loadOfaNets, ofaArchitecture } from './ofa-nets.js';
+import { SEED_NETS } from './seed-nets/index.js';
 
 export interface PublishedOptions {
   file?: string;
@@ -16,16 +19,20 @@ export interface PublishedOptions {
 }
 
 export function publishedArchitecture(name: string, opts: PublishedOptions = {}): Architecture {
-  const seed = findSeedNet(name);
-  if (seed) return seed.build({ resolution: opts.resolution ?? seed.resolution, classes: opts.classes ?? 1000 });
   const { nets, unsupported } = loadPublishedNets(opts);
-  const found = nets.find((n) => n.name === name);
-  if (found) return found;
-  const skipped = unsupported.find((n) => n.name === name);
-  if (skipped) throw new UserError(`published net '${name}' cannot be built: ${skipped.reason}`);
-  const ofa = ofaNet(name, { resolution: opts.resolution, classes: opts.classes });
-  if (ofa) return ofa;
-  throw new UserError(`unknown published net '${name}'`, {
-    hint: `available: ${[...nets.map((n) => n.name), ...SEED_NETS.map((n) => n.name)].join(', ')}, and the Once-for-All nets of ofa_specialized_nets.json (e.g. note10_lat-30ms_top1-78.4_finetune-75)`,
-  });
+  const build = (arch: Architecture) => () => arch;
+  const registry = new Registry<() => Architecture>('published net', [
+    ...SEED_NETS.map((n) => [n.name, () => n.build({ resolution: opts.resolution ?? n.resolution, classes: opts.classes ?? 1000 })] as const),
+    ...nets.map((n) => [n.name, build(n)] as const),
+    // The OFA nets come with ../shared/data; without that file the other nets still resolve.
+    ...(existsSync(defaultOfaNetsPath()) ? loadOfaNets() : []).map((n) => [n.name, () => ofaArchitecture(n, { resolution: opts.resolution, classes: opts.classes })] as const),
+  ]);
+  if (!registry.has(name)) {
+    const skipped = unsupported.find((n) => n.name === name);
+    if (skipped) throw new UserError(`published net '${name}' cannot be built: ${skipped.reason}`);
+    throw registry.unknown(name);
+  }
+  const arch = registry.get(name)();
+  validateArchitectureSpec(arch, `published net '${arch.name}'`);
+  return arch;
 }

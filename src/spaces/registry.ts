@@ -1,5 +1,5 @@
 /** Search spaces by name. Adding one is one line here. */
-import { UserError } from '../core/errors.js';
+import { Registry } from '../core/registry.js';
 import type { SearchSpace, SpaceOptions } from '../core/space.js';
 import { createMbv2Space } from './mbv2.js';
 import { createMnasnetSpace } from './mnasnet.js';
@@ -28,8 +28,8 @@ export const SPACES = {
 export type SpaceName = keyof typeof SPACES;
 export const SPACE_NAMES = Object.keys(SPACES) as SpaceName[];
 
+export const SPACE_REGISTRY = new Registry<(opts: SpaceOptions) => SearchSpace>('search space', SPACES);
+
 export function createSpace(id: string, opts: SpaceOptions = {}): SearchSpace {
-  const factory = (SPACES as Record<string, (opts: SpaceOptions) => SearchSpace>)[id];
-  if (!factory) throw new UserError(`unknown search space '${id}'`, { hint: `known spaces: ${SPACE_NAMES.join(', ')}` });
-  return factory(opts);
+  return SPACE_REGISTRY.get(id)(opts);
 }

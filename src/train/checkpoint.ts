@@ -6,7 +6,8 @@
  * padded with spaces to a multiple of 4 bytes, then every tensor's float32 LE data back to back.
  * Header: {format, version, meta, tensors: [{name, shape, offset}]} with offsets in floats.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { UserError } from '../core/errors.js';
 
 export const CHECKPOINT_FORMAT = 'hw-nas-checkpoint';
@@ -88,16 +89,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): CheckpointD
 }
 
 export function writeCheckpoint(file: string, c: CheckpointData): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, encodeCheckpoint(c));
-    renameSync(tmp, file);
-  } catch (e) {
-    throw new UserError(`cannot write checkpoint ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      hint: 'choose a writable --checkpoint path',
-      cause: e,
-    });
-  }
+  writeFileAtomic(file, encodeCheckpoint(c), `checkpoint ${file}`);
 }
 
 export function readCheckpoint(file: string): CheckpointData {

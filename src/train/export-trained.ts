@@ -13,12 +13,11 @@
  * top-1 accuracies.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { networkModel } from '../../export/model.js';
 import { ortCpuSessionOptions } from '../../devices/ort-cpu/index.js';
 import type { ModelUnderTest } from '../core/contracts.js';
 import { UserError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { orderedBatches } from '../data/batches.js';
 import type { Samples } from '../data/types.js';
 import { foldedWeights } from './fold.js';
@@ -62,14 +61,7 @@ export function exportTrained(net: Network, file: string): ExportedFile & { mode
 }
 
 export function writeAtomically(file: string, bytes: Uint8Array | string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, file);
-  } catch (e) {
-    throw new UserError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'choose a writable output path', cause: e });
-  }
+  writeFileAtomic(file, bytes, file, { hint: 'choose a writable output path' });
 }
 
 export interface ExportCheck {

@@ -4,7 +4,8 @@
  * trust it: the architecture, its accuracy, its predicted latency, the LUT the prediction came from.
  * Files are named by the member's position in the front (member-<#>.onnx, # as nas search prints it).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import path from 'node:path';
 import { networkModel } from '../../export/model.js';
 import { archToJson, validateArchitecture } from '../core/arch-file.js';
@@ -71,11 +72,7 @@ export interface ExportedNet {
 }
 
 function write(file: string, data: Uint8Array | string): void {
-  try {
-    writeFileSync(file, data);
-  } catch (e) {
-    throw new UserError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'choose a writable --out folder' });
-  }
+  writeFileAtomic(file, data, file, { hint: 'choose a writable --out folder' });
 }
 
 export function exportFrontMembers(front: FrontFile, frontPath: string, selected: readonly { index: number; member: FrontMember }[], outDir: string, weightSeed = 0): ExportedNet[] {

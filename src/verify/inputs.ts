@@ -13,6 +13,7 @@ import { UserError } from '../core/errors.js';
 import { missingInstances, predict } from '../predict/predictor.js';
 import { readFrontFile, type FrontFile } from '../search/front-file.js';
 import type { Lut } from '../../lut/format.js';
+import { settingsFlags } from '../../lut/settings-flags.js';
 import { readLut } from '../../lut/store.js';
 import type { PredictedLatency } from './types.js';
 
@@ -71,7 +72,7 @@ export function loadVerifyInputs(frontPath: string, lutPath?: string): VerifyInp
   if (missing.size)
     throw new UserError(
       `LUT ${chosen} (profiled for ${lut.spaces.join(', ') || 'no recorded space'}) lacks ${missing.size} op instance(s) of the front's members (space ${want}), e.g. ${[...missing][0]}`,
-      { hint: `this front belongs to another space or resolution; fill the LUT with: nas profile --device ${lut.device.device} --space ${front.space.id}${front.space.options.resolution ? ` --resolution ${front.space.options.resolution}` : ''} --out ${chosen}` },
+      { hint: `this front belongs to another space or resolution; fill the LUT with: nas profile ${settingsFlags(lut.device, lut.protocol)} --space ${front.space.id}${front.space.options.resolution ? ` --resolution ${front.space.options.resolution}` : ''} --out ${chosen}` },
     );
   const predicted = archs.map((arch) => {
     const p = predict(lut, arch);

@@ -2,7 +2,8 @@
  * Output files of a verification (report, CSV, state) are checked before anything is measured: a typo
  * in --report must not cost a device session. Written files are created with their folders.
  */
-import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 
@@ -40,10 +41,7 @@ export function checkWritable(file: string, flag: string): void {
 }
 
 export function writeOutputFile(file: string, text: string, flag: string): void {
-  try {
-    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    writeFileSync(file, text);
-  } catch (e) {
-    throw new UserError(`cannot write ${flag} ${file}: ${reason(e)}`, { hint: `choose a writable path for ${flag}; the measurements are kept in the state file, so running again writes it without measuring` });
-  }
+  writeFileAtomic(file, text, `${flag} ${file}`, {
+    hint: `free some space or choose a writable path for ${flag}; the measurements are kept in the state file, so running again writes it without measuring`,
+  });
 }

@@ -8,7 +8,8 @@
  * result is keyed by member name and reused only while the architecture is the same (its digest).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Architecture } from '../core/arch.js';
 import { readJsonFile } from '../core/arch-file.js';
 import { UserError } from '../core/errors.js';
@@ -86,16 +87,7 @@ export class VerifyState {
   }
 
   save(): void {
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    try {
-      writeFileSync(tmp, JSON.stringify(this.doc, null, 1) + '\n');
-      renameSync(tmp, this.path);
-    } catch (e) {
-      throw new UserError(`cannot write the verify state ${this.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-        hint: 'choose a writable --state path (measurements are saved there as they are made)',
-        cause: e,
-      });
-    }
+    writeFileAtomic(this.path, JSON.stringify(this.doc, null, 1) + '\n', `the verify state ${this.path}`);
   }
 }
 

@@ -5,6 +5,7 @@
 import { deviceDifferences } from '../../lut/compare.js';
 import { networkModel } from '../../export/model.js';
 import type { Architecture } from '../core/arch.js';
+import { holdLock } from '../core/file-lock.js';
 import { UserError } from '../core/errors.js';
 import { DEFAULT_PROTOCOL, type Device, type ModelUnderTest, type TimingProtocol } from '../../devices/types.js';
 import { accuracyLabel, describeDevice } from './labels.js';
@@ -55,17 +56,25 @@ export async function verifyFront(opts: VerifyOptions): Promise<VerifyResult> {
   checkWritable(statePath, '--state');
   opts.onStart?.({ members: front.members.length, statePath });
 
-  const info = await opts.device.init();
-  const state = VerifyState.open(statePath, info, protocol);
-  const exportModel = opts.exportModel ?? ((arch: Architecture) => networkModel(arch, { seed: 0 }));
-  const outcomes = await measureMembers({
-    device: opts.device,
-    protocol,
-    members: front.members.map((m, i) => ({ name: m.name, arch: inputs.archs[i] })),
-    state,
-    exportModel,
-    onProgress: opts.onProgress,
-  });
+  // Two runs sharing a state file would overwrite each other's measurements: the second refuses.
+  const unlock = holdLock(statePath, 'verify state');
+  let info: Awaited<ReturnType<typeof opts.device.init>>;
+  let outcomes: Awaited<ReturnType<typeof measureMembers>>;
+  try {
+    info = await opts.device.init();
+    const state = VerifyState.open(statePath, info, protocol);
+    const exportModel = opts.exportModel ?? ((arch: Architecture) => networkModel(arch, { seed: 0 }));
+    outcomes = await measureMembers({
+      device: opts.device,
+      protocol,
+      members: front.members.map((m, i) => ({ name: m.name, arch: inputs.archs[i] })),
+      state,
+      exportModel,
+      onProgress: opts.onProgress,
+    });
+  } finally {
+    unlock();
+  }
 
   const figures: MemberFigures[] = front.members.map((m, i) => ({
     index: i + 1,

@@ -95,7 +95,7 @@ describe.skipIf(!HAVE_DATA)('nas train', () => {
 
   it('stops a diverging training with a clear message and keeps the last good checkpoint', () => {
     const out = path.join(dir, 'nan.onnx');
-    const r = runCli(['train', ...slice(), '--train-steps', '20', '--train-lr', '300', '--checkpoint-every', '1', '--out', out]);
+    const r = runCli(['train', ...slice(), '--train-steps', '20', '--train-lr', '100', '--checkpoint-every', '1', '--out', out]);
     expectUserError(r, /training diverged: .*not finite at step (\d+).*the last good checkpoint \(step \d+\) is kept in .*nan\.onnx\.ckpt[\s\S]*hint: rerun with a lower --train-lr/);
     const failed = Number(/not finite at step (\d+)/.exec(r.stderr)![1]);
     const ck = readCheckpoint(`${out}.ckpt`);

@@ -74,7 +74,7 @@ describe('nas verify', () => {
     const tau = runCli(['verify', '--front', front, '--device', 'mock', '--min-tau', '-1', '--json']);
     expect(tau.code, tau.stderr).toBe(0);
     expect(JSON.parse(tau.stdout).checks.minTau).toMatchObject({ limit: -1, pass: true });
-    expectUserError(runCli(['verify', '--front', front, '--device', 'mock', '--min-tau', '1.5']), /--min-tau must be between -1 and 1/);
+    expectUserError(runCli(['verify', '--front', front, '--device', 'mock', '--min-tau', '1.5']), /--min-tau must be a number in \[-1, 1\], got 1.5/);
   });
 
   it('says when the device differs from the LUT’s: the errors include the transfer', () => {
@@ -110,7 +110,7 @@ describe('nas verify', () => {
     ok(['profile', '--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--calibrate', '0', '--out', mbv2, ...FAST]);
     const r = runCli(['verify', '--front', front, '--device', 'mock', '--lut', mbv2]);
     expectUserError(r, /profiled for mbv2@32\) lacks \d+ op instance\(s\) of the front's members \(space nb201@32\)/);
-    expect(r.stderr).toMatch(/hint: .*nas profile --device mock --space nb201/);
+    expect(r.stderr).toMatch(/hint: .*nas profile --device mock .*--space nb201/);
     const garbage = path.join(dir, 'garbage.json');
     writeFileSync(garbage, '{"format":');
     expectUserError(runCli(['verify', '--front', garbage, '--device', 'mock']), /front file .* is not valid JSON/);

@@ -16,8 +16,9 @@ describe('device registry', () => {
     const err = await resolveDevice('tpu').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).message).toContain("unknown device 'tpu'");
-    for (const name of DEVICE_NAMES) expect((err as UserError).hint).toContain(name);
-    expect((err as UserError).hint).toContain('cpu → ort-cpu');
+    for (const name of DEVICE_NAMES) expect((err as UserError).message).toContain(name);
+    expect((err as UserError).message).toContain('cpu → ort-cpu');
+    expect((err as UserError).hint).toContain('nas-devices');
     expect(() => deviceName('toString')).toThrow(UserError);
   });
 

@@ -83,10 +83,11 @@ describe('messages from browsers', () => {
   });
 
   it.each([
-    [[1, 2], 'samples must be an array of exactly 3 finite numbers ≥ 0'],
-    [[1, 2, -1], 'samples must be an array of exactly 3 finite numbers ≥ 0'],
-    [[1, 2, 'x'], 'samples must be an array of exactly 3 finite numbers ≥ 0'],
-    ['1,2,3', 'samples must be an array of exactly 3 finite numbers ≥ 0'],
+    [[1, 2], 'samples must be an array of exactly 3 finite numbers in [0, 3600000] ms'],
+    [[1, 2, -1], 'samples must be an array of exactly 3 finite numbers in [0, 3600000] ms'],
+    [[1, 2, 'x'], 'samples must be an array of exactly 3 finite numbers in [0, 3600000] ms'],
+    ['1,2,3', 'samples must be an array of exactly 3 finite numbers in [0, 3600000] ms'],
+    [[1, 2, 1e300], 'samples must be an array of exactly 3 finite numbers in [0, 3600000] ms'],
   ])('refuses samples %j', (s, why) => {
     expect(parseResult({ item: 's', client: 'a', samples: s }, pending)).toEqual({ ok: false, why });
   });
@@ -94,7 +95,7 @@ describe('messages from browsers', () => {
   it('refuses malformed results and says which field is wrong', () => {
     expect(parseResult('hi', pending)).toEqual({ ok: false, why: 'a result must be a JSON object' });
     expect(parseResult({ item: 3, client: 'a' }, pending)).toEqual({ ok: false, why: 'item must be the id of the task' });
-    expect(parseResult({ item: 'c', client: 'a', coldMs: 1 }, pending)).toEqual({ ok: false, why: 'a cold result needs setupMs and coldMs, finite numbers ≥ 0' });
+    expect(parseResult({ item: 'c', client: 'a', coldMs: 1 }, pending)).toEqual({ ok: false, why: 'a cold result needs setupMs and coldMs, finite numbers in [0, 3600000] ms' });
     expect(parseResult({ item: 'zz', client: 'a', samples: [] }, pending)).toMatchObject({ ok: false, unknown: true });
   });
 

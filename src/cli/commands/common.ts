@@ -2,7 +2,9 @@
 import type { Argv } from 'yargs';
 import type { Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
+import { Registry } from '../../core/registry.js';
 import { Rng } from '../../core/rng.js';
+import { deviceFactory, deviceName } from '../../../devices/registry.js';
 import type { DeviceOptions, TimingProtocol } from '../../../devices/types.js';
 import type { TrainEvaluatorOptions } from '../../core/contracts.js';
 import type { SearchSpace } from '../../core/space.js';
@@ -75,9 +77,12 @@ export function toDeviceOptions(a: DeviceArgs): DeviceOptions {
     host: a.host,
     port: a.port,
   };
+  const declared = deviceFactory(a.device).options;
+  const known = declared && new Registry('device option', declared.map((k) => [k, k] as const), { knownLabel: `device '${deviceName(a.device)}' reads` });
   for (const kv of a.deviceOpt ?? []) {
     const m = /^([\w.-]+)=(.*)$/.exec(kv);
     if (!m) throw new UserError(`--device-opt must look like key=value, got '${kv}'`);
+    if (known && !known.has(m[1])) throw known.unknown(m[1]);
     const v = m[2];
     opts[m[1]] = v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
   }
@@ -153,7 +158,12 @@ export async function resolveArchitectures(a: ArchArgs): Promise<Architecture[]>
   const { createSpace } = await import('../../spaces/registry.js');
   const space = createSpace(a.space, { resolution: a.resolution });
   const rng = new Rng(a.seed);
-  return Array.from({ length: a.random as number }, () => space.build(space.sample(rng)));
+  const { validateArchitectureSpec } = await import('../../core/validate-spec.js');
+  return Array.from({ length: a.random as number }, () => {
+    const arch = space.build(space.sample(rng));
+    validateArchitectureSpec(arch);
+    return arch;
+  });
 }
 
 /** Training data and budget, shared by every command that trains (search with train/supernet/fbnet/…, train). */
@@ -227,6 +237,7 @@ export function evaluatorOptions<T>(y: Argv<T>, opts: { defaultEvaluator?: strin
     .option('dataset', { type: 'string', default: 'cifar10', describe: 'table evaluator: cifar10, cifar100 or ImageNet16-120' })
     .option('eval-command', { type: 'string', describe: 'command evaluator: shell command; {arch} is replaced by the architecture JSON file (appended if absent); prints the accuracy' })
     .option('eval-timeout', { type: 'number', describe: 'command evaluator: seconds per architecture (default 3600)' })
+    .option('eval-range', { type: 'string', describe: 'command evaluator: LOW,HIGH range a printed accuracy must fall in (default 0,100, a percentage)' })
     .option('proxy', { type: 'string', describe: 'proxy evaluator: naswot (default), synflow, jacob_cov, snip, grad_norm, fisher, or vote (majority of synflow, jacob_cov, snip)' })
     .option('proxy-data', { type: 'string', describe: 'proxy evaluator: minibatch of the data-driven proxies: auto (default: Fashion-MNIST when installed, else noise), normal (noise), fashion-mnist, or cifar10 (with --data DIR)' })
     .option('proxy-batch', { type: 'number', describe: 'proxy evaluator: minibatch size (default naswot 16, the gradient proxies 64; synflow uses one all-ones image)' })
@@ -245,6 +256,7 @@ export interface EvaluatorArgs extends TrainingArgs {
   dataset?: string;
   evalCommand?: string;
   evalTimeout?: number;
+  evalRange?: string;
   proxy?: string;
   proxyData?: string;
   proxyBatch?: number;
@@ -257,12 +269,23 @@ export interface EvaluatorArgs extends TrainingArgs {
   supernetSharing?: string;
 }
 
+/** --eval-range LOW,HIGH as two numbers. */
+function parseRange(text: string | undefined): [number, number] | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(',').map((t) => (t.trim() === '' ? NaN : Number(t)));
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0] < parts[1]))
+    throw new UserError(`--eval-range must be LOW,HIGH with LOW < HIGH (e.g. 0,100 or 0,1), got '${text}'`);
+  return [parts[0], parts[1]];
+}
+
 /** Checks the evaluator flags that need no file or module, so bad input fails before any work starts. */
 export function checkEvaluatorArgs(a: EvaluatorArgs): void {
   if (a.evalTimeout !== undefined && !(a.evalTimeout > 0)) throw new UserError(`--eval-timeout must be a positive number of seconds, got ${a.evalTimeout}`);
   if (a.evaluator === 'command' && !a.evalCommand?.trim())
     throw new UserError('--evaluator command needs --eval-command "…"', { hint: `e.g. --eval-command "python train.py --arch {arch}" ({arch} = architecture JSON file)` });
   if (a.evaluator !== 'command' && a.evalCommand !== undefined) throw new UserError(`--eval-command is only used with --evaluator command (got --evaluator ${a.evaluator})`);
+  if (a.evaluator !== 'command' && a.evalRange !== undefined) throw new UserError(`--eval-range is only used with --evaluator command (got --evaluator ${a.evaluator})`);
+  parseRange(a.evalRange);
   const proxyFlags = { proxy: a.proxy, 'proxy-data': a.proxyData, 'proxy-batch': a.proxyBatch, 'proxy-resolution': a.proxyResolution, 'proxy-backend': a.proxyBackend, 'proxy-vote-reference': a.proxyVoteReference };
   const given = Object.entries(proxyFlags).filter(([, v]) => v !== undefined).map(([k]) => `--${k}`);
   if (a.evaluator !== 'proxy' && given.length > 0) throw new UserError(`${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} only used with --evaluator proxy (got --evaluator ${a.evaluator})`);
@@ -278,6 +301,7 @@ export async function evaluatorFromArgs(a: EvaluatorArgs, space: SearchSpace, tr
     nb201File: a.nb201File,
     command: a.evalCommand,
     timeoutMs: a.evalTimeout === undefined ? undefined : a.evalTimeout * 1000,
+    accuracyRange: parseRange(a.evalRange),
     proxy: {
       proxy: a.proxy,
       data: a.proxyData as ProxyEvaluatorOptions['data'],

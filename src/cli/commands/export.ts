@@ -2,7 +2,7 @@
  * nas export / nas-export: write an architecture as an ONNX file (deterministic random weights), or,
  * with --front, chosen members of a front into a folder, each with a sidecar JSON (src/verify/front-export.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../core/atomic-file.js';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../core/errors.js';
@@ -18,12 +18,7 @@ interface ExportArgs extends ArchSourceArgs {
 }
 
 export function writeOutput(file: string, bytes: Uint8Array | string): void {
-  try {
-    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    writeFileSync(file, bytes);
-  } catch (e) {
-    throw new UserError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'choose a writable --out path' });
-  }
+  writeFileAtomic(file, bytes, file, { hint: 'choose a writable --out path' });
 }
 
 export const exportCommand: CommandModule<object, ExportArgs> = {

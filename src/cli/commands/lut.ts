@@ -1,5 +1,6 @@
 /** nas lut show|diff|merge / nas-lut: inspect, compare and combine LUTs. */
 import type { Argv, CommandModule } from 'yargs';
+import { UserError } from '../../core/errors.js';
 import { ms, table } from '../../core/format.js';
 import { emit } from '../output.js';
 
@@ -115,9 +116,9 @@ export const lutCommand: CommandModule<object, LutArgs> = {
       .option('top', { type: 'number', default: 5, describe: 'how many entries to list at each end' })
       .check((argv) => {
         const files = argv.files as string[];
-        if (argv.action === 'diff' && files.length !== 2) throw new Error('diff takes exactly two LUT files');
-        if (argv.action === 'merge' && files.length < 2) throw new Error('merge takes two or more LUT files');
-        if (argv.action === 'import' && files.length !== 1) throw new Error('import takes exactly one published table file');
+        if (argv.action === 'diff' && files.length !== 2) throw new UserError(`lut diff takes exactly two LUT files, got ${files.length}`, { hint: 'nas lut diff A.lut.json B.lut.json' });
+        if (argv.action === 'merge' && files.length < 2) throw new UserError(`lut merge takes two or more LUT files, got ${files.length}`, { hint: 'nas lut merge A.lut.json B.lut.json --out M.lut.json' });
+        if (argv.action === 'import' && files.length !== 1) throw new UserError(`lut import takes exactly one published table file, got ${files.length}`, { hint: 'nas lut import --format proxyless|ofa FILE --out L.lut.json' });
         return true;
       }) as never,
   handler: async (a) => {

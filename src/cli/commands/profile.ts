@@ -67,7 +67,10 @@ async function instancesToProfile(a: ProfileArgs): Promise<{ instances: OpInstan
     if (!a.space) throw new UserError('say what to profile: --space S (every op of a search space), or --arch/--published/--space S --random N');
     const { createSpace } = await import('../../spaces/registry.js');
     const space = createSpace(a.space, { resolution: a.resolution });
-    for (const inst of space.allInstances()) byKey.set(opKey(inst), inst);
+    const { checkInstances } = await import('../../core/validate-spec.js');
+    const all = space.allInstances();
+    checkInstances(all, (inst) => `space ${space.id} at resolution ${space.resolution}, op ${opKey(inst)}`);
+    for (const inst of all) byKey.set(opKey(inst), inst);
     label = `${space.id}@${space.resolution}`;
     // Calibration nets come from their own seed stream, so they never coincide with a user's --seed sample.
     const rng = new Rng(CALIBRATION_SEED);
@@ -143,13 +146,14 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       progress.stop();
       await device.dispose();
     }
-    if (a.json === false) log(`next: nas predict --lut ${a.out} --space ${a.space ?? 'mbv2'} --random 5`);
+    const source = a.arch !== undefined ? `--arch ${a.arch}` : a.published !== undefined ? `--published ${a.published}` : `--space ${a.space} --random 5`;
+    if (a.json === false) log(`next: nas predict --lut ${a.out} ${source}${a.resolution !== undefined ? ` --resolution ${a.resolution}` : ''}`);
   },
 };
 
 /** Measures the calibration networks and stores the fit in the LUT (atomically). */
 async function runCalibration(lutPath: string, device: Device, nets: Architecture[], label: string): Promise<LutCalibration | undefined> {
-  const { readLut, writeLut } = await import('../../../lut/store.js');
+  const { readLut, updateLut } = await import('../../../lut/store.js');
   const { calibrate, calibrationHelps } = await import('../../predict/calibrate.js');
   const lut = readLut(lutPath);
   const progress = createProgress(`calibrating on ${nets.length} networks`, nets.length);
@@ -163,7 +167,7 @@ async function runCalibration(lutPath: string, device: Device, nets: Architectur
       );
       return undefined;
     }
-    writeLut(lutPath, { ...readLut(lutPath), calibration, updatedAt: new Date().toISOString() });
+    updateLut(lutPath, (current) => ({ ...current, calibration, updatedAt: new Date().toISOString() }));
     return calibration;
   } finally {
     progress.stop();

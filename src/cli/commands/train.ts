@@ -225,5 +225,14 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('checkpoint-every', { type: 'number', describe: 'write the checkpoint every N steps (default: each epoch, and at the end)' })
       .example('$0 train --space mbv2 --random --seed 3 --train-epochs 3 --out net.onnx', 'a random mbv2 member retargeted to Fashion-MNIST 28x28')
       .example('$0 train --published MobileNetV2-1.0 --train-images 12000 --train-validation 2000 --train-epochs 3 --out mbv2.onnx', '') as never,
-  handler: runTrain,
+  handler: async (a) => {
+    // Two trainings into one checkpoint would resume from each other's steps: the second refuses.
+    const { holdLock } = await import('../../core/file-lock.js');
+    const unlock = holdLock(a.checkpoint ?? `${a.out}.ckpt`, 'training checkpoint');
+    try {
+      await runTrain(a);
+    } finally {
+      unlock();
+    }
+  },
 };

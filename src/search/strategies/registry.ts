@@ -2,7 +2,7 @@
  * Search strategies by name. Adding one is one line in STRATEGIES; a strategy with heavy dependencies
  * loads them lazily inside its factory (`async () => new (await import('...')).X()`).
  */
-import { UserError } from '../../core/errors.js';
+import { Registry } from '../../core/registry.js';
 import type { Searcher } from '../types.js';
 import { EvolutionSearch } from './evolution.js';
 import { Nsga2Search } from './nsga2.js';
@@ -25,8 +25,8 @@ export const STRATEGIES = {
 export type StrategyName = keyof typeof STRATEGIES;
 export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];
 
+export const STRATEGY_REGISTRY = new Registry<StrategyFactory>('search strategy', STRATEGIES);
+
 export async function createStrategy(name: string): Promise<Searcher> {
-  const factory = (STRATEGIES as Record<string, StrategyFactory>)[name];
-  if (!factory) throw new UserError(`unknown search strategy '${name}'`, { hint: `known strategies: ${STRATEGY_NAMES.join(', ')}` });
-  return factory();
+  return STRATEGY_REGISTRY.get(name)();
 }

@@ -1,0 +1,25 @@
+/**
+ * Work to save before the process stops on SIGINT/SIGTERM. Library code registers a synchronous
+ * flush (a search's evaluations since its last checkpoint) while it runs; the CLI's signal handler
+ * runs them all before it exits, so an interrupted command loses nothing it has finished.
+ */
+const flushers = new Set<() => void>();
+
+/** Registers `flush`; call the returned function when there is nothing left to save. */
+export function onInterrupt(flush: () => void): () => void {
+  flushers.add(flush);
+  return () => flushers.delete(flush);
+}
+
+/** Runs every registered flush; returns the errors of those that failed (a full disk, say). */
+export function flushBeforeExit(): unknown[] {
+  const errors: unknown[] = [];
+  for (const flush of [...flushers]) {
+    try {
+      flush();
+    } catch (e) {
+      errors.push(e);
+    }
+  }
+  return errors;
+}
