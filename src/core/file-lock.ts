@@ -5,7 +5,7 @@
  * LUT merge instead of dropping each other's entries). A lock whose process is gone (killed, crashed)
  * is stale and taken over.
  */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { processExists } from './atomic-file.js';
@@ -36,6 +36,11 @@ function readLock(lock: string): LockInfo | undefined {
 
 /** Creates the lock file; false when another live process holds it (its info in `owner`). */
 function tryCreate(lock: string, what: string): { ok: true } | { ok: false; owner?: LockInfo } {
+  try {
+    mkdirSync(path.dirname(lock), { recursive: true }); // the output's folder may not exist yet
+  } catch {
+    // the write itself will report why
+  }
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(lock, 'wx');

@@ -89,11 +89,16 @@ describe('proxyless search', () => {
 });
 
 describe('nas search --strategy fbnet|proxyless', () => {
-  const args = (out: string, ...more: string[]) => [
-    'search', '--space', 'mbv2', '--resolution', '32', '--lut', lut, '--out', path.join(dir, out),
-    '--train-images', '64', '--train-validation', '8', '--train-batch', '8', '--downscale', '4',
-    '--warmup-epochs', '0', '--search-epochs', '1', '--arch-lr', '0.05', ...more,
-  ];
+  // A flag given twice is an error: `more` replaces a default below rather than repeating it.
+  const args = (out: string, ...more: string[]) => {
+    const defaults = ['--warmup-epochs', '0', '--search-epochs', '1', '--arch-lr', '0.05'];
+    for (let i = 0; i < defaults.length; i += 2) if (more.includes(defaults[i])) defaults.splice(i, 2, '', '');
+    return [
+      'search', '--space', 'mbv2', '--resolution', '32', '--lut', lut, '--out', path.join(dir, out),
+      '--train-images', '64', '--train-validation', '8', '--train-batch', '8', '--downscale', '4',
+      ...defaults.filter(Boolean), ...more,
+    ];
+  };
 
   it('runs fbnet from the CLI on a tiny slice; a larger --latency-weight gives a faster net', async () => {
     const free = await nas(...args('free.json', '--strategy', 'fbnet', '--latency-weight', '0', '--json'));
