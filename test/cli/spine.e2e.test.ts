@@ -110,7 +110,7 @@ describe('bad input gets one clear error, a non-zero exit and no stack trace', (
     ['arch that does not fit the space', ['export', '--arch', badArch, '--out', path.join(dir, 'y.onnx')], /does not fit space 'mbv2'/],
     ['unknown op in an arch file', ['export', '--arch', unknownOp, '--out', path.join(dir, 'y.onnx')], /unknown op kind 'foo'/],
     ['malformed arch JSON', ['export', '--arch', garbage, '--out', path.join(dir, 'y.onnx')], /not valid JSON/],
-    ['unknown published net', ['export', '--published', 'ResNet-50', '--out', path.join(dir, 'y.onnx')], /unknown published net/],
+    ['unknown published net', ['export', '--published', 'ResNet-9000', '--out', path.join(dir, 'y.onnx')], /unknown published net/],
     ['two architecture sources', ['export', '--published', 'MnasNet-A1', '--arch', badArch, '--out', path.join(dir, 'y.onnx')], /exactly one architecture source/],
     ['unknown command', ['profiel'], /Unknown|Did you mean/i],
   ])('%s', (_name, args, message) => {
