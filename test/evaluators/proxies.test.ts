@@ -10,6 +10,7 @@ import { synflowScore } from '../../src/evaluators/proxy/synflow.js';
 import { tfProxyNetwork } from '../../src/evaluators/proxy/tf-net.js';
 import { voteScore } from '../../src/evaluators/proxy/vote.js';
 import { createNb201Space } from '../../src/spaces/nb201.js';
+import { CATALOG } from '../fixtures/catalog.js';
 
 describe('linear algebra and scores', () => {
   it('finds the eigenvalues of a symmetric matrix', () => {
@@ -190,4 +191,22 @@ describe('the proxy network runs the primitive graph', () => {
     for (const v of Object.values(s)) expect(Number.isFinite(v) && v > 0).toBe(true);
     scorer.dispose();
   });
+
+  it('runs one instance of every block kind (dilated and grouped convs, seed blocks) to finite NASWOT and synflow', async () => {
+    const tf = await loadTf('wasm');
+    const heads = new Set(['gpool', 'linear', 'sum', 'concat', 'zero']);
+    for (const [kind, inst] of Object.entries(CATALOG)) {
+      if (heads.has(kind)) continue;
+      const arch: Architecture = {
+        name: kind,
+        input: inst.input,
+        dtype: 'f32',
+        layers: [{ role: 'block', spec: inst.spec }, { role: 'head', spec: { kind: 'gpool', mode: 'avg' } }, { role: 'head', spec: { kind: 'linear', cout: 4, act: 'none' } }],
+      };
+      const scorer = new ProxyScorer(tf, { batch: 4, resolution: inst.input[2], seed: 0, data: 'normal' });
+      const s = scorer.score(arch, ['naswot', 'synflow']);
+      scorer.dispose();
+      expect([kind, Number.isFinite(s.naswot), Number.isFinite(s.synflow)]).toEqual([kind, true, true]);
+    }
+  }, 120_000);
 });

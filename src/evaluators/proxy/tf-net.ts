@@ -134,29 +134,38 @@ function norm(tf: typeof TF, x: T4, axes: number[], eps: number): T4 {
   return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))) as T4;
 }
 
+/** A kh×kw kernel (HWIO or HW·C·M) dilated by (dh, dw): (dh(kh-1)+1)×(dw(kw-1)+1) with zeros between the taps. */
+function dilateKernel(tf: typeof TF, w: T4, [dh, dw]: readonly [number, number]): T4 {
+  if (dh === 1 && dw === 1) return w;
+  const [kh, kw, a, b] = w.shape;
+  const spread = tf.pad(tf.reshape(w, [kh, 1, kw, 1, a, b]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
+  return tf.slice(tf.reshape(spread, [kh * dh, kw * dw, a, b]), [0, 0, 0, 0], [dh * (kh - 1) + 1, dw * (kw - 1) + 1, a, b]) as T4;
+}
+
 /** One forward rule per primitive (biases are zero at initialisation, so none is added). */
 const FORWARD: { readonly [K in PrimOp]: Rule<PrimOf<K>> } = {
   conv: rule<'conv'>((ctx, p) => {
-    const { tf, node } = ctx;
+    const { tf } = ctx;
     const x = ctx.xs[0];
     const cin = x.shape[3];
     const [kh, kw] = p.kernel;
-    if ((p.stride[0] > 1 || p.stride[1] > 1) && (p.dilation[0] > 1 || p.dilation[1] > 1))
-      throw new UserError(`proxy: tfjs convolutions take a stride or a dilation, not both: conv '${node.id}' has stride ${p.stride.join('x')} and dilation ${p.dilation.join('x')}`);
     const fanIn = (cin / p.groups) * kh * kw;
     const stride = [...p.stride] as [number, number];
-    const dil = [...p.dilation] as [number, number];
+    // tfjs has no gradient for dilated convs (and no stride with a dilation): the kernel is dilated
+    // instead (zeros between its taps, by differentiable ops), and the conv run undilated.
+    const dil: [number, number] = [1, 1];
+    const weight = (shape: number[]) => dilateKernel(tf, ctx.weight(shape, fanIn) as T4, p.dilation);
     const pad = explicit(p.pads);
     let y: T4;
     if (p.groups === 1) {
-      y = tf.conv2d(x, ctx.weight([kh, kw, cin, p.cout], fanIn) as T4, stride, pad, 'NHWC', dil);
+      y = tf.conv2d(x, weight([kh, kw, cin, p.cout]), stride, pad, 'NHWC', dil);
     } else if (p.groups === cin) {
       // Depthwise with multiplier m: output channel c·m + j is filter [.., c, j], PyTorch's order.
-      y = tf.depthwiseConv2d(x, ctx.weight([kh, kw, cin, p.cout / cin], fanIn) as T4, stride, pad, 'NHWC', dil);
+      y = tf.depthwiseConv2d(x, weight([kh, kw, cin, p.cout / cin]), stride, pad, 'NHWC', dil);
     } else {
       // tfjs has no grouped convolution: one conv (and one weight tensor) per group.
       const gout = p.cout / p.groups;
-      const parts = tf.split(x, p.groups, 3).map((part) => tf.conv2d(part as T4, ctx.weight([kh, kw, cin / p.groups, gout], fanIn) as T4, stride, pad, 'NHWC', dil));
+      const parts = tf.split(x, p.groups, 3).map((part) => tf.conv2d(part as T4, weight([kh, kw, cin / p.groups, gout]), stride, pad, 'NHWC', dil));
       y = tf.concat(parts, 3);
     }
     return [(ctx.hooks.tapWeighted?.(y) ?? y) as T4];
