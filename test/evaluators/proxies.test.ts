@@ -10,6 +10,7 @@ import { synflowScore } from '../../src/evaluators/proxy/synflow.js';
 import { tfProxyNetwork } from '../../src/evaluators/proxy/tf-net.js';
 import { voteScore } from '../../src/evaluators/proxy/vote.js';
 import { createNb201Space } from '../../src/spaces/nb201.js';
+import { CATALOG } from '../fixtures/catalog.js';
 
 describe('linear algebra and scores', () => {
   it('finds the eigenvalues of a symmetric matrix', () => {
@@ -148,4 +149,64 @@ describe('proxy minibatches', () => {
     // The same seed gives the same batch.
     expect(proxyBatch({ data: 'fashion-mnist', batch: 8, resolution: 12, channels: 3, classes: 10, seed: 1 }).x).toEqual(b.x);
   });
+});
+
+describe('the proxy network runs the primitive graph', () => {
+  const conv = (cout: number, act: 'relu' | 'none') => ({ kind: 'conv' as const, cout, k: 3, stride: 1, groups: 1, dilation: 1, act });
+  /** A DAG with seed blocks (fire, ShuffleNetV2) and a two-input sum. */
+  const dag: Architecture = {
+    name: 'proxy-dag',
+    input: [1, 3, 8, 8],
+    dtype: 'f32',
+    layers: [
+      { role: 'stem', spec: conv(16, 'relu') },
+      { role: 'block', id: 'fire', inputs: ['layer0'], spec: { kind: 'fire', squeeze: 4, e1: 8, e3: 8 } },
+      { role: 'block', id: 'shuffle', spec: { kind: 'shufflev2', cout: 16, k: 3, stride: 1, mid: 8, side: 8, xception: false } },
+      { role: 'block', id: 'join', inputs: ['shuffle', 'layer0'], spec: { kind: 'sum', arity: 2 } },
+      { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
+      { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
+    ],
+  };
+
+  it('scores a DAG with fire and shufflev2 blocks: finite NASWOT, synflow and snip, deterministic', async () => {
+    const tf = await loadTf('wasm');
+    const net = tfProxyNetwork(tf, dag, { weightSeed: 1 });
+    // stem, fire (squeeze, e1, e3), shufflev2 (three convs of the branch), linear.
+    expect(net.params.length).toBe(8);
+    expect(net.positivelyHomogeneous).toBe(true);
+    net.dispose();
+    const scorer = new ProxyScorer(tf, { batch: 4, resolution: 8, seed: 0, data: 'normal' });
+    const names = ['naswot', 'synflow', 'snip'] as const;
+    const a = scorer.score(dag, names);
+    for (const n of names) expect(Number.isFinite(a[n]) && a[n] !== 0).toBe(true);
+    expect(scorer.score(dag, names)).toEqual(a);
+    scorer.dispose();
+  });
+
+  it('gives zero gradients, not an error, to NB201 edges whose node never reaches the output', async () => {
+    // Nodes 1 and 2 hold convs, but node 3 reads only node 0 (edges 1→3 and 2→3 are none).
+    const cell = createNb201Space().build([3, 3, 3, 3, 0, 0]);
+    const scorer = new ProxyScorer(await loadTf('wasm'), { batch: 4, resolution: 8, seed: 0, data: 'normal' });
+    const s = scorer.score(cell, ['snip', 'grad_norm', 'synflow']);
+    for (const v of Object.values(s)) expect(Number.isFinite(v) && v > 0).toBe(true);
+    scorer.dispose();
+  });
+
+  it('runs one instance of every block kind (dilated and grouped convs, seed blocks) to finite NASWOT and synflow', async () => {
+    const tf = await loadTf('wasm');
+    const heads = new Set(['gpool', 'linear', 'sum', 'concat', 'zero']);
+    for (const [kind, inst] of Object.entries(CATALOG)) {
+      if (heads.has(kind)) continue;
+      const arch: Architecture = {
+        name: kind,
+        input: inst.input,
+        dtype: 'f32',
+        layers: [{ role: 'block', spec: inst.spec }, { role: 'head', spec: { kind: 'gpool', mode: 'avg' } }, { role: 'head', spec: { kind: 'linear', cout: 4, act: 'none' } }],
+      };
+      const scorer = new ProxyScorer(tf, { batch: 4, resolution: inst.input[2], seed: 0, data: 'normal' });
+      const s = scorer.score(arch, ['naswot', 'synflow']);
+      scorer.dispose();
+      expect([kind, Number.isFinite(s.naswot), Number.isFinite(s.synflow)]).toEqual([kind, true, true]);
+    }
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 /**
  * What a zero-cost proxy needs from a network: its weights and a forward pass that takes them as
  * arguments. Proxies are written against this interface only, so the network builder behind it (today
- * the tfjs builder in tf-net.ts) can be swapped without touching a proxy.
+ * the tfjs forward over the primitive graph in tf-net.ts) can be swapped without touching a proxy.
  *
  * Parameters are the conv and dense weights, the tensors the papers' proxies read (Abdelfattah et al.
  * 2021 score only Conv2d and Linear weights); BatchNorm has no learnable scale at initialisation (γ = 1,

@@ -1,23 +1,28 @@
 /**
- * The tfjs network builder behind the zero-cost proxies (the ProxyNetwork of network.ts): runs an
- * Architecture's layers forward at initialisation.
+ * The tfjs network behind the zero-cost proxies (the ProxyNetwork of network.ts): the architecture's
+ * primitive graph (src/core/lower) run forward at initialisation, one rule per primitive (FORWARD).
  *
- * Tensors are NHWC (tfjs's layout); the catalog's shapes are NCHW, so channels come from dim 3.
- * Weights are Kaiming-normal from a seeded Rng, drawn in layer order by one pass at batch 1, so one
- * architecture always gets the same weights; later passes take them as arguments, so proxies can
- * differentiate with respect to them. Every conv is followed by BatchNorm with batch statistics (a
- * freshly initialised net in training mode) unless the pass turns it off. Padding follows the catalog
- * (pad = d(k-1)/2 both sides), so shapes match src/core/ops.ts.
+ * Why not the tfjs program of devices/tfjs/program.ts: it runs a trained net the way a converted model
+ * does (BatchNorm folded into the conv, activations fused into kernels), which leaves no place for what
+ * the proxies read — batch statistics, the input of each rectifier (NASWOT), a conv's output before its
+ * BatchNorm (fisher) — and its weights are filled from the exporter, not passed in for gradients.
+ *
+ * Tensors are NHWC (tfjs's layout); the graph is NCHW, so channels are dim 3 here. Conv and linear
+ * weights are Kaiming-normal (std √(2/fan-in), the graph's init gains ignored, as the proxy papers init)
+ * from a seeded Rng, drawn in graph-node order by one pass at batch 1, so one architecture always gets
+ * the same weights; later passes take them as arguments, so proxies can differentiate with respect to
+ * them. Biases are zero at initialisation and not parameters; every `bn` node is BatchNorm with batch
+ * statistics, γ = 1, β = 0 (a fresh net in training mode) unless the pass turns it off.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { isChain, type Architecture } from '../../core/arch.js';
+import { placeLayers, type Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
-import { expandedChannels, legacyGap, seChannels, seedKindError, type Act, type OpSpec } from '../../core/ops.js';
+import { inferShapes, outputRefs, type Graph, type GraphNode, type Pads, type Prim, type PrimAct, type PrimOf, type PrimOp, type Shape, type ShapeMap } from '../../core/graph/index.js';
+import { lowerArchitecture } from '../../core/lower/index.js';
 import { Rng } from '../../core/rng.js';
-import { nb201EdgeSpec, nb201NodeInputs, parseNb201Cell } from '../../core/decompose.js';
 import type { ForwardOptions, ProxyNetwork } from './network.js';
 
-type Tensor = TF.Tensor4D;
+type T4 = TF.Tensor4D;
 
 export interface TfNetworkOptions {
   /** Seeds the weights. */
@@ -29,21 +34,25 @@ export interface TfNetworkOptions {
 /** Builds `arch` with seeded Kaiming-normal weights (drawn by one pass at batch 1). */
 export function tfProxyNetwork(tf: typeof TF, arch: Architecture, opts: TfNetworkOptions): ProxyNetwork {
   const side = opts.resolution ?? arch.input[2];
+  const sized: Architecture = { ...arch, input: [1, arch.input[1], side, side] };
+  const graph = lowerArchitecture(sized);
+  const shapes = inferShapes(graph);
+  const lastAct = nb201Heads(sized);
   const input = [side, side, arch.input[1]] as const;
   const params: TF.Tensor[] = [];
   const rng = new Rng(opts.weightSeed);
   tf.tidy(() => {
-    new TfNet(tf, arch, { create: rng, params }, {}).run(tf.zeros([1, ...input]) as Tensor);
+    run(tf, graph, shapes, lastAct, tf.zeros([1, ...input]) as T4, { create: rng, params, next: 0 }, {});
     for (const p of params) tf.keep(p);
   });
   return {
     tf,
     input,
-    positivelyHomogeneous: arch.layers.every(({ spec }) => homogeneous(spec)),
+    positivelyHomogeneous: graph.nodes.every((n) => homogeneous(n.prim)),
     params,
     forward(x, given, fopts = {}) {
       if (given.length !== params.length) throw new Error(`proxy network '${arch.name}': ${given.length} parameters given, it has ${params.length}`);
-      const y = new TfNet(tf, arch, { params: given }, fopts).run(x);
+      const y = run(tf, graph, shapes, lastAct, x, { params: given, next: 0 }, fopts);
       return tf.reshape(y, [y.shape[0], -1]) as TF.Tensor2D;
     },
     dispose() {
@@ -52,208 +61,200 @@ export function tfProxyNetwork(tf: typeof TF, arch: Architecture, opts: TfNetwor
   };
 }
 
-/** ReLU, pooling and linear maps only: no clamp (ReLU6), no smooth gate (swish, h-swish, SE's sigmoid). */
-function homogeneous(spec: OpSpec): boolean {
-  if (spec.kind === 'se') return false;
-  if ('act' in spec && spec.act !== 'relu' && spec.act !== 'none') return false;
-  return !('se' in spec && spec.se > 0);
+/**
+ * The gpool nodes of an NAS-Bench-201 net's head (the net has cells): they get the benchmark's BN + ReLU
+ * ("lastact") in front. The space leaves it out (no latency to speak of), but without it the logits of
+ * skip-heavy cells grow ~4× per cell, which is not the benchmark's net and swamps every gradient proxy.
+ */
+function nb201Heads(arch: Architecture): Set<string> {
+  if (!arch.layers.some((l) => l.spec.kind === 'nb201cell')) return new Set();
+  return new Set(placeLayers(arch).filter((p) => p.layer.spec.kind === 'gpool').map((p) => `${p.id}.gpool`));
+}
+
+/** ReLU, pooling, sums, concat and linear maps only: no clamp (ReLU6), no smooth gate, no product, no scale-invariant norm. */
+function homogeneous(p: Prim): boolean {
+  if (p.op === 'act') return p.act === 'relu' || p.act === 'none';
+  return p.op !== 'mul' && p.op !== 'layernorm' && p.op !== 'instancenorm';
 }
 
 /** Where a pass gets its weights: drawn fresh (and appended to `params`), or read from `params` in order. */
 interface WeightSource {
   create?: Rng;
   params: TF.Tensor[] | readonly TF.Tensor[];
+  next: number;
 }
 
-class TfNet {
-  private next = 0;
-  private readonly hooks: ForwardOptions;
-  /** An NAS-Bench-201 net (it has cells): its head gets the benchmark's BN + ReLU. */
-  private readonly nb201: boolean;
+interface Ctx {
+  tf: typeof TF;
+  node: GraphNode;
+  xs: T4[];
+  inputShapes: Shape[];
+  outputShapes: Shape[];
+  hooks: ForwardOptions;
+  /** The next weight of the pass: `shape` (tfjs layout) drawn with std √(2/fanIn), or the given one. */
+  weight(shape: number[], fanIn: number): TF.Tensor;
+}
 
-  constructor(
-    private readonly tf: typeof TF,
-    private readonly arch: Architecture,
-    private readonly source: WeightSource,
-    hooks: ForwardOptions,
-  ) {
-    this.hooks = hooks;
-    this.nb201 = arch.layers.some((l) => l.spec.kind === 'nb201cell');
+type Rule<P extends Prim> = (ctx: Ctx, p: P) => T4[];
+const rule = <K extends PrimOp>(r: Rule<PrimOf<K>>) => r;
+
+const explicit = (p: Pads): [[0, 0], [number, number], [number, number], [0, 0]] => [[0, 0], [p[0], p[2]], [p[1], p[3]], [0, 0]];
+
+/** BatchNorm with batch statistics, γ = 1, β = 0 (none when the pass has it off). */
+function batchNorm(tf: typeof TF, x: T4, hooks: ForwardOptions, eps: number): T4 {
+  if (hooks.batchNorm === false) return x;
+  const { mean, variance } = tf.moments(x, [0, 1, 2], true);
+  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))) as T4;
+}
+
+/** The activation; the input of a rectifier (ReLU, ReLU6, h-swish, swish) is shown to onRelu first. */
+function activate(tf: typeof TF, x: T4, act: PrimAct, hooks: ForwardOptions): T4 {
+  if (act === 'relu' || act === 'relu6' || act === 'hswish' || act === 'swish') hooks.onRelu?.(x);
+  switch (act) {
+    case 'none':
+      return x;
+    case 'relu':
+      return tf.relu(x);
+    case 'relu6':
+      return tf.relu6(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'hsigmoid':
+      return tf.div(tf.relu6(tf.add(x, 3)), 6) as T4;
+    case 'hswish':
+      return tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6)) as T4;
+    case 'swish':
+      return tf.mul(x, tf.sigmoid(x)) as T4;
   }
+}
 
-  /** Runs every layer of the architecture on `x` (N×H×W×C); call inside tf.tidy. */
-  run(x: Tensor): Tensor {
-    // Layers run one after the other here: a DAG (layers naming their inputs) would silently score another network.
-    if (!isChain(this.arch)) throw new UserError(`proxy: '${this.arch.name}' is a DAG (its layers name their inputs); the proxy network runs chains only for now`);
-    const out = this.arch.layers.reduce((h, layer, i) => {
-      try {
-        return this.layer(layer.spec, h);
-      } catch (e) {
-        if (e instanceof UserError) throw e;
-        throw new UserError(`proxy: cannot run layer ${i} (${layer.spec.kind}) of '${this.arch.name}' on ${h.shape.join('x')} (NHWC): ${(e as Error).message}`, { cause: e });
-      }
-    }, x);
-    if (this.next !== this.source.params.length) throw new Error(`proxy network '${this.arch.name}': used ${this.next} of ${this.source.params.length} parameters`);
-    return out;
-  }
+/** Layer or instance norm over `axes` (NHWC) with its generated scale 1 and shift 0. */
+function norm(tf: typeof TF, x: T4, axes: number[], eps: number): T4 {
+  const { mean, variance } = tf.moments(x, axes, true);
+  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))) as T4;
+}
 
-  private weights(shape: number[], fanIn: number): TF.Tensor {
-    const { create, params } = this.source;
-    if (!create) return params[this.next++];
+/** A kh×kw kernel (HWIO or HW·C·M) dilated by (dh, dw): (dh(kh-1)+1)×(dw(kw-1)+1) with zeros between the taps. */
+function dilateKernel(tf: typeof TF, w: T4, [dh, dw]: readonly [number, number]): T4 {
+  if (dh === 1 && dw === 1) return w;
+  const [kh, kw, a, b] = w.shape;
+  const spread = tf.pad(tf.reshape(w, [kh, 1, kw, 1, a, b]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
+  return tf.slice(tf.reshape(spread, [kh * dh, kw * dw, a, b]), [0, 0, 0, 0], [dh * (kh - 1) + 1, dw * (kw - 1) + 1, a, b]) as T4;
+}
+
+/** One forward rule per primitive (biases are zero at initialisation, so none is added). */
+const FORWARD: { readonly [K in PrimOp]: Rule<PrimOf<K>> } = {
+  conv: rule<'conv'>((ctx, p) => {
+    const { tf } = ctx;
+    const x = ctx.xs[0];
+    const cin = x.shape[3];
+    const [kh, kw] = p.kernel;
+    const fanIn = (cin / p.groups) * kh * kw;
+    const stride = [...p.stride] as [number, number];
+    // tfjs has no gradient for dilated convs (and no stride with a dilation): the kernel is dilated
+    // instead (zeros between its taps, by differentiable ops), and the conv run undilated.
+    const dil: [number, number] = [1, 1];
+    const weight = (shape: number[]) => dilateKernel(tf, ctx.weight(shape, fanIn) as T4, p.dilation);
+    const pad = explicit(p.pads);
+    let y: T4;
+    if (p.groups === 1) {
+      y = tf.conv2d(x, weight([kh, kw, cin, p.cout]), stride, pad, 'NHWC', dil);
+    } else if (p.groups === cin) {
+      // Depthwise with multiplier m: output channel c·m + j is filter [.., c, j], PyTorch's order.
+      y = tf.depthwiseConv2d(x, weight([kh, kw, cin, p.cout / cin]), stride, pad, 'NHWC', dil);
+    } else {
+      // tfjs has no grouped convolution: one conv (and one weight tensor) per group.
+      const gout = p.cout / p.groups;
+      const parts = tf.split(x, p.groups, 3).map((part) => tf.conv2d(part as T4, weight([kh, kw, cin / p.groups, gout]), stride, pad, 'NHWC', dil));
+      y = tf.concat(parts, 3);
+    }
+    return [(ctx.hooks.tapWeighted?.(y) ?? y) as T4];
+  }),
+  bn: rule<'bn'>((ctx, p) => [batchNorm(ctx.tf, ctx.xs[0], ctx.hooks, p.eps)]),
+  act: rule<'act'>((ctx, p) => [activate(ctx.tf, ctx.xs[0], p.act, ctx.hooks)]),
+  add: rule<'add'>((ctx) => [ctx.xs.length === 1 ? ctx.xs[0] : (ctx.tf.addN(ctx.xs) as T4)]),
+  mul: rule<'mul'>((ctx) => [ctx.tf.mul(ctx.xs[0], ctx.xs[1]) as T4]),
+  concat: rule<'concat'>((ctx) => [ctx.xs.length === 1 ? ctx.xs[0] : ctx.tf.concat(ctx.xs, 3)]),
+  split: rule<'split'>((ctx, p) => ctx.tf.split(ctx.xs[0], [...p.sizes], 3) as T4[]),
+  shuffle: rule<'shuffle'>((ctx, p) => {
+    // NCHW channel c = g·(C/G) + j moves to j·G + g; channels are the last axis here.
+    const x = ctx.xs[0];
+    const [n, h, w, c] = x.shape;
+    const tf = ctx.tf;
+    return [tf.reshape(tf.transpose(tf.reshape(x, [n, h, w, p.groups, c / p.groups]), [0, 1, 2, 4, 3]), [n, h, w, c]) as T4];
+  }),
+  pool: rule<'pool'>((ctx, p) => {
+    const { tf } = ctx;
+    const [, , h, w] = ctx.inputShapes[0];
+    const [, , oh, ow] = ctx.outputShapes[0];
+    // Ceil mode: windows that run past the end get extra end padding (left out of averages and maxima, as in ONNX).
+    const extra = (size: number, out: number, k: number, s: number, begin: number, end: number) => Math.max(0, (out - 1) * s + k - (size + begin + end));
+    const eh = extra(h, oh, p.kernel[0], p.stride[0], p.pads[0], p.pads[2]);
+    const ew = extra(w, ow, p.kernel[1], p.stride[1], p.pads[1], p.pads[3]);
+    let x = ctx.xs[0];
+    let pads: Pads = [p.pads[0], p.pads[1], p.pads[2] + eh, p.pads[3] + ew];
+    // count_include_pad: the explicit pads are zeros that count; only the ceil overhang stays out of the divisor.
+    if (p.mode === 'avg' && p.countIncludePad && p.pads.some((v) => v > 0)) {
+      x = tf.pad(x, explicit(p.pads)) as T4;
+      pads = [0, 0, eh, ew];
+    }
+    const k = [...p.kernel] as [number, number];
+    const s = [...p.stride] as [number, number];
+    const pad = pads.every((v) => v === 0) ? 'valid' : explicit(pads);
+    return [p.mode === 'avg' ? tf.avgPool(x, k, s, pad as never) : tf.maxPool(x, k, s, pad as never)];
+  }),
+  gpool: rule<'gpool'>((ctx, p) => [(p.mode === 'avg' ? ctx.tf.mean(ctx.xs[0], [1, 2], true) : ctx.tf.max(ctx.xs[0], [1, 2], true)) as T4]),
+  flatten: rule<'flatten'>((ctx) => {
+    // NCHW order (C, H, W), as ONNX Flatten reads it.
+    const x = ctx.xs[0];
+    const [n, h, w, c] = x.shape;
+    return [h === 1 && w === 1 ? x : (ctx.tf.reshape(ctx.tf.transpose(x, [0, 3, 1, 2]), [n, 1, 1, c * h * w]) as T4)];
+  }),
+  linear: rule<'linear'>((ctx, p) => {
+    const { tf } = ctx;
+    const x = ctx.xs[0];
+    const c = x.shape[3] * x.shape[1] * x.shape[2];
+    const y = tf.reshape(tf.matMul(tf.reshape(x, [x.shape[0], c]) as TF.Tensor2D, ctx.weight([c, p.cout], c) as TF.Tensor2D), [x.shape[0], 1, 1, p.cout]) as T4;
+    return [(ctx.hooks.tapWeighted?.(y) ?? y) as T4];
+  }),
+  zero: rule<'zero'>((ctx, p) => {
+    const x = ctx.xs[0];
+    const [n, h, w, c] = x.shape;
+    return [ctx.tf.zeros([n, Math.ceil(h / p.stride), Math.ceil(w / p.stride), c])];
+  }),
+  layernorm: rule<'layernorm'>((ctx, p) => [norm(ctx.tf, ctx.xs[0], [1, 2, 3], p.eps)]),
+  instancenorm: rule<'instancenorm'>((ctx, p) => [norm(ctx.tf, ctx.xs[0], [1, 2], p.eps)]),
+};
+
+/** Runs every node of the graph on `x` (N×H×W×C), in graph order; call inside tf.tidy. */
+function run(tf: typeof TF, graph: Graph, shapes: ShapeMap, lastAct: Set<string>, x: T4, source: WeightSource, hooks: ForwardOptions): T4 {
+  const values = new Map<string, T4>([[graph.inputs[0].name, x]]);
+  const weight = (shape: number[], fanIn: number): TF.Tensor => {
+    const { create, params } = source;
+    if (!create) return params[source.next++];
     const n = shape.reduce((a, b) => a * b, 1);
     const std = Math.sqrt(2 / fanIn);
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = create.normal() * std;
-    const w = this.tf.tensor(data, shape);
+    const w = tf.tensor(data, shape);
     (params as TF.Tensor[]).push(w);
-    this.next++;
+    source.next++;
     return w;
-  }
-
-  /** A conv or dense output: tapped (fisher), then normalised unless the pass has BatchNorm off. */
-  private weighted(y: Tensor, norm: boolean): Tensor {
-    const tapped = (this.hooks.tapWeighted?.(y) ?? y) as Tensor;
-    return norm ? this.normalise(tapped) : tapped;
-  }
-
-  /** BatchNorm with batch statistics, γ = 1, β = 0 (none when the pass has it off). */
-  private normalise(x: Tensor): Tensor {
-    if (this.hooks.batchNorm === false) return x;
-    const { mean, variance } = this.tf.moments(x, [0, 1, 2], true);
-    return this.tf.div(this.tf.sub(x, mean), this.tf.sqrt(this.tf.add(variance, 1e-5))) as Tensor;
-  }
-
-  private act(x: Tensor, act: Act): Tensor {
-    const tf = this.tf;
-    if (act === 'none') return x;
-    this.hooks.onRelu?.(x);
-    switch (act) {
-      case 'relu':
-        return tf.relu(x);
-      case 'relu6':
-        return tf.relu6(x);
-      case 'swish':
-        return tf.mul(x, tf.sigmoid(x)) as Tensor;
-      case 'hswish':
-        return tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6)) as Tensor;
+  };
+  for (const node of graph.nodes) {
+    const refs = outputRefs(node, node.prim.op === 'split' ? node.prim.sizes.length : 1);
+    let xs = node.inputs.map((r) => values.get(r)!);
+    if (lastAct.has(node.id)) xs = [activate(tf, batchNorm(tf, xs[0], hooks, 1e-5), 'relu', hooks)];
+    const ctx: Ctx = { tf, node, xs, inputShapes: node.inputs.map((r) => shapes.get(r)!), outputShapes: refs.map((r) => shapes.get(r)!), hooks, weight };
+    let outs: T4[];
+    try {
+      outs = (FORWARD[node.prim.op] as Rule<Prim>)(ctx, node.prim);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`proxy: cannot run node '${node.id}' (${node.prim.op}) on ${xs.map((t) => t.shape.join('x')).join(', ')} (NHWC): ${(e as Error).message}`, { cause: e });
     }
+    outs.forEach((v, k) => values.set(refs[k], v));
   }
-
-  /** Conv (groups 1 or depthwise) + BN; channel groups in between are run as separate convs. */
-  private conv(x: Tensor, cout: number, k: number, stride: number, groups = 1, dilation = 1): Tensor {
-    const tf = this.tf;
-    const cin = x.shape[3];
-    const pad = Math.floor((dilation * (k - 1)) / 2);
-    let y: Tensor;
-    if (groups === 1) {
-      y = tf.conv2d(x, this.weights([k, k, cin, cout], k * k * cin) as TF.Tensor4D, stride, pad, 'NHWC', dilation);
-    } else if (groups === cin && cout === cin) {
-      y = tf.depthwiseConv2d(x, this.weights([k, k, cin, 1], k * k) as TF.Tensor4D, stride, pad, 'NHWC', dilation);
-    } else {
-      const gi = cin / groups;
-      const go = cout / groups;
-      const parts = tf.split(x, groups, 3).map((part) => tf.conv2d(part as Tensor, this.weights([k, k, gi, go], k * k * gi) as TF.Tensor4D, stride, pad, 'NHWC', dilation));
-      y = tf.concat(parts, 3);
-    }
-    return this.weighted(y, true);
-  }
-
-  private se(x: Tensor, reference: number, ratio: number, act: Act): Tensor {
-    const tf = this.tf;
-    const c = x.shape[3];
-    const mid = seChannels(reference, ratio);
-    const pooled = tf.mean(x, [1, 2], true) as Tensor;
-    const reduced = this.act(this.weighted(tf.conv2d(pooled, this.weights([1, 1, c, mid], c) as TF.Tensor4D, 1, 0), false), act);
-    const gate = tf.sigmoid(this.weighted(tf.conv2d(reduced, this.weights([1, 1, mid, c], mid) as TF.Tensor4D, 1, 0), false));
-    return tf.mul(x, gate) as Tensor;
-  }
-
-  private layer(spec: OpSpec, x: Tensor): Tensor {
-    const gap = legacyGap(spec);
-    if (gap) throw seedKindError(gap, 'the proxy network');
-    const tf = this.tf;
-    const c = x.shape[3];
-    switch (spec.kind) {
-      case 'conv':
-        return this.act(this.conv(x, spec.cout, spec.k, spec.stride, spec.groups, spec.dilation), spec.act);
-      case 'dwconv':
-        return this.act(this.conv(x, c, spec.k, spec.stride, c, spec.dilation), spec.act);
-      case 'dwsep': {
-        let h = this.act(this.conv(x, c, spec.k, spec.stride, c), spec.act);
-        if (spec.se > 0) h = this.se(h, c, spec.se, spec.act);
-        h = this.conv(h, spec.cout, 1, 1);
-        return spec.skip ? (tf.add(h, x) as Tensor) : h;
-      }
-      case 'mbconv': {
-        const mid = expandedChannels(c, spec.expand);
-        let h = spec.expand === 1 ? x : this.act(this.conv(x, mid, 1, 1), spec.act);
-        h = this.act(this.conv(h, h.shape[3], spec.k, spec.stride, h.shape[3]), spec.act);
-        if (spec.se > 0) h = this.se(h, c, spec.se, spec.act);
-        h = this.conv(h, spec.cout, 1, 1);
-        return spec.skip ? (tf.add(h, x) as Tensor) : h;
-      }
-      case 'pool': {
-        const pad = Math.floor((spec.k - 1) / 2);
-        return spec.mode === 'avg' ? tf.avgPool(x, spec.k, spec.stride, pad) : tf.maxPool(x, spec.k, spec.stride, pad);
-      }
-      case 'gpool':
-        // NAS-Bench-201's head is BN + ReLU ("lastact") before the pool; the space leaves it out (no
-        // latency to speak of), but without it the logits of skip-heavy cells grow ~4× per cell, which
-        // is not the benchmark's net and swamps every gradient proxy.
-        if (this.nb201) x = this.act(this.normalise(x), 'relu');
-        return (spec.mode === 'avg' ? tf.mean(x, [1, 2], true) : tf.max(x, [1, 2], true)) as Tensor;
-      case 'identity':
-        return x;
-      case 'zero':
-        return tf.zeros([x.shape[0], Math.ceil(x.shape[1] / spec.stride), Math.ceil(x.shape[2] / spec.stride), c]);
-      case 'linear': {
-        const flat = tf.reshape(x, [x.shape[0], c * x.shape[1] * x.shape[2]]) as TF.Tensor2D;
-        const y = tf.matMul(flat, this.weights([flat.shape[1], spec.cout], flat.shape[1]) as TF.Tensor2D);
-        return this.act(this.weighted(tf.reshape(y, [x.shape[0], 1, 1, spec.cout]), false), spec.act);
-      }
-      case 'se':
-        return this.se(x, c, spec.ratio, spec.act);
-      case 'reluconv':
-        return this.reluConv(x, spec.cout, spec.k, spec.stride);
-      case 'sum':
-        // As a chain layer a sum sees one tensor: the sum of `arity` copies of it.
-        return tf.mul(x, spec.arity) as Tensor;
-      case 'nb201cell':
-        return this.nb201Cell(x, spec.cell);
-      case 'concat':
-        throw new UserError('proxy: concat layers (DAG architectures) are not supported by the proxy network yet');
-      case 'resblock': {
-        // NAS-Bench-201's ResNetBasicblock: ReLUConvBN(3×3, s) → ReLUConvBN(3×3, 1), shortcut avgpool 2×2 s2 + conv1×1.
-        const branch = this.reluConv(this.reluConv(x, spec.cout, 3, spec.stride), spec.cout, 3, 1);
-        const pooled = spec.stride === 1 ? x : tf.avgPool(x, spec.stride, spec.stride, 'same');
-        const shortcut = this.weighted(tf.conv2d(pooled, this.weights([1, 1, c, spec.cout], c) as TF.Tensor4D, 1, 0), false);
-        return tf.add(branch, shortcut) as Tensor;
-      }
-      default:
-        throw new Error(`the proxy network cannot run block kind ${spec.kind}: it is a primitive-graph lowering only (src/core/lower)`);
-    }
-  }
-
-  private reluConv(x: Tensor, cout: number, k: number, stride: number): Tensor {
-    return this.conv(this.act(x, 'relu'), cout, k, stride);
-  }
-
-  /** Node j sums its non-none incoming edges; each edge runs as its catalog op (src/core/decompose.ts). */
-  private nb201Cell(x: Tensor, cell: string): Tensor {
-    const nodes: (Tensor | undefined)[] = [x];
-    const inputs = nb201NodeInputs(parseNb201Cell(cell).edges);
-    for (let to = 1; to < inputs.length; to++) {
-      let acc: Tensor | undefined;
-      for (const edge of inputs[to]) {
-        const source = nodes[edge.from];
-        // A node no edge reaches holds zeros; whatever it feeds adds nothing.
-        if (source === undefined) continue;
-        const spec = nb201EdgeSpec(edge.op, [source.shape[0], source.shape[3], source.shape[1], source.shape[2]])!;
-        const out = this.layer(spec, source);
-        acc = acc ? (this.tf.add(acc, out) as Tensor) : out;
-      }
-      nodes[to] = acc;
-    }
-    return nodes[inputs.length - 1] ?? this.tf.zerosLike(x);
-  }
+  if (source.next !== source.params.length) throw new Error(`proxy network: used ${source.next} of ${source.params.length} parameters`);
+  return values.get(graph.outputs[0])!;
 }
