@@ -26,6 +26,16 @@ function samePad(k: number): number {
   return Math.floor((k - 1) / 2);
 }
 
+/** The tfjs ops of a k x k conv: forward, and the gradients of its filter and its input. */
+interface ConvOps {
+  run(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D;
+  filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, wShape: number[], stride: number, pad: number): tf.Tensor4D;
+  inputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], stride: number, pad: number): tf.Tensor4D;
+}
+
+const CONV_OPS: ConvOps = { run: (x, w, s, p) => tf.conv2d(x, w, s, p), filterGrad: convFilterGrad, inputGrad: convInputGrad };
+const DEPTHWISE_OPS: ConvOps = { run: (x, w, s, p) => tf.depthwiseConv2d(x, w, s, p), filterGrad: depthwiseFilterGrad, inputGrad: depthwiseInputGrad };
+
 /** What Conv and Depthwise share: a k x k weight, same padding, the input kept for backward. */
 abstract class SamePadConv implements Module {
   readonly weight: WeightRef;
@@ -37,23 +47,21 @@ abstract class SamePadConv implements Module {
     shape: number[],
     fanIn: number,
     init: ConvInit,
-    weight?: WeightRef,
+    weight: WeightRef | undefined,
+    private readonly ops: ConvOps,
   ) {
     this.weight = makeWeight(name, shape, fanIn, init, weight);
   }
-  protected abstract run(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D;
-  protected abstract filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, wShape: number[], stride: number, pad: number): tf.Tensor;
-  protected abstract inputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], stride: number, pad: number): tf.Tensor4D;
   forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D {
     if (ctx) this.x = ctx.save(x);
-    return this.run(x, this.weight.value as tf.Tensor4D, this.stride, samePad(this.k));
+    return this.ops.run(x, this.weight.value as tf.Tensor4D, this.stride, samePad(this.k));
   }
   backward(dy: tf.Tensor4D, needInput: boolean): tf.Tensor4D | null {
     const x = this.x!;
     this.x = undefined;
     const w = this.weight.value as tf.Tensor4D;
-    this.weight.addGrad(this.filterGrad(x, dy, w.shape, this.stride, samePad(this.k)));
-    return needInput ? this.inputGrad(dy, w, x.shape, this.stride, samePad(this.k)) : null;
+    this.weight.addGrad(this.ops.filterGrad(x, dy, w.shape, this.stride, samePad(this.k)));
+    return needInput ? this.ops.inputGrad(dy, w, x.shape, this.stride, samePad(this.k)) : null;
   }
   params(): Param[] {
     return [ownerOf(this.weight)];
@@ -71,16 +79,7 @@ export class Conv extends SamePadConv {
     /** A weight to use instead of a new one (weight sharing). */
     weight?: WeightRef,
   ) {
-    super(name, k, stride, [k, k, cin, cout], k * k * cin, init, weight);
-  }
-  protected run(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
-    return tf.conv2d(x, w, stride, pad);
-  }
-  protected filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, wShape: number[], stride: number, pad: number): tf.Tensor {
-    return convFilterGrad(x, dy, wShape, stride, pad);
-  }
-  protected inputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], stride: number, pad: number): tf.Tensor4D {
-    return convInputGrad(dy, w, xShape, stride, pad);
+    super(name, k, stride, [k, k, cin, cout], k * k * cin, init, weight, CONV_OPS);
   }
 }
 
@@ -129,15 +128,6 @@ export class Depthwise extends SamePadConv {
     /** A weight to use instead of a new one (weight sharing). */
     weight?: WeightRef,
   ) {
-    super(name, k, stride, [k, k, channels, 1], k * k, init, weight);
-  }
-  protected run(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
-    return tf.depthwiseConv2d(x, w, stride, pad);
-  }
-  protected filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, wShape: number[], stride: number, pad: number): tf.Tensor {
-    return depthwiseFilterGrad(x, dy, wShape, stride, pad);
-  }
-  protected inputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], stride: number, pad: number): tf.Tensor4D {
-    return depthwiseInputGrad(dy, w, xShape, stride, pad);
+    super(name, k, stride, [k, k, channels, 1], k * k, init, weight, DEPTHWISE_OPS);
   }
 }
