@@ -1,12 +1,13 @@
 /**
- * Timing one model in an onnxruntime session, shared by the devices that differ only in runtime flavour
- * and session options (ort-cpu, wasm, cuda): create the session (timed as setupMs), feed the same
- * reproducible inputs every ONNX device uses, run the shared harness, release the session.
+ * Timing one model in an onnxruntime session (and OrtSessionDevice, the class around it), shared by the
+ * devices that differ only in runtime flavour and session options (ort-cpu, wasm, cuda): create the
+ * session (timed as setupMs), feed the same reproducible inputs every ONNX device uses, run the shared
+ * harness, release the session.
  */
 import { UserError } from '../src/core/errors.js';
 import { measure, timedLoop } from './harness.js';
 import { randomFeeds, type Float32TensorCtor } from './ort-wasm/feeds.js';
-import type { ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
+import type { DeviceInfo, ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
 
 interface SessionLike {
   run(feeds: Record<string, unknown>): Promise<unknown>;
@@ -49,5 +50,29 @@ export async function timeInOrtSession<S extends SessionLike, T>(
     throw new Error(`${device}: running '${model.key}' failed: ${(e as Error).message}`, { cause: e });
   } finally {
     await session.release();
+  }
+}
+
+/**
+ * What the session-per-model devices (ort-cpu, ort-wasm, cuda) share beyond init(), which loads `ort`
+ * and fills `info`: time() in a fresh session with the device's options, and dispose(). dispose() drops
+ * the references only: the runtime module stays loaded (the wasm runtime cannot be restarted in a process).
+ */
+export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown>> {
+  abstract readonly name: string;
+  protected ort?: R;
+  protected info?: DeviceInfo;
+
+  protected abstract sessionOptions(): object;
+
+  async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
+    const ort = this.ort;
+    if (!ort) throw new Error(`${this.name}: time() called before init()`);
+    return timeInOrtSession(this.name, ort, this.sessionOptions(), model, protocol);
+  }
+
+  async dispose(): Promise<void> {
+    this.ort = undefined;
+    this.info = undefined;
   }
 }

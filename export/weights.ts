@@ -26,7 +26,7 @@
  * does not have, which then gets generated weights.
  */
 import { UserError } from '../src/core/errors.js';
-import { Rng } from '../src/core/rng.js';
+import { nameSeed, Rng } from '../src/core/rng.js';
 
 export type WeightSource = (name: string, shape: number[]) => Float32Array | undefined;
 
@@ -34,17 +34,6 @@ export type WeightSource = (name: string, shape: number[]) => Float32Array | und
 export { actGain, RESIDUAL_GAIN, SE_GAIN } from '../src/core/lower/gains.js';
 
 const BIAS_SCALE = 0.1;
-
-/** FNV-1a over the seed and the name: a stable 32-bit seed per tensor. */
-function tensorSeed(seed: number, name: string): number {
-  let h = 0x811c9dc5;
-  const text = `${seed}\u0000${name}`;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
 
 export class Weights {
   constructor(
@@ -69,7 +58,7 @@ export class Weights {
 
   private uniform(name: string, shape: number[], bound: number): Float32Array {
     // Rng.next() has a 2^-32 grid, so non-zero values are >= bound * 2^-31: far above the denormal range.
-    return new Rng(tensorSeed(this.seed, name)).fill(count(shape), bound);
+    return new Rng(nameSeed(this.seed, name)).fill(count(shape), bound);
   }
 
   private fromSource(name: string, shape: number[]): Float32Array | undefined {

@@ -12,9 +12,9 @@ import { hostInfo } from '../host.js';
 import { enumOption, numberOption } from '../options.js';
 import { findOrtNode } from '../ort-cpu/package.js';
 import { tinyAddModel, TINY_INPUT } from '../ort-wasm/tiny-model.js';
-import type { Device, DeviceFactory, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../types.js';
+import type { Device, DeviceFactory, DeviceInfo, DeviceOptions } from '../types.js';
 import { bindingDir, CUDA_INSTALL_HINT, cudaProblem } from './binaries.js';
-import { timeInOrtSession } from '../ort-session.js';
+import { OrtSessionDevice } from '../ort-session.js';
 
 const NAME = 'cuda';
 const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
@@ -38,17 +38,16 @@ function checkAvailable(): { version: string } | string {
   return cudaProblem(bindingDir(found.dir)) ?? { version: found.version };
 }
 
-export class CudaDevice implements Device {
+export class CudaDevice extends OrtSessionDevice<typeof Ort> implements Device {
   readonly name = NAME;
   private readonly options: CudaOptions;
-  private ort?: typeof Ort;
-  private info?: DeviceInfo;
 
   constructor(options: DeviceOptions = {}) {
+    super();
     this.options = parseCudaOptions(options);
   }
 
-  private sessionOptions(): Ort.InferenceSession.SessionOptions {
+  protected sessionOptions(): Ort.InferenceSession.SessionOptions {
     return {
       executionProviders: [{ name: 'cuda', deviceId: this.options.deviceId }],
       executionMode: 'sequential',
@@ -88,17 +87,6 @@ export class CudaDevice implements Device {
   supports(): true {
     // Every catalog op exports to standard ONNX operators the CUDA EP implements.
     return true;
-  }
-
-  async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
-    const ort = this.ort;
-    if (!ort) throw new Error(`${NAME}: time() called before init()`);
-    return timeInOrtSession(NAME, ort, this.sessionOptions(), model, protocol);
-  }
-
-  async dispose(): Promise<void> {
-    this.ort = undefined;
-    this.info = undefined;
   }
 }
 

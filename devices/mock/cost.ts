@@ -5,7 +5,7 @@
  * being exactly reproducible.
  */
 import { activationBytes, macs, type OpInstance } from '../../src/core/ops.js';
-import { Rng } from '../../src/core/rng.js';
+import { hash32, Rng } from '../../src/core/rng.js';
 
 export interface MockCostModel {
   /** Fixed cost of one model run (session/dispatch), ms. */
@@ -42,16 +42,6 @@ export function opCostMs(inst: OpInstance, m: MockCostModel): number {
 /** Noise-free time of one run of a model made of `ops`, ms. */
 export function modelCostMs(ops: readonly OpInstance[], m: MockCostModel): number {
   return ops.reduce((sum, op) => sum + opCostMs(op, m), m.overheadMs);
-}
-
-/** FNV-1a: a stable 32-bit hash, so every model key gets its own reproducible noise. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /** An endless reproducible stream of synthetic run times around `baseMs`. */

@@ -6,9 +6,9 @@ import type * as Ort from 'onnxruntime-node';
 import { DeviceUnavailableError } from '../../src/core/errors.js';
 import { hostInfo } from '../host.js';
 import { enumOption, numberOption } from '../options.js';
-import type { Device, DeviceFactory, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../types.js';
+import type { Device, DeviceFactory, DeviceInfo, DeviceOptions } from '../types.js';
 import { findOrtNode } from './package.js';
-import { timeInOrtSession } from '../ort-session.js';
+import { OrtSessionDevice } from '../ort-session.js';
 
 const NAME = 'ort-cpu';
 const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
@@ -40,14 +40,17 @@ export function ortCpuSessionOptions(options: OrtCpuOptions): Ort.InferenceSessi
   };
 }
 
-export class OrtCpuDevice implements Device {
+export class OrtCpuDevice extends OrtSessionDevice<typeof Ort> implements Device {
   readonly name = NAME;
   private readonly options: OrtCpuOptions;
-  private ort?: typeof Ort;
-  private info?: DeviceInfo;
 
   constructor(options: DeviceOptions = {}) {
+    super();
     this.options = parseOrtCpuOptions(options);
+  }
+
+  protected sessionOptions(): Ort.InferenceSession.SessionOptions {
+    return ortCpuSessionOptions(this.options);
   }
 
   async init(): Promise<DeviceInfo> {
@@ -81,17 +84,6 @@ export class OrtCpuDevice implements Device {
   supports(): true {
     // Every catalog op exports to standard ONNX operators the CPU EP implements.
     return true;
-  }
-
-  async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
-    const ort = this.ort;
-    if (!ort) throw new Error(`${NAME}: time() called before init()`);
-    return timeInOrtSession(NAME, ort, ortCpuSessionOptions(this.options), model, protocol);
-  }
-
-  async dispose(): Promise<void> {
-    this.ort = undefined;
-    this.info = undefined;
   }
 }
 

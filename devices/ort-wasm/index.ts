@@ -14,12 +14,12 @@ import type * as OrtWeb from 'onnxruntime-web';
 import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
 import { hostInfo } from '../host.js';
 import { enumOption, numberOption } from '../options.js';
-import type { Device, DeviceFactory, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../types.js';
+import type { Device, DeviceFactory, DeviceInfo, DeviceOptions } from '../types.js';
 import { ortRunner } from '../conformance/ort-runner.js';
 import type { ConformanceRunner } from '../conformance/runner.js';
 import { booleanOption } from './bool-option.js';
 import { tinyAddModel } from './tiny-model.js';
-import { timeInOrtSession } from '../ort-session.js';
+import { OrtSessionDevice } from '../ort-session.js';
 
 const NAME = 'wasm';
 const PACKAGE = 'onnxruntime-web';
@@ -90,17 +90,16 @@ async function startRuntime(requestedThreads: number): Promise<WasmRuntime> {
   return started;
 }
 
-export class OrtWasmDevice implements Device {
+export class OrtWasmDevice extends OrtSessionDevice<typeof OrtWeb> implements Device {
   readonly name = NAME;
   private readonly options: OrtWasmOptions;
-  private ort?: typeof OrtWeb;
-  private info?: DeviceInfo;
 
   constructor(options: DeviceOptions = {}) {
+    super();
     this.options = parseOrtWasmOptions(options);
   }
 
-  private sessionOptions(): OrtWeb.InferenceSession.SessionOptions {
+  protected sessionOptions(): OrtWeb.InferenceSession.SessionOptions {
     return {
       executionProviders: ['wasm'],
       executionMode: 'sequential',
@@ -151,18 +150,6 @@ export class OrtWasmDevice implements Device {
   supports(): true {
     // The catalog exports to standard ONNX operators, all of which the wasm (CPU) EP implements.
     return true;
-  }
-
-  async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
-    const ort = this.ort;
-    if (!ort) throw new Error(`${NAME}: time() called before init()`);
-    return timeInOrtSession(NAME, ort, this.sessionOptions(), model, protocol);
-  }
-
-  async dispose(): Promise<void> {
-    // The wasm runtime itself stays: it cannot be restarted in this process.
-    this.ort = undefined;
-    this.info = undefined;
   }
 }
 

@@ -8,8 +8,8 @@ import type { DeviceInfo, LatencyStats, TimingProtocol } from '../../devices/typ
 import { UserError } from '../../src/core/errors.js';
 import { opKey } from '../../src/core/keys.js';
 import type { OpInstance } from '../../src/core/ops.js';
-import { LUT_FORMAT, LUT_VERSION, type Lut, type LutEntry } from '../format.js';
-import { lutId } from '../store.js';
+import type { Lut, LutEntry } from '../format.js';
+import { createLut } from '../store.js';
 
 /** One row of a published table, as both files write it. */
 export interface PublishedRow {
@@ -100,7 +100,8 @@ export function assembleLut(opts: {
   const counts = opts.rows.map((r) => r.stats.n);
   // The sources do not publish their warm-up or time limits; the protocol records the run counts the rows have.
   const protocol: TimingProtocol = { warmup: 0, minRepeats: Math.min(...counts), maxRepeats: Math.max(...counts), maxTimeMs: 1, targetCI: 1 };
-  const now = new Date().toISOString();
+  const lut = createLut(device, protocol, statsFromMean(0, 0, 1));
+  const now = lut.createdAt;
   const entries: Record<string, LutEntry> = {};
   for (const { inst, stats } of opts.rows) {
     const key = opKey(inst);
@@ -108,14 +109,7 @@ export function assembleLut(opts: {
     entries[key] = { stats, net: stats.median, coldMs: 0, setupMs: 0, measuredAt: now };
   }
   return {
-    format: LUT_FORMAT,
-    version: LUT_VERSION,
-    id: lutId(device, protocol),
-    createdAt: now,
-    updatedAt: now,
-    device,
-    protocol,
-    overhead: statsFromMean(0, 0, 1),
+    ...lut,
     spaces: opts.spaces,
     entries,
     imported: {

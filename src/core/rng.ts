@@ -31,3 +31,21 @@ export class Rng {
     return out;
   }
 }
+
+/** FNV-1a: a stable 32-bit hash of a string, to seed an Rng per key. */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * A seed per (seed, name): each named tensor draws from its own stream, so values do not depend on
+ * the order tensors are made in.
+ */
+export function nameSeed(seed: number, name: string): number {
+  return hash32(`${seed}\u0000${name}`);
+}

@@ -5,17 +5,10 @@
  */
 import { agreement, errorPct } from '../core/agreement.js';
 import { paretoIndices } from '../search/pareto.js';
-import type { MeasuredLatency, MemberFailure, PredictedLatency, ThresholdCheck, VerifiedMember, VerifyResult } from './types.js';
+import type { MeasuredLatency, ThresholdCheck, VerifiedMember, VerifyResult } from './types.js';
 
-export interface MemberFigures {
-  index: number;
-  name: string;
-  encoding: number[];
-  accuracy: number;
-  predicted: PredictedLatency;
-  measured: MeasuredLatency | null;
-  failure: MemberFailure | null;
-}
+/** What verification knows of a member before analysis: a VerifiedMember without the figures analyze() adds. */
+export type MemberFigures = Pick<VerifiedMember, 'index' | 'name' | 'encoding' | 'accuracy' | 'predicted' | 'measured' | 'failure'>;
 
 export interface Thresholds {
   /** Largest |error| % any net may have. */

@@ -4,13 +4,11 @@
  * SPOS's Xception block at both strides, the hard-sigmoid SE and FBNet's grouped pointwise mbconv.
  */
 import * as tf from '@tensorflow/tfjs';
-import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { randomFeeds } from '../../devices/ort-wasm/feeds.js';
-import { buildTfModel } from '../../devices/tfjs/model.js';
 import { opModel } from '../../export/model.js';
 import { instance, SEED_KINDS, type OpInstance } from '../../src/core/ops.js';
 import { CATALOG } from '../fixtures/catalog.js';
+import { tfjsVersusOnnx } from '../core/tf-parity.js';
 
 const x = [1, 8, 9, 9] as const;
 const CASES: OpInstance[] = [
@@ -35,19 +33,9 @@ beforeAll(async () => {
 describe('seed blocks: tfjs program vs onnxruntime', () => {
   it.each(CASES.map((c, i) => [`${i}:${c.spec.kind}`, c] as const))('%s agrees within 1e-4', async (_name, inst) => {
     const model = opModel(inst, { seed: 11 });
-    const session = await ort.InferenceSession.create(model.onnx, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
-    const want = (await session.run(randomFeeds(ort.Tensor, model))).output;
-    await session.release();
-    const built = buildTfModel(tf, model, 11);
-    const y = tf.tidy(() => tf.transpose(built.forward(built.inputs), [0, 3, 1, 2]));
-    const got = (await y.data()) as Float32Array;
-    expect(y.shape).toEqual([...want.dims]);
-    y.dispose();
-    built.dispose();
-    const w = want.data as Float32Array;
-    let worst = 0;
-    for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(got[i] - w[i]));
+    const { worst, spread, shape, dims } = await tfjsVersusOnnx(model, 'cpu', 11);
+    expect(shape).toEqual(dims);
     expect(worst).toBeLessThanOrEqual(1e-4);
-    expect(Math.max(...w) - Math.min(...w)).toBeGreaterThan(1e-3);
+    expect(spread).toBeGreaterThan(1e-3);
   });
 });

@@ -6,10 +6,7 @@
  * zero, norms, flatten) computes in tfjs what its ONNX export computes in onnxruntime (≤ 1e-4).
  */
 import * as tf from '@tensorflow/tfjs';
-import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { randomFeeds } from '../../devices/ort-wasm/feeds.js';
-import { buildTfModel } from '../../devices/tfjs/model.js';
 import { modelGraph, tfjsProgram, tfUnsupported, type TfProgram } from '../../devices/tfjs/program.js';
 import { networkModel, opModel } from '../../export/model.js';
 import { emitOnnx } from '../../export/onnx/emit.js';
@@ -20,6 +17,7 @@ import { GraphBuilder, type Graph, type Prim } from '../../src/core/graph/index.
 import { OP_KINDS } from '../../src/core/keys.js';
 import { instance, outputShape } from '../../src/core/ops.js';
 import { CATALOG } from '../fixtures/catalog.js';
+import { tfjsVersusOnnx } from '../core/tf-parity.js';
 
 // Plain browser JS from the page folder; it takes tf as an argument, so it runs in Node as well.
 const { runProgram } = (await import('../../devices/browser/page/tfjs-runner.js' as string)) as {
@@ -125,25 +123,13 @@ function primitiveGraph(): Graph {
 
 describe('a hand-built primitive graph runs the same in the tfjs program and in onnxruntime', () => {
   it.each(['cpu', 'wasm'] as const)('on the tfjs %s backend (max |Δ| ≤ 1e-4)', async (backend) => {
-    const { loadTf } = await import('../../devices/tfjs/runtime.js');
-    await loadTf(backend, { simd: true });
     const graph = primitiveGraph();
     const onnx = emitOnnx(graph, 'primitives', new Weights(7)).bytes;
     const model: ModelUnderTest = { key: 'primitives', onnx, inputs: graph.inputs.map((i) => ({ name: i.name, shape: [...i.shape] })), ops: [], graph };
-    const session = await ort.InferenceSession.create(onnx, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
-    const want = (await session.run(randomFeeds(ort.Tensor, model))).output;
-    await session.release();
-    const built = buildTfModel(tf, model, 7);
-    const y = tf.tidy(() => tf.transpose(built.forward(built.inputs), [0, 3, 1, 2]));
-    const got = (await y.data()) as Float32Array;
-    expect(y.shape).toEqual([...want.dims]);
-    y.dispose();
-    built.dispose();
-    const w = want.data as Float32Array;
-    let worst = 0;
-    for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(got[i] - w[i]));
+    const { worst, spread, shape, dims } = await tfjsVersusOnnx(model, backend, 7);
+    expect(shape).toEqual(dims);
     expect(worst).toBeLessThanOrEqual(1e-4);
     // the output is not trivially constant (the comparison would then prove nothing)
-    expect(Math.max(...w) - Math.min(...w)).toBeGreaterThan(1e-3);
+    expect(spread).toBeGreaterThan(1e-3);
   });
 });

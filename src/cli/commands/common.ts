@@ -55,7 +55,8 @@ export function archSourceOptions<T>(y: Argv<T>, opts: { single?: boolean } = {}
     .option('resolution', { type: 'number', describe: 'input resolution (default: the space or net default)' });
 }
 
-interface DeviceArgs {
+/** The flags of deviceOptions. */
+export interface DeviceArgs {
   device: string;
   threads?: number;
   graphOpt?: string;
@@ -90,7 +91,8 @@ export function toDeviceOptions(a: DeviceArgs): DeviceOptions {
   return opts;
 }
 
-interface ProtocolArgs {
+/** The flags of protocolOptions. */
+export interface ProtocolArgs {
   warmup: number;
   minRepeats: number;
   maxRepeats: number;

@@ -13,26 +13,17 @@ import { Rng } from '../../core/rng.js';
 import { ms } from '../../core/format.js';
 import { emit, log } from '../output.js';
 import { commandArgs } from '../parser.js';
-import { deviceOptions, toDeviceOptions } from './common.js';
+import { deviceOptions, toDeviceOptions, type DeviceArgs } from './common.js';
 import { exportCommand } from './export.js';
 import { profileCommand } from './profile.js';
 import { searchCommand } from './search.js';
 import { verifyAndReport, verifyCommand } from './verify.js';
 import type { VerifyResult } from '../../verify/types.js';
 
-interface DemoArgs {
+interface DemoArgs extends DeviceArgs {
   json: boolean;
   config?: string;
   outDir: string;
-  device: string;
-  threads?: number;
-  graphOpt?: string;
-  browser?: string;
-  browserEndpoint?: string;
-  serve?: boolean;
-  host?: string;
-  port?: number;
-  deviceOpt?: string[];
   space: string;
   resolution?: number;
   evaluator: string;

@@ -7,7 +7,7 @@ import type { OnnxPlan } from '../../onnx/plan.js';
 import { ms, table } from '../../core/format.js';
 import { emit, log, logDeviceWarnings } from '../output.js';
 import { createProgress } from '../progress.js';
-import { toDeviceOptions, toProtocol } from './common.js';
+import { toDeviceOptions, toProtocol, type DeviceArgs, type ProtocolArgs } from './common.js';
 
 export function onnxOptions<T>(y: Argv<T>) {
   return y
@@ -15,19 +15,10 @@ export function onnxOptions<T>(y: Argv<T>) {
     .option('input-shape', { type: 'string', array: true, default: [] as string[], describe: 'ONNX input shape NAME=1x3xHxW (repeatable; needed for dynamic dims)' });
 }
 
-export interface OnnxArgs {
+export interface OnnxArgs extends DeviceArgs, ProtocolArgs {
   json: boolean;
   onnx?: string[];
   inputShape?: string[];
-  device: string;
-  threads?: number;
-  graphOpt?: string;
-  deviceOpt?: string[];
-  warmup: number;
-  minRepeats: number;
-  maxRepeats: number;
-  maxTimeMs: number;
-  targetCi: number;
   force?: boolean;
   seed?: number;
 }

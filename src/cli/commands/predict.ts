@@ -3,10 +3,10 @@ import type { CommandModule } from 'yargs';
 import { ms, table } from '../../core/format.js';
 import { emit, log } from '../output.js';
 import { onnxOptions, predictOnnxFiles } from './onnx-units.js';
-import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol } from './common.js';
+import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol, type DeviceArgs, type ProtocolArgs } from './common.js';
 import type { Prediction } from '../../predict/predictor.js';
 
-interface PredictArgs {
+interface PredictArgs extends DeviceArgs, ProtocolArgs {
   json: boolean;
   lut: string;
   arch?: string;
@@ -16,15 +16,6 @@ interface PredictArgs {
   seed: number;
   resolution?: number;
   profileMissing: boolean;
-  device: string;
-  threads?: number;
-  graphOpt?: string;
-  deviceOpt?: string[];
-  warmup: number;
-  minRepeats: number;
-  maxRepeats: number;
-  maxTimeMs: number;
-  targetCi: number;
   onnx?: string[];
   inputShape?: string[];
   top: number;

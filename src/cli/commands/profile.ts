@@ -17,12 +17,11 @@ import type { Device } from '../../../devices/types.js';
 import type { LutCalibration } from '../../../lut/format.js';
 import { createProgress } from '../progress.js';
 import { onnxOptions, profileOnnxFiles } from './onnx-units.js';
-import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol } from './common.js';
+import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol, type DeviceArgs, type ProtocolArgs } from './common.js';
 import { farmOptions, openFarmDevice, type FarmArgs } from './farm.js';
 
-interface ProfileArgs extends FarmArgs {
+interface ProfileArgs extends FarmArgs, DeviceArgs, ProtocolArgs {
   json: boolean;
-  device: string;
   space?: string;
   resolution?: number;
   out: string;
@@ -32,24 +31,9 @@ interface ProfileArgs extends FarmArgs {
   arch?: string;
   published?: string;
   random?: number;
-  threads?: number;
-  graphOpt?: string;
-  browser?: string;
-  browserEndpoint?: string;
-  deviceOpt?: string[];
-  warmup: number;
-  minRepeats: number;
-  maxRepeats: number;
-  maxTimeMs: number;
-  targetCi: number;
   onnx?: string[];
   inputShape?: string[];
-  rounds?: number;
-  estimator?: string;
-  maxSpread?: number;
-  extraRounds?: number;
   waitQuiet?: number;
-  freshProcess?: boolean;
 }
 
 /** The instances to measure, deduplicated by key, and the label recorded in the LUT's `spaces`. */

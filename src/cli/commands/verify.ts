@@ -12,25 +12,16 @@ import type { TimingProtocol } from '../../../devices/types.js';
 import { ms } from '../../core/format.js';
 import { emit, log, logDeviceWarnings } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
-import { deviceOptions, toDeviceOptions } from './common.js';
+import { deviceOptions, toDeviceOptions, type DeviceArgs } from './common.js';
 import { farmOptions, openFarmDevice, type FarmArgs } from './farm.js';
 
 export const EXIT_CHECKS_FAILED = 4;
 export const EXIT_INCOMPLETE = 5;
 
-export interface VerifyArgs extends Partial<FarmArgs> {
+export interface VerifyArgs extends Partial<Omit<FarmArgs, keyof DeviceArgs>>, DeviceArgs {
   json: boolean;
   front: string;
   lut?: string;
-  device: string;
-  threads?: number;
-  graphOpt?: string;
-  browser?: string;
-  browserEndpoint?: string;
-  serve?: boolean;
-  host?: string;
-  port?: number;
-  deviceOpt?: string[];
   warmup?: number;
   minRepeats?: number;
   maxRepeats?: number;

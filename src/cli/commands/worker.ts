@@ -7,20 +7,11 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../../core/errors.js';
 import { ms } from '../../core/format.js';
 import { emit, log, logDeviceWarnings } from '../output.js';
-import { deviceOptions, toDeviceOptions } from './common.js';
+import { deviceOptions, toDeviceOptions, type DeviceArgs } from './common.js';
 
-interface WorkerArgs {
+interface WorkerArgs extends DeviceArgs {
   json: boolean;
   redis: string;
-  device: string;
-  threads?: number;
-  graphOpt?: string;
-  browser?: string;
-  browserEndpoint?: string;
-  serve?: boolean;
-  host?: string;
-  port?: number;
-  deviceOpt?: string[];
   concurrency: number;
   lockMs: number;
   quiet: boolean;

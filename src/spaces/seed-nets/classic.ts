@@ -1,6 +1,6 @@
 /** SqueezeNet 1.1, GoogLeNet (Inception v1) and MobileNetV1 1.0. */
 import type { OpSpec } from '../../core/ops.js';
-import { arch, conv, head, layers, maxPool, type SeedNet } from './types.js';
+import { arch, conv, head, layers, maxPool, torchvisionFigures, type SeedNet } from './types.js';
 
 const TV = 'pytorch/vision torchvision/models';
 
@@ -48,20 +48,14 @@ export const CLASSICS: SeedNet[] = [
     name: 'SqueezeNet-1.1',
     definition: `${TV}/squeezenet.py squeezenet1_1`,
     resolution: 224,
-    published: {
-      params: { value: 1_235_496, source: `${TV}/squeezenet.py SqueezeNet1_1_Weights.IMAGENET1K_V1 num_params` },
-      macs: { value: 0.349e9, source: `${TV}/squeezenet.py SqueezeNet1_1_Weights.IMAGENET1K_V1 _ops` },
-    },
+    published: torchvisionFigures(`${TV}/squeezenet.py`, 'SqueezeNet1_1_Weights', 1_235_496, 0.349e9),
     build: squeezenet,
   },
   {
     name: 'GoogLeNet',
     definition: `${TV}/googlenet.py googlenet (BatchNorm, no auxiliary heads; its "5×5" branch is 3×3, kept so the figures match)`,
     resolution: 224,
-    published: {
-      params: { value: 6_624_904, source: `${TV}/googlenet.py GoogLeNet_Weights.IMAGENET1K_V1 num_params` },
-      macs: { value: 1.498e9, source: `${TV}/googlenet.py GoogLeNet_Weights.IMAGENET1K_V1 _ops` },
-    },
+    published: torchvisionFigures(`${TV}/googlenet.py`, 'GoogLeNet_Weights', 6_624_904, 1.498e9),
     build: googlenet,
   },
   {

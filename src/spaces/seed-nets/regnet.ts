@@ -1,6 +1,6 @@
 /** RegNetX / RegNetY at 200, 400 and 600 MF (pycls configs/dds_baselines, paper's Table of models). */
 import { anynetArch, regnetStages } from '../anynet-model.js';
-import type { SeedNet } from './types.js';
+import { torchvisionFigures, type SeedNet } from './types.js';
 
 interface RegNetParams {
   depth: number;
@@ -40,10 +40,7 @@ export const REGNETS: SeedNet[] = [
     'RegNetX-400MF',
     { depth: 22, w0: 24, wa: 24.48, wm: 2.54, g: 16 },
     false,
-    {
-      params: { value: 5_495_976, source: `${TV} RegNet_X_400MF_Weights.IMAGENET1K_V1 num_params` },
-      macs: { value: 0.414e9, source: `${TV} RegNet_X_400MF_Weights.IMAGENET1K_V1 _ops` },
-    },
+    torchvisionFigures(TV, 'RegNet_X_400MF_Weights', 5_495_976, 0.414e9),
     'RegNetX-400MF_dds_8gpu.yaml',
   ),
   regnet('RegNetX-600MF', { depth: 16, w0: 48, wa: 36.97, wm: 2.24, g: 24 }, false, zoo(6.2, 0.6, 'RegNetX-600MF'), 'RegNetX-600MF_dds_1gpu.yaml'),
@@ -52,10 +49,7 @@ export const REGNETS: SeedNet[] = [
     'RegNetY-400MF',
     { depth: 16, w0: 48, wa: 27.89, wm: 2.09, g: 8 },
     true,
-    {
-      params: { value: 4_344_144, source: `${TV} RegNet_Y_400MF_Weights.IMAGENET1K_V1 num_params` },
-      macs: { value: 0.402e9, source: `${TV} RegNet_Y_400MF_Weights.IMAGENET1K_V1 _ops` },
-    },
+    torchvisionFigures(TV, 'RegNet_Y_400MF_Weights', 4_344_144, 0.402e9),
     'RegNetY-400MF_dds_8gpu.yaml',
   ),
   regnet('RegNetY-600MF', { depth: 15, w0: 48, wa: 32.54, wm: 2.32, g: 16 }, true, zoo(6.1, 0.6, 'RegNetY-600MF'), 'RegNetY-600MF_dds_1gpu.yaml'),

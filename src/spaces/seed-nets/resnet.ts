@@ -1,6 +1,6 @@
 /** ResNet-18/50 and ResNeXt-50 (torchvision `resnet.py`: stride on the 3×3 of a bottleneck, "v1.5"). */
 import type { OpSpec } from '../../core/ops.js';
-import { arch, conv, head, layers, maxPool, type SeedNet } from './types.js';
+import { arch, conv, head, layers, maxPool, torchvisionFigures, type SeedNet } from './types.js';
 
 const TV = 'pytorch/vision torchvision/models/resnet.py';
 
@@ -31,20 +31,14 @@ export const RESNETS: SeedNet[] = [
     name: 'ResNet-50',
     definition: `${TV} resnet50 (Bottleneck, [3, 4, 6, 3])`,
     resolution: 224,
-    published: {
-      params: { value: 25_557_032, source: `${TV} ResNet50_Weights.IMAGENET1K_V1 num_params` },
-      macs: { value: 4.089e9, source: `${TV} ResNet50_Weights.IMAGENET1K_V1 _ops` },
-    },
+    published: torchvisionFigures(TV, 'ResNet50_Weights', 25_557_032, 4.089e9),
     build: resnet('ResNet-50', [3, 4, 6, 3], (s, stride) => ({ kind: 'bottleneck', cout: 4 * WIDTHS[s], stride, mid: WIDTHS[s], groups: 1, se: 0 })),
   },
   {
     name: 'ResNeXt-50-32x4d',
     definition: `${TV} resnext50_32x4d (Bottleneck, [3, 4, 6, 3], groups 32, width_per_group 4)`,
     resolution: 224,
-    published: {
-      params: { value: 25_028_904, source: `${TV} ResNeXt50_32X4D_Weights.IMAGENET1K_V1 num_params` },
-      macs: { value: 4.23e9, source: `${TV} ResNeXt50_32X4D_Weights.IMAGENET1K_V1 _ops` },
-    },
+    published: torchvisionFigures(TV, 'ResNeXt50_32X4D_Weights', 25_028_904, 4.23e9),
     // width = planes · width_per_group / 64 · groups: 128, 256, 512, 1024.
     build: resnet('ResNeXt-50-32x4d', [3, 4, 6, 3], (s, stride) => ({ kind: 'bottleneck', cout: 4 * WIDTHS[s], stride, mid: 2 * WIDTHS[s], groups: 32, se: 0 })),
   },

@@ -45,3 +45,11 @@ export const layers = (role: Layer['role'], specs: OpSpec[]): Layer[] => specs.m
 export function arch(name: string, resolution: number, list: Layer[]): Architecture {
   return { name, input: [1, 3, resolution, resolution], dtype: 'f32', layers: list };
 }
+
+/** The figures torchvision publishes for a weights enum (`num_params` and `_ops` of its IMAGENET1K_V1 meta); `file`: where. */
+export function torchvisionFigures(file: string, weights: string, params: number, macs: number): SeedNet['published'] {
+  return {
+    params: { value: params, source: `${file} ${weights}.IMAGENET1K_V1 num_params` },
+    macs: { value: macs, source: `${file} ${weights}.IMAGENET1K_V1 _ops` },
+  };
+}

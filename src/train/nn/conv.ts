@@ -26,34 +26,60 @@ function samePad(k: number): number {
   return Math.floor((k - 1) / 2);
 }
 
-export class Conv implements Module {
+/** The tfjs ops of a k x k conv: forward, and the gradients of its filter and its input. */
+interface ConvOps {
+  run(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D;
+  filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, wShape: number[], stride: number, pad: number): tf.Tensor4D;
+  inputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], stride: number, pad: number): tf.Tensor4D;
+}
+
+const CONV_OPS: ConvOps = { run: (x, w, s, p) => tf.conv2d(x, w, s, p), filterGrad: convFilterGrad, inputGrad: convInputGrad };
+const DEPTHWISE_OPS: ConvOps = { run: (x, w, s, p) => tf.depthwiseConv2d(x, w, s, p), filterGrad: depthwiseFilterGrad, inputGrad: depthwiseInputGrad };
+
+/** What Conv and Depthwise share: a k x k weight, same padding, the input kept for backward. */
+abstract class SamePadConv implements Module {
   readonly weight: WeightRef;
   private x?: tf.Tensor4D;
   constructor(
     readonly name: string,
-    readonly cin: number,
-    readonly cout: number,
     readonly k: number,
     readonly stride: number,
+    shape: number[],
+    fanIn: number,
     init: ConvInit,
-    /** A weight to use instead of a new one (weight sharing). */
-    weight?: WeightRef,
+    weight: WeightRef | undefined,
+    private readonly ops: ConvOps,
   ) {
-    this.weight = makeWeight(name, [k, k, cin, cout], k * k * cin, init, weight);
+    this.weight = makeWeight(name, shape, fanIn, init, weight);
   }
   forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D {
     if (ctx) this.x = ctx.save(x);
-    return tf.conv2d(x, this.weight.value as tf.Tensor4D, this.stride, samePad(this.k));
+    return this.ops.run(x, this.weight.value as tf.Tensor4D, this.stride, samePad(this.k));
   }
   backward(dy: tf.Tensor4D, needInput: boolean): tf.Tensor4D | null {
     const x = this.x!;
     this.x = undefined;
     const w = this.weight.value as tf.Tensor4D;
-    this.weight.addGrad(convFilterGrad(x, dy, w.shape, this.stride, samePad(this.k)));
-    return needInput ? convInputGrad(dy, w, x.shape, this.stride, samePad(this.k)) : null;
+    this.weight.addGrad(this.ops.filterGrad(x, dy, w.shape, this.stride, samePad(this.k)));
+    return needInput ? this.ops.inputGrad(dy, w, x.shape, this.stride, samePad(this.k)) : null;
   }
   params(): Param[] {
     return [ownerOf(this.weight)];
+  }
+}
+
+export class Conv extends SamePadConv {
+  constructor(
+    name: string,
+    readonly cin: number,
+    readonly cout: number,
+    k: number,
+    stride: number,
+    init: ConvInit,
+    /** A weight to use instead of a new one (weight sharing). */
+    weight?: WeightRef,
+  ) {
+    super(name, k, stride, [k, k, cin, cout], k * k * cin, init, weight, CONV_OPS);
   }
 }
 
@@ -92,32 +118,16 @@ export class Pointwise implements Module {
   }
 }
 
-export class Depthwise implements Module {
-  readonly weight: WeightRef;
-  private x?: tf.Tensor4D;
+export class Depthwise extends SamePadConv {
   constructor(
-    readonly name: string,
+    name: string,
     readonly channels: number,
-    readonly k: number,
-    readonly stride: number,
+    k: number,
+    stride: number,
     init: ConvInit,
     /** A weight to use instead of a new one (weight sharing). */
     weight?: WeightRef,
   ) {
-    this.weight = makeWeight(name, [k, k, channels, 1], k * k, init, weight);
-  }
-  forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D {
-    if (ctx) this.x = ctx.save(x);
-    return tf.depthwiseConv2d(x, this.weight.value as tf.Tensor4D, this.stride, samePad(this.k));
-  }
-  backward(dy: tf.Tensor4D, needInput: boolean): tf.Tensor4D | null {
-    const x = this.x!;
-    this.x = undefined;
-    const w = this.weight.value as tf.Tensor4D;
-    this.weight.addGrad(depthwiseFilterGrad(x, dy, w.shape, this.stride, samePad(this.k)));
-    return needInput ? depthwiseInputGrad(dy, w, x.shape, this.stride, samePad(this.k)) : null;
-  }
-  params(): Param[] {
-    return [ownerOf(this.weight)];
+    super(name, k, stride, [k, k, channels, 1], k * k, init, weight, DEPTHWISE_OPS);
   }
 }

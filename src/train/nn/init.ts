@@ -4,17 +4,7 @@
  * others' weights as they were.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../../core/rng.js';
-
-function nameSeed(seed: number, name: string): number {
-  let h = 0x811c9dc5;
-  const text = `${seed}\u0000${name}`;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
+import { nameSeed, Rng } from '../../core/rng.js';
 
 /** Normal(0, std) values (He/Kaiming: std = gain / sqrt(fanIn)). */
 export function normal(seed: number, name: string, shape: number[], std: number): tf.Tensor {
