@@ -115,7 +115,7 @@ const waiting = await Dispatcher.open(admin, deviceQueueName('bench-waiting'), {
 const memModels = models(memoryJobs, 100_000); // other models than the runs above
 for (const m of memModels) {
   const recipe = recipeFor(m, 0);
-  void waiting.submit(timeJobId('bench-waiting', PROTOCOL, recipe.sha), JOB_TIME, { model: recipe, protocol: PROTOCOL }).catch(() => undefined);
+  void waiting.submit(timeJobId('bench-waiting', PROTOCOL, recipe.sha, 0), JOB_TIME, { model: recipe, protocol: PROTOCOL }).catch(() => undefined);
 }
 const probe = new Queue(deviceQueueName('bench-waiting'), { connection: admin });
 while ((await probe.getWaitingCount()) < memoryJobs) await new Promise((r) => setTimeout(r, 200));

@@ -88,7 +88,7 @@ export class MockDevice implements Device {
 
 export const mockFactory = {
   name: NAME,
-  options: ['overheadMs', 'opMs', 'macsPerMs', 'bytesPerMs', 'noise', 'outlierRate', 'seed', 'unsupported'],
+  options: ['overheadMs', 'opMs', 'macsPerMs', 'bytesPerMs', 'noise', 'outlierRate', 'seed', 'unsupported', 'delayMs'],
   description: 'deterministic FLOPs-based synthetic device for tests (never runs the model)',
   available: async () => true as const,
   create: (options: DeviceOptions) => new MockDevice(options),

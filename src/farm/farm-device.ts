@@ -10,6 +10,8 @@ import { DeviceUnavailableError, UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
 import type { OpInstance } from '../core/ops.js';
 import type { Device, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../../devices/types.js';
+import { stableStringify } from '../../lut/compare.js';
+import { roundCount, roundProtocol } from '../../devices/rounds.js';
 import { connectRedis, parseRedisUrl, within } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
 import { JOB_SUPPORTS, JOB_TIME, recipeFor, removeModelBytes, sha256, type ModelRecipe, storeModelBytes, supportsJobId, timeJobId, type SupportsResult, type TimeJobData } from './jobs.js';
@@ -34,6 +36,8 @@ export interface FarmDeviceOptions {
 
 export class FarmDevice implements Device {
   private readonly unsupported = new Map<string, string>();
+  /** How many times time() was called per model and protocol: the round index of the next call. */
+  private readonly calls = new Map<string, number>();
   /** Recipes by model hash: prefetch and the later time() of the same model build the recipe once. */
   private readonly recipes = new Map<string, ModelRecipe>();
   /** Hashes of the model bytes this coordinator put in Redis (removed by forget()). */
@@ -87,11 +91,15 @@ export class FarmDevice implements Device {
     for (const [k, why] of Object.entries(r.unsupported)) this.unsupported.set(k, why);
   }
 
-  /** Queues the models without waiting; a later time() of the same model under the same protocol gets the result. */
+  /**
+   * Queues every round of the models without waiting (`protocol` is the whole protocol; each round is timed
+   * under roundProtocol(protocol), as timeRound asks): the k-th later time() of a model gets round k's result.
+   */
   async prefetch(models: Iterable<ModelUnderTest>, protocol: TimingProtocol): Promise<number> {
     let n = 0;
+    const perRound = roundProtocol(protocol);
     for (const m of models) {
-      void this.submit(m, protocol).catch(() => undefined);
+      for (let k = 0; k < roundCount(protocol); k++) void this.submit(m, perRound, k).catch(() => undefined);
       n++;
       // Let the dispatcher send batches while recipes are being built.
       if (n % 200 === 0) await new Promise((r) => setImmediate(r));
@@ -99,11 +107,16 @@ export class FarmDevice implements Device {
     return n;
   }
 
+  /** Each call is a new measurement: the k-th call for a model and protocol is job round k (rounds must not collapse into one). */
   async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
-    return this.submit(model, protocol);
+    const sha = sha256(model.onnx);
+    const calls = `${sha}\n${stableStringify(protocol)}`;
+    const round = this.calls.get(calls) ?? 0;
+    this.calls.set(calls, round + 1);
+    return this.submit(model, protocol, round);
   }
 
-  private async submit(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
+  private async submit(model: ModelUnderTest, protocol: TimingProtocol, round: number): Promise<TimingResult> {
     const sha = sha256(model.onnx);
     let recipe = this.recipes.get(sha);
     if (!recipe) this.recipes.set(sha, (recipe = recipeFor(model, this.seed)));
@@ -112,7 +125,7 @@ export class FarmDevice implements Device {
       this.stored.add(recipe.sha);
     }
     const data: TimeJobData = { model: recipe, protocol };
-    return this.dispatcher.submit<TimingResult>(timeJobId(this.worker.fingerprint, protocol, recipe.sha), JOB_TIME, data);
+    return this.dispatcher.submit<TimingResult>(timeJobId(this.worker.fingerprint, protocol, recipe.sha, round), JOB_TIME, data);
   }
 
   /** Removes the collected jobs from Redis: call once their results are saved (after the run succeeded). */

@@ -95,8 +95,9 @@ export async function modelFromRecipe(redis: Redis, r: ModelRecipe): Promise<Mod
 export class RecipeError extends Error {}
 
 /** The job id of measuring one model under one protocol on one fingerprint: the same work always has the same id. */
-export function timeJobId(fp: string, protocol: TimingProtocol, modelSha: string): string {
-  return `t-${sha256(`${fp}\n${stableStringify(protocol)}\n${modelSha}`).slice(0, 40)}`;
+/** `round`: the k-th timing of the same model under the same protocol (rounds of devices/rounds.ts are separate measurements). */
+export function timeJobId(fp: string, protocol: TimingProtocol, modelSha: string, round: number): string {
+  return `t-${sha256(`${fp}\n${stableStringify(protocol)}\n${modelSha}\n${round}`).slice(0, 40)}`;
 }
 
 export function supportsJobId(fp: string, keys: readonly string[]): string {

@@ -141,15 +141,17 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
     try {
       const a = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 3 }, waitMs: 5000 });
       const m = models()[1];
+      // Two calls are two rounds of the model: two measurements (rounds must not collapse into one).
       const [r1, r2] = await Promise.all([a.time(m, PROTOCOL), a.time(m, PROTOCOL)]);
-      await a.dispose(); // without forget(): the result stays in Redis, as when a coordinator dies
+      expect(timed).toBe(2);
+      await a.dispose(); // without forget(): the results stay in Redis, as when a coordinator dies
       const b = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 3 }, waitMs: 5000 });
-      const r3 = await b.time(m, PROTOCOL);
+      const r3 = await b.time(m, PROTOCOL); // round 0 again: collected, not measured again
       await b.forget();
       await b.dispose();
-      expect(r2).toEqual(r1);
+      expect(r2).toEqual(r1); // the mock device is deterministic
       expect(r3).toEqual(r1);
-      expect(timed).toBe(1);
+      expect(timed).toBe(2);
     } finally {
       await worker.close();
     }
