@@ -5,7 +5,8 @@
  * protocol) is ignored and replaced. Written atomically (temporary file, rename) after every round, and
  * removed when a run finishes every entry. Not fsynced: losing it in a power cut costs rounds, not entries.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import type { RoundRecord } from '../../devices/rounds.js';
 
 interface PartialFile {
@@ -60,10 +61,9 @@ export class PartialRounds {
     rmSync(this.file, { force: true });
   }
 
+  /** Atomic and durable like the LUT itself: a full disk is an I/O error (exit 74) that leaves no temporary file. */
   private save(): void {
-    const tmp = `${this.file}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(this.data));
-    renameSync(tmp, this.file);
+    writeFileAtomic(this.file, JSON.stringify(this.data), `rounds file ${this.file}`);
   }
 }
 
