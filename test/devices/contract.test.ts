@@ -130,12 +130,27 @@ describe.each(runnable)('device contract: %s', (name) => {
     const d = await open();
     await d.init();
     const ops = placeLayers(NETWORK).map((p) => p.inst);
-    const net = await d.time(networkModel(NETWORK), PROTOCOL);
+    const netModel = networkModel(NETWORK);
+    const net = await d.time(netModel, PROTOCOL);
     expectSaneStats(net.stats, PROTOCOL);
-    let largest = 0;
-    for (const op of ops) largest = Math.max(largest, (await d.time(opModel(op), PROTOCOL)).stats.median);
+    let largest = { median: 0, model: netModel };
+    for (const op of ops) {
+      const model = opModel(op);
+      const median = (await d.time(model, PROTOCOL)).stats.median;
+      if (median > largest.median) largest = { median, model };
+    }
+    const nets = [net.stats.median];
+    const tops = [largest.median];
+    // Sub-millisecond medians on a shared machine can swap between two separate measurements (seen on ort-cpu):
+    // when they do, measure both twice more, interleaved, and compare the medians of the three.
+    if (net.stats.median < 0.9 * largest.median)
+      for (let i = 0; i < 2; i++) {
+        nets.push((await d.time(netModel, PROTOCOL)).stats.median);
+        tops.push((await d.time(largest.model, PROTOCOL)).stats.median);
+      }
+    const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     // 10% slack for timing noise on a shared machine.
-    expect(net.stats.median).toBeGreaterThanOrEqual(0.9 * largest);
+    expect(mid(nets)).toBeGreaterThanOrEqual(0.9 * mid(tops));
   });
 
   it('dispose() can be called twice', async () => {
