@@ -103,7 +103,9 @@ describe.skipIf(available !== true)('webgpu-native device', () => {
     const b = await readback.time(model, FAST);
     for (const r of [a, b]) {
       expect(r.stats.median).toBeGreaterThan(0);
-      expect(r.coldMs).toBeGreaterThan(r.stats.median);
+      // The cold run is recorded; whether it is slower than the median is not asserted: the
+      // second session reuses the adapter's compiled pipelines, so its first run can be as fast.
+      expect(Number.isFinite(r.coldMs) && r.coldMs > 0).toBe(true);
     }
     // Without the fence a run returns once queued (~0.1 ms) while the work takes several ms here.
     expect(a.stats.median).toBeGreaterThan(0.5 * b.stats.median);
