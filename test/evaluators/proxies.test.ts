@@ -63,7 +63,7 @@ describe('synflow', () => {
       // R = 1ᵀ|V|ᵀ|W_L|…|W_1|1 in float64 from the weights themselves (1×1 convs on an all-ones image).
       let v = Float64Array.from([1, 1, 1]);
       for (const p of net.params) {
-        const [cin, cout] = p.shape.length === 4 ? [p.shape[2], p.shape[3]] : [p.shape[0], p.shape[1]];
+        const [cin, cout] = (p.shape.length === 4 ? [p.shape[2], p.shape[3]] : [p.shape[0], p.shape[1]]) as [number, number];
         const w = p.dataSync();
         const next = new Float64Array(cout);
         for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) next[o] += v[i] * Math.abs(w[i * cout + o]);

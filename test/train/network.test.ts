@@ -40,13 +40,14 @@ describe('network engine', () => {
   it('explicit backward equals tfjs autodiff (cpu) for every parameter', async () => {
     await tf.setBackend('cpu');
     const ref = new Network(ARCH, { seed: 5 });
-    const expected = tf.tidy(() => {
+    const expected = new Map<string, Float32Array>();
+    tf.tidy(() => {
       const trainable = ref.params().filter((p) => p.trainable);
       const { grads } = tf.variableGrads(
         () => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 4), ref.forward(tf.tensor4d(images, [N, 9, 9, 2]), true)) as tf.Scalar,
         trainable.map((p) => p.variable),
       );
-      return new Map(trainable.map((p) => [p.name, grads[p.variable.name].dataSync() as Float32Array]));
+      for (const p of trainable) expected.set(p.name, grads[p.variable.name].dataSync() as Float32Array);
     });
     ref.dispose();
 
@@ -62,7 +63,7 @@ describe('network engine', () => {
     for (const p of net.params().filter((q) => q.trainable)) {
       const got = p.grad!.dataSync();
       const want = expected.get(p.name)!;
-      const err = Math.max(...want.map((w, i) => Math.abs(w - got[i]) / (Math.abs(w) + 1e-3 * scale)));
+      const err = Math.max(...want.map((w: number, i: number) => Math.abs(w - got[i]) / (Math.abs(w) + 1e-3 * scale)));
       expect(err, p.name).toBeLessThan(2e-3);
     }
     net.dispose();
