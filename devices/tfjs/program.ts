@@ -35,6 +35,7 @@ export type TfStep =
   | { op: 'concat'; xs: number[] }
   | { op: 'slice'; x: number; begin: number; size: number }
   | { op: 'shuffle'; x: number; groups: number }
+  | { op: 'crop'; x: number; begin: P2; size: P2 }
   | { op: 'pool'; x: number; mode: 'avg' | 'max'; kernel: P2; stride: P2; pad: TfPad; zeroPad?: TfPad }
   | { op: 'gpool'; x: number; mode: 'avg' | 'max' }
   | { op: 'flatten'; x: number }
@@ -175,6 +176,7 @@ export const PROGRAM_RULES: { readonly [K in PrimOp]: ProgramRule<PrimOf<K>> } =
     return [ctx.step({ op: 'dense', x: ctx.inputs[0], w, ...(b === undefined ? {} : { b }), act: ctx.fusedAct })];
   }),
 
+  slice: rule<'slice'>((ctx, p) => [ctx.step({ op: 'crop', x: ctx.inputs[0], begin: [...p.begin] as P2, size: [p.end[0] - p.begin[0], p.end[1] - p.begin[1]] })]),
   zero: rule<'zero'>((ctx, p) => [ctx.step({ op: 'zero', x: ctx.inputs[0], stride: p.stride })]),
   layernorm: rule<'layernorm'>((ctx, p) => [norm(ctx, [1, 2, 3], p.eps)]),
   instancenorm: rule<'instancenorm'>((ctx, p) => [norm(ctx, [1, 2], p.eps)]),

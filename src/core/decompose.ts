@@ -27,7 +27,9 @@ export function cellInstances(cell: Cell, inputs: readonly Shape[], dtype: DType
       edges.push(instance(e.spec, shapes[e.from], dtype));
       return outputShape(e.spec, shapes[e.from]);
     });
-    const shape = terms[0] ?? shapes[0];
+    const s = cell.stride ?? 1;
+    const [n, c, h, w] = shapes[0];
+    const shape = terms[0] ?? ([n, c, Math.ceil(h / s), Math.ceil(w / s)] as const);
     if (terms.length > 1) combines.push(instance({ kind: 'sum', arity: terms.length }, shape, dtype));
     shapes.push(shape);
   }

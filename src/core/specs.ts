@@ -220,10 +220,43 @@ export interface NormSpec {
   mode: 'layer' | 'instance';
 }
 
+/**
+ * DARTS FactorizedReduce (Liu et al. 2019, operations.py): ReLU, then two 1×1 stride-2 convs to cout/2 each,
+ * the second on the input shifted by one pixel (x[:, :, 1:, 1:]), concatenated, BN. Halves an even H and W:
+ * a reduction cell's skip_connect, and the preprocessing of a cell whose input c_{k-2} has twice the resolution.
+ */
+export interface FactReduceSpec {
+  kind: 'factreduce';
+  cout: number;
+}
+/**
+ * A DARTS cell (Liu et al. 2019) without its preprocessing: two inputs of the same shape (c_{k-2} and c_{k-1},
+ * each already mapped to C channels), 4 intermediate nodes each summing two ops of earlier nodes, output the
+ * concatenation of the 4 nodes (4C channels). `cell` lists each node's two edges as op~source, nodes separated
+ * by '+' (src/core/darts-cell.ts), e.g. "|sep_conv_3x3~0|sep_conv_3x3~1|+|…|+|…|+|skip_connect~0|dil_conv_3x3~2|".
+ * In a reduction cell the edges from the two inputs have stride 2.
+ */
+export interface DartsCellSpec {
+  kind: 'dartscell';
+  cell: string;
+  reduce: boolean;
+}
+
 /** The kinds added for the seed networks (issue 11). */
-export type SeedSpec = BasicSpec | BottleneckSpec | ShuffleV2Spec | FireSpec | InceptionSpec | FactConvSpec | DilConvSpec | SepConvSpec | NormSpec;
+export type SeedSpec =
+  | BasicSpec
+  | BottleneckSpec
+  | ShuffleV2Spec
+  | FireSpec
+  | InceptionSpec
+  | FactConvSpec
+  | DilConvSpec
+  | SepConvSpec
+  | NormSpec
+  | FactReduceSpec
+  | DartsCellSpec;
 export type SeedKind = SeedSpec['kind'];
-export const SEED_KINDS: readonly SeedKind[] = ['basic', 'bottleneck', 'shufflev2', 'fire', 'inception', 'factconv', 'dilconv', 'sepconv', 'norm'];
+export const SEED_KINDS: readonly SeedKind[] = ['basic', 'bottleneck', 'shufflev2', 'fire', 'inception', 'factconv', 'dilconv', 'sepconv', 'norm', 'factreduce', 'dartscell'];
 
 export type OpSpec =
   | ReluConvSpec

@@ -6,6 +6,7 @@ import { createMnasnetSpace } from './mnasnet.js';
 import { createNb201Space } from './nb201.js';
 import { createProxylessSpace } from './proxyless.js';
 import { createAnyNetSpace } from './anynet.js';
+import { createDartsSpace } from './darts.js';
 import { createFbnetSpace } from './fbnet.js';
 import { createRegNetSpace } from './regnet.js';
 import { createShuffleNetV2Space } from './shufflenetv2.js';
@@ -23,6 +24,7 @@ export const SPACES = {
   'anynet-c': createAnyNetSpace('c'),
   'anynet-d': createAnyNetSpace('d'),
   'anynet-e': createAnyNetSpace('e'),
+  darts: createDartsSpace,
 } satisfies Record<string, (opts: SpaceOptions) => SearchSpace>;
 
 export type SpaceName = keyof typeof SPACES;

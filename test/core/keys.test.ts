@@ -30,6 +30,8 @@ const SPECS: OpSpec[] = [
   { kind: 'dilconv', cout: 16, k: 3, stride: 2, dilation: 2 },
   { kind: 'sepconv', cout: 16, k: 5, stride: 1 },
   { kind: 'norm', mode: 'instance' },
+  { kind: 'factreduce', cout: 32 },
+  { kind: 'dartscell', cell: '|sep_conv_3x3~0|sep_conv_3x3~1|+|sep_conv_3x3~0|sep_conv_3x3~1|+|sep_conv_3x3~1|skip_connect~0|+|skip_connect~0|dil_conv_3x3~2|', reduce: false },
   // Optional fields (added with the seed networks): in the key only when set.
   { kind: 'conv', cout: 64, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu', pad: 0 },
   { kind: 'pool', mode: 'max', k: 3, stride: 2, pad: 0, ceil: true },

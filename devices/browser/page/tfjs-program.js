@@ -57,6 +57,8 @@ function step(tf, s, v, w) {
       return tf.concat(s.xs.map((i) => v[i]), 3);
     case 'slice':
       return tf.slice(x, [0, 0, 0, s.begin], [-1, -1, -1, s.size]);
+    case 'crop':
+      return tf.slice(x, [0, s.begin[0], s.begin[1], 0], [-1, s.size[0], s.size[1], -1]);
     case 'shuffle': {
       // NCHW channel c = g·(C/G) + j moves to j·G + g; channels are the last axis here.
       const [n, h, wd, c] = x.shape;

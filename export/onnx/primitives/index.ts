@@ -11,9 +11,10 @@ import { mul } from './mul.js';
 import { instancenorm, layernorm } from './norms.js';
 import { pool } from './pool.js';
 import { shuffle } from './shuffle.js';
+import { slice } from './slice.js';
 import { split } from './split.js';
 import type { EmitterTable } from './types.js';
 import { zero } from './zero.js';
 
-export const ONNX_EMITTERS: EmitterTable = { conv, bn, act, add, mul, concat, split, shuffle, pool, gpool, flatten, linear, zero, layernorm, instancenorm };
+export const ONNX_EMITTERS: EmitterTable = { conv, bn, act, add, mul, concat, split, shuffle, slice, pool, gpool, flatten, linear, zero, layernorm, instancenorm };
 export type { EmitContext, EmitterTable, PrimEmitter } from './types.js';

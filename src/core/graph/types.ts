@@ -60,6 +60,15 @@ export interface ShufflePrim {
   op: 'shuffle';
   groups: number;
 }
+/**
+ * A crop of H and W: rows begin[0] … end[0]−1 and columns begin[1] … end[1]−1 of every channel (end exclusive).
+ * DARTS's FactorizedReduce reads its input shifted by one pixel (PyTorch x[:, :, 1:, 1:]).
+ */
+export interface SlicePrim {
+  op: 'slice';
+  begin: Pair;
+  end: Pair;
+}
 export interface PoolPrim {
   op: 'pool';
   mode: 'avg' | 'max';
@@ -110,6 +119,7 @@ export type Prim =
   | ConcatPrim
   | SplitPrim
   | ShufflePrim
+  | SlicePrim
   | PoolPrim
   | GlobalPoolPrim
   | FlattenPrim

@@ -4,7 +4,7 @@
  *
  * A cell has `inputs` input nodes (0..inputs-1) and then intermediate nodes; node j is the sum of its
  * edges, each edge a catalog op applied to an earlier node (a node with no edges is zeros shaped like
- * input 0, as in NAS-Bench-201). The cell's output is its last node, or the channel concatenation of
+ * input 0, as in NAS-Bench-201, subsampled by the cell's stride in a reduction cell). The cell's output is its last node, or the channel concatenation of
  * its intermediate nodes (DARTS). For latency it counts as its edge ops plus its combine ops: one `sum`
  * per node adding more than one edge, one `concat` for a concatenated output. Zero nodes cost nothing.
  */
@@ -21,6 +21,8 @@ export interface Cell {
   /** Intermediate nodes in order; node `inputs + i` is nodes[i]. */
   nodes: { edges: CellEdge[] }[];
   output: 'last' | 'concat';
+  /** Spatial stride of the intermediate nodes relative to the inputs (a DARTS reduction cell: 2); default 1. */
+  stride?: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export function lowerCell(
   cell.nodes.forEach((node, i) => {
     const to = cell.inputs + i;
     const terms = node.edges.map((e) => lowerEdge(b, e.spec, [values[e.from]], `${id}.edge${to}_${e.from}`));
-    values.push(terms.length === 0 ? b.node(`${id}.node${to}`, { op: 'zero', stride: 1 }, [xs[0]]) : b.add(terms, `${id}.node${to}`));
+    values.push(terms.length === 0 ? b.node(`${id}.node${to}`, { op: 'zero', stride: cell.stride ?? 1 }, [xs[0]]) : b.add(terms, `${id}.node${to}`));
   });
   return cell.output === 'concat' ? b.concat(values.slice(cell.inputs), `${id}.concat`) : values[values.length - 1];
 }

@@ -12,8 +12,10 @@ import { concat } from './concat.js';
 import { conv } from './conv.js';
 import { dwconv } from './dwconv.js';
 import { dilconv } from './dilconv.js';
+import { dartscell } from './dartscell.js';
 import { dwsep } from './dwsep.js';
 import { factconv } from './factconv.js';
+import { factreduce } from './factreduce.js';
 import { fire } from './fire.js';
 import { gpool } from './gpool.js';
 import { identity } from './identity.js';
@@ -36,6 +38,8 @@ export const LOWERINGS: LoweringTable = {
   ...{ conv, dwconv, dwsep, mbconv, se, resblock, reluconv, sum, concat, pool, gpool, linear, identity, zero, nb201cell },
   // The seed networks' kinds (issue 11).
   ...{ basic, bottleneck, shufflev2, fire, inception, factconv, dilconv, sepconv, norm },
+  // DARTS (issue 11): FactorizedReduce and the two-input cell.
+  ...{ factreduce, dartscell },
 };
 
 /** The definition of a spec's kind (own-property lookup: `toString` is not a kind). */

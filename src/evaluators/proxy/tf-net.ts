@@ -217,6 +217,7 @@ const FORWARD: { readonly [K in PrimOp]: Rule<PrimOf<K>> } = {
     const y = tf.reshape(tf.matMul(tf.reshape(x, [x.shape[0], c]) as TF.Tensor2D, ctx.weight([c, p.cout], c) as TF.Tensor2D), [x.shape[0], 1, 1, p.cout]) as T4;
     return [(ctx.hooks.tapWeighted?.(y) ?? y) as T4];
   }),
+  slice: rule<'slice'>((ctx, p) => [ctx.tf.slice(ctx.xs[0], [0, p.begin[0], p.begin[1], 0], [-1, p.end[0] - p.begin[0], p.end[1] - p.begin[1], -1])]),
   zero: rule<'zero'>((ctx, p) => {
     const x = ctx.xs[0];
     const [n, h, w, c] = x.shape;

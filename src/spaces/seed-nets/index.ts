@@ -2,6 +2,7 @@
 import { UserError } from '../../core/errors.js';
 import type { Architecture } from '../../core/arch.js';
 import { CLASSICS } from './classic.js';
+import { DARTS_NETS } from './darts.js';
 import { EFFICIENTNETS, FBNET_A } from './efficientnet.js';
 import { REGNETS } from './regnet.js';
 import { RESNETS } from './resnet.js';
@@ -10,7 +11,7 @@ import type { SeedNet } from './types.js';
 
 export type { SeedNet, Figure } from './types.js';
 
-export const SEED_NETS: readonly SeedNet[] = [...RESNETS, ...REGNETS, ...SHUFFLENETS, ...CLASSICS, ...EFFICIENTNETS, FBNET_A];
+export const SEED_NETS: readonly SeedNet[] = [...RESNETS, ...REGNETS, ...SHUFFLENETS, ...CLASSICS, ...EFFICIENTNETS, FBNET_A, ...DARTS_NETS];
 
 export function findSeedNet(name: string): SeedNet | undefined {
   return SEED_NETS.find((n) => n.name === name);

@@ -20,7 +20,7 @@ import { Conv, Depthwise, Pointwise } from './conv.js';
 import { Linear } from './dense.js';
 import { Sequence, tidyGrad, type Module, type Param, type TrainContext } from './module.js';
 import { GlobalPool, Pool, Zero } from './pool.js';
-import { addUnit, concatUnit, flattenUnit, gateUnit, mulUnit, shuffleUnit, splitUnit, type GraphUnit } from './primitives.js';
+import { addUnit, concatUnit, flattenUnit, gateUnit, mulUnit, shuffleUnit, sliceUnit, splitUnit, type GraphUnit } from './primitives.js';
 
 type T4 = tf.Tensor4D;
 
@@ -117,6 +117,7 @@ const UNIT_RULES: { readonly [K in PrimOp]: UnitRule<PrimOf<K>> } = {
   concat: () => ({ unit: concatUnit(), absorbed: [] }),
   split: (_ctx, p) => ({ unit: splitUnit(p.sizes), absorbed: [] }),
   shuffle: (_ctx, p) => ({ unit: shuffleUnit(p.groups), absorbed: [] }),
+  slice: (_ctx, p) => ({ unit: sliceUnit(p.begin, p.end), absorbed: [] }),
   pool: (ctx, p) => {
     const [k] = p.kernel;
     const same = p.kernel[1] === k && p.stride[0] === p.stride[1] && p.pads.join(',') === samePads(k, k).join(',');

@@ -1,6 +1,6 @@
 /**
  * Training modules of the primitives that have no module of their own elsewhere in nn/: joins (add,
- * concat), the split of channels, the channel shuffle, broadcast multiplication (SE gating), NCHW
+ * concat), the split of channels, the channel shuffle, the spatial crop, broadcast multiplication (SE gating), NCHW
  * flatten, sigmoid and hard sigmoid. Each has an explicit forward and backward (module.ts contract;
  * several inputs or outputs through GraphUnit, graph-module.ts).
  */
@@ -86,6 +86,23 @@ export function shuffleUnit(groups: number): GraphUnit {
   return {
     forward: ([x]) => [tf.tidy(() => permute(x, groups, x.shape[3] / groups))],
     backward: ([dy], [need]) => [need && dy ? tf.tidy(() => permute(dy, dy.shape[3] / groups, groups)) : null],
+    params: none,
+  };
+}
+
+/** Rows begin[0]..end[0]-1 and columns begin[1]..end[1]-1 (end exclusive); the gradient is dy padded back with zeros. */
+export function sliceUnit(begin: readonly [number, number], end: readonly [number, number]): GraphUnit {
+  let shape: number[] = [];
+  return {
+    forward([x]) {
+      shape = x.shape;
+      return [tf.slice(x, [0, begin[0], begin[1], 0], [-1, end[0] - begin[0], end[1] - begin[1], -1]) as T4];
+    },
+    backward([dy], [need]) {
+      if (!need || !dy) return [null];
+      const [, h, w] = shape;
+      return [tf.pad(dy, [[0, 0], [begin[0], h - end[0]], [begin[1], w - end[1]], [0, 0]]) as T4];
+    },
     params: none,
   };
 }

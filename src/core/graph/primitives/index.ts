@@ -13,10 +13,11 @@ import { mul } from './mul.js';
 import { instancenorm, layernorm } from './norms.js';
 import { pool } from './pool.js';
 import { shuffle } from './shuffle.js';
+import { slice } from './slice.js';
 import { split } from './split.js';
 import { zero } from './zero.js';
 
-export const PRIMITIVES: PrimitiveTable = { conv, bn, act, add, mul, concat, split, shuffle, pool, gpool, flatten, linear, zero, layernorm, instancenorm };
+export const PRIMITIVES: PrimitiveTable = { conv, bn, act, add, mul, concat, split, shuffle, slice, pool, gpool, flatten, linear, zero, layernorm, instancenorm };
 
 /** The definition of `p`'s op (the table is keyed by op, so the entry always matches; TypeScript cannot see that). */
 export function primitiveDef(p: Prim): PrimitiveDef<Prim> {
