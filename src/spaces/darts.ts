@@ -12,7 +12,7 @@
  * a member (`--published DARTS-V2` is its ImageNet network).
  */
 import type { Architecture } from '../core/arch.js';
-import { DARTS_INPUTS, DARTS_OPS, DARTS_STEPS, dartsCellString, type DartsEdge } from '../core/darts-cell.js';
+import { DARTS_INPUTS, DARTS_OPS, DARTS_STEPS, dartsCellString, parseDartsCell, type DartsEdge } from '../core/darts-cell.js';
 import { lutInstances } from '../core/decompose.js';
 import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
@@ -87,6 +87,17 @@ export class DartsSpace implements SearchSpace {
         }),
       );
     return { normal: cell(0), reduce: cell(PER_CELL) };
+  }
+
+  /** The choice vector of a genotype (edges of a node in either order), e.g. DARTS-V2's. Throws a UserError on a bad cell. */
+  encode(genotype: DartsGenotype): number[] {
+    return [genotype.normal, genotype.reduce].flatMap((cell) =>
+      parseDartsCell(cell).flatMap((edges, i) => {
+        const [lo, hi] = edges[0].from < edges[1].from ? edges : [edges[1], edges[0]];
+        const pair = inputPairs(NODES[i]).findIndex(([a, b]) => a === lo.from && b === hi.from);
+        return [pair, DARTS_OPS.indexOf(lo.op), DARTS_OPS.indexOf(hi.op)];
+      }),
+    );
   }
 
   build(choices: readonly number[]): Architecture {
