@@ -1,0 +1,76 @@
+/**
+ * The `darts` space end to end: `nas export --space darts --random --seed K` and `--published DARTS-V2` write
+ * ONNX files that pass onnx.checker full_check and run in onnxruntime-node; `nas profile --space darts` fills a
+ * LUT (mock device) that `nas search --strategy evolution` then predicts every member with.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { onnxCheck, PYTHON_ONNX_MISSING } from '../export/helpers.js';
+import { nasInProcess } from './helpers.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'hwnas-darts-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const at = (name: string) => path.join(dir, name);
+const FAST = ['--warmup', '1', '--min-repeats', '3', '--max-repeats', '5', '--max-time-ms', '50', '--target-ci', '0.5'];
+
+async function outputDims(file: string, resolution: number): Promise<number[]> {
+  const session = await ort.InferenceSession.create(file);
+  try {
+    const x = new ort.Tensor('float32', new Float32Array(3 * resolution * resolution).fill(0.5), [1, 3, resolution, resolution]);
+    const y = (await session.run({ input: x })).output;
+    expect([...(y.data as Float32Array)].every(Number.isFinite)).toBe(true);
+    return [...y.dims];
+  } finally {
+    await session.release();
+  }
+}
+
+describe('darts end to end', () => {
+  const written: { name: string; onnx: Buffer }[] = [];
+
+  it.each([5, 6])('nas export --space darts --random --seed %i', async (seed) => {
+    const out = at(`darts-${seed}.onnx`);
+    const r = await nasInProcess('export', '--space', 'darts', '--random', '--seed', String(seed), '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(out.replace(/\.onnx$/, '.arch.json'), 'utf8')).space.id).toBe('darts');
+    expect(await outputDims(out, 32)).toEqual([1, 10, 1, 1]);
+    written.push({ name: `darts-${seed}`, onnx: readFileSync(out) });
+  });
+
+  it('nas export --published DARTS-V2', async () => {
+    const out = at('darts-v2.onnx');
+    const r = await nasInProcess('export', '--published', 'DARTS-V2', '--resolution', '64', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await outputDims(out, 64)).toEqual([1, 1000, 1, 1]);
+    written.push({ name: 'DARTS-V2', onnx: readFileSync(out) });
+  });
+
+  it.skipIf(PYTHON_ONNX_MISSING !== undefined)(`every file passes onnx.checker full_check (${PYTHON_ONNX_MISSING ?? 'python3-onnx'})`, () => {
+    expect(written.length).toBe(3);
+    expect(onnxCheck(written)).toEqual({});
+  });
+
+  it('nas profile --space darts, then nas search --strategy evolution on that LUT', async () => {
+    const lut = at('mock-darts.lut.json');
+    const p = await nasInProcess('profile', '--device', 'mock', '--device-opt', 'noise=0', '--space', 'darts', '--resolution', '16', '--calibrate', '0', '--out', lut, ...FAST);
+    expect(p.code, p.stderr).toBe(0);
+    const entries = JSON.parse(readFileSync(lut, 'utf8')).entries as Record<string, unknown>;
+    expect(Object.keys(entries).some((k) => k.startsWith('factreduce:'))).toBe(true);
+    const out = at('front.json');
+    const s = await nasInProcess(
+      'search', '--space', 'darts', '--resolution', '16', '--lut', lut, '--strategy', 'evolution', '--budget', '6', '--seed', '1',
+      '--evaluator', 'command', '--eval-command', 'wc -c < {arch}', '--eval-range', '0,10000000', '--out', out,
+    );
+    expect(s.code, s.stderr).toBe(0);
+    const front = JSON.parse(readFileSync(out, 'utf8'));
+    expect(front.evaluations).toBe(6);
+    expect(front.strategy).toBe('evolution');
+    for (const m of front.members) {
+      expect(m.architecture.space.id).toBe('darts');
+      expect(m.latency.ms).toBeGreaterThan(0);
+    }
+  }, 300_000);
+});
