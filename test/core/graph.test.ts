@@ -66,7 +66,7 @@ describe('primitive graph', () => {
 
   it('has one definition per primitive the IR names', () => {
     expect(Object.keys(PRIMITIVES).sort()).toEqual(
-      ['act', 'add', 'bn', 'concat', 'conv', 'flatten', 'gpool', 'instancenorm', 'layernorm', 'linear', 'mul', 'pool', 'shuffle', 'split', 'zero'].sort(),
+      ['act', 'add', 'bn', 'concat', 'conv', 'flatten', 'gpool', 'instancenorm', 'layernorm', 'linear', 'mul', 'pool', 'shuffle', 'slice', 'split', 'zero'].sort(),
     );
   });
 });

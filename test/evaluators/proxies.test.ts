@@ -201,7 +201,12 @@ describe('the proxy network runs the primitive graph', () => {
         name: kind,
         input: inst.input,
         dtype: 'f32',
-        layers: [{ role: 'block', spec: inst.spec }, { role: 'head', spec: { kind: 'gpool', mode: 'avg' } }, { role: 'head', spec: { kind: 'linear', cout: 4, act: 'none' } }],
+        // A two-input block (a DARTS cell) reads the input twice.
+        layers: [
+          { role: 'block', spec: inst.spec, ...(kind === 'dartscell' ? { inputs: ['input', 'input'] } : {}) },
+          { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
+          { role: 'head', spec: { kind: 'linear', cout: 4, act: 'none' } },
+        ],
       };
       const scorer = new ProxyScorer(tf, { batch: 4, resolution: inst.input[2], seed: 0, data: 'normal' });
       const s = scorer.score(arch, ['naswot', 'synflow']);
