@@ -38,7 +38,12 @@ const CASES: OpInstance[] = [
   instance({ kind: 'se', ratio: 0.25, act: 'relu', gate: 'hsigmoid' }, x),
   instance({ kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 4, se: 0.25, act: 'hswish', skip: true, gate: 'hsigmoid' }, x),
   instance({ kind: 'mbconv', cout: 24, k: 5, stride: 1, expand: 3, se: 0, act: 'relu', skip: false, pwGroups: 2 }, x),
+  // DARTS (the shift of FactorizedReduce is the slice primitive); FactorizedReduce is CASES[FACTREDUCE].
+  instance({ kind: 'factreduce', cout: 24 }, x),
+  instance({ kind: 'dartscell', cell: '|sep_conv_3x3~0|sep_conv_5x5~1|+|skip_connect~0|dil_conv_3x3~2|+|none~0|none~1|+|avg_pool_3x3~1|max_pool_3x3~4|', reduce: false }, x),
+  instance({ kind: 'dartscell', cell: '|skip_connect~0|dil_conv_5x5~1|+|sep_conv_3x3~1|skip_connect~2|+|max_pool_3x3~0|none~3|+|none~0|none~4|', reduce: true }, x),
 ];
+const FACTREDUCE = CASES.findIndex((c) => c.spec.kind === 'factreduce');
 const models = CASES.map((inst) => opModel(inst, { seed: 5 }));
 
 describe('seed block kinds export', () => {
@@ -71,6 +76,20 @@ describe('seed block kinds export', () => {
     const plane = 14 * 14;
     for (let c = 0; c < 8; c++) expect(Array.from(out.data.subarray(2 * c * plane, (2 * c + 1) * plane))).toEqual(Array.from(input.subarray(c * plane, (c + 1) * plane)));
     expect(inst.spec.kind).toBe('shufflev2');
+  });
+
+  it('FactorizedReduce: its first half reads pixels (2i, 2j), its second half the pixels shifted by one, (2i+1, 2j+1)', async () => {
+    const plane = 14 * 14;
+    // Positive values only at (odd, odd) pixels, then only at (even, even) ones; zeros elsewhere.
+    const at = (parity: number) => Float32Array.from({ length: 16 * plane }, (_, i) => ((i % 14) % 2 === parity && (Math.floor(i / 14) % 14) % 2 === parity ? 1 + Math.sin(i) ** 2 : 0));
+    const constantHalf = async (input: Float32Array) => {
+      const out = (await run(models[FACTREDUCE], [input])).data;
+      // Per output channel: is it the same value everywhere (the conv read only zeros, so only the folded BN's shift)?
+      const flat = (c: number) => out.subarray(c * 49, (c + 1) * 49).every((v) => v === out[c * 49]);
+      return [Array.from({ length: 12 }, (_, c) => flat(c)).every(Boolean), Array.from({ length: 12 }, (_, c) => flat(12 + c)).every(Boolean)];
+    };
+    expect(await constantHalf(at(1))).toEqual([true, false]);
+    expect(await constantHalf(at(0))).toEqual([false, true]);
   });
 
   it('an unpadded ceil-mode pool and an unpadded conv give PyTorch sizes (SqueezeNet: 224 → 111 → 55)', () => {
