@@ -1,7 +1,8 @@
 /**
  * The `darts` space end to end: `nas export --space darts --random --seed K` and `--published DARTS-V2` write
  * ONNX files that pass onnx.checker full_check and run in onnxruntime-node; `nas profile --space darts` fills a
- * LUT (mock device) that `nas search --strategy evolution` then predicts every member with.
+ * LUT (mock device) with the cells' parts, which every strategy that applies (random, evolution, nsga2, the
+ * mnasnet RL controller) then predicts its members with.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,24 +54,29 @@ describe('darts end to end', () => {
     expect(onnxCheck(written)).toEqual({});
   });
 
-  it('nas profile --space darts, then nas search --strategy evolution on that LUT', async () => {
-    const lut = at('mock-darts.lut.json');
+  const lut = at('mock-darts.lut.json');
+
+  it('nas profile --space darts fills a LUT with its decomposed instances', async () => {
     const p = await nasInProcess('profile', '--device', 'mock', '--device-opt', 'noise=0', '--space', 'darts', '--resolution', '16', '--calibrate', '0', '--out', lut, ...FAST);
     expect(p.code, p.stderr).toBe(0);
-    const entries = JSON.parse(readFileSync(lut, 'utf8')).entries as Record<string, unknown>;
-    expect(Object.keys(entries).some((k) => k.startsWith('factreduce:'))).toBe(true);
-    const out = at('front.json');
+    const keys = Object.keys(JSON.parse(readFileSync(lut, 'utf8')).entries as Record<string, unknown>);
+    for (const kind of ['factreduce', 'sepconv', 'dilconv', 'pool', 'sum', 'concat', 'reluconv']) expect(keys.some((k) => k.startsWith(`${kind}:`)), kind).toBe(true);
+    expect(keys.some((k) => k.startsWith('dartscell:'))).toBe(false);
+  }, 120_000);
+
+  // mnasnet is the RL controller over the space's decisions; its reward needs a target.
+  it.each([['random'], ['evolution'], ['nsga2'], ['mnasnet', '--target-ms', '5']])('nas search --space darts --strategy %s on that LUT', async (strategy, ...extra) => {
+    const out = at(`front-${strategy}.json`);
     const s = await nasInProcess(
-      'search', '--space', 'darts', '--resolution', '16', '--lut', lut, '--strategy', 'evolution', '--budget', '6', '--seed', '1',
+      'search', '--space', 'darts', '--resolution', '16', '--lut', lut, '--strategy', strategy, ...extra, '--budget', '6', '--seed', '1',
       '--evaluator', 'command', '--eval-command', 'wc -c < {arch}', '--eval-range', '0,10000000', '--out', out,
     );
     expect(s.code, s.stderr).toBe(0);
     const front = JSON.parse(readFileSync(out, 'utf8'));
-    expect(front.evaluations).toBe(6);
-    expect(front.strategy).toBe('evolution');
+    expect([front.strategy, front.evaluations]).toEqual([strategy, 6]);
     for (const m of front.members) {
       expect(m.architecture.space.id).toBe('darts');
       expect(m.latency.ms).toBeGreaterThan(0);
     }
-  }, 300_000);
+  }, 120_000);
 });
