@@ -3,7 +3,8 @@
  * MACs, parameters and activations are counted by the same definitions as every architecture's:
  *   Conv → conv, BatchNormalization → bn, Relu/Clip(0,6)/Sigmoid/HardSigmoid(1/6,½)/HardSwish → act,
  *   Add → add, Mul → mul, Concat on channels → concat, Max/AveragePool → pool, GlobalAverage/MaxPool → gpool,
- *   Flatten → flatten, Gemm with a constant B (and MatMul on N×C by a constant C×K) → linear.
+ *   Flatten → flatten, Gemm with a constant B (and MatMul on N×C by a constant C×K) → linear, Slice of H and W
+ *   with constant bounds and unit steps → slice.
  * Only 4-D NCHW tensors (2-D for linear, lifted to N×C×1×1) map; everything else is listed as not counted.
  */
 import { primitiveDef } from '../core/graph/primitives/index.js';
@@ -92,6 +93,22 @@ export function toPrimitive(g: OnnxGraph, n: OnnxNode): { prim: Prim; inputs: Sh
         countIncludePad: int(n, 'count_include_pad', 0) === 1,
       };
       return { prim, inputs: [as4(x)], outputs: [as4(y)] };
+    }
+    case 'Slice': {
+      // Opset 10+: starts, ends, axes, steps as inputs; only constant H/W crops with unit steps map.
+      const value = (i: number) => (n.inputs[i] ? g.tensors.get(n.inputs[i])?.value : undefined);
+      const [starts, ends] = [value(1), value(2)];
+      const axes = (value(3) ?? starts?.map((_, i) => i))?.map((a) => (a < 0 ? a + 4 : a));
+      if (!four(x) || !four(y) || !starts || !ends || !axes || !(value(4) ?? []).every((v) => v === 1) || axes.some((a) => a !== 2 && a !== 3)) return undefined;
+      const begin = [0, 0];
+      const end = [x[2], x[3]];
+      axes.forEach((a, i) => {
+        const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + x[a] : v, 0), x[a]);
+        begin[a - 2] = clamp(starts[i]);
+        end[a - 2] = clamp(ends[i]);
+      });
+      if (y[2] !== end[0] - begin[0] || y[3] !== end[1] - begin[1]) return undefined;
+      return { prim: { op: 'slice', begin: [begin[0], begin[1]], end: [end[0], end[1]] }, inputs: [as4(x)], outputs: [as4(y)] };
     }
     case 'GlobalAveragePool':
     case 'GlobalMaxPool':

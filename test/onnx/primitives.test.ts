@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { networkModel } from '../../export/model.js';
 import { placeLayers } from '../../src/core/arch.js';
 import { macs } from '../../src/core/ops.js';
+import { graphMetrics } from '../../src/core/graph/index.js';
+import { lowerArchitecture } from '../../src/core/lower/index.js';
 import { onnxMetrics } from '../../src/onnx/primitives.js';
 import { readOnnxGraph } from '../../src/onnx/read.js';
 import { publishedArchitecture } from '../../src/spaces/catalog.js';
@@ -24,6 +26,17 @@ describe('ONNX ops counted through the primitive graph', () => {
     expect(m.params / 1e6).toBeGreaterThan(3.4);
     expect(m.params / 1e6).toBeLessThan(3.6);
     expect(m.activations).toBeGreaterThan(0);
+    expect(Object.keys(m.notCounted)).toEqual(['Reshape']);
+  });
+
+  it("counts an exported DARTS-V2 like its graph, FactorizedReduce's one-pixel Slice included", async () => {
+    const arch = publishedArchitecture('DARTS-V2', { resolution: 64 });
+    const file = path.join(dir, 'darts.onnx');
+    writeFileSync(file, networkModel(arch).onnx);
+    const m = onnxMetrics(await readOnnxGraph(file));
+    const graph = graphMetrics(lowerArchitecture(arch));
+    expect(m.params).toBe(graph.params);
+    expect(m.macs).toBe(graph.macs);
     expect(Object.keys(m.notCounted)).toEqual(['Reshape']);
   });
 });
