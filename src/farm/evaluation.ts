@@ -25,6 +25,9 @@ import { listWorkers, type EvaluatorRecord, type WorkerRecord } from './registry
 
 export const JOB_EVALUATE = 'evaluate';
 
+/** The evaluators workers run: those that compute (the table is a lookup, the supernet is trained by its search). */
+export const FARM_EVALUATORS: readonly string[] = ['train', 'proxy', 'command'];
+
 export interface EvaluateJobData {
   /** The architecture as an hw-nas-arch document (archToJson). */
   arch: object;
@@ -57,8 +60,11 @@ export function evaluateJobId(fp: string, arch: Architecture): string {
 
 /** The worker's side: evaluates the architecture of a job with its own evaluator. */
 export async function runEvaluateJob(evaluator: AccuracyEvaluator, data: EvaluateJobData): Promise<EvaluateResult> {
-  const arch = validateArchitecture(data.arch, 'the architecture of an evaluate job');
-  const accuracy = await evaluator.evaluate(arch);
+  validateArchitecture(data.arch, 'the architecture of an evaluate job');
+  // Evaluated as the coordinator built it, key order included (validateArchitecture's copy orders keys
+  // its own way): a command evaluator's architecture file is then byte for byte a local run's.
+  const { format: _format, version: _version, ...arch } = data.arch as Record<string, unknown>;
+  const accuracy = await evaluator.evaluate(arch as unknown as Architecture);
   return { accuracy, provenance: structuredClone(evaluator.provenance) };
 }
 
