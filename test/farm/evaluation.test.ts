@@ -11,6 +11,7 @@ import { FarmWorker } from '../../src/farm/worker.js';
 import type { AccuracyEvaluator } from '../../src/search/types.js';
 import { createNb201Space } from '../../src/spaces/nb201.js';
 import { Rng } from '../../src/core/rng.js';
+import { proxyEvaluator } from '../../src/evaluators/proxy/index.js';
 import { redisMissing, TestRedis } from './redis.js';
 
 /** A deterministic evaluator (accuracy from the name's length and layer count) that counts calls and resolves a setting on first use, as proxy/train do. */
@@ -97,4 +98,18 @@ describe.skipIf(redisMissing)('farm evaluations (in process)' + (redisMissing ? 
       await worker.close();
     }
   }, 30_000);
+
+  it('a real evaluator (the synflow proxy) scores on a worker exactly what it scores locally', async () => {
+    const opts = { proxy: 'synflow', backend: 'cpu' as const };
+    const worker = await startWorker(proxyEvaluator(opts));
+    const farm = await FarmEvaluator.open({ redis: redis.url, local: proxyEvaluator(opts), waitMs: 5000 });
+    const local = proxyEvaluator(opts);
+    try {
+      for (const arch of archs().slice(0, 2)) expect(await farm.evaluate(arch)).toBe(await local.evaluate(arch));
+      expect(farm.provenance).toEqual(local.provenance);
+    } finally {
+      await farm.dispose();
+      await worker.close();
+    }
+  }, 120_000);
 });
