@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import type { Architecture } from '../core/arch.js';
 import { archToJson, validateArchitecture } from '../core/arch-file.js';
 import type { AccuracyEvaluator } from '../core/contracts.js';
-import { DeviceUnavailableError } from '../core/errors.js';
+import { UserError } from '../core/errors.js';
 import { stableStringify } from '../../lut/compare.js';
 import { connectRedis, parseRedisUrl, within } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
@@ -157,10 +157,11 @@ export class FarmEvaluator implements AccuracyEvaluator {
   }
 }
 
-function noWorker(all: WorkerRecord[], local: AccuracyEvaluator, fp: string, where: string): DeviceUnavailableError {
+function noWorker(all: WorkerRecord[], local: AccuracyEvaluator, fp: string, where: string): UserError {
   const offered = all.filter((w) => w.evaluator).map((w) => `  ${w.evaluator!.fingerprint}: ${w.evaluator!.id} ${stableStringify(w.evaluator!.provenance)} on ${w.hostname}`);
   const seen = offered.length ? `workers evaluate with:\n${[...new Set(offered)].join('\n')}` : all.length ? `${all.length} worker(s) in the pool, none started with --evaluator` : 'no worker is in the pool';
-  return new DeviceUnavailableError(`evaluator ${local.id} on the farm`, `no worker evaluates with ${local.id} ${stableStringify(local.provenance)} (fingerprint ${fp}) at ${where} (${seen})`, {
+  return new UserError(`no worker evaluates with ${local.id} ${stableStringify(local.provenance)} (fingerprint ${fp}) at ${where} (${seen})`, {
+    exitCode: 3,
     hint: 'start workers with the same evaluator flags as the search: nas worker --redis URL --evaluator … (and the same --proxy…, --eval-command, training flags and --seed)',
   });
 }

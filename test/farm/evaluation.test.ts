@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockDevice } from '../../devices/mock/index.js';
 import type { Architecture } from '../../src/core/arch.js';
-import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { evaluateJobId, evaluatorFingerprint, FarmEvaluator } from '../../src/farm/evaluation.js';
 import { FarmWorker } from '../../src/farm/worker.js';
 import type { AccuracyEvaluator } from '../../src/search/types.js';
@@ -76,7 +76,7 @@ describe.skipIf(redisMissing)('farm evaluations (in process)' + (redisMissing ? 
     const worker = await startWorker(fakeEvaluator({ scale: 2 }));
     try {
       const err = await FarmEvaluator.open({ redis: redis.url, local: fakeEvaluator(), waitMs: 500 }).catch((e) => e);
-      expect(err).toBeInstanceOf(DeviceUnavailableError);
+      expect(err).toBeInstanceOf(UserError);
       expect(err.exitCode).toBe(3);
       expect(err.message).toMatch(/no worker evaluates with fake \{"kind":"fake","scale":1\}.*workers evaluate with:\n.*fake \{"kind":"fake","scale":2\}/s);
     } finally {
