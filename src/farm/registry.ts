@@ -26,6 +26,13 @@ export function deviceQueueName(fp: string): string {
   return `nas-device-${fp}`;
 }
 
+/** What a worker announces about the accuracy evaluator it serves (src/farm/evaluation.ts). */
+export interface EvaluatorRecord {
+  id: string;
+  fingerprint: string;
+  provenance: Record<string, unknown>;
+}
+
 export interface WorkerRecord {
   id: string;
   fingerprint: string;
@@ -38,6 +45,8 @@ export interface WorkerRecord {
   pid: number;
   concurrency: number;
   startedAt: string;
+  /** The accuracy evaluator it serves, if it was started with one. */
+  evaluator?: EvaluatorRecord;
 }
 
 export function newWorkerId(): string {
@@ -98,5 +107,5 @@ export function describeWorker(r: WorkerRecord): string {
   const opts = Object.entries(r.info.options)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  return `${r.fingerprint}: ${r.device} (${r.info.runtime} ${r.info.runtimeVersion}, ${r.info.ep}${opts ? `, ${opts}` : ''}) on ${r.hostname} [${r.info.host.cpu}, ${r.info.host.cores} cores]`;
+  return `${r.fingerprint}: ${r.device} (${r.info.runtime} ${r.info.runtimeVersion}, ${r.info.ep}${opts ? `, ${opts}` : ''}) on ${r.hostname} [${r.info.host.cpu}, ${r.info.host.cores} cores]${r.evaluator ? `; evaluator ${r.evaluator.fingerprint}: ${r.evaluator.id}` : ''}`;
 }

@@ -1,7 +1,8 @@
 /**
  * A farm worker: serves one device to the pool. It announces its fingerprint (registry.ts), takes jobs
  * from that fingerprint's queue only, rebuilds each model from its recipe and times it with the
- * device's own harness, exactly as a local run would.
+ * device's own harness, exactly as a local run would. Started with an accuracy evaluator, it also takes
+ * the evaluate jobs of that evaluator's queue (evaluation.ts).
  *
  * With concurrency N it holds N devices and runs one job on each at a time. A killed worker's job is
  * taken by another worker once its lock expires (lockMs; BullMQ's stalled-job check). Results are
@@ -12,9 +13,11 @@ import os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseOpKey } from '../core/keys.js';
-import type { Device, DeviceInfo, DeviceOptions, TimingResult } from '../../devices/types.js';
+import type { AccuracyEvaluator } from '../core/contracts.js';
+import type { Device, DeviceInfo, DeviceOptions } from '../../devices/types.js';
 import { connectRedis, duplicate, parseRedisUrl, within } from './connection.js';
 import { JOB_SUPPORTS, JOB_TIME, modelFromRecipe, RecipeError, type SupportsJobData, type SupportsResult, type TimeJobData } from './jobs.js';
+import { evaluationQueueName, evaluatorRecord, JOB_EVALUATE, runEvaluateJob, type EvaluateJobData } from './evaluation.js';
 import { announce, deviceQueueName, fingerprint, newWorkerId, type WorkerRecord } from './registry.js';
 
 export interface FarmWorkerOptions {
@@ -26,6 +29,12 @@ export interface FarmWorkerOptions {
   /** Creates one device (called `concurrency` times). */
   createDevice(): Device | Promise<Device>;
   concurrency?: number;
+  /**
+   * An accuracy evaluator this worker also serves (evaluate jobs of coordinators whose evaluator has the same
+   * fingerprint); the worker disposes it. Evaluations and measurements share the `concurrency` slots, so an
+   * evaluation never runs beside a timing on the same worker.
+   */
+  evaluator?: AccuracyEvaluator;
   /** How long a job stays locked to a worker that stopped answering before another takes it (ms). Default 30 s. */
   lockMs?: number;
   log?(message: string): void;
@@ -39,10 +48,11 @@ export class FarmWorker {
   private constructor(
     readonly record: WorkerRecord,
     private readonly redis: Redis,
-    private readonly worker: Worker,
+    private readonly workers: Worker[],
     private readonly workerConnection: Redis,
     private readonly devices: Device[],
     private readonly stopHeartbeat: () => Promise<void>,
+    private readonly evaluator?: AccuracyEvaluator,
   ) {}
 
   static async start(o: FarmWorkerOptions): Promise<FarmWorker> {
@@ -69,17 +79,20 @@ export class FarmWorker {
         pid: process.pid,
         concurrency,
         startedAt: new Date().toISOString(),
+        // Before any evaluation: what coordinators compare with their own evaluator as created.
+        ...(o.evaluator ? { evaluator: evaluatorRecord(o.evaluator) } : {}),
       };
       const free = [...devices];
       const waiting: ((d: Device) => void)[] = [];
       const acquire = () => new Promise<Device>((res) => (free.length ? res(free.pop()!) : waiting.push(res)));
       const release = (d: Device) => (waiting.length ? waiting.shift()!(d) : free.push(d));
-      const remembered = new Map<string, TimingResult>();
+      const remembered = new Map<string, unknown>();
       const conn = redis;
 
       const processor = async (job: Job) => {
         const started = Date.now();
-        const label = job.name === JOB_TIME ? (job.data as TimeJobData).model.key : job.name;
+        const label =
+          job.name === JOB_TIME ? (job.data as TimeJobData).model.key : job.name === JOB_EVALUATE ? String((job.data as { arch: { name?: unknown } }).arch.name ?? job.id) : job.name;
         const device = await acquire();
         try {
           const reused = job.id !== undefined && remembered.has(job.id);
@@ -104,11 +117,13 @@ export class FarmWorker {
           }
           return out;
         }
-        if (job.name === JOB_TIME) {
+        if (job.name === JOB_TIME || (job.name === JOB_EVALUATE && o.evaluator)) {
           const seen = job.id && remembered.get(job.id);
           if (seen) return seen;
-          const { model, protocol } = job.data as TimeJobData;
-          const r = await device.time(await modelFromRecipe(conn, model), protocol);
+          const r =
+            job.name === JOB_TIME
+              ? await device.time(await modelFromRecipe(conn, (job.data as TimeJobData).model), (job.data as TimeJobData).protocol)
+              : await runEvaluateJob(o.evaluator!, job.data as EvaluateJobData);
           if (job.id) {
             remembered.set(job.id, r);
             if (remembered.size > REMEMBERED) remembered.delete(remembered.keys().next().value!);
@@ -120,21 +135,26 @@ export class FarmWorker {
 
       const lockMs = o.lockMs ?? 30_000;
       const workerConnection = duplicate(redis);
-      const worker = new Worker(deviceQueueName(fp), processor, {
-        connection: workerConnection,
-        concurrency,
-        lockDuration: lockMs,
-        stalledInterval: lockMs,
-        // A job whose worker died twice is failed, with the reason, rather than handed round forever.
-        maxStalledCount: 2,
-      });
-      worker.on('error', (e) => o.log?.(`worker: ${e.message}`));
-      await worker.waitUntilReady();
+      const queues = [deviceQueueName(fp), ...(record.evaluator ? [evaluationQueueName(record.evaluator.fingerprint)] : [])];
+      const workers = queues.map(
+        (queue) =>
+          new Worker(queue, processor, {
+            connection: workerConnection,
+            concurrency,
+            lockDuration: lockMs,
+            stalledInterval: lockMs,
+            // A job whose worker died twice is failed, with the reason, rather than handed round forever.
+            maxStalledCount: 2,
+          }),
+      );
+      for (const w of workers) w.on('error', (e) => o.log?.(`worker: ${e.message}`));
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
       const stop = announce(redis, record, o.log);
-      return new FarmWorker(record, redis, worker, workerConnection, devices, stop);
+      return new FarmWorker(record, redis, workers, workerConnection, devices, stop, o.evaluator);
     } catch (e) {
       redis?.disconnect();
       await Promise.all(devices.map((d) => d.dispose().catch(() => undefined)));
+      await o.evaluator?.dispose?.().catch(() => undefined);
       throw e;
     }
   }
@@ -145,11 +165,12 @@ export class FarmWorker {
    */
   async close(graceMs = 10_000): Promise<void> {
     await within(this.stopHeartbeat(), 1000);
-    await within(this.worker.close(), graceMs);
-    await within(this.worker.close(true), 1000);
+    await within(Promise.all(this.workers.map((w) => w.close())), graceMs);
+    await within(Promise.all(this.workers.map((w) => w.close(true))), 1000);
     await within(this.redis.quit(), 1000);
     this.redis.disconnect();
     this.workerConnection.disconnect();
     await Promise.all(this.devices.map((d) => d.dispose().catch(() => undefined)));
+    await this.evaluator?.dispose?.().catch(() => undefined);
   }
 }

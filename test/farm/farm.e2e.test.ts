@@ -3,12 +3,12 @@
  * of the test's own. The mock device with a fixed delay per entry makes the runs long enough to
  * kill things mid-run; its figures are deterministic per key, so a farm LUT must equal a local one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, nasInProcess } from '../cli/helpers.js';
+import { nasInProcess } from '../cli/helpers.js';
+import { count, nas, ready, stopAll, until, type Proc } from './procs.js';
 import { redisMissing, TestRedis } from './redis.js';
 
 /**
@@ -19,44 +19,9 @@ import { redisMissing, TestRedis } from './redis.js';
 const space = (repeats = 20) => ['--space', 'mbv2', '--resolution', '32', '--calibrate', '0', '--min-repeats', String(repeats), '--max-repeats', String(repeats), '--max-time-ms', '60000', '--warmup', '1'];
 const SPACE = space();
 
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-}
-
-function nas(args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/run.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout!.on('data', (d) => (text += d));
-  child.stderr!.on('data', (d) => (text += d));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, out: () => text, exited };
-}
-
-async function until(what: string, cond: () => boolean, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
-
 /** `lockMs`: short where a killed worker's job must move on quickly; long enough elsewhere that a starved (not dead) worker keeps its job on a loaded machine. */
 function startWorkers(url: string, n: number, delayMs: number, lockMs = 15_000): Proc[] {
   return Array.from({ length: n }, () => nas(['worker', '--redis', url, '--device', 'mock', '--device-opt', `delayMs=${delayMs}`, '--lock-ms', String(lockMs)]));
-}
-
-async function ready(workers: Proc[]): Promise<void> {
-  for (const w of workers) await until('a worker to join the pool', () => /serving /.test(w.out()) || w.child.exitCode !== null);
-  for (const w of workers) expect(w.out()).toMatch(/serving [0-9a-f]{16}: mock/);
-}
-
-async function stopAll(procs: Proc[]): Promise<void> {
-  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-  await Promise.all(procs.map((p) => p.exited));
 }
 
 function lut(file: string): { entries: Record<string, { stats: { median: number } }>; unsupported?: Record<string, string>; overhead: { median: number } } {

@@ -228,11 +228,11 @@ export function trainingSettings(a: TrainingArgs): TrainEvaluatorOptions {
 }
 
 /** Accuracy evaluator flags, shared by every command that scores architectures (search, evaluate). */
-export function evaluatorOptions<T>(y: Argv<T>, opts: { defaultEvaluator?: string } = {}) {
+export function evaluatorOptions<T>(y: Argv<T>, opts: { defaultEvaluator?: string; optional?: boolean } = {}) {
   return y
     .option('evaluator', {
       type: 'string',
-      ...(opts.defaultEvaluator === undefined ? { demandOption: true } : { default: opts.defaultEvaluator }),
+      ...(opts.optional ? {} : opts.defaultEvaluator === undefined ? { demandOption: true } : { default: opts.defaultEvaluator }),
       describe: 'accuracy: table (NAS-Bench-201 data), command (your script), proxy (zero-cost score, not a %; see --proxy), train (short training on Fashion-MNIST; see the training flags), supernet (one-shot supernet weights; see --supernet)',
     })
     .option('nb201-file', { type: 'string', describe: 'NAS-Bench-201 data file (default ../shared/data/nb201/nb201.json from the project root)' })
@@ -293,8 +293,8 @@ export function checkEvaluatorArgs(a: EvaluatorArgs): void {
   if (a.evaluator !== 'proxy' && given.length > 0) throw new UserError(`${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} only used with --evaluator proxy (got --evaluator ${a.evaluator})`);
 }
 
-/** The evaluator the flags name; `space` is what the vote proxy draws its reference nets from. */
-export async function evaluatorFromArgs(a: EvaluatorArgs, space: SearchSpace, training: TrainEvaluatorOptions): Promise<AccuracyEvaluator> {
+/** The evaluator the flags name; `space` is what the vote proxy draws its reference nets from (it says so when it is missing). */
+export async function evaluatorFromArgs(a: EvaluatorArgs, space: SearchSpace | undefined, training: TrainEvaluatorOptions): Promise<AccuracyEvaluator> {
   const { createEvaluator } = await import('../../evaluators/registry.js');
   return createEvaluator(a.evaluator, {
     training,

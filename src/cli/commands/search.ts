@@ -11,8 +11,9 @@ import { ms, table } from '../../core/format.js';
 import { emit, log } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
 import { checkEvaluatorArgs, evaluatorFromArgs, evaluatorOptions, trainingOptions, trainingSettings, type EvaluatorArgs } from './common.js';
+import { checkSearchFarmArgs, openSearchFarm, searchFarmOptions, type SearchFarmArgs } from './farm.js';
 
-export interface SearchArgs extends EvaluatorArgs {
+export interface SearchArgs extends EvaluatorArgs, SearchFarmArgs {
   json?: boolean;
   space: string;
   strategy: string;
@@ -86,6 +87,7 @@ function lazyBar(label: string): { update(done: number, total: number, info: str
 
 export async function runSearchCommand(a: SearchArgs): Promise<void> {
   checkSearchArgs(a);
+  await checkSearchFarmArgs(a);
   const [{ createStrategy }, { createSpace }, { runSearchJob }] = await Promise.all([
     import('../../search/strategies/registry.js'),
     import('../../spaces/registry.js'),
@@ -103,15 +105,20 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
     space,
     supernetBar ? { ...training, onProgress: (_arch, p) => supernetBar.update(p.step, p.totalSteps, `loss ${p.loss.toFixed(3)}`) } : training,
   );
-  const progress = createProgress(`search ${strategy.name}`, a.budget, { quiet: !process.stderr.isTTY });
+  // --redis: evaluations on the farm's workers, the strategy asynchronous (cli/commands/farm.ts).
+  const farm = await openSearchFarm(a, evaluator).catch(async (e) => {
+    await evaluator.dispose?.();
+    throw e;
+  });
+  const progress = createProgress(`search ${(farm?.strategy ?? strategy).name}`, a.budget, { quiet: !process.stderr.isTTY });
   let job;
   try {
     job = await runSearchJob({
       space,
       spaceOptions: { resolution: space.resolution },
       latency,
-      evaluator,
-      strategy,
+      evaluator: farm?.evaluator ?? evaluator,
+      strategy: farm?.strategy ?? strategy,
       budget: a.budget,
       seed: a.seed,
       targetMs: a.targetMs,
@@ -126,9 +133,12 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
         progress.update(p.done, p.message ?? (p.best ? `best ${p.best.accuracy.toFixed(2)} @ ${ms(p.best.latency.ms)} ms` : ''));
       },
     });
+    // The front is written: the farm's finished jobs are no longer needed for a rerun.
+    await farm?.evaluator.forget();
   } finally {
     progress.stop();
     supernetBar?.stop();
+    await farm?.evaluator.dispose();
     await evaluator.dispose?.();
   }
   const { result, front, resumed } = job;
@@ -159,7 +169,7 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
         ? `best${a.targetMs === undefined ? '' : ` within ${a.targetMs} ms`}: ${best.accuracy.toFixed(3)} at ${ms(best.latency.ms)} ms  ${best.name}\n`
         : `no evaluated architecture is within ${a.targetMs} ms\n`;
       return (
-        `${strategy.name} on ${space.id}: ${result.history.length} evaluated, ${result.front.length} on the front (written to ${a.out})\n` +
+        `${result.strategy} on ${space.id}: ${result.history.length} evaluated, ${result.front.length} on the front (written to ${a.out})\n` +
         frontTable(result.front, a.targetMs) +
         bestLine
       );
@@ -171,7 +181,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
   command: 'search',
   describe: 'search a space for the accuracy/latency front (random, evolution, nsga2, …) and write it to a front file',
   builder: (y) =>
-    evaluatorOptions(trainingOptions(y), { defaultEvaluator: 'table' })
+    searchFarmOptions(evaluatorOptions(trainingOptions(y), { defaultEvaluator: 'table' }))
       .option('space', { type: 'string', demandOption: true, describe: 'search space (e.g. nb201, mbv2)' })
       .option('strategy', { type: 'string', default: 'nsga2', describe: 'search strategy: random, evolution (best under --target-ms), nsga2 (whole front), …' })
       .option('lut', { type: 'string', describe: 'latency from this LUT (predictor: overhead + sum of op latencies)' })
@@ -198,6 +208,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('warmup-epochs', { type: 'number', describe: 'fbnet/proxyless: epochs of weight steps only before the architecture steps start (default 1)' })
       .option('arch-lr', { type: 'number', describe: 'fbnet/proxyless: Adam learning rate of the architecture logits (default 0.01)' })
       .example('$0 search --space nb201 --latency-table pixel3 --strategy nsga2 --budget 300 --out front.json', '')
-      .example('$0 search --space mbv2 --resolution 96 --lut cpu.lut.json --evaluator proxy --strategy evolution --target-ms 5 --out front.json', '') as never,
+      .example('$0 search --space mbv2 --resolution 96 --lut cpu.lut.json --evaluator proxy --strategy evolution --target-ms 5 --out front.json', '')
+      .example('$0 search --redis redis://farm:6379 --space mbv2 --lut cpu.lut.json --evaluator train --strategy nsga2 --pending 16 --out front.json', 'evaluations on the workers (nas worker --evaluator train), asynchronous NSGA-II') as never,
   handler: (a) => runSearchCommand(a),
 };

@@ -28,7 +28,7 @@ export interface EvolutionOptions {
 /** Redraws of a child before falling back to a random newcomer. */
 const CHILD_TRIES = 50;
 
-function fitter(a: Candidate, b: Candidate): boolean {
+export function fitter(a: Candidate, b: Candidate): boolean {
   return a.accuracy > b.accuracy || (a.accuracy === b.accuracy && a.latency.ms < b.latency.ms);
 }
 

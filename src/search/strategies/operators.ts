@@ -37,10 +37,16 @@ export function crossover(rng: Rng, a: readonly number[], b: readonly number[]):
 }
 
 /**
+ * What the draws ask of a ledger (Evaluations is one): whether an encoding is taken — evaluated, or pending
+ * in an asynchronous search — and feasible; how many are taken; the latency target.
+ */
+export type DrawLedger = Pick<Evaluations, 'feasible' | 'used' | 'targetMs'> & { seen(encoding: readonly number[]): unknown };
+
+/**
  * Draws from `make` until it yields a feasible encoding not evaluated yet; undefined after `tries`.
  * Rejected draws cost no budget: validity and latency are known before accuracy is asked for.
  */
-export function drawNew(ledger: Evaluations, make: () => number[], tries: number): number[] | undefined {
+export function drawNew(ledger: DrawLedger, make: () => number[], tries: number): number[] | undefined {
   for (let t = 0; t < tries; t++) {
     const encoding = make();
     if (!ledger.seen(encoding) && ledger.feasible(encoding)) return encoding;
@@ -52,7 +58,7 @@ export function drawNew(ledger: Evaluations, make: () => number[], tries: number
 export const RANDOM_TRIES = 10_000;
 
 /** A uniformly random new feasible encoding; undefined when none turns up (the space is used up). */
-export function drawRandom(ledger: Evaluations, space: SearchSpace, rng: Rng): number[] | undefined {
+export function drawRandom(ledger: DrawLedger, space: SearchSpace, rng: Rng): number[] | undefined {
   const encoding = drawNew(ledger, () => space.sample(rng), RANDOM_TRIES);
   if (!encoding && ledger.used === 0) {
     const target = ledger.targetMs;
