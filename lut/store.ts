@@ -1,9 +1,10 @@
 /**
  * Reading, writing and incrementally filling LUT files.
  *
- * Every write is atomic (temporary file in the same directory, fsync, rename), and LutStore writes
- * after every entry, so a profiling run killed at any instant leaves the previous complete file and
- * loses at most the entry being measured.
+ * Every write of a LUT file is atomic (temporary file in the same directory, fsync, rename). LutStore
+ * appends every entry to the LUT's journal before returning and folds the journal into the file now and
+ * then, so a profiling run killed at any instant leaves a complete file plus a journal that readLut reads
+ * with it, and loses at most the entry being measured.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { deviceDifferences, identityText, protocolDifferences } from './compare.
 import { LUT_FORMAT, LUT_VERSION, type Lut, type LutEntry } from './format.js';
 import { settingsFlags } from './settings-flags.js';
 import { validateLut } from './validate.js';
+import { appendJournal, contentHash, journalHeader, journalPath, journalSize, readJournal, removeJournal } from './journal.js';
 
 /** Stable short id of a (device settings, protocol) pair, e.g. "ort-cpu-3f2a9c1b". */
 export function lutId(device: DeviceInfo, protocol: TimingProtocol): string {
@@ -40,8 +42,16 @@ export function createLut(device: DeviceInfo, protocol: TimingProtocol, overhead
   };
 }
 
-/** Reads and validates a LUT file; every problem is a UserError that names the file. */
+/**
+ * Reads and validates a LUT file, with the entries its journal (`<file>.journal`, written while the LUT
+ * is being filled) adds; every problem is a UserError that names the file.
+ */
 export function readLut(file: string): Lut {
+  return readLutFile(file).lut;
+}
+
+/** readLut, plus the hash of the file's bytes (the base of its journal) and whether a journal was there. */
+function readLutFile(file: string): { lut: Lut; base: string; journal: boolean } {
   let text: string;
   try {
     if (statSync(file).isDirectory()) throw new UserError(`LUT path ${file} is a directory; give the path of a LUT file (e.g. ${path.join(file, 'cpu.lut.json')})`);
@@ -52,7 +62,15 @@ export function readLut(file: string): Lut {
       throw new UserError(`LUT file ${file} does not exist`, { hint: `create it with: nas-profile --device <name> --space <space> --out ${file}` });
     throw new UserError(`cannot read LUT file ${file}: ${(e as Error).message}`, { cause: e });
   }
-  return parseLut(text, `LUT file ${file}`);
+  const lut = parseLut(text, `LUT file ${file}`);
+  const base = contentHash(text);
+  const journal = journalPath(file);
+  const tail = readJournal(journal);
+  if (!tail) return { lut, base, journal: false };
+  // A journal of other content (the LUT was rewritten after it, or it belongs to another LUT) adds nothing.
+  if (tail.header?.of !== lut.id || tail.header.base !== base) return { lut, base, journal: true };
+  for (const record of tail.records) applyRecord(lut, checkRecord(record, journal));
+  return { lut: validateLut(lut, `LUT file ${file} with its journal ${journal}`), base, journal: true };
 }
 
 /** Parses and validates the text of a LUT; `source` names it in errors ("LUT file x.json"). */
@@ -98,46 +116,62 @@ export function updateLut(file: string, change: (lut: Lut) => Lut): Lut {
   return withLock(file, 'LUT file', () => {
     const updated = change(readLut(file));
     writeLut(file, updated);
+    removeJournal(journalPath(file)); // what it held is in the file now
     return updated;
   });
 }
 
 /**
  * A LUT file being filled. Opening checks that an existing file was measured with the same device
- * settings and protocol; `put` persists every entry as soon as it is measured.
+ * settings and protocol; `put` persists every entry before it returns.
+ *
+ * Entries go to the LUT's journal (`<lut>.journal`, lut/journal.ts: one fsynced line per entry), which is
+ * folded into the LUT file (an atomic rewrite) every FOLD.minRecords entries or a FOLD.fraction of the LUT,
+ * whichever is more, at least every FOLD.intervalMs, and by close(). So filling a LUT of n entries
+ * rewrites it O(log n + run time / interval) times instead of n times, and a run killed at any instant
+ * loses nothing it stored: readLut and the next open read the journal too (open folds it).
  */
 export class LutStore {
   private lut?: Lut;
+  /** size/mtime/inode of the LUT file as this store last wrote or read it: unchanged means nobody else rewrote it. */
+  private written?: string;
+  /** contentHash of the LUT file's bytes as last written or read: the base of its journal. */
+  private base = '';
+  /** Bytes of the journal this store has taken in (its own records and other processes'). */
+  private journalBytes = 0;
+  /** Records in the journal that the LUT file does not hold yet. */
+  private pending = 0;
+  private foldedAt = Date.now();
 
   private constructor(
     readonly file: string,
     private readonly device: DeviceInfo,
     private readonly protocol: TimingProtocol,
-    existing: Lut | undefined,
     /** --force: the first write replaces what the file holds instead of merging with it. */
     private replace: boolean,
-  ) {
-    this.lut = existing;
-    if (existing) this.written = fileStamp(file);
-  }
-
-  /** size/mtime/inode of the file as this store last wrote or read it: unchanged means nobody else wrote. */
-  private written?: string;
+  ) {}
 
   /** Opens `file` for profiling with `device`/`protocol`; `force` starts a new LUT over an incompatible one. */
   static open(file: string, device: DeviceInfo, protocol: TimingProtocol, options: { force?: boolean } = {}): LutStore {
     removeStaleTemporaries(file);
-    let existing: Lut | undefined;
-    if (!options.force && exists(file)) {
-      existing = readLut(file);
-      const diffs = [...deviceDifferences(existing.device, device, ['LUT', 'now']), ...protocolDifferences(existing.protocol, protocol, ['LUT', 'now'])];
+    removeStaleTemporaries(journalPath(file));
+    const store = new LutStore(file, device, protocol, options.force === true);
+    if (options.force || !exists(file)) return store;
+    withLock(file, 'LUT file', () => {
+      const disk = readLutFile(file);
+      const diffs = [...deviceDifferences(disk.lut.device, device, ['LUT', 'now']), ...protocolDifferences(disk.lut.protocol, protocol, ['LUT', 'now'])];
       if (diffs.length)
         throw new UserError(`LUT file ${file} was measured under other settings than this run: ${diffs.join('; ')}`, {
-          hint: `run with the LUT's settings: ${settingsFlags(existing.device, existing.protocol)} (nas profile can instead write another --out file, or --force a new LUT in its place)`,
+          hint: `run with the LUT's settings: ${settingsFlags(disk.lut.device, disk.lut.protocol)} (nas profile can instead write another --out file, or --force a new LUT in its place)`,
         });
       // The device info may carry new warnings or a newer Node version: keep the LUT's record of who measured it.
-    }
-    return new LutStore(file, device, protocol, existing, options.force === true);
+      store.lut = disk.lut;
+      store.written = fileStamp(file);
+      store.base = disk.base;
+      // What a killed run left in the journal goes into the file now; a journal of other content goes away.
+      if (disk.journal) store.fold();
+    });
+    return store;
   }
 
   /** The LUT's id, once it exists (after setOverhead or when resuming). */
@@ -153,7 +187,7 @@ export class LutStore {
   setOverhead(stats: LatencyStats): void {
     if (this.lut) this.lut.overhead = stats;
     else this.lut = createLut(this.device, this.protocol, stats);
-    this.save();
+    this.commit();
   }
 
   has(key: string): boolean {
@@ -168,28 +202,35 @@ export class LutStore {
     return this.lut ? Object.keys(this.lut.entries).length : 0;
   }
 
-  /** Stores one entry and writes the file before returning. */
+  /** Stores one entry; it is on disk (journal or LUT file) before this returns. */
   put(key: string, entry: LutEntry): void {
-    const lut = this.require('put');
-    lut.entries[key] = entry;
-    if (lut.unsupported) delete lut.unsupported[key];
-    this.save();
+    applyRecord(this.require('put'), { entry: key, value: entry });
+    this.commit({ entry: key, value: entry });
   }
 
   /** Records that the device cannot run `key` and why. */
   markUnsupported(key: string, reason: string): void {
     const lut = this.require('markUnsupported');
     if (lut.unsupported?.[key] === reason) return;
-    lut.unsupported = { ...lut.unsupported, [key]: reason };
-    this.save();
+    applyRecord(lut, { unsupported: key, reason });
+    this.commit({ unsupported: key, reason });
   }
 
   /** Notes a space this LUT was filled for (informational). */
   addSpace(label: string): void {
     const lut = this.require('addSpace');
     if (lut.spaces.includes(label)) return;
-    lut.spaces.push(label);
-    this.save();
+    applyRecord(lut, { space: label });
+    this.commit({ space: label });
+  }
+
+  /** Folds the journal into the LUT file, leaving the LUT file complete on its own. Call when done filling. */
+  close(): void {
+    if (!this.lut) return;
+    withLock(this.file, 'LUT file', () => {
+      this.takeInOthers();
+      if (this.pending || journalSize(journalPath(this.file))) this.fold();
+    });
   }
 
   private require(what: string): Lut {
@@ -198,43 +239,115 @@ export class LutStore {
   }
 
   /**
-   * Writes the LUT under the file's lock, first taking in what another process added to the file since
-   * this store last wrote it (two runs filling one LUT both keep their entries; neither measures what the
-   * other already has once it has seen it).
+   * Persists `record` (already applied to this.lut) under the file's lock, first taking in what another
+   * process added since this store last looked (two runs filling one LUT both keep their entries; neither
+   * measures what the other already has once it has seen it). Without a record, or when the LUT file was
+   * rewritten by someone else, the whole LUT is written.
    */
-  private save(): void {
+  private commit(record?: JournalRecord): void {
+    withLock(this.file, 'LUT file', () => {
+      const mustFold = this.replace || !record || this.takeInOthers();
+      if (!mustFold) {
+        this.journalBytes = appendJournal(journalPath(this.file), journalHeader(this.lut!.id, this.base), [record], `LUT file ${this.file}`, this.journalBytes);
+        this.pending++;
+      }
+      if (mustFold || this.foldDue()) this.fold();
+    });
+  }
+
+  private foldDue(): boolean {
+    if (!this.pending) return false;
+    return this.pending >= Math.max(FOLD.minRecords, FOLD.fraction * this.size) || Date.now() - this.foldedAt >= FOLD.intervalMs;
+  }
+
+  /** Writes the whole LUT atomically, then drops the journal it now holds. */
+  private fold(): void {
     const lut = this.lut!;
     lut.updatedAt = new Date().toISOString();
-    withLock(this.file, 'LUT file', () => {
-      if (!this.replace) this.takeInOthers(lut);
-      writeLut(this.file, lut);
-      this.written = fileStamp(this.file);
-    });
+    const text = serializeLut(lut);
+    writeFileAtomic(this.file, text, `LUT file ${this.file}`);
+    this.written = fileStamp(this.file);
+    this.base = contentHash(text);
+    removeJournal(journalPath(this.file));
+    this.journalBytes = 0;
+    this.pending = 0;
+    this.foldedAt = Date.now();
     this.replace = false;
   }
 
-  private takeInOthers(lut: Lut): void {
-    const stamp = fileStamp(this.file);
-    if (stamp === undefined || stamp === this.written) return;
-    let disk: Lut;
-    try {
-      disk = readLut(this.file);
-    } catch {
-      return; // not a LUT (any more): nothing measured to keep
+  /**
+   * Takes in what other processes wrote since this store last looked: their journal lines, or, when the
+   * LUT file itself was rewritten, the file and its journal. True when the LUT file must be rewritten
+   * (it changed under this store, or its journal no longer extends it).
+   */
+  private takeInOthers(): boolean {
+    if (this.replace) return true;
+    const lut = this.lut!;
+    if (fileStamp(this.file) !== this.written) {
+      let disk: Lut;
+      try {
+        disk = readLutFile(this.file).lut;
+      } catch {
+        return true; // gone, or not a LUT (any more): nothing measured to keep
+      }
+      if (disk.id !== lut.id) {
+        const side = `${this.file}.${process.pid}.lut.json`;
+        writeLut(side, lut);
+        throw new UserError(`LUT file ${this.file} was replaced by a LUT of other settings (${disk.id}) while this run was adding to it (${lut.id})`, {
+          hint: `this run's ${Object.keys(lut.entries).length} entries are saved in ${side}`,
+        });
+      }
+      takeIn(lut, disk);
+      return true;
     }
-    if (disk.id !== lut.id) {
-      const side = `${this.file}.${process.pid}.lut.json`;
-      writeLut(side, lut);
-      throw new UserError(`LUT file ${this.file} was replaced by a LUT of other settings (${disk.id}) while this run was adding to it (${lut.id})`, {
-        hint: `this run's ${Object.keys(lut.entries).length} entries are saved in ${side}`,
-      });
-    }
-    for (const [key, entry] of Object.entries(disk.entries)) if (!Object.hasOwn(lut.entries, key)) lut.entries[key] = entry;
-    for (const [key, reason] of Object.entries(disk.unsupported ?? {}))
-      if (!Object.hasOwn(lut.entries, key) && !Object.hasOwn(lut.unsupported ?? {}, key)) lut.unsupported = { ...lut.unsupported, [key]: reason };
-    for (const space of disk.spaces) if (!lut.spaces.includes(space)) lut.spaces.push(space);
-    if (disk.calibration && !lut.calibration) lut.calibration = disk.calibration;
+    const journal = journalPath(this.file);
+    const size = journalSize(journal);
+    if (size === this.journalBytes) return false;
+    if (size < this.journalBytes) return true; // removed or cut by someone else: write everything known
+    const tail = readJournal(journal, this.journalBytes);
+    if (!tail || (this.journalBytes === 0 && (tail.header?.of !== lut.id || tail.header.base !== this.base))) return true; // a journal of other content
+    const theirs: Pick<Lut, 'entries' | 'unsupported' | 'spaces'> = { entries: {}, spaces: [] };
+    for (const record of tail.records) applyRecord(theirs, checkRecord(record, journal));
+    takeIn(lut, theirs);
+    this.journalBytes = tail.end;
+    this.pending += tail.records.length;
+    return false;
   }
+}
+
+/** How often LutStore folds its journal into the LUT file (see LutStore). */
+export const FOLD = { minRecords: 64, fraction: 0.25, intervalMs: 10_000 };
+
+/** One journal line of a LUT: an entry stored, a key marked unsupported, a space noted. */
+export type JournalRecord = { entry: string; value: LutEntry } | { unsupported: string; reason: string } | { space: string };
+
+/** Applies one record to `lut`, as the LutStore method that wrote it did. */
+function applyRecord(lut: Pick<Lut, 'entries' | 'unsupported' | 'spaces'>, record: JournalRecord): void {
+  if ('entry' in record) {
+    lut.entries[record.entry] = record.value;
+    if (lut.unsupported) delete lut.unsupported[record.entry];
+  } else if ('unsupported' in record) lut.unsupported = { ...lut.unsupported, [record.unsupported]: record.reason };
+  else if (!lut.spaces.includes(record.space)) lut.spaces.push(record.space);
+}
+
+/** A journal line as a record (its entry is checked with the whole LUT, after applying). */
+function checkRecord(x: unknown, journal: string): JournalRecord {
+  const r = x as Record<string, unknown>;
+  const ok =
+    !!r &&
+    typeof r === 'object' &&
+    ((typeof r.entry === 'string' && !!r.value && typeof r.value === 'object') || (typeof r.unsupported === 'string' && typeof r.reason === 'string') || typeof r.space === 'string');
+  if (!ok) throw new UserError(`journal ${journal} holds a line that is not a LUT record: ${JSON.stringify(x).slice(0, 120)}`, { hint: 'delete it to keep only what the LUT file holds' });
+  return r as JournalRecord;
+}
+
+/** Adds to `lut` what `other` holds and it does not (what `lut` holds wins). */
+function takeIn(lut: Lut, other: Pick<Lut, 'entries' | 'unsupported' | 'spaces' | 'calibration'>): void {
+  for (const [key, entry] of Object.entries(other.entries)) if (!Object.hasOwn(lut.entries, key)) lut.entries[key] = entry;
+  for (const [key, reason] of Object.entries(other.unsupported ?? {}))
+    if (!Object.hasOwn(lut.entries, key) && !Object.hasOwn(lut.unsupported ?? {}, key)) lut.unsupported = { ...lut.unsupported, [key]: reason };
+  for (const space of other.spaces) if (!lut.spaces.includes(space)) lut.spaces.push(space);
+  if (other.calibration && !lut.calibration) lut.calibration = other.calibration;
 }
 
 function fileStamp(file: string): string | undefined {

@@ -50,7 +50,7 @@ function withEndpoint(options: DeviceOptions): DeviceOptions {
 export const webgpuFactory = {
   options: ORT_PAGE_OPTIONS,
   name: 'webgpu',
-  description: 'onnxruntime-web WebGPU EP in Chrome/Chromium/Edge (options: bundle=all|webgpu, timing=wall|gpu, threads, browser, browserEndpoint, headless, browserArgs)',
+  description: 'onnxruntime-web WebGPU EP in Chrome/Chromium/Edge (options: bundle=all|webgpu, timing=auto|wall|gpu, threads, browser, browserEndpoint, headless, browserArgs)',
   available: both(browserAvailable, () => ortWebDist(ORT_BUNDLES.all)),
   create: (options: DeviceOptions) => new BrowserDevice('webgpu', new OrtPageRuntime('webgpu', parseOrtPageOptions('webgpu', 'webgpu', options)), withEndpoint(options)),
 } satisfies DeviceFactory;

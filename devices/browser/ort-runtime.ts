@@ -25,7 +25,7 @@ export const ORT_BUNDLES = {
 } as const;
 type BundleName = keyof typeof ORT_BUNDLES;
 const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
-const TIMINGS = ['wall', 'gpu'] as const;
+const TIMINGS = ['auto', 'wall', 'gpu'] as const;
 /** Adapter features that change which kernels onnxruntime-web picks (recorded in the LUT). */
 const KERNEL_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'];
 
@@ -48,7 +48,8 @@ export function parseOrtPageOptions(device: string, ep: 'webgpu' | 'wasm', optio
     bundle: enumOption(device, options, 'bundle', bundles, bundles[0]),
     threads: numberOption(device, options, 'threads', 1, { min: 0, integer: true }),
     graphOptimizationLevel: enumOption(device, options, 'graphOptimizationLevel', OPT_LEVELS, 'all'),
-    timing: ep === 'webgpu' ? enumOption(device, options, 'timing', TIMINGS, 'wall') : 'wall',
+    // auto: GPU timestamps where the adapter has them and the bundle reports kernel times (bundle=all), else wall.
+    timing: ep === 'webgpu' ? enumOption(device, options, 'timing', TIMINGS, 'auto') : 'wall',
     preferredLayout: ep === 'webgpu' ? enumOption(device, options, 'preferredLayout', ['NHWC', 'NCHW'] as const, 'NHWC') : 'NHWC',
     ortDir: options.ortDir === undefined || options.ortDir === '' ? undefined : String(options.ortDir),
   };
@@ -69,6 +70,8 @@ interface PageOrtInfo {
   cores: number;
   adapter?: AdapterInfo & { features: string[] };
   adapterError?: string;
+  /** Whether the page times by GPU kernel timestamps (timing=gpu, or auto on an adapter with timestamp-query). */
+  gpuTiming?: boolean;
 }
 
 export class OrtPageRuntime implements PageRuntime {
@@ -100,7 +103,8 @@ export class OrtPageRuntime implements PageRuntime {
       ep: o.ep,
       numThreads: o.threads,
       graphOptimizationLevel: o.graphOptimizationLevel,
-      timing: o.timing,
+      // bundle=webgpu reports no kernel times: auto is wall there.
+      timing: o.timing === 'auto' && o.bundle !== 'all' ? 'wall' : o.timing,
       preferredLayout: o.preferredLayout,
     });
     if (info.adapterError)
@@ -122,7 +126,7 @@ export class OrtPageRuntime implements PageRuntime {
     if (o.ep === 'webgpu' && info.adapter) {
       const { features, ...rest } = info.adapter;
       adapter = rest;
-      options.timing = o.timing;
+      options.timing = info.gpuTiming ? 'gpu' : 'wall';
       options.io = 'gpu-buffer';
       options.preferredLayout = o.preferredLayout;
       options.adapterFeatures = KERNEL_FEATURES.filter((f) => features.includes(f)).join(',');
@@ -137,7 +141,7 @@ export class OrtPageRuntime implements PageRuntime {
       ep: o.ep,
       options,
       adapter,
-      timing: this.timingText(info.tickMs),
+      timing: this.timingText(info.tickMs, info.gpuTiming === true, info.adapter?.features ?? []),
       warnings,
     };
   }
@@ -159,13 +163,16 @@ export class OrtPageRuntime implements PageRuntime {
     }
   }
 
-  private timingText(tickMs: number): string {
+  private timingText(tickMs: number, gpu: boolean, features: readonly string[]): string {
     const tick = `${+(tickMs * 1000).toFixed(1)} µs timer`;
     const grouped = 'runs shorter than 100 timer ticks are timed in groups and averaged';
     if (this.o.ep === 'wasm') return `in-page wall clock (performance.now, ${tick}) per session.run; ${grouped}; k runs per round trip`;
-    if (this.o.timing === 'gpu')
+    if (gpu)
       return 'in-page GPU time per session.run: sum of per-kernel timestamp-query durations from onnxruntime-web WebGPU profiling; inputs and outputs stay on the GPU';
-    return `in-page wall clock (performance.now, ${tick}) per session.run until queue.onSubmittedWorkDone(), inputs and outputs on the GPU (no readback); ${grouped}; k runs per round trip`;
+    const wall = `in-page wall clock (performance.now, ${tick}) per session.run until queue.onSubmittedWorkDone(), inputs and outputs on the GPU (no readback); ${grouped}; k runs per round trip`;
+    if (this.o.timing !== 'auto') return wall;
+    const why = this.o.bundle !== 'all' ? `${this.bundleFile} reports no kernel times` : features.includes('timestamp-query') ? 'the page did not turn profiling on' : 'the adapter lacks the timestamp-query feature';
+    return `${wall}; no GPU timestamps (${why})`;
   }
 
   supports(inst: OpInstance): true | string {

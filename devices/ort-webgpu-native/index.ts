@@ -2,12 +2,17 @@
  * `webgpu-native`: onnxruntime-node's bundled WebGPU execution provider (Dawn on Vulkan), in Node.
  *
  * Adapter: see vulkan.ts — a real GPU when Dawn accepts one, else SwiftShader (flagged as a software
- * fallback in DeviceInfo). Timing: see fence.ts — outputs stay on the GPU ('gpu-buffer') and a tiny
- * fence model waits for the queue, so a sample is the model's GPU work, not a readback of its outputs.
+ * fallback in DeviceInfo). Timing (option `timing`): 'gpu' sums the run's kernel durations from WebGPU
+ * timestamp queries (gpu-time.ts), 'wall' is the wall clock of run + fence (fence.ts: outputs stay on the
+ * GPU and a tiny fence model waits for the queue, so a sample is the model's GPU work plus dispatch, not a
+ * readback); 'auto' (default) is 'gpu' where the adapter gives timestamps, else 'wall', and says why.
  * CPU fallback is off by default: a model with a node the WebGPU EP lacks fails to load with a clear
  * error instead of being timed half on the CPU.
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
 import type { OpInstance } from '../../src/core/ops.js';
@@ -23,6 +28,7 @@ import type { AdapterInfo, Device, DeviceFactory, DeviceInfo, DeviceOptions, Mod
 import { ortRunner } from '../conformance/ort-runner.js';
 import type { ConformanceRunner } from '../conformance/runner.js';
 import { fencedLoop } from './fence.js';
+import { gpuTimePerRun, parseGpuProfile } from './gpu-time.js';
 import { chooseVulkan, type VulkanChoice } from './vulkan.js';
 
 const NAME = 'webgpu-native';
@@ -30,6 +36,7 @@ const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
 const LAYOUTS = ['NHWC', 'NCHW'] as const;
 const VALIDATION = ['basic', 'wgpuOnly', 'full'] as const;
 const OUTPUTS = ['gpu-buffer', 'cpu'] as const;
+const TIMINGS = ['auto', 'gpu', 'wall'] as const;
 const FALLBACK_DISABLED = /fallback to CPU EP has been explicitly disabled/;
 
 export interface OrtWebGpuOptions {
@@ -44,6 +51,8 @@ export interface OrtWebGpuOptions {
   cpuFallback: boolean;
   /** Accept a software adapter (SwiftShader); false makes the device unavailable without a real GPU. */
   allowSoftware: boolean;
+  /** 'gpu': kernel time from timestamp queries; 'wall': run + fence; 'auto': 'gpu' where the adapter has timestamps. */
+  timing: (typeof TIMINGS)[number];
 }
 
 export function parseOrtWebGpuOptions(options: DeviceOptions): OrtWebGpuOptions {
@@ -54,6 +63,7 @@ export function parseOrtWebGpuOptions(options: DeviceOptions): OrtWebGpuOptions 
     outputs: enumOption(NAME, options, 'outputs', OUTPUTS, 'gpu-buffer'),
     cpuFallback: booleanOption(NAME, options, 'cpuFallback', false),
     allowSoftware: booleanOption(NAME, options, 'allowSoftware', true),
+    timing: enumOption(NAME, options, 'timing', TIMINGS, 'auto'),
   };
 }
 
@@ -102,6 +112,11 @@ export class OrtWebGpuDevice implements Device {
   private fenceSession?: Ort.InferenceSession;
   private fenceFeeds?: Record<string, Ort.Tensor>;
   private info?: DeviceInfo;
+  /** How samples are timed, once init() has decided. */
+  private gpuTiming = false;
+  /** Where profiling sessions write their files (removed by dispose). */
+  private profileDir?: string;
+  private profiles = 0;
 
   constructor(options: DeviceOptions = {}) {
     this.options = parseOrtWebGpuOptions(options);
@@ -139,6 +154,14 @@ export class OrtWebGpuDevice implements Device {
     }
     this.fenceFeeds = { [TINY_INPUT]: new this.ort.Tensor('float32', new Float32Array([1]), [1]) };
     const fenceMs = await fenceCostMs(() => this.fence());
+    const timestamps = this.options.timing === 'wall' ? 'timing=wall' : await this.probeTimestamps();
+    if (this.options.timing === 'gpu' && timestamps !== true)
+      throw new DeviceUnavailableError(NAME, `timing=gpu needs GPU timestamps, which this adapter does not give: ${timestamps}`, { hint: 'use timing=wall (or auto)' });
+    this.gpuTiming = timestamps === true;
+    const wall =
+      this.options.outputs === 'gpu-buffer'
+        ? `wall clock of session.run with outputs left on the GPU plus a 1-float fence run that waits for the GPU queue (fence alone: median ${fenceMs.toFixed(3)} ms at init); inputs uploaded from the CPU every run`
+        : 'wall clock per session.run, including the readback of every output; inputs uploaded from the CPU every run';
     this.info = {
       device: NAME,
       runtime: 'onnxruntime-node',
@@ -152,13 +175,16 @@ export class OrtWebGpuDevice implements Device {
         outputs: this.options.outputs,
         cpuFallback: this.options.cpuFallback,
         vulkanDriver: choice.source,
+        // Only when GPU timestamps are used: LUTs measured by wall clock keep the id they had before the option.
+        ...(this.gpuTiming ? { timing: 'gpu' } : {}),
       },
       host: hostInfo(),
       adapter: choice.adapter,
-      timing:
-        this.options.outputs === 'gpu-buffer'
-          ? `wall clock of session.run with outputs left on the GPU plus a 1-float fence run that waits for the GPU queue (fence alone: median ${fenceMs.toFixed(3)} ms at init); inputs uploaded from the CPU every run`
-          : 'wall clock per session.run, including the readback of every output; inputs uploaded from the CPU every run',
+      timing: this.gpuTiming
+        ? "GPU time per session.run: the sum of its kernels' durations from WebGPU timestamp queries (onnxruntime's WebGPU profiler, session option enableProfiling), each batch of runs in its own profiling session whose first run is not counted; the cold run is wall clock (run + fence)"
+        : this.options.timing === 'wall'
+          ? wall
+          : `${wall}; no GPU timestamps (${timestamps})`,
     };
     const warnings = this.warnings(choice.adapter);
     if (warnings.length) this.info.warnings = warnings;
@@ -172,6 +198,52 @@ export class OrtWebGpuDevice implements Device {
     if (adapter.vendor === 'unknown') out.push('onnxruntime-node does not report which adapter Dawn picked; the adapter fields are what this device could infer');
     if (this.options.cpuFallback) out.push('cpuFallback=true: nodes the WebGPU EP lacks run on the CPU inside the timed runs');
     return out;
+  }
+
+  /**
+   * Whether onnxruntime's WebGPU profiler gives kernel timestamps here: two profiled runs of the fence
+   * model must come back as one equal set of GPU programs each. True, or why not.
+   */
+  private async probeTimestamps(): Promise<true | string> {
+    try {
+      const times = await this.profiledRuns(await tinyAddModel(), { [TINY_INPUT]: this.fenceFeeds![TINY_INPUT] }, 2, { outputs: 'cpu', noKernelsIsZero: false });
+      return times.length === 2 ? true : `the profile gave ${times.length} runs`;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  /**
+   * Runs `model` `runs` times in a new profiling session (plus one first run that is not counted: it
+   * allocates) and returns each run's GPU time in ms, from the session's profile file.
+   */
+  private async profiledRuns(onnx: Uint8Array, feeds: Record<string, Ort.Tensor>, runs: number, o: { outputs?: OrtWebGpuOptions['outputs']; noKernelsIsZero?: boolean } = {}): Promise<number[]> {
+    const outputs = o.outputs ?? this.options.outputs;
+    this.profileDir ??= mkdtempSync(path.join(tmpdir(), 'hw-nas-webgpu-profile-'));
+    const prefix = `p${process.pid}-${++this.profiles}`;
+    const session = await this.ort!.InferenceSession.create(onnx, {
+      ...this.sessionOptions(outputs, this.options.cpuFallback),
+      enableProfiling: true,
+      profileFilePrefix: path.join(this.profileDir, prefix),
+    });
+    try {
+      for (let i = 0; i <= runs; i++) {
+        const out = await session.run(feeds);
+        await this.fence();
+        for (const value of Object.values(out)) value.dispose();
+      }
+      session.endProfiling();
+    } finally {
+      await session.release();
+    }
+    const files = readdirSync(this.profileDir).filter((f) => f.startsWith(`${prefix}_`));
+    if (files.length !== 1) throw new Error(`onnxruntime wrote ${files.length} profile files for ${prefix} in ${this.profileDir}`);
+    const file = path.join(this.profileDir, files[0]);
+    try {
+      return gpuTimePerRun(parseGpuProfile(readFileSync(file, 'utf8')), runs + 1, { noKernelsIsZero: o.noKernelsIsZero ?? true }).slice(1);
+    } finally {
+      rmSync(file, { force: true });
+    }
   }
 
   private async fence(): Promise<void> {
@@ -217,8 +289,10 @@ export class OrtWebGpuDevice implements Device {
     const setupMs = performance.now() - t0;
     try {
       const feeds = randomFeeds(ort.Tensor, model);
-      const source: SampleSource =
+      const wall: SampleSource =
         this.options.outputs === 'gpu-buffer' ? fencedLoop(() => session.run(feeds), () => this.fence()) : timedLoop(() => session.run(feeds));
+      // GPU time: the cold run stays wall clock (it is mostly pipeline compilation, which no kernel timestamp sees).
+      const source: SampleSource = this.gpuTiming ? { cold: () => wall.cold(), samples: (count) => this.profiledRuns(model.onnx, feeds, count) } : wall;
       const { stats, coldMs } = await measure(source, protocol);
       return { stats, coldMs, setupMs };
     } catch (e) {
@@ -235,14 +309,16 @@ export class OrtWebGpuDevice implements Device {
     this.fenceFeeds = undefined;
     this.ort = undefined;
     this.info = undefined;
+    if (this.profileDir) rmSync(this.profileDir, { recursive: true, force: true });
+    this.profileDir = undefined;
   }
 }
 
 export const ortWebGpuFactory = {
   name: NAME,
-  options: ['preferredLayout', 'validationMode', 'graphOptimizationLevel', 'outputs', 'cpuFallback', 'allowSoftware'],
+  options: ['preferredLayout', 'validationMode', 'graphOptimizationLevel', 'outputs', 'cpuFallback', 'allowSoftware', 'timing'],
   description:
-    "onnxruntime-node's bundled WebGPU EP (Dawn on Vulkan; SwiftShader when there is no GPU) (options: preferredLayout, validationMode, graphOptimizationLevel, outputs, cpuFallback, allowSoftware)",
+    "onnxruntime-node's bundled WebGPU EP (Dawn on Vulkan; SwiftShader when there is no GPU) (options: preferredLayout, validationMode, graphOptimizationLevel, outputs, cpuFallback, allowSoftware, timing=auto|gpu|wall)",
   available: async () => {
     const available = await checkAvailable();
     return typeof available === 'string' ? available : true;

@@ -53,7 +53,7 @@ function hintFor(code: string | undefined): string | undefined {
 }
 
 /** Writes all of `bytes` to `fd`; a write that makes no progress is a full disk. */
-function writeAll(fd: number, bytes: Uint8Array): void {
+export function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.length) {
     const n = fsCalls.writeSync(fd, bytes, done, bytes.length - done);
@@ -106,7 +106,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, what = 
 }
 
 /** Makes the rename itself durable (a crash right after it must not bring the old file back). */
-function syncDirectory(dir: string): void {
+export function syncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');

@@ -82,5 +82,6 @@ export async function profileUnits(opts: {
     summary.measured++;
     opts.onProgress?.(done, todo.size, key, r.stats.median);
   }
+  store.close(); // the LUT file alone holds every unit now (after a failure the journal beside it does)
   return summary;
 }

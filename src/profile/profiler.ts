@@ -2,8 +2,9 @@
  * The profiling loop: measure every op instance that a LUT does not hold yet on one device.
  *
  * Resumable by construction: the LUT is opened through LutStore, which refuses a file measured under
- * other settings and writes after every entry, so a run that dies (or is killed) loses at most the
- * round it was measuring, and running the same command again measures only what is missing.
+ * other settings and persists every entry as it is stored (to the LUT's journal, folded into the file
+ * at the end), so a run that dies (or is killed) loses at most the round it was measuring, and running
+ * the same command again measures only what is missing.
  *
  * Entries are measured in rounds spread over the run (devices/rounds.ts); an entry is written as soon as
  * its last round is taken, and the rounds of unfinished entries are kept beside the LUT
@@ -93,10 +94,20 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     if (options.waitQuiet) await waitQuiet({ ...options.waitQuiet, signal, log: options.onNoise });
     await timer?.restart();
   };
+  let failed = true;
   try {
-    return await profileWith(options, { info, store, timeOne, beforePass, started, instances });
+    const result = await profileWith(options, { info, store, timeOne, beforePass, started, instances });
+    failed = false;
+    return result;
   } finally {
     await timer?.stop();
+    // The LUT file alone holds every entry from here on. After a failure (a full disk) the fold may fail
+    // too: the journal keeps the entries, and the first error is the one to report.
+    try {
+      store.close();
+    } catch (e) {
+      if (!failed) throw e;
+    }
   }
 }
 
@@ -196,6 +207,7 @@ async function profileWith(
   );
   summary.interrupted = done < instances.length;
   if (!summary.interrupted) partial.remove();
+  else partial.close();
   return { device: info, lutPath, lutId: store.id!, overheadMs: overhead.median, summary };
 }
 

@@ -103,19 +103,27 @@ const NAS = `node ${path.join(ROOT, 'dist/src/cli/run.js')}`;
 const FAST = '--warmup 1 --min-repeats 3 --max-repeats 5 --max-time-ms 50 --target-ci 0.5';
 
 describe('a real full disk (16 KiB tmpfs)', () => {
-  it.runIf(existsSync(path.join(ROOT, 'dist/src/cli/run.js')))('nas profile fails with exit 74, keeps the last complete LUT, leaves no temporary file', (ctx) => {
+  it.runIf(existsSync(path.join(ROOT, 'dist/src/cli/run.js')))('nas profile fails with exit 74, keeps every entry measured (LUT + its journal), leaves no temporary file', (ctx) => {
     const r = inTinyTmpfs(
-      // One round: the LUT is the only file written (with more rounds the rounds file beside it, written by the same
-      // writeFileAtomic, may meet the full disk first: also exit 74, no temporary file).
+      // One round: the LUT and its journal are the only files written (with more rounds the rounds file beside it,
+      // written the same way, may meet the full disk first: also exit 74, no temporary file).
       `${NAS} profile --device mock --space nb201 --calibrate 0 --rounds 1 --out "$T/x.lut.json" ${FAST} 2>"$T/../err-$$" ; echo "RC=$?"; ` +
-        `cat "$T/../err-$$"; rm -f "$T/../err-$$"; echo "FILES=$(ls "$T" | tr '\\n' ' ')"; echo "LUT<<"; cat "$T/x.lut.json"`,
+        `cat "$T/../err-$$"; rm -f "$T/../err-$$"; echo "FILES=$(ls "$T" | tr '\\n' ' ')"; echo "LUT<<"; cat "$T/x.lut.json"; ` +
+        `echo "JOURNAL<<"; cat "$T/x.lut.json.journal" 2>/dev/null`,
     );
     if (!r) return ctx.skip(); // no user namespaces here: the fault-injection tests above cover the same path
     expect(r.stdout).toMatch(/RC=74\n/);
     expect(r.stdout).toMatch(/error: (profiling stopped while .*: )?cannot write LUT file .*x\.lut\.json: no space left on the device \(the disk is full\) \(ENOSPC\)/);
-    expect(r.stdout).toMatch(/FILES=x\.lut\.json \n/);
-    const lut = validateLut(JSON.parse(r.stdout.split('LUT<<\n')[1]), 'the LUT left on the full disk');
-    expect(Object.keys(lut.entries).length).toBeGreaterThan(0);
+    // The LUT file, and the journal of the entries not folded into it yet (lut/journal.ts): no temporary file.
+    expect(r.stdout).toMatch(/FILES=x\.lut\.json (x\.lut\.json\.journal )?\n/);
+    const [lutText, journalText] = r.stdout.split('LUT<<\n')[1].split('JOURNAL<<\n');
+    validateLut(JSON.parse(lutText), 'the LUT left on the full disk');
+    // Read back as every nas command reads it, the LUT holds every entry the run says it measured.
+    const copy = path.join(dir, 'full-disk.lut.json');
+    writeFileSync(copy, lutText);
+    if (journalText) writeFileSync(`${copy}.journal`, journalText);
+    const measured = Number(/(\d+) entr(?:y|ies) measured in this run/.exec(r.stdout)?.[1] ?? 1);
+    expect(Object.keys(readLut(copy).entries).length).toBeGreaterThanOrEqual(Math.max(1, measured));
   });
 
   it.runIf(existsSync(path.join(ROOT, 'dist/src/cli/run.js')))('nas search fails with exit 74 and leaves no 0-byte checkpoint', (ctx) => {

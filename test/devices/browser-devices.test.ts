@@ -92,6 +92,21 @@ describe('webgpu', () => {
   it('refuses GPU timing with the native-EP bundle, which reports no kernel times', () => {
     expect(() => webgpuFactory.create({ bundle: 'webgpu', timing: 'gpu' })).toThrow(/timing=gpu needs bundle=all/);
   });
+
+  it('timing=auto (the default) takes GPU timestamps where the adapter has them, else the wall clock and says why', async () => {
+    const info = await open(webgpuFactory, { preferredLayout: 'NCHW' }).init();
+    const features = String(info.options.adapterFeatures).split(',');
+    if (features.includes('timestamp-query')) {
+      expect(info.options.timing).toBe('gpu');
+      expect(info.timing).toMatch(/GPU time .* timestamp-query/);
+    } else {
+      expect(info.options.timing).toBe('wall');
+      expect(info.timing).toMatch(/; no GPU timestamps \(the adapter lacks the timestamp-query feature\)$/);
+    }
+    const native = await open(webgpuFactory, { bundle: 'webgpu', preferredLayout: 'NCHW' }).init();
+    expect(native.options.timing).toBe('wall');
+    expect(native.timing).toMatch(/; no GPU timestamps \(ort\.webgpu\.bundle\.min\.mjs reports no kernel times\)$/);
+  }, 240_000); // two browsers to start
 });
 
 describe('tfjs-webgl', () => {

@@ -8,7 +8,7 @@ import { ConformanceSkip } from '../../devices/conformance/runner.js';
 import { OrtWebGpuDevice, ortWebGpuFactory, parseOrtWebGpuOptions } from '../../devices/ort-webgpu-native/index.js';
 import { chooseVulkan, SWIFTSHADER_ICD } from '../../devices/ort-webgpu-native/vulkan.js';
 import type { TimingProtocol } from '../../devices/types.js';
-import { opModel } from '../../export/model.js';
+import { opModel, overheadModel } from '../../export/model.js';
 import { UserError } from '../../src/core/errors.js';
 import { instance } from '../../src/core/ops.js';
 import { projectRoot } from '../../src/core/paths.js';
@@ -33,7 +33,9 @@ describe('webgpu-native: choosing the Vulkan driver', () => {
       outputs: 'gpu-buffer',
       cpuFallback: false,
       allowSoftware: true,
+      timing: 'auto',
     });
+    expect(() => parseOrtWebGpuOptions({ timing: 'cpu' })).toThrow(/auto, gpu, wall/);
     expect(() => parseOrtWebGpuOptions({ validationMode: 'disabled' })).toThrow(/basic, wgpuOnly, full/);
     expect(() => parseOrtWebGpuOptions({ cpuFallback: 'sometimes' })).toThrow(/true or false/);
   });
@@ -79,7 +81,7 @@ describe('webgpu-native: choosing the Vulkan driver', () => {
 
 describe.skipIf(available !== true)('webgpu-native device', () => {
   it('records the adapter (software, flagged), its options and how it times', async () => {
-    const d = new OrtWebGpuDevice({ preferredLayout: 'NCHW' });
+    const d = new OrtWebGpuDevice({ preferredLayout: 'NCHW', timing: 'wall' });
     const info = await d.init();
     expect(info).toMatchObject({
       device: 'webgpu-native',
@@ -88,14 +90,15 @@ describe.skipIf(available !== true)('webgpu-native device', () => {
       options: { preferredLayout: 'NCHW', validationMode: 'basic', outputs: 'gpu-buffer', cpuFallback: false },
     });
     expect(info.timing).toMatch(/outputs left on the GPU plus a 1-float fence run .* \(fence alone: median \d+\.\d+ ms at init\)/);
+    expect(info.options.timing).toBeUndefined(); // wall-clock LUTs keep the id they had before the option
     if (info.adapter?.isFallback) expect(info.warnings?.join(' ')).toMatch(/software adapter .* say nothing about a real GPU/);
     if (info.options.vulkanDriver === 'swiftshader') expect(process.env.VK_ICD_FILENAMES).toBe(SWIFTSHADER_ICD);
     await d.dispose();
   });
 
   it('times GPU work, not just its submission: fenced gpu-buffer runs take about as long as runs that read back', async () => {
-    const fenced = new OrtWebGpuDevice({ preferredLayout: 'NCHW' });
-    const readback = new OrtWebGpuDevice({ preferredLayout: 'NCHW', outputs: 'cpu' });
+    const fenced = new OrtWebGpuDevice({ preferredLayout: 'NCHW', timing: 'wall' });
+    const readback = new OrtWebGpuDevice({ preferredLayout: 'NCHW', outputs: 'cpu', timing: 'wall' });
     await fenced.init();
     await readback.init();
     const model = opModel(conv);
@@ -127,5 +130,27 @@ describe.skipIf(available !== true)('webgpu-native device', () => {
     await expect(strict.conformanceRunner()(opModel(sum).onnx, {})).rejects.toBeInstanceOf(ConformanceSkip);
     expect(new OrtWebGpuDevice({ cpuFallback: true }).supports(sum)).toBe(true);
     await strict.dispose();
+  });
+});
+
+describe.skipIf(available !== true)('webgpu-native: GPU timestamps', () => {
+  it('auto uses them where the adapter gives them, else says why it times by wall clock; a model without kernels takes 0', async () => {
+    const d = new OrtWebGpuDevice({ preferredLayout: 'NCHW' });
+    const info = await d.init();
+    if (info.options.timing !== 'gpu') {
+      // Not this machine's case (SwiftShader gives timestamps here): the fallback must say so.
+      console.warn(`webgpu-native: no GPU timestamps on this adapter: ${info.timing}`);
+      expect(info.timing).toMatch(/fence run .*; no GPU timestamps \(.+\)$/);
+      await expect(new OrtWebGpuDevice({ preferredLayout: 'NCHW', timing: 'gpu' }).init()).rejects.toThrow(/timing=gpu needs GPU timestamps/);
+      return void (await d.dispose());
+    }
+    expect(info.timing).toMatch(/^GPU time per session\.run: the sum of its kernels' durations from WebGPU timestamp queries/);
+    const r = await d.time(opModel(conv), FAST);
+    expect(r.stats.median).toBeGreaterThan(0);
+    expect(r.stats.n).toBeGreaterThanOrEqual(1);
+    // An Identity is a buffer copy for the EP, not a GPU program: no kernel, no GPU time.
+    const overhead = await d.time(overheadModel([1, 1, 1, 1]), FAST);
+    expect(overhead.stats.median).toBe(0);
+    await d.dispose();
   });
 });

@@ -28,8 +28,10 @@ window.hwnas = {
   /** config: { url, ep, numThreads, graphOptimizationLevel, timing }. */
   async loadOrt(config) {
     if (runtime) throw new Error('a runtime is already loaded in this page');
-    const { ort, ...info } = await loadOrt(config.url, { numThreads: config.numThreads, webgpu: config.ep === 'webgpu', gpuProfiling: config.timing === 'gpu' });
-    runtime = { kind: 'ort', ort, config, tickMs: info.tickMs };
+    const gpuProfiling = config.timing === 'auto' ? 'auto' : config.timing === 'gpu';
+    const { ort, ...info } = await loadOrt(config.url, { numThreads: config.numThreads, webgpu: config.ep === 'webgpu', gpuProfiling });
+    // 'auto' is settled here, by the adapter's features: the models opened later are timed the chosen way.
+    runtime = { kind: 'ort', ort, config: { ...config, timing: info.gpuTiming ? 'gpu' : 'wall' }, tickMs: info.tickMs };
     return { ...info, numThreads: ort.env.wasm.numThreads, ...(await browserInfo()) };
   },
 

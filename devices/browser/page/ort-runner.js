@@ -33,7 +33,8 @@ export async function probeAdapter() {
 
 /**
  * Imports onnxruntime-web from `url` and configures it before any session exists (the wasm thread
- * count and the WebGPU adapter and profiling can only be set then).
+ * count and the WebGPU adapter and profiling can only be set then). gpuProfiling: true, false, or
+ * 'auto' (on when the adapter has the timestamp-query feature); result.gpuTiming says what was chosen.
  */
 export async function loadOrt(url, { numThreads, webgpu, gpuProfiling }) {
   let ort;
@@ -50,7 +51,8 @@ export async function loadOrt(url, { numThreads, webgpu, gpuProfiling }) {
     const probe = await probeAdapter();
     if (probe.error) return { ...result, adapterError: probe.error, ort };
     ort.env.webgpu.adapter = probe.adapter;
-    if (gpuProfiling) ort.env.webgpu.profiling = { mode: 'default', ondata: (e) => gpuEvents.push(e) };
+    result.gpuTiming = gpuProfiling === true || (gpuProfiling === 'auto' && probe.info.features.includes('timestamp-query'));
+    if (result.gpuTiming) ort.env.webgpu.profiling = { mode: 'default', ondata: (e) => gpuEvents.push(e) };
     result.adapter = probe.info;
   }
   return { ...result, ort };
