@@ -196,38 +196,50 @@ async function cpuClockBench(): Promise<void> {
  * the per-run session costs that calibration handles.
  */
 async function kernelClockBench(): Promise<void> {
-  const { ortProfileModel } = await import('../src/onnx/ort-profile.js');
+  const { ortProfileModel, wasmProfileModel } = await import('../src/onnx/ort-profile.js');
   const { unitModel } = await import('../src/onnx/extract.js');
+  // ort-cpu: onnxruntime-node's profiler; wasm: onnxruntime-web's (its WebAssembly build, 1 thread), each on the
+  // partition that device gets (src/onnx/plan.ts).
+  const wasm = args.device === 'wasm';
+  const rule = partitionRuleFor(wasm ? 'wasm' : 'cpu');
+  const profile = wasm ? wasmProfileModel : ortProfileModel;
+  const load0 = loadavg();
   const rows: string[] = [];
   const points: Point[] = [];
+  const alone = new Map<string, { all: number; main: number }>();
   for (const it of items) {
-    const plan = await planOnnx(it.file, { inputShapes: it.inputShapes, level: 'all' });
-    const whole = await ortProfileModel(renamedModelBytes(plan.graph), plan.graph.inputs, 'all', 20);
-    const wholeMs = whole.reduce((t, k) => t + k.minUs, 0) / 1000;
-    const alone = new Map<string, { all: number; main: number }>();
+    const plan = await planOnnx(it.file, { inputShapes: it.inputShapes, ...rule });
+    // The whole file twice (two sessions): their agreement is the noise floor of the comparison.
+    const wholeMs = async () => (await profile(renamedModelBytes(plan.graph), plan.graph.inputs, rule.level, 20)).reduce((t, k) => t + k.minUs, 0) / 1000;
+    const m1 = await wholeMs();
     for (const u of plan.units) {
       if (alone.has(u.key)) continue;
       const m = unitModel(plan.graph, u.unit);
-      const ks = await ortProfileModel(m.onnx, m.inputs, 'all', 20);
+      const ks = await profile(m.onnx, m.inputs, rule.level, 20);
       alone.set(u.key, { all: ks.reduce((t, k) => t + k.minUs, 0) / 1000, main: ks.filter((k) => !k.op.startsWith('Reorder')).reduce((t, k) => t + k.minUs, 0) / 1000 });
     }
+    const m2 = await wholeMs();
+    const measured = (m1 + m2) / 2;
     const sumAll = plan.units.reduce((t, u) => t + alone.get(u.key)!.all, 0);
     const sumMain = plan.units.reduce((t, u) => t + alone.get(u.key)!.main, 0);
-    points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted: sumAll, measured: wholeMs, errorPct: errorPct(sumAll, wholeMs) });
-    rows.push(`| ${it.name} | ${plan.units.length} | ${wholeMs.toFixed(3)} | ${sumAll.toFixed(3)} (${errorPct(sumAll, wholeMs).toFixed(1)}%) | ${sumMain.toFixed(3)} (${errorPct(sumMain, wholeMs).toFixed(1)}%) |`);
-    process.stderr.write(`${rows[rows.length - 1]}\n`);
+    points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted: sumAll, measured, errorPct: errorPct(sumAll, measured), m1, m2, selfPct: errorPct(m2, m1) });
+    rows.push(`| ${it.name} | ${plan.units.length} | ${measured.toFixed(3)} | ${sumAll.toFixed(3)} (${errorPct(sumAll, measured).toFixed(1)}%) | ${sumMain.toFixed(3)} (${errorPct(sumMain, measured).toFixed(1)}%) |`);
+    process.stderr.write(`${rows[rows.length - 1]} self ${errorPct(m2, m1).toFixed(1)}%\n`);
   }
+  const load1 = loadavg();
   console.log(
     [
-      summary(points, `clock: onnxruntime profile, each kernel's fastest of 20 runs, ort-cpu 1 thread, level all; predicted = Σ units alone incl. their reorders`),
+      summary(points, `clock: onnxruntime${wasm ? '-web (wasm)' : ''} profile, each kernel's fastest of 20 runs, ${wasm ? 'wasm' : 'ort-cpu'} 1 thread, ${plans0Source(rule)}; predicted = Σ units alone incl. their reorders; measured = mean of the file profiled twice\nload (/proc/loadavg 1/5/15 min): start ${load0}; end ${load1}`),
       '',
       '| file | units | file\'s kernels ms | Σ units alone, with their reorders | Σ units alone, compute kernels only |',
       '|---|---|---|---|---|',
       ...rows,
     ].join('\n'),
   );
-  writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-kernelclock.json`), JSON.stringify({ args, points }, null, 1));
+  writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-kernelclock.json`), JSON.stringify({ args, load: { start: load0, end: load1 }, points }, null, 1));
 }
+
+const plans0Source = (rule: { level: string; nchwc: boolean }) => `level ${rule.level}${rule.nchwc ? '' : ' without NCHWc'}`;
 
 if (args.clock === 'kernel') {
   await kernelClockBench();

