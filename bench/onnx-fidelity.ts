@@ -13,19 +13,20 @@
  *
  * Prints a markdown summary and writes every point to out/bench/onnx-fidelity-<device>.json.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yargs from 'yargs';
 import { agreement, errorPct } from '../src/core/agreement.js';
 import { Rng } from '../src/core/rng.js';
-import { partitionLevelFor, planOnnx, type OnnxPlan } from '../src/onnx/plan.js';
+import { partitionRuleFor, planOnnx, type OnnxPlan } from '../src/onnx/plan.js';
 import { predictOnnx } from '../src/onnx/predict.js';
 import { profileUnits } from '../src/onnx/profile-units.js';
 import { renamedModelBytes } from '../src/onnx/partition.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { resolveDevice } from '../devices/registry.js';
-import type { DeviceOptions, TimingProtocol } from '../devices/types.js';
+import { timeModelsInRounds } from '../devices/rounds.js';
+import { DEFAULT_PROTOCOL, ESTIMATORS, type DeviceOptions, type Estimator, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
 import { readLut } from '../lut/store.js';
 
@@ -38,6 +39,8 @@ const args = await yargs(process.argv.slice(2))
   .option('published', { type: 'boolean', default: true })
   .option('third-party', { type: 'boolean', default: true })
   .option('max-time-ms', { type: 'number', default: 1000 })
+  .option('rounds', { type: 'number', default: DEFAULT_PROTOCOL.rounds ?? 1 })
+  .option('estimator', { choices: ESTIMATORS, default: DEFAULT_PROTOCOL.estimator ?? 'median' })
   .option('clock', {
     choices: ['wall', 'cpu', 'kernel'] as const,
     default: 'wall',
@@ -53,7 +56,9 @@ const filesDir = path.join(outDir, 'onnx-fidelity-files');
 mkdirSync(filesDir, { recursive: true });
 const tag = `${args.device}-t${args.threads}-${args.resolution}`;
 const lutPath = path.join(outDir, `onnx-fidelity-${tag}.lut.json`);
-const protocol: TimingProtocol = { warmup: 10, minRepeats: 20, maxRepeats: 2000, maxTimeMs: args.maxTimeMs, targetCI: 0.02 };
+// Units and whole files alike are timed in rounds (devices/rounds.ts), the project's default protocol: shuffled
+// passes, rounds that disagree get extra ones, the estimator combines them.
+const protocol: TimingProtocol = { ...DEFAULT_PROTOCOL, warmup: 10, minRepeats: 20, maxRepeats: 2000, maxTimeMs: args.maxTimeMs, targetCI: 0.02, rounds: args.rounds, estimator: args.estimator as Estimator };
 const options: DeviceOptions = { threads: args.threads };
 
 interface Item {
@@ -89,7 +94,9 @@ if (args.thirdParty) {
   items.push(...found);
 }
 
-type Point = { name: string; set: string; units: number; nodes: number; predicted: number; measured: number; errorPct: number };
+type Point = { name: string; set: string; units: number; nodes: number; predicted: number; measured: number; errorPct: number; m1?: number; m2?: number; selfPct?: number };
+
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 function summary(points: Point[], head: string): string {
   const fmt = (a: ReturnType<typeof agreement>) => `${a.n} | ${a.within5.toFixed(1)}% | ${a.within10.toFixed(1)}% | ${a.meanAbsErrorPct.toFixed(2)}% | ${a.maxAbsErrorPct.toFixed(1)}% | ${a.kendallTau.toFixed(3)} | ${a.spearmanRho.toFixed(3)}`;
@@ -98,17 +105,26 @@ function summary(points: Point[], head: string): string {
     return agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured));
   };
   const sets = ['published', 'random', 'third-party'].filter((s) => points.some((p) => p.set === s));
+  const twice = points.every((p) => p.selfPct !== undefined);
+  // Self-agreement: the file's second measurement against its first, the noise floor of the comparison.
+  const self = (set?: string) => {
+    const ps = points.filter((p) => !set || p.set === set);
+    const within = (100 * ps.filter((p) => Math.abs(p.selfPct!) <= 10).length) / ps.length;
+    return ` ${within.toFixed(1)}% | ${Math.max(...ps.map((p) => Math.abs(p.selfPct!))).toFixed(1)}% |`;
+  };
   return [
     head,
     '',
-    '| set | n | within ±5% | within ±10% | mean abs err | max abs err | Kendall τ | Spearman ρ |',
-    '|---|---|---|---|---|---|---|---|',
-    ...sets.map((s) => `| ${s} | ${fmt(of(s))} |`),
-    `| all | ${fmt(of())} |`,
+    `| set | n | within ±5% | within ±10% | mean abs err | max abs err | Kendall τ | Spearman ρ |${twice ? ' self-agreement within ±10% | max self-disagreement |' : ''}`,
+    `|---|---|---|---|---|---|---|---|${twice ? '---|---|' : ''}`,
+    ...sets.map((s) => `| ${s} | ${fmt(of(s))} |${twice ? self(s) : ''}`),
+    `| all | ${fmt(of())} |${twice ? self() : ''}`,
     '',
-    '| file | nodes | units | predicted ms | measured ms | error |',
-    '|---|---|---|---|---|---|',
-    ...points.filter((p) => p.set !== 'random').map((p) => `| ${p.name} | ${p.nodes} | ${p.units} | ${p.predicted.toFixed(3)} | ${p.measured.toFixed(3)} | ${p.errorPct.toFixed(1)}% |`),
+    `| file | nodes | units | predicted ms | measured ms | error |${twice ? ' measured 1st / 2nd ms | self |' : ''}`,
+    `|---|---|---|---|---|---|${twice ? '---|---|' : ''}`,
+    ...points
+      .filter((p) => p.set !== 'random')
+      .map((p) => `| ${p.name} | ${p.nodes} | ${p.units} | ${p.predicted.toFixed(3)} | ${p.measured.toFixed(3)} | ${p.errorPct.toFixed(1)}% |${twice ? ` ${p.m1!.toFixed(3)} / ${p.m2!.toFixed(3)} | ${p.selfPct!.toFixed(1)}% |` : ''}`),
   ].join('\n');
 }
 
@@ -180,38 +196,50 @@ async function cpuClockBench(): Promise<void> {
  * the per-run session costs that calibration handles.
  */
 async function kernelClockBench(): Promise<void> {
-  const { ortProfileModel } = await import('../src/onnx/ort-profile.js');
+  const { ortProfileModel, wasmProfileModel } = await import('../src/onnx/ort-profile.js');
   const { unitModel } = await import('../src/onnx/extract.js');
+  // ort-cpu: onnxruntime-node's profiler; wasm: onnxruntime-web's (its WebAssembly build, 1 thread), each on the
+  // partition that device gets (src/onnx/plan.ts).
+  const wasm = args.device === 'wasm';
+  const rule = partitionRuleFor(wasm ? 'wasm' : 'cpu');
+  const profile = wasm ? wasmProfileModel : ortProfileModel;
+  const load0 = loadavg();
   const rows: string[] = [];
   const points: Point[] = [];
+  const alone = new Map<string, { all: number; main: number }>();
   for (const it of items) {
-    const plan = await planOnnx(it.file, { inputShapes: it.inputShapes, level: 'all' });
-    const whole = await ortProfileModel(renamedModelBytes(plan.graph), plan.graph.inputs, 'all', 20);
-    const wholeMs = whole.reduce((t, k) => t + k.minUs, 0) / 1000;
-    const alone = new Map<string, { all: number; main: number }>();
+    const plan = await planOnnx(it.file, { inputShapes: it.inputShapes, ...rule });
+    // The whole file twice (two sessions): their agreement is the noise floor of the comparison.
+    const wholeMs = async () => (await profile(renamedModelBytes(plan.graph), plan.graph.inputs, rule.level, 20)).reduce((t, k) => t + k.minUs, 0) / 1000;
+    const m1 = await wholeMs();
     for (const u of plan.units) {
       if (alone.has(u.key)) continue;
       const m = unitModel(plan.graph, u.unit);
-      const ks = await ortProfileModel(m.onnx, m.inputs, 'all', 20);
+      const ks = await profile(m.onnx, m.inputs, rule.level, 20);
       alone.set(u.key, { all: ks.reduce((t, k) => t + k.minUs, 0) / 1000, main: ks.filter((k) => !k.op.startsWith('Reorder')).reduce((t, k) => t + k.minUs, 0) / 1000 });
     }
+    const m2 = await wholeMs();
+    const measured = (m1 + m2) / 2;
     const sumAll = plan.units.reduce((t, u) => t + alone.get(u.key)!.all, 0);
     const sumMain = plan.units.reduce((t, u) => t + alone.get(u.key)!.main, 0);
-    points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted: sumAll, measured: wholeMs, errorPct: errorPct(sumAll, wholeMs) });
-    rows.push(`| ${it.name} | ${plan.units.length} | ${wholeMs.toFixed(3)} | ${sumAll.toFixed(3)} (${errorPct(sumAll, wholeMs).toFixed(1)}%) | ${sumMain.toFixed(3)} (${errorPct(sumMain, wholeMs).toFixed(1)}%) |`);
-    process.stderr.write(`${rows[rows.length - 1]}\n`);
+    points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted: sumAll, measured, errorPct: errorPct(sumAll, measured), m1, m2, selfPct: errorPct(m2, m1) });
+    rows.push(`| ${it.name} | ${plan.units.length} | ${measured.toFixed(3)} | ${sumAll.toFixed(3)} (${errorPct(sumAll, measured).toFixed(1)}%) | ${sumMain.toFixed(3)} (${errorPct(sumMain, measured).toFixed(1)}%) |`);
+    process.stderr.write(`${rows[rows.length - 1]} self ${errorPct(m2, m1).toFixed(1)}%\n`);
   }
+  const load1 = loadavg();
   console.log(
     [
-      summary(points, `clock: onnxruntime profile, each kernel's fastest of 20 runs, ort-cpu 1 thread, level all; predicted = Σ units alone incl. their reorders`),
+      summary(points, `clock: onnxruntime${wasm ? '-web (wasm)' : ''} profile, each kernel's fastest of 20 runs, ${wasm ? 'wasm' : 'ort-cpu'} 1 thread, ${plans0Source(rule)}; predicted = Σ units alone incl. their reorders; measured = mean of the file profiled twice\nload (/proc/loadavg 1/5/15 min): start ${load0}; end ${load1}`),
       '',
       '| file | units | file\'s kernels ms | Σ units alone, with their reorders | Σ units alone, compute kernels only |',
       '|---|---|---|---|---|',
       ...rows,
     ].join('\n'),
   );
-  writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-kernelclock.json`), JSON.stringify({ args, points }, null, 1));
+  writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-kernelclock.json`), JSON.stringify({ args, load: { start: load0, end: load1 }, points }, null, 1));
 }
+
+const plans0Source = (rule: { level: string; nchwc: boolean }) => `level ${rule.level}${rule.nchwc ? '' : ' without NCHWc'}`;
 
 if (args.clock === 'kernel') {
   await kernelClockBench();
@@ -224,22 +252,37 @@ if (args.clock === 'cpu') {
 
 const device = await resolveDevice(args.device, options);
 const info = await device.init();
-const level = partitionLevelFor(info);
+const rule = partitionRuleFor(info);
 const plans: OnnxPlan[] = [];
-for (const it of items) plans.push(await planOnnx(it.file, { inputShapes: it.inputShapes, level }));
+for (const it of items) plans.push(await planOnnx(it.file, { inputShapes: it.inputShapes, ...rule }));
+const loadBefore = loadavg();
 const t0 = Date.now();
 const prof = await profileUnits({ device, plans, protocol, lutPath, onProgress: (d, t) => d % 25 === 0 && process.stderr.write(`units ${d}/${t}\n`) });
 const profileSeconds = (Date.now() - t0) / 1000;
 const lut = readLut(lutPath);
 
+// Every file is measured twice, in two independent sets of rounds, so that each file's
+// self-agreement (the two measurements against each other) is the noise floor its prediction is read against.
+const loadAt: Record<string, string> = { profiling: loadBefore, afterProfiling: loadavg() };
+const measuredPasses: number[][] = [[], []];
+for (const pass of [0, 1]) {
+  loadAt[`pass${pass + 1}`] = loadavg();
+  const models = items.map((it, i) => ({
+    id: it.name,
+    build: () => ({ key: it.name, onnx: renamedModelBytes(plans[i].graph), inputs: plans[i].graph.inputs.map((x) => ({ name: x.name, shape: x.shape })), ops: [] }),
+  }));
+  const results = await timeModelsInRounds(device, models, protocol, { seed: args.seed + pass });
+  results.forEach((r, i) => (measuredPasses[pass][i] = r.stats.median));
+}
+loadAt.end = loadavg();
 const points: Point[] = [];
 for (const [i, it] of items.entries()) {
   const plan = plans[i];
   const predicted = predictOnnx(lut, plan).ms;
-  const inputs = plan.graph.inputs.map((x) => ({ name: x.name, shape: x.shape }));
-  const { stats } = await device.time({ key: it.name, onnx: renamedModelBytes(plan.graph), inputs, ops: [] }, protocol);
-  points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted, measured: stats.median, errorPct: errorPct(predicted, stats.median) });
-  process.stderr.write(`${it.name}: predicted ${predicted.toFixed(3)} ms, measured ${stats.median.toFixed(3)} ms\n`);
+  const [m1, m2] = [measuredPasses[0][i], measuredPasses[1][i]];
+  const measured = (m1 + m2) / 2;
+  points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted, measured, errorPct: errorPct(predicted, measured), m1, m2, selfPct: errorPct(m2, m1) });
+  process.stderr.write(`${it.name}: predicted ${predicted.toFixed(3)} ms, measured ${m1.toFixed(3)} / ${m2.toFixed(3)} ms\n`);
 }
 await device.dispose();
 
@@ -248,7 +291,7 @@ const largest = items.map((it, i) => ({ it, n: plans[i].graph.nodes.length })).s
 const timings: number[] = [];
 for (let r = 0; r < 5; r++) {
   const s = performance.now();
-  predictOnnx(readLut(lutPath), await planOnnx(largest.it.file, { inputShapes: largest.it.inputShapes, level }));
+  predictOnnx(readLut(lutPath), await planOnnx(largest.it.file, { inputShapes: largest.it.inputShapes, ...rule }));
   timings.push(performance.now() - s);
 }
 
@@ -259,7 +302,9 @@ const report = [
       `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)`,
   ),
   '',
+  `load (/proc/loadavg 1/5/15 min): ${Object.entries(loadAt).map(([k, v]) => `${k} ${v}`).join('; ')}`,
+  '',
   `read + partition + predict ${largest.it.name} (${largest.n} nodes), warm LUT and partition cache, in process: ${timings.map((t) => t.toFixed(0)).join(', ')} ms`,
 ].join('\n');
 console.log(report);
-writeFileSync(path.join(outDir, `onnx-fidelity-${tag}.json`), JSON.stringify({ args, device: info, lutId: lut.id, points, readPartitionPredictMs: timings }, null, 1));
+writeFileSync(path.join(outDir, `onnx-fidelity-${tag}.json`), JSON.stringify({ args, device: info, lutId: lut.id, points, load: loadAt, readPartitionPredictMs: timings }, null, 1));

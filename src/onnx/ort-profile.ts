@@ -4,7 +4,7 @@
  * kernel with its node name, op, provider, output shapes and duration. Used to check partitions
  * (test/onnx/partition.test.ts) and by bench/onnx-fidelity.ts.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { OnnxGraph } from './graph.js';
@@ -48,30 +48,67 @@ export async function ortProfileModel(bytes: Uint8Array, inputs: { name: string;
     await session.release();
     const file = readdirSync(dir).find((f) => f.startsWith('trace'));
     if (!file) throw new Error('onnxruntime wrote no profile');
-    const events = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as {
-      cat: string;
-      name: string;
-      dur: number;
-      args?: { op_name?: string; provider?: string; output_type_shape?: Record<string, number[]>[] };
-    }[];
-    const byName = new Map<string, ProfiledKernel>();
-    for (const e of events) {
-      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
-      const name = e.name.slice(0, -'_kernel_time'.length);
-      const k = byName.get(name) ?? {
-        name,
-        op: e.args?.op_name ?? '',
-        provider: e.args?.provider ?? '',
-        outputShapes: (e.args?.output_type_shape ?? []).map((o) => Object.values(o)[0] ?? []),
-        durUs: 0,
-        minUs: Infinity,
-      };
-      k.durUs += e.dur;
-      k.minUs = Math.min(k.minUs, e.dur);
-      byName.set(name, k);
-    }
-    return [...byName.values()];
+    return kernelsOfTrace(readFileSync(path.join(dir, file), 'utf8'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One record per kernel of a Chrome-trace JSON that onnxruntime's profiler wrote. */
+export function kernelsOfTrace(text: string): ProfiledKernel[] {
+  const events = JSON.parse(text) as {
+    cat: string;
+    name: string;
+    dur: number;
+    args?: { op_name?: string; provider?: string; output_type_shape?: Record<string, number[]>[] };
+  }[];
+  const byName = new Map<string, ProfiledKernel>();
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    const name = e.name.slice(0, -'_kernel_time'.length);
+    const k = byName.get(name) ?? {
+      name,
+      op: e.args?.op_name ?? '',
+      provider: e.args?.provider ?? '',
+      outputShapes: (e.args?.output_type_shape ?? []).map((o) => Object.values(o)[0] ?? []),
+      durUs: 0,
+      minUs: Infinity,
+    };
+    k.durUs += e.dur;
+    k.minUs = Math.min(k.minUs, e.dur);
+    byName.set(name, k);
+  }
+  return [...byName.values()];
+}
+
+/**
+ * The same account from onnxruntime-web's WebAssembly build (1 thread), whose optimizer cannot write an
+ * optimized model (the wasm module has no file system: optimizedModelFilePath crashes it) but whose profiler
+ * prints the trace to stdout when the session ends profiling; it is captured here.
+ */
+export async function wasmProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1): Promise<ProfiledKernel[]> {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: level, enableProfiling: true, logSeverityLevel: 3 });
+  try {
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+    for (const i of inputs) feeds[i.name] = new ort.Tensor('float32', new Float32Array(i.shape.reduce((a, b) => a * b, 1)).fill(0.5), i.shape);
+    for (let r = 0; r < runs; r++) await session.run(feeds);
+    // Its Node build prints with fs.writeSync(1, line) on the fs module object: capture those lines.
+    const chunks: string[] = [];
+    const writeSync = fs.writeSync;
+    fs.writeSync = ((fd: number, data: unknown, ...rest: never[]) =>
+      fd === 1 && typeof data === 'string' ? (chunks.push(data), data.length) : (writeSync as (...a: unknown[]) => number)(fd, data, ...rest)) as typeof fs.writeSync;
+    try {
+      session.endProfiling();
+    } finally {
+      fs.writeSync = writeSync;
+    }
+    const text = chunks.join('');
+    const start = text.indexOf('[');
+    if (start < 0) throw new Error('onnxruntime-web printed no profile');
+    return kernelsOfTrace(text.slice(start, text.lastIndexOf(']') + 1));
+  } finally {
+    await session.release();
   }
 }

@@ -26,6 +26,7 @@ import { UserError } from '../core/errors.js';
 import type { OnnxGraph, OnnxNode } from './graph.js';
 
 const { onnx } = onnxProto;
+type InferenceSessionOptions = import('onnxruntime-node').InferenceSession.SessionOptions;
 export const NODE_PREFIX = 'hwnas_n';
 
 export interface Unit {
@@ -33,6 +34,8 @@ export interface Unit {
   nodes: OnnxNode[];
   /** The runtime's kernel: its node name and op (domain:op) in the optimized graph. */
   kernel: { name: string; op: string };
+  /** Further kernels of the same unit: the unnamed nodes an inlined function op (HardSwish → HardSigmoid + Mul) runs before its last one. */
+  also?: { name: string; op: string }[];
 }
 
 export interface Partition {
@@ -68,10 +71,16 @@ export function renamedModelBytes(g: OnnxGraph): Uint8Array {
 export interface OptimizedNode {
   name: string;
   op: string;
+  inputs: string[];
   outputs: string[];
 }
 
-export async function ortOptimizedNodes(g: OnnxGraph, level: OptLevel): Promise<{ nodes: OptimizedNode[]; version: string }> {
+/**
+ * `nchwc: false` turns onnxruntime's NchwcTransformer off (session config
+ * optimization.disable_specified_optimizers): the graph the WebAssembly build runs at the same level, whose
+ * MLAS has no NCHWc kernels (checked against onnxruntime-web's own profile, test/onnx/partition.test.ts).
+ */
+export async function ortOptimizedNodes(g: OnnxGraph, level: OptLevel, opts: { nchwc?: boolean } = {}): Promise<{ nodes: OptimizedNode[]; version: string }> {
   const ort = await import('onnxruntime-node');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hwnas-opt-'));
   const out = path.join(dir, 'optimized.onnx');
@@ -84,14 +93,15 @@ export async function ortOptimizedNodes(g: OnnxGraph, level: OptLevel): Promise<
         graphOptimizationLevel: level,
         optimizedModelFilePath: out,
         logSeverityLevel: 3,
-      });
+        ...(opts.nchwc === false ? { extra: { optimization: { disable_specified_optimizers: 'NchwcTransformer' } } } : {}),
+      } as InferenceSessionOptions);
     } catch (e) {
       throw new UserError(`onnxruntime cannot load '${g.file}': ${(e as Error).message}`, { cause: e, hint: 'the file must load in onnxruntime to be partitioned into its kernels' });
     }
     await session.release();
     const opt = onnx.ModelProto.decode(readFileSync(out));
     return {
-      nodes: (opt.graph?.node ?? []).map((n) => ({ name: n.name ?? '', op: `${n.domain ? n.domain + ':' : ''}${n.opType}`, outputs: [...(n.output ?? [])] })),
+      nodes: (opt.graph?.node ?? []).map((n) => ({ name: n.name ?? '', op: `${n.domain ? n.domain + ':' : ''}${n.opType}`, inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])] })),
       version: ort.env.versions?.node ?? '',
     };
   } finally {
@@ -111,6 +121,8 @@ export function mapOptimized(g: OnnxGraph, optimized: OptimizedNode[], source: s
   const groupOf = new Map<number, number>(); // node index → unit index
   const units: Unit[] = [];
   const layoutKernels: Partition['layoutKernels'] = [];
+  const inlined: OptimizedNode[] = [];
+  const unitOf = new Map<OptimizedNode, number>();
   const prefix = new RegExp(`^${NODE_PREFIX}(\\d+)`);
   for (const k of optimized) {
     let anchor: OnnxNode | undefined;
@@ -120,11 +132,24 @@ export function mapOptimized(g: OnnxGraph, optimized: OptimizedNode[], source: s
     // A node the optimizer created without a name (e.g. a HardSwish fusion) keeps its last original output tensor.
     else if (!k.name) anchor = k.outputs.map((o) => producer.get(o)).find((p) => p && !groupOf.has(p.index));
     if (!anchor || anchor.folded || groupOf.has(anchor.index)) {
-      layoutKernels.push({ name: k.name, op: k.op });
+      if (!k.name) inlined.push(k);
+      else layoutKernels.push({ name: k.name, op: k.op });
       continue;
     }
     groupOf.set(anchor.index, units.length);
+    unitOf.set(k, units.length);
     units.push({ nodes: [anchor], kernel: { name: k.name, op: k.op } });
+  }
+  // An unnamed node whose outputs are no original tensor is an inner step of an inlined function op: it belongs
+  // to the unit of the kernel that consumes its output (HardSigmoid → Mul, the Mul keeping HardSwish's output).
+  for (const k of inlined.reverse()) {
+    const consumer = optimized.find((c) => c !== k && c.inputs.some((i) => k.outputs.includes(i)));
+    const u = consumer && unitOf.get(consumer);
+    if (u === undefined) layoutKernels.push({ name: k.name, op: k.op });
+    else {
+      (units[u].also ??= []).unshift({ name: k.name, op: k.op });
+      unitOf.set(k, u);
+    }
   }
   const vanished = g.nodes.filter((n) => !n.folded && !groupOf.has(n.index));
   const isVanished = (n: OnnxNode) => !n.folded && !groupOf.has(n.index);
@@ -182,11 +207,11 @@ export function cacheDir(): string {
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'hw-nas');
 }
 
-function cacheFile(g: OnnxGraph, level: OptLevel, version: string): string {
+function cacheFile(g: OnnxGraph, level: OptLevel, nchwc: boolean, version: string): string {
   const h = createHash('sha256');
   h.update(readFileSync(g.file));
-  h.update(JSON.stringify({ inputs: g.inputs, level, version }));
-  return path.join(cacheDir(), 'partitions-v2', `${h.digest('hex').slice(0, 32)}.json`);
+  h.update(JSON.stringify({ inputs: g.inputs, level, version, ...(nchwc ? {} : { nchwc }) }));
+  return path.join(cacheDir(), 'partitions-v3', `${h.digest('hex').slice(0, 32)}.json`);
 }
 
 async function ortVersion(): Promise<string> {
@@ -195,10 +220,11 @@ async function ortVersion(): Promise<string> {
   return typeof found === 'string' ? 'unknown' : found.version;
 }
 
-export async function partitionWithOrt(g: OnnxGraph, level: OptLevel = 'all', opts: { cache?: boolean } = {}): Promise<Partition> {
+export async function partitionWithOrt(g: OnnxGraph, level: OptLevel = 'all', opts: { cache?: boolean; nchwc?: boolean } = {}): Promise<Partition> {
   const version = await ortVersion();
-  const file = cacheFile(g, level, version);
-  const source = `onnxruntime-node ${version} optimized graph, level ${level}`;
+  const nchwc = opts.nchwc !== false;
+  const file = cacheFile(g, level, nchwc, version);
+  const source = `onnxruntime-node ${version} optimized graph, level ${level}${nchwc || level !== 'all' ? '' : ' without NCHWc'}`;
   if (opts.cache !== false) {
     try {
       const cached = JSON.parse(readFileSync(file, 'utf8')) as { nodes: OptimizedNode[] };
@@ -207,7 +233,7 @@ export async function partitionWithOrt(g: OnnxGraph, level: OptLevel = 'all', op
       // not cached yet (or unreadable): optimise below
     }
   }
-  const { nodes } = await ortOptimizedNodes(g, level);
+  const { nodes } = await ortOptimizedNodes(g, level, { nchwc });
   if (opts.cache !== false) {
     try {
       mkdirSync(path.dirname(file), { recursive: true });

@@ -4,10 +4,14 @@
  *
  * Which partition a device gets (documented per device, docs/onnx.md):
  *   ort-cpu          onnxruntime-node's own optimized graph at the LUT's graphOptimizationLevel (default all)
+ *   wasm,            onnxruntime-node's optimized graph at the device's level (default all) with the
+ *   browser-wasm     NchwcTransformer off: the kernels onnxruntime-web's WebAssembly build runs (its MLAS has no
+ *                    NCHWc kernels; checked against its own profile, test/onnx/partition.test.ts)
  *   everything else  onnxruntime-node's optimized graph at level extended: the platform-independent fusions
  *                    (Conv+BN folding, Conv/Gemm+activation, MatMul+Add, LayerNorm, Gelu…) that every
- *                    onnxruntime build applies, without the x86 NCHWc layout (wasm/WebGPU builds lack those
- *                    kernels). For tfjs devices this is an approximation: tfjs fuses Conv+bias+activation only.
+ *                    onnxruntime build applies, without the x86 NCHWc layout. An assumption for WebGPU/CUDA
+ *                    (not checked against their profiles); for tfjs devices an approximation (tfjs fuses
+ *                    Conv+bias+activation only).
  */
 import type { DeviceInfo } from '../../devices/types.js';
 import type { OnnxGraph } from './graph.js';
@@ -32,18 +36,26 @@ export interface OnnxPlan {
   partition: Partition;
   units: PlannedUnit[];
   level: OptLevel;
+  /** Whether the partition has onnxruntime's x86 NCHWc layout (ort-cpu) or not (every other device). */
+  nchwc: boolean;
+}
+
+/** The optimized graph a device runs: onnxruntime's level, and whether its NCHWc layout pass is on. */
+export interface PartitionRule {
+  level: OptLevel;
+  nchwc: boolean;
 }
 
 const LEVELS: readonly OptLevel[] = ['disabled', 'basic', 'extended', 'all'];
 
-/** The optimisation level whose optimized graph a device runs (see the file comment). */
-export function partitionLevelFor(device: Pick<DeviceInfo, 'device' | 'options'> | string): OptLevel {
+/** The optimized graph a device runs (see the file comment). */
+export function partitionRuleFor(device: Pick<DeviceInfo, 'device' | 'options'> | string): PartitionRule {
   const name = typeof device === 'string' ? device : device.device;
-  if (name === 'ort-cpu' || name === 'cpu') {
-    const level = typeof device === 'string' ? undefined : device.options.graphOptimizationLevel;
-    return LEVELS.includes(level as OptLevel) ? (level as OptLevel) : 'all';
-  }
-  return 'extended';
+  const given = typeof device === 'string' ? undefined : device.options.graphOptimizationLevel;
+  const level = LEVELS.includes(given as OptLevel) ? (given as OptLevel) : 'all';
+  if (name === 'ort-cpu' || name === 'cpu') return { level, nchwc: true };
+  if (name === 'wasm' || name === 'browser-wasm') return { level, nchwc: false };
+  return { level: 'extended', nchwc: false };
 }
 
 export function planUnits(graph: OnnxGraph, partition: Partition): PlannedUnit[] {
@@ -63,8 +75,9 @@ export function planUnits(graph: OnnxGraph, partition: Partition): PlannedUnit[]
   });
 }
 
-export async function planOnnx(file: string, opts: ReadOptions & { level: OptLevel }): Promise<OnnxPlan> {
+export async function planOnnx(file: string, opts: ReadOptions & { level: OptLevel; nchwc?: boolean }): Promise<OnnxPlan> {
   const graph = await readOnnxGraph(file, opts);
-  const partition = await partitionWithOrt(graph, opts.level);
-  return { graph, partition, units: planUnits(graph, partition), level: opts.level };
+  const nchwc = opts.nchwc !== false;
+  const partition = await partitionWithOrt(graph, opts.level, { nchwc });
+  return { graph, partition, units: planUnits(graph, partition), level: opts.level, nchwc };
 }

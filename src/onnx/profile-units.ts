@@ -3,10 +3,12 @@
  * --profile-missing): each unit the LUT lacks is extracted as a standalone model and timed with the same
  * harness and device as every op. Resumable like the op profiler: the store writes after every entry.
  */
-import type { Device, DeviceInfo, TimingProtocol } from '../../devices/types.js';
+import { measureInRounds, measureModel, timeRound, type RoundRecord } from '../../devices/rounds.js';
+import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { overheadModel } from '../../export/model.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
+import { entryFromRounds } from '../profile/profiler.js';
 import { unitModel } from './extract.js';
 import type { OnnxPlan } from './plan.js';
 
@@ -30,10 +32,7 @@ export async function profileUnits(opts: {
 }): Promise<UnitProfileSummary> {
   const info = await opts.device.init();
   const store = LutStore.open(opts.lutPath, info, opts.protocol, { force: opts.force });
-  if (!store.overhead) {
-    const r = await opts.device.time(overheadModel([1, 1, 1, 1]), opts.protocol);
-    store.setOverhead(r.stats);
-  }
+  if (!store.overhead) store.setOverhead((await measureModel(opts.device, overheadModel([1, 1, 1, 1]), opts.protocol)).stats);
   const overhead = store.overhead!;
   const todo = new Map<string, { plan: OnnxPlan; unit: OnnxPlan['units'][number] }>();
   let reused = 0;
@@ -47,40 +46,60 @@ export async function profileUnits(opts: {
   }
   const summary: UnitProfileSummary = { measured: 0, reused, skipped: [], device: info, lutId: store.id!, overheadMs: overhead.median };
   let done = 0;
+  const items: { key: string; plan: OnnxPlan; unit: OnnxPlan['units'][number] }[] = [];
   for (const [key, { plan, unit }] of todo) {
-    done++;
-    if (unit.unsupported) {
+    if (!unit.unsupported) items.push({ key, plan, unit });
+    else {
+      done++;
       summary.skipped.push({ key, reason: unit.unsupported });
       store.markUnsupported(key, unit.unsupported);
-      continue;
     }
-    const model = unitModel(plan.graph, unit.unit, { seed: opts.seed });
-    let r;
+  }
+  // Units are timed in rounds like ops (devices/rounds.ts: shuffled passes, the protocol's estimator). A unit
+  // the device cannot load is recorded as unsupported (the prediction then names it) and the others go on
+  // with the rounds they already have; anything else stops the run.
+  const models = new Map<string, ModelUnderTest>();
+  const taken = new Map<string, readonly RoundRecord[]>();
+  const cannotLoad = new Set<string>();
+  for (;;) {
+    const left = items.filter((it) => !store.has(it.key) && !cannotLoad.has(it.key));
+    if (!left.length) break;
+    let current = '';
     try {
-      r = await opts.device.time({ key, onnx: model.onnx, inputs: model.inputs.map((i) => ({ name: i.name, shape: i.shape })), ops: [] }, opts.protocol);
+      await measureInRounds(left, (it) => it.key, opts.protocol, {
+        seed: opts.seed,
+        done: taken,
+        time: ({ key, plan, unit }) => {
+          current = key;
+          let model = models.get(key);
+          if (!model) {
+            const m = unitModel(plan.graph, unit.unit, { seed: opts.seed });
+            models.set(key, (model = { key, onnx: m.onnx, inputs: m.inputs.map((i) => ({ name: i.name, shape: i.shape })), ops: [] }));
+          }
+          return timeRound(opts.device, model, opts.protocol);
+        },
+        onRound: ({ key }, rounds) => taken.set(key, [...rounds]),
+        onComplete: ({ key, unit }, result) => {
+          store.put(key, { ...entryFromRounds(result, overhead.median), unit: { ops: unit.ops, inputs: unit.inputs, outputs: unit.outputs } });
+          models.delete(key);
+          summary.measured++;
+          opts.onProgress?.(++done, todo.size, key, result.stats.median);
+        },
+      });
     } catch (e) {
-      // A unit the device cannot load is recorded (the prediction then names it); anything else stops the run.
       if (e instanceof UserError && /cannot load model/.test(e.message)) {
-        summary.skipped.push({ key, reason: e.message });
-        store.markUnsupported(key, e.message.slice(0, 500));
+        summary.skipped.push({ key: current, reason: e.message });
+        store.markUnsupported(current, e.message.slice(0, 500));
+        cannotLoad.add(current);
+        done++;
         continue;
       }
-      throw new UserError(`profiling stopped while measuring unit ${key} (${done}/${todo.size}): ${(e as Error).message}`, {
+      throw new UserError(`profiling stopped while measuring unit ${current} (${done + 1}/${todo.size}): ${(e as Error).message}`, {
         cause: e,
         hint: `units measured so far are saved in ${opts.lutPath}; run the same command again to measure only the missing ones`,
         exitCode: e instanceof UserError ? e.exitCode : 2,
       });
     }
-    store.put(key, {
-      stats: r.stats,
-      net: Math.max(0, r.stats.median - overhead.median),
-      coldMs: r.coldMs,
-      setupMs: r.setupMs,
-      measuredAt: new Date().toISOString(),
-      unit: { ops: unit.ops, inputs: unit.inputs, outputs: unit.outputs },
-    });
-    summary.measured++;
-    opts.onProgress?.(done, todo.size, key, r.stats.median);
   }
   store.close(); // the LUT file alone holds every unit now (after a failure the journal beside it does)
   return summary;

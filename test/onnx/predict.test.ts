@@ -88,5 +88,13 @@ describe('nas predict --onnx', () => {
     const bad = await nasInProcess('predict', '--onnx', text, '--lut', lut);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/not an ONNX model/);
+    // A truncated model: one clear error, exit 2, no stack trace.
+    const cut = path.join(dir, 'cut.onnx');
+    const whole = (await import('node:fs')).readFileSync(f);
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const truncated = await nasInProcess('predict', '--onnx', cut, '--lut', lut);
+    expect(truncated.code).toBe(2);
+    expect(truncated.stderr).toMatch(/not an ONNX model|truncated/);
+    expect(truncated.stderr).not.toMatch(/\n\s+at /);
   });
 });

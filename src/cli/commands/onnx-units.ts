@@ -23,12 +23,12 @@ export interface OnnxArgs extends DeviceArgs, ProtocolArgs {
   seed?: number;
 }
 
-async function plans(files: string[], a: OnnxArgs, level: import('../../onnx/partition.js').OptLevel): Promise<OnnxPlan[]> {
+async function plans(files: string[], a: OnnxArgs, rule: import('../../onnx/plan.js').PartitionRule): Promise<OnnxPlan[]> {
   const { parseInputShape } = await import('../../onnx/read.js');
   const { planOnnx } = await import('../../onnx/plan.js');
   const inputShapes = Object.fromEntries((a.inputShape ?? []).map(parseInputShape));
   const out: OnnxPlan[] = [];
-  for (const f of files) out.push(await planOnnx(f, { inputShapes, level }));
+  for (const f of files) out.push(await planOnnx(f, { inputShapes, ...rule }));
   return out;
 }
 
@@ -56,10 +56,9 @@ async function measure(a: OnnxArgs, lutPath: string, todo: OnnxPlan[]) {
 
 /** nas profile --onnx FILE… --device D --out L */
 export async function profileOnnxFiles(a: OnnxArgs & { out: string }): Promise<void> {
-  const { partitionLevelFor } = await import('../../onnx/plan.js');
-  const level = partitionLevelFor({ device: a.device, options: { graphOptimizationLevel: a.graphOpt ?? 'all' } });
+  const { partitionRuleFor } = await import('../../onnx/plan.js');
   const started = Date.now();
-  const todo = await plans(a.onnx!, a, level);
+  const todo = await plans(a.onnx!, a, partitionRuleFor({ device: a.device, options: { graphOptimizationLevel: a.graphOpt ?? 'all' } }));
   const s = await measure(a, a.out, todo);
   logDeviceWarnings(s.device);
   const seconds = (Date.now() - started) / 1000;
@@ -86,18 +85,17 @@ function render(p: OnnxPrediction, top: number): string {
 /** nas predict --onnx FILE --lut L [--profile-missing --device D] [--top N] */
 export async function predictOnnxFiles(a: OnnxArgs & { lut: string; profileMissing: boolean; top: number }): Promise<void> {
   const { readLut } = await import('../../../lut/store.js');
-  const { partitionLevelFor } = await import('../../onnx/plan.js');
+  const { partitionRuleFor } = await import('../../onnx/plan.js');
   const { predictOnnx, MissingUnitsError } = await import('../../onnx/predict.js');
   if (!Number.isInteger(a.top) || a.top < 0) throw new UserError(`--top must be a non-negative integer, got ${a.top}`);
   if (a.profileMissing && !existsSync(a.lut)) {
     // No LUT yet: measure every unit into a new one on --device.
-    const todo = await plans(a.onnx!, a, partitionLevelFor({ device: a.device, options: { graphOptimizationLevel: a.graphOpt ?? 'all' } }));
+    const todo = await plans(a.onnx!, a, partitionRuleFor({ device: a.device, options: { graphOptimizationLevel: a.graphOpt ?? 'all' } }));
     log(`${a.lut} does not exist: measuring every unit on ${a.device} into it`);
     await measure(a, a.lut, todo);
   }
   let lut = readLut(a.lut);
-  const level = partitionLevelFor(lut.device);
-  const todo = await plans(a.onnx!, a, level);
+  const todo = await plans(a.onnx!, a, partitionRuleFor(lut.device));
   const predictAll = () => todo.map((p) => predictOnnx(lut, p));
   let predictions: OnnxPrediction[];
   try {
