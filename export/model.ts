@@ -42,12 +42,15 @@ export function networkModel(arch: Architecture, opts: ExportOptions = {}): Mode
   return { key: arch.name, onnx: emitOnnx(graph, arch.name, weightsOf(opts)).bytes, inputs: [{ name: 'input', shape: [...arch.input] }], ops: placed.map((p) => p.inst), graph };
 }
 
-/** A single Identity on `shape`: timing it measures what a runtime costs per run with nothing to compute. */
+/**
+ * A single Identity on `shape`: timing it measures what a runtime costs per run with nothing to compute.
+ * Its primitive graph (no nodes, the input is the output) is what the tfjs devices build.
+ */
 export function overheadModel(shape: Shape): ModelUnderTest {
   const g = new GraphBuilder();
   g.addOutput(g.addInput('input', [...shape]), 'output', [...shape]);
   const key = `overhead:${shape.join('x')}`;
-  return { key, onnx: g.encode(key), inputs: [{ name: 'input', shape: [...shape] }], ops: [] };
+  return { key, onnx: g.encode(key), inputs: [{ name: 'input', shape: [...shape] }], ops: [], graph: { inputs: [{ name: 'input', shape: [...shape] }], nodes: [], outputs: ['input'] } };
 }
 
 /** Reads and decodes an ONNX file; anything that is not a readable ONNX model is a UserError saying so. */

@@ -258,7 +258,16 @@ export type SeedSpec =
 export type SeedKind = SeedSpec['kind'];
 export const SEED_KINDS: readonly SeedKind[] = ['basic', 'bottleneck', 'shufflev2', 'fire', 'inception', 'factconv', 'dilconv', 'sepconv', 'norm', 'factreduce', 'dartscell'];
 
+/**
+ * The spec types of blocks that declare their own, from their lowering file, by declaration merging:
+ *   declare module '../specs.js' { interface LoweringSpecs { myblock: MyBlockSpec } }
+ * so a new block is its lowering file plus one line in the lowering table (README, "Adding a device or
+ * an op"); OpSpec, OpKind and the table's type then include it. Empty here on purpose.
+ */
+export interface LoweringSpecs {}
+
 export type OpSpec =
+  | LoweringSpecs[keyof LoweringSpecs]
   | ReluConvSpec
   | SumSpec
   | ConcatSpec

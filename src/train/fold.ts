@@ -9,9 +9,9 @@
  */
 import { BN_EPS, BatchNorm } from './nn/batchnorm.js';
 import { Conv, Depthwise, Pointwise } from './nn/conv.js';
-import { DenseCore, Linear, SqueezeExcite } from './nn/dense.js';
+import { DenseCore, Linear } from './nn/dense.js';
 import { GraphModule, PointwiseDense } from './nn/graph-module.js';
-import { Residual, Sequence, type Module } from './nn/module.js';
+import { Sequence, type Module } from './nn/module.js';
 import type { Network } from './nn/network.js';
 import type { NamedTensor } from './checkpoint.js';
 
@@ -63,13 +63,9 @@ function walk(m: Module, out: Map<string, NamedTensor>): void {
       if ((child instanceof Conv || child instanceof Pointwise || child instanceof Depthwise) && next instanceof BatchNorm) foldConv(child, next, out);
       else walk(child, out);
     });
-  } else if (m instanceof Residual) walk(m.body, out);
-  else if (m instanceof GraphModule) m.modules().forEach((child) => walk(child, out));
+  } else if (m instanceof GraphModule) m.modules().forEach((child) => walk(child, out));
   else if (m instanceof PointwiseDense) dense(m.core, [1, 1], out);
-  else if (m instanceof SqueezeExcite) {
-    dense(m.reduce, [1, 1], out);
-    dense(m.expand, [1, 1], out);
-  } else if (m instanceof Linear) dense(m.core, [], out);
+  else if (m instanceof Linear) dense(m.core, [], out);
 }
 
 /** Conv and linear weights with BatchNorm folded, by export name. */

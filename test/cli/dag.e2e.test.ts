@@ -1,13 +1,18 @@
 /**
  * A DAG architecture end to end through the CLI: an Inception-style block (three branches joined by
- * concat) and a two-input residual sum. It exports (onnx.checker full_check, onnxruntime-node) and is
- * predicted from a LUT whose missing entries `--profile-missing` measures on ort-cpu.
+ * concat) and a two-input residual sum. It exports (onnx.checker full_check, onnxruntime-node), is
+ * predicted from a LUT whose missing entries `--profile-missing` measures on ort-cpu, every op of it
+ * runs on the tfjs devices this machine has, and `nas train` trains it a few steps (its trained ONNX
+ * export checked against the network by the command itself).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeArchFile } from '../../src/core/arch-file.js';
+import { opKey } from '../../src/core/keys.js';
+import { lutInstances } from '../../src/core/decompose.js';
+import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 import { onnxCheck, PYTHON_ONNX_MISSING, run } from '../export/helpers.js';
 import { INCEPTION_DAG } from '../core/dag-fixtures.js';
 import { runCli } from './helpers.js';
@@ -53,4 +58,25 @@ describe('a DAG architecture through the CLI', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).predictions[0].ms).toBeCloseTo(pred.ms, 9);
   }, 600_000);
+
+  // Every tfjs device: those that cannot run here say why in `nas devices` and are skipped with that line.
+  const devices = runCli(['devices']).stdout;
+  it.each(['tfjs-cpu', 'tfjs-wasm', 'tfjs-node', 'tfjs-webgl', 'tfjs-webgpu'])('every op of it runs on %s (nas profile)', (device) => {
+    const line = devices.split('\n').find((l) => l.startsWith(`${device} `)) ?? `${device} not listed`;
+    if (!/^\S+\s+yes\s/.test(line)) return console.warn(`skipped: ${line.replace(/\s+/g, ' ')}`);
+    const lut = path.join(dir, `${device}.lut.json`);
+    const r = runCli(['profile', '--arch', dagFile, '--device', device, '--calibrate', '0', '--out', lut, '--warmup', '1', '--min-repeats', '3', '--max-repeats', '5', '--max-time-ms', '200'], { timeoutMs: 400_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const entries = Object.keys(JSON.parse(readFileSync(lut, 'utf8')).entries);
+    expect(entries.sort()).toEqual([...new Set(lutInstances(INCEPTION_DAG).map(({ inst }) => opKey(inst)))].sort());
+  }, 450_000);
+
+  it.skipIf(!existsSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz')))('trains a few steps (nas train; the command checks its trained ONNX export)', () => {
+    const out = path.join(dir, 'dag-trained.onnx');
+    const r = runCli(['train', '--arch', dagFile, '--downscale', '2', '--train-images', '160', '--train-validation', '32', '--train-batch', '32', '--train-steps', '3', '--out', out, '--json'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    const doc = JSON.parse(r.stdout);
+    expect(JSON.stringify(doc)).toContain('inception-dag');
+  }, 320_000);
 });

@@ -22,7 +22,7 @@ describe('primitive graph', () => {
     expect(inferShapes(graph).get('fc')).toEqual([2, 10, 1, 1]);
   });
 
-  it('ceil mode never starts a window in the right padding (PyTorch/ONNX rule)', () => {
+  it('ceil mode never starts a window in the right padding (PyTorch and onnxruntime kernels)', () => {
     const b = new GraphBuilder();
     const x = b.input('input', [1, 1, 6, 6]);
     const p = b.node('p', { op: 'pool', mode: 'avg', kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0], ceil: true, countIncludePad: false }, [x]);

@@ -35,7 +35,8 @@ interface ShuffleV2Spec {
   kind: 'throwawayShuffle';
   k: number;
 }
-// (In the source tree the kind also joins the OpSpec union in src/core/specs.ts, so the table's type checks it.)
+// (In the source tree the file also says `declare module '../specs.js' { interface LoweringSpecs { throwawayShuffle: ShuffleV2Spec } }`,
+// which puts the kind in OpSpec and makes the table's type ask for its line; a test cannot, as the table is typed without it.)
 const throwawayShuffle = {
   fields: [f('k', 'k', 'int')],
   lower(b: GraphBuilder, s: ShuffleV2Spec, [x]: readonly string[], id: string): string {

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { modelGraph, tfjsProgram, tfUnsupported, type TfProgram } from '../../devices/tfjs/program.js';
-import { networkModel, opModel } from '../../export/model.js';
+import { networkModel, opModel, overheadModel } from '../../export/model.js';
 import { emitOnnx } from '../../export/onnx/emit.js';
 import { Weights } from '../../export/weights.js';
 import type { ModelUnderTest } from '../../src/core/contracts.js';
@@ -53,6 +53,10 @@ describe('tfjs programs', () => {
     expect(sum.inputs).toHaveLength(3);
     expect(sum.steps).toEqual([{ op: 'add', xs: [0, 1, 2] }]);
     expect(programOf(opModel(CATALOG.identity)).steps).toEqual([]);
+    // the profiler's per-session overhead model (an ONNX Identity) builds too: it carries its empty graph
+    const overhead = programOf(overheadModel([1, 1, 1, 1]));
+    expect([overhead.steps, overhead.output]).toEqual([[], 0]);
+    expect(run(overhead)).toEqual([1, 1, 1, 1]);
   });
 
   it('folds BatchNorm into the conv, fuses relu into it but keeps h-swish a separate step', () => {

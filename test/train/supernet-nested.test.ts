@@ -13,11 +13,12 @@ import { gatherBatch } from '../../src/data/batches.js';
 import { supernetOptionsFromArgs } from '../../src/evaluators/supernet.js';
 import { useTrainingBackend } from '../../src/train/backend.js';
 import { Conv, Depthwise, Pointwise } from '../../src/train/nn/conv.js';
-import { Param, ParamSlice, Residual, SavedTensors, Sequence, type Module } from '../../src/train/nn/module.js';
-import { GraphModule } from '../../src/train/nn/graph-module.js';
+import { Param, ParamSlice, SavedTensors, Sequence, type Module } from '../../src/train/nn/module.js';
+import { buildLayer, GraphModule } from '../../src/train/nn/graph-module.js';
 import { Network } from '../../src/train/nn/network.js';
 import { Identity } from '../../src/train/nn/pool.js';
 import { CandidateTable, checkSharing } from '../../src/train/supernet/candidates.js';
+import { nestedOps } from '../../src/train/supernet/nested.js';
 import { Supernet } from '../../src/train/supernet/supernet.js';
 import { backpropBatch } from '../../src/train/trainer.js';
 import { syntheticData, TinySpace } from './supernet-fixtures.js';
@@ -36,7 +37,6 @@ const maxDiff = (a: tf.Tensor, b: tf.Tensor) => {
 
 function leaves(m: Module): Module[] {
   if (m instanceof Sequence) return m.modules.flatMap(leaves);
-  if (m instanceof Residual) return leaves(m.body);
   if (m instanceof GraphModule) return m.modules().flatMap(leaves);
   return [m];
 }
@@ -97,6 +97,32 @@ describe('nested weight sharing', () => {
     } finally {
       s.dispose();
     }
+  });
+
+  it('comes from the lowerings, not from mbconv: dwsep options share their dw and pw convs; biased convs and odd-even kernels are refused', () => {
+    const dwsep = (k: number) => ({ kind: 'dwsep' as const, cout: 8, k, stride: 1, se: 0, act: 'relu' as const, skip: true });
+    const input: [number, number, number, number] = [1, 8, 6, 6];
+    const { ops, shared } = nestedOps('layer4', input, [dwsep(3), dwsep(5), null], ['k3', 'k5', 'skip'], 2);
+    try {
+      expect(shared.map((p) => [p.name, p.value.shape])).toEqual([['layer4.dw.weight', [5, 5, 8, 1]], ['layer4.pw.weight', [1, 1, 8, 8]]]);
+      expect(ops[2]).toBeInstanceOf(Identity);
+      // option k3 computes its own lowering with the centre 3x3 of the shared kernel: copy the slices into a plain layer
+      const plain = buildLayer(dwsep(3), input, 'layer4.op0', 9);
+      const a = leaves(ops[0]);
+      const b = leaves(plain);
+      expect(b.map((m) => m.constructor.name)).toEqual(a.map((m) => m.constructor.name));
+      tf.tidy(() => a.forEach((m, j) => b[j].params().forEach((q, k) => q.variable.assign(isConv(m) ? m.weight.value : m.params()[k].value))));
+      const x = tf.randomNormal([2, 6, 6, 8], 0, 1, 'float32', 1) as tf.Tensor4D;
+      expect(tf.tidy(() => maxDiff(ops[0].forward(x), plain.forward(x)))).toBe(0);
+      expect(tf.tidy(() => maxDiff(ops[1].forward(x), ops[0].forward(x)))).toBeGreaterThan(0);
+      x.dispose();
+      for (const p of plain.params()) p.variable.dispose();
+    } finally {
+      for (const p of [...new Set(ops.flatMap((m) => m.params()))]) p.variable.dispose();
+    }
+    expect(() => nestedOps('layer4', input, [{ ...dwsep(3), se: 0.25 }, dwsep(5)], ['se', 'k5'], 2)).toThrow(/layer4: nested weight sharing .*option se has conv 'layer4.op0.se.reduce' with a bias/);
+    expect(() => nestedOps('layer4', input, [{ ...dwsep(3), skip: false }, { ...dwsep(4), skip: false }], ['k3', 'k4'], 2)).toThrow(/kernel sizes 3 and 4 of conv 'dw' have different parity/);
+    expect(() => nestedOps('layer4', input, [dwsep(3), { ...dwsep(5), act: 'hswish' }], ['k3', 'k5h'], 2)).toThrow(/conv 'dw' is followed by relu in option k3, by hswish in option k5h/);
   });
 
   it('ParamSlice: the gradient of the shared tensor is the padded slice gradient (tfjs autodiff)', () => {

@@ -1,12 +1,11 @@
 /**
- * Layers that work per image on channel vectors: a fully connected layer (the classifier) and
- * squeeze-and-excitation. Their matrices are [n, c] with n = batch size, small enough that the
+ * Layers that work per image on channel vectors: a fully connected layer (the classifier, and
+ * squeeze-excitation's 1x1 convs on pooled vectors, see graph-module.ts). Their matrices are [n, c] with n = batch size, small enough that the
  * transposed products stay cheap on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Act } from '../../core/ops.js';
 import { activate, activationGrad } from './activation.js';
-import { spatialMeans } from './functional.js';
 import { heStd, normal } from './init.js';
 import { Param, tidyGrad, type Module, type TrainContext } from './module.js';
 
@@ -67,44 +66,5 @@ export class Linear implements Module {
   }
   params(): Param[] {
     return this.core.params();
-  }
-}
-
-/**
- * Squeeze-and-excitation: y = x * sigmoid(expand(act(reduce(mean over h, w of x)))).
- * Gradient: through the gate, dL/dgate = sum over h, w of dy * x; through the mean, spread evenly.
- */
-export class SqueezeExcite implements Module {
-  readonly reduce: DenseCore;
-  readonly expand: DenseCore;
-  private saved?: { x: tf.Tensor4D; gate: tf.Tensor4D };
-  constructor(name: string, channels: number, hidden: number, act: Act, seed: number) {
-    this.reduce = new DenseCore(`${name}.reduce`, channels, hidden, act, seed);
-    this.expand = new DenseCore(`${name}.expand`, hidden, channels, 'none', seed);
-  }
-  forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D {
-    return tf.tidy(() => {
-      const [n, , , c] = x.shape;
-      const squeezed = tf.reshape(spatialMeans(x), [n, c]) as tf.Tensor2D;
-      const gate = tf.reshape(tf.sigmoid(this.expand.forward(this.reduce.forward(squeezed, ctx), ctx)), [n, 1, 1, c]) as tf.Tensor4D;
-      if (ctx) this.saved = { x: ctx.save(x), gate: ctx.save(gate) };
-      return tf.mul(x, gate) as tf.Tensor4D;
-    });
-  }
-  backward(dy: tf.Tensor4D, needInput: boolean): tf.Tensor4D | null {
-    const { x, gate } = this.saved!;
-    this.saved = undefined;
-    return tidyGrad(() => {
-      const [n, h, w, c] = x.shape;
-      const dGate = tf.mul(spatialMeans(tf.mul(dy, x)), h * w);
-      const dLogit = tf.reshape(tf.mul(dGate, tf.mul(gate, tf.sub(1, gate))), [n, c]) as tf.Tensor2D;
-      const dSqueezed = this.reduce.backward(this.expand.backward(dLogit, true)!, needInput);
-      if (!dSqueezed) return null;
-      // Through the mean: each pixel gets 1/(h*w) of the squeezed gradient (a broadcasting add).
-      return tf.add(tf.mul(dy, gate), tf.div(tf.reshape(dSqueezed, [n, 1, 1, c]), h * w)) as tf.Tensor4D;
-    });
-  }
-  params(): Param[] {
-    return [...this.reduce.params(), ...this.expand.params()];
   }
 }

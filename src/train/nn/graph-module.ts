@@ -18,7 +18,7 @@ import { Activation } from './activation.js';
 import { BatchNorm } from './batchnorm.js';
 import { Conv, Depthwise, Pointwise } from './conv.js';
 import { Linear } from './dense.js';
-import { Sequence, tidyGrad, type Module, type Param, type TrainContext } from './module.js';
+import { Sequence, tidyGrad, type Module, type Param, type TrainContext, type WeightRef } from './module.js';
 import { GlobalPool, Pool, Zero } from './pool.js';
 import { addUnit, concatUnit, flattenUnit, gateUnit, mulUnit, shuffleUnit, sliceUnit, splitUnit, type GraphUnit } from './primitives.js';
 
@@ -51,6 +51,48 @@ interface RuleContext {
   seed: number;
   /** The only reader of `ref`, or undefined (several readers, or a graph output). */
   soleReader(ref: string): GraphNode | undefined;
+  weights?: WeightSource;
+}
+
+/** A bias-free conv's weight as its training module holds it (see WeightSource). */
+export interface ConvWeightRequest {
+  /** The conv node's id (the weight's own name would be `<id>.weight`). */
+  id: string;
+  /** tfjs layout: [k, k, cin, cout], or [k, k, c, 1] for depthwise. */
+  shape: number[];
+  fanIn: number;
+  /** The activation after the conv and its BatchNorm (the He gain of its initial values). */
+  act: string;
+  depthwise: boolean;
+}
+
+/**
+ * Weight sharing: supplies the weight of a bias-free conv from outside (a shared Param of exactly that
+ * shape, or a ParamSlice of a larger one, e.g. a supernet's largest kernel); undefined gives the module
+ * its own new Param. BatchNorms, biases and linear layers always have their own parameters.
+ */
+export type WeightSource = (req: ConvWeightRequest) => WeightRef | undefined;
+
+/**
+ * The weights of every bias-free conv the training module of `graph` holds, in graph order, as
+ * WeightSource is asked for them (to size shared tensors before building the modules). Convs training
+ * cannot run are left out (building the module names them).
+ */
+export function convWeights(graph: Graph): ConvWeightRequest[] {
+  const shapes = inferShapes(graph);
+  const soleReader = readerOf(graph);
+  return graph.nodes.flatMap((n) => {
+    if (n.prim.op !== 'conv' || n.prim.bias) return [];
+    const plan = convPlan(n, n.prim, shapes.get(n.inputs[0])![1], soleReader);
+    return typeof plan === 'string' ? [] : [{ id: n.id, shape: plan.shape, fanIn: plan.fanIn, act: plan.act ?? 'none', depthwise: plan.depthwise }];
+  });
+}
+
+/** The only reader of a tensor of `graph`, or undefined (several readers, or a graph output). */
+function readerOf(graph: Graph): (ref: string) => GraphNode | undefined {
+  const readers = new Map<string, GraphNode[]>();
+  for (const n of graph.nodes) for (const r of n.inputs) readers.set(r, [...(readers.get(r) ?? []), n]);
+  return (ref) => (graph.outputs.includes(ref) || readers.get(ref)?.length !== 1 ? undefined : readers.get(ref)![0]);
 }
 
 type UnitRule<P extends Prim> = (ctx: RuleContext, p: P) => Built;
@@ -66,6 +108,34 @@ function refuse(ctx: RuleContext, what: string): never {
 
 const single = (m: Module, absorbed: string[] = []): Built => ({ unit: moduleUnit(m), absorbed });
 
+/** What the training module of a bias-free conv node holds: its weight (tfjs layout), fan-in and the BatchNorm / activation it absorbs. */
+interface ConvPlan {
+  depthwise: boolean;
+  /** [k, k, cin, cout], or [k, k, c, 1] for depthwise. */
+  shape: number[];
+  fanIn: number;
+  bn?: GraphNode;
+  actNode?: GraphNode;
+  /** The activation after the conv (and its BatchNorm), fused into the module; sets the He gain. */
+  act?: Act;
+}
+
+/** The plan of a bias-free conv, or the reason training cannot run it. */
+function convPlan(node: GraphNode, p: PrimOf<'conv'>, cin: number, soleReader: (ref: string) => GraphNode | undefined): ConvPlan | string {
+  const [kh, kw] = p.kernel;
+  if (p.dilation[0] !== 1 || p.dilation[1] !== 1) return `supports conv dilation 1, got ${p.dilation.join('x')}`;
+  if (kh !== kw || p.stride[0] !== p.stride[1]) return `supports square conv kernels and strides, got ${kh}x${kw} stride ${p.stride.join('x')}`;
+  if (p.pads.join(',') !== samePads(kh, kw).join(',')) return `supports 'same' conv padding ${samePads(kh, kw).join(',')}, got ${p.pads.join(',')}`;
+  const depthwise = p.groups === cin && p.cout === cin && cin > 1;
+  if (p.groups !== 1 && !depthwise) return `supports conv groups 1 or depthwise (groups = channels), got groups ${p.groups} for ${cin} -> ${p.cout} channels`;
+  // conv → BatchNorm → activation, each the only reader of the one before: one module, as the engine always ran them.
+  const reader = soleReader(node.id);
+  const bn = reader?.prim.op === 'bn' ? reader : undefined;
+  const after = bn ? soleReader(bn.id) : undefined;
+  const act = after?.prim.op === 'act' && MODULE_ACTS.has(after.prim.act) ? (after.prim.act as Act) : undefined;
+  return { depthwise, shape: depthwise ? [kh, kh, cin, 1] : [kh, kh, cin, p.cout], fanIn: depthwise ? kh * kh : kh * kh * cin, bn, actNode: act ? after : undefined, act };
+}
+
 const conv: UnitRule<PrimOf<'conv'>> = (ctx, p) => {
   const cin = ctx.shapes[0][1];
   const [kh, kw] = p.kernel;
@@ -77,29 +147,24 @@ const conv: UnitRule<PrimOf<'conv'>> = (ctx, p) => {
     const fused = act?.prim.op === 'act' && MODULE_ACTS.has(act.prim.act) ? (act.prim.act as Act) : undefined;
     return single(new PointwiseDense(ctx.node.id, cin, p.cout, fused ?? 'none', ctx.seed), fused ? [act!.id] : []);
   }
-  if (p.dilation[0] !== 1 || p.dilation[1] !== 1) refuse(ctx, `supports conv dilation 1, got ${p.dilation.join('x')}`);
-  if (kh !== kw || p.stride[0] !== p.stride[1]) refuse(ctx, `supports square conv kernels and strides, got ${kh}x${kw} stride ${p.stride.join('x')}`);
-  if (p.pads.join(',') !== samePads(kh, kw).join(',')) refuse(ctx, `supports 'same' conv padding ${samePads(kh, kw).join(',')}, got ${p.pads.join(',')}`);
-  const depthwise = p.groups === cin && p.cout === cin && cin > 1;
-  if (p.groups !== 1 && !depthwise) refuse(ctx, `supports conv groups 1 or depthwise (groups = channels), got groups ${p.groups} for ${cin} -> ${p.cout} channels`);
-  // conv → BatchNorm → activation, each the only reader of the one before: one module, as the engine always ran them.
-  const absorbed: string[] = [];
-  const bn = ctx.soleReader(ctx.node.id);
-  const withBn = bn?.prim.op === 'bn' ? bn : undefined;
-  const actNode = withBn ? ctx.soleReader(withBn.id) : undefined;
-  const act = actNode?.prim.op === 'act' && MODULE_ACTS.has(actNode.prim.act) ? (actNode.prim.act as Act) : undefined;
-  const init = { seed: ctx.seed, act: act ?? 'none' };
+  const plan = convPlan(ctx.node, p, cin, ctx.soleReader);
+  if (typeof plan === 'string') refuse(ctx, plan);
+  const init = { seed: ctx.seed, act: plan.act ?? 'none' };
   const id = ctx.node.id;
+  const weight = ctx.weights?.({ id, shape: plan.shape, fanIn: plan.fanIn, act: init.act, depthwise: plan.depthwise });
   const k = kh;
   const stride = p.stride[0];
-  const parts: Module[] = [depthwise ? new Depthwise(id, cin, k, stride, init) : k === 1 && stride === 1 ? new Pointwise(id, cin, p.cout, init) : new Conv(id, cin, p.cout, k, stride, init)];
-  if (withBn) {
-    absorbed.push(withBn.id);
-    const fuse = act !== undefined && FUSED_BN_ACTS.has(act);
-    parts.push(new BatchNorm(withBn.id, p.cout, fuse ? (act as 'relu' | 'relu6') : 'none'));
-    if (act) {
-      absorbed.push(actNode!.id);
-      if (!fuse) parts.push(new Activation(act));
+  const parts: Module[] = [
+    plan.depthwise ? new Depthwise(id, cin, k, stride, init, weight) : k === 1 && stride === 1 ? new Pointwise(id, cin, p.cout, init, weight) : new Conv(id, cin, p.cout, k, stride, init, weight),
+  ];
+  const absorbed: string[] = [];
+  if (plan.bn) {
+    absorbed.push(plan.bn.id);
+    const fuse = plan.act !== undefined && FUSED_BN_ACTS.has(plan.act);
+    parts.push(new BatchNorm(plan.bn.id, p.cout, fuse ? (plan.act as 'relu' | 'relu6') : 'none'));
+    if (plan.act) {
+      absorbed.push(plan.actNode!.id);
+      if (!fuse) parts.push(new Activation(plan.act));
     }
   }
   return single(new Sequence(parts), absorbed);
@@ -150,13 +215,12 @@ export class GraphModule implements Module {
   private readonly input: string;
   private readonly output: string;
 
-  constructor(graph: Graph, where: string, seed: number) {
+  /** `weights`: conv weights supplied from outside (weight sharing), see WeightSource. */
+  constructor(graph: Graph, where: string, seed: number, weights?: WeightSource) {
     if (graph.inputs.length !== 1 || graph.outputs.length !== 1) throw new Error(`${where}: a training module takes one input and gives one output`);
     this.input = graph.inputs[0].name;
     const shapes = new Map<string, Shape>(graph.inputs.map((i) => [i.name, i.shape]));
-    const readers = new Map<string, GraphNode[]>();
-    for (const n of graph.nodes) for (const r of n.inputs) readers.set(r, [...(readers.get(r) ?? []), n]);
-    const soleReader = (ref: string) => (graph.outputs.includes(ref) || readers.get(ref)?.length !== 1 ? undefined : readers.get(ref)![0]);
+    const soleReader = readerOf(graph);
     const alias = new Map<string, string>();
     const resolve = (ref: string) => alias.get(ref) ?? ref;
     const done = new Set<string>();
@@ -164,7 +228,7 @@ export class GraphModule implements Module {
     for (const node of graph.nodes) {
       if (done.has(node.id)) continue;
       const rule = UNIT_RULES[node.prim.op] as UnitRule<Prim>;
-      const built = rule({ node, where, shapes: node.inputs.map((r) => shapes.get(r)!), seed, soleReader }, node.prim);
+      const built = rule({ node, where, shapes: node.inputs.map((r) => shapes.get(r)!), seed, soleReader, weights }, node.prim);
       const outputs = outputRefs(node, node.prim.op === 'split' ? node.prim.sizes.length : 1);
       const last = built.absorbed.length ? built.absorbed[built.absorbed.length - 1] : undefined;
       for (const id of built.absorbed) done.add(id);
@@ -228,10 +292,14 @@ export class GraphModule implements Module {
 }
 
 
-/** The module of one architecture layer: the block lowered (src/core/lower) under `prefix`, its primitives as modules. */
-export function buildLayer(spec: OpSpec, input: Shape, prefix: string, seed: number): Module {
+/** The graph of one architecture layer: the block lowered (src/core/lower) under `prefix`, input `x`. */
+export function layerGraph(spec: OpSpec, input: Shape, prefix: string): Graph {
   const b = new GraphBuilder();
   const x = b.input('x', input);
-  const y = lowerBlock(b, spec, [x], prefix);
-  return new GraphModule(b.build([y]), prefix, seed);
+  return b.build([lowerBlock(b, spec, [x], prefix)]);
+}
+
+/** The module of one architecture layer: its lowering's primitives as modules (`weights`: see WeightSource). */
+export function buildLayer(spec: OpSpec, input: Shape, prefix: string, seed: number, weights?: WeightSource): Module {
+  return new GraphModule(layerGraph(spec, input, prefix), prefix, seed, weights);
 }

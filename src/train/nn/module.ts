@@ -158,20 +158,3 @@ export class Sequence implements Module {
     return this.modules.flatMap((m) => m.params());
   }
 }
-
-/** y = x + body(x): the identity skip of MBConv / dwsep blocks. */
-export class Residual implements Module {
-  constructor(readonly body: Module) {}
-  forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D {
-    return tf.tidy(() => tf.add(x, this.body.forward(x, ctx)) as tf.Tensor4D);
-  }
-  backward(dy: tf.Tensor4D, needInput: boolean): tf.Tensor4D | null {
-    return tidyGrad(() => {
-      const db = this.body.backward(dy, needInput);
-      return db && (tf.add(dy, db) as tf.Tensor4D);
-    });
-  }
-  params(): Param[] {
-    return this.body.params();
-  }
-}

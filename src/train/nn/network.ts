@@ -9,12 +9,11 @@ import { UserError } from '../../core/errors.js';
 import { BatchNorm } from './batchnorm.js';
 import { lowerArchitecture } from '../../core/lower/index.js';
 import { buildLayer, GraphModule } from './graph-module.js';
-import { Residual, SavedTensors, Sequence, type Module, type Param } from './module.js';
+import { SavedTensors, Sequence, type Module, type Param } from './module.js';
 
 function batchNorms(m: Module): BatchNorm[] {
   if (m instanceof BatchNorm) return [m];
   if (m instanceof Sequence) return m.modules.flatMap(batchNorms);
-  if (m instanceof Residual) return batchNorms(m.body);
   if (m instanceof GraphModule) return m.modules().flatMap(batchNorms);
   return [];
 }

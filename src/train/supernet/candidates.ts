@@ -21,28 +21,25 @@
  * Weight sharing (`sharing`):
  *   independent  SPOS: every option has its own weights (the default).
  *   nested       Once-for-All's elastic kernel and width / Single-Path NAS's superkernel: per layer ONE
- *                set of conv weights, those of the largest option (largest k, largest expansion):
- *                `layer<i>.expand.weight` [1,1,cin,midMax], `layer<i>.dw.weight` [kMax,kMax,midMax,1],
- *                `layer<i>.project.weight` [1,1,midMax,cout]. Option (k, e) uses the first
- *                mid = cin*e expanded channels (expand output slice, project input slice) and the
- *                centre k x k of the depthwise kernel of those channels (ParamSlice views: gradients
- *                are padded into the shared tensor). Every option keeps its own BatchNorms
- *                (`layer<i>.op<o>.<part>.bn.…`); skip stays Identity. Needs MBConv options of one
- *                layer that differ in k and expansion only, without SE.
+ *                tensor per conv, the largest any option needs; options read slices of it (nested.ts).
+ *                For mbv2: `layer<i>.expand.weight` [1,1,cin,midMax], `layer<i>.dw.weight`
+ *                [kMax,kMax,midMax,1], `layer<i>.project.weight` [1,1,midMax,cout]; option (k, e) uses
+ *                the first cin*e expanded channels and the centre k x k of the depthwise kernel. Every
+ *                option keeps its own BatchNorms (`layer<i>.op<o>.<part>.bn.…`); skip stays Identity.
+ *
+ * Every module is a block's lowering (src/core/lower) run by the training engine's per-primitive
+ * modules (buildLayer / GraphModule): nothing here knows what a block computes.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { placeLayers, type Architecture, type Layer } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
-import { expandedChannels, type MBConvSpec, type OpSpec, type Shape } from '../../core/ops.js';
+import type { OpSpec, Shape } from '../../core/ops.js';
 import type { SearchSpace } from '../../core/space.js';
-import { Activation } from '../nn/activation.js';
-import { BatchNorm } from '../nn/batchnorm.js';
 import { buildLayer } from '../nn/graph-module.js';
-import { Depthwise, Pointwise } from '../nn/conv.js';
-import { heStd, normal } from '../nn/init.js';
-import { Param, ParamSlice, Residual, Sequence, type Module } from '../nn/module.js';
+import type { Module, Param } from '../nn/module.js';
 import { Identity } from '../nn/pool.js';
 import { adaptArchitecture } from '../train-evaluator.js';
+import { nestedOps } from './nested.js';
 
 export const SHARINGS = ['independent', 'nested'] as const;
 export type Sharing = (typeof SHARINGS)[number];
@@ -237,56 +234,4 @@ export class CandidateTable {
       p.variable.dispose();
     }
   }
-}
-
-/** fused into the BatchNorm when relu / relu6 / none, a separate module otherwise (as graph-module.ts runs a conv's BatchNorm and activation) */
-function bnAct(name: string, channels: number, act: MBConvSpec['act']): Module[] {
-  const fusable = act === 'none' || act === 'relu' || act === 'relu6';
-  return [new BatchNorm(name, channels, fusable ? act : 'none'), ...(fusable ? [] : [new Activation(act)])];
-}
-
-/**
- * Nested sharing for one layer: the shared weights of its largest option and one module per option
- * whose convs are slices of them (structure and names as the mbconv lowering, src/core/lower/mbconv.ts).
- */
-function nestedOps(prefix: string, input: Shape, specs: (OpSpec | null)[], labels: string[], seed: number): { ops: Module[]; shared: Param[] } {
-  const cin = input[1];
-  const blocks = specs.filter((s): s is OpSpec => s !== null);
-  if (blocks.length === 0) return { ops: specs.map(() => new Identity()), shared: [] };
-  const refuse = (why: string) =>
-    new UserError(`${prefix}: nested weight sharing needs MBConv options that differ in kernel size and expansion only (${why})`, { hint: 'use --supernet-sharing independent for this space' });
-  const mb = blocks.map((s, j) => {
-    if (s.kind !== 'mbconv') throw refuse(`option ${labels[specs.indexOf(s)] ?? j} is ${s.kind}`);
-    return s;
-  });
-  const first = mb[0];
-  for (const s of mb) {
-    if (s.cout !== first.cout || s.stride !== first.stride || s.act !== first.act || s.skip !== first.skip) throw refuse('options differ in output channels, stride, activation or skip');
-    if (s.se !== 0) throw refuse('an option has squeeze-excitation');
-    if ((Math.max(...mb.map((m) => m.k)) - s.k) % 2 !== 0) throw refuse('kernel sizes of different parity have no common centre');
-  }
-  const kMax = Math.max(...mb.map((s) => s.k));
-  const mid = (s: MBConvSpec) => expandedChannels(cin, s.expand);
-  const midMax = Math.max(...mb.map(mid));
-  const expanding = mb.filter((s) => s.expand !== 1);
-  const expandMax = expanding.length ? Math.max(...expanding.map(mid)) : 0;
-  const weight = (name: string, shape: number[], fanIn: number, act: string) => new Param(`${name}.weight`, normal(seed, `${name}.weight`, shape, heStd(fanIn, act)), 'weight');
-  const expandW = expanding.length ? weight(`${prefix}.expand`, [1, 1, cin, expandMax], cin, first.act) : undefined;
-  const dwW = weight(`${prefix}.dw`, [kMax, kMax, midMax, 1], kMax * kMax, first.act);
-  const projectW = weight(`${prefix}.project`, [1, 1, midMax, first.cout], midMax, 'none');
-  const ops = specs.map((spec, o): Module => {
-    if (!spec) return new Identity();
-    const s = spec as MBConvSpec;
-    const p = `${prefix}.op${o}`;
-    const m = mid(s);
-    const off = (kMax - s.k) / 2;
-    const init = { seed, act: s.act };
-    const parts: Module[] = [];
-    if (s.expand !== 1) parts.push(new Sequence([new Pointwise(`${p}.expand`, cin, m, init, new ParamSlice(expandW!, [0, 0, 0, 0], [1, 1, cin, m])), ...bnAct(`${p}.expand.bn`, m, s.act)]));
-    parts.push(new Sequence([new Depthwise(`${p}.dw`, m, s.k, s.stride, init, new ParamSlice(dwW, [off, off, 0, 0], [s.k, s.k, m, 1])), ...bnAct(`${p}.dw.bn`, m, s.act)]));
-    parts.push(new Sequence([new Pointwise(`${p}.project`, m, s.cout, { seed, act: 'none' }, new ParamSlice(projectW, [0, 0, 0, 0], [1, 1, m, s.cout])), ...bnAct(`${p}.project.bn`, s.cout, 'none')]));
-    const body = new Sequence(parts);
-    return s.skip ? new Residual(body) : body;
-  });
-  return { ops, shared: [...(expandW ? [expandW] : []), dwW, projectW] };
 }

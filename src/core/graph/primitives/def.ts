@@ -26,7 +26,11 @@ export function sameShape(a: Shape, b: Shape): boolean {
 
 export const show = (s: Shape): string => s.join('x');
 
-/** Output size of a window op; `ceil` rounds partial windows up (the last window must start inside the input or left padding). */
+/**
+ * Output size of a window op; `ceil` rounds partial windows up, and the last window must start inside the
+ * input or the begin padding (PyTorch's rule and onnxruntime's kernels; ONNX's opset-17 shape formula
+ * counts a window starting in the end padding, see export/onnx/primitives/pool.ts).
+ */
 export function windowOut(size: number, kernel: number, stride: number, padBegin: number, padEnd: number, dilation: number, ceil: boolean): number {
   const span = size + padBegin + padEnd - dilation * (kernel - 1) - 1;
   if (span < 0) throw new Error(`window ${kernel} (dilation ${dilation}) is larger than the padded input ${size + padBegin + padEnd}`);
