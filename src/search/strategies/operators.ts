@@ -56,11 +56,12 @@ export function drawRandom(ledger: Evaluations, space: SearchSpace, rng: Rng): n
   const encoding = drawNew(ledger, () => space.sample(rng), RANDOM_TRIES);
   if (!encoding && ledger.used === 0) {
     const target = ledger.targetMs;
+    const limited = target !== undefined || ledger.hasLimits;
     throw new UserError(
-      target === undefined
+      !limited
         ? `space '${space.id}' produced no valid architecture in ${RANDOM_TRIES} random samples`
-        : `no architecture of space '${space.id}' within the latency target of ${target} ms in ${RANDOM_TRIES} random samples`,
-      { hint: target === undefined ? undefined : 'raise --target-ms (check the latency of the smallest architecture with nas-predict)' },
+        : `no architecture of space '${space.id}' within the ${target === undefined ? '' : `latency target of ${target} ms${ledger.hasLimits ? ' and the ' : ''}`}${ledger.hasLimits ? 'cost limits' : ''} in ${RANDOM_TRIES} random samples`,
+      { hint: !limited ? undefined : 'raise --target-ms or the --max-* limits (check the smallest architecture with nas predict)' },
     );
   }
   return encoding;
