@@ -77,6 +77,16 @@ export async function scaleFamily(o: ScaleOptions): Promise<ScaledFamily> {
     return { factors, arch: scaleArchitecture(o.base, factors, `${o.base.name}-phi${r2(phi)}`) };
   };
 
+  // The base first: a target it already misses fails before any scaled network is built or profiled.
+  const [baseLatency] = await o.latency([o.base]);
+  if (o.targetMs !== undefined) {
+    if (!(o.targetMs > 0)) throw new UserError(`--target-ms must be a positive number of milliseconds, got ${o.targetMs}`);
+    if (baseLatency.ms > o.targetMs)
+      throw new UserError(`the base network '${o.base.name}' is predicted at ${baseLatency.ms.toFixed(3)} ms, already above --target-ms ${o.targetMs}: compound scaling only grows it`, {
+        hint: `give a target above ${baseLatency.ms.toFixed(3)} ms, or a smaller base`,
+      });
+  }
+
   let coefficients: ScaledFamily['coefficients'];
   const grid = o.coefficients || !o.evaluator ? [] : coefficientGrid(o.grid);
   if (o.coefficients) coefficients = { ...o.coefficients, how: 'given' };
@@ -103,7 +113,6 @@ export async function scaleFamily(o: ScaleOptions): Promise<ScaledFamily> {
     architecture: arch,
   });
 
-  const [baseLatency] = await o.latency([o.base]);
   const family = Array.from({ length: phis }, (_, i) => ({ phi: i + 1, ...build(chosen, i + 1) }));
   const latencies = await o.latency(family.map((f) => f.arch));
   const members: FamilyMember[] = [];
@@ -112,11 +121,6 @@ export async function scaleFamily(o: ScaleOptions): Promise<ScaledFamily> {
   let latencyAware: ScaledFamily['latencyAware'] = null;
   if (o.targetMs !== undefined) {
     const T = o.targetMs;
-    if (!(T > 0)) throw new UserError(`--target-ms must be a positive number of milliseconds, got ${T}`);
-    if (baseLatency.ms > T)
-      throw new UserError(`the base network '${o.base.name}' is predicted at ${baseLatency.ms.toFixed(3)} ms, already above --target-ms ${T}: compound scaling only grows it`, {
-        hint: `give a target above ${baseLatency.ms.toFixed(3)} ms, or a smaller base`,
-      });
     const step = o.phiStep ?? 0.1;
     const phiMax = o.phiMax ?? phis;
     if (!(step > 0) || !(phiMax >= step)) throw new UserError(`--phi-step must be > 0 and at most --phi-max, got ${step} and ${phiMax}`);
