@@ -67,4 +67,12 @@ describe('cost metrics on the CLI', () => {
     expectUserError(await nas('search', '--space', 'nb201', '--objective', 'macs', '--lut', lut, '--out', at('h.json')), /--objective macs optimises macs instead of latency: leave out --lut/);
     expectUserError(await nas('search', '--space', 'nb201', '--latency-table', 'pixel3', '--max-macs', 'lots', '--out', at('i.json')), /--max-macs must be a positive count such as 300M/);
   });
+
+  it('takes the mnasnet controller flags', async () => {
+    const out = at('rl.json');
+    const r = await nas('search', '--space', 'nb201', '--latency-table', 'pixel3', '--strategy', 'mnasnet', '--rl-algorithm', 'ppo', '--reward', 'hard', '--target-ms', '5', '--budget', '16', '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ strategy: 'mnasnet', evaluations: 16 });
+    expectUserError(await nas('search', '--space', 'nb201', '--latency-table', 'pixel3', '--strategy', 'mnasnet', '--reward-w', '0.5', '--target-ms', '5', '--out', at('rl2.json')), /--reward-w must be a number ≤ 0/);
+  });
 });

@@ -43,6 +43,10 @@ export interface SearchArgs extends EvaluatorArgs, CostArgs {
   searchEpochs?: number;
   warmupEpochs?: number;
   archLr?: number;
+  // mnasnet (src/search/mnasnet/options.ts validates them)
+  rlAlgorithm?: string;
+  reward?: string;
+  rewardW?: number;
 }
 
 /** Checks everything that needs no file or module, so bad input fails before any work starts. */
@@ -228,6 +232,9 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('tau', { type: 'number', describe: 'fbnet: Gumbel-softmax temperature of the first search epoch, ×0.956 per epoch (default 5)' })
       .option('search-epochs', { type: 'number', describe: 'fbnet/proxyless: epochs of alternating weight and architecture steps (default 4)' })
       .option('warmup-epochs', { type: 'number', describe: 'fbnet/proxyless: epochs of weight steps only before the architecture steps start (default 1)' })
+      .option('rl-algorithm', { type: 'string', describe: 'mnasnet: controller update, reinforce (default) or ppo (clipped surrogate, a few epochs per batch)' })
+      .option('reward', { type: 'string', describe: 'mnasnet: soft (default: ACC·(LAT/T)^w on both sides of T) or hard (w = 0 under T, --reward-w above)' })
+      .option('reward-w', { type: 'number', describe: 'mnasnet: latency exponent w ≤ 0 (default −0.07 for soft, −1 above T for hard)' })
       .option('arch-lr', { type: 'number', describe: 'fbnet/proxyless: Adam learning rate of the architecture logits (default 0.01)' })
       .example('$0 search --space nb201 --latency-table pixel3 --strategy nsga2 --budget 300 --out front.json', '')
       .example('$0 search --space mbv2 --resolution 96 --lut cpu.lut.json --evaluator proxy --strategy evolution --target-ms 5 --out front.json', '')

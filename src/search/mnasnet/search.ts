@@ -22,6 +22,7 @@ import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.
 import { Adam } from './adam.js';
 import { Controller } from './controller.js';
 import { mnasnetReward, rewardExponents, type MnasnetPreset, type RewardExponents } from './reward.js';
+import { mnasnetOptionsFromArgs } from './options.js';
 import { MNASNET_STATE_VERSION, parseState, type MnasnetState, type Settings } from './state.js';
 
 export interface BatchStats {
@@ -96,7 +97,8 @@ export class MnasnetSearch implements Searcher {
   private readonly opts: Required<Omit<MnasnetOptions, 'maxSamples' | 'onBatch' | 'preset'>> & Pick<MnasnetOptions, 'maxSamples' | 'onBatch'>;
   private readonly exponents: RewardExponents;
 
-  constructor(opts: MnasnetOptions = {}) {
+  constructor(private readonly given: MnasnetOptions = {}) {
+    const opts = given;
     this.opts = { ...DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof this.opts;
     this.exponents = rewardExponents(opts.preset ?? 'soft');
     const o = this.opts;
@@ -110,6 +112,9 @@ export class MnasnetSearch implements Searcher {
   }
 
   async run(ctx: SearchContext): Promise<SearchResult> {
+    // nas search's --rl-algorithm, --reward, --reward-w (options.ts) override what the constructor was given.
+    const fromArgs = mnasnetOptionsFromArgs(ctx.args);
+    if (fromArgs) return new MnasnetSearch({ ...this.given, ...fromArgs }).run({ ...ctx, args: undefined });
     const target = ctx.targetMs;
     if (target === undefined)
       throw new UserError('the mnasnet search needs a latency target: its reward ACC·(LAT/T)^w is defined relative to T', { hint: 'pass --target-ms, e.g. --target-ms 5' });
