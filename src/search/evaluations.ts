@@ -13,6 +13,7 @@ import { onInterrupt } from '../core/interrupt.js';
 import { UserError, isUserError } from '../core/errors.js';
 import type { Architecture } from '../core/arch.js';
 import { paretoFront } from './pareto.js';
+import { hasLimits, withinLimits } from './constraints.js';
 import type { Candidate, LatencyEstimate, SearchContext, SearchResult } from './types.js';
 
 export const CHECKPOINT_STATE_VERSION = 1;
@@ -33,6 +34,8 @@ export interface LedgerOptions {
 interface Built {
   arch: Architecture;
   latency: LatencyEstimate;
+  /** Within ctx.limits; computed when first asked (metrics cost a graph lowering). */
+  withinLimits?: boolean;
 }
 
 export function encodingKey(encoding: readonly number[]): string {
@@ -116,10 +119,17 @@ export class Evaluations {
     return this.build(encoding)?.latency;
   }
 
-  /** Valid in the space and, when there is a target, within it. */
+  get hasLimits(): boolean {
+    return hasLimits(this.ctx.limits);
+  }
+
+  /** Valid in the space and, when there is a target or cost limits, within them. */
   feasible(encoding: readonly number[]): boolean {
-    const lat = this.latency(encoding);
-    return lat !== undefined && (this.ctx.targetMs === undefined || lat.ms <= this.ctx.targetMs);
+    const built = this.build(encoding);
+    if (built === undefined || (this.ctx.targetMs !== undefined && built.latency.ms > this.ctx.targetMs)) return false;
+    if (!hasLimits(this.ctx.limits)) return true;
+    built.withinLimits ??= withinLimits(built.arch, this.ctx.limits);
+    return built.withinLimits;
   }
 
   /** Already evaluated for accuracy (asking again is free). */
@@ -183,6 +193,7 @@ export class Evaluations {
 
   private better(c: Candidate, than: Candidate | undefined): boolean {
     if (this.ctx.targetMs !== undefined && c.latency.ms > this.ctx.targetMs) return false;
+    if (hasLimits(this.ctx.limits) && !this.feasible(c.encoding)) return false;
     return !than || c.accuracy > than.accuracy || (c.accuracy === than.accuracy && c.latency.ms < than.latency.ms);
   }
 

@@ -15,6 +15,8 @@ import { archToJson, parseJsonText, readJsonFile, validateArchitecture } from '.
 import type { Architecture } from '../core/arch.js';
 import { oneLine, UserError } from '../core/errors.js';
 import type { SpaceOptions } from '../core/space.js';
+import { archMetrics, COST_METRICS, type GraphMetrics } from '../core/arch-metrics.js';
+import type { CostLimits } from './constraints.js';
 
 export const FRONT_FORMAT = 'hw-nas-front';
 export const FRONT_VERSION = 1;
@@ -26,6 +28,8 @@ export interface FrontMember {
   architecture: Architecture & { format?: string; version?: number };
   accuracy: number;
   latency: { ms: number; ci95: [number, number] | null };
+  /** MACs, parameters, activations of the architecture's graph (absent in fronts written before they were reported). */
+  metrics?: GraphMetrics;
 }
 
 export interface Provenanced {
@@ -40,6 +44,8 @@ export interface FrontFile {
   latency: Provenanced;
   evaluator: Provenanced;
   target: { latencyMs: number } | null;
+  /** Cost limits the search honoured (--max-macs, …), when it had any. */
+  limits?: CostLimits;
   strategy: string;
   seed: number;
   budget: number;
@@ -58,6 +64,7 @@ export function frontMember(arch: Architecture, accuracy: number, latency: { ms:
     architecture: archToJson(arch) as FrontMember['architecture'],
     accuracy,
     latency: { ms: latency.ms, ci95: latency.ci95 ?? null },
+    metrics: archMetrics(arch),
   };
 }
 
@@ -97,6 +104,8 @@ export function validateFront(value: unknown, where: string): FrontFile {
     const lat = m.latency;
     if (!isObj(lat) || !isNum(lat.ms) || !(lat.ci95 === null || (Array.isArray(lat.ci95) && lat.ci95.length === 2 && lat.ci95.every(isNum))))
       throw bad(`${at}: "latency" must be {"ms": number, "ci95": [low, high] | null}`);
+    if (m.metrics !== undefined && !(isObj(m.metrics) && COST_METRICS.every((k) => isNum((m.metrics as Record<string, unknown>)[k]))))
+      throw bad(`${at}: "metrics" must be {"macs", "params", "activations"} (numbers)`);
     const arch = validateArchitecture(m.architecture, `${where}: ${at} architecture`);
     if (arch.space && arch.space.id === space.id && !isDeepStrictEqual(arch.space.encoding, m.encoding))
       throw bad(`${at}: "encoding" ${JSON.stringify(m.encoding)} is not its architecture's encoding ${JSON.stringify(arch.space.encoding)}`);

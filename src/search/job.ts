@@ -13,6 +13,7 @@ import { readJsonFile } from '../core/arch-file.js';
 import { UserError } from '../core/errors.js';
 import type { SearchSpace, SpaceOptions } from '../core/space.js';
 import { frontMember, FRONT_FORMAT, FRONT_VERSION, writeFrontFile, type FrontFile } from './front-file.js';
+import { checkReachable, describeLimits, hasLimits, normalizeLimits, type CostLimits } from './constraints.js';
 import type { AccuracyEvaluator, LatencySource, SearchContext, SearchProgress, SearchResult, Searcher } from './types.js';
 
 export const CHECKPOINT_FORMAT = 'hw-nas-search-checkpoint';
@@ -27,6 +28,8 @@ export interface SearchJob {
   budget: number;
   seed: number;
   targetMs?: number;
+  /** --max-macs/--max-params/--max-activations (constraints.ts). */
+  limits?: CostLimits;
   /** Front file path; the checkpoint is `<out>.ckpt.json`. */
   out: string;
   onProgress?(p: SearchProgress): void;
@@ -56,6 +59,8 @@ function fingerprint(job: SearchJob): Record<string, unknown> {
       seed: job.seed,
       budget: job.budget,
       targetMs: job.targetMs ?? null,
+      // Only when set, so checkpoints written before limits existed still resume.
+      ...(hasLimits(job.limits) ? { limits: normalizeLimits(job.limits) } : {}),
       latency: { id: job.latency.id, provenance: job.latency.provenance },
       evaluator: { id: job.evaluator.id, provenance: job.evaluator.provenance },
     }),
@@ -101,6 +106,12 @@ export async function runSearchJob(job: SearchJob): Promise<SearchJobResult> {
 }
 
 async function runLocked(job: SearchJob): Promise<SearchJobResult> {
+  const limits = normalizeLimits(job.limits);
+  if (limits && !job.strategy.costLimits)
+    throw new UserError(`strategy '${job.strategy.name}' cannot honour cost limits (${describeLimits(limits)}): its objective is latency alone`, {
+      hint: 'use random, evolution, nsga2 or mnasnet with --max-macs/--max-params/--max-activations, or leave the limits out',
+    });
+  checkReachable(job.space, limits, job.seed);
   const file = checkpointPath(job.out);
   const search = fingerprint(job);
   const saved = loadCheckpoint(file, search);
@@ -110,6 +121,7 @@ async function runLocked(job: SearchJob): Promise<SearchJobResult> {
     evaluator: job.evaluator,
     budget: job.budget,
     targetMs: job.targetMs,
+    limits,
     seed: job.seed,
     onProgress: job.onProgress,
     training: job.training,
@@ -127,6 +139,7 @@ async function runLocked(job: SearchJob): Promise<SearchJobResult> {
     latency: { id: job.latency.id, provenance: job.latency.provenance },
     evaluator: { id: job.evaluator.id, provenance: job.evaluator.provenance },
     target: job.targetMs === undefined ? null : { latencyMs: job.targetMs },
+    ...(limits ? { limits } : {}),
     strategy: job.strategy.name,
     seed: job.seed,
     budget: job.budget,

@@ -5,6 +5,7 @@
 import type { Architecture } from '../core/arch.js';
 import type { AccuracyEvaluator, LatencyEstimate, LatencySource, TrainEvaluatorOptions } from '../core/contracts.js';
 import type { SearchSpace } from '../core/space.js';
+import type { CostLimits } from './constraints.js';
 
 // The predictor and evaluator contracts live in core/contracts.ts (shared with predict/, evaluators/, train/).
 export type { AccuracyEvaluator, LatencyEstimate, LatencySource };
@@ -33,6 +34,8 @@ export interface SearchContext {
   budget: number;
   /** Latency target / limit, ms. */
   targetMs?: number;
+  /** Hard limits on MACs, parameters, activations (src/search/constraints.ts), beside targetMs. */
+  limits?: CostLimits;
   seed: number;
   onProgress?(p: SearchProgress): void;
   /** Strategy state, saved so a killed search resumes; undefined when starting fresh. */
@@ -67,5 +70,7 @@ export interface Searcher {
   readonly name: string;
   /** Profiles the LUT entries it needs itself (netadapt), so the LUT need not cover the space up front. */
   readonly profilesMissing?: boolean;
+  /** Honours ctx.limits (constraints.ts); a search with limits is refused for a strategy without this. */
+  readonly costLimits?: boolean;
   run(ctx: SearchContext): Promise<SearchResult>;
 }

@@ -8,7 +8,7 @@ import { paretoIndices } from '../search/pareto.js';
 import type { MeasuredLatency, ThresholdCheck, VerifiedMember, VerifyResult } from './types.js';
 
 /** What verification knows of a member before analysis: a VerifiedMember without the figures analyze() adds. */
-export type MemberFigures = Pick<VerifiedMember, 'index' | 'name' | 'encoding' | 'accuracy' | 'predicted' | 'measured' | 'failure'>;
+export type MemberFigures = Pick<VerifiedMember, 'index' | 'name' | 'encoding' | 'accuracy' | 'predicted' | 'metrics' | 'measured' | 'failure'>;
 
 export interface Thresholds {
   /** Largest |error| % any net may have. */

@@ -4,6 +4,7 @@
  * trust it: the architecture, its accuracy, its predicted latency, the LUT the prediction came from.
  * Files are named by the member's position in the front (member-<#>.onnx, # as nas search prints it).
  */
+import { archMetrics, type GraphMetrics } from '../core/arch-metrics.js';
 import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import path from 'node:path';
@@ -69,6 +70,7 @@ export interface ExportedNet {
   bytes: number;
   accuracy: number;
   predictedMs: number;
+  metrics: GraphMetrics;
 }
 
 function write(file: string, data: Uint8Array | string): void {
@@ -102,6 +104,7 @@ export function exportFrontMembers(front: FrontFile, frontPath: string, selected
       accuracyMetric: accuracyLabel(front.evaluator),
       evaluator: front.evaluator,
       predictedLatency: { ms: member.latency.ms, ci95: member.latency.ci95, source: front.latency.id },
+      metrics: archMetrics(arch),
       lutId: lp.kind === 'lut' && typeof lp.lutId === 'string' ? lp.lutId : null,
       latency: front.latency,
       target: front.target,
@@ -113,6 +116,6 @@ export function exportFrontMembers(front: FrontFile, frontPath: string, selected
       architecture: archToJson(arch),
     };
     write(sidecar, JSON.stringify(doc, null, 1) + '\n');
-    return { index, name: member.name, onnx, sidecar, bytes: model.onnx.length, accuracy: member.accuracy, predictedMs: member.latency.ms };
+    return { index, name: member.name, onnx, sidecar, bytes: model.onnx.length, accuracy: member.accuracy, predictedMs: member.latency.ms, metrics: doc.metrics };
   });
 }

@@ -1,5 +1,6 @@
 /** The human rendering of a verification: one row per net, then the overall figures and the checks. */
 import { ms, table } from '../core/format.js';
+import { METRIC_HEADERS, metricCells } from '../core/arch-metrics.js';
 import type { VerifyResult } from './types.js';
 
 const pct = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
@@ -25,10 +26,11 @@ export function renderVerify(r: VerifyResult, files: { report?: string; csv?: st
     m.errorPct === null ? '-' : pct(m.errorPct),
     m.measured ? (m.onMeasuredFront ? 'yes' : 'dropped') : '-',
     ...(t === null ? [] : [m.withinTarget === null ? '-' : m.withinTarget ? 'yes' : 'no']),
+    ...metricCells(m.metrics),
     m.name,
   ]);
   lines.push(
-    table(['#', 'accuracy', 'predicted ms', '95% CI', 'measured ms', '95% CI', 'error', 'front', ...(t === null ? [] : [`≤${t} ms`]), 'name'], rows).trimEnd(),
+    table(['#', 'accuracy', 'predicted ms', '95% CI', 'measured ms', '95% CI', 'error', 'front', ...(t === null ? [] : [`≤${t} ms`]), ...METRIC_HEADERS, 'name'], rows).trimEnd(),
   );
   for (const m of r.members.filter((x) => x.failure)) lines.push(`#${m.index} failed to ${m.failure!.stage}: ${m.failure!.message.split('\n')[0]}`);
 

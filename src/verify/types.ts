@@ -4,6 +4,7 @@
  * device, protocol), so a report read months later still says what was compared with what.
  */
 import type { Agreement } from '../core/agreement.js';
+import type { GraphMetrics } from '../core/arch-metrics.js';
 import type { DeviceInfo, TimingProtocol } from '../../devices/types.js';
 import type { LutCalibration } from '../../lut/format.js';
 import type { Provenanced } from '../search/front-file.js';
@@ -48,6 +49,8 @@ export interface VerifiedMember {
   encoding: number[];
   accuracy: number;
   predicted: PredictedLatency;
+  /** MACs, parameters, activations of the member's graph (src/core/arch-metrics.ts). */
+  metrics: GraphMetrics;
   measured: MeasuredLatency | null;
   failure: MemberFailure | null;
   /** (predicted − measured) / measured, %; null when not measured. */

@@ -9,6 +9,7 @@ import { holdLock } from '../core/file-lock.js';
 import { UserError } from '../core/errors.js';
 import { DEFAULT_PROTOCOL, type Device, type ModelUnderTest, type TimingProtocol } from '../../devices/types.js';
 import { accuracyLabel, describeDevice } from './labels.js';
+import { archMetrics } from '../core/arch-metrics.js';
 import { analyze, type MemberFigures, type Thresholds } from './analyze.js';
 import { loadVerifyInputs } from './inputs.js';
 import { measureMembers, type MeasureProgress } from './measure.js';
@@ -82,6 +83,7 @@ export async function verifyFront(opts: VerifyOptions): Promise<VerifyResult> {
     encoding: m.encoding,
     accuracy: m.accuracy,
     predicted: inputs.predicted[i],
+    metrics: archMetrics(inputs.archs[i]),
     measured: outcomes[i].measured,
     failure: outcomes[i].failure,
   }));

@@ -30,8 +30,8 @@ describe('nas search', () => {
     const r = await nas(...base('b.json'), '--strategy', 'evolution', '--target-ms', '5');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^evolution on nb201: 60 evaluated, \d+ on the front/);
-    expect(r.stdout).toMatch(/#\s+accuracy\s+latency ms\s+within\s+architecture/);
-    expect(r.stdout).toMatch(/best within 5 ms: \d+\.\d{3} at \d\.\d{3} ms {2}\|/);
+    expect(r.stdout).toMatch(/#\s+accuracy\s+latency ms\s+within\s+MACs\s+params\s+activations\s+architecture/);
+    expect(r.stdout).toMatch(/best within 5 ms: \d+\.\d{3} at \d\.\d{3} ms, [\d.]+[kM]? MACs, [\d.]+[kM]? params, [\d.]+[kM]? activations {2}\|/);
   });
 
   it.each([

@@ -9,6 +9,7 @@ function member(index: number, accuracy: number, predicted: number, measured: nu
     encoding: [index],
     accuracy,
     predicted: { ms: predicted, ci95: [predicted * 0.99, predicted * 1.01], baseMs: 0.1, blocks: [] },
+    metrics: { macs: 1e6, params: 1e5, activations: 1e4 },
     measured:
       measured === null
         ? null

@@ -44,8 +44,11 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     const { writeArchFile } = await import('../../core/arch-file.js');
     const sidecar = a.out.replace(/\.onnx$/i, '') + '.arch.json';
     writeArchFile(sidecar, arch);
-    emit(a, { out: a.out, architecture: sidecar, name: arch.name, bytes: model.onnx.length, input: model.inputs }, () =>
-      `wrote ${a.out} (${(model.onnx.length / 1024).toFixed(0)} KiB, input ${model.inputs.map((i) => i.shape.join('x')).join(', ')}) and ${sidecar}\n`,
+    const { archMetrics, formatCount } = await import('../../core/arch-metrics.js');
+    const metrics = archMetrics(arch);
+    emit(a, { out: a.out, architecture: sidecar, name: arch.name, bytes: model.onnx.length, input: model.inputs, metrics }, () =>
+      `wrote ${a.out} (${(model.onnx.length / 1024).toFixed(0)} KiB, input ${model.inputs.map((i) => i.shape.join('x')).join(', ')}; ` +
+        `${formatCount(metrics.macs)} MACs, ${formatCount(metrics.params)} params, ${formatCount(metrics.activations)} activations) and ${sidecar}\n`,
     );
   },
 };
@@ -63,7 +66,14 @@ async function exportFront(a: ExportArgs): Promise<void> {
   const selection = parseSelection(a.select ?? 'all');
   const front = readFrontFile(a.front);
   const nets = exportFrontMembers(front, a.front, selectMembers(front, selection), a.out, a.weightSeed);
+  const { formatCount } = await import('../../core/arch-metrics.js');
   emit(a, { front: a.front, out: a.out, select: a.select ?? 'all', nets }, () =>
-    nets.map((n) => `wrote ${n.onnx} (${(n.bytes / 1024).toFixed(0)} KiB; #${n.index}, accuracy ${n.accuracy.toFixed(3)}, predicted ${n.predictedMs.toPrecision(4)} ms) and ${n.sidecar}\n`).join(''),
+    nets
+      .map(
+        (n) =>
+          `wrote ${n.onnx} (${(n.bytes / 1024).toFixed(0)} KiB; #${n.index}, accuracy ${n.accuracy.toFixed(3)}, predicted ${n.predictedMs.toPrecision(4)} ms, ` +
+          `${formatCount(n.metrics.macs)} MACs, ${formatCount(n.metrics.params)} params, ${formatCount(n.metrics.activations)} activations) and ${n.sidecar}\n`,
+      )
+      .join(''),
   );
 }

@@ -9,6 +9,7 @@ import { lutCommand } from './lut.js';
 import { COMMAND_NAMES, type CommandName } from './names.js';
 import { predictCommand } from './predict.js';
 import { profileCommand } from './profile.js';
+import { scaleCommand } from './scale.js';
 import { searchCommand } from './search.js';
 import { trainCommand } from './train.js';
 import { verifyCommand } from './verify.js';
@@ -22,6 +23,7 @@ const BY_NAME: Record<CommandName, CommandModule<object, never>> = {
   devices: devicesCommand as never,
   doctor: doctorCommand as never,
   search: searchCommand as never,
+  scale: scaleCommand as never,
   evaluate: evaluateCommand as never,
   train: trainCommand as never,
   verify: verifyCommand as never,

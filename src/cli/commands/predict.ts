@@ -5,6 +5,8 @@ import { emit, log } from '../output.js';
 import { onnxOptions, predictOnnxFiles } from './onnx-units.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol, type DeviceArgs, type ProtocolArgs } from './common.js';
 import type { Prediction } from '../../predict/predictor.js';
+import { formatCount } from '../../core/format.js';
+import type { GraphMetrics } from '../../core/arch-metrics.js';
 
 interface PredictArgs extends DeviceArgs, ProtocolArgs {
   json: boolean;
@@ -21,8 +23,10 @@ interface PredictArgs extends DeviceArgs, ProtocolArgs {
   top: number;
 }
 
-function render(p: Prediction, withBlocks: boolean): string {
-  const head = `${p.name}: ${ms(p.ms)} ms predicted (95% CI ${ms(p.ci95[0])}–${ms(p.ci95[1])}, run-to-run std ${ms(p.std)}), overhead ${ms(p.overheadMs)} ms\n`;
+function render(p: Prediction, m: GraphMetrics, withBlocks: boolean): string {
+  const head =
+    `${p.name}: ${ms(p.ms)} ms predicted (95% CI ${ms(p.ci95[0])}–${ms(p.ci95[1])}, run-to-run std ${ms(p.std)}), overhead ${ms(p.overheadMs)} ms; ` +
+    `${formatCount(m.macs)} MACs, ${formatCount(m.params)} params, ${formatCount(m.activations)} activations\n`;
   if (!withBlocks) return head;
   const rows = p.blocks.map((b) => [b.layerIndex, b.role, b.key, ms(b.ms), `${((100 * b.ms) / p.ms).toFixed(1)}%`]);
   return head + table(['layer', 'role', 'op', 'ms', 'share'], rows) + '\n';
@@ -63,11 +67,12 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
         },
       }));
     }
-    const predictions = archs.map((arch) => ({ arch, p: predict(lut, arch) }));
+    const { archMetrics } = await import('../../core/arch-metrics.js');
+    const predictions = archs.map((arch) => ({ arch, p: predict(lut, arch), m: archMetrics(arch) }));
     emit(
       a,
-      { lut: { id: lut.id, path: a.lut, device: lut.device.device }, predictions: predictions.map(({ arch, p }) => ({ ...p, encoding: arch.space?.encoding })) },
-      () => predictions.map(({ p }) => render(p, predictions.length === 1)).join(''),
+      { lut: { id: lut.id, path: a.lut, device: lut.device.device }, predictions: predictions.map(({ arch, p, m }) => ({ ...p, encoding: arch.space?.encoding, metrics: m })) },
+      () => predictions.map(({ p, m }) => render(p, m, predictions.length === 1)).join(''),
     );
   },
 };

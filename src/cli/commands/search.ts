@@ -10,10 +10,12 @@ import type { Candidate, LatencySource } from '../../search/types.js';
 import { ms, table } from '../../core/format.js';
 import { emit, log } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
+import { costOptions, metricCells, METRIC_HEADERS, resolveCosts, type CostArgs, type ResolvedCosts } from './cost-options.js';
+import type { GraphMetrics } from '../../core/arch-metrics.js';
 import { checkEvaluatorArgs, evaluatorFromArgs, evaluatorOptions, trainingOptions, trainingSettings, type EvaluatorArgs } from './common.js';
 import { checkSearchFarmArgs, openSearchFarm, searchFarmOptions, type SearchFarmArgs } from './farm.js';
 
-export interface SearchArgs extends EvaluatorArgs, SearchFarmArgs {
+export interface SearchArgs extends EvaluatorArgs, SearchFarmArgs, CostArgs {
   json?: boolean;
   space: string;
   strategy: string;
@@ -42,11 +44,21 @@ export interface SearchArgs extends EvaluatorArgs, SearchFarmArgs {
   searchEpochs?: number;
   warmupEpochs?: number;
   archLr?: number;
+  // mnasnet (src/search/mnasnet/options.ts validates them)
+  rlAlgorithm?: string;
+  reward?: string;
+  rewardW?: number;
 }
 
 /** Checks everything that needs no file or module, so bad input fails before any work starts. */
-export function checkSearchArgs(a: SearchArgs): void {
-  if ((a.lut === undefined) === (a.latencyTable === undefined))
+export function checkSearchArgs(a: SearchArgs): ResolvedCosts {
+  const costs = resolveCosts(a);
+  if (costs.objective !== 'latency') {
+    if (a.lut !== undefined || a.latencyTable !== undefined || a.targetMs !== undefined)
+      throw new UserError(`--objective ${costs.objective} optimises ${costs.objective} instead of latency: leave out --lut, --latency-table and --target-ms`, {
+        hint: `limit it with --max-${costs.objective} (that limit becomes the target)`,
+      });
+  } else if ((a.lut === undefined) === (a.latencyTable === undefined))
     throw new UserError('name exactly one latency source: --lut FILE (LUT predictor) or --latency-table DEVICE (measured table, nb201 only)');
   if (a.targetMs !== undefined && !(Number.isFinite(a.targetMs) && a.targetMs > 0)) throw new UserError(`--target-ms must be a positive number of milliseconds, got ${a.targetMs}`);
   if (!Number.isInteger(a.budget) || a.budget < 1) throw new UserError(`--budget must be a positive integer (architectures to evaluate), got ${a.budget}`);
@@ -54,10 +66,12 @@ export function checkSearchArgs(a: SearchArgs): void {
   if (a.resolution !== undefined && (!Number.isInteger(a.resolution) || a.resolution < 1)) throw new UserError(`--resolution must be a positive integer, got ${a.resolution}`);
   checkEvaluatorArgs(a);
   if (!a.out?.trim()) throw new UserError('--out must name the front file to write, e.g. --out front.json');
+  return costs;
 }
 
 /** `space`: the LUT must cover it up front (not for strategies that profile what they lack). */
-async function latencySource(a: SearchArgs, space: SearchSpace | undefined): Promise<LatencySource> {
+async function latencySource(a: SearchArgs, space: SearchSpace | undefined, costs: ResolvedCosts): Promise<LatencySource> {
+  if (costs.objective !== 'latency') return (await import('../../search/constraints.js')).metricLatencySource(costs.objective);
   if (a.lut !== undefined) {
     const { lutLatencySource } = await import('../../predict/latency-source.js');
     return lutLatencySource(a.lut, space);
@@ -67,9 +81,9 @@ async function latencySource(a: SearchArgs, space: SearchSpace | undefined): Pro
 }
 
 /** The front as a text table; a "within" column when there is a target. */
-function frontTable(front: readonly Candidate[], t?: number): string {
-  const header = ['#', 'accuracy', 'latency ms', ...(t === undefined ? [] : ['within']), 'architecture'];
-  const rows = front.map((c, i) => [i + 1, c.accuracy.toFixed(3), ms(c.latency.ms), ...(t === undefined ? [] : [c.latency.ms <= t ? 'yes' : 'no']), c.name]);
+function frontTable(front: readonly Candidate[], t: number | undefined, unit: string, metrics: readonly (GraphMetrics | undefined)[]): string {
+  const header = ['#', 'accuracy', `latency ${unit}`, ...(t === undefined ? [] : ['within']), ...METRIC_HEADERS, 'architecture'];
+  const rows = front.map((c, i) => [i + 1, c.accuracy.toFixed(3), ms(c.latency.ms), ...(t === undefined ? [] : [c.latency.ms <= t ? 'yes' : 'no']), ...metricCells(metrics[i]), c.name]);
   return table(header, rows);
 }
 
@@ -86,8 +100,9 @@ function lazyBar(label: string): { update(done: number, total: number, info: str
 }
 
 export async function runSearchCommand(a: SearchArgs): Promise<void> {
-  checkSearchArgs(a);
+  const costs = checkSearchArgs(a);
   await checkSearchFarmArgs(a);
+  const targetMs = costs.metricTarget ?? a.targetMs;
   const [{ createStrategy }, { createSpace }, { runSearchJob }] = await Promise.all([
     import('../../search/strategies/registry.js'),
     import('../../spaces/registry.js'),
@@ -96,7 +111,11 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
   const strategy = await createStrategy(a.strategy);
   const spaceOptions: SpaceOptions = a.resolution === undefined ? {} : { resolution: a.resolution };
   const space = createSpace(a.space, spaceOptions);
-  const latency = await latencySource(a, strategy.profilesMissing ? undefined : space);
+  // A metric objective's own limit is the target: refused here when no member meets it (the others in the job).
+  const { checkReachable, describeLimits, latencyUnit, METRIC_UNIT } = await import('../../search/constraints.js');
+  if (costs.metricTarget !== undefined && costs.objective !== 'latency') checkReachable(space, { [costs.objective]: costs.metricTarget * METRIC_UNIT }, a.seed);
+  const latency = await latencySource(a, strategy.profilesMissing ? undefined : space, costs);
+  const unit = latencyUnit(latency);
   const training = trainingSettings(a);
   const supernetBar = a.evaluator === 'supernet' ? lazyBar('supernet') : undefined;
   // The supernet evaluator trains its supernet first: a bar on a terminal, a line every few seconds otherwise.
@@ -121,7 +140,8 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
       strategy: farm?.strategy ?? strategy,
       budget: a.budget,
       seed: a.seed,
-      targetMs: a.targetMs,
+      targetMs,
+      limits: costs.limits,
       out: a.out,
       training,
       lutFile: a.lut,
@@ -130,7 +150,7 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
         // A strategy's own progress line (fbnet/proxyless: per epoch) goes to stderr even without a terminal.
         if (p.message && !process.stderr.isTTY) log(p.message);
         if (p.total !== a.budget) progress.setTotal(p.total);
-        progress.update(p.done, p.message ?? (p.best ? `best ${p.best.accuracy.toFixed(2)} @ ${ms(p.best.latency.ms)} ms` : ''));
+        progress.update(p.done, p.message ?? (p.best ? `best ${p.best.accuracy.toFixed(2)} @ ${ms(p.best.latency.ms)} ${unit}` : ''));
       },
     });
     // The front is written: the farm's finished jobs are no longer needed for a rerun.
@@ -144,8 +164,21 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
   const { result, front, resumed } = job;
   if (resumed) log(`resumed from checkpoint: ${resumed} evaluation(s) reused`);
   if (result.summary) log(result.summary);
-  else if (result.history.length < a.budget) log(`stopped after ${result.history.length} of ${a.budget} evaluations: no new ${a.targetMs === undefined ? '' : 'feasible '}architecture left to try`);
-  const lite = (c: Candidate) => ({ name: c.name, encoding: c.encoding, accuracy: c.accuracy, latency: { ms: c.latency.ms, ci95: c.latency.ci95 ?? null } });
+  else if (result.history.length < a.budget) log(`stopped after ${result.history.length} of ${a.budget} evaluations: no new ${targetMs === undefined && !costs.limits ? '' : 'feasible '}architecture left to try`);
+  const { archMetrics } = await import('../../core/arch-metrics.js');
+  // Metrics of the front come from its members' graphs (front file); the best is rebuilt from the space.
+  const metricsOf = (c: Candidate): GraphMetrics | undefined => {
+    const i = result.front.indexOf(c);
+    if (i >= 0) return front.members[i]?.metrics;
+    return c.architecture ? archMetrics(c.architecture) : c.encoding.length ? archMetrics(space.build(c.encoding)) : undefined;
+  };
+  const lite = (c: Candidate) => ({
+    name: c.name,
+    encoding: c.encoding,
+    accuracy: c.accuracy,
+    latency: { ms: c.latency.ms, ci95: c.latency.ci95 ?? null, ...(unit === 'ms' ? {} : { unit }) },
+    metrics: metricsOf(c) ?? null,
+  });
   emit(
     a,
     {
@@ -155,6 +188,8 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
       latency: front.latency,
       evaluator: front.evaluator,
       target: front.target,
+      objective: costs.objective,
+      limits: front.limits ?? null,
       seed: front.seed,
       budget: front.budget,
       evaluations: front.evaluations,
@@ -165,12 +200,13 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
     },
     () => {
       const best = result.best;
+      const within = [targetMs === undefined ? '' : `${targetMs} ${unit}`, costs.limits ? describeLimits(costs.limits) : ''].filter(Boolean).join(', ');
       const bestLine = best
-        ? `best${a.targetMs === undefined ? '' : ` within ${a.targetMs} ms`}: ${best.accuracy.toFixed(3)} at ${ms(best.latency.ms)} ms  ${best.name}\n`
-        : `no evaluated architecture is within ${a.targetMs} ms\n`;
+        ? `best${within ? ` within ${within}` : ''}: ${best.accuracy.toFixed(3)} at ${ms(best.latency.ms)} ${unit}, ${metricCells(metricsOf(best)).map((v, i) => `${v} ${METRIC_HEADERS[i]}`).join(', ')}  ${best.name}\n`
+        : `no evaluated architecture is within ${within}\n`;
       return (
         `${result.strategy} on ${space.id}: ${result.history.length} evaluated, ${result.front.length} on the front (written to ${a.out})\n` +
-        frontTable(result.front, a.targetMs) +
+        frontTable(result.front, targetMs, unit, front.members.map((m) => m.metrics)) +
         bestLine
       );
     },
@@ -181,7 +217,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
   command: 'search',
   describe: 'search a space for the accuracy/latency front (random, evolution, nsga2, …) and write it to a front file',
   builder: (y) =>
-    searchFarmOptions(evaluatorOptions(trainingOptions(y), { defaultEvaluator: 'table' }))
+    costOptions(searchFarmOptions(evaluatorOptions(trainingOptions(y), { defaultEvaluator: 'table' })))
       .option('space', { type: 'string', demandOption: true, describe: 'search space (e.g. nb201, mbv2)' })
       .option('strategy', { type: 'string', default: 'nsga2', describe: 'search strategy: random, evolution (best under --target-ms), nsga2 (whole front), …' })
       .option('lut', { type: 'string', describe: 'latency from this LUT (predictor: overhead + sum of op latencies)' })
@@ -206,9 +242,13 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('tau', { type: 'number', describe: 'fbnet: Gumbel-softmax temperature of the first search epoch, ×0.956 per epoch (default 5)' })
       .option('search-epochs', { type: 'number', describe: 'fbnet/proxyless: epochs of alternating weight and architecture steps (default 4)' })
       .option('warmup-epochs', { type: 'number', describe: 'fbnet/proxyless: epochs of weight steps only before the architecture steps start (default 1)' })
+      .option('rl-algorithm', { type: 'string', describe: 'mnasnet: controller update, reinforce (default) or ppo (clipped surrogate, a few epochs per batch)' })
+      .option('reward', { type: 'string', describe: 'mnasnet: soft (default: ACC·(LAT/T)^w on both sides of T) or hard (w = 0 under T, --reward-w above)' })
+      .option('reward-w', { type: 'number', describe: 'mnasnet: latency exponent w ≤ 0 (default −0.07 for soft, −1 above T for hard)' })
       .option('arch-lr', { type: 'number', describe: 'fbnet/proxyless: Adam learning rate of the architecture logits (default 0.01)' })
       .example('$0 search --space nb201 --latency-table pixel3 --strategy nsga2 --budget 300 --out front.json', '')
       .example('$0 search --space mbv2 --resolution 96 --lut cpu.lut.json --evaluator proxy --strategy evolution --target-ms 5 --out front.json', '')
-      .example('$0 search --redis redis://farm:6379 --space mbv2 --lut cpu.lut.json --evaluator train --strategy nsga2 --pending 16 --out front.json', 'evaluations on the workers (nas worker --evaluator train), asynchronous NSGA-II') as never,
+      .example('$0 search --redis redis://farm:6379 --space mbv2 --lut cpu.lut.json --evaluator train --strategy nsga2 --pending 16 --out front.json', 'evaluations on the workers (nas worker --evaluator train), asynchronous NSGA-II')
+      .example('$0 search --space regnet --resolution 64 --objective activations --max-activations 2M --evaluator proxy --strategy evolution --out front.json', 'no LUT: activations stand in for latency') as never,
   handler: (a) => runSearchCommand(a),
 };

@@ -17,10 +17,12 @@ import { isUserError, UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import type { Architecture } from '../../core/arch.js';
 import { paretoFront } from '../pareto.js';
+import { hasLimits, limitPenalty } from '../constraints.js';
 import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.js';
 import { Adam } from './adam.js';
 import { Controller } from './controller.js';
 import { mnasnetReward, rewardExponents, type MnasnetPreset, type RewardExponents } from './reward.js';
+import { mnasnetOptionsFromArgs } from './options.js';
 import { MNASNET_STATE_VERSION, parseState, type MnasnetState, type Settings } from './state.js';
 
 export interface BatchStats {
@@ -91,10 +93,12 @@ function positiveInt(name: string, v: number): void {
 
 export class MnasnetSearch implements Searcher {
   readonly name = 'mnasnet';
+  readonly costLimits = true;
   private readonly opts: Required<Omit<MnasnetOptions, 'maxSamples' | 'onBatch' | 'preset'>> & Pick<MnasnetOptions, 'maxSamples' | 'onBatch'>;
   private readonly exponents: RewardExponents;
 
-  constructor(opts: MnasnetOptions = {}) {
+  constructor(private readonly given: MnasnetOptions = {}) {
+    const opts = given;
     this.opts = { ...DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof this.opts;
     this.exponents = rewardExponents(opts.preset ?? 'soft');
     const o = this.opts;
@@ -108,6 +112,9 @@ export class MnasnetSearch implements Searcher {
   }
 
   async run(ctx: SearchContext): Promise<SearchResult> {
+    // nas search's --rl-algorithm, --reward, --reward-w (options.ts) override what the constructor was given.
+    const fromArgs = mnasnetOptionsFromArgs(ctx.args);
+    if (fromArgs) return new MnasnetSearch({ ...this.given, ...fromArgs }).run({ ...ctx, args: undefined });
     const target = ctx.targetMs;
     if (target === undefined)
       throw new UserError('the mnasnet search needs a latency target: its reward ACC·(LAT/T)^w is defined relative to T', { hint: 'pass --target-ms, e.g. --target-ms 5' });
@@ -136,14 +143,22 @@ export class MnasnetSearch implements Searcher {
     const adam = new Adam(controller.paramSizes, { learningRate: o.learningRate });
     const history: Candidate[] = [];
     const known = new Map<string, Candidate | null>(); // null: the space rejects it
+    // Cost limits (constraints.ts): MnasNet's hard penalty per limit exceeded, 1 within them.
+    const penalties = new Map<string, number>();
+    const penaltyOf = (c: Candidate, arch: Architecture) => {
+      if (!hasLimits(ctx.limits)) return 1;
+      let p = penalties.get(keyOf(c.encoding));
+      if (p === undefined) penalties.set(keyOf(c.encoding), (p = limitPenalty(arch, ctx.limits)));
+      return p;
+    };
     let step = 0;
     let samples = 0;
     let baseline: number | undefined;
     let best: Candidate | undefined;
-    const remember = (c: Candidate) => {
+    const remember = (c: Candidate, arch: Architecture) => {
       history.push(c);
       known.set(keyOf(c.encoding), c);
-      if (better(c, best, target)) best = c;
+      if (penaltyOf(c, arch) === 1 && better(c, best, target)) best = c;
     };
 
     const build = (encoding: number[]): Architecture | undefined => {
@@ -164,7 +179,7 @@ export class MnasnetSearch implements Searcher {
       for (const [encoding, accuracy] of state.evaluations) {
         const arch = build(encoding);
         if (!arch) throw new UserError(`the checkpoint does not match this search: the space rejects its evaluated architecture [${encoding}]`, { hint: 'delete the checkpoint to start the search over' });
-        remember({ encoding, name: arch.name, accuracy, latency: ctx.latency.latency(arch) });
+        remember({ encoding, name: arch.name, accuracy, latency: ctx.latency.latency(arch) }, arch);
       }
     }
     const save = () => {
@@ -198,7 +213,7 @@ export class MnasnetSearch implements Searcher {
       if (!Number.isFinite(accuracy))
         throw new UserError(`evaluator '${ctx.evaluator.id}' returned ${accuracy} for '${arch.name}'; an accuracy must be a finite number`);
       const c: Candidate = { encoding, name: arch.name, accuracy, latency };
-      remember(c);
+      remember(c, arch);
       ctx.onProgress?.({ done: history.length, total: ctx.budget, best, message: `controller update ${step + 1}` });
       return c;
     };
@@ -215,7 +230,7 @@ export class MnasnetSearch implements Searcher {
         if (c === undefined) break;
         samples++;
         latencies.push(c ? c.latency.ms : Number.NaN);
-        rewards.push(c ? mnasnetReward(c.accuracy / 100, c.latency.ms, target, this.exponents) : 0);
+        rewards.push(c ? mnasnetReward(c.accuracy / 100, c.latency.ms, target, this.exponents) * (penalties.get(keyOf(c.encoding)) ?? 1) : 0);
       }
       // A batch cut short by the budget or the sample limit ends the search without an update.
       if (rewards.length < o.batch) break;

@@ -102,6 +102,8 @@ export const ASYNC_POLICIES = new Registry<PolicyFactory>('asynchronous search s
 
 export class AsyncSearch implements Searcher {
   readonly name: string;
+  /** Cost limits act through the ledger, as in the synchronous strategies. */
+  readonly costLimits = true;
   private readonly policy: PolicyFactory;
 
   constructor(
@@ -131,6 +133,7 @@ export class AsyncSearch implements Searcher {
         return ledger.used + queue.length;
       },
       targetMs: ctx.targetMs,
+      hasLimits: ledger.hasLimits,
     };
     const policy = this.policy(ctx, rng, taken);
     let submitted = 0;

@@ -34,6 +34,7 @@ export function fitter(a: Candidate, b: Candidate): boolean {
 
 export class EvolutionSearch implements Searcher {
   readonly name = 'evolution';
+  readonly costLimits = true;
   constructor(private readonly opts: EvolutionOptions = {}) {}
 
   async run(ctx: SearchContext): Promise<SearchResult> {

@@ -55,6 +55,7 @@ export function survivors(members: readonly Candidate[], size: number): Candidat
 
 export class Nsga2Search implements Searcher {
   readonly name = 'nsga2';
+  readonly costLimits = true;
   constructor(private readonly opts: Nsga2Options = {}) {}
 
   async run(ctx: SearchContext): Promise<SearchResult> {

@@ -40,7 +40,7 @@ export function crossover(rng: Rng, a: readonly number[], b: readonly number[]):
  * What the draws ask of a ledger (Evaluations is one): whether an encoding is taken — evaluated, or pending
  * in an asynchronous search — and feasible; how many are taken; the latency target.
  */
-export type DrawLedger = Pick<Evaluations, 'feasible' | 'used' | 'targetMs'> & { seen(encoding: readonly number[]): unknown };
+export type DrawLedger = Pick<Evaluations, 'feasible' | 'used' | 'targetMs' | 'hasLimits'> & { seen(encoding: readonly number[]): unknown };
 
 /**
  * Draws from `make` until it yields a feasible encoding not evaluated yet; undefined after `tries`.
@@ -62,11 +62,12 @@ export function drawRandom(ledger: DrawLedger, space: SearchSpace, rng: Rng): nu
   const encoding = drawNew(ledger, () => space.sample(rng), RANDOM_TRIES);
   if (!encoding && ledger.used === 0) {
     const target = ledger.targetMs;
+    const limited = target !== undefined || ledger.hasLimits;
     throw new UserError(
-      target === undefined
+      !limited
         ? `space '${space.id}' produced no valid architecture in ${RANDOM_TRIES} random samples`
-        : `no architecture of space '${space.id}' within the latency target of ${target} ms in ${RANDOM_TRIES} random samples`,
-      { hint: target === undefined ? undefined : 'raise --target-ms (check the latency of the smallest architecture with nas-predict)' },
+        : `no architecture of space '${space.id}' within the ${target === undefined ? '' : `latency target of ${target} ms${ledger.hasLimits ? ' and the ' : ''}`}${ledger.hasLimits ? 'cost limits' : ''} in ${RANDOM_TRIES} random samples`,
+      { hint: !limited ? undefined : 'raise --target-ms or the --max-* limits (check the smallest architecture with nas predict)' },
     );
   }
   return encoding;

@@ -6,6 +6,7 @@ import { drawRandom } from './operators.js';
 
 export class RandomSearch implements Searcher {
   readonly name = 'random';
+  readonly costLimits = true;
 
   async run(ctx: SearchContext): Promise<SearchResult> {
     const ledger = new Evaluations(ctx);

@@ -1,0 +1,115 @@
+/**
+ * Activations vs FLOPs (Radosavovic et al. 2020, "Designing Network Design Spaces", §5: a network's
+ * activations predict its runtime on GPUs better than its FLOPs): for N random members of a space
+ * (default regnet), measured latency on a device set against MACs, parameters, activations (all from
+ * the architecture's one graph: src/core/arch-metrics.ts) and the LUT's prediction, as Kendall τ and
+ * Spearman ρ.
+ *
+ *   node --import tsx bench/activations-vs-flops.ts --device cpu --threads 1 --resolution 64 --count 200
+ *
+ * The members are distinct; a space smaller than --count (our regnet space has 144 members) gives all
+ * of them. Without --lut the ops of the chosen nets are profiled first into
+ * out/bench/avf-<device>-<space>-<res>.lut.json (reused on a re-run). Prints the load average at start
+ * and end; every point goes to out/bench/avf-<device>-<space>-<res>.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import yargs from 'yargs';
+import { kendallTau, spearmanRho } from '../src/core/agreement.js';
+import { archMetrics } from '../src/core/arch-metrics.js';
+import type { Architecture } from '../src/core/arch.js';
+import { lutInstances } from '../src/core/decompose.js';
+import { opKey } from '../src/core/keys.js';
+import type { OpInstance } from '../src/core/ops.js';
+import { Rng } from '../src/core/rng.js';
+import { predict } from '../src/predict/predictor.js';
+import { profile } from '../src/profile/profiler.js';
+import { createSpace } from '../src/spaces/registry.js';
+import { resolveDevice } from '../devices/registry.js';
+import { timeModelsInRounds, type LazyModel } from '../devices/rounds.js';
+import { DEFAULT_PROTOCOL, type DeviceOptions, type TimingProtocol } from '../devices/types.js';
+import { networkModel } from '../export/model.js';
+import { readLut } from '../lut/store.js';
+
+const args = await yargs(process.argv.slice(2))
+  .option('device', { type: 'string', default: 'cpu', describe: 'device to measure on (cpu = onnxruntime-node, wasm, webgpu-native, …)' })
+  .option('threads', { type: 'number' })
+  .option('space', { type: 'string', default: 'regnet' })
+  .option('resolution', { type: 'number', default: 64 })
+  .option('count', { type: 'number', default: 200, describe: 'random distinct members (capped at the size of the space)' })
+  .option('seed', { type: 'number', default: 0 })
+  .option('lut', { type: 'string', describe: 'LUT to predict with (default: profile the nets\' ops into out/bench/)' })
+  .option('min-repeats', { type: 'number', describe: 'override the timing protocol (default: the default protocol)' })
+  .option('max-repeats', { type: 'number' })
+  .option('max-time-ms', { type: 'number' })
+  .option('out-dir', { type: 'string', default: 'out/bench' })
+  .strict()
+  .parse();
+
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+console.log(`load average at start: ${load()}`);
+const protocol: TimingProtocol = { ...DEFAULT_PROTOCOL };
+if (args.minRepeats !== undefined) protocol.minRepeats = args.minRepeats;
+if (args.maxRepeats !== undefined) protocol.maxRepeats = args.maxRepeats;
+if (args.maxTimeMs !== undefined) protocol.maxTimeMs = args.maxTimeMs;
+const options: DeviceOptions = args.threads !== undefined ? { threads: args.threads } : {};
+mkdirSync(args.outDir, { recursive: true });
+
+const space = createSpace(args.space, { resolution: args.resolution });
+const size = space.decisions().reduce((n, d) => n * d.options.length, 1);
+const want = Math.min(args.count, size);
+const rng = new Rng(args.seed);
+const nets = new Map<string, Architecture>();
+for (let tries = 0; nets.size < want && tries < 100 * want; tries++) {
+  const arch = space.build(space.sample(rng));
+  nets.set(arch.name, arch);
+}
+const archs = [...nets.values()];
+console.log(`${archs.length} distinct members of ${space.id}@${args.resolution} (asked for ${args.count}; the space has ${size})`);
+
+const device = await resolveDevice(args.device, options);
+const tag = `${args.device}${args.threads !== undefined ? `-t${args.threads}` : ''}-${space.id}-${args.resolution}`;
+let lutPath = args.lut;
+if (!lutPath) {
+  lutPath = path.join(args.outDir, `avf-${tag}.lut.json`);
+  const instances = new Map<string, OpInstance>();
+  for (const arch of archs) for (const { inst } of lutInstances(arch)) instances.set(opKey(inst), inst);
+  const t0 = Date.now();
+  await profile({
+    device,
+    instances: [...instances.values()],
+    lutPath,
+    protocol,
+    space: `${space.id}@${args.resolution}`,
+    onProgress: (p) => p.done % 50 === 0 && p.key && process.stderr.write(`profile ${p.done}/${p.total}\n`),
+  });
+  console.log(`profiled ${instances.size} op instances in ${((Date.now() - t0) / 1000).toFixed(0)} s into ${lutPath}`);
+}
+const lut = readLut(lutPath);
+
+const models: LazyModel[] = archs.map((arch, i) => ({ id: `${i}:${arch.name}`, build: () => networkModel(arch) }));
+const t1 = Date.now();
+const measured = await timeModelsInRounds(device, models, protocol, {
+  seed: 1,
+  onComplete: (done, total) => done % 20 === 0 && process.stderr.write(`measured ${done}/${total}\n`),
+});
+console.log(`measured ${archs.length} nets in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+await device.dispose();
+
+const points = archs.map((arch, i) => ({ name: arch.name, measuredMs: measured[i].stats.median, predictedMs: predict(lut, arch).ms, ...archMetrics(arch) }));
+const ms = points.map((p) => p.measuredMs);
+const rows: [string, number[]][] = [
+  ['MACs', points.map((p) => p.macs)],
+  ['params', points.map((p) => p.params)],
+  ['activations', points.map((p) => p.activations)],
+  ['LUT prediction', points.map((p) => p.predictedMs)],
+];
+console.log(`\nmeasured latency on ${args.device}${args.threads !== undefined ? ` (threads ${args.threads})` : ''}: ${Math.min(...ms).toFixed(3)}–${Math.max(...ms).toFixed(3)} ms over ${points.length} nets of ${space.id}@${args.resolution}\n`);
+console.log('| predictor of measured latency | Kendall τ | Spearman ρ |');
+console.log('|---|---|---|');
+for (const [name, xs] of rows) console.log(`| ${name} | ${kendallTau(xs, ms).toFixed(3)} | ${spearmanRho(xs, ms).toFixed(3)} |`);
+console.log(`\nload average at end: ${load()}`);
+const out = path.join(args.outDir, `avf-${tag}.json`);
+writeFileSync(out, JSON.stringify({ device: args.device, threads: args.threads ?? null, space: space.id, resolution: args.resolution, lut: lutPath, protocol, points }, null, 1) + '\n');
+console.log(`points written to ${out}`);
