@@ -70,7 +70,7 @@ export interface TfProgram {
 
 const dims = (p: readonly [number, number]) => (p[0] === p[1] ? String(p[0]) : p.join('x'));
 const FUSABLE: ReadonlySet<TfAct> = new Set(['linear', 'relu', 'relu6', 'sigmoid']);
-const tfAct = (a: PrimAct): TfAct => (a === 'none' ? 'linear' : a);
+export const tfAct = (a: PrimAct): TfAct => (a === 'none' ? 'linear' : a);
 
 function pad(p: Pads): TfPad {
   return p.every((v) => v === p[0]) ? p[0] : [[0, 0], [p[0], p[2]], [p[1], p[3]], [0, 0]];

@@ -20,6 +20,8 @@ import { UserError } from '../../core/errors.js';
 import { inferShapes, outputRefs, type Graph, type GraphNode, type Pads, type Prim, type PrimAct, type PrimOf, type PrimOp, type Shape, type ShapeMap } from '../../core/graph/index.js';
 import { lowerArchitecture } from '../../core/lower/index.js';
 import { Rng } from '../../core/rng.js';
+import { interpreter } from '../../../devices/tfjs/interpreter.js';
+import { tfAct } from '../../../devices/tfjs/program.js';
 import type { ForwardOptions, ProxyNetwork } from './network.js';
 
 type T4 = TF.Tensor4D;
@@ -107,25 +109,10 @@ function batchNorm(tf: typeof TF, x: T4, hooks: ForwardOptions, eps: number): T4
   return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))) as T4;
 }
 
-/** The activation; the input of a rectifier (ReLU, ReLU6, h-swish, swish) is shown to onRelu first. */
+/** The activation (the tfjs interpreter's); the input of a rectifier (ReLU, ReLU6, h-swish, swish) is shown to onRelu first. */
 function activate(tf: typeof TF, x: T4, act: PrimAct, hooks: ForwardOptions): T4 {
   if (act === 'relu' || act === 'relu6' || act === 'hswish' || act === 'swish') hooks.onRelu?.(x);
-  switch (act) {
-    case 'none':
-      return x;
-    case 'relu':
-      return tf.relu(x);
-    case 'relu6':
-      return tf.relu6(x);
-    case 'sigmoid':
-      return tf.sigmoid(x);
-    case 'hsigmoid':
-      return tf.div(tf.relu6(tf.add(x, 3)), 6) as T4;
-    case 'hswish':
-      return tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6)) as T4;
-    case 'swish':
-      return tf.mul(x, tf.sigmoid(x)) as T4;
-  }
+  return interpreter.activate(tf, x, tfAct(act));
 }
 
 /** Layer or instance norm over `axes` (NHWC) with its generated scale 1 and shift 0. */
