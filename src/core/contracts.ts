@@ -31,7 +31,26 @@ export interface AccuracyEvaluator {
   dispose?(): Promise<void>;
 }
 
-// ---- devices: what exporters hand to a device to time ---------------------------------------------
+// ---- devices: what exporters hand to a device to time, and what it measures ------------------------
+
+/** A latency distribution in milliseconds. */
+export interface LatencyStats {
+  /** Samples kept after IQR outlier rejection. */
+  n: number;
+  /** Samples dropped as outliers. */
+  rejected: number;
+  median: number;
+  mean: number;
+  std: number;
+  p10: number;
+  p90: number;
+  min: number;
+  max: number;
+  /** 95% confidence interval of the median (distribution-free, order statistics). */
+  ci95: [number, number];
+  /** True when the CI half-width reached the protocol's target before the count/time limits. */
+  converged: boolean;
+}
 
 export interface ModelUnderTest {
   /** Canonical op key, or a name for whole networks. */
