@@ -94,8 +94,24 @@ export interface TrainProgress {
   validationAccuracy?: number;
 }
 
-/** Data and budget of a training (`--data`, `--train-images`, `--train-epochs`, …), read by every evaluator or strategy that trains. */
-export interface TrainEvaluatorOptions {
+/** A training's budget and schedule: what the training loop (src/train/loop.ts) runs, each reader with its own defaults. */
+export interface TrainingBudget {
+  /** Whole epochs or, when given, a number of steps. */
+  epochs?: number;
+  steps?: number;
+  batchSize?: number;
+  optimizer?: Partial<OptimizerConfig>;
+  /** Linear warm-up steps before the cosine decay. */
+  warmupSteps?: number;
+  /** Seed of the batch order (and of whatever else the trainer draws). */
+  seed?: number;
+}
+
+/**
+ * Data and budget of a training (`--data`, `--train-images`, `--train-epochs`, …), read by every evaluator
+ * or strategy that trains; the budget is per candidate (default 2 epochs).
+ */
+export interface TrainEvaluatorOptions extends TrainingBudget {
   /** Data set name (default fashion-mnist) and folder (--data DIR). */
   dataset?: string;
   dataDir?: string;
@@ -105,13 +121,6 @@ export interface TrainEvaluatorOptions {
   validation?: number;
   /** Down-scaling factor for the images (default 1). */
   downscale?: number;
-  /** Budget per candidate: epochs (default 2) or steps. */
-  epochs?: number;
-  steps?: number;
-  batchSize?: number;
-  optimizer?: Partial<OptimizerConfig>;
-  warmupSteps?: number;
-  seed?: number;
   backend?: BackendPreference;
   /** Retarget input shape and classes to the data (default true). */
   adapt?: boolean;
