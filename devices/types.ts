@@ -96,6 +96,12 @@ export interface TimingResult {
   setupMs: number;
 }
 
+/** A timing result as stored (LUT entries, verify's state file): with the time it was taken. */
+export interface Measurement extends TimingResult {
+  /** ISO 8601. */
+  measuredAt: string;
+}
+
 export interface Device {
   readonly name: string;
   init(): Promise<DeviceInfo>;
