@@ -21,7 +21,7 @@ import { inferShapes, outputRefs, type Graph, type GraphNode, type Pads, type Pr
 import { lowerArchitecture } from '../../core/lower/index.js';
 import { Rng } from '../../core/rng.js';
 import { interpreter } from '../../../devices/tfjs/interpreter.js';
-import { tfAct } from '../../../devices/tfjs/program.js';
+import { poolPads, tfAct } from '../../../devices/tfjs/program.js';
 import type { ForwardOptions, ProxyNetwork } from './network.js';
 
 type T4 = TF.Tensor4D;
@@ -172,19 +172,8 @@ const FORWARD: { readonly [K in PrimOp]: Rule<PrimOf<K>> } = {
   }),
   pool: rule<'pool'>((ctx, p) => {
     const { tf } = ctx;
-    const [, , h, w] = ctx.inputShapes[0];
-    const [, , oh, ow] = ctx.outputShapes[0];
-    // Ceil mode: windows that run past the end get extra end padding (left out of averages and maxima, as in ONNX).
-    const extra = (size: number, out: number, k: number, s: number, begin: number, end: number) => Math.max(0, (out - 1) * s + k - (size + begin + end));
-    const eh = extra(h, oh, p.kernel[0], p.stride[0], p.pads[0], p.pads[2]);
-    const ew = extra(w, ow, p.kernel[1], p.stride[1], p.pads[1], p.pads[3]);
-    let x = ctx.xs[0];
-    let pads: Pads = [p.pads[0], p.pads[1], p.pads[2] + eh, p.pads[3] + ew];
-    // count_include_pad: the explicit pads are zeros that count; only the ceil overhang stays out of the divisor.
-    if (p.mode === 'avg' && p.countIncludePad && p.pads.some((v) => v > 0)) {
-      x = tf.pad(x, explicit(p.pads)) as T4;
-      pads = [0, 0, eh, ew];
-    }
+    const { pads, zeroPad } = poolPads(p, ctx.inputShapes[0], ctx.outputShapes[0]);
+    const x = zeroPad ? (tf.pad(ctx.xs[0], explicit(zeroPad)) as T4) : ctx.xs[0];
     const k = [...p.kernel] as [number, number];
     const s = [...p.stride] as [number, number];
     const pad = pads.every((v) => v === 0) ? 'valid' : explicit(pads);
