@@ -43,3 +43,10 @@ export function listOption<T extends string>(device: string, options: DeviceOpti
   if (bad.length) throw new UserError(`device '${device}': option '${name}' has unknown item(s) ${bad.join(', ')} (known: ${values.join(', ')})`);
   return items as T[];
 }
+
+/** onnxruntime's graph optimization levels, as its session options name them. */
+export const ORT_OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
+export type OrtOptLevel = (typeof ORT_OPT_LEVELS)[number];
+
+/** The `graphOptimizationLevel` option every onnxruntime device reads (default all). */
+export const optLevelOption = (device: string, options: DeviceOptions): OrtOptLevel => enumOption(device, options, 'graphOptimizationLevel', ORT_OPT_LEVELS, 'all');

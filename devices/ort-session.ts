@@ -55,13 +55,18 @@ export async function timeInOrtSession<S extends SessionLike, T>(
 
 /**
  * What the session-per-model devices (ort-cpu, ort-wasm, cuda) share beyond init(), which loads `ort`
- * and fills `info`: time() in a fresh session with the device's options, and dispose(). dispose() drops
- * the references only: the runtime module stays loaded (the wasm runtime cannot be restarted in a process).
+ * and fills `info`: their parsed options, time() in a fresh session with the device's session options,
+ * supports() and dispose(). dispose() drops the references only: the runtime module stays loaded (the
+ * wasm runtime cannot be restarted in a process).
  */
-export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown>> {
-  abstract readonly name: string;
+export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown>, O> {
   protected ort?: R;
   protected info?: DeviceInfo;
+
+  constructor(
+    readonly name: string,
+    protected readonly options: O,
+  ) {}
 
   protected abstract sessionOptions(): object;
 
@@ -71,8 +76,21 @@ export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown
     return timeInOrtSession(this.name, ort, this.sessionOptions(), model, protocol);
   }
 
+  supports(): true {
+    // Every catalog op exports to standard ONNX operators, all of which the CPU, wasm and CUDA EPs implement.
+    return true;
+  }
+
   async dispose(): Promise<void> {
     this.ort = undefined;
     this.info = undefined;
   }
 }
+
+/** A factory's available(): true, or the string `check` returns (why not, and how to fix it). */
+export const availableWhen =
+  (check: () => object | string): (() => Promise<true | string>) =>
+  async () => {
+    const found = check();
+    return typeof found === 'string' ? found : true;
+  };

@@ -3,27 +3,8 @@
  * devices/registry.ts. Heavy runtimes (onnxruntime, Chromium, tfjs) are imported lazily inside
  * init(), so importing the registry is cheap.
  */
-import type { ModelUnderTest } from '../src/core/contracts.js';
+import type { LatencyStats, ModelUnderTest } from '../src/core/contracts.js';
 import type { OpInstance } from '../src/core/ops.js';
-
-/** A latency distribution in milliseconds. */
-export interface LatencyStats {
-  /** Samples kept after IQR outlier rejection. */
-  n: number;
-  /** Samples dropped as outliers. */
-  rejected: number;
-  median: number;
-  mean: number;
-  std: number;
-  p10: number;
-  p90: number;
-  min: number;
-  max: number;
-  /** 95% confidence interval of the median (distribution-free, order statistics). */
-  ci95: [number, number];
-  /** True when the CI half-width reached the protocol's target before the count/time limits. */
-  converged: boolean;
-}
 
 export interface TimingProtocol {
   /** Untimed runs before measuring (the first one is reported separately as the cold time). */
@@ -101,8 +82,11 @@ export interface DeviceInfo {
   warnings?: string[];
 }
 
-/** A model to time: ONNX bytes plus what it contains, so devices that do not run ONNX can rebuild it. */
-export type { ModelUnderTest };
+/**
+ * A model to time (ONNX bytes plus what it contains, so devices that do not run ONNX can rebuild it) and
+ * the latency distribution a device measures; both live in src/core/contracts.ts, where src/ reads them.
+ */
+export type { LatencyStats, ModelUnderTest };
 
 export interface TimingResult {
   stats: LatencyStats;
@@ -110,6 +94,12 @@ export interface TimingResult {
   coldMs: number;
   /** Session creation time, ms. */
   setupMs: number;
+}
+
+/** A timing result as stored (LUT entries, verify's state file): with the time it was taken. */
+export interface Measurement extends TimingResult {
+  /** ISO 8601. */
+  measuredAt: string;
 }
 
 export interface Device {

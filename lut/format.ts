@@ -5,18 +5,14 @@
  * overhead.median + Σ net.
  */
 import type { NoiseReading } from '../devices/noise.js';
-import type { DeviceInfo, LatencyStats, TimingProtocol } from '../devices/types.js';
+import type { DeviceInfo, LatencyStats, Measurement, TimingProtocol } from '../devices/types.js';
 
 export const LUT_FORMAT = 'hw-nas-lut';
 export const LUT_VERSION = 1;
 
-export interface LutEntry {
-  stats: LatencyStats;
+export interface LutEntry extends Measurement {
   /** stats.median − overhead.median, clamped at 0. */
   net: number;
-  coldMs: number;
-  setupMs: number;
-  measuredAt: string;
   /**
    * The medians of the entry's rounds, in the order taken (protocol.rounds > 1, devices/rounds.ts);
    * absent in LUTs measured in one round. stats.median is the protocol's estimator over them.

@@ -11,7 +11,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { summarize } from '../../devices/stats.js';
 import { DEFAULT_PROTOCOL, type DeviceInfo } from '../../devices/types.js';
 import { createLut, parseLut, serializeLut } from '../../lut/store.js';
-import { archToJson, parseJsonText, validateArchitecture } from '../../src/core/arch-file.js';
+import { ARCH_FORMAT, archToJson, parseJsonText, validateArchitecture } from '../../src/core/arch-file.js';
+import { chainArch, classifierHead, convSpec } from '../../src/core/arch.js';
 import { archFromJson } from '../../src/spaces/arch-file.js';
 import { isUserError } from '../../src/core/errors.js';
 import { opKey, parseOpKey } from '../../src/core/keys.js';
@@ -165,18 +166,15 @@ const encodings = [
 ];
 
 function archSeeds(): string[] {
+  // Version 1: a chain (no ids, no inputs).
   const small = {
-    format: 'hw-nas-arch',
+    format: ARCH_FORMAT,
     version: 1,
-    name: 'small',
-    input: [1, 3, 32, 32],
-    dtype: 'f32',
-    layers: [
-      { role: 'stem', spec: { kind: 'conv', cout: 8, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu' } },
-      { role: 'block', spec: { kind: 'mbconv', cout: 8, k: 5, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: true } },
-      { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-      { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
-    ],
+    ...chainArch('small', [1, 3, 32, 32], {
+      stem: [convSpec(8, 3, 2)],
+      blocks: [{ kind: 'mbconv', cout: 8, k: 5, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: true }],
+      head: classifierHead(10),
+    }),
   };
   // Version 2: a DAG (ids, inputs naming several layers, a concat join and a two-input sum).
   const dag = {

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
-import { enumOption, numberOption } from '../options.js';
+import { enumOption, numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
 import type { OpInstance } from '../../src/core/ops.js';
 import type { AdapterInfo, DeviceOptions, ModelUnderTest } from '../types.js';
 import type { LoadedRuntime, PageInput, PageRuntime } from './browser-device.js';
@@ -24,7 +24,6 @@ export const ORT_BUNDLES = {
   wasm: 'ort.wasm.bundle.min.mjs',
 } as const;
 type BundleName = keyof typeof ORT_BUNDLES;
-const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
 const TIMINGS = ['auto', 'wall', 'gpu'] as const;
 /** Adapter features that change which kernels onnxruntime-web picks (recorded in the LUT). */
 const KERNEL_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'];
@@ -33,7 +32,7 @@ export interface OrtPageOptions {
   ep: 'webgpu' | 'wasm';
   bundle: BundleName;
   threads: number;
-  graphOptimizationLevel: (typeof OPT_LEVELS)[number];
+  graphOptimizationLevel: OrtOptLevel;
   timing: (typeof TIMINGS)[number];
   /** WebGPU EP tensor layout: NHWC (onnxruntime-web's default) or NCHW. */
   preferredLayout: 'NHWC' | 'NCHW';
@@ -47,7 +46,7 @@ export function parseOrtPageOptions(device: string, ep: 'webgpu' | 'wasm', optio
     ep,
     bundle: enumOption(device, options, 'bundle', bundles, bundles[0]),
     threads: numberOption(device, options, 'threads', 1, { min: 0, integer: true }),
-    graphOptimizationLevel: enumOption(device, options, 'graphOptimizationLevel', OPT_LEVELS, 'all'),
+    graphOptimizationLevel: optLevelOption(device, options),
     // auto: GPU timestamps where the adapter has them and the bundle reports kernel times (bundle=all), else wall.
     timing: ep === 'webgpu' ? enumOption(device, options, 'timing', TIMINGS, 'auto') : 'wall',
     preferredLayout: ep === 'webgpu' ? enumOption(device, options, 'preferredLayout', ['NHWC', 'NCHW'] as const, 'NHWC') : 'NHWC',

@@ -9,25 +9,24 @@
 import type * as Ort from 'onnxruntime-node';
 import { DeviceUnavailableError } from '../../src/core/errors.js';
 import { hostInfo } from '../host.js';
-import { enumOption, numberOption } from '../options.js';
+import { numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
 import { findOrtNode } from '../ort-cpu/package.js';
 import { tinyAddModel, TINY_INPUT } from '../ort-wasm/tiny-model.js';
 import type { Device, DeviceFactory, DeviceInfo, DeviceOptions } from '../types.js';
 import { bindingDir, CUDA_INSTALL_HINT, cudaProblem } from './binaries.js';
-import { OrtSessionDevice } from '../ort-session.js';
+import { availableWhen, OrtSessionDevice } from '../ort-session.js';
 
 const NAME = 'cuda';
-const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
 
 export interface CudaOptions {
   deviceId: number;
-  graphOptimizationLevel: (typeof OPT_LEVELS)[number];
+  graphOptimizationLevel: OrtOptLevel;
 }
 
 export function parseCudaOptions(options: DeviceOptions): CudaOptions {
   return {
     deviceId: numberOption(NAME, options, 'deviceId', 0, { min: 0, integer: true }),
-    graphOptimizationLevel: enumOption(NAME, options, 'graphOptimizationLevel', OPT_LEVELS, 'all'),
+    graphOptimizationLevel: optLevelOption(NAME, options),
   };
 }
 
@@ -38,13 +37,9 @@ function checkAvailable(): { version: string } | string {
   return cudaProblem(bindingDir(found.dir)) ?? { version: found.version };
 }
 
-export class CudaDevice extends OrtSessionDevice<typeof Ort> implements Device {
-  readonly name = NAME;
-  private readonly options: CudaOptions;
-
+export class CudaDevice extends OrtSessionDevice<typeof Ort, CudaOptions> implements Device {
   constructor(options: DeviceOptions = {}) {
-    super();
-    this.options = parseCudaOptions(options);
+    super(NAME, parseCudaOptions(options));
   }
 
   protected sessionOptions(): Ort.InferenceSession.SessionOptions {
@@ -83,20 +78,12 @@ export class CudaDevice extends OrtSessionDevice<typeof Ort> implements Device {
     };
     return this.info;
   }
-
-  supports(): true {
-    // Every catalog op exports to standard ONNX operators the CUDA EP implements.
-    return true;
-  }
 }
 
 export const cudaFactory = {
   name: NAME,
   options: ['deviceId', 'graphOptimizationLevel'],
   description: "onnxruntime-node's CUDA EP on an NVIDIA GPU (needs its CUDA provider libraries, CUDA 12, cuDNN 9) (options: deviceId, graphOptimizationLevel)",
-  available: async () => {
-    const available = checkAvailable();
-    return typeof available === 'string' ? available : true;
-  },
+  available: availableWhen(checkAvailable),
   create: (options: DeviceOptions) => new CudaDevice(options),
 } satisfies DeviceFactory;

@@ -5,25 +5,23 @@
 import type * as Ort from 'onnxruntime-node';
 import { DeviceUnavailableError } from '../../src/core/errors.js';
 import { hostInfo } from '../host.js';
-import { enumOption, numberOption } from '../options.js';
+import { numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
 import type { Device, DeviceFactory, DeviceInfo, DeviceOptions } from '../types.js';
 import { findOrtNode } from './package.js';
-import { OrtSessionDevice } from '../ort-session.js';
+import { availableWhen, OrtSessionDevice } from '../ort-session.js';
 
 const NAME = 'ort-cpu';
-const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
-type OptLevel = (typeof OPT_LEVELS)[number];
 
 export interface OrtCpuOptions {
   /** intraOpNumThreads; 0 lets onnxruntime choose (one per physical core). */
   threads: number;
-  graphOptimizationLevel: OptLevel;
+  graphOptimizationLevel: OrtOptLevel;
 }
 
 export function parseOrtCpuOptions(options: DeviceOptions): OrtCpuOptions {
   return {
     threads: numberOption(NAME, options, 'threads', 0, { min: 0, integer: true }),
-    graphOptimizationLevel: enumOption(NAME, options, 'graphOptimizationLevel', OPT_LEVELS, 'all'),
+    graphOptimizationLevel: optLevelOption(NAME, options),
   };
 }
 
@@ -40,13 +38,9 @@ export function ortCpuSessionOptions(options: OrtCpuOptions): Ort.InferenceSessi
   };
 }
 
-export class OrtCpuDevice extends OrtSessionDevice<typeof Ort> implements Device {
-  readonly name = NAME;
-  private readonly options: OrtCpuOptions;
-
+export class OrtCpuDevice extends OrtSessionDevice<typeof Ort, OrtCpuOptions> implements Device {
   constructor(options: DeviceOptions = {}) {
-    super();
-    this.options = parseOrtCpuOptions(options);
+    super(NAME, parseOrtCpuOptions(options));
   }
 
   protected sessionOptions(): Ort.InferenceSession.SessionOptions {
@@ -80,20 +74,12 @@ export class OrtCpuDevice extends OrtSessionDevice<typeof Ort> implements Device
     if (this.options.threads === 0) this.info.warnings = ['threads=0: onnxruntime picks the thread count (one per physical core)'];
     return this.info;
   }
-
-  supports(): true {
-    // Every catalog op exports to standard ONNX operators the CPU EP implements.
-    return true;
-  }
 }
 
 export const ortCpuFactory = {
   name: NAME,
   options: ['threads', 'graphOptimizationLevel'],
   description: 'onnxruntime-node, CPU execution provider (options: threads, graphOptimizationLevel)',
-  available: async () => {
-    const found = findOrtNode();
-    return typeof found === 'string' ? found : true;
-  },
+  available: availableWhen(findOrtNode),
   create: (options: DeviceOptions) => new OrtCpuDevice(options),
 } satisfies DeviceFactory;

@@ -13,17 +13,16 @@ import path from 'node:path';
 import type * as OrtWeb from 'onnxruntime-web';
 import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
 import { hostInfo } from '../host.js';
-import { enumOption, numberOption } from '../options.js';
+import { numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
 import type { Device, DeviceFactory, DeviceInfo, DeviceOptions } from '../types.js';
 import { ortRunner } from '../conformance/ort-runner.js';
 import type { ConformanceRunner } from '../conformance/runner.js';
 import { booleanOption } from './bool-option.js';
 import { tinyAddModel } from './tiny-model.js';
-import { OrtSessionDevice } from '../ort-session.js';
+import { availableWhen, OrtSessionDevice } from '../ort-session.js';
 
 const NAME = 'wasm';
 const PACKAGE = 'onnxruntime-web';
-const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
 /** onnxruntime-web 1.30 ships only SIMD binaries (ort-wasm-simd-threaded*.wasm). */
 const WASM_BINARY = 'ort-wasm-simd-threaded.wasm';
 
@@ -32,7 +31,7 @@ export interface OrtWasmOptions {
   threads: number;
   /** Fixed-width SIMD. Always on: the package has no non-SIMD binary; asking for simd=false is an error. */
   simd: true;
-  graphOptimizationLevel: (typeof OPT_LEVELS)[number];
+  graphOptimizationLevel: OrtOptLevel;
 }
 
 export function parseOrtWasmOptions(options: DeviceOptions): OrtWasmOptions {
@@ -43,7 +42,7 @@ export function parseOrtWasmOptions(options: DeviceOptions): OrtWasmOptions {
   return {
     threads: numberOption(NAME, options, 'threads', 1, { min: 0, integer: true }),
     simd: true,
-    graphOptimizationLevel: enumOption(NAME, options, 'graphOptimizationLevel', OPT_LEVELS, 'all'),
+    graphOptimizationLevel: optLevelOption(NAME, options),
   };
 }
 
@@ -90,13 +89,9 @@ async function startRuntime(requestedThreads: number): Promise<WasmRuntime> {
   return started;
 }
 
-export class OrtWasmDevice extends OrtSessionDevice<typeof OrtWeb> implements Device {
-  readonly name = NAME;
-  private readonly options: OrtWasmOptions;
-
+export class OrtWasmDevice extends OrtSessionDevice<typeof OrtWeb, OrtWasmOptions> implements Device {
   constructor(options: DeviceOptions = {}) {
-    super();
-    this.options = parseOrtWasmOptions(options);
+    super(NAME, parseOrtWasmOptions(options));
   }
 
   protected sessionOptions(): OrtWeb.InferenceSession.SessionOptions {
@@ -146,20 +141,12 @@ export class OrtWasmDevice extends OrtSessionDevice<typeof OrtWeb> implements De
     if (!this.ort) throw new Error(`${NAME}: conformanceRunner() called before init()`);
     return ortRunner(this.ort, { ...this.sessionOptions(), logSeverityLevel: 4 });
   }
-
-  supports(): true {
-    // The catalog exports to standard ONNX operators, all of which the wasm (CPU) EP implements.
-    return true;
-  }
 }
 
 export const ortWasmFactory = {
   name: NAME,
   options: ['threads', 'simd', 'graphOptimizationLevel'],
   description: 'onnxruntime-web, WebAssembly EP in Node (options: threads, simd, graphOptimizationLevel)',
-  available: async () => {
-    const found = findOrtWeb();
-    return typeof found === 'string' ? found : true;
-  },
+  available: availableWhen(findOrtWeb),
   create: (options: DeviceOptions) => new OrtWasmDevice(options),
 } satisfies DeviceFactory;

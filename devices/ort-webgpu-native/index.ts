@@ -19,7 +19,7 @@ import type { OpInstance } from '../../src/core/ops.js';
 import { lowerInstance } from '../../src/core/lower/table.js';
 import { measure, timedLoop, type SampleSource } from '../harness.js';
 import { hostInfo } from '../host.js';
-import { enumOption } from '../options.js';
+import { enumOption, optLevelOption, type OrtOptLevel } from '../options.js';
 import { findOrtNode } from '../ort-cpu/package.js';
 import { booleanOption } from '../ort-wasm/bool-option.js';
 import { randomFeeds } from '../ort-wasm/feeds.js';
@@ -32,7 +32,6 @@ import { gpuTimePerRun, parseGpuProfile } from './gpu-time.js';
 import { chooseVulkan, type VulkanChoice } from './vulkan.js';
 
 const NAME = 'webgpu-native';
-const OPT_LEVELS = ['all', 'extended', 'basic', 'disabled'] as const;
 const LAYOUTS = ['NHWC', 'NCHW'] as const;
 const VALIDATION = ['basic', 'wgpuOnly', 'full'] as const;
 const OUTPUTS = ['gpu-buffer', 'cpu'] as const;
@@ -44,7 +43,7 @@ export interface OrtWebGpuOptions {
   preferredLayout: (typeof LAYOUTS)[number];
   /** Dawn/EP validation; 'disabled' is not offered: in Node a WebGPU error then crashes the process. */
   validationMode: (typeof VALIDATION)[number];
-  graphOptimizationLevel: (typeof OPT_LEVELS)[number];
+  graphOptimizationLevel: OrtOptLevel;
   /** Where outputs stay: 'gpu-buffer' (fenced, no readback) or 'cpu' (each run includes the readback). */
   outputs: (typeof OUTPUTS)[number];
   /** Let onnxruntime run nodes the WebGPU EP lacks on the CPU (the sample then mixes devices). */
@@ -59,7 +58,7 @@ export function parseOrtWebGpuOptions(options: DeviceOptions): OrtWebGpuOptions 
   return {
     preferredLayout: enumOption(NAME, options, 'preferredLayout', LAYOUTS, 'NHWC'),
     validationMode: enumOption(NAME, options, 'validationMode', VALIDATION, 'basic'),
-    graphOptimizationLevel: enumOption(NAME, options, 'graphOptimizationLevel', OPT_LEVELS, 'all'),
+    graphOptimizationLevel: optLevelOption(NAME, options),
     outputs: enumOption(NAME, options, 'outputs', OUTPUTS, 'gpu-buffer'),
     cpuFallback: booleanOption(NAME, options, 'cpuFallback', false),
     allowSoftware: booleanOption(NAME, options, 'allowSoftware', true),

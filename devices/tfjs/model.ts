@@ -4,26 +4,18 @@
  * browser page runs too (devices/browser/page/tfjs-program.js), with the exporter's weights (same seed,
  * same parameter names), fed the inputs the ONNX devices get.
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type * as TF from '@tensorflow/tfjs';
 import { Weights } from '../../export/weights.js';
 import { isUserError, UserError } from '../../src/core/errors.js';
-import { projectRoot } from '../../src/core/paths.js';
 import { randomFeeds } from '../ort-wasm/feeds.js';
 import type { ModelUnderTest } from '../types.js';
 import { modelGraph, tfjsProgram, type TfProgram } from './program.js';
 
 export { tfUnsupported } from './program.js';
+import { interpreter } from './interpreter.js';
 import { programWeights } from './program-weights.js';
 
 export type Tensor = TF.Tensor4D;
-
-/** The page's interpreter, a plain ES module that takes tf as an argument. */
-interface ProgramInterpreter {
-  runProgram(tf: typeof TF, program: TfProgram, weights: TF.Tensor[], feeds: TF.Tensor[]): Tensor;
-}
-const interpreter = (await import(pathToFileURL(path.join(projectRoot(), 'devices', 'browser', 'page', 'tfjs-program.js')).href)) as ProgramInterpreter;
 
 export interface TfModel {
   /** The model's inputs, NHWC, holding the same values as randomFeeds gives the ONNX devices. */

@@ -71,10 +71,26 @@ export interface TfProgram {
 
 const dims = (p: readonly [number, number]) => (p[0] === p[1] ? String(p[0]) : p.join('x'));
 const FUSABLE: ReadonlySet<TfAct> = new Set(['linear', 'relu', 'relu6', 'sigmoid']);
-const tfAct = (a: PrimAct): TfAct => (a === 'none' ? 'linear' : a);
+export const tfAct = (a: PrimAct): TfAct => (a === 'none' ? 'linear' : a);
 
 function pad(p: Pads): TfPad {
   return p.every((v) => v === p[0]) ? p[0] : [[0, 0], [p[0], p[2]], [p[1], p[3]], [0, 0]];
+}
+
+/**
+ * The padding a tfjs pool needs to compute a pool primitive (NCHW shapes in and out). Ceil mode: the
+ * windows that run past the end get extra end padding, left out of averages and maxima as in ONNX.
+ * count_include_pad: the explicit pads are zeros that count (`zeroPad`, padded onto the input first),
+ * and only the ceil overhang stays out of the divisor. Shared with the proxies' net (tf-net.ts).
+ */
+export function poolPads(p: PrimOf<'pool'>, input: Shape, output: Shape): { pads: Pads; zeroPad?: Pads } {
+  const [, , h, w] = input;
+  const [, , oh, ow] = output;
+  const extra = (size: number, out: number, k: number, s: number, begin: number, end: number) => Math.max(0, (out - 1) * s + k - (size + begin + end));
+  const eh = extra(h, oh, p.kernel[0], p.stride[0], p.pads[0], p.pads[2]);
+  const ew = extra(w, ow, p.kernel[1], p.stride[1], p.pads[1], p.pads[3]);
+  if (p.mode === 'avg' && p.countIncludePad && p.pads.some((v) => v > 0)) return { pads: [0, 0, eh, ew], zeroPad: p.pads };
+  return { pads: [p.pads[0], p.pads[1], p.pads[2] + eh, p.pads[3] + ew] };
 }
 
 export interface CompileContext {
@@ -149,17 +165,9 @@ export const PROGRAM_RULES: { readonly [K in PrimOp]: ProgramRule<PrimOf<K>> } =
   shuffle: rule<'shuffle'>((ctx, p) => [p.groups === 1 ? ctx.inputs[0] : ctx.step({ op: 'shuffle', x: ctx.inputs[0], groups: p.groups })]),
 
   pool: rule<'pool'>((ctx, p) => {
-    const [, , h, w] = ctx.inputShapes[0];
-    const [, , oh, ow] = ctx.outputShapes[0];
-    // Ceil mode: the windows that run past the end get extra end padding (left out of averages and maxima, as in ONNX).
-    const extra = (size: number, out: number, k: number, s: number, begin: number, end: number) => Math.max(0, (out - 1) * s + k - (size + begin + end));
-    const eh = extra(h, oh, p.kernel[0], p.stride[0], p.pads[0], p.pads[2]);
-    const ew = extra(w, ow, p.kernel[1], p.stride[1], p.pads[1], p.pads[3]);
-    const x = ctx.inputs[0];
-    const base = { op: 'pool' as const, x, mode: p.mode, kernel: [...p.kernel] as P2, stride: [...p.stride] as P2 };
-    // count_include_pad: the explicit pads are zeros that count; only the ceil overhang stays out of the divisor.
-    if (p.mode === 'avg' && p.countIncludePad && p.pads.some((v) => v > 0)) return [ctx.step({ ...base, zeroPad: pad(p.pads), pad: pad([0, 0, eh, ew]) })];
-    return [ctx.step({ ...base, pad: pad([p.pads[0], p.pads[1], p.pads[2] + eh, p.pads[3] + ew]) })];
+    const { pads, zeroPad } = poolPads(p, ctx.inputShapes[0], ctx.outputShapes[0]);
+    const base = { op: 'pool' as const, x: ctx.inputs[0], mode: p.mode, kernel: [...p.kernel] as P2, stride: [...p.stride] as P2 };
+    return [ctx.step(zeroPad ? { ...base, zeroPad: pad(zeroPad), pad: pad(pads) } : { ...base, pad: pad(pads) })];
   }),
 
   gpool: rule<'gpool'>((ctx, p) => [ctx.step({ op: 'gpool', x: ctx.inputs[0], mode: p.mode })]),

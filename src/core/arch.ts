@@ -8,7 +8,7 @@
  * is the last layer's. Layer ids name the layer's weights (`<id>.<part>.weight`).
  */
 import { UserError } from './errors.js';
-import { inputShapes, outputShape, type DType, type OpInstance, type OpSpec, type Shape } from './ops.js';
+import { inputShapes, outputShape, type Act, type ConvSpec, type DType, type OpInstance, type OpSpec, type Shape } from './ops.js';
 
 export type LayerRole = 'stem' | 'block' | 'head';
 
@@ -99,3 +99,29 @@ export function outputOf(arch: Architecture): Shape {
 export function isChain(arch: Architecture): boolean {
   return arch.layers.every((l, i) => l.id === undefined && (l.inputs === undefined || (l.inputs.length === 1 && l.inputs[0] === (i === 0 ? 'input' : `layer${i - 1}`))));
 }
+
+// ---- building architectures: the pieces the spaces, seed nets, tests and benchmarks write alike ----
+
+/** A chain architecture (f32) from its specs by role, in order: stem, blocks, head. */
+export function chainArch(name: string, input: Shape, parts: { stem?: readonly OpSpec[]; blocks?: readonly OpSpec[]; head?: readonly OpSpec[] }): Architecture {
+  const role = (r: LayerRole, specs: readonly OpSpec[] = []): Layer[] => specs.map((spec) => ({ role: r, spec }));
+  return { name, input, dtype: 'f32', layers: [...role('stem', parts.stem), ...role('block', parts.blocks), ...role('head', parts.head)] };
+}
+
+/** A plain conv: dilation 1, one group unless `extra.groups`, "same" padding unless `extra.pad`. */
+export const convSpec = (cout: number, k: number, stride: number, act: Act = 'relu', extra: { pad?: number; groups?: number } = {}): ConvSpec => ({
+  kind: 'conv',
+  cout,
+  k,
+  stride,
+  groups: extra.groups ?? 1,
+  dilation: 1,
+  act,
+  ...(extra.pad !== undefined ? { pad: extra.pad } : {}),
+});
+
+/** The usual classifier head: global average pool, then a linear layer. */
+export const classifierHead = (classes: number): OpSpec[] => [
+  { kind: 'gpool', mode: 'avg' },
+  { kind: 'linear', cout: classes, act: 'none' },
+];

@@ -31,7 +31,26 @@ export interface AccuracyEvaluator {
   dispose?(): Promise<void>;
 }
 
-// ---- devices: what exporters hand to a device to time ---------------------------------------------
+// ---- devices: what exporters hand to a device to time, and what it measures ------------------------
+
+/** A latency distribution in milliseconds. */
+export interface LatencyStats {
+  /** Samples kept after IQR outlier rejection. */
+  n: number;
+  /** Samples dropped as outliers. */
+  rejected: number;
+  median: number;
+  mean: number;
+  std: number;
+  p10: number;
+  p90: number;
+  min: number;
+  max: number;
+  /** 95% confidence interval of the median (distribution-free, order statistics). */
+  ci95: [number, number];
+  /** True when the CI half-width reached the protocol's target before the count/time limits. */
+  converged: boolean;
+}
 
 export interface ModelUnderTest {
   /** Canonical op key, or a name for whole networks. */
@@ -75,8 +94,24 @@ export interface TrainProgress {
   validationAccuracy?: number;
 }
 
-/** Data and budget of a training (`--data`, `--train-images`, `--train-epochs`, …), read by every evaluator or strategy that trains. */
-export interface TrainEvaluatorOptions {
+/** A training's budget and schedule: what the training loop (src/train/loop.ts) runs, each reader with its own defaults. */
+export interface TrainingBudget {
+  /** Whole epochs or, when given, a number of steps. */
+  epochs?: number;
+  steps?: number;
+  batchSize?: number;
+  optimizer?: Partial<OptimizerConfig>;
+  /** Linear warm-up steps before the cosine decay. */
+  warmupSteps?: number;
+  /** Seed of the batch order (and of whatever else the trainer draws). */
+  seed?: number;
+}
+
+/**
+ * Data and budget of a training (`--data`, `--train-images`, `--train-epochs`, …), read by every evaluator
+ * or strategy that trains; the budget is per candidate (default 2 epochs).
+ */
+export interface TrainEvaluatorOptions extends TrainingBudget {
   /** Data set name (default fashion-mnist) and folder (--data DIR). */
   dataset?: string;
   dataDir?: string;
@@ -86,13 +121,6 @@ export interface TrainEvaluatorOptions {
   validation?: number;
   /** Down-scaling factor for the images (default 1). */
   downscale?: number;
-  /** Budget per candidate: epochs (default 2) or steps. */
-  epochs?: number;
-  steps?: number;
-  batchSize?: number;
-  optimizer?: Partial<OptimizerConfig>;
-  warmupSteps?: number;
-  seed?: number;
   backend?: BackendPreference;
   /** Retarget input shape and classes to the data (default true). */
   adapt?: boolean;

@@ -4,17 +4,10 @@
  * measurement: LUTs holding one are refused on load, and the remote page's samples are held to the same
  * bound, so such a value can neither be predicted with nor win a merge.
  */
-/** The fields of a latency distribution (devices/types.ts LatencyStats) that are checked. */
-interface Distribution {
-  median: number;
-  mean: number;
-  std: number;
-  p10: number;
-  p90: number;
-  min: number;
-  max: number;
-  ci95: [number, number];
-}
+import type { LatencyStats } from './contracts.js';
+
+/** The fields of a latency distribution that are checked. */
+type Distribution = Pick<LatencyStats, 'median' | 'mean' | 'std' | 'p10' | 'p90' | 'min' | 'max' | 'ci95'>;
 
 /** One hour, in milliseconds. */
 export const MAX_LATENCY_MS = 3_600_000;

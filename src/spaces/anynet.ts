@@ -14,7 +14,7 @@ import type { Rng } from '../core/rng.js';
 import type { Decision, SearchSpace, SpaceOptions } from '../core/space.js';
 import { anynetArch, type AnyStage } from './anynet-model.js';
 import { allVectors } from './regnet.js';
-import { checkChoices, checkResolution, collectInstances } from './space-util.js';
+import { checkChoices, collectInstances, spaceInput } from './space-util.js';
 
 export const ANYNET_GRID = { depth: [1, 2, 3, 4], width: [32, 64, 128, 256, 512], ratio: [1, 2, 4], groupWidth: [8, 16, 32] } as const;
 export const ANYNET_VARIANTS = ['a', 'b', 'c', 'd', 'e'] as const;
@@ -35,9 +35,7 @@ export class AnyNetSpace implements SearchSpace {
   ) {
     this.id = variant === 'a' ? 'anynet' : `anynet-${variant}`;
     this.description = `AnyNetX_${variant.toUpperCase()}: 4 stages of bottleneck blocks, per-stage depth/width${variant === 'a' ? '/ratio/group width' : variant === 'b' ? '/group width, shared ratio' : ', shared ratio and group width'}${variant === 'd' ? ', widths non-decreasing' : variant === 'e' ? ', widths and depths non-decreasing' : ''}`;
-    this.resolution = opts.resolution ?? 224;
-    this.classes = opts.classes ?? 1000;
-    checkResolution(this.id, this.resolution, 32);
+    ({ resolution: this.resolution, classes: this.classes } = spaceInput(this.id, opts));
     this.shareB = variant !== 'a';
     this.shareG = variant === 'c' || variant === 'd' || variant === 'e';
   }

@@ -11,7 +11,7 @@ import { opKey } from '../core/keys.js';
 import { convOut, type MBConvSpec, type OpInstance } from '../core/ops.js';
 import type { Rng } from '../core/rng.js';
 import type { Decision, SearchSpace, SpaceOptions } from '../core/space.js';
-import { checkChoices, checkResolution, collectInstances } from './space-util.js';
+import { checkChoices, collectInstances, spaceInput } from './space-util.js';
 
 const STAGES = [
   { c: 16, n: 1, s: 1 },
@@ -52,9 +52,7 @@ export class FbnetSpace implements SearchSpace {
   private readonly slots: Slot[] = [];
 
   constructor(opts: SpaceOptions = {}) {
-    this.resolution = opts.resolution ?? 224;
-    this.classes = opts.classes ?? 1000;
-    checkResolution(this.id, this.resolution, 32);
+    ({ resolution: this.resolution, classes: this.classes } = spaceInput(this.id, opts));
     let hw = convOut(this.resolution, 3, 2);
     let cin = STEM;
     for (const st of STAGES)

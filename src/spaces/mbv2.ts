@@ -13,6 +13,7 @@ import { opKey } from '../core/keys.js';
 import { convOut, type MBConvSpec, type OpInstance } from '../core/ops.js';
 import type { Rng } from '../core/rng.js';
 import type { Decision, SearchSpace, SpaceOptions } from '../core/space.js';
+import { spaceInput } from './space-util.js';
 
 const STAGES = [
   { c: 24, n: 4, s: 2 },
@@ -51,11 +52,7 @@ export class Mbv2Space implements SearchSpace {
   constructor(opts: SpaceOptions = {}, variant?: { id: string; description: string }) {
     this.id = variant?.id ?? 'mbv2';
     this.description = variant?.description ?? 'ProxylessNAS/FBNet layer-wise space: 21 MBConv layers (k3/5/7 × e3/6 or skip) on MobileNetV2 stages';
-    this.resolution = opts.resolution ?? 224;
-    this.classes = opts.classes ?? 1000;
-    if (!Number.isInteger(this.resolution) || this.resolution < 32)
-      throw new UserError(`${this.id}: resolution must be an integer ≥ 32, got ${opts.resolution}`, { hint: 'e.g. --resolution 96, 128, 160 or 224' });
-    if (!Number.isInteger(this.classes) || this.classes < 1) throw new UserError(`${this.id}: classes must be a positive integer, got ${opts.classes}`);
+    ({ resolution: this.resolution, classes: this.classes } = spaceInput(this.id, opts));
     this.stemLayers = this.stem();
     this.headLayers = this.head();
     this.slots = [];

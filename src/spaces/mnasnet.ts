@@ -23,6 +23,7 @@ import { opKey } from '../core/keys.js';
 import { convOut, type OpInstance, type OpSpec, type Shape } from '../core/ops.js';
 import type { Rng } from '../core/rng.js';
 import type { Decision, SearchSpace, SpaceOptions } from '../core/space.js';
+import { spaceInput } from './space-util.js';
 
 /** Base layout: filters, stride of the first layer, layer count. */
 export const MNASNET_BLOCKS = [
@@ -82,11 +83,7 @@ export class MnasnetSpace implements SearchSpace {
   private readonly decisionList: Decision[];
 
   constructor(opts: SpaceOptions = {}) {
-    this.resolution = opts.resolution ?? 224;
-    this.classes = opts.classes ?? 1000;
-    if (!Number.isInteger(this.resolution) || this.resolution < 32)
-      throw new UserError(`mnasnet: resolution must be an integer ≥ 32, got ${opts.resolution}`, { hint: 'e.g. --resolution 96, 128, 160 or 224' });
-    if (!Number.isInteger(this.classes) || this.classes < 1) throw new UserError(`mnasnet: classes must be a positive integer, got ${opts.classes}`);
+    ({ resolution: this.resolution, classes: this.classes } = spaceInput(this.id, opts));
     let hw = convOut(this.resolution, 3, 2);
     this.blocks = MNASNET_BLOCKS.map((b) => {
       const info = {

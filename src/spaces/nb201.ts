@@ -21,6 +21,7 @@ import { opKey } from '../core/keys.js';
 import type { OpInstance } from '../core/ops.js';
 import type { Rng } from '../core/rng.js';
 import type { Decision, SearchSpace, SpaceOptions } from '../core/space.js';
+import { spaceInput } from './space-util.js';
 
 /** Edges as [to, from], in the order the cell string lists them (that of src/core/decompose.ts). */
 export const NB201_EDGES = [
@@ -93,12 +94,8 @@ export class Nb201Space implements SearchSpace {
 
   constructor(opts: Nb201SpaceOptions = {}) {
     this.includeDisconnected = opts.includeDisconnected ?? false;
-    this.resolution = opts.resolution ?? 32;
-    this.classes = opts.classes ?? 10;
     // Two stride-2 reductions must leave at least a 2×2 map for the last stage.
-    if (!Number.isInteger(this.resolution) || this.resolution < 8)
-      throw new UserError(`nb201: resolution must be an integer ≥ 8, got ${opts.resolution}`, { hint: 'the benchmark uses 32 (CIFAR) and 16 (ImageNet16-120)' });
-    if (!Number.isInteger(this.classes) || this.classes < 1) throw new UserError(`nb201: classes must be a positive integer, got ${opts.classes}`);
+    ({ resolution: this.resolution, classes: this.classes } = spaceInput(this.id, opts, { resolution: 32, classes: 10, min: 8, hint: 'the benchmark uses 32 (CIFAR) and 16 (ImageNet16-120)' }));
   }
 
   decisions(): Decision[] {

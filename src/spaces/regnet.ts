@@ -11,7 +11,7 @@ import type { OpInstance } from '../core/ops.js';
 import type { Rng } from '../core/rng.js';
 import type { Decision, SearchSpace, SpaceOptions } from '../core/space.js';
 import { anynetArch, regnetStages } from './anynet-model.js';
-import { checkChoices, checkResolution, collectInstances } from './space-util.js';
+import { checkChoices, collectInstances, spaceInput } from './space-util.js';
 
 export const REGNET_GRID = {
   type: ['X', 'Y'],
@@ -32,9 +32,7 @@ export class RegNetSpace implements SearchSpace {
   readonly classes: number;
 
   constructor(opts: SpaceOptions = {}) {
-    this.resolution = opts.resolution ?? 224;
-    this.classes = opts.classes ?? 1000;
-    checkResolution(this.id, this.resolution, 32);
+    ({ resolution: this.resolution, classes: this.classes } = spaceInput(this.id, opts));
   }
 
   decisions(): Decision[] {

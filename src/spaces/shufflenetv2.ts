@@ -11,7 +11,7 @@ import type { OpInstance } from '../core/ops.js';
 import type { Rng } from '../core/rng.js';
 import type { Decision, SearchSpace, SpaceOptions } from '../core/space.js';
 import { sposArch, SPOS_STAGES } from './seed-nets/shufflenet.js';
-import { checkChoices, checkResolution, collectInstances } from './space-util.js';
+import { checkChoices, collectInstances, spaceInput } from './space-util.js';
 
 export const SPOS_OPS = ['shuffle3', 'shuffle5', 'shuffle7', 'xception'] as const;
 const BLOCKS = SPOS_STAGES.reduce((a, s) => a + s.repeats, 0);
@@ -23,9 +23,7 @@ export class ShuffleNetV2Space implements SearchSpace {
   readonly classes: number;
 
   constructor(opts: SpaceOptions = {}) {
-    this.resolution = opts.resolution ?? 224;
-    this.classes = opts.classes ?? 1000;
-    checkResolution(this.id, this.resolution, 32);
+    ({ resolution: this.resolution, classes: this.classes } = spaceInput(this.id, opts));
   }
 
   decisions(): Decision[] {

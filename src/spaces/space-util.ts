@@ -3,7 +3,7 @@ import { placeLayers, type Architecture } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
 import type { OpInstance } from '../core/ops.js';
-import type { Decision } from '../core/space.js';
+import type { Decision, SpaceOptions } from '../core/space.js';
 
 /** Throws a UserError naming the first entry of `choices` that is not an option index of its decision. */
 export function checkChoices(space: string, decisions: readonly Decision[], choices: readonly number[]): void {
@@ -20,6 +20,18 @@ export function collectInstances(seen: Map<string, OpInstance>, arch: Architectu
   for (const p of placeLayers(arch)) if (!roles || roles.includes(p.layer.role)) seen.set(opKey(p.inst), p.inst);
 }
 
-export function checkResolution(space: string, resolution: number, min: number): void {
-  if (!Number.isInteger(resolution) || resolution < min) throw new UserError(`${space}: resolution must be an integer ≥ ${min}, got ${resolution}`, { hint: 'e.g. --resolution 64, 128 or 224' });
+export function checkResolution(space: string, resolution: number, min: number, hint = 'e.g. --resolution 64, 128 or 224'): void {
+  if (!Number.isInteger(resolution) || resolution < min) throw new UserError(`${space}: resolution must be an integer ≥ ${min}, got ${resolution}`, { hint });
+}
+
+/** The ImageNet-style spaces' input: 224 px and 1000 classes by default, at least 32 px. */
+export const IMAGENET_INPUT = { resolution: 224, classes: 1000, min: 32, hint: 'e.g. --resolution 96, 128, 160 or 224' };
+
+/** A space's input resolution and class count: the options, else the defaults; a UserError naming the space when either is out of range. */
+export function spaceInput(space: string, opts: SpaceOptions, defaults: typeof IMAGENET_INPUT = IMAGENET_INPUT): { resolution: number; classes: number } {
+  const resolution = opts.resolution ?? defaults.resolution;
+  const classes = opts.classes ?? defaults.classes;
+  checkResolution(space, resolution, defaults.min, defaults.hint);
+  if (!Number.isInteger(classes) || classes < 1) throw new UserError(`${space}: classes must be a positive integer, got ${classes}`);
+  return { resolution, classes };
 }

@@ -6,7 +6,7 @@
  * good checkpoint. What a step computes (its gradients) is the caller's; the loop applies them.
  */
 import { existsSync } from 'node:fs';
-import type { OptimizerConfig } from '../core/contracts.js';
+import type { OptimizerConfig, TrainingBudget } from '../core/contracts.js';
 import { UserError } from '../core/errors.js';
 import { batchesPerEpoch, epochBatches, type Batch } from '../data/batches.js';
 import type { Samples } from '../data/types.js';
@@ -15,16 +15,8 @@ import { readCheckpoint, writeCheckpoint, type CheckpointData, type NamedTensor 
 import type { Param } from './nn/module.js';
 import { Optimizer, cosineLr, optimizerConfig } from './optimizer.js';
 
-export interface LoopOptions {
-  /** Budget: whole epochs (default 1) or, when given, a number of steps. */
-  epochs?: number;
-  steps?: number;
-  batchSize?: number;
-  optimizer?: Partial<OptimizerConfig>;
-  /** Linear warm-up steps before the cosine decay. */
-  warmupSteps?: number;
-  /** Seed of the batch order (and of whatever else the caller draws per step). */
-  seed?: number;
+/** The budget (epochs default 1) and where the loop checkpoints. */
+export interface LoopOptions extends TrainingBudget {
   /** Checkpoint file: written every `checkpointEvery` steps (default: each epoch) and at the end; resumed from when present. */
   checkpoint?: string;
   checkpointEvery?: number;

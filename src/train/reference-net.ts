@@ -3,21 +3,15 @@
  * small MBConv net for 28x28x1 images. Stem conv3x3 16, ten MBConv blocks (16-64 channels, stride 2
  * in three places, one with SE, one with hswish, k3 and k5), head conv1x1 128, global pool, linear.
  */
-import type { Architecture, Layer } from '../core/arch.js';
+import { chainArch, classifierHead, convSpec, type Architecture } from '../core/arch.js';
 import type { Act, MBConvSpec } from '../core/ops.js';
 
-function mb(cout: number, k: number, stride: number, expand: number, skip: boolean, se = 0, act: Act = 'relu6'): Layer {
-  const spec: MBConvSpec = { kind: 'mbconv', cout, k, stride, expand, se, act, skip };
-  return { role: 'block', spec };
-}
+const mb = (cout: number, k: number, stride: number, expand: number, skip: boolean, se = 0, act: Act = 'relu6'): MBConvSpec => ({ kind: 'mbconv', cout, k, stride, expand, se, act, skip });
 
 export function referenceNet(classes = 10, channels = 1, resolution = 28): Architecture {
-  return {
-    name: 'ref-mbconv-10',
-    input: [1, channels, resolution, resolution],
-    dtype: 'f32',
-    layers: [
-      { role: 'stem', spec: { kind: 'conv', cout: 16, k: 3, stride: 1, groups: 1, dilation: 1, act: 'relu6' } },
+  return chainArch('ref-mbconv-10', [1, channels, resolution, resolution], {
+    stem: [convSpec(16, 3, 1, 'relu6')],
+    blocks: [
       mb(16, 3, 1, 1, true),
       mb(24, 3, 2, 3, false),
       mb(24, 3, 1, 3, true),
@@ -28,9 +22,7 @@ export function referenceNet(classes = 10, channels = 1, resolution = 28): Archi
       mb(48, 5, 1, 3, true),
       mb(64, 3, 1, 3, false),
       mb(64, 3, 1, 3, true),
-      { role: 'head', spec: { kind: 'conv', cout: 128, k: 1, stride: 1, groups: 1, dilation: 1, act: 'relu6' } },
-      { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-      { role: 'head', spec: { kind: 'linear', cout: classes, act: 'none' } },
     ],
-  };
+    head: [convSpec(128, 1, 1, 'relu6'), ...classifierHead(classes)],
+  });
 }

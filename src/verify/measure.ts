@@ -6,7 +6,7 @@
  */
 import type { Architecture } from '../core/arch.js';
 import { DeviceUnavailableError } from '../core/errors.js';
-import type { Device, LatencyStats, ModelUnderTest, TimingProtocol, TimingResult } from '../../devices/types.js';
+import type { Device, Measurement, ModelUnderTest, TimingProtocol, TimingResult } from '../../devices/types.js';
 import { measureModel } from '../../devices/rounds.js';
 import { archDigest, type VerifyState } from './state.js';
 import type { MeasuredLatency, MemberFailure } from './types.js';
@@ -43,7 +43,7 @@ export async function measureMembers(opts: MeasureOptions): Promise<MeasureOutco
     const saved = state.get(name, digest);
     let outcome: MeasureOutcome;
     if (saved) {
-      outcome = { measured: toMeasured(saved.stats, saved, true), failure: null };
+      outcome = { measured: toMeasured(saved, true), failure: null };
     } else if (deviceGone) {
       outcome = { measured: null, failure: { stage: 'run', message: `not measured: ${deviceGone}` } };
     } else {
@@ -80,11 +80,12 @@ export async function measureMembers(opts: MeasureOptions): Promise<MeasureOutco
     // Outside the try: a state that cannot be written must stop the run, not pass as this member's failure.
     const saved = { digest, stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, measuredAt: new Date().toISOString() };
     state.put(name, saved);
-    return { measured: toMeasured(r.stats, saved, false), failure: null };
+    return { measured: toMeasured(saved, false), failure: null };
   }
 }
 
-function toMeasured(s: LatencyStats, saved: { coldMs: number; setupMs: number; measuredAt: string }, resumed: boolean): MeasuredLatency {
+function toMeasured(saved: Measurement, resumed: boolean): MeasuredLatency {
+  const s = saved.stats;
   return {
     median: s.median,
     ci95: [s.ci95[0], s.ci95[1]],

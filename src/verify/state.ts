@@ -13,19 +13,15 @@ import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Architecture } from '../core/arch.js';
 import { readJsonFile } from '../core/arch-file.js';
 import { UserError } from '../core/errors.js';
-import type { DeviceInfo, LatencyStats, TimingProtocol } from '../../devices/types.js';
+import type { DeviceInfo, Measurement, TimingProtocol } from '../../devices/types.js';
 import { stableStringify } from '../../lut/compare.js';
 import { lutId } from '../../lut/store.js';
 
 export const STATE_FORMAT = 'hw-nas-verify-state';
 export const STATE_VERSION = 1;
 
-export interface SavedMeasurement {
+export interface SavedMeasurement extends Measurement {
   digest: string;
-  stats: LatencyStats;
-  coldMs: number;
-  setupMs: number;
-  measuredAt: string;
 }
 
 interface SettingRuns {

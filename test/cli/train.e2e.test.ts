@@ -6,22 +6,16 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archToJson } from '../../src/core/arch-file.js';
-import type { Architecture } from '../../src/core/arch.js';
+import { chainArch, classifierHead, convSpec } from '../../src/core/arch.js';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { expectUserError, ROOT, runCli } from './helpers.js';
 
-const TINY: Architecture = {
-  name: 'tiny',
-  input: [1, 1, 14, 14],
-  dtype: 'f32',
-  layers: [
-    { role: 'stem', spec: { kind: 'conv', cout: 8, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu6' } },
-    { role: 'block', spec: { kind: 'mbconv', cout: 16, k: 3, stride: 2, expand: 2, se: 0.25, act: 'hswish', skip: false } },
-    { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-    { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
-  ],
-};
+const TINY = chainArch('tiny', [1, 1, 14, 14], {
+  stem: [convSpec(8, 3, 2, 'relu6')],
+  blocks: [{ kind: 'mbconv', cout: 16, k: 3, stride: 2, expand: 2, se: 0.25, act: 'hswish', skip: false }],
+  head: classifierHead(10),
+});
 
 const HAVE_DATA = existsSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
 let dir: string;

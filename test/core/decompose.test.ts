@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Architecture } from '../../src/core/arch.js';
+import { chainArch, convSpec } from '../../src/core/arch.js';
 import { lutInstances, nb201CellString, parseNb201Cell, NB201_OPS } from '../../src/core/decompose.js';
 import { UserError } from '../../src/core/errors.js';
 import { opKey } from '../../src/core/keys.js';
@@ -41,18 +41,15 @@ describe('NAS-Bench-201 cell strings', () => {
 });
 
 describe('lutInstances', () => {
-  const arch: Architecture = {
-    name: 'nb201-like',
-    input: [1, 3, 8, 8],
-    dtype: 'f32',
-    layers: [
-      { role: 'stem', spec: { kind: 'conv', cout: 16, k: 3, stride: 1, groups: 1, dilation: 1, act: 'none' } },
-      { role: 'block', spec: { kind: 'nb201cell', cell: CELL } },
-      { role: 'block', spec: { kind: 'resblock', cout: 32, stride: 2 } },
-      { role: 'block', spec: { kind: 'nb201cell', cell: '|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|' } },
-      { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
+  const arch = chainArch('nb201-like', [1, 3, 8, 8], {
+    stem: [convSpec(16, 3, 1, 'none')],
+    blocks: [
+      { kind: 'nb201cell', cell: CELL },
+      { kind: 'resblock', cout: 32, stride: 2 },
+      { kind: 'nb201cell', cell: '|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|' },
     ],
-  };
+    head: [{ kind: 'gpool', mode: 'avg' }],
+  });
 
   it('maps layers to themselves and cells to their non-none edges plus multi-input node sums', () => {
     expect(lutInstances(arch).map(({ layerIndex, inst }) => `${layerIndex} ${opKey(inst)}`)).toEqual([

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Architecture } from '../../src/core/arch.js';
+import { chainArch, classifierHead, convSpec, type Architecture } from '../../src/core/arch.js';
 import { writeArchFile } from '../../src/core/arch-file.js';
 import { readArchFile } from '../../src/spaces/arch-file.js';
 import { lutInstances } from '../../src/core/decompose.js';
@@ -54,18 +54,7 @@ afterAll(() => delete (LOWERINGS as unknown as Record<string, unknown>).throwawa
 
 const spec = { kind: 'throwawayShuffle', k: 3 } as unknown as OpSpec;
 const inst: OpInstance = { spec, input: [1, 16, 8, 8], dtype: 'f32' };
-const arch: Architecture = {
-  name: 'with-throwaway-shuffle',
-  input: [1, 3, 16, 16],
-  dtype: 'f32',
-  layers: [
-    { role: 'stem', spec: { kind: 'conv', cout: 16, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu' } },
-    { role: 'block', spec },
-    { role: 'block', spec },
-    { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-    { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
-  ],
-};
+const arch = chainArch('with-throwaway-shuffle', [1, 3, 16, 16], { stem: [convSpec(16, 3, 2)], blocks: [spec, spec], head: classifierHead(10) });
 
 describe('a block added as one lowering file and one table line', () => {
   it('has a canonical key, an output shape and MACs', () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEVICES, resolveDevice, type DeviceName } from '../../devices/registry.js';
 import type { Device, DeviceOptions, LatencyStats, TimingProtocol } from '../../devices/types.js';
 import { networkModel, opModel } from '../../export/model.js';
-import { placeLayers, type Architecture } from '../../src/core/arch.js';
+import { chainArch, classifierHead, convSpec, placeLayers } from '../../src/core/arch.js';
 import { DeviceUnavailableError } from '../../src/core/errors.js';
 import { OP_KINDS } from '../../src/core/keys.js';
 import { CATALOG } from '../fixtures/catalog.js';
@@ -31,21 +31,17 @@ const mbconv = instance({ kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 3, 
 
 /** One small instance of every catalog kind. */
 
-const NETWORK: Architecture = {
-  name: 'contract-net',
-  input: [1, 3, 32, 32],
-  dtype: 'f32',
-  layers: [
-    { role: 'stem', spec: { kind: 'conv', cout: 16, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu6' } },
-    { role: 'block', spec: { kind: 'mbconv', cout: 24, k: 5, stride: 1, expand: 6, se: 0, act: 'relu6', skip: false } },
-    { role: 'block', spec: { kind: 'mbconv', cout: 24, k: 3, stride: 1, expand: 3, se: 0, act: 'relu6', skip: true } },
+const NETWORK = chainArch('contract-net', [1, 3, 32, 32], {
+  stem: [convSpec(16, 3, 2, 'relu6')],
+  blocks: [
+    { kind: 'mbconv', cout: 24, k: 5, stride: 1, expand: 6, se: 0, act: 'relu6', skip: false },
+    { kind: 'mbconv', cout: 24, k: 3, stride: 1, expand: 3, se: 0, act: 'relu6', skip: true },
     // Two blocks of about the size of the largest: the network costs well over its largest op, so timing
     // noise between the separate measurements (a loaded machine, a browser's coarse timer) cannot invert them.
-    { role: 'block', spec: { kind: 'mbconv', cout: 24, k: 5, stride: 1, expand: 6, se: 0, act: 'relu6', skip: true } },
-    { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-    { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
+    { kind: 'mbconv', cout: 24, k: 5, stride: 1, expand: 6, se: 0, act: 'relu6', skip: true },
   ],
-};
+  head: classifierHead(10),
+});
 
 function expectSaneStats(s: LatencyStats, protocol: TimingProtocol): void {
   expect(s.median).toBeGreaterThan(0);

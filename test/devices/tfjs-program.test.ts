@@ -12,7 +12,7 @@ import { networkModel, opModel, overheadModel } from '../../export/model.js';
 import { emitOnnx } from '../../export/onnx/emit.js';
 import { Weights } from '../../export/weights.js';
 import type { ModelUnderTest } from '../../src/core/contracts.js';
-import { placeLayers, type Architecture } from '../../src/core/arch.js';
+import { chainArch, classifierHead, convSpec, placeLayers } from '../../src/core/arch.js';
 import { GraphBuilder, type Graph, type Prim } from '../../src/core/graph/index.js';
 import { OP_KINDS } from '../../src/core/keys.js';
 import { instance, outputShape } from '../../src/core/ops.js';
@@ -75,17 +75,11 @@ describe('tfjs programs', () => {
   });
 
   it('chains a network', () => {
-    const arch: Architecture = {
-      name: 'net',
-      input: [1, 3, 16, 16],
-      dtype: 'f32',
-      layers: [
-        { role: 'stem', spec: { kind: 'conv', cout: 8, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu6' } },
-        { role: 'block', spec: { kind: 'mbconv', cout: 8, k: 5, stride: 1, expand: 6, se: 0.25, act: 'swish', skip: true } },
-        { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-        { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
-      ],
-    };
+    const arch = chainArch('net', [1, 3, 16, 16], {
+      stem: [convSpec(8, 3, 2, 'relu6')],
+      blocks: [{ kind: 'mbconv', cout: 8, k: 5, stride: 1, expand: 6, se: 0.25, act: 'swish', skip: true }],
+      head: classifierHead(10),
+    });
     const placed = placeLayers(arch);
     expect(run(programOf(networkModel(arch)))).toEqual(nhwc(placed[placed.length - 1].output));
   });

@@ -7,7 +7,7 @@ import { buildTfModel } from '../../devices/tfjs/model.js';
 import { loadTf } from '../../devices/tfjs/runtime.js';
 import type { TimingProtocol } from '../../devices/types.js';
 import { networkModel, opModel } from '../../export/model.js';
-import type { Architecture } from '../../src/core/arch.js';
+import { chainArch, classifierHead, convSpec } from '../../src/core/arch.js';
 import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
 import { instance, outputShape, type OpInstance } from '../../src/core/ops.js';
 
@@ -43,18 +43,14 @@ const CASES: OpInstance[] = [
   instance({ kind: 'resblock', cout: 8, stride: 1 }, [1, 4, 6, 6]),
 ];
 
-const NET: Architecture = {
-  name: 'tfjs-net',
-  input: [1, 3, 12, 12],
-  dtype: 'f32',
-  layers: [
-    { role: 'stem', spec: { kind: 'conv', cout: 8, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu6' } },
-    { role: 'block', spec: { kind: 'mbconv', cout: 8, k: 3, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: true } },
-    { role: 'block', spec: { kind: 'sum', arity: 2 } },
-    { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-    { role: 'head', spec: { kind: 'linear', cout: 5, act: 'none' } },
+const NET = chainArch('tfjs-net', [1, 3, 12, 12], {
+  stem: [convSpec(8, 3, 2, 'relu6')],
+  blocks: [
+    { kind: 'mbconv', cout: 8, k: 3, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: true },
+    { kind: 'sum', arity: 2 },
   ],
-};
+  head: classifierHead(5),
+});
 
 /** The model's output on onnxruntime's CPU EP, NCHW, from the same inputs the tfjs model gets. */
 async function onnxOutput(model: ReturnType<typeof opModel>): Promise<{ data: Float32Array; dims: readonly number[] }> {

@@ -3,7 +3,7 @@ import { createMbv2Space } from '../../src/spaces/mbv2.js';
 import { createNb201Space } from '../../src/spaces/nb201.js';
 import { proxyEvaluator } from '../../src/evaluators/proxy/index.js';
 import { logDetRidge } from '../../src/evaluators/proxy/naswot.js';
-import type { Architecture } from '../../src/core/arch.js';
+import { chainArch, classifierHead, convSpec } from '../../src/core/arch.js';
 
 describe('logDetRidge', () => {
   it('is log det(K + I)', () => {
@@ -28,25 +28,21 @@ describe('proxy evaluator (NASWOT on tfjs)', () => {
   });
 
   it('runs every block kind of the mobile spaces', async () => {
-    const hand: Architecture = {
-      name: 'all-kinds',
-      input: [1, 3, 16, 16],
-      dtype: 'f32',
-      layers: [
-        { role: 'stem', spec: { kind: 'conv', cout: 8, k: 3, stride: 2, groups: 1, dilation: 1, act: 'hswish' } },
-        { role: 'block', spec: { kind: 'conv', cout: 8, k: 3, stride: 1, groups: 2, dilation: 1, act: 'relu' } },
-        { role: 'block', spec: { kind: 'dwconv', k: 3, stride: 1, dilation: 1, act: 'relu6' } },
-        { role: 'block', spec: { kind: 'dwsep', cout: 8, k: 3, stride: 1, se: 0.25, act: 'swish', skip: true } },
-        { role: 'block', spec: { kind: 'mbconv', cout: 16, k: 5, stride: 2, expand: 3, se: 0.25, act: 'hswish', skip: false } },
-        { role: 'block', spec: { kind: 'se', ratio: 0.25, act: 'relu' } },
-        { role: 'block', spec: { kind: 'pool', mode: 'max', k: 3, stride: 1 } },
-        { role: 'block', spec: { kind: 'identity' } },
-        { role: 'block', spec: { kind: 'reluconv', cout: 16, k: 1, stride: 1 } },
-        { role: 'block', spec: { kind: 'resblock', cout: 32, stride: 2 } },
-        { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-        { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
+    const hand = chainArch('all-kinds', [1, 3, 16, 16], {
+      stem: [convSpec(8, 3, 2, 'hswish')],
+      blocks: [
+        convSpec(8, 3, 1, 'relu', { groups: 2 }),
+        { kind: 'dwconv', k: 3, stride: 1, dilation: 1, act: 'relu6' },
+        { kind: 'dwsep', cout: 8, k: 3, stride: 1, se: 0.25, act: 'swish', skip: true },
+        { kind: 'mbconv', cout: 16, k: 5, stride: 2, expand: 3, se: 0.25, act: 'hswish', skip: false },
+        { kind: 'se', ratio: 0.25, act: 'relu' },
+        { kind: 'pool', mode: 'max', k: 3, stride: 1 },
+        { kind: 'identity' },
+        { kind: 'reluconv', cout: 16, k: 1, stride: 1 },
+        { kind: 'resblock', cout: 32, stride: 2 },
       ],
-    };
+      head: classifierHead(10),
+    });
     expect(Number.isFinite(await ev.evaluate(hand))).toBe(true);
     expect(Number.isFinite(await ev.evaluate(createMbv2Space({ resolution: 64 }).build(Array(21).fill(1))))).toBe(true);
   });

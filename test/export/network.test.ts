@@ -1,55 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { placeLayers, type Architecture, type Layer } from '../../src/core/arch.js';
+import { chainArch, classifierHead, convSpec, placeLayers, type Architecture } from '../../src/core/arch.js';
 import { ACTS, type OpSpec } from '../../src/core/ops.js';
 import { networkModel } from '../../export/model.js';
 import { onnxCheck, PYTHON_ONNX_MISSING, run } from './helpers.js';
 
-const block = (spec: OpSpec): Layer => ({ role: 'block', spec });
-
-const mobile: Architecture = {
-  name: 'hand-built-mobile',
-  input: [1, 3, 32, 32],
-  dtype: 'f32',
-  layers: [
-    { role: 'stem', spec: { kind: 'conv', cout: 16, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu6' } },
-    block({ kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 1, se: 0, act: 'relu6', skip: true }),
-    block({ kind: 'mbconv', cout: 24, k: 5, stride: 2, expand: 6, se: 0.25, act: 'hswish', skip: false }),
-    block({ kind: 'mbconv', cout: 24, k: 3, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: true }),
-    block({ kind: 'dwsep', cout: 32, k: 3, stride: 2, se: 0, act: 'swish', skip: false }),
-    block({ kind: 'mbconv', cout: 32, k: 7, stride: 1, expand: 6, se: 0, act: 'relu', skip: true }),
-    { role: 'head', spec: { kind: 'conv', cout: 64, k: 1, stride: 1, groups: 1, dilation: 1, act: 'hswish' } },
-    { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-    { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
+const mobile = chainArch('hand-built-mobile', [1, 3, 32, 32], {
+  stem: [convSpec(16, 3, 2, 'relu6')],
+  blocks: [
+    { kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 1, se: 0, act: 'relu6', skip: true },
+    { kind: 'mbconv', cout: 24, k: 5, stride: 2, expand: 6, se: 0.25, act: 'hswish', skip: false },
+    { kind: 'mbconv', cout: 24, k: 3, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: true },
+    { kind: 'dwsep', cout: 32, k: 3, stride: 2, se: 0, act: 'swish', skip: false },
+    { kind: 'mbconv', cout: 32, k: 7, stride: 1, expand: 6, se: 0, act: 'relu', skip: true },
   ],
-};
+  head: [convSpec(64, 1, 1, 'hswish'), ...classifierHead(10)],
+});
 
-const nb201: Architecture = {
-  name: 'hand-built-nb201',
-  input: [1, 3, 16, 16],
-  dtype: 'f32',
-  layers: [
-    { role: 'stem', spec: { kind: 'conv', cout: 8, k: 3, stride: 1, groups: 1, dilation: 1, act: 'none' } },
-    block({ kind: 'nb201cell', cell: '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|' }),
-    block({ kind: 'resblock', cout: 16, stride: 2 }),
-    block({ kind: 'nb201cell', cell: '|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|' }),
-    { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-    { role: 'head', spec: { kind: 'linear', cout: 5, act: 'none' } },
+const nb201 = chainArch('hand-built-nb201', [1, 3, 16, 16], {
+  stem: [convSpec(8, 3, 1, 'none')],
+  blocks: [
+    { kind: 'nb201cell', cell: '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|' },
+    { kind: 'resblock', cout: 16, stride: 2 },
+    { kind: 'nb201cell', cell: '|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|' },
   ],
-};
+  head: classifierHead(5),
+});
 
 /** 24 stride-1 blocks cycling through every activation, SE on and off, skip on and off. */
-const deep: Architecture = {
-  name: 'deep-chain',
-  input: [1, 16, 8, 8],
-  dtype: 'f32',
-  layers: Array.from({ length: 24 }, (_, i) =>
-    block(
-      i % 4 === 3
-        ? { kind: 'conv', cout: 16, k: 3, stride: 1, groups: 1, dilation: 1, act: ACTS[i % ACTS.length] }
-        : { kind: 'mbconv', cout: 16, k: 3 + 2 * (i % 3), stride: 1, expand: 1 + (i % 6), se: i % 2 ? 0.25 : 0, act: ACTS[i % ACTS.length], skip: i % 3 !== 0 },
-    ),
+const deep = chainArch('deep-chain', [1, 16, 8, 8], {
+  blocks: Array.from({ length: 24 }, (_, i): OpSpec =>
+    i % 4 === 3
+      ? convSpec(16, 3, 1, ACTS[i % ACTS.length])
+      : { kind: 'mbconv', cout: 16, k: 3 + 2 * (i % 3), stride: 1, expand: 1 + (i % 6), se: i % 2 ? 0.25 : 0, act: ACTS[i % ACTS.length], skip: i % 3 !== 0 },
   ),
-};
+});
 
 describe('networkModel', () => {
   it('exports whole architectures that run, with the final layer output shape', async () => {

@@ -2,22 +2,18 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { chainArch, classifierHead, convSpec } from '../../src/core/arch.js';
 import { readFrontFile } from '../../src/search/front-file.js';
 import { expectUserError, runCli } from '../cli/helpers.js';
 
 const TINY = {
   format: 'hw-nas-arch',
   version: 1,
-  name: 'tiny-cli',
-  input: [1, 1, 14, 14],
-  dtype: 'f32',
-  layers: [
-    { role: 'stem', spec: { kind: 'conv', cout: 16, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu6' } },
-    { role: 'block', spec: { kind: 'mbconv', cout: 24, k: 3, stride: 2, expand: 3, se: 0, act: 'relu6', skip: false } },
-    { role: 'head', spec: { kind: 'conv', cout: 48, k: 1, stride: 1, groups: 1, dilation: 1, act: 'relu6' } },
-    { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-    { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
-  ],
+  ...chainArch('tiny-cli', [1, 1, 14, 14], {
+    stem: [convSpec(16, 3, 2, 'relu6')],
+    blocks: [{ kind: 'mbconv', cout: 24, k: 3, stride: 2, expand: 3, se: 0, act: 'relu6', skip: false }],
+    head: [convSpec(48, 1, 1, 'relu6'), ...classifierHead(10)],
+  }),
 };
 
 describe('nas search --strategy netadapt (CLI, tiny Fashion-MNIST slice, mock device)', () => {

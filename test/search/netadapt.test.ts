@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { archToJson } from '../../src/core/arch-file.js';
-import type { Architecture } from '../../src/core/arch.js';
-import { placeLayers } from '../../src/core/arch.js';
+import { chainArch, classifierHead, convSpec, placeLayers } from '../../src/core/arch.js';
 import { isUserError } from '../../src/core/errors.js';
 import { lutLatencySource } from '../../src/predict/latency-source.js';
 import { predict } from '../../src/predict/predictor.js';
@@ -19,19 +18,14 @@ import { DEFAULT_PROTOCOL } from '../../devices/types.js';
 import { readLut } from '../../lut/store.js';
 
 /** 14x14 Fashion-MNIST (downscale 2), a stem conv, two MBConv blocks (one with SE), head conv, pool, linear. */
-const TINY: Architecture = {
-  name: 'tiny',
-  input: [1, 1, 14, 14],
-  dtype: 'f32',
-  layers: [
-    { role: 'stem', spec: { kind: 'conv', cout: 16, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu6' } },
-    { role: 'block', spec: { kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 3, se: 0, act: 'relu6', skip: true } },
-    { role: 'block', spec: { kind: 'mbconv', cout: 24, k: 3, stride: 2, expand: 3, se: 0.25, act: 'relu6', skip: false } },
-    { role: 'head', spec: { kind: 'conv', cout: 64, k: 1, stride: 1, groups: 1, dilation: 1, act: 'relu6' } },
-    { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-    { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
+const TINY = chainArch('tiny', [1, 1, 14, 14], {
+  stem: [convSpec(16, 3, 2, 'relu6')],
+  blocks: [
+    { kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 3, se: 0, act: 'relu6', skip: true },
+    { kind: 'mbconv', cout: 24, k: 3, stride: 2, expand: 3, se: 0.25, act: 'relu6', skip: false },
   ],
-};
+  head: [convSpec(64, 1, 1, 'relu6'), ...classifierHead(10)],
+});
 const TRAINING: TrainEvaluatorOptions = { limit: 600, validation: 200, downscale: 2, batchSize: 32, seed: 0 };
 const TARGET = 0.17;
 const SETTINGS: NetadaptSearchOptions = { startEpochs: 1, shortSteps: 3, longSteps: 5, step: 0.1, decay: 0.9 };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Architecture } from '../../src/core/arch.js';
+import { chainArch, convSpec, type Architecture } from '../../src/core/arch.js';
 import { Rng } from '../../src/core/rng.js';
 import type { Samples } from '../../src/data/types.js';
 import { useTrainingBackend } from '../../src/train/backend.js';
@@ -13,49 +13,36 @@ import { foldedWeights } from '../../src/train/fold.js';
 import { Network } from '../../src/train/nn/network.js';
 import { recalibrate, train } from '../../src/train/trainer.js';
 
-const conv = (cout: number, k: number, stride: number, act: 'relu' | 'relu6' | 'none', groups = 1) =>
-  ({ role: 'block', spec: { kind: 'conv', cout, k, stride, groups, dilation: 1, act } }) as const;
-
 /**
  * Every kind the exporter can take trained weights for, on non-square 3-channel images (so an NHWC /
  * NCHW or height / width slip shows), with stride 2 and pooling on even sizes (padding semantics).
  */
-const KINDS_A: Architecture = {
-  name: 'kinds-a',
-  input: [1, 3, 12, 10],
-  dtype: 'f32',
-  layers: [
-    { ...conv(8, 3, 1, 'relu'), role: 'stem' },
-    { role: 'block', spec: { kind: 'mbconv', cout: 12, k: 3, stride: 2, expand: 3, se: 0.25, act: 'hswish', skip: false } },
-    { role: 'block', spec: { kind: 'mbconv', cout: 12, k: 5, stride: 1, expand: 1, se: 0, act: 'swish', skip: true } },
-    { role: 'block', spec: { kind: 'dwsep', cout: 12, k: 3, stride: 1, se: 0.5, act: 'relu6', skip: true } },
-    { role: 'block', spec: { kind: 'pool', mode: 'avg', k: 3, stride: 2 } },
-    { role: 'block', spec: { kind: 'dwconv', k: 3, stride: 1, dilation: 1, act: 'relu6' } },
-    conv(12, 3, 1, 'none', 12),
-    { role: 'block', spec: { kind: 'se', ratio: 0.5, act: 'relu' } },
-    { role: 'block', spec: { kind: 'pool', mode: 'max', k: 3, stride: 1 } },
-    { ...conv(16, 1, 1, 'relu6'), role: 'head' },
-    { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-    { role: 'head', spec: { kind: 'linear', cout: 8, act: 'relu' } },
-    { role: 'head', spec: { kind: 'linear', cout: 4, act: 'none' } },
+const KINDS_A = chainArch('kinds-a', [1, 3, 12, 10], {
+  stem: [convSpec(8, 3, 1, 'relu')],
+  blocks: [
+    { kind: 'mbconv', cout: 12, k: 3, stride: 2, expand: 3, se: 0.25, act: 'hswish', skip: false },
+    { kind: 'mbconv', cout: 12, k: 5, stride: 1, expand: 1, se: 0, act: 'swish', skip: true },
+    { kind: 'dwsep', cout: 12, k: 3, stride: 1, se: 0.5, act: 'relu6', skip: true },
+    { kind: 'pool', mode: 'avg', k: 3, stride: 2 },
+    { kind: 'dwconv', k: 3, stride: 1, dilation: 1, act: 'relu6' },
+    convSpec(12, 3, 1, 'none', { groups: 12 }),
+    { kind: 'se', ratio: 0.5, act: 'relu' },
+    { kind: 'pool', mode: 'max', k: 3, stride: 1 },
   ],
-};
+  head: [convSpec(16, 1, 1, 'relu6'), { kind: 'gpool', mode: 'avg' }, { kind: 'linear', cout: 8, act: 'relu' }, { kind: 'linear', cout: 4, act: 'none' }],
+});
 
-const KINDS_B: Architecture = {
-  name: 'kinds-b',
-  input: [1, 3, 12, 10],
-  dtype: 'f32',
-  layers: [
-    { ...conv(8, 3, 2, 'relu6'), role: 'stem' },
-    { role: 'block', spec: { kind: 'dwconv', k: 5, stride: 2, dilation: 1, act: 'relu' } },
-    { role: 'block', spec: { kind: 'mbconv', cout: 8, k: 3, stride: 1, expand: 6, se: 0.5, act: 'relu', skip: true } },
-    { role: 'block', spec: { kind: 'dwsep', cout: 16, k: 5, stride: 1, se: 0, act: 'swish', skip: false } },
-    { role: 'block', spec: { kind: 'identity' } },
-    { role: 'block', spec: { kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 2, se: 0, act: 'hswish', skip: true } },
-    { role: 'head', spec: { kind: 'gpool', mode: 'max' } },
-    { role: 'head', spec: { kind: 'linear', cout: 4, act: 'none' } },
+const KINDS_B = chainArch('kinds-b', [1, 3, 12, 10], {
+  stem: [convSpec(8, 3, 2, 'relu6')],
+  blocks: [
+    { kind: 'dwconv', k: 5, stride: 2, dilation: 1, act: 'relu' },
+    { kind: 'mbconv', cout: 8, k: 3, stride: 1, expand: 6, se: 0.5, act: 'relu', skip: true },
+    { kind: 'dwsep', cout: 16, k: 5, stride: 1, se: 0, act: 'swish', skip: false },
+    { kind: 'identity' },
+    { kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 2, se: 0, act: 'hswish', skip: true },
   ],
-};
+  head: [{ kind: 'gpool', mode: 'max' }, { kind: 'linear', cout: 4, act: 'none' }],
+});
 
 /** 12x10x3 images of 4 classes: class k brightens channel k % 3 and, for k = 3, the upper half. */
 function samples(count: number, seed: number): Samples {

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Architecture } from '../../src/core/arch.js';
+import { chainArch, classifierHead, convSpec, type Architecture } from '../../src/core/arch.js';
 import { GraphBuilder, type Graph } from '../../src/core/graph/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { softmaxCrossEntropy } from '../../src/train/loss.js';
@@ -19,20 +19,16 @@ import { train } from '../../src/train/trainer.js';
 import { INCEPTION_DAG } from '../core/dag-fixtures.js';
 
 const CELL = '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|';
-const ARCH: Architecture = {
-  name: 'new-kinds',
-  input: [1, 2, 8, 8],
-  dtype: 'f32',
-  layers: [
-    { role: 'stem', spec: { kind: 'conv', cout: 6, k: 3, stride: 1, groups: 1, dilation: 1, act: 'none' } },
-    { role: 'block', spec: { kind: 'reluconv', cout: 6, k: 3, stride: 1 } },
-    { role: 'block', spec: { kind: 'nb201cell', cell: CELL } },
-    { role: 'block', spec: { kind: 'resblock', cout: 8, stride: 1 } },
-    { role: 'block', spec: { kind: 'sum', arity: 2 } },
-    { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-    { role: 'head', spec: { kind: 'linear', cout: 3, act: 'none' } },
+const ARCH = chainArch('new-kinds', [1, 2, 8, 8], {
+  stem: [convSpec(6, 3, 1, 'none')],
+  blocks: [
+    { kind: 'reluconv', cout: 6, k: 3, stride: 1 },
+    { kind: 'nb201cell', cell: CELL },
+    { kind: 'resblock', cout: 8, stride: 1 },
+    { kind: 'sum', arity: 2 },
   ],
-};
+  head: classifierHead(3),
+});
 const N = 4;
 const images = new Rng(9).fill(N * 8 * 8 * 2, 2);
 const labels = [0, 1, 2, 1];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Architecture } from '../../src/core/arch.js';
+import { chainArch, classifierHead, convSpec, type Architecture } from '../../src/core/arch.js';
 import { Rng } from '../../src/core/rng.js';
 import { useTrainingBackend } from '../../src/train/backend.js';
 import { foldedWeights } from '../../src/train/fold.js';
@@ -8,25 +8,24 @@ import { softmaxCrossEntropy } from '../../src/train/loss.js';
 import { Network } from '../../src/train/nn/network.js';
 
 /** Every trainable kind, activation and skip path, on 9x9x2 images. */
-const ARCH: Architecture = {
-  name: 'all-kinds',
-  input: [1, 2, 9, 9],
-  dtype: 'f32',
-  layers: [
-    { role: 'stem', spec: { kind: 'conv', cout: 8, k: 3, stride: 1, groups: 1, dilation: 1, act: 'relu' } },
-    { role: 'block', spec: { kind: 'mbconv', cout: 8, k: 3, stride: 1, expand: 2, se: 0.5, act: 'hswish', skip: true } },
-    { role: 'block', spec: { kind: 'dwsep', cout: 12, k: 5, stride: 2, se: 0.25, act: 'swish', skip: false } },
-    { role: 'block', spec: { kind: 'pool', mode: 'max', k: 3, stride: 1 } },
-    { role: 'block', spec: { kind: 'dwconv', k: 3, stride: 1, dilation: 1, act: 'relu6' } },
-    { role: 'block', spec: { kind: 'pool', mode: 'avg', k: 3, stride: 2 } },
-    { role: 'block', spec: { kind: 'se', ratio: 0.5, act: 'relu' } },
-    { role: 'block', spec: { kind: 'identity' } },
-    { role: 'block', spec: { kind: 'conv', cout: 16, k: 1, stride: 1, groups: 1, dilation: 1, act: 'none' } },
-    { role: 'head', spec: { kind: 'gpool', mode: 'max' } },
-    { role: 'head', spec: { kind: 'linear', cout: 5, act: 'relu' } },
-    { role: 'head', spec: { kind: 'linear', cout: 4, act: 'none' } },
+const ARCH = chainArch('all-kinds', [1, 2, 9, 9], {
+  stem: [convSpec(8, 3, 1, 'relu')],
+  blocks: [
+    { kind: 'mbconv', cout: 8, k: 3, stride: 1, expand: 2, se: 0.5, act: 'hswish', skip: true },
+    { kind: 'dwsep', cout: 12, k: 5, stride: 2, se: 0.25, act: 'swish', skip: false },
+    { kind: 'pool', mode: 'max', k: 3, stride: 1 },
+    { kind: 'dwconv', k: 3, stride: 1, dilation: 1, act: 'relu6' },
+    { kind: 'pool', mode: 'avg', k: 3, stride: 2 },
+    { kind: 'se', ratio: 0.5, act: 'relu' },
+    { kind: 'identity' },
+    convSpec(16, 1, 1, 'none'),
   ],
-};
+  head: [
+    { kind: 'gpool', mode: 'max' },
+    { kind: 'linear', cout: 5, act: 'relu' },
+    { kind: 'linear', cout: 4, act: 'none' },
+  ],
+});
 const N = 6;
 const rng = new Rng(3);
 const images = rng.fill(N * 9 * 9 * 2, 2);
@@ -71,17 +70,11 @@ describe('network engine', () => {
   });
 
   it('names parameters as the exporter does and folds BatchNorm into the convs', () => {
-    const arch: Architecture = {
-      name: 'fold',
-      input: [1, 3, 6, 6],
-      dtype: 'f32',
-      layers: [
-        { role: 'stem', spec: { kind: 'conv', cout: 4, k: 3, stride: 2, groups: 1, dilation: 1, act: 'none' } },
-        { role: 'block', spec: { kind: 'mbconv', cout: 4, k: 3, stride: 1, expand: 2, se: 0.5, act: 'none', skip: false } },
-        { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-        { role: 'head', spec: { kind: 'linear', cout: 3, act: 'none' } },
-      ],
-    };
+    const arch = chainArch('fold', [1, 3, 6, 6], {
+      stem: [convSpec(4, 3, 2, 'none')],
+      blocks: [{ kind: 'mbconv', cout: 4, k: 3, stride: 1, expand: 2, se: 0.5, act: 'none', skip: false }],
+      head: classifierHead(3),
+    });
     const net = new Network(arch, { seed: 1 });
     // Train a few steps so the BatchNorm statistics and affine parameters are not the identity.
     const x = rng.fill(8 * 6 * 6 * 3, 3);

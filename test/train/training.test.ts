@@ -4,7 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Architecture } from '../../src/core/arch.js';
+import { chainArch, classifierHead, convSpec, type Architecture } from '../../src/core/arch.js';
 import { UserError } from '../../src/core/errors.js';
 import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
 import { prepare } from '../../src/data/prepare.js';
@@ -17,18 +17,14 @@ import { syntheticSet } from './fixtures.js';
 
 /** A small net for 14x14x1 images. */
 function tinyNet(classes = 10, channels = 1, side = 14): Architecture {
-  return {
-    name: 'tiny',
-    input: [1, channels, side, side],
-    dtype: 'f32',
-    layers: [
-      { role: 'stem', spec: { kind: 'conv', cout: 8, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu6' } },
-      { role: 'block', spec: { kind: 'mbconv', cout: 16, k: 3, stride: 2, expand: 2, se: 0, act: 'relu6', skip: false } },
-      { role: 'block', spec: { kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 2, se: 0.25, act: 'hswish', skip: true } },
-      { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-      { role: 'head', spec: { kind: 'linear', cout: classes, act: 'none' } },
+  return chainArch('tiny', [1, channels, side, side], {
+    stem: [convSpec(8, 3, 2, 'relu6')],
+    blocks: [
+      { kind: 'mbconv', cout: 16, k: 3, stride: 2, expand: 2, se: 0, act: 'relu6', skip: false },
+      { kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 2, se: 0.25, act: 'hswish', skip: true },
     ],
-  };
+    head: classifierHead(classes),
+  });
 }
 
 

@@ -1,6 +1,7 @@
 // The tfjs program interpreter (programs are compiled from a primitive graph by devices/tfjs/program.ts).
 // One file for every place tfjs runs a model: the bench page imports it, and so do the Node tfjs devices
-// (devices/tfjs/model.ts), so both run the same program. It takes tf as an argument and touches no DOM.
+// (devices/tfjs/interpreter.ts), so both run the same program; the zero-cost proxies' tfjs net
+// (src/evaluators/proxy/tf-net.ts) uses its activations. It takes tf as an argument and touches no DOM.
 
 const FUSED_ACTS = new Set(['linear', 'relu', 'relu6', 'sigmoid']);
 

@@ -20,6 +20,8 @@ import { UserError } from '../../core/errors.js';
 import { inferShapes, outputRefs, type Graph, type GraphNode, type Pads, type Prim, type PrimAct, type PrimOf, type PrimOp, type Shape, type ShapeMap } from '../../core/graph/index.js';
 import { lowerArchitecture } from '../../core/lower/index.js';
 import { Rng } from '../../core/rng.js';
+import { interpreter } from '../../../devices/tfjs/interpreter.js';
+import { poolPads, tfAct } from '../../../devices/tfjs/program.js';
 import type { ForwardOptions, ProxyNetwork } from './network.js';
 
 type T4 = TF.Tensor4D;
@@ -107,25 +109,10 @@ function batchNorm(tf: typeof TF, x: T4, hooks: ForwardOptions, eps: number): T4
   return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))) as T4;
 }
 
-/** The activation; the input of a rectifier (ReLU, ReLU6, h-swish, swish) is shown to onRelu first. */
+/** The activation (the tfjs interpreter's); the input of a rectifier (ReLU, ReLU6, h-swish, swish) is shown to onRelu first. */
 function activate(tf: typeof TF, x: T4, act: PrimAct, hooks: ForwardOptions): T4 {
   if (act === 'relu' || act === 'relu6' || act === 'hswish' || act === 'swish') hooks.onRelu?.(x);
-  switch (act) {
-    case 'none':
-      return x;
-    case 'relu':
-      return tf.relu(x);
-    case 'relu6':
-      return tf.relu6(x);
-    case 'sigmoid':
-      return tf.sigmoid(x);
-    case 'hsigmoid':
-      return tf.div(tf.relu6(tf.add(x, 3)), 6) as T4;
-    case 'hswish':
-      return tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6)) as T4;
-    case 'swish':
-      return tf.mul(x, tf.sigmoid(x)) as T4;
-  }
+  return interpreter.activate(tf, x, tfAct(act));
 }
 
 /** Layer or instance norm over `axes` (NHWC) with its generated scale 1 and shift 0. */
@@ -185,19 +172,8 @@ const FORWARD: { readonly [K in PrimOp]: Rule<PrimOf<K>> } = {
   }),
   pool: rule<'pool'>((ctx, p) => {
     const { tf } = ctx;
-    const [, , h, w] = ctx.inputShapes[0];
-    const [, , oh, ow] = ctx.outputShapes[0];
-    // Ceil mode: windows that run past the end get extra end padding (left out of averages and maxima, as in ONNX).
-    const extra = (size: number, out: number, k: number, s: number, begin: number, end: number) => Math.max(0, (out - 1) * s + k - (size + begin + end));
-    const eh = extra(h, oh, p.kernel[0], p.stride[0], p.pads[0], p.pads[2]);
-    const ew = extra(w, ow, p.kernel[1], p.stride[1], p.pads[1], p.pads[3]);
-    let x = ctx.xs[0];
-    let pads: Pads = [p.pads[0], p.pads[1], p.pads[2] + eh, p.pads[3] + ew];
-    // count_include_pad: the explicit pads are zeros that count; only the ceil overhang stays out of the divisor.
-    if (p.mode === 'avg' && p.countIncludePad && p.pads.some((v) => v > 0)) {
-      x = tf.pad(x, explicit(p.pads)) as T4;
-      pads = [0, 0, eh, ew];
-    }
+    const { pads, zeroPad } = poolPads(p, ctx.inputShapes[0], ctx.outputShapes[0]);
+    const x = zeroPad ? (tf.pad(ctx.xs[0], explicit(zeroPad)) as T4) : ctx.xs[0];
     const k = [...p.kernel] as [number, number];
     const s = [...p.stride] as [number, number];
     const pad = pads.every((v) => v === 0) ? 'valid' : explicit(pads);

@@ -43,14 +43,20 @@ export interface ProxylessMultiplicativeOptions {
   unitMs?: number;
 }
 
+/** α (default 0.2), β and the log unit (default 1 ms) of a log form CE · α · (log …)^β, checked; `form` names it in messages. */
+function logFormParams(form: string, opts: { alpha?: number; beta?: number; unitMs?: number }, defaultBeta: number): { alpha: number; beta: number; unit: number } {
+  const alpha = opts.alpha ?? 0.2;
+  const beta = opts.beta ?? defaultBeta;
+  const unit = opts.unitMs ?? 1;
+  finite(`${form}: α`, alpha);
+  finite(`${form}: β`, beta);
+  positive(`${form}: unitMs`, unit);
+  return { alpha, beta, unit };
+}
+
 /** ProxylessNAS "mul#log": CE · α · (log LAT / log T)^β. */
 export function proxylessMultiplicativeLoss(ce: Scalar, latMs: Scalar, opts: ProxylessMultiplicativeOptions): Scalar {
-  const alpha = opts.alpha ?? 0.2;
-  const beta = opts.beta ?? 0.3;
-  const unit = opts.unitMs ?? 1;
-  finite('ProxylessNAS multiplicative loss: α', alpha);
-  finite('ProxylessNAS multiplicative loss: β', beta);
-  positive('ProxylessNAS multiplicative loss: unitMs', unit);
+  const { alpha, beta, unit } = logFormParams('ProxylessNAS multiplicative loss', opts, 0.3);
   positive('ProxylessNAS multiplicative loss: target T (ms)', opts.targetMs);
   if (opts.targetMs <= unit)
     throw new UserError(`ProxylessNAS multiplicative loss: target ${opts.targetMs} ms must exceed the log unit ${unit} ms (log T would be ≤ 0)`, {
@@ -78,12 +84,7 @@ export interface FbnetOptions {
  * paper's form.
  */
 export function fbnetLoss(ce: Scalar, latMs: Scalar, opts: FbnetOptions = {}): Scalar {
-  const alpha = opts.alpha ?? 0.2;
-  const beta = opts.beta ?? 0.6;
-  const unit = opts.unitMs ?? 1;
-  finite('FBNet loss: α', alpha);
-  finite('FBNet loss: β', beta);
-  positive('FBNet loss: unitMs', unit);
+  const { alpha, beta, unit } = logFormParams('FBNet loss', opts, 0.6);
   return tf.tidy(() => tf.mul(tf.mul(ce, alpha), tf.pow(tf.log(tf.div(latMs, unit)), beta)) as Scalar);
 }
 

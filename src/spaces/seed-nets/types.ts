@@ -1,5 +1,5 @@
 /** A published network of the seed catalog: how to build it, where its definition comes from, what its authors report. */
-import type { Architecture, Layer } from '../../core/arch.js';
+import { classifierHead, type Architecture, type Layer } from '../../core/arch.js';
 import type { OpSpec } from '../../core/ops.js';
 
 export interface Figure {
@@ -21,24 +21,13 @@ export interface SeedNet {
   build(opts: { resolution: number; classes: number }): Architecture;
 }
 
-export const conv = (cout: number, k: number, stride: number, act: 'relu' | 'none' = 'relu', extra: { pad?: number; groups?: number } = {}): OpSpec => ({
-  kind: 'conv',
-  cout,
-  k,
-  stride,
-  groups: extra.groups ?? 1,
-  dilation: 1,
-  act,
-  ...(extra.pad !== undefined ? { pad: extra.pad } : {}),
-});
+/** The seed nets' plain conv (src/core/arch.ts). */
+export { convSpec as conv } from '../../core/arch.js';
 
 export const maxPool = (k: number, stride: number, extra: { pad?: number; ceil?: boolean } = {}): OpSpec => ({ kind: 'pool', mode: 'max', k, stride, ...extra });
 
 /** The usual classifier: global average pool, then a linear layer. */
-export const head = (classes: number): Layer[] => [
-  { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
-  { role: 'head', spec: { kind: 'linear', cout: classes, act: 'none' } },
-];
+export const head = (classes: number): Layer[] => layers('head', classifierHead(classes));
 
 export const layers = (role: Layer['role'], specs: OpSpec[]): Layer[] => specs.map((spec) => ({ role, spec }));
 

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dyOnGrid, gatherPhases, geometry } from './conv-layout.js';
-import { kernelHost } from './host.js';
+import { trainingKernel } from './host.js';
 import { columnMeans } from './matrix.js';
 
 /**
@@ -17,39 +17,32 @@ import { columnMeans } from './matrix.js';
 const BLOCK_FLOATS = 1 << 19;
 
 export function depthwiseConv2dBackpropFilter(backendName: 'wasm' | 'cpu'): tf.KernelConfig {
-  return {
-    kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
-    backendName,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-      if (a.filterShape[3] !== 1) throw new Error(`${tf.DepthwiseConv2dNativeBackpropFilter}: channel multiplier ${a.filterShape[3]} is not supported, only 1`);
-      const host = kernelHost(backendName, backend);
-      const g = geometry(x.shape, a.filterShape, a.strides, a.pad, true, a.dilations, a.dimRoundingMode);
-      const c = g.cin;
-      const phases = gatherPhases(host, x, g, c);
-      const grid = dyOnGrid(host, dy, g, phases);
-      const rows = phases.rows;
-      // Rows in blocks that stay in cache while all k*k taps read them (the taps' windows overlap).
-      const sums = new Float64Array(g.kh * g.kw * c);
-      const blockRows = Math.max(64, Math.floor(BLOCK_FLOATS / c));
-      for (let r0 = 0; r0 < rows; r0 += blockRows) {
-        const n = Math.min(blockRows, rows - r0);
-        const dyBlock = host.alias(grid, r0 * c, [n, c]);
-        for (let t = 0; t < g.kh * g.kw; t++) {
-          const window = host.alias(phases.data, phases.tapOffset(Math.floor(t / g.kw), t % g.kw) + r0 * c, [n, c]);
-          const product = host.run(tf.Multiply, { a: window, b: dyBlock });
-          const means = columnMeans(host, product);
-          const m = host.view(means);
-          for (let ch = 0; ch < c; ch++) sums[t * c + ch] += m[ch] * n;
-          for (const x of [means, product, window]) host.dispose(x);
-        }
-        host.dispose(dyBlock);
+  return trainingKernel<'x' | 'dy', tf.DepthwiseConv2dNativeBackpropFilterAttrs>(tf.DepthwiseConv2dNativeBackpropFilter, backendName, ({ x, dy }, a, host) => {
+    if (a.filterShape[3] !== 1) throw new Error(`${tf.DepthwiseConv2dNativeBackpropFilter}: channel multiplier ${a.filterShape[3]} is not supported, only 1`);
+    const g = geometry(x.shape, a.filterShape, a.strides, a.pad, true, a.dilations, a.dimRoundingMode);
+    const c = g.cin;
+    const phases = gatherPhases(host, x, g, c);
+    const grid = dyOnGrid(host, dy, g, phases);
+    const rows = phases.rows;
+    // Rows in blocks that stay in cache while all k*k taps read them (the taps' windows overlap).
+    const sums = new Float64Array(g.kh * g.kw * c);
+    const blockRows = Math.max(64, Math.floor(BLOCK_FLOATS / c));
+    for (let r0 = 0; r0 < rows; r0 += blockRows) {
+      const n = Math.min(blockRows, rows - r0);
+      const dyBlock = host.alias(grid, r0 * c, [n, c]);
+      for (let t = 0; t < g.kh * g.kw; t++) {
+        const window = host.alias(phases.data, phases.tapOffset(Math.floor(t / g.kw), t % g.kw) + r0 * c, [n, c]);
+        const product = host.run(tf.Multiply, { a: window, b: dyBlock });
+        const means = columnMeans(host, product);
+        const m = host.view(means);
+        for (let ch = 0; ch < c; ch++) sums[t * c + ch] += m[ch] * n;
+        for (const x of [means, product, window]) host.dispose(x);
       }
-      for (const t of [grid, phases.data]) host.dispose(t);
-      const out = host.alloc(a.filterShape);
-      host.view(out).set(sums);
-      return out;
-    },
-  };
+      host.dispose(dyBlock);
+    }
+    for (const t of [grid, phases.data]) host.dispose(t);
+    const out = host.alloc(a.filterShape);
+    host.view(out).set(sums);
+    return out;
+  });
 }

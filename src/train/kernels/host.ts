@@ -99,6 +99,18 @@ export function kernelHost(backendName: string, backend: unknown): KernelHost {
   throw new Error(`training kernels run on the wasm and cpu backends, not '${backendName}'`);
 }
 
+/**
+ * A training kernel for `backendName`: `run` gets the kernel's named inputs, its attributes typed as
+ * tfjs declares them, and the backend's KernelHost.
+ */
+export function trainingKernel<I extends string, A>(
+  kernelName: string,
+  backendName: 'wasm' | 'cpu',
+  run: (inputs: Record<I, Info>, attrs: A, host: KernelHost) => Info,
+): tf.KernelConfig {
+  return { kernelName, backendName, kernelFunc: ({ inputs, backend, attrs }) => run(inputs as Record<I, Info>, attrs as unknown as A, kernelHost(backendName, backend)) };
+}
+
 /** A tensor with the same data seen with another shape (no copy, no new registration). */
 export function reshaped(t: Info, shape: number[]): Info {
   return { dataId: t.dataId, shape, dtype: t.dtype };
