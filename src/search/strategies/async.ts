@@ -25,7 +25,7 @@ import { Rng } from '../../core/rng.js';
 import { UserError } from '../../core/errors.js';
 import { encodingKey, Evaluations } from '../evaluations.js';
 import type { AccuracyEvaluator, Candidate, SearchContext, SearchResult, Searcher } from '../types.js';
-import { fitter } from './evolution.js';
+import { tournamentBreeder } from './evolution.js';
 import { rankPopulation, survivors } from './nsga2.js';
 import { crossover, drawNew, drawRandom, mutate, optionCounts, type DrawLedger } from './operators.js';
 
@@ -53,15 +53,7 @@ const evolution: PolicyFactory = (ctx, rng, taken) => {
   const sampleSize = Math.max(2, Math.round(size / 4));
   const rate = 1 / counts.length;
   const population: Candidate[] = [];
-  const tournament = () => {
-    let winner = population[rng.int(population.length)];
-    for (let i = 1; i < sampleSize; i++) {
-      const c = population[rng.int(population.length)];
-      if (fitter(c, winner)) winner = c;
-    }
-    return winner.encoding;
-  };
-  const breed = () => mutate(rng, rng.next() < 0.5 ? crossover(rng, tournament(), tournament()) : tournament(), counts, rate);
+  const breed = tournamentBreeder(rng, population, { sampleSize, crossoverProb: 0.5, counts, rate });
   return {
     propose: () => (population.length < size ? undefined : drawNew(taken, breed, CHILD_TRIES)) ?? drawRandom(taken, ctx.space, rng),
     incorporate: (c) => {

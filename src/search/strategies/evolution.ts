@@ -32,6 +32,27 @@ export function fitter(a: Candidate, b: Candidate): boolean {
   return a.accuracy > b.accuracy || (a.accuracy === b.accuracy && a.latency.ms < b.latency.ms);
 }
 
+/**
+ * Aging evolution's child: a tournament of `sampleSize` picks one parent (or two, crossed over with
+ * probability `crossoverProb`), then each gene mutates with probability `rate`. Reads `population` as it
+ * is at each call.
+ */
+export function tournamentBreeder(
+  rng: Rng,
+  population: readonly Candidate[],
+  o: { sampleSize: number; crossoverProb: number; counts: readonly number[]; rate: number },
+): () => number[] {
+  const tournament = () => {
+    let winner = population[rng.int(population.length)];
+    for (let i = 1; i < o.sampleSize; i++) {
+      const c = population[rng.int(population.length)];
+      if (fitter(c, winner)) winner = c;
+    }
+    return winner.encoding;
+  };
+  return () => mutate(rng, rng.next() < o.crossoverProb ? crossover(rng, tournament(), tournament()) : tournament(), o.counts as number[], o.rate);
+}
+
 export class EvolutionSearch implements Searcher {
   readonly name = 'evolution';
   readonly costLimits = true;
@@ -49,18 +70,7 @@ export class EvolutionSearch implements Searcher {
     if (!Number.isInteger(sampleSize) || sampleSize < 1) throw new UserError(`evolution: sample size must be a positive integer, got ${sampleSize}`);
 
     const population: Candidate[] = [];
-    const tournament = () => {
-      let winner = population[rng.int(population.length)];
-      for (let i = 1; i < sampleSize; i++) {
-        const c = population[rng.int(population.length)];
-        if (fitter(c, winner)) winner = c;
-      }
-      return winner.encoding;
-    };
-    const breed = () => {
-      const parent = rng.next() < crossoverProb ? crossover(rng, tournament(), tournament()) : tournament();
-      return mutate(rng, parent, counts, rate);
-    };
+    const breed = tournamentBreeder(rng, population, { sampleSize, crossoverProb, counts, rate });
 
     while (!ledger.exhausted) {
       const young = population.length < size;
