@@ -7,7 +7,7 @@
  * `concat` for a concatenated output), by one rule for every cell.
  */
 import { placeLayers, type Architecture } from './arch.js';
-import { blockCell, type Cell } from './lower/index.js';
+import { blockCell, concatNodes, type Cell } from './lower/index.js';
 import { nb201Cell } from './lower/nb201cell.js';
 import { inputShapes, instance, outputShape, type DType, type OpInstance, type Shape } from './ops.js';
 
@@ -33,8 +33,8 @@ export function cellInstances(cell: Cell, inputs: readonly Shape[], dtype: DType
     if (terms.length > 1) combines.push(instance({ kind: 'sum', arity: terms.length }, shape, dtype));
     shapes.push(shape);
   }
-  if (cell.output === 'concat' && cell.nodes.length > 1) {
-    const parts = shapes.slice(cell.inputs);
+  const parts = cell.output === 'concat' ? concatNodes(cell).map((n) => shapes[n]) : [];
+  if (parts.length > 1) {
     combines.push(instance({ kind: 'concat', channels: parts.map((s) => s[1]) }, parts[0], dtype));
   }
   return [...edges, ...combines];

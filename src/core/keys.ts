@@ -88,7 +88,7 @@ function parseValue(key: string, field: Field, token: string): unknown {
       if (raw !== 'avg' && raw !== 'max') throw bad(key, `pool mode must be avg or max, got '${raw}'`);
       return raw;
     case 'cell':
-      if (!/^\|[a-z0-9_~|+]+\|$/.test(raw)) throw bad(key, `'${raw}' is not a NAS-Bench-201 cell string`);
+      if (!/^\|[a-z0-9_~|+]+\|(>[0-9,]+)?$/.test(raw)) throw bad(key, `'${raw}' is not a cell string (NAS-Bench-201, DARTS or NASNet)`);
       return raw;
     case 'norm':
       if (raw !== 'layer' && raw !== 'instance') throw bad(key, `norm mode must be layer or instance, got '${raw}'`);

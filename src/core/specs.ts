@@ -242,6 +242,18 @@ export interface DartsCellSpec {
   reduce: boolean;
 }
 
+/**
+ * A NASNet cell (Zoph et al. 2018) without its preprocessing: two inputs of the same shape (h_{i-1}, h_i, each
+ * already mapped to C channels), 5 blocks each adding two of the 13 NASNet ops on earlier states, output the
+ * concatenation of the unused states (or the states listed after '>'). `cell` is written as in
+ * src/core/nasnet-cell.ts. In a reduction cell the edges from the inputs have stride 2.
+ */
+export interface NasnetCellSpec {
+  kind: 'nasnetcell';
+  cell: string;
+  reduce: boolean;
+}
+
 /** The kinds added for the seed networks (issue 11). */
 export type SeedSpec =
   | BasicSpec
@@ -254,9 +266,10 @@ export type SeedSpec =
   | SepConvSpec
   | NormSpec
   | FactReduceSpec
-  | DartsCellSpec;
+  | DartsCellSpec
+  | NasnetCellSpec;
 export type SeedKind = SeedSpec['kind'];
-export const SEED_KINDS: readonly SeedKind[] = ['basic', 'bottleneck', 'shufflev2', 'fire', 'inception', 'factconv', 'dilconv', 'sepconv', 'norm', 'factreduce', 'dartscell'];
+export const SEED_KINDS: readonly SeedKind[] = ['basic', 'bottleneck', 'shufflev2', 'fire', 'inception', 'factconv', 'dilconv', 'sepconv', 'norm', 'factreduce', 'dartscell', 'nasnetcell'];
 
 /**
  * The spec types of blocks that declare their own, from their lowering file, by declaration merging:

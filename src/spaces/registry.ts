@@ -7,6 +7,7 @@ import { createNb201Space } from './nb201.js';
 import { createProxylessSpace } from './proxyless.js';
 import { createAnyNetSpace } from './anynet.js';
 import { createDartsSpace } from './darts.js';
+import { createNasnetSpace } from './nasnet.js';
 import { createFbnetSpace } from './fbnet.js';
 import { createRegNetSpace } from './regnet.js';
 import { createShuffleNetV2Space } from './shufflenetv2.js';
@@ -25,6 +26,7 @@ export const SPACES = {
   'anynet-d': createAnyNetSpace('d'),
   'anynet-e': createAnyNetSpace('e'),
   darts: createDartsSpace,
+  nasnet: createNasnetSpace,
 } satisfies Record<string, (opts: SpaceOptions) => SearchSpace>;
 
 export type SpaceName = keyof typeof SPACES;

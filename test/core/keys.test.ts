@@ -32,6 +32,7 @@ const SPECS: OpSpec[] = [
   { kind: 'norm', mode: 'instance' },
   { kind: 'factreduce', cout: 32 },
   { kind: 'dartscell', cell: '|sep_conv_3x3~0|sep_conv_3x3~1|+|sep_conv_3x3~0|sep_conv_3x3~1|+|sep_conv_3x3~1|skip_connect~0|+|skip_connect~0|dil_conv_3x3~2|', reduce: false },
+  { kind: 'nasnetcell', cell: '|sep_conv_5x5~0|sep_conv_3x3~1|+|identity~1|identity~1|+|avg_pool_3x3~0|conv_1x7_7x1~2|+|max_pool_7x7~3|conv_1x1~1|+|sep_conv_7x7~0|dil_conv_3x3~4|>1,2,3,4,5,6', reduce: true },
   // Optional fields (added with the seed networks): in the key only when set.
   { kind: 'conv', cout: 64, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu', pad: 0 },
   { kind: 'pool', mode: 'max', k: 3, stride: 2, pad: 0, ceil: true },

@@ -203,7 +203,7 @@ describe('the proxy network runs the primitive graph', () => {
         dtype: 'f32',
         // A two-input block (a DARTS cell) reads the input twice.
         layers: [
-          { role: 'block', spec: inst.spec, ...(kind === 'dartscell' ? { inputs: ['input', 'input'] } : {}) },
+          { role: 'block', spec: inst.spec, ...(kind === 'dartscell' || kind === 'nasnetcell' ? { inputs: ['input', 'input'] } : {}) },
           { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
           { role: 'head', spec: { kind: 'linear', cout: 4, act: 'none' } },
         ],

@@ -42,6 +42,9 @@ const CASES: OpInstance[] = [
   instance({ kind: 'factreduce', cout: 24 }, x),
   instance({ kind: 'dartscell', cell: '|sep_conv_3x3~0|sep_conv_5x5~1|+|skip_connect~0|dil_conv_3x3~2|+|none~0|none~1|+|avg_pool_3x3~1|max_pool_3x3~4|', reduce: false }, x),
   instance({ kind: 'dartscell', cell: '|skip_connect~0|dil_conv_5x5~1|+|sep_conv_3x3~1|skip_connect~2|+|max_pool_3x3~0|none~3|+|none~0|none~4|', reduce: true }, x),
+  // NASNet: a block adding one state to itself, slim's hand-listed concat (h_i included), and a reduction cell whose unused input goes through FactorizedReduce.
+  instance({ kind: 'nasnetcell', cell: '|sep_conv_5x5~0|sep_conv_3x3~1|+|identity~1|identity~1|+|avg_pool_3x3~0|conv_1x7_7x1~2|+|max_pool_7x7~3|conv_1x1~1|+|sep_conv_7x7~0|dil_conv_3x3~4|>1,2,3,4,5,6', reduce: false }, x),
+  instance({ kind: 'nasnetcell', cell: '|identity~0|conv_1x3_3x1~0|+|max_pool_5x5~2|conv_3x3~0|+|sep_conv_3x3~3|identity~2|+|avg_pool_3x3~4|max_pool_3x3~0|+|sep_conv_5x5~5|dil_conv_3x3~3|', reduce: true }, x),
 ];
 const FACTREDUCE = CASES.findIndex((c) => c.spec.kind === 'factreduce');
 const models = CASES.map((inst) => opModel(inst, { seed: 5 }));

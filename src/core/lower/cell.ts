@@ -21,6 +21,8 @@ export interface Cell {
   /** Intermediate nodes in order; node `inputs + i` is nodes[i]. */
   nodes: { edges: CellEdge[] }[];
   output: 'last' | 'concat';
+  /** With output 'concat': the nodes (inputs included) it concatenates, in order; default every intermediate node (DARTS). NASNet concatenates its unused states. */
+  concat?: readonly number[];
   /** Spatial stride of the intermediate nodes relative to the inputs (a DARTS reduction cell: 2); default 1. */
   stride?: number;
 }
@@ -41,8 +43,14 @@ export function lowerCell(
   const values: string[] = [...xs];
   cell.nodes.forEach((node, i) => {
     const to = cell.inputs + i;
-    const terms = node.edges.map((e) => lowerEdge(b, e.spec, [values[e.from]], `${id}.edge${to}_${e.from}`));
+    // A NASNet block may read one node twice: its second edge gets its own id.
+    const terms = node.edges.map((e, k) => lowerEdge(b, e.spec, [values[e.from]], `${id}.edge${to}_${e.from}${node.edges.findIndex((o) => o.from === e.from) < k ? '_b' : ''}`));
     values.push(terms.length === 0 ? b.node(`${id}.node${to}`, { op: 'zero', stride: cell.stride ?? 1 }, [xs[0]]) : b.add(terms, `${id}.node${to}`));
   });
-  return cell.output === 'concat' ? b.concat(values.slice(cell.inputs), `${id}.concat`) : values[values.length - 1];
+  return cell.output === 'concat' ? b.concat(concatNodes(cell).map((n) => values[n]), `${id}.concat`) : values[values.length - 1];
+}
+
+/** The nodes a concatenating cell's output joins. */
+export function concatNodes(cell: Cell): number[] {
+  return cell.concat ? [...cell.concat] : cell.nodes.map((_, i) => cell.inputs + i);
 }

@@ -21,5 +21,5 @@ export function lowerArchitecture(arch: Architecture): Graph {
 export { blockCell, blockInputShapes, instanceInputNames, LOWERINGS, loweredOutputShape, lowerBlock, lowerInstance, loweringOf } from './table.js';
 export type { Lowering, LoweringTable } from './types.js';
 export type { Cell, CellEdge } from './cell.js';
-export { lowerCell } from './cell.js';
+export { concatNodes, lowerCell } from './cell.js';
 export { actGain, RESIDUAL_GAIN, SE_GAIN } from './gains.js';

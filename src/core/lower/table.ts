@@ -22,6 +22,7 @@ import { identity } from './identity.js';
 import { inception } from './inception.js';
 import { linear } from './linear.js';
 import { mbconv } from './mbconv.js';
+import { nasnetcell } from './nasnetcell.js';
 import { nb201cell } from './nb201cell.js';
 import { norm } from './norm.js';
 import { pool } from './pool.js';
@@ -40,6 +41,8 @@ export const LOWERINGS: LoweringTable = {
   ...{ basic, bottleneck, shufflev2, fire, inception, factconv, dilconv, sepconv, norm },
   // DARTS (issue 11): FactorizedReduce and the two-input cell.
   ...{ factreduce, dartscell },
+  // NASNet (issue 11): the two-input cell of 5 blocks.
+  ...{ nasnetcell },
 };
 
 /** The definition of a spec's kind (own-property lookup: `toString` is not a kind). */

@@ -1,0 +1,74 @@
+/**
+ * The `nasnet` space end to end: `nas export --space nasnet --random --seed K` writes ONNX files that pass
+ * onnx.checker full_check and run in onnxruntime-node; `nas profile --space nasnet` fills a LUT (mock device)
+ * with the cells' parts, which every strategy that applies (random, evolution, nsga2, the mnasnet RL
+ * controller) then predicts its members with.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { onnxCheck, PYTHON_ONNX_MISSING } from '../export/helpers.js';
+import { nasInProcess } from './helpers.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'hwnas-nasnet-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const at = (name: string) => path.join(dir, name);
+const FAST = ['--warmup', '1', '--min-repeats', '3', '--max-repeats', '5', '--max-time-ms', '50', '--target-ci', '0.5'];
+
+async function outputDims(file: string, resolution: number): Promise<number[]> {
+  const session = await ort.InferenceSession.create(file);
+  try {
+    const x = new ort.Tensor('float32', new Float32Array(3 * resolution * resolution).fill(0.5), [1, 3, resolution, resolution]);
+    const y = (await session.run({ input: x })).output;
+    expect([...(y.data as Float32Array)].every(Number.isFinite)).toBe(true);
+    return [...y.dims];
+  } finally {
+    await session.release();
+  }
+}
+
+describe('nasnet end to end', () => {
+  const written: { name: string; onnx: Buffer }[] = [];
+
+  it.each([5, 6])('nas export --space nasnet --random --seed %i', async (seed) => {
+    const out = at(`nasnet-${seed}.onnx`);
+    const r = await nasInProcess('export', '--space', 'nasnet', '--random', '--seed', String(seed), '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(out.replace(/\.onnx$/, '.arch.json'), 'utf8')).space.id).toBe('nasnet');
+    expect(await outputDims(out, 32)).toEqual([1, 10, 1, 1]);
+    written.push({ name: `nasnet-${seed}`, onnx: readFileSync(out) });
+  });
+
+  it.skipIf(PYTHON_ONNX_MISSING !== undefined)(`every file passes onnx.checker full_check (${PYTHON_ONNX_MISSING ?? 'python3-onnx'})`, () => {
+    expect(written.length).toBe(2);
+    expect(onnxCheck(written)).toEqual({});
+  });
+
+  const lut = at('mock-nasnet.lut.json');
+
+  it('nas profile --space nasnet fills a LUT with its decomposed instances', async () => {
+    const p = await nasInProcess('profile', '--device', 'mock', '--device-opt', 'noise=0', '--space', 'nasnet', '--resolution', '16', '--calibrate', '0', '--out', lut, ...FAST);
+    expect(p.code, p.stderr).toBe(0);
+    const keys = Object.keys(JSON.parse(readFileSync(lut, 'utf8')).entries as Record<string, unknown>);
+    for (const kind of ['factreduce', 'sepconv', 'dilconv', 'factconv', 'pool', 'sum', 'concat', 'reluconv']) expect(keys.some((k) => k.startsWith(`${kind}:`)), kind).toBe(true);
+    expect(keys.some((k) => k.startsWith('nasnetcell:'))).toBe(false);
+  }, 120_000);
+
+  // mnasnet is the RL controller over the space's decisions; its reward needs a target.
+  it.each([['random'], ['evolution'], ['nsga2'], ['mnasnet', '--target-ms', '5']])('nas search --space nasnet --strategy %s on that LUT', async (strategy, ...extra) => {
+    const out = at(`front-${strategy}.json`);
+    const s = await nasInProcess(
+      'search', '--space', 'nasnet', '--resolution', '16', '--lut', lut, '--strategy', strategy, ...extra, '--budget', '6', '--seed', '1',
+      '--evaluator', 'command', '--eval-command', 'wc -c < {arch}', '--eval-range', '0,10000000', '--out', out,
+    );
+    expect(s.code, s.stderr).toBe(0);
+    const front = JSON.parse(readFileSync(out, 'utf8'));
+    expect([front.strategy, front.evaluations]).toEqual([strategy, 6]);
+    for (const m of front.members) {
+      expect(m.architecture.space.id).toBe('nasnet');
+      expect(m.latency.ms).toBeGreaterThan(0);
+    }
+  }, 120_000);
+});
