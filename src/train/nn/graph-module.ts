@@ -17,6 +17,7 @@ import type { Act, OpSpec } from '../../core/ops.js';
 import { Activation } from './activation.js';
 import { BatchNorm } from './batchnorm.js';
 import { Conv, Depthwise, Pointwise } from './conv.js';
+import { GeneralConv } from './general-conv.js';
 import { Linear } from './dense.js';
 import { Sequence, tidyGrad, type Module, type Param, type TrainContext } from './module.js';
 import { GlobalPool, Pool, Zero } from './pool.js';
@@ -77,11 +78,10 @@ const conv: UnitRule<PrimOf<'conv'>> = (ctx, p) => {
     const fused = act?.prim.op === 'act' && MODULE_ACTS.has(act.prim.act) ? (act.prim.act as Act) : undefined;
     return single(new PointwiseDense(ctx.node.id, cin, p.cout, fused ?? 'none', ctx.seed), fused ? [act!.id] : []);
   }
-  if (p.dilation[0] !== 1 || p.dilation[1] !== 1) refuse(ctx, `supports conv dilation 1, got ${p.dilation.join('x')}`);
-  if (kh !== kw || p.stride[0] !== p.stride[1]) refuse(ctx, `supports square conv kernels and strides, got ${kh}x${kw} stride ${p.stride.join('x')}`);
-  if (p.pads.join(',') !== samePads(kh, kw).join(',')) refuse(ctx, `supports 'same' conv padding ${samePads(kh, kw).join(',')}, got ${p.pads.join(',')}`);
   const depthwise = p.groups === cin && p.cout === cin && cin > 1;
-  if (p.groups !== 1 && !depthwise) refuse(ctx, `supports conv groups 1 or depthwise (groups = channels), got groups ${p.groups} for ${cin} -> ${p.cout} channels`);
+  // The square 'same' convs (plain or depthwise) keep conv.ts's fast modules; the rest run as GeneralConv.
+  const plain =
+    p.dilation[0] === 1 && p.dilation[1] === 1 && kh === kw && p.stride[0] === p.stride[1] && p.pads.join(',') === samePads(kh, kw).join(',') && (p.groups === 1 || depthwise);
   // conv → BatchNorm → activation, each the only reader of the one before: one module, as the engine always ran them.
   const absorbed: string[] = [];
   const bn = ctx.soleReader(ctx.node.id);
@@ -92,7 +92,15 @@ const conv: UnitRule<PrimOf<'conv'>> = (ctx, p) => {
   const id = ctx.node.id;
   const k = kh;
   const stride = p.stride[0];
-  const parts: Module[] = [depthwise ? new Depthwise(id, cin, k, stride, init) : k === 1 && stride === 1 ? new Pointwise(id, cin, p.cout, init) : new Conv(id, cin, p.cout, k, stride, init)];
+  const parts: Module[] = [
+    !plain
+      ? new GeneralConv(id, { cin, cout: p.cout, kernel: p.kernel, stride: p.stride, pads: p.pads, dilation: p.dilation, groups: p.groups }, init)
+      : depthwise
+        ? new Depthwise(id, cin, k, stride, init)
+        : k === 1 && stride === 1
+          ? new Pointwise(id, cin, p.cout, init)
+          : new Conv(id, cin, p.cout, k, stride, init),
+  ];
   if (withBn) {
     absorbed.push(withBn.id);
     const fuse = act !== undefined && FUSED_BN_ACTS.has(act);
