@@ -10,6 +10,7 @@
 import { BN_EPS, BatchNorm } from './nn/batchnorm.js';
 import { Conv, Depthwise, Pointwise } from './nn/conv.js';
 import { GeneralConv } from './nn/general-conv.js';
+import { Norm } from './nn/norms.js';
 import { DenseCore, Linear, SqueezeExcite } from './nn/dense.js';
 import { GraphModule, PointwiseDense } from './nn/graph-module.js';
 import { Residual, Sequence, type Module } from './nn/module.js';
@@ -66,7 +67,11 @@ function walk(m: Module, out: Map<string, NamedTensor>): void {
     });
   } else if (m instanceof Residual) walk(m.body, out);
   else if (m instanceof GraphModule) m.modules().forEach((child) => walk(child, out));
-  else if (m instanceof PointwiseDense) dense(m.core, [1, 1], out);
+  else if (m instanceof Norm) {
+    // Layer / instance norm keep their own per-channel scale and shift (nothing to fold into).
+    out.set(`${m.name}.gamma`, { shape: [m.channels], data: values(m.gamma).slice() });
+    out.set(`${m.name}.beta`, { shape: [m.channels], data: values(m.beta).slice() });
+  } else if (m instanceof PointwiseDense) dense(m.core, [1, 1], out);
   else if (m instanceof SqueezeExcite) {
     dense(m.reduce, [1, 1], out);
     dense(m.expand, [1, 1], out);

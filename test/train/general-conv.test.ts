@@ -12,13 +12,11 @@ import { GraphBuilder, type ConvOptions } from '../../src/core/graph/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { GeneralConv, dilateKernel, undilateGrad } from '../../src/train/nn/general-conv.js';
 import { GraphModule } from '../../src/train/nn/graph-module.js';
-import { SavedTensors, Sequence, type Param } from '../../src/train/nn/module.js';
+import type { Sequence } from '../../src/train/nn/module.js';
+import { expectAutodiffGradients, relErr } from './grad-check.js';
 
 const N = 2;
 
-function relErr(want: Float32Array, got: Float32Array, scale: number): number {
-  return Math.max(...want.map((w: number, i: number) => Math.abs(w - got[i]) / (Math.abs(w) + 1e-3 * scale)));
-}
 
 /** w [kh, kw, cin/g, cout] as the block-diagonal [kh, kw, cin, cout] of an ungrouped conv. */
 function blockDiagonal(w: tf.Tensor4D, groups: number): tf.Tensor4D {
@@ -73,27 +71,7 @@ describe('GeneralConv', () => {
       expect(relErr(want, got, Math.max(...want.map(Math.abs)))).toBeLessThan(1e-4);
 
       // Backward of the whole conv → BN → ReLU unit against autodiff.
-      const outShape = tf.tidy(() => m.forward(input()).shape);
-      const r = tf.tensor4d(new Rng(5).fill(outShape.reduce((a, v) => a * v, 1), 1), outShape);
-      const params: Param[] = m.params().filter((q) => q.trainable);
-      const saved = new SavedTensors();
-      const expected = new Map<string, Float32Array>();
-      tf.tidy(() => {
-        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(m.forward(input(), saved), r)) as tf.Scalar, params.map((q) => q.variable));
-        for (const q of params) expected.set(q.name, grads[q.variable.name].dataSync() as Float32Array);
-      });
-      const wantDx = tf.tidy(() => tf.grad((z: tf.Tensor) => tf.sum(tf.mul(m.forward(tf.clone(z) as tf.Tensor4D, saved), r)))(input()).dataSync() as Float32Array);
-      saved.release();
-      const dx = tf.tidy(() => {
-        m.forward(input(), saved);
-        return m.backward(r, true)!.dataSync() as Float32Array;
-      });
-      saved.release();
-      expect(params.map((q) => q.name)).toEqual(['g.conv.weight', 'g.conv.bn.gamma', 'g.conv.bn.beta']);
-      const scale = Math.max(...[...expected.values()].map((g) => Math.max(...g.map(Math.abs))));
-      for (const q of params) expect(relErr(expected.get(q.name)!, q.grad!.dataSync() as Float32Array, scale), q.name).toBeLessThan(2e-3);
-      expect(relErr(wantDx, dx, Math.max(...wantDx.map(Math.abs)))).toBeLessThan(2e-3);
-      r.dispose();
+      expect(expectAutodiffGradients(m, data, [N, c.hw[0], c.hw[1], c.cin])).toEqual(['g.conv.weight', 'g.conv.bn.gamma', 'g.conv.bn.beta']);
     });
 
   it('gathers the dilated kernel gradient back to the k x k taps (the adjoint of zero insertion)', () => {

@@ -21,6 +21,8 @@ import { GeneralConv } from './general-conv.js';
 import { Linear } from './dense.js';
 import { Sequence, tidyGrad, type Module, type Param, type TrainContext } from './module.js';
 import { GlobalPool, Pool, Zero } from './pool.js';
+import { GeneralPool } from './general-pool.js';
+import { Norm } from './norms.js';
 import { addUnit, concatUnit, flattenUnit, gateUnit, mulUnit, shuffleUnit, sliceUnit, splitUnit, type GraphUnit } from './primitives.js';
 
 type T4 = tf.Tensor4D;
@@ -129,8 +131,8 @@ const UNIT_RULES: { readonly [K in PrimOp]: UnitRule<PrimOf<K>> } = {
   pool: (ctx, p) => {
     const [k] = p.kernel;
     const same = p.kernel[1] === k && p.stride[0] === p.stride[1] && p.pads.join(',') === samePads(k, k).join(',');
-    if (!same || p.ceil || (p.countIncludePad && p.mode === 'avg'))
-      refuse(ctx, `supports k x k pooling with 'same' padding, no ceil mode, averages over the pixels inside (got ${p.kernel.join('x')} stride ${p.stride.join('x')} pads ${p.pads.join(',')}${p.ceil ? ', ceil' : ''}${p.countIncludePad ? ', count_include_pad' : ''})`);
+    // Square 'same' pools keep pool.ts's module; the rest (ceil mode, explicit pads, count_include_pad) run as GeneralPool.
+    if (!same || p.ceil || (p.countIncludePad && p.mode === 'avg')) return single(new GeneralPool(p));
     return single(new Pool(p.mode, k, p.stride[0]));
   },
   gpool: (_ctx, p) => single(new GlobalPool(p.mode)),
@@ -142,8 +144,8 @@ const UNIT_RULES: { readonly [K in PrimOp]: UnitRule<PrimOf<K>> } = {
     return single(new Linear(ctx.node.id, ctx.shapes[0][1], p.cout, fused ?? 'none', ctx.seed), fused ? [act!.id] : []);
   },
   zero: (_ctx, p) => single(new Zero(p.stride)),
-  layernorm: (ctx) => refuse(ctx, 'has no backward pass for layer norm yet'),
-  instancenorm: (ctx) => refuse(ctx, 'has no backward pass for instance norm yet'),
+  layernorm: (ctx, p) => single(new Norm(ctx.node.id, 'layer', ctx.shapes[0][1], p.eps)),
+  instancenorm: (ctx, p) => single(new Norm(ctx.node.id, 'instance', ctx.shapes[0][1], p.eps)),
 };
 
 interface Step {
