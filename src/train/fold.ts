@@ -9,28 +9,29 @@
  */
 import { BN_EPS, BatchNorm } from './nn/batchnorm.js';
 import { Conv, Depthwise, Pointwise } from './nn/conv.js';
+import { GeneralConv } from './nn/general-conv.js';
+import { Norm } from './nn/norms.js';
 import { DenseCore, Linear } from './nn/dense.js';
 import { GraphModule, PointwiseDense } from './nn/graph-module.js';
 import { Sequence, type Module } from './nn/module.js';
 import type { Network } from './nn/network.js';
 import type { NamedTensor } from './checkpoint.js';
 
-type ConvModule = Conv | Pointwise | Depthwise;
+type ConvModule = Conv | Pointwise | Depthwise | GeneralConv;
+const isConv = (m: Module): m is ConvModule => m instanceof Conv || m instanceof Pointwise || m instanceof Depthwise || m instanceof GeneralConv;
 
 function values(t: { value: { dataSync(): unknown } }): Float32Array {
   return t.value.dataSync() as Float32Array;
 }
 
-function foldConv(conv: ConvModule, bn: BatchNorm, out: Map<string, NamedTensor>): void {
+/** The conv's weight as [cout, cin/groups, kh, kw], scaled per output channel by `bn` when given (then with a bias). */
+function foldConv(conv: ConvModule, bn: BatchNorm | undefined, out: Map<string, NamedTensor>): void {
   const w = values(conv.weight);
   const [kh, kw, cin, mult] = conv.weight.value.shape as number[];
   const depthwise = conv instanceof Depthwise;
   const cout = depthwise ? cin : mult;
-  const gamma = values(bn.gamma);
-  const beta = values(bn.beta);
-  const mean = values(bn.runningMean);
-  const variance = values(bn.runningVar);
-  const scale = Float32Array.from(gamma, (g, o) => g / Math.sqrt(variance[o] + BN_EPS));
+  const variance = bn ? values(bn.runningVar) : undefined;
+  const scale = bn ? Float32Array.from(values(bn.gamma), (g, o) => g / Math.sqrt(variance![o] + BN_EPS)) : new Float32Array(cout).fill(1);
   const groupIn = depthwise ? 1 : cin;
   const weight = new Float32Array(cout * groupIn * kh * kw);
   for (let o = 0; o < cout; o++)
@@ -40,10 +41,11 @@ function foldConv(conv: ConvModule, bn: BatchNorm, out: Map<string, NamedTensor>
           const src = depthwise ? (y * kw + x) * cin + o : ((y * kw + x) * cin + i) * cout + o;
           weight[((o * groupIn + i) * kh + y) * kw + x] = w[src] * scale[o];
         }
-  const bias = Float32Array.from(beta, (b, o) => b - mean[o] * scale[o]);
-  const name = conv.name;
-  out.set(`${name}.weight`, { shape: [cout, groupIn, kh, kw], data: weight });
-  out.set(`${name}.bias`, { shape: [cout], data: bias });
+  out.set(`${conv.name}.weight`, { shape: [cout, groupIn, kh, kw], data: weight });
+  if (!bn) return;
+  const beta = values(bn.beta);
+  const mean = values(bn.runningMean);
+  out.set(`${conv.name}.bias`, { shape: [cout], data: Float32Array.from(beta, (b, o) => b - mean[o] * scale[o]) });
 }
 
 /** Dense [cin, cout] -> PyTorch [cout, cin] (then `trailing` ones for a 1x1 conv). */
@@ -60,11 +62,15 @@ function walk(m: Module, out: Map<string, NamedTensor>): void {
   if (m instanceof Sequence) {
     m.modules.forEach((child, i) => {
       const next = m.modules[i + 1];
-      if ((child instanceof Conv || child instanceof Pointwise || child instanceof Depthwise) && next instanceof BatchNorm) foldConv(child, next, out);
+      if (isConv(child)) foldConv(child, next instanceof BatchNorm ? next : undefined, out);
       else walk(child, out);
     });
   } else if (m instanceof GraphModule) m.modules().forEach((child) => walk(child, out));
-  else if (m instanceof PointwiseDense) dense(m.core, [1, 1], out);
+  else if (m instanceof Norm) {
+    // Layer / instance norm keep their own per-channel scale and shift (nothing to fold into).
+    out.set(`${m.name}.gamma`, { shape: [m.channels], data: values(m.gamma).slice() });
+    out.set(`${m.name}.beta`, { shape: [m.channels], data: values(m.beta).slice() });
+  } else if (m instanceof PointwiseDense) dense(m.core, [1, 1], out);
   else if (m instanceof Linear) dense(m.core, [], out);
 }
 

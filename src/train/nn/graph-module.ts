@@ -17,9 +17,12 @@ import type { Act, OpSpec } from '../../core/ops.js';
 import { Activation } from './activation.js';
 import { BatchNorm } from './batchnorm.js';
 import { Conv, Depthwise, Pointwise } from './conv.js';
+import { GeneralConv } from './general-conv.js';
 import { Linear } from './dense.js';
 import { Sequence, tidyGrad, type Module, type Param, type TrainContext, type WeightRef } from './module.js';
 import { GlobalPool, Pool, Zero } from './pool.js';
+import { GeneralPool } from './general-pool.js';
+import { Norm } from './norms.js';
 import { addUnit, concatUnit, flattenUnit, gateUnit, mulUnit, shuffleUnit, sliceUnit, splitUnit, type GraphUnit } from './primitives.js';
 
 type T4 = tf.Tensor4D;
@@ -84,7 +87,7 @@ export function convWeights(graph: Graph): ConvWeightRequest[] {
   return graph.nodes.flatMap((n) => {
     if (n.prim.op !== 'conv' || n.prim.bias) return [];
     const plan = convPlan(n, n.prim, shapes.get(n.inputs[0])![1], soleReader);
-    return typeof plan === 'string' ? [] : [{ id: n.id, shape: plan.shape, fanIn: plan.fanIn, act: plan.act ?? 'none', depthwise: plan.depthwise }];
+    return plan.general ? [] : [{ id: n.id, shape: plan.shape, fanIn: plan.fanIn, act: plan.act ?? 'none', depthwise: plan.depthwise }];
   });
 }
 
@@ -110,6 +113,8 @@ const single = (m: Module, absorbed: string[] = []): Built => ({ unit: moduleUni
 
 /** What the training module of a bias-free conv node holds: its weight (tfjs layout), fan-in and the BatchNorm / activation it absorbs. */
 interface ConvPlan {
+  /** Why the conv needs GeneralConv (dilation, rectangular kernel or stride, explicit pads, groups); undefined for conv.ts's fast square 'same' modules. */
+  general?: string;
   depthwise: boolean;
   /** [k, k, cin, cout], or [k, k, c, 1] for depthwise. */
   shape: number[];
@@ -120,20 +125,26 @@ interface ConvPlan {
   act?: Act;
 }
 
-/** The plan of a bias-free conv, or the reason training cannot run it. */
-function convPlan(node: GraphNode, p: PrimOf<'conv'>, cin: number, soleReader: (ref: string) => GraphNode | undefined): ConvPlan | string {
+/** The plan of a bias-free conv. */
+function convPlan(node: GraphNode, p: PrimOf<'conv'>, cin: number, soleReader: (ref: string) => GraphNode | undefined): ConvPlan {
   const [kh, kw] = p.kernel;
-  if (p.dilation[0] !== 1 || p.dilation[1] !== 1) return `supports conv dilation 1, got ${p.dilation.join('x')}`;
-  if (kh !== kw || p.stride[0] !== p.stride[1]) return `supports square conv kernels and strides, got ${kh}x${kw} stride ${p.stride.join('x')}`;
-  if (p.pads.join(',') !== samePads(kh, kw).join(',')) return `supports 'same' conv padding ${samePads(kh, kw).join(',')}, got ${p.pads.join(',')}`;
   const depthwise = p.groups === cin && p.cout === cin && cin > 1;
-  if (p.groups !== 1 && !depthwise) return `supports conv groups 1 or depthwise (groups = channels), got groups ${p.groups} for ${cin} -> ${p.cout} channels`;
+  const general =
+    p.dilation[0] !== 1 || p.dilation[1] !== 1
+      ? `dilation ${p.dilation.join('x')}`
+      : kh !== kw || p.stride[0] !== p.stride[1]
+        ? `kernel ${kh}x${kw} stride ${p.stride.join('x')}`
+        : p.pads.join(',') !== samePads(kh, kw).join(',')
+          ? `pads ${p.pads.join(',')}`
+          : p.groups !== 1 && !depthwise
+            ? `groups ${p.groups} for ${cin} -> ${p.cout} channels`
+            : undefined;
   // conv → BatchNorm → activation, each the only reader of the one before: one module, as the engine always ran them.
   const reader = soleReader(node.id);
   const bn = reader?.prim.op === 'bn' ? reader : undefined;
   const after = bn ? soleReader(bn.id) : undefined;
   const act = after?.prim.op === 'act' && MODULE_ACTS.has(after.prim.act) ? (after.prim.act as Act) : undefined;
-  return { depthwise, shape: depthwise ? [kh, kh, cin, 1] : [kh, kh, cin, p.cout], fanIn: depthwise ? kh * kh : kh * kh * cin, bn, actNode: act ? after : undefined, act };
+  return { general, depthwise, shape: depthwise ? [kh, kh, cin, 1] : [kh, kh, cin, p.cout], fanIn: depthwise ? kh * kh : kh * kh * cin, bn, actNode: act ? after : undefined, act };
 }
 
 const conv: UnitRule<PrimOf<'conv'>> = (ctx, p) => {
@@ -148,14 +159,21 @@ const conv: UnitRule<PrimOf<'conv'>> = (ctx, p) => {
     return single(new PointwiseDense(ctx.node.id, cin, p.cout, fused ?? 'none', ctx.seed), fused ? [act!.id] : []);
   }
   const plan = convPlan(ctx.node, p, cin, ctx.soleReader);
-  if (typeof plan === 'string') refuse(ctx, plan);
+  // Nested sharing hands out slices of square 'same' kernels only; a general conv there would silently not share.
+  if (plan.general && ctx.weights) refuse(ctx, `shares weights only between square 'same' convs, got ${plan.general}`);
   const init = { seed: ctx.seed, act: plan.act ?? 'none' };
   const id = ctx.node.id;
   const weight = ctx.weights?.({ id, shape: plan.shape, fanIn: plan.fanIn, act: init.act, depthwise: plan.depthwise });
   const k = kh;
   const stride = p.stride[0];
   const parts: Module[] = [
-    plan.depthwise ? new Depthwise(id, cin, k, stride, init, weight) : k === 1 && stride === 1 ? new Pointwise(id, cin, p.cout, init, weight) : new Conv(id, cin, p.cout, k, stride, init, weight),
+    plan.general
+      ? new GeneralConv(id, { cin, cout: p.cout, kernel: p.kernel, stride: p.stride, pads: p.pads, dilation: p.dilation, groups: p.groups }, init)
+      : plan.depthwise
+        ? new Depthwise(id, cin, k, stride, init, weight)
+        : k === 1 && stride === 1
+          ? new Pointwise(id, cin, p.cout, init, weight)
+          : new Conv(id, cin, p.cout, k, stride, init, weight),
   ];
   const absorbed: string[] = [];
   if (plan.bn) {
@@ -186,8 +204,8 @@ const UNIT_RULES: { readonly [K in PrimOp]: UnitRule<PrimOf<K>> } = {
   pool: (ctx, p) => {
     const [k] = p.kernel;
     const same = p.kernel[1] === k && p.stride[0] === p.stride[1] && p.pads.join(',') === samePads(k, k).join(',');
-    if (!same || p.ceil || (p.countIncludePad && p.mode === 'avg'))
-      refuse(ctx, `supports k x k pooling with 'same' padding, no ceil mode, averages over the pixels inside (got ${p.kernel.join('x')} stride ${p.stride.join('x')} pads ${p.pads.join(',')}${p.ceil ? ', ceil' : ''}${p.countIncludePad ? ', count_include_pad' : ''})`);
+    // Square 'same' pools keep pool.ts's module; the rest (ceil mode, explicit pads, count_include_pad) run as GeneralPool.
+    if (!same || p.ceil || (p.countIncludePad && p.mode === 'avg')) return single(new GeneralPool(p));
     return single(new Pool(p.mode, k, p.stride[0]));
   },
   gpool: (_ctx, p) => single(new GlobalPool(p.mode)),
@@ -199,8 +217,8 @@ const UNIT_RULES: { readonly [K in PrimOp]: UnitRule<PrimOf<K>> } = {
     return single(new Linear(ctx.node.id, ctx.shapes[0][1], p.cout, fused ?? 'none', ctx.seed), fused ? [act!.id] : []);
   },
   zero: (_ctx, p) => single(new Zero(p.stride)),
-  layernorm: (ctx) => refuse(ctx, 'has no backward pass for layer norm yet'),
-  instancenorm: (ctx) => refuse(ctx, 'has no backward pass for instance norm yet'),
+  layernorm: (ctx, p) => single(new Norm(ctx.node.id, 'layer', ctx.shapes[0][1], p.eps)),
+  instancenorm: (ctx, p) => single(new Norm(ctx.node.id, 'instance', ctx.shapes[0][1], p.eps)),
 };
 
 interface Step {
