@@ -31,7 +31,7 @@ describe.runIf(BUILT && HAVE_DATA)('differentiable search (proxyless) stopped an
     runToEnd(['profile', '--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--calibrate', '0', '--out', lut]);
     const args = (out: string) => [
       'search', '--space', 'mbv2', '--resolution', '32', '--lut', lut, '--strategy', 'proxyless', '--warmup-epochs', '0', '--search-epochs', '2', '--arch-lr', '0.05',
-      '--train-images', '40', '--train-validation', '8', '--train-batch', '8', '--downscale', '4', '--out', out,
+      '--train-images', '64', '--train-validation', '8', '--train-batch', '8', '--downscale', '4', '--out', out,
     ];
     const wholeOut = path.join(dir, 'whole-proxyless.json');
     runToEnd(args(wholeOut));
