@@ -4,10 +4,13 @@
  * (one clear UserError) and accepted (a result that re-validates), and the time per input; exits 1 with
  * the shrunk counterexample on the first internal error, unclear message or wrong accepted result.
  *
- *   node dist/bench/fuzz-parsers.js [--runs 100000] [--seed S] [--only "LUT file"]
+ *   node dist/bench/fuzz-parsers.js [--runs 100000] [--seed S] [--only "LUT file"|"ONNX file"]
  */
 import { loadavg } from 'node:os';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fuzzParser, parserCases } from './fuzz/harness.js';
+import { fuzzOnnx } from './fuzz/onnx.js';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,6 +32,18 @@ for (const c of parserCases()) {
   } catch (e) {
     failed = true;
     console.log(`${c.name.padEnd(18)} FAILED: ${(e as Error).message}`);
+  }
+}
+if (!only || only === 'ONNX file') {
+  // Binary files: mutated ONNX models through the reader (bench/fuzz/onnx.ts).
+  const t0 = performance.now();
+  try {
+    const counts = await fuzzOnnx(path.join(tmpdir(), `nas-fuzz-${process.pid}.onnx`), runs, seed);
+    const ms = performance.now() - t0;
+    console.log(`${'ONNX file'.padEnd(18)} ${counts.refused} refused, ${counts.accepted} accepted, no failure; ${(ms / 1000).toFixed(1)} s (${((1000 * ms) / runs).toFixed(0)} µs per input, slowest ${counts.slowestMs.toFixed(0)} ms)`);
+  } catch (e) {
+    failed = true;
+    console.log(`${'ONNX file'.padEnd(18)} FAILED: ${(e as Error).message}`);
   }
 }
 console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

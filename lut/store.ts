@@ -59,7 +59,7 @@ function readLutFile(file: string): { lut: Lut; base: string; journal: boolean }
   } catch (e) {
     if (e instanceof UserError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new UserError(`LUT file ${file} does not exist`, { hint: `create it with: nas-profile --device <name> --space <space> --out ${file}` });
+      throw new UserError(`LUT file ${file} does not exist`, { hint: `create it by profiling the device and space you need, e.g.: nas profile --device cpu --space nb201 --out ${file}` });
     throw new UserError(`cannot read LUT file ${file}: ${(e as Error).message}`, { cause: e });
   }
   const lut = parseLut(text, `LUT file ${file}`);

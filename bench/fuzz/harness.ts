@@ -34,7 +34,7 @@ export interface ParserCase {
 }
 
 /** Values a careless or hostile file holds. */
-const SPECIAL: unknown[] = [0, -1, 1, 2, 0.5, -0.0, 1e308, -1e308, 1e-320, 2 ** 53 + 1, 100000, '', 'toString', '__proto__', 'constructor', 'NaN', '1e999', null, true, false, [], {}, [[]], { __proto__: null }, 'ü😀', '\u0000'];
+export const SPECIAL: unknown[] = [0, -1, 1, 2, 0.5, -0.0, 1e308, -1e308, 1e-320, 2 ** 53 + 1, 100000, '', 'toString', '__proto__', 'constructor', 'NaN', '1e999', null, true, false, [], {}, [[]], { __proto__: null }, 'ü😀', '\u0000'];
 
 type Path = (string | number)[];
 
@@ -50,7 +50,7 @@ function getAt(root: unknown, p: Path): unknown {
 }
 
 /** One structural mutation of a parsed JSON document at the `pick`-th path. */
-function mutateValue(root: unknown, pick: number, op: number, value: unknown): unknown {
+export function mutateValue(root: unknown, pick: number, op: number, value: unknown): unknown {
   const all = paths(root);
   const p = all[pick % all.length];
   if (p.length === 0) return op % 5 === 0 ? value : root;

@@ -23,3 +23,17 @@ export function flushBeforeExit(): unknown[] {
   }
   return errors;
 }
+
+let lastYield = 0;
+
+/**
+ * Signals reach the process only when its event loop gets a turn, and a training loop runs step after
+ * step without one (tfjs kernels are synchronous): Ctrl-C would wait for the whole run. Long loops await
+ * this between steps; it yields to the event loop once `everyMs` have passed since the last time, so a
+ * signal is handled within about a step, at a point where every checkpoint on disk is whole.
+ */
+export async function letSignalsIn(everyMs = 50): Promise<void> {
+  if (performance.now() - lastYield < everyMs) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastYield = performance.now();
+}

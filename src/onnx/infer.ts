@@ -41,7 +41,12 @@ const valueOf = (c: Ctx, i: number, what: string): number[] => {
   return t.value;
 };
 const small = (v: number[] | undefined) => (v && v.length <= MAX_FOLDED_ELEMENTS ? v : undefined);
-const normAxis = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
+/** `axis` in [-rank, rank) (Flatten's in [-rank, rank]: `inclusive`) made non-negative; out of range is the file's error. */
+const normAxis = (axis: number, rank: number, inclusive = false) => {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!(Number.isInteger(a) && a >= 0 && (inclusive ? a <= rank : a < rank))) throw new InferError(`axis ${axis} is out of range for a tensor of rank ${rank}`);
+  return a;
+};
 const same = (c: Ctx): Out[] => [{ shape: [...X(c).shape], dtype: X(c).dtype }];
 
 export function broadcast(c: Ctx, shapes: number[][]): number[] {
@@ -312,7 +317,7 @@ function transpose(c: Ctx): Out[] {
 
 function flatten(c: Ctx): Out[] {
   const x = X(c).shape;
-  const axis = normAxis(intAttr(c, 'axis', 1), x.length);
+  const axis = normAxis(intAttr(c, 'axis', 1), x.length, true);
   return [{ shape: [size(x.slice(0, axis)), size(x.slice(axis))], dtype: X(c).dtype, value: X(c).value }];
 }
 
@@ -360,8 +365,10 @@ function argReduce(c: Ctx): Out[] {
 function shapeOp(c: Ctx): Out[] {
   const x = X(c).shape;
   const rank = x.length;
-  const start = normAxis(intAttr(c, 'start', 0), rank);
-  const end = c.node.attrs.end === undefined ? rank : normAxis(intAttr(c, 'end', rank), rank);
+  // Shape's start and end are clipped to [0, rank] (the spec), not refused.
+  const clip = (a: number) => Math.min(Math.max(a < 0 ? a + rank : a, 0), rank);
+  const start = clip(intAttr(c, 'start', 0));
+  const end = c.node.attrs.end === undefined ? rank : clip(intAttr(c, 'end', rank));
   const value = x.slice(Math.max(0, start), Math.min(rank, end));
   return [{ shape: [value.length], dtype: 'int64', value }];
 }

@@ -24,10 +24,26 @@ const int = (n: OnnxNode, name: string, dflt: number) => (typeof n.attrs[name] =
 const float = (n: OnnxNode, name: string, dflt: number) => (typeof n.attrs[name] === 'number' ? (n.attrs[name] as number) : dflt);
 const close = (a: number | undefined, b: number) => a !== undefined && Math.abs(a - b) < 1e-6;
 
+/** A tensor the mapping needs is not in the graph (an input left empty in a damaged file). */
+class MissingTensor extends Error {}
+
 /** The primitive a compute node is, with its input/output shapes as 4-D NCHW; undefined when it has none. */
 export function toPrimitive(g: OnnxGraph, n: OnnxNode): { prim: Prim; inputs: Shape[]; outputs: Shape[] } | undefined {
+  try {
+    return mapPrimitive(g, n);
+  } catch (e) {
+    if (e instanceof MissingTensor) return undefined; // not a primitive we can count: listed as not counted
+    throw e;
+  }
+}
+
+function mapPrimitive(g: OnnxGraph, n: OnnxNode): { prim: Prim; inputs: Shape[]; outputs: Shape[] } | undefined {
   if (n.domain) return undefined;
-  const shape = (name: string) => g.tensors.get(name)!.shape;
+  const shape = (name: string) => {
+    const t = g.tensors.get(name);
+    if (!t) throw new MissingTensor(name);
+    return t.shape;
+  };
   const x = n.inputs[0] ? shape(n.inputs[0]) : [];
   const y = n.outputs[0] ? shape(n.outputs[0]) : [];
   const four = (s: number[]) => s.length === 4;

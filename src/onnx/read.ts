@@ -11,7 +11,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type onnxProto from 'onnx-proto';
 import { readOnnxModel } from '../../export/model.js';
-import { UserError } from '../core/errors.js';
+import { oneLine, UserError } from '../core/errors.js';
 import type { OnnxGraph, OnnxNode, TensorInfo } from './graph.js';
 import { InferError, RULES, SHAPE_ONLY_OPS, type Out } from './infer.js';
 import { DTYPE_NAMES, attrValue, isExternal, num, tensorDims, tensorValues, type AttrValue } from './tensor.js';
@@ -75,7 +75,19 @@ function topoOrder(nodes: OnnxNode[], known: Set<string>): OnnxNode[] {
   return order;
 }
 
+/** Reads `file` into a graph; every refusal is one UserError whose message stays on one line. */
 export async function readOnnxGraph(file: string, opts: ReadOptions = {}): Promise<OnnxGraph> {
+  try {
+    return await readGraph(file, opts);
+  } catch (e) {
+    // Names quoted from a damaged file can hold newlines and control bytes, or run for kilobytes.
+    if (e instanceof UserError && e.constructor === UserError && oneLine(e.message, 1000) !== e.message)
+      throw new UserError(oneLine(e.message, 1000), { hint: e.hint, exitCode: e.exitCode, cause: e });
+    throw e;
+  }
+}
+
+async function readGraph(file: string, opts: ReadOptions): Promise<OnnxGraph> {
   const model = await readOnnxModel(file);
   const g = model.graph!;
   const imports = model.opsetImport ?? [];
@@ -89,12 +101,15 @@ export async function readOnnxGraph(file: string, opts: ReadOptions = {}): Promi
 
   const tensors = new Map<string, TensorInfo>();
   for (const t of g.initializer ?? []) {
+    if (!tensorDims(t).every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw new UserError(`'${file}': initializer '${t.name}' has dims [${tensorDims(t).join(', ')}]; dims are whole numbers ≥ 0`);
     if (isExternal(t)) externalDataCheck(file, t, 'initializer');
     tensors.set(t.name ?? '', { name: t.name ?? '', shape: tensorDims(t), dtype: dtypeOf(t.dataType), constant: true, value: isExternal(t) ? undefined : tensorValues(t), proto: t });
   }
 
   // Graph inputs (IR < 4 lists initializers as inputs too; those keep their initializer).
-  const given = { ...(opts.inputShapes ?? {}) };
+  // Own names only: an input called 'toString' or '__proto__' is not a given shape.
+  const given: Record<string, number[]> = Object.assign(Object.create(null), opts.inputShapes);
   const inputs: OnnxGraph['inputs'] = [];
   const dynamic: string[] = [];
   for (const vi of g.input ?? []) {
@@ -142,7 +157,7 @@ export async function readOnnxGraph(file: string, opts: ReadOptions = {}): Promi
   }
 
   const nodes: OnnxNode[] = (g.node ?? []).map((n, index) => {
-    const attrs: Record<string, AttrValue> = {};
+    const attrs: Record<string, AttrValue> = Object.create(null); // an attribute may be called '__proto__'
     for (const a of n.attribute ?? []) attrs[a.name ?? ''] = attrValue(a);
     return { index, name: n.name ?? '', opType: n.opType ?? '', domain: n.domain && n.domain !== 'ai.onnx' ? n.domain : '', inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])], attrs, folded: false };
   });
@@ -157,7 +172,7 @@ export async function readOnnxGraph(file: string, opts: ReadOptions = {}): Promi
     node.inputs.forEach((name, i) => {
       if (name && !ins[i]) throw new UserError(`'${file}': node '${node.name || '#' + node.index}' (${node.opType}) reads '${name}', which no node, input or initializer provides`);
     });
-    const rule = node.domain === '' ? RULES[node.opType] : undefined;
+    const rule = node.domain === '' && Object.hasOwn(RULES, node.opType) ? RULES[node.opType] : undefined;
     let outs: Out[];
     try {
       if (rule) outs = rule({ node, opset, ins });
@@ -168,9 +183,24 @@ export async function readOnnxGraph(file: string, opts: ReadOptions = {}): Promi
             `op ${node.domain ? node.domain + '.' : ''}${node.opType} at node '${node.name || '#' + node.index}' has no shape rule here and the file does not record its output shapes`,
           );
       }
+      // A rule given an input or attribute out of range (a damaged or hand-edited file) can compute NaN
+      // or negative dims: refuse here, naming the node, rather than pass them on.
+      const bad = outs.findIndex((o) => !o?.shape.every((d) => Number.isFinite(d) && d >= 0));
+      if (bad >= 0 || (outs.length === 0 && node.outputs.some(Boolean)))
+        throw new InferError(
+          `${node.opType} node '${node.name || '#' + node.index}' gives output ${Math.max(bad, 0)} the shape [${outs[Math.max(bad, 0)]?.shape.join(', ') ?? ''}]: an input or attribute is out of range`,
+        );
     } catch (e) {
+      // A node without an input its op requires, or an attribute of another type (a list where a number
+      // belongs): the rules read the spec's layout and fail on the missing piece. That is the file's fault.
+      if (e instanceof TypeError || e instanceof RangeError)
+        throw new UserError(
+          `'${file}': cannot infer shapes: ${node.opType} node '${node.name || '#' + node.index}' (inputs: ${node.inputs.join(', ') || 'none'}) lacks an input or attribute its op requires, or holds one of another type (${e.message})`,
+          { hint: 'check the file with onnx.checker.check_model; if it passes, please report this', cause: e },
+        );
       if (!(e instanceof InferError)) throw e;
-      throw new UserError(`'${file}': cannot infer shapes: ${e.message}`, {
+      const where = e.message.includes(`'${node.name || '#' + node.index}'`) ? '' : `${node.opType} node '${node.name || '#' + node.index}': `;
+      throw new UserError(`'${file}': cannot infer shapes: ${where}${e.message}`, {
         hint: 'check --input-shape; a model exported with shape annotations (onnx.shape_inference.infer_shapes) lets unknown ops through',
       });
     }

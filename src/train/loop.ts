@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import type { OptimizerConfig, TrainingBudget } from '../core/contracts.js';
 import { UserError } from '../core/errors.js';
+import { letSignalsIn } from '../core/interrupt.js';
 import { batchesPerEpoch, epochBatches, type Batch } from '../data/batches.js';
 import type { Samples } from '../data/types.js';
 import * as tf from '@tensorflow/tfjs';
@@ -102,7 +103,7 @@ export interface LoopResult {
   msPerStep: number;
 }
 
-export function runLoop(spec: LoopSpec): LoopResult {
+export async function runLoop(spec: LoopSpec): Promise<LoopResult> {
   const { budget: b, checkpoint: ck } = spec;
   const optimizer = new Optimizer(b.optimizer, spec.model.params());
   try {
@@ -120,6 +121,7 @@ export function runLoop(spec: LoopSpec): LoopResult {
         epochLoss = 0;
         epochPasses = 0;
       }
+      await letSignalsIn(); // Ctrl-C / SIGTERM between steps, not after the run
       const lr = cosineLr(b.optimizer.lr, step, b.total, b.warmupSteps);
       const t0 = performance.now();
       const out = spec.step(batch, step);

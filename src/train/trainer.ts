@@ -122,7 +122,7 @@ export async function train(net: Network, data: Samples, opts: TrainOptions = {}
   const budget = resolveBudget(data, opts);
   const id = fingerprint(net, data, { ...budget, optimizer: budget.optimizer });
   const file = opts.checkpoint;
-  const r = runLoop({
+  const r = await runLoop({
     label: 'training',
     data,
     budget,

@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
+import { letSignalsIn } from '../../core/interrupt.js';
 import { Rng } from '../../core/rng.js';
 import { batchesPerEpoch, batchIndices, epochOrder, gatherBatch } from '../../data/batches.js';
 import type { Samples } from '../../data/types.js';
@@ -200,6 +201,7 @@ export class DifferentiableSearch implements Searcher {
         });
 
       while (step < total) {
+        await letSignalsIn(); // Ctrl-C / SIGTERM between steps, not after the search
         const epoch = Math.floor(step / perEpoch);
         const searching = epoch >= s.warmupEpochs;
         const tau = s.tau * TAU_DECAY ** Math.max(0, epoch - s.warmupEpochs);

@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isUserError, UserError } from '../../core/errors.js';
+import { onInterrupt } from '../../core/interrupt.js';
 import { Rng } from '../../core/rng.js';
 import type { Architecture } from '../../core/arch.js';
 import { paretoFront } from '../pareto.js';
@@ -182,13 +183,13 @@ export class MnasnetSearch implements Searcher {
         remember({ encoding, name: arch.name, accuracy, latency: ctx.latency.latency(arch) }, arch);
       }
     }
-    const save = () => {
+    const save = (atSamples = samples) => {
       const state: MnasnetState = {
         version: MNASNET_STATE_VERSION,
         strategy: 'mnasnet',
         settings,
         step,
-        samples,
+        samples: atSamples,
         baseline: baseline ?? null,
         params: controller.params.map((p) => Array.from(p)),
         adam: adam.state(),
@@ -220,38 +221,50 @@ export class MnasnetSearch implements Searcher {
 
     let sinceSave = 0;
     let lastSave = Date.now();
-    while (history.length < ctx.budget && samples < maxSamples) {
-      const { tokens, logProbs } = await onCpu(() => controller.sample(o.batch, new Rng(batchSeed(ctx.seed, step))));
-      const rewards: number[] = [];
-      const latencies: number[] = [];
-      for (const encoding of tokens) {
-        if (samples >= maxSamples) break;
-        const c = await candidate(encoding);
-        if (c === undefined) break;
-        samples++;
-        latencies.push(c ? c.latency.ms : Number.NaN);
-        rewards.push(c ? mnasnetReward(c.accuracy / 100, c.latency.ms, target, this.exponents) * (penalties.get(keyOf(c.encoding)) ?? 1) : 0);
+    // Interrupted (Ctrl-C, SIGTERM) while a batch is being evaluated: save the state of the batch's start
+    // (controller, counters) with every evaluation made so far. The resumed search samples the same batch
+    // again and finds those architectures already evaluated, so none is evaluated twice. Outside that
+    // phase (the controller update) the last checkpoint stands.
+    let batchStart: number | undefined;
+    const stopFlushing = ctx.checkpoint ? onInterrupt(() => batchStart !== undefined && save(batchStart)) : () => {};
+    try {
+      while (history.length < ctx.budget && samples < maxSamples) {
+        const { tokens, logProbs } = await onCpu(() => controller.sample(o.batch, new Rng(batchSeed(ctx.seed, step))));
+        batchStart = samples;
+        const rewards: number[] = [];
+        const latencies: number[] = [];
+        for (const encoding of tokens) {
+          if (samples >= maxSamples) break;
+          const c = await candidate(encoding);
+          if (c === undefined) break;
+          samples++;
+          latencies.push(c ? c.latency.ms : Number.NaN);
+          rewards.push(c ? mnasnetReward(c.accuracy / 100, c.latency.ms, target, this.exponents) * (penalties.get(keyOf(c.encoding)) ?? 1) : 0);
+        }
+        batchStart = undefined;
+        // A batch cut short by the budget or the sample limit ends the search without an update.
+        if (rewards.length < o.batch) break;
+        const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
+        const reference = baseline ?? mean;
+        const advantages = rewards.map((r) => r - reference);
+        const loss = await onCpu(() => {
+          if (o.algorithm === 'reinforce') return this.update(controller, adam, tokens, advantages, { kind: 'reinforce', entropyWeight: o.entropyWeight });
+          let last = 0;
+          for (let e = 0; e < o.ppoEpochs; e++)
+            last = this.update(controller, adam, tokens, advantages, { kind: 'ppo', entropyWeight: o.entropyWeight, clip: o.ppoClip, oldLogProbs: logProbs });
+          return last;
+        });
+        baseline = o.baselineDecay * reference + (1 - o.baselineDecay) * mean;
+        step++;
+        o.onBatch?.({ step, encodings: tokens, rewards, latencies, baseline, loss });
+        if (++sinceSave >= o.checkpointEvery || Date.now() - lastSave >= CHECKPOINT_INTERVAL_MS) {
+          save();
+          sinceSave = 0;
+          lastSave = Date.now();
+        }
       }
-      // A batch cut short by the budget or the sample limit ends the search without an update.
-      if (rewards.length < o.batch) break;
-      const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
-      const reference = baseline ?? mean;
-      const advantages = rewards.map((r) => r - reference);
-      const loss = await onCpu(() => {
-        if (o.algorithm === 'reinforce') return this.update(controller, adam, tokens, advantages, { kind: 'reinforce', entropyWeight: o.entropyWeight });
-        let last = 0;
-        for (let e = 0; e < o.ppoEpochs; e++)
-          last = this.update(controller, adam, tokens, advantages, { kind: 'ppo', entropyWeight: o.entropyWeight, clip: o.ppoClip, oldLogProbs: logProbs });
-        return last;
-      });
-      baseline = o.baselineDecay * reference + (1 - o.baselineDecay) * mean;
-      step++;
-      o.onBatch?.({ step, encodings: tokens, rewards, latencies, baseline, loss });
-      if (++sinceSave >= o.checkpointEvery || Date.now() - lastSave >= CHECKPOINT_INTERVAL_MS) {
-        save();
-        sinceSave = 0;
-        lastSave = Date.now();
-      }
+    } finally {
+      stopFlushing();
     }
     save();
     const front = paretoFront(history.map((c) => ({ c, accuracy: c.accuracy, latencyMs: c.latency.ms }))).map((p) => p.c);

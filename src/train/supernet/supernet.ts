@@ -137,7 +137,7 @@ export class Supernet {
     const file = opts.checkpoint;
     const optionCounts = counts.map((n) => new Array<number>(n).fill(0));
     let paths = 0;
-    const r = runLoop({
+    const r = await runLoop({
       label: 'supernet training',
       data,
       budget,

@@ -1,0 +1,89 @@
+/**
+ * Kill and resume of `nas profile` and `nas verify` on a real device (onnxruntime CPU, one thread;
+ * nb201 at 16 px, short timing protocol). Each is stopped at several points, by SIGKILL, SIGINT and
+ * SIGTERM, then run again with the same command:
+ * - every entry (measurement) on disk after the stop is still there, unchanged (same figures, same
+ *   timestamp: it was not measured again), and the rerun measures exactly the ones missing (its own
+ *   count line says so);
+ * - the result holds the same set of entries as an uninterrupted run. The figures themselves are
+ *   timings of a real device, so they differ from run to run: equality is of what was measured, not of
+ *   the milliseconds.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLut } from '../../lut/store.js';
+import { BUILT, expectStopped, readJson, runAndStop, runToEnd } from './stop.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'nas-kill-profile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const PROFILE = ['profile', '--device', 'ort-cpu', '--threads', '1', '--space', 'nb201', '--resolution', '16', '--warmup', '2', '--min-repeats', '20', '--max-repeats', '40', '--max-time-ms', '300', '--rounds', '1', '--calibrate', '0'];
+const entries = (file: string) => Object.keys(readJson<{ entries?: object }>(file)?.entries ?? {}).length;
+
+let whole: string[];
+const lut = path.join(dir, 'whole.lut.json');
+
+beforeAll(() => {
+  if (!BUILT) return;
+  runToEnd([...PROFILE, '--out', lut]);
+  whole = Object.keys(readLut(lut).entries).sort();
+}, 120_000);
+
+describe.runIf(BUILT)('nas profile (ort-cpu) stopped and run again', () => {
+  it.each([
+    ['SIGKILL', 2],
+    ['SIGKILL', 12],
+    ['SIGINT', 7],
+  ] as const)('%s after %d entries: nothing saved is measured again, the rest is, and the LUT ends with every entry', async (signal, after) => {
+    const out = path.join(dir, `${signal}-${after}.lut.json`);
+    const args = [...PROFILE, '--out', out];
+    const r = await runAndStop(args, () => entries(out) >= after, signal);
+    expectStopped(r, signal, 'profile --device ort-cpu');
+    const partial = readLut(out); // parses and validates: never a torn file
+    const kept = Object.keys(partial.entries).length;
+    expect(kept).toBeGreaterThanOrEqual(after);
+    expect(kept).toBeLessThan(whole.length);
+
+    const again = runToEnd(args);
+    expect(again.stdout + again.stderr).toContain(`${whole.length - kept} measured, ${kept} already there`);
+    const full = readLut(out);
+    expect(Object.keys(full.entries).sort()).toEqual(whole);
+    for (const [key, e] of Object.entries(partial.entries)) expect(full.entries[key], key).toEqual(e);
+  }, 120_000);
+});
+
+describe.runIf(BUILT)('nas verify (ort-cpu) stopped and run again', () => {
+  const front = path.join(dir, 'front.json');
+  let n = 0;
+  type State = { settings: Record<string, { results: Record<string, { measuredAt: string }> }> };
+  const results = (file: string) => Object.values(readJson<State>(file)?.settings ?? {})[0]?.results ?? {};
+
+  beforeAll(() => {
+    if (!BUILT) return;
+    runToEnd(['search', '--space', 'nb201', '--resolution', '16', '--lut', lut, '--evaluator', 'table', '--strategy', 'nsga2', '--budget', '60', '--seed', '1', '--out', front]);
+    n = readJson<{ members: unknown[] }>(front)!.members.length;
+  }, 120_000);
+
+  it.each([
+    ['SIGKILL', 1],
+    ['SIGTERM', 2],
+  ] as const)('%s after %d measurements: the rerun measures only the others and keeps the saved ones as they were', async (signal, after) => {
+    expect(n, 'the front is too small to stop verify midway').toBeGreaterThan(after);
+    const state = path.join(dir, `${signal}-${after}.verify.json`);
+    const args = ['verify', '--front', front, '--device', 'ort-cpu', '--threads', '1', '--state', state];
+    const r = await runAndStop(args, () => Object.keys(results(state)).length >= after, signal);
+    expectStopped(r, signal, 'verify --front');
+    const saved = results(state);
+    const kept = Object.keys(saved).length;
+    expect(kept).toBeGreaterThanOrEqual(after);
+    expect(kept).toBeLessThan(n);
+
+    const again = runToEnd(args);
+    expect(again.stdout).toContain(`measurements: ${n - kept} made now, ${kept} reused, 0 failed`);
+    const all = results(state);
+    expect(Object.keys(all)).toHaveLength(n);
+    for (const [name, m] of Object.entries(saved)) expect(all[name], name).toEqual(m);
+  }, 120_000);
+});
