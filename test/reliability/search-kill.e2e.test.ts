@@ -20,9 +20,12 @@ import { BUILT, expectStopped, lineCount, readJson, runAndStop, runToEnd } from 
 const dir = mkdtempSync(path.join(tmpdir(), 'nas-kill-search-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// 16 evaluations; 30 where the test waits for the first checkpoint, so that the one taken after 25
+// evaluations comes whatever the machine's speed (the 2 s one may not, on a fast machine).
 const BUDGET = 16;
-const args = (strategy: string, out: string, log: string) => [
-  'search', '--space', 'nb201', '--latency-table', 'pixel3', '--strategy', strategy, '--budget', String(BUDGET), '--seed', '7',
+const CHECKPOINT_BUDGET = 30;
+const args = (strategy: string, out: string, log: string, budget = BUDGET) => [
+  'search', '--space', 'nb201', '--latency-table', 'pixel3', '--strategy', strategy, '--budget', String(budget), '--seed', '7',
   '--evaluator', 'command', '--eval-command', `echo x >> ${log}; sleep 0.1; wc -c < {arch}`, '--eval-range', '0,1000000', '--out', out,
   ...(strategy === 'mnasnet' ? ['--target-ms', '10'] : []), // its reward is relative to a target
 ];
@@ -30,14 +33,15 @@ const saved = (out: string) => readJson<{ state: { evaluations: unknown[] } }>(`
 const members = (front: string) => readJson<{ members: unknown[] }>(front)!.members;
 
 const wholeRuns = new Map<string, { members: unknown[]; evaluations: number }>();
-function whole(strategy: string) {
-  if (!wholeRuns.has(strategy)) {
-    const out = path.join(dir, `whole-${strategy}.json`);
-    const log = path.join(dir, `whole-${strategy}.log`);
-    runToEnd(args(strategy, out, log));
-    wholeRuns.set(strategy, { members: members(out), evaluations: lineCount(log) });
+function whole(strategy: string, budget: number) {
+  const id = `${strategy}-${budget}`;
+  if (!wholeRuns.has(id)) {
+    const out = path.join(dir, `whole-${id}.json`);
+    const log = path.join(dir, `whole-${id}.log`);
+    runToEnd(args(strategy, out, log, budget));
+    wholeRuns.set(id, { members: members(out), evaluations: lineCount(log) });
   }
-  return wholeRuns.get(strategy)!;
+  return wholeRuns.get(id)!;
 }
 
 /** `after`: evaluations logged before the signal; 'checkpoint': two evaluations past the first checkpoint. */
@@ -50,10 +54,11 @@ describe.runIf(BUILT)('nas search stopped and run again', () => {
     ['nsga2', 'SIGKILL', 'checkpoint'],
     ['evolution', 'SIGKILL', 'checkpoint'],
   ] as const)('%s, %s after %s evaluations: the rerun evaluates only what the checkpoint lacks and ends like an uninterrupted run', async (strategy, signal, after) => {
-    const base = whole(strategy);
+    const budget = after === 'checkpoint' ? CHECKPOINT_BUDGET : BUDGET;
+    const base = whole(strategy, budget);
     const out = path.join(dir, `${strategy}-${signal}-${after}.json`);
     const log = path.join(dir, `${strategy}-${signal}-${after}.log`);
-    const a = args(strategy, out, log);
+    const a = args(strategy, out, log, budget);
     const when = () => (after === 'checkpoint' ? existsSync(`${out}.ckpt.json`) && lineCount(log) >= saved(out) + 2 : lineCount(log) >= after);
     const r = await runAndStop(a, when, signal);
     expectStopped(r, signal, `search --space nb201`);
