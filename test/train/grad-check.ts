@@ -2,7 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
+import { softmaxCrossEntropy } from '../../src/train/loss.js';
 import { GraphModule } from '../../src/train/nn/graph-module.js';
+import type { Network } from '../../src/train/nn/network.js';
 import { SavedTensors, type Param } from '../../src/train/nn/module.js';
 
 export function relErr(want: Float32Array, got: Float32Array, scale: number): number {
@@ -38,3 +40,28 @@ export function expectAutodiffGradients(m: GraphModule, data: Float32Array, shap
   return params.map((q) => q.name);
 }
 
+
+/**
+ * A whole Network's training step against tfjs autodiff of the same softmax cross-entropy: every
+ * trainable parameter's gradient within 2e-3 relative error. `images` is NHWC of `shape`. Returns the
+ * trainable names.
+ */
+export function expectNetworkGradients(net: Network, images: Float32Array, labels: number[], shape: [number, number, number, number], classes: number): string[] {
+  const trainable = net.params().filter((p) => p.trainable);
+  const expected = new Map<string, Float32Array>();
+  tf.tidy(() => {
+    const { grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, classes), net.forward(tf.tensor4d(images, shape), true)) as tf.Scalar,
+      trainable.map((p) => p.variable),
+    );
+    for (const p of trainable) expected.set(p.name, grads[p.variable.name].dataSync() as Float32Array);
+  });
+  net.cancelStep();
+  tf.tidy(() => {
+    const logits = net.forward(tf.tensor4d(images, shape), true);
+    net.backward(tf.tensor2d(softmaxCrossEntropy(logits.dataSync() as Float32Array, labels, classes).grad, [shape[0], classes]));
+  });
+  const scale = Math.max(...[...expected.values()].map((g) => Math.max(...g.map(Math.abs))));
+  for (const p of trainable) expect(relErr(expected.get(p.name)!, p.grad!.dataSync() as Float32Array, scale), p.name).toBeLessThan(2e-3);
+  return trainable.map((p) => p.name);
+}

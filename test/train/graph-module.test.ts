@@ -10,13 +10,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { chainArch, classifierHead, convSpec, type Architecture } from '../../src/core/arch.js';
 import { GraphBuilder, type Graph } from '../../src/core/graph/index.js';
 import { Rng } from '../../src/core/rng.js';
-import { softmaxCrossEntropy } from '../../src/train/loss.js';
 import { GraphModule } from '../../src/train/nn/graph-module.js';
-import { SavedTensors, type Param } from '../../src/train/nn/module.js';
 import { Network } from '../../src/train/nn/network.js';
 import { checkTrainedExport, trainedModel } from '../../src/train/export-trained.js';
 import { train } from '../../src/train/trainer.js';
 import { INCEPTION_DAG } from '../core/dag-fixtures.js';
+import { expectAutodiffGradients, expectNetworkGradients } from './grad-check.js';
 
 const CELL = '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|';
 const ARCH = chainArch('new-kinds', [1, 2, 8, 8], {
@@ -33,10 +32,6 @@ const N = 4;
 const images = new Rng(9).fill(N * 8 * 8 * 2, 2);
 const labels = [0, 1, 2, 1];
 
-function relErr(want: Float32Array, got: Float32Array, scale: number): number {
-  return Math.max(...want.map((w: number, i: number) => Math.abs(w - got[i]) / (Math.abs(w) + 1e-3 * scale)));
-}
-
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
@@ -44,23 +39,7 @@ beforeAll(async () => {
 describe('training on primitives', () => {
   it('gives tfjs autodiff gradients for reluconv, an nb201 cell, a resblock and a sum', () => {
     const net = new Network(ARCH, { seed: 4 });
-    const trainable = net.params().filter((p) => p.trainable);
-    expect(trainable.map((p) => p.name)).toContain('layer2.edge1_0.conv.weight');
-    const expected = new Map<string, Float32Array>();
-    tf.tidy(() => {
-      const { grads } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 3), net.forward(tf.tensor4d(images, [N, 8, 8, 2]), true)) as tf.Scalar,
-        trainable.map((p) => p.variable),
-      );
-      for (const p of trainable) expected.set(p.name, grads[p.variable.name].dataSync() as Float32Array);
-    });
-    net.cancelStep();
-    tf.tidy(() => {
-      const logits = net.forward(tf.tensor4d(images, [N, 8, 8, 2]), true);
-      net.backward(tf.tensor2d(softmaxCrossEntropy(logits.dataSync() as Float32Array, labels, 3).grad, [N, 3]));
-    });
-    const scale = Math.max(...[...expected.values()].map((g) => Math.max(...g.map(Math.abs))));
-    for (const p of trainable) expect(relErr(expected.get(p.name)!, p.grad!.dataSync() as Float32Array, scale), p.name).toBeLessThan(2e-3);
+    expect(expectNetworkGradients(net, images, labels, [N, 8, 8, 2], 3)).toContain('layer2.edge1_0.conv.weight');
     net.dispose();
   });
 
@@ -75,28 +54,8 @@ describe('training on primitives', () => {
     const flat = b.node('g.flatten', { op: 'flatten' }, [shuffled]);
     const graph: Graph = b.build([b.node('g.fc', { op: 'linear', cout: 3, bias: true }, [flat])]);
     const m = new GraphModule(graph, 'g', 1);
-    // A training forward keeps (and the step then disposes) its input: each pass gets its own copy.
     const data = new Rng(2).fill(N * 4 * 4 * 6, 2);
-    const input = () => tf.tensor4d(data, [N, 4, 4, 6]);
-    const r3 = tf.tensor4d(new Rng(5).fill(N * 3, 1), [N, 1, 1, 3]);
-    const params: Param[] = m.params().filter((p) => p.trainable);
-    const saved = new SavedTensors();
-    const expected = new Map<string, Float32Array>();
-    tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(m.forward(input(), saved), r3)) as tf.Scalar, params.map((p) => p.variable));
-      for (const p of params) expected.set(p.name, grads[p.variable.name].dataSync() as Float32Array);
-    });
-    const wantDx = tf.tidy(() => tf.grad((z: tf.Tensor) => tf.sum(tf.mul(m.forward(tf.clone(z) as tf.Tensor4D, saved), r3)))(input()).dataSync() as Float32Array);
-    saved.release();
-    const dx = tf.tidy(() => {
-      m.forward(input(), saved);
-      return m.backward(r3, true)!.dataSync() as Float32Array;
-    });
-    saved.release();
-    const scale = Math.max(...[...expected.values()].map((g) => Math.max(...g.map(Math.abs))));
-    expect(params.map((p) => p.name)).toEqual(['g.conv.weight', 'g.conv.bn.gamma', 'g.conv.bn.beta', 'g.gate.weight', 'g.gate.bias', 'g.fc.weight', 'g.fc.bias']);
-    for (const p of params) expect(relErr(expected.get(p.name)!, p.grad!.dataSync() as Float32Array, scale), p.name).toBeLessThan(2e-3);
-    expect(relErr(wantDx, dx, Math.max(...wantDx.map(Math.abs)))).toBeLessThan(2e-3);
+    expect(expectAutodiffGradients(m, data, [N, 4, 4, 6])).toEqual(['g.conv.weight', 'g.conv.bn.gamma', 'g.conv.bn.beta', 'g.gate.weight', 'g.gate.bias', 'g.fc.weight', 'g.fc.bias']);
   });
 
   it('refuses what it has no backward for, naming the primitive', () => {

@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Architecture } from '../../src/core/arch.js';
 import { Rng } from '../../src/core/rng.js';
-import { softmaxCrossEntropy } from '../../src/train/loss.js';
 import { Network } from '../../src/train/nn/network.js';
 import { sliceUnit } from '../../src/train/nn/primitives.js';
+import { expectNetworkGradients } from './grad-check.js';
 
 const ARCH: Architecture = {
   name: 'factreduce',
@@ -42,28 +42,7 @@ describe('slice in training', () => {
 
   it('gives tfjs autodiff gradients through FactorizedReduce', () => {
     const net = new Network(ARCH, { seed: 2 });
-    const trainable = net.params().filter((p) => p.trainable);
-    expect(trainable.map((p) => p.name)).toEqual(expect.arrayContaining(['layer1.conv1.weight', 'layer1.conv2.weight']));
-    const expected = new Map<string, Float32Array>();
-    tf.tidy(() => {
-      const { grads } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 3), net.forward(tf.tensor4d(images, [N, 8, 8, 2]), true)) as tf.Scalar,
-        trainable.map((p) => p.variable),
-      );
-      for (const p of trainable) expected.set(p.name, grads[p.variable.name].dataSync() as Float32Array);
-    });
-    net.cancelStep();
-    tf.tidy(() => {
-      const logits = net.forward(tf.tensor4d(images, [N, 8, 8, 2]), true);
-      net.backward(tf.tensor2d(softmaxCrossEntropy(logits.dataSync() as Float32Array, labels, 3).grad, [N, 3]));
-    });
-    const scale = Math.max(...[...expected.values()].map((g) => Math.max(...g.map(Math.abs))));
-    for (const p of trainable) {
-      const want = expected.get(p.name)!;
-      const got = p.grad!.dataSync() as Float32Array;
-      const err = Math.max(...want.map((w, i) => Math.abs(w - got[i]) / (Math.abs(w) + 1e-3 * scale)));
-      expect(err, p.name).toBeLessThan(2e-3);
-    }
+    expect(expectNetworkGradients(net, images, labels, [N, 8, 8, 2], 3)).toEqual(expect.arrayContaining(['layer1.conv1.weight', 'layer1.conv2.weight']));
     net.dispose();
   });
 });
