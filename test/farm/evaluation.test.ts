@@ -2,7 +2,7 @@
  * Accuracy evaluations on the farm, in one process: FarmWorker instances serving an evaluator and a
  * FarmEvaluator on a Redis of the test's own.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MockDevice } from '../../devices/mock/index.js';
 import type { Architecture } from '../../src/core/arch.js';
 import { UserError } from '../../src/core/errors.js';
@@ -12,7 +12,7 @@ import type { AccuracyEvaluator } from '../../src/search/types.js';
 import { createNb201Space } from '../../src/spaces/nb201.js';
 import { Rng } from '../../src/core/rng.js';
 import { proxyEvaluator } from '../../src/evaluators/proxy/index.js';
-import { redisMissing, TestRedis } from './redis.js';
+import { redisMissing, useTestRedis } from './redis.js';
 
 /** A deterministic evaluator (accuracy from the name's length and layer count) that counts calls and resolves a setting on first use, as proxy/train do. */
 function fakeEvaluator(options: { scale?: number; fail?: boolean } = {}) {
@@ -37,13 +37,7 @@ const archs = () => {
 };
 
 describe.skipIf(redisMissing)('farm evaluations (in process)' + (redisMissing ? ` — skipped: ${redisMissing}` : ''), () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await TestRedis.start();
-  }, 30_000);
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useTestRedis();
 
   const startWorker = (evaluator: AccuracyEvaluator) =>
     FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: {}, createDevice: () => new MockDevice(), evaluator, concurrency: 2 });

@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 
 const SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 
@@ -68,4 +69,21 @@ function canConnect(port: number): Promise<boolean> {
     s.once('connect', () => (s.destroy(), resolve(true)));
     s.once('error', () => resolve(false));
   });
+}
+
+/** A TestRedis for the enclosing describe block: started before its tests, stopped after them. */
+export function useTestRedis(extra: string[] = []): { readonly url: string } {
+  let redis: TestRedis | undefined;
+  beforeAll(async () => {
+    redis = await TestRedis.start(extra);
+  }, 30_000);
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  return {
+    get url() {
+      if (!redis) throw new Error('the test Redis is not started (useTestRedis() outside a describe block?)');
+      return redis.url;
+    },
+  };
 }

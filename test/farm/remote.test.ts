@@ -3,14 +3,14 @@
  * its page itself in headless Chromium, client=local, playing the phone) takes farm jobs, and the
  * browser measures them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RemoteDevice, remoteFactory } from '../../devices/remote/index.js';
 import type { TimingProtocol } from '../../devices/types.js';
 import { opModel } from '../../export/model.js';
 import { instance } from '../../src/core/ops.js';
 import { FarmDevice } from '../../src/farm/farm-device.js';
 import { FarmWorker } from '../../src/farm/worker.js';
-import { redisMissing, TestRedis } from './redis.js';
+import { redisMissing, useTestRedis } from './redis.js';
 
 const available = await remoteFactory.available();
 const browserMissing = available === true ? undefined : `remote device unavailable: ${available}`;
@@ -18,13 +18,7 @@ const skip = redisMissing ?? browserMissing;
 const FAST: TimingProtocol = { warmup: 2, minRepeats: 5, maxRepeats: 50, maxTimeMs: 1000, targetCI: 0.1 };
 
 describe.skipIf(skip)('farm with the remote device' + (skip ? ` — skipped: ${skip}` : ''), () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await TestRedis.start();
-  }, 30_000);
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useTestRedis();
 
   it('a browser that opened the worker’s page measures the farm’s jobs', async () => {
     const options = { serve: true, client: 'local', ep: 'wasm', connectTimeoutMs: 60_000 };
