@@ -146,8 +146,11 @@ function conv(c: Ctx): Out[] {
   const x = X(c).shape;
   const w = X(c, 1).shape;
   if (x.length < 3) fail(c, `input must be N x C x spatial, got [${x}]`);
+  if (w.length !== x.length) fail(c, `weight [${w}] must have the input's rank ${x.length} (M x C/group x kernel)`);
   const kernel = intsAttr(c, 'kernel_shape') ?? w.slice(2);
+  if (kernel.join(',') !== w.slice(2).join(',')) fail(c, `kernel_shape [${kernel}] does not match the weight's kernel [${w.slice(2)}]`);
   const group = intAttr(c, 'group', 1);
+  if (!(group >= 1) || w[0] % group !== 0) fail(c, `group ${group} must be ≥ 1 and divide the ${w[0]} output channels`);
   if (x[1] !== w[1] * group) fail(c, `input has ${x[1]} channels, weight [${w}] with group ${group} expects ${w[1] * group}`);
   return [{ shape: [x[0], w[0], ...windowOut(c, x, kernel)], dtype: X(c).dtype }];
 }
@@ -155,8 +158,11 @@ function conv(c: Ctx): Out[] {
 function convTranspose(c: Ctx): Out[] {
   const x = X(c).shape;
   const w = X(c, 1).shape;
+  if (x.length < 3 || w.length !== x.length) fail(c, `input [${x}] and weight [${w}] must be N x C x spatial and C x M/group x kernel, of one rank`);
   const kernel = intsAttr(c, 'kernel_shape') ?? w.slice(2);
+  if (kernel.join(',') !== w.slice(2).join(',')) fail(c, `kernel_shape [${kernel}] does not match the weight's kernel [${w.slice(2)}]`);
   const group = intAttr(c, 'group', 1);
+  if (!(group >= 1)) fail(c, `group ${group} must be ≥ 1`);
   return [{ shape: [x[0], w[1] * group, ...windowOut(c, x, kernel, { transposed: true })], dtype: X(c).dtype }];
 }
 

@@ -118,6 +118,8 @@ async function readGraph(file: string, opts: ReadOptions): Promise<OnnxGraph> {
     const tt = vi.type?.tensorType;
     // A dim is fixed when its dim_value is set (0 is a legal size); a dim_param or nothing is dynamic.
     const dims = (tt?.shape?.dim ?? []).map((d) => ((d as { value?: string }).value === 'dimValue' ? num(d.dimValue) : d.dimParam || '?'));
+    if (dims.some((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d >= 0)))
+      throw new UserError(`'${file}': input '${name}' has dims [${dims.join(', ')}]; a fixed dim must be a whole number ≥ 0 (a dynamic one is a dim_param)`);
     let shape: number[];
     if (name in given) {
       shape = given[name];
@@ -172,6 +174,8 @@ async function readGraph(file: string, opts: ReadOptions): Promise<OnnxGraph> {
     node.inputs.forEach((name, i) => {
       if (name && !ins[i]) throw new UserError(`'${file}': node '${node.name || '#' + node.index}' (${node.opType}) reads '${name}', which no node, input or initializer provides`);
     });
+    // Every ONNX op has a required first output; a node writing none is a damaged file.
+    if (!node.outputs[0]) throw new UserError(`'${file}': node '${node.name || '#' + node.index}' (${node.opType}) has no output`, { hint: 'check the file with onnx.checker.check_model' });
     const rule = node.domain === '' && Object.hasOwn(RULES, node.opType) ? RULES[node.opType] : undefined;
     let outs: Out[];
     try {

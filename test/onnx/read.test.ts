@@ -21,9 +21,10 @@ const write = (name: string, bytes: Uint8Array | string) => {
 };
 
 /** A model: x [dims] → Conv 3x3 → Shape → Gather(0) → Unsqueeze → Concat(-1) → Reshape → output. */
-function shapeChainModel(opts: { opset?: number; dims?: (number | string)[]; external?: string } = {}): Uint8Array {
+function shapeChainModel(opts: { opset?: number; dims?: (number | string)[]; external?: string; weightDims?: number[]; outputless?: boolean } = {}): Uint8Array {
   const int64 = (name: string, values: number[]) => ({ name, dims: [values.length], dataType: 7, int64Data: values });
-  const weight: onnxProto.onnx.ITensorProto = { name: 'w', dims: [8, 3, 3, 3], dataType: 1, floatData: Array(8 * 27).fill(0.01) };
+  const wDims = opts.weightDims ?? [8, 3, 3, 3];
+  const weight: onnxProto.onnx.ITensorProto = { name: 'w', dims: wDims, dataType: 1, floatData: Array(wDims.reduce((a, b) => a * b, 1)).fill(0.01) };
   if (opts.external) {
     weight.floatData = [];
     weight.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
@@ -42,6 +43,7 @@ function shapeChainModel(opts: { opset?: number; dims?: (number | string)[]; ext
         { name: 'unsq', opType: 'Unsqueeze', input: ['n', 'axes'], output: ['n1'] },
         { name: 'cat', opType: 'Concat', input: ['n1', 'minus1'], output: ['target'], attribute: [{ name: 'axis', type: 2, i: 0 }] },
         { name: 'reshape', opType: 'Reshape', input: ['c', 'target'], output: ['y'] },
+        ...(opts.outputless ? [{ name: 'lost', opType: 'Conv', input: ['x', 'w'], output: [] }] : []),
       ],
       initializer: [weight, { name: 'zero', dims: [], dataType: 7, int64Data: [0] }, int64('axes', [0]), int64('minus1', [-1])],
       input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } }],
@@ -90,6 +92,10 @@ describe('reading ONNX files', () => {
       ['opset6.onnx', shapeChainModel({ opset: 6 }), /opset 6; this reader handles opsets 7–21/],
       ['opset22.onnx', shapeChainModel({ opset: 22 }), /opset 22/],
       ['external.onnx', shapeChainModel({ external: 'weights.bin' }), /external data file 'weights.bin' .* is missing/],
+      // Found by the fuzzer (bench/fuzz-parsers.ts): a 3-D conv weight, and a node that writes nothing.
+      ['weight-rank.onnx', shapeChainModel({ weightDims: [8, 3, 129] }), /weight \[8,3,129\] must have the input's rank 4/],
+      ['outputless.onnx', shapeChainModel({ outputless: true }), /node 'lost' \(Conv\) has no output/],
+      ['negative-dim.onnx', shapeChainModel({ dims: [1, 3, -1, 16] }), /input 'x' has dims \[1, 3, -1, 16\]; a fixed dim must be a whole number/],
     ];
     for (const [name, bytes, message] of cases) {
       const e = await readOnnxGraph(write(name, bytes)).catch((x) => x);
