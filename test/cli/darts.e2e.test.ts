@@ -7,9 +7,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { onnxCheck, PYTHON_ONNX_MISSING } from '../export/helpers.js';
+import { onnxCheck, PYTHON_ONNX_MISSING, runFileOutputDims } from '../export/helpers.js';
 import { nasInProcess } from './helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hwnas-darts-'));
@@ -17,17 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const at = (name: string) => path.join(dir, name);
 const FAST = ['--warmup', '1', '--min-repeats', '3', '--max-repeats', '5', '--max-time-ms', '50', '--target-ci', '0.5'];
 
-async function outputDims(file: string, resolution: number): Promise<number[]> {
-  const session = await ort.InferenceSession.create(file);
-  try {
-    const x = new ort.Tensor('float32', new Float32Array(3 * resolution * resolution).fill(0.5), [1, 3, resolution, resolution]);
-    const y = (await session.run({ input: x })).output;
-    expect([...(y.data as Float32Array)].every(Number.isFinite)).toBe(true);
-    return [...y.dims];
-  } finally {
-    await session.release();
-  }
-}
+const outputDims = runFileOutputDims;
 
 describe('darts end to end', () => {
   const written: { name: string; onnx: Buffer }[] = [];

@@ -27,6 +27,19 @@ export async function run(model: ModelUnderTest, data?: Float32Array[]): Promise
   }
 }
 
+/** Runs an ONNX file (input `input`, 1x3xRxR of 0.5) once; checks every output value is finite and returns the output's dims. */
+export async function runFileOutputDims(file: string, resolution: number): Promise<number[]> {
+  const session = await ort.InferenceSession.create(file);
+  try {
+    const x = new ort.Tensor('float32', new Float32Array(3 * resolution * resolution).fill(0.5), [1, 3, resolution, resolution]);
+    const y = (await session.run({ input: x })).output;
+    if (![...(y.data as Float32Array)].every(Number.isFinite)) throw new Error(`${file}: an output value is not finite`);
+    return [...y.dims];
+  } finally {
+    await session.release();
+  }
+}
+
 export const PYTHON = '/usr/bin/python3';
 export const PYTHON_ONNX_MISSING =
   spawnSync(PYTHON, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0
