@@ -127,7 +127,7 @@ describe('a browser reached through --browser-endpoint', () => {
     cleanups.push(async () => {
       child.kill('SIGKILL');
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 }); // its child processes may still be writing for a moment
     });
     const endpoint = await new Promise<string>((resolve, reject) => {
       let text = '';
