@@ -8,11 +8,11 @@ import type { VerifiedMember, VerifyResult } from '../verify/types.js';
 import { chartJsSource } from './chartjs.js';
 import { PAGE_SCRIPT } from './page-script.js';
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const fmt = (v: number | null | undefined, digits: number) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits));
 const ci = (c: [number, number] | null) => (c ? `${ms(c[0])}–${ms(c[1])}` : '–');
 /** Text inside <script>: a closing tag in the data must not end the element. */
-const scriptSafe = (s: string) => s.replace(/<\/(script)/gi, '<\\/$1');
+export const scriptSafe = (s: string) => s.replace(/<\/(script)/gi, '<\\/$1');
 
 function kv(rows: [string, unknown][]): string {
   return `<table class="kv">${rows
@@ -109,7 +109,7 @@ function provenance(r: VerifyResult): string {
   return `<div class="prov"><div><h3>Measured on</h3>${device}</div><div><h3>Predicted by</h3>${prediction}</div><div><h3>Front</h3>${front}</div></div>`;
 }
 
-const CSS = `
+export const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;background:#fafafa}
 main{max-width:1180px;margin:0 auto;padding:20px 24px 48px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}h3{font-size:14px;margin:0 0 6px}

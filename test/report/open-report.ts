@@ -17,8 +17,11 @@ export interface OpenedReport {
 
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
 
+/** The verify report's charts (other reports pass their own canvas ids). */
+const VERIFY_CHARTS = ['pareto', 'agreement', 'blocks'];
+
 /** `screenshots`: files to save, the whole page or (fullPage false) the first 1280×1100 pixels. */
-export async function openReport(file: string, screenshots: { path: string; fullPage: boolean }[]): Promise<OpenedReport> {
+export async function openReport(file: string, screenshots: { path: string; fullPage: boolean }[], chartIds: readonly string[] = VERIFY_CHARTS): Promise<OpenedReport> {
   const userData = mkdtempSync(path.join(os.tmpdir(), 'nas-report-browser-'));
   const context = await chromium.launchPersistentContext(userData, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, viewport: { width: 1280, height: 1100 } });
   try {
@@ -31,14 +34,14 @@ export async function openReport(file: string, screenshots: { path: string; full
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-    const charts = await page.evaluate(() => {
+    const charts = await page.evaluate((ids) => {
       const out: Record<string, { label: string; points: number }[] | null> = {};
-      for (const id of ['pareto', 'agreement', 'blocks']) {
+      for (const id of ids) {
         const chart = (window as unknown as { Chart: { getChart(id: string): { data: { datasets: { label?: string; data: unknown[] }[] } } | undefined } }).Chart.getChart(id);
         out[id] = chart ? chart.data.datasets.map((d) => ({ label: d.label ?? '', points: d.data.length })) : null;
       }
       return out;
-    });
+    }, [...chartIds]);
     for (const shot of screenshots) await page.screenshot(shot);
     return { charts, errors, requests };
   } finally {

@@ -1,6 +1,7 @@
 /** Every `nas` command, one module each. Adding a command is one name in names.ts and one line here (and a bin/ script if it gets one). */
 import type { CommandModule } from 'yargs';
 import { demoCommand } from './demo.js';
+import { designspaceCommand } from './designspace.js';
 import { devicesCommand } from './devices.js';
 import { doctorCommand } from './doctor.js';
 import { evaluateCommand } from './evaluate.js';
@@ -24,6 +25,7 @@ const BY_NAME: Record<CommandName, CommandModule<object, never>> = {
   doctor: doctorCommand as never,
   search: searchCommand as never,
   scale: scaleCommand as never,
+  designspace: designspaceCommand as never,
   evaluate: evaluateCommand as never,
   train: trainCommand as never,
   verify: verifyCommand as never,
