@@ -132,7 +132,7 @@ describe.runIf(BUILT)('nas designspace', () => {
     bad(['--lut', lut, '--budget-ms', '0.000001'], /no sampled model is predicted within --budget-ms 0.000001: the fastest of the 12 takes [\d.]+ ms/);
     bad(['--compare', lut], /is not a "hw-nas-designspace" version 1 file/);
     bad(['--compare', path.join(dir, 'missing.json')], /design-space file not found/);
-    bad(['--samples', '0'], /--samples must be a positive integer, got 0/);
+    expectUserError(nas(['designspace', '--space', 'regnet', '--samples', '0', ...evaluator(log), '--out', path.join(dir, 'zero.json')]), /--samples must be a positive integer, got 0/);
     bad(['--normalize-by', 'flops'], /--normalize-by must be auto, macs or latency, got 'flops'/);
     expectUserError(nas(['designspace', '--space', 'anynet', '--restrict', 'Z', '--samples', '3', ...evaluator(log), '--out', path.join(dir, 'z.json')]), /--restrict must be one of A, B, C, D, E/);
     expectUserError(nas(['designspace', '--space', 'regnet', '--resolution', '40', '--samples', '3', ...evaluator(log), '--lut', lut, '--out', path.join(dir, 'r40.json')]), /LUT .* lacks \d+ op instance\(s\) of the 3 sampled models of regnet@40/);
