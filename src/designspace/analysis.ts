@@ -38,8 +38,9 @@ export function designSpaceModel(
 
 /** Throws a UserError naming the fastest model when no latency is within the budget (checked before scoring, and again on the scored models). */
 export function checkBudgetReachable(latenciesMs: readonly number[], budgetMs: number): void {
-  const fastest = Number(Math.min(...latenciesMs).toPrecision(4));
-  if (!(fastest <= budgetMs))
+  const min = Math.min(...latenciesMs);
+  const fastest = Number(min.toPrecision(4));
+  if (!(min <= budgetMs))
     throw new UserError(`no sampled model is predicted within --budget-ms ${budgetMs}: the fastest of the ${latenciesMs.length} takes ${fastest} ms`, {
       hint: `raise --budget-ms to at least ${fastest}, or sample more models (--samples)`,
     });

@@ -11,11 +11,16 @@ import type { Comparison, ComparisonSide, DesignSpaceDoc } from './types.js';
 
 export type NormalizeBy = 'macs' | 'latency' | 'auto';
 
-export function compareSpaces(a: DesignSpaceDoc, b: DesignSpaceDoc, other: string, opts: { by?: NormalizeBy; bins?: number } = {}): Comparison {
-  if (a.evaluator.id !== b.evaluator.id)
-    throw new UserError(`cannot compare: ${other} was scored by evaluator ${b.evaluator.id}, this run by ${a.evaluator.id}; errors of different evaluators are not comparable`, {
+/** Errors of different evaluators are not comparable: one UserError (checked before scoring, and by compareSpaces). */
+export function checkSameEvaluator(evaluatorId: string, b: DesignSpaceDoc, other: string): void {
+  if (evaluatorId !== b.evaluator.id)
+    throw new UserError(`cannot compare: ${other} was scored by evaluator ${b.evaluator.id}, this run by ${evaluatorId}; errors of different evaluators are not comparable`, {
       hint: 'score both spaces with the same evaluator and settings',
     });
+}
+
+export function compareSpaces(a: DesignSpaceDoc, b: DesignSpaceDoc, other: string, opts: { by?: NormalizeBy; bins?: number } = {}): Comparison {
+  checkSameEvaluator(a.evaluator.id, b, other);
   const sameLut = a.lut !== null && b.lut !== null && a.lut.id === b.lut.id;
   const requested = opts.by ?? 'auto';
   if (requested === 'latency' && !sameLut)

@@ -1,7 +1,7 @@
 /** Design-space analysis (RegNet): what `nas designspace` uses, one import for the command. */
 export { analyzeDesignSpace, checkBudgetReachable, designSpaceModel, underBudget } from './analysis.js';
 export { bootstrapBestRange, percentile } from './bootstrap.js';
-export { compareSpaces } from './compare.js';
+export { checkSameEvaluator, compareSpaces } from './compare.js';
 export { edfAt, edfCurve, ksDistance } from './edf.js';
 export { errorMeasure } from './error.js';
 export { readDesignSpaceFile } from './file.js';

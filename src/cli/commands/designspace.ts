@@ -101,6 +101,7 @@ export async function runDesignSpaceCommand(a: DesignSpaceArgs): Promise<void> {
   }
 
   const evaluator = await evaluatorFromArgs(a, space, trainingSettings(a));
+  if (other) ds.checkSameEvaluator(evaluator.id, other, a.compare!);
   const progress = createProgress(`designspace ${space.id}: scoring with ${evaluator.id}`, encodings.length);
   let scored;
   try {
