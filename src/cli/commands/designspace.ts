@@ -78,7 +78,7 @@ export async function runDesignSpaceCommand(a: DesignSpaceArgs): Promise<void> {
   const other = a.compare === undefined ? undefined : ds.readDesignSpaceFile(a.compare);
   const encodings = sampleEncodings(space, a.samples, a.seed);
   if (encodings.length < a.samples) log(`the space has only ${encodings.length} distinct architectures; scoring those`);
-  const archs = new Map(encodings.map((e) => [space.build(e).name, space.build(e)] as const));
+  const archs = new Map(encodings.map((e) => space.build(e)).map((arch) => [arch.name, arch] as const));
 
   let latency: ((arch: Architecture) => number) | undefined;
   let lutInfo: { id: string; path: string; device: string } | null = null;
