@@ -70,7 +70,7 @@ export const DESIGNSPACE_SCRIPT = String.raw`
       new Chart(canvas, {
         type: 'bar',
         data: { labels: [b.param], datasets: [
-          { label: Math.round(data.bootstrap.level * 100) + '% interval', data: [[b.lo, b.hi]], backgroundColor: 'rgba(31,119,180,0.35)', borderColor: COLORS[0], borderWidth: 1, barPercentage: 0.5 },
+          { label: Math.round(data.bootstrap.level * 100) + '% interval', data: [[b.lo, b.hi]], backgroundColor: 'rgba(31,119,180,0.35)', borderColor: COLORS[0], borderWidth: 1, barPercentage: 0.5, minBarLength: 3 },
           { label: 'median', type: 'line', showLine: false, data: [b.median], pointStyle: 'rectRot', pointRadius: 7, backgroundColor: COLORS[1], borderColor: '#ffffff' },
           { label: 'best model', type: 'line', showLine: false, data: [b.best], pointStyle: 'star', pointRadius: 9, borderColor: COLORS[2], borderWidth: 2 }
         ] },
