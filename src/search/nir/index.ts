@@ -28,7 +28,7 @@ import { isUserError, UserError } from '../../core/errors.js';
 import { useTrainingBackend } from '../../train/backend.js';
 import { DepthSupernet } from '../../train/supernet/depth.js';
 import { loadTrainingData, type TrainEvaluatorOptions } from '../../train/train-evaluator.js';
-import { LIMIT_FLAGS, limitViolations } from '../constraints.js';
+import { latencyUnit, LIMIT_FLAGS, limitViolations } from '../constraints.js';
 import { paretoFront } from '../pareto.js';
 import type { Candidate, LatencyEstimate, SearchContext, SearchResult, Searcher } from '../types.js';
 import { nirOptions, type NirOptions } from './options.js';
@@ -93,7 +93,10 @@ export class NirSearch implements Searcher {
       const over = limitViolations(arch, ctx.limits);
       if (over.length) return { ok: false, why: over.map((v) => `${formatCount(v.value)} ${METRIC_LABELS[v.metric]} > ${LIMIT_FLAGS[v.metric]} ${formatCount(v.limit)}`).join(', ') };
       const latency = ctx.latency.latency(arch);
-      if (ctx.targetMs !== undefined && latency.ms > ctx.targetMs) return { ok: false, why: `${latency.ms.toFixed(4)} > --target-ms ${ctx.targetMs}` };
+      if (ctx.targetMs !== undefined && latency.ms > ctx.targetMs) {
+        const unit = latencyUnit(ctx.latency);
+        return { ok: false, why: unit === 'ms' ? `${latency.ms.toFixed(4)} ms > --target-ms ${ctx.targetMs}` : `${latency.ms.toFixed(4)} ${unit} > the limit ${ctx.targetMs} ${unit}` };
+      }
       return { ok: true, arch, latency };
     };
     const root = view.stages.map((s) => s.min);
