@@ -56,6 +56,23 @@ describe('stage-depth views', () => {
   });
 });
 
+describe('nir refusals before any training', () => {
+  const ctx = (over: Record<string, unknown>) => ({
+    space: createSpace('mbv2', { resolution: 32 }),
+    latency: { id: 'fake', provenance: {}, latency: () => ({ ms: 2.5 }) },
+    evaluator: { id: 'train', provenance: {} } as unknown as AccuracyEvaluator,
+    budget: 10,
+    seed: 0,
+    ...over,
+  });
+  it('a --target-ms the shallowest assignment misses names its latency; another evaluator is refused', async () => {
+    await expect(new NirSearch({ workPath: '/nonexistent/f.json' }).run(ctx({ targetMs: 2 }))).rejects.toThrow(
+      /shallowest layer assignment 1-1-1-1-1-1 of space 'mbv2' \(every kept layer k3e6\) is already over the budget: 2\.5000 ms > --target-ms 2/,
+    );
+    await expect(new NirSearch({ workPath: 'f.json' }).run(ctx({ evaluator: { id: 'proxy', provenance: {} } }))).rejects.toThrow(/not with the 'proxy' evaluator/);
+  });
+});
+
 describe.runIf(HAVE_DATA)('nir search in process (anynet, MAC budget, Fashion-MNIST slice)', () => {
   it('each level scores exactly the within-budget children of the kept assignments, keeps the best, stops when none fits', async () => {
     const space = createSpace('anynet', { resolution: 32 });
