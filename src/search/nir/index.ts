@@ -120,6 +120,8 @@ export class NirSearch implements Searcher {
     if (state.stopped) return result(state, o);
     const levels = Math.min(ctx.budget, view.stages.reduce((n, s) => n + s.max - s.min, 0));
 
+    // A fresh search may resume a killed level 0 (nothing else was saved yet); a later level's file is another run's.
+    if (!saved) for (let l = 1; l <= levels + 1; l++) rmSync(files.level(l), { force: true });
     const net = DepthSupernet.build(view, { channels: data.train.channels, height: data.train.height, width: data.train.width }, data.train.classes, ctx.seed);
     try {
       if (state.level >= 0) {

@@ -21,7 +21,7 @@ import { placeLayers, type Architecture, type Layer } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import type { Samples } from '../../data/types.js';
-import type { DepthView } from '../../search/nir/stages.js';
+import type { SearchSpace } from '../../core/space.js';
 import { readCheckpoint, writeCheckpoint, type NamedTensor } from '../checkpoint.js';
 import { resolveBudget, restore, runLoop, type LoopOptions, type LoopResult } from '../loop.js';
 import { buildLayer, layerGraph } from '../nn/graph-module.js';
@@ -31,6 +31,14 @@ import { adaptArchitecture } from '../train-evaluator.js';
 import { backpropBatch, evaluate, recalibrate } from '../trainer.js';
 import type { ImageShape } from './candidates.js';
 import { stepSeed } from './sampler.js';
+
+/** A space seen as stage depths (src/search/nir/stages.ts builds one): stage n holds min..max layers. */
+export interface DepthView {
+  space: SearchSpace;
+  stages: readonly { min: number; max: number }[];
+  /** The space's choice vector of an assignment (layers per stage). */
+  encode(depths: readonly number[]): number[];
+}
 
 interface Fixed {
   prefix: string;
