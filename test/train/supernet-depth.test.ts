@@ -31,7 +31,7 @@ describe.each([
     try {
       const root = v.stages.map((s) => s.min);
       // Train the root a little so the parent's function is not the initial one.
-      await net.train(data.train, [root], { steps: 3, batchSize: 16, label: 'root', describe: {} });
+      await net.train(data.train, [root], { steps: 1, batchSize: 16, label: 'root', describe: {} });
       const parent = net.network(root);
       const x = tf.tensor4d(data.validation.x.slice(0, 4 * 196), [4, 14, 14, 1]);
       const before = logits(parent, x);
@@ -55,7 +55,7 @@ describe.each([
       }
       // After training the child, its new layer is no longer identity, and the parent's layers moved with it (shared).
       const child = grown[0];
-      await net.train(data.train, [child], { steps: 2, batchSize: 16, label: 'child', describe: {} });
+      await net.train(data.train, [child], { steps: 1, batchSize: 16, label: 'child', describe: {} });
       const n = child.findIndex((d, k) => d !== root[k]);
       expect(Array.from(net.gate(n, child[n] - 1)!.value.dataSync()).some((g) => g !== 0)).toBe(true);
       x.dispose();
@@ -69,7 +69,7 @@ describe.each([
 describe('NIR level training', () => {
   it('resumes a level from its checkpoint to the weights of an uninterrupted run', async () => {
     await useTrainingBackend('cpu');
-    const v = depthView(createMbv2Space({ resolution: 32 }));
+    const v = depthView(createAnyNetSpace('a')({ resolution: 32 }));
     const root = v.stages.map((s) => s.min);
     const level = expand(v.stages, root).slice(0, 3);
     const dir = mkdtempSync(path.join(tmpdir(), 'nir-depth-'));
