@@ -44,6 +44,11 @@ export interface SearchArgs extends EvaluatorArgs, SearchFarmArgs, CostArgs {
   searchEpochs?: number;
   warmupEpochs?: number;
   archLr?: number;
+  // nir (src/search/nir/options.ts validates them)
+  nirKeep?: number;
+  nirSteps?: number;
+  nirRootSteps?: number;
+  nirOp?: string;
   // mnasnet (src/search/mnasnet/options.ts validates them)
   rlAlgorithm?: string;
   reward?: string;
@@ -237,6 +242,10 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('netadapt-lr', { type: 'number', describe: 'netadapt: fine-tuning learning rate (default 0.01)' })
       .option('netadapt-granularity', { type: 'number', describe: 'netadapt: filter counts in multiples of this (default 8)' })
       .option('netadapt-device', { type: 'string', describe: 'netadapt: device that profiles missing LUT entries (default: the LUT\'s device)' })
+      .option('nir-keep', { type: 'number', describe: 'nir: layer assignments kept per level (default 2)' })
+      .option('nir-steps', { type: 'number', describe: 'nir: training steps of each level\'s supernet (default 40)' })
+      .option('nir-root-steps', { type: 'number', describe: 'nir: training steps of the shallowest assignment (default 120)' })
+      .option('nir-op', { type: 'string', describe: 'nir: block option of every kept layer in a layer-wise space (mbv2 default k3e6)' })
       .option('latency-loss', { type: 'string', describe: 'fbnet/proxyless: latency loss fbnet, proxyless-mul or proxyless-add (default: fbnet for fbnet, proxyless-mul for proxyless)' })
       .option('latency-weight', { type: 'number', describe: 'fbnet/proxyless: weight of the latency term, β of the log forms or λ of proxyless-add; 0 ignores latency (default 0.6 / 0.3 / 0.1)' })
       .option('tau', { type: 'number', describe: 'fbnet: Gumbel-softmax temperature of the first search epoch, ×0.956 per epoch (default 5)' })

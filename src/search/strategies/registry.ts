@@ -20,6 +20,8 @@ export const STRATEGIES = {
   fbnet: async () => new (await import('../differentiable/index.js')).DifferentiableSearch('fbnet'),
   proxyless: async () => new (await import('../differentiable/index.js')).DifferentiableSearch('proxyless'),
   netadapt: async () => new (await import('../netadapt/index.js')).NetadaptSearch(),
+  // NIR layer assignment trains a depth supernet: load the training engine only when asked for.
+  nir: async () => new (await import('../nir/index.js')).NirSearch(),
 } satisfies Record<string, StrategyFactory>;
 
 export type StrategyName = keyof typeof STRATEGIES;

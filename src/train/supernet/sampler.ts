@@ -26,7 +26,7 @@ export function checkSampler(kind: string): SamplerKind {
 }
 
 /** One 32-bit seed per (seed, step). */
-function stepSeed(seed: number, step: number): number {
+export function stepSeed(seed: number, step: number): number {
   return (Math.imul(seed ^ 0x2545f491, 0x9e3779b1) + Math.imul(step + 1, 0x85ebca6b)) >>> 0;
 }
 
