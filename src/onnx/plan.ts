@@ -17,6 +17,7 @@ import type { DeviceInfo } from '../../devices/types.js';
 import type { OnnxGraph } from './graph.js';
 import { partitionWithOrt, type OptLevel, type Partition, type Unit } from './partition.js';
 import { unitIo, unitKey } from './extract.js';
+import { layoutUnits, type LayoutUnit } from './layout.js';
 import { readOnnxGraph, type ReadOptions } from './read.js';
 
 export interface PlannedUnit {
@@ -38,6 +39,10 @@ export interface OnnxPlan {
   level: OptLevel;
   /** Whether the partition has onnxruntime's x86 NCHWc layout (ort-cpu) or not (every other device). */
   nchwc: boolean;
+  /** The file's NCHWc reorders as layout units (src/onnx/layout.ts): counted once each, where the optimized graph has them. */
+  layout: LayoutUnit[];
+  /** Reorders whose plain-layout tensor has no inferred shape (not counted; named in the prediction). */
+  layoutUnknown: string[];
 }
 
 /** The optimized graph a device runs: onnxruntime's level, and whether its NCHWc layout pass is on. */
@@ -78,6 +83,11 @@ export function planUnits(graph: OnnxGraph, partition: Partition): PlannedUnit[]
 export async function planOnnx(file: string, opts: ReadOptions & { level: OptLevel; nchwc?: boolean }): Promise<OnnxPlan> {
   const graph = await readOnnxGraph(file, opts);
   const nchwc = opts.nchwc !== false;
-  const partition = await partitionWithOrt(graph, opts.level, { nchwc });
-  return { graph, partition, units: planUnits(graph, partition), level: opts.level, nchwc };
+  return planFromPartition(graph, await partitionWithOrt(graph, opts.level, { nchwc }), opts.level, nchwc);
+}
+
+/** Keys for a partition's units and layout kernels. */
+export function planFromPartition(graph: OnnxGraph, partition: Partition, level: OptLevel, nchwc: boolean): OnnxPlan {
+  const { units: layout, unknown } = layoutUnits(partition.layoutKernels, (t) => graph.tensors.get(t)?.shape);
+  return { graph, partition, units: planUnits(graph, partition), level, nchwc, layout, layoutUnknown: unknown.map((k) => k.name) };
 }
