@@ -304,13 +304,20 @@ for (const pass of [0, 1]) {
 }
 loadAt.end = loadavg();
 const points: Point[] = [];
+// The plain sum from the same LUT and measurements: its entries without the record of their own reorders
+// predict uncorrected (what nas predict did before the NCHWc layout correction, src/onnx/layout.ts).
+const plainLut = { ...lut, entries: Object.fromEntries(Object.entries(lut.entries).map(([k, e]) => [k, e.unit ? { ...e, unit: { ...e.unit, layout: undefined } } : e])) };
+const plainPoints: Point[] = [];
 for (const [i, it] of items.entries()) {
   const plan = plans[i];
   const predicted = predictOnnx(lut, plan).ms;
+  const plain = predictOnnx(plainLut, plan).ms;
   const [m1, m2] = [measuredPasses[0][i], measuredPasses[1][i]];
   const measured = (m1 + m2) / 2;
-  points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted, measured, errorPct: errorPct(predicted, measured), m1, m2, selfPct: errorPct(m2, m1) });
-  process.stderr.write(`${it.name}: predicted ${predicted.toFixed(3)} ms, measured ${m1.toFixed(3)} / ${m2.toFixed(3)} ms\n`);
+  const base = { name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, measured, m1, m2, selfPct: errorPct(m2, m1) };
+  points.push({ ...base, predicted, errorPct: errorPct(predicted, measured) });
+  plainPoints.push({ ...base, predicted: plain, errorPct: errorPct(plain, measured) });
+  process.stderr.write(`${it.name}: predicted ${predicted.toFixed(3)} ms (plain sum ${plain.toFixed(3)}), measured ${m1.toFixed(3)} / ${m2.toFixed(3)} ms\n`);
 }
 await device.dispose();
 
@@ -327,12 +334,15 @@ const report = [
   summary(
     points,
     `device ${info.device} (${info.runtime} ${info.runtimeVersion}, ${JSON.stringify(info.options)}), host ${info.host.cpu}; partition: ${plans[0]?.partition.source}\n` +
-      `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)`,
+      `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)\n\n` +
+      'AFTER (nas predict: NCHWc layout-corrected where the partition has NCHWc)',
   ),
+  '',
+  summary(plainPoints, 'BEFORE (plain sum of the same LUT: units with the reorders their one-unit models ran)'),
   '',
   `load (/proc/loadavg 1/5/15 min): ${Object.entries(loadAt).map(([k, v]) => `${k} ${v}`).join('; ')}`,
   '',
   `read + partition + predict ${largest.it.name} (${largest.n} nodes), warm LUT and partition cache, in process: ${timings.map((t) => t.toFixed(0)).join(', ')} ms`,
 ].join('\n');
 console.log(report);
-writeFileSync(path.join(outDir, `onnx-fidelity-${tag}.json`), JSON.stringify({ args, device: info, lutId: lut.id, points, load: loadAt, readPartitionPredictMs: timings }, null, 1));
+writeFileSync(path.join(outDir, `onnx-fidelity-${tag}.json`), JSON.stringify({ args, device: info, lutId: lut.id, points, plainPoints, load: loadAt, readPartitionPredictMs: timings }, null, 1));
