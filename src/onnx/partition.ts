@@ -9,8 +9,8 @@
  *   - a node named `hwnas_n<i>…` (kept, or fused and named after its first node: FusedConv, MatMulAddFusion)
  *     is anchored at original node i;
  *   - an NCHWc node is named `<output tensor>_nchwc`: anchored at the original node producing that tensor;
- *   - ReorderInput/ReorderOutput are layout kernels with no original node (listed, and paid inside the units'
- *     one-unit models);
+ *   - ReorderInput/ReorderOutput are layout kernels with no original node (kept with their attributes: they
+ *     become layout units, src/onnx/layout.ts);
  *   - original nodes that disappeared were fused into a neighbour: first into the anchor they feed
  *     (Conv→BN→Relu named after the Relu), then into the unit of the producer whose only consumer they are
  *     (Conv→Add in NCHWc, MatMul→Add, Conv→Relu in FusedConv); what is left was eliminated (Identity, Dropout).
