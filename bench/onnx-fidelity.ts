@@ -44,7 +44,7 @@ const args = await yargs(process.argv.slice(2))
   .option('clock', {
     choices: ['wall', 'cpu', 'kernel'] as const,
     default: 'wall',
-    describe: 'wall: the device harness (what LUTs hold); cpu: ort-cpu only, process CPU time per run (user + system); kernel: ort-cpu only, the onnxruntime profile, fastest of 20 runs per kernel, units timed alone (with the reorders of their one-unit models) against the kernels of the whole file',
+    describe: 'wall: the device harness (what LUTs hold); cpu: ort-cpu only, process CPU time per run (user + system); kernel: the onnxruntime profile (ort-cpu, or onnxruntime-web for --device wasm), fastest of 20 runs per kernel: the units timed alone, summed plain (with the reorders of their one-unit models) and layout-corrected (as nas predict does), against the kernels of the whole file',
   })
   .option('large', { type: 'boolean', default: false, describe: 'also PP-OCRv4 det at 640x640 (units up to ~100 ms each)' })
   .option('out-dir', { type: 'string', default: 'out/bench' })
@@ -198,45 +198,73 @@ async function cpuClockBench(): Promise<void> {
 async function kernelClockBench(): Promise<void> {
   const { ortProfileModel, wasmProfileModel } = await import('../src/onnx/ort-profile.js');
   const { unitModel } = await import('../src/onnx/extract.js');
+  const { layoutModel, ownLayout } = await import('../src/onnx/layout.js');
+  const { ortVersion } = await import('../src/onnx/partition.js');
   // ort-cpu: onnxruntime-node's profiler; wasm: onnxruntime-web's (its WebAssembly build, 1 thread), each on the
   // partition that device gets (src/onnx/plan.ts).
   const wasm = args.device === 'wasm';
   const rule = partitionRuleFor(wasm ? 'wasm' : 'cpu');
   const profile = wasm ? wasmProfileModel : ortProfileModel;
+  const version = await ortVersion();
+  const msOf = (ks: { minUs: number }[]) => ks.reduce((t, k) => t + k.minUs, 0) / 1000;
   const load0 = loadavg();
   const rows: string[] = [];
-  const points: Point[] = [];
-  const alone = new Map<string, { all: number; main: number }>();
+  // before: Σ units alone, each with the reorders its one-unit model runs (the plain sum);
+  // after: the prediction's layout correction (src/onnx/layout.ts): Σ (unit alone − its own reorders, each timed
+  // alone as a layout unit) + the file's reorders, each timed alone.
+  const before: Point[] = [];
+  const after: Point[] = [];
+  const alone = new Map<string, { all: number; main: number; own: string[] }>();
+  const layoutMs = new Map<string, number>();
+  const timeLayout = async (l: import('../src/onnx/layout.js').LayoutUnit) => {
+    if (layoutMs.has(l.key)) return;
+    const m = await layoutModel(l);
+    layoutMs.set(l.key, msOf(await profile(m.onnx, m.inputs, rule.level, 20)));
+  };
   for (const it of items) {
     const plan = await planOnnx(it.file, { inputShapes: it.inputShapes, ...rule });
     // The whole file twice (two sessions): their agreement is the noise floor of the comparison.
-    const wholeMs = async () => (await profile(renamedModelBytes(plan.graph), plan.graph.inputs, rule.level, 20)).reduce((t, k) => t + k.minUs, 0) / 1000;
+    const wholeMs = async () => msOf(await profile(renamedModelBytes(plan.graph), plan.graph.inputs, rule.level, 20));
     const m1 = await wholeMs();
     for (const u of plan.units) {
       if (alone.has(u.key)) continue;
       const m = unitModel(plan.graph, u.unit);
       const ks = await profile(m.onnx, m.inputs, rule.level, 20);
-      alone.set(u.key, { all: ks.reduce((t, k) => t + k.minUs, 0) / 1000, main: ks.filter((k) => !k.op.startsWith('Reorder')).reduce((t, k) => t + k.minUs, 0) / 1000 });
+      const own = plan.nchwc ? await ownLayout(m.onnx, plan.level, (t) => plan.graph.tensors.get(t)?.shape, version) : [];
+      for (const l of own) await timeLayout(l);
+      alone.set(u.key, { all: msOf(ks), main: msOf(ks.filter((k) => !k.op.startsWith('Reorder'))), own: own.map((l) => l.key) });
     }
+    for (const l of plan.layout) await timeLayout(l);
     const m2 = await wholeMs();
     const measured = (m1 + m2) / 2;
     const sumAll = plan.units.reduce((t, u) => t + alone.get(u.key)!.all, 0);
     const sumMain = plan.units.reduce((t, u) => t + alone.get(u.key)!.main, 0);
-    points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted: sumAll, measured, errorPct: errorPct(sumAll, measured), m1, m2, selfPct: errorPct(m2, m1) });
-    rows.push(`| ${it.name} | ${plan.units.length} | ${measured.toFixed(3)} | ${sumAll.toFixed(3)} (${errorPct(sumAll, measured).toFixed(1)}%) | ${sumMain.toFixed(3)} (${errorPct(sumMain, measured).toFixed(1)}%) |`);
+    const fileLayout = plan.layout.reduce((t, l) => t + layoutMs.get(l.key)!, 0);
+    const corrected = plan.units.reduce((t, u) => {
+      const a = alone.get(u.key)!;
+      return t + a.all - Math.min(a.all, a.own.reduce((x, k) => x + layoutMs.get(k)!, 0));
+    }, 0) + fileLayout;
+    const base = { name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, measured, m1, m2, selfPct: errorPct(m2, m1) };
+    before.push({ ...base, predicted: sumAll, errorPct: errorPct(sumAll, measured) });
+    after.push({ ...base, predicted: corrected, errorPct: errorPct(corrected, measured) });
+    const pct = (x: number) => `${x.toFixed(3)} (${errorPct(x, measured).toFixed(1)}%)`;
+    rows.push(`| ${it.name} | ${plan.units.length} | ${plan.layout.length} | ${measured.toFixed(3)} | ${pct(sumAll)} | ${pct(corrected)} | ${pct(sumMain + fileLayout)} |`);
     process.stderr.write(`${rows[rows.length - 1]} self ${errorPct(m2, m1).toFixed(1)}%\n`);
   }
   const load1 = loadavg();
+  const head = `clock: onnxruntime${wasm ? '-web (wasm)' : ''} profile, each kernel's fastest of 20 runs, ${wasm ? 'wasm' : 'ort-cpu'} 1 thread, ${plans0Source(rule)}; measured = mean of the file profiled twice\nload (/proc/loadavg 1/5/15 min): start ${load0}; end ${load1}`;
   console.log(
     [
-      summary(points, `clock: onnxruntime${wasm ? '-web (wasm)' : ''} profile, each kernel's fastest of 20 runs, ${wasm ? 'wasm' : 'ort-cpu'} 1 thread, ${plans0Source(rule)}; predicted = Σ units alone incl. their reorders; measured = mean of the file profiled twice\nload (/proc/loadavg 1/5/15 min): start ${load0}; end ${load1}`),
+      summary(before, `${head}\n\nBEFORE (plain sum): predicted = Σ units alone, each with the reorders its one-unit model runs`),
       '',
-      '| file | units | file\'s kernels ms | Σ units alone, with their reorders | Σ units alone, compute kernels only |',
-      '|---|---|---|---|---|',
+      summary(after, `AFTER (layout-corrected, what nas predict does): predicted = Σ (unit alone − its own reorders, timed alone) + the file's reorders, timed alone`),
+      '',
+      "| file | units | file's reorders | file's kernels ms | before: Σ units alone with their reorders | after: layout-corrected | Σ units' compute kernels (in-run reorders dropped) + file's reorders |",
+      '|---|---|---|---|---|---|---|',
       ...rows,
     ].join('\n'),
   );
-  writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-kernelclock.json`), JSON.stringify({ args, load: { start: load0, end: load1 }, points }, null, 1));
+  writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-kernelclock.json`), JSON.stringify({ args, load: { start: load0, end: load1 }, before, after }, null, 1));
 }
 
 const plans0Source = (rule: { level: string; nchwc: boolean }) => `level ${rule.level}${rule.nchwc ? '' : ' without NCHWc'}`;
@@ -276,13 +304,20 @@ for (const pass of [0, 1]) {
 }
 loadAt.end = loadavg();
 const points: Point[] = [];
+// The plain sum from the same LUT and measurements: its entries without the record of their own reorders
+// predict uncorrected (what nas predict did before the NCHWc layout correction, src/onnx/layout.ts).
+const plainLut = { ...lut, entries: Object.fromEntries(Object.entries(lut.entries).map(([k, e]) => [k, e.unit ? { ...e, unit: { ...e.unit, layout: undefined } } : e])) };
+const plainPoints: Point[] = [];
 for (const [i, it] of items.entries()) {
   const plan = plans[i];
   const predicted = predictOnnx(lut, plan).ms;
+  const plain = predictOnnx(plainLut, plan).ms;
   const [m1, m2] = [measuredPasses[0][i], measuredPasses[1][i]];
   const measured = (m1 + m2) / 2;
-  points.push({ name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, predicted, measured, errorPct: errorPct(predicted, measured), m1, m2, selfPct: errorPct(m2, m1) });
-  process.stderr.write(`${it.name}: predicted ${predicted.toFixed(3)} ms, measured ${m1.toFixed(3)} / ${m2.toFixed(3)} ms\n`);
+  const base = { name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, measured, m1, m2, selfPct: errorPct(m2, m1) };
+  points.push({ ...base, predicted, errorPct: errorPct(predicted, measured) });
+  plainPoints.push({ ...base, predicted: plain, errorPct: errorPct(plain, measured) });
+  process.stderr.write(`${it.name}: predicted ${predicted.toFixed(3)} ms (plain sum ${plain.toFixed(3)}), measured ${m1.toFixed(3)} / ${m2.toFixed(3)} ms\n`);
 }
 await device.dispose();
 
@@ -299,12 +334,15 @@ const report = [
   summary(
     points,
     `device ${info.device} (${info.runtime} ${info.runtimeVersion}, ${JSON.stringify(info.options)}), host ${info.host.cpu}; partition: ${plans[0]?.partition.source}\n` +
-      `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)`,
+      `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)\n\n` +
+      'AFTER (nas predict: NCHWc layout-corrected where the partition has NCHWc)',
   ),
+  '',
+  summary(plainPoints, 'BEFORE (plain sum of the same LUT: units with the reorders their one-unit models ran)'),
   '',
   `load (/proc/loadavg 1/5/15 min): ${Object.entries(loadAt).map(([k, v]) => `${k} ${v}`).join('; ')}`,
   '',
   `read + partition + predict ${largest.it.name} (${largest.n} nodes), warm LUT and partition cache, in process: ${timings.map((t) => t.toFixed(0)).join(', ')} ms`,
 ].join('\n');
 console.log(report);
-writeFileSync(path.join(outDir, `onnx-fidelity-${tag}.json`), JSON.stringify({ args, device: info, lutId: lut.id, points, load: loadAt, readPartitionPredictMs: timings }, null, 1));
+writeFileSync(path.join(outDir, `onnx-fidelity-${tag}.json`), JSON.stringify({ args, device: info, lutId: lut.id, points, plainPoints, load: loadAt, readPartitionPredictMs: timings }, null, 1));

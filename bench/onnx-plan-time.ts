@@ -24,7 +24,7 @@ import yargs from 'yargs';
 import { resolveDevice } from '../devices/registry.js';
 import { readLut } from '../lut/store.js';
 import { partitionWithOrt } from '../src/onnx/partition.js';
-import { planUnits, type OnnxPlan } from '../src/onnx/plan.js';
+import { planFromPartition, planUnits, type OnnxPlan } from '../src/onnx/plan.js';
 import { predictOnnx } from '../src/onnx/predict.js';
 import { profileUnits } from '../src/onnx/profile-units.js';
 import { readOnnxGraph } from '../src/onnx/read.js';
@@ -56,7 +56,7 @@ const plans: OnnxPlan[] = [];
 for (const f of FILES) {
   const graph = await readOnnxGraph(f.file, { inputShapes: f.inputShapes });
   const partition = await partitionWithOrt(graph, level);
-  plans.push({ graph, partition, units: planUnits(graph, partition), level, nchwc: true });
+  plans.push(planFromPartition(graph, partition, level, true));
 }
 const device = await resolveDevice('cpu', { threads: 1 });
 const prof = await profileUnits({
@@ -97,13 +97,13 @@ for (const f of FILES) {
   const cold = await time(() => partitionWithOrt(graph, level, { cache: false }));
   const warm = await time(() => partitionWithOrt(graph, level));
   const partition = await partitionWithOrt(graph, level);
-  const plan = await time(() => planUnits(graph, partition));
-  const units = planUnits(graph, partition);
-  const predict = await time(() => predictOnnx(readLut(lutPath), { graph, partition, units, level, nchwc: true }));
+  const plan = await time(() => planFromPartition(graph, partition, level, true));
+  const planned = planFromPartition(graph, partition, level, true);
+  const predict = await time(() => predictOnnx(readLut(lutPath), planned));
   const total = await time(async () => {
     const g = await readOnnxGraph(f.file, { inputShapes: f.inputShapes });
     const p = await partitionWithOrt(g, level);
-    return predictOnnx(readLut(lutPath), { graph: g, partition: p, units: planUnits(g, p), level, nchwc: true });
+    return predictOnnx(readLut(lutPath), planFromPartition(g, p, level, true));
   });
   // The whole CLI process, from outside (Node start, imports, everything), partition cache warm.
   const cli: number[] = [];
@@ -116,7 +116,7 @@ for (const f of FILES) {
   }
   const fmt = (xs: number[]) => `${median(xs).toFixed(0)} (${xs.map((x) => x.toFixed(0)).join(', ')})`;
   rows.push(
-    `| ${f.name} | ${graph.nodes.length} | ${units.length} | ${fmt(read)} | ${fmt(cold)} | ${fmt(warm)} | ${fmt(plan)} | ${fmt(predict)} | **${fmt(total)}** | ${fmt(cpuOf.get(total)!)} | ${fmt(cli)} | ${load0} → ${loadavg()} |`,
+    `| ${f.name} | ${graph.nodes.length} | ${planned.units.length} | ${fmt(read)} | ${fmt(cold)} | ${fmt(warm)} | ${fmt(plan)} | ${fmt(predict)} | **${fmt(total)}** | ${fmt(cpuOf.get(total)!)} | ${fmt(cli)} | ${load0} → ${loadavg()} |`,
   );
   process.stderr.write(`${rows[rows.length - 1]}\n`);
 }

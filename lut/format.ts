@@ -31,6 +31,12 @@ export interface LutUnit {
   ops: string[];
   inputs: number[][];
   outputs: number[][];
+  /**
+   * The keys of the NCHWc reorders the unit's one-unit model ran around its kernel (src/onnx/layout.ts), which
+   * its figure includes and a whole file pays only at layout changes; [] when it ran none. Absent in entries
+   * measured before it was recorded: a prediction then leaves the layout uncorrected and says so.
+   */
+  layout?: string[];
 }
 
 export interface Lut {

@@ -9,8 +9,8 @@
  *   - a node named `hwnas_n<i>…` (kept, or fused and named after its first node: FusedConv, MatMulAddFusion)
  *     is anchored at original node i;
  *   - an NCHWc node is named `<output tensor>_nchwc`: anchored at the original node producing that tensor;
- *   - ReorderInput/ReorderOutput are layout kernels with no original node (listed, and paid inside the units'
- *     one-unit models);
+ *   - ReorderInput/ReorderOutput are layout kernels with no original node (kept with their attributes: they
+ *     become layout units, src/onnx/layout.ts);
  *   - original nodes that disappeared were fused into a neighbour: first into the anchor they feed
  *     (Conv→BN→Relu named after the Relu), then into the unit of the producer whose only consumer they are
  *     (Conv→Add in NCHWc, MatMul→Add, Conv→Relu in FusedConv); what is left was eliminated (Identity, Dropout).
@@ -24,6 +24,7 @@ import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { UserError } from '../core/errors.js';
 import type { OnnxGraph, OnnxNode } from './graph.js';
+import { num } from './tensor.js';
 
 const { onnx } = onnxProto;
 type InferenceSessionOptions = import('onnxruntime-node').InferenceSession.SessionOptions;
@@ -40,8 +41,8 @@ export interface Unit {
 
 export interface Partition {
   units: Unit[];
-  /** Kernels the runtime added that no original node maps to (NCHWc reorders, inserted casts). */
-  layoutKernels: { name: string; op: string }[];
+  /** Kernels the runtime added that no original node maps to (NCHWc reorders, inserted casts), as the optimized graph has them. */
+  layoutKernels: OptimizedNode[];
   /** Compute nodes the runtime removed entirely. */
   eliminated: OnnxNode[];
   /** How the partition was obtained, e.g. "onnxruntime-node 1.30 optimized graph, level all". */
@@ -73,7 +74,12 @@ export interface OptimizedNode {
   op: string;
   inputs: string[];
   outputs: string[];
+  /** Integer attributes of the NCHWc reorder kernels (channels, channels_last): what a layout unit's key and model need. */
+  attrs?: Record<string, number>;
 }
+
+const REORDER = /^com\.microsoft\.nchwc:Reorder(Input|Output)$/;
+export const isReorder = (op: string) => REORDER.test(op);
 
 /**
  * `nchwc: false` turns onnxruntime's NchwcTransformer off (session config
@@ -81,13 +87,18 @@ export interface OptimizedNode {
  * MLAS has no NCHWc kernels (checked against onnxruntime-web's own profile, test/onnx/partition.test.ts).
  */
 export async function ortOptimizedNodes(g: OnnxGraph, level: OptLevel, opts: { nchwc?: boolean } = {}): Promise<{ nodes: OptimizedNode[]; version: string }> {
+  return ortOptimizedModelNodes(renamedModelBytes(g), level, { ...opts, label: g.file });
+}
+
+/** The same for any model's bytes (a unit's one-unit model: which reorders it pays alone, src/onnx/layout.ts). */
+export async function ortOptimizedModelNodes(bytes: Uint8Array, level: OptLevel, opts: { nchwc?: boolean; label?: string } = {}): Promise<{ nodes: OptimizedNode[]; version: string }> {
   const ort = await import('onnxruntime-node');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hwnas-opt-'));
   const out = path.join(dir, 'optimized.onnx');
   try {
     let session;
     try {
-      session = await ort.InferenceSession.create(renamedModelBytes(g), {
+      session = await ort.InferenceSession.create(bytes, {
         executionProviders: ['cpu'],
         intraOpNumThreads: 1,
         graphOptimizationLevel: level,
@@ -96,12 +107,17 @@ export async function ortOptimizedNodes(g: OnnxGraph, level: OptLevel, opts: { n
         ...(opts.nchwc === false ? { extra: { optimization: { disable_specified_optimizers: 'NchwcTransformer' } } } : {}),
       } as InferenceSessionOptions);
     } catch (e) {
-      throw new UserError(`onnxruntime cannot load '${g.file}': ${(e as Error).message}`, { cause: e, hint: 'the file must load in onnxruntime to be partitioned into its kernels' });
+      throw new UserError(`onnxruntime cannot load '${opts.label ?? 'model'}': ${(e as Error).message}`, { cause: e, hint: 'the file must load in onnxruntime to be partitioned into its kernels' });
     }
     await session.release();
     const opt = onnx.ModelProto.decode(readFileSync(out));
     return {
-      nodes: (opt.graph?.node ?? []).map((n) => ({ name: n.name ?? '', op: `${n.domain ? n.domain + ':' : ''}${n.opType}`, inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])] })),
+      nodes: (opt.graph?.node ?? []).map((n) => {
+        const op = `${n.domain ? n.domain + ':' : ''}${n.opType}`;
+        const node: OptimizedNode = { name: n.name ?? '', op, inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])] };
+        if (isReorder(op)) node.attrs = Object.fromEntries((n.attribute ?? []).filter((a) => a.name).map((a) => [a.name!, num(a.i ?? 0)]));
+        return node;
+      }),
       version: ort.env.versions?.node ?? '',
     };
   } finally {
@@ -133,7 +149,7 @@ export function mapOptimized(g: OnnxGraph, optimized: OptimizedNode[], source: s
     else if (!k.name) anchor = k.outputs.map((o) => producer.get(o)).find((p) => p && !groupOf.has(p.index));
     if (!anchor || anchor.folded || groupOf.has(anchor.index)) {
       if (!k.name) inlined.push(k);
-      else layoutKernels.push({ name: k.name, op: k.op });
+      else layoutKernels.push(k);
       continue;
     }
     groupOf.set(anchor.index, units.length);
@@ -145,7 +161,7 @@ export function mapOptimized(g: OnnxGraph, optimized: OptimizedNode[], source: s
   for (const k of inlined.reverse()) {
     const consumer = optimized.find((c) => c !== k && c.inputs.some((i) => k.outputs.includes(i)));
     const u = consumer && unitOf.get(consumer);
-    if (u === undefined) layoutKernels.push({ name: k.name, op: k.op });
+    if (u === undefined) layoutKernels.push(k);
     else {
       (units[u].also ??= []).unshift({ name: k.name, op: k.op });
       unitOf.set(k, u);
@@ -211,10 +227,10 @@ function cacheFile(g: OnnxGraph, level: OptLevel, nchwc: boolean, version: strin
   const h = createHash('sha256');
   h.update(readFileSync(g.file));
   h.update(JSON.stringify({ inputs: g.inputs, level, version, ...(nchwc ? {} : { nchwc }) }));
-  return path.join(cacheDir(), 'partitions-v3', `${h.digest('hex').slice(0, 32)}.json`);
+  return path.join(cacheDir(), 'partitions-v4', `${h.digest('hex').slice(0, 32)}.json`);
 }
 
-async function ortVersion(): Promise<string> {
+export async function ortVersion(): Promise<string> {
   const { findOrtNode } = await import('../../devices/ort-cpu/package.js');
   const found = findOrtNode();
   return typeof found === 'string' ? 'unknown' : found.version;

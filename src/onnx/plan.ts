@@ -13,10 +13,12 @@
  *                    (not checked against their profiles); for tfjs devices an approximation (tfjs fuses
  *                    Conv+bias+activation only).
  */
+import type { DeviceName } from '../../devices/registry.js';
 import type { DeviceInfo } from '../../devices/types.js';
 import type { OnnxGraph } from './graph.js';
 import { partitionWithOrt, type OptLevel, type Partition, type Unit } from './partition.js';
 import { unitIo, unitKey } from './extract.js';
+import { layoutUnits, type LayoutUnit } from './layout.js';
 import { readOnnxGraph, type ReadOptions } from './read.js';
 
 export interface PlannedUnit {
@@ -38,6 +40,10 @@ export interface OnnxPlan {
   level: OptLevel;
   /** Whether the partition has onnxruntime's x86 NCHWc layout (ort-cpu) or not (every other device). */
   nchwc: boolean;
+  /** The file's NCHWc reorders as layout units (src/onnx/layout.ts): counted once each, where the optimized graph has them. */
+  layout: LayoutUnit[];
+  /** Reorders whose plain-layout tensor has no inferred shape (not counted; named in the prediction). */
+  layoutUnknown: string[];
 }
 
 /** The optimized graph a device runs: onnxruntime's level, and whether its NCHWc layout pass is on. */
@@ -48,14 +54,36 @@ export interface PartitionRule {
 
 const LEVELS: readonly OptLevel[] = ['disabled', 'basic', 'extended', 'all'];
 
-/** The optimized graph a device runs (see the file comment). */
-export function partitionRuleFor(device: Pick<DeviceInfo, 'device' | 'options'> | string): PartitionRule {
-  const name = typeof device === 'string' ? device : device.device;
+/**
+ * Every registered device states the graph its runtime runs (typed against the registry: a new device must
+ * add its line). `lut-level`: the LUT's graphOptimizationLevel (default all); `extended`: onnxruntime's
+ * platform-independent fusions only. `remote` follows the execution provider its browser reports.
+ */
+export const PARTITION_RULES = {
+  'ort-cpu': { level: 'lut-level', nchwc: true, why: "onnxruntime-node's CPU provider: its own optimized graph, NCHWc on x86 (checked against its profile)" },
+  wasm: { level: 'lut-level', nchwc: false, why: "onnxruntime-web's WebAssembly build: the CPU provider's fusions, no NCHWc kernels in its MLAS (checked against its profile)" },
+  'browser-wasm': { level: 'lut-level', nchwc: false, why: 'the same WebAssembly build in Chromium' },
+  remote: { level: 'lut-level', nchwc: false, why: "a remote browser's onnxruntime-web: as wasm for its wasm provider, as webgpu for its webgpu provider" },
+  webgpu: { level: 'extended', nchwc: false, why: "onnxruntime-web's WebGPU provider: the platform-independent fusions (its own kernel fusions not read)" },
+  'webgpu-native': { level: 'extended', nchwc: false, why: "onnxruntime-node's WebGPU provider: as webgpu" },
+  cuda: { level: 'extended', nchwc: false, why: "onnxruntime's CUDA provider: the platform-independent fusions (its own not read)" },
+  'tfjs-cpu': { level: 'extended', nchwc: false, why: 'an approximation: tfjs fuses conv + bias + activation only' },
+  'tfjs-wasm': { level: 'extended', nchwc: false, why: 'as tfjs-cpu' },
+  'tfjs-node': { level: 'extended', nchwc: false, why: 'as tfjs-cpu' },
+  'tfjs-webgl': { level: 'extended', nchwc: false, why: 'as tfjs-cpu' },
+  'tfjs-webgpu': { level: 'extended', nchwc: false, why: 'as tfjs-cpu' },
+  mock: { level: 'extended', nchwc: false, why: 'the test device: no runtime of its own' },
+} as const satisfies Record<DeviceName, { level: 'lut-level' | OptLevel; nchwc: boolean; why: string }>;
+
+/** The optimized graph a device runs (PARTITION_RULES; docs/onnx.md has the same table). */
+export function partitionRuleFor(device: Pick<DeviceInfo, 'device' | 'options'> & { ep?: string } | string): PartitionRule {
   const given = typeof device === 'string' ? undefined : device.options.graphOptimizationLevel;
   const level = LEVELS.includes(given as OptLevel) ? (given as OptLevel) : 'all';
-  if (name === 'ort-cpu' || name === 'cpu') return { level, nchwc: true };
-  if (name === 'wasm' || name === 'browser-wasm') return { level, nchwc: false };
-  return { level: 'extended', nchwc: false };
+  let name = typeof device === 'string' ? device : device.device;
+  if (name === 'cpu') name = 'ort-cpu';
+  if (name === 'remote' && typeof device !== 'string' && device.ep === 'webgpu') name = 'webgpu';
+  const rule = Object.hasOwn(PARTITION_RULES, name) ? PARTITION_RULES[name as DeviceName] : PARTITION_RULES.webgpu;
+  return { level: rule.level === 'lut-level' ? level : rule.level, nchwc: rule.nchwc };
 }
 
 export function planUnits(graph: OnnxGraph, partition: Partition): PlannedUnit[] {
@@ -78,6 +106,11 @@ export function planUnits(graph: OnnxGraph, partition: Partition): PlannedUnit[]
 export async function planOnnx(file: string, opts: ReadOptions & { level: OptLevel; nchwc?: boolean }): Promise<OnnxPlan> {
   const graph = await readOnnxGraph(file, opts);
   const nchwc = opts.nchwc !== false;
-  const partition = await partitionWithOrt(graph, opts.level, { nchwc });
-  return { graph, partition, units: planUnits(graph, partition), level: opts.level, nchwc };
+  return planFromPartition(graph, await partitionWithOrt(graph, opts.level, { nchwc }), opts.level, nchwc);
+}
+
+/** Keys for a partition's units and layout kernels. */
+export function planFromPartition(graph: OnnxGraph, partition: Partition, level: OptLevel, nchwc: boolean): OnnxPlan {
+  const { units: layout, unknown } = layoutUnits(partition.layoutKernels, (t) => graph.tensors.get(t)?.shape);
+  return { graph, partition, units: planUnits(graph, partition), level, nchwc, layout, layoutUnknown: unknown.map((k) => k.name) };
 }

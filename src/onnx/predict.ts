@@ -5,7 +5,7 @@
  */
 import { UserError } from '../core/errors.js';
 import type { LatencyStats } from '../../devices/types.js';
-import type { Lut } from '../../lut/format.js';
+import type { Lut, LutEntry } from '../../lut/format.js';
 import type { OnnxPlan } from './plan.js';
 import { onnxMetrics, type OnnxMetrics } from './primitives.js';
 
@@ -28,6 +28,12 @@ export interface OnnxPrediction {
   overheadMs: number;
   calibrated: boolean;
   partition: { source: string; units: number; layoutKernels: number; eliminated: number; folded: number };
+  /**
+   * NCHWc layout (ort-cpu): each unit counted without the reorders its one-unit model ran (`ownMs` in all),
+   * the file's own reorders added once each (`fileMs`, also listed among the units). `corrected` is false when
+   * a unit's LUT entry predates the record of its reorders (then the sum is the plain one and `note` says why).
+   */
+  layout: { corrected: boolean; fileKernels: number; fileMs: number; ownMs: number; note?: string };
   /** MACs, parameters and activations counted through the primitive graph (src/onnx/primitives.ts). */
   metrics: OnnxMetrics;
   /** Every unit, slowest first. */
@@ -49,6 +55,9 @@ export class MissingUnitsError extends UserError {
 
 const halfWidth = (s: LatencyStats) => (s.ci95[1] - s.ci95[0]) / 2;
 
+/** A layout entry's plain-layout bytes, read and written (its LUT record holds the shape). */
+const layoutBytes = (e: LutEntry) => 2 * 4 * (e.unit?.inputs[0] ?? []).reduce((a, b) => a * b, 1);
+
 export function predictOnnx(lut: Lut, plan: OnnxPlan): OnnxPrediction {
   const cal = lut.calibration;
   let ms = cal ? cal.baseMs : lut.overhead.median;
@@ -56,19 +65,62 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan): OnnxPrediction {
   let ciVariance = halfWidth(lut.overhead) ** 2;
   const units: UnitPrediction[] = [];
   const missing = new Map<string, { key: string; unsupported?: string }>();
-  for (const u of plan.units) {
-    const entry = Object.hasOwn(lut.entries, u.key) ? lut.entries[u.key] : undefined;
-    if (!entry) {
-      missing.set(u.key, { key: u.key, unsupported: u.unsupported });
-      continue;
+  const lookup = (key: string, unsupported?: string) => {
+    const entry = Object.hasOwn(lut.entries, key) ? lut.entries[key] : undefined;
+    if (!entry) missing.set(key, { key, unsupported });
+    return entry;
+  };
+  const valueOf = (e: LutEntry, bytes: number) => (cal ? (cal.scale ?? 1) * e.stats.median - cal.perOpMs - cal.perByteMs * bytes : e.net);
+  const count = (e: LutEntry) => {
+    variance += e.stats.std ** 2;
+    ciVariance += halfWidth(e.stats) ** 2;
+  };
+  // The layout is corrected only where every unit's entry says which reorders its figure includes.
+  const entries = plan.units.map((u) => lookup(u.key, u.unsupported));
+  const unrecorded = entries.filter((e) => e && !e.unit?.layout).length;
+  const corrected = plan.nchwc && unrecorded === 0;
+  let ownMs = 0;
+  let fileMs = 0;
+  plan.units.forEach((u, i) => {
+    const entry = entries[i];
+    if (!entry) return;
+    let value = valueOf(entry, u.bytes);
+    count(entry);
+    if (corrected) {
+      let own = 0;
+      for (const k of entry.unit!.layout!) {
+        const e = lookup(k);
+        if (e) {
+          own += valueOf(e, layoutBytes(e));
+          count(e);
+        }
+      }
+      // A unit's compute cannot cost less than nothing: noise in its reorders' figures stops at 0.
+      own = Math.min(own, Math.max(0, value));
+      ownMs += own;
+      value -= own;
     }
-    const value = cal ? (cal.scale ?? 1) * entry.stats.median - cal.perOpMs - cal.perByteMs * u.bytes : entry.net;
     ms += value;
-    variance += entry.stats.std ** 2;
-    ciVariance += halfWidth(entry.stats) ** 2;
     units.push({ key: u.key, ops: u.ops, nodes: u.unit.nodes.map((n) => n.name || `#${n.index}`), kernel: u.unit.kernel.name, ms: value, std: entry.stats.std, share: 0 });
-  }
+  });
+  if (corrected)
+    for (const l of plan.layout) {
+      const e = lookup(l.key);
+      if (!e) continue;
+      const value = valueOf(e, l.bytes);
+      count(e);
+      ms += value;
+      fileMs += value;
+      units.push({ key: l.key, ops: [l.op], nodes: [], kernel: l.kernel, ms: value, std: e.stats.std, share: 0 });
+    }
   if (missing.size) throw new MissingUnitsError(lut, [...missing.values()]);
+  const note = !plan.nchwc
+    ? undefined
+    : !corrected
+      ? `${unrecorded} unit entr${unrecorded === 1 ? 'y predates' : 'ies predate'} the record of the NCHWc reorders a unit pays alone: layout not corrected (re-measure with nas profile --onnx … --force)`
+      : plan.layoutUnknown.length
+        ? `${plan.layoutUnknown.length} reorder(s) of the file have no inferred shape and are not counted: ${plan.layoutUnknown.slice(0, 3).join(', ')}`
+        : undefined;
   for (const u of units) u.share = ms > 0 ? u.ms / ms : 0;
   units.sort((a, b) => b.ms - a.ms);
   const hw = Math.sqrt(ciVariance);
@@ -87,6 +139,7 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan): OnnxPrediction {
       eliminated: partition.eliminated.length,
       folded: graph.nodes.filter((n) => n.folded).length,
     },
+    layout: { corrected, fileKernels: corrected ? plan.layout.length : 0, fileMs, ownMs, ...(note ? { note } : {}) },
     metrics: onnxMetrics(graph),
     units,
   };

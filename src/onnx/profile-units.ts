@@ -10,7 +10,18 @@ import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { entryFromRounds } from '../profile/profiler.js';
 import { unitModel } from './extract.js';
+import type { LutUnit } from '../../lut/format.js';
+import { layoutModel, ownLayout, type LayoutUnit } from './layout.js';
+import { ortVersion } from './partition.js';
 import type { OnnxPlan } from './plan.js';
+
+/** One model to time: a unit's one-unit model or a layout kernel's one-node model, and what its LUT entry records. */
+interface Item {
+  key: string;
+  record: LutUnit;
+  build: () => Promise<ModelUnderTest>;
+  unsupported?: string;
+}
 
 export interface UnitProfileSummary {
   measured: number;
@@ -34,25 +45,53 @@ export async function profileUnits(opts: {
   const store = LutStore.open(opts.lutPath, info, opts.protocol, { force: opts.force });
   if (!store.overhead) store.setOverhead((await measureModel(opts.device, overheadModel([1, 1, 1, 1]), opts.protocol)).stats);
   const overhead = store.overhead!;
-  const todo = new Map<string, { plan: OnnxPlan; unit: OnnxPlan['units'][number] }>();
+  // What to measure: every unit the LUT lacks, and on an NCHWc partition every reorder (the file's, and those
+  // a unit's one-unit model runs alone, which its figure includes and the prediction takes out again).
+  const todo = new Map<string, Item>();
   let reused = 0;
+  const version = opts.plans.some((p) => p.nchwc) ? await ortVersion() : '';
+  const addLayout = (l: LayoutUnit) => {
+    if (todo.has(l.key)) return;
+    if (store.has(l.key)) reused++;
+    else todo.set(l.key, { key: l.key, record: { ops: [l.op], inputs: [l.shape], outputs: [] }, build: async () => ({ key: l.key, ops: [], ...(await layoutModel(l)) }) });
+  };
   for (const plan of opts.plans) {
     store.addSpace(`onnx:${plan.graph.file.split('/').pop()}@${plan.graph.inputs.map((i) => i.shape.join('x')).join(',')}`);
     for (const u of plan.units) {
       if (todo.has(u.key)) continue;
-      if (store.has(u.key)) reused++;
-      else todo.set(u.key, { plan, unit: u });
+      if (store.has(u.key)) {
+        reused++;
+        continue;
+      }
+      const m = unitModel(plan.graph, u.unit, { seed: opts.seed });
+      let layout: LayoutUnit[] = [];
+      if (plan.nchwc && !u.unsupported) {
+        try {
+          layout = await ownLayout(m.onnx, plan.level, (t) => plan.graph.tensors.get(t)?.shape, version);
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          // onnxruntime cannot load the unit's model: timing it fails the same way and records why
+        }
+      }
+      layout.forEach(addLayout);
+      todo.set(u.key, {
+        key: u.key,
+        unsupported: u.unsupported,
+        record: { ops: u.ops, inputs: u.inputs, outputs: u.outputs, layout: layout.map((l) => l.key) },
+        build: async () => ({ key: u.key, onnx: m.onnx, inputs: m.inputs.map((i) => ({ name: i.name, shape: i.shape })), ops: [] }),
+      });
     }
+    if (plan.nchwc) plan.layout.forEach(addLayout);
   }
   const summary: UnitProfileSummary = { measured: 0, reused, skipped: [], device: info, lutId: store.id!, overheadMs: overhead.median };
   let done = 0;
-  const items: { key: string; plan: OnnxPlan; unit: OnnxPlan['units'][number] }[] = [];
-  for (const [key, { plan, unit }] of todo) {
-    if (!unit.unsupported) items.push({ key, plan, unit });
+  const items: Item[] = [];
+  for (const it of todo.values()) {
+    if (!it.unsupported) items.push(it);
     else {
       done++;
-      summary.skipped.push({ key, reason: unit.unsupported });
-      store.markUnsupported(key, unit.unsupported);
+      summary.skipped.push({ key: it.key, reason: it.unsupported });
+      store.markUnsupported(it.key, it.unsupported);
     }
   }
   // Units are timed in rounds like ops (devices/rounds.ts: shuffled passes, the protocol's estimator). A unit
@@ -69,18 +108,15 @@ export async function profileUnits(opts: {
       await measureInRounds(left, (it) => it.key, opts.protocol, {
         seed: opts.seed,
         done: taken,
-        time: ({ key, plan, unit }) => {
-          current = key;
-          let model = models.get(key);
-          if (!model) {
-            const m = unitModel(plan.graph, unit.unit, { seed: opts.seed });
-            models.set(key, (model = { key, onnx: m.onnx, inputs: m.inputs.map((i) => ({ name: i.name, shape: i.shape })), ops: [] }));
-          }
+        time: async (it) => {
+          current = it.key;
+          let model = models.get(it.key);
+          if (!model) models.set(it.key, (model = await it.build()));
           return timeRound(opts.device, model, opts.protocol);
         },
         onRound: ({ key }, rounds) => taken.set(key, [...rounds]),
-        onComplete: ({ key, unit }, result) => {
-          store.put(key, { ...entryFromRounds(result, overhead.median), unit: { ops: unit.ops, inputs: unit.inputs, outputs: unit.outputs } });
+        onComplete: ({ key, record }, result) => {
+          store.put(key, { ...entryFromRounds(result, overhead.median), unit: record });
           models.delete(key);
           summary.measured++;
           opts.onProgress?.(++done, todo.size, key, result.stats.median);

@@ -7,7 +7,8 @@ import { Rng } from '../../src/core/rng.js';
 import type { OnnxGraph } from '../../src/onnx/graph.js';
 import { ortProfileKernels, wasmProfileModel, type ProfiledKernel } from '../../src/onnx/ort-profile.js';
 import { ortOptimizedNodes, partitionWithOrt, renamedModelBytes, type OptimizedNode, type OptLevel, type Partition } from '../../src/onnx/partition.js';
-import { partitionRuleFor } from '../../src/onnx/plan.js';
+import { DEVICE_NAMES } from '../../devices/registry.js';
+import { PARTITION_RULES, partitionRuleFor, planFromPartition } from '../../src/onnx/plan.js';
 import { readOnnxGraph } from '../../src/onnx/read.js';
 import { publishedArchitecture } from '../../src/spaces/catalog.js';
 import { createSpace } from '../../src/spaces/registry.js';
@@ -100,5 +101,26 @@ describe("partitions follow onnxruntime's own profile", () => {
     expect(shapes).toContain('Conv+Clip');
     expect(shapes).toContain('Conv+Add');
     expect(shapes.filter((s) => s === 'Clip')).toEqual([]);
+  });
+
+  it('every registered device has a stated rule and yields a partition covering every compute node', async () => {
+    expect(Object.keys(PARTITION_RULES).sort()).toEqual([...DEVICE_NAMES].sort());
+    const [{ graph }] = await models();
+    const compute = graph.nodes.filter((n) => !n.folded).map((n) => n.index).sort((a, b) => a - b);
+    for (const device of DEVICE_NAMES) {
+      const rule = partitionRuleFor({ device, options: {} });
+      const partition = await partitionWithOrt(graph, rule.level, { nchwc: rule.nchwc });
+      const plan = planFromPartition(graph, partition, rule.level, rule.nchwc);
+      expect(plan.units.length, device).toBeGreaterThan(0);
+      const covered = partition.units.flatMap((u) => u.nodes.map((n) => n.index)).concat(partition.eliminated.map((n) => n.index));
+      expect(covered.sort((a, b) => a - b), device).toEqual(compute);
+      // Only ort-cpu runs the NCHWc layout: its reorders are layout units, no other device has any.
+      expect(plan.layout.length > 0, device).toBe(device === 'ort-cpu');
+    }
+    // A remote browser follows its execution provider; a device option sets the level where the runtime honours it.
+    expect(partitionRuleFor({ device: 'remote', ep: 'webgpu', options: {} })).toEqual({ level: 'extended', nchwc: false });
+    expect(partitionRuleFor({ device: 'remote', ep: 'wasm', options: {} })).toEqual({ level: 'all', nchwc: false });
+    expect(partitionRuleFor({ device: 'ort-cpu', options: { graphOptimizationLevel: 'extended' } })).toEqual({ level: 'extended', nchwc: true });
+    expect(partitionRuleFor({ device: 'webgpu', options: { graphOptimizationLevel: 'all' } })).toEqual({ level: 'extended', nchwc: false });
   });
 });

@@ -39,7 +39,11 @@ describe('predicting an ONNX file from its units', () => {
     const device = await resolveDevice('ort-cpu', { threads: 1 });
     try {
       const s = await profileUnits({ device, plans: [plan], protocol: PROTOCOL, lutPath });
-      expect(s.measured).toBe(new Set(plan.units.map((u) => u.key)).size);
+      // Every unit, and every NCHWc reorder: the file's and those the units' one-unit models ran.
+      const measuredLut = readLut(lutPath);
+      const reorders = new Set([...plan.layout.map((l) => l.key), ...plan.units.flatMap((u) => measuredLut.entries[u.key].unit?.layout ?? [])]);
+      expect(reorders.size).toBeGreaterThan(0);
+      expect(s.measured).toBe(new Set(plan.units.map((u) => u.key)).size + reorders.size);
       const again = await profileUnits({ device, plans: [plan], protocol: PROTOCOL, lutPath });
       expect(again.measured).toBe(0);
     } finally {
@@ -49,9 +53,15 @@ describe('predicting an ONNX file from its units', () => {
     const unitEntry = Object.values(lut.entries)[0];
     expect(unitEntry.unit?.ops.length).toBeGreaterThan(0);
     const p = predictOnnx(lut, plan);
-    const hand = lut.overhead.median + plan.units.reduce((t, u) => t + lut.entries[u.key].net, 0);
+    // Each unit without the reorders it paid alone (at most its own figure), the file's reorders once each.
+    const net = (k: string) => lut.entries[k].net;
+    const hand =
+      lut.overhead.median +
+      plan.units.reduce((t, u) => t + net(u.key) - Math.min(net(u.key), lut.entries[u.key].unit!.layout!.reduce((a, k) => a + net(k), 0)), 0) +
+      plan.layout.reduce((t, l) => t + net(l.key), 0);
+    expect(p.layout.corrected).toBe(true);
     expect(p.ms).toBeCloseTo(hand, 12);
-    expect(p.units).toHaveLength(plan.units.length);
+    expect(p.units).toHaveLength(plan.units.length + plan.layout.length);
     for (let i = 1; i < p.units.length; i++) expect(p.units[i - 1].ms).toBeGreaterThanOrEqual(p.units[i].ms);
     expect(p.units.reduce((t, u) => t + u.share, 0)).toBeCloseTo((p.ms - p.overheadMs) / p.ms, 9);
     // A LUT without one of them says which.

@@ -36,7 +36,7 @@ async function measure(a: OnnxArgs, lutPath: string, todo: OnnxPlan[]) {
   const { resolveDevice } = await import('../../../devices/registry.js');
   const { profileUnits } = await import('../../onnx/profile-units.js');
   const device = await resolveDevice(a.device, toDeviceOptions(a));
-  const total = new Set(todo.flatMap((p) => p.units.map((u) => u.key))).size;
+  let total = new Set(todo.flatMap((p) => p.units.map((u) => u.key))).size;
   const progress = createProgress(`profiling ONNX units on ${device.name}`, total);
   try {
     return await profileUnits({
@@ -46,7 +46,10 @@ async function measure(a: OnnxArgs, lutPath: string, todo: OnnxPlan[]) {
       lutPath,
       force: a.force,
       seed: a.seed,
-      onProgress: (done, _t, key, m) => progress.update(done, `${key} ${m !== undefined ? ms(m) + ' ms' : ''}`),
+      onProgress: (done, t, key, m) => {
+        if (t !== total) progress.setTotal((total = t)); // with the NCHWc reorders the units' models run alone
+        progress.update(done, `${key} ${m !== undefined ? ms(m) + ' ms' : ''}`);
+      },
     });
   } finally {
     progress.stop();
@@ -76,6 +79,10 @@ function render(p: OnnxPrediction, top: number): string {
   const head =
     `${p.file}: ${ms(p.ms)} ms predicted (95% CI ${ms(p.ci95[0])}–${ms(p.ci95[1])}), ${p.calibrated ? 'calibrated base' : 'overhead'} ${ms(p.overheadMs)} ms\n` +
     `${p.partition.units} units from ${p.partition.source}; ${p.partition.folded} nodes folded at load, ${p.partition.layoutKernels} layout kernels, ${p.partition.eliminated} nodes eliminated\n` +
+    (p.layout.corrected
+      ? `NCHWc layout: ${ms(p.layout.ownMs)} ms of reorders the units paid alone taken out, the file's ${p.layout.fileKernels} reorders added (${ms(p.layout.fileMs)} ms)\n`
+      : '') +
+    (p.layout.note ? `note: ${p.layout.note}\n` : '') +
     `${(p.metrics.macs / 1e6).toFixed(1)}M MACs, ${(p.metrics.params / 1e6).toFixed(2)}M parameters${Object.keys(p.metrics.notCounted).length ? ` (not counted: ${Object.entries(p.metrics.notCounted).map(([op, n]) => `${op} ×${n}`).join(', ')})` : ''}\n`;
   const rows = p.units.slice(0, top).map((u) => [ms(u.ms), `${(100 * u.share).toFixed(1)}%`, u.ops.join('+'), u.nodes.join(',').slice(0, 48), u.key.split(':')[2]]);
   const more = p.units.length > top ? `… ${p.units.length - top} more units (--top N)\n` : '';
