@@ -79,15 +79,21 @@ export function nasnetCellString(blocks: readonly (readonly NasnetEdge[])[], con
 }
 
 /**
- * The catalog op an edge runs with `channels` in and out; `stride` is 2 for a reduction cell's edges on its
- * inputs. As TF slim's nasnet_utils.py: identity at stride 2 is ReLU-conv 1×1-BN; pools pad "same" (average
- * without the padding) and have no BatchNorm; convs are ReLU-conv-BN; sep convs are (ReLU, depthwise,
- * pointwise, BN) twice. The 3×3 dilated conv is the separable one (dilation 2) that DARTS also uses.
+ * The catalog op an edge runs to `channels` out from a state of `inWidth` channels (default `channels`);
+ * `stride` is 2 for a reduction cell's edges on its inputs. As TF slim's nasnet_utils.py: identity at stride 2
+ * or onto another width is ReLU-conv 1×1-BN; pools pad "same" (average without the padding) and have no
+ * BatchNorm; convs are ReLU-conv-BN; sep convs are (ReLU, depthwise, pointwise, BN) twice, both pointwise convs
+ * to `channels`. The 3×3 dilated conv is the separable one (dilation 2) that DARTS also uses. A pool on a state
+ * of another width (slim adds a 1×1 conv-BN after it) is refused: no published cell has one.
  */
-export function nasnetEdgeSpec(op: NasnetOp, channels: number, stride: number): OpSpec {
+export function nasnetEdgeSpec(op: NasnetOp, channels: number, stride: number, inWidth = channels): OpSpec {
+  if (inWidth !== channels && op.includes('pool'))
+    throw new UserError(`NASNet cell: ${op} on a state of ${inWidth} channels cannot feed a block of ${channels}`, {
+      hint: 'only the first stem cell of an ImageNet NASNet reads a state of another width; pick an op other than a pool on that input',
+    });
   switch (op) {
     case 'identity':
-      return stride === 1 ? { kind: 'identity' } : { kind: 'reluconv', cout: channels, k: 1, stride };
+      return stride === 1 && inWidth === channels ? { kind: 'identity' } : { kind: 'reluconv', cout: channels, k: 1, stride };
     case 'conv_1x3_3x1':
       return { kind: 'factconv', cout: channels, k: 3, stride };
     case 'conv_1x7_7x1':
