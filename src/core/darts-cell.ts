@@ -8,7 +8,7 @@
  * Written as one '|'-delimited group per node, joined by '+', in the genotype's order:
  * "|sep_conv_3x3~0|sep_conv_3x3~1|+|sep_conv_3x3~0|sep_conv_3x3~1|+|sep_conv_3x3~1|skip_connect~0|+|skip_connect~0|dil_conv_3x3~2|".
  */
-import { UserError } from './errors.js';
+import { badCell, cellGroupsString, namedEdgeSpec, parseCellGroups, type CellEdge, type CellSyntax } from './cell-string.js';
 import type { OpSpec } from './specs.js';
 
 /** DARTS's PRIMITIVES, in its order (genotypes.py). */
@@ -18,41 +18,29 @@ export type DartsOp = (typeof DARTS_OPS)[number];
 export const DARTS_INPUTS = 2;
 export const DARTS_STEPS = 4;
 
-export interface DartsEdge {
-  op: DartsOp;
-  /** Source node: 0, 1 (the cell inputs) or an earlier intermediate node 2..to-1. */
-  from: number;
-}
+export type DartsEdge = CellEdge<DartsOp>;
 
-const HINT = 'a DARTS cell looks like |sep_conv_3x3~0|sep_conv_3x3~1|+|skip_connect~0|sep_conv_3x3~1|+|max_pool_3x3~0|skip_connect~2|+|avg_pool_3x3~1|dil_conv_3x3~3|';
+const SYNTAX: CellSyntax<DartsOp> = {
+  kind: 'DARTS',
+  unit: 'node',
+  reads: 'take edges from nodes',
+  ops: DARTS_OPS,
+  inputs: DARTS_INPUTS,
+  groups: DARTS_STEPS,
+  // As DARTS derives a cell: the top two incoming edges, from two different nodes.
+  check: (edges, to) => (edges[0].from === edges[1].from ? `node ${to} takes its two edges from two different nodes, got both from ${edges[0].from}` : undefined),
+  hint: 'a DARTS cell looks like |sep_conv_3x3~0|sep_conv_3x3~1|+|skip_connect~0|sep_conv_3x3~1|+|max_pool_3x3~0|skip_connect~2|+|avg_pool_3x3~1|dil_conv_3x3~3|',
+};
 
 /** The two edges of each intermediate node, in order (node 2 first). */
 export function parseDartsCell(cell: string): DartsEdge[][] {
-  const bad = (why: string) => new UserError(`bad DARTS cell '${cell}': ${why}`, { hint: HINT });
-  if (typeof cell !== 'string') throw bad('not a string');
-  const groups = cell.split('+');
-  if (groups.length !== DARTS_STEPS) throw bad(`expected ${DARTS_STEPS} node groups separated by '+', got ${groups.length}`);
-  return groups.map((group, i) => {
-    const to = DARTS_INPUTS + i;
-    if (!/^\|.*\|$/.test(group)) throw bad(`node ${to}'s group '${group}' must start and end with '|'`);
-    const tokens = group.slice(1, -1).split('|');
-    if (tokens.length !== 2) throw bad(`node ${to} takes 2 edges, got ${tokens.length}`);
-    const edges = tokens.map((token): DartsEdge => {
-      const m = /^([a-z0-9_]+)~(\d+)$/.exec(token);
-      if (!m) throw bad(`edge '${token}' must be op~source`);
-      if (!(DARTS_OPS as readonly string[]).includes(m[1])) throw bad(`unknown op '${m[1]}' (known: ${DARTS_OPS.join(', ')})`);
-      const from = Number(m[2]);
-      if (from >= to) throw bad(`node ${to} can only take edges from nodes 0..${to - 1}, got ~${from}`);
-      return { op: m[1] as DartsOp, from };
-    });
-    if (edges[0].from === edges[1].from) throw bad(`node ${to} takes its two edges from two different nodes, got both from ${edges[0].from}`);
-    return edges;
-  });
+  if (typeof cell !== 'string') throw badCell(SYNTAX, cell, 'not a string');
+  return parseCellGroups(SYNTAX, cell, cell);
 }
 
 /** The cell string of 4 nodes' edges (the inverse of parseDartsCell). */
 export function dartsCellString(nodes: readonly (readonly DartsEdge[])[]): string {
-  return nodes.map((edges) => '|' + edges.map((e) => `${e.op}~${e.from}`).join('|') + '|').join('+');
+  return cellGroupsString(nodes);
 }
 
 /**
@@ -64,19 +52,9 @@ export function dartsEdgeSpec(op: DartsOp, channels: number, stride: number): Op
   switch (op) {
     case 'none':
       return undefined;
-    case 'max_pool_3x3':
-      return { kind: 'pool', mode: 'max', k: 3, stride };
-    case 'avg_pool_3x3':
-      return { kind: 'pool', mode: 'avg', k: 3, stride };
     case 'skip_connect':
       return stride === 1 ? { kind: 'identity' } : { kind: 'factreduce', cout: channels };
-    case 'sep_conv_3x3':
-      return { kind: 'sepconv', cout: channels, k: 3, stride };
-    case 'sep_conv_5x5':
-      return { kind: 'sepconv', cout: channels, k: 5, stride };
-    case 'dil_conv_3x3':
-      return { kind: 'dilconv', cout: channels, k: 3, stride, dilation: 2 };
-    case 'dil_conv_5x5':
-      return { kind: 'dilconv', cout: channels, k: 5, stride, dilation: 2 };
+    default:
+      return namedEdgeSpec(op, channels, stride);
   }
 }

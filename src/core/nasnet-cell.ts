@@ -9,6 +9,7 @@
  * Written as one '|'-delimited group per block, joined by '+':
  * "|sep_conv_5x5~0|sep_conv_3x3~1|+|…|+|…|+|…|+|sep_conv_3x3~0|identity~0|" or "…|>1,2,3,4,5,6".
  */
+import { badCell, cellGroupsString, namedEdgeSpec, parseCellGroups, type CellEdge, type CellSyntax } from './cell-string.js';
 import { UserError } from './errors.js';
 import type { OpSpec } from './specs.js';
 
@@ -22,11 +23,7 @@ export type NasnetOp = (typeof NASNET_OPS)[number];
 export const NASNET_INPUTS = 2;
 export const NASNET_BLOCKS = 5;
 
-export interface NasnetEdge {
-  op: NasnetOp;
-  /** Source state: 0, 1 (the cell inputs) or an earlier block's state 2..to-1. */
-  from: number;
-}
+export type NasnetEdge = CellEdge<NasnetOp>;
 export interface NasnetCell {
   /** Each block's two edges, block 0 (state 2) first. */
   blocks: NasnetEdge[][];
@@ -34,7 +31,15 @@ export interface NasnetCell {
   concat: number[];
 }
 
-const HINT = 'a NASNet cell looks like |sep_conv_3x3~0|identity~1|+|avg_pool_3x3~1|max_pool_3x3~0|+|conv_1x1~2|sep_conv_5x5~2|+|identity~3|conv_3x3~1|+|sep_conv_7x7~4|dil_conv_3x3~0| (optionally >1,2,… to list the concatenated states)';
+const SYNTAX: CellSyntax<NasnetOp> = {
+  kind: 'NASNet',
+  unit: 'block',
+  reads: 'read states',
+  ops: NASNET_OPS,
+  inputs: NASNET_INPUTS,
+  groups: NASNET_BLOCKS,
+  hint: 'a NASNet cell looks like |sep_conv_3x3~0|identity~1|+|avg_pool_3x3~1|max_pool_3x3~0|+|conv_1x1~2|sep_conv_5x5~2|+|identity~3|conv_3x3~1|+|sep_conv_7x7~4|dil_conv_3x3~0| (optionally >1,2,… to list the concatenated states)',
+};
 
 /** The states no block reads: what the paper's cell concatenates. */
 export function unusedStates(blocks: readonly (readonly NasnetEdge[])[]): number[] {
@@ -43,26 +48,11 @@ export function unusedStates(blocks: readonly (readonly NasnetEdge[])[]): number
 }
 
 export function parseNasnetCell(cell: string): NasnetCell {
-  const bad = (why: string) => new UserError(`bad NASNet cell '${cell}': ${why}`, { hint: HINT });
+  const bad = (why: string) => badCell(SYNTAX, cell, why);
   if (typeof cell !== 'string') throw bad('not a string');
   const [body, list, ...rest] = cell.split('>');
   if (rest.length > 0) throw bad("at most one '>' (the concatenated states)");
-  const groups = body.split('+');
-  if (groups.length !== NASNET_BLOCKS) throw bad(`expected ${NASNET_BLOCKS} block groups separated by '+', got ${groups.length}`);
-  const blocks = groups.map((group, i) => {
-    const to = NASNET_INPUTS + i;
-    if (!/^\|.*\|$/.test(group)) throw bad(`block ${to}'s group '${group}' must start and end with '|'`);
-    const tokens = group.slice(1, -1).split('|');
-    if (tokens.length !== 2) throw bad(`block ${to} takes 2 edges, got ${tokens.length}`);
-    return tokens.map((token): NasnetEdge => {
-      const m = /^([a-z0-9_]+)~(\d+)$/.exec(token);
-      if (!m) throw bad(`edge '${token}' must be op~source`);
-      if (!(NASNET_OPS as readonly string[]).includes(m[1])) throw bad(`unknown op '${m[1]}' (known: ${NASNET_OPS.join(', ')})`);
-      const from = Number(m[2]);
-      if (from >= to) throw bad(`block ${to} can only read states 0..${to - 1}, got ~${from}`);
-      return { op: m[1] as NasnetOp, from };
-    });
-  });
+  const blocks = parseCellGroups(SYNTAX, cell, body);
   if (list === undefined) return { blocks, concat: unusedStates(blocks) };
   const concat = list.split(',').map(Number);
   const states = NASNET_INPUTS + NASNET_BLOCKS;
@@ -73,44 +63,36 @@ export function parseNasnetCell(cell: string): NasnetCell {
 
 /** The cell string of 5 blocks' edges; the concat list is written only when it is not the unused states. */
 export function nasnetCellString(blocks: readonly (readonly NasnetEdge[])[], concat?: readonly number[]): string {
-  const body = blocks.map((edges) => '|' + edges.map((e) => `${e.op}~${e.from}`).join('|') + '|').join('+');
+  const body = cellGroupsString(blocks);
   const unused = unusedStates(blocks);
   return concat === undefined || concat.join(',') === unused.join(',') ? body : `${body}>${concat.join(',')}`;
 }
 
 /**
- * The catalog op an edge runs with `channels` in and out; `stride` is 2 for a reduction cell's edges on its
- * inputs. As TF slim's nasnet_utils.py: identity at stride 2 is ReLU-conv 1×1-BN; pools pad "same" (average
- * without the padding) and have no BatchNorm; convs are ReLU-conv-BN; sep convs are (ReLU, depthwise,
- * pointwise, BN) twice. The 3×3 dilated conv is the separable one (dilation 2) that DARTS also uses.
+ * The catalog op an edge runs to `channels` out from a state of `inWidth` channels (default `channels`);
+ * `stride` is 2 for a reduction cell's edges on its inputs. As TF slim's nasnet_utils.py: identity at stride 2
+ * or onto another width is ReLU-conv 1×1-BN; pools pad "same" (average without the padding) and have no
+ * BatchNorm; convs are ReLU-conv-BN; sep convs are (ReLU, depthwise, pointwise, BN) twice, both pointwise convs
+ * to `channels`. The 3×3 dilated conv is the separable one (dilation 2) that DARTS also uses. A pool on a state
+ * of another width (slim adds a 1×1 conv-BN after it) is refused: no published cell has one.
  */
-export function nasnetEdgeSpec(op: NasnetOp, channels: number, stride: number): OpSpec {
+export function nasnetEdgeSpec(op: NasnetOp, channels: number, stride: number, inWidth = channels): OpSpec {
+  if (inWidth !== channels && op.includes('pool'))
+    throw new UserError(`NASNet cell: ${op} on a state of ${inWidth} channels cannot feed a block of ${channels}`, {
+      hint: 'only the first stem cell of an ImageNet NASNet reads a state of another width; pick an op other than a pool on that input',
+    });
   switch (op) {
     case 'identity':
-      return stride === 1 ? { kind: 'identity' } : { kind: 'reluconv', cout: channels, k: 1, stride };
+      return stride === 1 && inWidth === channels ? { kind: 'identity' } : { kind: 'reluconv', cout: channels, k: 1, stride };
     case 'conv_1x3_3x1':
       return { kind: 'factconv', cout: channels, k: 3, stride };
     case 'conv_1x7_7x1':
       return { kind: 'factconv', cout: channels, k: 7, stride };
-    case 'dil_conv_3x3':
-      return { kind: 'dilconv', cout: channels, k: 3, stride, dilation: 2 };
-    case 'avg_pool_3x3':
-      return { kind: 'pool', mode: 'avg', k: 3, stride };
-    case 'max_pool_3x3':
-      return { kind: 'pool', mode: 'max', k: 3, stride };
-    case 'max_pool_5x5':
-      return { kind: 'pool', mode: 'max', k: 5, stride };
-    case 'max_pool_7x7':
-      return { kind: 'pool', mode: 'max', k: 7, stride };
     case 'conv_1x1':
       return { kind: 'reluconv', cout: channels, k: 1, stride };
     case 'conv_3x3':
       return { kind: 'reluconv', cout: channels, k: 3, stride };
-    case 'sep_conv_3x3':
-      return { kind: 'sepconv', cout: channels, k: 3, stride };
-    case 'sep_conv_5x5':
-      return { kind: 'sepconv', cout: channels, k: 5, stride };
-    case 'sep_conv_7x7':
-      return { kind: 'sepconv', cout: channels, k: 7, stride };
+    default:
+      return namedEdgeSpec(op, channels, stride);
   }
 }

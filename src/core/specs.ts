@@ -252,6 +252,12 @@ export interface NasnetCellSpec {
   kind: 'nasnetcell';
   cell: string;
   reduce: boolean;
+  /**
+   * The cell's filters, when input 0 (h_{i-1}) has another width: input 1 then has `filters` channels and the
+   * ops on input 0 map its width to `filters` (NASNet-A-Mobile's first stem cell reads the 32-channel stem
+   * conv directly). Absent: both inputs have the same shape and the filters are their width.
+   */
+  filters?: number;
 }
 
 /** The kinds added for the seed networks (issue 11). */

@@ -10,12 +10,11 @@
  */
 import type { Architecture, Layer } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
+import type { CellGenotype } from './cell-space.js';
 import type { OpSpec } from '../core/ops.js';
 
-export interface DartsGenotype {
-  normal: string;
-  reduce: string;
-}
+/** The normal and the reduction cell string. */
+export type DartsGenotype = CellGenotype;
 
 export interface DartsNetOptions {
   name: string;

@@ -13,12 +13,8 @@
  */
 import type { Architecture } from '../core/arch.js';
 import { DARTS_INPUTS, DARTS_OPS, DARTS_STEPS, dartsCellString, parseDartsCell, type DartsEdge } from '../core/darts-cell.js';
-import { lutInstances } from '../core/decompose.js';
-import { UserError } from '../core/errors.js';
-import { opKey } from '../core/keys.js';
-import type { OpInstance } from '../core/ops.js';
-import type { Rng } from '../core/rng.js';
-import type { Decision, SearchSpace, SpaceOptions } from '../core/space.js';
+import type { Decision, SpaceOptions } from '../core/space.js';
+import { CellSpace } from './cell-space.js';
 import { dartsNetwork, type DartsGenotype } from './darts-net.js';
 import { checkChoices } from './space-util.js';
 
@@ -41,24 +37,16 @@ export interface DartsSpaceOptions extends SpaceOptions {
   channels?: number;
 }
 
-export class DartsSpace implements SearchSpace {
+export class DartsSpace extends CellSpace<DartsGenotype> {
   readonly id = 'darts';
   readonly description: string;
-  readonly resolution: number;
-  readonly classes: number;
   readonly cells: number;
   readonly channels: number;
-  private instances?: OpInstance[];
 
   constructor(opts: DartsSpaceOptions = {}) {
-    this.resolution = opts.resolution ?? 32;
-    this.classes = opts.classes ?? 10;
+    super('darts', opts);
     this.cells = opts.cells ?? 20;
     this.channels = opts.channels ?? 36;
-    // Two reductions (and FactorizedReduce after each) halve an even size: the resolution must be a multiple of 4.
-    if (!Number.isInteger(this.resolution) || this.resolution < 4 || this.resolution % 4 !== 0)
-      throw new UserError(`darts: resolution must be a multiple of 4 (two reduction cells halve it exactly), got ${opts.resolution}`, { hint: 'e.g. --resolution 32 (CIFAR-10, the default) or 64' });
-    if (!Number.isInteger(this.classes) || this.classes < 1) throw new UserError(`darts: classes must be a positive integer, got ${opts.classes}`);
     this.description = `DARTS cell space: normal and reduction cells of 4 nodes × 2 inputs × 8 ops, ${this.cells} cells at C=${this.channels}`;
   }
 
@@ -100,39 +88,25 @@ export class DartsSpace implements SearchSpace {
     );
   }
 
-  build(choices: readonly number[]): Architecture {
-    const g = this.genotype(choices);
-    const name = `${this.id}@${this.resolution}:${g.normal}/${g.reduce}`;
-    const arch = dartsNetwork(g, { name, resolution: this.resolution, classes: this.classes, cells: this.cells, channels: this.channels, stem: 'cifar' });
-    return { ...arch, space: { id: this.id, resolution: this.resolution, encoding: [...choices] } };
-  }
-
-  sample(rng: Rng): number[] {
-    return this.decisions().map((d) => rng.int(d.options.length));
+  protected network(g: DartsGenotype, name: string): Architecture {
+    return dartsNetwork(g, { name, resolution: this.resolution, classes: this.classes, cells: this.cells, channels: this.channels, stem: 'cifar' });
   }
 
   /**
-   * Every LUT instance of the space, through the decomposition the predictor uses (a cell is its edge ops,
-   * node sums and concat). Stem, preprocessing and head never change. A cell's parts depend only on its
-   * input shape, whether it reduces, and which (op, source is a cell input or not) pairs it holds; the cell
-   * with every edge the same op and sources 0/1, 0/2, 1/3, 2/4 holds each op at both, so one such member
-   * per op covers the space exactly.
+   * Stem, preprocessing and head never change. A cell's parts depend only on its input shape, whether it
+   * reduces, and which (op, source is a cell input or not) pairs it holds; the cell with every edge the same
+   * op and sources 0/1, 0/2, 1/3, 2/4 holds each op at both, so one such member per op covers the space exactly.
    */
-  allInstances(): OpInstance[] {
-    if (this.instances) return this.instances;
-    const seen = new Map<string, OpInstance>();
+  protected coverMembers(): number[][] {
     const sources = [[0, 1], [0, 2], [1, 3], [2, 4]];
-    for (let op = 1; op < DARTS_OPS.length; op++) {
-      const choices = DARTS_CELL_TYPES.flatMap(() =>
+    return Array.from({ length: DARTS_OPS.length - 1 }, (_, i) => i + 1).map((op) =>
+      DARTS_CELL_TYPES.flatMap(() =>
         NODES.flatMap((to, i) => {
           const [a, b] = sources[i];
           return [inputPairs(to).findIndex(([x, y]) => x === a && y === b), op, op];
         }),
-      );
-      for (const { inst } of lutInstances(this.build(choices))) seen.set(opKey(inst), inst);
-    }
-    this.instances = [...seen.values()];
-    return this.instances;
+      ),
+    );
   }
 }
 

@@ -10,7 +10,7 @@ import { createDartsSpace } from './darts.js';
 import { createNasnetSpace } from './nasnet.js';
 import { createFbnetSpace } from './fbnet.js';
 import { createRegNetSpace } from './regnet.js';
-import { createShuffleNetV2Space } from './shufflenetv2.js';
+import { createShuffleNetV2Space, createSposChannelSpace } from './shufflenetv2.js';
 
 export const SPACES = {
   mbv2: createMbv2Space,
@@ -18,6 +18,7 @@ export const SPACES = {
   nb201: createNb201Space,
   proxyless: createProxylessSpace,
   shufflenetv2: createShuffleNetV2Space,
+  'shufflenetv2-channels': createSposChannelSpace,
   fbnet: createFbnetSpace,
   regnet: createRegNetSpace,
   anynet: createAnyNetSpace('a'),

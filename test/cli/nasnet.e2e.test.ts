@@ -2,7 +2,8 @@
  * The `nasnet` space end to end: `nas export --space nasnet --random --seed K` writes ONNX files that pass
  * onnx.checker full_check and run in onnxruntime-node; `nas profile --space nasnet` fills a LUT (mock device)
  * with the cells' parts, which every strategy that applies (random, evolution, nsga2, the mnasnet RL
- * controller) then predicts its members with.
+ * controller) then predicts its members with. `--published NASNet-A-Mobile` exports, and is predicted with
+ * `--profile-missing`.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,8 +31,16 @@ describe('nasnet end to end', () => {
     written.push({ name: `nasnet-${seed}`, onnx: readFileSync(out) });
   });
 
+  it('nas export --published NASNet-A-Mobile', async () => {
+    const out = at('nasnet-a-mobile.onnx');
+    const r = await nasInProcess('export', '--published', 'NASNet-A-Mobile', '--resolution', '64', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await outputDims(out, 64)).toEqual([1, 1000, 1, 1]);
+    written.push({ name: 'NASNet-A-Mobile', onnx: readFileSync(out) });
+  });
+
   it.skipIf(PYTHON_ONNX_MISSING !== undefined)(`every file passes onnx.checker full_check (${PYTHON_ONNX_MISSING ?? 'python3-onnx'})`, () => {
-    expect(written.length).toBe(2);
+    expect(written.length).toBe(3);
     expect(onnxCheck(written)).toEqual({});
   });
 
@@ -43,6 +52,14 @@ describe('nasnet end to end', () => {
     const keys = Object.keys(JSON.parse(readFileSync(lut, 'utf8')).entries as Record<string, unknown>);
     for (const kind of ['factreduce', 'sepconv', 'dilconv', 'factconv', 'pool', 'sum', 'concat', 'reluconv']) expect(keys.some((k) => k.startsWith(`${kind}:`)), kind).toBe(true);
     expect(keys.some((k) => k.startsWith('nasnetcell:'))).toBe(false);
+  }, 120_000);
+
+  it('nas predict --published NASNet-A-Mobile --profile-missing measures its stem cells and cells into that LUT', async () => {
+    const r = await nasInProcess('predict', '--lut', lut, '--published', 'NASNet-A-Mobile', '--resolution', '64', '--profile-missing', '--device', 'mock', '--device-opt', 'noise=0', '--json', ...FAST);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).predictions[0].ms).toBeGreaterThan(0);
+    // The first stem cell's 7×7 sep conv reads the 32-channel stem conv (31×31 at 64 px) and maps it to 11.
+    expect(Object.keys(JSON.parse(readFileSync(lut, 'utf8')).entries)).toContain('sepconv:1x32x31x31:c11:k7:s2:f32');
   }, 120_000);
 
   // mnasnet is the RL controller over the space's decisions; its reward needs a target.

@@ -13,7 +13,7 @@ import { nasInProcess } from './helpers.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'hwnas-seed-spaces-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const SPACES = ['shufflenetv2', 'fbnet', 'regnet', 'anynet', 'anynet-b', 'anynet-c', 'anynet-d', 'anynet-e'];
+const SPACES = ['shufflenetv2', 'shufflenetv2-channels', 'fbnet', 'regnet', 'anynet', 'anynet-b', 'anynet-c', 'anynet-d', 'anynet-e'];
 
 async function runs(file: string, resolution: number): Promise<number[]> {
   const session = await ort.InferenceSession.create(file);

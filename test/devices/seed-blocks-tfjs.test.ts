@@ -1,7 +1,8 @@
 /**
  * Every seed block kind (issue 11) computes in the tfjs program what its ONNX export computes in onnxruntime
  * (max |Δ| ≤ 1e-4 on the same weights and input), on the tfjs cpu backend. Includes both ShuffleNetV2 forms and
- * SPOS's Xception block at both strides, the hard-sigmoid SE and FBNet's grouped pointwise mbconv.
+ * SPOS's Xception block at both strides, the hard-sigmoid SE, FBNet's grouped pointwise mbconv, and NASNet-A-Mobile's
+ * odd-size FactorizedReduce and stem cell.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { opModel } from '../../export/model.js';
 import { instance, SEED_KINDS, type OpInstance } from '../../src/core/ops.js';
 import { CATALOG } from '../fixtures/catalog.js';
 import { tfjsVersusOnnx } from '../core/tf-parity.js';
+import { NASNET_A } from '../../src/spaces/seed-nets/nasnet.js';
 
 const x = [1, 8, 9, 9] as const;
 const CASES: OpInstance[] = [
@@ -24,6 +26,10 @@ const CASES: OpInstance[] = [
   instance({ kind: 'conv', cout: 8, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu', pad: 0 }, x),
   instance({ kind: 'mbconv', cout: 8, k: 3, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: true, gate: 'hsigmoid' }, x),
   instance({ kind: 'mbconv', cout: 16, k: 5, stride: 1, expand: 3, se: 0, act: 'relu', skip: false, pwGroups: 2 }, x),
+  // NASNet-A-Mobile's: FactorizedReduce on odd sizes, a sep conv narrowing its input, a stem cell on a wider input 0.
+  instance({ kind: 'factreduce', cout: 8 }, [1, 6, 9, 7]),
+  instance({ kind: 'sepconv', cout: 4, k: 7, stride: 2 }, [1, 12, 9, 9]),
+  instance({ kind: 'nasnetcell', cell: NASNET_A.reduce, reduce: true, filters: 4 }, [1, 12, 9, 9]),
 ];
 
 beforeAll(async () => {

@@ -95,6 +95,7 @@ describe('DARTS cell', () => {
     expect(() => parseDartsCell('|sep_conv_3x3~0|sep_conv_3x3~0|+|a~0|b~1|+|a~0|b~1|+|a~0|b~1|')).toThrow(/two different nodes/);
     expect(() => parseDartsCell(DARTS_V2.normal.replace('dil_conv_3x3~2', 'dil_conv_3x3~5'))).toThrow(/nodes 0\.\.4, got ~5/);
     expect(() => parseDartsCell(DARTS_V2.normal.replace('sep_conv_3x3', 'conv_7x7'))).toThrow(/unknown op 'conv_7x7'/);
-    expect(() => outputShape({ kind: 'factreduce', cout: 8 }, [1, 8, 7, 7])).toThrow(/even height and width/);
+    expect(() => outputShape({ kind: 'factreduce', cout: 7 }, [1, 8, 8, 8])).toThrow(/cout must be even/);
+    expect(() => outputShape({ kind: 'dartscell', cell: DARTS_V2.reduce, reduce: true }, [1, 8, 7, 7])).toThrow(/even height and width/);
   });
 });

@@ -15,11 +15,14 @@ import { parseNasnetCell } from '../../src/core/nasnet-cell.js';
 import { instance, macs, outputShape } from '../../src/core/ops.js';
 import { Rng } from '../../src/core/rng.js';
 import { NasnetSpace } from '../../src/spaces/nasnet.js';
+import { NASNET_A as PUBLISHED } from '../../src/spaces/seed-nets/nasnet.js';
 import { createSpace } from '../../src/spaces/registry.js';
 
 // A small network keeps the test fast; the rules do not depend on the size.
 const space = new NasnetSpace({ resolution: 16, normalCells: 1, filters: 8 });
-// NASNet-A's cells (TF slim nasnet_utils.py NasNetANormalCell / NasNetAReductionCell), concatenating the unused states.
+// NASNet-A's cells (TF slim nasnet_utils.py NasNetANormalCell / NasNetAReductionCell) with slim's hiddenstate_indices
+// taken as written (slim's state 0 is h_i, ours h_{i-1}: these are the cells with the inputs swapped), concatenating
+// the unused states. The published net's cells, in our order and with slim's concat lists: seed-nets/nasnet.ts.
 const NASNET_A = {
   normal: '|sep_conv_5x5~0|sep_conv_3x3~1|+|sep_conv_5x5~1|sep_conv_3x3~1|+|avg_pool_3x3~0|identity~1|+|avg_pool_3x3~1|avg_pool_3x3~1|+|sep_conv_3x3~0|identity~0|',
   reduce: '|sep_conv_5x5~0|sep_conv_7x7~1|+|max_pool_3x3~0|sep_conv_7x7~1|+|avg_pool_3x3~0|sep_conv_5x5~1|+|identity~3|avg_pool_3x3~2|+|sep_conv_3x3~2|max_pool_3x3~0|',
@@ -61,6 +64,9 @@ describe('nasnet space', () => {
   it("holds NASNet-A's blocks (its encoding builds the same cells)", () => {
     const g = space.genotype(space.encode(NASNET_A));
     expect(g).toEqual(NASNET_A);
+    // NASNet-A-Mobile's blocks too (the space concatenates the unused states, not slim's lists).
+    const blocks = { normal: PUBLISHED.normal.split('>')[0], reduce: PUBLISHED.reduce.split('>')[0] };
+    expect(space.genotype(space.encode(blocks))).toEqual(blocks);
   });
 
   it('rejects an option index out of range, naming the decision', () => {

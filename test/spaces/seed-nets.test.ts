@@ -12,7 +12,7 @@ import { lowerArchitecture } from '../../src/core/lower/index.js';
 const NAMES = [
   'ResNet-18', 'ResNet-50', 'ResNeXt-50-32x4d', 'RegNetX-200MF', 'RegNetX-400MF', 'RegNetX-600MF', 'RegNetY-200MF', 'RegNetY-400MF',
   'RegNetY-600MF', 'ShuffleNetV2-1.0', 'SPOS', 'SqueezeNet-1.1', 'GoogLeNet', 'MobileNetV1-1.0', 'EfficientNet-B1', 'EfficientNet-B2',
-  'EfficientNet-B3', 'FBNet-A', 'DARTS-V2',
+  'EfficientNet-B3', 'FBNet-A', 'DARTS-V2', 'NASNet-A-Mobile',
 ];
 
 function within(ours: number, fig: Figure, rel: number): void {

@@ -10,8 +10,12 @@ import { Rng } from '../../src/core/rng.js';
 import { createSpace } from '../../src/spaces/registry.js';
 import { seedNet } from '../../src/spaces/seed-nets/index.js';
 import { AnyNetSpace } from '../../src/spaces/anynet.js';
+import { graphMetrics } from '../../src/core/graph/metrics.js';
+import { lowerArchitecture } from '../../src/core/lower/index.js';
+import { SPOS_CHOICES, SPOS_SCALE_IDS } from '../../src/spaces/seed-nets/shufflenet.js';
+import type { ShuffleNetV2Space } from '../../src/spaces/shufflenetv2.js';
 
-const SPACES = ['shufflenetv2', 'fbnet', 'regnet', 'anynet', 'anynet-b', 'anynet-c', 'anynet-d', 'anynet-e'];
+const SPACES = ['shufflenetv2', 'shufflenetv2-channels', 'fbnet', 'regnet', 'anynet', 'anynet-b', 'anynet-c', 'anynet-d', 'anynet-e'];
 
 describe.each(SPACES)('space %s', (id) => {
   const space = createSpace(id, { resolution: 64 });
@@ -78,5 +82,21 @@ describe('space rules', () => {
     const space = createSpace('shufflenetv2');
     const arch = space.build(Array.from({ length: 20 }, () => 3));
     expect(arch.layers.filter((l) => l.spec.kind === 'shufflev2' && l.spec.xception)).toHaveLength(20);
+  });
+
+  it("shufflenetv2-channels holds SPOS (its blocks and channel scales) at the published 328M FLOPs", () => {
+    const space = createSpace('shufflenetv2-channels') as ShuffleNetV2Space;
+    expect(space.decisions()).toHaveLength(40);
+    expect(space.decisions()[1]).toEqual({ name: 'block1.channels', options: ['0.2', '0.4', '0.6', '0.8', '1.0', '1.2', '1.4', '1.6', '1.8', '2.0'] });
+    const member = space.build(space.encode(SPOS_CHOICES, SPOS_SCALE_IDS));
+    const spos = seedNet('SPOS');
+    expect(member.layers.map((l) => l.spec)).toEqual(spos.layers.map((l) => l.spec));
+    // ../shared/data/published-nets lists SPOS's middle widths: int(cout/2 · scale).
+    const mids = member.layers.flatMap((l) => (l.spec.kind === 'shufflev2' ? [l.spec.mid] : []));
+    expect(mids).toEqual([44, 38, 25, 38, 48, 112, 64, 80, 96, 192, 256, 192, 160, 224, 256, 160, 320, 384, 320, 256]);
+    const { macs } = graphMetrics(lowerArchitecture(member));
+    expect(Math.abs(macs / 328e6 - 1)).toBeLessThan(0.03);
+    // Without the channel search, every middle width is cout/2 and a scale other than 1.0 is refused.
+    expect(() => (createSpace('shufflenetv2') as ShuffleNetV2Space).encode(SPOS_CHOICES, SPOS_SCALE_IDS)).toThrow(/shufflenetv2-channels/);
   });
 });

@@ -1,41 +1,45 @@
 /**
  * nasnetcell: a NASNet cell (src/core/nasnet-cell.ts), one instance of the general cell rule (cell.ts): two
- * inputs of the same shape, 5 blocks each the sum of two edges (possibly on the same state), the output the
- * concatenation of the chosen hidden states (by default those no block reads). In a reduction cell the edges on
- * the inputs have stride 2, and a concatenated input goes through FactorizedReduce first (TF slim's
- * _combine_unused_states), as an extra node with that one edge. For latency it counts as its edge ops, block
- * sums and the concat.
+ * inputs of the same height and width, 5 blocks each the sum of two edges (possibly on the same state), the
+ * output the concatenation of the chosen hidden states (by default those no block reads). In a reduction cell
+ * the edges on the inputs have stride 2, and a concatenated input goes through FactorizedReduce first (TF slim's
+ * _combine_unused_states), as an extra node with that one edge. With `filters`, input 0 may be wider than the
+ * cell (NASNet-A-Mobile's first stem cell): its edges map it to the filters. A reduction cell on an odd size
+ * gives ⌈h/2⌉, as TF's "same" padding does. For latency it counts as its edge ops, block sums and the concat.
  */
 import { UserError } from '../errors.js';
 import { NASNET_INPUTS, nasnetEdgeSpec, parseNasnetCell } from '../nasnet-cell.js';
-import type { NasnetCellSpec, Shape } from '../specs.js';
+import type { NasnetCellSpec, OpSpec, Shape } from '../specs.js';
 import type { Cell } from './cell.js';
 import type { Lowering } from './types.js';
-import { f } from '../key-fields.js';
+import { f, opt } from '../key-fields.js';
 
 export function nasnetCell(spec: NasnetCellSpec, input: Shape): Cell {
-  const channels = input[1];
+  const channels = spec.filters ?? input[1];
+  const width = (state: number) => (state === 0 ? input[1] : channels);
   const parsed = parseNasnetCell(spec.cell);
   const nodes: Cell['nodes'] = parsed.blocks.map((edges) => ({
-    edges: edges.map((e) => ({ from: e.from, spec: nasnetEdgeSpec(e.op, channels, spec.reduce && e.from < NASNET_INPUTS ? 2 : 1) })),
+    edges: edges.map((e) => ({ from: e.from, spec: nasnetEdgeSpec(e.op, channels, spec.reduce && e.from < NASNET_INPUTS ? 2 : 1, width(e.from)) })),
   }));
   const concat = parsed.concat.map((s) => {
-    if (!spec.reduce || s >= NASNET_INPUTS) return s;
-    nodes.push({ edges: [{ from: s, spec: { kind: 'factreduce', cout: channels } }] });
+    if (s >= NASNET_INPUTS || (!spec.reduce && width(s) === channels)) return s;
+    // slim reduces an unused input of another size or width: FactorizedReduce at stride 2, 1×1 conv-BN at stride 1.
+    const edge: OpSpec = spec.reduce ? { kind: 'factreduce', cout: channels } : { kind: 'conv', cout: channels, k: 1, stride: 1, groups: 1, dilation: 1, act: 'none' };
+    nodes.push({ edges: [{ from: s, spec: edge }] });
     return NASNET_INPUTS + nodes.length - 1;
   });
   return { inputs: NASNET_INPUTS, nodes, output: 'concat', concat, stride: spec.reduce ? 2 : 1 };
 }
 
 export const nasnetcell: Lowering<NasnetCellSpec> = {
-  fields: [f('cell', '', 'cell'), f('reduce', 'red', 'bool')],
+  fields: [f('cell', '', 'cell'), f('reduce', 'red', 'bool'), opt('filters', 'f', 'int')],
   inputs(s, input) {
     const { concat } = parseNasnetCell(s.cell);
     if (concat.length === 0) throw new UserError(`nasnetcell: the cell '${s.cell}' concatenates no state`, { hint: "list at least one state after '>'" });
-    const [, , h, w] = input;
-    if (s.reduce && (h % 2 !== 0 || w % 2 !== 0))
-      throw new UserError(`nasnetcell: a reduction cell needs an even height and width, got ${h}x${w}`, { hint: 'pick a resolution that stays even down to the last reduction' });
-    return [input, input];
+    if (s.filters === undefined) return [input, input];
+    if (!Number.isInteger(s.filters) || s.filters < 1) throw new UserError(`nasnetcell: filters must be a positive integer, got ${s.filters}`);
+    const [n, , h, w] = input;
+    return [input, [n, s.filters, h, w]];
   },
   cell: (s, input) => nasnetCell(s, input),
 };

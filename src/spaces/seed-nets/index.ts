@@ -4,6 +4,7 @@ import type { Architecture } from '../../core/arch.js';
 import { CLASSICS } from './classic.js';
 import { DARTS_NETS } from './darts.js';
 import { EFFICIENTNETS, FBNET_A } from './efficientnet.js';
+import { NASNET_NETS } from './nasnet.js';
 import { REGNETS } from './regnet.js';
 import { RESNETS } from './resnet.js';
 import { SHUFFLENETS } from './shufflenet.js';
@@ -11,7 +12,7 @@ import type { SeedNet } from './types.js';
 
 export type { SeedNet, Figure } from './types.js';
 
-export const SEED_NETS: readonly SeedNet[] = [...RESNETS, ...REGNETS, ...SHUFFLENETS, ...CLASSICS, ...EFFICIENTNETS, FBNET_A, ...DARTS_NETS];
+export const SEED_NETS: readonly SeedNet[] = [...RESNETS, ...REGNETS, ...SHUFFLENETS, ...CLASSICS, ...EFFICIENTNETS, FBNET_A, ...DARTS_NETS, ...NASNET_NETS];
 
 export function findSeedNet(name: string): SeedNet | undefined {
   return SEED_NETS.find((n) => n.name === name);

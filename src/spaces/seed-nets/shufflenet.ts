@@ -58,9 +58,13 @@ export function sposArch(name: string, choices: readonly number[], scales: reado
   return arch(name, resolution, [...layers('stem', [conv(SPOS_STEM, 3, 2)]), ...layers('block', body), ...layers('head', [conv(SPOS_LAST, 1, 1)]), ...head(classes)]);
 }
 
-// OneShot/network.py __main__: architecture and scale_ids of the searched net (choice 0-3, scale index into 0.2..2.0 by 0.2).
-const SPOS_CHOICES = [0, 0, 3, 1, 1, 1, 0, 0, 2, 0, 2, 1, 1, 0, 2, 0, 2, 1, 3, 2];
-const SPOS_SCALES = [1.4, 1.2, 0.8, 1.2, 0.6, 1.4, 0.8, 1.0, 0.6, 1.2, 1.6, 1.2, 1.0, 1.4, 1.6, 1.0, 1.0, 1.2, 1.0, 0.8];
+/** SPOS's channel search: the middle width's scales (OneShot/network.py scale_list, 0.2 to 2.0 by 0.2). */
+export const SPOS_CHANNEL_SCALES = [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0] as const;
+
+// OneShot/network.py __main__: architecture and scale_ids of the searched net (choice 0-3, scale index into SPOS_CHANNEL_SCALES).
+export const SPOS_CHOICES = [0, 0, 3, 1, 1, 1, 0, 0, 2, 0, 2, 1, 1, 0, 2, 0, 2, 1, 3, 2];
+export const SPOS_SCALE_IDS = [6, 5, 3, 5, 2, 6, 3, 4, 2, 5, 7, 5, 4, 6, 7, 4, 4, 5, 4, 3];
+const SPOS_SCALES = SPOS_SCALE_IDS.map((i) => SPOS_CHANNEL_SCALES[i]);
 
 export const SHUFFLENETS: SeedNet[] = [
   {
