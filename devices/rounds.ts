@@ -228,12 +228,20 @@ export async function timeModelsInRounds(
   device: Device,
   models: readonly LazyModel[],
   protocol: TimingProtocol,
-  opts: { seed?: number; onComplete?: (done: number, total: number) => void } = {},
+  opts: {
+    seed?: number;
+    onComplete?: (done: number, total: number) => void;
+    /** Rounds already taken by id (a resumed run), and a hook after each round (to persist it). */
+    done?: ReadonlyMap<string, readonly RoundRecord[]>;
+    onRound?: (id: string, rounds: readonly RoundRecord[]) => void;
+  } = {},
 ): Promise<RoundedResult[]> {
   const built = new Map<string, ModelUnderTest>();
   let done = 0;
   const results = await measureInRounds(models, (m) => m.id, protocol, {
     seed: opts.seed,
+    done: opts.done,
+    onRound: opts.onRound && ((m, rounds) => opts.onRound!(m.id, rounds)),
     time: (m) => {
       let model = built.get(m.id);
       if (!model) built.set(m.id, (model = m.build()));

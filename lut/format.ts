@@ -100,4 +100,21 @@ export interface LutCalibration {
   /** What the networks were, e.g. "mbv2@96 random seed 1000 ×24 + 13 published". */
   source: string;
   createdAt: string;
+  /** Set when in-context variants were measured too (nas profile): which fit was kept and why. */
+  context?: CalibrationContext;
+}
+
+/**
+ * The choice between the fit on the plain calibration networks and their in-context variants together
+ * (per-class scales allowed) and the fit on the plain networks alone (src/predict/context-fit.ts).
+ */
+export interface CalibrationContext {
+  /** The context classes whose variants were measured, e.g. ["se", "se+hswish"]. */
+  classes: string[];
+  /** How many in-context variant networks were measured. */
+  variantNets: number;
+  kept: 'context' | 'plain-nets';
+  reason: string;
+  /** RMS relative error (%) over every measured network (plain and variants) of each fit and of the plain sum. */
+  rmsErrorPct: { context: number; plainNets?: number; plainSum: number };
 }

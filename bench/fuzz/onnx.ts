@@ -20,6 +20,7 @@ import { isUserError } from '../../src/core/errors.js';
 import { onnxMetrics } from '../../src/onnx/primitives.js';
 import { MAX_OPSET, MIN_OPSET, readOnnxGraph } from '../../src/onnx/read.js';
 import { mutateValue } from './harness.js';
+import { shapeChainModel } from './onnx-models.js';
 
 const { onnx } = onnxProto;
 type Model = onnxProto.onnx.IModelProto;
@@ -28,28 +29,6 @@ const float = (name: string, dims: number[]) => ({ name, dims, dataType: 1, floa
 const int64 = (name: string, values: number[]) => ({ name, dims: [values.length], dataType: 7, int64Data: values });
 const input = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
 const encode = (m: Model) => onnx.ModelProto.encode(onnx.ModelProto.create(m)).finish();
-
-/** x → Conv 3x3 → Shape → Gather(0) → Unsqueeze → Concat(-1) → Reshape: shape arithmetic to fold. */
-function shapeChain(): Uint8Array {
-  return encode({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'chain',
-      node: [
-        { name: 'conv', opType: 'Conv', input: ['x', 'w'], output: ['c'], attribute: [{ name: 'pads', type: 7, ints: [1, 1, 1, 1] }] },
-        { name: 'shape', opType: 'Shape', input: ['c'], output: ['s'] },
-        { name: 'gather', opType: 'Gather', input: ['s', 'zero'], output: ['n'], attribute: [{ name: 'axis', type: 2, i: 0 }] },
-        { name: 'unsq', opType: 'Unsqueeze', input: ['n', 'axes'], output: ['n1'] },
-        { name: 'cat', opType: 'Concat', input: ['n1', 'minus1'], output: ['target'], attribute: [{ name: 'axis', type: 2, i: 0 }] },
-        { name: 'reshape', opType: 'Reshape', input: ['c', 'target'], output: ['y'] },
-      ],
-      initializer: [float('w', [4, 3, 3, 3]), { name: 'zero', dims: [], dataType: 7, int64Data: [0] }, int64('axes', [0]), int64('minus1', [-1])],
-      input: [input('x', [1, 3, 8, 8])],
-      output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
-    },
-  });
-}
 
 /** A transformer-ish block: MatMul, Add, Transpose, Softmax, Split, Slice, ReduceMean, Pad, Resize, Where, Constant. */
 function mixedOps(): Uint8Array {
@@ -117,7 +96,7 @@ function exportedNet(): Uint8Array {
 }
 
 export function onnxSeeds(): Uint8Array[] {
-  return [shapeChain(), mixedOps(), exportedNet()];
+  return [shapeChainModel({ name: 'chain', weightDims: [4, 3, 3, 3], dims: [1, 3, 8, 8] }), mixedOps(), exportedNet()];
 }
 
 /** Values a careless or hostile file holds in its numeric and name fields. */

@@ -6,6 +6,7 @@
  */
 import { activationBytes, macs, type OpInstance } from '../../src/core/ops.js';
 import { hash32, Rng } from '../../src/core/rng.js';
+import { contextClass } from '../../src/predict/context.js';
 
 export interface MockCostModel {
   /** Fixed cost of one model run (session/dispatch), ms. */
@@ -22,6 +23,12 @@ export interface MockCostModel {
   outlierRate: number;
   /** Changes every sequence of noise while keeping it reproducible. */
   seed: number;
+  /**
+   * Per context class (src/predict/context.ts, e.g. "se+hswish"), how much more (or less) an op of that
+   * class costs inside a network (a model of several ops) than on its own: the effect in-context
+   * calibration learns on real runtimes, made exact for tests. Classes not listed: 1.
+   */
+  contextScales?: Record<string, number>;
 }
 
 export const DEFAULT_MOCK_COST: MockCostModel = {
@@ -41,7 +48,9 @@ export function opCostMs(inst: OpInstance, m: MockCostModel): number {
 
 /** Noise-free time of one run of a model made of `ops`, ms. */
 export function modelCostMs(ops: readonly OpInstance[], m: MockCostModel): number {
-  return ops.reduce((sum, op) => sum + opCostMs(op, m), m.overheadMs);
+  const inContext = ops.length > 1 && m.contextScales;
+  const scale = (op: OpInstance) => (inContext && Object.hasOwn(m.contextScales!, contextClass(op.spec)) ? m.contextScales![contextClass(op.spec)] : 1);
+  return ops.reduce((sum, op) => sum + scale(op) * opCostMs(op, m), m.overheadMs);
 }
 
 /** An endless reproducible stream of synthetic run times around `baseMs`. */

@@ -6,6 +6,7 @@
 import { OP_KINDS } from '../../src/core/keys.js';
 import { macs, type OpInstance, type OpKind } from '../../src/core/ops.js';
 import { UserError } from '../../src/core/errors.js';
+import { parseContextClassList } from '../../src/predict/context.js';
 import { measure, type SampleSource } from '../harness.js';
 import { hostInfo } from '../host.js';
 import { listOption, numberOption } from '../options.js';
@@ -24,7 +25,7 @@ export class MockDevice implements Device {
 
   constructor(options: DeviceOptions = {}) {
     const d = DEFAULT_MOCK_COST;
-    const num = (key: keyof MockCostModel, min: number, integer = false) => numberOption(NAME, options, key, d[key], { min, integer });
+    const num = (key: Exclude<keyof MockCostModel, 'contextScales'>, min: number, integer = false) => numberOption(NAME, options, key, d[key], { min, integer });
     this.cost = {
       overheadMs: num('overheadMs', 0),
       opMs: num('opMs', 0),
@@ -33,6 +34,7 @@ export class MockDevice implements Device {
       noise: num('noise', 0),
       outlierRate: num('outlierRate', 0),
       seed: num('seed', 0, true),
+      ...contextScalesOption(options),
     };
     this.unsupported = listOption(NAME, options, 'unsupported', OP_KINDS);
     this.delayMs = numberOption(NAME, options, 'delayMs', 0, { min: 0 });
@@ -44,7 +46,8 @@ export class MockDevice implements Device {
       runtime: 'mock',
       runtimeVersion: '1',
       ep: 'synthetic',
-      options: { ...this.cost, unsupported: this.unsupported.join(',') },
+      // contextScales only when set, so the LUTs of a mock without it keep their ids.
+      options: { ...withoutContextScales(this.cost), ...(this.cost.contextScales ? { contextScales: formatContextScales(this.cost.contextScales) } : {}), unsupported: this.unsupported.join(',') },
       host: hostInfo(),
       timing: 'synthetic: overhead + Σ(op cost + MACs/throughput + bytes/bandwidth), seeded log-normal noise',
     };
@@ -86,9 +89,26 @@ export class MockDevice implements Device {
   }
 }
 
+/** `contextScales=plain:0.9,se:1.5,se+hswish:1.3`: class:factor pairs, each class as parseContextClassList reads it (or plain). */
+function contextScalesOption(options: DeviceOptions): { contextScales?: Record<string, number> } {
+  const raw = options.contextScales;
+  if (raw === undefined || raw === '') return {};
+  const scales: Record<string, number> = {};
+  for (const item of String(raw).split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [cls, factor, ...rest] = item.split(':');
+    const value = Number(factor);
+    if (rest.length || !(value > 0)) throw new UserError(`device '${NAME}': option 'contextScales' takes class:factor pairs with a factor > 0 (e.g. se:1.5,se+hswish:1.3), got ${JSON.stringify(item)}`);
+    scales[cls === 'plain' ? '' : (parseContextClassList(cls)[0] ?? '')] = value;
+  }
+  return { contextScales: scales };
+}
+
+const withoutContextScales = ({ contextScales: _, ...rest }: MockCostModel) => rest;
+const formatContextScales = (s?: Record<string, number>) => (s ? Object.entries(s).map(([c, v]) => `${c || 'plain'}:${v}`).join(',') : '');
+
 export const mockFactory = {
   name: NAME,
-  options: ['overheadMs', 'opMs', 'macsPerMs', 'bytesPerMs', 'noise', 'outlierRate', 'seed', 'unsupported', 'delayMs'],
+  options: ['overheadMs', 'opMs', 'macsPerMs', 'bytesPerMs', 'noise', 'outlierRate', 'seed', 'contextScales', 'unsupported', 'delayMs'],
   description: 'deterministic FLOPs-based synthetic device for tests (never runs the model)',
   available: async () => true as const,
   create: (options: DeviceOptions) => new MockDevice(options),

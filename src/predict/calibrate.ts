@@ -11,7 +11,9 @@ import { lutInstances } from '../core/decompose.js';
 import { UserError } from '../core/errors.js';
 import { opKey, parseOpKey } from '../core/keys.js';
 import { activationBytes } from '../core/ops.js';
+import type { RoundRecord } from '../../devices/rounds.js';
 import type { Device } from '../../devices/types.js';
+import { contentHash } from '../../lut/journal.js';
 import type { Lut, LutCalibration } from '../../lut/format.js';
 import { classScale, contextClass } from './context.js';
 import { predict } from './predictor.js';
@@ -180,19 +182,36 @@ export function calibratedSum(c: LutCalibration, s: Sums): number {
   return c.baseMs + scaled - c.perOpMs * s.ops - c.perByteMs * s.bytes;
 }
 
+export interface CalibrateOptions {
+  onProgress?: (done: number, total: number) => void;
+  /** Rounds already taken, by calibrationNetId (a resumed run), and a hook after each round to persist it. */
+  done?: ReadonlyMap<string, readonly RoundRecord[]>;
+  onRound?: (id: string, rounds: readonly RoundRecord[]) => void;
+}
+
+/** A network's id among calibration measurements: its name and a hash of its content, so a resumed run matches it whatever the order. */
+export function calibrationNetId(arch: Architecture): string {
+  return `${arch.name}#${contentHash(JSON.stringify([arch.input, arch.layers]))}`;
+}
+
+/** Measures `archs` end to end on `device` (the LUT's device); the times, in the order of `archs`. */
+export async function measureCalibrationNets(lut: Lut, device: Device, archs: readonly Architecture[], o: CalibrateOptions = {}): Promise<{ arch: Architecture; ms: number }[]> {
+  const { networkModel } = await import('../../export/model.js');
+  const { timeModelsInRounds } = await import('../../devices/rounds.js');
+  // The networks in the LUT's own protocol: with rounds, spread over the calibration like the entries were.
+  const models = archs.map((arch) => ({ id: calibrationNetId(arch), build: () => networkModel(arch) }));
+  const results = await timeModelsInRounds(device, models, lut.protocol, { onComplete: o.onProgress, done: o.done, onRound: o.onRound });
+  return archs.map((arch, i) => ({ arch, ms: results[i].stats.median }));
+}
+
 /** Measures `archs` end to end on `device` (the LUT's device) and fits the calibration. */
 export async function calibrate(
   lut: Lut,
   device: Device,
   archs: Architecture[],
   source: string,
-  onProgress?: (done: number, total: number) => void,
+  o: CalibrateOptions = {},
 ): Promise<{ calibration: LutCalibration; measured: { arch: Architecture; ms: number }[] }> {
-  const { networkModel } = await import('../../export/model.js');
-  const { timeModelsInRounds } = await import('../../devices/rounds.js');
-  // The networks in the LUT's own protocol: with rounds, spread over the calibration like the entries were.
-  const models = archs.map((arch, i) => ({ id: `${i}:${arch.name}`, build: () => networkModel(arch) }));
-  const results = await timeModelsInRounds(device, models, lut.protocol, { onComplete: onProgress });
-  const measured = archs.map((arch, i) => ({ arch, ms: results[i].stats.median }));
+  const measured = await measureCalibrationNets(lut, device, archs, o);
   return { calibration: fitCalibration(lut, measured, source), measured };
 }

@@ -6,7 +6,8 @@
  * class, learnt from networks whose blocks carry the class in their real context (contextVariants).
  */
 import type { Architecture, Layer } from '../core/arch.js';
-import type { Act, OpSpec } from '../core/ops.js';
+import { UserError } from '../core/errors.js';
+import { ACTS, type Act, type OpInstance, type OpSpec } from '../core/ops.js';
 import type { LutCalibration } from '../../lut/format.js';
 
 const PLAIN_ACTS: readonly string[] = ['relu', 'relu6', 'none'];
@@ -49,13 +50,48 @@ export function withContextClass(arch: Architecture, cls: string): Architecture 
   return { ...arch, name: `${arch.name}~${cls || 'plain'}`, layers, space: undefined };
 }
 
+/** The non-plain context classes of `instances`, sorted. */
+export function contextClassesOf(instances: Iterable<OpInstance>): string[] {
+  const seen = new Set<string>();
+  for (const inst of instances) seen.add(contextClass(inst.spec));
+  seen.delete('');
+  return [...seen].sort();
+}
+
+/** A comma-separated list of classes as a user writes them ("se,hswish,se+swish"), checked: SE and/or one non-ReLU activation. */
+export function parseContextClassList(text: string): string[] {
+  const out = new Set<string>();
+  const plainActs = new Set(PLAIN_ACTS);
+  for (const raw of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const parts = raw.split('+');
+    const acts = parts.filter((p) => p !== 'se');
+    const ok =
+      parts.filter((p) => p === 'se').length <= 1 &&
+      acts.length <= 1 &&
+      acts.every((a) => (ACTS as readonly string[]).includes(a) && !plainActs.has(a)) &&
+      parts.length === new Set(parts).size;
+    if (!ok)
+      throw new UserError(`unknown context class '${raw}'`, {
+        hint: `a class is se, a non-ReLU activation (${ACTS.filter((a) => !plainActs.has(a)).join(', ')}) or both joined by + (e.g. se+hswish)`,
+      });
+    out.add([...(parts.includes('se') ? ['se'] : []), ...acts].join('+'));
+  }
+  return [...out].sort();
+}
+
 /**
  * Calibration networks for the classes a LUT holds that plain networks lack: `nets` cycled through the
- * classes, one variant each, so every class gets ⌈nets/classes⌉ networks (or at least `min`).
+ * classes, one variant each, so every class gets `perClass` networks (by default ⌈nets/classes⌉, at least `min`).
  */
-export function contextVariants(nets: readonly Architecture[], classes: readonly string[], min = 3): Architecture[] {
+export function contextVariants(nets: readonly Architecture[], classes: readonly string[], min = 3, perClassWanted?: number): Architecture[] {
   const wanted = classes.filter((c) => c !== '');
   if (!wanted.length || !nets.length) return [];
-  const perClass = Math.max(min, Math.ceil(nets.length / wanted.length));
-  return wanted.flatMap((cls, k) => Array.from({ length: perClass }, (_, i) => withContextClass(nets[(k * perClass + i) % nets.length], cls)));
+  const perClass = perClassWanted ?? Math.max(min, Math.ceil(nets.length / wanted.length));
+  // A variant no block of which could take the class (e.g. blocks that have SE already) is its base again: left out.
+  return wanted.flatMap((cls, k) =>
+    Array.from({ length: perClass }, (_, i) => nets[(k * perClass + i) % nets.length])
+      .map((base) => ({ base, variant: withContextClass(base, cls) }))
+      .filter(({ base, variant }) => variant.layers.some((l, i) => l !== base.layers[i]))
+      .map(({ variant }) => variant),
+  );
 }

@@ -3,6 +3,7 @@
  * fetched, so the file can be mailed, archived or opened offline. Tables and provenance are rendered
  * here (readable without JavaScript); the page script (page-script.ts) draws the charts.
  */
+import { METRIC_HEADERS, metricCells } from '../core/arch-metrics.js';
 import { ms } from '../core/format.js';
 import type { VerifiedMember, VerifyResult } from '../verify/types.js';
 import { chartJsSource } from './chartjs.js';
@@ -53,7 +54,7 @@ function memberRow(m: VerifiedMember, targetMs: number | null): string {
     m.measured ? ci(m.measured.ci95) : '–'
   }</td><td>${m.measured ? m.measured.n : '–'}</td><td class="${errClass}">${err}</td><td>${m.measured ? (m.onMeasuredFront ? 'yes' : '<b class="bad">dropped</b>') : '–'}</td>${
     targetMs === null ? '' : `<td>${m.withinTarget === null ? '–' : m.withinTarget ? 'yes' : 'no'}</td>`
-  }<td class="name">${esc(m.name)}</td></tr>`;
+  }${metricCells(m.metrics).map((c) => `<td>${esc(c)}</td>`).join('')}<td class="name">${esc(m.name)}</td></tr>`;
 }
 
 function blockTables(r: VerifyResult): string {
@@ -153,7 +154,7 @@ ${summaryCards(r)}
 <div class="chart wide" style="height:${blockHeight}px"><canvas id="blocks"></canvas></div>
 </div>
 <h2>Nets</h2>
-<div class="scroll"><table class="data"><tr><th>#</th><th title="${esc(r.accuracyLabel)}">${esc(r.accuracyLabel.split(' (')[0])}</th><th>predicted ms</th><th>95% CI</th><th>measured ms</th><th>95% CI</th><th>runs</th><th>error</th><th>on measured front</th>${target}<th>name</th></tr>
+<div class="scroll"><table class="data"><tr><th>#</th><th title="${esc(r.accuracyLabel)}">${esc(r.accuracyLabel.split(' (')[0])}</th><th>predicted ms</th><th>95% CI</th><th>measured ms</th><th>95% CI</th><th>runs</th><th>error</th><th>on measured front</th>${target}${METRIC_HEADERS.map((h) => `<th>${h}</th>`).join('')}<th>name</th></tr>
 ${r.members.map((m) => memberRow(m, r.targetMs)).join('\n')}
 </table></div>
 ${failures.length ? `<h2>Failures</h2><ul>${failures.map((m) => `<li>#${m.index} failed to ${esc(m.failure!.stage)}: <code>${esc(m.failure!.message)}</code></li>`).join('')}</ul>` : ''}

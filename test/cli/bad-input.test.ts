@@ -80,6 +80,9 @@ describe('command-line shape', () => {
     [['predict', '--lut', lut, '--space', 'nb201', '--random', '1000000000'], /--random must be a positive integer ≤ 100000/],
     [['search', '--space', 'nb201', '--lut', lut, '--out', at('a.json'), '--budget', '1e9'], /--budget must be a positive integer ≤ 10000000, got 1000000000/],
     [['search', '--space', 'nb201', '--lut', lut, '--out', at('a.json'), '--target-ms', 'NaN'], /--target-ms must be a positive number/],
+    // A local search evaluates one candidate at a time: --pending alone would be ignored, silently.
+    [['search', '--space', 'nb201', '--lut', lut, '--out', at('a.json'), '--pending', '4'], /--pending needs --redis/],
+    [['profile', '--device', 'mock', '--space', 'nb201', '--context-nets', '-1', '--out', at('p.json')], /--context-nets must be a non-negative integer ≤ 10000, got -1/],
   ])('%j', async (args, message) => {
     const t0 = Date.now();
     expectError(await nas(...args), message);

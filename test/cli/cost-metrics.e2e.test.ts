@@ -2,29 +2,14 @@
  * Cost metrics through the CLI (in-process): nas predict, export and search report MACs, parameters
  * and activations from the architecture's graph; search takes them as limits and as the objective.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { archMetrics } from '../../src/core/arch-metrics.js';
 import { architectureFromJson, readJsonFile } from '../../src/core/arch-file.js';
 import { readFrontFile } from '../../src/search/front-file.js';
 import { createSpace } from '../../src/spaces/registry.js';
-import { expectUserError, nasInProcess as nas } from './helpers.js';
+import { expectUserError, mockLutFixture, nasInProcess as nas } from './helpers.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'nas-costs-'));
-const at = (name: string) => path.join(dir, name);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => {
-  process.exitCode = undefined;
-});
-const lut = at('mock.lut.json');
-const FAST = ['--warmup', '1', '--min-repeats', '3', '--max-repeats', '5', '--max-time-ms', '50', '--target-ci', '0.5'];
-
-beforeAll(async () => {
-  const r = await nas('profile', '--device', 'mock', '--device-opt', 'noise=0', '--space', 'nb201', '--calibrate', '0', '--out', lut, ...FAST);
-  if (r.code !== 0) throw new Error(r.stderr);
-});
+const { at, lut } = mockLutFixture('nas-costs-', ['--space', 'nb201']);
 
 describe('cost metrics on the CLI', () => {
   it('nas predict reports them in JSON and text', async () => {

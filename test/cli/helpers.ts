@@ -1,6 +1,8 @@
 /** Runs the real CLI (src/cli/run.ts through tsx) in a child process. */
 import { spawnSync } from 'node:child_process';
-import { vi } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,4 +43,29 @@ export async function nasInProcess(...args: string[]): Promise<CliResult> {
   } finally {
     vi.restoreAllMocks();
   }
+}
+
+/** Timing flags that keep a mock-device LUT quick to profile. */
+export const FAST_TIMING = ['--warmup', '1', '--min-repeats', '3', '--max-repeats', '5', '--max-time-ms', '50', '--target-ci', '0.5'];
+/** The mock device without noise: the same figures every run. */
+export const EXACT_MOCK = ['--device', 'mock', '--device-opt', 'noise=0'];
+
+/**
+ * For a test file that works on one mock-device LUT: a temporary folder (removed after the file), the
+ * LUT profiled in it before the tests (`source`: what to profile, e.g. ['--space', 'nb201']), and
+ * process.exitCode reset after each test (in-process commands set it).
+ */
+export function mockLutFixture(prefix: string, source: string[], timeoutMs = 60_000): { dir: string; at: (name: string) => string; lut: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const at = (name: string) => path.join(dir, name);
+  const lut = at('mock.lut.json');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
+  beforeAll(async () => {
+    const r = await nasInProcess('profile', ...EXACT_MOCK, ...source, '--calibrate', '0', '--out', lut, ...FAST_TIMING);
+    if (r.code !== 0) throw new Error(r.stderr);
+  }, timeoutMs);
+  return { dir, at, lut };
 }

@@ -1,29 +1,14 @@
 /** nas scale end to end (in-process) on a mock-device LUT: the family, the latency-aware member, export of a member, bad input. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectUserError, nasInProcess as nas } from './helpers.js';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { EXACT_MOCK, expectUserError, mockLutFixture, nasInProcess as nas } from './helpers.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'nas-scale-'));
-const at = (name: string) => path.join(dir, name);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => {
-  process.exitCode = undefined;
-});
-const lut = at('mock.lut.json');
-const FAST = ['--warmup', '1', '--min-repeats', '3', '--max-repeats', '5', '--max-time-ms', '50', '--target-ci', '0.5'];
-const MOCK = ['--device', 'mock', '--device-opt', 'noise=0'];
+const { at, lut } = mockLutFixture('nas-scale-', ['--published', 'EfficientNet-B0', '--resolution', '32'], 120_000);
 const BASE = ['--base', 'EfficientNet-B0', '--resolution', '32'];
-
-beforeAll(async () => {
-  const r = await nas('profile', ...MOCK, '--published', 'EfficientNet-B0', '--resolution', '32', '--calibrate', '0', '--out', lut, ...FAST);
-  if (r.code !== 0) throw new Error(r.stderr);
-}, 120_000);
 
 describe('nas scale', () => {
   it('scales B0 with the paper’s coefficients, finds the latency-aware member and writes members nas export takes', async () => {
-    const r = await nas('scale', ...BASE, '--lut', lut, '--profile-missing', ...MOCK, '--phis', '2', '--phi-max', '0.5', '--phi-step', '0.25', '--target-ms', '100', '--out', at('fam.json'), '--json');
+    const r = await nas('scale', ...BASE, '--lut', lut, '--profile-missing', ...EXACT_MOCK, '--phis', '2', '--phi-max', '0.5', '--phi-step', '0.25', '--target-ms', '100', '--out', at('fam.json'), '--json');
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.coefficients).toMatchObject({ alpha: 1.2, beta: 1.1, gamma: 1.15, how: 'paper' });

@@ -18,6 +18,19 @@ const big = instance({ kind: 'conv', cout: 64, k: 3, stride: 1, groups: 1, dilat
 const mb = instance({ kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 6, se: 0, act: 'relu6', skip: true }, [1, 16, 16, 16]);
 
 describe('mock device', () => {
+  it('contextScales: an op of a class costs its factor inside a network, and 1× on its own', async () => {
+    const se = instance({ kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 6, se: 0.25, act: 'hswish', skip: true }, [1, 16, 16, 16]);
+    const exact = { noise: 0, outlierRate: 0, overheadMs: 0 };
+    const d = new MockDevice({ ...exact, contextScales: 'plain:0.5,se+hswish:2' });
+    await d.init();
+    const c = { ...DEFAULT_MOCK_COST, ...exact };
+    expect((await d.time(model([se]), protocol)).stats.median).toBeCloseTo(opCostMs(se, c), 9);
+    expect((await d.time(model([mb, se]), protocol)).stats.median).toBeCloseTo(0.5 * opCostMs(mb, c) + 2 * opCostMs(se, c), 9);
+    expect((await d.init()).options.contextScales).toBe('plain:0.5,se+hswish:2');
+    expect((await new MockDevice().init()).options).not.toHaveProperty('contextScales'); // the LUT ids of a mock without it stay
+    expect(() => new MockDevice({ contextScales: 'se:0' })).toThrow(/class:factor pairs with a factor > 0/);
+  });
+
   it('is deterministic and never sleeps', async () => {
     const a = new MockDevice();
     const b = new MockDevice();

@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { networkModel } from '../../export/model.js';
 import { UserError } from '../../src/core/errors.js';
@@ -10,8 +9,8 @@ import { parseInputShape, readOnnxGraph } from '../../src/onnx/read.js';
 import { createSpace } from '../../src/spaces/registry.js';
 import { Rng } from '../../src/core/rng.js';
 import { conformanceCases, NODE_CASES } from './conformance-cases.js';
+import { shapeChainModel } from '../../bench/fuzz/onnx-models.js';
 
-const { onnx } = onnxProto;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-read-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const write = (name: string, bytes: Uint8Array | string) => {
@@ -19,39 +18,6 @@ const write = (name: string, bytes: Uint8Array | string) => {
   writeFileSync(f, bytes);
   return f;
 };
-
-/** A model: x [dims] → Conv 3x3 → Shape → Gather(0) → Unsqueeze → Concat(-1) → Reshape → output. */
-function shapeChainModel(opts: { opset?: number; dims?: (number | string)[]; external?: string; weightDims?: number[]; outputless?: boolean } = {}): Uint8Array {
-  const int64 = (name: string, values: number[]) => ({ name, dims: [values.length], dataType: 7, int64Data: values });
-  const wDims = opts.weightDims ?? [8, 3, 3, 3];
-  const weight: onnxProto.onnx.ITensorProto = { name: 'w', dims: wDims, dataType: 1, floatData: Array(wDims.reduce((a, b) => a * b, 1)).fill(0.01) };
-  if (opts.external) {
-    weight.floatData = [];
-    weight.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-    weight.externalData = [{ key: 'location', value: opts.external }, { key: 'offset', value: '0' }, { key: 'length', value: String(8 * 27 * 4) }];
-  }
-  const dims = opts.dims ?? [1, 3, 16, 16];
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: opts.opset ?? 17 }],
-    graph: {
-      name: 'g',
-      node: [
-        { name: 'conv', opType: 'Conv', input: ['x', 'w'], output: ['c'], attribute: [{ name: 'pads', type: 7, ints: [1, 1, 1, 1] }] },
-        { name: 'shape', opType: 'Shape', input: ['c'], output: ['s'] },
-        { name: 'gather', opType: 'Gather', input: ['s', 'zero'], output: ['n'], attribute: [{ name: 'axis', type: 2, i: 0 }] },
-        { name: 'unsq', opType: 'Unsqueeze', input: ['n', 'axes'], output: ['n1'] },
-        { name: 'cat', opType: 'Concat', input: ['n1', 'minus1'], output: ['target'], attribute: [{ name: 'axis', type: 2, i: 0 }] },
-        { name: 'reshape', opType: 'Reshape', input: ['c', 'target'], output: ['y'] },
-        ...(opts.outputless ? [{ name: 'lost', opType: 'Conv', input: ['x', 'w'], output: [] }] : []),
-      ],
-      initializer: [weight, { name: 'zero', dims: [], dataType: 7, int64Data: [0] }, int64('axes', [0]), int64('minus1', [-1])],
-      input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } }],
-      output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
-}
 
 describe('reading ONNX files', () => {
   it('infers shapes and folds the shape arithmetic (Shape → Gather → Unsqueeze → Concat → Reshape)', async () => {

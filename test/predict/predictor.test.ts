@@ -4,7 +4,8 @@ import { opKey, parseOpKey } from '../../src/core/keys.js';
 import { activationBytes } from '../../src/core/ops.js';
 import { Rng } from '../../src/core/rng.js';
 import { fitCalibration, lutSums } from '../../src/predict/calibrate.js';
-import { contextClass, contextVariants, withContextClass } from '../../src/predict/context.js';
+import { contextClass, contextVariants, parseContextClassList, withContextClass } from '../../src/predict/context.js';
+import { chooseContextFit } from '../../src/predict/context-fit.js';
 import { MissingEntriesError, missingInstances, predict } from '../../src/predict/predictor.js';
 import { createMbv2Space } from '../../src/spaces/mbv2.js';
 import type { LatencyStats } from '../../devices/types.js';
@@ -115,6 +116,34 @@ describe('LUT predictor', () => {
     const plainOnly = fitCalibration(withVariants, plain.map((arch) => ({ arch, ms: time(arch) })), 'synthetic');
     expect(plainOnly.classScales).toBeUndefined();
     expect(predict({ ...withVariants, calibration: plainOnly }, heldOut).ms).toBeLessThan(0.9 * time(heldOut));
+  });
+
+  it('keeps the in-context fit only when it beats the plain sum, and says why (chooseContextFit)', () => {
+    const rng = new Rng(31);
+    const plain = Array.from({ length: 8 }, () => space.build(space.sample(rng)));
+    const variants = contextVariants(plain, ['se']);
+    const withVariants: Lut = { ...lut, entries: { ...lut.entries } };
+    for (const a of variants) for (const { inst } of lutInstances(a)) withVariants.entries[opKey(inst)] ??= lut.entries[Object.keys(lut.entries)[0]];
+    const plainSum = (arch: (typeof plain)[number]) => predict({ ...withVariants, calibration: undefined }, arch, { breakdown: false }).ms;
+    // Every network exactly the plain sum: no fit can beat it, so none is kept and the message says so.
+    const exact = chooseContextFit(withVariants, plain.map((arch) => ({ arch, ms: plainSum(arch) })), variants.map((arch) => ({ arch, ms: plainSum(arch) })), ['se'], 'synthetic');
+    expect(exact.calibration).toBeUndefined();
+    expect(exact.message).toMatch(/calibration not kept: the fit with the in-context networks fits the measured networks no better than the plain sum/);
+    // SE blocks 1.4× in context: the per-class fit is kept, with the figures of the fits it beat.
+    const time = (arch: (typeof plain)[number]) => 0.2 + Object.entries(lutSums(withVariants, arch).byClass).reduce((sum, [c, v]) => sum + (c === 'se' ? 1.4 : 1) * v, 0);
+    const kept = chooseContextFit(withVariants, plain.map((arch) => ({ arch, ms: time(arch) })), variants.map((arch) => ({ arch, ms: time(arch) })), ['se'], 'synthetic');
+    expect(kept.calibration?.classScales?.['se']).toBeCloseTo(1.4, 4);
+    expect(kept.calibration?.context).toMatchObject({ classes: ['se'], variantNets: variants.length, kept: 'context' });
+    expect(kept.calibration!.context!.rmsErrorPct.plainNets).toBeGreaterThan(kept.calibration!.context!.rmsErrorPct.context);
+  });
+
+  it('leaves out variants no block of which can take the class, and reads class lists strictly', () => {
+    const se = withContextClass(space.build(space.sample(new Rng(4))), 'se');
+    expect(contextVariants([se], ['se'])).toHaveLength(0); // every block has SE already
+    expect(contextVariants([se], ['hswish'])).toHaveLength(3);
+    expect(parseContextClassList('hswish+se, se,hswish')).toEqual(['hswish', 'se', 'se+hswish']);
+    expect(() => parseContextClassList('se+se')).toThrow(/unknown context class/);
+    expect(() => parseContextClassList('relu')).toThrow(/unknown context class/);
   });
 
   it('never keeps a fit under which an op of the LUT costs less than nothing', () => {

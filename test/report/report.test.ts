@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockDevice } from '../../devices/mock/index.js';
+import { formatCount } from '../../src/core/format.js';
 import { verifyCsv } from '../../src/report/csv.js';
 import { renderHtmlReport } from '../../src/report/html.js';
 import type { VerifyResult } from '../../src/verify/types.js';
@@ -66,6 +67,16 @@ describe('HTML report', () => {
     expect(JSON.parse(json).members[3].name).toBe('odd "name", with </script><b>');
     expect(page).toContain('odd &#34;name&#34;, with &#60;/script&#62;&#60;b&#62;');
     expect(page).toContain('failed to run: <code>line one,\nline &#34;two&#34;</code>');
+  });
+
+  it('gives every net its MACs, parameters and activations, as verify\'s JSON has them', () => {
+    const page = html();
+    expect(page).toMatch(/<th>on measured front<\/th><th>≤[^<]+<\/th><th>MACs<\/th><th>params<\/th><th>activations<\/th><th>name<\/th>/);
+    for (const m of result.members) {
+      const [macs, params, activations] = [m.metrics.macs, m.metrics.params, m.metrics.activations].map(formatCount);
+      expect(m.metrics.macs).toBeGreaterThan(0);
+      expect(page).toContain(`<td>${macs}</td><td>${params}</td><td>${activations}</td><td class="name">`);
+    }
   });
 
   it('shows the provenance: device, LUT, front and protocol', () => {

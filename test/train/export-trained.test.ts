@@ -8,7 +8,7 @@ import { chainArch, convSpec, type Architecture } from '../../src/core/arch.js';
 import { Rng } from '../../src/core/rng.js';
 import type { Samples } from '../../src/data/types.js';
 import { useTrainingBackend } from '../../src/train/backend.js';
-import { checkTrainedExport, EXPORT_TOLERANCE, exportTrained, trainedModel } from '../../src/train/export-trained.js';
+import { checkTrainedExport, EXPORT_TOLERANCE, exportTrained, ROUNDING_FACTOR, trainedModel } from '../../src/train/export-trained.js';
 import { foldedWeights } from '../../src/train/fold.js';
 import { Network } from '../../src/train/nn/network.js';
 import { recalibrate, train } from '../../src/train/trainer.js';
@@ -87,6 +87,10 @@ describe('export of trained networks', () => {
       const check = await checkTrainedExport(net, readFileSync(file), validation);
       expect(check.images).toBe(128);
       expect(check.maxAbsDiff).toBeLessThanOrEqual(EXPORT_TOLERANCE);
+      // A well-conditioned net: float32 rounding moves its logits far less than the bar, which stays 1e-4.
+      expect(check.roundingMaxAbsDiff).toBeGreaterThan(0);
+      expect(ROUNDING_FACTOR * check.roundingMaxAbsDiff).toBeLessThan(EXPORT_TOLERANCE);
+      expect(check.tolerance).toBe(EXPORT_TOLERANCE);
       expect(check.onnxAccuracy).toBe(check.tfjsAccuracy);
       expect(check.disagreements).toBe(0);
       expect(check.passed).toBe(true);
@@ -124,6 +128,22 @@ describe('export of trained networks', () => {
     expect(check.maxAbsDiff).toBeGreaterThan(0.49);
     expect(check.maxAbsDiff).toBeLessThan(0.51);
     expect(check.passed).toBe(false);
+    net.dispose();
+  });
+
+  it('widens the bar to float32 rounding in an ill-conditioned net (BatchNorm over near-constant channels), and only that far', async () => {
+    const net = await trained(KINDS_B);
+    // Running variances near 0, as a recalibration over a few images leaves them in a barely trained net: γ/√(var+ε) ≈ 316.
+    for (const p of net.params().filter((q) => q.name.endsWith('.var'))) tf.tidy(() => p.variable.assign(tf.mul(p.value, 1e-7)));
+    const check = await checkTrainedExport(net, trainedModel(net).onnx, validation);
+    expect(check.roundingMaxAbsDiff).toBeGreaterThan(EXPORT_TOLERANCE / ROUNDING_FACTOR);
+    expect(check.tolerance).toBe(ROUNDING_FACTOR * check.roundingMaxAbsDiff);
+    expect(check.maxAbsDiff).toBeLessThanOrEqual(check.tolerance);
+    // A real slip (0.5 on one logit) stays far above what rounding explains.
+    const bias = net.params().find((p) => p.name === 'layer7.fc.bias')!;
+    const exported = trainedModel(net).onnx;
+    tf.tidy(() => bias.variable.assign(tf.add(bias.value, tf.tensor1d([0.5 * check.maxAbsLogit, 0, 0, 0]))));
+    expect((await checkTrainedExport(net, exported, validation)).passed).toBe(false);
     net.dispose();
   });
 });

@@ -42,18 +42,22 @@ export async function openFarmDevice(a: FarmArgs & Parameters<typeof toDeviceOpt
   });
 }
 
+/** Candidates under evaluation at once on a farm, unless --pending says otherwise. */
+const DEFAULT_PENDING = 8;
+
 /** The flags of `nas search --redis`: accuracy evaluations on the farm's workers, the strategy asynchronous. */
 export function searchFarmOptions<T>(y: Argv<T>) {
   return y
     .option('redis', { type: 'string', describe: 'evaluate on a farm: workers started with the same evaluator flags (nas worker --evaluator …) take the evaluations from this Redis; random, evolution and nsga2 then run asynchronously' })
-    .option('pending', { type: 'number', default: 8, describe: 'with --redis: candidates under evaluation at once (keep it ≥ the workers\' slots); part of the search: the same seed and --pending give the same front whatever the number of workers' })
+    // No yargs default: --pending given without --redis must be told apart from the default, to refuse it.
+    .option('pending', { type: 'number', describe: `with --redis: candidates under evaluation at once (keep it ≥ the workers' slots; default ${DEFAULT_PENDING}); part of the search: the same seed and --pending give the same front whatever the number of workers` })
     .option('farm-wait', { type: 'number', default: 10, describe: 'farm: seconds to wait for a worker serving the evaluator (at the start, and when all have left mid-run) before giving up' })
     .option('farm-attempts', { type: 'number', default: 3, describe: 'farm: tries per evaluation before it is reported failed with its reason' });
 }
 
 export interface SearchFarmArgs {
   redis?: string;
-  pending: number;
+  pending?: number;
   farmWait: number;
   farmAttempts: number;
   evaluator: string;
@@ -62,10 +66,17 @@ export interface SearchFarmArgs {
 
 /** Checks the farm flags of a search before any work starts (a no-op without --redis). */
 export async function checkSearchFarmArgs(a: SearchFarmArgs): Promise<void> {
-  if (a.redis === undefined) return;
+  if (a.redis === undefined) {
+    // A local search evaluates one candidate at a time: --pending would change nothing, silently.
+    if (a.pending !== undefined)
+      throw new UserError('--pending needs --redis: it is how many candidates a farm evaluates at once; a local search evaluates one at a time', {
+        hint: 'drop --pending, or evaluate on a farm: --redis redis://HOST:6379 with workers started by nas worker --evaluator …',
+      });
+    return;
+  }
   if (!(a.farmWait >= 0)) throw new UserError(`--farm-wait must be a non-negative number of seconds, got ${a.farmWait}`);
   if (!(Number.isInteger(a.farmAttempts) && a.farmAttempts >= 1)) throw new UserError(`--farm-attempts must be a positive integer, got ${a.farmAttempts}`);
-  if (!(Number.isInteger(a.pending) && a.pending >= 1)) throw new UserError(`--pending must be a positive integer (candidates under evaluation at once), got ${a.pending}`);
+  if (a.pending !== undefined && !(Number.isInteger(a.pending) && a.pending >= 1)) throw new UserError(`--pending must be a positive integer (candidates under evaluation at once), got ${a.pending}`);
   const [{ FARM_EVALUATORS }, { ASYNC_POLICIES }, { parseRedisUrl }] = await Promise.all([
     import('../../farm/evaluation.js'),
     import('../../search/strategies/async.js'),
@@ -82,7 +93,7 @@ export async function checkSearchFarmArgs(a: SearchFarmArgs): Promise<void> {
 export async function openSearchFarm(a: SearchFarmArgs, local: AccuracyEvaluator): Promise<{ strategy: Searcher; evaluator: FarmEvaluator } | undefined> {
   if (a.redis === undefined) return undefined;
   const [{ AsyncSearch }, { FarmEvaluator }] = await Promise.all([import('../../search/strategies/async.js'), import('../../farm/evaluation.js')]);
-  const strategy = new AsyncSearch(a.strategy, a.pending);
+  const strategy = new AsyncSearch(a.strategy, a.pending ?? DEFAULT_PENDING);
   const evaluator = await FarmEvaluator.open({ redis: a.redis, local, waitMs: a.farmWait * 1000, attempts: a.farmAttempts, log });
   return { strategy, evaluator };
 }

@@ -34,10 +34,19 @@ interface ProfileArgs extends FarmArgs, DeviceArgs, ProtocolArgs {
   onnx?: string[];
   inputShape?: string[];
   waitQuiet?: number;
+  contextNets?: number;
+  contextClasses?: string;
+}
+
+/** What the calibration measures: the plain networks and their in-context variants for `classes`. */
+interface CalibrationPlan {
+  nets: Architecture[];
+  variants: Architecture[];
+  classes: string[];
 }
 
 /** The instances to measure, deduplicated by key, and the label recorded in the LUT's `spaces`. */
-async function instancesToProfile(a: ProfileArgs): Promise<{ instances: OpInstance[]; label: string; calibrationNets: Architecture[] }> {
+async function instancesToProfile(a: ProfileArgs): Promise<{ instances: OpInstance[]; label: string; calibration: CalibrationPlan; variantInstances: number }> {
   const byKey = new Map<string, OpInstance>();
   let label: string;
   let calibrationNets: Architecture[];
@@ -60,7 +69,23 @@ async function instancesToProfile(a: ProfileArgs): Promise<{ instances: OpInstan
     const rng = new Rng(CALIBRATION_SEED);
     calibrationNets = Array.from({ length: a.calibrate }, () => space.build(space.sample(rng)));
   }
-  return { instances: [...byKey.values()], label, calibrationNets };
+  const calibration = await planContext(a, calibrationNets, byKey.values());
+  // The variants' ops are profiled with the rest: their blocks (with SE, another activation) may be ones the space lacks.
+  const before = byKey.size;
+  const { lutInstances } = await import('../../core/decompose.js');
+  for (const arch of calibration.variants) for (const { inst } of lutInstances(arch)) if (!byKey.has(opKey(inst))) byKey.set(opKey(inst), inst);
+  return { instances: [...byKey.values()], label, calibration, variantInstances: byKey.size - before };
+}
+
+/**
+ * The in-context variants of the calibration networks: one set per context class (src/predict/context.ts)
+ * of the ops being profiled, or of --context-classes; none when calibration is off or --context-nets 0.
+ */
+async function planContext(a: ProfileArgs, nets: Architecture[], instances: Iterable<OpInstance>): Promise<CalibrationPlan> {
+  if (nets.length < 3 || a.contextNets === 0) return { nets, variants: [], classes: [] };
+  const { contextClassesOf, contextVariants, parseContextClassList } = await import('../../predict/context.js');
+  const classes = a.contextClasses !== undefined ? parseContextClassList(a.contextClasses) : contextClassesOf(instances);
+  return { nets, variants: contextVariants(nets, classes, 3, a.contextNets), classes };
 }
 
 export const profileCommand: CommandModule<object, ProfileArgs> = {
@@ -79,13 +104,27 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         default: 20,
         describe: 'after profiling, measure this many whole networks of the space end to end and fit the per-op costs a one-op model pays (0 = off)',
       })
+      .option('context-nets', {
+        type: 'number',
+        describe:
+          'calibration: in-context variant networks measured per context class (the calibration nets with every block given SE / the activation), for one scale per class (0 = off; default: the --calibrate count spread over the classes, at least 3)',
+      })
+      .option('context-classes', {
+        type: 'string',
+        describe: 'calibration: the context classes to measure in context, comma-separated (se, hswish, swish, se+hswish, …; default: those of the ops profiled)',
+      })
       .example('$0 profile --device cpu --space mbv2 --resolution 96 --out cpu-mbv2-96.lut.json', '') as never,
   handler: async (a) => {
     if (a.onnx?.length) return profileOnnxFiles(a);
     const protocol = toProtocol(a);
     if (a.waitQuiet !== undefined && !(a.waitQuiet > 0)) throw new UserError(`--wait-quiet takes a number of seconds > 0, got ${a.waitQuiet}`);
     if (!Number.isInteger(a.calibrate) || a.calibrate < 0) throw new UserError(`--calibrate must be a non-negative integer, got ${a.calibrate}`);
-    const { instances, label, calibrationNets } = await instancesToProfile(a);
+    const { instances, label, calibration: plan, variantInstances } = await instancesToProfile(a);
+    if (plan.variants.length)
+      log(
+        `calibration will also measure ${plan.variants.length} in-context variant networks for the context classes ${plan.classes.join(', ')} ` +
+          `(${variantInstances} of the ${instances.length} op instances are theirs); --context-nets 0 turns this off`,
+      );
     const { resolveDevice } = await import('../../../devices/registry.js');
     const { profile } = await import('../../profile/profiler.js');
     const farm = a.redis ? await openFarmDevice(a) : undefined;
@@ -108,7 +147,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         workerDevice: { name: a.device, options: toDeviceOptions(a) },
       });
       progress.stop();
-      const calibration = calibrationNets.length >= 3 ? await runCalibration(a.out, device, calibrationNets, label) : undefined;
+      const calibration = plan.nets.length >= 3 ? await runCalibration(a.out, device, plan, label) : undefined;
       const seconds = (Date.now() - started) / 1000;
       logDeviceWarnings(result.device);
       emit(a, { lut: a.out, device: result.device, ...result.summary, calibration, seconds }, () =>
@@ -117,7 +156,9 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
           ...(calibration
             ? [
                 `calibrated on ${calibration.fittedOn} networks measured end to end: base ${ms(calibration.baseMs)} ms, per op ${ms(calibration.perOpMs)} ms, ` +
-                  `per MB of activations ${ms(calibration.perByteMs * 1e6)} ms, scale ${(calibration.scale ?? 1).toFixed(3)}; fit RMS error ${calibration.rmsErrorPct.toFixed(1)}%`,
+                  `per MB of activations ${ms(calibration.perByteMs * 1e6)} ms, scale ${(calibration.scale ?? 1).toFixed(3)}` +
+                  `${calibration.classScales ? `, class scales ${Object.entries(calibration.classScales).map(([c, v]) => `${c || 'plain'} ${v.toFixed(3)}`).join(', ')}` : ''}; fit RMS error ${calibration.rmsErrorPct.toFixed(1)}%`,
+                ...(calibration.context ? [`  ${calibration.context.reason}`] : []),
               ]
             : []),
           `device ${result.device.device} (${result.device.runtime} ${result.device.runtimeVersion}, ${result.device.ep}); overhead ${ms(result.overheadMs)} ms`,
@@ -135,24 +176,57 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
   },
 };
 
-/** Measures the calibration networks and stores the fit in the LUT (atomically). */
-async function runCalibration(lutPath: string, device: Device, nets: Architecture[], label: string): Promise<LutCalibration | undefined> {
+/**
+ * Measures the calibration networks (and their in-context variants) and stores the fit in the LUT
+ * (atomically). Every round is kept beside the LUT (`<lut>.calibration.rounds.json`) until the fit is
+ * stored, so a run killed while calibrating measures only the rounds still missing when run again.
+ */
+async function runCalibration(lutPath: string, device: Device, plan: CalibrationPlan, label: string): Promise<LutCalibration | undefined> {
   const { readLut, updateLut } = await import('../../../lut/store.js');
-  const { calibrate, calibrationHelps } = await import('../../predict/calibrate.js');
+  const { lutInstances } = await import('../../core/decompose.js');
+  const { calibrationHelps, calibrationNetId, fitCalibration, measureCalibrationNets } = await import('../../predict/calibrate.js');
+  const { chooseContextFit } = await import('../../predict/context-fit.js');
+  const { PartialRounds } = await import('../../profile/partial-rounds.js');
   const lut = readLut(lutPath);
-  const progress = createProgress(`calibrating on ${nets.length} networks`, nets.length);
+  // A variant with an op the device cannot run (unsupported, so not in the LUT) cannot be predicted: left out.
+  const variants = plan.variants.filter((arch) => lutInstances(arch).every(({ inst }) => Object.hasOwn(lut.entries, opKey(inst))));
+  if (variants.length < plan.variants.length) log(`calibration: ${plan.variants.length - variants.length} in-context variant networks left out (the device cannot run some of their ops)`);
+  const nets = [...plan.nets, ...variants];
+  const partial = PartialRounds.open(`${lutPath}.calibration`, lut.id);
+  const resumed = nets.filter((arch) => partial.get(calibrationNetId(arch))).length;
+  if (resumed) log(`calibration: resuming, ${resumed} of ${nets.length} networks have rounds from an interrupted run`);
+  const progress = createProgress(`calibrating on ${plan.nets.length} networks${variants.length ? ` + ${variants.length} in-context variants` : ''}`, nets.length);
   try {
-    const { calibration } = await calibrate(lut, device, nets, `${label}: ${nets.length} networks measured end to end`, (done) => progress.update(done));
+    const measured = await measureCalibrationNets(lut, device, nets, {
+      onProgress: (done) => progress.update(done),
+      done: partial.all(),
+      onRound: (id, rounds) => partial.set(id, rounds),
+    });
     progress.stop();
-    if (!calibrationHelps(calibration)) {
-      log(
-        `calibration not kept: it fits the ${nets.length} measured networks no better than the plain sum ` +
-          `(RMS error ${calibration.rmsErrorPct.toFixed(1)}% vs ${calibration.plainRmsErrorPct?.toFixed(1)}%); the timings were probably disturbed by other load — re-run on a quiet machine`,
-      );
-      return undefined;
+    const source = `${label}: ${plan.nets.length} networks measured end to end`;
+    let calibration: LutCalibration | undefined;
+    if (variants.length) {
+      const choice = chooseContextFit(lut, measured.slice(0, plan.nets.length), measured.slice(plan.nets.length), plan.classes, source);
+      if (!choice.calibration) log(choice.message);
+      calibration = choice.calibration;
+    } else {
+      const fit = fitCalibration(lut, measured, source);
+      if (calibrationHelps(fit)) calibration = fit;
+      else
+        log(
+          `calibration not kept: it fits the ${nets.length} measured networks no better than the plain sum ` +
+            `(RMS error ${fit.rmsErrorPct.toFixed(1)}% vs ${fit.plainRmsErrorPct?.toFixed(1)}%); the timings were probably disturbed by other load — re-run on a quiet machine`,
+        );
     }
-    updateLut(lutPath, (current) => ({ ...current, calibration, updatedAt: new Date().toISOString() }));
+    if (calibration) {
+      const kept = calibration;
+      updateLut(lutPath, (current) => ({ ...current, calibration: kept, updatedAt: new Date().toISOString() }));
+    }
+    partial.remove();
     return calibration;
+  } catch (e) {
+    partial.close(); // the rounds taken so far stay beside the LUT for the next run
+    throw e;
   } finally {
     progress.stop();
   }
