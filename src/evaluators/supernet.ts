@@ -47,6 +47,8 @@ export interface SupernetEvaluatorOptions {
   /** Supernet budget in epochs over the training images (default 10). */
   epochs?: number;
   sampler?: SamplerKind;
+  /** In-place distillation (supernet.ts): the step's first path teaches the others. */
+  distill?: boolean;
   /** Weight sharing between the options of a layer (default independent). */
   sharing?: Sharing;
   /** The space the supernet holds; default: the space of the first architecture evaluated. */
@@ -70,8 +72,9 @@ export function supernetOptionsFromArgs(o: SupernetFlagOptions): SupernetEvaluat
   if (epochs !== undefined && !(Number.isFinite(epochs) && epochs > 0)) throw new UserError(`--supernet-epochs must be a positive number, got ${epochs}`);
   const sampler = a.supernetSampler === undefined ? undefined : checkSampler(String(a.supernetSampler));
   const sharing = a.supernetSharing === undefined ? undefined : checkSharing(String(a.supernetSharing));
+  const distill = a.supernetDistill === undefined ? undefined : Boolean(a.supernetDistill);
   const space = typeof a.space === 'string' ? { id: a.space, resolution: a.resolution as number | undefined } : undefined;
-  return { training: o.training, file: file ?? `${out}.supernet`, epochs, sampler, sharing, space };
+  return { training: o.training, file: file ?? `${out}.supernet`, epochs, sampler, distill, sharing, space };
 }
 
 export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvaluator {
@@ -82,6 +85,7 @@ export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvalu
     ...dataSettings(training),
     epochs: opts.epochs ?? DEFAULT_SUPERNET_EPOCHS,
     sampler: opts.sampler ?? 'uniform',
+    distill: opts.distill ?? false,
     sharing: opts.sharing ?? 'independent',
     batchSize: training.batchSize ?? 64,
     optimizer: training.optimizer ?? {},
@@ -118,6 +122,7 @@ export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvalu
         warmupSteps: settings.warmupSteps,
         seed: settings.seed,
         sampler: settings.sampler,
+        distill: settings.distill,
         checkpoint: file,
         settings: { space: { id: space.id, resolution: space.resolution }, ...dataSettings(training) },
         onProgress: report,
