@@ -18,6 +18,9 @@
  * the stand-alone accuracies (a file of the same settings is reused, so several supernet variants are
  * compared with one reference; computed and written when missing). It may name several files, one per
  * seed, computed in parallel (`--standalone-seeds 1 --reference r1.json`) and joined when all exist.
+ * --reference-nets A:B trains nets A+1..B only (0-based, end excluded), to split a reference over processes.
+ * --weights CKPT [--score-nets A:B] scores the weights of a checkpoint as they are (a partial training too), with
+ * and without BatchNorm recalibration, writing partial scores to --out; --scores a.json,b.json joins such files.
  * --scores FILE takes the supernet scores of an earlier --out instead of training and scoring. --skip-supernet computes the
  * reference only; without --reference and with --standalone-seeds '' the supernet scores are printed alone.
  */
@@ -25,6 +28,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { kendallTau, spearmanRho } from '../src/core/agreement.js';
+import type { Architecture } from '../src/core/arch.js';
 import { Rng } from '../src/core/rng.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { useTrainingBackend } from '../src/train/backend.js';
@@ -34,6 +38,8 @@ import { checkSampler } from '../src/train/supernet/sampler.js';
 import { Supernet } from '../src/train/supernet/supernet.js';
 import { adaptArchitecture, loadTrainingData, type TrainEvaluatorOptions } from '../src/train/train-evaluator.js';
 import { evaluate, recalibrate, train } from '../src/train/trainer.js';
+import { readCheckpoint } from '../src/train/checkpoint.js';
+import * as tf from '@tensorflow/tfjs';
 
 const { values: v } = parseArgs({
   options: {
@@ -58,6 +64,9 @@ const { values: v } = parseArgs({
     'skip-supernet': { type: 'boolean', default: false },
     out: { type: 'string' },
     scores: { type: 'string' },
+    'reference-nets': { type: 'string' },
+    weights: { type: 'string' },
+    'score-nets': { type: 'string' },
   },
 });
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -85,7 +94,7 @@ console.log(`load average at start: ${load()}`);
 
 const rng = new Rng(1000 + data.seed!);
 const seen = new Set<string>();
-const archs = [];
+const archs: Architecture[] = [];
 while (archs.length < nets) {
   const a = space.build(space.sample(rng));
   if (!seen.has(a.name)) archs.push(a);
@@ -104,48 +113,53 @@ interface Reference {
 const refSettings = { space: 'mbv2', resolution: space.resolution, images: data.limit, validation: data.validation, downscale: data.downscale, dataSeed: data.seed, batch: data.batchSize, optimizer, epochs: Number(v['standalone-epochs']), seeds };
 let reference: Reference | undefined;
 const refFiles = (v.reference ?? '').split(',').filter((f) => f !== '');
+const [from, to] = (v['reference-nets'] ?? `0:${nets}`).split(':').map(Number);
 if (refFiles.length && refFiles.every((f) => existsSync(f))) {
-  // several files (e.g. one per seed, computed in parallel) are joined in the order given
+  // several files (one per seed or per range of nets, computed in parallel) are joined: per seed, the nets each file has
+  const bySeed = new Map<number, { acc: (number | null)[]; secs: (number | null)[]; load: string[] }>();
   for (const f of refFiles) {
     const r = JSON.parse(readFileSync(f, 'utf8')) as Reference;
-    const mine = { ...r.settings, seeds: [] };
-    if (!isDeepStrictEqual(mine, { ...refSettings, seeds: [] }) || !isDeepStrictEqual(r.nets, archs.map((a) => a.name)))
+    if (!isDeepStrictEqual({ ...r.settings, seeds: [] }, { ...refSettings, seeds: [] }) || !isDeepStrictEqual(r.nets, archs.map((a) => a.name)))
       throw new Error(`${f} holds a reference of other settings: ${JSON.stringify(r.settings)}; here ${JSON.stringify(refSettings)}`);
-    if (!reference) reference = { ...r, settings: { ...r.settings } };
-    else {
-      reference.accuracy.push(...r.accuracy);
-      reference.seconds.push(...r.seconds);
-      reference.load.push(...r.load);
-      (reference.settings.seeds as number[]).push(...(r.settings.seeds as number[]));
-    }
+    (r.settings.seeds as number[]).forEach((s, k) => {
+      const e = bySeed.get(s) ?? { acc: archs.map(() => null), secs: archs.map(() => null), load: [] };
+      r.accuracy[k].forEach((a, i) => a !== null && ((e.acc[i] = a), (e.secs[i] = r.seconds[k][i])));
+      e.load.push(r.load[k]);
+      bySeed.set(s, e);
+    });
   }
-  seeds.splice(0, seeds.length, ...(reference!.settings.seeds as number[]));
-  console.log(`stand-alone reference (seeds ${seeds.join(',')}) reused from ${refFiles.join(', ')} (trained under load ${reference!.load.join(' / ')})`);
+  const complete = [...bySeed].filter(([, e]) => e.acc.every((a) => a !== null));
+  if (!complete.length) throw new Error(`${refFiles.join(', ')}: no seed has all ${nets} nets`);
+  seeds.splice(0, seeds.length, ...complete.map(([s]) => s));
+  reference = { settings: { ...refSettings, seeds }, nets: archs.map((a) => a.name), accuracy: complete.map(([, e]) => e.acc as number[]), seconds: complete.map(([, e]) => e.secs as number[]), load: complete.map(([, e]) => e.load.join(', ')) };
+  console.log(`stand-alone reference (seeds ${seeds.join(',')}) from ${refFiles.join(', ')} (trained under load ${reference.load.join(' / ')})`);
 } else if (seeds.length) {
-  if (refFiles.length > 1) throw new Error(`--reference names ${refFiles.length} files and some are missing: compute each with its own --standalone-seeds first`);
-  console.log(`stand-alone reference: ${nets} nets x seeds ${seeds.join(',')}, ${v['standalone-epochs']} epoch(s) each, batch ${v.batch}, ${optimizer.kind}; ${backend.detail}`);
-  reference = { settings: refSettings, nets: archs.map((a) => a.name), accuracy: [], seconds: [], load: [] };
+  if (refFiles.length > 1) throw new Error(`--reference names ${refFiles.length} files and some are missing: compute each with its own --standalone-seeds / --reference-nets first`);
+  console.log(`stand-alone reference: nets ${from + 1}-${to} of ${nets} x seeds ${seeds.join(',')}, ${v['standalone-epochs']} epoch(s) each, batch ${v.batch}, ${optimizer.kind}; ${backend.detail}`);
+  const partial = { settings: refSettings, nets: archs.map((a) => a.name), accuracy: [] as (number | null)[][], seconds: [] as (number | null)[][], load: [] as string[] };
   for (const s of seeds) {
-    const acc: number[] = [];
-    const secs: number[] = [];
+    const acc: (number | null)[] = archs.map(() => null);
+    const secs: (number | null)[] = archs.map(() => null);
     for (const [i, arch] of archs.entries()) {
+      if (i < from || i >= to) continue;
       const t = performance.now();
       const net = new Network(adaptArchitecture(arch, image, image.classes), { seed: s });
       try {
         await train(net, image, { epochs: Number(v['standalone-epochs']), batchSize: data.batchSize, optimizer, seed: s });
         recalibrate(net, image, image.count, data.batchSize);
-        acc.push(evaluate(net, prepared.validation).accuracy);
+        acc[i] = evaluate(net, prepared.validation).accuracy;
       } finally {
         net.dispose();
       }
-      secs.push((performance.now() - t) / 1000);
-      process.stderr.write(`stand-alone seed ${s} net ${i + 1}/${nets}: ${acc[i].toFixed(2)}% (${secs[i].toFixed(1)} s, load ${load()})\n`);
+      secs[i] = (performance.now() - t) / 1000;
+      process.stderr.write(`stand-alone seed ${s} net ${i + 1}/${nets}: ${acc[i]!.toFixed(2)}% (${secs[i]!.toFixed(1)} s, load ${load()})\n`);
     }
-    reference.accuracy.push(acc);
-    reference.seconds.push(secs);
-    reference.load.push(load());
+    partial.accuracy.push(acc);
+    partial.seconds.push(secs);
+    partial.load.push(load());
   }
-  if (refFiles.length) writeFileSync(refFiles[0], JSON.stringify(reference, null, 1));
+  if (refFiles.length) writeFileSync(refFiles[0], JSON.stringify(partial, null, 1));
+  if (from === 0 && to === nets) reference = partial as Reference;
 }
 const med = (x: number[]) => [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)];
 const span = (x: number[]) => `${Math.min(...x).toFixed(1)}–${Math.max(...x).toFixed(1)}%`;
@@ -162,12 +176,47 @@ if (reference) {
 // ---- supernet ----
 let scores: number[] | undefined;
 let summary: Record<string, unknown> = {};
-if (v.scores) {
-  const prev = JSON.parse(readFileSync(v.scores, 'utf8')) as { nets: string[]; scores: number[]; summary: Record<string, unknown>; args: Record<string, unknown> };
-  if (!isDeepStrictEqual(prev.nets, archs.map((a) => a.name))) throw new Error(`${v.scores} scored other nets`);
-  scores = prev.scores;
-  summary = prev.summary;
-  console.log(`supernet scores from ${v.scores}: ${JSON.stringify(prev.args)}; ${JSON.stringify(summary)}`);
+let scoresNoRecal: (number | null)[] | undefined;
+if (v.weights) {
+  // score the weights of a supernet checkpoint as they are (e.g. a partial training), with and without BatchNorm recalibration
+  const ck = readCheckpoint(v.weights);
+  const table = CandidateTable.build(space, image, image.classes, data.seed!, sharing);
+  for (const p of table.params()) {
+    const t = ck.tensors.get(p.name);
+    if (!t || t.data.length !== p.value.size) throw new Error(`${v.weights} lacks ${p.name}`);
+    tf.tidy(() => p.variable.assign(tf.tensor(t.data, p.value.shape)));
+  }
+  const supernet = new Supernet(table);
+  const [a, b] = (v['score-nets'] ?? `0:${nets}`).split(':').map(Number);
+  console.log(`scoring nets ${a + 1}-${b} with the weights of ${v.weights} (step ${ck.meta.step} of ${ck.meta.totalSteps}; ${JSON.stringify((ck.meta.training as Record<string, unknown>)?.sampler)})`);
+  const got: (number | null)[] = archs.map(() => null);
+  scoresNoRecal = archs.map(() => null);
+  const secs: number[] = [];
+  for (let i = a; i < b; i++) {
+    const t = performance.now();
+    got[i] = supernet.evaluate(archs[i], prepared, { calibrationImages, batchSize: data.batchSize });
+    secs.push((performance.now() - t) / 1000);
+    scoresNoRecal[i] = evaluate(supernet.network(table.choicesOf(archs[i])), prepared.validation).accuracy;
+    process.stderr.write(`net ${i + 1}/${nets}: supernet ${got[i]!.toFixed(2)}% (${secs[secs.length - 1].toFixed(1)} s), without recalibration ${scoresNoRecal[i]!.toFixed(2)}%, load ${load()}\n`);
+  }
+  supernet.dispose();
+  summary = { weights: v.weights, step: ck.meta.step, totalSteps: ck.meta.totalSteps, medianScoreSeconds: med(secs), nets: [a, b] };
+  if (got.every((x) => x !== null)) scores = got as number[];
+  if (v.out) writeFileSync(v.out, JSON.stringify({ args: v, nets: archs.map((x) => x.name), partialScores: got, scoresNoRecal, summary, loadAtEnd: load() }, null, 1));
+} else if (v.scores) {
+  // one file, or several partial ones (--weights with --score-nets) joined
+  const got: (number | null)[] = archs.map(() => null);
+  scoresNoRecal = archs.map(() => null);
+  for (const f of v.scores.split(',')) {
+    const prev = JSON.parse(readFileSync(f, 'utf8')) as { nets: string[]; scores?: number[]; partialScores?: (number | null)[]; scoresNoRecal?: (number | null)[]; summary: Record<string, unknown>; args: Record<string, unknown> };
+    if (!isDeepStrictEqual(prev.nets, archs.map((a) => a.name))) throw new Error(`${f} scored other nets`);
+    (prev.scores ?? prev.partialScores ?? []).forEach((x, i) => x !== null && (got[i] = x));
+    (prev.scoresNoRecal ?? []).forEach((x, i) => x !== null && (scoresNoRecal![i] = x));
+    summary = prev.summary;
+    console.log(`supernet scores from ${f}: ${JSON.stringify(prev.args)}; ${JSON.stringify(summary)}`);
+  }
+  if (got.some((x) => x === null)) throw new Error(`${v.scores}: nets ${got.map((x, i) => (x === null ? i + 1 : 0)).filter(Boolean).join(',')} have no score`);
+  scores = got as number[];
 } else if (!v['skip-supernet']) {
   console.log(
     `mbv2@${space.resolution} supernet on Fashion-MNIST ${image.height}x${image.width}x${image.channels}: ${image.count} training / ${prepared.validation.count} validation images, ` +
@@ -219,8 +268,12 @@ if (scores && reference && refMean) {
   reference.accuracy.forEach((a, k) =>
     console.log(`supernet vs stand-alone seed ${seeds[k]}: Kendall τ ${kendallTau(scores!, a).toFixed(3)}, Spearman ρ ${spearmanRho(scores!, a).toFixed(3)}`),
   );
+  if (scoresNoRecal && scoresNoRecal.every((x) => x !== null)) {
+    const nr = scoresNoRecal as number[];
+    console.log(`without BatchNorm recalibration: supernet ${span(nr)}; vs stand-alone mean: Kendall τ ${kendallTau(nr, refMean).toFixed(3)}, Spearman ρ ${spearmanRho(nr, refMean).toFixed(3)}`);
+  }
   console.log(`supernet vs stand-alone mean of ${seeds.length} seed(s): Kendall τ ${kendallTau(scores, refMean).toFixed(3)}, Spearman ρ ${spearmanRho(scores, refMean).toFixed(3)}`);
-  const trainWall = summary.trainWall as number;
+  const trainWall = (summary.trainWall as number | undefined) ?? NaN;
   const saMed = med(reference.seconds.flat());
   console.log(`supernet training ${trainWall.toFixed(1)} s wall = ${(trainWall / saMed).toFixed(1)} stand-alone trainings (median ${saMed.toFixed(1)} s); load at end ${load()}`);
 }

@@ -250,7 +250,7 @@ export function evaluatorOptions<T>(y: Argv<T>, opts: { defaultEvaluator?: strin
     .option('supernet-epochs', { type: 'number', describe: 'supernet evaluator: epochs the supernet is trained for (default 10)' })
     .option('supernet-sampler', { type: 'string', choices: ['uniform', 'fair', 'sandwich'], describe: 'supernet evaluator: uniform single paths (SPOS), FairNAS strict fairness, or sandwich (largest + smallest + 2 random paths a step, BigNAS); default in docs/training.md' })
     .option('supernet-distill', { type: 'boolean', describe: 'supernet evaluator: in-place distillation, the step\'s first path (sandwich: the largest) teaches the others (--no-supernet-distill turns it off)' })
-    .option('supernet-sharing', { type: 'string', choices: ['independent', 'nested'], describe: 'supernet evaluator and fbnet/proxyless: own weights per option (SPOS, default) or nested (one largest kernel per layer, options are its slices: OFA / Single-Path NAS)' });
+    .option('supernet-sharing', { type: 'string', choices: ['independent', 'nested'], describe: 'supernet evaluator and fbnet/proxyless: own weights per option (SPOS; the fbnet/proxyless default) or nested (one largest kernel per layer, options are its slices: OFA / Single-Path NAS; the supernet evaluator\'s default)' });
 }
 
 export interface EvaluatorArgs extends TrainingArgs {
