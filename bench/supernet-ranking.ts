@@ -193,10 +193,14 @@ if (v.weights) {
   scoresNoRecal = archs.map(() => null);
   const secs: number[] = [];
   for (let i = a; i < b; i++) {
+    // first with the running statistics the training left (recalibrating a path overwrites its BatchNorms', so they are restored per net)
+    const net = supernet.network(table.choicesOf(archs[i]));
+    for (const p of net.params())
+      if (p.role === 'bn-mean' || p.role === 'bn-var') tf.tidy(() => p.variable.assign(tf.tensor(ck.tensors.get(p.name)!.data, p.value.shape)));
+    scoresNoRecal[i] = evaluate(net, prepared.validation).accuracy;
     const t = performance.now();
     got[i] = supernet.evaluate(archs[i], prepared, { calibrationImages, batchSize: data.batchSize });
     secs.push((performance.now() - t) / 1000);
-    scoresNoRecal[i] = evaluate(supernet.network(table.choicesOf(archs[i])), prepared.validation).accuracy;
     process.stderr.write(`net ${i + 1}/${nets}: supernet ${got[i]!.toFixed(2)}% (${secs[secs.length - 1].toFixed(1)} s), without recalibration ${scoresNoRecal[i]!.toFixed(2)}%, load ${load()}\n`);
   }
   supernet.dispose();
