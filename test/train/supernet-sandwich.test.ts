@@ -91,7 +91,7 @@ describe('in-place distillation', () => {
     s.dispose();
   });
 
-  it('trains sandwich + distillation (4 paths a step, the extremes every step), records it in the checkpoint, refuses distillation with one path a step', async () => {
+  it('trains sandwich + distillation (4 paths a step, the extremes every step) and refuses distillation with one path a step', async () => {
     const s = tiny(3, 'nested');
     const r = await s.train(data.train, { steps: 3, batchSize: 32, seed: 1, sampler: 'sandwich', distill: true });
     expect(r.paths).toBe(3 * (2 + SANDWICH_RANDOM));
