@@ -1,25 +1,45 @@
 /**
  * Supernet ranking quality and cost: trains the one-shot supernet of mbv2 (src/train/supernet/) on a
- * Fashion-MNIST slice, then scores N random sub-networks twice, by the supernet (inherited weights,
- * BatchNorm recalibrated) and by a stand-alone short training (the train evaluator, same data), and
- * reports Kendall τ and Spearman ρ between the two (src/core/agreement.ts), the supernet training
- * time (wall and CPU) and the time per candidate of each evaluator.
+ * Fashion-MNIST slice, then scores N random sub-networks by the supernet (inherited weights, BatchNorm
+ * recalibrated) and by stand-alone training from scratch (same data), and reports Kendall τ and
+ * Spearman ρ between the two (src/core/agreement.ts), the supernet training time (wall and CPU) and
+ * the time per candidate of each evaluator.
+ *
+ * The stand-alone reference is trained once per --standalone-seeds entry (default two: 0,1): same
+ * images, same nets, other initial weights and batch order. τ between the seeds is the reference's own
+ * noise floor, printed beside the supernet's τ against each seed and against their mean.
  *
  *   node --import tsx bench/supernet-ranking.ts [--nets 20] [--images 2560] [--validation 512] [--downscale 2]
- *     [--supernet-epochs 10] [--sampler uniform|fair] [--sharing independent|nested] [--lr 0.05] [--optimizer sgd|adam] [--standalone-epochs 2]
- *     [--batch 64] [--seed 0] [--file /tmp/bench.supernet]
+ *     [--supernet-epochs 10] [--sampler uniform|fair|sandwich] [--distill] [--sharing independent|nested]
+ *     [--lr 0.05] [--optimizer sgd|adam] [--calibration-images 512] [--standalone-epochs 2] [--standalone-seeds 0,1]
+ *     [--batch 64] [--seed 0] [--file /tmp/bench.supernet] [--reference ref.json[,ref2.json]] [--skip-supernet] [--out result.json] [--scores result.json]
  *
- * --file keeps the supernet (a finished one is reused, so the stand-alone half can be rerun alone).
+ * --file keeps the supernet (a finished one is reused: only the scoring runs again). --reference keeps
+ * the stand-alone accuracies (a file of the same settings is reused, so several supernet variants are
+ * compared with one reference; computed and written when missing). It may name several files, one per
+ * seed, computed in parallel (`--standalone-seeds 1 --reference r1.json`) and joined when all exist.
+ * --reference-nets A:B trains nets A+1..B only (0-based, end excluded), to split a reference over processes.
+ * --weights CKPT [--score-nets A:B] scores the weights of a checkpoint as they are (a partial training too), with
+ * and without BatchNorm recalibration, writing partial scores to --out; --scores a.json,b.json joins such files.
+ * --scores FILE takes the supernet scores of an earlier --out instead of training and scoring. --skip-supernet computes the
+ * reference only; without --reference and with --standalone-seeds '' the supernet scores are printed alone.
  */
-import { parseArgs } from 'node:util';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { kendallTau, spearmanRho } from '../src/core/agreement.js';
+import type { Architecture } from '../src/core/arch.js';
 import { Rng } from '../src/core/rng.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { useTrainingBackend } from '../src/train/backend.js';
+import { Network } from '../src/train/nn/network.js';
 import { CandidateTable, checkSharing } from '../src/train/supernet/candidates.js';
 import { checkSampler } from '../src/train/supernet/sampler.js';
 import { Supernet } from '../src/train/supernet/supernet.js';
-import { loadTrainingData, trainEvaluator, type TrainEvaluatorOptions } from '../src/train/train-evaluator.js';
+import { adaptArchitecture, loadTrainingData, type TrainEvaluatorOptions } from '../src/train/train-evaluator.js';
+import { evaluate, recalibrate, train } from '../src/train/trainer.js';
+import { readCheckpoint } from '../src/train/checkpoint.js';
+import * as tf from '@tensorflow/tfjs';
 
 const { values: v } = parseArgs({
   options: {
@@ -29,16 +49,27 @@ const { values: v } = parseArgs({
     downscale: { type: 'string', default: '2' },
     'supernet-epochs': { type: 'string', default: '10' },
     sampler: { type: 'string', default: 'uniform' },
+    distill: { type: 'boolean', default: false },
     sharing: { type: 'string', default: 'independent' },
     optimizer: { type: 'string', default: 'sgd' },
     lr: { type: 'string' },
+    'calibration-images': { type: 'string', default: '512' },
     'standalone-epochs': { type: 'string', default: '2' },
+    'standalone-seeds': { type: 'string', default: '0,1' },
     batch: { type: 'string', default: '64' },
     seed: { type: 'string', default: '0' },
     resolution: { type: 'string', default: '32' },
     file: { type: 'string' },
+    reference: { type: 'string' },
+    'skip-supernet': { type: 'boolean', default: false },
+    out: { type: 'string' },
+    scores: { type: 'string' },
+    'reference-nets': { type: 'string' },
+    weights: { type: 'string' },
+    'score-nets': { type: 'string' },
   },
 });
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const nets = Number(v.nets);
 const sampler = checkSampler(v.sampler!);
 const sharing = checkSharing(v.sharing!);
@@ -52,73 +83,202 @@ const data: TrainEvaluatorOptions = {
   optimizer,
   backend: 'wasm',
 };
+const seeds = v['standalone-seeds']!.split(',').filter((s) => s.trim() !== '').map(Number);
+const calibrationImages = Number(v['calibration-images']);
 
 const backend = await useTrainingBackend('wasm');
 const { data: prepared } = loadTrainingData(data);
 const space = createSpace('mbv2', { resolution: Number(v.resolution) });
 const image = prepared.train;
-console.log(
-  `mbv2@${space.resolution} supernet on Fashion-MNIST ${image.height}x${image.width}x${image.channels}: ${image.count} training / ${prepared.validation.count} validation images, ` +
-    `${sampler}, ${sharing} weights, ${v['supernet-epochs']} epochs, batch ${v.batch}, ${optimizer.kind}${v.lr ? ` lr ${v.lr}` : ''}, seed ${v.seed}; ${backend.detail}; ${nets} nets, stand-alone ${v['standalone-epochs']} epochs`,
-);
-
-const supernet = new Supernet(CandidateTable.build(space, image, image.classes, data.seed!, sharing));
-const cpu0 = process.cpuUsage();
-const t0 = performance.now();
-let lastLog = 0;
-const r = await supernet.train(image, {
-  epochs: Number(v['supernet-epochs']),
-  batchSize: data.batchSize,
-  optimizer,
-  seed: data.seed,
-  sampler,
-  checkpoint: v.file,
-  onProgress: (p) => {
-    if (performance.now() - lastLog > 15000 || p.step === p.totalSteps) {
-      lastLog = performance.now();
-      process.stderr.write(`supernet step ${p.step}/${p.totalSteps} epoch ${p.epoch + 1} loss ${p.loss.toFixed(3)} lr ${p.lr.toFixed(4)}\n`);
-    }
-  },
-});
-const trainWall = (performance.now() - t0) / 1000;
-const c = process.cpuUsage(cpu0);
-const trainCpu = (c.user + c.system) / 1e6;
-console.log(
-  `supernet: ${r.totalSteps} steps (${r.resumedFrom ? `resumed from ${r.resumedFrom}` : 'from scratch'}), ${r.paths} paths trained now, ` +
-    `${trainWall.toFixed(1)} s wall, ${trainCpu.toFixed(1)} s CPU, ${r.msPerStep.toFixed(0)} ms/step, last-epoch loss ${r.loss.toFixed(3)}`,
-);
+console.log(`load average at start: ${load()}`);
 
 const rng = new Rng(1000 + data.seed!);
 const seen = new Set<string>();
-const archs = [];
+const archs: Architecture[] = [];
 while (archs.length < nets) {
   const a = space.build(space.sample(rng));
   if (!seen.has(a.name)) archs.push(a);
   seen.add(a.name);
 }
 
-const standalone = trainEvaluator({ ...data, epochs: Number(v['standalone-epochs']) });
-const rows: { name: string; supernet: number; standalone: number; supernetS: number; standaloneS: number }[] = [];
-for (const [i, arch] of archs.entries()) {
-  const s0 = performance.now();
-  const sn = supernet.evaluate(arch, prepared, { calibrationImages: 512, batchSize: data.batchSize });
-  const s1 = performance.now();
-  const sa = await standalone.evaluate(arch);
-  const s2 = performance.now();
-  rows.push({ name: arch.name, supernet: sn, standalone: sa, supernetS: (s1 - s0) / 1000, standaloneS: (s2 - s1) / 1000 });
-  process.stderr.write(`net ${i + 1}/${nets}: supernet ${sn.toFixed(2)}% (${((s1 - s0) / 1000).toFixed(1)} s), stand-alone ${sa.toFixed(2)}% (${((s2 - s1) / 1000).toFixed(1)} s)\n`);
+// ---- stand-alone reference: every net trained from scratch once per seed (same images) ----
+interface Reference {
+  settings: Record<string, unknown>;
+  nets: string[];
+  /** accuracy[seedIndex][net] (%) */
+  accuracy: number[][];
+  seconds: number[][];
+  load: string[];
 }
-supernet.dispose();
-
+const refSettings = { space: 'mbv2', resolution: space.resolution, images: data.limit, validation: data.validation, downscale: data.downscale, dataSeed: data.seed, batch: data.batchSize, optimizer, epochs: Number(v['standalone-epochs']), seeds };
+let reference: Reference | undefined;
+const refFiles = (v.reference ?? '').split(',').filter((f) => f !== '');
+const [from, to] = (v['reference-nets'] ?? `0:${nets}`).split(':').map(Number);
+if (refFiles.length && refFiles.every((f) => existsSync(f))) {
+  // several files (one per seed or per range of nets, computed in parallel) are joined: per seed, the nets each file has
+  const bySeed = new Map<number, { acc: (number | null)[]; secs: (number | null)[]; load: string[] }>();
+  for (const f of refFiles) {
+    const r = JSON.parse(readFileSync(f, 'utf8')) as Reference;
+    if (!isDeepStrictEqual({ ...r.settings, seeds: [] }, { ...refSettings, seeds: [] }) || !isDeepStrictEqual(r.nets, archs.map((a) => a.name)))
+      throw new Error(`${f} holds a reference of other settings: ${JSON.stringify(r.settings)}; here ${JSON.stringify(refSettings)}`);
+    (r.settings.seeds as number[]).forEach((s, k) => {
+      const e = bySeed.get(s) ?? { acc: archs.map(() => null), secs: archs.map(() => null), load: [] };
+      r.accuracy[k].forEach((a, i) => a !== null && ((e.acc[i] = a), (e.secs[i] = r.seconds[k][i])));
+      e.load.push(r.load[k]);
+      bySeed.set(s, e);
+    });
+  }
+  const complete = [...bySeed].filter(([, e]) => e.acc.every((a) => a !== null));
+  if (!complete.length) throw new Error(`${refFiles.join(', ')}: no seed has all ${nets} nets`);
+  seeds.splice(0, seeds.length, ...complete.map(([s]) => s));
+  reference = { settings: { ...refSettings, seeds }, nets: archs.map((a) => a.name), accuracy: complete.map(([, e]) => e.acc as number[]), seconds: complete.map(([, e]) => e.secs as number[]), load: complete.map(([, e]) => e.load.join(', ')) };
+  console.log(`stand-alone reference (seeds ${seeds.join(',')}) from ${refFiles.join(', ')} (trained under load ${reference.load.join(' / ')})`);
+} else if (seeds.length) {
+  if (refFiles.length > 1) throw new Error(`--reference names ${refFiles.length} files and some are missing: compute each with its own --standalone-seeds / --reference-nets first`);
+  console.log(`stand-alone reference: nets ${from + 1}-${to} of ${nets} x seeds ${seeds.join(',')}, ${v['standalone-epochs']} epoch(s) each, batch ${v.batch}, ${optimizer.kind}; ${backend.detail}`);
+  const partial = { settings: refSettings, nets: archs.map((a) => a.name), accuracy: [] as (number | null)[][], seconds: [] as (number | null)[][], load: [] as string[] };
+  for (const s of seeds) {
+    const acc: (number | null)[] = archs.map(() => null);
+    const secs: (number | null)[] = archs.map(() => null);
+    for (const [i, arch] of archs.entries()) {
+      if (i < from || i >= to) continue;
+      const t = performance.now();
+      const net = new Network(adaptArchitecture(arch, image, image.classes), { seed: s });
+      try {
+        await train(net, image, { epochs: Number(v['standalone-epochs']), batchSize: data.batchSize, optimizer, seed: s });
+        recalibrate(net, image, image.count, data.batchSize);
+        acc[i] = evaluate(net, prepared.validation).accuracy;
+      } finally {
+        net.dispose();
+      }
+      secs[i] = (performance.now() - t) / 1000;
+      process.stderr.write(`stand-alone seed ${s} net ${i + 1}/${nets}: ${acc[i]!.toFixed(2)}% (${secs[i]!.toFixed(1)} s, load ${load()})\n`);
+    }
+    partial.accuracy.push(acc);
+    partial.seconds.push(secs);
+    partial.load.push(load());
+  }
+  if (refFiles.length) writeFileSync(refFiles[0], JSON.stringify(partial, null, 1));
+  if (from === 0 && to === nets) reference = partial as Reference;
+}
 const med = (x: number[]) => [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)];
-console.log('\n| # | supernet % | stand-alone % | architecture |\n|---|---|---|---|');
-rows.forEach((row, i) => console.log(`| ${i + 1} | ${row.supernet.toFixed(2)} | ${row.standalone.toFixed(2)} | ${row.name} |`));
-const tau = kendallTau(rows.map((x) => x.supernet), rows.map((x) => x.standalone));
-const rho = spearmanRho(rows.map((x) => x.supernet), rows.map((x) => x.standalone));
-const range = (k: 'supernet' | 'standalone') => `${Math.min(...rows.map((x) => x[k])).toFixed(1)}–${Math.max(...rows.map((x) => x[k])).toFixed(1)}%`;
-console.log(
-  `\nKendall τ ${tau.toFixed(3)}, Spearman ρ ${rho.toFixed(3)} over ${rows.length} nets; supernet accuracies ${range('supernet')}, stand-alone ${range('standalone')}\n` +
-    `per candidate (median): supernet ${med(rows.map((x) => x.supernetS)).toFixed(2)} s, stand-alone ${med(rows.map((x) => x.standaloneS)).toFixed(2)} s ` +
-    `(${(med(rows.map((x) => x.standaloneS)) / med(rows.map((x) => x.supernetS))).toFixed(1)}x); supernet training ${trainWall.toFixed(1)} s wall = ` +
-    `${(trainWall / med(rows.map((x) => x.standaloneS))).toFixed(1)} stand-alone trainings`,
-);
+const span = (x: number[]) => `${Math.min(...x).toFixed(1)}–${Math.max(...x).toFixed(1)}%`;
+const refMean = reference && archs.map((_, i) => reference!.accuracy.reduce((s, a) => s + a[i], 0) / reference!.accuracy.length);
+if (reference) {
+  reference.accuracy.forEach((a, k) => console.log(`stand-alone seed ${seeds[k]}: ${span(a)}, median ${med(reference!.seconds[k]).toFixed(1)} s per net`));
+  for (let a = 0; a < seeds.length; a++)
+    for (let b = a + 1; b < seeds.length; b++)
+      console.log(
+        `noise floor: stand-alone seed ${seeds[a]} vs seed ${seeds[b]}: Kendall τ ${kendallTau(reference.accuracy[a], reference.accuracy[b]).toFixed(3)}, Spearman ρ ${spearmanRho(reference.accuracy[a], reference.accuracy[b]).toFixed(3)}`,
+      );
+}
+
+// ---- supernet ----
+let scores: number[] | undefined;
+let summary: Record<string, unknown> = {};
+let scoresNoRecal: (number | null)[] | undefined;
+if (v.weights) {
+  // score the weights of a supernet checkpoint as they are (e.g. a partial training), with and without BatchNorm recalibration
+  const ck = readCheckpoint(v.weights);
+  const table = CandidateTable.build(space, image, image.classes, data.seed!, sharing);
+  for (const p of table.params()) {
+    const t = ck.tensors.get(p.name);
+    if (!t || t.data.length !== p.value.size) throw new Error(`${v.weights} lacks ${p.name}`);
+    tf.tidy(() => p.variable.assign(tf.tensor(t.data, p.value.shape)));
+  }
+  const supernet = new Supernet(table);
+  const [a, b] = (v['score-nets'] ?? `0:${nets}`).split(':').map(Number);
+  console.log(`scoring nets ${a + 1}-${b} with the weights of ${v.weights} (step ${ck.meta.step} of ${ck.meta.totalSteps}; ${JSON.stringify((ck.meta.training as Record<string, unknown>)?.sampler)})`);
+  const got: (number | null)[] = archs.map(() => null);
+  scoresNoRecal = archs.map(() => null);
+  const secs: number[] = [];
+  for (let i = a; i < b; i++) {
+    // first with the running statistics the training left (recalibrating a path overwrites its BatchNorms', so they are restored per net)
+    const net = supernet.network(table.choicesOf(archs[i]));
+    for (const p of net.params())
+      if (p.role === 'bn-mean' || p.role === 'bn-var') tf.tidy(() => p.variable.assign(tf.tensor(ck.tensors.get(p.name)!.data, p.value.shape)));
+    scoresNoRecal[i] = evaluate(net, prepared.validation).accuracy;
+    const t = performance.now();
+    got[i] = supernet.evaluate(archs[i], prepared, { calibrationImages, batchSize: data.batchSize });
+    secs.push((performance.now() - t) / 1000);
+    process.stderr.write(`net ${i + 1}/${nets}: supernet ${got[i]!.toFixed(2)}% (${secs[secs.length - 1].toFixed(1)} s), without recalibration ${scoresNoRecal[i]!.toFixed(2)}%, load ${load()}\n`);
+  }
+  supernet.dispose();
+  summary = { weights: v.weights, step: ck.meta.step, totalSteps: ck.meta.totalSteps, medianScoreSeconds: med(secs), nets: [a, b] };
+  if (got.every((x) => x !== null)) scores = got as number[];
+  if (v.out) writeFileSync(v.out, JSON.stringify({ args: v, nets: archs.map((x) => x.name), partialScores: got, scoresNoRecal, summary, loadAtEnd: load() }, null, 1));
+} else if (v.scores) {
+  // one file, or several partial ones (--weights with --score-nets) joined
+  const got: (number | null)[] = archs.map(() => null);
+  scoresNoRecal = archs.map(() => null);
+  for (const f of v.scores.split(',')) {
+    const prev = JSON.parse(readFileSync(f, 'utf8')) as { nets: string[]; scores?: number[]; partialScores?: (number | null)[]; scoresNoRecal?: (number | null)[]; summary: Record<string, unknown>; args: Record<string, unknown> };
+    if (!isDeepStrictEqual(prev.nets, archs.map((a) => a.name))) throw new Error(`${f} scored other nets`);
+    (prev.scores ?? prev.partialScores ?? []).forEach((x, i) => x !== null && (got[i] = x));
+    (prev.scoresNoRecal ?? []).forEach((x, i) => x !== null && (scoresNoRecal![i] = x));
+    summary = prev.summary;
+    console.log(`supernet scores from ${f}: ${JSON.stringify(prev.args)}; ${JSON.stringify(summary)}`);
+  }
+  if (got.some((x) => x === null)) throw new Error(`${v.scores}: nets ${got.map((x, i) => (x === null ? i + 1 : 0)).filter(Boolean).join(',')} have no score`);
+  scores = got as number[];
+} else if (!v['skip-supernet']) {
+  console.log(
+    `mbv2@${space.resolution} supernet on Fashion-MNIST ${image.height}x${image.width}x${image.channels}: ${image.count} training / ${prepared.validation.count} validation images, ` +
+      `${sampler}${v.distill ? ' + in-place distillation' : ''}, ${sharing} weights, ${v['supernet-epochs']} epochs, batch ${v.batch}, ${optimizer.kind}${v.lr ? ` lr ${v.lr}` : ''}, ` +
+      `seed ${v.seed}, BatchNorm recalibrated on ${calibrationImages} images; ${backend.detail}; ${nets} nets`,
+  );
+  const supernet = new Supernet(CandidateTable.build(space, image, image.classes, data.seed!, sharing));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let lastLog = 0;
+  const r = await supernet.train(image, {
+    epochs: Number(v['supernet-epochs']),
+    batchSize: data.batchSize,
+    optimizer,
+    seed: data.seed,
+    sampler,
+    distill: v.distill,
+    checkpoint: v.file,
+    onProgress: (p) => {
+      if (performance.now() - lastLog > 15000 || p.step === p.totalSteps) {
+        lastLog = performance.now();
+        process.stderr.write(`supernet step ${p.step}/${p.totalSteps} epoch ${p.epoch + 1} loss ${p.loss.toFixed(3)} lr ${p.lr.toFixed(4)} load ${load()}\n`);
+      }
+    },
+  });
+  const trainWall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(cpu0);
+  const trainCpu = (c.user + c.system) / 1e6;
+  console.log(
+    `supernet: ${r.totalSteps} steps (${r.resumedFrom ? `resumed from ${r.resumedFrom}` : 'from scratch'}), ${r.paths} paths trained now, ` +
+      `${trainWall.toFixed(1)} s wall, ${trainCpu.toFixed(1)} s CPU, ${r.msPerStep.toFixed(0)} ms/step, last-epoch loss ${r.loss.toFixed(3)}; load ${load()}`,
+  );
+  scores = [];
+  const secs: number[] = [];
+  for (const [i, arch] of archs.entries()) {
+    const s0 = performance.now();
+    scores.push(supernet.evaluate(arch, prepared, { calibrationImages, batchSize: data.batchSize }));
+    secs.push((performance.now() - s0) / 1000);
+    process.stderr.write(`net ${i + 1}/${nets}: supernet ${scores[i].toFixed(2)}% (${secs[i].toFixed(1)} s)\n`);
+  }
+  supernet.dispose();
+  summary = { steps: r.totalSteps, trainWall, trainCpu, msPerStep: r.msPerStep, loss: r.loss, medianScoreSeconds: med(secs) };
+  console.log(`supernet accuracies ${span(scores)}; per candidate (median) ${med(secs).toFixed(2)} s; load ${load()}`);
+}
+
+if (scores && reference && refMean) {
+  console.log(`\n| # | supernet % | ${seeds.map((s) => `stand-alone seed ${s} %`).join(' | ')} | architecture |\n|---|---|${seeds.map(() => '---|').join('')}---|`);
+  archs.forEach((a, i) => console.log(`| ${i + 1} | ${scores![i].toFixed(2)} | ${reference!.accuracy.map((x) => x[i].toFixed(2)).join(' | ')} | ${a.name} |`));
+  reference.accuracy.forEach((a, k) =>
+    console.log(`supernet vs stand-alone seed ${seeds[k]}: Kendall τ ${kendallTau(scores!, a).toFixed(3)}, Spearman ρ ${spearmanRho(scores!, a).toFixed(3)}`),
+  );
+  if (scoresNoRecal && scoresNoRecal.every((x) => x !== null)) {
+    const nr = scoresNoRecal as number[];
+    console.log(`without BatchNorm recalibration: supernet ${span(nr)}; vs stand-alone mean: Kendall τ ${kendallTau(nr, refMean).toFixed(3)}, Spearman ρ ${spearmanRho(nr, refMean).toFixed(3)}`);
+  }
+  console.log(`supernet vs stand-alone mean of ${seeds.length} seed(s): Kendall τ ${kendallTau(scores, refMean).toFixed(3)}, Spearman ρ ${spearmanRho(scores, refMean).toFixed(3)}`);
+  const trainWall = (summary.trainWall as number | undefined) ?? NaN;
+  const saMed = med(reference.seconds.flat());
+  console.log(`supernet training ${trainWall.toFixed(1)} s wall = ${(trainWall / saMed).toFixed(1)} stand-alone trainings (median ${saMed.toFixed(1)} s); load at end ${load()}`);
+}
+if (v.out) writeFileSync(v.out, JSON.stringify({ args: v, nets: archs.map((a) => a.name), scores, reference, summary, loadAtEnd: load() }, null, 1));

@@ -15,8 +15,10 @@
  * budget per candidate and are not used here). Candidates are retargeted to the images and classes
  * as the train evaluator does (adaptArchitecture): mbv2 at --resolution 32 (3x32x32) takes
  * Fashion-MNIST's 1x28x28 images (14x14 with --downscale 2), every other layer kept.
- * --supernet-sharing: independent weights per option (SPOS, default) or nested (one largest kernel
- * per layer, options are its slices; see candidates.ts); recorded in the checkpoint and provenance.
+ * --supernet-sharing: nested (one largest kernel per layer, options are its slices; see candidates.ts;
+ * the default, SUPERNET_DEFAULTS) or independent weights per option (SPOS); --supernet-sampler
+ * uniform (default), fair or sandwich; --supernet-distill (in-place distillation); all recorded in the
+ * checkpoint and provenance.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -39,6 +41,15 @@ export interface SupernetFlagOptions {
 
 export const DEFAULT_SUPERNET_EPOCHS = 10;
 
+/**
+ * The evaluator's training defaults, chosen by measurement (docs/benchmarks.md, "Supernet ranking: what
+ * makes it rank"): nested weight sharing, because with independent weights per option the supernet stays
+ * at chance accuracy at the budgets that fit 2 cores (640 and 1600 steps) while the nested one learns
+ * (sub-networks at 65-73%); uniform single paths, because the sandwich sampler with in-place
+ * distillation and FairNAS fairness did not finish a ranking comparison there (not shown better).
+ */
+export const SUPERNET_DEFAULTS = { sampler: 'uniform', distill: false, sharing: 'nested' } as const;
+
 export interface SupernetEvaluatorOptions {
   /** Data, batch, optimiser, seed and backend (the training flags). */
   training?: TrainEvaluatorOptions;
@@ -47,7 +58,9 @@ export interface SupernetEvaluatorOptions {
   /** Supernet budget in epochs over the training images (default 10). */
   epochs?: number;
   sampler?: SamplerKind;
-  /** Weight sharing between the options of a layer (default independent). */
+  /** In-place distillation (supernet.ts): the step's first path teaches the others. */
+  distill?: boolean;
+  /** Weight sharing between the options of a layer (default SUPERNET_DEFAULTS.sharing, nested). */
   sharing?: Sharing;
   /** The space the supernet holds; default: the space of the first architecture evaluated. */
   space?: { id: string; resolution?: number };
@@ -70,8 +83,9 @@ export function supernetOptionsFromArgs(o: SupernetFlagOptions): SupernetEvaluat
   if (epochs !== undefined && !(Number.isFinite(epochs) && epochs > 0)) throw new UserError(`--supernet-epochs must be a positive number, got ${epochs}`);
   const sampler = a.supernetSampler === undefined ? undefined : checkSampler(String(a.supernetSampler));
   const sharing = a.supernetSharing === undefined ? undefined : checkSharing(String(a.supernetSharing));
+  const distill = a.supernetDistill === undefined ? undefined : Boolean(a.supernetDistill);
   const space = typeof a.space === 'string' ? { id: a.space, resolution: a.resolution as number | undefined } : undefined;
-  return { training: o.training, file: file ?? `${out}.supernet`, epochs, sampler, sharing, space };
+  return { training: o.training, file: file ?? `${out}.supernet`, epochs, sampler, distill, sharing, space };
 }
 
 export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvaluator {
@@ -81,8 +95,9 @@ export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvalu
   const settings = {
     ...dataSettings(training),
     epochs: opts.epochs ?? DEFAULT_SUPERNET_EPOCHS,
-    sampler: opts.sampler ?? 'uniform',
-    sharing: opts.sharing ?? 'independent',
+    sampler: opts.sampler ?? SUPERNET_DEFAULTS.sampler,
+    distill: opts.distill ?? SUPERNET_DEFAULTS.distill,
+    sharing: opts.sharing ?? SUPERNET_DEFAULTS.sharing,
     batchSize: training.batchSize ?? 64,
     optimizer: training.optimizer ?? {},
     warmupSteps: training.warmupSteps ?? 0,
@@ -107,7 +122,7 @@ export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvalu
     const space = createSpace(which.id, which.resolution === undefined ? {} : { resolution: which.resolution });
     const supernet = new Supernet(CandidateTable.build(space, data.train, data.train.classes, settings.seed, settings.sharing));
     const state = existsSync(file) ? 'found' : 'missing';
-    say(`supernet ${file}: ${state === 'found' ? 'found, resuming or reusing it' : `missing, training it (${settings.sampler}, ${settings.epochs} epoch(s) on ${data.train.count} images${settings.sharing === 'nested' ? ', nested weights' : ''})`}`);
+    say(`supernet ${file}: ${state === 'found' ? 'found, resuming or reusing it' : `missing, training it (${settings.sampler}, ${settings.epochs} epoch(s) on ${data.train.count} images${settings.sharing === 'nested' ? ', nested weights' : ''}${settings.distill ? ', in-place distillation' : ''})`}`);
     const report = opts.onProgress ?? ((p: SupernetProgress) => training.onProgress?.('supernet', p));
     const started = performance.now();
     try {
@@ -118,6 +133,7 @@ export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvalu
         warmupSteps: settings.warmupSteps,
         seed: settings.seed,
         sampler: settings.sampler,
+        distill: settings.distill,
         checkpoint: file,
         settings: { space: { id: space.id, resolution: space.resolution }, ...dataSettings(training) },
         onProgress: report,

@@ -35,6 +35,46 @@ export function softmaxCrossEntropy(logits: Float32Array, labels: ArrayLike<numb
   return { loss: loss / n, grad, correct };
 }
 
+/** Softmax of each row of [n, k] logits (a teacher's predictions for in-place distillation). */
+export function softmaxRows(logits: Float32Array, classes: number): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let row = 0; row < logits.length; row += classes) {
+    let max = -Infinity;
+    for (let j = 0; j < classes; j++) max = Math.max(max, logits[row + j]);
+    let sum = 0;
+    for (let j = 0; j < classes; j++) sum += out[row + j] = Math.exp(logits[row + j] - max);
+    for (let j = 0; j < classes; j++) out[row + j] /= sum;
+  }
+  return out;
+}
+
+/**
+ * Cross-entropy against soft targets (each row a distribution; in-place distillation: the largest
+ * sub-network's softmax): mean of -Σ t log softmax(z), gradient (softmax(z) - t) / n. `correct`
+ * counts rows whose largest logit is the target's most likely class.
+ */
+export function softTargetCrossEntropy(logits: Float32Array, targets: Float32Array, classes: number): LossResult {
+  const n = logits.length / classes;
+  const p = softmaxRows(logits, classes);
+  const grad = new Float32Array(logits.length);
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    const row = i * classes;
+    let arg = 0;
+    let want = 0;
+    for (let j = 0; j < classes; j++) {
+      const t = targets[row + j];
+      if (t > 0) loss -= t * Math.log(Math.max(p[row + j], 1e-30));
+      grad[row + j] = (p[row + j] - t) / n;
+      if (logits[row + j] > logits[row + arg]) arg = j;
+      if (t > targets[row + want]) want = j;
+    }
+    if (arg === want) correct++;
+  }
+  return { loss: loss / n, grad, correct };
+}
+
 /** Index of the largest logit of each row. */
 export function argmaxRows(logits: Float32Array, classes: number): Uint8Array {
   const n = logits.length / classes;

@@ -11,7 +11,7 @@ import { orderedBatches, type Batch } from '../data/batches.js';
 import type { Samples } from '../data/types.js';
 import type { Optimizer } from './optimizer.js';
 import { resolveBudget, restore, runLoop, type Budget, type LoopOptions } from './loop.js';
-import { argmaxRows, softmaxCrossEntropy } from './loss.js';
+import { argmaxRows, softmaxCrossEntropy, softTargetCrossEntropy } from './loss.js';
 import type { Network } from './nn/network.js';
 
 /** Budget, batches, optimizer and checkpoint (loop.ts), plus validation and progress. */
@@ -51,15 +51,24 @@ export function evaluate(net: Network, s: Samples, batchSize = 256): Evaluation 
   return { accuracy: (100 * correct) / s.count, loss: loss / s.count };
 }
 
+/** What backpropBatch learns from besides the batch's labels. */
+export interface BackpropOptions {
+  /** Soft targets, [count, classes] row-major (in-place distillation): the loss is the cross-entropy against them instead of the labels. */
+  targets?: Float32Array;
+  /** Receives the batch's logits ([count, classes], a copy), e.g. to make a teacher's targets. */
+  onLogits?: (logits: Float32Array) => void;
+}
+
 /**
  * Forward, loss and backward on a batch: the gradients add to Param.grad (nothing is applied).
  * Returns the batch's loss; when it is not finite the pass is dropped (net.cancelStep).
  */
-export function backpropBatch(net: Network, batch: Batch): number {
+export function backpropBatch(net: Network, batch: Batch, opts: BackpropOptions = {}): number {
   const [h, w, c] = net.imageShape;
   const loss = tf.tidy(() => {
-    const logits = net.forward(tf.tensor4d(batch.x, [batch.count, h, w, c]), true);
-    const r = softmaxCrossEntropy(logits.dataSync() as Float32Array, batch.labels, net.classes);
+    const logits = net.forward(tf.tensor4d(batch.x, [batch.count, h, w, c]), true).dataSync() as Float32Array;
+    opts.onLogits?.(logits.slice());
+    const r = opts.targets ? softTargetCrossEntropy(logits, opts.targets, net.classes) : softmaxCrossEntropy(logits, batch.labels, net.classes);
     if (Number.isFinite(r.loss)) net.backward(tf.tensor2d(r.grad, [batch.count, net.classes]));
     return r.loss;
   });

@@ -248,8 +248,9 @@ export function evaluatorOptions<T>(y: Argv<T>, opts: { defaultEvaluator?: strin
     .option('proxy-vote-reference', { type: 'number', describe: 'proxy evaluator, vote: reference nets of the space each candidate is voted against (default 50)' })
     .option('supernet', { type: 'string', describe: 'supernet evaluator: supernet checkpoint file, used when finished, resumed when partial, trained when missing (default <out>.supernet)' })
     .option('supernet-epochs', { type: 'number', describe: 'supernet evaluator: epochs the supernet is trained for (default 10)' })
-    .option('supernet-sampler', { type: 'string', choices: ['uniform', 'fair'], describe: 'supernet evaluator: uniform single paths (SPOS, default) or FairNAS strict fairness' })
-    .option('supernet-sharing', { type: 'string', choices: ['independent', 'nested'], describe: 'supernet evaluator and fbnet/proxyless: own weights per option (SPOS, default) or nested (one largest kernel per layer, options are its slices: OFA / Single-Path NAS)' });
+    .option('supernet-sampler', { type: 'string', choices: ['uniform', 'fair', 'sandwich'], describe: 'supernet evaluator: uniform single paths (SPOS), FairNAS strict fairness, or sandwich (largest + smallest + 2 random paths a step, BigNAS); default in docs/training.md' })
+    .option('supernet-distill', { type: 'boolean', describe: 'supernet evaluator: in-place distillation, the step\'s first path (sandwich: the largest) teaches the others (--no-supernet-distill turns it off)' })
+    .option('supernet-sharing', { type: 'string', choices: ['independent', 'nested'], describe: 'supernet evaluator and fbnet/proxyless: own weights per option (SPOS; the fbnet/proxyless default) or nested (one largest kernel per layer, options are its slices: OFA / Single-Path NAS; the supernet evaluator\'s default)' });
 }
 
 export interface EvaluatorArgs extends TrainingArgs {
@@ -268,6 +269,7 @@ export interface EvaluatorArgs extends TrainingArgs {
   supernet?: string;
   supernetEpochs?: number;
   supernetSampler?: string;
+  supernetDistill?: boolean;
   supernetSharing?: string;
 }
 

@@ -33,7 +33,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { placeLayers, type Architecture, type Layer } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
-import type { OpSpec, Shape } from '../../core/ops.js';
+import { instance, macs, type OpSpec, type Shape } from '../../core/ops.js';
 import type { SearchSpace } from '../../core/space.js';
 import { buildLayer } from '../nn/graph-module.js';
 import type { Module, Param } from '../nn/module.js';
@@ -168,6 +168,11 @@ export class CandidateTable {
   /** Options per searchable layer. */
   optionCounts(): number[] {
     return this.layers.map((l) => l.options.length);
+  }
+
+  /** Each option's multiply-accumulates at its layer's input (0 where it leaves the layer out): what the sandwich sampler calls largest and smallest. */
+  optionMacs(): number[][] {
+    return this.layers.map((l) => l.specs.map((spec) => (spec ? macs(instance(spec, l.input)) : 0)));
   }
 
   /** The sub-network of a choice vector: stem, the chosen option of every layer (left out where it skips), head. */

@@ -12,12 +12,18 @@
  *            permutation (further permutations if m > 2n): every option at least once per step and at
  *            most once more than any other, each equally likely to be a repeated one, so the layer
  *            stays fair in expectation.
+ *   sandwich BigNAS's sandwich rule (Yu et al. 2020; Once-for-All's progressive shrinking samples
+ *            similarly): 4 paths per step on the same batch: the largest sub-network (each layer's
+ *            option with the most MACs), the smallest (the fewest: skip where a layer has it), and 2
+ *            uniformly random ones. Training the extremes every step bounds the space from both sides;
+ *            with in-place distillation (supernet.ts) the largest path's predictions are the others'
+ *            targets.
  */
 import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { permutation } from '../../data/prepare.js';
 
-export const SAMPLERS = ['uniform', 'fair'] as const;
+export const SAMPLERS = ['uniform', 'fair', 'sandwich'] as const;
 export type SamplerKind = (typeof SAMPLERS)[number];
 
 export function checkSampler(kind: string): SamplerKind {
@@ -30,15 +36,32 @@ export function stepSeed(seed: number, step: number): number {
   return (Math.imul(seed ^ 0x2545f491, 0x9e3779b1) + Math.imul(step + 1, 0x85ebca6b)) >>> 0;
 }
 
-/** Paths per step: 1 for uniform, the largest option count for fair. */
+/** Random paths a sandwich step adds to the largest and the smallest (BigNAS uses 2). */
+export const SANDWICH_RANDOM = 2;
+
+/** Paths per step: 1 for uniform, the largest option count for fair, 2 + SANDWICH_RANDOM for sandwich. */
 export function pathsPerStep(kind: SamplerKind, counts: readonly number[]): number {
-  return kind === 'uniform' ? 1 : Math.max(...counts);
+  return kind === 'uniform' ? 1 : kind === 'sandwich' ? 2 + SANDWICH_RANDOM : Math.max(...counts);
 }
 
-/** The choice vectors step `step` trains; `counts[i]` = options of layer i. */
-export function samplePaths(kind: SamplerKind, counts: readonly number[], seed: number, step: number): number[][] {
+/** The largest and the smallest option of every layer, from each option's cost (MACs; 0 for a skip): ties go to the first option. */
+export function extremes(costs: readonly (readonly number[])[]): { largest: number[]; smallest: number[] } {
+  const pick = (c: readonly number[], better: (a: number, b: number) => boolean) => c.reduce((best, x, o) => (better(x, c[best]) ? o : best), 0);
+  return { largest: costs.map((c) => pick(c, (a, b) => a > b)), smallest: costs.map((c) => pick(c, (a, b) => a < b)) };
+}
+
+/**
+ * The choice vectors step `step` trains; `counts[i]` = options of layer i. The sandwich sampler also
+ * needs each option's cost (`costs[i][o]`, e.g. MACs): its first path is the largest, its second the smallest.
+ */
+export function samplePaths(kind: SamplerKind, counts: readonly number[], seed: number, step: number, costs?: readonly (readonly number[])[]): number[][] {
   const rng = new Rng(stepSeed(seed, step));
   if (kind === 'uniform') return [counts.map((n) => rng.int(n))];
+  if (kind === 'sandwich') {
+    if (!costs || costs.length !== counts.length || costs.some((c, i) => c.length !== counts[i])) throw new Error('the sandwich sampler needs one cost per option of every layer');
+    const { largest, smallest } = extremes(costs);
+    return [largest, smallest, ...Array.from({ length: SANDWICH_RANDOM }, () => counts.map((n) => rng.int(n)))];
+  }
   const m = pathsPerStep(kind, counts);
   const columns = counts.map((n) => {
     const column: number[] = [];

@@ -1,5 +1,6 @@
 /**
- * One-shot supernet (SPOS, Guo et al. 2020; FairNAS strict fairness, Chu et al. 2021): one set of
+ * One-shot supernet (SPOS, Guo et al. 2020; FairNAS strict fairness, Chu et al. 2021; BigNAS's
+ * sandwich rule with in-place distillation, Yu et al. 2020): one set of
  * weights for every sub-network of a layer-wise space (candidates.ts), trained once by sampling
  * single paths (sampler.ts), then any sub-network is scored by inheriting its path's weights,
  * recalibrating the BatchNorm statistics of that path on a few training batches and measuring
@@ -14,8 +15,8 @@
  * Training runs in the loop the trainer runs in (loop.ts: budget, batches, cosine rate, divergence,
  * checkpoints); a step here is the sampled paths' gradients. Checkpoints hold every parameter
  * and statistic, the optimizer state, the step, and a fingerprint of the training (space, data shape,
- * weight sharing, budget, sampler, optimizer, seed, and the caller's data settings). Sharing is
- * recorded only when nested, so checkpoints written before the option existed (independent) still
+ * weight sharing, budget, sampler, in-place distillation, optimizer, seed, and the caller's data
+ * settings). Sharing is recorded only when nested, distillation only when on, so checkpoints written before the option existed (independent) still
  * match; an independent and a nested supernet never take each other's checkpoint. A killed training resumes to the
  * weights of an uninterrupted one: batches come from (seed, epoch), paths from (seed, step). A
  * non-finite loss stops with a UserError and never overwrites the last good checkpoint.
@@ -31,6 +32,7 @@ import { resolveBudget, restore, runLoop, type LoopOptions } from '../loop.js';
 import type { Param } from '../nn/module.js';
 import { Network } from '../nn/network.js';
 import type { Optimizer, OptimizerConfig } from '../optimizer.js';
+import { softmaxRows } from '../loss.js';
 import { backpropBatch, evaluate, recalibrate, type TrainProgress } from '../trainer.js';
 import { CandidateTable } from './candidates.js';
 import { samplePaths, type SamplerKind } from './sampler.js';
@@ -38,6 +40,13 @@ import { samplePaths, type SamplerKind } from './sampler.js';
 /** The loop's budget, batches, optimizer and checkpoint (loop.ts; a fair step trains m paths on one batch; the seed also draws the paths), plus: */
 export interface SupernetTrainOptions extends LoopOptions {
   sampler?: SamplerKind;
+  /**
+   * In-place distillation (BigNAS, Once-for-All): every path after the step's first learns the first
+   * path's predictions (its softmax on the same batch, taken as constants) instead of the labels; the
+   * first path learns the labels. With the sandwich sampler the first path is the largest sub-network.
+   * Needs a sampler with several paths per step (sandwich or fair).
+   */
+  distill?: boolean;
   /** The caller's settings (data set, images, ...), kept in the checkpoint: a checkpoint of other settings is refused, naming what differs. */
   settings?: Record<string, unknown>;
   onProgress?: (p: SupernetProgress) => void;
@@ -106,7 +115,7 @@ export class Supernet {
   }
 
   /** What the training is, as recorded in (and compared with) its checkpoint. */
-  private describe(data: Samples, o: { batchSize: number; seed: number; total: number; warmupSteps: number; optimizer: OptimizerConfig; sampler: SamplerKind; settings: Record<string, unknown> }) {
+  private describe(data: Samples, o: { batchSize: number; seed: number; total: number; warmupSteps: number; optimizer: OptimizerConfig; sampler: SamplerKind; distill: boolean; settings: Record<string, unknown> }) {
     const t = this.table;
     return JSON.parse(
       JSON.stringify({
@@ -121,6 +130,7 @@ export class Supernet {
         warmupSteps: o.warmupSteps,
         optimizer: o.optimizer,
         sampler: o.sampler,
+        ...(o.distill ? { distill: true } : {}),
         settings: o.settings,
       }),
     ) as Record<string, unknown>;
@@ -130,8 +140,12 @@ export class Supernet {
     this.checkData(data, 'training');
     const budget = resolveBudget(data, opts, 'supernet ');
     const sampler = opts.sampler ?? 'uniform';
+    const distill = opts.distill ?? false;
+    if (distill && sampler === 'uniform')
+      throw new UserError('in-place distillation needs several paths per step (a teacher and its students)', { hint: 'use the sandwich sampler (the largest path teaches) or fair' });
     const counts = this.table.optionCounts();
-    const what = this.describe(data, { ...budget, sampler, settings: opts.settings ?? {} });
+    const costs = sampler === 'sandwich' ? this.table.optionMacs() : undefined;
+    const what = this.describe(data, { ...budget, sampler, distill, settings: opts.settings ?? {} });
     const id = createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 16);
     const params = this.table.params();
     const file = opts.checkpoint;
@@ -146,13 +160,18 @@ export class Supernet {
         ? { file, every: opts.checkpointEvery, meta: (step) => ({ kind: 'supernet', step, totalSteps: budget.total, fingerprint: id, training: what }), resume: (optimizer, f) => this.resume(optimizer, f, id, what) }
         : undefined,
       step: (batch, step) => {
-        const chosen = samplePaths(sampler, counts, budget.seed, step);
+        const chosen = samplePaths(sampler, counts, budget.seed, step, costs);
         let loss = 0;
         const uses = new Map<Param, number>();
+        let teacher: Float32Array | undefined;
         for (const [j, choices] of chosen.entries()) {
           const net = this.network(choices);
           for (const p of net.params()) uses.set(p, (uses.get(p) ?? 0) + 1);
-          const pathLoss = backpropBatch(net, batch);
+          const pathLoss = backpropBatch(
+            net,
+            batch,
+            !distill ? {} : j === 0 ? { onLogits: (logits) => (teacher = softmaxRows(logits, net.classes)) } : { targets: teacher },
+          );
           if (!Number.isFinite(pathLoss)) {
             for (const p of params) p.clearGrad();
             return { loss: pathLoss, passes: j + 1, where: `, path ${j + 1} of ${chosen.length}` };
