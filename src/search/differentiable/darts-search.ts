@@ -13,7 +13,8 @@
  * After each search epoch the genotype is derived (darts-derive.ts: per node the top-2 edges by their
  * strongest non-zero op) as a member of the `darts` space, its latency predicted from the LUT for the
  * space's own network (what `nas export`/`nas predict` of it give) and recorded with the validation accuracy
- * of the relaxed search network (DARTS retrains the derived network from scratch: `nas train`).
+ * of the relaxed search network (DARTS retrains the derived network from scratch: `nas train`). Those epochs'
+ * genotypes are the history; the front is the last one alone (DARTS's result).
  *
  * Data: the training part of prepare() split 50/50 into the weight and α splits (the paper's split), images
  * zero-padded to a multiple of 4 px (the two reductions halve them exactly). Checkpoints (weights, α, both
@@ -34,7 +35,6 @@ import { readCheckpoint, writeCheckpoint, type NamedTensor } from '../../train/c
 import { cosineLr, Optimizer, optimizerConfig } from '../../train/optimizer.js';
 import { dataSettings, loadTrainingData } from '../../train/train-evaluator.js';
 import { expectedLatency } from '../loss/index.js';
-import { paretoFront } from '../pareto.js';
 import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.js';
 import { ArchParams } from './alpha.js';
 import { deriveGenotype } from './darts-derive.js';
@@ -252,9 +252,10 @@ export class DartsSearch implements Searcher {
       net.dispose();
     }
     if (file) rmSync(file, { force: true });
-    const latest = new Map(history.map((c) => [c.encoding.join(','), c]));
-    const front = paretoFront([...latest.values()].map((c) => ({ c, accuracy: c.accuracy, latencyMs: c.latency.ms }))).map((p) => p.c);
+    // DARTS's result is the genotype derived at the end; the earlier epochs' are the history. Their accuracies are the
+    // relaxed network's, not the derived cells', so a Pareto front over them would compare nothing real.
     const best = history[history.length - 1];
+    const front = best ? [best] : [];
     const summary = best
       ? `darts (order ${s.order}${s.latencyWeight > 0 ? `, ${s.latencyLoss} latency term ${s.latencyWeight}` : ''}): ${history.length} search epoch(s); derived cells at ${best.latency.ms.toFixed(3)} ms predicted, search network ${best.accuracy.toFixed(2)}%; ${best.name}`
       : 'darts: no search epoch ran';
