@@ -49,7 +49,7 @@ describe.runIf(HAVE_DATA)('nas search --strategy darts', () => {
   it.each([
     [['--darts-order', '3'], /--darts-order must be 1 \(first order, ξ = 0\) or 2 \(unrolled, second order\), got 3/],
     [['--darts-xi', '0.1'], /--darts-xi is the unrolled step of --darts-order 2/],
-    [['--darts-channels', '3'], /--darts-channels must be an even whole number ≥ 2, got 3/],
+    [['--latency-weight', '-1'], /--latency-weight must be a number ≥ 0 \(0 ignores latency\), got -1/],
     [['--tau', '1'], /--tau is the Gumbel-softmax temperature of --strategy fbnet/],
   ])('refuses %j with one clear message', async (more, message) => {
     const r = await nasInProcess(...args('bad.json', ...more));
