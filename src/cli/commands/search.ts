@@ -49,6 +49,11 @@ export interface SearchArgs extends EvaluatorArgs, SearchFarmArgs, CostArgs {
   nirSteps?: number;
   nirRootSteps?: number;
   nirOp?: string;
+  // darts (src/search/differentiable/darts-settings.ts validates them)
+  dartsOrder?: number;
+  dartsXi?: number;
+  dartsCells?: number;
+  dartsChannels?: number;
   // mnasnet (src/search/mnasnet/options.ts validates them)
   rlAlgorithm?: string;
   reward?: string;
@@ -246,15 +251,19 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('nir-steps', { type: 'number', describe: 'nir: training steps of each level\'s supernet (default 40)' })
       .option('nir-root-steps', { type: 'number', describe: 'nir: training steps of the shallowest assignment (default 120)' })
       .option('nir-op', { type: 'string', describe: 'nir: block option of every kept layer in a layer-wise space (mbv2 default k3e6)' })
-      .option('latency-loss', { type: 'string', describe: 'fbnet/proxyless: latency loss fbnet, proxyless-mul or proxyless-add (default: fbnet for fbnet, proxyless-mul for proxyless)' })
-      .option('latency-weight', { type: 'number', describe: 'fbnet/proxyless: weight of the latency term, β of the log forms or λ of proxyless-add; 0 ignores latency (default 0.6 / 0.3 / 0.1)' })
+      .option('latency-loss', { type: 'string', describe: 'fbnet/proxyless/darts: latency loss fbnet, proxyless-mul or proxyless-add (default: fbnet for fbnet, proxyless-mul for proxyless, proxyless-add for darts)' })
+      .option('latency-weight', { type: 'number', describe: 'fbnet/proxyless/darts: weight of the latency term, β of the log forms or λ of proxyless-add; 0 ignores latency (default 0.6 / 0.3 / 0.1; darts 0)' })
       .option('tau', { type: 'number', describe: 'fbnet: Gumbel-softmax temperature of the first search epoch, ×0.956 per epoch (default 5)' })
-      .option('search-epochs', { type: 'number', describe: 'fbnet/proxyless: epochs of alternating weight and architecture steps (default 4)' })
-      .option('warmup-epochs', { type: 'number', describe: 'fbnet/proxyless: epochs of weight steps only before the architecture steps start (default 1)' })
+      .option('search-epochs', { type: 'number', describe: 'fbnet/proxyless/darts: epochs of alternating weight and architecture steps (default 4)' })
+      .option('warmup-epochs', { type: 'number', describe: 'fbnet/proxyless/darts: epochs of weight steps only before the architecture steps start (default 1; darts 0)' })
       .option('rl-algorithm', { type: 'string', describe: 'mnasnet: controller update, reinforce (default) or ppo (clipped surrogate, a few epochs per batch)' })
       .option('reward', { type: 'string', describe: 'mnasnet: soft (default: ACC·(LAT/T)^w on both sides of T) or hard (w = 0 under T, --reward-w above)' })
       .option('reward-w', { type: 'number', describe: 'mnasnet: latency exponent w ≤ 0 (default −0.07 for soft, −1 above T for hard)' })
-      .option('arch-lr', { type: 'number', describe: 'fbnet/proxyless: Adam learning rate of the architecture logits (default 0.01)' })
+      .option('arch-lr', { type: 'number', describe: 'fbnet/proxyless/darts: Adam learning rate of the architecture logits (default 0.01; darts 3e-4)' })
+      .option('darts-order', { type: 'number', describe: 'darts: 1 = first-order architecture gradient (ξ = 0, default), 2 = unrolled second order' })
+      .option('darts-xi', { type: 'number', describe: 'darts: ξ of the unrolled weight step with --darts-order 2 (default: the weights\' learning rate)' })
+      .option('darts-cells', { type: 'number', describe: 'darts: cells of the search network (default 5; the paper 8); the derived cells go into the space\'s network' })
+      .option('darts-channels', { type: 'number', describe: 'darts: C of the search network (default 8; the paper 16)' })
       .example('$0 search --space nb201 --latency-table pixel3 --strategy nsga2 --budget 300 --out front.json', '')
       .example('$0 search --space mbv2 --resolution 96 --lut cpu.lut.json --evaluator proxy --strategy evolution --target-ms 5 --out front.json', '')
       .example('$0 search --redis redis://farm:6379 --space mbv2 --lut cpu.lut.json --evaluator train --strategy nsga2 --pending 16 --out front.json', 'evaluations on the workers (nas worker --evaluator train), asynchronous NSGA-II')

@@ -96,6 +96,11 @@ export function gumbelAlphaGrad(m: readonly number[], dm: readonly number[], tau
   return m.map((mj, j) => (mj / tau) * (dm[j] - mean));
 }
 
+/** DARTS: dL/dα of one edge from dL/dp with p = softmax(α) (the Gumbel-softmax Jacobian without noise, τ = 1). */
+export function softmaxAlphaGrad(p: readonly number[], dp: readonly number[]): number[] {
+  return gumbelAlphaGrad(p, dp, 1);
+}
+
 /** ProxylessNAS: the two paths of an architecture step, `active` first, and their renormalised probabilities. */
 export interface TwoPaths {
   active: number;

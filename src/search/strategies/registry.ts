@@ -19,6 +19,7 @@ export const STRATEGIES = {
   // Differentiable search trains a supernet: load the training engine only when asked for.
   fbnet: async () => new (await import('../differentiable/index.js')).DifferentiableSearch('fbnet'),
   proxyless: async () => new (await import('../differentiable/index.js')).DifferentiableSearch('proxyless'),
+  darts: async () => new (await import('../differentiable/darts-search.js')).DartsSearch(),
   netadapt: async () => new (await import('../netadapt/index.js')).NetadaptSearch(),
   // NIR layer assignment trains a depth supernet: load the training engine only when asked for.
   nir: async () => new (await import('../nir/index.js')).NirSearch(),
