@@ -21,10 +21,10 @@ export function nasnetCell(spec: NasnetCellSpec, input: Shape): Cell {
   }));
   const concat = parsed.concat.map((s) => {
     if (!spec.reduce || s >= NASNET_INPUTS) return s;
-    nodes.push({ edges: [{ from: s, spec: { kind: 'factreduce', cout: channels } }] });
+    nodes.push({ edges: [{ from: s, spec: { kind: 'factreduce', cout: channels } }], fixed: true });
     return NASNET_INPUTS + nodes.length - 1;
   });
-  return { inputs: NASNET_INPUTS, nodes, output: 'concat', concat, stride: spec.reduce ? 2 : 1 };
+  return { inputs: NASNET_INPUTS, nodes, output: 'concat', concat, stride: spec.reduce ? 2 : 1, dropPaths: true };
 }
 
 export const nasnetcell: Lowering<NasnetCellSpec> = {
