@@ -46,7 +46,7 @@ describe.skipIf(!HAVE_DATA)('nas train with ScheduledDropPath', () => {
     ['nasnet', nasnet, [], 0.2],
     ['darts', darts, ['--drop-path', '0.3'], 0.3],
     ['nasnet', nasnet, ['--drop-path', '0'], 0],
-  ] as const)('%s %j: trains, reports the drop-path and the ONNX export matches the trained network', (name, make, flags, want) => {
+  ] as const)('%s, flags %j: trains, reports the drop-path and the ONNX export matches the trained network', (name, make, flags, want) => {
     const out = path.join(dir, `${name}-${want}.onnx`);
     const r = runCli(['train', '--arch', make(), ...TINY, ...flags, '--out', out], { timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);
@@ -60,6 +60,6 @@ describe.skipIf(!HAVE_DATA)('nas train with ScheduledDropPath', () => {
     const out = path.join(dir, 'plain.onnx');
     expectUserError(runCli(['train', '--published', 'MobileNetV2-1.0', ...TINY, '--drop-path', '0.2', '--out', out]), /has none, so --drop-path 0.2 would change nothing/);
     expectUserError(runCli(['train', '--arch', nasnet(), ...TINY, '--drop-path', '1', '--out', out]), /--drop-path must be a probability in \[0, 1\), got 1/);
-    expectUserError(runCli(['search', '--space', 'nasnet', '--evaluator', 'proxy', '--drop-path', '0.2', '--budget', '2', '--out', path.join(dir, 'f.json')]), /--drop-path is only used with --evaluator train/);
+    expectUserError(runCli(['search', '--space', 'nasnet', '--lut', path.join(dir, 'none.lut.json'), '--evaluator', 'proxy', '--drop-path', '0.2', '--budget', '2', '--out', path.join(dir, 'f.json')]), /--drop-path is only used with --evaluator train/);
   });
 });
