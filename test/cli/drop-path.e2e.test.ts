@@ -43,10 +43,10 @@ describe.skipIf(!HAVE_DATA)('nas train with ScheduledDropPath', () => {
   };
 
   it.each([
-    ['nasnet', nasnet, [], 0.2],
-    ['darts', darts, ['--drop-path', '0.3'], 0.3],
-    ['nasnet', nasnet, ['--drop-path', '0'], 0],
-  ] as const)('%s, flags %j: trains, reports the drop-path and the ONNX export matches the trained network', (name, make, flags, want) => {
+    { name: 'nasnet', make: nasnet, flags: [] as string[], want: 0.2 },
+    { name: 'darts', make: darts, flags: ['--drop-path', '0.3'], want: 0.3 },
+    { name: 'nasnet', make: nasnet, flags: ['--drop-path', '0'], want: 0 },
+  ])('$name with flags $flags: trains with drop-path $want and the ONNX export matches the trained network', ({ name, make, flags, want }) => {
     const out = path.join(dir, `${name}-${want}.onnx`);
     const r = runCli(['train', '--arch', make(), ...TINY, ...flags, '--out', out], { timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);
