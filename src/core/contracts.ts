@@ -126,5 +126,7 @@ export interface TrainEvaluatorOptions extends TrainingBudget {
   adapt?: boolean;
   /** Recalibrate BatchNorm statistics on the training images before measuring (default true). */
   recalibrate?: boolean;
+  /** ScheduledDropPath's maximum probability (default 0.2 for NASNet and DARTS cell networks, else 0). */
+  dropPath?: number;
   onProgress?: (arch: string, p: TrainProgress) => void;
 }

@@ -63,6 +63,8 @@ export function trainEvaluator(opts: TrainEvaluatorOptions = {}): AccuracyEvalua
     seed: opts.seed ?? 0,
     adapt: opts.adapt ?? true,
     recalibrate: opts.recalibrate ?? true,
+    // Undefined: the trainer's default (on for NASNet and DARTS cell networks).
+    ...(opts.dropPath !== undefined ? { dropPath: opts.dropPath } : {}),
   };
   let data: Prepared | undefined;
   let backend: TrainBackendInfo | undefined;
@@ -91,6 +93,7 @@ export function trainEvaluator(opts: TrainEvaluatorOptions = {}): AccuracyEvalua
           optimizer: settings.optimizer,
           warmupSteps: settings.warmupSteps,
           seed: settings.seed,
+          dropPath: settings.dropPath,
           onProgress: opts.onProgress && ((p) => opts.onProgress!(arch.name, p)),
         });
         if (settings.recalibrate) recalibrate(net, trainSet, trainSet.count, settings.batchSize);

@@ -13,12 +13,19 @@ import type { Optimizer } from './optimizer.js';
 import { resolveBudget, restore, runLoop, type Budget, type LoopOptions } from './loop.js';
 import { argmaxRows, softmaxCrossEntropy, softTargetCrossEntropy } from './loss.js';
 import type { Network } from './nn/network.js';
+import { DropPath, dropPathRate, dropPathSeed, scheduledDropPath } from './nn/drop-path.js';
+import type { DropPathDraw } from './nn/module.js';
 
 /** Budget, batches, optimizer and checkpoint (loop.ts), plus validation and progress. */
 export interface TrainOptions extends LoopOptions {
   /** Evaluated at the end of each epoch and reported through onProgress. */
   validation?: Samples;
   onProgress?: (p: TrainProgress) => void;
+  /**
+   * ScheduledDropPath's maximum probability (drop-path.ts), reached linearly over the steps; default 0.2 for
+   * NASNet and DARTS cell networks, 0 (off) for the rest.
+   */
+  dropPath?: number;
 }
 
 export type { TrainProgress };
@@ -30,6 +37,8 @@ export interface TrainResult {
   /** Mean training loss over the last epoch's steps (or all steps of a shorter run). */
   loss: number;
   msPerStep: number;
+  /** ScheduledDropPath's maximum probability this training used (0: off). */
+  dropPath: number;
 }
 
 export interface Evaluation {
@@ -57,6 +66,8 @@ export interface BackpropOptions {
   targets?: Float32Array;
   /** Receives the batch's logits ([count, classes], a copy), e.g. to make a teacher's targets. */
   onLogits?: (logits: Float32Array) => void;
+  /** This step's drop-path masks (ScheduledDropPath, nn/drop-path.ts); none: every path kept. */
+  dropPath?: DropPathDraw;
 }
 
 /**
@@ -66,7 +77,7 @@ export interface BackpropOptions {
 export function backpropBatch(net: Network, batch: Batch, opts: BackpropOptions = {}): number {
   const [h, w, c] = net.imageShape;
   const loss = tf.tidy(() => {
-    const logits = net.forward(tf.tensor4d(batch.x, [batch.count, h, w, c]), true).dataSync() as Float32Array;
+    const logits = net.forward(tf.tensor4d(batch.x, [batch.count, h, w, c]), true, opts.dropPath).dataSync() as Float32Array;
     opts.onLogits?.(logits.slice());
     const r = opts.targets ? softTargetCrossEntropy(logits, opts.targets, net.classes) : softmaxCrossEntropy(logits, batch.labels, net.classes);
     if (Number.isFinite(r.loss)) net.backward(tf.tensor2d(r.grad, [batch.count, net.classes]));
@@ -102,7 +113,7 @@ export function recalibrate(net: Network, s: Samples, maxImages = 2048, batchSiz
   net.recalibrate(batches());
 }
 
-function fingerprint(net: Network, data: Samples, o: Pick<Budget, 'batchSize' | 'seed' | 'warmupSteps' | 'total' | 'optimizer'>): string {
+function fingerprint(net: Network, data: Samples, o: Pick<Budget, 'batchSize' | 'seed' | 'warmupSteps' | 'total' | 'optimizer'> & { dropPath: number }): string {
   const what = {
     input: net.arch.input,
     layers: net.arch.layers,
@@ -112,6 +123,8 @@ function fingerprint(net: Network, data: Samples, o: Pick<Budget, 'batchSize' | 
     total: o.total,
     warmup: o.warmupSteps,
     optimizer: o.optimizer,
+    // Only when on: trainings without drop-path keep the fingerprints they always had.
+    ...(o.dropPath > 0 ? { dropPath: o.dropPath } : {}),
   };
   return createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 16);
 }
@@ -129,7 +142,10 @@ export async function train(net: Network, data: Samples, opts: TrainOptions = {}
   checkImages(net, data, 'training');
   if (opts.validation) checkImages(net, opts.validation, 'validation');
   const budget = resolveBudget(data, opts);
-  const id = fingerprint(net, data, { ...budget, optimizer: budget.optimizer });
+  const dropPath = dropPathRate(net.arch, opts.dropPath);
+  const id = fingerprint(net, data, { ...budget, optimizer: budget.optimizer, dropPath });
+  // Step t's masks come from (seed, t) alone, so a resumed training draws what the uninterrupted one drew.
+  const drawAt = (step: number) => (dropPath > 0 ? new DropPath(scheduledDropPath(dropPath, step, budget.total), dropPathSeed(budget.seed, step)) : undefined);
   const file = opts.checkpoint;
   const r = await runLoop({
     label: 'training',
@@ -137,11 +153,11 @@ export async function train(net: Network, data: Samples, opts: TrainOptions = {}
     budget,
     model: net,
     checkpoint: file ? { file, every: opts.checkpointEvery, meta: (step) => ({ step, fingerprint: id, arch: net.arch.name, seed: budget.seed }), resume: (optimizer, f) => restore(net, optimizer, f, id) } : undefined,
-    step: (batch) => ({ loss: backpropBatch(net, batch), passes: 1 }),
+    step: (batch, step) => ({ loss: backpropBatch(net, batch, { dropPath: drawAt(step) }), passes: 1 }),
     afterStep(i) {
       const validationAccuracy = i.endOfEpoch && opts.validation ? evaluate(net, opts.validation).accuracy : undefined;
       opts.onProgress?.({ step: i.step, totalSteps: i.total, epoch: Math.floor((i.step - 1) / budget.perEpoch), loss: i.loss, lr: i.lr, msPerStep: i.msPerStep, validationAccuracy });
     },
   });
-  return { steps: r.steps, resumedFrom: r.resumedFrom, loss: r.loss, msPerStep: r.msPerStep };
+  return { steps: r.steps, resumedFrom: r.resumedFrom, loss: r.loss, msPerStep: r.msPerStep, dropPath };
 }

@@ -77,4 +77,25 @@ describe('nasnet end to end', () => {
       expect(m.latency.ms).toBeGreaterThan(0);
     }
   }, 120_000);
+
+  // NASNet-RL: the controller emits each block's inputs and ops (2 batches of 8: two controller updates), PPO with
+  // the hard latency reward on the LUT; the same seed gives the same search.
+  it('nas search --space nasnet --strategy mnasnet --rl-algorithm ppo --reward hard is deterministic for a seed', async () => {
+    const run = async (name: string) => {
+      const out = at(name);
+      const s = await nasInProcess(
+        'search', '--space', 'nasnet', '--resolution', '16', '--lut', lut, '--strategy', 'mnasnet', '--rl-algorithm', 'ppo', '--reward', 'hard', '--reward-w', '-0.5',
+        '--target-ms', '5', '--budget', '16', '--seed', '4', '--evaluator', 'command', '--eval-command', 'wc -c < {arch}', '--eval-range', '0,10000000', '--out', out,
+      );
+      expect(s.code, s.stderr).toBe(0);
+      return JSON.parse(readFileSync(out, 'utf8'));
+    };
+    const [a, b] = [await run('rl-a.json'), await run('rl-b.json')];
+    expect([a.strategy, a.evaluations]).toEqual(['mnasnet', 16]);
+    const names = (f: { members: { architecture: { name: string } }[] }) => f.members.map((m) => m.architecture.name);
+    expect(names(a)).toEqual(names(b));
+    expect(a.members.map((m: { latency: { ms: number } }) => m.latency.ms)).toEqual(b.members.map((m: { latency: { ms: number } }) => m.latency.ms));
+    // Each member is the nasnet network of two cells the controller wrote (normal and reduction).
+    for (const name of names(a)) expect(name).toMatch(/^nasnet@16:\|.+\|\/\|.+\|$/);
+  }, 120_000);
 });

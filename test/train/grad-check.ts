@@ -5,7 +5,7 @@ import { Rng } from '../../src/core/rng.js';
 import { softmaxCrossEntropy } from '../../src/train/loss.js';
 import { GraphModule } from '../../src/train/nn/graph-module.js';
 import type { Network } from '../../src/train/nn/network.js';
-import { SavedTensors, type Param } from '../../src/train/nn/module.js';
+import { SavedTensors, type DropPathDraw, type Param, type TrainContext } from '../../src/train/nn/module.js';
 
 export function relErr(want: Float32Array, got: Float32Array, scale: number): number {
   return Math.max(...want.map((w: number, i: number) => Math.abs(w - got[i]) / (Math.abs(w) + 1e-3 * scale)));
@@ -15,24 +15,26 @@ export function relErr(want: Float32Array, got: Float32Array, scale: number): nu
  * Checks the loss sum(y · r) (r fixed random): every trainable parameter's gradient and the input's
  * within 2e-3 relative error of tfjs autodiff. `data` is the NHWC input. Returns the trainable names.
  */
-export function expectAutodiffGradients(m: GraphModule, data: Float32Array, shape: [number, number, number, number]): string[] {
+export function expectAutodiffGradients(m: GraphModule, data: Float32Array, shape: [number, number, number, number], dropPath?: () => DropPathDraw): string[] {
   const input = () => tf.tensor4d(data, shape);
   const outShape = tf.tidy(() => m.forward(input()).shape);
   const r = tf.tensor4d(new Rng(5).fill(outShape.reduce((a, v) => a * v, 1), 1), outShape);
   const params: Param[] = m.params().filter((q) => q.trainable);
-  const saved = new SavedTensors();
+  // With `dropPath`, every training forward draws its masks from a fresh draw: the same masks each time.
+  const kept = new SavedTensors();
+  const saved = (): TrainContext => (dropPath ? { save: (t) => kept.save(t), dropPath: dropPath() } : kept);
   const expected = new Map<string, Float32Array>();
   if (params.length) tf.tidy(() => {
-    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(m.forward(input(), saved), r)) as tf.Scalar, params.map((q) => q.variable));
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(m.forward(input(), saved()), r)) as tf.Scalar, params.map((q) => q.variable));
     for (const q of params) expected.set(q.name, grads[q.variable.name].dataSync() as Float32Array);
   });
-  const wantDx = tf.tidy(() => tf.grad((z: tf.Tensor) => tf.sum(tf.mul(m.forward(tf.clone(z) as tf.Tensor4D, saved), r)))(input()).dataSync() as Float32Array);
-  saved.release();
+  const wantDx = tf.tidy(() => tf.grad((z: tf.Tensor) => tf.sum(tf.mul(m.forward(tf.clone(z) as tf.Tensor4D, saved()), r)))(input()).dataSync() as Float32Array);
+  kept.release();
   const dx = tf.tidy(() => {
-    m.forward(input(), saved);
+    m.forward(input(), saved());
     return m.backward(r, true)!.dataSync() as Float32Array;
   });
-  saved.release();
+  kept.release();
   r.dispose();
   const scale = Math.max(1e-6, ...[...expected.values()].map((g) => Math.max(...g.map(Math.abs))));
   for (const q of params) expect(relErr(expected.get(q.name)!, q.grad!.dataSync() as Float32Array, scale), q.name).toBeLessThan(2e-3);

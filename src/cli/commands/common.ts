@@ -180,7 +180,8 @@ export function trainingOptions<T>(y: Argv<T>) {
     .option('train-steps', { type: 'number', describe: 'training: steps per training instead of epochs' })
     .option('train-batch', { type: 'number', describe: 'training: batch size (default 64)' })
     .option('train-lr', { type: 'number', describe: 'training: peak learning rate (default 0.05 for SGD)' })
-    .option('train-backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'training: tfjs backend (default auto: tfjs-node > wasm > cpu)' });
+    .option('train-backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'training: tfjs backend (default auto: tfjs-node > wasm > cpu)' })
+    .option('drop-path', { type: 'number', describe: 'training: ScheduledDropPath probability, reached linearly over the steps (default 0.2 for nasnet and darts cell networks, 0 = off)' });
 }
 
 export interface TrainingArgs {
@@ -194,6 +195,7 @@ export interface TrainingArgs {
   trainBatch?: number;
   trainLr?: number;
   trainBackend?: string;
+  dropPath?: number;
   seed?: number;
 }
 
@@ -210,6 +212,8 @@ export function trainingSettings(a: TrainingArgs): TrainEvaluatorOptions {
   if (a.trainValidation !== undefined && !(a.trainValidation > 0)) throw new UserError(`--train-validation must be a positive count or a fraction in (0, 1), got ${a.trainValidation}`);
   if (a.trainLr !== undefined && !(Number.isFinite(a.trainLr) && a.trainLr > 0)) throw new UserError(`--train-lr must be a positive number, got ${a.trainLr}`);
   if (a.trainEpochs !== undefined && a.trainSteps !== undefined) throw new UserError('give --train-epochs or --train-steps, not both');
+  if (a.dropPath !== undefined && !(Number.isFinite(a.dropPath) && a.dropPath >= 0 && a.dropPath < 1))
+    throw new UserError(`--drop-path must be a probability in [0, 1), got ${a.dropPath}`, { hint: 'e.g. --drop-path 0.2, or --drop-path 0 to turn it off' });
   const s: TrainEvaluatorOptions = {
     dataset: a.trainDataset,
     dataDir: a.data,
@@ -222,6 +226,7 @@ export function trainingSettings(a: TrainingArgs): TrainEvaluatorOptions {
     optimizer: a.trainLr === undefined ? undefined : { lr: a.trainLr },
     seed: a.seed,
     backend: a.trainBackend as TrainEvaluatorOptions['backend'],
+    dropPath: a.dropPath,
   };
   for (const k of Object.keys(s) as (keyof TrainEvaluatorOptions)[]) if (s[k] === undefined) delete s[k];
   return s;
@@ -293,6 +298,8 @@ export function checkEvaluatorArgs(a: EvaluatorArgs): void {
   const proxyFlags = { proxy: a.proxy, 'proxy-data': a.proxyData, 'proxy-batch': a.proxyBatch, 'proxy-resolution': a.proxyResolution, 'proxy-backend': a.proxyBackend, 'proxy-vote-reference': a.proxyVoteReference };
   const given = Object.entries(proxyFlags).filter(([, v]) => v !== undefined).map(([k]) => `--${k}`);
   if (a.evaluator !== 'proxy' && given.length > 0) throw new UserError(`${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} only used with --evaluator proxy (got --evaluator ${a.evaluator})`);
+  // Drop-path regularises the trainings of single networks (the train evaluator, nas train), not supernets.
+  if (a.dropPath !== undefined && a.evaluator !== 'train') throw new UserError(`--drop-path is only used with --evaluator train (got --evaluator ${a.evaluator})`, { hint: 'nas train also takes it' });
 }
 
 /** The evaluator the flags name; `space` is what the vote proxy draws its reference nets from (it says so when it is missing). */

@@ -62,6 +62,8 @@ async function runTrain(a: TrainArgs): Promise<void> {
   const random = a.random as number | undefined;
   if (random !== undefined && random !== 1) throw new UserError('nas train trains one network: use --random 1 (or --random) with --seed K');
   const [arch] = await resolveArchitectures({ ...a, random });
+  // A --drop-path the network cannot apply fails before the data loads.
+  (await import('../../train/nn/drop-path.js')).dropPathRate(arch, settings.dropPath);
   const [{ useTrainingBackend }, { loadImageSet }, { prepare }, { Network }, trainer, { adaptArchitecture }, exporter, { archToJson }] = await Promise.all([
     import('../../train/backend.js'),
     import('../../data/datasets.js'),
@@ -98,6 +100,7 @@ async function runTrain(a: TrainArgs): Promise<void> {
         batchSize: settings.batchSize,
         optimizer: settings.optimizer,
         warmupSteps: settings.warmupSteps,
+        dropPath: settings.dropPath,
         seed,
         checkpoint,
         checkpointEvery: a.checkpointEvery,
@@ -155,6 +158,7 @@ async function runTrain(a: TrainArgs): Promise<void> {
         batchSize: settings.batchSize,
         optimizer: settings.optimizer ?? {},
         seed,
+        dropPath: result.dropPath,
         backend: backend.detail,
         // This run's figures: a resumed run reports the steps it ran itself.
         stepsThisRun: ran,
@@ -189,12 +193,13 @@ async function runTrain(a: TrainArgs): Promise<void> {
       validationImages: check.images,
       passed: check.passed,
       backend: backend.detail,
+      dropPath: result.dropPath,
     };
     emit(a, summary, () =>
       [
         ran === 0
           ? `${target.name}: nothing left to train, ${checkpoint} holds all ${result.steps} steps (delete it to train again)`
-          : `trained ${target.name}: ${ran} steps${result.resumedFrom ? ` (${result.resumedFrom + 1}-${result.steps})` : ''} in ${trainSeconds.toFixed(1)} s (${result.msPerStep.toFixed(0)} ms/step), mean loss of the last epoch's steps ${result.loss.toFixed(4)}`,
+          : `trained ${target.name}: ${ran} steps${result.resumedFrom ? ` (${result.resumedFrom + 1}-${result.steps})` : ''} in ${trainSeconds.toFixed(1)} s (${result.msPerStep.toFixed(0)} ms/step), mean loss of the last epoch's steps ${result.loss.toFixed(4)}${result.dropPath > 0 ? `, drop-path up to ${result.dropPath}` : ''}`,
         `validation accuracy (${check.images} images): tfjs ${check.tfjsAccuracy.toFixed(2)}%, ONNX (onnxruntime-node) ${check.onnxAccuracy.toFixed(2)}%`,
         `max |Δlogit| tfjs vs ONNX: ${check.maxAbsDiff.toExponential(2)} (bar ${check.tolerance.toExponential(2)}: 1e-4, or ${exporter.ROUNDING_FACTOR}× the ${check.roundingMaxAbsDiff.toExponential(2)} that float32 rounding of the weights alone moves the logits; logits up to ${check.maxAbsLogit.toFixed(1)} in magnitude)`,
         `wrote ${a.out} (${(exported.bytes / 1024).toFixed(0)} KiB, input ${exported.input.join('x')}) and ${sidecar}`,

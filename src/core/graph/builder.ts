@@ -24,6 +24,7 @@ export class GraphBuilder {
   private readonly nodes: GraphNode[] = [];
   private readonly inputs: GraphInput[] = [];
   private readonly shapes = new Map<string, Shape>();
+  private readonly paths: string[] = [];
 
   input(name: string, shape: Shape): string {
     if (this.shapes.has(name)) throw new Error(`graph builder: '${name}' is defined twice`);
@@ -83,8 +84,15 @@ export class GraphBuilder {
     return sizes.map((_, k) => `${id}:${k}`);
   }
 
+  /** Marks `ref` as a cell path (Graph.dropPaths). */
+  dropPath(ref: string): void {
+    this.shape(ref);
+    this.paths.push(ref);
+  }
+
   build(outputs: readonly string[]): Graph {
-    return { inputs: [...this.inputs], nodes: [...this.nodes], outputs: [...outputs] };
+    const graph: Graph = { inputs: [...this.inputs], nodes: [...this.nodes], outputs: [...outputs] };
+    return this.paths.length ? { ...graph, dropPaths: [...this.paths] } : graph;
   }
 }
 

@@ -158,6 +158,11 @@ export interface Graph {
   inputs: readonly GraphInput[];
   nodes: readonly GraphNode[];
   outputs: readonly string[];
+  /**
+   * Cell paths: tensors that are one op's contribution to a cell block's sum (an edge that is not an
+   * identity). Only training reads them (ScheduledDropPath drops each per sample); absent when none.
+   */
+  dropPaths?: readonly string[];
 }
 
 /** One parameter tensor of a node: `<node id>.<part>` with a PyTorch-layout shape. */

@@ -18,13 +18,18 @@ export interface CellEdge {
 export interface Cell {
   /** Number of input nodes (the block's inputs, in order). */
   inputs: number;
-  /** Intermediate nodes in order; node `inputs + i` is nodes[i]. */
-  nodes: { edges: CellEdge[] }[];
+  /**
+   * Intermediate nodes in order; node `inputs + i` is nodes[i]. `fixed`: not one of the searched blocks (NASNet's
+   * FactorizedReduce of a concatenated input), so its edge is no cell path for ScheduledDropPath.
+   */
+  nodes: { edges: CellEdge[]; fixed?: boolean }[];
   output: 'last' | 'concat';
   /** With output 'concat': the nodes (inputs included) it concatenates, in order; default every intermediate node (DARTS). NASNet concatenates its unused states. */
   concat?: readonly number[];
   /** Spatial stride of the intermediate nodes relative to the inputs (a DARTS reduction cell: 2); default 1. */
   stride?: number;
+  /** Its non-identity edges are paths ScheduledDropPath drops in training (Graph.dropPaths): NASNet and DARTS cells. */
+  dropPaths?: boolean;
 }
 
 /**
@@ -45,6 +50,8 @@ export function lowerCell(
     const to = cell.inputs + i;
     // A NASNet block may read one node twice: its second edge gets its own id.
     const terms = node.edges.map((e, k) => lowerEdge(b, e.spec, [values[e.from]], `${id}.edge${to}_${e.from}${node.edges.findIndex((o) => o.from === e.from) < k ? '_b' : ''}`));
+    // An edge whose lowering is its input (identity) is no path to drop (NASNet, DARTS: drop-path skips identities).
+    if (cell.dropPaths && !node.fixed) terms.forEach((t, k) => t !== values[node.edges[k].from] && b.dropPath(t));
     values.push(terms.length === 0 ? b.node(`${id}.node${to}`, { op: 'zero', stride: cell.stride ?? 1 }, [xs[0]]) : b.add(terms, `${id}.node${to}`));
   });
   return cell.output === 'concat' ? b.concat(concatNodes(cell).map((n) => values[n]), `${id}.concat`) : values[values.length - 1];

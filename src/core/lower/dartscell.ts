@@ -19,7 +19,7 @@ export function dartsCell(spec: DartsCellSpec, input: Shape): Cell {
       return edge ? [{ from: e.from, spec: edge }] : [];
     }),
   }));
-  return { inputs: DARTS_INPUTS, nodes, output: 'concat', stride: spec.reduce ? 2 : 1 };
+  return { inputs: DARTS_INPUTS, nodes, output: 'concat', stride: spec.reduce ? 2 : 1, dropPaths: true };
 }
 
 export const dartscell: Lowering<DartsCellSpec> = {

@@ -25,10 +25,10 @@ export function nasnetCell(spec: NasnetCellSpec, input: Shape): Cell {
     if (s >= NASNET_INPUTS || (!spec.reduce && width(s) === channels)) return s;
     // slim reduces an unused input of another size or width: FactorizedReduce at stride 2, 1×1 conv-BN at stride 1.
     const edge: OpSpec = spec.reduce ? { kind: 'factreduce', cout: channels } : { kind: 'conv', cout: channels, k: 1, stride: 1, groups: 1, dilation: 1, act: 'none' };
-    nodes.push({ edges: [{ from: s, spec: edge }] });
+    nodes.push({ edges: [{ from: s, spec: edge }], fixed: true });
     return NASNET_INPUTS + nodes.length - 1;
   });
-  return { inputs: NASNET_INPUTS, nodes, output: 'concat', concat, stride: spec.reduce ? 2 : 1 };
+  return { inputs: NASNET_INPUTS, nodes, output: 'concat', concat, stride: spec.reduce ? 2 : 1, dropPaths: true };
 }
 
 export const nasnetcell: Lowering<NasnetCellSpec> = {

@@ -23,6 +23,7 @@ import { Sequence, tidyGrad, type Module, type Param, type TrainContext, type We
 import { GlobalPool, Pool, Zero } from './pool.js';
 import { GeneralPool } from './general-pool.js';
 import { Norm } from './norms.js';
+import { dropPathUnit } from './drop-path.js';
 import { addUnit, concatUnit, flattenUnit, gateUnit, mulUnit, shuffleUnit, sliceUnit, splitUnit, type GraphUnit } from './primitives.js';
 
 type T4 = tf.Tensor4D;
@@ -243,6 +244,7 @@ export class GraphModule implements Module {
     const resolve = (ref: string) => alias.get(ref) ?? ref;
     const done = new Set<string>();
     for (const [ref, s] of inferShapes(graph)) shapes.set(ref, s);
+    const paths = new Set(graph.dropPaths);
     for (const node of graph.nodes) {
       if (done.has(node.id)) continue;
       const rule = UNIT_RULES[node.prim.op] as UnitRule<Prim>;
@@ -253,8 +255,10 @@ export class GraphModule implements Module {
       // The unit's output is the last absorbed node's; the nodes it absorbed are read by nothing else.
       const outRef = last ?? outputs[0];
       if (last) alias.set(node.id, last);
-      this.steps.push({ unit: built.unit, inputs: node.inputs.map(resolve), outputs: last ? [outRef] : outputs });
+      // A cell path (graph.dropPaths) computes through drop-path in training (drop-path.ts).
+      this.steps.push({ unit: paths.delete(outRef) ? dropPathUnit(built.unit) : built.unit, inputs: node.inputs.map(resolve), outputs: last ? [outRef] : outputs });
     }
+    if (paths.size) throw new Error(`${where}: cell paths ${[...paths].join(', ')} are no unit's output`);
     this.output = graph.outputs[0];
   }
 

@@ -112,6 +112,16 @@ export function ownerOf(w: WeightRef): Param {
 /** What a training forward keeps for its backward. */
 export interface TrainContext {
   save<T extends tf.Tensor>(t: T): T;
+  /** ScheduledDropPath's masks for this forward (drop-path.ts); absent: no path is dropped. */
+  dropPath?: DropPathDraw;
+}
+
+/** Draws the per-sample drop-path masks of one training forward (drop-path.ts). */
+export interface DropPathDraw {
+  /** Probability of dropping a path, in [0, 1). */
+  readonly rate: number;
+  /** [n, 1, 1, 1]: 0 for a dropped sample, 1/(1 − rate) for a kept one. */
+  mask(n: number): tf.Tensor4D;
 }
 
 /** Kept tensors of one training step, freed together when the step is over. */

@@ -9,7 +9,7 @@ import { UserError } from '../../core/errors.js';
 import { BatchNorm } from './batchnorm.js';
 import { lowerArchitecture } from '../../core/lower/index.js';
 import { buildLayer, GraphModule } from './graph-module.js';
-import { SavedTensors, Sequence, type Module, type Param } from './module.js';
+import { SavedTensors, Sequence, type DropPathDraw, type Module, type Param, type TrainContext } from './module.js';
 
 function batchNorms(m: Module): BatchNorm[] {
   if (m instanceof BatchNorm) return [m];
@@ -79,9 +79,13 @@ export class Network {
     return this.all;
   }
 
-  /** Logits [n, classes] for images x [n, h, w, c]; `training` keeps what backward needs. */
-  forward(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
-    const ctx = training ? this.saved : undefined;
+  /**
+   * Logits [n, classes] for images x [n, h, w, c]; `training` keeps what backward needs, and drops cell
+   * paths with `dropPath`'s masks when given (drop-path.ts).
+   */
+  forward(x: tf.Tensor4D, training: boolean, dropPath?: DropPathDraw): tf.Tensor2D {
+    const saved = this.saved;
+    const ctx: TrainContext | undefined = !training ? undefined : dropPath ? { save: (t) => saved.save(t), dropPath } : saved;
     return tf.tidy(() => tf.reshape(this.layers.reduce((h, l) => l.module.forward(h, ctx), x), [x.shape[0], this.classes]));
   }
 
