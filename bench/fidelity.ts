@@ -42,7 +42,7 @@ import { DEFAULT_PROTOCOL, LEGACY_PROTOCOL, type DeviceOptions, type TimingProto
 import { networkModel } from '../export/model.js';
 import { readLut, writeLut } from '../lut/store.js';
 import { calibrate, fitCalibration } from '../src/predict/calibrate.js';
-import { contextClass, contextVariants } from '../src/predict/context.js';
+import { contextClass, contextVariants } from '../src/core/context-class.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('device', { type: 'string', default: 'cpu' })

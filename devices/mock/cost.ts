@@ -6,7 +6,7 @@
  */
 import { activationBytes, macs, type OpInstance } from '../../src/core/ops.js';
 import { hash32, Rng } from '../../src/core/rng.js';
-import { contextClass } from '../../src/predict/context.js';
+import { contextClass } from '../../src/core/context-class.js';
 
 export interface MockCostModel {
   /** Fixed cost of one model run (session/dispatch), ms. */

@@ -6,7 +6,7 @@
 import { OP_KINDS } from '../../src/core/keys.js';
 import { macs, type OpInstance, type OpKind } from '../../src/core/ops.js';
 import { UserError } from '../../src/core/errors.js';
-import { parseContextClassList } from '../../src/predict/context.js';
+import { parseContextClassList } from '../../src/core/context-class.js';
 import { measure, type SampleSource } from '../harness.js';
 import { hostInfo } from '../host.js';
 import { listOption, numberOption } from '../options.js';

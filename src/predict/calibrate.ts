@@ -15,7 +15,8 @@ import type { RoundRecord } from '../../devices/rounds.js';
 import type { Device } from '../../devices/types.js';
 import { contentHash } from '../../lut/journal.js';
 import type { Lut, LutCalibration } from '../../lut/format.js';
-import { classScale, contextClass } from './context.js';
+import { classScale } from './context.js';
+import { contextClass } from '../core/context-class.js';
 import { predict } from './predictor.js';
 
 /** Per network: Σ medians, op count and Σ activation bytes of its LUT instances, and Σ medians per context class. */

@@ -15,7 +15,8 @@ import { opKey } from '../core/keys.js';
 import { activationBytes, type OpInstance } from '../core/ops.js';
 import type { LatencyStats } from '../../devices/types.js';
 import type { Lut } from '../../lut/format.js';
-import { classScale, contextClass } from './context.js';
+import { classScale } from './context.js';
+import { contextClass } from '../core/context-class.js';
 
 export interface BlockPrediction {
   layerIndex: number;

@@ -4,7 +4,7 @@ import { opKey, parseOpKey } from '../../src/core/keys.js';
 import { activationBytes } from '../../src/core/ops.js';
 import { Rng } from '../../src/core/rng.js';
 import { fitCalibration, lutSums } from '../../src/predict/calibrate.js';
-import { contextClass, contextVariants, parseContextClassList, withContextClass } from '../../src/predict/context.js';
+import { contextClass, contextVariants, parseContextClassList, withContextClass } from '../../src/core/context-class.js';
 import { chooseContextFit } from '../../src/predict/context-fit.js';
 import { MissingEntriesError, missingInstances, predict } from '../../src/predict/predictor.js';
 import { createMbv2Space } from '../../src/spaces/mbv2.js';

@@ -83,7 +83,7 @@ async function instancesToProfile(a: ProfileArgs): Promise<{ instances: OpInstan
  */
 async function planContext(a: ProfileArgs, nets: Architecture[], instances: Iterable<OpInstance>): Promise<CalibrationPlan> {
   if (nets.length < 3 || a.contextNets === 0) return { nets, variants: [], classes: [] };
-  const { contextClassesOf, contextVariants, parseContextClassList } = await import('../../predict/context.js');
+  const { contextClassesOf, contextVariants, parseContextClassList } = await import('../../core/context-class.js');
   const classes = a.contextClasses !== undefined ? parseContextClassList(a.contextClasses) : contextClassesOf(instances);
   return { nets, variants: contextVariants(nets, classes, 3, a.contextNets), classes };
 }
