@@ -156,7 +156,9 @@ export class DartsSearch implements Searcher {
     const passes = new DartsPasses(net);
     const alpha = new ArchParams(dartsEdgeNames().map(() => 8), dartsEdgeNames());
     // DARTS starts α at 1e-3 · N(0, 1), not exactly uniform: ties between edges would otherwise go by index alone.
-    tf.tidy(() => alpha.params.forEach((p, i) => p.variable.assign(tf.randomNormal([8], 0, 1e-3, 'float32', seed * 97 + i))));
+    // tfjs takes a seed of 0 (edge 0 at --seed 0, the default) for none and draws from Math.random: every run, and
+    // every resumed run, started α differently. 0 becomes 0x5eed (= 97 · 250 + 51: no other edge's seed: 28 edges).
+    tf.tidy(() => alpha.params.forEach((p, i) => p.variable.assign(tf.randomNormal([8], 0, 1e-3, 'float32', seed * 97 + i || 0x5eed))));
     const wOpt = new Optimizer(weightConfig, net.params());
     const aOpt = new Optimizer(archConfig, alpha.params);
     const history: Candidate[] = [];
