@@ -31,7 +31,7 @@ import type { Samples } from '../../data/types.js';
 import { argmaxRows } from '../../train/loss.js';
 import { DartsSpace } from '../../spaces/darts.js';
 import { useTrainingBackend } from '../../train/backend.js';
-import { readCheckpoint, writeCheckpoint, type NamedTensor } from '../../train/checkpoint.js';
+import { writeCheckpoint } from '../../train/checkpoint.js';
 import { cosineLr, Optimizer, optimizerConfig } from '../../train/optimizer.js';
 import { dataSettings, loadTrainingData } from '../../train/train-evaluator.js';
 import { expectedLatency } from '../loss/index.js';
@@ -43,6 +43,7 @@ import { resolveDartsSettings, type DartsSettings } from './darts-settings.js';
 import { DartsPasses, type DartsBatch } from './darts-step.js';
 import { DartsSupernet, dartsEdgeNames } from './darts-supernet.js';
 import { latencyLossGrads, type LatencyTerm } from './latency-term.js';
+import { restoreSearch, snapshotSearch } from './search-checkpoint.js';
 
 export interface DartsOptions extends Partial<DartsSettings> {
   /** Checkpoint file; default `<--out>.supernet.ckpt` when the search command gives --out, else none. */
@@ -168,10 +169,10 @@ export class DartsSearch implements Searcher {
       const resume = file !== undefined && existsSync(file) && (ctx.checkpoint === undefined || pointer?.file === file);
       if (ctx.checkpoint && pointer && (pointer.version !== STATE_VERSION || pointer.file !== file || !file || !existsSync(file)))
         throw new UserError(`the search checkpoint points to supernet checkpoint ${pointer.file ?? '(none)'}, which is not there`, { hint: 'delete the search checkpoint (<out>.ckpt.json) to start over' });
-      if (resume) step = this.restore(file!, fingerprint, net, alpha, wOpt, aOpt, history);
+      if (resume) step = restoreSearch(file!, fingerprint, { net, alpha, wOpt, aOpt }, history);
       const save = () => {
         if (!file) return;
-        writeCheckpoint(file, this.snapshot(net, alpha, wOpt, aOpt, { fingerprint, step, history }));
+        writeCheckpoint(file, snapshotSearch(this.name, { net, alpha, wOpt, aOpt }, { fingerprint, step, history }));
         ctx.checkpoint?.save({ version: STATE_VERSION, strategy: this.name, file, step, evaluations: history.map((c) => [c.encoding, c.accuracy]) });
       };
       const diverged = (what: string) =>
@@ -278,42 +279,6 @@ export class DartsSearch implements Searcher {
     alpha.setGrads(grads);
     aOpt.apply(aOpt.config.lr);
     return g.loss;
-  }
-
-  private snapshot(net: DartsSupernet, alpha: ArchParams, wOpt: Optimizer, aOpt: Optimizer, meta: { fingerprint: string; step: number; history: Candidate[] }) {
-    const tensors = new Map<string, NamedTensor>();
-    const add = (name: string, t: tf.Tensor) => {
-      const data = (t.dataSync() as Float32Array).slice();
-      if (!data.every(Number.isFinite))
-        throw new UserError(`the darts search diverged: ${name} is not finite at step ${meta.step}; the checkpoint was not overwritten`, { hint: 'lower --train-lr or --arch-lr, or raise --train-batch' });
-      tensors.set(name, { shape: t.shape, data });
-    };
-    for (const p of [...net.params(), ...alpha.params]) add(p.name, p.value);
-    for (const [name, t] of wOpt.stateTensors()) add(`optimizer.weights.${name}`, t);
-    for (const [name, t] of aOpt.stateTensors()) add(`optimizer.alpha.${name}`, t);
-    return { meta: { ...meta, strategy: this.name, weightSteps: wOpt.steps, alphaSteps: aOpt.steps }, tensors };
-  }
-
-  private restore(file: string, fingerprint: string, net: DartsSupernet, alpha: ArchParams, wOpt: Optimizer, aOpt: Optimizer, history: Candidate[]): number {
-    const ck = readCheckpoint(file);
-    if (ck.meta.fingerprint !== fingerprint)
-      throw new UserError(`supernet checkpoint ${file} belongs to another search (other strategy, flags, data, LUT or seed)`, {
-        hint: `delete ${file} (and the search checkpoint next to it) to start this search afresh`,
-      });
-    for (const p of [...net.params(), ...alpha.params]) {
-      const t = ck.tensors.get(p.name);
-      if (!t || t.data.length !== p.value.size) throw new UserError(`supernet checkpoint ${file} lacks ${p.name} or has it with another shape`, { hint: `delete ${file}` });
-      tf.tidy(() => p.variable.assign(tf.tensor(t.data, p.value.shape)));
-    }
-    const state = (prefix: string) => {
-      const m = new Map<string, tf.Tensor>();
-      for (const [name, t] of ck.tensors) if (name.startsWith(prefix)) m.set(name.slice(prefix.length), tf.tensor(t.data, t.shape));
-      return m;
-    };
-    wOpt.load(state('optimizer.weights.'), Number(ck.meta.weightSteps ?? 0));
-    aOpt.load(state('optimizer.alpha.'), Number(ck.meta.alphaSteps ?? 0));
-    history.push(...((ck.meta.history as Candidate[] | undefined) ?? []));
-    return Number(ck.meta.step);
   }
 }
 

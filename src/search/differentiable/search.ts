@@ -28,7 +28,7 @@ import { Rng } from '../../core/rng.js';
 import { batchesPerEpoch, batchIndices, epochOrder, gatherBatch } from '../../data/batches.js';
 import type { Samples } from '../../data/types.js';
 import { useTrainingBackend } from '../../train/backend.js';
-import { readCheckpoint, writeCheckpoint, type NamedTensor } from '../../train/checkpoint.js';
+import { writeCheckpoint } from '../../train/checkpoint.js';
 import { softmaxCrossEntropy } from '../../train/loss.js';
 import { cosineLr, Optimizer, optimizerConfig } from '../../train/optimizer.js';
 import { CandidateTable, checkSharing } from '../../train/supernet/candidates.js';
@@ -39,6 +39,7 @@ import { paretoFront } from '../pareto.js';
 import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.js';
 import { ArchParams, gumbelAlphaGrad, rescaleTwoPaths, samplePath, sampleTwoPaths, twoPathAlphaGrad, type TwoPaths } from './alpha.js';
 import { latencyLossGrads, type LatencyTerm } from './latency-term.js';
+import { restoreSearch, snapshotSearch } from './search-checkpoint.js';
 import { MixedSupernet } from './supernet.js';
 import { resolveSettings, TAU_DECAY, type DifferentiableSettings, type DifferentiableStrategy } from './settings.js';
 
@@ -178,10 +179,10 @@ export class DifferentiableSearch implements Searcher {
       const resume = file !== undefined && existsSync(file) && (ctx.checkpoint === undefined || pointer?.file === file);
       if (ctx.checkpoint && pointer && (pointer.version !== STATE_VERSION || pointer.file !== file || !file || !existsSync(file)))
         throw new UserError(`the search checkpoint points to supernet checkpoint ${pointer.file ?? '(none)'}, which is not there`, { hint: 'delete the search checkpoint (<out>.ckpt.json) to start over' });
-      if (resume) step = this.restore(file!, fingerprint, net, alpha, wOpt, aOpt, history);
+      if (resume) step = restoreSearch(file!, fingerprint, { net, alpha, wOpt, aOpt }, history);
       const save = () => {
         if (!file) return;
-        writeCheckpoint(file, this.snapshot(net, alpha, wOpt, aOpt, { fingerprint, step, history }));
+        writeCheckpoint(file, snapshotSearch(this.name, { net, alpha, wOpt, aOpt }, { fingerprint, step, history }));
         // `evaluations` (the derived architectures so far) is what the search job counts as resumed.
         ctx.checkpoint?.save({ version: STATE_VERSION, strategy: this.name, file, step, evaluations: history.map((c) => [c.encoding, c.accuracy]) });
       };
@@ -350,42 +351,5 @@ export class DifferentiableSearch implements Searcher {
       return evaluate(derived, split.validation).accuracy;
     });
     return { encoding: choices, name: arch.name, accuracy, latency: ctx.latency.latency(arch) };
-  }
-
-  private snapshot(net: MixedSupernet, alpha: ArchParams, wOpt: Optimizer, aOpt: Optimizer, meta: { fingerprint: string; step: number; history: Candidate[] }) {
-    const tensors = new Map<string, NamedTensor>();
-    const add = (name: string, t: tf.Tensor) => {
-      const data = (t.dataSync() as Float32Array).slice();
-      // Non-finite weights must never replace the last good checkpoint.
-      if (!data.every(Number.isFinite))
-        throw new UserError(`the ${this.name} search diverged: ${name} is not finite at step ${meta.step}; the checkpoint was not overwritten`, { hint: 'lower --train-lr or --arch-lr, or raise --train-batch' });
-      tensors.set(name, { shape: t.shape, data });
-    };
-    for (const p of [...net.params(), ...alpha.params]) add(p.name, p.value);
-    for (const [name, t] of wOpt.stateTensors()) add(`optimizer.weights.${name}`, t);
-    for (const [name, t] of aOpt.stateTensors()) add(`optimizer.alpha.${name}`, t);
-    return { meta: { ...meta, strategy: this.name, weightSteps: wOpt.steps, alphaSteps: aOpt.steps }, tensors };
-  }
-
-  private restore(file: string, fingerprint: string, net: MixedSupernet, alpha: ArchParams, wOpt: Optimizer, aOpt: Optimizer, history: Candidate[]): number {
-    const ck = readCheckpoint(file);
-    if (ck.meta.fingerprint !== fingerprint)
-      throw new UserError(`supernet checkpoint ${file} belongs to another search (other strategy, flags, data, LUT or seed)`, {
-        hint: `delete ${file} (and the search checkpoint next to it) to start this search afresh`,
-      });
-    for (const p of [...net.params(), ...alpha.params]) {
-      const t = ck.tensors.get(p.name);
-      if (!t || t.data.length !== p.value.size) throw new UserError(`supernet checkpoint ${file} lacks ${p.name} or has it with another shape`, { hint: `delete ${file}` });
-      tf.tidy(() => p.variable.assign(tf.tensor(t.data, p.value.shape)));
-    }
-    const state = (prefix: string) => {
-      const m = new Map<string, tf.Tensor>();
-      for (const [name, t] of ck.tensors) if (name.startsWith(prefix)) m.set(name.slice(prefix.length), tf.tensor(t.data, t.shape));
-      return m;
-    };
-    wOpt.load(state('optimizer.weights.'), Number(ck.meta.weightSteps ?? 0));
-    aOpt.load(state('optimizer.alpha.'), Number(ck.meta.alphaSteps ?? 0));
-    history.push(...((ck.meta.history as Candidate[] | undefined) ?? []));
-    return Number(ck.meta.step);
   }
 }
