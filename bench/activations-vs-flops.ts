@@ -9,14 +9,26 @@
  *
  * The members are distinct; a space smaller than --count (our regnet space has 144 members) gives all
  * of them. Without --lut the ops of the chosen nets are profiled first into
- * out/bench/avf-<device>-<space>-<res>.lut.json (reused on a re-run). Prints the load average at start
- * and end; every point goes to out/bench/avf-<device>-<space>-<res>.json.
+ * out/bench/avf-<device>-<space>-<res>.lut.json (reused on a re-run); --lut reuses a LUT already built
+ * (it must be of --device). Prints the load average at start and end; every point goes to
+ * out/bench/avf-<device>-<space>-<res>.json.
+ *
+ * Every round of every net goes to a ledger as it is taken (src/profile/partial-rounds.ts, the
+ * profiler's: a fsynced journal line per round, folded into out/bench/avf-<tag>-<hash>.rounds.json), named
+ * by a hash of the settings and the nets, so a killed run (timeout, Ctrl-C, a crash) loses at most the
+ * round in flight and the same command resumes; a finished run's ledger makes a rerun print the same
+ * figures without timing. When the device fails mid-round (a browser that closes: the browser devices
+ * start a fresh one on the next call) the run goes on from the ledger; a net in flight at two failures
+ * is left out and listed (--max-failures bounds the failures in all).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import yargs from 'yargs';
 import { kendallTau, spearmanRho } from '../src/core/agreement.js';
+import { isUserError } from '../src/core/errors.js';
+import { PartialRounds } from '../src/profile/partial-rounds.js';
+import { contentHash } from '../lut/journal.js';
 import { archMetrics } from '../src/core/arch-metrics.js';
 import type { Architecture } from '../src/core/arch.js';
 import { lutInstances } from '../src/core/decompose.js';
@@ -24,6 +36,7 @@ import { opKey } from '../src/core/keys.js';
 import type { OpInstance } from '../src/core/ops.js';
 import { Rng } from '../src/core/rng.js';
 import { predict } from '../src/predict/predictor.js';
+import { missingAcross } from '../src/profile/missing.js';
 import { profile } from '../src/profile/profiler.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { resolveDevice } from '../devices/registry.js';
@@ -44,6 +57,7 @@ const args = await yargs(process.argv.slice(2))
   .option('max-repeats', { type: 'number' })
   .option('max-time-ms', { type: 'number' })
   .option('out-dir', { type: 'string', default: 'out/bench' })
+  .option('max-failures', { type: 'number', default: 10, describe: 'device failures (e.g. the browser closing) survived before the run stops; the ledger keeps every round' })
   .strict()
   .parse();
 
@@ -87,17 +101,57 @@ if (!lutPath) {
   console.log(`profiled ${instances.size} op instances in ${((Date.now() - t0) / 1000).toFixed(0)} s into ${lutPath}`);
 }
 const lut = readLut(lutPath);
+if (lut.device.device !== device.name) throw new Error(`--lut ${lutPath} was measured on '${lut.device.device}', not on --device ${args.device} (${device.name}): its predictions would not be of this device`);
 
-const models: LazyModel[] = archs.map((arch, i) => ({ id: `${i}:${arch.name}`, build: () => networkModel(arch) }));
+const lacking = missingAcross(lut, archs);
+if (lacking.size) throw new Error(`--lut ${lutPath} lacks ${lacking.size} op instance(s) of these nets, e.g. ${[...lacking.keys()][0]}: leave --lut out to profile them (or fill it with nas profile)`);
+
+// The ledger of rounds, named by what makes two runs' rounds comparable: another setting or other nets write another ledger.
+const fingerprint = contentHash(JSON.stringify({ device: args.device, options, space: space.id, resolution: args.resolution, protocol, nets: archs.map((a) => a.name) }));
+const ledger = PartialRounds.open(path.join(args.outDir, `avf-${tag}-${fingerprint.slice(0, 8)}`), fingerprint);
+const earlier = ledger.all();
+if (earlier.size) console.log(`resumed: ${[...earlier.values()].reduce((n, r) => n + r.length, 0)} round(s) of ${earlier.size} net(s) from ${ledger.file}`);
+
+const deviceInfo = await device.init();
+console.log(`device: ${deviceInfo.runtime} ${deviceInfo.runtimeVersion} ep ${deviceInfo.ep}${deviceInfo.adapter ? `, adapter ${JSON.stringify(deviceInfo.adapter)}` : ''}`);
+const models: LazyModel[] = archs.map((arch) => ({ id: arch.name, build: () => networkModel(arch) }));
 const t1 = Date.now();
-const measured = await timeModelsInRounds(device, models, protocol, {
-  seed: 1,
-  onComplete: (done, total) => done % 20 === 0 && process.stderr.write(`measured ${done}/${total}\n`),
-});
-console.log(`measured ${archs.length} nets in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+let rounds = 0;
+let inFlight = '';
+const failures = new Map<string, number>();
+const skipped = new Map<string, string>();
+let measuredById = new Map<string, number>();
+for (let failed = 0; ; ) {
+  const left = models.filter((m) => !skipped.has(m.id));
+  try {
+    const results = await timeModelsInRounds(device, left, protocol, {
+      seed: 1,
+      done: ledger.all(),
+      onRoundStart: (id) => (inFlight = id),
+      onRound: (id, r) => {
+        ledger.set(id, r);
+        if (++rounds % 25 === 0) process.stderr.write(`${rounds} rounds timed in ${((Date.now() - t1) / 1000).toFixed(0)} s (load ${load()})\n`);
+      },
+      onComplete: (done, total) => done % 20 === 0 && process.stderr.write(`measured ${done}/${total}\n`),
+    });
+    measuredById = new Map(left.map((m, i) => [m.id, results[i].stats.median]));
+    break;
+  } catch (e) {
+    // A device that failed mid-round (the browser or its page closed): what the ledger holds is kept and the next call starts afresh.
+    if (!isUserError(e) || ++failed > args.maxFailures) throw e;
+    const n = (failures.get(inFlight) ?? 0) + 1;
+    failures.set(inFlight, n);
+    if (n >= 2) skipped.set(inFlight, e.message);
+    console.error(`failure ${failed} of at most ${args.maxFailures} while timing ${inFlight}${n >= 2 ? ' (its second: left out)' : ''}: ${e.message}`);
+  } finally {
+    ledger.close();
+  }
+}
+console.log(`measured ${measuredById.size} nets in ${((Date.now() - t1) / 1000).toFixed(0)} s (${rounds} rounds timed in this run; ledger ${ledger.file})`);
+if (skipped.size) console.log(`left out (the device failed twice while timing each): ${[...skipped.keys()].join(', ')}`);
 await device.dispose();
 
-const points = archs.map((arch, i) => ({ name: arch.name, measuredMs: measured[i].stats.median, predictedMs: predict(lut, arch).ms, ...archMetrics(arch) }));
+const points = archs.filter((arch) => measuredById.has(arch.name)).map((arch) => ({ name: arch.name, measuredMs: measuredById.get(arch.name)!, predictedMs: predict(lut, arch).ms, ...archMetrics(arch) }));
 const ms = points.map((p) => p.measuredMs);
 const rows: [string, number[]][] = [
   ['MACs', points.map((p) => p.macs)],
@@ -111,5 +165,5 @@ console.log('|---|---|---|');
 for (const [name, xs] of rows) console.log(`| ${name} | ${kendallTau(xs, ms).toFixed(3)} | ${spearmanRho(xs, ms).toFixed(3)} |`);
 console.log(`\nload average at end: ${load()}`);
 const out = path.join(args.outDir, `avf-${tag}.json`);
-writeFileSync(out, JSON.stringify({ device: args.device, threads: args.threads ?? null, space: space.id, resolution: args.resolution, lut: lutPath, protocol, points }, null, 1) + '\n');
+writeFileSync(out, JSON.stringify({ device: args.device, threads: args.threads ?? null, space: space.id, resolution: args.resolution, lut: lutPath, protocol, deviceInfo, skipped: Object.fromEntries(skipped), points }, null, 1) + '\n');
 console.log(`points written to ${out}`);

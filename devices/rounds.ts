@@ -234,6 +234,8 @@ export async function timeModelsInRounds(
     /** Rounds already taken by id (a resumed run), and a hook after each round (to persist it). */
     done?: ReadonlyMap<string, readonly RoundRecord[]>;
     onRound?: (id: string, rounds: readonly RoundRecord[]) => void;
+    /** Before each round (a caller that survives a crash of the device learns which model was in flight). */
+    onRoundStart?: (id: string) => void;
   } = {},
 ): Promise<RoundedResult[]> {
   const built = new Map<string, ModelUnderTest>();
@@ -243,6 +245,7 @@ export async function timeModelsInRounds(
     done: opts.done,
     onRound: opts.onRound && ((m, rounds) => opts.onRound!(m.id, rounds)),
     time: (m) => {
+      opts.onRoundStart?.(m.id);
       let model = built.get(m.id);
       if (!model) built.set(m.id, (model = m.build()));
       return timeRound(device, model, protocol);
