@@ -57,6 +57,9 @@ const args = await yargs(process.argv.slice(2))
   .option('max-repeats', { type: 'number' })
   .option('max-time-ms', { type: 'number' })
   .option('out-dir', { type: 'string', default: 'out/bench' })
+  .option('device-opt', { type: 'string', array: true, default: [] as string[], describe: 'device option key=value (e.g. callTimeout=600 for the browser devices), repeatable' })
+  .option('one-at-a-time', { type: 'boolean', default: false, describe: 'every round of a net back to back, nets in sample order: a run cut short has whole nets (the default spreads each net\'s rounds over the run, so no net is done before the last pass)' })
+  .option('max-minutes', { type: 'number', describe: 'with --one-at-a-time: start no net after this long; the figures are over the nets done (rerun to go on)' })
   .option('max-failures', { type: 'number', default: 10, describe: 'device failures (e.g. the browser closing) survived before the run stops; the ledger keeps every round' })
   .strict()
   .parse();
@@ -68,6 +71,12 @@ if (args.minRepeats !== undefined) protocol.minRepeats = args.minRepeats;
 if (args.maxRepeats !== undefined) protocol.maxRepeats = args.maxRepeats;
 if (args.maxTimeMs !== undefined) protocol.maxTimeMs = args.maxTimeMs;
 const options: DeviceOptions = args.threads !== undefined ? { threads: args.threads } : {};
+for (const kv of args.deviceOpt) {
+  const at = kv.indexOf('=');
+  if (at < 1) throw new Error(`--device-opt takes key=value, got '${kv}'`);
+  options[kv.slice(0, at)] = kv.slice(at + 1);
+}
+if (args.maxMinutes !== undefined && !args.oneAtATime) throw new Error('--max-minutes needs --one-at-a-time (interleaved rounds finish no net before the last pass)');
 mkdirSync(args.outDir, { recursive: true });
 
 const space = createSpace(args.space, { resolution: args.resolution });
@@ -106,35 +115,49 @@ if (lut.device.device !== device.name) throw new Error(`--lut ${lutPath} was mea
 const lacking = missingAcross(lut, archs);
 if (lacking.size) throw new Error(`--lut ${lutPath} lacks ${lacking.size} op instance(s) of these nets, e.g. ${[...lacking.keys()][0]}: leave --lut out to profile them (or fill it with nas profile)`);
 
-// The ledger of rounds, named by what makes two runs' rounds comparable: another setting or other nets write another ledger.
-const fingerprint = contentHash(JSON.stringify({ device: args.device, options, space: space.id, resolution: args.resolution, protocol, nets: archs.map((a) => a.name) }));
+const deviceInfo = await device.init();
+console.log(`device: ${deviceInfo.runtime} ${deviceInfo.runtimeVersion} ep ${deviceInfo.ep}${deviceInfo.adapter ? `, adapter ${JSON.stringify(deviceInfo.adapter)}` : ''}`);
+// The ledger of rounds, named by what makes two runs' rounds comparable (the device's runtime and its settings as it
+// reports them, the protocol, the nets): another setting or other nets write another ledger.
+const measuring = { device: device.name, runtime: deviceInfo.runtime, version: deviceInfo.runtimeVersion, ep: deviceInfo.ep, options: deviceInfo.options };
+const fingerprint = contentHash(JSON.stringify({ measuring, space: space.id, resolution: args.resolution, protocol, nets: archs.map((a) => a.name) }));
 const ledger = PartialRounds.open(path.join(args.outDir, `avf-${tag}-${fingerprint.slice(0, 8)}`), fingerprint);
 const earlier = ledger.all();
 if (earlier.size) console.log(`resumed: ${[...earlier.values()].reduce((n, r) => n + r.length, 0)} round(s) of ${earlier.size} net(s) from ${ledger.file}`);
 
-const deviceInfo = await device.init();
-console.log(`device: ${deviceInfo.runtime} ${deviceInfo.runtimeVersion} ep ${deviceInfo.ep}${deviceInfo.adapter ? `, adapter ${JSON.stringify(deviceInfo.adapter)}` : ''}`);
 const models: LazyModel[] = archs.map((arch) => ({ id: arch.name, build: () => networkModel(arch) }));
 const t1 = Date.now();
 let rounds = 0;
 let inFlight = '';
 const failures = new Map<string, number>();
 const skipped = new Map<string, string>();
-let measuredById = new Map<string, number>();
+const measuredById = new Map<string, number>();
+const m0 = (batch: LazyModel[]) => batch[0].id;
+const deadline = args.maxMinutes === undefined ? Infinity : t1 + args.maxMinutes * 60_000;
+let unstarted = 0;
 for (let failed = 0; ; ) {
-  const left = models.filter((m) => !skipped.has(m.id));
+  const left = models.filter((m) => !skipped.has(m.id) && !measuredById.has(m.id));
   try {
-    const results = await timeModelsInRounds(device, left, protocol, {
-      seed: 1,
-      done: ledger.all(),
-      onRoundStart: (id) => (inFlight = id),
-      onRound: (id, r) => {
-        ledger.set(id, r);
-        if (++rounds % 25 === 0) process.stderr.write(`${rounds} rounds timed in ${((Date.now() - t1) / 1000).toFixed(0)} s (load ${load()})\n`);
-      },
-      onComplete: (done, total) => done % 20 === 0 && process.stderr.write(`measured ${done}/${total}\n`),
-    });
-    measuredById = new Map(left.map((m, i) => [m.id, results[i].stats.median]));
+    // Interleaved: all nets in one call. One at a time: a call per net, until the deadline.
+    const batches = args.oneAtATime ? left.map((m) => [m]) : [left];
+    for (const [b, batch] of batches.entries()) {
+      if (Date.now() > deadline) {
+        unstarted = batches.length - b;
+        break;
+      }
+      const results = await timeModelsInRounds(device, batch, protocol, {
+        seed: 1,
+        done: ledger.all(),
+        onRoundStart: (id) => (inFlight = id),
+        onRound: (id, r) => {
+          ledger.set(id, r);
+          if (++rounds % 25 === 0) process.stderr.write(`${rounds} rounds timed in ${((Date.now() - t1) / 1000).toFixed(0)} s (load ${load()})\n`);
+        },
+        onComplete: (done, total) => done % 20 === 0 && process.stderr.write(`measured ${done}/${total}\n`),
+      });
+      batch.forEach((m, i) => measuredById.set(m.id, results[i].stats.median));
+      if (args.oneAtATime) process.stderr.write(`net ${measuredById.size}/${models.length} ${m0(batch)}: ${results[0].stats.median.toFixed(3)} ms, ${((Date.now() - t1) / 1000).toFixed(0)} s in (load ${load()})\n`);
+    }
     break;
   } catch (e) {
     // A device that failed mid-round (the browser or its page closed): what the ledger holds is kept and the next call starts afresh.
@@ -147,6 +170,7 @@ for (let failed = 0; ; ) {
     ledger.close();
   }
 }
+if (unstarted) console.log(`--max-minutes ${args.maxMinutes} reached: ${unstarted} net(s) not timed (the same command resumes from the ledger)`);
 console.log(`measured ${measuredById.size} nets in ${((Date.now() - t1) / 1000).toFixed(0)} s (${rounds} rounds timed in this run; ledger ${ledger.file})`);
 if (skipped.size) console.log(`left out (the device failed twice while timing each): ${[...skipped.keys()].join(', ')}`);
 await device.dispose();
@@ -162,7 +186,8 @@ const rows: [string, number[]][] = [
 console.log(`\nmeasured latency on ${args.device}${args.threads !== undefined ? ` (threads ${args.threads})` : ''}: ${Math.min(...ms).toFixed(3)}–${Math.max(...ms).toFixed(3)} ms over ${points.length} nets of ${space.id}@${args.resolution}\n`);
 console.log('| predictor of measured latency | Kendall τ | Spearman ρ |');
 console.log('|---|---|---|');
-for (const [name, xs] of rows) console.log(`| ${name} | ${kendallTau(xs, ms).toFixed(3)} | ${spearmanRho(xs, ms).toFixed(3)} |`);
+if (points.length < 3) console.log(`(${points.length} net(s): too few to rank)`);
+else for (const [name, xs] of rows) console.log(`| ${name} | ${kendallTau(xs, ms).toFixed(3)} | ${spearmanRho(xs, ms).toFixed(3)} |`);
 console.log(`\nload average at end: ${load()}`);
 const out = path.join(args.outDir, `avf-${tag}.json`);
 writeFileSync(out, JSON.stringify({ device: args.device, threads: args.threads ?? null, space: space.id, resolution: args.resolution, lut: lutPath, protocol, deviceInfo, skipped: Object.fromEntries(skipped), points }, null, 1) + '\n');

@@ -64,7 +64,7 @@ export function launchOptions(device: string, options: DeviceOptions): LaunchOpt
   };
 }
 
-/** The longest one page call (a cold run, a batch of samples) may take before the page is declared hung. */
+/** The longest one page call (a cold run, a batch of samples) may take before the page is declared hung, unless the `callTimeout` option (s) says longer. */
 const MIN_CALL_TIMEOUT_MS = 120_000;
 
 /** Playwright prefixes page errors with "page.evaluate: " and appends a stack: keep the message. */
@@ -78,6 +78,8 @@ export class BrowserDevice implements Device {
   private readonly port?: number;
   private bp?: BrowserPage;
   private info?: DeviceInfo;
+  /** A software adapter (SwiftShader) on a loaded machine can take minutes to compile a deep net's shaders. */
+  private readonly callTimeoutMs: number;
 
   constructor(
     readonly name: string,
@@ -87,6 +89,7 @@ export class BrowserDevice implements Device {
     this.launch = launchOptions(name, options);
     const port = numberOption(name, options, 'port', 0, { min: 0, integer: true });
     this.port = port || undefined;
+    this.callTimeoutMs = 1000 * numberOption(name, options, 'callTimeout', MIN_CALL_TIMEOUT_MS / 1000, { min: 1 });
   }
 
   /** The running page (for diagnostics and fault-injection tests); undefined before init() or after a crash. */
@@ -138,7 +141,7 @@ export class BrowserDevice implements Device {
   }
 
   async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
-    const timeoutMs = Math.max(MIN_CALL_TIMEOUT_MS, 20 * protocol.maxTimeMs);
+    const timeoutMs = Math.max(this.callTimeoutMs, 20 * protocol.maxTimeMs);
     return this.withPage(`timing '${model.key}'`, timeoutMs, async (call, blob) => {
       const values = feedBytes(model);
       const inputs = model.inputs.map((input) => ({
@@ -164,7 +167,7 @@ export class BrowserDevice implements Device {
   conformanceRunner(): ConformanceRunner {
     if (!this.runtime.runsOnnx) throw new UserError(`${this.name} does not run ONNX models (it rebuilds them from their ops): no conformance runner`);
     return (onnx, feeds) =>
-      this.withPage('running a conformance case', MIN_CALL_TIMEOUT_MS, async (call, blob) => {
+      this.withPage('running a conformance case', this.callTimeoutMs, async (call, blob) => {
         const pageFeeds = Object.entries(feeds).map(([name, t]) => ({
           name,
           type: t.type,

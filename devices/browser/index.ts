@@ -40,7 +40,7 @@ const both = (...checks: (() => true | string | { reason: string } | { dir: stri
 
 /** The endpoint from the options, else from NAS_BROWSER_ENDPOINT. */
 /** Options every browser device reads (launchOptions, the page server's port), and those of the ORT page. */
-const LAUNCH_OPTIONS = ['browser', 'browserEndpoint', 'headless', 'browserArgs', 'port'] as const;
+const LAUNCH_OPTIONS = ['browser', 'browserEndpoint', 'headless', 'browserArgs', 'port', 'callTimeout'] as const;
 const ORT_PAGE_OPTIONS = [...LAUNCH_OPTIONS, 'bundle', 'threads', 'graphOptimizationLevel', 'timing', 'preferredLayout', 'ortDir'] as const;
 
 function withEndpoint(options: DeviceOptions): DeviceOptions {
