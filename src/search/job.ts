@@ -67,32 +67,36 @@ function fingerprint(job: SearchJob): Record<string, unknown> {
   ) as Record<string, unknown>;
 }
 
-/** The saved ledger state, undefined when there is no checkpoint; errors when it is corrupt or foreign. */
-function loadCheckpoint(file: string, search: Record<string, unknown>): { evaluations: unknown[] } | undefined {
+/**
+ * The saved ledger state, undefined when there is no checkpoint; errors when it is corrupt or foreign.
+ * `job` names the kind of job in errors ("search"; nas scale's grid search uses the same file format).
+ */
+export function loadCheckpoint(file: string, search: Record<string, unknown>, job = 'search'): { evaluations: unknown[] } | undefined {
   if (!existsSync(file)) return undefined;
-  const hint = `delete ${file} to start the search over`;
+  const hint = `delete ${file} to start the ${job} over`;
   let doc: Record<string, unknown>;
   try {
-    doc = readJsonFile(file, 'search checkpoint') as Record<string, unknown>;
+    doc = readJsonFile(file, `${job} checkpoint`) as Record<string, unknown>;
   } catch (e) {
-    throw new UserError(`search checkpoint ${file} is corrupt: ${(e as Error).message}`, { hint, cause: e });
+    throw new UserError(`${job} checkpoint ${file} is corrupt: ${(e as Error).message}`, { hint, cause: e });
   }
   const state = doc?.state as { evaluations?: unknown } | undefined;
   if (doc?.format !== CHECKPOINT_FORMAT || doc.version !== CHECKPOINT_VERSION || typeof doc.search !== 'object' || !Array.isArray(state?.evaluations))
-    throw new UserError(`search checkpoint ${file} is corrupt: expected a "${CHECKPOINT_FORMAT}" version ${CHECKPOINT_VERSION} document with "search" and "state"`, { hint });
+    throw new UserError(`${job} checkpoint ${file} is corrupt: expected a "${CHECKPOINT_FORMAT}" version ${CHECKPOINT_VERSION} document with "search" and "state"`, { hint });
   if (!isDeepStrictEqual(doc.search, search)) {
     const saved = doc.search as Record<string, unknown>;
     const differs = Object.keys(search).filter((k) => !isDeepStrictEqual(saved[k], search[k]));
     throw new UserError(
-      `search checkpoint ${file} belongs to another search (${differs.map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(search[k])} here`).join('; ')})`,
+      `${job} checkpoint ${file} belongs to another ${job} (${differs.map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(search[k])} here`).join('; ')})`,
       { hint: `${hint}, or write to another --out` },
     );
   }
   return state as { evaluations: unknown[] };
 }
 
-function writeAtomic(file: string, data: unknown): void {
-  writeFileAtomic(file, JSON.stringify(data) + '\n', `search checkpoint ${file}`);
+/** Writes a checkpoint atomically: `search` is the fingerprint loadCheckpoint compares, `state` what is resumed. */
+export function saveCheckpoint(file: string, search: Record<string, unknown>, state: unknown, job = 'search'): void {
+  writeFileAtomic(file, JSON.stringify({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, search, state, savedAt: new Date().toISOString() }) + '\n', `${job} checkpoint ${file}`);
 }
 
 export async function runSearchJob(job: SearchJob): Promise<SearchJobResult> {
@@ -129,7 +133,7 @@ async function runLocked(job: SearchJob): Promise<SearchJobResult> {
     args: job.args,
     checkpoint: {
       load: () => saved,
-      save: (state) => writeAtomic(file, { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, search, state, savedAt: new Date().toISOString() }),
+      save: (state) => saveCheckpoint(file, search, state),
     },
   });
   const front: FrontFile = {

@@ -3,8 +3,12 @@
  * the coefficients (given, grid-searched with an evaluator, or the paper's), the family φ = 1..K and,
  * with --target-ms, the latency-aware member. Writes the family JSON and each member's architecture
  * file beside it (<out>.<member>.arch.json), ready for nas export --arch.
+ *
+ * With an evaluator every score goes to <out>.ckpt.json as it comes (src/scale/ledger.ts, in the search
+ * checkpoint's format and through its loader: a checkpoint of other options is refused), so a killed run
+ * resumes where it stopped; the checkpoint is removed once the family file is written.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import type { Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
@@ -91,28 +95,77 @@ async function runScale(a: ScaleArgs): Promise<void> {
       return { ms: p.ms, ci95: p.ci95 };
     });
   };
-  let evaluator;
-  if (withEvaluator) {
-    const { createSpace } = await import('../../spaces/registry.js');
-    evaluator = await evaluatorFromArgs(a, createSpace(a.space, { resolution: base.input[2] }), trainingSettings(a));
-  }
-  let family;
+  const [{ holdLock }, { checkpointPath, loadCheckpoint, saveCheckpoint }, { ledgeredEvaluator, structureKey }] = await Promise.all([
+    import('../../core/file-lock.js'),
+    import('../../search/job.js'),
+    import('../../scale/ledger.js'),
+  ]);
+  // Two runs writing one --out would overwrite each other's checkpoint: the second refuses.
+  const unlock = holdLock(a.out, 'family file');
+  const ckpt = checkpointPath(a.out);
   try {
-    family = await scaleFamily({
-      base,
-      latency,
-      evaluator,
-      coefficients,
-      grid: { step: a.gridStep, tolerance: a.gridTolerance },
-      phis: a.phis,
-      targetMs: a.targetMs,
-      phiStep: a.phiStep,
-      phiMax: a.phiMax,
-      onProgress: (m) => log(m),
-    });
+    let evaluator;
+    let ledger;
+    if (withEvaluator) {
+      const { createSpace } = await import('../../spaces/registry.js');
+      const inner = await evaluatorFromArgs(a, createSpace(a.space, { resolution: base.input[2] }), trainingSettings(a));
+      // What the saved accuracies depend on, and the options that decide which nets are scored. Not the LUT:
+      // latencies are predicted afresh on every run (and --profile-missing changes the LUT as it goes).
+      const job = JSON.parse(
+        JSON.stringify({
+          command: 'scale',
+          base: { name: base.name, structure: structureKey(base) },
+          coefficients: coefficients ?? null,
+          grid: { step: a.gridStep, tolerance: a.gridTolerance },
+          phis: a.phis,
+          target: { ms: a.targetMs ?? null, phiStep: a.phiStep, phiMax: a.phiMax ?? null },
+          evaluator: { id: inner.id, provenance: inner.provenance },
+        }),
+      ) as Record<string, unknown>;
+      let saved;
+      try {
+        saved = loadCheckpoint(ckpt, job, 'compound scaling');
+      } catch (e) {
+        await inner.dispose?.();
+        throw e;
+      }
+      ledger = ledgeredEvaluator(inner, saved, (state) => saveCheckpoint(ckpt, job, state, 'compound scaling'), ckpt);
+      if (ledger.resumed) log(`resumed from checkpoint: ${ledger.resumed} accuracy(ies) reused from ${ckpt}`);
+      evaluator = ledger.evaluator;
+    }
+    let family;
+    try {
+      family = await scaleFamily({
+        base,
+        latency,
+        evaluator,
+        coefficients,
+        grid: { step: a.gridStep, tolerance: a.gridTolerance },
+        phis: a.phis,
+        targetMs: a.targetMs,
+        phiStep: a.phiStep,
+        phiMax: a.phiMax,
+        onProgress: (m) => log(m),
+      });
+    } finally {
+      await evaluator?.dispose?.();
+    }
+    await writeFamily(a, family, lut, evaluator, writeArchFile, writeFileAtomic);
+    rmSync(ckpt, { force: true });
   } finally {
-    await evaluator?.dispose?.();
+    unlock();
   }
+}
+
+async function writeFamily(
+  a: ScaleArgs,
+  family: import('../../scale/family.js').ScaledFamily,
+  lut: import('../../../lut/format.js').Lut,
+  evaluator: import('../../core/contracts.js').AccuracyEvaluator | undefined,
+  writeArchFile: (file: string, arch: Architecture) => void,
+  writeFileAtomic: (file: string, data: string, what: string) => void,
+): Promise<void> {
+  const base = family.base;
   const stem = a.out.replace(/\.json$/i, '');
   const files: Record<string, string> = {};
   for (const m of [...family.members, ...(family.latencyAware ? [family.latencyAware] : [])]) {
@@ -143,7 +196,7 @@ async function runScale(a: ScaleArgs): Promise<void> {
     m.accuracy === null ? '-' : m.accuracy.toFixed(3),
   ]);
   emit(a, { out: a.out, ...doc, members: doc.members.map(({ architecture: _a, ...m }) => m), latencyAware: doc.latencyAware && (({ architecture: _a, ...m }) => m)(doc.latencyAware) }, () =>
-    `${base.name} (${ms(family.base.latency.ms)} ms predicted) scaled with α ${c.alpha}, β ${c.beta}, γ ${c.gamma} (${c.how}${c.gridSize ? ` over ${c.gridSize} triples` : ''}); written to ${a.out}\n` +
+    `${base.name} (${ms(base.latency.ms)} ms predicted) scaled with α ${c.alpha}, β ${c.beta}, γ ${c.gamma} (${c.how}${c.gridSize ? ` over ${c.gridSize} triples` : ''}); written to ${a.out}\n` +
     table(['member', 'φ', 'width', 'depth', 'resolution', 'ms', ...METRIC_HEADERS, 'accuracy'], rows) +
     (family.latencyAware ? `within ${a.targetMs} ms: ${family.latencyAware.name} (φ ${family.latencyAware.phi}, ${ms(family.latencyAware.latency.ms)} ms; ${family.latencyAware.candidates} scaled nets predicted)\n` : ''),
   );
