@@ -20,6 +20,13 @@
  * figures without timing. When the device fails mid-round (a browser that closes: the browser devices
  * start a fresh one on the next call) the run goes on from the ledger; a net in flight at two failures
  * is left out and listed (--max-failures bounds the failures in all).
+ *
+ * By default each net's rounds are spread over the run (devices/rounds.ts), so no net is done before the
+ * last pass; where the whole set cannot be timed in the time at hand (deep nets on a software WebGPU
+ * adapter take minutes each), --one-at-a-time times the nets one after the other in sample order (a
+ * prefix of a random sample is a random sample) and --max-minutes stops starting nets after that long,
+ * the figures then over the nets done. Deep nets can take longer than the browser devices' 120 s per
+ * page call to compile there: --device-opt callTimeout=S.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -132,7 +139,6 @@ let inFlight = '';
 const failures = new Map<string, number>();
 const skipped = new Map<string, string>();
 const measuredById = new Map<string, number>();
-const m0 = (batch: LazyModel[]) => batch[0].id;
 const deadline = args.maxMinutes === undefined ? Infinity : t1 + args.maxMinutes * 60_000;
 let unstarted = 0;
 for (let failed = 0; ; ) {
@@ -156,7 +162,7 @@ for (let failed = 0; ; ) {
         onComplete: (done, total) => done % 20 === 0 && process.stderr.write(`measured ${done}/${total}\n`),
       });
       batch.forEach((m, i) => measuredById.set(m.id, results[i].stats.median));
-      if (args.oneAtATime) process.stderr.write(`net ${measuredById.size}/${models.length} ${m0(batch)}: ${results[0].stats.median.toFixed(3)} ms, ${((Date.now() - t1) / 1000).toFixed(0)} s in (load ${load()})\n`);
+      if (args.oneAtATime) process.stderr.write(`net ${measuredById.size}/${models.length} ${batch[0].id}: ${results[0].stats.median.toFixed(3)} ms, ${((Date.now() - t1) / 1000).toFixed(0)} s in (load ${load()})\n`);
     }
     break;
   } catch (e) {
