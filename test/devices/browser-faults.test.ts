@@ -92,6 +92,11 @@ describe('port in use and no browser', () => {
     expect((err as Error).message).toBe(`page server: port ${port} on 127.0.0.1 is already in use`);
   });
 
+  it('refuses a callTimeout (seconds a page call may take) that is not a positive number, before launching anything', () => {
+    for (const bad of ['0', 'soon']) expect(() => webgpuFactory.create({ callTimeout: bad }), bad).toThrow(/callTimeout/);
+    expect(() => webgpuFactory.create({ callTimeout: '600' })).not.toThrow();
+  });
+
   it('says how to get a browser when the given one does not exist', async () => {
     const err = await browserWasmFactory.create({ browser: '/no/such/chrome' }).init().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeviceUnavailableError);
