@@ -151,7 +151,8 @@ async function runScale(a: ScaleArgs): Promise<void> {
       await evaluator?.dispose?.();
     }
     await writeFamily(a, family, lut, evaluator, writeArchFile, writeFileAtomic);
-    rmSync(ckpt, { force: true });
+    // Only this run's own checkpoint: a run without an evaluator leaves another run's scores alone.
+    if (ledger) rmSync(ckpt, { force: true });
   } finally {
     unlock();
   }
