@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveDevice } from '../../devices/registry.js';
 import { networkModel } from '../../export/model.js';
 import type { Lut, LutEntry } from '../../lut/format.js';
-import { parseLut, serializeLut } from '../../lut/store.js';
+import { parseLut, readLut, serializeLut } from '../../lut/store.js';
 import type { LatencyStats } from '../../src/core/contracts.js';
 import { Rng } from '../../src/core/rng.js';
 import { computeMs, fitInFile, inFileMs, inFileSamples, type InFileSample } from '../../src/onnx/in-file.js';
@@ -13,6 +13,7 @@ import type { ProfiledKernel } from '../../src/onnx/ort-profile.js';
 import { planOnnx } from '../../src/onnx/plan.js';
 import { predictOnnx } from '../../src/onnx/predict.js';
 import { createSpace } from '../../src/spaces/registry.js';
+import { nasInProcess } from '../cli/helpers.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-in-file-'));
 process.env.HW_NAS_CACHE = path.join(dir, 'cache');
@@ -98,5 +99,30 @@ describe('in-file correction of ONNX units', () => {
     // The field survives writing and reading the LUT.
     const back = parseLut(serializeLut({ ...lut, inFile }), 'test LUT');
     expect(back.inFile).toEqual(inFile);
+  });
+});
+
+describe('nas profile --onnx --fit-in-file', () => {
+  it('fits the line into the LUT on ort-cpu, predict adds it and says so; other devices get one clear error', async () => {
+    const lut = path.join(dir, 'fit.lut.json');
+    const args = ['--device', 'cpu', '--threads', '1', '--out', lut, '--warmup', '1', '--min-repeats', '3', '--max-repeats', '5', '--max-time-ms', '50', '--target-ci', '0.5'];
+    const r = await nasInProcess('profile', '--onnx', f, ...args, '--fit-in-file', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const plan = await planOnnx(f, { level: 'all' });
+    expect(out.inFile.samples).toBe(plan.units.filter((u) => !u.unsupported).length);
+    expect(out.inFile.fittedOn).toHaveLength(1);
+    expect(out.inFile.source).toMatch(/onnxruntime-node .* kernel profile, 1 thread, level all/);
+    expect(readLut(lut).inFile).toEqual(out.inFile);
+    const p = await nasInProcess('predict', '--onnx', f, '--lut', lut, '--json');
+    expect(p.code, p.stderr).toBe(0);
+    const pred = JSON.parse(p.stdout).predictions[0];
+    expect(pred.inFile.fittedOn).toEqual(out.inFile.fittedOn);
+    expect(pred.ms).toBeCloseTo(predictOnnx(readLut(lut), plan).ms, 9);
+    expect((await nasInProcess('predict', '--onnx', f, '--lut', lut)).stdout).toMatch(/in file: .* ms added/);
+    const bad = await nasInProcess('profile', '--onnx', f, '--device', 'mock', '--out', path.join(dir, 'mock.lut.json'), '--fit-in-file');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--fit-in-file reads onnxruntime's own profiler/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 });
