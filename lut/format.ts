@@ -125,9 +125,12 @@ export interface CalibrationContext {
   rmsErrorPct: { context: number; plainNets?: number; plainSum: number };
 }
 
-/** The in-file correction of ONNX units (src/onnx/in-file.ts): in file ≈ alone + perUnitMs + perWeightByteMs · weight bytes. */
+/**
+ * The in-file correction of ONNX units (src/onnx/in-file.ts): a unit that reads weights costs in its file
+ * ≈ alone + perWeightedUnitMs + perWeightByteMs · weight bytes; a unit without weights, as alone.
+ */
 export interface InFileCorrection {
-  perUnitMs: number;
+  perWeightedUnitMs: number;
   perWeightByteMs: number;
   /** The files whose kernels it was fitted on, and how many unit samples. */
   fittedOn: string[];

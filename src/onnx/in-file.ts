@@ -12,7 +12,13 @@
  * The correction is therefore one line per device, fitted by least squares on units whose kernels were
  * profiled both alone and inside their files:
  *
- *   in file ≈ alone + perUnitMs + perWeightByteMs · weight bytes
+ *   in file ≈ alone + perWeightedUnitMs + perWeightByteMs · weight bytes     (a unit that reads weights)
+ *   in file ≈ alone                                                         (a unit without weights)
+ *
+ * "Weights" are float constants of rank ≥ 2 (conv kernels, matrices). Units without them (element-wise ops,
+ * reshapes, pooling) read only activations, which the previous kernel left warm in the file as well; measured,
+ * they cost the same or less in the file (PaddleOCR's Add/Mul/Clip: −3 to −6 µs), so the intercept that the
+ * weight-reading units pay (the first misses on their weights) is not charged to them.
  *
  * It is learnt from the runtime's profiler (onnxruntime-node for ort-cpu, onnxruntime-web for wasm), stored
  * in the LUT (`inFile`) with the files it was fitted on, and added to every compute unit by the prediction
@@ -70,16 +76,18 @@ export function inFileSamples(plan: OnnxPlan, fileProfiles: readonly (readonly P
 }
 
 /**
- * Least squares of (fileMs − aloneMs) on [1, weightBytes]. With one distinct weight size (or none) the slope
- * is 0 and the intercept the mean difference.
+ * Least squares of (fileMs − aloneMs) on [1, weightBytes] over the samples with weights (weightBytes > 0).
+ * With one distinct weight size the slope is 0 and the intercept their mean difference; with no weighted
+ * sample both are 0. The residual is over every sample (the weight-free ones predicted at +0).
  */
 export function fitInFile(samples: readonly InFileSample[], fittedOn: string[], source: string): InFileCorrection {
   if (!samples.length) throw new Error('fitInFile: no samples');
-  const n = samples.length;
-  const d = samples.map((s) => s.fileMs - s.aloneMs);
-  const w = samples.map((s) => s.weightBytes);
-  const mw = w.reduce((a, b) => a + b, 0) / n;
-  const md = d.reduce((a, b) => a + b, 0) / n;
+  const weighted = samples.filter((s) => s.weightBytes > 0);
+  const n = weighted.length;
+  const d = weighted.map((s) => s.fileMs - s.aloneMs);
+  const w = weighted.map((s) => s.weightBytes);
+  const mw = n ? w.reduce((a, b) => a + b, 0) / n : 0;
+  const md = n ? d.reduce((a, b) => a + b, 0) / n : 0;
   let sww = 0;
   let swd = 0;
   for (let i = 0; i < n; i++) {
@@ -87,12 +95,12 @@ export function fitInFile(samples: readonly InFileSample[], fittedOn: string[], 
     swd += (w[i] - mw) * (d[i] - md);
   }
   const perWeightByteMs = sww > 0 ? swd / sww : 0;
-  const perUnitMs = md - perWeightByteMs * mw;
-  const rmsMs = Math.sqrt(d.reduce((t, x, i) => t + (x - perUnitMs - perWeightByteMs * w[i]) ** 2, 0) / n);
-  return { perUnitMs, perWeightByteMs, fittedOn, samples: n, rmsMs, source };
+  const c = { perWeightedUnitMs: md - perWeightByteMs * mw, perWeightByteMs };
+  const rmsMs = Math.sqrt(samples.reduce((t, s) => t + (s.fileMs - s.aloneMs - inFileMs(c, s)) ** 2, 0) / samples.length);
+  return { ...c, fittedOn, samples: samples.length, rmsMs, source };
 }
 
-/** What the correction adds to one compute unit. */
-export function inFileMs(c: Pick<InFileCorrection, 'perUnitMs' | 'perWeightByteMs'>, u: Pick<PlannedUnit, 'weightBytes'>): number {
-  return c.perUnitMs + c.perWeightByteMs * u.weightBytes;
+/** What the correction adds to one compute unit: nothing to a unit without weights. */
+export function inFileMs(c: Pick<InFileCorrection, 'perWeightedUnitMs' | 'perWeightByteMs'>, u: Pick<PlannedUnit, 'weightBytes'>): number {
+  return u.weightBytes > 0 ? c.perWeightedUnitMs + c.perWeightByteMs * u.weightBytes : 0;
 }

@@ -26,18 +26,22 @@ writeFileSync(f, networkModel(space.build(space.sample(new Rng(3))), { seed: 0 }
 const kernel = (name: string, op: string, minUs: number): ProfiledKernel => ({ name, op, provider: 'CPUExecutionProvider', outputShapes: [], durUs: minUs * 20, minUs });
 
 describe('in-file correction of ONNX units', () => {
-  it('fits the line through exact samples, and a flat line when every unit has the same weights', () => {
+  it('fits the line through the units with weights; units without weights get nothing', () => {
     const line = (w: number) => 0.002 + 1e-8 * w;
-    const samples: InFileSample[] = [0, 1e4, 5e4, 2e5, 1e6].map((w, i) => ({ key: `k${i}`, aloneMs: 0.01 * (i + 1), fileMs: 0.01 * (i + 1) + line(w), weightBytes: w }));
+    // A weight-free unit costs the same in the file; the others follow the line exactly.
+    const samples: InFileSample[] = [0, 1e4, 5e4, 2e5, 1e6].map((w, i) => ({ key: `k${i}`, aloneMs: 0.01 * (i + 1), fileMs: 0.01 * (i + 1) + (w ? line(w) : 0), weightBytes: w }));
     const c = fitInFile(samples, ['a.onnx'], 'test');
-    expect(c.perUnitMs).toBeCloseTo(0.002, 12);
+    expect(c.perWeightedUnitMs).toBeCloseTo(0.002, 12);
     expect(c.perWeightByteMs).toBeCloseTo(1e-8, 15);
     expect(c.rmsMs).toBeCloseTo(0, 12);
     expect(c.samples).toBe(5);
     expect(inFileMs(c, { weightBytes: 3e5 })).toBeCloseTo(line(3e5), 12);
-    const flat = fitInFile(samples.map((s) => ({ ...s, weightBytes: 64 })), ['a.onnx'], 'test');
+    expect(inFileMs(c, { weightBytes: 0 })).toBe(0);
+    const flat = fitInFile(samples.slice(1).map((s) => ({ ...s, weightBytes: 64 })), ['a.onnx'], 'test');
     expect(flat.perWeightByteMs).toBe(0);
-    expect(flat.perUnitMs).toBeCloseTo(samples.reduce((t, s) => t + s.fileMs - s.aloneMs, 0) / samples.length, 12);
+    expect(flat.perWeightedUnitMs).toBeCloseTo(samples.slice(1).reduce((t, s) => t + s.fileMs - s.aloneMs, 0) / 4, 12);
+    const none = fitInFile([samples[0]], ['a.onnx'], 'test');
+    expect([none.perWeightedUnitMs, none.perWeightByteMs]).toEqual([0, 0]);
     expect(() => fitInFile([], [], 'test')).toThrow(/no samples/);
   });
 
@@ -48,8 +52,9 @@ describe('in-file correction of ONNX units', () => {
   it("pairs each unit with its kernels in the file's profiles by name, averaging the profiles", async () => {
     const plan = await planOnnx(f, { level: 'all' });
     const conv = plan.units.find((u) => u.ops[0] === 'Conv')!;
-    // Weight bytes: the float constants the unit reads (a conv's weights at least).
-    expect(conv.weightBytes).toBeGreaterThan(0);
+    // Weight bytes: the float constants of rank ≥ 2 the unit reads (a conv's kernel, not its bias or BatchNorm vectors).
+    const kernelShape = plan.graph.tensors.get(conv.unit.nodes[0].inputs[1])!.shape;
+    expect(conv.weightBytes).toBe(4 * kernelShape.reduce((a, b) => a * b, 1));
     expect(plan.units.find((u) => u.ops.every((o) => o === 'GlobalAveragePool'))?.weightBytes ?? 0).toBe(0);
     const names = (u: (typeof plan.units)[number]) => [u.unit.kernel.name, ...(u.unit.also ?? []).map((a) => a.name)];
     const p1 = plan.units.flatMap((u, i) => names(u).map((n) => kernel(n, 'X', 10 + i)));
@@ -87,15 +92,18 @@ describe('in-file correction of ONNX units', () => {
     } as unknown as Lut;
     const plain = predictOnnx(lut, plan);
     expect(plain.inFile).toBeUndefined();
-    const inFile = { perUnitMs: 0.001, perWeightByteMs: 1e-9, fittedOn: ['r.onnx'], samples: 3, rmsMs: 0, source: 'test' };
+    const inFile = { perWeightedUnitMs: 0.001, perWeightByteMs: 1e-9, fittedOn: ['r.onnx'], samples: 3, rmsMs: 0, source: 'test' };
     const corrected = predictOnnx({ ...lut, inFile }, plan);
-    const extra = plan.units.reduce((t, u) => t + 0.001 + 1e-9 * u.weightBytes, 0);
+    const weighted = plan.units.filter((u) => u.weightBytes > 0);
+    expect(weighted.length).toBeGreaterThan(0);
+    expect(weighted.length).toBeLessThan(plan.units.length);
+    const extra = weighted.reduce((t, u) => t + 0.001 + 1e-9 * u.weightBytes, 0);
     expect(corrected.ms).toBeCloseTo(plain.ms + extra, 12);
     expect(corrected.inFile).toEqual({ ms: expect.closeTo(extra, 12), fittedOn: ['r.onnx'] });
     expect(predictOnnx({ ...lut, inFile }, plan, { inFile: false }).ms).toBeCloseTo(plain.ms, 12);
     // A negative line never makes a unit cost less than nothing.
-    const negative = predictOnnx({ ...lut, inFile: { ...inFile, perUnitMs: -1 } }, plan);
-    expect(negative.ms).toBeCloseTo(lut.overhead.median, 12);
+    const negative = predictOnnx({ ...lut, inFile: { ...inFile, perWeightedUnitMs: -1 } }, plan);
+    expect(negative.ms).toBeCloseTo(lut.overhead.median + 0.02 * (plan.units.length - weighted.length), 12);
     // The field survives writing and reading the LUT.
     const back = parseLut(serializeLut({ ...lut, inFile }), 'test LUT');
     expect(back.inFile).toEqual(inFile);

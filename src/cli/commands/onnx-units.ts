@@ -102,7 +102,7 @@ export async function profileOnnxFiles(a: OnnxArgs & { out: string }): Promise<v
       ...todo.map((p) => `  ${p.graph.file}: ${p.units.length} units (${p.partition.source})`),
       ...s.skipped.map((k) => `  not timed: ${k.key}: ${k.reason}`),
       ...(inFile
-        ? [`in-file fit on ${inFile.samples} unit samples: +${(inFile.perUnitMs * 1000).toFixed(2)} µs per unit + ${(inFile.perWeightByteMs * 1e9).toFixed(2)} µs per MB of weights (residual rms ${(inFile.rmsMs * 1000).toFixed(2)} µs); ${inFile.source}`]
+        ? [`in-file fit on ${inFile.samples} unit samples: +${(inFile.perWeightedUnitMs * 1000).toFixed(2)} µs per unit with weights + ${(inFile.perWeightByteMs * 1e9).toFixed(2)} µs per MB of weights (residual rms ${(inFile.rmsMs * 1000).toFixed(2)} µs); ${inFile.source}`]
         : []),
       '',
     ].join('\n'),
