@@ -4,10 +4,10 @@
  * A unit timed alone runs the same kernel many times in a row, so its weights stay in the core's private
  * caches between runs. Inside the whole file, every other layer's weights and activations pass through those
  * caches between two runs of the same kernel, so the kernel reads its weights from a farther level. Compared
- * kernel by kernel in onnxruntime's own profile (ort-cpu, 1 thread, 26 files; docs/benchmarks.md, "in-file
- * correction"), the extra time per unit grows with its weight bytes (≈ 1.4 µs for units under 16 KB of
- * weights, 30 µs at 1–4 MB, 80 µs above 4 MB) and not with its activation bytes (those come warm from the
- * previous kernel in the file as well).
+ * kernel by kernel in onnxruntime's own profile (ort-cpu, 1 thread, 26 files, a loaded machine;
+ * docs/benchmarks.md, "where the units' error lives"), the extra time per unit grows with its weight bytes
+ * (+0.2 µs under 16 KB of weights, +26 µs at 1–4 MB, +80 µs above 4 MB) and not with its activation bytes
+ * (those come warm from the previous kernel in the file as well).
  *
  * The correction is therefore one line per device, fitted by least squares on units whose kernels were
  * profiled both alone and inside their files:
@@ -17,7 +17,7 @@
  *
  * "Weights" are float constants of rank ≥ 2 (conv kernels, matrices). Units without them (element-wise ops,
  * reshapes, pooling) read only activations, which the previous kernel left warm in the file as well; measured,
- * they cost the same or less in the file (PaddleOCR's Add/Mul/Clip: −3 to −6 µs), so the intercept that the
+ * they cost the same or less in the file (PaddleOCR's Mul/Add/Clip/Div: −1.9 to −4.3 µs), so the intercept that the
  * weight-reading units pay (the first misses on their weights) is not charged to them.
  *
  * It is learnt from the runtime's profiler (onnxruntime-node for ort-cpu, onnxruntime-web for wasm), stored
