@@ -46,6 +46,7 @@ const args = await yargs(process.argv.slice(2))
     default: 'wall',
     describe: 'wall: the device harness (what LUTs hold); cpu: ort-cpu only, process CPU time per run (user + system); kernel: the onnxruntime profile (ort-cpu, or onnxruntime-web for --device wasm), fastest of 20 runs per kernel: the units timed alone, summed plain (with the reorders of their one-unit models) and layout-corrected (as nas predict does), against the kernels of the whole file',
   })
+  .option('fit-on', { choices: ['random', 'published', 'third-party'] as const, default: 'random', describe: 'kernel clock: the family the in-file correction is fitted on (its own files are predicted leave-one-out)' })
   .option('large', { type: 'boolean', default: false, describe: 'also PP-OCRv4 det at 640x640 (units up to ~100 ms each)' })
   .option('out-dir', { type: 'string', default: 'out/bench' })
   .strict()
@@ -200,6 +201,7 @@ async function kernelClockBench(): Promise<void> {
   const { unitModel } = await import('../src/onnx/extract.js');
   const { layoutModel, ownLayout } = await import('../src/onnx/layout.js');
   const { ortVersion } = await import('../src/onnx/partition.js');
+  const { computeMs, fitInFile, inFileMs, inFileSamples } = await import('../src/onnx/in-file.js');
   // ort-cpu: onnxruntime-node's profiler; wasm: onnxruntime-web's (its WebAssembly build, 1 thread), each on the
   // partition that device gets (src/onnx/plan.ts).
   const wasm = args.device === 'wasm';
@@ -208,12 +210,11 @@ async function kernelClockBench(): Promise<void> {
   const version = await ortVersion();
   const msOf = (ks: { minUs: number }[]) => ks.reduce((t, k) => t + k.minUs, 0) / 1000;
   const load0 = loadavg();
-  const rows: string[] = [];
   // before: Σ units alone, each with the reorders its one-unit model runs (the plain sum);
   // after: the prediction's layout correction (src/onnx/layout.ts): Σ (unit alone − its own reorders, each timed
-  // alone as a layout unit) + the file's reorders, each timed alone.
-  const before: Point[] = [];
-  const after: Point[] = [];
+  // alone as a layout unit) + the file's reorders, each timed alone;
+  // in-file: after + the in-file correction (src/onnx/in-file.ts), fitted on the --fit-on family's kernels only
+  // (a file of that family: on the others of its family), never on the file it predicts.
   const alone = new Map<string, { all: number; main: number; own: string[] }>();
   const layoutMs = new Map<string, number>();
   const timeLayout = async (l: import('../src/onnx/layout.js').LayoutUnit) => {
@@ -221,50 +222,110 @@ async function kernelClockBench(): Promise<void> {
     const m = await layoutModel(l);
     layoutMs.set(l.key, msOf(await profile(m.onnx, m.inputs, rule.level, 20)));
   };
+  type Done = { it: Item; plan: OnnxPlan; m1: number; m2: number; samples: import('../src/onnx/in-file.js').InFileSample[]; unitAfter: number[]; fileLayout: number; sumAll: number; sumMain: number };
+  const done: Done[] = [];
   for (const it of items) {
     const plan = await planOnnx(it.file, { inputShapes: it.inputShapes, ...rule });
     // The whole file twice (two sessions): their agreement is the noise floor of the comparison.
-    const wholeMs = async () => msOf(await profile(renamedModelBytes(plan.graph), plan.graph.inputs, rule.level, 20));
-    const m1 = await wholeMs();
+    const whole = () => profile(renamedModelBytes(plan.graph), plan.graph.inputs, rule.level, 20);
+    const p1 = await whole();
     for (const u of plan.units) {
       if (alone.has(u.key)) continue;
       const m = unitModel(plan.graph, u.unit);
       const ks = await profile(m.onnx, m.inputs, rule.level, 20);
       const own = plan.nchwc ? await ownLayout(m.onnx, plan.level, (t) => plan.graph.tensors.get(t)?.shape, version) : [];
       for (const l of own) await timeLayout(l);
-      alone.set(u.key, { all: msOf(ks), main: msOf(ks.filter((k) => !k.op.startsWith('Reorder'))), own: own.map((l) => l.key) });
+      alone.set(u.key, { all: msOf(ks), main: computeMs(ks), own: own.map((l) => l.key) });
     }
     for (const l of plan.layout) await timeLayout(l);
-    const m2 = await wholeMs();
-    const measured = (m1 + m2) / 2;
-    const sumAll = plan.units.reduce((t, u) => t + alone.get(u.key)!.all, 0);
-    const sumMain = plan.units.reduce((t, u) => t + alone.get(u.key)!.main, 0);
-    const fileLayout = plan.layout.reduce((t, l) => t + layoutMs.get(l.key)!, 0);
-    const corrected = plan.units.reduce((t, u) => {
+    const p2 = await whole();
+    const [m1, m2] = [msOf(p1), msOf(p2)];
+    const samples = inFileSamples(plan, [p1, p2], new Map([...alone].map(([k, a]) => [k, a.main])));
+    const unitAfter = plan.units.map((u) => {
       const a = alone.get(u.key)!;
-      return t + a.all - Math.min(a.all, a.own.reduce((x, k) => x + layoutMs.get(k)!, 0));
-    }, 0) + fileLayout;
-    const base = { name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, measured, m1, m2, selfPct: errorPct(m2, m1) };
-    before.push({ ...base, predicted: sumAll, errorPct: errorPct(sumAll, measured) });
-    after.push({ ...base, predicted: corrected, errorPct: errorPct(corrected, measured) });
-    const pct = (x: number) => `${x.toFixed(3)} (${errorPct(x, measured).toFixed(1)}%)`;
-    rows.push(`| ${it.name} | ${plan.units.length} | ${plan.layout.length} | ${measured.toFixed(3)} | ${pct(sumAll)} | ${pct(corrected)} | ${pct(sumMain + fileLayout)} |`);
-    process.stderr.write(`${rows[rows.length - 1]} self ${errorPct(m2, m1).toFixed(1)}%\n`);
+      return a.all - Math.min(a.all, a.own.reduce((x, k) => x + layoutMs.get(k)!, 0));
+    });
+    done.push({
+      it,
+      plan,
+      m1,
+      m2,
+      samples,
+      unitAfter,
+      fileLayout: plan.layout.reduce((t, l) => t + layoutMs.get(l.key)!, 0),
+      sumAll: plan.units.reduce((t, u) => t + alone.get(u.key)!.all, 0),
+      sumMain: plan.units.reduce((t, u) => t + alone.get(u.key)!.main, 0),
+    });
+    process.stderr.write(`${it.name}: file ${((m1 + m2) / 2).toFixed(3)} ms (self ${errorPct(m2, m1).toFixed(1)}%), load ${loadavg()}\n`);
   }
   const load1 = loadavg();
+  const before: Point[] = [];
+  const after: Point[] = [];
+  const inFile: Point[] = [];
+  const rows: string[] = [];
+  const fits: string[] = [];
+  for (const d of done) {
+    const training = done.filter((o) => o !== d && o.it.set === args.fitOn);
+    const fit = training.length ? fitInFile(training.flatMap((o) => o.samples), training.map((o) => o.it.name), `${wasm ? 'onnxruntime-web' : 'onnxruntime-node'} ${version} kernel profile`) : undefined;
+    const measured = (d.m1 + d.m2) / 2;
+    const corrected = d.unitAfter.reduce((t, v) => t + v, 0) + d.fileLayout;
+    const withInFile = fit ? d.unitAfter.reduce((t, v, i) => t + v + Math.max(-v, inFileMs(fit, d.plan.units[i])), 0) + d.fileLayout : NaN;
+    // The fit the other families get (on every file of the --fit-on family) is the one printed.
+    if (fit && d.it.set !== args.fitOn && !fits.length)
+      fits.push(`in-file fit on ${training.length} ${args.fitOn} files (${fit.samples} unit samples): ${(fit.perWeightedUnitMs * 1000).toFixed(2)} µs per unit with weights + ${(fit.perWeightByteMs * 1e9).toFixed(2)} µs per MB of weights, residual rms ${(fit.rmsMs * 1000).toFixed(2)} µs`);
+    const base = { name: d.it.name, set: d.it.set, units: d.plan.units.length, nodes: d.plan.graph.nodes.length, measured, m1: d.m1, m2: d.m2, selfPct: errorPct(d.m2, d.m1) };
+    before.push({ ...base, predicted: d.sumAll, errorPct: errorPct(d.sumAll, measured) });
+    after.push({ ...base, predicted: corrected, errorPct: errorPct(corrected, measured) });
+    if (fit) inFile.push({ ...base, predicted: withInFile, errorPct: errorPct(withInFile, measured) });
+    const pct = (x: number) => (Number.isNaN(x) ? '—' : `${x.toFixed(3)} (${errorPct(x, measured).toFixed(1)}%)`);
+    rows.push(`| ${d.it.name} | ${d.plan.units.length} | ${d.plan.layout.length} | ${measured.toFixed(3)} | ${pct(d.sumAll)} | ${pct(corrected)} | ${pct(withInFile)} | ${pct(d.sumMain + d.fileLayout)} |`);
+  }
   const head = `clock: onnxruntime${wasm ? '-web (wasm)' : ''} profile, each kernel's fastest of 20 runs, ${wasm ? 'wasm' : 'ort-cpu'} 1 thread, ${plans0Source(rule)}; measured = mean of the file profiled twice\nload (/proc/loadavg 1/5/15 min): start ${load0}; end ${load1}`;
   console.log(
     [
       summary(before, `${head}\n\nBEFORE (plain sum): predicted = Σ units alone, each with the reorders its one-unit model runs`),
       '',
-      summary(after, `AFTER (layout-corrected, what nas predict does): predicted = Σ (unit alone − its own reorders, timed alone) + the file's reorders, timed alone`),
+      summary(after, `AFTER (layout-corrected): predicted = Σ (unit alone − its own reorders, timed alone) + the file's reorders, timed alone`),
       '',
-      "| file | units | file's reorders | file's kernels ms | before: Σ units alone with their reorders | after: layout-corrected | Σ units' compute kernels (in-run reorders dropped) + file's reorders |",
-      '|---|---|---|---|---|---|---|',
+      summary(inFile, `IN-FILE (layout-corrected + in-file correction, src/onnx/in-file.ts, fitted on the ${args.fitOn} files other than the one predicted)\n${fits.join('\n')}`),
+      '',
+      "| file | units | file's reorders | file's kernels ms | before: Σ units alone with their reorders | after: layout-corrected | in-file: after + in-file correction | Σ units' compute kernels (in-run reorders dropped) + file's reorders |",
+      '|---|---|---|---|---|---|---|---|',
       ...rows,
+      '',
+      perUnitTables(done.flatMap((d) => d.samples.map((s) => ({ ...s, set: d.it.set, op: d.plan.units.find((u) => u.key === s.key)!.unit.kernel.op })))),
     ].join('\n'),
   );
-  writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-kernelclock.json`), JSON.stringify({ args, load: { start: load0, end: load1 }, before, after }, null, 1));
+  writeFileSync(
+    path.join(outDir, `onnx-fidelity-${tag}-kernelclock.json`),
+    JSON.stringify({ args, load: { start: load0, end: load1 }, before, after, inFile, samples: Object.fromEntries(done.map((d) => [d.it.name, d.samples])) }, null, 1),
+  );
+}
+
+/**
+ * Where the units' error lives: each unit's compute kernels inside the file against the same kernels alone,
+ * summed by the unit's weight bytes, by family and by kernel op.
+ */
+function perUnitTables(samples: { aloneMs: number; fileMs: number; weightBytes: number; set: string; op: string }[]): string {
+  const line = (label: string, ss: typeof samples) => {
+    const a = ss.reduce((t, s) => t + s.aloneMs, 0);
+    const f = ss.reduce((t, s) => t + s.fileMs, 0);
+    return `| ${label} | ${ss.length} | ${a.toFixed(3)} | ${f.toFixed(3)} | ${((1000 * (f - a)) / ss.length).toFixed(2)} | ${(f / a).toFixed(2)} |`;
+  };
+  const head = '| units (samples: one per unit per file) | n | Σ alone ms | Σ in file ms | extra per unit, µs | in file / alone |\n|---|---|---|---|---|---|';
+  const bins = [0, 16e3, 64e3, 256e3, 1e6, 4e6, Infinity];
+  const byWeight = bins.slice(0, -1).map((lo, i) => [lo, bins[i + 1]] as const).filter(([lo, hi]) => samples.some((s) => s.weightBytes >= lo && s.weightBytes < hi));
+  const kb = (x: number) => (x === Infinity ? '∞' : `${x / 1e3}`);
+  const ops = [...new Set(samples.map((s) => s.op))].map((op) => ({ op, ss: samples.filter((s) => s.op === op) })).sort((a, b) => b.ss.length - a.ss.length).slice(0, 10);
+  return [
+    'Per unit: the compute kernels of each unit inside the file (fastest of 20 runs, mean of the two file profiles) against the same unit alone (its reorders dropped)',
+    '',
+    head,
+    ...byWeight.map(([lo, hi]) => line(`weights ${kb(lo)}–${kb(hi)} KB`, samples.filter((s) => s.weightBytes >= lo && s.weightBytes < hi))),
+    ...['published', 'random', 'third-party'].filter((set) => samples.some((s) => s.set === set)).map((set) => line(`set ${set}`, samples.filter((s) => s.set === set))),
+    ...ops.map(({ op, ss }) => line(`kernel ${op}`, ss)),
+    line('all', samples),
+  ].join('\n');
 }
 
 const plans0Source = (rule: { level: string; nchwc: boolean }) => `level ${rule.level}${rule.nchwc ? '' : ' without NCHWc'}`;

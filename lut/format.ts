@@ -55,6 +55,12 @@ export interface Lut {
   entries: Record<string, LutEntry>;
   /** Fitted per-op costs that a one-op measurement has and a whole network does not (see src/predict/calibrate.ts). */
   calibration?: LutCalibration;
+  /**
+   * ONNX units only (src/onnx/in-file.ts): what a unit costs inside its file beyond its figure alone (its
+   * weights no longer warm in cache), a line in its weight bytes fitted on the runtime's kernel profiles.
+   * Absent in LUTs without it: units then predict as timed alone.
+   */
+  inFile?: InFileCorrection;
   /** Op keys the device cannot run, with the reason its supports() gave (so a predictor can say why one is missing). */
   unsupported?: Record<string, string>;
   /** Set when the LUT was converted from a published table (lut/import/): what it came from and what its figures are. */
@@ -117,4 +123,20 @@ export interface CalibrationContext {
   reason: string;
   /** RMS relative error (%) over every measured network (plain and variants) of each fit and of the plain sum. */
   rmsErrorPct: { context: number; plainNets?: number; plainSum: number };
+}
+
+/**
+ * The in-file correction of ONNX units (src/onnx/in-file.ts): a unit that reads weights costs in its file
+ * ≈ alone + perWeightedUnitMs + perWeightByteMs · weight bytes; a unit without weights, as alone.
+ */
+export interface InFileCorrection {
+  perWeightedUnitMs: number;
+  perWeightByteMs: number;
+  /** The files whose kernels it was fitted on, and how many unit samples. */
+  fittedOn: string[];
+  samples: number;
+  /** Root mean square of the per-unit residuals, ms. */
+  rmsMs: number;
+  /** Whose profile and under what load, e.g. "onnxruntime-node 1.22.0 profile, level all; load 3.1 2.0 1.5". */
+  source: string;
 }

@@ -20,6 +20,9 @@ import { partitionWithOrt, type OptLevel, type Partition, type Unit } from './pa
 import { unitIo, unitKey } from './extract.js';
 import { layoutUnits, type LayoutUnit } from './layout.js';
 import { readOnnxGraph, type ReadOptions } from './read.js';
+import { DTYPE_NAMES } from './tensor.js';
+
+const DTYPE_BYTES = new Map(Object.values(DTYPE_NAMES).map((d) => [d.name, d.bytes]));
 
 export interface PlannedUnit {
   unit: Unit;
@@ -29,6 +32,11 @@ export interface PlannedUnit {
   outputs: number[][];
   /** Input + output activation bytes (float32), what a calibration's per-byte cost multiplies. */
   bytes: number;
+  /**
+   * Bytes of the weight tensors it reads: float constants of rank ≥ 2 (conv kernels, matrices; not biases,
+   * BatchNorm vectors or scalars), what the in-file correction multiplies (src/onnx/in-file.ts).
+   */
+  weightBytes: number;
   /** Why the harness cannot time it alone, when it cannot (e.g. a non-float runtime input). */
   unsupported?: string;
 }
@@ -98,6 +106,7 @@ export function planUnits(graph: OnnxGraph, partition: Partition): PlannedUnit[]
       inputs: io.inputs.map((t) => t.shape),
       outputs: io.outputs.map((t) => t.shape),
       bytes: 4 * [...io.inputs, ...io.outputs].reduce((t, x) => t + count(x.shape), 0),
+      weightBytes: io.constants.filter((x) => x.dtype.startsWith('float') && x.shape.length >= 2).reduce((t, x) => t + count(x.shape) * (DTYPE_BYTES.get(x.dtype) ?? 4), 0),
       unsupported: nonFloat ? `its run-time input '${nonFloat.name}' is ${nonFloat.dtype}; the timing harness feeds float32 only` : undefined,
     };
   });

@@ -7,6 +7,7 @@ import { UserError } from '../core/errors.js';
 import type { LatencyStats } from '../../devices/types.js';
 import type { Lut, LutEntry } from '../../lut/format.js';
 import type { OnnxPlan } from './plan.js';
+import { inFileMs } from './in-file.js';
 import { onnxMetrics, type OnnxMetrics } from './primitives.js';
 
 export interface UnitPrediction {
@@ -34,6 +35,11 @@ export interface OnnxPrediction {
    * a unit's LUT entry predates the record of its reorders (then the sum is the plain one and `note` says why).
    */
   layout: { corrected: boolean; fileKernels: number; fileMs: number; ownMs: number; note?: string };
+  /**
+   * The in-file correction (the LUT's `inFile`, src/onnx/in-file.ts): what the compute units were charged for
+   * running inside the file (weights no longer warm), in all; absent when the LUT has none or it was turned off.
+   */
+  inFile?: { ms: number; fittedOn: string[] };
   /** MACs, parameters and activations counted through the primitive graph (src/onnx/primitives.ts). */
   metrics: OnnxMetrics;
   /** Every unit, slowest first. */
@@ -58,7 +64,8 @@ const halfWidth = (s: LatencyStats) => (s.ci95[1] - s.ci95[0]) / 2;
 /** A layout entry's plain-layout bytes, read and written (its LUT record holds the shape). */
 const layoutBytes = (e: LutEntry) => 2 * 4 * (e.unit?.inputs[0] ?? []).reduce((a, b) => a * b, 1);
 
-export function predictOnnx(lut: Lut, plan: OnnxPlan): OnnxPrediction {
+/** `inFile: false` leaves the LUT's in-file correction out (units as timed alone). */
+export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean } = {}): OnnxPrediction {
   const cal = lut.calibration;
   let ms = cal ? cal.baseMs : lut.overhead.median;
   let variance = lut.overhead.std ** 2;
@@ -81,6 +88,8 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan): OnnxPrediction {
   const corrected = plan.nchwc && unrecorded === 0;
   let ownMs = 0;
   let fileMs = 0;
+  const inFile = opts.inFile !== false ? lut.inFile : undefined;
+  let inFileTotal = 0;
   plan.units.forEach((u, i) => {
     const entry = entries[i];
     if (!entry) return;
@@ -99,6 +108,12 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan): OnnxPrediction {
       own = Math.min(own, Math.max(0, value));
       ownMs += own;
       value -= own;
+    }
+    if (inFile) {
+      // A unit cannot cost less than nothing: a negative intercept stops at its own figure.
+      const extra = Math.max(-value, inFileMs(inFile, u));
+      inFileTotal += extra;
+      value += extra;
     }
     ms += value;
     units.push({ key: u.key, ops: u.ops, nodes: u.unit.nodes.map((n) => n.name || `#${n.index}`), kernel: u.unit.kernel.name, ms: value, std: entry.stats.std, share: 0 });
@@ -140,6 +155,7 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan): OnnxPrediction {
       folded: graph.nodes.filter((n) => n.folded).length,
     },
     layout: { corrected, fileKernels: corrected ? plan.layout.length : 0, fileMs, ownMs, ...(note ? { note } : {}) },
+    ...(inFile ? { inFile: { ms: inFileTotal, fittedOn: inFile.fittedOn } } : {}),
     metrics: onnxMetrics(graph),
     units,
   };

@@ -15,12 +15,23 @@ export function onnxOptions<T>(y: Argv<T>) {
     .option('input-shape', { type: 'string', array: true, default: [] as string[], describe: 'ONNX input shape NAME=1x3xHxW (repeatable; needed for dynamic dims)' });
 }
 
+/** nas profile --onnx only. */
+export function onnxProfileOptions<T>(y: Argv<T>) {
+  return y.option('fit-in-file', {
+    type: 'boolean',
+    default: false,
+    describe:
+      "--onnx on cpu or wasm (1 thread): also profile the files whole and their units alone with the runtime's profiler, and fit what a unit costs inside its file beyond alone (weights no longer warm in cache) into the LUT; nas predict --onnx then adds it to every unit",
+  });
+}
+
 export interface OnnxArgs extends DeviceArgs, ProtocolArgs {
   json: boolean;
   onnx?: string[];
   inputShape?: string[];
   force?: boolean;
   seed?: number;
+  fitInFile?: boolean;
 }
 
 async function plans(files: string[], a: OnnxArgs, rule: import('../../onnx/plan.js').PartitionRule): Promise<OnnxPlan[]> {
@@ -61,15 +72,38 @@ async function measure(a: OnnxArgs, lutPath: string, todo: OnnxPlan[]) {
 export async function profileOnnxFiles(a: OnnxArgs & { out: string }): Promise<void> {
   const { partitionRuleFor } = await import('../../onnx/plan.js');
   const started = Date.now();
+  const runtime = a.device === 'cpu' || a.device === 'ort-cpu' ? 'ort-cpu' : a.device === 'wasm' ? 'wasm' : undefined;
+  // Checked before anything is measured: the in-file fit reads the runtime's profiler, 1 thread.
+  if (a.fitInFile && (!runtime || (a.threads ?? 1) !== 1))
+    throw new UserError(`--fit-in-file reads onnxruntime's own profiler with 1 thread: it works with --device cpu or wasm and --threads 1, not --device ${a.device}${a.threads && a.threads !== 1 ? ` --threads ${a.threads}` : ''}`, {
+      hint: 'leave --fit-in-file out (units then predict as timed alone), or profile on cpu/wasm with --threads 1',
+    });
   const todo = await plans(a.onnx!, a, partitionRuleFor({ device: a.device, options: { graphOptimizationLevel: a.graphOpt ?? 'all' } }));
   const s = await measure(a, a.out, todo);
   logDeviceWarnings(s.device);
+  let inFile: import('../../../lut/format.js').InFileCorrection | undefined;
+  if (a.fitInFile && runtime) {
+    const { measureInFile } = await import('../../onnx/in-file-profile.js');
+    const { updateLut } = await import('../../../lut/store.js');
+    const total = todo.length + new Set(todo.flatMap((p) => p.units.map((u) => u.key))).size;
+    const progress = createProgress(`profiling files and units with the ${runtime} profiler (in-file fit)`, total);
+    try {
+      inFile = (await measureInFile(todo, runtime, { onProgress: (d) => progress.update(d, '') })).correction;
+    } finally {
+      progress.stop();
+    }
+    const fitted = inFile;
+    updateLut(a.out, (lut) => ({ ...lut, inFile: fitted }));
+  }
   const seconds = (Date.now() - started) / 1000;
-  emit(a, { lut: a.out, device: s.device, measured: s.measured, reused: s.reused, skipped: s.skipped, seconds, files: todo.map((p) => ({ file: p.graph.file, units: p.units.length, partition: p.partition.source })) }, () =>
+  emit(a, { lut: a.out, device: s.device, measured: s.measured, reused: s.reused, skipped: s.skipped, seconds, files: todo.map((p) => ({ file: p.graph.file, units: p.units.length, partition: p.partition.source })), ...(inFile ? { inFile } : {}) }, () =>
     [
       `LUT ${a.out}: ${s.measured} units measured, ${s.reused} already there, ${s.skipped.length} cannot be timed alone, in ${seconds.toFixed(1)} s`,
       ...todo.map((p) => `  ${p.graph.file}: ${p.units.length} units (${p.partition.source})`),
       ...s.skipped.map((k) => `  not timed: ${k.key}: ${k.reason}`),
+      ...(inFile
+        ? [`in-file fit on ${inFile.samples} unit samples: +${(inFile.perWeightedUnitMs * 1000).toFixed(2)} µs per unit with weights + ${(inFile.perWeightByteMs * 1e9).toFixed(2)} µs per MB of weights (residual rms ${(inFile.rmsMs * 1000).toFixed(2)} µs); ${inFile.source}`]
+        : []),
       '',
     ].join('\n'),
   );
@@ -83,6 +117,7 @@ function render(p: OnnxPrediction, top: number): string {
       ? `NCHWc layout: ${ms(p.layout.ownMs)} ms of reorders the units paid alone taken out, the file's ${p.layout.fileKernels} reorders added (${ms(p.layout.fileMs)} ms)\n`
       : '') +
     (p.layout.note ? `note: ${p.layout.note}\n` : '') +
+    (p.inFile ? `in file: ${ms(p.inFile.ms)} ms added for units' weights no longer warm in cache (the LUT's in-file fit on ${p.inFile.fittedOn.length} file(s))\n` : '') +
     `${(p.metrics.macs / 1e6).toFixed(1)}M MACs, ${(p.metrics.params / 1e6).toFixed(2)}M parameters${Object.keys(p.metrics.notCounted).length ? ` (not counted: ${Object.entries(p.metrics.notCounted).map(([op, n]) => `${op} ×${n}`).join(', ')})` : ''}\n`;
   const rows = p.units.slice(0, top).map((u) => [ms(u.ms), `${(100 * u.share).toFixed(1)}%`, u.ops.join('+'), u.nodes.join(',').slice(0, 48), u.key.split(':')[2]]);
   const more = p.units.length > top ? `… ${p.units.length - top} more units (--top N)\n` : '';

@@ -16,7 +16,7 @@ import { emit, log, logDeviceWarnings } from '../output.js';
 import type { Device } from '../../../devices/types.js';
 import type { LutCalibration } from '../../../lut/format.js';
 import { createProgress } from '../progress.js';
-import { onnxOptions, profileOnnxFiles } from './onnx-units.js';
+import { onnxOptions, onnxProfileOptions, profileOnnxFiles } from './onnx-units.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol, type DeviceArgs, type ProtocolArgs } from './common.js';
 import { farmOptions, openFarmDevice, type FarmArgs } from './farm.js';
 
@@ -92,7 +92,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
   command: 'profile',
   describe: 'measure every op instance of a search space on a device into a LUT (resumable)',
   builder: (y) =>
-    farmOptions(onnxOptions(protocolOptions(archSourceOptions(deviceOptions(y)))))
+    farmOptions(onnxProfileOptions(onnxOptions(protocolOptions(archSourceOptions(deviceOptions(y))))))
       .option('out', { type: 'string', demandOption: true, describe: 'LUT file to create or complete (e.g. cpu.lut.json)' })
       .option('wait-quiet', {
         describe: 'pause before each pass of rounds while the machine is busy (load ≥ cores or CPU steal > 5%), at most this many seconds each time (bare flag: 600)',

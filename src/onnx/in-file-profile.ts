@@ -1,0 +1,47 @@
+/**
+ * Measuring the in-file correction (src/onnx/in-file.ts) with the runtime's own profiler: every file is
+ * profiled whole twice (before and after its units) and every distinct unit alone, each kernel's fastest of
+ * `runs` runs; the units' compute kernels inside the files against alone are the samples the line is fitted
+ * on. onnxruntime-node for ort-cpu, onnxruntime-web's WebAssembly build for wasm (both 1 thread): the two
+ * runtimes whose profile can be read in this process.
+ */
+import { readFileSync } from 'node:fs';
+import type { InFileCorrection } from '../../lut/format.js';
+import { unitModel } from './extract.js';
+import { computeMs, fitInFile, inFileSamples, type InFileSample } from './in-file.js';
+import { ortProfileModel, wasmProfileModel } from './ort-profile.js';
+import { ortVersion, renamedModelBytes } from './partition.js';
+import type { OnnxPlan } from './plan.js';
+
+export type ProfiledRuntime = 'ort-cpu' | 'wasm';
+
+export async function measureInFile(
+  plans: readonly OnnxPlan[],
+  runtime: ProfiledRuntime,
+  opts: { runs?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<{ samples: InFileSample[]; correction: InFileCorrection }> {
+  const runs = opts.runs ?? 20;
+  const profile = runtime === 'wasm' ? wasmProfileModel : ortProfileModel;
+  const alone = new Map<string, number>();
+  const samples: InFileSample[] = [];
+  const total = plans.length + new Set(plans.flatMap((p) => p.units.map((u) => u.key))).size;
+  let done = 0;
+  const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const load0 = load();
+  for (const plan of plans) {
+    const whole = () => profile(renamedModelBytes(plan.graph), plan.graph.inputs, plan.level, runs);
+    const first = await whole();
+    for (const u of plan.units) {
+      if (alone.has(u.key) || u.unsupported) continue;
+      const m = unitModel(plan.graph, u.unit);
+      alone.set(u.key, computeMs(await profile(m.onnx, m.inputs, plan.level, runs)));
+      opts.onProgress?.(++done, total);
+    }
+    samples.push(...inFileSamples(plan, [first, await whole()], alone));
+    opts.onProgress?.(++done, total);
+  }
+  if (!samples.length) throw new Error('no unit of these files was found in their profiles');
+  const who = runtime === 'wasm' ? 'onnxruntime-web (wasm)' : `onnxruntime-node ${await ortVersion()}`;
+  const source = `${who} kernel profile, 1 thread, level ${plans[0].level}, fastest of ${runs} runs; load ${load0} → ${load()}`;
+  return { samples, correction: fitInFile(samples, plans.map((p) => p.graph.file), source) };
+}

@@ -1,0 +1,106 @@
+/**
+ * What a unit costs inside its file beyond what it costs alone: the "in-file" correction.
+ *
+ * A unit timed alone runs the same kernel many times in a row, so its weights stay in the core's private
+ * caches between runs. Inside the whole file, every other layer's weights and activations pass through those
+ * caches between two runs of the same kernel, so the kernel reads its weights from a farther level. Compared
+ * kernel by kernel in onnxruntime's own profile (ort-cpu, 1 thread, 26 files, a loaded machine;
+ * docs/benchmarks.md, "where the units' error lives"), the extra time per unit grows with its weight bytes
+ * (+0.2 µs under 16 KB of weights, +26 µs at 1–4 MB, +80 µs above 4 MB) and not with its activation bytes
+ * (those come warm from the previous kernel in the file as well).
+ *
+ * The correction is therefore one line per device, fitted by least squares on units whose kernels were
+ * profiled both alone and inside their files:
+ *
+ *   in file ≈ alone + perWeightedUnitMs + perWeightByteMs · weight bytes     (a unit that reads weights)
+ *   in file ≈ alone                                                         (a unit without weights)
+ *
+ * "Weights" are float constants of rank ≥ 2 (conv kernels, matrices). Units without them (element-wise ops,
+ * reshapes, pooling) read only activations, which the previous kernel left warm in the file as well; measured,
+ * they cost the same or less in the file (PaddleOCR's Mul/Add/Clip/Div: −1.9 to −4.3 µs), so the intercept that the
+ * weight-reading units pay (the first misses on their weights) is not charged to them.
+ *
+ * It is learnt from the runtime's profiler (onnxruntime-node for ort-cpu, onnxruntime-web for wasm), stored
+ * in the LUT (`inFile`) with the files it was fitted on, and added to every compute unit by the prediction
+ * (src/onnx/predict.ts). Its coefficients depend on the machine and on what else shares its caches (a
+ * loaded machine evicts more): fit it under the conditions you predict for, and judge it on files it was
+ * not fitted on (bench/onnx-fidelity.ts does, fitting on one family and reporting the others).
+ */
+import type { InFileCorrection } from '../../lut/format.js';
+import type { ProfiledKernel } from './ort-profile.js';
+import { isReorder } from './partition.js';
+import type { OnnxPlan, PlannedUnit } from './plan.js';
+
+export type { InFileCorrection };
+
+/** One unit's compute kernels, alone and inside one file (each kernel's fastest profiled run). */
+export interface InFileSample {
+  key: string;
+  aloneMs: number;
+  fileMs: number;
+  weightBytes: number;
+}
+
+/** A profiled kernel's op as the optimized graph writes it (the profile omits the domain of NCHWc reorders). */
+const reorder = (k: Pick<ProfiledKernel, 'op'>) => isReorder(k.op.includes(':') ? k.op : `com.microsoft.nchwc:${k.op}`);
+
+/** A unit model's compute time alone: its kernels without the NCHWc reorders its one-unit model adds. */
+export function computeMs(kernels: readonly ProfiledKernel[]): number {
+  return kernels.filter((k) => !reorder(k)).reduce((t, k) => t + k.minUs, 0) / 1000;
+}
+
+/**
+ * Pairs every unit of `plan` with its kernels in the file's profile(s) (by kernel name: the partition names
+ * each unit's kernel as the optimized graph does, and the file is profiled with those names). `fileProfiles`:
+ * one or more profiles of the whole file, averaged; `alone`: each unit key's compute time alone. Units whose
+ * kernels the profile lacks, or that have no alone time, are left out.
+ */
+export function inFileSamples(plan: OnnxPlan, fileProfiles: readonly (readonly ProfiledKernel[])[], alone: ReadonlyMap<string, number>): InFileSample[] {
+  const byName = fileProfiles.map((ks) => new Map(ks.map((k) => [k.name, k])));
+  const samples: InFileSample[] = [];
+  for (const u of plan.units) {
+    const aloneMs = alone.get(u.key);
+    if (aloneMs === undefined) continue;
+    const names = [u.unit.kernel.name, ...(u.unit.also ?? []).map((a) => a.name)];
+    let fileMs = 0;
+    let complete = true;
+    for (const profile of byName)
+      for (const n of names) {
+        const k = profile.get(n);
+        if (k) fileMs += k.minUs / 1000 / byName.length;
+        else complete = false;
+      }
+    if (complete) samples.push({ key: u.key, aloneMs, fileMs, weightBytes: u.weightBytes });
+  }
+  return samples;
+}
+
+/**
+ * Least squares of (fileMs − aloneMs) on [1, weightBytes] over the samples with weights (weightBytes > 0).
+ * With one distinct weight size the slope is 0 and the intercept their mean difference; with no weighted
+ * sample both are 0. The residual is over every sample (the weight-free ones predicted at +0).
+ */
+export function fitInFile(samples: readonly InFileSample[], fittedOn: string[], source: string): InFileCorrection {
+  if (!samples.length) throw new Error('fitInFile: no samples');
+  const weighted = samples.filter((s) => s.weightBytes > 0);
+  const n = weighted.length;
+  const d = weighted.map((s) => s.fileMs - s.aloneMs);
+  const w = weighted.map((s) => s.weightBytes);
+  const mw = n ? w.reduce((a, b) => a + b, 0) / n : 0;
+  const md = n ? d.reduce((a, b) => a + b, 0) / n : 0;
+  let sww = 0;
+  let swd = 0;
+  for (let i = 0; i < n; i++) {
+    sww += (w[i] - mw) ** 2;
+    swd += (w[i] - mw) * (d[i] - md);
+  }
+  const perWeightByteMs = sww > 0 ? swd / sww : 0;
+  const c = { perWeightedUnitMs: md - perWeightByteMs * mw, perWeightByteMs };
+  const rmsMs = Math.sqrt(samples.reduce((t, s) => t + (s.fileMs - s.aloneMs - inFileMs(c, s)) ** 2, 0) / samples.length);
+  return { ...c, fittedOn, samples: samples.length, rmsMs, source };
+}
+
+/** What the correction adds to one compute unit: nothing to a unit without weights. */
+export function inFileMs(c: Pick<InFileCorrection, 'perWeightedUnitMs' | 'perWeightByteMs'>, u: Pick<PlannedUnit, 'weightBytes'>): number {
+  return u.weightBytes > 0 ? c.perWeightedUnitMs + c.perWeightByteMs * u.weightBytes : 0;
+}

@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveDevice } from '../../devices/registry.js';
+import { networkModel } from '../../export/model.js';
+import type { Lut, LutEntry } from '../../lut/format.js';
+import { parseLut, readLut, serializeLut } from '../../lut/store.js';
+import type { LatencyStats } from '../../src/core/contracts.js';
+import { Rng } from '../../src/core/rng.js';
+import { computeMs, fitInFile, inFileMs, inFileSamples, type InFileSample } from '../../src/onnx/in-file.js';
+import type { ProfiledKernel } from '../../src/onnx/ort-profile.js';
+import { planOnnx } from '../../src/onnx/plan.js';
+import { predictOnnx } from '../../src/onnx/predict.js';
+import { createSpace } from '../../src/spaces/registry.js';
+import { nasInProcess } from '../cli/helpers.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-in-file-'));
+process.env.HW_NAS_CACHE = path.join(dir, 'cache');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const space = createSpace('mbv2', { resolution: 32 });
+const f = path.join(dir, 'net.onnx');
+writeFileSync(f, networkModel(space.build(space.sample(new Rng(3))), { seed: 0 }).onnx);
+
+const kernel = (name: string, op: string, minUs: number): ProfiledKernel => ({ name, op, provider: 'CPUExecutionProvider', outputShapes: [], durUs: minUs * 20, minUs });
+
+describe('in-file correction of ONNX units', () => {
+  it('fits the line through the units with weights; units without weights get nothing', () => {
+    const line = (w: number) => 0.002 + 1e-8 * w;
+    // A weight-free unit costs the same in the file; the others follow the line exactly.
+    const samples: InFileSample[] = [0, 1e4, 5e4, 2e5, 1e6].map((w, i) => ({ key: `k${i}`, aloneMs: 0.01 * (i + 1), fileMs: 0.01 * (i + 1) + (w ? line(w) : 0), weightBytes: w }));
+    const c = fitInFile(samples, ['a.onnx'], 'test');
+    expect(c.perWeightedUnitMs).toBeCloseTo(0.002, 12);
+    expect(c.perWeightByteMs).toBeCloseTo(1e-8, 15);
+    expect(c.rmsMs).toBeCloseTo(0, 12);
+    expect(c.samples).toBe(5);
+    expect(inFileMs(c, { weightBytes: 3e5 })).toBeCloseTo(line(3e5), 12);
+    expect(inFileMs(c, { weightBytes: 0 })).toBe(0);
+    const flat = fitInFile(samples.slice(1).map((s) => ({ ...s, weightBytes: 64 })), ['a.onnx'], 'test');
+    expect(flat.perWeightByteMs).toBe(0);
+    expect(flat.perWeightedUnitMs).toBeCloseTo(samples.slice(1).reduce((t, s) => t + s.fileMs - s.aloneMs, 0) / 4, 12);
+    const none = fitInFile([samples[0]], ['a.onnx'], 'test');
+    expect([none.perWeightedUnitMs, none.perWeightByteMs]).toEqual([0, 0]);
+    expect(() => fitInFile([], [], 'test')).toThrow(/no samples/);
+  });
+
+  it("a unit model's compute time leaves out the NCHWc reorders, however the profile names their op", () => {
+    expect(computeMs([kernel('a', 'Conv', 10), kernel('b', 'ReorderInput', 3), kernel('c', 'com.microsoft.nchwc:ReorderOutput', 4), kernel('d', 'Relu', 2)])).toBeCloseTo(0.012, 12);
+  });
+
+  it("pairs each unit with its kernels in the file's profiles by name, averaging the profiles", async () => {
+    const plan = await planOnnx(f, { level: 'all' });
+    const conv = plan.units.find((u) => u.ops[0] === 'Conv')!;
+    // Weight bytes: the float constants of rank ≥ 2 the unit reads (a conv's kernel, not its bias or BatchNorm vectors).
+    const kernelShape = plan.graph.tensors.get(conv.unit.nodes[0].inputs[1])!.shape;
+    expect(conv.weightBytes).toBe(4 * kernelShape.reduce((a, b) => a * b, 1));
+    expect(plan.units.find((u) => u.ops.every((o) => o === 'GlobalAveragePool'))?.weightBytes ?? 0).toBe(0);
+    const names = (u: (typeof plan.units)[number]) => [u.unit.kernel.name, ...(u.unit.also ?? []).map((a) => a.name)];
+    const p1 = plan.units.flatMap((u, i) => names(u).map((n) => kernel(n, 'X', 10 + i)));
+    const p2 = plan.units.flatMap((u, i) => names(u).map((n) => kernel(n, 'X', 20 + i)));
+    const alone = new Map(plan.units.map((u) => [u.key, 0.005]));
+    const s = inFileSamples(plan, [p1, p2], alone);
+    expect(s).toHaveLength(plan.units.length);
+    s.forEach((x, i) => {
+      expect(x.key).toBe(plan.units[i].key);
+      expect(x.fileMs).toBeCloseTo((names(plan.units[i]).length * (15 + i)) / 1000, 12);
+      expect(x.weightBytes).toBe(plan.units[i].weightBytes);
+    });
+    // A unit whose kernel one profile lacks, or with no alone time, is left out.
+    const lacking = inFileSamples(plan, [p1, p2.filter((k) => k.name !== plan.units[0].unit.kernel.name)], alone);
+    expect(lacking).toHaveLength(plan.units.length - 1);
+    alone.delete(plan.units[1].key);
+    expect(inFileSamples(plan, [p1], alone).some((x) => x.key === plan.units[1].key)).toBe(false);
+  });
+
+  it('predicts each compute unit plus the line, keeps old LUTs as they were, and survives a LUT round trip', async () => {
+    const plan = await planOnnx(f, { level: 'all', nchwc: false });
+    const stats = (median: number): LatencyStats => ({ n: 10, rejected: 0, median, mean: median, std: 0, p10: median, p90: median, min: median, max: median, ci95: [median, median], converged: true });
+    const entry = (net: number): LutEntry => ({ stats: stats(net + 0.01), coldMs: 0, setupMs: 0, measuredAt: '2026-12-06T00:00:00Z', net, unit: { ops: ['X'], inputs: [], outputs: [] } });
+    const lut = {
+      format: 'hw-nas-lut',
+      version: 1,
+      id: 'mock-test',
+      createdAt: '2026-12-06T00:00:00Z',
+      updatedAt: '2026-12-06T00:00:00Z',
+      device: await (await resolveDevice('mock', {})).init(),
+      protocol: { warmup: 1, minRepeats: 1, maxRepeats: 1, maxTimeMs: 1, targetCI: 0.1 },
+      overhead: stats(0.01),
+      spaces: [],
+      entries: Object.fromEntries(plan.units.map((u) => [u.key, entry(0.02)])),
+    } as unknown as Lut;
+    const plain = predictOnnx(lut, plan);
+    expect(plain.inFile).toBeUndefined();
+    const inFile = { perWeightedUnitMs: 0.001, perWeightByteMs: 1e-9, fittedOn: ['r.onnx'], samples: 3, rmsMs: 0, source: 'test' };
+    const corrected = predictOnnx({ ...lut, inFile }, plan);
+    const weighted = plan.units.filter((u) => u.weightBytes > 0);
+    expect(weighted.length).toBeGreaterThan(0);
+    expect(weighted.length).toBeLessThan(plan.units.length);
+    const extra = weighted.reduce((t, u) => t + 0.001 + 1e-9 * u.weightBytes, 0);
+    expect(corrected.ms).toBeCloseTo(plain.ms + extra, 12);
+    expect(corrected.inFile).toEqual({ ms: expect.closeTo(extra, 12), fittedOn: ['r.onnx'] });
+    expect(predictOnnx({ ...lut, inFile }, plan, { inFile: false }).ms).toBeCloseTo(plain.ms, 12);
+    // A negative line never makes a unit cost less than nothing.
+    const negative = predictOnnx({ ...lut, inFile: { ...inFile, perWeightedUnitMs: -1 } }, plan);
+    expect(negative.ms).toBeCloseTo(lut.overhead.median + 0.02 * (plan.units.length - weighted.length), 12);
+    // The field survives writing and reading the LUT.
+    const back = parseLut(serializeLut({ ...lut, inFile }), 'test LUT');
+    expect(back.inFile).toEqual(inFile);
+  });
+});
+
+describe('nas profile --onnx --fit-in-file', () => {
+  it('fits the line into the LUT on ort-cpu, predict adds it and says so; other devices get one clear error', async () => {
+    const lut = path.join(dir, 'fit.lut.json');
+    const args = ['--device', 'cpu', '--threads', '1', '--out', lut, '--warmup', '1', '--min-repeats', '3', '--max-repeats', '5', '--max-time-ms', '50', '--target-ci', '0.5'];
+    const r = await nasInProcess('profile', '--onnx', f, ...args, '--fit-in-file', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const plan = await planOnnx(f, { level: 'all' });
+    expect(out.inFile.samples).toBe(plan.units.filter((u) => !u.unsupported).length);
+    expect(out.inFile.fittedOn).toHaveLength(1);
+    expect(out.inFile.source).toMatch(/onnxruntime-node .* kernel profile, 1 thread, level all/);
+    expect(readLut(lut).inFile).toEqual(out.inFile);
+    const p = await nasInProcess('predict', '--onnx', f, '--lut', lut, '--json');
+    expect(p.code, p.stderr).toBe(0);
+    const pred = JSON.parse(p.stdout).predictions[0];
+    expect(pred.inFile.fittedOn).toEqual(out.inFile.fittedOn);
+    expect(pred.ms).toBeCloseTo(predictOnnx(readLut(lut), plan).ms, 9);
+    expect((await nasInProcess('predict', '--onnx', f, '--lut', lut)).stdout).toMatch(/in file: .* ms added/);
+    const bad = await nasInProcess('profile', '--onnx', f, '--device', 'mock', '--out', path.join(dir, 'mock.lut.json'), '--fit-in-file');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--fit-in-file reads onnxruntime's own profiler/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+});
