@@ -127,8 +127,9 @@ describe('architecture gradients', () => {
   };
   /**
    * Cross-entropy of a batch at gates softmax(α), forward only: the training-mode forward (batch statistics) whose
-   * loss DartsPasses.pass returns, without the backward pass that finite differences of the loss do not need
-   * (the backward is about two thirds of a pass: the objectives below are evaluated ~14 times per check).
+   * loss DartsPasses.pass returns (the same number, to the last bit), without the backward that finite differences
+   * of the loss do not need: measured 0.13-0.18 s CPU against 1.0-1.4 s for a whole pass of this network, and the
+   * objectives below are evaluated 13 times per check.
    */
   const lossOnly = (a: number[][], b: DartsBatch) => {
     net.setGates(a.map(softmax), false);
