@@ -10,7 +10,7 @@ import { chainArch, classifierHead, convSpec } from '../../src/core/arch.js';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { BUILT, expectStopped, runAndStop } from '../reliability/stop.js';
-import { expectUserError, ROOT, runCli } from './helpers.js';
+import { CLI_ARGS, expectUserError, ROOT, runCli } from './helpers.js';
 
 const TINY = chainArch('tiny', [1, 1, 14, 14], {
   stem: [convSpec(8, 3, 2, 'relu6')],
@@ -113,7 +113,7 @@ describe.skipIf(!HAVE_DATA)('nas train', () => {
   it('a killed training resumes from its checkpoint and ends with the same model as an uninterrupted one', async () => {
     const out = path.join(dir, 'killed.onnx');
     const args = ['train', ...slice(), '--train-steps', '150', '--checkpoint-every', '1', '--out', out, '--json'];
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/run.ts'), ...args], { cwd: ROOT, stdio: 'ignore' });
+    const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: ROOT, stdio: 'ignore' });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     // Kill it as soon as a checkpoint is on disk (after its first step).
     await new Promise<void>((resolve, reject) => {

@@ -1,14 +1,12 @@
 /** nas.config.json: schema validation with JSON paths, merging, and the runner applying it (flags win). */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandDefaults, findConfigFile, loadConfig } from '../../src/config/config.js';
 import type { CommandOptions } from '../../src/config/schema.js';
-import { ROOT } from '../cli/helpers.js';
+import { CLI_ARGS } from '../cli/helpers.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,8 +65,7 @@ describe('loading and validating', () => {
 
 /** The real CLI in another working directory (so that directory's nas.config.json applies). */
 function nasIn(cwd: string, args: string[]) {
-  const loader = pathToFileURL(createRequire(path.join(ROOT, 'package.json')).resolve('tsx')).href;
-  const r = spawnSync(process.execPath, ['--import', loader, path.join(ROOT, 'src/cli/run.ts'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [...CLI_ARGS, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -45,7 +45,8 @@ describe.skipIf(redisMissing)('farm end to end' + (redisMissing ? ` — skipped:
   });
 
   it('3 workers profile a space, one is SIGKILLed mid-run: the LUT completes and equals a single-process run', async () => {
-    const workers = startWorkers(redis.url, 3, 150, 3000);
+    // 72 models × 3 rounds = 216 jobs: at 50 ms a job (was 150) the run still lasts seconds after the kill.
+    const workers = startWorkers(redis.url, 3, 50, 3000);
     try {
       await ready(workers);
       const out = path.join(dir, 'farm.lut.json');
@@ -89,7 +90,8 @@ describe.skipIf(redisMissing)('farm end to end' + (redisMissing ? ` — skipped:
   }, 240_000);
 
   it('Redis restarted (empty) mid-run: coordinator and workers reconnect and finish', async () => {
-    const workers = startWorkers(redis.url, 2, 100);
+    // 216 jobs at 50 ms on 2 workers (~5 s, was 100 ms): Redis goes down after 10 of them.
+    const workers = startWorkers(redis.url, 2, 50);
     try {
       await ready(workers);
       const out = path.join(dir, 'restart.lut.json');

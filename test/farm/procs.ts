@@ -1,7 +1,6 @@
 /** Real `nas` processes for the farm's end-to-end tests (workers, coordinators that get killed). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { ROOT } from '../cli/helpers.js';
+import { CLI_ARGS, ROOT } from '../cli/helpers.js';
 
 export interface Proc {
   child: ChildProcess;
@@ -10,7 +9,7 @@ export interface Proc {
 }
 
 export function nas(args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/run.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));
