@@ -235,6 +235,16 @@ for (const protocolName of protocolNames) {
         '|---|---|---|---|---|---|',
         ...kb.points.map((k, i) => `| ${k.name.slice(0, 48)} | ${picked[i].measured.toFixed(3)} | ${picked[i].predicted.toFixed(3)} | ${k.networkMs.toFixed(3)} | ${k.unitsMs.toFixed(3)} | ${k.nodes} / ${k.unitKernels} |`),
         '',
+        // The prediction against the network's own kernels: the comparison a loaded machine leaves standing.
+        ...[
+          ['prediction', picked.map((p) => p.predicted)],
+          ['Σ unit kernels', kb.points.map((k) => k.unitsMs)],
+          ['wall clock', picked.map((p) => p.measured)],
+        ].map(([label, xs]) => {
+          const errs = (xs as number[]).map((x, i) => errorPct(x, kb.points[i].networkMs));
+          return `${label} vs Σ network kernels: ${errs.filter((e) => Math.abs(e) <= 10).length} of ${errs.length} within ±10%, mean signed error ${(errs.reduce((a, b) => a + b, 0) / errs.length).toFixed(1)}% (${errs.map((e) => `${e.toFixed(1)}%`).join(', ')})`;
+        }),
+        '',
       ].join('\n'),
     );
   }
