@@ -18,6 +18,12 @@
  * mbv2 test nets, the published nets (all, and per family), and --other-count random nets of
  * --other-space (another search space) separately, so a fit that only holds for its own family shows.
  *
+ * Another space alone, at its own size, with the plain LUT sum only (no mbv2 nets, no calibration), and a kernel-level
+ * breakdown of its first nets (bench/fidelity-kernels.ts: onnxruntime's profiler, which a loaded machine disturbs least):
+ *
+ *   node --import tsx bench/fidelity.ts --device wasm --threads 1 --count 0 --no-published --calibrate 0 \
+ *     --other-space darts --other-resolution 32 --other-count 6 --kernels 3
+ *
  * --protocols legacy,rounds runs the whole benchmark (LUT, calibration, two passes over the test nets)
  * once per timing protocol in the same process, so the figures compare under the same machine state:
  * legacy is the one-round protocol of before, rounds the default (devices/rounds.ts). The load average
