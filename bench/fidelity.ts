@@ -18,6 +18,12 @@
  * mbv2 test nets, the published nets (all, and per family), and --other-count random nets of
  * --other-space (another search space) separately, so a fit that only holds for its own family shows.
  *
+ * Another space alone, at its own size, with the plain LUT sum only (no mbv2 nets, no calibration), and a kernel-level
+ * breakdown of its first nets (bench/fidelity-kernels.ts: onnxruntime's profiler, which a loaded machine disturbs least):
+ *
+ *   node --import tsx bench/fidelity.ts --device wasm --threads 1 --count 0 --no-published --calibrate 0 \
+ *     --other-space darts --other-resolution 32 --other-count 6 --kernels 3
+ *
  * --protocols legacy,rounds runs the whole benchmark (LUT, calibration, two passes over the test nets)
  * once per timing protocol in the same process, so the figures compare under the same machine state:
  * legacy is the one-round protocol of before, rounds the default (devices/rounds.ts). The load average
@@ -42,7 +48,9 @@ import { DEFAULT_PROTOCOL, LEGACY_PROTOCOL, type DeviceOptions, type TimingProto
 import { networkModel } from '../export/model.js';
 import { readLut, writeLut } from '../lut/store.js';
 import { calibrate, fitCalibration } from '../src/predict/calibrate.js';
+import type { LutCalibration as Calibration } from '../lut/format.js';
 import { contextClass, contextVariants } from '../src/core/context-class.js';
+import { kernelBreakdown, type KernelPoint } from './fidelity-kernels.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('device', { type: 'string', default: 'cpu' })
@@ -53,16 +61,22 @@ const args = await yargs(process.argv.slice(2))
   .option('published', { type: 'boolean', default: true })
   .option('other-space', { type: 'string', default: 'mnasnet' })
   .option('other-count', { type: 'number', default: 0 })
-  .option('calibrate', { type: 'number', default: 20 })
+  // The cell spaces (darts, nasnet) are CIFAR-sized: their nets run at 32 px while mbv2's run at --resolution.
+  .option('other-resolution', { type: 'number', describe: 'resolution of the --other-space nets (default: --resolution)' })
+  .option('other-options', { type: 'string', describe: 'JSON options of --other-space beyond its resolution, e.g. \'{"cells":8,"channels":16}\' (darts) or \'{"normalCells":2,"filters":16}\' (nasnet); default the space\'s own' })
+  .option('calibrate', { type: 'number', default: 20, describe: 'random mbv2 nets the LUT is calibrated on; 0: no calibration, the plain LUT sum only' })
   .option('context', { type: 'boolean', default: true, describe: 'also calibrate on in-context variants of the calibration nets (per-class scales), reported beside the plain-net fit' })
   .option('protocols', { type: 'string', default: 'rounds', describe: 'comma-separated: legacy (one round, as before), rounds (the default protocol)' })
   // Measures every network a second time, later: how well the runtime agrees with itself is the floor
   // under any prediction's agreement with it.
   .option('remeasure', { type: 'boolean', default: true })
+  .option('kernels', { type: 'number', default: 0, describe: 'ort-cpu and wasm: also profile the first N --other-space nets (else test nets) and their units kernel by kernel (bench/fidelity-kernels.ts)' })
   .option('out-dir', { type: 'string', default: 'out/bench' })
   .strict()
   .parse();
 
+const KERNEL_DEVICES: Record<string, boolean> = { cpu: false, 'ort-cpu': false, wasm: true };
+if (args.kernels > 0 && !Object.hasOwn(KERNEL_DEVICES, args.device)) throw new Error(`--kernels profiles with onnxruntime's profiler: ort-cpu or wasm only, got --device ${args.device}`);
 const PROTOCOLS: Record<string, TimingProtocol> = { legacy: LEGACY_PROTOCOL, rounds: DEFAULT_PROTOCOL };
 const protocolNames = args.protocols.split(',');
 for (const name of protocolNames) if (!Object.hasOwn(PROTOCOLS, name)) throw new Error(`unknown protocol '${name}' (known: ${Object.keys(PROTOCOLS).join(', ')})`);
@@ -77,11 +91,15 @@ type TestNet = { arch: Architecture; set: string; family?: string };
 const tests: TestNet[] = Array.from({ length: args.count }, () => ({ arch: space.build(space.sample(rng)), set: `random mbv2@${args.resolution}` }));
 if (args.published)
   for (const arch of loadPublishedNets({ resolution: args.resolution }).nets) tests.push({ arch, set: 'published', family: arch.name.split(/[-_ ]/)[0] });
+const otherResolution = args.otherResolution ?? args.resolution;
+const otherOptions: Record<string, unknown> = args.otherOptions ? JSON.parse(args.otherOptions) : {};
+const otherLabel = `${args.otherSpace}@${otherResolution}${args.otherOptions ? ` ${args.otherOptions}` : ''}`;
 if (args.otherCount > 0) {
-  const other = createSpace(args.otherSpace, { resolution: args.resolution });
+  const other = createSpace(args.otherSpace, { ...otherOptions, resolution: otherResolution });
   const otherRng = new Rng(args.seed);
-  for (let i = 0; i < args.otherCount; i++) tests.push({ arch: other.build(other.sample(otherRng)), set: `random ${args.otherSpace}@${args.resolution}` });
+  for (let i = 0; i < args.otherCount; i++) tests.push({ arch: other.build(other.sample(otherRng)), set: `random ${otherLabel}` });
 }
+if (tests.length === 0) throw new Error('no test networks: set --count, --published or --other-count');
 // Calibration nets: their own seed, never the test nets (same stream as `nas profile --calibrate`).
 const calRng = new Rng(1_000_003);
 const calNets = Array.from({ length: args.calibrate }, () => space.build(space.sample(calRng)));
@@ -92,14 +110,16 @@ const testClasses = [...new Set(tests.flatMap(({ arch }) => lutInstances(arch).m
 const variantNets = args.context ? contextVariants(calNets, testClasses) : [];
 
 const instances = new Map<string, OpInstance>();
-for (const inst of space.allInstances()) instances.set(opKey(inst), inst);
+// The whole mbv2 space (as `nas profile --space mbv2` would) when mbv2 nets are tested or calibrated on; else only what the test nets hold.
+if (args.count > 0 || args.calibrate > 0) for (const inst of space.allInstances()) instances.set(opKey(inst), inst);
 for (const arch of [...tests.map((t) => t.arch), ...calNets, ...variantNets]) for (const { inst } of lutInstances(arch)) instances.set(opKey(inst), inst);
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const device = await resolveDevice(args.device, options);
 for (const protocolName of protocolNames) {
   const protocol = PROTOCOLS[protocolName];
-  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}-${protocolName}`;
+  const otherTag = args.otherCount > 0 ? `-${args.otherSpace}${otherResolution}` : '';
+  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}`;
   const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);
   const loadStart = loadavg();
   const t0 = Date.now();
@@ -108,17 +128,22 @@ for (const protocolName of protocolNames) {
     instances: [...instances.values()],
     lutPath,
     protocol,
-    space: `mbv2@${args.resolution}+published`,
+    space: [...(args.count > 0 || args.calibrate > 0 ? [`mbv2@${args.resolution}`] : []), ...(args.published ? ['published'] : []), ...(args.otherCount > 0 ? [otherLabel] : [])].join('+'),
     onProgress: (p) => p.done % 20 === 0 && p.key && process.stderr.write(`profile ${p.done}/${p.total}\n`),
   });
   const profileSeconds = (Date.now() - t0) / 1000;
   const t2 = Date.now();
   const source = `mbv2@${args.resolution}: ${args.calibrate} networks`;
-  const cal = await calibrate(readLut(lutPath), device, [...calNets, ...variantNets], `${source} + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`);
-  // The same measurements, fitted on the plain random nets only: what calibration did before context classes.
-  const plainFit = fitCalibration(readLut(lutPath), cal.measured.slice(0, calNets.length), source);
-  const calibration = variantNets.length ? cal.calibration : plainFit;
-  writeLut(lutPath, { ...readLut(lutPath), calibration });
+  // --calibrate 0: no calibration; every prediction is the plain LUT sum.
+  let calibration: Calibration | undefined;
+  let plainFit: Calibration | undefined;
+  if (calNets.length > 0) {
+    const cal = await calibrate(readLut(lutPath), device, [...calNets, ...variantNets], `${source} + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`);
+    // The same measurements, fitted on the plain random nets only: what calibration did before context classes.
+    plainFit = fitCalibration(readLut(lutPath), cal.measured.slice(0, calNets.length), source);
+    calibration = variantNets.length ? cal.calibration : plainFit;
+    writeLut(lutPath, { ...readLut(lutPath), calibration });
+  }
   const calibrateSeconds = (Date.now() - t2) / 1000;
   const lut = readLut(lutPath);
   const plainLut = { ...lut, calibration: undefined };
@@ -152,8 +177,8 @@ for (const protocolName of protocolNames) {
   const bias = (ps: Point[]) => ps.reduce((s, p) => s + p.errorPct, 0) / ps.length;
   const rows = (label: string, ps: Point[]) => {
     if (!ps.length) return [];
-    const out = [`| ${label}, calibrated${variantNets.length ? ' with context classes' : ''} | ${fmt(agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured)))} | ${bias(ps).toFixed(1)}% |`];
-    if (variantNets.length) {
+    const out = !calibration ? [] : [`| ${label}, calibrated${variantNets.length ? ' with context classes' : ''} | ${fmt(agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured)))} | ${bias(ps).toFixed(1)}% |`];
+    if (calibration && variantNets.length) {
       const b = ps.reduce((sum, p) => sum + errorPct(p.plainFit, p.measured), 0) / ps.length;
       out.push(`| ${label}, calibrated on plain random nets only | ${fmt(agreement(ps.map((p) => p.plainFit), ps.map((p) => p.measured)))} | ${b.toFixed(1)}% |`);
     }
@@ -175,7 +200,7 @@ for (const protocolName of protocolNames) {
     ...sets.flatMap((set) => rows(set, points.filter((p) => p.set === set))),
     ...rows('all', points),
     '',
-    ...[calibration, ...(variantNets.length ? [plainFit] : [])].map(
+    ...[calibration, ...(variantNets.length ? [plainFit] : [])].filter((c): c is Calibration => c !== undefined).map(
       (c) =>
         `calibration fitted on ${c.fittedOn} nets (${c.source}), measured in ${calibrateSeconds.toFixed(1)} s: base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, scale ${(c.scale ?? 1).toFixed(4)}${c.classScales ? `, class scales ${JSON.stringify(Object.fromEntries(Object.entries(c.classScales).map(([k, v]) => [k || 'plain', Number(v.toFixed(4))])))}` : ''}, fit RMS ${c.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${c.plainRmsErrorPct?.toFixed(2)}%)`,
     ),
@@ -201,6 +226,34 @@ for (const protocolName of protocolNames) {
     '',
   ].join('\n');
   console.log(report);
-  writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, protocol, device: prof.device, lutId: lut.id, calibration, load: [loadStart, loadEnd], points }, null, 1));
+  let kernels: KernelPoint[] | undefined;
+  if (args.kernels > 0) {
+    const picked = (args.otherCount > 0 ? points.filter((p) => p.set === `random ${otherLabel}`) : points).slice(0, args.kernels);
+    const k0 = loadavg();
+    const kb = await kernelBreakdown(picked.map((p) => tests[points.indexOf(p)].arch), KERNEL_DEVICES[args.device], picked[0].set);
+    kernels = kb.points;
+    console.log(
+      [
+        ...kb.lines,
+        `load average ${k0} at the start, ${loadavg()} at the end`,
+        '',
+        '| network | wall clock ms | predicted ms | Σ network kernels ms | Σ unit kernels ms | kernels in the network / of its units |',
+        '|---|---|---|---|---|---|',
+        ...kb.points.map((k, i) => `| ${k.name.slice(0, 48)} | ${picked[i].measured.toFixed(3)} | ${picked[i].predicted.toFixed(3)} | ${k.networkMs.toFixed(3)} | ${k.unitsMs.toFixed(3)} | ${k.nodes} / ${k.unitKernels} |`),
+        '',
+        // The prediction against the network's own kernels: the comparison a loaded machine leaves standing.
+        ...[
+          ['prediction', picked.map((p) => p.predicted)],
+          ['Σ unit kernels', kb.points.map((k) => k.unitsMs)],
+          ['wall clock', picked.map((p) => p.measured)],
+        ].map(([label, xs]) => {
+          const errs = (xs as number[]).map((x, i) => errorPct(x, kb.points[i].networkMs));
+          return `${label} vs Σ network kernels: ${errs.filter((e) => Math.abs(e) <= 10).length} of ${errs.length} within ±10%, mean signed error ${(errs.reduce((a, b) => a + b, 0) / errs.length).toFixed(1)}% (${errs.map((e) => `${e.toFixed(1)}%`).join(', ')})`;
+        }),
+        '',
+      ].join('\n'),
+    );
+  }
+  writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, protocol, device: prof.device, lutId: lut.id, calibration, load: [loadStart, loadEnd], points, kernels }, null, 1));
 }
 await device.dispose();

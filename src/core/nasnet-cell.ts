@@ -10,7 +10,6 @@
  * "|sep_conv_5x5~0|sep_conv_3x3~1|+|…|+|…|+|…|+|sep_conv_3x3~0|identity~0|" or "…|>1,2,3,4,5,6".
  */
 import { badCell, cellGroupsString, namedEdgeSpec, parseCellGroups, type CellEdge, type CellSyntax } from './cell-string.js';
-import { UserError } from './errors.js';
 import type { OpSpec } from './specs.js';
 
 /** The 13 ops of NASNet's search space (paper, section 3), in the paper's order. */
@@ -74,13 +73,10 @@ export function nasnetCellString(blocks: readonly (readonly NasnetEdge[])[], con
  * or onto another width is ReLU-conv 1×1-BN; pools pad "same" (average without the padding) and have no
  * BatchNorm; convs are ReLU-conv-BN; sep convs are (ReLU, depthwise, pointwise, BN) twice, both pointwise convs
  * to `channels`. The 3×3 dilated conv is the separable one (dilation 2) that DARTS also uses. A pool on a state
- * of another width (slim adds a 1×1 conv-BN after it) is refused: no published cell has one.
+ * of another width is followed by a 1×1 conv-BN to `channels` (slim's _apply_conv_operation): the first cell of a
+ * CIFAR network reads the 3F-channel stem as h_{i-1}, as the first stem cell of an ImageNet one reads the stem conv.
  */
 export function nasnetEdgeSpec(op: NasnetOp, channels: number, stride: number, inWidth = channels): OpSpec {
-  if (inWidth !== channels && op.includes('pool'))
-    throw new UserError(`NASNet cell: ${op} on a state of ${inWidth} channels cannot feed a block of ${channels}`, {
-      hint: 'only the first stem cell of an ImageNet NASNet reads a state of another width; pick an op other than a pool on that input',
-    });
   switch (op) {
     case 'identity':
       return stride === 1 && inWidth === channels ? { kind: 'identity' } : { kind: 'reluconv', cout: channels, k: 1, stride };
@@ -92,7 +88,9 @@ export function nasnetEdgeSpec(op: NasnetOp, channels: number, stride: number, i
       return { kind: 'reluconv', cout: channels, k: 1, stride };
     case 'conv_3x3':
       return { kind: 'reluconv', cout: channels, k: 3, stride };
-    default:
-      return namedEdgeSpec(op, channels, stride);
+    default: {
+      const spec = namedEdgeSpec(op, channels, stride);
+      return spec.kind === 'pool' && inWidth !== channels ? { ...spec, cout: channels } : spec;
+    }
   }
 }

@@ -33,8 +33,8 @@ export function outputShape(spec: OpSpec, input: Shape): Shape {
       return [n, spec.cout, convOut(h, spec.k, spec.stride), convOut(w, spec.k, spec.stride)];
     case 'pool':
       if (spec.pad !== undefined || spec.ceil)
-        return [n, c, paddedOut(h, spec.k, spec.stride, spec.pad ?? 0, 1, spec.ceil ?? false), paddedOut(w, spec.k, spec.stride, spec.pad ?? 0, 1, spec.ceil ?? false)];
-      return [n, c, convOut(h, spec.k, spec.stride), convOut(w, spec.k, spec.stride)];
+        return [n, spec.cout ?? c, paddedOut(h, spec.k, spec.stride, spec.pad ?? 0, 1, spec.ceil ?? false), paddedOut(w, spec.k, spec.stride, spec.pad ?? 0, 1, spec.ceil ?? false)];
+      return [n, spec.cout ?? c, convOut(h, spec.k, spec.stride), convOut(w, spec.k, spec.stride)];
     case 'gpool':
       return [n, c, 1, 1];
     case 'identity':
@@ -88,7 +88,7 @@ export function macs(inst: OpInstance): number {
       return expand + n * hw * mid * (spec.k * spec.k + spec.cout / g) + seMacs(n, mid, spec.se, c);
     }
     case 'pool':
-      return n * hw * c * spec.k * spec.k;
+      return n * hw * c * (spec.k * spec.k + (spec.cout ?? 0));
     case 'gpool':
       return n * c * h * w;
     case 'identity':

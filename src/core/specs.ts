@@ -71,6 +71,8 @@ export interface PoolSpec {
   pad?: number;
   /** Output size rounds up (PyTorch ceil_mode), with `pad`. */
   ceil?: boolean;
+  /** Then a 1×1 conv-BN to `cout` channels: TF slim NASNet's pool on a hidden state of another width (nasnet-cell.ts). */
+  cout?: number;
 }
 export interface GlobalPoolSpec {
   kind: 'gpool';

@@ -86,12 +86,13 @@ export class NasnetSpace extends CellSpace<NasnetGenotype> {
   }
 
   /**
-   * A cell's edge ops depend only on its input shape, whether it reduces and which (op, source is a cell input
-   * or not) pairs it holds; everything else (the concat, FactorizedReduce of a concatenated reduction-cell
+   * A cell's edge ops depend only on its input shape, whether it reduces and which (op, source: h_{i-1}, h_i or a
+   * block) pairs it holds (the first cell's h_{i-1} is the 3F-channel stem); everything else (the concat, FactorizedReduce of a concatenated reduction-cell
    * input, the next cells' preprocessing and the head) only on how many states each cell concatenates, m = 1..6,
    * and whether a reduction cell concatenates an input. So: one member per op with every edge that op on sources
    * (0,1), (1,2), (2,3), (3,4), (4,5); and one per pair (m normal, m reduce) of the cells whose blocks read only
-   * states 0..6-m (which concatenates exactly m states, an input when m = 6).
+   * states 0..6-m (which concatenates exactly m states, an input when m = 6); and one whose normal cell leaves h_{i-1}
+   * unused, for the first cell's 1×1 conv-BN of the 3F-channel stem it then concatenates.
    */
   protected coverMembers(): number[][] {
     const chain = (op: number) => Array.from({ length: NASNET_BLOCKS }, (_, j) => [j, j + 1, op, op]).flat();
@@ -103,6 +104,7 @@ export class NasnetSpace extends CellSpace<NasnetGenotype> {
       }).flat();
     const members = NASNET_OPS.map((_, op) => [...chain(op), ...chain(op)]);
     for (let mn = 1; mn <= 6; mn++) for (let mr = 1; mr <= 6; mr++) members.push([...concatOf(mn), ...concatOf(mr)]);
+    members.push([...Array.from({ length: NASNET_BLOCKS }, () => [1, 1, 0, 0]).flat(), ...chain(0)]);
     return members;
   }
 }

@@ -13,6 +13,8 @@ import { tfjsVersusOnnx } from '../core/tf-parity.js';
 import { NASNET_A } from '../../src/spaces/seed-nets/nasnet.js';
 
 const x = [1, 8, 9, 9] as const;
+const CIFAR_FIRST_CELL = '|max_pool_5x5~0|identity~1|+|identity~0|avg_pool_3x3~2|+|sep_conv_3x3~0|identity~3|+|avg_pool_3x3~4|identity~1|+|max_pool_3x3~0|conv_1x1~5|';
+const CIFAR_UNUSED_STEM = '|avg_pool_3x3~1|identity~1|+|sep_conv_3x3~2|identity~1|+|identity~3|max_pool_3x3~2|+|conv_3x3~4|identity~4|+|sep_conv_5x5~5|identity~5|';
 const CASES: OpInstance[] = [
   ...SEED_KINDS.map((k) => CATALOG[k]),
   instance({ kind: 'shufflev2', cout: 16, k: 3, stride: 2, mid: 8, side: 8, xception: false }, x),
@@ -30,6 +32,11 @@ const CASES: OpInstance[] = [
   instance({ kind: 'factreduce', cout: 8 }, [1, 6, 9, 7]),
   instance({ kind: 'sepconv', cout: 4, k: 7, stride: 2 }, [1, 12, 9, 9]),
   instance({ kind: 'nasnetcell', cell: NASNET_A.reduce, reduce: true, filters: 4 }, [1, 12, 9, 9]),
+  // The CIFAR NASNet's first cell on the 3F-channel stem: a pool then 1×1 conv-BN to the filters, identity as a 1×1
+  // conv, and (second cell) the unused stem concatenated through a 1×1 conv-BN.
+  instance({ kind: 'pool', mode: 'max', k: 5, stride: 1, cout: 4 }, [1, 12, 9, 9]),
+  instance({ kind: 'nasnetcell', cell: CIFAR_FIRST_CELL, reduce: false, filters: 4 }, [1, 12, 8, 8]),
+  instance({ kind: 'nasnetcell', cell: CIFAR_UNUSED_STEM, reduce: false, filters: 4 }, [1, 12, 8, 8]),
 ];
 
 beforeAll(async () => {

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { placeLayers } from '../../src/core/arch.js';
 import { graphMetrics } from '../../src/core/graph/index.js';
 import { lowerArchitecture, lowerInstance } from '../../src/core/lower/index.js';
-import { instance, outputShape } from '../../src/core/ops.js';
+import { instance, macs, outputShape } from '../../src/core/ops.js';
+import { opKey, parseOpKey } from '../../src/core/keys.js';
 import { seedNet } from '../../src/spaces/seed-nets/index.js';
 import { publishedArchitecture } from '../../src/spaces/catalog.js';
 
@@ -57,10 +58,22 @@ describe("the blocks NASNet-A-Mobile needs", () => {
     expect(g.nodes.find((n) => n.id === 'op.sep2.dw')!.prim).toMatchObject({ cout: 11, groups: 11 });
   });
 
-  it('a cell with filters reads a wider input 0; a pool on it is refused by name', () => {
+  it("a cell with filters reads a wider input 0; a pool on it is followed by a 1×1 conv-BN to the filters (slim's _apply_conv_operation)", () => {
     const cell = '|sep_conv_5x5~1|sep_conv_7x7~0|+|max_pool_3x3~1|sep_conv_7x7~0|+|avg_pool_3x3~1|sep_conv_5x5~0|+|identity~3|avg_pool_3x3~2|+|sep_conv_3x3~2|max_pool_3x3~1|>3,4,5,6';
     expect(outputShape({ kind: 'nasnetcell', cell, reduce: true, filters: 11 }, [1, 32, 111, 111])).toEqual([1, 44, 56, 56]);
     const pooled = cell.replace('sep_conv_7x7~0|+|max', 'max_pool_3x3~0|+|max');
-    expect(() => outputShape({ kind: 'nasnetcell', cell: pooled, reduce: true, filters: 11 }, [1, 32, 111, 111])).toThrow(/max_pool_3x3 on a state of 32 channels/);
+    const inst = instance({ kind: 'nasnetcell', cell: pooled, reduce: true, filters: 11 }, [1, 32, 111, 111]);
+    expect(outputShape(inst.spec, inst.input)).toEqual([1, 44, 56, 56]);
+    const g = lowerInstance(inst);
+    const pool = g.nodes.find((n) => n.id === 'op.edge2_0.maxpool')!;
+    expect(pool.prim).toMatchObject({ op: 'pool', stride: [2, 2] });
+    const conv = g.nodes.find((n) => n.id === 'op.edge2_0.conv')!;
+    expect(conv.inputs).toEqual([pool.id]);
+    expect(conv.prim).toMatchObject({ op: 'conv', cout: 11, kernel: [1, 1] });
+    // Its LUT unit: the pool with cout, keyed apart from the plain pool, and read back from its key.
+    const unit = instance({ kind: 'pool', mode: 'max', k: 3, stride: 2, cout: 11 }, [1, 32, 111, 111]);
+    expect(opKey(unit)).toBe('pool:1x32x111x111:max:k3:s2:c11:f32');
+    expect(parseOpKey(opKey(unit))).toEqual(unit);
+    expect(macs(unit)).toBe(56 * 56 * 32 * (9 + 11));
   });
 });

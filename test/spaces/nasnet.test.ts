@@ -107,3 +107,58 @@ describe('NASNet cell', () => {
     expect(() => parseNasnetCell(NASNET_A.normal.split('+').slice(1).join('+'))).toThrow(/expected 5 block groups/);
   });
 });
+
+/**
+ * TF slim's build_nasnet_cifar: the first cell has no h_{i-1} (_cifar_stem returns [None, stem]; _reduce_prev_layer
+ * then takes h_i, the raw stem, as h_{i-1}), so its ops read the 3F-channel stem and map it to F themselves; and
+ * _reduce_prev_layer leaves an h_{i-1} that already has the cell's size and filters as it is (no 1×1 conv).
+ */
+describe('NASNet CIFAR network (slim _cifar_stem / _reduce_prev_layer)', () => {
+  // Normal: avg pool and identity on h_{i-1}, every other state read but the last (concatenates 1 state).
+  // Reduce: max pools on both inputs, states 5 and 6 unused (concatenates 2 states).
+  const genotype = {
+    normal: '|avg_pool_3x3~0|identity~1|+|identity~0|identity~2|+|identity~3|identity~3|+|identity~4|identity~4|+|identity~5|identity~5|',
+    reduce: '|max_pool_3x3~0|max_pool_3x3~1|+|identity~2|identity~2|+|identity~3|identity~3|+|identity~4|identity~4|+|identity~4|identity~4|',
+  };
+  const net = new NasnetSpace({ resolution: 8, normalCells: 1, filters: 4 });
+  const arch = net.build(net.encode(genotype));
+  const layers = new Map(arch.layers.map((l) => [l.id, l]));
+  const placed = new Map(placeLayers(arch).map((p) => [p.id, p]));
+
+  it('the first cell reads the stem itself; h_{i-1} of the cell width is read as it is', () => {
+    expect(layers.has('cell0_pre0')).toBe(false);
+    expect(layers.get('cell0')).toMatchObject({ inputs: ['stem', 'cell0_pre1'], spec: { filters: 4 } });
+    // cell3 (reduce, 16 filters) reads cell1's 2 × 8 = 16 channels at its own size: no 1×1 conv.
+    expect(layers.has('cell3_pre0')).toBe(false);
+    expect(layers.get('cell3')!.inputs).toEqual(['cell1', 'cell3_pre1']);
+    // The others as before: a 1×1 conv of another width, FactorizedReduce after a reduction.
+    expect(layers.get('cell1_pre0')).toMatchObject({ inputs: ['stem'], spec: { kind: 'reluconv', cout: 8 } });
+    expect(layers.get('cell2_pre0')).toMatchObject({ inputs: ['cell0'], spec: { kind: 'factreduce', cout: 8 } });
+    expect(layers.get('cell4_pre0')).toMatchObject({ inputs: ['cell2'], spec: { kind: 'factreduce', cout: 16 } });
+    expect(['cell0', 'cell1', 'cell2', 'cell3', 'cell4'].map((id) => placed.get(id)!.output)).toEqual([
+      [1, 4, 8, 8],
+      [1, 16, 4, 4],
+      [1, 8, 4, 4],
+      [1, 32, 2, 2],
+      [1, 16, 2, 2],
+    ]);
+  });
+
+  it('has the hand-counted parameters (BatchNorm folded: a conv-BN is its weights plus a bias of cout)', () => {
+    const convBn = (cin: number, cout: number, k = 1) => cin * cout * k * k + cout;
+    const stem = convBn(3, 12, 3);
+    // cell0 (F = 4): h_i 1×1 12→4; avg pool on the stem then 1×1 conv-BN 12→4; identity on the stem is ReLU-conv 1×1 12→4.
+    const cell0 = convBn(12, 4) + convBn(12, 4) + convBn(12, 4);
+    // cell1 (reduce, 8): h_{i-1} the stem 12→8, h_i cell0's 4→8; max pools and identities have none.
+    const cell1 = convBn(12, 8) + convBn(4, 8);
+    // cell2 (8): FactorizedReduce of cell0 (two 1×1 convs 4→4 and their BN), h_i 16→8.
+    const cell2 = 2 * convBn(4, 4) + convBn(16, 8);
+    // cell3 (reduce, 16): h_{i-1} as it is, h_i 8→16.
+    const cell3 = convBn(8, 16);
+    // cell4 (16): FactorizedReduce 8→16, h_i 32→16; then the classifier 16→10 with its bias.
+    const cell4 = 2 * convBn(8, 8) + convBn(32, 16);
+    const head = 16 * 10 + 10;
+    expect(stem + cell0 + cell1 + cell2 + cell3 + cell4 + head).toBe(1798);
+    expect(graphMetrics(lowerArchitecture(arch)).params).toBe(1798);
+  });
+});

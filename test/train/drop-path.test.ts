@@ -77,9 +77,12 @@ describe('cell paths in the lowered graph', () => {
     const paths = graph.dropPaths ?? [];
     const cells = arch.layers.filter((l) => l.spec.kind === 'nasnetcell');
     const normal = cells.filter((l) => l.spec.kind === 'nasnetcell' && !l.spec.reduce).length;
-    // Normal: 10 edges, 2 identities. Reduce: 10 edges, its identity reads state 3 (stride 1): 9 paths.
+    // Normal: 10 edges, 2 identities. Reduce: 10 edges, its identity reads state 3 (stride 1): 9 paths. The first cell's
+    // identity on the 3F-channel stem is a 1×1 conv, and still no path (slim drops no 'none' op).
     expect(paths.length).toBe(normal * 8 + (cells.length - normal) * 9);
     expect(paths.every((p) => /^cell\d+\.edge\d+_\d+/.test(p))).toBe(true);
+    expect(graph.nodes.some((n) => n.id === 'cell0.edge4_0.conv')).toBe(true);
+    expect(paths.some((p) => p.startsWith('cell0.edge4_0'))).toBe(false);
     // The reduction cell concatenates input 1? REDUCE reads 0..3 only: 4, 5, 6 are concatenated, no FactorizedReduce node.
     const ids = new Set(graph.nodes.map((n) => n.id));
     for (const p of paths) expect(ids.has(p)).toBe(true);

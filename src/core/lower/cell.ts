@@ -14,6 +14,8 @@ import type { OpSpec } from '../specs.js';
 export interface CellEdge {
   from: number;
   spec: OpSpec;
+  /** Never a drop path, whatever it lowers to: TF slim's NASNet drops no 'none' (identity) op, not even as a 1×1 conv. */
+  keep?: boolean;
 }
 export interface Cell {
   /** Number of input nodes (the block's inputs, in order). */
@@ -51,7 +53,7 @@ export function lowerCell(
     // A NASNet block may read one node twice: its second edge gets its own id.
     const terms = node.edges.map((e, k) => lowerEdge(b, e.spec, [values[e.from]], `${id}.edge${to}_${e.from}${node.edges.findIndex((o) => o.from === e.from) < k ? '_b' : ''}`));
     // An edge whose lowering is its input (identity) is no path to drop (NASNet, DARTS: drop-path skips identities).
-    if (cell.dropPaths && !node.fixed) terms.forEach((t, k) => t !== values[node.edges[k].from] && b.dropPath(t));
+    if (cell.dropPaths && !node.fixed) terms.forEach((t, k) => t !== values[node.edges[k].from] && !node.edges[k].keep && b.dropPath(t));
     values.push(terms.length === 0 ? b.node(`${id}.node${to}`, { op: 'zero', stride: cell.stride ?? 1 }, [xs[0]]) : b.add(terms, `${id}.node${to}`));
   });
   return cell.output === 'concat' ? b.concat(concatNodes(cell).map((n) => values[n]), `${id}.concat`) : values[values.length - 1];

@@ -19,7 +19,8 @@ export function nasnetCell(spec: NasnetCellSpec, input: Shape): Cell {
   const width = (state: number) => (state === 0 ? input[1] : channels);
   const parsed = parseNasnetCell(spec.cell);
   const nodes: Cell['nodes'] = parsed.blocks.map((edges) => ({
-    edges: edges.map((e) => ({ from: e.from, spec: nasnetEdgeSpec(e.op, channels, spec.reduce && e.from < NASNET_INPUTS ? 2 : 1, width(e.from)) })),
+    // slim drops no identity op, even where it is a 1×1 conv (at stride 2, or on the first CIFAR cell's wider stem).
+    edges: edges.map((e) => ({ from: e.from, spec: nasnetEdgeSpec(e.op, channels, spec.reduce && e.from < NASNET_INPUTS ? 2 : 1, width(e.from)), ...(e.op === 'identity' ? { keep: true } : {}) })),
   }));
   const concat = parsed.concat.map((s) => {
     if (s >= NASNET_INPUTS || (!spec.reduce && width(s) === channels)) return s;
