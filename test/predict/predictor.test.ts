@@ -103,7 +103,7 @@ describe('LUT predictor', () => {
     const heldOut = withContextClass(space.build(space.sample(rng)), 'se+hswish');
     const withVariants: Lut = { ...lut, entries: { ...lut.entries } };
     for (const a of [...variants, heldOut]) for (const { inst } of lutInstances(a)) withVariants.entries[opKey(inst)] ??= lut.entries[Object.keys(lut.entries)[0]];
-    const truth: Record<string, number> = { '': 0.8, 'se+hswish': 1.5 };
+    const truth: Record<string, number> = { '': 0.8, wide: 0.8, 'se+hswish': 1.5 }; // wide (e6) blocks as plain ones here
     const time = (arch: (typeof plain)[number]) => {
       const s = lutSums(withVariants, arch);
       return 0.1 + Object.entries(s.byClass).reduce((sum, [c, v]) => sum + truth[c] * v, 0);
@@ -128,13 +128,13 @@ describe('LUT predictor', () => {
     // Every network exactly the plain sum: no fit can beat it, so none is kept and the message says so.
     const exact = chooseContextFit(withVariants, plain.map((arch) => ({ arch, ms: plainSum(arch) })), variants.map((arch) => ({ arch, ms: plainSum(arch) })), ['se'], 'synthetic');
     expect(exact.calibration).toBeUndefined();
-    expect(exact.message).toMatch(/calibration not kept: the fit with the in-context networks fits the measured networks no better than the plain sum/);
+    expect(exact.message).toMatch(/calibration not kept, the plain LUT sum predicts as well: no fit beats it on networks it was not fitted on/);
     // SE blocks 1.4× in context: the per-class fit is kept, with the figures of the fits it beat.
     const time = (arch: (typeof plain)[number]) => 0.2 + Object.entries(lutSums(withVariants, arch).byClass).reduce((sum, [c, v]) => sum + (c === 'se' ? 1.4 : 1) * v, 0);
     const kept = chooseContextFit(withVariants, plain.map((arch) => ({ arch, ms: time(arch) })), variants.map((arch) => ({ arch, ms: time(arch) })), ['se'], 'synthetic');
     expect(kept.calibration?.classScales?.['se']).toBeCloseTo(1.4, 4);
     expect(kept.calibration?.context).toMatchObject({ classes: ['se'], variantNets: variants.length, kept: 'context' });
-    expect(kept.calibration!.context!.rmsErrorPct.plainNets).toBeGreaterThan(kept.calibration!.context!.rmsErrorPct.context);
+    expect(kept.calibration!.context!.rmsErrorPct.plainNets).toBeGreaterThan(kept.calibration!.context!.rmsErrorPct.context!);
   });
 
   it('leaves out variants no block of which can take the class, and reads class lists strictly', () => {
