@@ -82,7 +82,7 @@ export function chooseContextFit(lut: Lut, plain: readonly MeasuredNet[], varian
   return {
     message:
       `calibration not kept, the plain LUT sum predicts as well: no fit beats it on networks it was not fitted on by the margin asked ` +
-      `(${figures}); on a busy machine the timings may have been disturbed — re-run on a quiet one`,
+      `(${figures}); predictions use the plain sum`,
     contextFit: ctx.calibration,
     plainNetFit: pn?.calibration,
   };

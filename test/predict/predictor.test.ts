@@ -8,27 +8,11 @@ import { contextClass, contextVariants, parseContextClassList, withContextClass 
 import { chooseContextFit } from '../../src/predict/context-fit.js';
 import { MissingEntriesError, missingInstances, predict } from '../../src/predict/predictor.js';
 import { createMbv2Space } from '../../src/spaces/mbv2.js';
-import type { LatencyStats } from '../../devices/types.js';
+import { syntheticLut as syntheticFixture } from './fixtures/synthetic-lut.js';
 import type { Lut } from '../../lut/format.js';
 
-const stats = (median: number, half = 0.01 * median): LatencyStats => ({
-  n: 50, rejected: 0, median, mean: median, std: 0.05 * median, p10: 0.95 * median, p90: 1.05 * median, min: 0.9 * median, max: 1.1 * median,
-  ci95: [median - half, median + half], converged: true,
-});
-
 function syntheticLut(): Lut {
-  const space = createMbv2Space({ resolution: 64 });
-  const entries: Lut['entries'] = {};
-  for (const [i, inst] of space.allInstances().entries()) {
-    const median = 0.05 + 0.001 * i;
-    entries[opKey(inst)] = { stats: stats(median), net: median - 0.01, coldMs: 1, setupMs: 1, measuredAt: '2026-01-01T00:00:00Z' };
-  }
-  return {
-    format: 'hw-nas-lut', version: 1, id: 'synthetic', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z',
-    device: { device: 'mock', runtime: 'mock', runtimeVersion: '0', ep: 'mock', options: {}, host: { cpu: 'x', cores: 2, os: 'linux', node: 'v20' }, timing: 'synthetic' },
-    protocol: { warmup: 1, minRepeats: 5, maxRepeats: 10, maxTimeMs: 100, targetCI: 0.02 },
-    overhead: stats(0.01), spaces: ['mbv2@64'], entries,
-  };
+  return syntheticFixture(createMbv2Space({ resolution: 64 }).allInstances(), ['mbv2@64']);
 }
 
 describe('LUT predictor', () => {

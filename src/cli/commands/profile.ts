@@ -249,8 +249,7 @@ async function runCalibration(lutPath: string, device: Device, plan: Calibration
       if (calibrationHelps(fit)) calibration = { ...fit, reason: `fit kept: it predicts networks it was not fitted on better than the plain sum by the margin asked (${figures})` };
       else
         refused =
-          `calibration not kept, the plain LUT sum predicts as well: the fit does not beat it on networks it was not fitted on by ${KEEP_MARGIN.relative * 100}% and ${KEEP_MARGIN.points} points (${figures}); ` +
-          'on a busy machine the timings may have been disturbed — re-run on a quiet one';
+          `calibration not kept, the plain LUT sum predicts as well: the fit does not beat it on networks it was not fitted on by ${KEEP_MARGIN.relative * 100}% and ${KEEP_MARGIN.points} points (${figures}); predictions use the plain sum`;
     }
     if (refused) log(refused);
     // The last calibration measured decides: a refused one also drops a calibration an earlier run kept.
