@@ -108,8 +108,10 @@ async function otherFamilies(a: ProfileArgs, nets: Architecture[]): Promise<Arch
  */
 async function planContext(a: ProfileArgs, nets: Architecture[], instances: Iterable<OpInstance>): Promise<CalibrationPlan> {
   if (nets.length < 3 || a.contextNets === 0) return { nets, variants: [], classes: [] };
-  const { contextClassesOf, contextVariants, parseContextClassList } = await import('../../core/context-class.js');
-  const classes = a.contextClasses !== undefined ? parseContextClassList(a.contextClasses) : contextClassesOf(instances);
+  const { contextClassesOf, contextVariants, parseContextClassList, WIDE } = await import('../../core/context-class.js');
+  // Wide blocks are measured in context only when asked: random nets of a space that has them mix them with
+  // narrow ones already, so the per-class fit can learn their scale without doubling the calibration's cost.
+  const classes = a.contextClasses !== undefined ? parseContextClassList(a.contextClasses) : contextClassesOf(instances).filter((c) => c !== WIDE);
   return { nets, variants: contextVariants(nets, classes, 3, a.contextNets), classes };
 }
 
@@ -141,7 +143,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       })
       .option('context-classes', {
         type: 'string',
-        describe: 'calibration: the context classes to measure in context, comma-separated (se, hswish, swish, se+hswish, wide, …; default: those of the ops profiled)',
+        describe: 'calibration: the context classes to measure in context, comma-separated (se, hswish, swish, se+hswish, wide, …; default: those of the ops profiled, wide only when asked)',
       })
       .example('$0 profile --device cpu --space mbv2 --resolution 96 --out cpu-mbv2-96.lut.json', '') as never,
   handler: async (a) => {
