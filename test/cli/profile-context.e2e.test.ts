@@ -143,6 +143,19 @@ describe('nas profile: calibration with in-context variants', () => {
     expect(doc.calibrationRefused?.reason).toMatch(/held-out RMS error [0-9.]+% \(leave-one-out over mbv2 ×6\) against the plain sum's/);
   });
 
+  it('--calibrate-with adds another family to the calibration, which is then checked leave-one-family-out', async () => {
+    const exact = ['noise=0', 'outlierRate=0', 'opMs=0', 'bytesPerMs=1e15'].flatMap((o) => ['--device-opt', o]);
+    const lut = path.join(dir, 'families.lut.json');
+    const r = await nasInProcess('profile', '--device', 'mock', ...exact, ...FAST, ...SPACE, '--calibrate', '4', '--calibrate-with', 'mnasnet', '--context-nets', '0', '--out', lut);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/calibrating on 7 networks/);
+    const doc = JSON.parse(readFileSync(lut, 'utf8')) as { calibrationRefused?: { reason: string } };
+    expect(doc.calibrationRefused?.reason).toMatch(/leave-one-family-out over mbv2 ×4, mnasnet ×3/);
+    const bad = await nasInProcess('profile', '--device', 'mock', ...SPACE, '--calibrate-with', 'resnet', '--out', path.join(dir, 'bad.lut.json'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown search space 'resnet'/);
+  });
+
   it('refuses an unknown context class', async () => {
     const r = await nasInProcess('profile', ...MOCK, ...SPACE, '--context-classes', 'se+relu', '--out', path.join(dir, 'x.lut.json'));
     expect(r.code).toBe(2);
