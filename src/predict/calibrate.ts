@@ -3,8 +3,11 @@
  * lut/format.ts for the model). Up to four physical parameters, fitted by least squares: a per-network
  * base cost, a per-op cost and a per-byte cost of the op's activations (none negative), and the share of
  * an op's one-op time that it takes inside a network (scale, positive); the model kept is the one that
- * predicts left-out networks best. Measured, never guessed: the
- * networks are exported and timed on the LUT's own device with the LUT's protocol.
+ * predicts left-out networks best (leave-one-out, or leave-one-family-out over several families), and it
+ * is kept over the plain LUT sum only when it beats the sum on those held-out networks by a clear margin
+ * (beatsPlainSum): a fit that only fits its own networks better predicted other families worse on a quiet
+ * machine (docs/benchmarks.md, issue 13). Measured, never guessed: the networks are exported and timed on
+ * the LUT's own device with the LUT's protocol.
  */
 import type { Architecture } from '../core/arch.js';
 import { lutInstances } from '../core/decompose.js';
