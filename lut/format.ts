@@ -61,6 +61,11 @@ export interface Lut {
    * Absent in LUTs without it: units then predict as timed alone.
    */
   inFile?: InFileCorrection;
+  /**
+   * Set when the last calibration measured was not kept (the plain sum predicted its networks as well out
+   * of sample): why, with the figures, so a LUT without `calibration` says whether one was tried.
+   */
+  calibrationRefused?: { reason: string; createdAt: string };
   /** Op keys the device cannot run, with the reason its supports() gave (so a predictor can say why one is missing). */
   unsupported?: Record<string, string>;
   /** Set when the LUT was converted from a published table (lut/import/): what it came from and what its figures are. */
@@ -103,6 +108,15 @@ export interface LutCalibration {
   rmsErrorPct: number;
   /** The same figure for the uncalibrated sum (overhead + Σ net) on the same networks. */
   plainRmsErrorPct?: number;
+  /**
+   * How the fit predicts calibration networks it was not fitted on (RMS of relative errors, %): fitted
+   * without each network (leave-one-out) or without each family (leave-one-family-out, when the networks
+   * come from several), and the families with their network counts. Absent in LUTs calibrated before it
+   * existed (they were kept on `rmsErrorPct` alone).
+   */
+  heldOut?: { method: 'leave-one-out' | 'leave-one-family-out'; rmsErrorPct: number; families: Record<string, number> };
+  /** Why this calibration was kept over the plain sum (and over the other fit, if any), with the figures. */
+  reason?: string;
   /** What the networks were, e.g. "mbv2@96 random seed 1000 ×24 + 13 published". */
   source: string;
   createdAt: string;
@@ -122,7 +136,9 @@ export interface CalibrationContext {
   kept: 'context' | 'plain-nets';
   reason: string;
   /** RMS relative error (%) over every measured network (plain and variants) of each fit and of the plain sum. */
-  rmsErrorPct: { context: number; plainNets?: number; plainSum: number };
+  rmsErrorPct: { context?: number; plainNets?: number; plainSum: number };
+  /** The same, each network predicted by a fit that did not see it (its fold); absent in LUTs from before held-out checks. */
+  heldOutRmsPct?: { context?: number; plainNets?: number; plainSum: number };
 }
 
 /**

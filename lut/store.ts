@@ -342,12 +342,14 @@ function checkRecord(x: unknown, journal: string): JournalRecord {
 }
 
 /** Adds to `lut` what `other` holds and it does not (what `lut` holds wins). */
-function takeIn(lut: Lut, other: Pick<Lut, 'entries' | 'unsupported' | 'spaces' | 'calibration'>): void {
+function takeIn(lut: Lut, other: Pick<Lut, 'entries' | 'unsupported' | 'spaces' | 'calibration' | 'calibrationRefused'>): void {
   for (const [key, entry] of Object.entries(other.entries)) if (!Object.hasOwn(lut.entries, key)) lut.entries[key] = entry;
   for (const [key, reason] of Object.entries(other.unsupported ?? {}))
     if (!Object.hasOwn(lut.entries, key) && !Object.hasOwn(lut.unsupported ?? {}, key)) lut.unsupported = { ...lut.unsupported, [key]: reason };
   for (const space of other.spaces) if (!lut.spaces.includes(space)) lut.spaces.push(space);
   if (other.calibration && !lut.calibration) lut.calibration = other.calibration;
+  // A refused calibration is a decision too: kept unless `lut` holds one of its own.
+  if (other.calibrationRefused && !lut.calibration && !lut.calibrationRefused) lut.calibrationRefused = other.calibrationRefused;
 }
 
 function fileStamp(file: string): string | undefined {

@@ -6,7 +6,7 @@
  */
 import { activationBytes, macs, type OpInstance } from '../../src/core/ops.js';
 import { hash32, Rng } from '../../src/core/rng.js';
-import { contextClass } from '../../src/core/context-class.js';
+import { contextClass, WIDE } from '../../src/core/context-class.js';
 
 export interface MockCostModel {
   /** Fixed cost of one model run (session/dispatch), ms. */
@@ -26,7 +26,7 @@ export interface MockCostModel {
   /**
    * Per context class (src/predict/context.ts, e.g. "se+hswish"), how much more (or less) an op of that
    * class costs inside a network (a model of several ops) than on its own: the effect in-context
-   * calibration learns on real runtimes, made exact for tests. Classes not listed: 1.
+   * calibration learns on real runtimes, made exact for tests. Classes not listed: 1 (wide, unlisted: the plain class's).
    */
   contextScales?: Record<string, number>;
 }
@@ -49,7 +49,13 @@ export function opCostMs(inst: OpInstance, m: MockCostModel): number {
 /** Noise-free time of one run of a model made of `ops`, ms. */
 export function modelCostMs(ops: readonly OpInstance[], m: MockCostModel): number {
   const inContext = ops.length > 1 && m.contextScales;
-  const scale = (op: OpInstance) => (inContext && Object.hasOwn(m.contextScales!, contextClass(op.spec)) ? m.contextScales![contextClass(op.spec)] : 1);
+  // A wide block takes the plain scale unless given its own, as the predictor gives it (src/core/context-class.ts).
+  const scale = (op: OpInstance) => {
+    if (!inContext) return 1;
+    const cls = contextClass(op.spec);
+    const own = Object.hasOwn(m.contextScales!, cls) ? cls : cls === WIDE && Object.hasOwn(m.contextScales!, '') ? '' : undefined;
+    return own === undefined ? 1 : m.contextScales![own];
+  };
   return ops.reduce((sum, op) => sum + scale(op) * opCostMs(op, m), m.overheadMs);
 }
 

@@ -3,8 +3,11 @@
  * lut/format.ts for the model). Up to four physical parameters, fitted by least squares: a per-network
  * base cost, a per-op cost and a per-byte cost of the op's activations (none negative), and the share of
  * an op's one-op time that it takes inside a network (scale, positive); the model kept is the one that
- * predicts left-out networks best. Measured, never guessed: the
- * networks are exported and timed on the LUT's own device with the LUT's protocol.
+ * predicts left-out networks best (leave-one-out, or leave-one-family-out over several families), and it
+ * is kept over the plain LUT sum only when it beats the sum on those held-out networks by a clear margin
+ * (beatsPlainSum): a fit that only fits its own networks better predicted other families worse on a quiet
+ * machine (docs/benchmarks.md, issue 13). Measured, never guessed: the networks are exported and timed on
+ * the LUT's own device with the LUT's protocol.
  */
 import type { Architecture } from '../core/arch.js';
 import { lutInstances } from '../core/decompose.js';
@@ -63,11 +66,29 @@ function leastSquares(rows: number[][], targets: number[], columns: number[]): n
 type Sums = { sumMedian: number; ops: number; bytes: number; byClass: Record<string, number> };
 /** measured ≈ base − perOp·ops − perByte·bytes + Σ_class scale_class · Σmedian_class (one scale for all classes unless perClass). */
 type Fit = { base: number; perOp: number; perByte: number; scale: number; classScales?: Record<string, number> };
+/** Column 0 (base) absent: the base is not fitted but the LUT's measured session overhead. */
 type Model = { columns: number[]; scale: 'one' | 'fit' | 'per-class' };
 type OpCost = { median: number; bytes: number; cls: string };
 
-/** The cost columns a model fits; the ops' medians are taken as they are (scale 1), scaled by one fitted scale, or by one per context class. */
-const MODELS: Model[] = [[0, 1, 2], [0, 1], [0, 2], [0]].flatMap((columns) => (['one', 'fit', 'per-class'] as const).map((scale) => ({ columns, scale })));
+/**
+ * The cost columns a model fits; the ops' medians are taken as they are (scale 1), scaled by one fitted
+ * scale, or by one per context class. Models without a fitted base take the measured session overhead as
+ * theirs, so a relative effect (a scale) is not forced into an affine fit with a negative base.
+ */
+const MODELS: Model[] = [[0, 1, 2], [0, 1], [0, 2], [0], [1, 2], [1], [2], []]
+  .flatMap((columns) => (['one', 'fit', 'per-class'] as const).map((scale) => ({ columns, scale })))
+  .filter((m) => m.columns.length > 0 || m.scale !== 'one'); // overhead + Σ medians: no better a guess than the plain sum
+
+/** A calibration network: its time, and the family it counts in when fits are checked leave-one-family-out. */
+export type MeasuredNet = { arch: Architecture; ms: number; family?: string };
+
+/**
+ * The family of a calibration network: its space, else the first word of its name (published nets:
+ * "EfficientNet-B0" → EfficientNet; in-context variants "mbv2@64:…~se" → their base's family, mbv2).
+ */
+export function netFamily(arch: Architecture): string {
+  return arch.space?.id ?? (arch.name.split(/[@:~\-_ ]/)[0] || arch.name);
+}
 
 /** The context classes whose ops the networks contain, plain ('') first. */
 function classesOf(sums: Sums[]): string[] {
@@ -80,77 +101,135 @@ function parameterCount(model: Model, classes: number): number {
   return model.columns.length + (model.scale === 'fit' ? 1 : model.scale === 'per-class' ? classes : 0);
 }
 
-function fitModel(sums: Sums[], measured: number[], model: Model, classes: string[]): Fit {
-  const fit = (p: number[], scale: number, classScales?: Record<string, number>): Fit => ({ base: p[0], perOp: p[1], perByte: p[2], scale, ...(classScales ? { classScales } : {}) });
+function fitModel(sums: Sums[], measured: number[], model: Model, classes: string[], overhead: number): Fit {
+  // Without a base column the base is the measured overhead: fitted against what the rest must explain.
+  const fixedBase = model.columns.includes(0) ? 0 : overhead;
+  const target = measured.map((m) => m - fixedBase);
+  const fit = (p: number[], scale: number, classScales?: Record<string, number>): Fit => ({ base: p[0] + fixedBase, perOp: p[1], perByte: p[2], scale, ...(classScales ? { classScales } : {}) });
   if (model.scale === 'one') {
-    const p = leastSquares(sums.map((s) => [1, -s.ops, -s.bytes]), measured.map((m, i) => m - sums[i].sumMedian), model.columns);
+    const p = leastSquares(sums.map((s) => [1, -s.ops, -s.bytes]), target.map((m, i) => m - sums[i].sumMedian), model.columns);
     return fit(p, 1);
   }
   if (model.scale === 'fit') {
-    const p = leastSquares(sums.map((s) => [1, -s.ops, -s.bytes, s.sumMedian]), measured, [...model.columns, 3]);
+    const p = leastSquares(sums.map((s) => [1, -s.ops, -s.bytes, s.sumMedian]), target, [...model.columns, 3]);
     return fit(p, p[3]);
   }
-  const p = leastSquares(sums.map((s) => [1, -s.ops, -s.bytes, ...classes.map((c) => s.byClass[c] ?? 0)]), measured, [...model.columns, ...classes.map((_, i) => 3 + i)]);
+  const p = leastSquares(sums.map((s) => [1, -s.ops, -s.bytes, ...classes.map((c) => s.byClass[c] ?? 0)]), target, [...model.columns, ...classes.map((_, i) => 3 + i)]);
   const classScales = Object.fromEntries(classes.map((c, i) => [c, p[3 + i]]));
   // The plain class's scale is the scale of every class the fit did not see.
   return fit(p, classScales[''] ?? 1, classScales);
 }
 
-const physical = (p: Fit) => p.perOp >= 0 && p.perByte >= 0 && p.scale > 0 && Object.values(p.classScales ?? {}).every((x) => x > 0);
+/** Physical costs: no negative per-network base (a network cannot start faster than nothing), per-op or per-byte cost; scales positive. */
+const physical = (p: Fit) => p.base >= 0 && p.perOp >= 0 && p.perByte >= 0 && p.scale > 0 && Object.values(p.classScales ?? {}).every((x) => x > 0);
 const predicted = (p: Fit, s: Sums) =>
   p.base - p.perOp * s.ops - p.perByte * s.bytes + Object.entries(s.byClass).reduce((sum, [c, v]) => sum + (p.classScales?.[c] ?? p.scale) * v, 0);
 
-/** Leave-one-out RMS relative error (%) of a model: how well it predicts networks it was not fitted on. */
-function looRmsPct(sums: Sums[], measured: number[], model: Model, classes: string[]): number {
-  let sq = 0;
-  for (let i = 0; i < sums.length; i++) {
-    const rest = (xs: readonly number[] | readonly Sums[]) => xs.filter((_, j) => j !== i);
-    const restSums = rest(sums) as Sums[];
-    // A class only the left-out network has cannot be fitted without it: that model is not testable here.
-    if (model.scale === 'per-class' && classesOf(restSums).length !== classes.length) return Infinity;
-    const p = fitModel(restSums, rest(measured) as number[], model, classes);
-    if (!physical(p)) return Infinity;
-    sq += ((predicted(p, sums[i]) - measured[i]) / measured[i]) ** 2;
-  }
-  return 100 * Math.sqrt(sq / sums.length);
+/** How the fits are checked on networks they were not fitted on. */
+export type Validation = 'leave-one-out' | 'leave-one-family-out';
+
+/**
+ * The folds: one per family when the networks come from two families or more (a fit must predict a family
+ * it never saw: what published nets are to random ones), else one per network.
+ */
+function foldsOf(families: readonly string[]): { validation: Validation; folds: number[][] } {
+  const byFamily = new Map<string, number[]>();
+  families.forEach((f, i) => byFamily.set(f, [...(byFamily.get(f) ?? []), i]));
+  if (byFamily.size >= 2) return { validation: 'leave-one-family-out', folds: [...byFamily.values()] };
+  return { validation: 'leave-one-out', folds: families.map((_, i) => [i]) };
 }
+
+/**
+ * Each network's relative error (predicted/measured − 1) when the model is fitted on the other folds, or
+ * undefined when the model cannot be tested this way (a fold leaves too few networks, or a fit on the rest
+ * is not physical). A class the rest lacks takes the common scale, as the predictor gives it.
+ */
+function heldOutErrors(sums: Sums[], measured: number[], model: Model, folds: number[][], overhead: number): number[] | undefined {
+  const errors = new Array<number>(sums.length);
+  for (const fold of folds) {
+    const out = new Set(fold);
+    const keep = sums.map((_, j) => j).filter((j) => !out.has(j));
+    const restSums = keep.map((j) => sums[j]);
+    const restClasses = classesOf(restSums);
+    if (keep.length < parameterCount(model, restClasses.length) + 1) return undefined;
+    const p = fitModel(restSums, keep.map((j) => measured[j]), model, restClasses, overhead);
+    if (!physical(p)) return undefined;
+    for (const i of fold) errors[i] = predicted(p, sums[i]) / measured[i] - 1;
+  }
+  return errors;
+}
+
+const rmsOfPct = (errors: readonly number[]) => 100 * Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length);
 
 /**
  * The costs are physical (none negative, scales positive). Every model (which costs; scale 1, one fitted
  * scale or one per context class) is fitted; the one kept predicts the networks it was not fitted on best
- * (leave-one-out), so a model with more parameters wins only when they generalise, not because they
- * absorb noise.
+ * (leave-one-out, or leave-one-family-out over several families), so a model with more parameters wins
+ * only when they generalise, not because they absorb noise. Undefined when no model is physical and testable.
  */
-function chooseFit(sums: Sums[], measured: number[], ops: readonly OpCost[]): Fit {
+function chooseFit(sums: Sums[], measured: number[], ops: readonly OpCost[], folds: number[][], overhead: number): { p: Fit; heldOut: number[] } | undefined {
   const classes = classesOf(sums);
-  let best: { p: Fit; loo: number } | undefined;
-  for (const model of MODELS) {
+  let best: { p: Fit; heldOut: number[]; rms: number } | undefined;
+  // Fewest parameters first; a model with more is chosen only when it predicts held-out networks better, not on a tie.
+  const models = [...MODELS].sort((a, b) => parameterCount(a, classes.length) - parameterCount(b, classes.length));
+  for (const model of models) {
     if (model.scale === 'per-class' && classes.length < 2) continue; // one class: the same as one fitted scale
-    // Leave-one-out only tests a model whose every fit is over-determined: k parameters need k + 2 networks.
+    // Only a model whose every fit is over-determined is tested: k parameters need k + 2 networks.
     if (sums.length < parameterCount(model, classes.length) + 2) continue;
-    const p = fitModel(sums, measured, model, classes);
+    const p = fitModel(sums, measured, model, classes, overhead);
     // No op of the LUT may come out with a negative cost (a large per-byte cost fitted to disturbed timings did).
     if (!physical(p) || ops.some((o) => (p.classScales?.[o.cls] ?? p.scale) * o.median - p.perOp - p.perByte * o.bytes < 0)) continue;
-    const loo = looRmsPct(sums, measured, model, classes);
-    if (!best || loo < best.loo) best = { p, loo };
+    const heldOut = heldOutErrors(sums, measured, model, folds, overhead);
+    if (!heldOut) continue;
+    const rms = rmsOfPct(heldOut);
+    if (!best || rms < best.rms * (1 - 1e-6) - 1e-6) best = { p, heldOut, rms }; // (in %: below 1e-6 points is rounding)
   }
-  // The base-only model (scale 1, no per-op or per-byte cost) is always physical, so there is a best.
-  return best?.p ?? { base: fitModel(sums, measured, { columns: [0], scale: 'one' }, classes).base, perOp: 0, perByte: 0, scale: 1 };
+  return best;
 }
 
-/** Fits the calibration to (network, measured ms) pairs. */
-export function fitCalibration(lut: Lut, measured: { arch: Architecture; ms: number }[], source: string): LutCalibration {
+/**
+ * A fit is kept over the plain LUT sum only when it predicts the networks it was not fitted on better by a
+ * clear margin: its held-out RMS error at most (1 − KEEP_MARGIN.relative) of the plain sum's and at least
+ * KEEP_MARGIN.points percentage points below it. The model is chosen among a dozen by the same held-out
+ * error, so a small gain may be luck of the draw; and where every candidate is about as good, the plain
+ * sum (nothing fitted) is the one that holds for nets unlike the calibration set.
+ */
+export const KEEP_MARGIN = { relative: 0.1, points: 0.5 };
+
+export function beatsPlainSum(heldOutPct: number, plainPct: number): boolean {
+  return heldOutPct <= (1 - KEEP_MARGIN.relative) * plainPct && plainPct - heldOutPct >= KEEP_MARGIN.points;
+}
+
+/** The fit of fitCalibration with what the choice between it and the plain sum needs. */
+export interface ValidatedFit {
+  /** Undefined when no model is physical and testable (too few networks, or every fit disturbed). */
+  calibration?: LutCalibration;
+  /** Per network, relative error of the fit when fitted without the network's fold, and of the plain sum. */
+  heldOut?: number[];
+  plain: number[];
+  validation: Validation;
+  families: Record<string, number>;
+}
+
+const familyList = (measured: readonly MeasuredNet[]) => measured.map((m) => m.family ?? netFamily(m.arch));
+
+/** Fits the calibration to measured networks and checks it on networks it was not fitted on. */
+export function fitValidated(lut: Lut, measured: readonly MeasuredNet[], source: string): ValidatedFit {
   if (measured.length < 3) throw new UserError(`calibration needs at least 3 measured networks, got ${measured.length}`);
   const sums = measured.map((m) => lutSums(lut, m.arch));
   const ops = Object.entries(lut.entries).map(([key, e]) => {
     const inst = parseOpKey(key);
     return { median: e.stats.median, bytes: activationBytes(inst), cls: contextClass(inst.spec) };
   });
-  const fit = chooseFit(
-    sums,
-    measured.map((m) => m.ms),
-    ops,
-  );
+  const families = familyList(measured);
+  const { validation, folds } = foldsOf(families);
+  const familyCounts: Record<string, number> = {};
+  for (const f of families) familyCounts[f] = (familyCounts[f] ?? 0) + 1;
+  const uncalibrated = { ...lut, calibration: undefined };
+  const plain = measured.map((m) => predict(uncalibrated, m.arch, { breakdown: false }).ms / m.ms - 1);
+  const chosen = chooseFit(sums, measured.map((m) => m.ms), ops, folds, lut.overhead.median);
+  if (!chosen) return { plain, validation, families: familyCounts };
+  const { p: fit, heldOut } = chosen;
   const calibration: LutCalibration = {
     baseMs: fit.base,
     perOpMs: fit.perOp,
@@ -164,18 +243,39 @@ export function fitCalibration(lut: Lut, measured: { arch: Architecture; ms: num
   };
   calibration.rmsErrorPct = rmsPct(measured.map((m, i) => [calibratedSum(calibration, sums[i]), m.ms]));
   // The uncalibrated prediction on the same networks, so a fit that does not help can be refused.
-  const plain = { ...lut, calibration: undefined };
-  calibration.plainRmsErrorPct = rmsPct(measured.map((m) => [predict(plain, m.arch, { breakdown: false }).ms, m.ms]));
-  return calibration;
+  calibration.plainRmsErrorPct = rmsOfPct(plain);
+  calibration.heldOut = { method: validation, rmsErrorPct: rmsOfPct(heldOut), families: familyCounts };
+  return { calibration, heldOut, plain, validation, families: familyCounts };
+}
+
+/**
+ * Fits the calibration to (network, measured ms) pairs. When no model is physical and testable, the
+ * base-only fit (never negative) stands in, with a held-out error of Infinity so it is never kept.
+ */
+export function fitCalibration(lut: Lut, measured: readonly MeasuredNet[], source: string): LutCalibration {
+  const v = fitValidated(lut, measured, source);
+  if (v.calibration) return v.calibration;
+  const sums = measured.map((m) => lutSums(lut, m.arch));
+  const base = Math.max(0, measured.reduce((s, m, i) => s + m.ms - sums[i].sumMedian, 0) / measured.length);
+  const c: LutCalibration = { baseMs: base, perOpMs: 0, perByteMs: 0, scale: 1, fittedOn: measured.length, rmsErrorPct: 0, source, createdAt: new Date().toISOString() };
+  c.rmsErrorPct = rmsPct(measured.map((m, i) => [calibratedSum(c, sums[i]), m.ms]));
+  c.plainRmsErrorPct = rmsOfPct(v.plain);
+  c.heldOut = { method: v.validation, rmsErrorPct: Infinity, families: v.families };
+  return c;
 }
 
 function rmsPct(pairs: [number, number][]): number {
   return 100 * Math.sqrt(pairs.reduce((s, [p, m]) => s + ((p - m) / m) ** 2, 0) / pairs.length);
 }
 
-/** A calibration is worth keeping only when it fits the measured networks better than the plain sum does. */
+/**
+ * A calibration is worth keeping when it predicts networks it was not fitted on better than the plain sum
+ * by a clear margin (beatsPlainSum). A calibration from before held-out checks: when it fits its own networks better.
+ */
 export function calibrationHelps(c: LutCalibration): boolean {
-  return c.plainRmsErrorPct === undefined || c.rmsErrorPct < c.plainRmsErrorPct;
+  if (c.plainRmsErrorPct === undefined) return true;
+  if (c.heldOut) return beatsPlainSum(c.heldOut.rmsErrorPct, c.plainRmsErrorPct);
+  return c.rmsErrorPct < c.plainRmsErrorPct;
 }
 
 export function calibratedSum(c: LutCalibration, s: Sums): number {

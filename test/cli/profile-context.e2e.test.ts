@@ -85,6 +85,7 @@ describe('nas profile: calibration with in-context variants', () => {
     const args = [...MOCK, ...FAST, '--space', 'mnasnet', '--resolution', '32', '--random', '4', '--seed', '3', '--context-nets', '3', '--out', lut];
     const first = await nasInProcess('profile', ...args);
     expect(first.code, first.stderr).toBe(0);
+    // Its e6 blocks without SE are of the class "wide" too, measured in context only when asked: 3 SE variants.
     expect(first.stderr).toMatch(/3 in-context variant networks for the context classes se \(/);
     expect(readCalibration(lut)?.classScales).toMatchObject({ '': expect.closeTo(0.9, 4), se: expect.closeTo(1.3, 4) });
     const lutId = JSON.parse(readFileSync(lut, 'utf8')).id as string;
@@ -103,6 +104,56 @@ describe('nas profile: calibration with in-context variants', () => {
     const c = JSON.parse(again.stdout).calibration as LutCalibration | undefined;
     expect(c === undefined || c.rmsErrorPct > 1).toBe(true);
     expect(existsSync(PartialRounds.pathFor(`${lut}.calibration`))).toBe(false);
+  });
+
+  it('learns the wide-expansion class: a held-out net with every block expanded ×6 predicted right', async () => {
+    // Inside a network a plain block costs 0.9× its one-op time, a wide (e ≥ 6) one 1.25×: exact, noise-free.
+    const wideScales = 'contextScales=plain:0.9,wide:1.25';
+    const mock = ['--device', 'mock', ...['noise=0', 'outlierRate=0', 'overheadMs=0', wideScales].flatMap((o) => ['--device-opt', o])];
+    const lut = path.join(dir, 'wide.lut.json');
+    const r = await nasInProcess('profile', ...mock, ...FAST, ...SPACE, '--calibrate', '5', '--context-classes', 'wide', '--context-nets', '3', '--out', lut);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/calibration will also measure 3 in-context variant networks for the context classes wide/);
+    const c = readCalibration(lut)!;
+    expect(c.classScales?.['wide']).toBeCloseTo(1.25, 4);
+    expect(c.scale).toBeCloseTo(0.9, 4);
+    expect(c.context).toMatchObject({ classes: ['wide'], kept: 'context' });
+    expect(c.heldOut?.method).toBe('leave-one-out');
+    expect(c.reason).toMatch(/held-out RMS error/);
+    const wide = withContextClass(space.build(space.sample(new Rng(78))), 'wide');
+    const file = path.join(dir, 'wide.arch.json');
+    writeFileSync(file, JSON.stringify({ format: 'hw-nas-arch', version: 1, name: wide.name, input: wide.input, dtype: 'f32', layers: wide.layers }));
+    const add = await nasInProcess('profile', ...mock, ...FAST, '--arch', file, '--calibrate', '0', '--out', lut);
+    expect(add.code, add.stderr).toBe(0);
+    const p = await nasInProcess('predict', '--lut', lut, '--arch', file, '--json');
+    expect(p.code, p.stderr).toBe(0);
+    const truthWide = modelCostMs(placeLayers(wide).map((x) => x.inst), { ...COST, contextScales: { '': 0.9, wide: 1.25 } });
+    expect(Math.abs(JSON.parse(p.stdout).predictions[0].ms - truthWide) / truthWide).toBeLessThan(0.005);
+  });
+
+  it('keeps the plain sum where it predicts as well, and records why in the LUT', async () => {
+    // A mock whose networks cost exactly their plain sum: one overhead plus each op's one-op time less it (no per-op cost, no context scales).
+    const exact = ['noise=0', 'outlierRate=0', 'opMs=0', 'bytesPerMs=1e15'].flatMap((o) => ['--device-opt', o]);
+    const lut = path.join(dir, 'refused.lut.json');
+    const r = await nasInProcess('profile', '--device', 'mock', ...exact, ...FAST, ...SPACE, '--calibrate', '6', '--context-nets', '0', '--out', lut, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/calibration not kept, the plain LUT sum predicts as well/);
+    const doc = JSON.parse(readFileSync(lut, 'utf8')) as { calibration?: LutCalibration; calibrationRefused?: { reason: string } };
+    expect(doc.calibration).toBeUndefined();
+    expect(doc.calibrationRefused?.reason).toMatch(/held-out RMS error [0-9.]+% \(leave-one-out over mbv2 ×6\) against the plain sum's/);
+  });
+
+  it('--calibrate-with adds another family to the calibration, which is then checked leave-one-family-out', async () => {
+    const exact = ['noise=0', 'outlierRate=0', 'opMs=0', 'bytesPerMs=1e15'].flatMap((o) => ['--device-opt', o]);
+    const lut = path.join(dir, 'families.lut.json');
+    const r = await nasInProcess('profile', '--device', 'mock', ...exact, ...FAST, ...SPACE, '--calibrate', '4', '--calibrate-with', 'mnasnet', '--context-nets', '0', '--out', lut);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/calibrating on 7 networks/);
+    const doc = JSON.parse(readFileSync(lut, 'utf8')) as { calibrationRefused?: { reason: string } };
+    expect(doc.calibrationRefused?.reason).toMatch(/leave-one-family-out over mbv2 ×4, mnasnet ×3/);
+    const bad = await nasInProcess('profile', '--device', 'mock', ...SPACE, '--calibrate-with', 'resnet', '--out', path.join(dir, 'bad.lut.json'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown search space 'resnet'/);
   });
 
   it('refuses an unknown context class', async () => {

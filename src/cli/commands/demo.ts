@@ -135,13 +135,13 @@ export async function runDemo(a: DemoArgs): Promise<void> {
   log(`hw-nas demo: ${label} on ${a.device}, ${a.evaluator} accuracy, ${a.strategy} search of ${a.budget} nets; files go to ${a.outDir}/`);
 
   const verify = await (async () => {
-    // A LUT calibrated by an earlier run keeps its calibration, so the target, the search and the
-    // measurements of that run are all reused.
-    const calibrated = existsSync(files.lut) && readLut(files.lut).calibration !== undefined;
+    // A LUT calibrated by an earlier run keeps its calibration (or the plain sum, when that run refused
+    // the fit: calibrationRefused), so the target, the search and the measurements of that run are all reused.
+    const calibrated = existsSync(files.lut) && ((l) => l.calibration !== undefined || l.calibrationRefused !== undefined)(readLut(files.lut));
     const calibrate = calibrated ? 0 : a.calibrate;
     step(
       1,
-      `profile every op of ${label} on ${a.device} into a LUT${calibrate ? `, then calibrate it on ${calibrate} whole nets` : calibrated ? ' (already calibrated: delete it to start over)' : ''} (resumable: a re-run measures only what is missing)`,
+      `profile every op of ${label} on ${a.device} into a LUT${calibrate ? `, then calibrate it on ${calibrate} whole nets` : calibrated ? ' (calibration already decided: delete it to start over)' : ''} (resumable: a re-run measures only what is missing)`,
     );
     await nas(profileCommand, [...deviceFlags(a), '--space', a.space, ...resFlags, '--calibrate', String(calibrate), ...protocolFlags(a), '--out', files.lut], a);
 

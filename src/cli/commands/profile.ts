@@ -36,6 +36,7 @@ interface ProfileArgs extends FarmArgs, DeviceArgs, ProtocolArgs {
   waitQuiet?: number;
   contextNets?: number;
   contextClasses?: string;
+  calibrateWith?: string;
 }
 
 /** What the calibration measures: the plain networks and their in-context variants for `classes`. */
@@ -70,11 +71,35 @@ async function instancesToProfile(a: ProfileArgs): Promise<{ instances: OpInstan
     calibrationNets = Array.from({ length: a.calibrate }, () => space.build(space.sample(rng)));
   }
   const calibration = await planContext(a, calibrationNets, byKey.values());
-  // The variants' ops are profiled with the rest: their blocks (with SE, another activation) may be ones the space lacks.
+  calibration.nets.push(...(await otherFamilies(a, calibrationNets)));
+  // The variants' and other families' ops are profiled with the rest: their blocks (with SE, another activation) may be ones the space lacks.
   const before = byKey.size;
   const { lutInstances } = await import('../../core/decompose.js');
-  for (const arch of calibration.variants) for (const { inst } of lutInstances(arch)) if (!byKey.has(opKey(inst))) byKey.set(opKey(inst), inst);
+  for (const arch of [...calibration.nets, ...calibration.variants]) for (const { inst } of lutInstances(arch)) if (!byKey.has(opKey(inst))) byKey.set(opKey(inst), inst);
   return { instances: [...byKey.values()], label, calibration, variantInstances: byKey.size - before };
+}
+
+/**
+ * --calibrate-with: calibration networks of other families (the published nets, random nets of another
+ * space), at the calibration networks' resolution, so every fit is checked leave-one-family-out: a fit
+ * that only holds for the family it was fitted on is not kept (src/predict/calibrate.ts).
+ */
+async function otherFamilies(a: ProfileArgs, nets: Architecture[]): Promise<Architecture[]> {
+  if (!a.calibrateWith || nets.length < 3) return [];
+  const resolution = nets[0].input[2];
+  const out: Architecture[] = [];
+  for (const name of a.calibrateWith.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (name === 'published') {
+      const { loadPublishedNets } = await import('../../spaces/published.js');
+      out.push(...loadPublishedNets({ resolution }).nets);
+      continue;
+    }
+    const { createSpace } = await import('../../spaces/registry.js');
+    const space = createSpace(name, { resolution }); // a UserError naming the spaces there are, for an unknown one
+    const rng = new Rng(CALIBRATION_SEED);
+    out.push(...Array.from({ length: Math.max(3, Math.ceil(nets.length / 2)) }, () => space.build(space.sample(rng))));
+  }
+  return out;
 }
 
 /**
@@ -83,8 +108,10 @@ async function instancesToProfile(a: ProfileArgs): Promise<{ instances: OpInstan
  */
 async function planContext(a: ProfileArgs, nets: Architecture[], instances: Iterable<OpInstance>): Promise<CalibrationPlan> {
   if (nets.length < 3 || a.contextNets === 0) return { nets, variants: [], classes: [] };
-  const { contextClassesOf, contextVariants, parseContextClassList } = await import('../../core/context-class.js');
-  const classes = a.contextClasses !== undefined ? parseContextClassList(a.contextClasses) : contextClassesOf(instances);
+  const { contextClassesOf, contextVariants, parseContextClassList, WIDE } = await import('../../core/context-class.js');
+  // Wide blocks are measured in context only when asked: random nets of a space that has them mix them with
+  // narrow ones already, so the per-class fit can learn their scale without doubling the calibration's cost.
+  const classes = a.contextClasses !== undefined ? parseContextClassList(a.contextClasses) : contextClassesOf(instances).filter((c) => c !== WIDE);
   return { nets, variants: contextVariants(nets, classes, 3, a.contextNets), classes };
 }
 
@@ -109,9 +136,14 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         describe:
           'calibration: in-context variant networks measured per context class (the calibration nets with every block given SE / the activation), for one scale per class (0 = off; default: the --calibrate count spread over the classes, at least 3)',
       })
+      .option('calibrate-with', {
+        type: 'string',
+        describe:
+          'calibration: networks of other families measured too, comma-separated: published (the published nets) or a space name (half the --calibrate count of its random nets); the fit is then checked leave-one-family-out',
+      })
       .option('context-classes', {
         type: 'string',
-        describe: 'calibration: the context classes to measure in context, comma-separated (se, hswish, swish, se+hswish, …; default: those of the ops profiled)',
+        describe: 'calibration: the context classes to measure in context, comma-separated (se, hswish, swish, se+hswish, wide, …; default: those of the ops profiled, wide only when asked)',
       })
       .example('$0 profile --device cpu --space mbv2 --resolution 96 --out cpu-mbv2-96.lut.json', '') as never,
   handler: async (a) => {
@@ -158,7 +190,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
                 `calibrated on ${calibration.fittedOn} networks measured end to end: base ${ms(calibration.baseMs)} ms, per op ${ms(calibration.perOpMs)} ms, ` +
                   `per MB of activations ${ms(calibration.perByteMs * 1e6)} ms, scale ${(calibration.scale ?? 1).toFixed(3)}` +
                   `${calibration.classScales ? `, class scales ${Object.entries(calibration.classScales).map(([c, v]) => `${c || 'plain'} ${v.toFixed(3)}`).join(', ')}` : ''}; fit RMS error ${calibration.rmsErrorPct.toFixed(1)}%`,
-                ...(calibration.context ? [`  ${calibration.context.reason}`] : []),
+                ...(calibration.reason ?? calibration.context?.reason ? [`  ${calibration.reason ?? calibration.context?.reason}`] : []),
               ]
             : []),
           `device ${result.device.device} (${result.device.runtime} ${result.device.runtimeVersion}, ${result.device.ep}); overhead ${ms(result.overheadMs)} ms`,
@@ -184,7 +216,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
 async function runCalibration(lutPath: string, device: Device, plan: CalibrationPlan, label: string): Promise<LutCalibration | undefined> {
   const { readLut, updateLut } = await import('../../../lut/store.js');
   const { lutInstances } = await import('../../core/decompose.js');
-  const { calibrationHelps, calibrationNetId, fitCalibration, measureCalibrationNets } = await import('../../predict/calibrate.js');
+  const { calibrationHelps, calibrationNetId, fitCalibration, measureCalibrationNets, KEEP_MARGIN } = await import('../../predict/calibrate.js');
   const { chooseContextFit } = await import('../../predict/context-fit.js');
   const { PartialRounds } = await import('../../profile/partial-rounds.js');
   const lut = readLut(lutPath);
@@ -205,23 +237,31 @@ async function runCalibration(lutPath: string, device: Device, plan: Calibration
     progress.stop();
     const source = `${label}: ${plan.nets.length} networks measured end to end`;
     let calibration: LutCalibration | undefined;
+    let refused: string | undefined;
     if (variants.length) {
       const choice = chooseContextFit(lut, measured.slice(0, plan.nets.length), measured.slice(plan.nets.length), plan.classes, source);
-      if (!choice.calibration) log(choice.message);
+      if (!choice.calibration) refused = choice.message;
       calibration = choice.calibration;
     } else {
       const fit = fitCalibration(lut, measured, source);
-      if (calibrationHelps(fit)) calibration = fit;
+      const h = fit.heldOut!;
+      const figures =
+        `held-out RMS error ${h.rmsErrorPct.toFixed(1)}% (${h.method} over ${Object.entries(h.families).map(([f, n]) => `${f} ×${n}`).join(', ')}) ` +
+        `against the plain sum's ${fit.plainRmsErrorPct?.toFixed(1)}%; on the networks fitted ${fit.rmsErrorPct.toFixed(1)}%`;
+      if (calibrationHelps(fit)) calibration = { ...fit, reason: `fit kept: it predicts networks it was not fitted on better than the plain sum by the margin asked (${figures})` };
       else
-        log(
-          `calibration not kept: it fits the ${nets.length} measured networks no better than the plain sum ` +
-            `(RMS error ${fit.rmsErrorPct.toFixed(1)}% vs ${fit.plainRmsErrorPct?.toFixed(1)}%); the timings were probably disturbed by other load — re-run on a quiet machine`,
-        );
+        refused =
+          `calibration not kept, the plain LUT sum predicts as well: the fit does not beat it on networks it was not fitted on by ${KEEP_MARGIN.relative * 100}% and ${KEEP_MARGIN.points} points (${figures}); predictions use the plain sum`;
     }
-    if (calibration) {
-      const kept = calibration;
-      updateLut(lutPath, (current) => ({ ...current, calibration: kept, updatedAt: new Date().toISOString() }));
-    }
+    if (refused) log(refused);
+    // The last calibration measured decides: a refused one also drops a calibration an earlier run kept.
+    const kept = calibration;
+    const reason = refused;
+    updateLut(lutPath, ({ calibration: _, calibrationRefused: __, ...current }) => ({
+      ...current,
+      ...(kept ? { calibration: kept } : { calibrationRefused: { reason: reason!, createdAt: new Date().toISOString() } }),
+      updatedAt: new Date().toISOString(),
+    }));
     partial.remove();
     return calibration;
   } catch (e) {
