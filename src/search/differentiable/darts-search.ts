@@ -21,7 +21,6 @@
  * optimizers, the history) every epoch to `<out>.supernet.ckpt`; a killed search resumes from the last one
  * and ends exactly as the uninterrupted run would.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
@@ -31,7 +30,6 @@ import type { Samples } from '../../data/types.js';
 import { argmaxRows } from '../../train/loss.js';
 import { DartsSpace } from '../../spaces/darts.js';
 import { useTrainingBackend } from '../../train/backend.js';
-import { writeCheckpoint } from '../../train/checkpoint.js';
 import { cosineLr, Optimizer, optimizerConfig } from '../../train/optimizer.js';
 import { dataSettings, loadTrainingData } from '../../train/train-evaluator.js';
 import { expectedLatency } from '../loss/index.js';
@@ -43,7 +41,7 @@ import { resolveDartsSettings, type DartsSettings } from './darts-settings.js';
 import { DartsPasses, type DartsBatch } from './darts-step.js';
 import { DartsSupernet, dartsEdgeNames } from './darts-supernet.js';
 import { latencyLossGrads, type LatencyTerm } from './latency-term.js';
-import { restoreSearch, snapshotSearch } from './search-checkpoint.js';
+import { resumeOrStart, searchIdentity } from './search-checkpoint.js';
 
 export interface DartsOptions extends Partial<DartsSettings> {
   /** Checkpoint file; default `<--out>.supernet.ckpt` when the search command gives --out, else none. */
@@ -67,7 +65,6 @@ export interface DartsEpochStats {
   alpha: number[][];
 }
 
-const STATE_VERSION = 1;
 const ARCH_SPLIT = 0.5;
 
 function subset(s: Samples, start: number, end: number): Samples {
@@ -133,25 +130,24 @@ export class DartsSearch implements Searcher {
     const weightConfig = optimizerConfig(training.optimizer);
     const xi = s.order === 2 ? (s.xi ?? weightConfig.lr) : 0;
     const archConfig = optimizerConfig({ kind: 'adam', lr: s.archLr, weightDecay: 0, beta1: 0.5, beta2: 0.999 });
-    const fingerprint = createHash('sha256')
-      .update(
-        JSON.stringify({
-          strategy: this.name,
-          settings: s,
-          xi,
-          term,
-          space: [space.id, space.resolution, space.cells, space.channels],
-          lut: lut.id,
-          data: [dataset.dataset, source, data.train.count, data.validation.count, data.train.height, dataset.downscale],
-          seed,
-          batch,
-          weightConfig,
-          archConfig,
-        }),
-      )
-      .digest('hex')
-      .slice(0, 16);
-    const file = this.opts.checkpointFile ?? (typeof ctx.args?.out === 'string' ? `${ctx.args.out}.supernet.ckpt` : undefined);
+    const id = searchIdentity(
+      {
+        strategy: this.name,
+        settings: s,
+        xi,
+        term,
+        space: [space.id, space.resolution, space.cells, space.channels],
+        lut: lut.id,
+        data: [dataset.dataset, source, data.train.count, data.validation.count, data.train.height, dataset.downscale],
+        seed,
+        batch,
+        weightConfig,
+        archConfig,
+      },
+      this.opts.checkpointFile,
+      ctx.args,
+    );
+    const { file } = id;
 
     const net = new DartsSupernet({ cells: s.cells, channels: s.channels, image: [train.height, train.width, train.channels], classes: train.classes, seed });
     const passes = new DartsPasses(net);
@@ -165,16 +161,8 @@ export class DartsSearch implements Searcher {
     const history: Candidate[] = [];
     let step = 0;
     try {
-      const pointer = ctx.checkpoint?.load() as { version?: number; file?: string } | undefined;
-      const resume = file !== undefined && existsSync(file) && (ctx.checkpoint === undefined || pointer?.file === file);
-      if (ctx.checkpoint && pointer && (pointer.version !== STATE_VERSION || pointer.file !== file || !file || !existsSync(file)))
-        throw new UserError(`the search checkpoint points to supernet checkpoint ${pointer.file ?? '(none)'}, which is not there`, { hint: 'delete the search checkpoint (<out>.ckpt.json) to start over' });
-      if (resume) step = restoreSearch(file!, fingerprint, { net, alpha, wOpt, aOpt }, history);
-      const save = () => {
-        if (!file) return;
-        writeCheckpoint(file, snapshotSearch(this.name, { net, alpha, wOpt, aOpt }, { fingerprint, step, history }));
-        ctx.checkpoint?.save({ version: STATE_VERSION, strategy: this.name, file, step, evaluations: history.map((c) => [c.encoding, c.accuracy]) });
-      };
+      const started = resumeOrStart(ctx, id, { net, alpha, wOpt, aOpt }, history);
+      step = started.step;
       const diverged = (what: string) =>
         new UserError(`the darts search diverged: its ${what} step ${step + 1} of ${total} gave a loss or gradient that is not finite; nothing of that step was applied${file && existsSync(file) ? `, the last checkpoint is kept in ${file}` : ''}`, {
           hint: 'lower --train-lr or --arch-lr, or raise --train-batch',
@@ -234,7 +222,7 @@ export class DartsSearch implements Searcher {
             alpha: values,
           };
           if (searching) history.push({ encoding: choices, name: arch.name, accuracy: stats.accuracy, latency: ctx.latency.latency(arch) });
-          save();
+          started.save(step);
           this.opts.onEpoch?.(stats);
           ctx.onProgress?.({
             done: epoch + 1,

@@ -19,7 +19,6 @@
  * both optimizers' state, the history) are written every epoch to `<out>.supernet.ckpt`; a killed
  * search resumes from the last one and continues exactly as the uninterrupted run would.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
@@ -28,7 +27,6 @@ import { Rng } from '../../core/rng.js';
 import { batchesPerEpoch, batchIndices, epochOrder, gatherBatch } from '../../data/batches.js';
 import type { Samples } from '../../data/types.js';
 import { useTrainingBackend } from '../../train/backend.js';
-import { writeCheckpoint } from '../../train/checkpoint.js';
 import { softmaxCrossEntropy } from '../../train/loss.js';
 import { cosineLr, Optimizer, optimizerConfig } from '../../train/optimizer.js';
 import { CandidateTable, checkSharing } from '../../train/supernet/candidates.js';
@@ -39,7 +37,7 @@ import { paretoFront } from '../pareto.js';
 import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.js';
 import { ArchParams, gumbelAlphaGrad, rescaleTwoPaths, samplePath, sampleTwoPaths, twoPathAlphaGrad, type TwoPaths } from './alpha.js';
 import { latencyLossGrads, type LatencyTerm } from './latency-term.js';
-import { restoreSearch, snapshotSearch } from './search-checkpoint.js';
+import { resumeOrStart, searchIdentity } from './search-checkpoint.js';
 import { MixedSupernet } from './supernet.js';
 import { resolveSettings, TAU_DECAY, type DifferentiableSettings, type DifferentiableStrategy } from './settings.js';
 
@@ -77,8 +75,6 @@ interface Split {
   arch: Samples;
   validation: Samples;
 }
-
-const STATE_VERSION = 1;
 
 function subset(s: Samples, start: number, end: number): Samples {
   const per = s.height * s.width * s.channels;
@@ -145,26 +141,25 @@ export class DifferentiableSearch implements Searcher {
     // Adam for α as in both papers (FBNet: lr 0.01; ProxylessNAS: β1 = 0).
     const archConfig = optimizerConfig({ kind: 'adam', lr: s.archLr, weightDecay: 0, beta1: this.name === 'proxyless' ? 0 : 0.9 });
 
-    const fingerprint = createHash('sha256')
-      .update(
-        JSON.stringify({
-          strategy: this.name,
-          settings: s,
-          term,
-          archSplit,
-          space: [ctx.space.id, ctx.space.resolution],
-          lut: lut.id,
-          data: [dataset.dataset, source, data.train.count, data.validation.count, data.train.height, dataset.downscale],
-          sharing,
-          seed,
-          batch,
-          weightConfig,
-          archConfig,
-        }),
-      )
-      .digest('hex')
-      .slice(0, 16);
-    const file = this.opts.checkpointFile ?? (typeof ctx.args?.out === 'string' ? `${ctx.args.out}.supernet.ckpt` : undefined);
+    const id = searchIdentity(
+      {
+        strategy: this.name,
+        settings: s,
+        term,
+        archSplit,
+        space: [ctx.space.id, ctx.space.resolution],
+        lut: lut.id,
+        data: [dataset.dataset, source, data.train.count, data.validation.count, data.train.height, dataset.downscale],
+        sharing,
+        seed,
+        batch,
+        weightConfig,
+        archConfig,
+      },
+      this.opts.checkpointFile,
+      ctx.args,
+    );
+    const { file } = id;
 
     const candidates = CandidateTable.build(ctx.space, data.train, data.train.classes, seed, sharing);
     const net = new MixedSupernet(candidates);
@@ -174,18 +169,8 @@ export class DifferentiableSearch implements Searcher {
     const history: Candidate[] = [];
     let step = 0;
     try {
-      // Resume: with a search job, only when its checkpoint (which names our file) says so; without one, whenever the file is there.
-      const pointer = ctx.checkpoint?.load() as { version?: number; file?: string } | undefined;
-      const resume = file !== undefined && existsSync(file) && (ctx.checkpoint === undefined || pointer?.file === file);
-      if (ctx.checkpoint && pointer && (pointer.version !== STATE_VERSION || pointer.file !== file || !file || !existsSync(file)))
-        throw new UserError(`the search checkpoint points to supernet checkpoint ${pointer.file ?? '(none)'}, which is not there`, { hint: 'delete the search checkpoint (<out>.ckpt.json) to start over' });
-      if (resume) step = restoreSearch(file!, fingerprint, { net, alpha, wOpt, aOpt }, history);
-      const save = () => {
-        if (!file) return;
-        writeCheckpoint(file, snapshotSearch(this.name, { net, alpha, wOpt, aOpt }, { fingerprint, step, history }));
-        // `evaluations` (the derived architectures so far) is what the search job counts as resumed.
-        ctx.checkpoint?.save({ version: STATE_VERSION, strategy: this.name, file, step, evaluations: history.map((c) => [c.encoding, c.accuracy]) });
-      };
+      const started = resumeOrStart(ctx, id, { net, alpha, wOpt, aOpt }, history);
+      step = started.step;
 
       let order: Uint32Array = new Uint32Array(0);
       let orderEpoch = -1;
@@ -259,7 +244,7 @@ export class DifferentiableSearch implements Searcher {
             stats.accuracy = cand.accuracy;
             history.push(cand);
           }
-          save();
+          started.save(step);
           this.opts.onEpoch?.(stats);
           ctx.onProgress?.({
             done: epoch + 1,
