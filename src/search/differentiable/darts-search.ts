@@ -24,6 +24,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
+import type { SearchSpace } from '../../core/space.js';
 import { letSignalsIn } from '../../core/interrupt.js';
 import { batchesPerEpoch, batchIndices, epochOrder, gatherBatch, orderedBatches } from '../../data/batches.js';
 import type { Samples } from '../../data/types.js';
@@ -33,6 +34,7 @@ import { useTrainingBackend } from '../../train/backend.js';
 import { cosineLr, Optimizer, optimizerConfig } from '../../train/optimizer.js';
 import { dataSettings, loadTrainingData } from '../../train/train-evaluator.js';
 import { expectedLatency } from '../loss/index.js';
+import { bestWithin } from '../pareto.js';
 import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.js';
 import { ArchParams } from './alpha.js';
 import { deriveGenotype } from './darts-derive.js';
@@ -92,10 +94,13 @@ export class DartsSearch implements Searcher {
 
   constructor(private readonly opts: DartsOptions = {}) {}
 
+  checkSpace(space: SearchSpace): asserts space is DartsSpace {
+    if (!(space instanceof DartsSpace)) throw new UserError(`--strategy darts searches the DARTS cell space, not '${space.id}'`, { hint: 'use --space darts' });
+  }
+
   async run(ctx: SearchContext): Promise<SearchResult> {
-    if (!(ctx.space instanceof DartsSpace))
-      throw new UserError(`--strategy darts searches the DARTS cell space, not '${ctx.space.id}'`, { hint: 'use --space darts' });
     const space = ctx.space;
+    this.checkSpace(space);
     const s = resolveDartsSettings(this.opts, ctx.args);
     if (!ctx.lutFile)
       throw new UserError('--strategy darts needs the latency table itself: give the latency as --lut FILE', {
@@ -244,11 +249,13 @@ export class DartsSearch implements Searcher {
     }
     if (file) rmSync(file, { force: true });
     // DARTS's result is the genotype derived at the end; the earlier epochs' are the history. Their accuracies are the
-    // relaxed network's, not the derived cells', so a Pareto front over them would compare nothing real.
-    const best = history[history.length - 1];
-    const front = best ? [best] : [];
-    const summary = best
-      ? `darts (order ${s.order}${s.latencyWeight > 0 ? `, ${s.latencyLoss} latency term ${s.latencyWeight}` : ''}): ${history.length} search epoch(s); derived cells at ${best.latency.ms.toFixed(3)} ms predicted, search network ${best.accuracy.toFixed(2)}%; ${best.name}`
+    // relaxed network's, not the derived cells', so a Pareto front over them would compare nothing real. `best` by the
+    // rule of every strategy: that genotype, unless it misses --target-ms.
+    const last = history[history.length - 1];
+    const front = last ? [last] : [];
+    const best = bestWithin(front, ctx.targetMs);
+    const summary = last
+      ? `darts (order ${s.order}${s.latencyWeight > 0 ? `, ${s.latencyLoss} latency term ${s.latencyWeight}` : ''}): ${history.length} search epoch(s); derived cells at ${last.latency.ms.toFixed(3)} ms predicted, search network ${last.accuracy.toFixed(2)}%; ${last.name}`
       : 'darts: no search epoch ran';
     return { strategy: this.name, front, history, best, summary };
   }

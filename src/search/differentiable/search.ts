@@ -12,7 +12,8 @@
  * After each search epoch the argmax architecture is derived, its latency predicted from the LUT
  * (ctx.latency) and its accuracy measured with the weights it inherits from the supernet, BatchNorm
  * recalibrated on the weight split, on the validation images (no stand-alone training). Those epochs'
- * architectures are the history, their non-dominated set the front, the last one `best`.
+ * architectures are the history, their non-dominated set the front (an architecture derived again counts with
+ * its latest measurement), `best` its most accurate member within --target-ms (derivedFront).
  *
  * Data: ctx.training (the command's --train-* flags): the training part of prepare() is split 80/20 into
  * the weight and α splits (FBNet's split), the validation part only measures. Checkpoints (weights, α,
@@ -22,10 +23,12 @@
 import { existsSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
+import type { SearchSpace } from '../../core/space.js';
 import { letSignalsIn } from '../../core/interrupt.js';
 import { Rng } from '../../core/rng.js';
 import { batchesPerEpoch, batchIndices, epochOrder, gatherBatch } from '../../data/batches.js';
 import type { Samples } from '../../data/types.js';
+import { MissingEntriesError } from '../../predict/predictor.js';
 import { useTrainingBackend } from '../../train/backend.js';
 import { softmaxCrossEntropy } from '../../train/loss.js';
 import { cosineLr, Optimizer, optimizerConfig } from '../../train/optimizer.js';
@@ -33,11 +36,12 @@ import { CandidateTable, checkSharing } from '../../train/supernet/candidates.js
 import { dataSettings, loadTrainingData } from '../../train/train-evaluator.js';
 import { evaluate, recalibrate } from '../../train/trainer.js';
 import { expectedLatency, LayerLatencyTable, sampledLatency } from '../loss/index.js';
-import { paretoFront } from '../pareto.js';
+import { bestWithin, paretoFront } from '../pareto.js';
 import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.js';
 import { ArchParams, gumbelAlphaGrad, rescaleTwoPaths, samplePath, sampleTwoPaths, twoPathAlphaGrad, type TwoPaths } from './alpha.js';
 import { latencyLossGrads, type LatencyTerm } from './latency-term.js';
 import { resumeOrStart, searchIdentity } from './search-checkpoint.js';
+import type { Lut } from '../../../lut/format.js';
 import { MixedSupernet } from './supernet.js';
 import { resolveSettings, TAU_DECAY, type DifferentiableSettings, type DifferentiableStrategy } from './settings.js';
 
@@ -90,11 +94,34 @@ function oneHot(n: number, i: number): number[] {
   return Array.from({ length: n }, (_, k) => (k === i ? 1 : 0));
 }
 
+/**
+ * The front and best of the derived architectures (`history`, in epoch order): best by the rule of every
+ * strategy (pareto.ts bestWithin), so a member of the front, not simply the last epoch's architecture.
+ */
+export function derivedFront(history: readonly Candidate[], targetMs?: number): { front: Candidate[]; best?: Candidate } {
+  // One entry per distinct architecture for the front: its latest measurement (the most trained weights).
+  const latest = new Map(history.map((c) => [c.encoding.join(','), c]));
+  const front = paretoFront([...latest.values()].map((c) => ({ c, accuracy: c.accuracy, latencyMs: c.latency.ms }))).map((p) => p.c);
+  return { front, best: bestWithin(front, targetMs) };
+}
+
 export class DifferentiableSearch implements Searcher {
   constructor(
     readonly name: DifferentiableStrategy,
     private readonly opts: DifferentiableOptions = {},
   ) {}
+
+  /**
+   * A layer-wise space (one decision per searchable layer, its options interchangeable): the checks of the
+   * layer latency table, made on a LUT without entries; the missing entries are the only error that leaves.
+   */
+  checkSpace(space: SearchSpace): void {
+    try {
+      LayerLatencyTable.fromLut({ id: '(no entries)', entries: {}, overhead: { median: 0 } } as unknown as Lut, space);
+    } catch (e) {
+      if (!(e instanceof MissingEntriesError)) throw e;
+    }
+  }
 
   async run(ctx: SearchContext): Promise<SearchResult> {
     const s = resolveSettings(this.name, this.opts, ctx.args);
@@ -267,12 +294,10 @@ export class DifferentiableSearch implements Searcher {
       net.dispose();
     }
     if (file) rmSync(file, { force: true });
-    // One entry per distinct architecture for the front: its latest measurement (the most trained weights).
-    const latest = new Map(history.map((c) => [c.encoding.join(','), c]));
-    const front = paretoFront([...latest.values()].map((c) => ({ c, accuracy: c.accuracy, latencyMs: c.latency.ms }))).map((p) => p.c);
-    const best = history[history.length - 1];
-    const summary = best
-      ? `${this.name}: ${history.length} search epoch(s); argmax architecture ${best.accuracy.toFixed(2)}% (inherited weights) at ${best.latency.ms.toFixed(3)} ms predicted`
+    const { front, best } = derivedFront(history, ctx.targetMs);
+    const last = history[history.length - 1];
+    const summary = last
+      ? `${this.name}: ${history.length} search epoch(s); the last epoch's argmax architecture ${last.accuracy.toFixed(2)}% (inherited weights) at ${last.latency.ms.toFixed(3)} ms predicted`
       : `${this.name}: no search epoch ran`;
     return { strategy: this.name, front, history, best, summary };
   }
