@@ -1,8 +1,9 @@
 /**
- * The result of fbnet/proxyless (derivedFront) and darts: `best` is always a member of the front, picked by
- * the rule every strategy uses (the most accurate within --target-ms, ties to the faster; none within: no
- * best), so the front file validates and `nas export --front F --select best` finds it. The derived
- * architectures are made up here (accuracy, latency): the selection is what is tested, not the training.
+ * The result of fbnet/proxyless (derivedFront): `best` is always a member of the front, picked by the rule
+ * every strategy uses (pareto.ts bestWithin: the most accurate within --target-ms, ties to the faster; none
+ * within: no best), so the front file validates and `nas export --front F --select best` finds it. The
+ * derived architectures are made up here (accuracy, latency): the selection is what is tested, not the
+ * training. darts (front: the last genotype alone) under a target: test/search/darts-cli.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { derivedFront } from '../../src/search/differentiable/search.js';
