@@ -41,6 +41,20 @@ export function paretoFront<T extends Objectives>(points: readonly T[]): T[] {
   return paretoIndices(points).map((i) => points[i]);
 }
 
+/**
+ * What a search reports as best: the most accurate of `candidates` within `targetMs` (any, without one), ties
+ * to the faster (to the first on a full tie); undefined when none is within. It is on their Pareto front:
+ * whatever dominated it would be within the target too, and more accurate or as accurate and faster.
+ */
+export function bestWithin<T extends { accuracy: number; latency: { ms: number } }>(candidates: readonly T[], targetMs?: number): T | undefined {
+  let best: T | undefined;
+  for (const c of candidates) {
+    if (targetMs !== undefined && c.latency.ms > targetMs) continue;
+    if (!best || c.accuracy > best.accuracy || (c.accuracy === best.accuracy && c.latency.ms < best.latency.ms)) best = c;
+  }
+  return best;
+}
+
 /** Non-dominated sorting: fronts of indices, front 0 first (each front fastest first). */
 export function nonDominatedSort(points: readonly Objectives[]): number[][] {
   const fronts: number[][] = [];

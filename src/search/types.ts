@@ -72,5 +72,11 @@ export interface Searcher {
   readonly profilesMissing?: boolean;
   /** Honours ctx.limits (constraints.ts); a search with limits is refused for a strategy without this. */
   readonly costLimits?: boolean;
+  /**
+   * Refuses a space it cannot search (`args`: the command's flags, for options that pick the layers it
+   * works on), naming the space it needs. The search command calls it before it reads the LUT, so this
+   * message comes first; run() checks the same.
+   */
+  checkSpace?(space: SearchSpace, args?: Readonly<Record<string, unknown>>): void;
   run(ctx: SearchContext): Promise<SearchResult>;
 }

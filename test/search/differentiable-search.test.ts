@@ -50,7 +50,8 @@ describe('proxyless search', () => {
     const opts = { warmupEpochs: 0, searchEpochs: 2, archLr: 0.05 };
     const free = await search('proxyless', { ...opts, latencyWeight: 0 });
     const fast = await search('proxyless', { ...opts, latencyWeight: 10 });
-    expect(fast.result.best!.latency.ms).toBeLessThan(free.result.best!.latency.ms);
+    // The architecture the search ends on (the last epoch's argmax).
+    expect(fast.result.history.at(-1)!.latency.ms).toBeLessThan(free.result.history.at(-1)!.latency.ms);
     // E[LAT] falls below the uniform start's under the latency weight.
     const table = LayerLatencyTable.fromLut(readLut(lut), space);
     const uniform = table.constantMs + table.ms.reduce((s, row) => s + row.reduce((a, b) => a + b, 0) / row.length, 0);
@@ -62,7 +63,8 @@ describe('proxyless search', () => {
       expect(c.accuracy).toBeGreaterThanOrEqual(0);
       expect(c.accuracy).toBeLessThanOrEqual(100);
     }
-    expect(fast.result.best).toEqual(fast.result.history.at(-1));
+    // best: the most accurate member of the front (differentiable-best.test.ts), not simply the last epoch's.
+    expect(fast.result.front).toContain(fast.result.best);
     expect(fast.epochs.map((e) => e.search)).toEqual([true, true]);
   }, 120_000);
 

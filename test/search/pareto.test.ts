@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { crowdingDistance, dominates, hypervolume, nonDominatedSort, paretoFront, paretoIndices, type Objectives } from '../../src/search/pareto.js';
+import { bestWithin, crowdingDistance, dominates, hypervolume, nonDominatedSort, paretoFront, paretoIndices, type Objectives } from '../../src/search/pareto.js';
 
 const p = (accuracy: number, latencyMs: number): Objectives => ({ accuracy, latencyMs });
 //           0 A         1 B         2 C          3 D          4 E (=B)    5 F
@@ -84,5 +84,33 @@ describe('hypervolume', () => {
 
   it('rejects a non-finite reference point', () => {
     expect(() => hypervolume(SET, p(NaN, 30))).toThrow(/reference point must be finite/);
+  });
+});
+
+describe('best within a target', () => {
+  const c = (accuracy: number, ms: number) => ({ accuracy, latency: { ms } });
+  it('is the most accurate within the target, ties to the faster, none when nothing is within', () => {
+    const set = [c(90, 10), c(80, 5), c(85, 12), c(95, 20), c(90, 8)];
+    expect(bestWithin(set)).toBe(set[3]);
+    expect(bestWithin(set, 12)).toBe(set[4]);
+    expect(bestWithin(set, 5)).toBe(set[1]);
+    expect(bestWithin(set, 4)).toBeUndefined();
+  });
+
+  it('is always on the Pareto front (random sets, coarse values so ties occur)', () => {
+    const rng = new Rng(11);
+    for (let trial = 0; trial < 300; trial++) {
+      const set = Array.from({ length: 1 + Math.floor(rng.next() * 12) }, () => c(Math.floor(rng.next() * 5), 1 + Math.floor(rng.next() * 5)));
+      const target = rng.next() < 0.3 ? undefined : 1 + Math.floor(rng.next() * 5);
+      const best = bestWithin(set, target);
+      const within = set.filter((x) => target === undefined || x.latency.ms <= target);
+      if (!within.length) {
+        expect(best).toBeUndefined();
+        continue;
+      }
+      expect(best).toBeDefined();
+      expect(set.some((x) => dominates(p(x.accuracy, x.latency.ms), p(best!.accuracy, best!.latency.ms)))).toBe(false);
+      expect(Math.max(...within.map((x) => x.accuracy))).toBe(best!.accuracy);
+    }
   });
 });

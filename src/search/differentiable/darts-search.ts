@@ -21,20 +21,20 @@
  * optimizers, the history) every epoch to `<out>.supernet.ckpt`; a killed search resumes from the last one
  * and ends exactly as the uninterrupted run would.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
+import type { SearchSpace } from '../../core/space.js';
 import { letSignalsIn } from '../../core/interrupt.js';
 import { batchesPerEpoch, batchIndices, epochOrder, gatherBatch, orderedBatches } from '../../data/batches.js';
 import type { Samples } from '../../data/types.js';
 import { argmaxRows } from '../../train/loss.js';
 import { DartsSpace } from '../../spaces/darts.js';
 import { useTrainingBackend } from '../../train/backend.js';
-import { writeCheckpoint } from '../../train/checkpoint.js';
 import { cosineLr, Optimizer, optimizerConfig } from '../../train/optimizer.js';
 import { dataSettings, loadTrainingData } from '../../train/train-evaluator.js';
 import { expectedLatency } from '../loss/index.js';
+import { bestWithin } from '../pareto.js';
 import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.js';
 import { ArchParams } from './alpha.js';
 import { deriveGenotype } from './darts-derive.js';
@@ -43,7 +43,7 @@ import { resolveDartsSettings, type DartsSettings } from './darts-settings.js';
 import { DartsPasses, type DartsBatch } from './darts-step.js';
 import { DartsSupernet, dartsEdgeNames } from './darts-supernet.js';
 import { latencyLossGrads, type LatencyTerm } from './latency-term.js';
-import { restoreSearch, snapshotSearch } from './search-checkpoint.js';
+import { resumeOrStart, searchIdentity } from './search-checkpoint.js';
 
 export interface DartsOptions extends Partial<DartsSettings> {
   /** Checkpoint file; default `<--out>.supernet.ckpt` when the search command gives --out, else none. */
@@ -67,7 +67,6 @@ export interface DartsEpochStats {
   alpha: number[][];
 }
 
-const STATE_VERSION = 1;
 const ARCH_SPLIT = 0.5;
 
 function subset(s: Samples, start: number, end: number): Samples {
@@ -95,10 +94,13 @@ export class DartsSearch implements Searcher {
 
   constructor(private readonly opts: DartsOptions = {}) {}
 
+  checkSpace(space: SearchSpace): asserts space is DartsSpace {
+    if (!(space instanceof DartsSpace)) throw new UserError(`--strategy darts searches the DARTS cell space, not '${space.id}'`, { hint: 'use --space darts' });
+  }
+
   async run(ctx: SearchContext): Promise<SearchResult> {
-    if (!(ctx.space instanceof DartsSpace))
-      throw new UserError(`--strategy darts searches the DARTS cell space, not '${ctx.space.id}'`, { hint: 'use --space darts' });
     const space = ctx.space;
+    this.checkSpace(space);
     const s = resolveDartsSettings(this.opts, ctx.args);
     if (!ctx.lutFile)
       throw new UserError('--strategy darts needs the latency table itself: give the latency as --lut FILE', {
@@ -133,25 +135,24 @@ export class DartsSearch implements Searcher {
     const weightConfig = optimizerConfig(training.optimizer);
     const xi = s.order === 2 ? (s.xi ?? weightConfig.lr) : 0;
     const archConfig = optimizerConfig({ kind: 'adam', lr: s.archLr, weightDecay: 0, beta1: 0.5, beta2: 0.999 });
-    const fingerprint = createHash('sha256')
-      .update(
-        JSON.stringify({
-          strategy: this.name,
-          settings: s,
-          xi,
-          term,
-          space: [space.id, space.resolution, space.cells, space.channels],
-          lut: lut.id,
-          data: [dataset.dataset, source, data.train.count, data.validation.count, data.train.height, dataset.downscale],
-          seed,
-          batch,
-          weightConfig,
-          archConfig,
-        }),
-      )
-      .digest('hex')
-      .slice(0, 16);
-    const file = this.opts.checkpointFile ?? (typeof ctx.args?.out === 'string' ? `${ctx.args.out}.supernet.ckpt` : undefined);
+    const id = searchIdentity(
+      {
+        strategy: this.name,
+        settings: s,
+        xi,
+        term,
+        space: [space.id, space.resolution, space.cells, space.channels],
+        lut: lut.id,
+        data: [dataset.dataset, source, data.train.count, data.validation.count, data.train.height, dataset.downscale],
+        seed,
+        batch,
+        weightConfig,
+        archConfig,
+      },
+      this.opts.checkpointFile,
+      ctx.args,
+    );
+    const { file } = id;
 
     const net = new DartsSupernet({ cells: s.cells, channels: s.channels, image: [train.height, train.width, train.channels], classes: train.classes, seed });
     const passes = new DartsPasses(net);
@@ -165,16 +166,8 @@ export class DartsSearch implements Searcher {
     const history: Candidate[] = [];
     let step = 0;
     try {
-      const pointer = ctx.checkpoint?.load() as { version?: number; file?: string } | undefined;
-      const resume = file !== undefined && existsSync(file) && (ctx.checkpoint === undefined || pointer?.file === file);
-      if (ctx.checkpoint && pointer && (pointer.version !== STATE_VERSION || pointer.file !== file || !file || !existsSync(file)))
-        throw new UserError(`the search checkpoint points to supernet checkpoint ${pointer.file ?? '(none)'}, which is not there`, { hint: 'delete the search checkpoint (<out>.ckpt.json) to start over' });
-      if (resume) step = restoreSearch(file!, fingerprint, { net, alpha, wOpt, aOpt }, history);
-      const save = () => {
-        if (!file) return;
-        writeCheckpoint(file, snapshotSearch(this.name, { net, alpha, wOpt, aOpt }, { fingerprint, step, history }));
-        ctx.checkpoint?.save({ version: STATE_VERSION, strategy: this.name, file, step, evaluations: history.map((c) => [c.encoding, c.accuracy]) });
-      };
+      const started = resumeOrStart(ctx, id, { net, alpha, wOpt, aOpt }, history);
+      step = started.step;
       const diverged = (what: string) =>
         new UserError(`the darts search diverged: its ${what} step ${step + 1} of ${total} gave a loss or gradient that is not finite; nothing of that step was applied${file && existsSync(file) ? `, the last checkpoint is kept in ${file}` : ''}`, {
           hint: 'lower --train-lr or --arch-lr, or raise --train-batch',
@@ -234,7 +227,7 @@ export class DartsSearch implements Searcher {
             alpha: values,
           };
           if (searching) history.push({ encoding: choices, name: arch.name, accuracy: stats.accuracy, latency: ctx.latency.latency(arch) });
-          save();
+          started.save(step);
           this.opts.onEpoch?.(stats);
           ctx.onProgress?.({
             done: epoch + 1,
@@ -256,11 +249,13 @@ export class DartsSearch implements Searcher {
     }
     if (file) rmSync(file, { force: true });
     // DARTS's result is the genotype derived at the end; the earlier epochs' are the history. Their accuracies are the
-    // relaxed network's, not the derived cells', so a Pareto front over them would compare nothing real.
-    const best = history[history.length - 1];
-    const front = best ? [best] : [];
-    const summary = best
-      ? `darts (order ${s.order}${s.latencyWeight > 0 ? `, ${s.latencyLoss} latency term ${s.latencyWeight}` : ''}): ${history.length} search epoch(s); derived cells at ${best.latency.ms.toFixed(3)} ms predicted, search network ${best.accuracy.toFixed(2)}%; ${best.name}`
+    // relaxed network's, not the derived cells', so a Pareto front over them would compare nothing real. `best` by the
+    // rule of every strategy: that genotype, unless it misses --target-ms.
+    const last = history[history.length - 1];
+    const front = last ? [last] : [];
+    const best = bestWithin(front, ctx.targetMs);
+    const summary = last
+      ? `darts (order ${s.order}${s.latencyWeight > 0 ? `, ${s.latencyLoss} latency term ${s.latencyWeight}` : ''}): ${history.length} search epoch(s); derived cells at ${last.latency.ms.toFixed(3)} ms predicted, search network ${last.accuracy.toFixed(2)}%; ${last.name}`
       : 'darts: no search epoch ran';
     return { strategy: this.name, front, history, best, summary };
   }

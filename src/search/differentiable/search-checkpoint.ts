@@ -2,15 +2,21 @@
  * The checkpoint of a differentiable search (fbnet, proxyless, darts): the supernet's weights, α, both
  * optimizers' state and the history of derived candidates, in the training checkpoint format
  * (train/checkpoint.ts). A snapshot refuses non-finite tensors, so a diverged step never replaces the last
- * good checkpoint; a restore refuses a checkpoint of another search.
+ * good checkpoint; a restore refuses a checkpoint of another search. resumeOrStart() is how both strategies
+ * begin: from the supernet checkpoint when there is one to resume, else from step 0.
  */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
-import { readCheckpoint, type CheckpointData, type NamedTensor } from '../../train/checkpoint.js';
+import { readCheckpoint, writeCheckpoint, type CheckpointData, type NamedTensor } from '../../train/checkpoint.js';
 import type { Param } from '../../train/nn/module.js';
 import type { Optimizer } from '../../train/optimizer.js';
-import type { Candidate } from '../types.js';
+import type { Candidate, SearchContext } from '../types.js';
 import type { ArchParams } from './alpha.js';
+
+/** Version of the state saved through the search job's checkpoint (a pointer to the supernet checkpoint). */
+const STATE_VERSION = 1;
 
 /** What is saved: the network's parameters, α and the weight and α optimizers. */
 export interface SearchState {
@@ -55,4 +61,48 @@ export function restoreSearch(file: string, fingerprint: string, s: SearchState,
   s.aOpt.load(state('optimizer.alpha.'), Number(ck.meta.alphaSteps ?? 0));
   history.push(...((ck.meta.history as Candidate[] | undefined) ?? []));
   return Number(ck.meta.step);
+}
+
+/** Which search a checkpoint belongs to: the strategy, the fingerprint of its settings, its file (none: no checkpoints). */
+export interface SearchIdentity {
+  strategy: string;
+  fingerprint: string;
+  file: string | undefined;
+}
+
+/**
+ * The identity of a search with these `settings` (everything its result depends on, strategy first); its
+ * checkpoint file is `checkpointFile`, else `<--out>.supernet.ckpt` when the command gives --out, else none.
+ */
+export function searchIdentity(settings: { strategy: string } & Record<string, unknown>, checkpointFile: string | undefined, args: SearchContext['args']): SearchIdentity {
+  const fingerprint = createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);
+  const file = checkpointFile ?? (typeof args?.out === 'string' ? `${args.out}.supernet.ckpt` : undefined);
+  return { strategy: settings.strategy, fingerprint, file };
+}
+
+/**
+ * Restores the state and `history` from `id.file` when the search resumes, and gives the step to start
+ * from and `save(step)`, which writes the supernet checkpoint and the search job's pointer to it.
+ * Resume: with a search job (ctx.checkpoint), only when its saved pointer names our file; without one,
+ * whenever the file is there. A pointer to a file that is gone (or another one) is an error, not a fresh start.
+ */
+export function resumeOrStart(
+  ctx: Pick<SearchContext, 'checkpoint'>,
+  id: SearchIdentity,
+  s: SearchState,
+  history: Candidate[],
+): { step: number; save(step: number): void } {
+  const { strategy, fingerprint, file } = id;
+  const pointer = ctx.checkpoint?.load() as { version?: number; file?: string } | undefined;
+  const resume = file !== undefined && existsSync(file) && (ctx.checkpoint === undefined || pointer?.file === file);
+  if (ctx.checkpoint && pointer && (pointer.version !== STATE_VERSION || pointer.file !== file || !file || !existsSync(file)))
+    throw new UserError(`the search checkpoint points to supernet checkpoint ${pointer.file ?? '(none)'}, which is not there`, { hint: 'delete the search checkpoint (<out>.ckpt.json) to start over' });
+  const step = resume ? restoreSearch(file!, fingerprint, s, history) : 0;
+  const save = (at: number) => {
+    if (!file) return;
+    writeCheckpoint(file, snapshotSearch(strategy, s, { fingerprint, step: at, history }));
+    // `evaluations` (the derived architectures so far) is what the search job counts as resumed.
+    ctx.checkpoint?.save({ version: STATE_VERSION, strategy, file, step: at, evaluations: history.map((c) => [c.encoding, c.accuracy]) });
+  };
+  return { step, save };
 }

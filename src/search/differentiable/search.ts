@@ -12,34 +12,36 @@
  * After each search epoch the argmax architecture is derived, its latency predicted from the LUT
  * (ctx.latency) and its accuracy measured with the weights it inherits from the supernet, BatchNorm
  * recalibrated on the weight split, on the validation images (no stand-alone training). Those epochs'
- * architectures are the history, their non-dominated set the front, the last one `best`.
+ * architectures are the history, their non-dominated set the front (an architecture derived again counts with
+ * its latest measurement), `best` its most accurate member within --target-ms (derivedFront).
  *
  * Data: ctx.training (the command's --train-* flags): the training part of prepare() is split 80/20 into
  * the weight and α splits (FBNet's split), the validation part only measures. Checkpoints (weights, α,
  * both optimizers' state, the history) are written every epoch to `<out>.supernet.ckpt`; a killed
  * search resumes from the last one and continues exactly as the uninterrupted run would.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
+import type { SearchSpace } from '../../core/space.js';
 import { letSignalsIn } from '../../core/interrupt.js';
 import { Rng } from '../../core/rng.js';
 import { batchesPerEpoch, batchIndices, epochOrder, gatherBatch } from '../../data/batches.js';
 import type { Samples } from '../../data/types.js';
+import { MissingEntriesError } from '../../predict/predictor.js';
 import { useTrainingBackend } from '../../train/backend.js';
-import { writeCheckpoint } from '../../train/checkpoint.js';
 import { softmaxCrossEntropy } from '../../train/loss.js';
 import { cosineLr, Optimizer, optimizerConfig } from '../../train/optimizer.js';
 import { CandidateTable, checkSharing } from '../../train/supernet/candidates.js';
 import { dataSettings, loadTrainingData } from '../../train/train-evaluator.js';
 import { evaluate, recalibrate } from '../../train/trainer.js';
 import { expectedLatency, LayerLatencyTable, sampledLatency } from '../loss/index.js';
-import { paretoFront } from '../pareto.js';
+import { bestWithin, paretoFront } from '../pareto.js';
 import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.js';
 import { ArchParams, gumbelAlphaGrad, rescaleTwoPaths, samplePath, sampleTwoPaths, twoPathAlphaGrad, type TwoPaths } from './alpha.js';
 import { latencyLossGrads, type LatencyTerm } from './latency-term.js';
-import { restoreSearch, snapshotSearch } from './search-checkpoint.js';
+import { resumeOrStart, searchIdentity } from './search-checkpoint.js';
+import type { Lut } from '../../../lut/format.js';
 import { MixedSupernet } from './supernet.js';
 import { resolveSettings, TAU_DECAY, type DifferentiableSettings, type DifferentiableStrategy } from './settings.js';
 
@@ -78,8 +80,6 @@ interface Split {
   validation: Samples;
 }
 
-const STATE_VERSION = 1;
-
 function subset(s: Samples, start: number, end: number): Samples {
   const per = s.height * s.width * s.channels;
   return { ...s, count: end - start, x: s.x.subarray(start * per, end * per), labels: s.labels.subarray(start, end) };
@@ -94,11 +94,34 @@ function oneHot(n: number, i: number): number[] {
   return Array.from({ length: n }, (_, k) => (k === i ? 1 : 0));
 }
 
+/**
+ * The front and best of the derived architectures (`history`, in epoch order): best by the rule of every
+ * strategy (pareto.ts bestWithin), so a member of the front, not simply the last epoch's architecture.
+ */
+export function derivedFront(history: readonly Candidate[], targetMs?: number): { front: Candidate[]; best?: Candidate } {
+  // One entry per distinct architecture for the front: its latest measurement (the most trained weights).
+  const latest = new Map(history.map((c) => [c.encoding.join(','), c]));
+  const front = paretoFront([...latest.values()].map((c) => ({ c, accuracy: c.accuracy, latencyMs: c.latency.ms }))).map((p) => p.c);
+  return { front, best: bestWithin(front, targetMs) };
+}
+
 export class DifferentiableSearch implements Searcher {
   constructor(
     readonly name: DifferentiableStrategy,
     private readonly opts: DifferentiableOptions = {},
   ) {}
+
+  /**
+   * A layer-wise space (one decision per searchable layer, its options interchangeable): the checks of the
+   * layer latency table, made on a LUT without entries; the missing entries are the only error that leaves.
+   */
+  checkSpace(space: SearchSpace): void {
+    try {
+      LayerLatencyTable.fromLut({ id: '(no entries)', entries: {}, overhead: { median: 0 } } as unknown as Lut, space);
+    } catch (e) {
+      if (!(e instanceof MissingEntriesError)) throw e;
+    }
+  }
 
   async run(ctx: SearchContext): Promise<SearchResult> {
     const s = resolveSettings(this.name, this.opts, ctx.args);
@@ -145,26 +168,25 @@ export class DifferentiableSearch implements Searcher {
     // Adam for α as in both papers (FBNet: lr 0.01; ProxylessNAS: β1 = 0).
     const archConfig = optimizerConfig({ kind: 'adam', lr: s.archLr, weightDecay: 0, beta1: this.name === 'proxyless' ? 0 : 0.9 });
 
-    const fingerprint = createHash('sha256')
-      .update(
-        JSON.stringify({
-          strategy: this.name,
-          settings: s,
-          term,
-          archSplit,
-          space: [ctx.space.id, ctx.space.resolution],
-          lut: lut.id,
-          data: [dataset.dataset, source, data.train.count, data.validation.count, data.train.height, dataset.downscale],
-          sharing,
-          seed,
-          batch,
-          weightConfig,
-          archConfig,
-        }),
-      )
-      .digest('hex')
-      .slice(0, 16);
-    const file = this.opts.checkpointFile ?? (typeof ctx.args?.out === 'string' ? `${ctx.args.out}.supernet.ckpt` : undefined);
+    const id = searchIdentity(
+      {
+        strategy: this.name,
+        settings: s,
+        term,
+        archSplit,
+        space: [ctx.space.id, ctx.space.resolution],
+        lut: lut.id,
+        data: [dataset.dataset, source, data.train.count, data.validation.count, data.train.height, dataset.downscale],
+        sharing,
+        seed,
+        batch,
+        weightConfig,
+        archConfig,
+      },
+      this.opts.checkpointFile,
+      ctx.args,
+    );
+    const { file } = id;
 
     const candidates = CandidateTable.build(ctx.space, data.train, data.train.classes, seed, sharing);
     const net = new MixedSupernet(candidates);
@@ -174,18 +196,8 @@ export class DifferentiableSearch implements Searcher {
     const history: Candidate[] = [];
     let step = 0;
     try {
-      // Resume: with a search job, only when its checkpoint (which names our file) says so; without one, whenever the file is there.
-      const pointer = ctx.checkpoint?.load() as { version?: number; file?: string } | undefined;
-      const resume = file !== undefined && existsSync(file) && (ctx.checkpoint === undefined || pointer?.file === file);
-      if (ctx.checkpoint && pointer && (pointer.version !== STATE_VERSION || pointer.file !== file || !file || !existsSync(file)))
-        throw new UserError(`the search checkpoint points to supernet checkpoint ${pointer.file ?? '(none)'}, which is not there`, { hint: 'delete the search checkpoint (<out>.ckpt.json) to start over' });
-      if (resume) step = restoreSearch(file!, fingerprint, { net, alpha, wOpt, aOpt }, history);
-      const save = () => {
-        if (!file) return;
-        writeCheckpoint(file, snapshotSearch(this.name, { net, alpha, wOpt, aOpt }, { fingerprint, step, history }));
-        // `evaluations` (the derived architectures so far) is what the search job counts as resumed.
-        ctx.checkpoint?.save({ version: STATE_VERSION, strategy: this.name, file, step, evaluations: history.map((c) => [c.encoding, c.accuracy]) });
-      };
+      const started = resumeOrStart(ctx, id, { net, alpha, wOpt, aOpt }, history);
+      step = started.step;
 
       let order: Uint32Array = new Uint32Array(0);
       let orderEpoch = -1;
@@ -259,7 +271,7 @@ export class DifferentiableSearch implements Searcher {
             stats.accuracy = cand.accuracy;
             history.push(cand);
           }
-          save();
+          started.save(step);
           this.opts.onEpoch?.(stats);
           ctx.onProgress?.({
             done: epoch + 1,
@@ -282,12 +294,10 @@ export class DifferentiableSearch implements Searcher {
       net.dispose();
     }
     if (file) rmSync(file, { force: true });
-    // One entry per distinct architecture for the front: its latest measurement (the most trained weights).
-    const latest = new Map(history.map((c) => [c.encoding.join(','), c]));
-    const front = paretoFront([...latest.values()].map((c) => ({ c, accuracy: c.accuracy, latencyMs: c.latency.ms }))).map((p) => p.c);
-    const best = history[history.length - 1];
-    const summary = best
-      ? `${this.name}: ${history.length} search epoch(s); argmax architecture ${best.accuracy.toFixed(2)}% (inherited weights) at ${best.latency.ms.toFixed(3)} ms predicted`
+    const { front, best } = derivedFront(history, ctx.targetMs);
+    const last = history[history.length - 1];
+    const summary = last
+      ? `${this.name}: ${history.length} search epoch(s); the last epoch's argmax architecture ${last.accuracy.toFixed(2)}% (inherited weights) at ${last.latency.ms.toFixed(3)} ms predicted`
       : `${this.name}: no search epoch ran`;
     return { strategy: this.name, front, history, best, summary };
   }

@@ -25,6 +25,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Architecture } from '../../core/arch.js';
 import { archMetrics, formatCount, METRIC_LABELS } from '../../core/arch-metrics.js';
 import { isUserError, UserError } from '../../core/errors.js';
+import type { SearchSpace } from '../../core/space.js';
 import { useTrainingBackend } from '../../train/backend.js';
 import { DepthSupernet } from '../../train/supernet/depth.js';
 import { loadTrainingData, type TrainEvaluatorOptions } from '../../train/train-evaluator.js';
@@ -67,6 +68,11 @@ export class NirSearch implements Searcher {
   readonly name = 'nir';
   readonly costLimits = true;
   constructor(private readonly given: NirSearchOptions = {}) {}
+
+  /** A space with stage depths to assign and --nir-op among its options (run() works on the same depthView). */
+  checkSpace(space: SearchSpace, args?: Readonly<Record<string, unknown>>): void {
+    depthView(space, { op: nirOptions(this.given, args).op });
+  }
 
   async run(ctx: SearchContext): Promise<SearchResult> {
     const o = nirOptions(this.given, ctx.args);
