@@ -12,8 +12,11 @@
  *   node --import tsx bench/supernet-ranking.ts [--nets 20] [--images 2560] [--validation 512] [--downscale 2]
  *     [--supernet-epochs 10] [--sampler uniform|fair|sandwich] [--distill] [--sharing independent|nested]
  *     [--lr 0.05] [--optimizer sgd|adam] [--calibration-images 512] [--standalone-epochs 2] [--standalone-seeds 0,1]
- *     [--batch 64] [--seed 0] [--file /tmp/bench.supernet] [--reference ref.json[,ref2.json]] [--skip-supernet] [--out result.json] [--scores result.json]
+ *     [--batch 64] [--seed 0] [--spread] [--file /tmp/bench.supernet] [--reference ref.json[,ref2.json]] [--skip-supernet] [--out result.json] [--scores result.json]
  *
+ * --spread picks the nets evenly spaced in log MACs (as trained here) from the space's cheapest to its dearest
+ * member (src/spaces/spread-sample.ts) instead of uniformly: uniform samples of mbv2 span ~2x in MACs, too
+ * little for their ranking to rise above the training noise; a search has to rank the whole range.
  * --file keeps the supernet (a finished one is reused: only the scoring runs again). --reference keeps
  * the stand-alone accuracies (a file of the same settings is reused, so several supernet variants are
  * compared with one reference; computed and written when missing). It may name several files, one per
@@ -31,6 +34,8 @@ import { kendallTau, spearmanRho } from '../src/core/agreement.js';
 import type { Architecture } from '../src/core/arch.js';
 import { Rng } from '../src/core/rng.js';
 import { createSpace } from '../src/spaces/registry.js';
+import { spreadSample } from '../src/spaces/spread-sample.js';
+import { archMetrics } from '../src/core/arch-metrics.js';
 import { useTrainingBackend } from '../src/train/backend.js';
 import { Network } from '../src/train/nn/network.js';
 import { CandidateTable, checkSharing } from '../src/train/supernet/candidates.js';
@@ -67,6 +72,7 @@ const { values: v } = parseArgs({
     'reference-nets': { type: 'string' },
     weights: { type: 'string' },
     'score-nets': { type: 'string' },
+    spread: { type: 'boolean', default: false },
   },
 });
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -95,11 +101,19 @@ console.log(`load average at start: ${load()}`);
 const rng = new Rng(1000 + data.seed!);
 const seen = new Set<string>();
 const archs: Architecture[] = [];
-while (archs.length < nets) {
-  const a = space.build(space.sample(rng));
-  if (!seen.has(a.name)) archs.push(a);
-  seen.add(a.name);
-}
+// MACs of a net as trained here (retargeted to the images)
+const trainedMacs = (a: Architecture) => archMetrics(adaptArchitecture(a, image, image.classes)).macs;
+if (v.spread) {
+  // evenly spaced in log MACs from the space's cheapest to its dearest net (src/spaces/spread-sample.ts)
+  for (const p of spreadSample(space, nets, rng, { cost: (c) => trainedMacs(space.build(c)) })) archs.push(space.build(p.choices));
+} else
+  while (archs.length < nets) {
+    const a = space.build(space.sample(rng));
+    if (!seen.has(a.name)) archs.push(a);
+    seen.add(a.name);
+  }
+const netMacs = archs.map(trainedMacs);
+console.log(`${nets} nets (${v.spread ? 'spread over the MAC range' : 'uniform samples'}): ${(Math.min(...netMacs) / 1e6).toFixed(2)}–${(Math.max(...netMacs) / 1e6).toFixed(2)} M MACs at ${image.height}x${image.width}`);
 
 // ---- stand-alone reference: every net trained from scratch once per seed (same images) ----
 interface Reference {
@@ -110,7 +124,7 @@ interface Reference {
   seconds: number[][];
   load: string[];
 }
-const refSettings = { space: 'mbv2', resolution: space.resolution, images: data.limit, validation: data.validation, downscale: data.downscale, dataSeed: data.seed, batch: data.batchSize, optimizer, epochs: Number(v['standalone-epochs']), seeds };
+const refSettings = { space: 'mbv2', resolution: space.resolution, ...(v.spread ? { spread: true } : {}), images: data.limit, validation: data.validation, downscale: data.downscale, dataSeed: data.seed, batch: data.batchSize, optimizer, epochs: Number(v['standalone-epochs']), seeds };
 let reference: Reference | undefined;
 const refFiles = (v.reference ?? '').split(',').filter((f) => f !== '');
 const [from, to] = (v['reference-nets'] ?? `0:${nets}`).split(':').map(Number);
@@ -171,6 +185,12 @@ if (reference) {
       console.log(
         `noise floor: stand-alone seed ${seeds[a]} vs seed ${seeds[b]}: Kendall τ ${kendallTau(reference.accuracy[a], reference.accuracy[b]).toFixed(3)}, Spearman ρ ${spearmanRho(reference.accuracy[a], reference.accuracy[b]).toFixed(3)}`,
       );
+  // the cheapest ranker there is: a supernet has to beat the nets' MACs to be worth its training
+  reference.accuracy.forEach((a, k) => console.log(`MACs vs stand-alone seed ${seeds[k]}: Kendall τ ${kendallTau(netMacs, a).toFixed(3)}, Spearman ρ ${spearmanRho(netMacs, a).toFixed(3)}`));
+  if (v['skip-supernet']) {
+    console.log(`\n| # | M MACs | ${seeds.map((s) => `stand-alone seed ${s} %`).join(' | ')} |\n|---|---|${seeds.map(() => '---|').join('')}`);
+    archs.forEach((_, i) => console.log(`| ${i + 1} | ${(netMacs[i] / 1e6).toFixed(2)} | ${reference!.accuracy.map((x) => x[i].toFixed(2)).join(' | ')} |`));
+  }
 }
 
 // ---- supernet ----
@@ -267,8 +287,8 @@ if (v.weights) {
 }
 
 if (scores && reference && refMean) {
-  console.log(`\n| # | supernet % | ${seeds.map((s) => `stand-alone seed ${s} %`).join(' | ')} | architecture |\n|---|---|${seeds.map(() => '---|').join('')}---|`);
-  archs.forEach((a, i) => console.log(`| ${i + 1} | ${scores![i].toFixed(2)} | ${reference!.accuracy.map((x) => x[i].toFixed(2)).join(' | ')} | ${a.name} |`));
+  console.log(`\n| # | M MACs | supernet % | ${seeds.map((s) => `stand-alone seed ${s} %`).join(' | ')} | architecture |\n|---|---|---|${seeds.map(() => '---|').join('')}---|`);
+  archs.forEach((a, i) => console.log(`| ${i + 1} | ${(netMacs[i] / 1e6).toFixed(2)} | ${scores![i].toFixed(2)} | ${reference!.accuracy.map((x) => x[i].toFixed(2)).join(' | ')} | ${a.name} |`));
   reference.accuracy.forEach((a, k) =>
     console.log(`supernet vs stand-alone seed ${seeds[k]}: Kendall τ ${kendallTau(scores!, a).toFixed(3)}, Spearman ρ ${spearmanRho(scores!, a).toFixed(3)}`),
   );
@@ -276,6 +296,7 @@ if (scores && reference && refMean) {
     const nr = scoresNoRecal as number[];
     console.log(`without BatchNorm recalibration: supernet ${span(nr)}; vs stand-alone mean: Kendall τ ${kendallTau(nr, refMean).toFixed(3)}, Spearman ρ ${spearmanRho(nr, refMean).toFixed(3)}`);
   }
+  console.log(`MACs vs stand-alone mean: Kendall τ ${kendallTau(netMacs, refMean).toFixed(3)}; supernet vs MACs: Kendall τ ${kendallTau(scores, netMacs).toFixed(3)}`);
   console.log(`supernet vs stand-alone mean of ${seeds.length} seed(s): Kendall τ ${kendallTau(scores, refMean).toFixed(3)}, Spearman ρ ${spearmanRho(scores, refMean).toFixed(3)}`);
   const trainWall = (summary.trainWall as number | undefined) ?? NaN;
   const saMed = med(reference.seconds.flat());
