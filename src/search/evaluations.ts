@@ -12,7 +12,7 @@
 import { onInterrupt } from '../core/interrupt.js';
 import { UserError, isUserError } from '../core/errors.js';
 import type { Architecture } from '../core/arch.js';
-import { paretoFront } from './pareto.js';
+import { outranks, paretoFront } from './pareto.js';
 import { hasLimits, withinLimits } from './constraints.js';
 import type { Candidate, LatencyEstimate, SearchContext, SearchResult } from './types.js';
 
@@ -194,7 +194,7 @@ export class Evaluations {
   private better(c: Candidate, than: Candidate | undefined): boolean {
     if (this.ctx.targetMs !== undefined && c.latency.ms > this.ctx.targetMs) return false;
     if (hasLimits(this.ctx.limits) && !this.feasible(c.encoding)) return false;
-    return !than || c.accuracy > than.accuracy || (c.accuracy === than.accuracy && c.latency.ms < than.latency.ms);
+    return outranks(c, than);
   }
 
   result(strategy: string): SearchResult {

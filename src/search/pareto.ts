@@ -46,13 +46,20 @@ export function paretoFront<T extends Objectives>(points: readonly T[]): T[] {
  * to the faster (to the first on a full tie); undefined when none is within. It is on their Pareto front:
  * whatever dominated it would be within the target too, and more accurate or as accurate and faster.
  */
-export function bestWithin<T extends { accuracy: number; latency: { ms: number } }>(candidates: readonly T[], targetMs?: number): T | undefined {
+export function bestWithin<T extends Ranked>(candidates: readonly T[], targetMs?: number): T | undefined {
   let best: T | undefined;
   for (const c of candidates) {
     if (targetMs !== undefined && c.latency.ms > targetMs) continue;
-    if (!best || c.accuracy > best.accuracy || (c.accuracy === best.accuracy && c.latency.ms < best.latency.ms)) best = c;
+    if (outranks(c, best)) best = c;
   }
   return best;
+}
+
+type Ranked = { accuracy: number; latency: { ms: number } };
+
+/** The order every strategy's `best` follows: more accurate first, ties to the faster; anything outranks nothing. */
+export function outranks(c: Ranked, than: Ranked | undefined): boolean {
+  return !than || c.accuracy > than.accuracy || (c.accuracy === than.accuracy && c.latency.ms < than.latency.ms);
 }
 
 /** Non-dominated sorting: fronts of indices, front 0 first (each front fastest first). */

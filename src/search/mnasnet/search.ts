@@ -17,7 +17,7 @@ import { isUserError, UserError } from '../../core/errors.js';
 import { onInterrupt } from '../../core/interrupt.js';
 import { Rng } from '../../core/rng.js';
 import type { Architecture } from '../../core/arch.js';
-import { paretoFront } from '../pareto.js';
+import { outranks, paretoFront } from '../pareto.js';
 import { hasLimits, limitPenalty } from '../constraints.js';
 import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.js';
 import { Adam } from './adam.js';
@@ -281,5 +281,5 @@ export class MnasnetSearch implements Searcher {
 /** Within the target and more accurate than `than` (ties go to the faster). */
 function better(c: Candidate, than: Candidate | undefined, targetMs: number): boolean {
   if (c.latency.ms > targetMs) return false;
-  return !than || c.accuracy > than.accuracy || (c.accuracy === than.accuracy && c.latency.ms < than.latency.ms);
+  return outranks(c, than);
 }
