@@ -143,11 +143,18 @@ export interface CalibrationContext {
 
 /**
  * The in-file correction of ONNX units (src/onnx/in-file.ts): a unit that reads weights costs in its file
- * ≈ alone + perWeightedUnitMs + perWeightByteMs · weight bytes; a unit without weights, as alone.
+ * ≈ alone + perWeightedUnitMs + perWeightByteMs · weight bytes; a unit without weights, as alone; a unit of a
+ * file whose weights all fit in `warmBytes`, as alone.
  */
 export interface InFileCorrection {
   perWeightedUnitMs: number;
   perWeightByteMs: number;
+  /**
+   * A file whose weights (Σ over its units) are at most this many bytes keeps them warm in the core's caches
+   * between runs, as a unit alone does: none of its units is corrected. Absent in corrections fitted before
+   * this rule (those apply to every file).
+   */
+  warmBytes?: number;
   /** The files whose kernels it was fitted on, and how many unit samples. */
   fittedOn: string[];
   samples: number;

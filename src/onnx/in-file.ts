@@ -20,12 +20,21 @@
  * they cost the same or less in the file (PaddleOCR's Mul/Add/Clip/Div: −1.9 to −4.3 µs), so the intercept that the
  * weight-reading units pay (the first misses on their weights) is not charged to them.
  *
+ * Only where the file's weights do not all stay warm: a file whose weights (Σ over its units) fit in the
+ * core's private cache keeps them there between runs, exactly as a unit alone does, so none of its units is
+ * corrected. Measured (ort-cpu, kernel clock, 4 runs at load 3–31, docs/benchmarks.md "Issue 17, fourth
+ * pass"): files with 0.5 MB (PP-OCR's direction classifier) and 1.3 MB (openWakeWord's speech embedding) of
+ * weights ran their weighted units within +1.5% … +9% of alone where the line charged them +30% … +40%; files
+ * from 4.7 MB up (PP-OCRv4 det and rec, every mobile net) paid the line. The threshold (`warmBytes`) lies
+ * between the two on this machine (1 MiB L2 per core); warmCacheBytes() takes twice the L2 the OS reports.
+ *
  * It is learnt from the runtime's profiler (onnxruntime-node for ort-cpu, onnxruntime-web for wasm), stored
  * in the LUT (`inFile`) with the files it was fitted on, and added to every compute unit by the prediction
  * (src/onnx/predict.ts). Its coefficients depend on the machine and on what else shares its caches (a
  * loaded machine evicts more): fit it under the conditions you predict for, and judge it on files it was
  * not fitted on (bench/onnx-fidelity.ts does, fitting on one family and reporting the others).
  */
+import { execFileSync } from 'node:child_process';
 import type { InFileCorrection } from '../../lut/format.js';
 import type { ProfiledKernel } from './ort-profile.js';
 import { isReorder } from './partition.js';
@@ -39,6 +48,33 @@ export interface InFileSample {
   aloneMs: number;
   fileMs: number;
   weightBytes: number;
+  /** The weight bytes of the whole file the sample comes from (Σ over its units). */
+  fileWeightBytes?: number;
+}
+
+/** A file's weight bytes: Σ over its units (what `warmBytes` is compared with). */
+export function planWeightBytes(plan: Pick<OnnxPlan, 'units'>): number {
+  return plan.units.reduce((t, u) => t + u.weightBytes, 0);
+}
+
+/** Used where the OS does not report its L2 (getconf LEVEL2_CACHE_SIZE): 1 MiB, as on this project's machines. */
+const DEFAULT_L2 = 1 << 20;
+
+/**
+ * The weight bytes a file can hold and still find its weights warm on the next run: twice the L2 cache
+ * the OS reports for a core (getconf on Linux; 1 MiB assumed elsewhere). Twice, not once: on the measured
+ * machine (1 MiB L2) a file with 1.3 MB of weights paid nothing, one with 4.7 MB paid the line (the line
+ * of the module comment); the victim L3 of these cores keeps a little more than the L2 close.
+ */
+export function warmCacheBytes(): number {
+  let l2 = DEFAULT_L2;
+  try {
+    const v = Number(execFileSync('getconf', ['LEVEL2_CACHE_SIZE'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    if (Number.isFinite(v) && v > 0) l2 = v;
+  } catch {
+    // no getconf (not Linux): the default
+  }
+  return 2 * l2;
 }
 
 /** A profiled kernel's op as the optimized graph writes it (the profile omits the domain of NCHWc reorders). */
@@ -57,6 +93,7 @@ export function computeMs(kernels: readonly ProfiledKernel[]): number {
  */
 export function inFileSamples(plan: OnnxPlan, fileProfiles: readonly (readonly ProfiledKernel[])[], alone: ReadonlyMap<string, number>): InFileSample[] {
   const byName = fileProfiles.map((ks) => new Map(ks.map((k) => [k.name, k])));
+  const fileWeightBytes = planWeightBytes(plan);
   const samples: InFileSample[] = [];
   for (const u of plan.units) {
     const aloneMs = alone.get(u.key);
@@ -70,19 +107,20 @@ export function inFileSamples(plan: OnnxPlan, fileProfiles: readonly (readonly P
         if (k) fileMs += k.minUs / 1000 / byName.length;
         else complete = false;
       }
-    if (complete) samples.push({ key: u.key, aloneMs, fileMs, weightBytes: u.weightBytes });
+    if (complete) samples.push({ key: u.key, aloneMs, fileMs, weightBytes: u.weightBytes, fileWeightBytes });
   }
   return samples;
 }
 
 /**
- * Least squares of (fileMs − aloneMs) on [1, weightBytes] over the samples with weights (weightBytes > 0).
- * With one distinct weight size the slope is 0 and the intercept their mean difference; with no weighted
- * sample both are 0. The residual is over every sample (the weight-free ones predicted at +0).
+ * Least squares of (fileMs − aloneMs) on [1, weightBytes] over the samples with weights (weightBytes > 0)
+ * from files whose weights exceed `warmBytes` (the others keep their weights warm and are not corrected).
+ * With one distinct weight size the slope is 0 and the intercept their mean difference; with no such
+ * sample both are 0. The residual is over every sample (the uncorrected ones predicted at +0).
  */
-export function fitInFile(samples: readonly InFileSample[], fittedOn: string[], source: string): InFileCorrection {
+export function fitInFile(samples: readonly InFileSample[], fittedOn: string[], source: string, warmBytes = warmCacheBytes()): InFileCorrection {
   if (!samples.length) throw new Error('fitInFile: no samples');
-  const weighted = samples.filter((s) => s.weightBytes > 0);
+  const weighted = samples.filter((s) => s.weightBytes > 0 && !(s.fileWeightBytes !== undefined && s.fileWeightBytes <= warmBytes));
   const n = weighted.length;
   const d = weighted.map((s) => s.fileMs - s.aloneMs);
   const w = weighted.map((s) => s.weightBytes);
@@ -95,12 +133,18 @@ export function fitInFile(samples: readonly InFileSample[], fittedOn: string[], 
     swd += (w[i] - mw) * (d[i] - md);
   }
   const perWeightByteMs = sww > 0 ? swd / sww : 0;
-  const c = { perWeightedUnitMs: md - perWeightByteMs * mw, perWeightByteMs };
-  const rmsMs = Math.sqrt(samples.reduce((t, s) => t + (s.fileMs - s.aloneMs - inFileMs(c, s)) ** 2, 0) / samples.length);
+  const c = { perWeightedUnitMs: md - perWeightByteMs * mw, perWeightByteMs, warmBytes };
+  const rmsMs = Math.sqrt(samples.reduce((t, s) => t + (s.fileMs - s.aloneMs - inFileMs(c, s, s.fileWeightBytes)) ** 2, 0) / samples.length);
   return { ...c, fittedOn, samples: samples.length, rmsMs, source };
 }
 
-/** What the correction adds to one compute unit: nothing to a unit without weights. */
-export function inFileMs(c: Pick<InFileCorrection, 'perWeightedUnitMs' | 'perWeightByteMs'>, u: Pick<PlannedUnit, 'weightBytes'>): number {
-  return u.weightBytes > 0 ? c.perWeightedUnitMs + c.perWeightByteMs * u.weightBytes : 0;
+/**
+ * What the correction adds to one compute unit of a file with `fileWeightBytes` of weights: nothing to a
+ * unit without weights, nothing in a file whose weights fit in the correction's `warmBytes` (when both
+ * are known; a correction fitted before that rule has no `warmBytes` and applies to every file).
+ */
+export function inFileMs(c: Pick<InFileCorrection, 'perWeightedUnitMs' | 'perWeightByteMs' | 'warmBytes'>, u: Pick<PlannedUnit, 'weightBytes'>, fileWeightBytes?: number): number {
+  if (u.weightBytes <= 0) return 0;
+  if (c.warmBytes !== undefined && fileWeightBytes !== undefined && fileWeightBytes <= c.warmBytes) return 0;
+  return c.perWeightedUnitMs + c.perWeightByteMs * u.weightBytes;
 }

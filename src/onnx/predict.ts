@@ -7,7 +7,7 @@ import { UserError } from '../core/errors.js';
 import type { LatencyStats } from '../../devices/types.js';
 import type { Lut, LutEntry } from '../../lut/format.js';
 import type { OnnxPlan } from './plan.js';
-import { inFileMs } from './in-file.js';
+import { inFileMs, planWeightBytes } from './in-file.js';
 import { onnxMetrics, type OnnxMetrics } from './primitives.js';
 
 export interface UnitPrediction {
@@ -38,8 +38,9 @@ export interface OnnxPrediction {
   /**
    * The in-file correction (the LUT's `inFile`, src/onnx/in-file.ts): what the compute units were charged for
    * running inside the file (weights no longer warm), in all; absent when the LUT has none or it was turned off.
+   * `warm`: the file's weights (`fileWeightBytes`) fit in the correction's warmBytes, so nothing was added.
    */
-  inFile?: { ms: number; fittedOn: string[] };
+  inFile?: { ms: number; fittedOn: string[]; fileWeightBytes: number; warm: boolean };
   /** MACs, parameters and activations counted through the primitive graph (src/onnx/primitives.ts). */
   metrics: OnnxMetrics;
   /** Every unit, slowest first. */
@@ -90,6 +91,7 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean }
   let fileMs = 0;
   const inFile = opts.inFile !== false ? lut.inFile : undefined;
   let inFileTotal = 0;
+  const fileWeightBytes = planWeightBytes(plan);
   plan.units.forEach((u, i) => {
     const entry = entries[i];
     if (!entry) return;
@@ -111,7 +113,7 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean }
     }
     if (inFile) {
       // A unit cannot cost less than nothing: a negative intercept stops at its own figure.
-      const extra = Math.max(-value, inFileMs(inFile, u));
+      const extra = Math.max(-value, inFileMs(inFile, u, fileWeightBytes));
       inFileTotal += extra;
       value += extra;
     }
@@ -155,7 +157,7 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean }
       folded: graph.nodes.filter((n) => n.folded).length,
     },
     layout: { corrected, fileKernels: corrected ? plan.layout.length : 0, fileMs, ownMs, ...(note ? { note } : {}) },
-    ...(inFile ? { inFile: { ms: inFileTotal, fittedOn: inFile.fittedOn } } : {}),
+    ...(inFile ? { inFile: { ms: inFileTotal, fittedOn: inFile.fittedOn, fileWeightBytes, warm: inFile.warmBytes !== undefined && fileWeightBytes <= inFile.warmBytes } } : {}),
     metrics: onnxMetrics(graph),
     units,
   };

@@ -8,7 +8,8 @@ import type { Lut, LutEntry } from '../../lut/format.js';
 import { parseLut, readLut, serializeLut } from '../../lut/store.js';
 import type { LatencyStats } from '../../src/core/contracts.js';
 import { Rng } from '../../src/core/rng.js';
-import { computeMs, fitInFile, inFileMs, inFileSamples, type InFileSample } from '../../src/onnx/in-file.js';
+import { execFileSync } from 'node:child_process';
+import { computeMs, fitInFile, inFileMs, inFileSamples, planWeightBytes, warmCacheBytes, type InFileSample } from '../../src/onnx/in-file.js';
 import type { ProfiledKernel } from '../../src/onnx/ort-profile.js';
 import { planOnnx } from '../../src/onnx/plan.js';
 import { predictOnnx } from '../../src/onnx/predict.js';
@@ -43,6 +44,39 @@ describe('in-file correction of ONNX units', () => {
     const none = fitInFile([samples[0]], ['a.onnx'], 'test');
     expect([none.perWeightedUnitMs, none.perWeightByteMs]).toEqual([0, 0]);
     expect(() => fitInFile([], [], 'test')).toThrow(/no samples/);
+  });
+
+  it('corrects only files whose weights exceed warmBytes, and fits the line on those files only', () => {
+    const c = { perWeightedUnitMs: 0.002, perWeightByteMs: 1e-8, warmBytes: 2e6 };
+    expect(inFileMs(c, { weightBytes: 1e5 }, 2e6)).toBe(0);
+    expect(inFileMs(c, { weightBytes: 1e5 }, 2e6 + 1)).toBeCloseTo(0.003, 12);
+    // Unknown file size, or a correction from before the rule (no warmBytes): the line, whatever the file.
+    expect(inFileMs(c, { weightBytes: 1e5 })).toBeCloseTo(0.003, 12);
+    expect(inFileMs({ perWeightedUnitMs: 0.002, perWeightByteMs: 1e-8 }, { weightBytes: 1e5 }, 10)).toBeCloseTo(0.003, 12);
+    // Samples of a small file (weights warm: no extra) do not pull the line fitted on the large files' samples.
+    const line = (w: number) => 0.001 + 2e-8 * w;
+    const large: InFileSample[] = [1e4, 1e5, 1e6].map((w, i) => ({ key: `L${i}`, aloneMs: 0.02, fileMs: 0.02 + line(w), weightBytes: w, fileWeightBytes: 8e6 }));
+    const small: InFileSample[] = [2e4, 3e5].map((w, i) => ({ key: `S${i}`, aloneMs: 0.02, fileMs: 0.02, weightBytes: w, fileWeightBytes: 5e5 }));
+    const fit = fitInFile([...large, ...small], ['a.onnx', 'b.onnx'], 'test', 1e6);
+    expect(fit.warmBytes).toBe(1e6);
+    expect(fit.perWeightedUnitMs).toBeCloseTo(0.001, 12);
+    expect(fit.perWeightByteMs).toBeCloseTo(2e-8, 15);
+    expect(fit.rmsMs).toBeCloseTo(0, 12);
+    expect(fit.samples).toBe(5);
+    // Only small files: nothing to fit, nothing charged.
+    const none = fitInFile(small, ['b.onnx'], 'test', 1e6);
+    expect([none.perWeightedUnitMs, none.perWeightByteMs]).toEqual([0, 0]);
+  });
+
+  it('takes twice the L2 the OS reports as the warm size', () => {
+    let l2 = 1 << 20;
+    try {
+      const v = Number(execFileSync('getconf', ['LEVEL2_CACHE_SIZE'], { encoding: 'utf8' }).trim());
+      if (v > 0) l2 = v;
+    } catch {
+      // no getconf: the documented default
+    }
+    expect(warmCacheBytes()).toBe(2 * l2);
   });
 
   it("a unit model's compute time leaves out the NCHWc reorders, however the profile names their op", () => {
@@ -99,7 +133,12 @@ describe('in-file correction of ONNX units', () => {
     expect(weighted.length).toBeLessThan(plan.units.length);
     const extra = weighted.reduce((t, u) => t + 0.001 + 1e-9 * u.weightBytes, 0);
     expect(corrected.ms).toBeCloseTo(plain.ms + extra, 12);
-    expect(corrected.inFile).toEqual({ ms: expect.closeTo(extra, 12), fittedOn: ['r.onnx'] });
+    expect(corrected.inFile).toEqual({ ms: expect.closeTo(extra, 12), fittedOn: ['r.onnx'], fileWeightBytes: planWeightBytes(plan), warm: false });
+    // A file whose weights fit in the correction's warmBytes keeps them warm: nothing is added; one byte more, the line.
+    const warm = predictOnnx({ ...lut, inFile: { ...inFile, warmBytes: planWeightBytes(plan) } }, plan);
+    expect(warm.ms).toBeCloseTo(plain.ms, 12);
+    expect(warm.inFile).toMatchObject({ ms: 0, warm: true });
+    expect(predictOnnx({ ...lut, inFile: { ...inFile, warmBytes: planWeightBytes(plan) - 1 } }, plan).ms).toBeCloseTo(plain.ms + extra, 12);
     expect(predictOnnx({ ...lut, inFile }, plan, { inFile: false }).ms).toBeCloseTo(plain.ms, 12);
     // A negative line never makes a unit cost less than nothing.
     const negative = predictOnnx({ ...lut, inFile: { ...inFile, perWeightedUnitMs: -1 } }, plan);

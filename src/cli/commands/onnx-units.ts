@@ -102,7 +102,7 @@ export async function profileOnnxFiles(a: OnnxArgs & { out: string }): Promise<v
       ...todo.map((p) => `  ${p.graph.file}: ${p.units.length} units (${p.partition.source})`),
       ...s.skipped.map((k) => `  not timed: ${k.key}: ${k.reason}`),
       ...(inFile
-        ? [`in-file fit on ${inFile.samples} unit samples: +${(inFile.perWeightedUnitMs * 1000).toFixed(2)} µs per unit with weights + ${(inFile.perWeightByteMs * 1e9).toFixed(2)} µs per MB of weights (residual rms ${(inFile.rmsMs * 1000).toFixed(2)} µs); ${inFile.source}`]
+        ? [`in-file fit on ${inFile.samples} unit samples: +${(inFile.perWeightedUnitMs * 1000).toFixed(2)} µs per unit with weights + ${(inFile.perWeightByteMs * 1e9).toFixed(2)} µs per MB of weights, for files with more than ${((inFile.warmBytes ?? 0) / 1e6).toFixed(1)} MB of weights (residual rms ${(inFile.rmsMs * 1000).toFixed(2)} µs); ${inFile.source}`]
         : []),
       '',
     ].join('\n'),
@@ -117,7 +117,11 @@ function render(p: OnnxPrediction, top: number): string {
       ? `NCHWc layout: ${ms(p.layout.ownMs)} ms of reorders the units paid alone taken out, the file's ${p.layout.fileKernels} reorders added (${ms(p.layout.fileMs)} ms)\n`
       : '') +
     (p.layout.note ? `note: ${p.layout.note}\n` : '') +
-    (p.inFile ? `in file: ${ms(p.inFile.ms)} ms added for units' weights no longer warm in cache (the LUT's in-file fit on ${p.inFile.fittedOn.length} file(s))\n` : '') +
+    (p.inFile
+      ? p.inFile.warm
+        ? `in file: nothing added: its ${(p.inFile.fileWeightBytes / 1e6).toFixed(2)} MB of weights stay warm in cache between runs (the LUT's in-file fit)\n`
+        : `in file: ${ms(p.inFile.ms)} ms added for units' weights no longer warm in cache (the LUT's in-file fit on ${p.inFile.fittedOn.length} file(s))\n`
+      : '') +
     `${(p.metrics.macs / 1e6).toFixed(1)}M MACs, ${(p.metrics.params / 1e6).toFixed(2)}M parameters${Object.keys(p.metrics.notCounted).length ? ` (not counted: ${Object.entries(p.metrics.notCounted).map(([op, n]) => `${op} ×${n}`).join(', ')})` : ''}\n`;
   const rows = p.units.slice(0, top).map((u) => [ms(u.ms), `${(100 * u.share).toFixed(1)}%`, u.ops.join('+'), u.nodes.join(',').slice(0, 48), u.key.split(':')[2]]);
   const more = p.units.length > top ? `… ${p.units.length - top} more units (--top N)\n` : '';
