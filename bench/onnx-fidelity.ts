@@ -38,6 +38,7 @@ const args = await yargs(process.argv.slice(2))
   .option('resolution', { type: 'number', default: 64 })
   .option('count', { type: 'number', default: 20 })
   .option('seed', { type: 'number', default: 0 })
+  .option('nb201', { type: 'number', default: 0, describe: 'also this many random NAS-Bench-201 networks at 32 px (small files: 0.5–3.3 MB of weights)' })
   .option('published', { type: 'boolean', default: true })
   .option('third-party', { type: 'boolean', default: true })
   .option('max-time-ms', { type: 'number', default: 1000 })
@@ -66,9 +67,12 @@ const lutPath = path.join(outDir, `onnx-fidelity-${tag}.lut.json`);
 const protocol: TimingProtocol = { ...DEFAULT_PROTOCOL, warmup: 10, minRepeats: 20, maxRepeats: 2000, maxTimeMs: args.maxTimeMs, targetCI: 0.02, rounds: args.rounds, estimator: args.estimator as Estimator };
 const options: DeviceOptions = { threads: args.threads };
 
+/** The families of files, in the order the tables list them; nb201: small NAS-Bench-201 cells at 32 px (0.5–3.3 MB of weights). */
+const SETS = ['published', 'random', 'nb201', 'third-party'] as const;
+
 interface Item {
   name: string;
-  set: 'published' | 'random' | 'third-party';
+  set: (typeof SETS)[number];
   file: string;
   inputShapes?: Record<string, number[]>;
 }
@@ -86,6 +90,9 @@ for (let i = 0; i < args.count; i++) {
   const arch = space.build(space.sample(rng));
   items.push({ name: `mbv2 random #${i}`, set: 'random', file: write(`rand-${i}`, networkModel(arch, { seed: i }).onnx) });
 }
+// NAS-Bench-201 cells at their own 32 px: files on both sides of the in-file correction's warm size.
+const nb201 = createSpace('nb201', { resolution: 32 });
+for (let i = 0; i < args.nb201; i++) items.push({ name: `nb201 random #${i}`, set: 'nb201', file: write(`nb201-${i}`, networkModel(nb201.build(nb201.sample(rng)), { seed: i }).onnx) });
 const OCR = path.join('node_modules', '@gutenye', 'ocr-models', 'assets');
 const THIRD_PARTY: Item[] = [
   { name: 'PP-OCRv4 det @320x320', set: 'third-party', file: path.join(OCR, 'ch_PP-OCRv4_det_infer.onnx'), inputShapes: { x: [1, 3, 320, 320] } },
@@ -111,7 +118,7 @@ function summary(points: Point[], head: string): string {
     const ps = points.filter((p) => !set || p.set === set);
     return agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured));
   };
-  const sets = ['published', 'random', 'third-party'].filter((s) => points.some((p) => p.set === s));
+  const sets = SETS.filter((s) => points.some((p) => p.set === s));
   const twice = points.every((p) => p.selfPct !== undefined);
   // Self-agreement: the file's second measurement against its first, the noise floor of the comparison.
   const self = (set?: string) => {
@@ -333,7 +340,7 @@ function perUnitTables(samples: { key: string; aloneMs: number; fileMs: number; 
   // Unit kinds: the unit's ops (as its key names them) and whether it reads weights, per family; the kinds
   // holding the most of the family's in-file minus alone gap first, with their share of that gap.
   const kindOf = (s: (typeof samples)[number]) => `${s.key.split(':')[1]}${s.weightBytes > 0 ? ' (weights)' : ''}`;
-  const kinds = ['published', 'random', 'third-party'].flatMap((set) => {
+  const kinds = SETS.flatMap((set) => {
     const ss = samples.filter((s) => s.set === set);
     const gap = ss.reduce((t, s) => t + s.fileMs - s.aloneMs, 0);
     const byKind = new Map<string, typeof samples>();
@@ -349,7 +356,7 @@ function perUnitTables(samples: { key: string; aloneMs: number; fileMs: number; 
     '',
     head,
     ...byWeight.map(([lo, hi]) => line(`weights ${kb(lo)}–${kb(hi)} KB`, samples.filter((s) => s.weightBytes >= lo && s.weightBytes < hi))),
-    ...['published', 'random', 'third-party'].filter((set) => samples.some((s) => s.set === set)).map((set) => line(`set ${set}`, samples.filter((s) => s.set === set))),
+    ...SETS.filter((set) => samples.some((s) => s.set === set)).map((set) => line(`set ${set}`, samples.filter((s) => s.set === set))),
     ...ops.map(({ op, ss }) => line(`kernel ${op}`, ss)),
     line('all', samples),
     '',
