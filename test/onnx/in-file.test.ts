@@ -68,7 +68,7 @@ describe('in-file correction of ONNX units', () => {
     expect([none.perWeightedUnitMs, none.perWeightByteMs]).toEqual([0, 0]);
   });
 
-  it('takes twice the L2 the OS reports as the warm size', () => {
+  it('takes four times the L2 the OS reports as the warm size', () => {
     let l2 = 1 << 20;
     try {
       const v = Number(execFileSync('getconf', ['LEVEL2_CACHE_SIZE'], { encoding: 'utf8' }).trim());
@@ -76,7 +76,7 @@ describe('in-file correction of ONNX units', () => {
     } catch {
       // no getconf: the documented default
     }
-    expect(warmCacheBytes()).toBe(2 * l2);
+    expect(warmCacheBytes()).toBe(4 * l2);
   });
 
   it("a unit model's compute time leaves out the NCHWc reorders, however the profile names their op", () => {
