@@ -25,8 +25,30 @@ export async function ortProfileKernels(g: OnnxGraph, level: OptLevel, runs = 1)
   return ortProfileModel(renamedModelBytes(g), g.inputs, level, runs);
 }
 
+/**
+ * What the profiled runs are fed: 0.5 everywhere (the default, as the timing harness feeds), or values drawn
+ * uniformly from [−1, 1) with a fixed seed (bench/onnx-input-values.ts: whether a file's kernel times
+ * depend on the values; measured, they did not beyond the session-to-session spread, docs/benchmarks.md
+ * "Issue 17, fourth pass").
+ */
+export type InputValues = 'half' | 'uniform';
+
+function inputData(n: number, values: InputValues): Float32Array {
+  const data = new Float32Array(n);
+  if (values === 'half') return data.fill(0.5);
+  let state = 0x2545f491;
+  for (let i = 0; i < n; i++) {
+    // xorshift32: reproducible, no dependency on the project's Rng stream
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    data[i] = ((state >>> 0) / 2 ** 32) * 2 - 1;
+  }
+  return data;
+}
+
 /** The same for any model bytes (a unit's model, say), fed float32 inputs of the given shapes. */
-export async function ortProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1): Promise<ProfiledKernel[]> {
+export async function ortProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1, values: InputValues = 'half'): Promise<ProfiledKernel[]> {
   const ort = await import('onnxruntime-node');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hwnas-prof-'));
   try {
@@ -39,10 +61,7 @@ export async function ortProfileModel(bytes: Uint8Array, inputs: { name: string;
       logSeverityLevel: 3,
     });
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
-    for (const i of inputs) {
-      const n = i.shape.reduce((a, b) => a * b, 1);
-      feeds[i.name] = new ort.Tensor('float32', new Float32Array(n).fill(0.5), i.shape);
-    }
+    for (const i of inputs) feeds[i.name] = new ort.Tensor('float32', inputData(i.shape.reduce((a, b) => a * b, 1), values), i.shape);
     for (let r = 0; r < runs; r++) await session.run(feeds);
     session.endProfiling();
     await session.release();
@@ -86,13 +105,13 @@ export function kernelsOfTrace(text: string): ProfiledKernel[] {
  * optimized model (the wasm module has no file system: optimizedModelFilePath crashes it) but whose profiler
  * prints the trace to stdout when the session ends profiling; it is captured here.
  */
-export async function wasmProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1): Promise<ProfiledKernel[]> {
+export async function wasmProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1, values: InputValues = 'half'): Promise<ProfiledKernel[]> {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: level, enableProfiling: true, logSeverityLevel: 3 });
   try {
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
-    for (const i of inputs) feeds[i.name] = new ort.Tensor('float32', new Float32Array(i.shape.reduce((a, b) => a * b, 1)).fill(0.5), i.shape);
+    for (const i of inputs) feeds[i.name] = new ort.Tensor('float32', inputData(i.shape.reduce((a, b) => a * b, 1), values), i.shape);
     for (let r = 0; r < runs; r++) await session.run(feeds);
     // Its Node build prints with fs.writeSync(1, line) on the fs module object: capture those lines.
     const chunks: string[] = [];
