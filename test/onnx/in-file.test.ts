@@ -10,7 +10,8 @@ import type { LatencyStats } from '../../src/core/contracts.js';
 import { Rng } from '../../src/core/rng.js';
 import { execFileSync } from 'node:child_process';
 import { computeMs, fitInFile, inFileMs, inFileSamples, planWeightBytes, warmCacheBytes, type InFileSample } from '../../src/onnx/in-file.js';
-import type { ProfiledKernel } from '../../src/onnx/ort-profile.js';
+import { ortProfileModel, type ProfiledKernel } from '../../src/onnx/ort-profile.js';
+import { renamedModelBytes } from '../../src/onnx/partition.js';
 import { planOnnx } from '../../src/onnx/plan.js';
 import { predictOnnx } from '../../src/onnx/predict.js';
 import { createSpace } from '../../src/spaces/registry.js';
@@ -77,6 +78,14 @@ describe('in-file correction of ONNX units', () => {
       // no getconf: the documented default
     }
     expect(warmCacheBytes()).toBe(4 * l2);
+  });
+
+  it('profiles the same kernels whatever values the runs are fed', async () => {
+    const plan = await planOnnx(f, { level: 'all' });
+    const names = async (values: 'half' | 'uniform') => (await ortProfileModel(renamedModelBytes(plan.graph), plan.graph.inputs, 'all', 1, values)).map((k) => k.name).sort();
+    const half = await names('half');
+    expect(half.length).toBeGreaterThan(plan.units.length - 1);
+    expect(await names('uniform')).toEqual(half);
   });
 
   it("a unit model's compute time leaves out the NCHWc reorders, however the profile names their op", () => {
