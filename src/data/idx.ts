@@ -27,7 +27,9 @@ function isGzip(bytes: Uint8Array): boolean {
 export function maybeGunzip(bytes: Uint8Array, source: string): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   try {
-    return new Uint8Array(gunzipSync(bytes));
+    // A view, not a copy: Fashion-MNIST's images are 47 MB, and copying them cost ~0.15 s CPU of every load.
+    const out = gunzipSync(bytes);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
     throw new UserError(`${source} is a corrupt or truncated gzip file: ${(e as Error).message}`, {
       hint: 'download or install the data set again',

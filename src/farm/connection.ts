@@ -78,16 +78,28 @@ export function redisOptions(t: RedisTarget): RedisOptions {
 export async function connectRedis(t: RedisTarget, opts: { timeoutMs?: number; onError?: (message: string) => void } = {}): Promise<Redis> {
   const redis = new Redis(redisOptions(t));
   let lastError: string | undefined;
+  // A certificate the client does not trust stays untrusted however often it reconnects: fail at the first one
+  // rather than retrying until the timeout.
+  let rejectCertificate: (e: Error) => void = () => undefined;
+  const certificateRefused = new Promise<never>((_, reject) => (rejectCertificate = reject));
+  certificateRefused.catch(() => undefined); // only awaited while connecting
   redis.on('error', (e: Error) => {
     if (e.message !== lastError) opts.onError?.(`redis ${t.display}: ${e.message}`);
     lastError = e.message;
+    if (isCertificateError(e)) rejectCertificate(e);
   });
   redis.on('ready', () => (lastError = undefined));
   const timeoutMs = opts.timeoutMs ?? 10_000;
   try {
-    await withTimeout(redis.ping(), timeoutMs);
+    await Promise.race([withTimeout(redis.ping(), timeoutMs), certificateRefused]);
   } catch (e) {
     redis.disconnect();
+    if (isCertificateError(e)) {
+      throw new UserError(`cannot reach Redis at ${t.display}: the server's TLS certificate is not accepted: ${(e as Error).message}`, {
+        exitCode: 3,
+        hint: "trust the certificate's CA (NODE_EXTRA_CA_CERTS=/path/to/ca.pem), or connect by the host name the certificate was issued for",
+      });
+    }
     const reason = lastError ?? (e as Error).message;
     throw new UserError(`cannot reach Redis at ${t.display}: ${reason}`, {
       exitCode: 3,
@@ -97,6 +109,12 @@ export async function connectRedis(t: RedisTarget, opts: { timeoutMs?: number; o
     });
   }
   return redis;
+}
+
+/** Node's verification codes for a certificate it refuses (tls.TLSSocket#authorizationError, ERR_TLS_CERT_ALTNAME_INVALID). */
+function isCertificateError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|HOSTNAME_MISMATCH/.test(code));
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -13,8 +13,15 @@ import type { Architecture } from '../core/arch.js';
 import type { AccuracyEvaluator } from '../core/contracts.js';
 import { UserError } from '../core/errors.js';
 import { contentHash } from '../../lut/journal.js';
+import type { CheckpointKind } from '../search/job.js';
 
 export const SCALE_LEDGER_VERSION = 1;
+
+/**
+ * nas scale's checkpoint: the search checkpoint's file format with a format name of its own, so a file says
+ * which command wrote it. Files written before it had one (labelled as search checkpoints) are still read.
+ */
+export const SCALE_CHECKPOINT: CheckpointKind = { job: 'compound scaling', format: 'hw-nas-scale-checkpoint', legacyFormats: ['hw-nas-search-checkpoint'] };
 
 export interface ScaleLedgerState {
   version: typeof SCALE_LEDGER_VERSION;

@@ -19,6 +19,18 @@ import type { AccuracyEvaluator, LatencySource, SearchContext, SearchProgress, S
 export const CHECKPOINT_FORMAT = 'hw-nas-search-checkpoint';
 export const CHECKPOINT_VERSION = 1;
 
+/** A kind of job whose ledger is saved in the checkpoint file format below (a search, nas scale's grid). */
+export interface CheckpointKind {
+  /** How errors name the job ("search", "compound scaling"). */
+  job: string;
+  /** The document's "format" field. */
+  format: string;
+  /** Formats also read as this kind: what its files said before it had a format of its own. */
+  legacyFormats?: readonly string[];
+}
+
+export const SEARCH_CHECKPOINT: CheckpointKind = { job: 'search', format: CHECKPOINT_FORMAT };
+
 export interface SearchJob {
   space: SearchSpace;
   spaceOptions: SpaceOptions;
@@ -67,12 +79,10 @@ function fingerprint(job: SearchJob): Record<string, unknown> {
   ) as Record<string, unknown>;
 }
 
-/**
- * The saved ledger state, undefined when there is no checkpoint; errors when it is corrupt or foreign.
- * `job` names the kind of job in errors ("search"; nas scale's grid search uses the same file format).
- */
-export function loadCheckpoint(file: string, search: Record<string, unknown>, job = 'search'): { evaluations: unknown[] } | undefined {
+/** The saved ledger state, undefined when there is no checkpoint; errors when it is corrupt or foreign. */
+export function loadCheckpoint(file: string, search: Record<string, unknown>, kind: CheckpointKind = SEARCH_CHECKPOINT): { evaluations: unknown[] } | undefined {
   if (!existsSync(file)) return undefined;
+  const { job, format } = kind;
   const hint = `delete ${file} to start the ${job} over`;
   let doc: Record<string, unknown>;
   try {
@@ -81,8 +91,9 @@ export function loadCheckpoint(file: string, search: Record<string, unknown>, jo
     throw new UserError(`${job} checkpoint ${file} is corrupt: ${(e as Error).message}`, { hint, cause: e });
   }
   const state = doc?.state as { evaluations?: unknown } | undefined;
-  if (doc?.format !== CHECKPOINT_FORMAT || doc.version !== CHECKPOINT_VERSION || typeof doc.search !== 'object' || !Array.isArray(state?.evaluations))
-    throw new UserError(`${job} checkpoint ${file} is corrupt: expected a "${CHECKPOINT_FORMAT}" version ${CHECKPOINT_VERSION} document with "search" and "state"`, { hint });
+  const known = doc?.format === format || (kind.legacyFormats ?? []).includes(doc?.format as string);
+  if (!known || doc.version !== CHECKPOINT_VERSION || typeof doc.search !== 'object' || !Array.isArray(state?.evaluations))
+    throw new UserError(`${job} checkpoint ${file} is corrupt: expected a "${format}" version ${CHECKPOINT_VERSION} document with "search" and "state"`, { hint });
   if (!isDeepStrictEqual(doc.search, search)) {
     const saved = doc.search as Record<string, unknown>;
     const differs = Object.keys(search).filter((k) => !isDeepStrictEqual(saved[k], search[k]));
@@ -95,8 +106,8 @@ export function loadCheckpoint(file: string, search: Record<string, unknown>, jo
 }
 
 /** Writes a checkpoint atomically: `search` is the fingerprint loadCheckpoint compares, `state` what is resumed. */
-export function saveCheckpoint(file: string, search: Record<string, unknown>, state: unknown, job = 'search'): void {
-  writeFileAtomic(file, JSON.stringify({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, search, state, savedAt: new Date().toISOString() }) + '\n', `${job} checkpoint ${file}`);
+export function saveCheckpoint(file: string, search: Record<string, unknown>, state: unknown, kind: CheckpointKind = SEARCH_CHECKPOINT): void {
+  writeFileAtomic(file, JSON.stringify({ format: kind.format, version: CHECKPOINT_VERSION, search, state, savedAt: new Date().toISOString() }) + '\n', `${kind.job} checkpoint ${file}`);
 }
 
 export async function runSearchJob(job: SearchJob): Promise<SearchJobResult> {

@@ -5,14 +5,14 @@
  * SIGINT/SIGTERM is evaluated again (after a SIGKILL, at most what came after the last checkpoint).
  * While it runs, a second search into the same --out refuses with "in use by PID".
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { nasInProcess, ROOT } from './helpers.js';
+import { BUILT, lineCount, RUN, runToEnd } from '../reliability/stop.js';
+import { nasInProcess } from './helpers.js';
 
-const RUN = path.join(ROOT, 'dist/src/cli/run.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'nas-interrupt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -22,14 +22,7 @@ const args = (strategy: string, out: string, log: string) => [
   'search', '--space', 'nb201', '--latency-table', 'pixel3', '--strategy', strategy, '--budget', String(BUDGET), '--seed', '5',
   '--evaluator', 'command', '--eval-command', `echo x >> ${log}; sleep 0.15; wc -c < {arch}`, '--eval-range', '0,1000000', '--out', out,
 ];
-const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
 const members = (front: string) => (JSON.parse(readFileSync(front, 'utf8')) as { members: unknown[] }).members;
-
-function runToEnd(a: string[]) {
-  const r = spawnSync(process.execPath, [RUN, ...a], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`nas ${a.join(' ')} exited ${r.status}:\n${r.stderr}`);
-  return r;
-}
 
 /** Starts the search, sends `signal` once `after` evaluations are logged, and resolves with how it ended. */
 function interrupted(a: string[], log: string, after: number, signal: NodeJS.Signals, during?: (pid: number) => Promise<void>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
@@ -38,7 +31,7 @@ function interrupted(a: string[], log: string, after: number, signal: NodeJS.Sig
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const poll = setInterval(() => {
-      if (lines(log) < after) return;
+      if (lineCount(log) < after) return;
       clearInterval(poll);
       Promise.resolve(during?.(child.pid!)).then(() => child.kill(signal), (e: unknown) => (child.kill('SIGKILL'), reject(e)));
     }, 10);
@@ -49,7 +42,7 @@ function interrupted(a: string[], log: string, after: number, signal: NodeJS.Sig
   });
 }
 
-describe.runIf(existsSync(RUN))('interrupting nas search and running it again', () => {
+describe.runIf(BUILT)('interrupting nas search and running it again', () => {
   const baseline = new Map<string, unknown[]>();
   const whole = (strategy: string) => {
     if (!baseline.has(strategy)) {
@@ -80,12 +73,12 @@ describe.runIf(existsSync(RUN))('interrupting nas search and running it again', 
     expect(r.stderr).toMatch(new RegExp(`interrupted \\(${signal}\\): what was measured so far is saved; to resume, run the same command again:\\n  nas search --space nb201 `));
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(existsSync(`${out}.lock`)).toBe(false);
-    const before = lines(log);
+    const before = lineCount(log);
     expect(before).toBeLessThan(BUDGET);
     runToEnd(args(strategy, out, log));
     // Every evaluation finished before the signal was saved on the way out: none runs twice, except the
     // one the signal cut short (its command was killed with the search).
-    expect(lines(log)).toBeLessThanOrEqual(BUDGET + 1);
+    expect(lineCount(log)).toBeLessThanOrEqual(BUDGET + 1);
     expect(members(out)).toEqual(whole(strategy));
   }, 180_000);
 
@@ -99,6 +92,6 @@ describe.runIf(existsSync(RUN))('interrupting nas search and running it again', 
     expect(members(out)).toEqual(whole('random'));
     expect(existsSync(`${out}.lock`)).toBe(false);
     // Checkpoints every 2 s or 25 evaluations: what came after the last one is evaluated again.
-    expect(lines(log)).toBeLessThanOrEqual(BUDGET + after);
+    expect(lineCount(log)).toBeLessThanOrEqual(BUDGET + after);
   }, 180_000);
 });

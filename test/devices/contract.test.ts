@@ -127,7 +127,7 @@ describe.each(runnable)('device contract: %s', (name) => {
     }
     if (refused.length === 0) console.info(`device contract: '${name}' supports every catalog kind (${OP_KINDS.length})`);
     else console.info(`device contract: '${name}' refuses ${refused.join('; ')}`);
-  });
+  }, 240_000); // ~27 cold runs: on software WebGPU 14.6 s in CI, past the 60 s default at load average 13-16 on 2 cores
 
   it('times a network and each of its ops with sane statistics (their ratio is printed, not asserted)', async () => {
     const d = await open();

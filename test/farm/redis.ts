@@ -24,26 +24,36 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A certificate and its key (PEM files): the server then serves TLS only, on its port. */
+export interface TestTls {
+  cert: string;
+  key: string;
+}
+
 export class TestRedis {
   private proc?: ChildProcess;
   private constructor(
     readonly port: number,
     private readonly extra: string[],
+    private readonly tls?: TestTls,
   ) {}
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
   }
 
-  static async start(extra: string[] = []): Promise<TestRedis> {
-    const r = new TestRedis(await freePort(), extra);
+  static async start(extra: string[] = [], tls?: TestTls): Promise<TestRedis> {
+    const r = new TestRedis(await freePort(), extra, tls);
     await r.launch();
     return r;
   }
 
   /** Starts the server (again, after stop(): an empty one on the same port, as a restarted Redis without persistence). */
   async launch(): Promise<void> {
-    const proc = spawn(SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extra], { stdio: 'ignore' });
+    const port = this.tls
+      ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', this.tls.cert, '--tls-key-file', this.tls.key, '--tls-ca-cert-file', this.tls.cert, '--tls-auth-clients', 'no']
+      : ['--port', String(this.port)];
+    const proc = spawn(SERVER, [...port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extra], { stdio: 'ignore' });
     this.proc = proc;
     const deadline = Date.now() + 10_000;
     for (;;) {

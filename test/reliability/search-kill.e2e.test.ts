@@ -20,13 +20,15 @@ import { BUILT, expectStopped, lineCount, readJson, runAndStop, runToEnd } from 
 const dir = mkdtempSync(path.join(tmpdir(), 'nas-kill-search-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// 16 evaluations; 30 where the test waits for the first checkpoint, so that the one taken after 25
-// evaluations comes whatever the machine's speed (the 2 s one may not, on a fast machine).
+// 16 evaluations; 34 where the test waits for the first checkpoint, so that the one taken after 25
+// evaluations comes whatever the machine's speed (the 2 s one may not, on a fast machine), and the stop two
+// evaluations later still has 7 to land in. An evaluation sleeps 0.05 s, so that a signal sent on a count
+// lands near it (was 0.1 s with a budget of 30: the file took 137 s, now 92 s, back to back at load 11-13).
 const BUDGET = 16;
-const CHECKPOINT_BUDGET = 30;
+const CHECKPOINT_BUDGET = 34;
 const args = (strategy: string, out: string, log: string, budget = BUDGET) => [
   'search', '--space', 'nb201', '--latency-table', 'pixel3', '--strategy', strategy, '--budget', String(budget), '--seed', '7',
-  '--evaluator', 'command', '--eval-command', `echo x >> ${log}; sleep 0.1; wc -c < {arch}`, '--eval-range', '0,1000000', '--out', out,
+  '--evaluator', 'command', '--eval-command', `echo x >> ${log}; sleep 0.05; wc -c < {arch}`, '--eval-range', '0,1000000', '--out', out,
   ...(strategy === 'mnasnet' ? ['--target-ms', '10'] : []), // its reward is relative to a target
 ];
 const saved = (out: string) => readJson<{ state: { evaluations: unknown[] } }>(`${out}.ckpt.json`)?.state.evaluations.length ?? 0;

@@ -1,9 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { archMetrics } from '../../src/core/arch-metrics.js';
 import type { Architecture } from '../../src/core/arch.js';
 import { isUserError } from '../../src/core/errors.js';
 import { scaleFamily } from '../../src/scale/family.js';
-import { ledgeredEvaluator, structureKey, type ScaleLedgerState } from '../../src/scale/ledger.js';
+import { ledgeredEvaluator, SCALE_CHECKPOINT, structureKey, type ScaleLedgerState } from '../../src/scale/ledger.js';
+import { loadCheckpoint, saveCheckpoint } from '../../src/search/job.js';
 import { loadPublishedNets } from '../../src/spaces/published.js';
 
 const b0 = loadPublishedNets({ resolution: 32 }).nets.find((n) => n.name === 'EfficientNet-B0')!;
@@ -51,5 +55,25 @@ describe('scale ledger', () => {
     })();
     expect(isUserError(e)).toBe(true);
     expect((e as Error).message).toMatch(/fam\.json\.ckpt\.json is malformed: evaluation 0 must be/);
+  });
+
+  it('is saved as a scale checkpoint, reads the files labelled as search checkpoints before, and is not taken for a search checkpoint', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nas-scale-ledger-'));
+    try {
+      const file = path.join(dir, 'fam.json.ckpt.json');
+      const job = { command: 'scale' };
+      const state: ScaleLedgerState = { version: 1, evaluations: [['k', 50]] };
+      saveCheckpoint(file, job, state, SCALE_CHECKPOINT);
+      const doc = JSON.parse(readFileSync(file, 'utf8')) as { format: string };
+      expect(doc.format).toBe('hw-nas-scale-checkpoint');
+      expect(loadCheckpoint(file, job, SCALE_CHECKPOINT)).toEqual(state);
+      expect(() => loadCheckpoint(file, job)).toThrow(/search checkpoint .* is corrupt: expected a "hw-nas-search-checkpoint" version 1 document/);
+      writeFileSync(file, JSON.stringify({ ...doc, format: 'hw-nas-search-checkpoint' }));
+      expect(loadCheckpoint(file, job, SCALE_CHECKPOINT)).toEqual(state);
+      writeFileSync(file, JSON.stringify({ ...doc, format: 'hw-nas-front' }));
+      expect(() => loadCheckpoint(file, job, SCALE_CHECKPOINT)).toThrow(/compound scaling checkpoint .* is corrupt: expected a "hw-nas-scale-checkpoint" version 1 document/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

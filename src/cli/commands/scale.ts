@@ -95,7 +95,7 @@ async function runScale(a: ScaleArgs): Promise<void> {
       return { ms: p.ms, ci95: p.ci95 };
     });
   };
-  const [{ holdLock }, { checkpointPath, loadCheckpoint, saveCheckpoint }, { ledgeredEvaluator, structureKey }] = await Promise.all([
+  const [{ holdLock }, { checkpointPath, loadCheckpoint, saveCheckpoint }, { ledgeredEvaluator, structureKey, SCALE_CHECKPOINT }] = await Promise.all([
     import('../../core/file-lock.js'),
     import('../../search/job.js'),
     import('../../scale/ledger.js'),
@@ -124,12 +124,12 @@ async function runScale(a: ScaleArgs): Promise<void> {
       ) as Record<string, unknown>;
       let saved;
       try {
-        saved = loadCheckpoint(ckpt, job, 'compound scaling');
+        saved = loadCheckpoint(ckpt, job, SCALE_CHECKPOINT);
       } catch (e) {
         await inner.dispose?.();
         throw e;
       }
-      ledger = ledgeredEvaluator(inner, saved, (state) => saveCheckpoint(ckpt, job, state, 'compound scaling'), ckpt);
+      ledger = ledgeredEvaluator(inner, saved, (state) => saveCheckpoint(ckpt, job, state, SCALE_CHECKPOINT), ckpt);
       if (ledger.resumed) log(`resumed from checkpoint: ${ledger.resumed} accuracy(ies) reused from ${ckpt}`);
       evaluator = ledger.evaluator;
     }
