@@ -40,7 +40,10 @@ describe.skipIf(redisMissing)('search on the farm, end to end' + (redisMissing ?
     dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-search-'));
     calls = path.join(dir, 'calls.log');
     const script = path.join(dir, 'eval.sh');
-    writeFileSync(script, `echo "$1" >> '${calls}'\nsleep 0.05\ncksum < "$1" | awk '{ print ($1 % 10000) / 100 }'\n`);
+    // Each evaluation holds its worker for 0.25 s (workers run one job at a time), so with 4 pending
+    // candidates the second worker gets some even when the machine is loaded (at 0.05 s one worker took
+    // every evaluation once, under load 16).
+    writeFileSync(script, `echo "$1" >> '${calls}'\nsleep 0.25\ncksum < "$1" | awk '{ print ($1 % 10000) / 100 }'\n`);
     evaluatorFlags = ['--evaluator', 'command', '--eval-command', `sh ${script}`];
     await addWorkers(2);
   }, 120_000);
