@@ -165,6 +165,8 @@ for (const protocolName of protocolNames) {
       family: t.family,
       predicted,
       plain: predict(plainLut, t.arch).ms,
+      // The plain sum less each unit's own NCHWc reorders (ort-cpu LUTs record them: src/profile/own-layout.ts).
+      plainLessLayout: predict(plainLut, t.arch, { ownLayout: 'remove' }).ms,
       plainFit: predict(plainFitLut, t.arch).ms,
       measured,
       remeasured: again?.[i].stats.median,
@@ -173,6 +175,7 @@ for (const protocolName of protocolNames) {
     };
   });
   type Point = (typeof points)[number];
+  const hasOwnLayout = Object.values(lut.entries).some((e) => e.ownLayout);
   const fmt = (a: Agreement) => `${a.n} | ${a.within5.toFixed(1)}% | ${a.within10.toFixed(1)}% | ${a.meanAbsErrorPct.toFixed(2)}% | ${a.maxAbsErrorPct.toFixed(1)}% | ${a.kendallTau.toFixed(3)} | ${a.spearmanRho.toFixed(3)}`;
   const bias = (ps: Point[]) => ps.reduce((s, p) => s + p.errorPct, 0) / ps.length;
   const rows = (label: string, ps: Point[]) => {
@@ -183,6 +186,10 @@ for (const protocolName of protocolNames) {
       out.push(`| ${label}, calibrated on plain random nets only | ${fmt(agreement(ps.map((p) => p.plainFit), ps.map((p) => p.measured)))} | ${b.toFixed(1)}% |`);
     }
     out.push(`| ${label}, plain sum | ${fmt(agreement(ps.map((p) => p.plain), ps.map((p) => p.measured)))} | |`);
+    if (hasOwnLayout) {
+      const b = ps.reduce((sum, p) => sum + errorPct(p.plainLessLayout, p.measured), 0) / ps.length;
+      out.push(`| ${label}, plain sum less units' own reorders | ${fmt(agreement(ps.map((p) => p.plainLessLayout), ps.map((p) => p.measured)))} | ${b.toFixed(1)}% |`);
+    }
     if (again) out.push(`| ${label}, second measurement vs first | ${fmt(agreement(ps.map((p) => p.remeasured!), ps.map((p) => p.measured)))} | |`);
     return out;
   };
@@ -244,6 +251,7 @@ for (const protocolName of protocolNames) {
         // The prediction against the network's own kernels: the comparison a loaded machine leaves standing.
         ...[
           ['prediction', picked.map((p) => p.predicted)],
+          ...(hasOwnLayout ? [['plain sum less units\' own reorders', picked.map((p) => p.plainLessLayout)]] : []),
           ['Σ unit kernels', kb.points.map((k) => k.unitsMs)],
           ['wall clock', picked.map((p) => p.measured)],
         ].map(([label, xs]) => {

@@ -6,7 +6,7 @@ import { Rng } from '../../src/core/rng.js';
 import { fitCalibration, lutSums } from '../../src/predict/calibrate.js';
 import { contextClass, contextVariants, parseContextClassList, withContextClass } from '../../src/core/context-class.js';
 import { chooseContextFit } from '../../src/predict/context-fit.js';
-import { MissingEntriesError, missingInstances, predict } from '../../src/predict/predictor.js';
+import { entryNet, MissingEntriesError, missingInstances, predict } from '../../src/predict/predictor.js';
 import { createMbv2Space } from '../../src/spaces/mbv2.js';
 import { syntheticLut as syntheticFixture } from './fixtures/synthetic-lut.js';
 import type { Lut } from '../../lut/format.js';
@@ -143,5 +143,36 @@ describe('LUT predictor', () => {
       const inst = parseOpKey(key);
       expect((c.scale ?? 1) * e.stats.median - c.perOpMs - c.perByteMs * activationBytes(inst)).toBeGreaterThanOrEqual(0);
     }
+  });
+});
+
+describe("predicting without the units' own NCHWc reorders", () => {
+  const space = createMbv2Space({ resolution: 64 });
+  const arch = space.build(space.sample(new Rng(5)));
+  const base = syntheticLut();
+  // Every entry records reorders worth 10% of its figure, one entry more than its figure (clamped at 0).
+  const entries = Object.fromEntries(Object.entries(base.entries).map(([k, e]) => [k, { ...e, ownLayout: { reorders: 2, kernelMs: 0.1 * e.net, runs: 20 } }]));
+  const victim = opKey(lutInstances(arch)[0].inst);
+  entries[victim] = { ...entries[victim], ownLayout: { reorders: 2, kernelMs: entries[victim].net + 1, runs: 20 } };
+  const lut: Lut = { ...base, entries };
+
+  it('keeps them by default and removes them on request, entry by entry', () => {
+    expect(predict(lut, arch).ms).toBeCloseTo(predict(base, arch).ms, 12);
+    const removed = predict(lut, arch, { ownLayout: 'remove' });
+    const expected =
+      lut.overhead.median + lutInstances(arch).reduce((s, { inst }) => s + (opKey(inst) === victim ? 0 : 0.9 * base.entries[opKey(inst)].net), 0);
+    expect(removed.ms).toBeCloseTo(expected, 12);
+    expect(removed.blocks[0].ms).toBe(0);
+    expect(entryNet(entries[victim], 'remove')).toBe(0);
+    expect(entryNet(entries[victim])).toBe(entries[victim].net);
+  });
+
+  it('counts entries without the record as measured (LUTs of before)', () => {
+    expect(predict(base, arch, { ownLayout: 'remove' }).ms).toBeCloseTo(predict(base, arch).ms, 12);
+  });
+
+  it('leaves a calibrated LUT to its calibration', () => {
+    const calibration = { baseMs: 0.02, perOpMs: 0, perByteMs: 0, fittedOn: 5, rmsErrorPct: 1, source: 's', createdAt: '2025-01-01T00:00:00.000Z' };
+    expect(predict({ ...lut, calibration }, arch, { ownLayout: 'remove' }).ms).toBeCloseTo(predict({ ...lut, calibration }, arch).ms, 12);
   });
 });
