@@ -30,6 +30,9 @@ export interface KernelPoint {
   unitsMs: number;
   nodes: number;
   unitKernels: number;
+  /** Σ of the NCHWc reorder kernels (ort-cpu) in the network, and in its units alone, ms. */
+  networkReordersMs: number;
+  unitReordersMs: number;
 }
 
 /** Markdown lines (a per-op table over all `archs`, then one line per network) and the points. */
@@ -55,7 +58,8 @@ export async function kernelBreakdown(archs: Architecture[], wasm: boolean, labe
     add(netOps, byOp(net));
     add(unitOps, byOp(units));
     const sum = (ks: ProfiledKernel[]) => ks.reduce((t, k) => t + k.minUs, 0) / 1000;
-    points.push({ name: arch.name, networkMs: sum(net), unitsMs: sum(units), nodes: net.length, unitKernels: units.length });
+    const reorders = (ks: ProfiledKernel[]) => sum(ks.filter((k) => /^Reorder(Input|Output)$/.test(k.op)));
+    points.push({ name: arch.name, networkMs: sum(net), unitsMs: sum(units), nodes: net.length, unitKernels: units.length, networkReordersMs: reorders(net), unitReordersMs: reorders(units) });
     process.stderr.write(`kernels ${points.length}/${archs.length}: network ${sum(net).toFixed(3)} ms, units ${sum(units).toFixed(3)} ms\n`);
   }
   const ops = [...new Set([...netOps.keys(), ...unitOps.keys()])].sort((a, b) => (netOps.get(b) ?? 0) + (unitOps.get(b) ?? 0) - (netOps.get(a) ?? 0) - (unitOps.get(a) ?? 0));

@@ -253,6 +253,8 @@ for (const protocolName of protocolNames) {
           ['prediction', picked.map((p) => p.predicted)],
           ...(hasOwnLayout ? [['plain sum less units\' own reorders', picked.map((p) => p.plainLessLayout)]] : []),
           ['Σ unit kernels', kb.points.map((k) => k.unitsMs)],
+          // The layout correction at kernel level: each unit without its own reorders, plus the reorders the network runs.
+          ['Σ unit kernels less their reorders plus the network\'s', kb.points.map((k) => k.unitsMs - k.unitReordersMs + k.networkReordersMs)],
           ['wall clock', picked.map((p) => p.measured)],
         ].map(([label, xs]) => {
           const errs = (xs as number[]).map((x, i) => errorPct(x, kb.points[i].networkMs));
