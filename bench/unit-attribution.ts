@@ -4,7 +4,8 @@
  * quiet runs) and sets against them the plain sum less two per-unit costs measured now, in this process:
  *
  * - own reorders: the NCHWc reorders each unit's one-unit model ran (src/profile/own-layout.ts: onnxruntime's
- *   profiler, fastest of 20 runs; what `nas profile` now records per entry on ort-cpu);
+ *   profiler, fastest of 20 runs; what `nas profile` now records per entry on ort-cpu), those at the unit's
+ *   edges and all;
  * - boundary: an Identity on the unit's output shape less an Identity on 1x1x1x1 (10th percentile of 300 runs
  *   each): what moving a tensor of the unit's output size through one session run costs, which each unit pays
  *   and a network pays once.
@@ -68,29 +69,35 @@ const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
 const load0 = loadavg();
 const base = withBoundary ? await p10(overheadModel([1, 1, 1, 1])) : 0;
 const boundary = new Map<string, number>();
-const reorders = new Map<string, number>();
-const rows: { set: string; measured: number; plain: number; reorderMs: number; boundaryMs: number }[] = [];
+const reorders = new Map<string, { all: number; edges: number }>();
+const rows: { set: string; measured: number; plain: number; reorderMs: number; edgeMs: number; boundaryMs: number }[] = [];
 for (const arch of archs) {
   const p = run.points.find((q) => q.name === arch.name);
   if (!p) throw new Error(`${file} has no point for ${arch.name}: not the run these arguments rebuild`);
   let reorderMs = 0;
+  let edgeMs = 0;
   let boundaryMs = 0;
   for (const { inst } of lutInstances(arch)) {
     const key = opKey(inst);
-    if (!reorders.has(key)) reorders.set(key, (await measureOwnLayout(opModel(inst))).kernelMs);
-    reorderMs += reorders.get(key)!;
+    if (!reorders.has(key)) {
+      const own = await measureOwnLayout(opModel(inst));
+      reorders.set(key, { all: own.kernelMs, edges: own.edgeMs ?? 0 });
+    }
+    reorderMs += reorders.get(key)!.all;
+    edgeMs += reorders.get(key)!.edges;
     if (!withBoundary) continue;
     const out = outputShape(inst.spec, inst.input);
     const sk = out.join('x');
     if (!boundary.has(sk)) boundary.set(sk, Math.max(0, (await p10(overheadModel([...out] as unknown as Shape))) - base));
     boundaryMs += boundary.get(sk)!;
   }
-  rows.push({ set: p.set, measured: p.measured, plain: p.plain, reorderMs, boundaryMs });
+  rows.push({ set: p.set, measured: p.measured, plain: p.plain, reorderMs, edgeMs, boundaryMs });
 }
 
 const variants: [string, (r: (typeof rows)[number]) => number][] = [
   ['plain sum (as the run predicted)', (r) => r.plain],
-  ['less units\' own reorders', (r) => r.plain - r.reorderMs],
+  ['less units\' own reorders at their edges', (r) => r.plain - r.edgeMs],
+  ['less all units\' own reorders', (r) => r.plain - r.reorderMs],
   ...(withBoundary
     ? ([
         ['less boundary', (r) => r.plain - r.boundaryMs],

@@ -37,6 +37,9 @@ export interface LutOwnLayout {
   reorders: number;
   /** Σ of their times, each its fastest of `runs` profiled runs, ms. */
   kernelMs: number;
+  /** Those at the model's edges (reading a graph input, writing a graph output): what only a unit alone pays. Absent in records before they were told apart. */
+  edgeReorders?: number;
+  edgeMs?: number;
   runs: number;
 }
 

@@ -81,17 +81,24 @@ export interface PredictOptions {
   /** false skips the per-block list (searches only need the total). */
   breakdown?: boolean;
   /**
-   * 'remove': count each entry without the NCHWc reorders its one-unit model ran (entry.ownLayout, ort-cpu
-   * LUTs that recorded them; entries without the record count as measured). Plain sum only: a calibration
-   * fitted its own per-op costs. Default 'keep' (docs/benchmarks.md, "Where ort-cpu's over-prediction of the
-   * cell spaces comes from", says why it is not the default).
+   * Count each entry without the NCHWc reorders its one-unit model ran (entry.ownLayout, ort-cpu LUTs that
+   * recorded them): 'edges' those at its input and output only (a network of NCHWc units runs none there),
+   * 'all' every one. Entries without the record count as measured. Plain sum only: a calibration fitted its
+   * own per-op costs. Default 'keep' (docs/benchmarks.md, "Where ort-cpu's over-prediction of the cell spaces
+   * comes from", says why it is not the default).
    */
-  ownLayout?: 'keep' | 'remove';
+  ownLayout?: OwnLayoutMode;
 }
 
-/** The plain-sum figure an entry counts as (its net; less its own reorders with ownLayout 'remove'). */
-export function entryNet(entry: LutEntry, ownLayout: 'keep' | 'remove' = 'keep'): number {
-  return ownLayout === 'remove' && entry.ownLayout ? Math.max(0, entry.net - entry.ownLayout.kernelMs) : entry.net;
+export type OwnLayoutMode = 'keep' | 'edges' | 'all';
+
+/** The plain-sum figure an entry counts as: its net, less its own reorders as `ownLayout` says. */
+export function entryNet(entry: LutEntry, ownLayout: OwnLayoutMode = 'keep'): number {
+  const own = entry.ownLayout;
+  if (ownLayout === 'keep' || !own) return entry.net;
+  // A record from before edges were told apart: its edge reorders are unknown, so nothing is removed.
+  const ms = ownLayout === 'all' ? own.kernelMs : (own.edgeMs ?? 0);
+  return Math.max(0, entry.net - ms);
 }
 
 export function predict(lut: Lut, arch: Architecture, opts: PredictOptions = {}): Prediction {

@@ -6,14 +6,14 @@
  * edges of its NCHWc regions. A unit timed alone converts its own input and output (and around any op inside
  * it that has no NCHWc kernel); a network of such units converts only where its layout changes. How much of a
  * unit's figure is its own conversion is therefore a property of the unit worth keeping beside its time: a
- * prediction can count the unit without it (`predict(..., { ownLayout: 'remove' })`), and the attribution
+ * prediction can count the unit without it (`predict(..., { ownLayout: 'edges' | 'all' })`), and the attribution
  * bench (bench/unit-attribution.ts) sets it against the networks. The figure is each reorder kernel's fastest
  * of RUNS profiled runs at 1 thread: what the kernel costs when nothing else takes the core.
  */
 import type { DeviceInfo, ModelUnderTest } from '../../devices/types.js';
 import type { LutOwnLayout } from '../../lut/format.js';
 import { ortProfileModel, type ProfiledKernel } from '../onnx/ort-profile.js';
-import { isReorder } from '../onnx/partition.js';
+import { isReorder, ortOptimizedModelNodes, type OptimizedNode } from '../onnx/partition.js';
 
 const RUNS = 20;
 
@@ -26,14 +26,30 @@ export function recordsOwnLayout(info: DeviceInfo): boolean {
   return info.runtime === 'onnxruntime-node' && info.ep === 'cpu' && o.graphOptimizationLevel === 'all' && o.threads === 1;
 }
 
-/** The reorders among a profile's kernels, summed (fastest run each). */
-export function ownLayoutOf(kernels: readonly ProfiledKernel[]): LutOwnLayout {
-  // onnxruntime's profiler names the op without its domain (ReorderInput); the optimised graph with it.
-  const reorders = kernels.filter((k) => isReorder(k.op) || isReorder(`com.microsoft.nchwc:${k.op}`));
-  return { reorders: reorders.length, kernelMs: reorders.reduce((t, k) => t + k.minUs, 0) / 1000, runs: RUNS };
+/**
+ * The names of the reorders at the model's edges: a ReorderInput that reads a graph input, a ReorderOutput that
+ * writes a graph output. Those are the conversions a unit pays only because it runs alone; a reorder inside
+ * the unit (around an op without an NCHWc kernel: a channel split, a shuffle) is one its network runs too.
+ */
+export function edgeReorders(nodes: readonly OptimizedNode[]): Set<string> {
+  const produced = new Set(nodes.flatMap((n) => n.outputs));
+  const consumed = new Set(nodes.flatMap((n) => n.inputs));
+  return new Set(
+    nodes.filter((n) => isReorder(n.op) && (n.op.endsWith('ReorderInput') ? !produced.has(n.inputs[0]) : !consumed.has(n.outputs[0]))).map((n) => n.name),
+  );
 }
 
-/** Profiles the unit's model (RUNS runs) and returns its own reorders. */
+/** The reorders among a profile's kernels, summed (fastest run each); `edges`: the names of those at the model's edges. */
+export function ownLayoutOf(kernels: readonly ProfiledKernel[], edges: ReadonlySet<string>): LutOwnLayout {
+  // onnxruntime's profiler names the op without its domain (ReorderInput); the optimised graph with it.
+  const reorders = kernels.filter((k) => isReorder(k.op) || isReorder(`com.microsoft.nchwc:${k.op}`));
+  const atEdges = reorders.filter((k) => edges.has(k.name));
+  const ms = (ks: ProfiledKernel[]) => ks.reduce((t, k) => t + k.minUs, 0) / 1000;
+  return { reorders: reorders.length, kernelMs: ms(reorders), edgeReorders: atEdges.length, edgeMs: ms(atEdges), runs: RUNS };
+}
+
+/** Profiles the unit's model (RUNS runs) and returns its own reorders, those at its edges told apart by its optimised graph. */
 export async function measureOwnLayout(model: ModelUnderTest): Promise<LutOwnLayout> {
-  return ownLayoutOf(await ortProfileModel(model.onnx, model.inputs, 'all', RUNS));
+  const { nodes } = await ortOptimizedModelNodes(model.onnx, 'all', { label: model.key });
+  return ownLayoutOf(await ortProfileModel(model.onnx, model.inputs, 'all', RUNS), edgeReorders(nodes));
 }

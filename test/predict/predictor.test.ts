@@ -150,29 +150,33 @@ describe("predicting without the units' own NCHWc reorders", () => {
   const space = createMbv2Space({ resolution: 64 });
   const arch = space.build(space.sample(new Rng(5)));
   const base = syntheticLut();
-  // Every entry records reorders worth 10% of its figure, one entry more than its figure (clamped at 0).
-  const entries = Object.fromEntries(Object.entries(base.entries).map(([k, e]) => [k, { ...e, ownLayout: { reorders: 2, kernelMs: 0.1 * e.net, runs: 20 } }]));
+  // Every entry records reorders worth 10% of its figure, 6% at its edges; one entry more than its figure (clamped at 0).
+  const entries = Object.fromEntries(
+    Object.entries(base.entries).map(([k, e]) => [k, { ...e, ownLayout: { reorders: 3, kernelMs: 0.1 * e.net, edgeReorders: 2, edgeMs: 0.06 * e.net, runs: 20 } }]),
+  );
   const victim = opKey(lutInstances(arch)[0].inst);
-  entries[victim] = { ...entries[victim], ownLayout: { reorders: 2, kernelMs: entries[victim].net + 1, runs: 20 } };
+  entries[victim] = { ...entries[victim], ownLayout: { reorders: 2, kernelMs: entries[victim].net + 1, edgeReorders: 2, edgeMs: entries[victim].net + 1, runs: 20 } };
   const lut: Lut = { ...base, entries };
+  const expected = (share: number) => lut.overhead.median + lutInstances(arch).reduce((s, { inst }) => s + (opKey(inst) === victim ? 0 : share * base.entries[opKey(inst)].net), 0);
 
-  it('keeps them by default and removes them on request, entry by entry', () => {
+  it('keeps them by default and removes those at the edges, or all, on request, entry by entry', () => {
     expect(predict(lut, arch).ms).toBeCloseTo(predict(base, arch).ms, 12);
-    const removed = predict(lut, arch, { ownLayout: 'remove' });
-    const expected =
-      lut.overhead.median + lutInstances(arch).reduce((s, { inst }) => s + (opKey(inst) === victim ? 0 : 0.9 * base.entries[opKey(inst)].net), 0);
-    expect(removed.ms).toBeCloseTo(expected, 12);
-    expect(removed.blocks[0].ms).toBe(0);
-    expect(entryNet(entries[victim], 'remove')).toBe(0);
+    expect(predict(lut, arch, { ownLayout: 'all' }).ms).toBeCloseTo(expected(0.9), 12);
+    expect(predict(lut, arch, { ownLayout: 'edges' }).ms).toBeCloseTo(expected(0.94), 12);
+    expect(predict(lut, arch, { ownLayout: 'all' }).blocks[0].ms).toBe(0);
+    expect(entryNet(entries[victim], 'edges')).toBe(0);
     expect(entryNet(entries[victim])).toBe(entries[victim].net);
   });
 
-  it('counts entries without the record as measured (LUTs of before)', () => {
-    expect(predict(base, arch, { ownLayout: 'remove' }).ms).toBeCloseTo(predict(base, arch).ms, 12);
+  it('counts entries without the record as measured (LUTs of before), and removes no edges a record does not tell apart', () => {
+    expect(predict(base, arch, { ownLayout: 'all' }).ms).toBeCloseTo(predict(base, arch).ms, 12);
+    const e = { ...base.entries[victim], ownLayout: { reorders: 2, kernelMs: 0.001, runs: 20 } };
+    expect(entryNet(e, 'edges')).toBe(e.net);
+    expect(entryNet(e, 'all')).toBeCloseTo(e.net - 0.001, 12);
   });
 
   it('leaves a calibrated LUT to its calibration', () => {
     const calibration = { baseMs: 0.02, perOpMs: 0, perByteMs: 0, fittedOn: 5, rmsErrorPct: 1, source: 's', createdAt: '2025-01-01T00:00:00.000Z' };
-    expect(predict({ ...lut, calibration }, arch, { ownLayout: 'remove' }).ms).toBeCloseTo(predict({ ...lut, calibration }, arch).ms, 12);
+    expect(predict({ ...lut, calibration }, arch, { ownLayout: 'all' }).ms).toBeCloseTo(predict({ ...lut, calibration }, arch).ms, 12);
   });
 });

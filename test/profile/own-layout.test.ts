@@ -10,7 +10,8 @@ import { validateLut } from '../../lut/validate.js';
 import { opKey } from '../../src/core/keys.js';
 import { instance, type OpInstance } from '../../src/core/ops.js';
 import type { ProfiledKernel } from '../../src/onnx/ort-profile.js';
-import { measureOwnLayout, ownLayoutOf, recordsOwnLayout } from '../../src/profile/own-layout.js';
+import type { OptimizedNode } from '../../src/onnx/partition.js';
+import { edgeReorders, measureOwnLayout, ownLayoutOf, recordsOwnLayout } from '../../src/profile/own-layout.js';
 import { profile } from '../../src/profile/profiler.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'own-layout-'));
@@ -21,10 +22,26 @@ const info = (runtime: string, options: Record<string, unknown>): DeviceInfo =>
   ({ device: 'x', runtime, runtimeVersion: '1', ep: runtime === 'onnxruntime-node' ? 'cpu' : 'wasm', options, host: { cpu: 'c', cores: 2, os: 'linux', node: 'v20' }, timing: 't' }) as DeviceInfo;
 
 describe("a unit's own NCHWc reorders", () => {
-  it('sums the reorder kernels of a profile, with or without their domain, and nothing else', () => {
-    const own = ownLayoutOf([kernel('ReorderInput', 3), kernel('Conv', 50), kernel('com.microsoft.nchwc:ReorderOutput', 4), kernel('Relu', 2)]);
-    expect(own).toEqual({ reorders: 2, kernelMs: 0.007, runs: 20 });
-    expect(ownLayoutOf([kernel('Gemm', 9)])).toEqual({ reorders: 0, kernelMs: 0, runs: 20 });
+  it('sums the reorder kernels of a profile, with or without their domain, and nothing else; edges apart', () => {
+    const ks = [kernel('ReorderInput', 3), kernel('Conv', 50), kernel('com.microsoft.nchwc:ReorderOutput', 4), kernel('Relu', 2)];
+    expect(ownLayoutOf(ks, new Set(['ReorderInput']))).toEqual({ reorders: 2, kernelMs: 0.007, edgeReorders: 1, edgeMs: 0.003, runs: 20 });
+    expect(ownLayoutOf([kernel('Gemm', 9)], new Set())).toEqual({ reorders: 0, kernelMs: 0, edgeReorders: 0, edgeMs: 0, runs: 20 });
+  });
+
+  it('tells the reorders at a model\'s edges from those inside it', () => {
+    const node = (name: string, op: string, inputs: string[], outputs: string[]): OptimizedNode => ({ name, op, inputs, outputs });
+    const NCHWC = 'com.microsoft.nchwc';
+    // x → ReorderInput → Conv → ReorderOutput → Slice → ReorderInput → Conv → ReorderOutput → y
+    const nodes = [
+      node('in0', `${NCHWC}:ReorderInput`, ['x'], ['a']),
+      node('c0', `${NCHWC}:Conv`, ['a', 'w0'], ['b']),
+      node('out0', `${NCHWC}:ReorderOutput`, ['b'], ['c']),
+      node('s', 'Slice', ['c', 'st', 'en'], ['d']),
+      node('in1', `${NCHWC}:ReorderInput`, ['d'], ['e']),
+      node('c1', `${NCHWC}:Conv`, ['e', 'w1'], ['f']),
+      node('out1', `${NCHWC}:ReorderOutput`, ['f'], ['y']),
+    ];
+    expect([...edgeReorders(nodes)].sort()).toEqual(['in0', 'out1']);
   });
 
   it('is recorded on ort-cpu at level all with 1 thread only', () => {
@@ -43,8 +60,11 @@ describe.skipIf(ort !== true)(`own reorders measured on onnxruntime-node${ort ==
   it('a convolution alone converts into NCHWc and back; a Gemm runs no reorder', async () => {
     const own = await measureOwnLayout(opModel(conv));
     expect(own.reorders).toBeGreaterThanOrEqual(2);
+    // A lone convolution's reorders are all at its edges: its input converted in, its output back.
+    expect(own.edgeReorders).toBe(own.reorders);
+    expect(own.edgeMs).toBe(own.kernelMs);
     expect(Number.isFinite(own.kernelMs) && own.kernelMs > 0).toBe(true);
-    expect(await measureOwnLayout(opModel(linear))).toEqual({ reorders: 0, kernelMs: 0, runs: 20 });
+    expect(await measureOwnLayout(opModel(linear))).toEqual({ reorders: 0, kernelMs: 0, edgeReorders: 0, edgeMs: 0, runs: 20 });
   });
 
   it('nas profile on ort-cpu (1 thread) stores it in each entry, and the LUT validates', async () => {
@@ -58,7 +78,7 @@ describe.skipIf(ort !== true)(`own reorders measured on onnxruntime-node${ort ==
     }
     const lut = validateLut(JSON.parse(readFileSync(lutPath, 'utf8')), lutPath);
     expect(lut.entries[opKey(conv)].ownLayout!.reorders).toBeGreaterThanOrEqual(2);
-    expect(lut.entries[opKey(linear)].ownLayout).toEqual({ reorders: 0, kernelMs: 0, runs: 20 });
+    expect(lut.entries[opKey(linear)].ownLayout).toEqual({ reorders: 0, kernelMs: 0, edgeReorders: 0, edgeMs: 0, runs: 20 });
     // Not asked for: nothing recorded.
     const off = path.join(dir, 'off.lut.json');
     const d2 = await resolveDevice('ort-cpu', { threads: 1 });
