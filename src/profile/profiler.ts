@@ -60,7 +60,8 @@ export interface ProfileOptions {
   workerDevice?: WorkerDevice;
   /**
    * Record each entry's own NCHWc reorders (src/profile/own-layout.ts); default: where the device is
-   * ort-cpu at level all with 1 thread. One profiled session per unit, before its first round.
+   * ort-cpu at level all with 1 thread. One profiled session per unit, before its first round, in this
+   * process: pass false for a device that measures on another machine (a farm's).
    */
   ownLayout?: boolean;
 }
