@@ -11,6 +11,8 @@ import type { Architecture } from '../src/core/arch.js';
 import { lutInstances } from '../src/core/decompose.js';
 import { opKey } from '../src/core/keys.js';
 import { ortProfileModel, wasmProfileModel, type ProfiledKernel } from '../src/onnx/ort-profile.js';
+import { ortOptimizedModelNodes } from '../src/onnx/partition.js';
+import { edgeReorders } from '../src/profile/own-layout.js';
 import { networkModel, opModel } from '../export/model.js';
 
 const RUNS = 20;
@@ -30,12 +32,18 @@ export interface KernelPoint {
   unitsMs: number;
   nodes: number;
   unitKernels: number;
+  /** Σ of the NCHWc reorder kernels (ort-cpu) in the network, and in its units alone, ms. */
+  networkReordersMs: number;
+  unitReordersMs: number;
+  /** Those of the units' reorders at their models' edges (ort-cpu; 0 on wasm), ms. */
+  unitEdgeReordersMs: number;
 }
 
 /** Markdown lines (a per-op table over all `archs`, then one line per network) and the points. */
 export async function kernelBreakdown(archs: Architecture[], wasm: boolean, label: string): Promise<{ lines: string[]; points: KernelPoint[] }> {
   const profile = wasm ? wasmProfileModel : ortProfileModel;
   const unitCache = new Map<string, ProfiledKernel[]>();
+  const edgeCache = new Map<string, Set<string>>();
   const netOps = new Map<string, number>();
   const unitOps = new Map<string, number>();
   const add = (into: Map<string, number>, from: Map<string, number>) => from.forEach((v, k) => into.set(k, (into.get(k) ?? 0) + v));
@@ -44,18 +52,22 @@ export async function kernelBreakdown(archs: Architecture[], wasm: boolean, labe
     const model = networkModel(arch);
     const net = await profile(model.onnx, model.inputs, 'all', RUNS);
     const units: ProfiledKernel[] = [];
+    let unitEdgeUs = 0;
     for (const { inst } of lutInstances(arch)) {
       const key = opKey(inst);
       if (!unitCache.has(key)) {
         const m = opModel(inst);
         unitCache.set(key, await profile(m.onnx, m.inputs, 'all', RUNS));
+        edgeCache.set(key, wasm ? new Set() : edgeReorders((await ortOptimizedModelNodes(m.onnx, 'all', { label: key })).nodes));
       }
       units.push(...unitCache.get(key)!);
+      unitEdgeUs += unitCache.get(key)!.filter((k) => edgeCache.get(key)!.has(k.name)).reduce((t, k) => t + k.minUs, 0);
     }
     add(netOps, byOp(net));
     add(unitOps, byOp(units));
     const sum = (ks: ProfiledKernel[]) => ks.reduce((t, k) => t + k.minUs, 0) / 1000;
-    points.push({ name: arch.name, networkMs: sum(net), unitsMs: sum(units), nodes: net.length, unitKernels: units.length });
+    const reorders = (ks: ProfiledKernel[]) => sum(ks.filter((k) => /^Reorder(Input|Output)$/.test(k.op)));
+    points.push({ name: arch.name, networkMs: sum(net), unitsMs: sum(units), nodes: net.length, unitKernels: units.length, networkReordersMs: reorders(net), unitReordersMs: reorders(units), unitEdgeReordersMs: unitEdgeUs / 1000 });
     process.stderr.write(`kernels ${points.length}/${archs.length}: network ${sum(net).toFixed(3)} ms, units ${sum(units).toFixed(3)} ms\n`);
   }
   const ops = [...new Set([...netOps.keys(), ...unitOps.keys()])].sort((a, b) => (netOps.get(b) ?? 0) + (unitOps.get(b) ?? 0) - (netOps.get(a) ?? 0) - (unitOps.get(a) ?? 0));

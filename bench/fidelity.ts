@@ -165,6 +165,10 @@ for (const protocolName of protocolNames) {
       family: t.family,
       predicted,
       plain: predict(plainLut, t.arch).ms,
+      // The plain sum less each unit's own NCHWc reorders (ort-cpu LUTs record them: src/profile/own-layout.ts):
+      // those at its edges, and all of them.
+      plainLessEdges: predict(plainLut, t.arch, { ownLayout: 'edges' }).ms,
+      plainLessLayout: predict(plainLut, t.arch, { ownLayout: 'all' }).ms,
       plainFit: predict(plainFitLut, t.arch).ms,
       measured,
       remeasured: again?.[i].stats.median,
@@ -173,6 +177,7 @@ for (const protocolName of protocolNames) {
     };
   });
   type Point = (typeof points)[number];
+  const hasOwnLayout = Object.values(lut.entries).some((e) => e.ownLayout);
   const fmt = (a: Agreement) => `${a.n} | ${a.within5.toFixed(1)}% | ${a.within10.toFixed(1)}% | ${a.meanAbsErrorPct.toFixed(2)}% | ${a.maxAbsErrorPct.toFixed(1)}% | ${a.kendallTau.toFixed(3)} | ${a.spearmanRho.toFixed(3)}`;
   const bias = (ps: Point[]) => ps.reduce((s, p) => s + p.errorPct, 0) / ps.length;
   const rows = (label: string, ps: Point[]) => {
@@ -183,6 +188,14 @@ for (const protocolName of protocolNames) {
       out.push(`| ${label}, calibrated on plain random nets only | ${fmt(agreement(ps.map((p) => p.plainFit), ps.map((p) => p.measured)))} | ${b.toFixed(1)}% |`);
     }
     out.push(`| ${label}, plain sum | ${fmt(agreement(ps.map((p) => p.plain), ps.map((p) => p.measured)))} | |`);
+    if (hasOwnLayout)
+      for (const [what, of] of [
+        ['at their edges', (p: Point) => p.plainLessEdges],
+        ['all', (p: Point) => p.plainLessLayout],
+      ] as const) {
+        const b = ps.reduce((sum, p) => sum + errorPct(of(p), p.measured), 0) / ps.length;
+        out.push(`| ${label}, plain sum less units' own reorders (${what}) | ${fmt(agreement(ps.map(of), ps.map((p) => p.measured)))} | ${b.toFixed(1)}% |`);
+      }
     if (again) out.push(`| ${label}, second measurement vs first | ${fmt(agreement(ps.map((p) => p.remeasured!), ps.map((p) => p.measured)))} | |`);
     return out;
   };
@@ -244,7 +257,16 @@ for (const protocolName of protocolNames) {
         // The prediction against the network's own kernels: the comparison a loaded machine leaves standing.
         ...[
           ['prediction', picked.map((p) => p.predicted)],
+          ...(hasOwnLayout
+            ? [
+                ['plain sum less units\' own reorders at their edges', picked.map((p) => p.plainLessEdges)],
+                ['plain sum less all units\' own reorders', picked.map((p) => p.plainLessLayout)],
+              ]
+            : []),
           ['Σ unit kernels', kb.points.map((k) => k.unitsMs)],
+          // The layout correction at kernel level: each unit without its own reorders, plus the reorders the network runs.
+          ['Σ unit kernels less their reorders plus the network\'s', kb.points.map((k) => k.unitsMs - k.unitReordersMs + k.networkReordersMs)],
+          ['Σ unit kernels less their reorders at their edges', kb.points.map((k) => k.unitsMs - k.unitEdgeReordersMs)],
           ['wall clock', picked.map((p) => p.measured)],
         ].map(([label, xs]) => {
           const errs = (xs as number[]).map((x, i) => errorPct(x, kb.points[i].networkMs));

@@ -24,6 +24,23 @@ export interface LutEntry extends Measurement {
   noise?: NoiseReading;
   /** Only on ONNX unit entries (key onnx:…): what the unit runs, so a LUT says what its unit keys are. */
   unit?: LutUnit;
+  /**
+   * ort-cpu at level `all`, 1 thread (src/profile/own-layout.ts): the NCHWc reorders the entry's one-unit
+   * model ran, which its figure includes. Absent in LUTs measured before it was recorded and on other devices.
+   */
+  ownLayout?: LutOwnLayout;
+}
+
+/** A unit's own NCHWc layout conversions (ReorderInput / ReorderOutput kernels) as onnxruntime's profiler timed them. */
+export interface LutOwnLayout {
+  /** Reorder kernels in the one-unit model (0: it ran none). */
+  reorders: number;
+  /** Σ of their times, each its fastest of `runs` profiled runs, ms. */
+  kernelMs: number;
+  /** Those at the model's edges (reading a graph input, writing a graph output): what only a unit alone pays. Absent in records before they were told apart. */
+  edgeReorders?: number;
+  edgeMs?: number;
+  runs: number;
 }
 
 /** A unit of an ONNX file (src/onnx/): the file's ops in one runtime kernel, with its tensors' shapes. */

@@ -14,7 +14,7 @@ import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
 import { activationBytes, type OpInstance } from '../core/ops.js';
 import type { LatencyStats } from '../../devices/types.js';
-import type { Lut } from '../../lut/format.js';
+import type { Lut, LutEntry } from '../../lut/format.js';
 import { classScale } from './context.js';
 import { contextClass } from '../core/context-class.js';
 
@@ -77,9 +77,33 @@ export function missingInstances(lut: Lut, arch: Architecture): { key: string; i
   return [...missing].map(([key, inst]) => ({ key, inst }));
 }
 
-/** `breakdown: false` skips the per-block list (searches only need the total). */
-export function predict(lut: Lut, arch: Architecture, opts: { breakdown?: boolean } = {}): Prediction {
+export interface PredictOptions {
+  /** false skips the per-block list (searches only need the total). */
+  breakdown?: boolean;
+  /**
+   * Count each entry without the NCHWc reorders its one-unit model ran (entry.ownLayout, ort-cpu LUTs that
+   * recorded them): 'edges' those at its input and output only (a network of NCHWc units runs none there),
+   * 'all' every one. Entries without the record count as measured. Plain sum only: a calibration fitted its
+   * own per-op costs. Default 'keep' (docs/benchmarks.md, "Where ort-cpu's over-prediction of the cell spaces
+   * comes from", says why it is not the default).
+   */
+  ownLayout?: OwnLayoutMode;
+}
+
+export type OwnLayoutMode = 'keep' | 'edges' | 'all';
+
+/** The plain-sum figure an entry counts as: its net, less its own reorders as `ownLayout` says. */
+export function entryNet(entry: LutEntry, ownLayout: OwnLayoutMode = 'keep'): number {
+  const own = entry.ownLayout;
+  if (ownLayout === 'keep' || !own) return entry.net;
+  // A record from before edges were told apart: its edge reorders are unknown, so nothing is removed.
+  const ms = ownLayout === 'all' ? own.kernelMs : (own.edgeMs ?? 0);
+  return Math.max(0, entry.net - ms);
+}
+
+export function predict(lut: Lut, arch: Architecture, opts: PredictOptions = {}): Prediction {
   const breakdown = opts.breakdown ?? true;
+  const ownLayout = opts.ownLayout ?? 'keep';
   const parts = lutInstances(arch);
   const blocks: BlockPrediction[] = [];
   let variance = lut.overhead.std ** 2;
@@ -94,7 +118,7 @@ export function predict(lut: Lut, arch: Architecture, opts: { breakdown?: boolea
       if (!missing.some((m) => m.key === key)) missing.push({ key, inst });
       continue;
     }
-    const value = cal ? classScale(cal, contextClass(inst.spec)) * entry.stats.median - cal.perOpMs - cal.perByteMs * activationBytes(inst) : entry.net;
+    const value = cal ? classScale(cal, contextClass(inst.spec)) * entry.stats.median - cal.perOpMs - cal.perByteMs * activationBytes(inst) : entryNet(entry, ownLayout);
     ms += value;
     variance += entry.stats.std ** 2;
     ciVariance += halfWidth(entry.stats) ** 2;

@@ -16,11 +16,12 @@ import { FreshProcessTimer, type WorkerDevice } from '../../devices/round-worker
 import { measureInRounds, measureModel, needsAnotherRound, roundCount, timeRound, type RoundedResult, type RoundRecord } from '../../devices/rounds.js';
 import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { opModel, overheadModel } from '../../export/model.js';
-import type { LutEntry } from '../../lut/format.js';
+import type { LutEntry, LutOwnLayout } from '../../lut/format.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
 import type { OpInstance, Shape } from '../core/ops.js';
+import { measureOwnLayout, recordsOwnLayout } from './own-layout.js';
 import { PartialRounds } from './partial-rounds.js';
 
 export interface ProfileProgress {
@@ -57,6 +58,12 @@ export interface ProfileOptions {
   waitQuiet?: Pick<WaitQuietOptions, 'maxWaitMs' | 'pollMs'>;
   /** The registry name and options of `device`, for protocols that run rounds in fresh worker processes. */
   workerDevice?: WorkerDevice;
+  /**
+   * Record each entry's own NCHWc reorders (src/profile/own-layout.ts); default: where the device is
+   * ort-cpu at level all with 1 thread. One profiled session per unit, before its first round, in this
+   * process: pass false for a device that measures on another machine (a farm's).
+   */
+  ownLayout?: boolean;
 }
 
 export interface ProfileSummary {
@@ -168,6 +175,8 @@ async function profileWith(
   let current = '';
   // A one-op model is built once and kept until the entry's last round (exporting can cost as much as a round).
   const models = new Map<string, ModelUnderTest>();
+  const withLayout = options.ownLayout ?? recordsOwnLayout(info);
+  const layouts = new Map<string, LutOwnLayout>();
   await attempt(
     () => `measuring ${current} (${done + 1}/${instances.length}); ${summary.measured} entr${summary.measured === 1 ? 'y' : 'ies'} measured in this run`,
     lutPath,
@@ -181,7 +190,11 @@ async function profileWith(
           current = key;
           const t0 = performance.now();
           let model = models.get(key);
-          if (!model) models.set(key, (model = opModel(inst, { seed })));
+          if (!model) {
+            models.set(key, (model = opModel(inst, { seed })));
+            // Outside the timed round: the profiled session is a separate one.
+            if (withLayout && !layouts.has(key)) layouts.set(key, await measureOwnLayout(model));
+          }
           const round = await timeOne(model);
           measuringMs += performance.now() - t0;
           roundsTaken++;
@@ -196,8 +209,12 @@ async function profileWith(
         // With one round an entry is complete when its round is: nothing to keep aside.
         onRound: ({ key }, rounds) => roundCount(protocol) > 1 && needsAnotherRound(rounds, protocol) && partial.set(key, rounds),
         onComplete: ({ key }, result) => {
-          store.put(key, entryFromRounds(result, overhead.median));
+          const entry = entryFromRounds(result, overhead.median);
+          const own = layouts.get(key);
+          if (own) entry.ownLayout = own;
+          store.put(key, entry);
           models.delete(key);
+          layouts.delete(key);
           partial.delete(key);
           summary.measured++;
           done++;

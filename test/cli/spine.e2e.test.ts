@@ -72,6 +72,16 @@ describe('spine CLI on onnxruntime-node CPU', () => {
     expect(doc.device.options.threads).toBe(1);
     const pred = JSON.parse(runCli(['predict', '--lut', lut, '--published', 'MobileNetV2-1.0', '--resolution', '32', '--json']).stdout);
     expect(pred.predictions[0].ms).toBeGreaterThan(0);
+    // The LUT recorded each unit's own NCHWc reorders; counting the units without them takes them off the sum.
+    const entries = Object.values(JSON.parse(readFileSync(lut, 'utf8')).entries) as { ownLayout?: { reorders: number; kernelMs: number; edgeMs: number } }[];
+    expect(entries.every((e) => e.ownLayout && e.ownLayout.edgeMs <= e.ownLayout.kernelMs)).toBe(true);
+    expect(entries.some((e) => e.ownLayout!.reorders > 0)).toBe(true);
+    const lessAll = JSON.parse(runCli(['predict', '--lut', lut, '--published', 'MobileNetV2-1.0', '--resolution', '32', '--own-layout', 'all', '--json']).stdout);
+    const lessEdges = JSON.parse(runCli(['predict', '--lut', lut, '--published', 'MobileNetV2-1.0', '--resolution', '32', '--own-layout', 'edges', '--json']).stdout);
+    expect(lessAll.ownLayout).toBe('all');
+    expect(lessAll.predictions[0].ms).toBeLessThan(pred.predictions[0].ms);
+    expect(lessEdges.predictions[0].ms).toBeLessThanOrEqual(pred.predictions[0].ms);
+    expect(lessEdges.predictions[0].ms).toBeGreaterThanOrEqual(lessAll.predictions[0].ms);
     const onnxFile = path.join(dir, 'nets', 'mbv2.onnx');
     const exp = runCli(['export', '--published', 'MobileNetV2-1.0', '--resolution', '32', '--out', onnxFile, '--json']);
     expect(exp.code, exp.stderr).toBe(0);

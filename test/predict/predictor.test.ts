@@ -6,7 +6,7 @@ import { Rng } from '../../src/core/rng.js';
 import { fitCalibration, lutSums } from '../../src/predict/calibrate.js';
 import { contextClass, contextVariants, parseContextClassList, withContextClass } from '../../src/core/context-class.js';
 import { chooseContextFit } from '../../src/predict/context-fit.js';
-import { MissingEntriesError, missingInstances, predict } from '../../src/predict/predictor.js';
+import { entryNet, MissingEntriesError, missingInstances, predict } from '../../src/predict/predictor.js';
 import { createMbv2Space } from '../../src/spaces/mbv2.js';
 import { syntheticLut as syntheticFixture } from './fixtures/synthetic-lut.js';
 import type { Lut } from '../../lut/format.js';
@@ -143,5 +143,40 @@ describe('LUT predictor', () => {
       const inst = parseOpKey(key);
       expect((c.scale ?? 1) * e.stats.median - c.perOpMs - c.perByteMs * activationBytes(inst)).toBeGreaterThanOrEqual(0);
     }
+  });
+});
+
+describe("predicting without the units' own NCHWc reorders", () => {
+  const space = createMbv2Space({ resolution: 64 });
+  const arch = space.build(space.sample(new Rng(5)));
+  const base = syntheticLut();
+  // Every entry records reorders worth 10% of its figure, 6% at its edges; one entry more than its figure (clamped at 0).
+  const entries = Object.fromEntries(
+    Object.entries(base.entries).map(([k, e]) => [k, { ...e, ownLayout: { reorders: 3, kernelMs: 0.1 * e.net, edgeReorders: 2, edgeMs: 0.06 * e.net, runs: 20 } }]),
+  );
+  const victim = opKey(lutInstances(arch)[0].inst);
+  entries[victim] = { ...entries[victim], ownLayout: { reorders: 2, kernelMs: entries[victim].net + 1, edgeReorders: 2, edgeMs: entries[victim].net + 1, runs: 20 } };
+  const lut: Lut = { ...base, entries };
+  const expected = (share: number) => lut.overhead.median + lutInstances(arch).reduce((s, { inst }) => s + (opKey(inst) === victim ? 0 : share * base.entries[opKey(inst)].net), 0);
+
+  it('keeps them by default and removes those at the edges, or all, on request, entry by entry', () => {
+    expect(predict(lut, arch).ms).toBeCloseTo(predict(base, arch).ms, 12);
+    expect(predict(lut, arch, { ownLayout: 'all' }).ms).toBeCloseTo(expected(0.9), 12);
+    expect(predict(lut, arch, { ownLayout: 'edges' }).ms).toBeCloseTo(expected(0.94), 12);
+    expect(predict(lut, arch, { ownLayout: 'all' }).blocks[0].ms).toBe(0);
+    expect(entryNet(entries[victim], 'edges')).toBe(0);
+    expect(entryNet(entries[victim])).toBe(entries[victim].net);
+  });
+
+  it('counts entries without the record as measured (LUTs of before), and removes no edges a record does not tell apart', () => {
+    expect(predict(base, arch, { ownLayout: 'all' }).ms).toBeCloseTo(predict(base, arch).ms, 12);
+    const e = { ...base.entries[victim], ownLayout: { reorders: 2, kernelMs: 0.001, runs: 20 } };
+    expect(entryNet(e, 'edges')).toBe(e.net);
+    expect(entryNet(e, 'all')).toBeCloseTo(e.net - 0.001, 12);
+  });
+
+  it('leaves a calibrated LUT to its calibration', () => {
+    const calibration = { baseMs: 0.02, perOpMs: 0, perByteMs: 0, fittedOn: 5, rmsErrorPct: 1, source: 's', createdAt: '2025-01-01T00:00:00.000Z' };
+    expect(predict({ ...lut, calibration }, arch, { ownLayout: 'all' }).ms).toBeCloseTo(predict({ ...lut, calibration }, arch).ms, 12);
   });
 });

@@ -4,7 +4,7 @@ import { ms, table } from '../../core/format.js';
 import { emit, log } from '../output.js';
 import { onnxOptions, predictOnnxFiles } from './onnx-units.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol, type DeviceArgs, type ProtocolArgs } from './common.js';
-import type { Prediction } from '../../predict/predictor.js';
+import type { OwnLayoutMode, Prediction } from '../../predict/predictor.js';
 import { formatCount } from '../../core/format.js';
 import type { GraphMetrics } from '../../core/arch-metrics.js';
 
@@ -21,6 +21,7 @@ interface PredictArgs extends DeviceArgs, ProtocolArgs {
   onnx?: string[];
   inputShape?: string[];
   top: number;
+  ownLayout: OwnLayoutMode;
 }
 
 function render(p: Prediction, m: GraphMetrics, withBlocks: boolean): string {
@@ -40,6 +41,11 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .option('top', { type: 'number', default: 20, describe: '--onnx: how many of the slowest units to list' })
       .option('lut', { type: 'string', demandOption: true, describe: 'LUT file' })
       .option('profile-missing', { type: 'boolean', default: false, describe: 'measure missing LUT entries now (on --device, which must match the LUT) and add them' })
+      .option('own-layout', {
+        choices: ['keep', 'edges', 'all'] as const,
+        default: 'keep' as const,
+        describe: "ort-cpu LUTs: count each entry without the NCHWc reorders its one-unit model ran (at its edges, or all); plain sum only (docs/benchmarks.md)",
+      })
       .example('$0 predict --lut cpu.lut.json --published MobileNetV2-1.0 --resolution 96', '')
       .example('$0 predict --lut cpu.lut.json --space mbv2 --resolution 96 --random 5 --seed 1', '')
       .example('$0 predict --lut cpu.lut.json --onnx det.onnx --input-shape x=1x3x640x640 --profile-missing --device cpu --threads 1', '') as never,
@@ -68,10 +74,10 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       }));
     }
     const { archMetrics } = await import('../../core/arch-metrics.js');
-    const predictions = archs.map((arch) => ({ arch, p: predict(lut, arch), m: archMetrics(arch) }));
+    const predictions = archs.map((arch) => ({ arch, p: predict(lut, arch, { ownLayout: a.ownLayout }), m: archMetrics(arch) }));
     emit(
       a,
-      { lut: { id: lut.id, path: a.lut, device: lut.device.device }, predictions: predictions.map(({ arch, p, m }) => ({ ...p, encoding: arch.space?.encoding, metrics: m })) },
+      { lut: { id: lut.id, path: a.lut, device: lut.device.device }, ownLayout: a.ownLayout, predictions: predictions.map(({ arch, p, m }) => ({ ...p, encoding: arch.space?.encoding, metrics: m })) },
       () => predictions.map(({ p, m }) => render(p, m, predictions.length === 1)).join(''),
     );
   },

@@ -34,6 +34,7 @@ interface ProfileArgs extends FarmArgs, DeviceArgs, ProtocolArgs {
   onnx?: string[];
   inputShape?: string[];
   waitQuiet?: number;
+  ownLayout: boolean;
   contextNets?: number;
   contextClasses?: string;
   calibrateWith?: string;
@@ -121,6 +122,11 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
   builder: (y) =>
     farmOptions(onnxProfileOptions(onnxOptions(protocolOptions(archSourceOptions(deviceOptions(y))))))
       .option('out', { type: 'string', demandOption: true, describe: 'LUT file to create or complete (e.g. cpu.lut.json)' })
+      .option('own-layout', {
+        type: 'boolean',
+        default: true,
+        describe: "ort-cpu at level all, 1 thread: record each entry's own NCHWc reorders (one profiled session per unit, src/profile/own-layout.ts); --no-own-layout skips it",
+      })
       .option('wait-quiet', {
         describe: 'pause before each pass of rounds while the machine is busy (load ≥ cores or CPU steal > 5%), at most this many seconds each time (bare flag: 600)',
         coerce: (v: unknown) => (v === undefined ? undefined : v === true || v === '' ? 600 : Number(v)),
@@ -177,6 +183,8 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         onNoise: (message) => log(message),
         waitQuiet: a.waitQuiet !== undefined ? { maxWaitMs: a.waitQuiet * 1000 } : undefined,
         workerDevice: { name: a.device, options: toDeviceOptions(a) },
+        // The reorders are profiled in this process: never for a farm's devices, which run elsewhere.
+        ownLayout: farm || !a.ownLayout ? false : undefined,
       });
       progress.stop();
       const calibration = plan.nets.length >= 3 ? await runCalibration(a.out, device, plan, label) : undefined;
