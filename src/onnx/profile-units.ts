@@ -8,7 +8,7 @@ import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../d
 import { overheadModel } from '../../export/model.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
-import { entryFromRounds } from '../profile/profiler.js';
+import { entryFromRounds } from '../../lut/entry.js';
 import { unitModel } from './extract.js';
 import type { LutUnit } from '../../lut/format.js';
 import { layoutModel, ownLayout, type LayoutUnit } from './layout.js';

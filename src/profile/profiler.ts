@@ -17,6 +17,7 @@ import { measureInRounds, measureModel, needsAnotherRound, roundCount, timeRound
 import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { opModel, overheadModel } from '../../export/model.js';
 import type { LutEntry, LutOwnLayout } from '../../lut/format.js';
+import { entryFromRounds } from '../../lut/entry.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
@@ -226,23 +227,6 @@ async function profileWith(
   if (!summary.interrupted) partial.remove();
   else partial.close();
   return { device: info, lutPath, lutId: store.id!, overheadMs: overhead.median, summary };
-}
-
-/** A LUT entry from a model's combined rounds (the round details only when there were several). */
-export function entryFromRounds(result: RoundedResult, overheadMs: number): LutEntry {
-  const entry: LutEntry = {
-    stats: result.stats,
-    net: Math.max(0, result.stats.median - overheadMs),
-    coldMs: result.coldMs,
-    setupMs: result.setupMs,
-    measuredAt: new Date().toISOString(),
-  };
-  if (result.rounds.length > 1) {
-    entry.rounds = result.rounds;
-    entry.spread = result.spread;
-  }
-  if (result.noise) entry.noise = result.noise;
-  return entry;
 }
 
 /**

@@ -1,0 +1,24 @@
+/**
+ * A LUT entry from a timing result. It lives beside the LUT format (not in the profiler) so that every
+ * profiler (the space's op profiler, the ONNX unit profiler) builds entries the same way without importing
+ * each other.
+ */
+import type { RoundedResult } from '../devices/rounds.js';
+import type { LutEntry } from './format.js';
+
+/** A LUT entry from a model's combined rounds (the round details only when there were several). */
+export function entryFromRounds(result: RoundedResult, overheadMs: number): LutEntry {
+  const entry: LutEntry = {
+    stats: result.stats,
+    net: Math.max(0, result.stats.median - overheadMs),
+    coldMs: result.coldMs,
+    setupMs: result.setupMs,
+    measuredAt: new Date().toISOString(),
+  };
+  if (result.rounds.length > 1) {
+    entry.rounds = result.rounds;
+    entry.spread = result.spread;
+  }
+  if (result.noise) entry.noise = result.noise;
+  return entry;
+}
