@@ -26,8 +26,54 @@ const args = await yargs(process.argv.slice(2))
   .option('runs', { type: 'number', default: 60, describe: 'timed runs of the darts net per measurement (mbv2 gets 5×)' })
   .option('seed', { type: 'number', default: 0 })
   .option('out', { type: 'string', default: 'out/bench/core-drift.json' })
+  .option('report', { type: 'string', describe: 'only print the tables of an earlier run\'s JSON' })
   .strict()
   .parse();
+
+type Stat = 'ms' | 'p10' | 'min';
+/** The spread split into its parts, per net and statistic: mean |log ratio| as %, over the pairs that share everything else. */
+function report(rows: Row[]): void {
+  const pct = (x: number) => `${(100 * (Math.exp(x) - 1)).toFixed(1)}%`;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const nets = [...new Set(rows.map((r) => r.net))];
+  const pins = [...new Set(rows.map((r) => r.pin))].filter((p) => !p.includes('+')).sort((a, b) => Number(a) - Number(b));
+  const find = (block: number, mode: string, pin: string, net: string) => rows.find((r) => r.block === block && r.mode === mode && r.pin === pin && r.net === net);
+  const blocks = [...new Set(rows.map((r) => r.block))];
+  console.log('| net | statistic | CPU: mean \\|cpu' + pins[1] + '/cpu' + pins[0] + '\\| (signed) | process: mean \\|fresh/long\\| (signed) | time: each series max/min over blocks, median | probe ms cpu' + pins.join('/cpu') + ' |');
+  console.log('|---|---|---|---|---|---|');
+  for (const net of nets)
+    for (const stat of ['ms', 'p10', 'min'] as Stat[]) {
+      const cpu: number[] = [];
+      const proc: number[] = [];
+      for (const b of blocks)
+        for (const mode of ['long', 'fresh']) {
+          const a = find(b, mode, pins[0], net);
+          const c = find(b, mode, pins[1], net);
+          if (a && c) cpu.push(Math.log(c[stat] / a[stat]));
+        }
+      for (const b of blocks)
+        for (const pin of pins) {
+          const l = find(b, 'long', pin, net);
+          const f = find(b, 'fresh', pin, net);
+          if (l && f) proc.push(Math.log(f[stat] / l[stat]));
+        }
+      const ranges: number[] = [];
+      for (const mode of ['long', 'fresh'])
+        for (const pin of pins) {
+          const xs = rows.filter((r) => r.mode === mode && r.pin === pin && r.net === net).map((r) => r[stat]);
+          if (xs.length > 1) ranges.push(Math.max(...xs) / Math.min(...xs));
+        }
+      ranges.sort((a, b) => a - b);
+      const probes = pins.map((p) => mean(rows.filter((r) => r.pin === p && r.net === net).map((r) => r.probeBefore)).toFixed(3));
+      console.log(
+        `| ${net} | ${stat === 'ms' ? 'median' : stat} | ${pct(mean(cpu.map(Math.abs)))} (${pct(mean(cpu))}) | ${pct(mean(proc.map(Math.abs)))} (${pct(mean(proc))}) | ${ranges[ranges.length >> 1].toFixed(2)}× | ${probes.join(' / ')} |`,
+      );
+    }
+}
+if (args.report) {
+  report(JSON.parse(readFileSync(args.report, 'utf8')).rows);
+  process.exit(0);
+}
 
 if (affinitySupport() !== true) throw new Error(String(affinitySupport()));
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim();
@@ -95,4 +141,5 @@ await timer.stop();
 await device.dispose();
 mkdirSync('out/bench', { recursive: true });
 writeFileSync(args.out, JSON.stringify({ cpus, rows }, null, 1));
+report(rows);
 console.log(`load at end ${loadavg()}; ${rows.length} measurements in ${((Date.now() - t0) / 1000).toFixed(0)} s → ${args.out}`);
