@@ -26,7 +26,7 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
   describe: "measure this machine's timing noise floor on a device (about a minute) and say whether it is fit for profiling",
   builder: (y) =>
     deviceOptions(y)
-      .option('seconds', { type: 'number', default: 50, describe: 'time budget of the check: exporting, setting up and timing the nets twice (runtime start-up comes on top)' })
+      .option('seconds', { type: 'number', default: 40, describe: 'time budget of the check: exporting, setting up, starting two worker processes and timing the nets three times (runtime start-up comes on top)' })
       .option('cpu', { type: 'string', describe: "pin the check (and its worker processes) as nas profile --cpu does: 'auto' or a CPU list, to see what pinning gives here" })
       .option('fail-if-noisy', { type: 'boolean', default: false, describe: 'exit with code 1 when the machine is not fit for profiling (for CI)' }) as never,
   handler: async (a) => {
