@@ -44,6 +44,7 @@ import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { resolveDevice } from '../devices/registry.js';
 import { timeModelsInRounds, type LazyModel } from '../devices/rounds.js';
+import { roundTimer } from '../devices/round-timer.js';
 import { DEFAULT_PROTOCOL, LEGACY_PROTOCOL, type DeviceOptions, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
 import { readLut, writeLut } from '../lut/store.js';
@@ -66,7 +67,7 @@ const args = await yargs(process.argv.slice(2))
   .option('other-options', { type: 'string', describe: 'JSON options of --other-space beyond its resolution, e.g. \'{"cells":8,"channels":16}\' (darts) or \'{"normalCells":2,"filters":16}\' (nasnet); default the space\'s own' })
   .option('calibrate', { type: 'number', default: 20, describe: 'random mbv2 nets the LUT is calibrated on; 0: no calibration, the plain LUT sum only' })
   .option('context', { type: 'boolean', default: true, describe: 'also calibrate on in-context variants of the calibration nets (per-class scales), reported beside the plain-net fit' })
-  .option('protocols', { type: 'string', default: 'rounds', describe: 'comma-separated: legacy (one round, as before), rounds (the default protocol)' })
+  .option('protocols', { type: 'string', default: 'rounds', describe: 'comma-separated: legacy (one round, as before), rounds (the default protocol), fresh (rounds in fresh worker processes), pinned (--cpu auto), fresh-pinned; pinning stays for the rest of the run, so list pinned ones last' })
   // Measures every network a second time, later: how well the runtime agrees with itself is the floor
   // under any prediction's agreement with it.
   .option('remeasure', { type: 'boolean', default: true })
@@ -77,7 +78,16 @@ const args = await yargs(process.argv.slice(2))
 
 const KERNEL_DEVICES: Record<string, boolean> = { cpu: false, 'ort-cpu': false, wasm: true };
 if (args.kernels > 0 && !Object.hasOwn(KERNEL_DEVICES, args.device)) throw new Error(`--kernels profiles with onnxruntime's profiler: ort-cpu or wasm only, got --device ${args.device}`);
-const PROTOCOLS: Record<string, TimingProtocol> = { legacy: LEGACY_PROTOCOL, rounds: DEFAULT_PROTOCOL };
+// fresh: every pass of rounds (LUT entries, calibration nets, test nets) in a new worker process, so the
+// second measurement of a test net comes from other processes than the first (cross-process agreement);
+// pinned: the default protocol with --cpu auto; fresh-pinned: both.
+const PROTOCOLS: Record<string, TimingProtocol> = {
+  legacy: LEGACY_PROTOCOL,
+  rounds: DEFAULT_PROTOCOL,
+  fresh: { ...DEFAULT_PROTOCOL, freshProcess: true },
+  pinned: { ...DEFAULT_PROTOCOL, cpu: 'auto' },
+  'fresh-pinned': { ...DEFAULT_PROTOCOL, freshProcess: true, cpu: 'auto' },
+};
 const protocolNames = args.protocols.split(',');
 for (const name of protocolNames) if (!Object.hasOwn(PROTOCOLS, name)) throw new Error(`unknown protocol '${name}' (known: ${Object.keys(PROTOCOLS).join(', ')})`);
 
@@ -116,6 +126,7 @@ for (const arch of [...tests.map((t) => t.arch), ...calNets, ...variantNets]) fo
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const device = await resolveDevice(args.device, options);
+const workerDevice = { name: args.device, options };
 for (const protocolName of protocolNames) {
   const protocol = PROTOCOLS[protocolName];
   const otherTag = args.otherCount > 0 ? `-${args.otherSpace}${otherResolution}` : '';
@@ -130,6 +141,7 @@ for (const protocolName of protocolNames) {
     protocol,
     space: [...(args.count > 0 || args.calibrate > 0 ? [`mbv2@${args.resolution}`] : []), ...(args.published ? ['published'] : []), ...(args.otherCount > 0 ? [otherLabel] : [])].join('+'),
     onProgress: (p) => p.done % 20 === 0 && p.key && process.stderr.write(`profile ${p.done}/${p.total}\n`),
+    workerDevice,
   });
   const profileSeconds = (Date.now() - t0) / 1000;
   const t2 = Date.now();
@@ -138,7 +150,7 @@ for (const protocolName of protocolNames) {
   let calibration: Calibration | undefined;
   let plainFit: Calibration | undefined;
   if (calNets.length > 0) {
-    const cal = await calibrate(readLut(lutPath), device, [...calNets, ...variantNets], `${source} + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`);
+    const cal = await calibrate(readLut(lutPath), device, [...calNets, ...variantNets], `${source} + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`, { workerDevice });
     // The same measurements, fitted on the plain random nets only: what calibration did before context classes.
     plainFit = fitCalibration(readLut(lutPath), cal.measured.slice(0, calNets.length), source);
     calibration = variantNets.length ? cal.calibration : plainFit;
@@ -151,9 +163,11 @@ for (const protocolName of protocolNames) {
 
   const models: LazyModel[] = tests.map((t, i) => ({ id: `${i}:${t.arch.name}`, build: () => networkModel(t.arch) }));
   const t1 = Date.now();
-  const first = await timeModelsInRounds(device, models, protocol, { seed: 1 });
+  const timer = roundTimer(device, protocol, workerDevice);
+  const first = await timeModelsInRounds(device, models, protocol, { seed: 1, timer });
   const measureSeconds = (Date.now() - t1) / 1000;
-  const again = args.remeasure ? await timeModelsInRounds(device, models, protocol, { seed: 2 }) : undefined;
+  const again = args.remeasure ? await timeModelsInRounds(device, models, protocol, { seed: 2, timer }) : undefined;
+  await timer.stop();
   const loadEnd = loadavg();
 
   const points = tests.map((t, i) => {

@@ -9,6 +9,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { currentCpu } from './affinity.js';
+import { speedProbe } from './speed-probe.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The machine's state over one interval. */
@@ -19,6 +21,15 @@ export interface NoiseReading {
   stealPct?: number;
   /** Mean current clock of the CPUs, MHz (cpufreq or /proc/cpuinfo); absent where unreadable. */
   mhz?: number;
+  /**
+   * The speed of the CPU the round ran on: the fastest of a few runs of a fixed arithmetic kernel
+   * (speedProbe), ms, taken right after the round; absent in readings taken before it existed. On a VM
+   * whose vCPUs slow down and recover over minutes this moves with the round's own time, which load and
+   * steal do not show (docs/benchmarks.md, "Where the cross-process variance comes from").
+   */
+  probeMs?: number;
+  /** The CPU the process was on at the end of the round (Linux), to tell which one a slow round ran on. */
+  cpu?: number;
 }
 
 interface CpuTimes {
@@ -77,12 +88,19 @@ export function cpuMhz(): number | undefined {
 export class NoiseProbe {
   private readonly start = cpuTimes();
 
-  read(): NoiseReading {
+  /** With `speed`, the CPU's speed too (speedProbe, a few ms), and which CPU it was. */
+  read(speed = false): NoiseReading {
     const end = cpuTimes();
     const reading: NoiseReading = { load1: round(os.loadavg()[0], 2) };
     if (this.start && end && end.total > this.start.total) reading.stealPct = round((100 * (end.steal - this.start.steal)) / (end.total - this.start.total), 2);
     const mhz = cpuMhz();
     if (mhz !== undefined) reading.mhz = Math.round(mhz);
+    if (speed) {
+      // 6 kernel runs (~1 ms of CPU): the fastest of 5 after one untimed.
+      reading.probeMs = round(speedProbe(5, 1).minMs, 4);
+      const cpu = currentCpu();
+      if (cpu !== undefined) reading.cpu = cpu;
+    }
     return reading;
   }
 }
@@ -104,7 +122,7 @@ export function busyReason(r: NoiseReading, cores = os.availableParallelism()): 
   return why.length ? why.join(', ') : undefined;
 }
 
-/** Several readings as one: the worst load and steal, the mean clock. */
+/** Several readings as one: the worst load, steal and CPU speed, the mean clock, the CPU if always the same. */
 export function worstOf(readings: readonly NoiseReading[]): NoiseReading | undefined {
   if (!readings.length) return undefined;
   const out: NoiseReading = { load1: Math.max(...readings.map((r) => r.load1)) };
@@ -112,6 +130,11 @@ export function worstOf(readings: readonly NoiseReading[]): NoiseReading | undef
   if (steal.length) out.stealPct = Math.max(...steal);
   const mhz = readings.flatMap((r) => (r.mhz === undefined ? [] : [r.mhz]));
   if (mhz.length) out.mhz = Math.round(mhz.reduce((s, x) => s + x, 0) / mhz.length);
+  // The slowest CPU speed seen, and the CPU when every reading names the same one.
+  const probe = readings.flatMap((r) => (r.probeMs === undefined ? [] : [r.probeMs]));
+  if (probe.length) out.probeMs = Math.max(...probe);
+  const cpus = new Set(readings.map((r) => r.cpu));
+  if (cpus.size === 1 && readings[0].cpu !== undefined) out.cpu = readings[0].cpu;
   return out;
 }
 

@@ -8,7 +8,8 @@
  * instance of the device and sends the round back. Children run one at a time, never beside each other.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError } from '../src/core/errors.js';
 import type { RoundRecord } from './rounds.js';
 import type { DeviceOptions, ModelUnderTest, TimingProtocol } from './types.js';
@@ -39,8 +40,10 @@ export class FreshProcessTimer {
   async restart(): Promise<void> {
     await this.stop();
     const file = fileURLToPath(import.meta.url);
-    // The parent's exec arguments (e.g. tsx's loader when running from source) carry over to the child.
-    const child = fork(file, ['--round-worker'], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    // The parent's exec arguments (e.g. tsx's loader when running from source) carry over to the child;
+    // a parent that runs the sources without tsx in its arguments (vitest) gives the child tsx itself.
+    const execArgv = file.endsWith('.ts') && !process.execArgv.some((a) => a.includes('tsx')) ? [...process.execArgv, '--import', tsxLoader()] : process.execArgv;
+    const child = fork(file, ['--round-worker'], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.child = child;
     const ready = new Promise<void>((resolve, reject) => {
       child.on('message', (m: Reply) => {
@@ -86,6 +89,9 @@ export class FreshProcessTimer {
     });
   }
 }
+
+/** tsx's loader, for a child that runs this file from source. */
+const tsxLoader = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 function toError(m: { message: string; user: boolean; exitCode?: number }): Error {
   return m.user ? new UserError(m.message, { exitCode: m.exitCode }) : new Error(m.message);

@@ -12,6 +12,7 @@
 import { quantileSorted } from 'simple-statistics';
 import { Rng } from '../src/core/rng.js';
 import { NoiseProbe, worstOf, type NoiseReading } from './noise.js';
+import { ensurePinned } from './pin.js';
 import type { Device, Estimator, LatencyStats, ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
 
 /** One round of one model. */
@@ -131,9 +132,22 @@ export function combineRounds(rounds: readonly RoundRecord[], protocol: TimingPr
 
 /** Times one model once (one round) on a device, with the machine's state over the round. */
 export async function timeRound(device: Device, model: ModelUnderTest, protocol: TimingProtocol): Promise<RoundRecord> {
+  // Once per process and protocol (a round worker inherits its parent's pin, so `auto` keeps its CPU).
+  ensurePinned(protocol.cpu);
   const probe = new NoiseProbe();
   const r = await device.time(model, roundProtocol(protocol));
-  return { stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, noise: probe.read() };
+  // The CPU's speed right after the round (a few ms): which CPU it ran on and how fast that one was then.
+  return { stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, noise: probe.read(true) };
+}
+
+/**
+ * How rounds are taken: in this process (the default), or in fresh worker processes
+ * (devices/round-timer.ts, protocol.freshProcess), where `beforePass` starts the pass's process.
+ */
+export interface RoundTimer {
+  time(model: ModelUnderTest): Promise<RoundRecord>;
+  beforePass?(): Promise<void>;
+  stop?(): Promise<void>;
 }
 
 /** Whether a model's rounds so far call for another one under the protocol. */
@@ -208,8 +222,11 @@ function shuffle<T>(items: readonly T[], rng: Rng): T[] {
  * Every round of one model, back to back (no interleaving with other models), combined by the protocol's
  * estimator: for callers that handle one model at a time (verify, the overhead, a worker given one entry).
  */
-export async function measureModel(device: Device, model: ModelUnderTest, protocol: TimingProtocol): Promise<RoundedResult> {
-  const results = await measureInRounds([model], (m) => m.key, protocol, { time: (m) => timeRound(device, m, protocol) });
+export async function measureModel(device: Device, model: ModelUnderTest, protocol: TimingProtocol, timer?: RoundTimer): Promise<RoundedResult> {
+  const results = await measureInRounds([model], (m) => m.key, protocol, {
+    time: (m) => (timer ? timer.time(m) : timeRound(device, m, protocol)),
+    beforePass: timer?.beforePass && (() => timer.beforePass!()),
+  });
   return results.get(model.key)!;
 }
 
@@ -236,6 +253,8 @@ export async function timeModelsInRounds(
     onRound?: (id: string, rounds: readonly RoundRecord[]) => void;
     /** Before each round (a caller that survives a crash of the device learns which model was in flight). */
     onRoundStart?: (id: string) => void;
+    /** Where rounds run (devices/round-timer.ts: fresh worker processes under protocol.freshProcess); default this process. */
+    timer?: RoundTimer;
   } = {},
 ): Promise<RoundedResult[]> {
   const built = new Map<string, ModelUnderTest>();
@@ -248,8 +267,9 @@ export async function timeModelsInRounds(
       opts.onRoundStart?.(m.id);
       let model = built.get(m.id);
       if (!model) built.set(m.id, (model = m.build()));
-      return timeRound(device, model, protocol);
+      return opts.timer ? opts.timer.time(model) : timeRound(device, model, protocol);
     },
+    beforePass: opts.timer?.beforePass && (() => opts.timer!.beforePass!()),
     onComplete: (m) => {
       built.delete(m.id);
       opts.onComplete?.(++done, models.length);

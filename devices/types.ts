@@ -29,6 +29,12 @@ export interface TimingProtocol {
   extraRounds?: number;
   /** Every pass of rounds in a fresh worker process, as pyperf does (devices/round-worker.ts); absent = this process. */
   freshProcess?: boolean;
+  /**
+   * Pin the measuring process and its round workers to CPUs (devices/pin.ts): 'auto' (the fastest by the
+   * speed probe, chosen when measuring starts) or a CPU list ("1", "0,2"); absent = wherever the
+   * scheduler runs it. Linux only.
+   */
+  cpu?: string;
 }
 
 /** How a model's round figures combine (devices/rounds.ts; chosen by measurement, docs/benchmarks.md). */

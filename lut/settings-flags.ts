@@ -33,5 +33,6 @@ export function settingsFlags(device: DeviceInfo, protocol: TimingProtocol | und
     flags.push(Object.hasOwn(OWN_FLAGS, key) ? `${OWN_FLAGS[key]} ${v}` : `--device-opt ${quote(`${key}=${value}`)}`);
   }
   if (protocol) for (const [key, flag] of PROTOCOL_FLAGS) if (protocol[key] !== DEFAULT_PROTOCOL[key]) flags.push(`${flag} ${protocol[key]}`);
+  if (protocol?.cpu !== undefined) flags.push(`--cpu ${quote(protocol.cpu)}`);
   return flags.join(' ');
 }

@@ -35,6 +35,7 @@ export const SHARED_FLAGS: Record<string, JsonSchema> = {
   'max-spread': positive,
   'extra-rounds': int(0),
   'fresh-process': { type: 'boolean' },
+  cpu: { type: 'string' },
   seed: int(),
   resolution: int(1),
   space: text,

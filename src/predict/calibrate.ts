@@ -14,6 +14,7 @@ import { lutInstances } from '../core/decompose.js';
 import { UserError } from '../core/errors.js';
 import { opKey, parseOpKey } from '../core/keys.js';
 import { activationBytes } from '../core/ops.js';
+import type { WorkerDevice } from '../../devices/round-worker.js';
 import type { RoundRecord } from '../../devices/rounds.js';
 import type { Device } from '../../devices/types.js';
 import { contentHash } from '../../lut/journal.js';
@@ -288,6 +289,8 @@ export interface CalibrateOptions {
   /** Rounds already taken, by calibrationNetId (a resumed run), and a hook after each round to persist it. */
   done?: ReadonlyMap<string, readonly RoundRecord[]>;
   onRound?: (id: string, rounds: readonly RoundRecord[]) => void;
+  /** The registry name and options of `device`: under a fresh-process protocol the networks' rounds run in workers, as the LUT's entries did. */
+  workerDevice?: WorkerDevice;
 }
 
 /** A network's id among calibration measurements: its name and a hash of its content, so a resumed run matches it whatever the order. */
@@ -299,9 +302,16 @@ export function calibrationNetId(arch: Architecture): string {
 export async function measureCalibrationNets(lut: Lut, device: Device, archs: readonly Architecture[], o: CalibrateOptions = {}): Promise<{ arch: Architecture; ms: number }[]> {
   const { networkModel } = await import('../../export/model.js');
   const { timeModelsInRounds } = await import('../../devices/rounds.js');
+  const { roundTimer } = await import('../../devices/round-timer.js');
   // The networks in the LUT's own protocol: with rounds, spread over the calibration like the entries were.
   const models = archs.map((arch) => ({ id: calibrationNetId(arch), build: () => networkModel(arch) }));
-  const results = await timeModelsInRounds(device, models, lut.protocol, { onComplete: o.onProgress, done: o.done, onRound: o.onRound });
+  const timer = roundTimer(device, lut.protocol, o.workerDevice);
+  let results;
+  try {
+    results = await timeModelsInRounds(device, models, lut.protocol, { onComplete: o.onProgress, done: o.done, onRound: o.onRound, timer });
+  } finally {
+    await timer.stop();
+  }
   return archs.map((arch, i) => ({ arch, ms: results[i].stats.median }));
 }
 

@@ -12,8 +12,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { busyReason, waitQuiet, type WaitQuietOptions } from '../../devices/noise.js';
-import { FreshProcessTimer, type WorkerDevice } from '../../devices/round-worker.js';
-import { measureInRounds, measureModel, needsAnotherRound, roundCount, timeRound, type RoundedResult, type RoundRecord } from '../../devices/rounds.js';
+import type { WorkerDevice } from '../../devices/round-worker.js';
+import { roundTimer } from '../../devices/round-timer.js';
+import { measureInRounds, measureModel, needsAnotherRound, roundCount, type RoundedResult, type RoundRecord } from '../../devices/rounds.js';
 import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { opModel, overheadModel } from '../../export/model.js';
 import type { LutEntry, LutOwnLayout } from '../../lut/format.js';
@@ -92,15 +93,11 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
 
   const info = await device.init();
   const store = LutStore.open(lutPath, info, protocol, { force: options.force });
-  if (protocol.freshProcess && !options.workerDevice)
-    throw new UserError('the protocol runs rounds in fresh worker processes, but the profiler was not told which device they should create', {
-      hint: 'pass workerDevice (the registry name and options of the device), as nas profile does',
-    });
-  const timer = protocol.freshProcess ? new FreshProcessTimer(options.workerDevice!) : undefined;
-  const timeOne = (model: ModelUnderTest) => (timer ? timer.time(model, protocol) : timeRound(device, model, protocol));
+  const timer = roundTimer(device, protocol, options.workerDevice);
+  const timeOne = (model: ModelUnderTest) => timer.time(model);
   const beforePass = async () => {
     if (options.waitQuiet) await waitQuiet({ ...options.waitQuiet, signal, log: options.onNoise });
-    await timer?.restart();
+    await timer.beforePass?.();
   };
   let failed = true;
   try {
@@ -108,7 +105,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     failed = false;
     return result;
   } finally {
-    await timer?.stop();
+    await timer.stop();
     // The LUT file alone holds every entry from here on. After a failure (a full disk) the fold may fail
     // too: the journal keeps the entries, and the first error is the one to report.
     try {

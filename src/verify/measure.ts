@@ -7,7 +7,9 @@
 import type { Architecture } from '../core/arch.js';
 import { DeviceUnavailableError } from '../core/errors.js';
 import type { Device, Measurement, ModelUnderTest, TimingProtocol, TimingResult } from '../../devices/types.js';
-import { measureModel } from '../../devices/rounds.js';
+import { measureModel, type RoundTimer } from '../../devices/rounds.js';
+import { roundTimer } from '../../devices/round-timer.js';
+import type { WorkerDevice } from '../../devices/round-worker.js';
 import { archDigest, type VerifyState } from './state.js';
 import type { MeasuredLatency, MemberFailure } from './types.js';
 
@@ -28,6 +30,8 @@ export interface MeasureOptions {
   /** Architecture → model; the exporter's networkModel by default. */
   exportModel: (arch: Architecture) => ModelUnderTest;
   onProgress?: (p: MeasureProgress) => void;
+  /** With it, a fresh-process protocol's rounds run in worker processes (devices/round-timer.ts); without, in this one. */
+  workerDevice?: WorkerDevice;
 }
 
 export type MeasureOutcome = { measured: MeasuredLatency; failure: null } | { measured: null; failure: MemberFailure };
@@ -35,6 +39,16 @@ export type MeasureOutcome = { measured: MeasuredLatency; failure: null } | { me
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export async function measureMembers(opts: MeasureOptions): Promise<MeasureOutcome[]> {
+  const { device, protocol, members, state } = opts;
+  const timer = opts.workerDevice ? roundTimer(device, protocol, opts.workerDevice) : undefined;
+  try {
+    return await measureAll(opts, timer);
+  } finally {
+    await timer?.stop();
+  }
+}
+
+async function measureAll(opts: MeasureOptions, timer: RoundTimer | undefined): Promise<MeasureOutcome[]> {
   const { device, protocol, members, state } = opts;
   const outcomes: MeasureOutcome[] = [];
   let deviceGone: string | undefined;
@@ -72,7 +86,7 @@ export async function measureMembers(opts: MeasureOptions): Promise<MeasureOutco
     let r: TimingResult;
     try {
       // The LUT's protocol, rounds and estimator included, so measured and predicted figures mean the same.
-      r = await measureModel(device, model, protocol);
+      r = await measureModel(device, model, protocol, timer);
     } catch (e) {
       const gone = e instanceof DeviceUnavailableError;
       return { measured: null, failure: { stage: 'run', message: (gone ? 'device unavailable: ' : '') + message(e) }, deviceGone: gone };

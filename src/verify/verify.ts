@@ -15,6 +15,7 @@ import { loadVerifyInputs } from './inputs.js';
 import { measureMembers, type MeasureProgress } from './measure.js';
 import { checkWritable } from './output-paths.js';
 import { defaultStatePath, VerifyState } from './state.js';
+import type { WorkerDevice } from '../../devices/round-worker.js';
 import { VERIFY_FORMAT, VERIFY_VERSION, type VerifyResult } from './types.js';
 
 export interface VerifyOptions {
@@ -25,6 +26,8 @@ export interface VerifyOptions {
   device: Device;
   /** Replaces fields of the base protocol (the LUT's, else the default). */
   protocol?: Partial<TimingProtocol>;
+  /** The registry name and options of `device`: a fresh-process protocol's rounds then run in workers, as the LUT's did (else in this process). */
+  workerDevice?: WorkerDevice;
   /** Default: defaultStatePath(frontPath). */
   statePath?: string;
   /** Default: the front's target. */
@@ -72,6 +75,7 @@ export async function verifyFront(opts: VerifyOptions): Promise<VerifyResult> {
       state,
       exportModel,
       onProgress: opts.onProgress,
+      workerDevice: opts.workerDevice,
     });
   } finally {
     unlock();

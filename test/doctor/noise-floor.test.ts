@@ -55,8 +55,19 @@ describe('nas doctor', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ nets: 8, resolution: 64, fit: false });
     expect(doc.self.n).toBe(8);
+    // A first pass in one worker process against a pass in another; the mock repeats itself exactly.
+    expect(doc.crossProcess.agreement.n).toBe(8);
+    expect(doc.crossProcess.medianDiffPct).toBe(0);
+    if (doc.cpus) expect(doc.cpus.speeds.every((c: { probeMs: number }) => c.probeMs > 0)).toBe(true);
+    else expect(doc.cpusUnreadable).toMatch(/CPU pinning needs/);
     expect(r.code).toBe(1);
     process.exitCode = 0;
+  });
+  it('without worker processes only the in-process agreement is measured, and judged', async () => {
+    vi.spyOn(os, 'loadavg').mockReturnValue([0.1, 0.1, 0.1]);
+    const r = await measureNoiseFloor({ device: drifting(() => 1), seconds: 1, count: 2 });
+    expect(r.crossProcess).toBeUndefined();
+    expect(r.fit).toBe(true);
   });
   it('refuses a bad budget', async () => {
     const r = await nasInProcess('doctor', '--device', 'mock', '--seconds', '0');

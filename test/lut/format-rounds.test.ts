@@ -42,3 +42,16 @@ describe('LUT round fields', () => {
     expect(showLut({ ...lut, entries: { [KEYS.pool]: entry(0.1) } }).rounds).toBeUndefined();
   });
 });
+
+describe('LUT pinning and CPU-speed fields', () => {
+  it('protocol.cpu and the entries’ probe speed and CPU validate, and bad values are refused; LUTs without them keep their id', () => {
+    const p = { ...protocol, rounds: 3, estimator: 'min' as const, cpu: 'auto' };
+    const lut = { ...createLut(device, p, stats(0.05)), entries: { [KEYS.conv]: { ...entry(0.4), noise: { load1: 0.5, probeMs: 0.171, cpu: 1 } } } };
+    expect(validateLut(JSON.parse(serializeLut(lut)), 'x').entries[KEYS.conv].noise).toEqual({ load1: 0.5, probeMs: 0.171, cpu: 1 });
+    expect(validateLut({ ...lut, protocol: { ...p, cpu: '0,2-3' } }, 'x').protocol.cpu).toBe('0,2-3');
+    expect(() => validateLut({ ...lut, protocol: { ...p, cpu: 'fastest' } }, 'x')).toThrow(/protocol\/cpu/);
+    expect(() => validateLut({ ...lut, entries: { [KEYS.conv]: { ...entry(0.4), noise: { load1: 0.5, cpu: -1 } } } }, 'x')).toThrow(/noise\/cpu/);
+    expect(createLut(device, protocol, stats(0.05)).id).not.toBe(createLut(device, { ...protocol, cpu: '0' }, stats(0.05)).id);
+    expect(createLut(device, { ...protocol, cpu: undefined }, stats(0.05)).id).toBe(createLut(device, protocol, stats(0.05)).id);
+  });
+});

@@ -11,6 +11,8 @@ import type { SearchSpace } from '../../core/space.js';
 import type { AccuracyEvaluator } from '../../search/types.js';
 import type { ProxyEvaluatorOptions } from '../../evaluators/proxy/index.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type Estimator } from '../../../devices/types.js';
+import { parseCpuList } from '../../../devices/affinity.js';
+import { checkCpuSpec } from '../../../devices/pin.js';
 
 export function deviceOptions<T>(y: Argv<T>) {
   return y
@@ -36,7 +38,11 @@ export function protocolOptions<T>(y: Argv<T>) {
     .option('estimator', { type: 'string', choices: ESTIMATORS, default: DEFAULT_PROTOCOL.estimator ?? 'median', describe: 'how round figures combine (see docs/benchmarks.md)' })
     .option('max-spread', { type: 'number', default: DEFAULT_PROTOCOL.maxSpread, describe: 'measure a model again while its round medians spread more than this fraction' })
     .option('extra-rounds', { type: 'number', default: DEFAULT_PROTOCOL.extraRounds ?? 0, describe: 'at most this many extra rounds for a model whose rounds disagree' })
-    .option('fresh-process', { type: 'boolean', default: false, describe: 'run every pass of rounds in a fresh worker process (as pyperf does), so process-level luck averages out' });
+    .option('fresh-process', { type: 'boolean', default: false, describe: 'run every pass of rounds in a fresh worker process (as pyperf does), so process-level luck averages out' })
+    .option('cpu', {
+      type: 'string',
+      describe: "pin the measuring process and its round workers to a CPU: 'auto' (the fastest by a speed probe) or a list such as 1 or 0,2 (Linux, taskset; needs --threads 1 for a single CPU)",
+    });
 }
 
 /** --arch | --published | --space S --random N; with `single`, a bare `--random` means one architecture. */
@@ -103,6 +109,9 @@ export interface ProtocolArgs {
   maxSpread?: number;
   extraRounds?: number;
   freshProcess?: boolean;
+  cpu?: string;
+  /** Checked against --cpu: a runtime with several threads pinned to fewer CPUs would time-share them. */
+  threads?: number;
 }
 
 /**
@@ -116,6 +125,15 @@ export function toProtocol(a: ProtocolArgs): TimingProtocol {
   const rounds = a.rounds ?? 1;
   if (!Number.isInteger(rounds) || rounds < 1) throw new UserError(`--rounds must be a positive integer, got ${a.rounds}`);
   if (a.freshProcess) p.freshProcess = true;
+  if (a.cpu !== undefined) {
+    checkCpuSpec(a.cpu);
+    const pinned = a.cpu === 'auto' ? 1 : parseCpuList(a.cpu).length;
+    if (a.threads !== undefined && a.threads !== 1 && (a.threads === 0 || a.threads > pinned))
+      throw new UserError(`--cpu ${a.cpu} pins to ${pinned} CPU${pinned === 1 ? '' : 's'}, but --threads ${a.threads} asks the runtime for ${a.threads === 0 ? 'one thread per core' : `${a.threads} threads`}: they would time-share the pinned CPUs`, {
+        hint: `use --threads 1 with --cpu${a.cpu === 'auto' ? '' : `, or list at least ${a.threads} CPUs`}`,
+      });
+    p.cpu = a.cpu;
+  }
   if (rounds === 1) return p;
   if (a.estimator !== undefined && !(ESTIMATORS as readonly string[]).includes(a.estimator))
     throw new UserError(`--estimator must be one of ${ESTIMATORS.join(', ')}, got '${a.estimator}'`);

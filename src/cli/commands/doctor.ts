@@ -10,6 +10,7 @@ interface DoctorArgs {
   device: string;
   seconds: number;
   failIfNoisy: boolean;
+  cpu?: string;
   threads?: number;
   graphOpt?: string;
   browser?: string;
@@ -17,22 +18,31 @@ interface DoctorArgs {
   deviceOpt?: string[];
 }
 
+const agreementLine = (g: { within5: number; within10: number; maxAbsErrorPct: number; kendallTau: number }, median: number) =>
+  `${g.within5.toFixed(0)}% within ±5%, ${g.within10.toFixed(0)}% within ±10%, median difference ${median.toFixed(1)}%, largest ${g.maxAbsErrorPct.toFixed(1)}%, Kendall τ ${g.kendallTau.toFixed(2)}`;
+
 export const doctorCommand: CommandModule<object, DoctorArgs> = {
   command: 'doctor',
   describe: "measure this machine's timing noise floor on a device (about a minute) and say whether it is fit for profiling",
   builder: (y) =>
     deviceOptions(y)
-      .option('seconds', { type: 'number', default: 50, describe: 'time budget of the check: exporting, setting up and timing the nets twice (runtime start-up comes on top)' })
+      .option('seconds', { type: 'number', default: 40, describe: 'time budget of the check: exporting, setting up, starting two worker processes and timing the nets three times (runtime start-up comes on top)' })
+      .option('cpu', { type: 'string', describe: "pin the check (and its worker processes) as nas profile --cpu does: 'auto' or a CPU list, to see what pinning gives here" })
       .option('fail-if-noisy', { type: 'boolean', default: false, describe: 'exit with code 1 when the machine is not fit for profiling (for CI)' }) as never,
   handler: async (a) => {
     if (!(a.seconds > 0) || a.seconds > 600) throw new UserError(`--seconds must be in (0, 600], got ${a.seconds}`);
     const { resolveDevice } = await import('../../../devices/registry.js');
     const { measureNoiseFloor } = await import('../../doctor/noise-floor.js');
+    if (a.cpu !== undefined) {
+      const { ensurePinned } = await import('../../../devices/pin.js');
+      // Before the device starts its threads and the workers are forked: they inherit the pin.
+      log(`pinned to CPU ${ensurePinned(a.cpu)!.join(',')} (--cpu ${a.cpu})`);
+    }
     const device = await resolveDevice(a.device, toDeviceOptions(a));
-    const progress = createProgress(`timing 8 small networks twice on ${device.name}`, 16);
+    const progress = createProgress(`timing 8 small networks in two processes on ${device.name}`, 24);
     let r;
     try {
-      r = await measureNoiseFloor({ device, seconds: a.seconds, onProgress: (done) => progress.update(done) });
+      r = await measureNoiseFloor({ device, seconds: a.seconds, onProgress: (done) => progress.update(done), workerDevice: { name: a.device, options: toDeviceOptions(a) } });
     } finally {
       progress.stop();
       await device.dispose();
@@ -42,7 +52,15 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
     emit(a, r, () =>
       [
         `device ${r.device.device} (${r.device.runtime} ${r.device.runtimeVersion}, ${JSON.stringify(r.device.options)}) on ${r.device.host.cpu}, ${r.device.host.cores} cores`,
-        `self-agreement of ${r.nets} mbv2@${r.resolution} networks timed twice: ${r.self.within5.toFixed(0)}% within ±5%, ${r.self.within10.toFixed(0)}% within ±10%, median difference ${r.medianDiffPct.toFixed(1)}%, largest ${r.self.maxAbsErrorPct.toFixed(1)}%, Kendall τ ${r.self.kendallTau.toFixed(2)}`,
+        ...(r.crossProcess
+          ? [
+              `across processes, ${r.nets} mbv2@${r.resolution} networks timed in one fresh process and again in another: ${agreementLine(r.crossProcess.agreement, r.crossProcess.medianDiffPct)}`,
+            ]
+          : []),
+        `in one process, the same networks timed twice: ${agreementLine(r.self, r.medianDiffPct)}`,
+        r.cpus
+          ? `CPU speed (fixed probe kernel, ms; lower is faster): ${r.cpus.speeds.map((c) => `cpu${c.cpu} ${c.probeMs.toFixed(3)}`).join(', ')}; slowest ${r.cpus.spreadPct.toFixed(1)}% above fastest`
+          : `CPU speed per CPU: not read (${r.cpusUnreadable})`,
         `machine: load average ${n.load1.toFixed(2)}, CPU steal ${n.stealPct === undefined ? 'not readable' : `${n.stealPct.toFixed(1)}%`}, clock ${n.mhz === undefined ? 'not readable' : `${n.mhz} MHz`}; checked in ${r.seconds.toFixed(0)} s`,
         r.fit ? 'fit for profiling' : `NOT fit for profiling: ${r.reasons.join('; ')}`,
         ...r.advice.map((s) => `  - ${s}`),

@@ -17,6 +17,7 @@ import type { Device } from '../../../devices/types.js';
 import type { LutCalibration } from '../../../lut/format.js';
 import { createProgress } from '../progress.js';
 import { onnxOptions, onnxProfileOptions, profileOnnxFiles } from './onnx-units.js';
+import type { WorkerDevice } from '../../../devices/round-worker.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol, type DeviceArgs, type ProtocolArgs } from './common.js';
 import { farmOptions, openFarmDevice, type FarmArgs } from './farm.js';
 
@@ -169,6 +170,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     const device = farm ?? (await resolveDevice(a.device, toDeviceOptions(a)));
     const progress = createProgress(`profiling ${label} on ${device.name}`, instances.length);
     const started = Date.now();
+    const workerDevice = { name: a.device, options: toDeviceOptions(a) };
     try {
       // On a farm, every missing entry is queued at once; profile() below then collects them in order.
       if (farm) await (await import('../../farm/prefetch.js')).prefetchLut(farm, { instances, lutPath: a.out, protocol, force: a.force });
@@ -182,12 +184,12 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         onProgress: (p) => progress.update(p.done, p.key ? `${p.key} ${p.lastMs !== undefined ? ms(p.lastMs) + ' ms' : ''}` : ''),
         onNoise: (message) => log(message),
         waitQuiet: a.waitQuiet !== undefined ? { maxWaitMs: a.waitQuiet * 1000 } : undefined,
-        workerDevice: { name: a.device, options: toDeviceOptions(a) },
+        workerDevice,
         // The reorders are profiled in this process: never for a farm's devices, which run elsewhere.
         ownLayout: farm || !a.ownLayout ? false : undefined,
       });
       progress.stop();
-      const calibration = plan.nets.length >= 3 ? await runCalibration(a.out, device, plan, label) : undefined;
+      const calibration = plan.nets.length >= 3 ? await runCalibration(a.out, device, plan, label, workerDevice) : undefined;
       const seconds = (Date.now() - started) / 1000;
       logDeviceWarnings(result.device);
       emit(a, { lut: a.out, device: result.device, ...result.summary, calibration, seconds }, () =>
@@ -221,7 +223,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
  * (atomically). Every round is kept beside the LUT (`<lut>.calibration.rounds.json`) until the fit is
  * stored, so a run killed while calibrating measures only the rounds still missing when run again.
  */
-async function runCalibration(lutPath: string, device: Device, plan: CalibrationPlan, label: string): Promise<LutCalibration | undefined> {
+async function runCalibration(lutPath: string, device: Device, plan: CalibrationPlan, label: string, workerDevice: WorkerDevice): Promise<LutCalibration | undefined> {
   const { readLut, updateLut } = await import('../../../lut/store.js');
   const { lutInstances } = await import('../../core/decompose.js');
   const { calibrationHelps, calibrationNetId, fitCalibration, measureCalibrationNets, KEEP_MARGIN } = await import('../../predict/calibrate.js');
@@ -241,6 +243,7 @@ async function runCalibration(lutPath: string, device: Device, plan: Calibration
       onProgress: (done) => progress.update(done),
       done: partial.all(),
       onRound: (id, rounds) => partial.set(id, rounds),
+      workerDevice,
     });
     progress.stop();
     const source = `${label}: ${plan.nets.length} networks measured end to end`;

@@ -66,6 +66,8 @@ export async function verifyAndReport(a: VerifyArgs): Promise<VerifyResult> {
       frontPath: a.front,
       lutPath: a.lut,
       device,
+      // A farm's workers run their own rounds; here, a fresh-process protocol's rounds run in local workers.
+      ...(farm ? {} : { workerDevice: { name: a.device, options: toDeviceOptions(a) } }),
       protocol: protocolOverrides(a),
       statePath: a.state,
       targetMs: a.targetMs,
