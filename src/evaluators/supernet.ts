@@ -17,7 +17,7 @@
  * Fashion-MNIST's 1x28x28 images (14x14 with --downscale 2), every other layer kept.
  * --supernet-sharing: nested (one largest kernel per layer, options are its slices; see candidates.ts;
  * the default, SUPERNET_DEFAULTS) or independent weights per option (SPOS); --supernet-sampler
- * uniform (default), fair or sandwich; --supernet-distill (in-place distillation); all recorded in the
+ * uniform (default), fair, sandwich or depth; --supernet-distill (in-place distillation); all recorded in the
  * checkpoint and provenance.
  */
 import { existsSync } from 'node:fs';
