@@ -5,8 +5,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
 import { useTrainingBackend } from '../../src/train/backend.js';
+import { Rng } from '../../src/core/rng.js';
+import { createSpace } from '../../src/spaces/registry.js';
+import { adaptArchitecture } from '../../src/train/train-evaluator.js';
 import { CandidateTable } from '../../src/train/supernet/candidates.js';
-import { checkSampler, pathsPerStep, samplePaths } from '../../src/train/supernet/sampler.js';
+import { checkSampler, extremes, pathsPerStep, samplePaths } from '../../src/train/supernet/sampler.js';
 import { Supernet } from '../../src/train/supernet/supernet.js';
 import { syntheticData, TinySpace } from './supernet-fixtures.js';
 
@@ -63,6 +66,29 @@ describe('depth sampler', () => {
       await expect(s.train(data.train, { epochs: 1, batchSize: 16, sampler: 'depth', distill: true })).rejects.toThrow(UserError);
     } finally {
       s.dispose();
+    }
+  });
+});
+
+describe('the sub-network a supernet score is computed for', () => {
+  it('is, on mbv2, exactly the architecture the stand-alone reference trains (adaptArchitecture), the shallowest and the deepest too', () => {
+    const mbv2 = createSpace('mbv2', { resolution: 32 });
+    const image = { channels: 1, height: 14, width: 14 };
+    const t = CandidateTable.build(mbv2, image, 10, 0, 'nested');
+    try {
+      const { largest, smallest } = extremes(t.optionMacs());
+      const rng = new Rng(5);
+      for (const c of [smallest, largest, ...Array.from({ length: 4 }, () => mbv2.sample(rng))]) {
+        const arch = mbv2.build(c);
+        const choices = t.choicesOf(arch);
+        expect(choices).toEqual(c);
+        const path = t.path(choices);
+        // the stand-alone bench trains new Network(adaptArchitecture(arch, image, classes))
+        expect(path.arch).toEqual(adaptArchitecture(arch, image, 10));
+        expect(path.modules).toHaveLength(path.arch.layers.length);
+      }
+    } finally {
+      t.dispose();
     }
   });
 });
