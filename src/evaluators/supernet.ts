@@ -48,7 +48,7 @@ export const DEFAULT_SUPERNET_EPOCHS = 10;
  * and 1600 steps) while the nested one learns (sub-networks at 65-73%); depth sampling (single paths, the
  * number of skipped layers uniform), because the uniform sampler almost never trains the shallow members and
  * scores them low: at the same 360 steps it ranked 12 stand-alone-trained nets at Kendall tau -0.60 / -0.53
- * (two seeds), depth sampling at -0.32 / -0.08. Neither ranks (tau >= 0.5 was not reached by any option);
+ * (two seeds), depth sampling at -0.32 / -0.08 / -0.17 (three). Neither ranks (tau >= 0.5 was not reached by any option);
  * sandwich + distillation and FairNAS fairness were not shown better.
  */
 export const SUPERNET_DEFAULTS = { sampler: 'depth', distill: false, sharing: 'nested' } as const;
