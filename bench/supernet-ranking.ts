@@ -12,12 +12,13 @@
  *   node --import tsx bench/supernet-ranking.ts [--nets 20] [--images 2560] [--validation 512] [--downscale 2]
  *     [--supernet-epochs 10] [--sampler uniform|fair|sandwich] [--distill] [--sharing independent|nested]
  *     [--lr 0.05] [--optimizer sgd|adam] [--calibration-images 512] [--standalone-epochs 2] [--standalone-seeds 0,1]
- *     [--batch 64] [--seed 0] [--spread] [--file /tmp/bench.supernet] [--reference ref.json[,ref2.json]] [--skip-supernet] [--out result.json] [--scores result.json]
+ *     [--batch 64] [--seed 0] [--supernet-seed SEED] [--spread] [--file /tmp/bench.supernet] [--reference ref.json[,ref2.json]] [--skip-supernet] [--out result.json] [--scores result.json]
  *
  * --spread picks the nets evenly spaced in log MACs (as trained here) from the space's cheapest to its dearest
  * member (src/spaces/spread-sample.ts) instead of uniformly: uniform samples of mbv2 span ~2x in MACs, too
  * little for their ranking to rise above the training noise; a search has to rank the whole range.
- * --file keeps the supernet (a finished one is reused: only the scoring runs again). --reference keeps
+ * --supernet-seed (default --seed) draws the supernet's initial weights, batches and paths only: the same nets and
+ * images, another supernet (its own noise). --file keeps the supernet (a finished one is reused: only the scoring runs again). --reference keeps
  * the stand-alone accuracies (a file of the same settings is reused, so several supernet variants are
  * compared with one reference; computed and written when missing). It may name several files, one per
  * seed, computed in parallel (`--standalone-seeds 1 --reference r1.json`) and joined when all exist.
@@ -63,6 +64,7 @@ const { values: v } = parseArgs({
     'standalone-seeds': { type: 'string', default: '0,1' },
     batch: { type: 'string', default: '64' },
     seed: { type: 'string', default: '0' },
+    'supernet-seed': { type: 'string' },
     resolution: { type: 'string', default: '32' },
     file: { type: 'string' },
     reference: { type: 'string' },
@@ -91,6 +93,8 @@ const data: TrainEvaluatorOptions = {
 };
 const seeds = v['standalone-seeds']!.split(',').filter((s) => s.trim() !== '').map(Number);
 const calibrationImages = Number(v['calibration-images']);
+// the supernet's initial weights and path/batch draws; default the data seed. Another value replicates a supernet on the same nets and images
+const supernetSeed = Number(v['supernet-seed'] ?? v.seed);
 
 const backend = await useTrainingBackend('wasm');
 const { data: prepared } = loadTrainingData(data);
@@ -200,7 +204,7 @@ let scoresNoRecal: (number | null)[] | undefined;
 if (v.weights) {
   // score the weights of a supernet checkpoint as they are (e.g. a partial training), with and without BatchNorm recalibration
   const ck = readCheckpoint(v.weights);
-  const table = CandidateTable.build(space, image, image.classes, data.seed!, sharing);
+  const table = CandidateTable.build(space, image, image.classes, supernetSeed, sharing);
   for (const p of table.params()) {
     const t = ck.tensors.get(p.name);
     if (!t || t.data.length !== p.value.size) throw new Error(`${v.weights} lacks ${p.name}`);
@@ -245,9 +249,9 @@ if (v.weights) {
   console.log(
     `mbv2@${space.resolution} supernet on Fashion-MNIST ${image.height}x${image.width}x${image.channels}: ${image.count} training / ${prepared.validation.count} validation images, ` +
       `${sampler}${v.distill ? ' + in-place distillation' : ''}, ${sharing} weights, ${v['supernet-epochs']} epochs, batch ${v.batch}, ${optimizer.kind}${v.lr ? ` lr ${v.lr}` : ''}, ` +
-      `seed ${v.seed}, BatchNorm recalibrated on ${calibrationImages} images; ${backend.detail}; ${nets} nets`,
+      `seed ${supernetSeed}, BatchNorm recalibrated on ${calibrationImages} images; ${backend.detail}; ${nets} nets`,
   );
-  const supernet = new Supernet(CandidateTable.build(space, image, image.classes, data.seed!, sharing));
+  const supernet = new Supernet(CandidateTable.build(space, image, image.classes, supernetSeed, sharing));
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let lastLog = 0;
@@ -255,7 +259,7 @@ if (v.weights) {
     epochs: Number(v['supernet-epochs']),
     batchSize: data.batchSize,
     optimizer,
-    seed: data.seed,
+    seed: supernetSeed,
     sampler,
     distill: v.distill,
     checkpoint: v.file,

@@ -31,7 +31,7 @@ describe('nas search --evaluator supernet', () => {
     const r = JSON.parse(evo.stdout);
     expect(r.evaluations).toBe(4);
     expect(r.evaluator.id).toBe('supernet');
-    expect(r.evaluator.provenance).toMatchObject({ kind: 'supernet', checkpoint: supernet, sampler: 'uniform', epochs: 1, downscale: 2 });
+    expect(r.evaluator.provenance).toMatchObject({ kind: 'supernet', checkpoint: supernet, sampler: 'depth', epochs: 1, downscale: 2 });
     for (const m of r.front) expect(m.accuracy).toBeGreaterThanOrEqual(0);
     for (const m of r.front) expect(m.accuracy).toBeLessThanOrEqual(100);
     const front = JSON.parse(readFileSync(path.join(dir, 'evo.json'), 'utf8'));
@@ -42,6 +42,6 @@ describe('nas search --evaluator supernet', () => {
     expect(rl.stderr).toMatch(/finished \(7 steps\), reusing it/);
     expect(JSON.parse(rl.stdout).evaluations).toBe(3);
 
-    expectUserError(runCli([...common('fair.json'), '--strategy', 'evolution', '--budget', '2', '--supernet-sampler', 'fair']), /was trained with other settings .*sampler: "uniform" there, "fair" here/);
+    expectUserError(runCli([...common('fair.json'), '--strategy', 'evolution', '--budget', '2', '--supernet-sampler', 'fair']), /was trained with other settings .*sampler: "depth" there, "fair" here/);
   }, 600_000);
 });

@@ -32,8 +32,8 @@ describe('supernet evaluator', () => {
     }
     expect(first[2]).toBe(first[0]); // every evaluation recalibrates its own path from scratch
     expect(existsSync(file)).toBe(true);
-    expect(logs.join('\n')).toMatch(/missing, training it \(uniform, 1 epoch\(s\) on 240 images, nested weights\)[\s\S]*trained steps 1-7 of 7/);
-    expect(ev.provenance).toMatchObject({ kind: 'supernet', checkpoint: file, sampler: 'uniform', sharing: 'nested', distill: false, epochs: 1, supernet: { steps: 7, trainedNow: 7 } });
+    expect(logs.join('\n')).toMatch(/missing, training it \(depth, 1 epoch\(s\) on 240 images, nested weights\)[\s\S]*trained steps 1-7 of 7/);
+    expect(ev.provenance).toMatchObject({ kind: 'supernet', checkpoint: file, sampler: 'depth', sharing: 'nested', distill: false, epochs: 1, supernet: { steps: 7, trainedNow: 7 } });
     await ev.dispose?.();
 
     const again: string[] = [];
@@ -50,7 +50,7 @@ describe('supernet evaluator', () => {
     const ev = make({ sampler: 'fair' });
     const err = await ev.evaluate(a).catch((e) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toMatch(/was trained with other settings \(.*sampler: "uniform" there, "fair" here/);
+    expect((err as Error).message).toMatch(/was trained with other settings \(.*sampler: "depth" there, "fair" here/);
   });
 
   it('names missing and corrupt data files', async () => {

@@ -13,6 +13,7 @@ import type { ProxyEvaluatorOptions } from '../../evaluators/proxy/index.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type Estimator } from '../../../devices/types.js';
 import { parseCpuList } from '../../../devices/affinity.js';
 import { checkCpuSpec } from '../../../devices/pin.js';
+import { SAMPLERS } from '../../train/supernet/sampler.js';
 
 export function deviceOptions<T>(y: Argv<T>) {
   return y
@@ -271,7 +272,7 @@ export function evaluatorOptions<T>(y: Argv<T>, opts: { defaultEvaluator?: strin
     .option('proxy-vote-reference', { type: 'number', describe: 'proxy evaluator, vote: reference nets of the space each candidate is voted against (default 50)' })
     .option('supernet', { type: 'string', describe: 'supernet evaluator: supernet checkpoint file, used when finished, resumed when partial, trained when missing (default <out>.supernet)' })
     .option('supernet-epochs', { type: 'number', describe: 'supernet evaluator: epochs the supernet is trained for (default 10)' })
-    .option('supernet-sampler', { type: 'string', choices: ['uniform', 'fair', 'sandwich'], describe: 'supernet evaluator: uniform single paths (SPOS), FairNAS strict fairness, or sandwich (largest + smallest + 2 random paths a step, BigNAS); default in docs/training.md' })
+    .option('supernet-sampler', { type: 'string', choices: [...SAMPLERS], describe: 'supernet evaluator: uniform single paths (SPOS), FairNAS strict fairness, sandwich (largest + smallest + 2 random paths a step, BigNAS), or depth (single paths, the number of skipped layers uniform, as OFA samples depth); default in docs/training.md' })
     .option('supernet-distill', { type: 'boolean', describe: 'supernet evaluator: in-place distillation, the step\'s first path (sandwich: the largest) teaches the others (--no-supernet-distill turns it off)' })
     .option('supernet-sharing', { type: 'string', choices: ['independent', 'nested'], describe: 'supernet evaluator and fbnet/proxyless: own weights per option (SPOS; the fbnet/proxyless default) or nested (one largest kernel per layer, options are its slices: OFA / Single-Path NAS; the supernet evaluator\'s default)' });
 }

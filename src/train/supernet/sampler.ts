@@ -18,12 +18,19 @@
  *            uniformly random ones. Training the extremes every step bounds the space from both sides;
  *            with in-place distillation (supernet.ts) the largest path's predictions are the others'
  *            targets.
+ *   depth    Uniform over depth (Once-for-All samples each stage's depth uniformly): one path per step;
+ *            a skip rate r is drawn uniformly from [0, 1], every layer that can be left out (an option
+ *            of cost 0: mbv2's skip) is left out with probability r, and the layer's other options are
+ *            uniform. The number of skipped layers is then uniform over 0..L (L = skippable layers; a
+ *            Beta(1,1)-binomial), where the uniform sampler concentrates it near L/7 (mbv2: 15 layers,
+ *            ~2 skipped): shallow sub-networks, which a search over the whole cost range scores, are
+ *            trained as often as deep ones instead of almost never.
  */
 import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { permutation } from '../../data/prepare.js';
 
-export const SAMPLERS = ['uniform', 'fair', 'sandwich'] as const;
+export const SAMPLERS = ['uniform', 'fair', 'sandwich', 'depth'] as const;
 export type SamplerKind = (typeof SAMPLERS)[number];
 
 export function checkSampler(kind: string): SamplerKind {
@@ -39,9 +46,9 @@ export function stepSeed(seed: number, step: number): number {
 /** Random paths a sandwich step adds to the largest and the smallest (BigNAS uses 2). */
 export const SANDWICH_RANDOM = 2;
 
-/** Paths per step: 1 for uniform, the largest option count for fair, 2 + SANDWICH_RANDOM for sandwich. */
+/** Paths per step: 1 for uniform and depth, the largest option count for fair, 2 + SANDWICH_RANDOM for sandwich. */
 export function pathsPerStep(kind: SamplerKind, counts: readonly number[]): number {
-  return kind === 'uniform' ? 1 : kind === 'sandwich' ? 2 + SANDWICH_RANDOM : Math.max(...counts);
+  return kind === 'uniform' || kind === 'depth' ? 1 : kind === 'sandwich' ? 2 + SANDWICH_RANDOM : Math.max(...counts);
 }
 
 /** The largest and the smallest option of every layer, from each option's cost (MACs; 0 for a skip): ties go to the first option. */
@@ -50,16 +57,35 @@ export function extremes(costs: readonly (readonly number[])[]): { largest: numb
   return { largest: costs.map((c) => pick(c, (a, b) => a > b)), smallest: costs.map((c) => pick(c, (a, b) => a < b)) };
 }
 
+/** Samplers that need each option's cost (samplePaths' `costs`). */
+export function needsCosts(kind: SamplerKind): boolean {
+  return kind === 'sandwich' || kind === 'depth';
+}
+
 /**
- * The choice vectors step `step` trains; `counts[i]` = options of layer i. The sandwich sampler also
- * needs each option's cost (`costs[i][o]`, e.g. MACs): its first path is the largest, its second the smallest.
+ * The choice vectors step `step` trains; `counts[i]` = options of layer i. The sandwich and depth samplers
+ * also need each option's cost (`costs[i][o]`, e.g. MACs; 0 = the layer is left out): sandwich's first path
+ * is the largest, its second the smallest; depth skips the cost-0 options at a random rate.
  */
 export function samplePaths(kind: SamplerKind, counts: readonly number[], seed: number, step: number, costs?: readonly (readonly number[])[]): number[][] {
   const rng = new Rng(stepSeed(seed, step));
   if (kind === 'uniform') return [counts.map((n) => rng.int(n))];
+  if (needsCosts(kind) && (!costs || costs.length !== counts.length || costs.some((c, i) => c.length !== counts[i])))
+    throw new Error(`the ${kind} sampler needs one cost per option of every layer`);
+  if (kind === 'depth') {
+    const rate = rng.next();
+    return [
+      costs!.map((c) => {
+        const kept = c.flatMap((x, o) => (x > 0 ? [o] : []));
+        const skip = c.findIndex((x) => x === 0);
+        // a draw per layer either way, so layer i's draw does not depend on the layers before it being skippable
+        const u = rng.next();
+        return skip >= 0 && (u < rate || !kept.length) ? skip : kept[rng.int(kept.length)];
+      }),
+    ];
+  }
   if (kind === 'sandwich') {
-    if (!costs || costs.length !== counts.length || costs.some((c, i) => c.length !== counts[i])) throw new Error('the sandwich sampler needs one cost per option of every layer');
-    const { largest, smallest } = extremes(costs);
+    const { largest, smallest } = extremes(costs!);
     return [largest, smallest, ...Array.from({ length: SANDWICH_RANDOM }, () => counts.map((n) => rng.int(n)))];
   }
   const m = pathsPerStep(kind, counts);

@@ -35,7 +35,7 @@ import type { Optimizer, OptimizerConfig } from '../optimizer.js';
 import { softmaxRows } from '../loss.js';
 import { backpropBatch, evaluate, recalibrate, type TrainProgress } from '../trainer.js';
 import { CandidateTable } from './candidates.js';
-import { samplePaths, type SamplerKind } from './sampler.js';
+import { needsCosts, samplePaths, type SamplerKind } from './sampler.js';
 
 /** The loop's budget, batches, optimizer and checkpoint (loop.ts; a fair step trains m paths on one batch; the seed also draws the paths), plus: */
 export interface SupernetTrainOptions extends LoopOptions {
@@ -141,10 +141,10 @@ export class Supernet {
     const budget = resolveBudget(data, opts, 'supernet ');
     const sampler = opts.sampler ?? 'uniform';
     const distill = opts.distill ?? false;
-    if (distill && sampler === 'uniform')
+    if (distill && (sampler === 'uniform' || sampler === 'depth'))
       throw new UserError('in-place distillation needs several paths per step (a teacher and its students)', { hint: 'use the sandwich sampler (the largest path teaches) or fair' });
     const counts = this.table.optionCounts();
-    const costs = sampler === 'sandwich' ? this.table.optionMacs() : undefined;
+    const costs = needsCosts(sampler) ? this.table.optionMacs() : undefined;
     const what = this.describe(data, { ...budget, sampler, distill, settings: opts.settings ?? {} });
     const id = createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 16);
     const params = this.table.params();
