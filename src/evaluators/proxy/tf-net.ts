@@ -23,6 +23,7 @@ import { Rng } from '../../core/rng.js';
 import { interpreter } from '../../../devices/tfjs/interpreter.js';
 import { poolPads, tfAct } from '../../../devices/tfjs/program.js';
 import type { ForwardOptions, ProxyNetwork } from './network.js';
+import { batchNormTrain, sameAvgPool, sameSizeAvgPool } from './tf-layers.js';
 
 type T4 = TF.Tensor4D;
 
@@ -102,35 +103,9 @@ const rule = <K extends PrimOp>(r: Rule<PrimOf<K>>) => r;
 
 const explicit = (p: Pads): [[0, 0], [number, number], [number, number], [0, 0]] => [[0, 0], [p[0], p[2]], [p[1], p[3]], [0, 0]];
 
-const BN_AXES = [0, 1, 2];
-
-/**
- * BatchNorm with batch statistics, γ = 1, β = 0 (none when the pass has it off): y = (x − μ)/σ with
- * μ, σ² the batch's per-channel mean and (biased) variance, σ = √(σ² + ε).
- *
- * Its gradient is written out, dx = (dy − mean(dy) − y·mean(dy·y))/σ, rather than left to tfjs's
- * autodiff of the ops above: the same derivative, but 7 tensor passes where the autodiff takes ~25
- * (broadcast reductions, the mean's gradient materialising a tensor of ones), and BatchNorm follows
- * every conv. The forward runs the same ops in the same order as tf.moments, so values are unchanged;
- * gradients differ from the autodiff's only by float32 rounding order.
- */
+/** BatchNorm with batch statistics (tf-layers.ts), none when the pass has it off. */
 function batchNorm(tf: typeof TF, x: T4, hooks: ForwardOptions, eps: number): T4 {
-  if (hooks.batchNorm === false) return x;
-  const op = tf.customGrad((...args: (TF.Tensor | TF.GradSaveFunc)[]) => {
-    const input = args[0] as T4;
-    const mean = tf.mean(input, BN_AXES, true);
-    const centred = tf.sub(input, mean);
-    const sigma = tf.sqrt(tf.add(tf.mean(tf.square(centred), BN_AXES, true), eps));
-    const y = tf.div(centred, sigma) as T4;
-    // Saved, not captured: tf.grads disposes the forward pass's tensors before the backward one runs.
-    (args[1] as TF.GradSaveFunc)([y, sigma]);
-    return {
-      value: y,
-      gradFunc: (dy: TF.Tensor, [out, s]: TF.Tensor[]) =>
-        tf.div(tf.sub(tf.sub(dy, tf.mean(dy, BN_AXES, true)), tf.mul(out, tf.mean(tf.mul(dy, out), BN_AXES, true))), s),
-    };
-  });
-  return op(x) as T4;
+  return hooks.batchNorm === false ? x : batchNormTrain(tf, x, eps);
 }
 
 /** The activation (the tfjs interpreter's); the input of a rectifier (ReLU, ReLU6, h-swish, swish) is shown to onRelu first. */
@@ -143,33 +118,6 @@ function activate(tf: typeof TF, x: T4, act: PrimAct, hooks: ForwardOptions): T4
 function norm(tf: typeof TF, x: T4, axes: number[], eps: number): T4 {
   const { mean, variance } = tf.moments(x, axes, true);
   return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))) as T4;
-}
-
-/** Stride 1, odd kernel, (k−1)/2 padding on every side: the output has the input's size (NB201's avg_pool_3x3). */
-function sameAvgPool([kh, kw]: [number, number], [sh, sw]: [number, number], pads: Pads): boolean {
-  const [qh, qw] = [(kh - 1) / 2, (kw - 1) / 2];
-  return sh === 1 && sw === 1 && kh % 2 === 1 && kw % 2 === 1 && pads[0] === qh && pads[2] === qh && pads[1] === qw && pads[3] === qw;
-}
-
-/**
- * A same-size average pool whose padding is left out of the count, with its gradient written out:
- * y = B(x)/n, B the zero-padded box sum and n the count of real pixels under each window, so
- * dx = B(dy/n) = avgPool(dy/n)·n (B is its own adjoint for a centred window). tfjs's AvgPoolGrad on
- * wasm takes ~8× the pool itself; this takes one pool and two products. The forward is the same op.
- */
-function sameSizeAvgPool(tf: typeof TF, x: T4, k: [number, number], pad: 'valid'): T4 {
-  const [, h, w] = x.shape;
-  const span = (i: number, size: number, q: number) => Math.min(i + q, size - 1) - Math.max(i - q, 0) + 1;
-  const counts = new Float32Array(h * w);
-  for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) counts[i * w + j] = span(i, h, (k[0] - 1) / 2) * span(j, w, (k[1] - 1) / 2);
-  const op = tf.customGrad((...args: (TF.Tensor | TF.GradSaveFunc)[]) => ({
-    value: tf.avgPool(args[0] as T4, k, 1, pad),
-    gradFunc: (dy: TF.Tensor) => {
-      const n = tf.tensor4d(counts, [1, h, w, 1]);
-      return tf.mul(tf.avgPool(tf.div(dy, n) as T4, k, 1, pad), n);
-    },
-  }));
-  return op(x) as T4;
 }
 
 /** A kh×kw kernel (HWIO or HW·C·M) dilated by (dh, dw): (dh(kh-1)+1)×(dw(kw-1)+1) with zeros between the taps. */
@@ -228,7 +176,7 @@ const FORWARD: { readonly [K in PrimOp]: Rule<PrimOf<K>> } = {
     const k = [...p.kernel] as [number, number];
     const s = [...p.stride] as [number, number];
     const pad = pads.every((v) => v === 0) ? 'valid' : explicit(pads);
-    if (p.mode === 'avg' && !zeroPad && sameAvgPool(k, s, pads)) return [sameSizeAvgPool(tf, x, k, pad as never)];
+    if (p.mode === 'avg' && !zeroPad && sameAvgPool(k, s, pads)) return [sameSizeAvgPool(tf, x, k)];
     return [p.mode === 'avg' ? tf.avgPool(x, k, s, pad as never) : tf.maxPool(x, k, s, pad as never)];
   }),
   gpool: rule<'gpool'>((ctx, p) => [(p.mode === 'avg' ? ctx.tf.mean(ctx.xs[0], [1, 2], true) : ctx.tf.max(ctx.xs[0], [1, 2], true)) as T4]),
