@@ -1,7 +1,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { withAliasingCopies } from '../../src/evaluators/proxy/alias-kernels.js';
-import { loadTf, ProxyScorer } from '../../src/evaluators/proxy/index.js';
+import { loadTf, proxyEvaluator, ProxyScorer } from '../../src/evaluators/proxy/index.js';
 import { proxyBatch } from '../../src/evaluators/proxy/input.js';
 import { BASE_PROXY_NAMES, scoreProxies, type BaseProxyName, type ProxyInputTensors } from '../../src/evaluators/proxy/scores.js';
 import { batchNormTrain, sameSizeAvgPool } from '../../src/evaluators/proxy/tf-layers.js';
@@ -117,5 +117,9 @@ describe('the fast all-proxies path gives the per-proxy path\'s scores', () => {
       }
     });
     scorer.dispose();
+    // So a score file from before the correction is not resumed with gradient-based scores.
+    expect(proxyEvaluator({ proxy: 'snip' }).provenance.avgPoolGradient).toBe('exact');
+    expect(proxyEvaluator({ proxy: 'vote', space }).provenance.avgPoolGradient).toBe('exact');
+    expect(proxyEvaluator({ proxy: 'naswot' }).provenance.avgPoolGradient).toBeUndefined();
   });
 });

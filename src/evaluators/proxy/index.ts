@@ -174,6 +174,9 @@ export function proxyEvaluator(opts: ProxyEvaluatorOptions = {}): AccuracyEvalua
     seed,
     data: members.some((m) => PROXIES[m].data) ? data : 'none',
     backend: `tfjs-${backend}`,
+    // Gradient-based scores changed when the same-size avg pool's gradient was corrected (tf-layers.ts):
+    // this marks them, so a score file written before is not resumed with them.
+    ...(members.some((m) => m !== 'naswot') ? { avgPoolGradient: 'exact' } : {}),
     ...(proxy === 'vote' ? { reference: { space: opts.space!.id, nets: reference, seed } } : {}),
   };
   let scorer: ProxyScorer | undefined;
