@@ -21,6 +21,7 @@ import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import type { SearchSpace } from '../../core/space.js';
 import type { AccuracyEvaluator } from '../../search/types.js';
+import { withAliasingCopies } from './alias-kernels.js';
 import { PROXY_DATA, proxyBatch, resolveProxyData, type ProxyData } from './input.js';
 import { BASE_PROXY_NAMES, PROXIES, scoreProxies, type BaseProxyName, type ProxyInputTensors } from './scores.js';
 import { tfProxyNetwork } from './tf-net.js';
@@ -109,15 +110,17 @@ export class ProxyScorer {
   score(arch: Architecture, names: readonly BaseProxyName[]): Partial<Record<BaseProxyName, number>> {
     const resolution = this.resolutionFor(arch);
     const classes = classesOf(arch);
-    const net = tfProxyNetwork(this.tf, arch, { weightSeed: this.opts.seed + 1, resolution });
-    try {
-      const input = (name: BaseProxyName) => this.input(name, resolution, arch.input[1], classes);
-      const out = scoreProxies(net, names, input);
-      for (const n of names) if (!PROXIES[n].data) this.inputs[n] = `none: one all-ones ${resolution}×${resolution}×${arch.input[1]} image (synflow reads no data)`;
-      return out;
-    } finally {
-      net.dispose();
-    }
+    return withAliasingCopies(this.tf, () => {
+      const net = tfProxyNetwork(this.tf, arch, { weightSeed: this.opts.seed + 1, resolution });
+      try {
+        const input = (name: BaseProxyName) => this.input(name, resolution, arch.input[1], classes);
+        const out = scoreProxies(net, names, input);
+        for (const n of names) if (!PROXIES[n].data) this.inputs[n] = `none: one all-ones ${resolution}×${resolution}×${arch.input[1]} image (synflow reads no data)`;
+        return out;
+      } finally {
+        net.dispose();
+      }
+    });
   }
 
   private input(name: BaseProxyName, resolution: number, channels: number, classes: number): ProxyInputTensors {
@@ -171,6 +174,9 @@ export function proxyEvaluator(opts: ProxyEvaluatorOptions = {}): AccuracyEvalua
     seed,
     data: members.some((m) => PROXIES[m].data) ? data : 'none',
     backend: `tfjs-${backend}`,
+    // Gradient-based scores changed when the same-size avg pool's gradient was corrected (tf-layers.ts):
+    // this marks them, so a score file written before is not resumed with them.
+    ...(members.some((m) => m !== 'naswot') ? { avgPoolGradient: 'exact' } : {}),
     ...(proxy === 'vote' ? { reference: { space: opts.space!.id, nets: reference, seed } } : {}),
   };
   let scorer: ProxyScorer | undefined;

@@ -23,6 +23,7 @@ import { Rng } from '../../core/rng.js';
 import { interpreter } from '../../../devices/tfjs/interpreter.js';
 import { poolPads, tfAct } from '../../../devices/tfjs/program.js';
 import type { ForwardOptions, ProxyNetwork } from './network.js';
+import { batchNormTrain, sameAvgPool, sameSizeAvgPool } from './tf-layers.js';
 
 type T4 = TF.Tensor4D;
 
@@ -102,11 +103,9 @@ const rule = <K extends PrimOp>(r: Rule<PrimOf<K>>) => r;
 
 const explicit = (p: Pads): [[0, 0], [number, number], [number, number], [0, 0]] => [[0, 0], [p[0], p[2]], [p[1], p[3]], [0, 0]];
 
-/** BatchNorm with batch statistics, γ = 1, β = 0 (none when the pass has it off). */
+/** BatchNorm with batch statistics (tf-layers.ts), none when the pass has it off. */
 function batchNorm(tf: typeof TF, x: T4, hooks: ForwardOptions, eps: number): T4 {
-  if (hooks.batchNorm === false) return x;
-  const { mean, variance } = tf.moments(x, [0, 1, 2], true);
-  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))) as T4;
+  return hooks.batchNorm === false ? x : batchNormTrain(tf, x, eps);
 }
 
 /** The activation (the tfjs interpreter's); the input of a rectifier (ReLU, ReLU6, h-swish, swish) is shown to onRelu first. */
@@ -177,6 +176,7 @@ const FORWARD: { readonly [K in PrimOp]: Rule<PrimOf<K>> } = {
     const k = [...p.kernel] as [number, number];
     const s = [...p.stride] as [number, number];
     const pad = pads.every((v) => v === 0) ? 'valid' : explicit(pads);
+    if (p.mode === 'avg' && !zeroPad && sameAvgPool(k, s, pads)) return [sameSizeAvgPool(tf, x, k)];
     return [p.mode === 'avg' ? tf.avgPool(x, k, s, pad as never) : tf.maxPool(x, k, s, pad as never)];
   }),
   gpool: rule<'gpool'>((ctx, p) => [(p.mode === 'avg' ? ctx.tf.mean(ctx.xs[0], [1, 2], true) : ctx.tf.max(ctx.xs[0], [1, 2], true)) as T4]),
