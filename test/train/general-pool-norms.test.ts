@@ -9,6 +9,7 @@ import { GraphBuilder, type Pads, type Pair, type PoolPrim } from '../../src/cor
 import { Rng } from '../../src/core/rng.js';
 import { GeneralPool } from '../../src/train/nn/general-pool.js';
 import { GraphModule } from '../../src/train/nn/graph-module.js';
+import { SavedTensors } from '../../src/train/nn/module.js';
 import { Norm } from '../../src/train/nn/norms.js';
 import { expectAutodiffGradients, relErr } from './grad-check.js';
 
@@ -103,5 +104,43 @@ describe('layer and instance norm', () => {
       expect(y[0]).toBeLessThan(1e-5);
       expect(y[1]).toBeLessThan(1e-3);
       expect(expectAutodiffGradients(m, data, shape)).toEqual(['g.conv.weight', `g.${kind}norm.gamma`, `g.${kind}norm.beta`]);
+    });
+});
+
+describe('padded average pool gradient (not tfjs autodiff, whose AvgPoolGrad shares the bug)', () => {
+  // The adjoint of an average that leaves the padding out of its count, written as loops in float64:
+  // dx[i] = Σ over the windows o that hold pixel i of r[o] / n[o], n[o] the window's pixels inside the image.
+  function adjoint([n, h, w, c]: number[], k: number, s: number, pad: number, [oh, ow]: [number, number], r: Float32Array): Float64Array {
+    const dx = new Float64Array(n * h * w * c);
+    for (let b = 0; b < n; b++)
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++) {
+          const ys = [...Array(k).keys()].map((d) => oy * s - pad + d).filter((y) => y >= 0 && y < h);
+          const xs = [...Array(k).keys()].map((d) => ox * s - pad + d).filter((x) => x >= 0 && x < w);
+          for (let ch = 0; ch < c; ch++) {
+            const g = r[((b * oh + oy) * ow + ox) * c + ch] / (ys.length * xs.length);
+            for (const y of ys) for (const x of xs) dx[((b * h + y) * w + x) * c + ch] += g;
+          }
+        }
+    return dx;
+  }
+  for (const [k, s, hw] of [[3, 1, 4], [3, 2, 5], [5, 1, 6]] as const)
+    it(`avg ${k}x${k} stride ${s} 'same' padding on ${hw}x${hw}: the training backward is the exact adjoint`, () => {
+      const pad = (k - 1) / 2;
+      const b = new GraphBuilder();
+      const x = b.input('x', [1, 2, hw, hw]);
+      const y = b.node('g.pool', pool('avg', [k, k], [s, s], [pad, pad, pad, pad], false), [x]);
+      const [, , oh, ow] = b.shape(y);
+      const m = new GraphModule(b.build([y]), 'g', 1);
+      const shape: [number, number, number, number] = [1, hw, hw, 2];
+      const data = new Rng(9).fill(hw * hw * 2, 1);
+      const r = new Rng(10).fill(oh * ow * 2, 1);
+      const want = adjoint(shape, k, s, pad, [oh, ow], r);
+      const got = tf.tidy(() => {
+        m.forward(tf.tensor4d(data, shape), new SavedTensors());
+        return m.backward(tf.tensor4d(r, [1, oh, ow, 2]), true)!.dataSync() as Float32Array;
+      });
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 5);
     });
 });

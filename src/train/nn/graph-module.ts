@@ -205,8 +205,13 @@ const UNIT_RULES: { readonly [K in PrimOp]: UnitRule<PrimOf<K>> } = {
   pool: (ctx, p) => {
     const [k] = p.kernel;
     const same = p.kernel[1] === k && p.stride[0] === p.stride[1] && p.pads.join(',') === samePads(k, k).join(',');
-    // Square 'same' pools keep pool.ts's module; the rest (ceil mode, explicit pads, count_include_pad) run as GeneralPool.
-    if (!same || p.ceil || (p.countIncludePad && p.mode === 'avg')) return single(new GeneralPool(p));
+    // Square 'same' max pools and unpadded average pools keep pool.ts's module; the rest (ceil mode, explicit
+    // pads, count_include_pad, and every padded average) run as GeneralPool. A padded average must: tfjs's
+    // AvgPoolGrad divides by the full window even where the forward leaves the padding out of the count, so
+    // pixels near a border got too small a gradient (by 9/4 at a corner of a 3×3 pool); GeneralPool pools the
+    // explicitly padded input 'valid' and rescales by the count, whose gradient is exact.
+    const paddedAvg = p.mode === 'avg' && p.pads.some((v) => v > 0);
+    if (!same || p.ceil || paddedAvg) return single(new GeneralPool(p));
     return single(new Pool(p.mode, k, p.stride[0]));
   },
   gpool: (_ctx, p) => single(new GlobalPool(p.mode)),

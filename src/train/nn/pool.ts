@@ -4,7 +4,11 @@ import { convOut } from '../../core/ops.js';
 import { spatialMeans } from './functional.js';
 import type { Module, Param, TrainContext } from './module.js';
 
-/** k x k pooling with stride s and padding (k-1)/2; averages count only pixels inside the image. */
+/**
+ * k x k pooling with stride s and padding (k-1)/2; averages count only pixels inside the image. Used for max
+ * pools and unpadded averages only: tfjs's AvgPoolGrad is wrong for a padded average that leaves the padding
+ * out of its count (graph-module.ts sends those to GeneralPool).
+ */
 export class Pool implements Module {
   private saved?: { x: tf.Tensor4D; y: tf.Tensor4D };
   constructor(
