@@ -180,9 +180,13 @@ describe('architecture gradients', () => {
 
   it('second order: the unrolled gradient (finite-difference Hessian-vector product) matches finite differences of the unrolled loss', () => {
     // The unrolled loss L_val(w − ξ∇w L_train, α) jumps where a ReLU mask flips (∇w L_train is discontinuous
-    // there), by an amount growing with ξ: a small ξ keeps the finite differences meaningful (measured at
-    // ξ = 0.01: slope 0.300 against 0.323 along the gradient; at ξ = 0.05 the slopes scatter).
-    const xi = 0.01;
+    // there), so the finite differences are meaningful only at a ξ whose line search stays off a kink. Slope
+    // along the gradient, finite differences against the analytic one, measured after the training pools'
+    // gradient became exact (padded averages through GeneralPool): ξ 0.0005 0.308/0.310, 0.001 0.303/0.310,
+    // 0.005 0.266/0.314 and 0.01 0.262/0.318 (kinks), 0.02 0.363/0.349. At 0.02 the second-order term moves
+    // the slope by ~12% from its ξ → 0 value and the finite differences follow it within 4%, so the
+    // Hessian-vector product is what is checked, not only the first-order gradient.
+    const xi = 0.02;
     const before = net.params().map((p) => Array.from(p.variable.dataSync()));
     const g2 = passes.secondOrder(alpha, train, val, xi);
     expect(net.params().map((p) => Array.from(p.variable.dataSync()))).toEqual(before);
