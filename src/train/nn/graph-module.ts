@@ -20,7 +20,7 @@ import { Conv, Depthwise, Pointwise } from './conv.js';
 import { GeneralConv } from './general-conv.js';
 import { Linear } from './dense.js';
 import { Sequence, tidyGrad, type Module, type Param, type TrainContext, type WeightRef } from './module.js';
-import { GlobalPool, Pool, Zero } from './pool.js';
+import { GlobalPool, MaxPool, Zero } from './pool.js';
 import { GeneralPool } from './general-pool.js';
 import { Norm } from './norms.js';
 import { dropPathUnit } from './drop-path.js';
@@ -205,14 +205,12 @@ const UNIT_RULES: { readonly [K in PrimOp]: UnitRule<PrimOf<K>> } = {
   pool: (ctx, p) => {
     const [k] = p.kernel;
     const same = p.kernel[1] === k && p.stride[0] === p.stride[1] && p.pads.join(',') === samePads(k, k).join(',');
-    // Square 'same' max pools and unpadded average pools keep pool.ts's module; the rest (ceil mode, explicit
-    // pads, count_include_pad, and every padded average) run as GeneralPool. A padded average must: tfjs's
-    // AvgPoolGrad divides by the full window even where the forward leaves the padding out of the count, so
-    // pixels near a border got too small a gradient (by 9/4 at a corner of a 3×3 pool); GeneralPool pools the
-    // explicitly padded input 'valid' and rescales by the count, whose gradient is exact.
-    const paddedAvg = p.mode === 'avg' && p.pads.some((v) => v > 0);
-    if (!same || p.ceil || paddedAvg) return single(new GeneralPool(p));
-    return single(new Pool(p.mode, k, p.stride[0]));
+    // Square 'same' max pools keep pool.ts's MaxPool; every average and the rest (ceil mode, explicit pads)
+    // run as GeneralPool, which pools the explicitly padded input 'valid' and rescales by the count: its
+    // gradient is exact, where tfjs's AvgPoolGrad divides by the full window even where the forward leaves the
+    // padding out of the count (border pixels got too small a gradient, by 9/4 at a corner of a 3×3 pool).
+    if (!same || p.ceil || p.mode === 'avg') return single(new GeneralPool(p));
+    return single(new MaxPool(k, p.stride[0]));
   },
   gpool: (_ctx, p) => single(new GlobalPool(p.mode)),
   flatten: () => ({ unit: flattenUnit(), absorbed: [] }),

@@ -5,14 +5,13 @@ import { spatialMeans } from './functional.js';
 import type { Module, Param, TrainContext } from './module.js';
 
 /**
- * k x k pooling with stride s and padding (k-1)/2; averages count only pixels inside the image. Used for max
- * pools and unpadded averages only: tfjs's AvgPoolGrad is wrong for a padded average that leaves the padding
- * out of its count (graph-module.ts sends those to GeneralPool).
+ * k x k max pooling with stride s and padding (k-1)/2. Averages run as GeneralPool (general-pool.ts): tfjs's
+ * AvgPoolGrad divides by the full window even where the forward leaves padding out of the count, so a padded
+ * average here would get too small a gradient at the borders.
  */
-export class Pool implements Module {
+export class MaxPool implements Module {
   private saved?: { x: tf.Tensor4D; y: tf.Tensor4D };
   constructor(
-    readonly mode: 'avg' | 'max',
     readonly k: number,
     readonly stride: number,
   ) {}
@@ -21,7 +20,7 @@ export class Pool implements Module {
   }
   forward(x: tf.Tensor4D, ctx?: TrainContext): tf.Tensor4D {
     const { filterSize, strides, pad } = this.attrs;
-    const y = this.mode === 'avg' ? tf.avgPool(x, filterSize, strides, pad) : tf.maxPool(x, filterSize, strides, pad);
+    const y = tf.maxPool(x, filterSize, strides, pad);
     if (ctx) this.saved = { x: ctx.save(x), y: ctx.save(y) };
     return y;
   }
@@ -29,9 +28,7 @@ export class Pool implements Module {
     const { x, y } = this.saved!;
     this.saved = undefined;
     if (!needInput) return null;
-    return this.mode === 'avg'
-      ? (tf.engine().runKernel(tf.AvgPoolGrad, { dy, input: x }, this.attrs as never) as tf.Tensor4D)
-      : (tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, this.attrs as never) as tf.Tensor4D);
+    return tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, this.attrs as never) as tf.Tensor4D;
   }
   params(): Param[] {
     return [];
