@@ -11,21 +11,15 @@
  * first, so they count, and only the ceil overhang stays out.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Pads, Pair } from '../../core/graph/index.js';
+import type { Pads, PoolPrim } from '../../core/graph/index.js';
 import { windowOut } from '../../core/graph/primitives/def.js';
 import { avgPoolGrad, exactAvgPool, windowCountMap, type PoolWindow } from './avg-pool.js';
 import type { Module, Param, TrainContext } from './module.js';
 
 type T4 = tf.Tensor4D;
 
-export interface GeneralPoolSpec {
-  mode: 'avg' | 'max';
-  kernel: Pair;
-  stride: Pair;
-  pads: Pads;
-  ceil: boolean;
-  countIncludePad: boolean;
-}
+/** A pool primitive's attributes. */
+export type GeneralPoolSpec = Omit<PoolPrim, 'op'>;
 
 export class GeneralPool implements Module {
   private saved?: { xp: T4; y?: T4 };
