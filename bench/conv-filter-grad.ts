@@ -11,19 +11,28 @@
  * [1, h, w, n·c] by dy seen as the filter [oh, ow, n·c, 1], the n images' results summed), which lost
  * on every shape and so is not in src/.
  *
- *   node --import tsx bench/conv-filter-grad.ts [--backend wasm|cpu] [--reps 15] [--only substring]
+ * With --proxy-cells N (wasm): then all six zero-cost proxies on the first N cells of the NB201 seed-0
+ * sample (bench/proxies-nb201.ts's), one net per cell, scored with the filter gradient forced to `taps`
+ * and left to `auto`, alternating which goes first: CPU s per cell and the largest score difference.
+ *
+ *   node --import tsx bench/conv-filter-grad.ts [--backend wasm|cpu] [--reps 15] [--only substring] [--proxy-cells N]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/core/rng.js';
+import { loadTf, ProxyScorer } from '../src/evaluators/proxy/index.js';
+import { BASE_PROXY_NAMES } from '../src/evaluators/proxy/scores.js';
+import { createNb201Space, nb201Connected } from '../src/spaces/nb201.js';
 import { useTrainingBackend } from '../src/train/backend.js';
 import { filterGradForm } from '../src/train/kernels/conv2d-backprop-filter.js';
 import { geometry, type ConvGeometry } from '../src/train/kernels/conv-layout.js';
 import { reshaped, trainingKernel, type KernelHost } from '../src/train/kernels/host.js';
 import { withFilterGradForm } from '../src/train/kernels/register.js';
 
-const { values } = parseArgs({ options: { backend: { type: 'string', default: 'wasm' }, reps: { type: 'string', default: '15' }, only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { backend: { type: 'string', default: 'wasm' }, reps: { type: 'string', default: '15' }, only: { type: 'string' }, 'proxy-cells': { type: 'string', default: '0' } },
+});
 const backendName = values.backend as 'wasm' | 'cpu';
 const reps = Number(values.reps);
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -140,3 +149,34 @@ for (const c of CASES) {
   console.log(`| ${c.name} | ${mt.toFixed(2)} | ${mc.toFixed(2)} | ${(mt / mc).toFixed(2)} | ${auto} | ${diff.toExponential(1)} |`);
 }
 console.log(`\nload average at end ${loadavg()}`);
+
+const proxyCells = Number(values['proxy-cells']);
+if (proxyCells > 0 && backendName === 'wasm') {
+  const space = createNb201Space();
+  const sample = new Rng(0);
+  const cells: number[][] = [];
+  while (cells.length < proxyCells) {
+    const e = space.sample(sample);
+    if (nb201Connected(e) && !cells.some((c) => c.join() === e.join())) cells.push(e);
+  }
+  const scorer = new ProxyScorer(await loadTf('wasm'), { resolution: 16, seed: 0, data: 'fashion-mnist' });
+  scorer.score(space.build([3, 3, 3, 3, 3, 3]), BASE_PROXY_NAMES);
+  const cpu = { taps: 0, auto: 0 };
+  let maxDiff = 0;
+  const start = loadavg();
+  cells.forEach((e, i) => {
+    const scores: Record<string, Record<string, number>> = {};
+    for (const form of i % 2 ? (['auto', 'taps'] as const) : (['taps', 'auto'] as const)) {
+      const c = process.cpuUsage();
+      scores[form] = withFilterGradForm('wasm', form, () => scorer.score(space.build(e), BASE_PROXY_NAMES));
+      const u = process.cpuUsage(c);
+      cpu[form] += (u.user + u.system) / 1e6;
+    }
+    for (const p of BASE_PROXY_NAMES) {
+      const [a, b] = [scores.taps[p], scores.auto[p]];
+      maxDiff = Math.max(maxDiff, a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)));
+    }
+  });
+  scorer.dispose();
+  console.log(`\nall six proxies on ${proxyCells} NB201 cells (seed-0 sample, 16 px, fashion-mnist), CPU s per cell: taps ${(cpu.taps / proxyCells).toFixed(3)}, auto ${(cpu.auto / proxyCells).toFixed(3)}, taps / auto ${(cpu.taps / cpu.auto).toFixed(2)}; largest relative score difference ${maxDiff.toExponential(1)}; load average ${start} at start, ${loadavg()} at end`);
+}
