@@ -8,9 +8,9 @@
  *   [cin, h, w, n] (cin images of n channels) by dy seen as the filter [oh, ow, n, cout], dilated by
  *   the stride, with the conv's padding as its own: its output [cin, kh, kw, cout] is dW up to a
  *   transpose. Costs two transposes and the packing of dy as a filter; it pays off for k > 1 and
- *   more than one input channel on wasm, where the taps form runs k·k products: 1.5–5× faster
+ *   more than one input channel on wasm, where the taps form runs k·k products: 1.4–7× faster
  *   (docs/benchmarks.md, bench/conv-filter-grad.ts). The depthwise gradient stays per tap: as one
- *   depthwise convolution it measured 2–6× slower.
+ *   depthwise convolution it measured 1.7–6× slower.
  */
 import * as tf from '@tensorflow/tfjs';
 import { dyOnGrid, gatherPhases, geometry, type ConvGeometry } from './conv-layout.js';
@@ -24,8 +24,8 @@ export type FilterGradForm = 'auto' | 'taps' | 'conv';
 
 /** The form `auto` takes for a conv of this geometry on this backend (measured: docs/benchmarks.md). */
 export function filterGradForm(g: ConvGeometry, backendName: 'wasm' | 'cpu'): 'taps' | 'conv' {
-  // 1×1: the taps form is one product and needs no transposes (2–5× faster). One input channel (a
-  // grey-image stem): the taps stack into one product (1.6× faster at 64×28×28).
+  // 1×1: the taps form is one product and needs no transposes (1.4–5× faster). One input channel (a
+  // grey-image stem): the taps stack into one product (1.5–1.6× faster at 64×28×28).
   return backendName === 'wasm' && g.kh * g.kw > 1 && g.cin > 1 ? 'conv' : 'taps';
 }
 
