@@ -177,20 +177,7 @@ describe('training kernels', () => {
           } as never) as tf.Tensor
         ).dataSync(),
       ) as Float32Array;
-      // Direct sum: dW[i, j, ch] = sum of x[b, s*y+i-pad, s*x+j-pad, ch] * dy[b, y, x, ch].
-      const want = new Float32Array(k * k * c);
-      for (let b = 0; b < n; b++)
-        for (let y = 0; y < out; y++)
-          for (let xx = 0; xx < out; xx++)
-            for (let i = 0; i < k; i++)
-              for (let j = 0; j < k; j++) {
-                const yi = stride * y + i - pad;
-                const xj = stride * xx + j - pad;
-                if (yi < 0 || yi >= size || xj < 0 || xj >= size) continue;
-                const xo = ((b * size + yi) * size + xj) * c;
-                const dyo = ((b * out + y) * out + xx) * c;
-                for (let ch = 0; ch < c; ch++) want[(i * k + j) * c + ch] += x[xo + ch] * dy[dyo + ch];
-              }
+      const want = Float32Array.from(directFilterGrad({ depthwise: true, x: [n, size, size, c], filterShape: [k, k, c, 1], stride: [stride, stride], pad }, x, dy));
       expect(relError(got, want), `k${k} s${stride}`).toBeLessThan(1e-4);
     }
   });
