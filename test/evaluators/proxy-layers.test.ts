@@ -4,7 +4,8 @@ import { withAliasingCopies } from '../../src/evaluators/proxy/alias-kernels.js'
 import { loadTf, proxyEvaluator, ProxyScorer } from '../../src/evaluators/proxy/index.js';
 import { proxyBatch } from '../../src/evaluators/proxy/input.js';
 import { BASE_PROXY_NAMES, scoreProxies, type BaseProxyName, type ProxyInputTensors } from '../../src/evaluators/proxy/scores.js';
-import { batchNormTrain, sameSizeAvgPool } from '../../src/evaluators/proxy/tf-layers.js';
+import { batchNormTrain } from '../../src/evaluators/proxy/tf-layers.js';
+import { exactAvgPool } from '../../src/train/nn/avg-pool.js';
 import { tfProxyNetwork } from '../../src/evaluators/proxy/tf-net.js';
 import { Rng } from '../../src/core/rng.js';
 import { createNb201Space } from '../../src/spaces/nb201.js';
@@ -47,7 +48,8 @@ describe('proxy layers with written-out gradients', () => {
     const [n, h, w, c] = [2, 5, 4, 3];
     const x = tf.tensor4d(randn(rng, n * h * w * c), [n, h, w, c]);
     const dy = randn(rng, n * h * w * c);
-    const pool = sameSizeAvgPool(tf, x, [3, 3]);
+    const same = { kernel: [3, 3], stride: [1, 1], pads: [1, 1, 1, 1] } as const;
+    const pool = exactAvgPool(tf, x, same);
     expect(Array.from(pool.dataSync())).toEqual(Array.from(tf.avgPool(x, 3, 1, [[0, 0], [1, 1], [1, 1], [0, 0]]).dataSync()));
     // y[o] = Σ over the real pixels p of o's window of x[p] / count(o), so ∂(Σ dy·y)/∂x[p] = Σ over the windows o holding p of dy[o] / count(o).
     const at = (b: number, i: number, j: number, k: number) => ((b * h + i) * w + j) * c + k;
@@ -60,7 +62,41 @@ describe('proxy layers with written-out gradients', () => {
             for (let oi = Math.max(i - 1, 0); oi <= Math.min(i + 1, h - 1); oi++)
               for (let oj = Math.max(j - 1, 0); oj <= Math.min(j + 1, w - 1); oj++) expected[at(b, i, j, k)] += dy[at(b, oi, oj, k)] / count(oi, oj);
     const seed = tf.tensor4d(dy, [n, h, w, c]);
-    const grad = tf.grad((v: TF.Tensor) => tf.sum(tf.mul(seed, sameSizeAvgPool(tf, v as TF.Tensor4D, [3, 3]))))(x).dataSync();
+    const grad = tf.grad((v: TF.Tensor) => tf.sum(tf.mul(seed, exactAvgPool(tf, v as TF.Tensor4D, same))))(x).dataSync();
+    expect(maxRel(grad, expected)).toBeLessThan(1e-6);
+    tf.dispose([x, pool, seed]);
+  });
+
+  it('strided, asymmetrically padded average pool: the gradient matches the float64 adjoint too', async () => {
+    const tf = await loadTf('wasm');
+    const rng = new Rng(8);
+    const [n, h, w, c] = [2, 7, 6, 3];
+    const p = { kernel: [3, 2], stride: [2, 2], pads: [1, 0, 2, 1] } as const;
+    const [oh, ow] = [Math.floor((h + 3 - 3) / 2) + 1, Math.floor((w + 1 - 2) / 2) + 1];
+    const x = tf.tensor4d(randn(rng, n * h * w * c), [n, h, w, c]);
+    const dy = randn(rng, n * oh * ow * c);
+    // Windows as index lists of the real pixels they hold; y[o] averages them, so dx[p] = Σ over the windows o holding p of dy[o] / |o|.
+    const rows = (o: number) => [0, 1, 2].map((d) => 2 * o - 1 + d).filter((i) => i >= 0 && i < h);
+    const cols = (o: number) => [0, 1].map((d) => 2 * o + d).filter((j) => j >= 0 && j < w);
+    const expected = new Float64Array(n * h * w * c);
+    const want = new Float64Array(n * oh * ow * c);
+    const xv = x.dataSync();
+    for (let b = 0; b < n; b++)
+      for (let oi = 0; oi < oh; oi++)
+        for (let oj = 0; oj < ow; oj++)
+          for (let k = 0; k < c; k++) {
+            const cells = rows(oi).flatMap((i) => cols(oj).map((j) => ((b * h + i) * w + j) * c + k));
+            const o = ((b * oh + oi) * ow + oj) * c + k;
+            for (const q of cells) {
+              expected[q] += dy[o] / cells.length;
+              want[o] += xv[q] / cells.length;
+            }
+          }
+    const pool = exactAvgPool(tf, x, p);
+    expect(pool.shape).toEqual([n, oh, ow, c]);
+    expect(maxRel(pool.dataSync(), want)).toBeLessThan(1e-6);
+    const seed = tf.tensor4d(dy, [n, oh, ow, c]);
+    const grad = tf.grad((v: TF.Tensor) => tf.sum(tf.mul(seed, exactAvgPool(tf, v as TF.Tensor4D, p))))(x).dataSync();
     expect(maxRel(grad, expected)).toBeLessThan(1e-6);
     tf.dispose([x, pool, seed]);
   });

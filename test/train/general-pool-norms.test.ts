@@ -49,6 +49,30 @@ function referencePool(x: Float32Array, [n, h, w, c]: number[], p: PoolPrim, [oh
   return out;
 }
 
+/** The adjoint of referencePool's average in float64: dx[p] = Σ over the windows o holding p of r[o] / count(o). */
+function referenceAvgAdjoint([n, h, w, c]: number[], p: PoolPrim, [oh, ow]: [number, number], r: Float32Array): Float64Array {
+  const [kh, kw] = p.kernel;
+  const [sh, sw] = p.stride;
+  const [t, l, b, rr] = p.pads;
+  const dx = new Float64Array(n * h * w * c);
+  for (let i = 0; i < n; i++)
+    for (let y = 0; y < oh; y++)
+      for (let xo = 0; xo < ow; xo++) {
+        const inside: number[] = [];
+        let count = 0;
+        for (let dy = 0; dy < kh; dy++)
+          for (let dxx = 0; dxx < kw; dxx++) {
+            const yy = y * sh - t + dy;
+            const xx = xo * sw - l + dxx;
+            const isIn = yy >= 0 && yy < h && xx >= 0 && xx < w;
+            if (isIn) inside.push((i * h + yy) * w + xx);
+            if (p.countIncludePad ? yy >= -t && yy < h + b && xx >= -l && xx < w + rr : isIn) count++;
+          }
+        for (let ch = 0; ch < c; ch++) for (const q of inside) dx[q * c + ch] += r[((i * oh + y) * ow + xo) * c + ch] / count;
+      }
+  return dx;
+}
+
 const pool = (mode: 'avg' | 'max', k: Pair, s: Pair, pads: Pads, ceil: boolean, countIncludePad = false): PoolPrim => ({ op: 'pool', mode, kernel: k, stride: s, pads, ceil, countIncludePad });
 
 const POOLS: { name: string; hw: [number, number]; p: PoolPrim }[] = [
@@ -57,6 +81,8 @@ const POOLS: { name: string; hw: [number, number]; p: PoolPrim }[] = [
   { name: 'avg 3x3 stride 2 pad 1 count_include_pad, ceil', hw: [6, 7], p: pool('avg', [3, 3], [2, 2], [1, 1, 1, 1], true, true) },
   { name: 'max 3x2 stride 1x2 asymmetric pads', hw: [6, 6], p: pool('max', [3, 2], [1, 2], [1, 0, 1, 1], false) },
   { name: 'avg 3x3 stride 1 pad 1 count_include_pad', hw: [5, 5], p: pool('avg', [3, 3], [1, 1], [1, 1, 1, 1], false, true) },
+  { name: 'avg 3x3 stride 2 pad 1 ceil, padding out of the count', hw: [6, 7], p: pool('avg', [3, 3], [2, 2], [1, 1, 1, 1], true) },
+  { name: 'avg 3x2 stride 2x1 asymmetric pads', hw: [7, 5], p: pool('avg', [3, 2], [2, 1], [1, 0, 2, 1], false) },
 ];
 
 describe('GeneralPool', () => {
@@ -77,6 +103,16 @@ describe('GeneralPool', () => {
       expect(got.length).toBe(want.length);
       expect(relErr(want, got, 1)).toBeLessThan(1e-5);
       expectAutodiffGradients(m, data, shape);
+      if (c.p.mode !== 'avg') return;
+      // Averages: autodiff runs through the same written-out gradient, so the backward is also held to the reference's adjoint.
+      const [oh, ow] = [outShape[2], outShape[3]];
+      const r = new Rng(12).fill(N * oh * ow * 3, 1);
+      const dx = tf.tidy(() => {
+        m.forward(tf.tensor4d(data, shape), new SavedTensors());
+        return m.backward(tf.tensor4d(r, [N, oh, ow, 3]), true)!.dataSync() as Float32Array;
+      });
+      const adjoint = referenceAvgAdjoint(shape, c.p, [oh, ow], r);
+      for (let i = 0; i < adjoint.length; i++) expect(dx[i]).toBeCloseTo(adjoint[i], 5);
     });
 });
 

@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { useTrainingBackend } from '../../src/train/backend.js';
-import { registerTrainingKernels } from '../../src/train/kernels/register.js';
+import { geometry } from '../../src/train/kernels/conv-layout.js';
+import { registerTrainingKernels, withFilterGradForm } from '../../src/train/kernels/register.js';
+import { GeneralConv } from '../../src/train/nn/general-conv.js';
+import { SavedTensors } from '../../src/train/nn/module.js';
 
 type Pad = number | 'same' | 'valid';
 interface Case {
@@ -50,6 +53,57 @@ for (const depthwise of [true, false])
     CASES.push({ depthwise, k, stride, pad, size, cin: 5, cout: depthwise ? 5 : 3 });
 // One input channel (grey-image stems) takes its own path in Conv2DBackpropFilter.
 CASES.push({ depthwise: false, k: 3, stride: 1, pad: 'same', size: 8, cin: 1, cout: 4 }, { depthwise: false, k: 3, stride: 2, pad: 1, size: 9, cin: 1, cout: 4 });
+
+/** A random filter-gradient problem: any kernel size up to 5 (not square), stride 1-3, same/valid/explicit padding. */
+interface FilterCase {
+  depthwise: boolean;
+  x: [number, number, number, number];
+  filterShape: [number, number, number, number];
+  stride: [number, number];
+  pad: number | 'same' | 'valid';
+}
+
+function randomFilterCases(rng: Rng, count: number): FilterCase[] {
+  const out: FilterCase[] = [];
+  while (out.length < count) {
+    const depthwise = out.length % 3 === 2;
+    const [kh, kw] = [1 + rng.int(5), 1 + rng.int(5)];
+    const pad = rng.pick(['same', 'valid', 0, 1, 2] as const);
+    const x: [number, number, number, number] = [1 + rng.int(3), 3 + rng.int(8), 3 + rng.int(8), 1 + rng.int(6)];
+    const cout = depthwise ? 1 : 1 + rng.int(5);
+    const c: FilterCase = { depthwise, x, filterShape: [kh, kw, x[3], cout], stride: [1 + rng.int(3), 1 + rng.int(3)], pad };
+    // tfjs requires pads smaller than the kernel to keep the geometry meaningful; skip empty outputs.
+    if (typeof pad === 'number' && (pad >= kh || pad >= kw)) continue;
+    const g = geometry(x, c.filterShape, c.stride, pad, depthwise);
+    if (g.oh < 1 || g.ow < 1) continue;
+    out.push(c);
+  }
+  return out;
+}
+
+/** The filter gradient summed directly in float64. */
+function directFilterGrad(c: FilterCase, x: Float32Array, dy: Float32Array): Float64Array {
+  const g = geometry(c.x, c.filterShape, c.stride, c.pad, c.depthwise);
+  const { n, h, w, cin, oh, ow, kh, kw, sh, sw, pt, pl } = g;
+  const cout = c.depthwise ? cin : c.filterShape[3];
+  const out = new Float64Array(kh * kw * cin * (c.depthwise ? 1 : cout));
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < oh; y++)
+      for (let xx = 0; xx < ow; xx++)
+        for (let i = 0; i < kh; i++)
+          for (let j = 0; j < kw; j++) {
+            const yi = sh * y + i - pt;
+            const xj = sw * xx + j - pl;
+            if (yi < 0 || yi >= h || xj < 0 || xj >= w) continue;
+            const xo = ((b * h + yi) * w + xj) * cin;
+            const dyo = ((b * oh + y) * ow + xx) * cout;
+            for (let ci = 0; ci < cin; ci++) {
+              if (c.depthwise) out[(i * kw + j) * cin + ci] += x[xo + ci] * dy[dyo + ci];
+              else for (let co = 0; co < cout; co++) out[((i * kw + j) * cin + ci) * cout + co] += x[xo + ci] * dy[dyo + co];
+            }
+          }
+  return out;
+}
 
 describe('training kernels', () => {
   let restoreCpu: (() => void) | undefined;
@@ -123,22 +177,61 @@ describe('training kernels', () => {
           } as never) as tf.Tensor
         ).dataSync(),
       ) as Float32Array;
-      // Direct sum: dW[i, j, ch] = sum of x[b, s*y+i-pad, s*x+j-pad, ch] * dy[b, y, x, ch].
-      const want = new Float32Array(k * k * c);
-      for (let b = 0; b < n; b++)
-        for (let y = 0; y < out; y++)
-          for (let xx = 0; xx < out; xx++)
-            for (let i = 0; i < k; i++)
-              for (let j = 0; j < k; j++) {
-                const yi = stride * y + i - pad;
-                const xj = stride * xx + j - pad;
-                if (yi < 0 || yi >= size || xj < 0 || xj >= size) continue;
-                const xo = ((b * size + yi) * size + xj) * c;
-                const dyo = ((b * out + y) * out + xx) * c;
-                for (let ch = 0; ch < c; ch++) want[(i * k + j) * c + ch] += x[xo + ch] * dy[dyo + ch];
-              }
+      const want = Float32Array.from(directFilterGrad({ depthwise: true, x: [n, size, size, c], filterShape: [k, k, c, 1], stride: [stride, stride], pad }, x, dy));
       expect(relError(got, want), `k${k} s${stride}`).toBeLessThan(1e-4);
     }
+  });
+
+  it('compute the filter gradient as the direct sum on random shapes, the conv gradient in both forms (per-tap products, one convolution)', async () => {
+    const cases = randomFilterCases(new Rng(11), 36);
+    const data = cases.map((c) => {
+      const g = geometry(c.x, c.filterShape, c.stride, c.pad, c.depthwise);
+      const r = new Rng(cases.indexOf(c) + 100);
+      const x = r.fill(c.x.reduce((a, b) => a * b, 1));
+      const dy = r.fill(g.n * g.oh * g.ow * g.cout);
+      return { x, dy, dyShape: [g.n, g.oh, g.ow, g.cout], want: directFilterGrad(c, x, dy) };
+    });
+    const restore = registerTrainingKernels('cpu');
+    try {
+      for (const backend of ['wasm', 'cpu'] as const) {
+        await tf.setBackend(backend);
+        for (const form of ['taps', 'conv', 'auto'] as const)
+          cases.forEach((c, i) => {
+            // The form applies to Conv2DBackpropFilter; the depthwise gradient has one (checked once).
+            if (c.depthwise && form !== 'auto') return;
+            const { x, dy, dyShape, want } = data[i];
+            const attrs = c.depthwise ? { strides: c.stride, pad: c.pad, dilations: 1, filterShape: c.filterShape } : { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filterShape };
+            const kernel = c.depthwise ? tf.DepthwiseConv2dNativeBackpropFilter : tf.Conv2DBackpropFilter;
+            const got = withFilterGradForm(backend, form, () =>
+              tf.tidy(() => (tf.engine().runKernel(kernel, { x: tf.tensor4d(x, c.x), dy: tf.tensor(dy, dyShape) }, attrs as never) as tf.Tensor).dataSync() as Float32Array),
+            );
+            const what = `${backend} ${form} ${c.depthwise ? 'depthwise' : 'conv'} x [${c.x}] filter [${c.filterShape}] stride [${c.stride}] pad ${c.pad}`;
+            expect(got.length, what).toBe(want.length);
+            expect(relError(got, Float32Array.from(want)), what).toBeLessThan(1e-5);
+          });
+      }
+    } finally {
+      restore();
+      await tf.setBackend('wasm');
+    }
+  });
+
+  it('give a grouped, strided, asymmetrically padded conv the same weight gradient in both forms', () => {
+    const conv = new GeneralConv('g', { cin: 6, cout: 9, kernel: [3, 2], stride: [2, 1], pads: [1, 0, 2, 1], dilation: [1, 1], groups: 3 }, { seed: 3, act: 'relu' });
+    const r = new Rng(4);
+    const x = r.fill(2 * 9 * 8 * 6);
+    const grads = (['taps', 'conv'] as const).map((form) =>
+      withFilterGradForm('wasm', form, () => {
+        const saved = new SavedTensors();
+        const y = conv.forward(tf.tensor4d(x, [2, 9, 8, 6]), saved);
+        conv.backward(tf.tensor4d(new Rng(5).fill(y.size), y.shape), false);
+        const gw = conv.weight.grad!.dataSync() as Float32Array;
+        conv.weight.clearGrad();
+        saved.release();
+        return gw;
+      }),
+    );
+    expect(relError(grads[1], grads[0])).toBeLessThan(1e-5);
   });
 
   it('restore what the backend had', () => {

@@ -23,7 +23,8 @@ import { Rng } from '../../core/rng.js';
 import { interpreter } from '../../../devices/tfjs/interpreter.js';
 import { poolPads, tfAct } from '../../../devices/tfjs/program.js';
 import type { ForwardOptions, ProxyNetwork } from './network.js';
-import { batchNormTrain, sameAvgPool, sameSizeAvgPool } from './tf-layers.js';
+import { exactAvgPool } from '../../train/nn/avg-pool.js';
+import { batchNormTrain } from './tf-layers.js';
 
 type T4 = TF.Tensor4D;
 
@@ -176,8 +177,9 @@ const FORWARD: { readonly [K in PrimOp]: Rule<PrimOf<K>> } = {
     const k = [...p.kernel] as [number, number];
     const s = [...p.stride] as [number, number];
     const pad = pads.every((v) => v === 0) ? 'valid' : explicit(pads);
-    if (p.mode === 'avg' && !zeroPad && sameAvgPool(k, s, pads)) return [sameSizeAvgPool(tf, x, k)];
-    return [p.mode === 'avg' ? tf.avgPool(x, k, s, pad as never) : tf.maxPool(x, k, s, pad as never)];
+    // Averages leave the padding out of the count; tfjs's own gradient would divide by the full window.
+    if (p.mode === 'avg') return [exactAvgPool(tf, x, { kernel: k, stride: s, pads })];
+    return [tf.maxPool(x, k, s, pad as never)];
   }),
   gpool: rule<'gpool'>((ctx, p) => [(p.mode === 'avg' ? ctx.tf.mean(ctx.xs[0], [1, 2], true) : ctx.tf.max(ctx.xs[0], [1, 2], true)) as T4]),
   flatten: rule<'flatten'>((ctx) => {

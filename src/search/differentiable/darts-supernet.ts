@@ -18,7 +18,7 @@ import { DARTS_INPUTS, DARTS_OPS, DARTS_STEPS, dartsEdgeSpec } from '../../core/
 import type { Shape } from '../../core/ops.js';
 import { dartsNetwork, dartsReductions } from '../../spaces/darts-net.js';
 import { buildLayer } from '../../train/nn/graph-module.js';
-import { SavedTensors, type Module, type Param, type TrainContext } from '../../train/nn/module.js';
+import { disposeParams, dropStep, SavedTensors, type Module, type Param, type TrainContext } from '../../train/nn/module.js';
 import { Zero } from '../../train/nn/pool.js';
 import { MixedOp } from './mixed-op.js';
 
@@ -185,15 +185,10 @@ export class DartsSupernet {
 
   /** Drops a training forward and every gradient. */
   cancelStep(): void {
-    this.saved.release();
-    for (const p of this.all) p.clearGrad();
+    dropStep(this.saved, this.all);
   }
 
   dispose(): void {
-    this.saved.release();
-    for (const p of this.all) {
-      p.clearGrad();
-      p.variable.dispose();
-    }
+    disposeParams(this.saved, this.all, true);
   }
 }

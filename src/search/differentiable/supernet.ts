@@ -8,7 +8,7 @@
  * modules, so the trainer's BatchNorm recalibration and evaluation apply as they are (withDerivedNetwork).
  */
 import * as tf from '@tensorflow/tfjs';
-import { SavedTensors, type Module, type Param } from '../../train/nn/module.js';
+import { dropStep, SavedTensors, type Module, type Param } from '../../train/nn/module.js';
 import { Network } from '../../train/nn/network.js';
 import type { CandidateTable } from '../../train/supernet/candidates.js';
 import { MixedOp } from './mixed-op.js';
@@ -68,8 +68,7 @@ export class MixedSupernet {
 
   /** Drops a training forward and every gradient. */
   cancelStep(): void {
-    this.saved.release();
-    for (const p of this.params()) p.clearGrad();
+    dropStep(this.saved, this.params());
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropInput, depthwiseConv2dBackpropInput } from './backprop-input.js';
-import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
+import { conv2dBackpropFilter, type FilterGradForm } from './conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropFilter } from './depthwise-backprop-filter.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 
@@ -38,4 +38,21 @@ export function registerTrainingKernels(backendName: KernelBackendName): () => v
   };
   installed.set(backendName, restore);
   return restore;
+}
+
+/**
+ * Runs `f` with the backend's Conv2DBackpropFilter in one form instead of the per-shape choice, then
+ * puts back what was registered: benches and tests compare the forms.
+ */
+export function withFilterGradForm<T>(backendName: KernelBackendName, form: FilterGradForm, f: () => T): T {
+  const forced = conv2dBackpropFilter(backendName, form);
+  const before = tf.getKernel(forced.kernelName, backendName);
+  if (before) tf.unregisterKernel(forced.kernelName, backendName);
+  tf.registerKernel(forced);
+  try {
+    return f();
+  } finally {
+    tf.unregisterKernel(forced.kernelName, backendName);
+    if (before) tf.registerKernel(before);
+  }
 }

@@ -137,6 +137,18 @@ export class SavedTensors implements TrainContext {
   }
 }
 
+/** Drops a training forward: what it kept for its backward and every gradient of `params`. */
+export function dropStep(saved: SavedTensors, params: readonly Param[]): void {
+  saved.release();
+  for (const p of params) p.clearGrad();
+}
+
+/** Frees a network: what a forward kept, the gradients and, when the network owns them, the variables. */
+export function disposeParams(saved: SavedTensors, params: readonly Param[], variables: boolean): void {
+  dropStep(saved, params);
+  if (variables) for (const p of params) p.variable.dispose();
+}
+
 /** tf.tidy for a backward body that may return no gradient. */
 export function tidyGrad(f: () => tf.Tensor4D | null): tf.Tensor4D | null {
   return (tf.tidy(() => f() ?? undefined) as tf.Tensor4D | undefined) ?? null;

@@ -9,7 +9,7 @@ import { UserError } from '../../core/errors.js';
 import { BatchNorm } from './batchnorm.js';
 import { lowerArchitecture } from '../../core/lower/index.js';
 import { buildLayer, GraphModule } from './graph-module.js';
-import { SavedTensors, Sequence, type DropPathDraw, type Module, type Param, type TrainContext } from './module.js';
+import { disposeParams, dropStep, SavedTensors, Sequence, type DropPathDraw, type Module, type Param, type TrainContext } from './module.js';
 
 function batchNorms(m: Module): BatchNorm[] {
   if (m instanceof BatchNorm) return [m];
@@ -121,15 +121,10 @@ export class Network {
 
   /** Drops a training forward without applying it (its loss was not finite). */
   cancelStep(): void {
-    this.saved.release();
-    for (const p of this.all) p.clearGrad();
+    dropStep(this.saved, this.all);
   }
 
   dispose(): void {
-    this.saved.release();
-    for (const p of this.all) {
-      p.clearGrad();
-      if (this.owned) p.variable.dispose();
-    }
+    disposeParams(this.saved, this.all, this.owned);
   }
 }
