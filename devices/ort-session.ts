@@ -2,22 +2,23 @@
  * Timing one model in an onnxruntime session (and OrtSessionDevice, the class around it), shared by the
  * devices that differ only in runtime flavour and session options (ort-cpu, wasm, cuda): create the
  * session (timed as setupMs), feed the same reproducible inputs every ONNX device uses, run the shared
- * harness, release the session.
+ * harness with the outputs written where the device's `outputs` option says (ort-outputs.ts), release
+ * the session.
  */
 import { UserError } from '../src/core/errors.js';
-import { measure, timedLoop } from './harness.js';
+import { measure } from './harness.js';
 import { randomFeeds, type Float32TensorCtor } from './ort-wasm/feeds.js';
+import { sessionRuns, type AnyTensorCtor, type OutputMode, type RunnableSession } from './ort-outputs.js';
 import type { DeviceInfo, ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
 
-interface SessionLike {
-  run(feeds: Record<string, unknown>): Promise<unknown>;
+interface SessionLike extends RunnableSession {
   release(): Promise<void>;
 }
 
 /** The parts of onnxruntime-node / onnxruntime-web this needs (their classes differ, the shapes do not). */
 export interface OrtFlavour<S extends SessionLike, T> {
   InferenceSession: { create(model: Uint8Array, options: never): Promise<S> };
-  Tensor: Float32TensorCtor<T>;
+  Tensor: Float32TensorCtor<T> & AnyTensorCtor<T>;
 }
 
 export async function timeInOrtSession<S extends SessionLike, T>(
@@ -26,6 +27,7 @@ export async function timeInOrtSession<S extends SessionLike, T>(
   sessionOptions: object,
   model: ModelUnderTest,
   protocol: TimingProtocol,
+  outputs: OutputMode,
 ): Promise<TimingResult> {
   const t0 = performance.now();
   let session: S;
@@ -40,10 +42,7 @@ export async function timeInOrtSession<S extends SessionLike, T>(
   const setupMs = performance.now() - t0;
   try {
     const feeds = randomFeeds(ort.Tensor, model) as Record<string, unknown>;
-    const { stats, coldMs } = await measure(
-      timedLoop(() => session.run(feeds)),
-      protocol,
-    );
+    const { stats, coldMs } = await measure(sessionRuns(session, feeds, outputs, ort.Tensor), protocol);
     return { stats, coldMs, setupMs };
   } catch (e) {
     if (e instanceof UserError) throw e;
@@ -70,10 +69,13 @@ export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown
 
   protected abstract sessionOptions(): object;
 
+  /** Where timed runs write their outputs (the device's `outputs` option, recorded in DeviceInfo.options). */
+  protected abstract outputMode(): OutputMode;
+
   async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
     const ort = this.ort;
     if (!ort) throw new Error(`${this.name}: time() called before init()`);
-    return timeInOrtSession(this.name, ort, this.sessionOptions(), model, protocol);
+    return timeInOrtSession(this.name, ort, this.sessionOptions(), model, protocol, this.outputMode());
   }
 
   supports(): true {

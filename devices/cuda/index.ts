@@ -9,7 +9,8 @@
 import type * as Ort from 'onnxruntime-node';
 import { DeviceUnavailableError } from '../../src/core/errors.js';
 import { hostInfo } from '../host.js';
-import { numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
+import { enumOption, numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
+import { LEGACY_OUTPUT_MODE, OUTPUT_MODES, type OutputMode } from '../ort-outputs.js';
 import { findOrtNode } from '../ort-cpu/package.js';
 import { tinyAddModel, TINY_INPUT } from '../ort-wasm/tiny-model.js';
 import type { Device, DeviceFactory, DeviceInfo, DeviceOptions } from '../types.js';
@@ -21,12 +22,15 @@ const NAME = 'cuda';
 export interface CudaOptions {
   deviceId: number;
   graphOptimizationLevel: OrtOptLevel;
+  /** Where timed runs write their outputs (host memory either way): 'reused' (allocated once, passed as fetches) or 'fresh'. */
+  outputs: OutputMode;
 }
 
 export function parseCudaOptions(options: DeviceOptions): CudaOptions {
   return {
     deviceId: numberOption(NAME, options, 'deviceId', 0, { min: 0, integer: true }),
     graphOptimizationLevel: optLevelOption(NAME, options),
+    outputs: enumOption(NAME, options, 'outputs', OUTPUT_MODES, 'reused'),
   };
 }
 
@@ -50,6 +54,10 @@ export class CudaDevice extends OrtSessionDevice<typeof Ort, CudaOptions> implem
     };
   }
 
+  protected outputMode(): OutputMode {
+    return this.options.outputs;
+  }
+
   async init(): Promise<DeviceInfo> {
     if (this.info) return this.info;
     const available = checkAvailable();
@@ -71,9 +79,9 @@ export class CudaDevice extends OrtSessionDevice<typeof Ort, CudaOptions> implem
       runtime: 'onnxruntime-node',
       runtimeVersion: this.ort.env.versions?.node ?? available.version,
       ep: 'cuda',
-      options: { deviceId: this.options.deviceId, executionMode: 'sequential', graphOptimizationLevel: this.options.graphOptimizationLevel },
+      options: { deviceId: this.options.deviceId, executionMode: 'sequential', graphOptimizationLevel: this.options.graphOptimizationLevel, outputs: this.options.outputs },
       host: hostInfo(),
-      timing: 'wall clock (performance.now) per session.run, including host↔device copies of inputs and outputs',
+      timing: `wall clock (performance.now) per session.run, including host↔device copies of inputs and outputs${this.options.outputs === 'reused' ? ' (outputs copied into host tensors allocated once)' : ' (new host output tensors every run)'}`,
       warnings: ['onnxruntime keeps some small shape-computing nodes on the CPU beside the CUDA EP; they are inside the timed runs'],
     };
     return this.info;
@@ -82,8 +90,9 @@ export class CudaDevice extends OrtSessionDevice<typeof Ort, CudaOptions> implem
 
 export const cudaFactory = {
   name: NAME,
-  options: ['deviceId', 'graphOptimizationLevel'],
-  description: "onnxruntime-node's CUDA EP on an NVIDIA GPU (needs its CUDA provider libraries, CUDA 12, cuDNN 9) (options: deviceId, graphOptimizationLevel)",
+  options: ['deviceId', 'graphOptimizationLevel', 'outputs'],
+  legacyOptions: { outputs: LEGACY_OUTPUT_MODE },
+  description: "onnxruntime-node's CUDA EP on an NVIDIA GPU (needs its CUDA provider libraries, CUDA 12, cuDNN 9) (options: deviceId, graphOptimizationLevel, outputs=reused|fresh)",
   available: availableWhen(checkAvailable),
   create: (options: DeviceOptions) => new CudaDevice(options),
 } satisfies DeviceFactory;

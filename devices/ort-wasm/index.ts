@@ -3,6 +3,11 @@
  * `import('onnxruntime-web')` resolves to the wasm-only Node build, so this measures the same kernels a
  * browser runs with the wasm EP, minus the browser. Timed per session.run with performance.now().
  *
+ * Outputs are new every run (outputs 'fresh', recorded in DeviceInfo.options): onnxruntime-web has no way to
+ * keep a CPU output in place between runs. It copies every output out of the wasm heap into a new typed
+ * array, and a pre-allocated CPU output passed as fetches is instead copied into the heap before the run
+ * (and the result is not copied back), so fetches would move the copy, not remove it (devices/ort-outputs.ts).
+ *
  * The wasm runtime is one per process: it starts once, with one thread count, and keeps it. A second
  * device asking for another thread count in the same process gets a UserError rather than numbers
  * silently measured with the first count.
@@ -20,6 +25,7 @@ import type { ConformanceRunner } from '../conformance/runner.js';
 import { booleanOption } from './bool-option.js';
 import { tinyAddModel } from './tiny-model.js';
 import { availableWhen, OrtSessionDevice } from '../ort-session.js';
+import { LEGACY_OUTPUT_MODE, type OutputMode } from '../ort-outputs.js';
 
 const NAME = 'wasm';
 const PACKAGE = 'onnxruntime-web';
@@ -102,6 +108,10 @@ export class OrtWasmDevice extends OrtSessionDevice<typeof OrtWeb, OrtWasmOption
     };
   }
 
+  protected outputMode(): OutputMode {
+    return 'fresh';
+  }
+
   async init(): Promise<DeviceInfo> {
     if (this.info) return this.info;
     const found = findOrtWeb();
@@ -128,9 +138,10 @@ export class OrtWasmDevice extends OrtSessionDevice<typeof OrtWeb, OrtWasmOption
         executionMode: 'sequential',
         graphOptimizationLevel: this.options.graphOptimizationLevel,
         binary: WASM_BINARY,
+        outputs: this.outputMode(),
       },
       host: hostInfo(),
-      timing: 'wall clock (performance.now) per session.run in Node, inputs created once',
+      timing: 'wall clock (performance.now) per session.run in Node, inputs created once, new output tensors every run',
     };
     if (warnings.length) this.info.warnings = warnings;
     return this.info;
@@ -146,6 +157,7 @@ export class OrtWasmDevice extends OrtSessionDevice<typeof OrtWeb, OrtWasmOption
 export const ortWasmFactory = {
   name: NAME,
   options: ['threads', 'simd', 'graphOptimizationLevel'],
+  legacyOptions: { outputs: LEGACY_OUTPUT_MODE },
   description: 'onnxruntime-web, WebAssembly EP in Node (options: threads, simd, graphOptimizationLevel)',
   available: availableWhen(findOrtWeb),
   create: (options: DeviceOptions) => new OrtWasmDevice(options),

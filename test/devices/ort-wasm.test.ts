@@ -39,7 +39,7 @@ describe('wasm device (onnxruntime-web in Node)', () => {
       device: 'wasm',
       runtime: 'onnxruntime-web',
       ep: 'wasm',
-      options: { threads: 1, simd: 'fixed', executionMode: 'sequential', graphOptimizationLevel: 'all', binary: 'ort-wasm-simd-threaded.wasm' },
+      options: { threads: 1, simd: 'fixed', executionMode: 'sequential', graphOptimizationLevel: 'all', binary: 'ort-wasm-simd-threaded.wasm', outputs: 'fresh' },
     });
     expect(info.runtimeVersion).toMatch(/^1\.\d+\.\d+/);
     expect(info.warnings).toBeUndefined();
