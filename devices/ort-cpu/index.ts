@@ -1,6 +1,6 @@
 /**
  * `ort-cpu`: onnxruntime-node with the CPU execution provider, timed per session.run with
- * performance.now(), outputs written into tensors allocated once (option outputs=reused, the default;
+ * performance.now(), the model's outputs kept inside the session (option outputs=sliced, the default;
  * devices/ort-outputs.ts says why). The runtime is imported inside init(), so registering this device is free.
  */
 import type * as Ort from 'onnxruntime-node';
@@ -18,7 +18,7 @@ export interface OrtCpuOptions {
   /** intraOpNumThreads; 0 lets onnxruntime choose (one per physical core). */
   threads: number;
   graphOptimizationLevel: OrtOptLevel;
-  /** Where timed runs write their outputs: 'reused' (allocated once, passed as fetches) or 'fresh' (new every run, as before). */
+  /** 'sliced': the outputs stay inside the session, a Slice of their first element is returned; 'full': every output copied out every run, as before. */
   outputs: OutputMode;
 }
 
@@ -26,7 +26,7 @@ export function parseOrtCpuOptions(options: DeviceOptions): OrtCpuOptions {
   return {
     threads: numberOption(NAME, options, 'threads', 0, { min: 0, integer: true }),
     graphOptimizationLevel: optLevelOption(NAME, options),
-    outputs: enumOption(NAME, options, 'outputs', OUTPUT_MODES, 'reused'),
+    outputs: enumOption(NAME, options, 'outputs', OUTPUT_MODES, 'sliced'),
   };
 }
 
@@ -80,9 +80,9 @@ export class OrtCpuDevice extends OrtSessionDevice<typeof Ort, OrtCpuOptions> im
       },
       host: hostInfo(),
       timing:
-        this.options.outputs === 'reused'
-          ? 'wall clock (performance.now) per session.run, inputs created once, outputs written into tensors allocated once (fetches)'
-          : 'wall clock (performance.now) per session.run, inputs created once, new output tensors every run',
+        this.options.outputs === 'sliced'
+          ? 'wall clock (performance.now) per session.run, inputs created once, outputs kept in the session (each returned as a Slice of its first element)'
+          : 'wall clock (performance.now) per session.run, inputs created once, every output copied out every run',
     };
     if (this.options.threads === 0) this.info.warnings = ['threads=0: onnxruntime picks the thread count (one per physical core)'];
     return this.info;
@@ -93,7 +93,7 @@ export const ortCpuFactory = {
   name: NAME,
   options: ['threads', 'graphOptimizationLevel', 'outputs'],
   legacyOptions: { outputs: LEGACY_OUTPUT_MODE },
-  description: 'onnxruntime-node, CPU execution provider (options: threads, graphOptimizationLevel, outputs=reused|fresh)',
+  description: 'onnxruntime-node, CPU execution provider (options: threads, graphOptimizationLevel, outputs=sliced|full)',
   available: availableWhen(findOrtNode),
   create: (options: DeviceOptions) => new OrtCpuDevice(options),
 } satisfies DeviceFactory;

@@ -32,24 +32,24 @@ function lutFile(info: DeviceInfo): string {
 }
 
 describe('options a LUT was measured before they were recorded', () => {
-  it('an ort-cpu LUT without `outputs` reads as measured with new outputs every run; newer LUTs keep theirs', () => {
-    expect(readLut(lutFile(before)).device.options.outputs).toBe('fresh');
-    expect(readLut(lutFile(now('reused'))).device.options.outputs).toBe('reused');
+  it('an ort-cpu LUT without `outputs` reads as measured with every output copied out every run; newer LUTs keep theirs', () => {
+    expect(readLut(lutFile(before)).device.options.outputs).toBe('full');
+    expect(readLut(lutFile(now('sliced'))).device.options.outputs).toBe('sliced');
     // Devices that declare nothing are read as written.
     expect(readLut(lutFile(mockDevice)).device.options).toEqual(mockDevice.options);
   });
 
-  it('an old LUT resumes with outputs=fresh, refuses reused outputs, and its hint gives the flag', () => {
+  it('an old LUT resumes with outputs=full, refuses sliced outputs, and its hint gives the flag', () => {
     const file = lutFile(before);
-    expect(LutStore.open(file, now('fresh'), protocol).has(KEYS.conv)).toBe(true);
+    expect(LutStore.open(file, now('full'), protocol).has(KEYS.conv)).toBe(true);
     let err: unknown;
     try {
-      LutStore.open(file, now('reused'), protocol);
+      LutStore.open(file, now('sliced'), protocol);
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).message).toContain('options.outputs: LUT "fresh", now "reused"');
-    expect((err as UserError).hint).toContain('--device-opt outputs=fresh');
+    expect((err as UserError).message).toContain('options.outputs: LUT "full", now "sliced"');
+    expect((err as UserError).hint).toContain('--device-opt outputs=full');
   });
 });
