@@ -18,8 +18,14 @@
  * A network is timed the same way, so its figure leaves out the copy of its own final outputs into JS (an
  * application pays that once per run, per MB of output: docs/devices.md).
  */
+import { enumOption } from './options.js';
+import type { DeviceOptions } from './types.js';
+
 export const OUTPUT_MODES = ['sliced', 'full'] as const;
 export type OutputMode = (typeof OUTPUT_MODES)[number];
+
+/** The `outputs` option every session-per-model onnxruntime device reads (default sliced). */
+export const outputsOption = (device: string, options: DeviceOptions): OutputMode => enumOption(device, options, 'outputs', OUTPUT_MODES, 'sliced');
 
 /** What LUTs measured before the option was recorded did (lut/validate.ts fills it in for them). */
 export const LEGACY_OUTPUT_MODE: OutputMode = 'full';

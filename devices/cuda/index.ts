@@ -10,8 +10,8 @@
 import type * as Ort from 'onnxruntime-node';
 import { DeviceUnavailableError } from '../../src/core/errors.js';
 import { hostInfo } from '../host.js';
-import { enumOption, numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
-import { LEGACY_OUTPUT_MODE, OUTPUT_MODES, type OutputMode } from '../ort-outputs.js';
+import { numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
+import { LEGACY_OUTPUT_MODE, outputsOption, type OutputMode } from '../ort-outputs.js';
 import { findOrtNode } from '../ort-cpu/package.js';
 import { tinyAddModel, TINY_INPUT } from '../ort-wasm/tiny-model.js';
 import type { Device, DeviceFactory, DeviceInfo, DeviceOptions } from '../types.js';
@@ -31,7 +31,7 @@ export function parseCudaOptions(options: DeviceOptions): CudaOptions {
   return {
     deviceId: numberOption(NAME, options, 'deviceId', 0, { min: 0, integer: true }),
     graphOptimizationLevel: optLevelOption(NAME, options),
-    outputs: enumOption(NAME, options, 'outputs', OUTPUT_MODES, 'sliced'),
+    outputs: outputsOption(NAME, options),
   };
 }
 

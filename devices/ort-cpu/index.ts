@@ -6,8 +6,8 @@
 import type * as Ort from 'onnxruntime-node';
 import { DeviceUnavailableError } from '../../src/core/errors.js';
 import { hostInfo } from '../host.js';
-import { enumOption, numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
-import { LEGACY_OUTPUT_MODE, OUTPUT_MODES, type OutputMode } from '../ort-outputs.js';
+import { numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
+import { LEGACY_OUTPUT_MODE, outputsOption, type OutputMode } from '../ort-outputs.js';
 import type { Device, DeviceFactory, DeviceInfo, DeviceOptions } from '../types.js';
 import { findOrtNode } from './package.js';
 import { availableWhen, OrtSessionDevice } from '../ort-session.js';
@@ -26,7 +26,7 @@ export function parseOrtCpuOptions(options: DeviceOptions): OrtCpuOptions {
   return {
     threads: numberOption(NAME, options, 'threads', 0, { min: 0, integer: true }),
     graphOptimizationLevel: optLevelOption(NAME, options),
-    outputs: enumOption(NAME, options, 'outputs', OUTPUT_MODES, 'sliced'),
+    outputs: outputsOption(NAME, options),
   };
 }
 

@@ -17,14 +17,14 @@ import path from 'node:path';
 import type * as OrtWeb from 'onnxruntime-web';
 import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
 import { hostInfo } from '../host.js';
-import { enumOption, numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
+import { numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
 import type { Device, DeviceFactory, DeviceInfo, DeviceOptions } from '../types.js';
 import { ortRunner } from '../conformance/ort-runner.js';
 import type { ConformanceRunner } from '../conformance/runner.js';
 import { booleanOption } from './bool-option.js';
 import { tinyAddModel } from './tiny-model.js';
 import { availableWhen, OrtSessionDevice } from '../ort-session.js';
-import { LEGACY_OUTPUT_MODE, OUTPUT_MODES, type OutputMode } from '../ort-outputs.js';
+import { LEGACY_OUTPUT_MODE, outputsOption, type OutputMode } from '../ort-outputs.js';
 
 const NAME = 'wasm';
 const PACKAGE = 'onnxruntime-web';
@@ -50,7 +50,7 @@ export function parseOrtWasmOptions(options: DeviceOptions): OrtWasmOptions {
     threads: numberOption(NAME, options, 'threads', 1, { min: 0, integer: true }),
     simd: true,
     graphOptimizationLevel: optLevelOption(NAME, options),
-    outputs: enumOption(NAME, options, 'outputs', OUTPUT_MODES, 'sliced'),
+    outputs: outputsOption(NAME, options),
   };
 }
 
