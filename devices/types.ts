@@ -128,4 +128,10 @@ export interface DeviceFactory {
   create(options: DeviceOptions): Device;
   /** The option keys create() reads (`--device-opt key=value` is checked against them). */
   options?: readonly string[];
+  /**
+   * Options DeviceInfo records today that LUTs measured before they were recorded lack, with the value
+   * those measurements had (e.g. ort-cpu's outputs: 'fresh'). lut/validate.ts fills them in on reading, so
+   * an old LUT reads as what it was measured with and is told apart from one measured the new way.
+   */
+  legacyOptions?: Readonly<Record<string, string | number | boolean>>;
 }

@@ -3,6 +3,7 @@
  * checked first, so an old or foreign file gets a message about that and not a list of schema errors.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { DEVICE_REGISTRY } from '../devices/registry.js';
 import { oneLine, UserError } from '../src/core/errors.js';
 import { isUnitKey, opKey, parseOpKey, UNIT_KEY_PATTERN } from '../src/core/keys.js';
 import { isLatency, MAX_LATENCY_MS, statsProblem } from '../src/core/latency-bounds.js';
@@ -56,5 +57,17 @@ export function validateLut(data: unknown, source: string): Lut {
     const canonical = opKey(parseOpKey(key));
     if (canonical !== key) throw new UserError(`${source}: entry key '${key}' is not canonical (expected '${canonical}')`);
   }
+  return withLegacyOptions(lut);
+}
+
+/**
+ * An option its device records today but the LUT, measured before it was recorded, lacks is filled in with
+ * the value those measurements had (DeviceFactory.legacyOptions), so comparing, resuming and merging see an
+ * old LUT as what it is: e.g. an ort-cpu LUT without `outputs` was timed with new outputs every run
+ * ('fresh') and does not take entries timed with reused outputs.
+ */
+function withLegacyOptions(lut: Lut): Lut {
+  const legacy = DEVICE_REGISTRY.find(lut.device.device)?.legacyOptions;
+  if (legacy) for (const [key, value] of Object.entries(legacy)) if (!Object.hasOwn(lut.device.options, key)) lut.device.options[key] = value;
   return lut;
 }

@@ -3,13 +3,15 @@
  * Available only where onnxruntime-node's CUDA provider libraries were installed (see binaries.ts).
  *
  * Inputs and outputs live on the CPU (the Node binding has no CUDA-memory tensors), so each sample
- * includes the host→device copy of the inputs and the device→host copy of the outputs; session.run
+ * includes the host→device copy of the inputs and, with outputs=full, the device→host copy of the outputs
+ * (outputs=sliced, the default, copies back one element per output: devices/ort-outputs.ts); session.run
  * returns after the CUDA stream is done, so the wall clock covers the kernels.
  */
 import type * as Ort from 'onnxruntime-node';
 import { DeviceUnavailableError } from '../../src/core/errors.js';
 import { hostInfo } from '../host.js';
 import { numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
+import { LEGACY_OUTPUT_MODE, outputsOption, type OutputMode } from '../ort-outputs.js';
 import { findOrtNode } from '../ort-cpu/package.js';
 import { tinyAddModel, TINY_INPUT } from '../ort-wasm/tiny-model.js';
 import type { Device, DeviceFactory, DeviceInfo, DeviceOptions } from '../types.js';
@@ -21,12 +23,15 @@ const NAME = 'cuda';
 export interface CudaOptions {
   deviceId: number;
   graphOptimizationLevel: OrtOptLevel;
+  /** 'sliced': the outputs stay on the device, a Slice of their first element is copied back; 'full': every output copied to the host every run, as before. */
+  outputs: OutputMode;
 }
 
 export function parseCudaOptions(options: DeviceOptions): CudaOptions {
   return {
     deviceId: numberOption(NAME, options, 'deviceId', 0, { min: 0, integer: true }),
     graphOptimizationLevel: optLevelOption(NAME, options),
+    outputs: outputsOption(NAME, options),
   };
 }
 
@@ -50,6 +55,10 @@ export class CudaDevice extends OrtSessionDevice<typeof Ort, CudaOptions> implem
     };
   }
 
+  protected outputMode(): OutputMode {
+    return this.options.outputs;
+  }
+
   async init(): Promise<DeviceInfo> {
     if (this.info) return this.info;
     const available = checkAvailable();
@@ -71,9 +80,12 @@ export class CudaDevice extends OrtSessionDevice<typeof Ort, CudaOptions> implem
       runtime: 'onnxruntime-node',
       runtimeVersion: this.ort.env.versions?.node ?? available.version,
       ep: 'cuda',
-      options: { deviceId: this.options.deviceId, executionMode: 'sequential', graphOptimizationLevel: this.options.graphOptimizationLevel },
+      options: { deviceId: this.options.deviceId, executionMode: 'sequential', graphOptimizationLevel: this.options.graphOptimizationLevel, outputs: this.options.outputs },
       host: hostInfo(),
-      timing: 'wall clock (performance.now) per session.run, including host↔device copies of inputs and outputs',
+      timing:
+        this.options.outputs === 'sliced'
+          ? 'wall clock (performance.now) per session.run, including the host→device copy of the inputs; outputs kept on the device (each returned as a Slice of its first element)'
+          : 'wall clock (performance.now) per session.run, including host↔device copies of inputs and outputs',
       warnings: ['onnxruntime keeps some small shape-computing nodes on the CPU beside the CUDA EP; they are inside the timed runs'],
     };
     return this.info;
@@ -82,8 +94,9 @@ export class CudaDevice extends OrtSessionDevice<typeof Ort, CudaOptions> implem
 
 export const cudaFactory = {
   name: NAME,
-  options: ['deviceId', 'graphOptimizationLevel'],
-  description: "onnxruntime-node's CUDA EP on an NVIDIA GPU (needs its CUDA provider libraries, CUDA 12, cuDNN 9) (options: deviceId, graphOptimizationLevel)",
+  options: ['deviceId', 'graphOptimizationLevel', 'outputs'],
+  legacyOptions: { outputs: LEGACY_OUTPUT_MODE },
+  description: "onnxruntime-node's CUDA EP on an NVIDIA GPU (needs its CUDA provider libraries, CUDA 12, cuDNN 9) (options: deviceId, graphOptimizationLevel, outputs=sliced|full)",
   available: availableWhen(checkAvailable),
   create: (options: DeviceOptions) => new CudaDevice(options),
 } satisfies DeviceFactory;

@@ -1,11 +1,13 @@
 /**
  * `ort-cpu`: onnxruntime-node with the CPU execution provider, timed per session.run with
- * performance.now(). The runtime is imported inside init(), so registering this device is free.
+ * performance.now(), the model's outputs kept inside the session (option outputs=sliced, the default;
+ * devices/ort-outputs.ts says why). The runtime is imported inside init(), so registering this device is free.
  */
 import type * as Ort from 'onnxruntime-node';
 import { DeviceUnavailableError } from '../../src/core/errors.js';
 import { hostInfo } from '../host.js';
 import { numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
+import { LEGACY_OUTPUT_MODE, outputsOption, type OutputMode } from '../ort-outputs.js';
 import type { Device, DeviceFactory, DeviceInfo, DeviceOptions } from '../types.js';
 import { findOrtNode } from './package.js';
 import { availableWhen, OrtSessionDevice } from '../ort-session.js';
@@ -16,17 +18,20 @@ export interface OrtCpuOptions {
   /** intraOpNumThreads; 0 lets onnxruntime choose (one per physical core). */
   threads: number;
   graphOptimizationLevel: OrtOptLevel;
+  /** 'sliced': the outputs stay inside the session, a Slice of their first element is returned; 'full': every output copied out every run, as before. */
+  outputs: OutputMode;
 }
 
 export function parseOrtCpuOptions(options: DeviceOptions): OrtCpuOptions {
   return {
     threads: numberOption(NAME, options, 'threads', 0, { min: 0, integer: true }),
     graphOptimizationLevel: optLevelOption(NAME, options),
+    outputs: outputsOption(NAME, options),
   };
 }
 
 /** The session options every ort-cpu measurement uses (bench/overhead.ts builds its bare loop from them too). */
-export function ortCpuSessionOptions(options: OrtCpuOptions): Ort.InferenceSession.SessionOptions {
+export function ortCpuSessionOptions(options: Pick<OrtCpuOptions, 'threads' | 'graphOptimizationLevel'>): Ort.InferenceSession.SessionOptions {
   return {
     executionProviders: ['cpu'],
     intraOpNumThreads: options.threads,
@@ -45,6 +50,10 @@ export class OrtCpuDevice extends OrtSessionDevice<typeof Ort, OrtCpuOptions> im
 
   protected sessionOptions(): Ort.InferenceSession.SessionOptions {
     return ortCpuSessionOptions(this.options);
+  }
+
+  protected outputMode(): OutputMode {
+    return this.options.outputs;
   }
 
   async init(): Promise<DeviceInfo> {
@@ -67,9 +76,13 @@ export class OrtCpuDevice extends OrtSessionDevice<typeof Ort, OrtCpuOptions> im
         interOpThreads: s.interOpNumThreads!,
         executionMode: s.executionMode!,
         graphOptimizationLevel: this.options.graphOptimizationLevel,
+        outputs: this.options.outputs,
       },
       host: hostInfo(),
-      timing: 'wall clock (performance.now) per session.run, inputs created once',
+      timing:
+        this.options.outputs === 'sliced'
+          ? 'wall clock (performance.now) per session.run, inputs created once, outputs kept in the session (each returned as a Slice of its first element)'
+          : 'wall clock (performance.now) per session.run, inputs created once, every output copied out every run',
     };
     if (this.options.threads === 0) this.info.warnings = ['threads=0: onnxruntime picks the thread count (one per physical core)'];
     return this.info;
@@ -78,8 +91,9 @@ export class OrtCpuDevice extends OrtSessionDevice<typeof Ort, OrtCpuOptions> im
 
 export const ortCpuFactory = {
   name: NAME,
-  options: ['threads', 'graphOptimizationLevel'],
-  description: 'onnxruntime-node, CPU execution provider (options: threads, graphOptimizationLevel)',
+  options: ['threads', 'graphOptimizationLevel', 'outputs'],
+  legacyOptions: { outputs: LEGACY_OUTPUT_MODE },
+  description: 'onnxruntime-node, CPU execution provider (options: threads, graphOptimizationLevel, outputs=sliced|full)',
   available: availableWhen(findOrtNode),
   create: (options: DeviceOptions) => new OrtCpuDevice(options),
 } satisfies DeviceFactory;

@@ -3,6 +3,10 @@
  * `import('onnxruntime-web')` resolves to the wasm-only Node build, so this measures the same kernels a
  * browser runs with the wasm EP, minus the browser. Timed per session.run with performance.now().
  *
+ * onnxruntime-web copies every output out of the wasm heap into a new typed array on every run; with
+ * outputs=sliced (the default, devices/ort-outputs.ts) the outputs stay in the heap and one element each is
+ * copied. The inputs are copied into the heap on every run either way (the JS API has no way around it).
+ *
  * The wasm runtime is one per process: it starts once, with one thread count, and keeps it. A second
  * device asking for another thread count in the same process gets a UserError rather than numbers
  * silently measured with the first count.
@@ -20,6 +24,7 @@ import type { ConformanceRunner } from '../conformance/runner.js';
 import { booleanOption } from './bool-option.js';
 import { tinyAddModel } from './tiny-model.js';
 import { availableWhen, OrtSessionDevice } from '../ort-session.js';
+import { LEGACY_OUTPUT_MODE, outputsOption, type OutputMode } from '../ort-outputs.js';
 
 const NAME = 'wasm';
 const PACKAGE = 'onnxruntime-web';
@@ -32,6 +37,8 @@ export interface OrtWasmOptions {
   /** Fixed-width SIMD. Always on: the package has no non-SIMD binary; asking for simd=false is an error. */
   simd: true;
   graphOptimizationLevel: OrtOptLevel;
+  /** 'sliced': the outputs stay in the wasm heap, a Slice of their first element is returned; 'full': every output copied out every run, as before. */
+  outputs: OutputMode;
 }
 
 export function parseOrtWasmOptions(options: DeviceOptions): OrtWasmOptions {
@@ -43,6 +50,7 @@ export function parseOrtWasmOptions(options: DeviceOptions): OrtWasmOptions {
     threads: numberOption(NAME, options, 'threads', 1, { min: 0, integer: true }),
     simd: true,
     graphOptimizationLevel: optLevelOption(NAME, options),
+    outputs: outputsOption(NAME, options),
   };
 }
 
@@ -102,6 +110,10 @@ export class OrtWasmDevice extends OrtSessionDevice<typeof OrtWeb, OrtWasmOption
     };
   }
 
+  protected outputMode(): OutputMode {
+    return this.options.outputs;
+  }
+
   async init(): Promise<DeviceInfo> {
     if (this.info) return this.info;
     const found = findOrtWeb();
@@ -128,9 +140,13 @@ export class OrtWasmDevice extends OrtSessionDevice<typeof OrtWeb, OrtWasmOption
         executionMode: 'sequential',
         graphOptimizationLevel: this.options.graphOptimizationLevel,
         binary: WASM_BINARY,
+        outputs: this.options.outputs,
       },
       host: hostInfo(),
-      timing: 'wall clock (performance.now) per session.run in Node, inputs created once',
+      timing:
+        this.options.outputs === 'sliced'
+          ? 'wall clock (performance.now) per session.run in Node, inputs created once (copied into the wasm heap every run), outputs kept in the heap (each returned as a Slice of its first element)'
+          : 'wall clock (performance.now) per session.run in Node, inputs created once, every output copied out every run',
     };
     if (warnings.length) this.info.warnings = warnings;
     return this.info;
@@ -145,8 +161,9 @@ export class OrtWasmDevice extends OrtSessionDevice<typeof OrtWeb, OrtWasmOption
 
 export const ortWasmFactory = {
   name: NAME,
-  options: ['threads', 'simd', 'graphOptimizationLevel'],
-  description: 'onnxruntime-web, WebAssembly EP in Node (options: threads, simd, graphOptimizationLevel)',
+  options: ['threads', 'simd', 'graphOptimizationLevel', 'outputs'],
+  legacyOptions: { outputs: LEGACY_OUTPUT_MODE },
+  description: 'onnxruntime-web, WebAssembly EP in Node (options: threads, simd, graphOptimizationLevel, outputs=sliced|full)',
   available: availableWhen(findOrtWeb),
   create: (options: DeviceOptions) => new OrtWasmDevice(options),
 } satisfies DeviceFactory;

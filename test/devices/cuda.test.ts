@@ -28,7 +28,8 @@ describe('cuda device', () => {
   });
 
   it('parses its options', () => {
-    expect(parseCudaOptions({})).toEqual({ deviceId: 0, graphOptimizationLevel: 'all' });
+    expect(parseCudaOptions({})).toEqual({ deviceId: 0, graphOptimizationLevel: 'all', outputs: 'sliced' });
+    expect(parseCudaOptions({ outputs: 'full' }).outputs).toBe('full');
     expect(() => parseCudaOptions({ deviceId: 'gpu0' })).toThrow(/deviceId/);
   });
 

@@ -8,8 +8,8 @@ if (available !== true) console.warn(`ort-cpu tests that load onnxruntime are sk
 
 describe('ort-cpu device', () => {
   it('parses its options with defaults', () => {
-    expect(parseOrtCpuOptions({})).toEqual({ threads: 0, graphOptimizationLevel: 'all' });
-    expect(parseOrtCpuOptions({ threads: '2', graphOptimizationLevel: 'basic', other: 1 })).toEqual({ threads: 2, graphOptimizationLevel: 'basic' });
+    expect(parseOrtCpuOptions({})).toEqual({ threads: 0, graphOptimizationLevel: 'all', outputs: 'sliced' });
+    expect(parseOrtCpuOptions({ threads: '2', graphOptimizationLevel: 'basic', outputs: 'full', other: 1 })).toEqual({ threads: 2, graphOptimizationLevel: 'basic', outputs: 'full' });
     expect(() => parseOrtCpuOptions({ threads: 1.5 })).toThrow(/integer/);
     expect(() => parseOrtCpuOptions({ threads: -1 })).toThrow(/≥ 0/);
   });
@@ -21,7 +21,7 @@ describe('ort-cpu device', () => {
       device: 'ort-cpu',
       runtime: 'onnxruntime-node',
       ep: 'cpu',
-      options: { threads: 1, interOpThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'extended' },
+      options: { threads: 1, interOpThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'extended', outputs: 'sliced' },
     });
     expect(info.runtimeVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(info.warnings).toBeUndefined();

@@ -14,8 +14,8 @@ const mbconv = instance({ kind: 'mbconv', cout: 8, k: 3, stride: 1, expand: 3, s
 
 describe('wasm device (onnxruntime-web in Node)', () => {
   it('parses its options with defaults and refuses simd=false with the reason', () => {
-    expect(parseOrtWasmOptions({})).toEqual({ threads: 1, simd: true, graphOptimizationLevel: 'all' });
-    expect(parseOrtWasmOptions({ threads: '0', simd: 'true', graphOptimizationLevel: 'basic' })).toEqual({ threads: 0, simd: true, graphOptimizationLevel: 'basic' });
+    expect(parseOrtWasmOptions({})).toEqual({ threads: 1, simd: true, graphOptimizationLevel: 'all', outputs: 'sliced' });
+    expect(parseOrtWasmOptions({ threads: '0', simd: 'true', graphOptimizationLevel: 'basic' })).toEqual({ threads: 0, simd: true, graphOptimizationLevel: 'basic', outputs: 'sliced' });
     const err = (() => {
       try {
         parseOrtWasmOptions({ simd: false });
@@ -39,7 +39,7 @@ describe('wasm device (onnxruntime-web in Node)', () => {
       device: 'wasm',
       runtime: 'onnxruntime-web',
       ep: 'wasm',
-      options: { threads: 1, simd: 'fixed', executionMode: 'sequential', graphOptimizationLevel: 'all', binary: 'ort-wasm-simd-threaded.wasm' },
+      options: { threads: 1, simd: 'fixed', executionMode: 'sequential', graphOptimizationLevel: 'all', binary: 'ort-wasm-simd-threaded.wasm', outputs: 'sliced' },
     });
     expect(info.runtimeVersion).toMatch(/^1\.\d+\.\d+/);
     expect(info.warnings).toBeUndefined();
