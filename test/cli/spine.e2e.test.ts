@@ -25,7 +25,7 @@ describe('spine CLI on the mock device', () => {
     const again = JSON.parse(runCli(['profile', '--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--out', lut, '--json', ...FAST]).stdout);
     expect(again.measured).toBe(0);
     expect(again.reused).toBe(71);
-  });
+  }, 240_000); // two profiles of 71 entries and 20 calibration nets: 7 s in CI, 88 s at load 58
 
   it('predicts random architectures with a per-block breakdown', () => {
     const r = runCli(['predict', '--lut', lut, '--space', 'mbv2', '--resolution', '32', '--random', '3', '--seed', '4', '--json']);
