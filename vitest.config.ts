@@ -32,9 +32,10 @@ const PARALLEL_E2E = [
  * Files that stop the CLI with a signal at a chosen point (kill and resume) on the mock device or none at all:
  * no device timing, browser, Redis or time assertion. Each mostly waits on its child process (one core, or a
  * shell that sleeps), so they run two at a time in the 'signals' project, beside each other only, never beside
- * a unit file or a serial one. Where a signal lands is polled for (a count of evaluations, a line on stderr)
- * and each test's margins already hold at load averages of 11-17 on this 2-core machine, far above the ~2
- * that two of them make.
+ * a unit file or a serial one. Where a signal lands is polled for (a count of evaluations, a line on stderr,
+ * a checkpoint written before that line), so load moves when it lands, not whether the test holds. Run paired
+ * at load 26-60 here (20:52-21:16 UTC): search-kill, nir-kill, scale-kill and training-search-kill passed;
+ * train's and darts-kill's kill tests ran past their time limits (CI runs them in 7 s and 25 s).
  */
 const SIGNALS = [
   // Not interrupt.e2e: while its search runs, a second writer runs in this process and must be refused before the
