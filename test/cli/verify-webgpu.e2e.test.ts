@@ -29,7 +29,10 @@ function ok(args: string[]) {
 
 describe.skipIf(available !== true)('nas verify --device webgpu', () => {
   beforeAll(() => {
-    ok(['profile', '--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--calibrate', '0', '--out', lut, ...FAST]);
+    // One round per model (the default is 3, and up to 2 more when they disagree): verify measures with the LUT's
+    // protocol, and on SwiftShader every round is a fresh session whose shaders compile again. Rounds are the
+    // same code on every device (devices/rounds.ts, test/devices/rounds.test.ts); this file checks the browser.
+    ok(['profile', '--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--calibrate', '0', '--rounds', '1', '--out', lut, ...FAST]);
     ok(['search', '--space', 'mbv2', '--resolution', '32', '--lut', lut, '--evaluator', 'proxy', '--strategy', 'random', '--budget', '2', '--out', front]);
   });
 

@@ -24,12 +24,13 @@ const CONTRACT_OPTIONS: Partial<Record<DeviceName, DeviceOptions>> = {
   remote: { serve: true, client: 'local', ep: 'wasm' },
 };
 
-// What is checked is the statistics' structure, which holds for any sample count: 30 runs or 0.6 s per model
-// (was 200 or 1.5 s) keep this file, which times ~7 devices, short; fast models now reach maxRepeats, so that cap
-// is exercised too. Figures belong in bench/.
-const PROTOCOL: TimingProtocol = { warmup: 3, minRepeats: 10, maxRepeats: 30, maxTimeMs: 600, targetCI: 0.05 };
+// What is checked is the statistics' structure, which holds for any sample count: 30 runs or 0.3 s per model
+// (was 200 or 1.5 s, then 30 or 0.6 s) keep this file, which times ~10 devices, short; fast models (under 10 ms a
+// run) reach maxRepeats, so that cap is exercised too, and slow ones (software GPUs) the time limit. Figures
+// belong in bench/.
+const PROTOCOL: TimingProtocol = { warmup: 3, minRepeats: 10, maxRepeats: 30, maxTimeMs: 300, targetCI: 0.05 };
 /** Every catalog kind: that each runs and times sanely, a few runs each (software GPUs take ~0.1 s a run). */
-const KIND_PROTOCOL: TimingProtocol = { ...PROTOCOL, warmup: 1, minRepeats: 3, maxRepeats: 8, maxTimeMs: 200 };
+const KIND_PROTOCOL: TimingProtocol = { ...PROTOCOL, warmup: 1, minRepeats: 3, maxRepeats: 5, maxTimeMs: 100 };
 
 const conv = instance({ kind: 'conv', cout: 16, k: 3, stride: 1, groups: 1, dilation: 1, act: 'relu' }, [1, 8, 16, 16]);
 const mbconv = instance({ kind: 'mbconv', cout: 16, k: 3, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: true }, [1, 16, 16, 16]);
