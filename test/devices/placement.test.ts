@@ -35,7 +35,7 @@ describe.skipIf(why)(`pinned round workers and their parent${why ? ` (skipped: $
     expect(r.warnings).toEqual([]);
     expect(r.lutPlacement).toEqual({ measuring: [measuring], parent: rest.split(',').map(Number) });
     expect(r.entriesCpus).toEqual([measuring]);
-    expect(r.netRounds).toBe(2);
+    expect(r.netRounds).toBe(1);
   }, 240_000);
 
   it('with one CPU allowed, parent and workers share it and a warning says so', () => {
