@@ -47,7 +47,7 @@ import { missingAcross } from '../src/profile/missing.js';
 import { profile } from '../src/profile/profiler.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { resolveDevice } from '../devices/registry.js';
-import { timeModelsInRounds, type LazyModel } from '../devices/rounds.js';
+import { timeModelsInRounds, type LazyModel } from '../devices/measurables.js';
 import { DEFAULT_PROTOCOL, type DeviceOptions, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
 import { readLut } from '../lut/store.js';

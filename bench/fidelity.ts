@@ -28,6 +28,12 @@
  * once per timing protocol in the same process, so the figures compare under the same machine state:
  * legacy is the one-round protocol of before, rounds the default (devices/rounds.ts). The load average
  * is printed at the start and end of each.
+ *
+ * The calibration nets and the first measurement of the test nets are timed in the same shuffled passes
+ * as the LUT's entries (profile()'s `nets`, devices/measurables.ts), so a net and the entries its
+ * prediction sums meet the same machine state; the second measurement comes later, in passes of its own
+ * (self-agreement over time). --no-interleave times the nets in passes of their own after the entries,
+ * as before, for comparison.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -39,16 +45,17 @@ import { opKey } from '../src/core/keys.js';
 import type { OpInstance } from '../src/core/ops.js';
 import { Rng } from '../src/core/rng.js';
 import { predict } from '../src/predict/predictor.js';
-import { profile } from '../src/profile/profiler.js';
+import { profile, type ProfileNet } from '../src/profile/profiler.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { resolveDevice } from '../devices/registry.js';
-import { timeModelsInRounds, type LazyModel } from '../devices/rounds.js';
+import { timeModelsInRounds, type LazyModel } from '../devices/measurables.js';
 import { roundTimer } from '../devices/round-timer.js';
+import type { RoundedResult } from '../devices/rounds.js';
 import { DEFAULT_PROTOCOL, LEGACY_PROTOCOL, type DeviceOptions, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
 import { readLut, writeLut } from '../lut/store.js';
-import { calibrate, fitCalibration } from '../src/predict/calibrate.js';
+import { fitCalibration } from '../src/predict/calibrate.js';
 import type { LutCalibration as Calibration } from '../lut/format.js';
 import { contextClass, contextVariants } from '../src/core/context-class.js';
 import { kernelBreakdown, type KernelPoint } from './fidelity-kernels.js';
@@ -71,6 +78,7 @@ const args = await yargs(process.argv.slice(2))
   // Measures every network a second time, later: how well the runtime agrees with itself is the floor
   // under any prediction's agreement with it.
   .option('remeasure', { type: 'boolean', default: true })
+  .option('interleave', { type: 'boolean', default: true, describe: 'time the calibration and test nets in the same shuffled passes as the LUT entries (--no-interleave: in passes of their own after them, as before)' })
   .option('kernels', { type: 'number', default: 0, describe: 'ort-cpu and wasm: also profile the first N --other-space nets (else test nets) and their units kernel by kernel (bench/fidelity-kernels.ts)' })
   .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
   .option('out-dir', { type: 'string', default: 'out/bench' })
@@ -135,6 +143,9 @@ for (const protocolName of protocolNames) {
   const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);
   const loadStart = loadavg();
   const t0 = Date.now();
+  const calArchs = [...calNets, ...variantNets];
+  const asNet = (id: string, arch: Architecture): ProfileNet => ({ id, instances: lutInstances(arch).map((p) => p.inst), build: () => networkModel(arch) });
+  const nets = [...calArchs.map((arch, i) => asNet(`cal${i}:${arch.name}`, arch)), ...tests.map((t, i) => asNet(`${i}:${t.arch.name}`, t.arch))];
   const prof = await profile({
     device,
     instances: [...instances.values()],
@@ -142,32 +153,47 @@ for (const protocolName of protocolNames) {
     protocol,
     space: [...(args.count > 0 || args.calibrate > 0 ? [`mbv2@${args.resolution}`] : []), ...(args.published ? ['published'] : []), ...(args.otherCount > 0 ? [otherLabel] : [])].join('+'),
     onProgress: (p) => p.done % 20 === 0 && p.key && process.stderr.write(`profile ${p.done}/${p.total}\n`),
+    onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
     workerDevice,
+    ...(args.interleave ? { nets } : {}),
   });
   const profileSeconds = (Date.now() - t0) / 1000;
+  const timer = roundTimer(device, protocol, workerDevice);
   const t2 = Date.now();
+  // --no-interleave: the nets in passes of their own after the entries (calibration nets, then test nets), as before.
+  const byId = args.interleave ? prof.nets : new Map<string, RoundedResult>();
+  if (!args.interleave)
+    for (const [g, group] of [nets.slice(0, calArchs.length), nets.slice(calArchs.length)].entries()) {
+      const r = await timeModelsInRounds(device, group.map((n) => ({ id: n.id, build: n.build })), protocol, { seed: g + 1, timer });
+      group.forEach((n, i) => byId.set(n.id, r[i]));
+    }
+  const netSeconds = (Date.now() - t2) / 1000;
+  const measuredNet = (id: string) => {
+    const r = byId.get(id);
+    if (!r) throw new Error(`net ${id} was not measured${prof.netsSkipped.length ? ` (skipped: ${prof.netsSkipped.map((x) => `${x.id}: ${x.reason}`).join('; ')})` : ''}`);
+    return r;
+  };
   const source = `mbv2@${args.resolution}: ${args.calibrate} networks`;
   // --calibrate 0: no calibration; every prediction is the plain LUT sum.
   let calibration: Calibration | undefined;
   let plainFit: Calibration | undefined;
   if (calNets.length > 0) {
-    const cal = await calibrate(readLut(lutPath), device, [...calNets, ...variantNets], `${source} + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`, { workerDevice });
+    const measured = calArchs.map((arch, i) => ({ arch, ms: measuredNet(`cal${i}:${arch.name}`).stats.median }));
+    const all = fitCalibration(readLut(lutPath), measured, `${source} + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`);
     // The same measurements, fitted on the plain random nets only: what calibration did before context classes.
-    plainFit = fitCalibration(readLut(lutPath), cal.measured.slice(0, calNets.length), source);
-    calibration = variantNets.length ? cal.calibration : plainFit;
+    plainFit = fitCalibration(readLut(lutPath), measured.slice(0, calNets.length), source);
+    calibration = variantNets.length ? all : plainFit;
     writeLut(lutPath, { ...readLut(lutPath), calibration });
   }
-  const calibrateSeconds = (Date.now() - t2) / 1000;
   const lut = readLut(lutPath);
   const plainLut = { ...lut, calibration: undefined };
   const plainFitLut = { ...lut, calibration: plainFit };
 
   const models: LazyModel[] = tests.map((t, i) => ({ id: `${i}:${t.arch.name}`, build: () => networkModel(t.arch) }));
+  const first = models.map((m) => measuredNet(m.id));
   const t1 = Date.now();
-  const timer = roundTimer(device, protocol, workerDevice);
-  const first = await timeModelsInRounds(device, models, protocol, { seed: 1, timer });
+  const again = args.remeasure ? await timeModelsInRounds(device, models, protocol, { seed: 3, timer }) : undefined;
   const measureSeconds = (Date.now() - t1) / 1000;
-  const again = args.remeasure ? await timeModelsInRounds(device, models, protocol, { seed: 2, timer }) : undefined;
   await timer.stop();
   const loadEnd = loadavg();
 
@@ -221,7 +247,8 @@ for (const protocolName of protocolNames) {
     `## protocol ${protocolName}: ${JSON.stringify(protocol)}`,
     '',
     `device ${prof.device.device} (${prof.device.runtime} ${prof.device.runtimeVersion}, ${JSON.stringify(prof.device.options)}), host ${prof.device.host.cpu}; load average ${loadStart} at the start, ${loadEnd} at the end`,
-    `LUT ${lutPath}: ${Object.keys(lut.entries).length} entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(1)} s (${prof.summary.measured} measured, ${prof.summary.reused} reused); calibration ${calibrateSeconds.toFixed(1)} s; one pass over ${tests.length} networks ${measureSeconds.toFixed(1)} s`,
+    `LUT ${lutPath}: ${Object.keys(lut.entries).length} entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(1)} s (${prof.summary.measured} measured, ${prof.summary.reused} reused${args.interleave ? `, with ${nets.length} calibration and test nets in the same passes` : ''})${args.interleave ? '' : `; ${nets.length} calibration and test nets in passes of their own ${netSeconds.toFixed(1)} s`}; the second measurement of ${tests.length} networks ${measureSeconds.toFixed(1)} s`,
+    `placement: ${lut.protocol.placement ? JSON.stringify(lut.protocol.placement) : 'unpinned'}`,
     '',
     '| set | n | within ±5% | within ±10% | mean abs err | max abs err | Kendall τ | Spearman ρ | mean signed err |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -230,7 +257,7 @@ for (const protocolName of protocolNames) {
     '',
     ...[calibration, ...(variantNets.length ? [plainFit] : [])].filter((c): c is Calibration => c !== undefined).map(
       (c) =>
-        `calibration fitted on ${c.fittedOn} nets (${c.source}), measured in ${calibrateSeconds.toFixed(1)} s: base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, scale ${(c.scale ?? 1).toFixed(4)}${c.classScales ? `, class scales ${JSON.stringify(Object.fromEntries(Object.entries(c.classScales).map(([k, v]) => [k || 'plain', Number(v.toFixed(4))])))}` : ''}, fit RMS ${c.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${c.plainRmsErrorPct?.toFixed(2)}%)`,
+        `calibration fitted on ${c.fittedOn} nets (${c.source}): base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, scale ${(c.scale ?? 1).toFixed(4)}${c.classScales ? `, class scales ${JSON.stringify(Object.fromEntries(Object.entries(c.classScales).map(([k, v]) => [k || 'plain', Number(v.toFixed(4))])))}` : ''}, fit RMS ${c.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${c.plainRmsErrorPct?.toFixed(2)}%)`,
     ),
     '',
     ...(families.length

@@ -26,7 +26,7 @@ import { renamedModelBytes } from '../src/onnx/partition.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { resolveDevice } from '../devices/registry.js';
-import { timeModelsInRounds } from '../devices/rounds.js';
+import { timeModelsInRounds } from '../devices/measurables.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type DeviceOptions, type Estimator, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
 import { readLut } from '../lut/store.js';

@@ -64,6 +64,20 @@ export function setAffinity(cpus: readonly number[], pid = process.pid): void {
   execFileSync('taskset', ['-a', '-c', '-p', cpus.join(','), String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/**
+ * The CPUs a process (or one of its threads, `pid/task/tid`) may run on, as the kernel has them:
+ * `Cpus_allowed_list` of /proc/<pid>/status (sched_getaffinity). No taskset needed; undefined where
+ * unreadable (not Linux, the process gone).
+ */
+export function allowedCpus(pid: number | string = 'self'): number[] | undefined {
+  try {
+    const m = /^Cpus_allowed_list:\s*(\S+)\s*$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? parseCpuList(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The CPUs this process may use now (affinity where readable, else all of the machine's). */
 export function usableCpus(): number[] {
   return getAffinity() ?? Array.from({ length: os.cpus().length }, (_, i) => i);

@@ -3,16 +3,22 @@
  * vCPU ran 30–40% slower than the other for minutes at a time while the other stayed fast, with steal at
  * 0 (docs/benchmarks.md, "Where the cross-process variance comes from"): a process measures at the speed
  * of whichever vCPU the scheduler gives it, so two processes minutes apart disagree. Pinned, every round
- * of a run (and its round workers, which inherit the affinity) runs on one CPU.
+ * of a run runs on one CPU.
  *
  * `auto` probes every CPU this process may use with the fixed kernel of devices/speed-probe.ts, a few
  * times each in alternation, and pins to the fastest; the choice is made once per process. A LUT records
- * the request (`auto` or the list) in its protocol and every entry the CPU its rounds ran on
- * (noise.cpu) and that CPU's speed (noise.probeMs).
+ * the request (`auto` or the list) in its protocol, where the processes were pinned (protocol.placement),
+ * and every entry the CPU its rounds ran on (noise.cpu) and that CPU's speed (noise.probeMs).
+ *
+ * Under freshProcess the round workers are started on the chosen CPUs and the parent moves to the others
+ * (placeApart): a worker inheriting the parent's pin shared its CPU with the parent.
  */
 import { UserError } from '../src/core/errors.js';
 import { affinitySupport, parseCpuList, setAffinity, usableCpus } from './affinity.js';
 import { speedProbe } from './speed-probe.js';
+import type { CpuPlacement } from './types.js';
+
+export type { CpuPlacement };
 
 /** One CPU's probe figures: the median over the passes of each pass's fastest kernel run, ms. */
 export interface CpuSpeed {
@@ -38,11 +44,11 @@ export function fastestCpu(speeds: readonly CpuSpeed[]): number {
 }
 
 /**
- * Every CPU's speed now: `passes` passes over `cpus` (default: those this process may use), pinned to
+ * Every CPU's speed now: `passes` passes over `cpus` (default: those this process was allowed at first), pinned to
  * each in turn, alternating so that a change over the probe's ~10 ms × passes hits every CPU alike. The
  * process's affinity is restored afterwards.
  */
-export function probeCpus(cpus: readonly number[] = usableCpus(), passes = 3): CpuSpeed[] {
+export function probeCpus(cpus: readonly number[] = initialCpus(), passes = 3): CpuSpeed[] {
   const why = affinitySupport();
   if (why !== true) throw new UserError(`cannot probe the CPUs one by one: ${why}`);
   const before = usableCpus();
@@ -62,20 +68,26 @@ export function probeCpus(cpus: readonly number[] = usableCpus(), passes = 3): C
   });
 }
 
-let applied: { spec: string; cpus: number[] } | undefined;
+/** The CPUs this process was allowed before anything here pinned it: what `auto` and a list choose among. */
+let initial: number[] | undefined;
+export function initialCpus(): number[] {
+  return (initial ??= usableCpus());
+}
+
+const chosen = new Map<string, number[]>();
 
 /**
- * Pins this process (all its threads, and children started later) as `spec` asks, once per process
- * and spec; returns the CPUs it is pinned to, or undefined without a spec. Throws a UserError where
- * pinning is not possible here (not Linux, no taskset) or a listed CPU is not one this process may use.
+ * The CPUs `spec` measures on, among those this process was allowed at first: `auto` the fastest by
+ * the probe (probed once per process), a list as given. Throws a UserError where pinning is not
+ * possible here (not Linux, no taskset) or a listed CPU is not one this process may use.
  */
-export function ensurePinned(spec: string | undefined): number[] | undefined {
-  if (spec === undefined) return undefined;
-  if (applied?.spec === spec) return applied.cpus;
+export function chooseCpus(spec: string): number[] {
+  const known = chosen.get(spec);
+  if (known) return known;
   checkCpuSpec(spec);
   const why = affinitySupport();
   if (why !== true) throw new UserError(`--cpu ${spec}: ${why}`, { exitCode: 3, hint: 'leave out --cpu (the measurement then runs on whichever CPU the scheduler picks)' });
-  const usable = usableCpus();
+  const usable = initialCpus();
   let cpus: number[];
   if (spec === 'auto') cpus = usable.length === 1 ? usable : [fastestCpu(probeCpus(usable))];
   else {
@@ -83,7 +95,54 @@ export function ensurePinned(spec: string | undefined): number[] | undefined {
     const bad = cpus.filter((c) => !usable.includes(c));
     if (bad.length) throw new UserError(`--cpu ${spec}: CPU ${bad.join(', ')} is not one this process may run on (${usable.join(',')})`);
   }
-  setAffinity(cpus);
-  applied = { spec, cpus };
+  chosen.set(spec, cpus);
   return cpus;
+}
+
+/** The affinity this module last gave this process (so that a repeated call costs no taskset run). */
+let current: string | undefined;
+function pinSelf(cpus: readonly number[]): void {
+  const key = cpus.join(',');
+  if (current === key) return;
+  setAffinity(cpus);
+  current = key;
+}
+
+/**
+ * Pins this process (all its threads, and children started later) to the CPUs `spec` chooses, for
+ * rounds timed in this process; returns them, or undefined without a spec.
+ */
+export function ensurePinned(spec: string | undefined): number[] | undefined {
+  if (spec === undefined) return undefined;
+  const cpus = chooseCpus(spec);
+  pinSelf(cpus);
+  return cpus;
+}
+
+
+/**
+ * For a parent that starts round workers under `spec`: moves this process onto the CPUs it was allowed
+ * that `spec` does not choose, and returns where the workers go (`measuring`, for the caller to start
+ * them there) and where the parent went. A parent on the workers' CPU takes time from the round being
+ * timed (docs/benchmarks.md, "Quiet re-runs at the end of the sixth session": fresh-pinned 25–170% off).
+ * Where every allowed CPU measures (one CPU allowed, or a list naming them all) the parent stays on them,
+ * and `shared` says so, for the caller to warn.
+ */
+export function placeApart(spec: string): CpuPlacement {
+  const measuring = chooseCpus(spec);
+  const rest = initialCpus().filter((c) => !measuring.includes(c));
+  if (rest.length) {
+    pinSelf(rest);
+    return { measuring, parent: rest };
+  }
+  pinSelf(measuring);
+  const only = initialCpus();
+  return {
+    measuring,
+    parent: measuring,
+    shared:
+      only.length === 1
+        ? `this process may run on one CPU only (${only[0]}): the parent shares it with the round workers it starts, and its work between rounds can slow them`
+        : `--cpu ${spec} names every CPU this process may run on (${only.join(',')}): the parent shares them with the round workers; leave one out so it can run apart`,
+  };
 }

@@ -6,16 +6,23 @@
  *
  * The parent sends each model (ONNX bytes and all) over IPC; the child times it with timeRound on its own
  * instance of the device and sends the round back. Children run one at a time, never beside each other.
+ *
+ * Pinned (`cpu`, protocol.cpu), a child is started on the chosen CPUs through `taskset` (all its threads
+ * from its first instruction) and the parent moves to the other CPUs (devices/pin.ts, placeApart), so
+ * nothing the parent does lands on the CPU a round is being timed on. The child reports the CPUs the
+ * kernel lets it run on, and a child elsewhere than asked is an error.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError } from '../src/core/errors.js';
+import { allowedCpus } from './affinity.js';
+import { placeApart, type CpuPlacement } from './pin.js';
 import type { RoundRecord } from './rounds.js';
 import type { DeviceOptions, ModelUnderTest, TimingProtocol } from './types.js';
 
 type Request = { type: 'init'; device: string; options: DeviceOptions } | { type: 'time'; id: number; model: ModelUnderTest; protocol: TimingProtocol };
-type Reply = { type: 'ready' } | { type: 'round'; id: number; round: RoundRecord } | { type: 'error'; id?: number; message: string; user: boolean; exitCode?: number };
+type Reply = { type: 'ready'; cpus?: number[] } | { type: 'round'; id: number; round: RoundRecord } | { type: 'error'; id?: number; message: string; user: boolean; exitCode?: number };
 
 /** Which device the children create: the registry name and options the parent's device was made from. */
 export interface WorkerDevice {
@@ -23,13 +30,37 @@ export interface WorkerDevice {
   options: DeviceOptions;
 }
 
+export interface FreshProcessOptions {
+  /** Pin the children to these CPUs, the parent apart ('auto' or a CPU list, as protocol.cpu). */
+  cpu?: string;
+  /** Where the parent cannot be kept apart (one CPU allowed): told once per message; default process.emitWarning. */
+  onWarning?(message: string): void;
+}
+
+const warned = new Set<string>();
+function warnOnce(message: string, to?: (m: string) => void): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  if (to) to(message);
+  else process.emitWarning(message);
+}
+
 /** One child at a time; restart() replaces it with a fresh one. */
 export class FreshProcessTimer {
   private child?: ChildProcess;
   private next = 0;
   private readonly pending = new Map<number, { resolve: (r: RoundRecord) => void; reject: (e: Error) => void }>();
+  private where?: CpuPlacement;
 
-  constructor(private readonly device: WorkerDevice) {}
+  constructor(
+    private readonly device: WorkerDevice,
+    private readonly opts: FreshProcessOptions = {},
+  ) {}
+
+  /** Where the last child and this process were pinned (undefined unpinned or before restart()); measuring as the child reported it. */
+  get placement(): CpuPlacement | undefined {
+    return this.where;
+  }
 
   /** The current child's process id (undefined before restart() and after stop()). */
   get pid(): number | undefined {
@@ -43,11 +74,21 @@ export class FreshProcessTimer {
     // The parent's exec arguments (e.g. tsx's loader when running from source) carry over to the child;
     // a parent that runs the sources without tsx in its arguments (vitest) gives the child tsx itself.
     const execArgv = file.endsWith('.ts') && !process.execArgv.some((a) => a.includes('tsx')) ? [...process.execArgv, '--import', tsxLoader()] : process.execArgv;
-    const child = fork(file, ['--round-worker'], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const place = this.opts.cpu !== undefined ? placeApart(this.opts.cpu) : undefined;
+    if (place?.shared) warnOnce(place.shared, this.opts.onWarning);
+    // Pinned: `taskset -c CPUS node …` (fork runs execPath with execArgv before the module; the IPC
+    // channel's descriptor survives taskset's exec), so the child never runs anywhere else.
+    const launch = place ? { execPath: 'taskset', execArgv: ['-c', place.measuring.join(','), process.execPath, ...execArgv] } : { execArgv };
+    const child = fork(file, ['--round-worker'], { ...launch, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.child = child;
     const ready = new Promise<void>((resolve, reject) => {
       child.on('message', (m: Reply) => {
-        if (m.type === 'ready') return resolve();
+        if (m.type === 'ready') {
+          if (place && m.cpus && m.cpus.join(',') !== place.measuring.join(','))
+            return reject(new Error(`round worker ${child.pid} runs on CPU ${m.cpus.join(',')}, not on ${place.measuring.join(',')} as asked`));
+          this.where = place && { ...place, measuring: m.cpus ?? place.measuring };
+          return resolve();
+        }
         if (m.type === 'error' && m.id === undefined) return reject(toError(m));
         const p = m.type === 'round' || m.type === 'error' ? this.pending.get(m.id!) : undefined;
         if (!p) return;
@@ -110,7 +151,7 @@ async function serve(): Promise<void> {
       try {
         device = await resolveDevice(m.device, m.options);
         await device.init();
-        reply({ type: 'ready' });
+        reply({ type: 'ready', cpus: allowedCpus() });
       } catch (e) {
         fail(e);
       }

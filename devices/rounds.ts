@@ -172,6 +172,11 @@ export interface RoundsOptions<T> {
   /** Before each pass over the items (e.g. to wait for a quiet machine). */
   beforePass?(pass: number, items: readonly T[]): Promise<void> | void;
   signal?: AbortSignal;
+  /**
+   * A round of an item failed: true drops the item (no further rounds, no result) and the run goes on;
+   * false (and without this hook) the error ends the run.
+   */
+  onError?(item: T, error: unknown): boolean;
 }
 
 /**
@@ -185,6 +190,7 @@ export async function measureInRounds<T>(items: readonly T[], key: (item: T) => 
   const rng = new Rng(o.seed ?? 0);
   const taken = new Map<string, RoundRecord[]>(items.map((it) => [key(it), [...(o.done?.get(key(it)) ?? [])]]));
   const results = new Map<string, RoundedResult>();
+  const dropped = new Set<string>();
   const complete = (item: T) => {
     const result = combineRounds(taken.get(key(item))!, protocol);
     results.set(key(item), result);
@@ -193,14 +199,20 @@ export async function measureInRounds<T>(items: readonly T[], key: (item: T) => 
   // Items whose earlier rounds already suffice complete without timing.
   for (const item of items) if (taken.get(key(item))!.length && !needsAnotherRound(taken.get(key(item))!, protocol)) complete(item);
   for (let pass = 0; ; pass++) {
-    const todo = items.filter((it) => !results.has(key(it)) && needsAnotherRound(taken.get(key(it))!, protocol));
+    const todo = items.filter((it) => !results.has(key(it)) && !dropped.has(key(it)) && needsAnotherRound(taken.get(key(it))!, protocol));
     if (!todo.length || o.signal?.aborted) break;
     const order = roundCount(protocol) > 1 ? shuffle(todo, rng) : todo;
     await o.beforePass?.(pass, order);
     for (const item of order) {
       if (o.signal?.aborted) break;
       const rounds = taken.get(key(item))!;
-      rounds.push(await o.time(item));
+      try {
+        rounds.push(await o.time(item));
+      } catch (e) {
+        if (!o.onError?.(item, e)) throw e;
+        dropped.add(key(item));
+        continue;
+      }
       o.onRound?.(item, rounds);
       if (!needsAnotherRound(rounds, protocol)) complete(item);
     }
@@ -228,52 +240,4 @@ export async function measureModel(device: Device, model: ModelUnderTest, protoc
     beforePass: timer?.beforePass && (() => timer.beforePass!()),
   });
   return results.get(model.key)!;
-}
-
-/** A model to time in rounds, built on demand so that hundreds of networks need not sit in memory at once. */
-export interface LazyModel {
-  id: string;
-  build(): ModelUnderTest;
-}
-
-/**
- * Models timed in rounds on one device (whole networks in benchmarks and calibration), results in the
- * given order. A model is built once and kept until its last round (building one can cost as much as
- * timing it).
- */
-export async function timeModelsInRounds(
-  device: Device,
-  models: readonly LazyModel[],
-  protocol: TimingProtocol,
-  opts: {
-    seed?: number;
-    onComplete?: (done: number, total: number) => void;
-    /** Rounds already taken by id (a resumed run), and a hook after each round (to persist it). */
-    done?: ReadonlyMap<string, readonly RoundRecord[]>;
-    onRound?: (id: string, rounds: readonly RoundRecord[]) => void;
-    /** Before each round (a caller that survives a crash of the device learns which model was in flight). */
-    onRoundStart?: (id: string) => void;
-    /** Where rounds run (devices/round-timer.ts: fresh worker processes under protocol.freshProcess); default this process. */
-    timer?: RoundTimer;
-  } = {},
-): Promise<RoundedResult[]> {
-  const built = new Map<string, ModelUnderTest>();
-  let done = 0;
-  const results = await measureInRounds(models, (m) => m.id, protocol, {
-    seed: opts.seed,
-    done: opts.done,
-    onRound: opts.onRound && ((m, rounds) => opts.onRound!(m.id, rounds)),
-    time: (m) => {
-      opts.onRoundStart?.(m.id);
-      let model = built.get(m.id);
-      if (!model) built.set(m.id, (model = m.build()));
-      return opts.timer ? opts.timer.time(model) : timeRound(device, model, protocol);
-    },
-    beforePass: opts.timer?.beforePass && (() => opts.timer!.beforePass!()),
-    onComplete: (m) => {
-      built.delete(m.id);
-      opts.onComplete?.(++done, models.length);
-    },
-  });
-  return models.map((m) => results.get(m.id)!);
 }

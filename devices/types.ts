@@ -35,6 +35,24 @@ export interface TimingProtocol {
    * scheduler runs it. Linux only.
    */
   cpu?: string;
+  /**
+   * Where a LUT's rounds ran under `cpu` (devices/pin.ts), written by the profiler: a record of the run,
+   * not a setting (left out of the LUT's id and of the check that a resumed run measures alike).
+   */
+  placement?: CpuPlacement;
+}
+
+/**
+ * Where a run's processes were pinned (recorded in a LUT's protocol.placement). In-process rounds run on
+ * `measuring` in the measuring process itself; under freshProcess the round workers run on `measuring`
+ * and the parent that starts them and waits for their rounds on `parent`, apart from them.
+ */
+export interface CpuPlacement {
+  measuring: number[];
+  /** freshProcess only: the parent's CPUs. */
+  parent?: number[];
+  /** Set where the parent could not be kept apart (every allowed CPU measures): why. */
+  shared?: string;
 }
 
 /** How a model's round figures combine (devices/rounds.ts; chosen by measurement, docs/benchmarks.md). */

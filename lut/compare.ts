@@ -34,8 +34,14 @@ export function deviceDifferences(a: DeviceInfo, b: DeviceInfo, labels: [string,
   return differences(identity(a), identity(b), labels);
 }
 
+/** The protocol as a setting: without `placement`, the record of where a run's processes were pinned (it may differ from run to run). */
+function setting(p: TimingProtocol): Record<string, unknown> {
+  const { placement: _, ...rest } = p;
+  return rest;
+}
+
 export function protocolDifferences(a: TimingProtocol, b: TimingProtocol, labels: [string, string] = ['A', 'B']): string[] {
-  return differences({ ...a }, { ...b }, labels);
+  return differences(setting(a), setting(b), labels);
 }
 
 /** JSON with object keys sorted at every level, so equal values always give equal text. */
@@ -52,5 +58,5 @@ export function stableStringify(value: unknown): string {
 
 /** The text hashed into a LUT id: device identity and protocol, nothing that changes while profiling. */
 export function identityText(device: DeviceInfo, protocol: TimingProtocol): string {
-  return stableStringify({ device: identity(device), protocol });
+  return stableStringify({ device: identity(device), protocol: setting(protocol) });
 }

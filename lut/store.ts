@@ -9,11 +9,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { DeviceInfo, LatencyStats, TimingProtocol } from '../devices/types.js';
+import type { CpuPlacement, DeviceInfo, LatencyStats, TimingProtocol } from '../devices/types.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../src/core/atomic-file.js';
 import { oneLine, UserError } from '../src/core/errors.js';
 import { withLock } from '../src/core/file-lock.js';
-import { deviceDifferences, identityText, protocolDifferences } from './compare.js';
+import { deviceDifferences, identityText, protocolDifferences, stableStringify } from './compare.js';
 import { LUT_FORMAT, LUT_VERSION, type Lut, type LutEntry } from './format.js';
 import { settingsFlags } from './settings-flags.js';
 import { validateLut } from './validate.js';
@@ -190,7 +190,18 @@ export class LutStore {
     this.commit();
   }
 
-  has(key: string): boolean {
+  /**
+   * Records where this run's rounds were pinned (protocol.placement, devices/pin.ts): a record of the
+   * run, not part of the LUT's id; the file is rewritten when it changes.
+   */
+  setPlacement(placement: CpuPlacement): void {
+    const lut = this.require('setPlacement');
+    if (stableStringify(lut.protocol.placement) === stableStringify(placement)) return;
+    lut.protocol = { ...lut.protocol, placement: structuredClone(placement) };
+    this.commit();
+  }
+
+    has(key: string): boolean {
     return this.lut !== undefined && Object.hasOwn(this.lut.entries, key);
   }
 

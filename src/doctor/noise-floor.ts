@@ -15,8 +15,8 @@ import { createSpace } from '../spaces/registry.js';
 import { busyReason, NoiseProbe, type NoiseReading } from '../../devices/noise.js';
 import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { networkModel } from '../../export/model.js';
-import { affinitySupport, usableCpus } from '../../devices/affinity.js';
-import { probeCpus, type CpuSpeed } from '../../devices/pin.js';
+import { affinitySupport } from '../../devices/affinity.js';
+import { ensurePinned, initialCpus, probeCpus, type CpuPlacement, type CpuSpeed } from '../../devices/pin.js';
 import { FreshProcessTimer, type WorkerDevice } from '../../devices/round-worker.js';
 
 export interface NoiseFloorOptions {
@@ -29,6 +29,10 @@ export interface NoiseFloorOptions {
   onProgress?(done: number, total: number): void;
   /** The registry name and options of `device`: the passes then run in fresh worker processes (else all in this one, and only in-process agreement is measured). */
   workerDevice?: WorkerDevice;
+  /** Pin as protocol.cpu does ('auto' or a CPU list): the workers on the chosen CPUs, this process apart (without workers: this process on them). */
+  cpu?: string;
+  /** Where this process cannot be kept apart from its workers (one CPU allowed). */
+  onWarning?(message: string): void;
 }
 
 export interface NoiseFloor {
@@ -46,6 +50,8 @@ export interface NoiseFloor {
   cpus?: { speeds: CpuSpeed[]; spreadPct: number };
   /** Why the CPUs' speeds were not read (not Linux, no taskset). */
   cpusUnreadable?: string;
+  /** With `cpu`: where the measuring processes and this one were pinned. */
+  placement?: CpuPlacement;
   noise: NoiseReading;
   seconds: number;
   fit: boolean;
@@ -68,7 +74,8 @@ export async function measureNoiseFloor(o: NoiseFloorOptions): Promise<NoiseFloo
   const archs = Array.from({ length: count }, () => space.build(space.sample(rng)));
   const probe = new NoiseProbe();
   const deadline = started + o.seconds * 1000;
-  const workers = o.workerDevice ? new FreshProcessTimer(o.workerDevice) : undefined;
+  const workers = o.workerDevice ? new FreshProcessTimer(o.workerDevice, { cpu: o.cpu, onWarning: o.onWarning }) : undefined;
+  const here = workers ? undefined : ensurePinned(o.cpu);
   const passes = workers ? 3 : 2;
   const total = passes * count;
   // The nominal protocol: each measurement gets an equal share of 90% of the budget.
@@ -107,6 +114,7 @@ export async function measureNoiseFloor(o: NoiseFloorOptions): Promise<NoiseFloo
   } finally {
     await workers?.stop();
   }
+  const placement = workers ? workers.placement : here && { measuring: here };
   const noise = probe.read();
   const self = agreement(second, first);
   const medianDiffPct = medianDiff(first, second);
@@ -139,6 +147,7 @@ export async function measureNoiseFloor(o: NoiseFloorOptions): Promise<NoiseFloo
     medianDiffPct,
     ...(crossProcess ? { crossProcess } : {}),
     ...(cpus.speeds ? { cpus: cpus.speeds } : { cpusUnreadable: cpus.why }),
+    ...(placement ? { placement } : {}),
     noise,
     seconds: (performance.now() - started) / 1000,
     fit: reasons.length === 0,
@@ -160,7 +169,7 @@ export function medianDiff(a: readonly number[], b: readonly number[]): number {
 function cpuSpeeds(): { speeds?: NonNullable<NoiseFloor['cpus']>; why?: string } {
   const why = affinitySupport();
   if (why !== true) return { why };
-  const speeds = probeCpus(usableCpus(), 5);
+  const speeds = probeCpus(initialCpus(), 5);
   const fastest = Math.min(...speeds.map((s) => s.probeMs));
   return { speeds: { speeds, spreadPct: (100 * (Math.max(...speeds.map((s) => s.probeMs)) - fastest)) / fastest } };
 }

@@ -301,7 +301,7 @@ export function calibrationNetId(arch: Architecture): string {
 /** Measures `archs` end to end on `device` (the LUT's device); the times, in the order of `archs`. */
 export async function measureCalibrationNets(lut: Lut, device: Device, archs: readonly Architecture[], o: CalibrateOptions = {}): Promise<{ arch: Architecture; ms: number }[]> {
   const { networkModel } = await import('../../export/model.js');
-  const { timeModelsInRounds } = await import('../../devices/rounds.js');
+  const { timeModelsInRounds } = await import('../../devices/measurables.js');
   const { roundTimer } = await import('../../devices/round-timer.js');
   // The networks in the LUT's own protocol: with rounds, spread over the calibration like the entries were.
   const models = archs.map((arch) => ({ id: calibrationNetId(arch), build: () => networkModel(arch) }));

@@ -8,13 +8,16 @@
  *
  * Entries are measured in rounds spread over the run (devices/rounds.ts); an entry is written as soon as
  * its last round is taken, and the rounds of unfinished entries are kept beside the LUT
- * (partial-rounds.ts) so that a resumed run takes only the rounds still missing.
+ * (partial-rounds.ts) so that a resumed run takes only the rounds still missing. Whole networks to compare
+ * with the LUT (`nets`: the calibration's, a bench's) are timed in the same shuffled passes as the entries
+ * (devices/measurables.ts), their rounds kept beside the LUT the same way until the run finishes.
  */
 import { performance } from 'node:perf_hooks';
 import { busyReason, waitQuiet, type WaitQuietOptions } from '../../devices/noise.js';
+import { measureAll, type Measurable } from '../../devices/measurables.js';
 import type { WorkerDevice } from '../../devices/round-worker.js';
-import { roundTimer } from '../../devices/round-timer.js';
-import { measureInRounds, measureModel, needsAnotherRound, roundCount, type RoundedResult, type RoundRecord } from '../../devices/rounds.js';
+import { roundTimer, type PlacedRoundTimer } from '../../devices/round-timer.js';
+import { measureModel, needsAnotherRound, roundCount, type RoundedResult } from '../../devices/rounds.js';
 import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { opModel, overheadModel } from '../../export/model.js';
 import type { LutEntry, LutOwnLayout } from '../../lut/format.js';
@@ -27,10 +30,10 @@ import { measureOwnLayout, recordsOwnLayout } from './own-layout.js';
 import { PartialRounds } from './partial-rounds.js';
 
 export interface ProfileProgress {
-  /** Instances handled so far, including ones already in the LUT and unsupported ones. */
+  /** Instances and networks handled so far, including instances already in the LUT and unsupported ones. */
   done: number;
   total: number;
-  /** The instance just handled; absent in the first report, before any. */
+  /** The instance (or `net:<id>`) just handled; absent in the first report, before any. */
   key?: string;
   elapsedMs: number;
   /** Estimated time to finish, from the average time per measured entry so far. */
@@ -66,6 +69,21 @@ export interface ProfileOptions {
    * process: pass false for a device that measures on another machine (a farm's).
    */
   ownLayout?: boolean;
+  /**
+   * Whole networks timed in the same shuffled passes as the entries (the calibration's, a bench's test
+   * nets), so both sides of a prediction meet the same machine state. A network with an op the device
+   * cannot run is skipped; the results are in ProfileResult.nets.
+   */
+  nets?: readonly ProfileNet[];
+  /** Warnings about where the processes could be pinned (protocol.cpu with one CPU); default: onNoise. */
+  onWarning?: (message: string) => void;
+}
+
+export interface ProfileNet {
+  /** Unique among the nets (e.g. calibrationNetId). */
+  id: string;
+  instances: readonly OpInstance[];
+  build(): ModelUnderTest;
 }
 
 export interface ProfileSummary {
@@ -83,6 +101,10 @@ export interface ProfileResult {
   lutId: string;
   overheadMs: number;
   summary: ProfileSummary;
+  /** The `nets` completed, by id (all of them unless interrupted or skipped). */
+  nets: Map<string, RoundedResult>;
+  /** The `nets` left out: an op the device cannot run. */
+  netsSkipped: { id: string; reason: string }[];
 }
 
 export async function profile(options: ProfileOptions): Promise<ProfileResult> {
@@ -93,15 +115,13 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
 
   const info = await device.init();
   const store = LutStore.open(lutPath, info, protocol, { force: options.force });
-  const timer = roundTimer(device, protocol, options.workerDevice);
-  const timeOne = (model: ModelUnderTest) => timer.time(model);
-  const beforePass = async () => {
+  const timer = roundTimer(device, protocol, options.workerDevice, { onWarning: options.onWarning ?? options.onNoise });
+  const waitBeforePass = async () => {
     if (options.waitQuiet) await waitQuiet({ ...options.waitQuiet, signal, log: options.onNoise });
-    await timer.beforePass?.();
   };
   let failed = true;
   try {
-    const result = await profileWith(options, { info, store, timeOne, beforePass, started, instances });
+    const result = await profileWith(options, { info, store, timer, waitBeforePass, started, instances });
     failed = false;
     return result;
   } finally {
@@ -118,31 +138,42 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
 
 async function profileWith(
   options: ProfileOptions,
-  run: { info: DeviceInfo; store: LutStore; started: number; instances: { key: string; inst: OpInstance }[]; timeOne(model: ModelUnderTest): Promise<RoundRecord>; beforePass(): Promise<void> },
+  run: { info: DeviceInfo; store: LutStore; started: number; instances: { key: string; inst: OpInstance }[]; timer: PlacedRoundTimer; waitBeforePass(): Promise<void> },
 ): Promise<ProfileResult> {
   const { device, protocol, lutPath, seed = 0, onProgress, signal } = options;
-  const { info, store, started, instances, timeOne, beforePass } = run;
+  const { info, store, started, instances, timer, waitBeforePass } = run;
+  // Where this run's rounds ran (protocol.cpu), recorded in the LUT's protocol once known.
+  let placed = false;
+  const notePlacement = () => {
+    const where = placed || !store.overhead ? undefined : timer.placement();
+    if (!where) return;
+    store.setPlacement(where);
+    placed = true;
+  };
   if (!store.overhead) {
     // A one-element Identity: the fixed cost of one run, without the cost of moving a large tensor,
     // which a network pays once (its own input and output), not once per op.
     const shape: Shape = [1, 1, 1, 1];
     const model = overheadModel(shape);
     const result = await attempt(`measuring the per-session overhead (an Identity model on ${shape.join('x')})`, lutPath, () =>
-      measureInRounds([model], (m) => m.key, protocol, { time: timeOne, beforePass }),
+      measureAll([{ key: model.key, kind: 'entry', build: () => model }], protocol, { timer, beforePass: waitBeforePass }),
     );
     store.setOverhead(result.get(model.key)!.stats);
   }
+  notePlacement();
   if (options.space) store.addSpace(options.space);
   const overhead = store.overhead!;
 
   const todo = instances.filter(({ key }) => !store.has(key));
   const summary: ProfileSummary = { measured: 0, reused: instances.length - todo.length, skipped: [], interrupted: false };
+  const { nets, netsSkipped } = netsToMeasure(options.nets ?? [], device);
+  const total = instances.length + nets.length;
   let done = summary.reused;
   const report = (key?: string, lastMs?: number) => {
     const perRound = roundsTaken ? measuringMs / roundsTaken : undefined;
     onProgress?.({
       done,
-      total: instances.length,
+      total,
       key,
       elapsedMs: performance.now() - started,
       etaMs: perRound === undefined ? undefined : perRound * Math.max(0, roundsExpected - roundsTaken),
@@ -166,64 +197,98 @@ async function profileWith(
     report(item.key);
   }
 
-  // Rounds of entries not finished by an interrupted run of the same LUT are kept beside it and reused.
+  // Rounds of entries (and nets) not finished by an interrupted run of the same LUT are kept beside it and reused.
   const partial = PartialRounds.open(lutPath, store.id!);
-  const roundsExpected = supported.reduce((s, { key }) => s + Math.max(0, roundCount(protocol) - (partial.get(key)?.length ?? 0)), 0);
+  type Item = Measurable & ({ kind: 'entry'; inst: OpInstance } | { kind: 'net'; id: string });
+  const items: Item[] = [
+    ...supported.map(({ key, inst }) => ({ key, kind: 'entry' as const, inst, build: () => opModel(inst, { seed }) })),
+    ...nets.map((n) => ({ key: `${NET_PREFIX}${n.id}`, kind: 'net' as const, id: n.id, build: n.build })),
+  ];
+  const roundsExpected = items.reduce((s, { key }) => s + Math.max(0, roundCount(protocol) - (partial.get(key)?.length ?? 0)), 0);
   let lastNoiseWarning = -Infinity;
   let current = '';
-  // A one-op model is built once and kept until the entry's last round (exporting can cost as much as a round).
-  const models = new Map<string, ModelUnderTest>();
   const withLayout = options.ownLayout ?? recordsOwnLayout(info);
   const layouts = new Map<string, LutOwnLayout>();
+  const netResults = new Map<string, RoundedResult>();
+  let t0 = 0;
   await attempt(
-    () => `measuring ${current} (${done + 1}/${instances.length}); ${summary.measured} entr${summary.measured === 1 ? 'y' : 'ies'} measured in this run`,
+    () => `measuring ${current} (${done + 1}/${total}); ${summary.measured} entr${summary.measured === 1 ? 'y' : 'ies'} measured in this run`,
     lutPath,
     () =>
-      measureInRounds(supported, (it) => it.key, protocol, {
+      measureAll(items, protocol, {
+        timer,
         seed,
         done: partial.all(),
         signal,
-        beforePass,
-        time: async ({ key, inst }) => {
-          current = key;
-          const t0 = performance.now();
-          let model = models.get(key);
-          if (!model) {
-            models.set(key, (model = opModel(inst, { seed })));
-            // Outside the timed round: the profiled session is a separate one.
-            if (withLayout && !layouts.has(key)) layouts.set(key, await measureOwnLayout(model));
-          }
-          const round = await timeOne(model);
+        beforePass: waitBeforePass,
+        beforeRound: async (it, model) => {
+          current = it.key;
+          t0 = performance.now();
+          // Outside the timed round: the profiled session is a separate one.
+          if (it.kind === 'entry' && withLayout && !layouts.has(it.key)) layouts.set(it.key, await measureOwnLayout(model));
+        },
+        afterRound: (_, round) => {
           measuringMs += performance.now() - t0;
           roundsTaken++;
+          notePlacement();
           const busy = round.noise && busyReason(round.noise);
           // One warning a minute at most: a busy machine stays busy for a while.
           if (busy && options.onNoise && performance.now() - lastNoiseWarning > 60_000) {
             lastNoiseWarning = performance.now();
             options.onNoise(`machine busy while measuring (${busy}): timings may be disturbed${options.waitQuiet ? '' : '; --wait-quiet pauses until it quietens'}`);
           }
-          return round;
         },
-        // With one round an entry is complete when its round is: nothing to keep aside.
-        onRound: ({ key }, rounds) => roundCount(protocol) > 1 && needsAnotherRound(rounds, protocol) && partial.set(key, rounds),
-        onComplete: ({ key }, result) => {
-          const entry = entryFromRounds(result, overhead.median);
-          const own = layouts.get(key);
-          if (own) entry.ownLayout = own;
-          store.put(key, entry);
-          models.delete(key);
-          layouts.delete(key);
-          partial.delete(key);
-          summary.measured++;
+        // With one round an entry is complete when its round is: nothing to keep aside. A net's rounds
+        // stay until the run ends (its caller, e.g. the calibration, needs them all at once).
+        onRound: (it, rounds) => {
+          if (roundCount(protocol) > 1 && (it.kind === 'net' || needsAnotherRound(rounds, protocol))) partial.set(it.key, rounds);
+        },
+        onComplete: (it, result) => {
           done++;
-          report(key, result.stats.median);
+          if (it.kind === 'net') {
+            netResults.set(it.id, result);
+            return report(it.key, result.stats.median);
+          }
+          const entry = entryFromRounds(result, overhead.median);
+          const own = layouts.get(it.key);
+          if (own) entry.ownLayout = own;
+          store.put(it.key, entry);
+          layouts.delete(it.key);
+          partial.delete(it.key);
+          summary.measured++;
+          report(it.key, result.stats.median);
         },
       }),
   );
-  summary.interrupted = done < instances.length;
+  summary.interrupted = done < total;
   if (!summary.interrupted) partial.remove();
   else partial.close();
-  return { device: info, lutPath, lutId: store.id!, overheadMs: overhead.median, summary };
+  return { device: info, lutPath, lutId: store.id!, overheadMs: overhead.median, summary, nets: netResults, netsSkipped };
+}
+
+/** Keys of nets among the measurables (and in the rounds file): never an op key. */
+const NET_PREFIX = 'net:';
+
+/** The nets the device can run (every op supported), and the others with why. */
+function netsToMeasure(nets: readonly ProfileNet[], device: Device): { nets: ProfileNet[]; netsSkipped: { id: string; reason: string }[] } {
+  const ids = new Set<string>();
+  const netsSkipped: { id: string; reason: string }[] = [];
+  const ok: ProfileNet[] = [];
+  for (const n of nets) {
+    if (ids.has(n.id)) throw new Error(`profile: two nets with the id ${n.id}`);
+    ids.add(n.id);
+    let why: string | undefined;
+    for (const inst of n.instances) {
+      const r = device.supports(inst);
+      if (r !== true) {
+        why = `${opKey(inst)}: ${r}`;
+        break;
+      }
+    }
+    if (why) netsSkipped.push({ id: n.id, reason: why });
+    else ok.push(n);
+  }
+  return { nets: ok, netsSkipped };
 }
 
 /**

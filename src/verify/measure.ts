@@ -1,15 +1,20 @@
 /**
- * Measures each front member end to end on a device: export to ONNX, time with the harness's
- * protocol, save to the state file at once. A member that fails to export or run is reported and the
- * others go on; a device that becomes unavailable stops the loop (every later member would fail the
- * same way) with what was measured already saved.
+ * Measures the front's members end to end on a device: export to ONNX, time in the LUT's protocol, save
+ * each to the state file as soon as its last round is taken. All members are timed in the same shuffled
+ * passes (devices/measurables.ts), as a LUT's entries are, so drift over the run hits them alike instead
+ * of whichever member was timed during a bad minute; the rounds of members not finished are kept beside
+ * the state file (`<state>.rounds.json`) until they are, so a killed run loses only the round in flight.
+ * A member that fails to export or run is reported and the others go on; a device that becomes
+ * unavailable stops the run (every later member would fail the same way) with what was measured saved.
  */
 import type { Architecture } from '../core/arch.js';
 import { DeviceUnavailableError } from '../core/errors.js';
-import type { Device, Measurement, ModelUnderTest, TimingProtocol, TimingResult } from '../../devices/types.js';
-import { measureModel, type RoundTimer } from '../../devices/rounds.js';
+import type { Device, Measurement, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
+import { measureAll } from '../../devices/measurables.js';
+import { roundCount } from '../../devices/rounds.js';
 import { roundTimer } from '../../devices/round-timer.js';
 import type { WorkerDevice } from '../../devices/round-worker.js';
+import { PartialRounds } from '../profile/partial-rounds.js';
 import { archDigest, type VerifyState } from './state.js';
 import type { MeasuredLatency, MemberFailure } from './types.js';
 
@@ -39,63 +44,76 @@ export type MeasureOutcome = { measured: MeasuredLatency; failure: null } | { me
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export async function measureMembers(opts: MeasureOptions): Promise<MeasureOutcome[]> {
-  const { device, protocol, members, state } = opts;
-  const timer = opts.workerDevice ? roundTimer(device, protocol, opts.workerDevice) : undefined;
-  try {
-    return await measureAll(opts, timer);
-  } finally {
-    await timer?.stop();
-  }
-}
-
-async function measureAll(opts: MeasureOptions, timer: RoundTimer | undefined): Promise<MeasureOutcome[]> {
-  const { device, protocol, members, state } = opts;
-  const outcomes: MeasureOutcome[] = [];
-  let deviceGone: string | undefined;
+  const { device, members, state } = opts;
+  const protocol = opts.workerDevice ? opts.protocol : { ...opts.protocol, freshProcess: undefined };
+  const outcomes: (MeasureOutcome | undefined)[] = members.map(() => undefined);
+  let done = 0;
+  const settle = (i: number, outcome: MeasureOutcome, how: MeasureProgress['outcome']) => {
+    outcomes[i] = outcome;
+    opts.onProgress?.({ done: ++done, total: members.length, name: members[i].name, outcome: how, ms: outcome.measured?.median });
+  };
+  // Saved members first, then members that fail to export; the rest are measured.
+  type Item = { key: string; kind: 'net'; index: number; digest: string; build(): ModelUnderTest };
+  const items: Item[] = [];
   for (const [i, { name, arch }] of members.entries()) {
     const digest = archDigest(arch);
     const saved = state.get(name, digest);
-    let outcome: MeasureOutcome;
-    if (saved) {
-      outcome = { measured: toMeasured(saved, true), failure: null };
-    } else if (deviceGone) {
-      outcome = { measured: null, failure: { stage: 'run', message: `not measured: ${deviceGone}` } };
-    } else {
-      const attempt = await measureOne(opts, name, arch, digest);
-      if (attempt.deviceGone) deviceGone = attempt.failure?.message;
-      outcome = attempt;
+    if (saved) settle(i, { measured: toMeasured(saved, true), failure: null }, 'resumed');
+  }
+  for (const [i, { name, arch }] of members.entries()) {
+    if (outcomes[i]) continue;
+    let model: ModelUnderTest | undefined;
+    try {
+      model = opts.exportModel(arch);
+    } catch (e) {
+      settle(i, { measured: null, failure: { stage: 'export', message: message(e) } }, 'failed');
+      continue;
     }
-    outcomes.push(outcome);
-    opts.onProgress?.({
-      done: i + 1,
-      total: members.length,
-      name,
-      outcome: outcome.failure ? 'failed' : saved ? 'resumed' : 'measured',
-      ms: outcome.measured?.median,
+    // The model exported here serves the first round; later rounds keep it while the cache has room, else export again.
+    const build = () => {
+      const m = model ?? opts.exportModel(arch);
+      model = undefined;
+      return m;
+    };
+    items.push({ key: `${name}#${archDigest(arch)}`, kind: 'net', index: i, digest: archDigest(arch), build });
+  }
+  const partial = PartialRounds.open(state.path, state.settingId);
+  const timer = roundTimer(device, protocol, opts.workerDevice);
+  let deviceGone: string | undefined;
+  let inFlight: Item | undefined;
+  try {
+    await measureAll(items, protocol, {
+      timer,
+      beforeRound: (it) => void (inFlight = it),
+      done: partial.all(),
+      onRound: (it, rounds) => roundCount(protocol) > 1 && partial.set(it.key, rounds),
+      onComplete: (it, r) => {
+        const saved = { digest: it.digest, stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, measuredAt: new Date().toISOString() };
+        // A state that cannot be written stops the run: it is not this member's failure.
+        state.put(members[it.index].name, saved);
+        partial.delete(it.key);
+        settle(it.index, { measured: toMeasured(saved, false), failure: null }, 'measured');
+      },
+      // A member that cannot run fails alone; a device that is gone ends the run.
+      onError: (it, e) => {
+        if (e instanceof DeviceUnavailableError) return false;
+        settle(it.index, { measured: null, failure: { stage: 'run', message: message(e) } }, 'failed');
+        return true;
+      },
     });
+  } catch (e) {
+    if (!(e instanceof DeviceUnavailableError)) throw e;
+    deviceGone = `device unavailable: ${message(e)}`;
+  } finally {
+    await timer.stop();
+    if (items.every((it) => outcomes[it.index])) partial.remove();
+    else partial.close();
   }
-  return outcomes;
-
-  async function measureOne(o: MeasureOptions, name: string, arch: Architecture, digest: string): Promise<MeasureOutcome & { deviceGone?: boolean }> {
-    let model: ModelUnderTest;
-    try {
-      model = o.exportModel(arch);
-    } catch (e) {
-      return { measured: null, failure: { stage: 'export', message: message(e) } };
-    }
-    let r: TimingResult;
-    try {
-      // The LUT's protocol, rounds and estimator included, so measured and predicted figures mean the same.
-      r = await measureModel(device, model, protocol, timer);
-    } catch (e) {
-      const gone = e instanceof DeviceUnavailableError;
-      return { measured: null, failure: { stage: 'run', message: (gone ? 'device unavailable: ' : '') + message(e) }, deviceGone: gone };
-    }
-    // Outside the try: a state that cannot be written must stop the run, not pass as this member's failure.
-    const saved = { digest, stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, measuredAt: new Date().toISOString() };
-    state.put(name, saved);
-    return { measured: toMeasured(saved, false), failure: null };
-  }
+  // After a device was lost: the member in flight failed with it, the others were not measured.
+  const why = deviceGone ?? 'the run stopped';
+  if (inFlight && !outcomes[inFlight.index]) settle(inFlight.index, { measured: null, failure: { stage: 'run', message: why } }, 'failed');
+  for (const it of items) if (!outcomes[it.index]) settle(it.index, { measured: null, failure: { stage: 'run', message: `not measured: ${why}` } }, 'failed');
+  return outcomes.map((o) => o!);
 }
 
 function toMeasured(saved: Measurement, resumed: boolean): MeasuredLatency {

@@ -52,7 +52,9 @@ function checkProtocol(p: TimingProtocol): void {
 export async function verifyFront(opts: VerifyOptions): Promise<VerifyResult> {
   const inputs = loadVerifyInputs(opts.frontPath, opts.lutPath);
   const { front, lut } = inputs;
-  const protocol: TimingProtocol = { ...(lut?.lut.protocol ?? DEFAULT_PROTOCOL), ...opts.protocol };
+  // The LUT's protocol as a setting: where its own run was pinned (placement) is that run's record.
+  const { placement: _, ...base } = lut?.lut.protocol ?? DEFAULT_PROTOCOL;
+  const protocol: TimingProtocol = { ...base, ...opts.protocol };
   checkProtocol(protocol);
   const targetMs = opts.targetMs ?? front.target?.latencyMs ?? null;
   if (targetMs !== null && !(targetMs > 0)) throw new UserError(`the latency target must be a positive number of ms, got ${targetMs}`);

@@ -62,7 +62,7 @@ describe('nas profile: calibration with in-context variants', () => {
     expect(c.context!.rmsErrorPct.context).toBeLessThan(0.01);
     expect(c.context!.rmsErrorPct.plainNets).toBeGreaterThan(5);
     expect(r.stdout).toMatch(/class scales plain 0\.900, se 1\.300, se\+hswish 1\.600/);
-    expect(existsSync(PartialRounds.pathFor(`${lut}.calibration`))).toBe(false); // the calibration's rounds are dropped once the fit is stored
+    expect(existsSync(PartialRounds.pathFor(lut))).toBe(false); // the nets' rounds, kept with the entries', are dropped once the run is done
     const predicted = await predictHeldOut(lut);
     expect(Math.abs(predicted - truth) / truth).toBeLessThan(0.005);
   });
@@ -79,7 +79,7 @@ describe('nas profile: calibration with in-context variants', () => {
     expect(await predictHeldOut(lut)).toBeLessThan(0.9 * truth);
   });
 
-  it('takes the context classes from the ops profiled by default, and resumes the calibration from the rounds an interrupted run left', async () => {
+  it('takes the context classes from the ops profiled by default, and resumes the calibration nets from the rounds an interrupted run left', async () => {
     // Random mnasnet nets: some blocks have SE, some not, so the class "se" comes from their own ops.
     const lut = path.join(dir, 'resume.lut.json');
     const args = [...MOCK, ...FAST, '--space', 'mnasnet', '--resolution', '32', '--random', '4', '--seed', '3', '--context-nets', '3', '--out', lut];
@@ -89,21 +89,21 @@ describe('nas profile: calibration with in-context variants', () => {
     expect(first.stderr).toMatch(/3 in-context variant networks for the context classes se \(/);
     expect(readCalibration(lut)?.classScales).toMatchObject({ '': expect.closeTo(0.9, 4), se: expect.closeTo(1.3, 4) });
     const lutId = JSON.parse(readFileSync(lut, 'utf8')).id as string;
-    // An interrupted calibration: one network's round already taken (with a figure the device would never give).
+    // An interrupted run: one calibration network's round already taken (with a figure the device would never
+    // give), kept beside the LUT with the entries' rounds under `net:<id>`.
     const mnasnet = createSpace('mnasnet', { resolution: 32 });
     const net = mnasnet.build(mnasnet.sample(new Rng(3)));
-    const partial = PartialRounds.open(`${lut}.calibration`, lutId);
+    const partial = PartialRounds.open(lut, lutId);
     const stats = { n: 3, rejected: 0, median: 1000, mean: 1000, std: 0, p10: 1000, p90: 1000, min: 1000, max: 1000, ci95: [1000, 1000] as [number, number], converged: true };
-    partial.set(calibrationNetId(net), [{ stats, coldMs: 1, setupMs: 1 }]);
+    partial.set(`net:${calibrationNetId(net)}`, [{ stats, coldMs: 1, setupMs: 1 }]);
     partial.close();
     const again = await nasInProcess('profile', ...args, '--json');
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/calibration: resuming, 1 of 7 networks have rounds from an interrupted run/);
     expect(JSON.parse(again.stdout)).toMatchObject({ measured: 0 });
     // The kept round was used instead of measuring the net: 1000 ms spoils the exact fit of the first run.
     const c = JSON.parse(again.stdout).calibration as LutCalibration | undefined;
     expect(c === undefined || c.rmsErrorPct > 1).toBe(true);
-    expect(existsSync(PartialRounds.pathFor(`${lut}.calibration`))).toBe(false);
+    expect(existsSync(PartialRounds.pathFor(lut))).toBe(false);
   });
 
   it('learns the wide-expansion class: a held-out net with every block expanded ×6 predicted right', async () => {

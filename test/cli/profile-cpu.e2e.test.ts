@@ -24,8 +24,11 @@ describe('nas profile --cpu', () => {
       expect(e.noise.cpu).toBe(cpu);
       expect(e.noise.probeMs).toBeGreaterThan(0);
     }
+    // The workers ran on the CPU asked for, the process that started them on the others.
+    const others = usableCpus().filter((c) => c !== cpu);
+    expect(lut.protocol.placement).toEqual(others.length ? { measuring: [cpu], parent: others } : { measuring: [cpu], parent: [cpu], shared: expect.any(String) });
     const show = runCli(['lut', 'show', out]);
-    expect(show.stdout).toMatch(new RegExp(`pinned to CPU ${cpu}`));
+    expect(show.stdout).toMatch(new RegExp(`pinned to CPU ${cpu} \\(last run: rounds on CPU ${cpu}`));
   });
   it.skipIf(affinitySupport() !== true)('auto pins to one CPU and records auto', () => {
     const out = path.join(dir, 'auto.lut.json');
@@ -36,6 +39,7 @@ describe('nas profile --cpu', () => {
     const cpus = new Set((Object.values(lut.entries) as { noise: { cpu?: number } }[]).map((e) => e.noise.cpu));
     expect(cpus.size).toBe(1);
     expect(usableCpus()).toContain([...cpus][0]);
+    expect(lut.protocol.placement).toEqual({ measuring: [...cpus] }); // in-process: the measuring process itself
   });
   it('refuses a bad --cpu, and one CPU for several runtime threads', () => {
     expectUserError(runCli([...base, '--cpu', 'fastest', '--out', path.join(dir, 'x.lut.json')]), /--cpu takes 'auto' or a CPU list/);

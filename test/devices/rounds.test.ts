@@ -109,7 +109,24 @@ describe('measureInRounds', () => {
     expect(again).toEqual(['y']);
     expect(r.get('x')!.rounds).toHaveLength(2);
   });
-  it('needsAnotherRound: the rounds asked for, then extra ones only while they disagree and extras remain', () => {
+  it('onError drops a failing item and goes on; without it the error ends the run', async () => {
+    const p = { ...BASE, rounds: 2 };
+    const timed: string[] = [];
+    const failed: string[] = [];
+    const r = await measureInRounds(['x', 'y', 'z'], (s) => s, p, {
+      time: async (s) => {
+        timed.push(s);
+        if (s === 'y') throw new Error('cannot run y');
+        return round(1);
+      },
+      onError: (s) => (failed.push(s), true),
+    });
+    expect([...r.keys()].sort()).toEqual(['x', 'z']);
+    expect(failed).toEqual(['y']);
+    expect(timed.filter((s) => s === 'y')).toHaveLength(1);
+    await expect(measureInRounds(['y'], (s) => s, p, { time: async () => Promise.reject(new Error('cannot run y')) })).rejects.toThrow(/cannot run y/);
+  });
+    it('needsAnotherRound: the rounds asked for, then extra ones only while they disagree and extras remain', () => {
     const p: TimingProtocol = { ...BASE, rounds: 2, maxSpread: 0.05, extraRounds: 1 };
     expect(needsAnotherRound([round(1)], p)).toBe(true);
     expect(needsAnotherRound([round(1), round(1.01)], p)).toBe(false);

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MockDevice } from '../../devices/mock/index.js';
 import type { Device } from '../../devices/types.js';
 import { measureNoiseFloor } from '../../src/doctor/noise-floor.js';
-import { nasInProcess } from '../cli/helpers.js';
+import { nasInProcess, runCli } from '../cli/helpers.js';
+import { affinitySupport, allowedCpus } from '../../devices/affinity.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -63,7 +64,13 @@ describe('nas doctor', () => {
     expect(r.code).toBe(1);
     process.exitCode = 0;
   });
-  it('without worker processes only the in-process agreement is measured, and judged', async () => {
+  it.skipIf(affinitySupport() !== true || (allowedCpus()?.length ?? 0) < 2)('--cpu: the worker processes time on the CPU asked for, the doctor itself on the others (a child process: pinning is per process)', () => {
+    const cpus = allowedCpus()!;
+    const r = runCli(['doctor', '--device', 'mock', '--seconds', '2', '--cpu', String(cpus[0]), '--json'], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).placement).toEqual({ measuring: [cpus[0]], parent: cpus.slice(1) });
+  }, 150_000);
+    it('without worker processes only the in-process agreement is measured, and judged', async () => {
     vi.spyOn(os, 'loadavg').mockReturnValue([0.1, 0.1, 0.1]);
     const r = await measureNoiseFloor({ device: drifting(() => 1), seconds: 1, count: 2 });
     expect(r.crossProcess).toBeUndefined();

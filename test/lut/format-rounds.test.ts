@@ -55,3 +55,18 @@ describe('LUT pinning and CPU-speed fields', () => {
     expect(createLut(device, { ...protocol, cpu: undefined }, stats(0.05)).id).toBe(createLut(device, protocol, stats(0.05)).id);
   });
 });
+
+describe('LUT protocol.placement (where a pinned run put its processes)', () => {
+  it('validates, is left out of the id and of the settings a resumed run must match, and is refused when malformed', async () => {
+    const { protocolDifferences } = await import('../../lut/compare.js');
+    const p = { ...protocol, freshProcess: true, cpu: 'auto' };
+    const placed = { ...p, placement: { measuring: [1], parent: [0] } };
+    const lut = createLut(device, placed, stats(0.05));
+    expect(validateLut(JSON.parse(serializeLut(lut)), 'x').protocol.placement).toEqual({ measuring: [1], parent: [0] });
+    expect(validateLut({ ...lut, protocol: { ...p, placement: { measuring: [0], parent: [0], shared: 'one CPU only' } } }, 'x').protocol.placement?.shared).toBe('one CPU only');
+    expect(() => validateLut({ ...lut, protocol: { ...p, placement: { parent: [0] } } }, 'x')).toThrow(/placement must have required property 'measuring'/);
+    expect(lut.id).toBe(createLut(device, p, stats(0.05)).id);
+    expect(protocolDifferences(placed, p)).toEqual([]);
+    expect(protocolDifferences(placed, { ...p, cpu: '1' })).toEqual(['cpu: A "auto", B "1"']);
+  });
+});

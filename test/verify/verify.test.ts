@@ -65,7 +65,36 @@ describe('verifyFront', () => {
     expect(resumed.summary).toMatchObject({ measured: 5, resumed: 2, failed: 0 });
   });
 
-  it('reports a member that fails to export and measures the others', async () => {
+  it('times all members in the same shuffled passes, and a run killed between passes keeps the rounds taken', async () => {
+    const { file } = await mockFront(lut, 'passes.json', 5, { targetMs: 1e9 });
+    const log: string[] = [];
+    const inner = new MockDevice();
+    let calls = 0;
+    const failAt = 5 + 2; // the third round of the second pass: the device dies with 7 rounds taken
+    const spy = (dieAfter?: number): Device => ({
+      name: 'mock',
+      init: () => inner.init(),
+      supports: (inst) => inner.supports(inst),
+      async time(model: ModelUnderTest, protocol: TimingProtocol) {
+        if (dieAfter !== undefined && ++calls > dieAfter) throw new DeviceUnavailableError('mock', 'the connection dropped');
+        log.push(model.key);
+        return inner.time(model, protocol);
+      },
+      dispose: () => inner.dispose(),
+    });
+    const broken = await verifyFront({ frontPath: file, device: spy(failAt), protocol: { rounds: 3 } });
+    expect(broken.summary).toMatchObject({ measured: 0, failed: 5 });
+    expect(log).toHaveLength(7);
+    expect(new Set(log.slice(0, 5)).size).toBe(5); // the first pass holds every member once
+    expect(existsSync(`${defaultStatePath(file)}.rounds.json`)).toBe(true);
+    log.length = 0;
+    const done = await verifyFront({ frontPath: file, device: spy(), protocol: { rounds: 3 } });
+    expect(done.summary).toMatchObject({ measured: 5, resumed: 0, failed: 0 });
+    expect(log).toHaveLength(3 * 5 - 7); // only the rounds still missing
+    expect(existsSync(`${defaultStatePath(file)}.rounds.json`)).toBe(false);
+  });
+
+    it('reports a member that fails to export and measures the others', async () => {
     const { file, front } = await mockFront(lut, 'export-fails.json', 4);
     const bad = front.members[1].name;
     const exportModel = (arch: Architecture) => {

@@ -42,7 +42,8 @@ export function protocolOptions<T>(y: Argv<T>) {
     .option('fresh-process', { type: 'boolean', default: false, describe: 'run every pass of rounds in a fresh worker process (as pyperf does), so process-level luck averages out' })
     .option('cpu', {
       type: 'string',
-      describe: "pin the measuring process and its round workers to a CPU: 'auto' (the fastest by a speed probe) or a list such as 1 or 0,2 (Linux, taskset; needs --threads 1 for a single CPU)",
+      describe:
+        "pin the measuring to a CPU: 'auto' (the fastest by a speed probe) or a list such as 1 or 0,2 (Linux, taskset; needs --threads 1 for a single CPU); with --fresh-process the round workers run there and this process on the other CPUs",
     });
 }
 

@@ -33,16 +33,19 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
     if (!(a.seconds > 0) || a.seconds > 600) throw new UserError(`--seconds must be in (0, 600], got ${a.seconds}`);
     const { resolveDevice } = await import('../../../devices/registry.js');
     const { measureNoiseFloor } = await import('../../doctor/noise-floor.js');
-    if (a.cpu !== undefined) {
-      const { ensurePinned } = await import('../../../devices/pin.js');
-      // Before the device starts its threads and the workers are forked: they inherit the pin.
-      log(`pinned to CPU ${ensurePinned(a.cpu)!.join(',')} (--cpu ${a.cpu})`);
-    }
+    if (a.cpu !== undefined) (await import('../../../devices/pin.js')).chooseCpus(a.cpu); // a bad --cpu fails before the device starts
     const device = await resolveDevice(a.device, toDeviceOptions(a));
     const progress = createProgress(`timing 8 small networks in two processes on ${device.name}`, 24);
     let r;
     try {
-      r = await measureNoiseFloor({ device, seconds: a.seconds, onProgress: (done) => progress.update(done), workerDevice: { name: a.device, options: toDeviceOptions(a) } });
+      r = await measureNoiseFloor({
+        device,
+        seconds: a.seconds,
+        onProgress: (done) => progress.update(done),
+        workerDevice: { name: a.device, options: toDeviceOptions(a) },
+        cpu: a.cpu,
+        onWarning: (m) => log(`warning: ${m}`),
+      });
     } finally {
       progress.stop();
       await device.dispose();
@@ -58,6 +61,7 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
             ]
           : []),
         `in one process, the same networks timed twice: ${agreementLine(r.self, r.medianDiffPct)}`,
+        ...(r.placement ? [`pinned (--cpu ${a.cpu}): timed on CPU ${r.placement.measuring.join(',')}${r.placement.parent ? `, this process on CPU ${r.placement.parent.join(',')}` : ''}`] : []),
         r.cpus
           ? `CPU speed (fixed probe kernel, ms; lower is faster): ${r.cpus.speeds.map((c) => `cpu${c.cpu} ${c.probeMs.toFixed(3)}`).join(', ')}; slowest ${r.cpus.spreadPct.toFixed(1)}% above fastest`
           : `CPU speed per CPU: not read (${r.cpusUnreadable})`,

@@ -13,11 +13,10 @@ import { Rng } from '../../core/rng.js';
 const CALIBRATION_SEED = 1_000_003;
 import { ms } from '../../core/format.js';
 import { emit, log, logDeviceWarnings } from '../output.js';
-import type { Device } from '../../../devices/types.js';
 import type { LutCalibration } from '../../../lut/format.js';
 import { createProgress } from '../progress.js';
 import { onnxOptions, onnxProfileOptions, profileOnnxFiles } from './onnx-units.js';
-import type { WorkerDevice } from '../../../devices/round-worker.js';
+import type { ProfileNet, ProfileResult } from '../../profile/profiler.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol, type DeviceArgs, type ProtocolArgs } from './common.js';
 import { farmOptions, openFarmDevice, type FarmArgs } from './farm.js';
 
@@ -168,7 +167,11 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     const { profile } = await import('../../profile/profiler.js');
     const farm = a.redis ? await openFarmDevice(a) : undefined;
     const device = farm ?? (await resolveDevice(a.device, toDeviceOptions(a)));
-    const progress = createProgress(`profiling ${label} on ${device.name}`, instances.length);
+    // The calibration networks are timed in the same shuffled passes as the entries (src/profile/profiler.ts).
+    const calibrationNets = plan.nets.length >= 3 ? await netsOf([...plan.nets, ...plan.variants]) : [];
+    if (calibrationNets.length)
+      log(`calibrating on ${plan.nets.length} networks${plan.variants.length ? ` + ${plan.variants.length} in-context variants` : ''}, timed end to end in the same shuffled passes as the LUT's entries`);
+    const progress = createProgress(`profiling ${label}${calibrationNets.length ? ` and ${calibrationNets.length} calibration networks` : ''} on ${device.name}`, instances.length + calibrationNets.length);
     const started = Date.now();
     const workerDevice = { name: a.device, options: toDeviceOptions(a) };
     try {
@@ -183,13 +186,15 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         space: label,
         onProgress: (p) => progress.update(p.done, p.key ? `${p.key} ${p.lastMs !== undefined ? ms(p.lastMs) + ' ms' : ''}` : ''),
         onNoise: (message) => log(message),
+        onWarning: (message) => log(`warning: ${message}`),
+        nets: calibrationNets,
         waitQuiet: a.waitQuiet !== undefined ? { maxWaitMs: a.waitQuiet * 1000 } : undefined,
         workerDevice,
         // The reorders are profiled in this process: never for a farm's devices, which run elsewhere.
         ownLayout: farm || !a.ownLayout ? false : undefined,
       });
       progress.stop();
-      const calibration = plan.nets.length >= 3 ? await runCalibration(a.out, device, plan, label, workerDevice) : undefined;
+      const calibration = calibrationNets.length && !result.summary.interrupted ? await runCalibration(a.out, plan, label, result) : undefined;
       const seconds = (Date.now() - started) / 1000;
       logDeviceWarnings(result.device);
       emit(a, { lut: a.out, device: result.device, ...result.summary, calibration, seconds }, () =>
@@ -218,67 +223,63 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
   },
 };
 
-/**
- * Measures the calibration networks (and their in-context variants) and stores the fit in the LUT
- * (atomically). Every round is kept beside the LUT (`<lut>.calibration.rounds.json`) until the fit is
- * stored, so a run killed while calibrating measures only the rounds still missing when run again.
- */
-async function runCalibration(lutPath: string, device: Device, plan: CalibrationPlan, label: string, workerDevice: WorkerDevice): Promise<LutCalibration | undefined> {
-  const { readLut, updateLut } = await import('../../../lut/store.js');
+/** The calibration networks as measurables of the profiling run, by calibrationNetId. */
+async function netsOf(archs: readonly Architecture[]): Promise<ProfileNet[]> {
+  const { calibrationNetId } = await import('../../predict/calibrate.js');
   const { lutInstances } = await import('../../core/decompose.js');
-  const { calibrationHelps, calibrationNetId, fitCalibration, measureCalibrationNets, KEEP_MARGIN } = await import('../../predict/calibrate.js');
+  const { networkModel } = await import('../../../export/model.js');
+  const byId = new Map<string, ProfileNet>();
+  for (const arch of archs) byId.set(calibrationNetId(arch), { id: calibrationNetId(arch), instances: lutInstances(arch).map((p) => p.inst), build: () => networkModel(arch) });
+  return [...byId.values()];
+}
+
+/**
+ * Fits the calibration on the networks measured with the entries (ProfileResult.nets) and stores it in
+ * the LUT (atomically). A network the device cannot run (an unsupported op) is left out.
+ */
+async function runCalibration(lutPath: string, plan: CalibrationPlan, label: string, profiled: ProfileResult): Promise<LutCalibration | undefined> {
+  const { readLut, updateLut } = await import('../../../lut/store.js');
+  const { calibrationHelps, calibrationNetId, fitCalibration, KEEP_MARGIN } = await import('../../predict/calibrate.js');
   const { chooseContextFit } = await import('../../predict/context-fit.js');
-  const { PartialRounds } = await import('../../profile/partial-rounds.js');
   const lut = readLut(lutPath);
-  // A variant with an op the device cannot run (unsupported, so not in the LUT) cannot be predicted: left out.
-  const variants = plan.variants.filter((arch) => lutInstances(arch).every(({ inst }) => Object.hasOwn(lut.entries, opKey(inst))));
-  if (variants.length < plan.variants.length) log(`calibration: ${plan.variants.length - variants.length} in-context variant networks left out (the device cannot run some of their ops)`);
-  const nets = [...plan.nets, ...variants];
-  const partial = PartialRounds.open(`${lutPath}.calibration`, lut.id);
-  const resumed = nets.filter((arch) => partial.get(calibrationNetId(arch))).length;
-  if (resumed) log(`calibration: resuming, ${resumed} of ${nets.length} networks have rounds from an interrupted run`);
-  const progress = createProgress(`calibrating on ${plan.nets.length} networks${variants.length ? ` + ${variants.length} in-context variants` : ''}`, nets.length);
-  try {
-    const measured = await measureCalibrationNets(lut, device, nets, {
-      onProgress: (done) => progress.update(done),
-      done: partial.all(),
-      onRound: (id, rounds) => partial.set(id, rounds),
-      workerDevice,
+  const measuredOf = (archs: readonly Architecture[]) =>
+    archs.flatMap((arch) => {
+      const r = profiled.nets.get(calibrationNetId(arch));
+      return r ? [{ arch, ms: r.stats.median }] : [];
     });
-    progress.stop();
-    const source = `${label}: ${plan.nets.length} networks measured end to end`;
-    let calibration: LutCalibration | undefined;
-    let refused: string | undefined;
-    if (variants.length) {
-      const choice = chooseContextFit(lut, measured.slice(0, plan.nets.length), measured.slice(plan.nets.length), plan.classes, source);
-      if (!choice.calibration) refused = choice.message;
-      calibration = choice.calibration;
-    } else {
-      const fit = fitCalibration(lut, measured, source);
-      const h = fit.heldOut!;
-      const figures =
-        `held-out RMS error ${h.rmsErrorPct.toFixed(1)}% (${h.method} over ${Object.entries(h.families).map(([f, n]) => `${f} ×${n}`).join(', ')}) ` +
-        `against the plain sum's ${fit.plainRmsErrorPct?.toFixed(1)}%; on the networks fitted ${fit.rmsErrorPct.toFixed(1)}%`;
-      if (calibrationHelps(fit)) calibration = { ...fit, reason: `fit kept: it predicts networks it was not fitted on better than the plain sum by the margin asked (${figures})` };
-      else
-        refused =
-          `calibration not kept, the plain LUT sum predicts as well: the fit does not beat it on networks it was not fitted on by ${KEEP_MARGIN.relative * 100}% and ${KEEP_MARGIN.points} points (${figures}); predictions use the plain sum`;
-    }
-    if (refused) log(refused);
-    // The last calibration measured decides: a refused one also drops a calibration an earlier run kept.
-    const kept = calibration;
-    const reason = refused;
-    updateLut(lutPath, ({ calibration: _, calibrationRefused: __, ...current }) => ({
-      ...current,
-      ...(kept ? { calibration: kept } : { calibrationRefused: { reason: reason!, createdAt: new Date().toISOString() } }),
-      updatedAt: new Date().toISOString(),
-    }));
-    partial.remove();
-    return calibration;
-  } catch (e) {
-    partial.close(); // the rounds taken so far stay beside the LUT for the next run
-    throw e;
-  } finally {
-    progress.stop();
+  const nets = measuredOf(plan.nets);
+  const variants = measuredOf(plan.variants);
+  if (profiled.netsSkipped.length) log(`calibration: ${profiled.netsSkipped.length} networks left out (the device cannot run some of their ops, e.g. ${profiled.netsSkipped[0].reason})`);
+  if (nets.length < 3) {
+    log(`calibration: only ${nets.length} of the ${plan.nets.length} calibration networks could be measured; not calibrated`);
+    return undefined;
   }
+  const source = `${label}: ${nets.length} networks measured end to end`;
+  let calibration: LutCalibration | undefined;
+  let refused: string | undefined;
+  if (variants.length) {
+    const choice = chooseContextFit(lut, nets, variants, plan.classes, source);
+    if (!choice.calibration) refused = choice.message;
+    calibration = choice.calibration;
+  } else {
+    const fit = fitCalibration(lut, nets, source);
+    const h = fit.heldOut!;
+    const figures =
+      `held-out RMS error ${h.rmsErrorPct.toFixed(1)}% (${h.method} over ${Object.entries(h.families).map(([f, n]) => `${f} ×${n}`).join(', ')}) ` +
+      `against the plain sum's ${fit.plainRmsErrorPct?.toFixed(1)}%; on the networks fitted ${fit.rmsErrorPct.toFixed(1)}%`;
+    if (calibrationHelps(fit)) calibration = { ...fit, reason: `fit kept: it predicts networks it was not fitted on better than the plain sum by the margin asked (${figures})` };
+    else
+      refused =
+        `calibration not kept, the plain LUT sum predicts as well: the fit does not beat it on networks it was not fitted on by ${KEEP_MARGIN.relative * 100}% and ${KEEP_MARGIN.points} points (${figures}); predictions use the plain sum`;
+  }
+  if (refused) log(refused);
+  // The last calibration measured decides: a refused one also drops a calibration an earlier run kept.
+  const kept = calibration;
+  const reason = refused;
+  updateLut(lutPath, ({ calibration: _, calibrationRefused: __, ...current }) => ({
+    ...current,
+    ...(kept ? { calibration: kept } : { calibrationRefused: { reason: reason!, createdAt: new Date().toISOString() } }),
+    updatedAt: new Date().toISOString(),
+  }));
+  return calibration;
 }
