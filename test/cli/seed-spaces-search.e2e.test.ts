@@ -40,7 +40,11 @@ describe.each(SPACES)('nas search --space %s', (space) => {
     );
     expect(s.code, s.stderr).toBe(0);
     const front = JSON.parse(readFileSync(out, 'utf8'));
-    expect([front.strategy, front.evaluations]).toEqual([strategy, 6]);
+    expect(front.strategy).toBe(strategy);
+    // The RL controller stops after 10 × budget samples, and the vectors a space rejects cost no budget: on
+    // anynet-e (depths and widths must not decrease) 1.5% of uniform vectors build (35/256 · 70/625), so it may evaluate fewer.
+    if (strategy === 'mnasnet' && space === 'anynet-e') expect(front.evaluations).toBeGreaterThanOrEqual(1);
+    else expect(front.evaluations).toBe(6);
     expect(front.members.length).toBeGreaterThan(0);
     for (const m of front.members) {
       expect(m.architecture.space.id).toBe(space);
