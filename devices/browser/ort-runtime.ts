@@ -12,6 +12,9 @@ import path from 'node:path';
 import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
 import { enumOption, numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
 import type { OpInstance } from '../../src/core/ops.js';
+import { inferShapes } from '../../src/core/graph/index.js';
+import { lowerInstance } from '../../src/core/lower/index.js';
+import { writesCeilMode } from '../../export/onnx/primitives/pool.js';
 import type { AdapterInfo, DeviceOptions, ModelUnderTest } from '../types.js';
 import type { LoadedRuntime, PageInput, PageRuntime } from './browser-device.js';
 import type { BrowserPage } from './browser-page.js';
@@ -187,10 +190,16 @@ export class OrtPageRuntime implements PageRuntime {
  * Whether onnxruntime-web runs `inst`'s export with `ep` from `bundle`. Every catalog op exports to
  * standard ONNX operators: the wasm EP implements all of them, and the WebGPU EPs run any kernel they
  * lack on the CPU (part of the latency a user would then see) — except where the JSEP kernel exists but
- * throws on an attribute it does not implement.
+ * throws on an attribute it does not implement: its MaxPool and AveragePool throw on ceil_mode (the stride-2
+ * resblock shortcut's average pool, SqueezeNet's and GoogLeNet's max pools), so a block whose export writes
+ * ceil_mode 1 is refused, naming the pool.
  */
 export function ortWebSupports(device: string, ep: string, bundle: string, inst: OpInstance): true | string {
-  if (ep === 'webgpu' && bundle === ORT_BUNDLES.all && inst.spec.kind === 'resblock' && inst.spec.stride !== 1)
-    return `${device}: ${ORT_BUNDLES.all}'s WebGPU AveragePool does not implement ceil_mode, which the stride-${inst.spec.stride} resblock shortcut uses (bundle=webgpu runs it)`;
+  if (ep !== 'webgpu' || bundle !== ORT_BUNDLES.all) return true;
+  const graph = lowerInstance(inst);
+  const shapes = inferShapes(graph);
+  for (const n of graph.nodes)
+    if (n.prim.op === 'pool' && writesCeilMode(n.prim, shapes.get(n.inputs[0])!, shapes.get(n.id)!))
+      return `${device}: ${ORT_BUNDLES.all}'s WebGPU ${n.prim.mode === 'max' ? 'MaxPool' : 'AveragePool'} does not implement ceil_mode, which ${inst.spec.kind}'s pool '${n.id}' uses (bundle=webgpu runs it)`;
   return true;
 }

@@ -29,6 +29,8 @@ export function publishedArchitecture(name: string, opts: PublishedOptions = {})
   ]);
   if (!registry.has(name)) {
     const skipped = unsupported.find((n) => n.name === name);
+    const seed = SEED_NETS.find((n) => n.reference === name);
+    if (seed) throw new UserError(`published net '${name}' is built by the seed catalog as '${seed.name}'`, { hint: `use --published ${seed.name}` });
     if (skipped) throw new UserError(`published net '${name}' cannot be built: ${skipped.reason}`);
     throw registry.unknown(name);
   }

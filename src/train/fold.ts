@@ -4,10 +4,11 @@
  * Names and layouts are those of export/weights.ts (PyTorch order):
  *   `<layer>.<part>.weight`  conv [cout, cin/groups, k, k] (depthwise [c, 1, k, k]),
  *                            SE reduce/expand [cout, cin, 1, 1], linear fc [cout, cin]
- *   `<layer>.<part>.bias`    [cout]
+ *   `<layer>.<part>.bias`    [cout] (a folded BatchNorm's shift, or a conv's own bias: ChannelBias)
  * e.g. layer3.expand.weight, layer3.dw.bias, layer3.se.reduce.weight, layer13.fc.weight.
  */
 import { BN_EPS, BatchNorm } from './nn/batchnorm.js';
+import { ChannelBias } from './nn/bias.js';
 import { Conv, Depthwise, Pointwise } from './nn/conv.js';
 import { GeneralConv } from './nn/general-conv.js';
 import { Norm } from './nn/norms.js';
@@ -63,6 +64,7 @@ function walk(m: Module, out: Map<string, NamedTensor>): void {
     m.modules.forEach((child, i) => {
       const next = m.modules[i + 1];
       if (isConv(child)) foldConv(child, next instanceof BatchNorm ? next : undefined, out);
+      else if (child instanceof ChannelBias) out.set(`${child.name}.bias`, { shape: [child.channels], data: values(child.bias).slice() });
       else walk(child, out);
     });
   } else if (m instanceof GraphModule) m.modules().forEach((child) => walk(child, out));

@@ -61,7 +61,11 @@ describe('training on primitives', () => {
   it('refuses what it has no backward for, naming the primitive', () => {
     const b2 = new GraphBuilder();
     const biased = b2.conv(b2.input('x', [1, 4, 4, 4]), 'g.conv', 4, { k: 3, bias: true });
-    expect(() => new GraphModule(b2.build([biased]), 'g', 0)).toThrow(/g: training supports a conv with its own bias only as a 1x1 conv on a 1x1 tensor .*\(primitive conv 'g.conv'\)/);
+    const bn = b2.bn(biased, 'g.conv.bn');
+    expect(() => new GraphModule(b2.build([bn]), 'g', 0)).toThrow(/g: training supports a conv with its own bias only without a BatchNorm after it \(primitive conv 'g.conv'\)/);
+    const b3 = new GraphBuilder();
+    const flat = b3.node('g.flatten', { op: 'flatten' }, [b3.input('x', [1, 4, 1, 1])]);
+    expect(() => new GraphModule(b3.build([b3.node('g.fc', { op: 'linear', cout: 3, bias: false }, [flat])]), 'g', 0)).toThrow(/g: training supports linear layers with a bias \(primitive linear 'g.fc'\)/);
   });
 });
 

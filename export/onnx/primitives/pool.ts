@@ -11,13 +11,19 @@
  * pads count and the overhang does not, so the explicit pads become a Pad with zeros first.
  * test/export/pool-ceil.test.ts sweeps the combinations against onnxruntime-node.
  */
-import type { PoolPrim } from '../../../src/core/graph/index.js';
+import type { PoolPrim, Shape } from '../../../src/core/graph/index.js';
 import type { PrimEmitter } from './types.js';
 
 /** ONNX's opset-17 output size of one spatial axis. */
 function onnxOut(size: number, k: number, s: number, begin: number, end: number, ceil: boolean): number {
   const span = size + begin + end - k;
   return (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+}
+
+/** Whether the pool is written with ceil_mode 1 (a ceil pool whose windows the opset-17 formula counts as the IR does). */
+export function writesCeilMode(p: PoolPrim, input: Shape, output: Shape): boolean {
+  const [t, l, b, r] = p.pads;
+  return p.ceil && onnxOut(input[2], p.kernel[0], p.stride[0], t, b, true) === output[2] && onnxOut(input[3], p.kernel[1], p.stride[1], l, r, true) === output[3];
 }
 
 export const pool: PrimEmitter<PoolPrim> = ({ g, inputShapes, outputShapes }, p, node, [x]) => {
@@ -28,8 +34,7 @@ export const pool: PrimEmitter<PoolPrim> = ({ g, inputShapes, outputShapes }, p,
     return p.mode === 'avg' ? g.addNode('AveragePool', [input], node.id, { ...attrs, count_include_pad: countIncludePad ? 1 : 0 }) : g.addNode('MaxPool', [input], node.id, attrs);
   };
   const [t, l, b, r] = p.pads;
-  const agrees = !p.ceil || (onnxOut(h, p.kernel[0], p.stride[0], t, b, true) === oh && onnxOut(w, p.kernel[1], p.stride[1], l, r, true) === ow);
-  if (agrees) return emit(x, [...p.pads], p.ceil, p.countIncludePad);
+  if (!p.ceil || writesCeilMode(p, inputShapes[0], outputShapes[0])) return emit(x, [...p.pads], p.ceil, p.countIncludePad);
   // End padding that makes the IR's last window the last floor-mode window (never less than the given pads).
   const end = (size: number, out: number, k: number, s: number, begin: number, given: number) => Math.max(given, (out - 1) * s + k - size - begin);
   if (p.mode === 'avg' && p.countIncludePad && p.pads.some((v) => v > 0)) {

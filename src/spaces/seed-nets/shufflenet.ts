@@ -81,6 +81,7 @@ export const SHUFFLENETS: SeedNet[] = [
   {
     name: 'SPOS',
     definition: `${SPOS}/network.py (__main__ architecture and scale_ids), as in ../shared/data/published-nets`,
+    reference: 'SPOS (Single Path One-Shot, ShuffleNetV2 space)',
     resolution: 224,
     published: {
       params: { value: 3.4e6, source: `${SPOS}/README.md (params 3.4M)`, unit: 1e5 },

@@ -16,6 +16,11 @@ export interface SeedNet {
   /** The definition the architecture follows (repository, file, function or config). */
   definition: string;
   resolution: number;
+  /**
+   * The entry of ../shared/data/published-nets this net builds where that list's own converter cannot (its blocks
+   * are seed kinds) and the names differ; `--published` with that entry's name then points here.
+   */
+  reference?: string;
   /** Parameters with BatchNorm folded into the convolutions (a deployed net's count), and MACs at `resolution`. */
   published: { params: Figure; macs: Figure };
   build(opts: { resolution: number; classes: number }): Architecture;

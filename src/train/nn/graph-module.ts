@@ -16,6 +16,7 @@ import { lowerBlock } from '../../core/lower/index.js';
 import type { Act, OpSpec } from '../../core/ops.js';
 import { Activation } from './activation.js';
 import { BatchNorm } from './batchnorm.js';
+import { ChannelBias } from './bias.js';
 import { Conv, Depthwise, Pointwise } from './conv.js';
 import { GeneralConv } from './general-conv.js';
 import { Linear } from './dense.js';
@@ -151,14 +152,13 @@ function convPlan(node: GraphNode, p: PrimOf<'conv'>, cin: number, soleReader: (
 const conv: UnitRule<PrimOf<'conv'>> = (ctx, p) => {
   const cin = ctx.shapes[0][1];
   const [kh, kw] = p.kernel;
-  if (p.bias) {
+  if (p.bias && kh === 1 && kw === 1 && p.groups === 1 && ctx.shapes[0][2] === 1 && ctx.shapes[0][3] === 1) {
     // Squeeze-excitation's 1×1 convs with bias, on pooled N×C×1×1 vectors.
-    if (kh !== 1 || kw !== 1 || p.groups !== 1 || ctx.shapes[0][2] !== 1 || ctx.shapes[0][3] !== 1)
-      refuse(ctx, `supports a conv with its own bias only as a 1x1 conv on a 1x1 tensor (squeeze-excitation), got ${kh}x${kw} groups ${p.groups} on ${ctx.shapes[0].join('x')}`);
     const act = ctx.soleReader(ctx.node.id);
     const fused = act?.prim.op === 'act' && MODULE_ACTS.has(act.prim.act) ? (act.prim.act as Act) : undefined;
     return single(new PointwiseDense(ctx.node.id, cin, p.cout, fused ?? 'none', ctx.seed), fused ? [act!.id] : []);
   }
+  if (p.bias) return biasedConv(ctx, p, cin);
   const plan = convPlan(ctx.node, p, cin, ctx.soleReader);
   // Nested sharing hands out slices of square 'same' kernels only; a general conv there would silently not share.
   if (plan.general && ctx.weights) refuse(ctx, `shares weights only between square 'same' convs, got ${plan.general}`);
@@ -188,6 +188,29 @@ const conv: UnitRule<PrimOf<'conv'>> = (ctx, p) => {
   }
   return single(new Sequence(parts), absorbed);
 };
+
+/**
+ * A conv with its own bias on a feature map and no BatchNorm (SqueezeNet's Fire): the bias-free conv module, then
+ * a per-channel bias; the activation after it stays its own unit but sets the He gain of the initial weights.
+ */
+function biasedConv(ctx: RuleContext, p: PrimOf<'conv'>, cin: number): Built {
+  if (ctx.weights) refuse(ctx, 'shares weights only between bias-free convs');
+  const plan = convPlan(ctx.node, p, cin, () => undefined);
+  const next = ctx.soleReader(ctx.node.id);
+  if (next?.prim.op === 'bn') refuse(ctx, 'supports a conv with its own bias only without a BatchNorm after it');
+  const act = next?.prim.op === 'act' && MODULE_ACTS.has(next.prim.act) ? (next.prim.act as Act) : 'none';
+  const init = { seed: ctx.seed, act };
+  const id = ctx.node.id;
+  const [k, stride] = [p.kernel[0], p.stride[0]];
+  const convModule = plan.general
+    ? new GeneralConv(id, { cin, cout: p.cout, kernel: p.kernel, stride: p.stride, pads: p.pads, dilation: p.dilation, groups: p.groups }, init)
+    : plan.depthwise
+      ? new Depthwise(id, cin, k, stride, init)
+      : k === 1 && stride === 1
+        ? new Pointwise(id, cin, p.cout, init)
+        : new Conv(id, cin, p.cout, k, stride, init);
+  return single(new Sequence([convModule, new ChannelBias(id, p.cout)]));
+}
 
 const UNIT_RULES: { readonly [K in PrimOp]: UnitRule<PrimOf<K>> } = {
   conv,
