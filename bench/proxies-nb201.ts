@@ -46,6 +46,7 @@ const args = await yargs(process.argv.slice(2))
   .option('device', { type: 'string', default: 'pixel3', choices: NB201_DEVICES, describe: 'latency of the search part' })
   .option('search-budget', { type: 'number', default: 100, describe: 'architectures each search scores (0 skips the search part)' })
   .option('search-seeds', { type: 'number', default: 1 })
+  .option('search-first-seed', { type: 'number', default: 0, describe: 'the searches use seeds K..K+search-seeds-1 (to split seeds over processes)' })
   .option('search-proxies', { type: 'string', describe: 'proxies the searches compare, comma-separated (default: naswot and the best other proxy by CIFAR-10 τ)' })
   .option('time-each', { type: 'number', default: 10, describe: 'also time every proxy on its own (own net) on the first K cells' })
   .option('nb201-file', { type: 'string' })
@@ -184,7 +185,8 @@ if (args.searchBudget > 0) {
   const trueHv = hypervolume(all, reference);
   console.log(`\n## Search: NSGA-II, ${args.searchBudget} proxy evaluations, ${args.device} latency (table), front scored by its true CIFAR-10 accuracy\n`);
   console.log('hypervolume of the returned front (true accuracy × table latency) as a share of the true front\'s; reference: worst connected cell\n');
-  console.log(`| proxy | ${Array.from({ length: args.searchSeeds }, (_, s) => `seed ${s}`).join(' | ')} | mean | wall s |`);
+  const searchSeeds = Array.from({ length: args.searchSeeds }, (_, i) => args.searchFirstSeed + i);
+  console.log(`| proxy | ${searchSeeds.map((s) => `seed ${s}`).join(' | ')} | mean | wall s |`);
   console.log(`|---|${Array.from({ length: args.searchSeeds }, () => '---').join('|')}|---|---|`);
   const searches: Record<string, unknown>[] = [];
   const compared = (args.searchProxies ? args.searchProxies.split(',') : ['naswot', best]) as (typeof proxies)[number][];
@@ -198,7 +200,7 @@ if (args.searchBudget > 0) {
     };
     const shares: number[] = [];
     const t = performance.now();
-    for (let s = 0; s < args.searchSeeds; s++) {
+    for (const s of searchSeeds) {
       const r = await (await createStrategy('nsga2')).run({ space, latency, evaluator: cached, budget: args.searchBudget, seed: s });
       const front = paretoFront(r.front.map((c) => objectives(c.name, c.latency.ms)));
       shares.push(hypervolume(front, reference) / trueHv);
@@ -208,7 +210,7 @@ if (args.searchBudget > 0) {
     searches.push({ proxy: p, shares, wallS: wall });
     console.log(`| ${p} | ${shares.map((v) => `${(100 * v).toFixed(2)}%`).join(' | ')} | ${((100 * shares.reduce((a, b) => a + b, 0)) / shares.length).toFixed(2)}% | ${wall.toFixed(0)} |`);
   }
-  out.search = { device: args.device, budget: args.searchBudget, seeds: args.searchSeeds, searches };
+  out.search = { device: args.device, budget: args.searchBudget, seeds: searchSeeds, searches };
   if (!args.searchProxies) console.log(`\n(best proxy by CIFAR-10 τ other than naswot: ${best})`);
 }
 
