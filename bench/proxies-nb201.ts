@@ -6,6 +6,11 @@
  * one driven by NASWOT, scored by the hypervolume of the true accuracies of the front each returns.
  *
  *   node --import tsx bench/proxies-nb201.ts --n 1000 --seed 0 [--data fashion-mnist] [--resolution 16]
+ *     [--batch B] [--init torch-default] [--proxies snip,grad_norm,fisher] [--skip K]
+ *
+ * --proxies scores only those (snip, grad_norm and fisher share one pass); --skip K leaves out the
+ * first K cells of the sample (a held-out slice: cells K..N−1). bench/proxies-compare.ts compares the
+ * ledgers of two settings on their common cells, with bootstrap intervals.
  *
  * Every proxy is computed on one net per cell (the same seeded weights), on the minibatch its evaluator
  * would use. The per-cell scores go to out/bench/proxies-nb201-<tag>.jsonl as they come, and a rerun
@@ -18,8 +23,9 @@ import { kendallTau, spearmanRho } from '../src/core/agreement.js';
 import { Rng } from '../src/core/rng.js';
 import { loadTf, proxyEvaluator, ProxyScorer } from '../src/evaluators/proxy/index.js';
 import { PROXY_DATA, type ProxyData } from '../src/evaluators/proxy/input.js';
-import { BASE_PROXY_NAMES, type BaseProxyName } from '../src/evaluators/proxy/scores.js';
-import { VOTE_MEMBERS, voteScore } from '../src/evaluators/proxy/vote.js';
+import { BASE_PROXY_NAMES, isBaseProxy, type BaseProxyName } from '../src/evaluators/proxy/scores.js';
+import { PROXY_INITS, type ProxyInit } from '../src/evaluators/proxy/tf-net.js';
+import { VOTE_MEMBERS, votePairAgreement, voteScore } from '../src/evaluators/proxy/vote.js';
 import { loadNb201Table, NB201_DATASETS, NB201_DEVICES } from '../src/latency/nb201-data.js';
 import { tableLatencySource } from '../src/latency/table.js';
 import { hypervolume, paretoFront, type Objectives } from '../src/search/pareto.js';
@@ -34,9 +40,13 @@ const args = await yargs(process.argv.slice(2))
   .option('data-dir', { type: 'string', describe: 'folder of the data set (CIFAR-10: required)' })
   .option('resolution', { type: 'number', default: 16, describe: 'proxy input side (NB201 nets take 32)' })
   .option('batch', { type: 'number', describe: 'minibatch of every data-driven proxy (default each proxy\'s own: naswot 16, others 64)' })
+  .option('init', { type: 'string', default: 'kaiming-normal', choices: PROXY_INITS, describe: 'weight init of the scored nets' })
+  .option('proxies', { type: 'string', describe: 'score only these, comma-separated (default: all six)' })
+  .option('skip', { type: 'number', default: 0, describe: 'leave out the first K cells of the sample (score and correlate cells K..n-1)' })
   .option('device', { type: 'string', default: 'pixel3', choices: NB201_DEVICES, describe: 'latency of the search part' })
   .option('search-budget', { type: 'number', default: 100, describe: 'architectures each search scores (0 skips the search part)' })
   .option('search-seeds', { type: 'number', default: 1 })
+  .option('search-first-seed', { type: 'number', default: 0, describe: 'the searches use seeds K..K+search-seeds-1 (to split seeds over processes)' })
   .option('search-proxies', { type: 'string', describe: 'proxies the searches compare, comma-separated (default: naswot and the best other proxy by CIFAR-10 τ)' })
   .option('time-each', { type: 'number', default: 10, describe: 'also time every proxy on its own (own net) on the first K cells' })
   .option('nb201-file', { type: 'string' })
@@ -46,7 +56,13 @@ const args = await yargs(process.argv.slice(2))
 
 const table = loadNb201Table(args.nb201File);
 const space = createNb201Space();
-const tag = `${args.data}-r${args.resolution}${args.batch ? `-b${args.batch}` : ''}-s${args.seed}`;
+const init = args.init as ProxyInit;
+const scored: BaseProxyName[] = args.proxies ? args.proxies.split(',').map((p) => {
+  if (!isBaseProxy(p)) throw new Error(`--proxies: unknown proxy '${p}' (known: ${BASE_PROXY_NAMES.join(', ')})`);
+  return p;
+}) : [...BASE_PROXY_NAMES];
+// A ledger holds one setting; a subset of proxies gets a ledger of its own, so no row lacks a score.
+const tag = `${args.data}-r${args.resolution}${args.batch ? `-b${args.batch}` : ''}${init === 'kaiming-normal' ? '' : `-${init}`}${args.proxies ? `-${scored.join('+')}` : ''}-s${args.seed}`;
 mkdirSync(args.outDir, { recursive: true });
 const ledger = path.join(args.outDir, `proxies-nb201-${tag}.jsonl`);
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -78,49 +94,52 @@ if (existsSync(ledger))
     }
 
 const tf = await loadTf('wasm');
-const scorer = new ProxyScorer(tf, { batch: args.batch, resolution: args.resolution, seed: args.seed, data: args.data as ProxyData, dataDir: args.dataDir });
-console.log(`# Zero-cost proxies on NAS-Bench-201: ${args.n} random connected cells (seed ${args.seed}), ${args.resolution} px, data ${args.data}\n`);
+const scorer = new ProxyScorer(tf, { batch: args.batch, resolution: args.resolution, seed: args.seed, data: args.data as ProxyData, dataDir: args.dataDir, init });
+console.log(`# Zero-cost proxies on NAS-Bench-201: cells ${args.skip}..${args.n - 1} of a sample of random connected cells (seed ${args.seed}), ${args.resolution} px, data ${args.data}, init ${init}\n`);
 console.log(`load average at start: ${loadavg()}; ${done.size} cells already scored in ${ledger}\n`);
 const t0 = performance.now();
 let fresh = 0;
-for (const e of cells) {
+const chosen = cells.slice(args.skip);
+for (const e of chosen) {
   const arch = space.build(e);
   if (done.has(arch.name)) continue;
   const t = performance.now();
-  const scores = scorer.score(arch, BASE_PROXY_NAMES) as Record<BaseProxyName, number>;
+  const scores = scorer.score(arch, scored) as Record<BaseProxyName, number>;
   const row: Row = { cell: arch.name, scores, ms: performance.now() - t };
   appendFileSync(ledger, JSON.stringify(row) + '\n');
   done.set(arch.name, row);
   fresh++;
   if (fresh % 25 === 0)
-    process.stderr.write(`${done.size}/${cells.length} cells, ${((performance.now() - t0) / 1000 / fresh).toFixed(2)} s/cell this run, load ${loadavg()}\n`);
+    process.stderr.write(`${fresh} cells scored (${chosen.length} chosen), ${((performance.now() - t0) / 1000 / fresh).toFixed(2)} s/cell this run, load ${loadavg()}\n`);
 }
-const rows = cells.map((e) => done.get(space.build(e).name)!);
+const rows = chosen.map((e) => done.get(space.build(e).name)!);
 const inputs = scorer.inputs;
 scorer.dispose();
 
 // Vote: the Copeland count of the members' pairwise majority votes over the sample.
-const members = rows.map((r) => VOTE_MEMBERS.map((m) => r.scores[m]));
+const withVote = VOTE_MEMBERS.every((m) => scored.includes(m));
+const members = withVote ? rows.map((r) => VOTE_MEMBERS.map((m) => r.scores[m])) : [];
 const vote = members.map((m, i) => voteScore(m, members, i));
-const proxies = [...BASE_PROXY_NAMES, 'vote'] as const;
-const scoreOf = (p: (typeof proxies)[number], i: number) => (p === 'vote' ? vote[i] : rows[i].scores[p]);
-const nonFinite = Object.fromEntries(BASE_PROXY_NAMES.map((p) => [p, rows.filter((r) => !Number.isFinite(r.scores[p])).length]));
+type Column = BaseProxyName | 'vote';
+const proxies: Column[] = [...scored, ...(withVote ? (['vote'] as const) : [])];
+const scoreOf = (p: Column, i: number) => (p === 'vote' ? vote[i] : rows[i].scores[p]);
+const nonFinite = Object.fromEntries(scored.map((p) => [p, rows.filter((r) => !Number.isFinite(r.scores[p])).length]));
 
 const ms = rows.map((r) => r.ms).sort((a, b) => a - b);
-console.log(`time per cell (all six proxies on one net): median ${(ms[ms.length >> 1] / 1000).toFixed(2)} s, mean ${(ms.reduce((a, b) => a + b, 0) / ms.length / 1000).toFixed(2)} s, max ${(ms[ms.length - 1] / 1000).toFixed(2)} s over ${rows.length} cells (${fresh} scored in this run, load average now ${loadavg()})\n`);
+console.log(`time per cell (${scored.length === BASE_PROXY_NAMES.length ? 'all six proxies' : scored.join(', ')} on one net): median ${(ms[ms.length >> 1] / 1000).toFixed(2)} s, mean ${(ms.reduce((a, b) => a + b, 0) / ms.length / 1000).toFixed(2)} s, max ${(ms[ms.length - 1] / 1000).toFixed(2)} s over ${rows.length} cells (${fresh} scored in this run, load average now ${loadavg()})\n`);
 console.log('inputs:');
-for (const p of BASE_PROXY_NAMES) console.log(`- ${p}: ${inputs[p] ?? '(from the ledger of an earlier run)'}`);
+for (const p of scored) console.log(`- ${p}: ${inputs[p] ?? '(from the ledger of an earlier run)'}`);
 console.log('');
 
 // Each proxy on its own (as its evaluator runs it: a fresh net per cell), on the first K cells.
 const eachMs: Record<string, number> = {};
 if (args.timeEach > 0) {
-  const k = Math.min(args.timeEach, cells.length);
-  const solo = new ProxyScorer(tf, { batch: args.batch, resolution: args.resolution, seed: args.seed, data: args.data as ProxyData, dataDir: args.dataDir });
-  solo.score(space.build(cells[0]), BASE_PROXY_NAMES); // warm-up: kernels, minibatches
+  const k = Math.min(args.timeEach, chosen.length);
+  const solo = new ProxyScorer(tf, { batch: args.batch, resolution: args.resolution, seed: args.seed, data: args.data as ProxyData, dataDir: args.dataDir, init });
+  solo.score(space.build(chosen[0]), BASE_PROXY_NAMES); // warm-up: kernels, minibatches
   for (const p of BASE_PROXY_NAMES) {
     const t = performance.now();
-    for (const e of cells.slice(0, k)) solo.score(space.build(e), [p]);
+    for (const e of chosen.slice(0, k)) solo.score(space.build(e), [p]);
     eachMs[p] = (performance.now() - t) / k;
   }
   solo.dispose();
@@ -146,8 +165,14 @@ for (const p of proxies) {
   console.log(`| ${p} | ${cellsOut.join(' | ')} |`);
 }
 if (Object.values(nonFinite).some((v) => v > 0)) console.log(`\nnon-finite scores: ${JSON.stringify(nonFinite)}`);
+// The vote's figure as the paper computes it (share of pairs the majority orders as the accuracy does), not a ρ.
+const voteAgreement: Record<string, number> = {};
+if (withVote) {
+  for (const d of NB201_DATASETS) voteAgreement[d] = votePairAgreement(members, rows.map((r) => table.byArch.get(r.cell)!.acc[d]));
+  console.log(`\nvote, share of ordered pairs the majority vote orders as the accuracy (the paper's vote figure, 0.82 on CIFAR-10): ${NB201_DATASETS.map((d) => `${d} ${voteAgreement[d].toFixed(3)}`).join(', ')}`);
+}
 
-const out: Record<string, unknown> = { n: args.n, seed: args.seed, data: args.data, resolution: args.resolution, batch: args.batch ?? null, inputs, correlations, nonFinite, msPerCell: { median: ms[ms.length >> 1], max: ms[ms.length - 1] }, msEachAlone: eachMs };
+const out: Record<string, unknown> = { n: args.n, skip: args.skip, seed: args.seed, data: args.data, resolution: args.resolution, batch: args.batch ?? null, init, scored, inputs, correlations, voteAgreement, nonFinite, msPerCell: { median: ms[ms.length >> 1], max: ms[ms.length - 1] }, msEachAlone: eachMs };
 
 // Search: the best proxy on CIFAR-10 against NASWOT, NSGA-II on table latency.
 if (args.searchBudget > 0) {
@@ -160,21 +185,22 @@ if (args.searchBudget > 0) {
   const trueHv = hypervolume(all, reference);
   console.log(`\n## Search: NSGA-II, ${args.searchBudget} proxy evaluations, ${args.device} latency (table), front scored by its true CIFAR-10 accuracy\n`);
   console.log('hypervolume of the returned front (true accuracy × table latency) as a share of the true front\'s; reference: worst connected cell\n');
-  console.log(`| proxy | ${Array.from({ length: args.searchSeeds }, (_, s) => `seed ${s}`).join(' | ')} | mean | wall s |`);
+  const searchSeeds = Array.from({ length: args.searchSeeds }, (_, i) => args.searchFirstSeed + i);
+  console.log(`| proxy | ${searchSeeds.map((s) => `seed ${s}`).join(' | ')} | mean | wall s |`);
   console.log(`|---|${Array.from({ length: args.searchSeeds }, () => '---').join('|')}|---|---|`);
   const searches: Record<string, unknown>[] = [];
   const compared = (args.searchProxies ? args.searchProxies.split(',') : ['naswot', best]) as (typeof proxies)[number][];
   for (const p of compared) {
-    const ev = proxyEvaluator({ proxy: p, resolution: args.resolution, batch: args.batch, seed: args.seed, data: args.data as ProxyData, dataDir: args.dataDir, space });
+    const ev = proxyEvaluator({ proxy: p, resolution: args.resolution, batch: args.batch, seed: args.seed, data: args.data as ProxyData, dataDir: args.dataDir, space, init });
     // Cells of the sample are not scored again (same net, same batch, same score), except for vote, whose reference differs.
     const cached: AccuracyEvaluator = {
       id: ev.id,
       provenance: ev.provenance,
-      evaluate: async (arch) => (p !== 'vote' && done.has(arch.name) ? done.get(arch.name)!.scores[p] : ev.evaluate(arch)),
+      evaluate: async (arch) => (p !== 'vote' && done.get(arch.name)?.scores[p] !== undefined ? done.get(arch.name)!.scores[p] : ev.evaluate(arch)),
     };
     const shares: number[] = [];
     const t = performance.now();
-    for (let s = 0; s < args.searchSeeds; s++) {
+    for (const s of searchSeeds) {
       const r = await (await createStrategy('nsga2')).run({ space, latency, evaluator: cached, budget: args.searchBudget, seed: s });
       const front = paretoFront(r.front.map((c) => objectives(c.name, c.latency.ms)));
       shares.push(hypervolume(front, reference) / trueHv);
@@ -184,7 +210,7 @@ if (args.searchBudget > 0) {
     searches.push({ proxy: p, shares, wallS: wall });
     console.log(`| ${p} | ${shares.map((v) => `${(100 * v).toFixed(2)}%`).join(' | ')} | ${((100 * shares.reduce((a, b) => a + b, 0)) / shares.length).toFixed(2)}% | ${wall.toFixed(0)} |`);
   }
-  out.search = { device: args.device, budget: args.searchBudget, seeds: args.searchSeeds, searches };
+  out.search = { device: args.device, budget: args.searchBudget, seeds: searchSeeds, searches };
   if (!args.searchProxies) console.log(`\n(best proxy by CIFAR-10 τ other than naswot: ${best})`);
 }
 

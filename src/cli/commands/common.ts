@@ -271,6 +271,7 @@ export function evaluatorOptions<T>(y: Argv<T>, opts: { defaultEvaluator?: strin
     .option('proxy-resolution', { type: 'number', describe: 'proxy evaluator: input size (default the space resolution, at most 16)' })
     .option('proxy-backend', { type: 'string', describe: 'proxy evaluator: tfjs backend, wasm (default) or cpu' })
     .option('proxy-vote-reference', { type: 'number', describe: 'proxy evaluator, vote: reference nets of the space each candidate is voted against (default 50)' })
+    .option('proxy-init', { type: 'string', describe: 'proxy evaluator: weight init of the scored nets, kaiming-normal (default) or torch-default (PyTorch\'s own, as the zero-cost proxies\' reference code)' })
     .option('supernet', { type: 'string', describe: 'supernet evaluator: supernet checkpoint file, used when finished, resumed when partial, trained when missing (default <out>.supernet)' })
     .option('supernet-epochs', { type: 'number', describe: 'supernet evaluator: epochs the supernet is trained for (default 10)' })
     .option('supernet-sampler', { type: 'string', choices: [...SAMPLERS], describe: 'supernet evaluator: uniform single paths (SPOS), FairNAS strict fairness, sandwich (largest + smallest + 2 random paths a step, BigNAS), or depth (single paths, the number of skipped layers uniform, as OFA samples depth); default in docs/training.md' })
@@ -291,6 +292,7 @@ export interface EvaluatorArgs extends TrainingArgs {
   proxyResolution?: number;
   proxyBackend?: string;
   proxyVoteReference?: number;
+  proxyInit?: string;
   supernet?: string;
   supernetEpochs?: number;
   supernetSampler?: string;
@@ -315,7 +317,7 @@ export function checkEvaluatorArgs(a: EvaluatorArgs): void {
   if (a.evaluator !== 'command' && a.evalCommand !== undefined) throw new UserError(`--eval-command is only used with --evaluator command (got --evaluator ${a.evaluator})`);
   if (a.evaluator !== 'command' && a.evalRange !== undefined) throw new UserError(`--eval-range is only used with --evaluator command (got --evaluator ${a.evaluator})`);
   parseRange(a.evalRange);
-  const proxyFlags = { proxy: a.proxy, 'proxy-data': a.proxyData, 'proxy-batch': a.proxyBatch, 'proxy-resolution': a.proxyResolution, 'proxy-backend': a.proxyBackend, 'proxy-vote-reference': a.proxyVoteReference };
+  const proxyFlags = { proxy: a.proxy, 'proxy-data': a.proxyData, 'proxy-batch': a.proxyBatch, 'proxy-resolution': a.proxyResolution, 'proxy-backend': a.proxyBackend, 'proxy-vote-reference': a.proxyVoteReference, 'proxy-init': a.proxyInit };
   const given = Object.entries(proxyFlags).filter(([, v]) => v !== undefined).map(([k]) => `--${k}`);
   if (a.evaluator !== 'proxy' && given.length > 0) throw new UserError(`${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} only used with --evaluator proxy (got --evaluator ${a.evaluator})`);
   // Drop-path regularises the trainings of single networks (the train evaluator, nas train), not supernets.
@@ -341,6 +343,7 @@ export async function evaluatorFromArgs(a: EvaluatorArgs, space: SearchSpace | u
       resolution: a.proxyResolution,
       backend: a.proxyBackend as ProxyEvaluatorOptions['backend'],
       voteReference: a.proxyVoteReference,
+      init: a.proxyInit as ProxyEvaluatorOptions['init'],
       space,
     },
   });

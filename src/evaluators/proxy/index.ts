@@ -24,7 +24,7 @@ import type { AccuracyEvaluator } from '../../search/types.js';
 import { withAliasingCopies } from './alias-kernels.js';
 import { PROXY_DATA, proxyBatch, resolveProxyData, type ProxyData } from './input.js';
 import { BASE_PROXY_NAMES, PROXIES, scoreProxies, type BaseProxyName, type ProxyInputTensors } from './scores.js';
-import { tfProxyNetwork } from './tf-net.js';
+import { PROXY_INITS, tfProxyNetwork, type ProxyInit } from './tf-net.js';
 import { VOTE_MEMBERS, voteScore } from './vote.js';
 
 export const PROXY_BACKENDS = ['wasm', 'cpu'] as const;
@@ -49,6 +49,8 @@ export interface ProxyEvaluatorOptions {
   space?: SearchSpace;
   /** vote: how many reference nets each candidate is voted against (default 50). */
   voteReference?: number;
+  /** Weight init of the scored nets: kaiming-normal (default) or torch-default (PyTorch's, as the zero-cost proxies' reference code). */
+  init?: ProxyInit;
 }
 
 const DEFAULTS = { maxResolution: 16, seed: 0, backend: 'wasm' as ProxyBackend, data: 'auto' as ProxyData | 'auto', voteReference: 50 };
@@ -96,7 +98,7 @@ export class ProxyScorer {
 
   constructor(
     readonly tf: typeof TF,
-    readonly opts: { batch?: number; resolution?: number; seed: number; data: ProxyData; dataDir?: string },
+    readonly opts: { batch?: number; resolution?: number; seed: number; data: ProxyData; dataDir?: string; init?: ProxyInit },
   ) {}
 
   batchSize(name: BaseProxyName): number {
@@ -111,7 +113,7 @@ export class ProxyScorer {
     const resolution = this.resolutionFor(arch);
     const classes = classesOf(arch);
     return withAliasingCopies(this.tf, () => {
-      const net = tfProxyNetwork(this.tf, arch, { weightSeed: this.opts.seed + 1, resolution });
+      const net = tfProxyNetwork(this.tf, arch, { weightSeed: this.opts.seed + 1, resolution, init: this.opts.init });
       try {
         const input = (name: BaseProxyName) => this.input(name, resolution, arch.input[1], classes);
         const out = scoreProxies(net, names, input);
@@ -154,6 +156,8 @@ export function proxyEvaluator(opts: ProxyEvaluatorOptions = {}): AccuracyEvalua
   if (opts.batch !== undefined && (!Number.isInteger(opts.batch) || opts.batch < 2)) throw new UserError(`proxy evaluator: batch must be an integer ≥ 2, got ${opts.batch}`);
   if (opts.resolution !== undefined && (!Number.isInteger(opts.resolution) || opts.resolution < 8))
     throw new UserError(`proxy evaluator: resolution must be an integer ≥ 8, got ${opts.resolution}`);
+  if (opts.init !== undefined && !(PROXY_INITS as readonly string[]).includes(opts.init))
+    throw new UserError(`unknown proxy init '${opts.init}'`, { hint: `choose one of: ${PROXY_INITS.join(', ')}` });
   if (!PROXY_BACKENDS.includes(backend)) throw new UserError(`unknown backend '${backend}'`, { hint: `known: ${PROXY_BACKENDS.join(', ')}` });
   if (requested !== 'auto' && !(PROXY_DATA as readonly string[]).includes(requested))
     throw new UserError(`unknown proxy data '${requested}'`, { hint: `choose one of: auto, ${PROXY_DATA.join(', ')}` });
@@ -177,6 +181,9 @@ export function proxyEvaluator(opts: ProxyEvaluatorOptions = {}): AccuracyEvalua
     // Gradient-based scores changed when the same-size avg pool's gradient was corrected (tf-layers.ts):
     // this marks them, so a score file written before is not resumed with them.
     ...(members.some((m) => m !== 'naswot') ? { avgPoolGradient: 'exact' } : {}),
+    // fisher's channels are weighted by their fan-in since it was checked against its reference code (gradient.ts).
+    ...(members.includes('fisher') ? { fisher: 'channel × fan-in' } : {}),
+    ...(opts.init && opts.init !== 'kaiming-normal' ? { init: opts.init } : {}),
     ...(proxy === 'vote' ? { reference: { space: opts.space!.id, nets: reference, seed } } : {}),
   };
   let scorer: ProxyScorer | undefined;
@@ -189,7 +196,7 @@ export function proxyEvaluator(opts: ProxyEvaluatorOptions = {}): AccuracyEvalua
     id: `proxy:${proxy}`,
     provenance,
     async evaluate(arch: Architecture) {
-      scorer ??= new ProxyScorer(await loadTf(backend), { batch: opts.batch, resolution: opts.resolution, seed, data, dataDir: opts.dataDir });
+      scorer ??= new ProxyScorer(await loadTf(backend), { batch: opts.batch, resolution: opts.resolution, seed, data, dataDir: opts.dataDir, init: opts.init });
       const scores = memberScores(scorer, arch);
       provenance.input = proxy === 'vote' ? { ...scorer.inputs } : scorer.inputs[proxy as BaseProxyName];
       if (proxy !== 'vote') return scores[0];

@@ -20,8 +20,9 @@ export interface ForwardOptions {
   /**
    * Wraps the output of every conv and dense layer (before BatchNorm), the point where fisher reads an
    * activation and its gradient; returns the tensor the net goes on with (an identity with a tap).
+   * `fanIn`: the inputs each output channel's weights read (C_in/groups·k_h·k_w, or the dense input).
    */
-  tapWeighted?(output: TF.Tensor): TF.Tensor;
+  tapWeighted?(output: TF.Tensor, fanIn: number): TF.Tensor;
 }
 
 export interface ProxyNetwork {
@@ -35,6 +36,8 @@ export interface ProxyNetwork {
   readonly positivelyHomogeneous: boolean;
   /** Conv and dense weights at initialisation, in the order `forward` consumes them. */
   readonly params: readonly TF.Tensor[];
+  /** The layer (graph node) each of `params` belongs to: a grouped conv runs as one weight per group, one layer. */
+  readonly paramLayers: readonly string[];
   /** Logits (N × classes, or the last layer flattened) of `x` (N×H×W×C) run with `params`; call inside tf.tidy. */
   forward(x: TF.Tensor4D, params: readonly TF.Tensor[], opts?: ForwardOptions): TF.Tensor2D;
   dispose(): void;

@@ -25,7 +25,7 @@ export const PROXIES = {
   jacob_cov: { data: true, batch: 64, unit: '−Σ log(λ+k)+1/(λ+k) of the input-Jacobian correlations (Mellor et al. 2020), larger is better' },
   snip: { data: true, batch: 64, unit: 'Σ |θ·∂L/∂θ| (Lee et al. 2019), larger is better' },
   grad_norm: { data: true, batch: 64, unit: 'Σ over layers of ‖∂L/∂W‖₂, larger is better' },
-  fisher: { data: true, batch: 64, unit: 'Σ over channels of ½·mean (Σ act·∂L/∂act)² (Turner et al. 2020), larger is better' },
+  fisher: { data: true, batch: 64, unit: 'Σ over channels of fan-in·½·mean (Σ act·∂L/∂act)² (Turner et al. 2020; summed over weights as in Abdelfattah et al. 2021), larger is better' },
 } satisfies Record<string, ProxyDefinition>;
 
 export type BaseProxyName = keyof typeof PROXIES;

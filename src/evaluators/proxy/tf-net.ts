@@ -8,11 +8,16 @@
  * BatchNorm (fisher) — and its weights are filled from the exporter, not passed in for gradients.
  *
  * Tensors are NHWC (tfjs's layout); the graph is NCHW, so channels are dim 3 here. Conv and linear
- * weights are Kaiming-normal (std √(2/fan-in), the graph's init gains ignored, as the proxy papers init)
- * from a seeded Rng, drawn in graph-node order by one pass at batch 1, so one architecture always gets
- * the same weights; later passes take them as arguments, so proxies can differentiate with respect to
- * them. Biases are zero at initialisation and not parameters; every `bn` node is BatchNorm with batch
- * statistics, γ = 1, β = 0 (a fresh net in training mode) unless the pass turns it off.
+ * weights are drawn from a seeded Rng in graph-node order by one pass at batch 1, so one architecture
+ * always gets the same weights; later passes take them as arguments, so proxies can differentiate with
+ * respect to them. Two initialisations (the graph's init gains are ignored by both):
+ * - `kaiming-normal` (default): std √(2/fan-in), biases zero;
+ * - `torch-default`: what a fresh PyTorch Conv2d/Linear holds, U(±1/√fan-in) for the weight and, where
+ *   the layer has a bias, for the bias too. This is the init of the zero-cost proxies' reference code
+ *   (Abdelfattah et al. 2021, nasbench2_pred.py with its default --init_w_type none: the NB201 net as
+ *   constructed). Biases are constants, not parameters: the proxies read weights only.
+ * Every `bn` node is BatchNorm with batch statistics, γ = 1, β = 0 (a fresh net in training mode) unless
+ * the pass turns it off.
  */
 import type * as TF from '@tensorflow/tfjs';
 import { placeLayers, type Architecture } from '../../core/arch.js';
@@ -28,14 +33,19 @@ import { batchNormTrain } from './tf-layers.js';
 
 type T4 = TF.Tensor4D;
 
+export const PROXY_INITS = ['kaiming-normal', 'torch-default'] as const;
+export type ProxyInit = (typeof PROXY_INITS)[number];
+
 export interface TfNetworkOptions {
   /** Seeds the weights. */
   weightSeed: number;
+  /** How weights (and biases) are drawn; default kaiming-normal. */
+  init?: ProxyInit;
   /** Input side length (default the architecture's). */
   resolution?: number;
 }
 
-/** Builds `arch` with seeded Kaiming-normal weights (drawn by one pass at batch 1). */
+/** Builds `arch` with seeded weights (drawn by one pass at batch 1). */
 export function tfProxyNetwork(tf: typeof TF, arch: Architecture, opts: TfNetworkOptions): ProxyNetwork {
   const side = opts.resolution ?? arch.input[2];
   const sized: Architecture = { ...arch, input: [1, arch.input[1], side, side] };
@@ -44,23 +54,26 @@ export function tfProxyNetwork(tf: typeof TF, arch: Architecture, opts: TfNetwor
   const lastAct = nb201Heads(sized);
   const input = [side, side, arch.input[1]] as const;
   const params: TF.Tensor[] = [];
-  const rng = new Rng(opts.weightSeed);
+  const paramLayers: string[] = [];
+  const biases: (TF.Tensor | null)[] = [];
+  const create = { rng: new Rng(opts.weightSeed), init: opts.init ?? 'kaiming-normal', layers: paramLayers };
   tf.tidy(() => {
-    run(tf, graph, shapes, lastAct, tf.zeros([1, ...input]) as T4, { create: rng, params, next: 0 }, {});
-    for (const p of params) tf.keep(p);
+    run(tf, graph, shapes, lastAct, tf.zeros([1, ...input]) as T4, { create, params, next: 0, biases, nextBias: 0 }, {});
+    for (const t of [...params, ...biases]) if (t) tf.keep(t);
   });
   return {
     tf,
     input,
     positivelyHomogeneous: graph.nodes.every((n) => homogeneous(n.prim)),
     params,
+    paramLayers,
     forward(x, given, fopts = {}) {
       if (given.length !== params.length) throw new Error(`proxy network '${arch.name}': ${given.length} parameters given, it has ${params.length}`);
-      const y = run(tf, graph, shapes, lastAct, x, { params: given, next: 0 }, fopts);
+      const y = run(tf, graph, shapes, lastAct, x, { params: given, next: 0, biases, nextBias: 0 }, fopts);
       return tf.reshape(y, [y.shape[0], -1]) as TF.Tensor2D;
     },
     dispose() {
-      for (const p of params) p.dispose();
+      for (const t of [...params, ...biases]) t?.dispose();
     },
   };
 }
@@ -81,11 +94,16 @@ function homogeneous(p: Prim): boolean {
   return p.op !== 'mul' && p.op !== 'layernorm' && p.op !== 'instancenorm';
 }
 
-/** Where a pass gets its weights: drawn fresh (and appended to `params`), or read from `params` in order. */
+/**
+ * Where a pass gets its weights: drawn fresh (appended to `params`, with the node each belongs to in
+ * `create.layers`), or read from `params` in order. Biases (torch-default only) likewise, from `biases`.
+ */
 interface WeightSource {
-  create?: Rng;
+  create?: { rng: Rng; init: ProxyInit; layers: string[] };
   params: TF.Tensor[] | readonly TF.Tensor[];
   next: number;
+  biases: (TF.Tensor | null)[];
+  nextBias: number;
 }
 
 interface Ctx {
@@ -95,8 +113,10 @@ interface Ctx {
   inputShapes: Shape[];
   outputShapes: Shape[];
   hooks: ForwardOptions;
-  /** The next weight of the pass: `shape` (tfjs layout) drawn with std √(2/fanIn), or the given one. */
+  /** The next weight of the pass: `shape` (tfjs layout) drawn by the init from its fan-in, or the given one. */
   weight(shape: number[], fanIn: number): TF.Tensor;
+  /** `y` plus the layer's bias where the init gives it one (torch-default, a layer with a bias), else `y`. */
+  bias(y: T4, hasBias: boolean, fanIn: number): T4;
 }
 
 type Rule<P extends Prim> = (ctx: Ctx, p: P) => T4[];
@@ -155,7 +175,8 @@ const FORWARD: { readonly [K in PrimOp]: Rule<PrimOf<K>> } = {
       const parts = tf.split(x, p.groups, 3).map((part) => tf.conv2d(part as T4, weight([kh, kw, cin / p.groups, gout]), stride, pad, 'NHWC', dil));
       y = tf.concat(parts, 3);
     }
-    return [(ctx.hooks.tapWeighted?.(y) ?? y) as T4];
+    y = ctx.bias(y, p.bias, fanIn);
+    return [(ctx.hooks.tapWeighted?.(y, fanIn) ?? y) as T4];
   }),
   bn: rule<'bn'>((ctx, p) => [batchNorm(ctx.tf, ctx.xs[0], ctx.hooks, p.eps)]),
   act: rule<'act'>((ctx, p) => [activate(ctx.tf, ctx.xs[0], p.act, ctx.hooks)]),
@@ -192,8 +213,8 @@ const FORWARD: { readonly [K in PrimOp]: Rule<PrimOf<K>> } = {
     const { tf } = ctx;
     const x = ctx.xs[0];
     const c = x.shape[3] * x.shape[1] * x.shape[2];
-    const y = tf.reshape(tf.matMul(tf.reshape(x, [x.shape[0], c]) as TF.Tensor2D, ctx.weight([c, p.cout], c) as TF.Tensor2D), [x.shape[0], 1, 1, p.cout]) as T4;
-    return [(ctx.hooks.tapWeighted?.(y) ?? y) as T4];
+    const y = ctx.bias(tf.reshape(tf.matMul(tf.reshape(x, [x.shape[0], c]) as TF.Tensor2D, ctx.weight([c, p.cout], c) as TF.Tensor2D), [x.shape[0], 1, 1, p.cout]) as T4, p.bias, c);
+    return [(ctx.hooks.tapWeighted?.(y, c) ?? y) as T4];
   }),
   slice: rule<'slice'>((ctx, p) => [ctx.tf.slice(ctx.xs[0], [0, p.begin[0], p.begin[1], 0], [-1, p.end[0] - p.begin[0], p.end[1] - p.begin[1], -1])]),
   zero: rule<'zero'>((ctx, p) => {
@@ -208,23 +229,42 @@ const FORWARD: { readonly [K in PrimOp]: Rule<PrimOf<K>> } = {
 /** Runs every node of the graph on `x` (N×H×W×C), in graph order; call inside tf.tidy. */
 function run(tf: typeof TF, graph: Graph, shapes: ShapeMap, lastAct: Set<string>, x: T4, source: WeightSource, hooks: ForwardOptions): T4 {
   const values = new Map<string, T4>([[graph.inputs[0].name, x]]);
+  let nodeId = '';
   const weight = (shape: number[], fanIn: number): TF.Tensor => {
     const { create, params } = source;
     if (!create) return params[source.next++];
     const n = shape.reduce((a, b) => a * b, 1);
-    const std = Math.sqrt(2 / fanIn);
     const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = create.normal() * std;
+    if (create.init === 'torch-default') {
+      // PyTorch's kaiming_uniform_(a=√5): bound √(6/((1+5)·fan-in)) = 1/√fan-in.
+      const bound = 1 / Math.sqrt(fanIn);
+      for (let i = 0; i < n; i++) data[i] = (create.rng.next() * 2 - 1) * bound;
+    } else {
+      const std = Math.sqrt(2 / fanIn);
+      for (let i = 0; i < n; i++) data[i] = create.rng.normal() * std;
+    }
     const w = tf.tensor(data, shape);
     (params as TF.Tensor[]).push(w);
+    create.layers.push(nodeId);
     source.next++;
     return w;
   };
+  // One entry per conv/linear in graph order, null where the layer has no bias (or the init gives none).
+  const bias = (y: T4, hasBias: boolean, fanIn: number): T4 => {
+    const { create } = source;
+    if (create) {
+      const bound = 1 / Math.sqrt(fanIn);
+      source.biases.push(hasBias && create.init === 'torch-default' ? tf.tensor1d(Float32Array.from({ length: y.shape[3] }, () => (create.rng.next() * 2 - 1) * bound)) : null);
+    }
+    const b = source.biases[source.nextBias++];
+    return b ? (tf.add(y, b) as T4) : y;
+  };
   for (const node of graph.nodes) {
+    nodeId = node.id;
     const refs = outputRefs(node, node.prim.op === 'split' ? node.prim.sizes.length : 1);
     let xs = node.inputs.map((r) => values.get(r)!);
     if (lastAct.has(node.id)) xs = [activate(tf, batchNorm(tf, xs[0], hooks, 1e-5), 'relu', hooks)];
-    const ctx: Ctx = { tf, node, xs, inputShapes: node.inputs.map((r) => shapes.get(r)!), outputShapes: refs.map((r) => shapes.get(r)!), hooks, weight };
+    const ctx: Ctx = { tf, node, xs, inputShapes: node.inputs.map((r) => shapes.get(r)!), outputShapes: refs.map((r) => shapes.get(r)!), hooks, weight, bias };
     let outs: T4[];
     try {
       outs = (FORWARD[node.prim.op] as Rule<Prim>)(ctx, node.prim);
@@ -235,5 +275,6 @@ function run(tf: typeof TF, graph: Graph, shapes: ShapeMap, lastAct: Set<string>
     outs.forEach((v, k) => values.set(refs[k], v));
   }
   if (source.next !== source.params.length) throw new Error(`proxy network: used ${source.next} of ${source.params.length} parameters`);
+  if (source.nextBias !== source.biases.length) throw new Error(`proxy network: used ${source.nextBias} of ${source.biases.length} biases`);
   return values.get(graph.outputs[0])!;
 }

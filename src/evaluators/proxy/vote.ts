@@ -20,3 +20,25 @@ export function voteScore(candidate: readonly number[], reference: readonly (rea
   });
   return compared === 0 ? 0.5 : wins / compared;
 }
+
+/**
+ * How the vote's figure in Abdelfattah et al. 2021 is computed (their notebook nasbench201_correlations):
+ * not a rank correlation but the share of ordered pairs of nets (i ≠ j, accuracies not equal) on which
+ * the majority vote agrees with the accuracy. The majority says "i above j" when at least half of the
+ * members' score differences are strictly positive, "below" otherwise (a zero difference counts as below,
+ * as there). `members[i][m]`: member m's score of net i.
+ */
+export function votePairAgreement(members: readonly (readonly number[])[], accuracy: readonly number[]): number {
+  let right = 0;
+  let total = 0;
+  for (let i = 0; i < members.length; i++)
+    for (let j = 0; j < members.length; j++) {
+      if (i === j || accuracy[i] === accuracy[j]) continue;
+      let positive = 0;
+      for (let m = 0; m < members[i].length; m++) if (members[i][m] - members[j][m] > 0) positive++;
+      const above = positive >= members[i].length / 2;
+      if (above === accuracy[i] > accuracy[j]) right++;
+      total++;
+    }
+  return total === 0 ? NaN : right / total;
+}
