@@ -25,7 +25,7 @@ const SERIAL: RegExp[] = [
  * or on no device at all, with no signals, browser, Redis or time assertion.
  */
 const PARALLEL_E2E = [
-  'cost-metrics', 'darts', 'darts-search', 'drop-path', 'evaluate', 'nasnet', 'profile-context', 'profile-rounds', 'scale', 'seed-spaces', 'spine', 'train-general',
+  'cost-metrics', 'darts', 'darts-search', 'drop-path', 'evaluate', 'nasnet', 'profile-context', 'profile-rounds', 'scale', 'seed-spaces', 'seed-spaces-search', 'spine', 'train-general',
 ].map((name) => `test/cli/${name}.e2e.test.ts`);
 
 /**
