@@ -153,7 +153,11 @@ if (refFiles.length && refFiles.every((f) => existsSync(f))) {
     });
   }
   const complete = [...bySeed].filter(([, e]) => e.acc.every((a) => a !== null));
-  if (!complete.length) throw new Error(`${refFiles.join(', ')}: no seed has all ${nets} nets`);
+  if (!complete.length)
+    throw new Error(
+      `${refFiles.join(', ')}: no seed has all ${nets} nets (missing: ${[...bySeed].map(([s, e]) => `seed ${s} nets ${e.acc.flatMap((a, i) => (a === null ? [i + 1] : [])).join(',')}`).join('; ')}); ` +
+        `a file is written after every net, so a run still going or stopped leaves one: train the missing nets into another file (--reference-nets A:B) and list it too`,
+    );
   seeds.splice(0, seeds.length, ...complete.map(([s]) => s));
   reference = { settings: { ...refSettings, seeds }, nets: archs.map((a) => a.name), accuracy: complete.map(([, e]) => e.acc as number[]), seconds: complete.map(([, e]) => e.secs as number[]), load: complete.map(([, e]) => e.load.join(', ')) };
   console.log(`stand-alone reference (seeds ${seeds.join(',')}) from ${refFiles.join(', ')} (trained under load ${reference.load.join(' / ')})`);
@@ -164,6 +168,9 @@ if (refFiles.length && refFiles.every((f) => existsSync(f))) {
   for (const s of seeds) {
     const acc: (number | null)[] = archs.map(() => null);
     const secs: (number | null)[] = archs.map(() => null);
+    partial.accuracy.push(acc);
+    partial.seconds.push(secs);
+    partial.load.push(load());
     for (const [i, arch] of archs.entries()) {
       if (i < from || i >= to) continue;
       const t = performance.now();
@@ -177,10 +184,10 @@ if (refFiles.length && refFiles.every((f) => existsSync(f))) {
       }
       secs[i] = (performance.now() - t) / 1000;
       process.stderr.write(`stand-alone seed ${s} net ${i + 1}/${nets}: ${acc[i]!.toFixed(2)}% (${secs[i]!.toFixed(1)} s, load ${load()})\n`);
+      // written after every net (nets not trained yet are null), so a stopped run keeps what it measured
+      partial.load[partial.load.length - 1] = load();
+      if (refFiles.length) writeFileSync(refFiles[0], JSON.stringify(partial, null, 1));
     }
-    partial.accuracy.push(acc);
-    partial.seconds.push(secs);
-    partial.load.push(load());
   }
   if (refFiles.length) writeFileSync(refFiles[0], JSON.stringify(partial, null, 1));
   if (from === 0 && to === nets) reference = partial as Reference;
