@@ -10,9 +10,9 @@
  * noise floor, printed beside the supernet's τ against each seed and against their mean.
  *
  *   node --import tsx bench/supernet-ranking.ts [--nets 20] [--images 2560] [--validation 512] [--downscale 2]
- *     [--supernet-epochs 10] [--sampler uniform|fair|sandwich] [--distill] [--sharing independent|nested]
+ *     [--supernet-epochs 10] [--sampler depth|uniform|fair|sandwich] [--distill] [--sharing independent|nested]
  *     [--lr 0.05] [--optimizer sgd|adam] [--calibration-images 512] [--standalone-epochs 2] [--standalone-seeds 0,1]
- *     [--batch 64] [--seed 0] [--supernet-seed SEED] [--spread] [--file /tmp/bench.supernet] [--reference ref.json[,ref2.json]] [--skip-supernet] [--out result.json] [--scores result.json]
+ *     [--batch 64] [--seed 0] [--supernet-seed SEED] [--spread] [--file /tmp/bench.supernet] [--reference ref.json[,ref2.json]] [--skip-supernet] [--out result.json] [--scores result.json [--mean]]
  *
  * --spread picks the nets evenly spaced in log MACs (as trained here) from the space's cheapest to its dearest
  * member (src/spaces/spread-sample.ts) instead of uniformly: uniform samples of mbv2 span ~2x in MACs, too
@@ -25,7 +25,10 @@
  * --reference-nets A:B trains nets A+1..B only (0-based, end excluded), to split a reference over processes.
  * --weights CKPT [--score-nets A:B] scores the weights of a checkpoint as they are (a partial training too), with
  * and without BatchNorm recalibration, writing partial scores to --out; --scores a.json,b.json joins such files.
- * --scores FILE takes the supernet scores of an earlier --out instead of training and scoring. --skip-supernet computes the
+ * --scores FILE takes the supernet scores of an earlier --out instead of training and scoring; with --mean, the files are
+ * complete score sets of several supernets (e.g. --supernet-seed 0,1,2) and their mean per net is the score (an ensemble).
+ * Every net's depth (blocks kept) is printed beside its MACs, and τ of each ranking against depth: at the budgets that fit
+ * here the stand-alone ranking is mostly a depth ranking (shallow nets learn faster), docs/benchmarks.md. --skip-supernet computes the
  * reference only; without --reference and with --standalone-seeds '' the supernet scores are printed alone.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -75,6 +78,7 @@ const { values: v } = parseArgs({
     weights: { type: 'string' },
     'score-nets': { type: 'string' },
     spread: { type: 'boolean', default: false },
+    mean: { type: 'boolean', default: false },
   },
 });
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -117,6 +121,8 @@ if (v.spread) {
     seen.add(a.name);
   }
 const netMacs = archs.map(trainedMacs);
+// blocks kept (of mbv2's 21): the size that the stand-alone ranking at short budgets follows
+const netDepth = archs.map((a) => a.layers.filter((l) => l.role === 'block').length);
 console.log(`${nets} nets (${v.spread ? 'spread over the MAC range' : 'uniform samples'}): ${(Math.min(...netMacs) / 1e6).toFixed(2)}–${(Math.max(...netMacs) / 1e6).toFixed(2)} M MACs at ${image.height}x${image.width}`);
 
 // ---- stand-alone reference: every net trained from scratch once per seed (same images) ----
@@ -147,7 +153,11 @@ if (refFiles.length && refFiles.every((f) => existsSync(f))) {
     });
   }
   const complete = [...bySeed].filter(([, e]) => e.acc.every((a) => a !== null));
-  if (!complete.length) throw new Error(`${refFiles.join(', ')}: no seed has all ${nets} nets`);
+  if (!complete.length)
+    throw new Error(
+      `${refFiles.join(', ')}: no seed has all ${nets} nets (missing: ${[...bySeed].map(([s, e]) => `seed ${s} nets ${e.acc.flatMap((a, i) => (a === null ? [i + 1] : [])).join(',')}`).join('; ')}); ` +
+        `a file is written after every net, so a run still going or stopped leaves one: train the missing nets into another file (--reference-nets A:B) and list it too`,
+    );
   seeds.splice(0, seeds.length, ...complete.map(([s]) => s));
   reference = { settings: { ...refSettings, seeds }, nets: archs.map((a) => a.name), accuracy: complete.map(([, e]) => e.acc as number[]), seconds: complete.map(([, e]) => e.secs as number[]), load: complete.map(([, e]) => e.load.join(', ')) };
   console.log(`stand-alone reference (seeds ${seeds.join(',')}) from ${refFiles.join(', ')} (trained under load ${reference.load.join(' / ')})`);
@@ -158,6 +168,9 @@ if (refFiles.length && refFiles.every((f) => existsSync(f))) {
   for (const s of seeds) {
     const acc: (number | null)[] = archs.map(() => null);
     const secs: (number | null)[] = archs.map(() => null);
+    partial.accuracy.push(acc);
+    partial.seconds.push(secs);
+    partial.load.push(load());
     for (const [i, arch] of archs.entries()) {
       if (i < from || i >= to) continue;
       const t = performance.now();
@@ -171,10 +184,10 @@ if (refFiles.length && refFiles.every((f) => existsSync(f))) {
       }
       secs[i] = (performance.now() - t) / 1000;
       process.stderr.write(`stand-alone seed ${s} net ${i + 1}/${nets}: ${acc[i]!.toFixed(2)}% (${secs[i]!.toFixed(1)} s, load ${load()})\n`);
+      // written after every net (nets not trained yet are null), so a stopped run keeps what it measured
+      partial.load[partial.load.length - 1] = load();
+      if (refFiles.length) writeFileSync(refFiles[0], JSON.stringify(partial, null, 1));
     }
-    partial.accuracy.push(acc);
-    partial.seconds.push(secs);
-    partial.load.push(load());
   }
   if (refFiles.length) writeFileSync(refFiles[0], JSON.stringify(partial, null, 1));
   if (from === 0 && to === nets) reference = partial as Reference;
@@ -191,9 +204,10 @@ if (reference) {
       );
   // the cheapest ranker there is: a supernet has to beat the nets' MACs to be worth its training
   reference.accuracy.forEach((a, k) => console.log(`MACs vs stand-alone seed ${seeds[k]}: Kendall τ ${kendallTau(netMacs, a).toFixed(3)}, Spearman ρ ${spearmanRho(netMacs, a).toFixed(3)}`));
+  console.log(`depth vs stand-alone mean: Kendall τ ${kendallTau(netDepth, refMean!).toFixed(3)}, Spearman ρ ${spearmanRho(netDepth, refMean!).toFixed(3)}`);
   if (v['skip-supernet']) {
-    console.log(`\n| # | M MACs | ${seeds.map((s) => `stand-alone seed ${s} %`).join(' | ')} |\n|---|---|${seeds.map(() => '---|').join('')}`);
-    archs.forEach((_, i) => console.log(`| ${i + 1} | ${(netMacs[i] / 1e6).toFixed(2)} | ${reference!.accuracy.map((x) => x[i].toFixed(2)).join(' | ')} |`));
+    console.log(`\n| # | M MACs | depth | ${seeds.map((s) => `stand-alone seed ${s} %`).join(' | ')} |\n|---|---|---|${seeds.map(() => '---|').join('')}`);
+    archs.forEach((_, i) => console.log(`| ${i + 1} | ${(netMacs[i] / 1e6).toFixed(2)} | ${netDepth[i]} | ${reference!.accuracy.map((x) => x[i].toFixed(2)).join(' | ')} |`));
   }
 }
 
@@ -232,14 +246,23 @@ if (v.weights) {
   if (got.every((x) => x !== null)) scores = got as number[];
   if (v.out) writeFileSync(v.out, JSON.stringify({ args: v, nets: archs.map((x) => x.name), partialScores: got, scoresNoRecal, summary, loadAtEnd: load() }, null, 1));
 } else if (v.scores) {
-  // one file, or several partial ones (--weights with --score-nets) joined
+  // one file, or several partial ones (--weights with --score-nets) joined, or (--mean) several complete ones averaged
   const got: (number | null)[] = archs.map(() => null);
   scoresNoRecal = archs.map(() => null);
-  for (const f of v.scores.split(',')) {
+  const sums = archs.map(() => 0);
+  const files = v.scores.split(',');
+  for (const f of files) {
     const prev = JSON.parse(readFileSync(f, 'utf8')) as { nets: string[]; scores?: number[]; partialScores?: (number | null)[]; scoresNoRecal?: (number | null)[]; summary: Record<string, unknown>; args: Record<string, unknown> };
     if (!isDeepStrictEqual(prev.nets, archs.map((a) => a.name))) throw new Error(`${f} scored other nets`);
-    (prev.scores ?? prev.partialScores ?? []).forEach((x, i) => x !== null && (got[i] = x));
-    (prev.scoresNoRecal ?? []).forEach((x, i) => x !== null && (scoresNoRecal![i] = x));
+    if (v.mean) {
+      // an ensemble: every file a complete score set, the score their mean
+      if (!prev.scores || prev.scores.length !== archs.length) throw new Error(`--mean: ${f} holds no complete score set`);
+      prev.scores.forEach((x, i) => (sums[i] += x / files.length));
+      sums.forEach((x, i) => (got[i] = x));
+    } else {
+      (prev.scores ?? prev.partialScores ?? []).forEach((x, i) => x !== null && (got[i] = x));
+      (prev.scoresNoRecal ?? []).forEach((x, i) => x !== null && (scoresNoRecal![i] = x));
+    }
     summary = prev.summary;
     console.log(`supernet scores from ${f}: ${JSON.stringify(prev.args)}; ${JSON.stringify(summary)}`);
   }
@@ -291,8 +314,8 @@ if (v.weights) {
 }
 
 if (scores && reference && refMean) {
-  console.log(`\n| # | M MACs | supernet % | ${seeds.map((s) => `stand-alone seed ${s} %`).join(' | ')} | architecture |\n|---|---|---|${seeds.map(() => '---|').join('')}---|`);
-  archs.forEach((a, i) => console.log(`| ${i + 1} | ${(netMacs[i] / 1e6).toFixed(2)} | ${scores![i].toFixed(2)} | ${reference!.accuracy.map((x) => x[i].toFixed(2)).join(' | ')} | ${a.name} |`));
+  console.log(`\n| # | M MACs | depth | supernet % | ${seeds.map((s) => `stand-alone seed ${s} %`).join(' | ')} | architecture |\n|---|---|---|---|${seeds.map(() => '---|').join('')}---|`);
+  archs.forEach((a, i) => console.log(`| ${i + 1} | ${(netMacs[i] / 1e6).toFixed(2)} | ${netDepth[i]} | ${scores![i].toFixed(2)} | ${reference!.accuracy.map((x) => x[i].toFixed(2)).join(' | ')} | ${a.name} |`));
   reference.accuracy.forEach((a, k) =>
     console.log(`supernet vs stand-alone seed ${seeds[k]}: Kendall τ ${kendallTau(scores!, a).toFixed(3)}, Spearman ρ ${spearmanRho(scores!, a).toFixed(3)}`),
   );
@@ -300,7 +323,7 @@ if (scores && reference && refMean) {
     const nr = scoresNoRecal as number[];
     console.log(`without BatchNorm recalibration: supernet ${span(nr)}; vs stand-alone mean: Kendall τ ${kendallTau(nr, refMean).toFixed(3)}, Spearman ρ ${spearmanRho(nr, refMean).toFixed(3)}`);
   }
-  console.log(`MACs vs stand-alone mean: Kendall τ ${kendallTau(netMacs, refMean).toFixed(3)}; supernet vs MACs: Kendall τ ${kendallTau(scores, netMacs).toFixed(3)}`);
+  console.log(`MACs vs stand-alone mean: Kendall τ ${kendallTau(netMacs, refMean).toFixed(3)}; supernet vs MACs: Kendall τ ${kendallTau(scores, netMacs).toFixed(3)}; supernet vs depth: Kendall τ ${kendallTau(scores, netDepth).toFixed(3)}`);
   console.log(`supernet vs stand-alone mean of ${seeds.length} seed(s): Kendall τ ${kendallTau(scores, refMean).toFixed(3)}, Spearman ρ ${spearmanRho(scores, refMean).toFixed(3)}`);
   const trainWall = (summary.trainWall as number | undefined) ?? NaN;
   const saMed = med(reference.seconds.flat());

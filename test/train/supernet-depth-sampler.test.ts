@@ -54,6 +54,23 @@ describe('depth sampler', () => {
     expect(() => samplePaths('depth', counts, 3, 0)).toThrow(/cost/);
   });
 
+  it("draws the sandwich's random paths by depth too: the largest and the smallest every step, the skips of the others uniform over 0..L", () => {
+    const { largest, smallest } = extremes(costs);
+    const steps = 1600;
+    const hist = new Array<number>(skippable + 1).fill(0);
+    for (let step = 0; step < steps; step++) {
+      const paths = samplePaths('sandwich', counts, 5, step, costs);
+      expect(paths).toHaveLength(4);
+      expect(paths[0]).toEqual(largest);
+      expect(paths[1]).toEqual(smallest);
+      for (const p of paths.slice(2)) hist[skipped(p)]++;
+    }
+    // 3,200 random paths, 200 per count expected; uniform random options would put under 1% at 8 or more skipped
+    for (const n of hist) expect(n).toBeGreaterThan(100);
+    for (const n of hist) expect(n).toBeLessThan(300);
+    expect(hist.slice(8).reduce((a, b) => a + b, 0)).toBeGreaterThan((2 * steps) / 3);
+  });
+
   it('trains a supernet (one path a step) and refuses in-place distillation', async () => {
     const data = syntheticData();
     const s = new Supernet(CandidateTable.build(new TinySpace(), data.train, 10, 1, 'nested'));

@@ -15,9 +15,11 @@
  *   sandwich BigNAS's sandwich rule (Yu et al. 2020; Once-for-All's progressive shrinking samples
  *            similarly): 4 paths per step on the same batch: the largest sub-network (each layer's
  *            option with the most MACs), the smallest (the fewest: skip where a layer has it), and 2
- *            uniformly random ones. Training the extremes every step bounds the space from both sides;
- *            with in-place distillation (supernet.ts) the largest path's predictions are the others'
- *            targets.
+ *            random ones drawn as the depth sampler draws its path (BigNAS and Once-for-All sample
+ *            depth uniformly too; uniform options would leave 13 of mbv2's 15 skippable layers in
+ *            on average, so between the smallest and the near-largest nothing would be trained).
+ *            Training the extremes every step bounds the space from both sides; with in-place
+ *            distillation (supernet.ts) the largest path's predictions are the others' targets.
  *   depth    Uniform over depth (Once-for-All samples each stage's depth uniformly): one path per step;
  *            a skip rate r is drawn uniformly from [0, 1], every layer that can be left out (an option
  *            of cost 0: mbv2's skip) is left out with probability r, and the layer's other options are
@@ -63,6 +65,21 @@ export function needsCosts(kind: SamplerKind): boolean {
 }
 
 /**
+ * One path whose number of skipped layers is uniform over 0..L: a skip rate drawn uniformly, every
+ * skippable layer (an option of cost 0) left out with that probability, the other options uniform.
+ */
+function depthPath(costs: readonly (readonly number[])[], rng: Rng): number[] {
+  const rate = rng.next();
+  return costs.map((c) => {
+    const kept = c.flatMap((x, o) => (x > 0 ? [o] : []));
+    const skip = c.findIndex((x) => x === 0);
+    // a draw per layer either way, so layer i's draw does not depend on the layers before it being skippable
+    const u = rng.next();
+    return skip >= 0 && (u < rate || !kept.length) ? skip : kept[rng.int(kept.length)];
+  });
+}
+
+/**
  * The choice vectors step `step` trains; `counts[i]` = options of layer i. The sandwich and depth samplers
  * also need each option's cost (`costs[i][o]`, e.g. MACs; 0 = the layer is left out): sandwich's first path
  * is the largest, its second the smallest; depth skips the cost-0 options at a random rate.
@@ -72,21 +89,10 @@ export function samplePaths(kind: SamplerKind, counts: readonly number[], seed: 
   if (kind === 'uniform') return [counts.map((n) => rng.int(n))];
   if (needsCosts(kind) && (!costs || costs.length !== counts.length || costs.some((c, i) => c.length !== counts[i])))
     throw new Error(`the ${kind} sampler needs one cost per option of every layer`);
-  if (kind === 'depth') {
-    const rate = rng.next();
-    return [
-      costs!.map((c) => {
-        const kept = c.flatMap((x, o) => (x > 0 ? [o] : []));
-        const skip = c.findIndex((x) => x === 0);
-        // a draw per layer either way, so layer i's draw does not depend on the layers before it being skippable
-        const u = rng.next();
-        return skip >= 0 && (u < rate || !kept.length) ? skip : kept[rng.int(kept.length)];
-      }),
-    ];
-  }
+  if (kind === 'depth') return [depthPath(costs!, rng)];
   if (kind === 'sandwich') {
     const { largest, smallest } = extremes(costs!);
-    return [largest, smallest, ...Array.from({ length: SANDWICH_RANDOM }, () => counts.map((n) => rng.int(n)))];
+    return [largest, smallest, ...Array.from({ length: SANDWICH_RANDOM }, () => depthPath(costs!, rng))];
   }
   const m = pathsPerStep(kind, counts);
   const columns = counts.map((n) => {

@@ -130,6 +130,8 @@ export class Supernet {
         warmupSteps: o.warmupSteps,
         optimizer: o.optimizer,
         sampler: o.sampler,
+        // sandwich's random paths were uniform before they were drawn by depth: a checkpoint of the old rule is refused, naming this
+        ...(o.sampler === 'sandwich' ? { sandwichRandom: 'depth' } : {}),
         ...(o.distill ? { distill: true } : {}),
         settings: o.settings,
       }),
