@@ -191,6 +191,18 @@ export class LutStore {
   }
 
   /**
+   * Replaces the per-session overhead with a lower measurement of it and recomputes every entry's `net`
+   * (stats.median − overhead, clamped at 0) with it, in one write: a LUT has one overhead, and an overhead
+   * measured in a slow moment is subtracted from every entry (lut/overhead.ts says when this is done).
+   */
+  rebaseOverhead(stats: LatencyStats): void {
+    const lut = this.require('rebaseOverhead');
+    lut.overhead = stats;
+    for (const entry of Object.values(lut.entries)) entry.net = Math.max(0, entry.stats.median - stats.median);
+    this.commit();
+  }
+
+  /**
    * Records where this run's rounds were pinned (protocol.placement, devices/pin.ts): a record of the
    * run, not part of the LUT's id; the file is rewritten when it changes.
    */

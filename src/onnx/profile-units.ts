@@ -9,6 +9,7 @@ import { overheadModel } from '../../export/model.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { entryFromRounds } from '../../lut/entry.js';
+import { confirmOverhead } from '../../lut/overhead.js';
 import { unitModel } from './extract.js';
 import type { LutUnit } from '../../lut/format.js';
 import { layoutModel, ownLayout, type LayoutUnit } from './layout.js';
@@ -30,6 +31,8 @@ export interface UnitProfileSummary {
   device: DeviceInfo;
   lutId: string;
   overheadMs: number;
+  /** Set where the overhead measured at the end was lower and replaced the first figure (lut/overhead.ts). */
+  overheadRebasedFromMs?: number;
 }
 
 export async function profileUnits(opts: {
@@ -43,7 +46,8 @@ export async function profileUnits(opts: {
 }): Promise<UnitProfileSummary> {
   const info = await opts.device.init();
   const store = LutStore.open(opts.lutPath, info, opts.protocol, { force: opts.force });
-  if (!store.overhead) store.setOverhead((await measureModel(opts.device, overheadModel([1, 1, 1, 1]), opts.protocol)).stats);
+  const measureOverhead = async () => (await measureModel(opts.device, overheadModel([1, 1, 1, 1]), opts.protocol)).stats;
+  if (!store.overhead) store.setOverhead(await measureOverhead());
   const overhead = store.overhead!;
   // What to measure: every unit the LUT lacks, and on an NCHWc partition every reorder (the file's, and those
   // a unit's one-unit model runs alone, which its figure includes and the prediction takes out again).
@@ -136,6 +140,11 @@ export async function profileUnits(opts: {
         exitCode: e instanceof UserError ? e.exitCode : 2,
       });
     }
+  }
+  if (summary.measured > 0) {
+    const check = await confirmOverhead(store, measureOverhead);
+    if (check) summary.overheadMs = store.overhead!.median;
+    if (check?.rebased) summary.overheadRebasedFromMs = check.firstMs;
   }
   store.close(); // the LUT file alone holds every unit now (after a failure the journal beside it does)
   return summary;

@@ -22,6 +22,7 @@ import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../d
 import { opModel, overheadModel } from '../../export/model.js';
 import type { LutEntry, LutOwnLayout } from '../../lut/format.js';
 import { entryFromRounds } from '../../lut/entry.js';
+import { confirmOverhead } from '../../lut/overhead.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
@@ -150,16 +151,17 @@ async function profileWith(
     store.setPlacement(where);
     placed = true;
   };
-  if (!store.overhead) {
-    // A one-element Identity: the fixed cost of one run, without the cost of moving a large tensor,
-    // which a network pays once (its own input and output), not once per op.
-    const shape: Shape = [1, 1, 1, 1];
-    const model = overheadModel(shape);
-    const result = await attempt(`measuring the per-session overhead (an Identity model on ${shape.join('x')})`, lutPath, () =>
+  // A one-element Identity: the fixed cost of one run, without the cost of moving a large tensor,
+  // which a network pays once (its own input and output), not once per op.
+  const overheadShape: Shape = [1, 1, 1, 1];
+  const measureOverhead = async () => {
+    const model = overheadModel(overheadShape);
+    const result = await attempt(`measuring the per-session overhead (an Identity model on ${overheadShape.join('x')})`, lutPath, () =>
       measureAll([{ key: model.key, kind: 'entry', build: () => model }], protocol, { timer, beforePass: waitBeforePass }),
     );
-    store.setOverhead(result.get(model.key)!.stats);
-  }
+    return result.get(model.key)!.stats;
+  };
+  if (!store.overhead) store.setOverhead(await measureOverhead());
   notePlacement();
   if (options.space) store.addSpace(options.space);
   const overhead = store.overhead!;
@@ -263,7 +265,11 @@ async function profileWith(
   summary.interrupted = done < total;
   if (!summary.interrupted) partial.remove();
   else partial.close();
-  return { device: info, lutPath, lutId: store.id!, overheadMs: overhead.median, summary, nets: netResults, netsSkipped };
+  if (!summary.interrupted && summary.measured > 0) {
+    const check = await confirmOverhead(store, measureOverhead);
+    if (check?.rebased) (options.onWarning ?? options.onNoise)?.(`per-session overhead measured again at the end: ${check.againMs.toFixed(4)} ms against ${check.firstMs.toFixed(4)} ms at the start; the LUT keeps the lower figure and every entry's net time is recomputed with it`);
+  }
+  return { device: info, lutPath, lutId: store.id!, overheadMs: store.overhead!.median, summary, nets: netResults, netsSkipped };
 }
 
 /** Keys of nets among the measurables (and in the rounds file): never an op key. */

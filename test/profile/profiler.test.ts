@@ -28,7 +28,7 @@ describe('profile', () => {
     const progress: ProfileProgress[] = [];
     const r = await profile({ device, instances: [...insts, insts[0]], protocol: PROTOCOL, lutPath, space: 'test@8', onProgress: (p) => progress.push(p) });
     expect(r.summary).toEqual({ measured: 6, reused: 0, skipped: [], interrupted: false });
-    expect(timed).toHaveLength(7); // overhead + 6 (the duplicate is measured once)
+    expect(timed).toHaveLength(8); // overhead + 6 (the duplicate is measured once) + the overhead again at the end (lut/overhead.ts)
     expect(r.device.device).toBe('mock');
     const lut = readLut(lutPath);
     expect(lut.id).toBe(r.lutId);
@@ -51,7 +51,7 @@ describe('profile', () => {
     const second = slowMock();
     const r = await profile({ device: second.device, instances: instances(6), protocol: PROTOCOL, lutPath });
     expect(r.summary).toMatchObject({ measured: 2, reused: 4 });
-    expect(second.timed).toHaveLength(2);
+    expect(second.timed).toHaveLength(2 + 1); // the two missing entries, then the overhead again at the end (not at the start)
     const after = readLut(lutPath);
     expect(after.overhead).toEqual(before.overhead);
     for (const key of Object.keys(before.entries)) expect(after.entries[key]).toEqual(before.entries[key]);
@@ -152,7 +152,7 @@ describe('profile in rounds', () => {
     const again = slowMock();
     const done = await profile({ device: again.device, instances: insts, protocol: ROUNDS, lutPath });
     expect(done.summary).toMatchObject({ measured: 6, interrupted: false });
-    expect(again.timed).toHaveLength(18 - 8);
+    expect(again.timed).toHaveLength(18 - 8 + 3); // + the overhead's 3 rounds again at the end
     expect(existsSync(PartialRounds.pathFor(lutPath))).toBe(false);
     for (const e of Object.values(readLut(lutPath).entries)) expect(e.rounds).toHaveLength(3);
   });
@@ -173,7 +173,7 @@ describe('profile in rounds', () => {
     writeFileSync(PartialRounds.pathFor(lutPath), JSON.stringify({ lutId: 'mock-00000000', rounds: { [opKey(instances(3)[0])]: [] } }));
     const { device, timed } = slowMock();
     await profile({ device, instances: instances(3), protocol: ROUNDS, lutPath });
-    expect(timed).toHaveLength(3 + 9);
+    expect(timed).toHaveLength(3 + 9 + 3); // overhead, entries, overhead again at the end
   });
 
   it('warns when the machine is busy', async () => {
@@ -222,7 +222,7 @@ describe('profile, killed midway', () => {
     const { device, timed } = slowMock();
     const r = await profile({ device, instances: instances(30), protocol: PROTOCOL, lutPath });
     expect(r.summary).toMatchObject({ reused: kept, measured: 30 - kept });
-    expect(timed).toHaveLength(30 - kept); // no second overhead measurement
+    expect(timed).toHaveLength(30 - kept + 1); // no overhead at the start (the LUT has one), once again at the end
     const full = readLut(lutPath);
     expect(Object.keys(full.entries)).toHaveLength(30);
     for (const [key, e] of Object.entries(partial.entries)) expect(full.entries[key]).toEqual(e);
