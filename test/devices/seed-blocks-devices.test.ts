@@ -24,7 +24,7 @@ import { opModel } from '../../export/model.js';
 import { instance, SEED_KINDS, type OpInstance } from '../../src/core/ops.js';
 import { Rng } from '../../src/core/rng.js';
 import { NASNET_A } from '../../src/spaces/seed-nets/nasnet.js';
-import { CATALOG } from '../fixtures/catalog.js';
+import { CATALOG, SEED_VARIANTS } from '../fixtures/catalog.js';
 
 const FAST: TimingProtocol = { warmup: 1, minRepeats: 3, maxRepeats: 5, maxTimeMs: 200, targetCI: 0.5 };
 
@@ -32,14 +32,7 @@ const x = [1, 8, 9, 9] as const;
 const CASES: OpInstance[] = [
   // The seed kinds' catalog instances (the cell-space ones follow), and the forms they do not reach.
   ...SEED_KINDS.filter((k) => !['factreduce', 'sepconv', 'dartscell', 'nasnetcell'].includes(k)).map((k) => CATALOG[k]),
-  instance({ kind: 'shufflev2', cout: 16, k: 3, stride: 2, mid: 8, side: 8, xception: false }, x),
-  instance({ kind: 'shufflev2', cout: 8, k: 3, stride: 1, mid: 6, side: 4, xception: true }, x),
-  instance({ kind: 'norm', mode: 'instance' }, x),
-  instance({ kind: 'mbconv', cout: 8, k: 3, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: true, gate: 'hsigmoid' }, x),
-  instance({ kind: 'mbconv', cout: 16, k: 5, stride: 1, expand: 1, se: 0, act: 'relu', skip: false, pwGroups: 2 }, x),
-  instance({ kind: 'pool', mode: 'max', k: 5, stride: 1 }, x),
-  instance({ kind: 'pool', mode: 'max', k: 7, stride: 2 }, x),
-  instance({ kind: 'pool', mode: 'max', k: 3, stride: 2, pad: 0, ceil: true }, x),
+  ...SEED_VARIANTS,
   instance({ kind: 'conv', cout: 8, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu', pad: 0 }, x),
   CATALOG.factreduce,
   instance({ kind: 'factreduce', cout: 8 }, [1, 6, 9, 7]), // odd sizes: the shifted path's conv pads a zero row and column

@@ -20,23 +20,16 @@ import { checkTrainedExport, trainedModel } from '../../src/train/export-trained
 import { GraphModule, layerGraph } from '../../src/train/nn/graph-module.js';
 import { Network } from '../../src/train/nn/network.js';
 import { train } from '../../src/train/trainer.js';
-import { CATALOG } from '../fixtures/catalog.js';
+import { CATALOG, SEED_VARIANTS } from '../fixtures/catalog.js';
 import { expectAutodiffGradients } from './grad-check.js';
 
 const N = 2;
 const x = [1, 8, 9, 9] as const;
 const SINGLE_INPUT: OpInstance[] = [
   ...SEED_KINDS.map((k) => CATALOG[k]).filter((inst) => blockInputShapes(inst.spec, inst.input).length === 1),
-  instance({ kind: 'shufflev2', cout: 16, k: 3, stride: 2, mid: 8, side: 8, xception: false }, x),
-  instance({ kind: 'shufflev2', cout: 8, k: 3, stride: 1, mid: 6, side: 4, xception: true }, x),
+  ...SEED_VARIANTS,
   instance({ kind: 'shufflev2', cout: 16, k: 3, stride: 2, mid: 6, side: 8, xception: true }, x),
   instance({ kind: 'bottleneck', cout: 16, stride: 2, mid: 8, groups: 4, se: 0.25 }, x),
-  instance({ kind: 'norm', mode: 'instance' }, x),
-  instance({ kind: 'mbconv', cout: 8, k: 3, stride: 1, expand: 3, se: 0.25, act: 'hswish', skip: true, gate: 'hsigmoid' }, x),
-  instance({ kind: 'mbconv', cout: 16, k: 5, stride: 1, expand: 1, se: 0, act: 'relu', skip: false, pwGroups: 2 }, x),
-  instance({ kind: 'pool', mode: 'max', k: 5, stride: 1 }, x),
-  instance({ kind: 'pool', mode: 'max', k: 7, stride: 2 }, x),
-  instance({ kind: 'pool', mode: 'max', k: 3, stride: 2, pad: 0, ceil: true }, x),
 ];
 
 beforeAll(async () => {
