@@ -18,7 +18,7 @@ describe('nas demo', () => {
     for (const step of ['[1/5] profile', '[2/5] search under', '[3/5] export', '[4/5] measure', '[5/5] summary']) expect(r.stderr).toContain(step);
     for (const command of ['$ nas profile --device cpu --threads 1', '$ nas search --space mbv2 --resolution 32', '$ nas export --front', '$ nas verify --device cpu'])
       expect(r.stderr).toContain(command);
-    expect(r.stderr).toMatch(/profiling mbv2@32 on ort-cpu: \d+\/71/);
+    expect(r.stderr).toMatch(/profiling mbv2@32 and 3 calibration networks on ort-cpu: \d+\/74/);
     expect(r.stderr).toMatch(/measuring on ort-cpu: \d+\/\d+/);
 
     const { files, summary } = doc;
