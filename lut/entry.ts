@@ -6,11 +6,16 @@
 import type { RoundedResult } from '../devices/rounds.js';
 import type { LutEntry } from './format.js';
 
+/** An entry's net time: its median less the LUT's per-session overhead, clamped at 0 (lut/format.ts). */
+export function netOf(medianMs: number, overheadMs: number): number {
+  return Math.max(0, medianMs - overheadMs);
+}
+
 /** A LUT entry from a model's combined rounds (the round details only when there were several). */
 export function entryFromRounds(result: RoundedResult, overheadMs: number): LutEntry {
   const entry: LutEntry = {
     stats: result.stats,
-    net: Math.max(0, result.stats.median - overheadMs),
+    net: netOf(result.stats.median, overheadMs),
     coldMs: result.coldMs,
     setupMs: result.setupMs,
     measuredAt: new Date().toISOString(),

@@ -7,6 +7,7 @@ import type { LatencyStats } from '../devices/types.js';
 import { relativeHalfWidth } from '../devices/stats.js';
 import { UserError } from '../src/core/errors.js';
 import { deviceDifferences, protocolDifferences } from './compare.js';
+import { netOf } from './entry.js';
 import type { Lut, LutEntry } from './format.js';
 import { lutId } from './store.js';
 
@@ -58,7 +59,7 @@ export function mergeLuts(luts: readonly Lut[], options: { force?: boolean; name
   const fromEach = luts.map(() => 0);
   for (const key of [...chosen.keys()].sort()) {
     const { entry, from } = chosen.get(key)!;
-    entries[key] = { ...entry, net: Math.max(0, entry.stats.median - overhead.median) };
+    entries[key] = { ...entry, net: netOf(entry.stats.median, overhead.median) };
     fromEach[from]++;
   }
   const unsupported = Object.fromEntries(

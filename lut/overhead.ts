@@ -23,6 +23,11 @@ export interface OverheadCheck {
   rebased: boolean;
 }
 
+/** What a run says when it replaced its overhead (both profilers say it the same way). */
+export function rebaseMessage(check: OverheadCheck): string {
+  return `per-session overhead measured again at the end: ${check.againMs.toFixed(4)} ms against ${check.firstMs.toFixed(4)} ms at the start; the LUT keeps the lower figure and every entry's net time is recomputed with it`;
+}
+
 export async function confirmOverhead(store: LutStore, measureAgain: () => Promise<LatencyStats>): Promise<OverheadCheck | undefined> {
   const first = store.overhead;
   if (!first) return undefined;

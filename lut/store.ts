@@ -14,6 +14,7 @@ import { removeStaleTemporaries, writeFileAtomic } from '../src/core/atomic-file
 import { oneLine, UserError } from '../src/core/errors.js';
 import { withLock } from '../src/core/file-lock.js';
 import { deviceDifferences, identityText, protocolDifferences, stableStringify } from './compare.js';
+import { netOf } from './entry.js';
 import { LUT_FORMAT, LUT_VERSION, type Lut, type LutEntry } from './format.js';
 import { settingsFlags } from './settings-flags.js';
 import { validateLut } from './validate.js';
@@ -198,7 +199,7 @@ export class LutStore {
   rebaseOverhead(stats: LatencyStats): void {
     const lut = this.require('rebaseOverhead');
     lut.overhead = stats;
-    for (const entry of Object.values(lut.entries)) entry.net = Math.max(0, entry.stats.median - stats.median);
+    for (const entry of Object.values(lut.entries)) entry.net = netOf(entry.stats.median, stats.median);
     this.commit();
   }
 
@@ -213,7 +214,7 @@ export class LutStore {
     this.commit();
   }
 
-    has(key: string): boolean {
+  has(key: string): boolean {
     return this.lut !== undefined && Object.hasOwn(this.lut.entries, key);
   }
 

@@ -9,7 +9,7 @@ import { overheadModel } from '../../export/model.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { entryFromRounds } from '../../lut/entry.js';
-import { confirmOverhead } from '../../lut/overhead.js';
+import { confirmOverhead, rebaseMessage } from '../../lut/overhead.js';
 import { unitModel } from './extract.js';
 import type { LutUnit } from '../../lut/format.js';
 import { layoutModel, ownLayout, type LayoutUnit } from './layout.js';
@@ -31,8 +31,6 @@ export interface UnitProfileSummary {
   device: DeviceInfo;
   lutId: string;
   overheadMs: number;
-  /** Set where the overhead measured at the end was lower and replaced the first figure (lut/overhead.ts). */
-  overheadRebasedFromMs?: number;
 }
 
 export async function profileUnits(opts: {
@@ -43,6 +41,8 @@ export async function profileUnits(opts: {
   force?: boolean;
   seed?: number;
   onProgress?: (done: number, total: number, key: string, ms?: number) => void;
+  /** Said when the run replaced its overhead with a lower end-of-run figure (lut/overhead.ts). */
+  onWarning?: (message: string) => void;
 }): Promise<UnitProfileSummary> {
   const info = await opts.device.init();
   const store = LutStore.open(opts.lutPath, info, opts.protocol, { force: opts.force });
@@ -143,8 +143,8 @@ export async function profileUnits(opts: {
   }
   if (summary.measured > 0) {
     const check = await confirmOverhead(store, measureOverhead);
-    if (check) summary.overheadMs = store.overhead!.median;
-    if (check?.rebased) summary.overheadRebasedFromMs = check.firstMs;
+    if (check?.rebased) opts.onWarning?.(rebaseMessage(check));
+    summary.overheadMs = store.overhead!.median;
   }
   store.close(); // the LUT file alone holds every unit now (after a failure the journal beside it does)
   return summary;

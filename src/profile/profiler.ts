@@ -22,7 +22,7 @@ import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../d
 import { opModel, overheadModel } from '../../export/model.js';
 import type { LutEntry, LutOwnLayout } from '../../lut/format.js';
 import { entryFromRounds } from '../../lut/entry.js';
-import { confirmOverhead } from '../../lut/overhead.js';
+import { confirmOverhead, rebaseMessage } from '../../lut/overhead.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
@@ -267,7 +267,7 @@ async function profileWith(
   else partial.close();
   if (!summary.interrupted && summary.measured > 0) {
     const check = await confirmOverhead(store, measureOverhead);
-    if (check?.rebased) (options.onWarning ?? options.onNoise)?.(`per-session overhead measured again at the end: ${check.againMs.toFixed(4)} ms against ${check.firstMs.toFixed(4)} ms at the start; the LUT keeps the lower figure and every entry's net time is recomputed with it`);
+    if (check?.rebased) (options.onWarning ?? options.onNoise)?.(rebaseMessage(check));
   }
   return { device: info, lutPath, lutId: store.id!, overheadMs: store.overhead!.median, summary, nets: netResults, netsSkipped };
 }

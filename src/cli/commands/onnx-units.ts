@@ -61,6 +61,7 @@ async function measure(a: OnnxArgs, lutPath: string, todo: OnnxPlan[]) {
         if (t !== total) progress.setTotal((total = t)); // with the NCHWc reorders the units' models run alone
         progress.update(done, `${key} ${m !== undefined ? ms(m) + ' ms' : ''}`);
       },
+      onWarning: (message) => log(message),
     });
   } finally {
     progress.stop();
