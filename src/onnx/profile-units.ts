@@ -12,7 +12,7 @@ import { entryFromRounds } from '../../lut/entry.js';
 import { confirmOverhead, rebaseMessage } from '../../lut/overhead.js';
 import { unitModel } from './extract.js';
 import type { LutUnit } from '../../lut/format.js';
-import { layoutModel, ownLayout, type LayoutUnit } from './layout.js';
+import { layoutModel, layoutRecord, nchwcBlockSize, ownLayout, staleLayoutEntry, type LayoutUnit } from './layout.js';
 import { ortVersion } from './partition.js';
 import type { OnnxPlan } from './plan.js';
 
@@ -53,17 +53,26 @@ export async function profileUnits(opts: {
   // a unit's one-unit model runs alone, which its figure includes and the prediction takes out again).
   const todo = new Map<string, Item>();
   let reused = 0;
-  const version = opts.plans.some((p) => p.nchwc) ? await ortVersion() : '';
+  const nchwc = opts.plans.some((p) => p.nchwc);
+  const version = nchwc ? await ortVersion() : '';
+  const block = nchwc ? await nchwcBlockSize() : 0;
   const addLayout = (l: LayoutUnit) => {
     if (todo.has(l.key)) return;
-    if (store.has(l.key)) reused++;
-    else todo.set(l.key, { key: l.key, record: { ops: [l.op], inputs: [l.shape], outputs: [] }, build: async () => ({ key: l.key, ops: [], ...(await layoutModel(l)) }) });
+    const known = store.get(l.key);
+    // An entry that holds an output copy its units do not pay (staleLayoutEntry) is measured again.
+    if (known && !staleLayoutEntry({ device: info }, l.key, known)) reused++;
+    else todo.set(l.key, { key: l.key, record: layoutRecord(l, block), build: async () => ({ key: l.key, ops: [], ...(await layoutModel(l)) }) });
   };
   for (const plan of opts.plans) {
     store.addSpace(`onnx:${plan.graph.file.split('/').pop()}@${plan.graph.inputs.map((i) => i.shape.join('x')).join(',')}`);
     for (const u of plan.units) {
       if (todo.has(u.key)) continue;
-      if (store.has(u.key)) {
+      const had = store.get(u.key);
+      const stale = (had?.unit?.layout ?? []).some((k) => {
+        const e = store.get(k);
+        return e !== undefined && staleLayoutEntry({ device: info }, k, e);
+      });
+      if (had && !stale) {
         reused++;
         continue;
       }
@@ -78,6 +87,11 @@ export async function profileUnits(opts: {
         }
       }
       layout.forEach(addLayout);
+      if (had) {
+        // The unit's own figure stands; only the reorders it names are measured again.
+        reused++;
+        continue;
+      }
       todo.set(u.key, {
         key: u.key,
         unsupported: u.unsupported,
@@ -104,8 +118,10 @@ export async function profileUnits(opts: {
   const models = new Map<string, ModelUnderTest>();
   const taken = new Map<string, readonly RoundRecord[]>();
   const cannotLoad = new Set<string>();
+  // Keys measured by this run (a stale entry being measured again is in the store already).
+  const completed = new Set<string>();
   for (;;) {
-    const left = items.filter((it) => !store.has(it.key) && !cannotLoad.has(it.key));
+    const left = items.filter((it) => !completed.has(it.key) && !cannotLoad.has(it.key));
     if (!left.length) break;
     let current = '';
     try {
@@ -120,6 +136,7 @@ export async function profileUnits(opts: {
         },
         onRound: ({ key }, rounds) => taken.set(key, [...rounds]),
         onComplete: ({ key, record }, result) => {
+          completed.add(key);
           store.put(key, { ...entryFromRounds(result, overhead.median), unit: record });
           models.delete(key);
           summary.measured++;

@@ -46,6 +46,21 @@ describe('predicting an ONNX file from its units', () => {
       expect(s.measured).toBe(new Set(plan.units.map((u) => u.key)).size + reorders.size);
       const again = await profileUnits({ device, plans: [plan], protocol: PROTOCOL, lutPath });
       expect(again.measured).toBe(0);
+      // ReorderInput entries timed before their model declared its output (copied out every run, which no unit
+      // pays) are stale in a LUT of kept outputs: the prediction does not subtract them, and profiling the same
+      // file measures exactly them again.
+      const old = readLut(lutPath);
+      expect(old.device.options.outputs).toBe('sliced');
+      const inputs = [...reorders].filter((k) => k.includes('ReorderInput'));
+      expect(inputs.length).toBeGreaterThan(0);
+      for (const k of inputs) old.entries[k].unit = { ...old.entries[k].unit!, outputs: [] };
+      writeLut(lutPath, old);
+      const stale = predictOnnx(readLut(lutPath), plan);
+      expect(stale.layout.corrected).toBe(false);
+      expect(stale.layout.note).toMatch(/ReorderInput entr.*copied out/);
+      const healed = await profileUnits({ device, plans: [plan], protocol: PROTOCOL, lutPath });
+      expect(healed.measured).toBe(inputs.length);
+      for (const k of inputs) expect(readLut(lutPath).entries[k].unit!.outputs[0]).toHaveLength(4);
     } finally {
       await device.dispose();
     }
