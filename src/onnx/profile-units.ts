@@ -182,7 +182,7 @@ export async function profileUnits(opts: {
     summary.overheadMs = overheadInRounds.median;
     if (Math.abs(overheadInRounds.median - alone) > 0.1 * alone)
       opts.onWarning?.(
-        `per-session overhead timed in the units' passes: ${overheadInRounds.median.toFixed(4)} ms, against ${alone.toFixed(4)} ms timed alone before them; the LUT keeps the first and every entry's net time is recomputed with it`,
+        `per-session overhead timed in the units' passes: ${overheadInRounds.median.toFixed(4)} ms, against ${alone.toFixed(4)} ms timed alone before them; the LUT keeps the figure from the passes and every entry's net time is recomputed with it`,
       );
   }
   store.close(); // the LUT file alone holds every unit now (after a failure the journal beside it does)
