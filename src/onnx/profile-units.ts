@@ -121,8 +121,8 @@ export async function profileUnits(opts: {
   }
   // The overhead model is timed in the same shuffled passes as the units, so that the per-run cost subtracted
   // from each unit is measured in the state the units were (the runtime's code warm, the same load), not
-  // alone at the start of the process: there it came out 4–8 µs above the cheapest units on wasm (13–17 µs
-  // against 8–9.5 µs in every quiet run; in one process, in the same passes, it is below them), and each of a
+  // alone at the start of the process: there it came out 4–15 µs above the cheapest units on wasm (12.9–25 µs
+  // against 8.1–9.9 µs in every quiet run of ONNX units or 32-px cells; in one process, in the same passes, it is below them), and each of a
   // file's 50–170 units lost that much (docs/benchmarks.md, "Issue 17, fifth pass").
   if (items.length) items.push({ key: OVERHEAD_ITEM, record: { ops: [], inputs: [], outputs: [] }, build: async () => overheadUnderTest });
   let overheadInRounds: LatencyStats | undefined;
