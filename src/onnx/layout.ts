@@ -124,7 +124,7 @@ export function layoutRecord(u: LayoutUnit, block: number): LutUnit {
  * subtract it.
  */
 export function staleLayoutEntry(lut: Pick<Lut, 'device'>, key: string, entry: LutEntry): boolean {
-  return key.includes(`${NCHWC_DOMAIN}.ReorderInput:`) && lut.device.options.outputs === 'sliced' && !entry.unit?.outputs.length;
+  return key.includes(`${NCHWC_DOMAIN}.ReorderInput:`) && lut.device?.options?.outputs === 'sliced' && !entry.unit?.outputs.length;
 }
 
 /** A layout unit as a one-node model (the blocked side padded to this machine's channel block). */
