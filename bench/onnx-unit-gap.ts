@@ -15,12 +15,13 @@
  * (each unit less its own reorders, plus the file's reorders: src/onnx/layout.ts). With --cold, the overhead
  * model is first timed in a fresh runtime, as a LUT's first measurement is.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import yargs from 'yargs';
 import { errorPct } from '../src/core/agreement.js';
 import { Rng } from '../src/core/rng.js';
 import { unitModel } from '../src/onnx/extract.js';
-import { layoutModel, ownLayout } from '../src/onnx/layout.js';
+import { layoutModel, ownLayout, type LayoutUnit } from '../src/onnx/layout.js';
 import { ortVersion, renamedModelBytes } from '../src/onnx/partition.js';
 import { partitionRuleFor, planOnnx, type OnnxPlan } from '../src/onnx/plan.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
@@ -29,8 +30,6 @@ import { networkModel, overheadModel } from '../export/model.js';
 import { ortCpuSessionOptions } from '../devices/ort-cpu/index.js';
 import { slicedOutputs } from '../devices/ort-outputs.js';
 import { randomFeeds, type Float32TensorCtor } from '../devices/ort-wasm/feeds.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 
 const args = await yargs(process.argv.slice(2))
   .option('device', { choices: ['cpu', 'wasm'] as const, default: 'wasm' as const })
@@ -132,6 +131,10 @@ for (let i = 0; i < args.count; i++) {
   files.push({ name: `mbv2 random #${i}`, file: f });
 }
 
+const openLayout = async (l: LayoutUnit) => {
+  const m = await layoutModel(l);
+  return open(l.key, 'layout', m.onnx, m.inputs);
+};
 const rule = partitionRuleFor(args.device);
 const version = await ortVersion();
 const items = new Map<string, Item>([['overhead', overhead]]);
@@ -146,10 +149,10 @@ for (const f of files) {
     if (plan.nchwc) {
       const ls = await ownLayout(m.onnx, plan.level, (t) => plan.graph.tensors.get(t)?.shape, version);
       own.set(u.key, ls.map((l) => l.key));
-      for (const l of ls) if (!items.has(l.key)) items.set(l.key, await open(l.key, 'layout', (await layoutModel(l)).onnx, (await layoutModel(l)).inputs));
+      for (const l of ls) if (!items.has(l.key)) items.set(l.key, await openLayout(l));
     }
   }
-  for (const l of plan.layout) if (!items.has(l.key)) items.set(l.key, await open(l.key, 'layout', (await layoutModel(l)).onnx, (await layoutModel(l)).inputs));
+  for (const l of plan.layout) if (!items.has(l.key)) items.set(l.key, await openLayout(l));
   const file = await open(`file:${f.name}`, 'file', renamedModelBytes(plan.graph), plan.graph.inputs);
   items.set(file.key, file);
   plans.push({ name: f.name, plan, file, own });
