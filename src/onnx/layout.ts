@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
+import type { Lut, LutEntry, LutUnit } from '../../lut/format.js';
 import { cacheDir, isReorder, ortOptimizedModelNodes, type OptimizedNode, type OptLevel } from './partition.js';
 
 const { onnx } = onnxProto;
@@ -104,12 +105,36 @@ function layoutModelBytes(opType: 'ReorderInput' | 'ReorderOutput', inShape: num
   return onnx.ModelProto.encode(model).finish();
 }
 
+/** A layout unit's blocked (NCHWc) side on a machine whose channel block is `block`: [N, C padded to the block, H, W]. */
+export function blockedShape(u: Pick<LayoutUnit, 'shape' | 'attrs'>, block: number): number[] {
+  const [n, c, h, w] = u.attrs.channels_last ? [u.shape[0], u.shape[3], u.shape[1], u.shape[2]] : u.shape;
+  return [n, Math.ceil((u.attrs.channels ?? c) / block) * block, h, w];
+}
+
+/** What a layout unit's LUT entry records: its op, its plain-layout shape and the shape of its model's output. */
+export function layoutRecord(u: LayoutUnit, block: number): LutUnit {
+  return { ops: [u.op], inputs: [u.shape], outputs: [u.op.endsWith('ReorderInput') ? blockedShape(u, block) : u.shape] };
+}
+
+/**
+ * Whether a LUT's layout entry holds a copy no unit pays: a ReorderInput timed before its model declared its
+ * output's shape had that output copied out to JavaScript on every run even where the device keeps outputs in
+ * the session (outputs=sliced), up to 3× the reorder itself (docs/benchmarks.md, "Issue 17, fifth pass").
+ * Such an entry records no output shape; nas profile --onnx measures it again, and a prediction does not
+ * subtract it.
+ */
+export function staleLayoutEntry(lut: Pick<Lut, 'device'>, key: string, entry: LutEntry): boolean {
+  return key.includes(`${NCHWC_DOMAIN}.ReorderInput:`) && lut.device?.options?.outputs === 'sliced' && !entry.unit?.outputs.length;
+}
+
 /** A layout unit as a one-node model (the blocked side padded to this machine's channel block). */
 export async function layoutModel(u: LayoutUnit): Promise<{ onnx: Uint8Array; inputs: { name: string; shape: number[] }[] }> {
-  if (u.op.endsWith('ReorderInput')) return { onnx: layoutModelBytes('ReorderInput', u.shape, u.attrs, undefined), inputs: [{ name: 'x', shape: u.shape }] };
-  const block = await nchwcBlockSize();
-  const [n, h, w] = u.attrs.channels_last ? [u.shape[0], u.shape[1], u.shape[2]] : [u.shape[0], u.shape[2], u.shape[3]];
-  const blocked = [n, Math.ceil(u.attrs.channels / block) * block, h, w];
+  const blocked = blockedShape(u, await nchwcBlockSize());
+  // Both directions declare their output's shape, so that a device timing with outputs=sliced
+  // (devices/ort-outputs.ts) keeps the output inside the session as it keeps a unit's: a ReorderInput whose
+  // blocked output had no declared shape was copied out to JavaScript on every run, which a unit's own
+  // ReorderInput never is (measured: docs/benchmarks.md, "Issue 17, fifth pass").
+  if (u.op.endsWith('ReorderInput')) return { onnx: layoutModelBytes('ReorderInput', u.shape, u.attrs, blocked), inputs: [{ name: 'x', shape: u.shape }] };
   return { onnx: layoutModelBytes('ReorderOutput', blocked, u.attrs, u.shape), inputs: [{ name: 'x', shape: blocked }] };
 }
 

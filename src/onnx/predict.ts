@@ -9,6 +9,7 @@ import type { Lut, LutEntry } from '../../lut/format.js';
 import type { OnnxPlan } from './plan.js';
 import { inFileMs, planWeightBytes } from './in-file.js';
 import { onnxMetrics, type OnnxMetrics } from './primitives.js';
+import { staleLayoutEntry } from './layout.js';
 
 export interface UnitPrediction {
   key: string;
@@ -86,7 +87,10 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean }
   // The layout is corrected only where every unit's entry says which reorders its figure includes.
   const entries = plan.units.map((u) => lookup(u.key, u.unsupported));
   const unrecorded = entries.filter((e) => e && !e.unit?.layout).length;
-  const corrected = plan.nchwc && unrecorded === 0;
+  // …and none of those reorders (nor the file's) holds an output copy that no unit pays (staleLayoutEntry).
+  const layoutKeys = new Set([...entries.flatMap((e) => e?.unit?.layout ?? []), ...plan.layout.map((l) => l.key)]);
+  const stale = plan.nchwc ? [...layoutKeys].filter((k) => Object.hasOwn(lut.entries, k) && staleLayoutEntry(lut, k, lut.entries[k])).length : 0;
+  const corrected = plan.nchwc && unrecorded === 0 && stale === 0;
   let ownMs = 0;
   let fileMs = 0;
   const inFile = opts.inFile !== false ? lut.inFile : undefined;
@@ -133,11 +137,13 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean }
   if (missing.size) throw new MissingUnitsError(lut, [...missing.values()]);
   const note = !plan.nchwc
     ? undefined
-    : !corrected
+    : unrecorded
       ? `${unrecorded} unit entr${unrecorded === 1 ? 'y predates' : 'ies predate'} the record of the NCHWc reorders a unit pays alone: layout not corrected (re-measure with nas profile --onnx … --force)`
-      : plan.layoutUnknown.length
-        ? `${plan.layoutUnknown.length} reorder(s) of the file have no inferred shape and are not counted: ${plan.layoutUnknown.slice(0, 3).join(', ')}`
-        : undefined;
+      : stale
+        ? `${stale} ReorderInput entr${stale === 1 ? 'y was' : 'ies were'} timed with its output copied out every run, which no unit pays: layout not corrected (nas profile --onnx … on the same LUT measures them again)`
+        : plan.layoutUnknown.length
+          ? `${plan.layoutUnknown.length} reorder(s) of the file have no inferred shape and are not counted: ${plan.layoutUnknown.slice(0, 3).join(', ')}`
+          : undefined;
   for (const u of units) u.share = ms > 0 ? u.ms / ms : 0;
   units.sort((a, b) => b.ms - a.ms);
   const hw = Math.sqrt(ciVariance);

@@ -4,15 +4,14 @@
  * harness and device as every op. Resumable like the op profiler: the store writes after every entry.
  */
 import { measureInRounds, measureModel, timeRound, type RoundRecord } from '../../devices/rounds.js';
-import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
+import type { Device, DeviceInfo, LatencyStats, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { overheadModel } from '../../export/model.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { entryFromRounds } from '../../lut/entry.js';
-import { confirmOverhead, rebaseMessage } from '../../lut/overhead.js';
 import { unitModel } from './extract.js';
 import type { LutUnit } from '../../lut/format.js';
-import { layoutModel, ownLayout, type LayoutUnit } from './layout.js';
+import { layoutModel, layoutRecord, nchwcBlockSize, ownLayout, staleLayoutEntry, type LayoutUnit } from './layout.js';
 import { ortVersion } from './partition.js';
 import type { OnnxPlan } from './plan.js';
 
@@ -30,8 +29,14 @@ export interface UnitProfileSummary {
   skipped: { key: string; reason: string }[];
   device: DeviceInfo;
   lutId: string;
+  /** The overhead the LUT holds: timed in the same passes as the units when this run measured any. */
   overheadMs: number;
+  /** The overhead as first timed alone, before the units (or the LUT's, when it had one). */
+  overheadAloneMs: number;
 }
+
+/** The item under which the overhead model takes part in the units' rounds (never stored as an entry). */
+const OVERHEAD_ITEM = '\u0000overhead';
 
 export async function profileUnits(opts: {
   device: Device;
@@ -41,29 +46,40 @@ export async function profileUnits(opts: {
   force?: boolean;
   seed?: number;
   onProgress?: (done: number, total: number, key: string, ms?: number) => void;
-  /** Said when the run replaced its overhead with a lower end-of-run figure (lut/overhead.ts). */
+  /** Said when the overhead timed in the units' passes differs by more than 10% from the one timed alone at the start. */
   onWarning?: (message: string) => void;
 }): Promise<UnitProfileSummary> {
   const info = await opts.device.init();
   const store = LutStore.open(opts.lutPath, info, opts.protocol, { force: opts.force });
-  const measureOverhead = async () => (await measureModel(opts.device, overheadModel([1, 1, 1, 1]), opts.protocol)).stats;
-  if (!store.overhead) store.setOverhead(await measureOverhead());
+  const overheadUnderTest = overheadModel([1, 1, 1, 1]);
+  // A first figure, so that every entry can be stored with its net as soon as it is measured; the overhead
+  // is timed again in the units' own passes below, and that figure is the one the LUT keeps.
+  if (!store.overhead) store.setOverhead((await measureModel(opts.device, overheadUnderTest, opts.protocol)).stats);
   const overhead = store.overhead!;
   // What to measure: every unit the LUT lacks, and on an NCHWc partition every reorder (the file's, and those
   // a unit's one-unit model runs alone, which its figure includes and the prediction takes out again).
   const todo = new Map<string, Item>();
   let reused = 0;
-  const version = opts.plans.some((p) => p.nchwc) ? await ortVersion() : '';
+  const nchwc = opts.plans.some((p) => p.nchwc);
+  const version = nchwc ? await ortVersion() : '';
+  const block = nchwc ? await nchwcBlockSize() : 0;
   const addLayout = (l: LayoutUnit) => {
     if (todo.has(l.key)) return;
-    if (store.has(l.key)) reused++;
-    else todo.set(l.key, { key: l.key, record: { ops: [l.op], inputs: [l.shape], outputs: [] }, build: async () => ({ key: l.key, ops: [], ...(await layoutModel(l)) }) });
+    const known = store.get(l.key);
+    // An entry that holds an output copy its units do not pay (staleLayoutEntry) is measured again.
+    if (known && !staleLayoutEntry({ device: info }, l.key, known)) reused++;
+    else todo.set(l.key, { key: l.key, record: layoutRecord(l, block), build: async () => ({ key: l.key, ops: [], ...(await layoutModel(l)) }) });
   };
   for (const plan of opts.plans) {
     store.addSpace(`onnx:${plan.graph.file.split('/').pop()}@${plan.graph.inputs.map((i) => i.shape.join('x')).join(',')}`);
     for (const u of plan.units) {
       if (todo.has(u.key)) continue;
-      if (store.has(u.key)) {
+      const had = store.get(u.key);
+      const stale = (had?.unit?.layout ?? []).some((k) => {
+        const e = store.get(k);
+        return e !== undefined && staleLayoutEntry({ device: info }, k, e);
+      });
+      if (had && !stale) {
         reused++;
         continue;
       }
@@ -78,6 +94,11 @@ export async function profileUnits(opts: {
         }
       }
       layout.forEach(addLayout);
+      if (had) {
+        // The unit's own figure stands; only the reorders it names are measured again.
+        reused++;
+        continue;
+      }
       todo.set(u.key, {
         key: u.key,
         unsupported: u.unsupported,
@@ -87,7 +108,7 @@ export async function profileUnits(opts: {
     }
     if (plan.nchwc) plan.layout.forEach(addLayout);
   }
-  const summary: UnitProfileSummary = { measured: 0, reused, skipped: [], device: info, lutId: store.id!, overheadMs: overhead.median };
+  const summary: UnitProfileSummary = { measured: 0, reused, skipped: [], device: info, lutId: store.id!, overheadMs: overhead.median, overheadAloneMs: overhead.median };
   let done = 0;
   const items: Item[] = [];
   for (const it of todo.values()) {
@@ -98,14 +119,23 @@ export async function profileUnits(opts: {
       store.markUnsupported(it.key, it.unsupported);
     }
   }
+  // The overhead model is timed in the same shuffled passes as the units, so that the per-run cost subtracted
+  // from each unit is measured in the state the units were (the runtime's code warm, the same load), not
+  // alone at the start of the process: there it came out 4–15 µs above the cheapest units on wasm (12.9–25 µs
+  // against 8.1–9.9 µs in every quiet run of ONNX units or 32-px cells; in one process, in the same passes, it is below them), and each of a
+  // file's 50–170 units lost that much (docs/benchmarks.md, "Issue 17, fifth pass").
+  if (items.length) items.push({ key: OVERHEAD_ITEM, record: { ops: [], inputs: [], outputs: [] }, build: async () => overheadUnderTest });
+  let overheadInRounds: LatencyStats | undefined;
   // Units are timed in rounds like ops (devices/rounds.ts: shuffled passes, the protocol's estimator). A unit
   // the device cannot load is recorded as unsupported (the prediction then names it) and the others go on
   // with the rounds they already have; anything else stops the run.
   const models = new Map<string, ModelUnderTest>();
   const taken = new Map<string, readonly RoundRecord[]>();
   const cannotLoad = new Set<string>();
+  // Keys measured by this run (a stale entry being measured again is in the store already).
+  const completed = new Set<string>();
   for (;;) {
-    const left = items.filter((it) => !store.has(it.key) && !cannotLoad.has(it.key));
+    const left = items.filter((it) => !completed.has(it.key) && !cannotLoad.has(it.key));
     if (!left.length) break;
     let current = '';
     try {
@@ -120,6 +150,11 @@ export async function profileUnits(opts: {
         },
         onRound: ({ key }, rounds) => taken.set(key, [...rounds]),
         onComplete: ({ key, record }, result) => {
+          completed.add(key);
+          if (key === OVERHEAD_ITEM) {
+            overheadInRounds = result.stats;
+            return;
+          }
           store.put(key, { ...entryFromRounds(result, overhead.median), unit: record });
           models.delete(key);
           summary.measured++;
@@ -141,10 +176,14 @@ export async function profileUnits(opts: {
       });
     }
   }
-  if (summary.measured > 0) {
-    const check = await confirmOverhead(store, measureOverhead);
-    if (check?.rebased) opts.onWarning?.(rebaseMessage(check));
-    summary.overheadMs = store.overhead!.median;
+  if (summary.measured > 0 && overheadInRounds) {
+    const alone = store.overhead!.median;
+    store.rebaseOverhead(overheadInRounds);
+    summary.overheadMs = overheadInRounds.median;
+    if (Math.abs(overheadInRounds.median - alone) > 0.1 * alone)
+      opts.onWarning?.(
+        `per-session overhead timed in the units' passes: ${overheadInRounds.median.toFixed(4)} ms, against ${alone.toFixed(4)} ms timed alone before them; the LUT keeps the figure from the passes and every entry's net time is recomputed with it`,
+      );
   }
   store.close(); // the LUT file alone holds every unit now (after a failure the journal beside it does)
   return summary;

@@ -8,7 +8,8 @@ import type { Lut, LutEntry } from '../../lut/format.js';
 import { UNIT_KEY_PATTERN } from '../../src/core/keys.js';
 import { Rng } from '../../src/core/rng.js';
 import { unitModel } from '../../src/onnx/extract.js';
-import { layoutModel, layoutUnit, nchwcBlockSize, ownLayout, type LayoutUnit } from '../../src/onnx/layout.js';
+import { layoutModel, layoutRecord, layoutUnit, nchwcBlockSize, ownLayout, type LayoutUnit } from '../../src/onnx/layout.js';
+import { slicedOutputs } from '../../devices/ort-outputs.js';
 import { ortOptimizedModelNodes, ortVersion } from '../../src/onnx/partition.js';
 import { planOnnx, type OnnxPlan } from '../../src/onnx/plan.js';
 import { predictOnnx } from '../../src/onnx/predict.js';
@@ -63,7 +64,7 @@ describe('NCHWc layout kernels as units (ort-cpu)', () => {
       for (const l of layout) entries[l.key] = entry(reorderMs, { ops: [l.op], inputs: [l.shape], outputs: [] });
     }
     for (const l of plan.layout) entries[l.key] = entry(reorderMs, { ops: [l.op], inputs: [l.shape], outputs: [] });
-    const lut = { id: 'test', overhead: stats(0.02), entries } as unknown as Lut;
+    const lut = { id: 'test', device: { options: {} }, overhead: stats(0.02), entries } as unknown as Lut;
     const p = predictOnnx(lut, plan);
     expect(p.layout.corrected).toBe(true);
     expect(p.ms).toBeCloseTo(0.02 + 0.01 * plan.units.length + reorderMs * plan.layout.length, 12);
@@ -75,6 +76,19 @@ describe('NCHWc layout kernels as units (ort-cpu)', () => {
     expect(q.layout.corrected).toBe(false);
     expect(q.layout.note).toMatch(/predate/);
     expect(q.ms).toBeCloseTo(0.02 + plan.units.reduce((t, u) => t + entries[u.key].net, 0), 12);
+    // A LUT whose units keep their outputs (outputs=sliced) but whose ReorderInput entries were timed before
+    // their model declared its output (so copied it out every run) predicts the plain sum and says why;
+    // entries that record their output shape (layoutRecord) are corrected.
+    const sliced = { ...lut, device: { options: { outputs: 'sliced' } } } as unknown as Lut;
+    const inputs = Object.keys(entries).filter((k) => k.includes('ReorderInput'));
+    expect(inputs.length).toBeGreaterThan(0);
+    const s = predictOnnx(sliced, plan);
+    expect(s.layout.corrected).toBe(false);
+    expect(s.layout.note).toMatch(new RegExp(`${inputs.length} ReorderInput entr.*copied out`));
+    expect(s.ms).toBeCloseTo(q.ms, 12);
+    const block = await nchwcBlockSize();
+    const recorded = Object.fromEntries(Object.entries(entries).map(([k, e]) => [k, k.includes('ReorderInput') ? { ...e, unit: { ...e.unit!, outputs: [[1, block, 1, 1]] } } : e]));
+    expect(predictOnnx({ ...sliced, entries: recorded } as Lut, plan).ms).toBeCloseTo(p.ms, 12);
     // Without NCHWc (wasm, webgpu…) nothing is corrected and no note is given.
     const flat = predictOnnx(lut, { ...plan, nchwc: false, layout: [] });
     expect(flat.layout).toEqual({ corrected: false, fileKernels: 0, fileMs: 0, ownMs: 0 });
@@ -99,6 +113,16 @@ describe('NCHWc layout kernels as units (ort-cpu)', () => {
       const out = Object.values(await s.run({ x: new ort.Tensor('float32', new Float32Array(shape.reduce((x, y) => x * y, 1)), shape) }))[0];
       await s.release();
       expect(out.dims).toEqual(u.op.endsWith('ReorderInput') ? [1, Math.ceil(40 / block) * block, 8, 8] : [1, 40, 8, 8]);
+      // Both declare the output's shape (what layoutRecord stores), so a device with outputs=sliced keeps the
+      // output in the session and returns one element of it, as it does for every unit.
+      expect(layoutRecord(u, block).outputs).toEqual([[...out.dims]]);
+      const t = await ort.InferenceSession.create(await slicedOutputs(m.onnx), { intraOpNumThreads: 1 });
+      const first = Object.values(await t.run({ x: new ort.Tensor('float32', new Float32Array(shape.reduce((x, y) => x * y, 1)), shape) }))[0];
+      await t.release();
+      expect(first.dims).toEqual([1, 1, 1, 1]);
     }
+    // channels_last: NHWC in, the same blocked NCHWc out.
+    const nhwc = layoutUnit('ReorderInput', [1, 8, 8, 40], { channels_last: 1 });
+    expect(layoutRecord(nhwc, block).outputs).toEqual([[1, Math.ceil(40 / block) * block, 8, 8]]);
   });
 });
