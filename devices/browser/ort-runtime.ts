@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
 import { enumOption, numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
+import { outputsOption, timedBytes, type OutputMode } from '../ort-outputs.js';
 import type { OpInstance } from '../../src/core/ops.js';
 import { inferShapes } from '../../src/core/graph/index.js';
 import { lowerInstance } from '../../src/core/lower/index.js';
@@ -41,6 +42,8 @@ export interface OrtPageOptions {
   preferredLayout: 'NHWC' | 'NCHW';
   /** A folder holding onnxruntime-web's dist files (another version, a local build); default: node_modules. */
   ortDir?: string;
+  /** 'sliced': each output read by a one-element Slice and kept inside the session (devices/ort-outputs.ts); 'full': the model as it is. */
+  outputs: OutputMode;
 }
 
 export function parseOrtPageOptions(device: string, ep: 'webgpu' | 'wasm', options: DeviceOptions): OrtPageOptions {
@@ -54,6 +57,7 @@ export function parseOrtPageOptions(device: string, ep: 'webgpu' | 'wasm', optio
     timing: ep === 'webgpu' ? enumOption(device, options, 'timing', TIMINGS, 'auto') : 'wall',
     preferredLayout: ep === 'webgpu' ? enumOption(device, options, 'preferredLayout', ['NHWC', 'NCHW'] as const, 'NHWC') : 'NHWC',
     ortDir: options.ortDir === undefined || options.ortDir === '' ? undefined : String(options.ortDir),
+    outputs: outputsOption(device, options),
   };
   if (o.timing === 'gpu' && o.bundle !== 'all')
     throw new UserError(`device '${device}': timing=gpu needs bundle=all`, {
@@ -123,6 +127,7 @@ export class OrtPageRuntime implements PageRuntime {
       graphOptimizationLevel: o.graphOptimizationLevel,
       browser: info.browserVersion || info.userAgent,
       crossOriginIsolated: info.crossOriginIsolated,
+      outputs: o.outputs,
     };
     let adapter: AdapterInfo | undefined;
     if (o.ep === 'webgpu' && info.adapter) {
@@ -181,8 +186,8 @@ export class OrtPageRuntime implements PageRuntime {
     return ortWebSupports(this.device, this.o.ep, ORT_BUNDLES[this.o.bundle], inst);
   }
 
-  openArgs(model: ModelUnderTest, inputs: PageInput[], blob: (bytes: Uint8Array) => string): unknown {
-    return { modelUrl: blob(model.onnx), inputs };
+  async openArgs(model: ModelUnderTest, inputs: PageInput[], blob: (bytes: Uint8Array) => string): Promise<unknown> {
+    return { modelUrl: blob(await timedBytes(model.onnx, this.o.outputs)), inputs };
   }
 }
 
