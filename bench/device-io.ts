@@ -2,10 +2,10 @@
  * What a device pays per run for a model's inputs and outputs: the same models timed by one device under
  * option variants (e.g. outputs=full against outputs=sliced, or webgpu-native's inputs=cpu against
  * inputs=gpu-buffer), each variant its own device instance, alternated in a shuffled order over several
- * rounds so drift and neighbours hit all variants alike. The models are a ladder of 1×1 convs at growing
- * resolutions, output-heavy (16 → 64 channels) and input-heavy (64 → 16), plus the overhead model (one
- * Identity) at the largest input: the figures are what a LUT entry of each would get (device.time, the
- * device's own harness). Prints per model and variant the median of the round medians and the median over
+ * rounds so drift and neighbours hit all variants alike. The models (--models) are ladders at growing
+ * resolutions of 1×1 convs, output-heavy (conv16-64: 16 → 64 channels) and input-heavy (conv64-16), and of
+ * the overhead model (identity: one Identity of 64 channels, the model whose run is its I/O and dispatch
+ * only): the figures are what a LUT entry of each would get (device.time, the device's own harness). Prints per model and variant the median of the round medians and the median over
  * rounds of (variant / first variant). Asserts nothing.
  *
  *   node --import tsx bench/device-io.ts --device webgpu-native --set timing=wall --variants inputs=cpu inputs=gpu-buffer
@@ -25,8 +25,10 @@ const args = await yargs(process.argv.slice(2))
   .option('variants', { type: 'array', string: true, demandOption: true, describe: 'one key=value[,key=value] per variant; the first is the baseline' })
   .option('set', { type: 'array', string: true, default: [] as string[], describe: 'options every variant gets (key=value)' })
   .option('resolutions', { type: 'string', default: '14,28,56,112' })
+  .option('models', { type: 'string', default: 'identity,conv16-64,conv64-16' })
   .option('rounds', { type: 'number', default: 5 })
   .option('max-time-ms', { type: 'number', default: 600, describe: 'per model and round' })
+  .option('min-repeats', { type: 'number', default: 20 })
   .option('seed', { type: 'number', default: 0 })
   .strict()
   .parse();
@@ -48,21 +50,22 @@ const median = (xs: number[]) => {
 
 const common = parseKv(args.set);
 const variants = args.variants.map((v) => ({ name: v, options: { ...common, ...parseKv([v]) } }));
-const protocol: TimingProtocol = { warmup: 5, minRepeats: 20, maxRepeats: 2000, maxTimeMs: args.maxTimeMs, targetCI: 0.02 };
+const protocol: TimingProtocol = { warmup: 5, minRepeats: args.minRepeats, maxRepeats: 2000, maxTimeMs: args.maxTimeMs, targetCI: 0.02 };
 
 const models: { label: string; bytesIn: number; bytesOut: number; model: ModelUnderTest }[] = [];
 const resolutions = args.resolutions.split(',').map(Number);
-for (const [cin, cout] of [
-  [16, 64],
-  [64, 16],
-] as const)
+for (const kind of args.models.split(','))
   for (const r of resolutions) {
+    if (kind === 'identity') {
+      models.push({ label: `Identity 64ch @${r}`, bytesIn: 4 * 64 * r * r, bytesOut: 4 * 64 * r * r, model: overheadModel([1, 64, r, r]) });
+      continue;
+    }
+    const m = /^conv(\d+)-(\d+)$/.exec(kind);
+    if (!m) throw new Error(`--models: unknown '${kind}' (identity, convCIN-COUT)`);
+    const [cin, cout] = [Number(m[1]), Number(m[2])];
     const inst = instance({ kind: 'conv', cout, k: 1, stride: 1, groups: 1, dilation: 1, act: 'none' }, [1, cin, r, r]);
     models.push({ label: `conv1x1 ${cin}→${cout} @${r}`, bytesIn: 4 * cin * r * r, bytesOut: 4 * cout * r * r, model: opModel(inst) });
   }
-const last = resolutions[resolutions.length - 1];
-const big = [1, 64, last, last] as const;
-models.push({ label: `overhead (Identity) ${big.join('x')}`, bytesIn: 4 * big.reduce((a, b) => a * b, 1), bytesOut: 4 * big.reduce((a, b) => a * b, 1), model: overheadModel(big) });
 
 const devices: Device[] = [];
 console.log(`${args.device}, variants ${variants.map((v) => v.name).join(' | ')}, common options ${JSON.stringify(common)}; ${args.rounds} rounds; load average ${loadavg()} at ${new Date().toISOString()}`);

@@ -24,8 +24,13 @@ import type { DeviceOptions } from './types.js';
 export const OUTPUT_MODES = ['sliced', 'full'] as const;
 export type OutputMode = (typeof OUTPUT_MODES)[number];
 
-/** The `outputs` option every session-per-model onnxruntime device reads (default sliced). */
-export const outputsOption = (device: string, options: DeviceOptions): OutputMode => enumOption(device, options, 'outputs', OUTPUT_MODES, 'sliced');
+/**
+ * The `outputs` option every onnxruntime device that returns outputs to JavaScript reads: default sliced, except
+ * where the outputs already stay on the GPU (onnxruntime-web's WebGPU EP with gpu-buffer outputs: 'full' reads
+ * nothing back, and a Slice would only add a dispatch; docs/devices.md).
+ */
+export const outputsOption = (device: string, options: DeviceOptions, fallback: OutputMode = 'sliced'): OutputMode =>
+  enumOption(device, options, 'outputs', OUTPUT_MODES, fallback);
 
 /** What LUTs measured before the option was recorded did (lut/validate.ts fills it in for them). */
 export const LEGACY_OUTPUT_MODE: OutputMode = 'full';

@@ -42,7 +42,7 @@ export interface OrtPageOptions {
   preferredLayout: 'NHWC' | 'NCHW';
   /** A folder holding onnxruntime-web's dist files (another version, a local build); default: node_modules. */
   ortDir?: string;
-  /** 'sliced': each output read by a one-element Slice and kept inside the session (devices/ort-outputs.ts); 'full': the model as it is. */
+  /** 'sliced': each output read by a one-element Slice and kept inside the session (devices/ort-outputs.ts); 'full': the model as it is (on WebGPU, its outputs left whole on the GPU). Default: sliced on wasm, full on WebGPU. */
   outputs: OutputMode;
 }
 
@@ -57,7 +57,8 @@ export function parseOrtPageOptions(device: string, ep: 'webgpu' | 'wasm', optio
     timing: ep === 'webgpu' ? enumOption(device, options, 'timing', TIMINGS, 'auto') : 'wall',
     preferredLayout: ep === 'webgpu' ? enumOption(device, options, 'preferredLayout', ['NHWC', 'NCHW'] as const, 'NHWC') : 'NHWC',
     ortDir: options.ortDir === undefined || options.ortDir === '' ? undefined : String(options.ortDir),
-    outputs: outputsOption(device, options),
+    // WebGPU keeps its outputs on the GPU already (gpu-buffer): nothing to slice by default.
+    outputs: outputsOption(device, options, ep === 'webgpu' ? 'full' : 'sliced'),
   };
   if (o.timing === 'gpu' && o.bundle !== 'all')
     throw new UserError(`device '${device}': timing=gpu needs bundle=all`, {
@@ -173,10 +174,12 @@ export class OrtPageRuntime implements PageRuntime {
   private timingText(tickMs: number, gpu: boolean, features: readonly string[]): string {
     const tick = `${+(tickMs * 1000).toFixed(1)} µs timer`;
     const grouped = 'runs shorter than 100 timer ticks are timed in groups and averaged';
-    if (this.o.ep === 'wasm') return `in-page wall clock (performance.now, ${tick}) per session.run; ${grouped}; k runs per round trip`;
+    const sliced = this.o.outputs === 'sliced' ? ', outputs kept in the session (each returned as a Slice of its first element)' : '';
+    if (this.o.ep === 'wasm')
+      return `in-page wall clock (performance.now, ${tick}) per session.run, inputs copied into the wasm heap every run${sliced || ', every output copied out every run'}; ${grouped}; k runs per round trip`;
     if (gpu)
-      return 'in-page GPU time per session.run: sum of per-kernel timestamp-query durations from onnxruntime-web WebGPU profiling; inputs and outputs stay on the GPU';
-    const wall = `in-page wall clock (performance.now, ${tick}) per session.run until queue.onSubmittedWorkDone(), inputs and outputs on the GPU (no readback); ${grouped}; k runs per round trip`;
+      return `in-page GPU time per session.run: sum of per-kernel timestamp-query durations from onnxruntime-web WebGPU profiling; inputs and outputs stay on the GPU${sliced}`;
+    const wall = `in-page wall clock (performance.now, ${tick}) per session.run until queue.onSubmittedWorkDone(), inputs and outputs on the GPU (no readback)${sliced}; ${grouped}; k runs per round trip`;
     if (this.o.timing !== 'auto') return wall;
     const why = this.o.bundle !== 'all' ? `${this.bundleFile} reports no kernel times` : features.includes('timestamp-query') ? 'the page did not turn profiling on' : 'the adapter lacks the timestamp-query feature';
     return `${wall}; no GPU timestamps (${why})`;

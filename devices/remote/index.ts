@@ -49,8 +49,12 @@ export interface RemoteOptions {
   launchClient: boolean;
   /** PEM files: serve https, so that a browser on a LAN address gets a secure context (WebGPU, threads). */
   tls?: { cert: string; key: string };
-  /** Whether each model's outputs are read by a one-element Slice and kept inside the session (devices/ort-outputs.ts); rewritten here, before the browser fetches the model. */
-  outputs: OutputMode;
+  /**
+   * Whether each model's outputs are read by a one-element Slice and kept inside the session (devices/ort-outputs.ts),
+   * rewritten here before the browser fetches the model; absent: decided by the EP the browser runs (as browser-wasm
+   * and webgpu decide: sliced on wasm, full on WebGPU, whose outputs stay on the GPU).
+   */
+  outputs?: OutputMode;
 }
 
 export function parseRemoteOptions(options: DeviceOptions): RemoteOptions {
@@ -81,7 +85,7 @@ export function parseRemoteOptions(options: DeviceOptions): RemoteOptions {
     pollMs: num('pollMs', 20_000, 1),
     launchClient: enumOption(NAME, options, 'client', ['none', 'local'] as const, 'none') === 'local',
     tls: tlsFiles(options),
-    outputs: outputsOption(NAME, options),
+    outputs: options.outputs === undefined || options.outputs === '' ? undefined : outputsOption(NAME, options),
   };
 }
 
@@ -201,7 +205,7 @@ export class RemoteDevice implements Device {
       browser: h.browserVersion || h.userAgent,
       userAgent: h.userAgent,
       crossOriginIsolated: h.crossOriginIsolated,
-      outputs: this.o.outputs,
+      outputs: this.outputsFor(h),
     };
     if (!h.crossOriginIsolated) warnings.push('the remote page is not crossOriginIsolated (not a secure context?): wasm threads are off and timers are coarse');
     let adapter: DeviceInfo['adapter'];
@@ -215,10 +219,11 @@ export class RemoteDevice implements Device {
       if (rest.isFallback) warnings.push(`the remote WebGPU adapter is a fallback (software) adapter (${rest.vendor} ${rest.architecture})`);
     }
     const tick = `${+(h.tickMs * 1000).toFixed(1)} µs timer`;
+    const sliced = this.outputsFor(h) === 'sliced' ? '; outputs kept in the session (each returned as a Slice of its first element)' : '';
     const timing =
       h.ep === 'webgpu' && this.o.client.timing === 'gpu'
-        ? 'GPU time per session.run in the remote browser: sum of per-kernel timestamp-query durations (onnxruntime-web WebGPU profiling)'
-        : `wall clock per session.run inside the remote browser (performance.now, ${tick}${h.ep === 'webgpu' ? ', until queue.onSubmittedWorkDone(), I/O on the GPU' : ''}); runs shorter than 100 ticks timed in groups; k runs per task`;
+        ? `GPU time per session.run in the remote browser: sum of per-kernel timestamp-query durations (onnxruntime-web WebGPU profiling)${sliced}`
+        : `wall clock per session.run inside the remote browser (performance.now, ${tick}${h.ep === 'webgpu' ? ', until queue.onSubmittedWorkDone(), I/O on the GPU' : ''})${sliced}; runs shorter than 100 ticks timed in groups; k runs per task`;
     return {
       device: NAME,
       runtime: 'onnxruntime-web',
@@ -230,6 +235,11 @@ export class RemoteDevice implements Device {
       timing,
       ...(warnings.length ? { warnings } : {}),
     };
+  }
+
+  /** The output mode for the session's browser (its EP decides the default). */
+  private outputsFor(h: ClientHello | undefined): OutputMode {
+    return this.o.outputs ?? (h?.ep === 'webgpu' ? 'full' : 'sliced');
   }
 
   supports(inst: OpInstance): true | string {
@@ -248,7 +258,7 @@ export class RemoteDevice implements Device {
     const values = feedBytes(model);
     const task: RemoteModel = {
       key: model.key,
-      url: blob(await timedBytes(model.onnx, this.o.outputs)),
+      url: blob(await timedBytes(model.onnx, this.outputsFor(this.first))),
       inputs: model.inputs.map((i) => ({ name: i.name, shape: i.shape, url: blob(values[i.name]) })),
     };
     let setupMs = 0;
