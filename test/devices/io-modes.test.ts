@@ -14,6 +14,7 @@ import { OrtPageRuntime, parseOrtPageOptions } from '../../devices/browser/ort-r
 import { ortCpuRunner } from '../../devices/conformance/ort-runner.js';
 import { SLICED_SUFFIX, timedBytes } from '../../devices/ort-outputs.js';
 import { uploadFeeds } from '../../devices/ort-webgpu-native/device-inputs.js';
+import { parseRemoteOptions } from '../../devices/remote/index.js';
 import { OrtWebGpuDevice, ortWebGpuFactory } from '../../devices/ort-webgpu-native/index.js';
 import { randomFeeds } from '../../devices/ort-wasm/feeds.js';
 import type { TimingProtocol } from '../../devices/types.js';
@@ -42,6 +43,12 @@ describe('onnxruntime-web in a page: what the page is given to time', () => {
       }
     }
     expect(() => parseOrtPageOptions('webgpu', 'webgpu', { outputs: 'gpu' })).toThrow(/device 'webgpu': option 'outputs' must be one of sliced, full/);
+  });
+
+  it('remote leaves the mode to the EP the browser runs unless it is given', () => {
+    expect(parseRemoteOptions({ serve: true }).outputs).toBeUndefined();
+    expect(parseRemoteOptions({ serve: true, outputs: 'full' }).outputs).toBe('full');
+    expect(() => parseRemoteOptions({ serve: true, outputs: 'some' })).toThrow(/device 'remote': option 'outputs' must be one of sliced, full/);
   });
 });
 
