@@ -24,8 +24,13 @@ import type { DeviceOptions } from './types.js';
 export const OUTPUT_MODES = ['sliced', 'full'] as const;
 export type OutputMode = (typeof OUTPUT_MODES)[number];
 
-/** The `outputs` option every session-per-model onnxruntime device reads (default sliced). */
-export const outputsOption = (device: string, options: DeviceOptions): OutputMode => enumOption(device, options, 'outputs', OUTPUT_MODES, 'sliced');
+/**
+ * The `outputs` option every onnxruntime device that returns outputs to JavaScript reads: default sliced, except
+ * where the outputs already stay on the GPU (onnxruntime-web's WebGPU EP with gpu-buffer outputs: 'full' reads
+ * nothing back, and a Slice would only add a dispatch; docs/devices.md).
+ */
+export const outputsOption = (device: string, options: DeviceOptions, fallback: OutputMode = 'sliced'): OutputMode =>
+  enumOption(device, options, 'outputs', OUTPUT_MODES, fallback);
 
 /** What LUTs measured before the option was recorded did (lut/validate.ts fills it in for them). */
 export const LEGACY_OUTPUT_MODE: OutputMode = 'full';
@@ -81,7 +86,23 @@ export async function slicedOutputs(bytes: Uint8Array): Promise<Uint8Array> {
   return changed ? onnx.ModelProto.encode(model).finish() : bytes;
 }
 
-/** The bytes a device with output mode `mode` times for `bytes`. */
-export async function timedBytes(bytes: Uint8Array, mode: OutputMode): Promise<Uint8Array> {
-  return mode === 'sliced' ? slicedOutputs(bytes) : bytes;
+/**
+ * Rewrites already made, by the identity of the bytes they were made from. A model is timed in several rounds
+ * (and a LUT's overhead model many times), each a time() call with the same ModelUnderTest, so its bytes are
+ * decoded and encoded once; a model the ModelCache could not keep is exported again for each round (new bytes,
+ * rewritten again, as it is exported again). Weak keys: an entry goes when its model does.
+ */
+const sliced = new WeakMap<Uint8Array, Promise<Uint8Array>>();
+
+/** The bytes a device with output mode `mode` times for `bytes` (the rewrite made once per model). */
+export function timedBytes(bytes: Uint8Array, mode: OutputMode): Promise<Uint8Array> {
+  if (mode !== 'sliced') return Promise.resolve(bytes);
+  let made = sliced.get(bytes);
+  if (!made) {
+    made = slicedOutputs(bytes);
+    sliced.set(bytes, made);
+    // A failed rewrite is not kept: the next call tries again (and fails with its own message).
+    made.catch(() => sliced.delete(bytes));
+  }
+  return made;
 }

@@ -148,8 +148,9 @@ export interface DeviceFactory {
   options?: readonly string[];
   /**
    * Options DeviceInfo records today that LUTs measured before they were recorded lack, with the value
-   * those measurements had (e.g. ort-cpu's outputs: 'fresh'). lut/validate.ts fills them in on reading, so
-   * an old LUT reads as what it was measured with and is told apart from one measured the new way.
+   * those measurements had (e.g. ort-cpu's outputs: 'full', webgpu-native's inputs: 'cpu'). lut/validate.ts
+   * fills them in on reading, so an old LUT reads as what it was measured with and is told apart from one
+   * measured the new way. A device that declares one must record it in every DeviceInfo it makes.
    */
   legacyOptions?: Readonly<Record<string, string | number | boolean>>;
 }

@@ -63,8 +63,8 @@ export function validateLut(data: unknown, source: string): Lut {
 /**
  * An option its device records today but the LUT, measured before it was recorded, lacks is filled in with
  * the value those measurements had (DeviceFactory.legacyOptions), so comparing, resuming and merging see an
- * old LUT as what it is: e.g. an ort-cpu LUT without `outputs` was timed with new outputs every run
- * ('fresh') and does not take entries timed with reused outputs.
+ * old LUT as what it is: e.g. an ort-cpu LUT without `outputs` was timed with every output copied out every
+ * run ('full') and does not take entries timed with sliced outputs.
  */
 function withLegacyOptions(lut: Lut): Lut {
   const legacy = DEVICE_REGISTRY.find(lut.device.device)?.legacyOptions;

@@ -45,7 +45,7 @@ export interface PageRuntime {
   load(page: BrowserPage): Promise<LoadedRuntime>;
   supports(inst: OpInstance): true | string;
   /** The argument of window.hwnas.open() for `model`; `blob` registers bytes with the page server. */
-  openArgs(model: ModelUnderTest, inputs: PageInput[], blob: (bytes: Uint8Array) => string): unknown;
+  openArgs(model: ModelUnderTest, inputs: PageInput[], blob: (bytes: Uint8Array) => string): unknown | Promise<unknown>;
   /** True when the page runs the ONNX bytes themselves (and can run conformance cases). */
   readonly runsOnnx: boolean;
   /** Input shape as the runtime wants it (tfjs: NHWC); values are the same either way. */
@@ -150,7 +150,7 @@ export class BrowserDevice implements Device {
         url: blob(values[input.name]),
       }));
       try {
-        const setupMs = await call<number>('open', this.runtime.openArgs(model, inputs, blob));
+        const setupMs = await call<number>('open', await this.runtime.openArgs(model, inputs, blob));
         const source: SampleSource = { cold: () => call<number>('cold'), samples: (count) => call<number[]>('samples', count) };
         const { stats, coldMs } = await measure(source, protocol);
         return { stats, coldMs, setupMs };

@@ -8,6 +8,7 @@
  * browserArgs (extra flags), port (page server). See docs/devices-browser.md.
  */
 import { createRequire } from 'node:module';
+import { LEGACY_OUTPUT_MODE } from '../ort-outputs.js';
 import type { DeviceFactory, DeviceOptions } from '../types.js';
 import { BrowserDevice } from './browser-device.js';
 import { findBrowser } from './find-browser.js';
@@ -41,7 +42,7 @@ const both = (...checks: (() => true | string | { reason: string } | { dir: stri
 /** The endpoint from the options, else from NAS_BROWSER_ENDPOINT. */
 /** Options every browser device reads (launchOptions, the page server's port), and those of the ORT page. */
 const LAUNCH_OPTIONS = ['browser', 'browserEndpoint', 'headless', 'browserArgs', 'port', 'callTimeout'] as const;
-const ORT_PAGE_OPTIONS = [...LAUNCH_OPTIONS, 'bundle', 'threads', 'graphOptimizationLevel', 'timing', 'preferredLayout', 'ortDir'] as const;
+const ORT_PAGE_OPTIONS = [...LAUNCH_OPTIONS, 'bundle', 'threads', 'graphOptimizationLevel', 'timing', 'preferredLayout', 'ortDir', 'outputs'] as const;
 
 function withEndpoint(options: DeviceOptions): DeviceOptions {
   return options.browserEndpoint || !process.env.NAS_BROWSER_ENDPOINT ? options : { ...options, browserEndpoint: process.env.NAS_BROWSER_ENDPOINT };
@@ -50,7 +51,8 @@ function withEndpoint(options: DeviceOptions): DeviceOptions {
 export const webgpuFactory = {
   options: ORT_PAGE_OPTIONS,
   name: 'webgpu',
-  description: 'onnxruntime-web WebGPU EP in Chrome/Chromium/Edge (options: bundle=all|webgpu, timing=auto|wall|gpu, threads, browser, browserEndpoint, headless, browserArgs)',
+  legacyOptions: { outputs: LEGACY_OUTPUT_MODE },
+  description: 'onnxruntime-web WebGPU EP in Chrome/Chromium/Edge (options: bundle=all|webgpu, timing=auto|wall|gpu, outputs=sliced|full, threads, browser, browserEndpoint, headless, browserArgs)',
   available: both(browserAvailable, () => ortWebDist(ORT_BUNDLES.all)),
   create: (options: DeviceOptions) => new BrowserDevice('webgpu', new OrtPageRuntime('webgpu', parseOrtPageOptions('webgpu', 'webgpu', options)), withEndpoint(options)),
 } satisfies DeviceFactory;
@@ -58,7 +60,8 @@ export const webgpuFactory = {
 export const browserWasmFactory = {
   options: ORT_PAGE_OPTIONS,
   name: 'browser-wasm',
-  description: 'onnxruntime-web wasm EP in Chrome/Chromium/Edge (options: threads, bundle=wasm|all, graphOptimizationLevel, browser, browserEndpoint, headless)',
+  legacyOptions: { outputs: LEGACY_OUTPUT_MODE },
+  description: 'onnxruntime-web wasm EP in Chrome/Chromium/Edge (options: threads, bundle=wasm|all, graphOptimizationLevel, outputs=sliced|full, browser, browserEndpoint, headless)',
   available: both(browserAvailable, () => ortWebDist(ORT_BUNDLES.wasm)),
   create: (options: DeviceOptions) =>
     new BrowserDevice('browser-wasm', new OrtPageRuntime('browser-wasm', parseOrtPageOptions('browser-wasm', 'wasm', options)), withEndpoint(options)),

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
 import { enumOption, numberOption, optLevelOption, type OrtOptLevel } from '../options.js';
+import { outputsOption, timedBytes, type OutputMode } from '../ort-outputs.js';
 import type { OpInstance } from '../../src/core/ops.js';
 import { inferShapes } from '../../src/core/graph/index.js';
 import { lowerInstance } from '../../src/core/lower/index.js';
@@ -41,6 +42,8 @@ export interface OrtPageOptions {
   preferredLayout: 'NHWC' | 'NCHW';
   /** A folder holding onnxruntime-web's dist files (another version, a local build); default: node_modules. */
   ortDir?: string;
+  /** 'sliced': each output read by a one-element Slice and kept inside the session (devices/ort-outputs.ts); 'full': the model as it is (on WebGPU, its outputs left whole on the GPU). Default: sliced on wasm, full on WebGPU. */
+  outputs: OutputMode;
 }
 
 export function parseOrtPageOptions(device: string, ep: 'webgpu' | 'wasm', options: DeviceOptions): OrtPageOptions {
@@ -54,6 +57,8 @@ export function parseOrtPageOptions(device: string, ep: 'webgpu' | 'wasm', optio
     timing: ep === 'webgpu' ? enumOption(device, options, 'timing', TIMINGS, 'auto') : 'wall',
     preferredLayout: ep === 'webgpu' ? enumOption(device, options, 'preferredLayout', ['NHWC', 'NCHW'] as const, 'NHWC') : 'NHWC',
     ortDir: options.ortDir === undefined || options.ortDir === '' ? undefined : String(options.ortDir),
+    // WebGPU keeps its outputs on the GPU already (gpu-buffer): nothing to slice by default.
+    outputs: outputsOption(device, options, ep === 'webgpu' ? 'full' : 'sliced'),
   };
   if (o.timing === 'gpu' && o.bundle !== 'all')
     throw new UserError(`device '${device}': timing=gpu needs bundle=all`, {
@@ -123,6 +128,7 @@ export class OrtPageRuntime implements PageRuntime {
       graphOptimizationLevel: o.graphOptimizationLevel,
       browser: info.browserVersion || info.userAgent,
       crossOriginIsolated: info.crossOriginIsolated,
+      outputs: o.outputs,
     };
     let adapter: AdapterInfo | undefined;
     if (o.ep === 'webgpu' && info.adapter) {
@@ -168,10 +174,12 @@ export class OrtPageRuntime implements PageRuntime {
   private timingText(tickMs: number, gpu: boolean, features: readonly string[]): string {
     const tick = `${+(tickMs * 1000).toFixed(1)} µs timer`;
     const grouped = 'runs shorter than 100 timer ticks are timed in groups and averaged';
-    if (this.o.ep === 'wasm') return `in-page wall clock (performance.now, ${tick}) per session.run; ${grouped}; k runs per round trip`;
+    const sliced = this.o.outputs === 'sliced' ? ', outputs kept in the session (each returned as a Slice of its first element)' : '';
+    if (this.o.ep === 'wasm')
+      return `in-page wall clock (performance.now, ${tick}) per session.run, inputs copied into the wasm heap every run${sliced || ', every output copied out every run'}; ${grouped}; k runs per round trip`;
     if (gpu)
-      return 'in-page GPU time per session.run: sum of per-kernel timestamp-query durations from onnxruntime-web WebGPU profiling; inputs and outputs stay on the GPU';
-    const wall = `in-page wall clock (performance.now, ${tick}) per session.run until queue.onSubmittedWorkDone(), inputs and outputs on the GPU (no readback); ${grouped}; k runs per round trip`;
+      return `in-page GPU time per session.run: sum of per-kernel timestamp-query durations from onnxruntime-web WebGPU profiling; inputs and outputs stay on the GPU${sliced}`;
+    const wall = `in-page wall clock (performance.now, ${tick}) per session.run until queue.onSubmittedWorkDone(), inputs and outputs on the GPU (no readback)${sliced}; ${grouped}; k runs per round trip`;
     if (this.o.timing !== 'auto') return wall;
     const why = this.o.bundle !== 'all' ? `${this.bundleFile} reports no kernel times` : features.includes('timestamp-query') ? 'the page did not turn profiling on' : 'the adapter lacks the timestamp-query feature';
     return `${wall}; no GPU timestamps (${why})`;
@@ -181,8 +189,8 @@ export class OrtPageRuntime implements PageRuntime {
     return ortWebSupports(this.device, this.o.ep, ORT_BUNDLES[this.o.bundle], inst);
   }
 
-  openArgs(model: ModelUnderTest, inputs: PageInput[], blob: (bytes: Uint8Array) => string): unknown {
-    return { modelUrl: blob(model.onnx), inputs };
+  async openArgs(model: ModelUnderTest, inputs: PageInput[], blob: (bytes: Uint8Array) => string): Promise<unknown> {
+    return { modelUrl: blob(await timedBytes(model.onnx, this.o.outputs)), inputs };
   }
 }
 

@@ -23,6 +23,7 @@ import { PageServer } from '../browser/server.js';
 import { measure, type SampleSource } from '../harness.js';
 import { TINY_INPUT, tinyAddModel } from '../ort-wasm/tiny-model.js';
 import { enumOption, numberOption } from '../options.js';
+import { LEGACY_OUTPUT_MODE, outputsOption, timedBytes, type OutputMode } from '../ort-outputs.js';
 import { booleanOption } from '../ort-wasm/bool-option.js';
 import type { Device, DeviceFactory, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../types.js';
 import { RemoteApi, type RemoteClientConfig } from './api.js';
@@ -48,6 +49,12 @@ export interface RemoteOptions {
   launchClient: boolean;
   /** PEM files: serve https, so that a browser on a LAN address gets a secure context (WebGPU, threads). */
   tls?: { cert: string; key: string };
+  /**
+   * Whether each model's outputs are read by a one-element Slice and kept inside the session (devices/ort-outputs.ts),
+   * rewritten here before the browser fetches the model; absent: decided by the EP the browser runs (as browser-wasm
+   * and webgpu decide: sliced on wasm, full on WebGPU, whose outputs stay on the GPU).
+   */
+  outputs?: OutputMode;
 }
 
 export function parseRemoteOptions(options: DeviceOptions): RemoteOptions {
@@ -78,6 +85,7 @@ export function parseRemoteOptions(options: DeviceOptions): RemoteOptions {
     pollMs: num('pollMs', 20_000, 1),
     launchClient: enumOption(NAME, options, 'client', ['none', 'local'] as const, 'none') === 'local',
     tls: tlsFiles(options),
+    outputs: options.outputs === undefined || options.outputs === '' ? undefined : outputsOption(NAME, options),
   };
 }
 
@@ -197,6 +205,7 @@ export class RemoteDevice implements Device {
       browser: h.browserVersion || h.userAgent,
       userAgent: h.userAgent,
       crossOriginIsolated: h.crossOriginIsolated,
+      outputs: this.outputsFor(h),
     };
     if (!h.crossOriginIsolated) warnings.push('the remote page is not crossOriginIsolated (not a secure context?): wasm threads are off and timers are coarse');
     let adapter: DeviceInfo['adapter'];
@@ -210,10 +219,11 @@ export class RemoteDevice implements Device {
       if (rest.isFallback) warnings.push(`the remote WebGPU adapter is a fallback (software) adapter (${rest.vendor} ${rest.architecture})`);
     }
     const tick = `${+(h.tickMs * 1000).toFixed(1)} µs timer`;
+    const sliced = this.outputsFor(h) === 'sliced' ? '; outputs kept in the session (each returned as a Slice of its first element)' : '';
     const timing =
       h.ep === 'webgpu' && this.o.client.timing === 'gpu'
-        ? 'GPU time per session.run in the remote browser: sum of per-kernel timestamp-query durations (onnxruntime-web WebGPU profiling)'
-        : `wall clock per session.run inside the remote browser (performance.now, ${tick}${h.ep === 'webgpu' ? ', until queue.onSubmittedWorkDone(), I/O on the GPU' : ''}); runs shorter than 100 ticks timed in groups; k runs per task`;
+        ? `GPU time per session.run in the remote browser: sum of per-kernel timestamp-query durations (onnxruntime-web WebGPU profiling)${sliced}`
+        : `wall clock per session.run inside the remote browser (performance.now, ${tick}${h.ep === 'webgpu' ? ', until queue.onSubmittedWorkDone(), I/O on the GPU' : ''})${sliced}; runs shorter than 100 ticks timed in groups; k runs per task`;
     return {
       device: NAME,
       runtime: 'onnxruntime-web',
@@ -225,6 +235,11 @@ export class RemoteDevice implements Device {
       timing,
       ...(warnings.length ? { warnings } : {}),
     };
+  }
+
+  /** The output mode for the session's browser (its EP decides the default). */
+  private outputsFor(h: ClientHello | undefined): OutputMode {
+    return this.o.outputs ?? (h?.ep === 'webgpu' ? 'full' : 'sliced');
   }
 
   supports(inst: OpInstance): true | string {
@@ -243,7 +258,7 @@ export class RemoteDevice implements Device {
     const values = feedBytes(model);
     const task: RemoteModel = {
       key: model.key,
-      url: blob(model.onnx),
+      url: blob(await timedBytes(model.onnx, this.outputsFor(this.first))),
       inputs: model.inputs.map((i) => ({ name: i.name, shape: i.shape, url: blob(values[i.name]) })),
     };
     let setupMs = 0;
@@ -310,9 +325,10 @@ export class RemoteDevice implements Device {
 
 export const remoteFactory = {
   name: NAME,
-  options: ['serve', 'host', 'port', 'ep', 'bundle', 'timing', 'threads', 'graphOptimizationLevel', 'preferredLayout', 'connectTimeoutMs', 'leaseMs', 'pollMs', 'client', 'tlsCert', 'tlsKey'],
+  options: ['serve', 'host', 'port', 'ep', 'bundle', 'timing', 'threads', 'graphOptimizationLevel', 'preferredLayout', 'outputs', 'connectTimeoutMs', 'leaseMs', 'pollMs', 'client', 'tlsCert', 'tlsKey'],
+  legacyOptions: { outputs: LEGACY_OUTPUT_MODE },
   description:
-    'any browser that opens the printed URL (phone, tablet, laptop) runs onnxruntime-web and reports back; needs --serve (options: host, port, ep=auto|webgpu|wasm, bundle, threads, timing, preferredLayout, connectTimeoutMs, leaseMs, client=local, tlsCert, tlsKey)',
+    'any browser that opens the printed URL (phone, tablet, laptop) runs onnxruntime-web and reports back; needs --serve (options: host, port, ep=auto|webgpu|wasm, bundle, threads, timing, preferredLayout, outputs=sliced|full, connectTimeoutMs, leaseMs, client=local, tlsCert, tlsKey)',
   available: async () => {
     const ort = ortWebDist(ORT_BUNDLES.all);
     return 'reason' in ort ? ort.reason : true;

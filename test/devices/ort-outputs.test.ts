@@ -1,7 +1,7 @@
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { ortCpuFactory, OrtCpuDevice } from '../../devices/ort-cpu/index.js';
-import { SLICED_SUFFIX, slicedOutputs } from '../../devices/ort-outputs.js';
+import { SLICED_SUFFIX, slicedOutputs, timedBytes } from '../../devices/ort-outputs.js';
 import { timeInOrtSession } from '../../devices/ort-session.js';
 import type { ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 
@@ -48,6 +48,19 @@ describe('slicedOutputs', () => {
       // Opset 10 took starts and ends as inputs; before, as attributes.
       expect(slices.every((n) => (opset >= 10 ? n.input!.length === 3 : n.attribute!.length === 2))).toBe(true);
     }
+  });
+
+  it('timedBytes rewrites a model once however often it is timed, and keeps full-mode bytes as they are', async () => {
+    const model = fourOutputModel();
+    const first = await timedBytes(model.onnx, 'sliced');
+    // The same object each time: the rewrite was made once (a second rewrite would be new bytes).
+    expect(await timedBytes(model.onnx, 'sliced')).toBe(first);
+    expect(onnx.ModelProto.decode(first).graph!.output!.map((o) => o.name)).toEqual(['relu__first', 'sigmoid__first', 'shape__first', 'sum']);
+    // Equal bytes in another array (a model exported again) are rewritten to equal bytes.
+    const again = await timedBytes(model.onnx.slice(), 'sliced');
+    expect(again).not.toBe(first);
+    expect(Buffer.from(again).equals(Buffer.from(first))).toBe(true);
+    expect(await timedBytes(model.onnx, 'full')).toBe(model.onnx);
   });
 
   it('leaves bytes that are not a model, or have nothing to slice, unchanged', async () => {

@@ -31,6 +31,7 @@ describe('webgpu-native: choosing the Vulkan driver', () => {
       validationMode: 'basic',
       graphOptimizationLevel: 'all',
       outputs: 'gpu-buffer',
+      inputs: 'gpu-buffer',
       cpuFallback: false,
       allowSoftware: true,
       timing: 'auto',

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEVICES, DEVICE_NAMES, deviceName, listDevices, resolveDevice } from '../../devices/registry.js';
+import type { DeviceFactory } from '../../devices/types.js';
 import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -51,5 +52,11 @@ describe('device registry', () => {
   it('checks device options when creating a device', async () => {
     await expect(resolveDevice('cpu', { threads: 'many' })).rejects.toThrow("device 'ort-cpu': option 'threads' must be an integer ≥ 0, got \"many\"");
     await expect(resolveDevice('cpu', { graphOptimizationLevel: 'max' })).rejects.toThrow(/one of all, extended, basic, disabled/);
+  });
+
+  it('an option filled in for old LUTs (legacyOptions) is one a user can set, to resume such a LUT', () => {
+    const withLegacy = (Object.values(DEVICES) as DeviceFactory[]).filter((f) => f.legacyOptions);
+    expect(withLegacy.map((f) => f.name).sort()).toEqual(['browser-wasm', 'cuda', 'ort-cpu', 'remote', 'wasm', 'webgpu', 'webgpu-native']);
+    for (const f of withLegacy) for (const key of Object.keys(f.legacyOptions!)) expect(f.options).toContain(key);
   });
 });

@@ -50,7 +50,8 @@ describe('remote device', () => {
     await waitForLine(/^remote: client [\w-]+ connected: Chromium/);
     const info = await d.init();
     expect(info).toMatchObject({ device: 'remote', runtime: 'onnxruntime-web', ep: 'wasm' });
-    expect(info.options).toMatchObject({ bundle: 'ort.wasm.bundle.min.mjs', threads: 1, crossOriginIsolated: true });
+    expect(info.options).toMatchObject({ bundle: 'ort.wasm.bundle.min.mjs', threads: 1, crossOriginIsolated: true, outputs: 'sliced' });
+    expect(info.timing).toMatch(/outputs kept in the session/);
     expect(String(info.options.userAgent)).toMatch(/Chrome/);
     expect(info.host).toMatchObject({ cpu: expect.stringMatching(/^remote browser \(.*Linux/), node: process.version });
     expect(info.host.cores).toBeGreaterThan(0);

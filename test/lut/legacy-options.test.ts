@@ -52,4 +52,14 @@ describe('options a LUT was measured before they were recorded', () => {
     expect((err as UserError).message).toContain('options.outputs: LUT "full", now "sliced"');
     expect((err as UserError).hint).toContain('--device-opt outputs=full');
   });
+
+  it('LUTs of the onnxruntime-web devices read as full outputs, webgpu-native ones as inputs uploaded every run', () => {
+    const old = (name: string, options: DeviceInfo['options']) => readLut(lutFile({ ...before, device: name, options })).device.options;
+    for (const name of ['browser-wasm', 'webgpu', 'remote']) {
+      expect(old(name, { bundle: 'ort.wasm.bundle.min.mjs', threads: 1 }).outputs).toBe('full');
+      expect(old(name, { bundle: 'ort.wasm.bundle.min.mjs', threads: 1, outputs: 'sliced' }).outputs).toBe('sliced');
+    }
+    expect(old('webgpu-native', { outputs: 'gpu-buffer', timing: 'gpu' })).toEqual({ outputs: 'gpu-buffer', timing: 'gpu', inputs: 'cpu' });
+    expect(old('webgpu-native', { outputs: 'gpu-buffer', inputs: 'gpu-buffer' }).inputs).toBe('gpu-buffer');
+  });
 });
