@@ -214,6 +214,9 @@ for (const protocolName of protocolNames) {
       measured,
       remeasured: again?.[i].stats.median,
       spread: first[i].spread,
+      // Every round of both measurements with the machine's state over it (CPU, probe, load, wait, time).
+      rounds: first[i].details,
+      remeasuredRounds: again?.[i].details,
       errorPct: errorPct(predicted, measured),
     };
   });

@@ -22,6 +22,18 @@ export interface RoundRecord {
   setupMs: number;
   /** The machine during the round. */
   noise?: NoiseReading;
+  /** When the round ended (ms since the epoch); absent in rounds kept by older runs. */
+  endedAt?: number;
+}
+
+/** What a round is remembered by beside its figure: for benches and reports that ask why rounds differ. */
+export interface RoundDetail {
+  median: number;
+  p10: number;
+  min: number;
+  n: number;
+  endedAt?: number;
+  noise?: NoiseReading;
 }
 
 /** A model's rounds combined. */
@@ -32,6 +44,8 @@ export interface RoundedResult extends TimingResult {
   spread: number;
   /** The worst load and steal over the model's rounds, the mean clock. */
   noise?: NoiseReading;
+  /** Each round's own figures and machine state, in the order they were taken. */
+  details: RoundDetail[];
 }
 
 export const roundCount = (p: TimingProtocol) => Math.max(1, p.rounds ?? 1);
@@ -127,6 +141,14 @@ export function combineRounds(rounds: readonly RoundRecord[], protocol: TimingPr
     rounds: medians,
     spread,
     ...(noise ? { noise } : {}),
+    details: rounds.map((r) => ({
+      median: r.stats.median,
+      p10: r.stats.p10,
+      min: r.stats.min,
+      n: r.stats.n,
+      ...(r.endedAt !== undefined ? { endedAt: r.endedAt } : {}),
+      ...(r.noise ? { noise: r.noise } : {}),
+    })),
   };
 }
 
@@ -137,7 +159,7 @@ export async function timeRound(device: Device, model: ModelUnderTest, protocol:
   const probe = new NoiseProbe();
   const r = await device.time(model, roundProtocol(protocol));
   // The CPU's speed right after the round (a few ms): which CPU it ran on and how fast that one was then.
-  return { stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, noise: probe.read(true) };
+  return { stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, noise: probe.read(true), endedAt: Date.now() };
 }
 
 /**

@@ -44,13 +44,15 @@ export interface TimingProtocol {
 
 /**
  * Where a run's processes were pinned (recorded in a LUT's protocol.placement). In-process rounds run on
- * `measuring` in the measuring process itself; under freshProcess the round workers run on `measuring`
+ * `measuring` in the measuring thread of the process itself, its other threads on `helpers`; under freshProcess the round workers run on `measuring`
  * and the parent that starts them and waits for their rounds on `parent`, apart from them.
  */
 export interface CpuPlacement {
   measuring: number[];
   /** freshProcess only: the parent's CPUs. */
   parent?: number[];
+  /** In-process only: the CPUs the measuring process's other threads (V8's helpers, libuv's pool) were moved to. */
+  helpers?: number[];
   /** Set where the parent could not be kept apart (every allowed CPU measures): why. */
   shared?: string;
 }
