@@ -2,7 +2,8 @@
  * Why do a net's rounds disagree? Reads the per-round details bench/fidelity.ts writes for every test net
  * (both measurements) and sets each round against its net's fastest round, by what the round recorded:
  * the time it ended (10 s buckets over the run), the CPU it ended on, the share of it the measuring thread
- * waited for a CPU, the speed probe, and which measurement it belonged to.
+ * waited for a CPU, the speed probe, the anchor (--anchor), and which measurement it belonged to; then
+ * replays the self-agreement as if the rounds each signal flags had been left out.
  *
  *   node --import tsx bench/fidelity-rounds.ts out/bench/fidelity-cpu-128-t1-regnet128-rounds.json
  */
@@ -54,4 +55,51 @@ if (timed.length) {
   header('ended (s into the run)');
   const buckets = [...new Set(timed.map((r) => Math.floor((r.endedAt! - start) / 10_000)))].sort((a, b) => a - b);
   for (const b of buckets) row(`${b * 10}–${b * 10 + 10}`, timed.filter((r) => Math.floor((r.endedAt! - start) / 10_000) === b));
+}
+
+// The anchor (protocol.anchor): each round's anchor over the run's fastest anchor.
+const anchored = rounds.filter((r) => r.noise?.anchorMs !== undefined);
+const bestAnchor = anchored.length ? Math.min(...anchored.map((r) => r.noise!.anchorMs!)) : NaN;
+const anchorRatio = (r: Round) => (r.noise?.anchorMs === undefined ? undefined : r.noise.anchorMs / bestAnchor);
+if (anchored.length) {
+  console.log('');
+  header(`anchor over the run's fastest (${bestAnchor.toFixed(4)} ms)`);
+  for (const [lo, hi] of [[0, 1.05], [1.05, 1.1], [1.1, 1.2], [1.2, 1.5], [1.5, Infinity]])
+    row(`${lo.toFixed(2)}–${hi === Infinity ? '' : hi.toFixed(2)}`, anchored.filter((r) => anchorRatio(r)! >= lo && anchorRatio(r)! < hi));
+}
+
+/**
+ * Replay: which signal, had the protocol left out the rounds it flags (keeping all of a net's rounds where
+ * it flags every one), would have made the second measurement agree with the first? Each measurement is
+ * the fastest round median kept (the protocol's `min` estimator).
+ */
+const bestProbe = Math.min(...rounds.flatMap((r) => (r.noise?.probeMs === undefined ? [] : [r.noise.probeMs])));
+const signals: [string, (r: Round) => boolean][] = [
+  ['nothing left out (as measured)', () => false],
+  ['anchor ≥ 1.10× the fastest', (r) => (anchorRatio(r) ?? 0) >= 1.1],
+  ['anchor ≥ 1.05× the fastest', (r) => (anchorRatio(r) ?? 0) >= 1.05],
+  ['probe ≥ 1.05× the fastest', (r) => (r.noise?.probeMs ?? 0) >= 1.05 * bestProbe],
+  ['thread waited ≥ 5% of the round', (r) => (r.noise?.waitPct ?? 0) >= 5],
+  ['other processes ≥ 50% of a CPU', (r) => (r.noise?.othersPct ?? 0) >= 50],
+  ['migrated during the round', (r) => (r.noise?.migrations ?? 0) > 0],
+];
+console.log('\n| rounds left out where | rounds left out | second measurement within ±10% of the first | within ±5% | mean \\|Δ\\| |');
+console.log('|---|---|---|---|---|');
+for (const [label, flagged] of signals) {
+  const deltas: number[] = [];
+  let out = 0;
+  for (const p of nets) {
+    const pick = (which: 'first' | 'second') => {
+      const rs = rounds.filter((r) => r.net === p.name && r.which === which);
+      const kept = rs.filter((r) => !flagged(r));
+      out += rs.length - kept.length;
+      return Math.min(...(kept.length ? kept : rs).map((r) => r.median));
+    };
+    const a = pick('first');
+    const b = p.remeasuredRounds?.length ? pick('second') : NaN;
+    if (Number.isFinite(b)) deltas.push(b / a - 1);
+  }
+  if (!deltas.length) continue;
+  const share = (lim: number) => (100 * deltas.filter((d) => Math.abs(d) <= lim).length) / deltas.length;
+  console.log(`| ${label} | ${out} | ${share(0.1).toFixed(1)}% | ${share(0.05).toFixed(1)}% | ${((100 * deltas.reduce((s, d) => s + Math.abs(d), 0)) / deltas.length).toFixed(1)}% |`);
 }

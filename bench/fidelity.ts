@@ -78,6 +78,7 @@ const args = await yargs(process.argv.slice(2))
   // Measures every network a second time, later: how well the runtime agrees with itself is the floor
   // under any prediction's agreement with it.
   .option('remeasure', { type: 'boolean', default: true })
+  .option('anchor', { type: 'boolean', default: false, describe: 'time the fixed conv unit of devices/anchor.ts after every round (protocol.anchor): each round then records what the runtime\'s kernels got from the machine (bench/fidelity-rounds.ts)' })
   .option('interleave', { type: 'boolean', default: true, describe: 'time the calibration and test nets in the same shuffled passes as the LUT entries (--no-interleave: in passes of their own after them, as before)' })
   .option('kernels', { type: 'number', default: 0, describe: 'ort-cpu and wasm: also profile the first N --other-space nets (else test nets) and their units kernel by kernel (bench/fidelity-kernels.ts)' })
   .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
@@ -137,9 +138,9 @@ const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
 const device = await resolveDevice(args.device, options);
 const workerDevice = { name: args.device, options };
 for (const protocolName of protocolNames) {
-  const protocol = PROTOCOLS[protocolName];
+  const protocol: TimingProtocol = args.anchor ? { ...PROTOCOLS[protocolName], anchor: true } : PROTOCOLS[protocolName];
   const otherTag = args.otherCount > 0 ? `-${args.otherSpace}${otherResolution}` : '';
-  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}`;
+  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}${args.anchor ? '-anchor' : ''}${args.interleave ? '' : '-apart'}`;
   const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);
   const loadStart = loadavg();
   const t0 = Date.now();

@@ -46,6 +46,8 @@ export interface NoiseReading {
    * runs shares the caches and the memory bus with them even when it never takes their CPU.
    */
   othersPct?: number;
+  /** The fastest run of the fixed conv unit of devices/anchor.ts right after the round, ms (protocol.anchor only). */
+  anchorMs?: number;
 }
 
 /** The calling thread's scheduler counters (Linux /proc/thread-self); undefined where unreadable. */
@@ -209,6 +211,8 @@ export function worstOf(readings: readonly NoiseReading[]): NoiseReading | undef
   if (moves.length) out.migrations = moves.reduce((s, x) => s + x, 0);
   const others = readings.flatMap((r) => (r.othersPct === undefined ? [] : [r.othersPct]));
   if (others.length) out.othersPct = Math.max(...others);
+  const anchor = readings.flatMap((r) => (r.anchorMs === undefined ? [] : [r.anchorMs]));
+  if (anchor.length) out.anchorMs = Math.max(...anchor);
   return out;
 }
 

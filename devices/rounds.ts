@@ -10,6 +10,7 @@
  * whole networks alike.
  */
 import { quantileSorted } from 'simple-statistics';
+import { anchorMs } from './anchor.js';
 import { Rng } from '../src/core/rng.js';
 import { NoiseProbe, worstOf, type NoiseReading } from './noise.js';
 import { ensurePinned } from './pin.js';
@@ -159,7 +160,11 @@ export async function timeRound(device: Device, model: ModelUnderTest, protocol:
   const probe = new NoiseProbe();
   const r = await device.time(model, roundProtocol(protocol));
   // The CPU's speed right after the round (a few ms): which CPU it ran on and how fast that one was then.
-  return { stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, noise: probe.read(true), endedAt: Date.now() };
+  const noise = probe.read(true);
+  const endedAt = Date.now();
+  // And, asked for, what the runtime's own kernels got from the machine then (devices/anchor.ts).
+  if (protocol.anchor) noise.anchorMs = Math.round((await anchorMs(device)) * 1e4) / 1e4;
+  return { stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, noise, endedAt };
 }
 
 /**

@@ -30,6 +30,12 @@ export interface TimingProtocol {
   /** Every pass of rounds in a fresh worker process, as pyperf does (devices/round-worker.ts); absent = this process. */
   freshProcess?: boolean;
   /**
+   * Time the fixed conv unit of devices/anchor.ts after every round and record its fastest run
+   * (noise.anchorMs): a yardstick of the runtime's own kernels beside each round, for telling a round
+   * slowed by the machine from one that is not (bench/fidelity-rounds.ts). Costs a few ms and a session per round.
+   */
+  anchor?: boolean;
+  /**
    * Pin the measuring process and its round workers to CPUs (devices/pin.ts): 'auto' (the fastest by the
    * speed probe, chosen when measuring starts) or a CPU list ("1", "0,2"); absent = wherever the
    * scheduler runs it. Linux only.

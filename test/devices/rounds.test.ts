@@ -134,3 +134,28 @@ describe('measureInRounds', () => {
     expect(needsAnotherRound([round(1), round(1.5), round(1.4)], p)).toBe(false);
   });
 });
+
+describe('a round records the machine beside it', () => {
+  it('its end time, the thread\'s wait and, with protocol.anchor, the anchor unit\'s fastest run; the details reach the combined result', async () => {
+    const { MockDevice } = await import('../../devices/mock/index.js');
+    const { timeRound } = await import('../../devices/rounds.js');
+    const { opModel } = await import('../../export/model.js');
+    const { ANCHOR_INSTANCE } = await import('../../devices/anchor.js');
+    const device = new MockDevice({ noise: 0 });
+    await device.init();
+    const model = opModel(ANCHOR_INSTANCE);
+    const p: TimingProtocol = { warmup: 1, minRepeats: 3, maxRepeats: 5, maxTimeMs: 50, targetCI: 0.5, rounds: 2 };
+    const before = Date.now();
+    const plain = await timeRound(device, model, p);
+    expect(plain.endedAt).toBeGreaterThanOrEqual(before);
+    expect(plain.noise?.anchorMs).toBeUndefined();
+    const anchored = await timeRound(device, model, { ...p, anchor: true });
+    // The mock device times the anchor unit as it times any model: a positive figure.
+    expect(anchored.noise?.anchorMs).toBeGreaterThan(0);
+    if (process.platform === 'linux') expect(anchored.noise?.waitPct).toBeGreaterThanOrEqual(0);
+    const combined = combineRounds([plain, anchored], p);
+    expect(combined.details.map((d) => d.median)).toEqual([plain.stats.median, anchored.stats.median]);
+    expect(combined.details[1].noise?.anchorMs).toBe(anchored.noise?.anchorMs);
+    expect(combined.details[0].endedAt).toBe(plain.endedAt);
+  });
+});
