@@ -75,7 +75,8 @@ if (anchored.length) {
  */
 const bestProbe = Math.min(...rounds.flatMap((r) => (r.noise?.probeMs === undefined ? [] : [r.noise.probeMs])));
 const signals: [string, (r: Round) => boolean][] = [
-  ['nothing left out (as measured)', () => false],
+  ['nothing left out (the lowest round of all)', () => false],
+  ['set aside by the live anchor gate (--anchor-gate)', (r) => r.setAside === true],
   ['anchor ≥ 1.10× the fastest', (r) => (anchorRatio(r) ?? 0) >= 1.1],
   ['anchor ≥ 1.05× the fastest', (r) => (anchorRatio(r) ?? 0) >= 1.05],
   ['probe ≥ 1.05× the fastest', (r) => (r.noise?.probeMs ?? 0) >= 1.05 * bestProbe],

@@ -79,6 +79,7 @@ const args = await yargs(process.argv.slice(2))
   // under any prediction's agreement with it.
   .option('remeasure', { type: 'boolean', default: true })
   .option('anchor', { type: 'boolean', default: false, describe: 'time the fixed conv unit of devices/anchor.ts after every round (protocol.anchor): each round then records what the runtime\'s kernels got from the machine (bench/fidelity-rounds.ts)' })
+  .option('anchor-gate', { type: 'number', describe: 'with the anchor: set aside and retake rounds whose anchor ran more than this many times slower than the fastest (protocol.anchorGate, e.g. 1.15)' })
   .option('interleave', { type: 'boolean', default: true, describe: 'time the calibration and test nets in the same shuffled passes as the LUT entries (--no-interleave: in passes of their own after them, as before)' })
   .option('kernels', { type: 'number', default: 0, describe: 'ort-cpu and wasm: also profile the first N --other-space nets (else test nets) and their units kernel by kernel (bench/fidelity-kernels.ts)' })
   .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
@@ -138,9 +139,13 @@ const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
 const device = await resolveDevice(args.device, options);
 const workerDevice = { name: args.device, options };
 for (const protocolName of protocolNames) {
-  const protocol: TimingProtocol = args.anchor ? { ...PROTOCOLS[protocolName], anchor: true } : PROTOCOLS[protocolName];
+  const protocol: TimingProtocol = {
+    ...PROTOCOLS[protocolName],
+    ...(args.anchor || args.anchorGate !== undefined ? { anchor: true } : {}),
+    ...(args.anchorGate !== undefined ? { anchorGate: args.anchorGate } : {}),
+  };
   const otherTag = args.otherCount > 0 ? `-${args.otherSpace}${otherResolution}` : '';
-  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}${args.anchor ? '-anchor' : ''}${args.interleave ? '' : '-apart'}`;
+  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}${args.anchorGate !== undefined ? `-gate${args.anchorGate}` : args.anchor ? '-anchor' : ''}${args.interleave ? '' : '-apart'}`;
   const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);
   const loadStart = loadavg();
   const t0 = Date.now();
@@ -253,6 +258,9 @@ for (const protocolName of protocolNames) {
     `device ${prof.device.device} (${prof.device.runtime} ${prof.device.runtimeVersion}, ${JSON.stringify(prof.device.options)}), host ${prof.device.host.cpu}; load average ${loadStart} at the start, ${loadEnd} at the end`,
     `LUT ${lutPath}: ${Object.keys(lut.entries).length} entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(1)} s (${prof.summary.measured} measured, ${prof.summary.reused} reused${args.interleave ? `, with ${nets.length} calibration and test nets in the same passes` : ''})${args.interleave ? '' : `; ${nets.length} calibration and test nets in passes of their own ${netSeconds.toFixed(1)} s`}; the second measurement of ${tests.length} networks ${measureSeconds.toFixed(1)} s`,
     `placement: ${lut.protocol.placement ? JSON.stringify(lut.protocol.placement) : 'unpinned'}`,
+    ...(protocol.anchorGate !== undefined
+      ? [`anchor gate ${protocol.anchorGate}: rounds set aside, first measurement ${first.reduce((n, r) => n + (r.setAside ?? 0), 0)} of ${first.reduce((n, r) => n + r.details.length, 0)}, second ${again?.reduce((n, r) => n + (r.setAside ?? 0), 0) ?? 0} of ${again?.reduce((n, r) => n + r.details.length, 0) ?? 0}`]
+      : []),
     '',
     '| set | n | within ±5% | within ±10% | mean abs err | max abs err | Kendall τ | Spearman ρ | mean signed err |',
     '|---|---|---|---|---|---|---|---|---|',

@@ -18,6 +18,21 @@ export const ANCHOR_INSTANCE: OpInstance = instance({ kind: 'conv', cout: 64, k:
 export const ANCHOR_PROTOCOL: TimingProtocol = { warmup: 3, minRepeats: 15, maxRepeats: 15, maxTimeMs: 200, targetCI: 1 };
 
 let model: ModelUnderTest | undefined;
+/** The fastest anchor any round in this process recorded (its own or a round worker's): the gate's reference. */
+let fastest = Infinity;
+
+/** Notes a round's anchor (the scheduler calls this for every round it receives, wherever it was timed). */
+export function noteAnchor(ms: number | undefined): void {
+  if (ms !== undefined && ms > 0 && ms < fastest) fastest = ms;
+}
+
+/** The fastest anchor noted in this process so far (Infinity before any). */
+export const fastestAnchor = (): number => fastest;
+
+/** For tests: forget the anchors noted so far. */
+export function resetAnchors(): void {
+  fastest = Infinity;
+}
 
 /** The anchor's fastest run on `device` now, ms. */
 export async function anchorMs(device: Device): Promise<number> {

@@ -36,6 +36,12 @@ export interface TimingProtocol {
    */
   anchor?: boolean;
   /**
+   * With `anchor`: a round whose anchor ran more than this many times slower than the fastest anchor of
+   * the process so far is set aside (left out of the model's figure, recorded), and a model all of whose
+   * rounds were set aside is timed again, up to extraRounds more (devices/rounds.ts). E.g. 1.15.
+   */
+  anchorGate?: number;
+  /**
    * Pin the measuring process and its round workers to CPUs (devices/pin.ts): 'auto' (the fastest by the
    * speed probe, chosen when measuring starts) or a CPU list ("1", "0,2"); absent = wherever the
    * scheduler runs it. Linux only.
