@@ -104,3 +104,31 @@ for (const [label, flagged] of signals) {
   const share = (lim: number) => (100 * deltas.filter((d) => Math.abs(d) <= lim).length) / deltas.length;
   console.log(`| ${label} | ${out} | ${share(0.1).toFixed(1)}% | ${share(0.05).toFixed(1)}% | ${((100 * deltas.reduce((s, d) => s + Math.abs(d), 0)) / deltas.length).toFixed(1)}% |`);
 }
+
+/**
+ * Replay of estimators over all of a measurement's rounds: the protocol's `min`, the median, and the median
+ * of the rounds each scaled by (the run's fastest anchor / its own anchor), i.e. every round brought to the
+ * machine state of the fastest anchor before the rounds are combined.
+ */
+const estimators: [string, (rs: Round[]) => number][] = [
+  ['lowest round median (min, the protocol\'s)', (rs) => Math.min(...rs.map((r) => r.median))],
+  ['median of the round medians', (rs) => quantile(rs.map((r) => r.median), 0.5)],
+  ...(anchored.length === rounds.length
+    ? ([
+        ['median of the rounds scaled by fastest anchor / their anchor', (rs: Round[]) => medianOf(rs.map((r) => (r.median * bestAnchor) / r.noise!.anchorMs!))],
+        ['lowest of the rounds scaled by fastest anchor / their anchor', (rs: Round[]) => Math.min(...rs.map((r) => (r.median * bestAnchor) / r.noise!.anchorMs!))],
+      ] as [string, (rs: Round[]) => number][])
+    : []),
+];
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+console.log('\n| estimator over every round of a measurement | second measurement within ±10% of the first | within ±5% | mean \\|Δ\\| |');
+console.log('|---|---|---|---|');
+for (const [label, f] of estimators) {
+  const deltas = nets.filter((p) => p.remeasuredRounds?.length).map((p) => f(rounds.filter((r) => r.net === p.name && r.which === 'second')) / f(rounds.filter((r) => r.net === p.name && r.which === 'first')) - 1);
+  if (!deltas.length) continue;
+  const share = (lim: number) => (100 * deltas.filter((d) => Math.abs(d) <= lim).length) / deltas.length;
+  console.log(`| ${label} | ${share(0.1).toFixed(1)}% | ${share(0.05).toFixed(1)}% | ${((100 * deltas.reduce((s, d) => s + Math.abs(d), 0)) / deltas.length).toFixed(1)}% |`);
+}
