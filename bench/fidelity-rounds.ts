@@ -117,6 +117,13 @@ const estimators: [string, (rs: Round[]) => number][] = [
     ? ([
         ['median of the rounds scaled by fastest anchor / their anchor', (rs: Round[]) => medianOf(rs.map((r) => (r.median * bestAnchor) / r.noise!.anchorMs!))],
         ['lowest of the rounds scaled by fastest anchor / their anchor', (rs: Round[]) => Math.min(...rs.map((r) => (r.median * bestAnchor) / r.noise!.anchorMs!))],
+        [
+          'the same median, rounds where the thread waited ≥ 5% for a CPU left out (where others remain)',
+          (rs: Round[]) => {
+            const kept = rs.filter((r) => (r.noise?.waitPct ?? 0) < 5);
+            return medianOf((kept.length ? kept : rs).map((r) => (r.median * bestAnchor) / r.noise!.anchorMs!));
+          },
+        ],
       ] as [string, (rs: Round[]) => number][])
     : []),
 ];
