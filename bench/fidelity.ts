@@ -51,7 +51,8 @@ import { createSpace } from '../src/spaces/registry.js';
 import { resolveDevice } from '../devices/registry.js';
 import { timeModelsInRounds, type LazyModel } from '../devices/measurables.js';
 import { roundTimer } from '../devices/round-timer.js';
-import type { RoundedResult } from '../devices/rounds.js';
+import type { RoundDetail, RoundedResult } from '../devices/rounds.js';
+import { netOf } from '../lut/entry.js';
 import { DEFAULT_PROTOCOL, LEGACY_PROTOCOL, type DeviceOptions, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
 import { readLut, writeLut } from '../lut/store.js';
@@ -78,6 +79,8 @@ const args = await yargs(process.argv.slice(2))
   // Measures every network a second time, later: how well the runtime agrees with itself is the floor
   // under any prediction's agreement with it.
   .option('remeasure', { type: 'boolean', default: true })
+  .option('anchor', { type: 'boolean', default: false, describe: 'time the fixed conv unit of devices/anchor.ts after every round (protocol.anchor): each round then records what the runtime\'s kernels got from the machine (bench/fidelity-rounds.ts)' })
+  .option('anchor-gate', { type: 'number', describe: 'with the anchor: set aside and retake rounds whose anchor ran more than this many times slower than the fastest (protocol.anchorGate, e.g. 1.15)' })
   .option('interleave', { type: 'boolean', default: true, describe: 'time the calibration and test nets in the same shuffled passes as the LUT entries (--no-interleave: in passes of their own after them, as before)' })
   .option('kernels', { type: 'number', default: 0, describe: 'ort-cpu and wasm: also profile the first N --other-space nets (else test nets) and their units kernel by kernel (bench/fidelity-kernels.ts)' })
   .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
@@ -137,16 +140,23 @@ const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
 const device = await resolveDevice(args.device, options);
 const workerDevice = { name: args.device, options };
 for (const protocolName of protocolNames) {
-  const protocol = PROTOCOLS[protocolName];
+  const protocol: TimingProtocol = {
+    ...PROTOCOLS[protocolName],
+    ...(args.anchor || args.anchorGate !== undefined ? { anchor: true } : {}),
+    ...(args.anchorGate !== undefined ? { anchorGate: args.anchorGate } : {}),
+  };
   const otherTag = args.otherCount > 0 ? `-${args.otherSpace}${otherResolution}` : '';
-  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}`;
+  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}${args.anchorGate !== undefined ? `-gate${args.anchorGate}` : args.anchor ? '-anchor' : ''}${args.interleave ? '' : '-apart'}`;
   const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);
   const loadStart = loadavg();
   const t0 = Date.now();
   const calArchs = [...calNets, ...variantNets];
   const asNet = (id: string, arch: Architecture): ProfileNet => ({ id, instances: lutInstances(arch).map((p) => p.inst), build: () => networkModel(arch) });
   const nets = [...calArchs.map((arch, i) => asNet(`cal${i}:${arch.name}`, arch)), ...tests.map((t, i) => asNet(`${i}:${t.arch.name}`, t.arch))];
+  // Every entry's rounds (with --anchor their anchors): the LUT keeps only each entry's worst reading.
+  const entryRounds = new Map<string, RoundDetail[]>();
   const prof = await profile({
+    onEntry: (key, r) => entryRounds.set(key, r.details),
     device,
     instances: [...instances.values()],
     lutPath,
@@ -197,6 +207,30 @@ for (const protocolName of protocolNames) {
   await timer.stop();
   const loadEnd = loadavg();
 
+  // With the anchor: every round scaled to the run's fastest anchor (its median × fastest / its anchor), and
+  // each entry's and net's figure the median of its scaled rounds (those without time slices lost to others) (bench/fidelity-rounds.ts, the estimator
+  // replay): the LUT's entries and both measurements of the nets, all brought to one machine state.
+  const anchorsOf = (ds: readonly RoundDetail[]) => ds.flatMap((d) => (d.noise?.anchorMs === undefined ? [] : [d.noise.anchorMs]));
+  const allDetails = [...entryRounds.values(), ...first.map((r) => r.details), ...(again ?? []).map((r) => r.details)];
+  const fastestAnchor = Math.min(...allDetails.flatMap(anchorsOf));
+  // Rounds in which the measuring thread waited for a CPU (another process's time slices) are left out
+  // where the model has others: the anchor, timed after the round, does not see them.
+  const scaled = (all: readonly RoundDetail[] | undefined) => {
+    if (!all?.length || !Number.isFinite(fastestAnchor) || anchorsOf(all).length !== all.length) return undefined;
+    const unshared = all.filter((d) => (d.noise?.waitPct ?? 0) < 5);
+    const ds = unshared.length ? unshared : all;
+    const xs = ds.map((d) => (d.median * fastestAnchor) / d.noise!.anchorMs!).sort((a, b) => a - b);
+    return xs.length % 2 ? xs[xs.length >> 1] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+  };
+  const scaledEntries = Object.fromEntries(
+    Object.entries(plainLut.entries).map(([key, e]) => {
+      const m = scaled(entryRounds.get(key));
+      return [key, m === undefined || !('stats' in e) ? e : { ...e, stats: { ...e.stats, median: m }, net: netOf(m, lut.overhead.median) }];
+    }),
+  );
+  const hasScaled = Number.isFinite(fastestAnchor) && entryRounds.size > 0;
+  const scaledLut = { ...plainLut, entries: scaledEntries } as typeof plainLut;
+
   const points = tests.map((t, i) => {
     const predicted = predict(lut, t.arch).ms;
     const measured = first[i].stats.median;
@@ -214,6 +248,11 @@ for (const protocolName of protocolNames) {
       measured,
       remeasured: again?.[i].stats.median,
       spread: first[i].spread,
+      // With --anchor: the plain sum over entries scaled by the anchor, and both measurements scaled alike.
+      ...(hasScaled ? { scaledPlain: predict(scaledLut, t.arch).ms, scaledMeasured: scaled(first[i].details), scaledRemeasured: scaled(again?.[i].details) } : {}),
+      // Every round of both measurements with the machine's state over it (CPU, probe, load, wait, time).
+      rounds: first[i].details,
+      remeasuredRounds: again?.[i].details,
       errorPct: errorPct(predicted, measured),
     };
   });
@@ -238,6 +277,11 @@ for (const protocolName of protocolNames) {
         out.push(`| ${label}, plain sum less units' own reorders (${what}) | ${fmt(agreement(ps.map(of), ps.map((p) => p.measured)))} | ${b.toFixed(1)}% |`);
       }
     if (again) out.push(`| ${label}, second measurement vs first | ${fmt(agreement(ps.map((p) => p.remeasured!), ps.map((p) => p.measured)))} | |`);
+    if (hasScaled && ps.every((p) => p.scaledMeasured !== undefined)) {
+      out.push(`| ${label}, plain sum, entries and nets scaled by the anchor | ${fmt(agreement(ps.map((p) => p.scaledPlain!), ps.map((p) => p.scaledMeasured!)))} | |`);
+      if (again && ps.every((p) => p.scaledRemeasured !== undefined))
+        out.push(`| ${label}, second measurement vs first, scaled by the anchor | ${fmt(agreement(ps.map((p) => p.scaledRemeasured!), ps.map((p) => p.scaledMeasured!)))} | |`);
+    }
     return out;
   };
   const sets = [...new Set(points.map((p) => p.set))];
@@ -249,6 +293,9 @@ for (const protocolName of protocolNames) {
     `device ${prof.device.device} (${prof.device.runtime} ${prof.device.runtimeVersion}, ${JSON.stringify(prof.device.options)}), host ${prof.device.host.cpu}; load average ${loadStart} at the start, ${loadEnd} at the end`,
     `LUT ${lutPath}: ${Object.keys(lut.entries).length} entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(1)} s (${prof.summary.measured} measured, ${prof.summary.reused} reused${args.interleave ? `, with ${nets.length} calibration and test nets in the same passes` : ''})${args.interleave ? '' : `; ${nets.length} calibration and test nets in passes of their own ${netSeconds.toFixed(1)} s`}; the second measurement of ${tests.length} networks ${measureSeconds.toFixed(1)} s`,
     `placement: ${lut.protocol.placement ? JSON.stringify(lut.protocol.placement) : 'unpinned'}`,
+    ...(protocol.anchorGate !== undefined
+      ? [`anchor gate ${protocol.anchorGate}: rounds set aside, first measurement ${first.reduce((n, r) => n + (r.setAside ?? 0), 0)} of ${first.reduce((n, r) => n + r.details.length, 0)}, second ${again?.reduce((n, r) => n + (r.setAside ?? 0), 0) ?? 0} of ${again?.reduce((n, r) => n + r.details.length, 0) ?? 0}`]
+      : []),
     '',
     '| set | n | within ±5% | within ±10% | mean abs err | max abs err | Kendall τ | Spearman ρ | mean signed err |',
     '|---|---|---|---|---|---|---|---|---|',

@@ -9,7 +9,7 @@
  * `affinitySupport()` says why and nothing is pinned. A child process inherits its parent's affinity.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 let support: true | string | undefined;
@@ -62,6 +62,29 @@ export function setAffinity(cpus: readonly number[], pid = process.pid): void {
   if (why !== true) throw new Error(why);
   if (!cpus.length) throw new Error('setAffinity: no CPU given');
   execFileSync('taskset', ['-a', '-c', '-p', cpus.join(','), String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** The ids of a process's threads (Linux /proc/<pid>/task), ascending; [] where unreadable. */
+export function threadIds(pid: number = process.pid): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`)
+      .map(Number)
+      .filter((t) => Number.isInteger(t))
+      .sort((a, b) => a - b);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Restricts one thread (its id, as /proc/<pid>/task lists it) to `cpus`: without -a, taskset acts on the
+ * one thread it is given. Threads that thread starts later inherit it. Throws when it cannot.
+ */
+export function setThreadAffinity(cpus: readonly number[], tid: number): void {
+  const why = affinitySupport();
+  if (why !== true) throw new Error(why);
+  if (!cpus.length) throw new Error('setThreadAffinity: no CPU given');
+  execFileSync('taskset', ['-c', '-p', cpus.join(','), String(tid)], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 /**

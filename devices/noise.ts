@@ -9,6 +9,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { currentCpu } from './affinity.js';
 import { speedProbe } from './speed-probe.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,11 +31,62 @@ export interface NoiseReading {
   probeMs?: number;
   /** The CPU the process was on at the end of the round (Linux), to tell which one a slow round ran on. */
   cpu?: number;
+  /**
+   * Share of the interval the measuring thread was ready to run but not running, % (Linux
+   * /proc/thread-self/schedstat): other tasks' time slices on its CPU inside this machine, which the load
+   * average only hints at. Absent where unreadable.
+   */
+  waitPct?: number;
+  /** Times the measuring thread moved to another CPU during the interval (Linux, where the kernel counts them). */
+  migrations?: number;
+  /**
+   * CPU time the machine's other processes used during the interval, % of one CPU (Linux /proc/stat less
+   * this process's own CPU time; /proc/stat counts in 10 ms ticks, so short intervals read coarsely).
+   * On a 2-CPU machine 100 means the other CPU was busy all along: another process beside the measured
+   * runs shares the caches and the memory bus with them even when it never takes their CPU.
+   */
+  othersPct?: number;
+  /** The fastest run of the fixed conv unit of devices/anchor.ts right after the round, ms (protocol.anchor only). */
+  anchorMs?: number;
+}
+
+/** The calling thread's scheduler counters (Linux /proc/thread-self); undefined where unreadable. */
+export interface ThreadSched {
+  /** Time runnable but waiting for a CPU, ns. */
+  waitNs: number;
+  /** CPU migrations so far (absent where the kernel does not show them). */
+  migrations?: number;
+}
+
+/** Parses /proc/thread-self/schedstat ("run_ns wait_ns timeslices") and, where given, the se.nr_migrations line of /proc/thread-self/sched. */
+export function parseThreadSched(schedstat: string, sched?: string): ThreadSched | undefined {
+  const v = schedstat.trim().split(/\s+/).map(Number);
+  if (v.length < 2 || !Number.isFinite(v[1])) return undefined;
+  const m = sched === undefined ? undefined : /^se\.nr_migrations\s*:\s*(\d+)/m.exec(sched);
+  return m ? { waitNs: v[1], migrations: Number(m[1]) } : { waitNs: v[1] };
+}
+
+export function threadSched(): ThreadSched | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync('/proc/thread-self/schedstat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  let sched: string | undefined;
+  try {
+    sched = readFileSync('/proc/thread-self/sched', 'utf8');
+  } catch {
+    // no CONFIG_SCHED_DEBUG: no migration count
+  }
+  return parseThreadSched(stat, sched);
 }
 
 interface CpuTimes {
   steal: number;
   total: number;
+  /** All but idle and iowait. */
+  busy: number;
 }
 
 /** The aggregate `cpu` line of /proc/stat: user nice system idle iowait irq softirq steal … (jiffies). */
@@ -45,7 +97,7 @@ export function parseProcStat(text: string): CpuTimes | undefined {
   if (v.length < 8 || v.some((x) => !Number.isFinite(x))) return undefined;
   // guest and guest_nice (fields 9–10) are already counted in user and nice.
   const total = v.slice(0, 8).reduce((s, x) => s + x, 0);
-  return { steal: v[7], total };
+  return { steal: v[7], total, busy: total - v[3] - v[4] };
 }
 
 function cpuTimes(): CpuTimes | undefined {
@@ -87,6 +139,9 @@ export function cpuMhz(): number | undefined {
 /** Starts an interval at construction; `read()` describes the machine since then (and may be called again). */
 export class NoiseProbe {
   private readonly start = cpuTimes();
+  private readonly thread = threadSched();
+  private readonly own = process.cpuUsage();
+  private readonly startMs = performance.now();
 
   /** With `speed`, the CPU's speed too (speedProbe, a few ms), and which CPU it was. */
   read(speed = false): NoiseReading {
@@ -95,6 +150,17 @@ export class NoiseProbe {
     if (this.start && end && end.total > this.start.total) reading.stealPct = round((100 * (end.steal - this.start.steal)) / (end.total - this.start.total), 2);
     const mhz = cpuMhz();
     if (mhz !== undefined) reading.mhz = Math.round(mhz);
+    const thread = this.thread && threadSched();
+    const wallMs = performance.now() - this.startMs;
+    if (this.start && end && wallMs > 0) {
+      const own = process.cpuUsage(this.own);
+      const busyMs = ((end.busy - this.start.busy) * 1000) / TICKS_PER_S;
+      reading.othersPct = round(Math.max(0, (100 * (busyMs - (own.user + own.system) / 1000)) / wallMs), 1);
+    }
+    if (this.thread && thread && wallMs > 0) {
+      reading.waitPct = round(Math.min(100, (100 * (thread.waitNs - this.thread.waitNs)) / 1e6 / wallMs), 2);
+      if (this.thread.migrations !== undefined && thread.migrations !== undefined) reading.migrations = thread.migrations - this.thread.migrations;
+    }
     if (speed) {
       // 6 kernel runs (~1 ms of CPU): the fastest of 5 after one untimed.
       reading.probeMs = round(speedProbe(5, 1).minMs, 4);
@@ -104,6 +170,9 @@ export class NoiseProbe {
     return reading;
   }
 }
+
+/** /proc/stat's unit (USER_HZ): 100 on every Linux architecture Node runs on. */
+const TICKS_PER_S = 100;
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -122,7 +191,7 @@ export function busyReason(r: NoiseReading, cores = os.availableParallelism()): 
   return why.length ? why.join(', ') : undefined;
 }
 
-/** Several readings as one: the worst load, steal and CPU speed, the mean clock, the CPU if always the same. */
+/** Several readings as one: the worst load, steal, CPU speed and wait, the mean clock, the CPU if always the same, the migrations summed. */
 export function worstOf(readings: readonly NoiseReading[]): NoiseReading | undefined {
   if (!readings.length) return undefined;
   const out: NoiseReading = { load1: Math.max(...readings.map((r) => r.load1)) };
@@ -135,6 +204,15 @@ export function worstOf(readings: readonly NoiseReading[]): NoiseReading | undef
   if (probe.length) out.probeMs = Math.max(...probe);
   const cpus = new Set(readings.map((r) => r.cpu));
   if (cpus.size === 1 && readings[0].cpu !== undefined) out.cpu = readings[0].cpu;
+  // The most time-sharing a round saw, and every move between CPUs.
+  const wait = readings.flatMap((r) => (r.waitPct === undefined ? [] : [r.waitPct]));
+  if (wait.length) out.waitPct = Math.max(...wait);
+  const moves = readings.flatMap((r) => (r.migrations === undefined ? [] : [r.migrations]));
+  if (moves.length) out.migrations = moves.reduce((s, x) => s + x, 0);
+  const others = readings.flatMap((r) => (r.othersPct === undefined ? [] : [r.othersPct]));
+  if (others.length) out.othersPct = Math.max(...others);
+  const anchor = readings.flatMap((r) => (r.anchorMs === undefined ? [] : [r.anchorMs]));
+  if (anchor.length) out.anchorMs = Math.max(...anchor);
   return out;
 }
 

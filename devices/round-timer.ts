@@ -3,7 +3,7 @@
  * process. One helper for the profiler's LUT entries and for whole networks (calibration, verify, the
  * benches), so both sides of a prediction are measured the same way.
  */
-import { ensurePinned, type CpuPlacement } from './pin.js';
+import { pinMeasuringThread, type CpuPlacement } from './pin.js';
 import { FreshProcessTimer, type WorkerDevice } from './round-worker.js';
 import { timeRound, type RoundTimer } from './rounds.js';
 import type { Device, TimingProtocol } from './types.js';
@@ -16,21 +16,21 @@ export interface PlacedRoundTimer extends RoundTimer {
 }
 
 /**
- * The timer of `protocol` on `device`. In this process, rounds pin this process (protocol.cpu). Under
+ * The timer of `protocol` on `device`. In this process, rounds pin its measuring thread, its other threads apart (protocol.cpu). Under
  * freshProcess, `workerDevice` (the registry name and options `device` was made from) tells the workers
  * what to create; pinned, the workers start on the chosen CPUs and this process moves to the others
  * (devices/round-worker.ts), `onWarning` told where it cannot. Call stop() when done.
  */
 export function roundTimer(device: Device, protocol: TimingProtocol, workerDevice?: WorkerDevice, o: { onWarning?(message: string): void } = {}): PlacedRoundTimer {
   if (!protocol.freshProcess) {
-    let measuring: number[] | undefined;
+    let placed: CpuPlacement | undefined;
     return {
       time: async (model) => {
-        measuring = ensurePinned(protocol.cpu);
+        placed = pinMeasuringThread(protocol.cpu);
         return timeRound(device, model, protocol);
       },
       stop: async () => {},
-      placement: () => measuring && { measuring },
+      placement: () => placed,
     };
   }
   if (!workerDevice)

@@ -10,6 +10,7 @@
  * whole networks alike.
  */
 import { quantileSorted } from 'simple-statistics';
+import { anchorMs, fastestAnchor, noteAnchor } from './anchor.js';
 import { Rng } from '../src/core/rng.js';
 import { NoiseProbe, worstOf, type NoiseReading } from './noise.js';
 import { ensurePinned } from './pin.js';
@@ -22,6 +23,20 @@ export interface RoundRecord {
   setupMs: number;
   /** The machine during the round. */
   noise?: NoiseReading;
+  /** When the round ended (ms since the epoch); absent in rounds kept by older runs. */
+  endedAt?: number;
+}
+
+/** What a round is remembered by beside its figure: for benches and reports that ask why rounds differ. */
+export interface RoundDetail {
+  median: number;
+  p10: number;
+  min: number;
+  n: number;
+  endedAt?: number;
+  noise?: NoiseReading;
+  /** The anchor gate left this round out of the figure. */
+  setAside?: boolean;
 }
 
 /** A model's rounds combined. */
@@ -32,12 +47,33 @@ export interface RoundedResult extends TimingResult {
   spread: number;
   /** The worst load and steal over the model's rounds, the mean clock. */
   noise?: NoiseReading;
+  /** Each round's own figures and machine state, in the order they were taken (those the anchor gate set aside included). */
+  details: RoundDetail[];
+  /** Rounds the anchor gate set aside (left out of the figure, `rounds` and `spread`); absent when none. */
+  setAside?: number;
 }
 
 export const roundCount = (p: TimingProtocol) => Math.max(1, p.rounds ?? 1);
 
-/** The most rounds a model can take: the rounds asked for, and the extra ones when a spread limit can call for them. */
-export const maxRoundCount = (p: TimingProtocol) => roundCount(p) + (p.maxSpread !== undefined ? (p.extraRounds ?? 0) : 0);
+/** The most rounds a model can take: the rounds asked for, and the extra ones when a spread limit or the anchor gate can call for them. */
+export const maxRoundCount = (p: TimingProtocol) => roundCount(p) + (p.maxSpread !== undefined || p.anchorGate !== undefined ? (p.extraRounds ?? 0) : 0);
+
+/**
+ * Whether the anchor gate (protocol.anchorGate) sets a round aside: its anchor ran more than anchorGate
+ * times slower than the fastest anchor of this process so far, i.e. the machine gave the runtime's kernels
+ * less than usual while it was timed (devices/anchor.ts). Rounds without an anchor are never set aside.
+ */
+export function disturbed(round: Pick<RoundRecord, 'noise'>, protocol: TimingProtocol): boolean {
+  const a = round.noise?.anchorMs;
+  return protocol.anchorGate !== undefined && a !== undefined && a > protocol.anchorGate * fastestAnchor();
+}
+
+/** The rounds the estimator uses: under the anchor gate those it does not set aside, or all where it sets aside every one. */
+export function usableRounds<R extends Pick<RoundRecord, 'noise'>>(rounds: readonly R[], protocol: TimingProtocol): R[] {
+  if (protocol.anchorGate === undefined) return [...rounds];
+  const kept = rounds.filter((r) => !disturbed(r, protocol));
+  return kept.length ? kept : [...rounds];
+}
 
 /**
  * The harness protocol of one round: the count and time limits shared out between the most rounds a
@@ -90,8 +126,10 @@ const T95 = [12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306];
  * mean), so a model whose rounds disagree gets a wide interval even when each round was tight.
  * Converged when every round converged and the rounds agree within protocol.maxSpread (when set).
  */
-export function combineRounds(rounds: readonly RoundRecord[], protocol: TimingProtocol): RoundedResult {
-  if (!rounds.length) throw new Error('combineRounds: no rounds');
+export function combineRounds(taken: readonly RoundRecord[], protocol: TimingProtocol): RoundedResult {
+  if (!taken.length) throw new Error('combineRounds: no rounds');
+  // Under the anchor gate the rounds it sets aside are left out of the figure (every one is still recorded).
+  const rounds = usableRounds(taken, protocol);
   const stats = rounds.map((r) => r.stats);
   const medians = stats.map((s) => s.median);
   const value = estimate(stats, protocol.estimator);
@@ -120,13 +158,24 @@ export function combineRounds(rounds: readonly RoundRecord[], protocol: TimingPr
         };
   if (rounds.length === 1) combined.converged = converged;
   const noise = worstOf(rounds.flatMap((r) => (r.noise ? [r.noise] : [])));
+  const aside = taken.length - rounds.length;
   return {
     stats: combined,
-    coldMs: rounds[0].coldMs,
+    coldMs: taken[0].coldMs,
     setupMs: median(rounds.map((r) => r.setupMs)),
     rounds: medians,
     spread,
     ...(noise ? { noise } : {}),
+    ...(aside ? { setAside: aside } : {}),
+    details: taken.map((r) => ({
+      median: r.stats.median,
+      p10: r.stats.p10,
+      min: r.stats.min,
+      n: r.stats.n,
+      ...(r.endedAt !== undefined ? { endedAt: r.endedAt } : {}),
+      ...(r.noise ? { noise: r.noise } : {}),
+      ...(disturbed(r, protocol) ? { setAside: true } : {}),
+    })),
   };
 }
 
@@ -137,7 +186,11 @@ export async function timeRound(device: Device, model: ModelUnderTest, protocol:
   const probe = new NoiseProbe();
   const r = await device.time(model, roundProtocol(protocol));
   // The CPU's speed right after the round (a few ms): which CPU it ran on and how fast that one was then.
-  return { stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, noise: probe.read(true) };
+  const noise = probe.read(true);
+  const endedAt = Date.now();
+  // And, asked for, what the runtime's own kernels got from the machine then (devices/anchor.ts).
+  if (protocol.anchor || protocol.anchorGate !== undefined) noise.anchorMs = Math.round((await anchorMs(device)) * 1e4) / 1e4;
+  return { stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, noise, endedAt };
 }
 
 /**
@@ -154,7 +207,10 @@ export interface RoundTimer {
 export function needsAnotherRound(rounds: readonly RoundRecord[], protocol: TimingProtocol): boolean {
   const r = roundCount(protocol);
   if (rounds.length < r) return true;
-  if (protocol.maxSpread === undefined || rounds.length >= r + (protocol.extraRounds ?? 0)) return false;
+  if (rounds.length >= maxRoundCount(protocol)) return false;
+  // Every round so far taken while the machine was slow: one more, later.
+  if (protocol.anchorGate !== undefined && rounds.every((x) => disturbed(x, protocol))) return true;
+  if (protocol.maxSpread === undefined) return false;
   return combineRounds(rounds, protocol).spread > protocol.maxSpread;
 }
 
@@ -196,6 +252,8 @@ export async function measureInRounds<T>(items: readonly T[], key: (item: T) => 
     results.set(key(item), result);
     o.onComplete?.(item, result);
   };
+  // The anchors of rounds kept from an earlier run count toward the gate's reference.
+  for (const rs of taken.values()) for (const r of rs) noteAnchor(r.noise?.anchorMs);
   // Items whose earlier rounds already suffice complete without timing.
   for (const item of items) if (taken.get(key(item))!.length && !needsAnotherRound(taken.get(key(item))!, protocol)) complete(item);
   for (let pass = 0; ; pass++) {
@@ -207,7 +265,9 @@ export async function measureInRounds<T>(items: readonly T[], key: (item: T) => 
       if (o.signal?.aborted) break;
       const rounds = taken.get(key(item))!;
       try {
-        rounds.push(await o.time(item));
+        const round = await o.time(item);
+        noteAnchor(round.noise?.anchorMs);
+        rounds.push(round);
       } catch (e) {
         if (!o.onError?.(item, e)) throw e;
         dropped.add(key(item));

@@ -30,6 +30,18 @@ export interface TimingProtocol {
   /** Every pass of rounds in a fresh worker process, as pyperf does (devices/round-worker.ts); absent = this process. */
   freshProcess?: boolean;
   /**
+   * Time the fixed conv unit of devices/anchor.ts after every round and record its fastest run
+   * (noise.anchorMs): a yardstick of the runtime's own kernels beside each round, for telling a round
+   * slowed by the machine from one that is not (bench/fidelity-rounds.ts). Costs a few ms and a session per round.
+   */
+  anchor?: boolean;
+  /**
+   * With `anchor`: a round whose anchor ran more than this many times slower than the fastest anchor of
+   * the process so far is set aside (left out of the model's figure, recorded), and a model all of whose
+   * rounds were set aside is timed again, up to extraRounds more (devices/rounds.ts). E.g. 1.15.
+   */
+  anchorGate?: number;
+  /**
    * Pin the measuring process and its round workers to CPUs (devices/pin.ts): 'auto' (the fastest by the
    * speed probe, chosen when measuring starts) or a CPU list ("1", "0,2"); absent = wherever the
    * scheduler runs it. Linux only.
@@ -44,13 +56,15 @@ export interface TimingProtocol {
 
 /**
  * Where a run's processes were pinned (recorded in a LUT's protocol.placement). In-process rounds run on
- * `measuring` in the measuring process itself; under freshProcess the round workers run on `measuring`
+ * `measuring` in the measuring thread of the process itself, its other threads on `helpers`; under freshProcess the round workers run on `measuring`
  * and the parent that starts them and waits for their rounds on `parent`, apart from them.
  */
 export interface CpuPlacement {
   measuring: number[];
   /** freshProcess only: the parent's CPUs. */
   parent?: number[];
+  /** In-process only: the CPUs the measuring process's other threads (V8's helpers, libuv's pool) were moved to. */
+  helpers?: number[];
   /** Set where the parent could not be kept apart (every allowed CPU measures): why. */
   shared?: string;
 }

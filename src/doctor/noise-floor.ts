@@ -16,7 +16,7 @@ import { busyReason, NoiseProbe, type NoiseReading } from '../../devices/noise.j
 import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { networkModel } from '../../export/model.js';
 import { affinitySupport } from '../../devices/affinity.js';
-import { ensurePinned, initialCpus, probeCpus, type CpuPlacement, type CpuSpeed } from '../../devices/pin.js';
+import { initialCpus, pinMeasuringThread, probeCpus, type CpuPlacement, type CpuSpeed } from '../../devices/pin.js';
 import { FreshProcessTimer, type WorkerDevice } from '../../devices/round-worker.js';
 
 export interface NoiseFloorOptions {
@@ -75,7 +75,7 @@ export async function measureNoiseFloor(o: NoiseFloorOptions): Promise<NoiseFloo
   const probe = new NoiseProbe();
   const deadline = started + o.seconds * 1000;
   const workers = o.workerDevice ? new FreshProcessTimer(o.workerDevice, { cpu: o.cpu, onWarning: o.onWarning }) : undefined;
-  const here = workers ? undefined : ensurePinned(o.cpu);
+  const here = workers ? undefined : pinMeasuringThread(o.cpu);
   const passes = workers ? 3 : 2;
   const total = passes * count;
   // The nominal protocol: each measurement gets an equal share of 90% of the budget.
@@ -114,7 +114,7 @@ export async function measureNoiseFloor(o: NoiseFloorOptions): Promise<NoiseFloo
   } finally {
     await workers?.stop();
   }
-  const placement = workers ? workers.placement : here && { measuring: here };
+  const placement = workers ? workers.placement : here;
   const noise = probe.read();
   const self = agreement(second, first);
   const medianDiffPct = medianDiff(first, second);

@@ -78,6 +78,8 @@ export interface ProfileOptions {
   nets?: readonly ProfileNet[];
   /** Warnings about where the processes could be pinned (protocol.cpu with one CPU); default: onNoise. */
   onWarning?: (message: string) => void;
+  /** Each entry's combined rounds as it is stored (a bench that studies the rounds keeps their details). */
+  onEntry?: (key: string, result: RoundedResult) => void;
 }
 
 export interface ProfileNet {
@@ -251,6 +253,7 @@ async function profileWith(
             netResults.set(it.id, result);
             return report(it.key, result.stats.median);
           }
+          options.onEntry?.(it.key, result);
           const entry = entryFromRounds(result, overhead.median);
           const own = layouts.get(it.key);
           if (own) entry.ownLayout = own;

@@ -1,11 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { busyReason, NoiseProbe, parseProcStat, waitQuiet, worstOf } from '../../devices/noise.js';
+import { busyReason, NoiseProbe, parseProcStat, parseThreadSched, waitQuiet, worstOf } from '../../devices/noise.js';
 
 describe('noise readings', () => {
   it('parses the aggregate cpu line of /proc/stat (steal is the 8th field)', () => {
     const text = 'cpu  100 5 50 800 10 1 2 30 0 0\ncpu0 50 2 25 400 5 0 1 15 0 0\nintr 1\n';
-    expect(parseProcStat(text)).toEqual({ steal: 30, total: 998 });
+    expect(parseProcStat(text)).toEqual({ steal: 30, total: 998, busy: 188 });
     expect(parseProcStat('nothing here')).toBeUndefined();
+  });
+  it('parses the thread\'s schedstat (the second field is time waiting for a CPU) and its migration count', () => {
+    expect(parseThreadSched('5723172 5481020 3\n', 'cat (1, #threads: 1)\n---\nse.exec_start : 1.5\nse.nr_migrations                             :                    4\n')).toEqual({ waitNs: 5481020, migrations: 4 });
+    expect(parseThreadSched('5723172 5481020 3\n')).toEqual({ waitNs: 5481020 });
+    expect(parseThreadSched('')).toBeUndefined();
+  });
+  it('rounds combine to the most waiting and others\' CPU time, and every migration', () => {
+    expect(worstOf([{ load1: 1, waitPct: 2, migrations: 1, othersPct: 80 }, { load1: 1, waitPct: 30, migrations: 0, othersPct: 5 }])).toEqual({ load1: 1, waitPct: 30, migrations: 1, othersPct: 80 });
+  });
+  it('a probe over an interval of work reads the thread\'s wait share and others\' CPU time where Linux shows them', () => {
+    const probe = new NoiseProbe();
+    const end = Date.now() + 30;
+    let x = 0;
+    while (Date.now() < end) x += Math.sqrt(x + 1);
+    const r = probe.read();
+    expect(x).toBeGreaterThan(0);
+    if (process.platform !== 'linux') return;
+    expect(r.waitPct).toBeGreaterThanOrEqual(0);
+    expect(r.waitPct).toBeLessThanOrEqual(100);
+    expect(r.othersPct).toBeGreaterThanOrEqual(0);
   });
   it('a probe reads load, and steal and clock where this machine exposes them', () => {
     const r = new NoiseProbe().read();

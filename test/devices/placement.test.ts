@@ -13,11 +13,12 @@ import { affinitySupport, allowedCpus } from '../../devices/affinity.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const child = path.join(here, 'fixtures', 'placement-child.ts');
+const threadChild = path.join(here, 'fixtures', 'thread-pin-child.ts');
 const cpus = allowedCpus() ?? [];
 const why = affinitySupport() !== true ? affinitySupport() : cpus.length < 2 ? `needs 2 allowed CPUs, this process has ${cpus.length}` : undefined;
 
-function run(spec: string, onlyCpu?: number) {
-  const node = [process.execPath, '--import', tsx, child, spec];
+function run(spec: string, onlyCpu?: number, script = child) {
+  const node = [process.execPath, '--import', tsx, script, spec];
   const r = onlyCpu === undefined ? spawnSync(node[0], node.slice(1), { encoding: 'utf8', timeout: 180_000 }) : spawnSync('taskset', ['-c', String(onlyCpu), ...node], { encoding: 'utf8', timeout: 180_000 });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
@@ -47,4 +48,24 @@ describe.skipIf(why)(`pinned round workers and their parent${why ? ` (skipped: $
     expect(r.warnings[0]).toMatch(/may run on one CPU only \(\d+\): the parent shares it/);
     expect(r.lutPlacement.shared).toMatch(/one CPU only/);
   }, 240_000);
+});
+
+describe.skipIf(why)(`in-process pinning: the measuring thread alone${why ? ` (skipped: ${why})` : ''}`, () => {
+  it('the main thread runs on the chosen CPU, every other thread of the process on the others', () => {
+    const measuring = cpus.at(-1)!;
+    const rest = cpus.filter((c) => c !== measuring);
+    const r = run(String(measuring), undefined, threadChild);
+    expect(r.main).toBe(String(measuring));
+    expect(r.others.length).toBeGreaterThan(0);
+    expect(new Set(r.others)).toEqual(new Set([rest.join(',')]));
+    expect(r.placement).toEqual({ measuring: [measuring], helpers: rest });
+    expect(r.roundCpu).toBe(measuring);
+  }, 120_000);
+
+  it('with one CPU allowed, every thread stays on it and the placement says they share it', () => {
+    const only = cpus[0];
+    const r = run('auto', only, threadChild);
+    expect(new Set([r.main, ...r.others])).toEqual(new Set([String(only)]));
+    expect(r.placement).toMatchObject({ measuring: [only], shared: expect.stringMatching(/one CPU only/) });
+  }, 120_000);
 });

@@ -134,3 +134,76 @@ describe('measureInRounds', () => {
     expect(needsAnotherRound([round(1), round(1.5), round(1.4)], p)).toBe(false);
   });
 });
+
+describe('a round records the machine beside it', () => {
+  it('its end time, the thread\'s wait and, with protocol.anchor, the anchor unit\'s fastest run; the details reach the combined result', async () => {
+    const { MockDevice } = await import('../../devices/mock/index.js');
+    const { timeRound } = await import('../../devices/rounds.js');
+    const { opModel } = await import('../../export/model.js');
+    const { ANCHOR_INSTANCE } = await import('../../devices/anchor.js');
+    const device = new MockDevice({ noise: 0 });
+    await device.init();
+    const model = opModel(ANCHOR_INSTANCE);
+    const p: TimingProtocol = { warmup: 1, minRepeats: 3, maxRepeats: 5, maxTimeMs: 50, targetCI: 0.5, rounds: 2 };
+    const before = Date.now();
+    const plain = await timeRound(device, model, p);
+    expect(plain.endedAt).toBeGreaterThanOrEqual(before);
+    expect(plain.noise?.anchorMs).toBeUndefined();
+    const anchored = await timeRound(device, model, { ...p, anchor: true });
+    // The mock device times the anchor unit as it times any model: a positive figure.
+    expect(anchored.noise?.anchorMs).toBeGreaterThan(0);
+    if (process.platform === 'linux') expect(anchored.noise?.waitPct).toBeGreaterThanOrEqual(0);
+    const combined = combineRounds([plain, anchored], p);
+    expect(combined.details.map((d) => d.median)).toEqual([plain.stats.median, anchored.stats.median]);
+    expect(combined.details[1].noise?.anchorMs).toBe(anchored.noise?.anchorMs);
+    expect(combined.details[0].endedAt).toBe(plain.endedAt);
+  });
+});
+
+describe('the anchor gate (protocol.anchorGate)', () => {
+  const anchored = (median: number, anchorMs: number): RoundRecord => ({ ...round(median), noise: { load1: 0, anchorMs } });
+  const P: TimingProtocol = { ...BASE, rounds: 2, estimator: 'min', anchor: true, anchorGate: 1.15, extraRounds: 2 };
+
+  it('leaves a round whose anchor ran slow out of the figure, records it, and keeps every round where all ran slow', async () => {
+    const { noteAnchor, resetAnchors } = await import('../../devices/anchor.js');
+    resetAnchors();
+    noteAnchor(0.1);
+    const fast = anchored(1.3, 0.1);
+    const slow = anchored(1.0, 0.13);
+    const r = combineRounds([fast, slow], P);
+    // The slow round's median is lower here on purpose: the gate, not the estimator, leaves it out.
+    expect(r.stats.median).toBeCloseTo(1.3, 6);
+    expect(r.rounds).toEqual([fast.stats.median]);
+    expect(r.setAside).toBe(1);
+    expect(r.details.map((d) => d.setAside ?? false)).toEqual([false, true]);
+    expect(combineRounds([slow, anchored(1.2, 0.14)], P).rounds).toHaveLength(2);
+    // Without the gate the anchor is a record only.
+    expect(combineRounds([fast, slow], { ...P, anchorGate: undefined }).stats.median).toBeCloseTo(1.0, 6);
+    resetAnchors();
+  });
+
+  it('times a model again while all its rounds ran slow, up to extraRounds more', async () => {
+    const { noteAnchor, resetAnchors } = await import('../../devices/anchor.js');
+    resetAnchors();
+    noteAnchor(0.1);
+    const slow = anchored(1.0, 0.13);
+    expect(needsAnotherRound([slow, slow], P)).toBe(true);
+    expect(needsAnotherRound([slow, slow, anchored(1.1, 0.1)], P)).toBe(false);
+    expect(needsAnotherRound([slow, slow, slow, slow], P)).toBe(false);
+    expect(needsAnotherRound([slow, slow], { ...P, anchorGate: undefined })).toBe(false);
+    resetAnchors();
+  });
+
+  it('in a run, the reference is the fastest anchor any round brought: rounds taken in a slow spell are retaken', async () => {
+    const { resetAnchors } = await import('../../devices/anchor.js');
+    resetAnchors();
+    // The machine is fast (anchor 0.1) for the run's first round, slow (0.13) for the next four, then fast
+    // again: whichever items had both their rounds in the slow spell get a third, and every figure is fast.
+    let n = 0;
+    const items = ['a', 'b', 'c'];
+    const results = await measureInRounds(items, (k) => k, P, { seed: 1, time: async () => (n++ >= 1 && n <= 5 ? anchored(1.3, 0.13) : anchored(1.0, 0.1)) });
+    for (const k of items) expect(results.get(k)!.stats.median).toBeCloseTo(1.0, 6);
+    expect(n).toBeGreaterThan(6);
+    resetAnchors();
+  });
+});

@@ -61,7 +61,7 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
             ]
           : []),
         `in one process, the same networks timed twice: ${agreementLine(r.self, r.medianDiffPct)}`,
-        ...(r.placement ? [`pinned (--cpu ${a.cpu}): timed on CPU ${r.placement.measuring.join(',')}${r.placement.parent ? `, this process on CPU ${r.placement.parent.join(',')}` : ''}`] : []),
+        ...(r.placement ? [`pinned (--cpu ${a.cpu}): timed on CPU ${r.placement.measuring.join(',')}${r.placement.parent ? `, this process on CPU ${r.placement.parent.join(',')}` : ''}${r.placement.helpers ? `, its other threads on CPU ${r.placement.helpers.join(',')}` : ''}`] : []),
         r.cpus
           ? `CPU speed (fixed probe kernel, ms; lower is faster): ${r.cpus.speeds.map((c) => `cpu${c.cpu} ${c.probeMs.toFixed(3)}`).join(', ')}; slowest ${r.cpus.spreadPct.toFixed(1)}% above fastest`
           : `CPU speed per CPU: not read (${r.cpusUnreadable})`,
