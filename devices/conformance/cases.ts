@@ -16,8 +16,9 @@ export const CONFORMANCE_DATA_DIR = '/usr/share/libonnx-testdata/data/node';
 
 /**
  * Every ONNX op type the exporter's primitive emitters (export/onnx/primitives/) emit for the catalog's blocks (test/devices/conformance.test.ts checks the exporter
- * against this list): conv/BN-folded convs, the five activations, SE and skip arithmetic, pools,
- * the linear head, zero's strided Slice, identity.
+ * against this list): conv/BN-folded convs, the activations (MobileNetV3's hard-sigmoid SE gate too), SE and skip
+ * arithmetic, pools, the linear head, zero's strided Slice and FactorizedReduce's shift, identity, concatenation;
+ * ShuffleNetV2's channel split (Split) and shuffle (Reshape, Transpose, Reshape); layer and instance norm.
  */
 export const EXPORTED_OP_TYPES = [
   'Conv',
@@ -38,7 +39,35 @@ export const EXPORTED_OP_TYPES = [
   'Slice',
   'Identity',
   'Concat',
+  'HardSigmoid',
+  'Split',
+  'Transpose',
+  'LayerNormalization',
+  'InstanceNormalization',
 ] as const;
+
+/**
+ * Op types whose definition has not changed for float tensors since the opset given (later versions only added
+ * element types), so a case written for that opset states what the exporter's opset-17 node must compute:
+ * GlobalAveragePool / GlobalMaxPool 1 (then 22), HardSigmoid and InstanceNormalization 6 (then 22).
+ */
+export const STABLE_SINCE: Readonly<Record<string, number>> = { GlobalAveragePool: 1, GlobalMaxPool: 1, HardSigmoid: 6, InstanceNormalization: 6 };
+
+/**
+ * The case restamped at `opset` (IR version at least 8), named `<name>@opset<opset>`, when every node's op type is
+ * in STABLE_SINCE from the case's opset on; else undefined. onnxruntime's WebGPU EP refuses the old-opset test
+ * models of these ops (opset 1 and 6), while the opset-17 nodes our exporter writes run there.
+ */
+export function atOpset(c: ConformanceCase, opset: number): ConformanceCase | undefined {
+  const model = onnx.ModelProto.decode(c.onnx);
+  const own = Number(String(model.opsetImport?.find((o) => !o.domain)?.version ?? 0)); // an int64: a Long or a number
+  const nodes = model.graph?.node ?? [];
+  const since = (t: string) => (Object.hasOwn(STABLE_SINCE, t) ? STABLE_SINCE[t] : Infinity);
+  if (!nodes.every((n) => since(n.opType ?? '') <= own)) return undefined;
+  model.opsetImport = [{ domain: '', version: opset }];
+  model.irVersion = Math.max(Number(String(model.irVersion ?? 0)), 8);
+  return { ...c, name: `${c.name}@opset${opset}`, onnx: onnx.ModelProto.encode(model).finish() };
+}
 
 export interface DataSet {
   inputs: Record<string, TensorData>;

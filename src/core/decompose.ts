@@ -4,7 +4,7 @@
  * Every block node counts as itself, except a block whose lowering is a cell (src/core/lower/cell.ts):
  * a NAS-Bench-201 cell has 5^6 = 15625 variants per input shape, too many to measure one by one, so a
  * cell counts as its edge ops plus its combine ops (one `sum` per node adding more than one edge, one
- * `concat` for a concatenated output), by one rule for every cell.
+ * `concat` per node concatenating them, one `concat` for a concatenated output), by one rule for every cell.
  */
 import { placeLayers, type Architecture } from './arch.js';
 import { blockCell, concatNodes, type Cell } from './lower/index.js';
@@ -15,8 +15,8 @@ export { NB201_NODES, NB201_OPS, nb201CellString, nb201EdgeSpec, nb201NodeInputs
 
 /**
  * The LUT instances a cell applied to `inputs` is made of: every edge op (on its source node's shape),
- * then the combine ops: one `sum` per node adding more than one edge, one `concat` when the output
- * concatenates more than one node. Zero nodes (no edges) cost nothing.
+ * then the combine ops: one `sum` per node adding more than one edge, one `concat` per node concatenating more
+ * than one edge and one when the output concatenates more than one node. Zero nodes (no edges) cost nothing.
  */
 export function cellInstances(cell: Cell, inputs: readonly Shape[], dtype: DType): OpInstance[] {
   const shapes: Shape[] = [...inputs];
@@ -29,8 +29,12 @@ export function cellInstances(cell: Cell, inputs: readonly Shape[], dtype: DType
     });
     const s = cell.stride ?? 1;
     const [n, c, h, w] = shapes[0];
-    const shape = terms[0] ?? ([n, c, Math.ceil(h / s), Math.ceil(w / s)] as const);
-    if (terms.length > 1) combines.push(instance({ kind: 'sum', arity: terms.length }, shape, dtype));
+    const joined = node.combine === 'concat' && terms.length > 1;
+    const shape = joined
+      ? ([terms[0][0], terms.reduce((a, t) => a + t[1], 0), terms[0][2], terms[0][3]] as const)
+      : (terms[0] ?? ([n, c, Math.ceil(h / s), Math.ceil(w / s)] as const));
+    if (joined) combines.push(instance({ kind: 'concat', channels: terms.map((t) => t[1]) }, terms[0], dtype));
+    else if (terms.length > 1) combines.push(instance({ kind: 'sum', arity: terms.length }, shape, dtype));
     shapes.push(shape);
   }
   const parts = cell.output === 'concat' ? concatNodes(cell).map((n) => shapes[n]) : [];

@@ -88,7 +88,8 @@ function parseValue(key: string, field: Field, token: string): unknown {
       if (raw !== 'avg' && raw !== 'max') throw bad(key, `pool mode must be avg or max, got '${raw}'`);
       return raw;
     case 'cell':
-      if (!/^\|[a-z0-9_~|+]+\|(>[0-9,]+)?$/.test(raw)) throw bad(key, `'${raw}' is not a cell string (NAS-Bench-201, DARTS or NASNet)`);
+      // A NASNet block that concatenates its ops ends its group in 'concat' (nasnet-cell.ts), the last one too.
+      if (!/^\|[a-z0-9_~|+]+\|(concat)?(>[0-9,]+)?$/.test(raw)) throw bad(key, `'${raw}' is not a cell string (NAS-Bench-201, DARTS or NASNet)`);
       return raw;
     case 'norm':
       if (raw !== 'layer' && raw !== 'instance') throw bad(key, `norm mode must be layer or instance, got '${raw}'`);

@@ -18,12 +18,15 @@
  * filters. The first reads the stem conv as h_{i-1} unchanged (slim's prev_layer is None: its ops map the 32
  * channels to F/4 themselves, the cell's `filters`), the second reads it through FactorizedReduce (111 is
  * odd: slim's zero row, factreduce.ts). The cells then follow as above, h_{i-1} the stem cells' outputs.
+ *
+ * A cell outputs its concatenated states at the last block's width each (nasnetOutputWidth): F per state, 2F when
+ * that block concatenates; the next cells' 1×1 convs and FactorizedReduce take whatever width it has.
  */
 import type { Architecture, Layer } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
 import type { CellGenotype } from './cell-space.js';
 import type { OpSpec } from '../core/ops.js';
-import { parseNasnetCell } from '../core/nasnet-cell.js';
+import { nasnetOutputWidth } from '../core/nasnet-cell.js';
 
 /** The normal and the reduction cell string. */
 export type NasnetGenotype = CellGenotype;
@@ -50,8 +53,6 @@ export function nasnetNetwork(genotype: NasnetGenotype, o: NasnetNetOptions): Ar
   // s0, s1: the ids of h_{i-1} and h_i; prevReduced: h_{i-1} has twice h_i's resolution; w0, w1: their channels.
   let [s0, s1, prevReduced] = ['stem', 'stem', false];
   let [w0, w1] = [3 * o.filters, 3 * o.filters];
-  // The channels a cell outputs: `filters` per concatenated state.
-  const outWidth = (cell: string, filters: number) => parseNasnetCell(cell).concat.length * filters;
   if (o.stem === 'imagenet') {
     if (o.filters % 4 !== 0) throw new UserError(`NASNet ImageNet network: F must be a multiple of 4 (stem cells at F/4 and F/2), got ${o.filters}`);
     const [f4, f2] = [o.filters / 4, o.filters / 2];
@@ -64,7 +65,7 @@ export function nasnetNetwork(genotype: NasnetGenotype, o: NasnetNetOptions): Ar
       { role: 'stem', id: 'stem_cell1', inputs: ['stem_cell1_pre0', 'stem_cell1_pre1'], spec: { kind: 'nasnetcell', cell: genotype.reduce, reduce: true } },
     );
     [s0, s1, prevReduced] = ['stem_cell0', 'stem_cell1', true];
-    [w0, w1] = [outWidth(genotype.reduce, f4), outWidth(genotype.reduce, f2)];
+    [w0, w1] = [nasnetOutputWidth(genotype.reduce, f4), nasnetOutputWidth(genotype.reduce, f2)];
   } else layers.push({ role: 'stem', id: 'stem', spec: { kind: 'conv', cout: 3 * o.filters, k: 3, stride: 1, groups: 1, dilation: 1, act: 'none' } });
   let c = o.filters;
   const kinds = [0, 1, 2].flatMap((stage) => [...(stage > 0 ? [true] : []), ...Array<boolean>(o.normalCells).fill(false)]);
@@ -80,7 +81,7 @@ export function nasnetNetwork(genotype: NasnetGenotype, o: NasnetNetOptions): Ar
       { role: 'block', id: `${id}_pre1`, inputs: [s1], spec: reluConv1(c) },
       { role: 'block', id, inputs: [pre0, `${id}_pre1`], spec: { kind: 'nasnetcell', cell, reduce, ...(raw && w0 !== c ? { filters: c } : {}) } },
     );
-    [s0, s1, prevReduced, w0, w1] = [s1, id, reduce, w1, outWidth(cell, c)];
+    [s0, s1, prevReduced, w0, w1] = [s1, id, reduce, w1, nasnetOutputWidth(cell, c)];
   });
   layers.push({ role: 'head', spec: { kind: 'gpool', mode: 'avg' } }, { role: 'head', spec: { kind: 'linear', cout: o.classes, act: 'none' } });
   return { name: o.name, input: [1, 3, o.resolution, o.resolution], dtype: 'f32', layers };

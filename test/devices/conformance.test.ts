@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
-import { describe, expect, it } from 'vitest';
-import { CONFORMANCE_DATA_DIR, EXPORTED_OP_TYPES, loadCases, type ConformanceCase } from '../../devices/conformance/cases.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BrowserDevice } from '../../devices/browser/browser-device.js';
+import { browserWasmFactory, webgpuFactory } from '../../devices/browser/index.js';
+import { atOpset, CONFORMANCE_DATA_DIR, EXPORTED_OP_TYPES, loadCases, type ConformanceCase } from '../../devices/conformance/cases.js';
+import { OPSET } from '../../export/onnx/graph.js';
 import { CPU_TOLERANCE, GPU_TOLERANCE } from '../../devices/conformance/compare.js';
 import { ortCpuRunner } from '../../devices/conformance/ort-runner.js';
 import { ConformanceSkip, runConformance, type ConformanceReport, type ConformanceRunner } from '../../devices/conformance/runner.js';
@@ -11,18 +14,27 @@ import { OrtWebGpuDevice, ortWebGpuFactory } from '../../devices/ort-webgpu-nati
 import { networkModel, opModel } from '../../export/model.js';
 import { UserError } from '../../src/core/errors.js';
 import { instance, type OpInstance } from '../../src/core/ops.js';
+import { CATALOG, SEED_VARIANTS } from '../fixtures/catalog.js';
 
 const { onnx } = onnxProto;
 const hasData = existsSync(CONFORMANCE_DATA_DIR);
 if (!hasData) console.warn(`ONNX conformance tests are skipped: ${CONFORMANCE_DATA_DIR} is missing (apt-get install libonnx-testdata)`);
 const cases: ConformanceCase[] = hasData ? await loadCases() : [];
+const CONV = instance({ kind: 'conv', cout: 4, k: 3, stride: 1, groups: 1, dilation: 1, act: 'relu6' }, [1, 4, 4, 4]);
+const MBCONV = instance({ kind: 'mbconv', cout: 4, k: 3, stride: 1, expand: 2, se: 0.25, act: 'hswish', skip: true }, [1, 4, 4, 4]);
 /** Cases with sequence / optional values: no tensor runtime interface can feed them. */
 const NON_TENSOR = ['test_identity_opt', 'test_identity_sequence'];
 
-/** Instances that, together, make the exporter emit every op type it can. */
+/**
+ * Instances that, together, make the exporter emit every op type it can: the forms below, one instance of every
+ * block kind of the catalog and the seed kinds' other forms (ShuffleNetV2's split and shuffle, layer and instance
+ * norm, the hard-sigmoid gate, … issue 11).
+ */
 const EXPORTS: OpInstance[] = [
-  instance({ kind: 'conv', cout: 4, k: 3, stride: 1, groups: 1, dilation: 1, act: 'relu6' }, [1, 4, 4, 4]),
-  instance({ kind: 'mbconv', cout: 4, k: 3, stride: 1, expand: 2, se: 0.25, act: 'hswish', skip: true }, [1, 4, 4, 4]),
+  ...Object.values(CATALOG),
+  ...SEED_VARIANTS,
+  CONV,
+  MBCONV,
   instance({ kind: 'dwsep', cout: 4, k: 3, stride: 1, se: 0.5, act: 'swish', skip: true }, [1, 4, 4, 4]),
   instance({ kind: 'pool', mode: 'avg', k: 3, stride: 1 }, [1, 4, 4, 4]),
   instance({ kind: 'pool', mode: 'max', k: 3, stride: 2 }, [1, 4, 4, 4]),
@@ -45,7 +57,7 @@ function opTypes(bytes: Uint8Array): string[] {
 describe('ONNX conformance: the selection', () => {
   it('lists exactly the op types the exporter emits', () => {
     const emitted = new Set(EXPORTS.flatMap((inst) => opTypes(opModel(inst).onnx)));
-    const net = networkModel({ name: 'n', input: [1, 3, 8, 8], dtype: 'f32', layers: EXPORTS.slice(0, 2).map((e) => ({ role: 'block', spec: { ...e.spec, cout: 4 } as OpInstance['spec'] })) });
+    const net = networkModel({ name: 'n', input: [1, 3, 8, 8], dtype: 'f32', layers: [CONV, MBCONV].map((e) => ({ role: 'block', spec: { ...e.spec, cout: 4 } as OpInstance['spec'] })) });
     for (const t of opTypes(net.onnx)) emitted.add(t);
     expect([...emitted].sort()).toEqual([...EXPORTED_OP_TYPES].sort());
   });
@@ -131,7 +143,69 @@ describe.skipIf(!hasData)('ONNX conformance: devices', () => {
     for (const x of r.results.filter((x) => x.status === 'failed')) expect(x.name).toMatch(/^test_maxpool_with_argmax_/);
     for (const x of r.results.filter((x) => x.status === 'skipped')) expect(x.reason).toMatch(/is not a tensor|WebGPU EP does not implement every node/);
     expect(r.failed).toBeLessThanOrEqual(2);
-    expect(r.passed).toBeGreaterThanOrEqual(85);
+    expect(r.passed).toBeGreaterThanOrEqual(125);
+    // In NHWC (the device's default) the EP's layout transformer refuses the opset-1/6 test models of GlobalAveragePool,
+    // GlobalMaxPool, HardSigmoid and InstanceNormalization; restamped at the exporter's opset 17 (the same definition
+    // for float) a refused one runs and agrees. So every case of those ops passes, as it is or restamped.
+    const refused = r.results.filter((x) => x.status === 'skipped' && /WebGPU EP/.test(x.reason ?? ''));
+    const restamped = refused.flatMap((x) => atOpset(cases.find((c) => c.name === x.name)!, OPSET) ?? []);
+    const again = await runConformance('webgpu-native', d.conformanceRunner(), restamped, GPU_TOLERANCE);
+    expect(nonPasses(again)).toEqual([]);
+    const stable = cases.filter((c) => atOpset(c, OPSET));
+    expect(new Set(stable.flatMap((c) => c.opTypes))).toEqual(new Set(['GlobalAveragePool', 'GlobalMaxPool', 'HardSigmoid', 'InstanceNormalization']));
+    for (const c of stable) expect(r.results.find((x) => x.name === c.name)!.status === 'passed' || restamped.some((x) => x.name === `${c.name}@opset${OPSET}`), c.name).toBe(true);
+    // What stays refused: Sum (refused by supports() too) and integer Add / Mul / Clip / MaxPool, which the exporter never writes.
+    const left = refused.filter((x) => !restamped.some((c) => c.name === `${x.name}@opset${OPSET}`));
+    for (const x of left) expect(x.opTypes.includes('Sum') || /_u?int8/.test(x.name), x.name).toBe(true);
     await d.dispose();
   });
 });
+
+/** Why a browser device cannot start here (said once, so the skip is never silent), or undefined. */
+async function browserMissing(factory: { name: string; available(): Promise<true | string> }): Promise<string | undefined> {
+  if (!hasData) return 'no conformance data';
+  const why = await factory.available();
+  if (why === true) return undefined;
+  console.warn(`ONNX conformance on ${factory.name} is skipped: ${why}`);
+  return why;
+}
+
+const opened: BrowserDevice[] = [];
+afterAll(async () => {
+  for (const d of opened) await d.dispose();
+});
+
+/**
+ * The browser devices that run ONNX (headless Chromium; CI has it, a machine without Chromium or WebGPU skips with
+ * the reason). The WebGPU pages run a node their EP lacks on the CPU (no skips); what fails is listed by name.
+ */
+/** The op types the issue-11 blocks brought (ShuffleNetV2's split and shuffle, layer / instance norm, the hard-sigmoid gate). */
+const SEED_OP_TYPES = ['HardSigmoid', 'Split', 'Transpose', 'LayerNormalization', 'InstanceNormalization'];
+const seedCases = cases.filter((c) => c.opTypes.some((t) => SEED_OP_TYPES.includes(t)));
+
+/**
+ * The browser devices that run ONNX (headless Chromium; CI has it, a machine without Chromium or WebGPU skips with
+ * the reason). browser-wasm runs every case. The WebGPU pages compile shaders on SwiftShader's CPU compiler, seconds
+ * per case on 2 shared cores, so here they run the cases of the op types the seed blocks brought, all of which pass;
+ * `node --import tsx bench/devices-conformance.ts --browser` runs them on every case (docs/devices-browser.md: what
+ * fails there is MaxPool / AveragePool features the exporter never writes in a form they get). The pages run a node
+ * their EP lacks on the CPU: nothing is skipped but the non-tensor cases.
+ */
+const BROWSERS = [
+  { label: 'browser-wasm', factory: browserWasmFactory, options: {}, tol: CPU_TOLERANCE, selected: cases },
+  { label: 'webgpu (bundle=all, JSEP)', factory: webgpuFactory, options: { preferredLayout: 'NCHW' }, tol: GPU_TOLERANCE, selected: seedCases },
+  { label: 'webgpu bundle=webgpu', factory: webgpuFactory, options: { preferredLayout: 'NCHW', bundle: 'webgpu' }, tol: GPU_TOLERANCE, selected: seedCases },
+];
+for (const { label, factory, options, tol, selected } of BROWSERS) {
+  describe.skipIf(await browserMissing(factory))(`ONNX conformance: ${label} in headless Chromium`, () => {
+    it(`passes every case it can be fed (${selected === cases ? 'all' : 'the seed op types\''} cases)`, async () => {
+      const d = factory.create(options) as BrowserDevice;
+      opened.push(d);
+      await d.init();
+      const r = await runConformance(label, d.conformanceRunner(), selected, tol);
+      const nonTensor = selected.filter((c) => NON_TENSOR.includes(c.name)).map((c) => c.name);
+      expect(nonPasses(r)).toEqual(nonTensor.map((n) => expect.stringMatching(`^skipped ${n}: .* is not a tensor`)));
+      expect(r.passed).toBe(selected.length - nonTensor.length);
+    }, 300_000);
+  });
+}

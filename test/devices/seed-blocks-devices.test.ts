@@ -24,7 +24,7 @@ import { opModel } from '../../export/model.js';
 import { instance, SEED_KINDS, type OpInstance } from '../../src/core/ops.js';
 import { Rng } from '../../src/core/rng.js';
 import { NASNET_A } from '../../src/spaces/seed-nets/nasnet.js';
-import { CATALOG, SEED_VARIANTS } from '../fixtures/catalog.js';
+import { CATALOG, NASNET_CONCAT_REDUCE, SEED_VARIANTS } from '../fixtures/catalog.js';
 
 const FAST: TimingProtocol = { warmup: 1, minRepeats: 3, maxRepeats: 5, maxTimeMs: 200, targetCI: 0.5 };
 
@@ -43,6 +43,8 @@ const CASES: OpInstance[] = [
   // NASNet-A-Mobile's first stem cell in small: its reduction cell on an odd size, input 0 wider than the filters.
   instance({ kind: 'nasnetcell', cell: NASNET_A.reduce, reduce: true, filters: 4 }, [1, 12, 9, 9]),
   instance({ kind: 'nasnetcell', cell: NASNET_A.normal, reduce: false }, [1, 8, 6, 6]),
+  // NASNet blocks that concatenate their ops.
+  instance({ kind: 'nasnetcell', cell: NASNET_CONCAT_REDUCE, reduce: true }, [1, 4, 8, 8]),
 ];
 const names = CASES.map((c, i) => [`${i}:${c.spec.kind}`, c] as const);
 

@@ -2,13 +2,13 @@
  * Every seed block kind (issue 11) computes in the tfjs program what its ONNX export computes in onnxruntime
  * (max |Δ| ≤ 1e-4 on the same weights and input), on the tfjs cpu backend. Includes both ShuffleNetV2 forms and
  * SPOS's Xception block at both strides, the hard-sigmoid SE, FBNet's grouped pointwise mbconv, and NASNet-A-Mobile's
- * odd-size FactorizedReduce and stem cell.
+ * odd-size FactorizedReduce and stem cell, and NASNet cells whose blocks concatenate.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { opModel } from '../../export/model.js';
 import { instance, SEED_KINDS, type OpInstance } from '../../src/core/ops.js';
-import { CATALOG } from '../fixtures/catalog.js';
+import { CATALOG, NASNET_CONCAT_NORMAL, NASNET_CONCAT_REDUCE } from '../fixtures/catalog.js';
 import { tfjsVersusOnnx } from '../core/tf-parity.js';
 import { NASNET_A } from '../../src/spaces/seed-nets/nasnet.js';
 
@@ -37,6 +37,9 @@ const CASES: OpInstance[] = [
   instance({ kind: 'pool', mode: 'max', k: 5, stride: 1, cout: 4 }, [1, 12, 9, 9]),
   instance({ kind: 'nasnetcell', cell: CIFAR_FIRST_CELL, reduce: false, filters: 4 }, [1, 12, 8, 8]),
   instance({ kind: 'nasnetcell', cell: CIFAR_UNUSED_STEM, reduce: false, filters: 4 }, [1, 12, 8, 8]),
+  // NASNet blocks that concatenate their ops (2F), the reduction cell's last one widening its output states.
+  instance({ kind: 'nasnetcell', cell: NASNET_CONCAT_NORMAL, reduce: false }, [1, 4, 8, 8]),
+  instance({ kind: 'nasnetcell', cell: NASNET_CONCAT_REDUCE, reduce: true }, [1, 4, 8, 8]),
 ];
 
 beforeAll(async () => {

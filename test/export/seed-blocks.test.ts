@@ -1,13 +1,15 @@
 /**
  * The seed networks' block kinds (issue 11) as one-op ONNX models: each passes onnx.checker full_check, runs in
  * onnxruntime-node with the output shape ops.ts gives, and its key round-trips. Covers both strides, both
- * ShuffleNetV2 branch forms, rectangular kernels, dilation, and the optional pad / ceil / gate / pwGroups fields.
+ * ShuffleNetV2 branch forms, rectangular kernels, dilation, the optional pad / ceil / gate / pwGroups fields, and
+ * NASNet blocks that concatenate.
  */
 import { describe, expect, it } from 'vitest';
 import { LEGACY_KINDS, OP_KINDS, opKey, parseOpKey } from '../../src/core/keys.js';
 import { instance, outputShape, SEED_KINDS, type OpInstance } from '../../src/core/ops.js';
 import { opModel } from '../../export/model.js';
 import { onnxCheck, PYTHON_ONNX_MISSING, run } from './helpers.js';
+import { NASNET_CONCAT_NORMAL, NASNET_CONCAT_REDUCE } from '../fixtures/catalog.js';
 
 const x = [1, 16, 14, 14] as const;
 const CASES: OpInstance[] = [
@@ -45,6 +47,10 @@ const CASES: OpInstance[] = [
   // NASNet: a block adding one state to itself, slim's hand-listed concat (h_i included), and a reduction cell whose unused input goes through FactorizedReduce.
   instance({ kind: 'nasnetcell', cell: '|sep_conv_5x5~0|sep_conv_3x3~1|+|identity~1|identity~1|+|avg_pool_3x3~0|conv_1x7_7x1~2|+|max_pool_7x7~3|conv_1x1~1|+|sep_conv_7x7~0|dil_conv_3x3~4|>1,2,3,4,5,6', reduce: false }, x),
   instance({ kind: 'nasnetcell', cell: '|identity~0|conv_1x3_3x1~0|+|max_pool_5x5~2|conv_3x3~0|+|sep_conv_3x3~3|identity~2|+|avg_pool_3x3~4|max_pool_3x3~0|+|sep_conv_5x5~5|dil_conv_3x3~3|', reduce: true }, x),
+  // Blocks that concatenate their ops (2F): read by later ops, and the last one widening every concatenated state
+  // (a 1×1 conv-BN for a block, FactorizedReduce for the unused input of a reduction cell).
+  instance({ kind: 'nasnetcell', cell: NASNET_CONCAT_NORMAL, reduce: false }, x),
+  instance({ kind: 'nasnetcell', cell: NASNET_CONCAT_REDUCE, reduce: true }, x),
 ];
 const FACTREDUCE = CASES.findIndex((c) => c.spec.kind === 'factreduce');
 const models = CASES.map((inst) => opModel(inst, { seed: 5 }));

@@ -2,21 +2,22 @@
  * The `nasnet` space and the NASNet cell (issue 11): sampling is deterministic and every vector builds; the space
  * lists every LUT instance its members decompose into (what `nas profile --space nasnet` measures); a cell
  * decomposes into parts whose MACs add up to the lowered network's; the cell concatenates its unused states
- * (a reduction cell's unused input through FactorizedReduce); a block may read one state twice; bad cells are
- * refused by name.
+ * (a reduction cell's unused input through FactorizedReduce); a block may read one state twice; a block may
+ * concatenate its two ops (2F channels, brought back as TF slim's code does); bad cells are refused by name.
  */
 import { describe, expect, it } from 'vitest';
 import { placeLayers } from '../../src/core/arch.js';
-import { lutInstances } from '../../src/core/decompose.js';
-import { graphMetrics } from '../../src/core/graph/index.js';
+import { blockInstances, lutInstances } from '../../src/core/decompose.js';
+import { graphMetrics, inferShapes } from '../../src/core/graph/index.js';
 import { opKey } from '../../src/core/keys.js';
 import { lowerArchitecture, lowerInstance } from '../../src/core/lower/index.js';
-import { parseNasnetCell } from '../../src/core/nasnet-cell.js';
+import { nasnetCellString, parseNasnetCell } from '../../src/core/nasnet-cell.js';
 import { instance, macs, outputShape } from '../../src/core/ops.js';
 import { Rng } from '../../src/core/rng.js';
 import { NasnetSpace } from '../../src/spaces/nasnet.js';
 import { NASNET_A as PUBLISHED } from '../../src/spaces/seed-nets/nasnet.js';
 import { createSpace } from '../../src/spaces/registry.js';
+import { NASNET_CONCAT_NORMAL, NASNET_CONCAT_REDUCE } from '../fixtures/catalog.js';
 
 // A small network keeps the test fast; the rules do not depend on the size.
 const space = new NasnetSpace({ resolution: 16, normalCells: 1, filters: 8 });
@@ -32,8 +33,9 @@ describe('nasnet space', () => {
   it('is registered, with NASNet CIFAR (N = 6, F = 32) by default', () => {
     const s = createSpace('nasnet') as NasnetSpace;
     expect([s.resolution, s.classes, s.normalCells, s.filters]).toEqual([32, 10, 6, 32]);
-    expect(s.decisions()).toHaveLength(40);
-    expect(s.decisions().map((d) => d.options.length).slice(0, 8)).toEqual([2, 2, 13, 13, 3, 3, 13, 13]);
+    expect(s.decisions()).toHaveLength(50);
+    expect(s.decisions().map((d) => d.options.length).slice(0, 10)).toEqual([2, 2, 13, 13, 2, 3, 3, 13, 13, 2]);
+    expect(s.decisions()[4]).toEqual({ name: 'normal.block2.combine', options: ['add', 'concat'] });
   });
 
   it('samples the same vectors for the same seed and builds them', () => {
@@ -64,6 +66,8 @@ describe('nasnet space', () => {
   it("holds NASNet-A's blocks (its encoding builds the same cells)", () => {
     const g = space.genotype(space.encode(NASNET_A));
     expect(g).toEqual(NASNET_A);
+    // NASNet-A adds everywhere: every combine decision is add (0).
+    expect(space.encode(NASNET_A).filter((_, i) => i % 5 === 4)).toEqual(Array(10).fill(0));
     // NASNet-A-Mobile's blocks too (the space concatenates the unused states, not slim's lists).
     const blocks = { normal: PUBLISHED.normal.split('>')[0], reduce: PUBLISHED.reduce.split('>')[0] };
     expect(space.genotype(space.encode(blocks))).toEqual(blocks);
@@ -71,8 +75,77 @@ describe('nasnet space', () => {
 
   it('rejects an option index out of range, naming the decision', () => {
     const c = space.sample(new Rng(1));
-    c[4] = 3;
+    c[5] = 3;
     expect(() => space.build(c)).toThrow(/normal\.block3\.input_a must be an integer in \[0, 2\]/);
+    c[5] = 0;
+    c[4] = 2;
+    expect(() => space.build(c)).toThrow(/normal\.block2\.combine must be an integer in \[0, 1\]/);
+  });
+
+  it('encodes and builds concatenating blocks; sampling draws both combines', () => {
+    const cells = { normal: CONCAT_NORMAL, reduce: CONCAT_REDUCE };
+    const c = space.encode(cells);
+    expect(c.filter((_, i) => i % 5 === 4)).toEqual([1, 0, 1, 0, 0, 0, 0, 0, 1, 1]);
+    expect(space.genotype(c)).toEqual(cells);
+    const rng = new Rng(5);
+    const combines = Array.from({ length: 20 }, () => space.sample(rng)).flatMap((v) => v.filter((_, i) => i % 5 === 4));
+    expect(new Set(combines)).toEqual(new Set([0, 1]));
+  });
+});
+
+const [CONCAT_NORMAL, CONCAT_REDUCE] = [NASNET_CONCAT_NORMAL, NASNET_CONCAT_REDUCE];
+
+describe('NASNet cell: the combine', () => {
+  it('parses and writes the concat mark; a group with another suffix is refused', () => {
+    const p = parseNasnetCell(CONCAT_REDUCE);
+    expect(p.combines).toEqual(['add', 'add', 'add', 'concat', 'concat']);
+    expect(p.blocks[4]).toEqual([
+      { op: 'sep_conv_7x7', from: 5 },
+      { op: 'identity', from: 5 },
+    ]);
+    expect(nasnetCellString(p.blocks, p.combines)).toBe(CONCAT_REDUCE);
+    expect(parseNasnetCell(NASNET_A.normal).combines).toEqual(Array(5).fill('add'));
+    expect(() => parseNasnetCell(CONCAT_REDUCE.replace('|concat+', '|cat+'))).toThrow(/block 5's group '\|identity~4\|identity~2\|cat' must start and end with '\|'/);
+  });
+
+  it('gives a concatenating block 2F channels, which later ops map back to F and the output brings to the last block', () => {
+    const x = [1, 8, 6, 6] as const;
+    const g = lowerInstance(instance({ kind: 'nasnetcell', cell: CONCAT_NORMAL, reduce: false }, x));
+    const shapeOf = (id: string) => inferShapes(g).get(id);
+    expect(shapeOf('op.node2')).toEqual([1, 16, 6, 6]);
+    expect(g.nodes.find((n) => n.id === 'op.node2')!.prim.op).toBe('concat');
+    // identity on block 2 (16 channels) is ReLU-conv 1×1-BN to 8; the max pool on it is followed by a 1×1 conv-BN.
+    expect(g.nodes.find((n) => n.id === 'op.edge3_2.conv')).toMatchObject({ prim: { op: 'conv', cout: 8 } });
+    expect(shapeOf('op.node3')).toEqual([1, 8, 6, 6]);
+    // Unused: 3, 5, 6, all 8 wide (the last block adds): 24 channels, no extra conv.
+    expect(parseNasnetCell(CONCAT_NORMAL).concat).toEqual([3, 5, 6]);
+    expect(outputShape({ kind: 'nasnetcell', cell: CONCAT_NORMAL, reduce: false }, x)).toEqual([1, 24, 6, 6]);
+    // The reduction cell: unused input 1 (FactorizedReduce to 16), block 3 (8: a 1×1 conv to 16), block 6 (16).
+    expect(parseNasnetCell(CONCAT_REDUCE).concat).toEqual([1, 3, 6]);
+    const inst = instance({ kind: 'nasnetcell', cell: CONCAT_REDUCE, reduce: true }, x);
+    expect(outputShape(inst.spec, inst.input)).toEqual([1, 48, 3, 3]);
+    const r = lowerInstance(inst);
+    expect(r.nodes.filter((n) => n.prim.op === 'slice')).toHaveLength(1);
+    expect(r.nodes.find((n) => n.id === 'op.edge8_3.conv')).toMatchObject({ prim: { op: 'conv', cout: 16, kernel: [1, 1] } });
+    // The decomposition: block 5 and 6's concats, then the output concat of three 16-channel states.
+    const parts = blockInstances(inst);
+    expect(parts.filter((p) => p.spec.kind === 'concat').map((p) => p.spec)).toEqual([
+      { kind: 'concat', channels: [8, 8] },
+      { kind: 'concat', channels: [8, 8] },
+      { kind: 'concat', channels: [16, 16, 16] },
+    ]);
+    expect(parts.reduce((a, p) => a + macs(p), 0)).toBe(graphMetrics(r).macs);
+  });
+
+  it('a network of concatenating cells: each cell reads the wider outputs through its 1×1 convs', () => {
+    const net = new NasnetSpace({ resolution: 8, normalCells: 1, filters: 4 });
+    const arch = net.build(net.encode({ normal: CONCAT_NORMAL, reduce: CONCAT_REDUCE }));
+    const placed = new Map(placeLayers(arch).map((p) => [p.id, p]));
+    // Normal cells output 3 × F, reduction cells 3 × 2F (their last block concatenates).
+    expect(['cell0', 'cell1', 'cell2', 'cell3', 'cell4'].map((id) => placed.get(id)!.output[1])).toEqual([12, 48, 24, 96, 48]);
+    expect(placed.get('cell2_pre1')!.inst.input[1]).toBe(48);
+    expect(placeLayers(arch).at(-1)!.output).toEqual([1, 10, 1, 1]);
+    expect(lutInstances(arch).reduce((a, { inst }) => a + macs(inst), 0)).toBe(graphMetrics(lowerArchitecture(arch)).macs);
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chainArch, classifierHead, convSpec } from '../../src/core/arch.js';
+import { chainArch, classifierHead, convSpec, type Architecture } from '../../src/core/arch.js';
 import { GraphBuilder } from '../../src/core/graph/index.js';
 import { lowerArchitecture } from '../../src/core/lower/index.js';
 import { Rng } from '../../src/core/rng.js';
@@ -18,6 +18,7 @@ import { SavedTensors } from '../../src/train/nn/module.js';
 import { Network } from '../../src/train/nn/network.js';
 import { train } from '../../src/train/trainer.js';
 import { expectAutodiffGradients } from './grad-check.js';
+import { NASNET_CONCAT_NORMAL, NASNET_CONCAT_REDUCE } from '../fixtures/catalog.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -170,6 +171,28 @@ describe('drop-path in the training engine', () => {
     const images = new Rng(4).fill(3 * 8 * 8 * 3, 1);
     const names = expectAutodiffGradients(m, images, [3, 8, 8, 3], () => new DropPath(0.4, 5));
     expect(names.length).toBeGreaterThan(50);
+  }, 120_000);
+
+  it('back-propagates through NASNet cells whose blocks concatenate (tfjs autodiff, with drop-path)', () => {
+    const arch: Architecture = {
+      name: 'concat-cells',
+      input: [1, 3, 8, 8],
+      dtype: 'f32',
+      layers: [
+        { role: 'stem', id: 'stem', spec: { kind: 'conv', cout: 4, k: 3, stride: 1, groups: 1, dilation: 1, act: 'none' } },
+        { role: 'block', id: 'cell0', inputs: ['stem', 'stem'], spec: { kind: 'nasnetcell', cell: NASNET_CONCAT_NORMAL, reduce: false } },
+        { role: 'block', id: 'cell1_pre1', inputs: ['cell0'], spec: { kind: 'reluconv', cout: 4, k: 1, stride: 1 } },
+        { role: 'block', id: 'cell1', inputs: ['stem', 'cell1_pre1'], spec: { kind: 'nasnetcell', cell: NASNET_CONCAT_REDUCE, reduce: true } },
+        { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
+        { role: 'head', spec: { kind: 'linear', cout: 3, act: 'none' } },
+      ],
+    };
+    const graph = lowerArchitecture(arch);
+    expect(graph.nodes.filter((n) => n.prim.op === 'concat' && /\.node\d$/.test(n.id)).map((n) => n.id)).toEqual(['cell0.node2', 'cell0.node4', 'cell1.node5', 'cell1.node6']);
+    const m = new GraphModule(graph, 'nasnet', 1);
+    const names = expectAutodiffGradients(m, new Rng(6).fill(3 * 8 * 8 * 3, 1), [3, 8, 8, 3], () => new DropPath(0.4, 5));
+    // The 1×1 conv that widens the reduction cell's block 3 to the last block's 2F trains too.
+    expect(names).toContain('cell1.edge8_3.conv.weight');
   }, 120_000);
 
   it('leaves the evaluation of a trained cell network alone (Network.forward(x, false) is deterministic)', async () => {

@@ -3,10 +3,11 @@
  * DARTS cell, a multi-branch block) is lowered and decomposed for latency.
  *
  * A cell has `inputs` input nodes (0..inputs-1) and then intermediate nodes; node j is the sum of its
- * edges, each edge a catalog op applied to an earlier node (a node with no edges is zeros shaped like
+ * edges (or their channel concatenation: a NASNet block that concatenates), each edge a catalog op applied to an earlier node (a node with no edges is zeros shaped like
  * input 0, as in NAS-Bench-201, subsampled by the cell's stride in a reduction cell). The cell's output is its last node, or the channel concatenation of
  * its intermediate nodes (DARTS). For latency it counts as its edge ops plus its combine ops: one `sum`
- * per node adding more than one edge, one `concat` for a concatenated output. Zero nodes cost nothing.
+ * per node adding more than one edge, one `concat` per node concatenating more than one edge and one for a
+ * concatenated output. Zero nodes cost nothing.
  */
 import type { GraphBuilder } from '../graph/index.js';
 import type { OpSpec } from '../specs.js';
@@ -22,9 +23,10 @@ export interface Cell {
   inputs: number;
   /**
    * Intermediate nodes in order; node `inputs + i` is nodes[i]. `fixed`: not one of the searched blocks (NASNet's
-   * FactorizedReduce of a concatenated input), so its edge is no cell path for ScheduledDropPath.
+   * FactorizedReduce of a concatenated input), so its edge is no cell path for ScheduledDropPath. `combine`: how
+   * the node joins its edges, `add` (default) or `concat` along the channels (a NASNet block's step 5).
    */
-  nodes: { edges: CellEdge[]; fixed?: boolean }[];
+  nodes: { edges: CellEdge[]; fixed?: boolean; combine?: 'add' | 'concat' }[];
   output: 'last' | 'concat';
   /** With output 'concat': the nodes (inputs included) it concatenates, in order; default every intermediate node (DARTS). NASNet concatenates its unused states. */
   concat?: readonly number[];
@@ -54,7 +56,8 @@ export function lowerCell(
     const terms = node.edges.map((e, k) => lowerEdge(b, e.spec, [values[e.from]], `${id}.edge${to}_${e.from}${node.edges.findIndex((o) => o.from === e.from) < k ? '_b' : ''}`));
     // An edge whose lowering is its input (identity) is no path to drop (NASNet, DARTS: drop-path skips identities).
     if (cell.dropPaths && !node.fixed) terms.forEach((t, k) => t !== values[node.edges[k].from] && !node.edges[k].keep && b.dropPath(t));
-    values.push(terms.length === 0 ? b.node(`${id}.node${to}`, { op: 'zero', stride: cell.stride ?? 1 }, [xs[0]]) : b.add(terms, `${id}.node${to}`));
+    const nodeId = `${id}.node${to}`;
+    values.push(terms.length === 0 ? b.node(nodeId, { op: 'zero', stride: cell.stride ?? 1 }, [xs[0]]) : node.combine === 'concat' ? b.concat(terms, nodeId) : b.add(terms, nodeId));
   });
   return cell.output === 'concat' ? b.concat(concatNodes(cell).map((n) => values[n]), `${id}.concat`) : values[values.length - 1];
 }

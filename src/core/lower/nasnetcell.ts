@@ -1,14 +1,16 @@
 /**
  * nasnetcell: a NASNet cell (src/core/nasnet-cell.ts), one instance of the general cell rule (cell.ts): two
- * inputs of the same height and width, 5 blocks each the sum of two edges (possibly on the same state), the
- * output the concatenation of the chosen hidden states (by default those no block reads). In a reduction cell
- * the edges on the inputs have stride 2, and a concatenated input goes through FactorizedReduce first (TF slim's
- * _combine_unused_states), as an extra node with that one edge. With `filters`, input 0 may be wider than the
- * cell (NASNet-A-Mobile's first stem cell): its edges map it to the filters. A reduction cell on an odd size
- * gives ⌈h/2⌉, as TF's "same" padding does. For latency it counts as its edge ops, block sums and the concat.
+ * inputs of the same height and width, 5 blocks each the sum or the channel concatenation of two edges (possibly
+ * on the same state), the output the concatenation of the chosen hidden states (by default those no block reads).
+ * In a reduction cell the edges on the inputs have stride 2. Edges map any state's width to the filters (a
+ * concatenating block's 2F, input 0 wider than the cell: NASNet-A-Mobile's first stem cell with `filters`). Before
+ * the output concat, as TF slim's _combine_unused_states, a state of another height or width than the last
+ * block's goes through FactorizedReduce (a reduction cell's input) or a 1×1 conv-BN to that block's width, as an
+ * extra node with that one edge. A reduction cell on an odd size gives ⌈h/2⌉, as TF's "same" padding does. For
+ * latency it counts as its edge ops, block sums and concats, and the output concat.
  */
 import { UserError } from '../errors.js';
-import { NASNET_INPUTS, nasnetEdgeSpec, parseNasnetCell } from '../nasnet-cell.js';
+import { NASNET_INPUTS, nasnetEdgeSpec, nasnetStateWidths, parseNasnetCell } from '../nasnet-cell.js';
 import type { NasnetCellSpec, OpSpec, Shape } from '../specs.js';
 import type { Cell } from './cell.js';
 import type { Lowering } from './types.js';
@@ -16,16 +18,19 @@ import { f, opt } from '../key-fields.js';
 
 export function nasnetCell(spec: NasnetCellSpec, input: Shape): Cell {
   const channels = spec.filters ?? input[1];
-  const width = (state: number) => (state === 0 ? input[1] : channels);
   const parsed = parseNasnetCell(spec.cell);
-  const nodes: Cell['nodes'] = parsed.blocks.map((edges) => ({
-    // slim drops no identity op, even where it is a 1×1 conv (at stride 2, or on the first CIFAR cell's wider stem).
-    edges: edges.map((e) => ({ from: e.from, spec: nasnetEdgeSpec(e.op, channels, spec.reduce && e.from < NASNET_INPUTS ? 2 : 1, width(e.from)), ...(e.op === 'identity' ? { keep: true } : {}) })),
+  const width = nasnetStateWidths(parsed, channels, input[1]);
+  const last = width[width.length - 1];
+  const nodes: Cell['nodes'] = parsed.blocks.map((edges, j) => ({
+    // slim drops no identity op, even where it is a 1×1 conv (at stride 2, or on a state of another width).
+    edges: edges.map((e) => ({ from: e.from, spec: nasnetEdgeSpec(e.op, channels, spec.reduce && e.from < NASNET_INPUTS ? 2 : 1, width[e.from]), ...(e.op === 'identity' ? { keep: true } : {}) })),
+    ...(parsed.combines[j] === 'concat' ? { combine: 'concat' as const } : {}),
   }));
   const concat = parsed.concat.map((s) => {
-    if (s >= NASNET_INPUTS || (!spec.reduce && width(s) === channels)) return s;
-    // slim reduces an unused input of another size or width: FactorizedReduce at stride 2, 1×1 conv-BN at stride 1.
-    const edge: OpSpec = spec.reduce ? { kind: 'factreduce', cout: channels } : { kind: 'conv', cout: channels, k: 1, stride: 1, groups: 1, dilation: 1, act: 'none' };
+    const resized = spec.reduce && s < NASNET_INPUTS;
+    if (!resized && width[s] === last) return s;
+    // slim brings a state of another size or width to the last block's: FactorizedReduce at stride 2, 1×1 conv-BN at stride 1.
+    const edge: OpSpec = resized ? { kind: 'factreduce', cout: last } : { kind: 'conv', cout: last, k: 1, stride: 1, groups: 1, dilation: 1, act: 'none' };
     nodes.push({ edges: [{ from: s, spec: edge }], fixed: true });
     return NASNET_INPUTS + nodes.length - 1;
   });
