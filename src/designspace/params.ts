@@ -1,6 +1,6 @@
 /**
  * The sampled parameters of a space that a bootstrap can take, read off its decisions: every decision
- * whose options are numbers, by its own name (regnet: depth, w0, wa, wm, g; anynet-c: d1..d4, w1..w4, b,
+ * whose options are numbers, by its own name (regnet: depth, w0, wa, wm, g, b; anynet-c: d1..d4, w1..w4, b,
  * g), plus `d`, the network's total depth in blocks, as the RegNet paper names it (regnet: its depth;
  * anynet: d1 + … + d4). Non-numeric decisions (regnet's X/Y type) have no range and are left out.
  */

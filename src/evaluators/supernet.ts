@@ -23,6 +23,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Architecture } from '../core/arch.js';
+import type { SearchSpace } from '../core/space.js';
 import { UserError } from '../core/errors.js';
 import type { Prepared } from '../data/prepare.js';
 import type { AccuracyEvaluator, TrainEvaluatorOptions } from '../core/contracts.js';
@@ -92,6 +93,8 @@ export function supernetOptionsFromArgs(o: SupernetFlagOptions): SupernetEvaluat
 }
 
 export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvaluator {
+  // A space no supernet can hold is refused now, before anything is sampled.
+  if (opts.space) CandidateTable.check(createSpace(opts.space.id, opts.space.resolution === undefined ? {} : { resolution: opts.space.resolution }), opts.sharing ?? SUPERNET_DEFAULTS.sharing);
   const training = opts.training ?? {};
   const file = path.resolve(opts.file);
   const say = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
@@ -173,6 +176,11 @@ export function supernetEvaluator(opts: SupernetEvaluatorOptions): AccuracyEvalu
       ready = undefined;
     },
   };
+}
+
+/** `nas search --evaluator supernet`'s check before the LUT is read: the space is layer-wise, and its options nest with the sharing the flags ask for. */
+export function checkSupernetSpace(space: SearchSpace, args: Readonly<Record<string, unknown>>): void {
+  CandidateTable.check(space, args.supernetSharing === undefined ? SUPERNET_DEFAULTS.sharing : checkSharing(String(args.supernetSharing)));
 }
 
 /** The evaluator as the registry makes it (`--evaluator supernet`). */

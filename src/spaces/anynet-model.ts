@@ -57,6 +57,22 @@ function lcm(a: number, b: number): number {
   return (a * b) / gcd(a, b);
 }
 
+/** A RegNet's parameters (the paper's d, w0, wa, wm, g, b): b is the bottleneck ratio, the 3×3 works on w / b channels (pycls BOT_MUL = 1 / b). */
+export interface RegNetParams {
+  depth: number;
+  w0: number;
+  wa: number;
+  wm: number;
+  g: number;
+  b: number;
+}
+
+/** A RegNet X (se 0) or Y (se 0.25): stages by the quantized linear rule, every stage at ratio b and group width g. The space and the published nets build through here. */
+export function regnetArch(name: string, p: RegNetParams, opts: { resolution: number; classes: number; se: number }): Architecture {
+  const { widths, depths } = regnetStages(p);
+  return anynetArch(name, widths.map((width, i) => ({ depth: depths[i], width, bot: 1 / p.b, groupWidth: p.g })), opts);
+}
+
 export function anynetArch(name: string, stages: readonly AnyStage[], opts: { resolution: number; classes: number; se: number }): Architecture {
   const layers: Layer[] = [{ role: 'stem', spec: { kind: 'conv', cout: ANYNET_STEM, k: 3, stride: 2, groups: 1, dilation: 1, act: 'relu' } }];
   for (const st of stages) {

@@ -1,6 +1,8 @@
 /**
- * `regnet`: the RegNet design space (Radosavovic et al. 2020): a network is (d, w0, wa, wm, g) with b = 1,
- * and X or Y (SE at 0.25 of the block input). Per-block widths follow the quantized linear rule
+ * `regnet`: the RegNet design space (Radosavovic et al. 2020): a network is (d, w0, wa, wm, g, b), and X or Y
+ * (SE at 0.25 of the block input). b is the bottleneck ratio (the 3×3 works on w / b channels, made compatible
+ * with g as pycls does); the paper's refinement found b = 1 best, which every published RegNet uses, and the
+ * grid keeps b ∈ {1, 2, 4} (AnyNetX's) so a search or `nas designspace --bootstrap b` can find it again. Per-block widths follow the quantized linear rule
  * u_j = w0 + wa·j, w_j = w0·wm^round(log(u_j/w0)/log wm) rounded to multiples of 8; equal widths form a stage
  * (anynet-model.ts). The grid here spans the mobile regime of the paper's 200–800MF models; members must have
  * the 4 stages of the AnyNet body (other vectors are rejected). RegNetX/Y-200/400/600MF are in the seed catalog.
@@ -10,7 +12,7 @@ import { UserError } from '../core/errors.js';
 import type { OpInstance } from '../core/ops.js';
 import type { Rng } from '../core/rng.js';
 import type { Decision, SearchSpace, SpaceOptions } from '../core/space.js';
-import { anynetArch, regnetStages } from './anynet-model.js';
+import { regnetArch, regnetStages } from './anynet-model.js';
 import { checkChoices, collectInstances, spaceInput } from './space-util.js';
 
 export const REGNET_GRID = {
@@ -20,6 +22,7 @@ export const REGNET_GRID = {
   wa: [24, 32, 36],
   wm: [2.25, 2.5],
   g: [8, 16],
+  b: [1, 2, 4],
 } as const;
 type Key = keyof typeof REGNET_GRID;
 const KEYS = Object.keys(REGNET_GRID) as Key[];
@@ -27,7 +30,7 @@ const STAGES = 4;
 
 export class RegNetSpace implements SearchSpace {
   readonly id = 'regnet';
-  readonly description = 'RegNet X/Y: depth, w0, wa, wm, group width (b = 1) with the quantized linear width rule, 4 stages';
+  readonly description = 'RegNet X/Y: depth, w0, wa, wm, group width, bottleneck ratio with the quantized linear width rule, 4 stages';
   readonly resolution: number;
   readonly classes: number;
 
@@ -42,12 +45,12 @@ export class RegNetSpace implements SearchSpace {
   build(choices: readonly number[]): Architecture {
     checkChoices(this.id, this.decisions(), choices);
     const v = Object.fromEntries(KEYS.map((k, i) => [k, REGNET_GRID[k][choices[i]]])) as { [K in Key]: (typeof REGNET_GRID)[K][number] };
-    const { widths, depths } = regnetStages({ depth: v.depth, w0: v.w0, wa: v.wa, wm: v.wm });
+    const { widths } = regnetStages({ depth: v.depth, w0: v.w0, wa: v.wa, wm: v.wm });
     if (widths.length !== STAGES)
       throw new UserError(`regnet: d ${v.depth}, w0 ${v.w0}, wa ${v.wa}, wm ${v.wm} give ${widths.length} stages (${widths.join('/')}); the space keeps 4-stage networks`);
-    const name = `${this.id}@${this.resolution}:Regnet${v.type}-d${v.depth}-w0${v.w0}-wa${v.wa}-wm${v.wm}-g${v.g}`;
-    const stages = widths.map((width, i) => ({ depth: depths[i], width, bot: 1, groupWidth: v.g }));
-    const arch = anynetArch(name, stages, { resolution: this.resolution, classes: this.classes, se: v.type === 'Y' ? 0.25 : 0 });
+    // b = 1 members keep the names they had before b was a decision.
+    const name = `${this.id}@${this.resolution}:Regnet${v.type}-d${v.depth}-w0${v.w0}-wa${v.wa}-wm${v.wm}-g${v.g}${v.b === 1 ? '' : `-b${v.b}`}`;
+    const arch = regnetArch(name, { depth: v.depth, w0: v.w0, wa: v.wa, wm: v.wm, g: v.g, b: v.b }, { resolution: this.resolution, classes: this.classes, se: v.type === 'Y' ? 0.25 : 0 });
     return { ...arch, space: { id: this.id, resolution: this.resolution, encoding: [...choices] } };
   }
 

@@ -47,7 +47,7 @@ describe('cost metrics on the CLI', () => {
   it('refuses a limit no member meets, naming the smallest reachable value, and a metric objective with a LUT', async () => {
     expectUserError(
       await nas('search', '--space', 'regnet', '--resolution', '32', '--objective', 'params', '--max-params', '10k', '--evaluator', 'proxy', '--out', at('g.json')),
-      /--max-params 10k is below every member of space 'regnet' at resolution 32: the smallest reachable is [\d.]+[kM] params .*minimum over all 144 members/,
+      /--max-params 10k is below every member of space 'regnet' at resolution 32: the smallest reachable is [\d.]+[kM] params .*minimum over all 432 members/,
     );
     expectUserError(await nas('search', '--space', 'nb201', '--objective', 'macs', '--lut', lut, '--out', at('h.json')), /--objective macs optimises macs instead of latency: leave out --lut/);
     expectUserError(await nas('search', '--space', 'nb201', '--latency-table', 'pixel3', '--max-macs', 'lots', '--out', at('i.json')), /--max-macs must be a positive count such as 300M/);

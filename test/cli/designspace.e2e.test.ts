@@ -127,7 +127,7 @@ describe.runIf(BUILT)('nas designspace', () => {
   it('refuses bad input with one clear message before scoring anything', async () => {
     const log = path.join(dir, 'bad.log');
     const bad = async (extra: string[], message: RegExp) => expectUserError(await nasInProcess(...regnetArgs(path.join(dir, 'bad.ds.json'), log, extra)), message);
-    await bad(['--bootstrap', 'wm,b'], /unknown parameter of space regnet 'b'; its sampled parameters are: depth, w0, wa, wm, g, d/);
+    await bad(['--bootstrap', 'wm,q'], /unknown parameter of space regnet 'q'; its sampled parameters are: depth, w0, wa, wm, g, b, d/);
     await bad(['--restrict', 'C'], /--restrict applies to --space anynet \(AnyNetX_A … E\); space 'regnet' has no restrictions/);
     await bad(['--budget-ms', '5'], /--budget-ms needs --lut/);
     await bad(['--lut', lut, '--budget-ms', '0.000001'], /no sampled model is predicted within --budget-ms 0.000001: the fastest of the 12 takes [\d.]+ ms/);

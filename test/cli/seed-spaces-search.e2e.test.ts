@@ -1,10 +1,12 @@
 /**
  * `nas search --space S` on every seed space but the cell spaces (issue 11; darts and nasnet have their own files)
  * with every strategy that searches any space through its decisions: random, evolution, nsga2 and the mnasnet RL
- * controller, on a mock-device LUT of that space (`nas profile --space S`), at 32 px. On `shufflenetv2`, the one
- * of them that is layer-wise (SPOS's space), also the single-path supernet evaluator and the differentiable
- * fbnet / proxyless strategies, on a tiny Fashion-MNIST slice. And `nas predict --published NAME
- * --profile-missing` for every seed network: what the LUT lacks is measured into it first.
+ * controller, on a mock-device LUT of that space (`nas profile --space S`), at 32 px. On `shufflenetv2` and `fbnet`,
+ * the layer-wise ones (fbnet's head width a choice point of its own), also the single-path supernet evaluator and
+ * the differentiable fbnet / proxyless strategies, and on fbnet NIR's layer assignment, on a tiny Fashion-MNIST
+ * slice. Every pairing of a seed space with a strategy (or the supernet evaluator) that does not apply is refused
+ * with one UserError naming why and what to use. And `nas predict --published NAME --profile-missing` for every
+ * seed network: what the LUT lacks is measured into it first.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,16 +56,20 @@ describe.each(SPACES)('nas search --space %s', (space) => {
 });
 
 const HAVE_DATA = existsSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
-if (!HAVE_DATA) console.warn(`supernet and differentiable search on shufflenetv2 skipped: no Fashion-MNIST in ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`);
+if (!HAVE_DATA) console.warn(`supernet, differentiable and NIR search on shufflenetv2 and fbnet skipped: no Fashion-MNIST in ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`);
 const TINY = ['--train-images', '96', '--train-validation', '16', '--train-batch', '8', '--downscale', '4'];
 
-describe.runIf(HAVE_DATA)('nas search --space shufflenetv2 with a supernet (SPOS)', () => {
-  const base = (out: string) => ['search', '--space', 'shufflenetv2', '--resolution', '32', '--lut', lut, '--seed', '0', '--out', at(out), ...TINY];
+// The layer-wise seed spaces (src/core/layerwise.ts): fbnet's head width is its own choice point.
+describe.runIf(HAVE_DATA).each(['shufflenetv2', 'fbnet'])('nas search --space %s with a supernet', (space) => {
+  const base = (out: string) => ['search', '--space', space, '--resolution', '32', '--lut', lut, '--seed', '0', '--out', at(`${space}-${out}`), ...TINY];
+  const read = (out: string) => JSON.parse(readFileSync(at(`${space}-${out}`), 'utf8'));
 
-  it('--evaluator supernet trains the single-path supernet and scores evolution members with its weights', async () => {
-    const r = await nasInProcess(...base('spos.json'), '--evaluator', 'supernet', '--supernet', at('spos.supernet'), '--supernet-epochs', '1', '--strategy', 'evolution', '--budget', '3');
+  it('--evaluator supernet trains the single-path supernet (SPOS) and scores evolution members with its weights', async () => {
+    // fbnet's group-2 pointwise convs do not nest in one shared kernel: its supernet keeps own weights per option (FBNet's own).
+    const sharing = space === 'fbnet' ? ['--supernet-sharing', 'independent'] : [];
+    const r = await nasInProcess(...base('spos.json'), '--evaluator', 'supernet', '--supernet', at(`${space}.supernet`), '--supernet-epochs', '1', ...sharing, '--strategy', 'evolution', '--budget', '3');
     expect(r.code, r.stderr).toBe(0);
-    const front = JSON.parse(readFileSync(at('spos.json'), 'utf8'));
+    const front = read('spos.json');
     expect([front.strategy, front.evaluations]).toEqual(['evolution', 3]);
     for (const m of front.members) expect(m.accuracy).toBeGreaterThanOrEqual(0);
   }, 300_000);
@@ -71,13 +77,58 @@ describe.runIf(HAVE_DATA)('nas search --space shufflenetv2 with a supernet (SPOS
   it.each(['fbnet', 'proxyless'])('--strategy %s (differentiable, on the LUT\'s layer latencies) derives a member of the space', async (strategy) => {
     const r = await nasInProcess(...base(`${strategy}.json`), '--strategy', strategy, '--warmup-epochs', '0', '--search-epochs', '1');
     expect(r.code, r.stderr).toBe(0);
-    const front = JSON.parse(readFileSync(at(`${strategy}.json`), 'utf8'));
+    const front = read(`${strategy}.json`);
     expect(front.strategy).toBe(strategy);
     for (const m of front.members) {
-      expect(m.architecture.space.id).toBe('shufflenetv2');
+      expect(m.architecture.space.id).toBe(space);
       expect(m.latency.ms).toBeGreaterThan(0);
     }
   }, 300_000);
+});
+
+describe.runIf(HAVE_DATA)('nas search --space fbnet --strategy nir', () => {
+  it('assigns layers to FBNet\'s stages (layer1 a stage of 0 or 1 layers, the head at 1984)', async () => {
+    const out = at('fbnet-nir.json');
+    const r = await nasInProcess(
+      'search', '--space', 'fbnet', '--resolution', '32', '--lut', lut, '--strategy', 'nir', '--evaluator', 'train', '--target-ms', '1000',
+      '--nir-root-steps', '2', '--nir-steps', '1', '--budget', '1', '--seed', '0', '--out', out, ...TINY,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const front = JSON.parse(readFileSync(out, 'utf8'));
+    expect(front.strategy).toBe('nir');
+    for (const m of front.members) {
+      expect(m.architecture.space.id).toBe('fbnet');
+      expect(m.encoding.at(-1)).toBe(0);
+    }
+  }, 300_000);
+});
+
+// Where a strategy (or the supernet evaluator) does not apply, one UserError (exit 2) says why and what to use, before the LUT is read.
+describe('strategies that do not apply to a seed space refuse it', () => {
+  const LAYERWISE = /is not layer-wise, so --strategy (fbnet|proxyless) has no layers to mix: [^\n]+\nhint: layer-wise spaces [^\n]* are mbv2, proxyless, fbnet, shufflenetv2; on space '[\w-]+' use --strategy evolution, nsga2, random or mnasnet/;
+  const SUPERNET = /is not layer-wise, so a single-path supernet cannot hold it: [^\n]+\nhint: layer-wise spaces [^\n]*; score its members with --evaluator train, proxy or command/;
+  const NO_DEPTHS = /has no stage depths to assign[^\n]*\nhint: use --space mbv2/;
+  it.each([
+    ...['shufflenetv2-channels', 'regnet', 'anynet', 'anynet-e', 'darts', 'nasnet'].flatMap((space) => [
+      [space, ['--strategy', 'fbnet'], LAYERWISE],
+      [space, ['--strategy', 'proxyless'], LAYERWISE],
+      [space, ['--strategy', 'evolution', '--evaluator', 'supernet', '--supernet', at('never.supernet')], SUPERNET],
+    ]),
+    ['darts', ['--strategy', 'fbnet'], /or --strategy darts \(differentiable, on its cells\)/],
+    ['fbnet', ['--strategy', 'evolution', '--evaluator', 'supernet', '--supernet', at('never.supernet')], /layer1: nested weight sharing [^\n]*option k3_e1_g2's conv 'project' is grouped \(2 groups\)[^\n]*\nhint: use --supernet-sharing independent/],
+    ...['shufflenetv2', 'shufflenetv2-channels', 'darts', 'nasnet'].map((space) => [space, ['--strategy', 'nir', '--evaluator', 'train'], NO_DEPTHS]),
+    ['regnet', ['--strategy', 'nir', '--evaluator', 'train'], /regnet's stage depths follow from one total depth d[^\n]*\nhint: use --space anynet-e/],
+    ...['nasnet', 'fbnet', 'regnet'].map((space) => [space, ['--strategy', 'darts'], new RegExp(`--strategy darts searches the DARTS cell space, not '${space}'\nhint: use --space darts`)]),
+    // netadapt adapts one network: without --start it needs the space's MobileNetV2-style member (k3e6 in every layer).
+    ...['shufflenetv2', 'fbnet', 'regnet', 'anynet', 'darts', 'nasnet'].map((space) => [
+      space, ['--strategy', 'netadapt', '--evaluator', 'train', '--target-ms', '1'], new RegExp(`netadapt: space '${space}' has no MobileNetV2-style member[^\n]*\nhint: give the start network with --start ARCH.json or a published net`),
+    ]),
+  ] as [string, string[], RegExp][])('--space %s %j', async (space, flags, message) => {
+    const r = await nasInProcess('search', '--space', space, '--resolution', '32', '--lut', at('no-such.lut.json'), ...flags, '--out', at('refused.json'));
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
 });
 
 describe('nas predict --published NAME --profile-missing on every seed network', () => {

@@ -8,9 +8,9 @@ describe('sampled parameters of a space', () => {
   it('regnet: its numeric decisions and d = depth', () => {
     const space = createSpace('regnet', { resolution: 32 });
     const params = spaceParameters(space);
-    expect(params.map((p) => p.name)).toEqual(['depth', 'w0', 'wa', 'wm', 'g', 'd']);
-    const e = [1, 2, 1, 2, 1, 1]; // Y, depth 22, w0 48, wa 36, wm 2.5, g 16
-    expect(Object.fromEntries(params.map((p) => [p.name, p.value(e)]))).toEqual({ depth: 22, w0: 48, wa: 36, wm: 2.5, g: 16, d: 22 });
+    expect(params.map((p) => p.name)).toEqual(['depth', 'w0', 'wa', 'wm', 'g', 'b', 'd']);
+    const e = [1, 2, 1, 2, 1, 1, 2]; // Y, depth 22, w0 48, wa 36, wm 2.5, g 16, b 4
+    expect(Object.fromEntries(params.map((p) => [p.name, p.value(e)]))).toEqual({ depth: 22, w0: 48, wa: 36, wm: 2.5, g: 16, b: 4, d: 22 });
   });
 
   it('anynet-c: per-stage depths and widths, shared b and g, d = the sum of the stage depths', () => {
@@ -27,12 +27,12 @@ describe('sampled parameters of a space', () => {
     expect(pickParameters(space, ['wm', 'd']).map((p) => p.name)).toEqual(['wm', 'd']);
     let err: unknown;
     try {
-      pickParameters(space, ['wm', 'b']);
+      pickParameters(space, ['wm', 'q']);
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toBe("unknown parameter of space regnet 'b'; its sampled parameters are: depth, w0, wa, wm, g, d");
+    expect((err as Error).message).toBe("unknown parameter of space regnet 'q'; its sampled parameters are: depth, w0, wa, wm, g, b, d");
   });
 
   it('errors: 100 − accuracy for percentages, the range top for a command, −score for proxies', () => {

@@ -21,8 +21,8 @@ describe('a strategy on a space it does not search', () => {
     ['darts', 'nb201', /--strategy darts searches the DARTS cell space, not 'nb201'\nhint: use --space darts/],
     ['darts', 'mbv2', /--strategy darts searches the DARTS cell space, not 'mbv2'\nhint: use --space darts/],
     ['nir', 'nb201', /space 'nb201' has no stage depths to assign[^\n]*\nhint: use --space mbv2/],
-    ['fbnet', 'nb201', /space 'nb201' is not layer-wise, so it has no layer latency table/],
-    ['proxyless', 'nb201', /space 'nb201' is not layer-wise, so it has no layer latency table/],
+    ['fbnet', 'nb201', /space 'nb201' is not layer-wise, so --strategy fbnet has no layers to mix/],
+    ['proxyless', 'nb201', /space 'nb201' is not layer-wise, so --strategy proxyless has no layers to mix/],
   ])('--strategy %s --space %s with a darts LUT: the strategy’s message, exit 2, not the LUT’s coverage', async (strategy, space, message) => {
     const r = await nasInProcess('search', '--strategy', strategy, '--space', space, '--lut', lut, '--evaluator', 'train', '--out', at(`${strategy}-${space}.json`));
     expect(r.code, r.stderr).toBe(2);

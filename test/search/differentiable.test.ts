@@ -10,7 +10,7 @@ import { expectedLatency, LayerLatencyTable, sampledLatency } from '../../src/se
 import { useTrainingBackend } from '../../src/train/backend.js';
 import { softmaxCrossEntropy } from '../../src/train/loss.js';
 import { buildLayer } from '../../src/train/nn/graph-module.js';
-import { SavedTensors, type Module, type Param, type TrainContext } from '../../src/train/nn/module.js';
+import { SavedTensors, Sequence, type Module, type Param, type TrainContext } from '../../src/train/nn/module.js';
 
 /** A mixed op over three candidates of a 4-channel 6x6 layer, then global pool and a 3-class linear layer. */
 const N = 5;
@@ -97,6 +97,32 @@ describe('FBNet mixed op', () => {
     expect(maxRelErr(gumbelAlphaGrad(m, dm, tau), refAlpha.grads[aVar.name].dataSync())).toBeLessThan(2e-3);
     // A mixed op with soft gates back-propagates into every candidate.
     expect(ops.every((op) => op.params().every((p) => !p.trainable || p.grad !== null))).toBe(true);
+  });
+});
+
+describe('FBNet mixed head (a head decision: each option a whole head)', () => {
+  it('gates over two heads of different widths: dL/dm, dL/dx and every parameter gradient equal tfjs autodiff', () => {
+    const heads = [6, 9].map((width, i) => {
+      const p = `layer2.op${i}`;
+      return new Sequence([
+        buildLayer({ kind: 'conv', cout: width, k: 1, stride: 1, groups: 1, dilation: 1, act: 'relu' }, INPUT, `${p}.head0`, 11),
+        buildLayer({ kind: 'gpool', mode: 'avg' }, [1, width, 6, 6], `${p}.head1`, 11),
+        buildLayer({ kind: 'linear', cout: 3, act: 'none' }, [1, width, 1, 1], `${p}.head2`, 11),
+      ]);
+    });
+    const mixed = new MixedOp(heads);
+    const m = [0.35, 0.65];
+    const params = trainable(heads, []);
+    const mVar = tf.variable(tf.tensor1d(m));
+    const xVar = tf.variable(x);
+    const ref = tf.variableGrads(() => referenceLoss(heads, [], mVar, xVar), [...params.map((p) => p.variable), mVar, xVar]);
+    mixed.configure(m, { gateGrads: true });
+    const dx = engineStep(mixed, []);
+    const gates = mixed.takeGateGrads();
+    expect(maxRelErr([gates.get(0)!, gates.get(1)!], ref.grads[mVar.name].dataSync())).toBeLessThan(2e-3);
+    expect(maxRelErr(dx, ref.grads[xVar.name].dataSync())).toBeLessThan(2e-3);
+    const scale = Math.max(...params.map((p) => Math.max(...Array.from(ref.grads[p.variable.name].dataSync(), Math.abs))));
+    for (const p of params) expect(maxRelErr(p.grad!.dataSync(), ref.grads[p.variable.name].dataSync(), scale), p.name).toBeLessThan(2e-3);
   });
 });
 

@@ -10,6 +10,7 @@ import { Rng } from '../../src/core/rng.js';
 import { createSpace } from '../../src/spaces/registry.js';
 import { seedNet } from '../../src/spaces/seed-nets/index.js';
 import { AnyNetSpace } from '../../src/spaces/anynet.js';
+import { regnetArch } from '../../src/spaces/anynet-model.js';
 import { graphMetrics } from '../../src/core/graph/metrics.js';
 import { lowerArchitecture } from '../../src/core/lower/index.js';
 import { SPOS_CHOICES, SPOS_SCALE_IDS } from '../../src/spaces/seed-nets/shufflenet.js';
@@ -50,10 +51,52 @@ describe('space rules', () => {
     const names = space.decisions().map((d) => d.name);
     const pick = (v: Record<string, string>) => space.decisions().map((d) => d.options.indexOf(v[d.name]));
     // d 13, w0 24, wa 36, wm 2.5 gives 24·2.5^s for s = 0..3 quantized: 4 stages.
-    expect(space.build(pick({ type: 'Y', depth: '13', w0: '24', wa: '36', wm: '2.5', g: '8' })).layers.filter((l) => l.spec.kind === 'bottleneck')).toHaveLength(13);
+    expect(space.build(pick({ type: 'Y', depth: '13', w0: '24', wa: '36', wm: '2.5', g: '8', b: '1' })).layers.filter((l) => l.spec.kind === 'bottleneck')).toHaveLength(13);
     // w0 48 with wa 24 and wm 2.5 reaches only 48·2.5^2: 3 stages.
-    expect(() => space.build(pick({ type: 'X', depth: '13', w0: '48', wa: '24', wm: '2.5', g: '8' }))).toThrow(/3 stages.*4-stage/);
-    expect(names).toEqual(['type', 'depth', 'w0', 'wa', 'wm', 'g']);
+    expect(() => space.build(pick({ type: 'X', depth: '13', w0: '48', wa: '24', wm: '2.5', g: '8', b: '1' }))).toThrow(/3 stages.*4-stage/);
+    expect(names).toEqual(['type', 'depth', 'w0', 'wa', 'wm', 'g', 'b']);
+  });
+
+  it("regnet's bottleneck ratio b: the 3×3 works on w / b channels (pycls-compatible with g), sampled like every decision; b = 1 is the published nets' rule", () => {
+    const space = createSpace('regnet', { resolution: 64 });
+    const pick = (v: Record<string, string>) => space.decisions().map((d) => d.options.indexOf(v[d.name]));
+    const v = { type: 'X', depth: '13', w0: '24', wa: '36', wm: '2.5', g: '8' };
+    const blocks = (b: string) => space.build(pick({ ...v, b })).layers.flatMap((l) => (l.spec.kind === 'bottleneck' ? [l.spec] : []));
+    const one = blocks('1');
+    expect(one.every((s) => s.mid === s.cout)).toBe(true);
+    for (const b of [2, 4]) {
+      const got = blocks(String(b));
+      expect(got).toHaveLength(one.length);
+      // pycls's adjust_block_compatibility: mid a multiple of the group width, the stage width mid · b.
+      for (const s of got) {
+        expect(s.cout).toBe(s.mid * b);
+        expect(Number.isInteger(s.mid / s.groups) && s.mid / s.groups <= 8).toBe(true);
+      }
+    }
+    const macs = (b: string) => graphMetrics(lowerArchitecture(space.build(pick({ ...v, b })))).macs;
+    expect(macs('2')).toBeLessThan(macs('1'));
+    expect(space.build(pick({ ...v, b: '1' })).name).toBe('regnet@64:RegnetX-d13-w024-wa36-wm2.5-g8');
+    expect(space.build(pick({ ...v, b: '4' })).name).toBe('regnet@64:RegnetX-d13-w024-wa36-wm2.5-g8-b4');
+    // Sampling reaches every b.
+    const rng = new Rng(5);
+    const seen = new Set(Array.from({ length: 60 }, () => space.sample(rng).at(-1)));
+    expect([...seen].sort()).toEqual([0, 1, 2]);
+    // The published RegNets are built by the same rule (regnetArch) at b = 1, and stay exactly what they were before
+    // b was a parameter: parameters and MACs pinned to the values of the code before (commit 14c8289).
+    const pinned: Record<string, [number, number]> = {
+      'RegNetX-200MF': [2674368, 199422464],
+      'RegNetX-400MF': [5477048, 414487632],
+      'RegNetX-600MF': [6179400, 601708608],
+      'RegNetY-200MF': [3152572, 200625792],
+      'RegNetY-400MF': [4330568, 404171720],
+      'RegNetY-600MF': [6040280, 603903840],
+    };
+    for (const [name, [params, macs]] of Object.entries(pinned)) {
+      const m = graphMetrics(lowerArchitecture(seedNet(name)));
+      expect([m.params, m.macs], name).toEqual([params, macs]);
+    }
+    const x200 = seedNet('RegNetX-200MF');
+    expect(x200.layers).toEqual(regnetArch('RegNetX-200MF', { depth: 13, w0: 24, wa: 36.44, wm: 2.49, g: 8, b: 1 }, { resolution: 224, classes: 1000, se: 0 }).layers);
   });
 
   it('anynet-d rejects decreasing widths, anynet-e decreasing depths; anynet-c shares b and g', () => {

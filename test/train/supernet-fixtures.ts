@@ -1,4 +1,7 @@
-/** A tiny layer-wise space (3 layers: 2, 3 and 3 options, skip in two of them) and synthetic images for fast supernet tests. */
+/**
+ * A tiny layer-wise space (3 layers: 2, 3 and 3 options, skip in two of them) and synthetic images for fast supernet tests.
+ * With `head`, a fourth decision chooses the head's 1×1 conv width (8 or 12 channels before pooling), as fbnet's head does.
+ */
 import { placeLayers, type Architecture, type Layer } from '../../src/core/arch.js';
 import { UserError } from '../../src/core/errors.js';
 import type { MBConvSpec, OpInstance } from '../../src/core/ops.js';
@@ -25,21 +28,29 @@ const OPTIONS: { label: string; spec: MBConvSpec | null }[][] = [
   ],
 ];
 
+const HEADS = [8, 12];
+
 export class TinySpace implements SearchSpace {
   readonly id = 'tiny';
   readonly description = 'tiny layer-wise test space';
-  constructor(readonly resolution = 14) {}
+  constructor(
+    readonly resolution = 14,
+    readonly opts: { head?: boolean } = {},
+  ) {}
   decisions(): Decision[] {
-    return OPTIONS.map((o, i) => ({ name: `layer${i + 1}`, options: o.map((x) => x.label) }));
+    const layers = OPTIONS.map((o, i) => ({ name: `layer${i + 1}`, options: o.map((x) => x.label) }));
+    return this.opts.head ? [...layers, { name: 'head', options: HEADS.map(String) }] : layers;
   }
   build(choices: readonly number[]): Architecture {
-    if (choices.length !== OPTIONS.length || choices.some((c, i) => !(Number.isInteger(c) && c >= 0 && c < OPTIONS[i].length)))
+    const counts = this.decisions().map((d) => d.options.length);
+    if (choices.length !== counts.length || choices.some((c, i) => !(Number.isInteger(c) && c >= 0 && c < counts[i])))
       throw new UserError(`tiny: bad choice vector [${choices.join(',')}]`);
     const blocks: Layer[] = [];
-    choices.forEach((c, i) => {
-      const spec = OPTIONS[i][c].spec;
+    OPTIONS.forEach((options, i) => {
+      const spec = options[choices[i]].spec;
       if (spec) blocks.push({ role: 'block', spec });
     });
+    const head: Layer[] = this.opts.head ? [{ role: 'head', spec: { kind: 'conv', cout: HEADS[choices[3]], k: 1, stride: 1, groups: 1, dilation: 1, act: 'relu6' } }] : [];
     return {
       name: `tiny:${choices.join('')}`,
       space: { id: this.id, resolution: this.resolution, encoding: [...choices] },
@@ -48,16 +59,17 @@ export class TinySpace implements SearchSpace {
       layers: [
         { role: 'stem', spec: { kind: 'conv', cout: 8, k: 3, stride: 1, groups: 1, dilation: 1, act: 'relu6' } },
         ...blocks,
+        ...head,
         { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
         { role: 'head', spec: { kind: 'linear', cout: 10, act: 'none' } },
       ],
     };
   }
   sample(rng: Rng): number[] {
-    return OPTIONS.map((o) => rng.int(o.length));
+    return this.decisions().map((d) => rng.int(d.options.length));
   }
   allInstances(): OpInstance[] {
-    const all = [0, 1].flatMap((a) => [0, 1, 2].flatMap((b) => [0, 1, 2].map((c) => this.build([a, b, c]))));
+    const all = [0, 1].flatMap((a) => [0, 1, 2].flatMap((b) => [0, 1, 2].flatMap((c) => (this.opts.head ? [0, 1].map((h) => this.build([a, b, c, h])) : [this.build([a, b, c])]))));
     return all.flatMap((arch) => placeLayers(arch).map((p) => p.inst));
   }
 }

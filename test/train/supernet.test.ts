@@ -9,7 +9,7 @@ import { useTrainingBackend } from '../../src/train/backend.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { Identity } from '../../src/train/nn/pool.js';
 import { CandidateTable } from '../../src/train/supernet/candidates.js';
-import { pathsPerStep, samplePaths } from '../../src/train/supernet/sampler.js';
+import { extremes, pathsPerStep, samplePaths } from '../../src/train/supernet/sampler.js';
 import { Supernet, type SupernetTrainOptions } from '../../src/train/supernet/supernet.js';
 import { adaptArchitecture } from '../../src/train/train-evaluator.js';
 import { syntheticData, TinySpace } from './supernet-fixtures.js';
@@ -75,6 +75,60 @@ describe('supernet candidates', () => {
 
   it('refuses a space that is not layer-wise', () => {
     expect(() => CandidateTable.build(createSpace('nb201'), { channels: 1, height: 14, width: 14 }, 10, 0)).toThrow(/not layer-wise/);
+    for (const id of ['regnet', 'anynet', 'shufflenetv2-channels', 'darts', 'nasnet'])
+      expect(() => CandidateTable.check(createSpace(id, { resolution: 32 })), id).toThrow(/not layer-wise, so a single-path supernet cannot hold it: .*/);
+  });
+
+  it("fbnet's head decision: one whole head per option, chosen by the path, no fixed head; nested sharing refused (group-2 convs)", () => {
+    const fbnet = createSpace('fbnet', { resolution: 32 });
+    const grouped = /layer1: nested weight sharing needs options whose weights are bias-free convs that nest \(option k3_e1_g2's conv 'project' is grouped \(2 groups\), which does not nest\)/;
+    expect(() => CandidateTable.check(fbnet, 'nested')).toThrow(grouped);
+    expect(() => CandidateTable.build(fbnet, { channels: 1, height: 14, width: 14 }, 10, 0, 'nested')).toThrow(grouped);
+    const t = CandidateTable.build(fbnet, { channels: 1, height: 14, width: 14 }, 10, 0);
+    try {
+      expect(t.optionCounts()).toEqual(fbnet.decisions().map((d) => d.options.length));
+      expect(t.head).toEqual([]);
+      const head = t.layers[22];
+      expect([head.decision, head.at, head.options]).toEqual(['head', 'head', ['1984', '1504']]);
+      expect(head.chains.map((c) => c.map((l) => l.spec.kind))).toEqual([['conv', 'gpool', 'linear'], ['conv', 'gpool', 'linear']]);
+      const names = new Set(t.params().map((p) => p.name));
+      for (const n of ['layer23.op0.head0.conv.weight', 'layer23.op1.head2.fc.weight']) expect(names).toContain(n);
+      expect(names.size).toBe(t.params().length);
+      expect(head.parts[1][2].params()[0].value.shape).toEqual([1504, 10]);
+      const macs = t.optionMacs()[22];
+      expect(macs[0] / macs[1]).toBeCloseTo(1984 / 1504, 2);
+      const choices = fbnet.sample(new Rng(6));
+      choices[22] = 1;
+      const p = t.path(choices);
+      expect(p.arch).toEqual(adaptArchitecture(fbnet.build(choices), { channels: 1, height: 14, width: 14 }, 10));
+      p.modules.slice(-3).forEach((m, j) => expect(m).toBe(head.parts[1][j]));
+      expect(t.choicesOf(fbnet.build(choices))).toEqual(choices);
+    } finally {
+      t.dispose();
+    }
+  });
+});
+
+describe('supernet with a head decision', () => {
+  const headSpace = new TinySpace(14, { head: true });
+  it('trains both heads (uniform and sandwich) and scores a member with either', async () => {
+    const s = new Supernet(CandidateTable.build(headSpace, data.train, 10, 1));
+    try {
+      const r = await s.train(data.train, { steps: 12, batchSize: 32, seed: 2 });
+      expect(r.optionCounts[3].every((n) => n > 0)).toBe(true);
+      // The sandwich's largest path takes the wider head (12 channels), its smallest the narrower one.
+      const { largest, smallest } = extremes(s.table.optionMacs());
+      expect([largest[3], smallest[3]]).toEqual([1, 0]);
+      const w = await s.train(data.train, { steps: 2, batchSize: 32, seed: 2, sampler: 'sandwich' });
+      expect(w.paths).toBe(8);
+      for (const h of [0, 1]) {
+        const acc = s.evaluate(headSpace.build([0, 0, 0, h]), data);
+        expect(acc).toBeGreaterThanOrEqual(0);
+        expect(acc).toBeLessThanOrEqual(100);
+      }
+    } finally {
+      s.dispose();
+    }
   });
 });
 

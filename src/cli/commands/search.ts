@@ -123,6 +123,8 @@ export async function runSearchCommand(a: SearchArgs): Promise<void> {
   const space = createSpace(a.space, spaceOptions);
   // A strategy that searches only some spaces says so before anything else is read (the LUT's coverage of the space).
   strategy.checkSpace?.(space, a as unknown as Record<string, unknown>);
+  // So does the supernet evaluator, which holds layer-wise spaces only (it is built at the first evaluation).
+  if (a.evaluator === 'supernet') (await import('../../evaluators/supernet.js')).checkSupernetSpace(space, a as unknown as Record<string, unknown>);
   // A metric objective's own limit is the target: refused here when no member meets it (the others in the job).
   const { checkReachable, describeLimits, latencyUnit, METRIC_UNIT } = await import('../../search/constraints.js');
   if (costs.metricTarget !== undefined && costs.objective !== 'latency') checkReachable(space, { [costs.objective]: costs.metricTarget * METRIC_UNIT }, a.seed);

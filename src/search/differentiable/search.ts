@@ -1,5 +1,5 @@
 /**
- * `fbnet` and `proxyless`: differentiable architecture search on a layer-wise space (mbv2). The supernet
+ * `fbnet` and `proxyless`: differentiable architecture search on a layer-wise space (mbv2, fbnet, …). The supernet
  * (every candidate of every layer, supernet.ts) and the architecture logits α (alpha.ts) are trained
  * together, alternating steps:
  *
@@ -23,12 +23,12 @@
 import { existsSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
+import { layerwiseView, notLayerwise } from '../../core/layerwise.js';
 import type { SearchSpace } from '../../core/space.js';
 import { letSignalsIn } from '../../core/interrupt.js';
 import { Rng } from '../../core/rng.js';
 import { batchesPerEpoch, batchIndices, epochOrder, gatherBatch } from '../../data/batches.js';
 import type { Samples } from '../../data/types.js';
-import { MissingEntriesError } from '../../predict/predictor.js';
 import { useTrainingBackend } from '../../train/backend.js';
 import { softmaxCrossEntropy } from '../../train/loss.js';
 import { cosineLr, Optimizer, optimizerConfig } from '../../train/optimizer.js';
@@ -41,7 +41,6 @@ import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.
 import { ArchParams, gumbelAlphaGrad, rescaleTwoPaths, samplePath, sampleTwoPaths, twoPathAlphaGrad, type TwoPaths } from './alpha.js';
 import { latencyLossGrads, type LatencyTerm } from './latency-term.js';
 import { resumeOrStart, searchIdentity } from './search-checkpoint.js';
-import type { Lut } from '../../../lut/format.js';
 import { MixedSupernet } from './supernet.js';
 import { resolveSettings, TAU_DECAY, type DifferentiableSettings, type DifferentiableStrategy } from './settings.js';
 
@@ -112,15 +111,12 @@ export class DifferentiableSearch implements Searcher {
   ) {}
 
   /**
-   * A layer-wise space (one decision per searchable layer, its options interchangeable): the checks of the
-   * layer latency table, made on a LUT without entries; the missing entries are the only error that leaves.
+   * A layer-wise space (src/core/layerwise.ts: one decision per searchable layer, at most one for the head,
+   * layer shapes fixed), checked before the LUT is read; another space is refused naming why and what runs on it.
    */
   checkSpace(space: SearchSpace): void {
-    try {
-      LayerLatencyTable.fromLut({ id: '(no entries)', entries: {}, overhead: { median: 0 } } as unknown as Lut, space);
-    } catch (e) {
-      if (!(e instanceof MissingEntriesError)) throw e;
-    }
+    const instead = `on space '${space.id}' use --strategy evolution, nsga2, random or mnasnet${space.id === 'darts' ? ', or --strategy darts (differentiable, on its cells)' : ''}`;
+    layerwiseView(space, { refuse: (why) => notLayerwise(space.id, `so --strategy ${this.name} has no layers to mix`, why, instead) });
   }
 
   async run(ctx: SearchContext): Promise<SearchResult> {

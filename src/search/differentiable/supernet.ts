@@ -1,7 +1,7 @@
 /**
  * The over-parameterised network of a differentiable search: the supernet's candidate table
  * (src/train/supernet/candidates.ts: fixed stem and head, one module per option of every searchable
- * layer) with each searchable layer wrapped in a MixedOp. Forward and backward follow Network's
+ * layer, or per head where a decision chooses the head) with each decision wrapped in a MixedOp. Forward and backward follow Network's
  * contract (NHWC images in, logits out, what the backward needs kept until the step ends).
  *
  * The derived architecture's network (for its accuracy) is a Network over the chosen candidates' own
@@ -21,8 +21,10 @@ export class MixedSupernet {
   private readonly saved = new SavedTensors();
 
   constructor(readonly table: CandidateTable) {
+    // One mixed op per decision (α's order); a head decision's mixed op (its options whole heads) runs last.
     this.mixed = table.layers.map((l) => new MixedOp(l.ops));
-    this.sequence = [...table.stem.map((s) => s.module), ...this.mixed, ...table.head.map((h) => h.module)];
+    const at = (where: 'block' | 'head') => this.mixed.filter((_, i) => table.layers[i].at === where);
+    this.sequence = [...table.stem.map((s) => s.module), ...at('block'), ...table.head.map((h) => h.module), ...at('head')];
     this.firstMixed = table.stem.length;
   }
 

@@ -4,16 +4,19 @@
  * decision touches: stem, head). It is what a differentiable latency loss needs: with it,
  * latency(choices) = constantMs + Σ_l L[l][choices[l]] exactly as the LUT predictor computes it.
  *
- * Building it from a LUT needs a layer-wise space: one decision per searchable layer, and a layer's
- * input shape must not depend on any choice (ProxylessNAS/FBNet's `mbv2`, whose stage shapes are fixed).
+ * Building it from a LUT needs a layer-wise space (src/core/layerwise.ts): one decision per searchable layer,
+ * and a layer's input shape must not depend on any choice (ProxylessNAS/FBNet's `mbv2`, whose stage shapes
+ * are fixed), plus at most one decision for the head, whose row prices each option's whole head (`fbnet`'s
+ * 1984 or 1504 channels: the 1×1 conv, pooling and the classifier on its width).
  * A skip option is either left out of the network (0 ms) or placed as an op (its LUT value, ~0).
  * Spaces whose shapes follow earlier choices (`mnasnet`: a block's input width is the previous block's
  * filter choice) or whose decisions are not layers (`nb201`) have no such table: fromLut says so.
  */
-import { placeLayers, type Architecture } from '../../core/arch.js';
+import type { Architecture, PlacedLayer } from '../../core/arch.js';
 import { lutInstances } from '../../core/decompose.js';
 import { UserError } from '../../core/errors.js';
 import { opKey } from '../../core/keys.js';
+import { layerwiseView, notLayerwise } from '../../core/layerwise.js';
 import type { OpInstance } from '../../core/ops.js';
 import type { SearchSpace } from '../../core/space.js';
 import type { Lut } from '../../../lut/format.js';
@@ -75,30 +78,10 @@ export class LayerLatencyTable {
 
   /** From a LUT (`net` ms per op key, plus overhead.median) and a layer-wise space; see the file comment. */
   static fromLut(lut: Lut, space: SearchSpace): LayerLatencyTable {
-    const decisions = space.decisions();
-    const notLayerwise = (why: string) =>
-      new UserError(`space '${space.id}' is not layer-wise, so it has no layer latency table: ${why}`, {
-        hint: 'a layer-wise space has one decision per searchable layer and fixed layer input shapes (e.g. mbv2); use the LUT predictor for the others',
-      });
-    // Options of a layer-wise space combine freely: any vector that fails to build says it is not one.
-    const build = (choices: number[]) => {
-      try {
-        return space.build(choices);
-      } catch (e) {
-        if (e instanceof UserError) throw notLayerwise(`its choices do not combine freely: [${choices}] does not build (${e.message})`);
-        throw e;
-      }
-    };
-    const base = decisions.map(() => 0);
-    const baseArch = build(base);
-    const baseKeys = placeLayers(baseArch).map((p) => opKey(p.inst));
-    const baseBlocks = blockIndices(baseArch);
-    if (baseBlocks.length !== decisions.length)
-      throw notLayerwise(`it has ${decisions.length} decisions but the all-first-options architecture has ${baseBlocks.length} searchable layers`);
-
+    const view = layerwiseView(space, { refuse: (why) => notLayerwise(space.id, 'so it has no layer latency table', why, 'other spaces are predicted whole, by the LUT predictor') });
     const missing = new Map<string, OpInstance>();
-    const latencyOfLayers = (arch: Architecture, indices: number[]) => {
-      const wanted = new Set(indices);
+    const latencyOfLayers = (arch: Architecture, layers: readonly PlacedLayer[]) => {
+      const wanted = new Set(layers.map((p) => p.index));
       let ms = 0;
       for (const { layerIndex, inst } of lutInstances(arch)) {
         if (!wanted.has(layerIndex)) continue;
@@ -109,33 +92,15 @@ export class LayerLatencyTable {
       }
       return ms;
     };
-
-    const fixed = baseKeys.map((_, i) => i).filter((i) => !baseBlocks.includes(i));
-    const fixedMs = latencyOfLayers(baseArch, fixed);
-    const ms = decisions.map((d, l) =>
-      d.options.map((_, o) => {
-        if (o === 0) return latencyOfLayers(baseArch, [baseBlocks[l]]);
-        const choices = [...base];
-        choices[l] = o;
-        const arch = build(choices);
-        const keys = placeLayers(arch).map((p) => opKey(p.inst));
-        // Every other layer must be exactly as in the base architecture; this layer is replaced or left out.
-        const dropped = keys.length === baseKeys.length - 1;
-        if (keys.length !== baseKeys.length && !dropped)
-          throw notLayerwise(`choosing '${d.options[o]}' for ${d.name} changes the layer count by ${keys.length - baseKeys.length}`);
-        const at = baseBlocks[l];
-        const changed = keys.findIndex((k, i) => (i < at ? k !== baseKeys[i] : dropped ? k !== baseKeys[i + 1] : i > at && k !== baseKeys[i]));
-        if (changed >= 0)
-          throw notLayerwise(`choosing '${d.options[o]}' for ${d.name} changes layer ${changed} (${keys[changed]}): layer shapes depend on earlier choices`);
-        return dropped ? 0 : latencyOfLayers(arch, [at]);
-      }),
-    );
+    const fixedMs = latencyOfLayers(view.base, [...view.stem, ...view.head]);
+    // A layer's option costs its one layer (0 when left out); a head decision's option its whole head.
+    const ms = view.decisions.map((d) => d.chains.map((chain, o) => (chain.length ? latencyOfLayers(d.archs[o], chain) : 0)));
     if (missing.size) throw new MissingEntriesError(lut.id, [...missing].map(([key, inst]) => ({ key, inst })));
     return LayerLatencyTable.fromMatrix(ms, {
       overheadMs: lut.overhead.median,
       fixedMs,
-      layers: decisions.map((d) => d.name),
-      options: decisions.map((d) => d.options),
+      layers: view.decisions.map((d) => d.name),
+      options: view.decisions.map((d) => d.options),
     });
   }
 
@@ -153,9 +118,4 @@ export class LayerLatencyTable {
       return sum + this.ms[l][c];
     }, this.constantMs);
   }
-}
-
-/** Indices (in arch.layers) of the searchable layers. */
-function blockIndices(arch: Architecture): number[] {
-  return arch.layers.flatMap((layer, i) => (layer.role === 'block' ? [i] : []));
 }

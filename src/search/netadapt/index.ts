@@ -16,6 +16,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
+import type { SearchSpace } from '../../core/space.js';
 import type { Prepared } from '../../data/prepare.js';
 import { useTrainingBackend } from '../../train/backend.js';
 import { Network } from '../../train/nn/network.js';
@@ -25,7 +26,7 @@ import type { Candidate, SearchContext, SearchResult, Searcher } from '../types.
 import { ProfilingLut } from './latency.js';
 import { netadaptOptions, type NetadaptOptions } from './options.js';
 import { candidateWidths, keptFilters, prunableUnits, slicePlan, transferWeights, withWidth, type PrunableUnit } from './prune.js';
-import { forData, startArchitecture } from './start.js';
+import { forData, mobilenetV2Member, startArchitecture } from './start.js';
 import { loadWeights, saveWeights } from './weights.js';
 
 export const NETADAPT_STATE_VERSION = 1;
@@ -70,6 +71,11 @@ export class NetadaptSearch implements Searcher {
   readonly name = 'netadapt';
   readonly profilesMissing = true;
   constructor(private readonly given: NetadaptSearchOptions = {}) {}
+
+  /** Without --start, the space's MobileNetV2-style member is the start network: a space without one is refused before anything is read. */
+  checkSpace(space: SearchSpace, args?: Readonly<Record<string, unknown>>): void {
+    if (netadaptOptions(this.given, args).start === undefined) mobilenetV2Member(space);
+  }
 
   async run(ctx: SearchContext): Promise<SearchResult> {
     const o = netadaptOptions(this.given, ctx.args);

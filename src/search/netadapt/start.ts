@@ -16,7 +16,7 @@ const MBV2_DEPTHS = [2, 3, 4, 3, 3, 1];
 /** A MobileNetV2-style member of a layer-wise space whose stages start with a layer that cannot be skipped. */
 export function mobilenetV2Member(space: SearchSpace): Architecture {
   const decisions = space.decisions();
-  const hint = 'give the start network with --start ARCH.json or --start MobileNetV2-1.0 (a published net)';
+  const hint = `give the start network with --start ARCH.json or a published net (--start MobileNetV2-1.0${space.id === 'fbnet' ? ', --start FBNet-A' : ''})`;
   if (!decisions.every((d) => d.options.includes('k3e6')))
     throw new UserError(`netadapt: space '${space.id}' has no MobileNetV2-style member (a k3e6 choice in every layer)`, { hint });
   let stage = -1;

@@ -2,9 +2,11 @@
  * A space seen as a layer assignment (NIR, Meng et al. AAAI 2020): how many layers each stage gets, every
  * other decision held fixed. Two kinds of spaces let stage depths vary:
  *
- *   layer-wise with skip (mbv2, proxyless): a stage is a decision without `skip` (its first layer, which
- *     changes the shape) and the skippable decisions after it; depth d keeps the first d layers of the
- *     stage at one block option (`op`, default k3e6 where the space has it) and skips the rest.
+ *   layer-wise with skip (mbv2, proxyless, fbnet; src/core/layerwise.ts): a stage is a layer decision
+ *     without `skip` (its first layer, which changes the shape) and the skippable decisions after it;
+ *     skippable layers before the first such decision (fbnet's layer1) are a stage of 0 or more layers;
+ *     depth d keeps the first d layers of the stage at one block option (`op`, default k3e6 / k3_e6
+ *     where the space has it) and skips the rest; a head decision (fbnet's) stays at its first option.
  *   per-stage depth decisions (anynet … anynet-e): decisions d1…dS; every other decision stays at a base
  *     vector (default: option 0, widths w_i at their i-th option, i.e. 32/64/128/256 on AnyNet's grid).
  *
@@ -12,6 +14,7 @@
  * to search: it is refused with a pointer to anynet (the same bottleneck body, depths per stage).
  */
 import { UserError } from '../../core/errors.js';
+import { layerwiseView, notLayerwise } from '../../core/layerwise.js';
 import type { SearchSpace } from '../../core/space.js';
 
 export interface DepthStage {
@@ -30,7 +33,8 @@ export interface DepthView {
 }
 
 export const SKIP_LABEL = 'skip';
-const DEFAULT_OP = 'k3e6';
+/** MobileNetV2's block, as mbv2 and fbnet name it. */
+const DEFAULT_OPS = ['k3e6', 'k3_e6'];
 
 /** `1-2-4-3`: an assignment as a short label. */
 export const depthLabel = (depths: readonly number[]): string => depths.join('-');
@@ -51,30 +55,37 @@ export function depthView(space: SearchSpace, opts: { op?: string; base?: readon
 
 function layerwise(space: SearchSpace, opts: { op?: string }): DepthView {
   const decisions = space.decisions();
-  if (decisions[0].options.includes(SKIP_LABEL)) throw new UserError(`space '${space.id}': its first layer is skippable, so it starts no stage`);
-  const op = opts.op ?? (decisions.every((d) => d.options.includes(DEFAULT_OP)) ? DEFAULT_OP : decisions[0].options[0]);
-  const opIndex = decisions.map((d) => {
-    const i = d.options.indexOf(op);
-    if (i < 0) throw new UserError(`--nir-op ${op} is not an option of ${d.name} in space '${space.id}'`, { hint: `choose one of ${d.options.filter((o) => o !== SKIP_LABEL).join(', ')}` });
+  // Which decisions are layers: a head decision (fbnet's head width) stays at its first option.
+  const view = layerwiseView(space, { refuse: (why) => notLayerwise(space.id, 'so its skippable layers do not form stages', why, 'use --space mbv2 or anynet for --strategy nir') });
+  const layers = view.decisions.filter((d) => d.at === 'block').map((d) => d.index);
+  const op = opts.op ?? DEFAULT_OPS.find((o) => layers.every((k) => decisions[k].options.includes(o))) ?? decisions[layers[0]].options[0];
+  const opIndex = layers.map((k) => {
+    const i = decisions[k].options.indexOf(op);
+    if (i < 0) throw new UserError(`--nir-op ${op} is not an option of ${decisions[k].name} in space '${space.id}'`, { hint: `choose one of ${decisions[k].options.filter((o) => o !== SKIP_LABEL).join(', ')}` });
     return i;
   });
-  // stageOf[k] = the stage of decision k; a decision without skip opens a stage.
+  // A layer decision without skip opens a stage; skippable layers before the first one (fbnet's layer1) are a stage of 0 or more layers.
   const starts: number[] = [];
-  decisions.forEach((d, k) => {
-    if (!d.options.includes(SKIP_LABEL)) starts.push(k);
+  layers.forEach((k, j) => {
+    if (!decisions[k].options.includes(SKIP_LABEL) || j === 0) starts.push(j);
   });
-  const stages = starts.map((s, n) => ({ name: `stage${n + 1}`, min: 1, max: (starts[n + 1] ?? decisions.length) - s }));
+  const stages = starts.map((s, n) => ({
+    name: `stage${n + 1}`,
+    min: decisions[layers[s]].options.includes(SKIP_LABEL) ? 0 : 1,
+    max: (starts[n + 1] ?? layers.length) - s,
+  }));
+  const fixed = view.decisions.filter((d) => d.at === 'head').map((d) => ` ${d.name}=${d.options[0]}`).join('');
   return {
     space,
     stages,
-    fixed: `every kept layer ${op}`,
+    fixed: `every kept layer ${op}${fixed}`,
     encode(depths) {
       checkDepths(space, stages, depths);
-      const out: number[] = [];
+      const out = decisions.map(() => 0);
       stages.forEach((st, n) => {
         for (let j = 0; j < st.max; j++) {
-          const k = starts[n] + j;
-          out.push(j < depths[n] ? opIndex[k] : decisions[k].options.indexOf(SKIP_LABEL));
+          const k = layers[starts[n] + j];
+          out[k] = j < depths[n] ? opIndex[starts[n] + j] : decisions[k].options.indexOf(SKIP_LABEL);
         }
       });
       return out;

@@ -1,30 +1,20 @@
 /** RegNetX / RegNetY at 200, 400 and 600 MF (pycls configs/dds_baselines, paper's Table of models). */
-import { anynetArch, regnetStages } from '../anynet-model.js';
+import { regnetArch, type RegNetParams } from '../anynet-model.js';
 import { torchvisionFigures, type SeedNet } from './types.js';
 
-interface RegNetParams {
-  depth: number;
-  w0: number;
-  wa: number;
-  wm: number;
-  g: number;
-}
 
 const PYCLS = 'facebookresearch/pycls configs/dds_baselines/regnet';
 const ZOO = 'facebookresearch/pycls MODEL_ZOO.md';
 const TV = 'pytorch/vision torchvision/models/regnet.py';
 
-function regnet(name: string, p: RegNetParams, y: boolean, published: SeedNet['published'], yaml: string): SeedNet {
+/** Every published RegNet has b = 1 (BOT_MUL 1.0). */
+function regnet(name: string, p: Omit<RegNetParams, 'b'>, y: boolean, published: SeedNet['published'], yaml: string): SeedNet {
   return {
     name,
     definition: `${PYCLS}/${yaml} (DEPTH ${p.depth}, W0 ${p.w0}, WA ${p.wa}, WM ${p.wm}, GROUP_W ${p.g}, BOT_MUL 1.0${y ? ', SE_ON' : ''})`,
     resolution: 224,
     published,
-    build: ({ resolution, classes }) => {
-      const { widths, depths } = regnetStages(p);
-      const stages = widths.map((width, i) => ({ depth: depths[i], width, bot: 1, groupWidth: p.g }));
-      return anynetArch(name, stages, { resolution, classes, se: y ? 0.25 : 0 });
-    },
+    build: ({ resolution, classes }) => regnetArch(name, { ...p, b: 1 }, { resolution, classes, se: y ? 0.25 : 0 }),
   };
 }
 

@@ -4,10 +4,13 @@
  * head modules every path shares. SPOS / FairNAS train single paths through it; FBNet-style
  * differentiable search mixes the options of a layer.
  *
- * Layer-wise means: `space.build(choices)` gives the stem layers, then one block layer per decision in
- * decision order (a decision's option may leave its layer out: mbv2's skip), then the head; a
- * decision's layer depends on that decision only, and its input shape on no decision. The table is
- * derived from the space itself (one build per option) and refuses a space where this does not hold.
+ * Layer-wise means (src/core/layerwise.ts, which derives it from the space itself, one build per option,
+ * and refuses a space where it does not hold): `space.build(choices)` gives the stem layers, then one
+ * block layer per layer decision in decision order (a decision's option may leave its layer out: mbv2's
+ * skip), then the head; a decision's layer depends on that decision only, and its input shape on no
+ * decision. At most one decision may choose the head instead (fbnet's 1984 or 1504 channels): its
+ * options are whole heads, each a chain of modules of its own (`layer<i>.op<o>.head<j>.…`), mixed or
+ * sampled like a layer's options, and there are no fixed head modules.
  *
  * Architectures are retargeted to the data exactly as the train evaluator does (adaptArchitecture):
  * input = the images' shape, last linear layer = the data's classes, every other layer kept.
@@ -26,20 +29,23 @@
  *                [kMax,kMax,midMax,1], `layer<i>.project.weight` [1,1,midMax,cout]; option (k, e) uses
  *                the first cin*e expanded channels and the centre k x k of the depthwise kernel. Every
  *                option keeps its own BatchNorms (`layer<i>.op<o>.<part>.bn.…`); skip stays Identity.
+ *                A head decision's heads keep their own weights (a classifier on 1504 of 1984 channels
+ *                is not a slice nested.ts makes: linear layers do not nest there).
  *
  * Every module is a block's lowering (src/core/lower) run by the training engine's per-primitive
  * modules (buildLayer / GraphModule): nothing here knows what a block computes.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { placeLayers, type Architecture, type Layer } from '../../core/arch.js';
+import type { Architecture, Layer } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
-import { instance, macs, type OpSpec, type Shape } from '../../core/ops.js';
+import { layerwiseView, notLayerwise } from '../../core/layerwise.js';
+import { instance, macs, outputShape, type OpSpec, type Shape } from '../../core/ops.js';
 import type { SearchSpace } from '../../core/space.js';
 import { buildLayer } from '../nn/graph-module.js';
-import type { Module, Param } from '../nn/module.js';
+import { Sequence, type Module, type Param } from '../nn/module.js';
 import { Identity } from '../nn/pool.js';
 import { adaptArchitecture } from '../train-evaluator.js';
-import { nestedOps } from './nested.js';
+import { nestedOps, nestedPlan } from './nested.js';
 
 export const SHARINGS = ['independent', 'nested'] as const;
 export type Sharing = (typeof SHARINGS)[number];
@@ -56,20 +62,26 @@ export interface ImageShape {
   width: number;
 }
 
-/** A searchable layer: one module per option. */
+/** A searchable layer (or the head, where a decision chooses it): one module per option. */
 export interface CandidateLayer {
-  /** The space's decision name, e.g. "layer3". */
+  /** The space's decision name, e.g. "layer3" or "head". */
   decision: string;
   /** Parameter prefix, `layer<i>` (i = decision index + 1). */
   prefix: string;
   /** Option labels, as the space names them. */
   options: string[];
-  /** NCHW input shape of the layer (the same for every option). */
+  /** `block`: one searchable layer; `head`: a head decision, each option a whole head (src/core/layerwise.ts). */
+  at: 'block' | 'head';
+  /** NCHW input shape of the layer or head (the same for every option). */
   input: Shape;
-  /** The layer each option places, or null where the option leaves the layer out (skip). */
+  /** The block each option places, or null where the option leaves the layer out (skip); for a head decision, each head's first layer. */
   specs: (OpSpec | null)[];
-  /** One module per option, parameters `<prefix>.op<o>.…`; Identity where the layer is left out. */
+  /** The layers each option places, in order: one block, none (skip), or a whole head. */
+  chains: Layer[][];
+  /** One module per option, parameters `<prefix>.op<o>.…`: the block's, Identity where the layer is left out, a Sequence of a head's layers. */
   ops: Module[];
+  /** Each option's modules, one per layer of its chain (what a path runs). */
+  parts: Module[][];
   /** Nested sharing: the layer's shared conv weights (the options' convs are slices of them); empty when independent. */
   shared: Param[];
 }
@@ -88,6 +100,9 @@ export interface SupernetPath {
   modules: Module[];
 }
 
+/** What to search a space with when no supernet can hold it. */
+const INSTEAD = 'score its members with --evaluator train, proxy or command';
+
 export class CandidateTable {
   readonly stem: FixedLayer[] = [];
   readonly layers: CandidateLayer[] = [];
@@ -104,59 +119,43 @@ export class CandidateTable {
     this.input = [1, image.channels, image.height, image.width];
   }
 
+  /** The refusal of a space no supernet (with `sharing`) can hold, without making any weights: the supernet evaluator checks it up front. */
+  static check(space: SearchSpace, sharing: Sharing = 'independent'): void {
+    const view = layerwiseView(space, { refuse: (why) => notLayerwise(space.id, 'so a single-path supernet cannot hold it', why, INSTEAD) });
+    if (checkSharing(sharing) === 'nested')
+      for (const d of view.decisions)
+        if (d.at === 'block') nestedPlan(`layer${d.index + 1}`, d.input, d.chains.map((c) => c[0]?.layer.spec ?? null), d.options);
+  }
+
   /**
    * Builds every candidate module for `space`, retargeted to images of `image` and `classes`
    * classes; initial weights from `seed` (per tensor name, as Network does); `sharing` as above.
    */
   static build(space: SearchSpace, image: ImageShape, classes: number, seed: number, sharing: Sharing = 'independent'): CandidateTable {
     const t = new CandidateTable(space, image, classes, checkSharing(sharing));
-    const decisions = space.decisions();
-    const notLayerwise = (why: string) =>
-      new UserError(`space '${space.id}' is not layer-wise (${why}), so a single-path supernet cannot hold it`, { hint: 'use a layer-wise space such as mbv2' });
-    const base = decisions.map(() => 0);
-    const split = (choices: number[]) => {
-      const placed = placeLayers(t.retarget(space.build(choices)));
-      return {
-        stem: placed.filter((p) => p.layer.role === 'stem'),
-        blocks: placed.filter((p) => p.layer.role === 'block'),
-        head: placed.filter((p) => p.layer.role === 'head'),
-      };
-    };
-    let ref: ReturnType<typeof split>;
-    try {
-      ref = split(base);
-    } catch (e) {
-      throw notLayerwise(`option 0 everywhere does not build: ${(e as Error).message}`);
-    }
-    if (ref.blocks.length !== decisions.length) throw notLayerwise(`option 0 everywhere gives ${ref.blocks.length} blocks for ${decisions.length} decisions`);
-    ref.stem.forEach((p, j) => t.stem.push({ prefix: `stem${j}`, layer: p.layer, module: buildLayer(p.layer.spec, p.inst.input, `stem${j}`, seed) }));
-    ref.head.forEach((p, j) => t.head.push({ prefix: `head${j}`, layer: p.layer, module: buildLayer(p.layer.spec, p.inst.input, `head${j}`, seed) }));
-    decisions.forEach((d, i) => {
-      const prefix = `layer${i + 1}`;
-      const input = ref.blocks[i].inst.input;
-      const specs: (OpSpec | null)[] = [];
-      const ops: Module[] = [];
-      d.options.forEach((label, o) => {
-        const v = [...base];
-        v[i] = o;
-        const got = split(v);
-        const others = ref.blocks.filter((_, k) => k !== i);
-        if (got.blocks.length === decisions.length) {
-          if (!isDeepStrictEqual(got.blocks[i].inst.input, input)) throw notLayerwise(`${d.name}'s input shape changes with its option ${label}`);
-          if (!isDeepStrictEqual(got.blocks.filter((_, k) => k !== i).map((p) => p.layer), others.map((p) => p.layer)))
-            throw notLayerwise(`${d.name}=${label} changes other layers`);
-          specs.push(got.blocks[i].layer.spec);
-          if (sharing === 'independent') ops.push(buildLayer(got.blocks[i].layer.spec, input, `${prefix}.op${o}`, seed));
-        } else if (got.blocks.length === decisions.length - 1) {
-          if (!isDeepStrictEqual(got.blocks.map((p) => p.layer), others.map((p) => p.layer))) throw notLayerwise(`${d.name}=${label} changes other layers`);
-          if (!isDeepStrictEqual(ref.blocks[i].output, input)) throw notLayerwise(`${d.name}=${label} leaves out a layer that changes the shape`);
-          specs.push(null);
-          if (sharing === 'independent') ops.push(new Identity());
-        } else throw notLayerwise(`${d.name}=${label} gives ${got.blocks.length} blocks`);
-      });
-      if (sharing === 'independent') t.layers.push({ decision: d.name, prefix, options: [...d.options], input, specs, ops, shared: [] });
-      else t.layers.push({ decision: d.name, prefix, options: [...d.options], input, specs, ...nestedOps(prefix, input, specs, d.options, seed) });
+    const view = layerwiseView(space, {
+      build: (choices) => t.retarget(space.build(choices)),
+      refuse: (why) => notLayerwise(space.id, 'so a single-path supernet cannot hold it', why, INSTEAD),
     });
+    view.stem.forEach((p, j) => t.stem.push({ prefix: `stem${j}`, layer: p.layer, module: buildLayer(p.layer.spec, p.inst.input, `stem${j}`, seed) }));
+    view.head.forEach((p, j) => t.head.push({ prefix: `head${j}`, layer: p.layer, module: buildLayer(p.layer.spec, p.inst.input, `head${j}`, seed) }));
+    for (const d of view.decisions) {
+      const prefix = `layer${d.index + 1}`;
+      const chains = d.chains.map((chain) => chain.map((p) => p.layer));
+      const specs = d.chains.map((chain) => chain[0]?.layer.spec ?? null);
+      const base = { decision: d.name, prefix, options: [...d.options], at: d.at, input: d.input, specs, chains };
+      if (d.at === 'block' && sharing === 'nested') {
+        const nested = nestedOps(prefix, d.input, specs, d.options, seed);
+        t.layers.push({ ...base, ...nested, parts: nested.ops.map((m, o) => (specs[o] ? [m] : [])) });
+        continue;
+      }
+      // Independent weights; a head decision's heads keep their own weights under nested sharing too (their classifiers do not nest).
+      const parts = d.chains.map((chain, o) =>
+        chain.map((p, j) => buildLayer(p.layer.spec, p.inst.input, d.at === 'head' ? `${prefix}.op${o}.head${j}` : `${prefix}.op${o}`, seed)),
+      );
+      const ops = parts.map((m): Module => (m.length === 0 ? new Identity() : m.length === 1 ? m[0] : new Sequence(m)));
+      t.layers.push({ ...base, ops, parts, shared: [] });
+    }
     return t;
   }
 
@@ -170,29 +169,41 @@ export class CandidateTable {
     return this.layers.map((l) => l.options.length);
   }
 
-  /** Each option's multiply-accumulates at its layer's input (0 where it leaves the layer out): what the sandwich sampler calls largest and smallest. */
+  /** Each option's multiply-accumulates at its layer's input (0 where it leaves the layer out; a head's all layers): what the sandwich sampler calls largest and smallest. */
   optionMacs(): number[][] {
-    return this.layers.map((l) => l.specs.map((spec) => (spec ? macs(instance(spec, l.input)) : 0)));
+    return this.layers.map((l) =>
+      l.chains.map((chain) => {
+        let shape = l.input;
+        let sum = 0;
+        for (const layer of chain) {
+          sum += macs(instance(layer.spec, shape));
+          shape = outputShape(layer.spec, shape);
+        }
+        return sum;
+      }),
+    );
   }
 
-  /** The sub-network of a choice vector: stem, the chosen option of every layer (left out where it skips), head. */
+  /** The sub-network of a choice vector: stem, the chosen option of every layer (left out where it skips), head (the chosen one, where a decision chooses it). */
   path(choices: readonly number[]): SupernetPath {
     const arch = this.retarget(this.space.build(choices));
     const modules: Module[] = [];
     const mismatch = (where: string) =>
-      new UserError(`space '${this.space.id}' built ${arch.name} with ${where} other than the supernet's`, { hint: 'the space is not layer-wise; use mbv2' });
+      new UserError(`space '${this.space.id}' built ${arch.name} with ${where} other than the supernet's`, { hint: `the space is not layer-wise; ${INSTEAD}` });
     let at = 0;
     const take = (want: Layer, module: Module, where: string) => {
       if (!isDeepStrictEqual(arch.layers[at], want)) throw mismatch(where);
       modules.push(module);
       at++;
     };
+    const chosen = (l: CandidateLayer) => {
+      const o = choices[this.layers.indexOf(l)];
+      l.chains[o].forEach((layer, j) => take(layer, l.parts[o][j], `${l.decision}=${l.options[o]}`));
+    };
     for (const s of this.stem) take(s.layer, s.module, s.prefix);
-    this.layers.forEach((l, i) => {
-      const spec = l.specs[choices[i]];
-      if (spec) take({ role: 'block', spec }, l.ops[choices[i]], `${l.decision}=${l.options[choices[i]]}`);
-    });
+    this.layers.filter((l) => l.at === 'block').forEach(chosen);
     for (const h of this.head) take(h.layer, h.module, h.prefix);
+    this.layers.filter((l) => l.at === 'head').forEach(chosen);
     if (at !== arch.layers.length) throw mismatch(`${arch.layers.length - at} extra layer(s)`);
     return { choices: [...choices], arch, modules };
   }

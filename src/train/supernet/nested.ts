@@ -15,12 +15,14 @@
  * Identity.
  *
  * Refused (UserError naming the layer and option): an option holding parameters that are not
- * bias-free convs or BatchNorms (squeeze-excitation's biased convs, linear layers), convs of one part
+ * bias-free convs or BatchNorms (squeeze-excitation's biased convs, linear layers), a grouped, dilated
+ * or rectangular conv (no slice of a square kernel: fbnet's group-2 pointwise options), convs of one part
  * that differ in kind (depthwise or not) or in the activation after them, and kernel sizes of
  * different parity (no common centre).
  */
 import { UserError } from '../../core/errors.js';
 import type { OpSpec, Shape } from '../../core/ops.js';
+import type { Graph } from '../../core/graph/index.js';
 import { convWeights, GraphModule, layerGraph, type ConvWeightRequest } from '../nn/graph-module.js';
 import { heStd, normal } from '../nn/init.js';
 import { Param, ParamSlice, type Module } from '../nn/module.js';
@@ -36,8 +38,11 @@ interface SharedConv {
   first: string;
 }
 
-/** The modules of a layer's options, their convs slices of the layer's shared weights; `shared` in graph order of first use. */
-export function nestedOps(prefix: string, input: Shape, specs: (OpSpec | null)[], labels: string[], seed: number): { ops: Module[]; shared: Param[] } {
+/**
+ * The shared convs of a layer's options, checked (no weights made): what nestedOps slices and what a supernet
+ * checks up front (CandidateTable.check). UserError naming the layer and option where the options do not nest.
+ */
+export function nestedPlan(prefix: string, input: Shape, specs: (OpSpec | null)[], labels: string[]): { graphs: (Graph | null)[]; parts: Map<string, SharedConv> } {
   const refuse = (why: string) =>
     new UserError(`${prefix}: nested weight sharing needs options whose weights are bias-free convs that nest (${why})`, {
       hint: 'use --supernet-sharing independent for this space',
@@ -50,7 +55,12 @@ export function nestedOps(prefix: string, input: Shape, specs: (OpSpec | null)[]
     const label = labels[o] ?? `op${o}`;
     for (const n of g.nodes)
       if (n.prim.op === 'linear' || (n.prim.op === 'conv' && n.prim.bias)) throw refuse(`option ${label} has ${n.prim.op} '${n.id}' with a bias`);
-    for (const w of convWeights(g)) {
+    const weights = convWeights(g);
+    // A grouped (not depthwise), dilated or rectangular conv has no slice of a shared kernel (fbnet's group-2 pointwise convs).
+    const general = g.nodes.find((n) => n.prim.op === 'conv' && !weights.some((w) => w.id === n.id));
+    if (general?.prim.op === 'conv')
+      throw refuse(`option ${label}'s conv '${general.id.slice(opPrefix(o).length + 1)}' is ${general.prim.groups > 1 ? `grouped (${general.prim.groups} groups)` : 'not a square "same" conv'}, which does not nest`);
+    for (const w of weights) {
       const part = w.id.slice(opPrefix(o).length + 1);
       const had = parts.get(part);
       if (!had) {
@@ -63,6 +73,13 @@ export function nestedOps(prefix: string, input: Shape, specs: (OpSpec | null)[]
       had.shape = had.shape.map((n, d) => Math.max(n, w.shape[d]));
     }
   });
+  return { graphs, parts };
+}
+
+/** The modules of a layer's options, their convs slices of the layer's shared weights; `shared` in graph order of first use. */
+export function nestedOps(prefix: string, input: Shape, specs: (OpSpec | null)[], labels: string[], seed: number): { ops: Module[]; shared: Param[] } {
+  const opPrefix = (o: number) => `${prefix}.op${o}`;
+  const { graphs, parts } = nestedPlan(prefix, input, specs, labels);
   const shared = new Map<string, Param>();
   for (const c of parts.values()) {
     const name = `${prefix}.${c.part}.weight`;
