@@ -117,7 +117,7 @@ describe('nas verify', () => {
     expectUserError(await nasInProcess('verify', '--front', garbage, '--device', 'mock'), /front file .* is not valid JSON/);
     expectUserError(await nasInProcess('verify', '--front', path.join(dir, 'nope.json'), '--device', 'mock'), /front file not found/);
     expectUserError(await nasInProcess('verify', '--front', lut, '--device', 'mock'), /"format" must be "hw-nas-front"/);
-  });
+  }, 120_000); // two profiles: 6 s in CI, past 60 s at load 35 here
 
   it('refuses an unwritable output path before measuring anything', async () => {
     const fresh = path.join(dir, 'fresh.json');
