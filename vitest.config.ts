@@ -83,11 +83,16 @@ const SERVICES = [
  * keeps about half a core busy (user+sys over CI run 8's wall: the contract 48.5 s of 83 s, browser-devices
  * 21.3 s of 28.7 s; the rest waits on browser launches, pages and shader compiles), so they run two at a time
  * in the 'devices' project, beside each other only, after the unit, signals and services files and before the
- * serial ones. What they print (the contract's network and op medians) is then the figure under the other
- * file's load; figures belong in bench/. remote.test.ts stays serial: it catches a run mid-way by time.
+ * serial ones. With them the CLI files that time onnxruntime's CPU EP on one thread (--threads 1: one core
+ * each) and assert only what was measured, never how fast. What they print (the contract's network and op
+ * medians) is then the figure under the other file's load; figures belong in bench/. remote.test.ts stays
+ * serial: it catches a run mid-way by time.
  */
 const DEVICES = [
   'test/cli/dag.e2e.test.ts',
+  'test/cli/demo.e2e.test.ts',
+  'test/cli/spine-cpu.e2e.test.ts',
+  'test/reliability/profile-verify-kill.e2e.test.ts',
   'test/cli/verify-webgpu.e2e.test.ts',
   'test/devices/browser-devices.test.ts',
   'test/devices/browser-faults.test.ts',
@@ -144,6 +149,9 @@ export default defineConfig({
           include: DEVICES,
           fileParallelism: true,
           maxWorkers: 2,
+          // Two at a time, a browser launch or a shader compile waits on the other file too. Run so at load 32-40
+          // here (00:30-00:46 UTC) every test passed but three that ran past 60 s (2-6 s in CI run 8).
+          testTimeout: 180_000,
           sequence: { groupOrder: 2 },
         },
       },
