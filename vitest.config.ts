@@ -5,10 +5,10 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Files that run one at a time (the 'serial' project): they time something on a real device, launch a
- * browser, start Redis or listen on ports, spawn the CLI and signal it at a chosen point on a real device, or
- * assert how long something took. Running two of them at once would put one's load into the other's
- * measurement or timing. Every other file (the 'unit' project: pure computation on synthetic data, the mock
- * device, temporary folders of its own; and the 'signals' project below) runs two at a time, before the serial
+ * browser device, spawn the CLI and signal it at a chosen point on a real device, or assert how long
+ * something took. Running two of them at once would put one's load into the other's measurement or timing.
+ * Every other file (the 'unit' project: pure computation on synthetic data, the mock device, temporary
+ * folders of its own; and the 'signals' and 'services' projects below) runs two at a time, before the serial
  * ones: on 2 otherwise idle cores that roughly halves their share of the run; on a machine shared with other
  * sessions it gains less (7-13% measured on 10 such files).
  */
@@ -48,9 +48,62 @@ const SIGNALS = [
   'test/reliability/training-search-kill.e2e.test.ts',
 ];
 
+/**
+ * Files in the serial folders above that time nothing on a real device and start no browser or Redis:
+ * parsers, statistics, the mock device (also in a fresh round worker), a recorded profile, the page server
+ * without a browser, tfjs programs computed on the cpu backend. They run in the 'unit' project: one at a time
+ * each cost mostly its worker's start and imports (CI run 8: these 14 files took 3.2 s of tests together).
+ */
+const PARALLEL_UNITS = [
+  ...['affinity', 'browser-server', 'harness', 'mock', 'noise', 'registry', 'remote-queue', 'round-timer', 'rounds', 'seed-blocks-tfjs', 'stats', 'tfjs-program', 'webgpu-gpu-time'].map((name) => `test/devices/${name}.test.ts`),
+  'test/farm/connection.test.ts', // URL parsing; the commands refuse a bad --redis before connecting
+];
+
+/**
+ * Files that run the CLI (or the farm in process) on the mock device or on none, around a service of their own:
+ * a Redis on a free loopback port (farm), a command evaluator that logs and sleeps, headless Chromium opening a
+ * finished HTML report (a static page, no device). No device timing and no time assertion. Each mostly waits on
+ * its children, so they run two at a time in the 'services' project, beside each other and the 'signals' files
+ * (the same group), never beside a serial one. Run so at load 27-35 here (00:18-00:28 UTC), with farm.e2e, they
+ * passed but for verify.e2e's refusals (past their 60 s timeout, now 120 s) and farm.e2e's killed-coordinator
+ * test, which counted one overhead measurement where it expects two: farm.e2e stays serial.
+ */
+const SERVICES = [
+  'test/cli/designspace.e2e.test.ts',
+  'test/cli/verify.e2e.test.ts',
+  'test/farm/evaluation.test.ts',
+  'test/farm/search.e2e.test.ts',
+  'test/farm/tls.e2e.test.ts',
+];
+
+/**
+ * Device files that time something on a real device but assert only the structure of what they measure (stats
+ * in order, a reason for every refusal, outputs against the CPU EP's within a tolerance), never a figure or a
+ * comparison of two: headless Chromium's devices, the device contract, a DAG on every device. Alone, each
+ * keeps about half a core busy (user+sys over CI run 8's wall: the contract 48.5 s of 83 s, browser-devices
+ * 21.3 s of 28.7 s; the rest waits on browser launches, pages and shader compiles), so they run two at a time
+ * in the 'devices' project, beside each other only, after the unit, signals and services files and before the
+ * serial ones. With them the CLI files that time onnxruntime's CPU EP on one thread (--threads 1: one core
+ * each) and assert only what was measured, never how fast. What they print (the contract's network and op
+ * medians) is then the figure under the other file's load; figures belong in bench/. remote.test.ts stays
+ * serial: it catches a run mid-way by time.
+ */
+const DEVICES = [
+  'test/cli/dag.e2e.test.ts',
+  'test/cli/demo.e2e.test.ts',
+  'test/cli/spine-cpu.e2e.test.ts',
+  'test/reliability/profile-verify-kill.e2e.test.ts',
+  'test/cli/verify-webgpu.e2e.test.ts',
+  'test/devices/browser-devices.test.ts',
+  'test/devices/browser-faults.test.ts',
+  'test/devices/contract.test.ts',
+  'test/devices/seed-blocks-devices.test.ts',
+];
+
 const TEST_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'test');
 const TEST_FILES = (readdirSync(TEST_DIR, { recursive: true }) as string[]).map((f) => `test/${f.split(path.sep).join('/')}`).filter((f) => f.endsWith('.test.ts'));
-const serial = TEST_FILES.filter((f) => SERIAL.some((re) => re.test(f)) && !PARALLEL_E2E.includes(f) && !SIGNALS.includes(f));
+const notSerial = [...PARALLEL_E2E, ...PARALLEL_UNITS, ...SIGNALS, ...SERVICES, ...DEVICES];
+const serial = TEST_FILES.filter((f) => SERIAL.some((re) => re.test(f)) && !notSerial.includes(f));
 
 export default defineConfig({
   test: {
@@ -63,7 +116,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...serial, ...SIGNALS],
+          exclude: [...serial, ...SIGNALS, ...SERVICES, ...DEVICES],
           fileParallelism: true,
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
@@ -82,11 +135,34 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'services',
+          include: SERVICES,
+          fileParallelism: true,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 }, // with 'signals': one group of two workers
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'devices',
+          include: DEVICES,
+          fileParallelism: true,
+          maxWorkers: 2,
+          // Two at a time, a browser launch or a shader compile waits on the other file too. Run so at load 32-40
+          // here (00:30-00:46 UTC) every test passed but three that ran past 60 s (2-6 s in CI run 8).
+          testTimeout: 180_000,
+          sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'serial',
           include: serial,
           // Timing tests share 2 cores: run these files one at a time so measurements do not disturb each other.
           fileParallelism: false,
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 3 },
         },
       },
     ],

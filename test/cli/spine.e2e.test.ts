@@ -6,8 +6,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { expectUserError, runCli } from './helpers.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { expectUserError, nasInProcess, runCli } from './helpers.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,6 +62,9 @@ describe('spine CLI on the mock device', () => {
 });
 
 describe('bad input gets one clear error, a non-zero exit and no stack trace', () => {
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
   const garbage = path.join(dir, 'garbage.json');
   writeFileSync(garbage, '{not json');
   const wrongVersion = path.join(dir, 'v9.lut.json');
@@ -85,9 +88,13 @@ describe('bad input gets one clear error, a non-zero exit and no stack trace', (
     ['malformed arch JSON', ['export', '--arch', garbage, '--out', path.join(dir, 'y.onnx')], /not valid JSON/],
     ['unknown published net', ['export', '--published', 'ResNet-9000', '--out', path.join(dir, 'y.onnx')], /unknown published net/],
     ['two architecture sources', ['export', '--published', 'MnasNet-A1', '--arch', badArch, '--out', path.join(dir, 'y.onnx')], /exactly one architecture source/],
-    ['unknown command', ['profiel'], /Unknown|Did you mean/i],
-  ])('%s', (_name, args, message) => {
-    expectUserError(runCli(args as string[]), message as RegExp);
+  ])('%s', async (_name, args, message) => {
+    // In this process: a child costs its start and imports each time (the same exit code and no-stack check).
+    expectUserError(await nasInProcess(...(args as string[])), message as RegExp);
+  });
+
+  it('an unknown command, from a real process', () => {
+    expectUserError(runCli(['profiel']), /Unknown|Did you mean/i);
   });
 
   it('a bare --random exports one random net', () => {
