@@ -12,7 +12,7 @@ import type { Device, ModelUnderTest, TimingProtocol } from './types.js';
 export interface Measurable {
   /** Unique in the list (the scheduler's and the resume file's key). */
   key: string;
-  kind: 'entry' | 'net';
+  kind: 'entry' | 'net' | 'overhead';
   /** Built on demand, kept between rounds while the cache has room (devices/model-cache.ts). */
   build(): ModelUnderTest;
 }

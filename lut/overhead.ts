@@ -1,38 +1,43 @@
 /**
- * The per-session overhead a LUT subtracts from every entry, confirmed at the end of a profiling run.
+ * The per-session overhead a LUT subtracts from every entry, timed in the entries' own passes.
  *
- * The overhead (a one-element Identity timed like an entry) is measured once, before the entries, so that
- * each entry's `net` can be stored as soon as it is measured. Measured in a slow moment (quiet runs of
- * 06 Dec: 0.032 and 0.035 ms at the start of two runs against 0.016 ms in six others on the same machine,
- * docs/benchmarks.md), it is subtracted from every entry, and small units (most of an ONNX file's, at
- * 0.014–0.02 ms each) clamp to 0: the prediction comes out far too fast. So a run that measured entries
- * times the overhead again at its end and, where the second figure is more than 10% lower, keeps the
- * lower one (like the rounds' `min` estimator: a fixed cost is overstated by a
- * disturbance, never understated) and recomputes every entry's `net` with it.
+ * Both profilers (src/profile/profiler.ts for ops, src/onnx/profile-units.ts for ONNX units) first time the
+ * overhead model (a one-element Identity) alone, so that each entry's `net` can be stored as soon as it is
+ * measured, and then time it again as one more item of the entries' shuffled passes. The LUT keeps the
+ * second figure and every entry's `net` is recomputed with it, in one write.
+ *
+ * Why: timed alone at the start of a process, the overhead meets another runtime state than the entries.
+ * On wasm it came out 12.9–25 µs against 8.1–9.9 µs for the cheapest units in every quiet run of ONNX units
+ * or 32 px cells (in the same passes it is below them), and 0.032–0.035 ms against 0.016 ms on ort-cpu in
+ * two of eight quiet runs (docs/benchmarks.md, "Issue 17, fifth pass" and the seventh session's quiet
+ * re-runs): subtracted from every entry, it made small entries clamp to 0 and predictions far too fast.
  */
 import type { LatencyStats } from '../devices/types.js';
 import type { LutStore } from './store.js';
 
-/** How much lower the end-of-run figure must be before it replaces the first (1 − this ratio). */
-const REBASE_BELOW = 0.9;
+/** The key under which the overhead model takes part in the entries' passes (never stored as an entry). */
+export const OVERHEAD_ITEM = '\u0000overhead';
 
-export interface OverheadCheck {
-  firstMs: number;
-  againMs: number;
-  /** Whether the LUT now holds the second figure (and entries' `net` were recomputed with it). */
-  rebased: boolean;
+/** Above this relative difference between the two figures, the run says which one the LUT keeps. */
+const SAY_ABOVE = 0.1;
+
+export interface OverheadAdopted {
+  /** The figure timed alone before the entries (or the LUT's, when it already had one). */
+  aloneMs: number;
+  /** The figure timed in the entries' passes, which the LUT now holds. */
+  passesMs: number;
+  /** What the run says about it, when the two differ by more than 10%. */
+  warning?: string;
 }
 
-/** What a run says when it replaced its overhead (both profilers say it the same way). */
-export function rebaseMessage(check: OverheadCheck): string {
-  return `per-session overhead measured again at the end: ${check.againMs.toFixed(4)} ms against ${check.firstMs.toFixed(4)} ms at the start; the LUT keeps the lower figure and every entry's net time is recomputed with it`;
-}
-
-export async function confirmOverhead(store: LutStore, measureAgain: () => Promise<LatencyStats>): Promise<OverheadCheck | undefined> {
-  const first = store.overhead;
-  if (!first) return undefined;
-  const again = await measureAgain();
-  const rebased = again.median < first.median * REBASE_BELOW;
-  if (rebased) store.rebaseOverhead(again);
-  return { firstMs: first.median, againMs: again.median, rebased };
+/** Keeps the overhead timed in the entries' passes and recomputes every entry's `net` with it. */
+export function adoptOverheadFromPasses(store: LutStore, inPasses: LatencyStats, what: string): OverheadAdopted {
+  const aloneMs = store.overhead!.median;
+  store.rebaseOverhead(inPasses);
+  const passesMs = inPasses.median;
+  const warning =
+    Math.abs(passesMs - aloneMs) > SAY_ABOVE * aloneMs
+      ? `per-session overhead timed in the ${what}' passes: ${passesMs.toFixed(4)} ms, against ${aloneMs.toFixed(4)} ms timed alone before them; the LUT keeps the figure from the passes and every entry's net time is recomputed with it`
+      : undefined;
+  return { aloneMs, passesMs, warning };
 }

@@ -9,6 +9,7 @@ import { overheadModel } from '../../export/model.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { entryFromRounds } from '../../lut/entry.js';
+import { adoptOverheadFromPasses, OVERHEAD_ITEM } from '../../lut/overhead.js';
 import { unitModel } from './extract.js';
 import type { LutUnit } from '../../lut/format.js';
 import { layoutModel, layoutRecord, nchwcBlockSize, ownLayout, staleLayoutEntry, type LayoutUnit } from './layout.js';
@@ -34,9 +35,6 @@ export interface UnitProfileSummary {
   /** The overhead as first timed alone, before the units (or the LUT's, when it had one). */
   overheadAloneMs: number;
 }
-
-/** The item under which the overhead model takes part in the units' rounds (never stored as an entry). */
-const OVERHEAD_ITEM = '\u0000overhead';
 
 export async function profileUnits(opts: {
   device: Device;
@@ -119,11 +117,8 @@ export async function profileUnits(opts: {
       store.markUnsupported(it.key, it.unsupported);
     }
   }
-  // The overhead model is timed in the same shuffled passes as the units, so that the per-run cost subtracted
-  // from each unit is measured in the state the units were (the runtime's code warm, the same load), not
-  // alone at the start of the process: there it came out 4–15 µs above the cheapest units on wasm (12.9–25 µs
-  // against 8.1–9.9 µs in every quiet run of ONNX units or 32-px cells; in one process, in the same passes, it is below them), and each of a
-  // file's 50–170 units lost that much (docs/benchmarks.md, "Issue 17, fifth pass").
+  // The overhead model is timed in the same shuffled passes as the units, and that figure is the one the
+  // LUT keeps (lut/overhead.ts says why).
   if (items.length) items.push({ key: OVERHEAD_ITEM, record: { ops: [], inputs: [], outputs: [] }, build: async () => overheadUnderTest });
   let overheadInRounds: LatencyStats | undefined;
   // Units are timed in rounds like ops (devices/rounds.ts: shuffled passes, the protocol's estimator). A unit
@@ -177,13 +172,9 @@ export async function profileUnits(opts: {
     }
   }
   if (summary.measured > 0 && overheadInRounds) {
-    const alone = store.overhead!.median;
-    store.rebaseOverhead(overheadInRounds);
-    summary.overheadMs = overheadInRounds.median;
-    if (Math.abs(overheadInRounds.median - alone) > 0.1 * alone)
-      opts.onWarning?.(
-        `per-session overhead timed in the units' passes: ${overheadInRounds.median.toFixed(4)} ms, against ${alone.toFixed(4)} ms timed alone before them; the LUT keeps the figure from the passes and every entry's net time is recomputed with it`,
-      );
+    const adopted = adoptOverheadFromPasses(store, overheadInRounds, 'units');
+    summary.overheadMs = adopted.passesMs;
+    if (adopted.warning) opts.onWarning?.(adopted.warning);
   }
   store.close(); // the LUT file alone holds every unit now (after a failure the journal beside it does)
   return summary;

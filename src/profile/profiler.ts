@@ -22,7 +22,7 @@ import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../d
 import { opModel, overheadModel } from '../../export/model.js';
 import type { LutEntry, LutOwnLayout } from '../../lut/format.js';
 import { entryFromRounds } from '../../lut/entry.js';
-import { confirmOverhead, rebaseMessage } from '../../lut/overhead.js';
+import { adoptOverheadFromPasses, OVERHEAD_ITEM } from '../../lut/overhead.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
@@ -156,14 +156,15 @@ async function profileWith(
   // A one-element Identity: the fixed cost of one run, without the cost of moving a large tensor,
   // which a network pays once (its own input and output), not once per op.
   const overheadShape: Shape = [1, 1, 1, 1];
-  const measureOverhead = async () => {
-    const model = overheadModel(overheadShape);
+  const overheadUnderTest = overheadModel(overheadShape);
+  // A first figure, so that every entry can be stored with its net as soon as it is measured; the overhead is
+  // timed again in the entries' own passes below, and that figure is the one the LUT keeps (lut/overhead.ts).
+  if (!store.overhead) {
     const result = await attempt(`measuring the per-session overhead (an Identity model on ${overheadShape.join('x')})`, lutPath, () =>
-      measureAll([{ key: model.key, kind: 'entry', build: () => model }], protocol, { timer, beforePass: waitBeforePass }),
+      measureAll([{ key: overheadUnderTest.key, kind: 'entry', build: () => overheadUnderTest }], protocol, { timer, beforePass: waitBeforePass }),
     );
-    return result.get(model.key)!.stats;
-  };
-  if (!store.overhead) store.setOverhead(await measureOverhead());
+    store.setOverhead(result.get(overheadUnderTest.key)!.stats);
+  }
   notePlacement();
   if (options.space) store.addSpace(options.space);
   const overhead = store.overhead!;
@@ -203,11 +204,14 @@ async function profileWith(
 
   // Rounds of entries (and nets) not finished by an interrupted run of the same LUT are kept beside it and reused.
   const partial = PartialRounds.open(lutPath, store.id!);
-  type Item = Measurable & ({ kind: 'entry'; inst: OpInstance } | { kind: 'net'; id: string });
+  type Item = Measurable & ({ kind: 'entry'; inst: OpInstance } | { kind: 'net'; id: string } | { kind: 'overhead' });
   const items: Item[] = [
     ...supported.map(({ key, inst }) => ({ key, kind: 'entry' as const, inst, build: () => opModel(inst, { seed }) })),
     ...nets.map((n) => ({ key: `${NET_PREFIX}${n.id}`, kind: 'net' as const, id: n.id, build: n.build })),
   ];
+  // The overhead model, timed in the same shuffled passes as the entries (lut/overhead.ts says why).
+  if (supported.length) items.push({ key: OVERHEAD_ITEM, kind: 'overhead', build: () => overheadUnderTest });
+  let overheadInPasses: RoundedResult | undefined;
   const roundsExpected = items.reduce((s, { key }) => s + Math.max(0, roundCount(protocol) - (partial.get(key)?.length ?? 0)), 0);
   let lastNoiseWarning = -Infinity;
   let current = '';
@@ -245,9 +249,13 @@ async function profileWith(
         // With one round an entry is complete when its round is: nothing to keep aside. A net's rounds
         // stay until the run ends (its caller, e.g. the calibration, needs them all at once).
         onRound: (it, rounds) => {
-          if (roundCount(protocol) > 1 && (it.kind === 'net' || needsAnotherRound(rounds, protocol))) partial.set(it.key, rounds);
+          if (roundCount(protocol) > 1 && (it.kind !== 'entry' || needsAnotherRound(rounds, protocol))) partial.set(it.key, rounds);
         },
         onComplete: (it, result) => {
+          if (it.kind === 'overhead') {
+            overheadInPasses = result;
+            return report('per-session overhead', result.stats.median);
+          }
           done++;
           if (it.kind === 'net') {
             netResults.set(it.id, result);
@@ -268,9 +276,9 @@ async function profileWith(
   summary.interrupted = done < total;
   if (!summary.interrupted) partial.remove();
   else partial.close();
-  if (!summary.interrupted && summary.measured > 0) {
-    const check = await confirmOverhead(store, measureOverhead);
-    if (check?.rebased) (options.onWarning ?? options.onNoise)?.(rebaseMessage(check));
+  if (!summary.interrupted && summary.measured > 0 && overheadInPasses) {
+    const adopted = adoptOverheadFromPasses(store, overheadInPasses.stats, 'entries');
+    if (adopted.warning) (options.onWarning ?? options.onNoise)?.(adopted.warning);
   }
   return { device: info, lutPath, lutId: store.id!, overheadMs: store.overhead!.median, summary, nets: netResults, netsSkipped };
 }

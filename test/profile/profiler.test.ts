@@ -28,7 +28,7 @@ describe('profile', () => {
     const progress: ProfileProgress[] = [];
     const r = await profile({ device, instances: [...insts, insts[0]], protocol: PROTOCOL, lutPath, space: 'test@8', onProgress: (p) => progress.push(p) });
     expect(r.summary).toEqual({ measured: 6, reused: 0, skipped: [], interrupted: false });
-    expect(timed).toHaveLength(8); // overhead + 6 (the duplicate is measured once) + the overhead again at the end (lut/overhead.ts)
+    expect(timed).toHaveLength(8); // overhead alone + 6 (the duplicate is measured once) + the overhead once more in the entries' pass (lut/overhead.ts)
     expect(r.device.device).toBe('mock');
     const lut = readLut(lutPath);
     expect(lut.id).toBe(r.lutId);
@@ -44,17 +44,21 @@ describe('profile', () => {
     expect(progress.at(-1)!.lastMs).toBeGreaterThan(0);
   });
 
-  it('re-running measures only what is missing and does not re-measure the overhead', async () => {
+  it('re-running measures only what is missing, and the overhead only in their passes (every net recomputed with it)', async () => {
     const first = slowMock();
     await profile({ device: first.device, instances: instances(4), protocol: PROTOCOL, lutPath });
     const before = readLut(lutPath);
     const second = slowMock();
     const r = await profile({ device: second.device, instances: instances(6), protocol: PROTOCOL, lutPath });
     expect(r.summary).toMatchObject({ measured: 2, reused: 4 });
-    expect(second.timed).toHaveLength(2 + 1); // the two missing entries, then the overhead again at the end (not at the start)
+    expect(second.timed).toHaveLength(2 + 1); // the two missing entries and the overhead in their pass (not alone at the start)
+    expect(second.timed.filter((k) => k === first.timed[0])).toHaveLength(1);
     const after = readLut(lutPath);
-    expect(after.overhead).toEqual(before.overhead);
-    for (const key of Object.keys(before.entries)) expect(after.entries[key]).toEqual(before.entries[key]);
+    expect(r.overheadMs).toBe(after.overhead.median);
+    for (const [key, e] of Object.entries(after.entries)) {
+      if (before.entries[key]) expect(e.stats).toEqual(before.entries[key].stats); // measured once, kept
+      expect(e.net).toBeCloseTo(Math.max(0, e.stats.median - after.overhead.median), 12);
+    }
   });
 
   it('skips unsupported instances with their reason and records it in the LUT', async () => {
@@ -119,6 +123,7 @@ describe('profile in rounds', () => {
     await profile({ device, instances: insts, protocol: ROUNDS, lutPath, seed: 3 });
     const ops = timed.filter((k) => k !== timed[0]); // the overhead comes first, in its own rounds
     expect(timed.slice(0, 3).every((k) => k === timed[0])).toBe(true);
+    expect(timed.filter((k) => k === timed[0])).toHaveLength(6); // 3 rounds alone, then 1 in each pass of the entries
     expect(ops).toHaveLength(18);
     const passes = [ops.slice(0, 6), ops.slice(6, 12), ops.slice(12)];
     for (const pass of passes) expect([...pass].sort()).toEqual(insts.map(opKey).sort());
@@ -140,7 +145,7 @@ describe('profile in rounds', () => {
     const insts = instances(6);
     const stopping = slowMock();
     const device = { ...stopping.device, time: async (m: Parameters<typeof stopping.device.time>[0], p: TimingProtocol) => {
-      if (++rounds === 3 + 8) controller.abort(); // overhead (3 rounds), then 8 op rounds
+      if (++rounds === 3 + 8) controller.abort(); // overhead alone (3 rounds), then 8 rounds of the passes
       return stopping.device.time(m, p);
     } };
     const r = await profile({ device, instances: insts, protocol: ROUNDS, lutPath, signal: controller.signal });
@@ -152,7 +157,7 @@ describe('profile in rounds', () => {
     const again = slowMock();
     const done = await profile({ device: again.device, instances: insts, protocol: ROUNDS, lutPath });
     expect(done.summary).toMatchObject({ measured: 6, interrupted: false });
-    expect(again.timed).toHaveLength(18 - 8 + 3); // + the overhead's 3 rounds again at the end
+    expect(again.timed).toHaveLength(18 + 3 - 8); // the 6 entries' and the overhead's rounds in the passes, less those kept
     expect(existsSync(PartialRounds.pathFor(lutPath))).toBe(false);
     for (const e of Object.values(readLut(lutPath).entries)) expect(e.rounds).toHaveLength(3);
   });
@@ -173,7 +178,7 @@ describe('profile in rounds', () => {
     writeFileSync(PartialRounds.pathFor(lutPath), JSON.stringify({ lutId: 'mock-00000000', rounds: { [opKey(instances(3)[0])]: [] } }));
     const { device, timed } = slowMock();
     await profile({ device, instances: instances(3), protocol: ROUNDS, lutPath });
-    expect(timed).toHaveLength(3 + 9 + 3); // overhead, entries, overhead again at the end
+    expect(timed).toHaveLength(3 + 9 + 3); // overhead alone, then entries and overhead in the same 3 passes
   });
 
   it('warns when the machine is busy', async () => {
@@ -222,7 +227,7 @@ describe('profile, killed midway', () => {
     const { device, timed } = slowMock();
     const r = await profile({ device, instances: instances(30), protocol: PROTOCOL, lutPath });
     expect(r.summary).toMatchObject({ reused: kept, measured: 30 - kept });
-    expect(timed).toHaveLength(30 - kept + 1); // no overhead at the start (the LUT has one), once again at the end
+    expect(timed).toHaveLength(30 - kept + 1); // no overhead alone (the LUT has one), once in the entries' pass
     const full = readLut(lutPath);
     expect(Object.keys(full.entries)).toHaveLength(30);
     for (const [key, e] of Object.entries(partial.entries)) expect(full.entries[key]).toEqual(e);

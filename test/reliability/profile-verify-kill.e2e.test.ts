@@ -58,7 +58,7 @@ describe.runIf(BUILT)('nas profile (ort-cpu) stopped and run again', () => {
     const full = readLut(out);
     expect(Object.keys(full.entries).sort()).toEqual(whole);
     // Entries saved before the stop keep their measurement; their net is median − the LUT's final overhead (the
-    // overhead is timed again at the end of the run, and a lower figure replaces it: lut/overhead.ts).
+    // one timed in the entries' passes of the run that completed it: lut/overhead.ts).
     for (const [key, e] of Object.entries(partial.entries)) {
       const { net, ...measurement } = full.entries[key];
       expect(measurement, key).toEqual((({ net: _, ...m }) => m)(e));
