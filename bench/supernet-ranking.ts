@@ -339,4 +339,5 @@ if (scores && reference && refMean) {
   const saMed = med(reference.seconds.flat());
   console.log(`supernet training ${trainWall.toFixed(1)} s wall = ${(trainWall / saMed).toFixed(1)} stand-alone trainings (median ${saMed.toFixed(1)} s); load at end ${load()}`);
 }
-if (v.out) writeFileSync(v.out, JSON.stringify({ args: v, nets: archs.map((a) => a.name), scores, reference, summary, loadAtEnd: load() }, null, 1));
+// --weights wrote its (partial) scores above; writing here would drop them
+if (v.out && !v.weights) writeFileSync(v.out, JSON.stringify({ args: v, nets: archs.map((a) => a.name), scores, reference, summary, loadAtEnd: load() }, null, 1));
