@@ -12,7 +12,7 @@
  *   node --import tsx bench/supernet-ranking.ts [--nets 20] [--images 2560] [--validation 512] [--downscale 2]
  *     [--supernet-epochs 10] [--sampler depth|uniform|fair|sandwich] [--distill] [--sharing independent|nested]
  *     [--lr 0.05] [--optimizer sgd|adam] [--calibration-images 512] [--standalone-epochs 2] [--standalone-seeds 0,1]
- *     [--batch 64] [--seed 0] [--supernet-seed SEED] [--spread] [--file /tmp/bench.supernet] [--reference ref.json[,ref2.json]] [--skip-supernet] [--out result.json] [--scores result.json [--mean]]
+ *     [--batch 64] [--seed 0] [--supernet-seed SEED] [--space mbv2|mbv2-small] [--resolution 32] [--spread] [--file /tmp/bench.supernet] [--reference ref.json[,ref2.json]] [--skip-supernet] [--out result.json] [--scores result.json [--mean]]
  *
  * --spread picks the nets evenly spaced in log MACs (as trained here) from the space's cheapest to its dearest
  * member (src/spaces/spread-sample.ts) instead of uniformly: uniform samples of mbv2 span ~2x in MACs, too
@@ -23,6 +23,7 @@
  * compared with one reference; computed and written when missing). It may name several files, one per
  * seed, computed in parallel (`--standalone-seeds 1 --reference r1.json`) and joined when all exist.
  * --reference-nets A:B trains nets A+1..B only (0-based, end excluded), to split a reference over processes.
+ * --score-validation N scores the supernet on the first N validation images only (default all; the reference keeps all).
  * --weights CKPT [--score-nets A:B] scores the weights of a checkpoint as they are (a partial training too), with
  * and without BatchNorm recalibration, writing partial scores to --out; --scores a.json,b.json joins such files.
  * --scores FILE takes the supernet scores of an earlier --out instead of training and scoring; with --mean, the files are
@@ -68,6 +69,7 @@ const { values: v } = parseArgs({
     batch: { type: 'string', default: '64' },
     seed: { type: 'string', default: '0' },
     'supernet-seed': { type: 'string' },
+    space: { type: 'string', default: 'mbv2' },
     resolution: { type: 'string', default: '32' },
     file: { type: 'string' },
     reference: { type: 'string' },
@@ -79,6 +81,7 @@ const { values: v } = parseArgs({
     'score-nets': { type: 'string' },
     spread: { type: 'boolean', default: false },
     mean: { type: 'boolean', default: false },
+    'score-validation': { type: 'string' },
   },
 });
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -102,9 +105,16 @@ const supernetSeed = Number(v['supernet-seed'] ?? v.seed);
 
 const backend = await useTrainingBackend('wasm');
 const { data: prepared } = loadTrainingData(data);
-const space = createSpace('mbv2', { resolution: Number(v.resolution) });
+const space = createSpace(v.space!, { resolution: Number(v.resolution) });
 const image = prepared.train;
 console.log(`load average at start: ${load()}`);
+// --score-validation N: the supernet scores on the first N validation images only (the reference keeps all), to measure what more validation images do
+const scoreValidation = v['score-validation'] === undefined ? prepared.validation.count : Math.min(Number(v['score-validation']), prepared.validation.count);
+const pixels = image.height * image.width * image.channels;
+const scoring = {
+  train: prepared.train,
+  validation: { ...prepared.validation, count: scoreValidation, x: prepared.validation.x.subarray(0, scoreValidation * pixels), labels: prepared.validation.labels.subarray(0, scoreValidation) },
+};
 
 const rng = new Rng(1000 + data.seed!);
 const seen = new Set<string>();
@@ -121,7 +131,7 @@ if (v.spread) {
     seen.add(a.name);
   }
 const netMacs = archs.map(trainedMacs);
-// blocks kept (of mbv2's 21): the size that the stand-alone ranking at short budgets follows
+// blocks kept (of mbv2's 21): the size that the stand-alone ranking at short budgets follows (constant in a space without skip: τ against it is then undefined, printed as NaN)
 const netDepth = archs.map((a) => a.layers.filter((l) => l.role === 'block').length);
 console.log(`${nets} nets (${v.spread ? 'spread over the MAC range' : 'uniform samples'}): ${(Math.min(...netMacs) / 1e6).toFixed(2)}–${(Math.max(...netMacs) / 1e6).toFixed(2)} M MACs at ${image.height}x${image.width}`);
 
@@ -134,7 +144,7 @@ interface Reference {
   seconds: number[][];
   load: string[];
 }
-const refSettings = { space: 'mbv2', resolution: space.resolution, ...(v.spread ? { spread: true } : {}), images: data.limit, validation: data.validation, downscale: data.downscale, dataSeed: data.seed, batch: data.batchSize, optimizer, epochs: Number(v['standalone-epochs']), seeds };
+const refSettings = { space: space.id, resolution: space.resolution, ...(v.spread ? { spread: true } : {}), images: data.limit, validation: data.validation, downscale: data.downscale, dataSeed: data.seed, batch: data.batchSize, optimizer, epochs: Number(v['standalone-epochs']), seeds };
 let reference: Reference | undefined;
 const refFiles = (v.reference ?? '').split(',').filter((f) => f !== '');
 const [from, to] = (v['reference-nets'] ?? `0:${nets}`).split(':').map(Number);
@@ -235,14 +245,14 @@ if (v.weights) {
     const net = supernet.network(table.choicesOf(archs[i]));
     for (const p of net.params())
       if (p.role === 'bn-mean' || p.role === 'bn-var') tf.tidy(() => p.variable.assign(tf.tensor(ck.tensors.get(p.name)!.data, p.value.shape)));
-    scoresNoRecal[i] = evaluate(net, prepared.validation).accuracy;
+    scoresNoRecal[i] = evaluate(net, scoring.validation).accuracy;
     const t = performance.now();
-    got[i] = supernet.evaluate(archs[i], prepared, { calibrationImages, batchSize: data.batchSize });
+    got[i] = supernet.evaluate(archs[i], scoring, { calibrationImages, batchSize: data.batchSize });
     secs.push((performance.now() - t) / 1000);
     process.stderr.write(`net ${i + 1}/${nets}: supernet ${got[i]!.toFixed(2)}% (${secs[secs.length - 1].toFixed(1)} s), without recalibration ${scoresNoRecal[i]!.toFixed(2)}%, load ${load()}\n`);
   }
   supernet.dispose();
-  summary = { weights: v.weights, step: ck.meta.step, totalSteps: ck.meta.totalSteps, medianScoreSeconds: med(secs), nets: [a, b] };
+  summary = { weights: v.weights, scoreValidation, step: ck.meta.step, totalSteps: ck.meta.totalSteps, medianScoreSeconds: med(secs), nets: [a, b] };
   if (got.every((x) => x !== null)) scores = got as number[];
   if (v.out) writeFileSync(v.out, JSON.stringify({ args: v, nets: archs.map((x) => x.name), partialScores: got, scoresNoRecal, summary, loadAtEnd: load() }, null, 1));
 } else if (v.scores) {
@@ -270,7 +280,7 @@ if (v.weights) {
   scores = got as number[];
 } else if (!v['skip-supernet']) {
   console.log(
-    `mbv2@${space.resolution} supernet on Fashion-MNIST ${image.height}x${image.width}x${image.channels}: ${image.count} training / ${prepared.validation.count} validation images, ` +
+    `${space.id}@${space.resolution} supernet on Fashion-MNIST ${image.height}x${image.width}x${image.channels}: ${image.count} training / ${prepared.validation.count} validation images, ` +
       `${sampler}${v.distill ? ' + in-place distillation' : ''}, ${sharing} weights, ${v['supernet-epochs']} epochs, batch ${v.batch}, ${optimizer.kind}${v.lr ? ` lr ${v.lr}` : ''}, ` +
       `seed ${supernetSeed}, BatchNorm recalibrated on ${calibrationImages} images; ${backend.detail}; ${nets} nets`,
   );
@@ -304,12 +314,12 @@ if (v.weights) {
   const secs: number[] = [];
   for (const [i, arch] of archs.entries()) {
     const s0 = performance.now();
-    scores.push(supernet.evaluate(arch, prepared, { calibrationImages, batchSize: data.batchSize }));
+    scores.push(supernet.evaluate(arch, scoring, { calibrationImages, batchSize: data.batchSize }));
     secs.push((performance.now() - s0) / 1000);
     process.stderr.write(`net ${i + 1}/${nets}: supernet ${scores[i].toFixed(2)}% (${secs[i].toFixed(1)} s)\n`);
   }
   supernet.dispose();
-  summary = { steps: r.totalSteps, trainWall, trainCpu, msPerStep: r.msPerStep, loss: r.loss, medianScoreSeconds: med(secs) };
+  summary = { steps: r.totalSteps, scoreValidation, trainWall, trainCpu, msPerStep: r.msPerStep, loss: r.loss, medianScoreSeconds: med(secs) };
   console.log(`supernet accuracies ${span(scores)}; per candidate (median) ${med(secs).toFixed(2)} s; load ${load()}`);
 }
 
@@ -329,4 +339,5 @@ if (scores && reference && refMean) {
   const saMed = med(reference.seconds.flat());
   console.log(`supernet training ${trainWall.toFixed(1)} s wall = ${(trainWall / saMed).toFixed(1)} stand-alone trainings (median ${saMed.toFixed(1)} s); load at end ${load()}`);
 }
-if (v.out) writeFileSync(v.out, JSON.stringify({ args: v, nets: archs.map((a) => a.name), scores, reference, summary, loadAtEnd: load() }, null, 1));
+// --weights wrote its (partial) scores above; writing here would drop them
+if (v.out && !v.weights) writeFileSync(v.out, JSON.stringify({ args: v, nets: archs.map((a) => a.name), scores, reference, summary, loadAtEnd: load() }, null, 1));

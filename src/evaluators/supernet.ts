@@ -50,7 +50,10 @@ export const DEFAULT_SUPERNET_EPOCHS = 10;
  * number of skipped layers uniform), because the uniform sampler almost never trains the shallow members and
  * scores them low: at the same 360 steps it ranked 12 stand-alone-trained nets at Kendall tau -0.60 / -0.53
  * (two seeds), depth sampling at -0.32 / -0.08 / -0.17 (three). Neither ranks (tau >= 0.5 was not reached by any option);
- * sandwich + distillation and FairNAS fairness were not shown better.
+ * sandwich + distillation and FairNAS fairness were not shown better. On mbv2-small (fixed depth, a stand-alone reference
+ * that follows capacity) the depth sampler, uniform there, ranked 20 nets at tau 0.571 / 0.628 (two seeds) against the
+ * two-seed reference mean, whose own seeds agree at 0.582; sandwich with or without distillation at the same 720 paths
+ * 0.23-0.28 (docs/benchmarks.md, "Supernet ranking on a small space").
  */
 export const SUPERNET_DEFAULTS = { sampler: 'depth', distill: false, sharing: 'nested' } as const;
 

@@ -6,6 +6,9 @@
  * as in ProxylessNAS. Each layer chooses MBConv k∈{3,5,7} × e∈{3,6}, or skip where the layer keeps its
  * shape (stride 1 and equal channels: every layer but a stage's first). A skipped layer is left out of
  * the network, as in the nets ProxylessNAS exports.
+ *
+ * The same class builds other layer-wise MBConv spaces from a `Mbv2Layout` (stages, kernels,
+ * expansions, whether skip is an option, stem/head widths): `mbv2-small` (src/spaces/mbv2-small.ts).
  */
 import { placeLayers, type Architecture, type Layer } from '../core/arch.js';
 import { UserError } from '../core/errors.js';
@@ -13,29 +16,50 @@ import { opKey } from '../core/keys.js';
 import { convOut, type MBConvSpec, type OpInstance } from '../core/ops.js';
 import type { Rng } from '../core/rng.js';
 import type { Decision, SearchSpace, SpaceOptions } from '../core/space.js';
-import { spaceInput } from './space-util.js';
+import { IMAGENET_INPUT, spaceInput } from './space-util.js';
 
-const STAGES = [
-  { c: 24, n: 4, s: 2 },
-  { c: 40, n: 4, s: 2 },
-  { c: 80, n: 4, s: 2 },
-  { c: 96, n: 4, s: 1 },
-  { c: 192, n: 4, s: 2 },
-  { c: 320, n: 1, s: 1 },
-] as const;
-const KERNELS = [3, 5, 7] as const;
-const EXPANSIONS = [3, 6] as const;
-export const MBV2_OPS = KERNELS.flatMap((k) => EXPANSIONS.map((e) => ({ k, e, label: `k${k}e${e}` })));
+/** The shape of a layer-wise MBConv space: fixed stem and head, searchable stages. */
+export interface Mbv2Layout {
+  stages: readonly { c: number; n: number; s: number }[];
+  kernels: readonly number[];
+  expansions: readonly number[];
+  /** Skip (leave the layer out) is an option where a layer keeps its shape. */
+  skip: boolean;
+  stem: number;
+  first: number;
+  head: number;
+  /** Default input (resolution, classes, minimum resolution). */
+  input: typeof IMAGENET_INPUT;
+}
+
+export const MBV2_LAYOUT: Mbv2Layout = {
+  stages: [
+    { c: 24, n: 4, s: 2 },
+    { c: 40, n: 4, s: 2 },
+    { c: 80, n: 4, s: 2 },
+    { c: 96, n: 4, s: 1 },
+    { c: 192, n: 4, s: 2 },
+    { c: 320, n: 1, s: 1 },
+  ],
+  kernels: [3, 5, 7],
+  expansions: [3, 6],
+  skip: true,
+  stem: 32,
+  first: 16,
+  head: 1280,
+  input: IMAGENET_INPUT,
+};
+const opsOf = (l: Mbv2Layout) => l.kernels.flatMap((k) => l.expansions.map((e) => ({ k, e, label: `k${k}e${e}` })));
+export const MBV2_OPS = opsOf(MBV2_LAYOUT);
 export const SKIP = 'skip';
 const ACT = 'relu6';
-const STEM_C = 32;
-const FIRST_C = 16;
-const HEAD_C = 1280;
 
 interface SlotInfo {
   cin: number;
   cout: number;
   stride: number;
+  /** Stride 1 and equal channels: the block adds its input (and may be left out where the layout has skip). */
+  residual: boolean;
   skippable: boolean;
   /** Input spatial size of this layer (fixed: skipping never changes shapes). */
   hw: number;
@@ -47,21 +71,26 @@ export class Mbv2Space implements SearchSpace {
   readonly resolution: number;
   readonly classes: number;
   private readonly slots: SlotInfo[];
+  private readonly layout: Mbv2Layout;
+  private readonly ops: { k: number; e: number; label: string }[];
 
-  /** `variant` names the same space under another id (src/spaces/proxyless.ts). */
-  constructor(opts: SpaceOptions = {}, variant?: { id: string; description: string }) {
+  /** `variant` names the space under another id (src/spaces/proxyless.ts), with another layout (src/spaces/mbv2-small.ts). */
+  constructor(opts: SpaceOptions = {}, variant?: { id: string; description: string; layout?: Mbv2Layout }) {
     this.id = variant?.id ?? 'mbv2';
     this.description = variant?.description ?? 'ProxylessNAS/FBNet layer-wise space: 21 MBConv layers (k3/5/7 × e3/6 or skip) on MobileNetV2 stages';
-    ({ resolution: this.resolution, classes: this.classes } = spaceInput(this.id, opts));
+    this.layout = variant?.layout ?? MBV2_LAYOUT;
+    this.ops = opsOf(this.layout);
+    ({ resolution: this.resolution, classes: this.classes } = spaceInput(this.id, opts, this.layout.input));
     this.stemLayers = this.stem();
     this.headLayers = this.head();
     this.slots = [];
     let hw = convOut(this.resolution, 3, 2); // after the stem conv
-    let cin = FIRST_C;
-    for (const stage of STAGES) {
+    let cin = this.layout.first;
+    for (const stage of this.layout.stages) {
       for (let i = 0; i < stage.n; i++) {
         const stride = i === 0 ? stage.s : 1;
-        this.slots.push({ cin, cout: stage.c, stride, skippable: stride === 1 && cin === stage.c, hw });
+        const residual = stride === 1 && cin === stage.c;
+        this.slots.push({ cin, cout: stage.c, stride, residual, skippable: this.layout.skip && residual, hw });
         hw = convOut(hw, 3, stride);
         cin = stage.c;
       }
@@ -71,7 +100,7 @@ export class Mbv2Space implements SearchSpace {
   decisions(): Decision[] {
     return this.slots.map((slot, i) => ({
       name: `layer${i + 1}`,
-      options: [...MBV2_OPS.map((o) => o.label), ...(slot.skippable ? [SKIP] : [])],
+      options: [...this.ops.map((o) => o.label), ...(slot.skippable ? [SKIP] : [])],
     }));
   }
 
@@ -81,14 +110,14 @@ export class Mbv2Space implements SearchSpace {
 
   private stem(): Layer[] {
     return [
-      { role: 'stem', spec: { kind: 'conv', cout: STEM_C, k: 3, stride: 2, groups: 1, dilation: 1, act: ACT } },
-      { role: 'stem', spec: { kind: 'mbconv', cout: FIRST_C, k: 3, stride: 1, expand: 1, se: 0, act: ACT, skip: false } },
+      { role: 'stem', spec: { kind: 'conv', cout: this.layout.stem, k: 3, stride: 2, groups: 1, dilation: 1, act: ACT } },
+      { role: 'stem', spec: { kind: 'mbconv', cout: this.layout.first, k: 3, stride: 1, expand: 1, se: 0, act: ACT, skip: false } },
     ];
   }
 
   private head(): Layer[] {
     return [
-      { role: 'head', spec: { kind: 'conv', cout: HEAD_C, k: 1, stride: 1, groups: 1, dilation: 1, act: ACT } },
+      { role: 'head', spec: { kind: 'conv', cout: this.layout.head, k: 1, stride: 1, groups: 1, dilation: 1, act: ACT } },
       { role: 'head', spec: { kind: 'gpool', mode: 'avg' } },
       { role: 'head', spec: { kind: 'linear', cout: this.classes, act: 'none' } },
     ];
@@ -100,8 +129,8 @@ export class Mbv2Space implements SearchSpace {
     const id = `${this.slots.indexOf(slot)}:${option}`;
     let spec = this.specs.get(id);
     if (!spec) {
-      const op = MBV2_OPS[option];
-      spec = { kind: 'mbconv', cout: slot.cout, k: op.k, stride: slot.stride, expand: op.e, se: 0, act: ACT, skip: slot.skippable };
+      const op = this.ops[option];
+      spec = { kind: 'mbconv', cout: slot.cout, k: op.k, stride: slot.stride, expand: op.e, se: 0, act: ACT, skip: slot.residual };
       this.specs.set(id, spec);
     }
     return spec;
@@ -138,7 +167,7 @@ export class Mbv2Space implements SearchSpace {
     // Stem and head shapes never depend on the choices: take them from any placed architecture.
     for (const placed of placeLayers(this.build(this.slots.map(() => 0)))) if (placed.layer.role !== 'block') add(placed.inst);
     for (const slot of this.slots)
-      for (let o = 0; o < MBV2_OPS.length; o++) add({ spec: this.blockSpec(slot, o), input: [1, slot.cin, slot.hw, slot.hw], dtype: 'f32' });
+      for (let o = 0; o < this.ops.length; o++) add({ spec: this.blockSpec(slot, o), input: [1, slot.cin, slot.hw, slot.hw], dtype: 'f32' });
     return [...seen.values()];
   }
 }

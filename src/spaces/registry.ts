@@ -2,6 +2,7 @@
 import { Registry } from '../core/registry.js';
 import type { SearchSpace, SpaceOptions } from '../core/space.js';
 import { createMbv2Space } from './mbv2.js';
+import { createMbv2SmallSpace } from './mbv2-small.js';
 import { createMnasnetSpace } from './mnasnet.js';
 import { createNb201Space } from './nb201.js';
 import { createProxylessSpace } from './proxyless.js';
@@ -14,6 +15,7 @@ import { createShuffleNetV2Space, createSposChannelSpace } from './shufflenetv2.
 
 export const SPACES = {
   mbv2: createMbv2Space,
+  'mbv2-small': createMbv2SmallSpace,
   mnasnet: createMnasnetSpace,
   nb201: createNb201Space,
   proxyless: createProxylessSpace,
