@@ -42,8 +42,8 @@ beforeAll(async () => {
 
 describe('names are looked up in the registry (no inherited properties)', () => {
   it.each([
-    [['--space', 'toString'], /unknown search space 'toString'; known: mbv2, mnasnet, nb201/],
-    [['--space', '__proto__'], /unknown search space '__proto__'; known: mbv2, mnasnet, nb201/],
+    [['--space', 'toString'], /unknown search space 'toString'; known: mbv2, mbv2-small, mnasnet, nb201/],
+    [['--space', '__proto__'], /unknown search space '__proto__'; known: mbv2, mbv2-small, mnasnet, nb201/],
     [['--space', 'nb201', '--strategy', 'toString'], /unknown search strategy 'toString'; known: random, evolution/],
     [['--space', 'nb201', '--strategy', 'constructor'], /unknown search strategy 'constructor'; known: random, evolution/],
     [['--space', 'nb201', '--evaluator', 'constructor'], /unknown evaluator 'constructor'; known: table, command/],
