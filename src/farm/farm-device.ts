@@ -5,6 +5,7 @@
  * prefetch() sends many at once, so that those loops, which await one model after the other, find
  * most results already measured in parallel by the workers.
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DeviceUnavailableError, UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
@@ -42,6 +43,14 @@ export class FarmDevice implements Device {
   private readonly recipes = new Map<string, ModelRecipe>();
   /** Hashes of the model bytes this coordinator put in Redis (removed by forget()). */
   private readonly stored = new Set<string>();
+  /**
+   * This coordinator run's own id, in the job ids of the overhead model. The LUT keeps the overhead timed in
+   * the entries' passes of the run (lut/overhead.ts), and round k of the overhead in a resumed run would
+   * otherwise be the job of round k of the killed run, which timed it alone first: its finished job would
+   * be collected instead of a measurement in this run's passes. Entries and nets keep ids of their content
+   * and round alone, so a resumed run collects what the workers measured for a killed one.
+   */
+  private readonly run = randomBytes(8).toString('hex');
 
   private constructor(
     readonly name: string,
@@ -125,7 +134,8 @@ export class FarmDevice implements Device {
       this.stored.add(recipe.sha);
     }
     const data: TimeJobData = { model: recipe, protocol };
-    return this.dispatcher.submit<TimingResult>(timeJobId(this.worker.fingerprint, protocol, recipe.sha, round), JOB_TIME, data);
+    const id = timeJobId(this.worker.fingerprint, protocol, recipe.sha, round, recipe.build.kind === 'overhead' ? this.run : undefined);
+    return this.dispatcher.submit<TimingResult>(id, JOB_TIME, data);
   }
 
   /** Removes the collected jobs from Redis: call once their results are saved (after the run succeeded). */

@@ -3,7 +3,7 @@
  * What the CLI adds (processes, SIGKILL, restarts) is in farm.e2e.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opModel } from '../../export/model.js';
+import { opModel, overheadModel } from '../../export/model.js';
 import { MockDevice } from '../../devices/mock/index.js';
 import type { Device, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { parseOpKey } from '../../src/core/keys.js';
@@ -21,6 +21,28 @@ const KEYS = ['conv:1x3x32x32:c16:k3:s2:g1:d1:relu6:f32', 'conv:1x16x16x16:c32:k
 
 function models(): ModelUnderTest[] {
   return KEYS.map((k) => opModel(parseOpKey(k), { seed: 0 }));
+}
+
+/**
+ * A worker of the mock device with `seed`, and how many times its device has timed a model so far. `distinct`:
+ * each timing's figures are shifted by its number × 1 ns, so the same result collected twice shows as a repeat.
+ */
+async function countingWorker(url: string, seed: number, distinct = false): Promise<{ worker: FarmWorker; timed(): number }> {
+  let timed = 0;
+  const counting = (): Device => {
+    const d = new MockDevice({ seed });
+    const time = d.time.bind(d);
+    d.time = async (m, p) => {
+      const r = await time(m, p);
+      const by = ++timed * 1e-6;
+      if (!distinct) return r;
+      const s = r.stats;
+      return { ...r, stats: { ...s, median: s.median + by, mean: s.mean + by, p10: s.p10 + by, p90: s.p90 + by, min: s.min + by, max: s.max + by, ci95: [s.ci95[0] + by, s.ci95[1] + by] } };
+    };
+    return d;
+  };
+  const worker = await FarmWorker.start({ redis: url, deviceName: 'mock', requested: { seed }, createDevice: counting });
+  return { worker, timed: () => timed };
 }
 
 describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skipped: ${redisMissing}` : ''), () => {
@@ -130,20 +152,13 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
   }, 60_000);
 
   it('the same model submitted twice is one job, measured once; a second coordinator gets the kept result', async () => {
-    let timed = 0;
-    const counting = (): Device => {
-      const d = new MockDevice({ seed: 3 });
-      const time = d.time.bind(d);
-      d.time = async (m, p) => (timed++, time(m, p));
-      return d;
-    };
-    const worker = await FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: { seed: 3 }, createDevice: counting });
+    const { worker, timed } = await countingWorker(redis.url, 3);
     try {
       const a = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 3 }, waitMs: 5000 });
       const m = models()[1];
       // Two calls are two rounds of the model: two measurements (rounds must not collapse into one).
       const [r1, r2] = await Promise.all([a.time(m, PROTOCOL), a.time(m, PROTOCOL)]);
-      expect(timed).toBe(2);
+      expect(timed()).toBe(2);
       await a.dispose(); // without forget(): the results stay in Redis, as when a coordinator dies
       const b = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 3 }, waitMs: 5000 });
       const r3 = await b.time(m, PROTOCOL); // round 0 again: collected, not measured again
@@ -151,7 +166,31 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
       await b.dispose();
       expect(r2).toEqual(r1); // the mock device is deterministic
       expect(r3).toEqual(r1);
-      expect(timed).toBe(2);
+      expect(timed()).toBe(2);
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+
+  it("the overhead model is measured anew by every coordinator run, where an entry's finished round is collected", async () => {
+    const { worker, timed } = await countingWorker(redis.url, 4);
+    const overhead = overheadModel([1, 1, 1, 1]);
+    const entry = models()[0];
+    try {
+      const a = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 4 }, waitMs: 5000 });
+      await a.time(overhead, PROTOCOL);
+      await a.time(entry, PROTOCOL);
+      expect(timed()).toBe(2);
+      await a.dispose(); // killed: its jobs stay in Redis
+      const b = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 4 }, waitMs: 5000 });
+      await b.time(entry, PROTOCOL); // the entry's round 0: collected from the killed run
+      expect(timed()).toBe(2);
+      // The overhead's round 0 of this run (the profiler times it in the entries' passes of a resumed run, and
+      // the LUT keeps that figure): measured here, not the killed run's figure timed alone before its entries.
+      await b.time(overhead, PROTOCOL);
+      expect(timed()).toBe(3);
+      await b.forget();
+      await b.dispose();
     } finally {
       await worker.close();
     }
