@@ -103,12 +103,18 @@ export class FarmDevice implements Device {
   /**
    * Queues every round of the models without waiting (`protocol` is the whole protocol; each round is timed
    * under roundProtocol(protocol), as timeRound asks): the k-th later time() of a model gets round k's result.
+   * `kept`: how many rounds of a model a killed run kept beside the LUT (src/profile/partial-rounds.ts); the
+   * profiler takes only the rounds still missing, so the first later time() of the model gets round `kept`
+   * (rounds 0..kept-1 are those kept: collected again, they would count one measurement twice).
    */
-  async prefetch(models: Iterable<ModelUnderTest>, protocol: TimingProtocol): Promise<number> {
+  async prefetch(models: Iterable<ModelUnderTest>, protocol: TimingProtocol, kept: (model: ModelUnderTest) => number = () => 0): Promise<number> {
     let n = 0;
     const perRound = roundProtocol(protocol);
     for (const m of models) {
-      for (let k = 0; k < roundCount(protocol); k++) void this.submit(m, perRound, k).catch(() => undefined);
+      const from = Math.min(kept(m), roundCount(protocol));
+      const calls = callsKey(m, perRound);
+      this.calls.set(calls, Math.max(this.calls.get(calls) ?? 0, from));
+      for (let k = from; k < roundCount(protocol); k++) void this.submit(m, perRound, k).catch(() => undefined);
       n++;
       // Let the dispatcher send batches while recipes are being built.
       if (n % 200 === 0) await new Promise((r) => setImmediate(r));
@@ -116,10 +122,9 @@ export class FarmDevice implements Device {
     return n;
   }
 
-  /** Each call is a new measurement: the k-th call for a model and protocol is job round k (rounds must not collapse into one). */
+  /** Each call is a new measurement: the k-th call for a model and protocol is job round k, after the rounds prefetch() was told were kept (rounds must not collapse into one). */
   async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
-    const sha = sha256(model.onnx);
-    const calls = `${sha}\n${stableStringify(protocol)}`;
+    const calls = callsKey(model, protocol);
     const round = this.calls.get(calls) ?? 0;
     this.calls.set(calls, round + 1);
     return this.submit(model, protocol, round);
@@ -151,6 +156,9 @@ export class FarmDevice implements Device {
     this.redis.disconnect();
   }
 }
+
+/** The key of FarmDevice.calls: a model under a protocol. */
+const callsKey = (model: ModelUnderTest, protocol: TimingProtocol) => `${sha256(model.onnx)}\n${stableStringify(protocol)}`;
 
 async function waitForWorker(redis: Redis, o: FarmDeviceOptions, where: string): Promise<WorkerRecord> {
   const deadline = Date.now() + (o.waitMs ?? 10_000);

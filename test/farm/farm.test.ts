@@ -10,6 +10,8 @@ import { parseOpKey } from '../../src/core/keys.js';
 import { UserError } from '../../src/core/errors.js';
 import { FarmDevice } from '../../src/farm/farm-device.js';
 import { FarmWorker } from '../../src/farm/worker.js';
+import { prefetchLut } from '../../src/farm/prefetch.js';
+import { profile } from '../../src/profile/profiler.js';
 import { redisMissing, TestRedis } from './redis.js';
 import { nasInProcess } from '../cli/helpers.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -193,6 +195,48 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
       await b.dispose();
     } finally {
       await worker.close();
+    }
+  }, 60_000);
+
+  it('a resumed profile takes the rounds a killed run did not keep, each once, and times the overhead in its own passes', async () => {
+    const { worker, timed } = await countingWorker(redis.url, 5, true);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-resume-'));
+    const lutPath = path.join(dir, 'mock.lut.json');
+    const instances = [...KEYS, 'conv:1x8x16x16:c8:k1:s1:g1:d1:relu:f32'].map(parseOpKey);
+    const protocol: TimingProtocol = { ...PROTOCOL, rounds: 3 };
+    const open = () => FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 5 }, waitMs: 5000 });
+    try {
+      // The first run stops after its first pass: the overhead alone (3 rounds), then each entry and the overhead once.
+      const a = await open();
+      const stop = new AbortController();
+      const time = a.time.bind(a);
+      let calls = 0;
+      a.time = async (m, p) => {
+        const r = await time(m, p);
+        if (++calls === 3 + instances.length + 1) stop.abort();
+        return r;
+      };
+      await prefetchLut(a, { instances, lutPath, protocol });
+      const first = await profile({ device: a, instances, protocol, lutPath, signal: stop.signal, ownLayout: false });
+      expect(first.summary).toMatchObject({ measured: 0, interrupted: true });
+      await a.dispose(); // without forget(): killed, its jobs (every round prefetched) stay in Redis
+
+      const b = await open();
+      await prefetchLut(b, { instances, lutPath, protocol });
+      const rounds = new Map<string, number[]>();
+      const second = await profile({ device: b, instances, protocol, lutPath, ownLayout: false, onEntry: (key, r) => rounds.set(key, r.rounds) });
+      expect(second.summary).toMatchObject({ measured: instances.length, interrupted: false });
+      // Each entry: the round kept beside the LUT and rounds 1 and 2 of the killed run's jobs, never round 0 again.
+      expect(rounds.size).toBe(instances.length);
+      for (const [key, r] of rounds) expect(new Set(r).size, key).toBe(3);
+      // Every job measured once: the entries' 3 rounds; the overhead alone (3), in the first run's pass (1) and in
+      // the rerun's passes (2, this run's own: the LUT keeps the overhead of the passes).
+      expect(timed()).toBe(3 * instances.length + 3 + 1 + 2);
+      await b.forget();
+      await b.dispose();
+    } finally {
+      await worker.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 
