@@ -29,4 +29,9 @@ export interface SearchSpace {
   sample(rng: Rng): number[];
   /** Every distinct op instance any architecture of the space contains (deduplicated by key). */
   allInstances(): OpInstance[];
+  /**
+   * A choice vector of an earlier version of the space (saved in an architecture file), as today's vector of the
+   * same architecture, with a one-line note saying how it was read; undefined when `choices` is not one.
+   */
+  readOlderEncoding?(choices: readonly number[]): { choices: number[]; note: string } | undefined;
 }

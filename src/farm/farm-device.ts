@@ -5,6 +5,7 @@
  * prefetch() sends many at once, so that those loops, which await one model after the other, find
  * most results already measured in parallel by the workers.
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DeviceUnavailableError, UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
@@ -42,6 +43,14 @@ export class FarmDevice implements Device {
   private readonly recipes = new Map<string, ModelRecipe>();
   /** Hashes of the model bytes this coordinator put in Redis (removed by forget()). */
   private readonly stored = new Set<string>();
+  /**
+   * This coordinator run's own id, in the job ids of the overhead model. The LUT keeps the overhead timed in
+   * the entries' passes of the run (lut/overhead.ts), and round k of the overhead in a resumed run would
+   * otherwise be the job of round k of the killed run, which timed it alone first: its finished job would
+   * be collected instead of a measurement in this run's passes. Entries and nets keep ids of their content
+   * and round alone, so a resumed run collects what the workers measured for a killed one.
+   */
+  private readonly run = randomBytes(8).toString('hex');
 
   private constructor(
     readonly name: string,
@@ -94,12 +103,18 @@ export class FarmDevice implements Device {
   /**
    * Queues every round of the models without waiting (`protocol` is the whole protocol; each round is timed
    * under roundProtocol(protocol), as timeRound asks): the k-th later time() of a model gets round k's result.
+   * `kept`: how many rounds of a model a killed run kept beside the LUT (src/profile/partial-rounds.ts); the
+   * profiler takes only the rounds still missing, so the first later time() of the model gets round `kept`
+   * (rounds 0..kept-1 are those kept: collected again, they would count one measurement twice).
    */
-  async prefetch(models: Iterable<ModelUnderTest>, protocol: TimingProtocol): Promise<number> {
+  async prefetch(models: Iterable<ModelUnderTest>, protocol: TimingProtocol, kept: (model: ModelUnderTest) => number = () => 0): Promise<number> {
     let n = 0;
     const perRound = roundProtocol(protocol);
     for (const m of models) {
-      for (let k = 0; k < roundCount(protocol); k++) void this.submit(m, perRound, k).catch(() => undefined);
+      const from = Math.min(kept(m), roundCount(protocol));
+      const calls = callsKey(m, perRound);
+      this.calls.set(calls, Math.max(this.calls.get(calls) ?? 0, from));
+      for (let k = from; k < roundCount(protocol); k++) void this.submit(m, perRound, k).catch(() => undefined);
       n++;
       // Let the dispatcher send batches while recipes are being built.
       if (n % 200 === 0) await new Promise((r) => setImmediate(r));
@@ -107,10 +122,9 @@ export class FarmDevice implements Device {
     return n;
   }
 
-  /** Each call is a new measurement: the k-th call for a model and protocol is job round k (rounds must not collapse into one). */
+  /** Each call is a new measurement: the k-th call for a model and protocol is job round k, after the rounds prefetch() was told were kept (rounds must not collapse into one). */
   async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
-    const sha = sha256(model.onnx);
-    const calls = `${sha}\n${stableStringify(protocol)}`;
+    const calls = callsKey(model, protocol);
     const round = this.calls.get(calls) ?? 0;
     this.calls.set(calls, round + 1);
     return this.submit(model, protocol, round);
@@ -125,7 +139,8 @@ export class FarmDevice implements Device {
       this.stored.add(recipe.sha);
     }
     const data: TimeJobData = { model: recipe, protocol };
-    return this.dispatcher.submit<TimingResult>(timeJobId(this.worker.fingerprint, protocol, recipe.sha, round), JOB_TIME, data);
+    const id = timeJobId(this.worker.fingerprint, protocol, recipe.sha, round, recipe.build.kind === 'overhead' ? this.run : undefined);
+    return this.dispatcher.submit<TimingResult>(id, JOB_TIME, data);
   }
 
   /** Removes the collected jobs from Redis: call once their results are saved (after the run succeeded). */
@@ -141,6 +156,9 @@ export class FarmDevice implements Device {
     this.redis.disconnect();
   }
 }
+
+/** The key of FarmDevice.calls: a model under a protocol. */
+const callsKey = (model: ModelUnderTest, protocol: TimingProtocol) => `${sha256(model.onnx)}\n${stableStringify(protocol)}`;
 
 async function waitForWorker(redis: Redis, o: FarmDeviceOptions, where: string): Promise<WorkerRecord> {
   const deadline = Date.now() + (o.waitMs ?? 10_000);

@@ -94,10 +94,14 @@ export async function modelFromRecipe(redis: Redis, r: ModelRecipe): Promise<Mod
 /** A job that cannot succeed on any worker (BullMQ then fails it at once instead of retrying). */
 export class RecipeError extends Error {}
 
-/** The job id of measuring one model under one protocol on one fingerprint: the same work always has the same id. */
-/** `round`: the k-th timing of the same model under the same protocol (rounds of devices/rounds.ts are separate measurements). */
-export function timeJobId(fp: string, protocol: TimingProtocol, modelSha: string, round: number): string {
-  return `t-${sha256(`${fp}\n${stableStringify(protocol)}\n${modelSha}\n${round}`).slice(0, 40)}`;
+/**
+ * The job id of measuring one model under one protocol on one fingerprint: the same work always has the same id,
+ * so a coordinator run that resumes a killed one collects what the workers measured for it. `round`: the k-th
+ * timing of the same model under the same protocol (rounds of devices/rounds.ts are separate measurements).
+ * `run`: for a measurement that must be this coordinator run's own (never one an earlier run left in Redis).
+ */
+export function timeJobId(fp: string, protocol: TimingProtocol, modelSha: string, round: number, run?: string): string {
+  return `t-${sha256(`${fp}\n${stableStringify(protocol)}\n${modelSha}\n${round}${run === undefined ? '' : `\n${run}`}`).slice(0, 40)}`;
 }
 
 export function supportsJobId(fp: string, keys: readonly string[]): string {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { opModel, overheadModel, networkModel } from '../../export/model.js';
 import { deviceDifferences, protocolDifferences } from '../../lut/compare.js';
 import { readLut } from '../../lut/store.js';
+import { PartialRounds } from '../profile/partial-rounds.js';
 import { loadVerifyInputs } from '../verify/inputs.js';
 import { archDigest, defaultStatePath, VerifyState } from '../verify/state.js';
 import { opKey } from '../core/keys.js';
@@ -24,11 +25,16 @@ export interface LutPrefetch {
   seed?: number;
 }
 
-/** Queues the overhead model and every supported entry the LUT lacks; returns how many models were queued. */
+/**
+ * Queues the overhead model and every supported entry the LUT lacks, each from the first round a killed run did
+ * not keep beside the LUT (src/profile/partial-rounds.ts); returns how many models were queued.
+ */
 export async function prefetchLut(device: FarmDevice, o: LutPrefetch): Promise<number> {
   const info = await device.init();
   const lut = !o.force && existsSync(o.lutPath) ? readLut(o.lutPath) : undefined;
   if (lut && (deviceDifferences(lut.device, info).length || protocolDifferences(lut.protocol, o.protocol).length)) return 0;
+  // The rounds file of another LUT is ignored here as the profiler ignores it.
+  const kept = lut ? PartialRounds.open(o.lutPath, lut.id).all() : new Map<string, unknown[]>();
   const byKey = new Map(o.instances.map((inst) => [opKey(inst), inst]));
   const missing = [...byKey].filter(([key]) => !lut || !Object.hasOwn(lut.entries, key)).map(([, inst]) => inst);
   await device.askSupport(missing);
@@ -38,7 +44,8 @@ export async function prefetchLut(device: FarmDevice, o: LutPrefetch): Promise<n
     if (!lut) yield overheadModel([1, 1, 1, 1]);
     for (const inst of missing) if (device.supports(inst) === true) yield opModel(inst, { seed });
   }
-  return device.prefetch(models(), o.protocol);
+  // A one-op model's key is its entry's key, the one its rounds are kept under.
+  return device.prefetch(models(), o.protocol, (m) => kept.get(m.key)?.length ?? 0);
 }
 
 export interface VerifyPrefetch {

@@ -78,6 +78,21 @@ export class NasnetSpace extends CellSpace<NasnetGenotype> {
     return { normal: cell(0), reduce: cell(PER_CELL) };
   }
 
+  /**
+   * Before each block chose how to combine its two ops, a vector held 4 decisions per block (inputs, ops) and
+   * every block added: such a vector is read with the combine decision of each block set to add.
+   */
+  readOlderEncoding(choices: readonly number[]): { choices: number[]; note: string } | undefined {
+    const OLD_PER_BLOCK = PER_BLOCK - 1;
+    if (choices.length !== NASNET_CELL_TYPES.length * NASNET_BLOCKS * OLD_PER_BLOCK) return undefined;
+    const add = NASNET_COMBINES.indexOf('add');
+    const blocks = Array.from({ length: choices.length / OLD_PER_BLOCK }, (_, j) => [...choices.slice(OLD_PER_BLOCK * j, OLD_PER_BLOCK * (j + 1)), add]);
+    return {
+      choices: blocks.flat(),
+      note: `an encoding of ${choices.length} decisions, from before each block chose add or concat: read with every block adding, as it meant then`,
+    };
+  }
+
   /** The choice vector of a genotype whose cells concatenate their unused states. Throws a UserError on a bad cell or another concat. */
   encode(genotype: NasnetGenotype): number[] {
     return [genotype.normal, genotype.reduce].flatMap((cell) => {

@@ -5,12 +5,13 @@
  * controller) then predicts its members with. `--published NASNet-A-Mobile` exports, and is predicted with
  * `--profile-missing`.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { onnxCheck, PYTHON_ONNX_MISSING, runFileOutputDims } from '../export/helpers.js';
 import { nasInProcess } from './helpers.js';
+import { NASNET_A_40_ENTRIES } from '../fixtures/catalog.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hwnas-nasnet-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,6 +62,15 @@ describe('nasnet end to end', () => {
     // The first stem cell's 7×7 sep conv reads the 32-channel stem conv (31×31 at 64 px) and maps it to 11.
     expect(Object.keys(JSON.parse(readFileSync(lut, 'utf8')).entries)).toContain('sepconv:1x32x31x31:c11:k7:s2:f32');
   }, 120_000);
+
+  it('nas predict --arch reads a nasnet file saved before the add/concat decision (40 entries), saying so in one line', async () => {
+    const file = at('nasnet-a-40.json');
+    writeFileSync(file, JSON.stringify({ space: 'nasnet', resolution: 16, encoding: NASNET_A_40_ENTRIES }));
+    const r = await nasInProcess('predict', '--lut', lut, '--arch', file, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`note: ${file}: an encoding of 40 decisions, from before each block chose add or concat: read with every block adding`);
+    expect(JSON.parse(r.stdout).predictions[0].ms).toBeGreaterThan(0);
+  });
 
   // mnasnet is the RL controller over the space's decisions; its reward needs a target.
   it.each([['random'], ['evolution'], ['nsga2'], ['mnasnet', '--target-ms', '5']])('nas search --space nasnet --strategy %s on that LUT', async (strategy, ...extra) => {

@@ -4,6 +4,7 @@ import { roundTimer } from '../../devices/round-timer.js';
 import { DEFAULT_PROTOCOL, type TimingProtocol } from '../../devices/types.js';
 import { overheadModel } from '../../export/model.js';
 import { UserError } from '../../src/core/errors.js';
+import { expectSampleCount } from './sample-count.js';
 
 const p: TimingProtocol = { warmup: 1, minRepeats: 3, maxRepeats: 5, maxTimeMs: 50, targetCI: 0.5 };
 
@@ -14,7 +15,7 @@ describe('roundTimer', () => {
     const timer = roundTimer(device, p);
     expect(timer.beforePass).toBeUndefined();
     const r = await timer.time(overheadModel([1, 1, 1, 1]));
-    expect(r.stats.n).toBeGreaterThanOrEqual(3);
+    expectSampleCount(r.stats, p);
     expect(r.noise?.probeMs).toBeGreaterThan(0);
     await timer.stop();
   });

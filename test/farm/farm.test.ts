@@ -3,13 +3,15 @@
  * What the CLI adds (processes, SIGKILL, restarts) is in farm.e2e.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opModel } from '../../export/model.js';
+import { opModel, overheadModel } from '../../export/model.js';
 import { MockDevice } from '../../devices/mock/index.js';
 import type { Device, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { parseOpKey } from '../../src/core/keys.js';
 import { UserError } from '../../src/core/errors.js';
 import { FarmDevice } from '../../src/farm/farm-device.js';
 import { FarmWorker } from '../../src/farm/worker.js';
+import { prefetchLut } from '../../src/farm/prefetch.js';
+import { profile } from '../../src/profile/profiler.js';
 import { redisMissing, TestRedis } from './redis.js';
 import { nasInProcess } from '../cli/helpers.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +23,28 @@ const KEYS = ['conv:1x3x32x32:c16:k3:s2:g1:d1:relu6:f32', 'conv:1x16x16x16:c32:k
 
 function models(): ModelUnderTest[] {
   return KEYS.map((k) => opModel(parseOpKey(k), { seed: 0 }));
+}
+
+/**
+ * A worker of the mock device with `seed`, and how many times its device has timed a model so far. `distinct`:
+ * each timing's figures are shifted by its number × 1 ns, so the same result collected twice shows as a repeat.
+ */
+async function countingWorker(url: string, seed: number, distinct = false): Promise<{ worker: FarmWorker; timed(): number }> {
+  let timed = 0;
+  const counting = (): Device => {
+    const d = new MockDevice({ seed });
+    const time = d.time.bind(d);
+    d.time = async (m, p) => {
+      const r = await time(m, p);
+      const by = ++timed * 1e-6;
+      if (!distinct) return r;
+      const s = r.stats;
+      return { ...r, stats: { ...s, median: s.median + by, mean: s.mean + by, p10: s.p10 + by, p90: s.p90 + by, min: s.min + by, max: s.max + by, ci95: [s.ci95[0] + by, s.ci95[1] + by] } };
+    };
+    return d;
+  };
+  const worker = await FarmWorker.start({ redis: url, deviceName: 'mock', requested: { seed }, createDevice: counting });
+  return { worker, timed: () => timed };
 }
 
 describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skipped: ${redisMissing}` : ''), () => {
@@ -130,20 +154,13 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
   }, 60_000);
 
   it('the same model submitted twice is one job, measured once; a second coordinator gets the kept result', async () => {
-    let timed = 0;
-    const counting = (): Device => {
-      const d = new MockDevice({ seed: 3 });
-      const time = d.time.bind(d);
-      d.time = async (m, p) => (timed++, time(m, p));
-      return d;
-    };
-    const worker = await FarmWorker.start({ redis: redis.url, deviceName: 'mock', requested: { seed: 3 }, createDevice: counting });
+    const { worker, timed } = await countingWorker(redis.url, 3);
     try {
       const a = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 3 }, waitMs: 5000 });
       const m = models()[1];
       // Two calls are two rounds of the model: two measurements (rounds must not collapse into one).
       const [r1, r2] = await Promise.all([a.time(m, PROTOCOL), a.time(m, PROTOCOL)]);
-      expect(timed).toBe(2);
+      expect(timed()).toBe(2);
       await a.dispose(); // without forget(): the results stay in Redis, as when a coordinator dies
       const b = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 3 }, waitMs: 5000 });
       const r3 = await b.time(m, PROTOCOL); // round 0 again: collected, not measured again
@@ -151,9 +168,75 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
       await b.dispose();
       expect(r2).toEqual(r1); // the mock device is deterministic
       expect(r3).toEqual(r1);
-      expect(timed).toBe(2);
+      expect(timed()).toBe(2);
     } finally {
       await worker.close();
+    }
+  }, 60_000);
+
+  it("the overhead model is measured anew by every coordinator run, where an entry's finished round is collected", async () => {
+    const { worker, timed } = await countingWorker(redis.url, 4);
+    const overhead = overheadModel([1, 1, 1, 1]);
+    const entry = models()[0];
+    try {
+      const a = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 4 }, waitMs: 5000 });
+      await a.time(overhead, PROTOCOL);
+      await a.time(entry, PROTOCOL);
+      expect(timed()).toBe(2);
+      await a.dispose(); // killed: its jobs stay in Redis
+      const b = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 4 }, waitMs: 5000 });
+      await b.time(entry, PROTOCOL); // the entry's round 0: collected from the killed run
+      expect(timed()).toBe(2);
+      // The overhead's round 0 of this run (the profiler times it in the entries' passes of a resumed run, and
+      // the LUT keeps that figure): measured here, not the killed run's figure timed alone before its entries.
+      await b.time(overhead, PROTOCOL);
+      expect(timed()).toBe(3);
+      await b.forget();
+      await b.dispose();
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+
+  it('a resumed profile takes the rounds a killed run did not keep, each once, and times the overhead in its own passes', async () => {
+    const { worker, timed } = await countingWorker(redis.url, 5, true);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-resume-'));
+    const lutPath = path.join(dir, 'mock.lut.json');
+    const instances = [...KEYS, 'conv:1x8x16x16:c8:k1:s1:g1:d1:relu:f32'].map(parseOpKey);
+    const protocol: TimingProtocol = { ...PROTOCOL, rounds: 3 };
+    const open = () => FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 5 }, waitMs: 5000 });
+    try {
+      // The first run stops after its first pass: the overhead alone (3 rounds), then each entry and the overhead once.
+      const a = await open();
+      const stop = new AbortController();
+      const time = a.time.bind(a);
+      let calls = 0;
+      a.time = async (m, p) => {
+        const r = await time(m, p);
+        if (++calls === 3 + instances.length + 1) stop.abort();
+        return r;
+      };
+      await prefetchLut(a, { instances, lutPath, protocol });
+      const first = await profile({ device: a, instances, protocol, lutPath, signal: stop.signal, ownLayout: false });
+      expect(first.summary).toMatchObject({ measured: 0, interrupted: true });
+      await a.dispose(); // without forget(): killed, its jobs (every round prefetched) stay in Redis
+
+      const b = await open();
+      await prefetchLut(b, { instances, lutPath, protocol });
+      const rounds = new Map<string, number[]>();
+      const second = await profile({ device: b, instances, protocol, lutPath, ownLayout: false, onEntry: (key, r) => rounds.set(key, r.rounds) });
+      expect(second.summary).toMatchObject({ measured: instances.length, interrupted: false });
+      // Each entry: the round kept beside the LUT and rounds 1 and 2 of the killed run's jobs, never round 0 again.
+      expect(rounds.size).toBe(instances.length);
+      for (const [key, r] of rounds) expect(new Set(r).size, key).toBe(3);
+      // Every job measured once: the entries' 3 rounds; the overhead alone (3), in the first run's pass (1) and in
+      // the rerun's passes (2, this run's own: the LUT keeps the overhead of the passes).
+      expect(timed()).toBe(3 * instances.length + 3 + 1 + 2);
+      await b.forget();
+      await b.dispose();
+    } finally {
+      await worker.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 

@@ -11,12 +11,13 @@ import { instance } from '../../src/core/ops.js';
 import { FarmDevice } from '../../src/farm/farm-device.js';
 import { FarmWorker } from '../../src/farm/worker.js';
 import { redisMissing, useTestRedis } from './redis.js';
+import { expectSampleCount } from '../devices/sample-count.js';
 
 const available = await remoteFactory.available();
 const browserMissing = available === true ? undefined : `remote device unavailable: ${available}`;
 const skip = redisMissing ?? browserMissing;
-// maxTimeMs leaves room for minRepeats on a loaded machine: a time budget that runs out first stops the run
-// with fewer samples (CI once got 3 of 5 within 1 s, its browser's first runs slow).
+// maxTimeMs leaves room for minRepeats on a loaded machine; a time budget that runs out first stops the run with
+// fewer samples (CI once got 3 of 5 within 1 s, its browser's first runs slow), which expectSampleCount accepts.
 const FAST: TimingProtocol = { warmup: 2, minRepeats: 5, maxRepeats: 50, maxTimeMs: 10_000, targetCI: 0.1 };
 
 describe.skipIf(skip)('farm with the remote device' + (skip ? ` — skipped: ${skip}` : ''), () => {
@@ -32,7 +33,7 @@ describe.skipIf(skip)('farm with the remote device' + (skip ? ` — skipped: ${s
       expect(String(info.options.userAgent)).toMatch(/Chrome/);
       const conv = opModel(instance({ kind: 'conv', cout: 8, k: 3, stride: 1, groups: 1, dilation: 1, act: 'relu' }, [1, 4, 8, 8]));
       const r = await farm.time(conv, FAST);
-      expect(r.stats.n).toBeGreaterThanOrEqual(5);
+      expectSampleCount(r.stats, FAST);
       expect(r.stats.median).toBeGreaterThan(0);
     } finally {
       await farm.dispose();

@@ -17,7 +17,11 @@ import { Rng } from '../../src/core/rng.js';
 import { NasnetSpace } from '../../src/spaces/nasnet.js';
 import { NASNET_A as PUBLISHED } from '../../src/spaces/seed-nets/nasnet.js';
 import { createSpace } from '../../src/spaces/registry.js';
-import { NASNET_CONCAT_NORMAL, NASNET_CONCAT_REDUCE } from '../fixtures/catalog.js';
+import { NASNET_A_40_ENTRIES, NASNET_CONCAT_NORMAL, NASNET_CONCAT_REDUCE } from '../fixtures/catalog.js';
+import { readArchFile } from '../../src/spaces/arch-file.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 // A small network keeps the test fast; the rules do not depend on the size.
 const space = new NasnetSpace({ resolution: 16, normalCells: 1, filters: 8 });
@@ -71,6 +75,29 @@ describe('nasnet space', () => {
     // NASNet-A-Mobile's blocks too (the space concatenates the unused states, not slim's lists).
     const blocks = { normal: PUBLISHED.normal.split('>')[0], reduce: PUBLISHED.reduce.split('>')[0] };
     expect(space.genotype(space.encode(blocks))).toEqual(blocks);
+  });
+
+  it('reads a 40-entry encoding saved before the add/concat decision as every block adding, with a one-line note', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hwnas-nasnet-old-'));
+    try {
+      const write = (name: string, encoding: number[]) => {
+        const file = path.join(dir, name);
+        writeFileSync(file, JSON.stringify({ space: 'nasnet', resolution: 16, encoding }));
+        return file;
+      };
+      const notes: string[] = [];
+      const onNote = (m: string) => notes.push(m);
+      const file = write('old.json', NASNET_A_40_ENTRIES);
+      const today = new NasnetSpace({ resolution: 16 });
+      expect(await readArchFile(file, { onNote })).toEqual(today.build(today.encode(NASNET_A)));
+      expect(notes).toEqual([`${file}: an encoding of 40 decisions, from before each block chose add or concat: read with every block adding, as it meant then`]);
+      // Today's vectors are read as they are; other lengths are still refused.
+      expect((await readArchFile(write('new.json', today.encode(NASNET_A)), { onNote })).space!.encoding).toEqual(today.encode(NASNET_A));
+      expect(notes).toHaveLength(1);
+      await expect(readArchFile(write('short.json', NASNET_A_40_ENTRIES.slice(1)))).rejects.toThrow(/the encoding does not fit space 'nasnet': nasnet: a choice vector has 50 entries .*got 39/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects an option index out of range, naming the decision', () => {

@@ -14,6 +14,7 @@ import { DEFAULT_PROTOCOL, ESTIMATORS, type Estimator } from '../../../devices/t
 import { parseCpuList } from '../../../devices/affinity.js';
 import { checkCpuSpec } from '../../../devices/pin.js';
 import { SAMPLERS } from '../../train/supernet/sampler.js';
+import { log } from '../output.js';
 
 export function deviceOptions<T>(y: Argv<T>) {
   return y
@@ -169,7 +170,7 @@ export async function resolveArchitectures(a: ArchArgs): Promise<Architecture[]>
   if (given !== 1) throw new UserError('name exactly one architecture source: --arch FILE, --published NAME, or --space S --random N');
   if (a.arch !== undefined) {
     const { readArchFile } = await import('../../spaces/arch-file.js');
-    return [await readArchFile(a.arch)];
+    return [await readArchFile(a.arch, { onNote: (m) => log(`note: ${m}`) })];
   }
   if (a.published !== undefined) {
     const { publishedArchitecture } = await import('../../spaces/catalog.js');

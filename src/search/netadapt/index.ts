@@ -98,7 +98,7 @@ export class NetadaptSearch implements Searcher {
 
     const backend = await useTrainingBackend(training.backend ?? 'auto');
     const { data } = loadTrainingData(training);
-    const arch0 = forData(await startArchitecture(o.start, ctx.space), data.train);
+    const arch0 = forData(await startArchitecture(o.start, ctx.space, log), data.train);
     const named = (arch: Architecture, suffix: string): Architecture => ({ ...arch, name: `${arch0.name}~netadapt-${suffix}` });
     const { device: _device, ...tuning } = o;
     const settings = JSON.parse(JSON.stringify({ options: tuning, training: { ...training, backend: backend.name }, start: { input: arch0.input, layers: arch0.layers }, target }));

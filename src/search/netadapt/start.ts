@@ -34,9 +34,9 @@ export function mobilenetV2Member(space: SearchSpace): Architecture {
 }
 
 /** The start architecture named by `start` (file or published name), or the space's MobileNetV2-style member. */
-export async function startArchitecture(start: string | undefined, space: SearchSpace): Promise<Architecture> {
+export async function startArchitecture(start: string | undefined, space: SearchSpace, log?: (message: string) => void): Promise<Architecture> {
   if (start === undefined) return mobilenetV2Member(space);
-  if (existsSync(start) || start.endsWith('.json')) return readArchFile(start);
+  if (existsSync(start) || start.endsWith('.json')) return readArchFile(start, { onNote: log && ((m) => log(`note: ${m}`)) });
   const { publishedArchitecture } = await import('../../spaces/catalog.js');
   return publishedArchitecture(start, { resolution: space.resolution });
 }
