@@ -30,7 +30,7 @@ const nets = fidelityNets(doc)
 const families = [...new Set(nets.map((n) => n.family))];
 const ms = (c: LutCalibration | undefined, n: FidelityNet) => predict({ ...lut, calibration: c }, n.arch, { breakdown: false }).ms;
 const describe = (c: LutCalibration) =>
-  `base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, scale ${(c.scale ?? 1).toFixed(3)}, held-out RMS ${c.heldOut?.rmsErrorPct.toFixed(1)}% (${c.heldOut?.method}) against the plain sum's ${c.plainRmsErrorPct?.toFixed(1)}%`;
+  `base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, scale ${(c.scale ?? 1).toFixed(3)}${c.classScales ? ` (per class ${Object.entries(c.classScales).map(([k, v]) => `${k || 'plain'} ${v.toFixed(3)}`).join(', ')})` : ''}, held-out RMS ${c.heldOut?.rmsErrorPct.toFixed(1)}% (${c.heldOut?.method}) against the plain sum's ${c.plainRmsErrorPct?.toFixed(1)}%`;
 
 const mbv2 = nets.filter((n) => n.family === 'mbv2');
 const mbv2Fit = mbv2.length >= 3 ? fitCalibration(lut, mbv2, 'mbv2 test nets') : undefined;

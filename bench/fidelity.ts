@@ -383,6 +383,9 @@ for (const protocolName of protocolNames) {
   }
   // The calibration nets' (and in-context variants') times too, so a replay can refit every fit the bench reports.
   const calibrationNets = calArchs.map((arch, i) => ({ name: arch.name, ms: measuredNet(`cal${i}:${arch.name}`).stats.median, variant: i >= calNets.length }));
-  writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, protocol, device: prof.device, lutId: lut.id, calibration, load: [loadStart, loadEnd], points, calibrationNets, kernels }, null, 1));
+  // Every LUT entry's rounds (median, end time, CPU): the entries timed around a net's round are a yardstick of how fast
+  // the machine ran the runtime's kernels then (bench/fidelity-rounds.ts replays the nets' rounds against it).
+  const entries = Object.fromEntries([...entryRounds].map(([key, ds]) => [key, ds.map((d) => ({ median: d.median, endedAt: d.endedAt, cpu: d.noise?.cpu }))]));
+  writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, protocol, device: prof.device, lutId: lut.id, calibration, load: [loadStart, loadEnd], points, calibrationNets, entryRounds: entries, kernels }, null, 1));
 }
 await device.dispose();
