@@ -15,44 +15,19 @@
 import { readFileSync } from 'node:fs';
 import type { Architecture } from '../src/core/arch.js';
 import { agreement } from '../src/core/agreement.js';
-import { Rng } from '../src/core/rng.js';
-import { calibrationHelps, fitCalibration, type MeasuredNet } from '../src/predict/calibrate.js';
+import { calibrationHelps, fitCalibration } from '../src/predict/calibrate.js';
 import { predict } from '../src/predict/predictor.js';
-import { loadPublishedNets } from '../src/spaces/published.js';
-import { createSpace } from '../src/spaces/registry.js';
 import type { Lut } from '../lut/format.js';
+import { fidelityNets, type FidelityDoc, type FidelityNet } from './fidelity-nets.js';
 
 const [lutFile, jsonFile] = process.argv.slice(2);
 if (!lutFile || !jsonFile) throw new Error('usage: calibration-selection.ts LUT.json FIDELITY.json');
 const lut: Lut = { ...JSON.parse(readFileSync(lutFile, 'utf8')), calibration: undefined };
-const doc = JSON.parse(readFileSync(jsonFile, 'utf8')) as {
-  args: { resolution: number; count: number; seed: number; otherSpace: string; otherCount: number; published: boolean };
-  load: string[];
-  points: { name: string; set: string; measured: number }[];
-};
-const { resolution, count, seed, otherSpace, otherCount } = doc.args;
-const byName = new Map<string, Architecture>();
-const mbv2 = createSpace('mbv2', { resolution });
-const rng = new Rng(seed);
-for (let i = 0; i < count; i++) {
-  const arch = mbv2.build(mbv2.sample(rng));
-  byName.set(arch.name, arch);
-}
-for (const arch of loadPublishedNets({ resolution }).nets) byName.set(arch.name, arch);
-const other = createSpace(otherSpace, { resolution });
-const otherRng = new Rng(seed);
-for (let i = 0; i < otherCount; i++) {
-  const arch = other.build(other.sample(otherRng));
-  byName.set(arch.name, arch);
-}
-
-type Net = MeasuredNet & { set: string };
-const all: Net[] = doc.points.map((p) => {
-  const arch = byName.get(p.name);
-  if (!arch) throw new Error(`net ${p.name} of the fidelity run not rebuilt`);
-  // Published nets count one family each (EfficientNet, proxyless, …), as in the fidelity tables.
-  return { arch, ms: p.measured, set: p.set, family: p.set === 'published' ? p.name.split(/[-_ ]/)[0] : p.set };
-});
+const doc = JSON.parse(readFileSync(jsonFile, 'utf8')) as FidelityDoc;
+const { resolution, otherSpace } = doc.args;
+type Net = FidelityNet;
+// The test nets only (as before the calibration nets' times were saved).
+const all: Net[] = fidelityNets(doc).filter((n) => !n.set.startsWith('calibration '));
 const random = all.filter((n) => n.set.startsWith('random mbv2'));
 const published = all.filter((n) => n.set === 'published');
 const others = all.filter((n) => n.set.startsWith(`random ${otherSpace}`));

@@ -40,8 +40,10 @@ export interface KernelPoint {
 }
 
 /** Markdown lines (a per-op table over all `archs`, then one line per network) and the points. */
-export async function kernelBreakdown(archs: Architecture[], wasm: boolean, label: string): Promise<{ lines: string[]; points: KernelPoint[] }> {
-  const profile = wasm ? wasmProfileModel : ortProfileModel;
+/** `threads`: onnxruntime-node's intra-op threads (0: its own choice, as ort-cpu's default); wasm profiles 1 thread. */
+export async function kernelBreakdown(archs: Architecture[], wasm: boolean, label: string, threads = 1): Promise<{ lines: string[]; points: KernelPoint[] }> {
+  const profile = (bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: 'all', runs: number) =>
+    wasm ? wasmProfileModel(bytes, inputs, level, runs) : ortProfileModel(bytes, inputs, level, runs, 'half', threads);
   const unitCache = new Map<string, ProfiledKernel[]>();
   const edgeCache = new Map<string, Set<string>>();
   const netOps = new Map<string, number>();
@@ -74,7 +76,7 @@ export async function kernelBreakdown(archs: Architecture[], wasm: boolean, labe
   const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   const [tn, tu] = [total(netOps), total(unitOps)];
   const lines = [
-    `kernels (${wasm ? 'onnxruntime-web wasm' : 'onnxruntime-node cpu'} profiler, 1 thread, level all, each kernel's fastest of ${RUNS} runs), ${label}, ${archs.length} networks:`,
+    `kernels (${wasm ? 'onnxruntime-web wasm' : 'onnxruntime-node cpu'} profiler, ${wasm || threads === 1 ? '1 thread' : threads === 0 ? 'onnxruntime\'s default threads' : `${threads} threads`}, level all, each kernel's fastest of ${RUNS} runs), ${label}, ${archs.length} networks:`,
     '',
     '| ONNX op | Σ in the networks ms | Σ units alone ms | units − networks ms | share of the difference |',
     '|---|---|---|---|---|',

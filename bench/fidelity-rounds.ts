@@ -12,7 +12,11 @@ import type { RoundDetail } from '../devices/rounds.js';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: bench/fidelity-rounds.ts <fidelity JSON written by bench/fidelity.ts>');
-const doc = JSON.parse(readFileSync(file, 'utf8')) as { points: { name: string; set: string; rounds?: RoundDetail[]; remeasuredRounds?: RoundDetail[] }[] };
+const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+  points: { name: string; set: string; rounds?: RoundDetail[]; remeasuredRounds?: RoundDetail[] }[];
+  /** Every LUT entry's rounds (bench/fidelity.ts since it saves them). */
+  entryRounds?: Record<string, { median: number; endedAt?: number; cpu?: number }[]>;
+};
 const nets = doc.points.filter((p) => p.rounds?.length);
 if (!nets.length) throw new Error(`${file} has no per-round details (written by bench/fidelity.ts since the rounds report existed)`);
 
@@ -138,4 +142,43 @@ for (const [label, f] of estimators) {
   if (!deltas.length) continue;
   const share = (lim: number) => (100 * deltas.filter((d) => Math.abs(d) <= lim).length) / deltas.length;
   console.log(`| ${label} | ${share(0.1).toFixed(1)}% | ${share(0.05).toFixed(1)}% | ${((100 * deltas.reduce((s, d) => s + Math.abs(d), 0)) / deltas.length).toFixed(1)}% |`);
+}
+
+/**
+ * The entries as a yardstick (runs that saved their rounds): the LUT entries timed in the same passes, within
+ * ±YARD_MS of a net's round, each as its round over its own fastest round, their median = how slow the machine
+ * ran the runtime's kernels at that moment, seen by models of every size (the anchor is one small conv that
+ * stays in cache). A net measured only in such moments has rounds that agree and are all slow: the case the
+ * spread rule cannot see (docs/benchmarks.md, issue 13 at 224 px).
+ */
+const YARD_MS = 5000;
+if (doc.entryRounds) {
+  const marks = Object.values(doc.entryRounds)
+    .flatMap((rs) => {
+      const best = Math.min(...rs.map((r) => r.median));
+      return rs.flatMap((r) => (r.endedAt === undefined ? [] : [{ t: r.endedAt, ratio: r.median / best }]));
+    })
+    .sort((a, b) => a.t - b.t);
+  const yardstick = (t: number | undefined) => {
+    if (t === undefined) return undefined;
+    const near = marks.filter((m) => Math.abs(m.t - t) <= YARD_MS).map((m) => m.ratio);
+    return near.length >= 5 ? medianOf(near) : undefined;
+  };
+  const withYard = rounds.map((r) => ({ r, y: yardstick(r.endedAt) })).filter((x) => x.y !== undefined) as { r: Round; y: number }[];
+  console.log(`\nthe entries as a yardstick: median over the entry rounds ending within ±${YARD_MS / 1000} s of a net round of (entry round / that entry's fastest); ${withYard.length} of ${rounds.length} net rounds have one (nets timed in passes of their own have none)\n`);
+  console.log('| entries\' yardstick | net rounds | net round over its net\'s fastest (median) | p90 |');
+  console.log('|---|---|---|---|');
+  for (const [lo, hi] of [[0, 1.05], [1.05, 1.1], [1.1, 1.2], [1.2, Infinity]]) {
+    const xs = withYard.filter((x) => x.y >= lo && x.y < hi).map((x) => x.r.ratio);
+    if (xs.length) console.log(`| ${lo.toFixed(2)}–${hi === Infinity ? '' : hi.toFixed(2)} | ${xs.length} | ${quantile(xs, 0.5).toFixed(3)} | ${quantile(xs, 0.9).toFixed(3)} |`);
+  }
+  console.log('\n| net | first measurement: its rounds\' yardsticks | every one ≥ 1.10 | second measurement vs first |');
+  console.log('|---|---|---|---|');
+  for (const p of nets) {
+    const ys = p.rounds!.map((r) => yardstick(r.endedAt));
+    if (ys.some((y) => y === undefined)) continue;
+    const first = Math.min(...p.rounds!.map((r) => r.median));
+    const second = p.remeasuredRounds?.length ? Math.min(...p.remeasuredRounds.map((r) => r.median)) : NaN;
+    console.log(`| ${p.name.slice(0, 40)} | ${ys.map((y) => y!.toFixed(2)).join(', ')} | ${ys.every((y) => y! >= 1.1) ? 'yes' : ''} | ${Number.isFinite(second) ? `${(100 * (second / first - 1)).toFixed(1)}%` : '–'} |`);
+  }
 }

@@ -56,7 +56,8 @@ import { netOf } from '../lut/entry.js';
 import { DEFAULT_PROTOCOL, LEGACY_PROTOCOL, type DeviceOptions, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
 import { readLut, writeLut } from '../lut/store.js';
-import { fitCalibration } from '../src/predict/calibrate.js';
+import { calibrationHelps, fitCalibration } from '../src/predict/calibrate.js';
+import { chooseContextFit } from '../src/predict/context-fit.js';
 import type { LutCalibration as Calibration } from '../lut/format.js';
 import { contextClass, contextVariants } from '../src/core/context-class.js';
 import { kernelBreakdown, type KernelPoint } from './fidelity-kernels.js';
@@ -81,6 +82,7 @@ const args = await yargs(process.argv.slice(2))
   .option('remeasure', { type: 'boolean', default: true })
   .option('anchor', { type: 'boolean', default: false, describe: 'time the fixed conv unit of devices/anchor.ts after every round (protocol.anchor): each round then records what the runtime\'s kernels got from the machine (bench/fidelity-rounds.ts)' })
   .option('anchor-gate', { type: 'number', describe: 'with the anchor: set aside and retake rounds whose anchor ran more than this many times slower than the fastest (protocol.anchorGate, e.g. 1.15)' })
+  .option('whole-space', { type: 'boolean', default: true, describe: 'with random mbv2 nets (--count or --calibrate), profile every instance of the mbv2 space as `nas profile --space mbv2` would (--no-whole-space: only the instances the nets hold, a shorter run)' })
   .option('interleave', { type: 'boolean', default: true, describe: 'time the calibration and test nets in the same shuffled passes as the LUT entries (--no-interleave: in passes of their own after them, as before)' })
   .option('kernels', { type: 'number', default: 0, describe: 'ort-cpu and wasm: also profile the first N --other-space nets (else test nets) and their units kernel by kernel (bench/fidelity-kernels.ts)' })
   .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
@@ -133,7 +135,7 @@ const variantNets = args.context ? contextVariants(calNets, testClasses) : [];
 
 const instances = new Map<string, OpInstance>();
 // The whole mbv2 space (as `nas profile --space mbv2` would) when mbv2 nets are tested or calibrated on; else only what the test nets hold.
-if (args.count > 0 || args.calibrate > 0) for (const inst of space.allInstances()) instances.set(opKey(inst), inst);
+if (args.wholeSpace && (args.count > 0 || args.calibrate > 0)) for (const inst of space.allInstances()) instances.set(opKey(inst), inst);
 for (const arch of [...tests.map((t) => t.arch), ...calNets, ...variantNets]) for (const { inst } of lutInstances(arch)) instances.set(opKey(inst), inst);
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -187,6 +189,7 @@ for (const protocolName of protocolNames) {
   // --calibrate 0: no calibration; every prediction is the plain LUT sum.
   let calibration: Calibration | undefined;
   let plainFit: Calibration | undefined;
+  let kept: { calibration: Calibration | undefined; what: string } | undefined;
   if (calNets.length > 0) {
     const measured = calArchs.map((arch, i) => ({ arch, ms: measuredNet(`cal${i}:${arch.name}`).stats.median }));
     const all = fitCalibration(readLut(lutPath), measured, `${source} + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`);
@@ -194,10 +197,17 @@ for (const protocolName of protocolNames) {
     plainFit = fitCalibration(readLut(lutPath), measured.slice(0, calNets.length), source);
     calibration = variantNets.length ? all : plainFit;
     writeLut(lutPath, { ...readLut(lutPath), calibration });
+    // What `nas profile --calibrate` keeps from the same measurements (the context fit, the plain-net fit or
+    // neither, judged on nets they were not fitted on): the prediction a user gets.
+    if (variantNets.length) {
+      const choice = chooseContextFit(readLut(lutPath), measured.slice(0, calNets.length), measured.slice(calNets.length), testClasses.filter(Boolean), source);
+      kept = { calibration: choice.calibration, what: choice.calibration?.context?.kept ?? 'plain sum' };
+    } else kept = { calibration: calibrationHelps(plainFit) ? plainFit : undefined, what: calibrationHelps(plainFit) ? 'plain-nets' : 'plain sum' };
   }
   const lut = readLut(lutPath);
   const plainLut = { ...lut, calibration: undefined };
   const plainFitLut = { ...lut, calibration: plainFit };
+  const keptLut = { ...lut, calibration: kept?.calibration };
 
   const models: LazyModel[] = tests.map((t, i) => ({ id: `${i}:${t.arch.name}`, build: () => networkModel(t.arch) }));
   const first = models.map((m) => measuredNet(m.id));
@@ -245,6 +255,7 @@ for (const protocolName of protocolNames) {
       plainLessEdges: predict(plainLut, t.arch, { ownLayout: 'edges' }).ms,
       plainLessLayout: predict(plainLut, t.arch, { ownLayout: 'all' }).ms,
       plainFit: predict(plainFitLut, t.arch).ms,
+      kept: predict(keptLut, t.arch).ms,
       measured,
       remeasured: again?.[i].stats.median,
       spread: first[i].spread,
@@ -266,6 +277,10 @@ for (const protocolName of protocolNames) {
     if (calibration && variantNets.length) {
       const b = ps.reduce((sum, p) => sum + errorPct(p.plainFit, p.measured), 0) / ps.length;
       out.push(`| ${label}, calibrated on plain random nets only | ${fmt(agreement(ps.map((p) => p.plainFit), ps.map((p) => p.measured)))} | ${b.toFixed(1)}% |`);
+    }
+    if (kept) {
+      const b = ps.reduce((sum, p) => sum + errorPct(p.kept, p.measured), 0) / ps.length;
+      out.push(`| ${label}, as \`nas profile\` keeps it (${kept.what}) | ${fmt(agreement(ps.map((p) => p.kept), ps.map((p) => p.measured)))} | ${b.toFixed(1)}% |`);
     }
     out.push(`| ${label}, plain sum | ${fmt(agreement(ps.map((p) => p.plain), ps.map((p) => p.measured)))} | |`);
     if (hasOwnLayout)
@@ -332,7 +347,8 @@ for (const protocolName of protocolNames) {
   if (args.kernels > 0) {
     const picked = (args.otherCount > 0 ? points.filter((p) => p.set === `random ${otherLabel}`) : points).slice(0, args.kernels);
     const k0 = loadavg();
-    const kb = await kernelBreakdown(picked.map((p) => tests[points.indexOf(p)].arch), KERNEL_DEVICES[args.device], picked[0].set);
+    // At the device's own thread count (ort-cpu's default: onnxruntime's choice), so the kernels are the ones the wall clock timed.
+    const kb = await kernelBreakdown(picked.map((p) => tests[points.indexOf(p)].arch), KERNEL_DEVICES[args.device], picked[0].set, args.threads ?? 0);
     kernels = kb.points;
     console.log(
       [
@@ -365,6 +381,11 @@ for (const protocolName of protocolNames) {
       ].join('\n'),
     );
   }
-  writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, protocol, device: prof.device, lutId: lut.id, calibration, load: [loadStart, loadEnd], points, kernels }, null, 1));
+  // The calibration nets' (and in-context variants') times too, so a replay can refit every fit the bench reports.
+  const calibrationNets = calArchs.map((arch, i) => ({ name: arch.name, ms: measuredNet(`cal${i}:${arch.name}`).stats.median, variant: i >= calNets.length }));
+  // Every LUT entry's rounds (median, end time, CPU): the entries timed around a net's round are a yardstick of how fast
+  // the machine ran the runtime's kernels then (bench/fidelity-rounds.ts replays the nets' rounds against it).
+  const entries = Object.fromEntries([...entryRounds].map(([key, ds]) => [key, ds.map((d) => ({ median: d.median, endedAt: d.endedAt, cpu: d.noise?.cpu }))]));
+  writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, protocol, device: prof.device, lutId: lut.id, calibration, load: [loadStart, loadEnd], points, calibrationNets, entryRounds: entries, kernels }, null, 1));
 }
 await device.dispose();

@@ -42,6 +42,7 @@ import { instance } from '../src/core/ops.js';
 import { Rng } from '../src/core/rng.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
+import { measureOwnLayout } from '../src/profile/own-layout.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('blocks', { type: 'number', default: 8 })
@@ -51,6 +52,7 @@ const args = await yargs(process.argv.slice(2))
   .option('random', { type: 'number', default: 1, describe: 'random mbv2 nets besides' })
   .option('resolution', { type: 'number', default: 128 })
   .option('churn', { type: 'number', default: 0, describe: 'entry rounds before a random half of the measurements' })
+  .option('churn-layout', { type: 'boolean', default: false, describe: 'each churn entry is first profiled for its own NCHWc reorders, as `nas profile` does before an entry\'s first round on ort-cpu at 1 thread (src/profile/own-layout.ts: a profiled session and an optimised-model session)' })
   .option('nice', { type: 'number', default: 0, describe: 'lower the measuring thread\'s nice value by this much (needs the privilege)' })
   .option('pin', { choices: ['none', 'alternate'] as const, default: 'none', describe: 'alternate: each measurement\'s thread pinned to a CPU drawn at random (recorded), the other threads left free' })
   .option('out', { type: 'string', default: 'out/bench/round-variance.json' })
@@ -209,9 +211,17 @@ const sessionOptions = ortCpuSessionOptions({ threads: 1, graphOptimizationLevel
 
 const published = loadPublishedNets({ resolution: args.resolution }).nets;
 const wanted = args.nets ? args.nets.split(',').filter(Boolean) : [];
+// A name is a published net's full name or the start of exactly one (names such as "FBNet-C (timm, derived from paper)" hold a comma).
+const publishedNamed = (n: string) => {
+  const exact = published.find((a) => a.name === n);
+  if (exact) return exact;
+  const starts = published.filter((a) => a.name.startsWith(n));
+  if (starts.length === 1) return starts[0];
+  throw new Error(`no published net '${n}'${starts.length ? ` (ambiguous: ${starts.map((a) => a.name).join(', ')})` : ''} (have: ${published.map((a) => a.name).join(', ')})`);
+};
 const space = createSpace('mbv2', { resolution: args.resolution });
 const rng = new Rng(0);
-const archs = [...wanted.map((n) => published.find((a) => a.name === n) ?? (() => { throw new Error(`no published net '${n}' (have: ${published.map((a) => a.name).join(', ')})`); })()), ...Array.from({ length: args.random }, () => space.build(space.sample(rng)))];
+const archs = [...wanted.map(publishedNamed), ...Array.from({ length: args.random }, () => space.build(space.sample(rng)))];
 const instances = space.allInstances();
 const probeModel = opModel(instance({ kind: 'conv', cout: 64, k: 3, stride: 1, groups: 1, dilation: 1, act: 'relu' }, [1, 64, 16, 16]));
 const probeSession = await ort.InferenceSession.create(await timedBytes(probeModel.onnx, 'sliced'), sessionOptions);
@@ -258,7 +268,11 @@ const fixed: TimingProtocol = { warmup: 10, minRepeats: args.runs, maxRepeats: a
 const churnProtocol: TimingProtocol = { warmup: 10, minRepeats: 7, maxRepeats: 400, maxTimeMs: 600, targetCI: 0.035 };
 
 async function churn(): Promise<void> {
-  for (let i = 0; i < args.churn; i++) await device.time(opModel(instances[rng.int(instances.length)]), churnProtocol);
+  for (let i = 0; i < args.churn; i++) {
+    const unit = opModel(instances[rng.int(instances.length)]);
+    if (args.churnLayout) await measureOwnLayout(unit);
+    await device.time(unit, churnProtocol);
+  }
 }
 
 const rows: Row[] = [];

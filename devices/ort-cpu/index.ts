@@ -15,7 +15,10 @@ import { availableWhen, OrtSessionDevice } from '../ort-session.js';
 const NAME = 'ort-cpu';
 
 export interface OrtCpuOptions {
-  /** intraOpNumThreads; 0 lets onnxruntime choose (one per physical core). */
+  /**
+   * intraOpNumThreads; 0 lets onnxruntime choose (one per physical core it detects). On the 2-vCPU development VM it
+   * chose one: no intra-op worker thread, the speed of threads=1 (docs/benchmarks.md, issue 13 at 224 px).
+   */
   threads: number;
   graphOptimizationLevel: OrtOptLevel;
   /** 'sliced': the outputs stay inside the session, a Slice of their first element is returned; 'full': every output copied out every run, as before. */
@@ -84,7 +87,8 @@ export class OrtCpuDevice extends OrtSessionDevice<typeof Ort, OrtCpuOptions> im
           ? 'wall clock (performance.now) per session.run, inputs created once, outputs kept in the session (each returned as a Slice of its first element)'
           : 'wall clock (performance.now) per session.run, inputs created once, every output copied out every run',
     };
-    if (this.options.threads === 0) this.info.warnings = ['threads=0: onnxruntime picks the thread count (one per physical core)'];
+    if (this.options.threads === 0)
+      this.info.warnings = ['threads=0: onnxruntime picks the thread count (one per physical core it detects, which can be fewer than the CPUs: one on a 2-vCPU VM); pass threads=N to fix it'];
     return this.info;
   }
 }

@@ -19,6 +19,12 @@ export interface ProfiledKernel {
   durUs: number;
   /** The fastest run's microseconds: what the kernel costs when nothing else takes the core. */
   minUs: number;
+  /**
+   * The most intra-op pool threads that ran a part of the kernel beside the calling thread in any profiled
+   * run (onnxruntime's `thread_scheduling_stats`, written only with more than one intra-op thread): 0 when
+   * the kernel ran on the calling thread alone.
+   */
+  subThreads: number;
 }
 
 export async function ortProfileKernels(g: OnnxGraph, level: OptLevel, runs = 1): Promise<ProfiledKernel[]> {
@@ -47,14 +53,27 @@ function inputData(n: number, values: InputValues): Float32Array {
   return data;
 }
 
-/** The same for any model bytes (a unit's model, say), fed float32 inputs of the given shapes. */
-export async function ortProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1, values: InputValues = 'half'): Promise<ProfiledKernel[]> {
+/**
+ * The same for any model bytes (a unit's model, say), fed float32 inputs of the given shapes. `threads` is the
+ * session's intra-op thread count (1 by default, as the LUT's own-layout records; 0 lets onnxruntime choose,
+ * as ort-cpu's default does): a kernel's duration is then its wall time across the pool's threads.
+ */
+export async function ortProfileModel(
+  bytes: Uint8Array,
+  inputs: { name: string; shape: number[] }[],
+  level: OptLevel,
+  runs = 1,
+  values: InputValues = 'half',
+  threads = 1,
+): Promise<ProfiledKernel[]> {
   const ort = await import('onnxruntime-node');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hwnas-prof-'));
   try {
     const session = await ort.InferenceSession.create(bytes, {
       executionProviders: ['cpu'],
-      intraOpNumThreads: 1,
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
       graphOptimizationLevel: level,
       enableProfiling: true,
       profileFilePrefix: path.join(dir, 'trace'),
@@ -79,7 +98,7 @@ export function kernelsOfTrace(text: string): ProfiledKernel[] {
     cat: string;
     name: string;
     dur: number;
-    args?: { op_name?: string; provider?: string; output_type_shape?: Record<string, number[]>[] };
+    args?: { op_name?: string; provider?: string; output_type_shape?: Record<string, number[]>[]; thread_scheduling_stats?: { sub_threads?: Record<string, { num_run?: number }> } };
   }[];
   const byName = new Map<string, ProfiledKernel>();
   for (const e of events) {
@@ -92,9 +111,12 @@ export function kernelsOfTrace(text: string): ProfiledKernel[] {
       outputShapes: (e.args?.output_type_shape ?? []).map((o) => Object.values(o)[0] ?? []),
       durUs: 0,
       minUs: Infinity,
+      subThreads: 0,
     };
     k.durUs += e.dur;
     k.minUs = Math.min(k.minUs, e.dur);
+    const sub = Object.values(e.args?.thread_scheduling_stats?.sub_threads ?? {}).filter((t) => (t.num_run ?? 0) > 0).length;
+    k.subThreads = Math.max(k.subThreads, sub);
     byName.set(name, k);
   }
   return [...byName.values()];

@@ -91,11 +91,28 @@ export function netFamily(arch: Architecture): string {
   return arch.space?.id ?? (arch.name.split(/[@:~\-_ ]/)[0] || arch.name);
 }
 
-/** The context classes whose ops the networks contain, plain ('') first. */
-function classesOf(sums: Sums[]): string[] {
+/**
+ * A context class gets a scale of its own only where the networks fitted give it enough to learn from: at least
+ * CLASS_SUPPORT.nets networks in which its ops carry at least CLASS_SUPPORT.share of the LUT sum. A class seen in
+ * fewer counts with the plain ops. Fitted from one published net's few blocks (leave-one-family-out over the
+ * published families at 224 px), SE-ReLU's scale came out at 1.66 and swish's at 8.1, and the left-out MnasNet
+ * was predicted +27% (docs/benchmarks.md, issue 13 at 224 px); in-context variants (every block of ≥ 3 nets
+ * in the class) always have the support.
+ */
+export const CLASS_SUPPORT = { nets: 3, share: 0.1 };
+
+/** The context classes that get a scale of their own, plain ('') first; '' also stands for every class without support. */
+export function classesOf(sums: readonly Pick<Sums, 'byClass' | 'sumMedian'>[]): string[] {
   const seen = new Set<string>();
   for (const s of sums) for (const [c, v] of Object.entries(s.byClass)) if (v > 0) seen.add(c);
-  return [...seen].sort();
+  const own = [...seen].filter((c) => c !== '' && sums.filter((s) => (s.byClass[c] ?? 0) >= CLASS_SUPPORT.share * s.sumMedian).length >= CLASS_SUPPORT.nets);
+  return seen.size ? ['', ...own].sort() : [];
+}
+
+/** A network's LUT sum in a class's column: its own, or for '' the plain ops' and those of every class without a column. */
+function classColumn(s: Sums, c: string, classes: readonly string[]): number {
+  if (c !== '') return s.byClass[c] ?? 0;
+  return Object.entries(s.byClass).reduce((t, [k, v]) => t + (k === '' || !classes.includes(k) ? v : 0), 0);
 }
 
 function parameterCount(model: Model, classes: number): number {
@@ -115,7 +132,7 @@ function fitModel(sums: Sums[], measured: number[], model: Model, classes: strin
     const p = leastSquares(sums.map((s) => [1, -s.ops, -s.bytes, s.sumMedian]), target, [...model.columns, 3]);
     return fit(p, p[3]);
   }
-  const p = leastSquares(sums.map((s) => [1, -s.ops, -s.bytes, ...classes.map((c) => s.byClass[c] ?? 0)]), target, [...model.columns, ...classes.map((_, i) => 3 + i)]);
+  const p = leastSquares(sums.map((s) => [1, -s.ops, -s.bytes, ...classes.map((c) => classColumn(s, c, classes))]), target, [...model.columns, ...classes.map((_, i) => 3 + i)]);
   const classScales = Object.fromEntries(classes.map((c, i) => [c, p[3 + i]]));
   // The plain class's scale is the scale of every class the fit did not see.
   return fit(p, classScales[''] ?? 1, classScales);

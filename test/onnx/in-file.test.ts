@@ -25,7 +25,7 @@ const space = createSpace('mbv2', { resolution: 32 });
 const f = path.join(dir, 'net.onnx');
 writeFileSync(f, networkModel(space.build(space.sample(new Rng(3))), { seed: 0 }).onnx);
 
-const kernel = (name: string, op: string, minUs: number): ProfiledKernel => ({ name, op, provider: 'CPUExecutionProvider', outputShapes: [], durUs: minUs * 20, minUs });
+const kernel = (name: string, op: string, minUs: number): ProfiledKernel => ({ name, op, provider: 'CPUExecutionProvider', outputShapes: [], durUs: minUs * 20, minUs, subThreads: 0 });
 
 describe('in-file correction of ONNX units', () => {
   it('fits the line through the units with weights; units without weights get nothing', () => {

@@ -3,7 +3,7 @@ import { lutInstances } from '../../src/core/decompose.js';
 import { opKey, parseOpKey } from '../../src/core/keys.js';
 import { activationBytes } from '../../src/core/ops.js';
 import { Rng } from '../../src/core/rng.js';
-import { fitCalibration, lutSums } from '../../src/predict/calibrate.js';
+import { classesOf, fitCalibration, lutSums } from '../../src/predict/calibrate.js';
 import { contextClass, contextVariants, parseContextClassList, withContextClass } from '../../src/core/context-class.js';
 import { chooseContextFit } from '../../src/predict/context-fit.js';
 import { entryNet, MissingEntriesError, missingInstances, predict } from '../../src/predict/predictor.js';
@@ -100,6 +100,32 @@ describe('LUT predictor', () => {
     const plainOnly = fitCalibration(withVariants, plain.map((arch) => ({ arch, ms: time(arch) })), 'synthetic');
     expect(plainOnly.classScales).toBeUndefined();
     expect(predict({ ...withVariants, calibration: plainOnly }, heldOut).ms).toBeLessThan(0.9 * time(heldOut));
+  });
+
+  it('gives a context class its own scale only where at least 3 networks carry it, else it counts with the plain ops', () => {
+    const sums = (shares: number[]) => shares.map((x) => ({ sumMedian: 1, byClass: { '': 1 - x, ...(x > 0 ? { se: x } : {}) } }));
+    expect(classesOf(sums([0.5, 0.5, 0, 0]))).toEqual(['']);
+    expect(classesOf(sums([0.5, 0.5, 0.5, 0]))).toEqual(['', 'se']);
+    expect(classesOf(sums([0.5, 0.5, 0.05, 0]))).toEqual(['']); // a share under 10% does not count
+    expect(classesOf([])).toEqual([]);
+    const rng = new Rng(41);
+    const plain = Array.from({ length: 10 }, () => space.build(space.sample(rng)));
+    const se = contextVariants(plain, ['se']);
+    const swish = withContextClass(plain[0], 'swish'); // one network alone carries swish
+    const withVariants: Lut = { ...lut, entries: { ...lut.entries } };
+    for (const a of [...se, swish]) for (const { inst } of lutInstances(a)) withVariants.entries[opKey(inst)] ??= lut.entries[Object.keys(lut.entries)[0]];
+    // swish as plain ops here, so the fit is exact: what is tested is that swish gets no column of its own.
+    const truth: Record<string, number> = { '': 0.8, wide: 0.8, se: 1.5, swish: 0.8 };
+    const time = (arch: (typeof plain)[number]) => 0.1 + Object.entries(lutSums(withVariants, arch).byClass).reduce((sum, [c, v]) => sum + truth[c] * v, 0);
+    const fitted = fitCalibration(withVariants, [...plain, ...se, swish].map((arch) => ({ arch, ms: time(arch) })), 'synthetic');
+    expect(fitted.classScales?.se).toBeCloseTo(1.5, 4);
+    expect(fitted.classScales).not.toHaveProperty('swish');
+    expect(predict({ ...withVariants, calibration: fitted }, swish).ms).toBeCloseTo(time(swish), 4);
+    // The swish ops are predicted at the common scale.
+    const swishOps = lutSums(withVariants, swish).byClass.swish;
+    expect(swishOps).toBeGreaterThan(0);
+    const c = fitted;
+    expect(lutSums(withVariants, swish).byClass.swish * (c.classScales?.swish ?? c.scale ?? 1)).toBeCloseTo(swishOps * (c.scale ?? 1), 12);
   });
 
   it('keeps the in-context fit only when it beats the plain sum, and says why (chooseContextFit)', () => {

@@ -17,7 +17,7 @@ import { profile } from '../../src/profile/profiler.js';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'own-layout-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const kernel = (op: string, minUs: number): ProfiledKernel => ({ name: op, op, provider: 'CPUExecutionProvider', outputShapes: [], durUs: 20 * minUs, minUs });
+const kernel = (op: string, minUs: number): ProfiledKernel => ({ name: op, op, provider: 'CPUExecutionProvider', outputShapes: [], durUs: 20 * minUs, minUs, subThreads: 0 });
 const info = (runtime: string, options: Record<string, unknown>): DeviceInfo =>
   ({ device: 'x', runtime, runtimeVersion: '1', ep: runtime === 'onnxruntime-node' ? 'cpu' : 'wasm', options, host: { cpu: 'c', cores: 2, os: 'linux', node: 'v20' }, timing: 't' }) as DeviceInfo;
 

@@ -140,7 +140,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       .option('context-nets', {
         type: 'number',
         describe:
-          'calibration: in-context variant networks measured per context class (the calibration nets with every block given SE / the activation), for one scale per class (0 = off; default: the --calibrate count spread over the classes, at least 3)',
+          'calibration: in-context variant networks measured per context class (the calibration nets with every block given SE / the activation), for one scale per class (0 = off; default: the --calibrate count spread over the classes, at least 3; a class measured in fewer than 3 keeps the plain scale)',
       })
       .option('calibrate-with', {
         type: 'string',
