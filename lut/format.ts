@@ -179,4 +179,20 @@ export interface InFileCorrection {
   rmsMs: number;
   /** Whose profile and under what load, e.g. "onnxruntime-node 1.22.0 profile, level all; load 3.1 2.0 1.5". */
   source: string;
+  /**
+   * 'reuse' (src/onnx/reuse.ts): a unit pays perMissedByteMs per byte it reads whose reuse distance exceeds
+   * cacheBytes in the file, less the same alone; perWeightedUnitMs and perWeightByteMs are then 0. Absent:
+   * the weight line above (corrections fitted before the reuse model).
+   */
+  model?: 'reuse';
+  cacheBytes?: number;
+  perMissedByteMs?: number;
+  /**
+   * Reuse model: what every unit pays in a file that its one-unit model does not, between kernels (the
+   * executor's dispatch and its allocation and release of each node's output, measured as model_run less the
+   * kernels, in the file against its units'), ms.
+   */
+  perUnitMs?: number;
+  /** Fitted on the built-in calibration nets (src/onnx/calibration-set.ts) rather than on the user's files. */
+  builtIn?: boolean;
 }

@@ -19,6 +19,11 @@ export interface ProfiledKernel {
   durUs: number;
   /** The fastest run's microseconds: what the kernel costs when nothing else takes the core. */
   minUs: number;
+  /**
+   * The median run's microseconds, the first run left out when there are more than two (it allocates and
+   * first-touches): what the kernel costs in a typical run, as a wall-clock median sees it.
+   */
+  medUs?: number;
 }
 
 export async function ortProfileKernels(g: OnnxGraph, level: OptLevel, runs = 1): Promise<ProfiledKernel[]> {
@@ -48,7 +53,7 @@ function inputData(n: number, values: InputValues): Float32Array {
 }
 
 /** The same for any model bytes (a unit's model, say), fed float32 inputs of the given shapes. */
-export async function ortProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1, values: InputValues = 'half'): Promise<ProfiledKernel[]> {
+export async function ortProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1, values: InputValues = 'half'): Promise<ProfiledKernels> {
   const ort = await import('onnxruntime-node');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hwnas-prof-'));
   try {
@@ -73,8 +78,15 @@ export async function ortProfileModel(bytes: Uint8Array, inputs: { name: string;
   }
 }
 
+/**
+ * A profile's kernels, with the median run's `model_run` (the whole run inside the runtime, first run left
+ * out when there are more than two): less the kernels, what the executor spends between them (dispatch,
+ * allocating and releasing each node's output), which the in-file fit charges per unit (src/onnx/in-file.ts).
+ */
+export type ProfiledKernels = ProfiledKernel[] & { modelRunUs?: number };
+
 /** One record per kernel of a Chrome-trace JSON that onnxruntime's profiler wrote. */
-export function kernelsOfTrace(text: string): ProfiledKernel[] {
+export function kernelsOfTrace(text: string): ProfiledKernels {
   const events = JSON.parse(text) as {
     cat: string;
     name: string;
@@ -82,6 +94,7 @@ export function kernelsOfTrace(text: string): ProfiledKernel[] {
     args?: { op_name?: string; provider?: string; output_type_shape?: Record<string, number[]>[] };
   }[];
   const byName = new Map<string, ProfiledKernel>();
+  const times = new Map<string, number[]>();
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
     const name = e.name.slice(0, -'_kernel_time'.length);
@@ -92,12 +105,24 @@ export function kernelsOfTrace(text: string): ProfiledKernel[] {
       outputShapes: (e.args?.output_type_shape ?? []).map((o) => Object.values(o)[0] ?? []),
       durUs: 0,
       minUs: Infinity,
+      medUs: 0,
     };
     k.durUs += e.dur;
     k.minUs = Math.min(k.minUs, e.dur);
     byName.set(name, k);
+    times.set(name, [...(times.get(name) ?? []), e.dur]);
   }
-  return [...byName.values()];
+  for (const [name, ds] of times) {
+    // In trace order: the first run is the session's first (allocation, first touches).
+    const s = (ds.length > 2 ? ds.slice(1) : ds).sort((a, b) => a - b);
+    const m = s.length >> 1;
+    byName.get(name)!.medUs = s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  }
+  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.dur);
+  const r = (runs.length > 2 ? runs.slice(1) : runs).sort((a, b) => a - b);
+  const kernels: ProfiledKernels = [...byName.values()];
+  if (r.length) kernels.modelRunUs = r.length % 2 ? r[r.length >> 1] : (r[(r.length >> 1) - 1] + r[r.length >> 1]) / 2;
+  return kernels;
 }
 
 /**
@@ -105,14 +130,35 @@ export function kernelsOfTrace(text: string): ProfiledKernel[] {
  * optimized model (the wasm module has no file system: optimizedModelFilePath crashes it) but whose profiler
  * prints the trace to stdout when the session ends profiling; it is captured here.
  */
-export async function wasmProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1, values: InputValues = 'half'): Promise<ProfiledKernel[]> {
+export async function wasmProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1, values: InputValues = 'half'): Promise<ProfiledKernels> {
+  return kernelsOfTrace((await wasmProfileTrace(bytes, inputs, level, runs, values)).trace);
+}
+
+/**
+ * The raw Chrome trace of `runs` profiled runs on onnxruntime-web's wasm build, with each run's wall time
+ * as JavaScript saw it (session.run: the input copied into the heap, the run, the output copied out).
+ * The trace holds one `model_run` event (cat Session) per run besides the kernels (bench/onnx-file-cost.ts
+ * splits a run into its kernels and what the executor does between them).
+ */
+export async function wasmProfileTrace(
+  bytes: Uint8Array,
+  inputs: { name: string; shape: number[] }[],
+  level: OptLevel,
+  runs = 1,
+  values: InputValues = 'half',
+): Promise<{ trace: string; wallMs: number[] }> {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: level, enableProfiling: true, logSeverityLevel: 3 });
   try {
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
     for (const i of inputs) feeds[i.name] = new ort.Tensor('float32', inputData(i.shape.reduce((a, b) => a * b, 1), values), i.shape);
-    for (let r = 0; r < runs; r++) await session.run(feeds);
+    const wallMs: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      await session.run(feeds);
+      wallMs.push(performance.now() - t0);
+    }
     // Its Node build prints with fs.writeSync(1, line) on the fs module object: capture those lines.
     const chunks: string[] = [];
     const writeSync = fs.writeSync;
@@ -126,7 +172,7 @@ export async function wasmProfileModel(bytes: Uint8Array, inputs: { name: string
     const text = chunks.join('');
     const start = text.indexOf('[');
     if (start < 0) throw new Error('onnxruntime-web printed no profile');
-    return kernelsOfTrace(text.slice(start, text.lastIndexOf(']') + 1));
+    return { trace: text.slice(start, text.lastIndexOf(']') + 1), wallMs };
   } finally {
     await session.release();
   }
