@@ -187,12 +187,6 @@ export interface InFileCorrection {
   model?: 'reuse';
   cacheBytes?: number;
   perMissedByteMs?: number;
-  /**
-   * Reuse model: what every unit pays in a file that its one-unit model does not, between kernels (the
-   * executor's dispatch and its allocation and release of each node's output, measured as model_run less the
-   * kernels, in the file against its units'), ms.
-   */
-  perUnitMs?: number;
   /** Fitted on the built-in calibration nets (src/onnx/calibration-set.ts) rather than on the user's files. */
   builtIn?: boolean;
 }

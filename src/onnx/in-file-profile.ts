@@ -9,8 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { InFileCorrection } from '../../lut/format.js';
 import { unitModel } from './extract.js';
 import { builtInCalibrationPlans } from './calibration-set.js';
-import { computeMs, executorMs, fitInFile, fitReuse, inFileSamples, type InFileSample } from './in-file.js';
-import { overheadModel } from '../../export/model.js';
+import { computeMs, fitInFile, fitReuse, inFileSamples, type InFileSample } from './in-file.js';
 import { ortProfileModel, wasmProfileModel } from './ort-profile.js';
 import { ortVersion, renamedModelBytes } from './partition.js';
 import type { OnnxPlan, PartitionRule } from './plan.js';
@@ -35,36 +34,23 @@ export async function measureInFile(
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const load0 = load();
   const t0 = Date.now();
-  // The executor's time between kernels (model_run less the kernels): a one-node model's is what the
-  // overhead model pays too (and the LUT subtracts); a file's grows with its nodes.
-  const o = overheadModel([1, 1, 1, 1]);
-  const overheadExec = executorMs(await profile(o.onnx, o.inputs, plans[0]?.level ?? 'all', runs));
-  const unitExec = new Map<string, number>();
-  let extraExec = 0;
-  let units = 0;
   for (const plan of plans) {
     const whole = () => profile(renamedModelBytes(plan.graph), plan.graph.inputs, plan.level, runs);
     const first = await whole();
     for (const u of plan.units) {
       if (alone.has(u.key) || u.unsupported) continue;
       const m = unitModel(plan.graph, u.unit);
-      const ks = await profile(m.onnx, m.inputs, plan.level, runs);
-      alone.set(u.key, computeMs(ks, stat));
-      unitExec.set(u.key, executorMs(ks));
+      alone.set(u.key, computeMs(await profile(m.onnx, m.inputs, plan.level, runs), stat));
       opts.onProgress?.(++done, total);
     }
-    const second = await whole();
-    samples.push(...inFileSamples(plan, [first, second], alone, stat));
-    const known = plan.units.filter((u) => unitExec.has(u.key));
-    extraExec += (executorMs(first) + executorMs(second)) / 2 - known.reduce((t, u) => t + unitExec.get(u.key)! - overheadExec, 0);
-    units += known.length;
+    samples.push(...inFileSamples(plan, [first, await whole()], alone, stat));
     opts.onProgress?.(++done, total);
   }
   if (!samples.length) throw new Error('no unit of these files was found in their profiles');
   const who = runtime === 'wasm' ? 'onnxruntime-web (wasm)' : `onnxruntime-node ${await ortVersion()}`;
   const source = `${who} kernel profile, 1 thread, level ${plans[0].level}, ${stat === 'med' ? 'median' : 'fastest'} of ${runs} runs; ${((Date.now() - t0) / 1000).toFixed(1)} s; load ${load0} → ${load()}`;
   const fittedOn = plans.map((p) => p.graph.file);
-  const correction = model === 'reuse' ? fitReuse(samples, fittedOn, source, { perUnitMs: units ? extraExec / units : 0 }) : fitInFile(samples, fittedOn, source);
+  const correction = model === 'reuse' ? fitReuse(samples, fittedOn, source) : fitInFile(samples, fittedOn, source);
   return { samples, correction: opts.builtIn ? { ...correction, builtIn: true } : correction };
 }
 

@@ -38,7 +38,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { InFileCorrection } from '../../lut/format.js';
-import type { ProfiledKernel, ProfiledKernels } from './ort-profile.js';
+import type { ProfiledKernel } from './ort-profile.js';
 import { isReorder } from './partition.js';
 import type { OnnxPlan, PlannedUnit } from './plan.js';
 import { unitReuse, type UnitReuse } from './reuse.js';
@@ -85,12 +85,6 @@ export function warmCacheBytes(): number {
     // no getconf (not Linux): the default
   }
   return 4 * l2;
-}
-
-/** What the executor spent between a profile's kernels per run (model_run less the kernels), ms; 0 without model_run. */
-export function executorMs(kernels: ProfiledKernels): number {
-  if (kernels.modelRunUs === undefined) return 0;
-  return (kernels.modelRunUs - kernels.reduce((t, k) => t + kernelUs(k, 'med'), 0)) / 1000;
 }
 
 /** A profiled kernel's op as the optimized graph writes it (the profile omits the domain of NCHWc reorders). */
@@ -192,7 +186,7 @@ export const CACHE_CANDIDATES = [0.25, 0.5, 1, 2, 4, 8, 16, 32].map((mb) => mb *
  * whose bytes stay cached in both costs the same), for each candidate cache size; the size with the smallest
  * residual over the samples is kept. Samples without reuse distances are left out.
  */
-export function fitReuse(samples: readonly InFileSample[], fittedOn: string[], source: string, opts: { perUnitMs?: number; candidates?: readonly number[] } = {}): InFileCorrection {
+export function fitReuse(samples: readonly InFileSample[], fittedOn: string[], source: string, opts: { candidates?: readonly number[] } = {}): InFileCorrection {
   const candidates = opts.candidates ?? CACHE_CANDIDATES;
   const ss = samples.filter((s) => s.reuse);
   if (!ss.length) throw new Error('fitReuse: no samples with reuse distances');
@@ -207,7 +201,7 @@ export function fitReuse(samples: readonly InFileSample[], fittedOn: string[], s
     const rmsMs = Math.sqrt(ss.reduce((t, s, i) => t + (s.fileMs - s.aloneMs - perMissedByteMs * x[i]) ** 2, 0) / ss.length);
     if (!best || rmsMs < best.rmsMs - 1e-12) best = { cacheBytes, perMissedByteMs, rmsMs };
   }
-  return { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse', perUnitMs: opts.perUnitMs ?? 0, ...best!, fittedOn, samples: ss.length, source };
+  return { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse', ...best!, fittedOn, samples: ss.length, source };
 }
 
 /**

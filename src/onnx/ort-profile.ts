@@ -53,7 +53,7 @@ function inputData(n: number, values: InputValues): Float32Array {
 }
 
 /** The same for any model bytes (a unit's model, say), fed float32 inputs of the given shapes. */
-export async function ortProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1, values: InputValues = 'half'): Promise<ProfiledKernels> {
+export async function ortProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1, values: InputValues = 'half'): Promise<ProfiledKernel[]> {
   const ort = await import('onnxruntime-node');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hwnas-prof-'));
   try {
@@ -78,15 +78,8 @@ export async function ortProfileModel(bytes: Uint8Array, inputs: { name: string;
   }
 }
 
-/**
- * A profile's kernels, with the median run's `model_run` (the whole run inside the runtime, first run left
- * out when there are more than two): less the kernels, what the executor spends between them (dispatch,
- * allocating and releasing each node's output), which the in-file fit charges per unit (src/onnx/in-file.ts).
- */
-export type ProfiledKernels = ProfiledKernel[] & { modelRunUs?: number };
-
 /** One record per kernel of a Chrome-trace JSON that onnxruntime's profiler wrote. */
-export function kernelsOfTrace(text: string): ProfiledKernels {
+export function kernelsOfTrace(text: string): ProfiledKernel[] {
   const events = JSON.parse(text) as {
     cat: string;
     name: string;
@@ -118,11 +111,7 @@ export function kernelsOfTrace(text: string): ProfiledKernels {
     const m = s.length >> 1;
     byName.get(name)!.medUs = s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
   }
-  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.dur);
-  const r = (runs.length > 2 ? runs.slice(1) : runs).sort((a, b) => a - b);
-  const kernels: ProfiledKernels = [...byName.values()];
-  if (r.length) kernels.modelRunUs = r.length % 2 ? r[r.length >> 1] : (r[(r.length >> 1) - 1] + r[r.length >> 1]) / 2;
-  return kernels;
+  return [...byName.values()];
 }
 
 /**
@@ -130,7 +119,7 @@ export function kernelsOfTrace(text: string): ProfiledKernels {
  * optimized model (the wasm module has no file system: optimizedModelFilePath crashes it) but whose profiler
  * prints the trace to stdout when the session ends profiling; it is captured here.
  */
-export async function wasmProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1, values: InputValues = 'half'): Promise<ProfiledKernels> {
+export async function wasmProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1, values: InputValues = 'half'): Promise<ProfiledKernel[]> {
   return kernelsOfTrace((await wasmProfileTrace(bytes, inputs, level, runs, values)).trace);
 }
 

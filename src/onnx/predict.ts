@@ -125,7 +125,7 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean }
     if (inFile) {
       // A unit cannot cost less than nothing: a negative intercept stops at its own figure.
       const model = reuse ? missedBytes(reuse[i], u.weightBytes, inFile.cacheBytes ?? 0) : undefined;
-      const extra = Math.max(-value, model ? (inFile.perUnitMs ?? 0) + (inFile.perMissedByteMs ?? 0) * (model.inFile - model.alone) : inFileMs(inFile, u, fileWeightBytes));
+      const extra = Math.max(-value, model ? (inFile.perMissedByteMs ?? 0) * (model.inFile - model.alone) : inFileMs(inFile, u, fileWeightBytes));
       inFileTotal += extra;
       value += extra;
     }

@@ -103,8 +103,7 @@ describe('the reuse fit', () => {
       sample(4, 0, [{ bytes: 1.5 * MiB, distance: 1.5 * MiB }], cache, beta),
       sample(5, 0.05 * MiB, [{ bytes: 0.5 * MiB, distance: 12 * MiB }], cache, beta),
     ];
-    const fit = fitReuse(samples, ['a.onnx'], 'test', { perUnitMs: 0.004 });
-    expect(fit.perUnitMs).toBe(0.004);
+    const fit = fitReuse(samples, ['a.onnx'], 'test');
     expect(fit.model).toBe('reuse');
     expect(fit.cacheBytes).toBe(cache);
     expect(fit.perMissedByteMs).toBeCloseTo(beta, 15);
@@ -142,12 +141,12 @@ describe('predicting with the reuse model', () => {
     expect(plain.correction.applied).toEqual(['none (plain sum of the units)']);
     expect(plain.correction.note).toMatch(/no in-file fit.*nas profile --onnx FILE --device wasm --threads 1 --out/);
     const cacheBytes = 64 * 1024;
-    const inFile = { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse' as const, perUnitMs: 0.002, cacheBytes, perMissedByteMs: 1e-8, builtIn: true, fittedOn: BUILT_IN_CALIBRATION.map(builtInName), samples: 9, rmsMs: 0.001, source: 'test' };
+    const inFile = { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse' as const, cacheBytes, perMissedByteMs: 1e-8, builtIn: true, fittedOn: BUILT_IN_CALIBRATION.map(builtInName), samples: 9, rmsMs: 0.001, source: 'test' };
     const corrected = predictOnnx({ ...lut, inFile }, plan);
     const r = unitReuse(plan);
     const extra = plan.units.reduce((t, u, i) => {
       const m = missedBytes(r[i], u.weightBytes, cacheBytes);
-      return t + Math.max(-0.5, 0.002 + 1e-8 * (m.inFile - m.alone));
+      return t + Math.max(-0.5, 1e-8 * (m.inFile - m.alone));
     }, 0);
     expect(extra).not.toBe(0);
     expect(corrected.ms).toBeCloseTo(plain.ms + extra, 12);
@@ -159,9 +158,7 @@ describe('predicting with the reuse model', () => {
     expect(off.ms).toBeCloseTo(plain.ms, 12);
     expect(off.correction.note).toMatch(/left out/);
     // A cache larger than the run: nothing is added and the file is reported warm.
-    expect(predictOnnx({ ...lut, inFile: { ...inFile, cacheBytes: 2 ** 40, perUnitMs: 0 } }, plan).inFile).toMatchObject({ ms: 0, warm: true });
-    // …while the executor's share between kernels is still charged to every unit.
-    expect(predictOnnx({ ...lut, inFile: { ...inFile, cacheBytes: 2 ** 40 } }, plan).inFile!.ms).toBeCloseTo(0.002 * plan.units.length, 12);
+    expect(predictOnnx({ ...lut, inFile: { ...inFile, cacheBytes: 2 ** 40 } }, plan).inFile).toMatchObject({ ms: 0, warm: true });
     // An ort-cpu LUT without a fit gets no note (the fit is not its default).
     expect(predictOnnx({ ...lut, device: { ...device, device: 'ort-cpu' } }, plan).correction.note).toBeUndefined();
     // The fields survive writing and reading the LUT.

@@ -76,7 +76,7 @@ async function measure(a: Omit<OnnxArgs, 'inFile'>, lutPath: string, todo: OnnxP
 function describeInFile(c: import('../../../lut/format.js').InFileCorrection): string {
   const on = c.builtIn ? `the built-in calibration nets (${c.fittedOn.length})` : `${c.fittedOn.length} file(s)`;
   return c.model === 'reuse'
-    ? `reuse model fitted on ${on}, ${c.samples} unit samples: ${((c.perUnitMs ?? 0) * 1000).toFixed(2)} µs per unit between kernels + ${((c.perMissedByteMs ?? 0) * 1e3 * 2 ** 20).toFixed(2)} µs per MiB a unit reads from beyond a ${((c.cacheBytes ?? 0) / 2 ** 20).toFixed(2)} MiB cache in its file and not alone (residual rms ${(c.rmsMs * 1000).toFixed(2)} µs); ${c.source}`
+    ? `reuse model fitted on ${on}, ${c.samples} unit samples: ${((c.perMissedByteMs ?? 0) * 1e3 * 2 ** 20).toFixed(2)} µs per MiB a unit reads from beyond a ${((c.cacheBytes ?? 0) / 2 ** 20).toFixed(2)} MiB cache in its file and not alone (residual rms ${(c.rmsMs * 1000).toFixed(2)} µs); ${c.source}`
     : `weight line fitted on ${on}, ${c.samples} unit samples: +${(c.perWeightedUnitMs * 1000).toFixed(2)} µs per unit with weights + ${(c.perWeightByteMs * 1e9).toFixed(2)} µs per MB of weights, for files with more than ${((c.warmBytes ?? 0) / 1e6).toFixed(1)} MB of weights (residual rms ${(c.rmsMs * 1000).toFixed(2)} µs); ${c.source}`;
 }
 
@@ -148,10 +148,10 @@ function render(p: OnnxPrediction, top: number): string {
       : '') +
     (p.layout.note ? `note: ${p.layout.note}\n` : '') +
     (p.inFile
-      ? p.inFile.warm && p.inFile.model === 'line'
-        ? `in file: nothing added: its weights stay warm in cache between runs (the LUT's in-file fit)\n`
+      ? p.inFile.warm
+        ? `in file: nothing added: its weights and activations stay in cache between runs (the LUT's in-file fit)\n`
         : p.inFile.model === 'reuse'
-          ? `in file: ${ms(p.inFile.ms)} ms added: the executor between kernels, and bytes the units read from beyond the cache inside the file and not alone (the LUT's in-file fit on ${p.inFile.builtIn ? 'the built-in calibration nets' : `${p.inFile.fittedOn.length} file(s)`})\n`
+          ? `in file: ${ms(p.inFile.ms)} ms added for bytes the units read from beyond the cache inside the file and not alone (the LUT's in-file fit on ${p.inFile.builtIn ? 'the built-in calibration nets' : `${p.inFile.fittedOn.length} file(s)`})\n`
           : `in file: ${ms(p.inFile.ms)} ms added for units' weights no longer warm in cache (the LUT's in-file fit on ${p.inFile.fittedOn.length} file(s))\n`
       : '') +
     `correction: ${p.correction.applied.join('; ')}\n` +
