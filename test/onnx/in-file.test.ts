@@ -175,7 +175,7 @@ describe('nas profile --onnx --fit-in-file', () => {
     const pred = JSON.parse(p.stdout).predictions[0];
     expect(pred.inFile.fittedOn).toEqual(out.inFile.fittedOn);
     expect(pred.ms).toBeCloseTo(predictOnnx(readLut(lut), plan).ms, 9);
-    expect((await nasInProcess('predict', '--onnx', f, '--lut', lut)).stdout).toMatch(/in file: (.* ms added|nothing added)[^\n]*\ncorrection: in-file reuse model fitted on 1 file/);
+    expect((await nasInProcess('predict', '--onnx', f, '--lut', lut)).stdout).toMatch(/in file: (.* ms added|nothing added)[^\n]*\ncorrection: NCHWc layout [^\n]*; in-file reuse model fitted on 1 file/);
     const bad = await nasInProcess('profile', '--onnx', f, '--device', 'mock', '--out', path.join(dir, 'mock.lut.json'), '--fit-in-file');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--in-file files reads onnxruntime's own profiler/);
