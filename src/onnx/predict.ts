@@ -201,7 +201,7 @@ function correctionOf(lut: Lut, layout: boolean, inFile: Lut['inFile'], turnedOf
       ? "the LUT's in-file fit was left out (--no-in-file)"
       : undefined
     : !lut.inFile && (IN_FILE_BY_DEFAULT as ReadonlySet<string>).has(lut.device.device)
-      ? `LUT ${lut.id} has no in-file fit: units are summed as timed alone (on wasm whole files measured 6–13% above that sum); add it with nas profile --onnx FILE --device ${lut.device.device === 'ort-cpu' ? 'cpu' : lut.device.device} --threads 1 --out <this LUT> (its units are reused; the fit takes about a minute)`
+      ? `LUT ${lut.id} has no in-file fit: units are summed as timed alone (on wasm whole files measured 6–13% above that sum); add it with nas profile --onnx FILE --device ${lut.device.device === 'ort-cpu' ? 'cpu' : lut.device.device} --threads 1 --out <this LUT> (its units are reused; the fit profiles three small built-in nets: 4–6 s measured on wasm)`
       : undefined;
   return { applied: applied.length ? applied : ['none (plain sum of the units)'], ...(note ? { note } : {}) };
 }
