@@ -172,7 +172,7 @@ for (const f of fileNames) {
   const d = (xs: Sample[]) => xs.reduce((t, x) => t + x.inFileMs - x.aloneMs, 0);
   lines.push(`| ${f} | ${d(fs.filter((x) => x.weightBytes > 0)).toFixed(3)} | ${d(fs.filter((x) => x.weightBytes === 0)).toFixed(3)} | ${fs.reduce((t, x) => t + x.aloneMs, 0).toFixed(3)} |`);
 }
-lines.push('', '| cache MB | β µs/MB (fit on mbv2 files) | rms µs | ' + fileNames.map((f) => `${f}: Σ measured / model ms`).join(' | ') + ' |', '|---|---|---|' + fileNames.map(() => '---|').join(''));
+lines.push('', '| cache MiB | β µs/MiB (fit on mbv2 files) | rms µs | ' + fileNames.map((f) => `${f}: Σ measured / model ms`).join(' | ') + ' |', '|---|---|---|' + fileNames.map(() => '---|').join(''));
 for (const mb of [0.25, 0.5, 1, 2, 4, 8, 16, 32]) {
   const c = mb * 2 ** 20;
   const x = ss.map((s) => {
