@@ -56,7 +56,7 @@ const args = await yargs(process.argv.slice(2))
   .option('in-file', {
     type: 'boolean',
     default: false,
-    describe: "wall clock: also fit the in-file correction (src/onnx/in-file.ts, as nas profile --onnx --fit-in-file does) on the random nets with the runtime's profiler (ort-cpu or wasm) and report every family with it (the random nets in-sample, the others held out)",
+    describe: "wall clock: also fit the in-file reuse model (src/onnx/in-file.ts, as nas profile --onnx --in-file files does) on the random nets with the runtime's profiler (ort-cpu or wasm) instead of the built-in nets, and report every family with it (the random nets in-sample, the others held out)",
   })
   .option('default-in-file', {
     choices: ['auto', 'built-in', 'off'] as const,

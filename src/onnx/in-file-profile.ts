@@ -1,9 +1,10 @@
 /**
  * Measuring the in-file correction (src/onnx/in-file.ts) with the runtime's own profiler: every file is
- * profiled whole twice (before and after its units) and every distinct unit alone, each kernel's fastest of
- * `runs` runs; the units' compute kernels inside the files against alone are the samples the line is fitted
- * on. onnxruntime-node for ort-cpu, onnxruntime-web's WebAssembly build for wasm (both 1 thread): the two
- * runtimes whose profile can be read in this process.
+ * profiled whole twice (before and after its units) and every distinct unit alone; the units' compute kernels
+ * inside the files against alone are the samples the model is fitted on (the reuse model: each kernel's median
+ * run; the weight line it replaced: the fastest). onnxruntime-node for ort-cpu, onnxruntime-web's WebAssembly
+ * build for wasm (both 1 thread): the two runtimes whose profile can be read in this process. The default fit
+ * (nas profile --onnx on wasm) runs on the built-in calibration nets (src/onnx/calibration-set.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { InFileCorrection } from '../../lut/format.js';
