@@ -65,12 +65,12 @@ describe('nas profile --onnx then nas predict --onnx on wasm, with the defaults'
     expect(plain.stdout).toMatch(/correction: none/);
     expect(plain.stdout).toMatch(/note: LUT .* has no in-file fit.*nas profile --onnx FILE --device wasm --threads 1 --out/);
 
-    // Opt-out at profiling: no fit stored.
-    const noFit = path.join(dir, 'nofit.lut.json');
-    const p2 = runCli(['profile', '--onnx', f, '--device', 'wasm', '--out', noFit, '--in-file', 'off', ...FAST_TIMING, '--json'], { env, timeoutMs: 300_000 });
+    // Opt-out at profiling (on the LUT without a fit, so nothing is measured again): no fit stored.
+    const p2 = runCli(['profile', '--onnx', f, '--device', 'wasm', '--out', old, '--in-file', 'off', ...FAST_TIMING, '--json'], { env, timeoutMs: 300_000 });
     expect(p2.code, p2.stderr).toBe(0);
+    expect(JSON.parse(p2.stdout)).toMatchObject({ measured: 0, inFileMode: 'off' });
     expect(JSON.parse(p2.stdout).inFile).toBeUndefined();
-    expect(JSON.parse(readFileSync(noFit, 'utf8')).inFile).toBeUndefined();
+    expect(JSON.parse(readFileSync(old, 'utf8')).inFile).toBeUndefined();
   }, 900_000);
 
   it('refuses the fit on a device without a readable profiler, before measuring anything', () => {
