@@ -56,7 +56,12 @@ const args = await yargs(process.argv.slice(2))
   .option('in-file', {
     type: 'boolean',
     default: false,
-    describe: "wall clock: also fit the in-file correction (src/onnx/in-file.ts, as nas profile --onnx --fit-in-file does) on the random nets with the runtime's profiler (ort-cpu or wasm) and report every family with it (the random nets in-sample, the others held out)",
+    describe: "wall clock: also fit the in-file reuse model (src/onnx/in-file.ts, as nas profile --onnx --in-file files does) on the random nets with the runtime's profiler (ort-cpu or wasm) instead of the built-in nets, and report every family with it (the random nets in-sample, the others held out)",
+  })
+  .option('default-in-file', {
+    choices: ['auto', 'built-in', 'off'] as const,
+    default: 'auto' as const,
+    describe: "wall clock: the in-file fit nas profile --onnx stores by default (auto: built-in on the devices of IN_FILE_BY_DEFAULT with 1 thread), fitted into the bench's LUT as the CLI does; AFTER is the prediction with it",
   })
   .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
   .option('out-dir', { type: 'string', default: 'out/bench' })
@@ -395,6 +400,20 @@ const loadBefore = loadavg();
 const t0 = Date.now();
 const prof = await profileUnits({ device, plans, protocol, lutPath, onProgress: (d, t) => d % 25 === 0 && process.stderr.write(`units ${d}/${t}\n`), onWarning: (m) => process.stderr.write(`${m}\n`) });
 const profileSeconds = (Date.now() - t0) / 1000;
+// The in-file fit the CLI stores by default (nas profile --onnx --in-file auto), into the same LUT.
+const { IN_FILE_BY_DEFAULT } = await import('../src/onnx/in-file.js');
+const runtimeOf = info.device === 'ort-cpu' || info.device === 'wasm' ? info.device : undefined;
+const defaultFit = args.defaultInFile === 'built-in' || (args.defaultInFile === 'auto' && runtimeOf !== undefined && IN_FILE_BY_DEFAULT.has(runtimeOf) && args.threads === 1);
+let fitSeconds = 0;
+if (defaultFit) {
+  if (!runtimeOf || args.threads !== 1) throw new Error('--default-in-file built-in needs --device cpu or wasm and --threads 1');
+  const { measureBuiltInFit } = await import('../src/onnx/in-file-profile.js');
+  const { updateLut } = await import('../lut/store.js');
+  const t1 = Date.now();
+  const fit = (await measureBuiltInFit(runtimeOf, rule)).correction;
+  fitSeconds = (Date.now() - t1) / 1000;
+  updateLut(lutPath, (l) => ({ ...l, inFile: fit }));
+}
 const lut = readLut(lutPath);
 
 // Every file is measured twice, in two independent sets of rounds, so that each file's
@@ -425,15 +444,18 @@ const points: Point[] = [];
 // predict uncorrected (what nas predict did before the NCHWc layout correction, src/onnx/layout.ts).
 const plainLut = { ...lut, entries: Object.fromEntries(Object.entries(lut.entries).map(([k, e]) => [k, e.unit ? { ...e, unit: { ...e.unit, layout: undefined } } : e])) };
 const plainPoints: Point[] = [];
+const noFitPoints: Point[] = [];
 for (const [i, it] of items.entries()) {
   const plan = plans[i];
   const predicted = predictOnnx(lut, plan).ms;
-  const plain = predictOnnx(plainLut, plan).ms;
+  const plain = predictOnnx(plainLut, plan, { inFile: false }).ms;
+  const noFit = predictOnnx(lut, plan, { inFile: false }).ms;
   const [m1, m2] = [measuredPasses[0][i], measuredPasses[1][i]];
   const measured = (m1 + m2) / 2;
   const base = { name: it.name, set: it.set, units: plan.units.length, nodes: plan.graph.nodes.length, measured, m1, m2, selfPct: errorPct(m2, m1) };
   points.push({ ...base, predicted, errorPct: errorPct(predicted, measured) });
   plainPoints.push({ ...base, predicted: plain, errorPct: errorPct(plain, measured) });
+  noFitPoints.push({ ...base, predicted: noFit, errorPct: errorPct(noFit, measured) });
   if (inFileLut) {
     const withLine = predictOnnx(inFileLut, plan).ms;
     inFilePoints.push({ ...base, predicted: withLine, errorPct: errorPct(withLine, measured) });
@@ -456,16 +478,18 @@ const report = [
     points,
     `device ${info.device} (${info.runtime} ${info.runtimeVersion}, ${JSON.stringify(info.options)}), host ${info.host.cpu}; partition: ${plans[0]?.partition.source}\n` +
       `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms (timed in the units' passes; ${prof.overheadAloneMs.toFixed(4)} ms timed alone before them); profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)\n\n` +
-      'AFTER (nas predict: NCHWc layout-corrected where the partition has NCHWc)',
+      (lut.inFile ? `in-file fit stored in the LUT (nas profile --onnx's default; ${fitSeconds.toFixed(0)} s): ${JSON.stringify({ ...lut.inFile, fittedOn: undefined, source: undefined })}; ${lut.inFile.source}\n\n` : 'no in-file fit in the LUT\n\n') +
+      `AFTER (nas predict --onnx with the defaults: NCHWc layout-corrected where the partition has NCHWc${lut.inFile ? ', plus the in-file fit on the built-in calibration nets' : ''})`,
   ),
   '',
-  summary(plainPoints, 'BEFORE (plain sum of the same LUT: units with the reorders their one-unit models ran)'),
+  ...(lut.inFile ? [summary(noFitPoints, 'WITHOUT THE IN-FILE FIT (nas predict --onnx --no-in-file: layout-corrected where NCHWc, the default before)'), ''] : []),
+  summary(plainPoints, 'BEFORE (plain sum of the same LUT: units with the reorders their one-unit models ran, no in-file fit)'),
   '',
   ...(inFileLut?.inFile
     ? [
         summary(
           inFilePoints,
-          `IN-FILE (AFTER + the in-file line fitted on the random nets: ${(inFileLut.inFile.perWeightedUnitMs * 1000).toFixed(2)} µs per unit with weights + ${(inFileLut.inFile.perWeightByteMs * 1e9).toFixed(2)} µs per MB of weights, files above ${((inFileLut.inFile.warmBytes ?? 0) / 1e6).toFixed(2)} MB of weights; the random nets in-sample)`,
+          `IN-FILE ON RANDOM (the in-file fit on the random nets instead, as nas profile --onnx --in-file files does on them: ${JSON.stringify({ ...inFileLut.inFile, fittedOn: undefined, source: undefined })}; the random nets in-sample)`,
         ),
         '',
       ]
@@ -477,5 +501,5 @@ const report = [
 console.log(report);
 writeFileSync(
   path.join(outDir, `onnx-fidelity-${tag}.json`),
-  JSON.stringify({ args, device: info, lutId: lut.id, overheadMs: lut.overhead.median, overheadAloneMs: prof.overheadAloneMs, points, plainPoints, inFile: inFileLut?.inFile, inFilePoints, load: loadAt, readPartitionPredictMs: timings }, null, 1),
+  JSON.stringify({ args, device: info, lutId: lut.id, overheadMs: lut.overhead.median, overheadAloneMs: prof.overheadAloneMs, defaultInFile: lut.inFile, fitSeconds, points, noFitPoints, plainPoints, inFile: inFileLut?.inFile, inFilePoints, load: loadAt, readPartitionPredictMs: timings }, null, 1),
 );

@@ -179,4 +179,14 @@ export interface InFileCorrection {
   rmsMs: number;
   /** Whose profile and under what load, e.g. "onnxruntime-node 1.22.0 profile, level all; load 3.1 2.0 1.5". */
   source: string;
+  /**
+   * 'reuse' (src/onnx/reuse.ts): a unit pays perMissedByteMs per byte it reads whose reuse distance exceeds
+   * cacheBytes in the file, less the same alone; perWeightedUnitMs and perWeightByteMs are then 0. Absent:
+   * the weight line above (corrections fitted before the reuse model).
+   */
+  model?: 'reuse';
+  cacheBytes?: number;
+  perMissedByteMs?: number;
+  /** Fitted on the built-in calibration nets (src/onnx/calibration-set.ts) rather than on the user's files. */
+  builtIn?: boolean;
 }

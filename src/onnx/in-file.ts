@@ -41,6 +41,7 @@ import type { InFileCorrection } from '../../lut/format.js';
 import type { ProfiledKernel } from './ort-profile.js';
 import { isReorder } from './partition.js';
 import type { OnnxPlan, PlannedUnit } from './plan.js';
+import { unitReuse, type UnitReuse } from './reuse.js';
 
 export type { InFileCorrection };
 
@@ -52,7 +53,13 @@ export interface InFileSample {
   weightBytes: number;
   /** The weight bytes of the whole file the sample comes from (Σ over its units). */
   fileWeightBytes?: number;
+  /** Its reuse distances (src/onnx/reuse.ts), what the reuse model is fitted on. */
+  reuse?: UnitReuse;
 }
+
+/** Which run of a profiled kernel stands for it: the fastest, or the median run (as a wall-clock median sees it). */
+export type KernelStat = 'min' | 'med';
+const kernelUs = (k: Pick<ProfiledKernel, 'minUs' | 'medUs'>, stat: KernelStat) => (stat === 'med' ? (k.medUs ?? k.minUs) : k.minUs);
 
 /** A file's weight bytes: Σ over its units (what `warmBytes` is compared with). */
 export function planWeightBytes(plan: Pick<OnnxPlan, 'units'>): number {
@@ -84,8 +91,8 @@ export function warmCacheBytes(): number {
 const reorder = (k: Pick<ProfiledKernel, 'op'>) => isReorder(k.op.includes(':') ? k.op : `com.microsoft.nchwc:${k.op}`);
 
 /** A unit model's compute time alone: its kernels without the NCHWc reorders its one-unit model adds. */
-export function computeMs(kernels: readonly ProfiledKernel[]): number {
-  return kernels.filter((k) => !reorder(k)).reduce((t, k) => t + k.minUs, 0) / 1000;
+export function computeMs(kernels: readonly ProfiledKernel[], stat: KernelStat = 'min'): number {
+  return kernels.filter((k) => !reorder(k)).reduce((t, k) => t + kernelUs(k, stat), 0) / 1000;
 }
 
 /**
@@ -94,11 +101,12 @@ export function computeMs(kernels: readonly ProfiledKernel[]): number {
  * one or more profiles of the whole file, averaged; `alone`: each unit key's compute time alone. Units whose
  * kernels the profile lacks, or that have no alone time, are left out.
  */
-export function inFileSamples(plan: OnnxPlan, fileProfiles: readonly (readonly ProfiledKernel[])[], alone: ReadonlyMap<string, number>): InFileSample[] {
+export function inFileSamples(plan: OnnxPlan, fileProfiles: readonly (readonly ProfiledKernel[])[], alone: ReadonlyMap<string, number>, stat: KernelStat = 'min'): InFileSample[] {
   const byName = fileProfiles.map((ks) => new Map(ks.map((k) => [k.name, k])));
   const fileWeightBytes = planWeightBytes(plan);
+  const reuse = unitReuse(plan);
   const samples: InFileSample[] = [];
-  for (const u of plan.units) {
+  for (const [i, u] of plan.units.entries()) {
     const aloneMs = alone.get(u.key);
     if (aloneMs === undefined) continue;
     const names = [u.unit.kernel.name, ...(u.unit.also ?? []).map((a) => a.name)];
@@ -107,10 +115,10 @@ export function inFileSamples(plan: OnnxPlan, fileProfiles: readonly (readonly P
     for (const profile of byName)
       for (const n of names) {
         const k = profile.get(n);
-        if (k) fileMs += k.minUs / 1000 / byName.length;
+        if (k) fileMs += kernelUs(k, stat) / 1000 / byName.length;
         else complete = false;
       }
-    if (complete) samples.push({ key: u.key, aloneMs, fileMs, weightBytes: u.weightBytes, fileWeightBytes });
+    if (complete) samples.push({ key: u.key, aloneMs, fileMs, weightBytes: u.weightBytes, fileWeightBytes, reuse: reuse[i] });
   }
   return samples;
 }
@@ -151,3 +159,53 @@ export function inFileMs(c: Pick<InFileCorrection, 'perWeightedUnitMs' | 'perWei
   if (c.warmBytes !== undefined && fileWeightBytes !== undefined && fileWeightBytes <= c.warmBytes) return 0;
   return c.perWeightedUnitMs + c.perWeightByteMs * u.weightBytes;
 }
+
+/**
+ * The reuse model of the in-file cost (src/onnx/reuse.ts): a byte a kernel reads costs extra when the
+ * bytes touched since it was last touched exceed the cache (`cacheBytes`). Alone, a unit's reads are one run
+ * of itself apart (its working set); inside the file, its weights are one whole run apart and its inputs as
+ * far as their producer. What the unit pays in its file beyond alone:
+ *
+ *   perMissedByteMs · (bytes missed in the file − bytes missed alone)
+ *
+ * which is 0 for a unit whose weights and inputs stay cached in both (a small file, an element-wise op on the
+ * previous kernel's output) and grows with the weights of a large file and with activations that travelled far.
+ */
+export function missedBytes(r: UnitReuse, weightBytes: number, cacheBytes: number): { inFile: number; alone: number } {
+  const inBytes = r.inputs.reduce((t, x) => t + x.bytes, 0);
+  const inFile = (r.fileBytes > cacheBytes ? weightBytes : 0) + r.inputs.reduce((t, x) => t + (x.distance > cacheBytes ? x.bytes : 0), 0);
+  const alone = r.aloneBytes > cacheBytes ? weightBytes + inBytes : 0;
+  return { inFile, alone };
+}
+
+/** The cache sizes the reuse fit tries (bytes): from a quarter of a typical L2 to a large L3. */
+export const CACHE_CANDIDATES = [0.25, 0.5, 1, 2, 4, 8, 16, 32].map((mb) => mb * 2 ** 20);
+
+/**
+ * Least squares of (fileMs − aloneMs) on the missed bytes (in file − alone), through the origin (a unit
+ * whose bytes stay cached in both costs the same), for each candidate cache size; the size with the smallest
+ * residual over the samples is kept. Samples without reuse distances are left out.
+ */
+export function fitReuse(samples: readonly InFileSample[], fittedOn: string[], source: string, opts: { candidates?: readonly number[] } = {}): InFileCorrection {
+  const candidates = opts.candidates ?? CACHE_CANDIDATES;
+  const ss = samples.filter((s) => s.reuse);
+  if (!ss.length) throw new Error('fitReuse: no samples with reuse distances');
+  let best: { cacheBytes: number; perMissedByteMs: number; rmsMs: number } | undefined;
+  for (const cacheBytes of candidates) {
+    const x = ss.map((s) => {
+      const m = missedBytes(s.reuse!, s.weightBytes, cacheBytes);
+      return m.inFile - m.alone;
+    });
+    const sxx = x.reduce((t, v) => t + v * v, 0);
+    const perMissedByteMs = sxx > 0 ? Math.max(0, ss.reduce((t, s, i) => t + x[i] * (s.fileMs - s.aloneMs), 0) / sxx) : 0;
+    const rmsMs = Math.sqrt(ss.reduce((t, s, i) => t + (s.fileMs - s.aloneMs - perMissedByteMs * x[i]) ** 2, 0) / ss.length);
+    if (!best || rmsMs < best.rmsMs - 1e-12) best = { cacheBytes, perMissedByteMs, rmsMs };
+  }
+  return { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse', ...best!, fittedOn, samples: ss.length, source };
+}
+
+/**
+ * Devices whose LUTs get the in-file fit by default (nas profile --onnx --in-file auto): where it was
+ * measured to bring whole files within ±10% (docs/benchmarks.md, "Issue 17, sixth pass").
+ */
+export const IN_FILE_BY_DEFAULT: ReadonlySet<'wasm' | 'ort-cpu'> = new Set(['wasm'] as const);

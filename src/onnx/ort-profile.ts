@@ -25,6 +25,11 @@ export interface ProfiledKernel {
    * the kernel ran on the calling thread alone.
    */
   subThreads: number;
+  /**
+   * The median run's microseconds, the first run left out when there are more than two (it allocates and
+   * first-touches): what the kernel costs in a typical run, as a wall-clock median sees it.
+   */
+  medUs?: number;
 }
 
 export async function ortProfileKernels(g: OnnxGraph, level: OptLevel, runs = 1): Promise<ProfiledKernel[]> {
@@ -101,6 +106,7 @@ export function kernelsOfTrace(text: string): ProfiledKernel[] {
     args?: { op_name?: string; provider?: string; output_type_shape?: Record<string, number[]>[]; thread_scheduling_stats?: { sub_threads?: Record<string, { num_run?: number }> } };
   }[];
   const byName = new Map<string, ProfiledKernel>();
+  const times = new Map<string, number[]>();
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
     const name = e.name.slice(0, -'_kernel_time'.length);
@@ -112,12 +118,20 @@ export function kernelsOfTrace(text: string): ProfiledKernel[] {
       durUs: 0,
       minUs: Infinity,
       subThreads: 0,
+      medUs: 0,
     };
     k.durUs += e.dur;
     k.minUs = Math.min(k.minUs, e.dur);
     const sub = Object.values(e.args?.thread_scheduling_stats?.sub_threads ?? {}).filter((t) => (t.num_run ?? 0) > 0).length;
     k.subThreads = Math.max(k.subThreads, sub);
     byName.set(name, k);
+    times.set(name, [...(times.get(name) ?? []), e.dur]);
+  }
+  for (const [name, ds] of times) {
+    // In trace order: the first run is the session's first (allocation, first touches).
+    const s = (ds.length > 2 ? ds.slice(1) : ds).sort((a, b) => a - b);
+    const m = s.length >> 1;
+    byName.get(name)!.medUs = s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
   }
   return [...byName.values()];
 }
@@ -128,13 +142,34 @@ export function kernelsOfTrace(text: string): ProfiledKernel[] {
  * prints the trace to stdout when the session ends profiling; it is captured here.
  */
 export async function wasmProfileModel(bytes: Uint8Array, inputs: { name: string; shape: number[] }[], level: OptLevel, runs = 1, values: InputValues = 'half'): Promise<ProfiledKernel[]> {
+  return kernelsOfTrace((await wasmProfileTrace(bytes, inputs, level, runs, values)).trace);
+}
+
+/**
+ * The raw Chrome trace of `runs` profiled runs on onnxruntime-web's wasm build, with each run's wall time
+ * as JavaScript saw it (session.run: the input copied into the heap, the run, the output copied out).
+ * The trace holds one `model_run` event (cat Session) per run besides the kernels (bench/onnx-file-cost.ts
+ * splits a run into its kernels and what the executor does between them).
+ */
+export async function wasmProfileTrace(
+  bytes: Uint8Array,
+  inputs: { name: string; shape: number[] }[],
+  level: OptLevel,
+  runs = 1,
+  values: InputValues = 'half',
+): Promise<{ trace: string; wallMs: number[] }> {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: level, enableProfiling: true, logSeverityLevel: 3 });
   try {
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
     for (const i of inputs) feeds[i.name] = new ort.Tensor('float32', inputData(i.shape.reduce((a, b) => a * b, 1), values), i.shape);
-    for (let r = 0; r < runs; r++) await session.run(feeds);
+    const wallMs: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      await session.run(feeds);
+      wallMs.push(performance.now() - t0);
+    }
     // Its Node build prints with fs.writeSync(1, line) on the fs module object: capture those lines.
     const chunks: string[] = [];
     const writeSync = fs.writeSync;
@@ -148,7 +183,7 @@ export async function wasmProfileModel(bytes: Uint8Array, inputs: { name: string
     const text = chunks.join('');
     const start = text.indexOf('[');
     if (start < 0) throw new Error('onnxruntime-web printed no profile');
-    return kernelsOfTrace(text.slice(start, text.lastIndexOf(']') + 1));
+    return { trace: text.slice(start, text.lastIndexOf(']') + 1), wallMs };
   } finally {
     await session.release();
   }

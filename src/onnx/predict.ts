@@ -7,7 +7,8 @@ import { UserError } from '../core/errors.js';
 import type { LatencyStats } from '../../devices/types.js';
 import type { Lut, LutEntry } from '../../lut/format.js';
 import type { OnnxPlan } from './plan.js';
-import { inFileMs, planWeightBytes } from './in-file.js';
+import { IN_FILE_BY_DEFAULT, inFileMs, missedBytes, planWeightBytes } from './in-file.js';
+import { unitReuse } from './reuse.js';
 import { onnxMetrics, type OnnxMetrics } from './primitives.js';
 import { staleLayoutEntry } from './layout.js';
 
@@ -41,7 +42,12 @@ export interface OnnxPrediction {
    * running inside the file (weights no longer warm), in all; absent when the LUT has none or it was turned off.
    * `warm`: the file's weights (`fileWeightBytes`) fit in the correction's warmBytes, so nothing was added.
    */
-  inFile?: { ms: number; fittedOn: string[]; fileWeightBytes: number; warm: boolean };
+  inFile?: { ms: number; fittedOn: string[]; fileWeightBytes: number; warm: boolean; model: 'reuse' | 'line'; builtIn: boolean };
+  /**
+   * Which correction the figure has beyond the plain sum of units, in words (the layout's, the in-file fit's,
+   * or none), and when the LUT could have one it lacks, how to add it.
+   */
+  correction: { applied: string[]; note?: string };
   /** MACs, parameters and activations counted through the primitive graph (src/onnx/primitives.ts). */
   metrics: OnnxMetrics;
   /** Every unit, slowest first. */
@@ -96,6 +102,7 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean }
   const inFile = opts.inFile !== false ? lut.inFile : undefined;
   let inFileTotal = 0;
   const fileWeightBytes = planWeightBytes(plan);
+  const reuse = inFile?.model === 'reuse' ? unitReuse(plan) : undefined;
   plan.units.forEach((u, i) => {
     const entry = entries[i];
     if (!entry) return;
@@ -117,7 +124,8 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean }
     }
     if (inFile) {
       // A unit cannot cost less than nothing: a negative intercept stops at its own figure.
-      const extra = Math.max(-value, inFileMs(inFile, u, fileWeightBytes));
+      const model = reuse ? missedBytes(reuse[i], u.weightBytes, inFile.cacheBytes ?? 0) : undefined;
+      const extra = Math.max(-value, model ? (inFile.perMissedByteMs ?? 0) * (model.inFile - model.alone) : inFileMs(inFile, u, fileWeightBytes));
       inFileTotal += extra;
       value += extra;
     }
@@ -163,8 +171,37 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean }
       folded: graph.nodes.filter((n) => n.folded).length,
     },
     layout: { corrected, fileKernels: corrected ? plan.layout.length : 0, fileMs, ownMs, ...(note ? { note } : {}) },
-    ...(inFile ? { inFile: { ms: inFileTotal, fittedOn: inFile.fittedOn, fileWeightBytes, warm: inFile.warmBytes !== undefined && fileWeightBytes <= inFile.warmBytes } } : {}),
+    ...(inFile
+      ? {
+          inFile: {
+            ms: inFileTotal,
+            fittedOn: inFile.fittedOn,
+            fileWeightBytes,
+            warm: reuse ? (reuse[0]?.fileBytes ?? 0) <= (inFile.cacheBytes ?? 0) : inFile.warmBytes !== undefined && fileWeightBytes <= inFile.warmBytes,
+            model: reuse ? ('reuse' as const) : ('line' as const),
+            builtIn: !!inFile.builtIn,
+          },
+        }
+      : {}),
+    correction: correctionOf(lut, corrected, inFile, opts.inFile === false),
     metrics: onnxMetrics(graph),
     units,
   };
+}
+
+function correctionOf(lut: Lut, layout: boolean, inFile: Lut['inFile'], turnedOff: boolean): OnnxPrediction['correction'] {
+  const applied: string[] = [];
+  if (layout) applied.push('NCHWc layout (units without their own reorders, the file\'s added)');
+  if (inFile)
+    applied.push(
+      `in-file ${inFile.model === 'reuse' ? 'reuse model' : 'weight line'} fitted on ${inFile.builtIn ? 'the built-in calibration nets' : `${inFile.fittedOn.length} file(s)`}`,
+    );
+  const note = turnedOff
+    ? lut.inFile
+      ? "the LUT's in-file fit was left out (--no-in-file)"
+      : undefined
+    : !lut.inFile && (IN_FILE_BY_DEFAULT as ReadonlySet<string>).has(lut.device.device)
+      ? `LUT ${lut.id} has no in-file fit: units are summed as timed alone (on wasm whole files measured 6–13% above that sum); add it with nas profile --onnx FILE --device ${lut.device.device === 'ort-cpu' ? 'cpu' : lut.device.device} --threads 1 --out <this LUT> (its units are reused; the fit profiles three small built-in nets: 4–6 s measured on wasm)`
+      : undefined;
+  return { applied: applied.length ? applied : ['none (plain sum of the units)'], ...(note ? { note } : {}) };
 }

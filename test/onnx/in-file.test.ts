@@ -142,7 +142,7 @@ describe('in-file correction of ONNX units', () => {
     expect(weighted.length).toBeLessThan(plan.units.length);
     const extra = weighted.reduce((t, u) => t + 0.001 + 1e-9 * u.weightBytes, 0);
     expect(corrected.ms).toBeCloseTo(plain.ms + extra, 12);
-    expect(corrected.inFile).toEqual({ ms: expect.closeTo(extra, 12), fittedOn: ['r.onnx'], fileWeightBytes: planWeightBytes(plan), warm: false });
+    expect(corrected.inFile).toEqual({ ms: expect.closeTo(extra, 12), fittedOn: ['r.onnx'], fileWeightBytes: planWeightBytes(plan), warm: false, model: 'line', builtIn: false });
     // A file whose weights fit in the correction's warmBytes keeps them warm: nothing is added; one byte more, the line.
     const warm = predictOnnx({ ...lut, inFile: { ...inFile, warmBytes: planWeightBytes(plan) } }, plan);
     expect(warm.ms).toBeCloseTo(plain.ms, 12);
@@ -159,7 +159,7 @@ describe('in-file correction of ONNX units', () => {
 });
 
 describe('nas profile --onnx --fit-in-file', () => {
-  it('fits the line into the LUT on ort-cpu, predict adds it and says so; other devices get one clear error', async () => {
+  it('--fit-in-file (= --in-file files) fits the reuse model into the LUT on ort-cpu, predict adds it and says so; other devices get one clear error', async () => {
     const lut = path.join(dir, 'fit.lut.json');
     const args = ['--device', 'cpu', '--threads', '1', '--out', lut, '--warmup', '1', '--min-repeats', '3', '--max-repeats', '5', '--max-time-ms', '50', '--target-ci', '0.5'];
     const r = await nasInProcess('profile', '--onnx', f, ...args, '--fit-in-file', '--json');
@@ -175,10 +175,10 @@ describe('nas profile --onnx --fit-in-file', () => {
     const pred = JSON.parse(p.stdout).predictions[0];
     expect(pred.inFile.fittedOn).toEqual(out.inFile.fittedOn);
     expect(pred.ms).toBeCloseTo(predictOnnx(readLut(lut), plan).ms, 9);
-    expect((await nasInProcess('predict', '--onnx', f, '--lut', lut)).stdout).toMatch(/in file: .* ms added/);
+    expect((await nasInProcess('predict', '--onnx', f, '--lut', lut)).stdout).toMatch(/in file: (.* ms added|nothing added)[^\n]*\ncorrection: NCHWc layout [^\n]*; in-file reuse model fitted on 1 file/);
     const bad = await nasInProcess('profile', '--onnx', f, '--device', 'mock', '--out', path.join(dir, 'mock.lut.json'), '--fit-in-file');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--fit-in-file reads onnxruntime's own profiler/);
+    expect(bad.stderr).toMatch(/--in-file files reads onnxruntime's own profiler/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 });

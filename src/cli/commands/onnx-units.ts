@@ -17,12 +17,14 @@ export function onnxOptions<T>(y: Argv<T>) {
 
 /** nas profile --onnx only. */
 export function onnxProfileOptions<T>(y: Argv<T>) {
-  return y.option('fit-in-file', {
-    type: 'boolean',
-    default: false,
-    describe:
-      "--onnx on cpu or wasm (1 thread): also profile the files whole and their units alone with the runtime's profiler, and fit what a unit costs inside its file beyond alone (weights no longer warm in cache) into the LUT; nas predict --onnx then adds it to every unit",
-  });
+  return y
+    .option('in-file', {
+      choices: ['auto', 'built-in', 'files', 'off'] as const,
+      default: 'auto' as const,
+      describe:
+        "--onnx: fit what a unit costs inside a whole file beyond alone (src/onnx/in-file.ts) with the runtime's profiler, into the LUT; nas predict --onnx adds it. built-in: on the built-in calibration nets (once per LUT); files: on the --onnx files themselves; auto: built-in on wasm with 1 thread (where it is measured to help), off elsewhere",
+    })
+    .option('fit-in-file', { type: 'boolean', hidden: true, describe: 'the same as --in-file files (kept for old scripts)' });
 }
 
 export interface OnnxArgs extends DeviceArgs, ProtocolArgs {
@@ -32,9 +34,10 @@ export interface OnnxArgs extends DeviceArgs, ProtocolArgs {
   force?: boolean;
   seed?: number;
   fitInFile?: boolean;
+  inFile?: 'auto' | 'built-in' | 'files' | 'off';
 }
 
-async function plans(files: string[], a: OnnxArgs, rule: import('../../onnx/plan.js').PartitionRule): Promise<OnnxPlan[]> {
+async function plans(files: string[], a: Omit<OnnxArgs, 'inFile'>, rule: import('../../onnx/plan.js').PartitionRule): Promise<OnnxPlan[]> {
   const { parseInputShape } = await import('../../onnx/read.js');
   const { planOnnx } = await import('../../onnx/plan.js');
   const inputShapes = Object.fromEntries((a.inputShape ?? []).map(parseInputShape));
@@ -43,7 +46,7 @@ async function plans(files: string[], a: OnnxArgs, rule: import('../../onnx/plan
   return out;
 }
 
-async function measure(a: OnnxArgs, lutPath: string, todo: OnnxPlan[]) {
+async function measure(a: Omit<OnnxArgs, 'inFile'>, lutPath: string, todo: OnnxPlan[]) {
   const { resolveDevice } = await import('../../../devices/registry.js');
   const { profileUnits } = await import('../../onnx/profile-units.js');
   const device = await resolveDevice(a.device, toDeviceOptions(a));
@@ -69,44 +72,70 @@ async function measure(a: OnnxArgs, lutPath: string, todo: OnnxPlan[]) {
   }
 }
 
+/** Describes an in-file correction in one line. */
+function describeInFile(c: import('../../../lut/format.js').InFileCorrection): string {
+  const on = c.builtIn ? `the built-in calibration nets (${c.fittedOn.length})` : `${c.fittedOn.length} file(s)`;
+  return c.model === 'reuse'
+    ? `reuse model fitted on ${on}, ${c.samples} unit samples: ${((c.perMissedByteMs ?? 0) * 1e3 * 2 ** 20).toFixed(2)} µs per MiB a unit reads from beyond a ${((c.cacheBytes ?? 0) / 2 ** 20).toFixed(2)} MiB cache in its file and not alone (residual rms ${(c.rmsMs * 1000).toFixed(2)} µs); ${c.source}`
+    : `weight line fitted on ${on}, ${c.samples} unit samples: +${(c.perWeightedUnitMs * 1000).toFixed(2)} µs per unit with weights + ${(c.perWeightByteMs * 1e9).toFixed(2)} µs per MB of weights, for files with more than ${((c.warmBytes ?? 0) / 1e6).toFixed(1)} MB of weights (residual rms ${(c.rmsMs * 1000).toFixed(2)} µs); ${c.source}`;
+}
+
 /** nas profile --onnx FILE… --device D --out L */
 export async function profileOnnxFiles(a: OnnxArgs & { out: string }): Promise<void> {
   const { partitionRuleFor } = await import('../../onnx/plan.js');
+  const { IN_FILE_BY_DEFAULT } = await import('../../onnx/in-file.js');
   const started = Date.now();
   const runtime = a.device === 'cpu' || a.device === 'ort-cpu' ? 'ort-cpu' : a.device === 'wasm' ? 'wasm' : undefined;
+  const profiled = runtime !== undefined && (a.threads ?? 1) === 1;
+  const asked = a.fitInFile ? 'files' : (a.inFile ?? 'auto');
+  const mode = asked === 'auto' ? (profiled && IN_FILE_BY_DEFAULT.has(runtime) ? 'built-in' : 'off') : asked;
   // Checked before anything is measured: the in-file fit reads the runtime's profiler, 1 thread.
-  if (a.fitInFile && (!runtime || (a.threads ?? 1) !== 1))
-    throw new UserError(`--fit-in-file reads onnxruntime's own profiler with 1 thread: it works with --device cpu or wasm and --threads 1, not --device ${a.device}${a.threads && a.threads !== 1 ? ` --threads ${a.threads}` : ''}`, {
-      hint: 'leave --fit-in-file out (units then predict as timed alone), or profile on cpu/wasm with --threads 1',
+  if (mode !== 'off' && !profiled)
+    throw new UserError(`--in-file ${mode} reads onnxruntime's own profiler with 1 thread: it works with --device cpu or wasm and --threads 1, not --device ${a.device}${a.threads && a.threads !== 1 ? ` --threads ${a.threads}` : ''}`, {
+      hint: 'leave --in-file out (units then predict as timed alone on this device), or profile on cpu/wasm with --threads 1',
     });
-  const todo = await plans(a.onnx!, a, partitionRuleFor({ device: a.device, options: { graphOptimizationLevel: a.graphOpt ?? 'all' } }));
+  const rule = partitionRuleFor({ device: a.device, options: { graphOptimizationLevel: a.graphOpt ?? 'all' } });
+  const todo = await plans(a.onnx!, a, rule);
   const s = await measure(a, a.out, todo);
   logDeviceWarnings(s.device);
   let inFile: import('../../../lut/format.js').InFileCorrection | undefined;
-  if (a.fitInFile && runtime) {
-    const { measureInFile } = await import('../../onnx/in-file-profile.js');
-    const { updateLut } = await import('../../../lut/store.js');
-    const total = todo.length + new Set(todo.flatMap((p) => p.units.map((u) => u.key))).size;
-    const progress = createProgress(`profiling files and units with the ${runtime} profiler (in-file fit)`, total);
-    try {
-      inFile = (await measureInFile(todo, runtime, { onProgress: (d) => progress.update(d, '') })).correction;
-    } finally {
-      progress.stop();
+  let kept = false;
+  if (mode !== 'off' && runtime) {
+    const { measureBuiltInFit, measureInFile } = await import('../../onnx/in-file-profile.js');
+    const { readLut, updateLut } = await import('../../../lut/store.js');
+    const had = readLut(a.out).inFile;
+    // The built-in fit depends on the machine, not on the files: once per LUT (--force fits it again).
+    if (mode === 'built-in' && had?.builtIn && had.model === 'reuse' && !a.force) {
+      inFile = had;
+      kept = true;
+    } else {
+      const fitPlans = mode === 'built-in' ? undefined : todo;
+      const progress = createProgress(`in-file fit: profiling ${mode === 'built-in' ? 'the built-in calibration nets' : 'the files'} whole and their units alone with the ${runtime} profiler`, 1);
+      try {
+        const onProgress = (d: number, t: number) => {
+          progress.setTotal(t);
+          progress.update(d, '');
+        };
+        inFile = (fitPlans ? await measureInFile(fitPlans, runtime, { onProgress }) : await measureBuiltInFit(runtime, rule, { onProgress })).correction;
+      } finally {
+        progress.stop();
+      }
+      const fitted = inFile;
+      updateLut(a.out, (lut) => ({ ...lut, inFile: fitted }));
     }
-    const fitted = inFile;
-    updateLut(a.out, (lut) => ({ ...lut, inFile: fitted }));
   }
   const seconds = (Date.now() - started) / 1000;
-  emit(a, { lut: a.out, device: s.device, measured: s.measured, reused: s.reused, skipped: s.skipped, seconds, files: todo.map((p) => ({ file: p.graph.file, units: p.units.length, partition: p.partition.source })), ...(inFile ? { inFile } : {}) }, () =>
-    [
-      `LUT ${a.out}: ${s.measured} units measured, ${s.reused} already there, ${s.skipped.length} cannot be timed alone, in ${seconds.toFixed(1)} s`,
-      ...todo.map((p) => `  ${p.graph.file}: ${p.units.length} units (${p.partition.source})`),
-      ...s.skipped.map((k) => `  not timed: ${k.key}: ${k.reason}`),
-      ...(inFile
-        ? [`in-file fit on ${inFile.samples} unit samples: +${(inFile.perWeightedUnitMs * 1000).toFixed(2)} µs per unit with weights + ${(inFile.perWeightByteMs * 1e9).toFixed(2)} µs per MB of weights, for files with more than ${((inFile.warmBytes ?? 0) / 1e6).toFixed(1)} MB of weights (residual rms ${(inFile.rmsMs * 1000).toFixed(2)} µs); ${inFile.source}`]
-        : []),
-      '',
-    ].join('\n'),
+  emit(
+    a,
+    { lut: a.out, device: s.device, measured: s.measured, reused: s.reused, skipped: s.skipped, seconds, files: todo.map((p) => ({ file: p.graph.file, units: p.units.length, partition: p.partition.source })), inFileMode: mode, ...(inFile ? { inFile, inFileKept: kept } : {}) },
+    () =>
+      [
+        `LUT ${a.out}: ${s.measured} units measured, ${s.reused} already there, ${s.skipped.length} cannot be timed alone, in ${seconds.toFixed(1)} s`,
+        ...todo.map((p) => `  ${p.graph.file}: ${p.units.length} units (${p.partition.source})`),
+        ...s.skipped.map((k) => `  not timed: ${k.key}: ${k.reason}`),
+        inFile ? `in-file: ${kept ? 'the LUT\'s fit kept: ' : ''}${describeInFile(inFile)}` : `in-file: none (--in-file ${asked}${asked === 'auto' ? `: fitted by default on ${[...IN_FILE_BY_DEFAULT].join(', ')} with --threads 1 only` : ''}); nas predict --onnx sums the units as timed alone`,
+        '',
+      ].join('\n'),
   );
 }
 
@@ -120,9 +149,13 @@ function render(p: OnnxPrediction, top: number): string {
     (p.layout.note ? `note: ${p.layout.note}\n` : '') +
     (p.inFile
       ? p.inFile.warm
-        ? `in file: nothing added: its ${(p.inFile.fileWeightBytes / 1e6).toFixed(2)} MB of weights stay warm in cache between runs (the LUT's in-file fit)\n`
-        : `in file: ${ms(p.inFile.ms)} ms added for units' weights no longer warm in cache (the LUT's in-file fit on ${p.inFile.fittedOn.length} file(s))\n`
+        ? `in file: nothing added: its weights and activations stay in cache between runs (the LUT's in-file fit)\n`
+        : p.inFile.model === 'reuse'
+          ? `in file: ${ms(p.inFile.ms)} ms added for bytes the units read from beyond the cache inside the file and not alone (the LUT's in-file fit on ${p.inFile.builtIn ? 'the built-in calibration nets' : `${p.inFile.fittedOn.length} file(s)`})\n`
+          : `in file: ${ms(p.inFile.ms)} ms added for units' weights no longer warm in cache (the LUT's in-file fit on ${p.inFile.fittedOn.length} file(s))\n`
       : '') +
+    `correction: ${p.correction.applied.join('; ')}\n` +
+    (p.correction.note ? `note: ${p.correction.note}\n` : '') +
     `${(p.metrics.macs / 1e6).toFixed(1)}M MACs, ${(p.metrics.params / 1e6).toFixed(2)}M parameters${Object.keys(p.metrics.notCounted).length ? ` (not counted: ${Object.entries(p.metrics.notCounted).map(([op, n]) => `${op} ×${n}`).join(', ')})` : ''}\n`;
   const rows = p.units.slice(0, top).map((u) => [ms(u.ms), `${(100 * u.share).toFixed(1)}%`, u.ops.join('+'), u.nodes.join(',').slice(0, 48), u.key.split(':')[2]]);
   const more = p.units.length > top ? `… ${p.units.length - top} more units (--top N)\n` : '';
@@ -130,7 +163,7 @@ function render(p: OnnxPrediction, top: number): string {
 }
 
 /** nas predict --onnx FILE --lut L [--profile-missing --device D] [--top N] */
-export async function predictOnnxFiles(a: OnnxArgs & { lut: string; profileMissing: boolean; top: number }): Promise<void> {
+export async function predictOnnxFiles(a: Omit<OnnxArgs, 'inFile'> & { lut: string; profileMissing: boolean; top: number; inFile?: boolean }): Promise<void> {
   const { readLut } = await import('../../../lut/store.js');
   const { partitionRuleFor } = await import('../../onnx/plan.js');
   const { predictOnnx, MissingUnitsError } = await import('../../onnx/predict.js');
@@ -143,7 +176,7 @@ export async function predictOnnxFiles(a: OnnxArgs & { lut: string; profileMissi
   }
   let lut = readLut(a.lut);
   const todo = await plans(a.onnx!, a, partitionRuleFor(lut.device));
-  const predictAll = () => todo.map((p) => predictOnnx(lut, p));
+  const predictAll = () => todo.map((p) => predictOnnx(lut, p, { inFile: a.inFile !== false }));
   let predictions: OnnxPrediction[];
   try {
     predictions = predictAll();

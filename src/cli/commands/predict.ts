@@ -21,6 +21,7 @@ interface PredictArgs extends DeviceArgs, ProtocolArgs {
   onnx?: string[];
   inputShape?: string[];
   top: number;
+  inFile: boolean;
   ownLayout: OwnLayoutMode;
 }
 
@@ -39,6 +40,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
   builder: (y) =>
     onnxOptions(protocolOptions(deviceOptions(archSourceOptions(y))))
       .option('top', { type: 'number', default: 20, describe: '--onnx: how many of the slowest units to list' })
+      .option('in-file', { type: 'boolean', default: true, describe: "--onnx: add the LUT's in-file fit when it has one (--no-in-file: the units as timed alone)" })
       .option('lut', { type: 'string', demandOption: true, describe: 'LUT file' })
       .option('profile-missing', { type: 'boolean', default: false, describe: 'measure missing LUT entries now (on --device, which must match the LUT) and add them' })
       .option('own-layout', {
