@@ -49,7 +49,7 @@ import { profile, type ProfileNet } from '../src/profile/profiler.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { DEVICE_REGISTRY, resolveDevice } from '../devices/registry.js';
-import { chooseReference } from '../devices/reference-choice.js';
+import { chooseReference, defaultEstimator } from '../devices/reference-choice.js';
 import { timeModelsInRounds, type LazyModel } from '../devices/measurables.js';
 import { roundTimer } from '../devices/round-timer.js';
 import type { RoundDetail, RoundedResult } from '../devices/rounds.js';
@@ -147,7 +147,8 @@ for (const protocolName of protocolNames) {
     ...PROTOCOLS[protocolName],
     ...(args.anchor || args.anchorGate !== undefined ? { anchor: true } : {}),
     ...(args.anchorGate !== undefined ? { anchorGate: args.anchorGate } : {}),
-    ...(reference !== undefined ? { reference } : {}),
+    // With a reference, the estimator over the scaled rounds is the median, as nas profile's default (devices/reference-choice.ts).
+    ...(reference !== undefined ? { reference, ...(PROTOCOLS[protocolName].rounds ? { estimator: defaultEstimator(reference) } : {}) } : {}),
   };
   const otherTag = args.otherCount > 0 ? `-${args.otherSpace}${otherResolution}` : '';
   const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}${args.anchorGate !== undefined ? `-gate${args.anchorGate}` : args.anchor ? '-anchor' : ''}${reference !== undefined ? `-ref-${reference}` : ''}${args.interleave ? '' : '-apart'}`;

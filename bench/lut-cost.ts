@@ -20,7 +20,7 @@ import { createSpace } from '../src/spaces/registry.js';
 import { readLut } from '../lut/store.js';
 import { DEVICES, resolveDevice, type DeviceName } from '../devices/registry.js';
 import { DEFAULT_PROTOCOL, LEGACY_PROTOCOL, type DeviceOptions, type TimingProtocol } from '../devices/types.js';
-import { REFERENCE_NAMES } from '../devices/reference-choice.js';
+import { defaultEstimator, REFERENCE_NAMES } from '../devices/reference-choice.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('devices', { type: 'string', default: 'ort-cpu,wasm,webgpu-native,browser-wasm,webgpu,tfjs-cpu,tfjs-wasm,tfjs-webgl' })
@@ -41,7 +41,7 @@ mkdirSync(args.outDir, { recursive: true });
 const PROTOCOLS: Record<string, TimingProtocol> = {
   legacy: LEGACY_PROTOCOL,
   rounds: DEFAULT_PROTOCOL,
-  ...Object.fromEntries(REFERENCE_NAMES.map((r) => [`ref-${r}`, { ...DEFAULT_PROTOCOL, reference: r }])),
+  ...Object.fromEntries(REFERENCE_NAMES.map((r) => [`ref-${r}`, { ...DEFAULT_PROTOCOL, reference: r, estimator: defaultEstimator(r) }])),
 };
 const protocolNames = args.protocols.split(',');
 for (const p of protocolNames) if (!Object.hasOwn(PROTOCOLS, p)) throw new Error(`unknown protocol '${p}' (known: ${Object.keys(PROTOCOLS).join(', ')})`);

@@ -11,7 +11,7 @@ import type { SearchSpace } from '../../core/space.js';
 import type { AccuracyEvaluator } from '../../search/types.js';
 import type { ProxyEvaluatorOptions } from '../../evaluators/proxy/index.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type Estimator } from '../../../devices/types.js';
-import { chooseReference, REFERENCE_NAMES } from '../../../devices/reference-choice.js';
+import { chooseReference, defaultEstimator, REFERENCE_NAMES } from '../../../devices/reference-choice.js';
 import { parseCpuList } from '../../../devices/affinity.js';
 import { checkCpuSpec } from '../../../devices/pin.js';
 import { SAMPLERS } from '../../train/supernet/sampler.js';
@@ -37,7 +37,7 @@ export function protocolOptions<T>(y: Argv<T>) {
     .option('max-time-ms', { type: 'number', default: DEFAULT_PROTOCOL.maxTimeMs, describe: 'time limit per model (ms)' })
     .option('target-ci', { type: 'number', default: DEFAULT_PROTOCOL.targetCI, describe: "stop when the median's 95% CI half-width is within this fraction" })
     .option('rounds', { type: 'number', default: DEFAULT_PROTOCOL.rounds ?? 1, describe: 'rounds per model, spread over the run in shuffled passes (the limits above are for all rounds together)' })
-    .option('estimator', { type: 'string', choices: ESTIMATORS, default: DEFAULT_PROTOCOL.estimator ?? 'median', describe: 'how round figures combine (see docs/benchmarks.md)' })
+    .option('estimator', { type: 'string', choices: ESTIMATORS, describe: `how round figures combine (see docs/benchmarks.md); default ${DEFAULT_PROTOCOL.estimator}, or median over rounds scaled by a timing reference (--reference)` })
     .option('max-spread', { type: 'number', default: DEFAULT_PROTOCOL.maxSpread, describe: 'measure a model again while its round medians spread more than this fraction' })
     .option('extra-rounds', { type: 'number', default: DEFAULT_PROTOCOL.extraRounds ?? 0, describe: 'at most this many extra rounds for a model whose rounds disagree' })
     .option('reference', {
@@ -157,7 +157,7 @@ export function toProtocol(a: ProtocolArgs): TimingProtocol {
   return {
     ...p,
     rounds,
-    estimator: (a.estimator ?? 'median') as Estimator,
+    estimator: (a.estimator ?? defaultEstimator(reference)) as Estimator,
     ...(a.maxSpread !== undefined ? { maxSpread: a.maxSpread } : {}),
     ...(extra > 0 && a.maxSpread !== undefined ? { extraRounds: extra } : {}),
   };
