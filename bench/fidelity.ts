@@ -29,6 +29,11 @@
  * legacy is the one-round protocol of before, rounds the default (devices/rounds.ts). The load average
  * is printed at the start and end of each.
  *
+ * --reference (default auto: the device's, mbv2net64 on ort-cpu; off, or a name) times a reference model
+ * interleaved in every round and scales the rounds to the LUT's R (devices/reference.ts); the report then also
+ * replays the estimators on the same rounds: as timed (`min`, median), scaled by the reference, and with
+ * --anchor scaled by the anchor after each round, for the plain LUT sum and the second measurement alike.
+ *
  * The calibration nets and the first measurement of the test nets are timed in the same shuffled passes
  * as the LUT's entries (profile()'s `nets`, devices/measurables.ts), so a net and the entries its
  * prediction sums meet the same machine state; the second measurement comes later, in passes of its own
