@@ -29,6 +29,11 @@
  * legacy is the one-round protocol of before, rounds the default (devices/rounds.ts). The load average
  * is printed at the start and end of each.
  *
+ * --reference (default auto: the device's, mbv2net64 on ort-cpu; off, or a name) times a reference model
+ * interleaved in every round and scales the rounds to the LUT's R (devices/reference.ts); the report then also
+ * replays the estimators on the same rounds: as timed (`min`, median), scaled by the reference, and with
+ * --anchor scaled by the anchor after each round, for the plain LUT sum and the second measurement alike.
+ *
  * The calibration nets and the first measurement of the test nets are timed in the same shuffled passes
  * as the LUT's entries (profile()'s `nets`, devices/measurables.ts), so a net and the entries its
  * prediction sums meet the same machine state; the second measurement comes later, in passes of its own
@@ -48,7 +53,8 @@ import { predict } from '../src/predict/predictor.js';
 import { profile, type ProfileNet } from '../src/profile/profiler.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
-import { resolveDevice } from '../devices/registry.js';
+import { DEVICE_REGISTRY, resolveDevice } from '../devices/registry.js';
+import { chooseReference, defaultEstimator } from '../devices/reference-choice.js';
 import { timeModelsInRounds, type LazyModel } from '../devices/measurables.js';
 import { roundTimer } from '../devices/round-timer.js';
 import type { RoundDetail, RoundedResult } from '../devices/rounds.js';
@@ -83,6 +89,7 @@ const args = await yargs(process.argv.slice(2))
   .option('anchor', { type: 'boolean', default: false, describe: 'time the fixed conv unit of devices/anchor.ts after every round (protocol.anchor): each round then records what the runtime\'s kernels got from the machine (bench/fidelity-rounds.ts)' })
   .option('anchor-gate', { type: 'number', describe: 'with the anchor: set aside and retake rounds whose anchor ran more than this many times slower than the fastest (protocol.anchorGate, e.g. 1.15)' })
   .option('whole-space', { type: 'boolean', default: true, describe: 'with random mbv2 nets (--count or --calibrate), profile every instance of the mbv2 space as `nas profile --space mbv2` would (--no-whole-space: only the instances the nets hold, a shorter run)' })
+  .option('reference', { type: 'string', default: 'auto', describe: 'timing reference interleaved in every round (protocol.reference, devices/reference.ts): a name, off, or auto (the device\'s default, as nas profile); the report replays the estimators without it on the same rounds' })
   .option('interleave', { type: 'boolean', default: true, describe: 'time the calibration and test nets in the same shuffled passes as the LUT entries (--no-interleave: in passes of their own after them, as before)' })
   .option('kernels', { type: 'number', default: 0, describe: 'ort-cpu and wasm: also profile the first N --other-space nets (else test nets) and their units kernel by kernel (bench/fidelity-kernels.ts)' })
   .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
@@ -140,15 +147,18 @@ for (const arch of [...tests.map((t) => t.arch), ...calNets, ...variantNets]) fo
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const device = await resolveDevice(args.device, options);
+const reference = chooseReference(args.reference, DEVICE_REGISTRY.find(args.device));
 const workerDevice = { name: args.device, options };
 for (const protocolName of protocolNames) {
   const protocol: TimingProtocol = {
     ...PROTOCOLS[protocolName],
     ...(args.anchor || args.anchorGate !== undefined ? { anchor: true } : {}),
     ...(args.anchorGate !== undefined ? { anchorGate: args.anchorGate } : {}),
+    // With a reference, the estimator over the scaled rounds is the median, as nas profile's default (devices/reference-choice.ts).
+    ...(reference !== undefined ? { reference, ...(PROTOCOLS[protocolName].rounds ? { estimator: defaultEstimator(reference) } : {}) } : {}),
   };
   const otherTag = args.otherCount > 0 ? `-${args.otherSpace}${otherResolution}` : '';
-  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}${args.anchorGate !== undefined ? `-gate${args.anchorGate}` : args.anchor ? '-anchor' : ''}${args.interleave ? '' : '-apart'}`;
+  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}${args.anchorGate !== undefined ? `-gate${args.anchorGate}` : args.anchor ? '-anchor' : ''}${reference !== undefined ? `-ref-${reference}` : ''}${args.interleave ? '' : '-apart'}`;
   const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);
   const loadStart = loadavg();
   const t0 = Date.now();
@@ -170,13 +180,15 @@ for (const protocolName of protocolNames) {
     ...(args.interleave ? { nets } : {}),
   });
   const profileSeconds = (Date.now() - t0) / 1000;
-  const timer = roundTimer(device, protocol, workerDevice);
+  // Later measurements scale to the LUT's R (protocol.referenceMs), as nas verify and the calibration do.
+  const measuring: TimingProtocol = prof.referenceMs !== undefined ? { ...protocol, referenceMs: prof.referenceMs } : protocol;
+  const timer = roundTimer(device, measuring, workerDevice);
   const t2 = Date.now();
   // --no-interleave: the nets in passes of their own after the entries (calibration nets, then test nets), as before.
   const byId = args.interleave ? prof.nets : new Map<string, RoundedResult>();
   if (!args.interleave)
     for (const [g, group] of [nets.slice(0, calArchs.length), nets.slice(calArchs.length)].entries()) {
-      const r = await timeModelsInRounds(device, group.map((n) => ({ id: n.id, build: n.build })), protocol, { seed: g + 1, timer });
+      const r = await timeModelsInRounds(device, group.map((n) => ({ id: n.id, build: n.build })), measuring, { seed: g + 1, timer });
       group.forEach((n, i) => byId.set(n.id, r[i]));
     }
   const netSeconds = (Date.now() - t2) / 1000;
@@ -212,34 +224,66 @@ for (const protocolName of protocolNames) {
   const models: LazyModel[] = tests.map((t, i) => ({ id: `${i}:${t.arch.name}`, build: () => networkModel(t.arch) }));
   const first = models.map((m) => measuredNet(m.id));
   const t1 = Date.now();
-  const again = args.remeasure ? await timeModelsInRounds(device, models, protocol, { seed: 3, timer }) : undefined;
+  const again = args.remeasure ? await timeModelsInRounds(device, models, measuring, { seed: 3, timer }) : undefined;
   const measureSeconds = (Date.now() - t1) / 1000;
   await timer.stop();
   const loadEnd = loadavg();
 
-  // With the anchor: every round scaled to the run's fastest anchor (its median × fastest / its anchor), and
-  // each entry's and net's figure the median of its scaled rounds (those without time slices lost to others) (bench/fidelity-rounds.ts, the estimator
-  // replay): the LUT's entries and both measurements of the nets, all brought to one machine state.
+  // The estimators replayed on the same rounds (bench/fidelity-rounds.ts has more): each round as timed
+  // (its median over the reference's scale, when one ran), combined by the lowest round ('min', the protocol's
+  // estimator before the reference) or the median of the rounds; with the reference, scaled to the LUT's R
+  // by the reference in the same round; with the anchor, scaled to the run's fastest anchor after the round.
+  // Every entry of the plain LUT and both measurements of every net are replayed alike.
   const anchorsOf = (ds: readonly RoundDetail[]) => ds.flatMap((d) => (d.noise?.anchorMs === undefined ? [] : [d.noise.anchorMs]));
   const allDetails = [...entryRounds.values(), ...first.map((r) => r.details), ...(again ?? []).map((r) => r.details)];
   const fastestAnchor = Math.min(...allDetails.flatMap(anchorsOf));
-  // Rounds in which the measuring thread waited for a CPU (another process's time slices) are left out
-  // where the model has others: the anchor, timed after the round, does not see them.
-  const scaled = (all: readonly RoundDetail[] | undefined) => {
-    if (!all?.length || !Number.isFinite(fastestAnchor) || anchorsOf(all).length !== all.length) return undefined;
-    const unshared = all.filter((d) => (d.noise?.waitPct ?? 0) < 5);
-    const ds = unshared.length ? unshared : all;
-    const xs = ds.map((d) => (d.median * fastestAnchor) / d.noise!.anchorMs!).sort((a, b) => a - b);
-    return xs.length % 2 ? xs[xs.length >> 1] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+  const R = lut.protocol.referenceMs;
+  const asTimed = (d: RoundDetail) => d.median / (d.scale ?? 1);
+  type Replay = { label: string; value(d: RoundDetail): number | undefined; combine: 'min' | 'median' };
+  const replays: Replay[] = [
+    { label: 'lowest round as timed (`min`)', value: asTimed, combine: 'min' },
+    { label: 'median of the rounds as timed', value: asTimed, combine: 'median' },
+    ...(R !== undefined
+      ? (['min', 'median'] as const).map((combine) => ({
+          label: `${combine === 'min' ? 'lowest' : 'median'} of the rounds scaled by the interleaved reference`,
+          value: (d: RoundDetail) => (d.noise?.referenceMs ? (asTimed(d) * R) / d.noise.referenceMs : undefined),
+          combine,
+        }))
+      : []),
+    ...(Number.isFinite(fastestAnchor)
+      ? [{ label: 'median of the rounds scaled by the anchor after them', value: (d: RoundDetail) => (d.noise?.anchorMs ? (asTimed(d) * fastestAnchor) / d.noise.anchorMs : undefined), combine: 'median' as const }]
+      : []),
+  ];
+  // Rounds the anchor gate set aside stay out of a replay too; a model lacking a value in any round has none.
+  const replayed = (all: readonly RoundDetail[] | undefined, how: Replay) => {
+    const ds = (all ?? []).filter((d) => !d.setAside);
+    const xs = ds.map(how.value);
+    if (!xs.length || xs.some((x) => x === undefined)) return undefined;
+    const v = (xs as number[]).sort((a, b) => a - b);
+    if (how.combine === 'min') return v[0];
+    return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   };
-  const scaledEntries = Object.fromEntries(
-    Object.entries(plainLut.entries).map(([key, e]) => {
-      const m = scaled(entryRounds.get(key));
-      return [key, m === undefined || !('stats' in e) ? e : { ...e, stats: { ...e.stats, median: m }, net: netOf(m, lut.overhead.median) }];
-    }),
-  );
-  const hasScaled = Number.isFinite(fastestAnchor) && entryRounds.size > 0;
-  const scaledLut = { ...plainLut, entries: scaledEntries } as typeof plainLut;
+  const replayLut = (how: Replay) =>
+    ({
+      ...plainLut,
+      entries: Object.fromEntries(
+        Object.entries(plainLut.entries).map(([key, e]) => {
+          const m = replayed(entryRounds.get(key), how);
+          return [key, m === undefined || !('stats' in e) ? e : { ...e, stats: { ...e.stats, median: m }, net: netOf(m, lut.overhead.median) }];
+        }),
+      ),
+    }) as typeof plainLut;
+  const replayRows = (ps: { arch: Architecture; first: RoundedResult; again?: RoundedResult }[]) =>
+    replays.map((how) => {
+      const l = replayLut(how);
+      const measured = ps.map((p) => replayed(p.first.details, how));
+      const remeasured = ps.map((p) => replayed(p.again?.details, how));
+      if (measured.some((x) => x === undefined)) return `| ${how.label} | – | | |`;
+      const sum = agreement(ps.map((p) => predict(l, p.arch).ms), measured as number[]);
+      const signed = ps.reduce((acc, p, i) => acc + errorPct(predict(l, p.arch).ms, measured[i]!), 0) / ps.length;
+      const self = remeasured.every((x) => x !== undefined) ? agreement(remeasured as number[], measured as number[]) : undefined;
+      return `| ${how.label} | ${sum.within10.toFixed(1)}% | ${signed.toFixed(1)}% | ${sum.kendallTau.toFixed(3)} | ${self ? `${self.within10.toFixed(1)}% | ${self.within5.toFixed(1)}% | ${self.meanAbsErrorPct.toFixed(2)}%` : '– | – | –'} |`;
+    });
 
   const points = tests.map((t, i) => {
     const predicted = predict(lut, t.arch).ms;
@@ -259,8 +303,6 @@ for (const protocolName of protocolNames) {
       measured,
       remeasured: again?.[i].stats.median,
       spread: first[i].spread,
-      // With --anchor: the plain sum over entries scaled by the anchor, and both measurements scaled alike.
-      ...(hasScaled ? { scaledPlain: predict(scaledLut, t.arch).ms, scaledMeasured: scaled(first[i].details), scaledRemeasured: scaled(again?.[i].details) } : {}),
       // Every round of both measurements with the machine's state over it (CPU, probe, load, wait, time).
       rounds: first[i].details,
       remeasuredRounds: again?.[i].details,
@@ -292,11 +334,6 @@ for (const protocolName of protocolNames) {
         out.push(`| ${label}, plain sum less units' own reorders (${what}) | ${fmt(agreement(ps.map(of), ps.map((p) => p.measured)))} | ${b.toFixed(1)}% |`);
       }
     if (again) out.push(`| ${label}, second measurement vs first | ${fmt(agreement(ps.map((p) => p.remeasured!), ps.map((p) => p.measured)))} | |`);
-    if (hasScaled && ps.every((p) => p.scaledMeasured !== undefined)) {
-      out.push(`| ${label}, plain sum, entries and nets scaled by the anchor | ${fmt(agreement(ps.map((p) => p.scaledPlain!), ps.map((p) => p.scaledMeasured!)))} | |`);
-      if (again && ps.every((p) => p.scaledRemeasured !== undefined))
-        out.push(`| ${label}, second measurement vs first, scaled by the anchor | ${fmt(agreement(ps.map((p) => p.scaledRemeasured!), ps.map((p) => p.scaledMeasured!)))} | |`);
-    }
     return out;
   };
   const sets = [...new Set(points.map((p) => p.set))];
@@ -316,6 +353,12 @@ for (const protocolName of protocolNames) {
     '|---|---|---|---|---|---|---|---|---|',
     ...sets.flatMap((set) => rows(set, points.filter((p) => p.set === set))),
     ...rows('all', points),
+    '',
+    `Estimators replayed on the same rounds, all ${points.length} test nets (the plain LUT sum with every entry replayed alike; the live figures are the table's above)${R !== undefined ? `; reference ${protocol.reference}, R ${R.toFixed(4)} ms${prof.referenceAdopted ? ` (provisional ${prof.referenceAdopted.provisionalMs.toFixed(4)} ms, rescaled by ${prof.referenceAdopted.factor.toFixed(3)})` : ''}` : ''}:`,
+    '',
+    '| estimator | plain sum within ±10% | mean signed err | τ | second vs first within ±10% | within ±5% | mean abs Δ |',
+    '|---|---|---|---|---|---|---|',
+    ...replayRows(tests.map((t, i) => ({ arch: t.arch, first: first[i], again: again?.[i] }))),
     '',
     ...[calibration, ...(variantNets.length ? [plainFit] : [])].filter((c): c is Calibration => c !== undefined).map(
       (c) =>

@@ -20,13 +20,14 @@ import { createSpace } from '../src/spaces/registry.js';
 import { readLut } from '../lut/store.js';
 import { DEVICES, resolveDevice, type DeviceName } from '../devices/registry.js';
 import { DEFAULT_PROTOCOL, LEGACY_PROTOCOL, type DeviceOptions, type TimingProtocol } from '../devices/types.js';
+import { defaultEstimator, REFERENCE_NAMES } from '../devices/reference-choice.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('devices', { type: 'string', default: 'ort-cpu,wasm,webgpu-native,browser-wasm,webgpu,tfjs-cpu,tfjs-wasm,tfjs-webgl' })
   .option('space', { type: 'string', default: 'mbv2' })
   .option('resolution', { type: 'number', default: 128 })
   .option('out-dir', { type: 'string', default: 'out/bench/lut-cost' })
-  // legacy: the one-round protocol of before; rounds: the default. Both in one run compare under the same load.
+  // legacy: the one-round protocol of before; rounds: the default without a reference; ref-<name>: with one. Several in one run compare under the same load.
   .option('protocols', { type: 'string', default: 'rounds' })
   .strict()
   .parse();
@@ -36,9 +37,14 @@ const space = createSpace(args.space, { resolution: args.resolution });
 const instances = space.allInstances();
 mkdirSync(args.outDir, { recursive: true });
 
-const PROTOCOLS: Record<string, TimingProtocol> = { legacy: LEGACY_PROTOCOL, rounds: DEFAULT_PROTOCOL };
+// ref-<name>: the default protocol with a timing reference interleaved in every round (devices/reference.ts).
+const PROTOCOLS: Record<string, TimingProtocol> = {
+  legacy: LEGACY_PROTOCOL,
+  rounds: DEFAULT_PROTOCOL,
+  ...Object.fromEntries(REFERENCE_NAMES.map((r) => [`ref-${r}`, { ...DEFAULT_PROTOCOL, reference: r, estimator: defaultEstimator(r) }])),
+};
 const protocolNames = args.protocols.split(',');
-for (const p of protocolNames) if (!Object.hasOwn(PROTOCOLS, p)) throw new Error(`unknown protocol '${p}' (known: legacy, rounds)`);
+for (const p of protocolNames) if (!Object.hasOwn(PROTOCOLS, p)) throw new Error(`unknown protocol '${p}' (known: ${Object.keys(PROTOCOLS).join(', ')})`);
 console.log(`${args.space}@${args.resolution}: ${instances.length} op instances; load average ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 for (const p of protocolNames) console.log(`protocol ${p}: ${JSON.stringify(PROTOCOLS[p])}`);
 console.log('\n| device | protocol | adapter / backend | entries | unsupported | wall s | s per entry | converged | cold/warm (median over entries) | Σ medians ms | median round spread |');

@@ -30,15 +30,33 @@ const MIN_BATCH = 10;
 /** Share of the time budget the warm-up may use when the model is slow. */
 const WARMUP_TIME_SHARE = 0.25;
 
+/** What runs beside the measured model (a timing reference: devices/reference.ts). */
+export interface MeasureHooks {
+  /**
+   * Runs before every batch of the model after its cold run (warm-up included) and once after the last:
+   * a timing reference interleaved with it. Its time is not counted in the model's per-run estimate or
+   * its maxTimeMs budget.
+   */
+  between?(): Promise<void>;
+}
+
 /**
  * Cold run, warm-up, then growing batches (minRepeats first, then doubling the sample count) until
  * at least minRepeats samples were taken and the median's CI is within targetCI, or maxRepeats or
  * maxTimeMs is reached. Batches are sized from the observed per-run time so that a slow model does
  * not overshoot maxTimeMs by a whole batch. At least one sample is always taken.
  */
-export async function measure(source: SampleSource, protocol: TimingProtocol): Promise<Measurement> {
+export async function measure(source: SampleSource, protocol: TimingProtocol, hooks: MeasureHooks = {}): Promise<Measurement> {
   checkProtocol(protocol);
   const start = performance.now();
+  // Time spent in hooks.between, left out of the model's budget.
+  let besideMs = 0;
+  const between = async () => {
+    if (!hooks.between) return;
+    const t = performance.now();
+    await hooks.between();
+    besideMs += performance.now() - t;
+  };
   const coldMs = await source.cold();
   let perRunMs = Math.max(coldMs, 1e-6);
 
@@ -46,6 +64,7 @@ export async function measure(source: SampleSource, protocol: TimingProtocol): P
   // over-estimates a warm one, so this never cuts warm-up short for fast models).
   const warmupRuns = Math.min(protocol.warmup - 1, Math.floor((protocol.maxTimeMs * WARMUP_TIME_SHARE) / perRunMs));
   if (warmupRuns > 0) {
+    await between();
     const t0 = performance.now();
     await source.samples(warmupRuns);
     perRunMs = Math.max((performance.now() - t0) / warmupRuns, 1e-6);
@@ -54,11 +73,12 @@ export async function measure(source: SampleSource, protocol: TimingProtocol): P
   const samples: number[] = [];
   let stats: LatencyStats | undefined;
   for (;;) {
-    const remainingMs = protocol.maxTimeMs - (performance.now() - start);
+    const remainingMs = protocol.maxTimeMs - (performance.now() - start - besideMs);
     if (samples.length > 0 && remainingMs <= 0) break;
     const wanted = samples.length === 0 ? Math.max(1, protocol.minRepeats) : Math.max(MIN_BATCH, samples.length);
     const affordable = Math.max(1, Math.floor(remainingMs / perRunMs));
     const count = Math.min(wanted, affordable, protocol.maxRepeats - samples.length);
+    await between();
     const t0 = performance.now();
     const batch = await source.samples(count);
     perRunMs = Math.max((performance.now() - t0) / count, 1e-6);
@@ -68,6 +88,7 @@ export async function measure(source: SampleSource, protocol: TimingProtocol): P
     if (samples.length >= protocol.maxRepeats) break;
     if (samples.length >= protocol.minRepeats && stats.converged) break;
   }
+  await between();
   // Fewer runs than the protocol's minimum (a slow model that used up maxTimeMs) never count as converged.
   const final = samples.length < protocol.minRepeats ? { ...stats!, converged: false } : stats!;
   return { stats: final, coldMs, samples };

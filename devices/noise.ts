@@ -48,6 +48,11 @@ export interface NoiseReading {
   othersPct?: number;
   /** The fastest run of the fixed conv unit of devices/anchor.ts right after the round, ms (protocol.anchor only). */
   anchorMs?: number;
+  /**
+   * With protocol.reference: the reference's median over the batches interleaved with the round
+   * (devices/reference.ts), ms; its figures were scaled by protocol.referenceMs over this. The slowest over an entry's rounds.
+   */
+  referenceMs?: number;
 }
 
 /** The calling thread's scheduler counters (Linux /proc/thread-self); undefined where unreadable. */
@@ -213,6 +218,8 @@ export function worstOf(readings: readonly NoiseReading[]): NoiseReading | undef
   if (others.length) out.othersPct = Math.max(...others);
   const anchor = readings.flatMap((r) => (r.anchorMs === undefined ? [] : [r.anchorMs]));
   if (anchor.length) out.anchorMs = Math.max(...anchor);
+  const reference = readings.flatMap((r) => (r.referenceMs === undefined ? [] : [r.referenceMs]));
+  if (reference.length) out.referenceMs = Math.max(...reference);
   return out;
 }
 

@@ -6,7 +6,8 @@
  * outputs stay inside the session, as a network's intermediates do.
  */
 import { UserError } from '../src/core/errors.js';
-import { measure, timedLoop } from './harness.js';
+import { measure, timedLoop, type MeasureHooks } from './harness.js';
+import { REFERENCE_BATCH, type ReferencedResult } from './reference.js';
 import { randomFeeds, type Float32TensorCtor } from './ort-wasm/feeds.js';
 import { timedBytes, type OutputMode } from './ort-outputs.js';
 import type { DeviceInfo, ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
@@ -22,6 +23,12 @@ export interface OrtFlavour<S extends SessionLike, T> {
   Tensor: Float32TensorCtor<T>;
 }
 
+/** A model kept in one session with its inputs (a timing reference: devices/reference.ts). */
+interface KeptSession<S> {
+  session: S;
+  feeds: Record<string, unknown>;
+}
+
 export async function timeInOrtSession<S extends SessionLike, T>(
   device: string,
   ort: OrtFlavour<S, T>,
@@ -29,6 +36,7 @@ export async function timeInOrtSession<S extends SessionLike, T>(
   model: ModelUnderTest,
   protocol: TimingProtocol,
   outputs: OutputMode,
+  hooks?: MeasureHooks,
 ): Promise<TimingResult> {
   const bytes = await timedBytes(model.onnx, outputs);
   const t0 = performance.now();
@@ -47,6 +55,7 @@ export async function timeInOrtSession<S extends SessionLike, T>(
     const { stats, coldMs } = await measure(
       timedLoop(() => session.run(feeds)),
       protocol,
+      hooks,
     );
     return { stats, coldMs, setupMs };
   } catch (e) {
@@ -66,6 +75,8 @@ export async function timeInOrtSession<S extends SessionLike, T>(
 export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown>, O> {
   protected ort?: R;
   protected info?: DeviceInfo;
+  /** Timing references, each in one session kept until dispose() (devices/reference.ts), by model key. */
+  private references = new Map<string, Promise<KeptSession<SessionLike>>>();
 
   constructor(
     readonly name: string,
@@ -83,12 +94,48 @@ export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown
     return timeInOrtSession(this.name, ort, this.sessionOptions(), model, protocol, this.outputMode());
   }
 
+  /**
+   * `model` in a fresh session, as time() does, with `reference` (kept in one session for the device's
+   * life) run REFERENCE_BATCH times before every batch of the model and once more after its last; the
+   * reference's median over those runs comes back beside the model's figures.
+   */
+  async timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest): Promise<ReferencedResult> {
+    const ort = this.ort;
+    if (!ort) throw new Error(`${this.name}: timeWithReference() called before init()`);
+    let kept = this.references.get(reference.key);
+    if (!kept) {
+      kept = (async () => {
+        const session = await ort.InferenceSession.create(await timedBytes(reference.onnx, this.outputMode()), this.sessionOptions() as never);
+        const feeds = randomFeeds(ort.Tensor, reference) as Record<string, unknown>;
+        for (let i = 0; i < 10; i++) await session.run(feeds);
+        return { session, feeds };
+      })();
+      this.references.set(reference.key, kept);
+    }
+    const ref = await kept;
+    const samples: number[] = [];
+    const between = async () => {
+      for (let i = 0; i < REFERENCE_BATCH; i++) {
+        const t0 = performance.now();
+        await ref.session.run(ref.feeds);
+        samples.push(performance.now() - t0);
+      }
+    };
+    const r = await timeInOrtSession(this.name, ort, this.sessionOptions(), model, protocol, this.outputMode(), { between });
+    samples.sort((a, b) => a - b);
+    const mid = samples.length >> 1;
+    return { ...r, referenceMs: samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2 };
+  }
+
   supports(): true {
     // Every catalog op exports to standard ONNX operators, all of which the CPU, wasm and CUDA EPs implement.
     return true;
   }
 
   async dispose(): Promise<void> {
+    const kept = [...this.references.values()];
+    this.references.clear();
+    for (const k of kept) await (await k).session.release();
     this.ort = undefined;
     this.info = undefined;
   }

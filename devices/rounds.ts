@@ -14,6 +14,7 @@ import { anchorMs, fastestAnchor, noteAnchor } from './anchor.js';
 import { Rng } from '../src/core/rng.js';
 import { NoiseProbe, worstOf, type NoiseReading } from './noise.js';
 import { ensurePinned } from './pin.js';
+import { referenceDevice, referenceFactor, referenceModel, scaleStats } from './reference.js';
 import type { Device, Estimator, LatencyStats, ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
 
 /** One round of one model. */
@@ -25,6 +26,11 @@ export interface RoundRecord {
   noise?: NoiseReading;
   /** When the round ended (ms since the epoch); absent in rounds kept by older runs. */
   endedAt?: number;
+  /**
+   * With protocol.reference: the factor R / (the reference's median in this round) that `stats` were
+   * multiplied by (devices/reference.ts); the round as timed is stats / scale. Absent without a reference.
+   */
+  scale?: number;
 }
 
 /** What a round is remembered by beside its figure: for benches and reports that ask why rounds differ. */
@@ -37,6 +43,8 @@ export interface RoundDetail {
   noise?: NoiseReading;
   /** The anchor gate left this round out of the figure. */
   setAside?: boolean;
+  /** With a reference: the factor the round's figures were multiplied by (median / scale is the round as timed). */
+  scale?: number;
 }
 
 /** A model's rounds combined. */
@@ -175,6 +183,7 @@ export function combineRounds(taken: readonly RoundRecord[], protocol: TimingPro
       ...(r.endedAt !== undefined ? { endedAt: r.endedAt } : {}),
       ...(r.noise ? { noise: r.noise } : {}),
       ...(disturbed(r, protocol) ? { setAside: true } : {}),
+      ...(r.scale !== undefined ? { scale: r.scale } : {}),
     })),
   };
 }
@@ -184,13 +193,25 @@ export async function timeRound(device: Device, model: ModelUnderTest, protocol:
   // Once per process and protocol (a round worker inherits its parent's pin, so `auto` keeps its CPU).
   ensurePinned(protocol.cpu);
   const probe = new NoiseProbe();
-  const r = await device.time(model, roundProtocol(protocol));
+  let r: TimingResult;
+  let referenceMs: number | undefined;
+  if (protocol.reference !== undefined) {
+    // The reference interleaved with the model in this round, in its own kept session (devices/reference.ts).
+    if (!(protocol.referenceMs! > 0)) throw new Error(`protocol.reference '${protocol.reference}' without its scale (referenceMs): measure it first (measureReferenceScale) or take it from the LUT`);
+    const timed = await referenceDevice(device).timeWithReference(model, roundProtocol(protocol), referenceModel(protocol.reference));
+    referenceMs = timed.referenceMs;
+    r = timed;
+  } else r = await device.time(model, roundProtocol(protocol));
   // The CPU's speed right after the round (a few ms): which CPU it ran on and how fast that one was then.
   const noise = probe.read(true);
   const endedAt = Date.now();
   // And, asked for, what the runtime's own kernels got from the machine then (devices/anchor.ts).
   if (protocol.anchor || protocol.anchorGate !== undefined) noise.anchorMs = Math.round((await anchorMs(device)) * 1e4) / 1e4;
-  return { stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, noise, endedAt };
+  if (referenceMs === undefined) return { stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, noise, endedAt };
+  // Unrounded: the LUT's R is taken from these at the end of its run, and must be the unit the rounds were scaled by.
+  noise.referenceMs = referenceMs;
+  const scale = referenceFactor(protocol.referenceMs!, referenceMs);
+  return { stats: scaleStats(r.stats, scale), coldMs: r.coldMs, setupMs: r.setupMs, noise, endedAt, scale };
 }
 
 /**

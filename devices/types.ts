@@ -42,6 +42,20 @@ export interface TimingProtocol {
    */
   anchorGate?: number;
   /**
+   * A reference model (devices/reference.ts: 'mbconv56' or 'conv') timed in short batches interleaved with
+   * every round of every model, in one session kept for the process; each round's figures are multiplied
+   * by referenceMs / (the reference's median in that round), so drift of the machine's speed over seconds
+   * cancels out. Absent = off (the figures as timed).
+   */
+  reference?: string;
+  /**
+   * With `reference`: R, the reference's figure every round is scaled to, fixed for a whole LUT (so later
+   * measurements in other processes scale to the same R). A record of the LUT, not a setting: left out of
+   * its id and of the check that a resumed run measures alike; the profiler measures it, and adopts a final
+   * one at the end of the run that created the LUT (lut/reference.ts).
+   */
+  referenceMs?: number;
+  /**
    * Pin the measuring process and its round workers to CPUs (devices/pin.ts): 'auto' (the fastest by the
    * speed probe, chosen when measuring starts) or a CPU list ("1", "0,2"); absent = wherever the
    * scheduler runs it. Linux only.
@@ -167,4 +181,9 @@ export interface DeviceFactory {
    * measured the new way. A device that declares one must record it in every DeviceInfo it makes.
    */
   legacyOptions?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * The timing reference (devices/reference.ts) its measurements interleave unless told otherwise
+   * (`--reference auto`); absent = none. Chosen by measurement per device (docs/devices.md).
+   */
+  defaultReference?: string;
 }

@@ -34,9 +34,13 @@ export function deviceDifferences(a: DeviceInfo, b: DeviceInfo, labels: [string,
   return differences(identity(a), identity(b), labels);
 }
 
-/** The protocol as a setting: without `placement`, the record of where a run's processes were pinned (it may differ from run to run). */
+/**
+ * The protocol as a setting: without `placement`, the record of where a run's processes were pinned (it
+ * may differ from run to run), and without `referenceMs`, the reference scale a LUT measured for itself
+ * (devices/reference.ts): the same protocol on another day measures another R.
+ */
 function setting(p: TimingProtocol): Record<string, unknown> {
-  const { placement: _, ...rest } = p;
+  const { placement: _, referenceMs: __, ...rest } = p;
   return rest;
 }
 

@@ -34,5 +34,7 @@ export function settingsFlags(device: DeviceInfo, protocol: TimingProtocol | und
   }
   if (protocol) for (const [key, flag] of PROTOCOL_FLAGS) if (protocol[key] !== DEFAULT_PROTOCOL[key]) flags.push(`${flag} ${protocol[key]}`);
   if (protocol?.cpu !== undefined) flags.push(`--cpu ${quote(protocol.cpu)}`);
+  // --reference auto gives the device's default reference (devices/reference.ts): said only where the LUT's differs.
+  if (protocol && protocol.reference !== DEVICE_REGISTRY.find(device.device)?.defaultReference) flags.push(`--reference ${protocol.reference ?? 'off'}`);
   return flags.join(' ');
 }

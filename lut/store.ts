@@ -16,6 +16,7 @@ import { withLock } from '../src/core/file-lock.js';
 import { deviceDifferences, identityText, protocolDifferences, stableStringify } from './compare.js';
 import { netOf } from './entry.js';
 import { LUT_FORMAT, LUT_VERSION, type Lut, type LutEntry } from './format.js';
+import { rescaleLut } from './reference.js';
 import { settingsFlags } from './settings-flags.js';
 import { validateLut } from './validate.js';
 import { appendJournal, contentHash, journalHeader, journalPath, journalSize, readJournal, removeJournal } from './journal.js';
@@ -147,7 +148,7 @@ export class LutStore {
   private constructor(
     readonly file: string,
     private readonly device: DeviceInfo,
-    private readonly protocol: TimingProtocol,
+    private protocol: TimingProtocol,
     /** --force: the first write replaces what the file holds instead of merging with it. */
     private replace: boolean,
   ) {}
@@ -200,6 +201,35 @@ export class LutStore {
     const lut = this.require('rebaseOverhead');
     lut.overhead = stats;
     for (const entry of Object.values(lut.entries)) entry.net = netOf(entry.stats.median, stats.median);
+    this.commit();
+  }
+
+  /** The LUT's reference scale R (protocol.referenceMs, devices/reference.ts); undefined without a reference or before the LUT exists. */
+  get referenceMs(): number | undefined {
+    return this.lut?.protocol.referenceMs;
+  }
+
+  /**
+   * The reference scale R this run's rounds use: recorded in the LUT's protocol when it has none yet (a new
+   * LUT is created with it); a LUT that has one keeps its own.
+   */
+  useReferenceScale(referenceMs: number): void {
+    if (!this.lut) {
+      this.protocol = { ...this.protocol, referenceMs };
+      return;
+    }
+    if (this.lut.protocol.referenceMs !== undefined) return;
+    this.lut.protocol = { ...this.lut.protocol, referenceMs };
+    this.commit();
+  }
+
+  /**
+   * Sets R and multiplies every latency of the LUT by `factor` (lut/reference.ts, rescaleLut), in one
+   * write: the end of the run that created the LUT adopts the R of its rounds.
+   */
+  rescaleReference(referenceMs: number, factor: number): void {
+    const lut = this.require('rescaleReference');
+    this.lut = rescaleLut(lut, referenceMs, factor);
     this.commit();
   }
 

@@ -44,6 +44,11 @@ export function validateLut(data: unknown, source: string): Lut {
     if (problem) throw new UserError(`${source}: ${what}: ${problem}`, { hint: 'a measured latency is never like this: the file is corrupt or was edited; re-profile the entry (nas profile fills what is missing)' });
   };
   implausible('overhead', statsProblem(lut.overhead));
+  // Rounds scaled to a reference mean nothing without the scale they were brought to (devices/reference.ts).
+  if (lut.protocol.reference !== undefined && lut.protocol.referenceMs === undefined)
+    throw new UserError(`${source}: its protocol times a reference ('${lut.protocol.reference}') but records no reference scale (protocol.referenceMs)`, {
+      hint: 'the file was edited or cut short: re-profile it (nas profile records the scale before its first round)',
+    });
   for (const [key, entry] of Object.entries(lut.entries)) {
     implausible(`entry '${key}'`, statsProblem(entry.stats));
     if (!isLatency(entry.net)) implausible(`entry '${key}'`, `net ${entry.net} ms is outside [0, ${MAX_LATENCY_MS}] ms`);

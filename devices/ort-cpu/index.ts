@@ -97,6 +97,8 @@ export const ortCpuFactory = {
   name: NAME,
   options: ['threads', 'graphOptimizationLevel', 'outputs'],
   legacyOptions: { outputs: LEGACY_OUTPUT_MODE },
+  // Measured on the development VM: docs/benchmarks.md, "A timing reference interleaved in every round".
+  defaultReference: 'mbv2net64',
   description: 'onnxruntime-node, CPU execution provider (options: threads, graphOptimizationLevel, outputs=sliced|full)',
   available: availableWhen(findOrtNode),
   create: (options: DeviceOptions) => new OrtCpuDevice(options),

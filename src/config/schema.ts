@@ -36,6 +36,7 @@ export const SHARED_FLAGS: Record<string, JsonSchema> = {
   'extra-rounds': int(0),
   'fresh-process': { type: 'boolean' },
   cpu: { type: 'string' },
+  reference: text,
   seed: int(),
   resolution: int(1),
   space: text,

@@ -7,6 +7,7 @@ import { measureInRounds, measureModel, timeRound, type RoundRecord } from '../.
 import type { Device, DeviceInfo, LatencyStats, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { overheadModel } from '../../export/model.js';
 import { LutStore } from '../../lut/store.js';
+import { ReferenceRun } from '../profile/reference-run.js';
 import { UserError } from '../core/errors.js';
 import { entryFromRounds } from '../../lut/entry.js';
 import { adoptOverheadFromPasses, OVERHEAD_ITEM } from '../../lut/overhead.js';
@@ -49,10 +50,13 @@ export async function profileUnits(opts: {
 }): Promise<UnitProfileSummary> {
   const info = await opts.device.init();
   const store = LutStore.open(opts.lutPath, info, opts.protocol, { force: opts.force });
+  // With a timing reference, every round scales to the LUT's R (or one measured now): src/profile/reference-run.ts.
+  const reference = await ReferenceRun.start(opts.device, opts.protocol, store);
+  const protocol = reference.protocol;
   const overheadUnderTest = overheadModel([1, 1, 1, 1]);
   // A first figure, so that every entry can be stored with its net as soon as it is measured; the overhead
   // is timed again in the units' own passes below, and that figure is the one the LUT keeps.
-  if (!store.overhead) store.setOverhead((await measureModel(opts.device, overheadUnderTest, opts.protocol)).stats);
+  if (!store.overhead) store.setOverhead((await measureModel(opts.device, overheadUnderTest, protocol)).stats);
   const overhead = store.overhead!;
   // What to measure: every unit the LUT lacks, and on an NCHWc partition every reorder (the file's, and those
   // a unit's one-unit model runs alone, which its figure includes and the prediction takes out again).
@@ -134,14 +138,16 @@ export async function profileUnits(opts: {
     if (!left.length) break;
     let current = '';
     try {
-      await measureInRounds(left, (it) => it.key, opts.protocol, {
+      await measureInRounds(left, (it) => it.key, protocol, {
         seed: opts.seed,
         done: taken,
         time: async (it) => {
           current = it.key;
           let model = models.get(it.key);
           if (!model) models.set(it.key, (model = await it.build()));
-          return timeRound(opts.device, model, opts.protocol);
+          const round = await timeRound(opts.device, model, protocol);
+          reference.note(round);
+          return round;
         },
         onRound: ({ key }, rounds) => taken.set(key, [...rounds]),
         onComplete: ({ key, record }, result) => {
@@ -175,6 +181,10 @@ export async function profileUnits(opts: {
     const adopted = adoptOverheadFromPasses(store, overheadInRounds, 'units');
     summary.overheadMs = adopted.passesMs;
     if (adopted.warning) opts.onWarning?.(adopted.warning);
+    // After the overhead: R from this run's rounds, when it created the LUT (lut/reference.ts).
+    const rescaled = reference.finish(store);
+    if (rescaled) summary.overheadMs = store.overhead!.median;
+    if (rescaled?.warning) opts.onWarning?.(rescaled.warning);
   }
   store.close(); // the LUT file alone holds every unit now (after a failure the journal beside it does)
   return summary;

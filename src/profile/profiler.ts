@@ -29,6 +29,8 @@ import { opKey } from '../core/keys.js';
 import type { OpInstance, Shape } from '../core/ops.js';
 import { measureOwnLayout, recordsOwnLayout } from './own-layout.js';
 import { PartialRounds } from './partial-rounds.js';
+import { ReferenceRun } from './reference-run.js';
+import type { ReferenceAdopted } from '../../lut/reference.js';
 
 export interface ProfileProgress {
   /** Instances and networks handled so far, including instances already in the LUT and unsupported ones. */
@@ -108,6 +110,10 @@ export interface ProfileResult {
   nets: Map<string, RoundedResult>;
   /** The `nets` left out: an op the device cannot run. */
   netsSkipped: { id: string; reason: string }[];
+  /** With a timing reference: the LUT's R after the run (protocol.referenceMs). */
+  referenceMs?: number;
+  /** R adopted at the end of this run (it created the LUT), every figure rescaled to it. */
+  referenceAdopted?: ReferenceAdopted;
 }
 
 export async function profile(options: ProfileOptions): Promise<ProfileResult> {
@@ -118,13 +124,15 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
 
   const info = await device.init();
   const store = LutStore.open(lutPath, info, protocol, { force: options.force });
-  const timer = roundTimer(device, protocol, options.workerDevice, { onWarning: options.onWarning ?? options.onNoise });
+  // With a timing reference, every round scales to the LUT's R (or one measured now): src/profile/reference-run.ts.
+  const reference = await ReferenceRun.start(device, protocol, store);
+  const timer = roundTimer(device, reference.protocol, options.workerDevice, { onWarning: options.onWarning ?? options.onNoise });
   const waitBeforePass = async () => {
     if (options.waitQuiet) await waitQuiet({ ...options.waitQuiet, signal, log: options.onNoise });
   };
   let failed = true;
   try {
-    const result = await profileWith(options, { info, store, timer, waitBeforePass, started, instances });
+    const result = await profileWith({ ...options, protocol: reference.protocol }, { info, store, timer, waitBeforePass, started, instances, reference });
     failed = false;
     return result;
   } finally {
@@ -141,10 +149,10 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
 
 async function profileWith(
   options: ProfileOptions,
-  run: { info: DeviceInfo; store: LutStore; started: number; instances: { key: string; inst: OpInstance }[]; timer: PlacedRoundTimer; waitBeforePass(): Promise<void> },
+  run: { info: DeviceInfo; store: LutStore; started: number; instances: { key: string; inst: OpInstance }[]; timer: PlacedRoundTimer; waitBeforePass(): Promise<void>; reference: ReferenceRun },
 ): Promise<ProfileResult> {
   const { device, protocol, lutPath, seed = 0, onProgress, signal } = options;
-  const { info, store, started, instances, timer, waitBeforePass } = run;
+  const { info, store, started, instances, timer, waitBeforePass, reference } = run;
   // Where this run's rounds ran (protocol.cpu), recorded in the LUT's protocol once known.
   let placed = false;
   const notePlacement = () => {
@@ -161,7 +169,7 @@ async function profileWith(
   // timed again in the entries' own passes below, and that figure is the one the LUT keeps (lut/overhead.ts).
   if (!store.overhead) {
     const result = await attempt(`measuring the per-session overhead (an Identity model on ${overheadShape.join('x')})`, lutPath, () =>
-      measureAll([{ key: overheadUnderTest.key, kind: 'entry', build: () => overheadUnderTest }], protocol, { timer, beforePass: waitBeforePass }),
+      measureAll([{ key: overheadUnderTest.key, kind: 'entry', build: () => overheadUnderTest }], protocol, { timer, beforePass: waitBeforePass, afterRound: (_, round) => reference.note(round) }),
     );
     store.setOverhead(result.get(overheadUnderTest.key)!.stats);
   }
@@ -238,6 +246,7 @@ async function profileWith(
         afterRound: (_, round) => {
           measuringMs += performance.now() - t0;
           roundsTaken++;
+          reference.note(round);
           notePlacement();
           const busy = round.noise && busyReason(round.noise);
           // One warning a minute at most: a busy machine stays busy for a while.
@@ -280,7 +289,20 @@ async function profileWith(
     const adopted = adoptOverheadFromPasses(store, overheadInPasses.stats, 'entries');
     if (adopted.warning) (options.onWarning ?? options.onNoise)?.(adopted.warning);
   }
-  return { device: info, lutPath, lutId: store.id!, overheadMs: store.overhead!.median, summary, nets: netResults, netsSkipped };
+  // After the overhead: R from this run's rounds, when it created the LUT (lut/reference.ts), the nets rescaled with it.
+  const adoptedReference = !summary.interrupted && summary.measured > 0 ? reference.finish(store, netResults.values()) : undefined;
+  if (adoptedReference?.warning) (options.onWarning ?? options.onNoise)?.(adoptedReference.warning);
+  return {
+    device: info,
+    lutPath,
+    lutId: store.id!,
+    overheadMs: store.overhead!.median,
+    summary,
+    nets: netResults,
+    netsSkipped,
+    ...(store.referenceMs !== undefined ? { referenceMs: store.referenceMs } : {}),
+    ...(adoptedReference ? { referenceAdopted: adoptedReference } : {}),
+  };
 }
 
 /** Keys of nets among the measurables (and in the rounds file): never an op key. */

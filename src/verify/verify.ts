@@ -53,8 +53,10 @@ export async function verifyFront(opts: VerifyOptions): Promise<VerifyResult> {
   const inputs = loadVerifyInputs(opts.frontPath, opts.lutPath);
   const { front, lut } = inputs;
   // The LUT's protocol as a setting: where its own run was pinned (placement) is that run's record.
+  // With a timing reference (devices/reference.ts) the nets are scaled to the LUT's own R (protocol.referenceMs),
+  // as its entries and its calibration nets were, so the measured figures are in the LUT's unit.
   const { placement: _, ...base } = lut?.lut.protocol ?? DEFAULT_PROTOCOL;
-  const protocol: TimingProtocol = { ...base, ...opts.protocol };
+  let protocol: TimingProtocol = { ...base, ...opts.protocol };
   checkProtocol(protocol);
   const targetMs = opts.targetMs ?? front.target?.latencyMs ?? null;
   if (targetMs !== null && !(targetMs > 0)) throw new UserError(`the latency target must be a positive number of ms, got ${targetMs}`);
@@ -68,6 +70,11 @@ export async function verifyFront(opts: VerifyOptions): Promise<VerifyResult> {
   let outcomes: Awaited<ReturnType<typeof measureMembers>>;
   try {
     info = await opts.device.init();
+    // On another device than the LUT's (a transfer check) the LUT's R means nothing: the nets are timed as they run.
+    if (protocol.reference !== undefined && lut && deviceDifferences(lut.lut.device, info).length) {
+      const { reference: _r, referenceMs: _s, ...plain } = protocol;
+      protocol = plain;
+    }
     const state = VerifyState.open(statePath, info, protocol);
     const exportModel = opts.exportModel ?? ((arch: Architecture) => networkModel(arch, { seed: 0 }));
     outcomes = await measureMembers({

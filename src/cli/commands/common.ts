@@ -4,13 +4,14 @@ import type { Architecture } from '../../core/arch.js';
 import { UserError } from '../../core/errors.js';
 import { Registry } from '../../core/registry.js';
 import { Rng } from '../../core/rng.js';
-import { deviceFactory, deviceName } from '../../../devices/registry.js';
+import { DEVICE_REGISTRY, deviceFactory, deviceName } from '../../../devices/registry.js';
 import type { DeviceOptions, TimingProtocol } from '../../../devices/types.js';
 import type { TrainEvaluatorOptions } from '../../core/contracts.js';
 import type { SearchSpace } from '../../core/space.js';
 import type { AccuracyEvaluator } from '../../search/types.js';
 import type { ProxyEvaluatorOptions } from '../../evaluators/proxy/index.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type Estimator } from '../../../devices/types.js';
+import { chooseReference, defaultEstimator, REFERENCE_NAMES } from '../../../devices/reference-choice.js';
 import { parseCpuList } from '../../../devices/affinity.js';
 import { checkCpuSpec } from '../../../devices/pin.js';
 import { SAMPLERS } from '../../train/supernet/sampler.js';
@@ -37,9 +38,14 @@ export function protocolOptions<T>(y: Argv<T>) {
     .option('max-time-ms', { type: 'number', default: DEFAULT_PROTOCOL.maxTimeMs, describe: 'time limit per model (ms)' })
     .option('target-ci', { type: 'number', default: DEFAULT_PROTOCOL.targetCI, describe: "stop when the median's 95% CI half-width is within this fraction" })
     .option('rounds', { type: 'number', default: DEFAULT_PROTOCOL.rounds ?? 1, describe: 'rounds per model, spread over the run in shuffled passes (the limits above are for all rounds together)' })
-    .option('estimator', { type: 'string', choices: ESTIMATORS, default: DEFAULT_PROTOCOL.estimator ?? 'median', describe: 'how round figures combine (see docs/benchmarks.md)' })
+    .option('estimator', { type: 'string', choices: ESTIMATORS, describe: `how round figures combine (see docs/benchmarks.md); default ${DEFAULT_PROTOCOL.estimator}, or median over rounds scaled by a timing reference (--reference)` })
     .option('max-spread', { type: 'number', default: DEFAULT_PROTOCOL.maxSpread, describe: 'measure a model again while its round medians spread more than this fraction' })
     .option('extra-rounds', { type: 'number', default: DEFAULT_PROTOCOL.extraRounds ?? 0, describe: 'at most this many extra rounds for a model whose rounds disagree' })
+    .option('reference', {
+      type: 'string',
+      default: 'auto',
+      describe: `a reference model timed in short batches between the batches of every round, in one session kept for the run; each round is scaled by the LUT's reference scale over the reference's median in it, so the machine's speed drifting over seconds cancels out: ${REFERENCE_NAMES.join(', ')}, off, or auto (the device's default: ort-cpu ${DEVICE_REGISTRY.find('ort-cpu')?.defaultReference ?? 'off'}, others off)`,
+    })
     .option('fresh-process', { type: 'boolean', default: false, describe: 'run every pass of rounds in a fresh worker process (as pyperf does), so process-level luck averages out' })
     .option('cpu', {
       type: 'string',
@@ -113,6 +119,10 @@ export interface ProtocolArgs {
   extraRounds?: number;
   freshProcess?: boolean;
   cpu?: string;
+  /** A reference name, off, or auto (the device's default: devices/reference.ts). */
+  reference?: string;
+  /** The device measured on (its registry name or alias): what --reference auto resolves by. */
+  device: string;
   /** Checked against --cpu: a runtime with several threads pinned to fewer CPUs would time-share them. */
   threads?: number;
 }
@@ -137,6 +147,8 @@ export function toProtocol(a: ProtocolArgs): TimingProtocol {
       });
     p.cpu = a.cpu;
   }
+  const reference = chooseReference(a.reference ?? 'auto', DEVICE_REGISTRY.find(a.device));
+  if (reference !== undefined) p.reference = reference;
   if (rounds === 1) return p;
   if (a.estimator !== undefined && !(ESTIMATORS as readonly string[]).includes(a.estimator))
     throw new UserError(`--estimator must be one of ${ESTIMATORS.join(', ')}, got '${a.estimator}'`);
@@ -146,7 +158,7 @@ export function toProtocol(a: ProtocolArgs): TimingProtocol {
   return {
     ...p,
     rounds,
-    estimator: (a.estimator ?? 'median') as Estimator,
+    estimator: (a.estimator ?? defaultEstimator(reference)) as Estimator,
     ...(a.maxSpread !== undefined ? { maxSpread: a.maxSpread } : {}),
     ...(extra > 0 && a.maxSpread !== undefined ? { extraRounds: extra } : {}),
   };

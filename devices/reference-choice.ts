@@ -1,0 +1,37 @@
+/**
+ * The names of the timing references (devices/reference.ts builds their models) and the choice of one from
+ * a flag, without loading the exporter: the CLI reads these at startup.
+ */
+import { UserError } from '../src/core/errors.js';
+import { DEFAULT_PROTOCOL, type DeviceFactory, type Estimator } from './types.js';
+
+/** The reference models a protocol can name (devices/reference.ts says what each is). */
+export const REFERENCE_NAMES = ['mbv2net64', 'mbconv56', 'conv'] as const;
+export type ReferenceName = (typeof REFERENCE_NAMES)[number];
+
+/** `name` as a reference name; a UserError listing the known ones otherwise. */
+export function checkReferenceName(name: string): ReferenceName {
+  if (!(REFERENCE_NAMES as readonly string[]).includes(name)) throw new UserError(`unknown timing reference '${name}'`, { hint: `use one of: ${REFERENCE_NAMES.join(', ')}, off, or auto` });
+  return name as ReferenceName;
+}
+
+/**
+ * The protocol's reference from a choice: 'off' none, 'auto' the device's default (its factory's
+ * defaultReference; none for a device without one), else a reference name (checked).
+ */
+export function chooseReference(choice: string, factory: Pick<DeviceFactory, 'defaultReference'> | undefined): string | undefined {
+  if (choice === 'off') return undefined;
+  if (choice === 'auto') return factory?.defaultReference;
+  return checkReferenceName(choice);
+}
+
+/**
+ * The default estimator over a model's rounds: with a reference, the median of the scaled rounds; without,
+ * the protocol's default (the lowest round). Measured on the same rounds (docs/benchmarks.md, "A timing
+ * reference interleaved in every round"): over scaled rounds the median agreed with itself as well as the
+ * lowest round or better (97.4% of 39 nets against 82.1% with default threads, 94.9% against 97.4% with one
+ * thread) and predicted the plain LUT sum far better (84.6% against 41–54%).
+ */
+export function defaultEstimator(reference: string | undefined): Estimator {
+  return reference !== undefined ? 'median' : DEFAULT_PROTOCOL.estimator!;
+}

@@ -1,0 +1,127 @@
+/**
+ * The timing reference (protocol.reference): a fixed model timed in short batches interleaved with the
+ * model being timed, inside each of its rounds, in ONE session the device keeps for the whole process.
+ * Each round's figure is then scaled to the LUT's reference scale R (protocol.referenceMs):
+ *
+ *   round figure = item × R / (the reference's median in that round)
+ *
+ * Why: on a shared VM onnxruntime's vector kernels run 1.16–1.42× slower for spells of seconds to tens of
+ * seconds, with nothing visible in load, steal, CPU wait or migrations (docs/benchmarks.md, issue 13); two
+ * sessions timed side by side agree within 1–5%. A reference timed within milliseconds of the item meets
+ * the same spell, so the ratio holds where the raw figure does not. The anchor of devices/anchor.ts (a
+ * fresh session after the round, a conv whose data stays in a core's caches) followed the drift with a
+ * log–log slope of only 0.78; which reference follows it best was measured with bench/reference-tracking.ts
+ * (docs/benchmarks.md, "A timing reference interleaved in every round").
+ *
+ * R is fixed for a whole LUT, so that entries measured minutes apart, and networks measured later in other
+ * processes (nas verify, the calibration), are all in the same unit: the profiler measures a provisional R
+ * before its first round and, at the end of the run that created the LUT, adopts the low quantile of the
+ * run's round references and rescales every entry to it (lut/reference.ts), as it does with the overhead.
+ */
+import { ANCHOR_INSTANCE } from './anchor.js';
+import { networkModel, opModel } from '../export/model.js';
+import { createMbv2Space } from '../src/spaces/mbv2.js';
+import { instance } from '../src/core/ops.js';
+import { UserError } from '../src/core/errors.js';
+import { checkReferenceName, type ReferenceName } from './reference-choice.js';
+import type { Device, LatencyStats, ModelUnderTest, TimingProtocol } from './types.js';
+
+/** The reference models a protocol can name (their names: devices/reference-choice.ts). */
+const REFERENCES: Record<ReferenceName, () => ModelUnderTest> = {
+  /**
+   * A small whole net: the mbv2 space at 64 px with fixed choices (the seed-7 sample of
+   * bench/reference-tracking.ts, written out so the reference never changes with the sampler), ~1 ms a run on
+   * the development VM with 1 thread. Every kind of block and a memory stream like the real entries' and nets'.
+   */
+  mbv2net64: () => networkModel(createMbv2Space({ resolution: 64 }).build(MBV2NET64)),
+  /** An MBConv block, 24 channels ×6 on 56×56: its expanded tensors (~1.8 MB each) stream past a core's L2 as a net's large blocks do. */
+  mbconv56: () => opModel(instance({ kind: 'mbconv', cout: 24, k: 3, stride: 1, expand: 6, se: 0, act: 'relu6', skip: true }, [1, 24, 56, 56])),
+  /** The anchor conv (64→64 3×3 on 16×16): its data stays in a core's caches. */
+  conv: () => opModel(ANCHOR_INSTANCE),
+};
+
+/** The choices of the mbv2net64 reference (mbv2@64:k7e6-k5e3-k7e3-k3e3-k3e6-k3e6-skip-k3e3-k3e6-k7e3-k7e6-k7e3-k5e3-skip-skip-k7e3-k3e6-k3e3-k3e3-k5e6-k7e3). */
+const MBV2NET64 = [5, 2, 4, 0, 1, 1, 6, 0, 1, 4, 5, 4, 2, 6, 6, 4, 1, 0, 0, 3, 4];
+
+/** Reference runs per batch: a batch before every batch of the item and one after its last. */
+export const REFERENCE_BATCH = 3;
+
+const built = new Map<string, ModelUnderTest>();
+
+/** The reference model of `name` (built once per process); a UserError for an unknown name. */
+export function referenceModel(name: string): ModelUnderTest {
+  const known = checkReferenceName(name);
+  let model = built.get(known);
+  if (!model) built.set(known, (model = REFERENCES[known]()));
+  return model;
+}
+
+/** A timing result with the reference's median over the batches interleaved with it. */
+export interface ReferencedResult {
+  stats: LatencyStats;
+  coldMs: number;
+  setupMs: number;
+  referenceMs: number;
+}
+
+/** A device that can interleave a reference kept in one session with the model it times. */
+export interface ReferenceDevice extends Device {
+  timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest): Promise<ReferencedResult>;
+}
+
+export function canInterleave(device: Device): device is ReferenceDevice {
+  return typeof (device as Partial<ReferenceDevice>).timeWithReference === 'function';
+}
+
+/** The device, checked to interleave `protocol.reference`; a UserError naming the device when it cannot. */
+export function referenceDevice(device: Device): ReferenceDevice {
+  if (!canInterleave(device))
+    throw new UserError(`device ${device.name} cannot time a reference interleaved with the models (protocol reference)`, {
+      hint: 'profile with --reference off for this device (the in-process onnxruntime devices ort-cpu, wasm and cuda can interleave one; a farm cannot)',
+    });
+  return device;
+}
+
+/** Every latency of `stats` multiplied by `factor` (counts and convergence unchanged). */
+export function scaleStats(stats: LatencyStats, factor: number): LatencyStats {
+  return {
+    ...stats,
+    median: stats.median * factor,
+    mean: stats.mean * factor,
+    std: stats.std * factor,
+    p10: stats.p10 * factor,
+    p90: stats.p90 * factor,
+    min: stats.min * factor,
+    max: stats.max * factor,
+    ci95: [stats.ci95[0] * factor, stats.ci95[1] * factor],
+  };
+}
+
+/** The factor a round's figures are multiplied by: R over the reference's median in that round. */
+export function referenceFactor(scaleMs: number, roundReferenceMs: number): number {
+  if (!(scaleMs > 0) || !(roundReferenceMs > 0)) throw new Error(`reference scaling needs positive figures, got R ${scaleMs} ms, round reference ${roundReferenceMs} ms`);
+  return scaleMs / roundReferenceMs;
+}
+
+/** Share of a run's round references whose value becomes its R: the machine's fast state, as `min` picks a model's fastest round. */
+export const SCALE_QUANTILE = 0.1;
+
+/** R from a run's round references: their SCALE_QUANTILE quantile (lower of the two neighbours). */
+export function scaleFromRounds(referenceMs: readonly number[]): number | undefined {
+  const xs = referenceMs.filter((x) => x > 0).sort((a, b) => a - b);
+  return xs.length ? xs[Math.floor(SCALE_QUANTILE * (xs.length - 1))] : undefined;
+}
+
+/**
+ * A provisional R measured now: the fastest of a few reference medians, each interleaved with the cheapest
+ * model there is (`filler`), so that every round can be scaled from the first one on.
+ */
+export async function measureReferenceScale(device: Device, protocol: TimingProtocol, filler: ModelUnderTest, times = 5): Promise<number> {
+  const d = referenceDevice(device);
+  const reference = referenceModel(protocol.reference!);
+  const p: TimingProtocol = { warmup: 3, minRepeats: 10, maxRepeats: 10, maxTimeMs: 500, targetCI: 1 };
+  let best = Infinity;
+  for (let i = 0; i < times; i++) best = Math.min(best, (await d.timeWithReference(filler, p, reference)).referenceMs);
+  return best;
+}
+

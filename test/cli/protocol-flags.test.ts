@@ -1,0 +1,29 @@
+/** toProtocol's --reference: the device's default under auto, off, a name, and a bad name refused. */
+import { describe, expect, it } from 'vitest';
+import { toProtocol, type ProtocolArgs } from '../../src/cli/commands/common.js';
+import { UserError } from '../../src/core/errors.js';
+
+const base: ProtocolArgs = { device: 'cpu', warmup: 10, minRepeats: 20, maxRepeats: 2000, maxTimeMs: 3000, targetCi: 0.02, rounds: 3, maxSpread: 0.1, extraRounds: 2 };
+
+describe('toProtocol --reference', () => {
+  it('auto: the device default (ort-cpu, by alias too: mbv2net64; mock and wasm: none)', () => {
+    expect(toProtocol({ ...base, reference: 'auto' }).reference).toBe('mbv2net64');
+    expect(toProtocol({ ...base, device: 'ort-cpu' }).reference).toBe('mbv2net64');
+    expect(toProtocol({ ...base, device: 'mock', reference: 'auto' }).reference).toBeUndefined();
+    expect(toProtocol({ ...base, device: 'wasm', reference: 'auto' }).reference).toBeUndefined();
+    // one round too: the reference is not a round setting
+    expect(toProtocol({ ...base, rounds: 1, reference: 'auto' }).reference).toBe('mbv2net64');
+  });
+  it('the estimator: median over scaled rounds, min without a reference, what --estimator says when given', () => {
+    expect(toProtocol(base).estimator).toBe('median');
+    expect(toProtocol({ ...base, reference: 'off' }).estimator).toBe('min');
+    expect(toProtocol({ ...base, device: 'mock' }).estimator).toBe('min');
+    expect(toProtocol({ ...base, estimator: 'min' }).estimator).toBe('min');
+  });
+  it('off, a name, and a bad name', () => {
+    expect(toProtocol({ ...base, reference: 'off' })).not.toHaveProperty('reference');
+    expect(toProtocol({ ...base, device: 'mock', reference: 'conv' }).reference).toBe('conv');
+    expect(() => toProtocol({ ...base, reference: 'resnet50' })).toThrow(UserError);
+    expect(() => toProtocol({ ...base, reference: 'resnet50' })).toThrow(/unknown timing reference 'resnet50'/);
+  });
+});
