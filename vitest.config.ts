@@ -114,6 +114,8 @@ const serial = TEST_FILES.filter((f) => SERIAL.some((re) => re.test(f)) && !notS
 
 export default defineConfig({
   test: {
+    // A folder per run for fixtures several files share (test/global-setup.ts, sharedMockLut in test/cli/helpers.ts).
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
