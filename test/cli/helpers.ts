@@ -97,7 +97,9 @@ export const EXACT_MOCK = ['--device', 'mock', '--device-opt', 'noise=0'];
 export async function sharedMockLut(args: readonly string[], dest: string): Promise<void> {
   if (!args.includes('mock')) throw new Error('sharedMockLut: only deterministic mock-device LUTs can be shared between files');
   const key = createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 16);
-  const shared = path.join(inject('sharedFixtures'), `mock-${key}.lut.json`);
+  const folder = inject('sharedFixtures');
+  if (!folder) throw new Error("sharedMockLut: no shared folder; vitest.config.ts's globalSetup (test/global-setup.ts) provides it");
+  const shared = path.join(folder, `mock-${key}.lut.json`);
   if (!existsSync(shared)) {
     const tmp = `${shared}.${process.pid}.tmp.json`;
     const r = await nasInProcess('profile', ...args, '--out', tmp);
