@@ -57,6 +57,7 @@ const SIGNALS = [
 const PARALLEL_UNITS = [
   ...['affinity', 'browser-server', 'harness', 'mock', 'noise', 'registry', 'remote-queue', 'round-timer', 'rounds', 'seed-blocks-tfjs', 'stats', 'tfjs-program', 'webgpu-gpu-time'].map((name) => `test/devices/${name}.test.ts`),
   'test/farm/connection.test.ts', // URL parsing; the commands refuse a bad --redis before connecting
+  'test/cli/bad-input.test.ts', // in-process refusals, the mock device; '--device cpu' only where it is refused before timing
 ];
 
 /**
@@ -96,7 +97,13 @@ const DEVICES = [
   'test/cli/verify-webgpu.e2e.test.ts',
   'test/devices/browser-devices.test.ts',
   'test/devices/browser-faults.test.ts',
+  // ONNX conformance cases on ort-cpu, wasm, webgpu-native and the browser devices: outputs against the reference
+  // within a tolerance, nothing timed (CI run 12: 48.6 s, the serial project's longest file).
+  'test/devices/conformance.test.ts',
   'test/devices/contract.test.ts',
+  // Each device's input/output mode recorded and its outputs checked; the timing asserted is only a median > 0 and
+  // the sample count.
+  'test/devices/io-modes.test.ts',
   'test/devices/seed-blocks-devices.test.ts',
 ];
 
@@ -107,6 +114,8 @@ const serial = TEST_FILES.filter((f) => SERIAL.some((re) => re.test(f)) && !notS
 
 export default defineConfig({
   test: {
+    // A folder per run for fixtures several files share (test/global-setup.ts, sharedMockLut in test/cli/helpers.ts).
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],

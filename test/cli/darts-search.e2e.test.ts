@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
-import { nasInProcess } from './helpers.js';
+import { MOCK_DARTS_8, nasInProcess, sharedMockLut } from './helpers.js';
 
 const HAVE_DATA = existsSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
 const dir = mkdtempSync(path.join(tmpdir(), 'nas-darts-e2e-'));
@@ -20,11 +20,7 @@ const args = (out: string, ...more: string[]) => [
   '--train-images', '48', '--train-validation', '8', '--train-batch', '8', '--downscale', '2', '--darts-cells', '3', '--darts-channels', '2', '--search-epochs', '1', ...more,
 ];
 
-beforeAll(async () => {
-  const r = await nasInProcess('profile', '--device', 'mock', '--device-opt', 'noise=0', '--space', 'darts', '--resolution', '8', '--calibrate', '0', '--out', lut,
-    '--warmup', '1', '--min-repeats', '3', '--max-repeats', '5', '--max-time-ms', '50', '--target-ci', '0.5');
-  expect(r.code, r.stderr).toBe(0);
-}, 120_000);
+beforeAll(() => sharedMockLut(MOCK_DARTS_8, lut), 120_000);
 
 describe.runIf(HAVE_DATA)('nas search --strategy darts', () => {
   it('second order with a latency term; the derived genotype exports and predicts at the reported latency', async () => {

@@ -1,9 +1,10 @@
 /** Runs the real CLI (the build in dist/, or src/cli/run.ts through tsx when dist/ is stale) in a child process. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { afterAll, afterEach, beforeAll, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -86,6 +87,40 @@ export const FAST_TIMING = ['--warmup', '1', '--min-repeats', '3', '--max-repeat
 export const EXACT_MOCK = ['--device', 'mock', '--device-opt', 'noise=0'];
 
 /**
+ * `nas profile <args> --out dest` for a mock-device LUT that several test files profile with the very same
+ * arguments: profiled by the first file that asks (in its process) into the run's shared folder
+ * (test/global-setup.ts), then copied to each file that asks. The mock device is deterministic (its synthetic
+ * timings are seeded by each model's key), so the copy is the LUT the file would have profiled itself, and each
+ * file gets its own copy to add entries to. Two files asking at once both profile (the same content; the last
+ * rename wins), which costs what it cost before.
+ */
+export async function sharedMockLut(args: readonly string[], dest: string): Promise<void> {
+  if (!args.includes('mock')) throw new Error('sharedMockLut: only deterministic mock-device LUTs can be shared between files');
+  const key = createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 16);
+  const folder = inject('sharedFixtures');
+  if (!folder) throw new Error("sharedMockLut: no shared folder; vitest.config.ts's globalSetup (test/global-setup.ts) provides it");
+  const shared = path.join(folder, `mock-${key}.lut.json`);
+  if (!existsSync(shared)) {
+    const tmp = `${shared}.${process.pid}.tmp.json`;
+    const r = await nasInProcess('profile', ...args, '--out', tmp);
+    process.exitCode = undefined;
+    if (r.code !== 0) throw new Error(`nas profile ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
+    if (existsSync(`${tmp}.journal`)) throw new Error(`nas profile left a journal beside ${tmp}`);
+    renameSync(tmp, shared);
+  }
+  copyFileSync(shared, dest);
+}
+
+/**
+ * mbv2 at 32 px on the mock device, without calibration (its 20 whole networks, exported to ONNX, cost 9x the
+ * entries: 56.7 s against 6.1 s at load 9): the LUT of the differentiable and --evaluator train searches, whose
+ * tests check the search, not the calibration (test/cli/profile-context.e2e.test.ts and spine.e2e.test.ts do).
+ */
+export const MOCK_MBV2_32 = ['--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--calibrate', '0'];
+/** The darts space at 8 px on the exact mock device: the LUT of the DARTS search tests (unit, CLI and kill). */
+export const MOCK_DARTS_8 = [...EXACT_MOCK, '--space', 'darts', '--resolution', '8', '--calibrate', '0', ...FAST_TIMING];
+
+/**
  * For a test file that works on one mock-device LUT: a temporary folder (removed after the file), the
  * LUT profiled in it before the tests (`source`: what to profile, e.g. ['--space', 'nb201']), and
  * process.exitCode reset after each test (in-process commands set it).
@@ -98,9 +133,6 @@ export function mockLutFixture(prefix: string, source: string[], timeoutMs = 60_
   afterEach(() => {
     process.exitCode = undefined;
   });
-  beforeAll(async () => {
-    const r = await nasInProcess('profile', ...EXACT_MOCK, ...source, '--calibrate', '0', '--out', lut, ...FAST_TIMING);
-    if (r.code !== 0) throw new Error(r.stderr);
-  }, timeoutMs);
+  beforeAll(() => sharedMockLut([...EXACT_MOCK, ...source, '--calibrate', '0', ...FAST_TIMING], lut), timeoutMs);
   return { dir, at, lut };
 }

@@ -4,13 +4,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { archToJson } from '../../src/core/arch-file.js';
 import { chainArch, classifierHead, convSpec } from '../../src/core/arch.js';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { BUILT, expectStopped, runAndStop } from '../reliability/stop.js';
-import { CLI_ARGS, expectUserError, ROOT, runCli } from './helpers.js';
+import { CLI_ARGS, expectUserError, nasInProcess, ROOT, runCli } from './helpers.js';
 
 const TINY = chainArch('tiny', [1, 1, 14, 14], {
   stem: [convSpec(8, 3, 2, 'relu6')],
@@ -42,6 +42,9 @@ describe.skipIf(!HAVE_DATA)('nas train', () => {
     writeFileSync(archFile, JSON.stringify(archToJson(TINY)));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
 
   it('trains, writes the ONNX file, its sidecar and checkpoint, and prints one JSON document', () => {
     const out = path.join(dir, 'net.onnx');
@@ -84,8 +87,9 @@ describe.skipIf(!HAVE_DATA)('nas train', () => {
     expect(side.exportCheck.passed).toBe(true);
   });
 
-  it('refuses a missing data folder and a corrupt data file with a clear message', () => {
-    const missing = runCli(['train', ...slice(), '--data', path.join(dir, 'no-such-dir'), '--train-steps', '2', '--out', path.join(dir, 'x.onnx')]);
+  // The refusals run in this process (no child to start): only the exit code, the message and the files are asserted.
+  it('refuses a missing data folder and a corrupt data file with a clear message', async () => {
+    const missing = await nasInProcess('train', ...slice(), '--data', path.join(dir, 'no-such-dir'), '--train-steps', '2', '--out', path.join(dir, 'x.onnx'));
     expectUserError(missing, /Fashion-MNIST directory not found: .*no-such-dir[\s\S]*hint: .*--data DIR/);
 
     const bad = path.join(dir, 'bad-data');
@@ -94,14 +98,14 @@ describe.skipIf(!HAVE_DATA)('nas train', () => {
     // The image file cut off in the middle of its pixels.
     const images = gunzipSync(readFileSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz')));
     writeFileSync(path.join(bad, 'train-images-idx3-ubyte.gz'), gzipSync(images.subarray(0, 16 + 784 * 100 + 300)));
-    const corrupt = runCli(['train', ...slice(), '--data', bad, '--train-steps', '2', '--out', path.join(dir, 'y.onnx')]);
+    const corrupt = await nasInProcess('train', ...slice(), '--data', bad, '--train-steps', '2', '--out', path.join(dir, 'y.onnx'));
     expectUserError(corrupt, /train-images-idx3-ubyte\.gz.*truncated/i);
     expect(existsSync(path.join(dir, 'y.onnx'))).toBe(false);
   });
 
-  it('stops a diverging training with a clear message and keeps the last good checkpoint', () => {
+  it('stops a diverging training with a clear message and keeps the last good checkpoint', async () => {
     const out = path.join(dir, 'nan.onnx');
-    const r = runCli(['train', ...slice(), '--train-steps', '20', '--train-lr', '100', '--checkpoint-every', '1', '--out', out]);
+    const r = await nasInProcess('train', ...slice(), '--train-steps', '20', '--train-lr', '100', '--checkpoint-every', '1', '--out', out);
     expectUserError(r, /training diverged: .*not finite at step (\d+).*the last good checkpoint \(step \d+\) is kept in .*nan\.onnx\.ckpt[\s\S]*hint: rerun with a lower --train-lr/);
     const failed = Number(/not finite at step (\d+)/.exec(r.stderr)![1]);
     const ck = readCheckpoint(`${out}.ckpt`);

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nasInProcess } from '../cli/helpers.js';
+import { MOCK_MBV2_32, nasInProcess, sharedMockLut } from '../cli/helpers.js';
 import { readFrontFile } from '../../src/search/front-file.js';
 
 const nas = nasInProcess;
@@ -77,7 +77,7 @@ describe('nas search', () => {
 
   it('scores candidates by training them with --evaluator train and the training flags', async () => {
     const lut = path.join(dir, 'mock32.lut.json');
-    expect((await nas('profile', '--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--out', lut)).code).toBe(0);
+    await sharedMockLut(MOCK_MBV2_32, lut); // the LUT of differentiable-search.test.ts, profiled once per run
     const args = ['search', '--space', 'mbv2', '--resolution', '32', '--lut', lut, '--evaluator', 'train', '--strategy', 'random', '--budget', '2'];
     const tiny = ['--train-images', '300', '--train-validation', '100', '--train-steps', '3', '--train-batch', '32', '--downscale', '2', '--json'];
     const r = await nas(...args, ...tiny, '--out', path.join(dir, 'train.json'));

@@ -22,19 +22,15 @@ import type { SearchContext } from '../../src/search/types.js';
 import { DartsSpace } from '../../src/spaces/darts.js';
 import { softmaxCrossEntropy } from '../../src/train/loss.js';
 import { readLut } from '../../lut/store.js';
-import { nasInProcess } from '../cli/helpers.js';
+import { MOCK_DARTS_8, sharedMockLut } from '../cli/helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nas-darts-search-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const lut = path.join(dir, 'mock-darts-8.lut.json');
 const space = new DartsSpace({ resolution: 8 });
 
-beforeAll(async () => {
-  // The darts space at 8 px from the mock device (synthetic timings: a fixture, not a measurement).
-  const r = await nasInProcess('profile', '--device', 'mock', '--device-opt', 'noise=0', '--space', 'darts', '--resolution', '8', '--calibrate', '0', '--out', lut,
-    '--warmup', '1', '--min-repeats', '3', '--max-repeats', '5', '--max-time-ms', '50', '--target-ci', '0.5');
-  expect(r.code, r.stderr).toBe(0);
-}, 120_000);
+// The darts space at 8 px from the mock device (synthetic timings: a fixture, not a measurement), profiled once per run.
+beforeAll(() => sharedMockLut(MOCK_DARTS_8, lut), 120_000);
 
 const rows = (rng: Rng, scale: number) => Array.from({ length: 28 }, () => Array.from({ length: 8 }, () => scale * (2 * rng.next() - 1)));
 

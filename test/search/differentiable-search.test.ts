@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { nasInProcess } from '../cli/helpers.js';
+import { MOCK_MBV2_32, nasInProcess, sharedMockLut } from '../cli/helpers.js';
 import { lutLatencySource } from '../../src/predict/latency-source.js';
 import { DifferentiableSearch, type DifferentiableOptions, type EpochStats } from '../../src/search/differentiable/index.js';
 import { readFrontFile } from '../../src/search/front-file.js';
@@ -22,12 +22,14 @@ const lut = path.join(dir, 'mock-mbv2-32.lut.json');
 const space = createSpace('mbv2', { resolution: 32 });
 /** Tiny slice: 7x7 Fashion-MNIST images (downscale 4), a few steps per epoch. */
 const TRAINING = { limit: 96, validation: 16, batchSize: 8, downscale: 4, seed: 1 };
+/**
+ * Where only equality with an uninterrupted run is checked, the smallest slice that still takes several weight
+ * steps an epoch: 40 training images split 32/8 (weights/α), 4 + 1 steps of 8 (TRAINING: 8 + 2).
+ */
+const RESUME_TRAINING = { ...TRAINING, limit: 48, validation: 8 };
 
-beforeAll(async () => {
-  // A LUT of the mbv2 space at 32 px from the mock device (synthetic timings: a test fixture, not a measurement).
-  const r = await nas('profile', '--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--out', lut);
-  expect(r.code).toBe(0);
-}, 60_000);
+// A LUT of the mbv2 space at 32 px from the mock device (synthetic timings: a test fixture, not a measurement), profiled once per run.
+beforeAll(() => sharedMockLut(MOCK_MBV2_32, lut), 60_000);
 
 async function search(strategy: 'fbnet' | 'proxyless', opts: DifferentiableOptions, extra: Partial<SearchContext> = {}) {
   const epochs: EpochStats[] = [];
@@ -70,14 +72,15 @@ describe('proxyless search', () => {
 
   it('a killed search resumes from its checkpoint and ends exactly where an uninterrupted one does', async () => {
     const opts = { warmupEpochs: 1, searchEpochs: 1, archLr: 0.05, latencyWeight: 1 };
-    const whole = await search('proxyless', { ...opts, checkpointFile: path.join(dir, 'whole.ckpt') });
+    const training = { training: RESUME_TRAINING };
+    const whole = await search('proxyless', { ...opts, checkpointFile: path.join(dir, 'whole.ckpt') }, training);
     const file = path.join(dir, 'killed.ckpt');
     const kill = (p: { done: number }) => {
       if (p.done === 1) throw new Error('killed');
     };
-    await expect(search('proxyless', { ...opts, checkpointFile: file }, { onProgress: kill })).rejects.toThrow('killed');
+    await expect(search('proxyless', { ...opts, checkpointFile: file }, { ...training, onProgress: kill })).rejects.toThrow('killed');
     expect(existsSync(file)).toBe(true);
-    const resumed = await search('proxyless', { ...opts, checkpointFile: file });
+    const resumed = await search('proxyless', { ...opts, checkpointFile: file }, training);
     // Only the last epoch ran again.
     expect(resumed.epochs.map((e) => e.epoch)).toEqual([1]);
     expect(resumed.result.history).toEqual(whole.result.history);

@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { chainArch, classifierHead, convSpec } from '../../src/core/arch.js';
 import { readFrontFile } from '../../src/search/front-file.js';
-import { expectUserError, runCli } from '../cli/helpers.js';
+import { expectUserError, nasInProcess, runCli } from '../cli/helpers.js';
 
 const TINY = {
   format: 'hw-nas-arch',
@@ -17,19 +17,25 @@ const TINY = {
 };
 
 describe('nas search --strategy netadapt (CLI, tiny Fashion-MNIST slice, mock device)', () => {
-  it('runs, writes a front of its own architectures that nas export --front and nas verify read', () => {
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
+
+  // The fixture LUT and the two refusals run in this process (no children to start; only exit codes and messages
+  // are asserted of them); the search, export and verify that the test is about stay real processes.
+  it('runs, writes a front of its own architectures that nas export --front and nas verify read', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'netadapt-cli-'));
     const arch = path.join(dir, 'tiny.json');
     writeFileSync(arch, JSON.stringify(TINY));
     const lut = path.join(dir, 'mock.lut.json');
-    expect(runCli(['profile', '--device', 'mock', '--arch', arch, '--out', lut]).code).toBe(0);
+    expect((await nasInProcess('profile', '--device', 'mock', '--arch', arch, '--out', lut)).code).toBe(0);
     const out = path.join(dir, 'front.json');
     const args = ['search', '--space', 'mbv2', '--resolution', '32', '--strategy', 'netadapt', '--evaluator', 'train', '--lut', lut, '--start', arch,
       '--train-images', '400', '--train-validation', '100', '--downscale', '2', '--train-batch', '32', '--start-epochs', '1',
       '--netadapt-short-steps', '2', '--netadapt-long-steps', '4', '--netadapt-step', '0.1', '--budget', '4', '--out', out];
 
-    expectUserError(runCli(args), /needs a latency target/);
-    expectUserError(runCli([...args, '--target-ms', '0.1', '--netadapt-decay', '1.5']), /--netadapt-decay must be a factor in \(0, 1\]/);
+    expectUserError(await nasInProcess(...args), /needs a latency target/);
+    expectUserError(await nasInProcess(...args, '--target-ms', '0.1', '--netadapt-decay', '1.5'), /--netadapt-decay must be a factor in \(0, 1\]/);
 
     // The predicted start latency is printed; aim for ~85% of it.
     const probe = runCli([...args, '--target-ms', '1000']);

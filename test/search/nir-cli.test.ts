@@ -2,10 +2,10 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 import { readFrontFile } from '../../src/search/front-file.js';
-import { expectUserError, runCli } from '../cli/helpers.js';
+import { expectUserError, nasInProcess, runCli } from '../cli/helpers.js';
 
 const HAVE_DATA = existsSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
 
@@ -41,11 +41,16 @@ describe.runIf(HAVE_DATA)('nas search --strategy nir (CLI)', () => {
     for (let l = 0; l < 8; l++) expect(existsSync(`${out}.nir-level${l}.ckpt`)).toBe(false);
   }, 300_000);
 
-  it('refuses a budget the shallowest assignment already exceeds, naming what it needs; refuses another evaluator and regnet', () => {
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
+
+  // In this process (the same checks, no children to start): only exit codes and messages are asserted.
+  it('refuses a budget the shallowest assignment already exceeds, naming what it needs; refuses another evaluator and regnet', async () => {
     const out = path.join(dir, 'bad.json');
-    expectUserError(runCli(args(out, '--max-macs', '1.7M')), /shallowest layer assignment 1-1-1-1 of space 'anynet' .* is already over the budget: 1\.8391 M MACs > the limit 1\.7 M MACs\n.*at least .*1\.839M MACs/);
-    const table = runCli([...args(out, '--max-macs', '3M')].map((a) => (a === 'train' ? 'proxy' : a)));
+    expectUserError(await nasInProcess(...args(out, '--max-macs', '1.7M')), /shallowest layer assignment 1-1-1-1 of space 'anynet' .* is already over the budget: 1\.8391 M MACs > the limit 1\.7 M MACs\n.*at least .*1\.839M MACs/);
+    const table = await nasInProcess(...args(out, '--max-macs', '3M').map((a) => (a === 'train' ? 'proxy' : a)));
     expectUserError(table, /nir scores assignments by training its own depth supernet/);
-    expectUserError(runCli(args(out, '--max-macs', '3G').map((a) => (a === 'anynet' ? 'regnet' : a))), /regnet's stage depths follow from one total depth/);
+    expectUserError(await nasInProcess(...args(out, '--max-macs', '3G').map((a) => (a === 'anynet' ? 'regnet' : a))), /regnet's stage depths follow from one total depth/);
   }, 120_000);
 });

@@ -6,8 +6,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { expectUserError, runCli } from '../cli/helpers.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { expectUserError, nasInProcess, runCli } from '../cli/helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'supernet-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,8 +20,14 @@ describe('nas search --evaluator supernet', () => {
     '--supernet', supernet, '--supernet-epochs', '1', '--train-images', '300', '--train-validation', '60', '--downscale', '2', '--train-batch', '32', '--json',
   ];
 
-  it('trains the supernet for an evolution search, reuses it for mnasnet, and refuses it for other settings', () => {
-    const profile = runCli(['profile', '--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--out', lut, '--warmup', '2', '--min-repeats', '5', '--max-repeats', '50', '--max-time-ms', '150']);
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
+
+  // The fixture LUT and the refusal run in this process (no children to start; of the refusal only the exit code
+  // and the message are asserted); the two searches the test is about stay real processes.
+  it('trains the supernet for an evolution search, reuses it for mnasnet, and refuses it for other settings', async () => {
+    const profile = await nasInProcess('profile', '--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--calibrate', '0', '--out', lut, '--warmup', '2', '--min-repeats', '5', '--max-repeats', '50', '--max-time-ms', '150');
     expect(profile.code, profile.stderr).toBe(0);
 
     const evo = runCli([...common('evo.json'), '--strategy', 'evolution', '--budget', '4'], { timeoutMs: 300_000 });
@@ -42,6 +48,6 @@ describe('nas search --evaluator supernet', () => {
     expect(rl.stderr).toMatch(/finished \(7 steps\), reusing it/);
     expect(JSON.parse(rl.stdout).evaluations).toBe(3);
 
-    expectUserError(runCli([...common('fair.json'), '--strategy', 'evolution', '--budget', '2', '--supernet-sampler', 'fair']), /was trained with other settings .*sampler: "depth" there, "fair" here/);
+    expectUserError(await nasInProcess(...common('fair.json'), '--strategy', 'evolution', '--budget', '2', '--supernet-sampler', 'fair'), /was trained with other settings .*sampler: "depth" there, "fair" here/);
   }, 600_000);
 });
