@@ -7,7 +7,7 @@
  */
 import { UserError } from '../src/core/errors.js';
 import { measure, timedLoop, type MeasureHooks } from './harness.js';
-import { REFERENCE_BATCH, type ReferencedResult } from './reference.js';
+import { REFERENCE_BATCH, REFERENCE_WARM_RUNS, type ReferencedResult } from './reference.js';
 import { randomFeeds, type Float32TensorCtor } from './ort-wasm/feeds.js';
 import { timedBytes, type OutputMode } from './ort-outputs.js';
 import type { DeviceInfo, ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
@@ -96,10 +96,11 @@ export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown
 
   /**
    * `model` in a fresh session, as time() does, with `reference` (kept in one session for the device's
-   * life) run REFERENCE_BATCH times before every batch of the model and once more after its last; the
-   * reference's median over those runs comes back beside the model's figures.
+   * life) run REFERENCE_BATCH times before every batch of the model and once more after its last, each
+   * time after `warmRuns` untimed runs (REFERENCE_WARM_RUNS); the reference's median over the timed runs
+   * comes back beside the model's figures.
    */
-  async timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest): Promise<ReferencedResult> {
+  async timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest, warmRuns = REFERENCE_WARM_RUNS): Promise<ReferencedResult> {
     const ort = this.ort;
     if (!ort) throw new Error(`${this.name}: timeWithReference() called before init()`);
     let kept = this.references.get(reference.key);
@@ -115,6 +116,7 @@ export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown
     const ref = await kept;
     const samples: number[] = [];
     const between = async () => {
+      for (let i = 0; i < warmRuns; i++) await ref.session.run(ref.feeds);
       for (let i = 0; i < REFERENCE_BATCH; i++) {
         const t0 = performance.now();
         await ref.session.run(ref.feeds);

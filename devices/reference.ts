@@ -46,6 +46,15 @@ const MBV2NET64 = [5, 2, 4, 0, 1, 1, 6, 0, 1, 4, 5, 4, 2, 6, 6, 4, 1, 0, 0, 3, 4
 /** Reference runs per batch: a batch before every batch of the item and one after its last. */
 export const REFERENCE_BATCH = 3;
 
+/**
+ * Untimed reference runs before each timed batch of it. The item run just before evicts the reference's
+ * weights and activations from the core's caches, by how much depending on the item: on a quiet machine
+ * (docs/benchmarks.md, ninth session) the reference read ~30% slower beside whole nets than beside small
+ * entries without these runs, so scaling by it made every net look faster than its entries' sum. Runs that
+ * bring the reference back into the caches first make its reading independent of what ran before it.
+ */
+export const REFERENCE_WARM_RUNS = 2;
+
 const built = new Map<string, ModelUnderTest>();
 
 /** The reference model of `name` (built once per process); a UserError for an unknown name. */
@@ -66,7 +75,7 @@ export interface ReferencedResult {
 
 /** A device that can interleave a reference kept in one session with the model it times. */
 export interface ReferenceDevice extends Device {
-  timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest): Promise<ReferencedResult>;
+  timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest, warmRuns?: number): Promise<ReferencedResult>;
 }
 
 export function canInterleave(device: Device): device is ReferenceDevice {
