@@ -7,7 +7,7 @@ import { measureInRounds, measureModel, timeRound, type RoundRecord } from '../.
 import type { Device, DeviceInfo, LatencyStats, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { overheadModel } from '../../export/model.js';
 import { LutStore } from '../../lut/store.js';
-import { ReferenceRun } from '../profile/reference-run.js';
+import { ReferenceRun } from '../../lut/reference-run.js';
 import { UserError } from '../core/errors.js';
 import { entryFromRounds } from '../../lut/entry.js';
 import { adoptOverheadFromPasses, OVERHEAD_ITEM } from '../../lut/overhead.js';
@@ -50,7 +50,7 @@ export async function profileUnits(opts: {
 }): Promise<UnitProfileSummary> {
   const info = await opts.device.init();
   const store = LutStore.open(opts.lutPath, info, opts.protocol, { force: opts.force });
-  // With a timing reference, every round scales to the LUT's R (or one measured now): src/profile/reference-run.ts.
+  // With a timing reference, every round scales to the LUT's R (or one measured now): lut/reference-run.ts.
   const reference = await ReferenceRun.start(opts.device, opts.protocol, store);
   const protocol = reference.protocol;
   const overheadUnderTest = overheadModel([1, 1, 1, 1]);

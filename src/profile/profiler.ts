@@ -29,7 +29,7 @@ import { opKey } from '../core/keys.js';
 import type { OpInstance, Shape } from '../core/ops.js';
 import { measureOwnLayout, recordsOwnLayout } from './own-layout.js';
 import { PartialRounds } from './partial-rounds.js';
-import { ReferenceRun } from './reference-run.js';
+import { ReferenceRun } from '../../lut/reference-run.js';
 import type { ReferenceAdopted } from '../../lut/reference.js';
 
 export interface ProfileProgress {
@@ -124,7 +124,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
 
   const info = await device.init();
   const store = LutStore.open(lutPath, info, protocol, { force: options.force });
-  // With a timing reference, every round scales to the LUT's R (or one measured now): src/profile/reference-run.ts.
+  // With a timing reference, every round scales to the LUT's R (or one measured now): lut/reference-run.ts.
   const reference = await ReferenceRun.start(device, protocol, store);
   const timer = roundTimer(device, reference.protocol, options.workerDevice, { onWarning: options.onWarning ?? options.onNoise });
   const waitBeforePass = async () => {

@@ -4,11 +4,11 @@
  * every round's reference noted as it comes; at the end of the run that created the LUT, R adopted from
  * the rounds and every figure rescaled to it.
  */
-import { measureReferenceScale, scaleStats } from '../../devices/reference.js';
-import type { RoundedResult, RoundRecord } from '../../devices/rounds.js';
-import type { Device, TimingProtocol } from '../../devices/types.js';
-import { overheadModel } from '../../export/model.js';
-import { adoptReferenceScale, type ReferenceAdopted } from '../../lut/reference.js';
+import { measureReferenceScale, scaleStats } from '../devices/reference.js';
+import type { RoundedResult, RoundRecord } from '../devices/rounds.js';
+import type { Device, TimingProtocol } from '../devices/types.js';
+import { overheadModel } from '../export/model.js';
+import { adoptReferenceScale, type ReferenceAdopted } from './reference.js';
 
 interface ReferenceStore {
   readonly referenceMs: number | undefined;
