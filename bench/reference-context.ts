@@ -6,6 +6,7 @@
  *
  *   node --import tsx bench/reference-context.ts --times 10 --warm 0,1,2,4
  */
+import { median } from 'simple-statistics';
 import yargs from 'yargs';
 import { resolveDevice } from '../devices/registry.js';
 import { canInterleave, referenceModel, REFERENCE_WARM_RUNS } from '../devices/reference.js';
@@ -48,17 +49,13 @@ for (const [k, w] of order) {
   const key = `${k} warm ${w}`;
   cells.set(key, [...(cells.get(key) ?? []), r.referenceMs]);
 }
-const med = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[(s.length >> 1) - 1] + s[s.length >> 1]) / 2;
-};
 const load1 = (await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(`reference ${args.reference} beside a 16→16 1×1 conv on 32×32 (entry) and ${args.net} at ${args.resolution} px (net), ort-cpu 1 thread; load ${load0} → ${load1}\n`);
 console.log('| untimed reference runs first | reference median beside the entry (ms) | beside the net (ms) | net / entry |');
 console.log('|---|---|---|---|');
 for (const w of warms) {
-  const e = med(cells.get(`entry warm ${w}`)!);
-  const n = med(cells.get(`net warm ${w}`)!);
+  const e = median(cells.get(`entry warm ${w}`)!);
+  const n = median(cells.get(`net warm ${w}`)!);
   console.log(`| ${w} | ${e.toFixed(4)} | ${n.toFixed(4)} | ${(n / e).toFixed(3)} |`);
 }
 await device.dispose();

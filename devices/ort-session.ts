@@ -7,6 +7,7 @@
  */
 import { UserError } from '../src/core/errors.js';
 import { measure, timedLoop, type MeasureHooks } from './harness.js';
+import { median } from 'simple-statistics';
 import { REFERENCE_BATCH, REFERENCE_WARM_RUNS, type ReferencedResult } from './reference.js';
 import { randomFeeds, type Float32TensorCtor } from './ort-wasm/feeds.js';
 import { timedBytes, type OutputMode } from './ort-outputs.js';
@@ -124,9 +125,7 @@ export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown
       }
     };
     const r = await timeInOrtSession(this.name, ort, this.sessionOptions(), model, protocol, this.outputMode(), { between });
-    samples.sort((a, b) => a - b);
-    const mid = samples.length >> 1;
-    return { ...r, referenceMs: samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2 };
+    return { ...r, referenceMs: median(samples) };
   }
 
   supports(): true {
