@@ -5,9 +5,11 @@
  * fit on every other family of the run (fitCalibration with the families: its model chosen leave-one-family-
  * out as well). The second measurement against the first is the floor under any of them.
  *
- *   node --import tsx bench/calibration-families.ts LUT.json FIDELITY.json
+ *   node --import tsx bench/calibration-families.ts LUT.json FIDELITY.json [WEIGHT-COST]
  *
- * LUT.json and FIDELITY.json are what bench/fidelity.ts wrote (fidelity-<tag>.lut.json and .json).
+ * LUT.json and FIDELITY.json are what bench/fidelity.ts wrote (fidelity-<tag>.lut.json and .json). WEIGHT-COST:
+ * the per-MiB cost of weights inside a network measured at kernel level, as µs per MiB or the JSON that
+ * bench/in-context-kernels.ts --json wrote (its fit); every fit may then use it (CalibrationOptions).
  */
 import { readFileSync } from 'node:fs';
 import { errorPct } from '../src/core/agreement.js';
@@ -18,8 +20,12 @@ import { predict } from '../src/predict/predictor.js';
 import type { Lut, LutCalibration } from '../lut/format.js';
 import { fidelityNets, type FidelityDoc, type FidelityNet } from './fidelity-nets.js';
 
-const [lutFile, jsonFile] = process.argv.slice(2);
+const [lutFile, jsonFile, weightArg] = process.argv.slice(2);
 if (!lutFile || !jsonFile) throw new Error('usage: calibration-families.ts LUT.json FIDELITY.json');
+const perWeightByteMs =
+  weightArg === undefined ? undefined : /^[0-9.]+$/.test(weightArg) ? Number(weightArg) / 1000 / 2 ** 20 : (JSON.parse(readFileSync(weightArg, 'utf8')) as { fit: { perWeightByteMs: number } }).fit.perWeightByteMs;
+const opts = perWeightByteMs === undefined ? {} : { perWeightByteMs };
+if (perWeightByteMs !== undefined) console.log(`measured weight cost: ${(perWeightByteMs * 2 ** 20 * 1000).toFixed(1)} µs per MiB`);
 const lut: Lut = { ...JSON.parse(readFileSync(lutFile, 'utf8')), calibration: undefined };
 const doc = JSON.parse(readFileSync(jsonFile, 'utf8')) as FidelityDoc;
 // Random nets count as their space (mbv2, regnet, …), published ones as their family; the calibration nets
@@ -30,17 +36,17 @@ const nets = fidelityNets(doc)
 const families = [...new Set(nets.map((n) => n.family))];
 const ms = (c: LutCalibration | undefined, n: FidelityNet) => predict({ ...lut, calibration: c }, n.arch, { breakdown: false }).ms;
 const describe = (c: LutCalibration) =>
-  `base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, scale ${(c.scale ?? 1).toFixed(3)}${c.classScales ? ` (per class ${Object.entries(c.classScales).map(([k, v]) => `${k || 'plain'} ${v.toFixed(3)}`).join(', ')})` : ''}, held-out RMS ${c.heldOut?.rmsErrorPct.toFixed(1)}% (${c.heldOut?.method}) against the plain sum's ${c.plainRmsErrorPct?.toFixed(1)}%`;
+  `base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, per MB of weights ${((c.perWeightByteMs ?? 0) * 1e6).toFixed(4)} ms, scale ${(c.scale ?? 1).toFixed(3)}${c.classScales ? ` (per class ${Object.entries(c.classScales).map(([k, v]) => `${k || 'plain'} ${v.toFixed(3)}`).join(', ')})` : ''}, held-out RMS ${c.heldOut?.rmsErrorPct.toFixed(1)}% (${c.heldOut?.method}) against the plain sum's ${c.plainRmsErrorPct?.toFixed(1)}%`;
 
 const mbv2 = nets.filter((n) => n.family === 'mbv2');
-const mbv2Fit = mbv2.length >= 3 ? fitCalibration(lut, mbv2, 'mbv2 test nets') : undefined;
+const mbv2Fit = mbv2.length >= 3 ? fitCalibration(lut, mbv2, 'mbv2 test nets', opts) : undefined;
 if (mbv2Fit) console.log(`fit on the ${mbv2.length} random mbv2 nets: ${describe(mbv2Fit)}`);
 // Leave one family out: every other family's nets fit (their model chosen leave-one-family-out too), this family is predicted.
 const lofo = new Map<string, LutCalibration>();
 for (const f of families) {
   const rest = nets.filter((n) => n.family !== f);
   if (rest.length < 3) continue;
-  const c = fitCalibration(lut, rest, `all but ${f}`);
+  const c = fitCalibration(lut, rest, `all but ${f}`, opts);
   lofo.set(f, c);
   console.log(`fit without ${f} (${rest.length} nets): ${describe(c)}`);
 }

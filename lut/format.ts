@@ -104,8 +104,8 @@ export interface LutImport {
  * A one-op model pays, on every run, costs that the same op inside a network does not: its own
  * dispatch, copying its output out of the runtime, layout reorders around it. Calibration fits them on
  * networks measured end to end:
- *   network ≈ baseMs + Σ_i (scale · median_i − perOpMs − perByteMs · bytes_i)
- * where bytes_i is the op's input + output activation bytes and scale (default 1) the share of its one-op
+ *   network ≈ baseMs + Σ_i (scale · median_i − perOpMs − perByteMs · bytes_i + perWeightByteMs · weightBytes_i)
+ * where bytes_i is the op's input + output activation bytes, weightBytes_i its parameters' bytes, and scale (default 1) the share of its one-op
  * time an op takes inside a network (below 1 when per-run costs grow with the op; above 1 when a network
  * runs it with colder caches than a one-op loop).
  */
@@ -113,6 +113,12 @@ export interface LutCalibration {
   baseMs: number;
   perOpMs: number;
   perByteMs: number;
+  /**
+   * What a network pays per byte of its ops' weights beyond their one-op models (those keep their weights warm
+   * in the core's caches; a network reads each op's weights one whole run after their last use). Absent = 0
+   * (LUTs calibrated before it existed, and fits that did not need it).
+   */
+  perWeightByteMs?: number;
   /** Multiplies every op's median; absent in LUTs calibrated before it existed (= 1). */
   scale?: number;
   /**

@@ -11,7 +11,7 @@
  * are recorded in the calibration (`context`, `reason`), so a LUT says which fit it holds and why.
  */
 import type { CalibrationContext, Lut, LutCalibration } from '../../lut/format.js';
-import { beatsPlainSum, calibratedSum, fitValidated, lutSums, type MeasuredNet } from './calibrate.js';
+import { beatsPlainSum, calibratedSum, fitValidated, lutSums, type CalibrationOptions, type MeasuredNet } from './calibrate.js';
 
 export interface ContextFitResult {
   /** The calibration to keep, with `context` and `reason` saying why; undefined when no fit beats the plain sum. */
@@ -35,12 +35,12 @@ const inSample = (lut: Lut, c: LutCalibration, measured: readonly MeasuredNet[])
 
 /**
  * `plain`: the calibration networks as they are; `variants`: their in-context variants for `classes`
- * (each counts in its base network's family). `source` describes the plain networks (e.g. "mbv2@64: 20 networks measured end to end").
+ * (each counts in its base network's family); `opts`: a measured weight cost both fits may use (calibrate.ts). `source` describes the plain networks (e.g. "mbv2@64: 20 networks measured end to end").
  */
-export function chooseContextFit(lut: Lut, plain: readonly MeasuredNet[], variants: readonly MeasuredNet[], classes: readonly string[], source: string): ContextFitResult {
+export function chooseContextFit(lut: Lut, plain: readonly MeasuredNet[], variants: readonly MeasuredNet[], classes: readonly string[], source: string, opts: CalibrationOptions = {}): ContextFitResult {
   const all = [...plain, ...variants];
-  const ctx = fitValidated(lut, all, `${source} + ${variants.length} in-context variants (${classes.join(', ')})`);
-  const pn = plain.length >= 3 ? fitValidated(lut, plain, source) : undefined;
+  const ctx = fitValidated(lut, all, `${source} + ${variants.length} in-context variants (${classes.join(', ')})`, opts);
+  const pn = plain.length >= 3 ? fitValidated(lut, plain, source, opts) : undefined;
   // The plain-net fit on the variants: out of sample as it stands (it never saw them).
   const pnHeldOut = pn?.calibration && pn.heldOut ? [...pn.heldOut, ...variants.map((m) => calibratedSum(pn.calibration!, lutSums(lut, m.arch)) / m.ms - 1)] : undefined;
   const held = {

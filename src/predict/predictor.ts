@@ -2,7 +2,8 @@
  * LUT-based latency prediction: latency(arch) = overhead + Σ net latency of its LUT instances
  * (src/core/decompose.ts says which instances a layer counts as). When the LUT carries a calibration
  * (src/predict/calibrate.ts), each instance counts as its median less the fitted per-op and per-byte
- * costs that only a one-op model pays, and the base is the fitted per-network cost.
+ * costs that only a one-op model pays, plus the fitted cost of reading its weights from farther away inside
+ * a network (perWeightByteMs, where the fit kept it), and the base is the fitted per-network cost.
  *
  * Uncertainty: `std` combines the entries' run-to-run spreads as independent variances; `ci95` combines
  * the half-widths of the entries' (and the overhead's) median CIs the same way, i.e. how well the
@@ -17,6 +18,7 @@ import type { LatencyStats } from '../../devices/types.js';
 import type { Lut, LutEntry } from '../../lut/format.js';
 import { classScale } from './context.js';
 import { contextClass } from '../core/context-class.js';
+import { instanceWeightBytes } from './net-features.js';
 
 export interface BlockPrediction {
   layerIndex: number;
@@ -118,7 +120,9 @@ export function predict(lut: Lut, arch: Architecture, opts: PredictOptions = {})
       if (!missing.some((m) => m.key === key)) missing.push({ key, inst });
       continue;
     }
-    const value = cal ? classScale(cal, contextClass(inst.spec)) * entry.stats.median - cal.perOpMs - cal.perByteMs * activationBytes(inst) : entryNet(entry, ownLayout);
+    const value = cal
+      ? classScale(cal, contextClass(inst.spec)) * entry.stats.median - cal.perOpMs - cal.perByteMs * activationBytes(inst) + (cal.perWeightByteMs ? cal.perWeightByteMs * instanceWeightBytes(inst, key) : 0)
+      : entryNet(entry, ownLayout);
     ms += value;
     variance += entry.stats.std ** 2;
     ciVariance += halfWidth(entry.stats) ** 2;

@@ -13,7 +13,7 @@ import { Rng } from '../../core/rng.js';
 const CALIBRATION_SEED = 1_000_003;
 import { ms } from '../../core/format.js';
 import { emit, log, logDeviceWarnings } from '../output.js';
-import type { LutCalibration } from '../../../lut/format.js';
+import type { Lut, LutCalibration } from '../../../lut/format.js';
 import { createProgress } from '../progress.js';
 import { onnxOptions, onnxProfileOptions, profileOnnxFiles } from './onnx-units.js';
 import type { ProfileNet, ProfileResult } from '../../profile/profiler.js';
@@ -205,7 +205,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
           ...(calibration
             ? [
                 `calibrated on ${calibration.fittedOn} networks measured end to end: base ${ms(calibration.baseMs)} ms, per op ${ms(calibration.perOpMs)} ms, ` +
-                  `per MB of activations ${ms(calibration.perByteMs * 1e6)} ms, scale ${(calibration.scale ?? 1).toFixed(3)}` +
+                  `per MB of activations ${ms(calibration.perByteMs * 1e6)} ms, ${calibration.perWeightByteMs ? `per MB of weights +${ms(calibration.perWeightByteMs * 1e6)} ms, ` : ''}scale ${(calibration.scale ?? 1).toFixed(3)}` +
                   `${calibration.classScales ? `, class scales ${Object.entries(calibration.classScales).map(([c, v]) => `${c || 'plain'} ${v.toFixed(3)}`).join(', ')}` : ''}; fit RMS error ${calibration.rmsErrorPct.toFixed(1)}%`,
                 ...(calibration.reason ?? calibration.context?.reason ? [`  ${calibration.reason ?? calibration.context?.reason}`] : []),
               ]
@@ -236,6 +236,31 @@ async function netsOf(archs: readonly Architecture[]): Promise<ProfileNet[]> {
 }
 
 /**
+ * On onnxruntime-node's CPU provider at 1 thread and level all (the LUTs whose units' own reorders are recorded),
+ * what a network pays per byte of its blocks' weights beyond their one-unit models, measured at kernel level on
+ * the first WEIGHT_COST_NETS calibration networks (src/predict/weight-cost.ts; a few seconds): the calibration
+ * may then use it as a fixed term (src/predict/calibrate.ts). Elsewhere, or when the profiler fails, nothing.
+ */
+const WEIGHT_COST_NETS = 2;
+async function measuredWeightCost(lut: Lut, archs: readonly Architecture[]): Promise<{ perWeightByteMs?: number }> {
+  const { recordsOwnLayout } = await import('../../profile/own-layout.js');
+  if (!recordsOwnLayout(lut.device) || !archs.length) return {};
+  const { fitWeightCost, profileBlocks } = await import('../../predict/weight-cost.js');
+  try {
+    const started = Date.now();
+    const fit = fitWeightCost(await profileBlocks(archs.slice(0, WEIGHT_COST_NETS)));
+    log(
+      `calibration: weights inside a network cost ${(fit.perWeightByteMs * 2 ** 20 * 1000).toFixed(1)} µs per MiB beyond their one-unit models ` +
+        `(kernel level, ${fit.blocks} blocks of ${Math.min(WEIGHT_COST_NETS, archs.length)} calibration networks, ${((Date.now() - started) / 1000).toFixed(1)} s); the fit may use it`,
+    );
+    return fit.perWeightByteMs > 0 ? { perWeightByteMs: fit.perWeightByteMs } : {};
+  } catch (e) {
+    log(`calibration: the weight cost could not be measured (${(e as Error).message}); fitted without it`);
+    return {};
+  }
+}
+
+/**
  * Fits the calibration on the networks measured with the entries (ProfileResult.nets) and stores it in
  * the LUT (atomically). A network the device cannot run (an unsupported op) is left out.
  */
@@ -257,14 +282,15 @@ async function runCalibration(lutPath: string, plan: CalibrationPlan, label: str
     return undefined;
   }
   const source = `${label}: ${nets.length} networks measured end to end`;
+  const opts = await measuredWeightCost(lut, nets.map((n) => n.arch));
   let calibration: LutCalibration | undefined;
   let refused: string | undefined;
   if (variants.length) {
-    const choice = chooseContextFit(lut, nets, variants, plan.classes, source);
+    const choice = chooseContextFit(lut, nets, variants, plan.classes, source, opts);
     if (!choice.calibration) refused = choice.message;
     calibration = choice.calibration;
   } else {
-    const fit = fitCalibration(lut, nets, source);
+    const fit = fitCalibration(lut, nets, source, opts);
     const h = fit.heldOut!;
     const figures =
       `held-out RMS error ${h.rmsErrorPct.toFixed(1)}% (${h.method} over ${Object.entries(h.families).map(([f, n]) => `${f} ×${n}`).join(', ')}) ` +
