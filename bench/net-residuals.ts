@@ -107,8 +107,8 @@ const perMiB = Number(process.env.PER_MIB_MS ?? 0.026);
 const fixed: [string, (r: Row) => number][] = [
   ['plain sum', (r) => r.plain],
   ['plain − edge reorders', (r) => r.plain - r.edgeMs],
-  [`plain + ${perMiB * 1000} µs/MiB weights`, (r) => r.plain + perMiB * r.weightMB],
-  [`plain − edge reorders + ${perMiB * 1000} µs/MiB weights`, (r) => r.plain - r.edgeMs + perMiB * r.weightMB],
+  [`plain + ${(perMiB * 1000).toFixed(1)} µs/MiB weights`, (r) => r.plain + perMiB * r.weightMB],
+  [`plain − edge reorders + ${(perMiB * 1000).toFixed(1)} µs/MiB weights`, (r) => r.plain - r.edgeMs + perMiB * r.weightMB],
 ];
 console.log('\n| fixed correction | RMS | within ±10% | mean signed | per family mean signed |');
 console.log('|---|---|---|---|---|');
@@ -126,5 +126,5 @@ for (const [label, of] of fixed) {
     return errorPct(s(rest) * r.plain + perMiB * r.weightMB, r.ms);
   });
   const all = s(shifted);
-  console.log(`\none scale on top of ${perMiB * 1000} µs/MiB weights: scale ${all.toFixed(3)} (all nets); leave-one-family-out RMS ${rms(lofo).toFixed(2)}%, within ±10% ${within(lofo)}, mean signed ${mean(lofo).toFixed(1)}%; ${families.map((f) => `${f} ${mean(lofo.filter((_, i) => rows[i].family === f)).toFixed(1)}%`).join(', ')}`);
+  console.log(`\none scale on top of ${(perMiB * 1000).toFixed(1)} µs/MiB weights: scale ${all.toFixed(3)} (all nets); leave-one-family-out RMS ${rms(lofo).toFixed(2)}%, within ±10% ${within(lofo)}, mean signed ${mean(lofo).toFixed(1)}%; ${families.map((f) => `${f} ${mean(lofo.filter((_, i) => rows[i].family === f)).toFixed(1)}%`).join(', ')}`);
 }
