@@ -64,6 +64,8 @@ import { networkModel } from '../export/model.js';
 import { readLut, writeLut } from '../lut/store.js';
 import { calibrationHelps, fitCalibration } from '../src/predict/calibrate.js';
 import { chooseContextFit } from '../src/predict/context-fit.js';
+import { measureWeightCost } from '../src/predict/weight-cost.js';
+import { recordsOwnLayout } from '../src/profile/own-layout.js';
 import type { LutCalibration as Calibration } from '../lut/format.js';
 import { contextClass, contextVariants } from '../src/core/context-class.js';
 import { kernelBreakdown, type KernelPoint } from './fidelity-kernels.js';
@@ -198,21 +200,24 @@ for (const protocolName of protocolNames) {
     return r;
   };
   const source = `mbv2@${args.resolution}: ${args.calibrate} networks`;
+  // ort-cpu: the weight cost nas profile --calibrate measures (src/predict/weight-cost.ts), for the fits and a row of its own.
+  const weightCost = calNets.length && recordsOwnLayout(prof.device) ? await measureWeightCost(calNets) : undefined;
+  const wOpts = weightCost ? { perWeightByteMs: weightCost.perWeightByteMs } : {};
   // --calibrate 0: no calibration; every prediction is the plain LUT sum.
   let calibration: Calibration | undefined;
   let plainFit: Calibration | undefined;
   let kept: { calibration: Calibration | undefined; what: string } | undefined;
   if (calNets.length > 0) {
     const measured = calArchs.map((arch, i) => ({ arch, ms: measuredNet(`cal${i}:${arch.name}`).stats.median }));
-    const all = fitCalibration(readLut(lutPath), measured, `${source} + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`);
+    const all = fitCalibration(readLut(lutPath), measured, `${source} + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`, wOpts);
     // The same measurements, fitted on the plain random nets only: what calibration did before context classes.
-    plainFit = fitCalibration(readLut(lutPath), measured.slice(0, calNets.length), source);
+    plainFit = fitCalibration(readLut(lutPath), measured.slice(0, calNets.length), source, wOpts);
     calibration = variantNets.length ? all : plainFit;
     writeLut(lutPath, { ...readLut(lutPath), calibration });
     // What `nas profile --calibrate` keeps from the same measurements (the context fit, the plain-net fit or
     // neither, judged on nets they were not fitted on): the prediction a user gets.
     if (variantNets.length) {
-      const choice = chooseContextFit(readLut(lutPath), measured.slice(0, calNets.length), measured.slice(calNets.length), testClasses.filter(Boolean), source);
+      const choice = chooseContextFit(readLut(lutPath), measured.slice(0, calNets.length), measured.slice(calNets.length), testClasses.filter(Boolean), source, wOpts);
       kept = { calibration: choice.calibration, what: choice.calibration?.context?.kept ?? 'plain sum' };
     } else kept = { calibration: calibrationHelps(plainFit) ? plainFit : undefined, what: calibrationHelps(plainFit) ? 'plain-nets' : 'plain sum' };
   }
@@ -294,6 +299,7 @@ for (const protocolName of protocolNames) {
       family: t.family,
       predicted,
       plain: predict(plainLut, t.arch).ms,
+      plainWeights: predict(plainLut, t.arch, wOpts).ms,
       // The plain sum less each unit's own NCHWc reorders (ort-cpu LUTs record them: src/profile/own-layout.ts):
       // those at its edges, and all of them.
       plainLessEdges: predict(plainLut, t.arch, { ownLayout: 'edges' }).ms,
@@ -325,6 +331,7 @@ for (const protocolName of protocolNames) {
       out.push(`| ${label}, as \`nas profile\` keeps it (${kept.what}) | ${fmt(agreement(ps.map((p) => p.kept), ps.map((p) => p.measured)))} | ${b.toFixed(1)}% |`);
     }
     out.push(`| ${label}, plain sum | ${fmt(agreement(ps.map((p) => p.plain), ps.map((p) => p.measured)))} | |`);
+    if (weightCost) out.push(`| ${label}, plain sum + measured weight cost | ${fmt(agreement(ps.map((p) => p.plainWeights), ps.map((p) => p.measured)))} | ${(ps.reduce((sum, p) => sum + errorPct(p.plainWeights, p.measured), 0) / ps.length).toFixed(1)}% |`);
     if (hasOwnLayout)
       for (const [what, of] of [
         ['at their edges', (p: Point) => p.plainLessEdges],
@@ -345,6 +352,7 @@ for (const protocolName of protocolNames) {
     `device ${prof.device.device} (${prof.device.runtime} ${prof.device.runtimeVersion}, ${JSON.stringify(prof.device.options)}), host ${prof.device.host.cpu}; load average ${loadStart} at the start, ${loadEnd} at the end`,
     `LUT ${lutPath}: ${Object.keys(lut.entries).length} entries, overhead ${lut.overhead.median.toFixed(4)} ms; profiling took ${profileSeconds.toFixed(1)} s (${prof.summary.measured} measured, ${prof.summary.reused} reused${args.interleave ? `, with ${nets.length} calibration and test nets in the same passes` : ''})${args.interleave ? '' : `; ${nets.length} calibration and test nets in passes of their own ${netSeconds.toFixed(1)} s`}; the second measurement of ${tests.length} networks ${measureSeconds.toFixed(1)} s`,
     `placement: ${lut.protocol.placement ? JSON.stringify(lut.protocol.placement) : 'unpinned'}`,
+    ...(weightCost ? [`weight cost (kernel level, ${weightCost.blocks} blocks of ${Math.min(4, calNets.length)} calibration nets): ${(weightCost.perWeightByteMs * 2 ** 20 * 1000).toFixed(1)} µs per MiB`] : []),
     ...(protocol.anchorGate !== undefined
       ? [`anchor gate ${protocol.anchorGate}: rounds set aside, first measurement ${first.reduce((n, r) => n + (r.setAside ?? 0), 0)} of ${first.reduce((n, r) => n + r.details.length, 0)}, second ${again?.reduce((n, r) => n + (r.setAside ?? 0), 0) ?? 0} of ${again?.reduce((n, r) => n + r.details.length, 0) ?? 0}`]
       : []),

@@ -90,6 +90,11 @@ export interface PredictOptions {
    * comes from", says why it is not the default).
    */
   ownLayout?: OwnLayoutMode;
+  /**
+   * Plain sum only (a calibration holds its own): add this many ms per byte of each instance's weights, the cost
+   * of reading them inside a network beyond its one-op model (src/predict/weight-cost.ts measures it). Default 0.
+   */
+  perWeightByteMs?: number;
 }
 
 export type OwnLayoutMode = 'keep' | 'edges' | 'all';
@@ -122,7 +127,7 @@ export function predict(lut: Lut, arch: Architecture, opts: PredictOptions = {})
     }
     const value = cal
       ? classScale(cal, contextClass(inst.spec)) * entry.stats.median - cal.perOpMs - cal.perByteMs * activationBytes(inst) + (cal.perWeightByteMs ? cal.perWeightByteMs * instanceWeightBytes(inst, key) : 0)
-      : entryNet(entry, ownLayout);
+      : entryNet(entry, ownLayout) + (opts.perWeightByteMs ? opts.perWeightByteMs * instanceWeightBytes(inst, key) : 0);
     ms += value;
     variance += entry.stats.std ** 2;
     ciVariance += halfWidth(entry.stats) ** 2;

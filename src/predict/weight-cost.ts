@@ -134,3 +134,15 @@ export async function profileBlocks(archs: readonly Architecture[], runs = 20, t
     units.set(key, await ortProfileModel(m.onnx, m.inputs, 'all', runs, 'half', threads));
   }
 }
+
+/** How many calibration networks `measureWeightCost` profiles by default (a few seconds at 224 px on ort-cpu). */
+export const WEIGHT_COST_NETS = 4;
+
+/**
+ * The weight cost of onnxruntime-node's CPU provider (1 thread, level all) measured on the first `n` of `archs`
+ * (calibration networks): what `nas profile --calibrate` and bench/fidelity.ts give the calibration. The caller
+ * checks that the LUT is one of that provider's (recordsOwnLayout); the profiler's failures are thrown.
+ */
+export async function measureWeightCost(archs: readonly Architecture[], n = WEIGHT_COST_NETS): Promise<WeightCost> {
+  return fitWeightCost(await profileBlocks(archs.slice(0, n)));
+}

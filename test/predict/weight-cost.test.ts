@@ -91,6 +91,13 @@ describe('calibration with a measured weight cost', () => {
     expect(p.blocks[0].ms).toBeCloseTo((c.scale ?? 1) * lut.entries[opKey(first)].stats.median - c.perOpMs - c.perByteMs * activationBytes(first) + perWeightByteMs * instanceWeightBytes(first), 12);
   });
 
+  it('adds it to the plain sum when asked (perWeightByteMs), and only then', () => {
+    const arch = space.build(space.sample(new Rng(8)));
+    const plain = predict(lut, arch).ms;
+    expect(predict(lut, arch, { perWeightByteMs }).ms - plain).toBeCloseTo(perWeightByteMs * lutSums(lut, arch).weightBytes, 12);
+    expect(predict(lut, arch, { perWeightByteMs: 0 }).ms).toBe(plain);
+  });
+
   it('leaves it out where the networks do not pay it', () => {
     const c = fitCalibration(lut, nets(16, 6, false), 'synthetic', { perWeightByteMs });
     expect(c.perWeightByteMs).toBeUndefined();

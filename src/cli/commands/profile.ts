@@ -238,17 +238,16 @@ async function netsOf(archs: readonly Architecture[]): Promise<ProfileNet[]> {
 /**
  * On onnxruntime-node's CPU provider at 1 thread and level all (the LUTs whose units' own reorders are recorded),
  * what a network pays per byte of its blocks' weights beyond their one-unit models, measured at kernel level on
- * the first WEIGHT_COST_NETS calibration networks (src/predict/weight-cost.ts; a few seconds): the calibration
+ * the first WEIGHT_COST_NETS (4) calibration networks (src/predict/weight-cost.ts; a few seconds): the calibration
  * may then use it as a fixed term (src/predict/calibrate.ts). Elsewhere, or when the profiler fails, nothing.
  */
-const WEIGHT_COST_NETS = 2;
 async function measuredWeightCost(lut: Lut, archs: readonly Architecture[]): Promise<{ perWeightByteMs?: number }> {
   const { recordsOwnLayout } = await import('../../profile/own-layout.js');
   if (!recordsOwnLayout(lut.device) || !archs.length) return {};
-  const { fitWeightCost, profileBlocks } = await import('../../predict/weight-cost.js');
+  const { measureWeightCost, WEIGHT_COST_NETS } = await import('../../predict/weight-cost.js');
   try {
     const started = Date.now();
-    const fit = fitWeightCost(await profileBlocks(archs.slice(0, WEIGHT_COST_NETS)));
+    const fit = await measureWeightCost(archs);
     log(
       `calibration: weights inside a network cost ${(fit.perWeightByteMs * 2 ** 20 * 1000).toFixed(1)} µs per MiB beyond their one-unit models ` +
         `(kernel level, ${fit.blocks} blocks of ${Math.min(WEIGHT_COST_NETS, archs.length)} calibration networks, ${((Date.now() - started) / 1000).toFixed(1)} s); the fit may use it`,
