@@ -144,5 +144,8 @@ export const WEIGHT_COST_NETS = 4;
  * checks that the LUT is one of that provider's (recordsOwnLayout); the profiler's failures are thrown.
  */
 export async function measureWeightCost(archs: readonly Architecture[], n = WEIGHT_COST_NETS): Promise<WeightCost> {
+  // A first pass over the first network and its units, discarded: the first profiles of a process read 13.5
+  // µs/MiB where the next ones read 23.9–24.3 (128 px, same nets, same process; docs/benchmarks.md).
+  await profileBlocks(archs.slice(0, 1), 3);
   return fitWeightCost(await profileBlocks(archs.slice(0, n)));
 }
