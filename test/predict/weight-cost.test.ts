@@ -10,6 +10,7 @@ import { predict } from '../../src/predict/predictor.js';
 import { blockKernels, fitWeightCost, pairKernels } from '../../src/predict/weight-cost.js';
 import { createMbv2Space } from '../../src/spaces/mbv2.js';
 import { syntheticLut } from './fixtures/synthetic-lut.js';
+import { validateLut } from '../../lut/validate.js';
 
 const k = (name: string, op: string, us: number): ProfiledKernel => ({ name, op, provider: 'CPUExecutionProvider', outputShapes: [], durUs: us, minUs: us, subThreads: 0 });
 
@@ -96,6 +97,13 @@ describe('calibration with a measured weight cost', () => {
     const plain = predict(lut, arch).ms;
     expect(predict(lut, arch, { perWeightByteMs }).ms - plain).toBeCloseTo(perWeightByteMs * lutSums(lut, arch).weightBytes, 12);
     expect(predict(lut, arch, { perWeightByteMs: 0 }).ms).toBe(plain);
+  });
+
+  it('is stored in the LUT file (schema: optional, not negative)', () => {
+    const c = fitCalibration(lut, nets(16, 5, true), 'synthetic', { perWeightByteMs });
+    const stored = validateLut(JSON.parse(JSON.stringify({ ...lut, calibration: c })), 'x');
+    expect(stored.calibration?.perWeightByteMs).toBe(perWeightByteMs);
+    expect(() => validateLut(JSON.parse(JSON.stringify({ ...lut, calibration: { ...c, perWeightByteMs: -1e-9 } })), 'x')).toThrow();
   });
 
   it('leaves it out where the networks do not pay it', () => {
