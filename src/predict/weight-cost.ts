@@ -58,13 +58,16 @@ export function pairKernels(inNet: readonly ProfiledKernel[], alone: readonly Pr
 
 /** The blocks of `arch` from its network's kernels and its units' (by op key), as pairKernels pairs them. */
 export function blockKernels(arch: Architecture, network: readonly ProfiledKernel[], units: ReadonlyMap<string, readonly ProfiledKernel[]>): BlockKernels[] {
+  // The kernel that writes the network's output is named after it (`output`, `output_nchwc`): the last layer's.
+  const last = arch.layers.length - 1;
+  const ofOutput = (k: ProfiledKernel) => /^output(_|$)/.test(k.name);
   return lutInstances(arch).map(({ layerIndex, inst }) => {
     const prefix = `${arch.layers[layerIndex].id ?? `layer${layerIndex}`}.`;
     const key = opKey(inst);
     const alone = units.get(key);
     if (!alone) throw new Error(`no kernels for unit ${key}`);
     const { pairs, netOnly, aloneOnly } = pairKernels(
-      network.filter((k) => k.name.startsWith(prefix)),
+      network.filter((k) => k.name.startsWith(prefix) || (layerIndex === last && ofOutput(k))),
       alone,
     );
     return {
