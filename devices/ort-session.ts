@@ -6,9 +6,9 @@
  * outputs stay inside the session, as a network's intermediates do.
  */
 import { UserError } from '../src/core/errors.js';
-import { measure, timedLoop, type MeasureHooks } from './harness.js';
+import { measure, timedLoop, type BetweenPosition, type MeasureHooks } from './harness.js';
 import { median } from 'simple-statistics';
-import { REFERENCE_BATCH, REFERENCE_WARM_RUNS, type ReferencedResult } from './reference.js';
+import { REFERENCE_BATCH, REFERENCE_WARM_RUNS, type ReferenceBatch, type ReferencedResult } from './reference.js';
 import { randomFeeds, type Float32TensorCtor } from './ort-wasm/feeds.js';
 import { timedBytes, type OutputMode } from './ort-outputs.js';
 import type { DeviceInfo, ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
@@ -116,16 +116,20 @@ export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown
     }
     const ref = await kept;
     const samples: number[] = [];
-    const between = async () => {
+    const batches: ReferenceBatch[] = [];
+    const between = async (position: BetweenPosition) => {
       for (let i = 0; i < warmRuns; i++) await ref.session.run(ref.feeds);
+      const batch: number[] = [];
       for (let i = 0; i < REFERENCE_BATCH; i++) {
         const t0 = performance.now();
         await ref.session.run(ref.feeds);
-        samples.push(performance.now() - t0);
+        batch.push(performance.now() - t0);
       }
+      samples.push(...batch);
+      batches.push({ position, ms: median(batch) });
     };
     const r = await timeInOrtSession(this.name, ort, this.sessionOptions(), model, protocol, this.outputMode(), { between });
-    return { ...r, referenceMs: median(samples) };
+    return { ...r, referenceMs: median(samples), batches };
   }
 
   supports(): true {

@@ -25,6 +25,7 @@ import { instance } from '../src/core/ops.js';
 import { UserError } from '../src/core/errors.js';
 import { checkReferenceName, type ReferenceName } from './reference-choice.js';
 import type { Device, LatencyStats, ModelUnderTest, TimingProtocol } from './types.js';
+import type { BetweenPosition } from './harness.js';
 
 /** The reference models a protocol can name (their names: devices/reference-choice.ts). */
 const REFERENCES: Record<ReferenceName, () => ModelUnderTest> = {
@@ -65,12 +66,20 @@ export function referenceModel(name: string): ModelUnderTest {
   return model;
 }
 
+/** One batch of reference runs: where it fell in the measurement (devices/harness.ts) and its median. */
+export interface ReferenceBatch {
+  position: BetweenPosition;
+  ms: number;
+}
+
 /** A timing result with the reference's median over the batches interleaved with it. */
 export interface ReferencedResult {
   stats: LatencyStats;
   coldMs: number;
   setupMs: number;
   referenceMs: number;
+  /** Each batch of the reference, in order (for benches that ask which batches read what). */
+  batches?: ReferenceBatch[];
 }
 
 /** A device that can interleave a reference kept in one session with the model it times. */
@@ -106,10 +115,68 @@ export function scaleStats(stats: LatencyStats, factor: number): LatencyStats {
   };
 }
 
-/** The factor a round's figures are multiplied by: R over the reference's median in that round. */
-export function referenceFactor(scaleMs: number, roundReferenceMs: number): number {
+/**
+ * The factor a round's figures are multiplied by: (R over the reference's median in that round)^β, β the
+ * protocol's referenceSlope (1 when absent: LUTs measured before it existed).
+ */
+export function referenceFactor(scaleMs: number, roundReferenceMs: number, slope = 1): number {
   if (!(scaleMs > 0) || !(roundReferenceMs > 0)) throw new Error(`reference scaling needs positive figures, got R ${scaleMs} ms, round reference ${roundReferenceMs} ms`);
-  return scaleMs / roundReferenceMs;
+  if (!(slope >= 0)) throw new Error(`reference slope must be ≥ 0, got ${slope}`);
+  return (scaleMs / roundReferenceMs) ** slope;
+}
+
+/**
+ * β a run starts with, before it has fitted its own (slopeFromRounds): on the development VM (AMD EPYC, 2
+ * vCPUs, ninth session) the nets' rounds followed the reference with a log–log slope of 0.43 (r 0.83, 358
+ * rounds), and every β from 0.3 to 0.5 made 100% of 39 nets agree with themselves within ±10% where the
+ * full ratio (β 1) gave 54% (docs/benchmarks.md, "The reference over-reacts").
+ */
+export const PROVISIONAL_SLOPE = 0.5;
+
+/** Fewest models with two rounds or more, and fewest rounds in all, a slope is fitted from. */
+const SLOPE_MIN_MODELS = 10;
+const SLOPE_MIN_ROUNDS = 30;
+/** β is kept within [0, SLOPE_MAX]: a model does not slow down more than twice as much as the reference beside it. */
+export const SLOPE_MAX = 2;
+
+/** One round of one model as timed, with its reference: what a slope is fitted from. */
+export interface ReferencedRound {
+  /** The round's median as timed (before any scaling), ms. */
+  ms: number;
+  /** The reference's median in that round, ms. */
+  referenceMs: number;
+}
+
+/**
+ * β from a run's rounds: the pooled within-model least-squares slope of log(round as timed) on log(its
+ * reference) — each model's rounds centred on their own means, so models of every size count alike and
+ * only how a model's rounds move with their references is fitted. Undefined with too few rounds or no
+ * spread in the references (a machine that did not drift says nothing of how far to follow it).
+ */
+export function slopeFromRounds(models: readonly (readonly ReferencedRound[])[]): { slope: number; r: number; rounds: number; models: number } | undefined {
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  let rounds = 0;
+  let used = 0;
+  for (const rs of models) {
+    const ok = rs.filter((x) => x.ms > 0 && x.referenceMs > 0);
+    if (ok.length < 2) continue;
+    const xs = ok.map((x) => Math.log(x.referenceMs));
+    const ys = ok.map((x) => Math.log(x.ms));
+    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+    for (let i = 0; i < xs.length; i++) {
+      sxy += (xs[i] - mx) * (ys[i] - my);
+      sxx += (xs[i] - mx) ** 2;
+      syy += (ys[i] - my) ** 2;
+    }
+    rounds += ok.length;
+    used++;
+  }
+  if (used < SLOPE_MIN_MODELS || rounds < SLOPE_MIN_ROUNDS || !(sxx > 0)) return undefined;
+  const slope = Math.min(SLOPE_MAX, Math.max(0, sxy / sxx));
+  return { slope, r: syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0, rounds, models: used };
 }
 
 /** Share of a run's round references whose value becomes its R: the machine's fast state, as `min` picks a model's fastest round. */
