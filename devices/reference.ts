@@ -44,8 +44,16 @@ const REFERENCES: Record<ReferenceName, () => ModelUnderTest> = {
 /** The choices of the mbv2net64 reference (mbv2@64:k7e6-k5e3-k7e3-k3e3-k3e6-k3e6-skip-k3e3-k3e6-k7e3-k7e6-k7e3-k5e3-skip-skip-k7e3-k3e6-k3e3-k3e3-k5e6-k7e3). */
 const MBV2NET64 = [5, 2, 4, 0, 1, 1, 6, 0, 1, 4, 5, 4, 2, 6, 6, 4, 1, 0, 0, 3, 4];
 
-/** Reference runs per batch: a batch before every batch of the item and one after its last. */
+/** Reference runs per batch: a batch before the item's first batch and one after its last (devices/ort-session.ts). */
 export const REFERENCE_BATCH = 3;
+
+/**
+ * Whether a reference batch also runs between the item's own batches. Off since the tenth session: the batches
+ * between read 1.48 ms beside nets against 1.33 ms for the one right after the net's cold run (entries
+ * 1.20–1.33 ms at every position; bench/reference-position.ts, loaded), they evicted the item between its own
+ * batches, and they made up most of the reference's cost (docs/benchmarks.md, "The reference over-reacts").
+ */
+export const REFERENCE_EVERY_BATCH = false;
 
 /**
  * Untimed reference runs before each timed batch of it. The item run just before evicts the reference's
