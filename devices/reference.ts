@@ -1,9 +1,13 @@
 /**
- * The timing reference (protocol.reference): a fixed model timed in short batches interleaved with the
+ * The timing reference (protocol.reference): a fixed model timed in short batches before and after the
  * model being timed, inside each of its rounds, in ONE session the device keeps for the whole process.
- * Each round's figure is then scaled to the LUT's reference scale R (protocol.referenceMs):
+ * Each round's figure is then scaled to the LUT's reference scale R (protocol.referenceMs) with its slope β
+ * (protocol.referenceSlope):
  *
- *   round figure = item × R / (the reference's median in that round)
+ *   round figure = item × (R / the reference's median in that round)^β
+ *
+ * β because the small reference net moves further than the models beside it when the machine's speed
+ * changes (tenth session: 2.3× as far, β 0.43 on a quiet run); it is fitted per LUT (slopeFromRounds).
  *
  * Why: on a shared VM onnxruntime's vector kernels run 1.16–1.42× slower for spells of seconds to tens of
  * seconds, with nothing visible in load, steal, CPU wait or migrations (docs/benchmarks.md, issue 13); two
@@ -13,10 +17,11 @@
  * log–log slope of only 0.78; which reference follows it best was measured with bench/reference-tracking.ts
  * (docs/benchmarks.md, "A timing reference interleaved in every round").
  *
- * R is fixed for a whole LUT, so that entries measured minutes apart, and networks measured later in other
- * processes (nas verify, the calibration), are all in the same unit: the profiler measures a provisional R
- * before its first round and, at the end of the run that created the LUT, adopts the low quantile of the
- * run's round references and rescales every entry to it (lut/reference.ts), as it does with the overhead.
+ * R and β are fixed for a whole LUT, so that entries measured minutes apart, and networks measured later in
+ * other processes (nas verify, the calibration), are all in the same unit: the profiler measures a provisional
+ * R before its first round and, at the end of the run that created the LUT, adopts the low quantile of the
+ * run's round references and β fitted on its rounds, and scores every entry again with them (lut/reference.ts),
+ * as it does with the overhead.
  */
 import { ANCHOR_INSTANCE } from './anchor.js';
 import { networkModel, opModel } from '../export/model.js';
