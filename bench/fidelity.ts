@@ -183,7 +183,8 @@ for (const protocolName of protocolNames) {
   });
   const profileSeconds = (Date.now() - t0) / 1000;
   // Later measurements scale to the LUT's R (protocol.referenceMs), as nas verify and the calibration do.
-  const measuring: TimingProtocol = prof.referenceMs !== undefined ? { ...protocol, referenceMs: prof.referenceMs } : protocol;
+  const measuring: TimingProtocol =
+    prof.referenceMs !== undefined ? { ...protocol, referenceMs: prof.referenceMs, ...(prof.referenceSlope !== undefined ? { referenceSlope: prof.referenceSlope } : {}) } : protocol;
   const timer = roundTimer(device, measuring, workerDevice);
   const t2 = Date.now();
   // --no-interleave: the nets in passes of their own after the entries (calibration nets, then test nets), as before.
@@ -243,17 +244,21 @@ for (const protocolName of protocolNames) {
   const allDetails = [...entryRounds.values(), ...first.map((r) => r.details), ...(again ?? []).map((r) => r.details)];
   const fastestAnchor = Math.min(...allDetails.flatMap(anchorsOf));
   const R = lut.protocol.referenceMs;
+  const beta = lut.protocol.referenceSlope ?? 1;
   const asTimed = (d: RoundDetail) => d.median / (d.scale ?? 1);
   type Replay = { label: string; value(d: RoundDetail): number | undefined; combine: 'min' | 'median' };
   const replays: Replay[] = [
     { label: 'lowest round as timed (`min`)', value: asTimed, combine: 'min' },
     { label: 'median of the rounds as timed', value: asTimed, combine: 'median' },
+    // The full ratio (β 1, the ninth session's scaling) and the LUT's β (fitted from its rounds: devices/reference.ts).
     ...(R !== undefined
-      ? (['min', 'median'] as const).map((combine) => ({
-          label: `${combine === 'min' ? 'lowest' : 'median'} of the rounds scaled by the interleaved reference`,
-          value: (d: RoundDetail) => (d.noise?.referenceMs ? (asTimed(d) * R) / d.noise.referenceMs : undefined),
-          combine,
-        }))
+      ? [...new Set([1, beta])].flatMap((b) =>
+          (['min', 'median'] as const).map((combine) => ({
+            label: `${combine === 'min' ? 'lowest' : 'median'} of the rounds scaled by the interleaved reference, β ${b.toFixed(3)}`,
+            value: (d: RoundDetail) => (d.noise?.referenceMs ? asTimed(d) * (R / d.noise.referenceMs) ** b : undefined),
+            combine,
+          })),
+        )
       : []),
     ...(Number.isFinite(fastestAnchor)
       ? [{ label: 'median of the rounds scaled by the anchor after them', value: (d: RoundDetail) => (d.noise?.anchorMs ? (asTimed(d) * fastestAnchor) / d.noise.anchorMs : undefined), combine: 'median' as const }]
@@ -362,7 +367,7 @@ for (const protocolName of protocolNames) {
     ...sets.flatMap((set) => rows(set, points.filter((p) => p.set === set))),
     ...rows('all', points),
     '',
-    `Estimators replayed on the same rounds, all ${points.length} test nets (the plain LUT sum with every entry replayed alike; the live figures are the table's above)${R !== undefined ? `; reference ${protocol.reference}, R ${R.toFixed(4)} ms${prof.referenceAdopted ? ` (provisional ${prof.referenceAdopted.provisionalMs.toFixed(4)} ms, rescaled by ${prof.referenceAdopted.factor.toFixed(3)})` : ''}` : ''}:`,
+    `Estimators replayed on the same rounds, all ${points.length} test nets (the plain LUT sum with every entry replayed alike; the live figures are the table's above)${R !== undefined ? `; reference ${protocol.reference}, R ${R.toFixed(4)} ms${prof.referenceAdopted ? ` (provisional ${prof.referenceAdopted.provisionalMs.toFixed(4)} ms, rescaled by ${prof.referenceAdopted.factor.toFixed(3)})` : ''}, β ${beta.toFixed(3)}${prof.referenceAdopted?.slopeFit ? ` (fitted on ${prof.referenceAdopted.slopeFit.rounds} rounds of ${prof.referenceAdopted.slopeFit.models} models, r ${prof.referenceAdopted.slopeFit.r.toFixed(2)}; provisional ${prof.referenceAdopted.provisionalSlope})` : ''}` : ''}:`,
     '',
     '| estimator | plain sum within ±10% | mean signed err | τ | second vs first within ±10% | within ±5% | mean abs Δ |',
     '|---|---|---|---|---|---|---|',
@@ -434,9 +439,9 @@ for (const protocolName of protocolNames) {
   }
   // The calibration nets' (and in-context variants') times too, so a replay can refit every fit the bench reports.
   const calibrationNets = calArchs.map((arch, i) => ({ name: arch.name, ms: measuredNet(`cal${i}:${arch.name}`).stats.median, variant: i >= calNets.length }));
-  // Every LUT entry's rounds (median, end time, CPU): the entries timed around a net's round are a yardstick of how fast
+  // Every LUT entry's rounds (median, end time, CPU, reference reading and scale): the entries timed around a net's round are a yardstick of how fast
   // the machine ran the runtime's kernels then (bench/fidelity-rounds.ts replays the nets' rounds against it).
-  const entries = Object.fromEntries([...entryRounds].map(([key, ds]) => [key, ds.map((d) => ({ median: d.median, endedAt: d.endedAt, cpu: d.noise?.cpu }))]));
+  const entries = Object.fromEntries([...entryRounds].map(([key, ds]) => [key, ds.map((d) => ({ median: d.median, endedAt: d.endedAt, cpu: d.noise?.cpu, referenceMs: d.noise?.referenceMs, scale: d.scale }))]));
   writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, protocol, device: prof.device, lutId: lut.id, calibration, load: [loadStart, loadEnd], points, calibrationNets, entryRounds: entries, kernels }, null, 1));
 }
 await device.dispose();

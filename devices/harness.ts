@@ -30,6 +30,9 @@ const MIN_BATCH = 10;
 /** Share of the time budget the warm-up may use when the model is slow. */
 const WARMUP_TIME_SHARE = 0.25;
 
+/** Where a `between` call falls in a measurement: before the warm-up (right after the cold run), before a timed batch, after the last. */
+export type BetweenPosition = 'warmup' | 'batch' | 'after';
+
 /** What runs beside the measured model (a timing reference: devices/reference.ts). */
 export interface MeasureHooks {
   /**
@@ -37,7 +40,7 @@ export interface MeasureHooks {
    * a timing reference interleaved with it. Its time is not counted in the model's per-run estimate or
    * its maxTimeMs budget.
    */
-  between?(): Promise<void>;
+  between?(position: BetweenPosition): Promise<void>;
 }
 
 /**
@@ -51,10 +54,10 @@ export async function measure(source: SampleSource, protocol: TimingProtocol, ho
   const start = performance.now();
   // Time spent in hooks.between, left out of the model's budget.
   let besideMs = 0;
-  const between = async () => {
+  const between = async (position: BetweenPosition) => {
     if (!hooks.between) return;
     const t = performance.now();
-    await hooks.between();
+    await hooks.between(position);
     besideMs += performance.now() - t;
   };
   const coldMs = await source.cold();
@@ -64,7 +67,7 @@ export async function measure(source: SampleSource, protocol: TimingProtocol, ho
   // over-estimates a warm one, so this never cuts warm-up short for fast models).
   const warmupRuns = Math.min(protocol.warmup - 1, Math.floor((protocol.maxTimeMs * WARMUP_TIME_SHARE) / perRunMs));
   if (warmupRuns > 0) {
-    await between();
+    await between('warmup');
     const t0 = performance.now();
     await source.samples(warmupRuns);
     perRunMs = Math.max((performance.now() - t0) / warmupRuns, 1e-6);
@@ -78,7 +81,7 @@ export async function measure(source: SampleSource, protocol: TimingProtocol, ho
     const wanted = samples.length === 0 ? Math.max(1, protocol.minRepeats) : Math.max(MIN_BATCH, samples.length);
     const affordable = Math.max(1, Math.floor(remainingMs / perRunMs));
     const count = Math.min(wanted, affordable, protocol.maxRepeats - samples.length);
-    await between();
+    await between('batch');
     const t0 = performance.now();
     const batch = await source.samples(count);
     perRunMs = Math.max((performance.now() - t0) / count, 1e-6);
@@ -88,7 +91,7 @@ export async function measure(source: SampleSource, protocol: TimingProtocol, ho
     if (samples.length >= protocol.maxRepeats) break;
     if (samples.length >= protocol.minRepeats && stats.converged) break;
   }
-  await between();
+  await between('after');
   // Fewer runs than the protocol's minimum (a slow model that used up maxTimeMs) never count as converged.
   const final = samples.length < protocol.minRepeats ? { ...stats!, converged: false } : stats!;
   return { stats: final, coldMs, samples };

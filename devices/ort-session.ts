@@ -6,9 +6,9 @@
  * outputs stay inside the session, as a network's intermediates do.
  */
 import { UserError } from '../src/core/errors.js';
-import { measure, timedLoop, type MeasureHooks } from './harness.js';
+import { measure, timedLoop, type BetweenPosition, type MeasureHooks } from './harness.js';
 import { median } from 'simple-statistics';
-import { REFERENCE_BATCH, REFERENCE_WARM_RUNS, type ReferencedResult } from './reference.js';
+import { REFERENCE_BATCH, REFERENCE_EVERY_BATCH, REFERENCE_WARM_RUNS, type ReferenceBatch, type ReferencedResult } from './reference.js';
 import { randomFeeds, type Float32TensorCtor } from './ort-wasm/feeds.js';
 import { timedBytes, type OutputMode } from './ort-outputs.js';
 import type { DeviceInfo, ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
@@ -97,9 +97,10 @@ export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown
 
   /**
    * `model` in a fresh session, as time() does, with `reference` (kept in one session for the device's
-   * life) run REFERENCE_BATCH times before every batch of the model and once more after its last, each
-   * time after `warmRuns` untimed runs (REFERENCE_WARM_RUNS); the reference's median over the timed runs
-   * comes back beside the model's figures.
+   * life) run REFERENCE_BATCH times before the model's first batch (its warm-up, right after its cold run)
+   * and after its last — and before every batch between them with REFERENCE_EVERY_BATCH — each time after
+   * `warmRuns` untimed runs (REFERENCE_WARM_RUNS); the reference's median over the timed runs comes back
+   * beside the model's figures, and each batch's median with its position.
    */
   async timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest, warmRuns = REFERENCE_WARM_RUNS): Promise<ReferencedResult> {
     const ort = this.ort;
@@ -116,16 +117,22 @@ export abstract class OrtSessionDevice<R extends OrtFlavour<SessionLike, unknown
     }
     const ref = await kept;
     const samples: number[] = [];
-    const between = async () => {
+    const batches: ReferenceBatch[] = [];
+    const between = async (position: BetweenPosition) => {
+      // Between the model's own batches only where REFERENCE_EVERY_BATCH says (the first call always, the last always).
+      if (position === 'batch' && batches.length && !REFERENCE_EVERY_BATCH) return;
       for (let i = 0; i < warmRuns; i++) await ref.session.run(ref.feeds);
+      const batch: number[] = [];
       for (let i = 0; i < REFERENCE_BATCH; i++) {
         const t0 = performance.now();
         await ref.session.run(ref.feeds);
-        samples.push(performance.now() - t0);
+        batch.push(performance.now() - t0);
       }
+      samples.push(...batch);
+      batches.push({ position, ms: median(batch) });
     };
     const r = await timeInOrtSession(this.name, ort, this.sessionOptions(), model, protocol, this.outputMode(), { between });
-    return { ...r, referenceMs: median(samples) };
+    return { ...r, referenceMs: median(samples), batches };
   }
 
   supports(): true {

@@ -1,9 +1,13 @@
 /**
- * The timing reference (protocol.reference): a fixed model timed in short batches interleaved with the
+ * The timing reference (protocol.reference): a fixed model timed in short batches before and after the
  * model being timed, inside each of its rounds, in ONE session the device keeps for the whole process.
- * Each round's figure is then scaled to the LUT's reference scale R (protocol.referenceMs):
+ * Each round's figure is then scaled to the LUT's reference scale R (protocol.referenceMs) with its slope β
+ * (protocol.referenceSlope):
  *
- *   round figure = item × R / (the reference's median in that round)
+ *   round figure = item × (R / the reference's median in that round)^β
+ *
+ * β because the small reference net moves further than the models beside it when the machine's speed
+ * changes (tenth session: 2.3× as far, β 0.43 on a quiet run); it is fitted per LUT (slopeFromRounds).
  *
  * Why: on a shared VM onnxruntime's vector kernels run 1.16–1.42× slower for spells of seconds to tens of
  * seconds, with nothing visible in load, steal, CPU wait or migrations (docs/benchmarks.md, issue 13); two
@@ -13,10 +17,11 @@
  * log–log slope of only 0.78; which reference follows it best was measured with bench/reference-tracking.ts
  * (docs/benchmarks.md, "A timing reference interleaved in every round").
  *
- * R is fixed for a whole LUT, so that entries measured minutes apart, and networks measured later in other
- * processes (nas verify, the calibration), are all in the same unit: the profiler measures a provisional R
- * before its first round and, at the end of the run that created the LUT, adopts the low quantile of the
- * run's round references and rescales every entry to it (lut/reference.ts), as it does with the overhead.
+ * R and β are fixed for a whole LUT, so that entries measured minutes apart, and networks measured later in
+ * other processes (nas verify, the calibration), are all in the same unit: the profiler measures a provisional
+ * R before its first round and, at the end of the run that created the LUT, adopts the low quantile of the
+ * run's round references and β fitted on its rounds, and scores every entry again with them (lut/reference.ts),
+ * as it does with the overhead.
  */
 import { ANCHOR_INSTANCE } from './anchor.js';
 import { networkModel, opModel } from '../export/model.js';
@@ -25,6 +30,7 @@ import { instance } from '../src/core/ops.js';
 import { UserError } from '../src/core/errors.js';
 import { checkReferenceName, type ReferenceName } from './reference-choice.js';
 import type { Device, LatencyStats, ModelUnderTest, TimingProtocol } from './types.js';
+import type { BetweenPosition } from './harness.js';
 
 /** The reference models a protocol can name (their names: devices/reference-choice.ts). */
 const REFERENCES: Record<ReferenceName, () => ModelUnderTest> = {
@@ -43,8 +49,16 @@ const REFERENCES: Record<ReferenceName, () => ModelUnderTest> = {
 /** The choices of the mbv2net64 reference (mbv2@64:k7e6-k5e3-k7e3-k3e3-k3e6-k3e6-skip-k3e3-k3e6-k7e3-k7e6-k7e3-k5e3-skip-skip-k7e3-k3e6-k3e3-k3e3-k5e6-k7e3). */
 const MBV2NET64 = [5, 2, 4, 0, 1, 1, 6, 0, 1, 4, 5, 4, 2, 6, 6, 4, 1, 0, 0, 3, 4];
 
-/** Reference runs per batch: a batch before every batch of the item and one after its last. */
+/** Reference runs per batch: a batch before the item's first batch and one after its last (devices/ort-session.ts). */
 export const REFERENCE_BATCH = 3;
+
+/**
+ * Whether a reference batch also runs between the item's own batches. Off since the tenth session: the batches
+ * between read 1.48 ms beside nets against 1.33 ms for the one right after the net's cold run (entries
+ * 1.20–1.33 ms at every position; bench/reference-position.ts, loaded), they evicted the item between its own
+ * batches, and they made up most of the reference's cost (docs/benchmarks.md, "The reference over-reacts").
+ */
+export const REFERENCE_EVERY_BATCH = false;
 
 /**
  * Untimed reference runs before each timed batch of it. The item run just before evicts the reference's
@@ -65,12 +79,20 @@ export function referenceModel(name: string): ModelUnderTest {
   return model;
 }
 
+/** One batch of reference runs: where it fell in the measurement (devices/harness.ts) and its median. */
+export interface ReferenceBatch {
+  position: BetweenPosition;
+  ms: number;
+}
+
 /** A timing result with the reference's median over the batches interleaved with it. */
 export interface ReferencedResult {
   stats: LatencyStats;
   coldMs: number;
   setupMs: number;
   referenceMs: number;
+  /** Each batch of the reference, in order (for benches that ask which batches read what). */
+  batches?: ReferenceBatch[];
 }
 
 /** A device that can interleave a reference kept in one session with the model it times. */
@@ -106,10 +128,78 @@ export function scaleStats(stats: LatencyStats, factor: number): LatencyStats {
   };
 }
 
-/** The factor a round's figures are multiplied by: R over the reference's median in that round. */
-export function referenceFactor(scaleMs: number, roundReferenceMs: number): number {
+/**
+ * The factor a round's figures are multiplied by: (R over the reference's median in that round)^β, β the
+ * protocol's referenceSlope (1 when absent: LUTs measured before it existed).
+ */
+export function referenceFactor(scaleMs: number, roundReferenceMs: number, slope = 1): number {
   if (!(scaleMs > 0) || !(roundReferenceMs > 0)) throw new Error(`reference scaling needs positive figures, got R ${scaleMs} ms, round reference ${roundReferenceMs} ms`);
-  return scaleMs / roundReferenceMs;
+  if (!(slope >= 0)) throw new Error(`reference slope must be ≥ 0, got ${slope}`);
+  return (scaleMs / roundReferenceMs) ** slope;
+}
+
+/**
+ * β a run starts with, and keeps where its rounds do not determine one (slopeFromRounds): on the development
+ * VM (AMD EPYC, 2 vCPUs, tenth session), replayed on seven fidelity runs (quiet and loaded, 128 and 224 px),
+ * β 0.3 made the second measurement of the bench's nets agree with the first within ±10% for 100% of them in
+ * five (94.9% and 84.6% in the other two), the full ratio (β 1) 41–90%; the rule here (fitted where r ≥ 0.5,
+ * else 0.3) gave 100% in five and 94.9% in two (docs/benchmarks.md, "The reference over-reacts").
+ */
+export const PROVISIONAL_SLOPE = 0.3;
+
+/** Fewest models with two rounds or more, and fewest rounds in all, a slope is fitted from. */
+const SLOPE_MIN_MODELS = 10;
+const SLOPE_MIN_ROUNDS = 30;
+/**
+ * Weakest correlation a fitted β is taken at: below it the machine drifted too little over the run for the
+ * rounds to say how far to follow the reference (fits of r 0.25–0.36 gave β 0.08–0.09, under which the nets
+ * agreed with themselves less than under the provisional β; docs/benchmarks.md).
+ */
+const SLOPE_MIN_R = 0.5;
+/** β is kept at most SLOPE_MAX: a model does not slow down more than twice as much as the reference beside it (with r ≥ SLOPE_MIN_R it is positive). */
+export const SLOPE_MAX = 2;
+
+/** One round of one model as timed, with its reference: what a slope is fitted from. */
+export interface ReferencedRound {
+  /** The round's median as timed (before any scaling), ms. */
+  ms: number;
+  /** The reference's median in that round, ms. */
+  referenceMs: number;
+}
+
+/**
+ * β from a run's rounds: the pooled within-model least-squares slope of log(round as timed) on log(its
+ * reference) — each model's rounds centred on their own means, so models of every size count alike and
+ * only how a model's rounds move with their references is fitted. Undefined with too few rounds or no
+ * spread in the references, or a correlation below SLOPE_MIN_R (a machine that did not drift says nothing of
+ * how far to follow it).
+ */
+export function slopeFromRounds(models: readonly (readonly ReferencedRound[])[]): { slope: number; r: number; rounds: number; models: number } | undefined {
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  let rounds = 0;
+  let used = 0;
+  for (const rs of models) {
+    const ok = rs.filter((x) => x.ms > 0 && x.referenceMs > 0);
+    if (ok.length < 2) continue;
+    const xs = ok.map((x) => Math.log(x.referenceMs));
+    const ys = ok.map((x) => Math.log(x.ms));
+    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+    for (let i = 0; i < xs.length; i++) {
+      sxy += (xs[i] - mx) * (ys[i] - my);
+      sxx += (xs[i] - mx) ** 2;
+      syy += (ys[i] - my) ** 2;
+    }
+    rounds += ok.length;
+    used++;
+  }
+  if (used < SLOPE_MIN_MODELS || rounds < SLOPE_MIN_ROUNDS || !(sxx > 0)) return undefined;
+  const r = syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+  if (r < SLOPE_MIN_R) return undefined;
+  const slope = Math.min(SLOPE_MAX, sxy / sxx);
+  return { slope, r, rounds, models: used };
 }
 
 /** Share of a run's round references whose value becomes its R: the machine's fast state, as `min` picks a model's fastest round. */

@@ -27,7 +27,7 @@ export interface RoundRecord {
   /** When the round ended (ms since the epoch); absent in rounds kept by older runs. */
   endedAt?: number;
   /**
-   * With protocol.reference: the factor R / (the reference's median in this round) that `stats` were
+   * With protocol.reference: the factor (R / the reference's median in this round)^β that `stats` were
    * multiplied by (devices/reference.ts); the round as timed is stats / scale. Absent without a reference.
    */
   scale?: number;
@@ -210,7 +210,7 @@ export async function timeRound(device: Device, model: ModelUnderTest, protocol:
   if (referenceMs === undefined) return { stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, noise, endedAt };
   // Unrounded: the LUT's R is taken from these at the end of its run, and must be the unit the rounds were scaled by.
   noise.referenceMs = referenceMs;
-  const scale = referenceFactor(protocol.referenceMs!, referenceMs);
+  const scale = referenceFactor(protocol.referenceMs!, referenceMs, protocol.referenceSlope);
   return { stats: scaleStats(r.stats, scale), coldMs: r.coldMs, setupMs: r.setupMs, noise, endedAt, scale };
 }
 

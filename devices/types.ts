@@ -56,6 +56,14 @@ export interface TimingProtocol {
    */
   referenceMs?: number;
   /**
+   * With `reference`: β, how strongly a round follows its reference: each round is multiplied by
+   * (referenceMs / the reference's median in that round)^β. Fitted for a whole LUT like R, from its own
+   * rounds (devices/reference.ts, slopeFromRounds): on the development VM the reference moved 2.3× as far
+   * as the nets beside it (β 0.43), and scaling by the full ratio over-corrected. Absent = 1 (LUTs measured
+   * before it existed). A record of the LUT, not a setting, like referenceMs.
+   */
+  referenceSlope?: number;
+  /**
    * Pin the measuring process and its round workers to CPUs (devices/pin.ts): 'auto' (the fastest by the
    * speed probe, chosen when measuring starts) or a CPU list ("1", "0,2"); absent = wherever the
    * scheduler runs it. Linux only.

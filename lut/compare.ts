@@ -36,11 +36,11 @@ export function deviceDifferences(a: DeviceInfo, b: DeviceInfo, labels: [string,
 
 /**
  * The protocol as a setting: without `placement`, the record of where a run's processes were pinned (it
- * may differ from run to run), and without `referenceMs`, the reference scale a LUT measured for itself
- * (devices/reference.ts): the same protocol on another day measures another R.
+ * may differ from run to run), and without `referenceMs` and `referenceSlope`, the reference scale and slope a
+ * LUT measured for itself (devices/reference.ts): the same protocol on another day measures another R and β.
  */
 function setting(p: TimingProtocol): Record<string, unknown> {
-  const { placement: _, referenceMs: __, ...rest } = p;
+  const { placement: _, referenceMs: __, referenceSlope: ___, ...rest } = p;
   return rest;
 }
 

@@ -83,6 +83,12 @@ export interface Lut {
    * of sample): why, with the figures, so a LUT without `calibration` says whether one was tried.
    */
   calibrationRefused?: { reason: string; createdAt: string };
+  /**
+   * Set while protocol.referenceMs is the provisional R measured before the first round (lut/reference.ts):
+   * the run that created the LUT was interrupted before it adopted R from its rounds; the run that completes
+   * the LUT adopts it and removes this.
+   */
+  referenceProvisional?: true;
   /** Op keys the device cannot run, with the reason its supports() gave (so a predictor can say why one is missing). */
   unsupported?: Record<string, string>;
   /** Set when the LUT was converted from a published table (lut/import/): what it came from and what its figures are. */

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CpuPlacement, DeviceInfo, LatencyStats, TimingProtocol } from '../devices/types.js';
+import type { RoundedResult } from '../devices/rounds.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../src/core/atomic-file.js';
 import { oneLine, UserError } from '../src/core/errors.js';
 import { withLock } from '../src/core/file-lock.js';
@@ -144,6 +145,8 @@ export class LutStore {
   /** Records in the journal that the LUT file does not hold yet. */
   private pending = 0;
   private foldedAt = Date.now();
+  /** Before the LUT exists: its R, given to useReferenceScale, is provisional. */
+  private provisionalReference = false;
 
   private constructor(
     readonly file: string,
@@ -188,7 +191,10 @@ export class LutStore {
   /** Sets the per-session overhead, creating the LUT (and its file) if this is a new one. */
   setOverhead(stats: LatencyStats): void {
     if (this.lut) this.lut.overhead = stats;
-    else this.lut = createLut(this.device, this.protocol, stats);
+    else {
+      this.lut = createLut(this.device, this.protocol, stats);
+      if (this.provisionalReference) this.lut.referenceProvisional = true;
+    }
     this.commit();
   }
 
@@ -209,27 +215,47 @@ export class LutStore {
     return this.lut?.protocol.referenceMs;
   }
 
+  /** The LUT's reference slope β (protocol.referenceSlope); undefined where it has none (1 for a LUT with R). */
+  get referenceSlope(): number | undefined {
+    return this.lut?.protocol.referenceSlope;
+  }
+
   /**
    * The reference scale R this run's rounds use: recorded in the LUT's protocol when it has none yet (a new
    * LUT is created with it); a LUT that has one keeps its own.
    */
-  useReferenceScale(referenceMs: number): void {
+  useReferenceScale(referenceMs: number, provisional = false, slope?: number): void {
+    const scale = { referenceMs, ...(slope !== undefined ? { referenceSlope: slope } : {}) };
     if (!this.lut) {
-      this.protocol = { ...this.protocol, referenceMs };
+      this.protocol = { ...this.protocol, ...scale };
+      this.provisionalReference = provisional;
       return;
     }
     if (this.lut.protocol.referenceMs !== undefined) return;
-    this.lut.protocol = { ...this.lut.protocol, referenceMs };
+    this.lut.protocol = { ...this.lut.protocol, ...scale };
+    if (provisional) this.lut.referenceProvisional = true;
     this.commit();
   }
 
   /**
-   * Sets R and multiplies every latency of the LUT by `factor` (lut/reference.ts, rescaleLut), in one
-   * write: the end of the run that created the LUT adopts the R of its rounds.
+   * Whether the LUT's R is still the provisional one measured before the first round of the run that created
+   * it (lut/reference.ts): true until a run completes and adopts R from its rounds, so a run interrupted before
+   * that leaves the LUT marked and the run that resumes it adopts R at its end.
    */
-  rescaleReference(referenceMs: number, factor: number): void {
+  get referenceProvisional(): boolean {
+    return this.lut ? this.lut.referenceProvisional === true : this.provisionalReference;
+  }
+
+  /**
+   * Sets R (and β, with `o.slope`) and multiplies every latency of the LUT by `factor`, the entries of
+   * `o.rescored` taking those figures instead (lut/reference.ts, rescaleLut), in one
+   * write: the end of the run that created the LUT (or completed one whose R was still provisional) adopts
+   * the R of its rounds; R is final from then on.
+   */
+  rescaleReference(referenceMs: number, factor: number, o: { slope?: number; rescored?: ReadonlyMap<string, RoundedResult> } = {}): void {
     const lut = this.require('rescaleReference');
-    this.lut = rescaleLut(lut, referenceMs, factor);
+    const { referenceProvisional: _, ...rest } = rescaleLut(lut, referenceMs, factor, o);
+    this.lut = rest;
     this.commit();
   }
 

@@ -112,6 +112,8 @@ export interface ProfileResult {
   netsSkipped: { id: string; reason: string }[];
   /** With a timing reference: the LUT's R after the run (protocol.referenceMs). */
   referenceMs?: number;
+  /** With a timing reference: the LUT's β after the run (protocol.referenceSlope; absent = 1). */
+  referenceSlope?: number;
   /** R adopted at the end of this run (it created the LUT), every figure rescaled to it. */
   referenceAdopted?: ReferenceAdopted;
 }
@@ -263,6 +265,7 @@ async function profileWith(
         onComplete: (it, result) => {
           if (it.kind === 'overhead') {
             overheadInPasses = result;
+            reference.complete(OVERHEAD_ITEM, result);
             return report('per-session overhead', result.stats.median);
           }
           done++;
@@ -271,6 +274,7 @@ async function profileWith(
             return report(it.key, result.stats.median);
           }
           options.onEntry?.(it.key, result);
+          reference.complete(it.key, result);
           const entry = entryFromRounds(result, overhead.median);
           const own = layouts.get(it.key);
           if (own) entry.ownLayout = own;
@@ -289,7 +293,7 @@ async function profileWith(
     const adopted = adoptOverheadFromPasses(store, overheadInPasses.stats, 'entries');
     if (adopted.warning) (options.onWarning ?? options.onNoise)?.(adopted.warning);
   }
-  // After the overhead: R from this run's rounds, when it created the LUT (lut/reference.ts), the nets rescaled with it.
+  // After the overhead: R and β from this run's rounds, when it created the LUT (lut/reference.ts), the entries and nets scored again with them.
   const adoptedReference = !summary.interrupted && summary.measured > 0 ? reference.finish(store, netResults.values()) : undefined;
   if (adoptedReference?.warning) (options.onWarning ?? options.onNoise)?.(adoptedReference.warning);
   return {
@@ -301,6 +305,7 @@ async function profileWith(
     nets: netResults,
     netsSkipped,
     ...(store.referenceMs !== undefined ? { referenceMs: store.referenceMs } : {}),
+    ...(store.referenceSlope !== undefined ? { referenceSlope: store.referenceSlope } : {}),
     ...(adoptedReference ? { referenceAdopted: adoptedReference } : {}),
   };
 }

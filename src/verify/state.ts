@@ -48,6 +48,17 @@ export function archDigest(arch: Architecture): string {
     .slice(0, 16);
 }
 
+/**
+ * A setting's id: the LUT id of (device, protocol), and with a timing reference the R and β the nets were
+ * scaled to (protocol.referenceMs, referenceSlope: a record of a LUT, left out of its id), so figures scaled
+ * for one LUT are never reused for another LUT's R.
+ */
+export function settingId(device: DeviceInfo, protocol: TimingProtocol): string {
+  const id = lutId(device, protocol);
+  if (protocol.reference === undefined || protocol.referenceMs === undefined) return id;
+  return `${id}-R${protocol.referenceMs}${protocol.referenceSlope !== undefined ? `-b${protocol.referenceSlope}` : ''}`;
+}
+
 export class VerifyState {
   private readonly doc: StateDoc;
   private readonly runs: SettingRuns;
@@ -67,7 +78,7 @@ export class VerifyState {
   /** Opens (or starts) the state at `file` for measurements made with `device` under `protocol`. */
   static open(file: string, device: DeviceInfo, protocol: TimingProtocol): VerifyState {
     const doc = existsSync(file) ? readState(file) : { format: STATE_FORMAT, version: STATE_VERSION, settings: {} };
-    return new VerifyState(file, doc as StateDoc, lutId(device, protocol), device, protocol);
+    return new VerifyState(file, doc as StateDoc, settingId(device, protocol), device, protocol);
   }
 
   /** The saved measurement of `name`, if it was made on this architecture. */

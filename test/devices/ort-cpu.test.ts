@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { OrtCpuDevice, ortCpuFactory, parseOrtCpuOptions } from '../../devices/ort-cpu/index.js';
 import { DEFAULT_PROTOCOL } from '../../devices/types.js';
 import { UserError } from '../../src/core/errors.js';
+import { ANCHOR_INSTANCE } from '../../devices/anchor.js';
+import { referenceModel } from '../../devices/reference.js';
+import { opModel } from '../../export/model.js';
 
 const available = await ortCpuFactory.available();
 if (available !== true) console.warn(`ort-cpu tests that load onnxruntime are skipped: ${available}`);
@@ -25,6 +28,19 @@ describe('ort-cpu device', () => {
     });
     expect(info.runtimeVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(info.warnings).toBeUndefined();
+    await d.dispose();
+  });
+
+  it.skipIf(available !== true)('times the reference before the model\'s first batch and after its last, not between its batches', async () => {
+    const d = new OrtCpuDevice({ threads: 1 });
+    await d.init();
+    const reference = referenceModel('conv');
+    // Samples that cannot converge (a CI target of 0.01%): the model's runs come in several batches.
+    const r = await d.timeWithReference(opModel(ANCHOR_INSTANCE), { warmup: 3, minRepeats: 5, maxRepeats: 40, maxTimeMs: 5000, targetCI: 1e-4 }, reference);
+    expect(r.stats.n + r.stats.rejected).toBe(40);
+    expect(r.batches!.map((b) => b.position)).toEqual(['warmup', 'after']);
+    expect(r.referenceMs).toBeGreaterThan(0);
+    expect(r.batches!.every((b) => b.ms > 0)).toBe(true);
     await d.dispose();
   });
 

@@ -1,11 +1,12 @@
-/** A LUT's reference scale R (protocol.referenceMs): the fields on disk, the rescale at the end of a run, the flags. */
+/** A LUT's reference scale R and slope β (protocol.referenceMs, referenceSlope): the fields on disk, the rescale at the end of a run, the flags. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { protocolDifferences } from '../../lut/compare.js';
 import type { Lut } from '../../lut/format.js';
-import { adoptReferenceScale, rescaleLut } from '../../lut/reference.js';
+import { adoptReferenceScale, rescaleLut, rescoreResult } from '../../lut/reference.js';
+import type { RoundedResult } from '../../devices/rounds.js';
 import { settingsFlags } from '../../lut/settings-flags.js';
 import { createLut, LutStore, lutId, parseLut, readLut, serializeLut } from '../../lut/store.js';
 import { UserError } from '../../src/core/errors.js';
@@ -44,9 +45,15 @@ describe('the LUT fields', () => {
   it('the schema lists the references there are', () => {
     expect(schema.definitions.protocol.properties.reference.enum).toEqual([...REFERENCE_NAMES]);
   });
-  it('R is a record of the LUT, not a setting: not in its id, not a difference; the reference is', () => {
+  it('the schema takes β and the provisional mark, and refuses a negative β', () => {
+    const lut = { ...lutWithReference(), protocol: { ...referenced, referenceSlope: 0.43 }, referenceProvisional: true as const };
+    expect(parseLut(serializeLut(lut), 'test')).toMatchObject({ protocol: { referenceSlope: 0.43 }, referenceProvisional: true });
+    expect(() => parseLut(serializeLut({ ...lut, protocol: { ...referenced, referenceSlope: -1 } }), 'test')).toThrow(UserError);
+  });
+  it('R and β are records of the LUT, not settings: not in its id, not a difference; the reference is', () => {
     expect(lutId(device, referenced)).toBe(lutId(device, { ...referenced, referenceMs: 2 }));
-    expect(protocolDifferences(referenced, { ...referenced, referenceMs: 2 })).toEqual([]);
+    expect(lutId(device, referenced)).toBe(lutId(device, { ...referenced, referenceSlope: 0.5 }));
+    expect(protocolDifferences(referenced, { ...referenced, referenceMs: 2, referenceSlope: 0.5 })).toEqual([]);
     const { reference: _r, referenceMs: _s, ...off } = referenced;
     expect(protocolDifferences(referenced, off)).toEqual([expect.stringMatching(/^reference: A "mbv2net64", B \(unset\)/)]);
     expect(lutId(device, referenced)).not.toBe(lutId(device, off));
@@ -77,7 +84,59 @@ describe('rescaleLut (every latency to a new R)', () => {
   });
 });
 
+/** A result of three rounds as timed 1.0, 1.2, 1.1 ms beside references 1, 1.44, 1.21 ms, scaled to R 1 with β 1. */
+function threeRounds(): RoundedResult {
+  const asTimed = [1.0, 1.2, 1.1];
+  const refs = [1, 1.44, 1.21];
+  const details = asTimed.map((ms, i) => ({ median: ms / refs[i], p10: ms / refs[i], min: ms / refs[i], n: 10, scale: 1 / refs[i], noise: { load1: 0, referenceMs: refs[i] } }));
+  const medians = details.map((d) => d.median);
+  const m = [...medians].sort((a, b) => a - b)[1];
+  return { stats: { ...stats(m), median: m }, coldMs: 2, setupMs: 1, rounds: medians, spread: 0.2, details };
+}
+
+describe('rescoreResult (rounds scored again with another R and β)', () => {
+  it('each round as timed times (R / its reference)^β, the estimator over them, the spread of them', () => {
+    const r = threeRounds();
+    // β 0.5 and R 1: the references 1, 1.44, 1.21 scale by 1, 1/1.2, 1/1.1 → every round 1.0 ms.
+    const x = rescoreResult(r, 1, 0.5, { ...referenced, estimator: 'median' });
+    expect(x.details.map((d) => d.median)).toEqual([1, 1, 1].map((v) => expect.closeTo(v, 12)));
+    expect(x.details.map((d) => d.scale)).toEqual([1, 1 / 1.2, 1 / 1.1].map((v) => expect.closeTo(v, 12)));
+    expect(x.stats.median).toBeCloseTo(1, 12);
+    expect(x.spread).toBeCloseTo(0, 12);
+    expect(x.rounds).toHaveLength(3);
+    // β 0: the rounds as timed; min picks the lowest.
+    expect(rescoreResult(r, 1, 0, { ...referenced, estimator: 'min' }).stats.median).toBeCloseTo(1.0, 12);
+    expect(r.details[1].median).toBeCloseTo(1.2 / 1.44, 12); // a copy
+  });
+});
+
 describe('the LutStore and the end of a run', () => {
+  it('a LUT whose R is provisional says so on disk until R is adopted; β and the rescored entries go in with it', () => {
+    const file = path.join(dir, 'p.lut.json');
+    const { referenceMs: _, ...setting } = referenced;
+    const store = LutStore.open(file, device, setting);
+    store.useReferenceScale(1.5, true, 0.5);
+    store.setOverhead(stats(0.06));
+    store.put(KEYS.conv, entry(0.3, 0.01, 0.06));
+    store.put(KEYS.dw, entry(0.1, 0.01, 0.06));
+    store.close();
+    expect(readLut(file)).toMatchObject({ referenceProvisional: true, protocol: { referenceMs: 1.5, referenceSlope: 0.5 } });
+    const again = LutStore.open(file, device, setting);
+    expect(again.referenceProvisional).toBe(true);
+    const refs = Array.from({ length: 11 }, (_, i) => 1 + i / 10); // R: the second lowest, 1.1
+    const done = adoptReferenceScale(again, refs, new Map([[KEYS.conv, threeRounds()]]), { ...referenced, estimator: 'median' });
+    // One model is too few to fit β: the provisional one stays; the entry not in `results` is multiplied by (1.1 / 1.5)^0.5.
+    expect(done!.adopted).toMatchObject({ provisionalMs: 1.5, finalMs: 1.1, provisionalSlope: 0.5, slope: 0.5, factor: expect.closeTo((1.1 / 1.5) ** 0.5, 12) });
+    expect(done!.adopted.slopeFit).toBeUndefined();
+    again.close();
+    const lut = readLut(file);
+    expect(lut.referenceProvisional).toBeUndefined();
+    expect(lut.protocol).toMatchObject({ referenceMs: 1.1, referenceSlope: 0.5 });
+    expect(lut.entries[KEYS.dw].stats.median).toBeCloseTo(0.1 * (1.1 / 1.5) ** 0.5, 12);
+    expect(lut.entries[KEYS.conv].stats.median).toBeCloseTo(done!.rescored.get(KEYS.conv)!.stats.median, 12);
+    expect(done!.rescored.get(KEYS.conv)!.details[0].median).toBeCloseTo(1.0 * (1.1 / 1) ** 0.5, 12);
+  });
+
   it('a new LUT is created with the run\'s R; adopting the rounds\' R rescales it on disk and says so', () => {
     const file = path.join(dir, 'x.lut.json');
     const { referenceMs: _, ...setting } = referenced;
@@ -87,9 +146,10 @@ describe('the LutStore and the end of a run', () => {
     store.put(KEYS.conv, entry(0.3, 0.01, 0.06));
     expect(readLut(file).protocol.referenceMs).toBe(1.5);
     // 11 round references: the 10% quantile is the second lowest
-    const adopted = adoptReferenceScale(store, [1.2, 1.3, 1.9, 1.25, 1.5, 1.6, 1.7, 1.8, 1.4, 1.35, 1.45]);
-    expect(adopted).toMatchObject({ provisionalMs: 1.5, finalMs: 1.25, factor: expect.closeTo(1.25 / 1.5, 12), rounds: 11 });
-    expect(adopted!.warning).toMatch(/rescaled by 0\.833/);
+    const adopted = adoptReferenceScale(store, [1.2, 1.3, 1.9, 1.25, 1.5, 1.6, 1.7, 1.8, 1.4, 1.35, 1.45])?.adopted;
+    // A LUT without β (the protocol of before) is scaled by the full ratio.
+    expect(adopted).toMatchObject({ provisionalMs: 1.5, finalMs: 1.25, factor: expect.closeTo(1.25 / 1.5, 12), rounds: 11, slope: 1 });
+    expect(adopted!.warning).toMatch(/R: 1\.2500 ms from the run's 11 round references, against 1\.5000 ms/);
     store.close();
     const lut = readLut(file);
     expect(lut.protocol.referenceMs).toBe(1.25);
