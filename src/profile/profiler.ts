@@ -96,7 +96,7 @@ export interface ProfileSummary {
   /** Already in the LUT: not measured again. */
   reused: number;
   skipped: { key: string; reason: string }[];
-  /** True when `signal` stopped the run before every instance was handled. */
+  /** True when `signal` stopped the run before every instance was handled, or before the overhead owed in the passes was timed. */
   interrupted: boolean;
 }
 
