@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { opModel, overheadModel, networkModel } from '../../export/model.js';
 import { deviceDifferences, protocolDifferences } from '../../lut/compare.js';
-import { readLut } from '../../lut/store.js';
+import { lutId, readLut } from '../../lut/store.js';
 import { PartialRounds } from '../profile/partial-rounds.js';
 import { netRoundsKey, type ProfileNet } from '../profile/profiler.js';
 import { loadVerifyInputs } from '../verify/inputs.js';
@@ -39,8 +39,10 @@ export async function prefetchLut(device: FarmDevice, o: LutPrefetch): Promise<n
   const info = await device.init();
   const lut = !o.force && existsSync(o.lutPath) ? readLut(o.lutPath) : undefined;
   if (lut && (deviceDifferences(lut.device, info).length || protocolDifferences(lut.protocol, o.protocol).length)) return 0;
-  // The rounds file of another LUT is ignored here as the profiler ignores it.
-  const kept = lut ? PartialRounds.open(o.lutPath, lut.id).all() : new Map<string, unknown[]>();
+  // The rounds file the profiler will read: that of the LUT's id, also for a new LUT (--force, or a LUT file
+  // deleted beside its rounds file: the new one has the same id); the rounds file of another LUT is ignored here
+  // as the profiler ignores it.
+  const kept = PartialRounds.open(o.lutPath, lut?.id ?? lutId(info, o.protocol)).all();
   const byKey = new Map(o.instances.map((inst) => [opKey(inst), inst]));
   const missing = [...byKey].filter(([key]) => !lut || !Object.hasOwn(lut.entries, key)).map(([, inst]) => inst);
   const nets = o.nets ?? [];

@@ -262,6 +262,44 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
     }
   }, 60_000);
 
+  it('a LUT file deleted beside the rounds its killed run kept: the new LUT (same id) takes those rounds and the missing ones, each once', async () => {
+    const { worker } = await countingWorker(redis.url, 10, true);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-deleted-'));
+    const lutPath = path.join(dir, 'mock.lut.json');
+    const instances = KEYS.map(parseOpKey);
+    const protocol: TimingProtocol = { ...PROTOCOL, rounds: 3 };
+    const open = () => FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 10 }, waitMs: 5000 });
+    try {
+      const a = await open();
+      const stop = new AbortController();
+      const time = a.time.bind(a);
+      let calls = 0;
+      a.time = async (m, p) => {
+        const r = await time(m, p);
+        if (++calls === 3 + instances.length + 1) stop.abort(); // the overhead alone, then the first pass
+        return r;
+      };
+      await prefetchLut(a, { instances, lutPath, protocol });
+      expect((await profile({ device: a, instances, protocol, lutPath, signal: stop.signal, ownLayout: false })).summary.interrupted).toBe(true);
+      await a.dispose();
+      rmSync(lutPath);
+      rmSync(`${lutPath}.journal`, { force: true });
+      expect(existsSync(PartialRounds.pathFor(lutPath))).toBe(true);
+
+      const b = await open();
+      await prefetchLut(b, { instances, lutPath, protocol });
+      const rounds = new Map<string, number[]>();
+      await profile({ device: b, instances, protocol, lutPath, ownLayout: false, onEntry: (key, r) => rounds.set(key, r.rounds) });
+      expect(rounds.size).toBe(instances.length);
+      for (const [key, r] of rounds) expect(new Set(r).size, key).toBe(3);
+      await b.forget();
+      await b.dispose();
+    } finally {
+      await worker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('a profile stopped after its last entry, before the overhead in its passes: the resumed run times the overhead in its passes and keeps that figure', async () => {
     const { worker, timed } = await countingWorker(redis.url, 6, true);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-overhead-'));
