@@ -105,13 +105,15 @@ export class FarmDevice implements Device {
    * under roundProtocol(protocol), as timeRound asks): the k-th later time() of a model gets round k's result.
    * `kept`: how many rounds of a model a killed run kept beside the LUT (src/profile/partial-rounds.ts); the
    * profiler takes only the rounds still missing, so the first later time() of the model gets round `kept`
-   * (rounds 0..kept-1 are those kept: collected again, they would count one measurement twice).
+   * (rounds 0..kept-1 are those kept: collected again, they would count one measurement twice), also when
+   * more rounds were kept than the protocol asks for (the extra rounds of a model whose rounds disagreed:
+   * the next is round `kept`, asked for when the profiler wants it).
    */
   async prefetch(models: Iterable<ModelUnderTest>, protocol: TimingProtocol, kept: (model: ModelUnderTest) => number = () => 0): Promise<number> {
     let n = 0;
     const perRound = roundProtocol(protocol);
     for (const m of models) {
-      const from = Math.min(kept(m), roundCount(protocol));
+      const from = kept(m);
       const calls = callsKey(m, perRound);
       this.calls.set(calls, Math.max(this.calls.get(calls) ?? 0, from));
       for (let k = from; k < roundCount(protocol); k++) void this.submit(m, perRound, k).catch(() => undefined);

@@ -96,7 +96,7 @@ export interface ProfileSummary {
   /** Already in the LUT: not measured again. */
   reused: number;
   skipped: { key: string; reason: string }[];
-  /** True when `signal` stopped the run before every instance was handled. */
+  /** True when `signal` stopped the run before every instance was handled, or before the overhead owed in the passes was timed. */
   interrupted: boolean;
 }
 
@@ -217,10 +217,17 @@ async function profileWith(
   type Item = Measurable & ({ kind: 'entry'; inst: OpInstance } | { kind: 'net'; id: string } | { kind: 'overhead' });
   const items: Item[] = [
     ...supported.map(({ key, inst }) => ({ key, kind: 'entry' as const, inst, build: () => opModel(inst, { seed }) })),
-    ...nets.map((n) => ({ key: `${NET_PREFIX}${n.id}`, kind: 'net' as const, id: n.id, build: n.build })),
+    ...nets.map((n) => ({ key: netRoundsKey(n.id), kind: 'net' as const, id: n.id, build: n.build })),
   ];
-  // The overhead model, timed in the same shuffled passes as the entries (lut/overhead.ts says why).
-  if (supported.length) items.push({ key: OVERHEAD_ITEM, kind: 'overhead', build: () => overheadUnderTest });
+  // The overhead model, timed in the same shuffled passes as the entries (lut/overhead.ts says why). It is owed
+  // from the start of a run that measures entries until the end that adopts it, and the rounds file says so
+  // (its rounds so far, or none): a run stopped between its last entry and the overhead's last round leaves
+  // no entry to measure, and the run that resumes it still times the overhead in its passes and keeps that.
+  const overheadOwed = supported.length > 0 || partial.get(OVERHEAD_ITEM) !== undefined;
+  if (overheadOwed) {
+    items.push({ key: OVERHEAD_ITEM, kind: 'overhead', build: () => overheadUnderTest });
+    if (partial.get(OVERHEAD_ITEM) === undefined) partial.set(OVERHEAD_ITEM, []);
+  }
   let overheadInPasses: RoundedResult | undefined;
   const roundsExpected = items.reduce((s, { key }) => s + Math.max(0, roundCount(protocol) - (partial.get(key)?.length ?? 0)), 0);
   let lastNoiseWarning = -Infinity;
@@ -286,10 +293,10 @@ async function profileWith(
         },
       }),
   );
-  summary.interrupted = done < total;
+  summary.interrupted = done < total || (overheadOwed && !overheadInPasses);
   if (!summary.interrupted) partial.remove();
   else partial.close();
-  if (!summary.interrupted && summary.measured > 0 && overheadInPasses) {
+  if (!summary.interrupted && overheadInPasses) {
     const adopted = adoptOverheadFromPasses(store, overheadInPasses.stats, 'entries');
     if (adopted.warning) (options.onWarning ?? options.onNoise)?.(adopted.warning);
   }
@@ -310,8 +317,8 @@ async function profileWith(
   };
 }
 
-/** Keys of nets among the measurables (and in the rounds file): never an op key. */
-const NET_PREFIX = 'net:';
+/** The key of a net among the measurables and in the rounds file (never an op key): a farm coordinator reads its kept rounds by it. */
+export const netRoundsKey = (id: string) => `net:${id}`;
 
 /** The nets the device can run (every op supported), and the others with why. */
 function netsToMeasure(nets: readonly ProfileNet[], device: Device): { nets: ProfileNet[]; netsSkipped: { id: string; reason: string }[] } {

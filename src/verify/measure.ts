@@ -41,6 +41,11 @@ export interface MeasureOptions {
 
 export type MeasureOutcome = { measured: MeasuredLatency; failure: null } | { measured: null; failure: MemberFailure };
 
+/** The key a member's rounds are kept under beside the state file (`<state>.rounds.json`) until its last one is taken. */
+export function memberRoundsKey(name: string, arch: Architecture): string {
+  return `${name}#${archDigest(arch)}`;
+}
+
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export async function measureMembers(opts: MeasureOptions): Promise<MeasureOutcome[]> {
@@ -75,7 +80,7 @@ export async function measureMembers(opts: MeasureOptions): Promise<MeasureOutco
       model = undefined;
       return m;
     };
-    items.push({ key: `${name}#${archDigest(arch)}`, kind: 'net', index: i, digest: archDigest(arch), build });
+    items.push({ key: memberRoundsKey(name, arch), kind: 'net', index: i, digest: archDigest(arch), build });
   }
   const partial = PartialRounds.open(state.path, state.settingId);
   const timer = roundTimer(device, protocol, opts.workerDevice);

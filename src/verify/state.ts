@@ -4,8 +4,9 @@
  * missing. Default path: the front file with `.verify.json` for `.json` (front.json → front.verify.json).
  *
  * One file can hold several measurement settings (device + options + protocol, identified like a LUT
- * id), so verifying the same front on another device or protocol never mixes figures. Within a setting a
- * result is keyed by member name and reused only while the architecture is the same (its digest).
+ * id, with the timing reference's R when there is one: settingId), so verifying the same front on another
+ * device or protocol never mixes figures. Within a setting a result is keyed by member name and reused
+ * only while the architecture is the same (its digest).
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -38,6 +39,17 @@ interface StateDoc {
 
 export function defaultStatePath(frontPath: string): string {
   return /\.json$/i.test(frontPath) ? frontPath.replace(/\.json$/i, '.verify.json') : `${frontPath}.verify.json`;
+}
+
+/**
+ * The id of a measurement setting: the LUT id of the device and protocol, and, with a timing reference,
+ * the R the figures are scaled to (protocol.referenceMs, lut/reference.ts). A LUT id leaves R out (the same
+ * protocol on another day measures another R), but a figure scaled to one R is not a figure in another:
+ * a LUT profiled again with a new R gets its nets measured again, not the ones scaled to the old R.
+ */
+export function settingId(device: DeviceInfo, protocol: TimingProtocol): string {
+  const id = lutId(device, protocol);
+  return protocol.referenceMs === undefined ? id : `${id}@R=${protocol.referenceMs}`;
 }
 
 /** What identifies an architecture for reuse: everything that is exported, not its name. */

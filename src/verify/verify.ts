@@ -7,12 +7,13 @@ import { networkModel } from '../../export/model.js';
 import type { Architecture } from '../core/arch.js';
 import { holdLock } from '../core/file-lock.js';
 import { UserError } from '../core/errors.js';
-import { DEFAULT_PROTOCOL, type Device, type ModelUnderTest, type TimingProtocol } from '../../devices/types.js';
+import type { Device, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { accuracyLabel, describeDevice } from './labels.js';
 import { archMetrics } from '../core/arch-metrics.js';
 import { analyze, type MemberFigures, type Thresholds } from './analyze.js';
 import { loadVerifyInputs } from './inputs.js';
 import { measureMembers, type MeasureProgress } from './measure.js';
+import { verifyProtocol } from './protocol.js';
 import { checkWritable } from './output-paths.js';
 import { defaultStatePath, VerifyState } from './state.js';
 import type { WorkerDevice } from '../../devices/round-worker.js';
@@ -40,24 +41,11 @@ export interface VerifyOptions {
   onProgress?: (p: MeasureProgress) => void;
 }
 
-function checkProtocol(p: TimingProtocol): void {
-  const ok =
-    Number.isInteger(p.warmup) && p.warmup >= 0 && Number.isInteger(p.minRepeats) && p.minRepeats >= 1 && Number.isInteger(p.maxRepeats) && p.maxRepeats >= p.minRepeats && p.maxTimeMs > 0 && p.targetCI > 0;
-  if (!ok)
-    throw new UserError(`invalid timing protocol ${JSON.stringify(p)}`, {
-      hint: 'need integers warmup ≥ 0 and 1 ≤ min-repeats ≤ max-repeats, max-time-ms > 0, target-ci > 0 (flags not given come from the LUT)',
-    });
-}
-
 export async function verifyFront(opts: VerifyOptions): Promise<VerifyResult> {
   const inputs = loadVerifyInputs(opts.frontPath, opts.lutPath);
   const { front, lut } = inputs;
-  // The LUT's protocol as a setting: where its own run was pinned (placement) is that run's record.
-  // With a timing reference (devices/reference.ts) the nets are scaled to the LUT's own R (protocol.referenceMs),
-  // as its entries and its calibration nets were, so the measured figures are in the LUT's unit.
-  const { placement: _, ...base } = lut?.lut.protocol ?? DEFAULT_PROTOCOL;
-  let protocol: TimingProtocol = { ...base, ...opts.protocol };
-  checkProtocol(protocol);
+  // Checked before the device starts; settled once it has said what it is (src/verify/protocol.ts).
+  let protocol: TimingProtocol = verifyProtocol(lut?.lut, opts.protocol);
   const targetMs = opts.targetMs ?? front.target?.latencyMs ?? null;
   if (targetMs !== null && !(targetMs > 0)) throw new UserError(`the latency target must be a positive number of ms, got ${targetMs}`);
   const statePath = opts.statePath ?? defaultStatePath(opts.frontPath);
@@ -70,11 +58,7 @@ export async function verifyFront(opts: VerifyOptions): Promise<VerifyResult> {
   let outcomes: Awaited<ReturnType<typeof measureMembers>>;
   try {
     info = await opts.device.init();
-    // On another device than the LUT's (a transfer check) the LUT's R means nothing: the nets are timed as they run.
-    if (protocol.reference !== undefined && lut && deviceDifferences(lut.lut.device, info).length) {
-      const { reference: _r, referenceMs: _s, ...plain } = protocol;
-      protocol = plain;
-    }
+    protocol = verifyProtocol(lut?.lut, opts.protocol, info);
     const state = VerifyState.open(statePath, info, protocol);
     const exportModel = opts.exportModel ?? ((arch: Architecture) => networkModel(arch, { seed: 0 }));
     outcomes = await measureMembers({

@@ -66,6 +66,26 @@ describe.skipIf(redisMissing)('farm evaluations (in process)' + (redisMissing ? 
     }
   }, 60_000);
 
+  it('a worker answers an evaluation it made before from memory, once the job itself is gone from Redis', async () => {
+    const served = fakeEvaluator({ scale: 4 });
+    const worker = await startWorker(served);
+    try {
+      const first = await FarmEvaluator.open({ redis: redis.url, local: fakeEvaluator({ scale: 4 }), waitMs: 5000 });
+      const got = await Promise.all(archs().map((a) => first.evaluate(a)));
+      await first.forget(); // the front is written: its jobs are removed
+      await first.dispose();
+      expect(served.calls).toBe(6);
+      // A later search (or a Redis restarted empty) sends the same jobs again: the worker that evaluated them answers.
+      const second = await FarmEvaluator.open({ redis: redis.url, local: fakeEvaluator({ scale: 4 }), waitMs: 5000 });
+      expect(await Promise.all(archs().map((a) => second.evaluate(a)))).toEqual(got);
+      await second.forget();
+      await second.dispose();
+      expect(served.calls).toBe(6);
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+
   it('a worker with other evaluator settings is not used: with none matching, the coordinator says so (exit 3)', async () => {
     const worker = await startWorker(fakeEvaluator({ scale: 2 }));
     try {

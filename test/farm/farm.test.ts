@@ -3,18 +3,26 @@
  * What the CLI adds (processes, SIGKILL, restarts) is in farm.e2e.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opModel, overheadModel } from '../../export/model.js';
+import { networkModel, opModel, overheadModel } from '../../export/model.js';
 import { MockDevice } from '../../devices/mock/index.js';
 import type { Device, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { parseOpKey } from '../../src/core/keys.js';
-import { UserError } from '../../src/core/errors.js';
+import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
+import { lutInstances } from '../../src/core/decompose.js';
+import { Rng } from '../../src/core/rng.js';
 import { FarmDevice } from '../../src/farm/farm-device.js';
 import { FarmWorker } from '../../src/farm/worker.js';
-import { prefetchLut } from '../../src/farm/prefetch.js';
-import { profile } from '../../src/profile/profiler.js';
+import { prefetchLut, prefetchVerify } from '../../src/farm/prefetch.js';
+import { PartialRounds } from '../../src/profile/partial-rounds.js';
+import { profile, type ProfileNet } from '../../src/profile/profiler.js';
+import { createSpace } from '../../src/spaces/registry.js';
+import { verifyFront } from '../../src/verify/verify.js';
+import { roundProtocol } from '../../devices/rounds.js';
+import { readLut } from '../../lut/store.js';
 import { redisMissing, TestRedis } from './redis.js';
 import { nasInProcess } from '../cli/helpers.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mockFront, mockLut } from '../verify/fixtures.js';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -23,6 +31,18 @@ const KEYS = ['conv:1x3x32x32:c16:k3:s2:g1:d1:relu6:f32', 'conv:1x16x16x16:c32:k
 
 function models(): ModelUnderTest[] {
   return KEYS.map((k) => opModel(parseOpKey(k), { seed: 0 }));
+}
+
+/** `n` distinct random nb201 nets at 32 px, as profile() takes the calibration's. */
+function nets(n: number): ProfileNet[] {
+  const space = createSpace('nb201');
+  const rng = new Rng(9);
+  const byName = new Map<string, ReturnType<typeof space.build>>();
+  while (byName.size < n) {
+    const arch = space.build(space.sample(rng));
+    byName.set(arch.name, arch);
+  }
+  return [...byName.values()].map((arch, i) => ({ id: `n${i}`, instances: lutInstances(arch).map((p) => p.inst), build: () => networkModel(arch) }));
 }
 
 /**
@@ -198,40 +218,42 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
     }
   }, 60_000);
 
-  it('a resumed profile takes the rounds a killed run did not keep, each once, and times the overhead in its own passes', async () => {
+  it('a resumed profile takes the rounds a killed run did not keep, each once, calibration nets included, and times the overhead in its own passes', async () => {
     const { worker, timed } = await countingWorker(redis.url, 5, true);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-resume-'));
     const lutPath = path.join(dir, 'mock.lut.json');
     const instances = [...KEYS, 'conv:1x8x16x16:c8:k1:s1:g1:d1:relu:f32'].map(parseOpKey);
+    const calibration = nets(2);
     const protocol: TimingProtocol = { ...PROTOCOL, rounds: 3 };
     const open = () => FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 5 }, waitMs: 5000 });
     try {
-      // The first run stops after its first pass: the overhead alone (3 rounds), then each entry and the overhead once.
+      // The first run stops after its first pass: the overhead alone (3 rounds), then each entry, each net and the overhead once.
       const a = await open();
       const stop = new AbortController();
       const time = a.time.bind(a);
       let calls = 0;
       a.time = async (m, p) => {
         const r = await time(m, p);
-        if (++calls === 3 + instances.length + 1) stop.abort();
+        if (++calls === 3 + instances.length + calibration.length + 1) stop.abort();
         return r;
       };
-      await prefetchLut(a, { instances, lutPath, protocol });
-      const first = await profile({ device: a, instances, protocol, lutPath, signal: stop.signal, ownLayout: false });
+      await prefetchLut(a, { instances, lutPath, protocol, nets: calibration });
+      const first = await profile({ device: a, instances, protocol, lutPath, nets: calibration, signal: stop.signal, ownLayout: false });
       expect(first.summary).toMatchObject({ measured: 0, interrupted: true });
       await a.dispose(); // without forget(): killed, its jobs (every round prefetched) stay in Redis
 
       const b = await open();
-      await prefetchLut(b, { instances, lutPath, protocol });
+      await prefetchLut(b, { instances, lutPath, protocol, nets: calibration });
       const rounds = new Map<string, number[]>();
-      const second = await profile({ device: b, instances, protocol, lutPath, ownLayout: false, onEntry: (key, r) => rounds.set(key, r.rounds) });
+      const second = await profile({ device: b, instances, protocol, lutPath, nets: calibration, ownLayout: false, onEntry: (key, r) => rounds.set(key, r.rounds) });
       expect(second.summary).toMatchObject({ measured: instances.length, interrupted: false });
-      // Each entry: the round kept beside the LUT and rounds 1 and 2 of the killed run's jobs, never round 0 again.
-      expect(rounds.size).toBe(instances.length);
+      // Each entry and each net: the round kept beside the LUT and rounds 1 and 2 of the killed run's jobs, never round 0 again.
+      for (const n of calibration) rounds.set(n.id, second.nets.get(n.id)!.rounds);
+      expect(rounds.size).toBe(instances.length + calibration.length);
       for (const [key, r] of rounds) expect(new Set(r).size, key).toBe(3);
-      // Every job measured once: the entries' 3 rounds; the overhead alone (3), in the first run's pass (1) and in
-      // the rerun's passes (2, this run's own: the LUT keeps the overhead of the passes).
-      expect(timed()).toBe(3 * instances.length + 3 + 1 + 2);
+      // Every job measured once: the entries' and nets' 3 rounds; the overhead alone (3), in the first run's pass (1)
+      // and in the rerun's passes (2, this run's own: the LUT keeps the overhead of the passes).
+      expect(timed()).toBe(3 * (instances.length + calibration.length) + 3 + 1 + 2);
       await b.forget();
       await b.dispose();
     } finally {
@@ -239,6 +261,159 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('a LUT file deleted beside the rounds its killed run kept: the new LUT (same id) takes those rounds and the missing ones, each once', async () => {
+    const { worker } = await countingWorker(redis.url, 10, true);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-deleted-'));
+    const lutPath = path.join(dir, 'mock.lut.json');
+    const instances = KEYS.map(parseOpKey);
+    const protocol: TimingProtocol = { ...PROTOCOL, rounds: 3 };
+    const open = () => FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 10 }, waitMs: 5000 });
+    try {
+      const a = await open();
+      const stop = new AbortController();
+      const time = a.time.bind(a);
+      let calls = 0;
+      a.time = async (m, p) => {
+        const r = await time(m, p);
+        if (++calls === 3 + instances.length + 1) stop.abort(); // the overhead alone, then the first pass
+        return r;
+      };
+      await prefetchLut(a, { instances, lutPath, protocol });
+      expect((await profile({ device: a, instances, protocol, lutPath, signal: stop.signal, ownLayout: false })).summary.interrupted).toBe(true);
+      await a.dispose();
+      rmSync(lutPath);
+      rmSync(`${lutPath}.journal`, { force: true });
+      expect(existsSync(PartialRounds.pathFor(lutPath))).toBe(true);
+
+      const b = await open();
+      await prefetchLut(b, { instances, lutPath, protocol });
+      const rounds = new Map<string, number[]>();
+      await profile({ device: b, instances, protocol, lutPath, ownLayout: false, onEntry: (key, r) => rounds.set(key, r.rounds) });
+      expect(rounds.size).toBe(instances.length);
+      for (const [key, r] of rounds) expect(new Set(r).size, key).toBe(3);
+      await b.forget();
+      await b.dispose();
+    } finally {
+      await worker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('a profile stopped after its last entry, before the overhead in its passes: the resumed run times the overhead in its passes and keeps that figure', async () => {
+    const { worker, timed } = await countingWorker(redis.url, 6, true);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-overhead-'));
+    const lutPath = path.join(dir, 'mock.lut.json');
+    const instances = KEYS.map(parseOpKey);
+    // One round: one pass in the given order, the overhead after every entry.
+    const protocol = PROTOCOL;
+    const overheadKey = overheadModel([1, 1, 1, 1]).key;
+    const open = () => FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 6 }, waitMs: 5000 });
+    try {
+      const a = await open();
+      const stop = new AbortController();
+      let stored = 0;
+      await prefetchLut(a, { instances, lutPath, protocol });
+      const first = await profile({ device: a, instances, protocol, lutPath, signal: stop.signal, ownLayout: false, onEntry: () => void (++stored === instances.length && stop.abort()) });
+      // Every entry is in the LUT, the overhead in the passes is not: the run did not finish.
+      expect(first.summary).toMatchObject({ measured: instances.length, interrupted: true });
+      expect(timed()).toBe(1 + instances.length);
+      const alone = readLut(lutPath).overhead.median;
+      await a.dispose();
+
+      const b = await open();
+      const inPasses: number[] = [];
+      const time = b.time.bind(b);
+      b.time = async (m, p) => {
+        const r = await time(m, p);
+        if (m.key === overheadKey) inPasses.push(r.stats.median);
+        return r;
+      };
+      await prefetchLut(b, { instances, lutPath, protocol });
+      const second = await profile({ device: b, instances, protocol, lutPath, ownLayout: false });
+      expect(second.summary).toMatchObject({ measured: 0, interrupted: false });
+      // The overhead timed once more, by this run, in its pass; the LUT keeps that figure, as a complete run does.
+      expect(timed()).toBe(1 + instances.length + 1);
+      expect(inPasses).toHaveLength(1);
+      const lut = readLut(lutPath);
+      expect(lut.overhead.median).not.toBe(alone);
+      expect(lut.overhead.median).toBeCloseTo(inPasses[0], 12);
+      for (const e of Object.values(lut.entries)) expect(e.net).toBeCloseTo(Math.max(0, e.stats.median - lut.overhead.median), 12);
+      expect(existsSync(PartialRounds.pathFor(lutPath))).toBe(false);
+      await b.forget();
+      await b.dispose();
+    } finally {
+      await worker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('a model kept with more rounds than the protocol asks (extra rounds of rounds that disagreed) resumes after all of them', async () => {
+    const { worker, timed } = await countingWorker(redis.url, 8, true);
+    const protocol: TimingProtocol = { ...PROTOCOL, rounds: 3, maxSpread: 0.01, extraRounds: 2 };
+    const perRound = roundProtocol(protocol);
+    const m = models()[0];
+    const open = () => FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 8 }, waitMs: 5000 });
+    try {
+      const a = await open();
+      const kept: number[] = [];
+      for (let k = 0; k < 4; k++) kept.push((await a.time(m, perRound)).stats.median);
+      await a.dispose(); // killed with 4 rounds kept: the 3 asked for and one extra
+      const b = await open();
+      await b.prefetch([m], protocol, () => 4);
+      const next = (await b.time(m, perRound)).stats.median;
+      expect(timed()).toBe(5); // round 4, measured now: not the kept round 3 collected again
+      expect(kept).not.toContain(next);
+      await b.forget();
+      await b.dispose();
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+
+  it('nas verify --redis resumed with rounds > 1: each member starts at its first round not kept beside the state', async () => {
+    const { worker, timed } = await countingWorker(redis.url, 9, true);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-verify-rounds-'));
+    const statePath = path.join(dir, 'front.state.json');
+    const protocol = { rounds: 3 };
+    const open = () => FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 9 }, waitMs: 5000 });
+    // What each member's rounds were, over both runs: the figures the farm handed to verify.
+    const used = new Map<string, number[]>();
+    const watch = (d: FarmDevice, goneAfter = Infinity) => {
+      const time = d.time.bind(d);
+      let calls = 0;
+      d.time = async (m, p) => {
+        if (++calls > goneAfter) throw new DeviceUnavailableError('mock on the farm', 'the coordinator was killed');
+        const r = await time(m, p);
+        used.set(m.key, [...(used.get(m.key) ?? []), r.stats.median]);
+        return r;
+      };
+    };
+    try {
+      const { file } = await mockFront(await mockLut(path.join(dir, 'mock.lut.json')), 'front.json', 3);
+      const a = await open();
+      watch(a, 3); // the first pass, one round of each member, then it stops
+      await prefetchVerify(a, { frontPath: file, statePath, protocol });
+      const first = await verifyFront({ frontPath: file, device: a, protocol, statePath });
+      expect(first.summary).toMatchObject({ measured: 0, failed: 3 });
+      await a.dispose(); // without forget(): every prefetched round stays in Redis
+
+      const b = await open();
+      watch(b);
+      await prefetchVerify(b, { frontPath: file, statePath, protocol });
+      const second = await verifyFront({ frontPath: file, device: b, protocol, statePath });
+      expect(second.summary).toMatchObject({ measured: 3, resumed: 0, failed: 0 });
+      // Each member: its kept round 0, then rounds 1 and 2 (never round 0's job collected again); each job measured once.
+      expect(used.size).toBe(3);
+      for (const [key, medians] of used) expect(new Set(medians).size, key).toBe(3);
+      expect(timed()).toBe(9);
+      await b.forget();
+      await b.dispose();
+    } finally {
+      await worker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('nas verify --redis measures the members on the workers: the same figures as a local verify', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-verify-'));

@@ -118,6 +118,37 @@ describe('verifyFront', () => {
     expect(Object.keys(state.settings)).toHaveLength(2);
   });
 
+  it('keeps measurements scaled to another timing reference R apart: a LUT profiled again with a new R gets its nets measured again', async () => {
+    // The mock device, able to interleave a reference (devices/reference.ts): the reference is timed as a model.
+    class ReferenceMock extends MockDevice {
+      async timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest) {
+        const r = await this.time(model, protocol);
+        return { ...r, referenceMs: (await this.time(reference, protocol)).stats.median };
+      }
+    }
+    const lutPath = path.join(dir, 'reference.lut.json');
+    const { profile } = await import('../../src/profile/profiler.js');
+    const { createSpace } = await import('../../src/spaces/registry.js');
+    await profile({ device: new ReferenceMock(), instances: createSpace('nb201').allInstances(), protocol: { ...FAST, reference: 'conv' }, lutPath, space: 'nb201@32' });
+    const r1 = JSON.parse(readFileSync(lutPath, 'utf8')).protocol.referenceMs as number;
+    expect(r1).toBeGreaterThan(0);
+    const { file } = await mockFront(lutPath, 'reference.json', 3);
+    const first = await verifyFront({ frontPath: file, device: new ReferenceMock() });
+    expect(first.protocol.referenceMs).toBe(r1);
+    expect(first.summary).toMatchObject({ measured: 3, resumed: 0 });
+    expect((await verifyFront({ frontPath: file, device: new ReferenceMock() })).summary.resumed).toBe(3);
+    // The same LUT (same id: R is not part of it) with another R, as after profiling it again.
+    const doc = JSON.parse(readFileSync(lutPath, 'utf8'));
+    doc.protocol.referenceMs = r1 * 1.25;
+    writeFileSync(lutPath, JSON.stringify(doc));
+    const other = await verifyFront({ frontPath: file, device: new ReferenceMock() });
+    expect(other.protocol.referenceMs).toBe(r1 * 1.25);
+    expect(other.summary).toMatchObject({ measured: 3, resumed: 0 });
+    const state = JSON.parse(readFileSync(defaultStatePath(file), 'utf8'));
+    expect(Object.keys(state.settings)).toHaveLength(2);
+    expect(Object.keys(state.settings).every((id) => id.includes('@R='))).toBe(true);
+  });
+
   it('refuses a LUT other than the front’s, a LUT that does not cover it, and members of another space', async () => {
     const { file, front } = await mockFront(lut, 'checks.json', 3);
     const otherLut = await mockLut(path.join(dir, 'other.lut.json'), { opMs: 0.5 });

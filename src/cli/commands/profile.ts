@@ -177,8 +177,8 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     const started = Date.now();
     const workerDevice = { name: a.device, options: toDeviceOptions(a) };
     try {
-      // On a farm, every missing entry is queued at once; profile() below then collects them in order.
-      if (farm) await (await import('../../farm/prefetch.js')).prefetchLut(farm, { instances, lutPath: a.out, protocol, force: a.force });
+      // On a farm, every missing entry and the calibration nets are queued at once; profile() below then collects them in order.
+      if (farm) await (await import('../../farm/prefetch.js')).prefetchLut(farm, { instances, lutPath: a.out, protocol, force: a.force, nets: calibrationNets });
       const result = await profile({
         device,
         instances,
