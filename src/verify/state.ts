@@ -41,17 +41,6 @@ export function defaultStatePath(frontPath: string): string {
   return /\.json$/i.test(frontPath) ? frontPath.replace(/\.json$/i, '.verify.json') : `${frontPath}.verify.json`;
 }
 
-/**
- * The id of a measurement setting: the LUT id of the device and protocol, and, with a timing reference,
- * the R the figures are scaled to (protocol.referenceMs, lut/reference.ts). A LUT id leaves R out (the same
- * protocol on another day measures another R), but a figure scaled to one R is not a figure in another:
- * a LUT profiled again with a new R gets its nets measured again, not the ones scaled to the old R.
- */
-export function settingId(device: DeviceInfo, protocol: TimingProtocol): string {
-  const id = lutId(device, protocol);
-  return protocol.referenceMs === undefined ? id : `${id}@R=${protocol.referenceMs}`;
-}
-
 /** What identifies an architecture for reuse: everything that is exported, not its name. */
 export function archDigest(arch: Architecture): string {
   return createHash('sha256')
@@ -61,9 +50,10 @@ export function archDigest(arch: Architecture): string {
 }
 
 /**
- * A setting's id: the LUT id of (device, protocol), and with a timing reference the R and β the nets were
- * scaled to (protocol.referenceMs, referenceSlope: a record of a LUT, left out of its id), so figures scaled
- * for one LUT are never reused for another LUT's R.
+ * The id of a measurement setting: the LUT id of (device, protocol), and, with a timing reference, the R and
+ * β the nets were scaled to (protocol.referenceMs, referenceSlope: records of a LUT, left out of its id: the
+ * same protocol on another day measures another R). A figure scaled to one R is not a figure in another, so
+ * a LUT profiled again with a new R gets its nets measured again, not the ones scaled to the old R.
  */
 export function settingId(device: DeviceInfo, protocol: TimingProtocol): string {
   const id = lutId(device, protocol);

@@ -146,7 +146,7 @@ describe('verifyFront', () => {
     expect(other.summary).toMatchObject({ measured: 3, resumed: 0 });
     const state = JSON.parse(readFileSync(defaultStatePath(file), 'utf8'));
     expect(Object.keys(state.settings)).toHaveLength(2);
-    expect(Object.keys(state.settings).every((id) => id.includes('@R='))).toBe(true);
+    expect(Object.keys(state.settings).every((id) => /-R[0-9.]+(-b[0-9.]+)?$/.test(id))).toBe(true);
   });
 
   it('refuses a LUT other than the front’s, a LUT that does not cover it, and members of another space', async () => {
