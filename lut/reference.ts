@@ -48,7 +48,15 @@ export function rescaleLut(lut: Lut, referenceMs: number, factor: number, o: { s
     overhead,
     entries,
     ...(lut.calibration
-      ? { calibration: { ...lut.calibration, baseMs: lut.calibration.baseMs * factor, perOpMs: lut.calibration.perOpMs * factor, perByteMs: lut.calibration.perByteMs * factor } }
+      ? {
+          calibration: {
+            ...lut.calibration,
+            baseMs: lut.calibration.baseMs * factor,
+            perOpMs: lut.calibration.perOpMs * factor,
+            perByteMs: lut.calibration.perByteMs * factor,
+            ...(lut.calibration.perWeightByteMs !== undefined ? { perWeightByteMs: lut.calibration.perWeightByteMs * factor } : {}),
+          },
+        }
       : {}),
   };
 }

@@ -24,7 +24,7 @@ function lutWithReference(): Lut {
   const lut = createLut(device, referenced, stats(0.05));
   lut.entries[KEYS.conv] = { ...entry(0.2), rounds: [0.2, 0.22, 0.21], spread: 0.1, noise: { load1: 1, referenceMs: 1.4 } };
   lut.entries[KEYS.dw] = entry(0.03); // net clamps at 0 under the 0.05 overhead
-  lut.calibration = { baseMs: 0.1, perOpMs: 0.01, perByteMs: 1e-8, scale: 0.9, fittedOn: 10, rmsErrorPct: 3, source: 'test', createdAt: '2025-01-01T00:00:00.000Z' };
+  lut.calibration = { baseMs: 0.1, perOpMs: 0.01, perByteMs: 1e-8, perWeightByteMs: 2e-8, scale: 0.9, fittedOn: 10, rmsErrorPct: 3, source: 'test', createdAt: '2025-01-01T00:00:00.000Z' };
   return lut;
 }
 
@@ -79,7 +79,7 @@ describe('rescaleLut (every latency to a new R)', () => {
     expect(e.net).toBeCloseTo(0.8 * lut.entries[KEYS.conv].net, 12);
     expect(e.spread).toBe(0.1);
     expect(x.entries[KEYS.dw].net).toBe(0);
-    expect(x.calibration).toMatchObject({ baseMs: expect.closeTo(0.08, 12), perOpMs: expect.closeTo(0.008, 12), perByteMs: expect.closeTo(8e-9, 18), scale: 0.9 });
+    expect(x.calibration).toMatchObject({ baseMs: expect.closeTo(0.08, 12), perOpMs: expect.closeTo(0.008, 12), perByteMs: expect.closeTo(8e-9, 18), perWeightByteMs: expect.closeTo(1.6e-8, 18), scale: 0.9 });
     expect(lut.entries[KEYS.conv].stats.median).toBe(0.2); // a copy
   });
 });
