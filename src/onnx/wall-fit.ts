@@ -15,13 +15,15 @@ import { readLut } from '../../lut/store.js';
 import { builtInCalibrationPlans, WALL_CALIBRATION } from './calibration-set.js';
 import { fitReuseOnFiles, type FileResidual } from './in-file.js';
 import { renamedModelBytes } from './partition.js';
-import type { PartitionRule } from './plan.js';
+import type { OnnxPlan, PartitionRule } from './plan.js';
 import { predictOnnx } from './predict.js';
-import { profileUnits } from './profile-units.js';
+import { profileUnits, type UnitProfileSummary } from './profile-units.js';
 import { unitReuse } from './reuse.js';
 
 export interface WallFit {
   correction: InFileCorrection;
+  /** The units' profiling (opts.plans' and the nets'). */
+  profile: UnitProfileSummary;
   /** Per built-in net: measured whole and its units' sum without the fit, ms. */
   files: { name: string; measuredMs: number; unitsMs: number }[];
 }
@@ -31,22 +33,34 @@ export async function measureWallFit(opts: {
   protocol: TimingProtocol;
   lutPath: string;
   rule: PartitionRule;
+  /** The user's files: their units are profiled in the same passes as the built-in nets (none: only the nets'). */
+  plans?: OnnxPlan[];
   seed?: number;
   onProgress?: (done: number, total: number) => void;
+  onWarning?: (message: string) => void;
 }): Promise<WallFit> {
   const started = Date.now();
   const plans = await builtInCalibrationPlans(opts.rule, WALL_CALIBRATION);
-  await profileUnits({ device: opts.device, plans, protocol: opts.protocol, lutPath: opts.lutPath, seed: opts.seed, onProgress: opts.onProgress });
+  // The nets are timed in the same shuffled passes as the units (theirs and `opts.plans`'), so that a net and
+  // the units it is compared with see the same minutes of the machine; nets whose units were all in the LUT
+  // already are timed on their own afterwards, with the LUT's protocol (its timing reference included).
+  const whole = (p: (typeof plans)[number]) => ({ key: p.graph.file, onnx: renamedModelBytes(p.graph), inputs: p.graph.inputs.map((x) => ({ name: x.name, shape: x.shape })), ops: [] });
+  const prof = await profileUnits({
+    device: opts.device,
+    plans: [...(opts.plans ?? []), ...plans],
+    protocol: opts.protocol,
+    lutPath: opts.lutPath,
+    seed: opts.seed,
+    onProgress: opts.onProgress,
+    onWarning: opts.onWarning,
+    alsoTime: plans.map((p) => ({ key: p.graph.file, build: () => whole(p) })),
+  });
   const lut = readLut(opts.lutPath);
-  // Timed in the LUT's unit: scaled to its reference R when it has one (as its entries were).
   const protocol: TimingProtocol =
     lut.protocol.reference !== undefined && lut.protocol.referenceMs !== undefined ? { ...opts.protocol, reference: lut.protocol.reference, referenceMs: lut.protocol.referenceMs } : opts.protocol;
-  const results = await timeModelsInRounds(
-    opts.device,
-    plans.map((p) => ({ id: p.graph.file, build: () => ({ key: p.graph.file, onnx: renamedModelBytes(p.graph), inputs: p.graph.inputs.map((x) => ({ name: x.name, shape: x.shape })), ops: [] }) })),
-    protocol,
-    { seed: opts.seed },
-  );
+  const missing = plans.filter((p) => !prof.timed.has(p.graph.file));
+  const later = missing.length ? await timeModelsInRounds(opts.device, missing.map((p) => ({ id: p.graph.file, build: () => whole(p) })), protocol, { seed: opts.seed }) : [];
+  const results = plans.map((p) => prof.timed.get(p.graph.file) ?? later[missing.indexOf(p)]);
   const noFit = { ...lut, inFile: undefined };
   const residuals: FileResidual[] = plans.map((p, i) => ({
     name: p.graph.file,
@@ -57,6 +71,7 @@ export async function measureWallFit(opts: {
   const source = `${lut.device.device} wall clock (${lut.device.runtime} ${lut.device.runtimeVersion}), ${plans.length} built-in nets timed whole against their units; ${((Date.now() - started) / 1000).toFixed(1)} s`;
   return {
     correction: { ...fitReuseOnFiles(residuals, source, { curve: 'fraction' }), builtIn: true },
+    profile: prof,
     files: residuals.map((r) => ({ name: r.name, measuredMs: r.measuredMs, unitsMs: r.unitsMs })),
   };
 }
