@@ -35,6 +35,9 @@ describe('the wall-clock in-file fit on the built-in nets', () => {
       expect(fit.correction).toMatchObject({ model: 'reuse', curve: 'fraction', clock: 'wall', builtIn: true, samples: WALL_CALIBRATION.length });
       expect(fit.correction.fittedOn).toEqual(WALL_CALIBRATION.map(builtInName));
       expect(fit.files).toHaveLength(WALL_CALIBRATION.length);
+      // The nets were timed in the units' own passes (their units were new to the LUT), not afterwards.
+      expect([...fit.profile.timed.keys()].sort()).toEqual(WALL_CALIBRATION.map(builtInName).sort());
+      expect(fit.profile.measured).toBeGreaterThan(100);
       for (const f of fit.files) expect(f.measuredMs).toBeGreaterThan(0);
       // The mock prices every model alike (no ops): no file pays anything beyond its units.
       expect(fit.correction.perMissedByteMs).toBe(0);
