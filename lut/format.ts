@@ -199,6 +199,10 @@ export interface InFileCorrection {
   model?: 'reuse';
   cacheBytes?: number;
   perMissedByteMs?: number;
+  /** How a byte beyond cacheBytes misses (src/onnx/in-file.ts, missShare): absent = 'step' (fits made before the choice). */
+  curve?: 'step' | 'fraction';
+  /** What it was fitted on: 'wall' whole files timed end to end against their units (fitReuseOnFiles); absent: kernel profiles. */
+  clock?: 'wall';
   /** Fitted on the built-in calibration nets (src/onnx/calibration-set.ts) rather than on the user's files. */
   builtIn?: boolean;
 }

@@ -20,18 +20,44 @@ export const BUILT_IN_CALIBRATION = [
   { space: 'mbv2', resolution: 128, seed: 1703 },
 ] as const;
 
+/**
+ * The built-in files the wall-clock fit reads (src/onnx/wall-fit.ts, the default on ort-cpu and wasm): the three
+ * above and four more chosen for the spread of their weights, which is what the fit's cache size is read from
+ * (files from 0.5 to 35 MiB of weights): the smallest and the largest member of mbv2 at 64 px (every block
+ * k3e3, every block k7e6: 12.1 and 19.3 MiB), the largest member of mnasnet (35.3 MiB, 167 units) and a
+ * random NAS-Bench-201 cell network at 32 px (under 3 MiB: a file that keeps everything in cache).
+ * `choice`: 'min' and 'max' take every layer's first or last option other than skip; a seed samples.
+ */
+export const WALL_CALIBRATION = [
+  ...BUILT_IN_CALIBRATION,
+  { space: 'mbv2', resolution: 64, seed: 'min' },
+  { space: 'mbv2', resolution: 64, seed: 'max' },
+  { space: 'mnasnet', resolution: 64, seed: 'max' },
+  { space: 'nb201', resolution: 32, seed: 1704 },
+] as const;
+
+type Calibration = { space: string; resolution: number; seed: number | 'min' | 'max' };
+
 /** How the built-in set is named in a LUT's `inFile.fittedOn`. */
-export const builtInName = (c: (typeof BUILT_IN_CALIBRATION)[number]) => `built-in:${c.space}@${c.resolution}#${c.seed}`;
+export const builtInName = (c: Calibration) => `built-in:${c.space}@${c.resolution}#${c.seed}`;
+
+function choicesOf(space: ReturnType<typeof createSpace>, seed: Calibration['seed']): number[] {
+  if (typeof seed === 'number') return space.sample(new Rng(seed));
+  return space.decisions().map((d) => {
+    const real = d.options.map((o, i) => ({ o, i })).filter(({ o }) => o !== 'skip');
+    return (seed === 'min' ? real[0] : real[real.length - 1]).i;
+  });
+}
 
 /** The built-in files planned for `rule` (written to a temporary folder, removed before returning). */
-export async function builtInCalibrationPlans(rule: PartitionRule): Promise<OnnxPlan[]> {
+export async function builtInCalibrationPlans(rule: PartitionRule, set: readonly Calibration[] = BUILT_IN_CALIBRATION): Promise<OnnxPlan[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hwnas-calibration-'));
   try {
     const plans: OnnxPlan[] = [];
-    for (const c of BUILT_IN_CALIBRATION) {
+    for (const c of set) {
       const space = createSpace(c.space, { resolution: c.resolution });
       const file = path.join(dir, `${builtInName(c).replace(/[^A-Za-z0-9@#.-]/g, '_')}.onnx`);
-      writeFileSync(file, networkModel(space.build(space.sample(new Rng(c.seed))), { seed: c.seed }).onnx);
+      writeFileSync(file, networkModel(space.build(choicesOf(space, c.seed)), { seed: typeof c.seed === 'number' ? c.seed : 1 }).onnx);
       const plan = await planOnnx(file, rule);
       plans.push({ ...plan, graph: { ...plan.graph, file: builtInName(c) } });
     }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { InFileCorrection } from '../../lut/format.js';
 import { unitModel } from './extract.js';
 import { builtInCalibrationPlans } from './calibration-set.js';
-import { computeMs, fitInFile, fitReuse, inFileSamples, type InFileSample } from './in-file.js';
+import { computeMs, fitInFile, fitReuse, inFileSamples, type InFileSample, type MissCurve } from './in-file.js';
 import { ortProfileModel, wasmProfileModel } from './ort-profile.js';
 import { ortVersion, renamedModelBytes } from './partition.js';
 import type { OnnxPlan, PartitionRule } from './plan.js';
@@ -20,7 +20,7 @@ export type ProfiledRuntime = 'ort-cpu' | 'wasm';
 export async function measureInFile(
   plans: readonly OnnxPlan[],
   runtime: ProfiledRuntime,
-  opts: { runs?: number; model?: 'reuse' | 'line'; builtIn?: boolean; onProgress?: (done: number, total: number) => void } = {},
+  opts: { runs?: number; model?: 'reuse' | 'line'; curve?: MissCurve; builtIn?: boolean; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<{ samples: InFileSample[]; correction: InFileCorrection }> {
   const runs = opts.runs ?? 20;
   const model = opts.model ?? 'reuse';
@@ -51,7 +51,7 @@ export async function measureInFile(
   const who = runtime === 'wasm' ? 'onnxruntime-web (wasm)' : `onnxruntime-node ${await ortVersion()}`;
   const source = `${who} kernel profile, 1 thread, level ${plans[0].level}, ${stat === 'med' ? 'median' : 'fastest'} of ${runs} runs; ${((Date.now() - t0) / 1000).toFixed(1)} s; load ${load0} → ${load()}`;
   const fittedOn = plans.map((p) => p.graph.file);
-  const correction = model === 'reuse' ? fitReuse(samples, fittedOn, source) : fitInFile(samples, fittedOn, source);
+  const correction = model === 'reuse' ? fitReuse(samples, fittedOn, source, { curve: opts.curve }) : fitInFile(samples, fittedOn, source);
   return { samples, correction: opts.builtIn ? { ...correction, builtIn: true } : correction };
 }
 

@@ -161,6 +161,21 @@ export function inFileMs(c: Pick<InFileCorrection, 'perWeightedUnitMs' | 'perWei
 }
 
 /**
+ * How a byte's reads miss a cache of `cacheBytes` when `distance` bytes were touched since it was last touched:
+ *   step      all of them when distance > cacheBytes, none otherwise (an ideal LRU cache: a cyclic footprint
+ *             larger than the cache misses entirely);
+ *   fraction  the share 1 − cacheBytes / distance beyond it (the cache keeps about `cacheBytes` of a larger
+ *             cyclic footprint, as real caches with non-LRU replacement and prefetching do).
+ * Measured on ort-cpu (docs/benchmarks.md, "Issue 17, seventh pass"): the whole files' extra time over their
+ * units grows with their weights beyond ~12 MiB, not as all or nothing, which the step curve cannot express.
+ */
+export type MissCurve = 'step' | 'fraction';
+export function missShare(distance: number, cacheBytes: number, curve: MissCurve = 'step'): number {
+  if (distance <= cacheBytes) return 0;
+  return curve === 'fraction' ? 1 - cacheBytes / distance : 1;
+}
+
+/**
  * The reuse model of the in-file cost (src/onnx/reuse.ts): a byte a kernel reads costs extra when the
  * bytes touched since it was last touched exceed the cache (`cacheBytes`). Alone, a unit's reads are one run
  * of itself apart (its working set); inside the file, its weights are one whole run apart and its inputs as
@@ -170,30 +185,32 @@ export function inFileMs(c: Pick<InFileCorrection, 'perWeightedUnitMs' | 'perWei
  *
  * which is 0 for a unit whose weights and inputs stay cached in both (a small file, an element-wise op on the
  * previous kernel's output) and grows with the weights of a large file and with activations that travelled far.
+ * `curve` says how a byte beyond the cache misses (missShare); LUTs fitted before it hold none: step.
  */
-export function missedBytes(r: UnitReuse, weightBytes: number, cacheBytes: number): { inFile: number; alone: number } {
+export function missedBytes(r: UnitReuse, weightBytes: number, cacheBytes: number, curve: MissCurve = 'step'): { inFile: number; alone: number } {
   const inBytes = r.inputs.reduce((t, x) => t + x.bytes, 0);
-  const inFile = (r.fileBytes > cacheBytes ? weightBytes : 0) + r.inputs.reduce((t, x) => t + (x.distance > cacheBytes ? x.bytes : 0), 0);
-  const alone = r.aloneBytes > cacheBytes ? weightBytes + inBytes : 0;
+  const inFile = weightBytes * missShare(r.fileBytes, cacheBytes, curve) + r.inputs.reduce((t, x) => t + x.bytes * missShare(x.distance, cacheBytes, curve), 0);
+  const alone = (weightBytes + inBytes) * missShare(r.aloneBytes, cacheBytes, curve);
   return { inFile, alone };
 }
 
 /** The cache sizes the reuse fit tries (bytes): from a quarter of a typical L2 to a large L3. */
-export const CACHE_CANDIDATES = [0.25, 0.5, 1, 2, 4, 8, 16, 32].map((mb) => mb * 2 ** 20);
+export const CACHE_CANDIDATES = [0.25, 0.5, 1, 2, 4, 8, 12, 16, 24, 32].map((mb) => mb * 2 ** 20);
 
 /**
  * Least squares of (fileMs − aloneMs) on the missed bytes (in file − alone), through the origin (a unit
  * whose bytes stay cached in both costs the same), for each candidate cache size; the size with the smallest
  * residual over the samples is kept. Samples without reuse distances are left out.
  */
-export function fitReuse(samples: readonly InFileSample[], fittedOn: string[], source: string, opts: { candidates?: readonly number[] } = {}): InFileCorrection {
+export function fitReuse(samples: readonly InFileSample[], fittedOn: string[], source: string, opts: { candidates?: readonly number[]; curve?: MissCurve } = {}): InFileCorrection {
   const candidates = opts.candidates ?? CACHE_CANDIDATES;
+  const curve = opts.curve ?? 'step';
   const ss = samples.filter((s) => s.reuse);
   if (!ss.length) throw new Error('fitReuse: no samples with reuse distances');
   let best: { cacheBytes: number; perMissedByteMs: number; rmsMs: number } | undefined;
   for (const cacheBytes of candidates) {
     const x = ss.map((s) => {
-      const m = missedBytes(s.reuse!, s.weightBytes, cacheBytes);
+      const m = missedBytes(s.reuse!, s.weightBytes, cacheBytes, curve);
       return m.inFile - m.alone;
     });
     const sxx = x.reduce((t, v) => t + v * v, 0);
@@ -201,11 +218,55 @@ export function fitReuse(samples: readonly InFileSample[], fittedOn: string[], s
     const rmsMs = Math.sqrt(ss.reduce((t, s, i) => t + (s.fileMs - s.aloneMs - perMissedByteMs * x[i]) ** 2, 0) / ss.length);
     if (!best || rmsMs < best.rmsMs - 1e-12) best = { cacheBytes, perMissedByteMs, rmsMs };
   }
-  return { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse', ...best!, fittedOn, samples: ss.length, source };
+  return { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse', ...(curve === 'fraction' ? { curve } : {}), ...best!, fittedOn, samples: ss.length, source };
+}
+
+/** A whole file timed end to end against its units' sum without an in-file fit: what fitReuseOnFiles reads. */
+export interface FileResidual {
+  name: string;
+  measuredMs: number;
+  /** The prediction from the same LUT without an in-file fit (layout-corrected where NCHWc). */
+  unitsMs: number;
+  /** The file's units, in its plan's order: their reuse distances (unitReuse) and weight bytes. */
+  units: { reuse: UnitReuse; weightBytes: number }[];
 }
 
 /**
- * Devices whose LUTs get the in-file fit by default (nas profile --onnx --in-file auto): where it was
- * measured to bring whole files within ±10% (docs/benchmarks.md, "Issue 17, sixth pass").
+ * The reuse model fitted on whole files timed end to end (the device's own clock) instead of kernel profiles:
+ * for each candidate cache size, least squares through the origin of (measured − units' sum) on the file's
+ * missed bytes (Σ over its units, in file − alone), each file weighted by 1 / measured² so that the fit minimises
+ * relative errors; the size with the smallest relative rms is kept. On ort-cpu the runtime's profiler slows the
+ * kernels of a whole file more than those of a unit alone, so a fit on its kernel profiles overstates what a
+ * file pays at wall clock (docs/benchmarks.md, "Issue 17, seventh pass"); this fit reads what the LUT's units
+ * and a file actually cost. `rmsMs`: the files' residual rms, ms; `samples`: how many files.
  */
-export const IN_FILE_BY_DEFAULT: ReadonlySet<'wasm' | 'ort-cpu'> = new Set(['wasm'] as const);
+export function fitReuseOnFiles(files: readonly FileResidual[], source: string, opts: { candidates?: readonly number[]; curve?: MissCurve } = {}): InFileCorrection {
+  if (!files.length) throw new Error('fitReuseOnFiles: no files');
+  const candidates = opts.candidates ?? CACHE_CANDIDATES;
+  const curve = opts.curve ?? 'fraction';
+  let best: { cacheBytes: number; perMissedByteMs: number; rel: number; rmsMs: number } | undefined;
+  for (const cacheBytes of candidates) {
+    const x = files.map((f) =>
+      f.units.reduce((t, u) => {
+        const m = missedBytes(u.reuse, u.weightBytes, cacheBytes, curve);
+        return t + m.inFile - m.alone;
+      }, 0),
+    );
+    const y = files.map((f) => f.measuredMs - f.unitsMs);
+    const w = files.map((f) => 1 / f.measuredMs ** 2);
+    const sxx = x.reduce((t, v, i) => t + w[i] * v * v, 0);
+    const perMissedByteMs = sxx > 0 ? Math.max(0, x.reduce((t, v, i) => t + w[i] * v * y[i], 0) / sxx) : 0;
+    const rel = Math.sqrt(files.reduce((t, _, i) => t + w[i] * (y[i] - perMissedByteMs * x[i]) ** 2, 0) / files.length);
+    const rmsMs = Math.sqrt(files.reduce((t, _, i) => t + (y[i] - perMissedByteMs * x[i]) ** 2, 0) / files.length);
+    if (!best || rel < best.rel - 1e-12) best = { cacheBytes, perMissedByteMs, rel, rmsMs };
+  }
+  const { cacheBytes, perMissedByteMs, rmsMs } = best!;
+  return { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse', ...(curve === 'fraction' ? { curve } : {}), cacheBytes, perMissedByteMs, rmsMs, fittedOn: files.map((f) => f.name), samples: files.length, source, clock: 'wall' };
+}
+
+/**
+ * Devices whose LUTs get the in-file fit by default (nas profile --onnx --in-file auto: the wall-clock fit on
+ * the built-in nets, src/onnx/wall-fit.ts): where it was measured to bring whole files within ±10%
+ * (docs/benchmarks.md, "Issue 17, sixth pass" for wasm, "seventh pass" for ort-cpu and the wall clock).
+ */
+export const IN_FILE_BY_DEFAULT: ReadonlySet<'wasm' | 'ort-cpu'> = new Set(['wasm', 'ort-cpu'] as const);

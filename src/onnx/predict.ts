@@ -124,7 +124,7 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean }
     }
     if (inFile) {
       // A unit cannot cost less than nothing: a negative intercept stops at its own figure.
-      const model = reuse ? missedBytes(reuse[i], u.weightBytes, inFile.cacheBytes ?? 0) : undefined;
+      const model = reuse ? missedBytes(reuse[i], u.weightBytes, inFile.cacheBytes ?? 0, inFile.curve) : undefined;
       const extra = Math.max(-value, model ? (inFile.perMissedByteMs ?? 0) * (model.inFile - model.alone) : inFileMs(inFile, u, fileWeightBytes));
       inFileTotal += extra;
       value += extra;
@@ -201,7 +201,7 @@ function correctionOf(lut: Lut, layout: boolean, inFile: Lut['inFile'], turnedOf
       ? "the LUT's in-file fit was left out (--no-in-file)"
       : undefined
     : !lut.inFile && (IN_FILE_BY_DEFAULT as ReadonlySet<string>).has(lut.device.device)
-      ? `LUT ${lut.id} has no in-file fit: units are summed as timed alone (on wasm whole files measured 6–13% above that sum); add it with nas profile --onnx FILE --device ${lut.device.device === 'ort-cpu' ? 'cpu' : lut.device.device} --threads 1 --out <this LUT> (its units are reused; the fit profiles three small built-in nets: 4–6 s measured on wasm)`
+      ? `LUT ${lut.id} has no in-file fit: units are summed as timed alone (whole files with many weights measured 6–37% above that sum); add it with nas profile --onnx FILE --device ${lut.device.device === 'ort-cpu' ? 'cpu' : lut.device.device} --threads 1 --out <this LUT> (its units are reused; the fit times seven built-in nets whole and their units)`
       : undefined;
   return { applied: applied.length ? applied : ['none (plain sum of the units)'], ...(note ? { note } : {}) };
 }

@@ -3,7 +3,7 @@
  * --profile-missing): each unit the LUT lacks is extracted as a standalone model and timed with the same
  * harness and device as every op. Resumable like the op profiler: the store writes after every entry.
  */
-import { measureInRounds, measureModel, timeRound, type RoundRecord } from '../../devices/rounds.js';
+import { measureInRounds, measureModel, timeRound, type RoundedResult, type RoundRecord } from '../../devices/rounds.js';
 import type { Device, DeviceInfo, LatencyStats, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { overheadModel } from '../../export/model.js';
 import { LutStore } from '../../lut/store.js';
@@ -23,6 +23,8 @@ interface Item {
   record: LutUnit;
   build: () => Promise<ModelUnderTest>;
   unsupported?: string;
+  /** A whole model timed in the same passes (opts.alsoTime), not stored in the LUT. */
+  whole?: boolean;
 }
 
 export interface UnitProfileSummary {
@@ -35,6 +37,8 @@ export interface UnitProfileSummary {
   overheadMs: number;
   /** The overhead as first timed alone, before the units (or the LUT's, when it had one). */
   overheadAloneMs: number;
+  /** opts.alsoTime's models as timed in the units' passes (in the LUT's unit: rescaled with it), by key. */
+  timed: Map<string, RoundedResult>;
 }
 
 export async function profileUnits(opts: {
@@ -47,6 +51,12 @@ export async function profileUnits(opts: {
   onProgress?: (done: number, total: number, key: string, ms?: number) => void;
   /** Said when the overhead timed in the units' passes differs by more than 10% from the one timed alone at the start. */
   onWarning?: (message: string) => void;
+  /**
+   * Whole models (e.g. the built-in nets of the wall-clock in-file fit, src/onnx/wall-fit.ts) timed in the same
+   * shuffled passes as the units, so that both see the same minutes of the machine; their results are returned
+   * in `timed`, not stored. Timed only when some unit is measured.
+   */
+  alsoTime?: { key: string; build: () => ModelUnderTest }[];
 }): Promise<UnitProfileSummary> {
   const info = await opts.device.init();
   const store = LutStore.open(opts.lutPath, info, opts.protocol, { force: opts.force });
@@ -110,7 +120,7 @@ export async function profileUnits(opts: {
     }
     if (plan.nchwc) plan.layout.forEach(addLayout);
   }
-  const summary: UnitProfileSummary = { measured: 0, reused, skipped: [], device: info, lutId: store.id!, overheadMs: overhead.median, overheadAloneMs: overhead.median };
+  const summary: UnitProfileSummary = { measured: 0, reused, skipped: [], device: info, lutId: store.id!, overheadMs: overhead.median, overheadAloneMs: overhead.median, timed: new Map() };
   let done = 0;
   const items: Item[] = [];
   for (const it of todo.values()) {
@@ -124,6 +134,8 @@ export async function profileUnits(opts: {
   // The overhead model is timed in the same shuffled passes as the units, and that figure is the one the
   // LUT keeps (lut/overhead.ts says why).
   if (items.length) items.push({ key: OVERHEAD_ITEM, record: { ops: [], inputs: [], outputs: [] }, build: async () => overheadUnderTest });
+  if (items.length) for (const m of opts.alsoTime ?? []) items.push({ key: m.key, record: { ops: [], inputs: [], outputs: [] }, build: async () => m.build(), whole: true });
+  const wholeKeys = new Set((opts.alsoTime ?? []).map((m) => m.key));
   let overheadInRounds: LatencyStats | undefined;
   // Units are timed in rounds like ops (devices/rounds.ts: shuffled passes, the protocol's estimator). A unit
   // the device cannot load is recorded as unsupported (the prediction then names it) and the others go on
@@ -156,6 +168,11 @@ export async function profileUnits(opts: {
             overheadInRounds = result.stats;
             return;
           }
+          if (wholeKeys.has(key)) {
+            summary.timed.set(key, result);
+            models.delete(key);
+            return;
+          }
           store.put(key, { ...entryFromRounds(result, overhead.median), unit: record });
           models.delete(key);
           summary.measured++;
@@ -182,7 +199,7 @@ export async function profileUnits(opts: {
     summary.overheadMs = adopted.passesMs;
     if (adopted.warning) opts.onWarning?.(adopted.warning);
     // After the overhead: R from this run's rounds, when it created the LUT (lut/reference.ts).
-    const rescaled = reference.finish(store);
+    const rescaled = reference.finish(store, summary.timed.values());
     if (rescaled) summary.overheadMs = store.overhead!.median;
     if (rescaled?.warning) opts.onWarning?.(rescaled.warning);
   }

@@ -1,6 +1,6 @@
 /**
  * The default in-file fit end to end, through the built CLI: nas profile --onnx on wasm fits it on the
- * built-in calibration nets and stores it in the LUT, nas predict --onnx applies it and says so, a second
+ * built-in calibration nets (timed whole against their units) and stores it in the LUT, nas predict --onnx applies it and says so, a second
  * profile keeps it, --no-in-file leaves it out, a LUT without it predicts the plain sum with a note.
  * Small files, fast timing; no timing assertions.
  */
@@ -27,9 +27,10 @@ describe('nas profile --onnx then nas predict --onnx on wasm, with the defaults'
     expect(profile.code, profile.stderr).toBe(0);
     const prof = JSON.parse(profile.stdout);
     expect(prof.inFileMode).toBe('built-in');
-    expect(prof.inFile).toMatchObject({ model: 'reuse', builtIn: true });
-    expect(prof.inFile.fittedOn).toHaveLength(3);
-    expect(prof.inFile.fittedOn.every((n: string) => n.startsWith('built-in:mbv2@'))).toBe(true);
+    // The wall-clock fit: the built-in nets timed whole against their units (src/onnx/wall-fit.ts).
+    expect(prof.inFile).toMatchObject({ model: 'reuse', builtIn: true, clock: 'wall', curve: 'fraction', samples: 7 });
+    expect(prof.inFile.fittedOn).toHaveLength(7);
+    expect(prof.inFile.fittedOn.every((n: string) => n.startsWith('built-in:'))).toBe(true);
     expect(prof.inFileKept).toBe(false);
     expect(JSON.parse(readFileSync(lut, 'utf8')).inFile).toEqual(prof.inFile);
 
@@ -73,10 +74,10 @@ describe('nas profile --onnx then nas predict --onnx on wasm, with the defaults'
     expect(JSON.parse(readFileSync(old, 'utf8')).inFile).toBeUndefined();
   }, 900_000);
 
-  it('refuses the fit on a device without a readable profiler, before measuring anything', () => {
-    const r = runCli(['profile', '--onnx', f, '--device', 'mock', '--out', path.join(dir, 'mock.lut.json'), '--in-file', 'built-in'], { env });
+  it('refuses the kernel fit on a device without a readable profiler, before measuring anything', () => {
+    const r = runCli(['profile', '--onnx', f, '--device', 'mock', '--out', path.join(dir, 'mock.lut.json'), '--in-file', 'kernel'], { env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--in-file built-in reads onnxruntime's own profiler/);
+    expect(r.stderr).toMatch(/--in-file kernel reads onnxruntime's own profiler/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

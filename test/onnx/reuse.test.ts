@@ -10,7 +10,7 @@ import type { LatencyStats } from '../../src/core/contracts.js';
 import { Rng } from '../../src/core/rng.js';
 import { BUILT_IN_CALIBRATION, builtInCalibrationPlans, builtInName } from '../../src/onnx/calibration-set.js';
 import type { OnnxGraph, TensorInfo } from '../../src/onnx/graph.js';
-import { CACHE_CANDIDATES, fitReuse, missedBytes, type InFileSample } from '../../src/onnx/in-file.js';
+import { CACHE_CANDIDATES, fitReuse, fitReuseOnFiles, missedBytes, missShare, type FileResidual, type InFileSample } from '../../src/onnx/in-file.js';
 import { planOnnx, type OnnxPlan, type PlannedUnit } from '../../src/onnx/plan.js';
 import { predictOnnx } from '../../src/onnx/predict.js';
 import { unitReuse, type UnitReuse } from '../../src/onnx/reuse.js';
@@ -81,6 +81,51 @@ describe('reuse distances of a plan', () => {
     }
     // A residual network reads some activations written more than one unit before.
     expect(r.some((x) => x.inputs.some((inp) => inp.distance > 0))).toBe(true);
+  });
+});
+
+describe('the miss curves', () => {
+  it('step misses all of a footprint beyond the cache, fraction the share beyond it', () => {
+    expect(missShare(100, 200)).toBe(0);
+    expect(missShare(300, 200)).toBe(1);
+    expect(missShare(300, 200, 'step')).toBe(1);
+    expect(missShare(200, 200, 'fraction')).toBe(0);
+    expect(missShare(400, 100, 'fraction')).toBeCloseTo(0.75, 12);
+    const r = unitReuse(chain());
+    // C: 1000 B of weights one whole run (1164 B) ago, a (40 B) 20 B ago, b (20 B) just written; alone 1064 B.
+    const f = missedBytes(r[2], 1000, 582, 'fraction');
+    expect(f.inFile).toBeCloseTo(1000 * (1 - 582 / 1164), 9);
+    expect(f.alone).toBeCloseTo(1060 * (1 - 582 / 1064), 9);
+    // The default stays the step curve (LUTs fitted before the choice hold none).
+    expect(missedBytes(r[2], 1000, 582)).toEqual(missedBytes(r[2], 1000, 582, 'step'));
+  });
+});
+
+describe('the reuse fit on whole files (wall clock)', () => {
+  const MiB = 2 ** 20;
+  /** A file of n units, each with w MiB of weights read once a run (footprint: all the weights). */
+  const file = (name: string, n: number, w: number, cache: number, beta: number, unitsMs: number): FileResidual => {
+    const units = Array.from({ length: n }, () => ({ reuse: { aloneBytes: w * MiB, fileBytes: n * w * MiB, inputs: [] } as UnitReuse, weightBytes: w * MiB }));
+    const x = units.reduce((t, u) => {
+      const m = missedBytes(u.reuse, u.weightBytes, cache, 'fraction');
+      return t + m.inFile - m.alone;
+    }, 0);
+    return { name, measuredMs: unitsMs + beta * x, unitsMs, units };
+  };
+
+  it('recovers the cache size and the cost per missed byte the files were generated with', () => {
+    const cache = 12 * MiB;
+    const beta = 4e-8;
+    const files = [file('small', 10, 0.5, cache, beta, 1), file('a', 20, 0.7, cache, beta, 1.2), file('b', 20, 1, cache, beta, 1.5), file('c', 30, 1, cache, beta, 2), file('d', 30, 1.2, cache, beta, 2.5)];
+    // The small file (5 MiB) keeps everything in the cache: it pays nothing.
+    expect(files[0].measuredMs).toBe(files[0].unitsMs);
+    const fit = fitReuseOnFiles(files, 'test');
+    expect(fit).toMatchObject({ model: 'reuse', curve: 'fraction', clock: 'wall', cacheBytes: cache, samples: 5, fittedOn: ['small', 'a', 'b', 'c', 'd'] });
+    expect(fit.perMissedByteMs).toBeCloseTo(beta, 14);
+    expect(fit.rmsMs).toBeCloseTo(0, 9);
+    // Files that ran faster than their units never make the cost per byte negative.
+    expect(fitReuseOnFiles(files.map((f) => ({ ...f, measuredMs: f.unitsMs * 0.9 })), 'test').perMissedByteMs).toBe(0);
+    expect(() => fitReuseOnFiles([], 'test')).toThrow(/no files/);
   });
 });
 
@@ -159,8 +204,18 @@ describe('predicting with the reuse model', () => {
     expect(off.correction.note).toMatch(/left out/);
     // A cache larger than the run: nothing is added and the file is reported warm.
     expect(predictOnnx({ ...lut, inFile: { ...inFile, cacheBytes: 2 ** 40 } }, plan).inFile).toMatchObject({ ms: 0, warm: true });
-    // An ort-cpu LUT without a fit gets no note (the fit is not its default).
-    expect(predictOnnx({ ...lut, device: { ...device, device: 'ort-cpu' } }, plan).correction.note).toBeUndefined();
+    // An ort-cpu LUT without a fit gets the same note (the wall-clock fit is its default too); a mock one none.
+    expect(predictOnnx({ ...lut, device: { ...device, device: 'ort-cpu' } }, plan).correction.note).toMatch(/nas profile --onnx FILE --device cpu --threads 1/);
+    expect(predictOnnx({ ...lut, device: { ...device, device: 'mock' } }, plan).correction.note).toBeUndefined();
+    // The fraction curve is what the prediction applies when the fit says so.
+    const fraction = { ...inFile, curve: 'fraction' as const };
+    const extraFraction = plan.units.reduce((t, u, i) => {
+      const m = missedBytes(r[i], u.weightBytes, cacheBytes, 'fraction');
+      return t + Math.max(-0.5, 1e-8 * (m.inFile - m.alone));
+    }, 0);
+    expect(extraFraction).not.toBeCloseTo(extra, 6);
+    expect(predictOnnx({ ...lut, inFile: fraction }, plan).ms).toBeCloseTo(plain.ms + extraFraction, 12);
+    expect(parseLut(serializeLut({ ...lut, inFile: { ...fraction, clock: 'wall' as const } }), 'test LUT').inFile).toMatchObject({ curve: 'fraction', clock: 'wall' });
     // The fields survive writing and reading the LUT.
     expect(parseLut(serializeLut({ ...lut, inFile }), 'test LUT').inFile).toEqual(inFile);
   });

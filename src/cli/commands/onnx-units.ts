@@ -19,10 +19,10 @@ export function onnxOptions<T>(y: Argv<T>) {
 export function onnxProfileOptions<T>(y: Argv<T>) {
   return y
     .option('in-file', {
-      choices: ['auto', 'built-in', 'files', 'off'] as const,
+      choices: ['auto', 'built-in', 'kernel', 'files', 'off'] as const,
       default: 'auto' as const,
       describe:
-        "--onnx: fit what a unit costs inside a whole file beyond alone (src/onnx/in-file.ts) with the runtime's profiler, into the LUT; nas predict --onnx adds it. built-in: on the built-in calibration nets (once per LUT); files: on the --onnx files themselves; auto: built-in on wasm with 1 thread (where it is measured to help), off elsewhere",
+        "--onnx: fit what a unit costs inside a whole file beyond alone (src/onnx/in-file.ts, src/onnx/wall-fit.ts) into the LUT; nas predict --onnx adds it. built-in: the built-in calibration nets timed whole on the device against their units (once per LUT; their units join the LUT); kernel: the same nets' kernels in the runtime's profiler (ort-cpu/wasm, 1 thread; the default before); files: the --onnx files' kernels in the profiler; auto: built-in on ort-cpu and wasm with 1 thread (where it is measured to help), off elsewhere",
     })
     .option('fit-in-file', { type: 'boolean', hidden: true, describe: 'the same as --in-file files (kept for old scripts)' });
 }
@@ -34,7 +34,7 @@ export interface OnnxArgs extends DeviceArgs, ProtocolArgs {
   force?: boolean;
   seed?: number;
   fitInFile?: boolean;
-  inFile?: 'auto' | 'built-in' | 'files' | 'off';
+  inFile?: 'auto' | 'built-in' | 'kernel' | 'files' | 'off';
 }
 
 async function plans(files: string[], a: Omit<OnnxArgs, 'inFile'>, rule: import('../../onnx/plan.js').PartitionRule): Promise<OnnxPlan[]> {
@@ -75,6 +75,8 @@ async function measure(a: Omit<OnnxArgs, 'inFile'>, lutPath: string, todo: OnnxP
 /** Describes an in-file correction in one line. */
 function describeInFile(c: import('../../../lut/format.js').InFileCorrection): string {
   const on = c.builtIn ? `the built-in calibration nets (${c.fittedOn.length})` : `${c.fittedOn.length} file(s)`;
+  if (c.model === 'reuse' && c.clock === 'wall')
+    return `reuse model fitted on ${on} timed whole against their units: ${((c.perMissedByteMs ?? 0) * 1e3 * 2 ** 20).toFixed(2)} µs per MiB a unit reads from beyond a ${((c.cacheBytes ?? 0) / 2 ** 20).toFixed(2)} MiB cache in its file and not alone (${c.curve ?? 'step'} curve; the nets' residual rms ${(c.rmsMs * 1000).toFixed(1)} µs); ${c.source}`;
   return c.model === 'reuse'
     ? `reuse model fitted on ${on}, ${c.samples} unit samples: ${((c.perMissedByteMs ?? 0) * 1e3 * 2 ** 20).toFixed(2)} µs per MiB a unit reads from beyond a ${((c.cacheBytes ?? 0) / 2 ** 20).toFixed(2)} MiB cache in its file and not alone (residual rms ${(c.rmsMs * 1000).toFixed(2)} µs); ${c.source}`
     : `weight line fitted on ${on}, ${c.samples} unit samples: +${(c.perWeightedUnitMs * 1000).toFixed(2)} µs per unit with weights + ${(c.perWeightByteMs * 1e9).toFixed(2)} µs per MB of weights, for files with more than ${((c.warmBytes ?? 0) / 1e6).toFixed(1)} MB of weights (residual rms ${(c.rmsMs * 1000).toFixed(2)} µs); ${c.source}`;
@@ -89,8 +91,8 @@ export async function profileOnnxFiles(a: OnnxArgs & { out: string }): Promise<v
   const profiled = runtime !== undefined && (a.threads ?? 1) === 1;
   const asked = a.fitInFile ? 'files' : (a.inFile ?? 'auto');
   const mode = asked === 'auto' ? (profiled && IN_FILE_BY_DEFAULT.has(runtime) ? 'built-in' : 'off') : asked;
-  // Checked before anything is measured: the in-file fit reads the runtime's profiler, 1 thread.
-  if (mode !== 'off' && !profiled)
+  // Checked before anything is measured: the kernel fits read the runtime's profiler, 1 thread.
+  if ((mode === 'kernel' || mode === 'files') && !profiled)
     throw new UserError(`--in-file ${mode} reads onnxruntime's own profiler with 1 thread: it works with --device cpu or wasm and --threads 1, not --device ${a.device}${a.threads && a.threads !== 1 ? ` --threads ${a.threads}` : ''}`, {
       hint: 'leave --in-file out (units then predict as timed alone on this device), or profile on cpu/wasm with --threads 1',
     });
@@ -100,23 +102,33 @@ export async function profileOnnxFiles(a: OnnxArgs & { out: string }): Promise<v
   logDeviceWarnings(s.device);
   let inFile: import('../../../lut/format.js').InFileCorrection | undefined;
   let kept = false;
-  if (mode !== 'off' && runtime) {
+  if (mode !== 'off') {
     const { measureBuiltInFit, measureInFile } = await import('../../onnx/in-file-profile.js');
     const { readLut, updateLut } = await import('../../../lut/store.js');
     const had = readLut(a.out).inFile;
-    // The built-in fit depends on the machine, not on the files: once per LUT (--force fits it again).
-    if (mode === 'built-in' && had?.builtIn && had.model === 'reuse' && !a.force) {
+    // A built-in fit depends on the machine, not on the files: once per LUT (--force fits it again).
+    const keep = mode === 'built-in' ? had?.builtIn && had.clock === 'wall' : mode === 'kernel' ? had?.builtIn && had.model === 'reuse' && !had.clock : false;
+    if (keep && !a.force) {
       inFile = had;
       kept = true;
     } else {
-      const fitPlans = mode === 'built-in' ? undefined : todo;
-      const progress = createProgress(`in-file fit: profiling ${mode === 'built-in' ? 'the built-in calibration nets' : 'the files'} whole and their units alone with the ${runtime} profiler`, 1);
+      const what = mode === 'built-in' ? 'timing the built-in calibration nets whole and their units' : `profiling ${mode === 'kernel' ? 'the built-in calibration nets' : 'the files'} whole and their units alone with the ${runtime} profiler`;
+      const progress = createProgress(`in-file fit: ${what}`, 1);
       try {
         const onProgress = (d: number, t: number) => {
           progress.setTotal(t);
           progress.update(d, '');
         };
-        inFile = (fitPlans ? await measureInFile(fitPlans, runtime, { onProgress }) : await measureBuiltInFit(runtime, rule, { onProgress })).correction;
+        if (mode === 'built-in') {
+          const { resolveDevice } = await import('../../../devices/registry.js');
+          const { measureWallFit } = await import('../../onnx/wall-fit.js');
+          const device = await resolveDevice(a.device, toDeviceOptions(a));
+          try {
+            inFile = (await measureWallFit({ device, protocol: toProtocol(a), lutPath: a.out, rule, seed: a.seed, onProgress })).correction;
+          } finally {
+            await device.dispose();
+          }
+        } else inFile = (mode === 'files' ? await measureInFile(todo, runtime!, { onProgress }) : await measureBuiltInFit(runtime!, rule, { onProgress })).correction;
       } finally {
         progress.stop();
       }

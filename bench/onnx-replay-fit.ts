@@ -1,0 +1,140 @@
+/**
+ * Replays a finished `bench/onnx-fidelity.ts` run (its LUT and its whole-file measurements; no file or unit is
+ * timed again) with each prediction variant `nas predict --onnx` can make from that LUT, and with an in-file
+ * fit (src/onnx/in-file.ts, the reuse model) measured now with the runtime's profiler: on the built-in
+ * calibration nets (what `nas profile --onnx --in-file built-in` stores) and, with --random, on the run's random
+ * nets. It separates what the prediction method does from what the machine did between the LUT and the files:
+ * every variant is read against the same measurements, and the run's own self-agreement (its files measured
+ * twice) is printed beside them.
+ *
+ *   node --import tsx bench/onnx-replay-fit.ts /work/quiet9/o17-cpu [--npm-dir /tmp/x17/npm] [--random]
+ *
+ * Variants: plain (units with the reorders their one-unit models ran), layout-corrected (ort-cpu: each unit
+ * without its own NCHWc reorders, the file's added), and each of those plus the fit. The fit is measured at
+ * this machine's load now (printed), not at the run's.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import yargs from 'yargs';
+import { agreement, errorPct } from '../src/core/agreement.js';
+import type { InFileCorrection, Lut } from '../lut/format.js';
+import { partitionRuleFor, planOnnx, type OnnxPlan } from '../src/onnx/plan.js';
+import { predictOnnx } from '../src/onnx/predict.js';
+import { measureInFile } from '../src/onnx/in-file-profile.js';
+import { builtInCalibrationPlans } from '../src/onnx/calibration-set.js';
+import { fitReuse, fitReuseOnFiles, type FileResidual, type MissCurve } from '../src/onnx/in-file.js';
+import { unitReuse } from '../src/onnx/reuse.js';
+import { packedModels } from './npm-models.js';
+
+const args = await yargs(process.argv.slice(2))
+  .command('$0 <dir>', 'replay one run')
+  .positional('dir', { type: 'string', demandOption: true })
+  .option('npm-dir', { type: 'string', default: '/tmp/x17/npm' })
+  .option('random', { type: 'boolean', default: false, describe: "also fit on the run's random nets (profiles them: slower)" })
+  .option('out', { type: 'string', default: 'out/bench/onnx-replay-fit.json' })
+  .option('fit', { type: 'string', describe: 'a JSON file holding an in-file correction to use instead of measuring the built-in fit now' })
+  .strict()
+  .parse();
+const dir = args.dir as string;
+const lutFile = readdirSync(dir).find((f) => f.startsWith('onnx-fidelity-') && f.endsWith('.lut.json') && !f.includes('clock'));
+if (!lutFile) throw new Error(`no onnx-fidelity LUT in ${dir}`);
+const lut = JSON.parse(readFileSync(path.join(dir, lutFile), 'utf8')) as Lut;
+type RunPoint = { name: string; set: string; measured: number; m1?: number; m2?: number; selfPct?: number };
+const run = JSON.parse(readFileSync(path.join(dir, lutFile.replace('.lut.json', '.json')), 'utf8')) as { points: RunPoint[] };
+const runtime = lut.device.device === 'wasm' ? 'wasm' : 'ort-cpu';
+const rule = partitionRuleFor(lut.device);
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+const OCR = path.join('node_modules', '@gutenye', 'ocr-models', 'assets');
+const third: Record<string, { file: string; inputShapes: Record<string, number[]> }> = {
+  'PP-OCRv4 det @320x320': { file: path.join(OCR, 'ch_PP-OCRv4_det_infer.onnx'), inputShapes: { x: [1, 3, 320, 320] } },
+  'PP-OCRv4 rec @48x320': { file: path.join(OCR, 'ch_PP-OCRv4_rec_infer.onnx'), inputShapes: { x: [1, 3, 48, 320] } },
+  'PP-OCR mobile cls @48x192': { file: path.join(OCR, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), inputShapes: { x: [1, 3, 48, 192] } },
+};
+for (const m of packedModels(args.npmDir)) third[m.name] = { file: m.file, inputShapes: m.inputShapes };
+const files = path.join(dir, 'onnx-fidelity-files');
+const fileOf = (p: RunPoint) => {
+  if (third[p.name]) return third[p.name];
+  const base = p.name.startsWith('mbv2 random #') ? `rand-${p.name.slice(13)}` : p.name.startsWith('nb201 random #') ? `nb201-${p.name.slice(14)}` : `pub-${p.name}`;
+  return { file: path.join(files, `${base.replace(/[^A-Za-z0-9_.-]/g, '_')}.onnx`), inputShapes: undefined };
+};
+const points = run.points.filter((p) => existsSync(fileOf(p).file));
+const plans: OnnxPlan[] = [];
+for (const p of points) plans.push(await planOnnx(fileOf(p).file, { inputShapes: fileOf(p).inputShapes, ...rule }));
+
+const load0 = loadavg();
+const t0 = Date.now();
+// The built-in calibration nets' samples (and the random nets', with --random), each fitted with both miss curves.
+const measured = args.fit ? undefined : await measureInFile(await builtInCalibrationPlans(rule), runtime, { model: 'reuse', builtIn: true });
+const builtIn: InFileCorrection = args.fit ? (JSON.parse(readFileSync(args.fit, 'utf8')) as InFileCorrection) : measured!.correction;
+const builtInFraction = measured ? { ...fitReuse(measured.samples, builtIn.fittedOn, builtIn.source, { curve: 'fraction' }), builtIn: true } : undefined;
+const fitSeconds = (Date.now() - t0) / 1000;
+const randomPlans = plans.filter((_, i) => points[i].set === 'random');
+const random = args.random && randomPlans.length ? await measureInFile(randomPlans, runtime) : undefined;
+const onRandom = random?.correction;
+const onRandomFraction = random ? fitReuse(random.samples, random.correction.fittedOn, random.correction.source, { curve: 'fraction' }) : undefined;
+const load1 = loadavg();
+
+// The LUT without its own fit, and with its units' reorder records dropped (the plain sum).
+const base: Lut = { ...lut, inFile: undefined };
+const plain: Lut = { ...base, entries: Object.fromEntries(Object.entries(lut.entries).map(([k, e]) => [k, e.unit ? { ...e, unit: { ...e.unit, layout: undefined } } : e])) };
+const fixed = rule.nchwc ? 'layout-corrected' : 'plain';
+const variants: { name: string; lut: Lut }[] = [
+  { name: 'plain', lut: plain },
+  ...(rule.nchwc ? [{ name: 'layout-corrected', lut: base }] : []),
+  { name: `${fixed} + built-in fit (${builtIn.clock === 'wall' ? 'wall, ' : ''}${builtIn.curve ?? 'step'})`, lut: { ...base, inFile: builtIn } },
+  ...(builtInFraction ? [{ name: `${fixed} + built-in fit (fraction)`, lut: { ...base, inFile: builtInFraction } }] : []),
+  ...(rule.nchwc && builtInFraction ? [{ name: 'plain + built-in fit (fraction)', lut: { ...plain, inFile: builtInFraction } }] : []),
+  ...(onRandom ? [{ name: `${fixed} + fit on random (step)`, lut: { ...base, inFile: onRandom } }] : []),
+  ...(onRandomFraction ? [{ name: `${fixed} + fit on random (fraction)`, lut: { ...base, inFile: onRandomFraction } }] : []),
+];
+// The reuse model fitted at wall clock on the run's own random nets (their measurements against their units'
+// sum from this LUT): a random net is predicted with the fit on the other random nets (leave-one-out), every
+// other file with the fit on all of them, held out.
+const residual = (i: number): FileResidual => ({ name: points[i].name, measuredMs: points[i].measured, unitsMs: predictOnnx(base, plans[i]).ms, units: unitReuse(plans[i]).map((reuse, k) => ({ reuse, weightBytes: plans[i].units[k].weightBytes })) });
+const randomIdx = points.flatMap((p, i) => (p.set === 'random' ? [i] : []));
+const wallFits: Partial<Record<MissCurve, InFileCorrection>> = {};
+const wallPredicted = (['fraction', 'step'] as const).flatMap((curve) => {
+  if (randomIdx.length < 3) return [];
+  const all = fitReuseOnFiles(randomIdx.map(residual), 'wall clock of the run', { curve });
+  wallFits[curve] = all;
+  const pred = plans.map((plan, i) => {
+    const fit = points[i].set === 'random' ? fitReuseOnFiles(randomIdx.filter((j) => j !== i).map(residual), 'leave-one-out', { curve }) : all;
+    return predictOnnx({ ...base, inFile: fit }, plan).ms;
+  });
+  return [{ name: `${fixed} + wall fit on random (${curve})`, pred }];
+});
+const sets = [...new Set(points.map((p) => p.set))];
+const predicted = [...variants.map((v) => plans.map((plan) => predictOnnx(v.lut, plan).ms)), ...wallPredicted.map((w) => w.pred)];
+variants.push(...wallPredicted.map((w) => ({ name: w.name, lut: base })));
+const share = (idx: number[], pred: number[]) => {
+  const a = agreement(idx.map((i) => pred[i]), idx.map((i) => points[i].measured));
+  return `${a.within10.toFixed(1)}% (${a.meanAbsErrorPct.toFixed(2)}%)`;
+};
+const selfShare = (idx: number[]) => (points.every((p) => p.selfPct !== undefined) ? `${((100 * idx.filter((i) => Math.abs(points[i].selfPct!) <= 10).length) / idx.length).toFixed(1)}%` : '—');
+const groups = [...sets.map((s) => ({ name: s, idx: points.flatMap((p, i) => (p.set === s ? [i] : [])) })), { name: 'all', idx: points.map((_, i) => i) }];
+const fitText = (c: InFileCorrection) => `cacheBytes ${((c.cacheBytes ?? 0) / 2 ** 20).toFixed(2)} MiB, ${((c.perMissedByteMs ?? 0) * 2 ** 20 * 1000).toFixed(2)} µs per MiB missed, rms ${(c.rmsMs * 1000).toFixed(2)} µs over ${c.samples} samples; ${c.source}`;
+const lines = [
+  `run ${dir} (${lut.device.device}, LUT ${lutFile}); fit measured now: load ${load0} → ${load1}, ${fitSeconds.toFixed(1)} s`,
+  `built-in fit (${builtIn.clock === 'wall' ? 'wall, ' : ''}${builtIn.curve ?? 'step'}): ${fitText(builtIn)}`,
+  ...(builtInFraction ? [`built-in fit (fraction): ${fitText(builtInFraction)}`] : []),
+  ...(onRandom ? [`fit on the run's random nets (step): ${fitText(onRandom)}`] : []),
+  ...(onRandomFraction ? [`fit on the run's random nets (fraction): ${fitText(onRandomFraction)}`] : []),
+  ...Object.entries(wallFits).map(([curve, c]) => `wall fit on all the run's random nets (${curve}): ${fitText(c)} (leave-one-out for the random nets themselves)`),
+  '',
+  `| set | n | self-agreement within ±10% | ${variants.map((v) => v.name).join(' | ')} |`,
+  `|---|---|---|${variants.map(() => '---|').join('')}`,
+  ...groups.map((g) => `| ${g.name} | ${g.idx.length} | ${selfShare(g.idx)} | ${predicted.map((pred) => share(g.idx, pred)).join(' | ')} |`),
+  '',
+  `(cells: within ±10% (mean abs err)) per file, error %:`,
+  '',
+  `| file | measured ms | self | ${variants.map((v) => v.name).join(' | ')} |`,
+  `|---|---|---|${variants.map(() => '---|').join('')}`,
+  ...points.map((p, i) => `| ${p.name} | ${p.measured.toFixed(3)} | ${p.selfPct?.toFixed(1) ?? '—'}% | ${predicted.map((pred) => `${errorPct(pred[i], p.measured).toFixed(1)}%`).join(' | ')} |`),
+];
+console.log(lines.join('\n'));
+mkdirSync(path.dirname(args.out), { recursive: true });
+writeFileSync(
+  args.out,
+  JSON.stringify({ load: { start: load0, end: load1 }, builtIn, builtInFraction, onRandom, onRandomFraction, wallFits, variants: variants.map((v, k) => ({ name: v.name, points: points.map((p, i) => ({ name: p.name, set: p.set, measured: p.measured, predicted: predicted[k][i] })) })) }, null, 1),
+);

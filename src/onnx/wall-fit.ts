@@ -1,0 +1,77 @@
+/**
+ * The in-file fit read from whole files timed end to end (the default of nas profile --onnx on ort-cpu and wasm):
+ * the built-in calibration nets (src/onnx/calibration-set.ts, WALL_CALIBRATION) are planned for the LUT's
+ * partition, their units profiled into the LUT like any file's, each net timed whole on the same device with the
+ * same protocol, and the reuse model (src/onnx/in-file.ts, the 'fraction' miss curve) fitted on what every net
+ * took beyond its units' sum (fitReuseOnFiles). It needs no profiler: only the device's own timing, the clock
+ * the LUT and the user's measurements use. Why not the runtime's kernel profiles: on ort-cpu a whole file's
+ * profiled kernels run slower than the file does unprofiled, and a fit on them charged our own nets 2–4× what
+ * they pay (docs/benchmarks.md, "Issue 17, seventh pass").
+ */
+import { timeModelsInRounds } from '../../devices/measurables.js';
+import type { Device, TimingProtocol } from '../../devices/types.js';
+import type { InFileCorrection } from '../../lut/format.js';
+import { readLut } from '../../lut/store.js';
+import { builtInCalibrationPlans, WALL_CALIBRATION } from './calibration-set.js';
+import { fitReuseOnFiles, type FileResidual } from './in-file.js';
+import { renamedModelBytes } from './partition.js';
+import type { OnnxPlan, PartitionRule } from './plan.js';
+import { predictOnnx } from './predict.js';
+import { profileUnits, type UnitProfileSummary } from './profile-units.js';
+import { unitReuse } from './reuse.js';
+
+export interface WallFit {
+  correction: InFileCorrection;
+  /** The units' profiling (opts.plans' and the nets'). */
+  profile: UnitProfileSummary;
+  /** Per built-in net: measured whole and its units' sum without the fit, ms. */
+  files: { name: string; measuredMs: number; unitsMs: number }[];
+}
+
+export async function measureWallFit(opts: {
+  device: Device;
+  protocol: TimingProtocol;
+  lutPath: string;
+  rule: PartitionRule;
+  /** The user's files: their units are profiled in the same passes as the built-in nets (none: only the nets'). */
+  plans?: OnnxPlan[];
+  seed?: number;
+  onProgress?: (done: number, total: number) => void;
+  onWarning?: (message: string) => void;
+}): Promise<WallFit> {
+  const started = Date.now();
+  const plans = await builtInCalibrationPlans(opts.rule, WALL_CALIBRATION);
+  // The nets are timed in the same shuffled passes as the units (theirs and `opts.plans`'), so that a net and
+  // the units it is compared with see the same minutes of the machine; nets whose units were all in the LUT
+  // already are timed on their own afterwards, with the LUT's protocol (its timing reference included).
+  const whole = (p: (typeof plans)[number]) => ({ key: p.graph.file, onnx: renamedModelBytes(p.graph), inputs: p.graph.inputs.map((x) => ({ name: x.name, shape: x.shape })), ops: [] });
+  const prof = await profileUnits({
+    device: opts.device,
+    plans: [...(opts.plans ?? []), ...plans],
+    protocol: opts.protocol,
+    lutPath: opts.lutPath,
+    seed: opts.seed,
+    onProgress: opts.onProgress,
+    onWarning: opts.onWarning,
+    alsoTime: plans.map((p) => ({ key: p.graph.file, build: () => whole(p) })),
+  });
+  const lut = readLut(opts.lutPath);
+  const protocol: TimingProtocol =
+    lut.protocol.reference !== undefined && lut.protocol.referenceMs !== undefined ? { ...opts.protocol, reference: lut.protocol.reference, referenceMs: lut.protocol.referenceMs } : opts.protocol;
+  const missing = plans.filter((p) => !prof.timed.has(p.graph.file));
+  const later = missing.length ? await timeModelsInRounds(opts.device, missing.map((p) => ({ id: p.graph.file, build: () => whole(p) })), protocol, { seed: opts.seed }) : [];
+  const results = plans.map((p) => prof.timed.get(p.graph.file) ?? later[missing.indexOf(p)]);
+  const noFit = { ...lut, inFile: undefined };
+  const residuals: FileResidual[] = plans.map((p, i) => ({
+    name: p.graph.file,
+    measuredMs: results[i].stats.median,
+    unitsMs: predictOnnx(noFit, p).ms,
+    units: unitReuse(p).map((reuse, k) => ({ reuse, weightBytes: p.units[k].weightBytes })),
+  }));
+  const source = `${lut.device.device} wall clock (${lut.device.runtime} ${lut.device.runtimeVersion}), ${plans.length} built-in nets timed whole against their units; ${((Date.now() - started) / 1000).toFixed(1)} s`;
+  return {
+    correction: { ...fitReuseOnFiles(residuals, source, { curve: 'fraction' }), builtIn: true },
+    profile: prof,
+    files: residuals.map((r) => ({ name: r.name, measuredMs: r.measuredMs, unitsMs: r.unitsMs })),
+  };
+}
