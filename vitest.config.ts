@@ -107,10 +107,49 @@ const DEVICES = [
   'test/devices/seed-blocks-devices.test.ts',
 ];
 
+/**
+ * 'unit' files that share their workers (vitest's `isolate: false`: a worker runs one file after another and keeps
+ * the modules it imported): pure computation on synthetic data or files of their own (parsers, shapes, exports,
+ * spaces, statistics, LUT files), none of which sets a tfjs backend, mocks a module without restoring it, runs the
+ * CLI in process (process.exitCode, stdout spies) or adds to a registry at run time (core/new-block does); a new file
+ * of these folders that does goes in OWN_WORKER. In a worker of its own each paid for the worker's start and its
+ * imports again: 69 of them took 29-31 s less CPU shared (96.7 → 67.8 s and 99.0 → 67.9 s user+sys, two runs at load
+ * 9-17, docs/benchmarks.md), ~15 s of the run on 2 cores.
+ */
+const SHARED_WORKER_PREFIXES = [
+  ...['bench', 'config', 'core', 'data', 'designspace', 'export', 'fuzz', 'latency', 'lut', 'predict', 'scale', 'spaces', 'verify'].map((folder) => `test/${folder}/`),
+  'test/evaluators/score-set.test.ts',
+  ...['constraints', 'front-file', 'job', 'pareto', 'resume', 'strategies'].map((name) => `test/search/${name}.test.ts`),
+];
+/**
+ * Files of other folders that share workers too: of the serial folders, those that time nothing (toProtocol's flags,
+ * ONNX files read and counted); of PARALLEL_UNITS, statistics, noise, the harness and the mock device on synthetic
+ * timings; the table evaluator and the MnasNet reward (arithmetic).
+ */
+const SHARED_UNITS = [
+  'test/cli/protocol-flags.test.ts',
+  'test/onnx/primitives.test.ts',
+  'test/onnx/read.test.ts',
+  ...['affinity', 'harness', 'mock', 'noise', 'round-timer', 'stats'].map((name) => `test/devices/${name}.test.ts`),
+  'test/evaluators/table.test.ts',
+  'test/search/mnasnet/reward.test.ts',
+];
+/** Files of those folders that keep a worker of their own. */
+const OWN_WORKER = [
+  'test/core/new-block.test.ts', // adds a block kind's table line at run time
+  'test/export/pool-ceil.test.ts', // tfjs
+  'test/lut/import.test.ts', // the CLI in process
+  'test/predict/before-dag.test.ts', // the CLI in process
+  'test/spaces/mbv2-small.test.ts', // trains (tfjs)
+];
+
 const TEST_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'test');
 const TEST_FILES = (readdirSync(TEST_DIR, { recursive: true }) as string[]).map((f) => `test/${f.split(path.sep).join('/')}`).filter((f) => f.endsWith('.test.ts'));
-const notSerial = [...PARALLEL_E2E, ...PARALLEL_UNITS, ...SIGNALS, ...SERVICES, ...DEVICES];
+const notSerial = [...PARALLEL_E2E, ...PARALLEL_UNITS, ...SHARED_UNITS, ...SIGNALS, ...SERVICES, ...DEVICES];
 const serial = TEST_FILES.filter((f) => SERIAL.some((re) => re.test(f)) && !notSerial.includes(f));
+const shared = TEST_FILES.filter(
+  (f) => SHARED_UNITS.includes(f) || (SHARED_WORKER_PREFIXES.some((p) => f.startsWith(p)) && !OWN_WORKER.includes(f) && !serial.includes(f) && !notSerial.includes(f)),
+);
 
 export default defineConfig({
   test: {
@@ -125,7 +164,20 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...serial, ...SIGNALS, ...SERVICES, ...DEVICES],
+          exclude: [...shared, ...serial, ...SIGNALS, ...SERVICES, ...DEVICES],
+          fileParallelism: true,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Sorted after 'unit' in the same group (vitest orders a group's projects by name): its small files fill
+          // the group's tail, two shared workers for all of them.
+          name: 'unit-shared',
+          include: shared,
+          isolate: false,
           fileParallelism: true,
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
