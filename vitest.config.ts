@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * Files that run one at a time (the 'serial' project): they time something on a real device, launch a
@@ -82,7 +83,9 @@ const SERVICES = [
  * in order, a reason for every refusal, outputs against the CPU EP's within a tolerance), never a figure or a
  * comparison of two: headless Chromium's devices, the device contract, a DAG on every device. Alone, each
  * keeps about half a core busy (user+sys over CI run 8's wall: the contract 48.5 s of 83 s, browser-devices
- * 21.3 s of 28.7 s; the rest waits on browser launches, pages and shader compiles), so they run two at a time
+ * 21.3 s of 28.7 s; the rest waits on browser launches, pages and shader compiles; but that user+sys leaves out
+ * Chromium's own processes, which playwright starts in a session of their own: read from /proc, browser-devices'
+ * Chromium took ≥12.7 s more, docs/benchmarks.md, so they are busier than that), so they run two at a time
  * in the 'devices' project, beside each other only, after the unit, signals and services files and before the
  * serial ones. With them the CLI files that time onnxruntime's CPU EP on one thread (--threads 1: one core
  * each) and assert only what was measured, never how fast. What they print (the contract's network and op
@@ -93,6 +96,8 @@ const DEVICES = [
   'test/cli/dag.e2e.test.ts',
   'test/cli/demo.e2e.test.ts',
   'test/cli/spine-cpu.e2e.test.ts',
+  // The in-file fit end to end on wasm: what the LUT and predict say, never a figure (16.1 s of a serial run here).
+  'test/cli/onnx-in-file.e2e.test.ts',
   'test/reliability/profile-verify-kill.e2e.test.ts',
   'test/cli/verify-webgpu.e2e.test.ts',
   'test/devices/browser-devices.test.ts',
@@ -143,7 +148,47 @@ const OWN_WORKER = [
   'test/spaces/mbv2-small.test.ts', // trains (tfjs)
 ];
 
-const TEST_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'test');
+/**
+ * Files that run long for their size, started first in their project (longest first). A fresh clone (CI) has no
+ * durations cached, so vitest orders a project's files by size, larger first, and a long small file can start last
+ * and run alone while the group's other worker idles: in the 'devices' group verify-webgpu.e2e (78 s at load 9-16
+ * here, its smallest file) ran alone for its last 82 s of 413 (docs/benchmarks.md). Seconds: CI where known (the
+ * contract 162, conformance 90, seed-blocks-devices 85, browser-faults 57, seed-spaces-search 90, darts 56,
+ * differentiable-search 55), else paired here at load 9-16.
+ */
+const LONG_FIRST = [
+  'test/devices/contract.test.ts',
+  'test/devices/conformance.test.ts',
+  'test/devices/seed-blocks-devices.test.ts',
+  'test/cli/verify-webgpu.e2e.test.ts',
+  'test/devices/browser-faults.test.ts',
+  'test/devices/browser-devices.test.ts',
+  'test/cli/seed-spaces-search.e2e.test.ts',
+  'test/search/darts.test.ts',
+  'test/search/differentiable-search.test.ts',
+];
+
+/** vitest's order (group, then project, then cached duration or size), with LONG_FIRST's files moved to the front of their project. */
+class LongFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (s: TestSpecification) => {
+      const i = LONG_FIRST.indexOf(path.relative(ROOT, s.moduleId).split(path.sep).join('/'));
+      return i < 0 ? LONG_FIRST.length : i;
+    };
+    const at = new Map(sorted.map((s, i) => [s, i]));
+    return [...sorted].sort(
+      (a, b) =>
+        a.project.config.sequence.groupOrder - b.project.config.sequence.groupOrder ||
+        (a.project.name < b.project.name ? -1 : a.project.name > b.project.name ? 1 : 0) ||
+        rank(a) - rank(b) ||
+        at.get(a)! - at.get(b)!,
+    );
+  }
+}
+
+const ROOT = path.dirname(fileURLToPath(import.meta.url));
+const TEST_DIR = path.join(ROOT, 'test');
 const TEST_FILES = (readdirSync(TEST_DIR, { recursive: true }) as string[]).map((f) => `test/${f.split(path.sep).join('/')}`).filter((f) => f.endsWith('.test.ts'));
 const notSerial = [...PARALLEL_E2E, ...PARALLEL_UNITS, ...SHARED_UNITS, ...SIGNALS, ...SERVICES, ...DEVICES];
 const serial = TEST_FILES.filter((f) => SERIAL.some((re) => re.test(f)) && !notSerial.includes(f));
@@ -155,6 +200,7 @@ export default defineConfig({
   test: {
     // A folder per run for fixtures several files share (test/global-setup.ts, sharedMockLut in test/cli/helpers.ts).
     globalSetup: ['test/global-setup.ts'],
+    sequence: { sequencer: LongFirstSequencer },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
