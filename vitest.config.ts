@@ -154,7 +154,7 @@ const OWN_WORKER = [
  * and run alone while the group's other worker idles: in the 'devices' group verify-webgpu.e2e (78 s at load 9-16
  * here, its smallest file) ran alone for its last 82 s of 413 (docs/benchmarks.md). Seconds: CI where known (the
  * contract 162, conformance 90, seed-blocks-devices 85, browser-faults 57, seed-spaces-search 90, darts 56,
- * differentiable-search 55), else paired here at load 9-16.
+ * differentiable-search 55), else paired here at load 9-19.
  */
 const LONG_FIRST = [
   'test/devices/contract.test.ts',
@@ -166,6 +166,9 @@ const LONG_FIRST = [
   'test/cli/seed-spaces-search.e2e.test.ts',
   'test/search/darts.test.ts',
   'test/search/differentiable-search.test.ts',
+  'test/reliability/search-kill.e2e.test.ts', // 42.5 s, training-search-kill 29.0 s, train.e2e 25.7 s paired at load 11-13 here
+  'test/reliability/training-search-kill.e2e.test.ts',
+  'test/cli/train.e2e.test.ts',
 ];
 
 /** vitest's order (group, then project, then cached duration or size), with LONG_FIRST's files moved to the front of their project. */
