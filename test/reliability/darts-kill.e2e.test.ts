@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
+import { MOCK_DARTS_8, sharedMockLut } from '../cli/helpers.js';
 import { BUILT, expectStopped, runAndStop, runToEnd } from './stop.js';
 
 const HAVE_DATA = existsSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
@@ -26,8 +27,8 @@ const epochs = (stderr: string) => [1, 2, 3].map((e) => count(stderr, new RegExp
 describe.runIf(BUILT && HAVE_DATA)('darts search stopped twice and run again', () => {
   it('SIGKILL after epoch 1, SIGTERM during epoch 3 (exit 143, resume line): each rerun starts after the last finished epoch; the front equals an uninterrupted run’s', async () => {
     const lut = path.join(dir, 'mock-darts-8.lut.json');
-    runToEnd(['profile', '--device', 'mock', '--device-opt', 'noise=0', '--space', 'darts', '--resolution', '8', '--calibrate', '0', '--out', lut,
-      '--warmup', '1', '--min-repeats', '3', '--max-repeats', '5', '--max-time-ms', '50', '--target-ci', '0.5']);
+    // The exact mock LUT of darts.test and darts-search.e2e (these very arguments), profiled once per run.
+    await sharedMockLut(MOCK_DARTS_8, lut);
     const args = (out: string) => [
       'search', '--space', 'darts', '--resolution', '8', '--lut', lut, '--strategy', 'darts', '--warmup-epochs', '0', '--search-epochs', '3', '--arch-lr', '0.05',
       '--train-images', '48', '--train-validation', '8', '--train-batch', '8', '--downscale', '2', '--darts-cells', '3', '--darts-channels', '2', '--out', out,

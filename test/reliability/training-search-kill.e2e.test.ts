@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { archToJson } from '../../src/core/arch-file.js';
 import type { Architecture } from '../../src/core/arch.js';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
+import { MOCK_MBV2_32, sharedMockLut } from '../cli/helpers.js';
 import { BUILT, expectStopped, runAndStop, runToEnd } from './stop.js';
 
 const HAVE_DATA = existsSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
@@ -28,7 +29,8 @@ const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, 'g'
 describe.runIf(BUILT && HAVE_DATA)('differentiable search (proxyless) stopped and run again', () => {
   it('SIGTERM during epoch 2: exit 143 with the resume line; the rerun starts at epoch 2 and its front equals an uninterrupted run’s', async () => {
     const lut = path.join(dir, 'mock-mbv2.lut.json');
-    runToEnd(['profile', '--device', 'mock', '--space', 'mbv2', '--resolution', '32', '--calibrate', '0', '--out', lut]);
+    // The mock LUT of differentiable-search and search/cli (these very arguments), profiled once per run.
+    await sharedMockLut(MOCK_MBV2_32, lut);
     const args = (out: string) => [
       'search', '--space', 'mbv2', '--resolution', '32', '--lut', lut, '--strategy', 'proxyless', '--warmup-epochs', '0', '--search-epochs', '2', '--arch-lr', '0.05',
       '--train-images', '64', '--train-validation', '8', '--train-batch', '8', '--downscale', '4', '--out', out,
