@@ -6,6 +6,9 @@
 import type { RoundedResult } from '../devices/rounds.js';
 import type { LutEntry } from './format.js';
 
+/** The key under which the overhead model takes part in the entries' passes (never stored as an entry). */
+export const OVERHEAD_ITEM = '\u0000overhead';
+
 /** An entry's net time: its median less the LUT's per-session overhead, clamped at 0 (lut/format.ts). */
 export function netOf(medianMs: number, overheadMs: number): number {
   return Math.max(0, medianMs - overheadMs);

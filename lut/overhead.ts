@@ -15,8 +15,9 @@
 import type { LatencyStats } from '../devices/types.js';
 import type { LutStore } from './store.js';
 
-/** The key under which the overhead model takes part in the entries' passes (never stored as an entry). */
-export const OVERHEAD_ITEM = '\u0000overhead';
+// The key under which the overhead model takes part in the entries' passes lives in ./entry.ts (lut/reference.ts
+// needs it too, and this file imports the store, which imports lut/reference.ts).
+export { OVERHEAD_ITEM } from './entry.js';
 
 /** Above this relative difference between the two figures, the run says which one the LUT keeps. */
 const SAY_ABOVE = 0.1;

@@ -19,8 +19,7 @@ import { referenceFactor, scaleStats, scaleFromRounds, slopeFromRounds } from '.
 import { estimate, type RoundDetail, type RoundedResult } from '../devices/rounds.js';
 import type { LatencyStats, TimingProtocol } from '../devices/types.js';
 import type { Lut } from './format.js';
-import { netOf } from './entry.js';
-import { OVERHEAD_ITEM } from './overhead.js';
+import { netOf, OVERHEAD_ITEM } from './entry.js';
 
 /** Above this relative difference between the provisional and the final R, the run says so. */
 const SAY_ABOVE = 0.05;
