@@ -125,7 +125,7 @@ describe.skipIf(redisMissing)('the timing reference on the farm' + (redisMissing
     }
   }, 60_000);
 
-  it('nas profile --redis and nas verify --redis with an ort-cpu worker process: the default reference, R and β adopted, the calibration fitted', async () => {
+  it('nas profile --redis and nas verify --redis with an ort-cpu worker process: the default reference, R and β adopted, the calibration nets measured', async () => {
     const workers = [nas(['worker', '--redis', redis.url, '--device', 'cpu', '--threads', '1'])];
     try {
       await ready(workers);
@@ -138,7 +138,10 @@ describe.skipIf(redisMissing)('the timing reference on the farm' + (redisMissing
       expect(doc.protocol.referenceMs).toBeGreaterThan(0);
       expect(doc.referenceProvisional).toBeUndefined();
       for (const [key, e] of Object.entries(doc.entries)) expect(e.noise?.referenceMs, key).toBeGreaterThan(0);
-      expect(doc.calibration).toBeDefined();
+      // The calibration nets were timed in the same passes, with the reference (whether the fit is kept depends on how it
+      // predicts held-out nets, which a loaded machine decides): all three were measured.
+      expect(p.stderr).toMatch(/calibrating on 3 networks/);
+      expect(p.stderr).not.toMatch(/calibration networks could be measured; not calibrated/);
       const front = path.join(dir, 'cpu-front.json');
       const s = await nasInProcess('search', '--space', 'nb201', '--lut', lut, '--evaluator', 'table', '--strategy', 'nsga2', '--budget', '40', '--seed', '1', '--out', front);
       expect(s.code, s.stderr).toBe(0);
@@ -151,5 +154,5 @@ describe.skipIf(redisMissing)('the timing reference on the farm' + (redisMissing
     } finally {
       await stopAll(workers);
     }
-  }, 300_000);
+  }, 480_000); // ~10 s at load 5 on 2 cores; 230 s at load 13
 });
