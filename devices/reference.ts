@@ -108,7 +108,7 @@ export function canInterleave(device: Device): device is ReferenceDevice {
 export function referenceDevice(device: Device): ReferenceDevice {
   if (!canInterleave(device))
     throw new UserError(`device ${device.name} cannot time a reference interleaved with the models (protocol reference)`, {
-      hint: 'profile with --reference off for this device (the in-process onnxruntime devices ort-cpu, wasm and cuda can interleave one; a farm cannot)',
+      hint: 'profile with --reference off for this device (the in-process onnxruntime devices ort-cpu, wasm and cuda can interleave one, also as a farm\'s workers)',
     });
   return device;
 }

@@ -13,9 +13,25 @@ import type { OpInstance } from '../core/ops.js';
 import type { Device, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol, TimingResult } from '../../devices/types.js';
 import { stableStringify } from '../../lut/compare.js';
 import { roundCount, roundProtocol } from '../../devices/rounds.js';
+import type { ReferencedResult } from '../../devices/reference.js';
 import { connectRedis, parseRedisUrl, within } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
-import { JOB_SUPPORTS, JOB_TIME, recipeFor, removeModelBytes, sha256, type ModelRecipe, storeModelBytes, supportsJobId, timeJobId, type SupportsResult, type TimeJobData } from './jobs.js';
+import {
+  JOB_SUPPORTS,
+  JOB_TIME,
+  protocolReferenceSpec,
+  recipeFor,
+  referenceSpec,
+  removeModelBytes,
+  sha256,
+  type ModelRecipe,
+  type ReferenceSpec,
+  storeModelBytes,
+  supportsJobId,
+  timeJobId,
+  type SupportsResult,
+  type TimeJobData,
+} from './jobs.js';
 import { describeWorker, deviceQueueName, listWorkers, matches, type WorkerRecord } from './registry.js';
 
 export interface FarmDeviceOptions {
@@ -44,7 +60,8 @@ export class FarmDevice implements Device {
   /** Hashes of the model bytes this coordinator put in Redis (removed by forget()). */
   private readonly stored = new Set<string>();
   /**
-   * This coordinator run's own id, in the job ids of the overhead model. The LUT keeps the overhead timed in
+   * This coordinator run's own id, in every time job's data (a worker answers from memory only a job of the
+   * run that queued it: src/farm/worker.ts) and in the job ids of the overhead model. The LUT keeps the overhead timed in
    * the entries' passes of the run (lut/overhead.ts), and round k of the overhead in a resumed run would
    * otherwise be the job of round k of the killed run, which timed it alone first: its finished job would
    * be collected instead of a measurement in this run's passes. Entries and nets keep ids of their content
@@ -112,11 +129,13 @@ export class FarmDevice implements Device {
   async prefetch(models: Iterable<ModelUnderTest>, protocol: TimingProtocol, kept: (model: ModelUnderTest) => number = () => 0): Promise<number> {
     let n = 0;
     const perRound = roundProtocol(protocol);
+    // With a reference, each round is the job timeRound will ask for (timeWithReference); refused here, before anything is queued, when the workers cannot.
+    const reference = protocol.reference !== undefined ? (this.checkReference(), protocolReferenceSpec(protocol.reference)) : undefined;
     for (const m of models) {
       const from = kept(m);
-      const calls = callsKey(m, perRound);
+      const calls = callsKey(m, perRound, reference);
       this.calls.set(calls, Math.max(this.calls.get(calls) ?? 0, from));
-      for (let k = from; k < roundCount(protocol); k++) void this.submit(m, perRound, k).catch(() => undefined);
+      for (let k = from; k < roundCount(protocol); k++) void this.submit(m, perRound, k, reference).catch(() => undefined);
       n++;
       // Let the dispatcher send batches while recipes are being built.
       if (n % 200 === 0) await new Promise((r) => setImmediate(r));
@@ -132,7 +151,43 @@ export class FarmDevice implements Device {
     return this.submit(model, protocol, round);
   }
 
-  private async submit(model: ModelUnderTest, protocol: TimingProtocol, round: number): Promise<TimingResult> {
+  /**
+   * A round of `model` with the timing reference interleaved (devices/reference.ts), as a local ReferenceDevice
+   * times it: the worker that takes the job times `reference` beside the model in the one session its device keeps
+   * for it and returns the round as timed with the reference's median; timeRound scales it to the LUT's R and β
+   * here. Each call is a new round, counted apart from rounds without a reference.
+   */
+  async timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest, warmRuns?: number): Promise<ReferencedResult> {
+    this.checkReference();
+    const spec = referenceSpec(reference, warmRuns);
+    const calls = callsKey(model, protocol, spec);
+    const round = this.calls.get(calls) ?? 0;
+    this.calls.set(calls, round + 1);
+    const r = (await this.submit(model, protocol, round, spec)) as Partial<ReferencedResult> & TimingResult;
+    // A worker of an older hw-nas on the same queue ignores the reference: its round cannot be scaled.
+    if (!(typeof r.referenceMs === 'number' && r.referenceMs > 0))
+      throw new UserError(`a worker of fingerprint ${this.worker.fingerprint} returned '${model.key}' without the timing reference's reading: it runs an older hw-nas`, {
+        hint: 'run every worker of the pool from this hw-nas version, or measure with --reference off',
+      });
+    return r as ReferencedResult;
+  }
+
+  /** Refuses a protocol with a reference where the chosen workers cannot interleave one (one message, naming the fix). */
+  private checkReference(): void {
+    const can = this.worker.interleavesReference;
+    if (can === true) return;
+    throw new UserError(
+      `the farm's workers of fingerprint ${this.worker.fingerprint} (${this.name}) cannot time a timing reference beside the models: ${can === false ? `device ${this.worker.device} cannot interleave one` : 'they run an older hw-nas'}`,
+      {
+        hint:
+          can === false
+            ? 'measure with --reference off (nas verify follows its LUT: verify a LUT profiled with a reference without --redis)'
+            : 'start the workers from this hw-nas version, or measure with --reference off',
+      },
+    );
+  }
+
+  private async submit(model: ModelUnderTest, protocol: TimingProtocol, round: number, reference?: ReferenceSpec): Promise<TimingResult> {
     const sha = sha256(model.onnx);
     let recipe = this.recipes.get(sha);
     if (!recipe) this.recipes.set(sha, (recipe = recipeFor(model, this.seed)));
@@ -140,8 +195,8 @@ export class FarmDevice implements Device {
       await storeModelBytes(this.redis, recipe, model);
       this.stored.add(recipe.sha);
     }
-    const data: TimeJobData = { model: recipe, protocol };
-    const id = timeJobId(this.worker.fingerprint, protocol, recipe.sha, round, recipe.build.kind === 'overhead' ? this.run : undefined);
+    const data: TimeJobData = { model: recipe, protocol, run: this.run, ...(reference ? { reference } : {}) };
+    const id = timeJobId(this.worker.fingerprint, protocol, recipe.sha, round, recipe.build.kind === 'overhead' ? this.run : undefined, reference);
     return this.dispatcher.submit<TimingResult>(id, JOB_TIME, data);
   }
 
@@ -159,8 +214,9 @@ export class FarmDevice implements Device {
   }
 }
 
-/** The key of FarmDevice.calls: a model under a protocol. */
-const callsKey = (model: ModelUnderTest, protocol: TimingProtocol) => `${sha256(model.onnx)}\n${stableStringify(protocol)}`;
+/** The key of FarmDevice.calls: a model under a protocol, with or without a reference. */
+const callsKey = (model: ModelUnderTest, protocol: TimingProtocol, reference?: ReferenceSpec) =>
+  `${sha256(model.onnx)}\n${stableStringify(protocol)}${reference ? `\n${reference.name} ${reference.warmRuns ?? ''}` : ''}`;
 
 async function waitForWorker(redis: Redis, o: FarmDeviceOptions, where: string): Promise<WorkerRecord> {
   const deadline = Date.now() + (o.waitMs ?? 10_000);

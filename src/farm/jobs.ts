@@ -11,6 +11,9 @@ import { opModel, overheadModel } from '../../export/model.js';
 import { opKey, parseOpKey } from '../core/keys.js';
 import type { Shape } from '../core/ops.js';
 import type { ModelUnderTest, TimingProtocol } from '../../devices/types.js';
+import { referenceModel } from '../../devices/reference.js';
+import { REFERENCE_NAMES } from '../../devices/reference-choice.js';
+import { UserError } from '../core/errors.js';
 import { stableStringify } from '../../lut/compare.js';
 import { KEY_PREFIX } from './registry.js';
 
@@ -31,9 +34,30 @@ export interface ModelRecipe {
   build: Build;
 }
 
+/** A timing reference (devices/reference.ts) a worker interleaves with the model: by name, the worker builds it itself. */
+export interface ReferenceSpec {
+  /** A reference name (devices/reference-choice.ts). */
+  name: string;
+  /** SHA-256 of the coordinator's reference ONNX bytes: a worker that builds another model fails the job. */
+  sha: string;
+  /** Untimed reference runs before each timed batch of it, where not the device's default (REFERENCE_WARM_RUNS). */
+  warmRuns?: number;
+}
+
 export interface TimeJobData {
   model: ModelRecipe;
   protocol: TimingProtocol;
+  /**
+   * The coordinator run that queued the job: a worker answers a job from its memory only when the same run
+   * queues it again (Redis came back empty), never another run's (--force, a recalibration). Absent from older coordinators.
+   */
+  run?: string;
+  /**
+   * With a timing reference: the worker times it beside the model in its device's kept session
+   * (timeWithReference) and the result carries the reference's median (referenceMs); the round comes back as
+   * timed, the coordinator scales it (devices/rounds.ts timeRound).
+   */
+  reference?: ReferenceSpec;
 }
 
 export interface SupportsJobData {
@@ -94,14 +118,57 @@ export async function modelFromRecipe(redis: Redis, r: ModelRecipe): Promise<Mod
 /** A job that cannot succeed on any worker (BullMQ then fails it at once instead of retrying). */
 export class RecipeError extends Error {}
 
+const shas = new WeakMap<ModelUnderTest, string>();
+/** The SHA-256 of a model's bytes, once per model object (the reference models are built once per process). */
+function shaOf(model: ModelUnderTest): string {
+  let sha = shas.get(model);
+  if (!sha) shas.set(model, (sha = sha256(model.onnx)));
+  return sha;
+}
+
+/** The spec of a reference model the coordinator is handed (timeRound passes the model, not its name). */
+export function referenceSpec(reference: ModelUnderTest, warmRuns?: number): ReferenceSpec {
+  const sha = shaOf(reference);
+  const name = REFERENCE_NAMES.find((n) => shaOf(referenceModel(n)) === sha);
+  if (!name)
+    throw new UserError(`a farm's workers time only the named timing references (${REFERENCE_NAMES.join(', ')}); '${reference.key}' is none of them`, {
+      hint: 'name one with --reference, or measure without --redis',
+    });
+  return { name, sha, ...(warmRuns !== undefined ? { warmRuns } : {}) };
+}
+
+/** The spec of the reference a protocol names. */
+export function protocolReferenceSpec(name: string): ReferenceSpec {
+  return { name, sha: shaOf(referenceModel(name)) };
+}
+
+/** The reference model of a spec, built on the worker and checked against the coordinator's bytes. */
+export function referenceFromSpec(spec: ReferenceSpec): ModelUnderTest {
+  let model: ModelUnderTest;
+  try {
+    model = referenceModel(spec.name);
+  } catch {
+    throw new RecipeError(`this worker does not know the timing reference '${spec.name}': coordinator and worker run different hw-nas versions; install the same version on both`);
+  }
+  const got = shaOf(model);
+  if (got !== spec.sha)
+    throw new RecipeError(
+      `this worker builds the timing reference '${spec.name}' as other ONNX bytes than the coordinator (sha256 ${got.slice(0, 12)} vs ${spec.sha.slice(0, 12)}): ` +
+        'coordinator and worker run different hw-nas versions; install the same version on both',
+    );
+  return model;
+}
+
 /**
  * The job id of measuring one model under one protocol on one fingerprint: the same work always has the same id,
  * so a coordinator run that resumes a killed one collects what the workers measured for it. `round`: the k-th
  * timing of the same model under the same protocol (rounds of devices/rounds.ts are separate measurements).
  * `run`: for a measurement that must be this coordinator run's own (never one an earlier run left in Redis).
+ * `reference`: a round timed with a reference is another job than one without (ids without one are unchanged).
  */
-export function timeJobId(fp: string, protocol: TimingProtocol, modelSha: string, round: number, run?: string): string {
-  return `t-${sha256(`${fp}\n${stableStringify(protocol)}\n${modelSha}\n${round}${run === undefined ? '' : `\n${run}`}`).slice(0, 40)}`;
+export function timeJobId(fp: string, protocol: TimingProtocol, modelSha: string, round: number, run?: string, reference?: ReferenceSpec): string {
+  const ref = reference ? `\nreference ${reference.name} ${reference.sha}${reference.warmRuns !== undefined ? ` ${reference.warmRuns}` : ''}` : '';
+  return `t-${sha256(`${fp}\n${stableStringify(protocol)}\n${modelSha}\n${round}${run === undefined ? '' : `\n${run}`}${ref}`).slice(0, 40)}`;
 }
 
 export function supportsJobId(fp: string, keys: readonly string[]): string {

@@ -47,6 +47,8 @@ export interface WorkerRecord {
   startedAt: string;
   /** The accuracy evaluator it serves, if it was started with one. */
   evaluator?: EvaluatorRecord;
+  /** Whether its device can time a timing reference interleaved with the models (devices/reference.ts); absent from older workers. */
+  interleavesReference?: boolean;
 }
 
 export function newWorkerId(): string {

@@ -7,16 +7,20 @@
  * With concurrency N it holds N devices and runs one job on each at a time. A killed worker's job is
  * taken by another worker once its lock expires (lockMs; BullMQ's stalled-job check). Results are
  * also kept in memory by job id, so a job queued again (a Redis restarted empty) is answered
- * without measuring twice.
+ * without measuring twice: a measurement only to the coordinator run that queued it (the run id in its
+ * data), never to a later run that queues the same job after the first removed it (--force, a
+ * recalibration); an evaluation to any run (docs/scale-out.md). A job with a timing reference is timed
+ * with the reference interleaved (devices/reference.ts) in the session the device keeps for it.
  */
 import os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseOpKey } from '../core/keys.js';
 import type { AccuracyEvaluator } from '../core/contracts.js';
-import type { Device, DeviceInfo, DeviceOptions } from '../../devices/types.js';
+import type { Device, DeviceInfo, DeviceOptions, TimingResult } from '../../devices/types.js';
+import { canInterleave } from '../../devices/reference.js';
 import { connectRedis, duplicate, parseRedisUrl, within } from './connection.js';
-import { JOB_SUPPORTS, JOB_TIME, modelFromRecipe, RecipeError, type SupportsJobData, type SupportsResult, type TimeJobData } from './jobs.js';
+import { JOB_SUPPORTS, JOB_TIME, modelFromRecipe, RecipeError, referenceFromSpec, type SupportsJobData, type SupportsResult, type TimeJobData } from './jobs.js';
 import { evaluationQueueName, evaluatorRecord, JOB_EVALUATE, runEvaluateJob, type EvaluateJobData } from './evaluation.js';
 import { announce, deviceQueueName, fingerprint, newWorkerId, type WorkerRecord } from './registry.js';
 
@@ -38,7 +42,7 @@ export interface FarmWorkerOptions {
   /** How long a job stays locked to a worker that stopped answering before another takes it (ms). Default 30 s. */
   lockMs?: number;
   log?(message: string): void;
-  /** After each job; `reused` when the result was remembered from an earlier run of the same job (nothing measured). */
+  /** After each job; `reused` when the result was remembered from an earlier try of the same job, queued again by its run (nothing measured). */
   onJob?(event: { name: string; key: string; ms: number; ok: boolean; reused?: boolean; error?: string }): void;
 }
 
@@ -81,13 +85,31 @@ export class FarmWorker {
         startedAt: new Date().toISOString(),
         // Before any evaluation: what coordinators compare with their own evaluator as created.
         ...(o.evaluator ? { evaluator: evaluatorRecord(o.evaluator) } : {}),
+        interleavesReference: canInterleave(devices[0]),
       };
       const free = [...devices];
       const waiting: ((d: Device) => void)[] = [];
       const acquire = () => new Promise<Device>((res) => (free.length ? res(free.pop()!) : waiting.push(res)));
       const release = (d: Device) => (waiting.length ? waiting.shift()!(d) : free.push(d));
-      const remembered = new Map<string, unknown>();
+      const remembered = new Map<string, { run?: string; result: unknown }>();
+      /**
+       * What this worker remembers for `job`: a measurement only when the coordinator run that queued it queues it
+       * again (a Redis come back empty, a result lost on its way), never another run's job of the same id; an evaluation always.
+       */
+      const recall = (job: Job): { result: unknown } | undefined => {
+        const seen = job.id === undefined ? undefined : remembered.get(job.id);
+        if (!seen) return undefined;
+        if (job.name === JOB_TIME && (seen.run === undefined || seen.run !== (job.data as TimeJobData).run)) return undefined;
+        return seen;
+      };
       const conn = redis;
+      const timeJob = async (device: Device, data: TimeJobData): Promise<TimingResult> => {
+        const model = await modelFromRecipe(conn, data.model);
+        if (!data.reference) return device.time(model, data.protocol);
+        const reference = referenceFromSpec(data.reference);
+        if (!canInterleave(device)) throw new RecipeError(`device ${device.name} cannot time the timing reference '${data.reference.name}' interleaved with the models: measure with --reference off`);
+        return device.timeWithReference(model, data.protocol, reference, data.reference.warmRuns);
+      };
 
       const processor = async (job: Job) => {
         const started = Date.now();
@@ -95,7 +117,7 @@ export class FarmWorker {
           job.name === JOB_TIME ? (job.data as TimeJobData).model.key : job.name === JOB_EVALUATE ? String((job.data as { arch: { name?: unknown } }).arch.name ?? job.id) : job.name;
         const device = await acquire();
         try {
-          const reused = job.id !== undefined && remembered.has(job.id);
+          const reused = recall(job) !== undefined;
           const result = await run(job, device);
           o.onJob?.({ name: job.name, key: label, ms: Date.now() - started, ok: true, reused });
           return result;
@@ -118,14 +140,12 @@ export class FarmWorker {
           return out;
         }
         if (job.name === JOB_TIME || (job.name === JOB_EVALUATE && o.evaluator)) {
-          const seen = job.id && remembered.get(job.id);
-          if (seen) return seen;
-          const r =
-            job.name === JOB_TIME
-              ? await device.time(await modelFromRecipe(conn, (job.data as TimeJobData).model), (job.data as TimeJobData).protocol)
-              : await runEvaluateJob(o.evaluator!, job.data as EvaluateJobData);
+          const seen = recall(job);
+          if (seen) return seen.result;
+          const r = job.name === JOB_TIME ? await timeJob(device, job.data as TimeJobData) : await runEvaluateJob(o.evaluator!, job.data as EvaluateJobData);
           if (job.id) {
-            remembered.set(job.id, r);
+            remembered.delete(job.id);
+            remembered.set(job.id, { run: job.name === JOB_TIME ? (job.data as TimeJobData).run : undefined, result: r });
             if (remembered.size > REMEMBERED) remembered.delete(remembered.keys().next().value!);
           }
           return r;

@@ -3,6 +3,7 @@
  * What the CLI adds (processes, SIGKILL, restarts) is in farm.e2e.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue, type Job } from 'bullmq';
 import { networkModel, opModel, overheadModel } from '../../export/model.js';
 import { MockDevice } from '../../devices/mock/index.js';
 import type { Device, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
@@ -11,7 +12,8 @@ import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
 import { lutInstances } from '../../src/core/decompose.js';
 import { Rng } from '../../src/core/rng.js';
 import { FarmDevice } from '../../src/farm/farm-device.js';
-import { FarmWorker } from '../../src/farm/worker.js';
+import { FarmWorker, type FarmWorkerOptions } from '../../src/farm/worker.js';
+import { deviceQueueName } from '../../src/farm/registry.js';
 import { prefetchLut, prefetchVerify } from '../../src/farm/prefetch.js';
 import { PartialRounds } from '../../src/profile/partial-rounds.js';
 import { profile, type ProfileNet } from '../../src/profile/profiler.js';
@@ -49,7 +51,7 @@ function nets(n: number): ProfileNet[] {
  * A worker of the mock device with `seed`, and how many times its device has timed a model so far. `distinct`:
  * each timing's figures are shifted by its number × 1 ns, so the same result collected twice shows as a repeat.
  */
-async function countingWorker(url: string, seed: number, distinct = false): Promise<{ worker: FarmWorker; timed(): number }> {
+async function countingWorker(url: string, seed: number, distinct = false, onJob?: FarmWorkerOptions['onJob']): Promise<{ worker: FarmWorker; timed(): number }> {
   let timed = 0;
   const counting = (): Device => {
     const d = new MockDevice({ seed });
@@ -63,7 +65,7 @@ async function countingWorker(url: string, seed: number, distinct = false): Prom
     };
     return d;
   };
-  const worker = await FarmWorker.start({ redis: url, deviceName: 'mock', requested: { seed }, createDevice: counting });
+  const worker = await FarmWorker.start({ redis: url, deviceName: 'mock', requested: { seed }, createDevice: counting, onJob });
   return { worker, timed: () => timed };
 }
 
@@ -190,6 +192,60 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
       expect(r3).toEqual(r1);
       expect(timed()).toBe(2);
     } finally {
+      await worker.close();
+    }
+  }, 60_000);
+
+  it("a completed run's jobs, once removed, are measured anew by the next run (--force, a recalibration), not answered from a worker's memory", async () => {
+    const { worker, timed } = await countingWorker(redis.url, 13, true);
+    const m = models()[0];
+    const open = () => FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 13 }, waitMs: 5000 });
+    try {
+      const a = await open();
+      const first = await a.time(m, PROTOCOL);
+      await a.forget(); // the run completed and saved its results: its jobs are removed from Redis
+      await a.dispose();
+      const b = await open();
+      const second = await b.time(m, PROTOCOL); // round 0 of the same model: the same job id, queued by another run
+      await b.forget();
+      await b.dispose();
+      expect(timed()).toBe(2);
+      expect(second.stats.median).not.toBe(first.stats.median);
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+
+  it('a job its own run queues again (Redis came back without it) is answered from memory; the same job queued by another run is measured', async () => {
+    const reused: boolean[] = [];
+    const { worker, timed } = await countingWorker(redis.url, 14, true, (e) => void (e.name === 'time' && reused.push(e.reused === true)));
+    const farm = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 14 }, waitMs: 5000 });
+    const queue = new Queue(deviceQueueName(worker.record.fingerprint), { connection: { host: '127.0.0.1', port: redis.port } });
+    // The job gone from Redis and queued again with `data`, as the coordinator's reconciliation does after an empty restart.
+    const requeue = async (job: Job, data: unknown): Promise<Job> => {
+      await queue.remove(job.id!);
+      await queue.add(job.name, data, { jobId: job.id });
+      for (let i = 0; i < 200; i++) {
+        const again = await queue.getJob(job.id!);
+        if (again && (await again.getState()) === 'completed') return again;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('the job queued again did not complete');
+    };
+    try {
+      const first = await farm.time(models()[1], PROTOCOL);
+      const [job] = await queue.getJobs(['completed']);
+      expect(job.data.run).toEqual(expect.any(String));
+      const same = await requeue(job, job.data);
+      expect(same.returnvalue).toEqual(first);
+      expect(timed()).toBe(1);
+      const other = await requeue(same, { ...job.data, run: 'another coordinator run' });
+      expect(timed()).toBe(2);
+      expect(other.returnvalue.stats.median).not.toBe(first.stats.median);
+      expect(reused).toEqual([false, true, false]);
+    } finally {
+      await queue.close();
+      await farm.dispose();
       await worker.close();
     }
   }, 60_000);

@@ -154,9 +154,9 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       .example('$0 profile --device cpu --space mbv2 --resolution 96 --out cpu-mbv2-96.lut.json', '') as never,
   handler: async (a) => {
     if (a.onnx?.length) return profileOnnxFiles(a);
-    // A farm's workers time one round per job, with no reference kept beside it (devices/reference.ts): its
-    // default is off; asked for by name, the farm device refuses it with a message.
-    const protocol = toProtocol(a.redis && (a.reference ?? 'auto') === 'auto' ? { ...a, reference: 'off' } : a);
+    // On a farm each worker times the reference beside each job's round in the session its device keeps for it, and
+    // the rounds are scaled here (src/farm/farm-device.ts): the same default as a local run.
+    const protocol = toProtocol(a);
     if (a.waitQuiet !== undefined && !(a.waitQuiet > 0)) throw new UserError(`--wait-quiet takes a number of seconds > 0, got ${a.waitQuiet}`);
     if (!Number.isInteger(a.calibrate) || a.calibrate < 0) throw new UserError(`--calibrate must be a non-negative integer, got ${a.calibrate}`);
     const { instances, label, calibration: plan, variantInstances } = await instancesToProfile(a);
