@@ -135,6 +135,7 @@ const SHARED_UNITS = [
   'test/cli/protocol-flags.test.ts',
   'test/onnx/primitives.test.ts',
   'test/onnx/read.test.ts',
+  'test/profile/entry-model.test.ts', // the mock device's models (no timing on a real device)
   ...['affinity', 'harness', 'mock', 'noise', 'round-timer', 'stats'].map((name) => `test/devices/${name}.test.ts`),
   'test/evaluators/table.test.ts',
   'test/search/mnasnet/reward.test.ts',

@@ -169,6 +169,12 @@ export interface Device {
   supports(inst: OpInstance): true | string;
   time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult>;
   dispose(): Promise<void>;
+  /**
+   * false for a device that never runs a model and reads only its ops and the length of its ONNX bytes (the mock):
+   * a model built only to be timed on it may carry zero weights, the same tensors and so the same length, instead
+   * of generated ones (src/profile/entry-model.ts). Absent = true: the model's own weights.
+   */
+  readonly needsWeights?: boolean;
 }
 
 /** Device options from the CLI/config; each device reads the ones it understands. */

@@ -22,9 +22,14 @@ export interface ExportOptions {
   seed?: number;
   /** Trained weights by tensor name (see export/weights.ts); tensors it lacks are generated. */
   weights?: WeightSource;
+  /**
+   * Zeros instead of generated weights (a source's tensors still win): the same tensors and byte length, for a
+   * model only timed on a device that never runs it (Device.needsWeights false, src/profile/entry-model.ts).
+   */
+  zeroWeights?: boolean;
 }
 
-const weightsOf = (opts: ExportOptions) => new Weights(opts.seed ?? 0, opts.weights);
+const weightsOf = (opts: ExportOptions) => new Weights(opts.seed ?? 0, opts.weights, opts.zeroWeights);
 
 /** A model made of one op instance (lowerInstance); key = opKey(inst), parameters named op.<part>.weight|bias. */
 export function opModel(inst: OpInstance, opts: ExportOptions = {}): ModelUnderTest {

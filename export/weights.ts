@@ -39,6 +39,8 @@ export class Weights {
   constructor(
     private readonly seed = 0,
     private readonly source?: WeightSource,
+    /** Generated tensors are zeros (ExportOptions.zeroWeights): no value is drawn. */
+    private readonly zeros = false,
   ) {}
 
   /** A weight tensor with `fanIn` inputs per output; `gain` is actGain of the activation after the layer, times any extra gain. */
@@ -57,6 +59,7 @@ export class Weights {
   }
 
   private uniform(name: string, shape: number[], bound: number): Float32Array {
+    if (this.zeros) return new Float32Array(count(shape));
     // Rng.next() has a 2^-32 grid, so non-zero values are >= bound * 2^-31: far above the denormal range.
     return new Rng(nameSeed(this.seed, name)).fill(count(shape), bound);
   }

@@ -17,6 +17,8 @@ const NAME = 'mock';
 
 export class MockDevice implements Device {
   readonly name = NAME;
+  /** It never runs a model: time() reads the ops and the ONNX bytes' length, never a weight. */
+  readonly needsWeights: boolean = false;
   private readonly cost: MockCostModel;
   private readonly unsupported: OpKind[];
   /** Wall time each time() call takes (a stand-in for a real device's cost, for farm tests and benchmarks); not in the info: it changes no figure. */

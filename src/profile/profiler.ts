@@ -19,7 +19,7 @@ import type { WorkerDevice } from '../../devices/round-worker.js';
 import { roundTimer, type PlacedRoundTimer } from '../../devices/round-timer.js';
 import { measureModel, needsAnotherRound, roundCount, type RoundedResult } from '../../devices/rounds.js';
 import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
-import { opModel, overheadModel } from '../../export/model.js';
+import { overheadModel } from '../../export/model.js';
 import type { LutEntry, LutOwnLayout } from '../../lut/format.js';
 import { entryFromRounds } from '../../lut/entry.js';
 import { adoptOverheadFromPasses, OVERHEAD_ITEM } from '../../lut/overhead.js';
@@ -27,6 +27,7 @@ import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
 import type { OpInstance, Shape } from '../core/ops.js';
+import { entryModel } from './entry-model.js';
 import { measureOwnLayout, recordsOwnLayout } from './own-layout.js';
 import { PartialRounds } from './partial-rounds.js';
 import { ReferenceRun } from '../../lut/reference-run.js';
@@ -216,7 +217,7 @@ async function profileWith(
   const partial = PartialRounds.open(lutPath, store.id!);
   type Item = Measurable & ({ kind: 'entry'; inst: OpInstance } | { kind: 'net'; id: string } | { kind: 'overhead' });
   const items: Item[] = [
-    ...supported.map(({ key, inst }) => ({ key, kind: 'entry' as const, inst, build: () => opModel(inst, { seed }) })),
+    ...supported.map(({ key, inst }) => ({ key, kind: 'entry' as const, inst, build: () => entryModel(device, inst, seed) })),
     ...nets.map((n) => ({ key: netRoundsKey(n.id), kind: 'net' as const, id: n.id, build: n.build })),
   ];
   // The overhead model, timed in the same shuffled passes as the entries (lut/overhead.ts says why). It is owed
@@ -348,7 +349,7 @@ function netsToMeasure(nets: readonly ProfileNet[], device: Device): { nets: Pro
  * profiler itself interleaves the rounds of all its entries. Throws what device.time throws.
  */
 export async function measureEntry(device: Device, inst: OpInstance, protocol: TimingProtocol, opts: { overheadMs: number; seed?: number }): Promise<LutEntry> {
-  return entryFromRounds(await measureModel(device, opModel(inst, { seed: opts.seed ?? 0 }), protocol), opts.overheadMs);
+  return entryFromRounds(await measureModel(device, entryModel(device, inst, opts.seed ?? 0), protocol), opts.overheadMs);
 }
 
 function uniqueByKey(instances: readonly OpInstance[]): { key: string; inst: OpInstance }[] {

@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, inject, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { scratchRoot } from '../fixtures/scratch.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -126,7 +126,7 @@ export const MOCK_DARTS_8 = [...EXACT_MOCK, '--space', 'darts', '--resolution', 
  * process.exitCode reset after each test (in-process commands set it).
  */
 export function mockLutFixture(prefix: string, source: string[], timeoutMs = 60_000): { dir: string; at: (name: string) => string; lut: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(scratchRoot(), prefix)); // tmpfs where there is room: a mock LUT's fsyncs (test/fixtures/scratch.ts)
   const at = (name: string) => path.join(dir, name);
   const lut = at('mock.lut.json');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,14 +9,15 @@
  * seed network: what the LUT lacks is measured into it first.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 import { SEED_NETS } from '../../src/spaces/seed-nets/index.js';
+import { scratchRoot } from '../fixtures/scratch.js';
 import { EXACT_MOCK, FAST_TIMING, nasInProcess } from './helpers.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'hwnas-seed-search-'));
+// On tmpfs where there is room (test/fixtures/scratch.ts): its mock LUT's fsyncs were half its profiles' time in /tmp.
+const dir = mkdtempSync(path.join(scratchRoot(), 'hwnas-seed-search-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => {
   process.exitCode = undefined;

@@ -17,6 +17,7 @@ import type { Lut, LutCalibration } from '../../../lut/format.js';
 import { createProgress } from '../progress.js';
 import { onnxOptions, onnxProfileOptions, profileOnnxFiles } from './onnx-units.js';
 import type { ProfileNet, ProfileResult } from '../../profile/profiler.js';
+import type { Device } from '../../../devices/types.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol, type DeviceArgs, type ProtocolArgs } from './common.js';
 import { farmOptions, openFarmDevice, type FarmArgs } from './farm.js';
 
@@ -168,9 +169,10 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     const { resolveDevice } = await import('../../../devices/registry.js');
     const { profile } = await import('../../profile/profiler.js');
     const farm = a.redis ? await openFarmDevice(a) : undefined;
-    const device = farm ?? (await resolveDevice(a.device, toDeviceOptions(a)));
+    const local = farm ? undefined : await resolveDevice(a.device, toDeviceOptions(a));
+    const device = farm ?? local!;
     // The calibration networks are timed in the same shuffled passes as the entries (src/profile/profiler.ts).
-    const calibrationNets = plan.nets.length >= 3 ? await netsOf([...plan.nets, ...plan.variants]) : [];
+    const calibrationNets = plan.nets.length >= 3 ? await netsOf([...plan.nets, ...plan.variants], local) : [];
     if (calibrationNets.length)
       log(`calibrating on ${plan.nets.length} networks${plan.variants.length ? ` + ${plan.variants.length} in-context variants` : ''}, timed end to end in the same shuffled passes as the LUT's entries`);
     const progress = createProgress(`profiling ${label}${calibrationNets.length ? ` and ${calibrationNets.length} calibration networks` : ''} on ${device.name}`, instances.length + calibrationNets.length);
@@ -225,13 +227,14 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
   },
 };
 
-/** The calibration networks as measurables of the profiling run, by calibrationNetId. */
-async function netsOf(archs: readonly Architecture[]): Promise<ProfileNet[]> {
+/** The calibration networks as measurables of the profiling run, by calibrationNetId: with zero weights for a local device that runs none (src/profile/entry-model.ts); a farm's devices (`device` undefined) get their own. */
+async function netsOf(archs: readonly Architecture[], device: Pick<Device, 'needsWeights'> | undefined): Promise<ProfileNet[]> {
   const { calibrationNetId } = await import('../../predict/calibrate.js');
   const { lutInstances } = await import('../../core/decompose.js');
   const { networkModel } = await import('../../../export/model.js');
+  const { timingExportOptions } = await import('../../profile/entry-model.js');
   const byId = new Map<string, ProfileNet>();
-  for (const arch of archs) byId.set(calibrationNetId(arch), { id: calibrationNetId(arch), instances: lutInstances(arch).map((p) => p.inst), build: () => networkModel(arch) });
+  for (const arch of archs) byId.set(calibrationNetId(arch), { id: calibrationNetId(arch), instances: lutInstances(arch).map((p) => p.inst), build: () => networkModel(arch, timingExportOptions(device ?? {})) });
   return [...byId.values()];
 }
 
