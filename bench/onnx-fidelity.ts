@@ -25,7 +25,9 @@ import { profileUnits } from '../src/onnx/profile-units.js';
 import { renamedModelBytes } from '../src/onnx/partition.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
-import { resolveDevice } from '../devices/registry.js';
+import { DEVICE_REGISTRY, resolveDevice } from '../devices/registry.js';
+import { chooseReference, defaultEstimator } from '../devices/reference-choice.js';
+import { verifyProtocol } from '../src/verify/protocol.js';
 import { timeModelsInRounds } from '../devices/measurables.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type DeviceOptions, type Estimator, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
@@ -43,7 +45,12 @@ const args = await yargs(process.argv.slice(2))
   .option('third-party', { type: 'boolean', default: true })
   .option('max-time-ms', { type: 'number', default: 1000 })
   .option('rounds', { type: 'number', default: DEFAULT_PROTOCOL.rounds ?? 1 })
-  .option('estimator', { choices: ESTIMATORS, default: DEFAULT_PROTOCOL.estimator ?? 'median' })
+  .option('estimator', { choices: ESTIMATORS, describe: "default as nas profile's: the median of the scaled rounds with a reference, else the lowest round" })
+  .option('reference', {
+    type: 'string',
+    default: 'auto',
+    describe: "wall clock: timing reference interleaved in every round (protocol.reference, devices/reference.ts): a name, off, or auto (the device's default, as nas profile --onnx: mbv2net64 on ort-cpu); the units are profiled with it and the files' two measurements scaled to the LUT's R and β, as nas verify scales nets",
+  })
   .option('clock', {
     choices: ['wall', 'cpu', 'kernel'] as const,
     default: 'wall',
@@ -71,11 +78,24 @@ const args = await yargs(process.argv.slice(2))
 const outDir = args.outDir;
 const filesDir = path.join(outDir, 'onnx-fidelity-files');
 mkdirSync(filesDir, { recursive: true });
-const tag = `${args.device}-t${args.threads}-${args.resolution}${args.outputs ? `-${args.outputs}` : ''}`;
+// The timing reference of the wall clock, as nas profile --onnx chooses it (--reference auto: the device's default).
+const reference = args.clock === 'wall' ? chooseReference(args.reference, DEVICE_REGISTRY.find(args.device)) : undefined;
+const tag = `${args.device}-t${args.threads}-${args.resolution}${args.outputs ? `-${args.outputs}` : ''}${reference !== undefined ? `-ref-${reference}` : ''}`;
 const lutPath = path.join(outDir, `onnx-fidelity-${tag}.lut.json`);
 // Units and whole files alike are timed in rounds (devices/rounds.ts), the project's default protocol: shuffled
-// passes, rounds that disagree get extra ones, the estimator combines them.
-const protocol: TimingProtocol = { ...DEFAULT_PROTOCOL, warmup: 10, minRepeats: 20, maxRepeats: 2000, maxTimeMs: args.maxTimeMs, targetCI: 0.02, rounds: args.rounds, estimator: args.estimator as Estimator };
+// passes, rounds that disagree get extra ones, the estimator combines them. With a reference, every round is
+// scaled to the LUT's R and β (lut/reference-run.ts) and the estimator defaults to the CLI's (the median).
+const protocol: TimingProtocol = {
+  ...DEFAULT_PROTOCOL,
+  warmup: 10,
+  minRepeats: 20,
+  maxRepeats: 2000,
+  maxTimeMs: args.maxTimeMs,
+  targetCI: 0.02,
+  rounds: args.rounds,
+  estimator: (args.estimator ?? defaultEstimator(reference)) as Estimator,
+  ...(reference !== undefined ? { reference } : {}),
+};
 const options: DeviceOptions = { threads: args.threads, ...(args.outputs ? { outputs: args.outputs } : {}) };
 
 /** The families of files, in the order the tables list them; nb201: small NAS-Bench-201 cells at 32 px (0.5–3.3 MB of weights). */
@@ -423,13 +443,15 @@ const lut = readLut(lutPath);
 // self-agreement (the two measurements against each other) is the noise floor its prediction is read against.
 const loadAt: Record<string, string> = { profiling: loadBefore, afterProfiling: loadavg() };
 const measuredPasses: number[][] = [[], []];
+// Scaled to the LUT's R and β as nas verify scales nets (src/verify/protocol.ts): the LUT's protocol, R and β included.
+const measuring = verifyProtocol(lut, protocol, info);
 for (const pass of [0, 1]) {
   loadAt[`pass${pass + 1}`] = loadavg();
   const models = items.map((it, i) => ({
     id: it.name,
     build: () => ({ key: it.name, onnx: renamedModelBytes(plans[i].graph), inputs: plans[i].graph.inputs.map((x) => ({ name: x.name, shape: x.shape })), ops: [] }),
   }));
-  const results = await timeModelsInRounds(device, models, protocol, { seed: args.seed + pass });
+  const results = await timeModelsInRounds(device, models, measuring, { seed: args.seed + pass });
   results.forEach((r, i) => (measuredPasses[pass][i] = r.stats.median));
 }
 loadAt.end = loadavg();
@@ -480,6 +502,7 @@ const report = [
   summary(
     points,
     `device ${info.device} (${info.runtime} ${info.runtimeVersion}, ${JSON.stringify(info.options)}), host ${info.host.cpu}; partition: ${plans[0]?.partition.source}\n` +
+      `timing: ${measuring.rounds} rounds, estimator ${measuring.estimator}, ${measuring.reference !== undefined ? `rounds scaled by the reference ${measuring.reference} to the LUT's R ${measuring.referenceMs?.toFixed(4)} ms, β ${(measuring.referenceSlope ?? 1).toFixed(3)} (units and files alike)` : 'no timing reference'}\n` +
       `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms (timed in the units' passes; ${prof.overheadAloneMs.toFixed(4)} ms timed alone before them); profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)\n\n` +
       (lut.inFile ? `in-file fit stored in the LUT (nas profile --onnx's default; its nets timed in the units' passes, inside the profiling time): ${JSON.stringify({ ...lut.inFile, fittedOn: undefined, source: undefined })}; ${lut.inFile.source}\nbuilt-in nets, measured / units' sum ms: ${wallFiles.map((f) => `${f.name} ${f.measuredMs.toFixed(3)} / ${f.unitsMs.toFixed(3)}`).join('; ')}\n\n` : 'no in-file fit in the LUT\n\n') +
       `AFTER (nas predict --onnx with the defaults: NCHWc layout-corrected where the partition has NCHWc${lut.inFile ? ', plus the in-file fit on the built-in calibration nets' : ''})`,
@@ -504,5 +527,5 @@ const report = [
 console.log(report);
 writeFileSync(
   path.join(outDir, `onnx-fidelity-${tag}.json`),
-  JSON.stringify({ args, device: info, lutId: lut.id, overheadMs: lut.overhead.median, overheadAloneMs: prof.overheadAloneMs, defaultInFile: lut.inFile, wallFiles, points, noFitPoints, plainPoints, inFile: inFileLut?.inFile, inFilePoints, load: loadAt, readPartitionPredictMs: timings }, null, 1),
+  JSON.stringify({ args, device: info, protocol: measuring, lutId: lut.id, overheadMs: lut.overhead.median, overheadAloneMs: prof.overheadAloneMs, defaultInFile: lut.inFile, wallFiles, points, noFitPoints, plainPoints, inFile: inFileLut?.inFile, inFilePoints, load: loadAt, readPartitionPredictMs: timings }, null, 1),
 );

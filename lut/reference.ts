@@ -136,3 +136,15 @@ export function adoptReferenceScale(
     rescored,
   };
 }
+
+/**
+ * `protocol` for models timed after a LUT's run (nas profile --onnx's built-in nets timed whole when none of
+ * their units was new, src/onnx/wall-fit.ts), in the LUT's unit: its reference with its R and β (β absent = 1,
+ * a LUT from before β), whatever `protocol` said of them; without a reference where the LUT has none.
+ */
+export function inLutUnit(protocol: TimingProtocol, lutProtocol: Pick<TimingProtocol, 'reference' | 'referenceMs' | 'referenceSlope'>): TimingProtocol {
+  const { reference: _r, referenceMs: _m, referenceSlope: _b, ...rest } = protocol;
+  const { reference, referenceMs, referenceSlope } = lutProtocol;
+  if (reference === undefined || referenceMs === undefined) return rest;
+  return { ...rest, reference, referenceMs, ...(referenceSlope !== undefined ? { referenceSlope } : {}) };
+}

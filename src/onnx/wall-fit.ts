@@ -11,6 +11,7 @@
 import { timeModelsInRounds } from '../../devices/measurables.js';
 import type { Device, TimingProtocol } from '../../devices/types.js';
 import type { InFileCorrection } from '../../lut/format.js';
+import { inLutUnit } from '../../lut/reference.js';
 import { readLut } from '../../lut/store.js';
 import { builtInCalibrationPlans, WALL_CALIBRATION } from './calibration-set.js';
 import { fitReuseOnFiles, type FileResidual } from './in-file.js';
@@ -56,8 +57,8 @@ export async function measureWallFit(opts: {
     alsoTime: plans.map((p) => ({ key: p.graph.file, build: () => whole(p) })),
   });
   const lut = readLut(opts.lutPath);
-  const protocol: TimingProtocol =
-    lut.protocol.reference !== undefined && lut.protocol.referenceMs !== undefined ? { ...opts.protocol, reference: lut.protocol.reference, referenceMs: lut.protocol.referenceMs } : opts.protocol;
+  // In the LUT's unit: its reference, R and β (lut/reference.ts), as the nets timed in the units' passes are.
+  const protocol: TimingProtocol = inLutUnit(opts.protocol, lut.protocol);
   const missing = plans.filter((p) => !prof.timed.has(p.graph.file));
   const later = missing.length ? await timeModelsInRounds(opts.device, missing.map((p) => ({ id: p.graph.file, build: () => whole(p) })), protocol, { seed: opts.seed }) : [];
   const results = plans.map((p) => prof.timed.get(p.graph.file) ?? later[missing.indexOf(p)]);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { protocolDifferences } from '../../lut/compare.js';
 import type { Lut } from '../../lut/format.js';
-import { adoptReferenceScale, rescaleLut, rescoreResult } from '../../lut/reference.js';
+import { adoptReferenceScale, inLutUnit, rescaleLut, rescoreResult } from '../../lut/reference.js';
 import type { RoundedResult } from '../../devices/rounds.js';
 import { settingsFlags } from '../../lut/settings-flags.js';
 import { createLut, LutStore, lutId, parseLut, readLut, serializeLut } from '../../lut/store.js';
@@ -165,5 +165,21 @@ describe('the LutStore and the end of a run', () => {
     store.setOverhead(stats(0.06));
     expect(adoptReferenceScale(store, [])).toBeUndefined();
     expect(store.referenceMs).toBe(1.25);
+  });
+});
+
+describe('inLutUnit (models timed after a LUT\'s run, in its unit)', () => {
+  const asked = { ...protocol, rounds: 3, estimator: 'median' as const };
+  it('takes the LUT\'s reference, R and β over whatever the protocol said of them; keeps the rest of the protocol', () => {
+    const p = inLutUnit({ ...asked, reference: 'conv', referenceMs: 9, referenceSlope: 1 }, { ...referenced, referenceSlope: 0.3 });
+    expect(p).toEqual({ ...asked, reference: 'mbv2net64', referenceMs: 1.25, referenceSlope: 0.3 });
+  });
+  it('a LUT without β (from before it) gives none (β 1), not the protocol\'s', () => {
+    const p = inLutUnit({ ...asked, reference: 'mbv2net64', referenceSlope: 0.3 }, referenced);
+    expect(p).toEqual({ ...asked, reference: 'mbv2net64', referenceMs: 1.25 });
+    expect(p.referenceSlope).toBeUndefined();
+  });
+  it('a LUT without a reference gives a protocol without one', () => {
+    expect(inLutUnit({ ...asked, reference: 'mbv2net64' }, protocol)).toEqual(asked);
   });
 });
