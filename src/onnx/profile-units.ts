@@ -1,13 +1,20 @@
 /**
  * Measuring the units of one or more ONNX files into a LUT (nas profile --onnx, nas predict --onnx
  * --profile-missing): each unit the LUT lacks is extracted as a standalone model and timed with the same
- * harness and device as every op. Resumable like the op profiler: the store writes after every entry.
+ * harness and device as every op. Resumable like the op profiler: the store writes after every entry, and the
+ * rounds of units, nets and the overhead not finished yet are kept beside the LUT (lut/partial-rounds.ts), so
+ * that a killed run loses only the round in flight. The overhead is owed from the start of a run that measures
+ * units until the end that adopts it, and the rounds file says so (its key, with its rounds so far or none): a run
+ * killed after its last unit but before the overhead's last round in the passes is resumed by timing the
+ * overhead (and the nets of opts.alsoTime) in passes again and keeping that figure, as a complete run does.
  */
-import { measureInRounds, measureModel, timeRound, type RoundedResult, type RoundRecord } from '../../devices/rounds.js';
-import type { Device, DeviceInfo, LatencyStats, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
+import { measureInRounds, measureModel, needsAnotherRound, roundCount, timeRound, type RoundedResult, type RoundRecord } from '../../devices/rounds.js';
+import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { overheadModel } from '../../export/model.js';
 import { LutStore } from '../../lut/store.js';
+import { PartialRounds } from '../../lut/partial-rounds.js';
 import { ReferenceRun } from '../../lut/reference-run.js';
+import type { ReferenceAdopted } from '../../lut/reference.js';
 import { UserError } from '../core/errors.js';
 import { entryFromRounds } from '../../lut/entry.js';
 import { adoptOverheadFromPasses, OVERHEAD_ITEM } from '../../lut/overhead.js';
@@ -39,6 +46,8 @@ export interface UnitProfileSummary {
   overheadAloneMs: number;
   /** opts.alsoTime's models as timed in the units' passes (in the LUT's unit: rescaled with it), by key. */
   timed: Map<string, RoundedResult>;
+  /** With a timing reference: R and β adopted at the end of this run (it created the LUT), every figure rescaled to them. */
+  referenceAdopted?: ReferenceAdopted;
 }
 
 export async function profileUnits(opts: {
@@ -131,17 +140,24 @@ export async function profileUnits(opts: {
       store.markUnsupported(it.key, it.unsupported);
     }
   }
+  // Rounds of units, nets and the overhead that an interrupted run of the same LUT did not finish: kept beside it and reused.
+  const partial = PartialRounds.open(opts.lutPath, store.id!);
   // The overhead model is timed in the same shuffled passes as the units, and that figure is the one the
-  // LUT keeps (lut/overhead.ts says why).
-  if (items.length) items.push({ key: OVERHEAD_ITEM, record: { ops: [], inputs: [], outputs: [] }, build: async () => overheadUnderTest });
-  if (items.length) for (const m of opts.alsoTime ?? []) items.push({ key: m.key, record: { ops: [], inputs: [], outputs: [] }, build: async () => m.build(), whole: true });
+  // LUT keeps (lut/overhead.ts says why). It is owed from the start of a run that measures units until the end
+  // that adopts it, and the rounds file says so (its rounds so far, or none).
+  const overheadOwed = items.length > 0 || partial.get(OVERHEAD_ITEM) !== undefined;
+  if (overheadOwed) {
+    items.push({ key: OVERHEAD_ITEM, record: { ops: [], inputs: [], outputs: [] }, build: async () => overheadUnderTest });
+    if (partial.get(OVERHEAD_ITEM) === undefined) partial.set(OVERHEAD_ITEM, []);
+    for (const m of opts.alsoTime ?? []) items.push({ key: m.key, record: { ops: [], inputs: [], outputs: [] }, build: async () => m.build(), whole: true });
+  }
   const wholeKeys = new Set((opts.alsoTime ?? []).map((m) => m.key));
-  let overheadInRounds: LatencyStats | undefined;
+  let overheadInRounds: RoundedResult | undefined;
   // Units are timed in rounds like ops (devices/rounds.ts: shuffled passes, the protocol's estimator). A unit
   // the device cannot load is recorded as unsupported (the prediction then names it) and the others go on
   // with the rounds they already have; anything else stops the run.
   const models = new Map<string, ModelUnderTest>();
-  const taken = new Map<string, readonly RoundRecord[]>();
+  const taken = new Map<string, readonly RoundRecord[]>(partial.all());
   const cannotLoad = new Set<string>();
   // Keys measured by this run (a stale entry being measured again is in the store already).
   const completed = new Set<string>();
@@ -161,11 +177,17 @@ export async function profileUnits(opts: {
           reference.note(round);
           return round;
         },
-        onRound: ({ key }, rounds) => taken.set(key, [...rounds]),
+        onRound: ({ key, whole }, rounds) => {
+          taken.set(key, [...rounds]);
+          // With one round a unit is complete when its round is: nothing to keep aside. The overhead's and the
+          // nets' rounds stay until the run ends (the overhead is owed until then, the fit needs every net).
+          if (roundCount(protocol) > 1 && (whole || key === OVERHEAD_ITEM || needsAnotherRound(rounds, protocol))) partial.set(key, rounds);
+        },
         onComplete: ({ key, record }, result) => {
           completed.add(key);
           if (key === OVERHEAD_ITEM) {
-            overheadInRounds = result.stats;
+            overheadInRounds = result;
+            reference.complete(OVERHEAD_ITEM, result);
             return;
           }
           if (wholeKeys.has(key)) {
@@ -173,7 +195,10 @@ export async function profileUnits(opts: {
             models.delete(key);
             return;
           }
+          // Its rounds count toward β and are scored again with the R and β the end of the run adopts (lut/reference-run.ts).
+          reference.complete(key, result);
           store.put(key, { ...entryFromRounds(result, overhead.median), unit: record });
+          partial.delete(key);
           models.delete(key);
           summary.measured++;
           opts.onProgress?.(++done, todo.size, key, result.stats.median);
@@ -184,9 +209,11 @@ export async function profileUnits(opts: {
         summary.skipped.push({ key: current, reason: e.message });
         store.markUnsupported(current, e.message.slice(0, 500));
         cannotLoad.add(current);
+        partial.delete(current);
         done++;
         continue;
       }
+      partial.close();
       throw new UserError(`profiling stopped while measuring unit ${current} (${done + 1}/${todo.size}): ${(e as Error).message}`, {
         cause: e,
         hint: `units measured so far are saved in ${opts.lutPath}; run the same command again to measure only the missing ones`,
@@ -194,15 +221,19 @@ export async function profileUnits(opts: {
       });
     }
   }
-  if (summary.measured > 0 && overheadInRounds) {
-    const adopted = adoptOverheadFromPasses(store, overheadInRounds, 'units');
+  if (overheadInRounds) {
+    const adopted = adoptOverheadFromPasses(store, overheadInRounds.stats, 'units');
     summary.overheadMs = adopted.passesMs;
     if (adopted.warning) opts.onWarning?.(adopted.warning);
-    // After the overhead: R from this run's rounds, when it created the LUT (lut/reference.ts).
-    const rescaled = reference.finish(store, summary.timed.values());
-    if (rescaled) summary.overheadMs = store.overhead!.median;
-    if (rescaled?.warning) opts.onWarning?.(rescaled.warning);
   }
+  // After the overhead: R and β from this run's rounds (the units', the overhead's, the nets'), when it created the LUT (lut/reference.ts).
+  const rescaled = summary.measured > 0 ? reference.finish(store, summary.timed.values()) : undefined;
+  if (rescaled) {
+    summary.overheadMs = store.overhead!.median;
+    summary.referenceAdopted = rescaled;
+  }
+  if (rescaled?.warning) opts.onWarning?.(rescaled.warning);
+  partial.remove();
   store.close(); // the LUT file alone holds every unit now (after a failure the journal beside it does)
   return summary;
 }

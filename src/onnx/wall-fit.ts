@@ -33,10 +33,16 @@ export async function measureWallFit(opts: {
   protocol: TimingProtocol;
   lutPath: string;
   rule: PartitionRule;
-  /** The user's files: their units are profiled in the same passes as the built-in nets (none: only the nets'). */
+  /**
+   * The user's files: their units are profiled in the same passes as the built-in nets' units and the nets
+   * themselves (nas profile --onnx does so), so that the fit and the units it corrects see the same minutes of
+   * the machine, and a unit the two share is measured once. None: only the nets'.
+   */
   plans?: OnnxPlan[];
   seed?: number;
-  onProgress?: (done: number, total: number) => void;
+  /** Start a new LUT even if lutPath holds one measured under other settings. */
+  force?: boolean;
+  onProgress?: (done: number, total: number, key: string, ms?: number) => void;
   onWarning?: (message: string) => void;
 }): Promise<WallFit> {
   const started = Date.now();
@@ -51,6 +57,7 @@ export async function measureWallFit(opts: {
     protocol: opts.protocol,
     lutPath: opts.lutPath,
     seed: opts.seed,
+    force: opts.force,
     onProgress: opts.onProgress,
     onWarning: opts.onWarning,
     alsoTime: plans.map((p) => ({ key: p.graph.file, build: () => whole(p) })),
