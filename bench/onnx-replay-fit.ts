@@ -43,6 +43,11 @@ const args = await yargs(process.argv.slice(2))
     default: false,
     describe: "with --wall-subsets: the built-in nets' units that no file of the run has taken at their first round only (a unit timed once instead of 3–5 times), the nets' units' sums recomputed with them",
   })
+  .option('three-rounds', {
+    type: 'boolean',
+    default: false,
+    describe: "with --wall-subsets: the built-in nets' units that no file of the run has combined from their first 3 rounds only (no extra rounds for a spread; the run's estimator, min or median)",
+  })
   .option('subset', { type: 'string', array: true, default: [] as string[], describe: 'with --wall-subsets: a subset of the built-in nets to fit on, comma-separated name endings (e.g. mbv2@64#min,mbv2@64#max)' })
   .strict()
   .parse();
@@ -175,7 +180,8 @@ async function wallSubsets(): Promise<void> {
     entries: Object.fromEntries(
       Object.entries(base.entries).map(([k, e]) => {
         if (filesKeys.has(k) || !e.unit || !e.rounds?.length) return [k, e];
-        const first = e.rounds[0];
+        const three = [...e.rounds.slice(0, 3)].sort((a, b) => a - b);
+        const first = args.threeRounds ? (lut.protocol.estimator === 'min' ? three[0] : three[Math.floor(three.length / 2)]) : e.rounds[0];
         return [k, { ...e, stats: { ...e.stats, median: first }, net: Math.max(0, first - base.overhead.median) }];
       }),
     ),
@@ -183,7 +189,7 @@ async function wallSubsets(): Promise<void> {
   const residualOf = (f: (typeof wall)[number]): FileResidual => {
     const p = netPlans.get(f.name);
     if (!p) throw new Error(`built-in net ${f.name} is none this bench knows`);
-    return { name: f.name, measuredMs: f.measuredMs, unitsMs: args.oneRound ? predictOnnx(oneRound, p).ms : f.unitsMs, units: unitReuse(p).map((reuse, k) => ({ reuse, weightBytes: p.units[k].weightBytes })) };
+    return { name: f.name, measuredMs: f.measuredMs, unitsMs: args.oneRound || args.threeRounds ? predictOnnx(oneRound, p).ms : f.unitsMs, units: unitReuse(p).map((reuse, k) => ({ reuse, weightBytes: p.units[k].weightBytes })) };
   };
   const names = wall.map((f) => f.name);
   const short = (n: string) => n.replace(/^built-in:/, '');
@@ -203,7 +209,7 @@ async function wallSubsets(): Promise<void> {
   };
   const mib = (n: string) => netPlans.get(n)!.units.reduce((t, u) => t + u.weightBytes, 0) / 2 ** 20;
   const lines = [
-    `run ${dir} (${lut.device.device})${args.oneRound ? ", the nets' own units at their first round" : ''}; the run's built-in nets, measured / units' sum: ${wall.map((f) => `${short(f.name)} ${f.measuredMs.toFixed(3)} / ${f.unitsMs.toFixed(3)} (${mib(f.name).toFixed(1)} MiB, ${netPlans.get(f.name)!.units.length} units)`).join('; ')}`,
+    `run ${dir} (${lut.device.device})${args.oneRound ? ", the nets' own units at their first round" : args.threeRounds ? ", the nets' own units from their first 3 rounds" : ''}; the run's built-in nets, measured / units' sum: ${wall.map((f) => `${short(f.name)} ${f.measuredMs.toFixed(3)} / ${f.unitsMs.toFixed(3)} (${mib(f.name).toFixed(1)} MiB, ${netPlans.get(f.name)!.units.length} units)`).join('; ')}`,
     `no fit: ${sets.map((s) => `${s} ${share(idxOf(s), plans.map((p) => predictOnnx(base, p).ms))}`).join(', ')}`,
     '',
     `| nets fitted on | nets | distinct units | fit | ${sets.join(' | ')} |`,

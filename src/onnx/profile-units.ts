@@ -32,6 +32,8 @@ interface Item {
   unsupported?: string;
   /** A whole model timed in the same passes (opts.alsoTime), not stored in the LUT. */
   whole?: boolean;
+  /** Only opts.fitPlans need it: timed in the protocol's rounds without extra rounds for a spread. */
+  fitOnly?: boolean;
 }
 
 export interface UnitProfileSummary {
@@ -66,6 +68,12 @@ export async function profileUnits(opts: {
    * in `timed`, not stored. Timed only when some unit is measured.
    */
   alsoTime?: { key: string; build: () => ModelUnderTest }[];
+  /**
+   * Files profiled only for the in-file fit (the built-in nets, src/onnx/wall-fit.ts), after `plans`: their units
+   * that no file of `plans` has are timed in the protocol's rounds without the extra rounds a spread calls for
+   * (replayed on eight runs, the fit and its predictions did not change: docs/benchmarks.md, "Issue 17, eighth pass").
+   */
+  fitPlans?: OnnxPlan[];
 }): Promise<UnitProfileSummary> {
   const info = await opts.device.init();
   const store = LutStore.open(opts.lutPath, info, opts.protocol, { force: opts.force });
@@ -81,17 +89,20 @@ export async function profileUnits(opts: {
   // a unit's one-unit model runs alone, which its figure includes and the prediction takes out again).
   const todo = new Map<string, Item>();
   let reused = 0;
-  const nchwc = opts.plans.some((p) => p.nchwc);
+  const nchwc = [...opts.plans, ...(opts.fitPlans ?? [])].some((p) => p.nchwc);
   const version = nchwc ? await ortVersion() : '';
   const block = nchwc ? await nchwcBlockSize() : 0;
+  let fitOnly = false;
   const addLayout = (l: LayoutUnit) => {
     if (todo.has(l.key)) return;
     const known = store.get(l.key);
     // An entry that holds an output copy its units do not pay (staleLayoutEntry) is measured again.
     if (known && !staleLayoutEntry({ device: info }, l.key, known)) reused++;
-    else todo.set(l.key, { key: l.key, record: layoutRecord(l, block), build: async () => ({ key: l.key, ops: [], ...(await layoutModel(l)) }) });
+    else todo.set(l.key, { key: l.key, record: layoutRecord(l, block), build: async () => ({ key: l.key, ops: [], ...(await layoutModel(l)) }), fitOnly });
   };
-  for (const plan of opts.plans) {
+  const fitPlans = new Set(opts.fitPlans ?? []);
+  for (const plan of [...opts.plans, ...fitPlans]) {
+    fitOnly = fitPlans.has(plan);
     store.addSpace(`onnx:${plan.graph.file.split('/').pop()}@${plan.graph.inputs.map((i) => i.shape.join('x')).join(',')}`);
     for (const u of plan.units) {
       if (todo.has(u.key)) continue;
@@ -122,6 +133,7 @@ export async function profileUnits(opts: {
       }
       todo.set(u.key, {
         key: u.key,
+        fitOnly,
         unsupported: u.unsupported,
         record: { ops: u.ops, inputs: u.inputs, outputs: u.outputs, layout: layout.map((l) => l.key) },
         build: async () => ({ key: u.key, onnx: m.onnx, inputs: m.inputs.map((i) => ({ name: i.name, shape: i.shape })), ops: [] }),
@@ -153,6 +165,8 @@ export async function profileUnits(opts: {
   }
   const wholeKeys = new Set((opts.alsoTime ?? []).map((m) => m.key));
   let overheadInRounds: RoundedResult | undefined;
+  const fitProtocol: TimingProtocol = { ...protocol, extraRounds: 0 };
+  const protocolOf = (it: Item) => (it.fitOnly ? fitProtocol : protocol);
   // Units are timed in rounds like ops (devices/rounds.ts: shuffled passes, the protocol's estimator). A unit
   // the device cannot load is recorded as unsupported (the prediction then names it) and the others go on
   // with the rounds they already have; anything else stops the run.
@@ -169,6 +183,7 @@ export async function profileUnits(opts: {
       await measureInRounds(left, (it) => it.key, protocol, {
         seed: opts.seed,
         done: taken,
+        protocolOf,
         time: async (it) => {
           current = it.key;
           let model = models.get(it.key);
@@ -177,11 +192,12 @@ export async function profileUnits(opts: {
           reference.note(round);
           return round;
         },
-        onRound: ({ key, whole }, rounds) => {
+        onRound: (it, rounds) => {
+          const { key, whole } = it;
           taken.set(key, [...rounds]);
           // With one round a unit is complete when its round is: nothing to keep aside. The overhead's and the
           // nets' rounds stay until the run ends (the overhead is owed until then, the fit needs every net).
-          if (roundCount(protocol) > 1 && (whole || key === OVERHEAD_ITEM || needsAnotherRound(rounds, protocol))) partial.set(key, rounds);
+          if (roundCount(protocol) > 1 && (whole || key === OVERHEAD_ITEM || needsAnotherRound(rounds, protocolOf(it)))) partial.set(key, rounds);
         },
         onComplete: ({ key, record }, result) => {
           completed.add(key);

@@ -53,7 +53,8 @@ export async function measureWallFit(opts: {
   const whole = (p: (typeof plans)[number]) => ({ key: p.graph.file, onnx: renamedModelBytes(p.graph), inputs: p.graph.inputs.map((x) => ({ name: x.name, shape: x.shape })), ops: [] });
   const prof = await profileUnits({
     device: opts.device,
-    plans: [...(opts.plans ?? []), ...plans],
+    plans: opts.plans ?? [],
+    fitPlans: plans,
     protocol: opts.protocol,
     lutPath: opts.lutPath,
     seed: opts.seed,

@@ -155,3 +155,39 @@ describe('a unit profile stopped after its last unit, before the overhead is tim
     expect(readLut(lutPath).overhead.median).toBe(lut.overhead.median);
   }, 120_000);
 });
+
+/** The mock (no noise), each model's n-th timing at speed [1, 1.5, 1, 1.5, 1][n]: rounds that always spread by 50%. */
+class SpreadMock extends MockDevice {
+  private readonly calls = new Map<string, number>();
+  constructor() {
+    super({ noise: 0, outlierRate: 0 });
+  }
+  override async time(model: ModelUnderTest, protocol: TimingProtocol) {
+    const r = await super.time(model, protocol);
+    const n = this.calls.get(model.key) ?? 0;
+    this.calls.set(model.key, n + 1);
+    return { ...r, stats: scaleStats(r.stats, n % 2 ? 1.5 : 1) };
+  }
+}
+
+describe('units only the in-file fit needs', () => {
+  it('are timed without extra rounds; the files\' units, those the two share included, get theirs', async () => {
+    const user = await smallPlan();
+    const space = createSpace('mbv2', { resolution: 32 });
+    const g = path.join(dir, 'fit-net.onnx');
+    writeFileSync(g, networkModel(space.build(space.sample(new Rng(22))), { seed: 0 }).onnx);
+    const net = await planOnnx(g, partitionRuleFor(await new MockDevice().init()));
+    const lutPath = path.join(dir, 'fit-only.lut.json');
+    const device = new SpreadMock();
+    await device.init();
+    await profileUnits({ device, plans: [user], fitPlans: [net], protocol: ROUNDS, lutPath });
+    const lut = readLut(lutPath);
+    const userKeys = new Set(user.units.filter((u) => !u.unsupported).map((u) => u.key));
+    const fitOnly = [...new Set(net.units.filter((u) => !u.unsupported && !userKeys.has(u.key)).map((u) => u.key))];
+    const shared = net.units.filter((u) => userKeys.has(u.key));
+    expect(fitOnly.length).toBeGreaterThan(0);
+    expect(shared.length).toBeGreaterThan(0);
+    for (const k of userKeys) expect(lut.entries[k].rounds).toHaveLength(ROUNDS.rounds! + ROUNDS.extraRounds!);
+    for (const k of fitOnly) expect(lut.entries[k].rounds).toHaveLength(ROUNDS.rounds!);
+  }, 120_000);
+});
