@@ -29,7 +29,8 @@ export const BUILT_IN_CALIBRATION = [
  * Four of the seven nets of the first wall fit (which also had seeds 1701 and 1703 and the largest mbv2 member):
  * replayed on eight finished fidelity runs (bench/onnx-replay-fit.ts --wall-subsets), these four put as many of
  * each run's files within ±10% as the seven or more, with 166 distinct units to profile instead of 222
- * (docs/benchmarks.md, "Issue 17, eighth pass"). Leaving out the small NAS-Bench-201 net let the wasm fit pick a
+ * (docs/benchmarks.md, "Issue 17, eighth pass"; one live ort-cpu run since was moved by one net's noise: with four
+ * nets one net weighs more). Leaving out the small NAS-Bench-201 net let the wasm fit pick a
  * 1 MiB cache and over-charge small files; leaving out mnasnet or seed 1702 lost ort-cpu files.
  * `choice`: 'min' and 'max' take every layer's first or last option other than skip; a seed samples.
  */
