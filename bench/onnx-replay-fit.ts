@@ -21,7 +21,7 @@ import type { InFileCorrection, Lut } from '../lut/format.js';
 import { partitionRuleFor, planOnnx, type OnnxPlan } from '../src/onnx/plan.js';
 import { predictOnnx } from '../src/onnx/predict.js';
 import { measureInFile } from '../src/onnx/in-file-profile.js';
-import { builtInCalibrationPlans } from '../src/onnx/calibration-set.js';
+import { BUILT_IN_CALIBRATION, builtInCalibrationPlans, WALL_CALIBRATION } from '../src/onnx/calibration-set.js';
 import { fitReuse, fitReuseOnFiles, type FileResidual, type MissCurve } from '../src/onnx/in-file.js';
 import { unitReuse } from '../src/onnx/reuse.js';
 import { packedModels } from './npm-models.js';
@@ -33,6 +33,22 @@ const args = await yargs(process.argv.slice(2))
   .option('random', { type: 'boolean', default: false, describe: "also fit on the run's random nets (profiles them: slower)" })
   .option('out', { type: 'string', default: 'out/bench/onnx-replay-fit.json' })
   .option('fit', { type: 'string', describe: 'a JSON file holding an in-file correction to use instead of measuring the built-in fit now' })
+  .option('wall-subsets', {
+    type: 'boolean',
+    default: false,
+    describe: "only the run's own built-in wall fit (its nets' measurements, `wallFiles`), fitted again on every subset of the built-in nets that leaves one or two out and on each --subset: how many of the run's files each puts within ±10%, and how many units each subset's nets hold (what profiling them costs); nothing is measured",
+  })
+  .option('one-round', {
+    type: 'boolean',
+    default: false,
+    describe: "with --wall-subsets: the built-in nets' units that no file of the run has taken at their first round only (a unit timed once instead of 3–5 times), the nets' units' sums recomputed with them",
+  })
+  .option('three-rounds', {
+    type: 'boolean',
+    default: false,
+    describe: "with --wall-subsets: the built-in nets' units that no file of the run has combined from their first 3 rounds only (no extra rounds for a spread; the run's estimator, min or median)",
+  })
+  .option('subset', { type: 'string', array: true, default: [] as string[], describe: 'with --wall-subsets: a subset of the built-in nets to fit on, comma-separated name endings (e.g. mbv2@64#min,mbv2@64#max)' })
   .strict()
   .parse();
 const dir = args.dir as string;
@@ -61,6 +77,11 @@ const fileOf = (p: RunPoint) => {
 const points = run.points.filter((p) => existsSync(fileOf(p).file));
 const plans: OnnxPlan[] = [];
 for (const p of points) plans.push(await planOnnx(fileOf(p).file, { inputShapes: fileOf(p).inputShapes, ...rule }));
+
+if (args.wallSubsets) {
+  await wallSubsets();
+  process.exit(0);
+}
 
 const load0 = loadavg();
 const t0 = Date.now();
@@ -138,3 +159,71 @@ writeFileSync(
   args.out,
   JSON.stringify({ load: { start: load0, end: load1 }, builtIn, builtInFraction, onRandom, onRandomFraction, wallFits, variants: variants.map((v, k) => ({ name: v.name, points: points.map((p, i) => ({ name: p.name, set: p.set, measured: p.measured, predicted: predicted[k][i] })) })) }, null, 1),
 );
+
+/**
+ * --wall-subsets: the run's built-in wall fit (src/onnx/wall-fit.ts) fitted again on subsets of its nets, from
+ * the nets' measurements the run recorded (`wallFiles`: each net timed whole, and its units' sum from the run's
+ * LUT without a fit), and read against the run's files. A subset's cost is its nets' distinct units (the
+ * rounds a fresh LUT times for them) and how many nets are timed whole.
+ */
+async function wallSubsets(): Promise<void> {
+  const wall = (run as { wallFiles?: { name: string; measuredMs: number; unitsMs: number }[] }).wallFiles ?? [];
+  if (!wall.length) throw new Error(`${dir}: the run recorded no built-in nets (wallFiles): it was made without the wall fit`);
+  // Every net a wall fit has been read from: the seventh pass's seven, of which WALL_CALIBRATION keeps four.
+  const everyNet = [...BUILT_IN_CALIBRATION, { space: 'mbv2', resolution: 64, seed: 'min' as const }, { space: 'mbv2', resolution: 64, seed: 'max' as const }, { space: 'mnasnet', resolution: 64, seed: 'max' as const }, ...WALL_CALIBRATION];
+  const netPlans = new Map((await builtInCalibrationPlans(rule, everyNet)).map((p) => [p.graph.file, p]));
+  const base: Lut = { ...lut, inFile: undefined };
+  // --one-round: the nets' own units (those no file of the run has) at their first round.
+  const filesKeys = new Set(plans.flatMap((p) => p.units.map((u) => u.key)));
+  const oneRound: Lut = {
+    ...base,
+    entries: Object.fromEntries(
+      Object.entries(base.entries).map(([k, e]) => {
+        if (filesKeys.has(k) || !e.unit || !e.rounds?.length) return [k, e];
+        const three = [...e.rounds.slice(0, 3)].sort((a, b) => a - b);
+        const first = args.threeRounds ? (lut.protocol.estimator === 'min' ? three[0] : three[Math.floor(three.length / 2)]) : e.rounds[0];
+        return [k, { ...e, stats: { ...e.stats, median: first }, net: Math.max(0, first - base.overhead.median) }];
+      }),
+    ),
+  };
+  const residualOf = (f: (typeof wall)[number]): FileResidual => {
+    const p = netPlans.get(f.name);
+    if (!p) throw new Error(`built-in net ${f.name} is none this bench knows`);
+    return { name: f.name, measuredMs: f.measuredMs, unitsMs: args.oneRound || args.threeRounds ? predictOnnx(oneRound, p).ms : f.unitsMs, units: unitReuse(p).map((reuse, k) => ({ reuse, weightBytes: p.units[k].weightBytes })) };
+  };
+  const names = wall.map((f) => f.name);
+  const short = (n: string) => n.replace(/^built-in:/, '');
+  const pick = (spec: string) =>
+    spec.split(',').map((s) => {
+      const n = names.find((m) => m.endsWith(s.trim()));
+      if (!n) throw new Error(`--subset: no built-in net of the run ends with '${s}' (${names.map(short).join(', ')})`);
+      return n;
+    });
+  const subsets: string[][] = [names, ...names.map((n) => names.filter((m) => m !== n)), ...(args.subset as string[]).map(pick)];
+  const keysOf = (ns: string[]) => new Set(ns.flatMap((n) => netPlans.get(n)!.units.map((u) => u.key)));
+  const sets = [...new Set(points.map((p) => p.set)), 'all'];
+  const idxOf = (set: string) => points.flatMap((p, i) => (set === 'all' || p.set === set ? [i] : []));
+  const share = (idx: number[], pred: number[]) => {
+    const a = agreement(idx.map((i) => pred[i]), idx.map((i) => points[i].measured));
+    return `${a.within10.toFixed(1)}% (${a.meanAbsErrorPct.toFixed(2)}%)`;
+  };
+  const mib = (n: string) => netPlans.get(n)!.units.reduce((t, u) => t + u.weightBytes, 0) / 2 ** 20;
+  const lines = [
+    `run ${dir} (${lut.device.device})${args.oneRound ? ", the nets' own units at their first round" : args.threeRounds ? ", the nets' own units from their first 3 rounds" : ''}; the run's built-in nets, measured / units' sum: ${wall.map((f) => `${short(f.name)} ${f.measuredMs.toFixed(3)} / ${f.unitsMs.toFixed(3)} (${mib(f.name).toFixed(1)} MiB, ${netPlans.get(f.name)!.units.length} units)`).join('; ')}`,
+    `no fit: ${sets.map((s) => `${s} ${share(idxOf(s), plans.map((p) => predictOnnx(base, p).ms))}`).join(', ')}`,
+    '',
+    `| nets fitted on | nets | distinct units | fit | ${sets.join(' | ')} |`,
+    `|---|---|---|---|${sets.map(() => '---|').join('')}`,
+  ];
+  const out: unknown[] = [];
+  for (const ns of subsets) {
+    const fit = { ...fitReuseOnFiles(wall.filter((f) => ns.includes(f.name)).map(residualOf), 'replayed', { curve: 'fraction' }), builtIn: true };
+    const pred = plans.map((p) => predictOnnx({ ...base, inFile: fit }, p).ms);
+    const label = ns.length === names.length ? 'all' : ns.length === names.length - 1 ? `all but ${short(names.find((n) => !ns.includes(n))!)}` : ns.map(short).join(', ');
+    lines.push(`| ${label} | ${ns.length} | ${keysOf(ns).size} | ${((fit.cacheBytes ?? 0) / 2 ** 20).toFixed(1)} MiB, ${((fit.perMissedByteMs ?? 0) * 2 ** 20 * 1000).toFixed(1)} µs/MiB | ${sets.map((s) => share(idxOf(s), pred)).join(' | ')} |`);
+    out.push({ nets: ns, units: keysOf(ns).size, fit, points: points.map((p, i) => ({ name: p.name, set: p.set, measured: p.measured, predicted: pred[i] })) });
+  }
+  console.log(lines.join('\n'));
+  mkdirSync(path.dirname(args.out), { recursive: true });
+  writeFileSync(args.out, JSON.stringify({ run: dir, wall, subsets: out }, null, 1));
+}

@@ -254,6 +254,11 @@ export interface RoundsOptions<T> {
    * false (and without this hook) the error ends the run.
    */
   onError?(item: T, error: unknown): boolean;
+  /**
+   * The protocol one item's rounds follow (how many it needs, how they combine); default the run's. E.g. the
+   * ONNX unit profiler times units only the in-file fit needs without extra rounds (src/onnx/profile-units.ts).
+   */
+  protocolOf?(item: T): TimingProtocol;
 }
 
 /**
@@ -266,19 +271,20 @@ export interface RoundsOptions<T> {
 export async function measureInRounds<T>(items: readonly T[], key: (item: T) => string, protocol: TimingProtocol, o: RoundsOptions<T>): Promise<Map<string, RoundedResult>> {
   const rng = new Rng(o.seed ?? 0);
   const taken = new Map<string, RoundRecord[]>(items.map((it) => [key(it), [...(o.done?.get(key(it)) ?? [])]]));
+  const protocolOf = (item: T) => o.protocolOf?.(item) ?? protocol;
   const results = new Map<string, RoundedResult>();
   const dropped = new Set<string>();
   const complete = (item: T) => {
-    const result = combineRounds(taken.get(key(item))!, protocol);
+    const result = combineRounds(taken.get(key(item))!, protocolOf(item));
     results.set(key(item), result);
     o.onComplete?.(item, result);
   };
   // The anchors of rounds kept from an earlier run count toward the gate's reference.
   for (const rs of taken.values()) for (const r of rs) noteAnchor(r.noise?.anchorMs);
   // Items whose earlier rounds already suffice complete without timing.
-  for (const item of items) if (taken.get(key(item))!.length && !needsAnotherRound(taken.get(key(item))!, protocol)) complete(item);
+  for (const item of items) if (taken.get(key(item))!.length && !needsAnotherRound(taken.get(key(item))!, protocolOf(item))) complete(item);
   for (let pass = 0; ; pass++) {
-    const todo = items.filter((it) => !results.has(key(it)) && !dropped.has(key(it)) && needsAnotherRound(taken.get(key(it))!, protocol));
+    const todo = items.filter((it) => !results.has(key(it)) && !dropped.has(key(it)) && needsAnotherRound(taken.get(key(it))!, protocolOf(it)));
     if (!todo.length || o.signal?.aborted) break;
     const order = roundCount(protocol) > 1 ? shuffle(todo, rng) : todo;
     await o.beforePass?.(pass, order);
@@ -295,7 +301,7 @@ export async function measureInRounds<T>(items: readonly T[], key: (item: T) => 
         continue;
       }
       o.onRound?.(item, rounds);
-      if (!needsAnotherRound(rounds, protocol)) complete(item);
+      if (!needsAnotherRound(rounds, protocolOf(item))) complete(item);
     }
   }
   return results;

@@ -1,13 +1,20 @@
 /**
  * Measuring the units of one or more ONNX files into a LUT (nas profile --onnx, nas predict --onnx
  * --profile-missing): each unit the LUT lacks is extracted as a standalone model and timed with the same
- * harness and device as every op. Resumable like the op profiler: the store writes after every entry.
+ * harness and device as every op. Resumable like the op profiler: the store writes after every entry, and the
+ * rounds of units, nets and the overhead not finished yet are kept beside the LUT (lut/partial-rounds.ts), so
+ * that a killed run loses only the round in flight. The overhead is owed from the start of a run that measures
+ * units until the end that adopts it, and the rounds file says so (its key, with its rounds so far or none): a run
+ * killed after its last unit but before the overhead's last round in the passes is resumed by timing the
+ * overhead (and the nets of opts.alsoTime) in passes again and keeping that figure, as a complete run does.
  */
-import { measureInRounds, measureModel, timeRound, type RoundedResult, type RoundRecord } from '../../devices/rounds.js';
-import type { Device, DeviceInfo, LatencyStats, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
+import { measureInRounds, measureModel, needsAnotherRound, roundCount, timeRound, type RoundedResult, type RoundRecord } from '../../devices/rounds.js';
+import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { overheadModel } from '../../export/model.js';
 import { LutStore } from '../../lut/store.js';
+import { PartialRounds } from '../../lut/partial-rounds.js';
 import { ReferenceRun } from '../../lut/reference-run.js';
+import type { ReferenceAdopted } from '../../lut/reference.js';
 import { UserError } from '../core/errors.js';
 import { entryFromRounds } from '../../lut/entry.js';
 import { adoptOverheadFromPasses, OVERHEAD_ITEM } from '../../lut/overhead.js';
@@ -25,6 +32,8 @@ interface Item {
   unsupported?: string;
   /** A whole model timed in the same passes (opts.alsoTime), not stored in the LUT. */
   whole?: boolean;
+  /** Only opts.fitPlans need it: timed in the protocol's rounds without extra rounds for a spread. */
+  fitOnly?: boolean;
 }
 
 export interface UnitProfileSummary {
@@ -39,6 +48,8 @@ export interface UnitProfileSummary {
   overheadAloneMs: number;
   /** opts.alsoTime's models as timed in the units' passes (in the LUT's unit: rescaled with it), by key. */
   timed: Map<string, RoundedResult>;
+  /** With a timing reference: R and β adopted at the end of this run (it created the LUT), every figure rescaled to them. */
+  referenceAdopted?: ReferenceAdopted;
 }
 
 export async function profileUnits(opts: {
@@ -57,6 +68,12 @@ export async function profileUnits(opts: {
    * in `timed`, not stored. Timed only when some unit is measured.
    */
   alsoTime?: { key: string; build: () => ModelUnderTest }[];
+  /**
+   * Files profiled only for the in-file fit (the built-in nets, src/onnx/wall-fit.ts), after `plans`: their units
+   * that no file of `plans` has are timed in the protocol's rounds without the extra rounds a spread calls for
+   * (replayed on eight runs, the fit and its predictions did not change: docs/benchmarks.md, "Issue 17, eighth pass").
+   */
+  fitPlans?: OnnxPlan[];
 }): Promise<UnitProfileSummary> {
   const info = await opts.device.init();
   const store = LutStore.open(opts.lutPath, info, opts.protocol, { force: opts.force });
@@ -72,17 +89,20 @@ export async function profileUnits(opts: {
   // a unit's one-unit model runs alone, which its figure includes and the prediction takes out again).
   const todo = new Map<string, Item>();
   let reused = 0;
-  const nchwc = opts.plans.some((p) => p.nchwc);
+  const nchwc = [...opts.plans, ...(opts.fitPlans ?? [])].some((p) => p.nchwc);
   const version = nchwc ? await ortVersion() : '';
   const block = nchwc ? await nchwcBlockSize() : 0;
+  let fitOnly = false;
   const addLayout = (l: LayoutUnit) => {
     if (todo.has(l.key)) return;
     const known = store.get(l.key);
     // An entry that holds an output copy its units do not pay (staleLayoutEntry) is measured again.
     if (known && !staleLayoutEntry({ device: info }, l.key, known)) reused++;
-    else todo.set(l.key, { key: l.key, record: layoutRecord(l, block), build: async () => ({ key: l.key, ops: [], ...(await layoutModel(l)) }) });
+    else todo.set(l.key, { key: l.key, record: layoutRecord(l, block), build: async () => ({ key: l.key, ops: [], ...(await layoutModel(l)) }), fitOnly });
   };
-  for (const plan of opts.plans) {
+  const fitPlans = new Set(opts.fitPlans ?? []);
+  for (const plan of [...opts.plans, ...fitPlans]) {
+    fitOnly = fitPlans.has(plan);
     store.addSpace(`onnx:${plan.graph.file.split('/').pop()}@${plan.graph.inputs.map((i) => i.shape.join('x')).join(',')}`);
     for (const u of plan.units) {
       if (todo.has(u.key)) continue;
@@ -113,6 +133,7 @@ export async function profileUnits(opts: {
       }
       todo.set(u.key, {
         key: u.key,
+        fitOnly,
         unsupported: u.unsupported,
         record: { ops: u.ops, inputs: u.inputs, outputs: u.outputs, layout: layout.map((l) => l.key) },
         build: async () => ({ key: u.key, onnx: m.onnx, inputs: m.inputs.map((i) => ({ name: i.name, shape: i.shape })), ops: [] }),
@@ -131,17 +152,26 @@ export async function profileUnits(opts: {
       store.markUnsupported(it.key, it.unsupported);
     }
   }
+  // Rounds of units, nets and the overhead that an interrupted run of the same LUT did not finish: kept beside it and reused.
+  const partial = PartialRounds.open(opts.lutPath, store.id!);
   // The overhead model is timed in the same shuffled passes as the units, and that figure is the one the
-  // LUT keeps (lut/overhead.ts says why).
-  if (items.length) items.push({ key: OVERHEAD_ITEM, record: { ops: [], inputs: [], outputs: [] }, build: async () => overheadUnderTest });
-  if (items.length) for (const m of opts.alsoTime ?? []) items.push({ key: m.key, record: { ops: [], inputs: [], outputs: [] }, build: async () => m.build(), whole: true });
+  // LUT keeps (lut/overhead.ts says why). It is owed from the start of a run that measures units until the end
+  // that adopts it, and the rounds file says so (its rounds so far, or none).
+  const overheadOwed = items.length > 0 || partial.get(OVERHEAD_ITEM) !== undefined;
+  if (overheadOwed) {
+    items.push({ key: OVERHEAD_ITEM, record: { ops: [], inputs: [], outputs: [] }, build: async () => overheadUnderTest });
+    if (partial.get(OVERHEAD_ITEM) === undefined) partial.set(OVERHEAD_ITEM, []);
+    for (const m of opts.alsoTime ?? []) items.push({ key: m.key, record: { ops: [], inputs: [], outputs: [] }, build: async () => m.build(), whole: true });
+  }
   const wholeKeys = new Set((opts.alsoTime ?? []).map((m) => m.key));
-  let overheadInRounds: LatencyStats | undefined;
+  let overheadInRounds: RoundedResult | undefined;
+  const fitProtocol: TimingProtocol = { ...protocol, extraRounds: 0 };
+  const protocolOf = (it: Item) => (it.fitOnly ? fitProtocol : protocol);
   // Units are timed in rounds like ops (devices/rounds.ts: shuffled passes, the protocol's estimator). A unit
   // the device cannot load is recorded as unsupported (the prediction then names it) and the others go on
   // with the rounds they already have; anything else stops the run.
   const models = new Map<string, ModelUnderTest>();
-  const taken = new Map<string, readonly RoundRecord[]>();
+  const taken = new Map<string, readonly RoundRecord[]>(partial.all());
   const cannotLoad = new Set<string>();
   // Keys measured by this run (a stale entry being measured again is in the store already).
   const completed = new Set<string>();
@@ -153,6 +183,7 @@ export async function profileUnits(opts: {
       await measureInRounds(left, (it) => it.key, protocol, {
         seed: opts.seed,
         done: taken,
+        protocolOf,
         time: async (it) => {
           current = it.key;
           let model = models.get(it.key);
@@ -161,11 +192,18 @@ export async function profileUnits(opts: {
           reference.note(round);
           return round;
         },
-        onRound: ({ key }, rounds) => taken.set(key, [...rounds]),
+        onRound: (it, rounds) => {
+          const { key, whole } = it;
+          taken.set(key, [...rounds]);
+          // With one round a unit is complete when its round is: nothing to keep aside. The overhead's and the
+          // nets' rounds stay until the run ends (the overhead is owed until then, the fit needs every net).
+          if (roundCount(protocol) > 1 && (whole || key === OVERHEAD_ITEM || needsAnotherRound(rounds, protocolOf(it)))) partial.set(key, rounds);
+        },
         onComplete: ({ key, record }, result) => {
           completed.add(key);
           if (key === OVERHEAD_ITEM) {
-            overheadInRounds = result.stats;
+            overheadInRounds = result;
+            reference.complete(OVERHEAD_ITEM, result);
             return;
           }
           if (wholeKeys.has(key)) {
@@ -173,7 +211,10 @@ export async function profileUnits(opts: {
             models.delete(key);
             return;
           }
+          // Its rounds count toward β and are scored again with the R and β the end of the run adopts (lut/reference-run.ts).
+          reference.complete(key, result);
           store.put(key, { ...entryFromRounds(result, overhead.median), unit: record });
+          partial.delete(key);
           models.delete(key);
           summary.measured++;
           opts.onProgress?.(++done, todo.size, key, result.stats.median);
@@ -184,9 +225,11 @@ export async function profileUnits(opts: {
         summary.skipped.push({ key: current, reason: e.message });
         store.markUnsupported(current, e.message.slice(0, 500));
         cannotLoad.add(current);
+        partial.delete(current);
         done++;
         continue;
       }
+      partial.close();
       throw new UserError(`profiling stopped while measuring unit ${current} (${done + 1}/${todo.size}): ${(e as Error).message}`, {
         cause: e,
         hint: `units measured so far are saved in ${opts.lutPath}; run the same command again to measure only the missing ones`,
@@ -194,15 +237,19 @@ export async function profileUnits(opts: {
       });
     }
   }
-  if (summary.measured > 0 && overheadInRounds) {
-    const adopted = adoptOverheadFromPasses(store, overheadInRounds, 'units');
+  if (overheadInRounds) {
+    const adopted = adoptOverheadFromPasses(store, overheadInRounds.stats, 'units');
     summary.overheadMs = adopted.passesMs;
     if (adopted.warning) opts.onWarning?.(adopted.warning);
-    // After the overhead: R from this run's rounds, when it created the LUT (lut/reference.ts).
-    const rescaled = reference.finish(store, summary.timed.values());
-    if (rescaled) summary.overheadMs = store.overhead!.median;
-    if (rescaled?.warning) opts.onWarning?.(rescaled.warning);
   }
+  // After the overhead: R and β from this run's rounds (the units', the overhead's, the nets'), when it created the LUT (lut/reference.ts).
+  const rescaled = summary.measured > 0 ? reference.finish(store, summary.timed.values()) : undefined;
+  if (rescaled) {
+    summary.overheadMs = store.overhead!.median;
+    summary.referenceAdopted = rescaled;
+  }
+  if (rescaled?.warning) opts.onWarning?.(rescaled.warning);
+  partial.remove();
   store.close(); // the LUT file alone holds every unit now (after a failure the journal beside it does)
   return summary;
 }

@@ -34,10 +34,16 @@ export async function measureWallFit(opts: {
   protocol: TimingProtocol;
   lutPath: string;
   rule: PartitionRule;
-  /** The user's files: their units are profiled in the same passes as the built-in nets (none: only the nets'). */
+  /**
+   * The user's files: their units are profiled in the same passes as the built-in nets' units and the nets
+   * themselves (nas profile --onnx does so), so that the fit and the units it corrects see the same minutes of
+   * the machine, and a unit the two share is measured once. None: only the nets'.
+   */
   plans?: OnnxPlan[];
   seed?: number;
-  onProgress?: (done: number, total: number) => void;
+  /** Start a new LUT even if lutPath holds one measured under other settings. */
+  force?: boolean;
+  onProgress?: (done: number, total: number, key: string, ms?: number) => void;
   onWarning?: (message: string) => void;
 }): Promise<WallFit> {
   const started = Date.now();
@@ -48,10 +54,12 @@ export async function measureWallFit(opts: {
   const whole = (p: (typeof plans)[number]) => ({ key: p.graph.file, onnx: renamedModelBytes(p.graph), inputs: p.graph.inputs.map((x) => ({ name: x.name, shape: x.shape })), ops: [] });
   const prof = await profileUnits({
     device: opts.device,
-    plans: [...(opts.plans ?? []), ...plans],
+    plans: opts.plans ?? [],
+    fitPlans: plans,
     protocol: opts.protocol,
     lutPath: opts.lutPath,
     seed: opts.seed,
+    force: opts.force,
     onProgress: opts.onProgress,
     onWarning: opts.onWarning,
     alsoTime: plans.map((p) => ({ key: p.graph.file, build: () => whole(p) })),

@@ -46,26 +46,28 @@ async function plans(files: string[], a: Omit<OnnxArgs, 'inFile'>, rule: import(
   return out;
 }
 
-async function measure(a: Omit<OnnxArgs, 'inFile'>, lutPath: string, todo: OnnxPlan[]) {
+/**
+ * Profiles the units of `todo` into the LUT; with `wallFit`, also the built-in nets' units, and the nets timed
+ * whole, all in the same shuffled passes (src/onnx/wall-fit.ts), and returns the fit too.
+ */
+async function measure(a: Omit<OnnxArgs, 'inFile'>, lutPath: string, todo: OnnxPlan[], wallFit?: import('../../onnx/plan.js').PartitionRule) {
   const { resolveDevice } = await import('../../../devices/registry.js');
   const { profileUnits } = await import('../../onnx/profile-units.js');
   const device = await resolveDevice(a.device, toDeviceOptions(a));
   let total = new Set(todo.flatMap((p) => p.units.map((u) => u.key))).size;
-  const progress = createProgress(`profiling ONNX units on ${device.name}`, total);
+  const progress = createProgress(wallFit ? `profiling ONNX units on ${device.name}, with the built-in calibration nets (in-file fit)` : `profiling ONNX units on ${device.name}`, total);
+  const onProgress = (done: number, t: number, key: string, m?: number) => {
+    if (t !== total) progress.setTotal((total = t)); // with the NCHWc reorders the units' models run alone, and the nets' units
+    progress.update(done, `${key} ${m !== undefined ? ms(m) + ' ms' : ''}`);
+  };
+  const common = { device, protocol: toProtocol(a), lutPath, force: a.force, seed: a.seed, onProgress, onWarning: (message: string) => log(message) };
   try {
-    return await profileUnits({
-      device,
-      plans: todo,
-      protocol: toProtocol(a),
-      lutPath,
-      force: a.force,
-      seed: a.seed,
-      onProgress: (done, t, key, m) => {
-        if (t !== total) progress.setTotal((total = t)); // with the NCHWc reorders the units' models run alone
-        progress.update(done, `${key} ${m !== undefined ? ms(m) + ' ms' : ''}`);
-      },
-      onWarning: (message) => log(message),
-    });
+    if (wallFit) {
+      const { measureWallFit } = await import('../../onnx/wall-fit.js');
+      const fit = await measureWallFit({ ...common, rule: wallFit, plans: todo });
+      return { summary: fit.profile, wallFit: fit.correction };
+    }
+    return { summary: await profileUnits({ ...common, plans: todo }) };
   } finally {
     progress.stop();
     await device.dispose();
@@ -98,43 +100,39 @@ export async function profileOnnxFiles(a: OnnxArgs & { out: string }): Promise<v
     });
   const rule = partitionRuleFor({ device: a.device, options: { graphOptimizationLevel: a.graphOpt ?? 'all' } });
   const todo = await plans(a.onnx!, a, rule);
-  const s = await measure(a, a.out, todo);
+  const { readLut, updateLut } = await import('../../../lut/store.js');
+  // A built-in fit depends on the machine, not on the files: once per LUT (--force fits it again).
+  const had = !a.force && existsSync(a.out) ? readLut(a.out).inFile : undefined;
+  const keep = mode === 'built-in' ? had?.builtIn && had.clock === 'wall' : mode === 'kernel' ? had?.builtIn && had.model === 'reuse' && !had.clock : false;
+  // The wall fit's nets are profiled and timed in the same passes as the files' units (one pass set, not two).
+  const wallFit = mode === 'built-in' && !keep;
+  const measured = await measure(a, a.out, todo, wallFit ? rule : undefined);
+  const s = measured.summary;
   logDeviceWarnings(s.device);
-  let inFile: import('../../../lut/format.js').InFileCorrection | undefined;
+  let inFile: import('../../../lut/format.js').InFileCorrection | undefined = measured.wallFit;
   let kept = false;
-  if (mode !== 'off') {
+  if (mode !== 'off' && !inFile) {
     const { measureBuiltInFit, measureInFile } = await import('../../onnx/in-file-profile.js');
-    const { readLut, updateLut } = await import('../../../lut/store.js');
-    const had = readLut(a.out).inFile;
-    // A built-in fit depends on the machine, not on the files: once per LUT (--force fits it again).
-    const keep = mode === 'built-in' ? had?.builtIn && had.clock === 'wall' : mode === 'kernel' ? had?.builtIn && had.model === 'reuse' && !had.clock : false;
-    if (keep && !a.force) {
+    if (keep) {
       inFile = had;
       kept = true;
     } else {
-      const what = mode === 'built-in' ? 'timing the built-in calibration nets whole and their units' : `profiling ${mode === 'kernel' ? 'the built-in calibration nets' : 'the files'} whole and their units alone with the ${runtime} profiler`;
+      const what = `profiling ${mode === 'kernel' ? 'the built-in calibration nets' : 'the files'} whole and their units alone with the ${runtime} profiler`;
       const progress = createProgress(`in-file fit: ${what}`, 1);
       try {
         const onProgress = (d: number, t: number) => {
           progress.setTotal(t);
           progress.update(d, '');
         };
-        if (mode === 'built-in') {
-          const { resolveDevice } = await import('../../../devices/registry.js');
-          const { measureWallFit } = await import('../../onnx/wall-fit.js');
-          const device = await resolveDevice(a.device, toDeviceOptions(a));
-          try {
-            inFile = (await measureWallFit({ device, protocol: toProtocol(a), lutPath: a.out, rule, seed: a.seed, onProgress })).correction;
-          } finally {
-            await device.dispose();
-          }
-        } else inFile = (mode === 'files' ? await measureInFile(todo, runtime!, { onProgress }) : await measureBuiltInFit(runtime!, rule, { onProgress })).correction;
+        inFile = (mode === 'files' ? await measureInFile(todo, runtime!, { onProgress }) : await measureBuiltInFit(runtime!, rule, { onProgress })).correction;
       } finally {
         progress.stop();
       }
-      const fitted = inFile;
-      updateLut(a.out, (lut) => ({ ...lut, inFile: fitted }));
     }
+  }
+  if (inFile && !kept) {
+    const fitted = inFile;
+    updateLut(a.out, (lut) => ({ ...lut, inFile: fitted }));
   }
   const seconds = (Date.now() - started) / 1000;
   emit(

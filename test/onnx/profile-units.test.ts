@@ -1,0 +1,193 @@
+/**
+ * The ONNX unit profiler (src/onnx/profile-units.ts) and the timing reference and the rounds file it shares with
+ * the op profiler: its units' rounds fit β at the end of the run that created the LUT (lut/reference-run.ts), and
+ * a run stopped after its last unit but before the overhead's last round in the passes leaves the overhead owed
+ * in the rounds file, so that the run resuming it times the overhead in passes and keeps that figure.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MockDevice } from '../../devices/mock/index.js';
+import { PROVISIONAL_SLOPE, scaleStats, type ReferenceDevice } from '../../devices/reference.js';
+import type { ModelUnderTest, TimingProtocol } from '../../devices/types.js';
+import { networkModel, overheadModel } from '../../export/model.js';
+import { PartialRounds } from '../../lut/partial-rounds.js';
+import { OVERHEAD_ITEM } from '../../lut/overhead.js';
+import { readLut } from '../../lut/store.js';
+import { Rng } from '../../src/core/rng.js';
+import { partitionRuleFor, planOnnx, type OnnxPlan } from '../../src/onnx/plan.js';
+import { profileUnits } from '../../src/onnx/profile-units.js';
+import { createSpace } from '../../src/spaces/registry.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-profile-units-'));
+process.env.HW_NAS_CACHE = path.join(dir, 'cache');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const FAST: TimingProtocol = { warmup: 2, minRepeats: 5, maxRepeats: 50, maxTimeMs: 150, targetCI: 0.02 };
+const ROUNDS: TimingProtocol = { ...FAST, rounds: 3, estimator: 'min', maxSpread: 0.1, extraRounds: 2 };
+
+/**
+ * The mock device (no noise) on a machine whose speed changes from one timing to the next (`speeds`, in turn):
+ * the item slows by speed^itemSlope while its reference slows by speed (β of the machine).
+ */
+class DriftingMock implements ReferenceDevice {
+  readonly name = 'mock';
+  private readonly inner = new MockDevice({ noise: 0, outlierRate: 0 });
+  private calls = 0;
+  constructor(
+    private readonly speeds: readonly number[],
+    private readonly itemSlope = 1,
+  ) {}
+  init = () => this.inner.init();
+  supports = (inst: Parameters<MockDevice['supports']>[0]) => this.inner.supports(inst);
+  dispose = () => this.inner.dispose();
+  private speed(): number {
+    return this.speeds[this.calls++ % this.speeds.length];
+  }
+  async time(model: ModelUnderTest, protocol: TimingProtocol) {
+    const s = this.speed();
+    const r = await this.inner.time(model, protocol);
+    return { ...r, stats: scaleStats(r.stats, s) };
+  }
+  async timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest) {
+    const s = this.speed();
+    const r = await this.inner.time(model, protocol);
+    const ref = await this.inner.time(reference, FAST);
+    return { ...r, stats: scaleStats(r.stats, s ** this.itemSlope), referenceMs: ref.stats.median * s };
+  }
+}
+
+let plan: OnnxPlan;
+async function smallPlan(): Promise<OnnxPlan> {
+  if (plan) return plan;
+  const space = createSpace('mbv2', { resolution: 32 });
+  const f = path.join(dir, 'small.onnx');
+  writeFileSync(f, networkModel(space.build(space.sample(new Rng(21))), { seed: 0 }).onnx);
+  const device = new MockDevice({ noise: 0 });
+  plan = await planOnnx(f, partitionRuleFor(await device.init()));
+  return plan;
+}
+
+describe('the unit profiler with a timing reference', () => {
+  it("hands its units' rounds to the reference run: β is fitted from them at the end, and the drift cancels", async () => {
+    const p = await smallPlan();
+    const keys = new Set(p.units.filter((u) => !u.unsupported).map((u) => u.key));
+    expect(keys.size).toBeGreaterThan(6); // enough models for slopeFromRounds
+    const steady = path.join(dir, 'steady.lut.json');
+    await profileUnits({ device: new DriftingMock([1]), plans: [p], protocol: ROUNDS, lutPath: steady });
+    // The provisional R is measured in the first 5 timings, at half speed; the rounds drift between 1× and 1.4×,
+    // the items half as far as their reference (β 0.5, against the provisional 0.3 the run starts from).
+    const speeds = [2, 2, 2, 2, 2, ...Array.from({ length: 40 }, (_, i) => [1, 1.4, 1.1, 1.25][i % 4])];
+    const lutPath = path.join(dir, 'half.lut.json');
+    const s = await profileUnits({ device: new DriftingMock(speeds, 0.5), plans: [p], protocol: { ...ROUNDS, reference: 'conv' }, lutPath });
+    expect(s.referenceAdopted).toMatchObject({ provisionalSlope: PROVISIONAL_SLOPE, slope: expect.closeTo(0.5, 6) });
+    // Fitted on the units' rounds (not only on the overhead's, which is scored again but not fitted on).
+    expect(s.referenceAdopted?.slopeFit?.models).toBe(keys.size);
+    const lut = readLut(lutPath);
+    expect(lut.referenceProvisional).toBeUndefined();
+    expect(lut.protocol.referenceSlope).toBeCloseTo(0.5, 6);
+    // Every unit scored again from its rounds with β 0.5: the figures of a steady machine, rounds in agreement.
+    const plain = readLut(steady);
+    for (const k of keys) {
+      expect(lut.entries[k].stats.median).toBeCloseTo(plain.entries[k].stats.median, 9);
+      expect(lut.entries[k].spread).toBeCloseTo(0, 9);
+      expect(lut.entries[k].unit?.ops).toEqual(plain.entries[k].unit?.ops);
+    }
+    expect(lut.overhead.median).toBeCloseTo(plain.overhead.median, 9);
+  }, 120_000);
+});
+
+/**
+ * The mock (no noise), with the overhead model's timings changed: 3× while it is timed alone before the units (`alone` timings);
+ * in the passes 1×, 1.5×, 1× (a spread that asks for extra rounds, so its fourth round comes after every unit
+ * is complete), and `failAt` (the overhead's n-th timing in the passes) throws, as a killed process stops.
+ */
+class OverheadMock extends MockDevice {
+  private overheadCalls = 0;
+  constructor(
+    private readonly failAt = Infinity,
+    /** The overhead's timings alone before the units: 3 (one set of rounds) in a run that creates the LUT, none after. */
+    private readonly alone = 3,
+  ) {
+    super({ noise: 0, outlierRate: 0 });
+  }
+  override async time(model: ModelUnderTest, protocol: TimingProtocol) {
+    const r = await super.time(model, protocol);
+    if (model.key !== overheadModel([1, 1, 1, 1]).key) return r;
+    const n = ++this.overheadCalls - this.alone;
+    if (n <= 0) return { ...r, stats: scaleStats(r.stats, 3) };
+    if (n >= this.failAt) throw new Error('killed');
+    return { ...r, stats: scaleStats(r.stats, n === 2 ? 1.5 : 1) };
+  }
+}
+
+describe('a unit profile stopped after its last unit, before the overhead is timed in its passes', () => {
+  it('keeps the overhead owed in the rounds file; the run that resumes it times the overhead in passes and keeps that figure', async () => {
+    const p = await smallPlan();
+    const lutPath = path.join(dir, 'owed.lut.json');
+    const first = new OverheadMock(4);
+    await first.init();
+    await expect(profileUnits({ device: first, plans: [p], protocol: ROUNDS, lutPath })).rejects.toThrow(/profiling stopped while measuring unit \u0000overhead.*killed/s);
+    const cut = readLut(lutPath);
+    const keys = [...new Set(p.units.filter((u) => !u.unsupported).map((u) => u.key))];
+    // Every unit is in the LUT, with the overhead timed alone (3× the model's figure)…
+    for (const k of keys) expect(cut.entries[k]).toBeDefined();
+    const base = cut.overhead.median / 3;
+    // …and the rounds file says the overhead is owed, with its three rounds in the passes so far.
+    expect(existsSync(PartialRounds.pathFor(lutPath))).toBe(true);
+    expect(PartialRounds.open(lutPath, cut.id).get(OVERHEAD_ITEM)).toHaveLength(3);
+
+    const second = new OverheadMock(Infinity, 0);
+    await second.init();
+    const s = await profileUnits({ device: second, plans: [p], protocol: ROUNDS, lutPath });
+    expect(s.measured).toBe(0);
+    const lut = readLut(lutPath);
+    // The overhead from the passes (its fastest round: 1× the model), not the one timed alone, every net recomputed with it.
+    expect(lut.overhead.median).toBeCloseTo(base, 9);
+    expect(s.overheadMs).toBeCloseTo(base, 9);
+    for (const k of keys) expect(lut.entries[k].net).toBeCloseTo(Math.max(0, lut.entries[k].stats.median - base), 9);
+    expect(existsSync(PartialRounds.pathFor(lutPath))).toBe(false);
+
+    // A third run has nothing owed: it measures and changes nothing.
+    const third = await profileUnits({ device: new OverheadMock(1, 0), plans: [p], protocol: ROUNDS, lutPath });
+    expect(third.measured).toBe(0);
+    expect(readLut(lutPath).overhead.median).toBe(lut.overhead.median);
+  }, 120_000);
+});
+
+/** The mock (no noise), each model's n-th timing at speed [1, 1.5, 1, 1.5, 1][n]: rounds that always spread by 50%. */
+class SpreadMock extends MockDevice {
+  private readonly calls = new Map<string, number>();
+  constructor() {
+    super({ noise: 0, outlierRate: 0 });
+  }
+  override async time(model: ModelUnderTest, protocol: TimingProtocol) {
+    const r = await super.time(model, protocol);
+    const n = this.calls.get(model.key) ?? 0;
+    this.calls.set(model.key, n + 1);
+    return { ...r, stats: scaleStats(r.stats, n % 2 ? 1.5 : 1) };
+  }
+}
+
+describe('units only the in-file fit needs', () => {
+  it('are timed without extra rounds; the files\' units, those the two share included, get theirs', async () => {
+    const user = await smallPlan();
+    const space = createSpace('mbv2', { resolution: 32 });
+    const g = path.join(dir, 'fit-net.onnx');
+    writeFileSync(g, networkModel(space.build(space.sample(new Rng(22))), { seed: 0 }).onnx);
+    const net = await planOnnx(g, partitionRuleFor(await new MockDevice().init()));
+    const lutPath = path.join(dir, 'fit-only.lut.json');
+    const device = new SpreadMock();
+    await device.init();
+    await profileUnits({ device, plans: [user], fitPlans: [net], protocol: ROUNDS, lutPath });
+    const lut = readLut(lutPath);
+    const userKeys = new Set(user.units.filter((u) => !u.unsupported).map((u) => u.key));
+    const fitOnly = [...new Set(net.units.filter((u) => !u.unsupported && !userKeys.has(u.key)).map((u) => u.key))];
+    const shared = net.units.filter((u) => userKeys.has(u.key));
+    expect(fitOnly.length).toBeGreaterThan(0);
+    expect(shared.length).toBeGreaterThan(0);
+    for (const k of userKeys) expect(lut.entries[k].rounds).toHaveLength(ROUNDS.rounds! + ROUNDS.extraRounds!);
+    for (const k of fitOnly) expect(lut.entries[k].rounds).toHaveLength(ROUNDS.rounds!);
+  }, 120_000);
+});
