@@ -7,10 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DriftingMock } from './drifting-mock.js';
 import { measure } from '../../devices/harness.js';
 import { MockDevice } from '../../devices/mock/index.js';
 import { chooseReference } from '../../devices/reference-choice.js';
-import { canInterleave, PROVISIONAL_SLOPE, referenceFactor, referenceModel, scaleFromRounds, scaleStats, SLOPE_MAX, slopeFromRounds, type ReferenceDevice } from '../../devices/reference.js';
+import { canInterleave, PROVISIONAL_SLOPE, referenceFactor, referenceModel, scaleFromRounds, scaleStats, SLOPE_MAX, slopeFromRounds } from '../../devices/reference.js';
 import { combineRounds, timeRound } from '../../devices/rounds.js';
 import { summarize } from '../../devices/stats.js';
 import type { ModelUnderTest, TimingProtocol } from '../../devices/types.js';
@@ -28,37 +29,6 @@ const FAST: TimingProtocol = { warmup: 2, minRepeats: 5, maxRepeats: 50, maxTime
 const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-reference-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/**
- * The mock device (no noise) on a machine whose speed changes from one timing to the next: each time()
- * and timeWithReference() call runs at the next factor of `speeds`, the item and its reference alike.
- */
-class DriftingMock implements ReferenceDevice {
-  readonly name = 'mock';
-  private readonly inner = new MockDevice({ noise: 0, outlierRate: 0 });
-  private calls = 0;
-  /** `itemSlope`: the item slows by speed^itemSlope while its reference slows by speed (β of the machine). */
-  constructor(
-    private readonly speeds: readonly number[],
-    private readonly itemSlope = 1,
-  ) {}
-  init = () => this.inner.init();
-  supports = (inst: Parameters<MockDevice['supports']>[0]) => this.inner.supports(inst);
-  dispose = () => this.inner.dispose();
-  private speed(): number {
-    return this.speeds[this.calls++ % this.speeds.length];
-  }
-  async time(model: ModelUnderTest, protocol: TimingProtocol) {
-    const s = this.speed();
-    const r = await this.inner.time(model, protocol);
-    return { ...r, stats: scaleStats(r.stats, s) };
-  }
-  async timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest) {
-    const s = this.speed();
-    const r = await this.inner.time(model, protocol);
-    const ref = await this.inner.time(reference, FAST);
-    return { ...r, stats: scaleStats(r.stats, s ** this.itemSlope), referenceMs: ref.stats.median * s };
-  }
-}
 
 /** The figure of `model` on a steady machine (speed 1). */
 async function steadyMs(model: ModelUnderTest): Promise<number> {

@@ -8,8 +8,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DriftingMock } from '../devices/drifting-mock.js';
 import { MockDevice } from '../../devices/mock/index.js';
-import { PROVISIONAL_SLOPE, scaleStats, type ReferenceDevice } from '../../devices/reference.js';
+import { PROVISIONAL_SLOPE, scaleStats } from '../../devices/reference.js';
 import type { ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { networkModel, overheadModel } from '../../export/model.js';
 import { PartialRounds } from '../../lut/partial-rounds.js';
@@ -27,36 +28,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const FAST: TimingProtocol = { warmup: 2, minRepeats: 5, maxRepeats: 50, maxTimeMs: 150, targetCI: 0.02 };
 const ROUNDS: TimingProtocol = { ...FAST, rounds: 3, estimator: 'min', maxSpread: 0.1, extraRounds: 2 };
 
-/**
- * The mock device (no noise) on a machine whose speed changes from one timing to the next (`speeds`, in turn):
- * the item slows by speed^itemSlope while its reference slows by speed (β of the machine).
- */
-class DriftingMock implements ReferenceDevice {
-  readonly name = 'mock';
-  private readonly inner = new MockDevice({ noise: 0, outlierRate: 0 });
-  private calls = 0;
-  constructor(
-    private readonly speeds: readonly number[],
-    private readonly itemSlope = 1,
-  ) {}
-  init = () => this.inner.init();
-  supports = (inst: Parameters<MockDevice['supports']>[0]) => this.inner.supports(inst);
-  dispose = () => this.inner.dispose();
-  private speed(): number {
-    return this.speeds[this.calls++ % this.speeds.length];
-  }
-  async time(model: ModelUnderTest, protocol: TimingProtocol) {
-    const s = this.speed();
-    const r = await this.inner.time(model, protocol);
-    return { ...r, stats: scaleStats(r.stats, s) };
-  }
-  async timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest) {
-    const s = this.speed();
-    const r = await this.inner.time(model, protocol);
-    const ref = await this.inner.time(reference, FAST);
-    return { ...r, stats: scaleStats(r.stats, s ** this.itemSlope), referenceMs: ref.stats.median * s };
-  }
-}
 
 let plan: OnnxPlan;
 async function smallPlan(): Promise<OnnxPlan> {
