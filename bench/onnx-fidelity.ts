@@ -32,7 +32,7 @@ import { timeModelsInRounds } from '../devices/measurables.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type DeviceOptions, type Estimator, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
 import { readLut } from '../lut/store.js';
-import { packedModels } from './npm-models.js';
+import { OCR_DIR, OCR_MODELS, packedModels } from './npm-models.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('device', { type: 'string', default: 'cpu' })
@@ -124,12 +124,8 @@ for (let i = 0; i < args.count; i++) {
 // NAS-Bench-201 cells at their own 32 px: files on both sides of the in-file correction's warm size.
 const nb201 = createSpace('nb201', { resolution: 32 });
 for (let i = 0; i < args.nb201; i++) items.push({ name: `nb201 random #${i}`, set: 'nb201', file: write(`nb201-${i}`, networkModel(nb201.build(nb201.sample(rng)), { seed: i }).onnx) });
-const OCR = path.join('node_modules', '@gutenye', 'ocr-models', 'assets');
-const THIRD_PARTY: Item[] = [
-  { name: 'PP-OCRv4 det @320x320', set: 'third-party', file: path.join(OCR, 'ch_PP-OCRv4_det_infer.onnx'), inputShapes: { x: [1, 3, 320, 320] } },
-  { name: 'PP-OCRv4 rec @48x320', set: 'third-party', file: path.join(OCR, 'ch_PP-OCRv4_rec_infer.onnx'), inputShapes: { x: [1, 3, 48, 320] } },
-  { name: 'PP-OCR mobile cls @48x192', set: 'third-party', file: path.join(OCR, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), inputShapes: { x: [1, 3, 48, 192] } },
-];
+const OCR = OCR_DIR;
+const THIRD_PARTY: Item[] = Object.values(OCR_MODELS).map((m) => ({ ...m, set: 'third-party' as const, inputShapes: { ...m.inputShapes } }));
 if (args.large) THIRD_PARTY.push({ name: 'PP-OCRv4 det @640x640', set: 'third-party', file: path.join(OCR, 'ch_PP-OCRv4_det_infer.onnx'), inputShapes: { x: [1, 3, 640, 640] } });
 if (args.thirdParty) {
   const found = THIRD_PARTY.filter((t) => existsSync(t.file));

@@ -30,7 +30,7 @@ import { missedBytes } from '../src/onnx/in-file.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { networkModel, overheadModel } from '../export/model.js';
-import { packedModels } from './npm-models.js';
+import { OCR_MODELS, packedModels } from './npm-models.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('runs', { type: 'number', default: 30 })
@@ -110,11 +110,8 @@ for (let i = 0; i < args.count; i++) {
   writeFileSync(f, networkModel(space.build(space.sample(rng)), { seed: i }).onnx);
   files.push({ name: `mbv2 random #${i}`, file: f });
 }
-const OCR = path.join('node_modules', '@gutenye', 'ocr-models', 'assets');
 const tp = args.thirdParty ? args.thirdParty.split(',') : [];
-if (tp.includes('det')) files.push({ name: 'PP-OCRv4 det @320x320', file: path.join(OCR, 'ch_PP-OCRv4_det_infer.onnx'), inputShapes: { x: [1, 3, 320, 320] } });
-if (tp.includes('rec')) files.push({ name: 'PP-OCRv4 rec @48x320', file: path.join(OCR, 'ch_PP-OCRv4_rec_infer.onnx'), inputShapes: { x: [1, 3, 48, 320] } });
-if (tp.includes('cls')) files.push({ name: 'PP-OCR mobile cls @48x192', file: path.join(OCR, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), inputShapes: { x: [1, 3, 48, 192] } });
+for (const k of ['det', 'rec', 'cls'] as const) if (tp.includes(k)) files.push({ ...OCR_MODELS[k], inputShapes: { ...OCR_MODELS[k].inputShapes } });
 if (tp.includes('oww')) files.push(...packedModels(args.npmDir).map((m) => ({ name: m.name, file: m.file, inputShapes: m.inputShapes })));
 
 const load0 = loadavg();

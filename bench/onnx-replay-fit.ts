@@ -24,7 +24,7 @@ import { measureInFile } from '../src/onnx/in-file-profile.js';
 import { BUILT_IN_CALIBRATION, builtInCalibrationPlans, WALL_CALIBRATION } from '../src/onnx/calibration-set.js';
 import { fitReuse, fitReuseOnFiles, type FileResidual, type MissCurve } from '../src/onnx/in-file.js';
 import { unitReuse } from '../src/onnx/reuse.js';
-import { packedModels } from './npm-models.js';
+import { OCR_MODELS, packedModels } from './npm-models.js';
 
 const args = await yargs(process.argv.slice(2))
   .command('$0 <dir>', 'replay one run')
@@ -61,12 +61,7 @@ const runtime = lut.device.device === 'wasm' ? 'wasm' : 'ort-cpu';
 const rule = partitionRuleFor(lut.device);
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-const OCR = path.join('node_modules', '@gutenye', 'ocr-models', 'assets');
-const third: Record<string, { file: string; inputShapes: Record<string, number[]> }> = {
-  'PP-OCRv4 det @320x320': { file: path.join(OCR, 'ch_PP-OCRv4_det_infer.onnx'), inputShapes: { x: [1, 3, 320, 320] } },
-  'PP-OCRv4 rec @48x320': { file: path.join(OCR, 'ch_PP-OCRv4_rec_infer.onnx'), inputShapes: { x: [1, 3, 48, 320] } },
-  'PP-OCR mobile cls @48x192': { file: path.join(OCR, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), inputShapes: { x: [1, 3, 48, 192] } },
-};
+const third: Record<string, { file: string; inputShapes: Record<string, number[]> }> = Object.fromEntries(Object.values(OCR_MODELS).map((m) => [m.name, { file: m.file, inputShapes: { ...m.inputShapes } }]));
 for (const m of packedModels(args.npmDir)) third[m.name] = { file: m.file, inputShapes: m.inputShapes };
 const files = path.join(dir, 'onnx-fidelity-files');
 const fileOf = (p: RunPoint) => {

@@ -15,7 +15,7 @@ import { errorPct } from '../src/core/agreement.js';
 import type { Lut } from '../lut/format.js';
 import { planOnnx } from '../src/onnx/plan.js';
 import { predictOnnx } from '../src/onnx/predict.js';
-import { packedModels } from './npm-models.js';
+import { OCR_MODELS, packedModels } from './npm-models.js';
 
 const args = await yargs(process.argv.slice(2))
   .command('$0 <dir>', 'replay one run')
@@ -39,12 +39,7 @@ for (const [k, e] of Object.entries(replayed.entries)) {
   const v = isInput(k) ? outputNet.get(k.split(':')[2]) : undefined;
   if (v !== undefined) (e.net = v), replaced++;
 }
-const OCR = path.join('node_modules', '@gutenye', 'ocr-models', 'assets');
-const third: Record<string, { file: string; inputShapes: Record<string, number[]> }> = {
-  'PP-OCRv4 det @320x320': { file: path.join(OCR, 'ch_PP-OCRv4_det_infer.onnx'), inputShapes: { x: [1, 3, 320, 320] } },
-  'PP-OCRv4 rec @48x320': { file: path.join(OCR, 'ch_PP-OCRv4_rec_infer.onnx'), inputShapes: { x: [1, 3, 48, 320] } },
-  'PP-OCR mobile cls @48x192': { file: path.join(OCR, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), inputShapes: { x: [1, 3, 48, 192] } },
-};
+const third: Record<string, { file: string; inputShapes: Record<string, number[]> }> = Object.fromEntries(Object.values(OCR_MODELS).map((m) => [m.name, { file: m.file, inputShapes: { ...m.inputShapes } }]));
 for (const m of packedModels(args.npmDir)) third[m.name] = { file: m.file, inputShapes: m.inputShapes };
 const files = path.join(dir, 'onnx-fidelity-files');
 const lines = [`${replaced} ReorderInput entries replaced by their same-shape ReorderOutput (${Object.keys(lut.entries).filter(isInput).length} in all)`, '', '| file | measured ms | layout-corrected as run | error | replayed | error |', '|---|---|---|---|---|---|'];
