@@ -13,7 +13,7 @@
  * (it must be of --device). Prints the load average at start and end; every point goes to
  * out/bench/avf-<device>-<space>-<res>.json.
  *
- * Every round of every net goes to a ledger as it is taken (src/profile/partial-rounds.ts, the
+ * Every round of every net goes to a ledger as it is taken (lut/partial-rounds.ts, the
  * profiler's: a fsynced journal line per round, folded into out/bench/avf-<tag>-<hash>.rounds.json), named
  * by a hash of the settings and the nets, so a killed run (timeout, Ctrl-C, a crash) loses at most the
  * round in flight and the same command resumes; a finished run's ledger makes a rerun print the same
@@ -34,7 +34,7 @@ import path from 'node:path';
 import yargs from 'yargs';
 import { kendallTau, spearmanRho } from '../src/core/agreement.js';
 import { isUserError } from '../src/core/errors.js';
-import { PartialRounds } from '../src/profile/partial-rounds.js';
+import { PartialRounds } from '../lut/partial-rounds.js';
 import { contentHash } from '../lut/journal.js';
 import { archMetrics } from '../src/core/arch-metrics.js';
 import type { Architecture } from '../src/core/arch.js';

@@ -1,6 +1,6 @@
 /**
  * What writing a LUT costs while it is filled: drives LutStore and the rounds file beside it
- * (src/profile/partial-rounds.ts) with the profiler's write pattern for N synthetic entries measured in
+ * (lut/partial-rounds.ts) with the profiler's write pattern for N synthetic entries measured in
  * R rounds (pass k records every entry's k-th round in a shuffled order; the last pass stores the entry
  * and drops its rounds), without timing anything. Prints the wall time, the bytes and fsyncs that went
  * through the writers, the time per entry in the first and last tenth of the run (a cost that grows with
@@ -22,7 +22,7 @@ import type { LutEntry } from '../lut/format.js';
 import { LutStore, readLut } from '../lut/store.js';
 import { fsCalls } from '../src/core/atomic-file.js';
 import { Rng } from '../src/core/rng.js';
-import { PartialRounds } from '../src/profile/partial-rounds.js';
+import { PartialRounds } from '../lut/partial-rounds.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('entries', { type: 'number', default: 2000 })

@@ -120,7 +120,7 @@ export class FarmDevice implements Device {
   /**
    * Queues every round of the models without waiting (`protocol` is the whole protocol; each round is timed
    * under roundProtocol(protocol), as timeRound asks): the k-th later time() of a model gets round k's result.
-   * `kept`: how many rounds of a model a killed run kept beside the LUT (src/profile/partial-rounds.ts); the
+   * `kept`: how many rounds of a model a killed run kept beside the LUT (lut/partial-rounds.ts); the
    * profiler takes only the rounds still missing, so the first later time() of the model gets round `kept`
    * (rounds 0..kept-1 are those kept: collected again, they would count one measurement twice), also when
    * more rounds were kept than the protocol asks for (the extra rounds of a model whose rounds disagreed:

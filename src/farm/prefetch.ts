@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { opModel, overheadModel, networkModel } from '../../export/model.js';
 import { deviceDifferences, protocolDifferences } from '../../lut/compare.js';
 import { lutId, readLut } from '../../lut/store.js';
-import { PartialRounds } from '../profile/partial-rounds.js';
+import { PartialRounds } from '../../lut/partial-rounds.js';
 import { netRoundsKey, type ProfileNet } from '../profile/profiler.js';
 import { loadVerifyInputs } from '../verify/inputs.js';
 import { memberRoundsKey } from '../verify/measure.js';
@@ -32,7 +32,7 @@ export interface LutPrefetch {
 
 /**
  * Queues the overhead model, every supported entry the LUT lacks and every net the device can run, each from
- * the first round a killed run did not keep beside the LUT (src/profile/partial-rounds.ts; collected again, a
+ * the first round a killed run did not keep beside the LUT (lut/partial-rounds.ts; collected again, a
  * kept round's job would count one measurement twice); returns how many models were queued.
  */
 export async function prefetchLut(device: FarmDevice, o: LutPrefetch): Promise<number> {

@@ -29,7 +29,7 @@ import { opKey } from '../core/keys.js';
 import type { OpInstance, Shape } from '../core/ops.js';
 import { entryModel } from './entry-model.js';
 import { measureOwnLayout, recordsOwnLayout } from './own-layout.js';
-import { PartialRounds } from './partial-rounds.js';
+import { PartialRounds } from '../../lut/partial-rounds.js';
 import { ReferenceRun } from '../../lut/reference-run.js';
 import type { ReferenceAdopted } from '../../lut/reference.js';
 

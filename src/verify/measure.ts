@@ -14,7 +14,7 @@ import { measureAll } from '../../devices/measurables.js';
 import { roundCount } from '../../devices/rounds.js';
 import { roundTimer } from '../../devices/round-timer.js';
 import type { WorkerDevice } from '../../devices/round-worker.js';
-import { PartialRounds } from '../profile/partial-rounds.js';
+import { PartialRounds } from '../../lut/partial-rounds.js';
 import { archDigest, type VerifyState } from './state.js';
 import type { MeasuredLatency, MemberFailure } from './types.js';
 

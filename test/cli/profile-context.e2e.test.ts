@@ -12,7 +12,7 @@ import { placeLayers } from '../../src/core/arch.js';
 import { Rng } from '../../src/core/rng.js';
 import { calibrationNetId } from '../../src/predict/calibrate.js';
 import { withContextClass } from '../../src/core/context-class.js';
-import { PartialRounds } from '../../src/profile/partial-rounds.js';
+import { PartialRounds } from '../../lut/partial-rounds.js';
 import { createSpace } from '../../src/spaces/registry.js';
 import { DEFAULT_MOCK_COST, modelCostMs } from '../../devices/mock/cost.js';
 import type { LutCalibration } from '../../lut/format.js';

@@ -16,7 +16,7 @@ import { FarmWorker, type FarmWorkerOptions } from '../../src/farm/worker.js';
 import { deviceQueueName } from '../../src/farm/registry.js';
 import { JOB_TIME } from '../../src/farm/jobs.js';
 import { prefetchLut, prefetchVerify } from '../../src/farm/prefetch.js';
-import { PartialRounds } from '../../src/profile/partial-rounds.js';
+import { PartialRounds } from '../../lut/partial-rounds.js';
 import { profile, type ProfileNet } from '../../src/profile/profiler.js';
 import { createSpace } from '../../src/spaces/registry.js';
 import { verifyFront } from '../../src/verify/verify.js';

@@ -11,7 +11,7 @@ import { fsCalls } from '../../src/core/atomic-file.js';
 import { EXIT_IO, IoError, UserError } from '../../src/core/errors.js';
 import { journalPath } from '../../lut/journal.js';
 import { createLut, FOLD, LutStore, readLut, updateLut, writeLut } from '../../lut/store.js';
-import { PartialRounds } from '../../src/profile/partial-rounds.js';
+import { PartialRounds } from '../../lut/partial-rounds.js';
 import { device, entry, KEYS, protocol, stats } from './fixtures.js';
 
 let dir: string;

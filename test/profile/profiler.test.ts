@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TimingProtocol } from '../../devices/types.js';
-import { PartialRounds } from '../../src/profile/partial-rounds.js';
+import { PartialRounds } from '../../lut/partial-rounds.js';
 import { readLut } from '../../lut/store.js';
 import { measureEntry, profile, type ProfileProgress } from '../../src/profile/profiler.js';
 import { UserError } from '../../src/core/errors.js';
