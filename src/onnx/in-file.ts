@@ -207,18 +207,36 @@ export function fitReuse(samples: readonly InFileSample[], fittedOn: string[], s
   const curve = opts.curve ?? 'step';
   const ss = samples.filter((s) => s.reuse);
   if (!ss.length) throw new Error('fitReuse: no samples with reuse distances');
-  let best: { cacheBytes: number; perMissedByteMs: number; rmsMs: number } | undefined;
+  const y = ss.map((s) => s.fileMs - s.aloneMs);
+  const { cacheBytes, perMissedByteMs, rmsMs } = bestCacheFit(
+    candidates,
+    (cacheBytes) =>
+      ss.map((s) => {
+        const m = missedBytes(s.reuse!, s.weightBytes, cacheBytes, curve);
+        return m.inFile - m.alone;
+      }),
+    y,
+  );
+  return { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse', ...(curve === 'fraction' ? { curve } : {}), cacheBytes, perMissedByteMs, rmsMs, fittedOn, samples: ss.length, source };
+}
+
+/**
+ * For each candidate cache size, the weighted least squares through the origin of `y` on the missed bytes
+ * `missed(cacheBytes)` (a sample whose bytes stay cached in file and alone costs the same), the cost per missed
+ * byte not negative; the size with the smallest weighted rms is kept (the first of equals). `w`: the samples'
+ * weights, 1 each when absent (then `rel` is `rmsMs`).
+ */
+function bestCacheFit(candidates: readonly number[], missed: (cacheBytes: number) => number[], y: readonly number[], w: readonly number[] = y.map(() => 1)) {
+  let best: { cacheBytes: number; perMissedByteMs: number; rel: number; rmsMs: number } | undefined;
   for (const cacheBytes of candidates) {
-    const x = ss.map((s) => {
-      const m = missedBytes(s.reuse!, s.weightBytes, cacheBytes, curve);
-      return m.inFile - m.alone;
-    });
-    const sxx = x.reduce((t, v) => t + v * v, 0);
-    const perMissedByteMs = sxx > 0 ? Math.max(0, ss.reduce((t, s, i) => t + x[i] * (s.fileMs - s.aloneMs), 0) / sxx) : 0;
-    const rmsMs = Math.sqrt(ss.reduce((t, s, i) => t + (s.fileMs - s.aloneMs - perMissedByteMs * x[i]) ** 2, 0) / ss.length);
-    if (!best || rmsMs < best.rmsMs - 1e-12) best = { cacheBytes, perMissedByteMs, rmsMs };
+    const x = missed(cacheBytes);
+    const sxx = x.reduce((t, v, i) => t + w[i] * v * v, 0);
+    const perMissedByteMs = sxx > 0 ? Math.max(0, x.reduce((t, v, i) => t + w[i] * v * y[i], 0) / sxx) : 0;
+    const rel = Math.sqrt(y.reduce((t, v, i) => t + w[i] * (v - perMissedByteMs * x[i]) ** 2, 0) / y.length);
+    const rmsMs = Math.sqrt(y.reduce((t, v, i) => t + (v - perMissedByteMs * x[i]) ** 2, 0) / y.length);
+    if (!best || rel < best.rel - 1e-12) best = { cacheBytes, perMissedByteMs, rel, rmsMs };
   }
-  return { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse', ...(curve === 'fraction' ? { curve } : {}), ...best!, fittedOn, samples: ss.length, source };
+  return best!;
 }
 
 /** A whole file timed end to end against its units' sum without an in-file fit: what fitReuseOnFiles reads. */
@@ -244,23 +262,18 @@ export function fitReuseOnFiles(files: readonly FileResidual[], source: string, 
   if (!files.length) throw new Error('fitReuseOnFiles: no files');
   const candidates = opts.candidates ?? CACHE_CANDIDATES;
   const curve = opts.curve ?? 'fraction';
-  let best: { cacheBytes: number; perMissedByteMs: number; rel: number; rmsMs: number } | undefined;
-  for (const cacheBytes of candidates) {
-    const x = files.map((f) =>
-      f.units.reduce((t, u) => {
-        const m = missedBytes(u.reuse, u.weightBytes, cacheBytes, curve);
-        return t + m.inFile - m.alone;
-      }, 0),
-    );
-    const y = files.map((f) => f.measuredMs - f.unitsMs);
-    const w = files.map((f) => 1 / f.measuredMs ** 2);
-    const sxx = x.reduce((t, v, i) => t + w[i] * v * v, 0);
-    const perMissedByteMs = sxx > 0 ? Math.max(0, x.reduce((t, v, i) => t + w[i] * v * y[i], 0) / sxx) : 0;
-    const rel = Math.sqrt(files.reduce((t, _, i) => t + w[i] * (y[i] - perMissedByteMs * x[i]) ** 2, 0) / files.length);
-    const rmsMs = Math.sqrt(files.reduce((t, _, i) => t + (y[i] - perMissedByteMs * x[i]) ** 2, 0) / files.length);
-    if (!best || rel < best.rel - 1e-12) best = { cacheBytes, perMissedByteMs, rel, rmsMs };
-  }
-  const { cacheBytes, perMissedByteMs, rmsMs } = best!;
+  const { cacheBytes, perMissedByteMs, rmsMs } = bestCacheFit(
+    candidates,
+    (cacheBytes) =>
+      files.map((f) =>
+        f.units.reduce((t, u) => {
+          const m = missedBytes(u.reuse, u.weightBytes, cacheBytes, curve);
+          return t + m.inFile - m.alone;
+        }, 0),
+      ),
+    files.map((f) => f.measuredMs - f.unitsMs),
+    files.map((f) => 1 / f.measuredMs ** 2),
+  );
   return { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse', ...(curve === 'fraction' ? { curve } : {}), cacheBytes, perMissedByteMs, rmsMs, fittedOn: files.map((f) => f.name), samples: files.length, source, clock: 'wall' };
 }
 
