@@ -64,8 +64,7 @@ import { networkModel } from '../export/model.js';
 import { readLut, writeLut } from '../lut/store.js';
 import { calibrationHelps, fitCalibration } from '../src/predict/calibrate.js';
 import { chooseContextFit } from '../src/predict/context-fit.js';
-import { measureWeightCost } from '../src/predict/weight-cost.js';
-import { recordsOwnLayout } from '../src/profile/own-layout.js';
+import { calibrationWeightCost } from '../src/profile/calibration-weight-cost.js';
 import type { LutCalibration as Calibration } from '../lut/format.js';
 import { contextClass, contextVariants } from '../src/core/context-class.js';
 import { kernelBreakdown, type KernelPoint } from './fidelity-kernels.js';
@@ -202,7 +201,8 @@ for (const protocolName of protocolNames) {
   };
   const source = `mbv2@${args.resolution}: ${args.calibrate} networks`;
   // ort-cpu: the weight cost nas profile --calibrate measures (src/predict/weight-cost.ts), for the fits and a row of its own.
-  const weightCost = calNets.length && recordsOwnLayout(prof.device) ? await measureWeightCost(calNets) : undefined;
+  const { fit: weightCost, message: weightCostMessage } = await calibrationWeightCost(device, prof.device, calNets);
+  if (weightCostMessage) console.log(weightCostMessage);
   const wOpts = weightCost ? { perWeightByteMs: weightCost.perWeightByteMs } : {};
   // --calibrate 0: no calibration; every prediction is the plain LUT sum.
   let calibration: Calibration | undefined;

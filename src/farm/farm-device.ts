@@ -14,11 +14,15 @@ import type { Device, DeviceInfo, DeviceOptions, ModelUnderTest, TimingProtocol,
 import { stableStringify } from '../../lut/compare.js';
 import { roundCount, roundProtocol } from '../../devices/rounds.js';
 import type { ReferencedResult } from '../../devices/reference.js';
+import { ANCHOR_INSTANCE, ANCHOR_PROTOCOL } from '../../devices/anchor.js';
+import type { Architecture } from '../core/arch.js';
+import type { WeightCost } from '../predict/weight-cost.js';
 import { connectRedis, parseRedisUrl, within } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
 import {
   JOB_SUPPORTS,
   JOB_TIME,
+  JOB_WEIGHT_COST,
   protocolReferenceSpec,
   recipeFor,
   referenceSpec,
@@ -31,6 +35,8 @@ import {
   timeJobId,
   type SupportsResult,
   type TimeJobData,
+  type WeightCostJobData,
+  weightCostJobId,
 } from './jobs.js';
 import { describeWorker, deviceQueueName, listWorkers, matches, type WorkerRecord } from './registry.js';
 
@@ -48,6 +54,11 @@ export interface FarmDeviceOptions {
   attempts?: number;
   /** Weight seed of one-op models (profile's seed), so workers rebuild them instead of receiving bytes. */
   seed?: number;
+  /**
+   * Measure every model anew: no job a killed run left finished in Redis is collected (their ids are this run's
+   * own), as a local run measures everything again (nas profile --force). Default: a resumed run collects them.
+   */
+  fresh?: boolean;
   log?(message: string): void;
 }
 
@@ -65,7 +76,8 @@ export class FarmDevice implements Device {
    * the entries' passes of the run (lut/overhead.ts), and round k of the overhead in a resumed run would
    * otherwise be the job of round k of the killed run, which timed it alone first: its finished job would
    * be collected instead of a measurement in this run's passes. Entries and nets keep ids of their content
-   * and round alone, so a resumed run collects what the workers measured for a killed one.
+   * and round alone, so a resumed run collects what the workers measured for a killed one, unless the run is
+   * `fresh` (nas profile --force: everything measured anew, as without a farm), when every id carries it.
    */
   private readonly run = randomBytes(8).toString('hex');
 
@@ -75,7 +87,13 @@ export class FarmDevice implements Device {
     private readonly redis: Redis,
     private readonly dispatcher: Dispatcher,
     private readonly seed: number,
+    private readonly fresh: boolean,
   ) {}
+
+  /** As the workers' device: false where it never runs a model (the mock), so the models built only to be timed get zero weights (src/profile/entry-model.ts). */
+  get needsWeights(): boolean | undefined {
+    return this.worker.needsWeights;
+  }
 
   /** Connects, waits for a worker that serves the asked device (at most waitMs), and opens its queue. */
   static async open(o: FarmDeviceOptions): Promise<FarmDevice> {
@@ -93,7 +111,7 @@ export class FarmDevice implements Device {
         deviceLabel: `${o.device} on the farm`,
         log: o.log,
       });
-      return new FarmDevice(o.device, chosen, redis, dispatcher, o.seed ?? 0);
+      return new FarmDevice(o.device, chosen, redis, dispatcher, o.seed ?? 0, o.fresh === true);
     } catch (e) {
       redis.disconnect();
       throw e;
@@ -128,6 +146,7 @@ export class FarmDevice implements Device {
    */
   async prefetch(models: Iterable<ModelUnderTest>, protocol: TimingProtocol, kept: (model: ModelUnderTest) => number = () => 0): Promise<number> {
     let n = 0;
+    checkNoAnchor(protocol);
     const perRound = roundProtocol(protocol);
     // With a reference, each round is the job timeRound will ask for (timeWithReference); refused here, before anything is queued, when the workers cannot.
     const reference = protocol.reference !== undefined ? (this.checkReference(), protocolReferenceSpec(protocol.reference)) : undefined;
@@ -145,6 +164,8 @@ export class FarmDevice implements Device {
 
   /** Each call is a new measurement: the k-th call for a model and protocol is job round k, after the rounds prefetch() was told were kept (rounds must not collapse into one). */
   async time(model: ModelUnderTest, protocol: TimingProtocol): Promise<TimingResult> {
+    // timeRound asks for the anchor right after each round it was given (devices/anchor.ts); here that round ran on a worker.
+    if (isAnchor(model, protocol)) throw anchorRefused('anchor');
     const calls = callsKey(model, protocol);
     const round = this.calls.get(calls) ?? 0;
     this.calls.set(calls, round + 1);
@@ -190,14 +211,32 @@ export class FarmDevice implements Device {
   private async submit(model: ModelUnderTest, protocol: TimingProtocol, round: number, reference?: ReferenceSpec): Promise<TimingResult> {
     const sha = sha256(model.onnx);
     let recipe = this.recipes.get(sha);
-    if (!recipe) this.recipes.set(sha, (recipe = recipeFor(model, this.seed)));
+    if (!recipe) this.recipes.set(sha, (recipe = recipeFor(model, this.seed, this.needsWeights === false)));
     if (recipe.build.kind === 'bytes' && !this.stored.has(recipe.sha)) {
       await storeModelBytes(this.redis, recipe, model);
       this.stored.add(recipe.sha);
     }
     const data: TimeJobData = { model: recipe, protocol, run: this.run, ...(reference ? { reference } : {}) };
-    const id = timeJobId(this.worker.fingerprint, protocol, recipe.sha, round, recipe.build.kind === 'overhead' ? this.run : undefined, reference);
+    const own = this.fresh || recipe.build.kind === 'overhead';
+    const id = timeJobId(this.worker.fingerprint, protocol, recipe.sha, round, own ? this.run : undefined, reference);
     return this.dispatcher.submit<TimingResult>(id, JOB_TIME, data);
+  }
+
+  /**
+   * The calibration's weight cost (src/predict/weight-cost.ts) profiled on a worker, where the LUT's entries are
+   * timed (src/profile/calibration-weight-cost.ts): a job of this run on the device's queue, which holds one of
+   * the worker's slots while it runs. Refused, with the reason, where the workers cannot measure it.
+   */
+  async measureWeightCost(archs: readonly Architecture[], n: number): Promise<WeightCost & { where?: string }> {
+    if (this.worker.measuresWeightCost !== true)
+      throw new UserError(
+        this.worker.measuresWeightCost === false
+          ? `the farm's workers of fingerprint ${this.worker.fingerprint} (${this.name}) have no weight cost to measure: only onnxruntime-node's CPU provider at 1 thread and level all`
+          : `the farm's workers of fingerprint ${this.worker.fingerprint} run an older hw-nas, which does not measure the weight cost on the worker`,
+        { hint: 'start the workers from this hw-nas version' },
+      );
+    const data: WeightCostJobData = { archs: archs.slice(0, n), n, run: this.run };
+    return this.dispatcher.submit<WeightCost & { where?: string }>(weightCostJobId(this.worker.fingerprint, data), JOB_WEIGHT_COST, data);
   }
 
   /** Removes the collected jobs from Redis: call once their results are saved (after the run succeeded). */
@@ -213,6 +252,26 @@ export class FarmDevice implements Device {
     this.redis.disconnect();
   }
 }
+
+/** Whether timeRound asks for the anchor (devices/anchor.ts): its conv under its protocol. */
+function isAnchor(model: ModelUnderTest, protocol: TimingProtocol): boolean {
+  return model.key === ANCHOR_KEY && stableStringify(protocol) === stableStringify(ANCHOR_PROTOCOL);
+}
+const ANCHOR_KEY = opKey(ANCHOR_INSTANCE);
+
+/**
+ * Refuses a protocol with an anchor (protocol.anchor, anchorGate): the anchor tells how fast the runtime's kernels
+ * ran right after a round, on the machine that timed it. On a farm the round is a job on a worker and the anchor
+ * another job, timed later, perhaps on another worker: its reading would say nothing about the round.
+ */
+function checkNoAnchor(protocol: TimingProtocol): void {
+  if (protocol.anchor || protocol.anchorGate !== undefined) throw anchorRefused(protocol.anchorGate !== undefined ? 'anchorGate' : 'anchor');
+}
+
+const anchorRefused = (field: string) =>
+  new UserError(`a farm cannot time the anchor (protocol ${field}): it must run right after each round on the machine that timed it, and a farm's rounds are jobs on its workers`, {
+    hint: 'measure this protocol without --redis, or with a protocol without the anchor (nas verify follows its LUT: verify a LUT profiled with an anchor without --redis)',
+  });
 
 /** The key of FarmDevice.calls: a model under a protocol, with or without a reference. */
 const callsKey = (model: ModelUnderTest, protocol: TimingProtocol, reference?: ReferenceSpec) =>

@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import { opModel, overheadModel } from '../../export/model.js';
 import { opKey, parseOpKey } from '../core/keys.js';
 import type { Shape } from '../core/ops.js';
+import type { Architecture } from '../core/arch.js';
 import type { ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { referenceModel } from '../../devices/reference.js';
 import { REFERENCE_NAMES } from '../../devices/reference-choice.js';
@@ -19,11 +20,14 @@ import { KEY_PREFIX } from './registry.js';
 
 export const JOB_TIME = 'time';
 export const JOB_SUPPORTS = 'supports';
+/** The calibration's weight cost (src/predict/weight-cost.ts), profiled on the worker's own onnxruntime-node. */
+export const JOB_WEIGHT_COST = 'weight-cost';
 
 /** How long model bytes and finished jobs stay in Redis when no coordinator collects them. */
 export const KEEP_SECONDS = 7 * 24 * 3600;
 
-export type Build = { kind: 'op'; seed: number } | { kind: 'overhead' } | { kind: 'bytes' };
+/** `zeroWeights`: a one-op model built with zero weights (src/profile/entry-model.ts: for a device that never runs a model). */
+export type Build = { kind: 'op'; seed: number; zeroWeights?: true } | { kind: 'overhead' } | { kind: 'bytes' };
 
 export interface ModelRecipe {
   key: string;
@@ -69,17 +73,32 @@ export interface SupportsResult {
   unsupported: Record<string, string>;
 }
 
+/**
+ * The calibration's weight cost measured on a worker (src/profile/calibration-weight-cost.ts): profiled where the
+ * LUT's entries are timed, on the first `n` of the calibration networks, never on the coordinator's CPU.
+ */
+export interface WeightCostJobData {
+  archs: Architecture[];
+  n: number;
+  /** The coordinator run that asks: each run measures it anew (a calibration is measured again, not collected). */
+  run: string;
+}
+
 export function sha256(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
 const modelKey = (sha: string) => `${KEY_PREFIX}:model:${sha}`;
 
-/** The recipe of `model`, trying the cheap ones first; `seed` is the weight seed one-op models were built with. */
-export function recipeFor(model: ModelUnderTest, seed: number): ModelRecipe {
+/**
+ * The recipe of `model`, trying the cheap ones first; `seed` is the weight seed one-op models were built with,
+ * `zeroWeights` whether they were built with zero weights instead (timingExportOptions of a device that runs none).
+ */
+export function recipeFor(model: ModelUnderTest, seed: number, zeroWeights = false): ModelRecipe {
   const sha = sha256(model.onnx);
   const base = { key: model.key, sha, inputs: model.inputs.map((i) => ({ name: i.name, shape: [...i.shape] })), ops: model.ops.map(opKey) };
-  if (model.ops.length === 1 && model.key === base.ops[0] && sha256(opModel(model.ops[0], { seed }).onnx) === sha) return { ...base, build: { kind: 'op', seed } };
+  if (model.ops.length === 1 && model.key === base.ops[0] && sha256(opModel(model.ops[0], { seed, ...(zeroWeights ? { zeroWeights } : {}) }).onnx) === sha)
+    return { ...base, build: { kind: 'op', seed, ...(zeroWeights ? { zeroWeights: true as const } : {}) } };
   if (model.ops.length === 0 && model.inputs.length === 1 && sha256(overheadModel(model.inputs[0].shape as unknown as Shape).onnx) === sha)
     return { ...base, build: { kind: 'overhead' } };
   return { ...base, build: { kind: 'bytes' } };
@@ -99,7 +118,7 @@ export async function removeModelBytes(redis: Redis, shas: readonly string[]): P
 export async function modelFromRecipe(redis: Redis, r: ModelRecipe): Promise<ModelUnderTest> {
   const ops = r.ops.map(parseOpKey);
   let model: ModelUnderTest;
-  if (r.build.kind === 'op') model = opModel(ops[0], { seed: r.build.seed });
+  if (r.build.kind === 'op') model = opModel(ops[0], { seed: r.build.seed, ...(r.build.zeroWeights ? { zeroWeights: true } : {}) });
   else if (r.build.kind === 'overhead') model = overheadModel(r.inputs[0].shape as unknown as Shape);
   else {
     const bytes = await redis.getBuffer(modelKey(r.sha));
@@ -169,6 +188,10 @@ export function referenceFromSpec(spec: ReferenceSpec): ModelUnderTest {
 export function timeJobId(fp: string, protocol: TimingProtocol, modelSha: string, round: number, run?: string, reference?: ReferenceSpec): string {
   const ref = reference ? `\nreference ${reference.name} ${reference.sha}${reference.warmRuns !== undefined ? ` ${reference.warmRuns}` : ''}` : '';
   return `t-${sha256(`${fp}\n${stableStringify(protocol)}\n${modelSha}\n${round}${run === undefined ? '' : `\n${run}`}${ref}`).slice(0, 40)}`;
+}
+
+export function weightCostJobId(fp: string, data: WeightCostJobData): string {
+  return `w-${sha256(`${fp}\n${stableStringify(data)}`).slice(0, 40)}`;
 }
 
 export function supportsJobId(fp: string, keys: readonly string[]): string {

@@ -5,11 +5,12 @@
  * loop then refuses it with its own message).
  */
 import { existsSync } from 'node:fs';
-import { opModel, overheadModel, networkModel } from '../../export/model.js';
+import { overheadModel, networkModel } from '../../export/model.js';
 import { deviceDifferences, protocolDifferences } from '../../lut/compare.js';
 import { lutId, readLut } from '../../lut/store.js';
 import { PartialRounds } from '../../lut/partial-rounds.js';
 import { netRoundsKey, type ProfileNet } from '../profile/profiler.js';
+import { entryModel } from '../profile/entry-model.js';
 import { loadVerifyInputs } from '../verify/inputs.js';
 import { memberRoundsKey } from '../verify/measure.js';
 import { verifyProtocol } from '../verify/protocol.js';
@@ -54,7 +55,8 @@ export async function prefetchLut(device: FarmDevice, o: LutPrefetch): Promise<n
   function* models() {
     // The profiler measures the overhead first, on this shape.
     if (!lut) yield overheadModel([1, 1, 1, 1]);
-    for (const inst of missing) if (device.supports(inst) === true) yield opModel(inst, { seed });
+    // The model profile() will ask for (entryModel: zero weights for workers whose device runs none), so each job is the one it collects.
+    for (const inst of missing) if (device.supports(inst) === true) yield entryModel(device, inst, seed);
     for (const net of nets)
       if (net.instances.every((inst) => device.supports(inst) === true)) {
         const model = net.build();

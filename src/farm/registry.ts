@@ -49,6 +49,13 @@ export interface WorkerRecord {
   evaluator?: EvaluatorRecord;
   /** Whether its device can time a timing reference interleaved with the models (devices/reference.ts); absent from older workers. */
   interleavesReference?: boolean;
+  /**
+   * Whether it measures the calibration's weight cost on its own runtime (a weight-cost job, src/farm/jobs.ts):
+   * onnxruntime-node's CPU provider at 1 thread and level all (recordsOwnLayout); absent from older workers.
+   */
+  measuresWeightCost?: boolean;
+  /** False where its device never runs a model (Device.needsWeights: the mock): models built only to be timed get zero weights. */
+  needsWeights?: boolean;
 }
 
 export function newWorkerId(): string {

@@ -10,7 +10,9 @@
  * without measuring twice: a measurement only to the coordinator run that queued it (the run id in its
  * data), never to a later run that queues the same job after the first removed it (--force, a
  * recalibration); an evaluation to any run (docs/scale-out.md). A job with a timing reference is timed
- * with the reference interleaved (devices/reference.ts) in the session the device keeps for it.
+ * with the reference interleaved (devices/reference.ts) in the session the device keeps for it. A worker of
+ * onnxruntime-node's CPU provider at 1 thread and level all also profiles the calibration's weight cost
+ * (src/predict/weight-cost.ts) for a coordinator, where the LUT's entries are timed.
  */
 import os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -20,7 +22,18 @@ import type { AccuracyEvaluator } from '../core/contracts.js';
 import type { Device, DeviceInfo, DeviceOptions, TimingResult } from '../../devices/types.js';
 import { canInterleave } from '../../devices/reference.js';
 import { connectRedis, duplicate, parseRedisUrl, within } from './connection.js';
-import { JOB_SUPPORTS, JOB_TIME, modelFromRecipe, RecipeError, referenceFromSpec, type SupportsJobData, type SupportsResult, type TimeJobData } from './jobs.js';
+import {
+  JOB_SUPPORTS,
+  JOB_TIME,
+  JOB_WEIGHT_COST,
+  modelFromRecipe,
+  RecipeError,
+  referenceFromSpec,
+  type SupportsJobData,
+  type SupportsResult,
+  type TimeJobData,
+  type WeightCostJobData,
+} from './jobs.js';
 import { evaluationQueueName, evaluatorRecord, JOB_EVALUATE, runEvaluateJob, type EvaluateJobData } from './evaluation.js';
 import { announce, deviceQueueName, fingerprint, newWorkerId, type WorkerRecord } from './registry.js';
 
@@ -72,6 +85,7 @@ export class FarmWorker {
         infos.push(await d.init());
       }
       const fp = fingerprint(infos[0]);
+      const { recordsOwnLayout } = await import('../profile/own-layout.js');
       redis = await connectRedis(target, { onError: o.log });
       const record: WorkerRecord = {
         id: newWorkerId(),
@@ -86,6 +100,8 @@ export class FarmWorker {
         // Before any evaluation: what coordinators compare with their own evaluator as created.
         ...(o.evaluator ? { evaluator: evaluatorRecord(o.evaluator) } : {}),
         interleavesReference: canInterleave(devices[0]),
+        measuresWeightCost: recordsOwnLayout(infos[0]),
+        ...(devices[0].needsWeights === false ? { needsWeights: false } : {}),
       };
       const free = [...devices];
       const waiting: ((d: Device) => void)[] = [];
@@ -138,6 +154,14 @@ export class FarmWorker {
             if (why !== true) out.unsupported[key] = why;
           }
           return out;
+        }
+        if (job.name === JOB_WEIGHT_COST) {
+          // Profiled in this process, on the runtime the device's jobs run on, with the device's slot held: nothing is timed beside it here.
+          if (!record.measuresWeightCost)
+            throw new RecipeError(`device ${o.deviceName} has no weight cost to measure: it is profiled on onnxruntime-node's CPU provider at 1 thread and level all only`);
+          const { measureWeightCost } = await import('../predict/weight-cost.js');
+          const d = job.data as WeightCostJobData;
+          return { ...(await measureWeightCost(d.archs, d.n)), where: `on worker ${record.id}` };
         }
         if (job.name === JOB_TIME || (job.name === JOB_EVALUATE && o.evaluator)) {
           const seen = recall(job);

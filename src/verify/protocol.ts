@@ -20,18 +20,32 @@ function checkProtocol(p: TimingProtocol): void {
 /**
  * The LUT's protocol (else the default) with the fields the flags replace, checked. Where the LUT's own
  * run was pinned (placement) is that run's record, not a setting. With a timing reference
- * (devices/reference.ts) the nets are scaled to the LUT's own R (protocol.referenceMs), as its entries and
- * its calibration nets were, so the measured figures are in the LUT's unit. Given the device measuring
- * (`info`): on another device than the LUT's (a transfer check) the LUT's R means nothing, and the nets are
- * timed as they run, without the reference.
+ * (devices/reference.ts) the nets are scaled to the LUT's own R and β (protocol.referenceMs, referenceSlope),
+ * as its entries and its calibration nets were, so the measured figures are in the LUT's unit. Given the device
+ * measuring (`info`): on another device than the LUT's (a transfer check) the LUT's R and β mean nothing (both
+ * were measured on the LUT's device and machine: R is its reference's speed there, β how far its models moved
+ * with it), and the nets are timed as they run, without the reference, R or β (referenceNote says so).
  */
 export function verifyProtocol(lut: Lut | undefined, overrides: Partial<TimingProtocol> = {}, info?: DeviceInfo): TimingProtocol {
   const { placement: _, ...base } = lut?.protocol ?? DEFAULT_PROTOCOL;
   const protocol: TimingProtocol = { ...base, ...overrides };
   checkProtocol(protocol);
-  if (info && protocol.reference !== undefined && lut && deviceDifferences(lut.device, info).length) {
-    const { reference: _r, referenceMs: _s, ...plain } = protocol;
+  if (info && lut && deviceDifferences(lut.device, info).length) {
+    const { reference: _r, referenceMs: _s, referenceSlope: _b, ...plain } = protocol;
     return plain;
   }
   return protocol;
+}
+
+/**
+ * Where a LUT's timing reference is left out (a verification on another device than the LUT's): one line saying
+ * so, for the transfer's differences; undefined where nothing is left out.
+ */
+export function referenceNote(lut: Lut | undefined, info: DeviceInfo): string | undefined {
+  if (lut?.protocol.reference === undefined || !deviceDifferences(lut.device, info).length) return undefined;
+  const p = lut.protocol;
+  return (
+    `the LUT's figures are scaled to its timing reference ${p.reference} (R ${p.referenceMs?.toFixed(4)} ms, β ${(p.referenceSlope ?? 1).toFixed(3)}), measured on the LUT's device and machine; ` +
+    'the nets here are timed as they run, without the reference'
+  );
 }

@@ -13,7 +13,7 @@ import { archMetrics } from '../core/arch-metrics.js';
 import { analyze, type MemberFigures, type Thresholds } from './analyze.js';
 import { loadVerifyInputs } from './inputs.js';
 import { measureMembers, type MeasureProgress } from './measure.js';
-import { verifyProtocol } from './protocol.js';
+import { referenceNote, verifyProtocol } from './protocol.js';
 import { checkWritable } from './output-paths.js';
 import { defaultStatePath, VerifyState } from './state.js';
 import type { WorkerDevice } from '../../devices/round-worker.js';
@@ -89,7 +89,8 @@ export async function verifyFront(opts: VerifyOptions): Promise<VerifyResult> {
   let transfer: VerifyResult['transfer'] = null;
   if (lut) {
     const differences = deviceDifferences(lut.lut.device, info, ['LUT', 'here']);
-    if (differences.length) transfer = { from: describeDevice(lut.lut.device), to: describeDevice(info), differences };
+    const note = referenceNote(lut.lut, info);
+    if (differences.length) transfer = { from: describeDevice(lut.lut.device), to: describeDevice(info), differences: note ? [note, ...differences] : differences };
   } else {
     transfer = {
       from: `${front.latency.id} (the front's recorded latencies)`,

@@ -278,6 +278,84 @@ describe.skipIf(redisMissing)('farm (in process)' + (redisMissing ? ` — skippe
     }
   }, 60_000);
 
+  it('a fresh run (nas profile --force) measures every model anew: a killed run\'s finished jobs are not collected', async () => {
+    const { worker, timed } = await countingWorker(redis.url, 15, true);
+    const entry = models()[0];
+    const open = (fresh?: boolean) => FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 15 }, waitMs: 5000, fresh });
+    try {
+      const a = await open();
+      const killed = await a.time(entry, PROTOCOL);
+      await a.dispose(); // killed: its job stays in Redis, finished
+      const b = await open(true);
+      const fresh = await b.time(entry, PROTOCOL);
+      expect(timed()).toBe(2);
+      expect(fresh.stats.median).not.toBe(killed.stats.median);
+      await b.forget();
+      await b.dispose();
+      // Without it, a resumed run collects the killed run's round (the earlier test); here that job is still there.
+      const c = await open();
+      expect((await c.time(entry, PROTOCOL)).stats.median).toBe(killed.stats.median);
+      expect(timed()).toBe(2);
+      await c.forget();
+      await c.dispose();
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+
+  it('refuses the anchor: it would be timed in a job of its own, later, perhaps on another worker than the round', async () => {
+    const { worker, timed } = await countingWorker(redis.url, 16);
+    const farm = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 16 }, waitMs: 5000 });
+    try {
+      for (const anchored of [{ ...PROTOCOL, anchor: true }, { ...PROTOCOL, rounds: 2, anchorGate: 1.15 }])
+        await expect(farm.prefetch(models(), anchored)).rejects.toThrow(/a farm cannot time the anchor \(protocol anchor(Gate)?\): it must run right after each round on the machine that timed it/);
+      // A round timed by timeRound under the anchor: the round is a job, the anchor after it refused.
+      const { timeRound } = await import('../../devices/rounds.js');
+      await expect(timeRound(farm, models()[0], { ...PROTOCOL, anchor: true })).rejects.toThrow(UserError);
+      expect(timed()).toBe(1);
+    } finally {
+      await farm.dispose();
+      await worker.close();
+    }
+  }, 60_000);
+
+  it("times the model profile() asks for: a worker device that runs no model gets zero weights, in prefetch and profile alike", async () => {
+    const { worker, timed } = await countingWorker(redis.url, 17);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-weights-'));
+    const lutPath = path.join(dir, 'mock.lut.json');
+    const instances = KEYS.map(parseOpKey);
+    const farm = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 17 }, waitMs: 5000 });
+    const queue = new Queue(deviceQueueName(worker.record.fingerprint), { connection: { host: '127.0.0.1', port: redis.port } });
+    try {
+      expect(worker.record.needsWeights).toBe(false);
+      expect(farm.needsWeights).toBe(false);
+      await prefetchLut(farm, { instances, lutPath, protocol: PROTOCOL });
+      const r = await profile({ device: farm, instances, protocol: PROTOCOL, lutPath, ownLayout: false });
+      expect(r.summary.measured).toBe(instances.length);
+      // Anything queued that profile() did not ask for would still be waiting or running: let it finish first.
+      for (let i = 0; i < 200; i++) {
+        const c = await queue.getJobCounts('waiting', 'active');
+        if (c.waiting + c.active === 0) break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      // Every job prefetch queued is one profile() collected: the overhead alone and in the entries' pass, each entry once.
+      expect(timed()).toBe(2 + instances.length);
+      const entryJobs = (await queue.getJobs(['completed'])).filter((j) => j.name === JOB_TIME && j.data.model.build.kind === 'op');
+      expect(entryJobs).toHaveLength(instances.length);
+      for (const j of entryJobs) expect(j.data.model.build).toEqual({ kind: 'op', seed: 0, zeroWeights: true });
+      // The same figures as the mock profiled locally (it reads the models' byte length, which zero weights keep).
+      const local = path.join(dir, 'local.lut.json');
+      await profile({ device: new MockDevice({ seed: 17 }), instances, protocol: PROTOCOL, lutPath: local, ownLayout: false });
+      for (const k of KEYS) expect(readLut(lutPath).entries[k].stats.median).toBe(readLut(local).entries[k].stats.median);
+      await farm.forget();
+    } finally {
+      await queue.close();
+      await farm.dispose();
+      await worker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('a resumed profile takes the rounds a killed run did not keep, each once, calibration nets included, and times the overhead in its own passes', async () => {
     const { worker, timed } = await countingWorker(redis.url, 5, true);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-farm-resume-'));

@@ -142,6 +142,8 @@ describe.skipIf(redisMissing)('the timing reference on the farm' + (redisMissing
       // predicts held-out nets, which a loaded machine decides): all three were measured.
       expect(p.stderr).toMatch(/calibrating on 3 networks/);
       expect(p.stderr).not.toMatch(/calibration networks could be measured; not calibrated/);
+      // The weight cost is profiled where the entries were timed: by the worker, not on the coordinator's CPU.
+      expect(p.stderr).toMatch(/calibration: weights inside a network cost [0-9.]+ µs per MiB .*measured on worker /);
       const front = path.join(dir, 'cpu-front.json');
       const s = await nasInProcess('search', '--space', 'nb201', '--lut', lut, '--evaluator', 'table', '--strategy', 'nsga2', '--budget', '40', '--seed', '1', '--out', front);
       expect(s.code, s.stderr).toBe(0);

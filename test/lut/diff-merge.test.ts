@@ -65,6 +65,58 @@ describe('mergeLuts', () => {
   });
 });
 
+describe('mergeLuts with a timing reference (R and β differ from run to run)', () => {
+  const referenced = (referenceMs: number, referenceSlope: number | undefined, entries: Record<string, ReturnType<typeof entry>>, overhead = stats(0.05)) => {
+    const l = createLut(device, { ...protocol, rounds: 3, estimator: 'median', reference: 'mbv2net64', referenceMs, ...(referenceSlope !== undefined ? { referenceSlope } : {}) }, overhead);
+    l.entries = entries;
+    return l;
+  };
+
+  it('brings a LUT of the same β to the first one\'s R exactly: every figure × (R first / R own)^β', () => {
+    const a = referenced(1.0, 0.5, { [KEYS.conv]: entry(1, 0.2) });
+    const b = referenced(1.21, 0.5, { [KEYS.conv]: { ...entry(1.1, 0.01), rounds: [1.1, 1.12, 1.09] }, [KEYS.dw]: entry(0.5) }, stats(0.06, 0.001));
+    const f = (1.0 / 1.21) ** 0.5;
+    const { lut: m, rescaled, fromEach } = mergeLuts([a, b], { names: ['a.json', 'b.json'] });
+    expect(rescaled).toEqual([{ name: 'b.json', fromMs: 1.21, toMs: 1.0, factor: expect.closeTo(f, 12) }]);
+    expect(fromEach).toEqual([0, 2]);
+    expect(m.protocol).toMatchObject({ referenceMs: 1.0, referenceSlope: 0.5 });
+    expect(m.entries[KEYS.dw].stats.median).toBeCloseTo(0.5 * f, 12);
+    expect(m.entries[KEYS.conv].stats.median).toBeCloseTo(1.1 * f, 12);
+    expect(m.entries[KEYS.conv].rounds![1]).toBeCloseTo(1.12 * f, 12);
+    // b's overhead is the better measured: taken in a's unit too, and every net against it
+    expect(m.overhead.median).toBeCloseTo(0.06 * f, 12);
+    expect(m.entries[KEYS.dw].net).toBeCloseTo((0.5 - 0.06) * f, 12);
+    // A LUT from before β (absent = 1) merges with one of β 1 the same way.
+    const old = mergeLuts([referenced(2, undefined, { [KEYS.conv]: entry(1) }), referenced(1, 1, { [KEYS.dw]: entry(1) })]);
+    expect(old.lut.entries[KEYS.dw].stats.median).toBeCloseTo(2, 12);
+    // The same R: nothing to do.
+    expect(mergeLuts([a, referenced(1.0, 0.5, { [KEYS.dw]: entry(0.5) })]).rescaled).toEqual([]);
+  });
+
+  it('refuses, even forced, LUTs whose rounds were scaled with another β, saying how to fix it', () => {
+    const a = referenced(1.0, 0.43, { [KEYS.conv]: entry(1) });
+    const b = { ...referenced(1.1, 0.3, { [KEYS.dw]: entry(1) }), referenceProvisional: true as const };
+    for (const force of [false, true]) {
+      let error: unknown;
+      try {
+        mergeLuts([a, b], { names: ['a.json', 'b.json'], force });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).message).toMatch(/cannot merge b\.json into a\.json: .*different slopes \(β 0\.300 in b\.json, 0\.430 in a\.json/);
+      expect((error as UserError).hint).toMatch(/b\.json is still provisional.*complete it .*same --out.*nas profile --out a\.json with the flags that made b\.json/);
+    }
+  });
+
+  it('keeps the first LUT\'s provisional mark: the result\'s R is its R', () => {
+    const a = { ...referenced(1.0, 0.3, { [KEYS.conv]: entry(1) }), referenceProvisional: true as const };
+    const b = referenced(1.1, 0.3, { [KEYS.dw]: entry(1) });
+    expect(mergeLuts([a, b]).lut.referenceProvisional).toBe(true);
+    expect(mergeLuts([b, a]).lut.referenceProvisional).toBeUndefined();
+  });
+});
+
 describe('showLut', () => {
   it('summarises entries per kind with the fastest and slowest', () => {
     const l = lut({ [KEYS.conv]: entry(1), [KEYS.mb]: entry(2), [KEYS.dw]: entry(0.5, 0.5) });

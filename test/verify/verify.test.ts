@@ -149,6 +149,34 @@ describe('verifyFront', () => {
     expect(Object.keys(state.settings).every((id) => /-R[0-9.]+(-b[0-9.]+)?$/.test(id))).toBe(true);
   });
 
+  it("on another device than the LUT's, leaves the LUT's reference, R and β out (they were measured on its device and machine) and says so", async () => {
+    class ReferenceMock extends MockDevice {
+      async timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest) {
+        const r = await this.time(model, protocol);
+        return { ...r, referenceMs: (await this.time(reference, protocol)).stats.median };
+      }
+    }
+    const lutPath = path.join(dir, 'transfer-reference.lut.json');
+    const { profile } = await import('../../src/profile/profiler.js');
+    const { createSpace } = await import('../../src/spaces/registry.js');
+    await profile({ device: new ReferenceMock(), instances: createSpace('nb201').allInstances(), protocol: { ...FAST, reference: 'conv' }, lutPath, space: 'nb201@32' });
+    const doc = JSON.parse(readFileSync(lutPath, 'utf8'));
+    doc.protocol.referenceSlope = 0.43;
+    writeFileSync(lutPath, JSON.stringify(doc));
+    const { file } = await mockFront(lutPath, 'transfer-reference.json', 2);
+    const same = await verifyFront({ frontPath: file, device: new ReferenceMock() });
+    expect(same.protocol).toMatchObject({ reference: 'conv', referenceMs: doc.protocol.referenceMs, referenceSlope: 0.43 });
+    expect(same.transfer).toBeNull();
+    // Another device (the mock with other options): timed as it runs, with neither the LUT's R nor its β.
+    const other = await verifyFront({ frontPath: file, device: new ReferenceMock({ opMs: 0.5 }), statePath: path.join(dir, 'transfer-reference.other.json') });
+    expect(other.protocol).not.toHaveProperty('reference');
+    expect(other.protocol).not.toHaveProperty('referenceMs');
+    expect(other.protocol).not.toHaveProperty('referenceSlope');
+    expect(other.transfer?.differences[0]).toMatch(/^the LUT's figures are scaled to its timing reference conv \(R [0-9.]+ ms, β 0\.430\), measured on the LUT's device and machine; the nets here are timed as they run, without the reference$/);
+    const { verifyProtocol } = await import('../../src/verify/protocol.js');
+    expect(verifyProtocol(doc, {}, other.device)).toEqual(other.protocol);
+  });
+
   it('refuses a LUT other than the front’s, a LUT that does not cover it, and members of another space', async () => {
     const { file, front } = await mockFront(lut, 'checks.json', 3);
     const otherLut = await mockLut(path.join(dir, 'other.lut.json'), { opMs: 0.5 });

@@ -25,8 +25,8 @@ export interface FarmArgs {
   deviceOpt?: string[];
 }
 
-/** The farm's stand-in for the device named by --device and its options. */
-export async function openFarmDevice(a: FarmArgs & Parameters<typeof toDeviceOptions>[0]): Promise<FarmDevice> {
+/** The farm's stand-in for the device named by --device and its options; `fresh`: every model measured anew (nas profile --force). */
+export async function openFarmDevice(a: FarmArgs & Parameters<typeof toDeviceOptions>[0], o: { fresh?: boolean } = {}): Promise<FarmDevice> {
   if (!(a.farmWait >= 0)) throw new UserError(`--farm-wait must be a non-negative number of seconds, got ${a.farmWait}`);
   if (!(Number.isInteger(a.farmAttempts) && a.farmAttempts >= 1)) throw new UserError(`--farm-attempts must be a positive integer, got ${a.farmAttempts}`);
   const { deviceName } = await import('../../../devices/registry.js');
@@ -38,6 +38,7 @@ export async function openFarmDevice(a: FarmArgs & Parameters<typeof toDeviceOpt
     fingerprint: a.fingerprint,
     waitMs: a.farmWait * 1000,
     attempts: a.farmAttempts,
+    fresh: o.fresh,
     log,
   });
 }

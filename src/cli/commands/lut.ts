@@ -80,8 +80,14 @@ async function merge(a: LutArgs): Promise<void> {
   if (!a.out) throw new UserError('merge needs --out FILE for the merged LUT');
   const result = mergeLuts(a.files.map((f) => readLut(f)), { force: a.force, names: a.files });
   writeLut(a.out, result.lut);
-  emit(a, { out: a.out, id: result.lut.id, entries: Object.keys(result.lut.entries).length, fromEach: result.fromEach, conflicts: result.conflicts }, () =>
-    `wrote ${a.out}: ${Object.keys(result.lut.entries).length} entries (${a.files.map((f, i) => `${result.fromEach[i]} from ${f}`).join(', ')}; ${result.conflicts} keys in several inputs, the better-measured kept)\n`,
+  emit(a, { out: a.out, id: result.lut.id, entries: Object.keys(result.lut.entries).length, fromEach: result.fromEach, conflicts: result.conflicts, rescaled: result.rescaled }, () =>
+    [
+      ...result.rescaled.map(
+        (r) => `${r.name}: brought from its timing reference scale R ${r.fromMs.toFixed(4)} ms to ${a.files[0]}'s ${r.toMs.toFixed(4)} ms (same β: every figure × ${r.factor.toFixed(4)}, exact)`,
+      ),
+      `wrote ${a.out}: ${Object.keys(result.lut.entries).length} entries (${a.files.map((f, i) => `${result.fromEach[i]} from ${f}`).join(', ')}; ${result.conflicts} keys in several inputs, the better-measured kept)`,
+      '',
+    ].join('\n'),
   );
 }
 

@@ -13,7 +13,7 @@ import { Rng } from '../../core/rng.js';
 const CALIBRATION_SEED = 1_000_003;
 import { ms } from '../../core/format.js';
 import { emit, log, logDeviceWarnings } from '../output.js';
-import type { Lut, LutCalibration } from '../../../lut/format.js';
+import type { LutCalibration } from '../../../lut/format.js';
 import { createProgress } from '../progress.js';
 import { onnxOptions, onnxProfileOptions, profileOnnxFiles } from './onnx-units.js';
 import type { ProfileNet, ProfileResult } from '../../profile/profiler.js';
@@ -168,11 +168,11 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       );
     const { resolveDevice } = await import('../../../devices/registry.js');
     const { profile } = await import('../../profile/profiler.js');
-    const farm = a.redis ? await openFarmDevice(a) : undefined;
-    const local = farm ? undefined : await resolveDevice(a.device, toDeviceOptions(a));
-    const device = farm ?? local!;
+    // --force measures everything anew on a farm too: no job a killed run left finished in Redis is collected.
+    const farm = a.redis ? await openFarmDevice(a, { fresh: a.force }) : undefined;
+    const device = farm ?? (await resolveDevice(a.device, toDeviceOptions(a)));
     // The calibration networks are timed in the same shuffled passes as the entries (src/profile/profiler.ts).
-    const calibrationNets = plan.nets.length >= 3 ? await netsOf([...plan.nets, ...plan.variants], local) : [];
+    const calibrationNets = plan.nets.length >= 3 ? await netsOf([...plan.nets, ...plan.variants], device) : [];
     if (calibrationNets.length)
       log(`calibrating on ${plan.nets.length} networks${plan.variants.length ? ` + ${plan.variants.length} in-context variants` : ''}, timed end to end in the same shuffled passes as the LUT's entries`);
     const progress = createProgress(`profiling ${label}${calibrationNets.length ? ` and ${calibrationNets.length} calibration networks` : ''} on ${device.name}`, instances.length + calibrationNets.length);
@@ -198,7 +198,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         ownLayout: farm || !a.ownLayout ? false : undefined,
       });
       progress.stop();
-      const calibration = calibrationNets.length && !result.summary.interrupted ? await runCalibration(a.out, plan, label, result) : undefined;
+      const calibration = calibrationNets.length && !result.summary.interrupted ? await runCalibration(a.out, plan, label, result, device) : undefined;
       const seconds = (Date.now() - started) / 1000;
       logDeviceWarnings(result.device);
       emit(a, { lut: a.out, device: result.device, ...result.summary, calibration, seconds }, () =>
@@ -227,46 +227,22 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
   },
 };
 
-/** The calibration networks as measurables of the profiling run, by calibrationNetId: with zero weights for a local device that runs none (src/profile/entry-model.ts); a farm's devices (`device` undefined) get their own. */
-async function netsOf(archs: readonly Architecture[], device: Pick<Device, 'needsWeights'> | undefined): Promise<ProfileNet[]> {
+/** The calibration networks as measurables of the profiling run, by calibrationNetId: with zero weights for a device that runs none (src/profile/entry-model.ts; a farm's says what its workers' device does). */
+async function netsOf(archs: readonly Architecture[], device: Pick<Device, 'needsWeights'>): Promise<ProfileNet[]> {
   const { calibrationNetId } = await import('../../predict/calibrate.js');
   const { lutInstances } = await import('../../core/decompose.js');
   const { networkModel } = await import('../../../export/model.js');
   const { timingExportOptions } = await import('../../profile/entry-model.js');
   const byId = new Map<string, ProfileNet>();
-  for (const arch of archs) byId.set(calibrationNetId(arch), { id: calibrationNetId(arch), instances: lutInstances(arch).map((p) => p.inst), build: () => networkModel(arch, timingExportOptions(device ?? {})) });
+  for (const arch of archs) byId.set(calibrationNetId(arch), { id: calibrationNetId(arch), instances: lutInstances(arch).map((p) => p.inst), build: () => networkModel(arch, timingExportOptions(device)) });
   return [...byId.values()];
-}
-
-/**
- * On onnxruntime-node's CPU provider at 1 thread and level all (the LUTs whose units' own reorders are recorded),
- * what a network pays per byte of its blocks' weights beyond their one-unit models, measured at kernel level on
- * the first WEIGHT_COST_NETS (4) calibration networks (src/predict/weight-cost.ts; a few seconds): the calibration
- * may then use it as a fixed term (src/predict/calibrate.ts). Elsewhere, or when the profiler fails, nothing.
- */
-async function measuredWeightCost(lut: Lut, archs: readonly Architecture[]): Promise<{ perWeightByteMs?: number }> {
-  const { recordsOwnLayout } = await import('../../profile/own-layout.js');
-  if (!recordsOwnLayout(lut.device) || !archs.length) return {};
-  const { measureWeightCost, WEIGHT_COST_NETS } = await import('../../predict/weight-cost.js');
-  try {
-    const started = Date.now();
-    const fit = await measureWeightCost(archs);
-    log(
-      `calibration: weights inside a network cost ${(fit.perWeightByteMs * 2 ** 20 * 1000).toFixed(1)} µs per MiB beyond their one-unit models ` +
-        `(kernel level, ${fit.blocks} blocks of ${Math.min(WEIGHT_COST_NETS, archs.length)} calibration networks, ${((Date.now() - started) / 1000).toFixed(1)} s); the fit may use it`,
-    );
-    return fit.perWeightByteMs > 0 ? { perWeightByteMs: fit.perWeightByteMs } : {};
-  } catch (e) {
-    log(`calibration: the weight cost could not be measured (${(e as Error).message}); fitted without it`);
-    return {};
-  }
 }
 
 /**
  * Fits the calibration on the networks measured with the entries (ProfileResult.nets) and stores it in
  * the LUT (atomically). A network the device cannot run (an unsupported op) is left out.
  */
-async function runCalibration(lutPath: string, plan: CalibrationPlan, label: string, profiled: ProfileResult): Promise<LutCalibration | undefined> {
+async function runCalibration(lutPath: string, plan: CalibrationPlan, label: string, profiled: ProfileResult, device: Device): Promise<LutCalibration | undefined> {
   const { readLut, updateLut } = await import('../../../lut/store.js');
   const { calibrationHelps, calibrationNetId, fitCalibration, KEEP_MARGIN } = await import('../../predict/calibrate.js');
   const { chooseContextFit } = await import('../../predict/context-fit.js');
@@ -284,7 +260,11 @@ async function runCalibration(lutPath: string, plan: CalibrationPlan, label: str
     return undefined;
   }
   const source = `${label}: ${nets.length} networks measured end to end`;
-  const opts = await measuredWeightCost(lut, nets.map((n) => n.arch));
+  // ort-cpu at 1 thread and level all: what weights cost inside a network, measured where the entries were timed (on a farm, by a worker).
+  const { calibrationWeightCost } = await import('../../profile/calibration-weight-cost.js');
+  const weightCost = await calibrationWeightCost(device, lut.device, nets.map((n) => n.arch));
+  if (weightCost.message) log(weightCost.message);
+  const opts = weightCost.options;
   let calibration: LutCalibration | undefined;
   let refused: string | undefined;
   if (variants.length) {
