@@ -202,7 +202,7 @@ for (const protocolName of protocolNames) {
   const source = `mbv2@${args.resolution}: ${args.calibrate} networks`;
   // ort-cpu: the weight cost nas profile --calibrate measures (src/predict/weight-cost.ts), for the fits and a row of its own.
   const { fit: weightCost, message: weightCostMessage } = await calibrationWeightCost(device, prof.device, calNets);
-  if (weightCostMessage) console.log(weightCostMessage);
+  if (weightCostMessage) process.stderr.write(`${weightCostMessage}\n`);
   const wOpts = weightCost ? { perWeightByteMs: weightCost.perWeightByteMs } : {};
   // --calibrate 0: no calibration; every prediction is the plain LUT sum.
   let calibration: Calibration | undefined;
