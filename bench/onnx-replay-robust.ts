@@ -12,7 +12,8 @@
  * deviations), looN (ls with the leave-one-out check of fitReuseOnFilesChecked: its suspect, the net without which
  * the others gain most, left out when the others' fit predicts it more than N% off), inflN (the same check on how far a net moves its own prediction: left out
  * beyond N points), gainN (on how much better the other nets agree without it: beyond N points of relative rms),
- * trim (ls on the n − 1 nets whose own fit leaves the least relative rms, always one left out).
+ * trim (ls on the n − 1 nets whose own fit leaves the least relative rms, always one left out); medcache (not in
+ * the defaults: the cache size the median of the fits on all nets and on every n − 1 of them, ls at that size).
  * Sets: four (WALL_CALIBRATION), seven (the seventh pass's nets), five (four + the largest mbv2 member),
  * where the run timed them.
  */
@@ -49,6 +50,12 @@ function fitWith(method: string, nets: FileResidual[]): { fit: InFileCorrection;
   if (loo) {
     const r = fitReuseOnFilesChecked(nets, 'replay', { ...opts, criterion: loo[1] === 'infl' ? 'influence' : (loo[1] as 'loo' | 'gain'), limitPct: Number(loo[2]) });
     return { fit: r.correction, leftOut: r.leftOut?.name };
+  }
+  if (method === 'medcache') {
+    // The cache size as the median of the fits on all nets and on every n − 1 of them, the cost per byte fitted at that size.
+    const caches = [fitReuseOnFiles(nets, 'replay', opts), ...nets.map((n) => fitReuseOnFiles(nets.filter((m) => m !== n), 'replay', opts))].map((f) => f.cacheBytes ?? 0).sort((a, b) => a - b);
+    const cache = caches[Math.floor(caches.length / 2)];
+    return { fit: fitReuseOnFiles(nets, 'replay', { ...opts, candidates: [cache] }) };
   }
   if (method === 'trim') {
     const rel = (fit: InFileCorrection, fs: FileResidual[]) => Math.sqrt(fs.reduce((t, f) => t + ((fileWithFitMs(f, fit) - f.measuredMs) / f.measuredMs) ** 2, 0) / fs.length);
