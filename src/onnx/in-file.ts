@@ -337,15 +337,19 @@ function relativeRms(files: readonly FileResidual[], c: InFileCorrection): numbe
 }
 
 /**
- * fitReuseOnFiles with a leave-one-out check, so that one file measured off (a net timed while the machine
- * was slower or faster than for its units) cannot carry the fit. The suspect is the file without which the
- * others agree best with a fit of their own compared with the fit on all (the largest `gainPct`: a file that
- * bends the fit at the others' expense, not one that spans the sizes most, nor one no fit reaches); it is left
- * out, and the fit made on the rest, when it fails the check (`criterion`, against `limitPct`): 'gain', the
- * others' rms improves by more than `limitPct` points; 'loo', the fit on the others predicts it more than
- * `limitPct` off; 'influence', it moves its own prediction by more than `limitPct` points. At most one file, and
- * only with at least `minFiles` files, so that the rest still spans the sizes. `leftOut`: the file left out,
- * absent when none; `loo`: every file's check.
+ * fitReuseOnFiles with a leave-one-out check, meant to keep one file measured off (a net timed while the machine
+ * was slower or faster than for its units) from carrying the fit. The suspect is the file without which the
+ * others agree best with a fit of their own compared with the fit on all (the largest `gainPct`; a file no fit
+ * reaches, e.g. one faster than its units, gains the others nothing); it is left out, and the fit made on the
+ * rest, when it fails the check (`criterion`, against `limitPct`): 'gain', the others' rms improves by more than
+ * `limitPct` points; 'loo', the fit on the others predicts it more than `limitPct` off; 'influence', it moves its
+ * own prediction by more than `limitPct` points. At most one file, and only with at least `minFiles` files.
+ * `leftOut`: the file left out, absent when none; `loo`: every file's check.
+ *
+ * **Not the default** (src/onnx/wall-fit.ts fits without it): replayed on 25 fidelity runs, split into runs to
+ * choose on and runs to validate on, every criterion and limit lost files against the plain fit — with the four
+ * built-in nets the suspect is nearly always the one net far beyond the cache, which carries the cost per byte
+ * (docs/benchmarks.md, "Issue 17, ninth pass"). Kept for bench/onnx-replay-robust.ts.
  */
 export function fitReuseOnFilesChecked(
   files: readonly FileResidual[],
