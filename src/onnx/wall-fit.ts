@@ -14,7 +14,7 @@ import type { InFileCorrection } from '../../lut/format.js';
 import { inLutUnit } from '../../lut/reference.js';
 import { readLut } from '../../lut/store.js';
 import { builtInCalibrationPlans, WALL_CALIBRATION } from './calibration-set.js';
-import { fitReuseOnFiles, type FileResidual } from './in-file.js';
+import { fitReuseOnFiles, leaveOneOut, type FileResidual, type LeaveOneOut } from './in-file.js';
 import { renamedModelBytes } from './partition.js';
 import type { OnnxPlan, PartitionRule } from './plan.js';
 import { predictOnnx } from './predict.js';
@@ -23,10 +23,16 @@ import { unitReuse } from './reuse.js';
 
 export interface WallFit {
   correction: InFileCorrection;
+  /**
+   * Every net's leave-one-out check (src/onnx/in-file.ts, leaveOneOut), for the record: no net is left out of the
+   * fit — replayed on 25 runs, leaving out the net a check flags lost files on ort-cpu, in runs used to choose and
+   * in runs not used (docs/benchmarks.md, "Issue 17, ninth pass").
+   */
+  loo: LeaveOneOut[];
   /** The units' profiling (opts.plans' and the nets'). */
   profile: UnitProfileSummary;
-  /** Per built-in net: measured whole and its units' sum without the fit, ms. */
-  files: { name: string; measuredMs: number; unitsMs: number }[];
+  /** Per built-in net: measured whole (its rounds' figures, and their spread) and its units' sum without the fit, ms. */
+  files: { name: string; measuredMs: number; unitsMs: number; rounds: number[]; spread: number }[];
 }
 
 export async function measureWallFit(opts: {
@@ -78,9 +84,12 @@ export async function measureWallFit(opts: {
     units: unitReuse(p).map((reuse, k) => ({ reuse, weightBytes: p.units[k].weightBytes })),
   }));
   const source = `${lut.device.device} wall clock (${lut.device.runtime} ${lut.device.runtimeVersion}), ${plans.length} built-in nets timed whole against their units; ${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const fitOpts = { curve: 'fraction' as const };
+  const correction = fitReuseOnFiles(residuals, source, fitOpts);
   return {
-    correction: { ...fitReuseOnFiles(residuals, source, { curve: 'fraction' }), builtIn: true },
+    correction: { ...correction, builtIn: true },
+    loo: leaveOneOut(residuals, fitOpts, correction),
     profile: prof,
-    files: residuals.map((r) => ({ name: r.name, measuredMs: r.measuredMs, unitsMs: r.unitsMs })),
+    files: residuals.map((r, i) => ({ name: r.name, measuredMs: r.measuredMs, unitsMs: r.unitsMs, rounds: results[i].rounds, spread: results[i].spread })),
   };
 }

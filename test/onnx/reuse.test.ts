@@ -10,7 +10,7 @@ import type { LatencyStats } from '../../src/core/contracts.js';
 import { Rng } from '../../src/core/rng.js';
 import { BUILT_IN_CALIBRATION, builtInCalibrationPlans, builtInName } from '../../src/onnx/calibration-set.js';
 import type { OnnxGraph, TensorInfo } from '../../src/onnx/graph.js';
-import { CACHE_CANDIDATES, fitReuse, fitReuseOnFiles, missedBytes, missShare, type FileResidual, type InFileSample } from '../../src/onnx/in-file.js';
+import { CACHE_CANDIDATES, fitReuse, fitReuseOnFiles, fitReuseOnFilesChecked, missedBytes, missShare, type FileResidual, type InFileSample } from '../../src/onnx/in-file.js';
 import { planOnnx, type OnnxPlan, type PlannedUnit } from '../../src/onnx/plan.js';
 import { predictOnnx } from '../../src/onnx/predict.js';
 import { unitReuse, type UnitReuse } from '../../src/onnx/reuse.js';
@@ -126,6 +126,60 @@ describe('the reuse fit on whole files (wall clock)', () => {
     // Files that ran faster than their units never make the cost per byte negative.
     expect(fitReuseOnFiles(files.map((f) => ({ ...f, measuredMs: f.unitsMs * 0.9 })), 'test').perMissedByteMs).toBe(0);
     expect(() => fitReuseOnFiles([], 'test')).toThrow(/no files/);
+  });
+
+  // Five files on one cache and cost per byte, of which 'c' was measured 20% slow (a net timed while the machine was busier).
+  const cache = 12 * MiB;
+  const beta = 4e-8;
+  const exact = () => [file('small', 10, 0.5, cache, beta, 1), file('a', 20, 0.7, cache, beta, 1.2), file('b', 20, 1, cache, beta, 1.5), file('c', 30, 1, cache, beta, 2), file('d', 30, 1.2, cache, beta, 2.5)];
+  const noisy = () => exact().map((f) => (f.name === 'c' ? { ...f, measuredMs: f.measuredMs * 1.2 } : f));
+
+  it('least absolute deviations: one file measured off does not move the fit, as it moves least squares', () => {
+    const ls = fitReuseOnFiles(noisy(), 'test');
+    expect(Math.abs(ls.perMissedByteMs! - beta) / beta).toBeGreaterThan(0.1);
+    const l1 = fitReuseOnFiles(noisy(), 'test', { loss: 'l1' });
+    expect(l1.cacheBytes).toBe(cache);
+    expect(l1.perMissedByteMs).toBeCloseTo(beta, 14);
+    // On exact files both losses agree.
+    expect(fitReuseOnFiles(exact(), 'test', { loss: 'l1' })).toMatchObject({ cacheBytes: cache });
+    expect(fitReuseOnFiles(exact(), 'test', { loss: 'l1' }).perMissedByteMs).toBeCloseTo(beta, 14);
+  });
+
+  it('the leave-one-out check leaves out the one file the others predict beyond the limit, and only then', () => {
+    const checked = fitReuseOnFilesChecked(noisy(), 'test', { criterion: 'loo', limitPct: 8 });
+    expect(checked.leftOut?.name).toBe('c');
+    expect(fitReuseOnFilesChecked(noisy(), 'test', { limitPct: 1 }).leftOut?.name).toBe('c');
+    // The fit on the others predicts c at its true time: 1/1.2 of what was measured.
+    expect(checked.leftOut!.errorPct).toBeCloseTo(100 * (1 / 1.2 - 1), 6);
+    expect(checked.correction.fittedOn).toEqual(['small', 'a', 'b', 'd']);
+    expect(checked.correction).toMatchObject({ cacheBytes: cache, samples: 4 });
+    expect(checked.correction.perMissedByteMs).toBeCloseTo(beta, 14);
+    expect(checked.correction.source).toMatch(/c left out .*-16\.7% off; beyond ±8%/);
+    expect(checked.loo.map((l) => l.name)).toEqual(['small', 'a', 'b', 'c', 'd']);
+    // Exact files: every leave-one-out error is 0 and nothing is left out; the fit is fitReuseOnFiles'.
+    const clean = fitReuseOnFilesChecked(exact(), 'test', { criterion: 'loo', limitPct: 8 });
+    expect(clean.leftOut).toBeUndefined();
+    expect(clean.correction).toEqual(fitReuseOnFiles(exact(), 'test'));
+    for (const l of clean.loo) expect(Math.abs(l.errorPct)).toBeLessThan(1e-6);
+    // A limit above the error keeps every file; fewer files than minFiles are not checked.
+    expect(fitReuseOnFilesChecked(noisy(), 'test', { criterion: 'loo', limitPct: 20 }).leftOut).toBeUndefined();
+    const three = fitReuseOnFilesChecked(noisy().slice(1, 4), 'test', { limitPct: 1 });
+    expect(three.leftOut).toBeUndefined();
+    expect(three.loo).toEqual([]);
+  });
+
+  it('the gain and influence criteria: a file the fit bends to is left out, one that no fit reaches (faster than its units) is not', () => {
+    expect(fitReuseOnFilesChecked(noisy(), 'test', { criterion: 'influence', limitPct: 2 }).leftOut?.name).toBe('c');
+    // 'small' (5 MiB, within the cache) ran 10% faster than its units: no cost per byte can reach it, so it moves nothing.
+    const fast = exact().map((f) => (f.name === 'small' ? { ...f, measuredMs: f.unitsMs * 0.9 } : f));
+    // The others' fit is the fit on all: no file gains them anything, whatever its own error.
+    const byGain = fitReuseOnFilesChecked(fast, 'test', { limitPct: 0.5 });
+    expect(byGain.leftOut).toBeUndefined();
+    expect(byGain.loo.find((l) => l.name === 'small')!.errorPct).toBeCloseTo(100 * (1 / 0.9 - 1), 6);
+    const byInfluence = fitReuseOnFilesChecked(fast, 'test', { criterion: 'influence', limitPct: 2 });
+    expect(byInfluence.leftOut).toBeUndefined();
+    expect(byInfluence.loo.find((l) => l.name === 'small')).toMatchObject({ influencePct: expect.closeTo(0, 6) });
+    expect(byInfluence.correction.cacheBytes).toBe(cache);
   });
 });
 

@@ -43,6 +43,9 @@ describe('the wall-clock in-file fit on the built-in nets', () => {
       expect(fit.correction).toMatchObject({ model: 'reuse', curve: 'fraction', clock: 'wall', builtIn: true, samples: WALL_CALIBRATION.length });
       expect(fit.correction.fittedOn).toEqual(WALL_CALIBRATION.map(builtInName));
       expect(fit.files).toHaveLength(WALL_CALIBRATION.length);
+      // Every net's rounds and their spread are kept, and every net's leave-one-out check is reported (no net is left out of the fit).
+      for (const f of fit.files) expect(f.rounds.length).toBeGreaterThanOrEqual(1);
+      expect(fit.loo.map((l) => l.name)).toEqual(WALL_CALIBRATION.map(builtInName));
       // The nets were timed in the units' own passes (their units were new to the LUT), not afterwards.
       expect([...fit.profile.timed.keys()].sort()).toEqual(WALL_CALIBRATION.map(builtInName).sort());
       expect(fit.profile.measured).toBeGreaterThan(100);
