@@ -97,7 +97,9 @@ const scaled = (beta: number | undefined) => (beta === undefined ? undefined : (
 for (const [what, beta] of [
   ['the LUT\'s β', (r: Run) => slopes(r).lut],
   ['β of the nets\' first measurement', (r: Run) => slopes(r).netsFirst],
+  ['β 0.2', () => 0.2],
   ['β 0.3 (provisional)', () => 0.3],
+  ['β 0.4', () => 0.4],
   ['β 1 (full ratio)', () => 1],
 ] as const)
   for (const [c, fn] of combines) replays.push({ label: `scaled, ${what}, ${c}`, value: (r) => scaled(beta(r)), combine: fn });

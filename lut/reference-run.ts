@@ -72,10 +72,8 @@ export class ReferenceRun {
     if (!this.provisional) return undefined;
     const nets = [...results];
     const all = new Map<string, RoundedResult>(this.completed);
-    const netKeys = new Set(nets.map((_, i) => `\u0000net${i}`));
     nets.forEach((r, i) => all.set(`\u0000net${i}`, r));
-    // β from the nets where they alone give a fit (lut/reference.ts says why).
-    const done = adoptReferenceScale(store, this.references, all, this.protocol, netKeys);
+    const done = adoptReferenceScale(store, this.references, all, this.protocol);
     if (!done) return undefined;
     nets.forEach((r, i) => Object.assign(r, done.rescored.get(`\u0000net${i}`)!));
     return done.adopted;

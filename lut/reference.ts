@@ -6,8 +6,7 @@
  * β before its first round, so it measures a provisional R (the fastest of a few reference medians taken
  * before the entries) and starts from a provisional β (PROVISIONAL_SLOPE); at the end of the run that
  * created the LUT, it adopts the low quantile of all the run's round references as R (the machine's fast
- * state, as `min` picks a model's fastest round) and β fitted from the run's own rounds (slopeFromRounds: on its
- * whole nets alone where it timed enough of them, else on every model; `adoptReferenceScale` says why),
+ * state, as `min` picks a model's fastest round) and β fitted from the run's own rounds (slopeFromRounds),
  * and brings every figure of the LUT to them in one write, as it keeps the overhead timed in the entries'
  * passes (lut/overhead.ts): entries whose rounds the run holds are scored again from their rounds as timed;
  * the others (and the overhead, a calibration's ms terms) are multiplied by (final R / provisional R)^β,
@@ -94,8 +93,8 @@ export interface ReferenceAdopted {
   /** β the run's rounds were scaled with, and β adopted (fitted from the rounds; the provisional one where they were too few). */
   provisionalSlope: number;
   slope: number;
-  /** The fit β came from: its correlation, rounds and models (`on: 'nets'` where only the run's whole nets were fitted on); absent where β stayed provisional. */
-  slopeFit?: { r: number; rounds: number; models: number; on?: 'nets' };
+  /** The fit β came from: its correlation, rounds and models; absent where β stayed provisional. */
+  slopeFit?: { r: number; rounds: number; models: number };
   warning?: string;
 }
 
@@ -103,15 +102,6 @@ export interface ReferenceAdopted {
  * At the end of the run that created the LUT: R from the run's round references and β from its models'
  * rounds (`results`, by entry key, the overhead's under OVERHEAD_ITEM; nets too, by any other key), every figure brought to them (`store`: the LutStore
  * being filled); `results` come back scored again. Undefined (nothing changed) without round references.
- *
- * β is fitted on the whole nets of `results` (their keys in `netKeys`: a calibration's, a bench's) where
- * they alone give a fit (slopeFromRounds: enough nets and rounds, r ≥ its floor), else on every model. What
- * is measured against the LUT later in other processes (nas verify, a calibration) is whole nets, and
- * within a run nets followed the reference differently from the small entries that outnumber them (quiet
- * runs of 233 nets: β 0.40 on the nets' rounds against 0.20 on the entries' at 128 px); β fitted on the
- * nets, with the `lower-half` estimator, made the nets' second measurement agree with their first within
- * ±10% for 601 of 602 nets over six quiet runs, against 598 with β of every model and the median
- * (docs/benchmarks.md, issue 13, "β from the nets").
  */
 export function adoptReferenceScale(
   store: {
@@ -122,28 +112,27 @@ export function adoptReferenceScale(
   roundReferencesMs: readonly number[],
   results: ReadonlyMap<string, RoundedResult> = new Map(),
   protocol: TimingProtocol = { warmup: 0, minRepeats: 1, maxRepeats: 1, maxTimeMs: 1, targetCI: 1 },
-  netKeys: ReadonlySet<string> = new Set(),
 ): { adopted: ReferenceAdopted; rescored: Map<string, RoundedResult> } | undefined {
   const provisionalMs = store.referenceMs;
   const finalMs = scaleFromRounds(roundReferencesMs);
   if (provisionalMs === undefined || finalMs === undefined) return undefined;
   const provisionalSlope = store.referenceSlope ?? 1;
   // The overhead (an Identity: the runtime's fixed cost per run, not its kernels) is scored again but not fitted on.
-  const roundsOf = (r: RoundedResult) =>
-    r.details.filter((d) => !d.setAside && d.scale !== undefined && d.noise?.referenceMs! > 0).map((d) => ({ ms: d.median / d.scale!, referenceMs: d.noise!.referenceMs! }));
-  const models = [...results].filter(([k]) => k !== OVERHEAD_ITEM);
-  const onNets = slopeFromRounds(models.filter(([k]) => netKeys.has(k)).map(([, r]) => roundsOf(r)));
-  const fit = onNets ? { ...onNets, on: 'nets' as const } : slopeFromRounds(models.map(([, r]) => roundsOf(r)));
+  const fit = slopeFromRounds(
+    [...results].filter(([k]) => k !== OVERHEAD_ITEM).map(([, r]) =>
+      r.details.filter((d) => !d.setAside && d.scale !== undefined && d.noise?.referenceMs! > 0).map((d) => ({ ms: d.median / d.scale!, referenceMs: d.noise!.referenceMs! })),
+    ),
+  );
   const slope = fit?.slope ?? provisionalSlope;
   const factor = (finalMs / provisionalMs) ** provisionalSlope;
   const rescored = new Map([...results].map(([k, r]) => [k, rescoreResult(r, finalMs, slope, protocol)]));
   store.rescaleReference(finalMs, factor, { slope, rescored });
   const warning =
     Math.abs(finalMs / provisionalMs - 1) > SAY_ABOVE || Math.abs(slope - provisionalSlope) > 0.1
-      ? `reference scale R: ${finalMs.toFixed(4)} ms from the run's ${roundReferencesMs.length} round references, against ${provisionalMs.toFixed(4)} ms measured before the entries; slope β ${slope.toFixed(3)}${fit ? ` fitted on ${fit.rounds} rounds of ${fit.models} ${'on' in fit ? 'whole nets' : 'models'} (r ${fit.r.toFixed(2)})` : ' (too few rounds to fit: the provisional one)'} against ${provisionalSlope.toFixed(3)}; every figure of the LUT was brought to them`
+      ? `reference scale R: ${finalMs.toFixed(4)} ms from the run's ${roundReferencesMs.length} round references, against ${provisionalMs.toFixed(4)} ms measured before the entries; slope β ${slope.toFixed(3)}${fit ? ` fitted on ${fit.rounds} rounds of ${fit.models} models (r ${fit.r.toFixed(2)})` : ' (too few rounds to fit: the provisional one)'} against ${provisionalSlope.toFixed(3)}; every figure of the LUT was brought to them`
       : undefined;
   return {
-    adopted: { provisionalMs, finalMs, factor, rounds: roundReferencesMs.length, provisionalSlope, slope, ...(fit ? { slopeFit: { r: fit.r, rounds: fit.rounds, models: fit.models, ...('on' in fit ? { on: fit.on } : {}) } } : {}), ...(warning ? { warning } : {}) },
+    adopted: { provisionalMs, finalMs, factor, rounds: roundReferencesMs.length, provisionalSlope, slope, ...(fit ? { slopeFit: { r: fit.r, rounds: fit.rounds, models: fit.models } } : {}), ...(warning ? { warning } : {}) },
     rescored,
   };
 }

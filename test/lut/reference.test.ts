@@ -167,38 +167,6 @@ describe('the LutStore and the end of a run', () => {
     again.useReferenceScale(9);
     expect(again.referenceMs).toBe(1.25);
   });
-  it('β from the whole nets where they alone give a fit, else from every model', () => {
-    const file = path.join(dir, 'n.lut.json');
-    const { referenceMs: _, ...setting } = referenced;
-    // Twelve models of three rounds each, as timed = base × reference^slope: nets follow the reference with 0.4, entries with 0.1.
-    const model = (slope: number, base: number): RoundedResult => {
-      const refs = [1, 1.2, 1.5];
-      const details = refs.map((ref) => ({ median: base * ref ** slope, p10: base * ref ** slope, min: base * ref ** slope, n: 10, scale: 1, noise: { load1: 0, referenceMs: ref } }));
-      return { stats: stats(base), coldMs: 2, setupMs: 1, rounds: details.map((d) => d.median), spread: 0, details };
-    };
-    const results = new Map<string, RoundedResult>([
-      ...Array.from({ length: 12 }, (_, i) => [`net${i}`, model(0.4, 3 + i)] as const),
-      ...Array.from({ length: 30 }, (_, i) => [`entry${i}`, model(0.1, 0.1 + i / 100)] as const),
-    ]);
-    const refs = Array.from({ length: 20 }, (_, i) => 1 + i / 20);
-    const adopt = (netKeys?: Set<string>) => {
-      const store = LutStore.open(file, device, setting, { force: true });
-      store.useReferenceScale(1.5, true, 0.3);
-      store.setOverhead(stats(0.06));
-      const done = adoptReferenceScale(store, refs, results, { ...referenced, estimator: 'median' }, netKeys);
-      store.close();
-      return done!.adopted;
-    };
-    const nets = new Set(Array.from({ length: 12 }, (_, i) => `net${i}`));
-    expect(adopt(nets)).toMatchObject({ slope: expect.closeTo(0.4, 9), slopeFit: { on: 'nets', models: 12, rounds: 36 } });
-    expect(adopt(nets).warning).toMatch(/fitted on 36 rounds of 12 whole nets/);
-    // No nets named, or too few of them: every model, as before (the entries outnumber the nets).
-    const all = adopt();
-    expect(all.slopeFit).toMatchObject({ models: 42 });
-    expect(all.slopeFit).not.toHaveProperty('on');
-    expect(all.slope).toBeLessThan(0.3);
-    expect(adopt(new Set(['net0', 'net1'])).slopeFit).toMatchObject({ models: 42 });
-  });
   it('nothing to adopt without round references', () => {
     const store = LutStore.open(path.join(dir, 'y.lut.json'), device, referenced);
     store.setOverhead(stats(0.06));
