@@ -7,7 +7,8 @@
  *   round figure = item × (R / the reference's median in that round)^β
  *
  * β because the small reference net moves further than the models beside it when the machine's speed
- * changes (tenth session: 2.3× as far, β 0.43 on a quiet run); it is fitted per LUT (slopeFromRounds).
+ * changes (tenth session: 2.3× as far, β 0.43 on a quiet run); 0.3 (PROVISIONAL_SLOPE), or fitted per LUT
+ * where its rounds follow the reference closely (slopeFromRounds, r ≥ SLOPE_MIN_R).
  *
  * Why: on a shared VM onnxruntime's vector kernels run 1.16–1.42× slower for spells of seconds to tens of
  * seconds, with nothing visible in load, steal, CPU wait or migrations (docs/benchmarks.md, issue 13); two
