@@ -13,6 +13,9 @@
  * - with --curves (one run): scaled by a drift curve, the median of the reference readings of every round (any
  *   model's) that ended within ±W s of the round (or in the W s before it: what a live run knows), for several W.
  *
+ * Two gates replayed with β 0.3 (median and lower half): rounds whose measuring thread waited more than 30% of
+ * the round for a CPU set aside, and also rounds whose reference read more than 2.5× the LUT's R (none retaken).
+ *
  * Then, per run, where the misses of the live figure and of the lower half under the LUT's β fall: which
  * measurement's rounds disagree, and how far each round's reference and its time as timed moved.
  *
@@ -51,6 +54,8 @@ interface Run {
   points: Point[];
   entryRounds?: Record<string, EntryRound[]>;
   lutSlope?: number;
+  /** The LUT's R (ms), for the gate on a round's reference reading. */
+  lutR?: number;
 }
 
 const argv = process.argv.slice(2);
@@ -62,8 +67,9 @@ const runs: Run[] = files.map((file) => {
   const data = JSON.parse(readFileSync(file, 'utf8')) as { protocol?: { referenceSlope?: number }; points: Point[]; entryRounds?: Record<string, EntryRound[]> };
   // β is the LUT's, kept in the LUT beside the JSON (the bench's own protocol is the one before the run).
   const lutFile = file.replace(/\.json$/, '.lut.json');
-  const lutSlope = existsSync(lutFile) ? (JSON.parse(readFileSync(lutFile, 'utf8')) as { protocol: { referenceSlope?: number } }).protocol.referenceSlope : data.protocol?.referenceSlope;
-  return { label: path.basename(path.dirname(file)), points: data.points.filter((p) => p.remeasuredRounds?.length), entryRounds: data.entryRounds, lutSlope };
+  const lutProtocol = existsSync(lutFile) ? (JSON.parse(readFileSync(lutFile, 'utf8')) as { protocol: { referenceSlope?: number; referenceMs?: number } }).protocol : undefined;
+  const lutSlope = lutProtocol ? lutProtocol.referenceSlope : data.protocol?.referenceSlope;
+  return { label: path.basename(path.dirname(file)), points: data.points.filter((p) => p.remeasuredRounds?.length), entryRounds: data.entryRounds, lutSlope, lutR: lutProtocol?.referenceMs };
 });
 
 const asTimed = (d: Detail) => d.median / (d.scale ?? 1);
@@ -88,7 +94,8 @@ const combines: [string, Combine][] = [
   ['lower half (mean of the fastest ⌈n/2⌉)', combine('lower-half')],
   ['lowest', combine('min')],
 ];
-type Replay = { label: string; value(run: Run): ((d: Detail) => number | undefined) | undefined; combine: Combine };
+/** A replay: each round's figure, how they combine, and (optionally) which rounds it sets aside (all kept where it would set aside every one). */
+type Replay = { label: string; value(run: Run): ((d: Detail) => number | undefined) | undefined; combine: Combine; aside?(d: Detail, run: Run): boolean };
 const replays: Replay[] = [
   { label: 'as timed, lowest round', value: () => asTimed, combine: combine('min') },
   { label: 'as timed, median', value: () => asTimed, combine: combine('median') },
@@ -103,12 +110,22 @@ for (const [what, beta] of [
   ['β 1 (full ratio)', () => 1],
 ] as const)
   for (const [c, fn] of combines) replays.push({ label: `scaled, ${what}, ${c}`, value: (r) => scaled(beta(r)), combine: fn });
+// Gates replayed (the rounds they flag left out, none retaken): the measuring thread waited more than 30% of the round
+// for a CPU; and also the round's reference read more than 2.5× the LUT's R (the reference itself disturbed).
+const waited = (d: Detail) => (d.noise?.waitPct ?? 0) > 30;
+const refHigh = (d: Detail, run: Run) => run.lutR !== undefined && (d.noise?.referenceMs ?? 0) > 2.5 * run.lutR;
+for (const [c, fn] of [combines[0], combines[2]]) {
+  replays.push({ label: `scaled, β 0.3, ${c}, rounds waited > 30% set aside`, value: () => scaled(0.3), combine: fn, aside: waited });
+  replays.push({ label: `scaled, β 0.3, ${c}, rounds waited > 30% or reference > 2.5 R set aside`, value: () => scaled(0.3), combine: fn, aside: (d, r) => waited(d) || refHigh(d, r) });
+}
 
 /** A measurement's figure under a replay; undefined where a round lacks what it needs. */
 function figure(ds: readonly Detail[], how: Replay, run: Run): number | undefined {
   const value = how.value(run);
   if (!value) return undefined;
-  const xs = ds.filter((d) => !d.setAside).map(value);
+  const used = ds.filter((d) => !d.setAside);
+  const kept = how.aside ? used.filter((d) => !how.aside!(d, run)) : used;
+  const xs = (kept.length ? kept : used).map(value);
   return xs.some((x) => x === undefined) || !xs.length ? undefined : how.combine(xs as number[]);
 }
 
