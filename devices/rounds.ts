@@ -121,6 +121,13 @@ export function estimate(rounds: readonly LatencyStats[], estimator: Estimator =
       return median(rounds.map((s) => s.p10));
     case 'min':
       return Math.min(...rounds.map((s) => s.median));
+    case 'lower-half': {
+      // The mean of the fastest ⌈n/2⌉ round medians: a round is only ever slowed (a session that met a slow
+      // state the reference beside it did not see), never sped up, so the upper rounds are left out; the
+      // lowest alone would take the noise of one round's reference reading (docs/benchmarks.md, issue 13).
+      const fast = rounds.map((s) => s.median).sort((a, b) => a - b).slice(0, Math.ceil(rounds.length / 2));
+      return fast.reduce((s, x) => s + x, 0) / fast.length;
+    }
   }
 }
 

@@ -92,8 +92,8 @@ export interface CpuPlacement {
 }
 
 /** How a model's round figures combine (devices/rounds.ts; chosen by measurement, docs/benchmarks.md). */
-export type Estimator = 'median' | 'trimmed-mean' | 'low-quantile' | 'min';
-export const ESTIMATORS: readonly Estimator[] = ['median', 'trimmed-mean', 'low-quantile', 'min'];
+export type Estimator = 'median' | 'trimmed-mean' | 'low-quantile' | 'min' | 'lower-half';
+export const ESTIMATORS: readonly Estimator[] = ['median', 'trimmed-mean', 'low-quantile', 'min', 'lower-half'];
 
 /** The one-round protocol used before rounds existed (bench/fidelity.ts --protocols legacy compares with it). */
 export const LEGACY_PROTOCOL: TimingProtocol = {

@@ -129,7 +129,7 @@ export function adoptReferenceScale(
   store.rescaleReference(finalMs, factor, { slope, rescored });
   const warning =
     Math.abs(finalMs / provisionalMs - 1) > SAY_ABOVE || Math.abs(slope - provisionalSlope) > 0.1
-      ? `reference scale R: ${finalMs.toFixed(4)} ms from the run's ${roundReferencesMs.length} round references, against ${provisionalMs.toFixed(4)} ms measured before the entries; slope β ${slope.toFixed(3)}${fit ? ` fitted on ${fit.rounds} rounds of ${fit.models} models (r ${fit.r.toFixed(2)})` : ' (too few rounds to fit: the provisional one)'} against ${provisionalSlope.toFixed(3)}; every figure of the LUT was brought to them`
+      ? `reference scale R: ${finalMs.toFixed(4)} ms from the run's ${roundReferencesMs.length} round references, against ${provisionalMs.toFixed(4)} ms measured before the entries; slope β ${slope.toFixed(3)}${fit ? ` fitted on ${fit.rounds} rounds of ${fit.models} models (r ${fit.r.toFixed(2)})` : ' (the rounds fit none tightly enough, devices/reference.ts: the provisional one)'} against ${provisionalSlope.toFixed(3)}; every figure of the LUT was brought to them`
       : undefined;
   return {
     adopted: { provisionalMs, finalMs, factor, rounds: roundReferencesMs.length, provisionalSlope, slope, ...(fit ? { slopeFit: { r: fit.r, rounds: fit.rounds, models: fit.models } } : {}), ...(warning ? { warning } : {}) },

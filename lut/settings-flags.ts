@@ -4,6 +4,7 @@
  * --threads, graph optimisation level, device options and protocol as the LUT, which LutStore checks.
  */
 import { DEVICE_REGISTRY } from '../devices/registry.js';
+import { defaultEstimator } from '../devices/reference-choice.js';
 import { DEFAULT_PROTOCOL, type DeviceInfo, type TimingProtocol } from '../devices/types.js';
 
 /** Device options that have their own flag; every other one the device declares goes to --device-opt. */
@@ -36,5 +37,8 @@ export function settingsFlags(device: DeviceInfo, protocol: TimingProtocol | und
   if (protocol?.cpu !== undefined) flags.push(`--cpu ${quote(protocol.cpu)}`);
   // --reference auto gives the device's default reference (devices/reference.ts): said only where the LUT's differs.
   if (protocol && protocol.reference !== DEVICE_REGISTRY.find(device.device)?.defaultReference) flags.push(`--reference ${protocol.reference ?? 'off'}`);
+  // The estimator where it is not the CLI's default for the LUT's reference (a LUT measured with the median of
+  // the scaled rounds, the default before lower-half).
+  if (protocol?.estimator !== undefined && (protocol.rounds ?? 1) > 1 && protocol.estimator !== defaultEstimator(protocol.reference)) flags.push(`--estimator ${protocol.estimator}`);
   return flags.join(' ');
 }

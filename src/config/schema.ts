@@ -31,7 +31,7 @@ export const SHARED_FLAGS: Record<string, JsonSchema> = {
   'max-time-ms': positive,
   'target-ci': positive,
   rounds: int(1),
-  estimator: { enum: ['median', 'trimmed-mean', 'low-quantile', 'min'] },
+  estimator: { enum: ['median', 'trimmed-mean', 'low-quantile', 'min', 'lower-half'] },
   'max-spread': positive,
   'extra-rounds': int(0),
   'fresh-process': { type: 'boolean' },

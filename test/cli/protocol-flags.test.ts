@@ -14,8 +14,9 @@ describe('toProtocol --reference', () => {
     // one round too: the reference is not a round setting
     expect(toProtocol({ ...base, rounds: 1, reference: 'auto' }).reference).toBe('mbv2net64');
   });
-  it('the estimator: median over scaled rounds, min without a reference, what --estimator says when given', () => {
-    expect(toProtocol(base).estimator).toBe('median');
+  it('the estimator: the lower half of the scaled rounds, min without a reference, what --estimator says when given', () => {
+    expect(toProtocol(base).estimator).toBe('lower-half');
+    expect(toProtocol({ ...base, estimator: 'median' }).estimator).toBe('median');
     expect(toProtocol({ ...base, reference: 'off' }).estimator).toBe('min');
     expect(toProtocol({ ...base, device: 'mock' }).estimator).toBe('min');
     expect(toProtocol({ ...base, estimator: 'min' }).estimator).toBe('min');

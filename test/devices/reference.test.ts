@@ -77,6 +77,9 @@ describe('the scaling arithmetic', () => {
     // Rounds that move on their own, not with their references (r below 0.5): no fit either.
     const loose = models.map((rs, m) => rs.map((r) => ({ ...r, ms: (0.01 + m) * Math.exp(0.3 * wobble()) })));
     expect(slopeFromRounds(loose)).toBeUndefined();
+    // Rounds that follow their references loosely (as on the development VM, r 0.34–0.82): the provisional β stays.
+    const partly = models.map((rs) => rs.map((r) => ({ ...r, ms: r.ms * Math.exp(0.25 * wobble()) })));
+    expect(slopeFromRounds(partly)).toBeUndefined();
     expect(slopeFromRounds(models.map((rs) => rs.map((r) => ({ ...r, ms: r.ms * r.referenceMs ** 5 }))))!.slope).toBe(SLOPE_MAX);
     // Rounds that run faster when their reference runs slower: no fit (r below 0.5).
     expect(slopeFromRounds(models.map((rs) => rs.map((r) => ({ ...r, ms: r.ms / r.referenceMs ** 2 }))))).toBeUndefined();

@@ -38,6 +38,12 @@ describe('estimate', () => {
     // five round means: one cut from each end, the middle three averaged
     expect(estimate(rounds, 'trimmed-mean')).toBeCloseTo((1.0 + 1.1 + 1.3) / 3, 3);
   });
+  it('lower-half: the mean of the fastest ⌈n/2⌉ round medians (the slow rounds left out, not the lowest alone)', () => {
+    expect(estimate(rounds, 'lower-half')).toBeCloseTo((0.9 + 1.0 + 1.1) / 3, 12);
+    expect(estimate(rounds.slice(0, 3), 'lower-half')).toBeCloseTo((1.0 + 1.1) / 2, 12);
+    expect(estimate(rounds.slice(0, 4), 'lower-half')).toBeCloseTo((0.9 + 1.0) / 2, 12);
+    expect(estimate(rounds.slice(1, 2), 'lower-half')).toBeCloseTo(1.3, 12);
+  });
 });
 
 describe('combineRounds', () => {

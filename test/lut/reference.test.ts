@@ -59,10 +59,17 @@ describe('the LUT fields', () => {
     expect(lutId(device, referenced)).not.toBe(lutId(device, off));
   });
   it('the settings flags say --reference where the LUT differs from the device default', () => {
-    expect(settingsFlags(device, referenced)).toMatch(/--reference mbv2net64$/);
+    expect(settingsFlags(device, referenced)).toMatch(/--reference mbv2net64 --estimator min$/);
     expect(settingsFlags(device, protocol)).not.toMatch(/--reference/); // the mock has no default reference
     expect(settingsFlags({ ...device, device: 'ort-cpu', options: { threads: 1 } }, protocol)).toMatch(/--reference off$/);
     expect(settingsFlags({ ...device, device: 'ort-cpu', options: { threads: 1 } }, referenced)).not.toMatch(/--reference/);
+  });
+  it('the settings flags say --estimator where the LUT\'s is not the default for its reference (a LUT measured with the median before lower-half)', () => {
+    const ortCpu = { ...device, device: 'ort-cpu', options: { threads: 1 } };
+    expect(settingsFlags(ortCpu, { ...referenced, estimator: 'median' })).toMatch(/--estimator median$/);
+    expect(settingsFlags(ortCpu, { ...referenced, estimator: 'lower-half' })).not.toMatch(/--estimator/);
+    expect(settingsFlags(ortCpu, { ...protocol, rounds: 3, estimator: 'min' })).not.toMatch(/--estimator/);
+    expect(settingsFlags(ortCpu, { ...protocol, rounds: 3, estimator: 'median' })).toMatch(/--estimator median/);
   });
 });
 

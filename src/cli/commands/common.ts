@@ -38,7 +38,7 @@ export function protocolOptions<T>(y: Argv<T>) {
     .option('max-time-ms', { type: 'number', default: DEFAULT_PROTOCOL.maxTimeMs, describe: 'time limit per model (ms)' })
     .option('target-ci', { type: 'number', default: DEFAULT_PROTOCOL.targetCI, describe: "stop when the median's 95% CI half-width is within this fraction" })
     .option('rounds', { type: 'number', default: DEFAULT_PROTOCOL.rounds ?? 1, describe: 'rounds per model, spread over the run in shuffled passes (the limits above are for all rounds together)' })
-    .option('estimator', { type: 'string', choices: ESTIMATORS, describe: `how round figures combine (see docs/benchmarks.md); default ${DEFAULT_PROTOCOL.estimator}, or median over rounds scaled by a timing reference (--reference)` })
+    .option('estimator', { type: 'string', choices: ESTIMATORS, describe: `how round figures combine (see docs/benchmarks.md); default ${DEFAULT_PROTOCOL.estimator}, or lower-half (the mean of the fastest half of the rounds) over rounds scaled by a timing reference (--reference)` })
     .option('max-spread', { type: 'number', default: DEFAULT_PROTOCOL.maxSpread, describe: 'measure a model again while its round medians spread more than this fraction' })
     .option('extra-rounds', { type: 'number', default: DEFAULT_PROTOCOL.extraRounds ?? 0, describe: 'at most this many extra rounds for a model whose rounds disagree' })
     .option('reference', {
