@@ -176,3 +176,37 @@ export function unitModel(g: OnnxGraph, unit: Unit, opts: { seed?: number } = {}
     outputs: io.outputs.map((t) => ({ name: t.name, shape: t.shape })),
   };
 }
+
+/**
+ * In-chain figures. A weight-free unit whose one output has its first run-time input's shape and type (an
+ * element-wise op, a same-size pool, a softmax) can be timed applied twice in a row, its copy reading the first
+ * one's output: the second copy then reads an input the kernel before it has just written and may write over it
+ * in place, as the unit does inside its file, while a unit alone reads a tensor handed in by the caller (on wasm
+ * copied into the heap every run) and writes a fresh one. (twice − once) is what the prediction counts for it
+ * (src/onnx/predict.ts; measured: docs/benchmarks.md, "Issue 17: PP-OCR mobile cls").
+ */
+export function chainable(io: UnitIo, weightBytes: number): boolean {
+  const [first] = io.inputs;
+  const [out] = io.outputs;
+  return weightBytes === 0 && io.outputs.length === 1 && !!first && first.dtype === out.dtype && first.shape.join('x') === out.shape.join('x');
+}
+
+/** The LUT key of a unit's in-chain model: its ops twice, its first input's shape, a hash of the unit's key. */
+export function chainedKey(unitKey: string): string {
+  const [, ops, shape, , dtype] = unitKey.split(':');
+  return `onnx:${ops}+${ops}:${shape}:${createHash('sha256').update(`chained:${unitKey}`).digest('hex').slice(0, 16)}:${dtype}`;
+}
+
+/** A unit's model applied twice: a copy of its nodes reads the first copy's output in place of its first run-time input. */
+export function chainedModel(m: UnitModel): UnitModel {
+  const model = onnx.ModelProto.decode(m.onnx);
+  const g = model.graph!;
+  const first = m.inputs[0].name;
+  const out = m.outputs[0].name;
+  const inner = new Set((g.node ?? []).flatMap((n) => n.output ?? []));
+  const rename = (t: string) => (t === first ? out : inner.has(t) ? `${t}__chained` : t);
+  const copy = (g.node ?? []).map((n) => ({ ...n, name: `${n.name ?? ''}__chained`, input: (n.input ?? []).map(rename), output: (n.output ?? []).map((o) => (o ? `${o}__chained` : o)) }));
+  g.node = [...(g.node ?? []), ...copy];
+  g.output = [{ ...g.output![0], name: `${out}__chained` }];
+  return { ...m, key: chainedKey(m.key), ops: [...m.ops, ...m.ops], onnx: onnx.ModelProto.encode(model).finish(), outputs: [{ ...m.outputs[0], name: `${out}__chained` }] };
+}
