@@ -188,8 +188,18 @@ export function unitModel(g: OnnxGraph, unit: Unit, opts: { seed?: number } = {}
 export function chainable(io: UnitIo, weightBytes: number): boolean {
   const [first] = io.inputs;
   const [out] = io.outputs;
-  return weightBytes === 0 && io.outputs.length === 1 && !!first && first.dtype === out.dtype && first.shape.join('x') === out.shape.join('x');
+  const bytes = 4 * [...io.inputs, ...io.outputs].reduce((t, x) => t + x.shape.reduce((a, b) => a * b, 1), 0);
+  return weightBytes === 0 && io.outputs.length === 1 && !!first && first.dtype === out.dtype && first.shape.join('x') === out.shape.join('x') && bytes <= CHAIN_MAX_BYTES;
 }
+
+/**
+ * The in-chain figure stands for a unit whose input is still in the core's cache when it runs, written by the
+ * kernel just before: a unit whose activations (inputs + output, float32) exceed a core's L2 streams them from
+ * farther inside its file whatever ran before it, and keeps its figure alone. 1 MiB: the development VM's L2 per
+ * core. Replayed on the same LUTs (docs/benchmarks.md, "Issue 17: PP-OCR mobile cls"): PP-OCRv4 det on wasm −12.4%
+ * with every chainable unit, −8.0% with this limit, −6.1% with none; PP-OCR cls +6.9% either way (its largest 153 KB).
+ */
+export const CHAIN_MAX_BYTES = 1 << 20;
 
 /** The LUT key of a unit's in-chain model: its ops twice, its first input's shape, a hash of the unit's key. */
 export function chainedKey(unitKey: string): string {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveDevice } from '../../devices/registry.js';
 import type { Device } from '../../devices/types.js';
 import { readLut } from '../../lut/store.js';
-import { chainedKey, chainedModel, unitModel } from '../../src/onnx/extract.js';
+import { CHAIN_MAX_BYTES, chainable, chainedKey, chainedModel, unitModel } from '../../src/onnx/extract.js';
 import { planOnnx } from '../../src/onnx/plan.js';
 import { predictOnnx } from '../../src/onnx/predict.js';
 import { profileUnits } from '../../src/onnx/profile-units.js';
@@ -32,6 +32,14 @@ describe('in-chain figures for weight-free units', () => {
     // Convolutions (weights) and pools that change the shape keep their figure alone.
     expect(plan.units.some((u) => u.ops[0] === 'Conv' && u.chainKey)).toBe(false);
     expect(plan.units.some((u) => u.ops[0] === 'GlobalAveragePool' && u.chainKey)).toBe(false);
+  });
+
+  it('leaves units whose activations exceed a core\'s cache at their figure alone', () => {
+    const io = (shape: number[]) => ({ inputs: [{ name: 'x', shape, dtype: 'float32', constant: false }], constants: [], outputs: [{ name: 'y', shape, dtype: 'float32', constant: false }] });
+    expect(chainable(io([1, 200, 2, 96]), 0)).toBe(true); // PP-OCR cls: 2 × 150 KB
+    expect(chainable(io([1, 32, 160, 160]), 0)).toBe(false); // PP-OCRv4 det @320: 2 × 3.2 MB
+    expect(8 * 200 * 2 * 96).toBeLessThanOrEqual(CHAIN_MAX_BYTES);
+    expect(chainable(io([1, 200, 2, 96]), 4096)).toBe(false); // weights
   });
 
   it('the in-chain model runs the unit twice, its copy on the first one\'s output', async () => {
