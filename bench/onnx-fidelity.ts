@@ -468,10 +468,11 @@ const points: Point[] = [];
 const plainLut = { ...lut, entries: Object.fromEntries(Object.entries(lut.entries).map(([k, e]) => [k, e.unit ? { ...e, unit: { ...e.unit, layout: undefined } } : e])) };
 const plainPoints: Point[] = [];
 const noFitPoints: Point[] = [];
+const noChainPoints: Point[] = [];
 for (const [i, it] of items.entries()) {
   const plan = plans[i];
   const predicted = predictOnnx(lut, plan).ms;
-  const plain = predictOnnx(plainLut, plan, { inFile: false }).ms;
+  const plain = predictOnnx(plainLut, plan, { inFile: false, chain: false }).ms;
   const noFit = predictOnnx(lut, plan, { inFile: false }).ms;
   const [m1, m2] = [measuredPasses[0][i], measuredPasses[1][i]];
   const measured = (m1 + m2) / 2;
@@ -479,6 +480,8 @@ for (const [i, it] of items.entries()) {
   points.push({ ...base, predicted, errorPct: errorPct(predicted, measured) });
   plainPoints.push({ ...base, predicted: plain, errorPct: errorPct(plain, measured) });
   noFitPoints.push({ ...base, predicted: noFit, errorPct: errorPct(noFit, measured) });
+  const noChain = predictOnnx(lut, plan, { chain: false }).ms;
+  noChainPoints.push({ ...base, predicted: noChain, errorPct: errorPct(noChain, measured) });
   if (inFileLut) {
     const withLine = predictOnnx(inFileLut, plan).ms;
     inFilePoints.push({ ...base, predicted: withLine, errorPct: errorPct(withLine, measured) });
@@ -515,6 +518,8 @@ const report = [
       `AFTER (nas predict --onnx with the defaults: NCHWc layout-corrected where the partition has NCHWc${lut.inFile ? ', plus the in-file fit on the built-in calibration nets' : ''})`,
   ),
   '',
+  summary(noChainPoints, "WITHOUT THE IN-CHAIN FIGURES (the same LUT and fit, every weight-free chainable unit at its figure alone: nas predict --onnx before them)"),
+  '',
   ...(lut.inFile ? [summary(noFitPoints, 'WITHOUT THE IN-FILE FIT (nas predict --onnx --no-in-file: layout-corrected where NCHWc, the default before)'), ''] : []),
   summary(plainPoints, 'BEFORE (plain sum of the same LUT: units with the reorders their one-unit models ran, no in-file fit)'),
   '',
@@ -534,5 +539,5 @@ const report = [
 console.log(report);
 writeFileSync(
   path.join(outDir, `onnx-fidelity-${tag}.json`),
-  JSON.stringify({ args, device: info, protocol: measuring, lutId: lut.id, overheadMs: lut.overhead.median, overheadAloneMs: prof.overheadAloneMs, defaultInFile: lut.inFile, wallFiles, wallCheck, points, noFitPoints, plainPoints, inFile: inFileLut?.inFile, inFilePoints, load: loadAt, readPartitionPredictMs: timings }, null, 1),
+  JSON.stringify({ args, device: info, protocol: measuring, lutId: lut.id, overheadMs: lut.overhead.median, overheadAloneMs: prof.overheadAloneMs, defaultInFile: lut.inFile, wallFiles, wallCheck, points, noFitPoints, noChainPoints, plainPoints, inFile: inFileLut?.inFile, inFilePoints, load: loadAt, readPartitionPredictMs: timings }, null, 1),
 );

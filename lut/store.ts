@@ -288,6 +288,11 @@ export class LutStore {
     this.commit({ entry: key, value: entry });
   }
 
+  /** Why the device cannot run `key`, when the LUT records that it cannot. */
+  unsupportedReason(key: string): string | undefined {
+    return this.lut?.unsupported !== undefined && Object.hasOwn(this.lut.unsupported, key) ? this.lut.unsupported[key] : undefined;
+  }
+
   /** Records that the device cannot run `key` and why. */
   markUnsupported(key: string, reason: string): void {
     const lut = this.require('markUnsupported');

@@ -176,3 +176,47 @@ export function unitModel(g: OnnxGraph, unit: Unit, opts: { seed?: number } = {}
     outputs: io.outputs.map((t) => ({ name: t.name, shape: t.shape })),
   };
 }
+
+/**
+ * In-chain figures. A weight-free unit whose one output has its first run-time input's shape and type (an
+ * element-wise op, a same-size pool, a softmax) can be timed applied twice in a row, its copy reading the first
+ * one's output: the second copy then reads an input the kernel before it has just written and may write over it
+ * in place, as the unit does inside its file, while a unit alone reads a tensor handed in by the caller (on wasm
+ * copied into the heap every run) and writes a fresh one. (twice − once) is what the prediction counts for it
+ * (src/onnx/predict.ts; measured: docs/benchmarks.md, "Issue 17: PP-OCR mobile cls").
+ */
+export function chainable(io: UnitIo, weightBytes: number): boolean {
+  const [first] = io.inputs;
+  const [out] = io.outputs;
+  const bytes = 4 * [...io.inputs, ...io.outputs].reduce((t, x) => t + x.shape.reduce((a, b) => a * b, 1), 0);
+  return weightBytes === 0 && io.outputs.length === 1 && !!first && first.dtype === out.dtype && first.shape.join('x') === out.shape.join('x') && bytes <= CHAIN_MAX_BYTES;
+}
+
+/**
+ * The in-chain figure stands for a unit whose input is still in the core's cache when it runs, written by the
+ * kernel just before: a unit whose activations (inputs + output, float32) exceed a core's L2 streams them from
+ * farther inside its file whatever ran before it, and keeps its figure alone. 1 MiB: the development VM's L2 per
+ * core. Replayed on the same LUTs (docs/benchmarks.md, "Issue 17: PP-OCR mobile cls"): PP-OCRv4 det on wasm −12.4%
+ * with every chainable unit, −8.0% with this limit, −6.1% with none; PP-OCR cls +6.9% either way (its largest 153 KB).
+ */
+export const CHAIN_MAX_BYTES = 1 << 20;
+
+/** The LUT key of a unit's in-chain model: its ops twice, its first input's shape, a hash of the unit's key. */
+export function chainedKey(unitKey: string): string {
+  const [, ops, shape, , dtype] = unitKey.split(':');
+  return `onnx:${ops}+${ops}:${shape}:${createHash('sha256').update(`chained:${unitKey}`).digest('hex').slice(0, 16)}:${dtype}`;
+}
+
+/** A unit's model applied twice: a copy of its nodes reads the first copy's output in place of its first run-time input. */
+export function chainedModel(m: UnitModel): UnitModel {
+  const model = onnx.ModelProto.decode(m.onnx);
+  const g = model.graph!;
+  const first = m.inputs[0].name;
+  const out = m.outputs[0].name;
+  const inner = new Set((g.node ?? []).flatMap((n) => n.output ?? []));
+  const rename = (t: string) => (t === first ? out : inner.has(t) ? `${t}__chained` : t);
+  const copy = (g.node ?? []).map((n) => ({ ...n, name: `${n.name ?? ''}__chained`, input: (n.input ?? []).map(rename), output: (n.output ?? []).map((o) => (o ? `${o}__chained` : o)) }));
+  g.node = [...(g.node ?? []), ...copy];
+  g.output = [{ ...g.output![0], name: `${out}__chained` }];
+  return { ...m, key: chainedKey(m.key), ops: [...m.ops, ...m.ops], onnx: onnx.ModelProto.encode(model).finish(), outputs: [{ ...m.outputs[0], name: `${out}__chained` }] };
+}

@@ -71,6 +71,22 @@ export async function ortProfileModel(
   values: InputValues = 'half',
   threads = 1,
 ): Promise<ProfiledKernel[]> {
+  return kernelsOfTrace((await ortProfileTrace(bytes, inputs, level, runs, values, threads)).trace);
+}
+
+/**
+ * The raw Chrome trace of `runs` profiled runs on onnxruntime-node, with each run's wall time as JavaScript saw
+ * it (session.run): as wasmProfileTrace, for splitting a run into its kernels, what the executor does between
+ * them (`model_run` less the kernels) and what JavaScript adds around it (bench/onnx-unit-split.ts).
+ */
+export async function ortProfileTrace(
+  bytes: Uint8Array,
+  inputs: { name: string; shape: number[] }[],
+  level: OptLevel,
+  runs = 1,
+  values: InputValues = 'half',
+  threads = 1,
+): Promise<{ trace: string; wallMs: number[] }> {
   const ort = await import('onnxruntime-node');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hwnas-prof-'));
   try {
@@ -86,12 +102,17 @@ export async function ortProfileModel(
     });
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
     for (const i of inputs) feeds[i.name] = new ort.Tensor('float32', inputData(i.shape.reduce((a, b) => a * b, 1), values), i.shape);
-    for (let r = 0; r < runs; r++) await session.run(feeds);
+    const wallMs: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      await session.run(feeds);
+      wallMs.push(performance.now() - t0);
+    }
     session.endProfiling();
     await session.release();
     const file = readdirSync(dir).find((f) => f.startsWith('trace'));
     if (!file) throw new Error('onnxruntime wrote no profile');
-    return kernelsOfTrace(readFileSync(path.join(dir, file), 'utf8'));
+    return { trace: readFileSync(path.join(dir, file), 'utf8'), wallMs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

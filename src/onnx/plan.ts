@@ -17,7 +17,7 @@ import type { DeviceName } from '../../devices/registry.js';
 import type { DeviceInfo } from '../../devices/types.js';
 import type { OnnxGraph } from './graph.js';
 import { partitionWithOrt, type OptLevel, type Partition, type Unit } from './partition.js';
-import { unitIo, unitKey } from './extract.js';
+import { chainable, chainedKey, unitIo, unitKey } from './extract.js';
 import { layoutUnits, type LayoutUnit } from './layout.js';
 import { readOnnxGraph, type ReadOptions } from './read.js';
 import { DTYPE_NAMES } from './tensor.js';
@@ -39,6 +39,8 @@ export interface PlannedUnit {
   weightBytes: number;
   /** Why the harness cannot time it alone, when it cannot (e.g. a non-float runtime input). */
   unsupported?: string;
+  /** The LUT key of its in-chain model (src/onnx/extract.ts, chainedModel), when it is chainable: weight-free, its output shaped as its first input. */
+  chainKey?: string;
 }
 
 export interface OnnxPlan {
@@ -99,15 +101,18 @@ export function planUnits(graph: OnnxGraph, partition: Partition): PlannedUnit[]
     const io = unitIo(graph, unit);
     const count = (s: number[]) => s.reduce((a, b) => a * b, 1);
     const nonFloat = io.inputs.find((t) => t.dtype !== 'float32');
+    const key = unitKey(graph, unit, io);
+    const weightBytes = io.constants.filter((x) => x.dtype.startsWith('float') && x.shape.length >= 2).reduce((t, x) => t + count(x.shape) * (DTYPE_BYTES.get(x.dtype) ?? 4), 0);
     return {
       unit,
-      key: unitKey(graph, unit, io),
+      key,
       ops: unit.nodes.map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)),
       inputs: io.inputs.map((t) => t.shape),
       outputs: io.outputs.map((t) => t.shape),
       bytes: 4 * [...io.inputs, ...io.outputs].reduce((t, x) => t + count(x.shape), 0),
-      weightBytes: io.constants.filter((x) => x.dtype.startsWith('float') && x.shape.length >= 2).reduce((t, x) => t + count(x.shape) * (DTYPE_BYTES.get(x.dtype) ?? 4), 0),
+      weightBytes,
       unsupported: nonFloat ? `its run-time input '${nonFloat.name}' is ${nonFloat.dtype}; the timing harness feeds float32 only` : undefined,
+      ...(!nonFloat && chainable(io, weightBytes) ? { chainKey: chainedKey(key) } : {}),
     };
   });
 }

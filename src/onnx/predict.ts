@@ -38,6 +38,12 @@ export interface OnnxPrediction {
    */
   layout: { corrected: boolean; fileKernels: number; fileMs: number; ownMs: number; note?: string };
   /**
+   * In-chain figures (src/onnx/extract.ts, chainedModel): the chainable weight-free units counted at what the
+   * second of two copies of them costs (its input just written by the kernel before it, as in the file) instead of
+   * their figure alone; `units` of the file's `chainable` had one in the LUT, `savedMs` is alone − in chain, in all.
+   */
+  chain: { units: number; chainable: number; savedMs: number; note?: string };
+  /**
    * The in-file correction (the LUT's `inFile`, src/onnx/in-file.ts): what the compute units were charged for
    * running inside the file (weights no longer warm), in all; absent when the LUT has none or it was turned off.
    * `warm`: the file's weights (`fileWeightBytes`) fit in the correction's warmBytes, so nothing was added.
@@ -72,8 +78,11 @@ const halfWidth = (s: LatencyStats) => (s.ci95[1] - s.ci95[0]) / 2;
 /** A layout entry's plain-layout bytes, read and written (its LUT record holds the shape). */
 const layoutBytes = (e: LutEntry) => 2 * 4 * (e.unit?.inputs[0] ?? []).reduce((a, b) => a * b, 1);
 
-/** `inFile: false` leaves the LUT's in-file correction out (units as timed alone). */
-export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean } = {}): OnnxPrediction {
+/**
+ * `inFile: false` leaves the LUT's in-file correction out (units as timed alone); `chain: false` counts every unit
+ * at its figure alone even where the LUT has its in-chain figure.
+ */
+export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; chain?: boolean } = {}): OnnxPrediction {
   const cal = lut.calibration;
   let ms = cal ? cal.baseMs : lut.overhead.median;
   let variance = lut.overhead.std ** 2;
@@ -103,11 +112,24 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean }
   let inFileTotal = 0;
   const fileWeightBytes = planWeightBytes(plan);
   const reuse = inFile?.model === 'reuse' ? unitReuse(plan) : undefined;
+  const chain = { units: 0, chainable: 0, savedMs: 0 };
   plan.units.forEach((u, i) => {
     const entry = entries[i];
     if (!entry) return;
     let value = valueOf(entry, u.bytes);
     count(entry);
+    // A chainable unit whose own figure holds no reorders: what the second of two copies of it costs.
+    if (u.chainKey && !entry.unit?.layout?.length) {
+      chain.chainable++;
+      const twice = opts.chain !== false && Object.hasOwn(lut.entries, u.chainKey) ? lut.entries[u.chainKey] : undefined;
+      if (twice) {
+        const inChain = Math.max(0, (cal?.scale ?? 1) * (twice.stats.median - entry.stats.median));
+        chain.units++;
+        chain.savedMs += value - inChain;
+        value = inChain;
+        count(twice);
+      }
+    }
     if (corrected) {
       let own = 0;
       for (const k of entry.unit!.layout!) {
@@ -171,6 +193,7 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean }
       folded: graph.nodes.filter((n) => n.folded).length,
     },
     layout: { corrected, fileKernels: corrected ? plan.layout.length : 0, fileMs, ownMs, ...(note ? { note } : {}) },
+    chain: { ...chain, ...chainNote(lut, plan, chain, opts.chain === false) },
     ...(inFile
       ? {
           inFile: {
@@ -183,15 +206,26 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean }
           },
         }
       : {}),
-    correction: correctionOf(lut, corrected, inFile, opts.inFile === false),
+    correction: correctionOf(lut, corrected, inFile, opts.inFile === false, chain.units),
     metrics: onnxMetrics(graph),
     units,
   };
 }
 
-function correctionOf(lut: Lut, layout: boolean, inFile: Lut['inFile'], turnedOff: boolean): OnnxPrediction['correction'] {
+/** Why some chainable units were counted at their figure alone, when some were. */
+function chainNote(lut: Lut, plan: OnnxPlan, chain: { units: number; chainable: number }, turnedOff: boolean): { note?: string } {
+  if (turnedOff || chain.units === chain.chainable) return {};
+  const missing = plan.units.filter((u) => u.chainKey && !Object.hasOwn(lut.entries, u.chainKey) && !lut.unsupported?.[u.chainKey]).length;
+  if (!missing) return {};
+  return {
+    note: `${missing} weight-free unit(s) counted as timed alone: LUT ${lut.id} has not their in-chain figure (a unit alone reads its input from the caller and writes a fresh output; nas profile --onnx FILE --out <this LUT> measures what it costs inside a chain)`,
+  };
+}
+
+function correctionOf(lut: Lut, layout: boolean, inFile: Lut['inFile'], turnedOff: boolean, chained: number): OnnxPrediction['correction'] {
   const applied: string[] = [];
   if (layout) applied.push('NCHWc layout (units without their own reorders, the file\'s added)');
+  if (chained) applied.push(`in-chain figures for ${chained} weight-free unit(s)`);
   if (inFile)
     applied.push(
       `in-file ${inFile.model === 'reuse' ? 'reuse model' : 'weight line'} fitted on ${inFile.builtIn ? 'the built-in calibration nets' : `${inFile.fittedOn.length} file(s)`}`,

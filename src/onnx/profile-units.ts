@@ -18,10 +18,10 @@ import type { ReferenceAdopted } from '../../lut/reference.js';
 import { UserError } from '../core/errors.js';
 import { entryFromRounds } from '../../lut/entry.js';
 import { adoptOverheadFromPasses, OVERHEAD_ITEM } from '../../lut/overhead.js';
-import { unitModel } from './extract.js';
+import { chainedModel, unitModel } from './extract.js';
 import type { LutUnit } from '../../lut/format.js';
 import { layoutModel, layoutRecord, nchwcBlockSize, ownLayout, staleLayoutEntry, type LayoutUnit } from './layout.js';
-import { ortVersion } from './partition.js';
+import { isReorder, ortOptimizedModelNodes, ortVersion } from './partition.js';
 import type { OnnxPlan } from './plan.js';
 
 /** One model to time: a unit's one-unit model or a layout kernel's one-node model, and what its LUT entry records. */
@@ -101,10 +101,31 @@ export async function profileUnits(opts: {
     else todo.set(l.key, { key: l.key, record: layoutRecord(l, block), build: async () => ({ key: l.key, ops: [], ...(await layoutModel(l)) }), fitOnly });
   };
   const fitPlans = new Set(opts.fitPlans ?? []);
+  // A chainable unit's in-chain model (src/onnx/extract.ts, chainedModel), unless the LUT has it or knows it cannot
+  // be: onnxruntime must run both copies, and no NCHWc reorder, or the figure would not be the unit's.
+  const addChain = async (plan: OnnxPlan, u: OnnxPlan['units'][number]) => {
+    const key = u.chainKey;
+    if (!key || u.unsupported || todo.has(key) || store.get(key) || store.unsupportedReason(key) !== undefined) return;
+    const m = unitModel(plan.graph, u.unit, { seed: opts.seed });
+    const chained = chainedModel(m);
+    const kernels = async (bytes: Uint8Array) => (await ortOptimizedModelNodes(bytes, plan.level, { nchwc: plan.nchwc, label: 'a unit model' })).nodes;
+    let why: string | undefined;
+    try {
+      const [once, twice] = [await kernels(m.onnx), await kernels(chained.onnx)];
+      if ([...once, ...twice].some((k) => isReorder(k.op))) why = 'its models run NCHWc reorders';
+      else if (twice.length !== 2 * once.length) why = `onnxruntime runs ${twice.length} kernels for its two copies, not ${2 * once.length}`;
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      why = e.message;
+    }
+    if (why) store.markUnsupported(key, `no in-chain figure: ${why}`);
+    else todo.set(key, { key, fitOnly, record: { ops: chained.ops, inputs: u.inputs, outputs: u.outputs, layout: [] }, build: async () => ({ key, onnx: chained.onnx, inputs: chained.inputs.map((i) => ({ name: i.name, shape: i.shape })), ops: [] }) });
+  };
   for (const plan of [...opts.plans, ...fitPlans]) {
     fitOnly = fitPlans.has(plan);
     store.addSpace(`onnx:${plan.graph.file.split('/').pop()}@${plan.graph.inputs.map((i) => i.shape.join('x')).join(',')}`);
     for (const u of plan.units) {
+      await addChain(plan, u);
       if (todo.has(u.key)) continue;
       const had = store.get(u.key);
       const stale = (had?.unit?.layout ?? []).some((k) => {

@@ -43,7 +43,9 @@ async function smallPlan(): Promise<OnnxPlan> {
 describe('the unit profiler with a timing reference', () => {
   it("hands its units' rounds to the reference run: β is fitted from them at the end, and the drift cancels", async () => {
     const p = await smallPlan();
-    const keys = new Set(p.units.filter((u) => !u.unsupported).map((u) => u.key));
+    // Every unit, and the in-chain model of each chainable one (src/onnx/extract.ts): all measured in the rounds.
+    const keys = new Set(p.units.filter((u) => !u.unsupported).flatMap((u) => [u.key, ...(u.chainKey ? [u.chainKey] : [])]));
+    expect(p.units.some((u) => u.chainKey)).toBe(true);
     expect(keys.size).toBeGreaterThan(6); // enough models for slopeFromRounds
     const steady = path.join(dir, 'steady.lut.json');
     await profileUnits({ device: new DriftingMock([1]), plans: [p], protocol: ROUNDS, lutPath: steady });

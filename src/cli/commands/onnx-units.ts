@@ -157,6 +157,8 @@ function render(p: OnnxPrediction, top: number): string {
       ? `NCHWc layout: ${ms(p.layout.ownMs)} ms of reorders the units paid alone taken out, the file's ${p.layout.fileKernels} reorders added (${ms(p.layout.fileMs)} ms)\n`
       : '') +
     (p.layout.note ? `note: ${p.layout.note}\n` : '') +
+    (p.chain.units ? `in chain: ${p.chain.units} weight-free units counted at what the second of two copies costs, ${ms(p.chain.savedMs)} ms less than alone\n` : '') +
+    (p.chain.note ? `note: ${p.chain.note}\n` : '') +
     (p.inFile
       ? p.inFile.warm
         ? `in file: nothing added: its weights and activations stay in cache between runs (the LUT's in-file fit)\n`

@@ -1,0 +1,209 @@
+/**
+ * Where, inside one ONNX file, the sum of its units timed alone parts from the file, at wall clock: the file's
+ * units (in the order its optimized graph runs them) cut into segments of --size consecutive units, each segment
+ * extracted as one model (src/onnx/extract.ts, as a unit is) and timed beside its units, the overhead model and
+ * the whole file, in blocks in a shuffled order over several passes, outputs sliced as the devices time them.
+ *
+ *   node --import tsx bench/onnx-segments.ts --device cpu --file cls --size 4
+ *
+ * Per segment: its units' Σ (u − O), the segment's own (seg − O), and on ort-cpu both less the NCHWc reorders
+ * their models run alone (each timed alone as a layout unit); a segment whose units together cost much less
+ * than apart locates the part of the file the prediction over-counts.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import onnxProto from 'onnx-proto';
+import yargs from 'yargs';
+import { Rng } from '../src/core/rng.js';
+import { unitModel } from '../src/onnx/extract.js';
+import { layoutModel, ownLayout } from '../src/onnx/layout.js';
+import { ortVersion, renamedModelBytes } from '../src/onnx/partition.js';
+import { partitionRuleFor, planOnnx } from '../src/onnx/plan.js';
+import { loadPublishedNets } from '../src/spaces/published.js';
+import { networkModel, overheadModel } from '../export/model.js';
+import { ortCpuSessionOptions } from '../devices/ort-cpu/index.js';
+import { slicedOutputs } from '../devices/ort-outputs.js';
+import { randomFeeds, type Float32TensorCtor } from '../devices/ort-wasm/feeds.js';
+import { OCR_MODELS } from './npm-models.js';
+
+const args = await yargs(process.argv.slice(2))
+  .option('device', { choices: ['cpu', 'wasm'] as const, default: 'cpu' as const })
+  .option('file', { type: 'string', default: 'cls', describe: 'det, rec, cls, or a published net name (at --resolution)' })
+  .option('resolution', { type: 'number', default: 64 })
+  .option('size', { type: 'number', default: 4, describe: 'units per segment' })
+  .option('passes', { type: 'number', default: 5 })
+  .option('block-ms', { type: 'number', default: 6 })
+  .option('chain', { type: 'boolean', default: true, describe: 'also every weight-free unit whose output has its first input\'s shape, timed applied twice in a row (its output fed to its copy): (twice − once) is what it costs with its input just written by the kernel before it, as inside the file' })
+  .option('nchwc', { type: 'boolean', default: true, describe: "ort-cpu: --no-nchwc turns onnxruntime's NchwcTransformer off (the partition and every session), as the wasm partition has it" })
+  .option('out', { type: 'string', default: 'out/bench/onnx-segments' })
+  .strict()
+  .parse();
+
+interface Session {
+  run(feeds: Record<string, unknown>): Promise<unknown>;
+  release(): Promise<void>;
+}
+const wasm = args.device === 'wasm';
+let ort: { InferenceSession: { create(m: Uint8Array, o: object): Promise<Session> }; Tensor: Float32TensorCtor<unknown> };
+let sessionOptions: object;
+if (wasm) {
+  const web = await import('onnxruntime-web');
+  web.env.wasm.numThreads = 1;
+  ort = web as unknown as typeof ort;
+  sessionOptions = { executionProviders: ['wasm'], executionMode: 'sequential', graphOptimizationLevel: 'all' };
+} else {
+  ort = (await import('onnxruntime-node')) as unknown as typeof ort;
+  sessionOptions = ortCpuSessionOptions({ threads: 1, graphOptimizationLevel: 'all' });
+  if (!args.nchwc) sessionOptions = { ...sessionOptions, extra: { optimization: { disable_specified_optimizers: 'NchwcTransformer' } } };
+}
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+mkdirSync(args.out, { recursive: true });
+let file: string;
+let inputShapes: Record<string, number[]> | undefined;
+if (args.file in OCR_MODELS) {
+  const m = OCR_MODELS[args.file as keyof typeof OCR_MODELS];
+  file = m.file;
+  inputShapes = { ...m.inputShapes };
+} else {
+  const net = loadPublishedNets({ resolution: args.resolution }).nets.find((n) => n.name === args.file);
+  if (!net) throw new Error(`no file or published net '${args.file}'`);
+  file = path.join(args.out, `pub-${net.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.onnx`);
+  writeFileSync(file, networkModel(net).onnx);
+}
+const rule = { ...partitionRuleFor(wasm ? 'wasm' : 'cpu'), ...(args.nchwc ? {} : { nchwc: false }) };
+const plan = await planOnnx(file, { inputShapes, ...rule });
+const version = await ortVersion();
+
+interface Item {
+  key: string;
+  session: Session;
+  feeds: Record<string, unknown>;
+  meds: number[];
+  /** Reorder keys its model runs (ort-cpu). */
+  own: string[];
+}
+const items = new Map<string, Item>();
+async function add(key: string, bytes: Uint8Array, inputs: { name: string; shape: number[] }[], layout: boolean): Promise<Item> {
+  if (items.has(key)) return items.get(key)!;
+  const own = layout && plan.nchwc ? await ownLayout(bytes, plan.level, (t) => plan.graph.tensors.get(t)?.shape, version) : [];
+  for (const l of own) {
+    const m = await layoutModel(l);
+    await add(l.key, m.onnx, m.inputs, false);
+  }
+  const session = await ort.InferenceSession.create(await slicedOutputs(bytes), sessionOptions);
+  const it: Item = { key, session, feeds: randomFeeds(ort.Tensor, { key, onnx: bytes, inputs, ops: [] }) as Record<string, unknown>, meds: [], own: own.map((l) => l.key) };
+  items.set(key, it);
+  return it;
+}
+const O = await add('overhead', overheadModel([1, 1, 1, 1]).onnx, [{ name: 'input', shape: [1, 1, 1, 1] }], false);
+const whole = await add('file', renamedModelBytes(plan.graph), plan.graph.inputs, false);
+const units = plan.units.filter((u) => !u.unsupported);
+for (const u of units) {
+  const m = unitModel(plan.graph, u.unit);
+  await add(u.key, m.onnx, m.inputs, true);
+}
+/** A unit's model applied twice: its copy reads the first's output in place of the first run-time input. */
+function twice(bytes: Uint8Array): Uint8Array {
+  const { onnx } = onnxProto;
+  const m = onnx.ModelProto.decode(bytes);
+  const g = m.graph!;
+  const first = g.input![0].name!;
+  const out = g.output![0].name!;
+  const inner = new Set((g.node ?? []).flatMap((n) => n.output ?? []));
+  const rename = (t: string) => (t === first ? out : inner.has(t) ? `${t}__2` : t);
+  const copy = (g.node ?? []).map((n) => ({ ...n, name: `${n.name ?? ''}__2`, input: (n.input ?? []).map(rename), output: (n.output ?? []).map((o) => `${o}__2`) }));
+  g.node = [...(g.node ?? []), ...copy];
+  g.output = [{ ...g.output![0], name: `${out}__2` }];
+  return onnx.ModelProto.encode(m).finish();
+}
+const chained = new Map<string, Item>();
+if (args.chain)
+  for (const u of units) {
+    const same = u.inputs.length > 0 && u.outputs.length === 1 && JSON.stringify(u.outputs[0]) === JSON.stringify(u.inputs[0]);
+    if (u.weightBytes > 0 || !same || chained.has(u.key)) continue;
+    const m = unitModel(plan.graph, u.unit);
+    chained.set(u.key, await add(`twice:${u.key}`, twice(m.onnx), m.inputs, false));
+  }
+const segments: { units: typeof units; item: Item }[] = [];
+for (let i = 0; i < units.length; i += args.size) {
+  const us = units.slice(i, i + args.size);
+  const nodes = us.flatMap((u) => u.unit.nodes).sort((a, b) => a.index - b.index);
+  const m = unitModel(plan.graph, { nodes, kernel: us[0].unit.kernel });
+  segments.push({ units: us, item: await add(`segment:${i}`, m.onnx, m.inputs, true) });
+}
+const all = [...items.values()];
+const load0 = loadavg();
+const rng = new Rng(3);
+for (let p = 0; p < args.passes; p++) {
+  const order = [...all];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  for (const it of order) {
+    for (let i = 0; i < 2; i++) await it.session.run(it.feeds);
+    const times: number[] = [];
+    const t0 = performance.now();
+    while (times.length < 10 || performance.now() - t0 < args.blockMs) {
+      const s = performance.now();
+      await it.session.run(it.feeds);
+      times.push(performance.now() - s);
+    }
+    it.meds.push(median(times));
+  }
+  process.stderr.write(`pass ${p + 1}/${args.passes}, load ${loadavg()}\n`);
+}
+for (const it of all) await it.session.release();
+const w = (it: Item) => median(it.meds);
+const o = w(O);
+const net = (k: string) => w(items.get(k)!) - o;
+/** Less the reorders its model runs alone (each timed alone), at most its own figure. */
+const corrected = (it: Item) => {
+  const v = Math.max(0, w(it) - o);
+  return v - Math.min(v, it.own.reduce((t, k) => t + Math.max(0, net(k)), 0));
+};
+const us = (x: number) => (x * 1000).toFixed(1);
+const chainLines: string[] = [];
+if (chained.size) {
+  const inChain = units.filter((u) => chained.has(u.key));
+  const alone = inChain.reduce((t, u) => t + net(u.key), 0);
+  const again = inChain.reduce((t, u) => t + w(chained.get(u.key)!) - w(items.get(u.key)!), 0);
+  const plain = o + units.reduce((t, u) => t + net(u.key), 0);
+  chainLines.push(
+    `chained: ${inChain.length} weight-free units of the file (${chained.size} distinct) cost Σ (u − O) ${us(alone)} µs alone and Σ (twice − once) ${us(again)} µs as the second of two; the plain sum with the second figure for them: ${us(plain - alone + again)} µs (file ${us(w(whole))})`,
+  );
+  const byOp = new Map<string, { n: number; alone: number; again: number }>();
+  for (const u of inChain) {
+    const k = byOp.get(u.ops.join('+')) ?? { n: 0, alone: 0, again: 0 };
+    k.n++;
+    k.alone += net(u.key);
+    k.again += w(chained.get(u.key)!) - w(items.get(u.key)!);
+    byOp.set(u.ops.join('+'), k);
+  }
+  for (const [op, k] of byOp) chainLines.push(`  ${op}: ${k.n} units, alone ${us(k.alone)} µs, as the second of two ${us(k.again)} µs`);
+}
+const lines = [
+  `${args.device} (1 thread, level ${plan.level}${plan.nchwc ? ', NCHWc' : ''}), ${plan.graph.file}: ${units.length} units in ${segments.length} segments of ${args.size}; ${args.passes} passes of ~${args.blockMs} ms blocks, wall medians; load ${load0} → ${loadavg()}`,
+  `overhead ${us(o)} µs; file ${us(w(whole))} µs; O + Σ (u − O) ${us(o + units.reduce((t, u) => t + net(u.key), 0))} µs; O + Σ (seg − O) ${us(o + segments.reduce((t, s) => t + net(s.item.key), 0))} µs` +
+    (plan.nchwc ? `; corrected: O + Σ units ${us(o + units.reduce((t, u) => t + corrected(items.get(u.key)!), 0))}, O + Σ segments ${us(o + segments.reduce((t, s) => t + corrected(s.item), 0))} µs (each less its own reorders)` : ''),
+  '',
+  `| segment | units (ops) | Σ (u − O) µs | seg − O µs | seg / Σ |${plan.nchwc ? ' Σ units corrected | seg corrected | seg reorders / units\' |' : ''}`,
+  `|---|---|---|---|---|${plan.nchwc ? '---|---|---|' : ''}`,
+];
+for (const s of segments) {
+  const sum = s.units.reduce((t, u) => t + net(u.key), 0);
+  const seg = net(s.item.key);
+  const cu = s.units.reduce((t, u) => t + corrected(items.get(u.key)!), 0);
+  const ownUnits = s.units.reduce((t, u) => t + items.get(u.key)!.own.length, 0);
+  lines.push(
+    `| ${s.item.key.split(':')[1]} | ${s.units.map((u) => u.ops.join('+')).join(', ')} | ${us(sum)} | ${us(seg)} | ${(seg / sum).toFixed(2)} |` +
+      (plan.nchwc ? ` ${us(cu)} | ${us(corrected(s.item))} | ${s.item.own.length} / ${ownUnits} |` : ''),
+  );
+}
+console.log([...lines, '', ...chainLines].join('\n'));
+writeFileSync(path.join(args.out, `segments-${args.device}${args.nchwc ? '' : '-no-nchwc'}-${args.file}-${args.size}.json`), JSON.stringify({ args, o, file: w(whole), segments: segments.map((s) => ({ units: s.units.map((u) => u.key), seg: net(s.item.key), sum: s.units.reduce((t, u) => t + net(u.key), 0) })) }, null, 1));
