@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { DeviceUnavailableError, UserError } from '../../src/core/errors.js';
+import { DeviceUnavailableError, UnrunnableModelError, UserError } from '../../src/core/errors.js';
 import type { OpInstance } from '../../src/core/ops.js';
 import { lowerInstance } from '../../src/core/lower/table.js';
 import { measure, timedLoop, type SampleSource } from '../harness.js';
@@ -285,7 +285,7 @@ export class OrtWebGpuDevice implements Device {
     } catch (e) {
       const message = (e as Error).message;
       if (FALLBACK_DISABLED.test(message))
-        throw new UserError(`${NAME}: the WebGPU EP cannot run every node of '${model.key}'; onnxruntime would run some on the CPU`, {
+        throw new UnrunnableModelError(`${NAME}: the WebGPU EP cannot run every node of '${model.key}'; onnxruntime would run some on the CPU`, {
           cause: e,
           hint: 'set the option cpuFallback=true to time it anyway (the entry then mixes GPU and CPU work), or leave this op out of the space',
         });

@@ -6,7 +6,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { Weights } from '../../export/weights.js';
-import { isUserError, UserError } from '../../src/core/errors.js';
+import { isUserError, UnrunnableModelError, UserError } from '../../src/core/errors.js';
 import { randomFeeds } from '../ort-wasm/feeds.js';
 import type { ModelUnderTest } from '../types.js';
 import { modelGraph, tfjsProgram, type TfProgram } from './program.js';
@@ -44,6 +44,7 @@ export function buildTfModel(tf: typeof TF, model: ModelUnderTest, seed = 0): Tf
   try {
     program = tfjsProgram(modelGraph(model));
   } catch (e) {
+    if (e instanceof UnrunnableModelError) throw e;
     if (isUserError(e)) throw new UserError(`tfjs cannot build '${model.key}': ${e.message}`, { hint: e.hint });
     throw e;
   }

@@ -12,8 +12,8 @@
 import { inferShapes, outputRefs, type Graph, type GraphNode, type Pads, type Prim, type PrimAct, type PrimOf, type PrimOp, type Shape } from '../../src/core/graph/index.js';
 import type { Architecture } from '../../src/core/arch.js';
 import type { ModelUnderTest } from '../../src/core/contracts.js';
-import { isUserError, UserError } from '../../src/core/errors.js';
-import { opKey } from '../../src/core/keys.js';
+import { isUserError, UnrunnableModelError, UserError } from '../../src/core/errors.js';
+import { isUnitKey, opKey } from '../../src/core/keys.js';
 import { lowerArchitecture, lowerInstance } from '../../src/core/lower/index.js';
 import type { OpInstance } from '../../src/core/ops.js';
 import { foldedBatchNorms } from '../../export/onnx/emit.js';
@@ -257,6 +257,10 @@ export function modelGraph(model: ModelUnderTest): Graph {
   if (model.graph) return model.graph;
   const ops = model.ops;
   if (ops.length === 1 && model.key === opKey(ops[0])) return lowerInstance(ops[0]);
+  if (!ops.length && isUnitKey(model.key))
+    throw new UnrunnableModelError(`tfjs cannot time ONNX units ('${model.key}'): it rebuilds a model from the op specs of our spaces, and a kernel of an ONNX file has none`, {
+      hint: 'profile and predict ONNX files on a device that runs ONNX: ort-cpu, wasm, browser-wasm, webgpu, webgpu-native or remote',
+    });
   if (!ops.length) throw new UserError(`tfjs: '${model.key}' has no ops to build`);
   const arch: Architecture = { name: model.key, input: ops[0].input, dtype: 'f32', layers: ops.map((inst) => ({ role: 'block', spec: inst.spec })) };
   return lowerArchitecture(arch);

@@ -23,6 +23,17 @@ export class DeviceUnavailableError extends UserError {
   }
 }
 
+/**
+ * This device cannot run this one model (an op its runtime does not implement, a model it cannot build or
+ * load), while it may run others: a profiler records the model as not timed, with this message, and goes on.
+ */
+export class UnrunnableModelError extends UserError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'UnrunnableModelError';
+  }
+}
+
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;
 }

@@ -15,7 +15,7 @@ import { LutStore } from '../../lut/store.js';
 import { PartialRounds } from '../../lut/partial-rounds.js';
 import { ReferenceRun } from '../../lut/reference-run.js';
 import type { ReferenceAdopted } from '../../lut/reference.js';
-import { UserError } from '../core/errors.js';
+import { UnrunnableModelError, UserError } from '../core/errors.js';
 import { entryFromRounds } from '../../lut/entry.js';
 import { adoptOverheadFromPasses, OVERHEAD_ITEM } from '../../lut/overhead.js';
 import { chainedModel, unitModel } from './extract.js';
@@ -189,7 +189,8 @@ export async function profileUnits(opts: {
   const fitProtocol: TimingProtocol = { ...protocol, extraRounds: 0 };
   const protocolOf = (it: Item) => (it.fitOnly ? fitProtocol : protocol);
   // Units are timed in rounds like ops (devices/rounds.ts: shuffled passes, the protocol's estimator). A unit
-  // the device cannot load is recorded as unsupported (the prediction then names it) and the others go on
+  // the device cannot load or run (UnrunnableModelError: an op its provider lacks, a tfjs device, which cannot
+  // rebuild ONNX) is recorded as unsupported (the prediction then names it) and the others go on
   // with the rounds they already have; anything else stops the run.
   const models = new Map<string, ModelUnderTest>();
   const taken = new Map<string, readonly RoundRecord[]>(partial.all());
@@ -242,7 +243,7 @@ export async function profileUnits(opts: {
         },
       });
     } catch (e) {
-      if (e instanceof UserError && /cannot load model/.test(e.message)) {
+      if (e instanceof UnrunnableModelError || (e instanceof UserError && /cannot load model/.test(e.message))) {
         summary.skipped.push({ key: current, reason: e.message });
         store.markUnsupported(current, e.message.slice(0, 500));
         cannotLoad.add(current);

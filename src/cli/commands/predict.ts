@@ -1,5 +1,7 @@
 /** nas predict / nas-predict: an architecture's latency from a LUT, with the per-block breakdown. */
+import { existsSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
+import { UserError } from '../../core/errors.js';
 import { ms, table } from '../../core/format.js';
 import { emit, log } from '../output.js';
 import { onnxOptions, predictOnnxFiles } from './onnx-units.js';
@@ -52,7 +54,19 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .example('$0 predict --lut cpu.lut.json --space mbv2 --resolution 96 --random 5 --seed 1', '')
       .example('$0 predict --lut cpu.lut.json --onnx det.onnx --input-shape x=1x3x640x640 --profile-missing --device cpu --threads 1', '') as never,
   handler: async (a) => {
-    if (a.onnx?.length) return predictOnnxFiles(a);
+    if (a.onnx?.length) {
+      if (!existsSync(a.lut) && !a.profileMissing) {
+        const shapes = (a.inputShape ?? []).map((s) => ` --input-shape ${s}`).join('');
+        throw new UserError(`LUT file ${a.lut} does not exist`, {
+          hint: `measure the file's units into it: nas profile --onnx ${a.onnx.join(' ')}${shapes} --device cpu --threads 1 --out ${a.lut} (or add --profile-missing --device D to this command)`,
+        });
+      }
+      if (a.profileMissing && existsSync(a.lut)) {
+        const [{ readLut }, { refuseImportedLut }] = await Promise.all([import('../../../lut/store.js'), import('../../profile/missing.js')]);
+        refuseImportedLut(readLut(a.lut), a.lut);
+      }
+      return predictOnnxFiles(a);
+    }
     const { readLut } = await import('../../../lut/store.js');
     const { predict } = await import('../../predict/predictor.js');
     const archs = await resolveArchitectures(a);
