@@ -91,9 +91,15 @@ type OpCost = { median: number; bytes: number; cls: string };
  * nets all carry the same 4.9 MiB classifier) and came out at twice the kernel-level figure, with a scale of
  * 0.6–0.8 against it (docs/benchmarks.md, "Issue 13: what a network pays beyond its units on ort-cpu").
  */
-const MODELS: Model[] = [[0, 1, 2], [0, 1], [0, 2], [0], [1, 2], [1], [2], []]
-  .flatMap((columns) => (['one', 'fit', 'per-class'] as const).map((scale) => ({ columns, scale })))
-  .filter((m) => m.columns.length > 0 || m.scale !== 'one'); // overhead + Σ medians: no better a guess than the plain sum
+const MODELS: Model[] = modelsOver([[0, 1, 2], [0, 1], [0, 2], [0], [1, 2], [1], [2], []]);
+/** The same models, each also with a fitted per-weight-byte cost (column 3), for calibration nets that differ in weight bytes (CalibrationOptions.fitWeights). */
+const WEIGHT_MODELS: Model[] = modelsOver([[0, 1, 2], [0, 1], [0, 2], [0], [1, 2], [1], [2], []].map((c) => [...c, 3]));
+
+function modelsOver(columnSets: number[][]): Model[] {
+  return columnSets
+    .flatMap((columns) => (['one', 'fit', 'per-class'] as const).map((scale) => ({ columns, scale })))
+    .filter((m) => m.columns.length > 0 || m.scale !== 'one'); // overhead + Σ medians: no better a guess than the plain sum
+}
 
 /** A calibration network: its time, and the family it counts in when fits are checked leave-one-family-out. */
 export type MeasuredNet = { arch: Architecture; ms: number; family?: string };
@@ -140,9 +146,9 @@ function fitModel(sums: Sums[], measured: number[], model: Model, classes: strin
   // With the measured weight cost, it is taken out of the target as the base is.
   const w = model.weights ? perWeightByte : 0;
   const target = measured.map((m, i) => m - fixedBase - w * sums[i].weightBytes);
-  const fit = (p: number[], scale: number, classScales?: Record<string, number>): Fit => ({ base: p[0] + fixedBase, perOp: p[1], perByte: p[2], perWeightByte: w, scale, ...(classScales ? { classScales } : {}) });
-  const costs = (s: Sums) => [1, -s.ops, -s.bytes];
-  const first = 3; // the scale columns follow the cost columns
+  const fit = (p: number[], scale: number, classScales?: Record<string, number>): Fit => ({ base: p[0] + fixedBase, perOp: p[1], perByte: p[2], perWeightByte: w + p[3], scale, ...(classScales ? { classScales } : {}) });
+  const costs = (s: Sums) => [1, -s.ops, -s.bytes, s.weightBytes];
+  const first = 4; // the scale columns follow the cost columns
   if (model.scale === 'one') {
     const p = leastSquares(sums.map(costs), target.map((m, i) => m - sums[i].sumMedian), model.columns);
     return fit(p, 1);
@@ -170,6 +176,12 @@ export interface CalibrationOptions {
    * held-out networks better.
    */
   perWeightByteMs?: number;
+  /**
+   * Also try every model with a fitted per-weight-byte cost (not negative): only where the calibration nets
+   * differ in weight bytes beyond their size (size variants, src/predict/size-variants.ts), else it is
+   * collinear with their size.
+   */
+  fitWeights?: boolean;
 }
 
 /** How the fits are checked on networks they were not fitted on. */
@@ -214,14 +226,15 @@ const rmsOfPct = (errors: readonly number[]) => 100 * Math.sqrt(errors.reduce((s
  * (leave-one-out, or leave-one-family-out over several families), so a model with more parameters wins
  * only when they generalise, not because they absorb noise. Undefined when no model is physical and testable.
  */
-function chooseFit(sums: Sums[], measured: number[], ops: readonly OpCost[], folds: number[][], overhead: number, perWeightByte = 0): { p: Fit; heldOut: number[] } | undefined {
+function chooseFit(sums: Sums[], measured: number[], ops: readonly OpCost[], folds: number[][], overhead: number, perWeightByte = 0, fitWeights = false): { p: Fit; heldOut: number[] } | undefined {
   const classes = classesOf(sums);
   // Fewest parameters first; a model with more is chosen only when it predicts held-out networks better, not on a tie.
-  const models = [...MODELS].sort((a, b) => parameterCount(a, classes.length) - parameterCount(b, classes.length));
+  const models = [...MODELS, ...(fitWeights ? WEIGHT_MODELS : [])].sort((a, b) => parameterCount(a, classes.length) - parameterCount(b, classes.length));
   const bestOf = (weights: boolean) => {
     let best: { p: Fit; heldOut: number[]; rms: number } | undefined;
     // With the weight cost, overhead + Σ medians + it is a model too: nothing fitted, measured terms only.
-    for (const m of weights ? [{ columns: [], scale: 'one' as const }, ...models] : models) {
+    // A fitted weight cost and the measured one are not taken together.
+    for (const m of weights ? [{ columns: [], scale: 'one' as const }, ...models.filter((x) => !x.columns.includes(3))] : models) {
       const model = weights ? { ...m, weights } : m;
       if (model.scale === 'per-class' && classes.length < 2) continue; // one class: the same as one fitted scale
       // Only a model whose every fit is over-determined is tested: k parameters need k + 2 networks.
@@ -286,7 +299,7 @@ export function fitValidated(lut: Lut, measured: readonly MeasuredNet[], source:
   for (const f of families) familyCounts[f] = (familyCounts[f] ?? 0) + 1;
   const uncalibrated = { ...lut, calibration: undefined };
   const plain = measured.map((m) => predict(uncalibrated, m.arch, { breakdown: false }).ms / m.ms - 1);
-  const chosen = chooseFit(sums, measured.map((m) => m.ms), ops, folds, lut.overhead.median, opts.perWeightByteMs ?? 0);
+  const chosen = chooseFit(sums, measured.map((m) => m.ms), ops, folds, lut.overhead.median, opts.perWeightByteMs ?? 0, opts.fitWeights ?? false);
   if (!chosen) return { plain, validation, families: familyCounts };
   const { p: fit, heldOut } = chosen;
   const calibration: LutCalibration = {
