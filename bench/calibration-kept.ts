@@ -69,7 +69,7 @@ for (const jsonFile of files) {
     const arch = tests.find((t) => t.arch.name === p.name)!.arch;
     perWeightByteMs = (p.plainWeights! - p.plain) / lutSums(lut, arch).weightBytes;
   } else if (weightAt.has(doc.args.resolution)) perWeightByteMs = weightAt.get(doc.args.resolution)! / 1000 / MiB;
-  const run = `${jsonFile.split('/').slice(-2, -1)[0]} (${doc.args.resolution} px, W ${perWeightByteMs === undefined ? '–' : (perWeightByteMs * MiB * 1000).toFixed(1)}${withW.length ? '' : ' given'}, ${sizes.length} size)`;
+  const run = `${jsonFile.split('/').slice(-3, -1).join('/')} (${doc.args.resolution} px, W ${perWeightByteMs === undefined ? '–' : (perWeightByteMs * MiB * 1000).toFixed(1)}${withW.length ? '' : ' given'}, ${sizes.length} size)`;
   for (const rule of RULES) {
     if (rule.sizes && !sizes.length) continue;
     const opts: CalibrationOptions = { ...(rule.weight && perWeightByteMs ? { perWeightByteMs } : {}), ...(rule.fitWeights ? { fitWeights: true } : {}) };
