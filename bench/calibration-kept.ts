@@ -2,10 +2,10 @@
  * What `nas profile --calibrate` keeps (src/predict/context-fit.ts chooseContextFit: the context fit, the fit on the
  * plain nets, or neither), replayed on bench/fidelity.ts runs' saved calibration nets (random, in-context and size
  * variants) and how it predicts each run's test nets per set (nothing is measured), under several rules: the
- * calibration set with or without its size variants (src/predict/size-variants.ts; runs since they were measured),
- * with or without the measured weight cost (CalibrationOptions.perWeightByteMs: the run's own, read from its
- * "plain sum + measured weight cost" points, else --weight's figure for its resolution), with or without a fitted
- * weight cost (CalibrationOptions.fitWeights). The calibration choice sees the calibration nets only.
+ * calibration set with or without its size variants (src/predict/size-variants.ts; runs that measured them), the
+ * measured weight cost (CalibrationOptions.perWeightByteMs: the run's own, read from its "plain sum + measured weight
+ * cost" points, else --weight's figure for its resolution) in every model or only by the margin (weightCost), with or
+ * without models whose ops are less their own edge reorders (ownEdges). The choice sees the calibration nets only.
  *
  *   node --import tsx bench/calibration-kept.ts [--weight 128=25.1,224=31.4] RUN/fidelity-….json …
  *
@@ -33,13 +33,16 @@ for (let i = 0; i < argv.length; i++) {
 }
 if (!files.length) throw new Error('usage: calibration-kept.ts [--weight 128=25.1,224=31.4] FIDELITY.json …');
 
-type Rule = { label: string; sizes: boolean; weight: boolean; fitWeights: boolean };
+type Rule = { label: string; sizes: boolean; opts: (w: number | undefined) => CalibrationOptions };
+const withW = (w: number | undefined) => (w ? { perWeightByteMs: w } : {});
 const RULES: Rule[] = [
-  { label: 'random + context (as merged)', sizes: false, weight: true, fitWeights: false },
-  { label: 'random + context, weights fitted too', sizes: false, weight: true, fitWeights: true },
-  { label: '+ size variants', sizes: true, weight: true, fitWeights: false },
-  { label: '+ size variants, weights fitted too', sizes: true, weight: true, fitWeights: true },
-  { label: '+ size variants, weights fitted, no measured', sizes: true, weight: false, fitWeights: true },
+  // The rule before (issue 13's tenth session): the measured weight cost only by the margin, no edge-less models.
+  { label: 'before: weight cost by the margin, no edge-less models', sizes: false, opts: (w) => ({ ...withW(w), weightCost: 'margin', ownEdges: 'off' }) },
+  { label: 'weight cost always', sizes: false, opts: (w) => ({ ...withW(w), ownEdges: 'off' }) },
+  { label: 'edge-less models also', sizes: false, opts: (w) => ({ ...withW(w), weightCost: 'margin' }) },
+  { label: 'now: weight cost always, edge-less models also', sizes: false, opts: (w) => withW(w) },
+  { label: 'now, + size variants', sizes: true, opts: (w) => withW(w) },
+  { label: 'before, + size variants', sizes: true, opts: (w) => ({ ...withW(w), weightCost: 'margin', ownEdges: 'off' }) },
 ];
 /** A set without its resolution, so runs at 128 and 224 px share columns: mbv2, published, regnet. */
 const short = (s: string) => s.replace(/^random /, '').replace(/@\d+.*/, '');
@@ -72,7 +75,7 @@ for (const jsonFile of files) {
   const run = `${jsonFile.split('/').slice(-3, -1).join('/')} (${doc.args.resolution} px, W ${perWeightByteMs === undefined ? '–' : (perWeightByteMs * MiB * 1000).toFixed(1)}${withW.length ? '' : ' given'}, ${sizes.length} size)`;
   for (const rule of RULES) {
     if (rule.sizes && !sizes.length) continue;
-    const opts: CalibrationOptions = { ...(rule.weight && perWeightByteMs ? { perWeightByteMs } : {}), ...(rule.fitWeights ? { fitWeights: true } : {}) };
+    const opts = rule.opts(perWeightByteMs);
     const plain = [...cal, ...(rule.sizes ? sizes : [])].map(({ arch, ms }) => ({ arch, ms }));
     const { calibration: c } = chooseContextFit(lut, plain, variants.map(({ arch, ms }) => ({ arch, ms })), classes, 'replay', opts);
     const bySet = new Map<string, number[]>();
@@ -80,7 +83,7 @@ for (const jsonFile of files) {
     tests.forEach((t, i) => bySet.set(short(t.set), [...(bySet.get(short(t.set)) ?? []), errorPct(pred[i], t.ms)]));
     const tau = agreement(pred, tests.map((t) => t.ms)).kendallTau;
     const kept = c
-      ? `${c.context?.kept ?? 'fit'}: base ${c.baseMs.toFixed(3)}, per op ${(c.perOpMs * 1000).toFixed(1)} µs, scale ${(c.scale ?? 1).toFixed(3)}, W ${((c.perWeightByteMs ?? 0) * MiB * 1000).toFixed(1)} µs/MiB`
+      ? `${c.context?.kept ?? 'fit'}: base ${c.baseMs.toFixed(3)}, per op ${(c.perOpMs * 1000).toFixed(1)} µs, scale ${(c.scale ?? 1).toFixed(3)}, W ${((c.perWeightByteMs ?? 0) * MiB * 1000).toFixed(1)} µs/MiB${c.lessOwnEdges ? ', less own edges' : ''}${c.classScales ? ', class scales' : ''}`
       : 'plain sum';
     rows.push({ run, rule: rule.label, bySet, tau, kept });
   }

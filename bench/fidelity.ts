@@ -65,7 +65,7 @@ import { readLut, writeLut } from '../lut/store.js';
 import { calibrationHelps, fitCalibration } from '../src/predict/calibrate.js';
 import { chooseContextFit } from '../src/predict/context-fit.js';
 import { measureWeightCost } from '../src/predict/weight-cost.js';
-import { defaultSizeNets, sizeVariants } from '../src/predict/size-variants.js';
+import { sizeVariants } from '../src/predict/size-variants.js';
 import { recordsOwnLayout } from '../src/profile/own-layout.js';
 import type { LutCalibration as Calibration } from '../lut/format.js';
 import { contextClass, contextVariants } from '../src/core/context-class.js';
@@ -85,7 +85,7 @@ const args = await yargs(process.argv.slice(2))
   .option('other-options', { type: 'string', describe: 'JSON options of --other-space beyond its resolution, e.g. \'{"cells":8,"channels":16}\' (darts) or \'{"normalCells":2,"filters":16}\' (nasnet); default the space\'s own' })
   .option('calibrate', { type: 'number', default: 20, describe: 'random mbv2 nets the LUT is calibrated on; 0: no calibration, the plain LUT sum only' })
   .option('context', { type: 'boolean', default: true, describe: 'also calibrate on in-context variants of the calibration nets (per-class scales), reported beside the plain-net fit' })
-  .option('size-nets', { type: 'number', describe: 'size variants of the calibration nets measured with them (src/predict/size-variants.ts: prefixes closed by a head), as nas profile --size-nets; default as nas profile (⌈--calibrate/2⌉, at least 3), 0: none' })
+  .option('size-nets', { type: 'number', describe: 'size variants of the calibration nets measured with them (src/predict/size-variants.ts: prefixes closed by a head), as nas profile --size-nets (default 0: none)', default: 0 })
   .option('protocols', { type: 'string', default: 'rounds', describe: 'comma-separated: legacy (one round, as before), rounds (the default protocol), fresh (rounds in fresh worker processes), pinned (--cpu auto), fresh-pinned; pinning stays for the rest of the run, so list pinned ones last' })
   // Measures every network a second time, later: how well the runtime agrees with itself is the floor
   // under any prediction's agreement with it.
@@ -144,7 +144,7 @@ const calNets = Array.from({ length: args.calibrate }, () => space.build(space.s
 const testClasses = [...new Set(tests.flatMap(({ arch }) => lutInstances(arch).map(({ inst }) => contextClass(inst.spec))))].sort();
 const variantNets = args.context ? contextVariants(calNets, testClasses) : [];
 // Size variants (prefixes of the calibration nets closed by a head): calibration nets unlike the random ones in size and weight bytes.
-const sizeNets = sizeVariants(calNets, args.sizeNets ?? defaultSizeNets(calNets.length));
+const sizeNets = sizeVariants(calNets, args.sizeNets);
 
 const instances = new Map<string, OpInstance>();
 // The whole mbv2 space (as `nas profile --space mbv2` would) when mbv2 nets are tested or calibrated on; else only what the test nets hold.

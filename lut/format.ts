@@ -125,6 +125,12 @@ export interface LutCalibration {
    * (LUTs calibrated before it existed, and fits that did not need it).
    */
   perWeightByteMs?: number;
+  /**
+   * Every op counts without the NCHWc reorders its one-op model ran at its input and output (entry.ownLayout.edgeMs,
+   * ort-cpu LUTs that record them): a network of NCHWc ops runs none there. Then `scale · (median_i − edgeMs_i)`.
+   * Absent = false (LUTs calibrated before it existed, fits that did not need it, LUTs without the record).
+   */
+  lessOwnEdges?: boolean;
   /** Multiplies every op's median; absent in LUTs calibrated before it existed (= 1). */
   scale?: number;
   /**

@@ -9,18 +9,17 @@
  * even j close with the base's head from its global pool on (pool and linear classifier: a few KiB of
  * weights), odd j with the whole head (the 1×1 conv to the head width included: the classifier's MiB of weights
  * on a small net). Chain networks whose head has a global pool only; others give none.
+ *
+ * Off by default (`nas profile --size-nets N`, bench/fidelity.ts --size-nets N): in the two runs measured with them
+ * (docs/benchmarks.md, issue 13: the second space) the fits they allowed (a fitted per-weight-byte cost) predicted the
+ * published nets worse, and the fits of before did not change for the RegNet nets.
  */
 import { isChain, type Architecture, type Layer } from '../core/arch.js';
-
-/** How many size variants `nas profile --calibrate N` measures by default: ⌈N/2⌉, at least 3 (none below 3 nets). */
-export function defaultSizeNets(calibrationNets: number): number {
-  return calibrationNets < 3 ? 0 : Math.max(3, Math.ceil(calibrationNets / 2));
-}
 
 /** The suffix a size variant's name carries after its base's: `~cut<blocks>` (small head) or `~cut<blocks>+head`. */
 export const SIZE_VARIANT = /~cut\d+(\+head)?$/;
 
-export function sizeVariants(nets: readonly Architecture[], count = defaultSizeNets(nets.length)): Architecture[] {
+export function sizeVariants(nets: readonly Architecture[], count: number): Architecture[] {
   const usable = nets.filter((n) => isChain(n) && headFromPool(n.layers) !== undefined && n.layers.some((l) => l.role === 'block'));
   if (!usable.length || count <= 0) return [];
   const out = new Map<string, Architecture>();

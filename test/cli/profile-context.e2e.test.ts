@@ -52,10 +52,9 @@ describe('nas profile: calibration with in-context variants', () => {
     const r = await nasInProcess('profile', ...MOCK, ...FAST, ...SPACE, '--calibrate', '5', '--context-classes', 'se,se+hswish', '--context-nets', '3', '--out', lut);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/calibration will also measure 6 in-context variant networks for the context classes se, se\+hswish/);
-    // And 3 size variants of the 5 nets (prefixes closed by a head: src/predict/size-variants.ts), plain nets too.
-    expect(r.stderr).toMatch(/calibrating on 5 networks \+ 3 size variants \+ 6 in-context variants/);
+    expect(r.stderr).toMatch(/calibrating on 5 networks \+ 6 in-context variants/);
     const c = readCalibration(lut)!;
-    expect(c.fittedOn).toBe(14);
+    expect(c.fittedOn).toBe(11);
     expect(c.classScales?.['se']).toBeCloseTo(1.3, 4);
     expect(c.classScales?.['se+hswish']).toBeCloseTo(1.6, 4);
     expect(c.scale).toBeCloseTo(0.9, 4);
@@ -74,7 +73,7 @@ describe('nas profile: calibration with in-context variants', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/in-context/);
     const c = readCalibration(lut)!;
-    expect(c.fittedOn).toBe(8); // the 5 nets and their 3 size variants
+    expect(c.fittedOn).toBe(5);
     expect(c.classScales).toBeUndefined();
     expect(c.context).toBeUndefined();
     expect(await predictHeldOut(lut)).toBeLessThan(0.9 * truth);
@@ -141,7 +140,7 @@ describe('nas profile: calibration with in-context variants', () => {
     expect(r.stderr).toMatch(/calibration not kept, the plain LUT sum predicts as well/);
     const doc = JSON.parse(readFileSync(lut, 'utf8')) as { calibration?: LutCalibration; calibrationRefused?: { reason: string } };
     expect(doc.calibration).toBeUndefined();
-    expect(doc.calibrationRefused?.reason).toMatch(/held-out RMS error [0-9.]+% \(leave-one-out over mbv2 ×9\) against the plain sum's/);
+    expect(doc.calibrationRefused?.reason).toMatch(/held-out RMS error [0-9.]+% \(leave-one-out over mbv2 ×6\) against the plain sum's/);
   });
 
   it('--calibrate-with adds another family to the calibration, which is then checked leave-one-family-out', async () => {
@@ -149,9 +148,9 @@ describe('nas profile: calibration with in-context variants', () => {
     const lut = path.join(dir, 'families.lut.json');
     const r = await nasInProcess('profile', '--device', 'mock', ...exact, ...FAST, ...SPACE, '--calibrate', '4', '--calibrate-with', 'mnasnet', '--context-nets', '0', '--out', lut);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/calibrating on 7 networks \+ 3 size variants/);
+    expect(r.stderr).toMatch(/calibrating on 7 networks/);
     const doc = JSON.parse(readFileSync(lut, 'utf8')) as { calibrationRefused?: { reason: string } };
-    expect(doc.calibrationRefused?.reason).toMatch(/leave-one-family-out over mbv2 ×7, mnasnet ×3/);
+    expect(doc.calibrationRefused?.reason).toMatch(/leave-one-family-out over mbv2 ×4, mnasnet ×3/);
     const bad = await nasInProcess('profile', '--device', 'mock', ...SPACE, '--calibrate-with', 'resnet', '--out', path.join(dir, 'bad.lut.json'));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown search space 'resnet'/);

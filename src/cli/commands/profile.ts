@@ -122,12 +122,12 @@ async function planContext(a: ProfileArgs, nets: Architecture[], instances: Iter
 
 /**
  * Size variants of the calibration networks (src/predict/size-variants.ts: prefixes closed by a head), so the
- * fit sees networks that differ in size and weight bytes; --size-nets (default ⌈--calibrate/2⌉, at least 3; 0 = off).
+ * fit sees networks that differ in size and weight bytes; --size-nets N (default 0: off).
  */
 async function planSizes(a: ProfileArgs, nets: Architecture[]): Promise<Architecture[]> {
-  if (nets.length < 3 || a.sizeNets === 0) return [];
-  const { defaultSizeNets, sizeVariants } = await import('../../predict/size-variants.js');
-  return sizeVariants(nets, a.sizeNets ?? defaultSizeNets(nets.length));
+  if (nets.length < 3 || !a.sizeNets) return [];
+  const { sizeVariants } = await import('../../predict/size-variants.js');
+  return sizeVariants(nets, a.sizeNets);
 }
 
 export const profileCommand: CommandModule<object, ProfileArgs> = {
@@ -159,7 +159,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       .option('size-nets', {
         type: 'number',
         describe:
-          'calibration: size variants measured with the calibration nets (each a prefix of one closed by a classifier head: smaller nets, weight bytes unlike their size), so the fit can tell a scale from per-network and per-weight-byte costs (0 = off; default: half the --calibrate count, at least 3)',
+          'calibration: size variants measured with the calibration nets (each a prefix of one closed by a classifier head: smaller nets, weight bytes unlike their size), so the fit can tell a scale from per-network and per-weight-byte costs (default 0: off; measured, they did not make the fit hold better for other families: docs/benchmarks.md)',
       })
       .option('calibrate-with', {
         type: 'string',
