@@ -33,16 +33,19 @@ for (let i = 0; i < argv.length; i++) {
 }
 if (!files.length) throw new Error('usage: calibration-kept.ts [--weight 128=25.1,224=31.4] FIDELITY.json …');
 
-type Rule = { label: string; sizes: boolean; opts: (w: number | undefined) => CalibrationOptions };
+type Rule = { label: string; sizes: boolean; opts: (w: number | undefined) => CalibrationOptions; noVariants?: boolean };
 const withW = (w: number | undefined) => (w ? { perWeightByteMs: w } : {});
 const RULES: Rule[] = [
   // The rule before (issue 13's tenth session): the measured weight cost only by the margin, no edge-less models.
-  { label: 'before: weight cost by the margin, no edge-less models', sizes: false, opts: (w) => ({ ...withW(w), weightCost: 'margin', ownEdges: 'off' }) },
-  { label: 'weight cost always', sizes: false, opts: (w) => ({ ...withW(w), ownEdges: 'off' }) },
-  { label: 'edge-less models also', sizes: false, opts: (w) => ({ ...withW(w), weightCost: 'margin' }) },
-  { label: 'now: weight cost always, edge-less models also', sizes: false, opts: (w) => withW(w) },
+  { label: 'before: weight cost by the margin, no edge-less models', sizes: false, opts: (w) => ({ ...withW(w), weightCost: 'margin', ownEdges: 'off', weightCacheMiB: [0] }) },
+  { label: 'weight cost always', sizes: false, opts: (w) => ({ ...withW(w), ownEdges: 'off', weightCacheMiB: [0] }) },
+  { label: 'edge-less models also', sizes: false, opts: (w) => ({ ...withW(w), weightCost: 'margin', weightCacheMiB: [0] }) },
+  { label: 'weight cost always, edge-less models also', sizes: false, opts: (w) => ({ ...withW(w), weightCacheMiB: [0] }) },
+  { label: 'now: + weight cache share chosen (0–12 MiB)', sizes: false, opts: (w) => withW(w) },
+  { label: 'now, weight cache share 6 MiB only', sizes: false, opts: (w) => ({ ...withW(w), weightCacheMiB: [6] }) },
+  { label: 'now, random nets only (no in-context variants)', sizes: false, noVariants: true, opts: (w) => withW(w) },
   { label: 'now, + size variants', sizes: true, opts: (w) => withW(w) },
-  { label: 'before, + size variants', sizes: true, opts: (w) => ({ ...withW(w), weightCost: 'margin', ownEdges: 'off' }) },
+  { label: 'before, + size variants', sizes: true, opts: (w) => ({ ...withW(w), weightCost: 'margin', ownEdges: 'off', weightCacheMiB: [0] }) },
 ];
 /** A set without its resolution, so runs at 128 and 224 px share columns: mbv2, published, regnet. */
 const short = (s: string) => s.replace(/^random /, '').replace(/@\d+.*/, '');
@@ -77,13 +80,13 @@ for (const jsonFile of files) {
     if (rule.sizes && !sizes.length) continue;
     const opts = rule.opts(perWeightByteMs);
     const plain = [...cal, ...(rule.sizes ? sizes : [])].map(({ arch, ms }) => ({ arch, ms }));
-    const { calibration: c } = chooseContextFit(lut, plain, variants.map(({ arch, ms }) => ({ arch, ms })), classes, 'replay', opts);
+    const { calibration: c } = chooseContextFit(lut, plain, (rule.noVariants ? [] : variants).map(({ arch, ms }) => ({ arch, ms })), classes, 'replay', opts);
     const bySet = new Map<string, number[]>();
     const pred = tests.map((t) => predict({ ...lut, calibration: c }, t.arch, { breakdown: false }).ms);
     tests.forEach((t, i) => bySet.set(short(t.set), [...(bySet.get(short(t.set)) ?? []), errorPct(pred[i], t.ms)]));
     const tau = agreement(pred, tests.map((t) => t.ms)).kendallTau;
     const kept = c
-      ? `${c.context?.kept ?? 'fit'}: base ${c.baseMs.toFixed(3)}, per op ${(c.perOpMs * 1000).toFixed(1)} µs, scale ${(c.scale ?? 1).toFixed(3)}, W ${((c.perWeightByteMs ?? 0) * MiB * 1000).toFixed(1)} µs/MiB${c.lessOwnEdges ? ', less own edges' : ''}${c.classScales ? ', class scales' : ''}`
+      ? `${c.context?.kept ?? 'fit'}: base ${c.baseMs.toFixed(3)}, per op ${(c.perOpMs * 1000).toFixed(1)} µs, scale ${(c.scale ?? 1).toFixed(3)}, W ${((c.perWeightByteMs ?? 0) * MiB * 1000).toFixed(1)} µs/MiB${c.lessOwnEdges ? ', less own edges' : ''}${c.weightCacheBytes ? `, cache ${(c.weightCacheBytes / MiB).toFixed(0)} MiB` : ''}${c.classScales ? ', class scales' : ''}`
       : 'plain sum';
     rows.push({ run, rule: rule.label, bySet, tau, kept });
   }

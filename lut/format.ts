@@ -131,6 +131,8 @@ export interface LutCalibration {
    * Absent = false (LUTs calibrated before it existed, fits that did not need it, LUTs without the record).
    */
   lessOwnEdges?: boolean;
+  /** The weight cost is paid on a network's weight bytes beyond this many only (each op's share of them); absent = 0. */
+  weightCacheBytes?: number;
   /** Multiplies every op's median; absent in LUTs calibrated before it existed (= 1). */
   scale?: number;
   /**

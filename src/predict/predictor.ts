@@ -122,6 +122,9 @@ export function predict(lut: Lut, arch: Architecture, opts: PredictOptions = {})
   const cal = lut.calibration;
   let ms = cal ? cal.baseMs : lut.overhead.median;
   const missing: { key: string; inst: OpInstance }[] = [];
+  // With a weight cache share, each op pays the weight cost on its share of the net's weight bytes beyond it.
+  const netWeights = cal?.weightCacheBytes ? parts.reduce((t, { inst }) => t + instanceWeightBytes(inst, cachedKey(inst)), 0) : 0;
+  const paidShare = cal?.weightCacheBytes ? (netWeights > 0 ? Math.max(0, 1 - cal.weightCacheBytes / netWeights) : 0) : 1;
   for (const { layerIndex, inst } of parts) {
     const key = cachedKey(inst);
     const entry = lut.entries[key];
@@ -130,7 +133,7 @@ export function predict(lut: Lut, arch: Architecture, opts: PredictOptions = {})
       continue;
     }
     const value = cal
-      ? classScale(cal, calibrationClass(inst.spec)) * (entry.stats.median - (cal.lessOwnEdges ? ownEdgeMs(entry) : 0)) - cal.perOpMs - cal.perByteMs * activationBytes(inst) + (cal.perWeightByteMs ? cal.perWeightByteMs * instanceWeightBytes(inst, key) : 0)
+      ? classScale(cal, calibrationClass(inst.spec)) * (entry.stats.median - (cal.lessOwnEdges ? ownEdgeMs(entry) : 0)) - cal.perOpMs - cal.perByteMs * activationBytes(inst) + (cal.perWeightByteMs ? cal.perWeightByteMs * paidShare * instanceWeightBytes(inst, key) : 0)
       : entryNet(entry, ownLayout) + (opts.perWeightByteMs ? opts.perWeightByteMs * instanceWeightBytes(inst, key) : 0);
     ms += value;
     variance += entry.stats.std ** 2;

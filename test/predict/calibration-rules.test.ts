@@ -64,3 +64,27 @@ describe('the class a block\'s calibration scale comes from', () => {
     expect(calibrationClass({ kind: 'conv', cout: 16, k: 3, stride: 1, groups: 1, dilation: 1, act: 'hswish' })).toBe('hswish');
   });
 });
+
+describe('a weight cost paid beyond a cache share', () => {
+  const space = createMbv2Space({ resolution: 64 });
+  const lut = syntheticLut(space.allInstances(), ['mbv2@64']);
+  const perWeightByteMs = 3e-8;
+  const nets = (seed: number, n: number) => {
+    const r = new Rng(seed);
+    return Array.from({ length: n }, () => space.build(space.sample(r)));
+  };
+
+  it('finds the share the networks keep in cache and predicts with it, each op paying its part of the bytes beyond it', () => {
+    const cache = 4 * 2 ** 20;
+    const time = (a: Architecture) => lut.overhead.median + lutSums(lut, a).sumMedian + perWeightByteMs * Math.max(0, lutSums(lut, a).weightBytes - cache);
+    const c = fitCalibration(lut, nets(4, 14).map((arch) => ({ arch, ms: time(arch) })), 'synthetic', { perWeightByteMs, weightCacheMiB: [0, 2, 4, 6] });
+    expect(c.weightCacheBytes).toBe(cache);
+    expect(c.perWeightByteMs).toBe(perWeightByteMs);
+    const other = nets(5, 1)[0];
+    const p = predict({ ...lut, calibration: c }, other);
+    expect(p.ms).toBeCloseTo(time(other), 6);
+    expect(p.blocks.reduce((t, b) => t + b.ms, c.baseMs)).toBeCloseTo(p.ms, 9);
+    // The rule before (every byte paid) cannot reach that.
+    expect(fitCalibration(lut, nets(4, 14).map((arch) => ({ arch, ms: time(arch) })), 'synthetic', { perWeightByteMs, weightCacheMiB: [0] }).weightCacheBytes).toBeUndefined();
+  });
+});
