@@ -10,13 +10,14 @@ import { lutInstances } from '../src/core/decompose.js';
 import { Rng } from '../src/core/rng.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
+import { sizeVariants } from '../src/predict/size-variants.js';
 
 export interface FidelityDoc {
   args: { resolution: number; count: number; seed: number; otherSpace: string; otherCount: number; otherResolution?: number; published: boolean; threads?: number };
   load: string[];
   points: { name: string; set: string; measured: number; remeasured?: number }[];
   /** The calibration nets' times (runs since the calibration nets were saved): plain ones, then in-context variants. */
-  calibrationNets?: { name: string; ms: number; variant: boolean }[];
+  calibrationNets?: { name: string; ms: number; variant: boolean; size?: boolean }[];
 }
 
 /** A measured net of the run: its first measurement as `ms`, the second beside it; published nets count one family each (EfficientNet, proxyless, …). */
@@ -56,12 +57,14 @@ function calibrationNetsOf(doc: FidelityDoc, tests: readonly FidelityNet[]): Fid
   if (!saved.length) return [];
   const mbv2 = createSpace('mbv2', { resolution: doc.args.resolution });
   const calRng = new Rng(1_000_003);
-  const plain = Array.from({ length: saved.filter((c) => !c.variant).length }, () => mbv2.build(mbv2.sample(calRng)));
+  const plain = Array.from({ length: saved.filter((c) => !c.variant && !c.size).length }, () => mbv2.build(mbv2.sample(calRng)));
   const classes = [...new Set(tests.flatMap(({ arch }) => lutInstances(arch).map(({ inst }) => contextClass(inst.spec))))].sort();
-  const archs = [...plain, ...(saved.some((c) => c.variant) ? contextVariants(plain, classes) : [])];
+  // Size variants (runs since they were measured) come last; the run's count of them is its own.
+  const sizes = saved.filter((c) => c.size).length;
+  const archs = [...plain, ...(saved.some((c) => c.variant) ? contextVariants(plain, classes) : []), ...(sizes ? sizeVariants(plain, sizes) : [])];
   return saved.map((c, i) => {
     if (archs[i]?.name !== c.name) throw new Error(`calibration net ${c.name} of the fidelity run not rebuilt (got ${archs[i]?.name})`);
-    const set = `calibration mbv2@${doc.args.resolution}${c.variant ? ' in-context' : ''}`;
+    const set = `calibration mbv2@${doc.args.resolution}${c.variant ? ' in-context' : c.size ? ' size' : ''}`;
     return { arch: archs[i], ms: c.ms, set, family: set };
   });
 }

@@ -65,6 +65,7 @@ import { readLut, writeLut } from '../lut/store.js';
 import { calibrationHelps, fitCalibration } from '../src/predict/calibrate.js';
 import { chooseContextFit } from '../src/predict/context-fit.js';
 import { calibrationWeightCost } from '../src/profile/calibration-weight-cost.js';
+import { sizeVariants } from '../src/predict/size-variants.js';
 import type { LutCalibration as Calibration } from '../lut/format.js';
 import { contextClass, contextVariants } from '../src/core/context-class.js';
 import { kernelBreakdown, type KernelPoint } from './fidelity-kernels.js';
@@ -83,6 +84,7 @@ const args = await yargs(process.argv.slice(2))
   .option('other-options', { type: 'string', describe: 'JSON options of --other-space beyond its resolution, e.g. \'{"cells":8,"channels":16}\' (darts) or \'{"normalCells":2,"filters":16}\' (nasnet); default the space\'s own' })
   .option('calibrate', { type: 'number', default: 20, describe: 'random mbv2 nets the LUT is calibrated on; 0: no calibration, the plain LUT sum only' })
   .option('context', { type: 'boolean', default: true, describe: 'also calibrate on in-context variants of the calibration nets (per-class scales), reported beside the plain-net fit' })
+  .option('size-nets', { type: 'number', describe: 'size variants of the calibration nets measured with them (src/predict/size-variants.ts: prefixes closed by a head), as nas profile --size-nets (default 0: none)', default: 0 })
   .option('protocols', { type: 'string', default: 'rounds', describe: 'comma-separated: legacy (one round, as before), rounds (the default protocol), fresh (rounds in fresh worker processes), pinned (--cpu auto), fresh-pinned; pinning stays for the rest of the run, so list pinned ones last' })
   // Measures every network a second time, later: how well the runtime agrees with itself is the floor
   // under any prediction's agreement with it.
@@ -140,11 +142,13 @@ const calNets = Array.from({ length: args.calibrate }, () => space.build(space.s
 // classes come from the ops, never from the test nets' measurements.
 const testClasses = [...new Set(tests.flatMap(({ arch }) => lutInstances(arch).map(({ inst }) => contextClass(inst.spec))))].sort();
 const variantNets = args.context ? contextVariants(calNets, testClasses) : [];
+// Size variants (prefixes of the calibration nets closed by a head): calibration nets unlike the random ones in size and weight bytes.
+const sizeNets = sizeVariants(calNets, args.sizeNets);
 
 const instances = new Map<string, OpInstance>();
 // The whole mbv2 space (as `nas profile --space mbv2` would) when mbv2 nets are tested or calibrated on; else only what the test nets hold.
 if (args.wholeSpace && (args.count > 0 || args.calibrate > 0)) for (const inst of space.allInstances()) instances.set(opKey(inst), inst);
-for (const arch of [...tests.map((t) => t.arch), ...calNets, ...variantNets]) for (const { inst } of lutInstances(arch)) instances.set(opKey(inst), inst);
+for (const arch of [...tests.map((t) => t.arch), ...calNets, ...variantNets, ...sizeNets]) for (const { inst } of lutInstances(arch)) instances.set(opKey(inst), inst);
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const device = await resolveDevice(args.device, options);
@@ -163,7 +167,7 @@ for (const protocolName of protocolNames) {
   const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);
   const loadStart = loadavg();
   const t0 = Date.now();
-  const calArchs = [...calNets, ...variantNets];
+  const calArchs = [...calNets, ...variantNets, ...sizeNets];
   const asNet = (id: string, arch: Architecture): ProfileNet => ({ id, instances: lutInstances(arch).map((p) => p.inst), build: () => networkModel(arch) });
   const nets = [...calArchs.map((arch, i) => asNet(`cal${i}:${arch.name}`, arch)), ...tests.map((t, i) => asNet(`${i}:${t.arch.name}`, t.arch))];
   // Every entry's rounds (with --anchor their anchors): the LUT keeps only each entry's worst reading.
@@ -210,15 +214,20 @@ for (const protocolName of protocolNames) {
   let kept: { calibration: Calibration | undefined; what: string } | undefined;
   if (calNets.length > 0) {
     const measured = calArchs.map((arch, i) => ({ arch, ms: measuredNet(`cal${i}:${arch.name}`).stats.median }));
-    const all = fitCalibration(readLut(lutPath), measured, `${source} + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`, wOpts);
-    // The same measurements, fitted on the plain random nets only: what calibration did before context classes.
-    plainFit = fitCalibration(readLut(lutPath), measured.slice(0, calNets.length), source, wOpts);
+    // The plain nets as nas profile fits them: the random calibration nets and their size variants; then the in-context variants.
+    const ctxStart = calNets.length;
+    const sizeStart = calNets.length + variantNets.length;
+    const plainMeasured = [...measured.slice(0, ctxStart), ...measured.slice(sizeStart)];
+    const variantMeasured = measured.slice(ctxStart, sizeStart);
+    const all = fitCalibration(readLut(lutPath), measured, `${source} + ${sizeNets.length} size variants + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`, wOpts);
+    // The same measurements, fitted on the plain nets only (random and size variants): what calibration did before context classes.
+    plainFit = fitCalibration(readLut(lutPath), plainMeasured, `${source} + ${sizeNets.length} size variants`, wOpts);
     calibration = variantNets.length ? all : plainFit;
     writeLut(lutPath, { ...readLut(lutPath), calibration });
     // What `nas profile --calibrate` keeps from the same measurements (the context fit, the plain-net fit or
     // neither, judged on nets they were not fitted on): the prediction a user gets.
     if (variantNets.length) {
-      const choice = chooseContextFit(readLut(lutPath), measured.slice(0, calNets.length), measured.slice(calNets.length), testClasses.filter(Boolean), source, wOpts);
+      const choice = chooseContextFit(readLut(lutPath), plainMeasured, variantMeasured, testClasses.filter(Boolean), source, wOpts);
       kept = { calibration: choice.calibration, what: choice.calibration?.context?.kept ?? 'plain sum' };
     } else kept = { calibration: calibrationHelps(plainFit) ? plainFit : undefined, what: calibrationHelps(plainFit) ? 'plain-nets' : 'plain sum' };
   }
@@ -375,7 +384,7 @@ for (const protocolName of protocolNames) {
     '',
     ...[calibration, ...(variantNets.length ? [plainFit] : [])].filter((c): c is Calibration => c !== undefined).map(
       (c) =>
-        `calibration fitted on ${c.fittedOn} nets (${c.source}): base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, scale ${(c.scale ?? 1).toFixed(4)}${c.classScales ? `, class scales ${JSON.stringify(Object.fromEntries(Object.entries(c.classScales).map(([k, v]) => [k || 'plain', Number(v.toFixed(4))])))}` : ''}, fit RMS ${c.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${c.plainRmsErrorPct?.toFixed(2)}%)`,
+        `calibration fitted on ${c.fittedOn} nets (${c.source}): base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, weights ${((c.perWeightByteMs ?? 0) * 2 ** 20 * 1000).toFixed(1)} µs/MiB${c.weightCacheBytes ? ` beyond ${(c.weightCacheBytes / 2 ** 20).toFixed(0)} MiB` : ''}${c.lessOwnEdges ? ', ops less their own edge reorders' : ''}, scale ${(c.scale ?? 1).toFixed(4)}${c.classScales ? `, class scales ${JSON.stringify(Object.fromEntries(Object.entries(c.classScales).map(([k, v]) => [k || 'plain', Number(v.toFixed(4))])))}` : ''}, fit RMS ${c.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${c.plainRmsErrorPct?.toFixed(2)}%)`,
     ),
     '',
     ...(families.length
@@ -438,7 +447,12 @@ for (const protocolName of protocolNames) {
     );
   }
   // The calibration nets' (and in-context variants') times too, so a replay can refit every fit the bench reports.
-  const calibrationNets = calArchs.map((arch, i) => ({ name: arch.name, ms: measuredNet(`cal${i}:${arch.name}`).stats.median, variant: i >= calNets.length }));
+  const calibrationNets = calArchs.map((arch, i) => ({
+    name: arch.name,
+    ms: measuredNet(`cal${i}:${arch.name}`).stats.median,
+    variant: i >= calNets.length && i < calNets.length + variantNets.length,
+    ...(i >= calNets.length + variantNets.length ? { size: true } : {}),
+  }));
   // Every LUT entry's rounds (median, end time, CPU, reference reading and scale): the entries timed around a net's round are a yardstick of how fast
   // the machine ran the runtime's kernels then (bench/fidelity-rounds.ts replays the nets' rounds against it).
   const entries = Object.fromEntries([...entryRounds].map(([key, ds]) => [key, ds.map((d) => ({ median: d.median, endedAt: d.endedAt, cpu: d.noise?.cpu, referenceMs: d.noise?.referenceMs, scale: d.scale }))]));

@@ -125,6 +125,14 @@ export interface LutCalibration {
    * (LUTs calibrated before it existed, and fits that did not need it).
    */
   perWeightByteMs?: number;
+  /**
+   * Every op counts without the NCHWc reorders its one-op model ran at its input and output (entry.ownLayout.edgeMs,
+   * ort-cpu LUTs that record them): a network of NCHWc ops runs none there. Then `scale · (median_i − edgeMs_i)`.
+   * Absent = false (LUTs calibrated before it existed, fits that did not need it, LUTs without the record).
+   */
+  lessOwnEdges?: boolean;
+  /** The weight cost is paid on a network's weight bytes beyond this many only (each op's share of them); absent = 0. */
+  weightCacheBytes?: number;
   /** Multiplies every op's median; absent in LUTs calibrated before it existed (= 1). */
   scale?: number;
   /**

@@ -44,6 +44,7 @@ export const NUMERIC_FLAGS: Readonly<Record<string, NumericFlag>> = {
   budget: int(1, 10_000_000),
   calibrate: int(0, 10_000),
   'context-nets': int(0, 10_000),
+  'size-nets': int(0, 10_000),
   top: int(0, 1_000_000),
   'target-ms': positive(HOUR_MS),
   'target-sample': int(1, 1_000_000),

@@ -16,8 +16,7 @@ import { opKey } from '../core/keys.js';
 import { activationBytes, type OpInstance } from '../core/ops.js';
 import type { LatencyStats } from '../../devices/types.js';
 import type { Lut, LutEntry } from '../../lut/format.js';
-import { classScale } from './context.js';
-import { contextClass } from '../core/context-class.js';
+import { calibrationClass, classScale } from './context.js';
 import { instanceWeightBytes } from './net-features.js';
 
 export interface BlockPrediction {
@@ -108,6 +107,11 @@ export function entryNet(entry: LutEntry, ownLayout: OwnLayoutMode = 'keep'): nu
   return Math.max(0, entry.net - ms);
 }
 
+/** The NCHWc reorders an entry's one-op model ran at its edges (0 where the LUT did not record them). */
+export function ownEdgeMs(entry: LutEntry): number {
+  return Math.min(entry.ownLayout?.edgeMs ?? 0, entry.stats.median);
+}
+
 export function predict(lut: Lut, arch: Architecture, opts: PredictOptions = {}): Prediction {
   const breakdown = opts.breakdown ?? true;
   const ownLayout = opts.ownLayout ?? 'keep';
@@ -118,6 +122,9 @@ export function predict(lut: Lut, arch: Architecture, opts: PredictOptions = {})
   const cal = lut.calibration;
   let ms = cal ? cal.baseMs : lut.overhead.median;
   const missing: { key: string; inst: OpInstance }[] = [];
+  // With a weight cache share, each op pays the weight cost on its share of the net's weight bytes beyond it.
+  const netWeights = cal?.weightCacheBytes ? parts.reduce((t, { inst }) => t + instanceWeightBytes(inst, cachedKey(inst)), 0) : 0;
+  const paidShare = cal?.weightCacheBytes ? (netWeights > 0 ? Math.max(0, 1 - cal.weightCacheBytes / netWeights) : 0) : 1;
   for (const { layerIndex, inst } of parts) {
     const key = cachedKey(inst);
     const entry = lut.entries[key];
@@ -126,7 +133,7 @@ export function predict(lut: Lut, arch: Architecture, opts: PredictOptions = {})
       continue;
     }
     const value = cal
-      ? classScale(cal, contextClass(inst.spec)) * entry.stats.median - cal.perOpMs - cal.perByteMs * activationBytes(inst) + (cal.perWeightByteMs ? cal.perWeightByteMs * instanceWeightBytes(inst, key) : 0)
+      ? classScale(cal, calibrationClass(inst.spec)) * (entry.stats.median - (cal.lessOwnEdges ? ownEdgeMs(entry) : 0)) - cal.perOpMs - cal.perByteMs * activationBytes(inst) + (cal.perWeightByteMs ? cal.perWeightByteMs * paidShare * instanceWeightBytes(inst, key) : 0)
       : entryNet(entry, ownLayout) + (opts.perWeightByteMs ? opts.perWeightByteMs * instanceWeightBytes(inst, key) : 0);
     ms += value;
     variance += entry.stats.std ** 2;

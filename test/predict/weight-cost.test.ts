@@ -107,9 +107,10 @@ describe('calibration with a measured weight cost', () => {
     expect(() => validateLut(JSON.parse(JSON.stringify({ ...lut, calibration: { ...c, perWeightByteMs: -1e-9 } })), 'x')).toThrow();
   });
 
-  it('leaves it out where the networks do not pay it', () => {
-    const c = fitCalibration(lut, nets(16, 6, false), 'synthetic', { perWeightByteMs });
-    expect(c.perWeightByteMs).toBeUndefined();
+  it('is taken by every model by default; by the margin (the rule before) it is left out where the networks do not pay it', () => {
+    const measured = nets(16, 6, false);
+    expect(fitCalibration(lut, measured, 'synthetic', { perWeightByteMs }).perWeightByteMs).toBe(perWeightByteMs);
+    expect(fitCalibration(lut, measured, 'synthetic', { perWeightByteMs, weightCost: 'margin' }).perWeightByteMs).toBeUndefined();
   });
 });
 

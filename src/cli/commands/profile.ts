@@ -37,13 +37,15 @@ interface ProfileArgs extends FarmArgs, DeviceArgs, ProtocolArgs {
   waitQuiet?: number;
   ownLayout: boolean;
   contextNets?: number;
+  sizeNets?: number;
   contextClasses?: string;
   calibrateWith?: string;
 }
 
-/** What the calibration measures: the plain networks and their in-context variants for `classes`. */
+/** What the calibration measures: the plain networks, their size variants, and their in-context variants for `classes`. */
 interface CalibrationPlan {
   nets: Architecture[];
+  sizes: Architecture[];
   variants: Architecture[];
   classes: string[];
 }
@@ -73,11 +75,12 @@ async function instancesToProfile(a: ProfileArgs): Promise<{ instances: OpInstan
     calibrationNets = Array.from({ length: a.calibrate }, () => space.build(space.sample(rng)));
   }
   const calibration = await planContext(a, calibrationNets, byKey.values());
+  calibration.sizes = await planSizes(a, calibrationNets);
   calibration.nets.push(...(await otherFamilies(a, calibrationNets)));
   // The variants' and other families' ops are profiled with the rest: their blocks (with SE, another activation) may be ones the space lacks.
   const before = byKey.size;
   const { lutInstances } = await import('../../core/decompose.js');
-  for (const arch of [...calibration.nets, ...calibration.variants]) for (const { inst } of lutInstances(arch)) if (!byKey.has(opKey(inst))) byKey.set(opKey(inst), inst);
+  for (const arch of [...calibration.nets, ...calibration.sizes, ...calibration.variants]) for (const { inst } of lutInstances(arch)) if (!byKey.has(opKey(inst))) byKey.set(opKey(inst), inst);
   return { instances: [...byKey.values()], label, calibration, variantInstances: byKey.size - before };
 }
 
@@ -109,12 +112,22 @@ async function otherFamilies(a: ProfileArgs, nets: Architecture[]): Promise<Arch
  * of the ops being profiled, or of --context-classes; none when calibration is off or --context-nets 0.
  */
 async function planContext(a: ProfileArgs, nets: Architecture[], instances: Iterable<OpInstance>): Promise<CalibrationPlan> {
-  if (nets.length < 3 || a.contextNets === 0) return { nets, variants: [], classes: [] };
+  if (nets.length < 3 || a.contextNets === 0) return { nets, sizes: [], variants: [], classes: [] };
   const { contextClassesOf, contextVariants, parseContextClassList, WIDE } = await import('../../core/context-class.js');
   // Wide blocks are measured in context only when asked: random nets of a space that has them mix them with
   // narrow ones already, so the per-class fit can learn their scale without doubling the calibration's cost.
   const classes = a.contextClasses !== undefined ? parseContextClassList(a.contextClasses) : contextClassesOf(instances).filter((c) => c !== WIDE);
-  return { nets, variants: contextVariants(nets, classes, 3, a.contextNets), classes };
+  return { nets, sizes: [], variants: contextVariants(nets, classes, 3, a.contextNets), classes };
+}
+
+/**
+ * Size variants of the calibration networks (src/predict/size-variants.ts: prefixes closed by a head), so the
+ * fit sees networks that differ in size and weight bytes; --size-nets N (default 0: off).
+ */
+async function planSizes(a: ProfileArgs, nets: Architecture[]): Promise<Architecture[]> {
+  if (nets.length < 3 || !a.sizeNets) return [];
+  const { sizeVariants } = await import('../../predict/size-variants.js');
+  return sizeVariants(nets, a.sizeNets);
 }
 
 export const profileCommand: CommandModule<object, ProfileArgs> = {
@@ -142,6 +155,11 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         type: 'number',
         describe:
           'calibration: in-context variant networks measured per context class (the calibration nets with every block given SE / the activation), for one scale per class (0 = off; default: the --calibrate count spread over the classes, at least 3; a class measured in fewer than 3 keeps the plain scale)',
+      })
+      .option('size-nets', {
+        type: 'number',
+        describe:
+          'calibration: size variants measured with the calibration nets (each a prefix of one closed by a classifier head: smaller nets, weight bytes unlike their size), so the fit can tell a scale from per-network and per-weight-byte costs (default 0: off; measured, they did not make the fit hold better for other families: docs/benchmarks.md)',
       })
       .option('calibrate-with', {
         type: 'string',
@@ -172,9 +190,11 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     const farm = a.redis ? await openFarmDevice(a, { fresh: a.force }) : undefined;
     const device = farm ?? (await resolveDevice(a.device, toDeviceOptions(a)));
     // The calibration networks are timed in the same shuffled passes as the entries (src/profile/profiler.ts).
-    const calibrationNets = plan.nets.length >= 3 ? await netsOf([...plan.nets, ...plan.variants], device) : [];
+    const calibrationNets = plan.nets.length >= 3 ? await netsOf([...plan.nets, ...plan.sizes, ...plan.variants], device) : [];
     if (calibrationNets.length)
-      log(`calibrating on ${plan.nets.length} networks${plan.variants.length ? ` + ${plan.variants.length} in-context variants` : ''}, timed end to end in the same shuffled passes as the LUT's entries`);
+      log(
+        `calibrating on ${plan.nets.length} networks${plan.sizes.length ? ` + ${plan.sizes.length} size variants` : ''}${plan.variants.length ? ` + ${plan.variants.length} in-context variants` : ''}, timed end to end in the same shuffled passes as the LUT's entries`,
+      );
     const progress = createProgress(`profiling ${label}${calibrationNets.length ? ` and ${calibrationNets.length} calibration networks` : ''} on ${device.name}`, instances.length + calibrationNets.length);
     const started = Date.now();
     const workerDevice = { name: a.device, options: toDeviceOptions(a) };
@@ -252,11 +272,12 @@ async function runCalibration(lutPath: string, plan: CalibrationPlan, label: str
       const r = profiled.nets.get(calibrationNetId(arch));
       return r ? [{ arch, ms: r.stats.median }] : [];
     });
-  const nets = measuredOf(plan.nets);
+  // The size variants count with the plain networks (after them: the weight cost is measured on the first ones).
+  const nets = [...measuredOf(plan.nets), ...measuredOf(plan.sizes)];
   const variants = measuredOf(plan.variants);
   if (profiled.netsSkipped.length) log(`calibration: ${profiled.netsSkipped.length} networks left out (the device cannot run some of their ops, e.g. ${profiled.netsSkipped[0].reason})`);
   if (nets.length < 3) {
-    log(`calibration: only ${nets.length} of the ${plan.nets.length} calibration networks could be measured; not calibrated`);
+    log(`calibration: only ${nets.length} of the ${plan.nets.length + plan.sizes.length} calibration networks could be measured; not calibrated`);
     return undefined;
   }
   const source = `${label}: ${nets.length} networks measured end to end`;
