@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { planOnnx } from '../../src/onnx/plan.js';
 import { readOnnxGraph } from '../../src/onnx/read.js';
 
 const { onnx } = onnxProto;
@@ -96,6 +97,15 @@ describe('shape rules of the recurrent ops, against onnxruntime-node', () => {
     ).toEqual([[7, 2, 2, 3], [2, 2, 3], [2, 2, 3]]);
     // Only the last states (Y left out, as an export that keeps the final hidden state writes it).
     expect(await check({ name: 'lstm-states', op: 'LSTM', inputs: [{ name: 'x', dims: [4, 1, 6] }], consts: rnnConsts(4, 1, 8, 6), nodeInputs: ['x', 'W', 'R', 'B'], outputs: ['', 'yh', 'yc'], attrs: [i('hidden_size', 8)] })).toEqual([[1, 1, 8], [1, 1, 8]]);
+  });
+
+  it('an LSTM (no primitive models it) becomes a unit of its own, keyed by its input shape', async () => {
+    const file = path.join(dir, 'lstm-unit.onnx');
+    writeFileSync(file, model({ name: 'lstm-unit', op: 'LSTM', inputs: [{ name: 'x', dims: [7, 2, 5] }], consts: rnnConsts(4, 2, 3, 5), nodeInputs: ['x', 'W', 'R', 'B'], outputs: ['y', 'yh', 'yc'], attrs: [i('hidden_size', 3), s('direction', 'bidirectional')] }));
+    const plan = await planOnnx(file, { level: 'all' });
+    const lstm = plan.units.filter((u) => u.ops.includes('LSTM'));
+    expect(lstm.map((u) => [u.unit.nodes.map((n) => n.opType), u.inputs[0]])).toEqual([[['LSTM'], [7, 2, 5]]]);
+    expect(lstm[0].key).toMatch(/^onnx:LSTM:7x2x5:/);
   });
 
   it('GRU and RNN: Y and Y_h, reverse and bidirectional', async () => {
