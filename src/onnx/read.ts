@@ -13,7 +13,7 @@ import type onnxProto from 'onnx-proto';
 import { readOnnxModel } from '../../export/model.js';
 import { oneLine, UserError } from '../core/errors.js';
 import type { OnnxGraph, OnnxNode, TensorInfo } from './graph.js';
-import { InferError, RULES, SHAPE_ONLY_OPS, type Out } from './infer.js';
+import { DATA_DEPENDENT_OPS, InferError, OPTIONAL_FIRST_OUTPUT, RULES, SHAPE_ONLY_OPS, type Out } from './infer.js';
 import { DTYPE_NAMES, attrValue, isExternal, num, tensorDims, tensorValues, type AttrValue } from './tensor.js';
 
 export const MIN_OPSET = 7;
@@ -174,8 +174,8 @@ async function readGraph(file: string, opts: ReadOptions): Promise<OnnxGraph> {
     node.inputs.forEach((name, i) => {
       if (name && !ins[i]) throw new UserError(`'${file}': node '${node.name || '#' + node.index}' (${node.opType}) reads '${name}', which no node, input or initializer provides`);
     });
-    // Every ONNX op has a required first output; a node writing none is a damaged file.
-    if (!node.outputs[0]) throw new UserError(`'${file}': node '${node.name || '#' + node.index}' (${node.opType}) has no output`, { hint: 'check the file with onnx.checker.check_model' });
+    // Every ONNX op but the recurrent ones has a required first output; a node writing none is a damaged file.
+    if (!(node.outputs[0] || (OPTIONAL_FIRST_OUTPUT.has(node.opType) && node.outputs.some(Boolean)))) throw new UserError(`'${file}': node '${node.name || '#' + node.index}' (${node.opType}) has no output`, { hint: 'check the file with onnx.checker.check_model' });
     const rule = node.domain === '' && Object.hasOwn(RULES, node.opType) ? RULES[node.opType] : undefined;
     let outs: Out[];
     try {
@@ -184,7 +184,9 @@ async function readGraph(file: string, opts: ReadOptions): Promise<OnnxGraph> {
         outs = node.outputs.map((o) => recorded.get(o) ?? { shape: [], dtype: '' });
         if (node.outputs.some((o) => o && !recorded.has(o)))
           throw new InferError(
-            `op ${node.domain ? node.domain + '.' : ''}${node.opType} at node '${node.name || '#' + node.index}' has no shape rule here and the file does not record its output shapes`,
+            `op ${node.domain ? node.domain + '.' : ''}${node.opType} at node '${node.name || '#' + node.index}' has no shape rule here and the file does not record its output shapes${
+              node.domain === '' && Object.hasOwn(DATA_DEPENDENT_OPS, node.opType) ? ` (its output shape depends on ${DATA_DEPENDENT_OPS[node.opType]})` : ''
+            }`,
           );
       }
       // A rule given an input or attribute out of range (a damaged or hand-edited file) can compute NaN
