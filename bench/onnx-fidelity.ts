@@ -22,7 +22,6 @@ import { Rng } from '../src/core/rng.js';
 import { partitionRuleFor, planOnnx, type OnnxPlan } from '../src/onnx/plan.js';
 import { predictOnnx } from '../src/onnx/predict.js';
 import { profileUnits } from '../src/onnx/profile-units.js';
-import onnxProto from 'onnx-proto';
 import { renamedModelBytes } from '../src/onnx/partition.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
@@ -438,18 +437,6 @@ if (defaultFit) {
 const profileSeconds = (Date.now() - t0) / 1000;
 const lut = readLut(lutPath);
 
-/**
- * The file's bytes with its outputs' declared dims left out: ddddocr's recognizer declares its output [1, seqlen]
- * while it is [32, 1, 8210], and onnxruntime-web refuses it once the input dims are fixed (docs/benchmarks.md,
- * issue 17, the recognizer). A bench-side workaround until renamedModelBytes (src/onnx/partition.ts) writes the
- * inferred output shapes itself; it changes no kernel.
- */
-function withoutOutputDims(bytes: Uint8Array): Uint8Array {
-  const m = onnxProto.onnx.ModelProto.decode(bytes);
-  for (const o of m.graph?.output ?? []) if (o.type?.tensorType) o.type.tensorType.shape = null;
-  return onnxProto.onnx.ModelProto.encode(m).finish();
-}
-
 // Every file is measured twice, in two independent sets of rounds, so that each file's
 // self-agreement (the two measurements against each other) is the noise floor its prediction is read against.
 const loadAt: Record<string, string> = { profiling: loadBefore, afterProfiling: loadavg() };
@@ -460,7 +447,7 @@ for (const pass of [0, 1]) {
   loadAt[`pass${pass + 1}`] = loadavg();
   const models = items.map((it, i) => ({
     id: it.name,
-    build: () => ({ key: it.name, onnx: withoutOutputDims(renamedModelBytes(plans[i].graph)), inputs: plans[i].graph.inputs.map((x) => ({ name: x.name, shape: x.shape })), ops: [] }),
+    build: () => ({ key: it.name, onnx: renamedModelBytes(plans[i].graph), inputs: plans[i].graph.inputs.map((x) => ({ name: x.name, shape: x.shape })), ops: [] }),
   }));
   const results = await timeModelsInRounds(device, models, measuring, { seed: args.seed + pass });
   results.forEach((r, i) => (measuredPasses[pass][i] = r.stats.median));

@@ -65,6 +65,9 @@ export function renamedModelBytes(g: OnnxGraph): Uint8Array {
     const given = g.inputs.find((i) => i.name === vi.name);
     if (given && vi.type?.tensorType) vi.type.tensorType.shape = { dim: given.shape.map((d) => ({ dimValue: d })) };
   }
+  // The outputs' declared dims go: once the inputs are fixed they may contradict what the graph computes (ddddocr's
+  // recognizer declares [1, seqlen] for a [32, 1, 8210] output), which onnxruntime-web refuses and onnxruntime-node ignores.
+  for (const vo of copy.graph!.output ?? []) if (vo.type?.tensorType) vo.type.tensorType.shape = null;
   return onnx.ModelProto.encode(copy).finish();
 }
 
