@@ -9,6 +9,18 @@ import type { LutEntry } from './format.js';
 /** The key under which the overhead model takes part in the entries' passes (never stored as an entry). */
 export const OVERHEAD_ITEM = '\u0000overhead';
 
+/**
+ * The key under which the overhead model takes part in the passes of a run that adds entries to a LUT whose
+ * overhead is final (lut/overhead.ts): its figure is subtracted from that run's entries only. A key of its own, so
+ * that a rounds file left by a killed run says which of the two the run owed.
+ */
+export const RUN_OVERHEAD_ITEM = '\u0000run-overhead';
+
+/** The overhead an entry's `net` subtracts: its own run's (entry.overheadMs), else the LUT's. */
+export function overheadOfEntry(entry: Pick<LutEntry, 'overheadMs'>, lutOverheadMs: number): number {
+  return entry.overheadMs ?? lutOverheadMs;
+}
+
 /** An entry's net time: its median less the LUT's per-session overhead, clamped at 0 (lut/format.ts). */
 export function netOf(medianMs: number, overheadMs: number): number {
   return Math.max(0, medianMs - overheadMs);

@@ -22,6 +22,17 @@ export interface LutEntry extends Measurement {
   spread?: number;
   /** The machine while the entry was measured: worst load and steal over its rounds, mean clock. */
   noise?: NoiseReading;
+  /**
+   * The per-session overhead its `net` subtracts, ms, where it is not the LUT's: an entry added by a later run than
+   * the one that set the LUT's overhead is net of the overhead timed in its own run's passes (lut/overhead.ts).
+   * Absent: net of `overhead.median`.
+   */
+  overheadMs?: number;
+  /**
+   * Set while the run that measured the entry (added to a LUT whose overhead was already final) has not yet timed
+   * the overhead in its passes: its `net` subtracts the LUT's overhead until that run, or the one resuming it, does.
+   */
+  overheadOwed?: true;
   /** Only on ONNX unit entries (key onnx:…): what the unit runs, so a LUT says what its unit keys are. */
   unit?: LutUnit;
   /**
@@ -89,6 +100,12 @@ export interface Lut {
    * the LUT adopts it and removes this.
    */
   referenceProvisional?: true;
+  /**
+   * Set while `overhead` is the figure timed alone before the first run's entries (lut/overhead.ts): the run that
+   * completes the LUT's first run replaces it with the one timed in its passes and recomputes every entry that is
+   * net of it. Absent: the overhead is final (LUTs from before this field: unless a rounds file says it is owed).
+   */
+  overheadProvisional?: true;
   /** Op keys the device cannot run, with the reason its supports() gave (so a predictor can say why one is missing). */
   unsupported?: Record<string, string>;
   /** Set when the LUT was converted from a published table (lut/import/): what it came from and what its figures are. */

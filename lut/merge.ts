@@ -76,7 +76,9 @@ export function mergeLuts(inputs: readonly Lut[], options: { force?: boolean; na
   const fromEach = luts.map(() => 0);
   for (const key of [...chosen.keys()].sort()) {
     const { entry, from } = chosen.get(key)!;
-    entries[key] = { ...entry, net: netOf(entry.stats.median, overhead.median) };
+    // An entry net of its own run's overhead (LutEntry.overheadMs) keeps its net; an owed one is not owed here.
+    const { overheadOwed: _, ...kept } = entry;
+    entries[key] = kept.overheadMs !== undefined ? kept : { ...kept, net: netOf(entry.stats.median, overhead.median) };
     fromEach[from]++;
   }
   const unsupported = Object.fromEntries(

@@ -19,7 +19,7 @@ import { referenceFactor, scaleStats, scaleFromRounds, slopeFromRounds } from '.
 import { estimate, type RoundDetail, type RoundedResult } from '../devices/rounds.js';
 import type { LatencyStats, TimingProtocol } from '../devices/types.js';
 import type { Lut } from './format.js';
-import { netOf, OVERHEAD_ITEM } from './entry.js';
+import { netOf, OVERHEAD_ITEM, RUN_OVERHEAD_ITEM } from './entry.js';
 
 /** Above this relative difference between the provisional and the final R, the run says so. */
 const SAY_ABOVE = 0.05;
@@ -32,13 +32,20 @@ const SAY_ABOVE = 0.05;
 export function rescaleLut(lut: Lut, referenceMs: number, factor: number, o: { slope?: number; rescored?: ReadonlyMap<string, RoundedResult> } = {}): Lut {
   // The overhead timed in the entries' passes, scored again like them (lut/overhead.ts), or multiplied.
   const overhead = o.rescored?.get(OVERHEAD_ITEM)?.stats ?? scaleStats(lut.overhead, factor);
-  const overheadMs = overhead.median;
+  // An entry net of its own run's overhead (LutEntry.overheadMs, lut/overhead.ts) keeps it: scored again with the
+  // entry where this run timed both (RUN_OVERHEAD_ITEM), else multiplied like it.
+  const runOverheadMs = o.rescored?.get(RUN_OVERHEAD_ITEM)?.stats.median;
+  const own = (e: Lut['entries'][string], rescored: boolean) =>
+    e.overheadMs === undefined ? undefined : rescored && runOverheadMs !== undefined ? runOverheadMs : e.overheadMs * factor;
   const entries = Object.fromEntries(
     Object.entries(lut.entries).map(([key, e]) => {
       const r = o.rescored?.get(key);
-      if (r) return [key, { ...e, stats: r.stats, net: netOf(r.stats.median, overheadMs), ...(e.rounds ? { rounds: r.rounds, spread: r.spread } : {}) }];
+      const ownMs = own(e, r !== undefined);
+      const basis = ownMs === undefined ? {} : { overheadMs: ownMs };
+      const overheadMs = ownMs ?? overhead.median;
+      if (r) return [key, { ...e, stats: r.stats, net: netOf(r.stats.median, overheadMs), ...basis, ...(e.rounds ? { rounds: r.rounds, spread: r.spread } : {}) }];
       const stats = scaleStats(e.stats, factor);
-      return [key, { ...e, stats, net: netOf(stats.median, overheadMs), ...(e.rounds ? { rounds: e.rounds.map((x) => x * factor) } : {}) }];
+      return [key, { ...e, stats, net: netOf(stats.median, overheadMs), ...basis, ...(e.rounds ? { rounds: e.rounds.map((x) => x * factor) } : {}) }];
     }),
   );
   return {
@@ -119,7 +126,7 @@ export function adoptReferenceScale(
   const provisionalSlope = store.referenceSlope ?? 1;
   // The overhead (an Identity: the runtime's fixed cost per run, not its kernels) is scored again but not fitted on.
   const fit = slopeFromRounds(
-    [...results].filter(([k]) => k !== OVERHEAD_ITEM).map(([, r]) =>
+    [...results].filter(([k]) => k !== OVERHEAD_ITEM && k !== RUN_OVERHEAD_ITEM).map(([, r]) =>
       r.details.filter((d) => !d.setAside && d.scale !== undefined && d.noise?.referenceMs! > 0).map((d) => ({ ms: d.median / d.scale!, referenceMs: d.noise!.referenceMs! })),
     ),
   );

@@ -188,26 +188,71 @@ export class LutStore {
     return this.lut?.overhead;
   }
 
-  /** Sets the per-session overhead, creating the LUT (and its file) if this is a new one. */
+  /**
+   * Sets the per-session overhead, creating the LUT (and its file) if this is a new one: then the overhead is the
+   * figure timed alone before the entries, provisional until the run adopts the one timed in its passes
+   * (lut/overhead.ts).
+   */
   setOverhead(stats: LatencyStats): void {
     if (this.lut) this.lut.overhead = stats;
     else {
       this.lut = createLut(this.device, this.protocol, stats);
+      this.lut.overheadProvisional = true;
       if (this.provisionalReference) this.lut.referenceProvisional = true;
     }
     this.commit();
   }
 
+  /** Whether the LUT's overhead is still the one timed alone before its first run's entries (Lut.overheadProvisional). */
+  get overheadProvisional(): boolean {
+    return this.lut?.overheadProvisional === true;
+  }
+
+  /** Keys of the entries whose net still awaits the overhead of the run that measured them (LutEntry.overheadOwed). */
+  owedEntries(): string[] {
+    return Object.entries(this.lut?.entries ?? {})
+      .filter(([, e]) => e.overheadOwed)
+      .map(([k]) => k);
+  }
+
   /**
-   * Replaces the per-session overhead with a lower measurement of it and recomputes every entry's `net`
-   * (stats.median − overhead, clamped at 0) with it, in one write: a LUT has one overhead, and an overhead
-   * measured in a slow moment is subtracted from every entry (lut/overhead.ts says when this is done).
+   * Makes `stats` the LUT's overhead (the figure timed in the passes of the run that completes its first run) and
+   * recomputes, in one write, the `net` of every entry net of the LUT's overhead (stats.median − overhead, clamped
+   * at 0) and of the owed entries `owed` (they are then net of it too); entries net of their own run's overhead
+   * (LutEntry.overheadMs) are left as they are. The overhead is final from then on (lut/overhead.ts).
    */
-  rebaseOverhead(stats: LatencyStats): void {
-    const lut = this.require('rebaseOverhead');
+  adoptOverhead(stats: LatencyStats, owed: Iterable<string> = []): void {
+    const lut = this.require('adoptOverhead');
     lut.overhead = stats;
-    for (const entry of Object.values(lut.entries)) entry.net = netOf(entry.stats.median, stats.median);
+    delete lut.overheadProvisional;
+    const settle = new Set(owed);
+    for (const [key, entry] of Object.entries(lut.entries)) {
+      if (entry.overheadMs !== undefined && !settle.has(key)) continue;
+      delete entry.overheadMs;
+      delete entry.overheadOwed;
+      entry.net = netOf(entry.stats.median, stats.median);
+    }
     this.commit();
+  }
+
+  /**
+   * Settles the owed entries `keys` (LutEntry.overheadOwed) of a run that added them to a LUT whose overhead is
+   * final: each becomes net of `stats` (the overhead timed in that run's passes) and records it; the LUT's overhead
+   * and every other entry are left as they are. Returns how many entries it settled.
+   */
+  settleOwed(keys: Iterable<string>, stats: LatencyStats): number {
+    const lut = this.require('settleOwed');
+    let settled = 0;
+    for (const key of new Set(keys)) {
+      const entry = Object.hasOwn(lut.entries, key) ? lut.entries[key] : undefined;
+      if (!entry?.overheadOwed) continue;
+      delete entry.overheadOwed;
+      entry.overheadMs = stats.median;
+      entry.net = netOf(entry.stats.median, stats.median);
+      settled++;
+    }
+    if (settled) this.commit();
+    return settled;
   }
 
   /** The LUT's reference scale R (protocol.referenceMs, devices/reference.ts); undefined without a reference or before the LUT exists. */

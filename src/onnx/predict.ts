@@ -11,6 +11,7 @@ import { IN_FILE_BY_DEFAULT, inFileMs, missedBytes, planWeightBytes } from './in
 import { unitReuse } from './reuse.js';
 import { onnxMetrics, type OnnxMetrics } from './primitives.js';
 import { staleLayoutEntry } from './layout.js';
+import { WALL_CALIBRATION } from './calibration-nets.js';
 
 export interface UnitPrediction {
   key: string;
@@ -235,7 +236,7 @@ function correctionOf(lut: Lut, layout: boolean, inFile: Lut['inFile'], turnedOf
       ? "the LUT's in-file fit was left out (--no-in-file)"
       : undefined
     : !lut.inFile && (IN_FILE_BY_DEFAULT as ReadonlySet<string>).has(lut.device.device)
-      ? `LUT ${lut.id} has no in-file fit: units are summed as timed alone (whole files with many weights measured 6–37% above that sum); add it with nas profile --onnx FILE --device ${lut.device.device === 'ort-cpu' ? 'cpu' : lut.device.device} --threads 1 --out <this LUT> (its units are reused; the fit times seven built-in nets whole and their units)`
+      ? `LUT ${lut.id} has no in-file fit: units are summed as timed alone (whole files with many weights measured 6–37% above that sum); add it with nas profile --onnx FILE --device ${lut.device.device === 'ort-cpu' ? 'cpu' : lut.device.device} --threads 1 --out <this LUT> (its units are reused; the fit times ${WALL_CALIBRATION.length} built-in nets whole and their units)`
       : undefined;
   return { applied: applied.length ? applied : ['none (plain sum of the units)'], ...(note ? { note } : {}) };
 }

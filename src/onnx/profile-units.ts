@@ -17,7 +17,7 @@ import { ReferenceRun } from '../../lut/reference-run.js';
 import type { ReferenceAdopted } from '../../lut/reference.js';
 import { UnrunnableModelError, UserError } from '../core/errors.js';
 import { entryFromRounds } from '../../lut/entry.js';
-import { adoptOverheadFromPasses, OVERHEAD_ITEM } from '../../lut/overhead.js';
+import { RunOverhead } from '../../lut/overhead.js';
 import { chainedModel, unitModel } from './extract.js';
 import type { LutUnit } from '../../lut/format.js';
 import { layoutModel, layoutRecord, nchwcBlockSize, ownLayout, staleLayoutEntry, type LayoutUnit } from './layout.js';
@@ -42,10 +42,15 @@ export interface UnitProfileSummary {
   skipped: { key: string; reason: string }[];
   device: DeviceInfo;
   lutId: string;
-  /** The overhead the LUT holds: timed in the same passes as the units when this run measured any. */
+  /** The overhead the LUT holds: timed in the same passes as the units when this run created the LUT. */
   overheadMs: number;
   /** The overhead as first timed alone, before the units (or the LUT's, when it had one). */
   overheadAloneMs: number;
+  /**
+   * The overhead timed in this run's passes, which the units it measured are net of: the LUT's overhead in the run
+   * that creates the LUT, else their own (lut/overhead.ts). Absent when the run timed none.
+   */
+  runOverheadMs?: number;
   /** opts.alsoTime's models as timed in the units' passes (in the LUT's unit: rescaled with it), by key. */
   timed: Map<string, RoundedResult>;
   /** With a timing reference: R and β adopted at the end of this run (it created the LUT), every figure rescaled to them. */
@@ -175,13 +180,16 @@ export async function profileUnits(opts: {
   }
   // Rounds of units, nets and the overhead that an interrupted run of the same LUT did not finish: kept beside it and reused.
   const partial = PartialRounds.open(opts.lutPath, store.id!);
-  // The overhead model is timed in the same shuffled passes as the units, and that figure is the one the
-  // LUT keeps (lut/overhead.ts says why). It is owed from the start of a run that measures units until the end
-  // that adopts it, and the rounds file says so (its rounds so far, or none).
-  const overheadOwed = items.length > 0 || partial.get(OVERHEAD_ITEM) !== undefined;
+  // The overhead model is timed in the same shuffled passes as the units (lut/overhead.ts says why, and whose
+  // overhead that figure becomes: the LUT's in the run that creates it, else this run's units' only). It is owed
+  // from the start of a run that measures units until the end that settles it, and the rounds file says so (its
+  // rounds so far, or none).
+  const runOverhead = RunOverhead.start(store, partial);
+  const OVERHEAD = runOverhead.key;
+  const overheadOwed = runOverhead.isOwed(items.length > 0);
   if (overheadOwed) {
-    items.push({ key: OVERHEAD_ITEM, record: { ops: [], inputs: [], outputs: [] }, build: async () => overheadUnderTest });
-    if (partial.get(OVERHEAD_ITEM) === undefined) partial.set(OVERHEAD_ITEM, []);
+    items.push({ key: OVERHEAD, record: { ops: [], inputs: [], outputs: [] }, build: async () => overheadUnderTest });
+    if (partial.get(OVERHEAD) === undefined) partial.set(OVERHEAD, []);
     for (const m of opts.alsoTime ?? []) items.push({ key: m.key, record: { ops: [], inputs: [], outputs: [] }, build: async () => m.build(), whole: true });
   }
   const wholeKeys = new Set((opts.alsoTime ?? []).map((m) => m.key));
@@ -219,13 +227,13 @@ export async function profileUnits(opts: {
           taken.set(key, [...rounds]);
           // With one round a unit is complete when its round is: nothing to keep aside. The overhead's and the
           // nets' rounds stay until the run ends (the overhead is owed until then, the fit needs every net).
-          if (roundCount(protocol) > 1 && (whole || key === OVERHEAD_ITEM || needsAnotherRound(rounds, protocolOf(it)))) partial.set(key, rounds);
+          if (roundCount(protocol) > 1 && (whole || key === OVERHEAD || needsAnotherRound(rounds, protocolOf(it)))) partial.set(key, rounds);
         },
         onComplete: ({ key, record }, result) => {
           completed.add(key);
-          if (key === OVERHEAD_ITEM) {
+          if (key === OVERHEAD) {
             overheadInRounds = result;
-            reference.complete(OVERHEAD_ITEM, result);
+            reference.complete(OVERHEAD, result);
             return;
           }
           if (wholeKeys.has(key)) {
@@ -235,7 +243,7 @@ export async function profileUnits(opts: {
           }
           // Its rounds count toward β and are scored again with the R and β the end of the run adopts (lut/reference-run.ts).
           reference.complete(key, result);
-          store.put(key, { ...entryFromRounds(result, overhead.median), unit: record });
+          store.put(key, runOverhead.entry(key, { ...entryFromRounds(result, overhead.median), unit: record }));
           partial.delete(key);
           models.delete(key);
           summary.measured++;
@@ -260,14 +268,16 @@ export async function profileUnits(opts: {
     }
   }
   if (overheadInRounds) {
-    const adopted = adoptOverheadFromPasses(store, overheadInRounds.stats, 'units');
-    summary.overheadMs = adopted.passesMs;
+    const adopted = runOverhead.settle(store, overheadInRounds.stats, 'units');
+    summary.overheadMs = adopted.lutMs;
+    summary.runOverheadMs = adopted.runMs;
     if (adopted.warning) opts.onWarning?.(adopted.warning);
   }
   // After the overhead: R and β from this run's rounds (the units', the overhead's, the nets'), when it created the LUT (lut/reference.ts).
   const rescaled = summary.measured > 0 ? reference.finish(store, summary.timed.values()) : undefined;
   if (rescaled) {
     summary.overheadMs = store.overhead!.median;
+    if (runOverhead.ownsLutOverhead && summary.runOverheadMs !== undefined) summary.runOverheadMs = summary.overheadMs;
     summary.referenceAdopted = rescaled;
   }
   if (rescaled?.warning) opts.onWarning?.(rescaled.warning);

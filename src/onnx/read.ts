@@ -112,6 +112,7 @@ async function readGraph(file: string, opts: ReadOptions): Promise<OnnxGraph> {
   const given: Record<string, number[]> = Object.assign(Object.create(null), opts.inputShapes);
   const inputs: OnnxGraph['inputs'] = [];
   const dynamic: string[] = [];
+  const examples: string[] = [];
   for (const vi of g.input ?? []) {
     const name = vi.name ?? '';
     if (tensors.has(name) && !(name in given)) continue;
@@ -132,6 +133,7 @@ async function readGraph(file: string, opts: ReadOptions): Promise<OnnxGraph> {
       delete given[name];
     } else if (dims.some((d) => typeof d !== 'number')) {
       dynamic.push(`'${name}' [${dims.join(', ')}]`);
+      examples.push(inputShapeExample(name, dims));
       continue;
     } else shape = dims as number[];
     const dtype = dtypeOf(tt?.elemType);
@@ -144,9 +146,9 @@ async function readGraph(file: string, opts: ReadOptions): Promise<OnnxGraph> {
       hint: `its inputs: ${inputs.map((i) => i.name).concat(dynamic).join(', ')}`,
     });
   if (dynamic.length) {
-    const first = dynamic[0].match(/^'([^']*)'/)![1];
+    const open = examples.some((e) => e.includes('<'));
     throw new UserError(`'${file}' has dynamic input dimensions: ${dynamic.join('; ')}`, {
-      hint: `give every dim, e.g. --input-shape ${first}=1x3x640x640`,
+      hint: `give every dim, e.g. ${examples.map((e) => `--input-shape ${e}`).join(' ')}${open ? ' (the file fixes the dims given; put the size you run it at for each <…>)' : ''}`,
     });
   }
 
@@ -222,4 +224,12 @@ async function readGraph(file: string, opts: ReadOptions): Promise<OnnxGraph> {
   const outputs = (g.output ?? []).map((o) => o.name ?? '');
   for (const o of outputs) if (!tensors.has(o)) throw new UserError(`'${file}': graph output '${o}' is produced by no node`);
   return { file, irVersion: num(model.irVersion), opset, domains, inputs, outputs, nodes: ordered, tensors, model };
+}
+
+/**
+ * The --input-shape an error suggests for an input with dynamic dims: its own name and fixed dims, 1 for a
+ * dynamic first (batch) dim, and the other dynamic dims as <their dim_param> for the user to fill in.
+ */
+export function inputShapeExample(name: string, dims: readonly (number | string)[]): string {
+  return `${name}=${dims.map((d, i) => (typeof d === 'number' ? String(d) : i === 0 ? '1' : `<${d === '?' ? `dim ${i}` : d}>`)).join('x')}`;
 }

@@ -40,11 +40,15 @@ export interface Prediction {
 
 export class MissingEntriesError extends UserError {
   readonly missing: { key: string; inst: OpInstance }[];
-  constructor(lutId: string, missing: { key: string; inst: OpInstance }[]) {
+  /** `lut`: where given and imported from a published table, the hint says what to do instead (nothing can be measured into it: src/profile/missing.ts). */
+  constructor(lutId: string, missing: { key: string; inst: OpInstance }[], lut?: Pick<Lut, 'imported' | 'spaces'>) {
     const shown = missing.slice(0, 12).map((m) => `  ${m.key}`);
     if (missing.length > shown.length) shown.push(`  … and ${missing.length - shown.length} more`);
+    const from = lut?.imported;
     super(`LUT ${lutId} has no entry for ${missing.length} op instance(s) of this architecture:\n${shown.join('\n')}`, {
-      hint: 'measure them with --profile-missing (same device as the LUT), or fill the LUT with nas-profile for this space/resolution',
+      hint: from
+        ? `the LUT was imported from a published ${from.format} table, for a device this machine does not have: nothing can be measured into it (--profile-missing is refused); predict only architectures it covers (${lut!.spaces.join(', ') || 'the table\'s own space'}), or profile a LUT of a device you have (nas profile --device cpu …) and predict with that`
+        : 'measure them with --profile-missing (same device as the LUT), or fill the LUT with nas-profile for this space/resolution',
     });
     this.name = 'MissingEntriesError';
     this.missing = missing;
@@ -140,7 +144,7 @@ export function predict(lut: Lut, arch: Architecture, opts: PredictOptions = {})
     ciVariance += halfWidth(entry.stats) ** 2;
     if (breakdown) blocks.push({ layerIndex, role: arch.layers[layerIndex].role, key, ms: value, std: entry.stats.std });
   }
-  if (missing.length) throw new MissingEntriesError(lut.id, missing);
+  if (missing.length) throw new MissingEntriesError(lut.id, missing, lut);
   const hw = Math.sqrt(ciVariance);
   return { name: arch.name, ms, std: Math.sqrt(variance), ci95: [ms - hw, ms + hw], overheadMs: cal ? cal.baseMs : lut.overhead.median, calibrated: !!cal, blocks };
 }

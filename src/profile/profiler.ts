@@ -22,7 +22,7 @@ import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../d
 import { overheadModel } from '../../export/model.js';
 import type { LutEntry, LutOwnLayout } from '../../lut/format.js';
 import { entryFromRounds } from '../../lut/entry.js';
-import { adoptOverheadFromPasses, OVERHEAD_ITEM } from '../../lut/overhead.js';
+import { RunOverhead } from '../../lut/overhead.js';
 import { LutStore } from '../../lut/store.js';
 import { UserError } from '../core/errors.js';
 import { opKey } from '../core/keys.js';
@@ -220,14 +220,16 @@ async function profileWith(
     ...supported.map(({ key, inst }) => ({ key, kind: 'entry' as const, inst, build: () => entryModel(device, inst, seed) })),
     ...nets.map((n) => ({ key: netRoundsKey(n.id), kind: 'net' as const, id: n.id, build: n.build })),
   ];
-  // The overhead model, timed in the same shuffled passes as the entries (lut/overhead.ts says why). It is owed
-  // from the start of a run that measures entries until the end that adopts it, and the rounds file says so
-  // (its rounds so far, or none): a run stopped between its last entry and the overhead's last round leaves
-  // no entry to measure, and the run that resumes it still times the overhead in its passes and keeps that.
-  const overheadOwed = supported.length > 0 || partial.get(OVERHEAD_ITEM) !== undefined;
+  // The overhead model, timed in the same shuffled passes as the entries (lut/overhead.ts says why and whose
+  // overhead it becomes: the LUT's in the run that creates it, else this run's entries' only). It is owed from
+  // the start of a run that measures entries until the end that settles it, and the rounds file says so (its
+  // rounds so far, or none): a run stopped between its last entry and the overhead's last round leaves no entry
+  // to measure, and the run that resumes it still times the overhead in its passes and settles with that.
+  const runOverhead = RunOverhead.start(store, partial);
+  const overheadOwed = runOverhead.isOwed(supported.length > 0);
   if (overheadOwed) {
-    items.push({ key: OVERHEAD_ITEM, kind: 'overhead', build: () => overheadUnderTest });
-    if (partial.get(OVERHEAD_ITEM) === undefined) partial.set(OVERHEAD_ITEM, []);
+    items.push({ key: runOverhead.key, kind: 'overhead', build: () => overheadUnderTest });
+    if (partial.get(runOverhead.key) === undefined) partial.set(runOverhead.key, []);
   }
   let overheadInPasses: RoundedResult | undefined;
   const roundsExpected = items.reduce((s, { key }) => s + Math.max(0, roundCount(protocol) - (partial.get(key)?.length ?? 0)), 0);
@@ -273,7 +275,7 @@ async function profileWith(
         onComplete: (it, result) => {
           if (it.kind === 'overhead') {
             overheadInPasses = result;
-            reference.complete(OVERHEAD_ITEM, result);
+            reference.complete(runOverhead.key, result);
             return report('per-session overhead', result.stats.median);
           }
           done++;
@@ -286,7 +288,7 @@ async function profileWith(
           const entry = entryFromRounds(result, overhead.median);
           const own = layouts.get(it.key);
           if (own) entry.ownLayout = own;
-          store.put(it.key, entry);
+          store.put(it.key, runOverhead.entry(it.key, entry));
           layouts.delete(it.key);
           partial.delete(it.key);
           summary.measured++;
@@ -298,7 +300,7 @@ async function profileWith(
   if (!summary.interrupted) partial.remove();
   else partial.close();
   if (!summary.interrupted && overheadInPasses) {
-    const adopted = adoptOverheadFromPasses(store, overheadInPasses.stats, 'entries');
+    const adopted = runOverhead.settle(store, overheadInPasses.stats, 'entries');
     if (adopted.warning) (options.onWarning ?? options.onNoise)?.(adopted.warning);
   }
   // After the overhead: R and β from this run's rounds, when it created the LUT (lut/reference.ts), the entries and nets scored again with them.

@@ -164,3 +164,47 @@ describe('units only the in-file fit needs', () => {
     for (const k of fitOnly) expect(lut.entries[k].rounds).toHaveLength(ROUNDS.rounds!);
   }, 120_000);
 });
+
+/** The mock (no noise), the overhead model `factor`× as slow: the machine state of another run. */
+class OverheadAtMock extends MockDevice {
+  constructor(private readonly factor: number) {
+    super({ noise: 0, outlierRate: 0 });
+  }
+  override async time(model: ModelUnderTest, protocol: TimingProtocol) {
+    const r = await super.time(model, protocol);
+    return model.key === overheadModel([1, 1, 1, 1]).key ? { ...r, stats: scaleStats(r.stats, this.factor) } : r;
+  }
+}
+
+describe('units added to a LUT whose overhead is final (lut/overhead.ts)', () => {
+  it("keep the LUT's overhead and its units bit for bit; the added units are net of their own run's overhead", async () => {
+    const first = await smallPlan();
+    const space = createSpace('mbv2', { resolution: 32 });
+    const g = path.join(dir, 'added-net.onnx');
+    writeFileSync(g, networkModel(space.build(space.sample(new Rng(23))), { seed: 0 }).onnx);
+    const added = await planOnnx(g, partitionRuleFor(await new MockDevice().init()));
+    const lutPath = path.join(dir, 'added.lut.json');
+    const steady = new OverheadAtMock(1);
+    await steady.init();
+    await profileUnits({ device: steady, plans: [first], protocol: FAST, lutPath });
+    const before = readLut(lutPath);
+    const drifted = new OverheadAtMock(2.5);
+    await drifted.init();
+    const s = await profileUnits({ device: drifted, plans: [added], protocol: FAST, lutPath });
+    expect(s.measured).toBeGreaterThan(0);
+    const after = readLut(lutPath);
+    expect(JSON.stringify(after.overhead)).toBe(JSON.stringify(before.overhead));
+    expect(s.overheadMs).toBe(before.overhead.median);
+    expect(s.runOverheadMs).toBeCloseTo(2.5 * before.overhead.median, 9);
+    for (const [key, e] of Object.entries(before.entries)) expect(JSON.stringify(after.entries[key])).toBe(JSON.stringify(e));
+    const newKeys = Object.keys(after.entries).filter((k) => !before.entries[k]);
+    expect(newKeys.length).toBe(s.measured);
+    for (const k of newKeys) {
+      const e = after.entries[k];
+      expect(e.overheadOwed).toBeUndefined();
+      expect(e.overheadMs).toBe(s.runOverheadMs);
+      expect(e.net).toBe(Math.max(0, e.stats.median - s.runOverheadMs!));
+    }
+    expect(existsSync(PartialRounds.pathFor(lutPath))).toBe(false);
+  }, 120_000);
+});

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { networkModel } from '../../export/model.js';
 import { UserError } from '../../src/core/errors.js';
 import { RULES } from '../../src/onnx/infer.js';
-import { parseInputShape, readOnnxGraph } from '../../src/onnx/read.js';
+import { inputShapeExample, parseInputShape, readOnnxGraph } from '../../src/onnx/read.js';
 import { createSpace } from '../../src/spaces/registry.js';
 import { Rng } from '../../src/core/rng.js';
 import { conformanceCases, NODE_CASES } from './conformance-cases.js';
@@ -41,7 +41,14 @@ describe('reading ONNX files', () => {
     const e = await readOnnxGraph(f).catch((x) => x);
     expect(e).toBeInstanceOf(UserError);
     expect(e.message).toMatch(/dynamic input dimensions: 'x' \[batch, 3, H, W\]/);
-    expect(e.hint).toMatch(/--input-shape x=/);
+    expect(e.hint).toContain('--input-shape x=1x3x<H>x<W>');
+    // Built from the input's own name and the dims the file fixes, not a fixed 1x3x640x640.
+    const ocr = await readOnnxGraph(write('dyn-ocr.onnx', shapeChainModel({ dims: ['batch', 3, 48, 'width'] }))).catch((x) => x);
+    expect(ocr.message).toMatch(/'x' \[batch, 3, 48, width\]/);
+    expect(ocr.hint).toContain('--input-shape x=1x3x48x<width>');
+    expect(ocr.hint).not.toContain('640');
+    expect(inputShapeExample('images', ['?', 3, 48, '?'])).toBe('images=1x3x48x<dim 3>');
+    expect(inputShapeExample('images', ['N', 3, 224, 224])).toBe('images=1x3x224x224');
     const g = await readOnnxGraph(f, { inputShapes: { x: [2, 3, 10, 12] } });
     expect(g.tensors.get('y')!.shape).toEqual([2, 8 * 10 * 12]);
     await expect(readOnnxGraph(f, { inputShapes: { x: [2, 4, 10, 12] } })).rejects.toThrow(/dim 1 of input 'x' is fixed at 3/);

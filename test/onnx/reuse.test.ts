@@ -8,7 +8,7 @@ import type { Lut, LutEntry } from '../../lut/format.js';
 import { parseLut, serializeLut } from '../../lut/store.js';
 import type { LatencyStats } from '../../src/core/contracts.js';
 import { Rng } from '../../src/core/rng.js';
-import { BUILT_IN_CALIBRATION, builtInCalibrationPlans, builtInName } from '../../src/onnx/calibration-set.js';
+import { BUILT_IN_CALIBRATION, builtInCalibrationPlans, builtInName, WALL_CALIBRATION } from '../../src/onnx/calibration-set.js';
 import type { OnnxGraph, TensorInfo } from '../../src/onnx/graph.js';
 import { CACHE_CANDIDATES, fitReuse, fitReuseOnFiles, fitReuseOnFilesChecked, missedBytes, missShare, type FileResidual, type InFileSample } from '../../src/onnx/in-file.js';
 import { planOnnx, type OnnxPlan, type PlannedUnit } from '../../src/onnx/plan.js';
@@ -239,6 +239,8 @@ describe('predicting with the reuse model', () => {
     expect(plain.inFile).toBeUndefined();
     expect(plain.correction.applied).toEqual(['none (plain sum of the units)']);
     expect(plain.correction.note).toMatch(/no in-file fit.*nas profile --onnx FILE --device wasm --threads 1 --out/);
+    // The count of nets the fit times is the built-in wall set's (src/onnx/calibration-nets.ts), not a number written down.
+    expect(plain.correction.note).toContain(`the fit times ${WALL_CALIBRATION.length} built-in nets whole`);
     const cacheBytes = 64 * 1024;
     const inFile = { perWeightedUnitMs: 0, perWeightByteMs: 0, model: 'reuse' as const, cacheBytes, perMissedByteMs: 1e-8, builtIn: true, fittedOn: BUILT_IN_CALIBRATION.map(builtInName), samples: 9, rmsMs: 0.001, source: 'test' };
     const corrected = predictOnnx({ ...lut, inFile }, plan);

@@ -41,6 +41,19 @@ describe('LUT predictor', () => {
     expect(() => predict(partial, arch)).toThrow(new RegExp(victim.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   });
 
+  it('says what to do instead of --profile-missing when the LUT was imported from a published table (it is refused there)', () => {
+    const arch = space.build(space.sample(new Rng(4)));
+    const partial = { ...lut, entries: { ...lut.entries } };
+    delete partial.entries[opKey(lutInstances(arch)[3].inst)];
+    const own = (() => { try { predict(partial, arch); } catch (e) { return e as MissingEntriesError; } })()!;
+    expect(own.hint).toMatch(/--profile-missing/);
+    const imported = { ...partial, spaces: ['proxyless@224'], imported: { format: 'proxyless', file: 'x.json', source: 'test', notes: [] } };
+    const e = (() => { try { predict(imported, arch); } catch (x) { return x as MissingEntriesError; } })()!;
+    expect(e).toBeInstanceOf(MissingEntriesError);
+    expect(e.hint).toMatch(/imported from a published proxyless table.*--profile-missing is refused.*proxyless@224.*nas profile --device cpu/);
+    expect(e.hint).not.toMatch(/^measure them with --profile-missing/);
+  });
+
   it('recovers known per-op and per-byte costs by calibration, and predicts with them', () => {
     const truth = { base: 0.02, perOp: 0.004, perByte: 2e-9 };
     const rng = new Rng(9);
