@@ -54,7 +54,7 @@ export function dartsLatencyTable(lut: Lut, space: DartsSpace): LayerLatencyTabl
       });
     });
   }
-  if (missing.size) throw new MissingEntriesError(lut.id, [...missing].map(([key, inst]) => ({ key, inst })));
+  if (missing.size) throw new MissingEntriesError(lut.id, [...missing].map(([key, inst]) => ({ key, inst })), lut);
   if (!(lut.overhead.median >= 0)) throw new UserError(`LUT ${lut.id} has no valid session overhead`);
   return LayerLatencyTable.fromMatrix(rows, { overheadMs: lut.overhead.median, fixedMs, layers: dartsEdgeNames(), options: dartsEdgeNames().map(() => [...DARTS_OPS]) });
 }

@@ -95,7 +95,7 @@ export class LayerLatencyTable {
     const fixedMs = latencyOfLayers(view.base, [...view.stem, ...view.head]);
     // A layer's option costs its one layer (0 when left out); a head decision's option its whole head.
     const ms = view.decisions.map((d) => d.chains.map((chain, o) => (chain.length ? latencyOfLayers(d.archs[o], chain) : 0)));
-    if (missing.size) throw new MissingEntriesError(lut.id, [...missing].map(([key, inst]) => ({ key, inst })));
+    if (missing.size) throw new MissingEntriesError(lut.id, [...missing].map(([key, inst]) => ({ key, inst })), lut);
     return LayerLatencyTable.fromMatrix(ms, {
       overheadMs: lut.overhead.median,
       fixedMs,
