@@ -81,7 +81,7 @@ export class TfjsPageRuntime implements PageRuntime {
   }
 
   inputShape(shape: number[]): number[] {
-    return [shape[0], shape[2], shape[3], shape[1]];
+    return [shape[0], shape[2] ?? 1, shape[3] ?? 1, shape[1]]; // an N×C input (an ONNX unit's Gemm) is N×C×1×1
   }
 
   openArgs(model: ModelUnderTest, inputs: PageInput[]): unknown {

@@ -35,7 +35,7 @@ class RawTensor {
 }
 
 function nhwc(tf: typeof TF, t: RawTensor): Tensor {
-  const [n, c, h, w] = t.dims;
+  const [n, c, h = 1, w = 1] = t.dims; // an N×C input (an ONNX unit's Gemm) is N×C×1×1 in the primitive graph
   return tf.tidy(() => tf.transpose(tf.tensor4d(t.data, [n, c, h, w]), [0, 2, 3, 1]));
 }
 

@@ -258,8 +258,8 @@ export function modelGraph(model: ModelUnderTest): Graph {
   const ops = model.ops;
   if (ops.length === 1 && model.key === opKey(ops[0])) return lowerInstance(ops[0]);
   if (!ops.length && isUnitKey(model.key))
-    throw new UnrunnableModelError(`tfjs cannot time ONNX units ('${model.key}'): it rebuilds a model from the op specs of our spaces, and a kernel of an ONNX file has none`, {
-      hint: 'profile and predict ONNX files on a device that runs ONNX: ort-cpu, wasm, browser-wasm, webgpu, webgpu-native or remote',
+    throw new UnrunnableModelError(`tfjs cannot time ONNX unit '${model.key}': ${model.noGraph ?? 'it carries no primitive graph'} (tfjs runs an ONNX unit as primitives)`, {
+      hint: 'time the whole file on a device that runs ONNX (ort-cpu, wasm, browser-wasm, webgpu, webgpu-native or remote), or accept a prediction that names this unit as not timed',
     });
   if (!ops.length) throw new UserError(`tfjs: '${model.key}' has no ops to build`);
   const arch: Architecture = { name: model.key, input: ops[0].input, dtype: 'f32', layers: ops.map((inst) => ({ role: 'block', spec: inst.spec })) };

@@ -61,6 +61,8 @@ export interface ModelUnderTest {
   ops: OpInstance[];
   /** The primitive graph the ONNX bytes were emitted from (backends that do not run ONNX, e.g. tfjs, run it). */
   graph?: Graph;
+  /** Why a model that has no `graph` has none (an ONNX unit with nodes no primitive maps): what such backends report. */
+  noGraph?: string;
 }
 
 // ---- training: the flags every command that trains shares -----------------------------------------

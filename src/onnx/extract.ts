@@ -14,9 +14,11 @@ import { createHash } from 'node:crypto';
 import { openSync, readSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
+import type { Graph } from '../core/graph/types.js';
 import { Rng } from '../core/rng.js';
 import type { OnnxGraph, OnnxNode, TensorInfo } from './graph.js';
 import type { Unit } from './partition.js';
+import { unitGraph } from './primitives.js';
 import { DTYPE_NAMES, isExternal, num } from './tensor.js';
 
 const { onnx } = onnxProto;
@@ -147,6 +149,10 @@ export interface UnitModel {
   onnx: Uint8Array;
   inputs: { name: string; shape: number[]; dtype: string }[];
   outputs: { name: string; shape: number[] }[];
+  /** The unit's nodes as primitives, when every one maps (src/onnx/primitives.ts): what tfjs devices time. */
+  graph?: Graph;
+  /** Why it has no primitive graph (the ops with none), when it has not. */
+  noGraph?: string;
 }
 
 export function unitModel(g: OnnxGraph, unit: Unit, opts: { seed?: number } = {}): UnitModel {
@@ -168,9 +174,11 @@ export function unitModel(g: OnnxGraph, unit: Unit, opts: { seed?: number } = {}
     opsetImport: [{ domain: '', version: g.opset }, ...Object.entries(g.domains).map(([domain, version]) => ({ domain, version }))],
     graph,
   });
+  const prims = unitGraph(g, unit.nodes, io.inputs, io.outputs);
   return {
     key,
     ops: unitSignature(g, unit, io).ops,
+    ...(prims.graph ? { graph: prims.graph } : { noGraph: prims.unmapped }),
     onnx: onnx.ModelProto.encode(model).finish(),
     inputs: io.inputs.map((t) => ({ name: t.name, shape: t.shape, dtype: t.dtype })),
     outputs: io.outputs.map((t) => ({ name: t.name, shape: t.shape })),
@@ -218,5 +226,14 @@ export function chainedModel(m: UnitModel): UnitModel {
   const copy = (g.node ?? []).map((n) => ({ ...n, name: `${n.name ?? ''}__chained`, input: (n.input ?? []).map(rename), output: (n.output ?? []).map((o) => (o ? `${o}__chained` : o)) }));
   g.node = [...(g.node ?? []), ...copy];
   g.output = [{ ...g.output![0], name: `${out}__chained` }];
-  return { ...m, key: chainedKey(m.key), ops: [...m.ops, ...m.ops], onnx: onnx.ModelProto.encode(model).finish(), outputs: [{ ...m.outputs[0], name: `${out}__chained` }] };
+  return { ...m, key: chainedKey(m.key), ops: [...m.ops, ...m.ops], onnx: onnx.ModelProto.encode(model).finish(), outputs: [{ ...m.outputs[0], name: `${out}__chained` }], graph: m.graph && chainedGraph(m.graph) };
+}
+
+/** The same for a primitive graph: a copy of its nodes reads its output in place of its first input. */
+function chainedGraph(g: Graph): Graph {
+  const ids = new Set(g.nodes.map((n) => n.id));
+  const [first] = g.inputs;
+  const [out] = g.outputs;
+  const rename = (r: string) => (r === first.name ? out : ids.has(r.split(':')[0]) ? `${r.split(':')[0]}c${r.slice(r.split(':')[0].length)}` : r);
+  return { inputs: g.inputs, nodes: [...g.nodes, ...g.nodes.map((n) => ({ ...n, id: `${n.id}c`, inputs: n.inputs.map(rename) }))], outputs: [rename(out)] };
 }

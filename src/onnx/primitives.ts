@@ -3,13 +3,14 @@
  * MACs, parameters and activations are counted by the same definitions as every architecture's:
  *   Conv → conv, BatchNormalization → bn, Relu/Clip(0,6)/Sigmoid/HardSigmoid(1/6,½)/HardSwish → act,
  *   Add → add, Mul → mul, Concat on channels → concat, Max/AveragePool → pool, GlobalAverage/MaxPool → gpool,
- *   Flatten → flatten, Gemm with a constant B (and MatMul on N×C by a constant C×K) → linear, Slice of H and W
+ *   Flatten (and a Reshape that flattens, N×C×H×W → N×CHW or N×C → N×C×1×1) → flatten, Gemm with a constant B (and MatMul on N×C by a constant C×K) → linear, Slice of H and W
  *   with constant bounds and unit steps → slice.
  * Only 4-D NCHW tensors (2-D for linear, lifted to N×C×1×1) map; everything else is listed as not counted.
  */
+import { inferShapes } from '../core/graph/infer.js';
 import { primitiveDef } from '../core/graph/primitives/index.js';
-import type { Pads, Prim, Shape } from '../core/graph/types.js';
-import type { OnnxGraph, OnnxNode } from './graph.js';
+import type { Graph, GraphNode, Pads, Prim, Shape } from '../core/graph/types.js';
+import type { OnnxGraph, OnnxNode, TensorInfo } from './graph.js';
 
 export interface OnnxMetrics {
   macs: number;
@@ -131,6 +132,13 @@ function mapPrimitive(g: OnnxGraph, n: OnnxNode): { prim: Prim; inputs: Shape[];
       return four(x) ? { prim: { op: 'gpool', mode: n.opType === 'GlobalMaxPool' ? 'max' : 'avg' }, inputs: [as4(x)], outputs: [as4(y)] } : undefined;
     case 'Flatten':
       return four(x) && int(n, 'axis', 1) === 1 ? { prim: { op: 'flatten' }, inputs: [as4(x)], outputs: [lift(y)] } : undefined;
+    case 'Reshape': {
+      // Only the reshapes that are a flatten in NCHW order: N×C×H×W → N×(C·H·W) (or N×(C·H·W)×1×1), N×C → N×C×1×1.
+      const x4: readonly number[] = x.length === 2 ? lift(x) : x;
+      const y4: readonly number[] = y.length === 2 ? lift(y) : y;
+      const flat = x4.length === 4 && y4.length === 4 && y4[0] === x4[0] && y4[1] === x4[1] * x4[2] * x4[3] && y4[2] === 1 && y4[3] === 1;
+      return flat ? { prim: { op: 'flatten' }, inputs: [as4([...x4])], outputs: [as4([...y4])] } : undefined;
+    }
     case 'Gemm':
     case 'MatMul': {
       const b = g.tensors.get(n.inputs[1]);
@@ -160,4 +168,57 @@ export function onnxMetrics(g: OnnxGraph): OnnxMetrics {
     if (def.convLike) m.activations += p.outputs.reduce((s, o) => s + o[0] * o[1] * o[2] * o[3], 0);
   }
   return m;
+}
+
+/** A unit's nodes as a primitive graph (what tfjs devices run), or why it has none. */
+export type UnitGraph = { graph: Graph; unmapped?: undefined } | { graph?: undefined; unmapped: string };
+
+/**
+ * The primitive graph of a unit's nodes, in order: its inputs the tensors the unit reads at run time (4-D
+ * float32, or N×C lifted to N×C×1×1), its outputs the tensors it hands on. Every node must map to a primitive (toPrimitive) and read
+ * at run time exactly the tensors the primitive takes (its weights are the primitive's parameters, which a
+ * backend generates from their shapes); the shapes the graph infers must be the file's.
+ */
+export function unitGraph(g: OnnxGraph, nodes: readonly OnnxNode[], inputs: readonly TensorInfo[], outputs: readonly TensorInfo[]): UnitGraph {
+  const why: string[] = [];
+  const ref = new Map<string, string>();
+  const notFour = inputs.filter((t) => (t.shape.length !== 4 && t.shape.length !== 2) || t.dtype !== 'float32');
+  if (notFour.length) why.push(`input ${notFour.map((t) => `'${t.name}' (${t.dtype} ${t.shape.join('x') || 'scalar'})`).join(', ')} is not a 4-D (or N×C) float32 tensor`);
+  inputs.forEach((t) => ref.set(t.name, t.name));
+  const gnodes: GraphNode[] = [];
+  const unmapped = new Set<string>();
+  let unmappedNodes = 0;
+  nodes.forEach((n, j) => {
+    const p = n.folded ? undefined : toPrimitive(g, n);
+    const runtime = n.inputs.filter((i) => i && !g.tensors.get(i)?.constant);
+    if (!p || runtime.length !== p.inputs.length || n.outputs.filter(Boolean).length !== 1) {
+      unmapped.add(n.domain ? `${n.domain}.${n.opType}` : n.opType);
+      unmappedNodes++;
+      return;
+    }
+    const id = `n${j}`;
+    gnodes.push({ id, prim: p.prim, inputs: runtime.map((i) => ref.get(i) ?? i) });
+    ref.set(n.outputs[0], id);
+  });
+  if (unmapped.size) why.unshift(`no primitive for its ${[...unmapped].join(', ')} node${unmappedNodes > 1 ? 's' : ''}`);
+  if (why.length) return { unmapped: why.join('; ') };
+  const graph: Graph = {
+    // An N×C input (a classifier's Gemm) is N×C×1×1, as the primitives lift it.
+    inputs: inputs.map((t) => ({ name: t.name, shape: (t.shape.length === 2 ? [t.shape[0], t.shape[1], 1, 1] : t.shape) as unknown as Shape })),
+    nodes: gnodes,
+    outputs: outputs.map((t) => ref.get(t.name)!),
+  };
+  let shapes: ReturnType<typeof inferShapes>;
+  try {
+    shapes = inferShapes(graph);
+  } catch (e) {
+    return { unmapped: `its primitive graph does not build: ${(e as Error).message}` };
+  }
+  for (const n of nodes) {
+    const want = g.tensors.get(n.outputs[0])!.shape;
+    const got = shapes.get(ref.get(n.outputs[0])!)!;
+    const lifted = want.length === 2 ? [want[0], want[1], 1, 1] : want;
+    if (got.join('x') !== lifted.join('x')) return { unmapped: `its ${n.opType} node '${n.name || n.outputs[0]}' gives ${got.join('x')} as primitives, ${want.join('x')} in the file` };
+  }
+  return { graph };
 }

@@ -124,7 +124,7 @@ export async function profileUnits(opts: {
       why = e.message;
     }
     if (why) store.markUnsupported(key, `no in-chain figure: ${why}`);
-    else todo.set(key, { key, fitOnly, record: { ops: chained.ops, inputs: u.inputs, outputs: u.outputs, layout: [] }, build: async () => ({ key, onnx: chained.onnx, inputs: chained.inputs.map((i) => ({ name: i.name, shape: i.shape })), ops: [] }) });
+    else todo.set(key, { key, fitOnly, record: { ops: chained.ops, inputs: u.inputs, outputs: u.outputs, layout: [] }, build: async () => ({ key, onnx: chained.onnx, inputs: chained.inputs.map((i) => ({ name: i.name, shape: i.shape })), ops: [], graph: chained.graph, noGraph: chained.noGraph }) });
   };
   for (const plan of [...opts.plans, ...fitPlans]) {
     fitOnly = fitPlans.has(plan);
@@ -162,7 +162,7 @@ export async function profileUnits(opts: {
         fitOnly,
         unsupported: u.unsupported,
         record: { ops: u.ops, inputs: u.inputs, outputs: u.outputs, layout: layout.map((l) => l.key) },
-        build: async () => ({ key: u.key, onnx: m.onnx, inputs: m.inputs.map((i) => ({ name: i.name, shape: i.shape })), ops: [] }),
+        build: async () => ({ key: u.key, onnx: m.onnx, inputs: m.inputs.map((i) => ({ name: i.name, shape: i.shape })), ops: [], graph: m.graph, noGraph: m.noGraph }),
       });
     }
     if (plan.nchwc) plan.layout.forEach(addLayout);

@@ -1,6 +1,6 @@
 /**
  * A unit the device cannot run (an op its provider lacks, e.g. Hardmax on onnxruntime's WebGPU EP without CPU
- * fallback; any ONNX unit on a tfjs device, which rebuilds models from op specs) is recorded as not timed, with
+ * fallback; on a tfjs device, an ONNX unit with a node no primitive maps) is recorded as not timed, with
  * the device's reason, and the run measures the others (issue 17: an op we do not model is not an error). Before,
  * such a unit stopped `nas profile --onnx` with a hint to run the same command again, which failed the same way.
  */
@@ -55,8 +55,8 @@ describe('units the device cannot run', () => {
     }
   });
 
-  it('on a tfjs device, every ONNX unit is refused as such, with a hint naming the devices that run ONNX', () => {
-    const unit: ModelUnderTest = { key: 'onnx:Conv:1x8x16x16:0123456789abcdef:f32', onnx: new Uint8Array(8), inputs: [{ name: 'x', shape: [1, 8, 16, 16] }], ops: [] };
+  it('on a tfjs device, an ONNX unit without a primitive graph is refused with why (the op), and a hint naming the devices that run ONNX', () => {
+    const unit: ModelUnderTest = { key: 'onnx:Transpose:1x8x16x16:0123456789abcdef:f32', onnx: new Uint8Array(8), inputs: [{ name: 'x', shape: [1, 8, 16, 16] }], ops: [], noGraph: 'no primitive for its Transpose node' };
     let error: unknown;
     try {
       modelGraph(unit);
@@ -64,7 +64,7 @@ describe('units the device cannot run', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(UnrunnableModelError);
-    expect((error as UnrunnableModelError).message).toMatch(/tfjs cannot time ONNX units/);
+    expect((error as UnrunnableModelError).message).toMatch(/tfjs cannot time ONNX unit 'onnx:Transpose:.*': no primitive for its Transpose node/);
     expect((error as UnrunnableModelError).hint).toMatch(/ort-cpu, wasm/);
   });
 });
