@@ -66,8 +66,14 @@ export class MissingUnitsError extends UserError {
   constructor(lut: Lut, missing: { key: string; unsupported?: string }[]) {
     const shown = missing.slice(0, 12).map((m) => `  ${m.key}${m.unsupported ? ` (cannot be timed alone: ${m.unsupported})` : lut.unsupported?.[m.key] ? ` (device: ${lut.unsupported[m.key]})` : ''}`);
     if (missing.length > shown.length) shown.push(`  … and ${missing.length - shown.length} more`);
+    // Units the LUT's device already refused (a tfjs device and a node with no primitive, an op its provider lacks)
+    // cannot be measured into it: --profile-missing would record the same refusal.
+    const refused = missing.filter((m) => !m.unsupported && lut.unsupported?.[m.key] !== undefined).length;
     super(`LUT ${lut.id} has no entry for ${missing.length} unit(s) of this model:\n${shown.join('\n')}`, {
-      hint: 'measure them with --profile-missing --device <the LUT\'s device>, or nas profile --onnx FILE --device D --out LUT',
+      hint:
+        refused === missing.length
+          ? `the LUT's device cannot run ${refused === 1 ? 'this unit' : 'these units'} (its reason above), so --profile-missing cannot fill ${refused === 1 ? 'it' : 'them'}: profile and predict this file on a device that runs any ONNX node (ort-cpu, wasm, browser-wasm, webgpu, webgpu-native or remote), e.g. nas profile --onnx FILE --device cpu --out LUT`
+          : 'measure them with --profile-missing --device <the LUT\'s device>, or nas profile --onnx FILE --device D --out LUT',
     });
     this.name = 'MissingUnitsError';
     this.missing = missing.map((m) => m.key);

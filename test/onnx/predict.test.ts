@@ -85,6 +85,8 @@ describe('predicting an ONNX file from its units', () => {
     const partial = { ...lut, entries: { ...lut.entries } };
     delete partial.entries[missingKey];
     expect(() => predictOnnx(partial, plan)).toThrow(MissingUnitsError);
+    // A unit merely not measured yet: --profile-missing fills it.
+    expect(() => predictOnnx(partial, plan)).toThrow(expect.objectContaining({ hint: expect.stringMatching(/^measure them with --profile-missing/) }));
     // Unit keys are validated like op keys.
     const bad = path.join(dir, 'bad.lut.json');
     writeLut(bad, lut);

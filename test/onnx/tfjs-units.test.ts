@@ -111,5 +111,8 @@ describe('ONNX units on a tfjs device', () => {
     expect(error).toBeInstanceOf(MissingUnitsError);
     expect((error as MissingUnitsError).missing.sort()).toEqual(transposed.map((u) => u.key).sort());
     expect((error as MissingUnitsError).message).toMatch(/Transpose/);
+    // The device refused them: the hint points to a device that runs them, not to --profile-missing.
+    expect((error as MissingUnitsError).hint).toMatch(/cannot fill .*--device cpu/);
+    expect((error as MissingUnitsError).hint).not.toMatch(/^measure them with --profile-missing/);
   }, 300_000);
 });
