@@ -9,6 +9,8 @@
  * A fit is kept only when it beats the plain sum by a clear margin (beatsPlainSum); between the two fits
  * the lower held-out error wins, the plain-net fit (fewer parameters) on a tie. The choice and its figures
  * are recorded in the calibration (`context`, `reason`), so a LUT says which fit it holds and why.
+ * With a measured weight cost (ort-cpu) none of this: the one-scale fit on the plain networks is kept where it beats
+ * the plain sum (keepOneScale; CalibrationOptions.keep 'choose' restores the choice, for replays).
  */
 import type { CalibrationContext, Lut, LutCalibration } from '../../lut/format.js';
 import { beatsPlainSum, calibratedSum, fitValidated, lutSums, netFamily, type CalibrationOptions, type MeasuredNet } from './calibrate.js';
