@@ -7,7 +7,7 @@
  * cost" points, else --weight's figure for its resolution) in every model or only by the margin (weightCost), with or
  * without models whose ops are less their own edge reorders (ownEdges). The choice sees the calibration nets only.
  *
- *   node --import tsx bench/calibration-kept.ts [--weight 128=25.1,224=31.4] RUN/fidelity-….json …
+ *   node --import tsx bench/calibration-kept.ts [--weight 128=25.1,224=31.4] [--rules 4,8,9,10] RUN/fidelity-….json …
  *
  * Each FIDELITY.json is read with its LUT beside it (fidelity-….lut.json). Prints one row per run and rule, then
  * per rule the mean over the runs and the runs that meet issue 13's targets (random ≥ 99%, other sets ≥ 95%).
@@ -23,29 +23,38 @@ import { fidelityNets, type FidelityDoc } from './fidelity-nets.js';
 const argv = process.argv.slice(2);
 const weightAt = new Map<number, number>();
 const files: string[] = [];
+/** --rules 0,4,9: only these rules (indices into RULES), for shorter replays. */
+let ruleFilter: number[] | undefined;
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--weight') {
     for (const kv of argv[++i].split(',')) {
       const [res, us] = kv.split('=').map(Number);
       weightAt.set(res, us);
     }
-  } else files.push(argv[i]);
+  } else if (argv[i] === '--rules') ruleFilter = argv[++i].split(',').map(Number);
+  else files.push(argv[i]);
 }
 if (!files.length) throw new Error('usage: calibration-kept.ts [--weight 128=25.1,224=31.4] FIDELITY.json …');
 
 type Rule = { label: string; sizes: boolean; opts: (w: number | undefined) => CalibrationOptions; noVariants?: boolean };
-const withW = (w: number | undefined) => (w ? { perWeightByteMs: w } : {});
+// Every rule but the last chooses among the models (keep 'choose'), as `nas profile` did before the one-scale fit.
+const withW = (w: number | undefined) => ({ keep: 'choose' as const, ...(w ? { perWeightByteMs: w } : {}) });
 const RULES: Rule[] = [
   // The rule before (issue 13's tenth session): the measured weight cost only by the margin, no edge-less models.
   { label: 'before: weight cost by the margin, no edge-less models', sizes: false, opts: (w) => ({ ...withW(w), weightCost: 'margin', ownEdges: 'off', weightCacheMiB: [0] }) },
   { label: 'weight cost always', sizes: false, opts: (w) => ({ ...withW(w), ownEdges: 'off', weightCacheMiB: [0] }) },
   { label: 'edge-less models also', sizes: false, opts: (w) => ({ ...withW(w), weightCost: 'margin', weightCacheMiB: [0] }) },
   { label: 'weight cost always, edge-less models also', sizes: false, opts: (w) => ({ ...withW(w), weightCacheMiB: [0] }) },
-  { label: 'now: + weight cache share chosen (0–12 MiB)', sizes: false, opts: (w) => withW(w) },
-  { label: 'now, weight cache share 6 MiB only', sizes: false, opts: (w) => ({ ...withW(w), weightCacheMiB: [6] }) },
-  { label: 'now, random nets only (no in-context variants)', sizes: false, noVariants: true, opts: (w) => withW(w) },
-  { label: 'now, + size variants', sizes: true, opts: (w) => withW(w) },
+  { label: 'choice among models (merged rule before this: keep choose, C chosen 0–12 MiB)', sizes: false, opts: (w) => withW(w) },
+  { label: 'choice, weight cache share 6 MiB only', sizes: false, opts: (w) => ({ ...withW(w), weightCacheMiB: [6] }) },
+  { label: 'choice, random nets only (no in-context variants)', sizes: false, noVariants: true, opts: (w) => withW(w) },
+  { label: 'choice, + size variants', sizes: true, opts: (w) => withW(w) },
+  { label: 'one scale + cache-share weight term only', sizes: false, opts: (w) => ({ ...withW(w), models: 'scale' }) },
+  { label: 'one scale, ops less own edges only', sizes: false, opts: (w) => ({ ...withW(w), models: 'scale', ownEdges: 'only' }) },
+  { label: 'scales only (one or per class), no cost columns', sizes: false, opts: (w) => ({ ...withW(w), models: 'scales' }) },
+  { label: 'one scale, random nets only (no in-context variants)', sizes: false, noVariants: true, opts: (w) => ({ ...withW(w), models: 'scale' }) },
   { label: 'before, + size variants', sizes: true, opts: (w) => ({ ...withW(w), weightCost: 'margin', ownEdges: 'off', weightCacheMiB: [0] }) },
+  { label: 'kept now: one-scale fit on the plain nets (src/predict/one-scale-fit.ts)', sizes: false, opts: (w) => ({ ...withW(w), keep: 'one-scale' }) },
 ];
 /** A set without its resolution, so runs at 128 and 224 px share columns: mbv2, published, regnet. */
 const short = (s: string) => s.replace(/^random /, '').replace(/@\d+.*/, '');
@@ -76,7 +85,7 @@ for (const jsonFile of files) {
     perWeightByteMs = (p.plainWeights! - p.plain) / lutSums(lut, arch).weightBytes;
   } else if (weightAt.has(doc.args.resolution)) perWeightByteMs = weightAt.get(doc.args.resolution)! / 1000 / MiB;
   const run = `${jsonFile.split('/').slice(-3, -1).join('/')} (${doc.args.resolution} px, W ${perWeightByteMs === undefined ? '–' : (perWeightByteMs * MiB * 1000).toFixed(1)}${withW.length ? '' : ' given'}, ${sizes.length} size)`;
-  for (const rule of RULES) {
+  for (const rule of RULES.filter((_, i) => !ruleFilter || ruleFilter.includes(i))) {
     if (rule.sizes && !sizes.length) continue;
     const opts = rule.opts(perWeightByteMs);
     const plain = [...cal, ...(rule.sizes ? sizes : [])].map(({ arch, ms }) => ({ arch, ms }));
@@ -100,7 +109,7 @@ for (const r of rows) {
   console.log(`| ${r.run} | ${r.rule} | ${cells.join(' | ')} | ${within([...r.bySet.values()].flat()).toFixed(1)}% | ${r.tau.toFixed(3)} | ${r.kept} |`);
 }
 console.log('');
-console.log(`| rule | runs | ${sets.map((s) => `${s}: mean ±10%`).join(' | ')} | runs meeting the targets |`);
+console.log(`| rule | runs | ${sets.map((s) => `${s}: mean ±10%`).join(' | ')} | runs meeting the targets (τ ≥ 0.9 too) |`);
 console.log(`|---|---|${sets.map(() => '---|').join('')}---|`);
 for (const rule of RULES) {
   const rs = rows.filter((r) => r.rule === rule.label);
@@ -109,6 +118,8 @@ for (const rule of RULES) {
     const xs = rs.filter((r) => r.bySet.has(s)).map((r) => within(r.bySet.get(s)!));
     return xs.length ? `${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1)}%` : '–';
   };
-  const meets = rs.filter((r) => [...r.bySet].every(([s, v]) => within(v) >= (s === 'mbv2' ? 99 : 95)) && r.tau >= 0.9).length;
-  console.log(`| ${rule.label} | ${rs.length} | ${sets.map(mean).join(' | ')} | ${meets} of ${rs.length} |`);
+  const shares = (r: Row) => [...r.bySet].every(([s, v]) => within(v) >= (s === 'mbv2' ? 99 : 95));
+  const meets = rs.filter((r) => shares(r) && r.tau >= 0.9).length;
+  const lowest = Math.min(...rs.filter((r) => r.bySet.has('mbv2')).map((r) => within(r.bySet.get('mbv2')!)));
+  console.log(`| ${rule.label} | ${rs.length} | ${sets.map(mean).join(' | ')} | ${meets} of ${rs.length} (${rs.filter(shares).length} without τ; lowest mbv2 ${lowest.toFixed(1)}%) |`);
 }

@@ -204,6 +204,18 @@ export interface CalibrationOptions {
    * ([0] for the rule before: every byte paid).
    */
   weightCacheMiB?: readonly number[];
+  /**
+   * With perWeightByteMs: which models the choice may take. 'all' (default): every cost column and scale;
+   * 'scale': one fitted scale and nothing else (the measured weight cost beyond C, the measured overhead);
+   * 'scales': one scale or one per context class, no fitted base, per-op or per-byte cost (for replays).
+   */
+  models?: 'all' | 'scale' | 'scales';
+  /**
+   * With perWeightByteMs and in-context variants (src/predict/context-fit.ts): 'one-scale' (default) keeps the
+   * one-scale fit on the plain networks (src/predict/one-scale-fit.ts) where it beats the plain sum; 'choose' (the
+   * rule before, for replays) chooses among every model as below.
+   */
+  keep?: 'one-scale' | 'choose';
 }
 
 /**
@@ -256,7 +268,7 @@ const rmsOfPct = (errors: readonly number[]) => 100 * Math.sqrt(errors.reduce((s
  * (leave-one-out, or leave-one-family-out over several families), so a model with more parameters wins
  * only when they generalise, not because they absorb noise. Undefined when no model is physical and testable.
  */
-function chooseFit(sums0: Sums[], measured: number[], ops0: readonly OpCost[], folds: number[][], overhead: number, perWeightByte: number, ownEdges: 'off' | 'also' | 'only', always: boolean, cacheMiB: readonly number[]): { p: Fit; heldOut: number[] } | undefined {
+function chooseFit(sums0: Sums[], measured: number[], ops0: readonly OpCost[], folds: number[][], overhead: number, perWeightByte: number, ownEdges: 'off' | 'also' | 'only', always: boolean, cacheMiB: readonly number[], allowed: 'all' | 'scale' | 'scales'): { p: Fit; heldOut: number[] } | undefined {
   const hasEdges = sums0.some((s) => Object.values(s.edgesByClass).some((v) => v > 0));
   const modes = !hasEdges || ownEdges === 'off' ? [false] : ownEdges === 'only' ? [true] : [false, true];
   const caches = perWeightByte > 0 ? cacheMiB.map((c) => c * 2 ** 20) : [0];
@@ -265,21 +277,23 @@ function chooseFit(sums0: Sums[], measured: number[], ops0: readonly OpCost[], f
     for (const edges of modes) {
       const sums = (edges ? sums0.map(lessEdges) : sums0).map((s) => beyondCache(s, cache));
       const ops = edges ? ops0.map((o) => ({ ...o, median: o.median - o.edge })) : ops0;
-      const c = chooseAmong(sums, measured, ops, folds, overhead, perWeightByte, always);
+      const c = chooseAmong(sums, measured, ops, folds, overhead, perWeightByte, always, perWeightByte > 0 ? allowed : 'all');
       if (c && (!chosen || c.rms < chosen.rms * (1 - 1e-6) - 1e-6))
         chosen = { ...c, p: { ...c.p, ...(edges ? { lessOwnEdges: true } : {}), ...(cache > 0 && c.p.perWeightByte > 0 ? { weightCacheBytes: cache } : {}) } };
     }
   return chosen && { p: chosen.p, heldOut: chosen.heldOut };
 }
 
-function chooseAmong(sums: Sums[], measured: number[], ops: readonly OpCost[], folds: number[][], overhead: number, perWeightByte: number, always: boolean): { p: Fit; heldOut: number[]; rms: number } | undefined {
+function chooseAmong(sums: Sums[], measured: number[], ops: readonly OpCost[], folds: number[][], overhead: number, perWeightByte: number, always: boolean, allowed: 'all' | 'scale' | 'scales'): { p: Fit; heldOut: number[]; rms: number } | undefined {
   const classes = classesOf(sums);
   // Fewest parameters first; a model with more is chosen only when it predicts held-out networks better, not on a tie.
-  const models = [...MODELS].sort((a, b) => parameterCount(a, classes.length) - parameterCount(b, classes.length));
+  const models = [...MODELS]
+    .filter((m) => allowed === 'all' || (m.columns.length === 0 && (m.scale === 'fit' || (allowed === 'scales' && m.scale === 'per-class'))))
+    .sort((a, b) => parameterCount(a, classes.length) - parameterCount(b, classes.length));
   const bestOf = (weights: boolean) => {
     let best: { p: Fit; heldOut: number[]; rms: number } | undefined;
     // With the weight cost, overhead + Σ medians + it is a model too: nothing fitted, measured terms only.
-    for (const m of weights ? [{ columns: [], scale: 'one' as const }, ...models] : models) {
+    for (const m of weights && allowed === 'all' ? [{ columns: [], scale: 'one' as const }, ...models] : models) {
       const model = weights ? { ...m, weights } : m;
       if (model.scale === 'per-class' && classes.length < 2) continue; // one class: the same as one fitted scale
       // Only a model whose every fit is over-determined is tested: k parameters need k + 2 networks.
@@ -351,7 +365,7 @@ export function fitValidated(lut: Lut, measured: readonly MeasuredNet[], source:
   for (const f of families) familyCounts[f] = (familyCounts[f] ?? 0) + 1;
   const uncalibrated = { ...lut, calibration: undefined };
   const plain = measured.map((m) => predict(uncalibrated, m.arch, { breakdown: false }).ms / m.ms - 1);
-  const chosen = chooseFit(sums, measured.map((m) => m.ms), ops, folds, lut.overhead.median, opts.perWeightByteMs ?? 0, opts.ownEdges ?? 'also', (opts.weightCost ?? 'always') === 'always', opts.weightCacheMiB ?? WEIGHT_CACHE_MIB);
+  const chosen = chooseFit(sums, measured.map((m) => m.ms), ops, folds, lut.overhead.median, opts.perWeightByteMs ?? 0, opts.ownEdges ?? 'also', (opts.weightCost ?? 'always') === 'always', opts.weightCacheMiB ?? WEIGHT_CACHE_MIB, opts.models ?? 'all');
   if (!chosen) return { plain, validation, families: familyCounts };
   const { p: fit, heldOut } = chosen;
   const calibration: LutCalibration = {

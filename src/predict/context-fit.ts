@@ -9,9 +9,13 @@
  * A fit is kept only when it beats the plain sum by a clear margin (beatsPlainSum); between the two fits
  * the lower held-out error wins, the plain-net fit (fewer parameters) on a tie. The choice and its figures
  * are recorded in the calibration (`context`, `reason`), so a LUT says which fit it holds and why.
+ * With a measured weight cost (ort-cpu) none of this: the one-scale fit on the plain networks is kept where it beats
+ * the plain sum (keepOneScale; CalibrationOptions.keep 'choose' restores the choice, for replays).
  */
 import type { CalibrationContext, Lut, LutCalibration } from '../../lut/format.js';
-import { beatsPlainSum, calibratedSum, fitValidated, lutSums, type CalibrationOptions, type MeasuredNet } from './calibrate.js';
+import { beatsPlainSum, calibratedSum, fitValidated, lutSums, netFamily, type CalibrationOptions, type MeasuredNet } from './calibrate.js';
+import { fitOneScale } from './one-scale-fit.js';
+import { predict } from './predictor.js';
 
 export interface ContextFitResult {
   /** The calibration to keep, with `context` and `reason` saying why; undefined when no fit beats the plain sum. */
@@ -38,6 +42,7 @@ const inSample = (lut: Lut, c: LutCalibration, measured: readonly MeasuredNet[])
  * (each counts in its base network's family); `opts`: a measured weight cost both fits may use (calibrate.ts). `source` describes the plain networks (e.g. "mbv2@64: 20 networks measured end to end").
  */
 export function chooseContextFit(lut: Lut, plain: readonly MeasuredNet[], variants: readonly MeasuredNet[], classes: readonly string[], source: string, opts: CalibrationOptions = {}): ContextFitResult {
+  if ((opts.perWeightByteMs ?? 0) > 0 && (opts.keep ?? 'one-scale') === 'one-scale' && plain.length >= 3) return keepOneScale(lut, plain, variants, classes, source, opts.perWeightByteMs!, opts.weightCacheMiB);
   const all = [...plain, ...variants];
   const ctx = fitValidated(lut, all, `${source} + ${variants.length} in-context variants (${classes.join(', ')})`, opts);
   const pn = plain.length >= 3 ? fitValidated(lut, plain, source, opts) : undefined;
@@ -85,5 +90,47 @@ export function chooseContextFit(lut: Lut, plain: readonly MeasuredNet[], varian
       `(${figures}); predictions use the plain sum`,
     contextFit: ctx.calibration,
     plainNetFit: pn?.calibration,
+  };
+}
+
+/**
+ * With a measured weight cost: the one-scale fit on the plain networks (src/predict/one-scale-fit.ts), kept where it
+ * beats the plain sum by the margin on networks it was not fitted on (the plain ones left out one at a time, the
+ * in-context variants as they stand: it never saw them).
+ */
+const familyCounts = (nets: readonly MeasuredNet[]) => {
+  const out: Record<string, number> = {};
+  for (const m of nets) out[m.family ?? netFamily(m.arch)] = (out[m.family ?? netFamily(m.arch)] ?? 0) + 1;
+  return out;
+};
+
+function keepOneScale(lut: Lut, plain: readonly MeasuredNet[], variants: readonly MeasuredNet[], classes: readonly string[], source: string, perWeightByteMs: number, cacheMiB?: readonly number[]): ContextFitResult {
+  const fit = fitOneScale(lut, plain, perWeightByteMs, source, cacheMiB);
+  const c = fit.calibration;
+  const all = [...plain, ...variants];
+  const uncalibrated = { ...lut, calibration: undefined };
+  const plainSum = rms(all.map((m) => predict(uncalibrated, m.arch, { breakdown: false }).ms / m.ms - 1));
+  const held = rms([...fit.heldOut, ...variants.map((m) => calibratedSum(c, lutSums(lut, m.arch)) / m.ms - 1)]);
+  const fitted = inSample(lut, c, all);
+  const figures =
+    `held-out RMS error ${pct(held)} (one scale ${c.scale!.toFixed(3)}, weights beyond ${fit.cacheMiB} MiB, ops less their own edge reorders), ${pct(plainSum)} (plain sum), ` +
+    `leave-one-out over the ${plain.length} plain networks, the ${variants.length} in-context ones as they stand; on the networks fitted: ${pct(fitted)}`;
+  const context = (reason: string): CalibrationContext => ({
+    classes: [...classes],
+    variantNets: variants.length,
+    kept: 'plain-nets',
+    reason,
+    rmsErrorPct: { plainNets: fitted, plainSum },
+    heldOutRmsPct: { plainNets: held, plainSum },
+  });
+  if (beatsPlainSum(held, plainSum)) {
+    const reason = `one-scale fit on the ${plain.length} plain networks kept (the measured weight cost taken as it is): ${figures}`;
+    const calibration: LutCalibration = { ...c, plainRmsErrorPct: plainSum, heldOut: { method: 'leave-one-out', rmsErrorPct: held, families: familyCounts(plain) }, reason };
+    return { calibration: { ...calibration, context: context(reason) }, message: reason, contextFit: undefined, plainNetFit: calibration };
+  }
+  return {
+    message: `calibration not kept, the plain LUT sum predicts as well: the one-scale fit does not beat it on networks it was not fitted on by the margin asked (${figures}); predictions use the plain sum`,
+    contextFit: undefined,
+    plainNetFit: c,
   };
 }
