@@ -157,7 +157,7 @@ function render(p: OnnxPrediction, top: number): string {
       ? `NCHWc layout: ${ms(p.layout.ownMs)} ms of reorders the units paid alone taken out, the file's ${p.layout.fileKernels} reorders added (${ms(p.layout.fileMs)} ms)\n`
       : '') +
     (p.layout.note ? `note: ${p.layout.note}\n` : '') +
-    (p.chain.units ? `in chain: ${p.chain.units} weight-free units counted at what the second of two copies costs, ${ms(p.chain.savedMs)} ms less than alone\n` : '') +
+    (p.chain.units ? `in chain: ${p.chain.units} weight-free units counted at what the second of two copies costs, ${p.chain.savedMs >= 0 ? `${ms(p.chain.savedMs)} ms less` : `${ms(-p.chain.savedMs)} ms more`} than alone\n` : '') +
     (p.chain.note ? `note: ${p.chain.note}\n` : '') +
     (p.inFile
       ? p.inFile.warm
