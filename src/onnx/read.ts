@@ -32,6 +32,27 @@ export function parseInputShape(text: string): [string, number[]] {
   return [m[1], m[2].split('x').map(Number)];
 }
 
+/**
+ * `--input-shape` values for several files: `NAME=dims` applies to every file, `FILE:NAME=dims` (FILE as given to
+ * --onnx, or its base name) to that file only and wins over a plain one. A name with a colon (TensorFlow's
+ * `input:0`) stays a plain name unless what precedes the colon is one of the files.
+ */
+export function inputShapesByFile(texts: readonly string[], files: readonly string[]): Map<string, Record<string, number[]>> {
+  const common: [string, number[]][] = [];
+  const own = new Map<string, [string, number[]][]>(files.map((f) => [f, []]));
+  for (const text of texts) {
+    const file = files.find((f) => text.startsWith(`${f}:`)) ?? files.find((f) => text.startsWith(`${path.basename(f)}:`));
+    if (file === undefined) common.push(parseInputShape(text));
+    else {
+      const prefix = text.startsWith(`${file}:`) ? file : path.basename(file);
+      const matches = files.filter((f) => f === prefix || path.basename(f) === prefix);
+      if (matches.length > 1) throw new UserError(`--input-shape ${text}: '${prefix}' names ${matches.length} of the --onnx files; give its path as passed to --onnx`);
+      own.get(file)!.push(parseInputShape(text.slice(prefix.length + 1)));
+    }
+  }
+  return new Map(files.map((f) => [f, Object.fromEntries([...common, ...own.get(f)!])]));
+}
+
 function externalDataCheck(file: string, t: onnxProto.onnx.ITensorProto, what: string): void {
   const kv = Object.fromEntries((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const location = kv.location;

@@ -12,7 +12,7 @@ import { toDeviceOptions, toProtocol, type DeviceArgs, type ProtocolArgs } from 
 export function onnxOptions<T>(y: Argv<T>) {
   return y
     .option('onnx', { type: 'string', array: true, describe: 'ONNX file(s): predict/profile the kernels the runtime runs for them' })
-    .option('input-shape', { type: 'string', array: true, default: [] as string[], describe: 'ONNX input shape NAME=1x3xHxW (repeatable; needed for dynamic dims)' });
+    .option('input-shape', { type: 'string', array: true, default: [] as string[], describe: 'ONNX input shape NAME=1x3xHxW (repeatable; needed for dynamic dims); FILE:NAME=1x3xHxW for one of several --onnx files' });
 }
 
 /** nas profile --onnx only. */
@@ -38,11 +38,11 @@ export interface OnnxArgs extends DeviceArgs, ProtocolArgs {
 }
 
 async function plans(files: string[], a: Omit<OnnxArgs, 'inFile'>, rule: import('../../onnx/plan.js').PartitionRule): Promise<OnnxPlan[]> {
-  const { parseInputShape } = await import('../../onnx/read.js');
+  const { inputShapesByFile } = await import('../../onnx/read.js');
   const { planOnnx } = await import('../../onnx/plan.js');
-  const inputShapes = Object.fromEntries((a.inputShape ?? []).map(parseInputShape));
+  const shapes = inputShapesByFile(a.inputShape ?? [], files);
   const out: OnnxPlan[] = [];
-  for (const f of files) out.push(await planOnnx(f, { inputShapes, ...rule }));
+  for (const f of files) out.push(await planOnnx(f, { inputShapes: shapes.get(f), ...rule }));
   return out;
 }
 
