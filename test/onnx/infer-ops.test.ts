@@ -10,8 +10,8 @@ import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planOnnx } from '../../src/onnx/plan.js';
 import { readOnnxGraph } from '../../src/onnx/read.js';
+import { modelBytes, valueInfo } from './model-bytes.js';
 
-const { onnx } = onnxProto;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-infer-ops-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -43,19 +43,16 @@ function model(c: Case, outTypes: Record<string, string> = {}): Uint8Array {
     else t.floatData = k.values;
     return t;
   });
-  return onnx.ModelProto.encode(
-    onnx.ModelProto.create({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: c.opset ?? 17 }],
-      graph: {
-        name: c.name,
-        node: [{ name: 'op', opType: c.op, input: c.nodeInputs, output: c.outputs, attribute: c.attrs ?? [] }],
-        initializer: consts,
-        input: c.inputs.map((x) => ({ name: x.name, type: { tensorType: { elemType: TYPES[x.type ?? 'float'], shape: { dim: x.dims.map((d) => ({ dimValue: d })) } } } })),
-        output: c.outputs.filter(Boolean).map((o) => ({ name: o, type: { tensorType: { elemType: ELEM[outTypes[o] ?? 'float32'] } } })),
-      },
-    }),
-  ).finish();
+  return modelBytes(
+    {
+      name: c.name,
+      node: [{ name: 'op', opType: c.op, input: c.nodeInputs, output: c.outputs, attribute: c.attrs ?? [] }],
+      initializer: consts,
+      input: c.inputs.map((x) => valueInfo(x.name, x.dims, TYPES[x.type ?? 'float'])),
+      output: c.outputs.filter(Boolean).map((o) => valueInfo(o, undefined, ELEM[outTypes[o] ?? 'float32'])),
+    },
+    c.opset ?? 17,
+  );
 }
 
 async function check(c: Case) {

@@ -2,35 +2,26 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
 import { inputShapesByFile, readOnnxGraph } from '../../src/onnx/read.js';
+import { modelBytes, valueInfo } from './model-bytes.js';
 
-const { onnx } = onnxProto;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-input-shapes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** x [1, 3, dims…] → Relu → y, with the given dims fixed (numbers) or dynamic (strings). */
 function reluFile(name: string, dims: (number | string)[]): string {
-  const f = onnx.TensorProto.DataType.FLOAT;
   const file = path.join(dir, name);
   mkdirSync(path.dirname(file), { recursive: true });
-  const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
   writeFileSync(
     file,
-    onnx.ModelProto.encode(
-      onnx.ModelProto.create({
-        irVersion: 8,
-        opsetImport: [{ domain: '', version: 17 }],
-        graph: {
-          name,
-          node: [{ name: 'r', opType: 'Relu', input: ['x'], output: ['y'] }],
-          input: [{ name: 'x', type: { tensorType: { elemType: f, shape: { dim } } } }],
-          output: [{ name: 'y', type: { tensorType: { elemType: f } } }],
-        },
-      }),
-    ).finish(),
+    modelBytes({
+      name,
+      node: [{ name: 'r', opType: 'Relu', input: ['x'], output: ['y'] }],
+      input: [valueInfo('x', dims)],
+      output: [valueInfo('y')],
+    }),
   );
   return file;
 }

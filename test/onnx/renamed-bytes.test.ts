@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { wasmProfileModel } from '../../src/onnx/ort-profile.js';
 import { renamedModelBytes } from '../../src/onnx/partition.js';
 import { readOnnxGraph } from '../../src/onnx/read.js';
+import { modelBytes, valueInfo } from './model-bytes.js';
 
 const { onnx } = onnxProto;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-renamed-'));
@@ -18,19 +19,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** x [1, 3, w] → Transpose → y [w, 1, 3], declared as [1, seq] (rank 2: wrong once w is fixed). */
 function misdeclared(): Uint8Array {
-  const f = onnx.TensorProto.DataType.FLOAT;
-  return onnx.ModelProto.encode(
-    onnx.ModelProto.create({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: 17 }],
-      graph: {
-        name: 'misdeclared',
-        node: [{ name: 't', opType: 'Transpose', input: ['x'], output: ['y'], attribute: [{ name: 'perm', type: 7, ints: [2, 0, 1] }] }],
-        input: [{ name: 'x', type: { tensorType: { elemType: f, shape: { dim: [{ dimValue: 1 }, { dimValue: 3 }, { dimParam: 'w' }] } } } }],
-        output: [{ name: 'y', type: { tensorType: { elemType: f, shape: { dim: [{ dimValue: 1 }, { dimParam: 'seq' }] } } } }],
-      },
-    }),
-  ).finish();
+  return modelBytes({
+    name: 'misdeclared',
+    node: [{ name: 't', opType: 'Transpose', input: ['x'], output: ['y'], attribute: [{ name: 'perm', type: 7, ints: [2, 0, 1] }] }],
+    input: [valueInfo('x', [1, 3, 'w'])],
+    output: [valueInfo('y', [1, 'seq'])],
+  });
 }
 
 describe('renamedModelBytes', () => {

@@ -7,7 +7,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tfjsCpuFactory } from '../../devices/tfjs/index.js';
 import type { Device, TimingProtocol } from '../../devices/types.js';
@@ -19,8 +18,8 @@ import { partitionRuleFor, planOnnx } from '../../src/onnx/plan.js';
 import { MissingUnitsError, predictOnnx } from '../../src/onnx/predict.js';
 import { profileUnits } from '../../src/onnx/profile-units.js';
 import { createSpace } from '../../src/spaces/registry.js';
+import { FLOAT, modelBytes, valueInfo } from './model-bytes.js';
 
-const { onnx } = onnxProto;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-tfjs-units-'));
 process.env.HW_NAS_CACHE = path.join(dir, 'cache');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,28 +28,20 @@ const FAST: TimingProtocol = { warmup: 1, minRepeats: 3, maxRepeats: 5, maxTimeM
 
 /** x [1,4,8,8] → Conv 3×3 → Relu → Transpose (swap H, W) → Conv 1×1 → y: a Transpose no primitive maps. */
 function withTranspose(): Uint8Array {
-  const f = onnx.TensorProto.DataType.FLOAT;
   const rng = new Rng(1);
-  const w = (name: string, dims: number[]) => ({ name, dims, dataType: f, floatData: Array.from(rng.fill(dims.reduce((a, b) => a * b, 1))) });
-  const io = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: f, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
-  return onnx.ModelProto.encode(
-    onnx.ModelProto.create({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: 17 }],
-      graph: {
-        name: 'with-transpose',
-        node: [
-          { name: 'c1', opType: 'Conv', input: ['x', 'w1'], output: ['a'], attribute: [{ name: 'pads', type: 7, ints: [1, 1, 1, 1] }] },
-          { name: 'r', opType: 'Relu', input: ['a'], output: ['b'] },
-          { name: 't', opType: 'Transpose', input: ['b'], output: ['c'], attribute: [{ name: 'perm', type: 7, ints: [0, 1, 3, 2] }] },
-          { name: 'c2', opType: 'Conv', input: ['c', 'w2'], output: ['y'] },
-        ],
-        initializer: [w('w1', [8, 4, 3, 3]), w('w2', [6, 8, 1, 1])],
-        input: [io('x', [1, 4, 8, 8])],
-        output: [io('y', [1, 6, 8, 8])],
-      },
-    }),
-  ).finish();
+  const w = (name: string, dims: number[]) => ({ name, dims, dataType: FLOAT, floatData: Array.from(rng.fill(dims.reduce((a, b) => a * b, 1))) });
+  return modelBytes({
+    name: 'with-transpose',
+    node: [
+      { name: 'c1', opType: 'Conv', input: ['x', 'w1'], output: ['a'], attribute: [{ name: 'pads', type: 7, ints: [1, 1, 1, 1] }] },
+      { name: 'r', opType: 'Relu', input: ['a'], output: ['b'] },
+      { name: 't', opType: 'Transpose', input: ['b'], output: ['c'], attribute: [{ name: 'perm', type: 7, ints: [0, 1, 3, 2] }] },
+      { name: 'c2', opType: 'Conv', input: ['c', 'w2'], output: ['y'] },
+    ],
+    initializer: [w('w1', [8, 4, 3, 3]), w('w2', [6, 8, 1, 1])],
+    input: [valueInfo('x', [1, 4, 8, 8])],
+    output: [valueInfo('y', [1, 6, 8, 8])],
+  });
 }
 
 let device: Device;
