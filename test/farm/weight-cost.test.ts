@@ -11,19 +11,8 @@ import type { Architecture } from '../../src/core/arch.js';
 import { FarmDevice } from '../../src/farm/farm-device.js';
 import { FarmWorker } from '../../src/farm/worker.js';
 import { calibrationWeightCost } from '../../src/profile/calibration-weight-cost.js';
+import { THREE_BLOCKS } from '../predict/fixtures/three-blocks.js';
 import { redisMissing, TestRedis } from './redis.js';
-
-/** Three blocks whose kernels pair (test/predict/weight-cost.test.ts): enough for the fit. */
-const ARCH: Architecture = {
-  name: 'three-blocks',
-  input: [1, 32, 56, 56],
-  dtype: 'f32',
-  layers: [
-    { role: 'block', spec: { kind: 'conv', cout: 32, k: 3, stride: 1, groups: 1, dilation: 1, act: 'relu' } },
-    { role: 'block', spec: { kind: 'mbconv', cout: 32, k: 3, stride: 1, expand: 3, se: 0, act: 'relu6', skip: true } },
-    { role: 'block', spec: { kind: 'conv', cout: 32, k: 1, stride: 1, groups: 1, dilation: 1, act: 'relu' } },
-  ],
-};
 
 describe('calibrationWeightCost', () => {
   it('asks a device that times its models elsewhere to measure it there, and tells a failure apart', async () => {
@@ -36,19 +25,19 @@ describe('calibrationWeightCost', () => {
         return { perWeightByteMs: 3e-8, perUnitMs: 0.001, blocks: 3, residualMs: 0, where: 'on worker w1' };
       },
     };
-    const r = await calibrationWeightCost(remote, ortInfo, [ARCH], 2);
+    const r = await calibrationWeightCost(remote, ortInfo, [THREE_BLOCKS], 2);
     expect(asked).toEqual([1, 2]);
     expect(r.options).toEqual({ perWeightByteMs: 3e-8 });
     expect(r.fit).toEqual({ perWeightByteMs: 3e-8, perUnitMs: 0.001, blocks: 3, residualMs: 0 });
     expect(r.message).toMatch(/31\.5 µs per MiB .*3 blocks of 1 calibration networks, measured on worker w1 in/);
     // A slope of 0 is measured, but gives the fit nothing.
-    const flat = await calibrationWeightCost({ measureWeightCost: async () => ({ perWeightByteMs: 0, perUnitMs: 0, blocks: 3, residualMs: 0 }) }, ortInfo, [ARCH]);
+    const flat = await calibrationWeightCost({ measureWeightCost: async () => ({ perWeightByteMs: 0, perUnitMs: 0, blocks: 3, residualMs: 0 }) }, ortInfo, [THREE_BLOCKS]);
     expect([flat.fit?.blocks, flat.options]).toEqual([3, {}]);
-    const failed = await calibrationWeightCost({ measureWeightCost: () => Promise.reject(new Error('the workers run an older hw-nas')) }, ortInfo, [ARCH]);
+    const failed = await calibrationWeightCost({ measureWeightCost: () => Promise.reject(new Error('the workers run an older hw-nas')) }, ortInfo, [THREE_BLOCKS]);
     expect(failed).toEqual({ options: {}, message: 'calibration: the weight cost could not be measured (the workers run an older hw-nas); fitted without it' });
     // Another device or settings, or no networks: nothing, and nothing asked.
-    expect(await calibrationWeightCost(remote, info, [ARCH])).toEqual({ options: {} });
-    expect(await calibrationWeightCost(remote, { ...ortInfo, options: { threads: 2, graphOptimizationLevel: 'all' } }, [ARCH])).toEqual({ options: {} });
+    expect(await calibrationWeightCost(remote, info, [THREE_BLOCKS])).toEqual({ options: {} });
+    expect(await calibrationWeightCost(remote, { ...ortInfo, options: { threads: 2, graphOptimizationLevel: 'all' } }, [THREE_BLOCKS])).toEqual({ options: {} });
     expect(await calibrationWeightCost(remote, ortInfo, [])).toEqual({ options: {} });
     expect(asked).toEqual([1, 2]);
   });
@@ -77,7 +66,7 @@ describe.skipIf(redisMissing)('the weight cost on the farm' + (redisMissing ? ` 
       expect(worker.record.measuresWeightCost).toBe(true);
       const info = await farm.init();
       // A coordinator that measured it here would not go through the queue: the worker's job is the proof.
-      const r = await calibrationWeightCost(farm, info, [ARCH], 1);
+      const r = await calibrationWeightCost(farm, info, [THREE_BLOCKS], 1);
       expect(jobs).toEqual(['weight-cost true']);
       expect(r.message).toMatch(new RegExp(`measured on worker ${worker.record.id} in`));
       expect(r.fit?.blocks).toBe(3);
@@ -85,7 +74,7 @@ describe.skipIf(redisMissing)('the weight cost on the farm' + (redisMissing ? ` 
       // Workers of an older hw-nas do not announce it: the calibration is told so, and nothing is queued.
       const older = { ...farm.worker, measuresWeightCost: undefined };
       Object.defineProperty(farm, 'worker', { value: older });
-      const refused = await calibrationWeightCost(farm, info, [ARCH], 1);
+      const refused = await calibrationWeightCost(farm, info, [THREE_BLOCKS], 1);
       expect(refused.message).toMatch(/could not be measured \(the farm's workers of fingerprint \w+ run an older hw-nas, which does not measure the weight cost on the worker\); fitted without it/);
       expect(jobs).toHaveLength(1);
       await farm.forget();
@@ -100,9 +89,9 @@ describe.skipIf(redisMissing)('the weight cost on the farm' + (redisMissing ? ` 
     const farm = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 77 }, waitMs: 5000 });
     try {
       expect(worker.record.measuresWeightCost).toBe(false);
-      await expect(farm.measureWeightCost([ARCH], 1)).rejects.toThrow(/have no weight cost to measure: only onnxruntime-node's CPU provider at 1 thread and level all/);
+      await expect(farm.measureWeightCost([THREE_BLOCKS], 1)).rejects.toThrow(/have no weight cost to measure: only onnxruntime-node's CPU provider at 1 thread and level all/);
       // The mock's record is not ort-cpu's: the calibration does not even ask.
-      expect(await calibrationWeightCost(farm, await farm.init(), [ARCH], 1)).toEqual({ options: {} });
+      expect(await calibrationWeightCost(farm, await farm.init(), [THREE_BLOCKS], 1)).toEqual({ options: {} });
     } finally {
       await farm.dispose();
       await worker.close();

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Architecture } from '../../src/core/arch.js';
 import { lutInstances } from '../../src/core/decompose.js';
 import { opKey } from '../../src/core/keys.js';
 import { activationBytes, instance } from '../../src/core/ops.js';
@@ -11,6 +10,7 @@ import { predict } from '../../src/predict/predictor.js';
 import { blockKernels, fitWeightCost, pairKernels, profileBlocks } from '../../src/predict/weight-cost.js';
 import { createMbv2Space } from '../../src/spaces/mbv2.js';
 import { syntheticLut } from './fixtures/synthetic-lut.js';
+import { THREE_BLOCKS } from './fixtures/three-blocks.js';
 import { validateLut } from '../../lut/validate.js';
 
 const k = (name: string, op: string, us: number): ProfiledKernel => ({ name, op, provider: 'CPUExecutionProvider', outputShapes: [], durUs: us, minUs: us, subThreads: 0 });
@@ -116,17 +116,7 @@ describe('calibration with a measured weight cost', () => {
 
 describe('weight cost on onnxruntime-node', () => {
   it('profiles a network and its units, pairs every block\'s compute kernels, and fits a cost that is not negative', async () => {
-    const arch: Architecture = {
-      name: 'three-blocks',
-      input: [1, 32, 56, 56],
-      dtype: 'f32',
-      layers: [
-        { role: 'block', spec: { kind: 'conv', cout: 32, k: 3, stride: 1, groups: 1, dilation: 1, act: 'relu' } },
-        { role: 'block', spec: { kind: 'mbconv', cout: 32, k: 3, stride: 1, expand: 3, se: 0, act: 'relu6', skip: true } },
-        { role: 'block', spec: { kind: 'conv', cout: 32, k: 1, stride: 1, groups: 1, dilation: 1, act: 'relu' } },
-      ],
-    };
-    const blocks = await profileBlocks([arch], 3);
+    const blocks = await profileBlocks([THREE_BLOCKS], 3);
     expect(blocks.map((b) => b.layer)).toEqual([0, 1, 2]);
     for (const b of blocks) {
       // Every block runs at least one kernel that pairs; nothing of the layer is left unpaired in the network.
