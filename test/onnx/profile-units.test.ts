@@ -29,14 +29,18 @@ const FAST: TimingProtocol = { warmup: 2, minRepeats: 5, maxRepeats: 50, maxTime
 const ROUNDS: TimingProtocol = { ...FAST, rounds: 3, estimator: 'min', maxSpread: 0.1, extraRounds: 2 };
 
 
+/** A random mbv2 net at 32 px (sampled with `seed`) written to `name` in the test's folder, planned for `device`'s partition. */
+async function mbv2Plan(name: string, seed: number, device = new MockDevice()): Promise<OnnxPlan> {
+  const space = createSpace('mbv2', { resolution: 32 });
+  const f = path.join(dir, name);
+  writeFileSync(f, networkModel(space.build(space.sample(new Rng(seed))), { seed: 0 }).onnx);
+  return planOnnx(f, partitionRuleFor(await device.init()));
+}
+
 let plan: OnnxPlan;
 async function smallPlan(): Promise<OnnxPlan> {
   if (plan) return plan;
-  const space = createSpace('mbv2', { resolution: 32 });
-  const f = path.join(dir, 'small.onnx');
-  writeFileSync(f, networkModel(space.build(space.sample(new Rng(21))), { seed: 0 }).onnx);
-  const device = new MockDevice({ noise: 0 });
-  plan = await planOnnx(f, partitionRuleFor(await device.init()));
+  plan = await mbv2Plan('small.onnx', 21, new MockDevice({ noise: 0 }));
   return plan;
 }
 
@@ -146,10 +150,7 @@ class SpreadMock extends MockDevice {
 describe('units only the in-file fit needs', () => {
   it('are timed without extra rounds; the files\' units, those the two share included, get theirs', async () => {
     const user = await smallPlan();
-    const space = createSpace('mbv2', { resolution: 32 });
-    const g = path.join(dir, 'fit-net.onnx');
-    writeFileSync(g, networkModel(space.build(space.sample(new Rng(22))), { seed: 0 }).onnx);
-    const net = await planOnnx(g, partitionRuleFor(await new MockDevice().init()));
+    const net = await mbv2Plan('fit-net.onnx', 22);
     const lutPath = path.join(dir, 'fit-only.lut.json');
     const device = new SpreadMock();
     await device.init();
@@ -179,10 +180,7 @@ class OverheadAtMock extends MockDevice {
 describe('units added to a LUT whose overhead is final (lut/overhead.ts)', () => {
   it("keep the LUT's overhead and its units bit for bit; the added units are net of their own run's overhead", async () => {
     const first = await smallPlan();
-    const space = createSpace('mbv2', { resolution: 32 });
-    const g = path.join(dir, 'added-net.onnx');
-    writeFileSync(g, networkModel(space.build(space.sample(new Rng(23))), { seed: 0 }).onnx);
-    const added = await planOnnx(g, partitionRuleFor(await new MockDevice().init()));
+    const added = await mbv2Plan('added-net.onnx', 23);
     const lutPath = path.join(dir, 'added.lut.json');
     const steady = new OverheadAtMock(1);
     await steady.init();

@@ -35,6 +35,14 @@ function dyingDevice(healthy: number): Device {
   };
 }
 
+/** The mock device, able to interleave a reference (devices/reference.ts): the reference is timed as a model. */
+class ReferenceMock extends MockDevice {
+  async timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest) {
+    const r = await this.time(model, protocol);
+    return { ...r, referenceMs: (await this.time(reference, protocol)).stats.median };
+  }
+}
+
 describe('verifyFront', () => {
   it('measures every member, saves each at once, and a re-run measures nothing', async () => {
     const { file } = await mockFront(lut, 'all.json', 5, { targetMs: 1e9 });
@@ -119,13 +127,6 @@ describe('verifyFront', () => {
   });
 
   it('keeps measurements scaled to another timing reference R apart: a LUT profiled again with a new R gets its nets measured again', async () => {
-    // The mock device, able to interleave a reference (devices/reference.ts): the reference is timed as a model.
-    class ReferenceMock extends MockDevice {
-      async timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest) {
-        const r = await this.time(model, protocol);
-        return { ...r, referenceMs: (await this.time(reference, protocol)).stats.median };
-      }
-    }
     const lutPath = path.join(dir, 'reference.lut.json');
     const { profile } = await import('../../src/profile/profiler.js');
     const { createSpace } = await import('../../src/spaces/registry.js');
@@ -150,12 +151,6 @@ describe('verifyFront', () => {
   });
 
   it("on another device than the LUT's, leaves the LUT's reference, R and β out (they were measured on its device and machine) and says so", async () => {
-    class ReferenceMock extends MockDevice {
-      async timeWithReference(model: ModelUnderTest, protocol: TimingProtocol, reference: ModelUnderTest) {
-        const r = await this.time(model, protocol);
-        return { ...r, referenceMs: (await this.time(reference, protocol)).stats.median };
-      }
-    }
     const lutPath = path.join(dir, 'transfer-reference.lut.json');
     const { profile } = await import('../../src/profile/profiler.js');
     const { createSpace } = await import('../../src/spaces/registry.js');
