@@ -17,20 +17,18 @@
  * Every figure is a median over the profiled runs after the first `--skip` (per kernel, and per run for the
  * model_run and wall times). Writes every unit sample to <out>/onnx-file-cost.json.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yargs from 'yargs';
-import { Rng } from '../src/core/rng.js';
 import { unitModel } from '../src/onnx/extract.js';
 import { wasmProfileTrace } from '../src/onnx/ort-profile.js';
 import { renamedModelBytes } from '../src/onnx/partition.js';
 import { partitionRuleFor, planOnnx, type OnnxPlan } from '../src/onnx/plan.js';
 import { unitReuse, type UnitReuse } from '../src/onnx/reuse.js';
 import { missedBytes } from '../src/onnx/in-file.js';
-import { loadPublishedNets } from '../src/spaces/published.js';
-import { createSpace } from '../src/spaces/registry.js';
-import { networkModel, overheadModel } from '../export/model.js';
-import { OCR_MODELS, packedModels } from './npm-models.js';
+import { overheadModel } from '../export/model.js';
+import { benchFiles } from './onnx-files.js';
+import { loadavg, median } from './wall-blocks.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('runs', { type: 'number', default: 30 })
@@ -44,12 +42,6 @@ const args = await yargs(process.argv.slice(2))
   .strict()
   .parse();
 
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN;
-};
 mkdirSync(args.out, { recursive: true });
 
 interface Ev {
@@ -95,24 +87,8 @@ async function profile(bytes: Uint8Array, inputs: { name: string; shape: number[
 }
 
 // Files: as bench/onnx-fidelity.ts writes them.
-const files: { name: string; file: string; inputShapes?: Record<string, number[]> }[] = [];
 const wanted = args.published ? args.published.split(',') : [];
-for (const net of loadPublishedNets({ resolution: args.resolution }).nets)
-  if (wanted.includes(net.name)) {
-    const f = path.join(args.out, `pub-${net.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.onnx`);
-    writeFileSync(f, networkModel(net).onnx);
-    files.push({ name: net.name, file: f });
-  }
-const space = createSpace('mbv2', { resolution: args.resolution });
-const rng = new Rng(0);
-for (let i = 0; i < args.count; i++) {
-  const f = path.join(args.out, `rand-${i}.onnx`);
-  writeFileSync(f, networkModel(space.build(space.sample(rng)), { seed: i }).onnx);
-  files.push({ name: `mbv2 random #${i}`, file: f });
-}
-const tp = args.thirdParty ? args.thirdParty.split(',') : [];
-for (const k of ['det', 'rec', 'cls'] as const) if (tp.includes(k)) files.push({ ...OCR_MODELS[k], inputShapes: { ...OCR_MODELS[k].inputShapes } });
-if (tp.includes('oww')) files.push(...packedModels(args.npmDir).map((m) => ({ name: m.name, file: m.file, inputShapes: m.inputShapes })));
+const files = benchFiles({ resolution: args.resolution, published: args.published, count: args.count, thirdParty: args.thirdParty, npmDir: args.npmDir, out: args.out });
 
 const load0 = loadavg();
 const rule = partitionRuleFor('wasm');

@@ -8,7 +8,6 @@
  *
  *   node --import tsx bench/onnx-file-reorders.ts --file cls
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
@@ -17,11 +16,12 @@ import { Rng } from '../src/core/rng.js';
 import { layoutModel, NCHWC_DOMAIN } from '../src/onnx/layout.js';
 import { renamedModelBytes } from '../src/onnx/partition.js';
 import { planOnnx } from '../src/onnx/plan.js';
-import { loadPublishedNets } from '../src/spaces/published.js';
-import { networkModel, overheadModel } from '../export/model.js';
+import { overheadModel } from '../export/model.js';
 import { ortCpuSessionOptions } from '../devices/ort-cpu/index.js';
 import { slicedOutputs } from '../devices/ort-outputs.js';
-import { OCR_MODELS } from './npm-models.js';
+import { fileOrNet } from './onnx-files.js';
+import { ortCpuOptimized } from './ort-flavour.js';
+import { blockTimes, loadavg, median, shuffledPasses } from './wall-blocks.js';
 
 const { onnx } = onnxProto;
 const args = await yargs(process.argv.slice(2))
@@ -32,31 +32,10 @@ const args = await yargs(process.argv.slice(2))
   .strict()
   .parse();
 const ort = await import('onnxruntime-node');
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-let file: string;
-let inputShapes: Record<string, number[]> | undefined;
-if (args.file in OCR_MODELS) {
-  const m = OCR_MODELS[args.file as keyof typeof OCR_MODELS];
-  file = m.file;
-  inputShapes = { ...m.inputShapes };
-} else {
-  const net = loadPublishedNets({ resolution: args.resolution }).nets.find((n) => n.name === args.file);
-  if (!net) throw new Error(`no file or published net '${args.file}'`);
-  file = path.join(os.tmpdir(), `reorders-${net.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.onnx`);
-  writeFileSync(file, networkModel(net).onnx);
-}
+const { file, inputShapes } = fileOrNet(args.file, args.resolution, (name) => path.join(os.tmpdir(), `reorders-${name}.onnx`));
 const plan = await planOnnx(file, { inputShapes, level: 'all', nchwc: true });
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hwnas-frr-'));
-const optPath = path.join(dir, 'opt.onnx');
-await (await ort.InferenceSession.create(renamedModelBytes(plan.graph), { ...ortCpuSessionOptions({ threads: 1, graphOptimizationLevel: 'all' }), optimizedModelFilePath: optPath, logSeverityLevel: 3 })).release();
-const optBytes = readFileSync(optPath);
-rmSync(dir, { recursive: true, force: true });
+const optBytes = await ortCpuOptimized(renamedModelBytes(plan.graph));
 
 /** The optimized model with one more round trip at every reorder. */
 function doubled(bytes: Uint8Array): { bytes: Uint8Array; added: number } {
@@ -134,25 +113,9 @@ for (const l of plan.layout) {
   layout.push(await add(other.key, om.onnx, om.inputs, 'all'));
 }
 const load0 = loadavg();
-for (let p = 0; p < args.passes; p++) {
-  const order = [...items];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  for (const it of order) {
-    for (let i = 0; i < 2; i++) await it.session.run(it.feeds);
-    const times: number[] = [];
-    const t0 = performance.now();
-    while (times.length < 10 || performance.now() - t0 < args.blockMs) {
-      const s = performance.now();
-      await it.session.run(it.feeds);
-      times.push(performance.now() - s);
-    }
-    it.meds.push(median(times));
-  }
-  process.stderr.write(`pass ${p + 1}/${args.passes}, load ${loadavg()}\n`);
-}
+await shuffledPasses(items, args.passes, rng, async (it) => {
+  it.meds.push(median(await blockTimes(() => it.session.run(it.feeds), args.blockMs)));
+});
 const w = (it: Item) => median(it.meds);
 const o = w(O);
 const us = (x: number) => (x * 1000).toFixed(1);

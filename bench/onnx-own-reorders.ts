@@ -8,9 +8,6 @@
  *
  *   node --import tsx bench/onnx-own-reorders.ts --file cls
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import yargs from 'yargs';
 import { Rng } from '../src/core/rng.js';
@@ -23,6 +20,8 @@ import { overheadModel } from '../export/model.js';
 import { ortCpuSessionOptions } from '../devices/ort-cpu/index.js';
 import { slicedOutputs } from '../devices/ort-outputs.js';
 import { OCR_MODELS } from './npm-models.js';
+import { ortCpuOptimized } from './ort-flavour.js';
+import { blockTimes, loadavg, median, shuffledPasses } from './wall-blocks.js';
 
 const { onnx } = onnxProto;
 const args = await yargs(process.argv.slice(2))
@@ -32,25 +31,6 @@ const args = await yargs(process.argv.slice(2))
   .strict()
   .parse();
 const ort = await import('onnxruntime-node');
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
-/** onnxruntime's optimized model of `bytes` (level all, NCHWc), as it writes it. */
-async function optimized(bytes: Uint8Array): Promise<Uint8Array> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'hwnas-own-'));
-  try {
-    const out = path.join(dir, 'opt.onnx');
-    const s = await ort.InferenceSession.create(bytes, { ...ortCpuSessionOptions({ threads: 1, graphOptimizationLevel: 'all' }), optimizedModelFilePath: out, logSeverityLevel: 3 });
-    await s.release();
-    return readFileSync(out);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** The optimized model without its reorders: each ReorderInput's output becomes a graph input, each ReorderOutput's input a graph output (blocked shapes given). */
 function stripped(opt: Uint8Array, blockedShape: (name: string) => number[]): { bytes: Uint8Array; inputs: { name: string; shape: number[] }[] } {
@@ -113,7 +93,7 @@ for (const u of plan.units) {
     const lm = await layoutModel(l);
     await add(l.key, lm.onnx, lm.inputs, 'all');
   }
-  const opt = await optimized(m.onnx);
+  const opt = await ortCpuOptimized(m.onnx);
   try {
     const shapes = await tensorShapes(opt, m.inputs);
     const s = stripped(opt, (n) => shapes.get(n)!);
@@ -137,25 +117,9 @@ for (const u of plan.units) {
 }
 const all = [...items.values()];
 const load0 = loadavg();
-for (let p = 0; p < args.passes; p++) {
-  const order = [...all];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  for (const it of order) {
-    for (let i = 0; i < 2; i++) await it.session.run(it.feeds);
-    const times: number[] = [];
-    const t0 = performance.now();
-    while (times.length < 10 || performance.now() - t0 < args.blockMs) {
-      const s = performance.now();
-      await it.session.run(it.feeds);
-      times.push(performance.now() - s);
-    }
-    it.meds.push(median(times));
-  }
-  process.stderr.write(`pass ${p + 1}/${args.passes}, load ${loadavg()}\n`);
-}
+await shuffledPasses(all, args.passes, rng, async (it) => {
+  it.meds.push(median(await blockTimes(() => it.session.run(it.feeds), args.blockMs)));
+});
 const w = (it: Item) => median(it.meds) - median(O.meds);
 const us = (x: number) => (x * 1000).toFixed(2);
 const lines = [

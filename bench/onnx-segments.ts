@@ -10,7 +10,7 @@
  * their models run alone (each timed alone as a layout unit); a segment whose units together cost much less
  * than apart locates the part of the file the prediction over-counts.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import yargs from 'yargs';
@@ -19,12 +19,12 @@ import { unitModel } from '../src/onnx/extract.js';
 import { layoutModel, ownLayout } from '../src/onnx/layout.js';
 import { ortVersion, renamedModelBytes } from '../src/onnx/partition.js';
 import { partitionRuleFor, planOnnx } from '../src/onnx/plan.js';
-import { loadPublishedNets } from '../src/spaces/published.js';
-import { networkModel, overheadModel } from '../export/model.js';
-import { ortCpuSessionOptions } from '../devices/ort-cpu/index.js';
+import { overheadModel } from '../export/model.js';
 import { slicedOutputs } from '../devices/ort-outputs.js';
-import { randomFeeds, type Float32TensorCtor } from '../devices/ort-wasm/feeds.js';
-import { OCR_MODELS } from './npm-models.js';
+import { randomFeeds } from '../devices/ort-wasm/feeds.js';
+import { fileOrNet } from './onnx-files.js';
+import { ortFlavour, type Session } from './ort-flavour.js';
+import { blockTimes, loadavg, median, shuffledPasses } from './wall-blocks.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('device', { choices: ['cpu', 'wasm'] as const, default: 'cpu' as const })
@@ -39,42 +39,13 @@ const args = await yargs(process.argv.slice(2))
   .strict()
   .parse();
 
-interface Session {
-  run(feeds: Record<string, unknown>): Promise<unknown>;
-  release(): Promise<void>;
-}
 const wasm = args.device === 'wasm';
-let ort: { InferenceSession: { create(m: Uint8Array, o: object): Promise<Session> }; Tensor: Float32TensorCtor<unknown> };
-let sessionOptions: object;
-if (wasm) {
-  const web = await import('onnxruntime-web');
-  web.env.wasm.numThreads = 1;
-  ort = web as unknown as typeof ort;
-  sessionOptions = { executionProviders: ['wasm'], executionMode: 'sequential', graphOptimizationLevel: 'all' };
-} else {
-  ort = (await import('onnxruntime-node')) as unknown as typeof ort;
-  sessionOptions = ortCpuSessionOptions({ threads: 1, graphOptimizationLevel: 'all' });
-  if (!args.nchwc) sessionOptions = { ...sessionOptions, extra: { optimization: { disable_specified_optimizers: 'NchwcTransformer' } } };
-}
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+const flavour = await ortFlavour(args.device);
+const { ort } = flavour;
+let { sessionOptions } = flavour;
+if (!wasm && !args.nchwc) sessionOptions = { ...sessionOptions, extra: { optimization: { disable_specified_optimizers: 'NchwcTransformer' } } };
 mkdirSync(args.out, { recursive: true });
-let file: string;
-let inputShapes: Record<string, number[]> | undefined;
-if (args.file in OCR_MODELS) {
-  const m = OCR_MODELS[args.file as keyof typeof OCR_MODELS];
-  file = m.file;
-  inputShapes = { ...m.inputShapes };
-} else {
-  const net = loadPublishedNets({ resolution: args.resolution }).nets.find((n) => n.name === args.file);
-  if (!net) throw new Error(`no file or published net '${args.file}'`);
-  file = path.join(args.out, `pub-${net.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.onnx`);
-  writeFileSync(file, networkModel(net).onnx);
-}
+const { file, inputShapes } = fileOrNet(args.file, args.resolution, (name) => path.join(args.out, `pub-${name}.onnx`));
 const rule = { ...partitionRuleFor(wasm ? 'wasm' : 'cpu'), ...(args.nchwc ? {} : { nchwc: false }) };
 const plan = await planOnnx(file, { inputShapes, ...rule });
 const version = await ortVersion();
@@ -139,25 +110,9 @@ for (let i = 0; i < units.length; i += args.size) {
 const all = [...items.values()];
 const load0 = loadavg();
 const rng = new Rng(3);
-for (let p = 0; p < args.passes; p++) {
-  const order = [...all];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  for (const it of order) {
-    for (let i = 0; i < 2; i++) await it.session.run(it.feeds);
-    const times: number[] = [];
-    const t0 = performance.now();
-    while (times.length < 10 || performance.now() - t0 < args.blockMs) {
-      const s = performance.now();
-      await it.session.run(it.feeds);
-      times.push(performance.now() - s);
-    }
-    it.meds.push(median(times));
-  }
-  process.stderr.write(`pass ${p + 1}/${args.passes}, load ${loadavg()}\n`);
-}
+await shuffledPasses(all, args.passes, rng, async (it) => {
+  it.meds.push(median(await blockTimes(() => it.session.run(it.feeds), args.blockMs)));
+});
 for (const it of all) await it.session.release();
 const w = (it: Item) => median(it.meds);
 const o = w(O);

@@ -15,7 +15,7 @@
  * (each unit less its own reorders, plus the file's reorders: src/onnx/layout.ts). With --cold, the overhead
  * model is first timed in a fresh runtime, as a LUT's first measurement is.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yargs from 'yargs';
 import { errorPct } from '../src/core/agreement.js';
@@ -24,12 +24,12 @@ import { unitModel } from '../src/onnx/extract.js';
 import { layoutModel, ownLayout, type LayoutUnit } from '../src/onnx/layout.js';
 import { ortVersion, renamedModelBytes } from '../src/onnx/partition.js';
 import { partitionRuleFor, planOnnx, type OnnxPlan } from '../src/onnx/plan.js';
-import { loadPublishedNets } from '../src/spaces/published.js';
-import { createSpace } from '../src/spaces/registry.js';
-import { networkModel, overheadModel } from '../export/model.js';
-import { ortCpuSessionOptions } from '../devices/ort-cpu/index.js';
+import { overheadModel } from '../export/model.js';
 import { slicedOutputs } from '../devices/ort-outputs.js';
-import { randomFeeds, type Float32TensorCtor } from '../devices/ort-wasm/feeds.js';
+import { randomFeeds } from '../devices/ort-wasm/feeds.js';
+import { benchFiles } from './onnx-files.js';
+import { ortFlavour, type Session } from './ort-flavour.js';
+import { blockTimes, loadavg, median, shuffledPasses } from './wall-blocks.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('device', { choices: ['cpu', 'wasm'] as const, default: 'wasm' as const })
@@ -43,35 +43,10 @@ const args = await yargs(process.argv.slice(2))
   .strict()
   .parse();
 
-interface Session {
-  run(feeds: Record<string, unknown>): Promise<unknown>;
-  release(): Promise<void>;
-}
-interface Flavour {
-  InferenceSession: { create(model: Uint8Array, options: object): Promise<Session> };
-  Tensor: Float32TensorCtor<unknown>;
-}
-const wasm = args.device === 'wasm';
-let ort: Flavour;
-let sessionOptions: object;
-if (wasm) {
-  const web = await import('onnxruntime-web');
-  web.env.wasm.numThreads = 1;
-  ort = web as unknown as Flavour;
-  sessionOptions = { executionProviders: ['wasm'], executionMode: 'sequential', graphOptimizationLevel: 'all' };
-} else {
-  ort = (await import('onnxruntime-node')) as unknown as Flavour;
-  sessionOptions = ortCpuSessionOptions({ threads: 1, graphOptimizationLevel: 'all' });
-}
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const { ort, sessionOptions } = await ortFlavour(args.device);
 const cpuNow = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
-};
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
 interface Item {
@@ -90,14 +65,8 @@ async function open(key: string, kind: Item['kind'], bytes: Uint8Array, inputs: 
 
 async function block(it: Item): Promise<void> {
   for (let i = 0; i < 2; i++) await it.session.run(it.feeds);
-  const times: number[] = [];
   const c0 = cpuNow();
-  const t0 = performance.now();
-  while (times.length < 10 || performance.now() - t0 < args.blockMs) {
-    const s = performance.now();
-    await it.session.run(it.feeds);
-    times.push(performance.now() - s);
-  }
+  const times = await blockTimes(() => it.session.run(it.feeds), args.blockMs, 0);
   it.blocks.push({ min: Math.min(...times), med: median(times), cpu: (cpuNow() - c0) / times.length });
 }
 
@@ -115,21 +84,7 @@ if (args.cold) {
 // Files: published nets and random mbv2 at --resolution, as bench/onnx-fidelity.ts writes them.
 const outDir = args.out;
 mkdirSync(outDir, { recursive: true });
-const files: { name: string; file: string }[] = [];
-const wanted = args.published ? args.published.split(',') : [];
-for (const net of loadPublishedNets({ resolution: args.resolution }).nets)
-  if (wanted.includes(net.name)) {
-    const f = path.join(outDir, `pub-${net.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.onnx`);
-    writeFileSync(f, networkModel(net).onnx);
-    files.push({ name: net.name, file: f });
-  }
-const space = createSpace('mbv2', { resolution: args.resolution });
-const rng = new Rng(0);
-for (let i = 0; i < args.count; i++) {
-  const f = path.join(outDir, `rand-${i}.onnx`);
-  writeFileSync(f, networkModel(space.build(space.sample(rng)), { seed: i }).onnx);
-  files.push({ name: `mbv2 random #${i}`, file: f });
-}
+const files = benchFiles({ resolution: args.resolution, published: args.published, count: args.count, out: outDir });
 
 const openLayout = async (l: LayoutUnit) => {
   const m = await layoutModel(l);
@@ -160,16 +115,7 @@ for (const f of files) {
 head.push(`${files.length} files, ${[...items.values()].filter((i) => i.kind === 'unit').length} distinct units, ${[...items.values()].filter((i) => i.kind === 'layout').length} layout units`);
 
 const all = [...items.values()];
-const shuffle = new Rng(1);
-for (let p = 0; p < args.passes; p++) {
-  const order = [...all];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(shuffle.next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  for (const it of order) await block(it);
-  process.stderr.write(`pass ${p + 1}/${args.passes}, load ${loadavg()}\n`);
-}
+await shuffledPasses(all, args.passes, new Rng(1), block);
 for (const it of all) await it.session.release();
 const load1 = loadavg();
 

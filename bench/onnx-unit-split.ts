@@ -14,7 +14,7 @@
  * ort-cpu both layout-corrected as src/onnx/layout.ts does), and per unit kind the three parts alone against
  * the unit's kernels inside the file.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yargs from 'yargs';
 import { linearRegression } from 'simple-statistics';
@@ -25,13 +25,12 @@ import { layoutModel, ownLayout, type LayoutUnit } from '../src/onnx/layout.js';
 import { ortProfileTrace, wasmProfileTrace } from '../src/onnx/ort-profile.js';
 import { ortVersion, renamedModelBytes } from '../src/onnx/partition.js';
 import { partitionRuleFor, planOnnx, type OnnxPlan } from '../src/onnx/plan.js';
-import { loadPublishedNets } from '../src/spaces/published.js';
-import { createSpace } from '../src/spaces/registry.js';
-import { networkModel, overheadModel } from '../export/model.js';
-import { ortCpuSessionOptions } from '../devices/ort-cpu/index.js';
+import { overheadModel } from '../export/model.js';
 import { SLICED_SUFFIX, slicedOutputs } from '../devices/ort-outputs.js';
-import { randomFeeds, type Float32TensorCtor } from '../devices/ort-wasm/feeds.js';
-import { OCR_MODELS, packedModels } from './npm-models.js';
+import { randomFeeds } from '../devices/ort-wasm/feeds.js';
+import { benchFiles } from './onnx-files.js';
+import { ortFlavour, type Session } from './ort-flavour.js';
+import { blockTimes, loadavg, median, shuffledPasses } from './wall-blocks.js';
 
 const args = await yargs(process.argv.slice(2))
   .option('device', { choices: ['cpu', 'wasm'] as const, default: 'cpu' as const })
@@ -49,31 +48,7 @@ const args = await yargs(process.argv.slice(2))
   .parse();
 
 const wasm = args.device === 'wasm';
-interface Session {
-  run(feeds: Record<string, unknown>): Promise<unknown>;
-  release(): Promise<void>;
-}
-interface Flavour {
-  InferenceSession: { create(model: Uint8Array, options: object): Promise<Session> };
-  Tensor: Float32TensorCtor<unknown>;
-}
-let ort: Flavour;
-let sessionOptions: object;
-if (wasm) {
-  const web = await import('onnxruntime-web');
-  web.env.wasm.numThreads = 1;
-  ort = web as unknown as Flavour;
-  sessionOptions = { executionProviders: ['wasm'], executionMode: 'sequential', graphOptimizationLevel: 'all' };
-} else {
-  ort = (await import('onnxruntime-node')) as unknown as Flavour;
-  sessionOptions = ortCpuSessionOptions({ threads: 1, graphOptimizationLevel: 'all' });
-}
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN;
-};
+const { ort, sessionOptions } = await ortFlavour(args.device);
 const us = (ms: number) => (ms * 1000).toFixed(2);
 
 interface Split {
@@ -138,36 +113,12 @@ async function open(it: Item): Promise<void> {
 }
 
 async function block(it: Item): Promise<void> {
-  for (let i = 0; i < 2; i++) await it.session!.run(it.feeds!);
-  const times: number[] = [];
-  const t0 = performance.now();
-  while (times.length < 10 || performance.now() - t0 < args.blockMs) {
-    const s = performance.now();
-    await it.session!.run(it.feeds!);
-    times.push(performance.now() - s);
-  }
+  const times = await blockTimes(() => it.session!.run(it.feeds!), args.blockMs);
   it.blocks.push({ min: Math.min(...times), med: median(times) });
 }
 
 mkdirSync(args.out, { recursive: true });
-const files: { name: string; file: string; inputShapes?: Record<string, number[]> }[] = [];
-const wanted = args.published ? args.published.split(',') : [];
-for (const net of loadPublishedNets({ resolution: args.resolution }).nets)
-  if (wanted.includes(net.name)) {
-    const f = path.join(args.out, `pub-${net.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.onnx`);
-    writeFileSync(f, networkModel(net).onnx);
-    files.push({ name: net.name, file: f });
-  }
-const space = createSpace('mbv2', { resolution: args.resolution });
-const rng = new Rng(0);
-for (let i = 0; i < args.count; i++) {
-  const f = path.join(args.out, `rand-${i}.onnx`);
-  writeFileSync(f, networkModel(space.build(space.sample(rng)), { seed: i }).onnx);
-  files.push({ name: `mbv2 random #${i}`, file: f });
-}
-const tp = args.thirdParty ? args.thirdParty.split(',') : [];
-for (const k of ['det', 'rec', 'cls'] as const) if (tp.includes(k)) files.push({ ...OCR_MODELS[k], inputShapes: { ...OCR_MODELS[k].inputShapes } });
-if (tp.includes('oww')) files.push(...packedModels(args.npmDir).map((m) => ({ name: m.name, file: m.file, inputShapes: m.inputShapes })));
+const files = benchFiles({ resolution: args.resolution, published: args.published, count: args.count, thirdParty: args.thirdParty, npmDir: args.npmDir, out: args.out });
 
 const load0 = loadavg();
 const rule = partitionRuleFor(wasm ? 'wasm' : 'cpu');
@@ -211,16 +162,7 @@ for (const it of all) await profileItem(it, rule.level);
 process.stderr.write(`profiled; load ${loadavg()}\n`);
 const loadProfiled = loadavg();
 for (const it of all) await open(it);
-const shuffle = new Rng(1);
-for (let p = 0; p < args.passes; p++) {
-  const order = [...all];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(shuffle.next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  for (const it of order) await block(it);
-  process.stderr.write(`pass ${p + 1}/${args.passes}, load ${loadavg()}\n`);
-}
+await shuffledPasses(all, args.passes, new Rng(1), block);
 for (const it of all) await it.session!.release();
 const load1 = loadavg();
 
