@@ -6,16 +6,18 @@
  *
  *   node --import tsx bench/onnx-segments.ts --device cpu --file cls --size 4
  *
+ * With --chain, each weight-free unit whose output has its input's shape is also timed applied twice in a row
+ * (src/onnx/extract.ts chainedModel, as the LUT's in-chain figures are).
+ *
  * Per segment: its units' Σ (u − O), the segment's own (seg − O), and on ort-cpu both less the NCHWc reorders
  * their models run alone (each timed alone as a layout unit); a segment whose units together cost much less
  * than apart locates the part of the file the prediction over-counts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import onnxProto from 'onnx-proto';
 import yargs from 'yargs';
 import { Rng } from '../src/core/rng.js';
-import { unitModel } from '../src/onnx/extract.js';
+import { chainedModel, unitModel } from '../src/onnx/extract.js';
 import { layoutModel, ownLayout } from '../src/onnx/layout.js';
 import { ortVersion, renamedModelBytes } from '../src/onnx/partition.js';
 import { partitionRuleFor, planOnnx } from '../src/onnx/plan.js';
@@ -78,27 +80,13 @@ for (const u of units) {
   const m = unitModel(plan.graph, u.unit);
   await add(u.key, m.onnx, m.inputs, true);
 }
-/** A unit's model applied twice: its copy reads the first's output in place of the first run-time input. */
-function twice(bytes: Uint8Array): Uint8Array {
-  const { onnx } = onnxProto;
-  const m = onnx.ModelProto.decode(bytes);
-  const g = m.graph!;
-  const first = g.input![0].name!;
-  const out = g.output![0].name!;
-  const inner = new Set((g.node ?? []).flatMap((n) => n.output ?? []));
-  const rename = (t: string) => (t === first ? out : inner.has(t) ? `${t}__2` : t);
-  const copy = (g.node ?? []).map((n) => ({ ...n, name: `${n.name ?? ''}__2`, input: (n.input ?? []).map(rename), output: (n.output ?? []).map((o) => `${o}__2`) }));
-  g.node = [...(g.node ?? []), ...copy];
-  g.output = [{ ...g.output![0], name: `${out}__2` }];
-  return onnx.ModelProto.encode(m).finish();
-}
 const chained = new Map<string, Item>();
 if (args.chain)
   for (const u of units) {
     const same = u.inputs.length > 0 && u.outputs.length === 1 && JSON.stringify(u.outputs[0]) === JSON.stringify(u.inputs[0]);
     if (u.weightBytes > 0 || !same || chained.has(u.key)) continue;
     const m = unitModel(plan.graph, u.unit);
-    chained.set(u.key, await add(`twice:${u.key}`, twice(m.onnx), m.inputs, false));
+    chained.set(u.key, await add(`twice:${u.key}`, chainedModel(m).onnx, m.inputs, false));
   }
 const segments: { units: typeof units; item: Item }[] = [];
 for (let i = 0; i < units.length; i += args.size) {
