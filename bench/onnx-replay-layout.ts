@@ -8,14 +8,10 @@
  *
  *   node --import tsx bench/onnx-replay-layout.ts /work/quiet4/o17-cpu-fix [--npm-dir /tmp/x17/npm]
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import yargs from 'yargs';
 import { errorPct } from '../src/core/agreement.js';
-import type { Lut } from '../lut/format.js';
-import { planOnnx } from '../src/onnx/plan.js';
 import { predictOnnx } from '../src/onnx/predict.js';
-import { OCR_MODELS, packedModels } from './npm-models.js';
+import { loadReplayRun } from './onnx-replay-run.js';
 
 const args = await yargs(process.argv.slice(2))
   .command('$0 <dir>', 'replay one run')
@@ -23,11 +19,7 @@ const args = await yargs(process.argv.slice(2))
   .option('npm-dir', { type: 'string', default: '/tmp/x17/npm' })
   .strict()
   .parse();
-const dir = args.dir as string;
-const lutFile = readdirSync(dir).find((f) => f.startsWith('onnx-fidelity-cpu') && f.endsWith('.lut.json'));
-if (!lutFile) throw new Error(`no ort-cpu onnx-fidelity LUT in ${dir}`);
-const lut = JSON.parse(readFileSync(path.join(dir, lutFile), 'utf8')) as Lut;
-const run = JSON.parse(readFileSync(path.join(dir, lutFile.replace('.lut.json', '.json')), 'utf8')) as { points: { name: string; measured: number }[] };
+const { lut, points, plans } = await loadReplayRun(args.dir as string, args.npmDir, 'cpu');
 const isInput = (k: string) => k.includes('.ReorderInput:');
 // The run's own prediction, as it was made (its ReorderInput entries counted, whatever they record).
 const asRun = structuredClone(lut);
@@ -39,15 +31,10 @@ for (const [k, e] of Object.entries(replayed.entries)) {
   const v = isInput(k) ? outputNet.get(k.split(':')[2]) : undefined;
   if (v !== undefined) (e.net = v), replaced++;
 }
-const third: Record<string, { file: string; inputShapes: Record<string, number[]> }> = Object.fromEntries(Object.values(OCR_MODELS).map((m) => [m.name, { file: m.file, inputShapes: { ...m.inputShapes } }]));
-for (const m of packedModels(args.npmDir)) third[m.name] = { file: m.file, inputShapes: m.inputShapes };
-const files = path.join(dir, 'onnx-fidelity-files');
 const lines = [`${replaced} ReorderInput entries replaced by their same-shape ReorderOutput (${Object.keys(lut.entries).filter(isInput).length} in all)`, '', '| file | measured ms | layout-corrected as run | error | replayed | error |', '|---|---|---|---|---|---|'];
 const within = { run: 0, replay: 0, n: 0 };
-for (const p of run.points) {
-  const t = third[p.name];
-  const file = t?.file ?? path.join(files, p.name.startsWith('mbv2 random #') ? `rand-${p.name.slice(13)}.onnx` : `pub-${p.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.onnx`);
-  const plan = await planOnnx(file, { inputShapes: t?.inputShapes, level: 'all', nchwc: true });
+for (const [i, p] of points.entries()) {
+  const plan = plans[i];
   const a = predictOnnx(asRun, plan).ms;
   const b = predictOnnx(replayed, plan).ms;
   within.n++;

@@ -1,7 +1,7 @@
 /**
  * A finished `bench/onnx-fidelity.ts` run read back for the replay benches (bench/onnx-replay-fit.ts,
  * bench/onnx-replay-robust.ts): its LUT, its whole-file measurements, the built-in nets it timed whole
- * (`wallFiles`), and every file planned again for the LUT's partition. Nothing is timed.
+ * (`wallFiles`), and every file planned again for the LUT's partition (bench/onnx-replay-layout.ts too). Nothing is timed.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,9 +34,10 @@ export const EVERY_NET = [
   ...WALL_CALIBRATION,
 ].filter((c, i, all) => all.findIndex((d) => d.space === c.space && d.resolution === c.resolution && d.seed === c.seed) === i);
 
-export async function loadReplayRun(dir: string, npmDir: string): Promise<ReplayRun> {
-  const lutFile = readdirSync(dir).find((f) => f.startsWith('onnx-fidelity-') && f.endsWith('.lut.json') && !f.includes('clock'));
-  if (!lutFile) throw new Error(`no onnx-fidelity LUT in ${dir}`);
+/** The run in `dir` (its first onnx-fidelity LUT; with `device`, its first of that --device: 'cpu' is ort-cpu). */
+export async function loadReplayRun(dir: string, npmDir: string, device?: 'cpu' | 'wasm'): Promise<ReplayRun> {
+  const lutFile = readdirSync(dir).find((f) => f.startsWith(`onnx-fidelity-${device ?? ''}`) && f.endsWith('.lut.json') && !f.includes('clock'));
+  if (!lutFile) throw new Error(`no ${device === 'cpu' ? 'ort-cpu ' : device ? `${device} ` : ''}onnx-fidelity LUT in ${dir}`);
   const lut = JSON.parse(readFileSync(path.join(dir, lutFile), 'utf8')) as Lut;
   const run = JSON.parse(readFileSync(path.join(dir, lutFile.replace('.lut.json', '.json')), 'utf8')) as ReplayRun['run'];
   const runtime = lut.device.device === 'wasm' ? 'wasm' : 'ort-cpu';
