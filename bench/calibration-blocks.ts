@@ -12,15 +12,14 @@
  * FIDELITY.json is what bench/fidelity.ts wrote, with its LUT beside it (fidelity-….lut.json); --nets: substrings of
  * test-net names (every match is taken). Nothing here is a wall-clock measurement: the wall clock is the run's.
  */
-import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { errorPct } from '../src/core/agreement.js';
 import { lutInstances } from '../src/core/decompose.js';
 import { predict } from '../src/predict/predictor.js';
 import { profileBlocks, type BlockKernels } from '../src/predict/weight-cost.js';
 import type { OpSpec } from '../src/core/ops.js';
-import type { Lut } from '../lut/format.js';
-import { fidelityNets, type FidelityDoc } from './fidelity-nets.js';
+import { fidelityNets, readFidelityRun } from './fidelity-nets.js';
+import { loadavg } from './wall-blocks.js';
 
 const args = await yargs(process.argv.slice(2))
   .command('$0 <json>', 'blocks of a fidelity run\'s nets', (y) => y.positional('json', { type: 'string', demandOption: true }))
@@ -30,14 +29,12 @@ const args = await yargs(process.argv.slice(2))
   .parse();
 
 const jsonFile = args.json as string;
-const lut: Lut = { ...JSON.parse(readFileSync(jsonFile.replace(/\.json$/, '.lut.json'), 'utf8')), calibration: undefined };
-const doc = JSON.parse(readFileSync(jsonFile, 'utf8')) as FidelityDoc;
+const { lut, doc } = readFidelityRun(jsonFile);
 const wanted = args.nets.split(',').filter(Boolean);
 const nets = fidelityNets(doc).filter((n) => !n.set.startsWith('calibration ') && wanted.some((w) => n.arch.name.includes(w)));
 if (!nets.length) throw new Error(`no test net of ${jsonFile} matches ${args.nets}`);
 
-const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-const loadStart = load();
+const loadStart = loadavg();
 const kind = (s: OpSpec) => {
   const p = s as unknown as Record<string, number | string>;
   if (s.kind === 'conv') return `conv k${p.k}${Number(p.groups) > 1 ? ' grouped' : ''}`;
@@ -74,7 +71,7 @@ for (const n of nets) {
     `| ${n.arch.name.slice(0, 44)} | ${n.ms.toFixed(3)} | ${plain.toFixed(3)} (${errorPct(plain, n.ms).toFixed(1)}%) | ${total.lut.toFixed(3)} | ${total.unitKernels.toFixed(3)} (${total.unitOwn.toFixed(3)}) | ${(total.lut - total.unitKernels).toFixed(3)} | ${total.netKernels.toFixed(3)} (${total.netOwn.toFixed(3)}) | ${(n.ms - total.netKernels).toFixed(3)} |`,
   );
 }
-console.log(`\nper block kind over the ${nets.length} nets (load ${load()} at the end):\n`);
+console.log(`\nper block kind over the ${nets.length} nets (load ${loadavg()} at the end):\n`);
 console.log('| block kind | blocks | LUT Σ ms | unit kernels Σ (own) | network kernels Σ (own) | network / LUT | network / unit kernels |');
 console.log('|---|---|---|---|---|---|---|');
 for (const [k, p] of [...byKind].sort((a, b) => b[1].lut - a[1].lut))

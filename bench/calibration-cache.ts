@@ -10,12 +10,10 @@
  *
  *   node --import tsx bench/calibration-cache.ts [--weight 128=25.1,224=31.4] RUN/fidelity-….json …
  */
-import { readFileSync } from 'node:fs';
 import { errorPct, kendallTau } from '../src/core/agreement.js';
 import { lutSums } from '../src/predict/calibrate.js';
 import { predict } from '../src/predict/predictor.js';
-import type { Lut } from '../lut/format.js';
-import { fidelityNets, type FidelityDoc } from './fidelity-nets.js';
+import { fidelityNets, readFidelityRun, type FidelityDoc } from './fidelity-nets.js';
 
 const argv = process.argv.slice(2);
 const weightAt = new Map<number, number>();
@@ -31,8 +29,7 @@ const scores = new Map<string, Score[]>();
 const short = (s: string) => s.replace(/^random /, '').replace(/@\d+.*/, '');
 
 for (const jsonFile of files) {
-  const lut: Lut = { ...JSON.parse(readFileSync(jsonFile.replace(/\.json$/, '.lut.json'), 'utf8')), calibration: undefined };
-  const doc = JSON.parse(readFileSync(jsonFile, 'utf8')) as FidelityDoc;
+  const { lut, doc } = readFidelityRun(jsonFile);
   const points = doc.points as (FidelityDoc['points'][number] & { plain: number; plainWeights?: number })[];
   const nets = fidelityNets(doc).filter((n) => !n.set.endsWith(' in-context'));
   const feats = nets.map((n) => {

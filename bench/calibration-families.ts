@@ -17,8 +17,8 @@ import { archMetrics } from '../src/core/arch-metrics.js';
 import { lutInstances } from '../src/core/decompose.js';
 import { fitCalibration } from '../src/predict/calibrate.js';
 import { predict } from '../src/predict/predictor.js';
-import type { Lut, LutCalibration } from '../lut/format.js';
-import { fidelityNets, type FidelityDoc, type FidelityNet } from './fidelity-nets.js';
+import type { LutCalibration } from '../lut/format.js';
+import { fidelityNets, readFidelityRun, type FidelityNet } from './fidelity-nets.js';
 
 const [lutFile, jsonFile, weightArg] = process.argv.slice(2);
 if (!lutFile || !jsonFile) throw new Error('usage: calibration-families.ts LUT.json FIDELITY.json');
@@ -26,8 +26,7 @@ const perWeightByteMs =
   weightArg === undefined ? undefined : /^[0-9.]+$/.test(weightArg) ? Number(weightArg) / 1000 / 2 ** 20 : (JSON.parse(readFileSync(weightArg, 'utf8')) as { fit: { perWeightByteMs: number } }).fit.perWeightByteMs;
 const opts = perWeightByteMs === undefined ? {} : { perWeightByteMs };
 if (perWeightByteMs !== undefined) console.log(`measured weight cost: ${(perWeightByteMs * 2 ** 20 * 1000).toFixed(1)} µs per MiB`);
-const lut: Lut = { ...JSON.parse(readFileSync(lutFile, 'utf8')), calibration: undefined };
-const doc = JSON.parse(readFileSync(jsonFile, 'utf8')) as FidelityDoc;
+const { lut, doc } = readFidelityRun(jsonFile, lutFile);
 // Random nets count as their space (mbv2, regnet, …), published ones as their family; the calibration nets
 // (where the run saved them) as mbv2 too, their in-context variants left out (a family of their own bases).
 const nets = fidelityNets(doc)

@@ -12,13 +12,12 @@
  * Each FIDELITY.json is read with its LUT beside it (fidelity-….lut.json). Prints one row per run and rule, then
  * per rule the mean over the runs and the runs that meet issue 13's targets (random ≥ 99%, other sets ≥ 95%).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { agreement, errorPct } from '../src/core/agreement.js';
 import { lutSums, type CalibrationOptions } from '../src/predict/calibrate.js';
 import { chooseContextFit } from '../src/predict/context-fit.js';
 import { predict } from '../src/predict/predictor.js';
-import type { Lut } from '../lut/format.js';
-import { fidelityNets, type FidelityDoc } from './fidelity-nets.js';
+import { fidelityNets, readFidelityRun, type FidelityDoc } from './fidelity-nets.js';
 
 const argv = process.argv.slice(2);
 const weightAt = new Map<number, number>();
@@ -66,8 +65,7 @@ const rows: Row[] = [];
 for (const jsonFile of files) {
   const lutFile = jsonFile.replace(/\.json$/, '.lut.json');
   if (!existsSync(lutFile)) throw new Error(`no LUT beside ${jsonFile} (expected ${lutFile})`);
-  const lut: Lut = { ...JSON.parse(readFileSync(lutFile, 'utf8')), calibration: undefined };
-  const doc = JSON.parse(readFileSync(jsonFile, 'utf8')) as FidelityDoc;
+  const { lut, doc } = readFidelityRun(jsonFile, lutFile);
   const points = doc.points as (FidelityDoc['points'][number] & { plain: number; plainWeights?: number })[];
   const nets = fidelityNets(doc);
   const variants = nets.filter((n) => n.set.endsWith(' in-context'));

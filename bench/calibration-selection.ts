@@ -12,18 +12,15 @@
  * and matched to its points by name. Scenarios: calibration on the first half of the random mbv2 nets (one
  * family), plus the other space's nets (two families), plus every third published net (several families).
  */
-import { readFileSync } from 'node:fs';
 import type { Architecture } from '../src/core/arch.js';
 import { agreement } from '../src/core/agreement.js';
 import { calibrationHelps, fitCalibration } from '../src/predict/calibrate.js';
 import { predict } from '../src/predict/predictor.js';
-import type { Lut } from '../lut/format.js';
-import { fidelityNets, type FidelityDoc, type FidelityNet } from './fidelity-nets.js';
+import { fidelityNets, readFidelityRun, type FidelityNet } from './fidelity-nets.js';
 
 const [lutFile, jsonFile] = process.argv.slice(2);
 if (!lutFile || !jsonFile) throw new Error('usage: calibration-selection.ts LUT.json FIDELITY.json');
-const lut: Lut = { ...JSON.parse(readFileSync(lutFile, 'utf8')), calibration: undefined };
-const doc = JSON.parse(readFileSync(jsonFile, 'utf8')) as FidelityDoc;
+const { lut, doc } = readFidelityRun(jsonFile, lutFile);
 const { resolution, otherSpace } = doc.args;
 type Net = FidelityNet;
 // The test nets only (as before the calibration nets' times were saved).

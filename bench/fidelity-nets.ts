@@ -1,8 +1,10 @@
 /**
  * The networks of a bench/fidelity.ts run rebuilt from its recorded arguments (random mbv2 and --other-space
  * nets from --seed, the published nets) and matched to its points by name, with the family each counts in:
- * the replays (bench/calibration-selection.ts, bench/calibration-families.ts) measure nothing anew.
+ * the replays (bench/calibration-*.ts) read a run back (readFidelityRun) and measure nothing anew.
  */
+import { readFileSync } from 'node:fs';
+import type { Lut } from '../lut/format.js';
 import type { Architecture } from '../src/core/arch.js';
 import type { MeasuredNet } from '../src/predict/calibrate.js';
 import { contextClass, contextVariants } from '../src/core/context-class.js';
@@ -22,6 +24,13 @@ export interface FidelityDoc {
 
 /** A measured net of the run: its first measurement as `ms`, the second beside it; published nets count one family each (EfficientNet, proxyless, …). */
 export type FidelityNet = MeasuredNet & { set: string; family: string; remeasured?: number };
+
+/** A run read back: its LUT (beside the run's JSON unless given) without the calibration the replays fit anew, and the run's document. */
+export function readFidelityRun(jsonFile: string, lutFile = jsonFile.replace(/\.json$/, '.lut.json')): { lut: Lut; doc: FidelityDoc } {
+  const lut: Lut = { ...JSON.parse(readFileSync(lutFile, 'utf8')), calibration: undefined };
+  const doc = JSON.parse(readFileSync(jsonFile, 'utf8')) as FidelityDoc;
+  return { lut, doc };
+}
 
 export function fidelityNets(doc: FidelityDoc): FidelityNet[] {
   const { resolution, count, seed, otherSpace, otherCount } = doc.args;
