@@ -3,7 +3,7 @@
  * a flag, without loading the exporter: the CLI reads these at startup.
  */
 import { UserError } from '../src/core/errors.js';
-import { DEFAULT_PROTOCOL, type DeviceFactory, type Estimator } from './types.js';
+import { DEFAULT_PROTOCOL, type DeviceFactory, type Estimator, type RoundGate } from './types.js';
 
 /** The reference models a protocol can name (devices/reference.ts says what each is). */
 export const REFERENCE_NAMES = ['mbv2net64', 'mbconv56', 'conv'] as const;
@@ -37,4 +37,18 @@ export function chooseReference(choice: string, factory: Pick<DeviceFactory, 'de
  */
 export function defaultEstimator(reference: string | undefined): Estimator {
   return reference !== undefined ? 'lower-half' : DEFAULT_PROTOCOL.estimator!;
+}
+
+/**
+ * The round gate (protocol.roundGate, devices/rounds.ts) a protocol with a timing reference gets by default: set
+ * aside and retake a round whose measuring thread waited for a CPU more than 30% of it, or whose reference read
+ * more than 2.5× R. Both thresholds were chosen on the ten fidelity runs of the eleventh session (929 nets) before
+ * any later run was looked at (docs/benchmarks.md, issue 13, "A live gate on rounds"). Without a reference: none
+ * (not measured there).
+ */
+export const DEFAULT_ROUND_GATE: RoundGate = { waitPct: 30, referenceRatio: 2.5 };
+
+/** The default round gate for a protocol's reference and rounds: DEFAULT_ROUND_GATE with a reference and several rounds, else none. */
+export function defaultRoundGate(reference: string | undefined, rounds = 1): RoundGate | undefined {
+  return reference !== undefined && rounds > 1 ? { ...DEFAULT_ROUND_GATE } : undefined;
 }
