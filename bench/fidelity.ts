@@ -54,7 +54,7 @@ import { profile, type ProfileNet } from '../src/profile/profiler.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { DEVICE_REGISTRY, resolveDevice } from '../devices/registry.js';
-import { chooseReference, defaultEstimator } from '../devices/reference-choice.js';
+import { chooseReference, defaultEstimator, defaultRoundGate } from '../devices/reference-choice.js';
 import { timeModelsInRounds, type LazyModel } from '../devices/measurables.js';
 import { roundTimer } from '../devices/round-timer.js';
 import type { RoundDetail, RoundedResult } from '../devices/rounds.js';
@@ -92,6 +92,7 @@ const args = await yargs(process.argv.slice(2))
   .option('anchor', { type: 'boolean', default: false, describe: 'time the fixed conv unit of devices/anchor.ts after every round (protocol.anchor): each round then records what the runtime\'s kernels got from the machine (bench/fidelity-rounds.ts)' })
   .option('anchor-gate', { type: 'number', describe: 'with the anchor: set aside and retake rounds whose anchor ran more than this many times slower than the fastest (protocol.anchorGate, e.g. 1.15)' })
   .option('whole-space', { type: 'boolean', default: true, describe: 'with random mbv2 nets (--count or --calibrate), profile every instance of the mbv2 space as `nas profile --space mbv2` would (--no-whole-space: only the instances the nets hold, a shorter run)' })
+  .option('round-gate', { choices: ['auto', 'off'] as const, default: 'auto' as const, describe: 'set aside and retake disturbed rounds (protocol.roundGate, devices/rounds.ts): auto (with a reference and rounds, as nas profile) or off; bench/reference-replay.ts replays the other choice on the same rounds' })
   .option('reference', { type: 'string', default: 'auto', describe: 'timing reference interleaved in every round (protocol.reference, devices/reference.ts): a name, off, or auto (the device\'s default, as nas profile); the report replays the estimators without it on the same rounds' })
   .option('interleave', { type: 'boolean', default: true, describe: 'time the calibration and test nets in the same shuffled passes as the LUT entries (--no-interleave: in passes of their own after them, as before)' })
   .option('kernels', { type: 'number', default: 0, describe: 'ort-cpu and wasm: also profile the first N --other-space nets (else test nets) and their units kernel by kernel (bench/fidelity-kernels.ts)' })
@@ -162,6 +163,8 @@ for (const protocolName of protocolNames) {
     // With a reference, the estimator over the scaled rounds is the median, as nas profile's default (devices/reference-choice.ts).
     ...(reference !== undefined ? { reference, ...(PROTOCOLS[protocolName].rounds ? { estimator: defaultEstimator(reference) } : {}) } : {}),
   };
+  const gate = args.roundGate === 'auto' ? defaultRoundGate(reference, PROTOCOLS[protocolName].rounds) : undefined;
+  if (gate) protocol.roundGate = gate;
   const otherTag = args.otherCount > 0 ? `-${args.otherSpace}${otherResolution}` : '';
   const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}${args.anchorGate !== undefined ? `-gate${args.anchorGate}` : args.anchor ? '-anchor' : ''}${reference !== undefined ? `-ref-${reference}` : ''}${args.interleave ? '' : '-apart'}`;
   const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);
@@ -455,7 +458,7 @@ for (const protocolName of protocolNames) {
   }));
   // Every LUT entry's rounds (median, end time, CPU, reference reading and scale): the entries timed around a net's round are a yardstick of how fast
   // the machine ran the runtime's kernels then (bench/fidelity-rounds.ts replays the nets' rounds against it).
-  const entries = Object.fromEntries([...entryRounds].map(([key, ds]) => [key, ds.map((d) => ({ median: d.median, endedAt: d.endedAt, cpu: d.noise?.cpu, referenceMs: d.noise?.referenceMs, scale: d.scale }))]));
+  const entries = Object.fromEntries([...entryRounds].map(([key, ds]) => [key, ds.map((d) => ({ median: d.median, endedAt: d.endedAt, cpu: d.noise?.cpu, referenceMs: d.noise?.referenceMs, waitPct: d.noise?.waitPct, scale: d.scale, ...(d.asideWhy ? { asideWhy: d.asideWhy } : {}) }))]));
   writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, protocol, device: prof.device, lutId: lut.id, calibration, load: [loadStart, loadEnd], points, calibrationNets, entryRounds: entries, kernels }, null, 1));
 }
 await device.dispose();

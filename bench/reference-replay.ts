@@ -13,19 +13,23 @@
  * - with --curves (one run): scaled by a drift curve, the median of the reference readings of every round (any
  *   model's) that ended within ±W s of the round (or in the W s before it: what a live run knows), for several W.
  *
- * Two gates replayed with β 0.3 (median and lower half): rounds whose measuring thread waited more than 30% of
- * the round for a CPU set aside, and also rounds whose reference read more than 2.5× the LUT's R (none retaken).
+ * The round gate (protocol.roundGate, devices/rounds.ts) replayed with β 0.3 (median, lower half, lowest): rounds
+ * whose measuring thread waited more than 30% of the round for a CPU set aside, and also rounds whose reference
+ * read more than 2.5× the LUT's R (none retaken: the replay cannot take a round again; the live gate does). For
+ * runs measured with the live gate, --gate-off takes the rounds it set aside back in (the gate off on the same
+ * rounds, the retaken ones kept).
  *
  * Then, per run, where the misses of the live figure and of the lower half under the LUT's β fall: which
  * measurement's rounds disagree, and how far each round's reference and its time as timed moved.
  *
- *   node --import tsx bench/reference-replay.ts out/bench/fidelity-cpu-128-t1-regnet128-rounds-ref-mbv2net64.json [more.json …] [--curves]
+ *   node --import tsx bench/reference-replay.ts out/bench/fidelity-cpu-128-t1-regnet128-rounds-ref-mbv2net64.json [more.json …] [--curves] [--gate-off]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { agreement } from '../src/core/agreement.js';
 import { slopeFromRounds } from '../devices/reference.js';
 import { estimate } from '../devices/rounds.js';
+import { DEFAULT_ROUND_GATE } from '../devices/reference-choice.js';
 import type { Estimator, LatencyStats } from '../devices/types.js';
 
 interface Detail {
@@ -33,6 +37,8 @@ interface Detail {
   endedAt?: number;
   scale?: number;
   setAside?: boolean;
+  /** Which gate set the round aside live (devices/rounds.ts asideWhy): 'wait' and 'reference' are the round gate's. */
+  asideWhy?: string;
   noise?: { referenceMs?: number; waitPct?: number };
 }
 interface EntryRound {
@@ -60,8 +66,10 @@ interface Run {
 
 const argv = process.argv.slice(2);
 const curves = argv.includes('--curves');
-const files = argv.filter((a) => a !== '--curves');
-if (!files.length) throw new Error('usage: bench/reference-replay.ts <fidelity json> [more …] [--curves]');
+/** Runs measured with the live round gate: replay every row as if it had been off (the rounds it set aside taken in, the retaken ones kept). */
+const gateOff = argv.includes('--gate-off');
+const files = argv.filter((a) => a !== '--curves' && a !== '--gate-off');
+if (!files.length) throw new Error('usage: bench/reference-replay.ts <fidelity json> [more …] [--curves] [--gate-off]');
 
 const runs: Run[] = files.map((file) => {
   const data = JSON.parse(readFileSync(file, 'utf8')) as { protocol?: { referenceSlope?: number }; points: Point[]; entryRounds?: Record<string, EntryRound[]> };
@@ -112,9 +120,12 @@ for (const [what, beta] of [
   for (const [c, fn] of combines) replays.push({ label: `scaled, ${what}, ${c}`, value: (r) => scaled(beta(r)), combine: fn });
 // Gates replayed (the rounds they flag left out, none retaken): the measuring thread waited more than 30% of the round
 // for a CPU; and also the round's reference read more than 2.5× the LUT's R (the reference itself disturbed).
-const waited = (d: Detail) => (d.noise?.waitPct ?? 0) > 30;
-const refHigh = (d: Detail, run: Run) => run.lutR !== undefined && (d.noise?.referenceMs ?? 0) > 2.5 * run.lutR;
-for (const [c, fn] of [combines[0], combines[2]]) {
+// The thresholds are the live gate's (devices/reference-choice.ts DEFAULT_ROUND_GATE), fixed before the runs of the
+// twelfth session were looked at. The live gate compares with the R the run had then (the provisional one during the
+// profile); the replay with the LUT's final R.
+const waited = (d: Detail) => (d.noise?.waitPct ?? 0) > DEFAULT_ROUND_GATE.waitPct!;
+const refHigh = (d: Detail, run: Run) => run.lutR !== undefined && (d.noise?.referenceMs ?? 0) > DEFAULT_ROUND_GATE.referenceRatio! * run.lutR;
+for (const [c, fn] of [combines[0], combines[2], combines[3]]) {
   replays.push({ label: `scaled, β 0.3, ${c}, rounds waited > 30% set aside`, value: () => scaled(0.3), combine: fn, aside: waited });
   replays.push({ label: `scaled, β 0.3, ${c}, rounds waited > 30% or reference > 2.5 R set aside`, value: () => scaled(0.3), combine: fn, aside: (d, r) => waited(d) || refHigh(d, r) });
 }
@@ -123,13 +134,23 @@ for (const [c, fn] of [combines[0], combines[2]]) {
 function figure(ds: readonly Detail[], how: Replay, run: Run): number | undefined {
   const value = how.value(run);
   if (!value) return undefined;
-  const used = ds.filter((d) => !d.setAside);
+  // Rounds a live gate set aside are left out, except the round gate's under --gate-off (its own rows decide again).
+  const used = ds.filter((d) => !d.setAside || (gateOff && (d.asideWhy === 'wait' || d.asideWhy === 'reference')));
   const kept = how.aside ? used.filter((d) => !how.aside!(d, run)) : used;
   const xs = (kept.length ? kept : used).map(value);
   return xs.some((x) => x === undefined) || !xs.length ? undefined : how.combine(xs as number[]);
 }
 
-console.log(`${runs.length} run(s); second measurement of every net against its first, within ±10% (misses)\n`);
+console.log(`${runs.length} run(s); second measurement of every net against its first, within ±10% (misses)${gateOff ? '; rounds the live round gate set aside taken back in' : ''}\n`);
+// What the gates would set aside (replayed thresholds), and what the live gate did, of every net round of both measurements.
+console.log('| run | net rounds | thread waited > 30% | or reference > 2.5 R | set aside live (wait / reference) |');
+console.log('|---|---|---|---|---|');
+for (const run of runs) {
+  const ds = run.points.flatMap((p) => [...p.rounds, ...(p.remeasuredRounds ?? [])]);
+  const pct = (n: number) => `${n} (${((100 * n) / ds.length).toFixed(1)}%)`;
+  console.log(`| ${run.label} | ${ds.length} | ${pct(ds.filter(waited).length)} | ${pct(ds.filter((d) => waited(d) || refHigh(d, run)).length)} | ${ds.filter((d) => d.asideWhy === 'wait').length} / ${ds.filter((d) => d.asideWhy === 'reference').length} |`);
+}
+console.log('');
 console.log(`| estimator | ${runs.map((r) => `${r.label} (${r.points.length} nets)`).join(' | ')} | misses in all |`);
 console.log(`|---|${runs.map(() => '---|').join('')}---|`);
 console.log(`| β: the LUT's / the nets' first measurement's | ${runs.map((r) => `${slopes(r).lut.toFixed(3)} / ${slopes(r).netsFirst?.toFixed(3) ?? '–'}`).join(' | ')} | |`);

@@ -41,8 +41,10 @@ export interface RoundDetail {
   n: number;
   endedAt?: number;
   noise?: NoiseReading;
-  /** The anchor gate left this round out of the figure. */
+  /** A gate (the anchor gate, protocol.roundGate) left this round out of the figure. */
   setAside?: boolean;
+  /** Which gate set it aside, and on what: the anchor, the thread's wait for a CPU, or the reference's reading. */
+  asideWhy?: AsideWhy;
   /** With a reference: the factor the round's figures were multiplied by (median / scale is the round as timed). */
   scale?: number;
 }
@@ -57,28 +59,59 @@ export interface RoundedResult extends TimingResult {
   noise?: NoiseReading;
   /** Each round's own figures and machine state, in the order they were taken (those the anchor gate set aside included). */
   details: RoundDetail[];
-  /** Rounds the anchor gate set aside (left out of the figure, `rounds` and `spread`); absent when none. */
+  /** Rounds a gate set aside (left out of the figure, `rounds` and `spread`); absent when none. */
   setAside?: number;
+}
+
+/** Why a round was set aside: its anchor ran slow (protocol.anchorGate), its thread waited for a CPU or its reference read high (protocol.roundGate). */
+export type AsideWhy = 'anchor' | 'wait' | 'reference';
+
+/** A round a gate left out of a model's figure, as a LUT entry keeps it (lut/entry.ts): its figure (ms, scaled like the others) and why. */
+export interface SetAsideRound {
+  ms: number;
+  why: AsideWhy;
 }
 
 export const roundCount = (p: TimingProtocol) => Math.max(1, p.rounds ?? 1);
 
-/** The most rounds a model can take: the rounds asked for, and the extra ones when a spread limit or the anchor gate can call for them. */
-export const maxRoundCount = (p: TimingProtocol) => roundCount(p) + (p.maxSpread !== undefined || p.anchorGate !== undefined ? (p.extraRounds ?? 0) : 0);
+/** The most rounds a model can take: the rounds asked for, and the extra ones when a spread limit or a gate can call for them. */
+export const maxRoundCount = (p: TimingProtocol) => roundCount(p) + (p.maxSpread !== undefined || p.anchorGate !== undefined || p.roundGate !== undefined ? (p.extraRounds ?? 0) : 0);
+
+const gated = (p: TimingProtocol) => p.anchorGate !== undefined || p.roundGate !== undefined;
 
 /**
- * Whether the anchor gate (protocol.anchorGate) sets a round aside: its anchor ran more than anchorGate
- * times slower than the fastest anchor of this process so far, i.e. the machine gave the runtime's kernels
- * less than usual while it was timed (devices/anchor.ts). Rounds without an anchor are never set aside.
+ * Why a gate sets a round aside, undefined where none does:
+ * - 'anchor' (protocol.anchorGate): its anchor ran more than anchorGate times slower than the fastest anchor of
+ *   this process so far, i.e. the machine gave the runtime's kernels less than usual (devices/anchor.ts);
+ * - 'wait' (protocol.roundGate.waitPct): the measuring thread was runnable but not running for more than that
+ *   share of the round (noise.waitPct: another process had its CPU). No reference corrects a round that is
+ *   partly someone else's: on the development VM under load such rounds ran 1.6–2.2× slow beside an ordinary
+ *   reference (docs/benchmarks.md, issue 13, "β kept at 0.3");
+ * - 'reference' (protocol.roundGate.referenceRatio): the reference beside it read more than that many times R,
+ *   while the model did not slow alike: scaled by it, the round comes out far too fast.
+ * A round without the reading a gate needs is never set aside by that gate.
  */
-export function disturbed(round: Pick<RoundRecord, 'noise'>, protocol: TimingProtocol): boolean {
+export function asideWhy(round: Pick<RoundRecord, 'noise'>, protocol: TimingProtocol): AsideWhy | undefined {
   const a = round.noise?.anchorMs;
-  return protocol.anchorGate !== undefined && a !== undefined && a > protocol.anchorGate * fastestAnchor();
+  if (protocol.anchorGate !== undefined && a !== undefined && a > protocol.anchorGate * fastestAnchor()) return 'anchor';
+  const g = protocol.roundGate;
+  if (!g) return undefined;
+  const wait = round.noise?.waitPct;
+  if (g.waitPct !== undefined && wait !== undefined && wait > g.waitPct) return 'wait';
+  const ref = round.noise?.referenceMs;
+  const R = protocol.referenceMs;
+  if (g.referenceRatio !== undefined && ref !== undefined && R !== undefined && R > 0 && ref > g.referenceRatio * R) return 'reference';
+  return undefined;
 }
 
-/** The rounds the estimator uses: under the anchor gate those it does not set aside, or all where it sets aside every one. */
+/** Whether a gate (protocol.anchorGate, protocol.roundGate) sets a round aside (asideWhy). */
+export function disturbed(round: Pick<RoundRecord, 'noise'>, protocol: TimingProtocol): boolean {
+  return asideWhy(round, protocol) !== undefined;
+}
+
+/** The rounds the estimator uses: under a gate those it does not set aside, or all where it sets aside every one. */
 export function usableRounds<R extends Pick<RoundRecord, 'noise'>>(rounds: readonly R[], protocol: TimingProtocol): R[] {
-  if (protocol.anchorGate === undefined) return [...rounds];
+  if (!gated(protocol)) return [...rounds];
   const kept = rounds.filter((r) => !disturbed(r, protocol));
   return kept.length ? kept : [...rounds];
 }
@@ -143,7 +176,7 @@ const T95 = [12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306];
  */
 export function combineRounds(taken: readonly RoundRecord[], protocol: TimingProtocol): RoundedResult {
   if (!taken.length) throw new Error('combineRounds: no rounds');
-  // Under the anchor gate the rounds it sets aside are left out of the figure (every one is still recorded).
+  // Under a gate the rounds it sets aside are left out of the figure (every one is still recorded, with why).
   const rounds = usableRounds(taken, protocol);
   const stats = rounds.map((r) => r.stats);
   const medians = stats.map((s) => s.median);
@@ -174,6 +207,10 @@ export function combineRounds(taken: readonly RoundRecord[], protocol: TimingPro
   if (rounds.length === 1) combined.converged = converged;
   const noise = worstOf(rounds.flatMap((r) => (r.noise ? [r.noise] : [])));
   const aside = taken.length - rounds.length;
+  const gateMark = (r: RoundRecord) => {
+    const why = asideWhy(r, protocol);
+    return why ? { setAside: true, asideWhy: why } : {};
+  };
   return {
     stats: combined,
     coldMs: taken[0].coldMs,
@@ -189,7 +226,7 @@ export function combineRounds(taken: readonly RoundRecord[], protocol: TimingPro
       n: r.stats.n,
       ...(r.endedAt !== undefined ? { endedAt: r.endedAt } : {}),
       ...(r.noise ? { noise: r.noise } : {}),
-      ...(disturbed(r, protocol) ? { setAside: true } : {}),
+      ...(gated(protocol) ? gateMark(r) : {}),
       ...(r.scale !== undefined ? { scale: r.scale } : {}),
     })),
   };
@@ -238,6 +275,8 @@ export function needsAnotherRound(rounds: readonly RoundRecord[], protocol: Timi
   if (rounds.length >= maxRoundCount(protocol)) return false;
   // Every round so far taken while the machine was slow: one more, later.
   if (protocol.anchorGate !== undefined && rounds.every((x) => disturbed(x, protocol))) return true;
+  // Under the round gate: fewer rounds than asked for that it kept, one more, later (a round set aside is retaken).
+  if (protocol.roundGate !== undefined && rounds.filter((x) => !disturbed(x, protocol)).length < r) return true;
   if (protocol.maxSpread === undefined) return false;
   return combineRounds(rounds, protocol).spread > protocol.maxSpread;
 }

@@ -42,6 +42,15 @@ export interface TimingProtocol {
    */
   anchorGate?: number;
   /**
+   * Rounds set aside as disturbed and retaken (devices/rounds.ts, `roundGate`): a round whose measuring thread
+   * waited for a CPU more than `waitPct` % of the round (another process had its CPU), or, with a reference,
+   * whose reference read more than `referenceRatio` × R (the reference itself was disturbed, so its scaling is
+   * wrong) is left out of the model's figure (recorded, with why) and another round is taken in a later pass,
+   * within extraRounds. A setting of the LUT (part of its id, like the estimator). Absent = no such gate (LUTs
+   * measured before it existed).
+   */
+  roundGate?: RoundGate;
+  /**
    * A reference model (devices/reference.ts: 'mbconv56' or 'conv') timed in short batches interleaved with
    * every round of every model, in one session kept for the process; each round's figures are multiplied
    * by referenceMs / (the reference's median in that round), so drift of the machine's speed over seconds
@@ -89,6 +98,14 @@ export interface CpuPlacement {
   helpers?: number[];
   /** Set where the parent could not be kept apart (every allowed CPU measures): why. */
   shared?: string;
+}
+
+/** The thresholds of protocol.roundGate; a threshold left out is not applied. */
+export interface RoundGate {
+  /** Set aside a round whose measuring thread waited for a CPU more than this share of it, % (noise.waitPct). */
+  waitPct?: number;
+  /** With a reference: set aside a round whose reference read more than this many times R (protocol.referenceMs). */
+  referenceRatio?: number;
 }
 
 /** How a model's round figures combine (devices/rounds.ts; chosen by measurement, docs/benchmarks.md). */

@@ -21,7 +21,8 @@ function identity(d: DeviceInfo): Record<string, unknown> {
 function differences(a: Record<string, unknown>, b: Record<string, unknown>, labels: [string, string]): string[] {
   const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])];
   const show = (v: unknown) => (v === undefined ? '(unset)' : JSON.stringify(v));
-  return fields.filter((f) => a[f] !== b[f]).map((f) => `${f}: ${labels[0]} ${show(a[f])}, ${labels[1]} ${show(b[f])}`);
+  // By value: a setting may be an object (protocol.roundGate), equal when read back from a file.
+  return fields.filter((f) => stableStringify(a[f]) !== stableStringify(b[f])).map((f) => `${f}: ${labels[0]} ${show(a[f])}, ${labels[1]} ${show(b[f])}`);
 }
 
 /** The device identity alone as stable text (what a farm worker's fingerprint hashes): LUTs accept measurements only from equal ones. */

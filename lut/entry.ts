@@ -3,7 +3,7 @@
  * profiler (the space's op profiler, the ONNX unit profiler) builds entries the same way without importing
  * each other.
  */
-import type { RoundedResult } from '../devices/rounds.js';
+import type { RoundedResult, SetAsideRound } from '../devices/rounds.js';
 import type { LutEntry } from './format.js';
 
 /** The key under which the overhead model takes part in the entries' passes (never stored as an entry). */
@@ -26,6 +26,15 @@ export function netOf(medianMs: number, overheadMs: number): number {
   return Math.max(0, medianMs - overheadMs);
 }
 
+/**
+ * The rounds a gate left out of a result's figure (protocol.roundGate, anchorGate; devices/rounds.ts), as a LUT
+ * entry keeps them: none where it would have left out every one (then all were used: usableRounds).
+ */
+export function setAsideRounds(r: Pick<RoundedResult, 'details'>): SetAsideRound[] {
+  const out = r.details.flatMap((d) => (d.setAside ? [{ ms: d.median, why: d.asideWhy ?? ('anchor' as const) }] : []));
+  return out.length < r.details.length ? out : [];
+}
+
 /** A LUT entry from a model's combined rounds (the round details only when there were several). */
 export function entryFromRounds(result: RoundedResult, overheadMs: number): LutEntry {
   const entry: LutEntry = {
@@ -39,6 +48,8 @@ export function entryFromRounds(result: RoundedResult, overheadMs: number): LutE
     entry.rounds = result.rounds;
     entry.spread = result.spread;
   }
+  const aside = setAsideRounds(result);
+  if (aside.length) entry.roundsSetAside = aside;
   if (result.noise) entry.noise = result.noise;
   return entry;
 }

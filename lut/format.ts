@@ -5,6 +5,7 @@
  * overhead.median + Σ net.
  */
 import type { NoiseReading } from '../devices/noise.js';
+import type { SetAsideRound } from '../devices/rounds.js';
 import type { DeviceInfo, LatencyStats, Measurement, TimingProtocol } from '../devices/types.js';
 
 export const LUT_FORMAT = 'hw-nas-lut';
@@ -20,6 +21,11 @@ export interface LutEntry extends Measurement {
   rounds?: number[];
   /** (max − min) of `rounds` over stats.median: how far the rounds disagreed. */
   spread?: number;
+  /**
+   * Rounds a gate (protocol.roundGate, anchorGate) left out of stats and `rounds`, in the order taken: each
+   * one's median (scaled like `rounds`) and why (devices/rounds.ts asideWhy). Absent when none was.
+   */
+  roundsSetAside?: SetAsideRound[];
   /** The machine while the entry was measured: worst load and steal over its rounds, mean clock. */
   noise?: NoiseReading;
   /**

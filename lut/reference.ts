@@ -19,7 +19,7 @@ import { referenceFactor, scaleStats, scaleFromRounds, slopeFromRounds } from '.
 import { estimate, type RoundDetail, type RoundedResult } from '../devices/rounds.js';
 import type { LatencyStats, TimingProtocol } from '../devices/types.js';
 import type { Lut } from './format.js';
-import { netOf, OVERHEAD_ITEM, RUN_OVERHEAD_ITEM } from './entry.js';
+import { netOf, OVERHEAD_ITEM, RUN_OVERHEAD_ITEM, setAsideRounds } from './entry.js';
 
 /** Above this relative difference between the provisional and the final R, the run says so. */
 const SAY_ABOVE = 0.05;
@@ -43,9 +43,14 @@ export function rescaleLut(lut: Lut, referenceMs: number, factor: number, o: { s
       const ownMs = own(e, r !== undefined);
       const basis = ownMs === undefined ? {} : { overheadMs: ownMs };
       const overheadMs = ownMs ?? overhead.median;
-      if (r) return [key, { ...e, stats: r.stats, net: netOf(r.stats.median, overheadMs), ...basis, ...(e.rounds ? { rounds: r.rounds, spread: r.spread } : {}) }];
+      if (r) {
+        const { roundsSetAside: _, ...rest } = e;
+        const aside = setAsideRounds(r);
+        return [key, { ...rest, stats: r.stats, net: netOf(r.stats.median, overheadMs), ...basis, ...(e.rounds ? { rounds: r.rounds, spread: r.spread } : {}), ...(aside.length ? { roundsSetAside: aside } : {}) }];
+      }
       const stats = scaleStats(e.stats, factor);
-      return [key, { ...e, stats, net: netOf(stats.median, overheadMs), ...basis, ...(e.rounds ? { rounds: e.rounds.map((x) => x * factor) } : {}) }];
+      const aside = e.roundsSetAside?.map((x) => ({ ...x, ms: x.ms * factor }));
+      return [key, { ...e, stats, net: netOf(stats.median, overheadMs), ...basis, ...(e.rounds ? { rounds: e.rounds.map((x) => x * factor) } : {}), ...(aside ? { roundsSetAside: aside } : {}) }];
     }),
   );
   return {

@@ -37,6 +37,7 @@ export const SHARED_FLAGS: Record<string, JsonSchema> = {
   'fresh-process': { type: 'boolean' },
   cpu: { type: 'string' },
   reference: text,
+  'round-gate': { enum: ['auto', 'off'] },
   seed: int(),
   resolution: int(1),
   space: text,

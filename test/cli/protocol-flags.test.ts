@@ -21,6 +21,14 @@ describe('toProtocol --reference', () => {
     expect(toProtocol({ ...base, device: 'mock' }).estimator).toBe('min');
     expect(toProtocol({ ...base, estimator: 'min' }).estimator).toBe('min');
   });
+  it('--round-gate: auto gives the gate with a reference and rounds, none without; off none; anything else refused', () => {
+    expect(toProtocol(base).roundGate).toEqual({ waitPct: 30, referenceRatio: 2.5 });
+    expect(toProtocol({ ...base, roundGate: 'auto' }).roundGate).toEqual({ waitPct: 30, referenceRatio: 2.5 });
+    expect(toProtocol({ ...base, roundGate: 'off' })).not.toHaveProperty('roundGate');
+    expect(toProtocol({ ...base, reference: 'off' })).not.toHaveProperty('roundGate');
+    expect(toProtocol({ ...base, rounds: 1 })).not.toHaveProperty('roundGate');
+    expect(() => toProtocol({ ...base, roundGate: 'on' })).toThrow(/--round-gate must be auto or off/);
+  });
   it('off, a name, and a bad name', () => {
     expect(toProtocol({ ...base, reference: 'off' })).not.toHaveProperty('reference');
     expect(toProtocol({ ...base, device: 'mock', reference: 'conv' }).reference).toBe('conv');

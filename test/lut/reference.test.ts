@@ -12,7 +12,7 @@ import { createLut, LutStore, lutId, parseLut, readLut, serializeLut } from '../
 import { UserError } from '../../src/core/errors.js';
 import { device, entry, KEYS, protocol, stats } from './fixtures.js';
 import schema from '../../lut/schema.json' with { type: 'json' };
-import { REFERENCE_NAMES } from '../../devices/reference-choice.js';
+import { DEFAULT_ROUND_GATE, defaultRoundGate, REFERENCE_NAMES } from '../../devices/reference-choice.js';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'lut-reference-'))));
@@ -59,17 +59,47 @@ describe('the LUT fields', () => {
     expect(lutId(device, referenced)).not.toBe(lutId(device, off));
   });
   it('the settings flags say --reference where the LUT differs from the device default', () => {
-    expect(settingsFlags(device, referenced)).toMatch(/--reference mbv2net64 --estimator min$/);
+    expect(settingsFlags(device, referenced)).toMatch(/--reference mbv2net64 --estimator min --round-gate off$/);
     expect(settingsFlags(device, protocol)).not.toMatch(/--reference/); // the mock has no default reference
     expect(settingsFlags({ ...device, device: 'ort-cpu', options: { threads: 1 } }, protocol)).toMatch(/--reference off$/);
     expect(settingsFlags({ ...device, device: 'ort-cpu', options: { threads: 1 } }, referenced)).not.toMatch(/--reference/);
   });
   it('the settings flags say --estimator where the LUT\'s is not the default for its reference (a LUT measured with the median before lower-half)', () => {
     const ortCpu = { ...device, device: 'ort-cpu', options: { threads: 1 } };
-    expect(settingsFlags(ortCpu, { ...referenced, estimator: 'median' })).toMatch(/--estimator median$/);
+    expect(settingsFlags(ortCpu, { ...referenced, estimator: 'median' })).toMatch(/--estimator median --round-gate off$/);
     expect(settingsFlags(ortCpu, { ...referenced, estimator: 'lower-half' })).not.toMatch(/--estimator/);
     expect(settingsFlags(ortCpu, { ...protocol, rounds: 3, estimator: 'min' })).not.toMatch(/--estimator/);
     expect(settingsFlags(ortCpu, { ...protocol, rounds: 3, estimator: 'median' })).toMatch(/--estimator median/);
+  });
+});
+
+describe('the round gate in the LUT protocol (protocol.roundGate)', () => {
+  const gated = { ...referenced, roundGate: { ...DEFAULT_ROUND_GATE } };
+  it('is a setting: part of the id and a difference, like the estimator', () => {
+    expect(lutId(device, gated)).not.toBe(lutId(device, referenced));
+    expect(protocolDifferences(referenced, gated)).toEqual([expect.stringMatching(/^roundGate: A \(unset\), B \{"waitPct":30,"referenceRatio":2.5\}/)]);
+    // Compared by value: the LUT's gate read back from its file is the same setting as a fresh one.
+    expect(protocolDifferences(gated, { ...referenced, roundGate: { referenceRatio: 2.5, waitPct: 30 } })).toEqual([]);
+    expect(protocolDifferences(gated, { ...referenced, roundGate: { waitPct: 20, referenceRatio: 2.5 } })).toHaveLength(1);
+  });
+  it('an old LUT without it still reads; the schema takes it and the set-aside rounds of an entry, with why', () => {
+    const lut = { ...lutWithReference(), protocol: gated };
+    lut.entries[KEYS.conv] = { ...lut.entries[KEYS.conv], roundsSetAside: [{ ms: 0.15, why: 'reference' as const }] };
+    expect(parseLut(serializeLut(lut), 'test')).toMatchObject({ protocol: { roundGate: { waitPct: 30, referenceRatio: 2.5 } }, entries: { [KEYS.conv]: { roundsSetAside: [{ ms: 0.15, why: 'reference' }] } } });
+    expect(parseLut(serializeLut(lutWithReference()), 'test').protocol.roundGate).toBeUndefined();
+    expect(() => parseLut(serializeLut({ ...lut, protocol: { ...gated, roundGate: { referenceRatio: 0.5 } } }), 'test')).toThrow(UserError);
+  });
+  it('the settings flags say --round-gate off for a LUT measured without it where auto would give one', () => {
+    const ortCpu = { ...device, device: 'ort-cpu', options: { threads: 1 } };
+    const lowerHalf = { ...referenced, estimator: 'lower-half' as const };
+    expect(settingsFlags(ortCpu, lowerHalf)).toMatch(/--round-gate off$/);
+    expect(settingsFlags(ortCpu, { ...lowerHalf, roundGate: defaultRoundGate(lowerHalf.reference, 3) })).not.toMatch(/--round-gate/);
+    expect(settingsFlags(ortCpu, { ...protocol, rounds: 3, estimator: 'min' })).not.toMatch(/--round-gate/); // no reference: no gate by default
+  });
+  it('a rescale multiplies the set-aside rounds with the others', () => {
+    const lut = lutWithReference();
+    lut.entries[KEYS.conv] = { ...lut.entries[KEYS.conv], roundsSetAside: [{ ms: 0.15, why: 'wait' }] };
+    expect(rescaleLut(lut, 1.0, 0.8).entries[KEYS.conv].roundsSetAside).toEqual([{ ms: expect.closeTo(0.12, 12), why: 'wait' }]);
   });
 });
 

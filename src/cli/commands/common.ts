@@ -11,7 +11,7 @@ import type { SearchSpace } from '../../core/space.js';
 import type { AccuracyEvaluator } from '../../search/types.js';
 import type { ProxyEvaluatorOptions } from '../../evaluators/proxy/index.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type Estimator } from '../../../devices/types.js';
-import { chooseReference, defaultEstimator, REFERENCE_NAMES } from '../../../devices/reference-choice.js';
+import { chooseReference, defaultEstimator, defaultRoundGate, REFERENCE_NAMES } from '../../../devices/reference-choice.js';
 import { parseCpuList } from '../../../devices/affinity.js';
 import { checkCpuSpec } from '../../../devices/pin.js';
 import { SAMPLERS } from '../../train/supernet/sampler.js';
@@ -41,6 +41,12 @@ export function protocolOptions<T>(y: Argv<T>) {
     .option('estimator', { type: 'string', choices: ESTIMATORS, describe: `how round figures combine (see docs/benchmarks.md); default ${DEFAULT_PROTOCOL.estimator}, or lower-half (the mean of the fastest half of the rounds) over rounds scaled by a timing reference (--reference)` })
     .option('max-spread', { type: 'number', default: DEFAULT_PROTOCOL.maxSpread, describe: 'measure a model again while its round medians spread more than this fraction' })
     .option('extra-rounds', { type: 'number', default: DEFAULT_PROTOCOL.extraRounds ?? 0, describe: 'at most this many extra rounds for a model whose rounds disagree' })
+    .option('round-gate', {
+      type: 'string',
+      choices: ['auto', 'off'],
+      default: 'auto',
+      describe: "set aside and retake (within --extra-rounds) a round whose measuring thread waited for a CPU more than 30% of it or whose timing reference read more than 2.5x the LUT's scale: auto (on with a reference and several rounds) or off",
+    })
     .option('reference', {
       type: 'string',
       default: 'auto',
@@ -121,6 +127,8 @@ export interface ProtocolArgs {
   cpu?: string;
   /** A reference name, off, or auto (the device's default: devices/reference.ts). */
   reference?: string;
+  /** auto (the default gate with a reference: devices/reference-choice.ts) or off. */
+  roundGate?: string;
   /** The device measured on (its registry name or alias): what --reference auto resolves by. */
   device: string;
   /** Checked against --cpu: a runtime with several threads pinned to fewer CPUs would time-share them. */
@@ -159,9 +167,17 @@ export function toProtocol(a: ProtocolArgs): TimingProtocol {
     ...p,
     rounds,
     estimator: (a.estimator ?? defaultEstimator(reference)) as Estimator,
+    ...roundGateOf(a.roundGate, reference, rounds),
     ...(a.maxSpread !== undefined ? { maxSpread: a.maxSpread } : {}),
     ...(extra > 0 && a.maxSpread !== undefined ? { extraRounds: extra } : {}),
   };
+}
+
+/** protocol.roundGate from --round-gate (auto or off). */
+function roundGateOf(choice: string | undefined, reference: string | undefined, rounds: number): Pick<TimingProtocol, 'roundGate'> {
+  if (choice !== undefined && choice !== 'auto' && choice !== 'off') throw new UserError(`--round-gate must be auto or off, got '${choice}'`);
+  const gate = choice === 'off' ? undefined : defaultRoundGate(reference, rounds);
+  return gate ? { roundGate: gate } : {};
 }
 
 /** The flags of archSourceOptions (`random` is a count, or true for one with `single`). */
