@@ -17,8 +17,16 @@
  *                function recompiled by TurboFan in the background at once rather than when it gets hot
  *
  *   node --import tsx bench/wasm-liftoff.ts --processes 4 --rounds 3 --net MobileNetV2-1.0 --resolution 128
+ *
+ * With --against FILE (the points JSON bench/fidelity.ts writes for --device wasm), each process instead times
+ * every published net of that file, one after another as `nas verify` does, each --rounds rounds with the lowest
+ * round kept (the default protocol's estimator), and the table compares them with the file's prediction
+ * (calibrated LUT, profiled in the fidelity run's process) and with its in-process measurement:
+ *
+ *   node --import tsx bench/wasm-liftoff.ts --against out/bench/fidelity-wasm-128-t1-rounds.json --variants liftoff,turbofan --processes 2
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +38,7 @@ const args = await yargs(process.argv.slice(2))
   .option('net', { type: 'string', default: 'MobileNetV2-1.0' })
   .option('resolution', { type: 'number', default: 128 })
   .option('variants', { type: 'string', default: 'liftoff,turbofan,cli,eager-tierup' })
+  .option('against', { type: 'string', describe: 'a bench/fidelity.ts points JSON (wasm): time its published nets in each fresh process and compare' })
   .option('child', { type: 'boolean', default: false, hidden: true })
   .option('compiler', { type: 'string', default: 'turbofan', hidden: true, describe: 'child: the device option' })
   .option('extra-flags', { type: 'string', default: '', hidden: true, describe: 'child: V8 flags added to the ones the device sets' })
@@ -50,10 +59,27 @@ if (args.child) {
   const { loadPublishedNets } = await import('../src/spaces/published.js');
   const { DEFAULT_PROTOCOL } = await import('../devices/types.js');
   const { roundProtocol } = await import('../devices/rounds.js');
-  const net = loadPublishedNets({ resolution: args.resolution }).nets.find((n) => n.name === args.net);
-  if (!net) throw new Error(`no published net ${args.net}`);
   const device = await resolveDevice('wasm', { threads: 1, compiler: args.compiler });
   await device.init();
+  if (args.against) {
+    // Every published net of the fidelity run, in its order, the lowest of --rounds rounds each.
+    const names = againstPoints(args.against).map((p) => p.name);
+    const nets = loadPublishedNets({ resolution: args.resolution }).nets;
+    const lowest: Record<string, number> = {};
+    for (const name of names) {
+      const n = nets.find((x) => x.name === name);
+      if (!n) throw new Error(`no published net ${name} at ${args.resolution} px`);
+      const model = networkModel(n);
+      const rs: number[] = [];
+      for (let i = 0; i < args.rounds; i++) rs.push((await device.time(model, roundProtocol(DEFAULT_PROTOCOL))).stats.median);
+      lowest[name] = Math.min(...rs);
+    }
+    await device.dispose();
+    console.log(JSON.stringify({ lowest, firstMs: performance.now() - started }));
+    process.exit(0);
+  }
+  const net = loadPublishedNets({ resolution: args.resolution }).nets.find((n) => n.name === args.net);
+  if (!net) throw new Error(`no published net ${args.net}`);
   const model = networkModel(net);
   const medians: number[] = [];
   let firstMs = 0;
@@ -76,6 +102,10 @@ if (args.child) {
     if (!k) throw new Error(`unknown variant ${v} (known: ${Object.keys(known).join(', ')})`);
     return [k.label, k] as const;
   });
+  if (args.against) {
+    await compareAgainst(args.against, variants, self);
+    process.exit(0);
+  }
   const results = new Map<string, { median: number; firstMs: number; wallMs: number; rounds: number[] }[]>(variants.map(([v]) => [v, []]));
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   const load = () => execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
@@ -97,4 +127,45 @@ if (args.child) {
   }
   console.log('\nEach process\'s rounds, ms (in order):');
   for (const [v] of variants) console.log(`- ${v}: ${results.get(v)!.map((r) => `[${r.rounds.map((x) => x.toFixed(1)).join(', ')}]`).join(' ')}`);
+}
+
+interface FidelityPoint {
+  name: string;
+  set: string;
+  predicted: number;
+  measured: number;
+}
+
+function againstPoints(file: string): FidelityPoint[] {
+  const j = JSON.parse(readFileSync(file, 'utf8')) as { device: { device: string }; points: FidelityPoint[] };
+  if (j.device.device !== 'wasm') throw new Error(`${file} was measured on ${j.device.device}, not wasm`);
+  return j.points.filter((p) => p.set === 'published');
+}
+
+/** Fresh processes per variant, alternated, each timing the file's published nets; errors against the file's figures. */
+async function compareAgainst(file: string, variants: (readonly [string, { node: string[]; child: string[] }])[], self: string): Promise<void> {
+  const points = againstPoints(file);
+  const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const loadStart = load();
+  const runs = new Map<string, { lowest: Record<string, number>; firstMs: number }[]>(variants.map(([v]) => [v, []]));
+  for (let p = 0; p < args.processes; p++)
+    for (const [v, k] of p % 2 ? [...variants].reverse() : variants) {
+      const out = execFileSync(process.execPath, [...k.node, '--import', 'tsx', self, '--child', ...k.child, '--against', file, '--rounds', String(args.rounds), '--resolution', String(args.resolution)], { encoding: 'utf8' });
+      runs.get(v)!.push(JSON.parse(out.trim().split('\n').pop()!));
+    }
+  const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  console.log(`${points.length} published nets of ${file} at ${args.resolution} px on wasm (1 thread), timed in ${args.processes} fresh process(es) per variant, ${args.rounds} rounds each (lowest kept); load ${loadStart} at the start, ${load()} at the end\n`);
+  console.log('| variant | process | vs prediction: within ±10% | mean abs err | max abs err | first net\'s err | vs in-process measurement: mean abs Δ | max abs Δ |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const [v] of variants)
+    runs.get(v)!.forEach((r, i) => {
+      const err = points.map((pt) => (pt.predicted / r.lowest[pt.name] - 1) * 100);
+      const delta = points.map((pt) => (r.lowest[pt.name] / pt.measured - 1) * 100);
+      const abs = (xs: number[]) => xs.map(Math.abs);
+      console.log(`| ${v} | ${i + 1} | ${err.filter((e) => Math.abs(e) <= 10).length}/${err.length} | ${mean(abs(err)).toFixed(1)}% | ${Math.max(...abs(err)).toFixed(1)}% | ${pct(err[0])} | ${mean(abs(delta)).toFixed(1)}% | ${Math.max(...abs(delta)).toFixed(1)}% |`);
+    });
+  console.log('\nEach process\'s figures, ms (nets in the file\'s order; prediction first):');
+  console.log(`- prediction: ${points.map((pt) => `${pt.name} ${pt.predicted.toFixed(2)}`).join(', ')}`);
+  for (const [v] of variants) runs.get(v)!.forEach((r, i) => console.log(`- ${v} #${i + 1}: ${points.map((pt) => r.lowest[pt.name].toFixed(2)).join(', ')}`));
 }

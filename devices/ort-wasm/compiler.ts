@@ -8,8 +8,8 @@
  * measured in two processes (a profile, then `nas verify`) was 3.4–8.3× apart (docs/benchmarks.md).
  *
  *   turbofan  `--no-liftoff`: every function is compiled by TurboFan when it is first called, so every run
- *             after a model's first is on the code it keeps (1.2–2.1× apart between processes, a few seconds
- *             more to the first figure). The default.
+ *             after a model's first is on the code it keeps (process medians 1.04× apart against 1.9× on
+ *             Liftoff in the same run, +2.6 s to a process's first figure: docs/benchmarks.md). The default.
  *   liftoff   V8's own default (`--liftoff --wasm-lazy-compilation --wasm-dynamic-tiering`, all three set, so it
  *             holds even in a process started with `--no-liftoff`, which turns the other two off): baseline code
  *             first, TurboFan later; every LUT measured before the option was recorded.
