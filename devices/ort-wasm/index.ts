@@ -9,7 +9,8 @@
  *
  * The wasm runtime is one per process: it starts once, with one thread count, and keeps it. A second
  * device asking for another thread count in the same process gets a UserError rather than numbers
- * silently measured with the first count.
+ * silently measured with the first count. The same holds for V8's wasm compiler (option `compiler`,
+ * ./compiler.ts): TurboFan from the first call by default, set before the runtime compiles its module.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,6 +23,7 @@ import type { Device, DeviceFactory, DeviceInfo, DeviceOptions } from '../types.
 import { ortRunner } from '../conformance/ort-runner.js';
 import type { ConformanceRunner } from '../conformance/runner.js';
 import { booleanOption } from './bool-option.js';
+import { compilerOption, COMPILER_FLAG, LEGACY_COMPILER, useWasmCompiler, type WasmCompiler } from './compiler.js';
 import { tinyAddModel } from './tiny-model.js';
 import { availableWhen, OrtSessionDevice } from '../ort-session.js';
 import { LEGACY_OUTPUT_MODE, outputsOption, type OutputMode } from '../ort-outputs.js';
@@ -39,6 +41,8 @@ export interface OrtWasmOptions {
   graphOptimizationLevel: OrtOptLevel;
   /** 'sliced': the outputs stay in the wasm heap, a Slice of their first element is returned; 'full': every output copied out every run, as before. */
   outputs: OutputMode;
+  /** V8's wasm compiler for the runtime's module (./compiler.ts): 'turbofan' (--no-liftoff) or 'liftoff' (V8's default). */
+  compiler: WasmCompiler;
 }
 
 export function parseOrtWasmOptions(options: DeviceOptions): OrtWasmOptions {
@@ -51,6 +55,7 @@ export function parseOrtWasmOptions(options: DeviceOptions): OrtWasmOptions {
     simd: true,
     graphOptimizationLevel: optLevelOption(NAME, options),
     outputs: outputsOption(NAME, options),
+    compiler: compilerOption(NAME, options),
   };
 }
 
@@ -72,18 +77,21 @@ interface WasmRuntime {
   /** Threads the runtime actually started with (onnxruntime-web falls back to 1 without worker support). */
   threads: number;
   requestedThreads: number;
+  compiler: WasmCompiler;
 }
 
 let runtime: Promise<WasmRuntime> | undefined;
 
 /** Starts the process's wasm runtime once (by opening a one-node session), or returns the running one. */
-async function startRuntime(requestedThreads: number): Promise<WasmRuntime> {
+async function startRuntime(requestedThreads: number, compiler: WasmCompiler): Promise<WasmRuntime> {
   runtime ??= (async () => {
+    // Before the module is compiled (the first session below): V8 reads the flag when it compiles a function.
+    useWasmCompiler(compiler);
     const ort = await import('onnxruntime-web');
     ort.env.wasm.numThreads = requestedThreads;
     const session = await ort.InferenceSession.create(await tinyAddModel(), { executionProviders: ['wasm'] });
     await session.release();
-    return { ort, threads: ort.env.wasm.numThreads ?? requestedThreads, requestedThreads };
+    return { ort, threads: ort.env.wasm.numThreads ?? requestedThreads, requestedThreads, compiler };
   })().catch((e: unknown) => {
     runtime = undefined;
     throw e;
@@ -93,6 +101,11 @@ async function startRuntime(requestedThreads: number): Promise<WasmRuntime> {
     throw new UserError(
       `device '${NAME}': onnxruntime-web's wasm runtime already runs in this process with threads=${started.requestedThreads}; it cannot restart with threads=${requestedThreads}`,
       { hint: 'measure each thread count in its own process (one nas-profile run per setting)' },
+    );
+  if (started.compiler !== compiler)
+    throw new UserError(
+      `device '${NAME}': onnxruntime-web's wasm runtime already runs in this process with compiler=${started.compiler} (${COMPILER_FLAG[started.compiler]}); it cannot restart with compiler=${compiler}`,
+      { hint: 'measure each compiler setting in its own process (one nas-profile run per setting)' },
     );
   return started;
 }
@@ -120,7 +133,7 @@ export class OrtWasmDevice extends OrtSessionDevice<typeof OrtWeb, OrtWasmOption
     if (typeof found === 'string') throw new DeviceUnavailableError(NAME, found);
     let started: WasmRuntime;
     try {
-      started = await startRuntime(this.options.threads);
+      started = await startRuntime(this.options.threads, this.options.compiler);
     } catch (e) {
       if (e instanceof UserError) throw e;
       throw new DeviceUnavailableError(NAME, `onnxruntime-web's wasm runtime failed to start: ${(e as Error).message}`, { cause: e });
@@ -141,6 +154,7 @@ export class OrtWasmDevice extends OrtSessionDevice<typeof OrtWeb, OrtWasmOption
         graphOptimizationLevel: this.options.graphOptimizationLevel,
         binary: WASM_BINARY,
         outputs: this.options.outputs,
+        compiler: started.compiler,
       },
       host: hostInfo(),
       timing:
@@ -161,9 +175,9 @@ export class OrtWasmDevice extends OrtSessionDevice<typeof OrtWeb, OrtWasmOption
 
 export const ortWasmFactory = {
   name: NAME,
-  options: ['threads', 'simd', 'graphOptimizationLevel', 'outputs'],
-  legacyOptions: { outputs: LEGACY_OUTPUT_MODE },
-  description: 'onnxruntime-web, WebAssembly EP in Node (options: threads, simd, graphOptimizationLevel, outputs=sliced|full)',
+  options: ['threads', 'simd', 'graphOptimizationLevel', 'outputs', 'compiler'],
+  legacyOptions: { outputs: LEGACY_OUTPUT_MODE, compiler: LEGACY_COMPILER },
+  description: 'onnxruntime-web, WebAssembly EP in Node (options: threads, simd, graphOptimizationLevel, outputs=sliced|full, compiler=turbofan|liftoff)',
   available: availableWhen(findOrtWeb),
   create: (options: DeviceOptions) => new OrtWasmDevice(options),
 } satisfies DeviceFactory;

@@ -14,8 +14,15 @@ const mbconv = instance({ kind: 'mbconv', cout: 8, k: 3, stride: 1, expand: 3, s
 
 describe('wasm device (onnxruntime-web in Node)', () => {
   it('parses its options with defaults and refuses simd=false with the reason', () => {
-    expect(parseOrtWasmOptions({})).toEqual({ threads: 1, simd: true, graphOptimizationLevel: 'all', outputs: 'sliced' });
-    expect(parseOrtWasmOptions({ threads: '0', simd: 'true', graphOptimizationLevel: 'basic' })).toEqual({ threads: 0, simd: true, graphOptimizationLevel: 'basic', outputs: 'sliced' });
+    expect(parseOrtWasmOptions({})).toEqual({ threads: 1, simd: true, graphOptimizationLevel: 'all', outputs: 'sliced', compiler: 'turbofan' });
+    expect(parseOrtWasmOptions({ threads: '0', simd: 'true', graphOptimizationLevel: 'basic', compiler: 'liftoff' })).toEqual({
+      threads: 0,
+      simd: true,
+      graphOptimizationLevel: 'basic',
+      outputs: 'sliced',
+      compiler: 'liftoff',
+    });
+    expect(() => parseOrtWasmOptions({ compiler: 'sparkplug' })).toThrow(/option 'compiler' must be one of turbofan, liftoff, got "sparkplug"/);
     const err = (() => {
       try {
         parseOrtWasmOptions({ simd: false });
@@ -39,7 +46,7 @@ describe('wasm device (onnxruntime-web in Node)', () => {
       device: 'wasm',
       runtime: 'onnxruntime-web',
       ep: 'wasm',
-      options: { threads: 1, simd: 'fixed', executionMode: 'sequential', graphOptimizationLevel: 'all', binary: 'ort-wasm-simd-threaded.wasm', outputs: 'sliced' },
+      options: { threads: 1, simd: 'fixed', executionMode: 'sequential', graphOptimizationLevel: 'all', binary: 'ort-wasm-simd-threaded.wasm', outputs: 'sliced', compiler: 'turbofan' },
     });
     expect(info.runtimeVersion).toMatch(/^1\.\d+\.\d+/);
     expect(info.warnings).toBeUndefined();
@@ -55,6 +62,18 @@ describe('wasm device (onnxruntime-web in Node)', () => {
     const err = await new OrtWasmDevice({ threads: 2 }).init().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/already runs in this process with threads=1; it cannot restart with threads=2/);
+  });
+
+  it('refuses another compiler once the runtime runs in this process (V8 compiled its module under the first)', async () => {
+    await new OrtWasmDevice({ threads: 1 }).init();
+    const err = await new OrtWasmDevice({ threads: 1, compiler: 'liftoff' }).init().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/already runs in this process with compiler=turbofan \(--no-liftoff\); it cannot restart with compiler=liftoff/);
+  });
+
+  it('reads an old LUT without the option as measured on Liftoff (legacyOptions)', () => {
+    expect(ortWasmFactory.legacyOptions).toMatchObject({ compiler: 'liftoff' });
+    expect(ortWasmFactory.options).toContain('compiler');
   });
 
   it('computes what the CPU EP computes (through its conformance runner)', async () => {
