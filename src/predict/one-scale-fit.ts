@@ -14,6 +14,7 @@
  * check), it met every target of issue 13 in more runs of both halves than the choice among every model (per-class
  * scales, per-op costs) did, with no set worse on either half (docs/benchmarks.md, issue 13: "one scale").
  */
+import { mean } from 'simple-statistics';
 import type { Lut, LutCalibration } from '../../lut/format.js';
 import { calibratedSum, lutSums, WEIGHT_CACHE_MIB, type MeasuredNet } from './calibrate.js';
 
@@ -52,7 +53,6 @@ export function fitOneScale(lut: Lut, plain: readonly MeasuredNet[], perWeightBy
     const unit = oneScaleCalibration(lut, 1, cache, perWeightByteMs);
     return plain.map((m, i) => m.ms / calibratedSum({ ...unit, fittedOn: 0, rmsErrorPct: 0, source, createdAt: '' }, sums[i]));
   };
-  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   // Each network predicted with the scale of the others: the mean of their ratios.
   const looErrors = (r: readonly number[]) => r.map((ri, i) => mean(r.filter((_, j) => j !== i)) / ri - 1);
   const rms = (e: readonly number[]) => Math.sqrt(mean(e.map((x) => x * x)));
