@@ -45,7 +45,8 @@ describe('browser killed mid-measurement', () => {
     cleanups.push(() => d.dispose());
     await d.init();
     const dir = d.page!.browser.userDataDir!;
-    const long: TimingProtocol = { warmup: 2, minRepeats: 10_000, maxRepeats: 100_000, maxTimeMs: 20_000, targetCI: 1e-9 };
+    // Long enough to be running when the browser is killed 1.5 s in: one CI run finished 12,092 repeats before that.
+    const long: TimingProtocol = { warmup: 2, minRepeats: 100_000, maxRepeats: 1_000_000, maxTimeMs: 60_000, targetCI: 1e-9 };
     const running = d.time(opModel(conv), long);
     await new Promise((r) => setTimeout(r, 1500));
     const pids = browserPids(dir);
