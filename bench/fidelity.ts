@@ -54,8 +54,9 @@ import { profile, type ProfileNet } from '../src/profile/profiler.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { DEVICE_REGISTRY, resolveDevice } from '../devices/registry.js';
-import { chooseReference, defaultEstimator, defaultRoundGate } from '../devices/reference-choice.js';
+import { chooseReference, defaultEstimator, defaultReferenceDrift, defaultRoundGate } from '../devices/reference-choice.js';
 import { timeModelsInRounds, type LazyModel } from '../devices/measurables.js';
+import { driftFactor } from '../devices/reference.js';
 import { roundTimer } from '../devices/round-timer.js';
 import type { RoundDetail, RoundedResult } from '../devices/rounds.js';
 import { netOf } from '../lut/entry.js';
@@ -165,6 +166,9 @@ for (const protocolName of protocolNames) {
   };
   const gate = args.roundGate === 'auto' ? defaultRoundGate(reference, PROTOCOLS[protocolName].rounds) : undefined;
   if (gate) protocol.roundGate = gate;
+  // The reference's slow drift as nas profile's default (devices/reference-choice.ts); the replay rows below give the rounds without it.
+  const drift = defaultReferenceDrift(reference, PROTOCOLS[protocolName].rounds);
+  if (drift) protocol.referenceDrift = drift;
   const otherTag = args.otherCount > 0 ? `-${args.otherSpace}${otherResolution}` : '';
   const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}${args.anchorGate !== undefined ? `-gate${args.anchorGate}` : args.anchor ? '-anchor' : ''}${reference !== undefined ? `-ref-${reference}` : ''}${args.interleave ? '' : '-apart'}`;
   const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);
@@ -258,7 +262,7 @@ for (const protocolName of protocolNames) {
   const R = lut.protocol.referenceMs;
   const beta = lut.protocol.referenceSlope ?? 1;
   const asTimed = (d: RoundDetail) => d.median / (d.scale ?? 1);
-  type Replay = { label: string; value(d: RoundDetail): number | undefined; combine: 'min' | 'median' };
+  type Replay = { label: string; value(d: RoundDetail): number | undefined; combine: 'min' | 'median' | 'lower-half' };
   const replays: Replay[] = [
     { label: 'lowest round as timed (`min`)', value: asTimed, combine: 'min' },
     { label: 'median of the rounds as timed', value: asTimed, combine: 'median' },
@@ -272,6 +276,16 @@ for (const protocolName of protocolNames) {
           })),
         )
       : []),
+    // The lower half (the default estimator) with each round scaled by its own reading alone (the rule before the slow
+    // drift), and as the LUT scaled it (with protocol.referenceDrift: by the drift too).
+    ...(R !== undefined
+      ? [
+          { label: `lower half of the rounds scaled by their own reference reading alone, β ${beta.toFixed(3)}`, value: (d: RoundDetail) => (d.noise?.referenceMs ? asTimed(d) * (R / d.noise.referenceMs) ** beta : undefined), combine: 'lower-half' as const },
+          ...(lut.protocol.referenceDrift
+            ? [{ label: 'lower half of the rounds scaled with the reference\'s slow drift (the LUT\'s rule)', value: (d: RoundDetail) => (d.noise?.referenceMs ? asTimed(d) * driftFactor(R, d.noise.referenceMs, d.noise.referenceDriftMs, beta, lut.protocol.referenceDrift, asTimed(d)) : undefined), combine: 'lower-half' as const }]
+            : []),
+        ]
+      : []),
     ...(Number.isFinite(fastestAnchor)
       ? [{ label: 'median of the rounds scaled by the anchor after them', value: (d: RoundDetail) => (d.noise?.anchorMs ? (asTimed(d) * fastestAnchor) / d.noise.anchorMs : undefined), combine: 'median' as const }]
       : []),
@@ -283,6 +297,10 @@ for (const protocolName of protocolNames) {
     if (!xs.length || xs.some((x) => x === undefined)) return undefined;
     const v = (xs as number[]).sort((a, b) => a - b);
     if (how.combine === 'min') return v[0];
+    if (how.combine === 'lower-half') {
+      const fast = v.slice(0, Math.ceil(v.length / 2));
+      return fast.reduce((x, y) => x + y, 0) / fast.length;
+    }
     return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   };
   const replayLut = (how: Replay) =>

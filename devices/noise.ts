@@ -53,6 +53,11 @@ export interface NoiseReading {
    * (devices/reference.ts), ms; its figures were scaled by protocol.referenceMs over this. The slowest over an entry's rounds.
    */
   referenceMs?: number;
+  /**
+   * With protocol.referenceDrift: the machine's slow drift the round was scaled by, the median of the process's last
+   * reference readings up to this round's (devices/reference.ts), ms.
+   */
+  referenceDriftMs?: number;
 }
 
 /** The calling thread's scheduler counters (Linux /proc/thread-self); undefined where unreadable. */
@@ -220,6 +225,8 @@ export function worstOf(readings: readonly NoiseReading[]): NoiseReading | undef
   if (anchor.length) out.anchorMs = Math.max(...anchor);
   const reference = readings.flatMap((r) => (r.referenceMs === undefined ? [] : [r.referenceMs]));
   if (reference.length) out.referenceMs = Math.max(...reference);
+  const drift = readings.flatMap((r) => (r.referenceDriftMs === undefined ? [] : [r.referenceDriftMs]));
+  if (drift.length) out.referenceDriftMs = Math.max(...drift);
   return out;
 }
 

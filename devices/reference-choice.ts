@@ -3,7 +3,7 @@
  * a flag, without loading the exporter: the CLI reads these at startup.
  */
 import { UserError } from '../src/core/errors.js';
-import { DEFAULT_PROTOCOL, type DeviceFactory, type Estimator, type RoundGate } from './types.js';
+import { DEFAULT_PROTOCOL, type DeviceFactory, type Estimator, type ReferenceDrift, type RoundGate } from './types.js';
 
 /** The reference models a protocol can name (devices/reference.ts says what each is). */
 export const REFERENCE_NAMES = ['mbv2net64', 'mbconv56', 'conv'] as const;
@@ -55,4 +55,22 @@ export const DEFAULT_ROUND_GATE: RoundGate = { waitPct: 30, referenceRatio: 2.5 
 /** The default round gate for a protocol's reference and rounds: DEFAULT_ROUND_GATE with a reference and several rounds, else none. */
 export function defaultRoundGate(reference: string | undefined, rounds = 1): RoundGate | undefined {
   return reference !== undefined && rounds > 1 ? { ...DEFAULT_ROUND_GATE } : undefined;
+}
+
+/**
+ * How far a round follows the reference's slow drift (protocol.referenceDrift, devices/reference.ts) by default with a
+ * reference and several rounds: the drift is the median of the process's last 31 readings; a round of at most 4 ms as
+ * timed follows it with βs 0.4, one of 6.5 ms or more with the LUT's β (0.3 on the development VM), log-linear
+ * between; from a level of 1.15 R (the median entry reading over R in those runs, 1.08–1.26), so that the LUT's
+ * entries at the machine's typical state keep the figures of the rule before. Chosen on 31 fidelity runs (24 loaded, 7 quiet; thirteenth session) before the three quiet runs it was
+ * checked on: between a net's two measurements its time moved 0.44× as far as the reference's median for nets under
+ * 3 ms, 0.33× at 3–5 ms, 0.14× at 8–20 ms; at 128 px the second measurement of the quiet runs was 1.2–2.1% slow
+ * under the round's own reading with β 0.3. Checked: quiet 128 px self-agreement 97.9% → 99.6% (233 nets) and
+ * 98.9% → 100% (93), 224 px 99.2% both (docs/benchmarks.md, issue 13, "the reference's slow drift").
+ */
+export const DEFAULT_REFERENCE_DRIFT: ReferenceDrift = { readings: 31, slope: 0.4, fromMs: 4, toMs: 6.5, level: 1.15 };
+
+/** The default referenceDrift for a protocol's reference and rounds: DEFAULT_REFERENCE_DRIFT with a reference and several rounds, else none. */
+export function defaultReferenceDrift(reference: string | undefined, rounds = 1): ReferenceDrift | undefined {
+  return reference !== undefined && rounds > 1 ? { ...DEFAULT_REFERENCE_DRIFT } : undefined;
 }

@@ -30,7 +30,7 @@ import { createMbv2Space } from '../src/spaces/mbv2.js';
 import { instance } from '../src/core/ops.js';
 import { UserError } from '../src/core/errors.js';
 import { checkReferenceName, type ReferenceName } from './reference-choice.js';
-import type { Device, LatencyStats, ModelUnderTest, TimingProtocol } from './types.js';
+import type { Device, LatencyStats, ModelUnderTest, ReferenceDrift, TimingProtocol } from './types.js';
 import type { BetweenPosition } from './harness.js';
 
 /** The reference models a protocol can name (their names: devices/reference-choice.ts). */
@@ -137,6 +137,53 @@ export function referenceFactor(scaleMs: number, roundReferenceMs: number, slope
   if (!(scaleMs > 0) || !(roundReferenceMs > 0)) throw new Error(`reference scaling needs positive figures, got R ${scaleMs} ms, round reference ${roundReferenceMs} ms`);
   if (!(slope >= 0)) throw new Error(`reference slope must be ≥ 0, got ${slope}`);
   return (scaleMs / roundReferenceMs) ** slope;
+}
+
+/**
+ * The slope βs a round follows the reference's slow drift with (protocol.referenceDrift): `drift.slope` for a round
+ * that ran at most fromMs as timed, the LUT's β from toMs on, log-linear in the round's time between.
+ */
+export function driftSlope(drift: ReferenceDrift, roundMs: number, slope: number): number {
+  if (!(roundMs > drift.fromMs)) return drift.slope;
+  if (roundMs >= drift.toMs || !(drift.toMs > drift.fromMs)) return slope;
+  const t = Math.log(roundMs / drift.fromMs) / Math.log(drift.toMs / drift.fromMs);
+  return drift.slope + (slope - drift.slope) * t;
+}
+
+/**
+ * The factor of a round with protocol.referenceDrift: (R / reading)^β × (level·R / drift)^(βs − β) — the round's own
+ * reading followed with the LUT's β as before, and the machine's slow drift (the median of the process's last
+ * reference readings) followed further, with βs (driftSlope), from its typical level (drift.level × R), where the
+ * factor is the rule before's. For a round past toMs (βs = β) it is the rule before. Without a drift reading,
+ * referenceFactor.
+ */
+export function driftFactor(scaleMs: number, roundReferenceMs: number, driftMs: number | undefined, slope: number, drift: ReferenceDrift | undefined, roundMs: number): number {
+  const own = referenceFactor(scaleMs, roundReferenceMs, slope);
+  if (!drift || !(driftMs! > 0)) return own;
+  return own * ((drift.level * scaleMs) / driftMs!) ** (driftSlope(drift, roundMs, slope) - slope);
+}
+
+/**
+ * The last readings of each reference in this process (every round's, whatever model it ran beside), whose median
+ * is the slow drift of protocol.referenceDrift. A process keeps one window per reference for its whole life: a
+ * fresh process (nas verify, a round worker of --fresh-process, a farm worker) starts with its own first reading.
+ */
+const windows = new Map<string, number[]>();
+
+/** Notes a reading of `reference` and returns the median of its last `readings` readings, this one included. */
+export function noteReferenceReading(reference: string, ms: number, readings: number): number {
+  let w = windows.get(reference);
+  if (!w) windows.set(reference, (w = []));
+  w.push(ms);
+  if (w.length > Math.max(1, readings)) w.splice(0, w.length - Math.max(1, readings));
+  const sorted = [...w].sort((a, b) => a - b);
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+}
+
+/** Forgets every reference reading of this process (tests; a caller that starts measuring on another machine state). */
+export function resetReferenceReadings(): void {
+  windows.clear();
 }
 
 /**

@@ -14,7 +14,7 @@ import { anchorMs, fastestAnchor, noteAnchor } from './anchor.js';
 import { Rng } from '../src/core/rng.js';
 import { NoiseProbe, worstOf, type NoiseReading } from './noise.js';
 import { ensurePinned } from './pin.js';
-import { referenceDevice, referenceFactor, referenceModel, scaleStats } from './reference.js';
+import { driftFactor, noteReferenceReading, referenceDevice, referenceModel, scaleStats } from './reference.js';
 import type { Device, Estimator, LatencyStats, ModelUnderTest, TimingProtocol, TimingResult } from './types.js';
 
 /** One round of one model. */
@@ -254,7 +254,10 @@ export async function timeRound(device: Device, model: ModelUnderTest, protocol:
   if (referenceMs === undefined) return { stats: r.stats, coldMs: r.coldMs, setupMs: r.setupMs, noise, endedAt };
   // Unrounded: the LUT's R is taken from these at the end of its run, and must be the unit the rounds were scaled by.
   noise.referenceMs = referenceMs;
-  const scale = referenceFactor(protocol.referenceMs!, referenceMs, protocol.referenceSlope);
+  // With protocol.referenceDrift: the slow drift, the median of this process's last readings (devices/reference.ts).
+  const drift = protocol.referenceDrift;
+  if (drift) noise.referenceDriftMs = noteReferenceReading(protocol.reference!, referenceMs, drift.readings);
+  const scale = driftFactor(protocol.referenceMs!, referenceMs, noise.referenceDriftMs, protocol.referenceSlope ?? 1, drift, r.stats.median);
   return { stats: scaleStats(r.stats, scale), coldMs: r.coldMs, setupMs: r.setupMs, noise, endedAt, scale };
 }
 

@@ -73,6 +73,15 @@ export interface TimingProtocol {
    */
   referenceSlope?: number;
   /**
+   * With `reference`: a round's scale splits the reference's reading into the machine's slow drift (the median of
+   * the last `readings` readings of this process, this round's included) and the round's own deviation from it:
+   * item × (R / drift)^βs × (drift / reading)^β, β the LUT's referenceSlope, βs `slope` for a round that ran at most
+   * `fromMs` as timed, β from `toMs` on, log-linear between (devices/reference.ts, driftFactor). Small models follow
+   * the reference's slow drift further than large ones (docs/benchmarks.md, issue 13, "the reference's slow drift").
+   * A setting of the LUT (part of its id, like the estimator). Absent = every round scaled by its own reading alone.
+   */
+  referenceDrift?: ReferenceDrift;
+  /**
    * Pin the measuring process and its round workers to CPUs (devices/pin.ts): 'auto' (the fastest by the
    * speed probe, chosen when measuring starts) or a CPU list ("1", "0,2"); absent = wherever the
    * scheduler runs it. Linux only.
@@ -98,6 +107,23 @@ export interface CpuPlacement {
   helpers?: number[];
   /** Set where the parent could not be kept apart (every allowed CPU measures): why. */
   shared?: string;
+}
+
+/** protocol.referenceDrift: how far a round follows the reference's slow drift (devices/reference.ts). */
+export interface ReferenceDrift {
+  /** The drift is the median of this process's last `readings` reference readings (this round's included). */
+  readings: number;
+  /** βs for a round that ran at most `fromMs` as timed. */
+  slope: number;
+  fromMs: number;
+  /** From this time on (as timed) βs is the LUT's β; log-linear between fromMs and toMs. */
+  toMs: number;
+  /**
+   * The drift, as a multiple of R, at which the rule scales a round as its own reading alone would: the machine's
+   * typical state (R is a fast one, the 10% quantile of the readings), so that the LUT's figures at that state are
+   * those of the rule before.
+   */
+  level: number;
 }
 
 /** The thresholds of protocol.roundGate; a threshold left out is not applied. */

@@ -15,7 +15,7 @@
  * anything verified against it stay valid; one whose first run stopped before its end is still marked
  * provisional (Lut.referenceProvisional), and the run that completes it adopts them.
  */
-import { referenceFactor, scaleStats, scaleFromRounds, slopeFromRounds } from '../devices/reference.js';
+import { driftFactor, scaleStats, scaleFromRounds, slopeFromRounds } from '../devices/reference.js';
 import { estimate, type RoundDetail, type RoundedResult } from '../devices/rounds.js';
 import type { LatencyStats, TimingProtocol } from '../devices/types.js';
 import type { Lut } from './format.js';
@@ -80,7 +80,8 @@ export function rescaleLut(lut: Lut, referenceMs: number, factor: number, o: { s
 export function rescoreResult(r: RoundedResult, referenceMs: number, slope: number, protocol: TimingProtocol): RoundedResult {
   const details: RoundDetail[] = r.details.map((d) => {
     if (d.scale === undefined || !(d.noise?.referenceMs! > 0)) return d;
-    const f = referenceFactor(referenceMs, d.noise!.referenceMs!, slope) / d.scale;
+    // With protocol.referenceDrift the round's slow drift too (its time as timed picks its βs), as devices/rounds.ts timeRound.
+    const f = driftFactor(referenceMs, d.noise!.referenceMs!, d.noise!.referenceDriftMs, slope, protocol.referenceDrift, d.median / d.scale) / d.scale;
     return { ...d, median: d.median * f, p10: d.p10 * f, min: d.min * f, scale: d.scale * f };
   });
   const used = details.filter((d) => !d.setAside);
@@ -154,9 +155,9 @@ export function adoptReferenceScale(
  * their units was new, src/onnx/wall-fit.ts), in the LUT's unit: its reference with its R and β (β absent = 1,
  * a LUT from before β), whatever `protocol` said of them; without a reference where the LUT has none.
  */
-export function inLutUnit(protocol: TimingProtocol, lutProtocol: Pick<TimingProtocol, 'reference' | 'referenceMs' | 'referenceSlope'>): TimingProtocol {
-  const { reference: _r, referenceMs: _m, referenceSlope: _b, ...rest } = protocol;
-  const { reference, referenceMs, referenceSlope } = lutProtocol;
+export function inLutUnit(protocol: TimingProtocol, lutProtocol: Pick<TimingProtocol, 'reference' | 'referenceMs' | 'referenceSlope' | 'referenceDrift'>): TimingProtocol {
+  const { reference: _r, referenceMs: _m, referenceSlope: _b, referenceDrift: _d, ...rest } = protocol;
+  const { reference, referenceMs, referenceSlope, referenceDrift } = lutProtocol;
   if (reference === undefined || referenceMs === undefined) return rest;
-  return { ...rest, reference, referenceMs, ...(referenceSlope !== undefined ? { referenceSlope } : {}) };
+  return { ...rest, reference, referenceMs, ...(referenceSlope !== undefined ? { referenceSlope } : {}), ...(referenceDrift !== undefined ? { referenceDrift } : {}) };
 }

@@ -4,7 +4,7 @@
  * --threads, graph optimisation level, device options and protocol as the LUT, which LutStore checks.
  */
 import { DEVICE_REGISTRY } from '../devices/registry.js';
-import { defaultEstimator, defaultRoundGate } from '../devices/reference-choice.js';
+import { defaultEstimator, defaultReferenceDrift, defaultRoundGate } from '../devices/reference-choice.js';
 import { DEFAULT_PROTOCOL, type DeviceInfo, type TimingProtocol } from '../devices/types.js';
 
 /** Device options that have their own flag; every other one the device declares goes to --device-opt. */
@@ -42,5 +42,7 @@ export function settingsFlags(device: DeviceInfo, protocol: TimingProtocol | und
   if (protocol?.estimator !== undefined && (protocol.rounds ?? 1) > 1 && protocol.estimator !== defaultEstimator(protocol.reference)) flags.push(`--estimator ${protocol.estimator}`);
   // No round gate where --round-gate auto would give one (a LUT measured before the gate existed, or with it off).
   if (protocol && protocol.roundGate === undefined && defaultRoundGate(protocol.reference, protocol.rounds) !== undefined) flags.push('--round-gate off');
+  // No drift scaling where --reference-drift auto would give it (a LUT measured before it existed, or with it off).
+  if (protocol && protocol.referenceDrift === undefined && defaultReferenceDrift(protocol.reference, protocol.rounds) !== undefined) flags.push('--reference-drift off');
   return flags.join(' ');
 }

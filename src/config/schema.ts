@@ -38,6 +38,7 @@ export const SHARED_FLAGS: Record<string, JsonSchema> = {
   cpu: { type: 'string' },
   reference: text,
   'round-gate': { enum: ['auto', 'off'] },
+  'reference-drift': { enum: ['auto', 'off'] },
   seed: int(),
   resolution: int(1),
   space: text,

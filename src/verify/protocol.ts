@@ -31,7 +31,7 @@ export function verifyProtocol(lut: Lut | undefined, overrides: Partial<TimingPr
   const protocol: TimingProtocol = { ...base, ...overrides };
   checkProtocol(protocol);
   if (info && lut && deviceDifferences(lut.device, info).length) {
-    const { reference: _r, referenceMs: _s, referenceSlope: _b, ...plain } = protocol;
+    const { reference: _r, referenceMs: _s, referenceSlope: _b, referenceDrift: _d, ...plain } = protocol;
     return plain;
   }
   return protocol;

@@ -29,6 +29,13 @@ describe('toProtocol --reference', () => {
     expect(toProtocol({ ...base, rounds: 1 })).not.toHaveProperty('roundGate');
     expect(() => toProtocol({ ...base, roundGate: 'on' })).toThrow(/--round-gate must be auto or off/);
   });
+  it('--reference-drift: auto gives the default drift with a reference and rounds, none without; off none; anything else refused', () => {
+    expect(toProtocol(base).referenceDrift).toEqual({ readings: 31, slope: 0.4, fromMs: 4, toMs: 6.5, level: 1.15 });
+    expect(toProtocol({ ...base, referenceDrift: 'off' })).not.toHaveProperty('referenceDrift');
+    expect(toProtocol({ ...base, reference: 'off' })).not.toHaveProperty('referenceDrift');
+    expect(toProtocol({ ...base, rounds: 1 })).not.toHaveProperty('referenceDrift');
+    expect(() => toProtocol({ ...base, referenceDrift: 'on' })).toThrow(/--reference-drift must be auto or off/);
+  });
   it('off, a name, and a bad name', () => {
     expect(toProtocol({ ...base, reference: 'off' })).not.toHaveProperty('reference');
     expect(toProtocol({ ...base, device: 'mock', reference: 'conv' }).reference).toBe('conv');

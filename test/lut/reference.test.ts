@@ -12,7 +12,7 @@ import { createLut, LutStore, lutId, parseLut, readLut, serializeLut } from '../
 import { UserError } from '../../src/core/errors.js';
 import { device, entry, KEYS, protocol, stats } from './fixtures.js';
 import schema from '../../lut/schema.json' with { type: 'json' };
-import { DEFAULT_ROUND_GATE, defaultRoundGate, REFERENCE_NAMES } from '../../devices/reference-choice.js';
+import { DEFAULT_REFERENCE_DRIFT, DEFAULT_ROUND_GATE, defaultReferenceDrift, defaultRoundGate, REFERENCE_NAMES } from '../../devices/reference-choice.js';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'lut-reference-'))));
@@ -59,14 +59,14 @@ describe('the LUT fields', () => {
     expect(lutId(device, referenced)).not.toBe(lutId(device, off));
   });
   it('the settings flags say --reference where the LUT differs from the device default', () => {
-    expect(settingsFlags(device, referenced)).toMatch(/--reference mbv2net64 --estimator min --round-gate off$/);
+    expect(settingsFlags(device, referenced)).toMatch(/--reference mbv2net64 --estimator min --round-gate off --reference-drift off$/);
     expect(settingsFlags(device, protocol)).not.toMatch(/--reference/); // the mock has no default reference
     expect(settingsFlags({ ...device, device: 'ort-cpu', options: { threads: 1 } }, protocol)).toMatch(/--reference off$/);
-    expect(settingsFlags({ ...device, device: 'ort-cpu', options: { threads: 1 } }, referenced)).not.toMatch(/--reference/);
+    expect(settingsFlags({ ...device, device: 'ort-cpu', options: { threads: 1 } }, referenced)).not.toMatch(/--reference /);
   });
   it('the settings flags say --estimator where the LUT\'s is not the default for its reference (a LUT measured with the median before lower-half)', () => {
     const ortCpu = { ...device, device: 'ort-cpu', options: { threads: 1 } };
-    expect(settingsFlags(ortCpu, { ...referenced, estimator: 'median' })).toMatch(/--estimator median --round-gate off$/);
+    expect(settingsFlags(ortCpu, { ...referenced, estimator: 'median' })).toMatch(/--estimator median --round-gate off --reference-drift off$/);
     expect(settingsFlags(ortCpu, { ...referenced, estimator: 'lower-half' })).not.toMatch(/--estimator/);
     expect(settingsFlags(ortCpu, { ...protocol, rounds: 3, estimator: 'min' })).not.toMatch(/--estimator/);
     expect(settingsFlags(ortCpu, { ...protocol, rounds: 3, estimator: 'median' })).toMatch(/--estimator median/);
@@ -92,7 +92,7 @@ describe('the round gate in the LUT protocol (protocol.roundGate)', () => {
   it('the settings flags say --round-gate off for a LUT measured without it where auto would give one', () => {
     const ortCpu = { ...device, device: 'ort-cpu', options: { threads: 1 } };
     const lowerHalf = { ...referenced, estimator: 'lower-half' as const };
-    expect(settingsFlags(ortCpu, lowerHalf)).toMatch(/--round-gate off$/);
+    expect(settingsFlags(ortCpu, lowerHalf)).toMatch(/--round-gate off --reference-drift off$/);
     expect(settingsFlags(ortCpu, { ...lowerHalf, roundGate: defaultRoundGate(lowerHalf.reference, 3) })).not.toMatch(/--round-gate/);
     expect(settingsFlags(ortCpu, { ...protocol, rounds: 3, estimator: 'min' })).not.toMatch(/--round-gate/); // no reference: no gate by default
   });
@@ -100,6 +100,30 @@ describe('the round gate in the LUT protocol (protocol.roundGate)', () => {
     const lut = lutWithReference();
     lut.entries[KEYS.conv] = { ...lut.entries[KEYS.conv], roundsSetAside: [{ ms: 0.15, why: 'wait' }] };
     expect(rescaleLut(lut, 1.0, 0.8).entries[KEYS.conv].roundsSetAside).toEqual([{ ms: expect.closeTo(0.12, 12), why: 'wait' }]);
+  });
+});
+
+describe('the slow drift in the LUT protocol (protocol.referenceDrift)', () => {
+  const drifted = { ...referenced, estimator: 'lower-half' as const, roundGate: { ...DEFAULT_ROUND_GATE }, referenceDrift: { ...DEFAULT_REFERENCE_DRIFT } };
+  const { referenceDrift: _, ...before } = drifted;
+  const ortCpu = { ...device, device: 'ort-cpu', options: { threads: 1 } };
+  it('is a setting: part of the id and a difference; a LUT from before it resumes only with --reference-drift off, as its hint says', () => {
+    expect(lutId(device, drifted)).not.toBe(lutId(device, before));
+    expect(protocolDifferences(before, drifted)).toEqual([expect.stringMatching(/^referenceDrift: A \(unset\), B \{"readings":31,"slope":0.4,"fromMs":4,"toMs":6.5,"level":1.15\}/)]);
+    expect(settingsFlags(ortCpu, before)).toMatch(/--reference-drift off$/);
+    expect(settingsFlags(ortCpu, drifted)).not.toMatch(/--reference-drift|--round-gate|--estimator/);
+    expect(defaultReferenceDrift(undefined, 3)).toBeUndefined();
+  });
+  it('round-trips through the file with each entry\'s drift reading; a LUT without it reads as before; a bad one is refused', () => {
+    const lut = { ...lutWithReference(), protocol: drifted };
+    lut.entries[KEYS.conv] = { ...lut.entries[KEYS.conv], noise: { load1: 1, referenceMs: 1.4, referenceDriftMs: 1.3 } };
+    expect(parseLut(serializeLut(lut), 'test')).toMatchObject({ protocol: { referenceDrift: DEFAULT_REFERENCE_DRIFT }, entries: { [KEYS.conv]: { noise: { referenceDriftMs: 1.3 } } } });
+    expect(parseLut(serializeLut(lutWithReference()), 'test').protocol.referenceDrift).toBeUndefined();
+    expect(() => parseLut(serializeLut({ ...lut, protocol: { ...drifted, referenceDrift: { readings: 0, slope: 0.4, fromMs: 4, toMs: 6.5, level: 1.15 } } }), 'test')).toThrow(UserError);
+  });
+  it('inLutUnit carries the LUT\'s drift rule with its R and β', () => {
+    expect(inLutUnit({ ...protocol, rounds: 3 }, drifted)).toMatchObject({ reference: 'mbv2net64', referenceDrift: DEFAULT_REFERENCE_DRIFT });
+    expect(inLutUnit({ ...protocol, rounds: 3, referenceDrift: { ...DEFAULT_REFERENCE_DRIFT } }, before)).not.toHaveProperty('referenceDrift');
   });
 });
 

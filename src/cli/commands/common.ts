@@ -11,7 +11,7 @@ import type { SearchSpace } from '../../core/space.js';
 import type { AccuracyEvaluator } from '../../search/types.js';
 import type { ProxyEvaluatorOptions } from '../../evaluators/proxy/index.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type Estimator } from '../../../devices/types.js';
-import { chooseReference, defaultEstimator, defaultRoundGate, REFERENCE_NAMES } from '../../../devices/reference-choice.js';
+import { chooseReference, defaultEstimator, defaultReferenceDrift, defaultRoundGate, REFERENCE_NAMES } from '../../../devices/reference-choice.js';
 import { parseCpuList } from '../../../devices/affinity.js';
 import { checkCpuSpec } from '../../../devices/pin.js';
 import { SAMPLERS } from '../../train/supernet/sampler.js';
@@ -46,6 +46,13 @@ export function protocolOptions<T>(y: Argv<T>) {
       choices: ['auto', 'off'],
       default: 'auto',
       describe: "set aside and retake (within --extra-rounds) a round whose measuring thread waited for a CPU more than 30% of it or whose timing reference read more than 2.5x the LUT's scale: auto (on with a reference and several rounds) or off",
+    })
+    .option('reference-drift', {
+      type: 'string',
+      choices: ['auto', 'off'],
+      default: 'auto',
+      describe:
+        "with a timing reference, scale a round by the machine's slow drift (the median of the process's last 31 reference readings) as well as by its own reading, small models following the drift further (devices/reference.ts): auto (on with a reference and several rounds) or off (each round by its own reading alone, as LUTs before it)",
     })
     .option('reference', {
       type: 'string',
@@ -129,6 +136,8 @@ export interface ProtocolArgs {
   reference?: string;
   /** auto (the default gate with a reference: devices/reference-choice.ts) or off. */
   roundGate?: string;
+  /** auto (the default drift with a reference: devices/reference-choice.ts) or off. */
+  referenceDrift?: string;
   /** The device measured on (its registry name or alias): what --reference auto resolves by. */
   device: string;
   /** Checked against --cpu: a runtime with several threads pinned to fewer CPUs would time-share them. */
@@ -168,6 +177,7 @@ export function toProtocol(a: ProtocolArgs): TimingProtocol {
     rounds,
     estimator: (a.estimator ?? defaultEstimator(reference)) as Estimator,
     ...roundGateOf(a.roundGate, reference, rounds),
+    ...referenceDriftOf(a.referenceDrift, reference, rounds),
     ...(a.maxSpread !== undefined ? { maxSpread: a.maxSpread } : {}),
     ...(extra > 0 && a.maxSpread !== undefined ? { extraRounds: extra } : {}),
   };
@@ -178,6 +188,13 @@ function roundGateOf(choice: string | undefined, reference: string | undefined, 
   if (choice !== undefined && choice !== 'auto' && choice !== 'off') throw new UserError(`--round-gate must be auto or off, got '${choice}'`);
   const gate = choice === 'off' ? undefined : defaultRoundGate(reference, rounds);
   return gate ? { roundGate: gate } : {};
+}
+
+/** protocol.referenceDrift from --reference-drift (auto or off). */
+function referenceDriftOf(choice: string | undefined, reference: string | undefined, rounds: number): Pick<TimingProtocol, 'referenceDrift'> {
+  if (choice !== undefined && choice !== 'auto' && choice !== 'off') throw new UserError(`--reference-drift must be auto or off, got '${choice}'`);
+  const drift = choice === 'off' ? undefined : defaultReferenceDrift(reference, rounds);
+  return drift ? { referenceDrift: drift } : {};
 }
 
 /** The flags of archSourceOptions (`random` is a count, or true for one with `single`). */
