@@ -11,6 +11,12 @@ import { combineRounds, timeRound } from '../../devices/rounds.js';
 import type { ReferenceDrift, TimingProtocol } from '../../devices/types.js';
 import { opModel } from '../../export/model.js';
 import { rescoreResult } from '../../lut/reference.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readLut } from '../../lut/store.js';
+import { profile } from '../../src/profile/profiler.js';
+import { createSpace } from '../../src/spaces/registry.js';
 
 const FAST: TimingProtocol = { warmup: 2, minRepeats: 5, maxRepeats: 50, maxTimeMs: 150, targetCI: 0.02 };
 const DRIFT: ReferenceDrift = { readings: 5, slope: 0.4, fromMs: 4, toMs: 6.5, level: 1 };
@@ -108,5 +114,29 @@ describe('timeRound with protocol.referenceDrift on a machine in a slow spell', 
     // Rescored without the drift rule, the rounds are scaled by their own reading alone (β 0.3): 1.25^0.1 slow.
     const { referenceDrift: _, ...alone } = p;
     expect(rescoreResult(r, ref, 0.3, alone).stats.median / r.stats.median).toBeCloseTo(1.25 ** 0.1, 9);
+  });
+});
+
+describe('a LUT profiled with the slow-drift rule', () => {
+  it('records the rule and each entry\'s drift reading; a LUT from before it is not resumed by a run with it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nas-drift-'));
+    try {
+      const instances = createSpace('nb201').allInstances().slice(0, 6);
+      const rounds: TimingProtocol = { ...FAST, rounds: 3, estimator: 'lower-half', maxSpread: 0.1, extraRounds: 2, reference: 'conv' };
+      const lutPath = path.join(dir, 'drift.lut.json');
+      await profile({ device: new DriftingMock([1, 1.2, 1.1]), instances, protocol: { ...rounds, referenceDrift: DEFAULT_REFERENCE_DRIFT }, lutPath });
+      const lut = readLut(lutPath);
+      expect(lut.protocol.referenceDrift).toEqual(DEFAULT_REFERENCE_DRIFT);
+      for (const e of Object.values(lut.entries)) expect(e.noise?.referenceDriftMs).toBeGreaterThan(0);
+      const before = path.join(dir, 'before.lut.json');
+      await profile({ device: new DriftingMock([1]), instances, protocol: rounds, lutPath: before });
+      // Refused with a hint that names the flag that resumes it as measured.
+      await expect(profile({ device: new DriftingMock([1]), instances, protocol: { ...rounds, referenceDrift: DEFAULT_REFERENCE_DRIFT }, lutPath: before })).rejects.toMatchObject({
+        message: expect.stringMatching(/referenceDrift/),
+        hint: expect.stringMatching(/--reference-drift off/),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
