@@ -58,9 +58,9 @@ import { chooseReference, defaultEstimator, defaultReferenceDrift, defaultRoundG
 import { timeModelsInRounds, type LazyModel } from '../devices/measurables.js';
 import { driftFactor } from '../devices/reference.js';
 import { roundTimer } from '../devices/round-timer.js';
-import type { RoundDetail, RoundedResult } from '../devices/rounds.js';
+import { estimate, type RoundDetail, type RoundedResult } from '../devices/rounds.js';
 import { netOf } from '../lut/entry.js';
-import { DEFAULT_PROTOCOL, LEGACY_PROTOCOL, type DeviceOptions, type TimingProtocol } from '../devices/types.js';
+import { DEFAULT_PROTOCOL, LEGACY_PROTOCOL, type DeviceOptions, type LatencyStats, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
 import { readLut, writeLut } from '../lut/store.js';
 import { calibrationHelps, fitCalibration } from '../src/predict/calibrate.js';
@@ -297,10 +297,7 @@ for (const protocolName of protocolNames) {
     if (!xs.length || xs.some((x) => x === undefined)) return undefined;
     const v = (xs as number[]).sort((a, b) => a - b);
     if (how.combine === 'min') return v[0];
-    if (how.combine === 'lower-half') {
-      const fast = v.slice(0, Math.ceil(v.length / 2));
-      return fast.reduce((x, y) => x + y, 0) / fast.length;
-    }
+    if (how.combine === 'lower-half') return estimate(v.map((median) => ({ median }) as LatencyStats), 'lower-half');
     return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   };
   const replayLut = (how: Replay) =>
