@@ -398,9 +398,9 @@ for (const protocolName of protocolNames) {
     '|---|---|---|---|---|---|---|',
     ...replayRows(tests.map((t, i) => ({ arch: t.arch, first: first[i], again: again?.[i] }))),
     '',
-    ...[calibration, ...(variantNets.length ? [plainFit] : [])].filter((c): c is Calibration => c !== undefined).map(
+    ...[calibration, ...(variantNets.length ? [plainFit] : []), kept?.calibration].filter((c): c is Calibration => c !== undefined).map(
       (c) =>
-        `calibration fitted on ${c.fittedOn} nets (${c.source}): base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, weights ${((c.perWeightByteMs ?? 0) * 2 ** 20 * 1000).toFixed(1)} µs/MiB${c.weightCacheBytes ? ` beyond ${(c.weightCacheBytes / 2 ** 20).toFixed(0)} MiB` : ''}${c.lessOwnEdges ? ', ops less their own edge reorders' : ''}, scale ${(c.scale ?? 1).toFixed(4)}${c.classScales ? `, class scales ${JSON.stringify(Object.fromEntries(Object.entries(c.classScales).map(([k, v]) => [k || 'plain', Number(v.toFixed(4))])))}` : ''}, fit RMS ${c.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${c.plainRmsErrorPct?.toFixed(2)}%)`,
+        `${c === kept?.calibration ? `kept (${kept.what}): ` : ''}calibration fitted on ${c.fittedOn} nets (${c.source}): base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, weights ${((c.perWeightByteMs ?? 0) * 2 ** 20 * 1000).toFixed(1)} µs/MiB${c.weightCacheBytes ? ` beyond ${(c.weightCacheBytes / 2 ** 20).toFixed(0)} MiB` : ''}${c.lessOwnEdges ? ', ops less their own edge reorders' : ''}, scale ${(c.scale ?? 1).toFixed(4)}${c.classScales ? `, class scales ${JSON.stringify(Object.fromEntries(Object.entries(c.classScales).map(([k, v]) => [k || 'plain', Number(v.toFixed(4))])))}` : ''}, fit RMS ${c.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${c.plainRmsErrorPct?.toFixed(2)}%)`,
     ),
     '',
     ...(families.length
@@ -472,6 +472,6 @@ for (const protocolName of protocolNames) {
   // Every LUT entry's rounds (median, end time, CPU, reference reading and scale): the entries timed around a net's round are a yardstick of how fast
   // the machine ran the runtime's kernels then (bench/fidelity-rounds.ts replays the nets' rounds against it).
   const entries = Object.fromEntries([...entryRounds].map(([key, ds]) => [key, ds.map((d) => ({ median: d.median, endedAt: d.endedAt, cpu: d.noise?.cpu, referenceMs: d.noise?.referenceMs, waitPct: d.noise?.waitPct, scale: d.scale, ...(d.asideWhy ? { asideWhy: d.asideWhy } : {}) }))]));
-  writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, contextClasses: plan.classes, protocol, device: prof.device, lutId: lut.id, calibration, load: [loadStart, loadEnd], points, calibrationNets, entryRounds: entries, kernels }, null, 1));
+  writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, contextClasses: plan.classes, protocol, device: prof.device, lutId: lut.id, calibration, kept: kept?.calibration, load: [loadStart, loadEnd], points, calibrationNets, entryRounds: entries, kernels }, null, 1));
 }
 await device.dispose();
