@@ -1,22 +1,25 @@
 /**
- * Fidelity benchmark: does the LUT predict whole networks? Profiles the mbv2 space (and the published
- * nets' ops) into a LUT, exports N random mbv2 architectures (fixed seed) and the published nets,
+ * Fidelity benchmark: does the LUT predict whole networks? Profiles the --space space (default mbv2; and the
+ * published nets' ops) into a LUT, exports N random nets of the space (fixed seed) and the published nets,
  * measures each end to end with the same harness on the same device, and compares.
  *
  *   node --import tsx bench/fidelity.ts --device cpu --resolution 128 --count 200 --seed 0
+ *   node --import tsx bench/fidelity.ts --device cpu --threads 1 --resolution 128 --space regnet --count 60 --calibrate 10 --other-space mbv2 --other-count 20
  *
- * The LUT is calibrated (src/predict/calibrate.ts) on --calibrate other random nets of its own seed
- * before the test nets are predicted; the plain, uncalibrated sum is reported beside it. With --context
- * (default) the calibration also measures in-context variants of those nets for the context classes the
- * test nets hold (src/predict/context.ts: the same nets with SE / hswish / swish blocks) and fits one
- * scale per class; the fit on the plain random nets alone is reported beside it.
+ * The LUT is calibrated as `nas profile --space S --calibrate N` calibrates it (src/predict/calibration-plan.ts:
+ * the same calibration nets of their own seed, in-context variants for the context classes of the space's ops,
+ * --size-nets, --calibrate-with; src/predict/context-fit.ts keepCalibration: what is kept) before the test nets
+ * are predicted; the plain, uncalibrated sum is reported beside it, and the fits on all calibration nets and on
+ * the plain ones alone. --context-classes tests measures variants for the classes the test nets hold instead (the
+ * bench's rule before: mbv2 has no class of its own, so `nas profile --space mbv2` measures none).
  *
  * Prints a markdown summary (share within ±5/±10%, mean |error|, Kendall τ, Spearman ρ) and writes
  * every point to out/bench/fidelity-<device>-<res>-<protocol>.json.
  *
- * Leave one family out: the calibration is fitted on random mbv2 nets only; the table reports the random
- * mbv2 test nets, the published nets (all, and per family), and --other-count random nets of
- * --other-space (another search space) separately, so a fit that only holds for its own family shows.
+ * Leave one family out: the calibration is fitted on random nets of --space only (unless --calibrate-with); the
+ * table reports the random test nets of --space, the published nets (all, and per family; MBConv nets: another
+ * family for any space but mbv2's kin), and --other-count random nets of --other-space (another search space)
+ * separately, so a fit that only holds for its own family shows (--space regnet --other-space mbv2: the other way round).
  *
  * Another space alone, at its own size, with the plain LUT sum only (no mbv2 nets, no calibration), and a kernel-level
  * breakdown of its first nets (bench/fidelity-kernels.ts: onnxruntime's profiler, which a loaded machine disturbs least):
@@ -63,12 +66,13 @@ import { netOf } from '../lut/entry.js';
 import { DEFAULT_PROTOCOL, LEGACY_PROTOCOL, type DeviceOptions, type LatencyStats, type TimingProtocol } from '../devices/types.js';
 import { networkModel } from '../export/model.js';
 import { readLut, writeLut } from '../lut/store.js';
-import { calibrationHelps, fitCalibration } from '../src/predict/calibrate.js';
-import { chooseContextFit } from '../src/predict/context-fit.js';
+import { fitCalibration } from '../src/predict/calibrate.js';
+import { calibrationNetsOf, planCalibration } from '../src/predict/calibration-plan.js';
+import { keepCalibration } from '../src/predict/context-fit.js';
 import { calibrationWeightCost } from '../src/profile/calibration-weight-cost.js';
-import { sizeVariants } from '../src/predict/size-variants.js';
 import type { LutCalibration as Calibration } from '../lut/format.js';
-import { contextClass, contextVariants } from '../src/core/context-class.js';
+import { contextClass } from '../src/core/context-class.js';
+import { keptWhat } from './fidelity-nets.js';
 import { kernelBreakdown, type KernelPoint } from './fidelity-kernels.js';
 
 const args = await yargs(process.argv.slice(2))
@@ -76,6 +80,7 @@ const args = await yargs(process.argv.slice(2))
   .option('resolution', { type: 'number', default: 128 })
   .option('count', { type: 'number', default: 200 })
   .option('seed', { type: 'number', default: 0 })
+  .option('space', { type: 'string', default: 'mbv2', describe: 'the space of the random test nets, the calibration nets and the whole-space profiling, as `nas profile --space S --calibrate N`' })
   .option('threads', { type: 'number' })
   .option('published', { type: 'boolean', default: true })
   .option('other-space', { type: 'string', default: 'mnasnet' })
@@ -83,8 +88,10 @@ const args = await yargs(process.argv.slice(2))
   // The cell spaces (darts, nasnet) are CIFAR-sized: their nets run at 32 px while mbv2's run at --resolution.
   .option('other-resolution', { type: 'number', describe: 'resolution of the --other-space nets (default: --resolution)' })
   .option('other-options', { type: 'string', describe: 'JSON options of --other-space beyond its resolution, e.g. \'{"cells":8,"channels":16}\' (darts) or \'{"normalCells":2,"filters":16}\' (nasnet); default the space\'s own' })
-  .option('calibrate', { type: 'number', default: 20, describe: 'random mbv2 nets the LUT is calibrated on; 0: no calibration, the plain LUT sum only' })
-  .option('context', { type: 'boolean', default: true, describe: 'also calibrate on in-context variants of the calibration nets (per-class scales), reported beside the plain-net fit' })
+  .option('calibrate', { type: 'number', default: 20, describe: 'random nets of --space the LUT is calibrated on, as nas profile --calibrate; 0: no calibration, the plain LUT sum only' })
+  .option('context', { type: 'boolean', default: true, describe: 'also calibrate on in-context variants of the calibration nets (per-class scales), reported beside the plain-net fit (--no-context: as nas profile --context-nets 0)' })
+  .option('context-classes', { type: 'string', describe: 'as nas profile --context-classes (default: the classes of the space\'s ops, wide only when asked); tests: the classes the test nets hold (the bench\'s rule before)' })
+  .option('calibrate-with', { type: 'string', describe: 'as nas profile --calibrate-with: calibration nets of other families measured too (published, or a space name)' })
   .option('size-nets', { type: 'number', describe: 'size variants of the calibration nets measured with them (src/predict/size-variants.ts: prefixes closed by a head), as nas profile --size-nets (default 0: none)', default: 0 })
   .option('protocols', { type: 'string', default: 'rounds', describe: 'comma-separated: legacy (one round, as before), rounds (the default protocol), fresh (rounds in fresh worker processes), pinned (--cpu auto), fresh-pinned; pinning stays for the rest of the run, so list pinned ones last' })
   // Measures every network a second time, later: how well the runtime agrees with itself is the floor
@@ -92,7 +99,7 @@ const args = await yargs(process.argv.slice(2))
   .option('remeasure', { type: 'boolean', default: true })
   .option('anchor', { type: 'boolean', default: false, describe: 'time the fixed conv unit of devices/anchor.ts after every round (protocol.anchor): each round then records what the runtime\'s kernels got from the machine (bench/fidelity-rounds.ts)' })
   .option('anchor-gate', { type: 'number', describe: 'with the anchor: set aside and retake rounds whose anchor ran more than this many times slower than the fastest (protocol.anchorGate, e.g. 1.15)' })
-  .option('whole-space', { type: 'boolean', default: true, describe: 'with random mbv2 nets (--count or --calibrate), profile every instance of the mbv2 space as `nas profile --space mbv2` would (--no-whole-space: only the instances the nets hold, a shorter run)' })
+  .option('whole-space', { type: 'boolean', default: true, describe: 'with random nets of --space (--count or --calibrate), profile every instance of the space as `nas profile --space S` would (--no-whole-space: only the instances the nets hold, a shorter run)' })
   .option('round-gate', { choices: ['auto', 'off'] as const, default: 'auto' as const, describe: 'set aside and retake disturbed rounds (protocol.roundGate, devices/rounds.ts): auto (with a reference and rounds, as nas profile) or off; bench/reference-replay.ts replays the other choice on the same rounds' })
   .option('reference', { type: 'string', default: 'auto', describe: 'timing reference interleaved in every round (protocol.reference, devices/reference.ts): a name, off, or auto (the device\'s default, as nas profile); the report replays the estimators without it on the same rounds' })
   .option('interleave', { type: 'boolean', default: true, describe: 'time the calibration and test nets in the same shuffled passes as the LUT entries (--no-interleave: in passes of their own after them, as before)' })
@@ -121,10 +128,11 @@ const outDir = args.outDir;
 mkdirSync(outDir, { recursive: true });
 const options: DeviceOptions = { ...(args.threads !== undefined ? { threads: args.threads } : {}), ...(args.outputs ? { outputs: args.outputs } : {}) };
 
-const space = createSpace('mbv2', { resolution: args.resolution });
+const space = createSpace(args.space, { resolution: args.resolution });
+const spaceLabel = `${space.id}@${space.resolution}`;
 const rng = new Rng(args.seed);
 type TestNet = { arch: Architecture; set: string; family?: string };
-const tests: TestNet[] = Array.from({ length: args.count }, () => ({ arch: space.build(space.sample(rng)), set: `random mbv2@${args.resolution}` }));
+const tests: TestNet[] = Array.from({ length: args.count }, () => ({ arch: space.build(space.sample(rng)), set: `random ${spaceLabel}` }));
 if (args.published)
   for (const arch of loadPublishedNets({ resolution: args.resolution }).nets) tests.push({ arch, set: 'published', family: arch.name.split(/[-_ ]/)[0] });
 const otherResolution = args.otherResolution ?? args.resolution;
@@ -136,21 +144,26 @@ if (args.otherCount > 0) {
   for (let i = 0; i < args.otherCount; i++) tests.push({ arch: other.build(other.sample(otherRng)), set: `random ${otherLabel}` });
 }
 if (tests.length === 0) throw new Error('no test networks: set --count, --published or --other-count');
-// Calibration nets: their own seed, never the test nets (same stream as `nas profile --calibrate`).
-const calRng = new Rng(1_000_003);
-const calNets = Array.from({ length: args.calibrate }, () => space.build(space.sample(calRng)));
-// In-context variants of the calibration nets for the context classes (SE, hswish, swish) the test nets
-// hold: the blocks keep their real neighbours, so the per-class scales are learnt in context. Their
-// classes come from the ops, never from the test nets' measurements.
-const testClasses = [...new Set(tests.flatMap(({ arch }) => lutInstances(arch).map(({ inst }) => contextClass(inst.spec))))].sort();
-const variantNets = args.context ? contextVariants(calNets, testClasses) : [];
-// Size variants (prefixes of the calibration nets closed by a head): calibration nets unlike the random ones in size and weight bytes.
-const sizeNets = sizeVariants(calNets, args.sizeNets);
+// What nas profile --space S --calibrate N measures (src/predict/calibration-plan.ts): the calibration nets of their
+// own seed (never the test nets), in-context variants for the context classes of the space's ops (the blocks keep
+// their real neighbours, so per-class scales are learnt in context), size variants and other families where asked.
+const spaceInstances = args.count > 0 || args.calibrate > 0 ? space.allInstances() : [];
+const testClasses = [...new Set(tests.flatMap(({ arch }) => lutInstances(arch).map(({ inst }) => contextClass(inst.spec))))].filter(Boolean).sort();
+const plan = planCalibration(calibrationNetsOf(space, args.calibrate), spaceInstances, {
+  ...(args.context ? {} : { contextNets: 0 }),
+  ...(args.contextClasses !== undefined ? { contextClasses: args.contextClasses === 'tests' ? testClasses.join(',') : args.contextClasses } : {}),
+  sizeNets: args.sizeNets,
+  ...(args.calibrateWith ? { calibrateWith: args.calibrateWith } : {}),
+});
+const calNets = plan.nets;
+const variantNets = plan.variants;
+const sizeNets = plan.sizes;
 
 const instances = new Map<string, OpInstance>();
-// The whole mbv2 space (as `nas profile --space mbv2` would) when mbv2 nets are tested or calibrated on; else only what the test nets hold.
-if (args.wholeSpace && (args.count > 0 || args.calibrate > 0)) for (const inst of space.allInstances()) instances.set(opKey(inst), inst);
+// The whole space (as `nas profile --space S` would) when its nets are tested or calibrated on; else only what the nets hold.
+if (args.wholeSpace) for (const inst of spaceInstances) instances.set(opKey(inst), inst);
 for (const arch of [...tests.map((t) => t.arch), ...calNets, ...variantNets, ...sizeNets]) for (const { inst } of lutInstances(arch)) instances.set(opKey(inst), inst);
+if (args.calibrate > 0) process.stderr.write(`calibration: ${calNets.length} nets, ${variantNets.length} in-context variants${plan.classes.length ? ` (classes ${plan.classes.join(', ')})` : ''}, ${sizeNets.length} size variants; ${instances.size} instances to profile\n`);
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const device = await resolveDevice(args.device, options);
@@ -170,7 +183,7 @@ for (const protocolName of protocolNames) {
   const drift = defaultReferenceDrift(reference, PROTOCOLS[protocolName].rounds);
   if (drift) protocol.referenceDrift = drift;
   const otherTag = args.otherCount > 0 ? `-${args.otherSpace}${otherResolution}` : '';
-  const tag = `${args.device}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}${args.anchorGate !== undefined ? `-gate${args.anchorGate}` : args.anchor ? '-anchor' : ''}${reference !== undefined ? `-ref-${reference}` : ''}${args.interleave ? '' : '-apart'}`;
+  const tag = `${args.device}${args.space === 'mbv2' ? '' : `-${args.space}`}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}${args.anchorGate !== undefined ? `-gate${args.anchorGate}` : args.anchor ? '-anchor' : ''}${reference !== undefined ? `-ref-${reference}` : ''}${args.interleave ? '' : '-apart'}`;
   const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);
   const loadStart = loadavg();
   const t0 = Date.now();
@@ -185,7 +198,7 @@ for (const protocolName of protocolNames) {
     instances: [...instances.values()],
     lutPath,
     protocol,
-    space: [...(args.count > 0 || args.calibrate > 0 ? [`mbv2@${args.resolution}`] : []), ...(args.published ? ['published'] : []), ...(args.otherCount > 0 ? [otherLabel] : [])].join('+'),
+    space: [...(args.count > 0 || args.calibrate > 0 ? [spaceLabel] : []), ...(args.published ? ['published'] : []), ...(args.otherCount > 0 ? [otherLabel] : [])].join('+'),
     onProgress: (p) => p.done % 20 === 0 && p.key && process.stderr.write(`profile ${p.done}/${p.total}\n`),
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
     workerDevice,
@@ -210,33 +223,33 @@ for (const protocolName of protocolNames) {
     if (!r) throw new Error(`net ${id} was not measured${prof.netsSkipped.length ? ` (skipped: ${prof.netsSkipped.map((x) => `${x.id}: ${x.reason}`).join('; ')})` : ''}`);
     return r;
   };
-  const source = `mbv2@${args.resolution}: ${args.calibrate} networks`;
+  const source = `${spaceLabel}: ${calNets.length} networks`;
   // ort-cpu: the weight cost nas profile --calibrate measures (src/predict/weight-cost.ts), for the fits and a row of its own.
-  const { fit: weightCost, message: weightCostMessage } = await calibrationWeightCost(device, prof.device, calNets);
+  const { fit: weightCost, message: weightCostMessage } = await calibrationWeightCost(device, prof.device, [...calNets, ...sizeNets]);
   if (weightCostMessage) process.stderr.write(`${weightCostMessage}\n`);
   const wOpts = weightCost ? { perWeightByteMs: weightCost.perWeightByteMs } : {};
   // --calibrate 0: no calibration; every prediction is the plain LUT sum.
   let calibration: Calibration | undefined;
   let plainFit: Calibration | undefined;
   let kept: { calibration: Calibration | undefined; what: string } | undefined;
-  if (calNets.length > 0) {
+  if (calNets.length >= 3) {
     const measured = calArchs.map((arch, i) => ({ arch, ms: measuredNet(`cal${i}:${arch.name}`).stats.median }));
     // The plain nets as nas profile fits them: the random calibration nets and their size variants; then the in-context variants.
     const ctxStart = calNets.length;
     const sizeStart = calNets.length + variantNets.length;
     const plainMeasured = [...measured.slice(0, ctxStart), ...measured.slice(sizeStart)];
     const variantMeasured = measured.slice(ctxStart, sizeStart);
-    const all = fitCalibration(readLut(lutPath), measured, `${source} + ${sizeNets.length} size variants + ${variantNets.length} in-context variants (${testClasses.filter(Boolean).join(', ')})`, wOpts);
+    const all = fitCalibration(readLut(lutPath), measured, `${source} + ${sizeNets.length} size variants + ${variantNets.length} in-context variants (${plan.classes.join(', ')})`, wOpts);
     // The same measurements, fitted on the plain nets only (random and size variants): what calibration did before context classes.
     plainFit = fitCalibration(readLut(lutPath), plainMeasured, `${source} + ${sizeNets.length} size variants`, wOpts);
     calibration = variantNets.length ? all : plainFit;
     writeLut(lutPath, { ...readLut(lutPath), calibration });
-    // What `nas profile --calibrate` keeps from the same measurements (the context fit, the plain-net fit or
-    // neither, judged on nets they were not fitted on): the prediction a user gets.
-    if (variantNets.length) {
-      const choice = chooseContextFit(readLut(lutPath), plainMeasured, variantMeasured, testClasses.filter(Boolean), source, wOpts);
-      kept = { calibration: choice.calibration, what: choice.calibration?.context?.kept ?? 'plain sum' };
-    } else kept = { calibration: calibrationHelps(plainFit) ? plainFit : undefined, what: calibrationHelps(plainFit) ? 'plain-nets' : 'plain sum' };
+    // What `nas profile --calibrate` keeps from the same measurements (src/predict/context-fit.ts keepCalibration:
+    // the one-scale fit where the weight cost is measured, else the context fit, the plain-net fit or neither,
+    // judged on nets they were not fitted on): the prediction a user gets.
+    const k = keepCalibration(readLut(lutPath), plainMeasured, variantMeasured, plan.classes, source, wOpts);
+    kept = { calibration: k.calibration, what: keptWhat(k.calibration) };
+    process.stderr.write(`kept: ${k.message}\n`);
   }
   const lut = readLut(lutPath);
   const plainLut = { ...lut, calibration: undefined };
@@ -400,26 +413,27 @@ for (const protocolName of protocolNames) {
     '|---|---|---|---|---|---|---|',
     ...replayRows(tests.map((t, i) => ({ arch: t.arch, first: first[i], again: again?.[i] }))),
     '',
-    ...[calibration, ...(variantNets.length ? [plainFit] : [])].filter((c): c is Calibration => c !== undefined).map(
+    ...[calibration, ...(variantNets.length ? [plainFit] : []), kept?.calibration].filter((c): c is Calibration => c !== undefined).map(
       (c) =>
-        `calibration fitted on ${c.fittedOn} nets (${c.source}): base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, weights ${((c.perWeightByteMs ?? 0) * 2 ** 20 * 1000).toFixed(1)} µs/MiB${c.weightCacheBytes ? ` beyond ${(c.weightCacheBytes / 2 ** 20).toFixed(0)} MiB` : ''}${c.lessOwnEdges ? ', ops less their own edge reorders' : ''}, scale ${(c.scale ?? 1).toFixed(4)}${c.classScales ? `, class scales ${JSON.stringify(Object.fromEntries(Object.entries(c.classScales).map(([k, v]) => [k || 'plain', Number(v.toFixed(4))])))}` : ''}, fit RMS ${c.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${c.plainRmsErrorPct?.toFixed(2)}%)`,
+        `${c === kept?.calibration ? `kept (${kept.what}): ` : ''}calibration fitted on ${c.fittedOn} nets (${c.source}): base ${c.baseMs.toFixed(4)} ms, per op ${c.perOpMs.toFixed(4)} ms, per MB ${(c.perByteMs * 1e6).toFixed(4)} ms, weights ${((c.perWeightByteMs ?? 0) * 2 ** 20 * 1000).toFixed(1)} µs/MiB${c.weightCacheBytes ? ` beyond ${(c.weightCacheBytes / 2 ** 20).toFixed(0)} MiB` : ''}${c.lessOwnEdges ? ', ops less their own edge reorders' : ''}, scale ${(c.scale ?? 1).toFixed(4)}${c.classScales ? `, class scales ${JSON.stringify(Object.fromEntries(Object.entries(c.classScales).map(([k, v]) => [k || 'plain', Number(v.toFixed(4))])))}` : ''}, fit RMS ${c.rmsErrorPct.toFixed(2)}% (plain sum on the same nets: ${c.plainRmsErrorPct?.toFixed(2)}%)`,
     ),
     '',
     ...(families.length
       ? [
-          '| published family | nets | mean signed err (calibrated) | within ±10% | mean signed err (plain-net fit) |',
-          '|---|---|---|---|---|',
+          '| published family | nets | mean signed err (calibrated) | within ±10% | mean signed err (plain-net fit) | mean signed err (as kept) | within ±10% (as kept) |',
+          '|---|---|---|---|---|---|---|',
           ...families.map((f) => {
             const ps = pub.filter((p) => p.family === f);
             const b = ps.reduce((sum, p) => sum + errorPct(p.plainFit, p.measured), 0) / ps.length;
-            return `| ${f} | ${ps.length} | ${bias(ps).toFixed(1)}% | ${agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured)).within10.toFixed(0)}% | ${b.toFixed(1)}% |`;
+            const k = ps.reduce((sum, p) => sum + errorPct(p.kept, p.measured), 0) / ps.length;
+            return `| ${f} | ${ps.length} | ${bias(ps).toFixed(1)}% | ${agreement(ps.map((p) => p.predicted), ps.map((p) => p.measured)).within10.toFixed(0)}% | ${b.toFixed(1)}% | ${k.toFixed(1)}% | ${agreement(ps.map((p) => p.kept), ps.map((p) => p.measured)).within10.toFixed(0)}% |`;
           }),
           '',
-          '| published net | predicted ms | measured ms | error | error (plain-net fit) | round spread | second measurement |',
-          '|---|---|---|---|---|---|---|',
+          `| published net | predicted ms | measured ms | error | error (plain-net fit) | error (as kept${kept ? `: ${kept.what}` : ''}) | round spread | second measurement |`,
+          '|---|---|---|---|---|---|---|---|',
           ...pub.map(
             (p) =>
-              `| ${p.name} | ${p.predicted.toFixed(3)} | ${p.measured.toFixed(3)} | ${p.errorPct.toFixed(1)}% | ${errorPct(p.plainFit, p.measured).toFixed(1)}% | ${(100 * p.spread).toFixed(1)}% | ${p.remeasured === undefined ? '–' : `${errorPct(p.remeasured, p.measured).toFixed(1)}%`} |`,
+              `| ${p.name} | ${p.predicted.toFixed(3)} | ${p.measured.toFixed(3)} | ${p.errorPct.toFixed(1)}% | ${errorPct(p.plainFit, p.measured).toFixed(1)}% | ${errorPct(p.kept, p.measured).toFixed(1)}% | ${(100 * p.spread).toFixed(1)}% | ${p.remeasured === undefined ? '–' : `${errorPct(p.remeasured, p.measured).toFixed(1)}%`} |`,
           ),
         ]
       : []),
@@ -474,6 +488,6 @@ for (const protocolName of protocolNames) {
   // Every LUT entry's rounds (median, end time, CPU, reference reading and scale): the entries timed around a net's round are a yardstick of how fast
   // the machine ran the runtime's kernels then (bench/fidelity-rounds.ts replays the nets' rounds against it).
   const entries = Object.fromEntries([...entryRounds].map(([key, ds]) => [key, ds.map((d) => ({ median: d.median, endedAt: d.endedAt, cpu: d.noise?.cpu, referenceMs: d.noise?.referenceMs, waitPct: d.noise?.waitPct, scale: d.scale, ...(d.asideWhy ? { asideWhy: d.asideWhy } : {}) }))]));
-  writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, protocol, device: prof.device, lutId: lut.id, calibration, load: [loadStart, loadEnd], points, calibrationNets, entryRounds: entries, kernels }, null, 1));
+  writeFileSync(path.join(outDir, `fidelity-${tag}.json`), JSON.stringify({ args, contextClasses: plan.classes, protocol, device: prof.device, lutId: lut.id, calibration, kept: kept?.calibration, load: [loadStart, loadEnd], points, calibrationNets, entryRounds: entries, kernels }, null, 1));
 }
 await device.dispose();

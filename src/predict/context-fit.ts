@@ -13,7 +13,7 @@
  * the plain sum (keepOneScale; CalibrationOptions.keep 'choose' restores the choice, for replays).
  */
 import type { CalibrationContext, Lut, LutCalibration } from '../../lut/format.js';
-import { beatsPlainSum, calibratedSum, fitValidated, lutSums, netFamily, type CalibrationOptions, type MeasuredNet } from './calibrate.js';
+import { beatsPlainSum, calibratedSum, calibrationHelps, fitCalibration, fitValidated, KEEP_MARGIN, lutSums, netFamily, type CalibrationOptions, type MeasuredNet } from './calibrate.js';
 import { fitOneScale } from './one-scale-fit.js';
 import { predict } from './predictor.js';
 
@@ -36,6 +36,32 @@ const finite = (f: { context: number; plainNets: number; plainSum: number }) => 
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : `${x.toFixed(1)}%`);
 const rms = (errors: readonly number[]) => 100 * Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length);
 const inSample = (lut: Lut, c: LutCalibration, measured: readonly MeasuredNet[]) => rms(measured.map((m) => calibratedSum(c, lutSums(lut, m.arch)) / m.ms - 1));
+
+/**
+ * The calibration a LUT keeps from its measured calibration networks (`nas profile --calibrate`, and what
+ * bench/fidelity.ts reports as kept): with a measured weight cost (ort-cpu) the one-scale fit on the plain networks,
+ * whether or not in-context variants were measured (a space whose ops have no context class, such as mbv2, or whose
+ * blocks cannot carry one, such as RegNet's bottlenecks, has none); else with variants the choice of
+ * chooseContextFit; else the fit on the plain networks where it beats the plain sum on networks it was not fitted on.
+ */
+export function keepCalibration(lut: Lut, plain: readonly MeasuredNet[], variants: readonly MeasuredNet[], classes: readonly string[], source: string, opts: CalibrationOptions = {}): { calibration?: LutCalibration; message: string } {
+  if (variants.length || ((opts.perWeightByteMs ?? 0) > 0 && (opts.keep ?? 'one-scale') === 'one-scale' && plain.length >= 3)) {
+    const choice = chooseContextFit(lut, plain, variants, classes, source, opts);
+    return { calibration: choice.calibration, message: choice.message };
+  }
+  const fit = fitCalibration(lut, plain, source, opts);
+  const h = fit.heldOut!;
+  const figures =
+    `held-out RMS error ${h.rmsErrorPct.toFixed(1)}% (${h.method} over ${Object.entries(h.families).map(([f, n]) => `${f} ×${n}`).join(', ')}) ` +
+    `against the plain sum's ${fit.plainRmsErrorPct?.toFixed(1)}%; on the networks fitted ${fit.rmsErrorPct.toFixed(1)}%`;
+  if (calibrationHelps(fit)) {
+    const reason = `fit kept: it predicts networks it was not fitted on better than the plain sum by the margin asked (${figures})`;
+    return { calibration: { ...fit, reason }, message: reason };
+  }
+  return {
+    message: `calibration not kept, the plain LUT sum predicts as well: the fit does not beat it on networks it was not fitted on by ${KEEP_MARGIN.relative * 100}% and ${KEEP_MARGIN.points} points (${figures}); predictions use the plain sum`,
+  };
+}
 
 /**
  * `plain`: the calibration networks as they are; `variants`: their in-context variants for `classes`

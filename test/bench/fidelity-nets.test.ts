@@ -3,7 +3,9 @@
  * name, with the family each counts in; nets today's samplers no longer draw are left out, not mismatched.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { fidelityNets, type FidelityDoc } from '../../bench/fidelity-nets.js';
+import { fidelityNets, keptWhat, type FidelityDoc } from '../../bench/fidelity-nets.js';
+import { calibrationNetsOf, planCalibration } from '../../src/predict/calibration-plan.js';
+import type { LutCalibration } from '../../lut/format.js';
 import { contextClass, contextVariants } from '../../src/core/context-class.js';
 import { lutInstances } from '../../src/core/decompose.js';
 import { Rng } from '../../src/core/rng.js';
@@ -59,5 +61,33 @@ describe('fidelityNets', () => {
     expect(built.map((n) => n.arch.name)).toEqual(saved.map((c) => c.name));
     expect(built.map((n) => n.family)).toEqual(saved.map((c) => `calibration mbv2@${resolution}${c.variant ? ' in-context' : ''}`));
     expect(() => fidelityNets({ ...doc(), calibrationNets: [{ name: 'not-a-net', ms: 1, variant: false }] })).toThrow(/calibration net not-a-net .* not rebuilt/);
+  });
+
+  it('rebuilds a --space regnet run: its random and calibration nets from the space, the variants of its recorded classes, another family after its own', () => {
+    const regnet = createSpace('regnet', { resolution });
+    const r = new Rng(0);
+    const randomRegnet = [regnet.build(regnet.sample(r)), regnet.build(regnet.sample(r))];
+    const plan = planCalibration(calibrationNetsOf(regnet, 3), [], { calibrateWith: 'mbv2' });
+    expect(plan.nets).toHaveLength(6);
+    const d: FidelityDoc = {
+      args: { resolution, count: 2, seed: 0, otherSpace: 'mbv2', otherCount: 0, published: false, space: 'regnet', calibrate: 3, calibrateWith: 'mbv2' },
+      contextClasses: ['se'],
+      load: ['0', '0'],
+      points: randomRegnet.map((a, i) => ({ name: a.name, set: `random regnet@${resolution}`, measured: 1 + i })),
+      calibrationNets: plan.nets.map((a) => ({ name: a.name, ms: 2, variant: false })),
+    };
+    const nets = fidelityNets(d);
+    expect(nets.map((n) => n.arch.name)).toEqual([...randomRegnet, ...plan.nets].map((a) => a.name));
+    expect(nets.slice(2).map((n) => n.family)).toEqual([...Array(3).fill(`calibration regnet@${resolution}`), ...Array(3).fill('calibration mbv2')]);
+  });
+});
+
+describe('keptWhat', () => {
+  it('names the calibration nas profile keeps as the fidelity report prints it', () => {
+    const c = { baseMs: 0, perOpMs: 0, perByteMs: 0, fittedOn: 3, rmsErrorPct: 1, source: 's', createdAt: '' } as LutCalibration;
+    expect(keptWhat(undefined)).toBe('plain sum');
+    expect(keptWhat({ ...c, reason: 'one-scale fit on the 10 plain networks kept (…)' })).toBe('one scale');
+    expect(keptWhat({ ...c, reason: 'fit on …', context: { kept: 'context' } as LutCalibration['context'] })).toBe('context');
+    expect(keptWhat({ ...c, reason: 'fit kept: …' })).toBe('plain-nets');
   });
 });

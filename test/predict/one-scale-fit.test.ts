@@ -10,7 +10,7 @@ import { lutInstances } from '../../src/core/decompose.js';
 import { opKey } from '../../src/core/keys.js';
 import { Rng } from '../../src/core/rng.js';
 import { lutSums } from '../../src/predict/calibrate.js';
-import { chooseContextFit } from '../../src/predict/context-fit.js';
+import { chooseContextFit, keepCalibration } from '../../src/predict/context-fit.js';
 import { fitOneScale } from '../../src/predict/one-scale-fit.js';
 import { ownEdgeMs, predict } from '../../src/predict/predictor.js';
 import { createMbv2Space } from '../../src/spaces/mbv2.js';
@@ -66,6 +66,28 @@ describe('the one-scale calibration kept with a measured weight cost', () => {
     const choice = chooseContextFit(lut, asSum, [], [], 'synthetic', { perWeightByteMs });
     expect(choice.calibration).toBeUndefined();
     expect(choice.message).toMatch(/not kept/);
+  });
+
+  it('is what a calibration without in-context variants keeps too (a space whose ops have no class, or whose blocks cannot carry it: mbv2, regnet)', () => {
+    const kept = keepCalibration(lut, plain, [], [], 'synthetic', { perWeightByteMs, weightCacheMiB: [0, 2, 4, 6, 8] });
+    expect(kept.calibration?.reason).toMatch(/^one-scale fit on the 12 plain networks kept/);
+    expect(kept.calibration).toMatchObject({ scale: expect.closeTo(1.15, 9), lessOwnEdges: true, weightCacheBytes: cache });
+    expect(kept.calibration?.classScales).toBeUndefined();
+    // Without the weight cost, the fit on the plain networks where it beats the plain sum (as before); never the one scale.
+    const without = keepCalibration(lut, plain, [], [], 'synthetic');
+    expect(without.calibration?.reason ?? '').toMatch(/^fit kept/);
+    expect(without.calibration?.lessOwnEdges === true && without.calibration?.weightCacheBytes !== undefined).toBe(false);
+    // With variants it is the context choice's answer.
+    expect(keepCalibration(lut, plain, variants, ['se'], 'synthetic', { perWeightByteMs, weightCacheMiB: [0, 2, 4, 6, 8] }).calibration).toMatchObject({ scale: expect.closeTo(1.15, 9) });
+  });
+
+  it('keeps nothing without variants where the plain sum predicts as well, and says why', () => {
+    const asSum = plain.map(({ arch }) => ({ arch, ms: predict({ ...lut, calibration: undefined }, arch, { breakdown: false }).ms }));
+    for (const opts of [{ perWeightByteMs }, {}]) {
+      const kept = keepCalibration(lut, asSum, [], [], 'synthetic', opts);
+      expect(kept.calibration).toBeUndefined();
+      expect(kept.message).toMatch(/not kept, the plain LUT sum predicts as well/);
+    }
   });
 
   it('leaves LUTs without a measured weight cost to the choice among models', () => {

@@ -8,12 +8,10 @@ import { UserError } from '../../core/errors.js';
 import { opKey } from '../../core/keys.js';
 import type { OpInstance } from '../../core/ops.js';
 import type { Architecture } from '../../core/arch.js';
-import { Rng } from '../../core/rng.js';
-
-const CALIBRATION_SEED = 1_000_003;
 import { ms } from '../../core/format.js';
 import { emit, log, logDeviceWarnings } from '../output.js';
 import type { LutCalibration } from '../../../lut/format.js';
+import type { CalibrationPlan } from '../../predict/calibration-plan.js';
 import { createProgress } from '../progress.js';
 import { onnxOptions, onnxProfileOptions, profileOnnxFiles } from './onnx-units.js';
 import type { ProfileNet, ProfileResult } from '../../profile/profiler.js';
@@ -42,14 +40,6 @@ interface ProfileArgs extends FarmArgs, DeviceArgs, ProtocolArgs {
   calibrateWith?: string;
 }
 
-/** What the calibration measures: the plain networks, their size variants, and their in-context variants for `classes`. */
-interface CalibrationPlan {
-  nets: Architecture[];
-  sizes: Architecture[];
-  variants: Architecture[];
-  classes: string[];
-}
-
 /** The instances to measure, deduplicated by key, and the label recorded in the LUT's `spaces`. */
 async function instancesToProfile(a: ProfileArgs): Promise<{ instances: OpInstance[]; label: string; calibration: CalibrationPlan; variantInstances: number }> {
   const byKey = new Map<string, OpInstance>();
@@ -71,63 +61,16 @@ async function instancesToProfile(a: ProfileArgs): Promise<{ instances: OpInstan
     for (const inst of all) byKey.set(opKey(inst), inst);
     label = `${space.id}@${space.resolution}`;
     // Calibration nets come from their own seed stream, so they never coincide with a user's --seed sample.
-    const rng = new Rng(CALIBRATION_SEED);
-    calibrationNets = Array.from({ length: a.calibrate }, () => space.build(space.sample(rng)));
+    const { calibrationNetsOf } = await import('../../predict/calibration-plan.js');
+    calibrationNets = calibrationNetsOf(space, a.calibrate);
   }
-  const calibration = await planContext(a, calibrationNets, byKey.values());
-  calibration.sizes = await planSizes(a, calibrationNets);
-  calibration.nets.push(...(await otherFamilies(a, calibrationNets)));
+  const { planCalibration } = await import('../../predict/calibration-plan.js');
+  const calibration = planCalibration(calibrationNets, byKey.values(), a);
   // The variants' and other families' ops are profiled with the rest: their blocks (with SE, another activation) may be ones the space lacks.
   const before = byKey.size;
   const { lutInstances } = await import('../../core/decompose.js');
   for (const arch of [...calibration.nets, ...calibration.sizes, ...calibration.variants]) for (const { inst } of lutInstances(arch)) if (!byKey.has(opKey(inst))) byKey.set(opKey(inst), inst);
   return { instances: [...byKey.values()], label, calibration, variantInstances: byKey.size - before };
-}
-
-/**
- * --calibrate-with: calibration networks of other families (the published nets, random nets of another
- * space), at the calibration networks' resolution, so every fit is checked leave-one-family-out: a fit
- * that only holds for the family it was fitted on is not kept (src/predict/calibrate.ts).
- */
-async function otherFamilies(a: ProfileArgs, nets: Architecture[]): Promise<Architecture[]> {
-  if (!a.calibrateWith || nets.length < 3) return [];
-  const resolution = nets[0].input[2];
-  const out: Architecture[] = [];
-  for (const name of a.calibrateWith.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (name === 'published') {
-      const { loadPublishedNets } = await import('../../spaces/published.js');
-      out.push(...loadPublishedNets({ resolution }).nets);
-      continue;
-    }
-    const { createSpace } = await import('../../spaces/registry.js');
-    const space = createSpace(name, { resolution }); // a UserError naming the spaces there are, for an unknown one
-    const rng = new Rng(CALIBRATION_SEED);
-    out.push(...Array.from({ length: Math.max(3, Math.ceil(nets.length / 2)) }, () => space.build(space.sample(rng))));
-  }
-  return out;
-}
-
-/**
- * The in-context variants of the calibration networks: one set per context class (src/predict/context.ts)
- * of the ops being profiled, or of --context-classes; none when calibration is off or --context-nets 0.
- */
-async function planContext(a: ProfileArgs, nets: Architecture[], instances: Iterable<OpInstance>): Promise<CalibrationPlan> {
-  if (nets.length < 3 || a.contextNets === 0) return { nets, sizes: [], variants: [], classes: [] };
-  const { contextClassesOf, contextVariants, parseContextClassList, WIDE } = await import('../../core/context-class.js');
-  // Wide blocks are measured in context only when asked: random nets of a space that has them mix them with
-  // narrow ones already, so the per-class fit can learn their scale without doubling the calibration's cost.
-  const classes = a.contextClasses !== undefined ? parseContextClassList(a.contextClasses) : contextClassesOf(instances).filter((c) => c !== WIDE);
-  return { nets, sizes: [], variants: contextVariants(nets, classes, 3, a.contextNets), classes };
-}
-
-/**
- * Size variants of the calibration networks (src/predict/size-variants.ts: prefixes closed by a head), so the
- * fit sees networks that differ in size and weight bytes; --size-nets N (default 0: off).
- */
-async function planSizes(a: ProfileArgs, nets: Architecture[]): Promise<Architecture[]> {
-  if (nets.length < 3 || !a.sizeNets) return [];
-  const { sizeVariants } = await import('../../predict/size-variants.js');
-  return sizeVariants(nets, a.sizeNets);
 }
 
 export const profileCommand: CommandModule<object, ProfileArgs> = {
@@ -264,8 +207,8 @@ async function netsOf(archs: readonly Architecture[], device: Pick<Device, 'need
  */
 async function runCalibration(lutPath: string, plan: CalibrationPlan, label: string, profiled: ProfileResult, device: Device): Promise<LutCalibration | undefined> {
   const { readLut, updateLut } = await import('../../../lut/store.js');
-  const { calibrationHelps, calibrationNetId, fitCalibration, KEEP_MARGIN } = await import('../../predict/calibrate.js');
-  const { chooseContextFit } = await import('../../predict/context-fit.js');
+  const { calibrationNetId } = await import('../../predict/calibrate.js');
+  const { keepCalibration } = await import('../../predict/context-fit.js');
   const lut = readLut(lutPath);
   const measuredOf = (archs: readonly Architecture[]) =>
     archs.flatMap((arch) => {
@@ -286,23 +229,8 @@ async function runCalibration(lutPath: string, plan: CalibrationPlan, label: str
   const weightCost = await calibrationWeightCost(device, lut.device, nets.map((n) => n.arch));
   if (weightCost.message) log(weightCost.message);
   const opts = weightCost.options;
-  let calibration: LutCalibration | undefined;
-  let refused: string | undefined;
-  if (variants.length) {
-    const choice = chooseContextFit(lut, nets, variants, plan.classes, source, opts);
-    if (!choice.calibration) refused = choice.message;
-    calibration = choice.calibration;
-  } else {
-    const fit = fitCalibration(lut, nets, source, opts);
-    const h = fit.heldOut!;
-    const figures =
-      `held-out RMS error ${h.rmsErrorPct.toFixed(1)}% (${h.method} over ${Object.entries(h.families).map(([f, n]) => `${f} ×${n}`).join(', ')}) ` +
-      `against the plain sum's ${fit.plainRmsErrorPct?.toFixed(1)}%; on the networks fitted ${fit.rmsErrorPct.toFixed(1)}%`;
-    if (calibrationHelps(fit)) calibration = { ...fit, reason: `fit kept: it predicts networks it was not fitted on better than the plain sum by the margin asked (${figures})` };
-    else
-      refused =
-        `calibration not kept, the plain LUT sum predicts as well: the fit does not beat it on networks it was not fitted on by ${KEEP_MARGIN.relative * 100}% and ${KEEP_MARGIN.points} points (${figures}); predictions use the plain sum`;
-  }
+  const { calibration, message } = keepCalibration(lut, nets, variants, plan.classes, source, opts);
+  const refused = calibration ? undefined : message;
   if (refused) log(refused);
   // The last calibration measured decides: a refused one also drops a calibration an earlier run kept.
   const kept = calibration;
