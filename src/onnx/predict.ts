@@ -12,7 +12,8 @@ import { unitReuse } from './reuse.js';
 import { onnxMetrics, type OnnxMetrics } from './primitives.js';
 import { staleLayoutEntry } from './layout.js';
 import { WALL_CALIBRATION } from './calibration-nets.js';
-import { perInputMs } from './feeds.js';
+import { perInputByteMs, perInputMs } from './feeds.js';
+import { chainMaxBytes } from './extract.js';
 
 export interface UnitPrediction {
   key: string;
@@ -48,9 +49,11 @@ export interface OnnxPrediction {
   /**
    * Feeds (src/onnx/feeds.ts): every unit counted without what the harness charged it for its run-time inputs
    * beyond the first (`perInputMs` each, from the LUT's two feed entries; 0 and `applied` false when it has not
-   * both); `inputs` how many such inputs the file's units have, `savedMs` what was taken off in all.
+   * both) and, where its activations fit in a core's L2, for copying its input bytes (`perInputByteMs`, from the
+   * copy entry; 0 without it); `inputs` how many such inputs, `inputBytes` how many such bytes the file's units
+   * have, `savedMs` what was taken off in all.
    */
-  feeds: { applied: boolean; perInputMs: number; inputs: number; savedMs: number };
+  feeds: { applied: boolean; perInputMs: number; perInputByteMs: number; inputs: number; inputBytes: number; savedMs: number };
   /**
    * The in-file correction (the LUT's `inFile`, src/onnx/in-file.ts): what the compute units were charged for
    * running inside the file (weights no longer warm), in all; absent when the LUT has none or it was turned off.
@@ -129,7 +132,9 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; 
   const reuse = inFile?.model === 'reuse' ? unitReuse(plan) : undefined;
   const chain = { units: 0, chainable: 0, savedMs: 0 };
   const perInput = opts.feeds !== false ? perInputMs(lut, cal?.scale ?? 1) : undefined;
-  const feeds = { applied: perInput !== undefined, perInputMs: perInput ?? 0, inputs: 0, savedMs: 0 };
+  const perByte = opts.feeds !== false ? perInputByteMs(lut, cal?.scale ?? 1) : undefined;
+  const feeds = { applied: perInput !== undefined, perInputMs: perInput ?? 0, perInputByteMs: perByte ?? 0, inputs: 0, inputBytes: 0, savedMs: 0 };
+  const maxBytes = chainMaxBytes();
   plan.units.forEach((u, i) => {
     const entry = entries[i];
     if (!entry) return;
@@ -151,9 +156,13 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; 
     }
     // What it was charged for feeding its run-time inputs beyond the first, which inside the file it is not (its
     // in-chain figure, twice − once, feeds nothing more). Never below nothing.
-    if (!chained && u.inputs.length > 1) {
-      feeds.inputs += u.inputs.length - 1;
-      const off = Math.min(Math.max(0, value), (perInput ?? 0) * (u.inputs.length - 1));
+    // And, for a unit whose activations fit in a core's L2, the copy of its input bytes (onnxruntime-web's heap).
+    if (!chained) {
+      const extra = Math.max(0, u.inputs.length - 1);
+      const inBytes = u.bytes <= maxBytes ? 4 * u.inputs.reduce((t, x) => t + x.reduce((a, b) => a * b, 1), 0) : 0;
+      feeds.inputs += extra;
+      feeds.inputBytes += inBytes;
+      const off = Math.min(Math.max(0, value), (perInput ?? 0) * extra + (perByte ?? 0) * inBytes);
       feeds.savedMs += off;
       value -= off;
     }
@@ -254,7 +263,7 @@ function correctionOf(lut: Lut, layout: boolean, inFile: Lut['inFile'], turnedOf
   const applied: string[] = [];
   if (layout) applied.push('NCHWc layout (units without their own reorders, the file\'s added)');
   if (chained) applied.push(`in-chain figures for ${chained} weight-free unit(s)`);
-  if (feeds.applied && feeds.inputs) applied.push(`feeds: ${feeds.inputs} run-time input(s) beyond each unit's first, ${(1000 * feeds.perInputMs).toFixed(2)} µs each`);
+  if (feeds.applied && (feeds.inputs || feeds.inputBytes)) applied.push(`feeds: ${feeds.inputs} run-time input(s) beyond each unit's first, ${(1000 * feeds.perInputMs).toFixed(2)} µs each; ${(feeds.inputBytes / 2 ** 20).toFixed(2)} MiB of inputs, ${(1e3 * 2 ** 20 * feeds.perInputByteMs).toFixed(1)} µs per MiB`);
   if (inFile)
     applied.push(
       `in-file ${inFile.model === 'reuse' ? 'reuse model' : 'weight line'} fitted on ${inFile.builtIn ? 'the built-in calibration nets' : `${inFile.fittedOn.length} file(s)`}`,

@@ -19,7 +19,7 @@ import { UnrunnableModelError, UserError } from '../core/errors.js';
 import { entryFromRounds } from '../../lut/entry.js';
 import { RunOverhead } from '../../lut/overhead.js';
 import { chainedModel, unitModel } from './extract.js';
-import { FEED_INPUTS, feedModel } from './feeds.js';
+import { feedModels } from './feeds.js';
 import type { LutUnit } from '../../lut/format.js';
 import { layoutModel, layoutRecord, nchwcBlockSize, ownLayout, staleLayoutEntry, type LayoutUnit } from './layout.js';
 import { isReorder, ortOptimizedModelNodes, ortVersion } from './partition.js';
@@ -168,11 +168,10 @@ export async function profileUnits(opts: {
     }
     if (plan.nchwc) plan.layout.forEach(addLayout);
   }
-  // The feed models (src/onnx/feeds.ts): what one more run-time input costs a unit alone, which the prediction
-  // takes off the units that have several; timed in the same passes, where a file has such a unit.
-  if ([...opts.plans, ...fitPlans].some((p) => p.units.some((u) => u.inputs.length > 1)))
-    for (const k of FEED_INPUTS) {
-      const m = feedModel(k);
+  // The feed models (src/onnx/feeds.ts): what one more run-time input, and one more byte of input, costs a unit
+  // alone, which the prediction takes off; timed in the same passes.
+  if ([...opts.plans, ...fitPlans].some((p) => p.units.length > 0))
+    for (const m of feedModels()) {
       if (!store.get(m.key) && !todo.has(m.key)) todo.set(m.key, { key: m.key, record: { ops: ['Sum'], inputs: m.inputs.map((i) => i.shape), outputs: m.outputs, layout: [] }, build: async () => m });
     }
   const summary: UnitProfileSummary = { measured: 0, reused, skipped: [], device: info, lutId: store.id!, overheadMs: overhead.median, overheadAloneMs: overhead.median, timed: new Map() };

@@ -8,7 +8,8 @@ import { networkModel } from '../../export/model.js';
 import { readLut, writeLut } from '../../lut/store.js';
 import { Rng } from '../../src/core/rng.js';
 import { planOnnx } from '../../src/onnx/plan.js';
-import { FEED_KEYS } from '../../src/onnx/feeds.js';
+import { COPY_KEY, FEED_KEYS } from '../../src/onnx/feeds.js';
+import { chainMaxBytes } from '../../src/onnx/extract.js';
 import { predictOnnx, MissingUnitsError } from '../../src/onnx/predict.js';
 import { profileUnits } from '../../src/onnx/profile-units.js';
 import { createSpace } from '../../src/spaces/registry.js';
@@ -47,8 +48,8 @@ describe('predicting an ONNX file from its units', () => {
       expect(reorders.size).toBeGreaterThan(0);
       // …and the two feed models (src/onnx/feeds.ts): its residual blocks' units read two run-time inputs.
       expect(plan.units.some((u) => u.inputs.length > 1)).toBe(true);
-      expect(FEED_KEYS.every((k) => measuredLut.entries[k] !== undefined)).toBe(true);
-      expect(s.measured).toBe(new Set(plan.units.map((u) => u.key)).size + reorders.size + FEED_KEYS.length);
+      expect([...FEED_KEYS, COPY_KEY].every((k) => measuredLut.entries[k] !== undefined)).toBe(true);
+      expect(s.measured).toBe(new Set(plan.units.map((u) => u.key)).size + reorders.size + FEED_KEYS.length + 1);
       const again = await profileUnits({ device, plans: [plan], protocol: PROTOCOL, lutPath });
       expect(again.measured).toBe(0);
       // ReorderInput entries timed before their model declared its output (copied out every run, which no unit
@@ -77,7 +78,9 @@ describe('predicting an ONNX file from its units', () => {
     // paid alone (each at most what is left of its figure), the file's reorders once each.
     const net = (k: string) => lut.entries[k].net;
     const perInput = (lut.entries[FEED_KEYS[1]].stats.median - lut.entries[FEED_KEYS[0]].stats.median) / 3;
-    const fed = (u: (typeof plan.units)[number]) => net(u.key) - Math.min(net(u.key), Math.max(0, perInput) * (u.inputs.length - 1));
+    const perByte = (lut.entries[COPY_KEY].stats.median - lut.entries[FEED_KEYS[0]].stats.median) / (4 * (256 * 256 - 1));
+    const inBytes = (u: (typeof plan.units)[number]) => (u.bytes <= chainMaxBytes() ? 4 * u.inputs.reduce((t, x) => t + x.reduce((a, b) => a * b, 1), 0) : 0);
+    const fed = (u: (typeof plan.units)[number]) => net(u.key) - Math.min(net(u.key), Math.max(0, perInput) * (u.inputs.length - 1) + Math.max(0, perByte) * inBytes(u));
     const hand =
       lut.overhead.median +
       plan.units.reduce((t, u) => t + fed(u) - Math.min(fed(u), lut.entries[u.key].unit!.layout!.reduce((a, k) => a + net(k), 0)), 0) +
@@ -87,7 +90,7 @@ describe('predicting an ONNX file from its units', () => {
     expect(p.feeds).toMatchObject({ applied: true, inputs: plan.units.reduce((t, u) => t + u.inputs.length - 1, 0) });
     expect(p.feeds.perInputMs).toBeCloseTo(Math.max(0, perInput), 12);
     // Without the feed entries (a LUT from before them), or with feeds: false, every unit is charged as timed.
-    const { [FEED_KEYS[0]]: _one, [FEED_KEYS[1]]: _four, ...rest } = lut.entries;
+    const { [FEED_KEYS[0]]: _one, [FEED_KEYS[1]]: _four, [COPY_KEY]: _copy, ...rest } = lut.entries;
     const before = predictOnnx({ ...lut, entries: rest }, plan);
     expect(before.feeds.applied).toBe(false);
     expect(before.ms).toBeCloseTo(predictOnnx(lut, plan, { feeds: false }).ms, 12);

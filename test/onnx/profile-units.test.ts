@@ -19,7 +19,7 @@ import { readLut } from '../../lut/store.js';
 import { Rng } from '../../src/core/rng.js';
 import { partitionRuleFor, planOnnx, type OnnxPlan } from '../../src/onnx/plan.js';
 import { profileUnits } from '../../src/onnx/profile-units.js';
-import { FEED_KEYS } from '../../src/onnx/feeds.js';
+import { COPY_KEY, FEED_KEYS } from '../../src/onnx/feeds.js';
 import { createSpace } from '../../src/spaces/registry.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-profile-units-'));
@@ -48,10 +48,10 @@ async function smallPlan(): Promise<OnnxPlan> {
 describe('the unit profiler with a timing reference', () => {
   it("hands its units' rounds to the reference run: β is fitted from them at the end, and the drift cancels", async () => {
     const p = await smallPlan();
-    // Every unit, the in-chain model of each chainable one (src/onnx/extract.ts), and the two feed models where a
-    // unit reads several run-time inputs (src/onnx/feeds.ts): all measured in the rounds.
+    // Every unit, the in-chain model of each chainable one (src/onnx/extract.ts), and the three feed models
+    // (src/onnx/feeds.ts): all measured in the rounds.
     const keys = new Set(p.units.filter((u) => !u.unsupported).flatMap((u) => [u.key, ...(u.chainKey ? [u.chainKey] : [])]));
-    if (p.units.some((u) => u.inputs.length > 1)) for (const k of FEED_KEYS) keys.add(k);
+    for (const k of [...FEED_KEYS, COPY_KEY]) keys.add(k);
     expect(p.units.some((u) => u.chainKey)).toBe(true);
     expect(keys.size).toBeGreaterThan(6); // enough models for slopeFromRounds
     const steady = path.join(dir, 'steady.lut.json');
