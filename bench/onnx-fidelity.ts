@@ -550,7 +550,7 @@ const report = [
   summary(noChainPoints, "WITHOUT THE IN-CHAIN FIGURES (the same LUT and fit, every weight-free chainable unit at its figure alone: nas predict --onnx before them)"),
   '',
   ...(oldRuleLut ? [summary(oldRulePoints, `BEFORE THE FEED CORRECTION (the same LUT and measurements, the in-file fit made again on the built-in nets' sums without it: ${JSON.stringify({ cacheBytes: oldRuleLut.inFile!.cacheBytes, perMissedByteMs: oldRuleLut.inFile!.perMissedByteMs })}; nas predict --onnx before it)`), ''] : []),
-  summary(noFeedsPoints, `WITHOUT THE FEED CORRECTION (the same LUT and fit, every unit charged its run-time inputs beyond the first: nas predict --onnx before it; ${(() => { const f = predictOnnx(lut, plans[0]).feeds; return f.applied ? `${(1000 * f.perInputMs).toFixed(2)} µs per input, ${(1e3 * 2 ** 20 * f.perInputByteMs).toFixed(1)} µs per MiB of input within the L2` : 'the LUT has no feed entries'; })()})`),
+  summary(noFeedsPoints, `WITHOUT THE FEED CORRECTION (the same LUT and fit, every unit charged its run-time inputs beyond the first: nas predict --onnx before it; ${(() => { const f = predictOnnx(lut, plans[0], { feeds: true }).feeds; return f.applied ? `${(1000 * f.perInputMs).toFixed(2)} µs per input, ${(1e3 * 2 ** 20 * f.perInputByteMs).toFixed(1)} µs per MiB of input within the L2` : 'the LUT has no feed entries'; })()})`),
   '',
   ...(lut.inFile ? [summary(noFitPoints, 'WITHOUT THE IN-FILE FIT (nas predict --onnx --no-in-file: layout-corrected where NCHWc, the default before)'), ''] : []),
   summary(plainPoints, 'BEFORE (plain sum of the same LUT: units with the reorders their one-unit models ran, no in-file fit)'),

@@ -12,7 +12,7 @@ import { unitReuse } from './reuse.js';
 import { onnxMetrics, type OnnxMetrics } from './primitives.js';
 import { staleLayoutEntry } from './layout.js';
 import { WALL_CALIBRATION } from './calibration-nets.js';
-import { perInputByteMs, perInputMs } from './feeds.js';
+import { FEEDS_BY_DEFAULT, perInputByteMs, perInputMs } from './feeds.js';
 import { chainMaxBytes } from './extract.js';
 
 export interface UnitPrediction {
@@ -97,8 +97,8 @@ const layoutBytes = (e: LutEntry) => 2 * 4 * (e.unit?.inputs[0] ?? []).reduce((a
 
 /**
  * `inFile: false` leaves the LUT's in-file correction out (units as timed alone); `chain: false` counts every unit
- * at its figure alone even where the LUT has its in-chain figure; `feeds: false` leaves every unit's extra inputs
- * charged (src/onnx/feeds.ts).
+ * at its figure alone even where the LUT has its in-chain figure; `feeds` takes off (true) or leaves charged (false)
+ * what each unit paid alone for its inputs (src/onnx/feeds.ts; default: on for the devices of FEEDS_BY_DEFAULT).
  */
 export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; chain?: boolean; feeds?: boolean } = {}): OnnxPrediction {
   const cal = lut.calibration;
@@ -131,8 +131,9 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; 
   const fileWeightBytes = planWeightBytes(plan);
   const reuse = inFile?.model === 'reuse' ? unitReuse(plan) : undefined;
   const chain = { units: 0, chainable: 0, savedMs: 0 };
-  const perInput = opts.feeds !== false ? perInputMs(lut, cal?.scale ?? 1) : undefined;
-  const perByte = opts.feeds !== false ? perInputByteMs(lut, cal?.scale ?? 1) : undefined;
+  const feedsOn = opts.feeds ?? FEEDS_BY_DEFAULT.has(lut.device.device);
+  const perInput = feedsOn ? perInputMs(lut, cal?.scale ?? 1) : undefined;
+  const perByte = feedsOn ? perInputByteMs(lut, cal?.scale ?? 1) : undefined;
   const feeds = { applied: perInput !== undefined, perInputMs: perInput ?? 0, perInputByteMs: perByte ?? 0, inputs: 0, inputBytes: 0, savedMs: 0 };
   const maxBytes = chainMaxBytes();
   plan.units.forEach((u, i) => {

@@ -73,7 +73,11 @@ describe('predicting an ONNX file from its units', () => {
     const lut = readLut(lutPath);
     const unitEntry = Object.values(lut.entries)[0];
     expect(unitEntry.unit?.ops.length).toBeGreaterThan(0);
-    const p = predictOnnx(lut, plan);
+    // On ort-cpu the feeds stay charged by default (src/onnx/feeds.ts, FEEDS_BY_DEFAULT: wasm only).
+    const byDefault = predictOnnx(lut, plan);
+    expect(byDefault.feeds.applied).toBe(false);
+    expect(byDefault.ms).toBe(predictOnnx(lut, plan, { feeds: false }).ms);
+    const p = predictOnnx(lut, plan, { feeds: true });
     // Each unit without what its extra run-time inputs cost to feed (src/onnx/feeds.ts) and without the reorders it
     // paid alone (each at most what is left of its figure), the file's reorders once each.
     const net = (k: string) => lut.entries[k].net;
@@ -91,7 +95,7 @@ describe('predicting an ONNX file from its units', () => {
     expect(p.feeds.perInputMs).toBeCloseTo(Math.max(0, perInput), 12);
     // Without the feed entries (a LUT from before them), or with feeds: false, every unit is charged as timed.
     const { [FEED_KEYS[0]]: _one, [FEED_KEYS[1]]: _four, [COPY_KEY]: _copy, ...rest } = lut.entries;
-    const before = predictOnnx({ ...lut, entries: rest }, plan);
+    const before = predictOnnx({ ...lut, entries: rest }, plan, { feeds: true });
     expect(before.feeds.applied).toBe(false);
     expect(before.ms).toBeCloseTo(predictOnnx(lut, plan, { feeds: false }).ms, 12);
     // (less than the feeds taken off where a unit's own reorders then met the floor of what was left of it)
