@@ -107,7 +107,7 @@ export function perInputByteMs(lut: Pick<Lut, 'entries'>, scale = 1): number | u
 
 /**
  * The devices whose predictions take the feeds off by default (predictOnnx's `feeds`; the entries are measured on
- * every device). Chosen on the files the rules are chosen on (our own nets and the seven older third-party files),
+ * every onnxruntime device). Chosen on the files the rules are chosen on (our own nets and the seven older third-party files),
  * in three ort-cpu and two wasm runs (docs/benchmarks.md, "Issue 17: a larger third-party set"): on wasm both terms
  * helped (PP-OCR cls +5.5% → −0.5%, our nets' mean error lower in both runs); on ort-cpu the per-byte term is 0 and the
  * per-input one moved cls by 1.3–1.6 points while our nets, through the in-file fit refitted on the corrected sums,

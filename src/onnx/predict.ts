@@ -264,7 +264,7 @@ function correctionOf(lut: Lut, layout: boolean, inFile: Lut['inFile'], turnedOf
   const applied: string[] = [];
   if (layout) applied.push('NCHWc layout (units without their own reorders, the file\'s added)');
   if (chained) applied.push(`in-chain figures for ${chained} weight-free unit(s)`);
-  if (feeds.applied && (feeds.inputs || feeds.inputBytes)) applied.push(`feeds: ${feeds.inputs} run-time input(s) beyond each unit's first, ${(1000 * feeds.perInputMs).toFixed(2)} µs each; ${(feeds.inputBytes / 2 ** 20).toFixed(2)} MiB of inputs, ${(1e3 * 2 ** 20 * feeds.perInputByteMs).toFixed(1)} µs per MiB`);
+  if (feeds.applied && (feeds.inputs || feeds.inputBytes)) applied.push(`feeds: ${feeds.inputs} run-time input(s) beyond each unit's first, ${(1000 * feeds.perInputMs).toFixed(2)} µs each, ${(feeds.inputBytes / 2 ** 20).toFixed(2)} MiB of inputs at ${(1e3 * 2 ** 20 * feeds.perInputByteMs).toFixed(1)} µs per MiB`);
   if (inFile)
     applied.push(
       `in-file ${inFile.model === 'reuse' ? 'reuse model' : 'weight line'} fitted on ${inFile.builtIn ? 'the built-in calibration nets' : `${inFile.fittedOn.length} file(s)`}`,

@@ -169,8 +169,9 @@ export async function profileUnits(opts: {
     if (plan.nchwc) plan.layout.forEach(addLayout);
   }
   // The feed models (src/onnx/feeds.ts): what one more run-time input, and one more byte of input, costs a unit
-  // alone, which the prediction takes off; timed in the same passes.
-  if ([...opts.plans, ...fitPlans].some((p) => p.units.length > 0))
+  // alone, which the prediction takes off; timed in the same passes, on the devices that run ONNX models as they are
+  // (onnxruntime's; a tfjs device builds a unit from its primitives and feeds it otherwise).
+  if (/^onnxruntime/.test(info.runtime) && [...opts.plans, ...fitPlans].some((p) => p.units.length > 0))
     for (const m of feedModels()) {
       if (!store.get(m.key) && !todo.has(m.key)) todo.set(m.key, { key: m.key, record: { ops: ['Sum'], inputs: m.inputs.map((i) => i.shape), outputs: m.outputs, layout: [] }, build: async () => m });
     }

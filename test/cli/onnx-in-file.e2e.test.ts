@@ -75,7 +75,7 @@ describe('nas profile --onnx then nas predict --onnx on wasm, with the defaults'
     writeFileSync(old, JSON.stringify(json));
     const plain = runCli(['predict', '--onnx', f, '--lut', old], { env });
     expect(plain.code, plain.stderr).toBe(0);
-    expect(plain.stdout).toMatch(/^correction: (none|in-chain figures for \d+ weight-free unit\(s\))$/m); // no in-file term
+    expect(plain.stdout).toMatch(/^correction: (none|in-chain figures for \d+ weight-free unit\(s\))(; feeds: [^;]*)?$/m); // no in-file term
     expect(plain.stdout).toMatch(/note: LUT .* has no in-file fit.*nas profile --onnx FILE --device wasm --threads 1 --out/);
 
     // Opt-out at profiling (on the LUT without a fit, so nothing is measured again): no fit stored.
