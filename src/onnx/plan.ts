@@ -96,8 +96,39 @@ export function partitionRuleFor(device: Pick<DeviceInfo, 'device' | 'options'> 
   return { level: rule.level === 'lut-level' ? level : rule.level, nchwc: rule.nchwc };
 }
 
+/**
+ * The units as the harness can time them: a unit that reads a non-float tensor another unit writes (M-LSD's
+ * Equal → Cast of a bool map) cannot be fed alone (the harness feeds float32), so it is timed together with the
+ * unit that writes that tensor, as one model whose run-time inputs are float: the two kernels run in a row, as in
+ * the file (the consumer becomes one of the merged unit's further kernels). Repeated until no such unit is left; a
+ * non-float tensor the file's caller feeds (token ids, say) still leaves its unit untimeable, and it says why.
+ */
+export function timeableUnits(graph: OnnxGraph, units: readonly Unit[]): Unit[] {
+  const out = [...units];
+  for (;;) {
+    const producer = new Map<string, number>();
+    out.forEach((u, i) => u.nodes.forEach((n) => n.outputs.forEach((o) => o && producer.set(o, i))));
+    const j = out.findIndex((u, i) => {
+      const io = unitIo(graph, u);
+      const nonFloat = io.inputs.filter((t) => t.dtype !== 'float32');
+      return nonFloat.length > 0 && nonFloat.every((t) => producer.has(t.name) && producer.get(t.name) !== i);
+    });
+    if (j < 0) return out;
+    const io = unitIo(graph, out[j]);
+    const from = producer.get(io.inputs.find((t) => t.dtype !== 'float32')!.name)!;
+    const [p, c] = [out[from], out[j]];
+    const merged: Unit = {
+      nodes: [...p.nodes, ...c.nodes].sort((a, b) => a.index - b.index),
+      kernel: p.kernel,
+      also: [...(p.also ?? []), c.kernel, ...(c.also ?? [])],
+    };
+    out[from] = merged;
+    out.splice(j, 1);
+  }
+}
+
 export function planUnits(graph: OnnxGraph, partition: Partition): PlannedUnit[] {
-  return partition.units.map((unit) => {
+  return timeableUnits(graph, partition.units).map((unit) => {
     const io = unitIo(graph, unit);
     const count = (s: number[]) => s.reduce((a, b) => a * b, 1);
     const nonFloat = io.inputs.find((t) => t.dtype !== 'float32');

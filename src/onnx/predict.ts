@@ -12,6 +12,8 @@ import { unitReuse } from './reuse.js';
 import { onnxMetrics, type OnnxMetrics } from './primitives.js';
 import { staleLayoutEntry } from './layout.js';
 import { WALL_CALIBRATION } from './calibration-nets.js';
+import { FEEDS_BY_DEFAULT, perInputByteMs, perInputMs } from './feeds.js';
+import { chainMaxBytes } from './extract.js';
 
 export interface UnitPrediction {
   key: string;
@@ -44,6 +46,14 @@ export interface OnnxPrediction {
    * their figure alone; `units` of the file's `chainable` had one in the LUT, `savedMs` is alone − in chain, in all.
    */
   chain: { units: number; chainable: number; savedMs: number; note?: string };
+  /**
+   * Feeds (src/onnx/feeds.ts): every unit counted without what the harness charged it for its run-time inputs
+   * beyond the first (`perInputMs` each, from the LUT's two feed entries; 0 and `applied` false when it has not
+   * both) and, where its activations fit in a core's L2, for copying its input bytes (`perInputByteMs`, from the
+   * copy entry; 0 without it); `inputs` how many such inputs, `inputBytes` how many such bytes the file's units
+   * have, `savedMs` what was taken off in all.
+   */
+  feeds: { applied: boolean; perInputMs: number; perInputByteMs: number; inputs: number; inputBytes: number; savedMs: number };
   /**
    * The in-file correction (the LUT's `inFile`, src/onnx/in-file.ts): what the compute units were charged for
    * running inside the file (weights no longer warm), in all; absent when the LUT has none or it was turned off.
@@ -87,9 +97,10 @@ const layoutBytes = (e: LutEntry) => 2 * 4 * (e.unit?.inputs[0] ?? []).reduce((a
 
 /**
  * `inFile: false` leaves the LUT's in-file correction out (units as timed alone); `chain: false` counts every unit
- * at its figure alone even where the LUT has its in-chain figure.
+ * at its figure alone even where the LUT has its in-chain figure; `feeds` takes off (true) or leaves charged (false)
+ * what each unit paid alone for its inputs (src/onnx/feeds.ts; default: on for the devices of FEEDS_BY_DEFAULT).
  */
-export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; chain?: boolean } = {}): OnnxPrediction {
+export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; chain?: boolean; feeds?: boolean } = {}): OnnxPrediction {
   const cal = lut.calibration;
   let ms = cal ? cal.baseMs : lut.overhead.median;
   let variance = lut.overhead.std ** 2;
@@ -120,11 +131,17 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; 
   const fileWeightBytes = planWeightBytes(plan);
   const reuse = inFile?.model === 'reuse' ? unitReuse(plan) : undefined;
   const chain = { units: 0, chainable: 0, savedMs: 0 };
+  const feedsOn = opts.feeds ?? FEEDS_BY_DEFAULT.has(lut.device.device);
+  const perInput = feedsOn ? perInputMs(lut, cal?.scale ?? 1) : undefined;
+  const perByte = feedsOn ? perInputByteMs(lut, cal?.scale ?? 1) : undefined;
+  const feeds = { applied: perInput !== undefined, perInputMs: perInput ?? 0, perInputByteMs: perByte ?? 0, inputs: 0, inputBytes: 0, savedMs: 0 };
+  const maxBytes = chainMaxBytes();
   plan.units.forEach((u, i) => {
     const entry = entries[i];
     if (!entry) return;
     let value = valueOf(entry, u.bytes);
     count(entry);
+    let chained = false;
     // A chainable unit whose own figure holds no reorders: what the second of two copies of it costs.
     if (u.chainKey && !entry.unit?.layout?.length) {
       chain.chainable++;
@@ -134,8 +151,21 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; 
         chain.units++;
         chain.savedMs += value - inChain;
         value = inChain;
+        chained = true;
         count(twice);
       }
+    }
+    // What it was charged for feeding its run-time inputs beyond the first, which inside the file it is not (its
+    // in-chain figure, twice − once, feeds nothing more). Never below nothing.
+    // And, for a unit whose activations fit in a core's L2, the copy of its input bytes (onnxruntime-web's heap).
+    if (!chained) {
+      const extra = Math.max(0, u.inputs.length - 1);
+      const inBytes = u.bytes <= maxBytes ? 4 * u.inputs.reduce((t, x) => t + x.reduce((a, b) => a * b, 1), 0) : 0;
+      feeds.inputs += extra;
+      feeds.inputBytes += inBytes;
+      const off = Math.min(Math.max(0, value), (perInput ?? 0) * extra + (perByte ?? 0) * inBytes);
+      feeds.savedMs += off;
+      value -= off;
     }
     if (corrected) {
       let own = 0;
@@ -201,6 +231,7 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; 
     },
     layout: { corrected, fileKernels: corrected ? plan.layout.length : 0, fileMs, ownMs, ...(note ? { note } : {}) },
     chain: { ...chain, ...chainNote(lut, plan, chain, opts.chain === false) },
+    feeds,
     ...(inFile
       ? {
           inFile: {
@@ -213,7 +244,7 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; 
           },
         }
       : {}),
-    correction: correctionOf(lut, corrected, inFile, opts.inFile === false, chain.units),
+    correction: correctionOf(lut, corrected, inFile, opts.inFile === false, chain.units, feeds),
     metrics: onnxMetrics(graph),
     units,
   };
@@ -229,10 +260,11 @@ function chainNote(lut: Lut, plan: OnnxPlan, chain: { units: number; chainable: 
   };
 }
 
-function correctionOf(lut: Lut, layout: boolean, inFile: Lut['inFile'], turnedOff: boolean, chained: number): OnnxPrediction['correction'] {
+function correctionOf(lut: Lut, layout: boolean, inFile: Lut['inFile'], turnedOff: boolean, chained: number, feeds: OnnxPrediction['feeds']): OnnxPrediction['correction'] {
   const applied: string[] = [];
   if (layout) applied.push('NCHWc layout (units without their own reorders, the file\'s added)');
   if (chained) applied.push(`in-chain figures for ${chained} weight-free unit(s)`);
+  if (feeds.applied && (feeds.inputs || feeds.inputBytes)) applied.push(`feeds: ${feeds.inputs} run-time input(s) beyond each unit's first, ${(1000 * feeds.perInputMs).toFixed(2)} µs each, ${(feeds.inputBytes / 2 ** 20).toFixed(2)} MiB of inputs at ${(1e3 * 2 ** 20 * feeds.perInputByteMs).toFixed(1)} µs per MiB`);
   if (inFile)
     applied.push(
       `in-file ${inFile.model === 'reuse' ? 'reuse model' : 'weight line'} fitted on ${inFile.builtIn ? 'the built-in calibration nets' : `${inFile.fittedOn.length} file(s)`}`,

@@ -19,6 +19,7 @@ import { UnrunnableModelError, UserError } from '../core/errors.js';
 import { entryFromRounds } from '../../lut/entry.js';
 import { RunOverhead } from '../../lut/overhead.js';
 import { chainedModel, unitModel } from './extract.js';
+import { feedModels } from './feeds.js';
 import type { LutUnit } from '../../lut/format.js';
 import { layoutModel, layoutRecord, nchwcBlockSize, ownLayout, staleLayoutEntry, type LayoutUnit } from './layout.js';
 import { isReorder, ortOptimizedModelNodes, ortVersion } from './partition.js';
@@ -167,6 +168,13 @@ export async function profileUnits(opts: {
     }
     if (plan.nchwc) plan.layout.forEach(addLayout);
   }
+  // The feed models (src/onnx/feeds.ts): what one more run-time input, and one more byte of input, costs a unit
+  // alone, which the prediction takes off; timed in the same passes, on the devices that run ONNX models as they are
+  // (onnxruntime's; a tfjs device builds a unit from its primitives and feeds it otherwise).
+  if (/^onnxruntime/.test(info.runtime) && [...opts.plans, ...fitPlans].some((p) => p.units.length > 0))
+    for (const m of feedModels()) {
+      if (!store.get(m.key) && !todo.has(m.key)) todo.set(m.key, { key: m.key, record: { ops: ['Sum'], inputs: m.inputs.map((i) => i.shape), outputs: m.outputs, layout: [] }, build: async () => m });
+    }
   const summary: UnitProfileSummary = { measured: 0, reused, skipped: [], device: info, lutId: store.id!, overheadMs: overhead.median, overheadAloneMs: overhead.median, timed: new Map() };
   let done = 0;
   const items: Item[] = [];

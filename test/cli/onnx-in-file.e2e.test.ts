@@ -41,17 +41,25 @@ describe('nas profile --onnx then nas predict --onnx on wasm, with the defaults'
     expect(predict.code, predict.stderr).toBe(0);
     const p = JSON.parse(predict.stdout).predictions[0];
     expect(p.inFile).toMatchObject({ model: 'reuse', builtIn: true });
-    // The wasm LUT also holds in-chain figures for the net's weight-free units (src/onnx/predict.ts): both are said.
-    expect(p.correction.applied).toEqual([expect.stringMatching(/^in-chain figures for \d+ weight-free unit/), 'in-file reuse model fitted on the built-in calibration nets']);
+    // The wasm LUT also holds in-chain figures for the net's weight-free units (src/onnx/predict.ts) and the feed
+    // models (src/onnx/feeds.ts, on by default on wasm): all are said.
+    expect(p.correction.applied).toEqual([
+      expect.stringMatching(/^in-chain figures for \d+ weight-free unit/),
+      expect.stringMatching(/^feeds: \d+ run-time input\(s\) beyond each unit's first, .* µs per MiB$/),
+      'in-file reuse model fitted on the built-in calibration nets',
+    ]);
+    expect(p.feeds).toMatchObject({ applied: true, inputBytes: expect.any(Number) });
+    expect(p.feeds.inputBytes).toBeGreaterThan(0);
     const human = runCli(['predict', '--onnx', f, '--lut', lut], { env });
     expect(human.stdout).toMatch(/correction: .*in-file reuse model fitted on the built-in calibration nets/);
+    expect(human.stdout).toMatch(/^feeds: [\d.]+ ms less for what the units paid alone to be fed/m);
 
     // Opt-out at prediction: the plain sum, said so.
     const off = runCli(['predict', '--onnx', f, '--lut', lut, '--no-in-file', '--json'], { env });
     expect(off.code, off.stderr).toBe(0);
     const o = JSON.parse(off.stdout).predictions[0];
     expect(o.inFile).toBeUndefined();
-    expect(o.correction.applied).toEqual([expect.stringMatching(/^in-chain figures for \d+ weight-free unit/)]);
+    expect(o.correction.applied).toEqual([expect.stringMatching(/^in-chain figures for \d+ weight-free unit/), expect.stringMatching(/^feeds: /)]);
     expect(o.correction.note).toMatch(/left out/);
     expect(o.ms).toBeCloseTo(p.ms - p.inFile.ms, 9);
 
@@ -67,7 +75,7 @@ describe('nas profile --onnx then nas predict --onnx on wasm, with the defaults'
     writeFileSync(old, JSON.stringify(json));
     const plain = runCli(['predict', '--onnx', f, '--lut', old], { env });
     expect(plain.code, plain.stderr).toBe(0);
-    expect(plain.stdout).toMatch(/^correction: (none|in-chain figures for \d+ weight-free unit\(s\))$/m); // no in-file term
+    expect(plain.stdout).toMatch(/^correction: (none|in-chain figures for \d+ weight-free unit\(s\))(; feeds: [^;]*)?$/m); // no in-file term
     expect(plain.stdout).toMatch(/note: LUT .* has no in-file fit.*nas profile --onnx FILE --device wasm --threads 1 --out/);
 
     // Opt-out at profiling (on the LUT without a fit, so nothing is measured again): no fit stored.

@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveDevice } from '../../devices/registry.js';
 import type { Device } from '../../devices/types.js';
 import { readLut } from '../../lut/store.js';
-import { CHAIN_MAX_BYTES, chainable, chainedKey, chainedModel, unitModel } from '../../src/onnx/extract.js';
+import { chainable, chainedKey, chainedModel, chainMaxBytes, unitModel } from '../../src/onnx/extract.js';
+import { l2CacheBytes } from '../../src/onnx/cache-size.js';
+import { warmCacheBytes } from '../../src/onnx/in-file.js';
 import { planOnnx } from '../../src/onnx/plan.js';
 import { predictOnnx } from '../../src/onnx/predict.js';
 import { profileUnits } from '../../src/onnx/profile-units.js';
@@ -36,10 +38,16 @@ describe('in-chain figures for weight-free units', () => {
 
   it('leaves units whose activations exceed a core\'s cache at their figure alone', () => {
     const io = (shape: number[]) => ({ inputs: [{ name: 'x', shape, dtype: 'float32', constant: false }], constants: [], outputs: [{ name: 'y', shape, dtype: 'float32', constant: false }] });
-    expect(chainable(io([1, 200, 2, 96]), 0)).toBe(true); // PP-OCR cls: 2 × 150 KB
-    expect(chainable(io([1, 32, 160, 160]), 0)).toBe(false); // PP-OCRv4 det @320: 2 × 3.2 MB
-    expect(8 * 200 * 2 * 96).toBeLessThanOrEqual(CHAIN_MAX_BYTES);
-    expect(chainable(io([1, 200, 2, 96]), 4096)).toBe(false); // weights
+    expect(chainable(io([1, 200, 2, 96]), 0, 1 << 20)).toBe(true); // PP-OCR cls: 2 × 150 KB
+    expect(chainable(io([1, 32, 160, 160]), 0, 1 << 20)).toBe(false); // PP-OCRv4 det @320: 2 × 3.2 MB
+    expect(chainable(io([1, 200, 2, 96]), 4096, 1 << 20)).toBe(false); // weights
+    // The limit follows the L2 the machine reports: the detector's units are chainable where a core has 8 MiB.
+    expect(chainable(io([1, 32, 160, 160]), 0, 8 << 20)).toBe(true);
+    expect(chainable(io([1, 200, 2, 96]), 0, 256 << 10)).toBe(false);
+    // By default, this machine's L2 (getconf), the same reader as the in-file fit's warm size.
+    expect(chainMaxBytes()).toBe(l2CacheBytes());
+    expect(warmCacheBytes()).toBe(4 * chainMaxBytes());
+    expect(chainable(io([1, 200, 2, 96]), 0)).toBe(8 * 200 * 2 * 96 <= l2CacheBytes());
   });
 
   it('the in-chain model runs the unit twice, its copy on the first one\'s output', async () => {

@@ -166,6 +166,33 @@ describe('shape rules of other ops of vision and OCR models, against onnxruntime
     expect(await check({ name: 'ci', op: 'ConvInteger', inputs: [{ name: 'x', dims: [1, 2, 9, 9], type: 'uint8' }], consts: [k], nodeInputs: ['x', 'k'], outputs: ['y'], attrs: [{ name: 'strides', type: 7, ints: [2, 2] }] })).toEqual([[1, 6, 4, 4]]);
   });
 
+  it("a Pad whose pads are a constant Split and Concatenated again (tf2onnx's M-LSD) reads, as onnxruntime runs it", async () => {
+    const int64 = (name: string, dims: number[], values: number[]) => ({ name, dataType: 7, dims, int64Data: values });
+    const bytes = modelBytes(
+      {
+        name: 'split-pads',
+        node: [
+          { name: 'split', opType: 'Split', input: ['p'], output: ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'], attribute: [{ name: 'split', type: 7, ints: [1, 1, 1, 1, 1, 1, 1, 1] }] },
+          // NHWC pads reordered to NCHW, as the exporter writes them
+          { name: 'cat', opType: 'Concat', input: ['p0', 'p3', 'p1', 'p2', 'p4', 'p7', 'p5', 'p6'], output: ['pads'], attribute: [i('axis', 0)] },
+          { name: 'pad', opType: 'Pad', input: ['x', 'pads'], output: ['y'] },
+        ],
+        initializer: [int64('p', [8], [0, 0, 1, 0, 0, 0, 2, 0])],
+        input: [valueInfo('x', [1, 3, 5, 6])],
+        output: [valueInfo('y')],
+      },
+      11,
+    );
+    const file = path.join(dir, 'split-pads.onnx');
+    writeFileSync(file, bytes);
+    const g = await readOnnxGraph(file);
+    expect(g.tensors.get('pads')!.value).toEqual([0, 0, 0, 1, 0, 0, 0, 2]);
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+    const out = await session.run({ x: new ort.Tensor('float32', new Float32Array(90), [1, 3, 5, 6]) });
+    expect(g.tensors.get('y')!.shape).toEqual([...out.y.dims]);
+    expect(g.tensors.get('y')!.shape).toEqual([1, 3, 5, 9]);
+  });
+
   it('NonZero (its output shape depends on the values) stops the reader with one error saying why', async () => {
     const file = path.join(dir, 'nonzero.onnx');
     writeFileSync(file, model({ name: 'nz', op: 'NonZero', inputs: [{ name: 'x', dims: [3, 4] }], nodeInputs: ['x'], outputs: ['y'] }));

@@ -8,6 +8,8 @@ import { networkModel } from '../../export/model.js';
 import { readLut, writeLut } from '../../lut/store.js';
 import { Rng } from '../../src/core/rng.js';
 import { planOnnx } from '../../src/onnx/plan.js';
+import { COPY_KEY, FEED_KEYS } from '../../src/onnx/feeds.js';
+import { chainMaxBytes } from '../../src/onnx/extract.js';
 import { predictOnnx, MissingUnitsError } from '../../src/onnx/predict.js';
 import { profileUnits } from '../../src/onnx/profile-units.js';
 import { createSpace } from '../../src/spaces/registry.js';
@@ -44,7 +46,10 @@ describe('predicting an ONNX file from its units', () => {
       const measuredLut = readLut(lutPath);
       const reorders = new Set([...plan.layout.map((l) => l.key), ...plan.units.flatMap((u) => measuredLut.entries[u.key].unit?.layout ?? [])]);
       expect(reorders.size).toBeGreaterThan(0);
-      expect(s.measured).toBe(new Set(plan.units.map((u) => u.key)).size + reorders.size);
+      // …and the two feed models (src/onnx/feeds.ts): its residual blocks' units read two run-time inputs.
+      expect(plan.units.some((u) => u.inputs.length > 1)).toBe(true);
+      expect([...FEED_KEYS, COPY_KEY].every((k) => measuredLut.entries[k] !== undefined)).toBe(true);
+      expect(s.measured).toBe(new Set(plan.units.map((u) => u.key)).size + reorders.size + FEED_KEYS.length + 1);
       const again = await profileUnits({ device, plans: [plan], protocol: PROTOCOL, lutPath });
       expect(again.measured).toBe(0);
       // ReorderInput entries timed before their model declared its output (copied out every run, which no unit
@@ -68,15 +73,35 @@ describe('predicting an ONNX file from its units', () => {
     const lut = readLut(lutPath);
     const unitEntry = Object.values(lut.entries)[0];
     expect(unitEntry.unit?.ops.length).toBeGreaterThan(0);
-    const p = predictOnnx(lut, plan);
-    // Each unit without the reorders it paid alone (at most its own figure), the file's reorders once each.
+    // On ort-cpu the feeds stay charged by default (src/onnx/feeds.ts, FEEDS_BY_DEFAULT: wasm only).
+    const byDefault = predictOnnx(lut, plan);
+    expect(byDefault.feeds.applied).toBe(false);
+    expect(byDefault.ms).toBe(predictOnnx(lut, plan, { feeds: false }).ms);
+    const p = predictOnnx(lut, plan, { feeds: true });
+    // Each unit without what its extra run-time inputs cost to feed (src/onnx/feeds.ts) and without the reorders it
+    // paid alone (each at most what is left of its figure), the file's reorders once each.
     const net = (k: string) => lut.entries[k].net;
+    const perInput = (lut.entries[FEED_KEYS[1]].stats.median - lut.entries[FEED_KEYS[0]].stats.median) / 3;
+    const perByte = (lut.entries[COPY_KEY].stats.median - lut.entries[FEED_KEYS[0]].stats.median) / (4 * (256 * 256 - 1));
+    const inBytes = (u: (typeof plan.units)[number]) => (u.bytes <= chainMaxBytes() ? 4 * u.inputs.reduce((t, x) => t + x.reduce((a, b) => a * b, 1), 0) : 0);
+    const fed = (u: (typeof plan.units)[number]) => net(u.key) - Math.min(net(u.key), Math.max(0, perInput) * (u.inputs.length - 1) + Math.max(0, perByte) * inBytes(u));
     const hand =
       lut.overhead.median +
-      plan.units.reduce((t, u) => t + net(u.key) - Math.min(net(u.key), lut.entries[u.key].unit!.layout!.reduce((a, k) => a + net(k), 0)), 0) +
+      plan.units.reduce((t, u) => t + fed(u) - Math.min(fed(u), lut.entries[u.key].unit!.layout!.reduce((a, k) => a + net(k), 0)), 0) +
       plan.layout.reduce((t, l) => t + net(l.key), 0);
     expect(p.layout.corrected).toBe(true);
     expect(p.ms).toBeCloseTo(hand, 12);
+    expect(p.feeds).toMatchObject({ applied: true, inputs: plan.units.reduce((t, u) => t + u.inputs.length - 1, 0) });
+    expect(p.feeds.perInputMs).toBeCloseTo(Math.max(0, perInput), 12);
+    // Without the feed entries (a LUT from before them), or with feeds: false, every unit is charged as timed.
+    const { [FEED_KEYS[0]]: _one, [FEED_KEYS[1]]: _four, [COPY_KEY]: _copy, ...rest } = lut.entries;
+    const before = predictOnnx({ ...lut, entries: rest }, plan, { feeds: true });
+    expect(before.feeds.applied).toBe(false);
+    expect(before.ms).toBeCloseTo(predictOnnx(lut, plan, { feeds: false }).ms, 12);
+    // (less than the feeds taken off where a unit's own reorders then met the floor of what was left of it)
+    expect(p.feeds.savedMs).toBeGreaterThan(0);
+    expect(before.ms).toBeGreaterThan(p.ms);
+    expect(before.ms - p.ms).toBeLessThanOrEqual(p.feeds.savedMs + 1e-12);
     expect(p.units).toHaveLength(plan.units.length + plan.layout.length);
     for (let i = 1; i < p.units.length; i++) expect(p.units[i - 1].ms).toBeGreaterThanOrEqual(p.units[i].ms);
     expect(p.units.reduce((t, u) => t + u.share, 0)).toBeCloseTo((p.ms - p.overheadMs) / p.ms, 9);

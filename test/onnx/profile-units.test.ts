@@ -19,6 +19,7 @@ import { readLut } from '../../lut/store.js';
 import { Rng } from '../../src/core/rng.js';
 import { partitionRuleFor, planOnnx, type OnnxPlan } from '../../src/onnx/plan.js';
 import { profileUnits } from '../../src/onnx/profile-units.js';
+import { COPY_KEY, FEED_KEYS } from '../../src/onnx/feeds.js';
 import { createSpace } from '../../src/spaces/registry.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-profile-units-'));
@@ -47,12 +48,14 @@ async function smallPlan(): Promise<OnnxPlan> {
 describe('the unit profiler with a timing reference', () => {
   it("hands its units' rounds to the reference run: β is fitted from them at the end, and the drift cancels", async () => {
     const p = await smallPlan();
-    // Every unit, and the in-chain model of each chainable one (src/onnx/extract.ts): all measured in the rounds.
+    // Every unit and the in-chain model of each chainable one (src/onnx/extract.ts): all measured in the rounds (the
+    // feed models, src/onnx/feeds.ts, only on onnxruntime's devices: test/onnx/predict.test.ts).
     const keys = new Set(p.units.filter((u) => !u.unsupported).flatMap((u) => [u.key, ...(u.chainKey ? [u.chainKey] : [])]));
     expect(p.units.some((u) => u.chainKey)).toBe(true);
     expect(keys.size).toBeGreaterThan(6); // enough models for slopeFromRounds
     const steady = path.join(dir, 'steady.lut.json');
     await profileUnits({ device: new DriftingMock([1]), plans: [p], protocol: ROUNDS, lutPath: steady });
+    expect(Object.keys(readLut(steady).entries).filter((k) => [...FEED_KEYS, COPY_KEY].includes(k))).toEqual([]);
     // The provisional R is measured in the first 5 timings, at half speed; the rounds drift between 1× and 1.4×,
     // the items half as far as their reference (β 0.5, against the provisional 0.3 the run starts from).
     const speeds = [2, 2, 2, 2, 2, ...Array.from({ length: 40 }, (_, i) => [1, 1.4, 1.1, 1.25][i % 4])];

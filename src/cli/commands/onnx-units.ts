@@ -159,6 +159,7 @@ function render(p: OnnxPrediction, top: number): string {
     (p.layout.note ? `note: ${p.layout.note}\n` : '') +
     (p.chain.units ? `in chain: ${p.chain.units} weight-free units counted at what the second of two copies costs, ${p.chain.savedMs >= 0 ? `${ms(p.chain.savedMs)} ms less` : `${ms(-p.chain.savedMs)} ms more`} than alone\n` : '') +
     (p.chain.note ? `note: ${p.chain.note}\n` : '') +
+    (p.feeds.applied && p.feeds.savedMs > 0 ? `feeds: ${ms(p.feeds.savedMs)} ms less for what the units paid alone to be fed (${p.feeds.inputs} inputs beyond each unit's first, ${(p.feeds.inputBytes / 2 ** 20).toFixed(2)} MiB of inputs within a core's L2)\n` : '') +
     (p.inFile
       ? p.inFile.warm
         ? `in file: nothing added: its weights and activations stay in cache between runs (the LUT's in-file fit)\n`
