@@ -172,6 +172,9 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       })
       .example('$0 profile --device cpu --space mbv2 --resolution 96 --out cpu-mbv2-96.lut.json', '') as never,
   handler: async (a) => {
+    // A --cpu list this process may not run on fails here, before anything is built or measured (as nas doctor does);
+    // on a farm the CPUs are the workers', not this machine's.
+    if (a.cpu !== undefined && a.cpu !== 'auto' && !a.redis) (await import('../../../devices/pin.js')).chooseCpus(a.cpu);
     if (a.onnx?.length) return profileOnnxFiles(a);
     // On a farm each worker times the reference beside each job's round in the session its device keeps for it, and
     // the rounds are scaled here (src/farm/farm-device.ts): the same default as a local run.
