@@ -198,7 +198,8 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       log(
         `calibrating on ${plan.nets.length} networks${plan.sizes.length ? ` + ${plan.sizes.length} size variants` : ''}${plan.variants.length ? ` + ${plan.variants.length} in-context variants` : ''}, timed end to end in the same shuffled passes as the LUT's entries`,
       );
-    const progress = createProgress(`profiling ${label}${calibrationNets.length ? ` and ${calibrationNets.length} calibration networks` : ''} on ${device.name}`, instances.length + calibrationNets.length);
+    // The ETA is the profiler's, by rounds still to take (entries complete only in their last pass; --wait-quiet's pauses are not measuring).
+    const progress = createProgress(`profiling ${label}${calibrationNets.length ? ` and ${calibrationNets.length} calibration networks` : ''} on ${device.name}`, instances.length + calibrationNets.length, { callerEta: true });
     const started = Date.now();
     const workerDevice = { name: a.device, options: toDeviceOptions(a) };
     try {
@@ -211,7 +212,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         protocol,
         force: a.force,
         space: label,
-        onProgress: (p) => progress.update(p.done, p.key ? `${p.key} ${p.lastMs !== undefined ? ms(p.lastMs) + ' ms' : ''}` : ''),
+        onProgress: (p) => progress.update(p.done, p.key ? `${p.key} ${p.lastMs !== undefined ? ms(p.lastMs) + ' ms' : ''}` : '', p.etaMs),
         onNoise: (message) => log(message),
         onWarning: (message) => log(`warning: ${message}`),
         nets: calibrationNets,
