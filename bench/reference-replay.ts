@@ -135,7 +135,9 @@ function figure(ds: readonly Detail[], how: Replay, run: Run): number | undefine
   const value = how.value(run);
   if (!value) return undefined;
   // Rounds a live gate set aside are left out, except the round gate's under --gate-off (its own rows decide again).
-  const used = ds.filter((d) => !d.setAside || (gateOff && (d.asideWhy === 'wait' || d.asideWhy === 'reference')));
+  // Where a live gate set aside every round of a measurement its figure took them all (devices/rounds.ts usableRounds): so here.
+  const left = ds.filter((d) => !d.setAside || (gateOff && (d.asideWhy === 'wait' || d.asideWhy === 'reference')));
+  const used = left.length ? left : [...ds];
   const kept = how.aside ? used.filter((d) => !how.aside!(d, run)) : used;
   const xs = (kept.length ? kept : used).map(value);
   return xs.some((x) => x === undefined) || !xs.length ? undefined : how.combine(xs as number[]);

@@ -246,8 +246,9 @@ export async function timeRound(device: Device, model: ModelUnderTest, protocol:
     referenceMs = timed.referenceMs;
     r = timed;
   } else r = await device.time(model, roundProtocol(protocol));
-  // The CPU's speed right after the round (a few ms): which CPU it ran on and how fast that one was then.
-  const noise = probe.read(true);
+  // The CPU's speed right after the round (a few ms): which CPU it ran on and how fast that one was then. A round
+  // timed in another process (a farm worker) comes with that process's reading: this one's would say nothing of it.
+  const noise = r.noise ? { ...r.noise } : probe.read(true);
   const endedAt = Date.now();
   // And, asked for, what the runtime's own kernels got from the machine then (devices/anchor.ts).
   if (protocol.anchor || protocol.anchorGate !== undefined) noise.anchorMs = Math.round((await anchorMs(device)) * 1e4) / 1e4;

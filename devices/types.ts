@@ -5,6 +5,7 @@
  */
 import type { LatencyStats, ModelUnderTest } from '../src/core/contracts.js';
 import type { OpInstance } from '../src/core/ops.js';
+import type { NoiseReading } from './noise.js';
 
 export interface TimingProtocol {
   /** Untimed runs before measuring (the first one is reported separately as the cold time). */
@@ -197,6 +198,12 @@ export interface TimingResult {
   coldMs: number;
   /** Session creation time, ms. */
   setupMs: number;
+  /**
+   * The machine's state over the run as read where the model was timed, when that is another process than the
+   * caller's (a farm worker: src/farm/worker.ts). timeRound then keeps it instead of reading its own, which would
+   * describe the waiting coordinator (its thread's wait for a CPU ≈ 0: the round gate's wait threshold never fired).
+   */
+  noise?: NoiseReading;
 }
 
 /** A timing result as stored (LUT entries, verify's state file): with the time it was taken. */

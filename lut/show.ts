@@ -28,7 +28,15 @@ export interface LutSummary {
   fastest: ShownEntry[];
   slowest: ShownEntry[];
   /** Entries measured in rounds: how many, the median and largest spread of their round medians, and the busiest machine state seen. */
-  rounds?: { entries: number; medianSpread: number; maxSpread: number; maxLoad?: number; maxStealPct?: number };
+  rounds?: {
+    entries: number;
+    medianSpread: number;
+    maxSpread: number;
+    maxLoad?: number;
+    maxStealPct?: number;
+    /** Rounds a gate set aside and retook (entries' roundsSetAside): how many entries had any, how many rounds, and why; absent when none. */
+    setAside?: { entries: number; rounds: number; why: Record<string, number> };
+  };
 }
 
 export function showLut(lut: Lut, options: { top?: number } = {}): LutSummary {
@@ -69,6 +77,9 @@ function roundSummary(lut: Lut): Pick<LutSummary, 'rounds'> {
   const mid = spreads.length >> 1;
   const loads = entries.flatMap((e) => (e.noise ? [e.noise.load1] : []));
   const steals = entries.flatMap((e) => (e.noise?.stealPct !== undefined ? [e.noise.stealPct] : []));
+  const aside = entries.flatMap((e) => e.roundsSetAside ?? []);
+  const why: Record<string, number> = {};
+  for (const r of aside) why[r.why] = (why[r.why] ?? 0) + 1;
   return {
     rounds: {
       entries: entries.length,
@@ -76,6 +87,7 @@ function roundSummary(lut: Lut): Pick<LutSummary, 'rounds'> {
       maxSpread: spreads[spreads.length - 1],
       ...(loads.length ? { maxLoad: Math.max(...loads) } : {}),
       ...(steals.length ? { maxStealPct: Math.max(...steals) } : {}),
+      ...(aside.length ? { setAside: { entries: entries.filter((e) => e.roundsSetAside?.length).length, rounds: aside.length, why } } : {}),
     },
   };
 }

@@ -21,6 +21,7 @@ import { parseOpKey } from '../core/keys.js';
 import type { AccuracyEvaluator } from '../core/contracts.js';
 import type { Device, DeviceInfo, DeviceOptions, TimingResult } from '../../devices/types.js';
 import { canInterleave } from '../../devices/reference.js';
+import { NoiseProbe, type NoiseReading } from '../../devices/noise.js';
 import { connectRedis, duplicate, parseRedisUrl, within } from './connection.js';
 import {
   JOB_SUPPORTS,
@@ -55,6 +56,11 @@ export interface FarmWorkerOptions {
   /** How long a job stays locked to a worker that stopped answering before another takes it (ms). Default 30 s. */
   lockMs?: number;
   log?(message: string): void;
+  /**
+   * Reads the machine's state over each timing job (default: a NoiseProbe, devices/noise.ts, as timeRound reads it in a
+   * local run); injected for tests.
+   */
+  probe?: () => { read(speed?: boolean): NoiseReading };
   /** After each job; `reused` when the result was remembered from an earlier try of the same job, queued again by its run (nothing measured). */
   onJob?(event: { name: string; key: string; ms: number; ok: boolean; reused?: boolean; error?: string }): void;
 }
@@ -119,12 +125,21 @@ export class FarmWorker {
         return seen;
       };
       const conn = redis;
+      const newProbe = o.probe ?? (() => new NoiseProbe());
+      // The round's machine state is read here, where it ran, and sent with it: the coordinator's timeRound keeps it
+      // (the round gate's wait threshold needs this thread's wait for a CPU, not the coordinator's).
       const timeJob = async (device: Device, data: TimeJobData): Promise<TimingResult> => {
         const model = await modelFromRecipe(conn, data.model);
-        if (!data.reference) return device.time(model, data.protocol);
+        if (!data.reference) {
+          const probe = newProbe();
+          const r = await device.time(model, data.protocol);
+          return { ...r, noise: probe.read(true) };
+        }
         const reference = referenceFromSpec(data.reference);
         if (!canInterleave(device)) throw new RecipeError(`device ${device.name} cannot time the timing reference '${data.reference.name}' interleaved with the models: measure with --reference off`);
-        return device.timeWithReference(model, data.protocol, reference, data.reference.warmRuns);
+        const probe = newProbe();
+        const r = await device.timeWithReference(model, data.protocol, reference, data.reference.warmRuns);
+        return { ...r, noise: probe.read(true) };
       };
 
       const processor = async (job: Job) => {

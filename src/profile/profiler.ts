@@ -255,9 +255,11 @@ async function profileWith(
           // Outside the timed round: the profiled session is a separate one.
           if (it.kind === 'entry' && withLayout && !layouts.has(it.key)) layouts.set(it.key, await measureOwnLayout(model));
         },
-        afterRound: (_, round) => {
+        afterRound: (it, round) => {
           measuringMs += performance.now() - t0;
           roundsTaken++;
+          // Entries complete only in their last pass: report every round, so the ETA moves and a long run never looks hung.
+          report(it.key, round.stats.median);
           reference.note(round);
           notePlacement();
           const busy = round.noise && busyReason(round.noise);

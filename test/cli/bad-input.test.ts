@@ -3,11 +3,12 @@
  * message, exit 2, no stack trace, nothing hangs, nothing silently accepted; and the hints that
  * suggest a command give one that works as printed.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nasInProcess as nas, type CliResult } from './helpers.js';
+import { affinitySupport } from '../../devices/affinity.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nas-bad-input-'));
 const at = (name: string) => path.join(dir, name);
@@ -146,6 +147,12 @@ describe('architectures are validated where they enter', () => {
       await nas('profile', '--space', 'mbv2', '--resolution', '16000', '--device', 'cpu', '--out', at('huge.lut.json')),
       /space mbv2 at resolution 16000, op mbconv:.*: its largest activation 1x96x8000x8000 would take 23 GiB \(f32\)[^]*hint: use a smaller input resolution \(at most about \d+\)/,
     );
+  });
+
+  it.skipIf(affinitySupport() !== true)('profile --cpu naming a CPU this process may not use refuses before measuring anything (no LUT written)', async () => {
+    const out = at('cpu.lut.json');
+    expectError(await nas('profile', '--device', 'mock', '--space', 'nb201', '--calibrate', '0', '--cpu', '4095', '--out', out, ...FAST), /--cpu 4095: CPU 4095 is not one this process may run on/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('a front file with a bad encoding or stride 0', async () => {

@@ -41,6 +41,17 @@ describe('LUT round fields', () => {
     expect(showLut(lut).rounds).toEqual({ entries: 2, medianSpread: 0.175, maxSpread: 0.3, maxLoad: 3.5, maxStealPct: 0.3 });
     expect(showLut({ ...lut, entries: { [KEYS.pool]: entry(0.1) } }).rounds).toBeUndefined();
   });
+  it('lut show counts the rounds the round gate set aside, by why', () => {
+    const lut = {
+      ...createLut(device, { ...protocol, rounds: 3, roundGate: { waitPct: 30, referenceRatio: 2.5 } }, stats(0.05)),
+      entries: {
+        [KEYS.conv]: { ...entry(0.4), rounds: [0.4, 0.41, 0.39], spread: 0.05, roundsSetAside: [{ ms: 0.9, why: 'wait' as const }, { ms: 0.2, why: 'reference' as const }] },
+        [KEYS.dw]: { ...entry(0.2), rounds: [0.2, 0.21, 0.2], spread: 0.05, roundsSetAside: [{ ms: 0.5, why: 'wait' as const }] },
+        [KEYS.pool]: { ...entry(0.1), rounds: [0.1, 0.1, 0.1], spread: 0 },
+      },
+    };
+    expect(showLut(lut).rounds?.setAside).toEqual({ entries: 2, rounds: 3, why: { wait: 2, reference: 1 } });
+  });
 });
 
 describe('LUT pinning and CPU-speed fields', () => {

@@ -44,6 +44,17 @@ describe('profile', () => {
     expect(progress.at(-1)!.lastMs).toBeGreaterThan(0);
   });
 
+  it('in rounds, reports after every round (entries complete only in their last pass), with an ETA by the rounds left', async () => {
+    const { device } = slowMock();
+    const progress: ProfileProgress[] = [];
+    await profile({ device, instances: instances(4), protocol: { ...PROTOCOL, rounds: 3 }, lutPath, onProgress: (p) => progress.push(p) });
+    // 4 entries and the overhead, 3 rounds each: a report after each of the 15 rounds, besides the start and the completions.
+    const beforeAnyDone = progress.filter((p) => p.done === 0 && p.key !== undefined);
+    expect(beforeAnyDone.length).toBeGreaterThanOrEqual(10);
+    expect(beforeAnyDone.every((p) => p.etaMs !== undefined && p.etaMs > 0)).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ done: 4, etaMs: 0 });
+  });
+
   it('re-running measures only what is missing, and the overhead only in their passes (their nets net of it, the others kept)', async () => {
     const first = slowMock();
     await profile({ device: first.device, instances: instances(4), protocol: PROTOCOL, lutPath });

@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../core/errors.js';
 import { ms, table } from '../../core/format.js';
 import { emit } from '../output.js';
+import type { RoundGate } from '../../../devices/types.js';
 
 interface LutArgs {
   json: boolean;
@@ -13,6 +14,13 @@ interface LutArgs {
   out?: string;
   force: boolean;
   top: number;
+}
+
+/** protocol.roundGate as `lut show` prints it (after the estimator), '' without a gate. */
+function gateText(g: RoundGate | undefined): string {
+  if (!g) return '';
+  const on = [...(g.waitPct !== undefined ? [`its thread waited > ${g.waitPct}% for a CPU`] : []), ...(g.referenceRatio !== undefined ? [`its reference read > ${g.referenceRatio}× R`] : [])];
+  return on.length ? `, round gate: a round retaken when ${on.join(' or ')}` : '';
 }
 
 async function show(a: LutArgs): Promise<void> {
@@ -31,14 +39,17 @@ async function show(a: LutArgs): Promise<void> {
           `${s.file}  (LUT ${s.id})`,
           `  device    ${d.device}: ${d.runtime} ${d.runtimeVersion}, EP ${d.ep}${opts ? ', ' + opts : ''}${d.adapter ? `, adapter ${d.adapter.vendor} ${d.adapter.architecture}${d.adapter.isFallback ? ' (fallback/software)' : ''}` : ''}`,
           `  host      ${d.host.cpu} (${d.host.cores} cores), ${d.host.os}, node ${d.host.node}`,
-          `  protocol  warmup ${s.protocol.warmup}, ${s.protocol.minRepeats}–${s.protocol.maxRepeats} runs, ≤${s.protocol.maxTimeMs} ms/model, CI target ±${(100 * s.protocol.targetCI).toFixed(1)}%${(s.protocol.rounds ?? 1) > 1 ? `; ${s.protocol.rounds} rounds, estimator ${s.protocol.estimator ?? 'median'}${s.protocol.maxSpread !== undefined ? `, up to ${s.protocol.extraRounds ?? 0} more past ${(100 * s.protocol.maxSpread).toFixed(0)}% spread` : ''}${s.protocol.freshProcess ? ', each pass in a fresh process' : ''}` : ''}${s.protocol.reference !== undefined ? `; rounds scaled by the reference ${s.protocol.reference} to R ${s.protocol.referenceMs?.toFixed(4)} ms, β ${(s.protocol.referenceSlope ?? 1).toFixed(3)}` : ''}${s.protocol.cpu !== undefined ? `; pinned to CPU ${s.protocol.cpu}` : ''}${s.protocol.placement ? ` (last run: rounds on CPU ${s.protocol.placement.measuring.join(',')}${s.protocol.placement.parent ? `, their parent on CPU ${s.protocol.placement.parent.join(',')}` : ''}${s.protocol.placement.helpers ? `, other threads on CPU ${s.protocol.placement.helpers.join(',')}` : ''}${s.protocol.placement.shared ? ', shared' : ''})` : ''}`,
+          `  protocol  warmup ${s.protocol.warmup}, ${s.protocol.minRepeats}–${s.protocol.maxRepeats} runs, ≤${s.protocol.maxTimeMs} ms/model, CI target ±${(100 * s.protocol.targetCI).toFixed(1)}%${(s.protocol.rounds ?? 1) > 1 ? `; ${s.protocol.rounds} rounds, estimator ${s.protocol.estimator ?? 'median'}${s.protocol.maxSpread !== undefined ? `, up to ${s.protocol.extraRounds ?? 0} more past ${(100 * s.protocol.maxSpread).toFixed(0)}% spread` : ''}${s.protocol.freshProcess ? ', each pass in a fresh process' : ''}${gateText(s.protocol.roundGate)}` : ''}${s.protocol.reference !== undefined ? `; rounds scaled by the reference ${s.protocol.reference} to R ${s.protocol.referenceMs?.toFixed(4)} ms, β ${(s.protocol.referenceSlope ?? 1).toFixed(3)}` : ''}${s.protocol.cpu !== undefined ? `; pinned to CPU ${s.protocol.cpu}` : ''}${s.protocol.placement ? ` (last run: rounds on CPU ${s.protocol.placement.measuring.join(',')}${s.protocol.placement.parent ? `, their parent on CPU ${s.protocol.placement.parent.join(',')}` : ''}${s.protocol.placement.helpers ? `, other threads on CPU ${s.protocol.placement.helpers.join(',')}` : ''}${s.protocol.placement.shared ? ', shared' : ''})` : ''}`,
           `  overhead  ${ms(s.overhead.median)} ms (n=${s.overhead.n})`,
           `  entries   ${s.entries} (${Object.entries(s.perKind).map(([k, n]) => `${k} ${n}`).join(', ')}); ${s.unconverged} did not reach the CI target`,
           ...(s.rounds
             ? [
                 `  rounds    ${s.rounds.entries} entries in rounds; spread of their round medians: median ${(100 * s.rounds.medianSpread).toFixed(1)}%, largest ${(100 * s.rounds.maxSpread).toFixed(1)}%` +
                   (s.rounds.maxLoad !== undefined ? `; busiest: load ${s.rounds.maxLoad.toFixed(2)}` : '') +
-                  (s.rounds.maxStealPct !== undefined ? `, steal ${s.rounds.maxStealPct.toFixed(1)}%` : ''),
+                  (s.rounds.maxStealPct !== undefined ? `, steal ${s.rounds.maxStealPct.toFixed(1)}%` : '') +
+                  (s.rounds.setAside
+                    ? `; ${s.rounds.setAside.rounds} round${s.rounds.setAside.rounds === 1 ? '' : 's'} of ${s.rounds.setAside.entries} entr${s.rounds.setAside.entries === 1 ? 'y' : 'ies'} set aside and retaken (${Object.entries(s.rounds.setAside.why).map(([w, n]) => `${w} ${n}`).join(', ')})`
+                    : ''),
               ]
             : []),
           `  spaces    ${s.spaces.join(', ') || '-'}; created ${s.createdAt}, updated ${s.updatedAt}`,

@@ -115,6 +115,9 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       })
       .example('$0 profile --device cpu --space mbv2 --resolution 96 --out cpu-mbv2-96.lut.json', '') as never,
   handler: async (a) => {
+    // A --cpu list this process may not run on fails here, before anything is built or measured (as nas doctor does);
+    // on a farm the CPUs are the workers', not this machine's.
+    if (a.cpu !== undefined && a.cpu !== 'auto' && !a.redis) (await import('../../../devices/pin.js')).chooseCpus(a.cpu);
     if (a.onnx?.length) return profileOnnxFiles(a);
     // On a farm each worker times the reference beside each job's round in the session its device keeps for it, and
     // the rounds are scaled here (src/farm/farm-device.ts): the same default as a local run.
@@ -138,7 +141,8 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       log(
         `calibrating on ${plan.nets.length} networks${plan.sizes.length ? ` + ${plan.sizes.length} size variants` : ''}${plan.variants.length ? ` + ${plan.variants.length} in-context variants` : ''}, timed end to end in the same shuffled passes as the LUT's entries`,
       );
-    const progress = createProgress(`profiling ${label}${calibrationNets.length ? ` and ${calibrationNets.length} calibration networks` : ''} on ${device.name}`, instances.length + calibrationNets.length);
+    // The ETA is the profiler's, by rounds still to take (entries complete only in their last pass; --wait-quiet's pauses are not measuring).
+    const progress = createProgress(`profiling ${label}${calibrationNets.length ? ` and ${calibrationNets.length} calibration networks` : ''} on ${device.name}`, instances.length + calibrationNets.length, { callerEta: true });
     const started = Date.now();
     const workerDevice = { name: a.device, options: toDeviceOptions(a) };
     try {
@@ -151,7 +155,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         protocol,
         force: a.force,
         space: label,
-        onProgress: (p) => progress.update(p.done, p.key ? `${p.key} ${p.lastMs !== undefined ? ms(p.lastMs) + ' ms' : ''}` : ''),
+        onProgress: (p) => progress.update(p.done, p.key ? `${p.key} ${p.lastMs !== undefined ? ms(p.lastMs) + ' ms' : ''}` : '', p.etaMs),
         onNoise: (message) => log(message),
         onWarning: (message) => log(`warning: ${message}`),
         nets: calibrationNets,
