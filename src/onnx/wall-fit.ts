@@ -9,6 +9,7 @@
  * they pay (docs/benchmarks.md, "Issue 17, seventh pass").
  */
 import { timeModelsInRounds } from '../../devices/measurables.js';
+import type { RoundedResult } from '../../devices/rounds.js';
 import type { Device, TimingProtocol } from '../../devices/types.js';
 import type { InFileCorrection } from '../../lut/format.js';
 import { inLutUnit } from '../../lut/reference.js';
@@ -32,7 +33,8 @@ export interface WallFit {
   /** The units' profiling (opts.plans' and the nets'). */
   profile: UnitProfileSummary;
   /** Per built-in net: measured whole (its rounds' figures, and their spread) and its units' sum without the fit, ms. */
-  files: { name: string; measuredMs: number; unitsMs: number; rounds: number[]; spread: number }[];
+  /** `retimed`: its rounds disagreed beyond the protocol's spread limit, so it was timed again (netsToRetime). */
+  files: { name: string; measuredMs: number; unitsMs: number; rounds: number[]; spread: number; retimed?: boolean }[];
 }
 
 export async function measureWallFit(opts: {
@@ -75,7 +77,19 @@ export async function measureWallFit(opts: {
   const protocol: TimingProtocol = inLutUnit(opts.protocol, lut.protocol);
   const missing = plans.filter((p) => !prof.timed.has(p.graph.file));
   const later = missing.length ? await timeModelsInRounds(opts.device, missing.map((p) => ({ id: p.graph.file, build: () => whole(p) })), protocol, { seed: opts.seed }) : [];
-  const results = plans.map((p) => prof.timed.get(p.graph.file) ?? later[missing.indexOf(p)]);
+  const first = plans.map((p) => prof.timed.get(p.graph.file) ?? later[missing.indexOf(p)]);
+  // A net whose rounds still disagree after the protocol's extra rounds is timed again, later, and the
+  // measurement whose rounds agree better is kept: the fit has four nets, and one net read 36% above its units'
+  // sum with its rounds 28% apart charged every file of a loaded run +10–30% (docs/benchmarks.md, "Issue 17").
+  const again = netsToRetime(first, protocol);
+  const retimed = again.length ? await timeModelsInRounds(opts.device, again.map((i) => ({ id: plans[i].graph.file, build: () => whole(plans[i]) })), protocol, { seed: (opts.seed ?? 0) + 1 }) : [];
+  const results = first.map((r, i) => (again.includes(i) ? steadier(r, retimed[again.indexOf(i)]) : r));
+  for (const i of again) {
+    const r = results[i];
+    if (protocol.maxSpread !== undefined && r.spread > protocol.maxSpread) {
+      opts.onWarning?.(`in-file fit: built-in net ${plans[i].graph.file} timed twice, its rounds still ${(r.spread * 100).toFixed(0)}% apart (limit ${(protocol.maxSpread * 100).toFixed(0)}%); the fit uses the steadier measurement, and may be off on a busy machine (nas doctor says how busy)`);
+    }
+  }
   const noFit = { ...lut, inFile: undefined };
   const residuals: FileResidual[] = plans.map((p, i) => ({
     name: p.graph.file,
@@ -90,6 +104,17 @@ export async function measureWallFit(opts: {
     correction: { ...correction, builtIn: true },
     loo: leaveOneOut(residuals, fitOpts, correction),
     profile: prof,
-    files: residuals.map((r, i) => ({ name: r.name, measuredMs: r.measuredMs, unitsMs: r.unitsMs, rounds: results[i].rounds, spread: results[i].spread })),
+    files: residuals.map((r, i) => ({ name: r.name, measuredMs: r.measuredMs, unitsMs: r.unitsMs, rounds: results[i].rounds, spread: results[i].spread, ...(again.includes(i) ? { retimed: true } : {}) })),
   };
+}
+
+/** The built-in nets (indices) whose rounds disagree beyond the protocol's spread limit: timed again. */
+export function netsToRetime(results: readonly Pick<RoundedResult, 'spread'>[], protocol: Pick<TimingProtocol, 'maxSpread'>): number[] {
+  if (protocol.maxSpread === undefined) return [];
+  return results.flatMap((r, i) => (r.spread > protocol.maxSpread! ? [i] : []));
+}
+
+/** Of two measurements of one net, the one whose rounds agree better (the first on a tie). */
+export function steadier<T extends Pick<RoundedResult, 'spread'>>(a: T, b: T | undefined): T {
+  return b && b.spread < a.spread ? b : a;
 }

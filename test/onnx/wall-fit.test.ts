@@ -62,3 +62,16 @@ describe('the wall-clock in-file fit on the built-in nets', () => {
     }
   }, 300_000);
 });
+
+describe('built-in nets whose rounds disagree', () => {
+  it('are timed again when their spread is beyond the protocol\'s limit, and the steadier measurement is kept', async () => {
+    const { netsToRetime, steadier } = await import('../../src/onnx/wall-fit.js');
+    expect(netsToRetime([{ spread: 0.02 }, { spread: 0.28 }, { spread: 0.1 }, { spread: 0.11 }], { maxSpread: 0.1 })).toEqual([1, 3]);
+    // Without a spread limit (the one-round protocol) nothing is timed again.
+    expect(netsToRetime([{ spread: 0.5 }], { maxSpread: undefined })).toEqual([]);
+    const a = { spread: 0.28, id: 'first' };
+    expect(steadier(a, { spread: 0.04, id: 'again' }).id).toBe('again');
+    expect(steadier(a, { spread: 0.3, id: 'again' }).id).toBe('first');
+    expect(steadier(a, undefined).id).toBe('first');
+  });
+});
