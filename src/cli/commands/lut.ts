@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../core/errors.js';
 import { ms, table } from '../../core/format.js';
 import { emit } from '../output.js';
-import type { RoundGate } from '../../../devices/types.js';
+import type { ReferenceDrift, RoundGate } from '../../../devices/types.js';
 
 interface LutArgs {
   json: boolean;
@@ -14,6 +14,12 @@ interface LutArgs {
   out?: string;
   force: boolean;
   top: number;
+}
+
+/** protocol.referenceDrift as `lut show` prints it (after β), '' without the rule. */
+export function driftText(d: ReferenceDrift | undefined): string {
+  if (!d) return '';
+  return `, and further by its slow drift (median of the last ${d.readings} readings, βs ${d.slope} up to ${d.fromMs} ms → β from ${d.toMs} ms, level ${d.level} R)`;
 }
 
 /** protocol.roundGate as `lut show` prints it (after the estimator), '' without a gate. */
@@ -39,7 +45,7 @@ async function show(a: LutArgs): Promise<void> {
           `${s.file}  (LUT ${s.id})`,
           `  device    ${d.device}: ${d.runtime} ${d.runtimeVersion}, EP ${d.ep}${opts ? ', ' + opts : ''}${d.adapter ? `, adapter ${d.adapter.vendor} ${d.adapter.architecture}${d.adapter.isFallback ? ' (fallback/software)' : ''}` : ''}`,
           `  host      ${d.host.cpu} (${d.host.cores} cores), ${d.host.os}, node ${d.host.node}`,
-          `  protocol  warmup ${s.protocol.warmup}, ${s.protocol.minRepeats}–${s.protocol.maxRepeats} runs, ≤${s.protocol.maxTimeMs} ms/model, CI target ±${(100 * s.protocol.targetCI).toFixed(1)}%${(s.protocol.rounds ?? 1) > 1 ? `; ${s.protocol.rounds} rounds, estimator ${s.protocol.estimator ?? 'median'}${s.protocol.maxSpread !== undefined ? `, up to ${s.protocol.extraRounds ?? 0} more past ${(100 * s.protocol.maxSpread).toFixed(0)}% spread` : ''}${s.protocol.freshProcess ? ', each pass in a fresh process' : ''}${gateText(s.protocol.roundGate)}` : ''}${s.protocol.reference !== undefined ? `; rounds scaled by the reference ${s.protocol.reference} to R ${s.protocol.referenceMs?.toFixed(4)} ms, β ${(s.protocol.referenceSlope ?? 1).toFixed(3)}` : ''}${s.protocol.cpu !== undefined ? `; pinned to CPU ${s.protocol.cpu}` : ''}${s.protocol.placement ? ` (last run: rounds on CPU ${s.protocol.placement.measuring.join(',')}${s.protocol.placement.parent ? `, their parent on CPU ${s.protocol.placement.parent.join(',')}` : ''}${s.protocol.placement.helpers ? `, other threads on CPU ${s.protocol.placement.helpers.join(',')}` : ''}${s.protocol.placement.shared ? ', shared' : ''})` : ''}`,
+          `  protocol  warmup ${s.protocol.warmup}, ${s.protocol.minRepeats}–${s.protocol.maxRepeats} runs, ≤${s.protocol.maxTimeMs} ms/model, CI target ±${(100 * s.protocol.targetCI).toFixed(1)}%${(s.protocol.rounds ?? 1) > 1 ? `; ${s.protocol.rounds} rounds, estimator ${s.protocol.estimator ?? 'median'}${s.protocol.maxSpread !== undefined ? `, up to ${s.protocol.extraRounds ?? 0} more past ${(100 * s.protocol.maxSpread).toFixed(0)}% spread` : ''}${s.protocol.freshProcess ? ', each pass in a fresh process' : ''}${gateText(s.protocol.roundGate)}` : ''}${s.protocol.reference !== undefined ? `; rounds scaled by the reference ${s.protocol.reference} to R ${s.protocol.referenceMs?.toFixed(4)} ms, β ${(s.protocol.referenceSlope ?? 1).toFixed(3)}${driftText(s.protocol.referenceDrift)}` : ''}${s.protocol.cpu !== undefined ? `; pinned to CPU ${s.protocol.cpu}` : ''}${s.protocol.placement ? ` (last run: rounds on CPU ${s.protocol.placement.measuring.join(',')}${s.protocol.placement.parent ? `, their parent on CPU ${s.protocol.placement.parent.join(',')}` : ''}${s.protocol.placement.helpers ? `, other threads on CPU ${s.protocol.placement.helpers.join(',')}` : ''}${s.protocol.placement.shared ? ', shared' : ''})` : ''}`,
           `  overhead  ${ms(s.overhead.median)} ms (n=${s.overhead.n})`,
           `  entries   ${s.entries} (${Object.entries(s.perKind).map(([k, n]) => `${k} ${n}`).join(', ')}); ${s.unconverged} did not reach the CI target`,
           ...(s.rounds
