@@ -26,7 +26,7 @@ import { renamedModelBytes } from '../src/onnx/partition.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { DEVICE_REGISTRY, resolveDevice } from '../devices/registry.js';
-import { chooseReference, defaultEstimator } from '../devices/reference-choice.js';
+import { chooseReference, defaultEstimator, defaultReferenceDrift, defaultRoundGate } from '../devices/reference-choice.js';
 import { verifyProtocol } from '../src/verify/protocol.js';
 import { timeModelsInRounds } from '../devices/measurables.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type DeviceOptions, type Estimator, type TimingProtocol } from '../devices/types.js';
@@ -95,6 +95,9 @@ const protocol: TimingProtocol = {
   rounds: args.rounds,
   estimator: (args.estimator ?? defaultEstimator(reference)) as Estimator,
   ...(reference !== undefined ? { reference } : {}),
+  // As nas profile --onnx: the round gate and the reference's slow drift wherever the CLI turns them on.
+  ...(defaultRoundGate(reference, args.rounds) ? { roundGate: defaultRoundGate(reference, args.rounds) } : {}),
+  ...(defaultReferenceDrift(reference, args.rounds) ? { referenceDrift: defaultReferenceDrift(reference, args.rounds) } : {}),
 };
 const options: DeviceOptions = { threads: args.threads, ...(args.outputs ? { outputs: args.outputs } : {}) };
 
