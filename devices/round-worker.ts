@@ -51,6 +51,7 @@ export class FreshProcessTimer {
   private next = 0;
   private readonly pending = new Map<number, { resolve: (r: RoundRecord) => void; reject: (e: Error) => void }>();
   private where?: CpuPlacement;
+  private killed = false;
 
   constructor(
     private readonly device: WorkerDevice,
@@ -70,6 +71,7 @@ export class FreshProcessTimer {
   /** Stops the current child (if any) and starts a fresh one with the device initialised. */
   async restart(): Promise<void> {
     await this.stop();
+    if (this.killed) throw new Error('FreshProcessTimer.restart() after kill()');
     const file = fileURLToPath(import.meta.url);
     // The parent's exec arguments (e.g. tsx's loader when running from source) carry over to the child;
     // a parent that runs the sources without tsx in its arguments (vitest) gives the child tsx itself.
@@ -117,6 +119,17 @@ export class FreshProcessTimer {
       this.pending.set(id, { resolve, reject });
       child.send({ type: 'time', id, model, protocol } satisfies Request);
     });
+  }
+
+  /**
+   * Ends the current child at once (SIGKILL), a round in flight with it, and starts no other: for a caller out
+   * of time (nas doctor), where stop() would wait for the round to finish. What the child owed rejects.
+   */
+  kill(): void {
+    this.killed = true;
+    const child = this.child;
+    this.child = undefined;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
   async stop(): Promise<void> {

@@ -285,6 +285,22 @@ export function needsAnotherRound(rounds: readonly RoundRecord[], protocol: Timi
   return combineRounds(rounds, protocol).spread > protocol.maxSpread;
 }
 
+/**
+ * The rounds a model still owes under the protocol: 0 when its rounds so far suffice (needsAnotherRound), else
+ * those asked for and not taken yet, under the round gate those it has not kept yet (a round set aside is
+ * retaken, up to the most a model can take), and at least the one extra round its rounds call for. A floor:
+ * the rounds still to come may call for more.
+ */
+export function roundsOwed(rounds: readonly RoundRecord[], protocol: TimingProtocol): number {
+  if (!needsAnotherRound(rounds, protocol)) return 0;
+  let owed = roundCount(protocol) - rounds.length;
+  if (protocol.roundGate !== undefined) {
+    const kept = rounds.filter((x) => !disturbed(x, protocol)).length;
+    owed = Math.max(owed, Math.min(roundCount(protocol) - kept, maxRoundCount(protocol) - rounds.length));
+  }
+  return Math.max(1, owed);
+}
+
 export interface RoundsOptions<T> {
   /** Runs one round of an item. */
   time(item: T): Promise<RoundRecord>;

@@ -2,11 +2,15 @@
  * The `nas` command-line runner: one yargs module per command (src/cli/commands/), strict parsing,
  * user errors printed as one message (plus a hint) with a non-zero exit code and no stack trace.
  */
+import { performance } from 'node:perf_hooks';
 import { isUserError } from '../core/errors.js';
 import { COMMANDS } from './commands/index.js';
 import { createParser, UsageError } from './parser.js';
+import { setCommandStart } from './started.js';
 
-export async function main(args: string[]): Promise<number> {
+/** `startedAt`: when the command began, performance.now() ms (the entry point passes 0, the process's start). */
+export async function main(args: string[], startedAt = performance.now()): Promise<number> {
+  setCommandStart(startedAt);
   let exitCode = 0;
   try {
     await createParser(args, COMMANDS).parseAsync();

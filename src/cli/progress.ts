@@ -11,8 +11,8 @@ export interface Progress {
   stop(): void;
 }
 
-/** An ETA in seconds as the plain lines print it. */
-const etaText = (seconds: number) => (Number.isFinite(seconds) ? `${Math.max(0, seconds).toFixed(0)}s` : '?');
+/** An ETA in seconds as the lines print it, rounded up: "0s" only when nothing is left, never for a round still to come. */
+const etaText = (seconds: number) => (Number.isFinite(seconds) ? `${Math.ceil(Math.max(0, seconds))}s` : '?');
 
 /**
  * `callerEta`: the caller passes its own estimate to update() (the share done says little where items complete only

@@ -5,7 +5,8 @@ import { main } from './main.js';
 
 installInterruptHandlers(process.argv.slice(2));
 
-main(process.argv.slice(2)).then(
+// 0: the process's start, so budgets counted from the command's start include Node's start-up (src/cli/started.ts).
+main(process.argv.slice(2), 0).then(
   (code) => {
     process.exitCode = code;
   },

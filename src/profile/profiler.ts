@@ -17,7 +17,7 @@ import { busyReason, waitQuiet, type WaitQuietOptions } from '../../devices/nois
 import { measureAll, type Measurable } from '../../devices/measurables.js';
 import type { WorkerDevice } from '../../devices/round-worker.js';
 import { roundTimer, type PlacedRoundTimer } from '../../devices/round-timer.js';
-import { measureModel, needsAnotherRound, roundCount, type RoundedResult } from '../../devices/rounds.js';
+import { measureModel, needsAnotherRound, roundCount, roundsOwed, type RoundedResult } from '../../devices/rounds.js';
 import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { overheadModel } from '../../export/model.js';
 import type { LutEntry, LutOwnLayout } from '../../lut/format.js';
@@ -40,8 +40,10 @@ export interface ProfileProgress {
   /** The instance (or `net:<id>`) just handled; absent in the first report, before any. */
   key?: string;
   elapsedMs: number;
-  /** Estimated time to finish, from the average time per measured entry so far. */
+  /** Estimated time to finish: the rounds still owed × the average time per round so far (absent before the first round). */
   etaMs?: number;
+  /** Rounds still owed (devices/rounds.ts roundsOwed: extra rounds already called for, by a spread or a gate, included); absent before they are counted. */
+  roundsLeft?: number;
   /** Median latency of the entry just measured, ms. */
   lastMs?: number;
 }
@@ -192,12 +194,15 @@ async function profileWith(
       total,
       key,
       elapsedMs: performance.now() - started,
-      etaMs: perRound === undefined ? undefined : perRound * Math.max(0, roundsExpected - roundsTaken),
+      etaMs: perRound === undefined || roundsLeft === undefined ? undefined : perRound * roundsLeft,
+      ...(roundsLeft !== undefined ? { roundsLeft } : {}),
       lastMs,
     });
   };
   let measuringMs = 0;
   let roundsTaken = 0;
+  // The rounds still owed, over every item: counted once the items are known, updated after each round.
+  let roundsLeft: number | undefined;
   report();
 
   const supported: { key: string; inst: OpInstance }[] = [];
@@ -232,7 +237,9 @@ async function profileWith(
     if (partial.get(runOverhead.key) === undefined) partial.set(runOverhead.key, []);
   }
   let overheadInPasses: RoundedResult | undefined;
-  const roundsExpected = items.reduce((s, { key }) => s + Math.max(0, roundCount(protocol) - (partial.get(key)?.length ?? 0)), 0);
+  // Each item's rounds still owed, the extra ones its rounds call for (a spread, a gate) included as soon as they do.
+  const owed = new Map(items.map(({ key }) => [key, roundsOwed(partial.get(key) ?? [], protocol)]));
+  roundsLeft = [...owed.values()].reduce((s, n) => s + n, 0);
   let lastNoiseWarning = -Infinity;
   let current = '';
   const withLayout = options.ownLayout ?? recordsOwnLayout(info);
@@ -258,8 +265,6 @@ async function profileWith(
         afterRound: (it, round) => {
           measuringMs += performance.now() - t0;
           roundsTaken++;
-          // Entries complete only in their last pass: report every round, so the ETA moves and a long run never looks hung.
-          report(it.key, round.stats.median);
           reference.note(round);
           notePlacement();
           const busy = round.noise && busyReason(round.noise);
@@ -272,6 +277,11 @@ async function profileWith(
         // With one round an entry is complete when its round is: nothing to keep aside. A net's rounds
         // stay until the run ends (its caller, e.g. the calibration, needs them all at once).
         onRound: (it, rounds) => {
+          const owes = roundsOwed(rounds, protocol);
+          roundsLeft = (roundsLeft ?? 0) + owes - (owed.get(it.key) ?? 0);
+          owed.set(it.key, owes);
+          // Entries complete only in their last pass: report every round, so the ETA moves and a long run never looks hung.
+          report(it.key, rounds.at(-1)!.stats.median);
           if (roundCount(protocol) > 1 && (it.kind !== 'entry' || needsAnotherRound(rounds, protocol))) partial.set(it.key, rounds);
         },
         onComplete: (it, result) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../../devices/stats.js';
-import { combineRounds, estimate, measureInRounds, needsAnotherRound, roundProtocol, type RoundRecord } from '../../devices/rounds.js';
+import { combineRounds, estimate, measureInRounds, needsAnotherRound, roundProtocol, roundsOwed, type RoundRecord } from '../../devices/rounds.js';
 import type { TimingProtocol } from '../../devices/types.js';
 
 const BASE: TimingProtocol = { warmup: 2, minRepeats: 20, maxRepeats: 200, maxTimeMs: 300, targetCI: 0.02 };
@@ -138,6 +138,21 @@ describe('measureInRounds', () => {
     expect(needsAnotherRound([round(1), round(1.01)], p)).toBe(false);
     expect(needsAnotherRound([round(1), round(1.5)], p)).toBe(true);
     expect(needsAnotherRound([round(1), round(1.5), round(1.4)], p)).toBe(false);
+  });
+  it('roundsOwed: those asked for and not taken, the extra one rounds that disagree call for, under the gate those not kept yet', () => {
+    const p: TimingProtocol = { ...BASE, rounds: 3, maxSpread: 0.05, extraRounds: 2 };
+    expect(roundsOwed([], p)).toBe(3);
+    expect(roundsOwed([round(1)], p)).toBe(2);
+    expect(roundsOwed([round(1), round(1.01), round(1)], p)).toBe(0);
+    // The three asked for disagree: one extra is owed (not 0, as counting the rounds asked for alone said).
+    expect(roundsOwed([round(1), round(1.5), round(1)], p)).toBe(1);
+    expect(roundsOwed([round(1), round(1.5), round(1), round(1.4), round(1.3)], p)).toBe(0); // no extra left
+    const waited = { ...round(1), noise: { load1: 0, waitPct: 60 } };
+    const g: TimingProtocol = { ...BASE, rounds: 3, roundGate: { waitPct: 30 }, extraRounds: 2 };
+    // Two rounds set aside of three: two more to keep, within the two extra rounds.
+    expect(roundsOwed([waited, round(1), waited], g)).toBe(2);
+    expect(roundsOwed([waited, waited], g)).toBe(3);
+    expect(roundsOwed([waited, waited, waited, round(1)], g)).toBe(1); // only one round left to take
   });
 });
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TimingProtocol } from '../../devices/types.js';
+import { scaleStats } from '../../devices/reference.js';
 import { PartialRounds } from '../../lut/partial-rounds.js';
 import { readLut } from '../../lut/store.js';
 import { measureEntry, profile, type ProfileProgress } from '../../src/profile/profiler.js';
@@ -191,6 +192,41 @@ describe('profile in rounds', () => {
     const { device, timed } = slowMock();
     await profile({ device, instances: instances(3), protocol: ROUNDS, lutPath });
     expect(timed).toHaveLength(3 + 9 + 3); // overhead alone, then entries and overhead in the same 3 passes
+  });
+
+  it('the ETA counts the extra rounds its rounds call for: never 0 s while a round is still to come', async () => {
+    // Every model's second round (and fifth: the overhead is timed alone first, then in the passes) comes out 3× its
+    // others: 3 rounds spread 200% > 50%, so each takes its extra round.
+    const { device, timed } = slowMock();
+    const calls = new Map<string, number>();
+    const disagreeing = {
+      ...device,
+      time: async (m: Parameters<typeof device.time>[0], p: TimingProtocol) => {
+        const k = (calls.get(m.key) ?? 0) + 1;
+        calls.set(m.key, k);
+        const r = await device.time(m, p);
+        return k % 3 === 2 ? { ...r, stats: scaleStats(r.stats, 3) } : r;
+      },
+    };
+    const reports: { p: ProfileProgress; taken: number }[] = [];
+    await profile({ device: disagreeing, instances: instances(4), protocol: ROUNDS, lutPath, onProgress: (p) => reports.push({ p, taken: timed.length }) });
+    const last = timed.length;
+    // The overhead alone (3 rounds + 1 extra) before the entries, then 4 entries and the overhead in the passes, 4 rounds each.
+    expect(last).toBe(4 + 5 * 4);
+    expect(readLut(lutPath).entries[opKey(instances(4)[0])].rounds).toHaveLength(4);
+    const afterRounds = reports.filter(({ p }) => p.etaMs !== undefined);
+    expect(afterRounds.length).toBeGreaterThanOrEqual(20);
+    for (const { p, taken } of afterRounds) {
+      const toCome = last - taken;
+      if (toCome > 0) expect(p.etaMs!, `after ${taken} rounds, ${toCome} to come`).toBeGreaterThan(0);
+      // Never more than what came, and never none while some did: the extra rounds count as soon as they are called for.
+      expect(p.roundsLeft).toBeLessThanOrEqual(toCome);
+      if (toCome > 0) expect(p.roundsLeft).toBeGreaterThan(0);
+    }
+    // Once the three passes are done, the five extra rounds still to come are all counted.
+    const afterThirdPass = afterRounds.find(({ taken }) => taken === 4 + 5 * 3)!;
+    expect(afterThirdPass.p.roundsLeft).toBe(5);
+    expect(reports.at(-1)!.p).toMatchObject({ done: 4, roundsLeft: 0, etaMs: 0 });
   });
 
   it('warns when the machine is busy', async () => {

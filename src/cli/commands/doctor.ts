@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../../core/errors.js';
 import { emit, log, logDeviceWarnings } from '../output.js';
 import { createProgress } from '../progress.js';
+import { commandStartedAt } from '../started.js';
 import { deviceOptions, toDeviceOptions } from './common.js';
 
 interface DoctorArgs {
@@ -23,10 +24,15 @@ const agreementLine = (g: { within5: number; within10: number; maxAbsErrorPct: n
 
 export const doctorCommand: CommandModule<object, DoctorArgs> = {
   command: 'doctor',
-  describe: "measure this machine's timing noise floor on a device (about a minute) and say whether it is fit for profiling",
+  describe: "measure this machine's timing noise floor on a device (within --seconds, start-up included) and say whether it is fit for profiling",
   builder: (y) =>
     deviceOptions(y)
-      .option('seconds', { type: 'number', default: 40, describe: 'time budget of the check: exporting, setting up, starting two worker processes and timing the nets three times (runtime start-up comes on top)' })
+      .option('seconds', {
+        type: 'number',
+        default: 40,
+        describe:
+          'time budget of the whole command from its start (Node and the runtime starting, exporting, starting two worker processes, timing the nets three times): when it ends the check stops and judges what it has measured',
+      })
       .option('cpu', { type: 'string', describe: "pin the check (and its worker processes) as nas profile --cpu does: 'auto' or a CPU list, to see what pinning gives here" })
       .option('fail-if-noisy', { type: 'boolean', default: false, describe: 'exit with code 1 when the machine is not fit for profiling (for CI)' }) as never,
   handler: async (a) => {
@@ -41,6 +47,7 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
       r = await measureNoiseFloor({
         device,
         seconds: a.seconds,
+        startedAt: commandStartedAt(),
         onProgress: (done) => progress.update(done),
         workerDevice: { name: a.device, options: toDeviceOptions(a) },
         cpu: a.cpu,
@@ -54,18 +61,22 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
     const n = r.noise;
     emit(a, r, () =>
       [
-        `device ${r.device.device} (${r.device.runtime} ${r.device.runtimeVersion}, ${JSON.stringify(r.device.options)}) on ${r.device.host.cpu}, ${r.device.host.cores} cores`,
+        r.outOfTime?.while === 'starting the device'
+          ? `device ${r.device.device}: not started within the budget, on ${r.device.host.cpu}, ${r.device.host.cores} cores`
+          : `device ${r.device.device} (${r.device.runtime} ${r.device.runtimeVersion}, ${JSON.stringify(r.device.options)}) on ${r.device.host.cpu}, ${r.device.host.cores} cores`,
         ...(r.crossProcess
           ? [
-              `across processes, ${r.nets} mbv2@${r.resolution} networks timed in one fresh process and again in another: ${agreementLine(r.crossProcess.agreement, r.crossProcess.medianDiffPct)}`,
+              `across processes, ${r.crossProcess.agreement.n} mbv2@${r.resolution} networks timed in one fresh process and again in another: ${agreementLine(r.crossProcess.agreement, r.crossProcess.medianDiffPct)}`,
             ]
           : []),
-        `in one process, the same networks timed twice: ${agreementLine(r.self, r.medianDiffPct)}`,
+        r.self
+          ? `in one process, the same networks timed twice: ${agreementLine(r.self, r.medianDiffPct!)}${r.self.n < r.nets ? ` (${r.self.n} of ${r.nets} networks)` : ''}`
+          : 'in one process: no network was timed twice before the budget ended',
         ...(r.placement ? [`pinned (--cpu ${a.cpu}): timed on CPU ${r.placement.measuring.join(',')}${r.placement.parent ? `, this process on CPU ${r.placement.parent.join(',')}` : ''}${r.placement.helpers ? `, its other threads on CPU ${r.placement.helpers.join(',')}` : ''}`] : []),
         r.cpus
           ? `CPU speed (fixed probe kernel, ms; lower is faster): ${r.cpus.speeds.map((c) => `cpu${c.cpu} ${c.probeMs.toFixed(3)}`).join(', ')}; slowest ${r.cpus.spreadPct.toFixed(1)}% above fastest`
           : `CPU speed per CPU: not read (${r.cpusUnreadable})`,
-        `machine: load average ${n.load1.toFixed(2)}, CPU steal ${n.stealPct === undefined ? 'not readable' : `${n.stealPct.toFixed(1)}%`}, clock ${n.mhz === undefined ? 'not readable' : `${n.mhz} MHz`}; checked in ${r.seconds.toFixed(0)} s`,
+        `machine: load average ${n.load1.toFixed(2)}, CPU steal ${n.stealPct === undefined ? 'not readable' : `${n.stealPct.toFixed(1)}%`}, clock ${n.mhz === undefined ? 'not readable' : `${n.mhz} MHz`}; checked in ${r.seconds.toFixed(0)} s of the ${r.budgetSeconds} s budget${r.outOfTime ? ` (stopped there, after ${r.outOfTime.measured} of ${r.outOfTime.total} measurements)` : ''}`,
         r.fit ? 'fit for profiling' : `NOT fit for profiling: ${r.reasons.join('; ')}`,
         ...r.advice.map((s) => `  - ${s}`),
         '',
