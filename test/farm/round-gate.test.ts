@@ -4,7 +4,7 @@
  * timeRound keeps that reading, so a round whose thread waited on the worker is set aside and retaken as in a
  * local run. Before, the coordinator read its own thread, which only waits for Redis: the wait threshold never fired.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MockDevice } from '../../devices/mock/index.js';
 import type { NoiseReading } from '../../devices/noise.js';
 import { measureModel } from '../../devices/rounds.js';
@@ -13,19 +13,13 @@ import { opModel } from '../../export/model.js';
 import { parseOpKey } from '../../src/core/keys.js';
 import { FarmDevice } from '../../src/farm/farm-device.js';
 import { FarmWorker } from '../../src/farm/worker.js';
-import { redisMissing, TestRedis } from './redis.js';
+import { redisMissing, useTestRedis } from './redis.js';
 
 const OPTIONS = { noise: 0, outlierRate: 0, seed: 41 };
 const PROTOCOL: TimingProtocol = { warmup: 1, minRepeats: 3, maxRepeats: 10, maxTimeMs: 50, targetCI: 0.05, rounds: 3, estimator: 'lower-half', maxSpread: 0.5, extraRounds: 2, roundGate: { waitPct: 30 } };
 
 describe.skipIf(redisMissing)('the round gate on a farm' + (redisMissing ? ` — skipped: ${redisMissing}` : ''), () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await TestRedis.start();
-  }, 30_000);
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useTestRedis();
 
   it("a round whose worker thread waited for a CPU is set aside and retaken; each round keeps the worker's reading", async () => {
     // The worker's reading of its first timing job says its thread waited 60% of the round; the others 0–2%.

@@ -4,7 +4,7 @@
  * the coordinator; where the workers cannot (another device, an older hw-nas) the calibration is told why and
  * fitted without it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MockDevice } from '../../devices/mock/index.js';
 import { resolveDevice } from '../../devices/registry.js';
 import type { Architecture } from '../../src/core/arch.js';
@@ -12,7 +12,7 @@ import { FarmDevice } from '../../src/farm/farm-device.js';
 import { FarmWorker } from '../../src/farm/worker.js';
 import { calibrationWeightCost } from '../../src/profile/calibration-weight-cost.js';
 import { THREE_BLOCKS } from '../predict/fixtures/three-blocks.js';
-import { redisMissing, TestRedis } from './redis.js';
+import { redisMissing, useTestRedis } from './redis.js';
 
 describe('calibrationWeightCost', () => {
   it('asks a device that times its models elsewhere to measure it there, and tells a failure apart', async () => {
@@ -44,13 +44,7 @@ describe('calibrationWeightCost', () => {
 });
 
 describe.skipIf(redisMissing)('the weight cost on the farm' + (redisMissing ? ` — skipped: ${redisMissing}` : ''), () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await TestRedis.start();
-  }, 30_000);
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useTestRedis();
 
   it('is a job on a worker of ort-cpu (1 thread, level all); the coordinator profiles nothing itself', async () => {
     const jobs: string[] = [];
