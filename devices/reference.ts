@@ -27,6 +27,7 @@
 import { ANCHOR_INSTANCE } from './anchor.js';
 import { networkModel, opModel } from '../export/model.js';
 import { createMbv2Space } from '../src/spaces/mbv2.js';
+import { median } from 'simple-statistics';
 import { instance } from '../src/core/ops.js';
 import { UserError } from '../src/core/errors.js';
 import { checkReferenceName, type ReferenceName } from './reference-choice.js';
@@ -176,9 +177,7 @@ export function noteReferenceReading(reference: string, ms: number, readings: nu
   if (!w) windows.set(reference, (w = []));
   w.push(ms);
   if (w.length > Math.max(1, readings)) w.splice(0, w.length - Math.max(1, readings));
-  const sorted = [...w].sort((a, b) => a - b);
-  const m = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+  return median(w);
 }
 
 /** Forgets every reference reading of this process (tests; a caller that starts measuring on another machine state). */
