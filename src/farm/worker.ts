@@ -130,16 +130,15 @@ export class FarmWorker {
       // (the round gate's wait threshold needs this thread's wait for a CPU, not the coordinator's).
       const timeJob = async (device: Device, data: TimeJobData): Promise<TimingResult> => {
         const model = await modelFromRecipe(conn, data.model);
-        if (!data.reference) {
+        const withReading = async (time: () => Promise<TimingResult>): Promise<TimingResult> => {
           const probe = newProbe();
-          const r = await device.time(model, data.protocol);
-          return { ...r, noise: probe.read(true) };
-        }
+          return { ...(await time()), noise: probe.read(true) };
+        };
+        if (!data.reference) return withReading(() => device.time(model, data.protocol));
+        const { warmRuns, name } = data.reference;
         const reference = referenceFromSpec(data.reference);
-        if (!canInterleave(device)) throw new RecipeError(`device ${device.name} cannot time the timing reference '${data.reference.name}' interleaved with the models: measure with --reference off`);
-        const probe = newProbe();
-        const r = await device.timeWithReference(model, data.protocol, reference, data.reference.warmRuns);
-        return { ...r, noise: probe.read(true) };
+        if (!canInterleave(device)) throw new RecipeError(`device ${device.name} cannot time the timing reference '${name}' interleaved with the models: measure with --reference off`);
+        return withReading(() => device.timeWithReference(model, data.protocol, reference, warmRuns));
       };
 
       const processor = async (job: Job) => {
