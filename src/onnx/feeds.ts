@@ -27,6 +27,9 @@ import type { Lut } from '../../lut/format.js';
 
 const { onnx } = onnxProto;
 
+/** A feed model: its ONNX op (what its LUT record names) and its outputs' shapes beside the model. */
+export type FeedModel = ModelUnderTest & { op: string; outputs: number[][] };
+
 /** How many inputs each feed model sums. */
 export const FEED_INPUTS = [1, 4] as const;
 
@@ -48,7 +51,7 @@ export const COPY_KEY = `onnx:Slice:${COPY_SHAPE.join('x')}:${createHash('sha256
  * (one element), what feeding 256 KiB more costs per run: onnxruntime-web copies every input into its heap (42 µs
  * per MiB measured), onnxruntime-node wraps the caller's buffer (nothing per byte).
  */
-export function copyModel(): ModelUnderTest & { outputs: number[][] } {
+export function copyModel(): FeedModel {
   const int64 = (name: string, v: number[]) => ({ name, dataType: 7, dims: [v.length], int64Data: v });
   const vi = (name: string, shape: number[]) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: shape.map((d) => ({ dimValue: d })) } } } });
   const model = onnx.ModelProto.create({
@@ -63,14 +66,14 @@ export function copyModel(): ModelUnderTest & { outputs: number[][] } {
       output: [vi('y', SHAPE)],
     },
   });
-  return { key: COPY_KEY, onnx: onnx.ModelProto.encode(model).finish(), inputs: [{ name: 'x', shape: [...COPY_SHAPE] }], ops: [], outputs: [[...SHAPE]] };
+  return { key: COPY_KEY, op: 'Slice', onnx: onnx.ModelProto.encode(model).finish(), inputs: [{ name: 'x', shape: [...COPY_SHAPE] }], ops: [], outputs: [[...SHAPE]] };
 }
 
 /** Every model the feed correction reads, by key. */
-export const feedModels = (): (ModelUnderTest & { outputs: number[][] })[] => [...FEED_INPUTS.map(feedModel), copyModel()];
+export const feedModels = (): FeedModel[] => [...FEED_INPUTS.map(feedModel), copyModel()];
 
 /** The feed model with `inputs` one-element float inputs, summed into one output. */
-export function feedModel(inputs: number): ModelUnderTest & { outputs: number[][] } {
+export function feedModel(inputs: number): FeedModel {
   const names = Array.from({ length: inputs }, (_, i) => `x${i}`);
   const vi = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: SHAPE.map((d) => ({ dimValue: d })) } } } });
   const key = feedKey(inputs);
@@ -80,7 +83,7 @@ export function feedModel(inputs: number): ModelUnderTest & { outputs: number[][
     opsetImport: [{ domain: '', version: 13 }],
     graph: { name: key, node: [{ name: 'sum', opType: 'Sum', input: names, output: ['y'] }], input: names.map(vi), output: [vi('y')] },
   });
-  return { key, onnx: onnx.ModelProto.encode(model).finish(), inputs: names.map((name) => ({ name, shape: [...SHAPE] })), ops: [], outputs: [[...SHAPE]] };
+  return { key, op: 'Sum', onnx: onnx.ModelProto.encode(model).finish(), inputs: names.map((name) => ({ name, shape: [...SHAPE] })), ops: [], outputs: [[...SHAPE]] };
 }
 
 /**

@@ -173,7 +173,7 @@ export async function profileUnits(opts: {
   // (onnxruntime's; a tfjs device builds a unit from its primitives and feeds it otherwise).
   if (/^onnxruntime/.test(info.runtime) && [...opts.plans, ...fitPlans].some((p) => p.units.length > 0))
     for (const m of feedModels()) {
-      if (!store.get(m.key) && !todo.has(m.key)) todo.set(m.key, { key: m.key, record: { ops: ['Sum'], inputs: m.inputs.map((i) => i.shape), outputs: m.outputs, layout: [] }, build: async () => m });
+      if (!store.get(m.key) && !todo.has(m.key)) todo.set(m.key, { key: m.key, record: { ops: [m.op], inputs: m.inputs.map((i) => i.shape), outputs: m.outputs, layout: [] }, build: async () => m });
     }
   const summary: UnitProfileSummary = { measured: 0, reused, skipped: [], device: info, lutId: store.id!, overheadMs: overhead.median, overheadAloneMs: overhead.median, timed: new Map() };
   let done = 0;
