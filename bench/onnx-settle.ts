@@ -5,6 +5,8 @@
  * otherwise the mean of the two. The choice looks only at the measurements, never at the prediction. As the
  * in-file fit does for its built-in nets (src/onnx/wall-fit.ts, netsToRetime): in a quiet ort-cpu run FBNet-B
  * read 0.990 / 1.209 ms and counted as a miss of −11% against their mean (docs/benchmarks.md, "Issue 17").
+ * Off by default (--third-measurement): in 9 recorded runs only 3 of 30 own-file misses had measurements that
+ * disagreed, and in a fresh run the three files it re-measured all moved away from their predictions.
  */
 
 /** (max − min) of two measurements over their mean: how a file's two measurements disagree (0 when equal). */
