@@ -26,7 +26,7 @@ export interface BenchFileOptions {
   published: string;
   /** Random mbv2 nets (seed 0: the first nets of bench/onnx-fidelity.ts). */
   count: number;
-  /** Comma-separated: det, rec, cls (PaddleOCR), oww (the packed models in `npmDir`). */
+  /** Comma-separated: det, rec, cls (PaddleOCR), oww (every packed model in `npmDir`), or any other word: the packed models whose name contains it (e.g. `BlazeFace back`). */
   thirdParty?: string;
   npmDir?: string;
   /** Where the built-in nets' files are written (pub-NAME.onnx, rand-I.onnx). */
@@ -51,7 +51,11 @@ export function benchFiles(o: BenchFileOptions): BenchFile[] {
   }
   const tp = o.thirdParty ? o.thirdParty.split(',') : [];
   for (const k of ['det', 'rec', 'cls'] as const) if (tp.includes(k)) files.push({ ...OCR_MODELS[k], inputShapes: { ...OCR_MODELS[k].inputShapes } });
-  if (tp.includes('oww')) files.push(...packedModels(o.npmDir ?? '').map((m) => ({ name: m.name, file: m.file, inputShapes: m.inputShapes })));
+  const words = tp.filter((k) => !['det', 'rec', 'cls', 'oww'].includes(k)).map((k) => k.toLowerCase());
+  if (tp.includes('oww') || words.length)
+    files.push(
+      ...packedModels(o.npmDir ?? '', (m) => tp.includes('oww') || words.some((w) => m.name.toLowerCase().includes(w))).map((m) => ({ name: m.name, file: m.file, inputShapes: m.inputShapes })),
+    );
   return files;
 }
 

@@ -12,7 +12,7 @@ import { unitReuse } from './reuse.js';
 import { onnxMetrics, type OnnxMetrics } from './primitives.js';
 import { staleLayoutEntry } from './layout.js';
 import { WALL_CALIBRATION } from './calibration-nets.js';
-import { FEEDS_BY_DEFAULT, perInputByteMs, perInputMs } from './feeds.js';
+import { copiedInputBytes, FEEDS_BY_DEFAULT, perInputByteMs, perInputMs, type CopyRule } from './feeds.js';
 import { chainMaxBytes } from './extract.js';
 
 export interface UnitPrediction {
@@ -98,9 +98,10 @@ const layoutBytes = (e: LutEntry) => 2 * 4 * (e.unit?.inputs[0] ?? []).reduce((a
 /**
  * `inFile: false` leaves the LUT's in-file correction out (units as timed alone); `chain: false` counts every unit
  * at its figure alone even where the LUT has its in-chain figure; `feeds` takes off (true) or leaves charged (false)
- * what each unit paid alone for its inputs (src/onnx/feeds.ts; default: on for the devices of FEEDS_BY_DEFAULT).
+ * what each unit paid alone for its inputs (src/onnx/feeds.ts; default: on for the devices of FEEDS_BY_DEFAULT); `copyRule`
+ * which units are counted less their input copy (default COPY_RULE).
  */
-export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; chain?: boolean; feeds?: boolean } = {}): OnnxPrediction {
+export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; chain?: boolean; feeds?: boolean; copyRule?: CopyRule } = {}): OnnxPrediction {
   const cal = lut.calibration;
   let ms = cal ? cal.baseMs : lut.overhead.median;
   let variance = lut.overhead.std ** 2;
@@ -157,10 +158,10 @@ export function predictOnnx(lut: Lut, plan: OnnxPlan, opts: { inFile?: boolean; 
     }
     // What it was charged for feeding its run-time inputs beyond the first, which inside the file it is not (its
     // in-chain figure, twice − once, feeds nothing more). Never below nothing.
-    // And, for a unit whose activations fit in a core's L2, the copy of its input bytes (onnxruntime-web's heap).
+    // And the copy of its input bytes into onnxruntime-web's heap, for the units copiedInputBytes says (src/onnx/feeds.ts).
     if (!chained) {
       const extra = Math.max(0, u.inputs.length - 1);
-      const inBytes = u.bytes <= maxBytes ? 4 * u.inputs.reduce((t, x) => t + x.reduce((a, b) => a * b, 1), 0) : 0;
+      const inBytes = copiedInputBytes(u, maxBytes, opts.copyRule);
       feeds.inputs += extra;
       feeds.inputBytes += inBytes;
       const off = Math.min(Math.max(0, value), (perInput ?? 0) * extra + (perByte ?? 0) * inBytes);
