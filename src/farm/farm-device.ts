@@ -231,7 +231,7 @@ export class FarmDevice implements Device {
     if (this.worker.measuresWeightCost !== true)
       throw new UserError(
         this.worker.measuresWeightCost === false
-          ? `the farm's workers of fingerprint ${this.worker.fingerprint} (${this.name}) have no weight cost to measure: only onnxruntime-node's CPU provider at 1 thread and level all`
+          ? `the farm's workers of fingerprint ${this.worker.fingerprint} (${this.name}) have no weight cost to measure: only onnxruntime-node's CPU provider and wasm, at 1 thread and level all`
           : `the farm's workers of fingerprint ${this.worker.fingerprint} run an older hw-nas, which does not measure the weight cost on the worker`,
         { hint: 'start the workers from this hw-nas version' },
       );

@@ -91,7 +91,7 @@ export class FarmWorker {
         infos.push(await d.init());
       }
       const fp = fingerprint(infos[0]);
-      const { recordsOwnLayout } = await import('../profile/own-layout.js');
+      const { weightCostTarget } = await import('../profile/calibration-weight-cost.js');
       redis = await connectRedis(target, { onError: o.log });
       const record: WorkerRecord = {
         id: newWorkerId(),
@@ -106,7 +106,7 @@ export class FarmWorker {
         // Before any evaluation: what coordinators compare with their own evaluator as created.
         ...(o.evaluator ? { evaluator: evaluatorRecord(o.evaluator) } : {}),
         interleavesReference: canInterleave(devices[0]),
-        measuresWeightCost: recordsOwnLayout(infos[0]),
+        measuresWeightCost: weightCostTarget(infos[0]) !== undefined,
         ...(devices[0].needsWeights === false ? { needsWeights: false } : {}),
       };
       const free = [...devices];
@@ -172,10 +172,10 @@ export class FarmWorker {
         if (job.name === JOB_WEIGHT_COST) {
           // Profiled in this process, on the runtime the device's jobs run on, with the device's slot held: nothing is timed beside it here.
           if (!record.measuresWeightCost)
-            throw new RecipeError(`device ${o.deviceName} has no weight cost to measure: it is profiled on onnxruntime-node's CPU provider at 1 thread and level all only`);
+            throw new RecipeError(`device ${o.deviceName} has no weight cost to measure: it is profiled on onnxruntime-node's CPU provider or wasm, at 1 thread and level all only`);
           const { measureWeightCost } = await import('../predict/weight-cost.js');
           const d = job.data as WeightCostJobData;
-          return { ...(await measureWeightCost(d.archs, d.n)), where: `on worker ${record.id}` };
+          return { ...(await measureWeightCost(d.archs, d.n, weightCostTarget(record.info))), where: `on worker ${record.id}` };
         }
         if (job.name === JOB_TIME || (job.name === JOB_EVALUATE && o.evaluator)) {
           const seen = recall(job);

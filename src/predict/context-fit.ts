@@ -9,7 +9,7 @@
  * A fit is kept only when it beats the plain sum by a clear margin (beatsPlainSum); between the two fits
  * the lower held-out error wins, the plain-net fit (fewer parameters) on a tie. The choice and its figures
  * are recorded in the calibration (`context`, `reason`), so a LUT says which fit it holds and why.
- * With a measured weight cost (ort-cpu) none of this: the one-scale fit on the plain networks is kept where it beats
+ * With a measured weight cost (ort-cpu, wasm: 1 thread) none of this: the one-scale fit on the plain networks is kept where it beats
  * the plain sum (keepOneScale; CalibrationOptions.keep 'choose' restores the choice, for replays).
  */
 import type { CalibrationContext, Lut, LutCalibration } from '../../lut/format.js';
@@ -39,7 +39,7 @@ const inSample = (lut: Lut, c: LutCalibration, measured: readonly MeasuredNet[])
 
 /**
  * The calibration a LUT keeps from its measured calibration networks (`nas profile --calibrate`, and what
- * bench/fidelity.ts reports as kept): with a measured weight cost (ort-cpu) the one-scale fit on the plain networks,
+ * bench/fidelity.ts reports as kept): with a measured weight cost (ort-cpu, wasm) the one-scale fit on the plain networks,
  * whether or not in-context variants were measured (a space whose ops have no context class, such as mbv2, or whose
  * blocks cannot carry one, such as RegNet's bottlenecks, has none); else with variants the choice of
  * chooseContextFit; else the fit on the plain networks where it beats the plain sum on networks it was not fitted on.

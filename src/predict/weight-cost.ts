@@ -1,6 +1,6 @@
 /**
  * What a network pays per byte of its blocks' weights beyond their one-unit models, measured at kernel level
- * (onnxruntime-node's own profiler, ort-cpu). A one-unit model timed run after run keeps its weights in the
+ * (onnxruntime's own profiler: onnxruntime-node's for ort-cpu, onnxruntime-web's for wasm). A one-unit model timed run after run keeps its weights in the
  * core's caches; inside a network each block's weights were last read one whole run ago, behind every other
  * block's weights and activations, and come from farther away. Per block, the network's kernels are matched to
  * the same kernels of its one-unit model (by name: `<layer id>.<part>` in the network, `op.<part>` alone; what
@@ -10,7 +10,9 @@
  * what the unit pays alone, which its LUT figure and the calibration's other terms already hold.
  *
  * Measured on this VM (docs/benchmarks.md, "Issue 13: what a network pays beyond its units on ort-cpu"): 25–31
- * µs per MiB of weights at 128 and 224 px alike, in line with wasm's in-file reuse fit (src/onnx/reuse.ts).
+ * µs per MiB of weights at 128 and 224 px alike, in line with wasm's in-file reuse fit (src/onnx/reuse.ts). On wasm
+ * at 128 px (docs/benchmarks.md, "Issue 13: the weight cost on wasm"): 29–34 µs per MiB on mbv2's calibration nets,
+ * 42–60 on RegNet's; every kernel pairs there (no layout reorders).
  */
 import type { Architecture } from '../core/arch.js';
 import { lutInstances } from '../core/decompose.js';
@@ -116,16 +118,19 @@ export function fitWeightCost(blocks: readonly Pick<BlockKernels, 'weightBytes' 
 }
 
 /**
- * Profiles `archs` and their units on onnxruntime-node (CPU provider, 1 thread, level all, `runs` runs each,
- * every kernel at its fastest run) and returns the blocks. `instances` of every arch are profiled once per key.
+ * Profiles `archs` and their units on onnxruntime-node (CPU provider, `threads` intra-op threads, 0 letting it
+ * choose) or on onnxruntime-web's wasm build (1 thread: the process's runtime), level all, `runs` runs each,
+ * every kernel at its fastest run, and returns the blocks. `instances` of every arch are profiled once per key.
  */
-export async function profileBlocks(archs: readonly Architecture[], runs = 20, threads = 1): Promise<BlockKernels[]> {
-  const [{ ortProfileModel }, { networkModel, opModel }] = await Promise.all([import('../onnx/ort-profile.js'), import('../../export/model.js')]);
+export async function profileBlocks(archs: readonly Architecture[], runs = 20, threads = 1, runtime: WeightCostRuntime = 'ort-cpu'): Promise<BlockKernels[]> {
+  const [{ ortProfileModel, wasmProfileModel }, { networkModel, opModel }] = await Promise.all([import('../onnx/ort-profile.js'), import('../../export/model.js')]);
+  const profile = (onnx: Uint8Array, inputs: { name: string; shape: number[] }[]) =>
+    runtime === 'wasm' ? wasmProfileModel(onnx, inputs, 'all', runs, 'half') : ortProfileModel(onnx, inputs, 'all', runs, 'half', threads);
   const units = new Map<string, ProfiledKernel[]>();
   const out: BlockKernels[] = [];
   for (const arch of archs) {
     const model = networkModel(arch);
-    const network = await ortProfileModel(model.onnx, model.inputs, 'all', runs, 'half', threads);
+    const network = await profile(model.onnx, model.inputs);
     for (const { inst } of lutInstances(arch)) await unitKernels(inst);
     out.push(...blockKernels(arch, network, units));
   }
@@ -134,21 +139,33 @@ export async function profileBlocks(archs: readonly Architecture[], runs = 20, t
     const key = opKey(inst);
     if (units.has(key)) return;
     const m = opModel(inst);
-    units.set(key, await ortProfileModel(m.onnx, m.inputs, 'all', runs, 'half', threads));
+    units.set(key, await profile(m.onnx, m.inputs));
   }
 }
+
+/** The runtimes whose kernels can be profiled in this process: onnxruntime-node's CPU provider, onnxruntime-web's wasm build (1 thread). */
+export type WeightCostRuntime = 'ort-cpu' | 'wasm';
+
+/** Where a weight cost is profiled: the LUT's runtime and intra-op threads (wasm: 1). */
+export interface WeightCostTarget {
+  runtime: WeightCostRuntime;
+  threads: number;
+}
+
+const ORT_CPU_1: WeightCostTarget = { runtime: 'ort-cpu', threads: 1 };
 
 /** How many calibration networks `measureWeightCost` profiles by default (a few seconds at 224 px on ort-cpu). */
 export const WEIGHT_COST_NETS = 4;
 
 /**
- * The weight cost of onnxruntime-node's CPU provider (1 thread, level all) measured on the first `n` of `archs`
- * (calibration networks): what `nas profile --calibrate` and bench/fidelity.ts give the calibration. The caller
- * checks that the LUT is one of that provider's (recordsOwnLayout); the profiler's failures are thrown.
+ * The weight cost on `target` (onnxruntime-node's CPU provider at 1 thread by default; level all) measured on the
+ * first `n` of `archs` (calibration networks): what `nas profile --calibrate` and bench/fidelity.ts give the
+ * calibration. The caller checks that the LUT is one of that runtime's (src/profile/calibration-weight-cost.ts
+ * weightCostTarget); the profiler's failures are thrown.
  */
-export async function measureWeightCost(archs: readonly Architecture[], n = WEIGHT_COST_NETS): Promise<WeightCost> {
+export async function measureWeightCost(archs: readonly Architecture[], n = WEIGHT_COST_NETS, target: WeightCostTarget = ORT_CPU_1): Promise<WeightCost> {
   // A first pass over the first network and its units, discarded: the first profiles of a process read 13.5
   // µs/MiB where the next ones read 23.9–24.3 (128 px, same nets, same process; docs/benchmarks.md).
-  await profileBlocks(archs.slice(0, 1), 3);
-  return fitWeightCost(await profileBlocks(archs.slice(0, n)));
+  await profileBlocks(archs.slice(0, 1), 3, target.threads, target.runtime);
+  return fitWeightCost(await profileBlocks(archs.slice(0, n), 20, target.threads, target.runtime));
 }

@@ -83,7 +83,7 @@ describe.skipIf(redisMissing)('the weight cost on the farm' + (redisMissing ? ` 
     const farm = await FarmDevice.open({ redis: redis.url, device: 'mock', options: { seed: 77 }, waitMs: 5000 });
     try {
       expect(worker.record.measuresWeightCost).toBe(false);
-      await expect(farm.measureWeightCost([THREE_BLOCKS], 1)).rejects.toThrow(/have no weight cost to measure: only onnxruntime-node's CPU provider at 1 thread and level all/);
+      await expect(farm.measureWeightCost([THREE_BLOCKS], 1)).rejects.toThrow(/have no weight cost to measure: only onnxruntime-node's CPU provider and wasm, at 1 thread and level all/);
       // The mock's record is not ort-cpu's: the calibration does not even ask.
       expect(await calibrationWeightCost(farm, await farm.init(), [THREE_BLOCKS], 1)).toEqual({ options: {} });
     } finally {

@@ -92,7 +92,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       .option('calibrate', {
         type: 'number',
         default: 20,
-        describe: 'after profiling, measure this many whole networks of the space end to end and fit the per-op costs a one-op model pays (0 = off)',
+        describe: 'after profiling, measure this many whole networks of the space end to end and fit the per-op costs a one-op model pays (0 = off); on ort-cpu and wasm at 1 thread it also measures what weights cost inside a network and keeps one scale with it (docs/formats.md)',
       })
       .option('context-nets', {
         type: 'number',
@@ -228,7 +228,7 @@ async function runCalibration(lutPath: string, plan: CalibrationPlan, label: str
     return undefined;
   }
   const source = `${label}: ${nets.length} networks measured end to end`;
-  // ort-cpu at 1 thread and level all: what weights cost inside a network, measured where the entries were timed (on a farm, by a worker).
+  // ort-cpu and wasm at 1 thread and level all: what weights cost inside a network, measured where the entries were timed (on a farm, by a worker).
   const { calibrationWeightCost } = await import('../../profile/calibration-weight-cost.js');
   const weightCost = await calibrationWeightCost(device, lut.device, nets.map((n) => n.arch));
   if (weightCost.message) log(weightCost.message);
