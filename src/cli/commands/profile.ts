@@ -241,7 +241,7 @@ export function unsteadyWarning(summary: ProfileResult['summary'], lutPath: stri
   const x = summary.extraRounds;
   const cut = x ? [...(x.cut.budget ? [`the run's ${x.budget} extra rounds were spent (--extra-round-budget)`] : []), ...(x.cut.busy ? [`the machine stayed busy through the wait (--retake-wait)`] : [])] : [];
   return (
-    `${u.length} entr${u.length === 1 ? 'y' : 'ies'} kept unsteady in ${lutPath} (${aside} with fewer rounds than asked left after the round gate, ${u.length - aside} spread past ${maxSpread !== undefined ? `${(100 * maxSpread).toFixed(0)}%` : 'the limit'})` +
+    `${u.length} entr${u.length === 1 ? 'y' : 'ies'} kept unsteady in ${lutPath} (${aside} with fewer rounds than asked left after the round gate, ${u.length - aside} spread past ${maxSpread !== undefined ? `${+(100 * maxSpread).toPrecision(2)}%` : 'the limit'})` +
     `${cut.length ? `: ${cut.join('; ')}` : ''}; each keeps its figure, spread and set-aside count (nas lut show lists them). ` +
     `On a quieter machine, run the same command with --retake to measure only those again`
   );
