@@ -20,6 +20,8 @@ export interface ExtraRoundOptions {
   extraRoundShare?: number;
   retakeWaitMs?: number;
   cpuWait?: () => number | undefined;
+  /** The run's measuring time per round so far, ms: a pass's wait is at most what its extra rounds would take. */
+  roundMs?: () => number | undefined;
   onNoise?: (message: string) => void;
   signal?: AbortSignal;
 }
@@ -50,9 +52,11 @@ export function extraRoundsOf(options: ExtraRoundOptions, items: number, report:
     beforeExtras:
       maxWaitMs > 0
         ? async (count) => {
+            // Never longer than taking the rounds would be: under a load that lasts the wait is all cost (docs/benchmarks.md, "bounded extra rounds").
+            const perRound = options.roundMs?.();
             const r = await waitForCpu({
               waitPct: protocol.roundGate?.waitPct ?? DEFAULT_QUIET_WAIT_PCT,
-              maxWaitMs,
+              maxWaitMs: perRound !== undefined && perRound > 0 ? Math.min(maxWaitMs, count * perRound) : maxWaitMs,
               log: options.onNoise,
               signal: options.signal,
               probe: options.cpuWait,

@@ -278,7 +278,7 @@ async function profileWith(
   const layouts = new Map<string, LutOwnLayout>();
   const netResults = new Map<string, RoundedResult>();
   let t0 = 0;
-  const extras = extraRoundsOf(options, items.length, (r) => (summary.extraRounds = r));
+  const extras = extraRoundsOf({ ...options, roundMs: () => (roundsTaken ? measuringMs / roundsTaken : undefined) }, items.length, (r) => (summary.extraRounds = r));
   await attempt(
     () => `measuring ${current} (${done + 1}/${total}); ${summary.measured} entr${summary.measured === 1 ? 'y' : 'ies'} measured in this run`,
     lutPath,

@@ -152,6 +152,11 @@ describe('extraRoundsOf (the profiler\'s policy)', () => {
     expect(x.budget).toBe(15);
     expect(await x.beforeExtras!(3)).toBe(false);
     expect(logs.at(-1)).toMatch(/still busy after 0 s \(a thread waits 95% for a CPU\): 3 items kept as measured \(unsteady\); --retake/);
+    // The wait never outlasts the rounds it waits to take: 3 rounds of 2 ms against a 30 s bound.
+    const waited: string[] = [];
+    const short = extraRoundsOf({ protocol: GATED, retakeWaitMs: 30_000, roundMs: () => 2, cpuWait: () => 95, onNoise: (m) => waited.push(m) }, 10, () => undefined)!;
+    expect(await short.beforeExtras!(3)).toBe(false);
+    expect(waited[0]).toMatch(/at most 0 s$/);
     const quiet = extraRoundsOf({ protocol: GATED, retakeWaitMs: 1000, cpuWait: () => 0 }, 10, () => undefined)!;
     expect(await quiet.beforeExtras!(3)).toBe(true);
   });
