@@ -103,7 +103,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         type: 'number',
         default: DEFAULT_RETAKE_WAIT_MS / 1000,
         describe:
-          'before each pass of extra rounds, wait at most this many seconds for a moment when a thread gets its CPU as the round gate wants (waits ≤ 30%); still busy then, take none (the entries are kept, unsteady); 0 = take them at once',
+          'before each pass of extra rounds, wait at most this many seconds (and never longer than those rounds would take) for a moment when a thread gets its CPU as the round gate wants (waits ≤ 30%); still busy then, take none (the entries are kept, unsteady); 0 = take them at once',
       })
       .option('retake', {
         type: 'boolean',
