@@ -43,8 +43,8 @@ describe('nas profile in rounds', () => {
 
   it('--extra-round-budget bounds the extra rounds: entries past it are kept, marked unsteady, listed by lut show, and --retake measures only them', async () => {
     const out = path.join(dir, 'budget.lut.json');
-    // Noisy mock rounds and a 0.01% spread limit: nearly every entry's rounds call for an extra one; the run may take none.
-    const args = ['profile', '--device', 'mock', '--device-opt', 'noise=0.3', '--space', 'nb201', '--resolution', '8', ...FAST, '--rounds', '2', '--max-spread', '0.0001', '--extra-rounds', '2', '--extra-round-budget', '0', '--retake-wait', '0', '--out', out];
+    // Mock rounds 30% apart (roundJitter) and a 0.01% spread limit: every entry's rounds call for an extra one; the run may take none.
+    const args = ['profile', '--device', 'mock', '--device-opt', 'roundJitter=0.3', '--space', 'nb201', '--resolution', '8', ...FAST, '--rounds', '2', '--max-spread', '0.0001', '--extra-rounds', '2', '--extra-round-budget', '0', '--retake-wait', '0', '--out', out];
     const first = await nasInProcess(...args);
     expect(first.code, first.stderr).toBe(0);
     const lut = JSON.parse(readFileSync(out, 'utf8'));
