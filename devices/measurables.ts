@@ -6,7 +6,7 @@
  * state than the entries their prediction sums, and the drift reads as prediction error.
  */
 import { ModelCache } from './model-cache.js';
-import { measureInRounds, timeRound, type RoundedResult, type RoundRecord, type RoundTimer } from './rounds.js';
+import { measureInRounds, timeRound, type ExtraRounds, type RoundedResult, type RoundRecord, type RoundTimer } from './rounds.js';
 import type { Device, ModelUnderTest, TimingProtocol } from './types.js';
 
 export interface Measurable {
@@ -34,6 +34,8 @@ export interface MeasureAllOptions<M extends Measurable> {
   /** A round failed: true drops the item and goes on, false ends the run (devices/rounds.ts). */
   onError?(item: M, error: unknown): boolean;
   cache?: ModelCache;
+  /** The run's bound on extra rounds, and what comes before them (devices/rounds.ts ExtraRounds); absent: none. */
+  extras?: ExtraRounds;
 }
 
 /** Every measurable in rounds, all kinds in the same shuffled passes, one estimator (the protocol's). */
@@ -56,6 +58,7 @@ export function measureAll<M extends Measurable>(items: readonly M[], protocol: 
     },
     onRound: o.onRound,
     onError: o.onError,
+    extras: o.extras,
     onComplete: (m, result) => {
       cache.delete(m.key);
       o.onComplete?.(m, result);

@@ -263,3 +263,70 @@ export async function waitQuiet(o: WaitQuietOptions): Promise<{ waitedMs: number
   o.log?.(why ? `still busy after ${Math.round(waitedMs / 1000)} s (${why}); measuring anyway` : `quiet after ${Math.round(waitedMs / 1000)} s`);
   return why ? { waitedMs, stillBusy: why } : { waitedMs };
 }
+
+/**
+ * How long this thread waits for a CPU when it wants one: spins for `spinMs` and returns the share of that time it
+ * was runnable but not running, % (/proc/thread-self/schedstat, as noise.waitPct reads a round); undefined where
+ * unreadable. What a round taken now would read, as the round gate (protocol.roundGate.waitPct) judges it.
+ */
+export function cpuWaitNow(spinMs = 200): number | undefined {
+  const before = threadSched();
+  if (!before) return undefined;
+  const t0 = performance.now();
+  let x = 0;
+  while (performance.now() - t0 < spinMs) x += Math.sqrt(x + 1);
+  const after = threadSched();
+  const wallMs = performance.now() - t0;
+  if (!after || !(wallMs > 0) || !Number.isFinite(x)) return undefined;
+  return round(Math.min(100, (100 * (after.waitNs - before.waitNs)) / 1e6 / wallMs), 1);
+}
+
+export interface WaitForCpuOptions {
+  /** A moment is quiet when a thread that wants a CPU waits at most this share for one, % (the round gate's threshold). */
+  waitPct: number;
+  /** Give up after this long (ms). */
+  maxWaitMs: number;
+  /** How long to sleep between looks (ms); default 2000. */
+  pollMs?: number;
+  /** Progress: when waiting starts, every ~10 s while it lasts, and when it ends. */
+  log?: (message: string) => void;
+  signal?: AbortSignal;
+  /** What the thread waits for a CPU now, % (default cpuWaitNow; load ≥ cores reads as 100 where it is unreadable). Injected for tests. */
+  probe?: () => number | undefined;
+  /** Injected for tests. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** What is waiting, for the messages, e.g. "12 extra rounds". */
+  what?: string;
+}
+
+/**
+ * Waits, at most maxWaitMs, for a moment a round would not be set aside for its wait (cpuWaitNow ≤ waitPct). Returns
+ * how long it waited and, when it gave up, what the thread still waited. The first look is immediate: a quiet
+ * machine costs one probe (≈ 0.2 s).
+ */
+export async function waitForCpu(o: WaitForCpuOptions): Promise<{ waitedMs: number; stillWaitPct?: number }> {
+  const now = o.now ?? Date.now;
+  const nap = o.sleep ?? ((ms: number) => sleep(ms));
+  const probe = o.probe ?? (() => cpuWaitNow() ?? (busyReason({ load1: os.loadavg()[0] }) ? 100 : 0));
+  const started = now();
+  let wait = probe() ?? 0;
+  if (wait <= o.waitPct) return { waitedMs: 0 };
+  const what = o.what ?? 'the extra rounds';
+  o.log?.(`${what} wait for a quieter moment: a thread here waits ${wait.toFixed(0)}% of its time for a CPU (a round over ${o.waitPct}% is set aside); at most ${Math.round(o.maxWaitMs / 1000)} s`);
+  let lastLog = started;
+  while (wait > o.waitPct && now() - started < o.maxWaitMs && !o.signal?.aborted) {
+    await nap(Math.min(o.pollMs ?? 2000, Math.max(1, o.maxWaitMs - (now() - started))));
+    wait = probe() ?? 0;
+    if (wait > o.waitPct && now() - lastLog >= 10_000) {
+      lastLog = now();
+      o.log?.(`  still busy after ${Math.round((now() - started) / 1000)} s (a thread waits ${wait.toFixed(0)}% for a CPU)`);
+    }
+  }
+  const waitedMs = now() - started;
+  if (wait <= o.waitPct) {
+    o.log?.(`  quieter after ${Math.round(waitedMs / 1000)} s (a thread waits ${wait.toFixed(0)}% for a CPU): taking ${what}`);
+    return { waitedMs };
+  }
+  return { waitedMs, stillWaitPct: wait };
+}

@@ -61,6 +61,28 @@ export interface RoundedResult extends TimingResult {
   details: RoundDetail[];
   /** Rounds a gate set aside (left out of the figure, `rounds` and `spread`); absent when none. */
   setAside?: number;
+  /**
+   * Why the rounds still call for another one when the model completed (unsteadyWhy): it ran out of extra rounds,
+   * its own (protocol.extraRounds) or the run's (RoundsOptions.extras). Absent when its rounds suffice.
+   */
+  unsteady?: UnsteadyWhy;
+}
+
+/**
+ * Why a model's rounds are not steady: 'set-aside', fewer rounds than asked for that the gate kept (every round set
+ * aside included: the figure then uses them all); 'spread', its kept rounds spread past protocol.maxSpread.
+ */
+export type UnsteadyWhy = 'set-aside' | 'spread';
+
+/** Why a model's rounds, as taken, are not steady under the protocol; undefined when they are (or it asks for one round). */
+export function unsteadyWhy(rounds: readonly Pick<RoundRecord, 'noise' | 'stats'>[], protocol: TimingProtocol, spread?: number): UnsteadyWhy | undefined {
+  if (roundCount(protocol) < 2 || !rounds.length) return undefined;
+  const kept = rounds.filter((x) => !disturbed(x, protocol)).length;
+  // The round gate asks for `rounds` kept rounds; the anchor gate alone for one.
+  if (protocol.roundGate !== undefined && kept < roundCount(protocol)) return 'set-aside';
+  if (protocol.anchorGate !== undefined && kept === 0) return 'set-aside';
+  if (protocol.maxSpread !== undefined && spread !== undefined && spread > protocol.maxSpread) return 'spread';
+  return undefined;
 }
 
 /** Why a round was set aside: its anchor ran slow (protocol.anchorGate), its thread waited for a CPU or its reference read high (protocol.roundGate). */
@@ -219,6 +241,7 @@ export function combineRounds(taken: readonly RoundRecord[], protocol: TimingPro
     spread,
     ...(noise ? { noise } : {}),
     ...(aside ? { setAside: aside } : {}),
+    ...withUnsteady(unsteadyWhy(taken, protocol, spread)),
     details: taken.map((r) => ({
       median: r.stats.median,
       p10: r.stats.p10,
@@ -231,6 +254,8 @@ export function combineRounds(taken: readonly RoundRecord[], protocol: TimingPro
     })),
   };
 }
+
+const withUnsteady = (why: UnsteadyWhy | undefined) => (why ? { unsteady: why } : {});
 
 /** Times one model once (one round) on a device, with the machine's state over the round. */
 export async function timeRound(device: Device, model: ModelUnderTest, protocol: TimingProtocol): Promise<RoundRecord> {
@@ -325,6 +350,30 @@ export interface RoundsOptions<T> {
    * ONNX unit profiler times units only the in-file fit needs without extra rounds (src/onnx/profile-units.ts).
    */
   protocolOf?(item: T): TimingProtocol;
+  /** The run's policy for extra rounds (those past the rounds an item's protocol asks for); absent: each item takes all its protocol allows, at once. */
+  extras?: ExtraRounds;
+}
+
+/**
+ * How a run spends extra rounds (a round set aside by a gate retaken, a spread measured again): under a load that
+ * lasts, every retake is set aside again and every item takes all its extra rounds (docs/benchmarks.md, issue 13,
+ * "heavy load"), so the run bounds them, and may wait for a quieter moment before taking them.
+ */
+export interface ExtraRounds {
+  /** The most extra rounds the whole run takes (items past it complete as they are, marked unsteady); absent: no bound. */
+  budget?: number;
+  /**
+   * Called once in a pass before its extra rounds (which come after the pass's other rounds): true to take them,
+   * false to take none (those items complete as they are, unsteady). E.g. wait, bounded, for the machine to quieten.
+   */
+  beforeExtras?(count: number): Promise<boolean> | boolean;
+  /** After the run: extra rounds taken, and items that completed without the extra rounds their rounds called for, by why. */
+  onDone?(report: { taken: number; cut: { budget: number; busy: number } }): void;
+}
+
+/** The run's extra rounds as a count, from a budget given as a share of the rounds asked for (roundCount × items). */
+export function extraRoundBudget(share: number, items: number, protocol: TimingProtocol): number {
+  return Math.floor(share * items * roundCount(protocol) + 1e-9);
 }
 
 /**
@@ -349,27 +398,51 @@ export async function measureInRounds<T>(items: readonly T[], key: (item: T) => 
   for (const rs of taken.values()) for (const r of rs) noteAnchor(r.noise?.anchorMs);
   // Items whose earlier rounds already suffice complete without timing.
   for (const item of items) if (taken.get(key(item))!.length && !needsAnotherRound(taken.get(key(item))!, protocolOf(item))) complete(item);
+  const extras = o.extras;
+  let extraTaken = 0;
+  const cut = { budget: 0, busy: 0 };
+  // One round of an item; false when the item was dropped (its round failed and onError said go on).
+  const takeRound = async (item: T) => {
+    const rounds = taken.get(key(item))!;
+    try {
+      const round = await o.time(item);
+      noteAnchor(round.noise?.anchorMs);
+      rounds.push(round);
+    } catch (e) {
+      if (!o.onError?.(item, e)) throw e;
+      dropped.add(key(item));
+      return;
+    }
+    o.onRound?.(item, rounds);
+    if (!needsAnotherRound(rounds, protocolOf(item))) complete(item);
+  };
   for (let pass = 0; ; pass++) {
     const todo = items.filter((it) => !results.has(key(it)) && !dropped.has(key(it)) && needsAnotherRound(taken.get(key(it))!, protocolOf(it)));
     if (!todo.length || o.signal?.aborted) break;
     const order = roundCount(protocol) > 1 ? shuffle(todo, rng) : todo;
     await o.beforePass?.(pass, order);
-    for (const item of order) {
+    // Extra rounds come last in their pass, so that the time a wait (extras.beforeExtras) buys falls between them and the rounds before.
+    const isExtra = (it: T) => taken.get(key(it))!.length >= roundCount(protocolOf(it));
+    const extra = extras ? order.filter(isExtra) : [];
+    for (const item of extras ? order.filter((it) => !isExtra(it)) : order) {
       if (o.signal?.aborted) break;
-      const rounds = taken.get(key(item))!;
-      try {
-        const round = await o.time(item);
-        noteAnchor(round.noise?.anchorMs);
-        rounds.push(round);
-      } catch (e) {
-        if (!o.onError?.(item, e)) throw e;
-        dropped.add(key(item));
+      await takeRound(item);
+    }
+    if (!extra.length || o.signal?.aborted) continue;
+    const room = () => (extras!.budget === undefined ? Infinity : extras!.budget - extraTaken);
+    const go = room() > 0 && (extras!.beforeExtras ? await extras!.beforeExtras(Math.min(extra.length, room())) : true);
+    for (const item of extra) {
+      if (o.signal?.aborted) break;
+      if (!go || room() <= 0) {
+        cut[room() <= 0 ? 'budget' : 'busy']++;
+        complete(item);
         continue;
       }
-      o.onRound?.(item, rounds);
-      if (!needsAnotherRound(rounds, protocolOf(item))) complete(item);
+      extraTaken++;
+      await takeRound(item);
     }
   }
+  extras?.onDone?.({ taken: extraTaken, cut });
   return results;
 }
 

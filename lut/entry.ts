@@ -35,6 +35,11 @@ export function setAsideRounds(r: Pick<RoundedResult, 'details'>): SetAsideRound
   return out.length < r.details.length ? out : [];
 }
 
+/** LutEntry.unsteady of a result: why its rounds still called for another one, and how many of them a gate set aside. */
+export function unsteadyOf(r: Pick<RoundedResult, 'unsteady' | 'details'>): LutEntry['unsteady'] {
+  return r.unsteady ? { why: r.unsteady, setAside: r.details.filter((d) => d.setAside).length } : undefined;
+}
+
 /** A LUT entry from a model's combined rounds (the round details only when there were several). */
 export function entryFromRounds(result: RoundedResult, overheadMs: number): LutEntry {
   const entry: LutEntry = {
@@ -50,6 +55,8 @@ export function entryFromRounds(result: RoundedResult, overheadMs: number): LutE
   }
   const aside = setAsideRounds(result);
   if (aside.length) entry.roundsSetAside = aside;
+  const unsteady = unsteadyOf(result);
+  if (unsteady) entry.unsteady = unsteady;
   if (result.noise) entry.noise = result.noise;
   return entry;
 }

@@ -5,7 +5,7 @@
  * overhead.median + Σ net.
  */
 import type { NoiseReading } from '../devices/noise.js';
-import type { SetAsideRound } from '../devices/rounds.js';
+import type { SetAsideRound, UnsteadyWhy } from '../devices/rounds.js';
 import type { DeviceInfo, LatencyStats, Measurement, TimingProtocol } from '../devices/types.js';
 
 export const LUT_FORMAT = 'hw-nas-lut';
@@ -26,6 +26,14 @@ export interface LutEntry extends Measurement {
    * one's median (scaled like `rounds`) and why (devices/rounds.ts asideWhy). Absent when none was.
    */
   roundsSetAside?: SetAsideRound[];
+  /**
+   * Set when the entry completed while its rounds still called for another one (devices/rounds.ts unsteadyWhy): the
+   * gate kept fewer rounds than asked for ('set-aside'; `setAside` of its rounds were, all of them possibly, and the
+   * figure then uses every round) or its rounds spread past protocol.maxSpread ('spread'), when its own or the run's
+   * extra rounds ran out (`nas profile --extra-round-budget`, `--retake-wait`). `nas profile --retake` measures such
+   * entries again. Absent: its rounds were steady.
+   */
+  unsteady?: { why: UnsteadyWhy; setAside: number };
   /** The machine while the entry was measured: worst load and steal over its rounds, mean clock. */
   noise?: NoiseReading;
   /**

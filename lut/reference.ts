@@ -19,7 +19,7 @@ import { driftFactor, scaleStats, scaleFromRounds, slopeFromRounds } from '../de
 import { estimate, type RoundDetail, type RoundedResult } from '../devices/rounds.js';
 import type { LatencyStats, TimingProtocol } from '../devices/types.js';
 import type { Lut } from './format.js';
-import { netOf, OVERHEAD_ITEM, RUN_OVERHEAD_ITEM, setAsideRounds } from './entry.js';
+import { netOf, OVERHEAD_ITEM, RUN_OVERHEAD_ITEM, setAsideRounds, unsteadyOf } from './entry.js';
 
 /** Above this relative difference between the provisional and the final R, the run says so. */
 const SAY_ABOVE = 0.05;
@@ -44,9 +44,10 @@ export function rescaleLut(lut: Lut, referenceMs: number, factor: number, o: { s
       const basis = ownMs === undefined ? {} : { overheadMs: ownMs };
       const overheadMs = ownMs ?? overhead.median;
       if (r) {
-        const { roundsSetAside: _, ...rest } = e;
+        const { roundsSetAside: _, unsteady: __, ...rest } = e;
         const aside = setAsideRounds(r);
-        return [key, { ...rest, stats: r.stats, net: netOf(r.stats.median, overheadMs), ...basis, ...(e.rounds ? { rounds: r.rounds, spread: r.spread } : {}), ...(aside.length ? { roundsSetAside: aside } : {}) }];
+        const unsteady = unsteadyOf(r);
+        return [key, { ...rest, stats: r.stats, net: netOf(r.stats.median, overheadMs), ...basis, ...(e.rounds ? { rounds: r.rounds, spread: r.spread } : {}), ...(aside.length ? { roundsSetAside: aside } : {}), ...(unsteady ? { unsteady } : {}) }];
       }
       const stats = scaleStats(e.stats, factor);
       const aside = e.roundsSetAside?.map((x) => ({ ...x, ms: x.ms * factor }));

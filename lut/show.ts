@@ -27,6 +27,8 @@ export interface LutSummary {
   totalNetMs: number;
   fastest: ShownEntry[];
   slowest: ShownEntry[];
+  /** Entries kept unsteady (LutEntry.unsteady), the widest spread first: `nas profile --retake` measures them again; absent when none. */
+  unsteady?: { count: number; why: Record<string, number>; shown: { key: string; why: string; spread?: number; setAside: number; rounds: number }[] };
   /** Entries measured in rounds: how many, the median and largest spread of their round medians, and the busiest machine state seen. */
   rounds?: {
     entries: number;
@@ -67,7 +69,19 @@ export function showLut(lut: Lut, options: { top?: number } = {}): LutSummary {
     fastest: rows.slice(0, top).map(shown),
     slowest: rows.slice(-top).reverse().map(shown),
     ...roundSummary(lut),
+    ...unsteadySummary(lut, top),
   };
+}
+
+function unsteadySummary(lut: Lut, top: number): Pick<LutSummary, 'unsteady'> {
+  const rows = Object.entries(lut.entries).flatMap(([key, e]) =>
+    e.unsteady ? [{ key, why: e.unsteady.why, ...(e.spread !== undefined ? { spread: e.spread } : {}), setAside: e.unsteady.setAside, rounds: (e.rounds?.length ?? 1) + (e.roundsSetAside?.length ?? 0) }] : [],
+  );
+  if (!rows.length) return {};
+  const why: Record<string, number> = {};
+  for (const r of rows) why[r.why] = (why[r.why] ?? 0) + 1;
+  rows.sort((a, b) => b.setAside - a.setAside || (b.spread ?? 0) - (a.spread ?? 0) || (a.key < b.key ? -1 : 1));
+  return { unsteady: { count: rows.length, why, shown: rows.slice(0, top) } };
 }
 
 function roundSummary(lut: Lut): Pick<LutSummary, 'rounds'> {

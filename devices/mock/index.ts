@@ -6,6 +6,7 @@
 import { OP_KINDS } from '../../src/core/keys.js';
 import { macs, type OpInstance, type OpKind } from '../../src/core/ops.js';
 import { UserError } from '../../src/core/errors.js';
+import { hash32, Rng } from '../../src/core/rng.js';
 import { parseContextClassList } from '../../src/core/context-class.js';
 import { measure, type SampleSource } from '../harness.js';
 import { hostInfo } from '../host.js';
@@ -23,6 +24,9 @@ export class MockDevice implements Device {
   private readonly unsupported: OpKind[];
   /** Wall time each time() call takes (a stand-in for a real device's cost, for farm tests and benchmarks); not in the info: it changes no figure. */
   private readonly delayMs: number;
+  /** σ of the log of a factor drawn per time() call of a model (its n-th round differs from its first), 0 = none: every call of a model replays one noise sequence. */
+  private readonly roundJitter: number;
+  private readonly timedByKey = new Map<string, number>();
   private info?: DeviceInfo;
 
   constructor(options: DeviceOptions = {}) {
@@ -40,6 +44,7 @@ export class MockDevice implements Device {
     };
     this.unsupported = listOption(NAME, options, 'unsupported', OP_KINDS);
     this.delayMs = numberOption(NAME, options, 'delayMs', 0, { min: 0 });
+    this.roundJitter = numberOption(NAME, options, 'roundJitter', 0, { min: 0 });
   }
 
   async init(): Promise<DeviceInfo> {
@@ -72,7 +77,10 @@ export class MockDevice implements Device {
       const why = this.supports(op);
       if (why !== true) throw new UserError(`cannot time '${model.key}': ${why}`);
     }
-    const base = modelCostMs(model.ops, this.cost);
+    const call = this.timedByKey.get(model.key) ?? 0;
+    this.timedByKey.set(model.key, call + 1);
+    const jitter = this.roundJitter > 0 ? Math.exp(this.roundJitter * new Rng(hash32(`${model.key}#${call}`) ^ this.cost.seed).normal()) : 1;
+    const base = modelCostMs(model.ops, this.cost) * jitter;
     const next = noisyTimes(base, model.key, this.cost);
     const source: SampleSource = {
       // A first run allocates and warms caches: a few times slower, as on real runtimes.
@@ -110,7 +118,7 @@ const formatContextScales = (s?: Record<string, number>) => (s ? Object.entries(
 
 export const mockFactory = {
   name: NAME,
-  options: ['overheadMs', 'opMs', 'macsPerMs', 'bytesPerMs', 'noise', 'outlierRate', 'seed', 'contextScales', 'unsupported', 'delayMs'],
+  options: ['overheadMs', 'opMs', 'macsPerMs', 'bytesPerMs', 'noise', 'outlierRate', 'seed', 'contextScales', 'unsupported', 'delayMs', 'roundJitter'],
   description: 'deterministic FLOPs-based synthetic device for tests (never runs the model)',
   available: async () => true as const,
   create: (options: DeviceOptions) => new MockDevice(options),

@@ -17,7 +17,8 @@ import { busyReason, waitQuiet, type WaitQuietOptions } from '../../devices/nois
 import { measureAll, type Measurable } from '../../devices/measurables.js';
 import type { WorkerDevice } from '../../devices/round-worker.js';
 import { roundTimer, type PlacedRoundTimer } from '../../devices/round-timer.js';
-import { measureModel, needsAnotherRound, roundCount, roundsOwed, type RoundedResult } from '../../devices/rounds.js';
+import { measureModel, needsAnotherRound, roundCount, roundsOwed, type RoundedResult, type UnsteadyWhy } from '../../devices/rounds.js';
+import { extraRoundsOf, type ExtraRoundsReport } from './extra-rounds.js';
 import type { Device, DeviceInfo, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { overheadModel } from '../../export/model.js';
 import type { LutEntry, LutOwnLayout } from '../../lut/format.js';
@@ -85,6 +86,33 @@ export interface ProfileOptions {
   onWarning?: (message: string) => void;
   /** Each entry's combined rounds as it is stored (a bench that studies the rounds keeps their details). */
   onEntry?: (key: string, result: RoundedResult) => void;
+  /**
+   * The run's extra rounds (a set-aside round retaken, a spread measured again) at most this share of the rounds
+   * asked for (items × protocol.rounds); absent or Infinity: only each item's extraRounds (as before; `nas profile`
+   * passes DEFAULT_EXTRA_ROUND_SHARE unless told otherwise).
+   * Items past it are kept as measured, marked unsteady (LutEntry.unsteady).
+   */
+  extraRoundShare?: number;
+  /**
+   * Before the extra rounds of a pass, wait at most this long (ms) for a moment when a thread gets its CPU as the
+   * round gate wants (devices/noise.ts waitForCpu); still busy then, take none (the items are kept, unsteady).
+   * Absent or 0: take them at once (as before; `nas profile` passes DEFAULT_RETAKE_WAIT_MS unless told otherwise). Only with several rounds.
+   */
+  retakeWaitMs?: number;
+  /** Injected for tests: what a thread waits for a CPU now, % (default devices/noise.ts cpuWaitNow). */
+  cpuWait?: () => number | undefined;
+  /** Keys to measure again though the LUT holds them (nas profile --retake: its unsteady entries); each is replaced when measured. */
+  retake?: ReadonlySet<string>;
+}
+
+/** An entry kept while its rounds still called for another one (LutEntry.unsteady). */
+export interface UnsteadyEntry {
+  key: string;
+  why: UnsteadyWhy;
+  spread: number;
+  /** Its rounds a gate set aside. */
+  setAside: number;
+  rounds: number;
 }
 
 export interface ProfileNet {
@@ -101,6 +129,10 @@ export interface ProfileSummary {
   skipped: { key: string; reason: string }[];
   /** True when `signal` stopped the run before every instance was handled, or before the overhead owed in the passes was timed. */
   interrupted: boolean;
+  /** Entries this run kept with rounds that still called for another one (LutEntry.unsteady). */
+  unsteady: UnsteadyEntry[];
+  /** Extra rounds: the run's bound, those taken, the items completed without theirs (the bound reached, or still busy after the wait). */
+  extraRounds?: ExtraRoundsReport;
 }
 
 export interface ProfileResult {
@@ -182,8 +214,8 @@ async function profileWith(
   if (options.space) store.addSpace(options.space);
   const overhead = store.overhead!;
 
-  const todo = instances.filter(({ key }) => !store.has(key));
-  const summary: ProfileSummary = { measured: 0, reused: instances.length - todo.length, skipped: [], interrupted: false };
+  const todo = instances.filter(({ key }) => !store.has(key) || options.retake?.has(key));
+  const summary: ProfileSummary = { measured: 0, reused: instances.length - todo.length, skipped: [], interrupted: false, unsteady: [] };
   const { nets, netsSkipped } = netsToMeasure(options.nets ?? [], device);
   const total = instances.length + nets.length;
   let done = summary.reused;
@@ -246,6 +278,7 @@ async function profileWith(
   const layouts = new Map<string, LutOwnLayout>();
   const netResults = new Map<string, RoundedResult>();
   let t0 = 0;
+  const extras = extraRoundsOf({ ...options, roundMs: () => (roundsTaken ? measuringMs / roundsTaken : undefined) }, items.length, (r) => (summary.extraRounds = r));
   await attempt(
     () => `measuring ${current} (${done + 1}/${total}); ${summary.measured} entr${summary.measured === 1 ? 'y' : 'ies'} measured in this run`,
     lutPath,
@@ -255,6 +288,7 @@ async function profileWith(
         seed,
         done: partial.all(),
         signal,
+        extras,
         beforePass: waitBeforePass,
         beforeRound: async (it, model) => {
           current = it.key;
@@ -300,6 +334,7 @@ async function profileWith(
           const entry = entryFromRounds(result, overhead.median);
           const own = layouts.get(it.key);
           if (own) entry.ownLayout = own;
+          if (entry.unsteady) summary.unsteady.push({ key: it.key, why: entry.unsteady.why, spread: result.spread, setAside: entry.unsteady.setAside, rounds: result.details.length });
           store.put(it.key, runOverhead.entry(it.key, entry));
           layouts.delete(it.key);
           partial.delete(it.key);

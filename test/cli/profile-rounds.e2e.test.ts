@@ -41,6 +41,38 @@ describe('nas profile in rounds', () => {
     expect(r.stderr).toMatch(/machine busy while measuring/);
   });
 
+  it('--extra-round-budget bounds the extra rounds: entries past it are kept, marked unsteady, listed by lut show, and --retake measures only them', async () => {
+    const out = path.join(dir, 'budget.lut.json');
+    // Mock rounds 30% apart (roundJitter) and a 0.01% spread limit: every entry's rounds call for an extra one; the run may take none.
+    const args = ['profile', '--device', 'mock', '--device-opt', 'roundJitter=0.3', '--space', 'nb201', '--resolution', '8', ...FAST, '--rounds', '2', '--max-spread', '0.0001', '--extra-rounds', '2', '--extra-round-budget', '0', '--retake-wait', '0', '--out', out];
+    const first = await nasInProcess(...args);
+    expect(first.code, first.stderr).toBe(0);
+    const lut = JSON.parse(readFileSync(out, 'utf8'));
+    const entries = Object.entries(lut.entries) as [string, { rounds: number[]; spread: number; unsteady?: { why: string; setAside: number } }][];
+    const unsteady = entries.filter(([, e]) => e.unsteady);
+    expect(unsteady.length).toBeGreaterThan(0);
+    for (const [, e] of entries) expect(e.rounds.length).toBe(2); // no extra round: the budget is 0
+    for (const [, e] of unsteady) expect(e.unsteady).toEqual({ why: 'spread', setAside: 0 });
+    expect(first.stderr).toMatch(new RegExp(`warning: ${unsteady.length} entr(y|ies) kept unsteady in `));
+    expect(first.stderr).toContain("spread past 0.01%): the run's 0 extra rounds were spent (--extra-round-budget); each keeps its figure, spread and set-aside count (nas lut show lists them). On a quieter machine, run the same command with --retake");
+    const shown = await nasInProcess('lut', 'show', out);
+    expect(shown.stdout).toMatch(new RegExp(`unsteady  ${unsteady.length} entr(y|ies) kept while their rounds still called for another`));
+    expect(shown.stdout).toContain(`(spread ${unsteady.length}); nas profile … --retake measures them again`);
+    expect(shown.stdout).toMatch(/spread +0 of 2 rounds set aside, spread \d+\.\d%  \S+/);
+    const again = await nasInProcess(...args, '--retake', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    const summary = JSON.parse(again.stdout);
+    expect(summary.measured).toBe(unsteady.length);
+    expect(summary.reused).toBe(entries.length - unsteady.length);
+    expect(summary.extraRounds).toMatchObject({ budget: 0, taken: 0 });
+    // Steady entries are untouched; the retaken ones were measured again (a later measuredAt).
+    const after = JSON.parse(readFileSync(out, 'utf8')).entries;
+    for (const [key, e] of entries) {
+      if (e.unsteady) expect(after[key].measuredAt >= (e as unknown as { measuredAt: string }).measuredAt).toBe(true);
+      else expect(after[key]).toEqual(e);
+    }
+  });
+
   it('refuses bad round settings with a message naming the flag', async () => {
     const bad = await nasInProcess('profile', '--device', 'mock', '--space', 'nb201', '--rounds', '0', '--out', path.join(dir, 'x.lut.json'));
     expect(bad.code).toBe(2);
@@ -51,5 +83,11 @@ describe('nas profile in rounds', () => {
     const wait = await nasInProcess('profile', '--device', 'mock', '--space', 'nb201', '--wait-quiet', 'soon', '--out', path.join(dir, 'x.lut.json'));
     expect(wait.code).toBe(2);
     expect(wait.stderr).toMatch(/--wait-quiet takes a number of seconds > 0/);
+    const budget = await nasInProcess('profile', '--device', 'mock', '--space', 'nb201', '--extra-round-budget', 'lots', '--out', path.join(dir, 'x.lut.json'));
+    expect(budget.code).toBe(2);
+    expect(budget.stderr).toMatch(/--extra-round-budget takes a share ≥ 0 of the rounds asked for/);
+    const retakeWait = await nasInProcess('profile', '--device', 'mock', '--space', 'nb201', '--retake-wait', '-1', '--out', path.join(dir, 'x.lut.json'));
+    expect(retakeWait.code).toBe(2);
+    expect(retakeWait.stderr).toMatch(/--retake-wait takes a number of seconds ≥ 0/);
   });
 });

@@ -154,4 +154,37 @@ describe('on a jittery machine (test/devices/drifting-mock.ts)', () => {
       expect(lut.entries[key].rounds).toHaveLength(3);
     }
   });
+
+  it('under a bound on the run\'s extra rounds (none, or busy after the wait) the entries it set aside rounds of are kept unsteady, and retake replaces them', async () => {
+    const instances = createSpace('nb201').allInstances().slice(0, 6);
+    const protocol: TimingProtocol = { ...FAST, rounds: 3, estimator: 'lower-half', maxSpread: 0.1, extraRounds: 2, reference: 'conv', referenceSlope: 0.3, roundGate: gate };
+    const spiky = () => new DriftingMock([1], 1, { referenceSpikes: [1, 1, 1, 1, 1, 1, 3] });
+    for (const [name, opts] of [
+      ['none', { extraRoundShare: 0 }],
+      ['busy', { retakeWaitMs: 1000, cpuWait: () => 95 }],
+    ] as const) {
+      const lutPath = path.join(dir, `bounded-${name}.lut.json`);
+      const notes: string[] = [];
+      const r = await profile({ device: spiky(), instances, protocol, lutPath, onNoise: (m) => notes.push(m), ...opts });
+      const lut = readLut(lutPath);
+      const marked = Object.entries(lut.entries).filter(([, e]) => e.unsteady);
+      expect(marked.length, name).toBeGreaterThan(0);
+      for (const [, e] of Object.values(lut.entries).map((e) => ['', e] as const)) {
+        // Nothing measured is lost: every entry keeps its three rounds, the set-aside ones among them, none retaken.
+        expect((e.rounds?.length ?? 0) + (e.roundsSetAside?.length ?? 0)).toBe(3);
+        if (e.roundsSetAside?.length) expect(e.unsteady).toEqual({ why: 'set-aside', setAside: e.roundsSetAside.length });
+        else expect(e.unsteady).toBeUndefined();
+      }
+      expect(r.summary.unsteady.map((u) => u.key).sort()).toEqual(marked.map(([k]) => k).sort());
+      expect(r.summary.extraRounds!.taken).toBe(0);
+      if (name === 'busy') {
+        expect(r.summary.extraRounds!.cut.busy).toBeGreaterThan(0);
+        expect(notes.some((m) => /extra rounds? wait for a quieter moment/.test(m))).toBe(true);
+      }
+      // Retaken on a steady machine: only the unsteady ones are measured again, and come out steady.
+      const again = await profile({ device: new DriftingMock([1]), instances, protocol, lutPath, retake: new Set(marked.map(([k]) => k)), extraRoundShare: 0 });
+      expect(again.summary.measured).toBe(marked.length);
+      expect(Object.values(readLut(lutPath).entries).filter((e) => e.unsteady)).toHaveLength(0);
+    }
+  });
 });

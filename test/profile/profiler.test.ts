@@ -28,7 +28,7 @@ describe('profile', () => {
     const insts = instances(6);
     const progress: ProfileProgress[] = [];
     const r = await profile({ device, instances: [...insts, insts[0]], protocol: PROTOCOL, lutPath, space: 'test@8', onProgress: (p) => progress.push(p) });
-    expect(r.summary).toEqual({ measured: 6, reused: 0, skipped: [], interrupted: false });
+    expect(r.summary).toEqual({ measured: 6, reused: 0, skipped: [], interrupted: false, unsteady: [] });
     expect(timed).toHaveLength(8); // overhead alone + 6 (the duplicate is measured once) + the overhead once more in the entries' pass (lut/overhead.ts)
     expect(r.device.device).toBe('mock');
     const lut = readLut(lutPath);

@@ -58,6 +58,12 @@ async function show(a: LutArgs): Promise<void> {
                     : ''),
               ]
             : []),
+          ...(s.unsteady
+            ? [
+                `  unsteady  ${s.unsteady.count} entr${s.unsteady.count === 1 ? 'y' : 'ies'} kept while their rounds still called for another (${Object.entries(s.unsteady.why).map(([w, n]) => `${w} ${n}`).join(', ')}); nas profile … --retake measures them again`,
+                ...s.unsteady.shown.map((e) => `    ${e.why.padEnd(9)} ${e.setAside} of ${e.rounds} rounds set aside, spread ${e.spread !== undefined ? `${(100 * e.spread).toFixed(1)}%` : '-'}  ${e.key}`),
+              ]
+            : []),
           `  spaces    ${s.spaces.join(', ') || '-'}; created ${s.createdAt}, updated ${s.updatedAt}`,
           ...(s.imported ? [`  imported  ${s.imported.format} table ${s.imported.file} (${s.imported.source.slice(0, 120)})`, ...s.imported.notes.map((n) => `            ${n}`)] : []),
           `  slowest:`,

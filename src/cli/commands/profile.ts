@@ -15,6 +15,7 @@ import type { CalibrationPlan } from '../../predict/calibration-plan.js';
 import { createProgress } from '../progress.js';
 import { onnxOptions, onnxProfileOptions, profileOnnxFiles } from './onnx-units.js';
 import type { ProfileNet, ProfileResult } from '../../profile/profiler.js';
+import { DEFAULT_EXTRA_ROUND_SHARE, DEFAULT_RETAKE_WAIT_MS } from '../../profile/extra-rounds.js';
 import type { Device } from '../../../devices/types.js';
 import { archSourceOptions, deviceOptions, protocolOptions, resolveArchitectures, toDeviceOptions, toProtocol, type DeviceArgs, type ProtocolArgs } from './common.js';
 import { farmOptions, openFarmDevice, type FarmArgs } from './farm.js';
@@ -33,6 +34,9 @@ interface ProfileArgs extends FarmArgs, DeviceArgs, ProtocolArgs {
   onnx?: string[];
   inputShape?: string[];
   waitQuiet?: number;
+  extraRoundBudget: number;
+  retakeWait: number;
+  retake: boolean;
   ownLayout: boolean;
   contextNets?: number;
   sizeNets?: number;
@@ -88,6 +92,24 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         describe: 'pause before each pass of rounds while the machine is busy (load ≥ cores or CPU steal > 5%), at most this many seconds each time (bare flag: 600)',
         coerce: (v: unknown) => (v === undefined ? undefined : v === true || v === '' ? 600 : Number(v)),
       })
+      .option('extra-round-budget', {
+        describe:
+          "the run's extra rounds (a round the gate set aside retaken, a spread measured again) at most this share of the rounds asked for (default 1/3: with 3 rounds one extra round per entry on average; inf: each entry takes all its --extra-rounds); entries past it are kept as measured, marked unsteady",
+        default: DEFAULT_EXTRA_ROUND_SHARE,
+        defaultDescription: '0.333',
+        coerce: (v: unknown) => (v === 'inf' || v === 'Infinity' ? Infinity : Number(v)),
+      })
+      .option('retake-wait', {
+        type: 'number',
+        default: DEFAULT_RETAKE_WAIT_MS / 1000,
+        describe:
+          'before each pass of extra rounds, wait at most this many seconds (and never longer than those rounds would take) for a moment when a thread gets its CPU as the round gate wants (waits ≤ 30%); still busy then, take none (the entries are kept, unsteady); 0 = take them at once',
+      })
+      .option('retake', {
+        type: 'boolean',
+        default: false,
+        describe: 'measure again the entries of --out marked unsteady (their rounds set aside or spread when the extra rounds ran out), and what is missing; each is replaced when measured',
+      })
       .option('force', { type: 'boolean', default: false, describe: 'start a new LUT even if --out holds one measured under other settings' })
       .option('calibrate', {
         type: 'number',
@@ -124,6 +146,10 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     const protocol = toProtocol(a);
     if (a.waitQuiet !== undefined && !(a.waitQuiet > 0)) throw new UserError(`--wait-quiet takes a number of seconds > 0, got ${a.waitQuiet}`);
     if (!Number.isInteger(a.calibrate) || a.calibrate < 0) throw new UserError(`--calibrate must be a non-negative integer, got ${a.calibrate}`);
+    if (!(a.extraRoundBudget >= 0)) throw new UserError(`--extra-round-budget takes a share ≥ 0 of the rounds asked for (e.g. 0.33, or inf), got ${a.extraRoundBudget}`);
+    if (!(a.retakeWait >= 0)) throw new UserError(`--retake-wait takes a number of seconds ≥ 0, got ${a.retakeWait}`);
+    const retake = a.retake ? await unsteadyKeys(a.out) : undefined;
+    if (retake) log(`--retake: ${retake.size} unsteady entr${retake.size === 1 ? 'y' : 'ies'} of ${a.out} to measure again`);
     const { instances, label, calibration: plan, variantInstances } = await instancesToProfile(a);
     if (plan.variants.length)
       log(
@@ -160,12 +186,17 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         onWarning: (message) => log(`warning: ${message}`),
         nets: calibrationNets,
         waitQuiet: a.waitQuiet !== undefined ? { maxWaitMs: a.waitQuiet * 1000 } : undefined,
+        extraRoundShare: a.extraRoundBudget,
+        retakeWaitMs: a.retakeWait * 1000,
+        retake,
         workerDevice,
         // The reorders are profiled in this process: never for a farm's devices, which run elsewhere.
         ownLayout: farm || !a.ownLayout ? false : undefined,
       });
       progress.stop();
       const calibration = calibrationNets.length && !result.summary.interrupted ? await runCalibration(a.out, plan, label, result, device) : undefined;
+      const unsteady = unsteadyWarning(result.summary, a.out, protocol.maxSpread);
+      if (unsteady) log(`warning: ${unsteady}`);
       const seconds = (Date.now() - started) / 1000;
       logDeviceWarnings(result.device);
       emit(a, { lut: a.out, device: result.device, ...result.summary, calibration, seconds }, () =>
@@ -193,6 +224,28 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     if (a.json === false) log(`next: nas predict --lut ${a.out} ${source}${a.resolution !== undefined ? ` --resolution ${a.resolution}` : ''}`);
   },
 };
+
+/** The keys of the entries a LUT marks unsteady (LutEntry.unsteady); none when the file does not exist yet. */
+async function unsteadyKeys(lutPath: string): Promise<Set<string>> {
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(lutPath)) return new Set();
+  const { readLut } = await import('../../../lut/store.js');
+  return new Set(Object.entries(readLut(lutPath).entries).flatMap(([key, e]) => (e.unsteady ? [key] : [])));
+}
+
+/** The end-of-run warning about the entries kept unsteady, with how to retake them; undefined when there are none. */
+export function unsteadyWarning(summary: ProfileResult['summary'], lutPath: string, maxSpread?: number): string | undefined {
+  const u = summary.unsteady;
+  if (!u.length) return undefined;
+  const aside = u.filter((e) => e.why === 'set-aside').length;
+  const x = summary.extraRounds;
+  const cut = x ? [...(x.cut.budget ? [`the run's ${x.budget} extra rounds were spent (--extra-round-budget)`] : []), ...(x.cut.busy ? [`the machine stayed busy through the wait (--retake-wait)`] : [])] : [];
+  return (
+    `${u.length} entr${u.length === 1 ? 'y' : 'ies'} kept unsteady in ${lutPath} (${aside} with fewer rounds than asked left after the round gate, ${u.length - aside} spread past ${maxSpread !== undefined ? `${+(100 * maxSpread).toPrecision(2)}%` : 'the limit'})` +
+    `${cut.length ? `: ${cut.join('; ')}` : ''}; each keeps its figure, spread and set-aside count (nas lut show lists them). ` +
+    `On a quieter machine, run the same command with --retake to measure only those again`
+  );
+}
 
 /** The calibration networks as measurables of the profiling run, by calibrationNetId: with zero weights for a device that runs none (src/profile/entry-model.ts; a farm's says what its workers' device does). */
 async function netsOf(archs: readonly Architecture[], device: Pick<Device, 'needsWeights'>): Promise<ProfileNet[]> {
