@@ -41,7 +41,9 @@
  * as the LUT's entries (profile()'s `nets`, devices/measurables.ts), so a net and the entries its
  * prediction sums meet the same machine state; the second measurement comes later, in passes of its own
  * (self-agreement over time). --no-interleave times the nets in passes of their own after the entries,
- * as before, for comparison.
+ * as before, for comparison. Every whole net (calibration nets, both measurements of the test nets) takes
+ * protocol.netRounds rounds, as `nas profile` and `nas verify` time nets (--net-rounds auto: 6 with a reference
+ * and several rounds; --net-rounds 3: the entries' rounds, as before).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
