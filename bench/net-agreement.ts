@@ -10,8 +10,8 @@
  *     --variants default,rounds6,samples4,fresh6
  *
  * Variants (each the LUT's protocol, R and β with one change):
- *   default      the LUT's protocol as it is
- *   roundsN      N rounds per net in this process
+ *   default      the LUT's protocol as nas verify takes it (protocol.netRounds: the LUT's, else the default)
+ *   roundsN      N rounds per net in this process (protocol.netRounds N; rounds3 = as the entries, the protocol before netRounds)
  *   samplesK     K times the timed runs per round (minRepeats × K), same rounds
  *   fresh        every pass of rounds in a fresh worker process (protocol.freshProcess, as pyperf spreads its
  *                values over worker processes): a net's rounds come from as many processes as it has rounds
@@ -50,9 +50,10 @@ const args = await yargs(process.argv.slice(2))
 function variant(name: string, base: TimingProtocol): TimingProtocol {
   const m = /^(default|rounds(\d+)|samples(\d+)|fresh(\d*))$/.exec(name);
   if (!m) throw new Error(`unknown variant '${name}' (default, roundsN, samplesK, fresh, freshN)`);
-  if (m[2]) return { ...base, rounds: Number(m[2]) };
+  // Whole nets take netRounds rounds (devices/rounds.ts netProtocol): the variant sets those.
+  if (m[2]) return { ...base, netRounds: Number(m[2]) };
   if (m[3]) return { ...base, minRepeats: base.minRepeats * Number(m[3]) };
-  if (m[4] !== undefined) return { ...base, freshProcess: true, ...(m[4] ? { rounds: Number(m[4]) } : {}) };
+  if (m[4] !== undefined) return { ...base, freshProcess: true, ...(m[4] ? { netRounds: Number(m[4]) } : {}) };
   return base;
 }
 

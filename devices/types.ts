@@ -27,7 +27,7 @@ export interface TimingProtocol {
    * in place of `rounds`, which then holds for the LUT's entries alone (devices/rounds.ts, netProtocol). A whole
    * net's figure is what a prediction is judged on, and its rounds disagree by a few % for reasons no reference or
    * gate marks: on ort-cpu at 128 px, 6 rounds instead of 3 lowered the spread of a net's second measurement
-   * against its first in 4 of 5 alternated comparisons (devices/reference-choice.ts, DEFAULT_NET_ROUNDS;
+   * against its first in 5 of 6 alternated comparisons (devices/reference-choice.ts, DEFAULT_NET_ROUNDS;
    * docs/benchmarks.md, issue 13, "two measurements of the same net"). A record of how nets
    * are measured, not a setting of the entries: left out of the LUT's id. Absent = `rounds`.
    */
