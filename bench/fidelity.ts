@@ -41,7 +41,9 @@
  * as the LUT's entries (profile()'s `nets`, devices/measurables.ts), so a net and the entries its
  * prediction sums meet the same machine state; the second measurement comes later, in passes of its own
  * (self-agreement over time). --no-interleave times the nets in passes of their own after the entries,
- * as before, for comparison.
+ * as before, for comparison. Every whole net (calibration nets, both measurements of the test nets) takes
+ * protocol.netRounds rounds, as `nas profile` and `nas verify` time nets (--net-rounds auto: 6 with a reference
+ * and several rounds; --net-rounds 3: the entries' rounds, as before).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -57,7 +59,7 @@ import { profile, type ProfileNet } from '../src/profile/profiler.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { DEVICE_REGISTRY, resolveDevice } from '../devices/registry.js';
-import { chooseReference, defaultEstimator, defaultReferenceDrift, defaultRoundGate } from '../devices/reference-choice.js';
+import { chooseReference, defaultEstimator, defaultNetRounds, defaultReferenceDrift, defaultRoundGate } from '../devices/reference-choice.js';
 import { timeModelsInRounds, type LazyModel } from '../devices/measurables.js';
 import { driftFactor } from '../devices/reference.js';
 import { roundTimer } from '../devices/round-timer.js';
@@ -102,6 +104,7 @@ const args = await yargs(process.argv.slice(2))
   .option('whole-space', { type: 'boolean', default: true, describe: 'with random nets of --space (--count or --calibrate), profile every instance of the space as `nas profile --space S` would (--no-whole-space: only the instances the nets hold, a shorter run)' })
   .option('round-gate', { choices: ['auto', 'off'] as const, default: 'auto' as const, describe: 'set aside and retake disturbed rounds (protocol.roundGate, devices/rounds.ts): auto (with a reference and rounds, as nas profile) or off; bench/reference-replay.ts replays the other choice on the same rounds' })
   .option('reference', { type: 'string', default: 'auto', describe: 'timing reference interleaved in every round (protocol.reference, devices/reference.ts): a name, off, or auto (the device\'s default, as nas profile); the report replays the estimators without it on the same rounds' })
+  .option('net-rounds', { type: 'string', default: 'auto', describe: 'rounds per whole net (protocol.netRounds, devices/rounds.ts netProtocol): the calibration nets and both measurements of the test nets; auto as nas profile (6 with a reference and several rounds), or a count (the protocol\'s rounds: nets measured as the entries, as before)' })
   .option('interleave', { type: 'boolean', default: true, describe: 'time the calibration and test nets in the same shuffled passes as the LUT entries (--no-interleave: in passes of their own after them, as before)' })
   .option('kernels', { type: 'number', default: 0, describe: 'ort-cpu and wasm: also profile the first N --other-space nets (else test nets) and their units kernel by kernel (bench/fidelity-kernels.ts)' })
   .option('outputs', { choices: ['sliced', 'full'] as const, describe: "ort-cpu, wasm, cuda: sliced keeps each model's outputs inside the session (devices/ort-outputs.ts; the devices' default), full copies them out every run, as LUTs were measured before" })
@@ -182,6 +185,10 @@ for (const protocolName of protocolNames) {
   // The reference's slow drift as nas profile's default (devices/reference-choice.ts); the replay rows below give the rounds without it.
   const drift = defaultReferenceDrift(reference, PROTOCOLS[protocolName].rounds);
   if (drift) protocol.referenceDrift = drift;
+  // Whole nets' rounds as nas profile's default (devices/reference-choice.ts), or --net-rounds N.
+  const netRounds = args.netRounds === 'auto' ? defaultNetRounds(reference, PROTOCOLS[protocolName].rounds) : Number(args.netRounds);
+  if (netRounds !== undefined && !(Number.isInteger(netRounds) && netRounds >= 1)) throw new Error(`--net-rounds must be auto or a positive integer, got ${args.netRounds}`);
+  if (netRounds !== undefined && netRounds !== (protocol.rounds ?? 1)) protocol.netRounds = netRounds;
   const otherTag = args.otherCount > 0 ? `-${args.otherSpace}${otherResolution}` : '';
   const tag = `${args.device}${args.space === 'mbv2' ? '' : `-${args.space}`}-${args.resolution}${args.threads !== undefined ? `-t${args.threads}` : ''}${otherTag}-${protocolName}${args.outputs ? `-${args.outputs}` : ''}${args.anchorGate !== undefined ? `-gate${args.anchorGate}` : args.anchor ? '-anchor' : ''}${reference !== undefined ? `-ref-${reference}` : ''}${args.interleave ? '' : '-apart'}`;
   const lutPath = path.join(outDir, `fidelity-${tag}.lut.json`);

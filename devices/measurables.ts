@@ -6,7 +6,7 @@
  * state than the entries their prediction sums, and the drift reads as prediction error.
  */
 import { ModelCache } from './model-cache.js';
-import { measureInRounds, timeRound, type ExtraRounds, type RoundedResult, type RoundRecord, type RoundTimer } from './rounds.js';
+import { measureInRounds, netProtocol, timeRound, type ExtraRounds, type RoundedResult, type RoundRecord, type RoundTimer } from './rounds.js';
 import type { Device, ModelUnderTest, TimingProtocol } from './types.js';
 
 export interface Measurable {
@@ -38,10 +38,21 @@ export interface MeasureAllOptions<M extends Measurable> {
   extras?: ExtraRounds;
 }
 
-/** Every measurable in rounds, all kinds in the same shuffled passes, one estimator (the protocol's). */
+/** The protocol one measurable's rounds follow: a whole net's (netProtocol: protocol.netRounds rounds), else the protocol. */
+export function protocolOfItem(item: Pick<Measurable, 'kind'>, protocol: TimingProtocol): TimingProtocol {
+  return item.kind === 'net' ? netProtocol(protocol) : protocol;
+}
+
+/**
+ * Every measurable in rounds, all kinds in the same shuffled passes, one estimator (the protocol's); whole nets
+ * take protocol.netRounds rounds where it sets them (protocolOfItem), the entries protocol.rounds.
+ */
 export function measureAll<M extends Measurable>(items: readonly M[], protocol: TimingProtocol, o: MeasureAllOptions<M>): Promise<Map<string, RoundedResult>> {
   const cache = o.cache ?? new ModelCache();
+  const net = netProtocol(protocol);
+  const protocolOf = (m: M) => (m.kind === 'net' ? net : protocol);
   return measureInRounds(items, (m) => m.key, protocol, {
+    protocolOf,
     seed: o.seed,
     done: o.done,
     signal: o.signal,
@@ -52,7 +63,7 @@ export function measureAll<M extends Measurable>(items: readonly M[], protocol: 
     time: async (m) => {
       const model = cache.get(m.key, () => m.build());
       await o.beforeRound?.(m, model);
-      const round = await o.timer.time(model);
+      const round = await o.timer.time(model, protocolOf(m));
       o.afterRound?.(m, round);
       return round;
     },
@@ -95,7 +106,7 @@ export async function timeModelsInRounds(
   let done = 0;
   const items = models.map((m) => ({ key: m.id, kind: 'net' as const, build: m.build }));
   const results = await measureAll(items, protocol, {
-    timer: opts.timer ?? { time: (model) => timeRound(device, model, protocol) },
+    timer: opts.timer ?? { time: (model, p = protocol) => timeRound(device, model, p) },
     seed: opts.seed,
     done: opts.done,
     beforeRound: opts.onRoundStart && ((m) => opts.onRoundStart!(m.key)),

@@ -70,6 +70,24 @@ export function defaultRoundGate(reference: string | undefined, rounds = 1): Rou
  */
 export const DEFAULT_REFERENCE_DRIFT: ReferenceDrift = { readings: 31, slope: 0.4, fromMs: 4, toMs: 6.5, level: 1.15 };
 
+/**
+ * Rounds per whole network (protocol.netRounds, devices/rounds.ts netProtocol) by default with a reference and several
+ * rounds: 6, against the entries' 3. A net's rounds disagree by a few % for reasons neither the reference nor the round
+ * gate marks (on ort-cpu at 128 px a round's log deviation from its net's median has an SD of 3–4%, MAD 1.1–1.5%),
+ * alike within one process and across processes, so more rounds are what lowers it. Alternated under load (3.6–31,
+ * CPU priority), the SD of log(second / first measurement) of random mbv2@128 nets with 6 rounds against 3:
+ * bench/net-agreement.ts 1.61% vs 2.93%, 3.39% vs 3.68% and 1.11% vs 2.16% (τ 0.951 vs 0.877); bench/fidelity.ts (60 nets) 2.42% vs 2.59–2.71% and
+ * 2.28% vs 3.37% (τ between the two 0.843 / 0.864 against 0.828–0.840 / 0.789), one more pair disturbed by a load of
+ * 25; for 1.5–1.9× the time of a net's measurement. More timed runs per round, or rounds in fresh worker processes,
+ * did not lower it (docs/benchmarks.md, issue 13, "two measurements of the same net").
+ */
+export const DEFAULT_NET_ROUNDS = 6;
+
+/** The default netRounds for a protocol's reference and rounds: DEFAULT_NET_ROUNDS (at least the rounds) with a reference and several rounds, else none. */
+export function defaultNetRounds(reference: string | undefined, rounds = 1): number | undefined {
+  return reference !== undefined && rounds > 1 ? Math.max(rounds, DEFAULT_NET_ROUNDS) : undefined;
+}
+
 /** The default referenceDrift for a protocol's reference and rounds: DEFAULT_REFERENCE_DRIFT with a reference and several rounds, else none. */
 export function defaultReferenceDrift(reference: string | undefined, rounds = 1): ReferenceDrift | undefined {
   return reference !== undefined && rounds > 1 ? { ...DEFAULT_REFERENCE_DRIFT } : undefined;

@@ -25,9 +25,9 @@ export function roundTimer(device: Device, protocol: TimingProtocol, workerDevic
   if (!protocol.freshProcess) {
     let placed: CpuPlacement | undefined;
     return {
-      time: async (model) => {
+      time: async (model, p = protocol) => {
         placed = pinMeasuringThread(protocol.cpu);
-        return timeRound(device, model, protocol);
+        return timeRound(device, model, p);
       },
       stop: async () => {},
       placement: () => placed,
@@ -39,7 +39,7 @@ export function roundTimer(device: Device, protocol: TimingProtocol, workerDevic
     });
   const timer = new FreshProcessTimer(workerDevice, { cpu: protocol.cpu, onWarning: o.onWarning });
   return {
-    time: (model) => timer.time(model, protocol),
+    time: (model, p = protocol) => timer.time(model, p),
     beforePass: () => timer.restart(),
     stop: () => timer.stop(),
     placement: () => timer.placement,

@@ -96,6 +96,15 @@ export interface SetAsideRound {
 
 export const roundCount = (p: TimingProtocol) => Math.max(1, p.rounds ?? 1);
 
+/**
+ * The protocol a whole network is measured under: the protocol with `netRounds` rounds (protocol.netRounds) in
+ * place of `rounds`; the protocol itself where it sets none. The one place nets get their rounds: profile()'s
+ * nets, `nas verify`, a farm's queued nets and the benches all go through it (devices/measurables.ts).
+ */
+export function netProtocol(p: TimingProtocol): TimingProtocol {
+  return p.netRounds === undefined || p.netRounds === p.rounds ? p : { ...p, rounds: p.netRounds };
+}
+
 /** The most rounds a model can take: the rounds asked for, and the extra ones when a spread limit or a gate can call for them. */
 export const maxRoundCount = (p: TimingProtocol) => roundCount(p) + (p.maxSpread !== undefined || p.anchorGate !== undefined || p.roundGate !== undefined ? (p.extraRounds ?? 0) : 0);
 
@@ -292,7 +301,8 @@ export async function timeRound(device: Device, model: ModelUnderTest, protocol:
  * (devices/round-timer.ts, protocol.freshProcess), where `beforePass` starts the pass's process.
  */
 export interface RoundTimer {
-  time(model: ModelUnderTest): Promise<RoundRecord>;
+  /** One round of `model` under `protocol` (a whole net's: netProtocol), else the protocol the timer was made with. */
+  time(model: ModelUnderTest, protocol?: TimingProtocol): Promise<RoundRecord>;
   beforePass?(): Promise<void>;
   stop?(): Promise<void>;
 }
@@ -419,7 +429,7 @@ export async function measureInRounds<T>(items: readonly T[], key: (item: T) => 
   for (let pass = 0; ; pass++) {
     const todo = items.filter((it) => !results.has(key(it)) && !dropped.has(key(it)) && needsAnotherRound(taken.get(key(it))!, protocolOf(it)));
     if (!todo.length || o.signal?.aborted) break;
-    const order = roundCount(protocol) > 1 ? shuffle(todo, rng) : todo;
+    const order = roundCount(protocol) > 1 || todo.some((it) => roundCount(protocolOf(it)) > 1) ? shuffle(todo, rng) : todo;
     await o.beforePass?.(pass, order);
     // Extra rounds come last in their pass, so that the time a wait (extras.beforeExtras) buys falls between them and the rounds before.
     const isExtra = (it: T) => taken.get(key(it))!.length >= roundCount(protocolOf(it));

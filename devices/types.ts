@@ -22,6 +22,16 @@ export interface TimingProtocol {
    * limits above are for all rounds together. Absent = 1: one measure() per model, as before rounds existed.
    */
   rounds?: number;
+  /**
+   * Rounds per whole network (the nets a LUT is calibrated on, `nas verify`'s members, the benches' test nets),
+   * in place of `rounds`, which then holds for the LUT's entries alone (devices/rounds.ts, netProtocol). A whole
+   * net's figure is what a prediction is judged on, and its rounds disagree by a few % for reasons no reference or
+   * gate marks: on ort-cpu at 128 px, 6 rounds instead of 3 lowered the spread of a net's second measurement
+   * against its first in 5 of 6 alternated comparisons (devices/reference-choice.ts, DEFAULT_NET_ROUNDS;
+   * docs/benchmarks.md, issue 13, "two measurements of the same net"). A record of how nets
+   * are measured, not a setting of the entries: left out of the LUT's id. Absent = `rounds`.
+   */
+  netRounds?: number;
   /** How round figures combine into the model's figure (absent = 'median', the median of the round medians). */
   estimator?: Estimator;
   /** A model whose round medians spread more than this share of its figure ((max − min) / figure) is measured again. */

@@ -38,10 +38,11 @@ export function deviceDifferences(a: DeviceInfo, b: DeviceInfo, labels: [string,
 /**
  * The protocol as a setting: without `placement`, the record of where a run's processes were pinned (it
  * may differ from run to run), and without `referenceMs` and `referenceSlope`, the reference scale and slope a
- * LUT measured for itself (devices/reference.ts): the same protocol on another day measures another R and β.
+ * LUT measured for itself (devices/reference.ts): the same protocol on another day measures another R and β; and
+ * without `netRounds`, how whole nets are measured beside the entries (their rounds change no entry).
  */
 function setting(p: TimingProtocol): Record<string, unknown> {
-  const { placement: _, referenceMs: __, referenceSlope: ___, ...rest } = p;
+  const { placement: _, referenceMs: __, referenceSlope: ___, netRounds: ____, ...rest } = p;
   return rest;
 }
 

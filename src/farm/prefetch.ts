@@ -17,6 +17,7 @@ import { verifyProtocol } from '../verify/protocol.js';
 import { archDigest, defaultStatePath, VerifyState } from '../verify/state.js';
 import { opKey } from '../core/keys.js';
 import type { OpInstance } from '../core/ops.js';
+import { netProtocol } from '../../devices/rounds.js';
 import type { ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import type { FarmDevice } from './farm-device.js';
 
@@ -57,6 +58,8 @@ export async function prefetchLut(device: FarmDevice, o: LutPrefetch): Promise<n
     if (!lut) yield overheadModel([1, 1, 1, 1]);
     // The model profile() will ask for (entryModel: zero weights for workers whose device runs none), so each job is the one it collects.
     for (const inst of missing) if (device.supports(inst) === true) yield entryModel(device, inst, seed);
+  }
+  function* netModels() {
     for (const net of nets)
       if (net.instances.every((inst) => device.supports(inst) === true)) {
         const model = net.build();
@@ -64,7 +67,9 @@ export async function prefetchLut(device: FarmDevice, o: LutPrefetch): Promise<n
         yield model;
       }
   }
-  return device.prefetch(models(), o.protocol, (m) => from.get(m) ?? kept.get(m.key)?.length ?? 0);
+  const fromRound = (m: ModelUnderTest) => from.get(m) ?? kept.get(m.key)?.length ?? 0;
+  // The nets under their own rounds (protocol.netRounds), as profile() times them: each job is one it collects.
+  return (await device.prefetch(models(), o.protocol, fromRound)) + (await device.prefetch(netModels(), netProtocol(o.protocol), fromRound));
 }
 
 export interface VerifyPrefetch {
@@ -96,7 +101,8 @@ export async function prefetchVerify(device: FarmDevice, o: VerifyPrefetch): Pro
         yield model;
       }
     })(),
-    protocol,
+    // Members are whole nets: protocol.netRounds rounds each, as measureMembers times them.
+    netProtocol(protocol),
     (m) => from.get(m) ?? 0,
   );
 }

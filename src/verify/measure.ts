@@ -11,7 +11,7 @@ import type { Architecture } from '../core/arch.js';
 import { DeviceUnavailableError } from '../core/errors.js';
 import type { Device, Measurement, ModelUnderTest, TimingProtocol } from '../../devices/types.js';
 import { measureAll } from '../../devices/measurables.js';
-import { roundCount } from '../../devices/rounds.js';
+import { netProtocol, roundCount } from '../../devices/rounds.js';
 import { roundTimer } from '../../devices/round-timer.js';
 import type { WorkerDevice } from '../../devices/round-worker.js';
 import { PartialRounds } from '../../lut/partial-rounds.js';
@@ -50,7 +50,8 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export async function measureMembers(opts: MeasureOptions): Promise<MeasureOutcome[]> {
   const { device, members, state } = opts;
-  const protocol = opts.workerDevice ? opts.protocol : { ...opts.protocol, freshProcess: undefined };
+  // Members are whole nets: protocol.netRounds rounds each where the protocol sets them (devices/rounds.ts, netProtocol).
+  const protocol = netProtocol(opts.workerDevice ? opts.protocol : { ...opts.protocol, freshProcess: undefined });
   const outcomes: (MeasureOutcome | undefined)[] = members.map(() => undefined);
   let done = 0;
   const settle = (i: number, outcome: MeasureOutcome, how: MeasureProgress['outcome']) => {

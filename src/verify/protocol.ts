@@ -6,6 +6,7 @@
 import { deviceDifferences } from '../../lut/compare.js';
 import type { Lut } from '../../lut/format.js';
 import { UserError } from '../core/errors.js';
+import { defaultNetRounds } from '../../devices/reference-choice.js';
 import { DEFAULT_PROTOCOL, type DeviceInfo, type TimingProtocol } from '../../devices/types.js';
 
 function checkProtocol(p: TimingProtocol): void {
@@ -32,9 +33,22 @@ export function verifyProtocol(lut: Lut | undefined, overrides: Partial<TimingPr
   checkProtocol(protocol);
   if (info && lut && deviceDifferences(lut.device, info).length) {
     const { reference: _r, referenceMs: _s, referenceSlope: _b, referenceDrift: _d, ...plain } = protocol;
-    return plain;
+    return withNetRounds(plain);
   }
-  return protocol;
+  return withNetRounds(protocol);
+}
+
+/**
+ * The members' rounds (protocol.netRounds): the flag's, else the LUT's, else the default for the protocol's reference
+ * and rounds (devices/reference-choice.ts: a LUT profiled before netRounds existed gets its members measured as a new
+ * one's would be); none where that equals the rounds.
+ */
+function withNetRounds(p: TimingProtocol): TimingProtocol {
+  const { netRounds, ...rest } = p;
+  const n = netRounds ?? defaultNetRounds(p.reference, p.rounds);
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1))
+    throw new UserError(`invalid rounds per net ${n}`, { hint: 'net-rounds must be a positive integer (the flag not given comes from the LUT)' });
+  return n === undefined || n === (p.rounds ?? 1) ? rest : { ...rest, netRounds: n };
 }
 
 /**

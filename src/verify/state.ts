@@ -56,7 +56,8 @@ export function archDigest(arch: Architecture): string {
  * a LUT profiled again with a new R gets its nets measured again, not the ones scaled to the old R.
  */
 export function settingId(device: DeviceInfo, protocol: TimingProtocol): string {
-  const id = lutId(device, protocol);
+  // The members' own rounds (protocol.netRounds: left out of the LUT id, which says what the entries mean).
+  const id = `${lutId(device, protocol)}${protocol.netRounds !== undefined ? `-n${protocol.netRounds}` : ''}`;
   if (protocol.reference === undefined || protocol.referenceMs === undefined) return id;
   return `${id}-R${protocol.referenceMs}${protocol.referenceSlope !== undefined ? `-b${protocol.referenceSlope}` : ''}`;
 }

@@ -36,6 +36,18 @@ describe('toProtocol --reference', () => {
     expect(toProtocol({ ...base, rounds: 1 })).not.toHaveProperty('referenceDrift');
     expect(() => toProtocol({ ...base, referenceDrift: 'on' })).toThrow(/--reference-drift must be auto or off/);
   });
+  it('--net-rounds: auto gives whole nets 6 rounds with a reference and several rounds, none otherwise; a count as given; anything else refused', () => {
+    expect(toProtocol(base).netRounds).toBe(6);
+    expect(toProtocol({ ...base, netRounds: 'auto' }).netRounds).toBe(6);
+    expect(toProtocol({ ...base, netRounds: '8' }).netRounds).toBe(8);
+    // equal to the rounds: nothing to record
+    expect(toProtocol({ ...base, netRounds: '3' })).not.toHaveProperty('netRounds');
+    expect(toProtocol({ ...base, reference: 'off' })).not.toHaveProperty('netRounds');
+    expect(toProtocol({ ...base, rounds: 1 })).not.toHaveProperty('netRounds');
+    expect(toProtocol({ ...base, rounds: 1, netRounds: '5' }).netRounds).toBe(5);
+    expect(() => toProtocol({ ...base, netRounds: 'many' })).toThrow(/--net-rounds must be auto or a positive integer/);
+    expect(() => toProtocol({ ...base, netRounds: '0' })).toThrow(UserError);
+  });
   it('off, a name, and a bad name', () => {
     expect(toProtocol({ ...base, reference: 'off' })).not.toHaveProperty('reference');
     expect(toProtocol({ ...base, device: 'mock', reference: 'conv' }).reference).toBe('conv');

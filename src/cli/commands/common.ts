@@ -11,7 +11,7 @@ import type { SearchSpace } from '../../core/space.js';
 import type { AccuracyEvaluator } from '../../search/types.js';
 import type { ProxyEvaluatorOptions } from '../../evaluators/proxy/index.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type Estimator } from '../../../devices/types.js';
-import { chooseReference, defaultEstimator, defaultReferenceDrift, defaultRoundGate, REFERENCE_NAMES } from '../../../devices/reference-choice.js';
+import { chooseReference, DEFAULT_NET_ROUNDS, defaultEstimator, defaultNetRounds, defaultReferenceDrift, defaultRoundGate, REFERENCE_NAMES } from '../../../devices/reference-choice.js';
 import { parseCpuList } from '../../../devices/affinity.js';
 import { checkCpuSpec } from '../../../devices/pin.js';
 import { SAMPLERS } from '../../train/supernet/sampler.js';
@@ -58,6 +58,11 @@ export function protocolOptions<T>(y: Argv<T>) {
       type: 'string',
       default: 'auto',
       describe: `a reference model timed in short batches between the batches of every round, in one session kept for the run; each round is scaled by the LUT's reference scale over the reference's median in it, so the machine's speed drifting over seconds cancels out: ${REFERENCE_NAMES.join(', ')}, off, or auto (the device's default: ort-cpu ${DEVICE_REGISTRY.find('ort-cpu')?.defaultReference ?? 'off'}, others off)`,
+    })
+    .option('net-rounds', {
+      type: 'string',
+      default: 'auto',
+      describe: `rounds per whole network (the calibration nets, nas verify's members), in place of --rounds, which then holds for the LUT's entries: a number, or auto (${DEFAULT_NET_ROUNDS} with a timing reference and several rounds, else --rounds); recorded in the LUT's protocol, not part of its id`,
     })
     .option('fresh-process', { type: 'boolean', default: false, describe: 'run every pass of rounds in a fresh worker process (as pyperf does), so process-level luck averages out' })
     .option('cpu', {
@@ -138,6 +143,8 @@ export interface ProtocolArgs {
   roundGate?: string;
   /** auto (the default drift with a reference: devices/reference-choice.ts) or off. */
   referenceDrift?: string;
+  /** Rounds per whole network: a count, or auto (devices/reference-choice.ts defaultNetRounds). */
+  netRounds?: string | number;
   /** The device measured on (its registry name or alias): what --reference auto resolves by. */
   device: string;
   /** Checked against --cpu: a runtime with several threads pinned to fewer CPUs would time-share them. */
@@ -166,7 +173,7 @@ export function toProtocol(a: ProtocolArgs): TimingProtocol {
   }
   const reference = chooseReference(a.reference ?? 'auto', DEVICE_REGISTRY.find(a.device));
   if (reference !== undefined) p.reference = reference;
-  if (rounds === 1) return p;
+  if (rounds === 1) return { ...p, ...netRoundsOf(a.netRounds, reference, rounds) };
   if (a.estimator !== undefined && !(ESTIMATORS as readonly string[]).includes(a.estimator))
     throw new UserError(`--estimator must be one of ${ESTIMATORS.join(', ')}, got '${a.estimator}'`);
   if (a.maxSpread !== undefined && !(a.maxSpread > 0)) throw new UserError(`--max-spread must be a fraction > 0 (e.g. 0.05), got ${a.maxSpread}`);
@@ -178,6 +185,7 @@ export function toProtocol(a: ProtocolArgs): TimingProtocol {
     estimator: (a.estimator ?? defaultEstimator(reference)) as Estimator,
     ...roundGateOf(a.roundGate, reference, rounds),
     ...referenceDriftOf(a.referenceDrift, reference, rounds),
+    ...netRoundsOf(a.netRounds, reference, rounds),
     ...(a.maxSpread !== undefined ? { maxSpread: a.maxSpread } : {}),
     ...(extra > 0 && a.maxSpread !== undefined ? { extraRounds: extra } : {}),
   };
@@ -188,6 +196,13 @@ function roundGateOf(choice: string | undefined, reference: string | undefined, 
   if (choice !== undefined && choice !== 'auto' && choice !== 'off') throw new UserError(`--round-gate must be auto or off, got '${choice}'`);
   const gate = choice === 'off' ? undefined : defaultRoundGate(reference, rounds);
   return gate ? { roundGate: gate } : {};
+}
+
+/** protocol.netRounds from --net-rounds (auto or a count ≥ 1); none where it equals the rounds. */
+export function netRoundsOf(choice: string | number | undefined, reference: string | undefined, rounds: number): Pick<TimingProtocol, 'netRounds'> {
+  const n = choice === undefined || choice === 'auto' ? defaultNetRounds(reference, rounds) : Number(choice);
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new UserError(`--net-rounds must be auto or a positive integer, got '${choice}'`);
+  return n !== undefined && n !== rounds ? { netRounds: n } : {};
 }
 
 /** protocol.referenceDrift from --reference-drift (auto or off). */

@@ -27,6 +27,7 @@ export interface VerifyArgs extends Partial<Omit<FarmArgs, keyof DeviceArgs>>, D
   maxRepeats?: number;
   maxTimeMs?: number;
   targetCi?: number;
+  netRounds?: number;
   targetMs?: number;
   maxError?: number;
   minTau?: number;
@@ -36,7 +37,7 @@ export interface VerifyArgs extends Partial<Omit<FarmArgs, keyof DeviceArgs>>, D
 }
 
 function protocolOverrides(a: VerifyArgs): Partial<TimingProtocol> {
-  const p: Partial<TimingProtocol> = { warmup: a.warmup, minRepeats: a.minRepeats, maxRepeats: a.maxRepeats, maxTimeMs: a.maxTimeMs, targetCI: a.targetCi };
+  const p: Partial<TimingProtocol> = { warmup: a.warmup, minRepeats: a.minRepeats, maxRepeats: a.maxRepeats, maxTimeMs: a.maxTimeMs, targetCI: a.targetCi, netRounds: a.netRounds };
   for (const k of Object.keys(p) as (keyof TimingProtocol)[]) if (p[k] === undefined) delete p[k];
   return p;
 }
@@ -115,6 +116,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .option('max-repeats', { type: 'number', describe: "maximum timed runs per net (default: the LUT's protocol)" })
       .option('max-time-ms', { type: 'number', describe: "time limit per net in ms (default: the LUT's protocol)" })
       .option('target-ci', { type: 'number', describe: "stop when the median's 95% CI half-width is within this fraction (default: the LUT's protocol)" })
+      .option('net-rounds', { type: 'number', describe: "rounds per net (default: the LUT's protocol.netRounds; for a LUT without one, 6 with a timing reference and several rounds, else the LUT's rounds)" })
       .option('target-ms', { type: 'number', describe: "latency target for 'best within target' (default: the front's target)" })
       .option('max-error', { type: 'number', describe: 'fail (exit 4) when any net’s |predicted − measured| / measured exceeds this %' })
       .option('min-tau', { type: 'number', describe: 'fail (exit 4) when Kendall τ between predicted and measured latency is below this' })
