@@ -43,9 +43,9 @@ export interface ExtraRoundsReport {
 export function extraRoundsOf(options: ExtraRoundOptions, items: number, report: (r: ExtraRoundsReport) => void): ExtraRounds | undefined {
   const { protocol } = options;
   if (roundCount(protocol) < 2) return undefined;
-  const share = options.extraRoundShare ?? Infinity;
+  const share = options.extraRoundShare ?? DEFAULT_EXTRA_ROUND_SHARE;
   const budget = Number.isFinite(share) ? extraRoundBudget(share, items, protocol) : undefined;
-  const maxWaitMs = options.retakeWaitMs ?? 0;
+  const maxWaitMs = options.retakeWaitMs ?? DEFAULT_RETAKE_WAIT_MS;
   let waitedMs = 0;
   return {
     budget,

@@ -88,15 +88,15 @@ export interface ProfileOptions {
   onEntry?: (key: string, result: RoundedResult) => void;
   /**
    * The run's extra rounds (a set-aside round retaken, a spread measured again) at most this share of the rounds
-   * asked for (items × protocol.rounds); absent or Infinity: only each item's extraRounds (as before; `nas profile`
-   * passes DEFAULT_EXTRA_ROUND_SHARE unless told otherwise).
+   * asked for (items × protocol.rounds); absent: DEFAULT_EXTRA_ROUND_SHARE (the same for `nas profile`, the benches and
+   * --profile-missing); Infinity: only each item's extraRounds (the behaviour before the bound).
    * Items past it are kept as measured, marked unsteady (LutEntry.unsteady).
    */
   extraRoundShare?: number;
   /**
    * Before the extra rounds of a pass, wait at most this long (ms) for a moment when a thread gets its CPU as the
    * round gate wants (devices/noise.ts waitForCpu); still busy then, take none (the items are kept, unsteady).
-   * Absent or 0: take them at once (as before; `nas profile` passes DEFAULT_RETAKE_WAIT_MS unless told otherwise). Only with several rounds.
+   * Absent: DEFAULT_RETAKE_WAIT_MS; 0: take them at once (the behaviour before the wait). Only with several rounds.
    */
   retakeWaitMs?: number;
   /** Injected for tests: what a thread waits for a CPU now, % (default devices/noise.ts cpuWaitNow). */

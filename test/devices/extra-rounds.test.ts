@@ -143,9 +143,11 @@ describe('waitForCpu', () => {
 });
 
 describe('extraRoundsOf (the profiler\'s policy)', () => {
-  it('none with one round; the share as a count; busy after the wait: take none and say so', async () => {
+  it('none with one round; the share as a count, bounded by default; busy after the wait: take none and say so', async () => {
     expect(extraRoundsOf({ protocol: { ...GATED, rounds: 1 } }, 10, () => undefined)).toBeUndefined();
-    expect(extraRoundsOf({ protocol: GATED }, 10, () => undefined)!.budget).toBeUndefined();
+    // The defaults are the library's, so `nas profile`, the benches and --profile-missing bound alike: a third of 10 × 3 rounds.
+    expect(extraRoundsOf({ protocol: GATED }, 10, () => undefined)!.budget).toBe(10);
+    expect(extraRoundsOf({ protocol: GATED, extraRoundShare: Infinity }, 10, () => undefined)!.budget).toBeUndefined();
     expect(extraRoundsOf({ protocol: GATED, retakeWaitMs: 0 }, 10, () => undefined)!.beforeExtras).toBeUndefined();
     const logs: string[] = [];
     const x = extraRoundsOf({ protocol: GATED, extraRoundShare: 0.5, retakeWaitMs: 1, cpuWait: () => 95, onNoise: (m) => logs.push(m) }, 10, () => undefined)!;
