@@ -14,7 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { busyReason, waitQuiet, type WaitQuietOptions } from '../../devices/noise.js';
-import { measureAll, type Measurable } from '../../devices/measurables.js';
+import { measureAll, protocolOfItem, type Measurable } from '../../devices/measurables.js';
 import type { WorkerDevice } from '../../devices/round-worker.js';
 import { roundTimer, type PlacedRoundTimer } from '../../devices/round-timer.js';
 import { measureModel, needsAnotherRound, roundCount, roundsOwed, type RoundedResult, type UnsteadyWhy } from '../../devices/rounds.js';
@@ -270,7 +270,9 @@ async function profileWith(
   }
   let overheadInPasses: RoundedResult | undefined;
   // Each item's rounds still owed, the extra ones its rounds call for (a spread, a gate) included as soon as they do.
-  const owed = new Map(items.map(({ key }) => [key, roundsOwed(partial.get(key) ?? [], protocol)]));
+  // A whole net owes its netRounds, as measureAll times it.
+  const protocolOf = (it: Item) => protocolOfItem(it, protocol);
+  const owed = new Map(items.map((it) => [it.key, roundsOwed(partial.get(it.key) ?? [], protocolOf(it))]));
   roundsLeft = [...owed.values()].reduce((s, n) => s + n, 0);
   let lastNoiseWarning = -Infinity;
   let current = '';
@@ -311,7 +313,7 @@ async function profileWith(
         // With one round an entry is complete when its round is: nothing to keep aside. A net's rounds
         // stay until the run ends (its caller, e.g. the calibration, needs them all at once).
         onRound: (it, rounds) => {
-          const owes = roundsOwed(rounds, protocol);
+          const owes = roundsOwed(rounds, protocolOf(it));
           roundsLeft = (roundsLeft ?? 0) + owes - (owed.get(it.key) ?? 0);
           owed.set(it.key, owes);
           // Entries complete only in their last pass: report every round, so the ETA moves and a long run never looks hung.
