@@ -243,7 +243,10 @@ export function unsteadyWarning(summary: ProfileResult['summary'], lutPath: stri
   return (
     `${u.length} entr${u.length === 1 ? 'y' : 'ies'} kept unsteady in ${lutPath} (${aside} with fewer rounds than asked left after the round gate, ${u.length - aside} spread past ${maxSpread !== undefined ? `${+(100 * maxSpread).toPrecision(2)}%` : 'the limit'})` +
     `${cut.length ? `: ${cut.join('; ')}` : ''}; each keeps its figure, spread and set-aside count (nas lut show lists them). ` +
-    `On a quieter machine, run the same command with --retake to measure only those again`
+    (cut.length || aside
+      ? `On a quieter machine, run the same command with --retake to measure only those again`
+      : // Nothing cut them short: their rounds spread after all the extra rounds they may take (the smallest entries spread most, even on a quiet machine).
+        `Their rounds spread after all their extra rounds (--extra-rounds; the smallest entries spread most): --retake with the same command measures only those again`)
   );
 }
 
