@@ -28,7 +28,7 @@ import { renamedModelBytes } from '../src/onnx/partition.js';
 import { loadPublishedNets } from '../src/spaces/published.js';
 import { createSpace } from '../src/spaces/registry.js';
 import { DEVICE_REGISTRY, resolveDevice } from '../devices/registry.js';
-import { chooseReference, defaultEstimator, defaultReferenceDrift, defaultRoundGate } from '../devices/reference-choice.js';
+import { chooseReference, defaultEstimator, defaultNetRounds, defaultReferenceDrift, defaultRoundGate } from '../devices/reference-choice.js';
 import { verifyProtocol } from '../src/verify/protocol.js';
 import { timeModelsInRounds } from '../devices/measurables.js';
 import { DEFAULT_PROTOCOL, ESTIMATORS, type DeviceOptions, type Estimator, type TimingProtocol } from '../devices/types.js';
@@ -111,6 +111,8 @@ const protocol: TimingProtocol = {
   // As nas profile --onnx: the round gate and the reference's slow drift wherever the CLI turns them on.
   ...(defaultRoundGate(reference, args.rounds) ? { roundGate: defaultRoundGate(reference, args.rounds) } : {}),
   ...(defaultReferenceDrift(reference, args.rounds) ? { referenceDrift: defaultReferenceDrift(reference, args.rounds) } : {}),
+  // And whole nets' rounds (the in-file fit's built-in nets timed by the wall fit, the files' two measurements), as the CLI's protocol sets them.
+  ...(defaultNetRounds(reference, args.rounds) !== undefined && defaultNetRounds(reference, args.rounds) !== args.rounds ? { netRounds: defaultNetRounds(reference, args.rounds) } : {}),
 };
 const options: DeviceOptions = { threads: args.threads, ...(args.outputs ? { outputs: args.outputs } : {}) };
 

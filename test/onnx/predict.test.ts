@@ -98,9 +98,14 @@ describe('predicting an ONNX file from its units', () => {
     const before = predictOnnx({ ...lut, entries: rest }, plan, { feeds: true });
     expect(before.feeds.applied).toBe(false);
     expect(before.ms).toBeCloseTo(predictOnnx(lut, plan, { feeds: false }).ms, 12);
-    // (less than the feeds taken off where a unit's own reorders then met the floor of what was left of it)
-    expect(p.feeds.savedMs).toBeGreaterThan(0);
-    expect(before.ms).toBeGreaterThan(p.ms);
+    // (less than the feeds taken off where a unit's own reorders then met the floor of what was left of it). What is
+    // taken off is measured: on ort-cpu an extra input costs ~1.5 µs and a byte nothing, so on a busy machine the
+    // four-input model can time no slower than the one-input one — then nothing is taken off (the hand sum above
+    // checks the arithmetic either way).
+    if (perInput > 0 || perByte > 0) {
+      expect(p.feeds.savedMs).toBeGreaterThan(0);
+      expect(before.ms).toBeGreaterThan(p.ms);
+    } else expect(p.feeds.savedMs).toBe(0);
     expect(before.ms - p.ms).toBeLessThanOrEqual(p.feeds.savedMs + 1e-12);
     expect(p.units).toHaveLength(plan.units.length + plan.layout.length);
     for (let i = 1; i < p.units.length; i++) expect(p.units[i - 1].ms).toBeGreaterThanOrEqual(p.units[i].ms);
