@@ -6,6 +6,7 @@
  * extra rounds".
  */
 import { waitForCpu } from '../../devices/noise.js';
+import { DEFAULT_ROUND_GATE } from '../../devices/reference-choice.js';
 import { extraRoundBudget, roundCount, type ExtraRounds } from '../../devices/rounds.js';
 import type { TimingProtocol } from '../../devices/types.js';
 
@@ -55,7 +56,8 @@ export function extraRoundsOf(options: ExtraRoundOptions, items: number, report:
             // Never longer than taking the rounds would be: under a load that lasts the wait is all cost (docs/benchmarks.md, "bounded extra rounds").
             const perRound = options.roundMs?.();
             const r = await waitForCpu({
-              waitPct: protocol.roundGate?.waitPct ?? DEFAULT_QUIET_WAIT_PCT,
+              // A gate without a wait threshold (a reference-only one) still waits by the default gate's.
+              waitPct: protocol.roundGate?.waitPct ?? DEFAULT_ROUND_GATE.waitPct!,
               maxWaitMs: perRound !== undefined && perRound > 0 ? Math.min(maxWaitMs, count * perRound) : maxWaitMs,
               log: options.onNoise,
               signal: options.signal,
@@ -71,7 +73,4 @@ export function extraRoundsOf(options: ExtraRoundOptions, items: number, report:
     onDone: ({ taken, cut }) => report({ ...(budget !== undefined ? { budget } : {}), taken, cut, waitedMs }),
   };
 }
-
-/** A moment is quiet enough for extra rounds when a thread waits at most this share for a CPU, % (the default round gate's threshold). */
-const DEFAULT_QUIET_WAIT_PCT = 30;
 
